@@ -1,0 +1,215 @@
+/* csv.c: strict numeric CSV tables (gn_data.h). Errors name the file, line and column. */
+#include "gn.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+    if (!err || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+/* split one line in place into fields; handles "quoted" fields; returns count or -1 */
+static long split(char *line, char ***fields, size_t *cap)
+{
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == *cap) {
+            size_t nc = *cap ? 2 * *cap : 16;
+            char **nf = realloc(*fields, nc * sizeof(char *));
+            if (!nf)
+                return -1;
+            *fields = nf;
+            *cap = nc;
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '"') {
+            char *q = ++p, *o = p;
+            while (*q && !(*q == '"' && q[1] != '"')) {
+                if (*q == '"')
+                    q++;
+                *o++ = *q++;
+            }
+            if (*q == '"')
+                q++;
+            *o = 0;
+            (*fields)[n++] = p;
+            p = q;
+            while (*p && *p != ',')
+                p++;
+        } else {
+            (*fields)[n++] = p;
+            while (*p && *p != ',')
+                p++;
+        }
+        if (!*p)
+            break;
+        *p++ = 0;
+    }
+    /* trim trailing blanks of unquoted fields */
+    for (size_t k = 0; k < n; k++) {
+        char *f = (*fields)[k];
+        size_t l = strlen(f);
+        while (l && (f[l - 1] == ' ' || f[l - 1] == '\t'))
+            f[--l] = 0;
+    }
+    return (long)n;
+}
+
+static int skip_line(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s == 0 || *s == '#';
+}
+
+gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return GN_EINPUT;
+    }
+    char *line = NULL;
+    size_t linecap = 0, fcap = 0, lineno = 0;
+    char **fields = NULL;
+    gn_table r = {0, 0, NULL, NULL};
+    double *rows = NULL; /* row-major while reading */
+    size_t rowcap = 0;
+    gn_status st = GN_OK;
+    ssize_t got;
+    while ((got = getline(&line, &linecap, f)) >= 0) {
+        lineno++;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            line[--got] = 0;
+        if (skip_line(line))
+            continue;
+        long nf = split(line, &fields, &fcap);
+        if (nf < 0) {
+            st = GN_ENOMEM;
+            break;
+        }
+        if (!r.names) {
+            r.ncols = (size_t)nf;
+            r.names = calloc(r.ncols, sizeof(char *));
+            if (!r.names) {
+                st = GN_ENOMEM;
+                break;
+            }
+            for (size_t c = 0; c < r.ncols; c++) {
+                if (!*fields[c]) {
+                    seterr(err, errlen, "%s:%zu:%zu: empty column name", path, lineno, c + 1);
+                    st = GN_EINPUT;
+                    break;
+                }
+                r.names[c] = strdup(fields[c]);
+                if (!r.names[c]) {
+                    st = GN_ENOMEM;
+                    break;
+                }
+            }
+            if (st != GN_OK)
+                break;
+            continue;
+        }
+        if ((size_t)nf != r.ncols) {
+            seterr(err, errlen, "%s:%zu: %ld fields where the header has %zu", path, lineno, nf,
+                   r.ncols);
+            st = GN_EINPUT;
+            break;
+        }
+        if ((r.nrows + 1) * r.ncols > rowcap) {
+            size_t nc = rowcap ? 2 * rowcap : 1024 * r.ncols;
+            double *nr = realloc(rows, nc * sizeof(double));
+            if (!nr) {
+                st = GN_ENOMEM;
+                break;
+            }
+            rows = nr;
+            rowcap = nc;
+        }
+        for (size_t c = 0; c < r.ncols; c++) {
+            char *end;
+            const char *s = fields[c];
+            errno = 0;
+            double v = strtod(s, &end);
+            if (!*s || *end) {
+                seterr(err, errlen, "%s:%zu:%zu (%s): '%s' is not a number", path, lineno, c + 1,
+                       r.names[c], s);
+                st = GN_EINPUT;
+                break;
+            }
+            if (!isfinite(v)) {
+                seterr(err, errlen, "%s:%zu:%zu (%s): '%s' is not finite", path, lineno, c + 1,
+                       r.names[c], s);
+                st = GN_EINPUT;
+                break;
+            }
+            rows[r.nrows * r.ncols + c] = v;
+        }
+        if (st != GN_OK)
+            break;
+        r.nrows++;
+    }
+    if (st == GN_OK && !r.names) {
+        seterr(err, errlen, "%s: empty file (no header line)", path);
+        st = GN_EINPUT;
+    } else if (st == GN_OK && r.nrows == 0) {
+        seterr(err, errlen, "%s: a header but no data rows", path);
+        st = GN_EINPUT;
+    }
+    if (st == GN_OK) {
+        r.cols = malloc(r.nrows * r.ncols * sizeof(double));
+        if (!r.cols)
+            st = GN_ENOMEM;
+        else
+            for (size_t i = 0; i < r.nrows; i++)
+                for (size_t c = 0; c < r.ncols; c++)
+                    r.cols[c * r.nrows + i] = rows[i * r.ncols + c];
+    }
+    if (st == GN_ENOMEM)
+        seterr(err, errlen, "%s: out of memory", path);
+    free(rows);
+    free(fields);
+    free(line);
+    fclose(f);
+    if (st != GN_OK) {
+        gn_table_free(&r);
+        return st;
+    }
+    *t = r;
+    return GN_OK;
+}
+
+long gn_table_col(const gn_table *t, const char *name)
+{
+    for (size_t c = 0; c < t->ncols; c++)
+        if (!strcmp(t->names[c], name))
+            return (long)c;
+    return -1;
+}
+
+void gn_table_free(gn_table *t)
+{
+    if (!t)
+        return;
+    if (t->names)
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->names[c]);
+    free(t->names);
+    free(t->cols);
+    t->names = NULL;
+    t->cols = NULL;
+    t->nrows = t->ncols = 0;
+}

@@ -1,0 +1,348 @@
+/* gn.h: the gnlab double-precision core. One header for users of libgnlab.
+ *
+ * Conventions (house style, ../STYLE in the README):
+ *  - outputs first, inputs next, options last;
+ *  - every function returns a gn_status; on error the outputs are left untouched
+ *    unless the contract says otherwise;
+ *  - equation numbers refer to MATH.md (the IGND paper's numbering);
+ *  - u = 2^-53 is the unit roundoff; "ulp" errors are against the MPFR reference;
+ *  - no function here allocates except the *_alloc ones.
+ */
+#ifndef GN_H
+#define GN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum {
+    GN_OK = 0,
+    GN_EDOM,       /* a parameter outside its domain (lambda <= 0, mu < 0, alpha <= 0, ...) */
+    GN_ENEGCURV,   /* l'' < 0: the loss is not convex in f; outside the theory            */
+    GN_ENONFINITE, /* a NaN or infinite input                                               */
+    GN_ESIZE,      /* a length of 0 or sizes that do not match                              */
+    GN_EZERO,      /* the quantity is undefined here (j = 0, l'' = 0, l' = 0 where needed)   */
+    GN_ERANGE,     /* the true result overflows double                                      */
+    GN_ENOMEM,     /* an allocation failed                                                  */
+    GN_ESINGULAR,  /* a linear system is singular to working precision                      */
+    GN_ENOTPSD,    /* a curvature block is not positive semidefinite                        */
+    GN_EINPUT,     /* malformed input data (file, expression, trace)                        */
+    GN_NSTATUS
+} gn_status;
+
+/* gn_strerror: a short English description of s; never NULL. */
+const char *gn_strerror(gn_status s);
+
+/* Levenberg-Marquardt damping lambda > 0 and curvature floor mu >= 0 (MATH.md §3). */
+typedef struct {
+    double lambda;
+    double mu;
+} gn_damping;
+
+/* ------------------------------------------------------- random numbers */
+
+/* Counter-based streams: gn_rng_seed(r, seed, stream) gives an independent
+ * xoshiro256** stream for each (seed, stream), so instance i of a campaign can
+ * draw from stream i and any partition of the index range sees the same draws. */
+typedef struct {
+    uint64_t s[4];
+} gn_rng;
+
+void gn_rng_seed(gn_rng *r, uint64_t seed, uint64_t stream);
+uint64_t gn_rng_u64(gn_rng *r);
+/* uniform on [0, 1) with 53 random bits */
+double gn_rng_uniform(gn_rng *r);
+/* standard normal (polar Box-Muller, no cached value: each call draws afresh) */
+double gn_rng_normal(gn_rng *r);
+
+/* ------------------------------------------------------------ rank one */
+
+/* |j|^2 = ssq * 2^(2*e), 1 <= ssq <= n (or ssq = 0, e = 0 when j = 0).
+ * The scale 2^e is a power of two, so j_i * 2^-e is exact but for underflow
+ * of entries below 2^(e-1074); ssq carries the sum's rounding only. */
+typedef struct {
+    double ssq;
+    int e;
+} gn_sumsq;
+
+/* gn_sumsq_scaled: |j|^2 in scaled form, MATH.md §13.
+ * Method:   max-exponent pass then a pairwise-blocked sum of (j_i 2^-e)^2;
+ *           never overflows or underflows for finite j.
+ * Accuracy: relative error <= gamma_k, k = 18 + ceil(log2(max(n/64, 1))) (derived
+ *           in rank1.c); about 1 ulp seen in practice.
+ * Special:  GN_ESIZE if n == 0; GN_ENONFINITE if any j_i is NaN or infinite. */
+gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n);
+
+/* gn_norm2sq: |j|^2 as a double, MATH.md (3.13)'s |j|^2.
+ * Method:   one fast pairwise pass; falls back to gn_sumsq_scaled when that pass
+ *           overflows or lands below 2^-960 (where squares lose bits).
+ * Accuracy: as gn_sumsq_scaled plus one rounding; +inf only when the true value
+ *           exceeds DBL_MAX (then GN_ERANGE), 0 only when j = 0 or the true value
+ *           is below the smallest subnormal.
+ * Special:  GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf input; GN_ERANGE on overflow
+ *           (with *out = +inf). */
+gn_status gn_norm2sq(double *out, const double *j, size_t n);
+
+/* gn_xi: IGND scale xi = 1 / ((lpp + mu)|j|^2 + lambda), MATH.md (3.13).
+ * Method:   scaled |j|^2; the denominator is formed on exponent-aligned parts.
+ * Accuracy: <= k + 3 ulps with k as in gn_sumsq_scaled, while xi is a normal double.
+ * Special:  GN_EDOM if lambda <= 0 or mu < 0; GN_ENEGCURV if lpp < 0; GN_ENONFINITE on
+ *           NaN/inf input; GN_ESIZE if n == 0. xi may be subnormal or 0 when its true value
+ *           is below DBL_MIN (the underflow trap of §13): the step functions below never
+ *           form xi on its own for that reason. */
+gn_status gn_xi(double *xi, const double *j, size_t n, double lpp, gn_damping dmp);
+
+/* gn_dir_mp: Moore-Penrose direction d = -(lp / (lpp |j|^2)) j, MATH.md (3.9).
+ * Method:   scaled coefficient carried to each component (no |j|^2 formed unscaled).
+ * Accuracy: mixed error (§13) <= k + 4 units per component.
+ * Special:  GN_EZERO if lpp == 0 or j == 0 (G has rank 0: no MP direction of (3.8));
+ *           GN_ENEGCURV if lpp < 0; GN_ENONFINITE on NaN/inf; GN_ERANGE if a component
+ *           overflows (d untouched). d may alias j. */
+gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp);
+
+/* gn_dir_damped: damped direction d = -lp j / ((lpp + mu)|j|^2 + lambda), MATH.md (3.12).
+ * Method:   as gn_dir_mp; xi never stored (no underflow trap).
+ * Accuracy: <= k + 4 units per component in the mixed measure of §13.
+ * Special:  j = 0 or lp = 0 gives d = 0 (GN_OK); GN_EDOM, GN_ENEGCURV, GN_ENONFINITE,
+ *           GN_ESIZE as gn_xi; GN_ERANGE if a component overflows. d may alias j. */
+gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double lpp,
+                        gn_damping dmp);
+
+/* gn_delta_damped: first-order prediction change of damped IGND,
+ * delta = -alpha lp |j|^2 / ((lpp + mu)|j|^2 + lambda), MATH.md (4.4).
+ * Method:   the ratio |j|^2 / (...) is formed on scaled parts, so no overflow for huge j.
+ * Accuracy: <= k + 5 ulps.
+ * Special:  as gn_dir_damped; GN_EDOM if alpha <= 0 or not finite. */
+gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, double lpp,
+                          double alpha, gn_damping dmp);
+
+/* gn_delta: first-order prediction change delta = j^T (wplus - w), MATH.md (4.1).
+ * Method:   pairwise-blocked dot product of j with the exact-where-possible differences.
+ * Accuracy: absolute error <= gamma_(k+1) sum |j_i (wplus_i - w_i)| (a dot product's bound).
+ * Special:  GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf. */
+gn_status gn_delta(double *delta, const double *j, const double *wplus, const double *w,
+                   size_t n);
+
+/* ---------------------------------------------------------------- losses */
+
+typedef enum {
+    GN_LOSS_SQUARED = 0, /* l = (f - y)^2 / 2                         (4.7)  */
+    GN_LOSS_BCE,         /* binary cross-entropy with logits, y in [0,1] (4.9) */
+    GN_NLOSS
+} gn_loss_kind;
+
+/* value, first and second derivative with respect to the output f (3.4) */
+typedef struct {
+    double l, lp, lpp;
+} gn_lossval;
+
+/* gn_loss_name / gn_loss_parse: "squared", "bce". parse returns GN_EINPUT if unknown. */
+const char *gn_loss_name(gn_loss_kind k);
+gn_status gn_loss_parse(gn_loss_kind *k, const char *name);
+
+/* gn_loss_squared: l = (f-y)^2/2, l' = f - y, l'' = 1, MATH.md (4.7)-(4.8).
+ * Accuracy: l' exact when f and y are within a factor 2 (Sterbenz), else 0.5 ulp.
+ * Special:  GN_ENONFINITE on NaN/inf input; GN_ERANGE if l' or l overflows. */
+gn_status gn_loss_squared(gn_lossval *out, double f, double y);
+
+/* gn_loss_bce: BCE with logits, MATH.md (4.9)-(4.10), in the stable forms
+ *   l = max(f,0) - y f + log1p(exp(-|f|)),  l' = sigma(f) - y,  l'' = sigma(f) sigma(-f).
+ * Accuracy: l' and l'' within a few ulps for |f| <= 700 (validate/loss); l'' underflows
+ *           gracefully to 0 for f beyond about +-745.
+ * Special:  GN_EDOM if y is outside [0, 1]; GN_ENONFINITE on NaN/inf. */
+gn_status gn_loss_bce(gn_lossval *out, double f, double y);
+
+/* gn_loss_eval: dispatch on k. GN_EDOM for an unknown k. */
+gn_status gn_loss_eval(gn_lossval *out, gn_loss_kind k, double f, double y);
+
+/* gn_bellman: the semi-gradient Bellman step as a squared loss, MATH.md (4.11).
+ * Target T = r + gamma * qnext (qnext = max_a' Q(s',a') for Q-learning, Q(s', K s') for
+ * policy evaluation), held fixed; delta_TD = T - q. Returns l = delta_TD^2/2,
+ * l' = -delta_TD, l'' = 1, so any IGND/SGD step with this l' is QL/IGNDQ.
+ * Special:  GN_EDOM if gamma is outside [0, 1]; GN_ENONFINITE on NaN/inf. */
+gn_status gn_bellman(gn_lossval *out, double q, double r, double gamma, double qnext);
+
+/* --------------------------------------------------------- update rules */
+/* All rules update w in place from the sample's sensitivity j (or a full gradient g
+ * where stated). w and j must not alias. Common errors: GN_ESIZE if n == 0;
+ * GN_ENONFINITE on NaN/inf input; GN_EDOM if alpha <= 0; GN_ERANGE if the step
+ * overflows (w untouched). */
+
+/* gn_step_sgd: w -= alpha lp j (Table 1, SGD). Accuracy: 1 rounding in alpha*lp,
+ * then one per component for the product and one for the subtraction. */
+gn_status gn_step_sgd(double *w, const double *j, size_t n, double lp, double alpha);
+
+/* gn_step_normgrad: w -= alpha sign(lp) j / |j| (Table 1, normalized gradient).
+ * Special: GN_EZERO if lp == 0 or j == 0. */
+gn_status gn_step_normgrad(double *w, const double *j, size_t n, double lp, double alpha);
+
+/* gn_step_sps: Polyak step w -= gamma lp j, gamma = (l - lstar) / (c |lp j|^2),
+ * optionally gamma = min(gamma, gamma_max), MATH.md (4.6).
+ * Pass gamma_max = INFINITY for no cap. Requires c > 0, l >= lstar.
+ * Special: GN_EZERO if lp == 0 or j == 0; GN_EDOM if c <= 0, l < lstar, gamma_max <= 0. */
+gn_status gn_step_sps(double *w, const double *j, size_t n, double l, double lstar,
+                      double lp, double c, double gamma_max);
+
+/* gn_step_nlms: normalized LMS w += eta e x / (eps + |x|^2) (Table 1, last row),
+ * e = y - f. Equal to IGND with squared loss, mu = 0, lambda = eps, alpha = eta.
+ * Special: GN_EDOM if eps <= 0 or eta <= 0. */
+gn_status gn_step_nlms(double *w, const double *x, size_t n, double e, double eta, double eps);
+
+/* gn_step_ignd: damped IGND w -= alpha xi lp j, MATH.md (3.13)-(3.14).
+ * Method:   the coefficient alpha lp xi is carried in scaled form to each component,
+ *           so the xi underflow trap of §13 cannot zero a representable step.
+ * Accuracy: mixed error (§13) <= k + 6 units per component (derived in rank1.c).
+ * Special:  GN_EDOM if lambda <= 0 or mu < 0 or alpha <= 0; GN_ENEGCURV if lpp < 0. */
+gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double lpp,
+                       double alpha, gn_damping dmp);
+
+/* gn_step_ignd_undamped: w -= alpha lp j / (lpp |j|^2) (Table 1, undamped IGND).
+ * Special: GN_EZERO if lpp == 0 or j == 0; GN_ENEGCURV if lpp < 0. */
+gn_status gn_step_ignd_undamped(double *w, const double *j, size_t n, double lp, double lpp,
+                                double alpha);
+
+/* Adam and Adam-IGND (MATH.md §7, Appendix C). */
+typedef struct {
+    double alpha;  /* learning rate, > 0 */
+    double beta1;  /* in [0, 1) */
+    double beta2;  /* in [0, 1) */
+    double eps;    /* > 0, added outside the square root */
+} gn_adam_params;
+
+/* alpha = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 (Kingma and Ba's defaults) */
+gn_adam_params gn_adam_params_default(void);
+
+typedef struct {
+    size_t n;
+    uint64_t t; /* steps taken */
+    double *m;  /* first moment, length n  */
+    double *v;  /* second moment, length n */
+} gn_adam;
+
+/* gn_adam_alloc: state for n parameters with m = v = 0, t = 0. NULL if n == 0 or no memory. */
+gn_adam *gn_adam_alloc(size_t n);
+/* gn_adam_free: NULL-safe. */
+void gn_adam_free(gn_adam *st);
+/* gn_adam_reset: m = v = 0, t = 0. */
+void gn_adam_reset(gn_adam *st);
+
+/* gn_step_adam: one Adam step from the gradient g (length st->n):
+ *   t += 1; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ *   w -= alpha (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ * Special: GN_EDOM on parameters outside their ranges; on error state and w untouched. */
+gn_status gn_step_adam(gn_adam *st, double *w, const double *g, const gn_adam_params *p);
+
+/* gn_step_adam_ignd: Adam-IGND, the Adam step fed with g~ = xi lp j (xi of (3.13)),
+ * with g~ formed by the scaled route of gn_step_ignd (no xi underflow).
+ * Special: as gn_step_adam and gn_step_ignd. */
+gn_status gn_step_adam_ignd(gn_adam *st, double *w, const double *j, double lp, double lpp,
+                            gn_damping dmp, const gn_adam_params *p);
+
+/* --------------------------------------------------------------- models */
+/* Scalar-output models f_w(x) with their sensitivity j = grad_w f (3.3). */
+
+/* gn_linear_eval: f = w^T x; j = x (copied when j != NULL). Pairwise-blocked dot.
+ * Special: GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf input or if f overflows. */
+gn_status gn_linear_eval(double *f, double *j, const double *w, const double *x, size_t n);
+
+/* gn_linear_step_ignd: one IGND step on a linear model, fused: f = w^T x and |x|^2 in one
+ * pass over (w, x), then the loss at (f, y), then w -= alpha xi l' x. The cost of SGD's
+ * step plus a multiply-add per entry (the paper's "IGND costs what SGD costs").
+ * out (nullable) receives the loss at the pre-step w.
+ * Special: as gn_step_ignd and gn_loss_eval. */
+gn_status gn_linear_step_ignd(double *w, gn_lossval *out, const double *x, size_t n, double y,
+                              gn_loss_kind loss, double alpha, gn_damping dmp);
+
+/* gn_linear_step_sgd: the same with w -= alpha l' x. */
+gn_status gn_linear_step_sgd(double *w, gn_lossval *out, const double *x, size_t n, double y,
+                             gn_loss_kind loss, double alpha);
+
+/* One-hot tabular model: n weights, feature phi = s e_k, so f = s w_k and j = s e_k (§5).
+ * gn_onehot_eval: f = s w_k. Special: GN_ESIZE if k >= n; GN_ENONFINITE on NaN/inf. */
+gn_status gn_onehot_eval(double *f, const double *w, size_t n, size_t k, double s);
+/* gn_onehot_step_ignd: damped IGND on the one-hot model touching w_k only:
+ * w_k -= alpha lp s / ((lpp + mu) s^2 + lambda). Errors as gn_step_ignd. */
+gn_status gn_onehot_step_ignd(double *w, size_t n, size_t k, double s, double lp, double lpp,
+                              double alpha, gn_damping dmp);
+
+/* Quadratic features of z in R^m (MATH.md §11): phi = (z_a z_b for a <= b, row by row),
+ * then a trailing 1 when bias != 0. Length m(m+1)/2 + (bias != 0). */
+size_t gn_quad_nfeatures(size_t m, int bias);
+/* gn_quad_features: phi as above. Special: GN_ESIZE if m == 0; GN_ENONFINITE on NaN/inf. */
+gn_status gn_quad_features(double *phi, const double *z, size_t m, int bias);
+/* gn_quad_eval: f = w^T phi(z), j = phi(z) (when j != NULL; length gn_quad_nfeatures). */
+gn_status gn_quad_eval(double *f, double *j, const double *w, const double *z, size_t m,
+                       int bias);
+
+/* Multilayer perceptron with one scalar output. */
+typedef enum { GN_ACT_RELU = 0, GN_ACT_TANH, GN_ACT_SILU, GN_ACT_IDENTITY, GN_NACT } gn_act;
+
+const char *gn_act_name(gn_act a);
+gn_status gn_act_parse(gn_act *a, const char *name); /* "relu" "tanh" "silu" "identity" */
+
+/* Layer l (1..L) maps widths[l-1] -> widths[l]; widths[L] must be 1; hidden layers use
+ * act, the output layer is affine. Parameters are laid out layer by layer, each as the
+ * weight matrix W_l (widths[l] x widths[l-1], row-major) followed by the bias b_l.
+ * The struct owns workspaces for one sample: evaluation allocates nothing and is not
+ * re-entrant on the same gn_mlp. */
+typedef struct {
+    size_t nlayers;  /* L >= 1 */
+    size_t *widths;  /* L + 1 entries */
+    gn_act act;
+    size_t nparams;
+    size_t *offset;  /* offset of W_l in the parameter vector, L + 1 entries (last = nparams) */
+    double *a;       /* pre-activations, sum of widths[1..L] */
+    double *h;       /* activations, sum of widths[0..L] */
+    double *delta;   /* back-propagated sensitivities, sum of widths[1..L] */
+    double *jbuf;    /* nparams, for the step functions */
+} gn_mlp;
+
+/* gn_mlp_alloc: an MLP with L = nwidths - 1 layers. NULL on no memory or bad shape
+ * (nwidths < 2, a zero width, last width != 1, unknown act). */
+gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act);
+void gn_mlp_free(gn_mlp *m); /* NULL-safe */
+
+/* gn_mlp_init: He-normal (ReLU, SiLU) or Glorot-normal (tanh, identity) weights from the
+ * stream (seed, 0), zero biases. */
+gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed);
+
+/* gn_mlp_eval: f = f_w(x) by the forward pass; when j != NULL, j = grad_w f by
+ * back-propagation of the scalar output (length m->nparams).
+ * Special: GN_ENONFINITE on NaN/inf in w or x or if f is not finite. */
+gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x);
+
+/* gn_mlp_step_ignd / _sgd: one sample-at-a-time step; j kept in m->jbuf.
+ * out (nullable) gets the loss at the pre-step w. Errors as gn_step_ignd / gn_step_sgd. */
+gn_status gn_mlp_step_ignd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
+                           gn_loss_kind loss, double alpha, gn_damping dmp);
+gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
+                          gn_loss_kind loss, double alpha);
+
+/* --------------------------------------------------- small shared kernels */
+
+/* gn_dot: pairwise-blocked sum_i a_i b_i (blocks of 64, 4 lanes, pairwise over blocks).
+ * Accuracy: |err| <= gamma_k sum |a_i b_i|, k = 18 + ceil(log2(max(n/64,1))).
+ * No status: NaN/inf propagate as IEEE says. n may be 0 (result 0). */
+double gn_dot(const double *a, const double *b, size_t n);
+
+/* gn_sum_bound_k: the k of the bounds above for length n (the number of roundings a
+ * component can see along its path in the blocked pairwise sum, plus the products). */
+int gn_sum_bound_k(size_t n);
+
+/* gn_allfinite: 1 when every entry of a[0..n) is finite. */
+int gn_allfinite(const double *a, size_t n);
+
+/* Family headers: each issue's part of the library adds its line here. */
+#include "gn_data.h"
+#include "gn_lm.h"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GN_H */

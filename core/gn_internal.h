@@ -1,0 +1,22 @@
+/* gn_internal.h: shared between the core's own files; not installed, not for users. */
+#ifndef GN_INTERNAL_H
+#define GN_INTERNAL_H
+
+#include "gn.h"
+#include "scaled.h"
+
+/* w.x and |x|^2 in one pass over (w, x), both with gn_dot's blocking and bound */
+void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n);
+
+/* |j|^2 as a scaled number: the fast pass when trustworthy, else gn_sumsq_scaled */
+gn_status gn_internal_norm2sq_sd(gn_sd *out, const double *j, size_t n);
+
+/* c = -alpha lp / ((lpp + mu) S + lambda) in scaled form, with the domain checks of
+ * gn_step_ignd; GN_ERANGE when |c| sqrt(S) could reach 2^1019 */
+gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double alpha,
+                                gn_damping dmp);
+
+/* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
+gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
+
+#endif

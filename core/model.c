@@ -1,0 +1,374 @@
+/* model.c: scalar-output models and their sensitivity j = grad_w f (MATH.md (3.3), §5, §11). */
+#include "gn.h"
+#include "gn_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int finite1(double x) { return x - x == 0.0; }
+
+/* ---------------------------------------------------------------- linear */
+
+gn_status gn_linear_eval(double *f, double *j, const double *w, const double *x, size_t n)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    double v = gn_dot(w, x, n);
+    if (!finite1(v))
+        return GN_ENONFINITE;
+    *f = v;
+    if (j)
+        memcpy(j, x, n * sizeof(double));
+    return GN_OK;
+}
+
+/* f = w.x and |x|^2 (scaled) in one pass; the slow routes only when the pass says so */
+static gn_status linear_forward(double *f, gn_sd *S, const double *w, const double *x, size_t n)
+{
+    double wx, xx;
+    gn_internal_dot2(&wx, &xx, w, x, n);
+    if (!finite1(wx)) {
+        if (!gn_allfinite(w, n) || !gn_allfinite(x, n))
+            return GN_ENONFINITE;
+        return GN_ERANGE; /* the model's output itself overflows */
+    }
+    if (xx >= 0x1p-960 && xx <= DBL_MAX) {
+        *S = gn_sd_from(xx);
+    } else {
+        gn_status st = gn_internal_norm2sq_sd(S, x, n);
+        if (st != GN_OK)
+            return st;
+    }
+    *f = wx;
+    return GN_OK;
+}
+
+gn_status gn_linear_step_ignd(double *w, gn_lossval *out, const double *x, size_t n, double y,
+                              gn_loss_kind loss, double alpha, gn_damping dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    double f;
+    gn_sd S, c;
+    gn_lossval lv;
+    gn_status st = linear_forward(&f, &S, w, x, n);
+    if (st != GN_OK)
+        return st;
+    if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
+        return st;
+    if ((st = gn_internal_ignd_coef(&c, S, lv.lp, lv.lpp, alpha, dmp)) != GN_OK)
+        return st;
+    if (out)
+        *out = lv;
+    return gn_internal_apply(w, x, n, c);
+}
+
+gn_status gn_linear_step_sgd(double *w, gn_lossval *out, const double *x, size_t n, double y,
+                             gn_loss_kind loss, double alpha)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!finite1(alpha))
+        return GN_ENONFINITE;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    double f = gn_dot(w, x, n);
+    if (!finite1(f)) {
+        if (!gn_allfinite(w, n) || !gn_allfinite(x, n))
+            return GN_ENONFINITE;
+        return GN_ERANGE;
+    }
+    gn_lossval lv;
+    gn_status st = gn_loss_eval(&lv, loss, f, y);
+    if (st != GN_OK)
+        return st;
+    if (out)
+        *out = lv;
+    gn_sd c = gn_sd_mul(gn_sd_from(-lv.lp), gn_sd_from(alpha));
+    return gn_internal_apply(w, x, n, c);
+}
+
+/* --------------------------------------------------------------- one-hot */
+
+gn_status gn_onehot_eval(double *f, const double *w, size_t n, size_t k, double s)
+{
+    if (n == 0 || k >= n)
+        return GN_ESIZE;
+    if (!finite1(s) || !finite1(w[k]))
+        return GN_ENONFINITE;
+    double v = s * w[k];
+    if (!finite1(v))
+        return GN_ERANGE;
+    *f = v;
+    return GN_OK;
+}
+
+gn_status gn_onehot_step_ignd(double *w, size_t n, size_t k, double s, double lp, double lpp,
+                              double alpha, gn_damping dmp)
+{
+    if (n == 0 || k >= n)
+        return GN_ESIZE;
+    if (!finite1(s) || !finite1(w[k]))
+        return GN_ENONFINITE;
+    /* j = s e_k: the rank-one step restricted to coordinate k */
+    gn_sd S = gn_sd_mul(gn_sd_from(s), gn_sd_from(s)), c;
+    gn_status st = gn_internal_ignd_coef(&c, S, lp, lpp, alpha, dmp);
+    if (st != GN_OK)
+        return st;
+    return gn_internal_apply(w + k, &s, 1, c);
+}
+
+/* ------------------------------------------------------------- quadratic */
+
+size_t gn_quad_nfeatures(size_t m, int bias) { return m * (m + 1) / 2 + (bias != 0); }
+
+gn_status gn_quad_features(double *phi, const double *z, size_t m, int bias)
+{
+    if (m == 0)
+        return GN_ESIZE;
+    if (!gn_allfinite(z, m))
+        return GN_ENONFINITE;
+    size_t q = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = a; b < m; b++)
+            phi[q++] = z[a] * z[b];
+    if (bias)
+        phi[q++] = 1.0;
+    if (!gn_allfinite(phi, q))
+        return GN_ERANGE;
+    return GN_OK;
+}
+
+gn_status gn_quad_eval(double *f, double *j, const double *w, const double *z, size_t m,
+                       int bias)
+{
+    if (m == 0)
+        return GN_ESIZE;
+    size_t p = gn_quad_nfeatures(m, bias);
+    double stackbuf[256];
+    double *phi = j ? j : (p <= 256 ? stackbuf : NULL);
+    if (!phi)
+        return GN_ESIZE; /* without j, m(m+1)/2 + 1 must fit 256 */
+    gn_status st = gn_quad_features(phi, z, m, bias);
+    if (st != GN_OK)
+        return st;
+    double v = gn_dot(w, phi, p);
+    if (!finite1(v))
+        return gn_allfinite(w, p) ? GN_ERANGE : GN_ENONFINITE;
+    *f = v;
+    return GN_OK;
+}
+
+/* ------------------------------------------------------------------- MLP */
+
+const char *gn_act_name(gn_act a)
+{
+    switch (a) {
+    case GN_ACT_RELU: return "relu";
+    case GN_ACT_TANH: return "tanh";
+    case GN_ACT_SILU: return "silu";
+    case GN_ACT_IDENTITY: return "identity";
+    default: return "unknown";
+    }
+}
+
+gn_status gn_act_parse(gn_act *a, const char *name)
+{
+    for (int k = 0; k < GN_NACT; k++)
+        if (name && !strcmp(name, gn_act_name((gn_act)k))) {
+            *a = (gn_act)k;
+            return GN_OK;
+        }
+    return GN_EINPUT;
+}
+
+gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act)
+{
+    if (!widths || nwidths < 2 || widths[nwidths - 1] != 1 || (int)act < 0 || act >= GN_NACT)
+        return NULL;
+    for (size_t l = 0; l < nwidths; l++)
+        if (widths[l] == 0)
+            return NULL;
+    gn_mlp *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->nlayers = nwidths - 1;
+    m->act = act;
+    m->widths = malloc(nwidths * sizeof(size_t));
+    m->offset = malloc(nwidths * sizeof(size_t));
+    size_t units = 0, all = 0, np = 0;
+    if (m->widths && m->offset) {
+        memcpy(m->widths, widths, nwidths * sizeof(size_t));
+        for (size_t l = 1; l < nwidths; l++) {
+            m->offset[l - 1] = np;
+            np += widths[l] * widths[l - 1] + widths[l];
+            units += widths[l];
+        }
+        m->offset[nwidths - 1] = np;
+        all = units + widths[0];
+        m->nparams = np;
+        m->a = malloc(units * sizeof(double));
+        m->h = malloc(all * sizeof(double));
+        m->delta = malloc(units * sizeof(double));
+        m->jbuf = malloc(np * sizeof(double));
+    }
+    if (!m->widths || !m->offset || !m->a || !m->h || !m->delta || !m->jbuf) {
+        gn_mlp_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void gn_mlp_free(gn_mlp *m)
+{
+    if (!m)
+        return;
+    free(m->widths);
+    free(m->offset);
+    free(m->a);
+    free(m->h);
+    free(m->delta);
+    free(m->jbuf);
+    free(m);
+}
+
+gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed)
+{
+    if (!m)
+        return GN_ESIZE;
+    gn_rng r;
+    gn_rng_seed(&r, seed, 0);
+    for (size_t l = 1; l <= m->nlayers; l++) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        double *W = w + m->offset[l - 1];
+        int he = m->act == GN_ACT_RELU || m->act == GN_ACT_SILU;
+        double sd = he ? sqrt(2.0 / (double)in) : sqrt(2.0 / (double)(in + out));
+        for (size_t q = 0; q < in * out; q++)
+            W[q] = sd * gn_rng_normal(&r);
+        memset(W + in * out, 0, out * sizeof(double));
+    }
+    return GN_OK;
+}
+
+static double act_f(gn_act a, double x)
+{
+    switch (a) {
+    case GN_ACT_RELU: return x > 0.0 ? x : 0.0;
+    case GN_ACT_TANH: return tanh(x);
+    case GN_ACT_SILU: return x / (1.0 + exp(-x));
+    default: return x;
+    }
+}
+
+/* derivative at the pre-activation x; ReLU'(0) = 0 by convention */
+static double act_d(gn_act a, double x)
+{
+    switch (a) {
+    case GN_ACT_RELU: return x > 0.0 ? 1.0 : 0.0;
+    case GN_ACT_TANH: {
+        double t = tanh(x);
+        return 1.0 - t * t;
+    }
+    case GN_ACT_SILU: {
+        double s = 1.0 / (1.0 + exp(-x));
+        return s * (1.0 + x * (1.0 - s));
+    }
+    default: return 1.0;
+    }
+}
+
+gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x)
+{
+    if (!m)
+        return GN_ESIZE;
+    size_t L = m->nlayers;
+    if (!gn_allfinite(x, m->widths[0]))
+        return GN_ENONFINITE;
+    /* forward: h_0 = x; a_l = W_l h_{l-1} + b_l; h_l = act(a_l) (affine at l = L) */
+    memcpy(m->h, x, m->widths[0] * sizeof(double));
+    size_t hoff = 0, aoff = 0;
+    for (size_t l = 1; l <= L; l++) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        const double *W = w + m->offset[l - 1], *b = W + in * out;
+        const double *hin = m->h + hoff;
+        double *a = m->a + aoff, *hout = m->h + hoff + in;
+        for (size_t o = 0; o < out; o++) {
+            a[o] = gn_dot(W + o * in, hin, in) + b[o];
+            hout[o] = l == L ? a[o] : act_f(m->act, a[o]);
+        }
+        hoff += in;
+        aoff += out;
+    }
+    double fv = m->h[hoff];
+    if (!finite1(fv))
+        return gn_allfinite(w, m->nparams) ? GN_ERANGE : GN_ENONFINITE;
+    *f = fv;
+    if (!j)
+        return GN_OK;
+    /* backward: delta_L = 1 (df/da_L); dW_l = delta_l h_{l-1}^T; db_l = delta_l;
+     * delta_{l-1} = (W_l^T delta_l) .* act'(a_{l-1}) */
+    size_t dl_off = aoff - 1; /* start of delta_L = a_L's offset */
+    m->delta[dl_off] = 1.0;
+    size_t h_in_off = hoff - m->widths[L - 1];
+    for (size_t l = L; l >= 1; l--) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        const double *W = w + m->offset[l - 1];
+        double *jW = j + m->offset[l - 1], *jb = jW + in * out;
+        const double *hin = m->h + h_in_off;
+        const double *dl = m->delta + dl_off;
+        for (size_t o = 0; o < out; o++) {
+            for (size_t i = 0; i < in; i++)
+                jW[o * in + i] = dl[o] * hin[i];
+            jb[o] = dl[o];
+        }
+        if (l > 1) {
+            size_t prev_off = dl_off - in;
+            double *dp = m->delta + prev_off;
+            const double *ap = m->a + prev_off;
+            for (size_t i = 0; i < in; i++) {
+                double s = 0.0;
+                for (size_t o = 0; o < out; o++)
+                    s += W[o * in + i] * dl[o];
+                dp[i] = s * act_d(m->act, ap[i]);
+            }
+            dl_off = prev_off;
+            h_in_off -= m->widths[l - 2];
+        }
+    }
+    if (!gn_allfinite(j, m->nparams))
+        return GN_ERANGE;
+    return GN_OK;
+}
+
+static gn_status mlp_step(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
+                          gn_loss_kind loss, double alpha, const gn_damping *dmp)
+{
+    if (!m)
+        return GN_ESIZE;
+    double f;
+    gn_lossval lv;
+    gn_status st = gn_mlp_eval(m, &f, m->jbuf, w, x);
+    if (st != GN_OK)
+        return st;
+    if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
+        return st;
+    if (out)
+        *out = lv;
+    if (dmp)
+        return gn_step_ignd(w, m->jbuf, m->nparams, lv.lp, lv.lpp, alpha, *dmp);
+    return gn_step_sgd(w, m->jbuf, m->nparams, lv.lp, alpha);
+}
+
+gn_status gn_mlp_step_ignd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
+                           gn_loss_kind loss, double alpha, gn_damping dmp)
+{
+    return mlp_step(m, w, out, x, y, loss, alpha, &dmp);
+}
+
+gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
+                          gn_loss_kind loss, double alpha)
+{
+    return mlp_step(m, w, out, x, y, loss, alpha, NULL);
+}

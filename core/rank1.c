@@ -1,0 +1,489 @@
+/* rank1.c: |j|^2, xi, the Moore-Penrose and damped directions, the prediction change,
+ * and the IGND-family steps that share them (MATH.md §1-§5, §13).
+ *
+ * Error analysis (u = 2^-53, gamma_k = k u / (1 - k u)).
+ *
+ * Sums. gn_dot adds products in blocks of 64 entries over 4 lanes (lane sums of at most
+ * t = floor(m/4) + (m mod 4) terms for a block of m entries), joins the lanes in 2 more
+ * additions, then joins the block sums pairwise (depth ceil(log2 nblocks)). A product
+ * therefore meets at most k(n) = 1 + (t - 1) + 2 + depth roundings, and by the standard
+ * argument (Higham, ASNA 2nd ed., §3.1 and §4.2) |fl(sum) - sum| <= gamma_k(n) sum |a_i b_i|.
+ * gn_sum_bound_k(n) returns that k(n); for n = 10^4 it is 26, for n = 10^7 it is 36:
+ * growth with n is only through the logarithmic depth.
+ *
+ * |j|^2. All terms are non-negative, so the relative error of S = fl(|j|^2) is <= gamma_k.
+ * Scaling by a power of two (gn_sumsq_scaled) is exact, so the scaled route has the same
+ * bound. The fast route is used only when its sum is >= 2^-960: squares that underflowed
+ * then contribute at most n 2^-1075 <= 2^-115 n S, negligible for n < 2^60.
+ *
+ * Coefficient. c = -alpha lp / (A S + lambda), A = lpp + mu, is formed on scaled numbers
+ * (scaled.h), one rounding per operation: A (1), A S (1), + lambda (1: both terms are
+ * non-negative, so no cancellation), alpha lp (1), division (1). With S's k roundings,
+ * |c_hat - c| <= gamma_(k+5) |c|.
+ *
+ * Step. w_i+ = w_i + c j_i: the product adds one rounding and the sum one more, so
+ * |err_i| <= gamma_(k+6) |c j_i| + u |w_i + c j_i| <= (k + 7) u (|w_i| + |c j_i|) to first
+ * order: at most k + 7 units of the mixed measure of MATH.md §13. Subnormal results add an
+ * absolute 2^-1075 (the measure's underflow floor).
+ *
+ * xi. xi = 1 / (A S + lambda): k + 3 roundings, so <= k + 3 ulps (2 ulp = 2u relative up to
+ * a factor 2 from where the value sits in its binade: we report ulps of the true value,
+ * and gamma_m |x| <= 2 m ulp(x), so the validate bound for xi is 2(k + 3) ulps).
+ */
+#include "gn.h"
+#include "gn_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define GN_BLOCK 64
+
+static double block_dot(const double *a, const double *b, size_t m)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < m; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* pairwise over whole blocks: split at a block boundary near the middle */
+static double pair_dot(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return block_dot(a, b, n);
+    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
+    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    return pair_dot(a, b, h) + pair_dot(a + h, b + h, n - h);
+}
+
+double gn_dot(const double *a, const double *b, size_t n) { return pair_dot(a, b, n); }
+
+/* fused: both a.b and b.b in one pass over (a, b), same blocking as gn_dot */
+static void block_dot2(double *ab, double *bb, const double *a, const double *b, size_t m)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    double q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+        q0 += b[i] * b[i];
+        q1 += b[i + 1] * b[i + 1];
+        q2 += b[i + 2] * b[i + 2];
+        q3 += b[i + 3] * b[i + 3];
+    }
+    for (; i < m; i++) {
+        s0 += a[i] * b[i];
+        q0 += b[i] * b[i];
+    }
+    *ab = (s0 + s1) + (s2 + s3);
+    *bb = (q0 + q1) + (q2 + q3);
+}
+
+static void pair_dot2(double *ab, double *bb, const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK) {
+        block_dot2(ab, bb, a, b, n);
+        return;
+    }
+    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
+    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    double ab1, bb1, ab2, bb2;
+    pair_dot2(&ab1, &bb1, a, b, h);
+    pair_dot2(&ab2, &bb2, a + h, b + h, n - h);
+    *ab = ab1 + ab2;
+    *bb = bb1 + bb2;
+}
+
+void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n)
+{
+    pair_dot2(wx, xx, w, x, n);
+}
+
+static size_t lane_terms(size_t m)
+{
+    return m / 4 + m % 4;
+}
+
+int gn_sum_bound_k(size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t t = n >= GN_BLOCK ? lane_terms(GN_BLOCK) : lane_terms(n);
+    size_t tail = n % GN_BLOCK;
+    if (n > GN_BLOCK && lane_terms(tail) > t)
+        t = lane_terms(tail);
+    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
+    int depth = 0;
+    while (((size_t)1 << depth) < nb)
+        depth++;
+    return (int)(1 + (t - 1) + 2) + depth;
+}
+
+int gn_allfinite(const double *a, size_t n)
+{
+    /* x - x is 0 for finite x and NaN otherwise; the sum of those is 0 iff all finite */
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++)
+        acc += a[i] - a[i];
+    return acc == 0.0;
+}
+
+gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    double mx = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(j[i]);
+        if (!(a <= DBL_MAX))
+            return GN_ENONFINITE;
+        if (a > mx)
+            mx = a;
+    }
+    if (mx == 0.0) {
+        s->ssq = 0.0;
+        s->e = 0;
+        return GN_OK;
+    }
+    int e;
+    (void)frexp(mx, &e); /* mx = m 2^e, m in [0.5, 1): |j_i| 2^-e < 1 */
+    /* blocked pairwise sum on the exactly scaled entries: same bound as gn_dot */
+    double part[64];
+    size_t np = 0;
+    for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
+        size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
+        double t[GN_BLOCK];
+        for (size_t i = 0; i < m; i++)
+            t[i] = ldexp(j[b0 + i], -e);
+        part[np++] = block_dot(t, t, m);
+        /* binary-counter pairwise merge keeps depth ceil(log2 nblocks) with 64 slots */
+        size_t nbdone = b0 / GN_BLOCK + 1;
+        while ((nbdone & 1) == 0 && np >= 2) {
+            part[np - 2] += part[np - 1];
+            np--;
+            nbdone >>= 1;
+        }
+    }
+    while (np > 1) {
+        part[np - 2] += part[np - 1];
+        np--;
+    }
+    s->ssq = part[0];
+    s->e = e;
+    return GN_OK;
+}
+
+/* the exponent a fast |j|^2 must reach to be trusted (see the header comment) */
+#define GN_FAST_MIN 0x1p-960
+
+gn_status gn_internal_norm2sq_sd(gn_sd *out, const double *j, size_t n)
+{
+    double s = gn_dot(j, j, n);
+    if (s >= GN_FAST_MIN && s <= DBL_MAX) {
+        *out = gn_sd_from(s);
+        return GN_OK;
+    }
+    if (s != s && !gn_allfinite(j, n))
+        return GN_ENONFINITE;
+    gn_sumsq q;
+    gn_status st = gn_sumsq_scaled(&q, j, n);
+    if (st != GN_OK)
+        return st;
+    *out = gn_sd_norm(q.ssq, 0);
+    if (q.ssq != 0.0)
+        out->e += 2 * q.e;
+    return GN_OK;
+}
+
+gn_status gn_norm2sq(double *out, const double *j, size_t n)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_sd s;
+    gn_status st = gn_internal_norm2sq_sd(&s, j, n);
+    if (st != GN_OK)
+        return st;
+    double r = gn_sd_to(s);
+    *out = r;
+    return r <= DBL_MAX ? GN_OK : GN_ERANGE;
+}
+
+static int finite1(double x) { return x - x == 0.0; }
+
+static gn_status check_damping(double lpp, gn_damping dmp)
+{
+    if (!finite1(lpp) || !finite1(dmp.lambda) || !finite1(dmp.mu))
+        return GN_ENONFINITE;
+    if (!(dmp.lambda > 0.0) || !(dmp.mu >= 0.0))
+        return GN_EDOM;
+    if (lpp < 0.0)
+        return GN_ENEGCURV;
+    return GN_OK;
+}
+
+/* denominator (lpp + mu) S + lambda as a scaled number (k + 3 roundings, S's k included) */
+static gn_sd denom_sd(gn_sd S, double lpp, double mu, double lambda)
+{
+    /* A = lpp + mu may overflow as a double: then add halves (exact at that size) */
+    double a = lpp + mu;
+    gn_sd A = a <= DBL_MAX ? gn_sd_from(a) : gn_sd_norm(0.5 * lpp + 0.5 * mu, 1);
+    if (A.m == 0.0)
+        return gn_sd_from(lambda);
+    return gn_sd_add(gn_sd_mul(A, S), gn_sd_from(lambda));
+}
+
+gn_status gn_xi(double *xi, const double *j, size_t n, double lpp, gn_damping dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damping(lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    gn_sd S;
+    if ((st = gn_internal_norm2sq_sd(&S, j, n)) != GN_OK)
+        return st;
+    gn_sd D = denom_sd(S, lpp, dmp.mu, dmp.lambda);
+    *xi = gn_sd_to(gn_sd_div(gn_sd_from(1.0), D));
+    return GN_OK;
+}
+
+/* c j_i for a scaled coefficient c: the direct product when c is a normal double,
+ * otherwise per component on exponent-separated parts (the xi trap of §13). */
+static int coef_is_plain(gn_sd c, double *cd)
+{
+    /* c normal and |c| < 2^1000 keeps the product's overflow exactly where the true
+     * product overflows, up to the product's own rounding */
+    if (c.m == 0.0) {
+        *cd = 0.0;
+        return 1;
+    }
+    if (c.e > -1021 && c.e < 1000) {
+        *cd = ldexp(c.m, c.e);
+        return 1;
+    }
+    return 0;
+}
+
+static double coef_times(gn_sd c, double x)
+{
+    int ex;
+    double mx = frexp(x, &ex);
+    return ldexp(c.m * mx, c.e + ex);
+}
+
+/* largest |c j_i| must stay below 2^1020: |c j_i| <= |c| |j| = |c| sqrt(S) */
+static int step_too_big(gn_sd c, gn_sd S)
+{
+    if (c.m == 0.0 || S.m == 0.0)
+        return 0;
+    /* log2 |c| sqrt(S) < c.e + S.e/2 + 1 */
+    return (double)c.e + 0.5 * (double)S.e >= 1019.0;
+}
+
+/* w_i += c j_i for all i (or d_i = c j_i when w == NULL). Returns GN_ERANGE if some
+ * result overflowed (those components are then +-inf). */
+static gn_status apply_coef(double *w, double *d, const double *j, size_t n, gn_sd c)
+{
+    double cd;
+    int bad = 0;
+    if (coef_is_plain(c, &cd)) {
+        if (w) {
+            for (size_t i = 0; i < n; i++) {
+                double v = w[i] + cd * j[i];
+                bad |= !(fabs(v) <= DBL_MAX);
+                w[i] = v;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                d[i] = cd * j[i];
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double s = coef_times(c, j[i]);
+            if (w) {
+                double v = w[i] + s;
+                bad |= !(fabs(v) <= DBL_MAX);
+                w[i] = v;
+            } else {
+                d[i] = s;
+            }
+        }
+    }
+    return bad ? GN_ERANGE : GN_OK;
+}
+
+static gn_status check_scalar(double x)
+{
+    return finite1(x) ? GN_OK : GN_ENONFINITE;
+}
+
+/* c = -alpha lp / ((lpp + mu) S + lambda) */
+static gn_sd damped_coef(gn_sd S, double lp, double lpp, double alpha, gn_damping dmp)
+{
+    gn_sd D = denom_sd(S, lpp, dmp.mu, dmp.lambda);
+    gn_sd num = gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha));
+    return gn_sd_div(num, D);
+}
+
+gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double alpha,
+                                gn_damping dmp)
+{
+    gn_status st = check_damping(lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    if (!finite1(lp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    *c = damped_coef(S, lp, lpp, alpha, dmp);
+    if (step_too_big(*c, S))
+        return GN_ERANGE;
+    return GN_OK;
+}
+
+gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
+{
+    return apply_coef(w, NULL, j, n, c);
+}
+
+gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double lpp,
+                        gn_damping dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damping(lpp, dmp);
+    if (st != GN_OK || (st = check_scalar(lp)) != GN_OK)
+        return st;
+    gn_sd S;
+    if ((st = gn_internal_norm2sq_sd(&S, j, n)) != GN_OK)
+        return st;
+    gn_sd c = damped_coef(S, lp, lpp, 1.0, dmp);
+    if (step_too_big(c, S))
+        return GN_ERANGE;
+    return apply_coef(NULL, d, j, n, c);
+}
+
+gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!finite1(lp) || !finite1(lpp))
+        return GN_ENONFINITE;
+    if (lpp < 0.0)
+        return GN_ENEGCURV;
+    gn_sd S;
+    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
+    if (st != GN_OK)
+        return st;
+    if (lpp == 0.0 || S.m == 0.0)
+        return GN_EZERO;
+    gn_sd c = gn_sd_div(gn_sd_from(-lp), gn_sd_mul(gn_sd_from(lpp), S));
+    if (step_too_big(c, S))
+        return GN_ERANGE;
+    return apply_coef(NULL, d, j, n, c);
+}
+
+gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, double lpp,
+                          double alpha, gn_damping dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damping(lpp, dmp);
+    if (st != GN_OK || (st = check_scalar(lp)) != GN_OK || (st = check_scalar(alpha)) != GN_OK)
+        return st;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    gn_sd S;
+    if ((st = gn_internal_norm2sq_sd(&S, j, n)) != GN_OK)
+        return st;
+    /* delta = c S with c the damped coefficient: k + 5 + 1 roundings */
+    gn_sd c = damped_coef(S, lp, lpp, alpha, dmp);
+    double r = gn_sd_to(gn_sd_mul(c, S));
+    if (!(fabs(r) <= DBL_MAX))
+        return GN_ERANGE;
+    *delta = r;
+    return GN_OK;
+}
+
+gn_status gn_delta(double *delta, const double *j, const double *wplus, const double *w,
+                   size_t n)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    /* (w+ - w) in blocks, then the blocked dot: one extra rounding per term */
+    double acc[64];
+    size_t np = 0;
+    for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
+        size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
+        double t[GN_BLOCK];
+        for (size_t i = 0; i < m; i++)
+            t[i] = wplus[b0 + i] - w[b0 + i];
+        acc[np++] = block_dot(j + b0, t, m);
+        size_t nbdone = b0 / GN_BLOCK + 1;
+        while ((nbdone & 1) == 0 && np >= 2) {
+            acc[np - 2] += acc[np - 1];
+            np--;
+            nbdone >>= 1;
+        }
+    }
+    while (np > 1) {
+        acc[np - 2] += acc[np - 1];
+        np--;
+    }
+    if (!finite1(acc[0])) {
+        if (!gn_allfinite(j, n) || !gn_allfinite(w, n) || !gn_allfinite(wplus, n))
+            return GN_ENONFINITE;
+        return GN_ERANGE;
+    }
+    *delta = acc[0];
+    return GN_OK;
+}
+
+gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double lpp,
+                       double alpha, gn_damping dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_sd S, c;
+    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
+    if (st != GN_OK)
+        return st;
+    if ((st = gn_internal_ignd_coef(&c, S, lp, lpp, alpha, dmp)) != GN_OK)
+        return st;
+    return apply_coef(w, NULL, j, n, c);
+}
+
+gn_status gn_step_ignd_undamped(double *w, const double *j, size_t n, double lp, double lpp,
+                                double alpha)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!finite1(lp) || !finite1(lpp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    if (lpp < 0.0)
+        return GN_ENEGCURV;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    gn_sd S;
+    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
+    if (st != GN_OK)
+        return st;
+    if (lpp == 0.0 || S.m == 0.0)
+        return GN_EZERO;
+    gn_sd c = gn_sd_div(gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha)),
+                        gn_sd_mul(gn_sd_from(lpp), S));
+    if (step_too_big(c, S))
+        return GN_ERANGE;
+    return apply_coef(w, NULL, j, n, c);
+}

@@ -1,0 +1,41 @@
+/* gn_test.h: shared by the TAP test programs (cmocka with TAP output, run by prove).
+ * GN_SEED overrides the default seed; GN_TEST_SCALE multiplies iteration counts. Every
+ * failure message prints the seed and its inputs with %a. */
+#ifndef GN_TEST_H
+#define GN_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+static inline uint64_t gn_test_seed(void)
+{
+    const char *s = getenv("GN_SEED");
+    return (s && *s) ? strtoull(s, NULL, 0) : 20261122u;
+}
+
+/* iterations: n times GN_TEST_SCALE (default 1), at least 1 */
+static inline size_t gn_test_iters(size_t n)
+{
+    const char *s = getenv("GN_TEST_SCALE");
+    double k = (s && *s) ? strtod(s, NULL) : 1.0;
+    if (!(k > 0.0))
+        k = 1.0;
+    double v = (double)n * k;
+    return v < 1.0 ? 1 : (size_t)v;
+}
+
+/* run the group with TAP output */
+#define GN_TEST_MAIN(tests)                                                                   \
+    int main(void)                                                                            \
+    {                                                                                         \
+        cmocka_set_message_output(CM_OUTPUT_TAP);                                             \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                     \
+    }
+
+#endif

@@ -1,0 +1,221 @@
+/* cli.c: shared command-line helpers (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int gn_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "gnlab %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'gnlab %s --help')\n", cmd);
+    return GN_EXIT_USAGE;
+}
+
+int gn_cli_double(double *out, const char *cmd, const char *opt, const char *s, double lo,
+                  double hi)
+{
+    char *end;
+    if (!s || !*s) {
+        gn_cli_usage(cmd, "%s needs a number", opt);
+        return -1;
+    }
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || end == s) {
+        gn_cli_usage(cmd, "%s: '%s' is not a number", opt, s);
+        return -1;
+    }
+    if (!isfinite(v) || errno == ERANGE) {
+        gn_cli_usage(cmd, "%s: '%s' is not a finite double", opt, s);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        gn_cli_usage(cmd, "%s: %s is outside [%.17g, %.17g]", opt, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int gn_cli_size(size_t *out, const char *cmd, const char *opt, const char *s, size_t lo,
+                size_t hi)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+') {
+        gn_cli_usage(cmd, "%s needs a non-negative whole number", opt);
+        return -1;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno == ERANGE) {
+        gn_cli_usage(cmd, "%s: '%s' is not a whole number", opt, s);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        gn_cli_usage(cmd, "%s: %s is outside [%zu, %zu]", opt, s, lo, hi);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+int gn_cli_u64(uint64_t *out, const char *cmd, const char *opt, const char *s)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+') {
+        gn_cli_usage(cmd, "%s needs a non-negative whole number", opt);
+        return -1;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end || errno == ERANGE) {
+        gn_cli_usage(cmd, "%s: '%s' is not a 64-bit whole number", opt, s);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int gn_cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const char *s)
+{
+    size_t k = 0;
+    const char *p = s;
+    if (!s || !*s)
+        return gn_cli_usage(cmd, "%s needs a comma-separated list", opt), -1;
+    while (*p) {
+        char buf[32];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof buf || k == cap) {
+            gn_cli_usage(cmd, "%s: bad list '%s'", opt, s);
+            return -1;
+        }
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        if (gn_cli_size(&out[k], cmd, opt, buf, 1, (size_t)1 << 40) < 0)
+            return -1;
+        k++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return (int)k;
+}
+
+uint64_t gn_cli_seed(uint64_t def)
+{
+    const char *s = getenv("GN_SEED");
+    if (!s || !*s)
+        return def;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    return *end ? def : (uint64_t)v;
+}
+
+double gn_cli_scale(void)
+{
+    const char *s = getenv("GN_SCALE");
+    if (!s || !*s)
+        return 1.0;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v > 0.0))
+        return 1.0;
+    return v < 0.001 ? 0.001 : (v > 1e6 ? 1e6 : v);
+}
+
+void gn_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void gn_jl_begin(gn_jl *j, FILE *f)
+{
+    j->f = f;
+    j->nfields = 0;
+    fputc('{', f);
+}
+
+static void key(gn_jl *j, const char *k)
+{
+    if (j->nfields++)
+        fputc(',', j->f);
+    gn_json_string(j->f, k);
+    fputc(':', j->f);
+}
+
+void gn_jl_str(gn_jl *j, const char *k, const char *v)
+{
+    key(j, k);
+    if (v)
+        gn_json_string(j->f, v);
+    else
+        fputs("null", j->f);
+}
+
+void gn_jl_num(gn_jl *j, const char *k, double v)
+{
+    key(j, k);
+    if (isfinite(v))
+        fprintf(j->f, "%.17g", v);
+    else
+        fputs("null", j->f);
+}
+
+void gn_jl_int(gn_jl *j, const char *k, long long v)
+{
+    key(j, k);
+    fprintf(j->f, "%lld", v);
+}
+
+void gn_jl_bool(gn_jl *j, const char *k, int v)
+{
+    key(j, k);
+    fputs(v ? "true" : "false", j->f);
+}
+
+void gn_jl_end(gn_jl *j)
+{
+    fputs("}\n", j->f);
+    fflush(j->f);
+}
+
+static int progress_on = -1;
+
+void gn_progress(const char *what, size_t i, size_t n)
+{
+    if (progress_on < 0)
+        progress_on = isatty(2) && !getenv("GN_NO_PROGRESS");
+    if (!progress_on)
+        return;
+    fprintf(stderr, "\r%s %zu/%zu", what, i, n);
+    fflush(stderr);
+}
+
+void gn_progress_done(void)
+{
+    if (progress_on > 0)
+        fprintf(stderr, "\r\033[K");
+}

@@ -1,0 +1,50 @@
+/* main.c: the gnlab program. Dispatches to the subcommands collected from every
+ * GN_COMMAND(name, "summary") line of the cmd_*.c files (see cli.h and the Makefile). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define X(name, summary) int gn_cmd_##name(int argc, char **argv);
+#include "commands.inc"
+#undef X
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int, char **);
+} command;
+
+static const command commands[] = {
+#define X(name, summary) {#name, summary, gn_cmd_##name},
+#include "commands.inc"
+#undef X
+    {NULL, NULL, NULL}};
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: gnlab COMMAND [OPTIONS]   (gnlab COMMAND --help for its options)\n\n"
+               "Gauss-Newton methods for machine learning, made checkable.\n\ncommands:\n");
+    for (const command *c = commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nEvery command prints a table, or JSON Lines with --json; exit status 0 when\n"
+               "every check passes, 1 when one fails, 2 on bad usage or input.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help(stderr);
+        return GN_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        help(stdout);
+        return GN_EXIT_PASS;
+    }
+    for (const command *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "gnlab: unknown command '%s'\n\n", argv[1]);
+    help(stderr);
+    return GN_EXIT_USAGE;
+}

@@ -1,0 +1,33 @@
+/* validate.h: the shape of a `gnlab validate` section. A section runs a campaign of core
+ * computations against the references and fills one row per quantity; cmd_validate.c
+ * prints the rows (table or JSON Lines) and exits 1 if any row fails. */
+#ifndef GN_VALIDATE_H
+#define GN_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t seed;      /* base seed; instance i of a quantity draws from stream i */
+    double scale;       /* multiplies instance counts (GN_SCALE, --scale) */
+    unsigned prec;      /* MPFR working precision in bits (default 256) */
+    const char *inject; /* NULL, or the name of a known-wrong variant to swap in */
+    int quiet;          /* no progress output */
+} gn_vopts;
+
+typedef struct {
+    char section[16];   /* "rank1", "loss", "optim", "model", "dense", "dg", ... */
+    char quantity[40];  /* what was compared, e.g. "xi", "step_ignd" */
+    char measure[16];   /* "ulp", "mixed" (MATH.md §13), "rel", "abs" */
+    size_t instances;
+    double max_err;     /* largest error seen, in the measure's units */
+    double bound;       /* the derived bound (see the section's source) */
+    int informational;  /* 1: reported, never a verdict (e.g. what the dense route loses) */
+    int pass;           /* max_err <= bound (always 1 when informational) */
+    char worst[512];    /* the worst instance's seed, index and inputs, %a */
+} gn_vrow;
+
+/* A section appends at most cap rows to rows and returns how many it wrote. */
+typedef size_t (*gn_vsection)(gn_vrow *rows, size_t cap, const gn_vopts *o);
+
+#endif
