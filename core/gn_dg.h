@@ -50,7 +50,7 @@ typedef enum {
 
 /* ------------------------------------------------------------ workspace */
 
-/* A workspace for batches with bc <= bcmax and exactly d parameters. Solves allocate
+/* A workspace for batches with bc <= bcmax and at most d parameters. Solves allocate
  * nothing. The push route needs bcmax' = min(bcmax, d) squared doubles; the primal route
  * d^2 doubles, allocated only when it can be used (route PRIMAL, or AUTO with bcmax >= d).
  * GSL's matrix views wrap the buffers; BLAS/LAPACK kernels come from GSL on OpenBLAS. */
@@ -82,7 +82,7 @@ gn_status gn_dg_check(const gn_dg_batch *B);
  * Accuracy: normwise forward error within the conditioning bound derived in
  *           validate/val_dg.c (checked there against an MPFR solve of the primal system).
  * Special:  errors of gn_dg_check, then GN_ESIZE if bc > the workspace's bcmax or d differs
- *           from it, or the route's buffers were not allocated; GN_ENONFINITE if J has a
+ *           (d > the workspace.s), or the route.s buffers were not allocated; GN_ENONFINITE if J has a
  *           NaN or infinite entry; GN_ERANGE if |J_i|^2 overflows; GN_ESINGULAR if the
  *           factorisation fails in floating point. On all of these dir is untouched.
  *           GN_ERANGE also if a component of dir overflows: dir is then all NaN.
