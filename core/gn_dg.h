@@ -170,6 +170,7 @@ typedef struct {
     double backtrack;   /* step shrink factor per backtrack                 default 0.5  */
     unsigned max_backtracks; /* then the step is rejected                   default 30   */
     int adaptive;       /* lambda from the gain ratio (gn_lm.h) on/off      default 1    */
+    double lambda_min;  /* floor under the adaptive lambda (egn.c says why) default 5e-2 */
     int momentum;       /* dir <- beta dir_prev + (1 - beta) dir on/off     default 1    */
     double beta;        /* momentum weight, in [0, 1)                       default 0.5  */
 } gn_egn_params;
