@@ -493,6 +493,12 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body)
 {
+    return nb_plot_sized(p, base, caption, data, 760, 460, body);
+}
+
+int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
+                  int width, int height, const char *body)
+{
     char gp[300], svg[300];
     snprintf(gp, sizeof gp, "%s.gp", base);
     snprintf(svg, sizeof svg, "%s.svg", base);
@@ -503,9 +509,9 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
     }
     fprintf(f, "# %s\n# Rendered by gnlab notebook; run `gnuplot %s` in this directory to "
                "redraw it.\n"
-               "set terminal svg size 760,460 dynamic enhanced font 'Helvetica,13' "
+               "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
                "background rgb 'white'\nset output '%s'\nset encoding utf8\n%s\n",
-            caption, gp, svg, body);
+            caption, gp, width, height, svg, body);
     if (fclose(f) != 0)
         p->write_error = 1;
     int rendered = 0;

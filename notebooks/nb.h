@@ -99,6 +99,10 @@ FILE *nb_data_open(nb_page *p, const char *file);
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body);
 
+/* nb_plot_sized: nb_plot with the SVG's width and height in pixels (nb_plot: 760 x 460). */
+int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
+                  int width, int height, const char *body);
+
 /* nb_graph: the same for a Graphviz graph: BASE.dot rendered by `dot -Tsvg`. */
 int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot);
 
