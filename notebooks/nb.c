@@ -41,12 +41,12 @@ const nb_notebook nb_notebooks[] = {
     {"supervised", "3. Supervised learning at batch size 1",
      "SGD, IGND, Adam and Adam-IGND on Diamonds (regression, MAPE) and a Diamonds "
      "classification task (accuracy), rates chosen on a validation split.",
-     "curves_regression.svg",
+     "curves.svg",
      "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
      "  --target COL         the target column of --data\n"
      "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
      "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
-     "  --seeds N            runs per optimizer at the chosen rate (default 3)\n"
+     "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"
      "  --epochs N           passes over the training rows (default 2)\n"
      "  --train N            training rows used, 0 = all (default 12000)\n"
      "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
@@ -354,6 +354,34 @@ void nb_table_end(nb_page *p)
     fputs("</table>\n", p->html);
     fputs("\n", p->md);
     p->in_table = 0;
+}
+
+void nb_links(nb_page *p, const char *label, const char *files)
+{
+    fputs("<p>", p->html);
+    html_text(p->html, label);
+    fputs(label, p->md);
+    const char *c = files;
+    for (int first = 1;; first = 0) {
+        const char *e = strchr(c, ',');
+        size_t len = e ? (size_t)(e - c) : strlen(c);
+        char one[256];
+        if (len >= sizeof one)
+            len = sizeof one - 1;
+        memcpy(one, c, len);
+        one[len] = '\0';
+        fprintf(p->html, "%s<a href=\"", first ? " " : ", ");
+        html_attr(p->html, one);
+        fputs("\">", p->html);
+        html_text(p->html, one);
+        fputs("</a>", p->html);
+        fprintf(p->md, "%s[%s](%s)", first ? " " : ", ", one, one);
+        if (!e)
+            break;
+        c = e + 1;
+    }
+    fputs(".</p>\n", p->html);
+    fputs(".\n\n", p->md);
 }
 
 int nb_check(nb_page *p, int ok, const char *fmt, ...)

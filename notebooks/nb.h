@@ -79,6 +79,9 @@ void nb_table_row(nb_page *p, const char *fmt, ...)
     ;
 void nb_table_end(nb_page *p);
 
+/* nb_links: a paragraph "LABEL a, b, c." linking the comma-separated files (page-relative). */
+void nb_links(nb_page *p, const char *label, const char *files);
+
 /* nb_check: a check the notebook makes on its numbers, shown as "check passed/FAILED: ..."
  * and counted. Returns ok. */
 int nb_check(nb_page *p, int ok, const char *fmt, ...)
