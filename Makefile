@@ -4,6 +4,7 @@
 # make check      the TAP test suite under prove, installing missing packages first
 # make sanitize   the test suite again under AddressSanitizer + UBSan
 # make bench      the committed benchmarks (numbers go to README by hand)
+# make notebooks  the worked walkthroughs into build/notebooks (QUICK=1: small sizes)
 
 BUILD    ?= build
 CC       ?= cc
@@ -27,7 +28,7 @@ CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o
 TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard core/*.h core/ref/*.h validate/*.h proofs/*.h notebooks/*.h)
 
-.PHONY: all deps verify check sanitize bench clean
+.PHONY: all deps verify check sanitize bench clean notebooks
 all: $(BUILD)/libgnlab.a $(BUILD)/gnlab
 
 deps:
@@ -67,6 +68,10 @@ sanitize: deps
 bench: deps
 	$(MAKE) all
 	$(BUILD)/gnlab bench
+
+notebooks: deps
+	$(MAKE) all
+	$(BUILD)/gnlab notebook all $(if $(QUICK),--quick)
 
 clean:
 	rm -rf build

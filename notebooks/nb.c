@@ -1,0 +1,728 @@
+/* nb.c: the page writer of nb.h (HTML + Markdown pages, data files, gnuplot and Graphviz
+ * renderings) and the registry of notebooks. */
+#include "nb.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+const nb_notebook nb_notebooks[] = {
+    {"rank1", "1. The rank-one GGN, derived on one sample",
+     "From the sample gradient (3.5) to the IGND update (3.15) as a graph carrying one "
+     "worked instance; Moore-Penrose against damped directions; lambda -> 0; Table 1.",
+     "directions.svg",
+     "  --loss squared|bce   loss of the worked instance (default bce)\n"
+     "  --x A,B              the sample's features = j (default 1.5,-0.8)\n"
+     "  --w A,B              the weights (default 0.4,0.9)\n"
+     "  --y Y                the label (default 1)\n"
+     "  --lambda L --mu M    damping (default 0.25, 0.05)\n"
+     "  --alpha A            learning rate (default 1)\n",
+     nb_rank1_run},
+    {"scale", "2. Scale robustness on FrozenLake",
+     "Tabular one-hot Q-learning on deterministic FrozenLake 4x4: QL against IGNDQ with the "
+     "original features and with every coordinate multiplied by a random integer.",
+     "curves.svg",
+     "  --scale-max S        feature multipliers drawn from {-S..S} \\ {0} (default 10)\n"
+     "  --seeds N            runs per curve (default 10)\n"
+     "  --episodes N         episodes per run (default 3000)\n"
+     "  --alpha A            learning rate of QL and IGNDQ (default 0.5)\n"
+     "  --alpha-retuned A    QL's retuned rate on scaled features (default 0.005)\n"
+     "  --epsilon E          exploration rate (default 0.2)\n"
+     "  --gamma G            discount (default 0.95)\n"
+     "  --lambda L           IGNDQ damping (default 1e-3)\n",
+     nb_scale_run},
+    {"supervised", "3. Supervised learning at batch size 1",
+     "SGD, IGND, Adam and Adam-IGND on Diamonds (regression, MAPE) and a Diamonds "
+     "classification task (accuracy), rates chosen on a validation split.",
+     "curves.svg",
+     "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
+     "  --target COL         the target column of --data\n"
+     "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
+     "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
+     "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"
+     "  --epochs N           passes over the training rows (default 2)\n"
+     "  --train N            training rows used, 0 = all (default 12000)\n"
+     "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
+     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1e-1,7)\n",
+     nb_supervised_run},
+    {"lqr", "4. LQR policy iteration",
+     "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
+     "the greedy improvement, and the distance to the Riccati-optimal gain.",
+     "policy_error.svg",
+     "  --plant A.csv B.csv  a plant instead of the two built-in ones (CSV with a header)\n"
+     "  --seeds N            runs per curve (default 5)\n"
+     "  --iters N            policy-improvement iterations (default 25)\n"
+     "  --eval-steps N       semi-gradient updates per policy evaluation (default 3000)\n"
+     "  --alpha-ql A         QL rate (default 2e-3)\n"
+     "  --alpha-igndq A      IGNDQ rate (default 0.2)\n"
+     "  --gamma G            discount (default 0.9)\n"
+     "  --noise S            process-noise std. dev. of the stochastic runs (default 0.1)\n",
+     nb_lqr_run},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
+const nb_notebook *nb_find(const char *name)
+{
+    for (const nb_notebook *n = nb_notebooks; n->name; n++)
+        if (!strcmp(n->name, name))
+            return n;
+    return NULL;
+}
+
+struct nb_page {
+    char dir[4096];
+    FILE *html, *md;
+    int failed_checks;
+    int write_error;
+    int in_table;
+};
+
+int nb_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            buf[i] = c;
+        }
+    }
+    struct stat st;
+    return (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ? 0 : -1;
+}
+
+static FILE *open_in(const char *dir, const char *file, const char *mode)
+{
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, mode);
+    if (!f)
+        fprintf(stderr, "gnlab notebook: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* HTML text: escape <, >, &, and turn `x` into <code>x</code>. */
+static void html_text(FILE *f, const char *s)
+{
+    int code = 0;
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '`':
+            fputs(code ? "</code>" : "<code>", f);
+            code = !code;
+            break;
+        default: fputc(*s, f);
+        }
+    }
+    if (code)
+        fputs("</code>", f);
+}
+
+static void html_attr(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"')
+            fputs("&quot;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static const char *css =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+    "max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}"
+    "code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:0.92em}"
+    "pre{background:#f5f5f5;padding:0.6em;overflow-x:auto}"
+    "table{border-collapse:collapse;margin:0.8em 0}"
+    "td,th{border:1px solid #bbb;padding:0.25em 0.6em;text-align:left}"
+    "th{background:#eee}"
+    "figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}"
+    "figcaption{font-size:0.92em;color:#444}"
+    ".pass{color:#176317}.fail{color:#b00000;font-weight:bold}"
+    ".card{display:flex;gap:1em;margin:1em 0;padding:0.8em;border:1px solid #ddd}"
+    ".card img{width:260px;flex:none;border:1px solid #eee}";
+
+static void html_head(FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+    html_text(f, title);
+    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+}
+
+nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
+{
+    nb_page *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    int n = snprintf(p->dir, sizeof p->dir, "%s/%s", ctx->root, name);
+    if (n < 0 || (size_t)n >= sizeof p->dir || nb_mkdirs(p->dir) != 0) {
+        fprintf(stderr, "gnlab notebook: cannot create the directory %s/%s\n", ctx->root, name);
+        free(p);
+        return NULL;
+    }
+    p->html = open_in(p->dir, "index.html", "w");
+    p->md = open_in(p->dir, "page.md", "w");
+    if (!p->html || !p->md) {
+        if (p->html)
+            fclose(p->html);
+        if (p->md)
+            fclose(p->md);
+        free(p);
+        return NULL;
+    }
+    html_head(p->html, title);
+    fputs("<p><a href=\"../index.html\">All notebooks</a></p>\n<h1>", p->html);
+    html_text(p->html, title);
+    fputs("</h1>\n", p->html);
+    fprintf(p->md, "# %s\n\n[All notebooks](../index.md)\n\n", title);
+    if (ctx->quick) {
+        const char *q = "This page was made with --quick: small sizes and few seeds, for "
+                        "testing. Run without --quick for the numbers the text discusses.";
+        fputs("<p><em>", p->html);
+        html_text(p->html, q);
+        fputs("</em></p>\n", p->html);
+        fprintf(p->md, "*%s*\n\n", q);
+    }
+    return p;
+}
+
+const char *nb_page_dir(const nb_page *p) { return p->dir; }
+
+int nb_page_close(nb_page *p)
+{
+    if (!p)
+        return -1;
+    if (p->in_table)
+        nb_table_end(p);
+    fprintf(p->html, "<hr>\n<p><small>Written by <code>gnlab notebook</code>; every number "
+                     "on this page was computed by the run that wrote it.</small></p>\n"
+                     "</body>\n</html>\n");
+    int bad = p->write_error;
+    if (ferror(p->html) || ferror(p->md))
+        bad = 1;
+    if (fclose(p->html) != 0)
+        bad = 1;
+    if (fclose(p->md) != 0)
+        bad = 1;
+    int fails = p->failed_checks;
+    free(p);
+    return bad ? -1 : fails;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+void nb_h2(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    if (!s) {
+        p->write_error = 1;
+        return;
+    }
+    fputs("<h2>", p->html);
+    html_text(p->html, s);
+    fputs("</h2>\n", p->html);
+    fprintf(p->md, "## %s\n\n", s);
+    free(s);
+}
+
+void nb_para(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    if (!s) {
+        p->write_error = 1;
+        return;
+    }
+    fputs("<p>", p->html);
+    html_text(p->html, s);
+    fputs("</p>\n", p->html);
+    fprintf(p->md, "%s\n\n", s);
+    free(s);
+}
+
+void nb_pre(nb_page *p, const char *text)
+{
+    fputs("<pre>", p->html);
+    for (const char *c = text; *c; c++) {
+        if (*c == '<')
+            fputs("&lt;", p->html);
+        else if (*c == '>')
+            fputs("&gt;", p->html);
+        else if (*c == '&')
+            fputs("&amp;", p->html);
+        else
+            fputc(*c, p->html);
+    }
+    fputs("</pre>\n", p->html);
+    fprintf(p->md, "```\n%s%s```\n\n", text,
+            (*text && text[strlen(text) - 1] == '\n') ? "" : "\n");
+}
+
+static void table_cells(nb_page *p, const char *s, const char *tag)
+{
+    fputs("<tr>", p->html);
+    fputs("|", p->md);
+    const char *c = s;
+    for (;;) {
+        const char *e = strchr(c, '|');
+        size_t len = e ? (size_t)(e - c) : strlen(c);
+        char cell[1024];
+        if (len >= sizeof cell)
+            len = sizeof cell - 1;
+        memcpy(cell, c, len);
+        cell[len] = '\0';
+        fprintf(p->html, "<%s>", tag);
+        html_text(p->html, cell);
+        fprintf(p->html, "</%s>", tag);
+        fprintf(p->md, " %s |", cell);
+        if (!e)
+            break;
+        c = e + 1;
+    }
+    fputs("</tr>\n", p->html);
+    fputs("\n", p->md);
+}
+
+void nb_table_begin(nb_page *p, const char *header)
+{
+    if (p->in_table)
+        nb_table_end(p);
+    fputs("<table>\n", p->html);
+    table_cells(p, header, "th");
+    fputs("|", p->md);
+    for (const char *c = header;; c = strchr(c, '|') + 1) {
+        fputs("---|", p->md);
+        if (!strchr(c, '|'))
+            break;
+    }
+    fputs("\n", p->md);
+    p->in_table = 1;
+}
+
+void nb_table_row(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    if (!s) {
+        p->write_error = 1;
+        return;
+    }
+    table_cells(p, s, "td");
+    free(s);
+}
+
+void nb_table_end(nb_page *p)
+{
+    fputs("</table>\n", p->html);
+    fputs("\n", p->md);
+    p->in_table = 0;
+}
+
+void nb_links(nb_page *p, const char *label, const char *files)
+{
+    fputs("<p>", p->html);
+    html_text(p->html, label);
+    fputs(label, p->md);
+    const char *c = files;
+    for (int first = 1;; first = 0) {
+        const char *e = strchr(c, ',');
+        size_t len = e ? (size_t)(e - c) : strlen(c);
+        char one[256];
+        if (len >= sizeof one)
+            len = sizeof one - 1;
+        memcpy(one, c, len);
+        one[len] = '\0';
+        fprintf(p->html, "%s<a href=\"", first ? " " : ", ");
+        html_attr(p->html, one);
+        fputs("\">", p->html);
+        html_text(p->html, one);
+        fputs("</a>", p->html);
+        fprintf(p->md, "%s[%s](%s)", first ? " " : ", ", one, one);
+        if (!e)
+            break;
+        c = e + 1;
+    }
+    fputs(".</p>\n", p->html);
+    fputs(".\n\n", p->md);
+}
+
+int nb_check(nb_page *p, int ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    if (!s) {
+        p->write_error = 1;
+        return ok;
+    }
+    if (!ok)
+        p->failed_checks++;
+    fprintf(p->html, "<p class=\"%s\">check %s: ", ok ? "pass" : "fail", ok ? "passed" : "FAILED");
+    html_text(p->html, s);
+    fputs("</p>\n", p->html);
+    fprintf(p->md, "check %s: %s\n\n", ok ? "passed" : "**FAILED**", s);
+    if (!ok)
+        fprintf(stderr, "gnlab notebook: %s: check FAILED: %s\n", p->dir, s);
+    free(s);
+    return ok;
+}
+
+FILE *nb_data_open(nb_page *p, const char *file) { return open_in(p->dir, file, "w"); }
+
+/* single-quote a string for /bin/sh */
+static void sh_quote(char *out, size_t cap, const char *s)
+{
+    size_t k = 0;
+    if (k + 1 < cap)
+        out[k++] = '\'';
+    for (; *s && k + 5 < cap; s++) {
+        if (*s == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    if (k + 1 < cap)
+        out[k++] = '\'';
+    out[k] = '\0';
+}
+
+int nb_tool_available(const char *prog)
+{
+    static struct {
+        char name[32];
+        int ok;
+    } cache[8];
+    static int ncache;
+    for (int i = 0; i < ncache; i++)
+        if (!strcmp(cache[i].name, prog))
+            return cache[i].ok;
+    char q[300], cmd[400];
+    sh_quote(q, sizeof q, prog);
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", q);
+    int ok = system(cmd) == 0;
+    if (ncache < 8) {
+        snprintf(cache[ncache].name, sizeof cache[ncache].name, "%s", prog);
+        cache[ncache++].ok = ok;
+    }
+    return ok;
+}
+
+/* run "cd DIR && TOOL_CMD" through /bin/sh; 0 when it exits 0 */
+static int run_in(const char *dir, const char *tool_cmd)
+{
+    size_t cap = 4 * strlen(dir) + strlen(tool_cmd) + 16;
+    char *qd = malloc(cap), *cmd = malloc(cap + 8);
+    int r = -1;
+    if (qd && cmd) {
+        sh_quote(qd, cap, dir);
+        snprintf(cmd, cap + 8, "cd %s && %s", qd, tool_cmd);
+        r = system(cmd) == 0 ? 0 : -1;
+    }
+    free(qd);
+    free(cmd);
+    return r;
+}
+
+static void figure(nb_page *p, const char *svg, int rendered, const char *caption,
+                   const char *src, const char *tool, const char *data)
+{
+    fputs("<figure>\n", p->html);
+    if (rendered > 0) {
+        fputs("<img src=\"", p->html);
+        html_attr(p->html, svg);
+        fputs("\" alt=\"", p->html);
+        html_attr(p->html, caption);
+        fputs("\">\n", p->html);
+        fprintf(p->md, "![%s](%s)\n\n", caption, svg);
+    } else {
+        const char *why = rendered == 0 ? "was skipped" : "failed";
+        fprintf(p->html, "<p><em>The SVG %s: %s is %s. The script below renders it.</em></p>\n",
+                rendered == 0 ? "was skipped" : "could not be rendered", tool,
+                rendered == 0 ? "not installed" : "reporting an error");
+        fprintf(p->md, "*The SVG %s (%s %s); the script below renders it.*\n\n", why, tool,
+                rendered == 0 ? "is not installed" : "failed");
+    }
+    fputs("<figcaption>", p->html);
+    html_text(p->html, caption);
+    fputs(" Source: <a href=\"", p->html);
+    html_attr(p->html, src);
+    fputs("\">", p->html);
+    html_text(p->html, src);
+    fputs("</a>", p->html);
+    fprintf(p->md, "%s Source: [%s](%s)", caption, src, src);
+    if (data && *data) {
+        fputs("; data:", p->html);
+        fputs("; data:", p->md);
+        const char *c = data;
+        for (;;) {
+            const char *e = strchr(c, ',');
+            size_t len = e ? (size_t)(e - c) : strlen(c);
+            char one[256];
+            if (len >= sizeof one)
+                len = sizeof one - 1;
+            memcpy(one, c, len);
+            one[len] = '\0';
+            fputs(" <a href=\"", p->html);
+            html_attr(p->html, one);
+            fputs("\">", p->html);
+            html_text(p->html, one);
+            fputs("</a>", p->html);
+            fprintf(p->md, " [%s](%s)", one, one);
+            if (!e)
+                break;
+            c = e + 1;
+        }
+    }
+    fputs(".</figcaption>\n</figure>\n", p->html);
+    fputs(".\n\n", p->md);
+}
+
+int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
+            const char *body)
+{
+    return nb_plot_sized(p, base, caption, data, 760, 460, body);
+}
+
+int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
+                  int width, int height, const char *body)
+{
+    char gp[300], svg[300];
+    snprintf(gp, sizeof gp, "%s.gp", base);
+    snprintf(svg, sizeof svg, "%s.svg", base);
+    FILE *f = open_in(p->dir, gp, "w");
+    if (!f) {
+        p->write_error = 1;
+        return -1;
+    }
+    fprintf(f, "# %s\n# Rendered by gnlab notebook; run `gnuplot %s` in this directory to "
+               "redraw it.\n"
+               "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
+               "background rgb 'white'\nset output '%s'\nset encoding utf8\n%s\n",
+            caption, gp, width, height, svg, body);
+    if (fclose(f) != 0)
+        p->write_error = 1;
+    int rendered = 0;
+    if (nb_tool_available("gnuplot")) {
+        char qg[700], cmd[800];
+        sh_quote(qg, sizeof qg, gp);
+        snprintf(cmd, sizeof cmd, "gnuplot %s", qg);
+        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        if (rendered < 0)
+            nb_check(p, 0, "gnuplot failed on %s", gp);
+    }
+    figure(p, svg, rendered, caption, gp, "gnuplot", data);
+    return rendered;
+}
+
+int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
+{
+    char src[300], svg[300];
+    snprintf(src, sizeof src, "%s.dot", base);
+    snprintf(svg, sizeof svg, "%s.svg", base);
+    FILE *f = open_in(p->dir, src, "w");
+    if (!f) {
+        p->write_error = 1;
+        return -1;
+    }
+    fputs(dot, f);
+    if (fclose(f) != 0)
+        p->write_error = 1;
+    int rendered = 0;
+    if (nb_tool_available("dot")) {
+        char qs[700], qo[700], cmd[1500];
+        sh_quote(qs, sizeof qs, src);
+        sh_quote(qo, sizeof qo, svg);
+        snprintf(cmd, sizeof cmd, "dot -Tsvg %s -o %s", qs, qo);
+        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        if (rendered < 0)
+            nb_check(p, 0, "dot failed on %s", src);
+    }
+    figure(p, svg, rendered, caption, src, "Graphviz dot", "");
+    return rendered;
+}
+
+static int file_exists(const char *dir, const char *a, const char *b)
+{
+    char path[4600];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, a, b);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int nb_write_index(const char *root)
+{
+    if (nb_mkdirs(root) != 0)
+        return -1;
+    FILE *h = open_in(root, "index.html", "w");
+    FILE *m = open_in(root, "index.md", "w");
+    if (!h || !m) {
+        if (h)
+            fclose(h);
+        if (m)
+            fclose(m);
+        return -1;
+    }
+    const char *title = "gnlab notebooks: Gauss-Newton for machine learning, worked";
+    const char *intro =
+        "Each notebook runs its computation with the gnlab core and explains every step with "
+        "the numbers it computed. Every figure comes with its data and its gnuplot or "
+        "Graphviz source, so it can be redrawn or changed. Rerun one with "
+        "`gnlab notebook NAME [flags]` (`gnlab notebook --help` lists the flags).";
+    html_head(h, title);
+    fputs("<h1>", h);
+    html_text(h, title);
+    fputs("</h1>\n<p>", h);
+    html_text(h, intro);
+    fputs("</p>\n", h);
+    fprintf(m, "# %s\n\n%s\n\n", title, intro);
+    for (const nb_notebook *n = nb_notebooks; n->name; n++) {
+        int have = file_exists(root, n->name, "index.html");
+        int thumb = have && file_exists(root, n->name, n->thumb);
+        fputs("<div class=\"card\">", h);
+        if (thumb)
+            fprintf(h, "<a href=\"%s/index.html\"><img src=\"%s/%s\" alt=\"%s\"></a>", n->name,
+                    n->name, n->thumb, n->name);
+        fputs("<div><h2>", h);
+        if (have)
+            fprintf(h, "<a href=\"%s/index.html\">", n->name);
+        html_text(h, n->title);
+        fputs(have ? "</a></h2>\n<p>" : "</h2>\n<p>", h);
+        html_text(h, n->summary);
+        if (!have)
+            fprintf(h, " <em>(not generated yet: run <code>gnlab notebook %s</code>)</em>",
+                    n->name);
+        fputs("</p></div></div>\n", h);
+        if (have)
+            fprintf(m, "## [%s](%s/page.md)\n\n", n->title, n->name);
+        else
+            fprintf(m, "## %s\n\n", n->title);
+        if (thumb)
+            fprintf(m, "![%s](%s/%s)\n\n", n->name, n->name, n->thumb);
+        fprintf(m, "%s%s\n\n", n->summary, have ? "" : " (not generated yet)");
+    }
+    fputs("</body>\n</html>\n", h);
+    int bad = ferror(h) || ferror(m);
+    bad |= fclose(h) != 0;
+    bad |= fclose(m) != 0;
+    return bad ? -1 : 0;
+}
+
+void nb_mean_std(double *mean, double *sd, const double *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    double mu = n ? s / (double)n : NAN;
+    double q = 0.0;
+    for (size_t i = 0; i < n; i++)
+        q += (v[i] - mu) * (v[i] - mu);
+    *mean = mu;
+    *sd = n > 1 ? sqrt(q / (double)(n - 1)) : 0.0;
+}
+
+int nb_parse_list(double *out, size_t cap, const char *s)
+{
+    size_t k = 0;
+    const char *c = s;
+    while (*c) {
+        char *end;
+        errno = 0;
+        double v = strtod(c, &end);
+        if (end == c || errno == ERANGE || !isfinite(v) || k >= cap)
+            return -1;
+        out[k++] = v;
+        if (*end == ',')
+            c = end + 1;
+        else if (*end == '\0')
+            c = end;
+        else
+            return -1;
+        if (*end == ',' && *c == '\0')
+            return -1;
+    }
+    return k ? (int)k : -1;
+}
+
+static int flag_value(const char **v, const char *nb, const char *flag, int argc, char **argv,
+                      int *i)
+{
+    if (strcmp(argv[*i], flag) != 0)
+        return 0;
+    if (*i + 1 >= argc || !*argv[*i + 1]) {
+        fprintf(stderr, "gnlab notebook %s: %s needs a value\n", nb, flag);
+        return -1;
+    }
+    *v = argv[++*i];
+    return 1;
+}
+
+int nb_flag_double(double *out, const char *nb, const char *flag, int argc, char **argv, int *i,
+                   double lo, double hi)
+{
+    const char *v;
+    int r = flag_value(&v, nb, flag, argc, argv, i);
+    if (r <= 0)
+        return r;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "notebook %s", nb);
+    return gn_cli_double(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
+}
+
+int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char **argv, int *i,
+                 size_t lo, size_t hi)
+{
+    const char *v;
+    int r = flag_value(&v, nb, flag, argc, argv, i);
+    if (r <= 0)
+        return r;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "notebook %s", nb);
+    return gn_cli_size(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
+}
+
+int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,
+                int *i)
+{
+    return flag_value(out, nb, flag, argc, argv, i);
+}

@@ -1,0 +1,559 @@
+/* test_notebooks.c: `gnlab notebook` as a reader and a checker would use it. Runs the
+ * program named by GN_BIN (make check sets it; default build/gnlab) with --quick into
+ * temporary directories, then checks that every page, figure and link exists, and that the
+ * numbers notebook 1 prints agree with an independent 256-bit MPFR recomputation of
+ * (3.10), (3.12), (3.13), (3.14) and (4.1) to the core's stated error bounds. Every check has
+ * a negative control: a corrupted page, a wrong formula and a broken link are each caught
+ * by the same check. */
+#include "gn_test.h"
+
+#include "gn.h"
+
+#include <dirent.h>
+#include <float.h>
+#include <math.h>
+#include <mpfr.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define U (DBL_EPSILON / 2)
+#define PREC 256
+
+static const char *bin(void)
+{
+    const char *b = getenv("GN_BIN");
+    return (b && *b) ? b : "build/gnlab";
+}
+
+/* run "GN_BIN ARGS" with stdout/stderr to /dev/null; the exit status (or -1) */
+static int run(const char *env, const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s %s --quiet > /dev/null 2>&1", env ? env : "", bin(), args);
+    int r = system(cmd);
+    return (r != -1 && WIFEXITED(r)) ? WEXITSTATUS(r) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static char *tmpdir(void)
+{
+    char *t = malloc(64);
+    snprintf(t, 64, "/tmp/gnlab-nbtest-XXXXXX");
+    if (!mkdtemp(t)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void rmrf(const char *d)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    if (system(cmd) != 0)
+        fprintf(stderr, "# could not remove %s\n", d);
+}
+
+/* ---------------------------------------------------------------- link check */
+
+/* Every href="..." and src="..." in the HTML file that is not an absolute URL or a fragment
+ * must name an existing file relative to the page. Returns the number of broken links and
+ * stores the count of links seen. */
+static int broken_links(const char *html_path, int *nlinks)
+{
+    char *s = slurp(html_path);
+    if (!s)
+        return 1000;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", html_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    int bad = 0, n = 0;
+    const char *keys[2] = {"href=\"", "src=\""};
+    for (int k = 0; k < 2; k++) {
+        for (const char *c = strstr(s, keys[k]); c; c = strstr(c + 1, keys[k])) {
+            const char *v = c + strlen(keys[k]);
+            const char *e = strchr(v, '"');
+            if (!e)
+                break;
+            char target[1024];
+            size_t len = (size_t)(e - v) < sizeof target - 1 ? (size_t)(e - v) : sizeof target - 1;
+            memcpy(target, v, len);
+            target[len] = '\0';
+            if (!strncmp(target, "http:", 5) || !strncmp(target, "https:", 6) || target[0] == '#')
+                continue;
+            n++;
+            char path[5200];
+            snprintf(path, sizeof path, "%s/%s", dir, target);
+            if (!exists(path)) {
+                fprintf(stderr, "# %s: broken link %s\n", html_path, target);
+                bad++;
+            }
+        }
+    }
+    free(s);
+    *nlinks = n;
+    return bad;
+}
+
+/* every X.gp has X.svg when gnuplot is installed, every X.dot has X.svg when dot is */
+static int missing_svgs(const char *dir, int have_gnuplot, int have_dot)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 1000;
+    int bad = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t L = strlen(e->d_name);
+        int gp = L > 3 && !strcmp(e->d_name + L - 3, ".gp");
+        int dt = L > 4 && !strcmp(e->d_name + L - 4, ".dot");
+        if ((gp && have_gnuplot) || (dt && have_dot)) {
+            char path[4800], stem[300];
+            size_t sl = L - (gp ? 3 : 4);
+            if (sl >= sizeof stem)
+                sl = sizeof stem - 1;
+            memcpy(stem, e->d_name, sl);
+            stem[sl] = '\0';
+            if (strlen(dir) + sl + 6 > sizeof path) {
+                closedir(d);
+                return 1000;
+            }
+            path[0] = '\0';
+            strcat(path, dir);
+            strcat(path, "/");
+            strcat(path, stem);
+            strcat(path, ".svg");
+            if (!exists(path)) {
+                fprintf(stderr, "# %s has no rendering\n", e->d_name);
+                bad++;
+            }
+        }
+    }
+    closedir(d);
+    return bad;
+}
+
+static int tool(const char *name)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s > /dev/null 2>&1", name);
+    return system(cmd) == 0;
+}
+
+static const char *names[] = {"rank1", "scale", "supervised", "lqr"};
+
+static void test_all_quick(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char args[512];
+    snprintf(args, sizeof args, "notebook all --quick --out %s", t);
+    int rc = run(NULL, args);
+    if (rc != 0)
+        fail_msg("gnlab notebook all --quick --out %s exited %d (GN_BIN=%s)", t, rc, bin());
+    int hg = tool("gnuplot"), hd = tool("dot");
+    char path[4400];
+    int nl = 0;
+    snprintf(path, sizeof path, "%s/index.html", t);
+    assert_int_equal(broken_links(path, &nl), 0);
+    /* the index links each notebook page and its thumbnail */
+    assert_true(nl >= (int)(2 * (sizeof names / sizeof *names)));
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s/page.md", t, names[i]);
+        assert_true(exists(path));
+        snprintf(path, sizeof path, "%s/%s/index.html", t, names[i]);
+        int b = broken_links(path, &nl);
+        if (b != 0 || nl < 3)
+            fail_msg("%s: %d broken links of %d", path, b, nl);
+        char *page = slurp(path);
+        assert_non_null(page);
+        if (strstr(page, "FAILED"))
+            fail_msg("%s reports a failed check", path);
+        if (hg && !strstr(page, ".svg"))
+            fail_msg("%s shows no figure", path);
+        free(page);
+        snprintf(path, sizeof path, "%s/%s", t, names[i]);
+        assert_int_equal(missing_svgs(path, hg, hd), 0);
+    }
+    rmrf(t);
+    free(t);
+}
+
+/* negative control of the link check: a page with one broken link and one good one */
+static void test_link_check_catches_broken(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char path[256], good[256];
+    snprintf(good, sizeof good, "%s/here.svg", t);
+    FILE *f = fopen(good, "w");
+    assert_non_null(f);
+    fputs("<svg/>", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/index.html", t);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<img src=\"here.svg\"><a href=\"gone.dat\">x</a><a href=\"https://x\">y</a>", f);
+    fclose(f);
+    int nl = 0;
+    assert_int_equal(broken_links(path, &nl), 1);
+    assert_int_equal(nl, 2);
+    rmrf(t);
+    free(t);
+}
+
+/* ------------------------------------------------ notebook 1 against MPFR */
+
+/* the value in the row "| name | value |" of page.md; NAN when absent */
+static double page_value(const char *md, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n| %s | ", name);
+    const char *c = strstr(md, key);
+    if (!c)
+        return NAN;
+    char *end;
+    double v = strtod(c + strlen(key), &end);
+    return (end == c + strlen(key)) ? NAN : v;
+}
+
+enum { REF_RIGHT = 0, REF_NO_LAMBDA, REF_NO_MU };
+
+/* Recompute from the page's printed inputs (x = j, l', l'', lambda, mu, w, alpha) in MPFR
+ * and compare with the page's outputs. Returns the number of quantities outside their
+ * bounds (0 = consistent); variant != REF_RIGHT swaps in a wrong reference formula. */
+static int check_rank1(const char *md, int variant, int verbose)
+{
+    double j[2] = {page_value(md, "x[1]"), page_value(md, "x[2]")};
+    double w[2] = {page_value(md, "w[1]"), page_value(md, "w[2]")};
+    double lp = page_value(md, "l'"), lpp = page_value(md, "l''");
+    double lam = page_value(md, "lambda"), mu = page_value(md, "mu");
+    double alpha = page_value(md, "alpha");
+    double dd[2] = {page_value(md, "d_damped[1]"), page_value(md, "d_damped[2]")};
+    double dmp[2] = {page_value(md, "d_MP[1]"), page_value(md, "d_MP[2]")};
+    double xi = page_value(md, "xi");
+    double wp[2] = {page_value(md, "w+[1]"), page_value(md, "w+[2]")};
+    double delta = page_value(md, "delta");
+    double f = page_value(md, "f");
+    double all[] = {j[0], j[1], w[0], w[1], lp, lpp, lam, mu, alpha, dd[0], dd[1],
+                    xi, wp[0], wp[1], delta, f};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (isnan(all[i])) {
+            if (verbose)
+                fprintf(stderr, "# page.md lacks value %zu\n", i);
+            return 100;
+        }
+    if (variant == REF_NO_LAMBDA)
+        lam = 0;
+    if (variant == REF_NO_MU)
+        mu = 0;
+    int k = gn_sum_bound_k(2), bad = 0;
+    mpfr_t J0, J1, nj, den, t, ref, W;
+    mpfr_inits2(PREC, J0, J1, nj, den, t, ref, W, (mpfr_ptr)0);
+    mpfr_set_d(J0, j[0], MPFR_RNDN);
+    mpfr_set_d(J1, j[1], MPFR_RNDN);
+    mpfr_sqr(nj, J0, MPFR_RNDN);
+    mpfr_sqr(t, J1, MPFR_RNDN);
+    mpfr_add(nj, nj, t, MPFR_RNDN); /* |j|^2 */
+    /* den = (l'' + mu)|j|^2 + lambda: the defining scalar of (3.12)-(3.13) */
+    mpfr_set_d(den, lpp, MPFR_RNDN);
+    mpfr_add_d(den, den, mu, MPFR_RNDN);
+    mpfr_mul(den, den, nj, MPFR_RNDN);
+    mpfr_add_d(den, den, lam, MPFR_RNDN);
+    /* xi: gn.h claims <= k + 3 ulps; one ulp of a normal double x is <= 2u|x| */
+    mpfr_ui_div(ref, 1, den, MPFR_RNDN);
+    double xr = mpfr_get_d(ref, MPFR_RNDN);
+    if (!(fabs(xi - xr) <= (k + 3) * 2 * U * fabs(xr))) {
+        bad++;
+        if (verbose)
+            fprintf(stderr, "# xi page %.17g ref %.17g\n", xi, xr);
+    }
+    for (int i = 0; i < 2; i++) {
+        /* (3.12): the mixed measure of §13 for a direction is u |d_i|: bound (k+4) u |d_i| */
+        mpfr_set_d(ref, -lp, MPFR_RNDN);
+        mpfr_mul_d(ref, ref, j[i], MPFR_RNDN);
+        mpfr_div(ref, ref, den, MPFR_RNDN);
+        double r = mpfr_get_d(ref, MPFR_RNDN);
+        if (!(fabs(dd[i] - r) <= (k + 4) * U * fabs(r))) {
+            bad++;
+            if (verbose)
+                fprintf(stderr, "# d_damped[%d] page %.17g ref %.17g (lp %a lpp %a j %a %a)\n",
+                        i + 1, dd[i], r, lp, lpp, j[0], j[1]);
+        }
+        /* (3.14): w+ = w - alpha lp j / den, mixed bound (k+6) u (|w_i| + |step_i|) */
+        mpfr_mul_d(t, ref, alpha, MPFR_RNDN);
+        double step = mpfr_get_d(t, MPFR_RNDN);
+        mpfr_set_d(W, w[i], MPFR_RNDN);
+        mpfr_add(W, W, t, MPFR_RNDN);
+        double wr = mpfr_get_d(W, MPFR_RNDN);
+        if (!(fabs(wp[i] - wr) <= (k + 6) * U * (fabs(w[i]) + fabs(step)))) {
+            bad++;
+            if (verbose)
+                fprintf(stderr, "# w+[%d] page %.17g ref %.17g\n", i + 1, wp[i], wr);
+        }
+        /* (3.10): d_MP = -(l' / (l'' |j|^2)) j, bound (k+4) u |d_i| */
+        if (!isnan(dmp[i]) && lpp > 0) {
+            mpfr_set_d(ref, -lp, MPFR_RNDN);
+            mpfr_mul_d(ref, ref, j[i], MPFR_RNDN);
+            mpfr_div(ref, ref, nj, MPFR_RNDN);
+            mpfr_div_d(ref, ref, lpp, MPFR_RNDN);
+            r = mpfr_get_d(ref, MPFR_RNDN);
+            if (!(fabs(dmp[i] - r) <= (k + 4) * U * fabs(r))) {
+                bad++;
+                if (verbose)
+                    fprintf(stderr, "# d_MP[%d] page %.17g ref %.17g\n", i + 1, dmp[i], r);
+            }
+        }
+    }
+    /* (4.1): delta = j^T (w+ - w) from the page's own w+; gn_delta's bound is
+     * gamma_(k+1) sum |j_i (w+_i - w_i)| plus u per difference: (k+2)(1+1e-9) u sum */
+    mpfr_set_zero(ref, 1);
+    double s = 0;
+    for (int i = 0; i < 2; i++) {
+        mpfr_set_d(t, wp[i], MPFR_RNDN);
+        mpfr_sub_d(t, t, w[i], MPFR_RNDN);
+        mpfr_mul_d(t, t, j[i], MPFR_RNDN);
+        s += fabs(mpfr_get_d(t, MPFR_RNDN));
+        mpfr_add(ref, ref, t, MPFR_RNDN);
+    }
+    double dr = mpfr_get_d(ref, MPFR_RNDN);
+    if (!(fabs(delta - dr) <= (k + 2) * (1 + 1e-9) * U * s)) {
+        bad++;
+        if (verbose)
+            fprintf(stderr, "# delta page %.17g ref %.17g\n", delta, dr);
+    }
+    /* f = w^T x: the dot bound gamma_k sum |w_i x_i| */
+    mpfr_set_d(ref, w[0], MPFR_RNDN);
+    mpfr_mul_d(ref, ref, j[0], MPFR_RNDN);
+    mpfr_set_d(t, w[1], MPFR_RNDN);
+    mpfr_mul_d(t, t, j[1], MPFR_RNDN);
+    mpfr_add(ref, ref, t, MPFR_RNDN);
+    double fr = mpfr_get_d(ref, MPFR_RNDN);
+    if (!(fabs(f - fr) <= k * (1 + 1e-9) * U * (fabs(w[0] * j[0]) + fabs(w[1] * j[1])))) {
+        bad++;
+        if (verbose)
+            fprintf(stderr, "# f page %.17g ref %.17g\n", f, fr);
+    }
+    mpfr_clears(J0, J1, nj, den, t, ref, W, (mpfr_ptr)0);
+    return bad;
+}
+
+/* run notebook 1 with extra flags into a fresh directory; returns its page.md (or NULL) */
+static char *rank1_page(const char *flags, char **dir)
+{
+    *dir = tmpdir();
+    if (!*dir)
+        return NULL;
+    char args[2048], path[256];
+    snprintf(args, sizeof args, "notebook rank1 --quick --out %s %s", *dir, flags);
+    int rc = run(NULL, args);
+    if (rc != 0) {
+        fprintf(stderr, "# gnlab %s exited %d\n", args, rc);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/rank1/page.md", *dir);
+    return slurp(path);
+}
+
+static void test_rank1_default_matches_mpfr(void **state)
+{
+    (void)state;
+    char *dir;
+    char *md = rank1_page("", &dir);
+    assert_non_null(md);
+    assert_int_equal(check_rank1(md, REF_RIGHT, 1), 0);
+    /* negative controls: wrong reference formulas are caught by the same check */
+    assert_true(check_rank1(md, REF_NO_LAMBDA, 0) > 0);
+    assert_true(check_rank1(md, REF_NO_MU, 0) > 0);
+    /* negative control: the page's d_damped[1] perturbed by 1e-13 relative (about 900 u,
+     * far above the (k+4) u bound) is caught */
+    double d1 = page_value(md, "d_damped[1]");
+    char old[64], neu[64];
+    snprintf(old, sizeof old, "| d_damped[1] | %.17g |", d1);
+    snprintf(neu, sizeof neu, "| d_damped[1] | %.17g |", d1 * (1 + 1e-13));
+    char *at = strstr(md, old);
+    assert_non_null(at);
+    size_t pre = (size_t)(at - md);
+    char *bad = malloc(strlen(md) + 64);
+    assert_non_null(bad);
+    memcpy(bad, md, pre);
+    strcpy(bad + pre, neu);
+    strcat(bad, at + strlen(old));
+    assert_true(check_rank1(bad, REF_RIGHT, 0) > 0);
+    free(bad);
+    free(md);
+    rmrf(dir);
+    free(dir);
+}
+
+/* random instances from GN_SEED, both losses, damping over many decades */
+static void test_rank1_random_matches_mpfr(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    gn_rng r;
+    gn_rng_seed(&r, seed, 7);
+    size_t n = gn_test_iters(4);
+    for (size_t i = 0; i < n; i++) {
+        double x0 = ldexp(gn_rng_uniform(&r) - 0.5, (int)(gn_rng_u64(&r) % 20) - 10);
+        double x1 = ldexp(gn_rng_uniform(&r) - 0.5, (int)(gn_rng_u64(&r) % 20) - 10);
+        double w0 = 4 * gn_rng_normal(&r), w1 = gn_rng_normal(&r);
+        double lam = pow(10.0, -8 + 10 * gn_rng_uniform(&r)), mu = gn_rng_uniform(&r);
+        int bce = i % 2;
+        double y = bce ? (double)(gn_rng_u64(&r) % 2) : 3 * gn_rng_normal(&r);
+        char flags[1024];
+        snprintf(flags, sizeof flags,
+                 "--loss %s --x %.17g,%.17g --w %.17g,%.17g --y %.17g --lambda %.17g --mu %.17g "
+                 "--alpha 0.5",
+                 bce ? "bce" : "squared", x0, x1, w0, w1, y, lam, mu);
+        char *dir;
+        char *md = rank1_page(flags, &dir);
+        if (!md)
+            fail_msg("seed %llu instance %zu: notebook failed with %s",
+                     (unsigned long long)seed, i, flags);
+        int b = check_rank1(md, REF_RIGHT, 1);
+        if (b != 0)
+            fail_msg("seed %llu instance %zu: %d values off (%s)", (unsigned long long)seed, i, b,
+                     flags);
+        free(md);
+        rmrf(dir);
+        free(dir);
+    }
+}
+
+/* without gnuplot and dot the scripts are written and the page says the SVG was skipped */
+static void test_without_tools(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char args[512], path[512];
+    snprintf(args, sizeof args, "notebook rank1 --quick --out %s", t);
+    /* an empty PATH: /bin/sh still runs by its absolute path, gnuplot and dot are not found */
+    assert_int_equal(run("PATH=/nonexistent", args), 0);
+    snprintf(path, sizeof path, "%s/rank1/directions.gp", t);
+    assert_true(exists(path));
+    snprintf(path, sizeof path, "%s/rank1/derivation.dot", t);
+    assert_true(exists(path));
+    snprintf(path, sizeof path, "%s/rank1/directions.svg", t);
+    assert_false(exists(path));
+    snprintf(path, sizeof path, "%s/rank1/page.md", t);
+    char *md = slurp(path);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "SVG was skipped"));
+    free(md);
+    snprintf(path, sizeof path, "%s/rank1/index.html", t);
+    int nl;
+    assert_int_equal(broken_links(path, &nl), 0);
+    rmrf(t);
+    free(t);
+}
+
+/* --data on a small numeric CSV in the California Housing layout (target last) */
+static void test_supervised_csv(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char csv[256], args[1024], path[512];
+    snprintf(csv, sizeof csv, "%s/housing.csv", t);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "MedInc,HouseAge,AveRooms,AveBedrms,Population,AveOccup,Latitude,Longitude,"
+               "MedHouseVal\n");
+    gn_rng r;
+    gn_rng_seed(&r, gn_test_seed(), 11);
+    for (int i = 0; i < 300; i++) {
+        double v[8];
+        for (int c = 0; c < 8; c++)
+            v[c] = 1 + gn_rng_uniform(&r) * (c + 1);
+        double y = 0.5 + 0.3 * v[0] + 0.1 * v[2] + 0.05 * gn_rng_normal(&r);
+        fprintf(f, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", v[0], v[1], v[2], v[3], v[4],
+                v[5], v[6], v[7], y);
+    }
+    fclose(f);
+    snprintf(args, sizeof args, "notebook supervised --quick --out %s --data %s --target MedHouseVal",
+             t, csv);
+    assert_int_equal(run(NULL, args), 0);
+    snprintf(path, sizeof path, "%s/supervised/page.md", t);
+    char *md = slurp(path);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "MedHouseVal"));
+    assert_non_null(strstr(md, "MAPE"));
+    free(md);
+    /* bce on a non-binary target is bad input: exit 2 */
+    snprintf(args, sizeof args,
+             "notebook supervised --quick --out %s --data %s --target MedHouseVal --loss bce", t,
+             csv);
+    assert_int_equal(run(NULL, args), 2);
+    rmrf(t);
+    free(t);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char args[512];
+    const char *bad[] = {"notebook", "notebook nosuch", "notebook rank1 --lambda -1",
+                         "notebook rank1 --x 1", "notebook rank1 --bogus 3",
+                         "notebook scale --scale-max 2.5", "notebook lqr --plant only.csv",
+                         "notebook supervised --data /nonexistent.csv --target y",
+                         "notebook supervised --diamonds /nonexistent.csv.gz",
+                         "notebook all --alpha 3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(args, sizeof args, "%s --out %s", bad[i], t);
+        int rc = run(NULL, args);
+        if (rc != 2)
+            fail_msg("'gnlab %s' exited %d, want 2", args, rc);
+    }
+    assert_int_equal(run(NULL, "notebook --help"), 0);
+    rmrf(t);
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_link_check_catches_broken),
+        cmocka_unit_test(test_all_quick),
+        cmocka_unit_test(test_rank1_default_matches_mpfr),
+        cmocka_unit_test(test_rank1_random_matches_mpfr),
+        cmocka_unit_test(test_without_tools),
+        cmocka_unit_test(test_supervised_csv),
+        cmocka_unit_test(test_usage_errors),
+    };
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
