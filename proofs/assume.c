@@ -1,6 +1,7 @@
 /* assume.c: the convergence-assumption checkers of Theorem 4.1 (MATH.md §8) in double.
  * The MPFR recomputation and its error bound are in assume_mp.c. */
 #include "gn_assume.h"
+#include "cli.h"
 
 #include <float.h>
 #include <math.h>
@@ -424,7 +425,7 @@ gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, s
     return st;
 }
 
-gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *wstar,
+gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
                                 const gn_assume_problem *pb)
 {
     if (pb->model == GN_ASSUME_MLP || pb->loss != GN_LOSS_SQUARED)
@@ -456,6 +457,8 @@ gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *wstar,
         }
         *floor = s / (double)n;
         *rel_res = sy > 0 ? sqrt(sr / sy) : sqrt(sr / (double)n);
+        double rc = gsl_multifit_linear_rcond(ws);
+        *kappa = rc > 0 ? 1.0 / rc : INFINITY;
         if (wstar)
             for (size_t k = 0; k < d; k++)
                 wstar[k] = gsl_vector_get(c, k);
@@ -584,4 +587,219 @@ gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, ui
         fprintf(f, "%s%ld.%03ld\n", y1000 < 0 ? "-" : "", labs(y1000) / 1000, labs(y1000) % 1000);
     }
     return ferror(f) ? GN_EINPUT : GN_OK;
+}
+
+/* ------------------------------------------------------------ a whole run */
+
+const char *gn_assume_verdict_name(gn_assume_verdict v)
+{
+    switch (v) {
+    case GN_ASSUME_HOLDS: return "holds";
+    case GN_ASSUME_FAILS: return "fails";
+    default: return "suspect";
+    }
+}
+
+gn_assume_opts gn_assume_opts_default(void)
+{
+    gn_assume_opts o = {2000, 50, 20261122u, 3, 128, 20, 2};
+    return o;
+}
+
+void gn_assume_report_free(gn_assume_report *rep)
+{
+    if (!rep)
+        return;
+    free(rep->t);
+    free(rep->W);
+    free(rep->pts);
+    rep->t = NULL;
+    rep->W = NULL;
+    rep->pts = NULL;
+}
+
+/* index of the k-th of q evenly spread points among K (first and last included) */
+static size_t spread(size_t k, size_t q, size_t K)
+{
+    if (q <= 1 || K <= 1)
+        return K - 1;
+    return (size_t)llround((double)k * (double)(K - 1) / (double)(q - 1));
+}
+
+gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const double *w0,
+                        const double *Wpts, size_t K, const gn_assume_schedule *s,
+                        const gn_assume_opts *o)
+{
+    gn_status st = gn_assume_schedule_check(s, NULL, 0);
+    if (st != GN_OK)
+        return st;
+    if (!Wpts)
+        K = o->npoints;
+    if (K == 0)
+        return GN_ESIZE;
+    size_t d = pb->d;
+    gn_assume_report r;
+    memset(&r, 0, sizeof r);
+    r.K = K;
+    r.d = d;
+    r.t = malloc(K * sizeof(size_t));
+    r.W = malloc(K * d * sizeof(double));
+    r.pts = malloc(K * sizeof(gn_assume_point));
+    if (!r.t || !r.W || !r.pts) {
+        gn_assume_report_free(&r);
+        return GN_ENOMEM;
+    }
+    if (Wpts) {
+        memcpy(r.W, Wpts, K * d * sizeof(double));
+        for (size_t k = 0; k < K; k++)
+            r.t[k] = k;
+    } else if ((st = gn_assume_trajectory(r.W, r.t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
+               GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    for (size_t k = 0; k < K && st == GN_OK; k++) {
+        st = gn_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
+        gn_progress("assume: points", k + 1, K);
+    }
+    gn_progress_done();
+    if (st != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    /* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
+    r.F_inf_lb = 0.0;
+    r.F_min = INFINITY;
+    for (size_t k = 0; k < K; k++)
+        r.F_min = fmin(r.F_min, r.pts[k].F);
+    if (pb->model != GN_ASSUME_MLP && d <= 4096) {
+        st = gn_assume_L_exact(&r.L, pb);
+        r.L_kind = pb->loss == GN_LOSS_SQUARED ? GN_ASSUME_L_EXACT : GN_ASSUME_L_UPPER;
+    } else {
+        r.L = 0;
+        r.L_kind = GN_ASSUME_L_LOCAL;
+        size_t q = o->l_points < K ? o->l_points : K;
+        for (size_t k = 0; k < q && st == GN_OK; k++) {
+            double Lk;
+            st = gn_assume_L_power(&Lk, pb, r.W + spread(k, q, K) * d, o->power_iters, o->seed);
+            if (st == GN_OK && Lk > r.L)
+                r.L = Lk;
+        }
+    }
+    if (st != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    r.v_a41 = GN_ASSUME_HOLDS;
+    /* 4.2 alignment (4.14) and moment (4.15) */
+    double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
+    if (!m) {
+        gn_assume_report_free(&r);
+        return GN_ENOMEM;
+    }
+    r.c_min = INFINITY;
+    r.rho_max = 1.0;
+    r.b3_margin_min = INFINITY;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
+    for (size_t k = 0; k < K; k++) {
+        const gn_assume_point *p = &r.pts[k];
+        m[k] = p->xig2;
+        G[k] = p->grad2;
+        r.S = fmax(r.S, p->S);
+        r.H = fmax(r.H, p->H);
+        if (!(p->grad2 > 0))
+            continue;
+        r.n_defined++;
+        if (p->c < r.c_min) {
+            r.c_min = p->c;
+            r.c_argmin = k;
+        }
+        if (!(p->c > 0)) {
+            if (r.n_c_fail < 8)
+                r.c_fail[r.n_c_fail] = k;
+            r.n_c_fail++;
+        }
+        if (p->rho > r.rho_max) {
+            r.rho_max = p->rho;
+            r.rho_argmax = k;
+        }
+        /* Prop B.3 at w with the local range of xi: c(w) >= xi_lo - (xi_hi - xi_lo)/2 sqrt(rho - 1) */
+        double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
+        r.b3_margin_min = fmin(r.b3_margin_min, (p->c - cb) / p->xi_hi);
+        double lx = log(p->grad2), ly = log(p->rho);
+        sx += lx;
+        sy += ly;
+        sxx += lx * lx;
+        sxy += lx * ly;
+        gmin = fmin(gmin, p->grad2);
+        gmax = fmax(gmax, p->grad2);
+    }
+    double nd = (double)r.n_defined;
+    r.rho_slope = (r.n_defined >= 2 && nd * sxx - sx * sx > 0)
+                      ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
+                      : NAN;
+    r.grad2_decades = r.n_defined >= 2 ? log10(gmax / gmin) : 0.0;
+    r.v_align = r.n_c_fail ? GN_ASSUME_FAILS : GN_ASSUME_HOLDS;
+    st = gn_assume_fit_moment(&r.fit, m, G, K);
+    free(m);
+    if (st != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    r.v_moment = GN_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
+    r.rm_holds = gn_assume_robbins_monro(s, &r.rm_why);
+    r.v_rm = r.rm_holds ? GN_ASSUME_HOLDS : GN_ASSUME_FAILS;
+    r.v_b1 = GN_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
+    /* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
+    if (pb->model != GN_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
+        double kappa;
+        st = gn_assume_noise_floor(&r.floor, &r.rel_res, &kappa, NULL, pb);
+        if (st == GN_OK) {
+            /* The least-squares residual computed by the SVD route differs from the exact
+             * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
+             * ch. 20, normwise backward stability of the SVD solve), so a relative
+             * residual above floor_tol = n d u kappa_2 is the data's, not rounding's. */
+            r.have_floor = 1;
+            r.floor_tol = (double)pb->n * (double)d * 0x1p-53 * kappa;
+        } else if (st == GN_ESINGULAR) {
+            st = GN_OK;
+        }
+    }
+    if (st != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    if (r.have_floor) {
+        r.v_b2 = r.rel_res > r.floor_tol ? GN_ASSUME_FAILS : GN_ASSUME_HOLDS;
+    } else {
+        r.v_b2 = (r.rho_slope <= -0.5 && r.grad2_decades >= 1.0) ? GN_ASSUME_SUSPECT
+                                                                   : GN_ASSUME_HOLDS;
+    }
+    if ((st = gn_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
+    /* MPFR at q evenly spread points */
+    size_t q = o->mp_points < K ? o->mp_points : K;
+    if (q > 16)
+        q = 16;
+    r.mp_pass = 1;
+    for (size_t k = 0; k < q && st == GN_OK; k++) {
+        size_t idx = spread(k, q, K);
+        r.mp_idx[k] = idx;
+        st = gn_assume_mp_check(&r.mp[k], &r.pts[idx], pb, r.W + idx * d, o->prec);
+        if (st == GN_OK) {
+            r.n_mp++;
+            r.mp_pass &= r.mp[k].pass;
+        }
+        gn_progress("assume: MPFR points", k + 1, q);
+    }
+    gn_progress_done();
+    if (st != GN_OK) {
+        gn_assume_report_free(&r);
+        return st;
+    }
+    *rep = r;
+    return GN_OK;
 }

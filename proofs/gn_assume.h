@@ -121,9 +121,10 @@ gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, s
  * minimiser w* of F by least squares (GSL SVD, gsl_multifit_linear) and
  * floor = E|g(w*)|^2 = E[r_i^2 |phi_i|^2], r = f_{w*} - y. Since grad F(w*) = 0, floor > 0
  * means rho(w) = E|g|^2/|grad F|^2 -> infinity as w -> w*: strong growth (B.2) fails.
- * rel_res = sqrt(E r^2) / sqrt(E y^2) (0 for y = 0). wstar (nullable, length d).
+ * rel_res = sqrt(E r^2) / sqrt(E y^2) (sqrt(E r^2) for y = 0); kappa = the 2-norm condition
+ * number of the n x d feature matrix (1/rcond of GSL's SVD). wstar (nullable, length d).
  * Special: GN_EDOM for the MLP or the BCE loss; GN_ESIZE if d > 4096; GN_ENOMEM. */
-gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *wstar,
+gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
                                 const gn_assume_problem *pb);
 
 /* The fit of (4.15) to measured points: m_k <= M + MG G_k, G_k = |grad F(w_k)|^2,
@@ -201,5 +202,78 @@ typedef enum { GN_ASSUME_GEN_INTERP = 0, GN_ASSUME_GEN_NOISY, GN_ASSUME_NGEN } g
  * every platform.
  * Special: GN_ESIZE if n == 0 or m == 0 or m > 64; GN_EINPUT on a write error. */
 gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, uint64_t seed);
+
+/* ---------------------------------------------------- a whole run */
+
+typedef enum {
+    GN_ASSUME_HOLDS = 0, /* holds at every measured point (margin reported)               */
+    GN_ASSUME_FAILS,     /* fails: at the listed points, or proved to fail (noise floor)   */
+    GN_ASSUME_SUSPECT    /* holds at the measured points, but the trend says it will not:
+                            rho grows like |grad F|^(-2s), s >= 1/2, over >= a decade     */
+} gn_assume_verdict;
+
+const char *gn_assume_verdict_name(gn_assume_verdict v); /* "holds" "fails" "suspect" */
+
+typedef enum { GN_ASSUME_L_EXACT = 0, GN_ASSUME_L_UPPER, GN_ASSUME_L_LOCAL } gn_assume_lkind;
+
+typedef struct {
+    size_t steps;        /* T, IGND steps of the trajectory                       */
+    size_t npoints;      /* K, points kept along it                                */
+    uint64_t seed;       /* sampling stream (and MLP init, done by the caller)     */
+    size_t mp_points;    /* points recomputed in MPFR (first, last, evenly between) */
+    unsigned prec;       /* MPFR precision in bits                                 */
+    size_t power_iters;  /* MLP: power iterations per L estimate                    */
+    size_t l_points;     /* MLP: points where L is estimated (first, last, ...)     */
+} gn_assume_opts;
+
+/* steps 2000, npoints 50, seed 20261122, mp_points 3, prec 128, power_iters 20, l_points 2 */
+gn_assume_opts gn_assume_opts_default(void);
+
+typedef struct {
+    size_t K, d;
+    size_t *t;                /* K step indices                                  */
+    double *W;                /* K x d points                                    */
+    gn_assume_point *pts;     /* K measurements                                  */
+    /* Assumption 4.1 */
+    double F_inf_lb;          /* 0 for squared and BCE (the losses are >= 0)    */
+    double F_min;             /* smallest F measured                             */
+    double L;
+    gn_assume_lkind L_kind;
+    /* Assumption 4.2 */
+    size_t n_defined;         /* points with grad F != 0 (c and rho defined)     */
+    double c_min;             /* min c(w_k) over defined points                  */
+    size_t c_argmin, n_c_fail;
+    size_t c_fail[8];         /* the first points (indices into pts) with c <= 0 */
+    gn_assume_moment_fit fit;
+    /* Assumption 4.3 */
+    int rm_holds;
+    const char *rm_why;
+    /* B.1, B.2, Lemma B.2, Prop B.3, Remark B.1 over all measured points */
+    double S, H, rho_max;
+    size_t rho_argmax;
+    double rho_slope;         /* least-squares slope of log rho against log |grad F|^2 */
+    double grad2_decades;     /* log10(max/min |grad F|^2) over defined points        */
+    int have_floor;           /* linear/quad + squared: the noise floor was computed   */
+    double floor, rel_res, floor_tol; /* E|g(w*)|^2, its relative residual, the cut   */
+    gn_assume_b3_consts b3;   /* with the global S, H, rho_max                         */
+    double ratio_c_b3;        /* c_min / c_B3 (NaN when c_B3 <= 0)                     */
+    double b3_margin_min;     /* min over points of (c(w) - c_B3(w)) / xi_hi(w), local */
+    /* verdicts */
+    gn_assume_verdict v_a41, v_align, v_moment, v_rm, v_b1, v_b2;
+    /* the MPFR recomputation */
+    size_t n_mp;
+    size_t mp_idx[16];
+    gn_assume_mpcheck mp[16];
+    int mp_pass;
+} gn_assume_report;
+
+/* gn_assume_run: the trajectory from w0 (or, when Wpts != NULL, the K given points with
+ * t_k = k), every measurement, the fits, the verdicts and the MPFR recomputation.
+ * rep is filled and owns its arrays (gn_assume_report_free).
+ * Special: GN_EDOM on a bad schedule; errors of the parts; on error rep is freed. */
+gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const double *w0,
+                        const double *Wpts, size_t K, const gn_assume_schedule *s,
+                        const gn_assume_opts *o);
+void gn_assume_report_free(gn_assume_report *rep);
 
 #endif
