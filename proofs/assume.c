@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit.h>
@@ -44,6 +45,7 @@ gn_status gn_assume_problem_init(gn_assume_problem *pb, gn_assume_model model,
     pb->mlp = model == GN_ASSUME_MLP ? mlp : NULL;
     pb->dmp = dmp;
     pb->inject = GN_ASSUME_INJECT_NONE;
+    pb->rowwise = 0;
     switch (model) {
     case GN_ASSUME_LINEAR: pb->d = m; break;
     case GN_ASSUME_QUAD: pb->d = gn_quad_nfeatures(m, 1); break;
@@ -134,6 +136,185 @@ static void axpy2(double *acc1, double a1, double *acc2, double a2, const double
     }
 }
 
+
+/* ------------------------------------------------- the MLP in row blocks */
+
+/* For the MLP, the sensitivity's block for layer l is the outer product delta_l h_(l-1)^T
+ * (plus delta_l for the bias), so over a block of B rows:
+ *   forward   A_l = H_(l-1) W_l^T + b_l, H_l = act(A_l)            (GEMM)
+ *   backward  D_(l-1) = (D_l W_l) .* act'(A_(l-1)), D_L = 1          (GEMM)
+ *   |j_i|^2   = sum_l |D_l,i|^2 (|H_(l-1),i|^2 + 1)                  (no j formed)
+ *   sums      [sum_i a_i D_l,i h_i^T ; sum_i b_i D_l,i h_i^T] = E^T H_(l-1), E = [aD, bD]
+ * with a_i = l'_i and b_i = xi_i l'_i: the same quantities as gn_mlp_eval's row by row,
+ * summed in another order (the MPFR bound of assume_mp.c allows any order: depth <= terms). */
+enum { BLOCK = 256 };
+
+static double act_f(gn_act a, double x, double *dx)
+{
+    switch (a) {
+    case GN_ACT_RELU: *dx = x > 0.0 ? 1.0 : 0.0; return x > 0.0 ? x : 0.0;
+    case GN_ACT_TANH: {
+        double t = tanh(x);
+        *dx = 1.0 - t * t;
+        return t;
+    }
+    case GN_ACT_SILU: {
+        double sg = 1.0 / (1.0 + exp(-x));
+        *dx = sg * (1.0 + x * (1.0 - sg));
+        return x * sg;
+    }
+    default: *dx = 1.0; return x;
+    }
+}
+
+static gn_status mlp_blocks(double *sums, double *G, double *XG, double *stats,
+                            gn_assume_problem *pb, const double *w)
+{
+    const gn_mlp *M = pb->mlp;
+    size_t L = M->nlayers, units = 0, maxw = 0;
+    for (size_t l = 0; l <= L; l++) {
+        if (l)
+            units += M->widths[l];
+        if (M->widths[l] > maxw)
+            maxw = M->widths[l];
+    }
+    /* H: all layers' activations (B x (m + units)); A: act' (B x units); D: deltas;
+     * E: stacked coefficients (B x 2 maxw); acc: 2 maxw x maxw; per-row scalars */
+    size_t all = M->widths[0] + units;
+    double *buf = malloc((BLOCK * (all + 2 * units + 2 * maxw + 6) + 2 * maxw * maxw) *
+                         sizeof(double));
+    if (!buf)
+        return GN_ENOMEM;
+    double *H = buf, *P = H + BLOCK * all, *D = P + BLOCK * units, *E = D + BLOCK * units;
+    double *jj = E + BLOCK * 2 * maxw, *ca = jj + BLOCK, *cb = ca + BLOCK, *acc = cb + BLOCK;
+    size_t *hoff = malloc(2 * (L + 1) * sizeof(size_t)), *uoff = hoff ? hoff + L + 1 : NULL;
+    if (!hoff) {
+        free(buf);
+        return GN_ENOMEM;
+    }
+    /* column offsets: layer l's activations at H + hoff[l] * B (block-major per layer) */
+    hoff[0] = 0;
+    uoff[0] = 0; /* uoff[l]: layer l's units in P and D (l >= 1), uoff[1] = 0 */
+    for (size_t l = 1; l <= L; l++) {
+        hoff[l] = hoff[l - 1] + M->widths[l - 1];
+        uoff[l] = l == 1 ? 0 : uoff[l - 1] + M->widths[l - 1];
+    }
+    gn_status st = GN_OK;
+    double sF = 0, sg2 = 0, sxig2 = 0, sxi = 0, S2 = 0, Hm = 0, xlo = INFINITY, xhi = 0;
+    for (size_t i0 = 0; i0 < pb->n && st == GN_OK; i0 += BLOCK) {
+        size_t B = pb->n - i0 < BLOCK ? pb->n - i0 : BLOCK;
+        memcpy(H, pb->X + i0 * pb->m, B * pb->m * sizeof(double));
+        for (size_t l = 1; l <= L; l++) {
+            size_t in = M->widths[l - 1], out = M->widths[l];
+            const double *W = w + M->offset[l - 1], *b = W + in * out;
+            double *Hin = H + hoff[l - 1] * BLOCK, *Hout = H + hoff[l] * BLOCK;
+            double *Pl = P + uoff[l] * BLOCK;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0,
+                        Hin, (int)in, W, (int)in, 0.0, Hout, (int)out);
+            for (size_t i = 0; i < B; i++)
+                for (size_t o = 0; o < out; o++) {
+                    double a = Hout[i * out + o] + b[o];
+                    if (l == L) {
+                        Hout[i * out + o] = a;
+                        Pl[i * out + o] = 1.0;
+                    } else
+                        Hout[i * out + o] = act_f(M->act, a, &Pl[i * out + o]);
+                }
+        }
+        const double *f = H + hoff[L] * BLOCK;
+        /* backward: D_L = 1; D_(l-1) = (D_l W_l) .* act'(A_(l-1)) */
+        for (size_t i = 0; i < B; i++)
+            D[uoff[L] * BLOCK + i] = 1.0;
+        for (size_t l = L; l >= 2; l--) {
+            size_t in = M->widths[l - 1], out = M->widths[l];
+            const double *W = w + M->offset[l - 1];
+            double *Dl = D + uoff[l] * BLOCK, *Dp = D + uoff[l - 1] * BLOCK;
+            const double *Pp = P + uoff[l - 1] * BLOCK;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)in, (int)out,
+                        1.0, Dl, (int)out, W, (int)in, 0.0, Dp, (int)in);
+            for (size_t q = 0; q < B * in; q++)
+                Dp[q] *= Pp[q];
+        }
+        /* per row: loss, |j|^2, xi, coefficients */
+        for (size_t i = 0; i < B && st == GN_OK; i++) {
+            gn_lossval lv;
+            if (!isfinite(f[i])) {
+                st = gn_allfinite(w, pb->d) ? GN_ERANGE : GN_ENONFINITE;
+                break;
+            }
+            if ((st = gn_loss_eval(&lv, pb->loss, f[i], pb->y[i0 + i])) != GN_OK)
+                break;
+            double s = 0;
+            for (size_t l = 1; l <= L; l++) {
+                size_t in = M->widths[l - 1], out = M->widths[l];
+                const double *Dl = D + uoff[l] * BLOCK + i * out;
+                const double *Hl = H + hoff[l - 1] * BLOCK + i * in;
+                s += gn_dot(Dl, Dl, out) * (gn_dot(Hl, Hl, in) + 1.0);
+            }
+            if (!isfinite(s)) {
+                st = GN_ERANGE;
+                break;
+            }
+            double xi = 1.0 / ((lv.lpp + pb->dmp.mu) * s + pb->dmp.lambda);
+            double lp2jj = lv.lp * lv.lp * s;
+            jj[i] = s;
+            ca[i] = lv.lp;
+            cb[i] = xi * lv.lp;
+            sF += lv.l;
+            sg2 += lp2jj;
+            sxig2 += xi * xi * lp2jj;
+            sxi += xi;
+            S2 = fmax(S2, s);
+            Hm = fmax(Hm, lv.lpp);
+            xlo = fmin(xlo, xi);
+            xhi = fmax(xhi, xi);
+        }
+        if (st != GN_OK)
+            break;
+        /* the sums sum_i a_i D_l,i h_i^T and sum_i b_i D_l,i h_i^T */
+        for (size_t l = 1; l <= L; l++) {
+            size_t in = M->widths[l - 1], out = M->widths[l];
+            const double *Dl = D + uoff[l] * BLOCK, *Hin = H + hoff[l - 1] * BLOCK;
+            for (size_t i = 0; i < B; i++)
+                for (size_t o = 0; o < out; o++) {
+                    E[i * 2 * out + o] = ca[i] * Dl[i * out + o];
+                    E[i * 2 * out + out + o] = cb[i] * Dl[i * out + o];
+                }
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(2 * out), (int)in, (int)B,
+                        1.0, E, (int)(2 * out), Hin, (int)in, 0.0, acc, (int)in);
+            size_t off = M->offset[l - 1];
+            for (size_t o = 0; o < out; o++) {
+                double *g = G + off + o * in, *xg = XG + off + o * in;
+                const double *r1 = acc + o * in, *r2 = acc + (out + o) * in;
+                for (size_t q = 0; q < in; q++) {
+                    g[q] += r1[q];
+                    xg[q] += r2[q];
+                }
+                double gb = 0, xb = 0;
+                for (size_t i = 0; i < B; i++) {
+                    gb += E[i * 2 * out + o];
+                    xb += E[i * 2 * out + out + o];
+                }
+                G[off + in * out + o] += gb;
+                XG[off + in * out + o] += xb;
+            }
+        }
+    }
+    if (st == GN_OK) {
+        sums[0] = sF;
+        sums[1] = sg2;
+        sums[2] = sxig2;
+        sums[3] = sxi;
+        stats[0] = S2;
+        stats[1] = Hm;
+        stats[2] = xlo;
+        stats[3] = xhi;
+    }
+    free(hoff);
+    free(buf);
+    return st;
+}
+
 gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
                          gn_assume_problem *pb, const double *w)
 {
@@ -149,7 +330,22 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
     double sF = 0, sxig2 = 0, sg2 = 0, sxi = 0, S2 = 0, H = 0;
     double xlo = INFINITY, xhi = 0;
     gn_status st = GN_OK;
-    for (size_t i = 0; i < n; i++) {
+    if (pb->model == GN_ASSUME_MLP && !pb->rowwise) {
+        double sums[4], stats[4];
+        st = mlp_blocks(sums, G, XG, stats, pb, w);
+        if (st == GN_OK) {
+            sF = sums[0];
+            sg2 = sums[1];
+            sxig2 = sums[2];
+            sxi = sums[3];
+            S2 = stats[0];
+            H = stats[1];
+            xlo = stats[2];
+            xhi = stats[3];
+        }
+        n = st == GN_OK ? 0 : n; /* skip the row loop */
+    }
+    for (size_t i = 0; i < n && st == GN_OK; i++) {
         double f, jj;
         const double *j;
         gn_lossval lv;
@@ -177,6 +373,7 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
         if (xi > xhi)
             xhi = xi;
     }
+    n = pb->n;
     if (st == GN_OK) {
         double inv = 1.0 / (double)n;
         for (size_t k = 0; k < 2 * d; k++)
@@ -219,6 +416,13 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
 
 gn_status gn_assume_grad(double *F, double *grad, gn_assume_problem *pb, const double *w)
 {
+    if (pb->model == GN_ASSUME_MLP && !pb->rowwise) {
+        gn_assume_point p;
+        gn_status st = gn_assume_eval(&p, grad, NULL, pb, w);
+        if (st == GN_OK)
+            *F = p.F;
+        return st;
+    }
     size_t d = pb->d, n = pb->n;
     rowwork rw = {pb->model == GN_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL};
     if (pb->model == GN_ASSUME_QUAD && !rw.jbuf)

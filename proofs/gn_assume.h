@@ -39,6 +39,8 @@ typedef struct {
     gn_mlp *mlp;       /* MLP only (not owned); its workspace is used, not re-entrant */
     gn_damping dmp;
     gn_assume_inject inject;
+    int rowwise;       /* MLP: 1 evaluates row by row with gn_mlp_eval (the reference
+                          path); 0 (default) in blocks of rows with BLAS-3 (assume.c) */
 } gn_assume_problem;
 
 /* gn_assume_problem_init: fill pb and set pb->d from the model.
