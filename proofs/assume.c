@@ -880,7 +880,7 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
         st = gn_assume_L_exact(&r.L, pb);
         r.L_kind = pb->loss == GN_LOSS_SQUARED ? GN_ASSUME_L_EXACT : GN_ASSUME_L_UPPER;
     } else {
-        r.L = 0;
+        r.L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
         r.L_kind = GN_ASSUME_L_LOCAL;
         size_t q = o->l_points < K ? o->l_points : K;
         for (size_t k = 0; k < q && st == GN_OK; k++) {

@@ -239,7 +239,7 @@ typedef struct {
     /* Assumption 4.1 */
     double F_inf_lb;          /* 0 for squared and BCE (the losses are >= 0)    */
     double F_min;             /* smallest F measured                             */
-    double L;
+    double L;                 /* NaN when not estimated (MLP with l_points = 0) */
     gn_assume_lkind L_kind;
     /* Assumption 4.2 */
     size_t n_defined;         /* points with grad F != 0 (c and rho defined)     */
