@@ -173,7 +173,7 @@ static int write_plot(const char *dir, const gn_assume_report *r, int json)
     fprintf(f,
             "# gnlab assume: c(w_t), rho(w_t) and |grad F(w_t)|^2 along the trajectory\n"
             "# run in this directory: gnuplot assume.gp  (writes assume.svg)\n"
-            "set terminal svg size 720,900 dynamic\n"
+            "set terminal svg size 720,900 dynamic background rgb 'white'\n"
             "set output 'assume.svg'\n"
             "set multiplot layout 3,1 title 'gnlab assume (MATH.md 4.14, B.2)'\n"
             "set xlabel 't'\nset key top right\nset grid\n"
@@ -182,6 +182,7 @@ static int write_plot(const char *dir, const gn_assume_report *r, int json)
             "     'assume.dat' using 1:7 with lines dashtype 2 title 'c_{B3}(w), local', \\\n"
             "     %.17g with lines dashtype 3 title 'c_{B3}, global'\n"
             "set logscale y\n"
+            "set format y '%%g'\n"
             "set ylabel 'rho(w_t)'\n"
             "plot 'assume.dat' using 1:5 with linespoints title 'rho(w) = E|g|^2/|grad F|^2'\n"
             "set ylabel '|grad F(w_t)|^2'\n"

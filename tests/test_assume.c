@@ -445,11 +445,12 @@ static const char *bin(void)
 /* run `gnlab assume ARGS`, return the exit status; stdout and stderr captured */
 static int run(const char *args, char *out, size_t outlen, char *err, size_t errlen)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s assume %s >/tmp/gn_test_assume.out 2>/tmp/gn_test_assume.err",
-             bin(), args);
+    char cmd[2048], fo[64], fe[64];
+    snprintf(fo, sizeof fo, "/tmp/gn_test_assume.%ld.out", (long)getpid());
+    snprintf(fe, sizeof fe, "/tmp/gn_test_assume.%ld.err", (long)getpid());
+    snprintf(cmd, sizeof cmd, "%s assume %s >%s 2>%s", bin(), args, fo, fe);
     int rc = system(cmd);
-    const char *files[2] = {"/tmp/gn_test_assume.out", "/tmp/gn_test_assume.err"};
+    const char *files[2] = {fo, fe};
     char *bufs[2] = {out, err};
     size_t lens[2] = {outlen, errlen};
     for (int k = 0; k < 2; k++) {
@@ -461,6 +462,8 @@ static int run(const char *args, char *out, size_t outlen, char *err, size_t err
         if (f)
             fclose(f);
     }
+    unlink(fo);
+    unlink(fe);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
