@@ -341,6 +341,7 @@ int gn_allfinite(const double *a, size_t n);
 #include "gn_data.h"
 #include "gn_lm.h"
 #include "gn_dg.h"
+#include "gn_assume.h"
 
 #ifdef __cplusplus
 }
