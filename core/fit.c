@@ -9,8 +9,9 @@
 
 const char *gn_fit_stop_name(gn_fit_stop s)
 {
-    static const char *const names[GN_FIT_NSTOP] = {"xtol",    "gtol",   "stall",    "zero",
-                                                    "maxiter", "maxfev", "nonfinite"};
+    static const char *const names[GN_FIT_NSTOP] = {"xtol",   "gtol",      "stall",
+                                                    "zero",   "maxiter",   "maxfev",
+                                                    "nonfinite", "stuck"};
     return (unsigned)s < GN_FIT_NSTOP ? names[s] : "?";
 }
 
@@ -384,6 +385,31 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     memcpy(bout, b, k * sizeof(double));
     for (size_t q = 0; q < k; q++)
         g[q] = gn_dot(J + q * n, r, n);
+    /* the undamped Gauss-Newton correction h = -J^+ r by QR (the zero rows below J leave
+     * the least-squares problem unchanged) */
+    rep->gn_rel = NAN;
+    {
+        for (size_t q = 0; q < k; q++) {
+            memcpy(Aug + q * m, J + q * n, n * sizeof(double));
+            for (size_t i = n; i < m; i++)
+                Aug[q * m + i] = 0.0;
+        }
+        for (size_t i = 0; i < n; i++)
+            c[i] = -r[i];
+        for (size_t i = n; i < m; i++)
+            c[i] = 0.0;
+        if (qr_solve(h, Aug, c, m, k) == 0 && gn_allfinite(h, k)) {
+            double mx = 0.0;
+            for (size_t q = 0; q < k; q++) {
+                double t = b[q] != 0.0 ? fabs(h[q]) / fabs(b[q]) : (h[q] != 0.0 ? INFINITY : 0.0);
+                if (t > mx)
+                    mx = t;
+            }
+            rep->gn_rel = mx;
+        }
+    }
+    if (rep->stop == GN_FIT_STOP_STALL && !(rep->gn_rel <= GN_FIT_STALL_REL))
+        rep->stop = GN_FIT_STOP_STUCK;
     rep->gnorm = sqrt(gn_dot(g, g, k));
     rep->rss = S;
     rep->lambda = dm.lambda;

@@ -179,15 +179,26 @@ typedef enum {
     GN_FIT_STOP_GTOL,     /* converged: the scaled gradient is below gtol                 */
     GN_FIT_STOP_STALL,    /* converged to working precision: no step decreases S although
                              the damping reached 1e16 times its value at the last accepted
-                             step (S is at its rounding floor)                            */
+                             step (S is at its rounding floor), and the undamped
+                             Gauss-Newton correction from b changes no parameter by more
+                             than GN_FIT_STALL_REL relative (b is stationary to that
+                             accuracy by the local linear model)                          */
     GN_FIT_STOP_ZERO,     /* converged: S = 0 exactly                                    */
     GN_FIT_STOP_MAXITER,  /* not converged: iteration limit                                */
     GN_FIT_STOP_MAXFEV,   /* not converged: function evaluation limit                      */
     GN_FIT_STOP_NONFINITE,/* failed: NaN or infinity at the start point                    */
+    GN_FIT_STOP_STUCK,    /* not converged: as STALL, but the Gauss-Newton correction is
+                             larger than GN_FIT_STALL_REL (or J is rank deficient)         */
     GN_FIT_NSTOP
 } gn_fit_stop;
 
-/* gn_fit_stop_name: "xtol", "gtol", "stall", "zero", "maxiter", "maxfev", "nonfinite";
+/* the largest relative Gauss-Newton correction max_p |h_p| / |b_p| accepted as stationary
+ * when the iteration stalls: the double target is 6 correct digits, and a correction below
+ * 1e-6 means the local linear model puts the minimiser within the 6th digit of b. */
+#define GN_FIT_STALL_REL 1e-6
+
+/* gn_fit_stop_name: "xtol", "gtol", "stall", "zero", "maxiter", "maxfev", "nonfinite",
+ * "stuck";
  * gn_fit_stop_converged: 1 for the first four. */
 const char *gn_fit_stop_name(gn_fit_stop s);
 int gn_fit_stop_converged(gn_fit_stop s);
@@ -227,6 +238,9 @@ typedef struct {
     size_t njev;         /* Jacobian evaluations                                    */
     size_t steps_normal; /* trial steps solved by each route (auto may use both)    */
     size_t steps_qr;
+    double gn_rel;       /* max_p |h_p| / |b_p| of the undamped Gauss-Newton correction at
+                            the returned b (by QR; NAN when J is rank deficient): the
+                            linear model's estimate of the remaining relative error       */
     gn_fit_stop stop;
 } gn_fit_report;
 
