@@ -481,6 +481,8 @@ int gn_expr_uses(const gn_expr *e, size_t p)
 
 /* pow with a parameter-free exponent c: integer c goes through pow, which glibc rounds
  * correctly for every argument; a < 0 with non-integer c is NaN (reported). */
+int gn_expr_inject = -1;
+
 gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v)
 {
     const size_t k = e->nparams, kk = k ? k : 1;
@@ -528,6 +530,10 @@ gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, con
         val[i] = r;
         if (!wantg || n->pconst)
             continue;
+        if ((int)n->op == gn_expr_inject) {
+            cu = 1.5 * cu + 0.75;
+            cv = 1.5 * cv + 0.75;
+        }
         if (n->op == GN_XOP_PARAM) {
             for (size_t p = 0; p < k; p++)
                 gi[p] = 0.0;

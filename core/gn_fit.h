@@ -107,6 +107,12 @@ int gn_expr_uses(const gn_expr *e, size_t p);
  *          log of a negative number, overflow); *f and grad are then still written. */
 gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v);
 
+/* Test hook for negative controls only: when gn_expr_inject is a gn_xop value, the local
+ * partial derivatives of that operation are deliberately wrong (d -> 1.5 d + 0.75) in both
+ * gn_expr_eval and gn_mp_expr_eval, so a test can show its derivative check fails.
+ * -1 (the default) is off. */
+extern int gn_expr_inject;
+
 /* gn_expr_print_error: print "  SRC\n  ^ (column N) MSG\n" to f (the caret under the byte
  * at err->pos; newlines and tabs in src print as spaces). */
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);

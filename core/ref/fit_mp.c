@@ -149,6 +149,12 @@ gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr 
         }
         if (!wantg || n->pconst)
             continue;
+        if ((int)n->op == gn_expr_inject) {
+            mpfr_mul_d(t1, t1, 1.5, rnd);
+            mpfr_add_d(t1, t1, 0.75, rnd);
+            mpfr_mul_d(t2, t2, 1.5, rnd);
+            mpfr_add_d(t2, t2, 0.75, rnd);
+        }
         for (size_t p = 0; p < k; p++) {
             int ha = da && da[p], hb = db && db[p];
             if (!di[p]) {
