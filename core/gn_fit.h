@@ -1,0 +1,290 @@
+/* gn_fit.h: nonlinear least squares on model expressions (included by gn.h).
+ *
+ * Three parts:
+ *  - gn_expr: a model expression in the NIST StRD notation, compiled once to a
+ *    post-order program and evaluated with its exact gradient with respect to the
+ *    parameters b1..bk by forward-mode differentiation (no finite differences);
+ *  - gn_nist: a NIST StRD nonlinear regression file read as published;
+ *  - gn_fit_run: Levenberg-Marquardt for min_b S(b) = sum_i r_i(b)^2 with
+ *    r_i = g(y_i) - f(x_i; b), using the gain-ratio damping rule of gn_lm.h (MATH.md §9),
+ *    either on the normal equations J^T J or by Householder QR of the scaled augmented
+ *    Jacobian [J; sqrt(lambda) D] (J^T J never formed).
+ * The MPFR twin (the certifying reference) is core/ref/gn_fit_mp.h. */
+#ifndef GN_FIT_H
+#define GN_FIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------ expressions */
+
+/* Grammar (Python's precedence, which matches the Fortran the NIST files are written in):
+ *   sum    := term (('+' | '-') term)*
+ *   term   := factor (('*' | '/') factor)*
+ *   factor := ('+' | '-') factor | power
+ *   power  := atom (('**' | '^') factor)?          (right-associative; -a**2 = -(a**2))
+ *   atom   := NUMBER | NAME | FUNC '(' sum ')' | FUNC '[' sum ']' | '(' sum ')' | '[' sum ']'
+ * NUMBER: digits with optional '.', fraction and exponent (E, e, D or d: 1.5D-3 is Fortran).
+ * NAME: a parameter b1, b2, ... (numbered from 1), a variable from the caller's list, a
+ * named constant from the caller's list, or pi. FUNC: exp log sin cos tan atan arctan sqrt. */
+
+typedef enum {
+    GN_XOP_CONST = 0, /* a number literal or named constant (lit holds its text)          */
+    GN_XOP_PARAM,     /* b_(idx+1)                                                        */
+    GN_XOP_VAR,       /* variable idx of the caller's list                                */
+    GN_XOP_PI,        /* the constant pi                                                  */
+    GN_XOP_NEG,
+    GN_XOP_ADD,
+    GN_XOP_SUB,
+    GN_XOP_MUL,
+    GN_XOP_DIV,
+    GN_XOP_POW,
+    GN_XOP_EXP,
+    GN_XOP_LOG,
+    GN_XOP_SIN,
+    GN_XOP_COS,
+    GN_XOP_TAN,
+    GN_XOP_ATAN,
+    GN_XOP_SQRT,
+    GN_NXOP
+} gn_xop;
+
+/* One node of the post-order program: node i reads only nodes a, b < i. */
+typedef struct {
+    gn_xop op;
+    int a, b;        /* operand node indices (-1 when unused)                      */
+    size_t idx;      /* PARAM: parameter index (0-based); VAR: variable index     */
+    double val;      /* CONST: the literal rounded to double (strtod)              */
+    const char *lit; /* CONST: the literal's text, for multiprecision evaluation  */
+    size_t pos;      /* byte offset of the node's token in the source (for errors) */
+    int pconst;      /* 1 when the node does not depend on any parameter           */
+} gn_xnode;
+
+/* A compiled expression. Read-only for users except through the functions below; the
+ * workspace makes evaluation allocation-free but not re-entrant on one gn_expr. */
+typedef struct {
+    char *src;         /* a copy of the source text                      */
+    gn_xnode *node;    /* nnodes nodes; the value is the last one        */
+    size_t nnodes;
+    size_t nparams;    /* k = the largest parameter index used           */
+    size_t nvars;
+    unsigned char *dep; /* nnodes x nparams: dep[i*k+p] = 1 when node i depends on b_(p+1) */
+    char *litbuf;      /* storage for the literals' text                 */
+    double *wval;      /* workspace: nnodes values                       */
+    double *wgrad;     /* workspace: nnodes x nparams derivatives        */
+} gn_expr;
+
+/* Where the source went wrong: pos is the 0-based byte offset, msg what is wrong there. */
+typedef struct {
+    size_t pos;
+    char msg[200];
+} gn_expr_error;
+
+/* gn_expr_compile: parse src into *out.
+ * vars[0..nvars) are the variable names (e.g. "x"); cnames/cvals[0..nconst) are named
+ * constants with their literal text (e.g. "pi", "3.14159...": a NIST file's own definition
+ * replaces the built-in pi).
+ * Special: GN_EINPUT with err filled (position and message) on a syntax error, an unknown
+ *          name or function, a parameter b0, a malformed or non-finite number; GN_ENOMEM.
+ *          *out is NULL on error. */
+gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,
+                          const char *const *cnames, const char *const *cvals, size_t nconst,
+                          gn_expr_error *err);
+
+/* gn_expr_free: NULL-safe. */
+void gn_expr_free(gn_expr *e);
+
+/* gn_expr_uses: 1 when parameter p (0-based) appears in e. */
+int gn_expr_uses(const gn_expr *e, size_t p);
+
+/* gn_expr_eval: f = e(b, v) and, when grad != NULL, grad[p] = d e / d b_(p+1) exactly
+ * (forward-mode differentiation of the program: each node's derivative by the chain rule,
+ * so grad carries only the roundings of the derivative formulas, no truncation error).
+ * b has e->nparams entries, v has e->nvars entries.
+ * Derivative rules: (a^c)' = c a^(c-1) a' for a parameter-free exponent c (so a < 0 is
+ * allowed with an integer c), a^c log(a) c' + c a^(c-1) a' otherwise.
+ * Special: GN_ENONFINITE when f or a derivative is NaN or infinite (a division by zero,
+ *          log of a negative number, overflow); *f and grad are then still written. */
+gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v);
+
+/* Test hook for negative controls only: when gn_expr_inject is a gn_xop value, the local
+ * partial derivatives of that operation are deliberately wrong (d -> 1.5 d + 0.75) in both
+ * gn_expr_eval and gn_mp_expr_eval, so a test can show its derivative check fails.
+ * -1 (the default) is off. */
+extern int gn_expr_inject;
+
+/* gn_expr_print_error: print "  SRC\n  ^ (column N) MSG\n" to f (the caret under the byte
+ * at err->pos; newlines and tabs in src print as spaces). */
+void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);
+
+/* ---------------------------------------------------------- NIST StRD files */
+
+typedef struct {
+    char name[64];          /* Dataset Name                                             */
+    char *model;            /* the model's right-hand side, lines joined, "+ e" removed  */
+    char *response;         /* its left-hand side ("y", or "log[y]" in Nelson)          */
+    size_t model_line;      /* 1-based file line where the model equation starts        */
+    size_t nconst;          /* definitions "name = number" in the model block (pi)       */
+    char **cnames, **cvals;
+    size_t k;               /* parameters (from the "N Parameters" line, checked)       */
+    size_t nstart;          /* starting points (columns before the certified value)     */
+    double *start;          /* nstart x k, start s at start + s*k                       */
+    char **cert_str;        /* k certified values as written                            */
+    double *cert, *cert_sd; /* k each                                                   */
+    int *cert_digits;       /* significant digits of each certified value               */
+    char *rss_str;          /* certified residual sum of squares as written             */
+    double rss;
+    int rss_digits;
+    size_t n;               /* observations ("Number of Observations", checked)         */
+    size_t ncols;           /* data columns; names in colnames                          */
+    char **colnames;        /* e.g. "y", "x" or "y", "x1", "x2"                          */
+    size_t ycol;            /* the response column (the one the left-hand side uses)    */
+    double *data;           /* ncols x n column-major: column c at data + c*n           */
+    char **data_str;        /* the same as written (ncols x n), for MPFR                */
+} gn_nist;
+
+/* gn_nist_read: read a NIST StRD nonlinear regression file (the format of
+ * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
+ * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
+ * table of starting and certified values ("bK = s1 s2 ... cert sd"), the certified
+ * residual sum of squares, the number of observations and the data block (the last line
+ * "Data:" followed by column names). Nothing is assumed about a particular problem: the
+ * number of parameters, starts, columns and observations all come from the file and are
+ * cross-checked against each other.
+ * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
+ *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
+gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen);
+
+/* gn_nist_free: NULL-safe; leaves *p zeroed. */
+void gn_nist_free(gn_nist *p);
+
+/* gn_sigdigits: number of significant decimal digits in a number as written (leading zeros
+ * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
+int gn_sigdigits(const char *s);
+
+/* gn_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
+ * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
+double gn_lre(double est, double cert, int digits);
+
+/* ------------------------------------------------------------------ fitting */
+
+typedef enum {
+    GN_FIT_NORMAL = 0, /* normal equations: Cholesky of J^T J + lambda diag(J^T J)        */
+    GN_FIT_QR,         /* Householder QR of [J; sqrt(lambda) D], J^T J never formed       */
+    GN_FIT_AUTO        /* normal equations while the scaled J^T J is well conditioned
+                          (Cholesky pivot ratio > GN_FIT_AUTO_RCOND), QR otherwise       */
+} gn_fit_solver;
+
+/* auto switches to QR when min/max Cholesky pivot of the unit-diagonal scaled J^T J is
+ * below this: there J^T J has lost about half of double's 16 digits. */
+#define GN_FIT_AUTO_RCOND 1e-8
+
+typedef enum {
+    GN_FIT_STOP_XTOL = 0, /* converged: the last accepted step changed no parameter by more
+                             than xtol relative                                           */
+    GN_FIT_STOP_GTOL,     /* converged: the scaled gradient is below gtol                 */
+    GN_FIT_STOP_STALL,    /* converged to working precision: no step decreases S although
+                             the damping reached 1e16 times its value at the last accepted
+                             step (S is at its rounding floor), and the undamped
+                             Gauss-Newton correction from b changes no parameter by more
+                             than GN_FIT_STALL_REL relative (b is stationary to that
+                             accuracy by the local linear model)                          */
+    GN_FIT_STOP_ZERO,     /* converged: S = 0 exactly                                    */
+    GN_FIT_STOP_MAXITER,  /* not converged: iteration limit                                */
+    GN_FIT_STOP_MAXFEV,   /* not converged: function evaluation limit                      */
+    GN_FIT_STOP_NONFINITE,/* failed: NaN or infinity at the start point                    */
+    GN_FIT_STOP_STUCK,    /* not converged: as STALL, but the Gauss-Newton correction is
+                             larger than GN_FIT_STALL_REL (or J is rank deficient)         */
+    GN_FIT_NSTOP
+} gn_fit_stop;
+
+/* the largest relative Gauss-Newton correction max_p |h_p| / |b_p| accepted as stationary
+ * when the iteration stalls: the double target is 6 correct digits, and a correction below
+ * 1e-6 means the local linear model puts the minimiser within the 6th digit of b. */
+#define GN_FIT_STALL_REL 1e-6
+
+/* gn_fit_stop_name: "xtol", "gtol", "stall", "zero", "maxiter", "maxfev", "nonfinite",
+ * "stuck";
+ * gn_fit_stop_converged: 1 for the first four. */
+const char *gn_fit_stop_name(gn_fit_stop s);
+int gn_fit_stop_converged(gn_fit_stop s);
+const char *gn_fit_solver_name(gn_fit_solver s); /* "lm", "qr", "auto" */
+
+typedef struct {
+    gn_fit_solver solver;
+    size_t max_iter; /* iterations (accepted or rejected trial steps)               */
+    size_t max_fev;  /* model evaluations over all observations                    */
+    double xtol;     /* relative step size counted as converged                    */
+    double gtol;     /* scaled gradient max_p |g_p| / (|J_p| |r|) counted as converged */
+    double tau;      /* initial lambda relative to the damping matrix (Nielsen's tau) */
+} gn_fit_params;
+
+/* solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51, gtol 0 (off: the step test
+ * and the stall test end the iteration at working precision), tau 1e-3. */
+gn_fit_params gn_fit_params_default(void);
+
+/* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
+ * the response y. The residual is r_i = g(y_i) - f(x_i; b) with g = resp when resp is not
+ * NULL (a parameter-free expression of one variable, the response), else g(y) = y. */
+typedef struct {
+    gn_expr *model; /* variables: the nx predictors, in column order */
+    gn_expr *resp;  /* nullable */
+    size_t n, nx;
+    const double *x;
+    const double *y;
+} gn_fit_problem;
+
+typedef struct {
+    double rss;          /* S(b) at the returned b                                  */
+    double gnorm;        /* |J^T r|_2 at the returned b (the gradient of S/2)       */
+    double lambda;       /* final damping                                           */
+    size_t iters;        /* trial steps                                             */
+    size_t accepted;
+    size_t nfev;         /* evaluations of S (each over all n observations)         */
+    size_t njev;         /* Jacobian evaluations                                    */
+    size_t steps_normal; /* trial steps solved by each route (auto may use both)    */
+    size_t steps_qr;
+    double gn_rel;       /* max_p |h_p| / |b_p| of the undamped Gauss-Newton correction at
+                            the returned b (by QR; NAN when J is rank deficient): the
+                            linear model's estimate of the remaining relative error       */
+    gn_fit_stop stop;
+} gn_fit_report;
+
+/* gn_fit_run: Levenberg-Marquardt from b0 (length model->nparams) for min S(b).
+ * Method:   trial step h from (J^T J + lambda D^T D) h = -J^T r, D = diag of the column
+ *           norms of J, the largest seen so far (More's scaling, invariant under rescaling
+ *           of the parameters); gain ratio rho = (S(b) - S(b+h)) / (2 pred) with the
+ *           predicted decrease pred = |Jh|^2/2 + lambda |Dh|^2 (no cancellation), and
+ *           Nielsen's update (gn_lm_gain, gn_lm_update). NORMAL solves by Cholesky of the
+ *           Jacobi-scaled matrix; QR by Householder on [J; sqrt(lambda) D] of size
+ *           (n+k) x k. S and J^T r are summed pairwise.
+ * Output:   b (length k) and *rep; b is the best point found even when not converged.
+ * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
+ *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
+ *           GN_ENOMEM. Non-convergence is not an error: read rep->stop. */
+gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
+                     const gn_fit_params *par);
+
+/* gn_fit_rss: S(b) = sum (g(y_i) - f(x_i; b))^2 (pairwise summation); GN_ENONFINITE if not
+ * finite. */
+gn_status gn_fit_rss(double *rss, const gn_fit_problem *p, const double *b);
+
+/* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
+ * order), the left-hand side compiled over the response column (NULL when it is just the
+ * response), and the predictors copied column-major. */
+typedef struct {
+    gn_fit_problem fp;
+    gn_expr *model, *resp;
+    double *x;
+    const char **xnames;
+} gn_nist_setup;
+
+/* gn_nist_problem: compile p's model and response into s.
+ * Special: GN_EINPUT with err set and *in_response = 1 (left-hand side) or 0 (model) on a
+ *          parse error; GN_EINPUT with err->pos = 0 when the model's parameters are not
+ *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
+gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
+                          int *in_response);
+void gn_nist_problem_free(gn_nist_setup *s); /* NULL-safe */
+
+#endif

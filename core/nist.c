@@ -1,0 +1,719 @@
+/* nist.c: NIST StRD nonlinear regression files read as published (gn_fit.h).
+ * Nothing here knows a particular problem: the layout is found from the section
+ * labels, and every count the file states is checked against what it contains. */
+#include "gn.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    char **line; /* trimmed of trailing blanks and CR */
+    size_t n;
+    char *buf;
+} lines;
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+    if (!err || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+static int read_lines(lines *L, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf)
+            break;
+        if (len == cap) {
+            char *nb = realloc(buf, 2 * cap + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + len, 1, cap - len, f);
+        len += r;
+        if (r == 0)
+            break;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf) {
+        seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (rerr) {
+        free(buf);
+        seterr(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    buf[len] = 0;
+    if (memchr(buf, 0, len)) {
+        free(buf);
+        seterr(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+        return -1;
+    }
+    size_t nl = 1;
+    for (size_t i = 0; i < len; i++)
+        nl += buf[i] == '\n';
+    L->line = malloc(nl * sizeof(char *));
+    if (!L->line) {
+        free(buf);
+        seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    L->buf = buf;
+    L->n = 0;
+    char *p = buf;
+    while (*p || p == buf) {
+        char *e = strchr(p, '\n');
+        if (e)
+            *e = 0;
+        size_t l = strlen(p);
+        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
+            p[--l] = 0;
+        L->line[L->n++] = p;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static const char *skipws(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static int ci_contains(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (!strncasecmp(s, w, n))
+            return 1;
+    return 0;
+}
+
+static int blank(const char *s) { return *skipws(s) == 0; }
+
+/* a whole token as a finite double; returns 0 on success */
+static int tok_double(double *out, const char *s, size_t len)
+{
+    char buf[96];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == 'd' || buf[i] == 'D')
+            buf[i] = 'E';
+    if (!(isdigit((unsigned char)buf[0]) || buf[0] == '-' || buf[0] == '+' || buf[0] == '.'))
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(buf, &end);
+    if (*end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* split s into whitespace-separated tokens (pointers and lengths); returns the count */
+static size_t tokens(const char *s, const char **tk, size_t *tl, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        s = skipws(s);
+        if (!*s)
+            return n;
+        const char *b = s;
+        while (*s && *s != ' ' && *s != '\t')
+            s++;
+        if (n < cap) {
+            tk[n] = b;
+            tl[n] = (size_t)(s - b);
+        }
+        n++;
+    }
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *r = malloc(n + 1);
+    if (r) {
+        memcpy(r, s, n);
+        r[n] = 0;
+    }
+    return r;
+}
+
+int gn_sigdigits(const char *s)
+{
+    int n = 0, started = 0;
+    for (; *s && *s != 'e' && *s != 'E' && *s != 'd' && *s != 'D'; s++) {
+        if (!isdigit((unsigned char)*s))
+            continue;
+        if (*s != '0')
+            started = 1;
+        if (started)
+            n++;
+    }
+    return n;
+}
+
+double gn_lre(double est, double cert, int digits)
+{
+    if (isnan(est))
+        return 0.0;
+    double rel = cert != 0.0 ? fabs(est - cert) / fabs(cert) : fabs(est);
+    if (rel == 0.0)
+        return (double)digits;
+    double l = -log10(rel);
+    if (!(l > 0.0))
+        return 0.0;
+    return l > digits ? (double)digits : l;
+}
+
+void gn_nist_free(gn_nist *p)
+{
+    if (!p)
+        return;
+    free(p->model);
+    free(p->response);
+    for (size_t i = 0; i < p->nconst; i++) {
+        if (p->cnames)
+            free(p->cnames[i]);
+        if (p->cvals)
+            free(p->cvals[i]);
+    }
+    free(p->cnames);
+    free(p->cvals);
+    free(p->start);
+    if (p->cert_str)
+        for (size_t i = 0; i < p->k; i++)
+            free(p->cert_str[i]);
+    free(p->cert_str);
+    free(p->cert);
+    free(p->cert_sd);
+    free(p->cert_digits);
+    free(p->rss_str);
+    if (p->colnames)
+        for (size_t i = 0; i < p->ncols; i++)
+            free(p->colnames[i]);
+    free(p->colnames);
+    free(p->data);
+    if (p->data_str)
+        for (size_t i = 0; i < p->ncols * p->n; i++)
+            free(p->data_str[i]);
+    free(p->data_str);
+    memset(p, 0, sizeof *p);
+}
+
+/* "Label:   value" -> the value's text, or NULL when the line does not start with label */
+static const char *after_label(const char *line, const char *label)
+{
+    const char *s = skipws(line);
+    size_t n = strlen(label);
+    if (strncasecmp(s, label, n))
+        return NULL;
+    return skipws(s + n);
+}
+
+static int is_ident(const char *s, size_t n)
+{
+    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* "name = number" alone on a line: a definition (Roszman1's pi) */
+static int definition(const char *line, const char **nm, size_t *nl, const char **val,
+                      size_t *vl)
+{
+    const char *s = skipws(line), *b = s;
+    while (isalnum((unsigned char)*s) || *s == '_')
+        s++;
+    if (!is_ident(b, (size_t)(s - b)))
+        return 0;
+    *nm = b;
+    *nl = (size_t)(s - b);
+    s = skipws(s);
+    if (*s != '=')
+        return 0;
+    s = skipws(s + 1);
+    const char *tk[2];
+    size_t tl[2];
+    double v;
+    if (tokens(s, tk, tl, 2) != 1 || tok_double(&v, tk[0], tl[0]))
+        return 0;
+    *val = tk[0];
+    *vl = tl[0];
+    return 1;
+}
+
+#define FAIL(...)                                                                            \
+    do {                                                                                     \
+        seterr(err, errlen, __VA_ARGS__);                                                    \
+        goto fail;                                                                           \
+    } while (0)
+#define NOMEM() FAIL("%s: out of memory", path)
+
+gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    lines L = {0};
+    char *eq = NULL;
+    gn_status st = GN_EINPUT;
+    if (read_lines(&L, path, err, errlen))
+        return GN_EINPUT;
+
+    /* name */
+    for (size_t i = 0; i < L.n; i++) {
+        const char *v = after_label(L.line[i], "Dataset Name:");
+        if (v) {
+            size_t n = strcspn(v, " \t");
+            if (n >= sizeof p->name)
+                n = sizeof p->name - 1;
+            memcpy(p->name, v, n);
+            p->name[n] = 0;
+            break;
+        }
+    }
+
+    /* the model block: from "Model:" to the starting-values header */
+    size_t mi = L.n, si = L.n;
+    for (size_t i = 0; i < L.n; i++)
+        if (after_label(L.line[i], "Model:")) {
+            mi = i;
+            break;
+        }
+    if (mi == L.n)
+        FAIL("%s: no 'Model:' section (is this a NIST StRD nonlinear regression file?)", path);
+    for (size_t i = mi + 1; i < L.n; i++)
+        if (ci_contains(L.line[i], "starting values")) {
+            si = i;
+            break;
+        }
+    if (si == L.n)
+        FAIL("%s:%zu: no 'Starting values' table after the model", path, mi + 1);
+
+    size_t kdecl = 0, kline = 0;
+    for (size_t i = mi; i < si && !kdecl; i++) {
+        const char *s = L.line[i];
+        if (i == mi)
+            s = after_label(s, "Model:");
+        s = skipws(s);
+        if (isdigit((unsigned char)*s)) {
+            char *end;
+            unsigned long v = strtoul(s, &end, 10);
+            if (!strncasecmp(skipws(end), "Parameter", 9)) {
+                if (v == 0 || v > 1000)
+                    FAIL("%s:%zu: bad number of parameters %lu", path, i + 1, v);
+                kdecl = v;
+                kline = i;
+            }
+        }
+    }
+    if (!kdecl)
+        FAIL("%s:%zu: the model section has no 'N Parameters' line", path, mi + 1);
+
+    /* definitions and the equation (which may span lines, up to a blank line) */
+    size_t eqlen = 0, cdef = 0;
+    for (size_t i = kline + 1; i < si; i++) {
+        const char *nm, *val;
+        size_t nl, vl;
+        if (blank(L.line[i])) {
+            if (eq)
+                break;
+            continue;
+        }
+        if (!eq && definition(L.line[i], &nm, &nl, &val, &vl)) {
+            char **cn = realloc(p->cnames, (cdef + 1) * sizeof *cn);
+            if (!cn)
+                NOMEM();
+            p->cnames = cn;
+            char **cv = realloc(p->cvals, (cdef + 1) * sizeof *cv);
+            if (!cv)
+                NOMEM();
+            p->cvals = cv;
+            p->cnames[cdef] = dupn(nm, nl);
+            p->cvals[cdef] = dupn(val, vl);
+            p->nconst = ++cdef;
+            if (!p->cnames[cdef - 1] || !p->cvals[cdef - 1])
+                NOMEM();
+            continue;
+        }
+        if (!eq) {
+            if (!strchr(L.line[i], '='))
+                FAIL("%s:%zu: expected the model equation 'y = ...' here", path, i + 1);
+            p->model_line = i + 1;
+        }
+        const char *s = skipws(L.line[i]);
+        size_t l = strlen(s);
+        char *ne = realloc(eq, eqlen + l + 2);
+        if (!ne)
+            NOMEM();
+        eq = ne;
+        if (eqlen)
+            eq[eqlen++] = ' ';
+        memcpy(eq + eqlen, s, l);
+        eqlen += l;
+        eq[eqlen] = 0;
+    }
+    if (!eq)
+        FAIL("%s:%zu: the model section has no equation", path, kline + 1);
+    {
+        /* drop the error term "+ e" at the end */
+        size_t l = strlen(eq);
+        while (l && isspace((unsigned char)eq[l - 1]))
+            l--;
+        if (l >= 2 && eq[l - 1] == 'e' && !(isalnum((unsigned char)eq[l - 2]) || eq[l - 2] == '_')) {
+            size_t q = l - 1;
+            while (q && isspace((unsigned char)eq[q - 1]))
+                q--;
+            if (q && eq[q - 1] == '+')
+                l = q - 1;
+        }
+        eq[l] = 0;
+        char *e = strchr(eq, '=');
+        const char *lhs = eq, *rhs = e + 1;
+        *e = 0;
+        size_t ll = strlen(lhs);
+        while (ll && isspace((unsigned char)lhs[ll - 1]))
+            ll--;
+        lhs = skipws(lhs);
+        if (!*lhs || lhs >= e)
+            FAIL("%s:%zu: the model equation has nothing left of '='", path, p->model_line);
+        p->response = dupn(lhs, (size_t)(eq + ll - lhs));
+        rhs = skipws(rhs);
+        size_t rl = strlen(rhs);
+        while (rl && isspace((unsigned char)rhs[rl - 1]))
+            rl--;
+        if (!rl)
+            FAIL("%s:%zu: the model equation has nothing right of '='", path, p->model_line);
+        p->model = dupn(rhs, rl);
+        if (!p->response || !p->model)
+            NOMEM();
+    }
+
+    /* parameter table: "bK = start1 ... startS certified sd" */
+    size_t ri = L.n, ncolp = 0;
+    p->k = kdecl;
+    p->cert_str = calloc(kdecl, sizeof(char *));
+    p->cert = calloc(kdecl, sizeof(double));
+    p->cert_sd = calloc(kdecl, sizeof(double));
+    p->cert_digits = calloc(kdecl, sizeof(int));
+    double *tab = calloc(kdecl * 16, sizeof(double));
+    if (!p->cert_str || !p->cert || !p->cert_sd || !p->cert_digits || !tab) {
+        free(tab);
+        NOMEM();
+    }
+    size_t seen = 0;
+    for (size_t i = si + 1; i < L.n; i++) {
+        if (after_label(L.line[i], "Residual Sum of Squares")) {
+            ri = i;
+            break;
+        }
+        const char *s = skipws(L.line[i]);
+        if (*s != 'b' || !isdigit((unsigned char)s[1]))
+            continue;
+        char *end;
+        unsigned long idx = strtoul(s + 1, &end, 10);
+        const char *q = skipws(end);
+        if (*q != '=') {
+            free(tab);
+            FAIL("%s:%zu: expected 'b%lu = ...'", path, i + 1, idx);
+        }
+        if (idx != seen + 1) {
+            free(tab);
+            FAIL("%s:%zu: parameter b%lu out of order (expected b%zu)", path, i + 1, idx,
+                 seen + 1);
+        }
+        if (seen == kdecl) {
+            free(tab);
+            FAIL("%s:%zu: more parameter rows than the %zu the model section declares", path,
+                 i + 1, kdecl);
+        }
+        const char *tk[18];
+        size_t tl[18];
+        size_t nt = tokens(q + 1, tk, tl, 18);
+        if (nt < 3 || nt > 16) {
+            free(tab);
+            FAIL("%s:%zu: b%lu needs starting values, a certified value and a standard "
+                 "deviation (found %zu numbers)",
+                 path, i + 1, idx, nt);
+        }
+        if (ncolp && nt != ncolp) {
+            free(tab);
+            FAIL("%s:%zu: b%lu has %zu numbers, the rows above have %zu", path, i + 1, idx, nt,
+                 ncolp);
+        }
+        ncolp = nt;
+        for (size_t t = 0; t < nt; t++)
+            if (tok_double(&tab[seen * 16 + t], tk[t], tl[t])) {
+                free(tab);
+                FAIL("%s:%zu: '%.*s' is not a number (b%lu, field %zu)", path, i + 1,
+                     (int)tl[t], tk[t], idx, t + 1);
+            }
+        p->cert_str[seen] = dupn(tk[nt - 2], tl[nt - 2]);
+        if (!p->cert_str[seen]) {
+            free(tab);
+            NOMEM();
+        }
+        p->cert_digits[seen] = gn_sigdigits(p->cert_str[seen]);
+        seen++;
+    }
+    if (seen != kdecl) {
+        free(tab);
+        FAIL("%s:%zu: %zu parameter rows, but the model section declares %zu parameters", path,
+             ri < L.n ? ri + 1 : si + 1, seen, kdecl);
+    }
+    p->nstart = ncolp - 2;
+    p->start = malloc(p->nstart * kdecl * sizeof(double));
+    if (!p->start) {
+        free(tab);
+        NOMEM();
+    }
+    for (size_t j = 0; j < kdecl; j++) {
+        for (size_t s = 0; s < p->nstart; s++)
+            p->start[s * kdecl + j] = tab[j * 16 + s];
+        p->cert[j] = tab[j * 16 + ncolp - 2];
+        p->cert_sd[j] = tab[j * 16 + ncolp - 1];
+    }
+    free(tab);
+    if (ri == L.n)
+        FAIL("%s: no 'Residual Sum of Squares:' line", path);
+    {
+        const char *v = after_label(L.line[ri], "Residual Sum of Squares:");
+        const char *tk[2];
+        size_t tl[2];
+        if (!v || tokens(v, tk, tl, 2) != 1 || tok_double(&p->rss, tk[0], tl[0]))
+            FAIL("%s:%zu: the residual sum of squares is not one number", path, ri + 1);
+        p->rss_str = dupn(tk[0], tl[0]);
+        if (!p->rss_str)
+            NOMEM();
+        p->rss_digits = gn_sigdigits(p->rss_str);
+    }
+    size_t dof = 0, dofline = 0;
+    for (size_t i = ri; i < L.n; i++) {
+        const char *v;
+        const char *tk[2];
+        size_t tl[2];
+        double d;
+        if ((v = after_label(L.line[i], "Number of Observations:"))) {
+            if (tokens(v, tk, tl, 2) != 1 || tok_double(&d, tk[0], tl[0]) || d < 1 ||
+                d != floor(d) || d > 1e8)
+                FAIL("%s:%zu: the number of observations is not a positive whole number", path,
+                     i + 1);
+            p->n = (size_t)d;
+        } else if ((v = after_label(L.line[i], "Degrees of Freedom:"))) {
+            if (tokens(v, tk, tl, 2) != 1 || tok_double(&d, tk[0], tl[0]) || d < 0 ||
+                d != floor(d) || d > 1e8)
+                FAIL("%s:%zu: the degrees of freedom are not a whole number", path, i + 1);
+            dof = (size_t)d;
+            dofline = i + 1;
+        }
+    }
+    if (!p->n)
+        FAIL("%s: no 'Number of Observations:' line", path);
+    if (dofline && dof + p->k != p->n)
+        FAIL("%s:%zu: %zu degrees of freedom, but %zu observations minus %zu parameters is %zu",
+             path, dofline, dof, p->n, p->k, p->n - p->k);
+
+    /* the data block: the last "Data:" line followed by column names only */
+    size_t di = L.n;
+    const char *tk[64];
+    size_t tl[64], nt = 0;
+    for (size_t i = L.n; i-- > 0;) {
+        const char *v = after_label(L.line[i], "Data:");
+        if (!v)
+            continue;
+        nt = tokens(v, tk, tl, 64);
+        int ok = nt >= 2 && nt <= 64;
+        for (size_t t = 0; ok && t < nt; t++)
+            ok = is_ident(tk[t], tl[t]);
+        if (ok) {
+            di = i;
+            break;
+        }
+    }
+    if (di == L.n)
+        FAIL("%s: no data header ('Data:' followed by the column names)", path);
+    p->ncols = nt;
+    p->colnames = calloc(nt, sizeof(char *));
+    if (!p->colnames)
+        NOMEM();
+    for (size_t t = 0; t < nt; t++)
+        if (!(p->colnames[t] = dupn(tk[t], tl[t])))
+            NOMEM();
+    p->data = malloc(nt * p->n * sizeof(double));
+    p->data_str = calloc(nt * p->n, sizeof(char *));
+    if (!p->data || !p->data_str)
+        NOMEM();
+    size_t row = 0;
+    for (size_t i = di + 1; i < L.n; i++) {
+        if (blank(L.line[i]))
+            continue;
+        const char *dt[66];
+        size_t dl[66];
+        size_t m = tokens(L.line[i], dt, dl, 66);
+        if (row == p->n)
+            FAIL("%s:%zu: more data rows than the %zu observations the file declares", path,
+                 i + 1, p->n);
+        if (m != nt)
+            FAIL("%s:%zu: %zu fields, the header names %zu columns", path, i + 1, m, nt);
+        for (size_t c = 0; c < nt; c++) {
+            if (tok_double(&p->data[c * p->n + row], dt[c], dl[c]))
+                FAIL("%s:%zu: column %zu (%s): '%.*s' is not a number", path, i + 1, c + 1,
+                     p->colnames[c], (int)dl[c], dt[c]);
+            if (!(p->data_str[c * p->n + row] = dupn(dt[c], dl[c])))
+                NOMEM();
+        }
+        row++;
+    }
+    if (row != p->n)
+        FAIL("%s:%zu: %zu data rows, but the file declares %zu observations", path, L.n, row,
+             p->n);
+
+    /* the response: the one column the left-hand side names */
+    {
+        size_t found = 0, which = 0;
+        for (size_t c = 0; c < nt; c++) {
+            const char *s = p->response;
+            size_t cl = strlen(p->colnames[c]);
+            while ((s = strstr(s, p->colnames[c]))) {
+                int lb = s == p->response || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
+                int rb = !(isalnum((unsigned char)s[cl]) || s[cl] == '_');
+                if (lb && rb) {
+                    found++;
+                    which = c;
+                    break;
+                }
+                s += cl;
+            }
+        }
+        if (found != 1)
+            FAIL("%s:%zu: the left-hand side '%s' must name exactly one data column", path,
+                 p->model_line, p->response);
+        p->ycol = which;
+    }
+    free(eq);
+    free(L.line);
+    free(L.buf);
+    return GN_OK;
+fail:
+    st = GN_EINPUT;
+    if (err && strstr(err, "out of memory"))
+        st = GN_ENOMEM;
+    free(eq);
+    free(L.line);
+    free(L.buf);
+    gn_nist_free(p);
+    return st;
+}
+
+void gn_nist_problem_free(gn_nist_setup *s)
+{
+    if (!s)
+        return;
+    gn_expr_free(s->model);
+    gn_expr_free(s->resp);
+    free(s->x);
+    free(s->xnames);
+    memset(s, 0, sizeof *s);
+}
+
+gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
+                          int *in_response)
+{
+    memset(s, 0, sizeof *s);
+    *in_response = 0;
+    size_t nx = p->ncols - 1, n = p->n;
+    s->xnames = malloc((nx ? nx : 1) * sizeof(char *));
+    s->x = malloc((nx ? nx : 1) * n * sizeof(double));
+    if (!s->xnames || !s->x) {
+        gn_nist_problem_free(s);
+        return GN_ENOMEM;
+    }
+    for (size_t c = 0, j = 0; c < p->ncols; c++) {
+        if (c == p->ycol)
+            continue;
+        s->xnames[j] = p->colnames[c];
+        memcpy(s->x + j * n, p->data + c * n, n * sizeof(double));
+        j++;
+    }
+    const char *const *cn = (const char *const *)p->cnames, *const *cv =
+                                                               (const char *const *)p->cvals;
+    gn_status st = gn_expr_compile(&s->model, p->model, s->xnames, nx, cn, cv, p->nconst, err);
+    if (st != GN_OK) {
+        gn_nist_problem_free(s);
+        return st;
+    }
+    if (strcmp(p->response, p->colnames[p->ycol])) {
+        const char *yn = p->colnames[p->ycol];
+        st = gn_expr_compile(&s->resp, p->response, &yn, 1, cn, cv, p->nconst, err);
+        if (st == GN_OK && s->resp->nparams) {
+            st = GN_EINPUT;
+            if (err) {
+                err->pos = 0;
+                snprintf(err->msg, sizeof err->msg,
+                         "the left-hand side may not contain parameters");
+            }
+        }
+        if (st != GN_OK) {
+            *in_response = 1;
+            gn_nist_problem_free(s);
+            return st;
+        }
+    }
+    if (s->model->nparams != p->k) {
+        if (err) {
+            err->pos = 0;
+            snprintf(err->msg, sizeof err->msg,
+                     "the model uses parameters up to b%zu, the file declares %zu",
+                     s->model->nparams, p->k);
+        }
+        gn_nist_problem_free(s);
+        return GN_EINPUT;
+    }
+    for (size_t q = 0; q < p->k; q++)
+        if (!gn_expr_uses(s->model, q)) {
+            if (err) {
+                err->pos = 0;
+                snprintf(err->msg, sizeof err->msg, "parameter b%zu does not appear in the model",
+                         q + 1);
+            }
+            gn_nist_problem_free(s);
+            return GN_EINPUT;
+        }
+    s->fp.model = s->model;
+    s->fp.resp = s->resp;
+    s->fp.n = n;
+    s->fp.nx = nx;
+    s->fp.x = s->x;
+    s->fp.y = p->data + p->ycol * n;
+    return GN_OK;
+}

@@ -1,0 +1,471 @@
+/* test_expr.c: model expressions: grammar, error positions, exact derivatives (against MPFR
+ * and by a Taylor-remainder test), each check with its negative control. */
+#include "gn_test.h"
+
+#include "gn.h"
+#include "gn_fit_mp.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <string.h>
+
+#define NISTDIR "validate/data/nist"
+
+static const char *const XV[] = {"x"};
+
+static double ev(const char *src, const double *b, double x)
+{
+    gn_expr *e;
+    gn_expr_error err;
+    gn_status s = gn_expr_compile(&e, src, XV, 1, NULL, NULL, 0, &err);
+    if (s != GN_OK)
+        fail_msg("'%s' did not compile: column %zu: %s", src, err.pos + 1, err.msg);
+    double f;
+    gn_expr_eval(e, &f, NULL, b, &x);
+    gn_expr_free(e);
+    return f;
+}
+
+/* precedence and associativity: each value is computed by hand in C; every operation here
+ * is exact in double (small integers, powers of two), so equality is the right test */
+static void test_grammar(void **state)
+{
+    (void)state;
+    const double b[3] = {2.0, 3.0, 4.0};
+    const struct {
+        const char *src;
+        double want;
+    } c[] = {
+        {"-x**2", -9.0},          {"-x^2", -9.0},          {"2**-1", 0.5},
+        {"2^3^2", 512.0},         {"2**3**2", 512.0},      {"8/4/2", 1.0},
+        {"10-2-3", 5.0},          {"2*3+4*5", 26.0},       {"[1+2]*(3)", 9.0},
+        {"b1*x - b2/b3", 5.25},   {"-b1*-x", 6.0},         {"1.5D1 + .5 + 1E0", 16.5},
+        {"+x - -x", 6.0},         {"(b1+b2)**2", 25.0},    {"exp[0]*sqrt(16)", 4.0},
+        {"b3/(x-b1)**2", 4.0},    {"x**b1", 9.0},          {"-(x-b2)**2 / b1**2", 0.0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        double f = ev(c[i].src, b, 3.0);
+        if (f != c[i].want)
+            fail_msg("'%s' with b = (2,3,4), x = 3: got %.17g, want %.17g", c[i].src, f,
+                     c[i].want);
+    }
+    /* functions: against libm directly (the same correctly-rounded-or-not call) */
+    const double x = 0.625;
+    assert_true(ev("sin(x)+cos(x)", b, x) == sin(x) + cos(x));
+    assert_true(ev("tan[x]*atan(x)", b, x) == tan(x) * atan(x));
+    assert_true(ev("arctan(x) - atan(x)", b, x) == 0.0);
+    assert_true(ev("log(x)", b, x) == log(x));
+    assert_true(ev("pi", b, x) == 3.141592653589793);
+    /* a caller's named constant replaces pi (the NIST files define it) */
+    {
+        const char *cn[] = {"pi"}, *cv[] = {"3"};
+        gn_expr *e;
+        gn_expr_error err;
+        assert_int_equal(gn_expr_compile(&e, "2*pi", XV, 1, cn, cv, 1, &err), GN_OK);
+        double f, xx = 0.0;
+        gn_expr_eval(e, &f, NULL, b, &xx);
+        assert_true(f == 6.0);
+        gn_expr_free(e);
+    }
+}
+
+/* syntax errors: the position must be the offending token's column */
+static void test_errors(void **state)
+{
+    (void)state;
+    const struct {
+        const char *src;
+        size_t pos;
+        const char *words;
+    } c[] = {
+        {"b1*(x+1", 7, "missing ')'"},
+        {"b1**", 4, "unexpected end"},
+        {"b1 x", 3, "expected an operator"},
+        {"foo(x)", 0, "unknown function 'foo'"},
+        {"b1*z", 3, "unknown name 'z'"},
+        {"b0*x", 0, "numbered"},
+        {"b1*x)", 4, "unmatched ')'"},
+        {"b1*[x+1)", 7, "expected ']'"},
+        {"1.2.3*b1", 3, "after the number"},
+        {"   ", 3, "empty"},
+        {"exp x", 4, "needs an argument"},
+        {"b1*x + * 2", 7, "unexpected '*'"},
+        {"b1 * 1e999", 5, "overflows"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gn_expr *e = (gn_expr *)1;
+        gn_expr_error err;
+        gn_status s = gn_expr_compile(&e, c[i].src, XV, 1, NULL, NULL, 0, &err);
+        if (s != GN_EINPUT || e != NULL)
+            fail_msg("'%s' compiled (status %d)", c[i].src, (int)s);
+        if (err.pos != c[i].pos || !strstr(err.msg, c[i].words))
+            fail_msg("'%s': error at column %zu '%s', want column %zu with '%s'", c[i].src,
+                     err.pos + 1, err.msg, c[i].pos + 1, c[i].words);
+    }
+    /* the caret line */
+    char buf[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    gn_expr_error err = {5, "oops"};
+    gn_expr_print_error(f, "b1 + ?x", &err);
+    fclose(f);
+    assert_non_null(strstr(buf, "  b1 + ?x\n       ^ column 6: oops"));
+}
+
+/* With small integers for b and x and only + - * and integer powers (and division by a
+ * power of two), every intermediate value and every derivative is an integer or dyadic
+ * below 2^53: double arithmetic is exact, so the double gradient must EQUAL the MPFR one
+ * (zero tolerance). Negative control: a wrong derivative rule (gn_expr_inject) in the
+ * double evaluation only must make them differ. */
+static const char *const exact_models[] = {
+    "b1*x**3 - b2*b3*x + (b1-b3)*(b2+x)^2 - -b2",
+    "(b1*x + b2)/(4) - b3*b3*b3 + b1*(x - b2)**2",
+    "-(x-b2)**2*b1 + b3**3 - b1*b2*b3*x",
+};
+
+static int exact_mismatch(const char *src, int inject_double)
+{
+    gn_expr *e;
+    gn_expr_error err;
+    assert_int_equal(gn_expr_compile(&e, src, XV, 1, NULL, NULL, 0, &err), GN_OK);
+    gn_mp_expr *m = gn_mp_expr_alloc(e, 128);
+    assert_non_null(m);
+    size_t k = e->nparams;
+    mpfr_ptr mb = malloc(3 * sizeof *mb), mg = malloc(3 * sizeof *mg);
+    mpfr_t mf, mx;
+    for (size_t q = 0; q < 3; q++) {
+        mpfr_init2(mb + q, 128);
+        mpfr_init2(mg + q, 128);
+    }
+    mpfr_init2(mf, 128);
+    mpfr_init2(mx, 128);
+    int mism = 0;
+    for (int b1 = -3; b1 <= 3; b1++)
+        for (int b2 = -2; b2 <= 2; b2++)
+            for (int x = -3; x <= 3; x++) {
+                double b[3] = {b1, b2, 5 - b1}, g[3], f, xv = x;
+                gn_expr_inject = inject_double;
+                gn_expr_eval(e, &f, g, b, &xv);
+                gn_expr_inject = -1;
+                for (size_t q = 0; q < k; q++)
+                    mpfr_set_d(mb + q, b[q], MPFR_RNDN);
+                mpfr_set_d(mx, xv, MPFR_RNDN);
+                gn_mp_expr_eval(m, mf, mg, mb, mx, MPFR_RNDN);
+                for (size_t q = 0; q < k; q++)
+                    if (mpfr_cmp_d(mg + q, g[q]) != 0) {
+                        if (!inject_double || inject_double < 0)
+                            fail_msg("%s: d/db%zu at b = (%d,%d,%d), x = %d: double %.17g, "
+                                     "MPFR %.17g",
+                                     src, q + 1, b1, b2, 5 - b1, x, g[q],
+                                     mpfr_get_d(mg + q, MPFR_RNDN));
+                        mism++;
+                    }
+            }
+    for (size_t q = 0; q < 3; q++) {
+        mpfr_clear(mb + q);
+        mpfr_clear(mg + q);
+    }
+    free(mb);
+    free(mg);
+    mpfr_clear(mf);
+    mpfr_clear(mx);
+    gn_mp_expr_free(m);
+    gn_expr_free(e);
+    return mism;
+}
+
+static void test_exact_gradient(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof exact_models / sizeof exact_models[0]; i++)
+        assert_int_equal(exact_mismatch(exact_models[i], -1), 0);
+    /* negative controls: each rule these models use, mutated, is caught */
+    const gn_xop ops[] = {GN_XOP_NEG, GN_XOP_ADD, GN_XOP_SUB, GN_XOP_MUL, GN_XOP_DIV,
+                          GN_XOP_POW};
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        int caught = 0;
+        for (size_t i = 0; i < sizeof exact_models / sizeof exact_models[0]; i++)
+            caught += exact_mismatch(exact_models[i], (int)ops[o]);
+        if (!caught)
+            fail_msg("a wrong derivative rule for op %d went unnoticed", (int)ops[o]);
+    }
+}
+
+/* ------------------------------------------------ the NIST models, in MPFR */
+
+typedef struct {
+    gn_nist p;
+    gn_nist_setup s;
+} loaded;
+
+static size_t load_all(loaded **out)
+{
+    DIR *d = opendir(NISTDIR);
+    assert_non_null(d);
+    struct dirent *de;
+    size_t n = 0;
+    loaded *L = NULL;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".dat"))
+            continue;
+        char path[512], err[512];
+        snprintf(path, sizeof path, "%s/%s", NISTDIR, de->d_name);
+        L = realloc(L, (n + 1) * sizeof *L);
+        assert_non_null(L);
+        if (gn_nist_read(&L[n].p, path, err, sizeof err) != GN_OK)
+            fail_msg("%s", err);
+        gn_expr_error ee;
+        int inr;
+        if (gn_nist_problem(&L[n].s, &L[n].p, &ee, &inr) != GN_OK)
+            fail_msg("%s: %s", path, ee.msg);
+        n++;
+    }
+    closedir(d);
+    *out = L;
+    return n;
+}
+
+static void free_all(loaded *L, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        gn_nist_problem_free(&L[i].s);
+        gn_nist_free(&L[i].p);
+    }
+    free(L);
+}
+
+/* Taylor remainder at 256 bits: R(t) = f(b + t v) - f(b) - t grad.v = t^2 v'Hv/2 + O(t^3),
+ * so R(t) / R(t/2) = 4 (1 + O(t |v|)). With v_p = b_p (relative directions) and t = 2^-40
+ * the O(t) term is below 1e-6 for any model whose third derivatives are not 1e6 times its
+ * second ones on this scale; rounding in R is 2^-256 |f| against |R| ~ 2^-80 |f|. A wrong
+ * gradient component delta makes R(t) ~ t delta, a ratio of 2: checked by |ratio - 4| <=
+ * 0.05. A direction in which f is linear has R = 0 exactly up to rounding: |R| <= 2^-200
+ * (|f| + 1) at both t is accepted as that case (a wrong gradient then gives |R| ~ t |delta|,
+ * far above). Returns the number of failed (problem, observation, parameter) checks. */
+static size_t taylor_failures(loaded *L, size_t n, int verbose)
+{
+    const mpfr_prec_t P = 256;
+    size_t bad = 0;
+    mpfr_t f0, f1, f2, t, R1, R2, dot;
+    mpfr_inits2(P, f0, f1, f2, t, R1, R2, dot, (mpfr_ptr)0);
+    for (size_t i = 0; i < n; i++) {
+        gn_nist *p = &L[i].p;
+        gn_expr *e = L[i].s.model;
+        size_t k = e->nparams, nx = L[i].s.fp.nx;
+        gn_mp_expr *m = gn_mp_expr_alloc(e, P);
+        mpfr_ptr b = malloc(k * sizeof *b), bt = malloc(k * sizeof *bt), g = malloc(k * sizeof *g),
+                 xv = malloc((nx + 1) * sizeof *xv);
+        for (size_t q = 0; q < k; q++) {
+            mpfr_init2(b + q, P);
+            mpfr_init2(bt + q, P);
+            mpfr_init2(g + q, P);
+            mpfr_set_str(b + q, p->cert_str[q], 10, MPFR_RNDN);
+        }
+        for (size_t c = 0; c < nx + 1; c++)
+            mpfr_init2(xv + c, P);
+        /* three observations spread over the data */
+        for (size_t obs = 0; obs < 3; obs++) {
+            size_t row = obs * (p->n - 1) / 2;
+            for (size_t c = 0; c < nx; c++)
+                mpfr_set_d(xv + c, L[i].s.fp.x[c * p->n + row], MPFR_RNDN);
+            gn_mp_expr_eval(m, f0, g, b, xv, MPFR_RNDN);
+            for (size_t q = 0; q < k; q++) {
+                int lin = 1;
+                for (int h = 0; h < 2; h++) {
+                    /* bt = b + t v, v = b_q e_q */
+                    mpfr_set_ui_2exp(t, 1, h ? -41 : -40, MPFR_RNDN);
+                    for (size_t r = 0; r < k; r++)
+                        mpfr_set(bt + r, b + r, MPFR_RNDN);
+                    mpfr_mul(dot, t, b + q, MPFR_RNDN);
+                    mpfr_add(bt + q, b + q, dot, MPFR_RNDN);
+                    gn_mp_expr_eval(m, f1, NULL, bt, xv, MPFR_RNDN);
+                    mpfr_sub(R1, f1, f0, MPFR_RNDN);
+                    mpfr_mul(dot, dot, g + q, MPFR_RNDN);
+                    mpfr_sub(R1, R1, dot, MPFR_RNDN);
+                    if (h)
+                        mpfr_set(R2, R1, MPFR_RNDN);
+                    else
+                        mpfr_set(f2, R1, MPFR_RNDN);
+                    mpfr_abs(dot, f0, MPFR_RNDN);
+                    mpfr_add_ui(dot, dot, 1, MPFR_RNDN);
+                    mpfr_mul_2si(dot, dot, -200, MPFR_RNDN);
+                    if (mpfr_cmpabs(R1, dot) > 0)
+                        lin = 0;
+                }
+                if (lin)
+                    continue;
+                mpfr_div(R1, f2, R2, MPFR_RNDN);
+                double ratio = mpfr_get_d(R1, MPFR_RNDN);
+                if (!(fabs(ratio - 4.0) <= 0.05)) {
+                    bad++;
+                    if (verbose)
+                        print_message("# %s row %zu d/db%zu: R(t)/R(t/2) = %.17g\n", p->name,
+                                      row + 1, q + 1, ratio);
+                }
+            }
+        }
+        for (size_t q = 0; q < k; q++) {
+            mpfr_clear(b + q);
+            mpfr_clear(bt + q);
+            mpfr_clear(g + q);
+        }
+        for (size_t c = 0; c < nx + 1; c++)
+            mpfr_clear(xv + c);
+        free(b);
+        free(bt);
+        free(g);
+        free(xv);
+        gn_mp_expr_free(m);
+    }
+    mpfr_clears(f0, f1, f2, t, R1, R2, dot, (mpfr_ptr)0);
+    return bad;
+}
+
+static void test_taylor(void **state)
+{
+    (void)state;
+    loaded *L;
+    size_t n = load_all(&L);
+    assert_true(n >= 1);
+    assert_int_equal(taylor_failures(L, n, 1), 0);
+    /* negative controls: every operation that occurs in the models, with a wrong rule,
+     * is caught on some model */
+    for (int op = GN_XOP_NEG; op < GN_NXOP; op++) {
+        int present = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < L[i].s.model->nnodes; j++)
+                if ((int)L[i].s.model->node[j].op == op && !L[i].s.model->node[j].pconst)
+                    present = 1;
+        if (!present)
+            continue;
+        gn_expr_inject = op;
+        size_t bad = taylor_failures(L, n, 0);
+        gn_expr_inject = -1;
+        if (!bad)
+            fail_msg("a wrong derivative rule for op %d passed the Taylor test", op);
+    }
+    free_all(L, n);
+}
+
+/* The double gradient against the MPFR gradient of the same program at the same double
+ * inputs, on every observation of every shipped model at the certified point, in the
+ * column-scaled measure that LM sees: |g_d - g_mp| <= 2^-30 max_i |g_mp,i| per parameter.
+ * Why 2^-30: each node's derivative takes at most 3 roundings from its operands, at most
+ * 120 nodes, so a cancellation-free evaluation is within 360 u = 2^-44.5 relative; the
+ * remaining 2^14 of headroom covers the condition numbers of the elementary functions
+ * (|A| for exp(A), at most ~1e3 here) and moderate cancellation. A wrong rule is an O(1)
+ * relative change: the negative control (a mutated rule) must exceed the bound. */
+static double worst_double_vs_mp(loaded *L, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        gn_expr *e = L[i].s.model;
+        size_t k = e->nparams, nx = L[i].s.fp.nx, N = L[i].p.n;
+        gn_mp_expr *m = gn_mp_expr_alloc(e, 200);
+        mpfr_ptr b = malloc(k * sizeof *b), g = malloc(k * sizeof *g), xv = malloc((nx + 1) * sizeof *xv);
+        mpfr_t f;
+        mpfr_init2(f, 200);
+        double *gd = malloc(N * k * sizeof(double)), *gm = malloc(N * k * sizeof(double));
+        double *xd = malloc((nx + 1) * sizeof(double));
+        for (size_t q = 0; q < k; q++) {
+            mpfr_init2(b + q, 200);
+            mpfr_init2(g + q, 200);
+            mpfr_set_d(b + q, L[i].p.cert[q], MPFR_RNDN);
+        }
+        for (size_t c = 0; c < nx + 1; c++)
+            mpfr_init2(xv + c, 200);
+        for (size_t r = 0; r < N; r++) {
+            for (size_t c = 0; c < nx; c++) {
+                xd[c] = L[i].s.fp.x[c * N + r];
+                mpfr_set_d(xv + c, xd[c], MPFR_RNDN);
+            }
+            double fd;
+            gn_expr_eval(e, &fd, gd + r * k, L[i].p.cert, xd);
+            int inj = gn_expr_inject;
+            gn_expr_inject = -1;
+            gn_mp_expr_eval(m, f, g, b, xv, MPFR_RNDN);
+            gn_expr_inject = inj;
+            for (size_t q = 0; q < k; q++)
+                gm[r * k + q] = mpfr_get_d(g + q, MPFR_RNDN);
+        }
+        for (size_t q = 0; q < k; q++) {
+            double sc = 0.0, er = 0.0;
+            for (size_t r = 0; r < N; r++) {
+                sc = fmax(sc, fabs(gm[r * k + q]));
+                er = fmax(er, fabs(gd[r * k + q] - gm[r * k + q]));
+            }
+            double rel = sc > 0 ? er / sc : er;
+            if (!(rel <= worst))
+                worst = rel;
+        }
+        for (size_t q = 0; q < k; q++) {
+            mpfr_clear(b + q);
+            mpfr_clear(g + q);
+        }
+        for (size_t c = 0; c < nx + 1; c++)
+            mpfr_clear(xv + c);
+        mpfr_clear(f);
+        free(b);
+        free(g);
+        free(xv);
+        free(gd);
+        free(gm);
+        free(xd);
+        gn_mp_expr_free(m);
+    }
+    return worst;
+}
+
+static void test_double_vs_mp(void **state)
+{
+    (void)state;
+    loaded *L;
+    size_t n = load_all(&L);
+    double w = worst_double_vs_mp(L, n);
+    print_message("# worst column-scaled double gradient error: %.3e (bound 2^-30 = %.3e)\n", w,
+                  0x1p-30);
+    assert_true(w <= 0x1p-30);
+    /* negative control: one mutated rule (multiplication, present in every model) */
+    gn_expr_inject = GN_XOP_MUL;
+    double wb = worst_double_vs_mp(L, n);
+    gn_expr_inject = -1;
+    if (!(wb > 0x1p-30))
+        fail_msg("a wrong product rule gave only %.3e", wb);
+    free_all(L, n);
+}
+
+static void test_nonfinite(void **state)
+{
+    (void)state;
+    gn_expr *e;
+    gn_expr_error err;
+    assert_int_equal(gn_expr_compile(&e, "b1/(x-1) + log(b2)", XV, 1, NULL, NULL, 0, &err),
+                     GN_OK);
+    double b[2] = {1.0, 2.0}, g[2], f, x = 1.0;
+    assert_int_equal(gn_expr_eval(e, &f, g, b, &x), GN_ENONFINITE);
+    x = 2.0;
+    assert_int_equal(gn_expr_eval(e, &f, g, b, &x), GN_OK);
+    b[1] = -1.0;
+    assert_int_equal(gn_expr_eval(e, &f, g, b, &x), GN_ENONFINITE);
+    assert_int_equal((int)e->nparams, 2);
+    assert_true(gn_expr_uses(e, 0) && gn_expr_uses(e, 1) && !gn_expr_uses(e, 2));
+    gn_expr_free(e);
+    /* a negative base with a parameter-free integer exponent is fine */
+    assert_int_equal(gn_expr_compile(&e, "b1*x**2", XV, 1, NULL, NULL, 0, &err), GN_OK);
+    double b1 = 3.0, gg;
+    x = -2.0;
+    assert_int_equal(gn_expr_eval(e, &f, &gg, &b1, &x), GN_OK);
+    assert_true(f == 12.0 && gg == 4.0);
+    gn_expr_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grammar),        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_exact_gradient), cmocka_unit_test(test_taylor),
+        cmocka_unit_test(test_double_vs_mp),   cmocka_unit_test(test_nonfinite),
+    };
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
