@@ -267,14 +267,61 @@ int gn_sum_bound_k(size_t n)
     return (int)(1 + (t - 1) + 2) + depth;
 }
 
+/* x - x is 0 for finite x and NaN otherwise; a sum of those is 0 iff all are finite.
+ * Eight independent partial sums (in vectors with GCC/Clang) instead of one serial chain:
+ * the verdict is the same, and the check no longer costs more than the step it guards
+ * (perf on the MLP step: the serial form took 21% of an IGND step, 32% of an SGD step). */
+#if defined(__GNUC__)
+#if GN_AVX2
+__attribute__((target("avx2"))) static int allfinite_avx2(const double *a, size_t n)
+{
+    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0, v0, v1;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&v0, a + i, sizeof v0);
+        memcpy(&v1, a + i + 4, sizeof v1);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+    }
+    acc0 += acc1;
+    double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
+    for (; i < n; i++)
+        t += a[i] - a[i];
+    return t == 0.0;
+}
+#endif
+
 int gn_allfinite(const double *a, size_t n)
 {
-    /* x - x is 0 for finite x and NaN otherwise; the sum of those is 0 iff all finite */
+#if GN_AVX2
+    if (have_avx2())
+        return allfinite_avx2(a, n);
+#endif
+    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v2d v0 = v2d_load(a + i), v1 = v2d_load(a + i + 2);
+        gn_v2d v2 = v2d_load(a + i + 4), v3 = v2d_load(a + i + 6);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+        acc2 += v2 - v2;
+        acc3 += v3 - v3;
+    }
+    acc0 += acc1 + (acc2 + acc3);
+    double t = acc0[0] + acc0[1];
+    for (; i < n; i++)
+        t += a[i] - a[i];
+    return t == 0.0;
+}
+#else
+int gn_allfinite(const double *a, size_t n)
+{
     double acc = 0.0;
     for (size_t i = 0; i < n; i++)
         acc += a[i] - a[i];
     return acc == 0.0;
 }
+#endif
 
 gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n)
 {
@@ -428,6 +475,159 @@ static int step_too_big(gn_sd c, gn_sd S)
     return (double)c.e + 0.5 * (double)S.e >= 1019.0;
 }
 
+/* Kernels of the MLP's back-propagation (model.c), here for the run-time AVX2 choice.
+ * J[o in + i] = d[o] h[i]: one IEEE product per entry, whatever the form.
+ * y[i] = sum over o = 0..out-1, in increasing o, of W[o in + i] d[o], starting from 0.0:
+ * the rows are accumulated one after another, so each y[i] sees the same operations in
+ * the same order as the column loop `s = 0; for o: s += W[o in + i] d[o]`. */
+static void outer_plain(double *restrict J, const double *restrict d, size_t out,
+                        const double *restrict h, size_t in)
+{
+    for (size_t o = 0; o < out; o++)
+        for (size_t i = 0; i < in; i++)
+            J[o * in + i] = d[o] * h[i];
+}
+
+static void gemtv_plain(double *restrict y, const double *restrict W, size_t out, size_t in,
+                        const double *restrict d)
+{
+    for (size_t i = 0; i < in; i++)
+        y[i] = 0.0;
+    for (size_t o = 0; o < out; o++)
+        for (size_t i = 0; i < in; i++)
+            y[i] += W[o * in + i] * d[o];
+}
+
+#if defined(__GNUC__) && GN_AVX2
+__attribute__((target("avx2"))) static void outer_avx2(double *restrict J,
+                                                      const double *restrict d, size_t out,
+                                                      const double *restrict h, size_t in)
+{
+    for (size_t o = 0; o < out; o++) {
+        gn_v4d dv = {d[o], d[o], d[o], d[o]}, hv;
+        double *row = J + o * in;
+        size_t i = 0;
+        for (; i + 4 <= in; i += 4) {
+            memcpy(&hv, h + i, sizeof hv);
+            hv = dv * hv;
+            memcpy(row + i, &hv, sizeof hv);
+        }
+        for (; i < in; i++)
+            row[i] = d[o] * h[i];
+    }
+}
+
+__attribute__((target("avx2"))) static void gemtv_avx2(double *restrict y,
+                                                      const double *restrict W, size_t out,
+                                                      size_t in, const double *restrict d)
+{
+    for (size_t i = 0; i < in; i++)
+        y[i] = 0.0;
+    for (size_t o = 0; o < out; o++) {
+        gn_v4d dv = {d[o], d[o], d[o], d[o]}, yv, wv;
+        const double *row = W + o * in;
+        size_t i = 0;
+        for (; i + 4 <= in; i += 4) {
+            memcpy(&yv, y + i, sizeof yv);
+            memcpy(&wv, row + i, sizeof wv);
+            yv += wv * dv;
+            memcpy(y + i, &yv, sizeof yv);
+        }
+        for (; i < in; i++)
+            y[i] += row[i] * d[o];
+    }
+}
+#endif
+
+void gn_internal_outer(double *J, const double *d, size_t out, const double *h, size_t in)
+{
+#if defined(__GNUC__) && GN_AVX2
+    if (have_avx2()) {
+        outer_avx2(J, d, out, h, in);
+        return;
+    }
+#endif
+    outer_plain(J, d, out, h, in);
+}
+
+void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const double *d)
+{
+#if defined(__GNUC__) && GN_AVX2
+    if (have_avx2()) {
+        gemtv_avx2(y, W, out, in, d);
+        return;
+    }
+#endif
+    gemtv_plain(y, W, out, in, d);
+}
+
+/* w_i = w_i + c j_i (one rounding for the product, one for the sum, as written), and
+ * 1 when every result is finite. The overflow check is a sum of v - v (NaN iff v is not
+ * finite), so the loop vectorizes (GNU vector lanes; AVX2 at run time on x86): each
+ * component gets the same two IEEE operations as the scalar loop. */
+#if defined(__GNUC__)
+#if GN_AVX2
+__attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c,
+                                                            const double *j, size_t n)
+{
+    gn_v4d cv = {c, c, c, c}, chk = {0.0, 0.0, 0.0, 0.0}, wv, jv;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(&wv, w + i, sizeof wv);
+        memcpy(&jv, j + i, sizeof jv);
+        wv += cv * jv;
+        chk += wv - wv;
+        memcpy(w + i, &wv, sizeof wv);
+    }
+    double t = (chk[0] + chk[1]) + (chk[2] + chk[3]);
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+#endif
+
+static int axpy_checked(double *w, double c, const double *j, size_t n)
+{
+#if GN_AVX2
+    if (have_avx2())
+        return axpy_checked_avx2(w, c, j, n);
+#endif
+    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v2d w0 = v2d_load(w + i), w1 = v2d_load(w + i + 2);
+        w0 += cv * v2d_load(j + i);
+        w1 += cv * v2d_load(j + i + 2);
+        chk0 += w0 - w0;
+        chk1 += w1 - w1;
+        memcpy(w + i, &w0, sizeof w0);
+        memcpy(w + i + 2, &w1, sizeof w1);
+    }
+    chk0 += chk1;
+    double t = chk0[0] + chk0[1];
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+#else
+static int axpy_checked(double *w, double c, const double *j, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = w[i] + c * j[i];
+        bad |= !(fabs(v) <= DBL_MAX);
+        w[i] = v;
+    }
+    return !bad;
+}
+#endif
+
 /* w_i += c j_i for all i (or d_i = c j_i when w == NULL). Returns GN_ERANGE if some
  * result overflowed (those components are then +-inf). */
 static gn_status apply_coef(double *w, double *d, const double *j, size_t n, gn_sd c)
@@ -436,11 +636,7 @@ static gn_status apply_coef(double *w, double *d, const double *j, size_t n, gn_
     int bad = 0;
     if (coef_is_plain(c, &cd)) {
         if (w) {
-            for (size_t i = 0; i < n; i++) {
-                double v = w[i] + cd * j[i];
-                bad |= !(fabs(v) <= DBL_MAX);
-                w[i] = v;
-            }
+            bad = !axpy_checked(w, cd, j, n);
         } else {
             for (size_t i = 0; i < n; i++)
                 d[i] = cd * j[i];
