@@ -19,4 +19,10 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
 
+/* back-propagation kernels (rank1.c): J = d h^T (out x in, row-major), and
+ * y = W^T d for W out x in row-major, each y[i] summed over o in increasing order from 0.
+ * No aliasing between outputs and inputs. */
+void gn_internal_outer(double *J, const double *d, size_t out, const double *h, size_t in);
+void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const double *d);
+
 #endif

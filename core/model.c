@@ -318,21 +318,18 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
         double *jW = j + m->offset[l - 1], *jb = jW + in * out;
         const double *hin = m->h + h_in_off;
         const double *dl = m->delta + dl_off;
-        for (size_t o = 0; o < out; o++) {
-            for (size_t i = 0; i < in; i++)
-                jW[o * in + i] = dl[o] * hin[i];
-            jb[o] = dl[o];
-        }
+        /* jW = dl hin^T, jb = dl; then delta_{l-1} = (W^T dl) .* act'(a_{l-1}), the sum
+         * over o in increasing order for each i (gn_internal_gemtv: row by row, so it
+         * vectorizes over i with the column loop's operations and order) */
+        gn_internal_outer(jW, dl, out, hin, in);
+        memcpy(jb, dl, out * sizeof(double));
         if (l > 1) {
             size_t prev_off = dl_off - in;
             double *dp = m->delta + prev_off;
             const double *ap = m->a + prev_off;
-            for (size_t i = 0; i < in; i++) {
-                double s = 0.0;
-                for (size_t o = 0; o < out; o++)
-                    s += W[o * in + i] * dl[o];
-                dp[i] = s * act_d(m->act, ap[i]);
-            }
+            gn_internal_gemtv(dp, W, out, in, dl);
+            for (size_t i = 0; i < in; i++)
+                dp[i] = dp[i] * act_d(m->act, ap[i]);
             dl_off = prev_off;
             h_in_off -= m->widths[l - 2];
         }
