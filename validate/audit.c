@@ -1,0 +1,1552 @@
+/* audit.c: the trace reader (CSV and JSON Lines, streamed), the MPFR recomputation of each
+ * recorded step under a set of variant knobs, the rounding-error bound a step must meet,
+ * and the stream driver that classifies steps and tries the catalogue (gn_audit.h). */
+#include "gn_audit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- names */
+
+static const char *const method_names[GN_AM_N] = {
+    "sgd", "normgrad", "sps", "nlms", "ignd", "ignd_undamped", "adam", "adam_ignd"};
+static const char *const field_names[GN_AF_N] = {
+    "step", "alpha", "lambda", "mu", "beta1", "beta2", "eps", "c",
+    "lstar", "gamma_max", "t", "f", "y", "l", "lp", "lpp"};
+static const char *const vec_names[GN_AV_N] = {"w", "j", "g", "m", "v", "w_after"};
+
+const char *gn_audit_method_name(gn_audit_method m)
+{
+    return (unsigned)m < GN_AM_N ? method_names[m] : "?";
+}
+const char *gn_audit_field_name(gn_audit_field f)
+{
+    return (unsigned)f < GN_AF_N ? field_names[f] : "?";
+}
+const char *gn_audit_vec_name(gn_audit_vec v) { return (unsigned)v < GN_AV_N ? vec_names[v] : "?"; }
+
+double gn_audit_unit(gn_audit_dtype t) { return t == GN_AT_F32 ? 0x1p-24 : 0x1p-53; }
+static double type_eta(gn_audit_dtype t) { return t == GN_AT_F32 ? 0x1p-149 : 0x1p-1074; }
+
+#define MAXLINE ((size_t)64 << 20)
+
+/* ------------------------------------------------------------ the reader */
+
+enum { COL_SCALAR, COL_VEC, COL_METHOD, COL_DTYPE, COL_LOSS };
+
+typedef struct {
+    int kind;
+    int which;   /* field or vector */
+    size_t idx;  /* vector component */
+    char *name;
+} column;
+
+struct gn_audit_reader {
+    FILE *f;
+    char name[256];
+    int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
+    int failed;
+    char *line;
+    size_t linecap;
+    size_t lineno;
+    column *cols;        /* CSV header */
+    size_t ncols;
+    size_t n;            /* dimension, 0 until known */
+    size_t cap;          /* allocated vector length */
+    double *buf[GN_AV_N];
+    gn_audit_rec rec;
+    uint64_t nrec;
+    char *tok;           /* JSON string scratch */
+    size_t tokcap;
+};
+
+gn_audit_reader *gn_audit_reader_open(FILE *f, const char *name)
+{
+    gn_audit_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->f = f;
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "trace");
+    return r;
+}
+
+void gn_audit_reader_free(gn_audit_reader *r)
+{
+    if (!r)
+        return;
+    free(r->line);
+    for (size_t c = 0; c < r->ncols; c++)
+        free(r->cols[c].name);
+    free(r->cols);
+    for (int v = 0; v < GN_AV_N; v++)
+        free(r->buf[v]);
+    free(r->tok);
+    free(r);
+}
+
+static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+                      const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+    if (err && errlen) {
+        if (col && cname)
+            snprintf(err, errlen, "%s:%zu:%zu (%s): %s", r->name, r->lineno, col, cname, why);
+        else if (col)
+            snprintf(err, errlen, "%s:%zu:%zu: %s", r->name, r->lineno, col, why);
+        else
+            snprintf(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
+    }
+    return GN_EINPUT;
+}
+
+static int grow(gn_audit_reader *r, size_t n)
+{
+    if (n <= r->cap)
+        return 0;
+    for (int v = 0; v < GN_AV_N; v++) {
+        double *p = realloc(r->buf[v], n * sizeof(double));
+        if (!p)
+            return -1;
+        r->buf[v] = p;
+    }
+    r->cap = n;
+    return 0;
+}
+
+/* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
+static int read_line(gn_audit_reader *r, size_t *len, char *err, size_t errlen)
+{
+    errno = 0;
+    ssize_t k = getline(&r->line, &r->linecap, r->f);
+    if (k < 0) {
+        if (ferror(r->f)) {
+            fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    r->lineno++;
+    size_t n = (size_t)k;
+    if (n > MAXLINE) {
+        fail(r, err, errlen, 0, NULL, "line longer than 64 MiB");
+        return -1;
+    }
+    if (strlen(r->line) != n) {
+        fail(r, err, errlen, strlen(r->line) + 1, NULL, "NUL byte in the line");
+        return -1;
+    }
+    if (n == 0 || r->line[n - 1] != '\n') {
+        fail(r, err, errlen, n + 1, NULL,
+             "truncated line: the file ends without a newline after this record");
+        return -1;
+    }
+    r->line[--n] = '\0';
+    if (n && r->line[n - 1] == '\r')
+        r->line[--n] = '\0';
+    *len = n;
+    return 1;
+}
+
+static int blank_or_comment(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s == '\0' || *s == '#';
+}
+
+static int lookup_field(const char *s, size_t len)
+{
+    for (int f = 0; f < GN_AF_N; f++)
+        if (strlen(field_names[f]) == len && !strncmp(s, field_names[f], len))
+            return f;
+    return -1;
+}
+
+static int lookup_vec(const char *s, size_t len)
+{
+    if (len == 1 && s[0] == 'x')
+        return GN_AV_J;
+    for (int v = 0; v < GN_AV_N; v++)
+        if (strlen(vec_names[v]) == len && !strncmp(s, vec_names[v], len))
+            return v;
+    return -1;
+}
+
+static int lookup_method(const char *s)
+{
+    for (int m = 0; m < GN_AM_N; m++)
+        if (!strcmp(s, method_names[m]))
+            return m;
+    return -1;
+}
+
+static int parse_dtype(const char *s)
+{
+    if (!strcmp(s, "float64") || !strcmp(s, "double") || !strcmp(s, "f64"))
+        return GN_AT_F64;
+    if (!strcmp(s, "float32") || !strcmp(s, "float") || !strcmp(s, "f32"))
+        return GN_AT_F32;
+    return -1;
+}
+
+/* Parses a number occupying [s, end) exactly (surrounding blanks allowed).
+ * 0 ok, -1 not a number. */
+static int parse_number(double *out, const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (s == end || end - s > 400)
+        return -1;
+    char tmp[408];
+    memcpy(tmp, s, (size_t)(end - s));
+    tmp[end - s] = '\0';
+    const char *t = tmp;
+    if (!strcmp(t, "NaN") || !strcmp(t, "nan") || !strcmp(t, "null")) {
+        *out = NAN;
+        return 0;
+    }
+    if (!strcmp(t, "Infinity") || !strcmp(t, "inf")) {
+        *out = INFINITY;
+        return 0;
+    }
+    if (!strcmp(t, "-Infinity") || !strcmp(t, "-inf")) {
+        *out = -INFINITY;
+        return 0;
+    }
+    /* digits, sign, point, exponent, or a C99 hex float; strtod's words are handled above */
+    for (const char *p = t; *p; p++)
+        if (!isxdigit((unsigned char)*p) && !strchr("+-.xXpP", *p))
+            return -1;
+    char *e;
+    double v = strtod(t, &e);
+    if (e == t || *e)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* stores a parsed value; rejects non-finite inputs (w_after may be non-finite) */
+static gn_status store(gn_audit_reader *r, double v, int kind, int which, size_t idx, size_t col,
+                       const char *cname, char *err, size_t errlen)
+{
+    int output = kind == COL_VEC && which == GN_AV_WAFTER;
+    if (!isfinite(v) && !output)
+        return fail(r, err, errlen, col, cname,
+                    "%s where a finite number is required (an input of the step)",
+                    isnan(v) ? "NaN or null" : "an infinite value");
+    if (kind == COL_VEC) {
+        r->buf[which][idx] = v;
+        r->rec.has_v |= 1u << which;
+    } else {
+        r->rec.s[which] = v;
+        r->rec.has_s |= 1u << which;
+    }
+    return GN_OK;
+}
+
+/* a vector key with a component index: "w_after_12" -> (w_after, 12) */
+static int split_vec_column(int *which, size_t *idx, const char *s)
+{
+    const char *u = strrchr(s, '_');
+    if (!u || !u[1])
+        return -1;
+    for (const char *p = u + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return -1;
+    if (strlen(u + 1) > 9 || (u[1] == '0' && u[2]))
+        return -1;
+    int v = lookup_vec(s, (size_t)(u - s));
+    if (v < 0)
+        return -1;
+    *which = v;
+    *idx = (size_t)strtoul(u + 1, NULL, 10);
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
+{
+    size_t cap = 16;
+    r->cols = calloc(cap, sizeof *r->cols);
+    if (!r->cols)
+        return GN_ENOMEM;
+    size_t nv[GN_AV_N] = {0};
+    char *p = r->line;
+    for (size_t c = 1;; c++) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *nm = trim(p);
+        if (r->ncols == cap) {
+            column *q = realloc(r->cols, 2 * cap * sizeof *q);
+            if (!q)
+                return GN_ENOMEM;
+            memset(q + cap, 0, cap * sizeof *q);
+            r->cols = q;
+            cap *= 2;
+        }
+        column *col = &r->cols[r->ncols];
+        col->name = strdup(nm);
+        if (!col->name)
+            return GN_ENOMEM;
+        r->ncols++;
+        int f;
+        if (!*nm)
+            return fail(r, err, errlen, c, NULL, "empty column name in the header");
+        if (!strcmp(nm, "method"))
+            col->kind = COL_METHOD;
+        else if (!strcmp(nm, "dtype"))
+            col->kind = COL_DTYPE;
+        else if (!strcmp(nm, "loss"))
+            col->kind = COL_LOSS;
+        else if ((f = lookup_field(nm, strlen(nm))) >= 0) {
+            col->kind = COL_SCALAR;
+            col->which = f;
+        } else if (split_vec_column(&col->which, &col->idx, nm) == 0) {
+            col->kind = COL_VEC;
+            if (col->idx >= 10000000)
+                return fail(r, err, errlen, c, nm, "vector index too large");
+            if (col->idx + 1 > nv[col->which])
+                nv[col->which] = col->idx + 1;
+        } else
+            return fail(r, err, errlen, c, nm,
+                        "unknown column (scalars: method dtype loss step alpha lambda mu beta1 "
+                        "beta2 eps c lstar gamma_max t f y l lp lpp; vectors NAME_INDEX with "
+                        "NAME one of w j x g m v w_after)");
+        for (size_t o = 0; o + 1 < r->ncols; o++)
+            if (!strcmp(r->cols[o].name, nm))
+                return fail(r, err, errlen, c, nm, "duplicate column (also column %zu)", o + 1);
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    /* every vector present: indices 0..n-1 each once, the same n for all */
+    size_t n = 0;
+    for (int v = 0; v < GN_AV_N; v++) {
+        if (!nv[v])
+            continue;
+        if (n && nv[v] != n)
+            return fail(r, err, errlen, 0, NULL,
+                        "vectors of different lengths in the header: %zu and %zu components",
+                        n, nv[v]);
+        n = nv[v];
+    }
+    if (n && grow(r, n))
+        return GN_ENOMEM;
+    for (int v = 0; v < GN_AV_N; v++) {
+        if (!nv[v])
+            continue;
+        size_t count = 0;
+        for (size_t c = 0; c < r->ncols; c++)
+            count += r->cols[c].kind == COL_VEC && r->cols[c].which == v;
+        if (count != n)
+            return fail(r, err, errlen, 0, NULL,
+                        "vector %s: the header needs columns %s_0 .. %s_%zu, each once",
+                        vec_names[v], vec_names[v], vec_names[v], n - 1);
+    }
+    r->n = n;
+    return GN_OK;
+}
+
+static gn_status csv_row(gn_audit_reader *r, char *err, size_t errlen)
+{
+    char *p = r->line;
+    uint32_t vpresent = 0, vempty = 0;
+    size_t c = 0;
+    for (;; c++) {
+        char *comma = strchr(p, ',');
+        if (c >= r->ncols)
+            return fail(r, err, errlen, c + 1, NULL, "more fields than the header's %zu",
+                        r->ncols);
+        char *end = comma ? comma : p + strlen(p);
+        const column *col = &r->cols[c];
+        char save = *end;
+        *end = '\0';
+        char *s = trim(p);
+        gn_status st = GN_OK;
+        if (!*s) {
+            if (col->kind == COL_VEC)
+                vempty |= 1u << col->which;
+        } else if (col->kind == COL_METHOD) {
+            int m = lookup_method(s);
+            if (m < 0)
+                st = fail(r, err, errlen, c + 1, col->name,
+                          "unknown method '%.40s' (sgd normgrad sps nlms ignd ignd_undamped "
+                          "adam adam_ignd)", s);
+            r->rec.method = (gn_audit_method)m;
+            r->rec.has_s |= 1u << 30;
+        } else if (col->kind == COL_DTYPE) {
+            int d = parse_dtype(s);
+            if (d < 0)
+                st = fail(r, err, errlen, c + 1, col->name,
+                          "unknown dtype '%.40s' (float64 or float32)", s);
+            r->rec.dtype = (gn_audit_dtype)d;
+            r->rec.has_s |= 1u << 31;
+        } else if (col->kind == COL_LOSS) {
+            gn_loss_kind k;
+            if (gn_loss_parse(&k, s) != GN_OK)
+                st = fail(r, err, errlen, c + 1, col->name,
+                          "unknown loss '%.40s' (squared or bce)", s);
+            r->rec.loss = k;
+            r->rec.has_loss = 1;
+        } else {
+            double v;
+            if (parse_number(&v, s, s + strlen(s)))
+                st = fail(r, err, errlen, c + 1, col->name, "'%.40s' is not a number", s);
+            else
+                st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name, err,
+                           errlen);
+            if (col->kind == COL_VEC)
+                vpresent |= 1u << col->which;
+        }
+        *end = save;
+        if (st != GN_OK)
+            return st;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (c + 1 != r->ncols)
+        return fail(r, err, errlen, c + 2, c + 1 < r->ncols ? r->cols[c + 1].name : NULL,
+                    "missing field: %zu fields, the header has %zu", c + 1, r->ncols);
+    uint32_t partial = vpresent & vempty;
+    for (int v = 0; v < GN_AV_N; v++)
+        if (partial >> v & 1) {
+            size_t bad = 0;
+            for (size_t k = 0; k < r->ncols; k++)
+                if (r->cols[k].kind == COL_VEC && r->cols[k].which == v) {
+                    bad = k;
+                    break;
+                }
+            return fail(r, err, errlen, 0, NULL,
+                        "vector %s is only partly given (some of its columns from %zu on are "
+                        "empty)", vec_names[v], bad + 1);
+        }
+    r->rec.has_v &= ~vempty;
+    return GN_OK;
+}
+
+/* ---- JSON Lines: one flat object per line */
+
+typedef struct {
+    const char *s;
+    const char *p;
+} jcur;
+
+static void jws(jcur *j)
+{
+    while (*j->p == ' ' || *j->p == '\t')
+        j->p++;
+}
+
+static size_t jcol(const jcur *j) { return (size_t)(j->p - j->s) + 1; }
+
+/* a JSON string into r->tok; -1 on malformed */
+static int jstring(gn_audit_reader *r, jcur *j)
+{
+    if (*j->p != '"')
+        return -1;
+    j->p++;
+    size_t n = 0;
+    for (;;) {
+        char ch = *j->p;
+        if (ch == '\0' || (unsigned char)ch < 0x20)
+            return -1;
+        j->p++;
+        if (ch == '"')
+            break;
+        if (ch == '\\') {
+            char e = *j->p++;
+            switch (e) {
+            case '"': case '\\': case '/': ch = e; break;
+            case 'n': ch = '\n'; break;
+            case 't': ch = '\t'; break;
+            case 'r': ch = '\r'; break;
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'u':
+                for (int k = 0; k < 4; k++)
+                    if (!isxdigit((unsigned char)*j->p++))
+                        return -1;
+                ch = '?'; /* non-ASCII never names a key or method */
+                break;
+            default:
+                return -1;
+            }
+        }
+        if (n + 2 > r->tokcap) {
+            size_t nc = r->tokcap ? 2 * r->tokcap : 64;
+            char *q = realloc(r->tok, nc);
+            if (!q)
+                return -2;
+            r->tok = q;
+            r->tokcap = nc;
+        }
+        r->tok[n++] = ch;
+    }
+    if (!r->tok) {
+        r->tok = malloc(64);
+        if (!r->tok)
+            return -2;
+        r->tokcap = 64;
+    }
+    r->tok[n] = '\0';
+    return 0;
+}
+
+/* the extent of a number-like token */
+static const char *jnumber_end(const char *p)
+{
+    while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+        p++;
+    return p;
+}
+
+static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
+{
+    jcur j = {r->line, r->line};
+    uint32_t seen_s = 0, seen_v = 0, seen_x = 0;
+    jws(&j);
+    if (*j.p != '{')
+        return fail(r, err, errlen, jcol(&j), NULL, "expected '{' (one JSON object per line)");
+    j.p++;
+    jws(&j);
+    int first = 1;
+    while (*j.p != '}') {
+        if (!first) {
+            if (*j.p != ',')
+                return fail(r, err, errlen, jcol(&j), NULL, "expected ',' or '}'");
+            j.p++;
+            jws(&j);
+        }
+        first = 0;
+        size_t kcol = jcol(&j);
+        int rc = jstring(r, &j);
+        if (rc == -2)
+            return GN_ENOMEM;
+        if (rc)
+            return fail(r, err, errlen, kcol, NULL, "expected a key string");
+        char key[48];
+        snprintf(key, sizeof key, "%s", r->tok);
+        jws(&j);
+        if (*j.p != ':')
+            return fail(r, err, errlen, jcol(&j), key, "expected ':'");
+        j.p++;
+        jws(&j);
+        size_t vcol = jcol(&j);
+        int f = -1, v = -1;
+        int kind;
+        if (!strcmp(key, "method"))
+            kind = COL_METHOD;
+        else if (!strcmp(key, "dtype"))
+            kind = COL_DTYPE;
+        else if (!strcmp(key, "loss"))
+            kind = COL_LOSS;
+        else if ((f = lookup_field(key, strlen(key))) >= 0)
+            kind = COL_SCALAR;
+        else if ((v = lookup_vec(key, strlen(key))) >= 0)
+            kind = COL_VEC;
+        else
+            return fail(r, err, errlen, kcol, key, "unknown key");
+        uint32_t bit = kind == COL_SCALAR ? 1u << f : kind == COL_VEC ? 1u << v : 1u << (20 + kind);
+        uint32_t *seen = kind == COL_SCALAR ? &seen_s : kind == COL_VEC ? &seen_v : &seen_x;
+        if (*seen & bit)
+            return fail(r, err, errlen, kcol, key, "duplicate key");
+        *seen |= bit;
+        if (kind == COL_METHOD || kind == COL_DTYPE || kind == COL_LOSS) {
+            rc = jstring(r, &j);
+            if (rc == -2)
+                return GN_ENOMEM;
+            if (rc)
+                return fail(r, err, errlen, vcol, key, "expected a string");
+            if (kind == COL_METHOD) {
+                int m = lookup_method(r->tok);
+                if (m < 0)
+                    return fail(r, err, errlen, vcol, key,
+                                "unknown method '%.40s' (sgd normgrad sps nlms ignd "
+                                "ignd_undamped adam adam_ignd)", r->tok);
+                r->rec.method = (gn_audit_method)m;
+                r->rec.has_s |= 1u << 30;
+            } else if (kind == COL_DTYPE) {
+                int d = parse_dtype(r->tok);
+                if (d < 0)
+                    return fail(r, err, errlen, vcol, key,
+                                "unknown dtype '%.40s' (float64 or float32)", r->tok);
+                r->rec.dtype = (gn_audit_dtype)d;
+                r->rec.has_s |= 1u << 31;
+            } else {
+                gn_loss_kind k;
+                if (gn_loss_parse(&k, r->tok) != GN_OK)
+                    return fail(r, err, errlen, vcol, key,
+                                "unknown loss '%.40s' (squared or bce)", r->tok);
+                r->rec.loss = k;
+                r->rec.has_loss = 1;
+            }
+        } else if (kind == COL_SCALAR) {
+            const char *e = jnumber_end(j.p);
+            double x;
+            if (e == j.p || parse_number(&x, j.p, e))
+                return fail(r, err, errlen, vcol, key, "expected a number");
+            gn_status st = store(r, x, COL_SCALAR, f, 0, vcol, key, err, errlen);
+            if (st != GN_OK)
+                return st;
+            j.p = e;
+        } else {
+            if (*j.p != '[')
+                return fail(r, err, errlen, vcol, key, "expected an array of numbers");
+            j.p++;
+            jws(&j);
+            size_t k = 0;
+            while (*j.p != ']') {
+                if (k) {
+                    if (*j.p != ',')
+                        return fail(r, err, errlen, jcol(&j), key, "expected ',' or ']'");
+                    j.p++;
+                    jws(&j);
+                }
+                size_t ecol = jcol(&j);
+                const char *e = jnumber_end(j.p);
+                double x;
+                if (e == j.p || parse_number(&x, j.p, e))
+                    return fail(r, err, errlen, ecol, key, "element %zu: expected a number", k);
+                if (r->n && k >= r->n)
+                    return fail(r, err, errlen, ecol, key,
+                                "more than %zu elements (the first record's dimension)", r->n);
+                if (k >= 10000000)
+                    return fail(r, err, errlen, ecol, key, "vector too long");
+                if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
+                    return GN_ENOMEM;
+                char cname[64];
+                snprintf(cname, sizeof cname, "%s[%zu]", key, k);
+                gn_status st = store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
+                if (st != GN_OK)
+                    return st;
+                k++;
+                j.p = e;
+                jws(&j);
+            }
+            j.p++;
+            if (k == 0)
+                return fail(r, err, errlen, vcol, key, "empty vector");
+            if (!r->n)
+                r->n = k;
+            else if (k != r->n)
+                return fail(r, err, errlen, vcol, key,
+                            "%zu elements where the dimension is %zu (inconsistent sizes)", k,
+                            r->n);
+        }
+        jws(&j);
+    }
+    j.p++;
+    jws(&j);
+    if (*j.p)
+        return fail(r, err, errlen, jcol(&j), NULL, "text after the object");
+    return GN_OK;
+}
+
+gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, char *err,
+                               size_t errlen)
+{
+    *rec = NULL;
+    if (r->failed)
+        return fail(r, err, errlen, 0, NULL, "the reader stopped at an earlier error");
+    for (;;) {
+        size_t len;
+        int k = read_line(r, &len, err, errlen);
+        if (k < 0)
+            return GN_EINPUT;
+        if (k == 0) {
+            if (r->format == 0 || (r->format == 1 && r->ncols == 0))
+                return fail(r, err, errlen, 0, NULL, "no records (empty trace)");
+            if (r->nrec == 0)
+                return fail(r, err, errlen, 0, NULL, "no records (only a header)");
+            return GN_OK;
+        }
+        if (blank_or_comment(r->line))
+            continue;
+        if (r->format == 0) {
+            const char *s = r->line;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            r->format = *s == '{' ? 2 : 1;
+            if (r->format == 1) {
+                gn_status st = csv_header(r, err, errlen);
+                if (st != GN_OK) {
+                    r->failed = 1;
+                    return st;
+                }
+                continue;
+            }
+        }
+        r->rec.has_s = 0;
+        r->rec.has_v = 0;
+        r->rec.has_loss = 0;
+        gn_status st = r->format == 1 ? csv_row(r, err, errlen) : json_row(r, err, errlen);
+        if (st != GN_OK) {
+            r->failed = 1;
+            return st;
+        }
+        if (!(r->rec.has_s >> 30 & 1))
+            return fail(r, err, errlen, 0, "method", "missing method");
+        if (!(r->rec.has_s >> 31 & 1))
+            return fail(r, err, errlen, 0, "dtype", "missing dtype (float64 or float32)");
+        r->rec.has_s &= (1u << GN_AF_N) - 1;
+        if (!r->rec.has_v || !r->n)
+            return fail(r, err, errlen, 0, NULL, "a record without any vector (w, j, ...)");
+        r->rec.n = r->n;
+        for (int v = 0; v < GN_AV_N; v++)
+            r->rec.v[v] = r->buf[v];
+        if (r->rec.dtype == GN_AT_F32) {
+            /* values of a float32 trace are float32 numbers: round what was printed */
+            for (int v = 0; v < GN_AV_N; v++)
+                if (r->rec.has_v >> v & 1)
+                    for (size_t i = 0; i < r->n; i++) {
+                        double x = r->buf[v][i];
+                        if (isfinite(x) && fabs(x) > FLT_MAX && v != GN_AV_WAFTER)
+                            return fail(r, err, errlen, 0, vec_names[v],
+                                        "component %zu = %.17g is beyond float32's range", i, x);
+                        r->buf[v][i] = (double)(float)x;
+                    }
+        }
+        r->rec.line = r->lineno;
+        r->rec.index = r->nrec++;
+        *rec = &r->rec;
+        return GN_OK;
+    }
+}
+
+/* -------------------------------------------------------- recomputation */
+
+struct gn_audit_work {
+    mpfr_prec_t prec;
+    size_t cap;
+    mpfr_ptr ex;  /* exact w_after */
+    mpfr_ptr sab; /* magnitude of the step, per component (64 bits) */
+    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2;
+    /* facts for the bound */
+    int lp_derived, lpp_derived, l_derived, g_given, e_derived;
+    double p;     /* sigma(f) for a derived BCE */
+    double kl;    /* relative condition of l - lstar when l is derived */
+};
+
+gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
+{
+    if (prec < 64)
+        prec = 64;
+    gn_audit_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->prec = prec;
+    mpfr_inits2(prec + 32, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
+                w->t1, w->t2, w->t3, w->ob1, w->ob2, (mpfr_ptr)0);
+    mpfr_inits2(64, w->q1, w->q2, (mpfr_ptr)0);
+    return w;
+}
+
+void gn_audit_work_free(gn_audit_work *w)
+{
+    if (!w)
+        return;
+    mpfr_clears(w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2, w->t1,
+                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, (mpfr_ptr)0);
+    for (size_t i = 0; i < w->cap; i++) {
+        mpfr_clear(w->ex + i);
+        mpfr_clear(w->sab + i);
+    }
+    free(w->ex);
+    free(w->sab);
+    free(w);
+}
+
+static int work_grow(gn_audit_work *w, size_t n)
+{
+    if (n <= w->cap)
+        return 0;
+    mpfr_ptr ex = realloc(w->ex, n * sizeof *ex);
+    if (!ex)
+        return -1;
+    w->ex = ex;
+    mpfr_ptr sab = realloc(w->sab, n * sizeof *sab);
+    if (!sab)
+        return -1;
+    w->sab = sab;
+    for (size_t i = w->cap; i < n; i++) {
+        mpfr_init2(w->ex + i, w->prec);
+        mpfr_init2(w->sab + i, 64);
+    }
+    w->cap = n;
+    return 0;
+}
+
+#define HAS(r, f) ((r)->has_s >> (f) & 1u)
+#define HASV(r, v) ((r)->has_v >> (v) & 1u)
+
+static gn_status need(const gn_audit_rec *r, int f, char *msg, size_t msglen)
+{
+    if (HAS(r, f))
+        return GN_OK;
+    snprintf(msg, msglen, "line %zu: method %s needs the field '%s'", r->line,
+             method_names[r->method], field_names[f]);
+    return GN_EINPUT;
+}
+
+static gn_status needv(const gn_audit_rec *r, int v, char *msg, size_t msglen)
+{
+    if (HASV(r, v))
+        return GN_OK;
+    snprintf(msg, msglen, "line %zu: method %s needs the vector '%s'", r->line,
+             method_names[r->method], vec_names[v]);
+    return GN_EINPUT;
+}
+
+static gn_status domain(const gn_audit_rec *r, const char *what, char *msg, size_t msglen)
+{
+    snprintf(msg, msglen, "line %zu: %s (method %s)", r->line, what, method_names[r->method]);
+    return GN_EINPUT;
+}
+
+/* l, l', l'' of the record: recorded, or from the loss at (f, y) in MPFR.
+ * BCE from p = 1/(1+exp(-f)) and q = 1 - p = 1/(1+exp(f)) each evaluated directly, so
+ * l'' = p q and l' = p - y (= -q when y = 1) carry no cancellation; the precision is
+ * raised by |f|/log 2 bits so exp(+-f) keeps prec significant bits relative to 1. */
+static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want_lpp, int want_l,
+                              char *msg, size_t msglen)
+{
+    wk->lp_derived = wk->lpp_derived = wk->l_derived = 0;
+    int have_fy = r->has_loss && HAS(r, GN_AF_F) && HAS(r, GN_AF_Y);
+    int derive = (!HAS(r, GN_AF_LP) || (want_lpp && !HAS(r, GN_AF_LPP)) ||
+                  (want_l && !HAS(r, GN_AF_L)));
+    if (derive && !have_fy) {
+        const char *what = !HAS(r, GN_AF_LP) ? "lp" : (want_lpp && !HAS(r, GN_AF_LPP)) ? "lpp" : "l";
+        snprintf(msg, msglen,
+                 "line %zu: method %s needs '%s' (or 'loss', 'f' and 'y' to derive it)", r->line,
+                 method_names[r->method], what);
+        return GN_EINPUT;
+    }
+    if (derive) {
+        double f = r->s[GN_AF_F], y = r->s[GN_AF_Y];
+        if (r->loss == GN_LOSS_SQUARED) {
+            mpfr_set_d(wk->t1, f, MPFR_RNDN);
+            mpfr_sub_d(wk->t1, wk->t1, y, MPFR_RNDN);
+            if (!HAS(r, GN_AF_LP)) {
+                mpfr_set(wk->lp, wk->t1, MPFR_RNDN);
+                wk->lp_derived = 1;
+            }
+            if (want_lpp && !HAS(r, GN_AF_LPP)) {
+                mpfr_set_ui(wk->lpp, 1, MPFR_RNDN);
+                wk->lpp_derived = 1;
+            }
+            if (want_l && !HAS(r, GN_AF_L)) {
+                mpfr_sqr(wk->l, wk->t1, MPFR_RNDN);
+                mpfr_div_2ui(wk->l, wk->l, 1, MPFR_RNDN);
+                wk->l_derived = 1;
+                wk->kl = 3.0;
+            }
+            wk->p = 0.5;
+        } else {
+            if (!(y >= 0.0 && y <= 1.0))
+                return domain(r, "BCE needs y in [0, 1]", msg, msglen);
+            if (fabs(f) > 4096.0) {
+                snprintf(msg, msglen, "line %zu: |f| > 4096: the BCE reference declines", r->line);
+                return GN_ERANGE;
+            }
+            mpfr_prec_t pp = mpfr_get_prec(wk->lp) + (mpfr_prec_t)(fabs(f) * 1.4427) + 64;
+            mpfr_t p, q, t;
+            mpfr_inits2(pp, p, q, t, (mpfr_ptr)0);
+            mpfr_set_d(t, -f, MPFR_RNDN);
+            mpfr_exp(t, t, MPFR_RNDN);
+            mpfr_add_ui(t, t, 1, MPFR_RNDN);
+            mpfr_ui_div(p, 1, t, MPFR_RNDN);
+            mpfr_set_d(t, f, MPFR_RNDN);
+            mpfr_exp(t, t, MPFR_RNDN);
+            mpfr_add_ui(t, t, 1, MPFR_RNDN);
+            mpfr_ui_div(q, 1, t, MPFR_RNDN);
+            wk->p = mpfr_get_d(p, MPFR_RNDN);
+            if (!HAS(r, GN_AF_LP)) {
+                if (y == 1.0)
+                    mpfr_neg(wk->lp, q, MPFR_RNDN);
+                else
+                    mpfr_sub_d(wk->lp, p, y, MPFR_RNDN);
+                wk->lp_derived = 1;
+            }
+            if (want_lpp && !HAS(r, GN_AF_LPP)) {
+                mpfr_mul(wk->lpp, p, q, MPFR_RNDN);
+                wk->lpp_derived = 1;
+            }
+            if (want_l && !HAS(r, GN_AF_L)) {
+                /* l = -y log p - (1 - y) log q */
+                mpfr_log(p, p, MPFR_RNDN);
+                mpfr_mul_d(p, p, -y, MPFR_RNDN);
+                mpfr_log(q, q, MPFR_RNDN);
+                mpfr_set_d(t, y, MPFR_RNDN);
+                mpfr_ui_sub(t, 1, t, MPFR_RNDN);
+                mpfr_mul(q, q, t, MPFR_RNDN);
+                mpfr_neg(q, q, MPFR_RNDN);
+                mpfr_add(wk->l, p, q, MPFR_RNDN);
+                wk->l_derived = 1;
+                double l = mpfr_get_d(wk->l, MPFR_RNDN);
+                /* an implementation's l = max(f,0) - y f + log1p(exp(-|f|)): terms of size
+                 * up to |f| + 1 summed with ~4 roundings */
+                wk->kl = l > 0 ? 4.0 * (fabs(f) + 1.0) / l : INFINITY;
+            }
+            mpfr_clears(p, q, t, (mpfr_ptr)0);
+        }
+    }
+    if (HAS(r, GN_AF_LP))
+        mpfr_set_d(wk->lp, r->s[GN_AF_LP], MPFR_RNDN);
+    if (want_lpp && HAS(r, GN_AF_LPP))
+        mpfr_set_d(wk->lpp, r->s[GN_AF_LPP], MPFR_RNDN);
+    if (want_l && HAS(r, GN_AF_L))
+        mpfr_set_d(wk->l, r->s[GN_AF_L], MPFR_RNDN);
+    if (want_lpp && mpfr_sgn(wk->lpp) < 0)
+        return domain(r, "l'' < 0: the loss is not convex in f (outside the theory)", msg,
+                      msglen);
+    return GN_OK;
+}
+
+/* S = |j|^2 (or |g|^2 = lp^2 |j|^2 under g_norm; rounded to float32 under f32_sumsq) */
+static void sumsq(gn_audit_work *wk, const double *j, size_t n, const gn_audit_knobs *k)
+{
+    mpfr_set_ui(wk->S, 0, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_d(wk->t1, j[i], MPFR_RNDN);
+        mpfr_sqr(wk->t1, wk->t1, MPFR_RNDN);
+        mpfr_add(wk->S, wk->S, wk->t1, MPFR_RNDN);
+    }
+    if (k->g_norm) {
+        mpfr_sqr(wk->t1, wk->lp, MPFR_RNDN);
+        mpfr_mul(wk->S, wk->S, wk->t1, MPFR_RNDN);
+    }
+    if (k->f32_sumsq) {
+        mpfr_prec_round(wk->S, 24, MPFR_RNDN);
+        mpfr_prec_round(wk->S, mpfr_get_prec(wk->t1), MPFR_RNDN);
+    }
+}
+
+/* wk->xi = 1 / den, den the IGND denominator under the knobs; -1 when den == 0 */
+static int ignd_xi(gn_audit_work *wk, const gn_audit_rec *r, const gn_audit_knobs *k)
+{
+    double lambda = HAS(r, GN_AF_LAMBDA) ? r->s[GN_AF_LAMBDA] : 0.0;
+    double mu = HAS(r, GN_AF_MU) ? r->s[GN_AF_MU] : 0.0;
+    if (r->method == GN_AM_IGND_UNDAMPED || k->undamped) {
+        mpfr_mul(wk->a, wk->lpp, wk->S, MPFR_RNDN);
+    } else if (k->mu_after) {
+        mpfr_mul(wk->a, wk->lpp, wk->S, MPFR_RNDN);
+        mpfr_add_d(wk->a, wk->a, mu, MPFR_RNDN);
+        mpfr_add_d(wk->a, wk->a, lambda, MPFR_RNDN);
+    } else {
+        if (k->no_lpp)
+            mpfr_set_d(wk->a, mu, MPFR_RNDN);
+        else
+            mpfr_add_d(wk->a, wk->lpp, mu, MPFR_RNDN);
+        mpfr_mul(wk->a, wk->a, wk->S, MPFR_RNDN);
+        if (!k->no_lambda)
+            mpfr_add_d(wk->a, wk->a, lambda, MPFR_RNDN);
+    }
+    if (mpfr_zero_p(wk->a))
+        return -1;
+    mpfr_ui_div(wk->xi, 1, wk->a, MPFR_RNDN);
+    return 0;
+}
+
+/* w_after_i = w_i + coef * j_i: exact value and |step| */
+static void apply_rank1(gn_audit_work *wk, const gn_audit_rec *r, const double *j, mpfr_srcptr coef)
+{
+    const double *w = r->v[GN_AV_W];
+    for (size_t i = 0; i < r->n; i++) {
+        mpfr_mul_d(wk->t1, coef, j[i], MPFR_RNDN);
+        mpfr_abs(wk->sab + i, wk->t1, MPFR_RNDN);
+        mpfr_add_d(wk->ex + i, wk->t1, w[i], MPFR_RNDN);
+    }
+}
+
+static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_audit_knobs *k,
+                           const double *j, mpfr_srcptr gscale, int scale_after)
+{
+    /* g_i = gscale * j_i (gscale = 1 when g was recorded); under xi_after the Adam step is
+     * multiplied by wk->xi afterwards (scale_after) */
+    const double *w = r->v[GN_AV_W], *m = r->v[GN_AV_M], *v = r->v[GN_AV_V];
+    double alpha = r->s[GN_AF_ALPHA], b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2];
+    double eps = r->s[GN_AF_EPS];
+    unsigned long t1 = (unsigned long)r->s[GN_AF_T] + 1;
+    if (k->no_bias) {
+        mpfr_set_ui(wk->bc1, 1, MPFR_RNDN);
+        mpfr_set_ui(wk->bc2, 1, MPFR_RNDN);
+    } else {
+        mpfr_set_d(wk->bc1, b1, MPFR_RNDN);
+        mpfr_pow_ui(wk->bc1, wk->bc1, t1, MPFR_RNDN);
+        mpfr_ui_sub(wk->bc1, 1, wk->bc1, MPFR_RNDN);
+        mpfr_set_d(wk->bc2, b2, MPFR_RNDN);
+        mpfr_pow_ui(wk->bc2, wk->bc2, t1, MPFR_RNDN);
+        mpfr_ui_sub(wk->bc2, 1, wk->bc2, MPFR_RNDN);
+    }
+    mpfr_set_d(wk->ob1, 1.0, MPFR_RNDN);
+    mpfr_sub_d(wk->ob1, wk->ob1, b1, MPFR_RNDN); /* 1 - b1 (exact at prec >= 64) */
+    mpfr_set_d(wk->ob2, 1.0, MPFR_RNDN);
+    mpfr_sub_d(wk->ob2, wk->ob2, b2, MPFR_RNDN); /* 1 - b2 */
+    for (size_t i = 0; i < r->n; i++) {
+        mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN);        /* g */
+        /* m+ = b1 m + (1 - b1) g */
+        mpfr_mul(wk->t1, wk->ob1, wk->t3, MPFR_RNDN);
+        mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
+        mpfr_mul_d(wk->t2, wk->t2, b1, MPFR_RNDN);
+        mpfr_add(wk->a, wk->t1, wk->t2, MPFR_RNDN);
+        /* |m| terms for the magnitude: b1 |m| + (1 - b1) |g| */
+        mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
+        mpfr_abs(wk->t2, wk->t2, MPFR_RNDN);
+        mpfr_add(wk->q1, wk->t1, wk->t2, MPFR_RNDN);
+        /* v+ = b2 v + (1 - b2) g^2 */
+        mpfr_sqr(wk->t3, wk->t3, MPFR_RNDN);
+        mpfr_mul(wk->t3, wk->t3, wk->ob2, MPFR_RNDN);
+        mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
+        mpfr_mul_d(wk->t2, wk->t2, b2, MPFR_RNDN);
+        mpfr_add(wk->t3, wk->t3, wk->t2, MPFR_RNDN);
+        /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
+        mpfr_div(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
+        if (k->eps_inside) {
+            mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
+            mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
+        } else {
+            mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
+            mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
+        }
+        /* step = alpha (m+/bc1) / den (times xi under xi_after) */
+        mpfr_div(wk->a, wk->a, wk->bc1, MPFR_RNDN);
+        mpfr_div(wk->a, wk->a, wk->t3, MPFR_RNDN);
+        mpfr_mul_d(wk->a, wk->a, alpha, MPFR_RNDN);
+        mpfr_div(wk->q1, wk->q1, wk->bc1, MPFR_RNDN);
+        mpfr_div(wk->q1, wk->q1, wk->t3, MPFR_RNDN);
+        mpfr_mul_d(wk->q1, wk->q1, alpha, MPFR_RNDN);
+        if (scale_after) {
+            mpfr_mul(wk->a, wk->a, wk->xi, MPFR_RNDN);
+            mpfr_mul(wk->q1, wk->q1, wk->xi, MPFR_RNDN);
+        }
+        mpfr_set(wk->sab + i, wk->q1, MPFR_RNDN);
+        if (k->flip_sign)
+            mpfr_add_d(wk->ex + i, wk->a, w[i], MPFR_RNDN);
+        else
+            mpfr_d_sub(wk->ex + i, w[i], wk->a, MPFR_RNDN);
+    }
+    return GN_OK;
+}
+
+gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_audit_rec *r,
+                        const gn_audit_knobs *k, char *msg, size_t msglen)
+{
+    static const gn_audit_knobs none;
+    if (!k)
+        k = &none;
+    *err = INFINITY;
+    *worst = 0;
+    if (msg && msglen)
+        msg[0] = '\0';
+    char dummy[8];
+    if (!msg || !msglen) {
+        msg = dummy;
+        msglen = sizeof dummy;
+    }
+    gn_status st;
+    if ((st = needv(r, GN_AV_W, msg, msglen)) || (st = needv(r, GN_AV_WAFTER, msg, msglen)) ||
+        (st = need(r, GN_AF_ALPHA, msg, msglen)))
+        return st;
+    if (work_grow(wk, r->n))
+        return GN_ENOMEM;
+    double alpha = r->s[GN_AF_ALPHA];
+    if (!(alpha > 0.0))
+        return domain(r, "alpha must be > 0", msg, msglen);
+    gn_audit_method me = r->method;
+    int adam = me == GN_AM_ADAM || me == GN_AM_ADAM_IGND;
+    int damped = me == GN_AM_IGND || me == GN_AM_ADAM_IGND;
+    int uses_g = (me == GN_AM_SGD || me == GN_AM_ADAM) && HASV(r, GN_AV_G);
+    wk->g_given = uses_g;
+    wk->e_derived = 0;
+    if (!uses_g && (st = needv(r, GN_AV_J, msg, msglen)))
+        return st;
+    if (damped) {
+        if ((st = need(r, GN_AF_LAMBDA, msg, msglen)))
+            return st;
+        if (!(r->s[GN_AF_LAMBDA] > 0.0))
+            return domain(r, "lambda must be > 0 for damped IGND", msg, msglen);
+        if (HAS(r, GN_AF_MU) && !(r->s[GN_AF_MU] >= 0.0))
+            return domain(r, "mu must be >= 0", msg, msglen);
+    }
+    if (adam) {
+        if ((st = need(r, GN_AF_BETA1, msg, msglen)) || (st = need(r, GN_AF_BETA2, msg, msglen)) ||
+            (st = need(r, GN_AF_EPS, msg, msglen)) || (st = need(r, GN_AF_T, msg, msglen)) ||
+            (st = needv(r, GN_AV_M, msg, msglen)) || (st = needv(r, GN_AV_V, msg, msglen)))
+            return st;
+        double b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2], t = r->s[GN_AF_T];
+        if (!(b1 >= 0.0 && b1 < 1.0) || !(b2 >= 0.0 && b2 < 1.0))
+            return domain(r, "beta1 and beta2 must be in [0, 1)", msg, msglen);
+        if (!(r->s[GN_AF_EPS] > 0.0))
+            return domain(r, "eps must be > 0", msg, msglen);
+        if (!(t >= 0.0 && t <= 0x1p53 && t == floor(t)))
+            return domain(r, "t (steps taken before this one) must be a whole number >= 0",
+                          msg, msglen);
+        for (size_t i = 0; i < r->n; i++)
+            if (!(r->v[GN_AV_V][i] >= 0.0)) {
+                snprintf(msg, msglen, "line %zu: v[%zu] = %.17g < 0 (a second moment)", r->line,
+                         i, r->v[GN_AV_V][i]);
+                return GN_EINPUT;
+            }
+    }
+    const double *j = uses_g ? r->v[GN_AV_G] : r->v[GN_AV_J];
+    int want_lp = !uses_g && me != GN_AM_NLMS;
+    int want_lpp = damped || me == GN_AM_IGND_UNDAMPED;
+    int want_l = me == GN_AM_SPS;
+    if (want_lp && (st = resolve_loss(wk, r, want_lpp, want_l, msg, msglen)))
+        return st;
+    if (!want_lp)
+        wk->lp_derived = wk->lpp_derived = wk->l_derived = 0;
+    double sg = k->flip_sign ? 1.0 : -1.0;
+
+    switch (me) {
+    case GN_AM_SGD:
+        /* coef = -alpha lp (or -alpha on a recorded g) */
+        if (uses_g)
+            mpfr_set_d(wk->c, sg * alpha, MPFR_RNDN);
+        else
+            mpfr_mul_d(wk->c, wk->lp, sg * alpha, MPFR_RNDN);
+        apply_rank1(wk, r, j, wk->c);
+        break;
+    case GN_AM_NORMGRAD:
+        sumsq(wk, j, r->n, k);
+        if (mpfr_zero_p(wk->lp) || mpfr_zero_p(wk->S))
+            return GN_EZERO;
+        mpfr_sqrt(wk->c, wk->S, MPFR_RNDN);
+        mpfr_ui_div(wk->c, 1, wk->c, MPFR_RNDN);
+        mpfr_mul_d(wk->c, wk->c, sg * alpha * (mpfr_sgn(wk->lp) > 0 ? 1.0 : -1.0), MPFR_RNDN);
+        apply_rank1(wk, r, j, wk->c);
+        break;
+    case GN_AM_SPS: {
+        if ((st = need(r, GN_AF_C, msg, msglen)))
+            return st;
+        double c = r->s[GN_AF_C], lstar = HAS(r, GN_AF_LSTAR) ? r->s[GN_AF_LSTAR] : 0.0;
+        if (!(c > 0.0))
+            return domain(r, "c must be > 0", msg, msglen);
+        if (HAS(r, GN_AF_GAMMA_MAX) && !(r->s[GN_AF_GAMMA_MAX] > 0.0))
+            return domain(r, "gamma_max must be > 0", msg, msglen);
+        mpfr_sub_d(wk->a, wk->l, lstar, MPFR_RNDN);
+        if (mpfr_sgn(wk->a) < 0)
+            return domain(r, "l < lstar", msg, msglen);
+        sumsq(wk, j, r->n, k);
+        if (mpfr_zero_p(wk->lp) || mpfr_zero_p(wk->S))
+            return GN_EZERO;
+        /* gamma = (l - lstar) / (c lp^2 |j|^2), capped; coef = -gamma lp */
+        mpfr_sqr(wk->b, wk->lp, MPFR_RNDN);
+        mpfr_mul(wk->b, wk->b, wk->S, MPFR_RNDN);
+        mpfr_mul_d(wk->b, wk->b, c, MPFR_RNDN);
+        mpfr_div(wk->a, wk->a, wk->b, MPFR_RNDN);
+        if (HAS(r, GN_AF_GAMMA_MAX) && mpfr_cmp_d(wk->a, r->s[GN_AF_GAMMA_MAX]) > 0)
+            mpfr_set_d(wk->a, r->s[GN_AF_GAMMA_MAX], MPFR_RNDN);
+        /* coef = sg gamma lp */
+        mpfr_mul(wk->c, wk->a, wk->lp, MPFR_RNDN);
+        mpfr_mul_d(wk->c, wk->c, sg, MPFR_RNDN);
+        apply_rank1(wk, r, j, wk->c);
+        break;
+    }
+    case GN_AM_NLMS: {
+        if ((st = need(r, GN_AF_EPS, msg, msglen)))
+            return st;
+        double eps = r->s[GN_AF_EPS];
+        if (!(eps > 0.0))
+            return domain(r, "eps must be > 0", msg, msglen);
+        /* e = y - f (or -lp when l' was recorded: squared loss) */
+        if (HAS(r, GN_AF_F) && HAS(r, GN_AF_Y)) {
+            mpfr_set_d(wk->b, r->s[GN_AF_Y], MPFR_RNDN);
+            mpfr_sub_d(wk->b, wk->b, r->s[GN_AF_F], MPFR_RNDN);
+            wk->e_derived = 1;
+        } else if (HAS(r, GN_AF_LP)) {
+            mpfr_set_d(wk->b, -r->s[GN_AF_LP], MPFR_RNDN);
+        } else {
+            snprintf(msg, msglen, "line %zu: method nlms needs 'f' and 'y' (or 'lp')", r->line);
+            return GN_EINPUT;
+        }
+        sumsq(wk, j, r->n, k);
+        mpfr_add_d(wk->a, wk->S, eps, MPFR_RNDN);
+        mpfr_div(wk->c, wk->b, wk->a, MPFR_RNDN);
+        mpfr_mul_d(wk->c, wk->c, -sg * alpha, MPFR_RNDN);
+        apply_rank1(wk, r, j, wk->c);
+        break;
+    }
+    case GN_AM_IGND:
+    case GN_AM_IGND_UNDAMPED:
+        sumsq(wk, j, r->n, k);
+        if (ignd_xi(wk, r, k))
+            return GN_EZERO; /* a zero denominator: only undamped forms reach it */
+        mpfr_mul(wk->c, wk->xi, wk->lp, MPFR_RNDN);
+        mpfr_mul_d(wk->c, wk->c, sg * alpha, MPFR_RNDN);
+        apply_rank1(wk, r, j, wk->c);
+        break;
+    case GN_AM_ADAM: {
+        mpfr_t one;
+        mpfr_init2(one, 64);
+        if (uses_g)
+            mpfr_set_ui(one, 1, MPFR_RNDN);
+        else
+            mpfr_set(one, wk->lp, MPFR_RNDN);
+        adam_rule(wk, r, k, j, one, 0);
+        mpfr_clear(one);
+        break;
+    }
+    case GN_AM_ADAM_IGND:
+        sumsq(wk, j, r->n, k);
+        if (ignd_xi(wk, r, k))
+            return GN_EZERO;
+        if (k->xi_after) {
+            adam_rule(wk, r, k, j, wk->lp, 1);
+        } else {
+            mpfr_mul(wk->c, wk->xi, wk->lp, MPFR_RNDN);
+            adam_rule(wk, r, k, j, wk->c, 0);
+        }
+        break;
+    default:
+        return domain(r, "unknown method", msg, msglen);
+    }
+
+    /* err = max_i |got_i - exact_i| / (u (|w_i| + |s_i|) + eta) */
+    double u = gn_audit_unit(r->dtype), eta = type_eta(r->dtype);
+    const double *w = r->v[GN_AV_W], *got = r->v[GN_AV_WAFTER];
+    double e = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        double ei;
+        if (!isfinite(got[i])) {
+            ei = INFINITY;
+        } else {
+            mpfr_d_sub(wk->t1, got[i], wk->ex + i, MPFR_RNDN);
+            mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
+            mpfr_set_d(wk->q2, fabs(w[i]), MPFR_RNDN);
+            mpfr_add(wk->q2, wk->q2, wk->sab + i, MPFR_RNDU);
+            mpfr_mul_d(wk->q2, wk->q2, u, MPFR_RNDU);
+            mpfr_add_d(wk->q2, wk->q2, eta, MPFR_RNDU);
+            mpfr_div(wk->q1, wk->t1, wk->q2, MPFR_RNDU);
+            ei = mpfr_get_d(wk->q1, MPFR_RNDU);
+        }
+        if (ei > e) {
+            e = ei;
+            at = i;
+        }
+    }
+    *err = e;
+    *worst = at;
+    return GN_OK;
+}
+
+/* ---------------------------------------------------------------- bound */
+
+/* gamma-style bound: an implementation whose step component s^_i = s_i (1 + th),
+ * |th| <= gamma_k = k u / (1 - k u), then rounds w_i + s^_i once, errs by at most
+ *   u |w_i + s_i| + gamma_k (1 + u) |s_i| <= u (|w_i| + |s_i|) (1 + (1 + u) k / (1 - k u)),
+ * i.e. B = 1 + (1 + u) k / (1 - k u) units; vacuous (inf) once k u >= 1/2.
+ * k counts the roundings on the path of s_i (Higham's counting, sums of n nonnegative
+ * terms as n), per method:
+ *   sgd, g recorded    2       alpha's conversion to the type, alpha g_i
+ *   sgd, lp j          3       + lp j_i
+ *   normgrad           n + 4   |j|^2 (n), sqrt, alpha/|j|, * j_i, alpha's conversion
+ *   sps                n + 9   |j|^2, c lp^2 (2), * S, l - lstar, /, * lp, * j_i, 2 conversions
+ *   nlms               n + 7   |x|^2, eps +, eta e, /, * x_i, 2 conversions (+1 if e = y - f)
+ *   ignd               n + 10  |j|^2, lpp + mu, * S, + lambda, 1/, alpha lp xi (2), * j_i,
+ *                              3 conversions (alpha, lambda, mu)
+ *   ignd_undamped      n + 5   |j|^2, lpp S, 1/, alpha lp (1), * j_i, 1 conversion
+ * For Adam the measure uses A_i = alpha (b1|m_i| + (1-b1)|g_i|) / bc1 / (sqrt(v^_i) + eps)
+ * >= |s_i| (the recursion's magnitude: m+ may cancel), and relative to A_i:
+ *   m+ 3 (two products and a sum, absolute in b1|m| + (1-b1)|g|); bc = 1 - b^t with b^t
+ *   formed by up to t - 1 roundings (repeated multiplication, as TF.js does; pow does
+ *   better) and, in float32, from a rounded b (relative t u more), then 1 - b^t (exact by
+ *   Sterbenz when b^t >= 1/2, else 1 rounding): relative (t - 1 [+ t]) cond + 1,
+ *   cond = b^t/(1 - b^t);
+ *   m^ 1; v+ 5 (relative: all terms >= 0); v^ 1; sqrt halves v^'s error and adds 1; + eps 1;
+ *   the ratio 1; alpha 1. In float32 the conversions of alpha, b1, b2, eps add 4, and
+ *   (1 - b) formed from a rounded b adds b/(1 - b) (for b1 in m+, halved for b2 under the sqrt).
+ *   A recorded g enters exactly; g = lp j adds 1 rounding to g, i.e. 1 on the m path and 2
+ *   on v's (1 after the sqrt): 2. Adam-IGND's g~ = xi lp j carries k_g = n + 8 (ignd's count
+ *   without alpha and its conversion), entering the same way: 2 k_g.
+ * Loss terms, when l', l'' are derived from (loss, f, y) instead of recorded, add the error
+ * of the implementation's own derivatives (the step is linear in l'; l'' enters the
+ * denominator with a factor <= 1): squared l' = f - y 1; BCE l' = sigma(f) - y with sigma
+ * to 4 roundings: 4 p/|p - y| + 1, l'' = p (1 - p) from a rounded p:
+ * 9 + 4 max(p/(1-p), (1-p)/p); SPS's l from the stable form: 4 (|f| + 1)/l, scaled by
+ * l/(l - lstar). Large values are honest: record l', l'' when auditing extreme logits. */
+double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
+{
+    double n = (double)r->n, u = gn_audit_unit(r->dtype);
+    int f32 = r->dtype == GN_AT_F32;
+    double k = 0.0;
+    switch (r->method) {
+    case GN_AM_SGD:
+        k = wk->g_given ? 2.0 : 3.0;
+        break;
+    case GN_AM_NORMGRAD:
+        k = n + 4.0;
+        break;
+    case GN_AM_SPS:
+        k = n + 9.0;
+        break;
+    case GN_AM_NLMS:
+        k = n + 7.0 + (wk->e_derived ? 1.0 : 0.0);
+        break;
+    case GN_AM_IGND:
+        k = n + 10.0;
+        break;
+    case GN_AM_IGND_UNDAMPED:
+        k = n + 5.0;
+        break;
+    case GN_AM_ADAM:
+    case GN_AM_ADAM_IGND: {
+        double b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2], t = r->s[GN_AF_T] + 1.0;
+        double p1 = pow(b1, t), p2 = pow(b2, t);
+        double c1 = p1 / (1.0 - p1), c2 = p2 / (1.0 - p2);
+        double rb = (t - 1.0) + (f32 ? t : 0.0);
+        double kbc1 = rb * c1 + 1.0, kbc2 = rb * c2 + 1.0;
+        k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2 + 1.0) / 2.0 + 1.0 + 1.0 + 1.0 + 1.0;
+        if (f32)
+            k += 4.0 + b1 / (1.0 - b1) + 0.5 * b2 / (1.0 - b2);
+        if (r->method == GN_AM_ADAM_IGND)
+            k += 2.0 * (n + 8.0);
+        else if (!wk->g_given)
+            k += 2.0;
+        break;
+    }
+    default:
+        return INFINITY;
+    }
+    if (wk->lp_derived) {
+        if (r->loss == GN_LOSS_SQUARED)
+            k += 1.0;
+        else {
+            double p = wk->p, y = r->s[GN_AF_Y];
+            k += 4.0 * p / fabs(p - y) + 1.0;
+        }
+    }
+    if (wk->lpp_derived && r->loss == GN_LOSS_BCE) {
+        double p = wk->p;
+        k += 9.0 + 4.0 * fmax(p / (1.0 - p), (1.0 - p) / p);
+    }
+    if (wk->l_derived && r->method == GN_AM_SPS) {
+        double l = mpfr_get_d(wk->l, MPFR_RNDN);
+        double lstar = HAS(r, GN_AF_LSTAR) ? r->s[GN_AF_LSTAR] : 0.0;
+        k += wk->kl * l / (l - lstar);
+    }
+    if (!(k * u < 0.5))
+        return INFINITY;
+    return 1.0 + (1.0 + u) * k / (1.0 - k * u);
+}
+
+/* ------------------------------------------------------------- the audit */
+
+gn_audit_opts gn_audit_opts_default(void)
+{
+    gn_audit_opts o = {128, 1, 20};
+    return o;
+}
+
+static int any_nonfinite(const gn_audit_rec *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!isfinite(r->v[GN_AV_WAFTER][i]))
+            return 1;
+    return 0;
+}
+
+gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const gn_audit_opts *o,
+                          void (*cb)(const gn_audit_step *st, void *arg), void *arg, char *err,
+                          size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    gn_audit_opts def = gn_audit_opts_default();
+    if (!o)
+        o = &def;
+    if (gn_audit_ncatalogue > GN_AUDIT_MAXCAT) {
+        snprintf(err, errlen, "catalogue larger than GN_AUDIT_MAXCAT");
+        return GN_ESIZE;
+    }
+    gn_audit_reader *rd = gn_audit_reader_open(f, name);
+    gn_audit_work *wk = gn_audit_work_alloc(o->prec);
+    gn_status ret = GN_OK;
+    if (!rd || !wk) {
+        ret = GN_ENOMEM;
+        goto out;
+    }
+    size_t listed = 0;
+    for (;;) {
+        const gn_audit_rec *r;
+        char msg[512];
+        ret = gn_audit_reader_next(rd, &r, err, errlen);
+        if (ret != GN_OK || !r)
+            break;
+        double e;
+        size_t worst;
+        gn_status st = gn_audit_rule(&e, &worst, wk, r, NULL, msg, sizeof msg);
+        if (st == GN_ENOMEM) {
+            ret = st;
+            break;
+        }
+        if (st != GN_OK && st != GN_EZERO) {
+            snprintf(err, errlen, "%s:%s", name ? name : "trace", msg);
+            ret = GN_EINPUT;
+            break;
+        }
+        double B = st == GN_OK ? gn_audit_bound(wk, r) : INFINITY;
+        gn_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st};
+        s->steps++;
+        s->dtypes |= 1u << r->dtype;
+        s->methods |= 1u << r->method;
+        int agree = st == GN_OK && e <= B;
+        double ratio = st == GN_OK ? (B > 0 ? e / B : INFINITY) : INFINITY;
+        if (s->steps == 1 || ratio > s->largest_ratio || (ratio != ratio)) {
+            s->largest_ratio = ratio;
+            s->largest = step;
+        }
+        if (agree)
+            continue;
+        s->disagree++;
+        if (!s->have_first) {
+            s->have_first = 1;
+            s->first = step;
+        }
+        if (cb && listed < o->max_listed) {
+            cb(&step, arg);
+            listed++;
+        }
+        if (!o->diagnose)
+            continue;
+        /* the bound the variant must meet is the paper rule's B at this record (the
+         * variants change the formula, not the arithmetic's rounding) */
+        double Bd = st == GN_OK ? B : gn_audit_bound(wk, r);
+        int nonfinite = any_nonfinite(r);
+        for (size_t c = 0; c < gn_audit_ncatalogue; c++) {
+            const gn_audit_variant *v = &gn_audit_catalogue[c];
+            if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_AT_F32))
+                continue;
+            s->tried[c]++;
+            double ev;
+            size_t wv;
+            gn_status sv = v->recompute(&ev, &wv, wk, r, NULL, 0);
+            double tol = Bd + (v->slack ? v->slack(r) : 0.0);
+            if (sv == GN_OK && ev <= tol) {
+                s->matched[c]++;
+                if (ev / tol > s->var_err[c])
+                    s->var_err[c] = ev / tol;
+            } else if (sv == GN_EZERO && nonfinite) {
+                /* the variant divides by zero here and the trace shows NaN / inf */
+                s->matched[c]++;
+            }
+        }
+    }
+out:
+    gn_audit_reader_free(rd);
+    gn_audit_work_free(wk);
+    return ret;
+}
+
+size_t gn_audit_matches(size_t *idx, size_t cap, const gn_audit_summary *s)
+{
+    size_t cand[GN_AUDIT_MAXCAT], n = 0;
+    for (size_t c = 0; c < gn_audit_ncatalogue && c < GN_AUDIT_MAXCAT; c++)
+        if (s->tried[c] > 0 && s->matched[c] == s->tried[c])
+            cand[n++] = c;
+    /* exact variants first, then by how tightly they fit */
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0; b--) {
+            size_t x = cand[b - 1], y = cand[b];
+            int sx = gn_audit_catalogue[x].slack != NULL, sy = gn_audit_catalogue[y].slack != NULL;
+            if (sx > sy || (sx == sy && s->var_err[x] > s->var_err[y])) {
+                cand[b - 1] = y;
+                cand[b] = x;
+            }
+        }
+    for (size_t i = 0; i < n && i < cap; i++)
+        idx[i] = cand[i];
+    return n;
+}
+
+/* ------------------------------------------------------------ the writer */
+
+static void put_num(FILE *f, double x, int json)
+{
+    if (x != x)
+        fputs(json ? "NaN" : "nan", f);
+    else if (x == INFINITY)
+        fputs(json ? "Infinity" : "inf", f);
+    else if (x == -INFINITY)
+        fputs(json ? "-Infinity" : "-inf", f);
+    else
+        fprintf(f, "%.17g", x);
+}
+
+void gn_audit_write_header(FILE *f, const gn_audit_rec *r)
+{
+    fputs("method,dtype", f);
+    if (r->has_loss)
+        fputs(",loss", f);
+    for (int k = 0; k < GN_AF_N; k++)
+        if (HAS(r, k))
+            fprintf(f, ",%s", field_names[k]);
+    for (int v = 0; v < GN_AV_N; v++)
+        if (HASV(r, v))
+            for (size_t i = 0; i < r->n; i++)
+                fprintf(f, ",%s_%zu", vec_names[v], i);
+    fputc('\n', f);
+}
+
+void gn_audit_write(FILE *f, const gn_audit_rec *r, int json)
+{
+    const char *dt = r->dtype == GN_AT_F32 ? "float32" : "float64";
+    if (json)
+        fprintf(f, "{\"method\":\"%s\",\"dtype\":\"%s\"", method_names[r->method], dt);
+    else
+        fprintf(f, "%s,%s", method_names[r->method], dt);
+    if (r->has_loss)
+        fprintf(f, json ? ",\"loss\":\"%s\"" : ",%s", gn_loss_name(r->loss));
+    for (int k = 0; k < GN_AF_N; k++)
+        if (HAS(r, k)) {
+            if (json)
+                fprintf(f, ",\"%s\":", field_names[k]);
+            else
+                fputc(',', f);
+            put_num(f, r->s[k], json);
+        }
+    for (int v = 0; v < GN_AV_N; v++)
+        if (HASV(r, v)) {
+            if (json)
+                fprintf(f, ",\"%s\":[", vec_names[v]);
+            for (size_t i = 0; i < r->n; i++) {
+                if (!json || i)
+                    fputc(',', f);
+                put_num(f, r->v[v][i], json);
+            }
+            if (json)
+                fputc(']', f);
+        }
+    fputs(json ? "}\n" : "\n", f);
+}
