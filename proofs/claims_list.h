@@ -1,0 +1,15 @@
+/* claims_list.h: every claim of the registry, in MATH.md order (X-macro). Adding a claim:
+ * write proofs/claim_<name>.c defining `const gn_claim gn_claim_<name>` and add its line. */
+#ifndef GN_CLAIMS_LIST_H
+#define GN_CLAIMS_LIST_H
+
+#include "gn_claims.h"
+
+#define GN_CLAIM_LIST                                                                         \
+    GN_CLAIM_X(prop_3_2)
+
+#define GN_CLAIM_X(name) extern const gn_claim gn_claim_##name;
+GN_CLAIM_LIST
+#undef GN_CLAIM_X
+
+#endif

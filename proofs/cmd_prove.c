@@ -1,0 +1,483 @@
+/* cmd_prove.c: `gnlab prove`, every claim of MATH.md §1-§9 checked in MPFR (the registry of
+ * proofs/gn_claims.h), its negative controls (--mutants) and its derivation graph (--graph). */
+#include "cli.h"
+#include "gn_claims.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+static const char *const CMD = "prove";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: gnlab prove [OPTIONS] [ID...]\n\n"
+            "Check every claim of the IGND paper (MATH.md §1-§9) and the Duncan-Guttman\n"
+            "identity in MPFR: each claim's two sides on a fixed adversarial set plus random\n"
+            "instances, against a tolerance derived from the precision and the instance's\n"
+            "conditioning. Theorem 4.1 is an illustration, not a proof, and says so.\n\n"
+            "options:\n"
+            "  --instances N   random instances per claim (default %d; adversarial ones added)\n"
+            "  --prec P        MPFR working precision in bits, 64..8192 (default %d)\n"
+            "  --seed S        base seed (default GN_SEED or %u)\n"
+            "  --mutants       run the negative controls: every mutant must be rejected\n"
+            "  --graph F.svg   draw the derivation graph with Graphviz (F.dot written beside)\n"
+            "  --jobs N        worker threads (default 2)\n"
+            "  --list          list the claims and their mutants, run nothing\n"
+            "  --json          JSON Lines instead of the table\n"
+            "  --tap           TAP output (for prove)\n"
+            "  --help          this text\n\n"
+            "exit status: 0 every claim passes (with --mutants: every mutant rejected),\n"
+            "1 a claim fails or a mutant passes (a weak check), 2 bad usage.\n",
+            GN_CLAIM_INSTANCES, GN_CLAIM_PREC, (unsigned)GN_CLAIM_SEED);
+}
+
+/* ------------------------------------------------------------- jobs */
+
+typedef struct {
+    size_t claim; /* index in the selection */
+    int mutant;
+    size_t first, last;
+} job;
+
+typedef struct {
+    const gn_claim **sel;
+    size_t nsel;
+    int nmut_max; /* results are [claim][mutant] with stride nmut_max + 1 */
+    gn_claim_result *res;
+    gn_claim_opts o;
+    job *jobs;
+    size_t njobs, next, done;
+    pthread_mutex_t mu;
+    int progress;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t k = p->next < p->njobs ? p->next++ : p->njobs;
+        pthread_mutex_unlock(&p->mu);
+        if (k >= p->njobs)
+            return NULL;
+        job *jb = &p->jobs[k];
+        gn_claim_result part;
+        memset(&part, 0, sizeof part);
+        gn_claim_run(&part, p->sel[jb->claim], &p->o, jb->mutant, jb->first, jb->last);
+        pthread_mutex_lock(&p->mu);
+        gn_claim_result *acc = &p->res[jb->claim * (size_t)(p->nmut_max + 1) + (size_t)jb->mutant];
+        /* merge keeps the worst; equal ratios keep the lower instance for determinism */
+        if (acc->instances && part.instances && part.ratio == acc->ratio && part.worst > acc->worst)
+            part.ratio = nextafter(part.ratio, -INFINITY);
+        gn_claim_merge(acc, &part);
+        p->done++;
+        if (p->progress)
+            gn_progress("prove", p->done, p->njobs);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* run every (claim, mutant in [mlo, mhi]) of the selection on nthreads workers */
+static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
+{
+    size_t chunk = 200;
+    size_t cap = 0;
+    for (size_t c = 0; c < p->nsel; c++) {
+        size_t tot = gn_claim_total(p->sel[c], &p->o);
+        int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
+        for (int m = mlo; m <= mhi; m++)
+            cap += (tot + chunk - 1) / chunk;
+    }
+    p->jobs = calloc(cap ? cap : 1, sizeof *p->jobs);
+    if (!p->jobs)
+        return -1;
+    p->njobs = 0;
+    for (size_t c = 0; c < p->nsel; c++) {
+        size_t tot = gn_claim_total(p->sel[c], &p->o);
+        int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
+        for (int m = mlo; m <= mhi; m++)
+            for (size_t f = 0; f < tot; f += chunk) {
+                job jb = {c, m, f, f + chunk < tot ? f + chunk : tot};
+                p->jobs[p->njobs++] = jb;
+            }
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_t th[64];
+    size_t nt = nthreads < 64 ? nthreads : 64, started = 0;
+    for (size_t t = 1; t < nt; t++)
+        if (pthread_create(&th[started], NULL, worker, p) == 0)
+            started++;
+    worker(p);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&p->mu);
+    free(p->jobs);
+    p->jobs = NULL;
+    return 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+static const char *verdict(const gn_claim *c, const gn_claim_result *r)
+{
+    if (r->instances == 0)
+        return "no instances";
+    if (c->illustration)
+        return r->pass ? "illustrated" : "NOT illustrated";
+    return r->pass ? "pass" : "FAIL";
+}
+
+static void print_worst(FILE *f, const gn_claim_result *r, const gn_claim_opts *o)
+{
+    fprintf(f, "    worst: instance %zu (%s, seed %llu), check '%s': resid %.3g, tol %.3g\n",
+            r->worst, r->worst_adv ? "adversarial" : "random", (unsigned long long)o->seed,
+            r->what, r->resid, r->tol);
+    fprintf(f, "    inputs: %s\n", r->desc);
+}
+
+static void json_claim(const gn_claim *c, const gn_claim_result *r, const gn_claim_opts *o,
+                       int mutant)
+{
+    gn_jl j;
+    gn_jl_begin(&j, stdout);
+    gn_jl_str(&j, "id", c->id);
+    if (mutant) {
+        gn_jl_int(&j, "mutant", mutant);
+        gn_jl_str(&j, "mutation", c->mutants[mutant - 1]);
+        gn_jl_str(&j, "verdict", r->failed ? "rejected" : "weak");
+    } else {
+        gn_jl_str(&j, "statement", c->statement);
+        gn_jl_str(&j, "lhs", c->lhs);
+        gn_jl_str(&j, "rhs", c->rhs);
+        gn_jl_str(&j, "verdict", verdict(c, r));
+        gn_jl_bool(&j, "illustration", c->illustration);
+        if (c->illustration)
+            gn_jl_num(&j, "decay", r->extra);
+    }
+    gn_jl_int(&j, "instances", (long long)r->instances);
+    gn_jl_int(&j, "skipped", (long long)r->skipped);
+    gn_jl_int(&j, "failed", (long long)r->failed);
+    gn_jl_num(&j, "max_resid", r->resid);
+    gn_jl_num(&j, "tol", r->tol);
+    gn_jl_num(&j, "ratio", r->ratio);
+    gn_jl_str(&j, "worst_check", r->what);
+    gn_jl_int(&j, "worst_instance", (long long)r->worst);
+    gn_jl_bool(&j, "worst_adversarial", r->worst_adv);
+    gn_jl_str(&j, "worst_inputs", r->desc);
+    gn_jl_int(&j, "prec", (long long)o->prec);
+    gn_jl_int(&j, "seed", (long long)o->seed);
+    gn_jl_num(&j, "seconds", r->seconds);
+    gn_jl_end(&j);
+}
+
+/* ------------------------------------------------------------- graph */
+
+static void dot_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
+                       const gn_claim_result *res, int stride)
+{
+    size_t len = strlen(svg);
+    char *dotf = malloc(len + 5);
+    if (!dotf)
+        return -1;
+    memcpy(dotf, svg, len + 1);
+    if (len > 4 && !strcmp(dotf + len - 4, ".svg"))
+        strcpy(dotf + len - 4, ".dot");
+    else
+        strcat(dotf, ".dot");
+    FILE *f = fopen(dotf, "w");
+    if (!f) {
+        fprintf(stderr, "gnlab prove: cannot write %s\n", dotf);
+        free(dotf);
+        return -1;
+    }
+    fprintf(f, "digraph gnlab_prove {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", "
+               "fontsize=10];\n");
+    /* equation nodes: every "(...)" token of a uses list, once */
+    char seen[4096] = "";
+    for (size_t c = 0; c < nsel; c++) {
+        const char *u = sel[c]->uses;
+        while (u && *u) {
+            size_t l = strcspn(u, " ");
+            if (l > 0 && u[0] == '(' && l < 32) {
+                char tok[40];
+                snprintf(tok, sizeof tok, "|%.*s|", (int)l, u);
+                if (!strstr(seen, tok) && strlen(seen) + strlen(tok) < sizeof seen) {
+                    strcat(seen, tok);
+                    fprintf(f, "  \"%.*s\" [shape=ellipse, style=filled, fillcolor=\"#e8e8e8\"];\n",
+                            (int)l, u);
+                }
+            }
+            u += l;
+            while (*u == ' ')
+                u++;
+        }
+    }
+    for (size_t c = 0; c < nsel; c++) {
+        const gn_claim_result *r = &res[c * (size_t)stride];
+        const char *col = sel[c]->illustration ? (r->pass ? "#ffe08a" : "#f4a3a3")
+                                               : (r->pass ? "#a8e0a0" : "#f4a3a3");
+        fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
+                sel[c]->id, col);
+        dot_escape(f, sel[c]->id);
+        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", verdict(sel[c], r), r->resid, r->tol);
+        const char *u = sel[c]->uses;
+        while (u && *u) {
+            size_t l = strcspn(u, " ");
+            if (l > 0) {
+                int known = u[0] == '(';
+                for (size_t k = 0; !known && k < nsel; k++)
+                    known = strlen(sel[k]->id) == l && !strncmp(sel[k]->id, u, l);
+                if (known)
+                    fprintf(f, "  \"%.*s\" -> \"%s\";\n", (int)l, u, sel[c]->id);
+            }
+            u += l;
+            while (*u == ' ')
+                u++;
+        }
+    }
+    fprintf(f, "}\n");
+    fclose(f);
+    pid_t pid;
+    char *argv[] = {"dot", "-Tsvg", dotf, "-o", (char *)svg, NULL};
+    int rc = -1;
+    if (posix_spawnp(&pid, "dot", NULL, NULL, argv, environ) == 0) {
+        int st;
+        if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+            rc = WEXITSTATUS(st);
+    }
+    if (rc != 0)
+        fprintf(stderr,
+                "gnlab prove: wrote %s, but Graphviz 'dot' %s; render it with\n"
+                "  dot -Tsvg %s -o %s\n",
+                dotf, rc < 0 ? "is not installed" : "failed", dotf, svg);
+    else
+        fprintf(stderr, "gnlab prove: wrote %s and %s\n", dotf, svg);
+    free(dotf);
+    return rc == 0 ? 0 : -1;
+}
+
+/* --------------------------------------------------------------- main */
+
+GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
+{
+    gn_claim_opts o = gn_claim_opts_default();
+    o.seed = gn_cli_seed(GN_CLAIM_SEED);
+    int json = 0, tap = 0, mutants = 0, list = 0;
+    size_t jobs = 2;
+    const char *graph = NULL;
+    const char **ids = calloc((size_t)argc + 1, sizeof *ids);
+    size_t nids = 0;
+    if (!ids)
+        return GN_EXIT_FAIL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            free(ids);
+            return GN_EXIT_PASS;
+        } else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--tap"))
+            tap = 1;
+        else if (!strcmp(a, "--mutants"))
+            mutants = 1;
+        else if (!strcmp(a, "--list"))
+            list = 1;
+        else if (!strcmp(a, "--instances") || !strcmp(a, "--prec") || !strcmp(a, "--seed") ||
+                 !strcmp(a, "--jobs") || !strcmp(a, "--graph")) {
+            if (!more) {
+                free(ids);
+                return gn_cli_usage(CMD, "%s needs a value", a);
+            }
+            const char *v = argv[++i];
+            size_t s;
+            int bad = 0;
+            if (!strcmp(a, "--instances")) {
+                bad = gn_cli_size(&s, CMD, a, v, 0, 100000000) < 0;
+                o.instances = s;
+            } else if (!strcmp(a, "--prec")) {
+                bad = gn_cli_size(&s, CMD, a, v, 64, 8192) < 0;
+                o.prec = (mpfr_prec_t)s;
+            } else if (!strcmp(a, "--seed"))
+                bad = gn_cli_u64(&o.seed, CMD, a, v) < 0;
+            else if (!strcmp(a, "--jobs")) {
+                bad = gn_cli_size(&s, CMD, a, v, 1, 64) < 0;
+                jobs = s;
+            } else
+                graph = v;
+            if (bad) {
+                free(ids);
+                return GN_EXIT_USAGE;
+            }
+        } else if (a[0] == '-') {
+            free(ids);
+            return gn_cli_usage(CMD, "unknown option '%s'", a);
+        } else {
+            if (!gn_claim_find(a)) {
+                gn_cli_usage(CMD, "unknown claim '%s' (gnlab prove --list shows them)", a);
+                free(ids);
+                return GN_EXIT_USAGE;
+            }
+            ids[nids++] = a;
+        }
+    }
+    if (json && tap) {
+        free(ids);
+        return gn_cli_usage(CMD, "--json and --tap exclude each other");
+    }
+    if (graph && mutants) {
+        free(ids);
+        return gn_cli_usage(CMD, "--graph draws the claims' verdicts; run it without --mutants");
+    }
+    size_t nall = gn_claim_count();
+    const gn_claim **sel = calloc(nall, sizeof *sel);
+    if (!sel) {
+        free(ids);
+        return GN_EXIT_FAIL;
+    }
+    size_t nsel = 0;
+    for (size_t k = 0; k < nall; k++) {
+        const gn_claim *c = gn_claim_at(k);
+        int want = nids == 0;
+        for (size_t q = 0; q < nids && !want; q++)
+            want = !strcmp(ids[q], c->id);
+        if (want)
+            sel[nsel++] = c;
+    }
+    free(ids);
+    if (list) {
+        for (size_t c = 0; c < nsel; c++) {
+            printf("%-16s %s\n", sel[c]->id, sel[c]->statement);
+            printf("%-16s   compares: %s  vs  %s\n", "", sel[c]->lhs, sel[c]->rhs);
+            for (size_t m = 0; m < gn_claim_nmutants(sel[c]); m++)
+                printf("%-16s   mutant %zu: %s\n", "", m + 1, sel[c]->mutants[m]);
+        }
+        free(sel);
+        return GN_EXIT_PASS;
+    }
+    int nmut_max = 0;
+    for (size_t c = 0; c < nsel; c++)
+        if ((int)gn_claim_nmutants(sel[c]) > nmut_max)
+            nmut_max = (int)gn_claim_nmutants(sel[c]);
+    int stride = nmut_max + 1;
+    pool p;
+    memset(&p, 0, sizeof p);
+    p.sel = sel;
+    p.nsel = nsel;
+    p.nmut_max = nmut_max;
+    p.o = o;
+    p.progress = !json && !tap;
+    p.res = calloc(nsel * (size_t)stride, sizeof *p.res);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!p.res || run_all(&p, mutants ? 1 : 0, mutants, jobs) < 0) {
+        fprintf(stderr, "gnlab prove: out of memory\n");
+        free(p.res);
+        free(sel);
+        return GN_EXIT_FAIL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (p.progress)
+        gn_progress_done();
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    int bad = 0;
+    size_t ntap = 0, total = 0;
+    if (tap) {
+        size_t nt = 0;
+        for (size_t c = 0; c < nsel; c++)
+            nt += mutants ? gn_claim_nmutants(sel[c]) : 1;
+        printf("1..%zu\n", nt);
+    } else if (!json) {
+        if (mutants)
+            printf("%-18s %-3s %-52s %9s %10s  %s\n", "id", "#", "mutant", "rejected",
+                   "resid/tol", "verdict");
+        else
+            printf("%-18s %6s %11s %11s %10s  %-15s %s\n", "id", "inst", "max resid",
+                   "tolerance", "resid/tol", "verdict", "statement");
+    }
+    for (size_t c = 0; c < nsel; c++) {
+        const gn_claim *cl = sel[c];
+        if (mutants) {
+            for (int m = 1; m <= (int)gn_claim_nmutants(cl); m++) {
+                const gn_claim_result *r = &p.res[c * (size_t)stride + (size_t)m];
+                int rejected = r->failed > 0;
+                bad |= !rejected;
+                total += r->instances;
+                if (json)
+                    json_claim(cl, r, &o, m);
+                else if (tap)
+                    printf("%s %zu - %s mutant %d rejected (%zu/%zu instances): %s\n",
+                           rejected ? "ok" : "not ok", ++ntap, cl->id, m, r->failed,
+                           r->instances, cl->mutants[m - 1]);
+                else {
+                    char fr[32];
+                    snprintf(fr, sizeof fr, "%zu/%zu", r->failed, r->instances);
+                    printf("%-18s %-3d %-52.52s %9s %10.3g  %s\n", cl->id, m, cl->mutants[m - 1],
+                           fr, r->ratio, rejected ? "rejected" : "WEAK (mutant passes)");
+                }
+            }
+            continue;
+        }
+        const gn_claim_result *r = &p.res[c * (size_t)stride];
+        bad |= !r->pass;
+        total += r->instances;
+        if (json)
+            json_claim(cl, r, &o, 0);
+        else if (tap) {
+            printf("%s %zu - %s: %s # %zu instances, max resid %.3g, tol %.3g%s\n",
+                   r->pass ? "ok" : "not ok", ++ntap, cl->id, cl->statement, r->instances,
+                   r->resid, r->tol, cl->illustration ? " (illustration, not a proof)" : "");
+            if (!r->pass)
+                print_worst(stdout, r, &o);
+        } else {
+            printf("%-18s %6zu %11.3g %11.3g %10.3g  %-15s %s\n", cl->id, r->instances, r->resid,
+                   r->tol, r->ratio, verdict(cl, r), cl->statement);
+            if (!r->pass)
+                print_worst(stdout, r, &o);
+            if (cl->illustration)
+                printf("%-18s %6s (illustration, not a proof: alpha-weighted mean |grad F|^2 fell "
+                       "by a factor %.3g)\n",
+                       "", "", r->extra);
+        }
+    }
+    if (json) {
+        gn_jl j;
+        gn_jl_begin(&j, stdout);
+        gn_jl_str(&j, "summary", mutants ? "mutants" : "claims");
+        gn_jl_int(&j, "claims", (long long)nsel);
+        gn_jl_int(&j, "instances", (long long)total);
+        gn_jl_int(&j, "prec", (long long)o.prec);
+        gn_jl_int(&j, "seed", (long long)o.seed);
+        gn_jl_num(&j, "seconds", wall);
+        gn_jl_bool(&j, "pass", !bad);
+        gn_jl_end(&j);
+    } else if (!tap)
+        printf("\n%zu claims, %zu instances at %ld bits, seed %llu, %.1f s on %zu threads: %s\n",
+               nsel, total, (long)o.prec, (unsigned long long)o.seed, wall, jobs,
+               bad ? (mutants ? "SOME MUTANT PASSES (weak check)" : "SOME CLAIM FAILS")
+                   : (mutants ? "every mutant rejected" : "every claim holds"));
+    if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0 && !bad)
+        fprintf(stderr, "gnlab prove: the graph was not rendered (see above)\n");
+    free(p.res);
+    free(sel);
+    return bad ? GN_EXIT_FAIL : GN_EXIT_PASS;
+}
