@@ -20,8 +20,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize=float-divide-by-zero -fno
             -fno-omit-frame-pointer
 
 # Library: every .c under the five areas except the program's own files.
-LIBSRC   := $(filter-out %/main.c %/cmd_%.c,$(wildcard core/*.c core/ref/*.c proofs/*.c validate/*.c notebooks/*.c))
 CMDSRC   := $(wildcard core/cmd_*.c proofs/cmd_*.c validate/cmd_*.c notebooks/cmd_*.c)
+LIBSRC   := $(filter-out validate/main.c $(CMDSRC),$(wildcard core/*.c core/ref/*.c proofs/*.c validate/*.c notebooks/*.c))
 TESTSRC  := $(wildcard tests/test_*.c)
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/obj/%.o)
 CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o

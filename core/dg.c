@@ -406,9 +406,23 @@ static gn_status dg_dir_checked(double *dir, gn_dg_ws *w, const gn_dg_batch *B,
     return st;
 }
 
+/* sizes against the workspace, checked before any array of B is read: a batch larger
+ * than the workspace is a size error, not an invitation to read past the caller's arrays */
+static gn_status ws_fits(const gn_dg_ws *w, const gn_dg_batch *B, const double *dir)
+{
+    if (!w || !dir || !B)
+        return GN_ESIZE;
+    if (B->b > w->bcmax || B->c > w->bcmax || B->b * B->c > w->bcmax || B->d > w->d)
+        return GN_ESIZE;
+    return GN_OK;
+}
+
 gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route route)
 {
-    gn_status st = gn_dg_check(B);
+    gn_status st = ws_fits(w, B, dir);
+    if (st != GN_OK)
+        return st;
+    st = gn_dg_check(B);
     if (st != GN_OK)
         return st;
     return dg_dir_checked(dir, w, B, route);
@@ -418,7 +432,10 @@ gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route 
 
 gn_status gn_dg_ignd(double *dir, gn_dg_ws *w, const gn_dg_batch *B)
 {
-    gn_status st = gn_dg_check(B);
+    gn_status st = ws_fits(w, B, dir);
+    if (st != GN_OK)
+        return st;
+    st = gn_dg_check(B);
     if (st != GN_OK)
         return st;
     if (!w || !dir || B->b * B->c > w->bcmax || B->d > w->d)
