@@ -15,7 +15,7 @@
 /* a random batch with diagonal Q > 0 (or softmax when c > 1) */
 typedef struct {
     size_t b, c, d;
-    double J[64 * 40], r[64], q[64];
+    double J[96 * 40], r[96], q[96]; /* room beyond the workspaces' bcmax of 64 */
 } tb;
 
 static gn_dg_batch mk(tb *t, size_t b, size_t c, size_t d, uint64_t stream, double lambda,
