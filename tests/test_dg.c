@@ -375,7 +375,10 @@ static void test_workspace_reuse(void **state)
     assert_int_equal(gn_dg_ws_last_fact(w), GN_DG_FACT_LU);
     assert_int_equal(gn_dg_dir(a2, w, &A, GN_DG_AUTO), GN_OK);
     assert_memory_equal(a1, a2, sizeof a1);
-    /* bc >= d picks the primal route */
+    /* bc = d stays with push (a tie in flops), bc > d picks the primal route */
+    gn_dg_batch E = mk(&t1, 30, 1, 30, 14, 0.2, 0.0);
+    assert_int_equal(gn_dg_dir(a1, w, &E, GN_DG_AUTO), GN_OK);
+    assert_int_equal(gn_dg_ws_last_route(w), GN_DG_PUSH);
     gn_dg_batch P = mk(&t1, 35, 1, 30, 13, 0.2, 0.0);
     assert_int_equal(gn_dg_dir(a1, w, &P, GN_DG_AUTO), GN_OK);
     assert_int_equal(gn_dg_ws_last_route(w), GN_DG_PRIMAL);
