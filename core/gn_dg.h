@@ -88,7 +88,8 @@ gn_status gn_dg_check(const gn_dg_batch *B);
  *           validate/val_dg.c (checked there against an MPFR solve of the primal system).
  * Special:  errors of gn_dg_check, then GN_ESIZE if bc > the workspace's bcmax, d > its d,
  *           or the route's buffers were not allocated; GN_ENONFINITE if J has a
- *           NaN or infinite entry; GN_ERANGE if |J_i|^2 overflows; GN_ESINGULAR if the
+ *           NaN or infinite entry; GN_ERANGE if J is finite but a diagonal entry of
+ *           K/b (push) or of J^T Q J / b (primal) overflows; GN_ESINGULAR if the
  *           factorisation fails in floating point. On all of these dir is untouched.
  *           GN_ERANGE also if a component of dir overflows: dir is then all NaN.
  *           dir must not alias J, r or q. */
