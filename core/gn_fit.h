@@ -217,10 +217,12 @@ typedef struct {
     double xtol;     /* relative step size counted as converged                    */
     double gtol;     /* scaled gradient max_p |g_p| / (|J_p| |r|) counted as converged */
     double tau;      /* initial lambda relative to the damping matrix (Nielsen's tau) */
+    int polish;      /* 1: after convergence, Gauss-Newton refinement at the rounding floor
+                        (see gn_fit_run); 0: stop where LM stops                      */
 } gn_fit_params;
 
 /* solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51, gtol 0 (off: the step test
- * and the stall test end the iteration at working precision), tau 1e-3. */
+ * and the stall test end the iteration at working precision), tau 1e-3, polish 1. */
 gn_fit_params gn_fit_params_default(void);
 
 /* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
@@ -244,6 +246,7 @@ typedef struct {
     size_t njev;         /* Jacobian evaluations                                    */
     size_t steps_normal; /* trial steps solved by each route (auto may use both)    */
     size_t steps_qr;
+    size_t polish;       /* refinement steps taken after LM stopped (gn_fit_run)      */
     double gn_rel;       /* max_p |h_p| / |b_p| of the undamped Gauss-Newton correction at
                             the returned b (by QR; NAN when J is rank deficient): the
                             linear model's estimate of the remaining relative error       */
@@ -257,7 +260,10 @@ typedef struct {
  *           predicted decrease pred = |Jh|^2/2 + lambda |Dh|^2 (no cancellation), and
  *           Nielsen's update (gn_lm_gain, gn_lm_update). NORMAL solves by Cholesky of the
  *           Jacobi-scaled matrix; QR by Householder on [J; sqrt(lambda) D] of size
- *           (n+k) x k. S and J^T r are summed pairwise.
+ *           (n+k) x k. S and J^T r are summed pairwise. When polish is set and LM
+ *           has converged, Gauss-Newton steps h = -J^+ r (QR) follow while S stays within
+ *           its rounding noise and the correction keeps shrinking: below the noise of S the
+ *           gain ratio is blind, the linear model is not.
  * Output:   b (length k) and *rep; b is the best point found even when not converged.
  * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
  *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);

@@ -263,9 +263,9 @@ static int load(gn_nist *p, gn_nist_setup *s, const char *path)
 static void print_report(FILE *f, const char *who, const gn_fit_report *r, double secs)
 {
     fprintf(f,
-            "  %-6s %-5s iterations %zu (accepted %zu, lm %zu, qr %zu), evaluations %zu + %zu "
-            "Jacobians, |J^T r| %.3e, GN correction %.1e, stop: %s%s, %.3f s\n",
-            who, "", r->iters, r->accepted, r->steps_normal, r->steps_qr, r->nfev, r->njev,
+            "  %-6s iterations %zu (accepted %zu, lm %zu, qr %zu, refinement %zu), evaluations "
+            "%zu + %zu Jacobians, |J^T r| %.3e, GN correction %.1e, stop: %s%s, %.3f s\n",
+            who, r->iters, r->accepted, r->steps_normal, r->steps_qr, r->polish, r->nfev, r->njev,
             r->gnorm, r->gn_rel, gn_fit_stop_name(r->stop),
             gn_fit_stop_converged(r->stop) ? "" : " (NOT CONVERGED)", secs);
 }
@@ -280,6 +280,7 @@ static void json_report(gn_jl *j, const char *pfx, const gn_fit_report *r, doubl
     gn_jl_int(j, K("jev"), (long long)r->njev);
     gn_jl_int(j, K("steps_lm"), (long long)r->steps_normal);
     gn_jl_int(j, K("steps_qr"), (long long)r->steps_qr);
+    gn_jl_int(j, K("refinement"), (long long)r->polish);
     gn_jl_num(j, K("gnorm"), r->gnorm);
     gn_jl_num(j, K("gn_rel"), r->gn_rel);
     gn_jl_num(j, K("rss"), r->rss);
