@@ -156,6 +156,82 @@ static void test_load_all(void **state)
     free_files(f, nf);
 }
 
+/* A file the shipped set does not contain, written here in the NIST layout with another
+ * model shape: three starts, a model over three lines with a negative fractional power,
+ * sqrt, cos and the built-in pi, tabs, 'd' and 'e' exponents, data with a 'D' exponent.
+ * The data are y = b1 (b2 + x)^(-1/b3) + 0.05 cos(pi x / 7) sqrt(x) b4 at the "certified"
+ * b = (2.5, 1.5, 3, 0.2), written to 17 digits, so the least-squares minimiser is the
+ * generating b up to the data's rounding (relative 1e-16 times the conditioning): the file
+ * states 8 certified digits. The loader, the compiler and the solvers must cope with it. */
+static void test_unseen_shape(void **state)
+{
+    (void)state;
+    const char *tmp = "/tmp/gnlab-test-fit-unseen.dat";
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    const double B[4] = {2.5, 1.5, 3.0, 0.2};
+    const size_t N = 40;
+    fprintf(f, "NIST/ITL StRD\nDataset Name:  Unseen1   (Unseen1.dat)\n\n"
+               "Description:   a synthetic problem in the NIST layout\n\n"
+               "Model:         Miscellaneous Class\n"
+               "               4 Parameters (b1 to b4)\n\n"
+               "               y = b1 * (b2+x)**(-1/b3)\n"
+               "\t\t + 0.05*cos[pi*x/7] * sqrt(x)\n"
+               "                   * b4  +  e\n\n"
+               "          Starting values                       Certified Values\n\n"
+               "        Start 1  Start 2  Start 3     Parameter         Standard Deviation\n"
+               "  b1 =   2        3        2.4         2.5000000E+00     1.0E-01\n"
+               "  b2 =   1        2        1.4         1.5000000e+00     1.0E-01\n"
+               "  b3 =   2.5      3.5      3.1         3.0000000d0       1.0E-01\n"
+               "  b4 =   0.1      0.3      0.25        2.0000000E-01     1.0E-02\n\n"
+               "Residual Sum of Squares:                    0.0\n"
+               "Residual Standard Deviation:                0.0\n"
+               "Degrees of Freedom:                         %zu\n"
+               "Number of Observations:                     %zu\n\n\n"
+               "Data:   y                        x\n",
+            N - 4, N);
+    for (size_t i = 1; i <= N; i++) {
+        double x = 0.5 * (double)i;
+        double y = B[0] * pow(B[1] + x, -1.0 / B[2]) +
+                   0.05 * cos(3.14159265358979323846 * x / 7.0) * sqrt(x) * B[3];
+        char num[64];
+        snprintf(num, sizeof num, "%.17E", y);
+        char *e = strchr(num, 'E');
+        *e = 'D';
+        fprintf(f, "\t%s   %.17g\n", num, x);
+    }
+    fclose(f);
+    gn_nist p;
+    gn_nist_setup st;
+    char err[512];
+    gn_expr_error ee;
+    int inr;
+    if (gn_nist_read(&p, tmp, err, sizeof err) != GN_OK)
+        fail_msg("%s", err);
+    assert_int_equal(p.k, 4);
+    assert_int_equal(p.nstart, 3);
+    assert_int_equal(p.n, N);
+    assert_int_equal(p.cert_digits[2], 8);
+    if (gn_nist_problem(&st, &p, &ee, &inr) != GN_OK)
+        fail_msg("%s", ee.msg);
+    for (size_t s0 = 0; s0 < p.nstart; s0++) {
+        double b[4];
+        gn_fit_report rep;
+        gn_fit_params par = gn_fit_params_default();
+        par.solver = GN_FIT_QR;
+        assert_int_equal(gn_fit_run(b, &rep, &st.fp, p.start + s0 * 4, &par), GN_OK);
+        for (size_t q = 0; q < 4; q++) {
+            double l = gn_lre(b[q], p.cert[q], p.cert_digits[q]);
+            if (!gn_fit_stop_converged(rep.stop) || l < 6.0)
+                fail_msg("unseen shape, start %zu, b%zu = %.17g: LRE %.2f (stop %s)", s0 + 1,
+                         q + 1, b[q], l, gn_fit_stop_name(rep.stop));
+        }
+    }
+    gn_nist_problem_free(&st);
+    gn_nist_free(&p);
+    unlink(tmp);
+}
+
 /* broken copies of a shipped file: each names the right line */
 static void test_malformed(void **state)
 {
@@ -509,6 +585,18 @@ static void test_cli(void **state)
         if (rc != 0 || !strstr(out, "iterations") || !strstr(out, "stop:"))
             fail_msg("good fit: exit %d\n%s", rc, out);
     }
+    /* the plot (when gnuplot is installed: the Makefile's deps install it) */
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        unlink("/tmp/gnlab-test-fit.svg");
+        int rc = run("--model 'b1*(1-exp[-b2*x])' --data /tmp/gnlab-test-fit.csv --start 1,1 "
+                     "--plot /tmp/gnlab-test-fit.svg",
+                     out, sizeof out);
+        assert_int_equal(rc, 0);
+        char *svg = slurp("/tmp/gnlab-test-fit.svg");
+        assert_non_null(strstr(svg, "<svg"));
+        free(svg);
+        unlink("/tmp/gnlab-test-fit.svg");
+    }
     /* wrong number of starting values */
     assert_int_equal(run("--model 'b1*(1-exp[-b2*x])' --data /tmp/gnlab-test-fit.csv --start 1",
                          out, sizeof out),
@@ -558,7 +646,8 @@ static void test_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_all),      cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_load_all),      cmocka_unit_test(test_unseen_shape),
+        cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_double_all),    cmocka_unit_test(test_mp_small),
         cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_cli),

@@ -69,7 +69,7 @@ static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, c
     if (p->nx != 1) {
         fprintf(stderr, "gnlab fit: --plot needs exactly one predictor (this model has %zu)\n",
                 p->nx);
-        return -1;
+        return -2;
     }
     char dpath[] = "/tmp/gnlab-fit-XXXXXX";
     int fd = mkstemp(dpath);
@@ -386,8 +386,9 @@ static int nist_one(const char *path, const opts *o)
         if (o->plot && st == p.nstart - 1) {
             char title[128];
             snprintf(title, sizeof title, "%s, start %zu", p.name, st + 1);
-            if (plot_fit(o->plot, &s.fp, d.b, title))
-                fprintf(stderr, "gnlab fit: could not write the plot %s\n", o->plot);
+            if (plot_fit(o->plot, &s.fp, d.b, title) == -1)
+                fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot "
+                                "installed?)\n", o->plot);
         }
         dres_free(&d);
         mres_free(&m, p.k);
@@ -829,8 +830,9 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                    "found, not a minimum\n",
                    gn_fit_stop_name(rep.stop));
     }
-    if (o->plot && plot_fit(o->plot, &fp, b, model))
-        fprintf(stderr, "gnlab fit: could not write the plot %s\n", o->plot);
+    if (o->plot && plot_fit(o->plot, &fp, b, model) == -1)
+        fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
+                o->plot);
     if (mstr)
         for (size_t q = 0; q < k; q++)
             free(mstr[q]);
