@@ -129,6 +129,7 @@ typedef struct {
     int ok;
     gn_fit_report rep;
     char **str; /* the estimates, 20 significant digits */
+    double *val; /* the estimates rounded to double */
     double *lre;
     double lre_min, lre_rss, secs;
 } mres;
@@ -146,6 +147,7 @@ static void mres_free(mres *r, size_t k)
             free(r->str[q]);
     free(r->str);
     free(r->lre);
+    free(r->val);
 }
 
 static int run_double(dres *r, const gn_nist *p, const gn_nist_setup *s, size_t st,
@@ -179,9 +181,10 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
     memset(r, 0, sizeof *r);
     r->str = calloc(k, sizeof(char *));
     r->lre = calloc(k, sizeof(double));
+    r->val = calloc(k, sizeof(double));
     mpfr_ptr x = malloc((nx ? nx : 1) * n * sizeof(*x)), y = malloc(n * sizeof(*y));
     mpfr_ptr b = malloc(k * sizeof(*b)), b0 = malloc(k * sizeof(*b0));
-    if (!r->str || !r->lre || !x || !y || !b || !b0) {
+    if (!r->str || !r->lre || !r->val || !x || !y || !b || !b0) {
         free(x);
         free(y);
         free(b);
@@ -217,6 +220,7 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
         char buf[64];
         mpfr_snprintf(buf, sizeof buf, "%.20Re", b + q);
         r->str[q] = strdup(buf);
+        r->val[q] = mpfr_get_d(b + q, MPFR_RNDN);
     }
     {
         mpfr_t rs;
@@ -449,9 +453,11 @@ static int nist_all(const char *dir, const opts *o)
                "certified digits)\n"
                "min over the parameters; lm = normal equations, qr = QR of [J; sqrt(lambda) D], "
                "auto = lm until ill-conditioned; mpfr at %ld bits from the same start\n\n"
-               "%-9s %2s %2s | %5s %5s %5s %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
-               dir, (long)o->prec, "problem", "st", "k", "lm", "qr", "auto", "mpfr", "it.lm",
-               "it.qr", "it.mp", "rss", "rsmp", "t.mp", "stop (lm/qr/auto/mp)");
+               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n\n"
+               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
+               dir, (long)o->prec, gn_fit_solver_name(o->solver), "problem", "st", "k", "lm",
+               "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
+               "stop (lm/qr/auto/mp)");
     for (size_t f = 0; f < nf; f++) {
         gn_nist p;
         gn_nist_setup s;
@@ -483,6 +489,12 @@ static int nist_all(const char *dir, const opts *o)
                         d[sel].lre_min >= TARGET_DOUBLE;
             nmiss_d += !dpass;
             int mpass = 1;
+            double agree = INFINITY;
+            if (o->mp)
+                for (size_t q = 0; q < p.k; q++) {
+                    double a = gn_lre(d[sel].b[q], m.val[q], 17);
+                    agree = a < agree ? a : agree;
+                }
             if (o->mp) {
                 for (size_t q = 0; q < p.k; q++)
                     summp += m.lre[q];
@@ -508,6 +520,7 @@ static int nist_all(const char *dir, const opts *o)
                 if (o->mp) {
                     gn_jl_num(&j, "lre_min_mpfr", m.lre_min);
                     gn_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
+                    gn_jl_num(&j, "agree_digits", agree);
                     json_report(&j, "mpfr", &m.rep, m.secs);
                 }
                 gn_jl_bool(&j, "pass_double", dpass);
@@ -517,9 +530,9 @@ static int nist_all(const char *dir, const opts *o)
                 printf("%-9s %2zu %2zu | %5.1f %5.1f %5.1f ", p.name, st + 1, p.k,
                        d[0].lre_min, d[1].lre_min, d[2].lre_min);
                 if (o->mp)
-                    printf("%5.1f", m.lre_min);
+                    printf("%5.1f | %5.1f", m.lre_min, agree);
                 else
-                    printf("%5s", "-");
+                    printf("%5s | %5s", "-", "-");
                 printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
                 if (o->mp)
                     printf("%4zu | %5.1f %4.1f %5.2f", m.rep.iters, d[sel].lre_rss, m.lre_rss,
