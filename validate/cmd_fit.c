@@ -701,6 +701,13 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                           "(b1..b%zu)", cnt, k, k);
         goto out;
     }
+    if (n < k) {
+        fprintf(stderr, "gnlab fit: %s has %zu data rows but the model has %zu parameters: a "
+                        "least-squares fit needs at least as many rows as parameters\n",
+                data, n, k);
+        rc = GN_EXIT_USAGE;
+        goto out;
+    }
     gn_fit_problem fp = {e, NULL, n, nx, x, t.cols + (size_t)yc * n};
     /* a model that is not finite at the start is bad input, named by its row */
     {
