@@ -631,6 +631,17 @@ static void test_cli(void **state)
         assert_non_null(strstr(out, "Model:"));
         unlink("/tmp/gnlab-test-fit-bad.dat");
     }
+    /* a NIST start at which the model divides by zero: exit 2 naming the start */
+    {
+        char *orig = slurp(NISTDIR "/Misra1d.dat");
+        char *bad = replace(orig, "(1+b2*x)**(-1)", "(b2*0)**(-1)");
+        spit("/tmp/gnlab-test-fit-bad.dat", bad);
+        assert_int_equal(run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out), 2);
+        assert_non_null(strstr(out, "start 1: the model or its derivative is not finite"));
+        unlink("/tmp/gnlab-test-fit-bad.dat");
+        free(bad);
+        free(orig);
+    }
     /* usage errors */
     assert_int_equal(run("--solver fast --nist x", out, sizeof out), 2);
     assert_int_equal(run("", out, sizeof out), 2);

@@ -222,14 +222,9 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
         r->str[q] = strdup(buf);
         r->val[q] = mpfr_get_d(b + q, MPFR_RNDN);
     }
-    {
-        mpfr_t rs;
-        mpfr_init2(rs, prec);
-        mpfr_set_d(rs, r->rep.rss, MPFR_RNDN);
-        r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
-        mpfr_clear(rs);
-    }
-    for (size_t c = 0; c < (nx ? nx : 0) * n; c++)
+    /* the RSS is reported in double: its LRE is capped at 11 digits, far below double's 16 */
+    r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
+    for (size_t c = 0; c < nx * n; c++)
         mpfr_clear(x + c);
     for (size_t i = 0; i < n; i++)
         mpfr_clear(y + i);
@@ -318,6 +313,14 @@ static int nist_one(const char *path, const opts *o)
             rc = GN_EXIT_USAGE;
             break;
         }
+        if (!d.ok) {
+            fprintf(stderr,
+                    "gnlab fit: %s: start %zu: the model or its derivative is not finite at the "
+                    "starting values (a division by zero, a log or sqrt of a negative number, or "
+                    "an overflow for some observation)\n",
+                    path, st + 1);
+            rc = GN_EXIT_USAGE;
+        }
         int dconv = d.ok && gn_fit_stop_converged(d.rep.stop);
         int mconv = !o->mp || (m.ok && gn_fit_stop_converged(m.rep.stop));
         int dpass = dconv && d.lre_min >= TARGET_DOUBLE;
@@ -396,6 +399,8 @@ static int nist_one(const char *path, const opts *o)
         }
         dres_free(&d);
         mres_free(&m, p.k);
+        if (rc)
+            break;
     }
     gn_nist_problem_free(&s);
     gn_nist_free(&p);
