@@ -527,6 +527,102 @@ static void test_negative_controls(void **state)
     unlink(tmp);
 }
 
+/* Why the QR route exists: one Levenberg-Marquardt step with tiny damping on an
+ * ill-conditioned linear least-squares problem. y = b1 x + b2 x (1 + 1e-6 x), x in [1, 2]:
+ * the two columns agree to about 6 digits, so kappa(J) is about 1e7 (printed below). With
+ * lambda = 1e-12 |D|^2 the step from b0 is essentially the least-squares solution. A
+ * backward-stable QR solve has relative error about kappa u ~ 1e-9; the Cholesky solve of
+ * J^T J about kappa^2 u ~ 1e-2 (Higham, ASNA 2nd ed., 20.4). Compared with the same step at
+ * 256 bits (same lambda and scaling): QR must reach LRE >= 16 - log10(kappa) - 2 and beat
+ * the normal equations by >= 3 digits; auto must have taken the QR route (its pivot ratio
+ * is ~ 1/kappa^2, far below 1e-8). Over many iterations LM's exact residuals act as
+ * iterative refinement and the normal equations catch up while kappa^2 u < 1 (the NIST
+ * table shows it); a single step shows the solve itself. */
+static void test_qr_vs_normal(void **state)
+{
+    (void)state;
+    const size_t n = 50;
+    double x[50], y[50];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 1.0 + (double)i / (double)(n - 1);
+        y[i] = 1.0 * x[i] + 2.0 * x[i] * (1.0 + 1e-6 * x[i]) + 1e-12 * sin(3.0 * (double)i);
+    }
+    const char *xv[] = {"x"};
+    gn_expr *e;
+    gn_expr_error ee;
+    assert_int_equal(gn_expr_compile(&e, "b1*x + b2*x*(1 + 1e-6*x)", xv, 1, NULL, NULL, 0, &ee),
+                     GN_OK);
+    gn_fit_problem fp = {e, NULL, n, 1, x, y};
+    /* kappa of the column-scaled J from its 2x2 Gram matrix (in MPFR-free double: the
+     * estimate needs one digit) */
+    double c11 = 0, c12 = 0, c22 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = x[i], b = x[i] * (1 + 1e-6 * x[i]);
+        c11 += a * a;
+        c12 += a * b;
+        c22 += b * b;
+    }
+    double cosang = c12 / sqrt(c11 * c22), kappa = sqrt((1 + cosang) / (1 - cosang));
+    mpfr_ptr mx = malloc(n * sizeof *mx), my = malloc(n * sizeof *my), mb = malloc(2 * sizeof *mb),
+             mb0 = malloc(2 * sizeof *mb0);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_init2(mx + i, 256);
+        mpfr_init2(my + i, 256);
+        mpfr_set_d(mx + i, x[i], MPFR_RNDN);
+        mpfr_set_d(my + i, y[i], MPFR_RNDN);
+    }
+    for (size_t q = 0; q < 2; q++) {
+        mpfr_init2(mb + q, 256);
+        mpfr_init2(mb0 + q, 256);
+        mpfr_set_d(mb0 + q, 0.5, MPFR_RNDN);
+    }
+    gn_mp_fit_problem mp = {e, NULL, n, 1, mx, my};
+    gn_mp_fit_params mpar = gn_mp_fit_params_default();
+    mpar.max_iter = 1;
+    mpar.tau = 1e-12;
+    gn_fit_report mrep;
+    assert_int_equal(gn_mp_fit_run(mb, &mrep, &mp, mb0, &mpar, 256), GN_OK);
+    assert_int_equal(mrep.accepted, 1);
+    double ref[2] = {mpfr_get_d(mb + 0, MPFR_RNDN), mpfr_get_d(mb + 1, MPFR_RNDN)};
+    double lre[3];
+    size_t qrsteps[3];
+    const gn_fit_solver sv[3] = {GN_FIT_NORMAL, GN_FIT_QR, GN_FIT_AUTO};
+    for (int v = 0; v < 3; v++) {
+        double b[2], b0[2] = {0.5, 0.5};
+        gn_fit_report rep;
+        gn_fit_params par = gn_fit_params_default();
+        par.solver = sv[v];
+        par.polish = 0;
+        par.max_iter = 1;
+        par.tau = 1e-12;
+        assert_int_equal(gn_fit_run(b, &rep, &fp, b0, &par), GN_OK);
+        assert_int_equal(rep.accepted, 1);
+        lre[v] = fmin(gn_lre(b[0], ref[0], 17), gn_lre(b[1], ref[1], 17));
+        qrsteps[v] = rep.steps_qr;
+        print_message("# kappa %.2e, %s: one step to (%.17g, %.17g), LRE %.2f against MPFR\n",
+                      kappa, gn_fit_solver_name(sv[v]), b[0], b[1], lre[v]);
+    }
+    double want = 16.0 - log10(kappa) - 2.0;
+    if (!(lre[1] >= want && lre[1] >= lre[0] + 3.0))
+        fail_msg("QR step LRE %.2f (want >= %.2f and >= normal %.2f + 3)", lre[1], want, lre[0]);
+    assert_int_equal(qrsteps[0], 0);
+    assert_int_equal(qrsteps[2], 1);
+    assert_true(lre[2] >= want);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_clear(mx + i);
+        mpfr_clear(my + i);
+    }
+    for (size_t q = 0; q < 2; q++) {
+        mpfr_clear(mb + q);
+        mpfr_clear(mb0 + q);
+    }
+    free(mx);
+    free(my);
+    free(mb);
+    free(mb0);
+    gn_expr_free(e);
+}
+
 /* A fit that runs out of iterations says so. */
 static void test_not_converged(void **state)
 {
@@ -660,7 +756,8 @@ int main(void)
         cmocka_unit_test(test_load_all),      cmocka_unit_test(test_unseen_shape),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_double_all),    cmocka_unit_test(test_mp_small),
-        cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_qr_vs_normal),
+        cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_cli),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
