@@ -85,7 +85,9 @@ typedef struct {
  * constants with their literal text (e.g. "pi", "3.14159...": a NIST file's own definition
  * replaces the built-in pi).
  * Special: GN_EINPUT with err filled (position and message) on a syntax error, an unknown
- *          name or function, a parameter b0, a malformed or non-finite number; GN_ENOMEM.
+ *          name or function, a parameter b0, a malformed or non-finite number, or a
+ *          variable or constant named like a parameter (b1) or a function (err->pos 0);
+ *          GN_ENOMEM.
  *          *out is NULL on error. */
 gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,
                           const char *const *cnames, const char *const *cvals, size_t nconst,
@@ -103,6 +105,9 @@ int gn_expr_uses(const gn_expr *e, size_t p);
  * b has e->nparams entries, v has e->nvars entries.
  * Derivative rules: (a^c)' = c a^(c-1) a' for a parameter-free exponent c (so a < 0 is
  * allowed with an integer c), a^c log(a) c' + c a^(c-1) a' otherwise.
+ * Accuracy: on every shipped NIST model, every observation, at the certified point, within
+ *           2^-30 of the 256-bit gradient relative to each parameter's column maximum
+ *           (tests/test_expr.c derives the bound; measured 1.3e-14).
  * Special: GN_ENONFINITE when f or a derivative is NaN or infinite (a division by zero,
  *          log of a negative number, overflow); *f and grad are then still written. */
 gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v);
@@ -113,7 +118,7 @@ gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, con
  * -1 (the default) is off. */
 extern int gn_expr_inject;
 
-/* gn_expr_print_error: print "  SRC\n  ^ (column N) MSG\n" to f (the caret under the byte
+/* gn_expr_print_error: print "  SRC\n  ^ column N: MSG\n" to f (the caret under the byte
  * at err->pos; newlines and tabs in src print as spaces). */
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);
 
@@ -265,6 +270,8 @@ typedef struct {
  *           its rounding noise and the correction keeps shrinking: below the noise of S the
  *           gain ratio is blind, the linear model is not.
  * Output:   b (length k) and *rep; b is the best point found even when not converged.
+ * Accuracy: no a-priori bound (it depends on the problem's conditioning); measured on the
+ *           NIST StRD suite: every parameter to >= 10.3 digits by QR (README table).
  * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
  *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
  *           GN_ENOMEM. Non-convergence is not an error: read rep->stop. */
