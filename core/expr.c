@@ -400,8 +400,23 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
     ps.cvals = cvals;
     ps.nconst = nconst;
     ps.err = err;
+    /* a variable or constant may not look like a parameter or a function */
+    for (size_t v = 0; v < nvars + nconst; v++) {
+        const char *nm = v < nvars ? vars[v] : cnames[v - nvars];
+        size_t L = strlen(nm), q = 1;
+        while (q < L && isdigit((unsigned char)nm[q]))
+            q++;
+        int clash = nm[0] == 'b' && L >= 2 && q == L;
+        for (size_t f = 0; f < sizeof funcs / sizeof funcs[0]; f++)
+            clash |= !strcmp(nm, funcs[f].name);
+        if (clash) {
+            perr(&ps, 0, "the %s name '%s' clashes with a parameter or function name",
+                 v < nvars ? "variable" : "constant", nm);
+            break;
+        }
+    }
     skipws(&ps);
-    if (!src[ps.p])
+    if (!ps.failed && !src[ps.p])
         perr(&ps, ps.p, "empty expression");
     int root = ps.failed ? -1 : parse_sum(&ps);
     if (root >= 0) {

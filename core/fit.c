@@ -31,6 +31,7 @@ gn_fit_params gn_fit_params_default(void)
     p.xtol = 0x1p-51;
     p.gtol = 0.0;
     p.tau = 1e-3;
+    p.polish = 1;
     return p;
 }
 
@@ -211,6 +212,33 @@ static int qr_solve(double *h, double *A, double *c, size_t m, size_t k)
     return 0;
 }
 
+/* the undamped Gauss-Newton correction h = -J^+ r by Householder QR (the zero rows below J
+ * leave the least-squares problem unchanged); returns max_p |h_p| / |b_p|, NAN when J is
+ * rank deficient */
+static double gn_correction(double *h, const double *J, const double *r, const double *b,
+                            double *Aug, double *c, size_t n, size_t k)
+{
+    const size_t m = n + k;
+    for (size_t q = 0; q < k; q++) {
+        memcpy(Aug + q * m, J + q * n, n * sizeof(double));
+        for (size_t i = n; i < m; i++)
+            Aug[q * m + i] = 0.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        c[i] = -r[i];
+    for (size_t i = n; i < m; i++)
+        c[i] = 0.0;
+    if (qr_solve(h, Aug, c, m, k) != 0 || !gn_allfinite(h, k))
+        return NAN;
+    double mx = 0.0;
+    for (size_t q = 0; q < k; q++) {
+        double t = b[q] != 0.0 ? fabs(h[q]) / fabs(b[q]) : (h[q] != 0.0 ? INFINITY : 0.0);
+        if (t > mx)
+            mx = t;
+    }
+    return mx;
+}
+
 gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
                      const double *b0, const gn_fit_params *par)
 {
@@ -234,10 +262,10 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     double *g = malloc(k * sizeof(double)), *h = malloc(k * sizeof(double));
     double *d = calloc(k, sizeof(double)), *s = malloc(k * sizeof(double));
     double *Aug = malloc(m * k * sizeof(double)), *c = malloc(m * sizeof(double));
-    double *ng = malloc(k * sizeof(double));
+    double *ng = malloc(k * sizeof(double)), *Jp = malloc(n * k * sizeof(double));
     gn_status st = GN_OK;
     if (!b || !bt || !r || !rt || !J || !Jh || !A || !M || !g || !h || !d || !s || !Aug || !c ||
-        !ng || setup(&ev, p)) {
+        !ng || !Jp || setup(&ev, p)) {
         st = GN_ENOMEM;
         goto done;
     }
@@ -385,28 +413,70 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     memcpy(bout, b, k * sizeof(double));
     for (size_t q = 0; q < k; q++)
         g[q] = gn_dot(J + q * n, r, n);
-    /* the undamped Gauss-Newton correction h = -J^+ r by QR (the zero rows below J leave
-     * the least-squares problem unchanged) */
-    rep->gn_rel = NAN;
-    {
-        for (size_t q = 0; q < k; q++) {
-            memcpy(Aug + q * m, J + q * n, n * sizeof(double));
-            for (size_t i = n; i < m; i++)
-                Aug[q * m + i] = 0.0;
-        }
-        for (size_t i = 0; i < n; i++)
-            c[i] = -r[i];
-        for (size_t i = n; i < m; i++)
-            c[i] = 0.0;
-        if (qr_solve(h, Aug, c, m, k) == 0 && gn_allfinite(h, k)) {
-            double mx = 0.0;
-            for (size_t q = 0; q < k; q++) {
-                double t = b[q] != 0.0 ? fabs(h[q]) / fabs(b[q]) : (h[q] != 0.0 ? INFINITY : 0.0);
-                if (t > mx)
-                    mx = t;
+    rep->gn_rel = gn_correction(h, J, r, b, Aug, c, n, k);
+    /* Refinement at the rounding floor. When the gain ratio can no longer see a decrease
+     * (S changes below its own rounding noise), the Gauss-Newton correction h = -J^+ r by
+     * QR still points at the minimiser. Take GN steps while S stays within its noise level
+     * above the best point's S, 4u sum |r_i| (|g(y_i)| + |f_i|) + n u S (the rounding of
+     * the residuals and of the sum), and keep the point with the smallest correction
+     * max |h_p / b_p|; stop after 3 steps without a new smallest correction (the measure is
+     * a max over components, so it need not fall at every step) or 50 steps in all. */
+    if (P.polish && gn_fit_stop_converged(rep->stop) && rep->stop != GN_FIT_STOP_ZERO) {
+        double best = rep->gn_rel, Sbest = S;
+        double *bb = malloc(k * sizeof(double)), *rb = malloc(n * sizeof(double));
+        double *Jb = malloc(n * k * sizeof(double)), *hb = malloc(k * sizeof(double));
+        if (bb && rb && Jb && hb) {
+            memcpy(bb, b, k * sizeof(double));
+            memcpy(rb, r, n * sizeof(double));
+            memcpy(Jb, J, n * k * sizeof(double));
+            memcpy(hb, h, k * sizeof(double));
+            double noise = 0.0;
+            for (size_t i = 0; i < n; i++)
+                noise += fabs(r[i]) * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i]));
+            noise = 4.0 * 0x1p-53 * noise + (double)n * 0x1p-53 * S;
+            int fails = 0;
+            double rel = best;
+            for (int it = 0; it < 50 && fails < 3 && isfinite(rel) && rel > 0.0; it++) {
+                for (size_t q = 0; q < k; q++)
+                    bt[q] = b[q] + h[q];
+                if (residuals(&ev, rt, Jp, bt) != GN_OK)
+                    break;
+                rep->nfev++;
+                rep->njev++;
+                double St = gn_dot(rt, rt, n);
+                if (!(St <= Sbest + noise))
+                    break;
+                rel = gn_correction(h, Jp, rt, bt, Aug, c, n, k);
+                memcpy(b, bt, k * sizeof(double));
+                memcpy(J, Jp, n * k * sizeof(double));
+                memcpy(r, rt, n * sizeof(double));
+                S = St;
+                rep->polish++;
+                if (rel < best) {
+                    best = rel;
+                    Sbest = St;
+                    fails = 0;
+                    memcpy(bb, b, k * sizeof(double));
+                    memcpy(rb, r, n * sizeof(double));
+                    memcpy(Jb, J, n * k * sizeof(double));
+                    memcpy(hb, h, k * sizeof(double));
+                } else
+                    fails++;
             }
-            rep->gn_rel = mx;
+            memcpy(b, bb, k * sizeof(double));
+            memcpy(r, rb, n * sizeof(double));
+            memcpy(J, Jb, n * k * sizeof(double));
+            memcpy(h, hb, k * sizeof(double));
+            S = Sbest;
+            rep->gn_rel = best;
         }
+        free(bb);
+        free(rb);
+        free(Jb);
+        free(hb);
+        memcpy(bout, b, k * sizeof(double));
+        for (size_t q = 0; q < k; q++)
+            g[q] = gn_dot(J + q * n, r, n);
     }
     if (rep->stop == GN_FIT_STOP_STALL && !(rep->gn_rel <= GN_FIT_STALL_REL))
         rep->stop = GN_FIT_STOP_STUCK;
@@ -430,5 +500,6 @@ done:
     free(Aug);
     free(c);
     free(ng);
+    free(Jp);
     return st;
 }

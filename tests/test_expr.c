@@ -102,6 +102,14 @@ static void test_errors(void **state)
             fail_msg("'%s': error at column %zu '%s', want column %zu with '%s'", c[i].src,
                      err.pos + 1, err.msg, c[i].pos + 1, c[i].words);
     }
+    /* a variable named like a parameter is refused, not silently shadowing b1 */
+    {
+        const char *vv[] = {"x", "b1"};
+        gn_expr *e;
+        gn_expr_error err;
+        assert_int_equal(gn_expr_compile(&e, "b1*x", vv, 2, NULL, NULL, 0, &err), GN_EINPUT);
+        assert_non_null(strstr(err.msg, "clashes"));
+    }
     /* the caret line */
     char buf[512];
     FILE *f = fmemopen(buf, sizeof buf, "w");

@@ -156,6 +156,82 @@ static void test_load_all(void **state)
     free_files(f, nf);
 }
 
+/* A file the shipped set does not contain, written here in the NIST layout with another
+ * model shape: three starts, a model over three lines with a negative fractional power,
+ * sqrt, cos and the built-in pi, tabs, 'd' and 'e' exponents, data with a 'D' exponent.
+ * The data are y = b1 (b2 + x)^(-1/b3) + 0.05 cos(pi x / 7) sqrt(x) b4 at the "certified"
+ * b = (2.5, 1.5, 3, 0.2), written to 17 digits, so the least-squares minimiser is the
+ * generating b up to the data's rounding (relative 1e-16 times the conditioning): the file
+ * states 8 certified digits. The loader, the compiler and the solvers must cope with it. */
+static void test_unseen_shape(void **state)
+{
+    (void)state;
+    const char *tmp = "/tmp/gnlab-test-fit-unseen.dat";
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    const double B[4] = {2.5, 1.5, 3.0, 0.2};
+    const size_t N = 40;
+    fprintf(f, "NIST/ITL StRD\nDataset Name:  Unseen1   (Unseen1.dat)\n\n"
+               "Description:   a synthetic problem in the NIST layout\n\n"
+               "Model:         Miscellaneous Class\n"
+               "               4 Parameters (b1 to b4)\n\n"
+               "               y = b1 * (b2+x)**(-1/b3)\n"
+               "\t\t + 0.05*cos[pi*x/7] * sqrt(x)\n"
+               "                   * b4  +  e\n\n"
+               "          Starting values                       Certified Values\n\n"
+               "        Start 1  Start 2  Start 3     Parameter         Standard Deviation\n"
+               "  b1 =   2        3        2.4         2.5000000E+00     1.0E-01\n"
+               "  b2 =   1        2        1.4         1.5000000e+00     1.0E-01\n"
+               "  b3 =   2.5      3.5      3.1         3.0000000d0       1.0E-01\n"
+               "  b4 =   0.1      0.3      0.25        2.0000000E-01     1.0E-02\n\n"
+               "Residual Sum of Squares:                    0.0\n"
+               "Residual Standard Deviation:                0.0\n"
+               "Degrees of Freedom:                         %zu\n"
+               "Number of Observations:                     %zu\n\n\n"
+               "Data:   y                        x\n",
+            N - 4, N);
+    for (size_t i = 1; i <= N; i++) {
+        double x = 0.5 * (double)i;
+        double y = B[0] * pow(B[1] + x, -1.0 / B[2]) +
+                   0.05 * cos(3.14159265358979323846 * x / 7.0) * sqrt(x) * B[3];
+        char num[64];
+        snprintf(num, sizeof num, "%.17E", y);
+        char *e = strchr(num, 'E');
+        *e = 'D';
+        fprintf(f, "\t%s   %.17g\n", num, x);
+    }
+    fclose(f);
+    gn_nist p;
+    gn_nist_setup st;
+    char err[512];
+    gn_expr_error ee;
+    int inr;
+    if (gn_nist_read(&p, tmp, err, sizeof err) != GN_OK)
+        fail_msg("%s", err);
+    assert_int_equal(p.k, 4);
+    assert_int_equal(p.nstart, 3);
+    assert_int_equal(p.n, N);
+    assert_int_equal(p.cert_digits[2], 8);
+    if (gn_nist_problem(&st, &p, &ee, &inr) != GN_OK)
+        fail_msg("%s", ee.msg);
+    for (size_t s0 = 0; s0 < p.nstart; s0++) {
+        double b[4];
+        gn_fit_report rep;
+        gn_fit_params par = gn_fit_params_default();
+        par.solver = GN_FIT_QR;
+        assert_int_equal(gn_fit_run(b, &rep, &st.fp, p.start + s0 * 4, &par), GN_OK);
+        for (size_t q = 0; q < 4; q++) {
+            double l = gn_lre(b[q], p.cert[q], p.cert_digits[q]);
+            if (!gn_fit_stop_converged(rep.stop) || l < 6.0)
+                fail_msg("unseen shape, start %zu, b%zu = %.17g: LRE %.2f (stop %s)", s0 + 1,
+                         q + 1, b[q], l, gn_fit_stop_name(rep.stop));
+        }
+    }
+    gn_nist_problem_free(&st);
+    gn_nist_free(&p);
+    unlink(tmp);
+}
+
 /* broken copies of a shipped file: each names the right line */
 static void test_malformed(void **state)
 {
@@ -451,6 +527,102 @@ static void test_negative_controls(void **state)
     unlink(tmp);
 }
 
+/* Why the QR route exists: one Levenberg-Marquardt step with tiny damping on an
+ * ill-conditioned linear least-squares problem. y = b1 x + b2 x (1 + 1e-6 x), x in [1, 2]:
+ * the two columns agree to about 6 digits, so kappa(J) is about 1e7 (printed below). With
+ * lambda = 1e-12 |D|^2 the step from b0 is essentially the least-squares solution. A
+ * backward-stable QR solve has relative error about kappa u ~ 1e-9; the Cholesky solve of
+ * J^T J about kappa^2 u ~ 1e-2 (Higham, ASNA 2nd ed., 20.4). Compared with the same step at
+ * 256 bits (same lambda and scaling): QR must reach LRE >= 16 - log10(kappa) - 2 and beat
+ * the normal equations by >= 3 digits; auto must have taken the QR route (its pivot ratio
+ * is ~ 1/kappa^2, far below 1e-8). Over many iterations LM's exact residuals act as
+ * iterative refinement and the normal equations catch up while kappa^2 u < 1 (the NIST
+ * table shows it); a single step shows the solve itself. */
+static void test_qr_vs_normal(void **state)
+{
+    (void)state;
+    const size_t n = 50;
+    double x[50], y[50];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 1.0 + (double)i / (double)(n - 1);
+        y[i] = 1.0 * x[i] + 2.0 * x[i] * (1.0 + 1e-6 * x[i]) + 1e-12 * sin(3.0 * (double)i);
+    }
+    const char *xv[] = {"x"};
+    gn_expr *e;
+    gn_expr_error ee;
+    assert_int_equal(gn_expr_compile(&e, "b1*x + b2*x*(1 + 1e-6*x)", xv, 1, NULL, NULL, 0, &ee),
+                     GN_OK);
+    gn_fit_problem fp = {e, NULL, n, 1, x, y};
+    /* kappa of the column-scaled J from its 2x2 Gram matrix (in MPFR-free double: the
+     * estimate needs one digit) */
+    double c11 = 0, c12 = 0, c22 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = x[i], b = x[i] * (1 + 1e-6 * x[i]);
+        c11 += a * a;
+        c12 += a * b;
+        c22 += b * b;
+    }
+    double cosang = c12 / sqrt(c11 * c22), kappa = sqrt((1 + cosang) / (1 - cosang));
+    mpfr_ptr mx = malloc(n * sizeof *mx), my = malloc(n * sizeof *my), mb = malloc(2 * sizeof *mb),
+             mb0 = malloc(2 * sizeof *mb0);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_init2(mx + i, 256);
+        mpfr_init2(my + i, 256);
+        mpfr_set_d(mx + i, x[i], MPFR_RNDN);
+        mpfr_set_d(my + i, y[i], MPFR_RNDN);
+    }
+    for (size_t q = 0; q < 2; q++) {
+        mpfr_init2(mb + q, 256);
+        mpfr_init2(mb0 + q, 256);
+        mpfr_set_d(mb0 + q, 0.5, MPFR_RNDN);
+    }
+    gn_mp_fit_problem mp = {e, NULL, n, 1, mx, my};
+    gn_mp_fit_params mpar = gn_mp_fit_params_default();
+    mpar.max_iter = 1;
+    mpar.tau = 1e-12;
+    gn_fit_report mrep;
+    assert_int_equal(gn_mp_fit_run(mb, &mrep, &mp, mb0, &mpar, 256), GN_OK);
+    assert_int_equal(mrep.accepted, 1);
+    double ref[2] = {mpfr_get_d(mb + 0, MPFR_RNDN), mpfr_get_d(mb + 1, MPFR_RNDN)};
+    double lre[3];
+    size_t qrsteps[3];
+    const gn_fit_solver sv[3] = {GN_FIT_NORMAL, GN_FIT_QR, GN_FIT_AUTO};
+    for (int v = 0; v < 3; v++) {
+        double b[2], b0[2] = {0.5, 0.5};
+        gn_fit_report rep;
+        gn_fit_params par = gn_fit_params_default();
+        par.solver = sv[v];
+        par.polish = 0;
+        par.max_iter = 1;
+        par.tau = 1e-12;
+        assert_int_equal(gn_fit_run(b, &rep, &fp, b0, &par), GN_OK);
+        assert_int_equal(rep.accepted, 1);
+        lre[v] = fmin(gn_lre(b[0], ref[0], 17), gn_lre(b[1], ref[1], 17));
+        qrsteps[v] = rep.steps_qr;
+        print_message("# kappa %.2e, %s: one step to (%.17g, %.17g), LRE %.2f against MPFR\n",
+                      kappa, gn_fit_solver_name(sv[v]), b[0], b[1], lre[v]);
+    }
+    double want = 16.0 - log10(kappa) - 2.0;
+    if (!(lre[1] >= want && lre[1] >= lre[0] + 3.0))
+        fail_msg("QR step LRE %.2f (want >= %.2f and >= normal %.2f + 3)", lre[1], want, lre[0]);
+    assert_int_equal(qrsteps[0], 0);
+    assert_int_equal(qrsteps[2], 1);
+    assert_true(lre[2] >= want);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_clear(mx + i);
+        mpfr_clear(my + i);
+    }
+    for (size_t q = 0; q < 2; q++) {
+        mpfr_clear(mb + q);
+        mpfr_clear(mb0 + q);
+    }
+    free(mx);
+    free(my);
+    free(mb);
+    free(mb0);
+    gn_expr_free(e);
+}
+
 /* A fit that runs out of iterations says so. */
 static void test_not_converged(void **state)
 {
@@ -509,6 +681,18 @@ static void test_cli(void **state)
         if (rc != 0 || !strstr(out, "iterations") || !strstr(out, "stop:"))
             fail_msg("good fit: exit %d\n%s", rc, out);
     }
+    /* the plot (when gnuplot is installed: the Makefile's deps install it) */
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        unlink("/tmp/gnlab-test-fit.svg");
+        int rc = run("--model 'b1*(1-exp[-b2*x])' --data /tmp/gnlab-test-fit.csv --start 1,1 "
+                     "--plot /tmp/gnlab-test-fit.svg",
+                     out, sizeof out);
+        assert_int_equal(rc, 0);
+        char *svg = slurp("/tmp/gnlab-test-fit.svg");
+        assert_non_null(strstr(svg, "<svg"));
+        free(svg);
+        unlink("/tmp/gnlab-test-fit.svg");
+    }
     /* wrong number of starting values */
     assert_int_equal(run("--model 'b1*(1-exp[-b2*x])' --data /tmp/gnlab-test-fit.csv --start 1",
                          out, sizeof out),
@@ -543,6 +727,17 @@ static void test_cli(void **state)
         assert_non_null(strstr(out, "Model:"));
         unlink("/tmp/gnlab-test-fit-bad.dat");
     }
+    /* a NIST start at which the model divides by zero: exit 2 naming the start */
+    {
+        char *orig = slurp(NISTDIR "/Misra1d.dat");
+        char *bad = replace(orig, "(1+b2*x)**(-1)", "(b2*0)**(-1)");
+        spit("/tmp/gnlab-test-fit-bad.dat", bad);
+        assert_int_equal(run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out), 2);
+        assert_non_null(strstr(out, "start 1: the model or its derivative is not finite"));
+        unlink("/tmp/gnlab-test-fit-bad.dat");
+        free(bad);
+        free(orig);
+    }
     /* usage errors */
     assert_int_equal(run("--solver fast --nist x", out, sizeof out), 2);
     assert_int_equal(run("", out, sizeof out), 2);
@@ -558,9 +753,11 @@ static void test_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_all),      cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_load_all),      cmocka_unit_test(test_unseen_shape),
+        cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_double_all),    cmocka_unit_test(test_mp_small),
-        cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_qr_vs_normal),
+        cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_cli),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

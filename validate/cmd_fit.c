@@ -69,7 +69,7 @@ static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, c
     if (p->nx != 1) {
         fprintf(stderr, "gnlab fit: --plot needs exactly one predictor (this model has %zu)\n",
                 p->nx);
-        return -1;
+        return -2;
     }
     char dpath[] = "/tmp/gnlab-fit-XXXXXX";
     int fd = mkstemp(dpath);
@@ -129,6 +129,7 @@ typedef struct {
     int ok;
     gn_fit_report rep;
     char **str; /* the estimates, 20 significant digits */
+    double *val; /* the estimates rounded to double */
     double *lre;
     double lre_min, lre_rss, secs;
 } mres;
@@ -146,6 +147,7 @@ static void mres_free(mres *r, size_t k)
             free(r->str[q]);
     free(r->str);
     free(r->lre);
+    free(r->val);
 }
 
 static int run_double(dres *r, const gn_nist *p, const gn_nist_setup *s, size_t st,
@@ -179,9 +181,10 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
     memset(r, 0, sizeof *r);
     r->str = calloc(k, sizeof(char *));
     r->lre = calloc(k, sizeof(double));
+    r->val = calloc(k, sizeof(double));
     mpfr_ptr x = malloc((nx ? nx : 1) * n * sizeof(*x)), y = malloc(n * sizeof(*y));
     mpfr_ptr b = malloc(k * sizeof(*b)), b0 = malloc(k * sizeof(*b0));
-    if (!r->str || !r->lre || !x || !y || !b || !b0) {
+    if (!r->str || !r->lre || !r->val || !x || !y || !b || !b0) {
         free(x);
         free(y);
         free(b);
@@ -217,15 +220,11 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
         char buf[64];
         mpfr_snprintf(buf, sizeof buf, "%.20Re", b + q);
         r->str[q] = strdup(buf);
+        r->val[q] = mpfr_get_d(b + q, MPFR_RNDN);
     }
-    {
-        mpfr_t rs;
-        mpfr_init2(rs, prec);
-        mpfr_set_d(rs, r->rep.rss, MPFR_RNDN);
-        r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
-        mpfr_clear(rs);
-    }
-    for (size_t c = 0; c < (nx ? nx : 0) * n; c++)
+    /* the RSS is reported in double: its LRE is capped at 11 digits, far below double's 16 */
+    r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
+    for (size_t c = 0; c < nx * n; c++)
         mpfr_clear(x + c);
     for (size_t i = 0; i < n; i++)
         mpfr_clear(y + i);
@@ -263,9 +262,9 @@ static int load(gn_nist *p, gn_nist_setup *s, const char *path)
 static void print_report(FILE *f, const char *who, const gn_fit_report *r, double secs)
 {
     fprintf(f,
-            "  %-6s %-5s iterations %zu (accepted %zu, lm %zu, qr %zu), evaluations %zu + %zu "
-            "Jacobians, |J^T r| %.3e, GN correction %.1e, stop: %s%s, %.3f s\n",
-            who, "", r->iters, r->accepted, r->steps_normal, r->steps_qr, r->nfev, r->njev,
+            "  %-6s iterations %zu (accepted %zu, lm %zu, qr %zu, refinement %zu), evaluations "
+            "%zu + %zu Jacobians, |J^T r| %.3e, GN correction %.1e, stop: %s%s, %.3f s\n",
+            who, r->iters, r->accepted, r->steps_normal, r->steps_qr, r->polish, r->nfev, r->njev,
             r->gnorm, r->gn_rel, gn_fit_stop_name(r->stop),
             gn_fit_stop_converged(r->stop) ? "" : " (NOT CONVERGED)", secs);
 }
@@ -280,6 +279,7 @@ static void json_report(gn_jl *j, const char *pfx, const gn_fit_report *r, doubl
     gn_jl_int(j, K("jev"), (long long)r->njev);
     gn_jl_int(j, K("steps_lm"), (long long)r->steps_normal);
     gn_jl_int(j, K("steps_qr"), (long long)r->steps_qr);
+    gn_jl_int(j, K("refinement"), (long long)r->polish);
     gn_jl_num(j, K("gnorm"), r->gnorm);
     gn_jl_num(j, K("gn_rel"), r->gn_rel);
     gn_jl_num(j, K("rss"), r->rss);
@@ -312,6 +312,14 @@ static int nist_one(const char *path, const opts *o)
             mres_free(&m, p.k);
             rc = GN_EXIT_USAGE;
             break;
+        }
+        if (!d.ok) {
+            fprintf(stderr,
+                    "gnlab fit: %s: start %zu: the model or its derivative is not finite at the "
+                    "starting values (a division by zero, a log or sqrt of a negative number, or "
+                    "an overflow for some observation)\n",
+                    path, st + 1);
+            rc = GN_EXIT_USAGE;
         }
         int dconv = d.ok && gn_fit_stop_converged(d.rep.stop);
         int mconv = !o->mp || (m.ok && gn_fit_stop_converged(m.rep.stop));
@@ -385,11 +393,14 @@ static int nist_one(const char *path, const opts *o)
         if (o->plot && st == p.nstart - 1) {
             char title[128];
             snprintf(title, sizeof title, "%s, start %zu", p.name, st + 1);
-            if (plot_fit(o->plot, &s.fp, d.b, title))
-                fprintf(stderr, "gnlab fit: could not write the plot %s\n", o->plot);
+            if (plot_fit(o->plot, &s.fp, d.b, title) == -1)
+                fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot "
+                                "installed?)\n", o->plot);
         }
         dres_free(&d);
         mres_free(&m, p.k);
+        if (rc)
+            break;
     }
     gn_nist_problem_free(&s);
     gn_nist_free(&p);
@@ -447,9 +458,11 @@ static int nist_all(const char *dir, const opts *o)
                "certified digits)\n"
                "min over the parameters; lm = normal equations, qr = QR of [J; sqrt(lambda) D], "
                "auto = lm until ill-conditioned; mpfr at %ld bits from the same start\n\n"
-               "%-9s %2s %2s | %5s %5s %5s %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
-               dir, (long)o->prec, "problem", "st", "k", "lm", "qr", "auto", "mpfr", "it.lm",
-               "it.qr", "it.mp", "rss", "rsmp", "t.mp", "stop (lm/qr/auto/mp)");
+               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n\n"
+               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
+               dir, (long)o->prec, gn_fit_solver_name(o->solver), "problem", "st", "k", "lm",
+               "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
+               "stop (lm/qr/auto/mp)");
     for (size_t f = 0; f < nf; f++) {
         gn_nist p;
         gn_nist_setup s;
@@ -481,6 +494,12 @@ static int nist_all(const char *dir, const opts *o)
                         d[sel].lre_min >= TARGET_DOUBLE;
             nmiss_d += !dpass;
             int mpass = 1;
+            double agree = INFINITY;
+            if (o->mp)
+                for (size_t q = 0; q < p.k; q++) {
+                    double a = gn_lre(d[sel].b[q], m.val[q], 17);
+                    agree = a < agree ? a : agree;
+                }
             if (o->mp) {
                 for (size_t q = 0; q < p.k; q++)
                     summp += m.lre[q];
@@ -506,6 +525,7 @@ static int nist_all(const char *dir, const opts *o)
                 if (o->mp) {
                     gn_jl_num(&j, "lre_min_mpfr", m.lre_min);
                     gn_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
+                    gn_jl_num(&j, "agree_digits", agree);
                     json_report(&j, "mpfr", &m.rep, m.secs);
                 }
                 gn_jl_bool(&j, "pass_double", dpass);
@@ -515,9 +535,9 @@ static int nist_all(const char *dir, const opts *o)
                 printf("%-9s %2zu %2zu | %5.1f %5.1f %5.1f ", p.name, st + 1, p.k,
                        d[0].lre_min, d[1].lre_min, d[2].lre_min);
                 if (o->mp)
-                    printf("%5.1f", m.lre_min);
+                    printf("%5.1f | %5.1f", m.lre_min, agree);
                 else
-                    printf("%5s", "-");
+                    printf("%5s | %5s", "-", "-");
                 printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
                 if (o->mp)
                     printf("%4zu | %5.1f %4.1f %5.2f", m.rep.iters, d[sel].lre_rss, m.lre_rss,
@@ -686,6 +706,13 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                           "(b1..b%zu)", cnt, k, k);
         goto out;
     }
+    if (n < k) {
+        fprintf(stderr, "gnlab fit: %s has %zu data rows but the model has %zu parameters: a "
+                        "least-squares fit needs at least as many rows as parameters\n",
+                data, n, k);
+        rc = GN_EXIT_USAGE;
+        goto out;
+    }
     gn_fit_problem fp = {e, NULL, n, nx, x, t.cols + (size_t)yc * n};
     /* a model that is not finite at the start is bad input, named by its row */
     {
@@ -828,8 +855,9 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                    "found, not a minimum\n",
                    gn_fit_stop_name(rep.stop));
     }
-    if (o->plot && plot_fit(o->plot, &fp, b, model))
-        fprintf(stderr, "gnlab fit: could not write the plot %s\n", o->plot);
+    if (o->plot && plot_fit(o->plot, &fp, b, model) == -1)
+        fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
+                o->plot);
     if (mstr)
         for (size_t q = 0; q < k; q++)
             free(mstr[q]);
