@@ -154,8 +154,12 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
         for (size_t i = 0; i < nrows; i++) {
             const gn_vrow *r = &rows[i];
             const char *verdict = r->informational ? "info" : r->pass ? "pass" : "FAIL";
-            printf("%-7s %-26s %-10s %9zu %12.4g %10.4g  %s\n", r->section, r->quantity,
-                   r->measure, r->instances, r->max_err, r->bound, verdict);
+            if (r->informational)
+                printf("%-7s %-26s %-10s %9zu %12.4g %10s  %s\n", r->section, r->quantity,
+                       r->measure, r->instances, r->max_err, "-", verdict);
+            else
+                printf("%-7s %-26s %-10s %9zu %12.4g %10.4g  %s\n", r->section, r->quantity,
+                       r->measure, r->instances, r->max_err, r->bound, verdict);
             if (!r->pass && !r->informational)
                 printf("        worst: %s\n", r->worst);
         }
