@@ -671,6 +671,8 @@ static const edge_def edges[] = {
     {"mixed scales", 4, 0.0, mix_j, 2.0, 3.0, 0.5, 1e-3, 0.1, 1e-150},
     {"n=1e4 |j|^2 overflows", 10000, 1e153, NULL, 1.0, 1.0, 0.5, 1.0, 0.0, 1e-160},
     {"n=1e4 j 1e-155", 10000, 1e-155, NULL, 1.0, 1.0, 0.5, 1e-300, 0.0, 1e150},
+    /* SPS with l = l*: gamma = 0, so no step whatever the cap (cap set below) */
+    {"sps l=l* capped", 5, 1.0, NULL, 0.5, 1.0, 0.5, 1.0, 0.0, 1.0},
     /* bad input: the status must be the named error */
     {"lambda=0", 4, 1.0, NULL, 1.0, 1.0, 0.5, 0.0, 0.0, 1.0},
     {"lambda<0", 4, 1.0, NULL, 1.0, 1.0, 0.5, -1.0, 0.0, 1.0},
@@ -716,6 +718,10 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         I.lstar = 0.5;
         I.c = 0.5;
         I.gmax = INFINITY;
+        if (!strcmp(E->tag, "sps l=l* capped")) {
+            I.l = I.lstar = 1.0;
+            I.gmax = 1e-5;
+        }
         I.adam_steps = E->n > 0 && E->n < 100 ? 2 : 0;
         I.ap = gn_adam_params_default();
         I.seed = o->seed;
