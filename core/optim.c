@@ -79,7 +79,7 @@ gn_status gn_step_sps(double *w, const double *j, size_t n, double l, double lst
     gn_sd gam = gn_sd_div(gn_sd_from(l - lstar), den);
     if (gamma_max <= DBL_MAX) {
         gn_sd cap = gn_sd_from(gamma_max);
-        if (gam.e > cap.e || (gam.e == cap.e && gam.m > cap.m))
+        if (gam.m != 0.0 && (gam.e > cap.e || (gam.e == cap.e && gam.m > cap.m)))
             gam = cap;
     }
     gn_sd coef = gn_sd_mul(gam, gn_sd_from(-lp));
