@@ -673,6 +673,8 @@ static const edge_def edges[] = {
     {"n=1e4 j 1e-155", 10000, 1e-155, NULL, 1.0, 1.0, 0.5, 1e-300, 0.0, 1e150},
     /* SPS with l = l*: gamma = 0, so no step whatever the cap (cap set below) */
     {"sps l=l* capped", 5, 1.0, NULL, 0.5, 1.0, 0.5, 1.0, 0.0, 1.0},
+    /* SPS with l - l* beyond DBL_MAX while the step is ~1e198: no intermediate overflow */
+    {"sps l-l* overflows", 5, 1e100, NULL, 1e10, 1.0, 0.5, 1.0, 0.0, 1e150},
     /* bad input: the status must be the named error */
     {"lambda=0", 4, 1.0, NULL, 1.0, 1.0, 0.5, 0.0, 0.0, 1.0},
     {"lambda<0", 4, 1.0, NULL, 1.0, 1.0, 0.5, -1.0, 0.0, 1.0},
@@ -721,6 +723,10 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         if (!strcmp(E->tag, "sps l=l* capped")) {
             I.l = I.lstar = 1.0;
             I.gmax = 1e-5;
+        }
+        if (!strcmp(E->tag, "sps l-l* overflows")) {
+            I.l = 1e308;
+            I.lstar = -1e308;
         }
         I.adam_steps = E->n > 0 && E->n < 100 ? 2 : 0;
         I.ap = gn_adam_params_default();
