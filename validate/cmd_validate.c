@@ -5,6 +5,7 @@
  * must then fail. */
 #include "cli.h"
 #include "val_common.h"
+#include "val_dg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +19,17 @@ static const struct {
     {"rank1", gn_val_rank1}, /* rows in sections rank1, optim and ref */
     {"edge", gn_val_edge},   {"loss", gn_val_loss},
     {"model", gn_val_model}, {"dense", gn_val_dense},
+    {"dg", gn_val_dg}, /* MATH.md §9, val_dg.c */
 };
+
+/* is name one of the DG section's mutants (val_dg.h)? */
+static int is_dg_mutant(const char *name)
+{
+    for (int i = 0; name && gn_val_dg_mutants[i]; i++)
+        if (!strcmp(name, gn_val_dg_mutants[i]))
+            return 1;
+    return 0;
+}
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
 static void usage(FILE *f)
@@ -45,7 +56,11 @@ static void usage(FILE *f)
     for (int i = 0; gn_vmutant_names[i]; i++)
         fprintf(f, "                   %-15s %s\n", gn_vmutant_names[i],
                 gn_vmutant_describe(gn_vmutant_names[i]));
-    fprintf(f, "  --only SECTION one of rank1 (also optim, ref rows), edge, loss, model, dense\n"
+    for (int i = 0; gn_val_dg_mutants[i]; i++)
+        fprintf(f, "                   %-15s %s\n", gn_val_dg_mutants[i],
+                "mini-batch push-through solve variant (val_dg.h)");
+    fprintf(f, "  --only SECTION one of rank1 (also optim, ref rows), edge, loss, model, dense,\n"
+               "                 dg\n"
                "  --json         JSON Lines: one object per row, then a summary object\n\n"
                "Exit status: 0 every row passes, 1 some row fails, 2 bad usage.\n");
 }
@@ -88,7 +103,7 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
         } else if (!strcmp(s, "--inject")) {
             if (!v)
                 return gn_cli_usage("validate", "--inject needs a name");
-            if (!gn_vimpl_get(v) || !*v)
+            if ((!gn_vimpl_get(v) && !is_dg_mutant(v)) || !*v)
                 return gn_cli_usage("validate", "--inject: unknown variant '%s' (see --help)", v);
             o.inject = v;
             a++;
@@ -113,7 +128,12 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
     for (size_t k = 0; k < NSECTIONS; k++) {
         if (only && strcmp(only, sections[k].name))
             continue;
-        nrows += sections[k].run(rows + nrows, CAP - nrows, &o);
+        /* a mutant goes only to the section that owns it; the others run the core */
+        gn_vopts so = o;
+        int dgsec = sections[k].run == gn_val_dg;
+        if (o.inject && dgsec != is_dg_mutant(o.inject))
+            so.inject = NULL;
+        nrows += sections[k].run(rows + nrows, CAP - nrows, &so);
     }
     size_t failed = 0;
     for (size_t i = 0; i < nrows; i++)
