@@ -301,8 +301,9 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
                    "(the range is the toolkit's choice: the paper's range was lost, MATH.md "
                    "§12; change it with `--scale-max`). The largest |m_k| is %.0f, so QL's "
                    "factor `α m_k²` reaches %.3g; %d of the %d coordinates have `α m_k² > 2`. "
-                   "The multipliers are in `multipliers.csv`.",
+                   "",
                 smax, smax, mmax, alpha * mmax * mmax, nbig, NF);
+        nb_links(p, "The multipliers:", "multipliers.csv");
         FILE *f = nb_data_open(p, "multipliers.csv");
         if (f) {
             fprintf(f, "state,action,k,multiplier\n");
