@@ -340,6 +340,7 @@ int gn_allfinite(const double *a, size_t n);
 /* Family headers: each issue's part of the library adds its line here. */
 #include "gn_data.h"
 #include "gn_lm.h"
+#include "gn_dg.h"
 
 #ifdef __cplusplus
 }

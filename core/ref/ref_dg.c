@@ -1,0 +1,222 @@
+/* ref_dg.c: references for the DG direction (gn_ref_dg.h): the explicit d x d GSL solve
+ * and the MPFR solve of the primal LM system of MATH.md §9. */
+#include "gn_ref_dg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+/* the (a, a') entry of the c x c block s of Q + mu I */
+static double qentry(const gn_dg_batch *B, size_t s, size_t a, size_t a2)
+{
+    const double *q = B->q + s * B->c;
+    if (B->qkind == GN_Q_DIAG)
+        return a == a2 ? q[a] + B->mu : 0.0;
+    return (a == a2 ? q[a] + B->mu : 0.0) - q[a] * q[a2];
+}
+
+gn_status gn_ref_dg_explicit(double *dir, const gn_dg_batch *B)
+{
+    gn_status st = gn_dg_check(B);
+    if (st != GN_OK)
+        return st;
+    size_t c = B->c, n = B->b * c, d = B->d;
+    if (!gn_allfinite(B->J, n * d))
+        return GN_ENONFINITE;
+    double *W = malloc(n * d * sizeof(double));
+    double *A = malloc(d * d * sizeof(double));
+    double *g = malloc(d * sizeof(double));
+    if (!W || !A || !g) {
+        free(W);
+        free(A);
+        free(g);
+        return GN_ENOMEM;
+    }
+    /* W = (Q + mu I) J, block by block, each entry a c-term sum */
+    for (size_t s = 0; s < B->b; s++)
+        for (size_t a = 0; a < c; a++)
+            for (size_t k = 0; k < d; k++) {
+                double acc = 0.0;
+                for (size_t a2 = 0; a2 < c; a2++)
+                    acc += qentry(B, s, a, a2) * B->J[(s * c + a2) * d + k];
+                W[(s * c + a) * d + k] = acc;
+            }
+    double invb = 1.0 / (double)B->b;
+    gsl_matrix_const_view Jv = gsl_matrix_const_view_array(B->J, n, d);
+    gsl_matrix_view Wv = gsl_matrix_view_array(W, n, d);
+    gsl_matrix_view Av = gsl_matrix_view_array(A, d, d);
+    gsl_vector_const_view rv = gsl_vector_const_view_array(B->r, n);
+    gsl_vector_view gv = gsl_vector_view_array(g, d);
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, invb, &Jv.matrix, &Wv.matrix, 0.0, &Av.matrix);
+    for (size_t k = 0; k < d; k++)
+        A[k * d + k] += B->lambda;
+    gsl_blas_dgemv(CblasTrans, -invb, &Jv.matrix, &rv.vector, 0.0, &gv.vector);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int rc = gsl_linalg_cholesky_decomp1(&Av.matrix);
+    if (rc == GSL_SUCCESS)
+        rc = gsl_linalg_cholesky_svx(&Av.matrix, &gv.vector);
+    gsl_set_error_handler(old);
+    st = GN_OK;
+    if (rc != GSL_SUCCESS)
+        st = GN_ESINGULAR;
+    else if (!gn_allfinite(g, d))
+        st = GN_ERANGE;
+    else
+        memcpy(dir, g, d * sizeof(double));
+    free(W);
+    free(A);
+    free(g);
+    return st;
+}
+
+static mpfr_ptr mpvec(size_t n, mpfr_prec_t prec)
+{
+    mpfr_ptr v = malloc((n ? n : 1) * sizeof(__mpfr_struct));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        mpfr_init2(v + i, prec);
+    return v;
+}
+
+static void mpvec_free(mpfr_ptr v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mpfr_clear(v + i);
+    free(v);
+}
+
+gn_status gn_mp_dg_dir(mpfr_ptr dir, const gn_dg_batch *B, mpfr_prec_t prec, mpfr_rnd_t rnd)
+{
+    gn_status st = gn_dg_check(B);
+    if (st != GN_OK)
+        return st;
+    size_t c = B->c, n = B->b * c, d = B->d;
+    if (!gn_allfinite(B->J, n * d))
+        return GN_ENONFINITE;
+    mpfr_ptr A = mpvec(d * d, prec), g = mpvec(d, prec), u = mpvec(B->b * d, prec);
+    mpfr_t t, s;
+    if (!A || !g || !u) {
+        mpvec_free(A, d * d);
+        mpvec_free(g, d);
+        mpvec_free(u, B->b * d);
+        return GN_ENOMEM;
+    }
+    mpfr_inits2(prec, t, s, (mpfr_ptr)0);
+    /* A = lambda I + (1/b) [sum_i (q_i + mu) J_i J_i^T  -  sum_s u_s u_s^T (softmax)],
+     * u_s = J_s^T p_s; g = -(1/b) J^T r */
+    for (size_t s0 = 0; s0 < B->b && B->qkind == GN_Q_SOFTMAX; s0++)
+        for (size_t k = 0; k < d; k++) {
+            mpfr_set_zero(u + s0 * d + k, 1);
+            for (size_t a = 0; a < c; a++) {
+                mpfr_set_d(t, B->q[s0 * c + a], MPFR_RNDN);
+                mpfr_mul_d(t, t, B->J[(s0 * c + a) * d + k], MPFR_RNDN);
+                mpfr_add(u + s0 * d + k, u + s0 * d + k, t, MPFR_RNDN);
+            }
+        }
+    for (size_t k = 0; k < d; k++)
+        for (size_t l = 0; l <= k; l++) {
+            mpfr_ptr akl = A + k * d + l;
+            mpfr_set_zero(akl, 1);
+            for (size_t i = 0; i < n; i++) {
+                mpfr_set_d(t, B->q[i], MPFR_RNDN);
+                mpfr_add_d(t, t, B->mu, MPFR_RNDN);
+                mpfr_mul_d(t, t, B->J[i * d + k], MPFR_RNDN);
+                mpfr_mul_d(t, t, B->J[i * d + l], MPFR_RNDN);
+                mpfr_add(akl, akl, t, MPFR_RNDN);
+            }
+            for (size_t s0 = 0; s0 < B->b && B->qkind == GN_Q_SOFTMAX; s0++) {
+                mpfr_mul(t, u + s0 * d + k, u + s0 * d + l, MPFR_RNDN);
+                mpfr_sub(akl, akl, t, MPFR_RNDN);
+            }
+            mpfr_div_ui(akl, akl, (unsigned long)B->b, MPFR_RNDN);
+            if (k == l)
+                mpfr_add_d(akl, akl, B->lambda, MPFR_RNDN);
+            else
+                mpfr_set(A + l * d + k, akl, MPFR_RNDN);
+        }
+    for (size_t k = 0; k < d; k++) {
+        mpfr_set_zero(g + k, 1);
+        for (size_t i = 0; i < n; i++) {
+            mpfr_set_d(t, B->J[i * d + k], MPFR_RNDN);
+            mpfr_mul_d(t, t, B->r[i], MPFR_RNDN);
+            mpfr_add(g + k, g + k, t, MPFR_RNDN);
+        }
+        mpfr_div_ui(g + k, g + k, (unsigned long)B->b, MPFR_RNDN);
+        mpfr_neg(g + k, g + k, MPFR_RNDN);
+    }
+    /* Gaussian elimination with partial pivoting, then back substitution */
+    st = GN_OK;
+    for (size_t k = 0; k < d && st == GN_OK; k++) {
+        size_t piv = k;
+        for (size_t i = k + 1; i < d; i++)
+            if (mpfr_cmpabs(A + i * d + k, A + piv * d + k) > 0)
+                piv = i;
+        if (mpfr_zero_p(A + piv * d + k)) {
+            st = GN_ESINGULAR;
+            break;
+        }
+        if (piv != k) {
+            for (size_t j = 0; j < d; j++)
+                mpfr_swap(A + k * d + j, A + piv * d + j);
+            mpfr_swap(g + k, g + piv);
+        }
+        for (size_t i = k + 1; i < d; i++) {
+            mpfr_div(s, A + i * d + k, A + k * d + k, MPFR_RNDN);
+            for (size_t j = k + 1; j < d; j++) {
+                mpfr_mul(t, s, A + k * d + j, MPFR_RNDN);
+                mpfr_sub(A + i * d + j, A + i * d + j, t, MPFR_RNDN);
+            }
+            mpfr_mul(t, s, g + k, MPFR_RNDN);
+            mpfr_sub(g + i, g + i, t, MPFR_RNDN);
+        }
+    }
+    for (size_t k = d; k-- > 0 && st == GN_OK;) {
+        mpfr_set(s, g + k, MPFR_RNDN);
+        for (size_t j = k + 1; j < d; j++) {
+            mpfr_mul(t, A + k * d + j, g + j, MPFR_RNDN);
+            mpfr_sub(s, s, t, MPFR_RNDN);
+        }
+        mpfr_div(g + k, s, A + k * d + k, MPFR_RNDN);
+    }
+    if (st == GN_OK)
+        for (size_t k = 0; k < d; k++)
+            mpfr_set(dir + k, g + k, rnd);
+    mpfr_clears(t, s, (mpfr_ptr)0);
+    mpvec_free(A, d * d);
+    mpvec_free(g, d);
+    mpvec_free(u, B->b * d);
+    return st;
+}
+
+double gn_mp_dg_fwderr(const double *x, mpfr_srcptr ref, size_t n)
+{
+    mpfr_prec_t prec = n ? mpfr_get_prec(ref) : 53;
+    mpfr_t e, r, t;
+    mpfr_inits2(prec, e, r, t, (mpfr_ptr)0);
+    mpfr_set_zero(e, 1);
+    mpfr_set_zero(r, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_sub_d(t, ref + i, x[i], MPFR_RNDN);
+        mpfr_fma(e, t, t, e, MPFR_RNDU);
+        mpfr_fma(r, ref + i, ref + i, r, MPFR_RNDD);
+    }
+    double out;
+    if (mpfr_zero_p(r))
+        out = mpfr_zero_p(e) ? 0.0 : INFINITY;
+    else {
+        mpfr_div(t, e, r, MPFR_RNDU);
+        mpfr_sqrt(t, t, MPFR_RNDU);
+        out = mpfr_get_d(t, MPFR_RNDU);
+    }
+    mpfr_clears(e, r, t, (mpfr_ptr)0);
+    return out;
+}
