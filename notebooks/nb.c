@@ -65,6 +65,16 @@ const nb_notebook nb_notebooks[] = {
      "  --gamma G            discount (default 0.9)\n"
      "  --noise S            process-noise std. dev. of the stochastic runs (default 0.1)\n",
      nb_lqr_run},
+    {"egn", "5. EGN: mini-batch Gauss-Newton",
+     "EGN (the Duncan-Guttman solve with line search, adaptive damping, momentum) against "
+     "SGD, IGND and Adam on a regression MLP, and what the push-through solve saves.",
+     "curves.svg",
+     "  --seeds N            runs per method (default 3)\n"
+     "  --epochs N           passes over the training rows (default 12)\n"
+     "  --rows N             rows of the example data (default 4000)\n"
+     "  --hidden H           width of the two tanh hidden layers (default 32)\n"
+     "  --no-cost            skip the timing sweep of the DG solve\n",
+     nb_egn_run},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 const nb_notebook *nb_find(const char *name)
