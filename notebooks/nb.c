@@ -75,6 +75,17 @@ const nb_notebook nb_notebooks[] = {
      "  --hidden H           width of the two tanh hidden layers (default 32)\n"
      "  --no-cost            skip the timing sweep of the DG solve\n",
      nb_egn_run},
+    {"overparam", "6. Gauss-Newton in the over-parameterised regime",
+     "A two-layer SiLU network with more parameters than samples: GN (Duncan-Guttman solve) "
+     "against GD, train and test loss and the kernel's smallest eigenvalue, kernel against "
+     "feature-learning regimes.",
+     "curves.svg",
+     "  --width M            hidden SiLU units (default 200)\n"
+     "  --samples N          training samples (default 40)\n"
+     "  --iters T            iterations of GN and of GD (default 3000)\n"
+     "  --scales A,B,...     initial weight scales tau0 (default 0.25,1,4)\n"
+     "  --seeds N            runs per curve (default 3)\n",
+     nb_overparam_run},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 const nb_notebook *nb_find(const char *name)

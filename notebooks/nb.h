@@ -143,5 +143,6 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_egn_run(const nb_ctx *ctx, int argc, char **argv);
+int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv);
 
 #endif
