@@ -35,7 +35,7 @@ typedef struct {
 } gn_dg_batch;
 
 typedef enum {
-    GN_DG_AUTO = 0, /* PUSH when bc < d, PRIMAL when bc >= d                               */
+    GN_DG_AUTO = 0, /* PUSH when bc <= d, PRIMAL when bc > d (equal flops at bc = d)      */
     GN_DG_PUSH,     /* bc x bc push-through system                                         */
     GN_DG_PRIMAL,   /* d x d system lambda I + J^T Q J / b                                 */
     GN_DG_NROUTE
@@ -51,8 +51,9 @@ typedef enum {
 /* ------------------------------------------------------------ workspace */
 
 /* A workspace for batches with bc <= bcmax and at most d parameters. Solves allocate
- * nothing. The push route needs bcmax' = min(bcmax, d) squared doubles; the primal route
- * d^2 doubles, allocated only when it can be used (route PRIMAL, or AUTO with bcmax >= d).
+ * nothing. The push route needs p^2 doubles, p = bcmax for route PUSH and min(bcmax, d)
+ * for AUTO (the largest push system AUTO can choose); the primal route d^2 + 128 d doubles,
+ * allocated only when it can be used (route PRIMAL, or AUTO with bcmax > d).
  * GSL's matrix views wrap the buffers; BLAS/LAPACK kernels come from GSL on OpenBLAS. */
 typedef struct gn_dg_ws gn_dg_ws;
 
@@ -78,12 +79,17 @@ gn_status gn_dg_check(const gn_dg_batch *B);
  *           PRIMAL: A = lambda I + J^T Q J / b accumulated by dsyrk over chunks of Q^(1/2)-
  *           scaled rows (softmax blocks as diag(p + mu) minus the rank-one p p^T part),
  *           Cholesky, and dir = -A^-1 (J^T r / b).
- *           AUTO picks PUSH when bc < d, PRIMAL otherwise.
+ *           AUTO picks PUSH when bc <= d, PRIMAL when bc > d (the other one when the
+ *           workspace lacks the chosen route's buffers). At bc = d both cost the same
+ *           flops; the tie goes to PUSH (see dg.c).
+ * Cost:     PUSH (bc)^2 d / 2 + (bc)^3 / 3 + 2 bc d flops, PRIMAL bc d^2 / 2 + d^3 / 3;
+ *           J is read twice (dsyrk, dgemv) and never copied by PUSH. No allocation.
  * Accuracy: normwise forward error within the conditioning bound derived in
  *           validate/val_dg.c (checked there against an MPFR solve of the primal system).
- * Special:  errors of gn_dg_check, then GN_ESIZE if bc > the workspace's bcmax or d differs
- *           (d > the workspace.s), or the route.s buffers were not allocated; GN_ENONFINITE if J has a
- *           NaN or infinite entry; GN_ERANGE if |J_i|^2 overflows; GN_ESINGULAR if the
+ * Special:  errors of gn_dg_check, then GN_ESIZE if bc > the workspace's bcmax, d > its d,
+ *           or the route's buffers were not allocated; GN_ENONFINITE if J has a
+ *           NaN or infinite entry; GN_ERANGE if J is finite but a diagonal entry of
+ *           K/b (push) or of J^T Q J / b (primal) overflows; GN_ESINGULAR if the
  *           factorisation fails in floating point. On all of these dir is untouched.
  *           GN_ERANGE also if a component of dir overflows: dir is then all NaN.
  *           dir must not alias J, r or q. */

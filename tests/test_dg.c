@@ -15,7 +15,7 @@
 /* a random batch with diagonal Q > 0 (or softmax when c > 1) */
 typedef struct {
     size_t b, c, d;
-    double J[64 * 40], r[64], q[64];
+    double J[96 * 40], r[96], q[96]; /* room beyond the workspaces' bcmax of 64 */
 } tb;
 
 static gn_dg_batch mk(tb *t, size_t b, size_t c, size_t d, uint64_t stream, double lambda,
@@ -375,7 +375,10 @@ static void test_workspace_reuse(void **state)
     assert_int_equal(gn_dg_ws_last_fact(w), GN_DG_FACT_LU);
     assert_int_equal(gn_dg_dir(a2, w, &A, GN_DG_AUTO), GN_OK);
     assert_memory_equal(a1, a2, sizeof a1);
-    /* bc >= d picks the primal route */
+    /* bc = d stays with push (a tie in flops), bc > d picks the primal route */
+    gn_dg_batch E = mk(&t1, 30, 1, 30, 14, 0.2, 0.0);
+    assert_int_equal(gn_dg_dir(a1, w, &E, GN_DG_AUTO), GN_OK);
+    assert_int_equal(gn_dg_ws_last_route(w), GN_DG_PUSH);
     gn_dg_batch P = mk(&t1, 35, 1, 30, 13, 0.2, 0.0);
     assert_int_equal(gn_dg_dir(a1, w, &P, GN_DG_AUTO), GN_OK);
     assert_int_equal(gn_dg_ws_last_route(w), GN_DG_PRIMAL);

@@ -629,12 +629,12 @@ static int run_bench(int quick, int json)
         double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
         double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
         gn_dg_ws *wa = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-        gn_dg_ws *wo = gn_dg_ws_alloc(b, d, b >= d ? GN_DG_PUSH : GN_DG_PRIMAL);
+        gn_dg_ws *wo = gn_dg_ws_alloc(b, d, b > d ? GN_DG_PUSH : GN_DG_PRIMAL);
         if (!J || !r || !q || !dir || !wa || !wo)
             return GN_EXIT_USAGE;
         fill_batch(J, r, q, b, d, 101u + k);
         B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-        gn_dg_route other = b >= d ? GN_DG_PUSH : GN_DG_PRIMAL;
+        gn_dg_route other = b > d ? GN_DG_PUSH : GN_DG_PRIMAL;
         bctx c3[2] = {{&B, wa, dir, GN_DG_AUTO, NULL, NULL, NULL},
                       {&B, wo, dir, other, NULL, NULL, NULL}};
         bfn f3[2] = {k_dg, k_dg};
