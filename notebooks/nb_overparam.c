@@ -222,7 +222,8 @@ static int run(op_state *s, op_run *out, int gn, double tau, size_t T, uint64_t 
 
 int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
 {
-    size_t M = OP_M, N = OP_N, T = ctx->quick ? 150 : 1500, seeds = ctx->quick ? 1 : 2;
+    size_t M = ctx->quick ? 60 : OP_M, N = ctx->quick ? 20 : OP_N, T = ctx->quick ? 60 : 1500;
+    size_t seeds = ctx->quick ? 1 : 2;
     double scales[8] = OP_SCALES;
     int nsc = 3;
     for (int i = 1; i < argc; i++) {
