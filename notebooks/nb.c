@@ -50,7 +50,7 @@ const nb_notebook nb_notebooks[] = {
      "  --epochs N           passes over the training rows (default 2)\n"
      "  --train N            training rows used, 0 = all (default 12000)\n"
      "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
-     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1e-1,7)\n",
+     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n",
      nb_supervised_run},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
@@ -82,9 +82,9 @@ const nb_notebook nb_notebooks[] = {
      "curves.svg",
      "  --width M            hidden SiLU units (default 200)\n"
      "  --samples N          training samples (default 40)\n"
-     "  --iters T            iterations of GN and of GD (default 3000)\n"
+     "  --iters T            iterations of GN and of GD (default 1500)\n"
      "  --scales A,B,...     initial weight scales tau0 (default 0.25,1,4)\n"
-     "  --seeds N            runs per curve (default 3)\n",
+     "  --seeds N            runs per curve (default 2)\n",
      nb_overparam_run},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 

@@ -320,7 +320,8 @@ int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
     nb_para(p, "A two-layer network `f(x) = Σ_j a_j SiLU(w_jᵀx + c_j) + b` on x ∈ R³ with M = %zu hidden "
                "units has P = %zu parameters, more than the N = %zu training samples, so "
                "the N × P Jacobian Φ has full row rank at a generic point and the kernel "
-               "`K = ΦΦᵀ` (the neural tangent kernel's Gram matrix) is invertible. Gauss-Newton "
+               "`K = ΦΦᵀ` (the neural tangent kernel's Gram matrix) is invertible, though, as "
+               "σ_min below shows, it can be very close to singular. Gauss-Newton "
                "then interpolates the data at a linear rate: "
                "`w⁺ = w - h Φᵀ(ΦΦᵀ + ε(w) I)⁻¹ r` with `ε(w) = max(ε₀, σ_min(ΦΦᵀ))` "
                "(MATH.md §10), computed here by the Duncan-Guttman solve `gn_dg_dir` "
@@ -481,7 +482,7 @@ int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
     }
     nb_h2(p, "What the runs show");
     for (int sc = 0; sc < nsc; sc++)
-        nb_para(p, "τ₀ = %g: GN moved the weights by %.3g of their initial norm and GD by %.3g "
+        nb_para(p, "τ₀ = %g: GN moved the weights by %.3g times their initial norm and GD by %.3g "
                    "(%s regime); GN's test loss is %.3g against GD's %.3g, so GN generalises "
                    "%s here.",
                 scales[sc], fin_move[sc][1], fin_move[sc][0],
