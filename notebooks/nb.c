@@ -33,7 +33,7 @@ const nb_notebook nb_notebooks[] = {
      "  --seeds N            runs per curve (default 10)\n"
      "  --episodes N         episodes per run (default 3000)\n"
      "  --alpha A            learning rate of QL and IGNDQ (default 0.5)\n"
-     "  --alpha-retuned A    QL's retuned rate on scaled features (default 0.005)\n"
+     "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
      "  --epsilon E          exploration rate (default 0.2)\n"
      "  --gamma G            discount (default 0.95)\n"
      "  --lambda L           IGNDQ damping (default 1e-3)\n",
