@@ -142,8 +142,6 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
         av[0] = (char *)n->name;
         for (int i = 0; i < nrest; i++)
             av[i + 1] = rest[i];
-        if (!json)
-            printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
         double t = now();
         rc = n->run(&ctx, nrest + 1, av);
         free(av);
@@ -151,6 +149,8 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
             free(rest);
             return rc;
         }
+        if (!json)
+            printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
         report(json, &ctx, n->name, rc, now() - t);
     }
     free(rest);

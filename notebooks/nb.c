@@ -33,7 +33,7 @@ const nb_notebook nb_notebooks[] = {
      "  --seeds N            runs per curve (default 10)\n"
      "  --episodes N         episodes per run (default 3000)\n"
      "  --alpha A            learning rate of QL and IGNDQ (default 0.5)\n"
-     "  --alpha-retuned A    QL's retuned rate on scaled features (default 0.005)\n"
+     "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
      "  --epsilon E          exploration rate (default 0.2)\n"
      "  --gamma G            discount (default 0.95)\n"
      "  --lambda L           IGNDQ damping (default 1e-3)\n",
@@ -50,7 +50,7 @@ const nb_notebook nb_notebooks[] = {
      "  --epochs N           passes over the training rows (default 2)\n"
      "  --train N            training rows used, 0 = all (default 12000)\n"
      "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
-     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1e-1,7)\n",
+     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n",
      nb_supervised_run},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
@@ -65,6 +65,27 @@ const nb_notebook nb_notebooks[] = {
      "  --gamma G            discount (default 0.9)\n"
      "  --noise S            process-noise std. dev. of the stochastic runs (default 0.1)\n",
      nb_lqr_run},
+    {"egn", "5. EGN: mini-batch Gauss-Newton",
+     "EGN (the Duncan-Guttman solve with line search, adaptive damping, momentum) against "
+     "SGD, IGND and Adam on a regression MLP, and what the push-through solve saves.",
+     "curves.svg",
+     "  --seeds N            runs per method (default 3)\n"
+     "  --epochs N           passes over the training rows (default 12)\n"
+     "  --rows N             rows of the example data (default 4000)\n"
+     "  --hidden H           width of the two tanh hidden layers (default 32)\n"
+     "  --no-cost            skip the timing sweep of the DG solve\n",
+     nb_egn_run},
+    {"overparam", "6. Gauss-Newton in the over-parameterised regime",
+     "A two-layer SiLU network with more parameters than samples: GN (Duncan-Guttman solve) "
+     "against GD, train and test loss and the kernel's smallest eigenvalue, kernel against "
+     "feature-learning regimes.",
+     "curves.svg",
+     "  --width M            hidden SiLU units (default 200)\n"
+     "  --samples N          training samples (default 40)\n"
+     "  --iters T            iterations of GN and of GD (default 1500)\n"
+     "  --scales A,B,...     initial weight scales tau0 (default 0.25,1,4)\n"
+     "  --seeds N            runs per curve (default 2)\n",
+     nb_overparam_run},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 const nb_notebook *nb_find(const char *name)

@@ -142,5 +142,7 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_scale_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv);
+int nb_egn_run(const nb_ctx *ctx, int argc, char **argv);
+int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -559,7 +559,7 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                            "(mean ± std over seeds)'\n"
                            "set logscale y\nset format y '10^{%%T}'\nset grid\n"
                            "set xlabel 'policy iteration k'\nset ylabel '‖K_k - K^*‖_F'\n"
-                           "set key top right font ',9'\n"
+                           "set key bottom left font ',9'\n"
                            "set style fill transparent solid 0.18 noborder\n"
                            "lo(m,s) = (m-s > m/100 ? m-s : m/100)\n",
                            np);
@@ -708,8 +708,8 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                "‖z‖⁴: one rate cannot suit both small and large states, so QL's rate must be "
                "small enough for the largest samples and is then slow on the rest. IGNDQ "
                "changes the prediction by `α δ_TD` whatever ‖φ‖ is (§5), so a much larger rate "
-               "is stable. The page says the learning curves here, not the paper's: the plants "
-               "and constants differ.");
+               "is stable. The curves are this toolkit's runs, not the paper's: the plants and "
+               "constants differ.");
     int fails = nb_page_close(p);
     return fails == 0 && !any_fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

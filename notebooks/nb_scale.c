@@ -15,7 +15,8 @@
 /* Constants the paper does not preserve (MATH.md §12): the toolkit's choices, all flags. */
 #define SC_SCALE_MAX 10      /* multipliers uniform on {-10..10} \ {0} */
 #define SC_ALPHA 0.5         /* QL and IGNDQ rate */
-#define SC_ALPHA_RETUNED 0.005 /* QL's retuned rate on scaled features: SC_ALPHA / SC_SCALE_MAX^2 */
+/* QL's retuned rate on scaled features: alpha / scale_max^2 unless --alpha-retuned is given
+ * (0.005 with the defaults), so that alpha m_k^2 <= alpha for every coordinate */
 #define SC_EPSILON 0.2       /* epsilon-greedy exploration */
 #define SC_GAMMA 0.95        /* discount */
 #define SC_LAMBDA 1e-3       /* IGNDQ damping lambda (mu = 0) */
@@ -207,7 +208,7 @@ static int run(double *succ, double *qerr, size_t npts, const condition *c, cons
 
 int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
 {
-    double scale_max = SC_SCALE_MAX, alpha = SC_ALPHA, alpha_re = SC_ALPHA_RETUNED;
+    double scale_max = SC_SCALE_MAX, alpha = SC_ALPHA, alpha_re = 0;
     double epsilon = SC_EPSILON, gamma = SC_GAMMA, lambda = SC_LAMBDA;
     size_t seeds = ctx->quick ? 3 : 10, episodes = ctx->quick ? 600 : 3000;
     for (int i = 1; i < argc; i++) {
@@ -230,6 +231,8 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
         return gn_cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
                             scale_max);
     long smax = (long)scale_max;
+    if (alpha_re == 0)
+        alpha_re = alpha / (scale_max * scale_max);
 
     double mult[NF], qs[NF];
     gn_rng rng;
@@ -301,8 +304,38 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
                    "(the range is the toolkit's choice: the paper's range was lost, MATH.md "
                    "§12; change it with `--scale-max`). The largest |m_k| is %.0f, so QL's "
                    "factor `α m_k²` reaches %.3g; %d of the %d coordinates have `α m_k² > 2`. "
-                   "The multipliers are in `multipliers.csv`.",
+                   "",
                 smax, smax, mmax, alpha * mmax * mmax, nbig, NF);
+        nb_links(p, "The multipliers:", "multipliers.csv");
+        /* §5 on every coordinate: one step from w = 0 with a unit TD error (l' = -1), the
+         * prediction change delta = m_k w_k+ measured against the closed forms
+         * QL alpha m^2 and IGNDQ alpha m^2 / (m^2 + lambda). Each measured delta carries the
+         * step's rounding ((k+6)u for IGND, 3u for SGD, gn.h) and one more for m_k w_k+. */
+        int kb = gn_sum_bound_k(1), ok = 1;
+        double dmin = INFINITY, dmax = 0, qmin = INFINITY, qmax = 0;
+        gn_damping dmp = {lambda, 0.0};
+        for (int k = 0; k < NF; k++) {
+            double wi[NF] = {0}, ws[NF] = {0}, jj[NF] = {0};
+            jj[k] = mult[k];
+            gn_status s1 = gn_onehot_step_ignd(wi, NF, (size_t)k, mult[k], -1.0, 1.0, alpha, dmp);
+            gn_status s2 = gn_step_sgd(ws, jj, NF, -1.0, alpha);
+            double m2 = mult[k] * mult[k];
+            double di = mult[k] * wi[k], ds = mult[k] * ws[k];
+            double ei = alpha * m2 / (m2 + lambda), es = alpha * m2;
+            ok &= s1 == GN_OK && s2 == GN_OK && fabs(di - ei) <= (kb + 8) * 0x1p-53 * ei &&
+                  fabs(ds - es) <= 5 * 0x1p-53 * es;
+            dmin = fmin(dmin, di);
+            dmax = fmax(dmax, di);
+            qmin = fmin(qmin, ds);
+            qmax = fmax(qmax, ds);
+        }
+        nb_para(p, "Measured on every coordinate with the core's steps, from w = 0 and a unit "
+                   "TD error: QL moves the prediction by between %.4g and %.4g, IGNDQ by "
+                   "between %.6g and %.6g (α = %g).",
+                qmin, qmax, dmin, dmax, alpha);
+        nb_check(p, ok, "on all %d coordinates the measured prediction changes equal §5's "
+                        "closed forms α m² (QL) and α m²/(m² + λ) (IGNDQ) within their "
+                        "rounding bounds.", NF);
         FILE *f = nb_data_open(p, "multipliers.csv");
         if (f) {
             fprintf(f, "state,action,k,multiplier\n");

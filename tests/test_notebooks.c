@@ -168,7 +168,7 @@ static int tool(const char *name)
     return system(cmd) == 0;
 }
 
-static const char *names[] = {"rank1", "scale", "supervised", "lqr"};
+static const char *names[] = {"rank1", "scale", "supervised", "lqr", "egn", "overparam"};
 
 static void test_all_quick(void **state)
 {
@@ -531,7 +531,8 @@ static void test_usage_errors(void **state)
                          "notebook scale --scale-max 2.5", "notebook lqr --plant only.csv",
                          "notebook supervised --data /nonexistent.csv --target y",
                          "notebook supervised --diamonds /nonexistent.csv.gz",
-                         "notebook all --alpha 3"};
+                         "notebook all --alpha 3", "notebook overparam --scales 1,-2",
+                         "notebook egn --rows 5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(args, sizeof args, "%s --out %s", bad[i], t);
         int rc = run(NULL, args);
