@@ -62,7 +62,7 @@ double gn_rng_normal(gn_rng *r);
 
 /* ------------------------------------------------------------ rank one */
 
-/* |j|^2 = ssq * 2^(2*e), 1 <= ssq <= n (or ssq = 0, e = 0 when j = 0).
+/* |j|^2 = ssq * 2^(2*e), 1/4 <= ssq <= n (or ssq = 0, e = 0 when j = 0).
  * The scale 2^e is a power of two, so j_i * 2^-e is exact but for underflow
  * of entries below 2^(e-1074); ssq carries the sum's rounding only. */
 typedef struct {
@@ -90,7 +90,8 @@ gn_status gn_norm2sq(double *out, const double *j, size_t n);
 
 /* gn_xi: IGND scale xi = 1 / ((lpp + mu)|j|^2 + lambda), MATH.md (3.13).
  * Method:   scaled |j|^2; the denominator is formed on exponent-aligned parts.
- * Accuracy: <= k + 3 ulps with k as in gn_sumsq_scaled, while xi is a normal double.
+ * Accuracy: <= k + 4 ulps with k as in gn_sumsq_scaled, while xi is a normal double
+ *           (S's k roundings, lpp + mu, the product, + lambda, the division).
  * Special:  GN_EDOM if lambda <= 0 or mu < 0; GN_ENEGCURV if lpp < 0; GN_ENONFINITE on
  *           NaN/inf input; GN_ESIZE if n == 0. xi may be subnormal or 0 when its true value
  *           is below DBL_MIN (the underflow trap of §13): the step functions below never
@@ -107,16 +108,17 @@ gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp)
 
 /* gn_dir_damped: damped direction d = -lp j / ((lpp + mu)|j|^2 + lambda), MATH.md (3.12).
  * Method:   as gn_dir_mp; xi never stored (no underflow trap).
- * Accuracy: <= k + 4 units per component in the mixed measure of §13.
+ * Accuracy: <= k + 5 units per component in the mixed measure of §13.
  * Special:  j = 0 or lp = 0 gives d = 0 (GN_OK); GN_EDOM, GN_ENEGCURV, GN_ENONFINITE,
- *           GN_ESIZE as gn_xi; GN_ERANGE if a component overflows. d may alias j. */
+ *           GN_ESIZE as gn_xi; GN_ERANGE (d untouched) when |lp xi| |j| >= 2^1019, a guard
+ *           that can fire up to a factor sqrt(n) 2^5 below DBL_MAX. d may alias j. */
 gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double lpp,
                         gn_damping dmp);
 
 /* gn_delta_damped: first-order prediction change of damped IGND,
  * delta = -alpha lp |j|^2 / ((lpp + mu)|j|^2 + lambda), MATH.md (4.4).
  * Method:   the ratio |j|^2 / (...) is formed on scaled parts, so no overflow for huge j.
- * Accuracy: <= k + 5 ulps.
+ * Accuracy: <= k + 6 ulps.
  * Special:  as gn_dir_damped; GN_EDOM if alpha <= 0 or not finite. */
 gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, double lpp,
                           double alpha, gn_damping dmp);
@@ -169,9 +171,13 @@ gn_status gn_bellman(gn_lossval *out, double q, double r, double gamma, double q
 
 /* --------------------------------------------------------- update rules */
 /* All rules update w in place from the sample's sensitivity j (or a full gradient g
- * where stated). w and j must not alias. Common errors: GN_ESIZE if n == 0;
- * GN_ENONFINITE on NaN/inf input; GN_EDOM if alpha <= 0; GN_ERANGE if the step
- * overflows (w untouched). */
+ * where stated). w and j must not alias. Common errors, all with w untouched: GN_ESIZE if
+ * n == 0; GN_ENONFINITE on NaN/inf input; GN_EDOM if alpha <= 0; for the IGND family,
+ * GN_ERANGE when the step itself could overflow (|alpha xi lp| |j| >= 2^1019).
+ * One error is detected after the fact: when a component of w + step overflows (which
+ * needs |w_i| near DBL_MAX, since the step is bounded as above), the rule returns
+ * GN_ERANGE with the step applied and +-inf in the overflowed components; checking first
+ * would cost a second pass over w on every step. */
 
 /* gn_step_sgd: w -= alpha lp j (Table 1, SGD). Accuracy: 1 rounding in alpha*lp,
  * then one per component for the product and one for the subtraction. */
@@ -196,7 +202,7 @@ gn_status gn_step_nlms(double *w, const double *x, size_t n, double e, double et
 /* gn_step_ignd: damped IGND w -= alpha xi lp j, MATH.md (3.13)-(3.14).
  * Method:   the coefficient alpha lp xi is carried in scaled form to each component,
  *           so the xi underflow trap of §13 cannot zero a representable step.
- * Accuracy: mixed error (§13) <= k + 6 units per component (derived in rank1.c).
+ * Accuracy: mixed error (§13) <= k + 7 units per component (derived in rank1.c).
  * Special:  GN_EDOM if lambda <= 0 or mu < 0 or alpha <= 0; GN_ENEGCURV if lpp < 0. */
 gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double lpp,
                        double alpha, gn_damping dmp);
@@ -234,7 +240,9 @@ void gn_adam_reset(gn_adam *st);
 /* gn_step_adam: one Adam step from the gradient g (length st->n):
  *   t += 1; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  *   w -= alpha (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
- * Special: GN_EDOM on parameters outside their ranges; on error state and w untouched. */
+ * Special: GN_EDOM on parameters outside their ranges, GN_ENONFINITE on NaN/inf in g: state
+ *          and w untouched. GN_ERANGE when a moment or a component of w overflowed: the step
+ *          has then been applied (t advanced) and the overflowed entries hold +-inf. */
 gn_status gn_step_adam(gn_adam *st, double *w, const double *g, const gn_adam_params *p);
 
 /* gn_step_adam_ignd: Adam-IGND, the Adam step fed with g~ = xi lp j (xi of (3.13)),

@@ -26,9 +26,9 @@
  * order: at most k + 7 units of the mixed measure of MATH.md §13. Subnormal results add an
  * absolute 2^-1075 (the measure's underflow floor).
  *
- * xi. xi = 1 / (A S + lambda): k + 3 roundings, so <= k + 3 ulps (2 ulp = 2u relative up to
- * a factor 2 from where the value sits in its binade: we report ulps of the true value,
- * and gamma_m |x| <= 2 m ulp(x), so the validate bound for xi is 2(k + 3) ulps).
+ * xi. xi = 1 / (A S + lambda): S's k roundings, then A = lpp + mu (1), A S (1), + lambda (1)
+ * and the division (1): relative error <= gamma_(k+4), and since ulp(x) >= u |x| for the
+ * true value x, that is <= k + 4 ulps (to first order).
  */
 #include "gn.h"
 #include "gn_internal.h"
