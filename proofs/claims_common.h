@@ -58,6 +58,14 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
 double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda);
 
+/* gn_claim_solve_a1: d = -(G + N N^T)^-1 g, Prop A.1's system (A.2)-(A.3) with G = l'' j j^T,
+ * g = l' j and N the Householder basis of j-perp (gn_mpla_householder_perp), all formed and
+ * solved in MPFR at a precision raised by the conditioning (never through (3.9)). For
+ * n = 1 the system is l'' j^2 d = -l' j. Returns kc (units of 2^-p, relative to ||d||_inf),
+ * +inf when l'' j = 0. */
+double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr lpp);
+
 /* gn_claim_desc_append: printf-append to ws->desc (truncating). */
 void gn_claim_desc(gn_claim_ws *ws, const char *fmt, ...)
 #if defined(__GNUC__)
