@@ -192,8 +192,13 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
 double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda)
 {
-    mpfr_prec_t p = ws->prec;
-    mpfr_ptr t = gn_claim_get(ws, 3);
+    return gn_claim_solve_311_at(ws, d, j, n, lp, a, lambda, ws->prec);
+}
+
+double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+                             mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p)
+{
+    mpfr_ptr t = gn_claim_get_prec(ws, 3, p);
     /* kappa_inf(M) <= sqrt(n) (a |j|_inf |j|_1 + lambda) / lambda: raise the precision of
      * the solve by its binary exponent + 16 bits, so that the solve's error stays below
      * 2^-p however ill-conditioned (|j| = 2^300, lambda = 2^-80) the instance is. */

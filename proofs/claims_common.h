@@ -66,6 +66,11 @@ double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
 double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                          mpfr_srcptr lpp);
 
+/* gn_claim_solve_311_at: the same with the target precision p given (d must have it; kc in
+ * units of 2^-p), for claims that need the solution beyond the working precision. */
+double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+                             mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p);
+
 /* gn_claim_desc_append: printf-append to ws->desc (truncating). */
 void gn_claim_desc(gn_claim_ws *ws, const char *fmt, ...)
 #if defined(__GNUC__)
