@@ -158,10 +158,9 @@ void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x)
 
 /* ---------------------------------------------------------------- solves */
 
-double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
-                      mpfr_srcptr ainv)
+double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
+                       mpfr_srcptr ainv)
 {
-    size_t piv[256];
     if (n == 0 || n > 256)
         return INFINITY;
     mpfr_prec_t prec = mpfr_get_prec(a);
@@ -171,7 +170,6 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
     gn_mpla_norminf(anorm, a, n, n, t);
     if (gn_mpla_lu(a, piv, n, &g, t) < 0)
         return INFINITY;
-    gn_mpla_lu_solve(x, a, piv, n, t);
     if (ainv)
         mpfr_set(kinv, ainv, MPFR_RNDU);
     else {
@@ -187,6 +185,17 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
     if (mpfr_cmp_ui(t, 1) > 0)
         return INFINITY;
     return mpfr_get_d(kc, MPFR_RNDU);
+}
+
+double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
+                      mpfr_srcptr ainv)
+{
+    size_t piv[256];
+    double kc = gn_claim_factor(ws, a, piv, n, form_units, ainv);
+    if (!isfinite(kc))
+        return INFINITY;
+    gn_mpla_lu_solve(x, a, piv, n, gn_claim_get_prec(ws, 1, mpfr_get_prec(a)));
+    return kc;
 }
 
 double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,

@@ -48,6 +48,11 @@ void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x);
 double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
                       mpfr_srcptr ainv);
 
+/* gn_claim_factor: the LU factors of a (in place, pivots in piv, n <= 256) and the same kc
+ * as gn_claim_solve for every later gn_mpla_lu_solve with these factors. */
+double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
+                       mpfr_srcptr ainv);
+
 /* gn_claim_solve_311: the damped system (3.11) ((lpp + mu) j j^T + lambda I) d = -lp j
  * formed and solved in MPFR (never the closed form (3.12)). Returns kc as gn_claim_solve:
  * forming a j_i j_k + lambda delta_ik costs 3 roundings on non-negative parts (entrywise
