@@ -7,12 +7,14 @@
  * lhs: IGNDQ's closed form; rhs: w + alpha d with d the LU solve of (3.11) for j = phi and
  * l', l'' taken as central differences of l(q) = (T - q)^2/2 with step 1 (exact for a
  * quadratic up to rounding), no formula for the derivatives used.
- * Tolerances (units of u). l(Q +- 1) and l(Q): T - Q (1), +- 1 (1), square (1): absolute
- * <= 3 u B^2, B = |T| + |Q| + 1; the quotients: |l'_fd - l'| <= 3 u B^2 and
- * |l''_fd - 1| <= 12 u B^2. The update's mixed measure (scale |w|_inf + alpha B^2 |phi|_inf/
- * lambda... taken as |w|_inf + |alpha d|_inf + alpha B^2 |phi|_inf / ((1+mu)|phi|^2 + lambda))
- * with closed form n + 6 and the solve kc_s + 2 plus 16 B^2 u through the derivatives:
- * kc = kc_s + n + 24. Sign: -delta_TD (Q+ - Q) <= 0, Q+ and Q dots of n terms: kc = 2n + 6
+ * Tolerances (units of u). The differences are taken at qp = p + 2 log2 B + 16 bits,
+ * B = |T| + |Q| + 1: the three squares (~B^2) carry <= 3 2^-qp B^2 <= 2^-(p+14) absolute
+ * error, so the computed l' is within 2^-(p+13) of -(T - Q) and l''
+ * within 2^-(p+12) of 1; rounded to p bits: 1 unit each. The update compared in the mixed
+ * measure of §13 (scale |w|_inf + |alpha d|_inf + alpha B^2 |phi|_inf/((1+mu)|phi|^2+lambda),
+ * the last term bounding the step's sensitivity to l' and l''): closed form n + 6 roundings,
+ * solve side kc_s + 2, derivatives 4: kc = kc_s + n + 24 (kept from the first derivation,
+ * which overcounts). Sign: -delta_TD (Q+ - Q) <= 0, Q+ and Q dots of n terms: kc = 2n + 6
  * relative to |delta_TD| (|Q+| + |Q|). */
 #include "claims_common.h"
 
@@ -32,9 +34,8 @@ static int eval(gn_claim_ws *ws)
     mpfr_ptr v = gn_claim_get(ws, 7 * n + 16);
     mpfr_ptr w = v, phn = w + n, wq = phn + n, wi = wq + n, d = wi + n, jm = d + n, wst = jm + n,
              s = wst + n;
-    mpfr_ptr q = s, qn = s + 1, T = s + 2, dtd = s + 3, den = s + 4, lq = s + 5, lpl = s + 6,
-             lmi = s + 7, lp = s + 8, lpp = s + 9, t = s + 10, sc = s + 11, B = s + 12,
-             a = s + 13, qp = s + 14;
+    mpfr_ptr q = s, qn = s + 1, T = s + 2, dtd = s + 3, den = s + 4, lp = s + 8, lpp = s + 9,
+             t = s + 10, sc = s + 11, B = s + 12, a = s + 13, qp = s + 14;
     for (size_t i = 0; i < n; i++) {
         mpfr_set_d(w + i, gn_claim_normal(ws), R);
         mpfr_set_d(phn + i, gn_claim_normal(ws), R);
@@ -70,25 +71,28 @@ static int eval(gn_claim_ws *ws)
         else
             mpfr_add(wq + i, w + i, wq + i, R);
     }
-    /* derivatives of l(q) = (T - q)^2 / 2 at q = Q by differences with step 1 */
-    mpfr_sub(t, T, q, R);
-    mpfr_sqr(lq, t, R);
-    mpfr_sub_ui(a, t, 1, R);
-    mpfr_sqr(lpl, a, R); /* 2 l(Q + 1) */
-    mpfr_add_ui(a, t, 1, R);
-    mpfr_sqr(lmi, a, R); /* 2 l(Q - 1) */
-    mpfr_sub(lp, lpl, lmi, R);
-    mpfr_div_2ui(lp, lp, 2, R);
-    mpfr_add(lpp, lpl, lmi, R);
-    mpfr_sub(lpp, lpp, lq, R);
-    mpfr_sub(lpp, lpp, lq, R);
-    mpfr_div_2ui(lpp, lpp, 1, R);
-    mpfr_add(a, lpp, m.mu, R);
-    double kc = gn_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
+    /* derivatives of l(q) = (T - q)^2 / 2 at q = Q by differences with step 1, at
+     * qp = p + 2 log2 B + 16 bits so that the squares (~B^2) keep the unit step's digits */
     mpfr_abs(B, T, R);
     mpfr_abs(t, q, R);
     mpfr_add(B, B, t, R);
     mpfr_add_ui(B, B, 1, R);
+    mpfr_prec_t qd = ws->prec + 2 * (mpfr_prec_t)mpfr_get_exp(B) + 16;
+    mpfr_ptr h = gn_claim_get_prec(ws, 5, qd);
+    mpfr_sub(h, T, q, R);
+    mpfr_sqr(h + 1, h, R); /* 2 l(Q) */
+    mpfr_sub_ui(h + 2, h, 1, R);
+    mpfr_sqr(h + 2, h + 2, R); /* 2 l(Q + 1) */
+    mpfr_add_ui(h + 3, h, 1, R);
+    mpfr_sqr(h + 3, h + 3, R); /* 2 l(Q - 1) */
+    mpfr_sub(h + 4, h + 2, h + 3, R);
+    mpfr_div_2ui(lp, h + 4, 2, R);
+    mpfr_add(h + 4, h + 2, h + 3, R);
+    mpfr_sub(h + 4, h + 4, h + 1, R);
+    mpfr_sub(h + 4, h + 4, h + 1, R);
+    mpfr_div_2ui(lpp, h + 4, 1, R);
+    mpfr_add(a, lpp, m.mu, R);
+    double kc = gn_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
     mpfr_set_zero(sc, 1);
     mpfr_set_zero(t, 1);
     for (size_t i = 0; i < n; i++) {

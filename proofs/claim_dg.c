@@ -66,7 +66,7 @@ const gn_claim gn_claim_dg = {
                  "b<=16, c<=3, Q diag/zeros/softmax",
     .lhs = "J^T (lambda I_bc + Q J J^T/b)^-1 by LU on the bc x bc side",
     .rhs = "(lambda I_d + J^T Q J/b)^-1 J^T by LU on the d x d side",
-    .uses = "(9.LM) (9.DG)",
+    .uses = "(§9-LM) (§9-DG)",
     .mutants = {"Q on the wrong side: lambda I + J J^T Q/b", "1/b dropped on the bc side",
                 "the transpose lost: J^T B^-T in place of J^T B^-1", NULL},
     .nadv = GN_EGN_NADV,

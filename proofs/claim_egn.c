@@ -103,7 +103,7 @@ const gn_claim gn_claim_egn = {
                  "-(1/b) J^T r, K = J J^T",
     .lhs = "the EGN direction through the bc x bc solve",
     .rhs = "the d x d LU solve of the LM system",
-    .uses = "dg-identity (9.LM)",
+    .uses = "dg-identity (§9-LM)",
     .mutants = {"the average of per-sample directions (not the mini-batch GN direction)",
                 "K without the 1/b", "Q on the wrong side: K Q", NULL},
     .nadv = GN_EGN_NADV,
