@@ -158,10 +158,9 @@ void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x)
 
 /* ---------------------------------------------------------------- solves */
 
-double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
-                      mpfr_srcptr ainv)
+double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
+                       mpfr_srcptr ainv)
 {
-    size_t piv[256];
     if (n == 0 || n > 256)
         return INFINITY;
     mpfr_prec_t prec = mpfr_get_prec(a);
@@ -171,7 +170,6 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
     gn_mpla_norminf(anorm, a, n, n, t);
     if (gn_mpla_lu(a, piv, n, &g, t) < 0)
         return INFINITY;
-    gn_mpla_lu_solve(x, a, piv, n, t);
     if (ainv)
         mpfr_set(kinv, ainv, MPFR_RNDU);
     else {
@@ -189,11 +187,27 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
     return mpfr_get_d(kc, MPFR_RNDU);
 }
 
+double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
+                      mpfr_srcptr ainv)
+{
+    size_t piv[256];
+    double kc = gn_claim_factor(ws, a, piv, n, form_units, ainv);
+    if (!isfinite(kc))
+        return INFINITY;
+    gn_mpla_lu_solve(x, a, piv, n, gn_claim_get_prec(ws, 1, mpfr_get_prec(a)));
+    return kc;
+}
+
 double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda)
 {
-    mpfr_prec_t p = ws->prec;
-    mpfr_ptr t = gn_claim_get(ws, 3);
+    return gn_claim_solve_311_at(ws, d, j, n, lp, a, lambda, ws->prec);
+}
+
+double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+                             mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p)
+{
+    mpfr_ptr t = gn_claim_get_prec(ws, 3, p);
     /* kappa_inf(M) <= sqrt(n) (a |j|_inf |j|_1 + lambda) / lambda: raise the precision of
      * the solve by its binary exponent + 16 bits, so that the solve's error stays below
      * 2^-p however ill-conditioned (|j| = 2^300, lambda = 2^-80) the instance is. */
@@ -270,4 +284,52 @@ void gn_claim_bce_def(gn_claim_ws *ws, mpfr_ptr l, mpfr_ptr p_out, mpfr_srcptr f
     mpfr_neg(l, acc, R);
     if (p_out)
         mpfr_ui_sub(p_out, 1, omp, R);
+}
+
+double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr lpp)
+{
+    mpfr_prec_t p = ws->prec;
+    mpfr_ptr t = gn_claim_get(ws, 3);
+    /* A = l''|j|^2; kappa_inf(G + N N^T) <= sqrt(n) max(A, 1) / min(A, 1) up to the O(n u)
+     * departure of the computed N from orthonormality */
+    gn_mpla_nrm2sq(t, j, n, t + 1);
+    mpfr_mul(t, t, lpp, MPFR_RNDN);
+    if (mpfr_zero_p(t))
+        return INFINITY;
+    long ea = (long)mpfr_get_exp(t);
+    long e = (ea < 0 ? -ea : ea) + 2 + (long)n;
+    if (e > 8192)
+        return INFINITY;
+    /* + 40 bits: the formation factor below is at most 2^37 for n <= 12 */
+    mpfr_prec_t q = p + (mpfr_prec_t)e + 40;
+    size_t nn = n > 1 ? n - 1 : 1;
+    mpfr_ptr a = gn_claim_get_prec(ws, n * n + n * nn + 2 * n, q);
+    mpfr_ptr nm = a + n * n, x = nm + n * nn, v = x + n;
+    mpfr_ptr tq = gn_claim_get_prec(ws, 3, q);
+    if (n > 1 && gn_mpla_householder_perp(nm, j, n, v, tq) < 0)
+        return INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < n; k++) {
+            mpfr_ptr e_ik = a + i * n + k;
+            mpfr_mul(e_ik, j + i, j + k, R);
+            mpfr_mul(e_ik, e_ik, lpp, R);
+            for (size_t c = 0; n > 1 && c < n - 1; c++) {
+                mpfr_mul(tq, nm + i * nn + c, nm + k * nn + c, R);
+                mpfr_add(e_ik, e_ik, tq, R);
+            }
+        }
+        mpfr_mul(x + i, lp, j + i, R);
+        mpfr_neg(x + i, x + i, R);
+    }
+    /* formation (units of 2^-q, normwise relative): the computed N has entries off by
+     * <= (5n + 14) u (nrm: (n+1)u, v_1 (n+2)u, v^T v (3n+4)u, the products and 1 - t),
+     * so an entry of N N^T is off by <= n (10n + 30) u and a row sum by n^2 (10n + 30) u,
+     * against ||A||_inf >= ||A||_2 / sqrt(n) >= 1/sqrt(n); G's entries 2 roundings, the
+     * right-hand side one: form_units = n^2.5 (10n + 30) + 3. */
+    double fu = pow((double)n, 2.5) * (10.0 * (double)n + 30.0) + 3.0;
+    double kc = gn_claim_solve(ws, x, a, n, fu, NULL);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set(d + i, x + i, R);
+    return ldexp(kc, -(int)(q - p)) + 1.0;
 }

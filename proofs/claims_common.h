@@ -48,6 +48,11 @@ void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x);
 double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
                       mpfr_srcptr ainv);
 
+/* gn_claim_factor: the LU factors of a (in place, pivots in piv, n <= 256) and the same kc
+ * as gn_claim_solve for every later gn_mpla_lu_solve with these factors. */
+double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
+                       mpfr_srcptr ainv);
+
 /* gn_claim_solve_311: the damped system (3.11) ((lpp + mu) j j^T + lambda I) d = -lp j
  * formed and solved in MPFR (never the closed form (3.12)). Returns kc as gn_claim_solve:
  * forming a j_i j_k + lambda delta_ik costs 3 roundings on non-negative parts (entrywise
@@ -57,6 +62,19 @@ double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double 
  * that mutants can pass a wrong one. */
 double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda);
+
+/* gn_claim_solve_a1: d = -(G + N N^T)^-1 g, Prop A.1's system (A.2)-(A.3) with G = l'' j j^T,
+ * g = l' j and N the Householder basis of j-perp (gn_mpla_householder_perp), all formed and
+ * solved in MPFR at a precision raised by the conditioning (never through (3.9)). For
+ * n = 1 the system is l'' j^2 d = -l' j. Returns kc (units of 2^-p, relative to ||d||_inf),
+ * +inf when l'' j = 0. */
+double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr lpp);
+
+/* gn_claim_solve_311_at: the same with the target precision p given (d must have it; kc in
+ * units of 2^-p), for claims that need the solution beyond the working precision. */
+double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+                             mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p);
 
 /* gn_claim_desc_append: printf-append to ws->desc (truncating). */
 void gn_claim_desc(gn_claim_ws *ws, const char *fmt, ...)

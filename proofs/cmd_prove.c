@@ -161,7 +161,7 @@ static void json_claim(const gn_claim *c, const gn_claim_result *r, const gn_cla
         gn_jl_str(&j, "verdict", verdict(c, r));
         gn_jl_bool(&j, "illustration", c->illustration);
         if (c->illustration)
-            gn_jl_num(&j, "decay", r->extra);
+            gn_jl_num(&j, "fraction_left", r->extra);
     }
     gn_jl_int(&j, "instances", (long long)r->instances);
     gn_jl_int(&j, "skipped", (long long)r->skipped);
@@ -454,8 +454,8 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
             if (!r->pass)
                 print_worst(stdout, r, &o);
             if (cl->illustration)
-                printf("%-18s %6s (illustration, not a proof: alpha-weighted mean |grad F|^2 fell "
-                       "by a factor %.3g)\n",
+                printf("%-18s %6s (illustration, not a proof: the alpha-weighted mean of |grad F|^2 "
+                       "fell to <= %.3g of its start in every instance)\n",
                        "", "", r->extra);
         }
     }
