@@ -27,13 +27,23 @@ static void test_ratio_median(void **state)
 {
     (void)state;
     /* paired: rep 2 is slow for both kernels, the ratio is 1.1 in every repetition */
-    double a[3] = {1.1, 11.0, 2.2}, b[3] = {1.0, 10.0, 2.0}, s[3], lo, hi;
-    double r = gn_bench_ratio_median(a, b, 3, s, &lo, &hi);
+    double a[3] = {1.1, 11.0, 2.2}, b[3] = {1.0, 10.0, 2.0}, s[4], lo, hi;
+    double r = gn_bench_ratio_median(a, b, 3, 1, s, &lo, &hi);
     assert_true(fabs(r - 1.1) < 1e-15 && fabs(lo - 1.1) < 1e-15 && fabs(hi - 1.1) < 1e-15);
-    /* unpaired medians would give 2.2 / 2.0 as well; a mismatched pairing does not */
+    /* a mismatched pairing is visible in the spread */
     double c[3] = {11.0, 1.1, 2.2};
-    r = gn_bench_ratio_median(c, b, 3, s, &lo, &hi);
+    r = gn_bench_ratio_median(c, b, 3, 1, s, &lo, &hi);
     assert_true(fabs(r - 1.1) < 1e-15 && lo < 0.2 && hi > 10.0);
+    /* rounds of 2 cancel an order effect: whoever runs first pays 0.2 */
+    double ig[4] = {1.2, 1.0, 1.2, 1.0}, sg[4] = {1.0, 1.2, 1.0, 1.2};
+    r = gn_bench_ratio_median(ig, sg, 4, 2, s, &lo, &hi);
+    assert_true(r == 1.0 && lo == 1.0 && hi == 1.0);
+    r = gn_bench_ratio_median(ig, sg, 4, 1, s, &lo, &hi); /* per repetition: biased spread */
+    assert_true(lo < 0.9 && hi > 1.1);
+    /* fewer repetitions than a round: one round of all; none: NaN */
+    r = gn_bench_ratio_median(ig, sg, 1, 2, s, NULL, NULL);
+    assert_true(fabs(r - 1.2) < 1e-15);
+    assert_true(isnan(gn_bench_ratio_median(ig, sg, 0, 2, s, &lo, &hi)) && isnan(lo));
 }
 
 /* verdicts: a measured value that misses must MISS, and a missing one (NaN) never passes */

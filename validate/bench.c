@@ -59,16 +59,25 @@ gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps)
     return GN_OK;
 }
 
-double gn_bench_ratio_median(const double *a, const double *b, size_t n, double *scratch,
-                             double *lo, double *hi)
+double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
+                             double *scratch, double *lo, double *hi)
 {
-    for (size_t r = 0; r < n; r++)
-        scratch[r] = a[r] / b[r];
-    double m = gn_bench_median(scratch, n);
+    if (round == 0)
+        round = 1;
+    size_t g = n >= round ? n / round : (n ? 1 : 0), len = n >= round ? round : n;
+    for (size_t q = 0; q < g; q++) {
+        double sa = 0.0, sb = 0.0;
+        for (size_t r = q * len; r < (q + 1) * len; r++) {
+            sa += a[r];
+            sb += b[r];
+        }
+        scratch[q] = sa / sb;
+    }
+    double m = gn_bench_median(scratch, g);
     if (lo)
-        *lo = n ? scratch[0] : NAN;
+        *lo = g ? scratch[0] : NAN;
     if (hi)
-        *hi = n ? scratch[n - 1] : NAN;
+        *hi = g ? scratch[g - 1] : NAN;
     return m;
 }
 

@@ -5,7 +5,8 @@
  * repetition loop, interleaved (rotating which goes first), so slow phases of a shared
  * machine hit all of them alike; each repetition runs enough steps to last min_time
  * seconds, timed with CLOCK_MONOTONIC; the reported figure is the median over the
- * repetitions, and a ratio between two kernels is the median of the per-repetition ratios.
+ * repetitions, and a ratio between two kernels is the median of per-round ratios
+ * (gn_bench_ratio_median).
  *
  * Why the compiler cannot drop the work: the steps are calls into libgnlab.a (another
  * translation unit, no LTO) that update w in memory the next step reads; their losses are
@@ -56,10 +57,16 @@ gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double mi
  * Returns GN_OK or the first kernel failure (then the t entries are incomplete). */
 gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps);
 
-/* gn_bench_ratio_median: median over r of a[r] / b[r] (paired repetitions), with the
- * smallest and largest ratio in *lo and *hi (nullable). Uses scratch of n entries. */
-double gn_bench_ratio_median(const double *a, const double *b, size_t n, double *scratch,
-                             double *lo, double *hi);
+/* gn_bench_ratio_median: the ratio of a to b over paired repetitions, robust to the order
+ * effect of interleaving (the kernel that runs first in a repetition finds the caches
+ * holding the previous kernel's data, which costs it up to ~10% at d = 1e4 here): the
+ * repetitions are grouped in rounds of `round` consecutive ones (round = the number of
+ * interleaved kernels, so each kernel runs first once per round), the ratio of a's sum to
+ * b's sum is taken per round, and the median over the n / round rounds is returned (all n
+ * repetitions form one round when n < round; round 0 counts as 1). The smallest and largest
+ * round ratios go to *lo and *hi (nullable). scratch needs n entries. */
+double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
+                             double *scratch, double *lo, double *hi);
 
 /* ------------------------------------------------------------ kernels */
 

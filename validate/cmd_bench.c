@@ -74,7 +74,8 @@ static void usage(FILE *f)
             "step in PyTorch when python3 can import torch. Repetitions are interleaved and\n"
             "medians reported. Exit 0 when every target is met, 1 when one is missed, 2 on\n"
             "bad usage.\n\n"
-            "  --reps N          repetitions per measurement (default 11; --quick: 3)\n"
+            "  --reps N          repetitions per measurement (default 12; --quick: 6); ratios are\n"
+            "                    medians over rounds in which each kernel runs first once\n"
             "  --min-time SEC    least duration of one repetition (default 0.05; --quick: 0.002)\n"
             "  --quick           a short smoke run (numbers are then rough)\n"
             "  --json            JSON Lines instead of the table\n"
@@ -122,7 +123,7 @@ static int parse(opts *o, int argc, char **argv)
         }
     }
     if (!have_reps)
-        o->reps = quick ? 3 : 11;
+        o->reps = quick ? 6 : 12;
     if (!have_min)
         o->min_time = quick ? 0.002 : 0.05;
     o->seed = gn_cli_seed(20261122u);
@@ -166,12 +167,12 @@ static gn_status run_linear(lin_row *row, probe_row *pr, size_t d, const opts *o
     double *scratch = t + 3 * R;
     row->d = d;
     row->steps = k[0].steps;
-    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, scratch, &row->rlo, &row->rhi);
+    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, nk, scratch, &row->rlo, &row->rhi);
     row->bw_frac = NAN;
     if (tri) {
         /* (B_step / t_ignd) / (B_triad / t_triad) paired by repetition */
         double f = gn_bench_linear_bytes(d) / gn_bench_triad_bytes(tri->n);
-        row->bw_frac = f * gn_bench_ratio_median(k[2].t, k[0].t, R, scratch, NULL, NULL);
+        row->bw_frac = f * gn_bench_ratio_median(k[2].t, k[0].t, R, nk, scratch, NULL, NULL);
         pr->steps = k[2].steps;
         pr->sec = gn_bench_median(k[2].t, R);
         pr->gbs = gn_bench_triad_bytes(tri->n) / pr->sec * 1e-9;
@@ -217,7 +218,7 @@ static gn_status run_mlp(mlp_row *row, const opts *o)
     if ((st = gn_bench_interleave(k, 2, R)) != GN_OK)
         goto out;
     row->steps = k[0].steps;
-    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, t + 2 * R, &row->rlo, &row->rhi);
+    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, 2, t + 2 * R, &row->rlo, &row->rhi);
     row->ignd = gn_bench_median(k[0].t, R);
     row->sgd = gn_bench_median(k[1].t, R);
 out:
@@ -451,7 +452,10 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     } else {
         fprintf(out, "gnlab bench: %s, %ld cpus online, one thread; seed %llu\n", cpu, ncpu,
                 (unsigned long long)o.seed);
-        fprintf(out, "median of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC)\n\n",
+        fprintf(out,
+                "times: medians of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC);\n"
+                "ratios: medians over rounds in which each kernel runs first once, [min, max] "
+                "of the rounds\n\n",
                 o.reps, o.min_time * 1e3);
         fprintf(out, "Linear model, squared loss, one step = f = w.x (+ |x|^2 for IGND), loss, "
                      "w += c x\nbytes per step = 40 d (reads w, x; reads w, x, writes w)\n");
