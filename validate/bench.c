@@ -13,6 +13,13 @@ double gn_bench_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double gn_bench_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int cmp_double(const void *pa, const void *pb)
 {
     double a = *(const double *)pa, b = *(const double *)pb;
@@ -49,12 +56,14 @@ gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps)
     for (size_t r = 0; r < reps; r++)
         for (size_t q = 0; q < nk; q++) {
             gn_bench_kernel *kk = &k[(r + q) % nk];
-            double t0 = gn_bench_now();
+            double c0 = gn_bench_cpu(), t0 = gn_bench_now();
             gn_status st = kk->fn(kk->ctx, kk->steps);
-            double dt = gn_bench_now() - t0;
+            double dt = gn_bench_now() - t0, dc = gn_bench_cpu() - c0;
             if (st != GN_OK)
                 return st;
             kk->t[r] = dt / (double)kk->steps;
+            if (kk->c)
+                kk->c[r] = dc / (double)kk->steps;
         }
     return GN_OK;
 }

@@ -31,6 +31,8 @@
 
 /* gn_bench_now: seconds from CLOCK_MONOTONIC (an arbitrary origin). */
 double gn_bench_now(void);
+/* gn_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
+double gn_bench_cpu(void);
 
 /* gn_bench_median: median of v[0..n) (the mean of the two middle values when n is even);
  * sorts v in place. NaN when n == 0. */
@@ -45,6 +47,8 @@ typedef struct {
     void *ctx;
     size_t steps;  /* steps per repetition (set by gn_bench_calibrate or by hand) */
     double *t;     /* reps entries: seconds per step in each repetition (caller-owned) */
+    double *c;     /* nullable; reps entries: thread CPU seconds per step (a diagnostic: it
+                    * leaves out the time the thread was not running on a loaded machine) */
 } gn_bench_kernel;
 
 /* gn_bench_calibrate: the number of steps (a power of two, at most 2^40) after which one
@@ -53,7 +57,8 @@ typedef struct {
 gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double min_time);
 
 /* gn_bench_interleave: reps repetitions; in repetition r the nk kernels run in the order
- * r, r+1, ... (mod nk), each k[i].steps steps, and k[i].t[r] gets its seconds per step.
+ * r, r+1, ... (mod nk), each k[i].steps steps, and k[i].t[r] gets its seconds per step
+ * (k[i].c[r] its CPU seconds per step when c is not NULL).
  * Returns GN_OK or the first kernel failure (then the t entries are incomplete). */
 gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps);
 

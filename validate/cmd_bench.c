@@ -38,6 +38,7 @@ typedef struct {
     size_t d, steps;
     double ignd, sgd;       /* median seconds per step */
     double ratio, rlo, rhi; /* median IGND/SGD over paired repetitions, min, max */
+    double cratio;          /* the same from thread CPU time (diagnostic) */
     double gbs_ignd, gbs_sgd;
     double bw_frac;         /* IGND bandwidth / probe bandwidth, paired median (d = 1e7) */
 } lin_row;
@@ -50,7 +51,7 @@ typedef struct {
 
 typedef struct {
     size_t steps;
-    double ignd, sgd, ratio, rlo, rhi;
+    double ignd, sgd, ratio, rlo, rhi, cratio;
 } mlp_row;
 
 typedef struct {
@@ -146,15 +147,15 @@ static gn_status run_linear(lin_row *row, probe_row *pr, size_t d, const opts *o
     if (st != GN_OK)
         return st;
     size_t R = o->reps;
-    double *t = calloc(4 * R, sizeof(double));
+    double *t = calloc(6 * R, sizeof(double));
     if (!t) {
         gn_bench_linear_free(&b);
         return GN_ENOMEM;
     }
     gn_bench_kernel k[3] = {
-        {"ignd", gn_bench_linear_ignd, &b, 0, t},
-        {"sgd", gn_bench_linear_sgd, &b, 0, t + R},
-        {"triad", gn_bench_triad_run, tri, 0, t + 2 * R},
+        {"ignd", gn_bench_linear_ignd, &b, 0, t, t + 4 * R},
+        {"sgd", gn_bench_linear_sgd, &b, 0, t + R, t + 5 * R},
+        {"triad", gn_bench_triad_run, tri, 0, t + 2 * R, NULL},
     };
     size_t nk = tri ? 3 : 2;
     if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
@@ -168,6 +169,7 @@ static gn_status run_linear(lin_row *row, probe_row *pr, size_t d, const opts *o
     row->d = d;
     row->steps = k[0].steps;
     row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, nk, scratch, &row->rlo, &row->rhi);
+    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, nk, scratch, NULL, NULL);
     row->bw_frac = NAN;
     if (tri) {
         /* (B_step / t_ignd) / (B_triad / t_triad) paired by repetition */
@@ -202,13 +204,13 @@ static gn_status run_mlp(mlp_row *row, const opts *o)
         return st;
     }
     size_t R = o->reps;
-    double *t = calloc(3 * R, sizeof(double));
+    double *t = calloc(5 * R, sizeof(double));
     if (!t) {
         st = GN_ENOMEM;
         goto out;
     }
-    gn_bench_kernel k[2] = {{"ignd", gn_bench_mlp_run, &bi, 0, t},
-                            {"sgd", gn_bench_mlp_run, &bs, 0, t + R}};
+    gn_bench_kernel k[2] = {{"ignd", gn_bench_mlp_run, &bi, 0, t, t + 3 * R},
+                            {"sgd", gn_bench_mlp_run, &bs, 0, t + R, t + 4 * R}};
     if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
         goto out;
     k[1].steps = k[0].steps;
@@ -219,6 +221,7 @@ static gn_status run_mlp(mlp_row *row, const opts *o)
         goto out;
     row->steps = k[0].steps;
     row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, 2, t + 2 * R, &row->rlo, &row->rhi);
+    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, 2, t + 2 * R, NULL, NULL);
     row->ignd = gn_bench_median(k[0].t, R);
     row->sgd = gn_bench_median(k[1].t, R);
 out:
@@ -455,12 +458,13 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         fprintf(out,
                 "times: medians of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC);\n"
                 "ratios: medians over rounds in which each kernel runs first once, [min, max] "
-                "of the rounds\n\n",
+                "of the rounds;\n(cpu): the same ratio from thread CPU time, a diagnostic for "
+                "a loaded machine (targets use CLOCK_MONOTONIC)\n\n",
                 o.reps, o.min_time * 1e3);
         fprintf(out, "Linear model, squared loss, one step = f = w.x (+ |x|^2 for IGND), loss, "
                      "w += c x\nbytes per step = 40 d (reads w, x; reads w, x, writes w)\n");
-        fprintf(out, "%10s %9s %12s %12s %8s %17s %9s %9s\n", "d", "steps/rep", "IGND us",
-                "SGD us", "IGND/SGD", "[min, max]", "IGND GB/s", "SGD GB/s");
+        fprintf(out, "%10s %9s %12s %12s %8s %17s %7s %9s %9s\n", "d", "steps/rep", "IGND us",
+                "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND GB/s", "SGD GB/s");
         fflush(out);
     }
 
@@ -493,14 +497,15 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
             gn_jl_num(&j, "ratio", r->ratio);
             gn_jl_num(&j, "ratio_min", r->rlo);
             gn_jl_num(&j, "ratio_max", r->rhi);
+            gn_jl_num(&j, "cpu_ratio", r->cratio);
             gn_jl_num(&j, "bytes_per_step", gn_bench_linear_bytes(r->d));
             gn_jl_num(&j, "ignd_gbs", r->gbs_ignd);
             gn_jl_num(&j, "sgd_gbs", r->gbs_sgd);
             gn_jl_end(&j);
         } else {
-            fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %9.2f %9.2f\n", r->d,
-                    r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
-                    r->gbs_ignd, r->gbs_sgd);
+            fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %7.3f %9.2f %9.2f\n",
+                    r->d, r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
+                    r->cratio, r->gbs_ignd, r->gbs_sgd);
             fflush(out);
         }
     }
@@ -546,6 +551,7 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         gn_jl_num(&j, "ratio", mr.ratio);
         gn_jl_num(&j, "ratio_min", mr.rlo);
         gn_jl_num(&j, "ratio_max", mr.rhi);
+        gn_jl_num(&j, "cpu_ratio", mr.cratio);
         gn_jl_num(&j, "ignd_steps_per_s", 1.0 / mr.ignd);
         gn_jl_num(&j, "sgd_steps_per_s", 1.0 / mr.sgd);
         gn_jl_end(&j);
@@ -553,11 +559,11 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         fprintf(out,
                 "\nMLP 8-64-32-16-1, ReLU, 3201 parameters, batch size 1, squared loss "
                 "(forward, back-propagation of j, step)\n"
-                "%12s %12s %8s %17s %14s %14s\n%12.4g %12.4g %8.3f    [%5.3f, %5.3f] %14.0f "
-                "%14.0f\n",
-                "IGND us", "SGD us", "IGND/SGD", "[min, max]", "IGND steps/s", "SGD steps/s",
-                mr.ignd * 1e6, mr.sgd * 1e6, mr.ratio, mr.rlo, mr.rhi, 1.0 / mr.ignd,
-                1.0 / mr.sgd);
+                "%12s %12s %8s %17s %7s %14s %14s\n%12.4g %12.4g %8.3f    [%5.3f, %5.3f] "
+                "%7.3f %14.0f %14.0f\n",
+                "IGND us", "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND steps/s",
+                "SGD steps/s", mr.ignd * 1e6, mr.sgd * 1e6, mr.ratio, mr.rlo, mr.rhi, mr.cratio,
+                1.0 / mr.ignd, 1.0 / mr.sgd);
         fflush(out);
     }
 
