@@ -1,0 +1,283 @@
+/* bench.c: timing machinery and benchmark kernels for `gnlab bench` (see bench.h). */
+#include "bench.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double gn_bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double gn_bench_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+double gn_bench_median(double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double min_time)
+{
+    size_t n = 1;
+    for (;;) {
+        double t0 = gn_bench_now();
+        gn_status st = fn(ctx, n);
+        double dt = gn_bench_now() - t0;
+        if (st != GN_OK)
+            return st;
+        if (dt >= min_time || n >= ((size_t)1 << 40))
+            break;
+        n *= 2;
+    }
+    *steps = n;
+    return GN_OK;
+}
+
+gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps)
+{
+    for (size_t r = 0; r < reps; r++)
+        for (size_t q = 0; q < nk; q++) {
+            gn_bench_kernel *kk = &k[(r + q) % nk];
+            double c0 = gn_bench_cpu(), t0 = gn_bench_now();
+            gn_status st = kk->fn(kk->ctx, kk->steps);
+            double dt = gn_bench_now() - t0, dc = gn_bench_cpu() - c0;
+            if (st != GN_OK)
+                return st;
+            kk->t[r] = dt / (double)kk->steps;
+            if (kk->c)
+                kk->c[r] = dc / (double)kk->steps;
+        }
+    return GN_OK;
+}
+
+double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
+                             double *scratch, double *lo, double *hi)
+{
+    if (round == 0)
+        round = 1;
+    size_t g = n >= round ? n / round : (n ? 1 : 0), len = n >= round ? round : n;
+    for (size_t q = 0; q < g; q++) {
+        double sa = 0.0, sb = 0.0;
+        for (size_t r = q * len; r < (q + 1) * len; r++) {
+            sa += a[r];
+            sb += b[r];
+        }
+        scratch[q] = sa / sb;
+    }
+    double m = gn_bench_median(scratch, g);
+    if (lo)
+        *lo = g ? scratch[0] : NAN;
+    if (hi)
+        *hi = g ? scratch[g - 1] : NAN;
+    return m;
+}
+
+/* ------------------------------------------------------------ linear */
+
+#define LIN_ALPHA 0.1
+#define LIN_LAMBDA 1e-3
+
+gn_status gn_bench_linear_init(gn_bench_linear *b, size_t d, uint64_t seed)
+{
+    memset(b, 0, sizeof *b);
+    if (d == 0)
+        return GN_ESIZE;
+    b->d = d;
+    b->w = malloc(d * sizeof(double));
+    b->x = malloc(d * sizeof(double));
+    if (!b->w || !b->x) {
+        gn_bench_linear_free(b);
+        return GN_ENOMEM;
+    }
+    gn_rng r;
+    gn_rng_seed(&r, seed, 1);
+    double sc = 1.0 / sqrt((double)d), t = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        b->x[i] = sc * gn_rng_normal(&r);
+        b->w[i] = 0.0;
+        t += b->x[i] * gn_rng_normal(&r); /* x . w_true, w_true ~ N(0, I) */
+    }
+    for (size_t k = 0; k < 1024; k++)
+        b->y[k] = t + 0.1 * gn_rng_normal(&r);
+    return GN_OK;
+}
+
+void gn_bench_linear_free(gn_bench_linear *b)
+{
+    if (!b)
+        return;
+    free(b->w);
+    free(b->x);
+    b->w = b->x = NULL;
+}
+
+static gn_status linear_run(gn_bench_linear *b, size_t nsteps, int ignd)
+{
+    gn_damping dmp = {LIN_LAMBDA, 0.0};
+    gn_lossval lv;
+    double acc = 0.0;
+    for (size_t s = 0; s < nsteps; s++) {
+        double y = b->y[b->k];
+        b->k = (b->k + 1) & 1023;
+        gn_status st = ignd ? gn_linear_step_ignd(b->w, &lv, b->x, b->d, y, GN_LOSS_SQUARED,
+                                                  LIN_ALPHA, dmp)
+                            : gn_linear_step_sgd(b->w, &lv, b->x, b->d, y, GN_LOSS_SQUARED,
+                                                 LIN_ALPHA);
+        if (st != GN_OK)
+            return st;
+        acc += lv.l;
+    }
+    b->sink += acc;
+    return isfinite(b->sink) ? GN_OK : GN_ERANGE;
+}
+
+gn_status gn_bench_linear_ignd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 1); }
+gn_status gn_bench_linear_sgd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 0); }
+
+double gn_bench_linear_bytes(size_t d) { return 40.0 * (double)d; }
+
+/* ------------------------------------------------------------- triad */
+
+gn_status gn_bench_triad_init(gn_bench_triad *t, size_t n, uint64_t seed)
+{
+    memset(t, 0, sizeof *t);
+    if (n == 0)
+        return GN_ESIZE;
+    t->n = n;
+    t->a = malloc(n * sizeof(double));
+    t->b = malloc(n * sizeof(double));
+    t->c = malloc(n * sizeof(double));
+    if (!t->a || !t->b || !t->c) {
+        gn_bench_triad_free(t);
+        return GN_ENOMEM;
+    }
+    gn_rng r;
+    gn_rng_seed(&r, seed, 2);
+    for (size_t i = 0; i < n; i++) {
+        t->a[i] = 0.0;
+        t->b[i] = gn_rng_uniform(&r);
+        t->c[i] = gn_rng_uniform(&r);
+    }
+    t->s = 0.75;
+    return GN_OK;
+}
+
+void gn_bench_triad_free(gn_bench_triad *t)
+{
+    if (!t)
+        return;
+    free(t->a);
+    free(t->b);
+    free(t->c);
+    t->a = t->b = t->c = NULL;
+}
+
+static void triad_sweep(double *restrict a, const double *restrict b, const double *restrict c,
+                        double s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = b[i] + s * c[i];
+}
+
+gn_status gn_bench_triad_run(void *ctx, size_t nsteps)
+{
+    gn_bench_triad *t = ctx;
+    for (size_t q = 0; q < nsteps; q++) {
+        triad_sweep(t->a, t->b, t->c, t->s, t->n);
+        size_t i = t->probe;
+        /* the same two roundings as the sweep (no contraction: -ffp-contract=off) */
+        if (t->a[i] != t->b[i] + t->s * t->c[i])
+            return GN_EINPUT;
+        t->sink += t->a[i];
+        t->probe = (i + 7919) % t->n;
+    }
+    return GN_OK;
+}
+
+double gn_bench_triad_bytes(size_t n) { return 24.0 * (double)n; }
+
+/* --------------------------------------------------------------- MLP */
+
+const size_t gn_bench_mlp_widths[5] = {8, 64, 32, 16, 1};
+
+gn_status gn_bench_mlp_init(gn_bench_mlp *b, int ignd, uint64_t seed)
+{
+    memset(b, 0, sizeof *b);
+    b->ignd = ignd;
+    b->m = gn_mlp_alloc(gn_bench_mlp_widths, 5, GN_ACT_RELU);
+    if (!b->m)
+        return GN_ENOMEM;
+    b->w = malloc(b->m->nparams * sizeof(double));
+    if (!b->w) {
+        gn_bench_mlp_free(b);
+        return GN_ENOMEM;
+    }
+    gn_status st = gn_mlp_init(b->m, b->w, seed);
+    if (st != GN_OK) {
+        gn_bench_mlp_free(b);
+        return st;
+    }
+    gn_rng r;
+    gn_rng_seed(&r, seed, 3);
+    for (size_t k = 0; k < 256; k++) {
+        for (size_t i = 0; i < 8; i++)
+            b->x[k][i] = gn_rng_normal(&r);
+        b->y[k] = sin(b->x[k][0] + b->x[k][1]) + 0.1 * b->x[k][2] * b->x[k][3] +
+                  0.05 * gn_rng_normal(&r);
+    }
+    return GN_OK;
+}
+
+void gn_bench_mlp_free(gn_bench_mlp *b)
+{
+    if (!b)
+        return;
+    gn_mlp_free(b->m);
+    free(b->w);
+    b->m = NULL;
+    b->w = NULL;
+}
+
+gn_status gn_bench_mlp_run(void *ctx, size_t nsteps)
+{
+    gn_bench_mlp *b = ctx;
+    gn_damping dmp = {1.0, 0.0};
+    gn_lossval lv;
+    double acc = 0.0;
+    for (size_t s = 0; s < nsteps; s++) {
+        size_t k = b->k;
+        b->k = (k + 1) & 255;
+        gn_status st = b->ignd ? gn_mlp_step_ignd(b->m, b->w, &lv, b->x[k], b->y[k],
+                                                  GN_LOSS_SQUARED, 0.1, dmp)
+                               : gn_mlp_step_sgd(b->m, b->w, &lv, b->x[k], b->y[k],
+                                                 GN_LOSS_SQUARED, 0.01);
+        if (st != GN_OK)
+            return st;
+        acc += lv.l;
+    }
+    b->sink += acc;
+    return isfinite(b->sink) ? GN_OK : GN_ERANGE;
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+int gn_bench_le(double value, double limit) { return value <= limit; }
+int gn_bench_ge(double value, double limit) { return value >= limit; }

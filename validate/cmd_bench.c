@@ -1,0 +1,671 @@
+/* cmd_bench.c: `gnlab bench`, the committed performance benchmark (issue 2, "Performance").
+ * Times IGND against SGD steps on a linear model at d = 1e2, 1e4, 1e6, 1e7 and on the
+ * paper's MLP, a triad bandwidth probe in the same run, and (when PyTorch imports) the same
+ * MLP step in PyTorch through validate/bench_torch.py. Method and byte accounting: bench.h. */
+#include "bench.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const size_t lin_d[] = {100, 10000, 1000000, 10000000};
+#define NLIN (sizeof lin_d / sizeof lin_d[0])
+#define PROBE_N 10000000u /* 3 arrays of 80 MB: each over twice the 32 MB L3 seen here */
+
+/* targets of issue 2 */
+#define T_LIN_RATIO 1.05   /* IGND/SGD, linear, every d >= 1e4 */
+#define T_LIN_MIN_D 10000u
+#define T_BW_FRAC 0.70     /* IGND bandwidth at d = 1e7 over the probe's */
+#define T_BW_D 10000000u
+#define T_MLP_RATIO 1.10   /* IGND/SGD, MLP */
+#define T_TORCH 50.0       /* PyTorch SGD step time over the core's IGND step time */
+
+typedef struct {
+    int json;
+    size_t reps;
+    double min_time;
+    int torch;              /* 0: --no-torch */
+    const char *script;     /* --torch-script, GN_BENCH_TORCH or next to the binary */
+    uint64_t seed;
+} opts;
+
+typedef struct {
+    size_t d, steps;
+    double ignd, sgd;       /* median seconds per step */
+    double ratio, rlo, rhi; /* median IGND/SGD over paired repetitions, min, max */
+    double cratio;          /* the same from thread CPU time (diagnostic) */
+    double gbs_ignd, gbs_sgd;
+    double bw_frac;         /* IGND bandwidth / probe bandwidth, paired median (d = 1e7) */
+} lin_row;
+
+typedef struct {
+    size_t steps;
+    double sec;             /* median seconds per sweep */
+    double gbs;
+} probe_row;
+
+typedef struct {
+    size_t steps;
+    double ignd, sgd, ratio, rlo, rhi, cratio;
+} mlp_row;
+
+typedef struct {
+    int state;              /* 0 measured, 1 absent (skipped), 2 error */
+    char why[256];
+    char version[64];
+    char python[208];       /* the interpreter that ran the script */
+    double sec[2];          /* float64, float32: median seconds per step */
+    size_t steps[2], reps[2];
+} torch_res;
+
+static const char *dtype_name[2] = {"float64", "float32"};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: gnlab bench [--quick] [--reps N] [--min-time SEC] [--json]\n"
+            "                   [--no-torch] [--torch-script PATH]\n\n"
+            "Times one IGND step against one SGD step (linear model at d = 1e2, 1e4, 1e6, 1e7;\n"
+            "MLP 8-64-32-16-1 ReLU at batch size 1), a triad bandwidth probe, and the same MLP\n"
+            "step in PyTorch when python3 can import torch. Repetitions are interleaved and\n"
+            "medians reported. Exit 0 when every target is met, 1 when one is missed, 2 on\n"
+            "bad usage.\n\n"
+            "  --reps N          repetitions per measurement (default 12; --quick: 6); ratios are\n"
+            "                    medians over rounds in which each kernel runs first once\n"
+            "  --min-time SEC    least duration of one repetition (default 0.05; --quick: 0.002)\n"
+            "  --quick           a short smoke run (numbers are then rough)\n"
+            "  --json            JSON Lines instead of the table\n"
+            "  --no-torch        skip the PyTorch comparison\n"
+            "  --torch-script P  the PyTorch timing script (default: $GN_BENCH_TORCH, else\n"
+            "                    validate/bench_torch.py found from the binary's location)\n"
+            "Environment: GN_SEED (data and weights), GN_PYTHON (the interpreter; default\n"
+            "python3 from PATH, then /usr/bin/python3 if the first cannot import torch).\n");
+}
+
+static int parse(opts *o, int argc, char **argv)
+{
+    int quick = 0, have_reps = 0, have_min = 0;
+    memset(o, 0, sizeof *o);
+    o->torch = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(a, "--quick")) {
+            quick = 1;
+        } else if (!strcmp(a, "--no-torch")) {
+            o->torch = 0;
+        } else if (!strcmp(a, "--reps")) {
+            if (i + 1 >= argc)
+                return gn_cli_usage("bench", "--reps needs a value"), -1;
+            if (gn_cli_size(&o->reps, "bench", "--reps", argv[++i], 1, 1000) < 0)
+                return -1;
+            have_reps = 1;
+        } else if (!strcmp(a, "--min-time")) {
+            if (i + 1 >= argc)
+                return gn_cli_usage("bench", "--min-time needs a value"), -1;
+            if (gn_cli_double(&o->min_time, "bench", "--min-time", argv[++i], 1e-4, 60.0) < 0)
+                return -1;
+            have_min = 1;
+        } else if (!strcmp(a, "--torch-script")) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return gn_cli_usage("bench", "--torch-script needs a path"), -1;
+            o->script = argv[++i];
+        } else {
+            return gn_cli_usage("bench", "unknown option '%s'", a), -1;
+        }
+    }
+    if (!have_reps)
+        o->reps = quick ? 6 : 12;
+    if (!have_min)
+        o->min_time = quick ? 0.002 : 0.05;
+    o->seed = gn_cli_seed(20261122u);
+    return 0;
+}
+
+static int fail_status(const char *what, gn_status st)
+{
+    fprintf(stderr, "gnlab bench: %s failed: %s\n", what, gn_strerror(st));
+    return GN_EXIT_FAIL;
+}
+
+/* ------------------------------------------------------------- linear + probe */
+
+static gn_status run_linear(lin_row *row, probe_row *pr, size_t d, const opts *o,
+                            gn_bench_triad *tri)
+{
+    gn_bench_linear b;
+    gn_status st = gn_bench_linear_init(&b, d, o->seed);
+    if (st != GN_OK)
+        return st;
+    size_t R = o->reps;
+    double *t = calloc(6 * R, sizeof(double));
+    if (!t) {
+        gn_bench_linear_free(&b);
+        return GN_ENOMEM;
+    }
+    gn_bench_kernel k[3] = {
+        {"ignd", gn_bench_linear_ignd, &b, 0, t, t + 4 * R},
+        {"sgd", gn_bench_linear_sgd, &b, 0, t + R, t + 5 * R},
+        {"triad", gn_bench_triad_run, tri, 0, t + 2 * R, NULL},
+    };
+    size_t nk = tri ? 3 : 2;
+    if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
+        goto out;
+    k[1].steps = k[0].steps;
+    if (tri && (st = gn_bench_calibrate(&k[2].steps, k[2].fn, k[2].ctx, o->min_time)) != GN_OK)
+        goto out;
+    if ((st = gn_bench_interleave(k, nk, R)) != GN_OK)
+        goto out;
+    double *scratch = t + 3 * R;
+    row->d = d;
+    row->steps = k[0].steps;
+    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, nk, scratch, &row->rlo, &row->rhi);
+    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, nk, scratch, NULL, NULL);
+    row->bw_frac = NAN;
+    if (tri) {
+        /* (B_step / t_ignd) / (B_triad / t_triad) paired by repetition */
+        double f = gn_bench_linear_bytes(d) / gn_bench_triad_bytes(tri->n);
+        row->bw_frac = f * gn_bench_ratio_median(k[2].t, k[0].t, R, nk, scratch, NULL, NULL);
+        pr->steps = k[2].steps;
+        pr->sec = gn_bench_median(k[2].t, R);
+        pr->gbs = gn_bench_triad_bytes(tri->n) / pr->sec * 1e-9;
+    }
+    row->ignd = gn_bench_median(k[0].t, R);
+    row->sgd = gn_bench_median(k[1].t, R);
+    row->gbs_ignd = gn_bench_linear_bytes(d) / row->ignd * 1e-9;
+    row->gbs_sgd = gn_bench_linear_bytes(d) / row->sgd * 1e-9;
+    if (!gn_allfinite(b.w, d) || !isfinite(b.sink))
+        st = GN_ERANGE;
+out:
+    free(t);
+    gn_bench_linear_free(&b);
+    return st;
+}
+
+/* ------------------------------------------------------------------- MLP */
+
+static gn_status run_mlp(mlp_row *row, const opts *o)
+{
+    gn_bench_mlp bi, bs;
+    gn_status st = gn_bench_mlp_init(&bi, 1, o->seed);
+    if (st != GN_OK)
+        return st;
+    if ((st = gn_bench_mlp_init(&bs, 0, o->seed)) != GN_OK) {
+        gn_bench_mlp_free(&bi);
+        return st;
+    }
+    size_t R = o->reps;
+    double *t = calloc(5 * R, sizeof(double));
+    if (!t) {
+        st = GN_ENOMEM;
+        goto out;
+    }
+    gn_bench_kernel k[2] = {{"ignd", gn_bench_mlp_run, &bi, 0, t, t + 3 * R},
+                            {"sgd", gn_bench_mlp_run, &bs, 0, t + R, t + 4 * R}};
+    if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
+        goto out;
+    k[1].steps = k[0].steps;
+    /* warm SGD's copy as calibration warmed IGND's */
+    if ((st = k[1].fn(k[1].ctx, k[1].steps)) != GN_OK)
+        goto out;
+    if ((st = gn_bench_interleave(k, 2, R)) != GN_OK)
+        goto out;
+    row->steps = k[0].steps;
+    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, 2, t + 2 * R, &row->rlo, &row->rhi);
+    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, 2, t + 2 * R, NULL, NULL);
+    row->ignd = gn_bench_median(k[0].t, R);
+    row->sgd = gn_bench_median(k[1].t, R);
+out:
+    free(t);
+    gn_bench_mlp_free(&bi);
+    gn_bench_mlp_free(&bs);
+    return st;
+}
+
+/* --------------------------------------------------------------- PyTorch */
+
+static int readable(const char *p) { return access(p, R_OK) == 0; }
+
+/* the script: --torch-script, $GN_BENCH_TORCH, or ../validate/bench_torch.py and
+ * ../../validate/bench_torch.py from the binary's directory (build/gnlab, build/san/gnlab) */
+static int find_script(char *out, size_t cap, const opts *o)
+{
+    const char *env = getenv("GN_BENCH_TORCH");
+    const char *given = o->script ? o->script : (env && *env ? env : NULL);
+    if (given) {
+        if (strlen(given) >= cap)
+            return 0;
+        strcpy(out, given);
+        return 1;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return 0;
+    *slash = 0;
+    static const char *rel[] = {"/../validate/bench_torch.py", "/../../validate/bench_torch.py"};
+    for (size_t i = 0; i < 2; i++) {
+        if (strlen(exe) + strlen(rel[i]) >= cap)
+            continue;
+        snprintf(out, cap, "%s%s", exe, rel[i]);
+        if (readable(out))
+            return 1;
+    }
+    return 0;
+}
+
+static void run_torch_with(torch_res *tr, const char *script, const char *py, const opts *o);
+
+/* Runs the script and reads its lines:
+ *   "version V", "result DTYPE SECONDS STEPS REPS", or "absent REASON" (then exit 3). */
+static void run_torch(torch_res *tr, const opts *o)
+{
+    char script[4096];
+    memset(tr, 0, sizeof *tr);
+    tr->sec[0] = tr->sec[1] = NAN;
+    if (!find_script(script, sizeof script, o)) {
+        tr->state = 1;
+        snprintf(tr->why, sizeof tr->why, "validate/bench_torch.py not found "
+                                          "(set GN_BENCH_TORCH or --torch-script)");
+        return;
+    }
+    if (!readable(script)) {
+        tr->state = 2;
+        snprintf(tr->why, sizeof tr->why, "cannot read %.200s", script);
+        return;
+    }
+    const char *py = getenv("GN_PYTHON");
+    if (py && *py) {
+        run_torch_with(tr, script, py, o);
+        return;
+    }
+    /* python3 from PATH first; Debian's python3-torch lives in /usr/bin/python3's
+     * packages, which a PATH python3 (pyenv, venv) may not see */
+    run_torch_with(tr, script, "python3", o);
+    if (tr->state == 1) {
+        torch_res alt;
+        run_torch_with(&alt, script, "/usr/bin/python3", o);
+        if (alt.state != 1)
+            *tr = alt;
+        else
+            snprintf(tr->why + strlen(tr->why), sizeof tr->why - strlen(tr->why),
+                     "; same with /usr/bin/python3");
+    }
+}
+
+static void run_torch_with(torch_res *tr, const char *script, const char *py, const opts *o)
+{
+    memset(tr, 0, sizeof *tr);
+    tr->sec[0] = tr->sec[1] = NAN;
+    snprintf(tr->python, sizeof tr->python, "%.200s", py);
+    char reps[32], mt[64], seed[32];
+    snprintf(reps, sizeof reps, "%zu", o->reps);
+    snprintf(mt, sizeof mt, "%.17g", o->min_time);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    int fd[2];
+    if (pipe(fd) != 0) {
+        tr->state = 2;
+        snprintf(tr->why, sizeof tr->why, "pipe: %s", strerror(errno));
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        tr->state = 2;
+        snprintf(tr->why, sizeof tr->why, "fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        char *args[] = {(char *)py, (char *)script, "--reps", reps, "--min-time", mt, "--seed", seed,
+                        NULL};
+        execvp(py, args);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *f = fdopen(fd[0], "r");
+    char line[512];
+    int got = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        char dt[32];
+        double sec;
+        size_t st, rp;
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "version ", 8)) {
+            snprintf(tr->version, sizeof tr->version, "%.60s", line + 8);
+        } else if (!strncmp(line, "absent ", 7)) {
+            snprintf(tr->why, sizeof tr->why, "torch not importable: %.200s", line + 7);
+        } else if (sscanf(line, "result %31s %lf %zu %zu", dt, &sec, &st, &rp) == 4) {
+            for (int q = 0; q < 2; q++)
+                if (!strcmp(dt, dtype_name[q]) && sec > 0.0 && isfinite(sec)) {
+                    tr->sec[q] = sec;
+                    tr->steps[q] = st;
+                    tr->reps[q] = rp;
+                    got |= 1 << q;
+                }
+        }
+    }
+    if (f)
+        fclose(f);
+    else
+        close(fd[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+    if (code == 3) {
+        tr->state = 1;
+        if (!tr->why[0])
+            snprintf(tr->why, sizeof tr->why, "torch not importable");
+    } else if (code == 127) {
+        tr->state = 1;
+        snprintf(tr->why, sizeof tr->why, "%.200s not found", py);
+    } else if (code != 0 || got != 3) {
+        tr->state = 2;
+        snprintf(tr->why, sizeof tr->why, "%.200s exited with status %d and %s", script, code,
+                 got == 3 ? "both results" : "missing results");
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct {
+    char name[96];
+    char cmp[4];        /* "<=" or ">=" */
+    double value, limit;
+    int skipped;        /* not measured in this run (no PyTorch): not a failure */
+    int pass;
+} target;
+
+static void target_add(target *t, size_t *nt, const char *name, const char *cmp, double v,
+                       double lim, int skipped)
+{
+    target *q = &t[(*nt)++];
+    snprintf(q->name, sizeof q->name, "%s", name);
+    snprintf(q->cmp, sizeof q->cmp, "%s", cmp);
+    q->value = v;
+    q->limit = lim;
+    q->skipped = skipped;
+    q->pass = skipped ? 1 : (cmp[0] == '<' ? gn_bench_le(v, lim) : gn_bench_ge(v, lim));
+}
+
+static void cpu_model(char *out, size_t cap)
+{
+    snprintf(out, cap, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(out, cap, "%s", c);
+            }
+            break;
+        }
+    fclose(f);
+}
+
+GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targets of issue 2)")
+{
+    opts o;
+    int pr = parse(&o, argc, argv);
+    if (pr > 0)
+        return GN_EXIT_PASS;
+    if (pr < 0)
+        return GN_EXIT_USAGE;
+
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    FILE *out = stdout;
+    gn_jl j;
+    if (o.json) {
+        gn_jl_begin(&j, out);
+        gn_jl_str(&j, "kind", "setup");
+        gn_jl_str(&j, "cpu", cpu);
+        gn_jl_int(&j, "cpus", ncpu);
+        gn_jl_int(&j, "reps", (long long)o.reps);
+        gn_jl_num(&j, "min_time_s", o.min_time);
+        gn_jl_int(&j, "seed", (long long)o.seed);
+        gn_jl_str(&j, "clock", "CLOCK_MONOTONIC");
+        gn_jl_end(&j);
+    } else {
+        fprintf(out, "gnlab bench: %s, %ld cpus online, one thread; seed %llu\n", cpu, ncpu,
+                (unsigned long long)o.seed);
+        fprintf(out,
+                "times: medians of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC);\n"
+                "ratios: medians over rounds in which each kernel runs first once, [min, max] "
+                "of the rounds;\n(cpu): the same ratio from thread CPU time, a diagnostic for "
+                "a loaded machine (targets use CLOCK_MONOTONIC)\n\n",
+                o.reps, o.min_time * 1e3);
+        fprintf(out, "Linear model, squared loss, one step = f = w.x (+ |x|^2 for IGND), loss, "
+                     "w += c x\nbytes per step = 40 d (reads w, x; reads w, x, writes w)\n");
+        fprintf(out, "%10s %9s %12s %12s %8s %17s %7s %9s %9s\n", "d", "steps/rep", "IGND us",
+                "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND GB/s", "SGD GB/s");
+        fflush(out);
+    }
+
+    gn_bench_triad tri;
+    gn_status st = gn_bench_triad_init(&tri, PROBE_N, o.seed);
+    if (st != GN_OK)
+        return fail_status("allocating the triad probe", st);
+    lin_row lr[NLIN];
+    probe_row prb = {0, NAN, NAN};
+    for (size_t q = 0; q < NLIN; q++) {
+        int with_probe = lin_d[q] == T_BW_D;
+        gn_progress("bench: linear", q, NLIN);
+        st = run_linear(&lr[q], &prb, lin_d[q], &o, with_probe ? &tri : NULL);
+        if (st != GN_OK) {
+            gn_progress_done();
+            gn_bench_triad_free(&tri);
+            char what[64];
+            snprintf(what, sizeof what, "the linear benchmark at d = %zu", lin_d[q]);
+            return fail_status(what, st);
+        }
+        gn_progress_done();
+        lin_row *r = &lr[q];
+        if (o.json) {
+            gn_jl_begin(&j, out);
+            gn_jl_str(&j, "kind", "linear");
+            gn_jl_int(&j, "d", (long long)r->d);
+            gn_jl_int(&j, "steps_per_rep", (long long)r->steps);
+            gn_jl_num(&j, "ignd_us", r->ignd * 1e6);
+            gn_jl_num(&j, "sgd_us", r->sgd * 1e6);
+            gn_jl_num(&j, "ratio", r->ratio);
+            gn_jl_num(&j, "ratio_min", r->rlo);
+            gn_jl_num(&j, "ratio_max", r->rhi);
+            gn_jl_num(&j, "cpu_ratio", r->cratio);
+            gn_jl_num(&j, "bytes_per_step", gn_bench_linear_bytes(r->d));
+            gn_jl_num(&j, "ignd_gbs", r->gbs_ignd);
+            gn_jl_num(&j, "sgd_gbs", r->gbs_sgd);
+            gn_jl_end(&j);
+        } else {
+            fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %7.3f %9.2f %9.2f\n",
+                    r->d, r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
+                    r->cratio, r->gbs_ignd, r->gbs_sgd);
+            fflush(out);
+        }
+    }
+    gn_bench_triad_free(&tri);
+    size_t bwq = NLIN - 1; /* d = 1e7 */
+    if (o.json) {
+        gn_jl_begin(&j, out);
+        gn_jl_str(&j, "kind", "probe");
+        gn_jl_str(&j, "kernel", "triad a[i] = b[i] + s*c[i]");
+        gn_jl_int(&j, "n", PROBE_N);
+        gn_jl_num(&j, "bytes_per_sweep", gn_bench_triad_bytes(PROBE_N));
+        gn_jl_int(&j, "steps_per_rep", (long long)prb.steps);
+        gn_jl_num(&j, "sweep_ms", prb.sec * 1e3);
+        gn_jl_num(&j, "gbs", prb.gbs);
+        gn_jl_int(&j, "interleaved_with_d", T_BW_D);
+        gn_jl_num(&j, "ignd_fraction", lr[bwq].bw_frac);
+        gn_jl_end(&j);
+    } else {
+        fprintf(out,
+                "\nBandwidth probe: triad a[i] = b[i] + s c[i], n = %u (3 x 80 MB), 24 n bytes "
+                "per sweep,\ninterleaved with d = %u: %.2f GB/s (%.3g ms per sweep); IGND at "
+                "d = %u moves %.2f of it\n",
+                PROBE_N, T_BW_D, prb.gbs, prb.sec * 1e3, T_BW_D, lr[bwq].bw_frac);
+        fflush(out);
+    }
+
+    mlp_row mr;
+    gn_progress("bench: mlp", 0, 1);
+    st = run_mlp(&mr, &o);
+    gn_progress_done();
+    if (st != GN_OK)
+        return fail_status("the MLP benchmark", st);
+    if (o.json) {
+        gn_jl_begin(&j, out);
+        gn_jl_str(&j, "kind", "mlp");
+        gn_jl_str(&j, "widths", "8-64-32-16-1");
+        gn_jl_str(&j, "act", "relu");
+        gn_jl_int(&j, "params", 3201);
+        gn_jl_int(&j, "batch", 1);
+        gn_jl_int(&j, "steps_per_rep", (long long)mr.steps);
+        gn_jl_num(&j, "ignd_us", mr.ignd * 1e6);
+        gn_jl_num(&j, "sgd_us", mr.sgd * 1e6);
+        gn_jl_num(&j, "ratio", mr.ratio);
+        gn_jl_num(&j, "ratio_min", mr.rlo);
+        gn_jl_num(&j, "ratio_max", mr.rhi);
+        gn_jl_num(&j, "cpu_ratio", mr.cratio);
+        gn_jl_num(&j, "ignd_steps_per_s", 1.0 / mr.ignd);
+        gn_jl_num(&j, "sgd_steps_per_s", 1.0 / mr.sgd);
+        gn_jl_end(&j);
+    } else {
+        fprintf(out,
+                "\nMLP 8-64-32-16-1, ReLU, 3201 parameters, batch size 1, squared loss "
+                "(forward, back-propagation of j, step)\n"
+                "%12s %12s %8s %17s %7s %14s %14s\n%12.4g %12.4g %8.3f    [%5.3f, %5.3f] "
+                "%7.3f %14.0f %14.0f\n",
+                "IGND us", "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND steps/s",
+                "SGD steps/s", mr.ignd * 1e6, mr.sgd * 1e6, mr.ratio, mr.rlo, mr.rhi, mr.cratio,
+                1.0 / mr.ignd, 1.0 / mr.sgd);
+        fflush(out);
+    }
+
+    torch_res tr;
+    if (o.torch) {
+        gn_progress("bench: pytorch", 0, 1);
+        run_torch(&tr, &o);
+        gn_progress_done();
+    } else {
+        memset(&tr, 0, sizeof tr);
+        tr.state = 1;
+        tr.sec[0] = tr.sec[1] = NAN;
+        snprintf(tr.why, sizeof tr.why, "--no-torch");
+    }
+    /* the core's side of the ratio: its IGND step timed just before and just after the
+     * PyTorch run (the mean of the two medians), so a change in the machine's load
+     * during the run biases neither side */
+    double core = mr.ignd;
+    if (tr.state == 0) {
+        mlp_row mr2;
+        if ((st = run_mlp(&mr2, &o)) != GN_OK)
+            return fail_status("the MLP benchmark (after PyTorch)", st);
+        core = 0.5 * (mr.ignd + mr2.ignd);
+    }
+    if (o.json) {
+        for (int q = 0; q < 2; q++) {
+            gn_jl_begin(&j, out);
+            gn_jl_str(&j, "kind", "torch");
+            gn_jl_str(&j, "dtype", dtype_name[q]);
+            gn_jl_str(&j, "state", tr.state == 0 ? "measured" : tr.state == 1 ? "skipped"
+                                                                                : "error");
+            if (tr.state == 0) {
+                gn_jl_str(&j, "version", tr.version);
+                gn_jl_str(&j, "python", tr.python);
+                gn_jl_int(&j, "steps_per_rep", (long long)tr.steps[q]);
+                gn_jl_int(&j, "reps", (long long)tr.reps[q]);
+                gn_jl_num(&j, "sgd_us", tr.sec[q] * 1e6);
+                gn_jl_num(&j, "core_ignd_us", core * 1e6);
+                gn_jl_num(&j, "over_core_ignd", tr.sec[q] / core);
+            } else {
+                gn_jl_str(&j, "why", tr.why);
+            }
+            gn_jl_end(&j);
+        }
+    } else if (tr.state == 0) {
+        fprintf(out,
+                "\nPyTorch %s (%s), same MLP step (1 thread, eager, torch.optim.SGD, batch "
+                "size 1)\ncore IGND step around the PyTorch run: %.4g us\n"
+                "%8s %12s %9s %20s\n",
+                tr.version, tr.python, core * 1e6, "dtype", "SGD us", "steps/s",
+                "PyTorch / core IGND");
+        for (int q = 0; q < 2; q++)
+            fprintf(out, "%8s %12.4g %9.0f %19.1fx\n", dtype_name[q], tr.sec[q] * 1e6,
+                    1.0 / tr.sec[q], tr.sec[q] / core);
+    } else {
+        fprintf(out, "\nPyTorch comparison %s: %s\n", tr.state == 1 ? "skipped" : "FAILED",
+                tr.why);
+    }
+
+    target t[12];
+    size_t nt = 0;
+    char name[96];
+    for (size_t q = 0; q < NLIN; q++)
+        if (lin_d[q] >= T_LIN_MIN_D) {
+            snprintf(name, sizeof name, "linear IGND/SGD step time, d = %zu", lin_d[q]);
+            target_add(t, &nt, name, "<=", lr[q].ratio, T_LIN_RATIO, 0);
+        }
+    snprintf(name, sizeof name, "linear IGND bandwidth / triad probe, d = %u", T_BW_D);
+    target_add(t, &nt, name, ">=", lr[bwq].bw_frac, T_BW_FRAC, 0);
+    target_add(t, &nt, "MLP IGND/SGD step time", "<=", mr.ratio, T_MLP_RATIO, 0);
+    for (int q = 0; q < 2; q++) {
+        snprintf(name, sizeof name, "PyTorch %s SGD step / core IGND step", dtype_name[q]);
+        /* an error running an importable torch is a failure; an absent one a skip */
+        target_add(t, &nt, name, ">=", tr.sec[q] / core, T_TORCH, tr.state == 1);
+    }
+    int allpass = 1;
+    if (!o.json)
+        fprintf(out, "\nTargets (issue 2)\n");
+    for (size_t q = 0; q < nt; q++) {
+        allpass &= t[q].pass;
+        const char *v = t[q].skipped ? "SKIP" : t[q].pass ? "PASS" : "MISS";
+        if (o.json) {
+            gn_jl_begin(&j, out);
+            gn_jl_str(&j, "kind", "target");
+            gn_jl_str(&j, "name", t[q].name);
+            gn_jl_str(&j, "cmp", t[q].cmp);
+            gn_jl_num(&j, "limit", t[q].limit);
+            gn_jl_num(&j, "value", t[q].value);
+            gn_jl_str(&j, "verdict", v);
+            gn_jl_end(&j);
+        } else {
+            fprintf(out, "  %-48s %s %-5g measured %-8.4g %s\n", t[q].name, t[q].cmp,
+                    t[q].limit, t[q].value, v);
+        }
+    }
+    if (o.json) {
+        gn_jl_begin(&j, out);
+        gn_jl_str(&j, "kind", "summary");
+        gn_jl_bool(&j, "pass", allpass);
+        gn_jl_end(&j);
+    } else {
+        fprintf(out, "\n%s\n", allpass ? "all targets met" : "some targets MISSED");
+    }
+    return allpass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+}
