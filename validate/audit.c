@@ -207,39 +207,42 @@ static int parse_dtype(const char *s)
     return -1;
 }
 
-/* Parses a number occupying [s, end) exactly (surrounding blanks allowed).
- * 0 ok, -1 not a number. */
+/* Parses a number occupying [s, end) exactly (surrounding blanks allowed); the text
+ * after end must not be part of a number (the line is NUL-terminated, so strtod reads in
+ * place). 0 ok, -1 not a number. */
 static int parse_number(double *out, const char *s, const char *end)
 {
     while (s < end && (*s == ' ' || *s == '\t'))
         s++;
     while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    if (s == end || end - s > 400)
+    size_t len = (size_t)(end - s);
+    if (len == 0)
         return -1;
-    char tmp[408];
-    memcpy(tmp, s, (size_t)(end - s));
-    tmp[end - s] = '\0';
-    const char *t = tmp;
-    if (!strcmp(t, "NaN") || !strcmp(t, "nan") || !strcmp(t, "null")) {
+#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
+    if (WORD("NaN") || WORD("nan") || WORD("null")) {
         *out = NAN;
         return 0;
     }
-    if (!strcmp(t, "Infinity") || !strcmp(t, "inf")) {
+    if (WORD("Infinity") || WORD("inf")) {
         *out = INFINITY;
         return 0;
     }
-    if (!strcmp(t, "-Infinity") || !strcmp(t, "-inf")) {
+    if (WORD("-Infinity") || WORD("-inf")) {
         *out = -INFINITY;
         return 0;
     }
-    /* digits, sign, point, exponent, or a C99 hex float; strtod's words are handled above */
-    for (const char *p = t; *p; p++)
-        if (!isxdigit((unsigned char)*p) && !strchr("+-.xXpP", *p))
-            return -1;
+#undef WORD
+    /* a decimal or C99 hex float: strtod's own words (nan(...), infinity) are refused */
+    unsigned char c0 = (unsigned char)s[0];
+    if (!(isdigit(c0) || c0 == '-' || c0 == '+' || c0 == '.'))
+        return -1;
+    unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
+    if ((c0 == '-' || c0 == '+') && !(isdigit(c1) || c1 == '.'))
+        return -1;
     char *e;
-    double v = strtod(t, &e);
-    if (e == t || *e)
+    double v = strtod(s, &e);
+    if (e != end)
         return -1;
     *out = v;
     return 0;
@@ -645,11 +648,14 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
                     return fail(r, err, errlen, ecol, key, "vector too long");
                 if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
                     return GN_ENOMEM;
-                char cname[64];
-                snprintf(cname, sizeof cname, "%s[%zu]", key, k);
-                gn_status st = store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
-                if (st != GN_OK)
-                    return st;
+                if (isfinite(x) || v == GN_AV_WAFTER) {
+                    r->buf[v][k] = x;
+                    r->rec.has_v |= 1u << v;
+                } else {
+                    char cname[64];
+                    snprintf(cname, sizeof cname, "%s[%zu]", key, k);
+                    return store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
+                }
                 k++;
                 j.p = e;
                 jws(&j);
@@ -750,8 +756,8 @@ struct gn_audit_work {
     mpfr_prec_t prec;
     size_t cap;
     mpfr_ptr ex;  /* exact w_after */
-    mpfr_ptr sab; /* magnitude of the step, per component (64 bits) */
-    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2;
+    double *sab;  /* magnitude of the step, per component (+inf beyond double's range) */
+    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2, B1, B2;
     /* facts for the bound */
     int lp_derived, lpp_derived, l_derived, g_given, e_derived;
     double p;     /* sigma(f) for a derived BCE */
@@ -766,8 +772,8 @@ gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
     if (!w)
         return NULL;
     w->prec = prec;
-    mpfr_inits2(prec + 32, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
-                w->t1, w->t2, w->t3, w->ob1, w->ob2, (mpfr_ptr)0);
+    mpfr_inits2(prec, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
+                w->t1, w->t2, w->t3, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
     mpfr_inits2(64, w->q1, w->q2, (mpfr_ptr)0);
     return w;
 }
@@ -777,10 +783,9 @@ void gn_audit_work_free(gn_audit_work *w)
     if (!w)
         return;
     mpfr_clears(w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2, w->t1,
-                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, (mpfr_ptr)0);
+                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
     for (size_t i = 0; i < w->cap; i++) {
         mpfr_clear(w->ex + i);
-        mpfr_clear(w->sab + i);
     }
     free(w->ex);
     free(w->sab);
@@ -795,13 +800,12 @@ static int work_grow(gn_audit_work *w, size_t n)
     if (!ex)
         return -1;
     w->ex = ex;
-    mpfr_ptr sab = realloc(w->sab, n * sizeof *sab);
+    double *sab = realloc(w->sab, n * sizeof *sab);
     if (!sab)
         return -1;
     w->sab = sab;
     for (size_t i = w->cap; i < n; i++) {
         mpfr_init2(w->ex + i, w->prec);
-        mpfr_init2(w->sab + i, 64);
     }
     w->cap = n;
     return 0;
@@ -984,7 +988,7 @@ static void apply_rank1(gn_audit_work *wk, const gn_audit_rec *r, const double *
     const double *w = r->v[GN_AV_W];
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t1, coef, j[i], MPFR_RNDN);
-        mpfr_abs(wk->sab + i, wk->t1, MPFR_RNDN);
+        wk->sab[i] = fabs(mpfr_get_d(wk->t1, MPFR_RNDA));
         mpfr_add_d(wk->ex + i, wk->t1, w[i], MPFR_RNDN);
     }
 }
@@ -1013,25 +1017,31 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
     mpfr_sub_d(wk->ob1, wk->ob1, b1, MPFR_RNDN); /* 1 - b1 (exact at prec >= 64) */
     mpfr_set_d(wk->ob2, 1.0, MPFR_RNDN);
     mpfr_sub_d(wk->ob2, wk->ob2, b2, MPFR_RNDN); /* 1 - b2 */
+    /* ab = alpha / bc1 (times xi under xi_after); ib2 = 1 / bc2 */
+    mpfr_ui_div(wk->t1, 1, wk->bc1, MPFR_RNDN);
+    mpfr_mul_d(wk->bc1, wk->t1, alpha, MPFR_RNDN);
+    if (scale_after)
+        mpfr_mul(wk->bc1, wk->bc1, wk->xi, MPFR_RNDN);
+    mpfr_ui_div(wk->bc2, 1, wk->bc2, MPFR_RNDN);
+    double ab = mpfr_get_d(wk->bc1, MPFR_RNDA), ob1 = mpfr_get_d(wk->ob1, MPFR_RNDN);
+    mpfr_set_d(wk->B1, b1, MPFR_RNDN);
+    mpfr_set_d(wk->B2, b2, MPFR_RNDN);
     for (size_t i = 0; i < r->n; i++) {
-        mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN);        /* g */
+        mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN); /* g */
+        double gd = fabs(mpfr_get_d(wk->t3, MPFR_RNDA));
         /* m+ = b1 m + (1 - b1) g */
         mpfr_mul(wk->t1, wk->ob1, wk->t3, MPFR_RNDN);
         mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
-        mpfr_mul_d(wk->t2, wk->t2, b1, MPFR_RNDN);
+        mpfr_mul(wk->t2, wk->t2, wk->B1, MPFR_RNDN);
         mpfr_add(wk->a, wk->t1, wk->t2, MPFR_RNDN);
-        /* |m| terms for the magnitude: b1 |m| + (1 - b1) |g| */
-        mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
-        mpfr_abs(wk->t2, wk->t2, MPFR_RNDN);
-        mpfr_add(wk->q1, wk->t1, wk->t2, MPFR_RNDN);
         /* v+ = b2 v + (1 - b2) g^2 */
         mpfr_sqr(wk->t3, wk->t3, MPFR_RNDN);
         mpfr_mul(wk->t3, wk->t3, wk->ob2, MPFR_RNDN);
         mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
-        mpfr_mul_d(wk->t2, wk->t2, b2, MPFR_RNDN);
+        mpfr_mul(wk->t2, wk->t2, wk->B2, MPFR_RNDN);
         mpfr_add(wk->t3, wk->t3, wk->t2, MPFR_RNDN);
         /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
-        mpfr_div(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
+        mpfr_mul(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
         if (k->eps_inside) {
             mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
             mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
@@ -1040,17 +1050,11 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
             mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
         }
         /* step = alpha (m+/bc1) / den (times xi under xi_after) */
-        mpfr_div(wk->a, wk->a, wk->bc1, MPFR_RNDN);
+        mpfr_mul(wk->a, wk->a, wk->bc1, MPFR_RNDN);
         mpfr_div(wk->a, wk->a, wk->t3, MPFR_RNDN);
-        mpfr_mul_d(wk->a, wk->a, alpha, MPFR_RNDN);
-        mpfr_div(wk->q1, wk->q1, wk->bc1, MPFR_RNDN);
-        mpfr_div(wk->q1, wk->q1, wk->t3, MPFR_RNDN);
-        mpfr_mul_d(wk->q1, wk->q1, alpha, MPFR_RNDN);
-        if (scale_after) {
-            mpfr_mul(wk->a, wk->a, wk->xi, MPFR_RNDN);
-            mpfr_mul(wk->q1, wk->q1, wk->xi, MPFR_RNDN);
-        }
-        mpfr_set(wk->sab + i, wk->q1, MPFR_RNDN);
+        /* magnitude with |m| terms: alpha (b1 |m| + (1 - b1) |g|) / bc1 / den; a scale,
+         * so double arithmetic (a few roundings) is enough; inf beyond range */
+        wk->sab[i] = ab * (b1 * fabs(m[i]) + ob1 * gd) / mpfr_get_d(wk->t3, MPFR_RNDZ);
         if (k->flip_sign)
             mpfr_add_d(wk->ex + i, wk->a, w[i], MPFR_RNDN);
         else
@@ -1243,14 +1247,30 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         if (!isfinite(got[i])) {
             ei = INFINITY;
         } else {
+            /* |got - exact| rounded once; the scale in double while it is a normal number
+             * (a few roundings: relative 2^-50 on the measure), in MPFR otherwise */
             mpfr_d_sub(wk->t1, got[i], wk->ex + i, MPFR_RNDN);
-            mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
-            mpfr_set_d(wk->q2, fabs(w[i]), MPFR_RNDN);
-            mpfr_add(wk->q2, wk->q2, wk->sab + i, MPFR_RNDU);
-            mpfr_mul_d(wk->q2, wk->q2, u, MPFR_RNDU);
-            mpfr_add_d(wk->q2, wk->q2, eta, MPFR_RNDU);
-            mpfr_div(wk->q1, wk->t1, wk->q2, MPFR_RNDU);
-            ei = mpfr_get_d(wk->q1, MPFR_RNDU);
+            double diff = fabs(mpfr_get_d(wk->t1, MPFR_RNDN));
+            double sa = wk->sab[i];
+            double den = u * (fabs(w[i]) + sa) + eta;
+            if (isfinite(diff) && den > 0x1p-1000 && den < 0x1p1000 && diff < 0x1p1000) {
+                ei = diff / den;
+            } else {
+                /* beyond double's comfortable range: all in MPFR; when the magnitude
+                 * overflowed, |exact - w| stands for it (a lower bound: stricter) */
+                mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
+                if (isfinite(sa)) {
+                    mpfr_set_d(wk->q2, sa, MPFR_RNDN);
+                } else {
+                    mpfr_sub_d(wk->q2, wk->ex + i, w[i], MPFR_RNDN);
+                    mpfr_abs(wk->q2, wk->q2, MPFR_RNDN);
+                }
+                mpfr_add_d(wk->q2, wk->q2, fabs(w[i]), MPFR_RNDU);
+                mpfr_mul_d(wk->q2, wk->q2, u, MPFR_RNDU);
+                mpfr_add_d(wk->q2, wk->q2, eta, MPFR_RNDU);
+                mpfr_div(wk->q1, wk->t1, wk->q2, MPFR_RNDU);
+                ei = mpfr_get_d(wk->q1, MPFR_RNDU);
+            }
         }
         if (ei > e) {
             e = ei;
