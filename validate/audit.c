@@ -1305,7 +1305,8 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
  *   better) and, in float32, from a rounded b (relative t u more), then 1 - b^t (exact by
  *   Sterbenz when b^t >= 1/2, else 1 rounding): relative (t - 1 [+ t]) cond + 1,
  *   cond = b^t/(1 - b^t);
- *   m^ 1; v+ 5 (relative: all terms >= 0); v^ 1; sqrt halves v^'s error and adds 1; + eps 1;
+ *   m^ 1; v+ 5 (relative: all terms >= 0); sqrt(v+/bc2) as one sqrt of a quotient or as
+ *   PyTorch's quotient of two sqrts: at most (5 + kbc2)/2 + 3; + eps 1;
  *   the ratio 1; alpha 1. In float32 the conversions of alpha, b1, b2, eps add 4, and
  *   (1 - b) formed from a rounded b adds b/(1 - b) (for b1 in m+, halved for b2 under the sqrt).
  *   A recorded g enters exactly; g = lp j adds 1 rounding to g, i.e. 1 on the m path and 2
@@ -1348,7 +1349,10 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
         double c1 = p1 / (1.0 - p1), c2 = p2 / (1.0 - p2);
         double rb = (t - 1.0) + (f32 ? t : 0.0);
         double kbc1 = rb * c1 + 1.0, kbc2 = rb * c2 + 1.0;
-        k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2 + 1.0) / 2.0 + 1.0 + 1.0 + 1.0 + 1.0;
+        /* the denominator: sqrt(v+/bc2) (v+ and bc2's errors halved, the division, the
+         * sqrt) or PyTorch's sqrt(v+)/sqrt(bc2) (each sqrt 1, the division 1): the larger,
+         * (5 + kbc2)/2 + 3, then + eps 1 */
+        k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2) / 2.0 + 3.0 + 1.0 + 1.0 + 1.0;
         if (f32)
             k += 4.0 + b1 / (1.0 - b1) + 0.5 * b2 / (1.0 - b2);
         if (r->method == GN_AM_ADAM_IGND)
@@ -1477,8 +1481,9 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
                 s->matched[c]++;
                 if (ev / tol > s->var_err[c])
                     s->var_err[c] = ev / tol;
-            } else if (sv == GN_EZERO && nonfinite) {
-                /* the variant divides by zero here and the trace shows NaN / inf */
+            } else if (sv == GN_EZERO && nonfinite && st == GN_OK) {
+                /* the paper's rule is defined here, the variant divides by zero, and the
+                 * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
                 s->matched[c]++;
             }
         }
