@@ -111,6 +111,8 @@ static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, 
             snprintf(err, errlen, "%s:%zu:%zu (%s): %s", r->name, r->lineno, col, cname, why);
         else if (col)
             snprintf(err, errlen, "%s:%zu:%zu: %s", r->name, r->lineno, col, why);
+        else if (cname)
+            snprintf(err, errlen, "%s:%zu (%s): %s", r->name, r->lineno, cname, why);
         else
             snprintf(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
     }

@@ -73,7 +73,10 @@ def manual_adam(w, g, m, v, t, alpha, b1, b2, eps, bug):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--opt", choices=("sgd", "adam", "ignd", "adam_ignd"), required=True)
+    ap.add_argument("--batch", metavar="DIR", default=None,
+                    help="write the test set into DIR in one process: good_OPT_DTYPE.{jsonl,csv} "
+                         "for every optimizer and type, bug_NAME.jsonl for every planted bug")
+    ap.add_argument("--opt", choices=("sgd", "adam", "ignd", "adam_ignd"), default="ignd")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--dim", type=int, default=8)
@@ -85,6 +88,23 @@ def main():
     a = ap.parse_args()
     if a.steps < 1 or a.dim < 1:
         ap.error("--steps and --dim must be >= 1")
+    if a.batch is None:
+        run(a)
+        return
+    k = 0
+    for opt in ("sgd", "adam", "ignd", "adam_ignd"):
+        for dtype in ("float64", "float32"):
+            ext = "csv" if k % 2 else "jsonl"
+            run(argparse.Namespace(**dict(vars(a), opt=opt, dtype=dtype, bug=None, format=ext,
+                                          out="%s/good_%s_%s.%s" % (a.batch, opt, dtype, ext))))
+            k += 1
+    for bug in BUGS:
+        opt = "adam_ignd" if bug.startswith("adam_") or bug == "xi_after_adam" else "ignd"
+        run(argparse.Namespace(**dict(vars(a), opt=opt, dtype="float64", bug=bug, format="jsonl",
+                                      out="%s/bug_%s.jsonl" % (a.batch, bug))))
+
+
+def run(a):
     fmt = a.format or ("csv" if a.out.endswith(".csv") else "jsonl")
     loss_name = a.loss or ("bce" if a.bug == "lpp_missing" else "squared")
     dt = torch.float64 if a.dtype == "float64" else torch.float32
