@@ -76,10 +76,13 @@ gn_status gn_step_sps(double *w, const double *j, size_t n, double l, double lst
     /* gamma = (l - lstar) / (c lp^2 |j|^2); step coefficient on j is -gamma lp */
     gn_sd lp2 = gn_sd_mul(gn_sd_from(lp), gn_sd_from(lp));
     gn_sd den = gn_sd_mul(gn_sd_mul(gn_sd_from(c), lp2), S);
-    gn_sd gam = gn_sd_div(gn_sd_from(l - lstar), den);
+    /* l - l* may overflow while gamma does not: then subtract the (exact) halves */
+    double dl = l - lstar;
+    gn_sd num = dl <= DBL_MAX ? gn_sd_from(dl) : gn_sd_norm(0.5 * l - 0.5 * lstar, 1);
+    gn_sd gam = gn_sd_div(num, den);
     if (gamma_max <= DBL_MAX) {
         gn_sd cap = gn_sd_from(gamma_max);
-        if (gam.e > cap.e || (gam.e == cap.e && gam.m > cap.m))
+        if (gam.m != 0.0 && (gam.e > cap.e || (gam.e == cap.e && gam.m > cap.m)))
             gam = cap;
     }
     gn_sd coef = gn_sd_mul(gam, gn_sd_from(-lp));

@@ -243,6 +243,18 @@ gn_status gn_mp_mlp_eval(const gn_mlp *m, mpfr_ptr f, mpfr_ptr j, mpfr_srcptr w,
 gn_status gn_mp_mlp_eval_abs(const gn_mlp *m, mpfr_ptr fa, mpfr_ptr ja, mpfr_srcptr w,
                              mpfr_srcptr x, mpfr_rnd_t rnd);
 
+/* gn_mp_mlp_errbound: f and j as gn_mp_mlp_eval, plus fe >= |fl(f) - f| and je_i >= |fl(j_i) -
+ * j_i|, a first-order running error bound (Higham, ASNA §3.3) for the double evaluation of
+ * core/model.c's gn_mlp_eval on the same double inputs: each pre-activation by gn_dot plus the
+ * bias ((k(in) + 1) u sum |terms|), the activation's rounding (tanh, SiLU: 4u; ReLU, identity:
+ * exact), the propagation of input errors through Lipschitz bounds of the activation and its
+ * derivative, the backward sums of `out` products (gamma_out), one rounding per j entry. At the
+ * ReLU kink (|a| <= its error bound) the derivative may flip: the bound then allows a change
+ * of 1 in act'. fe and je (precision 64 suffices) are rounded upward.
+ * Special: GN_ESIZE if m is NULL, fe is NULL, or j != NULL with je NULL. */
+gn_status gn_mp_mlp_errbound(const gn_mlp *m, mpfr_ptr f, mpfr_ptr j, mpfr_ptr fe, mpfr_ptr je,
+                             mpfr_srcptr w, mpfr_srcptr x, mpfr_rnd_t rnd);
+
 #ifdef __cplusplus
 }
 #endif

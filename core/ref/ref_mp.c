@@ -1,0 +1,1169 @@
+/* ref_mp.c: the MPFR reference (gn_mp.h). Each quantity from its defining system; the
+ * closed forms separately, for attribution. See gn_mp.h for the conventions.
+ *
+ * Working precision. A temporary is allocated at wp = prec(output) + GN_MP_GUARD bits.
+ * The linear systems are solved at wp + (bits of their condition number): Gaussian
+ * elimination and CG lose up to log2 cond(M) bits, cond(M) = ((lpp+mu)|j|^2 + lambda)/lambda
+ * for (3.11); the raise keeps the solution correct to ~2^-(prec+GN_MP_GUARD) relative. The
+ * condition number is estimated from exponents only (a power of two within a factor 4). */
+#include "gn_mp.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- vectors */
+
+mpfr_ptr gn_mp_vec_alloc(size_t n, mpfr_prec_t prec)
+{
+    if (n == 0)
+        return NULL;
+    mpfr_ptr v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        mpfr_init2(v + i, prec), mpfr_set_zero(v + i, 1);
+    return v;
+}
+
+void gn_mp_vec_free(mpfr_ptr v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mpfr_clear(v + i);
+    free(v);
+}
+
+void gn_mp_vec_set_d(mpfr_ptr v, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(v + i, x[i], MPFR_RNDN);
+}
+
+void gn_mp_vec_get_d(double *x, mpfr_srcptr v, size_t n, mpfr_rnd_t rnd)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = mpfr_get_d(v + i, rnd);
+}
+
+/* ------------------------------------------------------ error measures */
+
+/* log2 of one ulp of x as a double (see gn_mp_ulps) */
+static long ulp_exp(mpfr_srcptr x)
+{
+    if (mpfr_zero_p(x))
+        return -1074;
+    long e = (long)mpfr_get_exp(x); /* 2^(e-1) <= |x| < 2^e */
+    return e - 1 <= -1023 ? -1074 : e - 53;
+}
+
+double gn_mp_ulps(double got, mpfr_srcptr exact)
+{
+    if (mpfr_nan_p(exact))
+        return got != got ? 0.0 : INFINITY;
+    if (mpfr_inf_p(exact)) {
+        if (isinf(got) && (got > 0) == (mpfr_sgn(exact) > 0))
+            return 0.0;
+        return INFINITY;
+    }
+    if (!isfinite(got))
+        return INFINITY;
+    mpfr_t d;
+    mpfr_init2(d, mpfr_get_prec(exact) + 64);
+    mpfr_set_d(d, got, MPFR_RNDN);
+    mpfr_sub(d, d, exact, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_mul_2si(d, d, -ulp_exp(exact), MPFR_RNDN);
+    double r = mpfr_get_d(d, MPFR_RNDU);
+    mpfr_clear(d);
+    return r;
+}
+
+double gn_mp_mixed(const double *got, mpfr_srcptr exact, const double *w, mpfr_srcptr s,
+                   size_t n, size_t *worst)
+{
+    double mx = 0.0;
+    size_t at = 0;
+    mpfr_t d, den, t;
+    mpfr_prec_t p = n ? mpfr_get_prec(exact) + 64 : 64;
+    mpfr_inits2(p, d, den, t, (mpfr_ptr)0);
+    for (size_t i = 0; i < n; i++) {
+        double r;
+        if (!isfinite(got[i])) {
+            r = (mpfr_inf_p(exact + i) && isinf(got[i]) &&
+                 (got[i] > 0) == (mpfr_sgn(exact + i) > 0))
+                    ? 0.0
+                    : INFINITY;
+        } else {
+            mpfr_set_d(d, got[i], MPFR_RNDN);
+            mpfr_sub(d, d, exact + i, MPFR_RNDN);
+            mpfr_abs(d, d, MPFR_RNDN);
+            mpfr_abs(den, s + i, MPFR_RNDN);
+            if (w) {
+                mpfr_set_d(t, fabs(w[i]), MPFR_RNDN);
+                mpfr_add(den, den, t, MPFR_RNDN);
+            }
+            mpfr_mul_2si(den, den, -53, MPFR_RNDN);
+            mpfr_set_ui_2exp(t, 1, -1074, MPFR_RNDN);
+            mpfr_add(den, den, t, MPFR_RNDN);
+            mpfr_div(d, d, den, MPFR_RNDU);
+            r = mpfr_get_d(d, MPFR_RNDU);
+        }
+        if (r > mx || (i == 0 && r == mx) || r != r) {
+            mx = r != r ? INFINITY : r;
+            at = i;
+        }
+    }
+    mpfr_clears(d, den, t, (mpfr_ptr)0);
+    if (worst)
+        *worst = at;
+    return mx;
+}
+
+/* --------------------------------------------------------------- damping */
+
+void gn_mp_damping_init_set(gn_mp_damping *m, gn_damping d, mpfr_prec_t prec)
+{
+    mpfr_init2(m->lambda, prec < 53 ? 53 : prec);
+    mpfr_init2(m->mu, prec < 53 ? 53 : prec);
+    mpfr_set_d(m->lambda, d.lambda, MPFR_RNDN);
+    mpfr_set_d(m->mu, d.mu, MPFR_RNDN);
+}
+
+void gn_mp_damping_clear(gn_mp_damping *m)
+{
+    mpfr_clear(m->lambda);
+    mpfr_clear(m->mu);
+}
+
+/* ------------------------------------------------------- small helpers */
+
+static mpfr_prec_t wprec(mpfr_srcptr out) { return mpfr_get_prec(out) + GN_MP_GUARD; }
+
+static int allnum(mpfr_srcptr v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_number_p(v + i))
+            return 0;
+    return 1;
+}
+
+static int allzero(mpfr_srcptr v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_zero_p(v + i))
+            return 0;
+    return 1;
+}
+
+/* the core's check_damping, on exact values */
+static gn_status check_damp(mpfr_srcptr lpp, const gn_mp_damping *dmp)
+{
+    if (!mpfr_number_p(lpp) || !mpfr_number_p(dmp->lambda) || !mpfr_number_p(dmp->mu))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(dmp->lambda) <= 0 || mpfr_sgn(dmp->mu) < 0)
+        return GN_EDOM;
+    if (mpfr_sgn(lpp) < 0)
+        return GN_ENEGCURV;
+    return GN_OK;
+}
+
+/* s = sum v_i^2, exactly enough (at s's precision) */
+static void sumsq(mpfr_ptr s, mpfr_srcptr v, size_t n)
+{
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(s));
+    mpfr_set_zero(s, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_sqr(t, v + i, MPFR_RNDN);
+        mpfr_add(s, s, t, MPFR_RNDN);
+    }
+    mpfr_clear(t);
+}
+
+static void dot(mpfr_ptr s, mpfr_srcptr a, mpfr_srcptr b, size_t n)
+{
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(s));
+    mpfr_set_zero(s, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(t, a + i, b + i, MPFR_RNDN);
+        mpfr_add(s, s, t, MPFR_RNDN);
+    }
+    mpfr_clear(t);
+}
+
+/* ----------------------------------------------- the rank-one systems */
+
+/* Extra bits for a system with matrix a j j^T + lam I (a >= 0): about log2 of its condition
+ * number (a |j|^2 + lam) / lam, from exponents. */
+static mpfr_prec_t cond_bits(mpfr_srcptr a, mpfr_srcptr j, size_t n, mpfr_srcptr lam)
+{
+    if (mpfr_zero_p(a) || allzero(j, n))
+        return 8;
+    mpfr_exp_t emax = mpfr_get_emin();
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_zero_p(j + i) && mpfr_get_exp(j + i) > emax)
+            emax = mpfr_get_exp(j + i);
+    /* a |j|^2 < 2^(exp(a) + 2 emax + log2 n) */
+    long hi = (long)mpfr_get_exp(a) + 2 * (long)emax + 1;
+    for (size_t m = n; m > 1; m >>= 1)
+        hi++;
+    long lo = mpfr_zero_p(lam) ? hi : (long)mpfr_get_exp(lam) - 1;
+    long b = hi - lo;
+    return (mpfr_prec_t)(b > 0 ? b + 8 : 8);
+}
+
+/* Solve A x = b (A n x n row-major, overwritten; b overwritten) by Gaussian elimination with
+ * partial pivoting. Returns 0 if a pivot is exactly zero (singular). */
+static int gauss_solve(mpfr_ptr x, mpfr_ptr A, mpfr_ptr b, size_t n, mpfr_prec_t wp)
+{
+    mpfr_t t, f;
+    mpfr_inits2(wp, t, f, (mpfr_ptr)0);
+    int ok = 1;
+    for (size_t k = 0; k < n && ok; k++) {
+        size_t p = k;
+        for (size_t i = k + 1; i < n; i++)
+            if (mpfr_cmpabs(A + i * n + k, A + p * n + k) > 0)
+                p = i;
+        if (mpfr_zero_p(A + p * n + k)) {
+            ok = 0;
+            break;
+        }
+        if (p != k) {
+            for (size_t c = k; c < n; c++)
+                mpfr_swap(A + k * n + c, A + p * n + c);
+            mpfr_swap(b + k, b + p);
+        }
+        for (size_t i = k + 1; i < n; i++) {
+            if (mpfr_zero_p(A + i * n + k))
+                continue;
+            mpfr_div(f, A + i * n + k, A + k * n + k, MPFR_RNDN);
+            for (size_t c = k + 1; c < n; c++) {
+                mpfr_mul(t, f, A + k * n + c, MPFR_RNDN);
+                mpfr_sub(A + i * n + c, A + i * n + c, t, MPFR_RNDN);
+            }
+            mpfr_mul(t, f, b + k, MPFR_RNDN);
+            mpfr_sub(b + i, b + i, t, MPFR_RNDN);
+            mpfr_set_zero(A + i * n + k, 1);
+        }
+    }
+    if (ok) {
+        for (size_t k = n; k-- > 0;) {
+            mpfr_set(f, b + k, MPFR_RNDN);
+            for (size_t c = k + 1; c < n; c++) {
+                mpfr_mul(t, A + k * n + c, x + c, MPFR_RNDN);
+                mpfr_sub(f, f, t, MPFR_RNDN);
+            }
+            mpfr_div(x + k, f, A + k * n + k, MPFR_RNDN);
+        }
+    }
+    mpfr_clears(t, f, (mpfr_ptr)0);
+    return ok;
+}
+
+/* y = a j (j^T v) + lam v: the matrix of (3.11) (or of (3.8) with lam = 0) as an operator */
+static void apply_op(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam, mpfr_srcptr v,
+                     size_t n, mpfr_prec_t wp)
+{
+    mpfr_t s, t;
+    mpfr_inits2(wp, s, t, (mpfr_ptr)0);
+    dot(s, j, v, n);
+    mpfr_mul(s, s, a, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(t, s, j + i, MPFR_RNDN);
+        mpfr_fma(y + i, lam, v + i, t, MPFR_RNDN);
+    }
+    mpfr_clears(s, t, (mpfr_ptr)0);
+}
+
+/* Conjugate gradients from x = 0 on (a j j^T + lam I) x = b, b in span{j} or lam > 0.
+ * Exact arithmetic: at most 2 distinct eigenvalues, so at most 2 steps; from x = 0 the
+ * iterates stay in the Krylov space of b, inside range(M) when lam = 0, so the limit is
+ * the minimum-norm solution. Stops when |r|^2 <= 2^-(2 wp - 16) |b|^2. */
+static void cg_solve(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam, mpfr_srcptr b,
+                     size_t n, mpfr_prec_t wp)
+{
+    mpfr_ptr r = gn_mp_vec_alloc(n, wp), p = gn_mp_vec_alloc(n, wp), q = gn_mp_vec_alloc(n, wp);
+    mpfr_t rr, rr1, bb, al, t;
+    mpfr_inits2(wp, rr, rr1, bb, al, t, (mpfr_ptr)0);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_zero(x + i, 1);
+        mpfr_set(r + i, b + i, MPFR_RNDN);
+        mpfr_set(p + i, b + i, MPFR_RNDN);
+    }
+    sumsq(rr, r, n);
+    mpfr_set(bb, rr, MPFR_RNDN);
+    mpfr_mul_2si(bb, bb, -(2 * (long)wp - 16), MPFR_RNDN);
+    for (int it = 0; it < 8 && mpfr_cmp(rr, bb) > 0; it++) {
+        apply_op(q, a, j, lam, p, n, wp);
+        dot(t, p, q, n);
+        if (mpfr_zero_p(t))
+            break;
+        mpfr_div(al, rr, t, MPFR_RNDN);
+        for (size_t i = 0; i < n; i++) {
+            mpfr_fma(x + i, al, p + i, x + i, MPFR_RNDN);
+            mpfr_mul(t, al, q + i, MPFR_RNDN);
+            mpfr_sub(r + i, r + i, t, MPFR_RNDN);
+        }
+        sumsq(rr1, r, n);
+        mpfr_div(al, rr1, rr, MPFR_RNDN);
+        for (size_t i = 0; i < n; i++)
+            mpfr_fma(p + i, al, p + i, r + i, MPFR_RNDN);
+        mpfr_swap(rr, rr1);
+    }
+    mpfr_clears(rr, rr1, bb, al, t, (mpfr_ptr)0);
+    gn_mp_vec_free(r, n);
+    gn_mp_vec_free(p, n);
+    gn_mp_vec_free(q, n);
+}
+
+/* x solves (a j j^T + lam I) x = b, lam > 0: the matrix formed and eliminated for small n,
+ * CG on the operator above. x has n values at precision >= wp. */
+static gn_status solve_damped(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam,
+                              mpfr_srcptr b, size_t n, mpfr_prec_t wp)
+{
+    if (n > GN_MP_ELIM_MAX) {
+        cg_solve(x, a, j, lam, b, n, wp);
+        return GN_OK;
+    }
+    mpfr_ptr A = gn_mp_vec_alloc(n * n, wp), bb = gn_mp_vec_alloc(n, wp);
+    if (!A || !bb) {
+        gn_mp_vec_free(A, n * n);
+        gn_mp_vec_free(bb, n);
+        return GN_ENOMEM;
+    }
+    mpfr_t t;
+    mpfr_init2(t, wp);
+    for (size_t r = 0; r < n; r++) {
+        mpfr_mul(t, a, j + r, MPFR_RNDN);
+        for (size_t c = 0; c < n; c++)
+            mpfr_mul(A + r * n + c, t, j + c, MPFR_RNDN);
+        mpfr_add(A + r * n + r, A + r * n + r, lam, MPFR_RNDN);
+        mpfr_set(bb + r, b + r, MPFR_RNDN);
+    }
+    mpfr_clear(t);
+    int ok = gauss_solve(x, A, bb, n, wp);
+    gn_mp_vec_free(A, n * n);
+    gn_mp_vec_free(bb, n);
+    return ok ? GN_OK : GN_ESINGULAR;
+}
+
+/* Minimum-norm solution of (a j j^T) x = b, b in span{j}, a > 0, j != 0, n <= ELIM_MAX:
+ * complete pivoting exposes the rank r; a particular solution with free variables 0;
+ * its projection onto the row space of the matrix, P x = R^T (R R^T)^-1 R x, with R the r
+ * pivot rows of the original matrix. */
+static gn_status minnorm_dense(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr b,
+                               size_t n, mpfr_prec_t wp)
+{
+    mpfr_ptr A = gn_mp_vec_alloc(n * n, wp), G = gn_mp_vec_alloc(n * n, wp);
+    mpfr_ptr bb = gn_mp_vec_alloc(n, wp), xp = gn_mp_vec_alloc(n, wp);
+    size_t *rowp = malloc(n * sizeof *rowp), *colp = malloc(n * sizeof *colp);
+    gn_status st = GN_OK;
+    if (!A || !G || !bb || !xp || !rowp || !colp) {
+        st = GN_ENOMEM;
+        goto out;
+    }
+    mpfr_t t, f, amax, tol;
+    mpfr_inits2(wp, t, f, amax, tol, (mpfr_ptr)0);
+    for (size_t r = 0; r < n; r++) {
+        mpfr_mul(t, a, j + r, MPFR_RNDN);
+        for (size_t c = 0; c < n; c++) {
+            mpfr_mul(A + r * n + c, t, j + c, MPFR_RNDN);
+            mpfr_set(G + r * n + c, A + r * n + c, MPFR_RNDN);
+        }
+        mpfr_set(bb + r, b + r, MPFR_RNDN);
+        rowp[r] = r;
+        colp[r] = r;
+    }
+    /* tolerance: 2^-(wp/2) of the largest entry */
+    mpfr_set_zero(amax, 1);
+    for (size_t q = 0; q < n * n; q++)
+        if (mpfr_cmpabs(A + q, amax) > 0)
+            mpfr_abs(amax, A + q, MPFR_RNDN);
+    mpfr_mul_2si(tol, amax, -(long)(wp / 2), MPFR_RNDN);
+    size_t rank = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t pr = k, pc = k;
+        for (size_t r = k; r < n; r++)
+            for (size_t c = k; c < n; c++)
+                if (mpfr_cmpabs(A + r * n + c, A + pr * n + pc) > 0)
+                    pr = r, pc = c;
+        if (mpfr_cmpabs(A + pr * n + pc, tol) <= 0)
+            break;
+        rank++;
+        if (pr != k) {
+            for (size_t c = 0; c < n; c++)
+                mpfr_swap(A + k * n + c, A + pr * n + c);
+            mpfr_swap(bb + k, bb + pr);
+            size_t s = rowp[k];
+            rowp[k] = rowp[pr];
+            rowp[pr] = s;
+        }
+        if (pc != k) {
+            for (size_t r = 0; r < n; r++)
+                mpfr_swap(A + r * n + k, A + r * n + pc);
+            size_t s = colp[k];
+            colp[k] = colp[pc];
+            colp[pc] = s;
+        }
+        for (size_t r = k + 1; r < n; r++) {
+            mpfr_div(f, A + r * n + k, A + k * n + k, MPFR_RNDN);
+            for (size_t c = k; c < n; c++) {
+                mpfr_mul(t, f, A + k * n + c, MPFR_RNDN);
+                mpfr_sub(A + r * n + c, A + r * n + c, t, MPFR_RNDN);
+            }
+            mpfr_mul(t, f, bb + k, MPFR_RNDN);
+            mpfr_sub(bb + r, bb + r, t, MPFR_RNDN);
+        }
+    }
+    if (rank == 0) {
+        st = GN_EZERO;
+    } else {
+        /* back substitution on the leading rank x rank block, free variables 0 */
+        for (size_t i = 0; i < n; i++)
+            mpfr_set_zero(xp + i, 1);
+        for (size_t k = rank; k-- > 0;) {
+            mpfr_set(f, bb + k, MPFR_RNDN);
+            for (size_t c = k + 1; c < rank; c++) {
+                mpfr_mul(t, A + k * n + c, xp + colp[c], MPFR_RNDN);
+                mpfr_sub(f, f, t, MPFR_RNDN);
+            }
+            mpfr_div(xp + colp[k], f, A + k * n + k, MPFR_RNDN);
+        }
+        /* projection onto span of the pivot rows R (rank x n) of the original matrix */
+        size_t r = rank;
+        mpfr_ptr RR = gn_mp_vec_alloc(r * r, wp), Rx = gn_mp_vec_alloc(r, wp);
+        mpfr_ptr c = gn_mp_vec_alloc(r, wp);
+        if (!RR || !Rx || !c) {
+            st = GN_ENOMEM;
+        } else {
+            for (size_t p = 0; p < r; p++) {
+                mpfr_srcptr Rp = G + rowp[p] * n;
+                dot(Rx + p, Rp, xp, n);
+                for (size_t q = 0; q < r; q++)
+                    dot(RR + p * r + q, Rp, G + rowp[q] * n, n);
+            }
+            if (!gauss_solve(c, RR, Rx, r, wp)) {
+                st = GN_ESINGULAR;
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    mpfr_set_zero(x + i, 1);
+                    for (size_t p = 0; p < r; p++)
+                        mpfr_fma(x + i, c + p, G + rowp[p] * n + i, x + i, MPFR_RNDN);
+                }
+            }
+        }
+        gn_mp_vec_free(RR, r * r);
+        gn_mp_vec_free(Rx, r);
+        gn_mp_vec_free(c, r);
+    }
+    mpfr_clears(t, f, amax, tol, (mpfr_ptr)0);
+out:
+    gn_mp_vec_free(A, n * n);
+    gn_mp_vec_free(G, n * n);
+    gn_mp_vec_free(bb, n);
+    gn_mp_vec_free(xp, n);
+    free(rowp);
+    free(colp);
+    return st;
+}
+
+/* ------------------------------------------------------------ rank one */
+
+gn_status gn_mp_norm2sq(mpfr_ptr out, mpfr_srcptr j, size_t n, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!allnum(j, n))
+        return GN_ENONFINITE;
+    mpfr_t s;
+    mpfr_init2(s, wprec(out));
+    sumsq(s, j, n);
+    mpfr_set(out, s, rnd);
+    mpfr_clear(s);
+    return GN_OK;
+}
+
+/* -lp j at precision wp into a new vector */
+static mpfr_ptr neg_scaled(mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_prec_t wp)
+{
+    mpfr_ptr b = gn_mp_vec_alloc(n, wp);
+    if (!b)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(b + i, lp, j + i, MPFR_RNDN);
+        mpfr_neg(b + i, b + i, MPFR_RNDN);
+    }
+    return b;
+}
+
+/* d (at precision wp) solving (3.11) with right-hand side b */
+static gn_status damped_solve(mpfr_ptr x, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                              const gn_mp_damping *dmp, mpfr_srcptr b, mpfr_prec_t *wp)
+{
+    mpfr_t a;
+    mpfr_init2(a, *wp);
+    mpfr_add(a, lpp, dmp->mu, MPFR_RNDN);
+    mpfr_prec_t p = *wp + cond_bits(a, j, n, dmp->lambda);
+    mpfr_set_prec(a, p);
+    mpfr_add(a, lpp, dmp->mu, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_prec(x + i, p);
+    gn_status st = solve_damped(x, a, j, dmp->lambda, b, n, p);
+    mpfr_clear(a);
+    *wp = p;
+    return st;
+}
+
+gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                   const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damp(lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    if (!allnum(j, n))
+        return GN_ENONFINITE;
+    mpfr_prec_t wp = wprec(xi);
+    if (allzero(j, n)) {
+        /* x = xi j for every xi: the system says nothing about xi; (3.13) gives 1/lambda */
+        mpfr_ui_div(xi, 1, dmp->lambda, rnd);
+        return GN_OK;
+    }
+    mpfr_ptr x = gn_mp_vec_alloc(n, wp);
+    if (!x)
+        return GN_ENOMEM;
+    st = damped_solve(x, j, n, lpp, dmp, j, &wp);
+    if (st == GN_OK) {
+        mpfr_t num, den;
+        mpfr_inits2(wp, num, den, (mpfr_ptr)0);
+        dot(num, j, x, n);
+        sumsq(den, j, n);
+        mpfr_div(xi, num, den, rnd);
+        mpfr_clears(num, den, (mpfr_ptr)0);
+    }
+    gn_mp_vec_free(x, n);
+    return st;
+}
+
+/* den = (lpp + mu) |j|^2 + lambda */
+static void closed_den(mpfr_ptr den, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                       const gn_mp_damping *dmp)
+{
+    mpfr_t a;
+    mpfr_init2(a, mpfr_get_prec(den));
+    sumsq(den, j, n);
+    mpfr_add(a, lpp, dmp->mu, MPFR_RNDN);
+    mpfr_fma(den, a, den, dmp->lambda, MPFR_RNDN);
+    mpfr_clear(a);
+}
+
+gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                          const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damp(lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    if (!allnum(j, n))
+        return GN_ENONFINITE;
+    mpfr_t den;
+    mpfr_init2(den, wprec(xi));
+    closed_den(den, j, n, lpp, dmp);
+    mpfr_ui_div(xi, 1, den, rnd);
+    mpfr_clear(den);
+    return GN_OK;
+}
+
+gn_status gn_mp_dir_mp(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
+                       mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!mpfr_number_p(lp) || !mpfr_number_p(lpp) || !allnum(j, n))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(lpp) < 0)
+        return GN_ENEGCURV;
+    if (mpfr_zero_p(lpp) || allzero(j, n))
+        return GN_EZERO;
+    mpfr_prec_t wp = wprec(d);
+    mpfr_ptr b = neg_scaled(j, n, lp, wp), x = gn_mp_vec_alloc(n, wp);
+    gn_status st = GN_ENOMEM;
+    if (b && x) {
+        if (n <= GN_MP_ELIM_MAX) {
+            st = minnorm_dense(x, lpp, j, b, n, wp);
+        } else {
+            mpfr_t zero;
+            mpfr_init2(zero, 53);
+            mpfr_set_zero(zero, 1);
+            cg_solve(x, lpp, j, zero, b, n, wp);
+            mpfr_clear(zero);
+            st = GN_OK;
+        }
+        if (st == GN_OK)
+            for (size_t i = 0; i < n; i++)
+                mpfr_set(d + i, x + i, rnd);
+    }
+    gn_mp_vec_free(b, n);
+    gn_mp_vec_free(x, n);
+    return st;
+}
+
+gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                              mpfr_srcptr lpp, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!mpfr_number_p(lp) || !mpfr_number_p(lpp) || !allnum(j, n))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(lpp) < 0)
+        return GN_ENEGCURV;
+    if (mpfr_zero_p(lpp) || allzero(j, n))
+        return GN_EZERO;
+    mpfr_t c;
+    mpfr_init2(c, wprec(d));
+    sumsq(c, j, n);
+    mpfr_mul(c, c, lpp, MPFR_RNDN);
+    mpfr_div(c, lp, c, MPFR_RNDN);
+    mpfr_neg(c, c, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(d + i, c, j + i, rnd);
+    mpfr_clear(c);
+    return GN_OK;
+}
+
+static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp,
+                           const gn_mp_damping *dmp)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    gn_status st = check_damp(lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    if (!mpfr_number_p(lp) || !allnum(j, n))
+        return GN_ENONFINITE;
+    return GN_OK;
+}
+
+/* x (new, precision returned in *wp) = the solution of (3.11) */
+static gn_status damped_dir(mpfr_ptr *x, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                            mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_prec_t *wp)
+{
+    *x = gn_mp_vec_alloc(n, *wp);
+    mpfr_ptr b = neg_scaled(j, n, lp, *wp + 128);
+    gn_status st = GN_ENOMEM;
+    if (*x && b)
+        st = damped_solve(*x, j, n, lpp, dmp, b, wp);
+    gn_mp_vec_free(b, n);
+    if (st != GN_OK) {
+        gn_mp_vec_free(*x, n);
+        *x = NULL;
+    }
+    return st;
+}
+
+gn_status gn_mp_dir_damped(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                           mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    mpfr_prec_t wp = wprec(d);
+    mpfr_ptr x;
+    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        mpfr_set(d + i, x + i, rnd);
+    gn_mp_vec_free(x, n);
+    return GN_OK;
+}
+
+gn_status gn_mp_dir_damped_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                                  mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st != GN_OK)
+        return st;
+    mpfr_t c;
+    mpfr_init2(c, wprec(d));
+    closed_den(c, j, n, lpp, dmp);
+    mpfr_div(c, lp, c, MPFR_RNDN);
+    mpfr_neg(c, c, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(d + i, c, j + i, rnd);
+    mpfr_clear(c);
+    return GN_OK;
+}
+
+static gn_status check_alpha(mpfr_srcptr alpha)
+{
+    if (!mpfr_number_p(alpha))
+        return GN_ENONFINITE;
+    return mpfr_sgn(alpha) > 0 ? GN_OK : GN_EDOM;
+}
+
+gn_status gn_mp_delta_damped(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                             mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
+                             mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
+        return st;
+    mpfr_prec_t wp = wprec(delta);
+    mpfr_ptr x;
+    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+        return st;
+    mpfr_t s;
+    mpfr_init2(s, wp);
+    dot(s, j, x, n);
+    mpfr_mul(delta, s, alpha, rnd);
+    mpfr_clear(s);
+    gn_mp_vec_free(x, n);
+    return GN_OK;
+}
+
+gn_status gn_mp_delta_damped_closed(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                                    mpfr_srcptr lpp, mpfr_srcptr alpha,
+                                    const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
+        return st;
+    mpfr_t s, den;
+    mpfr_inits2(wprec(delta), s, den, (mpfr_ptr)0);
+    sumsq(s, j, n);
+    closed_den(den, j, n, lpp, dmp);
+    mpfr_mul(s, s, lp, MPFR_RNDN);
+    mpfr_mul(s, s, alpha, MPFR_RNDN);
+    mpfr_div(s, s, den, MPFR_RNDN);
+    mpfr_neg(delta, s, rnd);
+    mpfr_clears(s, den, (mpfr_ptr)0);
+    return GN_OK;
+}
+
+gn_status gn_mp_delta(mpfr_ptr delta, mpfr_srcptr j, mpfr_srcptr wplus, mpfr_srcptr w,
+                      size_t n, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!allnum(j, n) || !allnum(wplus, n) || !allnum(w, n))
+        return GN_ENONFINITE;
+    mpfr_prec_t p = wprec(delta);
+    mpfr_t s, t, u;
+    mpfr_inits2(p, s, t, u, (mpfr_ptr)0);
+    mpfr_set_zero(s, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_sub(t, wplus + i, w + i, MPFR_RNDN);
+        mpfr_mul(u, t, j + i, MPFR_RNDN);
+        mpfr_add(s, s, u, MPFR_RNDN);
+    }
+    mpfr_set(delta, s, rnd);
+    mpfr_clears(s, t, u, (mpfr_ptr)0);
+    return GN_OK;
+}
+
+/* ---------------------------------------------------------------- losses */
+
+void gn_mp_lossval_init(gn_mp_lossval *v, mpfr_prec_t prec)
+{
+    mpfr_inits2(prec, v->l, v->lp, v->lpp, (mpfr_ptr)0);
+}
+
+void gn_mp_lossval_clear(gn_mp_lossval *v) { mpfr_clears(v->l, v->lp, v->lpp, (mpfr_ptr)0); }
+
+gn_status gn_mp_loss_squared(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_rnd_t rnd)
+{
+    if (!mpfr_number_p(f) || !mpfr_number_p(y))
+        return GN_ENONFINITE;
+    mpfr_t r;
+    mpfr_init2(r, wprec(out->l));
+    mpfr_sub(r, f, y, MPFR_RNDN);
+    mpfr_set(out->lp, r, rnd);
+    mpfr_sqr(r, r, MPFR_RNDN);
+    mpfr_div_2ui(out->l, r, 1, rnd);
+    mpfr_set_ui(out->lpp, 1, rnd);
+    mpfr_clear(r);
+    return GN_OK;
+}
+
+gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_rnd_t rnd)
+{
+    if (!mpfr_number_p(f) || !mpfr_number_p(y))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(y) < 0 || mpfr_cmp_ui(y, 1) > 0)
+        return GN_EDOM;
+    if (mpfr_cmpabs_ui(f, 4096) > 0)
+        return GN_ERANGE;
+    /* 1 - p = exp(-f)/(1 + exp(-f)) is ~e^-f: computing it as 1 - p loses |f|/log 2 bits */
+    double af = fabs(mpfr_get_d(f, MPFR_RNDN));
+    mpfr_prec_t wp = wprec(out->l) + (mpfr_prec_t)(af * 1.4427) + 16;
+    mpfr_t p, q, t, ly;
+    mpfr_inits2(wp, p, q, t, ly, (mpfr_ptr)0);
+    mpfr_neg(t, f, MPFR_RNDN);
+    mpfr_exp(t, t, MPFR_RNDN);
+    mpfr_add_ui(t, t, 1, MPFR_RNDN);
+    mpfr_ui_div(p, 1, t, MPFR_RNDN);  /* p = sigma(f) = 1/(1 + exp(-f)) */
+    mpfr_ui_sub(q, 1, p, MPFR_RNDN);  /* 1 - p, by definition */
+    /* l = -y log p - (1 - y) log(1 - p); a zero weight makes its term 0 */
+    mpfr_set_zero(ly, 1);
+    if (!mpfr_zero_p(y)) {
+        mpfr_log(t, p, MPFR_RNDN);
+        mpfr_mul(t, t, y, MPFR_RNDN);
+        mpfr_sub(ly, ly, t, MPFR_RNDN);
+    }
+    if (mpfr_cmp_ui(y, 1) != 0) {
+        mpfr_log(t, q, MPFR_RNDN);
+        mpfr_t omy;
+        mpfr_init2(omy, wp);
+        mpfr_ui_sub(omy, 1, y, MPFR_RNDN);
+        mpfr_mul(t, t, omy, MPFR_RNDN);
+        mpfr_sub(ly, ly, t, MPFR_RNDN);
+        mpfr_clear(omy);
+    }
+    mpfr_set(out->l, ly, rnd);
+    mpfr_sub(t, p, y, MPFR_RNDN);
+    mpfr_set(out->lp, t, rnd);
+    mpfr_mul(t, p, q, MPFR_RNDN);
+    mpfr_set(out->lpp, t, rnd);
+    mpfr_clears(p, q, t, ly, (mpfr_ptr)0);
+    return GN_OK;
+}
+
+gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
+                          mpfr_rnd_t rnd)
+{
+    switch (k) {
+    case GN_LOSS_SQUARED: return gn_mp_loss_squared(out, f, y, rnd);
+    case GN_LOSS_BCE: return gn_mp_loss_bce(out, f, y, rnd);
+    default: return GN_EDOM;
+    }
+}
+
+gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,
+                        mpfr_srcptr qnext, mpfr_rnd_t rnd)
+{
+    if (!mpfr_number_p(q) || !mpfr_number_p(r) || !mpfr_number_p(gamma) ||
+        !mpfr_number_p(qnext))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(gamma) < 0 || mpfr_cmp_ui(gamma, 1) > 0)
+        return GN_EDOM;
+    mpfr_t T;
+    mpfr_init2(T, wprec(out->l) + 2300);
+    mpfr_fma(T, gamma, qnext, r, MPFR_RNDN); /* T = r + gamma qnext */
+    mpfr_sub(T, T, q, MPFR_RNDN);            /* delta_TD = T - q */
+    mpfr_neg(out->lp, T, rnd);               /* d/dq (T - q)^2/2 = -(T - q) */
+    mpfr_sqr(T, T, MPFR_RNDN);
+    mpfr_div_2ui(out->l, T, 1, rnd);
+    mpfr_set_ui(out->lpp, 1, rnd);
+    mpfr_clear(T);
+    return GN_OK;
+}
+
+/* --------------------------------------------------------- update rules */
+
+static gn_status check_step(size_t n, mpfr_srcptr w, mpfr_srcptr j, mpfr_srcptr lp,
+                            mpfr_srcptr alpha)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!mpfr_number_p(lp) || !allnum(j, n) || !allnum(w, n))
+        return GN_ENONFINITE;
+    return check_alpha(alpha);
+}
+
+/* w_i += c_i for the vector c (precision >= wp) */
+static void add_into(mpfr_ptr w, mpfr_srcptr c, size_t n, mpfr_rnd_t rnd)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_add(w + i, w + i, c + i, rnd);
+}
+
+/* g = lp j (exact: 106 bits suffice for the product of two doubles) */
+static mpfr_ptr grad(mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_prec_t wp)
+{
+    mpfr_ptr g = gn_mp_vec_alloc(n, wp);
+    if (g)
+        for (size_t i = 0; i < n; i++)
+            mpfr_mul(g + i, lp, j + i, MPFR_RNDN);
+    return g;
+}
+
+gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    gn_status st = check_step(n, w, j, lp, alpha);
+    if (st != GN_OK)
+        return st;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_ptr g = grad(j, n, lp, wp);
+    if (!g)
+        return GN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(g + i, g + i, alpha, MPFR_RNDN);
+        mpfr_sub(w + i, w + i, g + i, rnd);
+    }
+    gn_mp_vec_free(g, n);
+    return GN_OK;
+}
+
+gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                              mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    gn_status st = check_step(n, w, j, lp, alpha);
+    if (st != GN_OK)
+        return st;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_ptr g = grad(j, n, lp, wp);
+    if (!g)
+        return GN_ENOMEM;
+    mpfr_t nrm;
+    mpfr_init2(nrm, wp);
+    sumsq(nrm, g, n);
+    if (mpfr_zero_p(nrm)) {
+        st = GN_EZERO;
+    } else {
+        mpfr_sqrt(nrm, nrm, MPFR_RNDN);
+        mpfr_div(nrm, alpha, nrm, MPFR_RNDN); /* alpha / |g| */
+        for (size_t i = 0; i < n; i++) {
+            mpfr_mul(g + i, g + i, nrm, MPFR_RNDN);
+            mpfr_sub(w + i, w + i, g + i, rnd);
+        }
+    }
+    mpfr_clear(nrm);
+    gn_mp_vec_free(g, n);
+    return st;
+}
+
+gn_status gn_mp_step_sps(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l,
+                         mpfr_srcptr lstar, mpfr_srcptr lp, mpfr_srcptr c,
+                         mpfr_srcptr gamma_max, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!mpfr_number_p(l) || !mpfr_number_p(lstar) || !mpfr_number_p(lp) ||
+        !mpfr_number_p(c) || mpfr_nan_p(gamma_max) || !allnum(j, n) || !allnum(w, n))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(c) <= 0 || mpfr_cmp(l, lstar) < 0 || mpfr_sgn(gamma_max) <= 0)
+        return GN_EDOM;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_ptr g = grad(j, n, lp, wp);
+    if (!g)
+        return GN_ENOMEM;
+    mpfr_t gam, t;
+    mpfr_inits2(wp, gam, t, (mpfr_ptr)0);
+    sumsq(t, g, n);
+    gn_status st = GN_EZERO;
+    if (mpfr_zero_p(t))
+        goto out;
+    st = GN_OK;
+    mpfr_mul(t, t, c, MPFR_RNDN);
+    mpfr_sub(gam, l, lstar, MPFR_RNDN);
+    mpfr_div(gam, gam, t, MPFR_RNDN); /* (l - l*) / (c |g|^2) */
+    if (mpfr_cmp(gam, gamma_max) > 0)
+        mpfr_set(gam, gamma_max, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(t, gam, g + i, MPFR_RNDN);
+        mpfr_sub(w + i, w + i, t, rnd);
+    }
+out:
+    mpfr_clears(gam, t, (mpfr_ptr)0);
+    gn_mp_vec_free(g, n);
+    return st;
+}
+
+gn_status gn_mp_step_nlms(mpfr_ptr w, mpfr_srcptr x, size_t n, mpfr_srcptr e,
+                          mpfr_srcptr eta, mpfr_srcptr eps, mpfr_rnd_t rnd)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!mpfr_number_p(e) || !mpfr_number_p(eta) || !mpfr_number_p(eps) || !allnum(x, n) ||
+        !allnum(w, n))
+        return GN_ENONFINITE;
+    if (mpfr_sgn(eta) <= 0 || mpfr_sgn(eps) <= 0)
+        return GN_EDOM;
+    mpfr_t c, t;
+    mpfr_inits2(wprec(w), c, t, (mpfr_ptr)0);
+    sumsq(c, x, n);
+    mpfr_add(c, c, eps, MPFR_RNDN);
+    mpfr_mul(t, eta, e, MPFR_RNDN);
+    mpfr_div(c, t, c, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(t, c, x + i, MPFR_RNDN);
+        mpfr_add(w + i, w + i, t, rnd);
+    }
+    mpfr_clears(c, t, (mpfr_ptr)0);
+    return GN_OK;
+}
+
+gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                          mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
+                          mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
+        return st;
+    if (!allnum(w, n))
+        return GN_ENONFINITE;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_ptr x;
+    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(x + i, x + i, alpha, MPFR_RNDN);
+    add_into(w, x, n, rnd);
+    gn_mp_vec_free(x, n);
+    return GN_OK;
+}
+
+gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                                   mpfr_srcptr lpp, mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    gn_status st;
+    if (n == 0)
+        return GN_ESIZE;
+    if (!allnum(w, n))
+        return GN_ENONFINITE;
+    if ((st = check_alpha(alpha)) != GN_OK && mpfr_number_p(lp) && mpfr_number_p(lpp) &&
+        allnum(j, n))
+        return st;
+    mpfr_ptr d = gn_mp_vec_alloc(n, wprec(w));
+    if (!d)
+        return GN_ENOMEM;
+    st = gn_mp_dir_mp(d, j, n, lp, lpp, MPFR_RNDN);
+    if (st == GN_OK && (st = check_alpha(alpha)) == GN_OK) {
+        for (size_t i = 0; i < n; i++)
+            mpfr_mul(d + i, d + i, alpha, MPFR_RNDN);
+        add_into(w, d, n, rnd);
+    }
+    gn_mp_vec_free(d, n);
+    return st;
+}
+
+/* ----------------------------------------------------------------- Adam */
+
+gn_mp_adam *gn_mp_adam_alloc(size_t n, mpfr_prec_t prec)
+{
+    if (n == 0)
+        return NULL;
+    gn_mp_adam *st = malloc(sizeof *st);
+    if (!st)
+        return NULL;
+    st->n = n;
+    st->t = 0;
+    st->m = gn_mp_vec_alloc(n, prec);
+    st->v = gn_mp_vec_alloc(n, prec);
+    if (!st->m || !st->v) {
+        gn_mp_adam_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void gn_mp_adam_free(gn_mp_adam *st)
+{
+    if (!st)
+        return;
+    gn_mp_vec_free(st->m, st->n);
+    gn_mp_vec_free(st->v, st->n);
+    free(st);
+}
+
+gn_status gn_mp_adam_set(gn_mp_adam *st, const gn_adam *from)
+{
+    if (!st || !from || st->n != from->n)
+        return GN_ESIZE;
+    st->t = from->t;
+    gn_mp_vec_set_d(st->m, from->m, st->n);
+    gn_mp_vec_set_d(st->v, from->v, st->n);
+    return GN_OK;
+}
+
+static gn_status check_adam_p(const gn_mp_adam *st, const gn_adam_params *p)
+{
+    if (!st || !p || st->n == 0)
+        return GN_ESIZE;
+    if (!isfinite(p->alpha) || !isfinite(p->beta1) || !isfinite(p->beta2) ||
+        !isfinite(p->eps))
+        return GN_ENONFINITE;
+    if (!(p->alpha > 0.0) || !(p->beta1 >= 0.0 && p->beta1 < 1.0) ||
+        !(p->beta2 >= 0.0 && p->beta2 < 1.0) || !(p->eps > 0.0))
+        return GN_EDOM;
+    return GN_OK;
+}
+
+/* the Adam recursion on the gradient g (precision >= that of w) */
+static void adam_apply(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr g, const gn_adam_params *p,
+                       mpfr_rnd_t rnd)
+{
+    size_t n = st->n;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_t b1, b2, omb1, omb2, bc1, bc2, t, u, a, e;
+    mpfr_inits2(wp, b1, b2, omb1, omb2, bc1, bc2, t, u, a, e, (mpfr_ptr)0);
+    st->t += 1;
+    mpfr_set_d(b1, p->beta1, MPFR_RNDN);
+    mpfr_set_d(b2, p->beta2, MPFR_RNDN);
+    mpfr_set_d(a, p->alpha, MPFR_RNDN);
+    mpfr_set_d(e, p->eps, MPFR_RNDN);
+    mpfr_ui_sub(omb1, 1, b1, MPFR_RNDN);
+    mpfr_ui_sub(omb2, 1, b2, MPFR_RNDN);
+    unsigned long tt = (unsigned long)st->t;
+    mpfr_pow_ui(bc1, b1, tt, MPFR_RNDN);
+    mpfr_ui_sub(bc1, 1, bc1, MPFR_RNDN);
+    mpfr_pow_ui(bc2, b2, tt, MPFR_RNDN);
+    mpfr_ui_sub(bc2, 1, bc2, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_mul(t, b1, st->m + i, MPFR_RNDN);
+        mpfr_fma(st->m + i, omb1, g + i, t, rnd);
+        mpfr_sqr(u, g + i, MPFR_RNDN);
+        mpfr_mul(u, u, omb2, MPFR_RNDN);
+        mpfr_fma(st->v + i, b2, st->v + i, u, rnd);
+        mpfr_div(u, st->v + i, bc2, MPFR_RNDN);
+        mpfr_sqrt(u, u, MPFR_RNDN);
+        mpfr_add(u, u, e, MPFR_RNDN);
+        mpfr_div(t, st->m + i, bc1, MPFR_RNDN);
+        mpfr_mul(t, t, a, MPFR_RNDN);
+        mpfr_div(t, t, u, MPFR_RNDN);
+        mpfr_sub(w + i, w + i, t, rnd);
+    }
+    mpfr_clears(b1, b2, omb1, omb2, bc1, bc2, t, u, a, e, (mpfr_ptr)0);
+}
+
+gn_status gn_mp_step_adam(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr g, const gn_adam_params *p,
+                          mpfr_rnd_t rnd)
+{
+    gn_status s = check_adam_p(st, p);
+    if (s != GN_OK)
+        return s;
+    if (!allnum(g, st->n) || !allnum(w, st->n))
+        return GN_ENONFINITE;
+    adam_apply(st, w, g, p, rnd);
+    return GN_OK;
+}
+
+gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_srcptr lp,
+                               mpfr_srcptr lpp, const gn_mp_damping *dmp,
+                               const gn_adam_params *p, mpfr_rnd_t rnd)
+{
+    gn_status s = check_adam_p(st, p);
+    if (s != GN_OK)
+        return s;
+    size_t n = st->n;
+    if ((s = check_dir(n, j, lp, lpp, dmp)) != GN_OK)
+        return s;
+    if (!allnum(w, n))
+        return GN_ENONFINITE;
+    mpfr_prec_t wp = wprec(w);
+    mpfr_ptr x;
+    if ((s = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+        return s;
+    for (size_t i = 0; i < n; i++)
+        mpfr_neg(x + i, x + i, MPFR_RNDN); /* g~ = xi g = -d */
+    adam_apply(st, w, x, p, rnd);
+    gn_mp_vec_free(x, n);
+    return GN_OK;
+}

@@ -1,0 +1,111 @@
+/* val_common.c: row accumulators and random draws shared by the validate sections. */
+#include "val_common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void gn_vacc_init(gn_vacc *a, const char *section, const char *quantity, const char *measure,
+                  int informational)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->row.section, sizeof a->row.section, "%s", section);
+    snprintf(a->row.quantity, sizeof a->row.quantity, "%s", quantity);
+    snprintf(a->row.measure, sizeof a->row.measure, "%s", measure);
+    a->row.informational = informational;
+    a->row.pass = 1;
+    a->ratio = -1.0;
+}
+
+static double ratio_of(double err, double bound)
+{
+    if (err != err)
+        return INFINITY;
+    if (bound > 0.0)
+        return err / bound;
+    return err > 0.0 ? INFINITY : 0.0;
+}
+
+int gn_vacc_worse(const gn_vacc *a, double err, double bound)
+{
+    return ratio_of(err, bound) > a->ratio;
+}
+
+static void add(gn_vacc *a, double err, double bound, const char *fmt, va_list ap)
+{
+    if (err != err)
+        err = INFINITY;
+    a->row.instances++;
+    if (err > a->row.max_err)
+        a->row.max_err = err;
+    if (bound > a->row.bound)
+        a->row.bound = bound;
+    /* the bounds are first-order counts m of roundings (m u for gamma_m = m u / (1 - m u));
+     * for m <= 64 the difference is below a factor 1 + 2^-45: allow 1 + 2^-40 */
+    if (!a->row.informational && !(err <= bound * (1.0 + 0x1p-40)))
+        a->row.pass = 0;
+    double r = ratio_of(err, bound);
+    if (r > a->ratio) {
+        a->ratio = r;
+        vsnprintf(a->row.worst, sizeof a->row.worst, fmt, ap);
+    }
+}
+
+void gn_vacc_add(gn_vacc *a, double err, double bound, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(a, err, bound, fmt, ap);
+    va_end(ap);
+}
+
+static const char *sname(gn_status s)
+{
+    static const char *const nm[] = {"GN_OK",       "GN_EDOM",   "GN_ENEGCURV", "GN_ENONFINITE",
+                                      "GN_ESIZE",    "GN_EZERO",  "GN_ERANGE",   "GN_ENOMEM",
+                                      "GN_ESINGULAR", "GN_ENOTPSD", "GN_EINPUT"};
+    return (unsigned)s < sizeof nm / sizeof nm[0] ? nm[s] : "?";
+}
+
+const char *gn_v_status_name(gn_status s) { return sname(s); }
+
+void gn_vacc_status(gn_vacc *a, gn_status got, gn_status want, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    gn_vacc_add(a, INFINITY, a->row.bound, "status %s (want %s): %s", sname(got), sname(want),
+                buf);
+}
+
+size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < nacc && k < cap; i++) {
+        if (acc[i].row.instances == 0)
+            continue;
+        rows[k++] = acc[i].row;
+    }
+    return k;
+}
+
+double gn_v_logu(gn_rng *r, double lo, double hi)
+{
+    return pow(10.0, lo + (hi - lo) * gn_rng_uniform(r));
+}
+
+size_t gn_v_count(double base, double scale)
+{
+    double v = base * scale;
+    return v < 1.0 ? 1 : (size_t)(v + 0.5);
+}
+
+size_t gn_v_size(gn_rng *r, size_t nmax)
+{
+    double v = exp(log((double)nmax + 1.0) * gn_rng_uniform(r));
+    size_t n = (size_t)v;
+    return n < 1 ? 1 : (n > nmax ? nmax : n);
+}

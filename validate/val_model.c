@@ -1,0 +1,362 @@
+/* val_model.c: the models of core/model.c against MPFR (section "model").
+ *
+ * Bounds (u = 2^-53, k(n) = gn_sum_bound_k(n), first order):
+ *  - linear_f = gn_dot(w, x): |err| <= gamma_k(n) sum |w_i x_i| (rank1.c): "cond" measure
+ *    |err| / (u sum |w_i x_i| + 2^-1074), bound k(n) (gamma_k ~ k u).
+ *  - quad_phi: each feature is one product z_a z_b: 0.5 ulp.
+ *  - quad_f: the features' rounding (1) then gn_dot (k(p)): cond bound k(p) + 1.
+ *  - onehot_step_ignd: S = s s (1 rounding, the k of a length-1 sum is replaced by 1), then
+ *    the damped step's count (val_rank1.c): 1 + 7 = 8 units of the mixed measure.
+ *  - linear_step_ignd (squared loss, fused): f by the fused pass (|f^ - f| <= k u sum|w x|),
+ *    l' = f^ - y (one more rounding of l'), |x|^2 (k), then the damped step (k + 7 with l'
+ *    exact; + 1 for l''s rounding): per component
+ *      |err_i| <= (k + 8) u (|w_i| + |s_i|) + alpha xi k u sum|w x| |x_i|,
+ *    xi exact; reported as the ratio to this bound ("frac", bound 1; 1% allowance for the
+ *    omitted second-order terms).
+ *  - mlp_f, mlp_j: the running error bound of gn_mp_mlp_errbound (gn_mp.h: each pre-
+ *    activation by gn_dot plus bias, activation roundings 4u for tanh and SiLU, propagation
+ *    through the Lipschitz constants of the activation and its derivative, backward sums of
+ *    `out` products, one rounding per entry of j). Reported as the largest ratio of error to
+ *    the per-component bound ("frac"), bound 1.01 (first-order bound; 1% for the omitted
+ *    second-order terms). */
+#include "val_common.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { M_LIN_F, M_LIN_STEP, M_ONEHOT, M_QUAD_PHI, M_QUAD_F, M_MLP_F, M_MLP_J, NM };
+
+/* |got - ex| / (u scale + 2^-1074) with the scale an MPFR value */
+static double cond_err_mp(double got, mpfr_srcptr ex, mpfr_srcptr scale)
+{
+    if (!isfinite(got))
+        return INFINITY;
+    mpfr_t d, s;
+    mpfr_inits2(mpfr_get_prec(ex) + 64, d, s, (mpfr_ptr)0);
+    mpfr_set_d(d, got, MPFR_RNDN);
+    mpfr_sub(d, d, ex, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_mul_2si(s, scale, -53, MPFR_RNDN);
+    mpfr_add_d(s, s, 0x1p-1074, MPFR_RNDN);
+    mpfr_div(d, d, s, MPFR_RNDU);
+    double e = mpfr_get_d(d, MPFR_RNDU);
+    mpfr_clears(d, s, (mpfr_ptr)0);
+    return e;
+}
+
+/* exact dot and sum of |terms| */
+static void dot_abs(mpfr_ptr dot, mpfr_ptr sabs, const double *a, const double *b, size_t n)
+{
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(dot));
+    mpfr_set_zero(dot, 1);
+    mpfr_set_zero(sabs, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_d(t, a[i], MPFR_RNDN);
+        mpfr_mul_d(t, t, b[i], MPFR_RNDN);
+        mpfr_add(dot, dot, t, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_add(sabs, sabs, t, MPFR_RNDN);
+    }
+    mpfr_clear(t);
+}
+
+static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
+{
+    gn_rng r;
+    gn_rng_seed(&r, o->seed ^ 0x11ea5ull, i);
+    size_t n = gn_v_size(&r, 10000);
+    double *w = malloc(n * sizeof *w), *x = malloc(n * sizeof *x), *w1 = malloc(n * sizeof *w1);
+    if (!w || !x || !w1)
+        goto out;
+    double sw = gn_v_logu(&r, -100, 100), sx = gn_v_logu(&r, -100, 100);
+    for (size_t q = 0; q < n; q++) {
+        w[q] = sw * gn_rng_normal(&r);
+        x[q] = sx * gn_rng_normal(&r);
+    }
+    int k = gn_sum_bound_k(n);
+    char buf[400];
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu w0=%a x0=%a",
+             (unsigned long long)o->seed, i, n, w[0], x[0]);
+    mpfr_t f, sa;
+    mpfr_inits2(o->prec, f, sa, (mpfr_ptr)0);
+    dot_abs(f, sa, w, x, n);
+    double fc;
+    gn_status sc = gn_linear_eval(&fc, NULL, w, x, n);
+    if (sc != GN_OK)
+        gn_vacc_status(&A[M_LIN_F], sc, GN_OK, "%s", buf);
+    else
+        gn_vacc_add(&A[M_LIN_F], cond_err_mp(fc, f, sa), k, "%s", buf);
+
+    /* fused IGND step, squared loss: y near f half of the time (cancellation in l') */
+    double fd = mpfr_get_d(f, MPFR_RNDN);
+    double y = gn_rng_uniform(&r) < 0.5 ? fd * (1 + gn_v_logu(&r, -12, -1))
+                                        : fd + gn_rng_normal(&r) * (fabs(fd) + 1.0);
+    double alpha = gn_v_logu(&r, -3, 0);
+    gn_damping dmp = {gn_v_logu(&r, -5, 5) * sx * sx * (double)n,
+                      gn_rng_uniform(&r) < 0.5 ? 0.0 : gn_v_logu(&r, -3, 3)};
+    if (!(dmp.lambda > 0.0 && isfinite(dmp.lambda)))
+        dmp.lambda = 1.0;
+    memcpy(w1, w, n * sizeof *w1);
+    sc = gn_linear_step_ignd(w1, NULL, x, n, y, GN_LOSS_SQUARED, alpha, dmp);
+    /* exact: w + alpha * (-(f - y) x / ((1 + mu)|x|^2 + lambda)) */
+    mpfr_ptr X = gn_mp_vec_alloc(n, 53), R = gn_mp_vec_alloc(n, o->prec);
+    mpfr_t lp, lpp, al, xi;
+    mpfr_inits2(o->prec, lp, lpp, al, xi, (mpfr_ptr)0);
+    gn_mp_vec_set_d(X, x, n);
+    mpfr_sub_d(lp, f, y, MPFR_RNDN);
+    mpfr_set_ui(lpp, 1, MPFR_RNDN);
+    mpfr_set_d(al, alpha, MPFR_RNDN);
+    gn_mp_damping D;
+    gn_mp_damping_init_set(&D, dmp, o->prec);
+    for (size_t q = 0; q < n; q++)
+        mpfr_set_d(R + q, w[q], MPFR_RNDN);
+    gn_status sr = gn_mp_step_ignd(R, X, n, lp, lpp, al, &D, MPFR_RNDN);
+    /* the fused step evaluates the loss value too: GN_ERANGE when l = (f - y)^2 / 2 exceeds
+     * DBL_MAX (gn_loss_squared's contract), even though the step itself is finite */
+    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
+        sr = GN_ERANGE;
+    gn_mp_xi_closed(xi, X, n, lpp, &D, MPFR_RNDN);
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu y=%a alpha=%a lambda=%a mu=%a",
+             (unsigned long long)o->seed, i, n, y, alpha, dmp.lambda, dmp.mu);
+    if (sc != sr) {
+        gn_vacc_status(&A[M_LIN_STEP], sc, sr, "%s", buf);
+    } else if (sc == GN_OK) {
+        const double u = 0x1p-53;
+        double fterm = alpha * mpfr_get_d(xi, MPFR_RNDU) * k * u * mpfr_get_d(sa, MPFR_RNDU);
+        double worst = 0.0;
+        mpfr_t d;
+        mpfr_init2(d, o->prec + 64);
+        for (size_t q = 0; q < n; q++) {
+            mpfr_sub_d(d, R + q, w[q], MPFR_RNDN);
+            double s = fabs(mpfr_get_d(d, MPFR_RNDN));
+            double B = 1.01 * ((k + 8) * u * (fabs(w[q]) + s) + fterm * fabs(x[q])) + 0x1p-1074;
+            mpfr_set_d(d, w1[q], MPFR_RNDN);
+            mpfr_sub(d, d, R + q, MPFR_RNDN);
+            double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
+            if (!(e <= worst))
+                worst = e;
+        }
+        mpfr_clear(d);
+        gn_vacc_add(&A[M_LIN_STEP], worst, 1.0, "%s", buf);
+    }
+    gn_mp_damping_clear(&D);
+    mpfr_clears(lp, lpp, al, xi, (mpfr_ptr)0);
+    gn_mp_vec_free(X, n);
+    gn_mp_vec_free(R, n);
+    mpfr_clears(f, sa, (mpfr_ptr)0);
+
+    /* one-hot: j = s e_k, n = 5 */
+    {
+        double wo[5], s = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * gn_v_logu(&r, -150, 150);
+        for (int q = 0; q < 5; q++)
+            wo[q] = gn_rng_normal(&r);
+        size_t kk = (size_t)(gn_rng_uniform(&r) * 5) % 5;
+        double lpv = gn_rng_normal(&r), lppv = gn_v_logu(&r, -3, 3);
+        gn_damping dm = {gn_v_logu(&r, -5, 5) * lppv * s * s, 0.0};
+        if (!(dm.lambda > 1e-300 && dm.lambda < 1e300))
+            dm.lambda = 1.0;
+        double wk0 = wo[kk] * (gn_v_logu(&r, -300, 0));
+        wo[kk] = wk0;
+        double ws[5];
+        memcpy(ws, wo, sizeof ws);
+        sc = gn_onehot_step_ignd(ws, 5, kk, s, lpv, lppv, alpha, dm);
+        mpfr_ptr J = gn_mp_vec_alloc(1, 53), W = gn_mp_vec_alloc(1, o->prec),
+                 S = gn_mp_vec_alloc(1, o->prec);
+        mpfr_t a1, a2, a3;
+        mpfr_inits2(64, a1, a2, a3, (mpfr_ptr)0);
+        mpfr_set_d(J, s, MPFR_RNDN);
+        mpfr_set_d(W, wk0, MPFR_RNDN);
+        mpfr_set_d(a1, lpv, MPFR_RNDN);
+        mpfr_set_d(a2, lppv, MPFR_RNDN);
+        mpfr_set_d(a3, alpha, MPFR_RNDN);
+        gn_mp_damping D1;
+        gn_mp_damping_init_set(&D1, dm, o->prec);
+        sr = gn_mp_step_ignd(W, J, 1, a1, a2, a3, &D1, MPFR_RNDN);
+        mpfr_sub_d(S, W, wk0, MPFR_RNDN);
+        snprintf(buf, sizeof buf, "seed=%llu stream=%zu s=%a w_k=%a lp=%a lpp=%a lambda=%a",
+                 (unsigned long long)o->seed, i, s, wk0, lpv, lppv, dm.lambda);
+        int others = 1;
+        for (int q = 0; q < 5; q++)
+            if ((size_t)q != kk && ws[q] != wo[q])
+                others = 0;
+        if (sc != sr || !others)
+            gn_vacc_status(&A[M_ONEHOT], sc, sr, "%s%s", buf, others ? "" : " (w_j, j!=k, changed)");
+        else if (sc == GN_OK)
+            gn_vacc_add(&A[M_ONEHOT], gn_mp_mixed(ws + kk, W, &wk0, S, 1, NULL), 8.0, "%s", buf);
+        gn_mp_damping_clear(&D1);
+        mpfr_clears(a1, a2, a3, (mpfr_ptr)0);
+        gn_mp_vec_free(J, 1);
+        gn_mp_vec_free(W, 1);
+        gn_mp_vec_free(S, 1);
+    }
+out:
+    free(w);
+    free(x);
+    free(w1);
+}
+
+static void check_quad(gn_vacc *A, const gn_vopts *o, size_t i)
+{
+    gn_rng r;
+    gn_rng_seed(&r, o->seed ^ 0x9a4dull, i);
+    size_t m = 1 + (size_t)(gn_rng_uniform(&r) * 12);
+    int bias = gn_rng_uniform(&r) < 0.5;
+    size_t p = gn_quad_nfeatures(m, bias);
+    double z[16], w[128], phi[128], f;
+    double sz = gn_v_logu(&r, -100, 100);
+    for (size_t q = 0; q < m; q++)
+        z[q] = sz * gn_rng_normal(&r);
+    for (size_t q = 0; q < p; q++)
+        w[q] = gn_rng_normal(&r);
+    char buf[300];
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu m=%zu bias=%d z0=%a",
+             (unsigned long long)o->seed, i, m, bias, z[0]);
+    gn_status sc = gn_quad_eval(&f, phi, w, z, m, bias);
+    if (sc != GN_OK) {
+        gn_vacc_status(&A[M_QUAD_F], sc, GN_OK, "%s", buf);
+        return;
+    }
+    mpfr_t t, sum, sa;
+    mpfr_inits2(o->prec, t, sum, sa, (mpfr_ptr)0);
+    mpfr_set_zero(sum, 1);
+    mpfr_set_zero(sa, 1);
+    size_t q = 0;
+    double worst = 0.0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = a; b < m; b++, q++) {
+            mpfr_set_d(t, z[a], MPFR_RNDN);
+            mpfr_mul_d(t, t, z[b], MPFR_RNDN);
+            worst = fmax(worst, gn_mp_ulps(phi[q], t));
+            mpfr_mul_d(t, t, w[q], MPFR_RNDN);
+            mpfr_add(sum, sum, t, MPFR_RNDN);
+            mpfr_abs(t, t, MPFR_RNDN);
+            mpfr_add(sa, sa, t, MPFR_RNDN);
+        }
+    if (bias) {
+        worst = fmax(worst, phi[q] == 1.0 ? 0.0 : INFINITY);
+        mpfr_set_d(t, w[q], MPFR_RNDN);
+        mpfr_add(sum, sum, t, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_add(sa, sa, t, MPFR_RNDN);
+    }
+    gn_vacc_add(&A[M_QUAD_PHI], worst, 0.5, "%s", buf);
+    gn_vacc_add(&A[M_QUAD_F], cond_err_mp(f, sum, sa), gn_sum_bound_k(p) + 1, "%s", buf);
+    mpfr_clears(t, sum, sa, (mpfr_ptr)0);
+}
+
+static const size_t shapes[][6] = {
+    {3, 5, 1}, {8, 64, 32, 16, 1}, {4, 16, 16, 1}, {2, 3, 3, 3, 3, 1}, {10, 1}, {1, 8, 1},
+};
+static const size_t nshape[] = {3, 5, 4, 6, 2, 3};
+#define NSHAPES (sizeof nshape / sizeof nshape[0])
+
+static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
+{
+    gn_rng r;
+    gn_rng_seed(&r, o->seed ^ 0x31f9ull, i);
+    size_t sh = i % NSHAPES;
+    gn_act act = (gn_act)((i / NSHAPES) % GN_NACT);
+    gn_mlp *m = gn_mlp_alloc(shapes[sh], nshape[sh], act);
+    if (!m)
+        return;
+    size_t np = m->nparams, nin = shapes[sh][0];
+    double *w = malloc(np * sizeof *w), *j = malloc(np * sizeof *j), x[16], f;
+    mpfr_ptr W = gn_mp_vec_alloc(np, 53), X = gn_mp_vec_alloc(nin, 53);
+    mpfr_ptr J = gn_mp_vec_alloc(np, o->prec), JE = gn_mp_vec_alloc(np, 64);
+    mpfr_t F, FE, d;
+    mpfr_inits2(o->prec, F, d, (mpfr_ptr)0);
+    mpfr_init2(FE, 64);
+    if (!w || !j || !W || !X || !J || !JE)
+        goto out;
+    uint64_t wseed = o->seed + i;
+    gn_mlp_init(m, w, wseed);
+    double bsc = gn_v_logu(&r, -2, 0);
+    for (size_t q = 0; q < np; q++)
+        w[q] += bsc * gn_rng_normal(&r); /* biases non-zero, weights perturbed */
+    double xs = gn_v_logu(&r, -3, 3);
+    for (size_t q = 0; q < nin; q++)
+        x[q] = xs * gn_rng_normal(&r);
+    char buf[400];
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu shape=%zu act=%s x0=%a (w: gn_mlp_init seed "
+                              "%llu + %a N(0,1) from the stream)",
+             (unsigned long long)o->seed, i, sh, gn_act_name(act), x[0],
+             (unsigned long long)wseed, bsc);
+    gn_status sc = gn_mlp_eval(m, &f, j, w, x);
+    gn_mp_vec_set_d(W, w, np);
+    gn_mp_vec_set_d(X, x, nin);
+    gn_status sr = gn_mp_mlp_errbound(m, F, J, FE, JE, W, X, MPFR_RNDN);
+    if (sc != sr) {
+        gn_vacc_status(&A[M_MLP_F], sc, sr, "%s", buf);
+        goto out;
+    }
+    if (sc != GN_OK)
+        goto out;
+    /* f */
+    mpfr_set_d(d, f, MPFR_RNDN);
+    mpfr_sub(d, d, F, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_add_d(FE, FE, 0x1p-1074, MPFR_RNDU);
+    mpfr_div(d, d, FE, MPFR_RNDU);
+    gn_vacc_add(&A[M_MLP_F], mpfr_get_d(d, MPFR_RNDU), 1.01, "%s", buf);
+    double worst = 0.0;
+    size_t at = 0;
+    for (size_t q = 0; q < np; q++) {
+        mpfr_set_d(d, j[q], MPFR_RNDN);
+        mpfr_sub(d, d, J + q, MPFR_RNDN);
+        mpfr_abs(d, d, MPFR_RNDN);
+        mpfr_add_d(JE + q, JE + q, 0x1p-1074, MPFR_RNDU);
+        mpfr_div(d, d, JE + q, MPFR_RNDU);
+        double e = mpfr_get_d(d, MPFR_RNDU);
+        if (!(e <= worst)) {
+            worst = e;
+            at = q;
+        }
+    }
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " param=%zu", at);
+    gn_vacc_add(&A[M_MLP_J], worst, 1.01, "%s", buf);
+out:
+    mpfr_clears(F, d, FE, (mpfr_ptr)0);
+    gn_mp_vec_free(W, np);
+    gn_mp_vec_free(X, nin);
+    gn_mp_vec_free(J, np);
+    gn_mp_vec_free(JE, np);
+    free(w);
+    free(j);
+    gn_mlp_free(m);
+}
+
+size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
+{
+    gn_vacc A[NM];
+    gn_vacc_init(&A[M_LIN_F], "model", "linear_f", "cond", 0);
+    gn_vacc_init(&A[M_LIN_STEP], "model", "linear_step_ignd", "frac", 0);
+    gn_vacc_init(&A[M_ONEHOT], "model", "onehot_step_ignd", "mixed", 0);
+    gn_vacc_init(&A[M_QUAD_PHI], "model", "quad_phi", "ulp", 0);
+    gn_vacc_init(&A[M_QUAD_F], "model", "quad_f", "cond", 0);
+    gn_vacc_init(&A[M_MLP_F], "model", "mlp_f", "frac", 0);
+    gn_vacc_init(&A[M_MLP_J], "model", "mlp_j", "frac", 0);
+    size_t nlin = gn_v_count(150, o->scale), nq = gn_v_count(300, o->scale);
+    size_t nm = gn_v_count(240, o->scale);
+    if (nm < NSHAPES * GN_NACT)
+        nm = NSHAPES * GN_NACT; /* every shape with every activation at least once */
+    size_t tot = nlin + nq + nm, done = 0;
+    for (size_t i = 0; i < nlin; i++, done++) {
+        if (!o->quiet && done % 16 == 0)
+            gn_progress("validate model", done, tot);
+        check_linear(A, o, i);
+    }
+    for (size_t i = 0; i < nq; i++, done++)
+        check_quad(A, o, i);
+    for (size_t i = 0; i < nm; i++, done++) {
+        if (!o->quiet && done % 16 == 0)
+            gn_progress("validate model", done, tot);
+        check_mlp(A, o, i);
+    }
+    if (!o->quiet)
+        gn_progress_done();
+    return gn_vacc_emit(rows, cap, A, NM);
+}

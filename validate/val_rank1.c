@@ -1,0 +1,740 @@
+/* val_rank1.c: the rank-one quantities and the update rules of the core against the MPFR
+ * reference, on random instances (sections "rank1", "optim") and on a fixed edge set
+ * (section "edge").
+ *
+ * Reference. Each instance's reference is computed from the same double inputs by the
+ * DEFINING SYSTEMS of gn_mp.h: (3.11) solved by elimination (n <= GN_MP_ELIM_MAX) or
+ * conjugate gradients, the Moore-Penrose direction as the minimum-norm solution of (3.8);
+ * the damped step, delta and Adam-IGND's g~ from that one solve per instance. The row
+ * "closed_vs_system" compares the MPFR closed forms (3.9), (3.12), (3.13) with the systems.
+ *
+ * Bounds (u = 2^-53, k = k(n) = gn_sum_bound_k(n), first order; "units" are the mixed
+ * measure of MATH.md §13: |got_i - exact_i| / (u (|w_i| + |s_i|) + 2^-1074), s the exact
+ * step; "ulp" is gn_mp_ulps; a relative error m u is at most m ulps because a value in
+ * [2^(e-1), 2^e) has ulp 2^(e-53) >= u |x|).
+ *  - S = |j|^2 has relative error <= gamma_k (rank1.c: non-negative terms, exact power-of-two
+ *    scaling). norm2sq adds one rounding to double: k + 1 ulps.
+ *  - xi = 1/((lpp + mu) S + lambda): A = lpp + mu (1), A S (1), + lambda (1, no cancellation),
+ *    the reciprocal (1), and S's k: k + 4 ulps. (rank1.c's comment counts k + 3 roundings and
+ *    gn.h claims k + 3 ulps: the rounding of lpp + mu is missing when mu != 0. rank1.c also
+ *    doubles the count to 2(k + 3) for the ulp conversion, which is not needed since
+ *    m u |x| <= m ulp(x).) A subnormal xi adds half a subnormal spacing: still within k + 4.
+ *  - dir_damped d_i = c j_i, c = -lp / D (the core multiplies by alpha = 1 exactly): D's
+ *    k + 3, the division (1), the product (1): k + 5 units (gn.h claims k + 4).
+ *  - dir_mp: c = -lp / (lpp S): k + 2, times j_i: k + 3 units.
+ *  - delta_damped = -alpha lp S / (A S + lambda): S enters through S / (A S + lambda) whose
+ *    condition number in S is lambda / (A S + lambda) <= 1, so S costs k once; A (1) enters
+ *    with condition <= 1; A S (1), + lambda (1), alpha lp (1), division (1), times S (1):
+ *    k + 6 ulps.
+ *  - step_ignd: c = -alpha lp / D: k + 5; c j_i (1) then w_i + (.) (1):
+ *    |err| <= (k + 6) u |s_i| + u |w_i + s_i| <= (k + 7) u (|w_i| + |s_i|): k + 7 units.
+ *  - step_ignd_undamped: c = -alpha lp (1) / (lpp S) (k + 1) (1): k + 3; product, sum:
+ *    k + 5 units.
+ *  - step_sgd: c = -alpha lp (1), product (1), sum (1): 3 units.
+ *  - step_normgrad: c = -alpha sign(lp) / sqrt(S): sqrt halves S's k and adds 1, the division
+ *    1: k/2 + 2; product, sum: ceil(k/2) + 4 units.
+ *  - step_sps: gamma = (l - l*) (1) / (c lp^2 S) (lp^2 1, c lp^2 1, times S 1 + k): k + 5;
+ *    coefficient gamma lp (1), product (1), sum (1): k + 8 units. A cap replaces gamma by an
+ *    exact value nearer the truth, so the bound holds for capped instances too.
+ *  - step_nlms: eps + S (k + 1), eta e (1), division (1): k + 3; product, sum: k + 5 units.
+ *  - delta = j^T (w+ - w) (4.1): differences (1) then gn_dot (k, products included):
+ *    |err| <= (k + 1) u sum |j_i (w+_i - w_i)|: measure "cond" = |err| / (u sum |terms|),
+ *    bound k + 1.
+ *  - Adam, per component (first order; kappa_b = b^t / (1 - b^t) is the cancellation factor
+ *    of the bias correction 1 - pow(b, t), pow within 1 ulp = 2u relative):
+ *      m+ = b1 m + (1-b1) g: abs error <= 3u M, M = |b1 m| + |(1-b1) g|;
+ *      1 - b1^t: relative <= 2u kappa1 + u; m^ = m+/bc1: + u;
+ *      v+ (non-negative terms): <= 5u relative; v^ = v+/bc2: + 2u kappa2 + 2u; sqrt halves
+ *      and adds u; + eps: u;  alpha m^ (u), / (.) (u);
+ *    so |s^ - s| <= u |s| (9.5 + 2 kappa1 + kappa2) + 3u Sa, Sa = alpha M / (bc1 (sqrt(v^) +
+ *    eps)) >= |s|, and |w+^ - w+| <= that + u (|w| + |s|). Adam-IGND: g~ = c j_i with c from
+ *    the IGND coefficient (k + 4) and the product: (k + 5) u relative, which adds
+ *    (k + 5) u Sa through m and (k + 5) u |s| through v (halved twice: squared, then sqrt).
+ *    A g~ that lands below 2^-1022 adds at most 2^-1074 per rounding, amplified by
+ *    alpha (1-b1) / (bc1 eps): that floor is added. The measure reported is the largest
+ *    ratio of error to this per-component bound ("frac"), bound 1.
+ *
+ * Status. The expected status is the reference's (the mathematics: GN_EZERO for the MP
+ * direction with j = 0, GN_EDOM for lambda <= 0, ...), or GN_ERANGE when the exact result
+ * has a component beyond DBL_MAX. The core's overflow guard is conservative: it returns
+ * GN_ERANGE when |c| |j|_2 >= 2^1019 (rank1.c step_too_big), which can fire while the largest
+ * component is up to sqrt(n) 2^5 below DBL_MAX; in that band either status is accepted. Any
+ * other status difference fails the row. */
+#include "val_common.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    Q_NORM2SQ,
+    Q_XI,
+    Q_DIR_MP,
+    Q_DIR_DAMPED,
+    Q_DELTA_DAMPED,
+    Q_DELTA,
+    Q_SGD,
+    Q_NORMGRAD,
+    Q_SPS,
+    Q_NLMS,
+    Q_IGND,
+    Q_UNDAMPED,
+    Q_ADAM,
+    Q_ADAM_IGND,
+    Q_CLOSED,
+    NQ
+};
+
+static const struct {
+    const char *name, *measure, *section;
+} qinfo[NQ] = {
+    {"norm2sq", "ulp", "rank1"},        {"xi", "ulp", "rank1"},
+    {"dir_mp", "mixed", "rank1"},       {"dir_damped", "mixed", "rank1"},
+    {"delta_damped", "ulp", "rank1"},   {"delta", "cond", "rank1"},
+    {"step_sgd", "mixed", "optim"},     {"step_normgrad", "mixed", "optim"},
+    {"step_sps", "mixed", "optim"},     {"step_nlms", "mixed", "optim"},
+    {"step_ignd", "mixed", "optim"},    {"step_ignd_undamped", "mixed", "optim"},
+    {"step_adam", "frac", "optim"},     {"step_adam_ignd", "frac", "optim"},
+    {"closed_vs_system", "rel/2^-200", "ref"},
+};
+
+typedef struct {
+    size_t n;
+    double *j, *w;
+    double lp, lpp, alpha;
+    gn_damping dmp;
+    double l, lstar, c, gmax; /* SPS */
+    int adam_steps;           /* prior core steps to warm the Adam state */
+    gn_adam_params ap;
+    char tag[48];             /* edge case name, or "" for random */
+    uint64_t seed, stream;
+} inst;
+
+typedef struct {
+    gn_vacc acc[NQ];
+    const gn_vimpl *im;
+    mpfr_prec_t prec;
+    int closed_check; /* compare closed forms with systems on this instance */
+} ctx;
+
+static void describe(char *buf, size_t cap, const inst *I, size_t at)
+{
+    if (I->tag[0])
+        snprintf(buf, cap, "edge '%s' n=%zu lp=%a lpp=%a alpha=%a lambda=%a mu=%a i=%zu j_i=%a "
+                           "w_i=%a",
+                 I->tag, I->n, I->lp, I->lpp, I->alpha, I->dmp.lambda, I->dmp.mu, at,
+                 I->n ? I->j[at] : 0.0, I->n ? I->w[at] : 0.0);
+    else
+        snprintf(buf, cap, "seed=%llu stream=%llu n=%zu lp=%a lpp=%a alpha=%a lambda=%a mu=%a "
+                           "i=%zu j_i=%a w_i=%a",
+                 (unsigned long long)I->seed, (unsigned long long)I->stream, I->n, I->lp,
+                 I->lpp, I->alpha, I->dmp.lambda, I->dmp.mu, at, I->n ? I->j[at] : 0.0,
+                 I->n ? I->w[at] : 0.0);
+}
+
+static int beyond_double(mpfr_srcptr x) { return mpfr_cmpabs_ui(x, 0) && mpfr_get_exp(x) > 1024; }
+
+/* the status the core must return given the reference status and exact outputs */
+static gn_status want_status(gn_status sr, mpfr_srcptr ex, size_t n)
+{
+    if (sr != GN_OK)
+        return sr;
+    for (size_t i = 0; i < n; i++)
+        if (beyond_double(ex + i))
+            return GN_ERANGE;
+    return GN_OK;
+}
+
+/* the conservative-overflow band: |step|_inf sqrt(n) >= 2^1018 (see the header) */
+static int in_band(mpfr_srcptr step, size_t n)
+{
+    long emax = -100000;
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_zero_p(step + i) && mpfr_get_exp(step + i) > emax)
+            emax = mpfr_get_exp(step + i);
+    double l2 = (double)emax + 0.5 * log2((double)n);
+    return l2 >= 1018.0;
+}
+
+static void vec_check(ctx *C, int q, const inst *I, gn_status sc, const double *got,
+                      gn_status sr, mpfr_srcptr ex, const double *w0, mpfr_srcptr step,
+                      double bound)
+{
+    char buf[480];
+    gn_status want = want_status(sr, ex, I->n);
+    if (sc != want) {
+        if (!(sc == GN_ERANGE && want == GN_OK && step && in_band(step, I->n))) {
+            describe(buf, sizeof buf, I, 0);
+            gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+            return;
+        }
+    }
+    if (sc != GN_OK || want != GN_OK) {
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_add(&C->acc[q], 0.0, bound, "%s", buf);
+        return;
+    }
+    size_t at = 0;
+    double e = gn_mp_mixed(got, ex, w0, step, I->n, &at);
+    describe(buf, sizeof buf, I, at);
+    gn_vacc_add(&C->acc[q], e, bound, "%s", buf);
+}
+
+static void scal_check(ctx *C, int q, const inst *I, gn_status sc, double got, gn_status sr,
+                       mpfr_srcptr ex, double bound)
+{
+    char buf[480];
+    describe(buf, sizeof buf, I, 0);
+    gn_status want = want_status(sr, ex, 1);
+    if (sc != want) {
+        gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+        return;
+    }
+    double e = (sc == GN_OK) ? gn_mp_ulps(got, ex) : 0.0;
+    if (sc == GN_OK)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " got=%a", got);
+    gn_vacc_add(&C->acc[q], e, bound, "%s", buf);
+}
+
+/* w - exact into step (exact update minus start) */
+static void step_of(mpfr_ptr step, mpfr_srcptr wnew, const double *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_sub_d(step + i, wnew + i, w[i], MPFR_RNDN);
+}
+
+/* per-component Adam check against the bound of the header comment; kplus = 0 for Adam,
+ * k + 5 for Adam-IGND */
+static void adam_check(ctx *C, int q, const inst *I, gn_status sc, const double *got,
+                       gn_status sr, mpfr_srcptr ex, const gn_adam *st0, const double *g,
+                       double kplus)
+{
+    char buf[480];
+    size_t n = I->n;
+    gn_status want = want_status(sr, ex, n);
+    /* v = b2 v + (1 - b2) g^2 overflows, or (Adam-IGND) the guard on g~ = c j fires: the
+     * core reports GN_ERANGE although w stays finite (Adam normalises); accepted when
+     * max |g_i| sqrt(n) >= 2^500 */
+    double gmax = 0.0;
+    for (size_t i = 0; i < n; i++)
+        gmax = fmax(gmax, fabs(g[i]));
+    int erange_ok = !(gmax * sqrt((double)n) < 0x1p500);
+    if (sc == GN_ERANGE && want == GN_OK && erange_ok)
+        want = GN_ERANGE;
+    if (sc != want) {
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+        return;
+    }
+    if (sc != GN_OK) {
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_add(&C->acc[q], 0.0, 1.0, "%s", buf);
+        return;
+    }
+    const gn_adam_params *p = &I->ap;
+    double t = (double)(st0->t + 1);
+    double p1 = pow(p->beta1, t), p2 = pow(p->beta2, t);
+    double bc1 = 1.0 - p1, bc2 = 1.0 - p2;
+    double k1 = p1 / bc1, k2 = p2 / bc2;
+    const double u = 0x1p-53;
+    double worst = 0.0;
+    size_t at = 0;
+    mpfr_t d;
+    mpfr_init2(d, C->prec + 64);
+    for (size_t i = 0; i < n; i++) {
+        double M = fabs(p->beta1 * st0->m[i]) + fabs((1.0 - p->beta1) * g[i]);
+        double vn = p->beta2 * st0->v[i] + (1.0 - p->beta2) * g[i] * g[i];
+        double den = bc1 * (sqrt(vn / bc2) + p->eps);
+        double Sa = p->alpha * M / den;
+        mpfr_sub_d(d, ex + i, I->w[i], MPFR_RNDN);
+        double s = fabs(mpfr_get_d(d, MPFR_RNDN));
+        double B = u * (fabs(I->w[i]) + s) + u * s * (10.0 + 2 * k1 + k2 + kplus) +
+                   u * Sa * (3.0 + kplus) +
+                   2 * 0x1p-1074 * p->alpha * (1.0 - p->beta1) / (bc1 * p->eps) + 0x1p-1074;
+        /* first-order bound: allow 1% for the second-order terms it omits */
+        B *= 1.01;
+        mpfr_set_d(d, got[i], MPFR_RNDN);
+        mpfr_sub(d, d, ex + i, MPFR_RNDN);
+        double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    mpfr_clear(d);
+    describe(buf, sizeof buf, I, at);
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " t=%llu m_i=%a v_i=%a g_i=%a",
+             (unsigned long long)st0->t, st0->m[at], st0->v[at], g[at]);
+    gn_vacc_add(&C->acc[q], worst, 1.0, "%s", buf);
+}
+
+/* relative difference of two MPFR vectors in units of 2^-200 (closed vs system) */
+static double rel200(mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_prec_t p)
+{
+    mpfr_t d;
+    mpfr_init2(d, p + 64);
+    double mx = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        mpfr_sub(d, a + i, b + i, MPFR_RNDN);
+        if (!mpfr_zero_p(b + i))
+            mpfr_div(d, d, b + i, MPFR_RNDN);
+        mpfr_mul_2si(d, d, 200, MPFR_RNDN);
+        double v = fabs(mpfr_get_d(d, MPFR_RNDU));
+        if (!(v <= mx))
+            mx = v;
+    }
+    mpfr_clear(d);
+    return mx;
+}
+
+static void run_instance(ctx *C, const inst *I)
+{
+    size_t n = I->n, nn = n ? n : 1;
+    int k = gn_sum_bound_k(n);
+    mpfr_prec_t P = C->prec;
+    const gn_vimpl *im = C->im;
+    mpfr_ptr J = gn_mp_vec_alloc(nn, 53), W = gn_mp_vec_alloc(nn, 53);
+    mpfr_ptr R = gn_mp_vec_alloc(nn, P), S = gn_mp_vec_alloc(nn, P), D = gn_mp_vec_alloc(nn, P);
+    mpfr_ptr X = gn_mp_vec_alloc(nn, P);
+    double *got = malloc(nn * sizeof *got);
+    if (!J || !W || !R || !S || !D || !X || !got)
+        goto out;
+    if (n) {
+        gn_mp_vec_set_d(J, I->j, n);
+        gn_mp_vec_set_d(W, I->w, n);
+    }
+    mpfr_t lp, lpp, al, x, y;
+    mpfr_inits2(P, lp, lpp, al, x, y, (mpfr_ptr)0);
+    mpfr_set_d(lp, I->lp, MPFR_RNDN);
+    mpfr_set_d(lpp, I->lpp, MPFR_RNDN);
+    mpfr_set_d(al, I->alpha, MPFR_RNDN);
+    gn_mp_damping Dm;
+    gn_mp_damping_init_set(&Dm, I->dmp, P);
+    gn_status sc, sr;
+    double v;
+
+    /* |j|^2 */
+    sc = im->norm2sq(&v, I->j, n);
+    sr = gn_mp_norm2sq(x, J, n, MPFR_RNDN);
+    scal_check(C, Q_NORM2SQ, I, sc, v, sr, x, k + 1);
+
+    /* xi from the system */
+    sc = im->xi(&v, I->j, n, I->lpp, I->dmp);
+    sr = gn_mp_xi(x, J, n, lpp, &Dm, MPFR_RNDN);
+    scal_check(C, Q_XI, I, sc, v, sr, x, k + 4);
+    if (C->closed_check && sr == GN_OK) {
+        gn_mp_xi_closed(y, J, n, lpp, &Dm, MPFR_RNDN);
+        char buf[480];
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_add(&C->acc[Q_CLOSED], rel200(y, x, 1, P), 1.0, "xi: %s", buf);
+    }
+
+    /* the damped direction: one solve of (3.11), reused for delta, the step and Adam-IGND */
+    sc = im->dir_damped(got, I->j, n, I->lp, I->lpp, I->dmp);
+    sr = gn_mp_dir_damped(D, J, n, lp, lpp, &Dm, MPFR_RNDN);
+    vec_check(C, Q_DIR_DAMPED, I, sc, got, sr, D, NULL, D, k + 5);
+    gn_status sdir = sr;
+    if (C->closed_check && sr == GN_OK) {
+        gn_mp_dir_damped_closed(X, J, n, lp, lpp, &Dm, MPFR_RNDN);
+        char buf[480];
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_add(&C->acc[Q_CLOSED], rel200(X, D, n, P), 1.0, "dir_damped: %s", buf);
+    }
+
+    /* delta_damped = alpha j^T d */
+    sc = im->delta_damped(&v, I->j, n, I->lp, I->lpp, I->alpha, I->dmp);
+    if (sdir == GN_OK && n) {
+        mpfr_set_zero(x, 1);
+        for (size_t i = 0; i < n; i++)
+            mpfr_fma(x, J + i, D + i, x, MPFR_RNDN);
+        mpfr_mul(x, x, al, MPFR_RNDN);
+        sr = mpfr_number_p(al) ? (I->alpha > 0 ? GN_OK : GN_EDOM) : GN_ENONFINITE;
+        if (!isfinite(I->alpha))
+            sr = GN_ENONFINITE;
+    } else {
+        sr = sdir;
+    }
+    scal_check(C, Q_DELTA_DAMPED, I, sc, v, sr, x, k + 6);
+
+    /* Moore-Penrose direction, minimum-norm solution of (3.8) */
+    sc = im->dir_mp(got, I->j, n, I->lp, I->lpp);
+    sr = gn_mp_dir_mp(X, J, n, lp, lpp, MPFR_RNDN);
+    vec_check(C, Q_DIR_MP, I, sc, got, sr, X, NULL, X, k + 3);
+    if (C->closed_check && sr == GN_OK) {
+        gn_mp_dir_mp_closed(R, J, n, lp, lpp, MPFR_RNDN);
+        char buf[480];
+        describe(buf, sizeof buf, I, 0);
+        gn_vacc_add(&C->acc[Q_CLOSED], rel200(R, X, n, P), 1.0, "dir_mp: %s", buf);
+    }
+
+    /* undamped IGND: w + alpha d_MP */
+    if (n)
+        memcpy(got, I->w, n * sizeof *got);
+    sc = im->step_ignd_undamped(got, I->j, n, I->lp, I->lpp, I->alpha);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+    sr = gn_mp_step_ignd_undamped(R, J, n, lp, lpp, al, MPFR_RNDN);
+    step_of(S, R, I->w, n);
+    vec_check(C, Q_UNDAMPED, I, sc, got, sr, R, I->w, S, k + 5);
+
+    /* damped IGND: w + alpha d */
+    if (n)
+        memcpy(got, I->w, n * sizeof *got);
+    sc = im->step_ignd(got, I->j, n, I->lp, I->lpp, I->alpha, I->dmp);
+    sr = sdir;
+    if (sr == GN_OK && !isfinite(I->alpha))
+        sr = GN_ENONFINITE;
+    else if (sr == GN_OK && !(I->alpha > 0.0))
+        sr = GN_EDOM;
+    if (sr == GN_OK && !gn_allfinite(I->w, n))
+        sr = GN_ENONFINITE;
+    for (size_t i = 0; i < n && sr == GN_OK; i++) {
+        mpfr_mul(S + i, D + i, al, MPFR_RNDN);
+        mpfr_add_d(R + i, S + i, I->w[i], MPFR_RNDN);
+    }
+    vec_check(C, Q_IGND, I, sc, got, sr, R, I->w, S, k + 7);
+
+    /* delta (4.1) on the core's own (w, w+) */
+    if (sc == GN_OK && n) {
+        double dl;
+        gn_status s1 = gn_delta(&dl, I->j, got, I->w, n);
+        mpfr_t sum, t;
+        mpfr_inits2(P, sum, t, (mpfr_ptr)0);
+        mpfr_set_zero(sum, 1);
+        mpfr_set_zero(x, 1);
+        for (size_t i = 0; i < n; i++) {
+            mpfr_set_d(t, got[i], MPFR_RNDN);
+            mpfr_sub_d(t, t, I->w[i], MPFR_RNDN);
+            mpfr_mul(t, t, J + i, MPFR_RNDN);
+            mpfr_add(x, x, t, MPFR_RNDN);
+            mpfr_abs(t, t, MPFR_RNDN);
+            mpfr_add(sum, sum, t, MPFR_RNDN);
+        }
+        char buf[480];
+        describe(buf, sizeof buf, I, 0);
+        gn_status want = beyond_double(x) ? GN_ERANGE : GN_OK;
+        if (s1 != want && !(s1 == GN_ERANGE && beyond_double(sum))) {
+            gn_vacc_status(&C->acc[Q_DELTA], s1, want, "%s", buf);
+        } else if (s1 == GN_OK) {
+            /* |err| / (u sum|terms| + 2^-1074) */
+            mpfr_sub_d(t, x, dl, MPFR_RNDN);
+            mpfr_abs(t, t, MPFR_RNDN);
+            mpfr_mul_2si(sum, sum, -53, MPFR_RNDN);
+            mpfr_set_ui_2exp(x, 1, -1074, MPFR_RNDN);
+            mpfr_add(sum, sum, x, MPFR_RNDN);
+            mpfr_div(t, t, sum, MPFR_RNDU);
+            gn_vacc_add(&C->acc[Q_DELTA], mpfr_get_d(t, MPFR_RNDU), k + 1, "%s", buf);
+        } else {
+            gn_vacc_add(&C->acc[Q_DELTA], 0.0, k + 1, "%s", buf);
+        }
+        mpfr_clears(sum, t, (mpfr_ptr)0);
+    }
+
+    /* SGD */
+    if (n)
+        memcpy(got, I->w, n * sizeof *got);
+    sc = gn_step_sgd(got, I->j, n, I->lp, I->alpha);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+    sr = gn_mp_step_sgd(R, J, n, lp, al, MPFR_RNDN);
+    step_of(S, R, I->w, n);
+    vec_check(C, Q_SGD, I, sc, got, sr, R, I->w, S, 3);
+
+    /* normalized gradient */
+    if (n)
+        memcpy(got, I->w, n * sizeof *got);
+    sc = gn_step_normgrad(got, I->j, n, I->lp, I->alpha);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+    sr = gn_mp_step_normgrad(R, J, n, lp, al, MPFR_RNDN);
+    step_of(S, R, I->w, n);
+    vec_check(C, Q_NORMGRAD, I, sc, got, sr, R, I->w, S, (k + 1) / 2 + 4);
+
+    /* SPS */
+    {
+        mpfr_t l, ls, c, gm;
+        mpfr_inits2(53, l, ls, c, gm, (mpfr_ptr)0);
+        mpfr_set_d(l, I->l, MPFR_RNDN);
+        mpfr_set_d(ls, I->lstar, MPFR_RNDN);
+        mpfr_set_d(c, I->c, MPFR_RNDN);
+        mpfr_set_d(gm, I->gmax, MPFR_RNDN);
+        if (n)
+            memcpy(got, I->w, n * sizeof *got);
+        sc = gn_step_sps(got, I->j, n, I->l, I->lstar, I->lp, I->c, I->gmax);
+        for (size_t i = 0; i < n; i++)
+            mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+        sr = gn_mp_step_sps(R, J, n, l, ls, lp, c, gm, MPFR_RNDN);
+        step_of(S, R, I->w, n);
+        vec_check(C, Q_SPS, I, sc, got, sr, R, I->w, S, k + 8);
+        mpfr_clears(l, ls, c, gm, (mpfr_ptr)0);
+    }
+
+    /* NLMS with e = -lp, eta = alpha, eps = lambda */
+    if (n)
+        memcpy(got, I->w, n * sizeof *got);
+    sc = im->step_nlms(got, I->j, n, -I->lp, I->alpha, I->dmp.lambda);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+    mpfr_neg(x, lp, MPFR_RNDN);
+    sr = gn_mp_step_nlms(R, J, n, x, al, Dm.lambda, MPFR_RNDN);
+    step_of(S, R, I->w, n);
+    vec_check(C, Q_NLMS, I, sc, got, sr, R, I->w, S, k + 5);
+
+    /* Adam and Adam-IGND from a warmed state */
+    if (I->adam_steps > 0 && n) {
+        gn_adam *st = gn_adam_alloc(n), *st0 = gn_adam_alloc(n);
+        gn_mp_adam *mst = gn_mp_adam_alloc(n, P);
+        double *g = malloc(n * sizeof *g), *wtmp = malloc(n * sizeof *wtmp);
+        if (st && st0 && mst && g && wtmp) {
+            gn_rng r;
+            gn_rng_seed(&r, I->seed ^ 0xada3ull, I->stream);
+            memcpy(wtmp, I->w, n * sizeof *wtmp);
+            double gs = 0.0;
+            for (size_t i = 0; i < n; i++)
+                gs = fmax(gs, fabs(I->lp * I->j[i]));
+            if (!(gs > 1e-150 && gs < 1e150))
+                gs = gs >= 1e150 ? 1e150 : 1.0;
+            for (int s = 0; s < I->adam_steps; s++) {
+                for (size_t i = 0; i < n; i++)
+                    g[i] = gs * gn_rng_normal(&r);
+                gn_step_adam(st, wtmp, g, &I->ap);
+            }
+            for (size_t i = 0; i < n; i++)
+                g[i] = I->lp * I->j[i]; /* the gradient of this sample (rounded once) */
+            /* plain Adam */
+            st0->t = st->t;
+            memcpy(st0->m, st->m, n * sizeof(double));
+            memcpy(st0->v, st->v, n * sizeof(double));
+            memcpy(got, I->w, n * sizeof *got);
+            sc = gn_step_adam(st, got, g, &I->ap);
+            gn_mp_adam_set(mst, st0);
+            mpfr_ptr G = gn_mp_vec_alloc(n, 53);
+            gn_mp_vec_set_d(G, g, n);
+            for (size_t i = 0; i < n; i++)
+                mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+            sr = gn_mp_step_adam(mst, R, G, &I->ap, MPFR_RNDN);
+            adam_check(C, Q_ADAM, I, sc, got, sr, R, st0, g, 0.0);
+            /* Adam-IGND from the same warmed state */
+            st->t = st0->t;
+            memcpy(st->m, st0->m, n * sizeof(double));
+            memcpy(st->v, st0->v, n * sizeof(double));
+            memcpy(got, I->w, n * sizeof *got);
+            sc = im->step_adam_ignd(st, got, I->j, I->lp, I->lpp, I->dmp, &I->ap);
+            gn_mp_adam_set(mst, st0);
+            for (size_t i = 0; i < n; i++)
+                mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
+            sr = gn_mp_step_adam_ignd(mst, R, J, lp, lpp, &Dm, &I->ap, MPFR_RNDN);
+            /* g~ for the bound's scales: the exact xi g rounded */
+            if (sdir == GN_OK)
+                for (size_t i = 0; i < n; i++)
+                    g[i] = -mpfr_get_d(D + i, MPFR_RNDN);
+            adam_check(C, Q_ADAM_IGND, I, sc, got, sr, R, st0, g, k + 5);
+            gn_mp_vec_free(G, n);
+        }
+        gn_adam_free(st);
+        gn_adam_free(st0);
+        gn_mp_adam_free(mst);
+        free(g);
+        free(wtmp);
+    }
+
+    gn_mp_damping_clear(&Dm);
+    mpfr_clears(lp, lpp, al, x, y, (mpfr_ptr)0);
+out:
+    gn_mp_vec_free(J, nn);
+    gn_mp_vec_free(W, nn);
+    gn_mp_vec_free(R, nn);
+    gn_mp_vec_free(S, nn);
+    gn_mp_vec_free(D, nn);
+    gn_mp_vec_free(X, nn);
+    free(got);
+}
+
+static void ctx_init(ctx *C, const gn_vopts *o, int edge)
+{
+    for (int q = 0; q < NQ; q++)
+        gn_vacc_init(&C->acc[q], edge ? "edge" : qinfo[q].section, qinfo[q].name,
+                     qinfo[q].measure, 0);
+    C->im = gn_vimpl_get(o->inject);
+    C->prec = o->prec;
+    C->closed_check = 0;
+}
+
+/* ----------------------------------------------------------- random set */
+
+static void draw(inst *I, uint64_t seed, uint64_t stream, size_t nmax)
+{
+    gn_rng r;
+    gn_rng_seed(&r, seed, stream);
+    memset(I, 0, sizeof *I);
+    I->seed = seed;
+    I->stream = stream;
+    size_t n = gn_v_size(&r, nmax);
+    I->n = n;
+    I->j = malloc(n * sizeof(double));
+    I->w = malloc(n * sizeof(double));
+    double s = gn_v_logu(&r, -150, 150);
+    for (size_t i = 0; i < n; i++)
+        I->j[i] = gn_rng_uniform(&r) < 0.03 ? 0.0 : s * gn_rng_normal(&r);
+    double u = gn_rng_uniform(&r);
+    I->lp = u < 0.05 ? 0.0 : (u < 0.5 ? -1 : 1) * gn_v_logu(&r, -20, 20);
+    u = gn_rng_uniform(&r);
+    I->lpp = u < 0.1 ? 0.0 : gn_v_logu(&r, -20, 20);
+    I->dmp.mu = gn_rng_uniform(&r) < 0.3 ? 0.0 : gn_v_logu(&r, -10, 10);
+    double A = I->lpp + I->dmp.mu, S = (double)n * s * s;
+    double ref = A > 0.0 ? A * S : S;
+    if (!(ref > 1e-300) || !(ref < 1e300))
+        ref = ref > 1.0 ? 1e300 : 1e-300;
+    double lam = ref * gn_v_logu(&r, -20, 20);
+    I->dmp.lambda = fmin(fmax(lam, 1e-300), 1e300);
+    I->alpha = gn_v_logu(&r, -4, 0);
+    /* w: components on the scale of the damped step, 10^-3 .. 10^3 of it, random sign */
+    double step = fabs(I->alpha * I->lp) * s * sqrt((double)n) /
+                  (A * S + I->dmp.lambda);
+    if (!(step > 1e-300 && step < 1e300))
+        step = 1.0;
+    double ws = step * gn_v_logu(&r, -3, 3);
+    for (size_t i = 0; i < n; i++)
+        I->w[i] = ws * gn_rng_normal(&r);
+    /* SPS: l - l* >= 0 on a log scale, c and an optional cap */
+    I->lstar = gn_rng_uniform(&r) < 0.5 ? 0.0 : gn_v_logu(&r, -5, 5);
+    I->l = I->lstar + gn_v_logu(&r, -10, 10);
+    I->c = gn_v_logu(&r, -2, 2);
+    I->gmax = gn_rng_uniform(&r) < 0.5 ? INFINITY : gn_v_logu(&r, -40, 40);
+    /* Adam on a quarter of the instances */
+    I->adam_steps = gn_rng_uniform(&r) < 0.25 ? 1 + (int)(4 * gn_rng_uniform(&r)) : 0;
+    I->ap = gn_adam_params_default();
+    I->ap.beta1 = gn_rng_uniform(&r) < 0.5 ? 0.9 : 0.5 + 0.49 * gn_rng_uniform(&r);
+    I->ap.beta2 = gn_rng_uniform(&r) < 0.5 ? 0.999 : 0.9 + 0.0999 * gn_rng_uniform(&r);
+    I->ap.alpha = gn_v_logu(&r, -4, 0);
+    I->ap.eps = gn_v_logu(&r, -12, -4);
+}
+
+static void inst_free(inst *I)
+{
+    free(I->j);
+    free(I->w);
+}
+
+size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
+{
+    ctx C;
+    ctx_init(&C, o, 0);
+    if (!C.im)
+        return 0;
+    size_t count = gn_v_count(600, o->scale);
+    for (size_t i = 0; i < count; i++) {
+        if (!o->quiet && (i % 8 == 0 || i + 1 == count))
+            gn_progress("validate rank1/optim", i + 1, count);
+        inst I;
+        draw(&I, o->seed, i, 10000);
+        C.closed_check = (i % 4 == 0);
+        run_instance(&C, &I);
+        inst_free(&I);
+    }
+    if (!o->quiet)
+        gn_progress_done();
+    return gn_vacc_emit(rows, cap, C.acc, NQ);
+}
+
+/* --------------------------------------------------------------- edge set */
+
+typedef struct {
+    const char *tag;
+    size_t n;
+    double jfill; /* j_i = jfill * pattern(i), or pattern list below */
+    const double *jlist;
+    double lp, lpp, alpha, lambda, mu;
+    double wscale;
+} edge_def;
+
+static const double sub_j[] = {0x1p-1074, -1e-310, 3e-320, 2.2e-308};
+static const double big_j[] = {1e308, -1.7e308, 1e300};
+static const double mix_j[] = {1e150, 1e-150, 1.0, -1e-300};
+
+static const edge_def edges[] = {
+    {"j=0", 5, 0.0, NULL, 1.5, 2.0, 0.5, 1e-3, 0.5, 1.0},
+    {"lp=0", 7, 1.0, NULL, 0.0, 2.0, 0.5, 1e-3, 0.5, 1.0},
+    {"lpp=0", 6, 1.0, NULL, 0.75, 0.0, 0.5, 1e-2, 0.0, 1.0},
+    {"lpp=0 mu>0", 6, 1.0, NULL, 0.75, 0.0, 0.5, 1e-2, 3.0, 1.0},
+    {"subnormal j", 4, 0.0, sub_j, 1.0, 1.0, 0.5, 1e-300, 0.0, 1e-300},
+    {"subnormal j lambda=1", 4, 0.0, sub_j, 1.0, 1.0, 0.5, 1.0, 0.25, 1e-310},
+    {"near-overflow j", 3, 0.0, big_j, 1.0, 1.0, 0.5, 1.0, 0.0, 1e-300},
+    {"lambda=1e-300", 8, 1e-100, NULL, 1e-50, 1.0, 0.5, 1e-300, 0.0, 1e-150},
+    {"lambda=1e300", 8, 1.0, NULL, 1e10, 1.0, 0.5, 1e300, 0.0, 1e-290},
+    {"lambda=1e300 mu", 8, 1.0, NULL, 1e10, 1.0, 0.5, 1e300, 1e20, 1e-290},
+    {"xi trap 1e200(1,1,1)", 3, 1e200, NULL, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0},
+    {"tiny j 1e-160", 10, 1e-160, NULL, 1.0, 1.0, 0.5, 1e-300, 0.0, 1e160},
+    {"huge j 1e160", 10, 1e160, NULL, 1.0, 1.0, 0.5, 1.0, 0.0, 1e-160},
+    {"mixed scales", 4, 0.0, mix_j, 2.0, 3.0, 0.5, 1e-3, 0.1, 1e-150},
+    {"n=1e4 |j|^2 overflows", 10000, 1e153, NULL, 1.0, 1.0, 0.5, 1.0, 0.0, 1e-160},
+    {"n=1e4 j 1e-155", 10000, 1e-155, NULL, 1.0, 1.0, 0.5, 1e-300, 0.0, 1e150},
+    /* SPS with l = l*: gamma = 0, so no step whatever the cap (cap set below) */
+    {"sps l=l* capped", 5, 1.0, NULL, 0.5, 1.0, 0.5, 1.0, 0.0, 1.0},
+    /* SPS with l - l* beyond DBL_MAX while the step is ~1e198: no intermediate overflow */
+    {"sps l-l* overflows", 5, 1e100, NULL, 1e10, 1.0, 0.5, 1.0, 0.0, 1e150},
+    /* bad input: the status must be the named error */
+    {"lambda=0", 4, 1.0, NULL, 1.0, 1.0, 0.5, 0.0, 0.0, 1.0},
+    {"lambda<0", 4, 1.0, NULL, 1.0, 1.0, 0.5, -1.0, 0.0, 1.0},
+    {"mu<0", 4, 1.0, NULL, 1.0, 1.0, 0.5, 1.0, -1.0, 1.0},
+    {"lpp<0", 4, 1.0, NULL, 1.0, -1.0, 0.5, 1.0, 0.0, 1.0},
+    {"lp=NaN", 4, 1.0, NULL, NAN, 1.0, 0.5, 1.0, 0.0, 1.0},
+    {"lambda=inf", 4, 1.0, NULL, 1.0, 1.0, 0.5, INFINITY, 0.0, 1.0},
+    {"alpha=0", 4, 1.0, NULL, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0},
+    {"n=0", 0, 1.0, NULL, 1.0, 1.0, 0.5, 1.0, 0.0, 1.0},
+};
+
+size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
+{
+    ctx C;
+    ctx_init(&C, o, 1);
+    if (!C.im)
+        return 0;
+    size_t ne = sizeof edges / sizeof edges[0];
+    for (size_t e = 0; e < ne; e++) {
+        const edge_def *E = &edges[e];
+        inst I;
+        memset(&I, 0, sizeof I);
+        snprintf(I.tag, sizeof I.tag, "%s", E->tag);
+        I.n = E->n;
+        size_t nn = E->n ? E->n : 1;
+        I.j = calloc(nn, sizeof(double));
+        I.w = calloc(nn, sizeof(double));
+        gn_rng r;
+        gn_rng_seed(&r, o->seed, 1000000 + e);
+        for (size_t i = 0; i < E->n; i++) {
+            I.j[i] = E->jlist ? E->jlist[i] : E->jfill * (1.0 + 0.25 * gn_rng_normal(&r));
+            I.w[i] = E->wscale * gn_rng_normal(&r);
+        }
+        if (!strncmp(E->tag, "xi trap", 7))
+            for (size_t i = 0; i < E->n; i++)
+                I.j[i] = E->jfill;
+        I.lp = E->lp;
+        I.lpp = E->lpp;
+        I.alpha = E->alpha;
+        I.dmp.lambda = E->lambda;
+        I.dmp.mu = E->mu;
+        I.l = 2.0;
+        I.lstar = 0.5;
+        I.c = 0.5;
+        I.gmax = INFINITY;
+        if (!strcmp(E->tag, "sps l=l* capped")) {
+            I.l = I.lstar = 1.0;
+            I.gmax = 1e-5;
+        }
+        if (!strcmp(E->tag, "sps l-l* overflows")) {
+            I.l = 1e308;
+            I.lstar = -1e308;
+        }
+        I.adam_steps = E->n > 0 && E->n < 100 ? 2 : 0;
+        I.ap = gn_adam_params_default();
+        I.seed = o->seed;
+        I.stream = 1000000 + e;
+        C.closed_check = 0;
+        run_instance(&C, &I);
+        inst_free(&I);
+    }
+    return gn_vacc_emit(rows, cap, C.acc, NQ);
+}
