@@ -8,6 +8,7 @@
 
 #include "gn.h"
 #include "gn_audit.h"
+#include "gn_mp.h"
 
 #include <dirent.h>
 #include <float.h>
@@ -511,6 +512,159 @@ static void test_bound_edges(void **state)
     gn_audit_work_free(wk);
 }
 
+/* The audit's MPFR recomputation (closed forms, for speed) against the reference's
+ * defining systems (core/ref gn_mp_step_*): w_after set to the reference's exact result
+ * rounded to double must measure <= 1 unit (half an ulp of w+ is at most u |w+|); a formula
+ * error in either would show as a huge error. l', l'' for BCE derived by the audit from
+ * (f, y) are checked against gn_mp_loss_bce the same way, through an IGND step. */
+static void test_reference_agrees(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    gn_rng rng;
+    gn_rng_seed(&rng, seed, 400);
+    const mpfr_prec_t P = 256;
+    gn_audit_work *wk = gn_audit_work_alloc(128);
+    mpfr_ptr W = gn_mp_vec_alloc(D, P), J = gn_mp_vec_alloc(D, P);
+    mpfr_t lp, lpp, al, l, ls, c, gm, e, eps;
+    mpfr_inits2(P, lp, lpp, al, l, ls, c, gm, e, eps, (mpfr_ptr)0);
+    gn_mp_adam *mst = gn_mp_adam_alloc(D, P);
+    gn_adam *dst = gn_adam_alloc(D);
+    assert_true(wk && W && J && mst && dst);
+    for (size_t it = 0; it < gn_test_iters(20); it++)
+        for (int me = 0; me < GN_AM_N; me++) {
+            recbuf b;
+            rb_init(&b, (gn_audit_method)me, GN_AT_F64);
+            rb_vec(&b, GN_AV_W);
+            rb_vec(&b, GN_AV_WAFTER);
+            rb_vec(&b, GN_AV_J);
+            draw_j(&rng, b.j, it);
+            for (size_t i = 0; i < D; i++) {
+                b.w0[i] = gn_rng_normal(&rng);
+                b.m[i] = 0.1 * gn_rng_normal(&rng);
+                b.v[i] = 0.01 * fabs(gn_rng_normal(&rng));
+            }
+            double alpha = 0.3, lam = 0.25, mu = 0.125, f = gn_rng_normal(&rng);
+            double y = me == GN_AM_IGND ? (double)(it & 1) : gn_rng_normal(&rng);
+            gn_lossval lv;
+            int bce = me == GN_AM_IGND; /* IGND derives l', l'' from a BCE (f, y) */
+            if (bce) {
+                assert_int_equal(gn_loss_bce(&lv, f, y), GN_OK);
+                b.r.has_loss = 1;
+                b.r.loss = GN_LOSS_BCE;
+                mpfr_t F, Y;
+                mpfr_inits2(P, F, Y, (mpfr_ptr)0);
+                mpfr_set_d(F, f, MPFR_RNDN);
+                mpfr_set_d(Y, y, MPFR_RNDN);
+                gn_mp_lossval mv;
+                gn_mp_lossval_init(&mv, P);
+                assert_int_equal(gn_mp_loss_bce(&mv, F, Y, MPFR_RNDN), GN_OK);
+                mpfr_set(lp, mv.lp, MPFR_RNDN);
+                mpfr_set(lpp, mv.lpp, MPFR_RNDN);
+                gn_mp_lossval_clear(&mv);
+                mpfr_clears(F, Y, (mpfr_ptr)0);
+            } else {
+                assert_int_equal(gn_loss_squared(&lv, f, y), GN_OK);
+                rb_set(&b, GN_AF_LP, lv.lp);
+                rb_set(&b, GN_AF_LPP, lv.lpp);
+                rb_set(&b, GN_AF_L, lv.l);
+                mpfr_set_d(lp, lv.lp, MPFR_RNDN);
+                mpfr_set_d(lpp, lv.lpp, MPFR_RNDN);
+            }
+            rb_set(&b, GN_AF_F, f);
+            rb_set(&b, GN_AF_Y, y);
+            rb_set(&b, GN_AF_ALPHA, alpha);
+            mpfr_set_d(al, alpha, MPFR_RNDN);
+            gn_mp_vec_set_d(W, b.w0, D);
+            gn_mp_vec_set_d(J, b.j, D);
+            gn_mp_damping dm;
+            gn_mp_damping_init_set(&dm, (gn_damping){lam, mu}, P);
+            gn_adam_params ap = {alpha, 0.9, 0.999, 1e-8};
+            gn_status st = GN_OK;
+            switch (me) {
+            case GN_AM_SGD:
+                st = gn_mp_step_sgd(W, J, D, lp, al, MPFR_RNDN);
+                break;
+            case GN_AM_NORMGRAD:
+                st = gn_mp_step_normgrad(W, J, D, lp, al, MPFR_RNDN);
+                break;
+            case GN_AM_SPS:
+                rb_set(&b, GN_AF_C, 0.5);
+                rb_set(&b, GN_AF_LSTAR, 0.0);
+                mpfr_set_d(l, lv.l, MPFR_RNDN);
+                mpfr_set_ui(ls, 0, MPFR_RNDN);
+                mpfr_set_d(c, 0.5, MPFR_RNDN);
+                mpfr_set_inf(gm, 1);
+                st = gn_mp_step_sps(W, J, D, l, ls, lp, c, gm, MPFR_RNDN);
+                break;
+            case GN_AM_NLMS:
+                rb_set(&b, GN_AF_EPS, 0.01);
+                mpfr_set_d(e, y, MPFR_RNDN);
+                mpfr_sub_d(e, e, f, MPFR_RNDN);
+                mpfr_set_d(eps, 0.01, MPFR_RNDN);
+                st = gn_mp_step_nlms(W, J, D, e, al, eps, MPFR_RNDN);
+                break;
+            case GN_AM_IGND:
+            case GN_AM_ADAM_IGND:
+                rb_set(&b, GN_AF_LAMBDA, lam);
+                rb_set(&b, GN_AF_MU, mu);
+                if (me == GN_AM_IGND) {
+                    st = gn_mp_step_ignd(W, J, D, lp, lpp, al, &dm, MPFR_RNDN);
+                    break;
+                }
+                /* fall through to the Adam state for Adam-IGND */
+                /* FALLTHROUGH */
+            case GN_AM_ADAM:
+                rb_set(&b, GN_AF_BETA1, ap.beta1);
+                rb_set(&b, GN_AF_BETA2, ap.beta2);
+                rb_set(&b, GN_AF_EPS, ap.eps);
+                rb_set(&b, GN_AF_T, (double)(it % 7));
+                rb_vec(&b, GN_AV_M);
+                rb_vec(&b, GN_AV_V);
+                memcpy(dst->m, b.m, sizeof b.m);
+                memcpy(dst->v, b.v, sizeof b.v);
+                dst->t = it % 7;
+                assert_int_equal(gn_mp_adam_set(mst, dst), GN_OK);
+                if (me == GN_AM_ADAM) {
+                    /* g = lp j, formed exactly */
+                    mpfr_ptr G = gn_mp_vec_alloc(D, P);
+                    for (size_t i = 0; i < D; i++)
+                        mpfr_mul(G + i, J + i, lp, MPFR_RNDN);
+                    st = gn_mp_step_adam(mst, W, G, &ap, MPFR_RNDN);
+                    gn_mp_vec_free(G, D);
+                } else {
+                    st = gn_mp_step_adam_ignd(mst, W, J, lp, lpp, &dm, &ap, MPFR_RNDN);
+                }
+                break;
+            case GN_AM_IGND_UNDAMPED:
+                st = gn_mp_step_ignd_undamped(W, J, D, lp, lpp, al, MPFR_RNDN);
+                break;
+            default:
+                break;
+            }
+            gn_mp_damping_clear(&dm);
+            if (st != GN_OK)
+                fail_msg("reference %s: %s", gn_audit_method_name(me), gn_strerror(st));
+            gn_mp_vec_get_d(b.wa, W, D, MPFR_RNDN);
+            double err;
+            size_t worst;
+            char msg[256] = "";
+            gn_status as = gn_audit_rule(&err, &worst, wk, &b.r, NULL, msg, sizeof msg);
+            if (as != GN_OK)
+                fail_msg("audit %s: %s %s", gn_audit_method_name(me), gn_strerror(as), msg);
+            if (!(err <= 1.0))
+                fail_msg("audit %s vs reference: err %.17g units at w[%zu] (seed %llu it %zu, "
+                         "f %a y %a)", gn_audit_method_name(me), err, worst,
+                         (unsigned long long)seed, it, f, y);
+        }
+    mpfr_clears(lp, lpp, al, l, ls, c, gm, e, eps, (mpfr_ptr)0);
+    gn_mp_vec_free(W, D);
+    gn_mp_vec_free(J, D);
+    gn_mp_adam_free(mst);
+    gn_adam_free(dst);
+    gn_audit_work_free(wk);
+}
+
 /* Undamped IGND at j = 0 divides by zero: the trace's NaN is a disagreement, and a damped
  * trace showing NaN there is diagnosed as the undamped normalisation. */
 static void test_j_zero(void **state)
@@ -908,7 +1062,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_core_agrees),   cmocka_unit_test(test_bugs_named),
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
-        cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
+        cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
