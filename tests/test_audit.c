@@ -736,6 +736,72 @@ static void test_bce_derived(void **state)
     }
 }
 
+/* Numbers are read exactly: every value printed in several formats parses to the same
+ * double as strtod (the reader's fast path must round like strtod, including on decimal
+ * midpoints between doubles, which it hands to strtod). */
+static void test_parse_exact(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    gn_rng rng;
+    gn_rng_seed(&rng, seed, 500);
+    enum { NV = 50 };
+    static const char *const fmts[] = {"%.17g", "%.16g", "%.15g", "%.9g", "%.20g", "%.6e",
+                                       "%.19e", "%.3f"};
+    for (size_t it = 0; it < gn_test_iters(60); it++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        fputs("method,dtype,alpha", f);
+        for (int k = 0; k < NV; k++)
+            fprintf(f, ",w_%d", k);
+        for (int k = 0; k < NV; k++)
+            fprintf(f, ",g_%d", k);
+        for (int k = 0; k < NV; k++)
+            fprintf(f, ",w_after_%d", k);
+        fputs("\n", f);
+        char tok[3 * NV][64];
+        double want[3 * NV];
+        fputs("sgd,float64,1", f);
+        for (int k = 0; k < 3 * NV; k++) {
+            double x;
+            int kind = (int)(gn_rng_u64(&rng) % 4);
+            if (kind == 0) /* decimal midpoints just above 2^53 .. 2^60 */
+                x = ldexp(1.0, 53 + (int)(gn_rng_u64(&rng) % 8)) +
+                    (double)(gn_rng_u64(&rng) % 1000);
+            else
+                x = ldexp(gn_rng_uniform(&rng) + 0.5, (int)(gn_rng_u64(&rng) % 120) - 60);
+            if (gn_rng_u64(&rng) & 1)
+                x = -x;
+            const char *fm = fmts[gn_rng_u64(&rng) % (sizeof fmts / sizeof fmts[0])];
+            snprintf(tok[k], sizeof tok[k], fm, x);
+            if (kind == 0 && (k & 1)) /* an exact midpoint: 2^53 + odd */
+                snprintf(tok[k], sizeof tok[k], "%llu",
+                         (unsigned long long)((1ull << 53) + 1 + 2 * (gn_rng_u64(&rng) % 1000)));
+            want[k] = strtod(tok[k], NULL);
+            fprintf(f, ",%s", tok[k]);
+        }
+        fputs("\n", f);
+        fclose(f);
+        FILE *in = fmemopen(text, len, "r");
+        gn_audit_reader *r = gn_audit_reader_open(in, "p");
+        const gn_audit_rec *rec;
+        char err[256] = "";
+        if (gn_audit_reader_next(r, &rec, err, sizeof err) != GN_OK || !rec)
+            fail_msg("%s", err);
+        for (int k = 0; k < 3 * NV; k++) {
+            double got = rec->v[k < NV ? GN_AV_W : k < 2 * NV ? GN_AV_G : GN_AV_WAFTER][k % NV];
+            if (memcmp(&got, &want[k], sizeof got))
+                fail_msg("'%s' read as %a, strtod gives %a (seed %llu)", tok[k], got, want[k],
+                         (unsigned long long)seed);
+        }
+        gn_audit_reader_free(r);
+        fclose(in);
+        free(text);
+    }
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1063,7 +1129,7 @@ int main(void)
         cmocka_unit_test(test_core_agrees),   cmocka_unit_test(test_bugs_named),
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
-        cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
+        cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };

@@ -209,6 +209,94 @@ static int parse_dtype(const char *s)
     return -1;
 }
 
+/* fast_decimal: a decimal [-+]ddd[.ddd][e[-+]dd] with at most 19 significant digits and a
+ * power of ten within 10^+-27, converted by one correctly rounded x87 extended operation
+ * (M and 10^|E| are exact in 64 bits), then rounded to double. That double rounding can
+ * differ from a single rounding only when the extended result sits on a double midpoint
+ * (its 11 low bits 0x400); results within one unit of that, and anything outside
+ * [2^-1000, 2^1000], go to strtod. Returns 0, or -1 for "ask strtod". */
+static int fast_decimal(double *out, const char *s, const char *end)
+{
+#if LDBL_MANT_DIG == 64
+    static const long double p10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const char *p = s;
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t M = 0;
+    int nd = 0, e10 = 0, digit = 0, point = 0;
+    for (; p < end; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digit = 1;
+            if (M == 0 && *p == '0') {
+                e10 -= point;
+                continue;
+            }
+            if (nd >= 19)
+                return -1;
+            M = 10 * M + (uint64_t)(*p - '0');
+            nd++;
+            e10 -= point;
+        } else if (*p == '.' && !point) {
+            point = 1;
+        } else {
+            break;
+        }
+    }
+    if (!digit)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ev = 0, ed = 0;
+        if (p < end && (*p == '-' || *p == '+')) {
+            eneg = *p == '-';
+            p++;
+        }
+        for (; p < end && *p >= '0' && *p <= '9'; p++, ed++)
+            if (ev < 100000)
+                ev = 10 * ev + (*p - '0');
+        if (!ed)
+            return -1;
+        e10 += eneg ? -ev : ev;
+    }
+    if (p != end)
+        return -1;
+    if (M == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 0;
+    }
+    if (e10 < -27 || e10 > 27)
+        return -1;
+    long double r = (long double)M;
+    r = e10 < 0 ? r / p10[-e10] : r * p10[e10];
+    if (!(r >= 0x1p-1000L && r <= 0x1p1000L))
+        return -1;
+    uint64_t bits;
+#if defined(__x86_64__) || defined(__i386__)
+    memcpy(&bits, &r, sizeof bits); /* the x87 format stores its 64-bit significand first */
+#else
+    int ex;
+    bits = (uint64_t)ldexpl(frexpl(r, &ex), 64);
+#endif
+    unsigned low = (unsigned)(bits & 0x7FF);
+    if (low >= 0x3FF && low <= 0x401)
+        return -1;
+    double d = (double)r;
+    *out = neg ? -d : d;
+    return 0;
+#else
+    (void)out;
+    (void)s;
+    (void)end;
+    return -1;
+#endif
+}
+
 /* Parses a number occupying [s, end) exactly (surrounding blanks allowed); the text
  * after end must not be part of a number (the line is NUL-terminated, so strtod reads in
  * place). 0 ok, -1 not a number. */
@@ -242,6 +330,8 @@ static int parse_number(double *out, const char *s, const char *end)
     unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
     if ((c0 == '-' || c0 == '+') && !(isdigit(c1) || c1 == '.'))
         return -1;
+    if (fast_decimal(out, s, end) == 0)
+        return 0;
     char *e;
     double v = strtod(s, &e);
     if (e != end)
@@ -1031,17 +1121,12 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN); /* g */
         double gd = fabs(mpfr_get_d(wk->t3, MPFR_RNDA));
-        /* m+ = b1 m + (1 - b1) g */
-        mpfr_mul(wk->t1, wk->ob1, wk->t3, MPFR_RNDN);
+        /* m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each with one rounding */
         mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
-        mpfr_mul(wk->t2, wk->t2, wk->B1, MPFR_RNDN);
-        mpfr_add(wk->a, wk->t1, wk->t2, MPFR_RNDN);
-        /* v+ = b2 v + (1 - b2) g^2 */
-        mpfr_sqr(wk->t3, wk->t3, MPFR_RNDN);
-        mpfr_mul(wk->t3, wk->t3, wk->ob2, MPFR_RNDN);
+        mpfr_fmma(wk->a, wk->ob1, wk->t3, wk->B1, wk->t2, MPFR_RNDN);
+        mpfr_sqr(wk->t1, wk->t3, MPFR_RNDN);
         mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
-        mpfr_mul(wk->t2, wk->t2, wk->B2, MPFR_RNDN);
-        mpfr_add(wk->t3, wk->t3, wk->t2, MPFR_RNDN);
+        mpfr_fmma(wk->t3, wk->ob2, wk->t1, wk->B2, wk->t2, MPFR_RNDN);
         /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
         mpfr_mul(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
         if (k->eps_inside) {
