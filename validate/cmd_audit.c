@@ -160,7 +160,7 @@ static int report(const gn_audit_summary *s, const char *name, int json)
         printf("  largest error  %.4g units at step %llu (its bound %.4g)\n", s->largest.err,
                (unsigned long long)s->largest.index, s->largest.bound);
         if (s->have_first)
-            printf("  first disagree step %llu (line %zu)\n", (unsigned long long)s->first.index,
+            printf("  first disagree step %llu, line %zu\n", (unsigned long long)s->first.index,
                    s->first.line);
         printf("  verdict        %s\n", agree ? "AGREE: every step is within its rounding bound"
                                               : "DISAGREE");
