@@ -939,6 +939,7 @@ static void test_million_steps(void **state)
     assert_int_equal(s.disagree, 0);
     /* flat memory: the whole stream is ~50 bytes a step; growth stays under 16 MiB */
     long grew = r1.ru_maxrss - r0.ru_maxrss;
+    print_message("# %zu steps streamed; peak RSS grew by %ld KiB\n", N, grew);
     if (grew > 16 * 1024)
         fail_msg("max RSS grew by %ld KiB over %zu steps", grew, N);
 }
