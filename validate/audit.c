@@ -428,8 +428,8 @@ static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
             col->which = f;
         } else if (split_vec_column(&col->which, &col->idx, nm) == 0) {
             col->kind = COL_VEC;
-            if (col->idx >= 10000000)
-                return fail(r, err, errlen, c, nm, "vector index too large");
+            if (col->idx >= 1000000)
+                return fail(r, err, errlen, c, nm, "vector index beyond 10^6");
             if (col->idx + 1 > nv[col->which])
                 nv[col->which] = col->idx + 1;
         } else
@@ -736,8 +736,8 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
                 if (r->n && k >= r->n)
                     return fail(r, err, errlen, ecol, key,
                                 "more than %zu elements (the first record's dimension)", r->n);
-                if (k >= 10000000)
-                    return fail(r, err, errlen, ecol, key, "vector too long");
+                if (k >= 1000000)
+                    return fail(r, err, errlen, ecol, key, "vector longer than 10^6 elements");
                 if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
                     return GN_ENOMEM;
                 if (isfinite(x) || v == GN_AV_WAFTER) {
