@@ -28,7 +28,7 @@ CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o
 TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard core/*.h core/ref/*.h validate/*.h proofs/*.h notebooks/*.h)
 
-.PHONY: all deps verify check sanitize bench clean notebooks
+.PHONY: all deps verify check sanitize bench clean notebooks fuzz check-clients
 all: $(BUILD)/libgnlab.a $(BUILD)/gnlab
 
 deps:
@@ -72,6 +72,24 @@ bench: deps
 notebooks: deps
 	$(MAKE) all
 	$(BUILD)/gnlab notebook all $(if $(QUICK),--quick)
+
+# libFuzzer on the trace reader of `gnlab audit` (clang; seeds in validate/fuzz/corpus)
+FUZZ_SECONDS ?= 600
+FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" build/fuzz/libgnlab.a
+	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) -Icore -Icore/ref -Ivalidate validate/fuzz/fuzz_audit.c \
+	  build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
+	mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_audit -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus validate/fuzz/corpus
+
+# the audit's real clients (PyTorch from Debian, TensorFlow.js from npm): installs them, then
+# runs tests/test_audit with the client parts required instead of skipped
+check-clients: deps
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch nodejs npm >&2
+	cd validate/exporters && npm ci --no-audit --no-fund
+	$(MAKE) all $(BUILD)/tests/test_audit
+	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit
 
 clean:
 	rm -rf build

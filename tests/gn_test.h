@@ -13,6 +13,17 @@
 
 #include <cmocka.h>
 
+/* cmocka 1.1.5 (Debian 12) prints a skipped test as "not ok N # SKIP", which prove counts
+ * as a failure (TAP wants "ok N # SKIP"). Tests here skip only when an optional client
+ * (PyTorch, TensorFlow.js, ...) is absent: print the reason as a TAP comment and end the
+ * test, which cmocka then reports as "ok". skip() may only be used in a test function. */
+#undef skip
+#define skip()                                                                                \
+    do {                                                                                      \
+        printf("# SKIP %s:%d: optional part not run\n", __FILE__, __LINE__);                  \
+        return;                                                                               \
+    } while (0)
+
 static inline uint64_t gn_test_seed(void)
 {
     const char *s = getenv("GN_SEED");

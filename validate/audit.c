@@ -111,6 +111,8 @@ static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, 
             snprintf(err, errlen, "%s:%zu:%zu (%s): %s", r->name, r->lineno, col, cname, why);
         else if (col)
             snprintf(err, errlen, "%s:%zu:%zu: %s", r->name, r->lineno, col, why);
+        else if (cname)
+            snprintf(err, errlen, "%s:%zu (%s): %s", r->name, r->lineno, cname, why);
         else
             snprintf(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
     }
@@ -207,39 +209,132 @@ static int parse_dtype(const char *s)
     return -1;
 }
 
-/* Parses a number occupying [s, end) exactly (surrounding blanks allowed).
- * 0 ok, -1 not a number. */
+/* fast_decimal: a decimal [-+]ddd[.ddd][e[-+]dd] with at most 19 significant digits and a
+ * power of ten within 10^+-27, converted by one correctly rounded x87 extended operation
+ * (M and 10^|E| are exact in 64 bits), then rounded to double. That double rounding can
+ * differ from a single rounding only when the extended result sits on a double midpoint
+ * (its 11 low bits 0x400); results within one unit of that, and anything outside
+ * [2^-1000, 2^1000], go to strtod. Returns 0, or -1 for "ask strtod". */
+static int fast_decimal(double *out, const char *s, const char *end)
+{
+#if LDBL_MANT_DIG == 64
+    static const long double p10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const char *p = s;
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t M = 0;
+    int nd = 0, e10 = 0, digit = 0, point = 0;
+    for (; p < end; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digit = 1;
+            if (M == 0 && *p == '0') {
+                e10 -= point;
+                continue;
+            }
+            if (nd >= 19)
+                return -1;
+            M = 10 * M + (uint64_t)(*p - '0');
+            nd++;
+            e10 -= point;
+        } else if (*p == '.' && !point) {
+            point = 1;
+        } else {
+            break;
+        }
+    }
+    if (!digit)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ev = 0, ed = 0;
+        if (p < end && (*p == '-' || *p == '+')) {
+            eneg = *p == '-';
+            p++;
+        }
+        for (; p < end && *p >= '0' && *p <= '9'; p++, ed++)
+            if (ev < 100000)
+                ev = 10 * ev + (*p - '0');
+        if (!ed)
+            return -1;
+        e10 += eneg ? -ev : ev;
+    }
+    if (p != end)
+        return -1;
+    if (M == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 0;
+    }
+    if (e10 < -27 || e10 > 27)
+        return -1;
+    long double r = (long double)M;
+    r = e10 < 0 ? r / p10[-e10] : r * p10[e10];
+    if (!(r >= 0x1p-1000L && r <= 0x1p1000L))
+        return -1;
+    uint64_t bits;
+#if defined(__x86_64__) || defined(__i386__)
+    memcpy(&bits, &r, sizeof bits); /* the x87 format stores its 64-bit significand first */
+#else
+    int ex;
+    bits = (uint64_t)ldexpl(frexpl(r, &ex), 64);
+#endif
+    unsigned low = (unsigned)(bits & 0x7FF);
+    if (low >= 0x3FF && low <= 0x401)
+        return -1;
+    double d = (double)r;
+    *out = neg ? -d : d;
+    return 0;
+#else
+    (void)out;
+    (void)s;
+    (void)end;
+    return -1;
+#endif
+}
+
+/* Parses a number occupying [s, end) exactly (surrounding blanks allowed); the text
+ * after end must not be part of a number (the line is NUL-terminated, so strtod reads in
+ * place). 0 ok, -1 not a number. */
 static int parse_number(double *out, const char *s, const char *end)
 {
     while (s < end && (*s == ' ' || *s == '\t'))
         s++;
     while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    if (s == end || end - s > 400)
+    size_t len = (size_t)(end - s);
+    if (len == 0)
         return -1;
-    char tmp[408];
-    memcpy(tmp, s, (size_t)(end - s));
-    tmp[end - s] = '\0';
-    const char *t = tmp;
-    if (!strcmp(t, "NaN") || !strcmp(t, "nan") || !strcmp(t, "null")) {
+#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
+    if (WORD("NaN") || WORD("nan") || WORD("null")) {
         *out = NAN;
         return 0;
     }
-    if (!strcmp(t, "Infinity") || !strcmp(t, "inf")) {
+    if (WORD("Infinity") || WORD("inf")) {
         *out = INFINITY;
         return 0;
     }
-    if (!strcmp(t, "-Infinity") || !strcmp(t, "-inf")) {
+    if (WORD("-Infinity") || WORD("-inf")) {
         *out = -INFINITY;
         return 0;
     }
-    /* digits, sign, point, exponent, or a C99 hex float; strtod's words are handled above */
-    for (const char *p = t; *p; p++)
-        if (!isxdigit((unsigned char)*p) && !strchr("+-.xXpP", *p))
-            return -1;
+#undef WORD
+    /* a decimal or C99 hex float: strtod's own words (nan(...), infinity) are refused */
+    unsigned char c0 = (unsigned char)s[0];
+    if (!(isdigit(c0) || c0 == '-' || c0 == '+' || c0 == '.'))
+        return -1;
+    unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
+    if ((c0 == '-' || c0 == '+') && !(isdigit(c1) || c1 == '.'))
+        return -1;
+    if (fast_decimal(out, s, end) == 0)
+        return 0;
     char *e;
-    double v = strtod(t, &e);
-    if (e == t || *e)
+    double v = strtod(s, &e);
+    if (e != end)
         return -1;
     *out = v;
     return 0;
@@ -333,8 +428,8 @@ static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
             col->which = f;
         } else if (split_vec_column(&col->which, &col->idx, nm) == 0) {
             col->kind = COL_VEC;
-            if (col->idx >= 10000000)
-                return fail(r, err, errlen, c, nm, "vector index too large");
+            if (col->idx >= 1000000)
+                return fail(r, err, errlen, c, nm, "vector index beyond 10^6");
             if (col->idx + 1 > nv[col->which])
                 nv[col->which] = col->idx + 1;
         } else
@@ -641,15 +736,18 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
                 if (r->n && k >= r->n)
                     return fail(r, err, errlen, ecol, key,
                                 "more than %zu elements (the first record's dimension)", r->n);
-                if (k >= 10000000)
-                    return fail(r, err, errlen, ecol, key, "vector too long");
+                if (k >= 1000000)
+                    return fail(r, err, errlen, ecol, key, "vector longer than 10^6 elements");
                 if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
                     return GN_ENOMEM;
-                char cname[64];
-                snprintf(cname, sizeof cname, "%s[%zu]", key, k);
-                gn_status st = store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
-                if (st != GN_OK)
-                    return st;
+                if (isfinite(x) || v == GN_AV_WAFTER) {
+                    r->buf[v][k] = x;
+                    r->rec.has_v |= 1u << v;
+                } else {
+                    char cname[64];
+                    snprintf(cname, sizeof cname, "%s[%zu]", key, k);
+                    return store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
+                }
                 k++;
                 j.p = e;
                 jws(&j);
@@ -750,8 +848,8 @@ struct gn_audit_work {
     mpfr_prec_t prec;
     size_t cap;
     mpfr_ptr ex;  /* exact w_after */
-    mpfr_ptr sab; /* magnitude of the step, per component (64 bits) */
-    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2;
+    double *sab;  /* magnitude of the step, per component (+inf beyond double's range) */
+    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2, B1, B2;
     /* facts for the bound */
     int lp_derived, lpp_derived, l_derived, g_given, e_derived;
     double p;     /* sigma(f) for a derived BCE */
@@ -766,8 +864,8 @@ gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
     if (!w)
         return NULL;
     w->prec = prec;
-    mpfr_inits2(prec + 32, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
-                w->t1, w->t2, w->t3, w->ob1, w->ob2, (mpfr_ptr)0);
+    mpfr_inits2(prec, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
+                w->t1, w->t2, w->t3, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
     mpfr_inits2(64, w->q1, w->q2, (mpfr_ptr)0);
     return w;
 }
@@ -777,10 +875,9 @@ void gn_audit_work_free(gn_audit_work *w)
     if (!w)
         return;
     mpfr_clears(w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2, w->t1,
-                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, (mpfr_ptr)0);
+                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
     for (size_t i = 0; i < w->cap; i++) {
         mpfr_clear(w->ex + i);
-        mpfr_clear(w->sab + i);
     }
     free(w->ex);
     free(w->sab);
@@ -795,13 +892,12 @@ static int work_grow(gn_audit_work *w, size_t n)
     if (!ex)
         return -1;
     w->ex = ex;
-    mpfr_ptr sab = realloc(w->sab, n * sizeof *sab);
+    double *sab = realloc(w->sab, n * sizeof *sab);
     if (!sab)
         return -1;
     w->sab = sab;
     for (size_t i = w->cap; i < n; i++) {
         mpfr_init2(w->ex + i, w->prec);
-        mpfr_init2(w->sab + i, 64);
     }
     w->cap = n;
     return 0;
@@ -984,7 +1080,7 @@ static void apply_rank1(gn_audit_work *wk, const gn_audit_rec *r, const double *
     const double *w = r->v[GN_AV_W];
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t1, coef, j[i], MPFR_RNDN);
-        mpfr_abs(wk->sab + i, wk->t1, MPFR_RNDN);
+        wk->sab[i] = fabs(mpfr_get_d(wk->t1, MPFR_RNDA));
         mpfr_add_d(wk->ex + i, wk->t1, w[i], MPFR_RNDN);
     }
 }
@@ -1013,25 +1109,26 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
     mpfr_sub_d(wk->ob1, wk->ob1, b1, MPFR_RNDN); /* 1 - b1 (exact at prec >= 64) */
     mpfr_set_d(wk->ob2, 1.0, MPFR_RNDN);
     mpfr_sub_d(wk->ob2, wk->ob2, b2, MPFR_RNDN); /* 1 - b2 */
+    /* ab = alpha / bc1 (times xi under xi_after); ib2 = 1 / bc2 */
+    mpfr_ui_div(wk->t1, 1, wk->bc1, MPFR_RNDN);
+    mpfr_mul_d(wk->bc1, wk->t1, alpha, MPFR_RNDN);
+    if (scale_after)
+        mpfr_mul(wk->bc1, wk->bc1, wk->xi, MPFR_RNDN);
+    mpfr_ui_div(wk->bc2, 1, wk->bc2, MPFR_RNDN);
+    double ab = mpfr_get_d(wk->bc1, MPFR_RNDA), ob1 = mpfr_get_d(wk->ob1, MPFR_RNDN);
+    mpfr_set_d(wk->B1, b1, MPFR_RNDN);
+    mpfr_set_d(wk->B2, b2, MPFR_RNDN);
     for (size_t i = 0; i < r->n; i++) {
-        mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN);        /* g */
-        /* m+ = b1 m + (1 - b1) g */
-        mpfr_mul(wk->t1, wk->ob1, wk->t3, MPFR_RNDN);
+        mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN); /* g */
+        double gd = fabs(mpfr_get_d(wk->t3, MPFR_RNDA));
+        /* m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each with one rounding */
         mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
-        mpfr_mul_d(wk->t2, wk->t2, b1, MPFR_RNDN);
-        mpfr_add(wk->a, wk->t1, wk->t2, MPFR_RNDN);
-        /* |m| terms for the magnitude: b1 |m| + (1 - b1) |g| */
-        mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
-        mpfr_abs(wk->t2, wk->t2, MPFR_RNDN);
-        mpfr_add(wk->q1, wk->t1, wk->t2, MPFR_RNDN);
-        /* v+ = b2 v + (1 - b2) g^2 */
-        mpfr_sqr(wk->t3, wk->t3, MPFR_RNDN);
-        mpfr_mul(wk->t3, wk->t3, wk->ob2, MPFR_RNDN);
+        mpfr_fmma(wk->a, wk->ob1, wk->t3, wk->B1, wk->t2, MPFR_RNDN);
+        mpfr_sqr(wk->t1, wk->t3, MPFR_RNDN);
         mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
-        mpfr_mul_d(wk->t2, wk->t2, b2, MPFR_RNDN);
-        mpfr_add(wk->t3, wk->t3, wk->t2, MPFR_RNDN);
+        mpfr_fmma(wk->t3, wk->ob2, wk->t1, wk->B2, wk->t2, MPFR_RNDN);
         /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
-        mpfr_div(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
+        mpfr_mul(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
         if (k->eps_inside) {
             mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
             mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
@@ -1040,17 +1137,11 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
             mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
         }
         /* step = alpha (m+/bc1) / den (times xi under xi_after) */
-        mpfr_div(wk->a, wk->a, wk->bc1, MPFR_RNDN);
+        mpfr_mul(wk->a, wk->a, wk->bc1, MPFR_RNDN);
         mpfr_div(wk->a, wk->a, wk->t3, MPFR_RNDN);
-        mpfr_mul_d(wk->a, wk->a, alpha, MPFR_RNDN);
-        mpfr_div(wk->q1, wk->q1, wk->bc1, MPFR_RNDN);
-        mpfr_div(wk->q1, wk->q1, wk->t3, MPFR_RNDN);
-        mpfr_mul_d(wk->q1, wk->q1, alpha, MPFR_RNDN);
-        if (scale_after) {
-            mpfr_mul(wk->a, wk->a, wk->xi, MPFR_RNDN);
-            mpfr_mul(wk->q1, wk->q1, wk->xi, MPFR_RNDN);
-        }
-        mpfr_set(wk->sab + i, wk->q1, MPFR_RNDN);
+        /* magnitude with |m| terms: alpha (b1 |m| + (1 - b1) |g|) / bc1 / den; a scale,
+         * so double arithmetic (a few roundings) is enough; inf beyond range */
+        wk->sab[i] = ab * (b1 * fabs(m[i]) + ob1 * gd) / mpfr_get_d(wk->t3, MPFR_RNDZ);
         if (k->flip_sign)
             mpfr_add_d(wk->ex + i, wk->a, w[i], MPFR_RNDN);
         else
@@ -1243,14 +1334,30 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         if (!isfinite(got[i])) {
             ei = INFINITY;
         } else {
+            /* |got - exact| rounded once; the scale in double while it is a normal number
+             * (a few roundings: relative 2^-50 on the measure), in MPFR otherwise */
             mpfr_d_sub(wk->t1, got[i], wk->ex + i, MPFR_RNDN);
-            mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
-            mpfr_set_d(wk->q2, fabs(w[i]), MPFR_RNDN);
-            mpfr_add(wk->q2, wk->q2, wk->sab + i, MPFR_RNDU);
-            mpfr_mul_d(wk->q2, wk->q2, u, MPFR_RNDU);
-            mpfr_add_d(wk->q2, wk->q2, eta, MPFR_RNDU);
-            mpfr_div(wk->q1, wk->t1, wk->q2, MPFR_RNDU);
-            ei = mpfr_get_d(wk->q1, MPFR_RNDU);
+            double diff = fabs(mpfr_get_d(wk->t1, MPFR_RNDN));
+            double sa = wk->sab[i];
+            double den = u * (fabs(w[i]) + sa) + eta;
+            if (isfinite(diff) && den > 0x1p-1000 && den < 0x1p1000 && diff < 0x1p1000) {
+                ei = diff / den;
+            } else {
+                /* beyond double's comfortable range: all in MPFR; when the magnitude
+                 * overflowed, |exact - w| stands for it (a lower bound: stricter) */
+                mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
+                if (isfinite(sa)) {
+                    mpfr_set_d(wk->q2, sa, MPFR_RNDN);
+                } else {
+                    mpfr_sub_d(wk->q2, wk->ex + i, w[i], MPFR_RNDN);
+                    mpfr_abs(wk->q2, wk->q2, MPFR_RNDN);
+                }
+                mpfr_add_d(wk->q2, wk->q2, fabs(w[i]), MPFR_RNDU);
+                mpfr_mul_d(wk->q2, wk->q2, u, MPFR_RNDU);
+                mpfr_add_d(wk->q2, wk->q2, eta, MPFR_RNDU);
+                mpfr_div(wk->q1, wk->t1, wk->q2, MPFR_RNDU);
+                ei = mpfr_get_d(wk->q1, MPFR_RNDU);
+            }
         }
         if (ei > e) {
             e = ei;
@@ -1285,7 +1392,8 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
  *   better) and, in float32, from a rounded b (relative t u more), then 1 - b^t (exact by
  *   Sterbenz when b^t >= 1/2, else 1 rounding): relative (t - 1 [+ t]) cond + 1,
  *   cond = b^t/(1 - b^t);
- *   m^ 1; v+ 5 (relative: all terms >= 0); v^ 1; sqrt halves v^'s error and adds 1; + eps 1;
+ *   m^ 1; v+ 5 (relative: all terms >= 0); sqrt(v+/bc2) as one sqrt of a quotient or as
+ *   PyTorch's quotient of two sqrts: at most (5 + kbc2)/2 + 3; + eps 1;
  *   the ratio 1; alpha 1. In float32 the conversions of alpha, b1, b2, eps add 4, and
  *   (1 - b) formed from a rounded b adds b/(1 - b) (for b1 in m+, halved for b2 under the sqrt).
  *   A recorded g enters exactly; g = lp j adds 1 rounding to g, i.e. 1 on the m path and 2
@@ -1328,7 +1436,10 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
         double c1 = p1 / (1.0 - p1), c2 = p2 / (1.0 - p2);
         double rb = (t - 1.0) + (f32 ? t : 0.0);
         double kbc1 = rb * c1 + 1.0, kbc2 = rb * c2 + 1.0;
-        k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2 + 1.0) / 2.0 + 1.0 + 1.0 + 1.0 + 1.0;
+        /* the denominator: sqrt(v+/bc2) (v+ and bc2's errors halved, the division, the
+         * sqrt) or PyTorch's sqrt(v+)/sqrt(bc2) (each sqrt 1, the division 1): the larger,
+         * (5 + kbc2)/2 + 3, then + eps 1 */
+        k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2) / 2.0 + 3.0 + 1.0 + 1.0 + 1.0;
         if (f32)
             k += 4.0 + b1 / (1.0 - b1) + 0.5 * b2 / (1.0 - b2);
         if (r->method == GN_AM_ADAM_IGND)
@@ -1457,8 +1568,9 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
                 s->matched[c]++;
                 if (ev / tol > s->var_err[c])
                     s->var_err[c] = ev / tol;
-            } else if (sv == GN_EZERO && nonfinite) {
-                /* the variant divides by zero here and the trace shows NaN / inf */
+            } else if (sv == GN_EZERO && nonfinite && st == GN_OK) {
+                /* the paper's rule is defined here, the variant divides by zero, and the
+                 * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
                 s->matched[c]++;
             }
         }

@@ -86,7 +86,8 @@ void gn_audit_reader_free(gn_audit_reader *r); /* NULL-safe */
  * non-numeric field, a missing or unknown column, NaN or infinity in an input field (w, j,
  * g, m, v and the scalars; w_after may be non-finite: that is the optimizer's result and is
  * judged, not rejected), a line without its final newline (a truncated file), vectors of a
- * different length than the first record's, a line longer than 64 MiB; GN_ENOMEM. After an
+ * different length than the first record's, a dimension above 10^6, a line longer than
+ * 64 MiB; GN_ENOMEM. After an
  * error the reader stays at the error. */
 gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, char *err,
                                size_t errlen);
