@@ -1,6 +1,6 @@
 # gnlab: a small explicit Makefile. Everything generated lands under $(BUILD).
 # make            library build/libgnlab.a and program build/gnlab
-# make verify     the main job (gnlab validate), installing missing packages first
+# make verify     the main job (gnlab validate, gnlab prove), installing missing packages first
 # make check      the TAP test suite under prove, installing missing packages first
 # make sanitize   the test suite again under AddressSanitizer + UBSan
 # make bench      the committed benchmarks (numbers go to README by hand)
@@ -57,6 +57,7 @@ $(BUILD)/tests/%: tests/%.c tests/gn_test.h $(BUILD)/libgnlab.a
 verify: deps
 	$(MAKE) all
 	$(BUILD)/gnlab validate
+	$(BUILD)/gnlab prove
 
 check: deps
 	$(MAKE) all $(TESTBIN)
@@ -65,9 +66,10 @@ check: deps
 sanitize: deps
 	$(MAKE) BUILD=build/san OPT=-O1 EXTRA="$(SANFLAGS)" check
 
+# every benchmark runs even when an earlier one misses a target; the status says if any did
 bench: deps
 	$(MAKE) all
-	$(BUILD)/gnlab bench
+	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; exit $$st
 
 notebooks: deps
 	$(MAKE) all
