@@ -8,9 +8,14 @@ Samples cycle through 256 inputs x ~ N(0, I_8), y = sin(x1 + x2) + 0.1 x3 x4 + 0
 as in validate/bench.c. Each repetition runs enough steps to last --min-time seconds
 (time.perf_counter, a monotonic clock); the median over --reps repetitions is reported.
 
-Output, one line each, read by gnlab bench:
+Standalone, it prints one line each:
     version V
     result DTYPE SECONDS_PER_STEP STEPS_PER_REP REPS     (DTYPE float64, then float32)
+With --serve (how gnlab bench runs it, so that PyTorch's repetitions interleave with the
+core's), it prints "version V" and "ready", then answers commands read from stdin:
+    calibrate DTYPE MIN_TIME   ->  steps N      (a power of two lasting >= MIN_TIME s)
+    run DTYPE N                ->  time SECONDS (N steps, timed with time.perf_counter)
+    quit
 When torch cannot be imported it prints "absent REASON" and exits with status 3.
 """
 import argparse
@@ -24,6 +29,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--min-time", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     if a.reps < 1 or not (a.min_time > 0):
         ap.error("--reps must be >= 1 and --min-time > 0")
@@ -34,12 +40,62 @@ def main():
         sys.exit(3)
     torch.set_num_threads(1)
     print("version", torch.__version__, flush=True)
+    if a.serve:
+        serve(torch, a.seed)
+        return
     for dtype, name in ((torch.float64, "float64"), (torch.float32, "float32")):
         sec, steps = time_step(torch, dtype, a.reps, a.min_time, a.seed)
         print("result %s %.9e %d %d" % (name, sec, steps, a.reps), flush=True)
 
 
+def serve(torch, seed):
+    runs = {"float64": make_step(torch, torch.float64, seed),
+            "float32": make_step(torch, torch.float32, seed)}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "quit":
+            break
+        if w[0] == "calibrate" and len(w) == 3 and w[1] in runs:
+            print("steps %d" % calibrate(runs[w[1]], float(w[2])), flush=True)
+        elif w[0] == "run" and len(w) == 3 and w[1] in runs:
+            n = int(w[2])
+            t0 = time.perf_counter()
+            runs[w[1]](n)
+            dt = time.perf_counter() - t0
+            runs[w[1]].check()
+            print("time %.9e" % dt, flush=True)
+        else:
+            print("error unknown command", flush=True)
+            sys.exit(2)
+
+
+def calibrate(run, min_time):
+    n = 1
+    while True:  # also warms up
+        t0 = time.perf_counter()
+        run(n)
+        if time.perf_counter() - t0 >= min_time or n >= 1 << 30:
+            return n
+        n *= 2
+
+
 def time_step(torch, dtype, reps, min_time, seed):
+    run = make_step(torch, dtype, seed)
+    n = calibrate(run, min_time)
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        run(n)
+        ts.append((time.perf_counter() - t0) / n)
+    run.check()
+    return statistics.median(ts), n
+
+
+def make_step(torch, dtype, seed):
+    """run(n): n SGD steps of the MLP in dtype, cycling through the samples."""
     torch.manual_seed(seed)
     nn = torch.nn
     model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(),
@@ -69,21 +125,12 @@ def time_step(torch, dtype, reps, min_time, seed):
         state["k"] = k
         state["sink"] += float(last)  # forces the last step's result
 
-    n = 1
-    while True:  # calibrate (also warms up)
-        t0 = time.perf_counter()
-        run(n)
-        if time.perf_counter() - t0 >= min_time or n >= 1 << 30:
-            break
-        n *= 2
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        run(n)
-        ts.append((time.perf_counter() - t0) / n)
-    if not all(torch.isfinite(p).all() for p in model.parameters()):
-        raise SystemExit("bench_torch.py: weights became non-finite")
-    return statistics.median(ts), n
+    def check():  # outside the timed region
+        if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            raise SystemExit("bench_torch.py: weights became non-finite")
+
+    run.check = check
+    return run
 
 
 if __name__ == "__main__":

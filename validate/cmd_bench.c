@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 static const size_t lin_d[] = {100, 10000, 1000000, 10000000};
@@ -60,6 +61,8 @@ typedef struct {
     char version[64];
     char python[208];       /* the interpreter that ran the script */
     double sec[2];          /* float64, float32: median seconds per step */
+    double core;            /* the core's IGND MLP step, median, interleaved with them */
+    double ratio[2];        /* PyTorch / core, median over rounds */
     size_t steps[2], reps[2];
 } torch_res;
 
@@ -275,7 +278,7 @@ static void run_torch(torch_res *tr, const opts *o)
 {
     char script[4096];
     memset(tr, 0, sizeof *tr);
-    tr->sec[0] = tr->sec[1] = NAN;
+    tr->sec[0] = tr->sec[1] = tr->core = tr->ratio[0] = tr->ratio[1] = NAN;
     if (!find_script(script, sizeof script, o)) {
         tr->state = 1;
         snprintf(tr->why, sizeof tr->why, "validate/bench_torch.py not found "
@@ -306,17 +309,45 @@ static void run_torch(torch_res *tr, const opts *o)
     }
 }
 
+static int read_line(char *line, size_t cap, FILE *f)
+{
+    if (!f || !fgets(line, (int)cap, f))
+        return 0;
+    line[strcspn(line, "\n")] = 0;
+    return 1;
+}
+
+/* one PyTorch repetition: "run DTYPE N" -> "time SECONDS"; seconds per step or NaN */
+static double torch_rep(FILE *to, FILE *from, int q, size_t n)
+{
+    char line[256];
+    double sec;
+    if (fprintf(to, "run %s %zu\n", dtype_name[q], n) < 0 || fflush(to) != 0)
+        return NAN;
+    if (!read_line(line, sizeof line, from) || sscanf(line, "time %lf", &sec) != 1 ||
+        !(sec > 0.0) || !isfinite(sec))
+        return NAN;
+    return sec / (double)n;
+}
+
+/* The script in --serve mode, its repetitions interleaved with the core's IGND MLP step:
+ * rounds of three repetitions (core, float64, float32, in rotating order). */
 static void run_torch_with(torch_res *tr, const char *script, const char *py, const opts *o)
 {
     memset(tr, 0, sizeof *tr);
-    tr->sec[0] = tr->sec[1] = NAN;
+    tr->sec[0] = tr->sec[1] = tr->core = tr->ratio[0] = tr->ratio[1] = NAN;
     snprintf(tr->python, sizeof tr->python, "%.200s", py);
-    char reps[32], mt[64], seed[32];
-    snprintf(reps, sizeof reps, "%zu", o->reps);
-    snprintf(mt, sizeof mt, "%.17g", o->min_time);
+    char seed[32], line[512];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    int fd[2];
-    if (pipe(fd) != 0) {
+    int to[2], from[2];
+    if (pipe(to) != 0) {
+        tr->state = 2;
+        snprintf(tr->why, sizeof tr->why, "pipe: %s", strerror(errno));
+        return;
+    }
+    if (pipe(from) != 0) {
+        close(to[0]);
+        close(to[1]);
         tr->state = 2;
         snprintf(tr->why, sizeof tr->why, "pipe: %s", strerror(errno));
         return;
@@ -324,63 +355,109 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
+        close(to[0]);
+        close(to[1]);
+        close(from[0]);
+        close(from[1]);
         tr->state = 2;
         snprintf(tr->why, sizeof tr->why, "fork: %s", strerror(errno));
         return;
     }
     if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        close(fd[1]);
-        char *args[] = {(char *)py, (char *)script, "--reps", reps, "--min-time", mt, "--seed", seed,
-                        NULL};
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[0]);
+        close(to[1]);
+        close(from[0]);
+        close(from[1]);
+        char *args[] = {(char *)py, (char *)script, "--serve", "--seed", seed, NULL};
         execvp(py, args);
         _exit(127);
     }
-    close(fd[1]);
-    FILE *f = fdopen(fd[0], "r");
-    char line[512];
-    int got = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        char dt[32];
-        double sec;
-        size_t st, rp;
-        line[strcspn(line, "\n")] = 0;
-        if (!strncmp(line, "version ", 8)) {
+    close(to[0]);
+    close(from[1]);
+    void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dead child must not kill us */
+    FILE *fto = fdopen(to[1], "w"), *ffrom = fdopen(from[0], "r");
+    int ready = 0, ok = 0;
+    while (read_line(line, sizeof line, ffrom)) {
+        if (!strncmp(line, "version ", 8))
             snprintf(tr->version, sizeof tr->version, "%.60s", line + 8);
-        } else if (!strncmp(line, "absent ", 7)) {
+        else if (!strncmp(line, "absent ", 7))
             snprintf(tr->why, sizeof tr->why, "torch not importable: %.200s", line + 7);
-        } else if (sscanf(line, "result %31s %lf %zu %zu", dt, &sec, &st, &rp) == 4) {
-            for (int q = 0; q < 2; q++)
-                if (!strcmp(dt, dtype_name[q]) && sec > 0.0 && isfinite(sec)) {
-                    tr->sec[q] = sec;
-                    tr->steps[q] = st;
-                    tr->reps[q] = rp;
-                    got |= 1 << q;
-                }
+        else if (!strcmp(line, "ready")) {
+            ready = 1;
+            break;
         }
     }
-    if (f)
-        fclose(f);
+    size_t R = o->reps, steps[2] = {0, 0}, csteps = 0;
+    double *t = ready ? calloc(4 * R, sizeof(double)) : NULL;
+    gn_bench_mlp core;
+    int have_core = 0;
+    if (ready && t && gn_bench_mlp_init(&core, 1, o->seed) == GN_OK) {
+        have_core = 1;
+        ok = gn_bench_calibrate(&csteps, gn_bench_mlp_run, &core, o->min_time) == GN_OK;
+        for (int q = 0; q < 2 && ok; q++) {
+            ok = fprintf(fto, "calibrate %s %.17g\n", dtype_name[q], o->min_time) > 0 &&
+                 fflush(fto) == 0 && read_line(line, sizeof line, ffrom) &&
+                 sscanf(line, "steps %zu", &steps[q]) == 1 && steps[q] > 0;
+        }
+        double *tc = t, *tt[2] = {t + R, t + 2 * R};
+        for (size_t r = 0; r < R && ok; r++)
+            for (size_t k = 0; k < 3 && ok; k++) {
+                size_t which = (r + k) % 3;
+                if (which == 0) {
+                    double t0 = gn_bench_now();
+                    ok = gn_bench_mlp_run(&core, csteps) == GN_OK;
+                    tc[r] = (gn_bench_now() - t0) / (double)csteps;
+                } else {
+                    tt[which - 1][r] = torch_rep(fto, ffrom, (int)which - 1, steps[which - 1]);
+                    ok = isfinite(tt[which - 1][r]);
+                }
+            }
+        if (ok) {
+            double *scratch = t + 3 * R;
+            for (int q = 0; q < 2; q++)
+                tr->ratio[q] = gn_bench_ratio_median(tt[q], tc, R, 3, scratch, NULL, NULL);
+            for (int q = 0; q < 2; q++) {
+                tr->sec[q] = gn_bench_median(tt[q], R);
+                tr->steps[q] = steps[q];
+                tr->reps[q] = R;
+            }
+            tr->core = gn_bench_median(tc, R);
+        }
+        fprintf(fto, "quit\n");
+        fflush(fto);
+    }
+    if (have_core)
+        gn_bench_mlp_free(&core);
+    free(t);
+    if (fto)
+        fclose(fto);
     else
-        close(fd[0]);
+        close(to[1]);
+    if (ffrom) {
+        while (read_line(line, sizeof line, ffrom)) /* drain until the child exits */
+            ;
+        fclose(ffrom);
+    } else {
+        close(from[0]);
+    }
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
+    signal(SIGPIPE, oldpipe);
     int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
     if (code == 3) {
         tr->state = 1;
         if (!tr->why[0])
             snprintf(tr->why, sizeof tr->why, "torch not importable");
-    } else if (code == 127) {
+    } else if (code == 127 && !ready) {
         tr->state = 1;
         snprintf(tr->why, sizeof tr->why, "%.200s not found", py);
-    } else if (code != 0 || got != 3) {
+    } else if (!ready || !ok || code != 0) {
         tr->state = 2;
-        snprintf(tr->why, sizeof tr->why, "%.200s exited with status %d and %s", script, code,
-                 got == 3 ? "both results" : "missing results");
+        snprintf(tr->why, sizeof tr->why, "%.200s %s (exit status %d)", script,
+                 !ready ? "did not start" : "failed during the runs", code);
     }
 }
 
@@ -575,18 +652,8 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     } else {
         memset(&tr, 0, sizeof tr);
         tr.state = 1;
-        tr.sec[0] = tr.sec[1] = NAN;
+        tr.sec[0] = tr.sec[1] = tr.core = tr.ratio[0] = tr.ratio[1] = NAN;
         snprintf(tr.why, sizeof tr.why, "--no-torch");
-    }
-    /* the core's side of the ratio: its IGND step timed just before and just after the
-     * PyTorch run (the mean of the two medians), so a change in the machine's load
-     * during the run biases neither side */
-    double core = mr.ignd;
-    if (tr.state == 0) {
-        mlp_row mr2;
-        if ((st = run_mlp(&mr2, &o)) != GN_OK)
-            return fail_status("the MLP benchmark (after PyTorch)", st);
-        core = 0.5 * (mr.ignd + mr2.ignd);
     }
     if (o.json) {
         for (int q = 0; q < 2; q++) {
@@ -601,8 +668,8 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
                 gn_jl_int(&j, "steps_per_rep", (long long)tr.steps[q]);
                 gn_jl_int(&j, "reps", (long long)tr.reps[q]);
                 gn_jl_num(&j, "sgd_us", tr.sec[q] * 1e6);
-                gn_jl_num(&j, "core_ignd_us", core * 1e6);
-                gn_jl_num(&j, "over_core_ignd", tr.sec[q] / core);
+                gn_jl_num(&j, "core_ignd_us", tr.core * 1e6);
+                gn_jl_num(&j, "over_core_ignd", tr.ratio[q]);
             } else {
                 gn_jl_str(&j, "why", tr.why);
             }
@@ -611,13 +678,13 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     } else if (tr.state == 0) {
         fprintf(out,
                 "\nPyTorch %s (%s), same MLP step (1 thread, eager, torch.optim.SGD, batch "
-                "size 1)\ncore IGND step around the PyTorch run: %.4g us\n"
+                "size 1),\ninterleaved with the core's IGND step: %.4g us (median)\n"
                 "%8s %12s %9s %20s\n",
-                tr.version, tr.python, core * 1e6, "dtype", "SGD us", "steps/s",
+                tr.version, tr.python, tr.core * 1e6, "dtype", "SGD us", "steps/s",
                 "PyTorch / core IGND");
         for (int q = 0; q < 2; q++)
             fprintf(out, "%8s %12.4g %9.0f %19.1fx\n", dtype_name[q], tr.sec[q] * 1e6,
-                    1.0 / tr.sec[q], tr.sec[q] / core);
+                    1.0 / tr.sec[q], tr.ratio[q]);
     } else {
         fprintf(out, "\nPyTorch comparison %s: %s\n", tr.state == 1 ? "skipped" : "FAILED",
                 tr.why);
@@ -637,7 +704,7 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     for (int q = 0; q < 2; q++) {
         snprintf(name, sizeof name, "PyTorch %s SGD step / core IGND step", dtype_name[q]);
         /* an error running an importable torch is a failure; an absent one a skip */
-        target_add(t, &nt, name, ">=", tr.sec[q] / core, T_TORCH, tr.state == 1);
+        target_add(t, &nt, name, ">=", tr.ratio[q], T_TORCH, tr.state == 1);
     }
     int allpass = 1;
     if (!o.json)
