@@ -7,8 +7,12 @@
  * Tolerance (units of u = 2^-p, relative to ||d||_inf): the solve's derived factor kc_s
  * (claims_common.h) plus the closed form's roundings: |j|^2 (n, fma), a = l'' + mu (1),
  * a |j|^2 (1), + lambda (1, non-negative terms), l' j_i (1), the division (1): n + 5, so a
- * component is off by <= gamma_(n+5) |d_i| <= 1.01 (n + 5) u ||d||_inf. */
+ * component is off by <= gamma_(n+5) |d_i| <= 1.01 (n + 5) u ||d||_inf.
+ * Second reference: core/ref's gn_mp_dir_damped (its own elimination on (3.11), documented
+ * correct to ~2^-(p+64) relative before its final rounding to p bits): kc = 1.01 (n + 5) + 2
+ * (the final rounding, and 2^32 times its documented internal error, still < 1 unit). */
 #include "claims_common.h"
+#include "gn_mp.h"
 
 static int eval(gn_claim_ws *ws)
 {
@@ -41,6 +45,17 @@ static int eval(gn_claim_ws *ws)
     double kc = gn_claim_solve_311(ws, ds, m.j, n, m.lp, m.a, m.lambda);
     gn_claim_vcmp(ws, "(3.12) vs solve of (3.11)", dc, ds, n, NULL,
                   kc + 1.01 * (double)(n + 5));
+    /* the MPFR reference of core/ref; its damping struct is a read-only shallow view of the
+     * pool's values (gn_mp_dir_damped only reads it), so nothing is initialised here */
+    gn_mp_damping dmp;
+    dmp.lambda[0] = *m.lambda;
+    dmp.mu[0] = *m.mu;
+    mpfr_ptr dr = gn_claim_get(ws, n);
+    if (gn_mp_dir_damped(dr, m.j, n, m.lp, m.lpp, &dmp, MPFR_RNDN) == GN_OK)
+        gn_claim_vcmp(ws, "(3.12) vs core/ref gn_mp_dir_damped", dc, dr, n, NULL,
+                      1.01 * (double)(n + 5) + 2.0);
+    else
+        gn_claim_true(ws, "gn_mp_dir_damped accepts the instance", 0);
     return 0;
 }
 
@@ -48,7 +63,7 @@ const gn_claim gn_claim_prop_3_2 = {
     .id = "prop-3.2",
     .statement = "(3.12) d = -l' j/((l''+mu)|j|^2+lambda) is the unique solution of (3.11)",
     .lhs = "closed form (3.12) in MPFR",
-    .rhs = "LU solve of ((l''+mu) j j^T + lambda I) d = -l' j in MPFR",
+    .rhs = "LU solve of ((l''+mu) j j^T + lambda I) d = -l' j in MPFR; core/ref gn_mp_dir_damped",
     .uses = "(3.11) (3.12)",
     .mutants = {"mu added after the outer product: l''|j|^2 + mu + lambda", "lambda dropped",
                 "sign flipped", NULL},

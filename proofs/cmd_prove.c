@@ -136,12 +136,14 @@ static const char *verdict(const gn_claim *c, const gn_claim_result *r)
     return r->pass ? "pass" : "FAIL";
 }
 
-static void print_worst(FILE *f, const gn_claim_result *r, const gn_claim_opts *o)
+/* the worst instance; pre is "    " for the table, "#   " for TAP diagnostics */
+static void print_worst(FILE *f, const char *pre, const gn_claim_result *r,
+                        const gn_claim_opts *o)
 {
-    fprintf(f, "    worst: instance %zu (%s, seed %llu), check '%s': resid %.3g, tol %.3g\n",
+    fprintf(f, "%sworst: instance %zu (%s, seed %llu), check '%s': resid %.17g, tol %.17g\n", pre,
             r->worst, r->worst_adv ? "adversarial" : "random", (unsigned long long)o->seed,
             r->what, r->resid, r->tol);
-    fprintf(f, "    inputs: %s\n", r->desc);
+    fprintf(f, "%sinputs: %s\n", pre, r->desc);
 }
 
 static void json_claim(const gn_claim *c, const gn_claim_result *r, const gn_claim_opts *o,
@@ -447,12 +449,12 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
                    r->pass ? "ok" : "not ok", ++ntap, cl->id, cl->statement, r->instances,
                    r->resid, r->tol, cl->illustration ? " (illustration, not a proof)" : "");
             if (!r->pass)
-                print_worst(stdout, r, &o);
+                print_worst(stdout, "#   ", r, &o);
         } else {
             printf("%-18s %6zu %11.3g %11.3g %10.3g  %-15s %s\n", cl->id, r->instances, r->resid,
                    r->tol, r->ratio, verdict(cl, r), cl->statement);
             if (!r->pass)
-                print_worst(stdout, r, &o);
+                print_worst(stdout, "    ", r, &o);
             if (cl->illustration)
                 printf("%-18s %6s (illustration, not a proof: the alpha-weighted mean of |grad F|^2 "
                        "fell to <= %.3g of its start in every instance)\n",
