@@ -28,7 +28,7 @@ CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o
 TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard core/*.h core/ref/*.h validate/*.h proofs/*.h notebooks/*.h)
 
-.PHONY: all deps verify check sanitize bench clean notebooks fuzz check-clients
+.PHONY: all deps verify check sanitize bench clean notebooks notebooks-browser fuzz check-clients
 all: $(BUILD)/libgnlab.a $(BUILD)/gnlab
 
 deps:
@@ -92,6 +92,19 @@ check-clients: deps
 	cd validate/exporters && npm ci --no-audit --no-fund
 	$(MAKE) all $(BUILD)/tests/test_audit
 	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit
+
+# The notebook site as a reader sees it: make notebooks QUICK=1, then the index and every
+# notebook opened in headless Chromium over HTTP on 127.0.0.1 (notebooks/browser_check.sh:
+# every image decodes, every link answers 200), screenshots under build/notebooks-shots.
+# Negative control: the same check on a copy with one figure deleted must fail.
+notebooks-browser:
+	@bash .ci/deps.sh build test plot browser
+	$(MAKE) notebooks QUICK=1
+	bash notebooks/browser_check.sh build/notebooks build/notebooks-shots
+	rm -rf build/notebooks-broken && cp -r build/notebooks build/notebooks-broken
+	rm build/notebooks-broken/rank1/directions.svg
+	! bash notebooks/browser_check.sh build/notebooks-broken build/notebooks-broken-shots >/dev/null 2>&1
+	@echo "notebooks-browser: a site with a missing figure is rejected (negative control)"
 
 clean:
 	rm -rf build

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gnlab needs, or says exactly how to.
-# Usage: .ci/deps.sh GROUP...   (groups: build test plot bench)
+# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench)
 # As root it runs apt-get; otherwise it prints the command and exits 1.
 set -euo pipefail
 
@@ -10,8 +10,9 @@ for group in "$@"; do
     build) want+=(gcc make pkg-config libmpfr-dev libgmp-dev libgsl-dev libopenblas-dev) ;;
     test)  want+=(libcmocka-dev perl) ;;
     plot)  want+=(gnuplot-nox graphviz) ;;
+    browser) want+=(chromium python3) ;;
     bench) want+=() ;;
-    *) echo "deps.sh: unknown group '$group' (build test plot bench)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown group '$group' (build test plot browser bench)" >&2; exit 2 ;;
   esac
 done
 
