@@ -309,29 +309,31 @@ static int parse_number(double *out, const char *s, const char *end)
     size_t len = (size_t)(end - s);
     if (len == 0)
         return -1;
-#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
-    if (WORD("NaN") || WORD("nan") || WORD("null")) {
-        *out = NAN;
-        return 0;
-    }
-    if (WORD("Infinity") || WORD("inf")) {
-        *out = INFINITY;
-        return 0;
-    }
-    if (WORD("-Infinity") || WORD("-inf")) {
-        *out = -INFINITY;
-        return 0;
-    }
-#undef WORD
-    /* a decimal or C99 hex float: strtod's own words (nan(...), infinity) are refused */
     unsigned char c0 = (unsigned char)s[0];
-    if (!(isdigit(c0) || c0 == '-' || c0 == '+' || c0 == '.'))
-        return -1;
     unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
-    if ((c0 == '-' || c0 == '+') && !(isdigit(c1) || c1 == '.'))
-        return -1;
-    if (fast_decimal(out, s, end) == 0)
+    int numeric = isdigit(c0) || c0 == '.' ||
+                  ((c0 == '-' || c0 == '+') && (isdigit(c1) || c1 == '.'));
+    if (numeric && fast_decimal(out, s, end) == 0)
         return 0;
+    if (!numeric) {
+#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
+        if (WORD("NaN") || WORD("nan") || WORD("null")) {
+            *out = NAN;
+            return 0;
+        }
+        if (WORD("Infinity") || WORD("inf")) {
+            *out = INFINITY;
+            return 0;
+        }
+        if (WORD("-Infinity") || WORD("-inf")) {
+            *out = -INFINITY;
+            return 0;
+        }
+#undef WORD
+        /* strtod's own words (nan(...), infinity, ...) are refused */
+        return -1;
+    }
+    /* a decimal the fast path declined, or a C99 hex float */
     char *e;
     double v = strtod(s, &e);
     if (e != end)
