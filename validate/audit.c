@@ -830,10 +830,16 @@ gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, cha
             for (int v = 0; v < GN_AV_N; v++)
                 if (r->rec.has_v >> v & 1)
                     for (size_t i = 0; i < r->n; i++) {
+                        /* float32 rounds |x| >= 2^128 - 2^103 to infinity: an input error,
+                         * or the type's overflow in w_after; just below, to FLT_MAX */
                         double x = r->buf[v][i];
-                        if (isfinite(x) && fabs(x) > FLT_MAX && v != GN_AV_WAFTER)
+                        if (isfinite(x) && fabs(x) >= 0x1.ffffffp127 && v != GN_AV_WAFTER)
                             return fail(r, err, errlen, 0, vec_names[v],
                                         "component %zu = %.17g is beyond float32's range", i, x);
+                        if (fabs(x) >= 0x1.ffffffp127)
+                            x = copysign(INFINITY, x);
+                        else if (fabs(x) > FLT_MAX)
+                            x = copysign(FLT_MAX, x);
                         r->buf[v][i] = (double)(float)x;
                     }
         }
