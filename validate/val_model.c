@@ -13,6 +13,9 @@
  *      |err_i| <= (k + 8) u (|w_i| + |s_i|) + alpha xi k u sum|w x| |x_i|,
  *    xi exact; reported as the ratio to this bound ("frac", bound 1; 1% allowance for the
  *    omitted second-order terms).
+ *  - linear_step_sgd (squared loss): w - alpha l' x with l' = f^ - y: c = -alpha l' (1 + 1
+ *    for l'), product (1), sum (1): |err_i| <= 4u (|w_i| + |s_i|) + alpha k u sum|w x| |x_i|
+ *    ("frac", bound 1, 1% allowance).
  *  - mlp_f, mlp_j: the running error bound of gn_mp_mlp_errbound (gn_mp.h: each pre-
  *    activation by gn_dot plus bias, activation roundings 4u for tanh and SiLU, propagation
  *    through the Lipschitz constants of the activation and its derivative, backward sums of
@@ -27,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { M_LIN_F, M_LIN_STEP, M_ONEHOT, M_QUAD_PHI, M_QUAD_F, M_MLP_F, M_MLP_J, NM };
+enum { M_LIN_F, M_LIN_STEP, M_LIN_SGD, M_ONEHOT, M_QUAD_PHI, M_QUAD_F, M_MLP_F, M_MLP_J, NM };
 
 /* |got - ex| / (u scale + 2^-1074) with the scale an MPFR value */
 static double cond_err_mp(double got, mpfr_srcptr ex, mpfr_srcptr scale)
@@ -142,6 +145,35 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
         }
         mpfr_clear(d);
         gn_vacc_add(&A[M_LIN_STEP], worst, 1.0, "%s", buf);
+    }
+    /* fused SGD step on the same sample */
+    memcpy(w1, w, n * sizeof *w1);
+    sc = gn_linear_step_sgd(w1, NULL, x, n, y, GN_LOSS_SQUARED, alpha);
+    for (size_t q = 0; q < n; q++)
+        mpfr_set_d(R + q, w[q], MPFR_RNDN);
+    sr = gn_mp_step_sgd(R, X, n, lp, al, MPFR_RNDN);
+    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
+        sr = GN_ERANGE;
+    if (sc != sr) {
+        gn_vacc_status(&A[M_LIN_SGD], sc, sr, "%s", buf);
+    } else if (sc == GN_OK) {
+        const double u = 0x1p-53;
+        double fterm = alpha * k * u * mpfr_get_d(sa, MPFR_RNDU);
+        double worst = 0.0;
+        mpfr_t d;
+        mpfr_init2(d, o->prec + 64);
+        for (size_t q = 0; q < n; q++) {
+            mpfr_sub_d(d, R + q, w[q], MPFR_RNDN);
+            double s1 = fabs(mpfr_get_d(d, MPFR_RNDN));
+            double B = 1.01 * (4 * u * (fabs(w[q]) + s1) + fterm * fabs(x[q])) + 0x1p-1074;
+            mpfr_set_d(d, w1[q], MPFR_RNDN);
+            mpfr_sub(d, d, R + q, MPFR_RNDN);
+            double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
+            if (!(e <= worst))
+                worst = e;
+        }
+        mpfr_clear(d);
+        gn_vacc_add(&A[M_LIN_SGD], worst, 1.0, "%s", buf);
     }
     gn_mp_damping_clear(&D);
     mpfr_clears(lp, lpp, al, xi, (mpfr_ptr)0);
@@ -334,6 +366,7 @@ size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
     gn_vacc A[NM];
     gn_vacc_init(&A[M_LIN_F], "model", "linear_f", "cond", 0);
     gn_vacc_init(&A[M_LIN_STEP], "model", "linear_step_ignd", "frac", 0);
+    gn_vacc_init(&A[M_LIN_SGD], "model", "linear_step_sgd", "frac", 0);
     gn_vacc_init(&A[M_ONEHOT], "model", "onehot_step_ignd", "mixed", 0);
     gn_vacc_init(&A[M_QUAD_PHI], "model", "quad_phi", "ulp", 0);
     gn_vacc_init(&A[M_QUAD_F], "model", "quad_f", "cond", 0);
