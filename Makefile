@@ -79,6 +79,7 @@ notebooks: deps
 FUZZ_SECONDS ?= 600
 FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz: deps
+	@bash .ci/deps.sh fuzz
 	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" build/fuzz/libgnlab.a
 	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) -Icore -Icore/ref -Ivalidate validate/fuzz/fuzz_audit.c \
 	  build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
@@ -88,7 +89,8 @@ fuzz: deps
 # the audit's real clients (PyTorch from Debian, TensorFlow.js from npm): installs them, then
 # runs tests/test_audit with the client parts required instead of skipped
 check-clients: deps
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch nodejs npm >&2
+	@bash .ci/deps.sh clients
+	@command -v node >/dev/null && command -v npm >/dev/null || bash .ci/deps.sh node
 	cd validate/exporters && npm ci --no-audit --no-fund
 	$(MAKE) all $(BUILD)/tests/test_audit
 	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit

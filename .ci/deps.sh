@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gnlab needs, or says exactly how to.
-# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench)
+# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench fuzz clients node)
 # As root it runs apt-get; otherwise it prints the command and exits 1.
 set -euo pipefail
 
@@ -12,7 +12,10 @@ for group in "$@"; do
     plot)  want+=(gnuplot-nox graphviz) ;;
     browser) want+=(chromium python3) ;;
     bench) want+=() ;;
-    *) echo "deps.sh: unknown group '$group' (build test plot browser bench)" >&2; exit 2 ;;
+    fuzz)  want+=(clang libclang-rt-14-dev) ;;
+    clients) want+=(python3-torch) ;;
+    node)  want+=(nodejs npm) ;;
+    *) echo "deps.sh: unknown group '$group' (build test plot browser bench fuzz clients node)" >&2; exit 2 ;;
   esac
 done
 

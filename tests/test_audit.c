@@ -802,6 +802,26 @@ static void test_parse_exact(void **state)
     }
 }
 
+/* A vacuous bound is never a pass: BCE at f = 40, y = 1 with l' derived by the audit
+ * (l' = -sigma(-f) = -4.2e-18 exactly, but 0 in a double implementation's sigma(f) - y):
+ * the derived-loss bound is infinite, so the step does not count as agreeing. */
+static void test_vacuous_bound(void **state)
+{
+    (void)state;
+    const char *t = "method,dtype,loss,alpha,lambda,mu,f,y,j_0,w_0,w_after_0\n"
+                    "ignd,float64,bce,1,0.1,0,40,1,1,0,0\n";
+    gn_audit_summary s;
+    char err[256] = "";
+    assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree, 1);
+    assert_true(isinf(s.first.bound));
+    /* the same step with l', l'' recorded has a finite bound and agrees */
+    const char *u = "method,dtype,alpha,lambda,mu,lp,lpp,j_0,w_0,w_after_0\n"
+                    "ignd,float64,1,0.1,0,0,0,1,0,0\n";
+    assert_int_equal(audit_text(&s, u, strlen(u), err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree, 0);
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1130,7 +1150,7 @@ int main(void)
         cmocka_unit_test(test_core_agrees),   cmocka_unit_test(test_bugs_named),
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
-        cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
+        cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };

@@ -309,29 +309,31 @@ static int parse_number(double *out, const char *s, const char *end)
     size_t len = (size_t)(end - s);
     if (len == 0)
         return -1;
-#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
-    if (WORD("NaN") || WORD("nan") || WORD("null")) {
-        *out = NAN;
-        return 0;
-    }
-    if (WORD("Infinity") || WORD("inf")) {
-        *out = INFINITY;
-        return 0;
-    }
-    if (WORD("-Infinity") || WORD("-inf")) {
-        *out = -INFINITY;
-        return 0;
-    }
-#undef WORD
-    /* a decimal or C99 hex float: strtod's own words (nan(...), infinity) are refused */
     unsigned char c0 = (unsigned char)s[0];
-    if (!(isdigit(c0) || c0 == '-' || c0 == '+' || c0 == '.'))
-        return -1;
     unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
-    if ((c0 == '-' || c0 == '+') && !(isdigit(c1) || c1 == '.'))
-        return -1;
-    if (fast_decimal(out, s, end) == 0)
+    int numeric = isdigit(c0) || c0 == '.' ||
+                  ((c0 == '-' || c0 == '+') && (isdigit(c1) || c1 == '.'));
+    if (numeric && fast_decimal(out, s, end) == 0)
         return 0;
+    if (!numeric) {
+#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
+        if (WORD("NaN") || WORD("nan") || WORD("null")) {
+            *out = NAN;
+            return 0;
+        }
+        if (WORD("Infinity") || WORD("inf")) {
+            *out = INFINITY;
+            return 0;
+        }
+        if (WORD("-Infinity") || WORD("-inf")) {
+            *out = -INFINITY;
+            return 0;
+        }
+#undef WORD
+        /* strtod's own words (nan(...), infinity, ...) are refused */
+        return -1;
+    }
+    /* a decimal the fast path declined, or a C99 hex float */
     char *e;
     double v = strtod(s, &e);
     if (e != end)
@@ -828,10 +830,16 @@ gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, cha
             for (int v = 0; v < GN_AV_N; v++)
                 if (r->rec.has_v >> v & 1)
                     for (size_t i = 0; i < r->n; i++) {
+                        /* float32 rounds |x| >= 2^128 - 2^103 to infinity: an input error,
+                         * or the type's overflow in w_after; just below, to FLT_MAX */
                         double x = r->buf[v][i];
-                        if (isfinite(x) && fabs(x) > FLT_MAX && v != GN_AV_WAFTER)
+                        if (isfinite(x) && fabs(x) >= 0x1.ffffffp127 && v != GN_AV_WAFTER)
                             return fail(r, err, errlen, 0, vec_names[v],
                                         "component %zu = %.17g is beyond float32's range", i, x);
+                        if (fabs(x) >= 0x1.ffffffp127)
+                            x = copysign(INFINITY, x);
+                        else if (fabs(x) > FLT_MAX)
+                            x = copysign(FLT_MAX, x);
                         r->buf[v][i] = (double)(float)x;
                     }
         }
@@ -852,7 +860,7 @@ struct gn_audit_work {
     mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2, B1, B2;
     /* facts for the bound */
     int lp_derived, lpp_derived, l_derived, g_given, e_derived;
-    double p;     /* sigma(f) for a derived BCE */
+    double p, q;  /* sigma(f) and 1 - sigma(f) for a derived BCE */
     double kl;    /* relative condition of l - lstar when l is derived */
 };
 
@@ -967,7 +975,7 @@ static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want
                 wk->l_derived = 1;
                 wk->kl = 3.0;
             }
-            wk->p = 0.5;
+            wk->p = wk->q = 0.5;
         } else {
             if (!(y >= 0.0 && y <= 1.0))
                 return domain(r, "BCE needs y in [0, 1]", msg, msglen);
@@ -987,6 +995,7 @@ static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want
             mpfr_add_ui(t, t, 1, MPFR_RNDN);
             mpfr_ui_div(q, 1, t, MPFR_RNDN);
             wk->p = mpfr_get_d(p, MPFR_RNDN);
+            wk->q = mpfr_get_d(q, MPFR_RNDN);
             if (!HAS(r, GN_AF_LP)) {
                 if (y == 1.0)
                     mpfr_neg(wk->lp, q, MPFR_RNDN);
@@ -1454,15 +1463,11 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
     if (wk->lp_derived) {
         if (r->loss == GN_LOSS_SQUARED)
             k += 1.0;
-        else {
-            double p = wk->p, y = r->s[GN_AF_Y];
-            k += 4.0 * p / fabs(p - y) + 1.0;
-        }
+        else /* |p - y| from the MPFR l' itself (no cancellation) */
+            k += 4.0 * wk->p / fabs(mpfr_get_d(wk->lp, MPFR_RNDN)) + 1.0;
     }
-    if (wk->lpp_derived && r->loss == GN_LOSS_BCE) {
-        double p = wk->p;
-        k += 9.0 + 4.0 * fmax(p / (1.0 - p), (1.0 - p) / p);
-    }
+    if (wk->lpp_derived && r->loss == GN_LOSS_BCE)
+        k += 9.0 + 4.0 * fmax(wk->p / wk->q, wk->q / wk->p);
     if (wk->l_derived && r->method == GN_AM_SPS) {
         double l = mpfr_get_d(wk->l, MPFR_RNDN);
         double lstar = HAS(r, GN_AF_LSTAR) ? r->s[GN_AF_LSTAR] : 0.0;
@@ -1532,7 +1537,9 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
         s->steps++;
         s->dtypes |= 1u << r->dtype;
         s->methods |= 1u << r->method;
-        int agree = st == GN_OK && e <= B;
+        /* an infinite B (k u >= 1/2: l', l'' derived where the loss is too ill-conditioned
+         * for the type) proves nothing: such a step is not counted as agreeing */
+        int agree = st == GN_OK && e <= B && B < INFINITY;
         double ratio = st == GN_OK ? (B > 0 ? e / B : INFINITY) : INFINITY;
         if (s->steps == 1 || ratio > s->largest_ratio || (ratio != ratio)) {
             s->largest_ratio = ratio;

@@ -58,7 +58,12 @@ static void on_step(const gn_audit_step *st, void *arg)
     } else {
         if (c->shown == 0)
             printf("  disagreeing steps (err and bound in units of u_T (|w_i| + |s_i|)):\n");
-        if (st->status == GN_OK)
+        if (st->status == GN_OK && !(st->bound < INFINITY))
+            printf("    step %-8llu line %-8zu %-13s err %-11.4g no finite bound: l', l'' derived "
+                   "from an ill-conditioned loss; record lp and lpp\n",
+                   (unsigned long long)st->index, st->line, gn_audit_method_name(st->method),
+                   st->err);
+        else if (st->status == GN_OK)
             printf("    step %-8llu line %-8zu %-13s %s  err %-11.4g bound %-9.4g at w[%zu]\n",
                    (unsigned long long)st->index, st->line, gn_audit_method_name(st->method),
                    st->dtype == GN_AT_F32 ? "float32" : "float64", st->err, st->bound,

@@ -130,7 +130,8 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
 /* gn_audit_bound: B for record r, in units of u_T: the error a straightforward
  * implementation of r's method in r's type can make (derivation in audit.c), including the
  * loss derivatives' error when l', l'' are derived from (loss, f, y) rather than recorded.
- * Call after gn_audit_rule with all-zero knobs on the same record (it reads the workspace). */
+ * Call after gn_audit_rule with all-zero knobs on the same record (it reads the workspace).
+ * +inf when k u_T >= 1/2 (vacuous: gn_audit_stream then does not count the step as agreeing). */
 double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r);
 
 /* u_T: 2^-53 or 2^-24 */
@@ -177,7 +178,8 @@ typedef struct {
     size_t line;
     gn_audit_method method;
     gn_audit_dtype dtype;
-    double err, bound;  /* units of u_T; err = inf when w_after is not finite or undefined */
+    double err, bound;  /* units of u_T; err = inf when w_after is not finite or undefined;
+                         * bound = inf when vacuous (never counted as agreeing) */
     size_t worst;       /* component of the largest error */
     gn_status status;   /* GN_OK, or GN_EZERO when the method is undefined at the inputs */
 } gn_audit_step;
