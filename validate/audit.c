@@ -1130,19 +1130,22 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
     mpfr_set_d(wk->B1, b1, MPFR_RNDN);
     mpfr_mul(wk->B1, wk->B1, wk->bc1, MPFR_RNDN);
     mpfr_mul(wk->ob1, wk->ob1, wk->bc1, MPFR_RNDN);
+    /* v^ = (1 - b2)/bc2 g^2 + b2/bc2 v likewise (bc2 holds 1/bc2) */
     mpfr_set_d(wk->B2, b2, MPFR_RNDN);
+    mpfr_mul(wk->B2, wk->B2, wk->bc2, MPFR_RNDN);
+    mpfr_mul(wk->ob2, wk->ob2, wk->bc2, MPFR_RNDN);
     mpfr_set_d(wk->E, eps, MPFR_RNDN);
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN); /* g */
         double gd = fabs(mpfr_get_d(wk->t3, MPFR_RNDA));
-        /* m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each with one rounding */
+        /* alpha m^ and v^ from m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each
+         * with one rounding */
         mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
         mpfr_fmma(wk->a, wk->ob1, wk->t3, wk->B1, wk->t2, MPFR_RNDN);
         mpfr_sqr(wk->t1, wk->t3, MPFR_RNDN);
         mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
         mpfr_fmma(wk->t3, wk->ob2, wk->t1, wk->B2, wk->t2, MPFR_RNDN);
-        /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
-        mpfr_mul(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
+        /* denominator sqrt(v^) + eps, or sqrt(v^ + eps) */
         if (k->eps_inside) {
             mpfr_add(wk->t3, wk->t3, wk->E, MPFR_RNDN);
             mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
