@@ -857,7 +857,7 @@ struct gn_audit_work {
     size_t cap;
     mpfr_ptr ex;  /* exact w_after */
     double *sab;  /* magnitude of the step, per component (+inf beyond double's range) */
-    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2, B1, B2;
+    mpfr_t S, xi, lp, lpp, l, a, b, c, bc1, bc2, t1, t2, t3, q1, q2, ob1, ob2, B1, B2, E;
     /* facts for the bound */
     int lp_derived, lpp_derived, l_derived, g_given, e_derived;
     double p, q;  /* sigma(f) and 1 - sigma(f) for a derived BCE */
@@ -873,7 +873,7 @@ gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
         return NULL;
     w->prec = prec;
     mpfr_inits2(prec, w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2,
-                w->t1, w->t2, w->t3, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
+                w->t1, w->t2, w->t3, w->ob1, w->ob2, w->B1, w->B2, w->E, (mpfr_ptr)0);
     mpfr_inits2(64, w->q1, w->q2, (mpfr_ptr)0);
     return w;
 }
@@ -883,7 +883,7 @@ void gn_audit_work_free(gn_audit_work *w)
     if (!w)
         return;
     mpfr_clears(w->S, w->xi, w->lp, w->lpp, w->l, w->a, w->b, w->c, w->bc1, w->bc2, w->t1,
-                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, w->B1, w->B2, (mpfr_ptr)0);
+                w->t2, w->t3, w->q1, w->q2, w->ob1, w->ob2, w->B1, w->B2, w->E, (mpfr_ptr)0);
     for (size_t i = 0; i < w->cap; i++) {
         mpfr_clear(w->ex + i);
     }
@@ -1125,28 +1125,35 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
         mpfr_mul(wk->bc1, wk->bc1, wk->xi, MPFR_RNDN);
     mpfr_ui_div(wk->bc2, 1, wk->bc2, MPFR_RNDN);
     double ab = mpfr_get_d(wk->bc1, MPFR_RNDA), ob1 = mpfr_get_d(wk->ob1, MPFR_RNDN);
+    /* alpha m^ = (alpha/bc1)(1 - b1) g + (alpha/bc1) b1 m: the coefficients B1 and OB1
+     * carry alpha/bc1 (one rounding each at the working precision) */
     mpfr_set_d(wk->B1, b1, MPFR_RNDN);
+    mpfr_mul(wk->B1, wk->B1, wk->bc1, MPFR_RNDN);
+    mpfr_mul(wk->ob1, wk->ob1, wk->bc1, MPFR_RNDN);
+    /* v^ = (1 - b2)/bc2 g^2 + b2/bc2 v likewise (bc2 holds 1/bc2) */
     mpfr_set_d(wk->B2, b2, MPFR_RNDN);
+    mpfr_mul(wk->B2, wk->B2, wk->bc2, MPFR_RNDN);
+    mpfr_mul(wk->ob2, wk->ob2, wk->bc2, MPFR_RNDN);
+    mpfr_set_d(wk->E, eps, MPFR_RNDN);
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t3, gscale, j[i], MPFR_RNDN); /* g */
         double gd = fabs(mpfr_get_d(wk->t3, MPFR_RNDA));
-        /* m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each with one rounding */
+        /* alpha m^ and v^ from m+ = b1 m + (1 - b1) g, v+ = b2 v + (1 - b2) g^2, each
+         * with one rounding */
         mpfr_set_d(wk->t2, m[i], MPFR_RNDN);
         mpfr_fmma(wk->a, wk->ob1, wk->t3, wk->B1, wk->t2, MPFR_RNDN);
         mpfr_sqr(wk->t1, wk->t3, MPFR_RNDN);
         mpfr_set_d(wk->t2, v[i], MPFR_RNDN);
         mpfr_fmma(wk->t3, wk->ob2, wk->t1, wk->B2, wk->t2, MPFR_RNDN);
-        /* denominator sqrt(v+/bc2) + eps, or sqrt(v+/bc2 + eps) */
-        mpfr_mul(wk->t3, wk->t3, wk->bc2, MPFR_RNDN);
+        /* denominator sqrt(v^) + eps, or sqrt(v^ + eps) */
         if (k->eps_inside) {
-            mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
+            mpfr_add(wk->t3, wk->t3, wk->E, MPFR_RNDN);
             mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
         } else {
             mpfr_sqrt(wk->t3, wk->t3, MPFR_RNDN);
-            mpfr_add_d(wk->t3, wk->t3, eps, MPFR_RNDN);
+            mpfr_add(wk->t3, wk->t3, wk->E, MPFR_RNDN);
         }
         /* step = alpha (m+/bc1) / den (times xi under xi_after) */
-        mpfr_mul(wk->a, wk->a, wk->bc1, MPFR_RNDN);
         mpfr_div(wk->a, wk->a, wk->t3, MPFR_RNDN);
         /* magnitude with |m| terms: alpha (b1 |m| + (1 - b1) |g|) / bc1 / den; a scale,
          * so double arithmetic (a few roundings) is enough; inf beyond range */
