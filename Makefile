@@ -61,7 +61,7 @@ verify: deps
 
 check: deps
 	$(MAKE) all $(TESTBIN)
-	GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(TESTBIN)
+	GN_BIN=$(BUILD)/gnlab GN_EXTRA="$(EXTRA)" prove -f --exec '' $(TESTBIN)
 
 sanitize: deps
 	$(MAKE) BUILD=build/san OPT=-O1 EXTRA="$(SANFLAGS)" check

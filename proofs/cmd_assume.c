@@ -3,6 +3,7 @@
  * inputs, prints the table or JSON Lines, writes the plot files. */
 #include "cli.h"
 #include "gn.h"
+#include "gn_assume.h"
 
 #include <errno.h>
 #include <math.h>
