@@ -125,62 +125,6 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
     return 0;
 }
 
-/* ------------------------------------------------------------ output */
-
-static const char *verdict(const gn_claim *c, const gn_claim_result *r)
-{
-    if (r->instances == 0)
-        return "no instances";
-    if (c->illustration)
-        return r->pass ? "illustrated" : "NOT illustrated";
-    return r->pass ? "pass" : "FAIL";
-}
-
-/* the worst instance; pre is "    " for the table, "#   " for TAP diagnostics */
-static void print_worst(FILE *f, const char *pre, const gn_claim_result *r,
-                        const gn_claim_opts *o)
-{
-    fprintf(f, "%sworst: instance %zu (%s, seed %llu), check '%s': resid %.17g, tol %.17g\n", pre,
-            r->worst, r->worst_adv ? "adversarial" : "random", (unsigned long long)o->seed,
-            r->what, r->resid, r->tol);
-    fprintf(f, "%sinputs: %s\n", pre, r->desc);
-}
-
-static void json_claim(const gn_claim *c, const gn_claim_result *r, const gn_claim_opts *o,
-                       int mutant)
-{
-    gn_jl j;
-    gn_jl_begin(&j, stdout);
-    gn_jl_str(&j, "id", c->id);
-    if (mutant) {
-        gn_jl_int(&j, "mutant", mutant);
-        gn_jl_str(&j, "mutation", c->mutants[mutant - 1]);
-        gn_jl_str(&j, "verdict", r->failed ? "rejected" : "weak");
-    } else {
-        gn_jl_str(&j, "statement", c->statement);
-        gn_jl_str(&j, "lhs", c->lhs);
-        gn_jl_str(&j, "rhs", c->rhs);
-        gn_jl_str(&j, "verdict", verdict(c, r));
-        gn_jl_bool(&j, "illustration", c->illustration);
-        if (c->illustration)
-            gn_jl_num(&j, "fraction_left", r->extra);
-    }
-    gn_jl_int(&j, "instances", (long long)r->instances);
-    gn_jl_int(&j, "skipped", (long long)r->skipped);
-    gn_jl_int(&j, "failed", (long long)r->failed);
-    gn_jl_num(&j, "max_resid", r->resid);
-    gn_jl_num(&j, "tol", r->tol);
-    gn_jl_num(&j, "ratio", r->ratio);
-    gn_jl_str(&j, "worst_check", r->what);
-    gn_jl_int(&j, "worst_instance", (long long)r->worst);
-    gn_jl_bool(&j, "worst_adversarial", r->worst_adv);
-    gn_jl_str(&j, "worst_inputs", r->desc);
-    gn_jl_int(&j, "prec", (long long)o->prec);
-    gn_jl_int(&j, "seed", (long long)o->seed);
-    gn_jl_num(&j, "seconds", r->seconds);
-    gn_jl_end(&j);
-}
-
 /* ------------------------------------------------------------- graph */
 
 static void dot_escape(FILE *f, const char *s)
@@ -239,7 +183,7 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
         fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
                 sel[c]->id, col);
         dot_escape(f, sel[c]->id);
-        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", verdict(sel[c], r), r->resid, r->tol);
+        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", gn_prove_verdict(sel[c], r), r->resid, r->tol);
         const char *u = sel[c]->uses;
         while (u && *u) {
             size_t l = strcspn(u, " ");
@@ -401,82 +345,9 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     if (p.progress)
         gn_progress_done();
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    int bad = 0;
-    size_t ntap = 0, total = 0;
-    if (tap) {
-        size_t nt = 0;
-        for (size_t c = 0; c < nsel; c++)
-            nt += mutants ? gn_claim_nmutants(sel[c]) : 1;
-        printf("1..%zu\n", nt);
-    } else if (!json) {
-        if (mutants)
-            printf("%-18s %-3s %-52s %9s %10s  %s\n", "id", "#", "mutant", "rejected",
-                   "resid/tol", "verdict");
-        else
-            printf("%-18s %6s %11s %11s %10s  %-15s %s\n", "id", "inst", "max resid",
-                   "tolerance", "resid/tol", "verdict", "statement");
-    }
-    for (size_t c = 0; c < nsel; c++) {
-        const gn_claim *cl = sel[c];
-        if (mutants) {
-            for (int m = 1; m <= (int)gn_claim_nmutants(cl); m++) {
-                const gn_claim_result *r = &p.res[c * (size_t)stride + (size_t)m];
-                int rejected = r->failed > 0;
-                bad |= !rejected;
-                total += r->instances;
-                if (json)
-                    json_claim(cl, r, &o, m);
-                else if (tap)
-                    printf("%s %zu - %s mutant %d rejected (%zu/%zu instances): %s\n",
-                           rejected ? "ok" : "not ok", ++ntap, cl->id, m, r->failed,
-                           r->instances, cl->mutants[m - 1]);
-                else {
-                    char fr[32];
-                    snprintf(fr, sizeof fr, "%zu/%zu", r->failed, r->instances);
-                    printf("%-18s %-3d %-52.52s %9s %10.3g  %s\n", cl->id, m, cl->mutants[m - 1],
-                           fr, r->ratio, rejected ? "rejected" : "WEAK (mutant passes)");
-                }
-            }
-            continue;
-        }
-        const gn_claim_result *r = &p.res[c * (size_t)stride];
-        bad |= !r->pass;
-        total += r->instances;
-        if (json)
-            json_claim(cl, r, &o, 0);
-        else if (tap) {
-            printf("%s %zu - %s: %s # %zu instances, max resid %.3g, tol %.3g%s\n",
-                   r->pass ? "ok" : "not ok", ++ntap, cl->id, cl->statement, r->instances,
-                   r->resid, r->tol, cl->illustration ? " (illustration, not a proof)" : "");
-            if (!r->pass)
-                print_worst(stdout, "#   ", r, &o);
-        } else {
-            printf("%-18s %6zu %11.3g %11.3g %10.3g  %-15s %s\n", cl->id, r->instances, r->resid,
-                   r->tol, r->ratio, verdict(cl, r), cl->statement);
-            if (!r->pass)
-                print_worst(stdout, "    ", r, &o);
-            if (cl->illustration)
-                printf("%-18s %6s (illustration, not a proof: the alpha-weighted mean of |grad F|^2 "
-                       "fell to <= %.3g of its start in every instance)\n",
-                       "", "", r->extra);
-        }
-    }
-    if (json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "summary", mutants ? "mutants" : "claims");
-        gn_jl_int(&j, "claims", (long long)nsel);
-        gn_jl_int(&j, "instances", (long long)total);
-        gn_jl_int(&j, "prec", (long long)o.prec);
-        gn_jl_int(&j, "seed", (long long)o.seed);
-        gn_jl_num(&j, "seconds", wall);
-        gn_jl_bool(&j, "pass", !bad);
-        gn_jl_end(&j);
-    } else if (!tap)
-        printf("\n%zu claims, %zu instances at %ld bits, seed %llu, %.1f s on %zu threads: %s\n",
-               nsel, total, (long)o.prec, (unsigned long long)o.seed, wall, jobs,
-               bad ? (mutants ? "SOME MUTANT PASSES (weak check)" : "SOME CLAIM FAILS")
-                   : (mutants ? "every mutant rejected" : "every claim holds"));
+    char tail[96];
+    snprintf(tail, sizeof tail, "%.1f s on %zu threads", wall, jobs);
+    int bad = gn_prove_report(stdout, sel, nsel, p.res, stride, &o, mutants, json, tap, wall, tail);
     if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0 && !bad)
         fprintf(stderr, "gnlab prove: the graph was not rendered (see above)\n");
     free(p.res);
