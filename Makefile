@@ -116,6 +116,7 @@ mpi: all
 	$(MPICC) $(ALLCFLAGS) $(LDFLAGS) validate/mpi/gnlab_mpi.c $(filter-out $(BUILD)/obj/validate/main.o,$(CMDOBJ)) \
 	  $(BUILD)/libgnlab.a $(DEPLIBS) -o $(BUILD)/gnlab-mpi
 mpi-bench: mpi
+	@bash .ci/deps.sh mpi
 	bash validate/mpi/bench.sh $(BUILD)
 check-mpi: mpi $(BUILD)/tests/test_mpi
 	GN_BIN=$(BUILD)/gnlab GN_MPI_BIN=$(BUILD)/gnlab-mpi GN_MPI_REQUIRE=1 prove -f --exec '' $(BUILD)/tests/test_mpi

@@ -15,7 +15,7 @@ for group in "$@"; do
     fuzz)  want+=(clang libclang-rt-14-dev) ;;
     clients) want+=(python3-torch) ;;
     node)  want+=(nodejs npm) ;;
-    mpi)   want+=(libopenmpi-dev openmpi-bin) ;;
+    mpi)   want+=(libopenmpi-dev openmpi-bin bc) ;;
     *) echo "deps.sh: unknown group '$group' (build test plot browser bench fuzz clients node mpi)" >&2; exit 2 ;;
   esac
 done
