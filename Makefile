@@ -115,10 +115,13 @@ mpi: all
 	@command -v $(MPICC) >/dev/null 2>&1 || { echo "make mpi: '$(MPICC)' not found: install OpenMPI (bash .ci/deps.sh mpi, i.e. libopenmpi-dev openmpi-bin) or set MPICC"; exit 1; }
 	$(MPICC) $(ALLCFLAGS) $(LDFLAGS) validate/mpi/gnlab_mpi.c $(filter-out $(BUILD)/obj/validate/main.o,$(CMDOBJ)) \
 	  $(BUILD)/libgnlab.a $(DEPLIBS) -o $(BUILD)/gnlab-mpi
-mpi-bench: mpi
+mpi-bench:
 	@bash .ci/deps.sh mpi
+	$(MAKE) mpi
 	bash validate/mpi/bench.sh $(BUILD)
-check-mpi: mpi $(BUILD)/tests/test_mpi
+check-mpi:
+	@bash .ci/deps.sh build test mpi
+	$(MAKE) mpi $(BUILD)/tests/test_mpi
 	GN_BIN=$(BUILD)/gnlab GN_MPI_BIN=$(BUILD)/gnlab-mpi GN_MPI_REQUIRE=1 prove -f --exec '' $(BUILD)/tests/test_mpi
 
 clean:

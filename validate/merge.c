@@ -185,8 +185,8 @@ static void missing_note(FILE *out, const merge_state *S, const gn_shard *miss, 
     } else
         fprintf(out,
                 "INCOMPLETE: blocks %s of %llu are missing (a shard not run or lost): no verdict.\n"
-                "Rerun them with the same options plus --blocks %llu --ranges %s, then merge "
-                "again.\n",
+                "Rerun them (then merge again) with the same options plus:\n"
+                "  --blocks %llu --ranges %s\n",
                 rg, (unsigned long long)S->cover.nblocks, (unsigned long long)S->cover.nblocks, rg);
 }
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -147,12 +148,12 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
     }
     close(fd);
-    FILE *ck = NULL;
+    int ck = -1;
     if (ckdir) {
         char path[1024];
         snprintf(path, sizeof path, "%s/rank-%d.jsonl", ckdir, rank);
-        ck = fopen(path, "w");
-        if (!ck) {
+        ck = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+        if (ck < 0) {
             fprintf(stderr, "gnlab-mpi: rank %d: cannot write %s\n", rank, path);
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
         }
@@ -206,17 +207,18 @@ int main(int argc, char **argv)
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
         }
         fclose(f);
-        if (ck) {
-            fwrite(text + before, 1, len - before, ck);
-            fflush(ck);
+        /* one write per block: a rank killed between blocks leaves whole groups only */
+        if (ck >= 0 && write(ck, text + before, len - before) != (ssize_t)(len - before)) {
+            fprintf(stderr, "gnlab-mpi: rank %d: checkpoint write failed\n", rank);
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
         }
         nmine++;
     }
     MPI_Win_unlock_all(win);
     double busy = MPI_Wtime() - t0;
     remove(tmpname);
-    if (ck)
-        fclose(ck);
+    if (ck >= 0)
+        close(ck);
     (void)worst;
 
     /* gather every rank's text on rank 0 */
