@@ -85,6 +85,21 @@ static void test_blocks_partition(void **state)
                 }
         }
     gn_shard s, m;
+    /* gn_shard_next walks exactly the owned instances of scattered ranges */
+    assert_int_equal(gn_shard_parse_ranges(&s, "3,7-9,30-40,63", 64), 0);
+    for (size_t iz = 0; iz < 8; iz++) {
+        uint64_t n = sizes[iz], j = gn_shard_next(&s, 0, n);
+        for (uint64_t i = 0; i < n; i++) {
+            int own = gn_shard_mine(&s, i, n);
+            if (own != (j == i))
+                fail_msg("gn_shard_next: n=%llu instance %llu owned %d, walk at %llu",
+                         (unsigned long long)n, (unsigned long long)i, own,
+                         (unsigned long long)j);
+            if (own)
+                j = gn_shard_next(&s, i + 1, n);
+        }
+        assert_true(j == n);
+    }
     assert_int_equal(gn_shard_parse_ranges(&s, "40,0-15,16-20", 64), 0);
     char buf[64];
     gn_shard_format(&s, buf, sizeof buf);

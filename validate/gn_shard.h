@@ -54,6 +54,9 @@ uint64_t gn_shard_block(uint64_t i, uint64_t n, uint64_t nblocks);
 uint64_t gn_shard_first(uint64_t b, uint64_t n, uint64_t nblocks);
 /* gn_shard_mine: NULL s means every instance; otherwise is instance i of n in s? */
 int gn_shard_mine(const gn_shard *s, uint64_t i, uint64_t n);
+/* gn_shard_next: the smallest instance j >= i of n in s (every j when s is NULL), or n if
+ * none: loops visit only their own instances in O(ranges) per step, never the whole range. */
+uint64_t gn_shard_next(const gn_shard *s, uint64_t i, uint64_t n);
 /* gn_shard_add: s |= t (same U). Returns 0, or -1 if they overlap or exceed GN_SHARD_MAXR
  * ranges (s is then unspecified). */
 int gn_shard_add(gn_shard *s, const gn_shard *t);

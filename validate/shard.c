@@ -146,6 +146,21 @@ int gn_shard_mine(const gn_shard *s, uint64_t i, uint64_t n)
     return !s || gn_shard_has(s, gn_shard_block(i, n, s->nblocks));
 }
 
+uint64_t gn_shard_next(const gn_shard *s, uint64_t i, uint64_t n)
+{
+    if (!s || i >= n)
+        return i < n ? i : n;
+    /* block range [lo, hi) holds the instances [ceil(lo n / U), ceil(hi n / U)) */
+    for (size_t k = 0; k < s->n; k++) {
+        uint64_t a = gn_shard_first(s->r[k].lo, n, s->nblocks);
+        uint64_t e = gn_shard_first(s->r[k].hi, n, s->nblocks);
+        uint64_t j = i > a ? i : a;
+        if (j < e)
+            return j;
+    }
+    return n;
+}
+
 int gn_shard_add(gn_shard *s, const gn_shard *t)
 {
     if (s->nblocks != t->nblocks)

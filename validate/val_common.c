@@ -30,6 +30,13 @@ int gn_v_mine(const gn_vopts *o, uint64_t i, uint64_t n)
     return gn_shard_mine(o->shard, i, n);
 }
 
+size_t gn_v_next(const gn_vopts *o, size_t i, size_t n)
+{
+    uint64_t j = gn_shard_next(o->shard, i, n);
+    v_cur = j;
+    return (size_t)j;
+}
+
 int gn_v_hist_bin(double ratio)
 {
     if (ratio == 0.0)

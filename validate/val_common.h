@@ -50,6 +50,11 @@ size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc, const 
  * i as the current instance, the tie-break of a row's worst instance. Call it for every
  * instance, before drawing it. */
 int gn_v_mine(const gn_vopts *o, uint64_t i, uint64_t n);
+/* gn_v_next: the first instance j >= i of a loop of n that this run owns (n if none),
+ * recorded as the current instance like gn_v_mine: loops are written
+ *   for (size_t i = gn_v_next(o, 0, n); i < n; i = gn_v_next(o, i + 1, n))
+ * so that a shard never scans the indices it does not own. */
+size_t gn_v_next(const gn_vopts *o, size_t i, size_t n);
 /* the histogram bin of err / bound (validate.h GN_VHIST) */
 int gn_v_hist_bin(double ratio);
 

@@ -60,9 +60,7 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
     mpfr_inits2(64, f, y, a, b, (mpfr_ptr)0);
     size_t count = gn_v_count(3000, o->scale);
     char buf[400];
-    for (size_t i = 0; i < count; i++) {
-        if (!gn_v_mine(o, i, count))
-            continue;
+    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 256 == 0 || i + 1 == count))
             gn_progress("validate loss", i + 1, count);
         gn_rng r;

@@ -660,9 +660,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
     if (!C.im)
         return 0;
     size_t count = gn_v_count(600, o->scale);
-    for (size_t i = 0; i < count; i++) {
-        if (!gn_v_mine(o, i, count))
-            continue;
+    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
             gn_progress("validate rank1/optim", i + 1, count);
         inst I;
