@@ -74,8 +74,12 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
         size_t k = p->next < p->njobs ? p->next++ : p->njobs;
         pthread_mutex_unlock(&p->mu);
-        if (k >= p->njobs)
+        if (k >= p->njobs) {
+            /* MPFR's constant caches (pi, log 2, exp) are per thread: free this thread's,
+             * or LeakSanitizer reports them when a worker thread ends */
+            mpfr_free_cache();
             return NULL;
+        }
         job *jb = &p->jobs[k];
         gn_claim_result part;
         memset(&part, 0, sizeof part);
