@@ -5,6 +5,7 @@
 # make sanitize   the test suite again under AddressSanitizer + UBSan
 # make bench      the committed benchmarks (numbers go to README by hand)
 # make notebooks  the worked walkthroughs into build/notebooks (QUICK=1: small sizes)
+# make mpi        build/gnlab-mpi, the MPI front end of sharded campaigns (needs mpicc)
 
 BUILD    ?= build
 CC       ?= cc
@@ -28,7 +29,7 @@ CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o
 TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard core/*.h core/ref/*.h validate/*.h proofs/*.h notebooks/*.h)
 
-.PHONY: all deps verify check sanitize bench clean notebooks notebooks-browser fuzz check-clients
+.PHONY: all deps verify check sanitize bench clean notebooks notebooks-browser fuzz check-clients mpi mpi-bench check-mpi
 all: $(BUILD)/libgnlab.a $(BUILD)/gnlab
 
 deps:
@@ -107,6 +108,21 @@ notebooks-browser:
 	rm build/notebooks-broken/rank1/directions.svg
 	! bash notebooks/browser_check.sh build/notebooks-broken build/notebooks-broken-shots >/dev/null 2>&1
 	@echo "notebooks-browser: a site with a missing figure is rejected (negative control)"
+
+# The MPI front end (validate/mpi/gnlab_mpi.c): only where mpicc exists (bash .ci/deps.sh mpi)
+MPICC ?= mpicc
+mpi: all
+	@command -v $(MPICC) >/dev/null 2>&1 || { echo "make mpi: '$(MPICC)' not found: install OpenMPI (bash .ci/deps.sh mpi, i.e. libopenmpi-dev openmpi-bin) or set MPICC"; exit 1; }
+	$(MPICC) $(ALLCFLAGS) $(LDFLAGS) validate/mpi/gnlab_mpi.c $(filter-out $(BUILD)/obj/validate/main.o,$(CMDOBJ)) \
+	  $(BUILD)/libgnlab.a $(DEPLIBS) -o $(BUILD)/gnlab-mpi
+mpi-bench:
+	@bash .ci/deps.sh mpi
+	$(MAKE) mpi
+	bash validate/mpi/bench.sh $(BUILD)
+check-mpi:
+	@bash .ci/deps.sh build test mpi
+	$(MAKE) mpi $(BUILD)/tests/test_mpi
+	GN_BIN=$(BUILD)/gnlab GN_MPI_BIN=$(BUILD)/gnlab-mpi GN_MPI_REQUIRE=1 prove -f --exec '' $(BUILD)/tests/test_mpi
 
 clean:
 	rm -rf build

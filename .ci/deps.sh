@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gnlab needs, or says exactly how to.
-# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench fuzz clients node)
+# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench fuzz clients node mpi)
 # As root it runs apt-get; otherwise it prints the command and exits 1.
 set -euo pipefail
 
@@ -15,7 +15,8 @@ for group in "$@"; do
     fuzz)  want+=(clang libclang-rt-14-dev) ;;
     clients) want+=(python3-torch) ;;
     node)  want+=(nodejs npm) ;;
-    *) echo "deps.sh: unknown group '$group' (build test plot browser bench fuzz clients node)" >&2; exit 2 ;;
+    mpi)   want+=(libopenmpi-dev openmpi-bin bc) ;;
+    *) echo "deps.sh: unknown group '$group' (build test plot browser bench fuzz clients node mpi)" >&2; exit 2 ;;
   esac
 done
 

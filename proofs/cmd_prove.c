@@ -2,6 +2,7 @@
  * proofs/gn_claims.h), its negative controls (--mutants) and its derivation graph (--graph). */
 #include "cli.h"
 #include "gn_claims.h"
+#include "gn_shard.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -31,6 +32,11 @@ static void usage(FILE *f)
             "  --mutants       run the negative controls: every mutant must be rejected\n"
             "  --graph F.svg   draw the derivation graph with Graphviz (F.dot written beside)\n"
             "  --jobs N        worker threads (default 2)\n"
+            "  --shard K/N     run part K of N (0-based) of every claim's instances and write\n"
+            "                  a shard file (JSON Lines, exact) for `gnlab merge`\n"
+            "  --ranges LIST   run these blocks only (e.g. 0-15,40): reruns missing ranges\n"
+            "  --blocks U      blocks of each claim's index range (default 64)\n"
+            "  --out FILE      write the shard file to FILE instead of standard output\n"
             "  --list          list the claims and their mutants, run nothing\n"
             "  --json          JSON Lines instead of the table\n"
             "  --tap           TAP output (for prove)\n"
@@ -58,6 +64,7 @@ typedef struct {
     size_t njobs, next, done;
     pthread_mutex_t mu;
     int progress;
+    const gn_shard *shard; /* NULL: every instance */
 } pool;
 
 static void *worker(void *arg)
@@ -67,8 +74,12 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
         size_t k = p->next < p->njobs ? p->next++ : p->njobs;
         pthread_mutex_unlock(&p->mu);
-        if (k >= p->njobs)
+        if (k >= p->njobs) {
+            /* MPFR's constant caches (pi, log 2, exp) are per thread: free this thread's,
+             * or LeakSanitizer reports them when a worker thread ends */
+            mpfr_free_cache();
             return NULL;
+        }
         job *jb = &p->jobs[k];
         gn_claim_result part;
         memset(&part, 0, sizeof part);
@@ -95,7 +106,7 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
         size_t tot = gn_claim_total(p->sel[c], &p->o);
         int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
         for (int m = mlo; m <= mhi; m++)
-            cap += (tot + chunk - 1) / chunk;
+            cap += (tot + chunk - 1) / chunk + (p->shard ? p->shard->n : 0);
     }
     p->jobs = calloc(cap ? cap : 1, sizeof *p->jobs);
     if (!p->jobs)
@@ -104,10 +115,19 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
     for (size_t c = 0; c < p->nsel; c++) {
         size_t tot = gn_claim_total(p->sel[c], &p->o);
         int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
+        /* a shard runs the instances of its blocks: blocks [lo, hi) of tot instances are
+         * the index range [ceil(lo tot / U), ceil(hi tot / U)) (gn_shard.h) */
+        gn_shard all;
+        gn_shard_all(&all, 1);
+        const gn_shard *sh = p->shard ? p->shard : &all;
         for (int m = mlo; m <= mhi; m++)
-            for (size_t f = 0; f < tot; f += chunk) {
-                job jb = {c, m, f, f + chunk < tot ? f + chunk : tot};
-                p->jobs[p->njobs++] = jb;
+            for (size_t q = 0; q < sh->n; q++) {
+                size_t a = (size_t)gn_shard_first(sh->r[q].lo, tot, sh->nblocks);
+                size_t b = (size_t)gn_shard_first(sh->r[q].hi, tot, sh->nblocks);
+                for (size_t f = a; f < b; f += chunk) {
+                    job jb = {c, m, f, f + chunk < b ? f + chunk : b};
+                    p->jobs[p->njobs++] = jb;
+                }
             }
     }
     pthread_mutex_init(&p->mu, NULL);
@@ -123,62 +143,6 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
     free(p->jobs);
     p->jobs = NULL;
     return 0;
-}
-
-/* ------------------------------------------------------------ output */
-
-static const char *verdict(const gn_claim *c, const gn_claim_result *r)
-{
-    if (r->instances == 0)
-        return "no instances";
-    if (c->illustration)
-        return r->pass ? "illustrated" : "NOT illustrated";
-    return r->pass ? "pass" : "FAIL";
-}
-
-/* the worst instance; pre is "    " for the table, "#   " for TAP diagnostics */
-static void print_worst(FILE *f, const char *pre, const gn_claim_result *r,
-                        const gn_claim_opts *o)
-{
-    fprintf(f, "%sworst: instance %zu (%s, seed %llu), check '%s': resid %.17g, tol %.17g\n", pre,
-            r->worst, r->worst_adv ? "adversarial" : "random", (unsigned long long)o->seed,
-            r->what, r->resid, r->tol);
-    fprintf(f, "%sinputs: %s\n", pre, r->desc);
-}
-
-static void json_claim(const gn_claim *c, const gn_claim_result *r, const gn_claim_opts *o,
-                       int mutant)
-{
-    gn_jl j;
-    gn_jl_begin(&j, stdout);
-    gn_jl_str(&j, "id", c->id);
-    if (mutant) {
-        gn_jl_int(&j, "mutant", mutant);
-        gn_jl_str(&j, "mutation", c->mutants[mutant - 1]);
-        gn_jl_str(&j, "verdict", r->failed ? "rejected" : "weak");
-    } else {
-        gn_jl_str(&j, "statement", c->statement);
-        gn_jl_str(&j, "lhs", c->lhs);
-        gn_jl_str(&j, "rhs", c->rhs);
-        gn_jl_str(&j, "verdict", verdict(c, r));
-        gn_jl_bool(&j, "illustration", c->illustration);
-        if (c->illustration)
-            gn_jl_num(&j, "fraction_left", r->extra);
-    }
-    gn_jl_int(&j, "instances", (long long)r->instances);
-    gn_jl_int(&j, "skipped", (long long)r->skipped);
-    gn_jl_int(&j, "failed", (long long)r->failed);
-    gn_jl_num(&j, "max_resid", r->resid);
-    gn_jl_num(&j, "tol", r->tol);
-    gn_jl_num(&j, "ratio", r->ratio);
-    gn_jl_str(&j, "worst_check", r->what);
-    gn_jl_int(&j, "worst_instance", (long long)r->worst);
-    gn_jl_bool(&j, "worst_adversarial", r->worst_adv);
-    gn_jl_str(&j, "worst_inputs", r->desc);
-    gn_jl_int(&j, "prec", (long long)o->prec);
-    gn_jl_int(&j, "seed", (long long)o->seed);
-    gn_jl_num(&j, "seconds", r->seconds);
-    gn_jl_end(&j);
 }
 
 /* ------------------------------------------------------------- graph */
@@ -239,7 +203,7 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
         fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
                 sel[c]->id, col);
         dot_escape(f, sel[c]->id);
-        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", verdict(sel[c], r), r->resid, r->tol);
+        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", gn_prove_verdict(sel[c], r), r->resid, r->tol);
         const char *u = sel[c]->uses;
         while (u && *u) {
             size_t l = strcspn(u, " ");
@@ -276,6 +240,80 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
     return rc == 0 ? 0 : -1;
 }
 
+/* ------------------------------------------------------------- shards */
+
+/* the shard file (validate/gn_shard.h): header, then one row per (claim, mutant) reported,
+ * doubles in hex so that `gnlab merge` reads them back exactly. Exit status: 1 when this
+ * part already fails (a failure anywhere fails the campaign), else 0. */
+static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
+                       const gn_claim_result *res, int stride, const gn_claim_opts *o,
+                       int mutants, const gn_shard *sh)
+{
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "gnlab prove: cannot write %s\n", out);
+        return GN_EXIT_USAGE;
+    }
+    char ids[4096] = "", rg[4096], hx[64];
+    size_t nrows = 0, len = 0;
+    for (size_t c = 0; c < nsel; c++) {
+        nrows += mutants ? gn_claim_nmutants(sel[c]) : 1;
+        int w = snprintf(ids + len, sizeof ids - len, "%s%s", c ? " " : "", sel[c]->id);
+        if (w > 0 && (size_t)w < sizeof ids - len)
+            len += (size_t)w;
+    }
+    gn_shard_format(sh, rg, sizeof rg);
+    gn_jl j;
+    gn_jl_begin(&j, f);
+    gn_jl_str(&j, "shard", "prove");
+    gn_jl_int(&j, "seed", (long long)o->seed);
+    gn_jl_int(&j, "prec", (long long)o->prec);
+    gn_jl_int(&j, "instances", (long long)o->instances);
+    gn_jl_int(&j, "mutants", mutants);
+    gn_jl_str(&j, "claims", ids);
+    gn_jl_int(&j, "blocks", (long long)sh->nblocks);
+    gn_jl_str(&j, "ranges", rg);
+    gn_jl_int(&j, "rows", (long long)nrows);
+    gn_jl_end(&j);
+    int bad = 0;
+    size_t row = 0;
+    for (size_t c = 0; c < nsel; c++) {
+        int mlo = mutants ? 1 : 0, mhi = mutants ? (int)gn_claim_nmutants(sel[c]) : 0;
+        for (int m = mlo; m <= mhi; m++) {
+            const gn_claim_result *r = &res[c * (size_t)stride + (size_t)m];
+            if (!mutants && r->failed)
+                bad = 1;
+            gn_jl_begin(&j, f);
+            gn_jl_int(&j, "row", (long long)row++);
+            gn_jl_str(&j, "id", sel[c]->id);
+            gn_jl_int(&j, "mutant", m);
+            gn_jl_int(&j, "instances", (long long)r->instances);
+            gn_jl_int(&j, "skipped", (long long)r->skipped);
+            gn_jl_int(&j, "failed", (long long)r->failed);
+            gn_hexstr(hx, sizeof hx, r->ratio);
+            gn_jl_str(&j, "ratio", hx);
+            gn_hexstr(hx, sizeof hx, r->resid);
+            gn_jl_str(&j, "resid", hx);
+            gn_hexstr(hx, sizeof hx, r->tol);
+            gn_jl_str(&j, "tol", hx);
+            gn_hexstr(hx, sizeof hx, r->extra);
+            gn_jl_str(&j, "extra", hx);
+            gn_hexstr(hx, sizeof hx, r->seconds);
+            gn_jl_str(&j, "seconds", hx);
+            gn_jl_str(&j, "what", r->what);
+            gn_jl_int(&j, "worst", (long long)r->worst);
+            gn_jl_int(&j, "worst_adv", r->worst_adv);
+            gn_jl_str(&j, "desc", r->desc);
+            gn_jl_end(&j);
+        }
+    }
+    if (out ? fclose(f) != 0 : fflush(f) != 0) {
+        fprintf(stderr, "gnlab prove: write error on %s\n", out ? out : "stdout");
+        return GN_EXIT_FAIL;
+    }
+    return bad ? GN_EXIT_FAIL : GN_EXIT_PASS;
+}
+
 /* --------------------------------------------------------------- main */
 
 GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
@@ -283,8 +321,8 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     gn_claim_opts o = gn_claim_opts_default();
     o.seed = gn_cli_seed(GN_CLAIM_SEED);
     int json = 0, tap = 0, mutants = 0, list = 0;
-    size_t jobs = 2;
-    const char *graph = NULL;
+    size_t jobs = 2, nblocks = GN_SHARD_BLOCKS;
+    const char *graph = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
     const char **ids = calloc((size_t)argc + 1, sizeof *ids);
     size_t nids = 0;
     if (!ids)
@@ -305,7 +343,8 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
         else if (!strcmp(a, "--list"))
             list = 1;
         else if (!strcmp(a, "--instances") || !strcmp(a, "--prec") || !strcmp(a, "--seed") ||
-                 !strcmp(a, "--jobs") || !strcmp(a, "--graph")) {
+                 !strcmp(a, "--jobs") || !strcmp(a, "--graph") || !strcmp(a, "--shard") ||
+                 !strcmp(a, "--ranges") || !strcmp(a, "--blocks") || !strcmp(a, "--out")) {
             if (!more) {
                 free(ids);
                 return gn_cli_usage(CMD, "%s needs a value", a);
@@ -324,7 +363,16 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
             else if (!strcmp(a, "--jobs")) {
                 bad = gn_cli_size(&s, CMD, a, v, 1, 64) < 0;
                 jobs = s;
-            } else
+            } else if (!strcmp(a, "--blocks")) {
+                bad = gn_cli_size(&s, CMD, a, v, 1, GN_SHARD_MAXBLOCKS) < 0;
+                nblocks = s;
+            } else if (!strcmp(a, "--shard"))
+                shard_kn = v;
+            else if (!strcmp(a, "--ranges"))
+                ranges = v;
+            else if (!strcmp(a, "--out"))
+                out = v;
+            else
                 graph = v;
             if (bad) {
                 free(ids);
@@ -345,6 +393,22 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     if (json && tap) {
         free(ids);
         return gn_cli_usage(CMD, "--json and --tap exclude each other");
+    }
+    gn_shard sh;
+    const char *why = NULL;
+    if (shard_kn && ranges)
+        why = "--shard and --ranges exclude each other";
+    else if (shard_kn && gn_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
+        why = "--shard: want K/N with 0 <= K < N <= blocks";
+    else if (ranges && gn_shard_parse_ranges(&sh, ranges, nblocks) < 0)
+        why = "--ranges: want disjoint block ranges A-B,C below --blocks";
+    else if ((shard_kn || ranges) && (json || tap || graph || list))
+        why = "a shard writes its own JSON Lines file; drop --json, --tap, --graph, --list";
+    else if (out && !shard_kn && !ranges)
+        why = "--out writes a shard file: give --shard or --ranges";
+    if (why) {
+        free(ids);
+        return gn_cli_usage(CMD, "%s", why);
     }
     if (graph && mutants) {
         free(ids);
@@ -387,7 +451,8 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     p.nsel = nsel;
     p.nmut_max = nmut_max;
     p.o = o;
-    p.progress = !json && !tap;
+    p.progress = !json && !tap && !shard_kn && !ranges;
+    p.shard = shard_kn || ranges ? &sh : NULL;
     p.res = calloc(nsel * (size_t)stride, sizeof *p.res);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -401,82 +466,15 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     if (p.progress)
         gn_progress_done();
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    int bad = 0;
-    size_t ntap = 0, total = 0;
-    if (tap) {
-        size_t nt = 0;
-        for (size_t c = 0; c < nsel; c++)
-            nt += mutants ? gn_claim_nmutants(sel[c]) : 1;
-        printf("1..%zu\n", nt);
-    } else if (!json) {
-        if (mutants)
-            printf("%-18s %-3s %-52s %9s %10s  %s\n", "id", "#", "mutant", "rejected",
-                   "resid/tol", "verdict");
-        else
-            printf("%-18s %6s %11s %11s %10s  %-15s %s\n", "id", "inst", "max resid",
-                   "tolerance", "resid/tol", "verdict", "statement");
+    if (p.shard) {
+        int rc = write_shard(out, sel, nsel, p.res, stride, &o, mutants, p.shard);
+        free(p.res);
+        free(sel);
+        return rc;
     }
-    for (size_t c = 0; c < nsel; c++) {
-        const gn_claim *cl = sel[c];
-        if (mutants) {
-            for (int m = 1; m <= (int)gn_claim_nmutants(cl); m++) {
-                const gn_claim_result *r = &p.res[c * (size_t)stride + (size_t)m];
-                int rejected = r->failed > 0;
-                bad |= !rejected;
-                total += r->instances;
-                if (json)
-                    json_claim(cl, r, &o, m);
-                else if (tap)
-                    printf("%s %zu - %s mutant %d rejected (%zu/%zu instances): %s\n",
-                           rejected ? "ok" : "not ok", ++ntap, cl->id, m, r->failed,
-                           r->instances, cl->mutants[m - 1]);
-                else {
-                    char fr[32];
-                    snprintf(fr, sizeof fr, "%zu/%zu", r->failed, r->instances);
-                    printf("%-18s %-3d %-52.52s %9s %10.3g  %s\n", cl->id, m, cl->mutants[m - 1],
-                           fr, r->ratio, rejected ? "rejected" : "WEAK (mutant passes)");
-                }
-            }
-            continue;
-        }
-        const gn_claim_result *r = &p.res[c * (size_t)stride];
-        bad |= !r->pass;
-        total += r->instances;
-        if (json)
-            json_claim(cl, r, &o, 0);
-        else if (tap) {
-            printf("%s %zu - %s: %s # %zu instances, max resid %.3g, tol %.3g%s\n",
-                   r->pass ? "ok" : "not ok", ++ntap, cl->id, cl->statement, r->instances,
-                   r->resid, r->tol, cl->illustration ? " (illustration, not a proof)" : "");
-            if (!r->pass)
-                print_worst(stdout, "#   ", r, &o);
-        } else {
-            printf("%-18s %6zu %11.3g %11.3g %10.3g  %-15s %s\n", cl->id, r->instances, r->resid,
-                   r->tol, r->ratio, verdict(cl, r), cl->statement);
-            if (!r->pass)
-                print_worst(stdout, "    ", r, &o);
-            if (cl->illustration)
-                printf("%-18s %6s (illustration, not a proof: the alpha-weighted mean of |grad F|^2 "
-                       "fell to <= %.3g of its start in every instance)\n",
-                       "", "", r->extra);
-        }
-    }
-    if (json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "summary", mutants ? "mutants" : "claims");
-        gn_jl_int(&j, "claims", (long long)nsel);
-        gn_jl_int(&j, "instances", (long long)total);
-        gn_jl_int(&j, "prec", (long long)o.prec);
-        gn_jl_int(&j, "seed", (long long)o.seed);
-        gn_jl_num(&j, "seconds", wall);
-        gn_jl_bool(&j, "pass", !bad);
-        gn_jl_end(&j);
-    } else if (!tap)
-        printf("\n%zu claims, %zu instances at %ld bits, seed %llu, %.1f s on %zu threads: %s\n",
-               nsel, total, (long)o.prec, (unsigned long long)o.seed, wall, jobs,
-               bad ? (mutants ? "SOME MUTANT PASSES (weak check)" : "SOME CLAIM FAILS")
-                   : (mutants ? "every mutant rejected" : "every claim holds"));
+    char tail[96];
+    snprintf(tail, sizeof tail, "%.1f s on %zu threads", wall, jobs);
+    int bad = gn_prove_report(stdout, sel, nsel, p.res, stride, &o, mutants, json, tap, wall, tail);
     if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0 && !bad)
         fprintf(stderr, "gnlab prove: the graph was not rendered (see above)\n");
     free(p.res);

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <mpfr.h>
 
@@ -157,6 +158,17 @@ gn_status gn_claim_run(gn_claim_result *res, const gn_claim *c, const gn_claim_o
 size_t gn_claim_total(const gn_claim *c, const gn_claim_opts *o);
 /* gn_claim_merge: fold a partial result into acc (max of ratios, sums of counts). */
 void gn_claim_merge(gn_claim_result *acc, const gn_claim_result *part);
+
+/* gn_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances". */
+const char *gn_prove_verdict(const gn_claim *c, const gn_claim_result *r);
+/* gn_prove_report: the report of `gnlab prove` for the selection sel (res[c * stride + m]
+ * is claim c's result with mutant m): the table, JSON Lines (json) or TAP (tap); with
+ * mutants the negative controls m = 1..nmut, else the claims. wall is the JSON summary's
+ * seconds, tail the table's summary text before the verdict (e.g. "3.2 s on 2 threads").
+ * Returns 1 when a claim fails or (mutants) a mutant passes, else 0. */
+int gn_prove_report(FILE *f, const gn_claim *const *sel, size_t nsel, const gn_claim_result *res,
+                    int stride, const gn_claim_opts *o, int mutants, int json, int tap,
+                    double wall, const char *tail);
 
 #ifdef __cplusplus
 }

@@ -721,7 +721,7 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
     to.epochs = 20;
     to.seed = gn_cli_seed(1);
     to.par = gn_egn_params_default();
-    gn_vopts vo = {gn_cli_seed(20261122u), gn_cli_scale(), 256, NULL, 1};
+    gn_vopts vo = {gn_cli_seed(20261122u), gn_cli_scale(), 256, NULL, 1, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "val_common.h"
 #include "val_dg.h"
+#include "gn_shard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: gnlab validate [--seed N] [--scale X] [--quick] [--prec BITS]\n"
-            "                      [--inject NAME] [--only SECTION] [--json] [--help]\n\n"
+            "                      [--inject NAME] [--only SECTION] [--json] [--help]\n"
+            "                      [--shard K/N | --ranges A-B,...] [--blocks U] [--out FILE]\n\n"
             "Checks every quantity of the double core against an MPFR reference computed from\n"
             "its defining system (elimination on (3.11), the minimum-norm solution of (3.8),\n"
             "the losses' definitions, an MPFR back-propagation), on random instances (d from 1\n"
@@ -61,15 +63,23 @@ static void usage(FILE *f)
                 "mini-batch push-through solve variant (val_dg.h)");
     fprintf(f, "  --only SECTION one of rank1 (also optim, ref rows), edge, loss, model, dense,\n"
                "                 dg\n"
-               "  --json         JSON Lines: one object per row, then a summary object\n\n"
+               "  --json         JSON Lines: one object per row, then a summary object\n"
+               "  --shard K/N    run part K of N (0-based) of every quantity's instances and\n"
+               "                 write a shard file (JSON Lines, exact) for `gnlab merge`\n"
+               "  --ranges LIST  run these blocks only (e.g. 0-15,40), as --shard does; used\n"
+               "                 to rerun the ranges a merge lists as missing\n"
+               "  --blocks U     blocks of the index range (default 64; instance i of N lies in\n"
+               "                 block floor(i U / N))\n"
+               "  --out FILE     write the shard file to FILE instead of standard output\n\n"
                "Exit status: 0 every row passes, 1 some row fails, 2 bad usage.\n");
 }
 
 GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campaign)")
 {
-    gn_vopts o = {gn_cli_seed(20261122u), gn_cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0};
+    gn_vopts o = {gn_cli_seed(20261122u), gn_cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
     int json = 0;
-    const char *only = NULL;
+    const char *only = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
+    size_t nblocks = GN_SHARD_BLOCKS;
     for (int a = 1; a < argc; a++) {
         const char *s = argv[a];
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
@@ -117,9 +127,38 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
                 return gn_cli_usage("validate", "--only: unknown section '%s'", v);
             only = v;
             a++;
+        } else if (!strcmp(s, "--shard") || !strcmp(s, "--ranges") || !strcmp(s, "--out")) {
+            if (!v)
+                return gn_cli_usage("validate", "%s needs a value", s);
+            *(s[2] == 's' ? &shard_kn : s[2] == 'r' ? &ranges : &out) = v;
+            a++;
+        } else if (!strcmp(s, "--blocks")) {
+            if (!v)
+                return gn_cli_usage("validate", "--blocks needs a value");
+            if (gn_cli_size(&nblocks, "validate", "--blocks", v, 1, GN_SHARD_MAXBLOCKS) < 0)
+                return GN_EXIT_USAGE;
+            a++;
         } else {
             return gn_cli_usage("validate", "unknown option '%s'", s);
         }
+    }
+    gn_shard sh;
+    if (shard_kn && ranges)
+        return gn_cli_usage("validate", "--shard and --ranges exclude each other");
+    if (shard_kn && gn_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
+        return gn_cli_usage("validate", "--shard: want K/N with 0 <= K < N <= %zu blocks, got '%s'",
+                            nblocks, shard_kn);
+    if (ranges && gn_shard_parse_ranges(&sh, ranges, nblocks) < 0)
+        return gn_cli_usage("validate",
+                            "--ranges: want disjoint block ranges A-B,C below %zu, got '%s'",
+                            nblocks, ranges);
+    if ((shard_kn || ranges) && json)
+        return gn_cli_usage("validate", "a shard writes its own JSON Lines file; drop --json");
+    if (out && !shard_kn && !ranges)
+        return gn_cli_usage("validate", "--out writes a shard file: give --shard or --ranges");
+    if (shard_kn || ranges) {
+        o.shard = &sh;
+        json = 1; /* no progress output */
     }
     o.quiet = json;
     enum { CAP = 128 };
@@ -135,55 +174,24 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
             so.inject = NULL;
         nrows += sections[k].run(rows + nrows, CAP - nrows, &so);
     }
-    size_t failed = 0;
-    for (size_t i = 0; i < nrows; i++)
-        failed += !rows[i].pass && !rows[i].informational;
-    int ok = failed == 0 && nrows > 0;
-    if (json) {
-        for (size_t i = 0; i < nrows; i++) {
-            const gn_vrow *r = &rows[i];
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "section", r->section);
-            gn_jl_str(&j, "quantity", r->quantity);
-            gn_jl_str(&j, "measure", r->measure);
-            gn_jl_int(&j, "instances", (long long)r->instances);
-            gn_jl_num(&j, "max_err", r->max_err);
-            gn_jl_num(&j, "bound", r->bound);
-            gn_jl_str(&j, "verdict", r->informational ? "info" : r->pass ? "pass" : "FAIL");
-            gn_jl_str(&j, "worst", r->worst);
-            gn_jl_end(&j);
+    if (o.shard) {
+        FILE *f = out ? fopen(out, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "gnlab validate: cannot write %s\n", out);
+            return GN_EXIT_USAGE;
         }
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "summary", "validate");
-        gn_jl_int(&j, "seed", (long long)o.seed);
-        gn_jl_num(&j, "scale", o.scale);
-        gn_jl_int(&j, "prec", (long long)o.prec);
-        gn_jl_str(&j, "inject", o.inject);
-        gn_jl_int(&j, "rows", (long long)nrows);
-        gn_jl_int(&j, "failed", (long long)failed);
-        gn_jl_bool(&j, "pass", ok);
-        gn_jl_end(&j);
-    } else {
-        printf("gnlab validate: seed %llu, scale %g, MPFR %u bits%s%s\n\n",
-               (unsigned long long)o.seed, o.scale, o.prec, o.inject ? ", INJECTED " : "",
-               o.inject ? o.inject : "");
-        printf("%-7s %-26s %-10s %9s %12s %10s  %s\n", "section", "quantity", "measure",
-               "instances", "max_err", "bound", "verdict");
-        for (size_t i = 0; i < nrows; i++) {
-            const gn_vrow *r = &rows[i];
-            const char *verdict = r->informational ? "info" : r->pass ? "pass" : "FAIL";
-            if (r->informational)
-                printf("%-7s %-26s %-10s %9zu %12.4g %10s  %s\n", r->section, r->quantity,
-                       r->measure, r->instances, r->max_err, "-", verdict);
-            else
-                printf("%-7s %-26s %-10s %9zu %12.4g %10.4g  %s\n", r->section, r->quantity,
-                       r->measure, r->instances, r->max_err, r->bound, verdict);
-            if (!r->pass && !r->informational)
-                printf("        worst: %s\n", r->worst);
+        gn_vshard_write(f, rows, nrows, &o, only);
+        int bad = out ? fclose(f) != 0 : fflush(f) != 0;
+        if (bad) {
+            fprintf(stderr, "gnlab validate: write error on %s\n", out ? out : "stdout");
+            return GN_EXIT_FAIL;
         }
-        printf("\n%zu rows, %zu failed: %s\n", nrows, failed, ok ? "PASS" : "FAIL");
+        /* a failing row in a part is a failure of the campaign; passing parts only pass
+         * together, through `gnlab merge` */
+        size_t failed = 0;
+        for (size_t i = 0; i < nrows; i++)
+            failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;
+        return failed ? GN_EXIT_FAIL : GN_EXIT_PASS;
     }
-    return ok ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return gn_vreport(stdout, rows, nrows, &o, json) ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }

@@ -1,5 +1,6 @@
 /* val_common.c: row accumulators and random draws shared by the validate sections. */
 #include "val_common.h"
+#include "gn_shard.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +17,39 @@ void gn_vacc_init(gn_vacc *a, const char *section, const char *quantity, const c
     a->row.informational = informational;
     a->row.pass = 1;
     a->ratio = -1.0;
+    a->row.ratio = -1.0;
+}
+
+/* the index of the instance being run (set by gn_v_mine): the tie-break of the worst
+ * instance. A file-scope variable: the sections run one at a time in one thread. */
+static uint64_t v_cur;
+
+int gn_v_mine(const gn_vopts *o, uint64_t i, uint64_t n)
+{
+    v_cur = i;
+    return gn_shard_mine(o->shard, i, n);
+}
+
+size_t gn_v_next(const gn_vopts *o, size_t i, size_t n)
+{
+    uint64_t j = gn_shard_next(o->shard, i, n);
+    v_cur = j;
+    return (size_t)j;
+}
+
+int gn_v_hist_bin(double ratio)
+{
+    if (ratio == 0.0)
+        return 0;
+    if (!(ratio < INFINITY))
+        return GN_VHIST - 1;
+    if (ratio < 0x1p-64)
+        return 1;
+    if (ratio >= 0x1p8)
+        return GN_VHIST - 2;
+    int e;
+    frexp(ratio, &e); /* ratio in [2^(e-1), 2^e) */
+    return e - 1 + 66;
 }
 
 static double ratio_of(double err, double bound)
@@ -46,8 +80,13 @@ static void add(gn_vacc *a, double err, double bound, const char *fmt, va_list a
     if (!a->row.informational && !(err <= bound * (1.0 + 0x1p-40)))
         a->row.pass = 0;
     double r = ratio_of(err, bound);
-    if (r > a->ratio) {
+    a->row.hist[gn_v_hist_bin(r)]++;
+    /* the worst: the largest ratio, ties to the lowest instance index, so that the shards
+     * of a campaign merge to the worst a single run reports */
+    if (r > a->ratio || (r == a->ratio && v_cur < a->row.worst_index)) {
         a->ratio = r;
+        a->row.ratio = r;
+        a->row.worst_index = v_cur;
         vsnprintf(a->row.worst, sizeof a->row.worst, fmt, ap);
     }
 }
@@ -81,11 +120,11 @@ void gn_vacc_status(gn_vacc *a, gn_status got, gn_status want, const char *fmt, 
                 buf);
 }
 
-size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc)
+size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc, const gn_vopts *o)
 {
     size_t k = 0;
     for (size_t i = 0; i < nacc && k < cap; i++) {
-        if (acc[i].row.instances == 0)
+        if (acc[i].row.instances == 0 && !o->shard)
             continue;
         rows[k++] = acc[i].row;
     }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gn.h"
 #include "gn_mp.h"
@@ -41,8 +42,21 @@ void gn_vacc_status(gn_vacc *a, gn_status got, gn_status want, const char *fmt, 
     ;
 /* "GN_EDOM" etc. */
 const char *gn_v_status_name(gn_status s);
-/* copy finished accumulators into rows (at most cap), returning the count written */
-size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc);
+/* copy finished accumulators into rows (at most cap), returning the count written; rows
+ * with no instance are left out, except in a sharded run (o->shard), where every shard
+ * lists every row so that the shards' rows line up */
+size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc, const gn_vopts *o);
+/* gn_v_mine: does this run own instance i of a loop of n (gn_shard.h blocks)? Also records
+ * i as the current instance, the tie-break of a row's worst instance. Call it for every
+ * instance, before drawing it. */
+int gn_v_mine(const gn_vopts *o, uint64_t i, uint64_t n);
+/* gn_v_next: the first instance j >= i of a loop of n that this run owns (n if none),
+ * recorded as the current instance like gn_v_mine: loops are written
+ *   for (size_t i = gn_v_next(o, 0, n); i < n; i = gn_v_next(o, i + 1, n))
+ * so that a shard never scans the indices it does not own. */
+size_t gn_v_next(const gn_vopts *o, size_t i, size_t n);
+/* the histogram bin of err / bound (validate.h GN_VHIST) */
+int gn_v_hist_bin(double ratio);
 
 /* --------------------------------------------------------- random draws */
 
@@ -79,6 +93,23 @@ const gn_vimpl *gn_vimpl_get(const char *inject);
 /* the mutant names, NULL-terminated, and a one-line description of each */
 extern const char *const gn_vmutant_names[];
 const char *gn_vmutant_describe(const char *name);
+
+/* ------------------------------------------- report, shard files, merge */
+
+/* gn_vreport: the report of rows (rows with no instance left out): the table, or JSON Lines
+ * when json. Returns 0 when every row passes, else the number of failing rows (1 when no
+ * row has an instance). */
+size_t gn_vreport(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts *o, int json);
+/* gn_vshard_write: a shard file (gn_shard.h): header, then every row, exact (hex doubles).
+ * o->shard must be set. */
+void gn_vshard_write(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts *o,
+                     const char *only);
+/* gn_vrow_read: one row line of a shard file; -1 on a missing or malformed field. */
+int gn_vrow_read(gn_vrow *r, const char *line);
+/* gn_vrow_merge: acc += part (same row of two disjoint shards): counts and histograms
+ * summed, maxima kept, the worst by (largest ratio, lowest index). Exact, associative and
+ * commutative. -1 if the rows are not the same quantity. */
+int gn_vrow_merge(gn_vrow *acc, const gn_vrow *part);
 
 /* ----------------------------------------------------------- sections */
 

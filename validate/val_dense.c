@@ -27,8 +27,9 @@ size_t gn_val_dense(gn_vrow *rows, size_t cap, const gn_vopts *o)
     gn_vacc_init(&A[D_FAIL], "dense", "gsl_failed(core_ok)", "count", 1);
     gn_vacc_init(&A[D_RANK], "dense", "svd_rank_wrong", "count", 1);
     size_t count = gn_v_count(80, o->scale);
-    size_t fails = 0, rankbad = 0;
-    for (size_t i = 0; i < count; i++) {
+    size_t fails = 0, rankbad = 0, mine = 0;
+    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
+        mine++;
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
             gn_progress("validate dense", i + 1, count);
         gn_rng r;
@@ -111,7 +112,8 @@ size_t gn_val_dense(gn_vrow *rows, size_t cap, const gn_vopts *o)
     gn_vacc_add(&A[D_FAIL], (double)fails, 0.0, "solves where GSL returned an error (overflow of "
                                                 "j j^T or a non-positive pivot) and the core did not");
     gn_vacc_add(&A[D_RANK], (double)rankbad, 0.0, "SVD numerical rank != 1 for rank-one G");
-    A[D_FAIL].row.instances = count;
-    A[D_RANK].row.instances = count;
-    return gn_vacc_emit(rows, cap, A, ND);
+    /* the two "count" rows hold a count in max_err: `gnlab merge` sums them over shards */
+    A[D_FAIL].row.instances = mine;
+    A[D_RANK].row.instances = mine;
+    return gn_vacc_emit(rows, cap, A, ND, o);
 }

@@ -56,6 +56,7 @@
  * report the push route's cancellation factor |J|_F |z| / (b |x|) and how many instances
  * had a bound of 1 or more (a vacuous bound: no claim for that instance). */
 #include "val_dg.h"
+#include "gn_shard.h"
 
 #include "gn.h"
 #include "gn_ref_dg.h"
@@ -333,6 +334,11 @@ size_t gn_val_dg(gn_vrow *rows, size_t cap, const gn_vopts *o)
     size_t per = (size_t)(30.0 * (o->scale > 0.0 ? o->scale : 1.0));
     if (per < 1)
         per = 1;
+    /* the DG section is one indivisible unit of a sharded run (0.3 s of ~10 s at scale 1;
+     * its angle row holds a mean, a float sum that would not merge exactly): it runs whole
+     * in the shard that owns block 0, and every other shard lists its rows empty */
+    if (o->shard && !gn_shard_mine(o->shard, 0, 1))
+        per = 0;
     mpfr_prec_t prec = o->prec >= 64 ? (mpfr_prec_t)o->prec : 256;
     gn_dg_ws *ws = gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PUSH);
     gn_dg_ws *wp = gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PRIMAL);

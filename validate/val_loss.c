@@ -60,7 +60,7 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
     mpfr_inits2(64, f, y, a, b, (mpfr_ptr)0);
     size_t count = gn_v_count(3000, o->scale);
     char buf[400];
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 256 == 0 || i + 1 == count))
             gn_progress("validate loss", i + 1, count);
         gn_rng r;
@@ -145,5 +145,5 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         gn_progress_done();
     mpfr_clears(f, y, a, b, (mpfr_ptr)0);
     gn_mp_lossval_clear(&mv);
-    return gn_vacc_emit(rows, cap, A, NL);
+    return gn_vacc_emit(rows, cap, A, NL, o);
 }

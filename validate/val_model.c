@@ -380,16 +380,19 @@ size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
     for (size_t i = 0; i < nlin; i++, done++) {
         if (!o->quiet && done % 16 == 0)
             gn_progress("validate model", done, tot);
-        check_linear(A, o, i);
+        if ((i = gn_v_next(o, i, nlin)) < nlin)
+            check_linear(A, o, i);
     }
     for (size_t i = 0; i < nq; i++, done++)
-        check_quad(A, o, i);
+        if ((i = gn_v_next(o, i, nq)) < nq)
+            check_quad(A, o, i);
     for (size_t i = 0; i < nm; i++, done++) {
         if (!o->quiet && done % 16 == 0)
             gn_progress("validate model", done, tot);
-        check_mlp(A, o, i);
+        if ((i = gn_v_next(o, i, nm)) < nm)
+            check_mlp(A, o, i);
     }
     if (!o->quiet)
         gn_progress_done();
-    return gn_vacc_emit(rows, cap, A, NM);
+    return gn_vacc_emit(rows, cap, A, NM, o);
 }

@@ -660,7 +660,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
     if (!C.im)
         return 0;
     size_t count = gn_v_count(600, o->scale);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
             gn_progress("validate rank1/optim", i + 1, count);
         inst I;
@@ -671,7 +671,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
     }
     if (!o->quiet)
         gn_progress_done();
-    return gn_vacc_emit(rows, cap, C.acc, NQ);
+    return gn_vacc_emit(rows, cap, C.acc, NQ, o);
 }
 
 /* --------------------------------------------------------------- edge set */
@@ -729,6 +729,8 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         return 0;
     size_t ne = sizeof edges / sizeof edges[0];
     for (size_t e = 0; e < ne; e++) {
+        if (!gn_v_mine(o, e, ne))
+            continue;
         const edge_def *E = &edges[e];
         inst I;
         memset(&I, 0, sizeof I);
@@ -771,5 +773,5 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         run_instance(&C, &I);
         inst_free(&I);
     }
-    return gn_vacc_emit(rows, cap, C.acc, NQ);
+    return gn_vacc_emit(rows, cap, C.acc, NQ, o);
 }

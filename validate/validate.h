@@ -13,7 +13,13 @@ typedef struct {
     unsigned prec;      /* MPFR working precision in bits (default 256) */
     const char *inject; /* NULL, or the name of a known-wrong variant to swap in */
     int quiet;          /* no progress output */
+    const struct gn_shard *shard; /* NULL: every instance; else only these blocks (gn_shard.h) */
 } gn_vopts;
+
+/* histogram of err / bound per row (integer counts: shards merge exactly): bin 0 holds
+ * ratio 0, bin 1 ratios in (0, 2^-64), bin e + 66 ratios in [2^e, 2^(e+1)) for e in
+ * [-64, 7], bin 74 finite ratios >= 2^8, bin 75 infinite or NaN (a status mismatch) */
+#define GN_VHIST 76
 
 typedef struct {
     char section[16];   /* "rank1", "loss", "optim", "model", "dense", "dg", ... */
@@ -25,9 +31,13 @@ typedef struct {
     int informational;  /* 1: reported, never a verdict (e.g. what the dense route loses) */
     int pass;           /* max_err <= bound (always 1 when informational) */
     char worst[512];    /* the worst instance's seed, index and inputs, %a */
+    double ratio;          /* the worst instance's err / bound (-1: none yet) */
+    uint64_t worst_index;  /* its index in its loop (ties of ratio go to the lower index) */
+    uint64_t hist[GN_VHIST];
 } gn_vrow;
 
-/* A section appends at most cap rows to rows and returns how many it wrote. */
+/* A section appends at most cap rows (rows with no instance in its shard included, so that
+ * every shard lists the same rows in the same order) to rows and returns how many it wrote. */
 typedef size_t (*gn_vsection)(gn_vrow *rows, size_t cap, const gn_vopts *o);
 
 #endif

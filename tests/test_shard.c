@@ -1,0 +1,304 @@
+/* test_shard.c: sharded campaigns (issue 9). The block arithmetic partitions every index
+ * range exactly; `gnlab validate` and `gnlab prove` run as 1 process and as 4 shards give
+ * byte-identical reports through `gnlab merge`; a missing shard leaves the report INCOMPLETE
+ * with the missing ranges (exit 1) and rerunning just those ranges completes it; shards of
+ * different campaigns or overlapping ranges are refused (exit 2). Runs GN_BIN (default
+ * build/gnlab) at a small scale (GN_TEST_SCALE multiplies it). */
+#include "gn_test.h"
+#include "gn_shard.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *bin(void)
+{
+    const char *b = getenv("GN_BIN");
+    return (b && *b) ? b : "build/gnlab";
+}
+
+static char dir[64];
+
+/* run a shell command line (with the binary as %1$s-free prefix); stdout to out (may be NULL),
+ * stderr appended; the exit status */
+static int sh(char *out, size_t cap, const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[2300];
+    snprintf(full, sizeof full, "cd %s && GN_NO_PROGRESS=1 %s 2>&1", dir, cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        fail_msg("popen failed for: %s", full);
+    size_t k = 0, got;
+    char buf[4096];
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
+        if (out && k + got < cap) {
+            memcpy(out + k, buf, got);
+            k += got;
+        }
+    if (out)
+        out[k] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char a[1 << 17], b[1 << 17];
+
+static double vscale(void) { return 0.02 * (double)gn_test_iters(1000) / 1000.0; }
+
+/* ----------------------------------------------------------------- blocks */
+
+static void test_blocks_partition(void **state)
+{
+    (void)state;
+    /* every instance of every size lies in exactly one shard of k/n, for several U and n */
+    const uint64_t us[] = {1, 7, 64, 1000}, ns[] = {1, 2, 3, 4, 7};
+    const uint64_t sizes[] = {1, 2, 5, 63, 64, 65, 600, 3001};
+    for (size_t iu = 0; iu < 4; iu++)
+        for (size_t in = 0; in < 5; in++) {
+            if (ns[in] > us[iu])
+                continue;
+            gn_shard s[7];
+            char t[48];
+            for (uint64_t k = 0; k < ns[in]; k++) {
+                snprintf(t, sizeof t, "%llu/%llu", (unsigned long long)k,
+                         (unsigned long long)ns[in]);
+                assert_int_equal(gn_shard_parse_kn(&s[k], t, us[iu]), 0);
+            }
+            for (size_t iz = 0; iz < 8; iz++)
+                for (uint64_t i = 0; i < sizes[iz]; i++) {
+                    int owners = 0;
+                    for (uint64_t k = 0; k < ns[in]; k++)
+                        owners += gn_shard_mine(&s[k], i, sizes[iz]);
+                    if (owners != 1)
+                        fail_msg("instance %llu of %llu has %d owners (U=%llu n=%llu)",
+                                 (unsigned long long)i, (unsigned long long)sizes[iz], owners,
+                                 (unsigned long long)us[iu], (unsigned long long)ns[in]);
+                    /* block b's first instance is ceil(b N / U) */
+                    uint64_t bl = gn_shard_block(i, sizes[iz], us[iu]);
+                    assert_true(gn_shard_first(bl, sizes[iz], us[iu]) <= i);
+                    assert_true(gn_shard_first(bl + 1, sizes[iz], us[iu]) > i);
+                }
+        }
+    gn_shard s, m;
+    /* gn_shard_next walks exactly the owned instances of scattered ranges */
+    assert_int_equal(gn_shard_parse_ranges(&s, "3,7-9,30-40,63", 64), 0);
+    for (size_t iz = 0; iz < 8; iz++) {
+        uint64_t n = sizes[iz], j = gn_shard_next(&s, 0, n);
+        for (uint64_t i = 0; i < n; i++) {
+            int own = gn_shard_mine(&s, i, n);
+            if (own != (j == i))
+                fail_msg("gn_shard_next: n=%llu instance %llu owned %d, walk at %llu",
+                         (unsigned long long)n, (unsigned long long)i, own,
+                         (unsigned long long)j);
+            if (own)
+                j = gn_shard_next(&s, i + 1, n);
+        }
+        assert_true(j == n);
+    }
+    assert_int_equal(gn_shard_parse_ranges(&s, "40,0-15,16-20", 64), 0);
+    char buf[64];
+    gn_shard_format(&s, buf, sizeof buf);
+    assert_string_equal(buf, "0-20,40");
+    gn_shard_missing(&m, &s);
+    gn_shard_format(&m, buf, sizeof buf);
+    assert_string_equal(buf, "21-39,41-63");
+    /* negative controls: overlaps, out of range, malformed */
+    assert_int_equal(gn_shard_parse_ranges(&s, "0-5,3-7", 64), -1);
+    assert_int_equal(gn_shard_parse_ranges(&s, "0-64", 64), -1);
+    assert_int_equal(gn_shard_parse_ranges(&s, "5-3", 64), -1);
+    assert_int_equal(gn_shard_parse_ranges(&s, "1,,2", 64), -1);
+    assert_int_equal(gn_shard_parse_kn(&s, "4/4", 64), -1);
+    assert_int_equal(gn_shard_parse_kn(&s, "0/65", 64), -1);
+    assert_int_equal(gn_shard_parse_kn(&s, "1/2x", 64), -1);
+}
+
+/* ------------------------------------------------------------- validate */
+
+static void test_validate_four_shards_identical(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    double sc = vscale();
+    int r1 = sh(a, sizeof a, "%s validate --seed %llu --scale %g", bin(),
+                (unsigned long long)seed, sc);
+    assert_int_equal(r1, 0);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --shard %d/4 --out v%d.jsonl",
+                            bin(), (unsigned long long)seed, sc, k, k),
+                         0);
+    /* merged in a scrambled order: the merge is commutative */
+    int r4 = sh(b, sizeof b, "%s merge v2.jsonl v0.jsonl v3.jsonl v1.jsonl", bin());
+    assert_int_equal(r4, 0);
+    if (strcmp(a, b))
+        fail_msg("1 process and 4 shards differ (seed %llu scale %g)\n--- one:\n%s\n--- merged:\n%s",
+                 (unsigned long long)seed, sc, a, b);
+    /* negative control of the comparison: another seed's table differs */
+    sh(b, sizeof b, "%s validate --seed %llu --scale %g", bin(), (unsigned long long)seed + 1, sc);
+    assert_true(strcmp(a, b) != 0);
+}
+
+static void test_validate_failing_rows_identical(void **state)
+{
+    (void)state;
+    /* a mutant makes rows fail: their worst instances (ties to the lowest index) must agree */
+    uint64_t seed = gn_test_seed();
+    double sc = 2 * vscale();
+    int r1 = sh(a, sizeof a, "%s validate --seed %llu --scale %g --only rank1 --inject mu-after-outer",
+                bin(), (unsigned long long)seed, sc);
+    assert_int_equal(r1, 1);
+    assert_non_null(strstr(a, "worst:"));
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(sh(NULL, 0,
+                            "%s validate --seed %llu --scale %g --only rank1 --inject mu-after-outer "
+                            "--blocks 16 --shard %d/3 --out f%d.jsonl",
+                            bin(), (unsigned long long)seed, sc, k, k) <= 1,
+                         1);
+    int r3 = sh(b, sizeof b, "%s merge f1.jsonl f2.jsonl f0.jsonl", bin());
+    assert_int_equal(r3, 1);
+    if (strcmp(a, b))
+        fail_msg("failing rows differ (seed %llu scale %g)\n--- one:\n%s\n--- merged:\n%s",
+                 (unsigned long long)seed, sc, a, b);
+}
+
+static void test_missing_shard_and_rerun(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    double sc = vscale();
+    sh(a, sizeof a, "%s validate --seed %llu --scale %g", bin(), (unsigned long long)seed, sc);
+    for (int k = 0; k < 4; k++)
+        sh(NULL, 0, "%s validate --seed %llu --scale %g --shard %d/4 --out v%d.jsonl", bin(),
+           (unsigned long long)seed, sc, k, k);
+    /* shard 1 (blocks 16-31) lost: never a pass, the missing blocks listed */
+    int rc = sh(b, sizeof b, "%s merge v0.jsonl v2.jsonl v3.jsonl", bin());
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(b, "INCOMPLETE"));
+    assert_non_null(strstr(b, "--ranges 16-31"));
+    /* rerun just those blocks, in two pieces, and merge: complete and identical */
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --ranges 16-20 --out r1.jsonl",
+                        bin(), (unsigned long long)seed, sc),
+                     0);
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --ranges 21-31 --out r2.jsonl",
+                        bin(), (unsigned long long)seed, sc),
+                     0);
+    rc = sh(b, sizeof b, "%s merge v0.jsonl r2.jsonl v2.jsonl v3.jsonl r1.jsonl", bin());
+    assert_int_equal(rc, 0);
+    assert_string_equal(a, b);
+}
+
+static void test_refuses_foreign_and_overlapping(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    double sc = vscale();
+    sh(NULL, 0, "%s validate --seed %llu --scale %g --shard 0/2 --out x0.jsonl", bin(),
+       (unsigned long long)seed, sc);
+    sh(NULL, 0, "%s validate --seed %llu --scale %g --shard 1/2 --out x1.jsonl", bin(),
+       (unsigned long long)seed + 7, sc);
+    sh(NULL, 0, "%s validate --seed %llu --scale %g --ranges 30-40 --out x2.jsonl", bin(),
+       (unsigned long long)seed, sc);
+    /* another seed's half: refused, not merged */
+    int rc = sh(b, sizeof b, "%s merge x0.jsonl x1.jsonl", bin());
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(b, "different campaign"));
+    /* overlapping blocks 30-31: refused */
+    rc = sh(b, sizeof b, "%s merge x0.jsonl x2.jsonl", bin());
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(b, "overlapping"));
+    /* a truncated shard (its last row cut off): refused */
+    rc = sh(b, sizeof b, "head -n 5 x0.jsonl > t.jsonl && %s merge t.jsonl", bin());
+    assert_int_equal(rc, 2);
+    /* usage errors */
+    assert_int_equal(sh(NULL, 0, "%s validate --shard 4/4", bin()), 2);
+    assert_int_equal(sh(NULL, 0, "%s validate --ranges 3-1", bin()), 2);
+    assert_int_equal(sh(NULL, 0, "%s merge", bin()), 2);
+}
+
+/* ---------------------------------------------------------------- prove */
+
+/* the report without its last line (time and threads, or "merged from N shards") */
+static void cut_summary(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '\n')
+        s[--n] = 0;
+    char *l = strrchr(s, '\n');
+    if (l)
+        *l = 0;
+}
+
+static void test_prove_four_shards_identical(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    size_t inst = gn_test_iters(8);
+    int r1 = sh(a, sizeof a, "%s prove --seed %llu --instances %zu", bin(),
+                (unsigned long long)seed, inst);
+    assert_int_equal(r1, 0);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(sh(NULL, 0, "%s prove --seed %llu --instances %zu --shard %d/4 --out p%d.jsonl",
+                            bin(), (unsigned long long)seed, inst, k, k),
+                         0);
+    int r4 = sh(b, sizeof b, "%s merge p3.jsonl p1.jsonl p0.jsonl p2.jsonl", bin());
+    assert_int_equal(r4, 0);
+    cut_summary(a);
+    cut_summary(b);
+    if (strcmp(a, b))
+        fail_msg("prove: 1 process and 4 shards differ (seed %llu)\n--- one:\n%s\n--- merged:\n%s",
+                 (unsigned long long)seed, a, b);
+    /* a lost prove shard: incomplete, listed */
+    int rc = sh(b, sizeof b, "%s merge p0.jsonl p1.jsonl p3.jsonl", bin());
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(b, "--ranges 32-47"));
+    /* another precision's shard is refused */
+    sh(NULL, 0, "%s prove --seed %llu --instances %zu --prec 128 --shard 2/4 --out q2.jsonl",
+       bin(), (unsigned long long)seed, inst);
+    rc = sh(b, sizeof b, "%s merge p0.jsonl p1.jsonl q2.jsonl p3.jsonl", bin());
+    assert_int_equal(rc, 2);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/gn_shard_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    /* the binary path must survive the cd: make it absolute */
+    const char *b0 = bin();
+    if (b0[0] != '/') {
+        static char abs[1024];
+        char cwd[900];
+        if (!getcwd(cwd, sizeof cwd))
+            return -1;
+        snprintf(abs, sizeof abs, "%s/%s", cwd, b0);
+        setenv("GN_BIN", abs, 1);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocks_partition),
+        cmocka_unit_test(test_validate_four_shards_identical),
+        cmocka_unit_test(test_validate_failing_rows_identical),
+        cmocka_unit_test(test_missing_shard_and_rerun),
+        cmocka_unit_test(test_refuses_foreign_and_overlapping),
+        cmocka_unit_test(test_prove_four_shards_identical),
+    };
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

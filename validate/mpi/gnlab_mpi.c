@@ -1,0 +1,279 @@
+/* gnlab_mpi.c: the MPI front end of sharded campaigns (issue 9), built by `make mpi` into
+ * build/gnlab-mpi when mpicc is found.
+ *
+ *   mpirun -n P build/gnlab-mpi validate|prove [OPTIONS] [--blocks U] [--json]
+ *          [--checkpoint DIR]
+ *
+ * Every rank, rank 0 included, takes the next block from a shared counter (an MPI one-sided
+ * MPI_Fetch_and_op on a window at rank 0: a work queue with no dispatcher, so a rank that
+ * drew slow instances simply takes fewer blocks and no rank waits for another), runs it
+ * in-process as `gnlab validate|prove OPTIONS --blocks U --ranges b`, and keeps the block's
+ * shard text. At the end the texts are gathered on rank 0 and merged exactly by
+ * gn_merge_text into the report a single run prints (gn_merge.h).
+ *
+ * --checkpoint DIR: each rank also appends every finished block to DIR/rank-R.jsonl
+ * (flushed), so that when a rank dies (and mpirun takes the job down) `gnlab merge
+ * DIR/rank-*.jsonl` reports the campaign INCOMPLETE with the missing blocks, and `gnlab
+ * validate|prove OPTIONS --ranges LIST --out F` reruns exactly those.
+ * GN_MPI_FAULT=R:K (testing) makes rank R exit abruptly after K blocks. */
+#include <mpi.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gn_merge.h"
+#include "gn_shard.h"
+
+int gn_cmd_validate(int argc, char **argv);
+int gn_cmd_prove(int argc, char **argv);
+
+static int usage(int rank, const char *why)
+{
+    if (rank == 0) {
+        if (why)
+            fprintf(stderr, "gnlab-mpi: %s\n", why);
+        fprintf(why ? stderr : stdout,
+                "usage: mpirun -n P gnlab-mpi validate|prove [OPTIONS] [--blocks U] [--json]\n"
+                "                 [--checkpoint DIR]\n"
+                "OPTIONS are those of gnlab validate / gnlab prove (not --shard, --ranges,\n"
+                "--out); blocks (default %u) are handed out dynamically to every rank and the\n"
+                "results merged exactly on rank 0 (the report a single run prints).\n",
+                GN_SHARD_BLOCKS);
+    }
+    return why ? GN_EXIT_USAGE : GN_EXIT_PASS;
+}
+
+/* the whole of file f, appended to *buf (length *len, capacity *cap) */
+static int slurp(char **buf, size_t *len, size_t *cap, FILE *f)
+{
+    rewind(f);
+    char tmp[1 << 15];
+    size_t got;
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (*len + got + 1 > *cap) {
+            size_t nc = 2 * (*cap + got + 1);
+            char *nb = realloc(*buf, nc);
+            if (!nb)
+                return -1;
+            *buf = nb;
+            *cap = nc;
+        }
+        memcpy(*buf + *len, tmp, got);
+        *len += got;
+        (*buf)[*len] = 0;
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int rc = GN_EXIT_PASS;
+    if (argc < 2 || (strcmp(argv[1], "validate") && strcmp(argv[1], "prove"))) {
+        rc = usage(rank, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+                             ? NULL
+                             : "want 'validate' or 'prove' as the first argument");
+        MPI_Finalize();
+        return rc;
+    }
+    int is_prove = !strcmp(argv[1], "prove");
+    /* the sub-command line: OPTIONS plus --blocks U --ranges b --out TMP [--jobs 1] */
+    size_t nblocks = GN_SHARD_BLOCKS;
+    int json = 0, has_jobs = 0, stop = 0;
+    const char *ckdir = NULL;
+    char **sub = calloc((size_t)argc + 12, sizeof *sub);
+    int ns = 0;
+    sub[ns++] = argv[1];
+    for (int a = 2; a < argc; a++) {
+        const char *s = argv[a];
+        if (!strcmp(s, "--shard") || !strcmp(s, "--ranges") || !strcmp(s, "--out") ||
+            !strcmp(s, "--tap") || !strcmp(s, "--graph") || !strcmp(s, "--list")) {
+            rc = usage(rank, "--shard, --ranges, --out, --tap, --graph and --list are not "
+                             "options of the MPI front end");
+            break;
+        } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            rc = usage(rank, NULL);
+            stop = 1;
+            break;
+        } else if (!strcmp(s, "--json"))
+            json = 1;
+        else if (!strcmp(s, "--blocks") || !strcmp(s, "--checkpoint")) {
+            if (a + 1 >= argc) {
+                rc = usage(rank, "--blocks and --checkpoint need a value");
+                break;
+            }
+            if (s[2] == 'b') {
+                if (gn_cli_size(&nblocks, "mpi", "--blocks", argv[a + 1], 1, GN_SHARD_MAXBLOCKS) <
+                    0) {
+                    rc = GN_EXIT_USAGE;
+                    break;
+                }
+            } else
+                ckdir = argv[a + 1];
+            a++;
+        } else {
+            has_jobs |= !strcmp(s, "--jobs");
+            sub[ns++] = argv[a];
+        }
+    }
+    if (rc != GN_EXIT_PASS || stop) {
+        free(sub);
+        MPI_Finalize();
+        return rc;
+    }
+    char ub[32], bb[32], tmpname[64] = "/tmp/gnlab-mpi-XXXXXX";
+    snprintf(ub, sizeof ub, "%zu", nblocks);
+    if (is_prove && !has_jobs) {
+        sub[ns++] = "--jobs";
+        sub[ns++] = "1"; /* one rank per core: the ranks are the parallelism */
+    }
+    sub[ns++] = "--blocks";
+    sub[ns++] = ub;
+    sub[ns++] = "--ranges";
+    sub[ns++] = bb;
+    sub[ns++] = "--out";
+    sub[ns++] = tmpname;
+    sub[ns] = NULL;
+    int fd = mkstemp(tmpname);
+    if (fd < 0) {
+        fprintf(stderr, "gnlab-mpi: rank %d: cannot create a temporary file\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    }
+    close(fd);
+    int ck = -1;
+    if (ckdir) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/rank-%d.jsonl", ckdir, rank);
+        ck = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+        if (ck < 0) {
+            fprintf(stderr, "gnlab-mpi: rank %d: cannot write %s\n", rank, path);
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
+        }
+    }
+    int fault_rank = -1, fault_after = 0;
+    const char *fe = getenv("GN_MPI_FAULT");
+    if (fe && sscanf(fe, "%d:%d", &fault_rank, &fault_after) != 2)
+        fault_rank = -1;
+
+    /* the shared counter: one uint64 in a window on rank 0 */
+    uint64_t *counter = NULL;
+    MPI_Win win;
+    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, &counter, &win);
+    if (rank == 0) {
+        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
+        *counter = 0;
+        MPI_Win_unlock(0, win);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int worst = GN_EXIT_PASS, nmine = 0;
+    MPI_Win_lock_all(0, win);
+    for (;;) {
+        const uint64_t one = 1;
+        uint64_t b;
+        MPI_Fetch_and_op(&one, &b, MPI_UINT64_T, 0, 0, MPI_SUM, win);
+        MPI_Win_flush(0, win);
+        if (b >= nblocks)
+            break;
+        if (rank == fault_rank && nmine == fault_after) {
+            fprintf(stderr, "gnlab-mpi: rank %d: GN_MPI_FAULT: dying with block %llu taken\n",
+                    rank, (unsigned long long)b);
+            _exit(3);
+        }
+        snprintf(bb, sizeof bb, "%llu", (unsigned long long)b);
+        int st = is_prove ? gn_cmd_prove(ns, sub) : gn_cmd_validate(ns, sub);
+        if (st == GN_EXIT_USAGE) {
+            if (rank == 0 || b == 0)
+                fprintf(stderr, "gnlab-mpi: the %s options were refused (above)\n", sub[0]);
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
+        }
+        if (st > worst)
+            worst = st;
+        size_t before = len;
+        FILE *f = fopen(tmpname, "r");
+        if (!f || slurp(&text, &len, &cap, f) < 0) {
+            fprintf(stderr, "gnlab-mpi: rank %d: cannot read back block %s\n", rank, bb);
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+        }
+        fclose(f);
+        /* one write per block: a rank killed between blocks leaves whole groups only */
+        if (ck >= 0 && write(ck, text + before, len - before) != (ssize_t)(len - before)) {
+            fprintf(stderr, "gnlab-mpi: rank %d: checkpoint write failed\n", rank);
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+        }
+        nmine++;
+    }
+    MPI_Win_unlock_all(win);
+    double busy = MPI_Wtime() - t0;
+    remove(tmpname);
+    if (ck >= 0)
+        close(ck);
+    (void)worst;
+
+    /* gather every rank's text on rank 0 */
+    int mylen = (int)len;
+    int *lens = rank == 0 ? calloc((size_t)size, sizeof *lens) : NULL;
+    int *offs = rank == 0 ? calloc((size_t)size, sizeof *offs) : NULL;
+    double *busys = rank == 0 ? calloc((size_t)size, sizeof *busys) : NULL;
+    int *counts = rank == 0 ? calloc((size_t)size, sizeof *counts) : NULL;
+    MPI_Gather(&mylen, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Gather(&busy, 1, MPI_DOUBLE, busys, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Gather(&nmine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    char *all = NULL;
+    long long total = 0;
+    if (rank == 0) {
+        for (int r = 0; r < size; r++) {
+            offs[r] = (int)total;
+            total += lens[r] + 1;
+        }
+        all = calloc((size_t)total + 1, 1);
+    }
+    MPI_Gatherv(text ? text : "", mylen, MPI_CHAR, all, lens, offs, MPI_CHAR, 0, MPI_COMM_WORLD);
+    double tm = MPI_Wtime();
+    if (rank == 0) {
+        const char **texts = calloc((size_t)size, sizeof *texts);
+        const char **names = calloc((size_t)size, sizeof *names);
+        char (*nm)[32] = calloc((size_t)size, sizeof *nm);
+        for (int r = 0; r < size; r++) {
+            all[offs[r] + lens[r]] = 0;
+            texts[r] = all + offs[r];
+            snprintf(nm[r], sizeof nm[r], "rank %d", r);
+            names[r] = nm[r];
+        }
+        rc = gn_merge_text(stdout, texts, names, (size_t)size, json);
+        double merge_s = MPI_Wtime() - tm;
+        fprintf(stderr, "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, merge %.4f s; blocks per rank:",
+                size, nblocks, MPI_Wtime() - t0, merge_s);
+        for (int r = 0; r < size; r++)
+            fprintf(stderr, " %d", counts[r]);
+        fprintf(stderr, "; busy s per rank:");
+        for (int r = 0; r < size; r++)
+            fprintf(stderr, " %.2f", busys[r]);
+        fprintf(stderr, "\n");
+        free(texts);
+        free(names);
+        free(nm);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(all);
+    free(lens);
+    free(offs);
+    free(busys);
+    free(counts);
+    free(text);
+    free(sub);
+    MPI_Win_free(&win);
+    MPI_Finalize();
+    return rank == 0 ? rc : GN_EXIT_PASS;
+}
