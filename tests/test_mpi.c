@@ -71,7 +71,7 @@ static void test_mpi_same_report(void **state)
         skip();
     unsigned long long seed = (unsigned long long)gn_test_seed();
     assert_int_equal(sh(a, sizeof a, "%s validate --seed %llu --scale %g", gnlab, seed, scale()), 0);
-    int rc = sh(b, sizeof b, "mpirun --oversubscribe -n 2 %s validate --seed %llu --scale %g 2>/dev/null",
+    int rc = sh(b, sizeof b, "mpirun --oversubscribe -n 2 %s validate --seed %llu --scale %g --blocks 1024 2>/dev/null",
                 gmpi, seed, scale());
     assert_int_equal(rc, 0);
     if (strcmp(a, b))

@@ -23,12 +23,12 @@ static char dir[64], diamonds[1024];
  * stderr appended; the exit status */
 static int sh(char *out, size_t cap, const char *fmt, ...)
 {
-    char cmd[2048];
+    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    char full[2300];
+    char full[8400];
     snprintf(full, sizeof full, "cd %s && GN_NO_PROGRESS=1 %s 2>&1", dir, cmd);
     FILE *p = popen(full, "r");
     if (!p)
@@ -188,6 +188,32 @@ static void test_missing_shard_and_rerun(void **state)
                      0);
     rc = sh(b, sizeof b, "%s merge v0.jsonl r2.jsonl v2.jsonl v3.jsonl r1.jsonl", bin());
     assert_int_equal(rc, 0);
+    assert_string_equal(a, b);
+}
+
+static void test_scattered_blocks(void **state)
+{
+    (void)state;
+    /* two shards of 256 scattered blocks each (even and odd of U = 512), as an MPI rank's
+     * dynamically handed blocks are: their union has more ranges than one shard may list */
+    uint64_t seed = gn_test_seed();
+    double sc = vscale();
+    static char ev[4096], od[4096];
+    size_t le = 0, lo = 0;
+    for (int k = 0; k < 512; k++) {
+        if (k % 2 == 0)
+            le += (size_t)snprintf(ev + le, sizeof ev - le, "%s%d", le ? "," : "", k);
+        else
+            lo += (size_t)snprintf(od + lo, sizeof od - lo, "%s%d", lo ? "," : "", k);
+    }
+    sh(a, sizeof a, "%s validate --seed %llu --scale %g", bin(), (unsigned long long)seed, sc);
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --blocks 512 --ranges %s --out e.jsonl",
+                        bin(), (unsigned long long)seed, sc, ev),
+                     0);
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --blocks 512 --ranges %s --out o.jsonl",
+                        bin(), (unsigned long long)seed, sc, od),
+                     0);
+    assert_int_equal(sh(b, sizeof b, "%s merge e.jsonl o.jsonl", bin()), 0);
     assert_string_equal(a, b);
 }
 
@@ -361,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_validate_four_shards_identical),
         cmocka_unit_test(test_validate_failing_rows_identical),
         cmocka_unit_test(test_missing_shard_and_rerun),
+        cmocka_unit_test(test_scattered_blocks),
         cmocka_unit_test(test_refuses_foreign_and_overlapping),
         cmocka_unit_test(test_prove_four_shards_identical),
         cmocka_unit_test(test_notebook_sweep),

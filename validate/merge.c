@@ -13,7 +13,9 @@ enum { MAXROWS = 512 };
 typedef struct {
     int kind;
     char head[2048]; /* the first header, for the parameter comparison */
-    gn_shard cover;  /* union of the groups' blocks */
+    uint64_t nblocks;   /* U */
+    gn_brange *cov;     /* every group's block ranges (sorted and checked at the end) */
+    size_t ncov, capcov;
     size_t groups;
     size_t nrows;
     gn_vrow *vrows;            /* validate */
@@ -116,8 +118,7 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     if (S->kind == KIND_NONE) {
         S->kind = k;
         snprintf(S->head, sizeof S->head, "%s", h);
-        S->cover.nblocks = nb;
-        S->cover.n = 0;
+        S->nblocks = nb;
         S->nrows = (size_t)nrows;
     } else {
         if (k != S->kind)
@@ -133,10 +134,18 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
             }
         }
     }
-    if (gn_shard_add(&S->cover, &mine) < 0) {
-        char msg[8300];
-        snprintf(msg, sizeof msg, "blocks %s overlap blocks already merged", rg);
-        return refuse(name, "overlapping shards (an instance would count twice)", msg);
+    /* the coverage is a list of ranges, unbounded (a rank of gnlab-mpi holds many scattered
+     * blocks); overlaps are found once it is sorted, in report() */
+    for (size_t q = 0; q < mine.n; q++) {
+        if (S->ncov == S->capcov) {
+            size_t nc = S->capcov ? 2 * S->capcov : 256;
+            gn_brange *nr = realloc(S->cov, nc * sizeof *nr);
+            if (!nr)
+                return refuse(name, "out of memory", NULL);
+            S->cov = nr;
+            S->capcov = nc;
+        }
+        S->cov[S->ncov++] = mine.r[q];
     }
     S->groups++;
     (*at)++;
@@ -171,32 +180,67 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     return 0;
 }
 
-static void missing_note(FILE *out, const merge_state *S, const gn_shard *miss, int json)
+static void missing_note(FILE *out, const merge_state *S, const char *rg, int json)
 {
-    char rg[8192];
-    gn_shard_format(miss, rg, sizeof rg);
     if (json) {
         gn_jl j;
         gn_jl_begin(&j, out);
         gn_jl_bool(&j, "incomplete", 1);
         gn_jl_str(&j, "missing_blocks", rg);
-        gn_jl_int(&j, "blocks", (long long)S->cover.nblocks);
+        gn_jl_int(&j, "blocks", (long long)S->nblocks);
         gn_jl_end(&j);
     } else
         fprintf(out,
                 "INCOMPLETE: blocks %s of %llu are missing (a shard not run or lost): no verdict.\n"
                 "Rerun them (then merge again) with the same options plus:\n"
                 "  --blocks %llu --ranges %s\n",
-                rg, (unsigned long long)S->cover.nblocks, (unsigned long long)S->cover.nblocks, rg);
+                rg, (unsigned long long)S->nblocks, (unsigned long long)S->nblocks, rg);
+}
+
+static int cmp_brange(const void *a, const void *b)
+{
+    const gn_brange *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
 static int report(FILE *out, merge_state *S, int json)
 {
-    gn_shard miss;
-    gn_shard_missing(&miss, &S->cover);
-    int incomplete = miss.n > 0;
+    qsort(S->cov, S->ncov, sizeof *S->cov, cmp_brange);
+    /* overlaps, then the gaps: "a-b,c" into a growing string */
+    size_t mcap = 256, mlen = 0;
+    char *miss = malloc(mcap);
+    if (!miss)
+        return GN_EXIT_FAIL;
+    miss[0] = 0;
+    uint64_t at = 0;
+    for (size_t k = 0; k <= S->ncov; k++) {
+        uint64_t lo = k < S->ncov ? S->cov[k].lo : S->nblocks;
+        if (lo < at) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "block %llu is in two shards", (unsigned long long)lo);
+            free(miss);
+            return refuse("merge", "overlapping shards (an instance would count twice)", msg);
+        }
+        if (lo > at) {
+            if (mlen + 48 > mcap) {
+                char *nm = realloc(miss, mcap *= 2);
+                if (!nm) {
+                    free(miss);
+                    return GN_EXIT_FAIL;
+                }
+                miss = nm;
+            }
+            mlen += (size_t)snprintf(miss + mlen, mcap - mlen, lo - at == 1 ? "%s%llu" : "%s%llu-%llu",
+                                     mlen ? "," : "", (unsigned long long)at,
+                                     (unsigned long long)(lo - 1));
+        }
+        if (k < S->ncov)
+            at = S->cov[k].hi;
+    }
+    int incomplete = mlen > 0;
     if (incomplete)
-        missing_note(out, S, &miss, json);
+        missing_note(out, S, miss, json);
+    free(miss);
     int bad;
     uint64_t u;
     if (S->kind == KIND_VALIDATE) {
@@ -313,6 +357,7 @@ int gn_merge_text(FILE *out, const char *const *texts, const char *const *names,
     free(S.prows);
     free(S.pclaim);
     free(S.pmut);
+    free(S.cov);
     return rc;
 }
 
