@@ -247,7 +247,7 @@ static void test_refuses_foreign_and_overlapping(void **state)
 
 /* ---------------------------------------------------------------- prove */
 
-/* the report without its last line (time and threads, or "merged from N shards") */
+/* the report without its last line (time and threads, or "merged from shard files") */
 static void cut_summary(char *s)
 {
     size_t n = strlen(s);

@@ -320,7 +320,7 @@ static int report(FILE *out, merge_state *S, int json)
             secs += S->prows[r].seconds;
         }
         char tail[96];
-        snprintf(tail, sizeof tail, "merged from %zu shards", S->groups);
+        snprintf(tail, sizeof tail, "merged from shard files");
         bad = gn_prove_report(out, sel, nsel, res, stride, &o, mutants, json, 0, secs, tail);
         free(res);
         free(sel);
