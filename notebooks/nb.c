@@ -50,7 +50,12 @@ const nb_notebook nb_notebooks[] = {
      "  --epochs N           passes over the training rows (default 2)\n"
      "  --train N            training rows used, 0 = all (default 12000)\n"
      "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
-     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n",
+     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n"
+     "  --sweep-shard K/N    train only part K of N of the runs (README: Campaigns at scale)\n"
+     "  --sweep-ranges LIST  train only these blocks of the runs (reruns missing ones)\n"
+     "  --sweep-blocks U     blocks of the run index ranges (default 64)\n"
+     "  --sweep-out FILE     the shard's run records (JSON Lines, exact)\n"
+     "  --sweep-in F1,F2     records of earlier shards; alone: render the page from them\n",
      nb_supervised_run},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "

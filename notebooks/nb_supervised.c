@@ -3,6 +3,7 @@
  * validation split over a logarithmic grid, test metrics mean ± std over seeds. */
 #include "cli.h"
 #include "nb.h"
+#include "gn_shard.h"
 
 #include <errno.h>
 #include <math.h>
@@ -474,6 +475,171 @@ static int better(const task *t, double a, double b)
     return t->loss == GN_LOSS_BCE ? a > b : a < b;
 }
 
+/* ------------------------------------------------- sharded sweeps (issue 9)
+ * The notebook's runs are a deterministic function of (seed, task, optimizer, run index):
+ * the grid runs (optimizer o, rate gi: run o * ngrid + gi) and the final runs (o, seed r: run
+ * o * seeds + r), so they shard like validate's instances (validate/gn_shard.h blocks). A
+ * shard (--sweep-shard K/N or --sweep-ranges LIST, --sweep-out FILE) trains only its own runs
+ * and writes one JSON line per run (the metric and the curve in hex: exact). The final runs
+ * need every grid run of their task (the selection), so a sweep takes two rounds: shards of
+ * the grid, then, given those files (--sweep-in), shards of the final runs. --sweep-in alone
+ * trains nothing: it renders the page from the files when every run is there (the same page
+ * as one process), and otherwise fails listing the missing blocks. */
+typedef struct {
+    int ti, phase, o;
+    size_t idx;
+    double val;
+    double curve[SV_NCURVE];
+} sw_rec;
+
+static struct {
+    int on;              /* some --sweep-* flag given */
+    const gn_shard *own; /* runs this process trains; NULL: none (with --sweep-in) */
+    FILE *out;           /* records go here (shard mode) */
+    sw_rec *rec;
+    size_t n, cap;
+    char sig[512];       /* the campaign's parameters: records of another campaign are refused */
+    int missing;         /* runs neither loaded nor trained */
+    gn_shard miss[2][2]; /* missing blocks per task and phase */
+} SW;
+
+static sw_rec *sw_find(int ti, int phase, int o, size_t idx)
+{
+    for (size_t k = 0; k < SW.n; k++)
+        if (SW.rec[k].ti == ti && SW.rec[k].phase == phase && SW.rec[k].o == o &&
+            SW.rec[k].idx == idx)
+            return &SW.rec[k];
+    return NULL;
+}
+
+/* one run of the sweep: loaded (exact), trained (if owned), or missing (NaN, counted). The
+ * curve (final runs, may be NULL) is filled the same ways. */
+static double sw_run(const trainer *tr, const task *t, int ti, int phase, int o, size_t idx,
+                     size_t total, double alpha, uint64_t seed, double *curve, size_t cr0,
+                     size_t cnr)
+{
+    if (!SW.on)
+        return train(tr, t, o, alpha, seed, curve, cr0, cnr);
+    size_t run = (size_t)o * (total / NOPT) + idx;
+    const sw_rec *r = sw_find(ti, phase, o, idx);
+    if (r) {
+        if (curve)
+            memcpy(curve, r->curve, sizeof r->curve);
+        return r->val;
+    }
+    if (SW.own && gn_shard_mine(SW.own, run, total)) {
+        double cv[SV_NCURVE];
+        for (size_t k = 0; k < SV_NCURVE; k++)
+            cv[k] = NAN;
+        double v = train(tr, t, o, alpha, seed, curve ? cv : NULL, cr0, cnr);
+        if (curve)
+            memcpy(curve, cv, sizeof cv);
+        if (SW.out) {
+            char hx[64];
+            fprintf(SW.out, "{\"sweep\":\"supervised\",\"sig\":");
+            gn_json_string(SW.out, SW.sig);
+            gn_hexstr(hx, sizeof hx, v);
+            fprintf(SW.out, ",\"task\":%d,\"phase\":%d,\"opt\":%d,\"run\":%zu,\"val\":\"%s\","
+                            "\"curve\":\"",
+                    ti, phase, o, idx, hx);
+            for (size_t k = 0; curve && k < SV_NCURVE; k++) {
+                gn_hexstr(hx, sizeof hx, cv[k]);
+                fprintf(SW.out, "%s%s", k ? " " : "", hx);
+            }
+            fprintf(SW.out, "\"}\n");
+        }
+        return v;
+    }
+    SW.missing++;
+    gn_shard one;
+    one.nblocks = SW.miss[ti][phase].nblocks;
+    one.n = 1;
+    one.r[0].lo = gn_shard_block(run, total, one.nblocks);
+    one.r[0].hi = one.r[0].lo + 1;
+    if (!gn_shard_has(&SW.miss[ti][phase], one.r[0].lo))
+        gn_shard_add(&SW.miss[ti][phase], &one);
+    if (curve)
+        for (size_t k = 0; k < SV_NCURVE; k++)
+            curve[k] = NAN;
+    return NAN;
+}
+
+/* read the records of the files in list (comma-separated); -1 with a message on a foreign,
+ * malformed or duplicated record */
+static int sw_load(const char *list)
+{
+    char path[1024];
+    while (list && *list) {
+        size_t l = strcspn(list, ",");
+        snprintf(path, sizeof path, "%.*s", (int)l, list);
+        list += l + (list[l] == ',');
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "gnlab notebook supervised: --sweep-in: cannot open %s\n", path);
+            return -1;
+        }
+        char line[8192], sig[512], hx[64], cv[4096];
+        while (fgets(line, sizeof line, f)) {
+            sw_rec r;
+            uint64_t u[4];
+            memset(&r, 0, sizeof r);
+            if (gn_jfield(sig, sizeof sig, line, "sig") < 0 ||
+                gn_jfield_u64(&u[0], line, "task") < 0 || gn_jfield_u64(&u[1], line, "phase") < 0 ||
+                gn_jfield_u64(&u[2], line, "opt") < 0 || gn_jfield_u64(&u[3], line, "run") < 0 ||
+                gn_jfield_hex(&r.val, line, "val") < 0 || gn_jfield(cv, sizeof cv, line, "curve") < 0 ||
+                u[0] > 1 || u[1] > 1 || u[2] >= NOPT) {
+                fprintf(stderr, "gnlab notebook supervised: %s: malformed record: %s", path, line);
+                fclose(f);
+                return -1;
+            }
+            if (strcmp(sig, SW.sig)) {
+                fprintf(stderr,
+                        "gnlab notebook supervised: %s: a record of another sweep (%s; this "
+                        "one is %s)\n",
+                        path, sig, SW.sig);
+                fclose(f);
+                return -1;
+            }
+            r.ti = (int)u[0];
+            r.phase = (int)u[1];
+            r.o = (int)u[2];
+            r.idx = (size_t)u[3];
+            const char *c = cv;
+            for (size_t k = 0; k < SV_NCURVE; k++) {
+                r.curve[k] = NAN;
+                size_t m = strcspn(c, " ");
+                if (m > 0 && m < sizeof hx) {
+                    memcpy(hx, c, m);
+                    hx[m] = 0;
+                    r.curve[k] = strtod(hx, NULL);
+                }
+                c += m + (c[m] == ' ');
+            }
+            if (sw_find(r.ti, r.phase, r.o, r.idx)) {
+                fprintf(stderr,
+                        "gnlab notebook supervised: %s: run %zu of task %d phase %d optimizer %d "
+                        "given twice (overlapping shards)\n",
+                        path, r.idx, r.ti, r.phase, r.o);
+                fclose(f);
+                return -1;
+            }
+            if (SW.n == SW.cap) {
+                size_t nc = SW.cap ? 2 * SW.cap : 64;
+                sw_rec *nr = realloc(SW.rec, nc * sizeof *nr);
+                if (!nr) {
+                    fclose(f);
+                    return -1;
+                }
+                SW.rec = nr;
+                SW.cap = nc;
+            }
+            SW.rec[SW.n++] = r;
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
 typedef struct {
     double rate[NOPT];
     double mean[NOPT], sd[NOPT];
@@ -520,16 +686,18 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
     char what[64];
     snprintf(what, sizeof what, "notebook supervised: task %d runs", ti + 1);
     for (int o = 0; o < NOPT; o++) {
-        int bi = -1;
+        int bi = -1, missing0 = SW.missing;
         for (size_t gi = 0; gi < ngrid; gi++) {
             if (!ctx->quiet)
                 gn_progress(what, ++done, total);
-            val[o * ngrid + gi] =
-                train(&tr, t, o, grid[gi], ctx->seed, NULL, t->ntr, t->nva);
+            val[o * ngrid + gi] = sw_run(&tr, t, ti, 0, o, gi, NOPT * ngrid, grid[gi],
+                                         ctx->seed, NULL, t->ntr, t->nva);
             if (bi < 0 || better(t, val[o * ngrid + gi], val[o * ngrid + (size_t)bi]))
                 bi = (int)gi;
         }
         res->rate[o] = grid[bi];
+        /* a sweep whose grid is not all here cannot select: its final runs wait (missing) */
+        int grid_missing = SW.on && SW.missing > missing0;
         double *fin = malloc(seeds * sizeof *fin);
         size_t nf = 0;
         res->diverged[o] = 0;
@@ -537,9 +705,13 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
             if (!ctx->quiet)
                 gn_progress(what, ++done, total);
             /* final runs: init seeds other than the selection's */
-            double m = train(&tr, t, o, res->rate[o], ctx->seed + 1 + r,
-                             curves + ((size_t)o * seeds + r) * SV_NCURVE, t->ntr + t->nva,
-                             t->nte);
+            const gn_shard *own = SW.own;
+            if (grid_missing)
+                SW.own = NULL; /* nothing to train without the selection */
+            double m = sw_run(&tr, t, ti, 1, o, r, NOPT * seeds, res->rate[o],
+                              ctx->seed + 1 + r, curves + ((size_t)o * seeds + r) * SV_NCURVE,
+                              t->ntr + t->nva, t->nte);
+            SW.own = own;
             if (isnan(m))
                 res->diverged[o]++;
             else if (fin)
@@ -552,6 +724,12 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
     }
     if (!ctx->quiet)
         gn_progress_done();
+    if (SW.on && (SW.out || SW.missing)) { /* a shard, or an incomplete merge: no page */
+        free(val);
+        free(curves);
+        gn_mlp_free(tr.mlp);
+        return 0;
+    }
 
     char fname[64];
     snprintf(fname, sizeof fname, "selection_%d.csv", ti + 1);
@@ -617,6 +795,8 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
 {
     const char *data = NULL, *target = NULL, *lossname = "squared", *diamonds = SV_DIAMONDS;
     const char *hidden_s = NULL, *grid_s = NULL;
+    const char *sw_kn = NULL, *sw_ranges = NULL, *sw_out = NULL, *sw_in = NULL;
+    size_t sw_blocks = GN_SHARD_BLOCKS;
     size_t seeds = ctx->quick ? 2 : 5, epochs = ctx->quick ? 1 : 2;
     size_t ntrain = ctx->quick ? 1500 : SV_TRAIN, neval = ctx->quick ? 500 : SV_EVAL_ROWS;
     for (int i = 1; i < argc; i++) {
@@ -629,7 +809,12 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
             (r = nb_flag_str(&grid_s, NB, "--grid", argc, argv, &i)) ||
             (r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 1000)) ||
             (r = nb_flag_size(&epochs, NB, "--epochs", argc, argv, &i, 1, 1000)) ||
-            (r = nb_flag_size(&ntrain, NB, "--train", argc, argv, &i, 0, 100000000))) {
+            (r = nb_flag_size(&ntrain, NB, "--train", argc, argv, &i, 0, 100000000)) ||
+            (r = nb_flag_str(&sw_kn, NB, "--sweep-shard", argc, argv, &i)) ||
+            (r = nb_flag_str(&sw_ranges, NB, "--sweep-ranges", argc, argv, &i)) ||
+            (r = nb_flag_str(&sw_out, NB, "--sweep-out", argc, argv, &i)) ||
+            (r = nb_flag_str(&sw_in, NB, "--sweep-in", argc, argv, &i)) ||
+            (r = nb_flag_size(&sw_blocks, NB, "--sweep-blocks", argc, argv, &i, 1, GN_SHARD_MAXBLOCKS))) {
             if (r < 0)
                 return GN_EXIT_USAGE;
             continue;
@@ -665,6 +850,40 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
         glo = g[0];
         ghi = g[1];
         ngrid = (size_t)g[2];
+    }
+    /* sharded sweep (see sw_run) */
+    static gn_shard sw_own;
+    memset(&SW, 0, sizeof SW);
+    SW.on = sw_kn || sw_ranges || sw_out || sw_in;
+    if (SW.on) {
+        if ((sw_kn || sw_ranges) != (sw_out != NULL) || (sw_kn && sw_ranges))
+            return gn_cli_usage("notebook supervised",
+                                "a sweep shard wants one of --sweep-shard K/N or --sweep-ranges "
+                                "LIST, and --sweep-out FILE; --sweep-in FILES alone merges");
+        if (sw_kn && gn_shard_parse_kn(&sw_own, sw_kn, sw_blocks) < 0)
+            return gn_cli_usage("notebook supervised", "--sweep-shard: want K/N, 0 <= K < N <= %zu",
+                                sw_blocks);
+        if (sw_ranges && gn_shard_parse_ranges(&sw_own, sw_ranges, sw_blocks) < 0)
+            return gn_cli_usage("notebook supervised",
+                                "--sweep-ranges: want disjoint blocks A-B,C below %zu", sw_blocks);
+        SW.own = sw_kn || sw_ranges ? &sw_own : NULL;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                SW.miss[a][b].nblocks = sw_blocks;
+        snprintf(SW.sig, sizeof SW.sig,
+                 "seed=%llu quick=%d seeds=%zu epochs=%zu train=%zu eval=%zu hidden=%s grid=%s "
+                 "data=%s target=%s loss=%s diamonds=%s blocks=%zu",
+                 (unsigned long long)ctx->seed, ctx->quick, seeds, epochs, ntrain, neval,
+                 hidden_s ? hidden_s : "default", grid_s ? grid_s : "default", data ? data : "-",
+                 target ? target : "-", lossname, diamonds, sw_blocks);
+        if (sw_in && sw_load(sw_in) < 0) {
+            free(SW.rec);
+            return GN_EXIT_USAGE;
+        }
+        if (sw_out && !(SW.out = fopen(sw_out, "w"))) {
+            free(SW.rec);
+            return gn_cli_usage("notebook supervised", "--sweep-out: cannot write %s", sw_out);
+        }
     }
     double grid[50];
     for (size_t i = 0; i < ngrid; i++)
@@ -728,6 +947,40 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
             fail = 1;
             break;
         }
+    }
+    int sw_status = -1; /* a sweep shard or an incomplete merge ends here */
+    if (SW.on && !fail && SW.out) {
+        sw_status = fclose(SW.out) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+        SW.out = NULL;
+        if (!ctx->quiet && SW.missing)
+            fprintf(stderr,
+                    "gnlab notebook supervised: sweep shard written; %d runs wait for other "
+                    "shards or for the grid's selection (--sweep-in)\n",
+                    SW.missing);
+    } else if (SW.on && !fail && SW.missing) {
+        char rg[2048];
+        fprintf(stdout, "INCOMPLETE sweep: %d runs missing, no page. Rerun these blocks "
+                        "(--sweep-blocks %llu) and merge again:\n",
+                SW.missing, (unsigned long long)SW.miss[0][0].nblocks);
+        for (int a = 0; a < ntask; a++)
+            for (int b = 0; b < 2; b++)
+                if (SW.miss[a][b].n) {
+                    gn_shard_format(&SW.miss[a][b], rg, sizeof rg);
+                    fprintf(stdout, "  task %d %s runs: --sweep-ranges %s\n", a + 1,
+                            b ? "final" : "grid", rg);
+                }
+        sw_status = GN_EXIT_FAIL;
+    }
+    if (SW.on && SW.out)
+        fclose(SW.out);
+    free(SW.rec);
+    SW.rec = NULL;
+    SW.out = NULL;
+    if (sw_status >= 0) {
+        for (int i = 0; i < ntask; i++)
+            task_free(&tasks[i]);
+        nb_page_close(p);
+        return sw_status;
     }
     /* Table 2 shape */
     if (!fail) {

@@ -254,7 +254,7 @@ static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
         fprintf(stderr, "gnlab prove: cannot write %s\n", out);
         return GN_EXIT_USAGE;
     }
-    char ids[4096] = "", rg[4096], hx[64];
+    char ids[4096] = "", rg[4096];
     size_t nrows = 0, len = 0;
     for (size_t c = 0; c < nsel; c++) {
         nrows += mutants ? gn_claim_nmutants(sel[c]) : 1;
@@ -283,28 +283,7 @@ static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
             const gn_claim_result *r = &res[c * (size_t)stride + (size_t)m];
             if (!mutants && r->failed)
                 bad = 1;
-            gn_jl_begin(&j, f);
-            gn_jl_int(&j, "row", (long long)row++);
-            gn_jl_str(&j, "id", sel[c]->id);
-            gn_jl_int(&j, "mutant", m);
-            gn_jl_int(&j, "instances", (long long)r->instances);
-            gn_jl_int(&j, "skipped", (long long)r->skipped);
-            gn_jl_int(&j, "failed", (long long)r->failed);
-            gn_hexstr(hx, sizeof hx, r->ratio);
-            gn_jl_str(&j, "ratio", hx);
-            gn_hexstr(hx, sizeof hx, r->resid);
-            gn_jl_str(&j, "resid", hx);
-            gn_hexstr(hx, sizeof hx, r->tol);
-            gn_jl_str(&j, "tol", hx);
-            gn_hexstr(hx, sizeof hx, r->extra);
-            gn_jl_str(&j, "extra", hx);
-            gn_hexstr(hx, sizeof hx, r->seconds);
-            gn_jl_str(&j, "seconds", hx);
-            gn_jl_str(&j, "what", r->what);
-            gn_jl_int(&j, "worst", (long long)r->worst);
-            gn_jl_int(&j, "worst_adv", r->worst_adv);
-            gn_jl_str(&j, "desc", r->desc);
-            gn_jl_end(&j);
+            gn_prove_row_write(f, row++, sel[c], m, r);
         }
     }
     if (out ? fclose(f) != 0 : fflush(f) != 0) {

@@ -2,6 +2,7 @@
  * run (cmd_prove.c) and `gnlab merge` of its shard files, so both print the same bytes. */
 #include "cli.h"
 #include "gn_claims.h"
+#include "gn_shard.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -143,4 +144,32 @@ int gn_prove_report(FILE *f, const gn_claim *const *sel, size_t nsel, const gn_c
                bad ? (mutants ? "SOME MUTANT PASSES (weak check)" : "SOME CLAIM FAILS")
                    : (mutants ? "every mutant rejected" : "every claim holds"));
     return bad;
+}
+
+void gn_prove_row_write(FILE *f, size_t row, const gn_claim *c, int m, const gn_claim_result *r)
+{
+    char hx[64];
+    gn_jl j;
+    gn_jl_begin(&j, f);
+    gn_jl_int(&j, "row", (long long)row);
+    gn_jl_str(&j, "id", c->id);
+    gn_jl_int(&j, "mutant", m);
+    gn_jl_int(&j, "instances", (long long)r->instances);
+    gn_jl_int(&j, "skipped", (long long)r->skipped);
+    gn_jl_int(&j, "failed", (long long)r->failed);
+    gn_hexstr(hx, sizeof hx, r->ratio);
+    gn_jl_str(&j, "ratio", hx);
+    gn_hexstr(hx, sizeof hx, r->resid);
+    gn_jl_str(&j, "resid", hx);
+    gn_hexstr(hx, sizeof hx, r->tol);
+    gn_jl_str(&j, "tol", hx);
+    gn_hexstr(hx, sizeof hx, r->extra);
+    gn_jl_str(&j, "extra", hx);
+    gn_hexstr(hx, sizeof hx, r->seconds);
+    gn_jl_str(&j, "seconds", hx);
+    gn_jl_str(&j, "what", r->what);
+    gn_jl_int(&j, "worst", (long long)r->worst);
+    gn_jl_int(&j, "worst_adv", r->worst_adv);
+    gn_jl_str(&j, "desc", r->desc);
+    gn_jl_end(&j);
 }

@@ -2,7 +2,7 @@
  * report of a single `gnlab` run, byte for byte (prove: but its summary line); a rank killed
  * mid-campaign (GN_MPI_FAULT) leaves checkpoint files that `gnlab merge` reports INCOMPLETE
  * with the missing blocks (exit 1), and rerunning only those blocks completes the campaign to
- * the same report. Skips (TAP ok # SKIP) when mpirun or gnlab-mpi is absent (`make mpi`
+ * the same report; `gnlab-mpi sweep` writes notebook 3's page as one process does. Skips (TAP ok # SKIP) when mpirun or gnlab-mpi is absent (`make mpi`
  * builds it; `make check-mpi` sets GN_MPI_REQUIRE=1 so that absence fails instead). */
 #include "gn_test.h"
 
@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char gnlab[1024], gmpi[1024], dir[64];
+static char gnlab[1024], gmpi[1024], dir[64], diamonds[1100];
 static char a[1 << 17], b[1 << 17];
 
 static int sh(char *out, size_t cap, const char *fmt, ...)
@@ -71,7 +71,7 @@ static void test_mpi_same_report(void **state)
         skip();
     unsigned long long seed = (unsigned long long)gn_test_seed();
     assert_int_equal(sh(a, sizeof a, "%s validate --seed %llu --scale %g", gnlab, seed, scale()), 0);
-    int rc = sh(b, sizeof b, "mpirun --oversubscribe -n 2 %s validate --seed %llu --scale %g 2>/dev/null",
+    int rc = sh(b, sizeof b, "mpirun --oversubscribe -n 2 %s validate --seed %llu --scale %g --blocks 1024 2>/dev/null",
                 gmpi, seed, scale());
     assert_int_equal(rc, 0);
     if (strcmp(a, b))
@@ -125,6 +125,25 @@ static void test_mpi_rank_dies(void **state)
     assert_string_equal(a, b);
 }
 
+static void test_mpi_sweep(void **state)
+{
+    (void)state;
+    if (!have_mpi())
+        skip();
+    unsigned long long seed = (unsigned long long)gn_test_seed();
+    assert_int_equal(sh(NULL, 0, "%s notebook supervised --quick --quiet --seed %llu --diamonds %s "
+                                 "--out one >/dev/null",
+                        gnlab, seed, diamonds),
+                     0);
+    int rc = sh(NULL, 0, "mpirun --oversubscribe -n 2 %s sweep --quick --seed %llu --diamonds %s "
+                         "--blocks 16 --out two >/dev/null 2>&1",
+                gmpi, seed, diamonds);
+    assert_int_equal(rc, 0);
+    rc = sh(b, sizeof b, "diff -r one two");
+    if (rc != 0)
+        fail_msg("gnlab-mpi sweep page differs from one process (seed %llu):\n%s", seed, b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -142,6 +161,7 @@ static int setup(void **state)
         snprintf(tmp, sizeof tmp, "%s", gnlab);
         snprintf(gmpi, sizeof gmpi, "%s/gnlab-mpi", dirname(tmp));
     }
+    snprintf(diamonds, sizeof diamonds, "%s/notebooks/data/diamonds.csv.gz", cwd);
     snprintf(dir, sizeof dir, "/tmp/gn_mpi_XXXXXX");
     return mkdtemp(dir) ? 0 : -1;
 }
@@ -159,6 +179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mpi_same_report),
         cmocka_unit_test(test_mpi_rank_dies),
+        cmocka_unit_test(test_mpi_sweep),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, setup, teardown);

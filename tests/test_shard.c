@@ -17,18 +17,18 @@ static const char *bin(void)
     return (b && *b) ? b : "build/gnlab";
 }
 
-static char dir[64];
+static char dir[64], diamonds[1024];
 
 /* run a shell command line (with the binary as %1$s-free prefix); stdout to out (may be NULL),
  * stderr appended; the exit status */
 static int sh(char *out, size_t cap, const char *fmt, ...)
 {
-    char cmd[2048];
+    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    char full[2300];
+    char full[8400];
     snprintf(full, sizeof full, "cd %s && GN_NO_PROGRESS=1 %s 2>&1", dir, cmd);
     FILE *p = popen(full, "r");
     if (!p)
@@ -191,6 +191,32 @@ static void test_missing_shard_and_rerun(void **state)
     assert_string_equal(a, b);
 }
 
+static void test_scattered_blocks(void **state)
+{
+    (void)state;
+    /* two shards of 256 scattered blocks each (even and odd of U = 512), as an MPI rank's
+     * dynamically handed blocks are: their union has more ranges than one shard may list */
+    uint64_t seed = gn_test_seed();
+    double sc = vscale();
+    static char ev[4096], od[4096];
+    size_t le = 0, lo = 0;
+    for (int k = 0; k < 512; k++) {
+        if (k % 2 == 0)
+            le += (size_t)snprintf(ev + le, sizeof ev - le, "%s%d", le ? "," : "", k);
+        else
+            lo += (size_t)snprintf(od + lo, sizeof od - lo, "%s%d", lo ? "," : "", k);
+    }
+    sh(a, sizeof a, "%s validate --seed %llu --scale %g", bin(), (unsigned long long)seed, sc);
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --blocks 512 --ranges %s --out e.jsonl",
+                        bin(), (unsigned long long)seed, sc, ev),
+                     0);
+    assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --blocks 512 --ranges %s --out o.jsonl",
+                        bin(), (unsigned long long)seed, sc, od),
+                     0);
+    assert_int_equal(sh(b, sizeof b, "%s merge e.jsonl o.jsonl", bin()), 0);
+    assert_string_equal(a, b);
+}
+
 static void test_refuses_foreign_and_overlapping(void **state)
 {
     (void)state;
@@ -221,7 +247,7 @@ static void test_refuses_foreign_and_overlapping(void **state)
 
 /* ---------------------------------------------------------------- prove */
 
-/* the report without its last line (time and threads, or "merged from N shards") */
+/* the report without its last line (time and threads, or "merged from shard files") */
 static void cut_summary(char *s)
 {
     size_t n = strlen(s);
@@ -262,13 +288,78 @@ static void test_prove_four_shards_identical(void **state)
     assert_int_equal(rc, 2);
 }
 
+/* ------------------------------------------------------ notebook sweeps */
+
+static void test_notebook_sweep(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    char nb[1400];
+    snprintf(nb, sizeof nb, "%s notebook supervised --quick --quiet --seed %llu --diamonds %s",
+             bin(), (unsigned long long)seed, diamonds);
+    assert_int_equal(sh(NULL, 0, "%s --out one", nb), 0);
+    /* round 1: the grid in 3 shards; round 2: the final runs in 2 shards, given round 1 */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(sh(NULL, 0, "%s --out scratch --sweep-blocks 12 --sweep-shard %d/3 "
+                                     "--sweep-out g%d.jsonl",
+                            nb, k, k),
+                         0);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(sh(NULL, 0, "%s --out scratch --sweep-blocks 12 --sweep-in "
+                                     "g0.jsonl,g1.jsonl,g2.jsonl --sweep-shard %d/2 "
+                                     "--sweep-out h%d.jsonl",
+                            nb, k, k),
+                         0);
+    /* the merged page is the single run's, file for file */
+    assert_int_equal(sh(NULL, 0, "%s --out merged --sweep-blocks 12 --sweep-in "
+                                 "g0.jsonl,g1.jsonl,g2.jsonl,h0.jsonl,h1.jsonl",
+                        nb),
+                     0);
+    int rc = sh(b, sizeof b, "diff -r one merged");
+    if (rc != 0)
+        fail_msg("sharded sweep page differs from one process (seed %llu):\n%s",
+                 (unsigned long long)seed, b);
+    /* a lost final shard: no page, the blocks listed; rerunning them completes the sweep */
+    rc = sh(b, sizeof b, "%s --out part --sweep-blocks 12 --sweep-in g0.jsonl,g1.jsonl,g2.jsonl,h0.jsonl",
+            nb);
+    assert_int_equal(rc, 1);
+    char *r = strstr(b, "final runs: --sweep-ranges ");
+    if (!strstr(b, "INCOMPLETE") || !r)
+        fail_msg("a missing sweep shard is not reported (seed %llu):\n%s",
+                 (unsigned long long)seed, b);
+    char ranges[512];
+    assert_int_equal(sscanf(r, "final runs: --sweep-ranges %511[0-9,-]", ranges), 1);
+    assert_int_equal(sh(NULL, 0, "%s --out scratch --sweep-blocks 12 --sweep-in "
+                                 "g0.jsonl,g1.jsonl,g2.jsonl --sweep-ranges %s --sweep-out re.jsonl",
+                        nb, ranges),
+                     0);
+    assert_int_equal(sh(NULL, 0, "%s --out merged2 --sweep-blocks 12 --sweep-in "
+                                 "g0.jsonl,g1.jsonl,g2.jsonl,h0.jsonl,re.jsonl && diff -r one merged2",
+                        nb),
+                     0);
+    /* negative controls: records of another seed, and the same shard twice, are refused */
+    rc = sh(b, sizeof b, "%s --out x --sweep-blocks 12 --seed %llu --sweep-in g0.jsonl", nb,
+            (unsigned long long)seed + 1);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(b, "another sweep"));
+    rc = sh(b, sizeof b, "%s --out x --sweep-blocks 12 --sweep-in g0.jsonl,g0.jsonl", nb);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(b, "given twice"));
+}
+
 static int setup(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "/tmp/gn_shard_XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    /* the binary path must survive the cd: make it absolute */
+    /* the binary and data paths must survive the cd: make them absolute */
+    {
+        char cwd[900];
+        if (!getcwd(cwd, sizeof cwd))
+            return -1;
+        snprintf(diamonds, sizeof diamonds, "%s/notebooks/data/diamonds.csv.gz", cwd);
+    }
     const char *b0 = bin();
     if (b0[0] != '/') {
         static char abs[1024];
@@ -296,8 +387,10 @@ int main(void)
         cmocka_unit_test(test_validate_four_shards_identical),
         cmocka_unit_test(test_validate_failing_rows_identical),
         cmocka_unit_test(test_missing_shard_and_rerun),
+        cmocka_unit_test(test_scattered_blocks),
         cmocka_unit_test(test_refuses_foreign_and_overlapping),
         cmocka_unit_test(test_prove_four_shards_identical),
+        cmocka_unit_test(test_notebook_sweep),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,6 +14,11 @@
  * or rows, overlapping blocks) or malformed text, with the reason on stderr. */
 int gn_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                   int json);
+/* gn_merge_shard_text: the same checks and merge, written as ONE shard group (header with
+ * the union of the blocks, then the merged rows) instead of a report: a gnlab-mpi rank
+ * pre-merges its blocks so that rank 0 merges P groups, not U. Empty texts are allowed and
+ * nothing is written when there is no group. Returns 0 or the exit status of a refusal. */
+int gn_merge_shard_text(FILE *out, const char *const *texts, const char *const *names, size_t n);
 /* gn_merge_files: gn_merge_text on the contents of files; 2 if one cannot be read. */
 int gn_merge_files(FILE *out, const char *const *files, size_t n, int json);
 

@@ -12,8 +12,11 @@ enum { MAXROWS = 512 };
 
 typedef struct {
     int kind;
-    char head[2048]; /* the first header, for the parameter comparison */
-    gn_shard cover;  /* union of the groups' blocks */
+    char head[8192]; /* the first header (its start), for the parameter comparison */
+    uint64_t nblocks;   /* U */
+    gn_brange *cov;     /* every group's block ranges (sorted and checked at the end) */
+    size_t ncov, capcov;
+    int allow_empty;    /* an empty text is no group (a rank with no block) */
     size_t groups;
     size_t nrows;
     gn_vrow *vrows;            /* validate */
@@ -103,21 +106,63 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     if (!k)
         return refuse(name, "unknown shard kind", kind);
     uint64_t nb, nrows;
-    char rg[8192];
+    /* the ranges may be long (a gnlab-mpi rank's pre-merged blocks): parsed as they come */
+    char *rg = malloc(strlen(h) + 1);
+    if (!rg)
+        return refuse(name, "out of memory", NULL);
     if (gn_jfield_u64(&nb, h, "blocks") < 0 || nb == 0 || nb > GN_SHARD_MAXBLOCKS ||
         gn_jfield_u64(&nrows, h, "rows") < 0 || nrows > MAXROWS ||
-        gn_jfield(rg, sizeof rg, h, "ranges") < 0)
+        gn_jfield(rg, strlen(h) + 1, h, "ranges") < 0) {
+        free(rg);
         return refuse(name, "malformed shard header", h);
-    gn_shard mine;
-    mine.nblocks = nb;
-    mine.n = 0;
-    if (rg[0] && gn_shard_parse_ranges(&mine, rg, nb) < 0)
-        return refuse(name, "malformed block ranges", rg);
+    }
+    if (S->kind != KIND_NONE && nb != S->nblocks) {
+        free(rg);
+        return refuse(name, "shard of a different campaign", "another --blocks");
+    }
+    for (const char *q = rg; *q;) {
+        char *e;
+        unsigned long long lo = strtoull(q, &e, 10), hi = lo;
+        if (e == q || *q == '-' || *q == '+' || *q == ' ')
+            break;
+        q = e;
+        if (*q == '-') {
+            const char *q1 = q + 1;
+            hi = strtoull(q1, &e, 10);
+            if (e == q1 || *q1 == '-' || *q1 == '+' || *q1 == ' ')
+                break;
+            q = e;
+        }
+        if (hi < lo || hi >= nb || (*q && *q != ',') || (*q == ',' && !q[1]))
+            break;
+        if (S->ncov == S->capcov) {
+            size_t nc = S->capcov ? 2 * S->capcov : 256;
+            gn_brange *nr = realloc(S->cov, nc * sizeof *nr);
+            if (!nr)
+                break;
+            S->cov = nr;
+            S->capcov = nc;
+        }
+        S->cov[S->ncov].lo = lo;
+        S->cov[S->ncov].hi = hi + 1;
+        S->ncov++;
+        if (*q == ',')
+            q++;
+        if (!*q) {
+            rg[0] = 0; /* parsed to the end */
+            break;
+        }
+    }
+    if (rg[0]) {
+        int rc = refuse(name, "malformed block ranges", rg);
+        free(rg);
+        return rc;
+    }
+    free(rg);
     if (S->kind == KIND_NONE) {
         S->kind = k;
         snprintf(S->head, sizeof S->head, "%s", h);
-        S->cover.nblocks = nb;
-        S->cover.n = 0;
+        S->nblocks = nb;
         S->nrows = (size_t)nrows;
     } else {
         if (k != S->kind)
@@ -132,11 +177,6 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
                 return refuse(name, "shard of a different campaign", msg);
             }
         }
-    }
-    if (gn_shard_add(&S->cover, &mine) < 0) {
-        char msg[8300];
-        snprintf(msg, sizeof msg, "blocks %s overlap blocks already merged", rg);
-        return refuse(name, "overlapping shards (an instance would count twice)", msg);
     }
     S->groups++;
     (*at)++;
@@ -171,32 +211,67 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     return 0;
 }
 
-static void missing_note(FILE *out, const merge_state *S, const gn_shard *miss, int json)
+static void missing_note(FILE *out, const merge_state *S, const char *rg, int json)
 {
-    char rg[8192];
-    gn_shard_format(miss, rg, sizeof rg);
     if (json) {
         gn_jl j;
         gn_jl_begin(&j, out);
         gn_jl_bool(&j, "incomplete", 1);
         gn_jl_str(&j, "missing_blocks", rg);
-        gn_jl_int(&j, "blocks", (long long)S->cover.nblocks);
+        gn_jl_int(&j, "blocks", (long long)S->nblocks);
         gn_jl_end(&j);
     } else
         fprintf(out,
                 "INCOMPLETE: blocks %s of %llu are missing (a shard not run or lost): no verdict.\n"
                 "Rerun them (then merge again) with the same options plus:\n"
                 "  --blocks %llu --ranges %s\n",
-                rg, (unsigned long long)S->cover.nblocks, (unsigned long long)S->cover.nblocks, rg);
+                rg, (unsigned long long)S->nblocks, (unsigned long long)S->nblocks, rg);
+}
+
+static int cmp_brange(const void *a, const void *b)
+{
+    const gn_brange *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
 static int report(FILE *out, merge_state *S, int json)
 {
-    gn_shard miss;
-    gn_shard_missing(&miss, &S->cover);
-    int incomplete = miss.n > 0;
+    qsort(S->cov, S->ncov, sizeof *S->cov, cmp_brange);
+    /* overlaps, then the gaps: "a-b,c" into a growing string */
+    size_t mcap = 256, mlen = 0;
+    char *miss = malloc(mcap);
+    if (!miss)
+        return GN_EXIT_FAIL;
+    miss[0] = 0;
+    uint64_t at = 0;
+    for (size_t k = 0; k <= S->ncov; k++) {
+        uint64_t lo = k < S->ncov ? S->cov[k].lo : S->nblocks;
+        if (lo < at) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "block %llu is in two shards", (unsigned long long)lo);
+            free(miss);
+            return refuse("merge", "overlapping shards (an instance would count twice)", msg);
+        }
+        if (lo > at) {
+            if (mlen + 48 > mcap) {
+                char *nm = realloc(miss, mcap *= 2);
+                if (!nm) {
+                    free(miss);
+                    return GN_EXIT_FAIL;
+                }
+                miss = nm;
+            }
+            mlen += (size_t)snprintf(miss + mlen, mcap - mlen, lo - at == 1 ? "%s%llu" : "%s%llu-%llu",
+                                     mlen ? "," : "", (unsigned long long)at,
+                                     (unsigned long long)(lo - 1));
+        }
+        if (k < S->ncov)
+            at = S->cov[k].hi;
+    }
+    int incomplete = mlen > 0;
     if (incomplete)
-        missing_note(out, S, &miss, json);
+        missing_note(out, S, miss, json);
+    free(miss);
     int bad;
     uint64_t u;
     if (S->kind == KIND_VALIDATE) {
@@ -245,7 +320,7 @@ static int report(FILE *out, merge_state *S, int json)
             secs += S->prows[r].seconds;
         }
         char tail[96];
-        snprintf(tail, sizeof tail, "merged from %zu shards", S->groups);
+        snprintf(tail, sizeof tail, "merged from shard files");
         bad = gn_prove_report(out, sel, nsel, res, stride, &o, mutants, json, 0, secs, tail);
         free(res);
         free(sel);
@@ -255,19 +330,17 @@ static int report(FILE *out, merge_state *S, int json)
     return bad || incomplete ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }
 
-int gn_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
-                  int json)
+/* load every group of every text into S (checks as it goes); 0 or an exit status */
+static int load_all(merge_state *S, const char *const *texts, const char *const *names, size_t n)
 {
-    merge_state S;
-    memset(&S, 0, sizeof S);
-    S.vrows = calloc(MAXROWS, sizeof *S.vrows);
-    S.prows = calloc(MAXROWS, sizeof *S.prows);
-    S.pclaim = calloc(MAXROWS, sizeof *S.pclaim);
-    S.pmut = calloc(MAXROWS, sizeof *S.pmut);
+    S->vrows = calloc(MAXROWS, sizeof *S->vrows);
+    S->prows = calloc(MAXROWS, sizeof *S->prows);
+    S->pclaim = calloc(MAXROWS, sizeof *S->pclaim);
+    S->pmut = calloc(MAXROWS, sizeof *S->pmut);
     int rc = 0;
-    if (!S.vrows || !S.prows || !S.pclaim || !S.pmut) {
+    if (!S->vrows || !S->prows || !S->pclaim || !S->pmut) {
         fprintf(stderr, "gnlab merge: out of memory\n");
-        rc = GN_EXIT_FAIL;
+        return GN_EXIT_FAIL;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         /* split a copy of the text into lines */
@@ -277,8 +350,7 @@ int gn_merge_text(FILE *out, const char *const *texts, const char *const *names,
         if (!buf || !lines) {
             free(buf);
             free(lines);
-            rc = GN_EXIT_FAIL;
-            break;
+            return GN_EXIT_FAIL;
         }
         for (char *p = buf; *p;) {
             char *e = strchr(p, '\n');
@@ -300,20 +372,83 @@ int gn_merge_text(FILE *out, const char *const *texts, const char *const *names,
                 break;
             p = e + 1;
         }
-        if (nl == 0 && rc == 0)
+        if (nl == 0 && rc == 0 && !S->allow_empty)
             rc = refuse(names[i], "empty shard file", NULL);
         for (size_t at = 0; at < nl && rc == 0;)
-            rc = take_group(&S, names[i], lines, nl, &at);
+            rc = take_group(S, names[i], lines, nl, &at);
         free(lines);
         free(buf);
     }
+    return rc;
+}
+
+static void free_state(merge_state *S)
+{
+    free(S->vrows);
+    free(S->prows);
+    free(S->pclaim);
+    free(S->pmut);
+    free(S->cov);
+}
+
+int gn_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                  int json)
+{
+    merge_state S;
+    memset(&S, 0, sizeof S);
+    int rc = load_all(&S, texts, names, n);
     if (rc == 0)
         rc = report(out, &S, json);
-    free(S.vrows);
-    free(S.prows);
-    free(S.pclaim);
-    free(S.pmut);
+    free_state(&S);
     return rc;
+}
+
+int gn_merge_shard_text(FILE *out, const char *const *texts, const char *const *names, size_t n)
+{
+    merge_state S;
+    memset(&S, 0, sizeof S);
+    S.allow_empty = 1;
+    int rc = load_all(&S, texts, names, n);
+    if (rc != 0 || S.kind == KIND_NONE) {
+        free_state(&S);
+        return rc;
+    }
+    /* the union of the blocks, joined: overlaps refused */
+    qsort(S.cov, S.ncov, sizeof *S.cov, cmp_brange);
+    size_t k = 0;
+    for (size_t i = 0; i < S.ncov; i++) {
+        if (k > 0 && S.cov[i].lo < S.cov[k - 1].hi) {
+            free_state(&S);
+            return refuse("merge", "overlapping shards (an instance would count twice)", NULL);
+        }
+        if (k > 0 && S.cov[i].lo == S.cov[k - 1].hi)
+            S.cov[k - 1].hi = S.cov[i].hi;
+        else
+            S.cov[k++] = S.cov[i];
+    }
+    /* the header: the first group's, up to its ranges (the last two keys are ranges, rows) */
+    const char *cut = strstr(S.head, ",\"ranges\":\"");
+    if (!cut) {
+        free_state(&S);
+        return refuse("merge", "malformed shard header", S.head);
+    }
+    fprintf(out, "%.*s,\"ranges\":\"", (int)(cut - S.head), S.head);
+    for (size_t i = 0; i < k; i++) {
+        if (S.cov[i].hi - S.cov[i].lo == 1)
+            fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)S.cov[i].lo);
+        else
+            fprintf(out, "%s%llu-%llu", i ? "," : "", (unsigned long long)S.cov[i].lo,
+                    (unsigned long long)S.cov[i].hi - 1);
+    }
+    fprintf(out, "\",\"rows\":%zu}\n", S.nrows);
+    for (size_t r = 0; r < S.nrows; r++) {
+        if (S.kind == KIND_VALIDATE)
+            gn_vrow_write(out, r, &S.vrows[r]);
+        else
+            gn_prove_row_write(out, r, S.pclaim[r], S.pmut[r], &S.prows[r]);
+    }
+    free_state(&S);
+    return fflush(out) == 0 ? 0 : GN_EXIT_FAIL;
 }
 
 int gn_merge_files(FILE *out, const char *const *files, size_t n, int json)

@@ -104,6 +104,8 @@ size_t gn_vreport(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts *o,
  * o->shard must be set. */
 void gn_vshard_write(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts *o,
                      const char *only);
+/* gn_vrow_write: row i of a shard file (the row lines gn_vshard_write writes). */
+void gn_vrow_write(FILE *f, size_t i, const gn_vrow *r);
 /* gn_vrow_read: one row line of a shard file; -1 on a missing or malformed field. */
 int gn_vrow_read(gn_vrow *r, const char *line);
 /* gn_vrow_merge: acc += part (same row of two disjoint shards): counts and histograms

@@ -88,8 +88,15 @@ void gn_vshard_write(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts 
     gn_jl_str(&j, "ranges", rg);
     gn_jl_int(&j, "rows", (long long)nrows);
     gn_jl_end(&j);
-    for (size_t i = 0; i < nrows; i++) {
-        const gn_vrow *r = &rows[i];
+    for (size_t i = 0; i < nrows; i++)
+        gn_vrow_write(f, i, &rows[i]);
+}
+
+void gn_vrow_write(FILE *f, size_t i, const gn_vrow *r)
+{
+    char hx[64];
+    gn_jl j;
+    {
         gn_jl_begin(&j, f);
         gn_jl_int(&j, "row", (long long)i);
         gn_jl_str(&j, "section", r->section);
@@ -118,6 +125,7 @@ void gn_vshard_write(FILE *f, const gn_vrow *rows, size_t nrows, const gn_vopts 
         gn_jl_end(&j);
     }
 }
+
 
 int gn_vrow_read(gn_vrow *r, const char *line)
 {

@@ -15,7 +15,14 @@
  * (flushed), so that when a rank dies (and mpirun takes the job down) `gnlab merge
  * DIR/rank-*.jsonl` reports the campaign INCOMPLETE with the missing blocks, and `gnlab
  * validate|prove OPTIONS --ranges LIST --out F` reruns exactly those.
- * GN_MPI_FAULT=R:K (testing) makes rank R exit abruptly after K blocks. */
+ * GN_MPI_FAULT=R:K (testing) makes rank R exit abruptly after K blocks.
+ *
+ *   mpirun -n P build/gnlab-mpi sweep [NOTEBOOK FLAGS] [--blocks U] [--out DIR]
+ *
+ * runs notebook 3's learning-rate selection and seed runs (`gnlab notebook supervised`'s
+ * sharded sweep) in two rounds over the same counter: the grid runs, an all-gather of their
+ * records (every rank needs the selection), the final runs; rank 0 then renders the page
+ * into DIR from all the records: the page one process writes. */
 #include <mpi.h>
 
 #include <stdint.h>
@@ -31,6 +38,7 @@
 
 int gn_cmd_validate(int argc, char **argv);
 int gn_cmd_prove(int argc, char **argv);
+int gn_cmd_notebook(int argc, char **argv);
 
 static int usage(int rank, const char *why)
 {
@@ -40,6 +48,7 @@ static int usage(int rank, const char *why)
         fprintf(why ? stderr : stdout,
                 "usage: mpirun -n P gnlab-mpi validate|prove [OPTIONS] [--blocks U] [--json]\n"
                 "                 [--checkpoint DIR]\n"
+                "       mpirun -n P gnlab-mpi sweep [NOTEBOOK FLAGS] [--blocks U] [--out DIR]\n"
                 "OPTIONS are those of gnlab validate / gnlab prove (not --shard, --ranges,\n"
                 "--out); blocks (default %u) are handed out dynamically to every rank and the\n"
                 "results merged exactly on rank 0 (the report a single run prints).\n",
@@ -70,6 +79,193 @@ static int slurp(char **buf, size_t *len, size_t *cap, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
+/* the next block from the shared counter, or nblocks when none is left */
+static uint64_t take_block(MPI_Win win)
+{
+    const uint64_t one = 1;
+    uint64_t b;
+    MPI_Fetch_and_op(&one, &b, MPI_UINT64_T, 0, 0, MPI_SUM, win);
+    MPI_Win_flush(0, win);
+    return b;
+}
+
+static void reset_counter(MPI_Win win, uint64_t *counter, int rank)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
+        *counter = 0;
+        MPI_Win_unlock(0, win);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* one round of sweep blocks: every block the counter hands this rank, run as
+ * `gnlab notebook supervised ... --sweep-ranges b --sweep-out TMP` with its page output
+ * (into a scratch directory) and status table silenced; the records appended to *text */
+static void sweep_round(MPI_Win win, int rank, uint64_t nblocks, int ns, char **sub, char *bb,
+                        const char *tmpname, char **text, size_t *len, size_t *cap)
+{
+    MPI_Win_lock_all(0, win);
+    for (uint64_t b; (b = take_block(win)) < nblocks;) {
+        snprintf(bb, 32, "%llu", (unsigned long long)b);
+        fflush(stdout);
+        int keep = dup(1), dn = open("/dev/null", O_WRONLY);
+        if (keep < 0 || dn < 0 || dup2(dn, 1) < 0)
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+        int st = gn_cmd_notebook(ns, sub);
+        fflush(stdout);
+        dup2(keep, 1);
+        close(keep);
+        close(dn);
+        if (st != GN_EXIT_PASS) {
+            fprintf(stderr, "gnlab-mpi: rank %d: sweep block %s failed (status %d)\n", rank, bb,
+                    st);
+            MPI_Abort(MPI_COMM_WORLD, st == GN_EXIT_USAGE ? GN_EXIT_USAGE : GN_EXIT_FAIL);
+        }
+        FILE *f = fopen(tmpname, "r");
+        if (!f || slurp(text, len, cap, f) < 0)
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+        fclose(f);
+    }
+    MPI_Win_unlock_all(win);
+}
+
+/* every rank's text, concatenated in rank order: on every rank (all) or on rank 0 only */
+static char *gather_text(const char *text, size_t len, int rank, int size, int all)
+{
+    int mylen = (int)len;
+    int *lens = calloc((size_t)size, sizeof *lens), *offs = calloc((size_t)size, sizeof *offs);
+    if (!lens || !offs)
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    if (all)
+        MPI_Allgather(&mylen, 1, MPI_INT, lens, 1, MPI_INT, MPI_COMM_WORLD);
+    else
+        MPI_Gather(&mylen, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    long long total = 0;
+    for (int r = 0; r < size; r++) {
+        offs[r] = (int)total;
+        total += lens[r];
+    }
+    char *out = calloc((size_t)total + 1, 1);
+    if (!out)
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    if (all)
+        MPI_Allgatherv(text ? text : "", mylen, MPI_CHAR, out, lens, offs, MPI_CHAR,
+                       MPI_COMM_WORLD);
+    else
+        MPI_Gatherv(text ? text : "", mylen, MPI_CHAR, out, lens, offs, MPI_CHAR, 0,
+                    MPI_COMM_WORLD);
+    free(lens);
+    free(offs);
+    (void)rank;
+    return out;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static int sweep_main(int argc, char **argv, int rank, int size)
+{
+    size_t nblocks = GN_SHARD_BLOCKS;
+    const char *outdir = "build/notebooks";
+    char **sub = calloc((size_t)argc + 16, sizeof *sub), **fin = calloc((size_t)argc + 16,
+                                                                        sizeof *fin);
+    int ns = 0, nf = 0;
+    sub[ns++] = fin[nf++] = "notebook";
+    sub[ns++] = fin[nf++] = "supervised";
+    for (int a = 2; a < argc; a++) {
+        if (!strncmp(argv[a], "--sweep", 7) || !strcmp(argv[a], "--json")) {
+            if (rank == 0)
+                fprintf(stderr, "gnlab-mpi sweep: %s is set by the front end\n", argv[a]);
+            return GN_EXIT_USAGE;
+        }
+        if ((!strcmp(argv[a], "--blocks") || !strcmp(argv[a], "--out")) && a + 1 < argc) {
+            if (argv[a][2] == 'b') {
+                if (gn_cli_size(&nblocks, "mpi sweep", "--blocks", argv[a + 1], 1,
+                                GN_SHARD_MAXBLOCKS) < 0)
+                    return GN_EXIT_USAGE;
+            } else
+                outdir = argv[a + 1];
+            a++;
+            continue;
+        }
+        sub[ns++] = fin[nf++] = argv[a];
+    }
+    char ub[32], bb[32], tmpname[64] = "/tmp/gnlab-mpi-XXXXXX", r1[64] = "/tmp/gnlab-mpi-r1-XXXXXX";
+    char scratch[64] = "/tmp/gnlab-mpi-nb-XXXXXX", r2[64] = "/tmp/gnlab-mpi-r2-XXXXXX", both[160];
+    int fd1 = mkstemp(tmpname), fd2 = mkstemp(r1), fd3 = mkstemp(r2);
+    if (fd1 < 0 || fd2 < 0 || fd3 < 0 || !mkdtemp(scratch))
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    close(fd1);
+    close(fd2);
+    close(fd3);
+    snprintf(ub, sizeof ub, "%zu", nblocks);
+    snprintf(both, sizeof both, "%s,%s", r1, r2);
+    const char *tail[] = {"--quiet", "--out", scratch, "--sweep-blocks", ub, "--sweep-ranges", bb,
+                          "--sweep-out", tmpname, NULL};
+    for (int k = 0; tail[k]; k++)
+        sub[ns++] = (char *)tail[k];
+    sub[ns] = NULL;
+
+    uint64_t *counter = NULL;
+    MPI_Win win;
+    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, &counter, &win);
+    reset_counter(win, counter, rank);
+    double t0 = MPI_Wtime();
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    /* round 1: the grid runs (the final runs wait for the selection) */
+    sweep_round(win, rank, nblocks, ns, sub, bb, tmpname, &text, &len, &cap);
+    char *all1 = gather_text(text, len, rank, size, 1);
+    if (write_text(r1, all1) != 0)
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    free(all1);
+    /* round 2: the final runs, every rank holding every grid record */
+    reset_counter(win, counter, rank);
+    len = 0;
+    if (text)
+        text[0] = 0;
+    sub[ns++] = "--sweep-in";
+    sub[ns++] = r1;
+    sub[ns] = NULL;
+    sweep_round(win, rank, nblocks, ns, sub, bb, tmpname, &text, &len, &cap);
+    char *all2 = gather_text(text, len, rank, size, 0);
+    int rc = GN_EXIT_PASS;
+    if (rank == 0) {
+        if (write_text(r2, all2) != 0)
+            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+        const char *ft[] = {"--out", outdir, "--sweep-blocks", ub, "--sweep-in", both, NULL};
+        for (int k = 0; ft[k]; k++)
+            fin[nf++] = (char *)ft[k];
+        fin[nf] = NULL;
+        rc = gn_cmd_notebook(nf, fin);
+        fprintf(stderr, "gnlab-mpi sweep: %d ranks, %zu blocks, wall %.3f s\n", size, nblocks,
+                MPI_Wtime() - t0);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(all2);
+    free(text);
+    remove(tmpname);
+    remove(r1);
+    remove(r2);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf %s", scratch);
+    if (system(rm) != 0)
+        fprintf(stderr, "gnlab-mpi: could not remove %s\n", scratch);
+    MPI_Win_free(&win);
+    free(sub);
+    free(fin);
+    return rank == 0 ? rc : GN_EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -77,10 +273,15 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     int rc = GN_EXIT_PASS;
+    if (argc >= 2 && !strcmp(argv[1], "sweep")) {
+        rc = sweep_main(argc, argv, rank, size);
+        MPI_Finalize();
+        return rc;
+    }
     if (argc < 2 || (strcmp(argv[1], "validate") && strcmp(argv[1], "prove"))) {
         rc = usage(rank, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
                              ? NULL
-                             : "want 'validate' or 'prove' as the first argument");
+                             : "want 'validate', 'prove' or 'sweep' as the first argument");
         MPI_Finalize();
         return rc;
     }
@@ -221,6 +422,22 @@ int main(int argc, char **argv)
         close(ck);
     (void)worst;
 
+    /* pre-merge this rank's blocks into one group (exact: the merge is associative), so
+     * that rank 0 receives and merges P groups instead of U */
+    double tp = MPI_Wtime();
+    char *merged = NULL;
+    size_t mlen = 0;
+    FILE *mf = open_memstream(&merged, &mlen);
+    const char *t1[1] = {text ? text : ""}, *n1[1] = {"this rank's blocks"};
+    if (!mf || gn_merge_shard_text(mf, t1, n1, 1) != 0 || fclose(mf) != 0) {
+        fprintf(stderr, "gnlab-mpi: rank %d: the pre-merge of its blocks failed\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    }
+    free(text);
+    text = merged;
+    len = mlen;
+    double premerge = MPI_Wtime() - tp, premerge_max = 0.0;
+    MPI_Reduce(&premerge, &premerge_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     /* gather every rank's text on rank 0 */
     int mylen = (int)len;
     int *lens = rank == 0 ? calloc((size_t)size, sizeof *lens) : NULL;
@@ -253,8 +470,10 @@ int main(int argc, char **argv)
         }
         rc = gn_merge_text(stdout, texts, names, (size_t)size, json);
         double merge_s = MPI_Wtime() - tm;
-        fprintf(stderr, "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, merge %.4f s; blocks per rank:",
-                size, nblocks, MPI_Wtime() - t0, merge_s);
+        fprintf(stderr,
+                "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, pre-merge %.4f s (slowest rank), "
+                "merge %.4f s; blocks per rank:",
+                size, nblocks, MPI_Wtime() - t0, premerge_max, merge_s);
         for (int r = 0; r < size; r++)
             fprintf(stderr, " %d", counts[r]);
         fprintf(stderr, "; busy s per rank:");
