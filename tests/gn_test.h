@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -39,6 +41,26 @@ static inline size_t gn_test_iters(size_t n)
         k = 1.0;
     double v = (double)n * k;
     return v < 1.0 ? 1 : (size_t)v;
+}
+
+/* run a shell command line; its standard output (up to cap - 1 bytes, NUL-terminated) goes
+ * to out when out != NULL; returns its exit status, or -1 if it did not exit normally */
+static inline int gn_test_capture(const char *cmdline, char *out, size_t cap)
+{
+    FILE *p = popen(cmdline, "r");
+    if (!p)
+        fail_msg("popen failed for: %s", cmdline);
+    size_t k = 0, got;
+    char buf[4096];
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
+        if (out && k + got < cap) {
+            memcpy(out + k, buf, got);
+            k += got;
+        }
+    if (out)
+        out[k] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* run the group with TAP output */

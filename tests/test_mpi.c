@@ -25,20 +25,7 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
              "cd %s && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 GN_NO_PROGRESS=1 && "
              "%s",
              dir, cmd);
-    FILE *p = popen(full, "r");
-    if (!p)
-        fail_msg("popen failed for: %s", full);
-    size_t k = 0, got;
-    char buf[4096];
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        if (out && k + got < cap) {
-            memcpy(out + k, buf, got);
-            k += got;
-        }
-    if (out)
-        out[k] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return gn_test_capture(full, out, cap);
 }
 
 /* is the MPI part runnable? otherwise skip, or fail under GN_MPI_REQUIRE */

@@ -30,20 +30,7 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
     va_end(ap);
     char full[8400];
     snprintf(full, sizeof full, "cd %s && GN_NO_PROGRESS=1 %s 2>&1", dir, cmd);
-    FILE *p = popen(full, "r");
-    if (!p)
-        fail_msg("popen failed for: %s", full);
-    size_t k = 0, got;
-    char buf[4096];
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        if (out && k + got < cap) {
-            memcpy(out + k, buf, got);
-            k += got;
-        }
-    if (out)
-        out[k] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return gn_test_capture(full, out, cap);
 }
 
 static char a[1 << 17], b[1 << 17];
