@@ -268,38 +268,36 @@ static char *vfmt(const char *fmt, va_list ap)
     return s;
 }
 
-void nb_h2(nb_page *p, const char *fmt, ...)
+/* one block of text in both renderings: <open>text</close> in HTML, mdpre text in Markdown */
+static void text_block(nb_page *p, const char *open, const char *close, const char *mdpre,
+                       const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     char *s = vfmt(fmt, ap);
-    va_end(ap);
     if (!s) {
         p->write_error = 1;
         return;
     }
-    fputs("<h2>", p->html);
+    fputs(open, p->html);
     html_text(p->html, s);
-    fputs("</h2>\n", p->html);
-    fprintf(p->md, "## %s\n\n", s);
+    fputs(close, p->html);
+    fprintf(p->md, "%s%s\n\n", mdpre, s);
     free(s);
+}
+
+void nb_h2(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    text_block(p, "<h2>", "</h2>\n", "## ", fmt, ap);
+    va_end(ap);
 }
 
 void nb_para(nb_page *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    text_block(p, "<p>", "</p>\n", "", fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
-        return;
-    }
-    fputs("<p>", p->html);
-    html_text(p->html, s);
-    fputs("</p>\n", p->html);
-    fprintf(p->md, "%s\n\n", s);
-    free(s);
 }
 
 void nb_pre(nb_page *p, const char *text)
