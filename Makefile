@@ -12,32 +12,55 @@ CC       ?= cc
 OPT      ?= -O2
 # -ffp-contract=off: gcc and clang then round the same way (no silent FMA contraction).
 EXTRA    ?=
-ALLCFLAGS = $(OPT) -g $(EXTRA) $(CFLAGS) -std=c17 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off -fno-math-errno \
-            -D_POSIX_C_SOURCE=200809L -Icore -Icore/ref -Ivalidate -Iproofs -Inotebooks -I$(BUILD)
+BASEFLAGS = $(OPT) -g $(EXTRA) $(CFLAGS) -std=c17 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off -fno-math-errno \
+            -D_POSIX_C_SOURCE=200809L
+# The layers, lowest first. Each compiles with -I for itself and the layers below it only,
+# so an include that reaches up a layer is a compile error; tests/test_layers checks calls.
+LAYERS    := core core/ref core/io proofs validate notebooks cli
+INC_core       := -Icore
+INC_core/ref   := $(INC_core) -Icore/ref
+INC_core/io    := $(INC_core/ref) -Icore/io
+INC_proofs     := $(INC_core/io) -Iproofs
+INC_validate   := $(INC_proofs) -Ivalidate
+INC_notebooks  := $(INC_validate) -Inotebooks -Icli
+INC_cli        := $(INC_validate) -Inotebooks -Icli -I$(BUILD)
+ALLCFLAGS = $(BASEFLAGS) $(INC_cli)
 PKGS     := mpfr gsl
 DEPLIBS  := $(shell pkg-config --libs-only-L --libs-only-l mpfr 2>/dev/null || echo -lmpfr -lgmp) \
             -lgsl $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize=float-divide-by-zero -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
-# Library: every .c under the five areas except the program's own files.
-CMDSRC   := $(wildcard core/cmd_*.c proofs/cmd_*.c validate/cmd_*.c notebooks/cmd_*.c)
-LIBSRC   := $(filter-out validate/main.c $(CMDSRC),$(wildcard core/*.c core/ref/*.c proofs/*.c validate/*.c notebooks/*.c))
+# libgnlab.a is what a user links: core, core/ref and core/io. The checking layers (proofs,
+# validate with its deliberately wrong mutants, notebooks) are archives of their own that
+# only the program and the tests link.
+layer_src = $(wildcard $(1)/*.c)
+LIBSRC   := $(call layer_src,core) $(call layer_src,core/ref) $(call layer_src,core/io)
+PROOFSRC := $(call layer_src,proofs)
+VALSRC   := $(call layer_src,validate)
+NBSRC    := $(call layer_src,notebooks)
+CMDSRC   := $(wildcard cli/cmd_*.c)
+CLISRC   := $(call layer_src,cli)
 TESTSRC  := $(wildcard tests/test_*.c)
-LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/obj/%.o)
-CMDOBJ   := $(CMDSRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/validate/main.o
+obj      = $(1:%.c=$(BUILD)/obj/%.o)
+LIBOBJ   := $(call obj,$(LIBSRC))
+CHECKLIBS := $(BUILD)/libgnlab-notebooks.a $(BUILD)/libgnlab-validate.a $(BUILD)/libgnlab-proofs.a \
+             $(BUILD)/libgnlab.a
+CMDOBJ   := $(call obj,$(CLISRC))
 TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
-HDRS     := $(wildcard core/*.h core/ref/*.h validate/*.h proofs/*.h notebooks/*.h)
+HDRS     := $(foreach l,$(LAYERS),$(wildcard $(l)/*.h))
+# the layer a source file belongs to: its directory (cli/mpi counts as cli)
+layer_of = $(patsubst %/,%,$(dir $(patsubst cli/mpi/%,cli/%,$(1))))
 
 .PHONY: all deps verify check sanitize bench clean notebooks notebooks-browser fuzz check-clients mpi mpi-bench check-mpi
-all: $(BUILD)/libgnlab.a $(BUILD)/gnlab
+all: $(CHECKLIBS) $(BUILD)/gnlab
 
 deps:
 	@bash .ci/deps.sh build test plot
 
 $(BUILD)/obj/%.o: %.c $(HDRS) $(BUILD)/commands.inc
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(INC_$(call layer_of,$<)) -c $< -o $@
 
 # The subcommand table: every line 'GN_COMMAND(name, "summary")' in a cmd_*.c file.
 $(BUILD)/commands.inc: $(CMDSRC)
@@ -47,13 +70,22 @@ $(BUILD)/commands.inc: $(CMDSRC)
 $(BUILD)/libgnlab.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
+$(BUILD)/libgnlab-proofs.a: $(call obj,$(PROOFSRC))
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libgnlab-validate.a: $(call obj,$(VALSRC))
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libgnlab-notebooks.a: $(call obj,$(NBSRC))
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/gnlab: $(CMDOBJ) $(BUILD)/libgnlab.a
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) $(CMDOBJ) $(BUILD)/libgnlab.a $(DEPLIBS) -o $@
+$(BUILD)/gnlab: $(CMDOBJ) $(CHECKLIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) $(CMDOBJ) $(CHECKLIBS) $(DEPLIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/gn_test.h $(BUILD)/libgnlab.a
+$(BUILD)/tests/%: tests/%.c tests/gn_test.h $(CHECKLIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Itests $(LDFLAGS) $< $(BUILD)/libgnlab.a $(DEPLIBS) -lcmocka -o $@
+	$(CC) $(ALLCFLAGS) -Itests $(LDFLAGS) $< $(CHECKLIBS) $(DEPLIBS) -lcmocka -o $@
 
 verify: deps
 	$(MAKE) all
@@ -62,7 +94,8 @@ verify: deps
 
 check: deps
 	$(MAKE) all $(TESTBIN)
-	GN_BIN=$(BUILD)/gnlab GN_EXTRA="$(EXTRA)" prove -f --exec '' $(TESTBIN)
+	GN_BIN=$(BUILD)/gnlab GN_EXTRA="$(EXTRA)" GN_BUILD=$(BUILD) GN_LAYERS="$(LAYERS)" GN_INC_CORE="$(INC_core)" \
+	  prove -f --exec '' $(TESTBIN) tests/test_layers.sh
 
 sanitize: deps
 	$(MAKE) BUILD=build/san OPT=-O1 EXTRA="$(SANFLAGS)" check
@@ -81,9 +114,10 @@ FUZZ_SECONDS ?= 600
 FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz: deps
 	@bash .ci/deps.sh fuzz
-	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" build/fuzz/libgnlab.a
-	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) -Icore -Icore/ref -Ivalidate validate/fuzz/fuzz_audit.c \
-	  build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" \
+	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a
+	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_validate) validate/fuzz/fuzz_audit.c \
+	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
 	mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_audit -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus validate/fuzz/corpus
 
@@ -109,16 +143,16 @@ notebooks-browser:
 	! bash notebooks/browser_check.sh build/notebooks-broken build/notebooks-broken-shots >/dev/null 2>&1
 	@echo "notebooks-browser: a site with a missing figure is rejected (negative control)"
 
-# The MPI front end (validate/mpi/gnlab_mpi.c): only where mpicc exists (bash .ci/deps.sh mpi)
+# The MPI front end (cli/mpi/gnlab_mpi.c): only where mpicc exists (bash .ci/deps.sh mpi)
 MPICC ?= mpicc
 mpi: all
 	@command -v $(MPICC) >/dev/null 2>&1 || { echo "make mpi: '$(MPICC)' not found: install OpenMPI (bash .ci/deps.sh mpi, i.e. libopenmpi-dev openmpi-bin) or set MPICC"; exit 1; }
-	$(MPICC) $(ALLCFLAGS) $(LDFLAGS) validate/mpi/gnlab_mpi.c $(filter-out $(BUILD)/obj/validate/main.o,$(CMDOBJ)) \
-	  $(BUILD)/libgnlab.a $(DEPLIBS) -o $(BUILD)/gnlab-mpi
+	$(MPICC) $(ALLCFLAGS) $(LDFLAGS) cli/mpi/gnlab_mpi.c $(filter-out $(BUILD)/obj/cli/main.o,$(CMDOBJ)) \
+	  $(CHECKLIBS) $(DEPLIBS) -o $(BUILD)/gnlab-mpi
 mpi-bench:
 	@bash .ci/deps.sh mpi
 	$(MAKE) mpi
-	bash validate/mpi/bench.sh $(BUILD)
+	bash cli/mpi/bench.sh $(BUILD)
 check-mpi:
 	@bash .ci/deps.sh build test mpi
 	$(MAKE) mpi $(BUILD)/tests/test_mpi

@@ -346,7 +346,6 @@ int gn_sum_bound_k(size_t n);
 int gn_allfinite(const double *a, size_t n);
 
 /* Family headers: each issue's part of the library adds its line here. */
-#include "gn_data.h"
 #include "gn_lm.h"
 #include "gn_dg.h"
 #include "gn_fit.h"

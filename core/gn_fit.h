@@ -4,7 +4,6 @@
  *  - gn_expr: a model expression in the NIST StRD notation, compiled once to a
  *    post-order program and evaluated with its exact gradient with respect to the
  *    parameters b1..bk by forward-mode differentiation (no finite differences);
- *  - gn_nist: a NIST StRD nonlinear regression file read as published;
  *  - gn_fit_run: Levenberg-Marquardt for min_b S(b) = sum_i r_i(b)^2 with
  *    r_i = g(y_i) - f(x_i; b), using the gain-ratio damping rule of gn_lm.h (MATH.md §9),
  *    either on the normal equations J^T J or by Householder QR of the scaled augmented
@@ -122,54 +121,6 @@ extern int gn_expr_inject;
  * at err->pos; newlines and tabs in src print as spaces). */
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);
 
-/* ---------------------------------------------------------- NIST StRD files */
-
-typedef struct {
-    char name[64];          /* Dataset Name                                             */
-    char *model;            /* the model's right-hand side, lines joined, "+ e" removed  */
-    char *response;         /* its left-hand side ("y", or "log[y]" in Nelson)          */
-    size_t model_line;      /* 1-based file line where the model equation starts        */
-    size_t nconst;          /* definitions "name = number" in the model block (pi)       */
-    char **cnames, **cvals;
-    size_t k;               /* parameters (from the "N Parameters" line, checked)       */
-    size_t nstart;          /* starting points (columns before the certified value)     */
-    double *start;          /* nstart x k, start s at start + s*k                       */
-    char **cert_str;        /* k certified values as written                            */
-    double *cert, *cert_sd; /* k each                                                   */
-    int *cert_digits;       /* significant digits of each certified value               */
-    char *rss_str;          /* certified residual sum of squares as written             */
-    double rss;
-    int rss_digits;
-    size_t n;               /* observations ("Number of Observations", checked)         */
-    size_t ncols;           /* data columns; names in colnames                          */
-    char **colnames;        /* e.g. "y", "x" or "y", "x1", "x2"                          */
-    size_t ycol;            /* the response column (the one the left-hand side uses)    */
-    double *data;           /* ncols x n column-major: column c at data + c*n           */
-    char **data_str;        /* the same as written (ncols x n), for MPFR                */
-} gn_nist;
-
-/* gn_nist_read: read a NIST StRD nonlinear regression file (the format of
- * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
- * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
- * table of starting and certified values ("bK = s1 s2 ... cert sd"), the certified
- * residual sum of squares, the number of observations and the data block (the last line
- * "Data:" followed by column names). Nothing is assumed about a particular problem: the
- * number of parameters, starts, columns and observations all come from the file and are
- * cross-checked against each other.
- * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
- *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
-gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen);
-
-/* gn_nist_free: NULL-safe; leaves *p zeroed. */
-void gn_nist_free(gn_nist *p);
-
-/* gn_sigdigits: number of significant decimal digits in a number as written (leading zeros
- * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
-int gn_sigdigits(const char *s);
-
-/* gn_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
- * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
-double gn_lre(double est, double cert, int digits);
 
 /* ------------------------------------------------------------------ fitting */
 
@@ -281,23 +232,5 @@ gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, con
 /* gn_fit_rss: S(b) = sum (g(y_i) - f(x_i; b))^2 (pairwise summation); GN_ENONFINITE if not
  * finite. */
 gn_status gn_fit_rss(double *rss, const gn_fit_problem *p, const double *b);
-
-/* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
- * order), the left-hand side compiled over the response column (NULL when it is just the
- * response), and the predictors copied column-major. */
-typedef struct {
-    gn_fit_problem fp;
-    gn_expr *model, *resp;
-    double *x;
-    const char **xnames;
-} gn_nist_setup;
-
-/* gn_nist_problem: compile p's model and response into s.
- * Special: GN_EINPUT with err set and *in_response = 1 (left-hand side) or 0 (model) on a
- *          parse error; GN_EINPUT with err->pos = 0 when the model's parameters are not
- *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
-gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
-                          int *in_response);
-void gn_nist_problem_free(gn_nist_setup *s); /* NULL-safe */
 
 #endif

@@ -1,6 +1,8 @@
 /* nb_egn.c: notebook 5, EGN (mini-batch Gauss-Newton through the Duncan-Guttman solve,
  * MATH.md §9) against SGD, Adam and IGND on a regression MLP, and the cost of the DG solve
  * against the explicit d x d solve as d and b grow. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 
@@ -291,7 +293,7 @@ int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
         int best = -1;
         for (int g = 0; g < EG_GRID_N; g++) {
             if (!ctx->quiet)
-                gn_progress("notebook egn: runs", ++prog, total);
+                gn_io_progress("notebook egn: runs", ++prog, total);
             val[k][g] = run(m, &D, k, grid[g], sel_epochs, ctx->seed, NULL, NULL, D.ntr, D.nva,
                             NULL);
             if (!isnan(val[k][g]) && (best < 0 || val[k][g] < val[k][best]))
@@ -319,14 +321,14 @@ int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
     for (int k = 0; k < NM; k++)
         for (size_t r = 0; r < seeds; r++) {
             if (!ctx->quiet)
-                gn_progress("notebook egn: runs", ++prog, total);
+                gn_io_progress("notebook egn: runs", ++prog, total);
             run(m, &D, k, rate[k], epochs, ctx->seed + 1 + r,
                 curve + ((size_t)k * seeds + r) * (epochs + 1),
                 secs + ((size_t)k * seeds + r) * (epochs + 1), D.ntr + D.nva, D.nte,
                 r < 64 ? &lam_end[r] : NULL);
         }
     if (!ctx->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     FILE *fc = nb_data_open(p, "curves.dat");
     double fin[NM], finsd[NM], tsec[NM];
     int ndead[NM] = {0};
@@ -427,7 +429,7 @@ int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
                 cost_row row;
                 size_t b = i < nd ? EG_COST_B : bs[i - nd], d = i < nd ? ds[i] : dfix;
                 if (!ctx->quiet)
-                    gn_progress("notebook egn: cost sweep", i + 1, nd + nbs);
+                    gn_io_progress("notebook egn: cost sweep", i + 1, nd + nbs);
                 if (cost_cell(&row, b, d, ctx->seed, reps) != 0) {
                     fails_cost++;
                     continue;
@@ -440,7 +442,7 @@ int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
                     worst = row.reldiff / row.bound;
             }
             if (!ctx->quiet)
-                gn_progress_done();
+                gn_io_progress_done();
         }
         if (f1)
             fclose(f1);

@@ -1,5 +1,7 @@
 /* nb_lqr.c: notebook 4, LQR policy iteration with QL and IGNDQ policy evaluation
  * (MATH.md §11, the paper's §5.4, Appendix C and Figure 3). */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 
@@ -628,7 +630,7 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                 su.alpha = meth ? aig : aql;
                 for (size_t r = 0; r < seeds; r++) {
                     if (!ctx->quiet)
-                        gn_progress("notebook lqr: runs",
+                        gn_io_progress("notebook lqr: runs",
                                     ((ip * 2 + (size_t)mode) * 2 + (size_t)meth) * seeds + r + 1,
                                     np * 4 * seeds);
                     int rr = pi_run(err + ((size_t)meth * seeds + r) * (su.iters + 1), pl, Ks,
@@ -640,7 +642,7 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                 }
             }
             if (!ctx->quiet)
-                gn_progress_done();
+                gn_io_progress_done();
             char fname[64];
             snprintf(fname, sizeof fname, "lqr_%zu_%s.dat", ip + 1, modes[mode]);
             FILE *f = nb_data_open(p, fname);

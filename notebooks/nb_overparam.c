@@ -3,6 +3,8 @@
  * than samples, GN through the Duncan-Guttman solve against GD, for several initial scales.
  * GN:  w+ = w - h Phi^T (Phi Phi^T + eps(w) I)^-1 r,  eps(w) = max(eps0, sigma_min(Phi Phi^T))
  * GD:  w+ = w - h Phi^T r / N. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 
@@ -306,12 +308,12 @@ int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
             for (int gn = 0; gn < 2; gn++)
                 for (size_t r = 0; r < seeds; r++, k++) {
                     if (!ctx->quiet)
-                        gn_progress("notebook overparam: runs", k + 1, nrun);
+                        gn_io_progress("notebook overparam: runs", k + 1, nrun);
                     if (run(&s, &runs[k], gn, scales[sc], T, ctx->seed + r, wfin + k * s.P) != 0)
                         runs[k].diverged = 1;
                 }
         if (!ctx->quiet)
-            gn_progress_done();
+            gn_io_progress_done();
     }
 
     p = nb_page_open(ctx, NB, "6. Gauss-Newton in the over-parameterised regime");

@@ -1,6 +1,8 @@
 /* nb_rank1.c: notebook 1, the rank-one GGN derived on one sample, MATH.md §1-§6.
  * A linear model f = w^T x on one sample in R^2 (two dimensions, so the directions can be
  * drawn); every quantity from (3.5) to (3.15) is computed by the core and shown. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 

@@ -2,6 +2,8 @@
  * Figure 1). Tabular one-hot Q-learning: Q(s,a) = m_k w_k with k = 4 s + a and m_k the
  * feature's multiplier (1 for the original features). QL is the semi-gradient SGD step on
  * the Bellman loss (4.11), IGNDQ the damped IGND step on the same loss. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 
@@ -265,14 +267,14 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
     for (int c = 0; c < 5; c++)
         for (size_t r = 0; r < seeds; r++) {
             if (!ctx->quiet)
-                gn_progress("notebook scale: runs", (size_t)c * seeds + r + 1, 5 * seeds);
+                gn_io_progress("notebook scale: runs", (size_t)c * seeds + r + 1, 5 * seeds);
             /* the same stream for every condition: the runs differ only in the method */
             ndiv[c] += run(succ + ((size_t)c * seeds + r) * npts,
                            qerr + ((size_t)c * seeds + r) * npts, npts, &cond[c], &su, ctx->seed,
                            r);
         }
     if (!ctx->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
 
     nb_page *p = nb_page_open(ctx, NB, "2. Scale robustness on FrozenLake");
     if (!p) {

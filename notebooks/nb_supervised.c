@@ -1,6 +1,8 @@
 /* nb_supervised.c: notebook 3, supervised learning at batch size 1 (the paper's §5.3,
  * Table 2 and Figure 2): SGD, IGND, Adam and Adam-IGND on an MLP, rates chosen on a
  * validation split over a logarithmic grid, test metrics mean ± std over seeds. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
 #include "gn_shard.h"
@@ -478,7 +480,7 @@ static int better(const task *t, double a, double b)
 /* ------------------------------------------------- sharded sweeps (issue 9)
  * The notebook's runs are a deterministic function of (seed, task, optimizer, run index):
  * the grid runs (optimizer o, rate gi: run o * ngrid + gi) and the final runs (o, seed r: run
- * o * seeds + r), so they shard like validate's instances (validate/gn_shard.h blocks). A
+ * o * seeds + r), so they shard like validate's instances (core/io/gn_shard.h blocks). A
  * shard (--sweep-shard K/N or --sweep-ranges LIST, --sweep-out FILE) trains only its own runs
  * and writes one JSON line per run (the metric and the curve in hex: exact). The final runs
  * need every grid run of their task (the selection), so a sweep takes two rounds: shards of
@@ -689,7 +691,7 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
         int bi = -1, missing0 = SW.missing;
         for (size_t gi = 0; gi < ngrid; gi++) {
             if (!ctx->quiet)
-                gn_progress(what, ++done, total);
+                gn_io_progress(what, ++done, total);
             val[o * ngrid + gi] = sw_run(&tr, t, ti, 0, o, gi, NOPT * ngrid, grid[gi],
                                          ctx->seed, NULL, t->ntr, t->nva);
             if (bi < 0 || better(t, val[o * ngrid + gi], val[o * ngrid + (size_t)bi]))
@@ -703,7 +705,7 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
         res->diverged[o] = 0;
         for (size_t r = 0; r < seeds; r++) {
             if (!ctx->quiet)
-                gn_progress(what, ++done, total);
+                gn_io_progress(what, ++done, total);
             /* final runs: init seeds other than the selection's */
             const gn_shard *own = SW.own;
             if (grid_missing)
@@ -723,7 +725,7 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
         free(fin);
     }
     if (!ctx->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     if (SW.on && (SW.out || SW.missing)) { /* a shard, or an incomplete merge: no page */
         free(val);
         free(curves);

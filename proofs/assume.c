@@ -1,7 +1,8 @@
 /* assume.c: the convergence-assumption checkers of Theorem 4.1 (MATH.md §8) in double.
  * The MPFR recomputation and its error bound are in assume_mp.c. */
 #include "gn_assume.h"
-#include "cli.h"
+#include "gn_io.h"
+#include "gn_jsonl.h"
 
 #include <float.h>
 #include <math.h>
@@ -864,9 +865,9 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     }
     for (size_t k = 0; k < K && st == GN_OK; k++) {
         st = gn_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
-        gn_progress("assume: points", k + 1, K);
+        gn_io_progress("assume: points", k + 1, K);
     }
-    gn_progress_done();
+    gn_io_progress_done();
     if (st != GN_OK) {
         gn_assume_report_free(&r);
         return st;
@@ -997,9 +998,9 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
             r.n_mp++;
             r.mp_pass &= r.mp[k].pass;
         }
-        gn_progress("assume: MPFR points", k + 1, q);
+        gn_io_progress("assume: MPFR points", k + 1, q);
     }
-    gn_progress_done();
+    gn_io_progress_done();
     if (st != GN_OK) {
         gn_assume_report_free(&r);
         return st;

@@ -159,7 +159,7 @@ size_t gn_claim_total(const gn_claim *c, const gn_claim_opts *o);
 /* gn_claim_merge: fold a partial result into acc (max of ratios, sums of counts). */
 void gn_claim_merge(gn_claim_result *acc, const gn_claim_result *part);
 
-/* gn_prove_row_write: one row of a prove shard file (validate/gn_shard.h): claim c with
+/* gn_prove_row_write: one row of a prove shard file (core/io/gn_shard.h): claim c with
  * mutant m (0: the claim), doubles in hex so that gnlab merge reads them back exactly. */
 void gn_prove_row_write(FILE *f, size_t row, const gn_claim *c, int m, const gn_claim_result *r);
 /* gn_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances". */

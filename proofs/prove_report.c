@@ -1,6 +1,7 @@
 /* prove_report.c: the report of `gnlab prove` (table, JSON Lines or TAP), shared by a single
  * run (cmd_prove.c) and `gnlab merge` of its shard files, so both print the same bytes. */
-#include "cli.h"
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn_claims.h"
 #include "gn_shard.h"
 

@@ -1,5 +1,7 @@
 /* test_assume.c: the convergence-assumption checkers (proofs/assume.c, assume_mp.c) and
  * `gnlab assume` (proofs/cmd_assume.c). GN_BIN names the program (default build/gnlab). */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn.h"
 #include "gn_assume.h"
 #include "gn_test.h"

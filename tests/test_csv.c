@@ -1,5 +1,7 @@
 /* test_csv.c: the strict CSV reader: good files load exactly, every bad file gets
  * GN_EINPUT with a message naming its line and column. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn_test.h"
 
 #include "gn.h"

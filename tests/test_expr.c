@@ -1,5 +1,7 @@
 /* test_expr.c: model expressions: grammar, error positions, exact derivatives (against MPFR
  * and by a Taylor-remainder test), each check with its negative control. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn_test.h"
 
 #include "gn.h"

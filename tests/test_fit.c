@@ -1,6 +1,8 @@
 /* test_fit.c: the NIST loader on every shipped file and on broken copies, the double LM
  * solvers and the MPFR reference against the certified values, the LRE check's negative
  * controls (a perturbed certified value, a wrong model), and gnlab fit's bad-input exits. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn_test.h"
 
 #include "gn.h"

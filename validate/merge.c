@@ -1,4 +1,6 @@
 /* merge.c: the exact merge of a campaign's shard files (gn_merge.h, format in gn_shard.h). */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "gn_merge.h"
 #include "gn_claims.h"
 #include "gn_shard.h"

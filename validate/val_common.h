@@ -10,7 +10,8 @@
 
 #include "gn.h"
 #include "gn_mp.h"
-#include "cli.h"
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "validate.h"
 
 /* --------------------------------------------------------- accumulators */

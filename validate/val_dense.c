@@ -31,7 +31,7 @@ size_t gn_val_dense(gn_vrow *rows, size_t cap, const gn_vopts *o)
     for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         mine++;
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
-            gn_progress("validate dense", i + 1, count);
+            gn_io_progress("validate dense", i + 1, count);
         gn_rng r;
         gn_rng_seed(&r, o->seed ^ 0xde95eull, i);
         size_t n = gn_v_size(&r, 200);
@@ -108,7 +108,7 @@ size_t gn_val_dense(gn_vrow *rows, size_t cap, const gn_vopts *o)
         gn_mp_vec_free(D, n);
     }
     if (!o->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     gn_vacc_add(&A[D_FAIL], (double)fails, 0.0, "solves where GSL returned an error (overflow of "
                                                 "j j^T or a non-positive pivot) and the core did not");
     gn_vacc_add(&A[D_RANK], (double)rankbad, 0.0, "SVD numerical rank != 1 for rank-one G");

@@ -62,7 +62,7 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
     char buf[400];
     for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 256 == 0 || i + 1 == count))
-            gn_progress("validate loss", i + 1, count);
+            gn_io_progress("validate loss", i + 1, count);
         gn_rng r;
         gn_rng_seed(&r, o->seed ^ 0x1055ull, i);
         gn_lossval cv;
@@ -142,7 +142,7 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         mpfr_clears(Q, R, G, QN, (mpfr_ptr)0);
     }
     if (!o->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     mpfr_clears(f, y, a, b, (mpfr_ptr)0);
     gn_mp_lossval_clear(&mv);
     return gn_vacc_emit(rows, cap, A, NL, o);

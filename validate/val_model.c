@@ -379,7 +379,7 @@ size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
     size_t tot = nlin + nq + nm, done = 0;
     for (size_t i = 0; i < nlin; i++, done++) {
         if (!o->quiet && done % 16 == 0)
-            gn_progress("validate model", done, tot);
+            gn_io_progress("validate model", done, tot);
         if ((i = gn_v_next(o, i, nlin)) < nlin)
             check_linear(A, o, i);
     }
@@ -388,11 +388,11 @@ size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
             check_quad(A, o, i);
     for (size_t i = 0; i < nm; i++, done++) {
         if (!o->quiet && done % 16 == 0)
-            gn_progress("validate model", done, tot);
+            gn_io_progress("validate model", done, tot);
         if ((i = gn_v_next(o, i, nm)) < nm)
             check_mlp(A, o, i);
     }
     if (!o->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     return gn_vacc_emit(rows, cap, A, NM, o);
 }

@@ -662,7 +662,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
     size_t count = gn_v_count(600, o->scale);
     for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
-            gn_progress("validate rank1/optim", i + 1, count);
+            gn_io_progress("validate rank1/optim", i + 1, count);
         inst I;
         draw(&I, o->seed, i, 10000);
         C.closed_check = (i % 4 == 0);
@@ -670,7 +670,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
         inst_free(&I);
     }
     if (!o->quiet)
-        gn_progress_done();
+        gn_io_progress_done();
     return gn_vacc_emit(rows, cap, C.acc, NQ, o);
 }
 

@@ -1,6 +1,8 @@
 /* val_report.c: the report of `gnlab validate` (table or JSON Lines), its shard files and
- * the exact merge of shard rows (validate/gn_shard.h). One printer serves a single run and
+ * the exact merge of shard rows (core/io/gn_shard.h). One printer serves a single run and
  * `gnlab merge`, so the two reports are the same bytes. */
+#include "gn_io.h"
+#include "gn_jsonl.h"
 #include "val_common.h"
 #include "gn_shard.h"
 

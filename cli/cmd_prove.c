@@ -92,7 +92,7 @@ static void *worker(void *arg)
         gn_claim_merge(acc, &part);
         p->done++;
         if (p->progress)
-            gn_progress("prove", p->done, p->njobs);
+            gn_io_progress("prove", p->done, p->njobs);
         pthread_mutex_unlock(&p->mu);
     }
 }
@@ -242,7 +242,7 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
 
 /* ------------------------------------------------------------- shards */
 
-/* the shard file (validate/gn_shard.h): header, then one row per (claim, mutant) reported,
+/* the shard file (core/io/gn_shard.h): header, then one row per (claim, mutant) reported,
  * doubles in hex so that `gnlab merge` reads them back exactly. Exit status: 1 when this
  * part already fails (a failure anywhere fails the campaign), else 0. */
 static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
@@ -443,7 +443,7 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (p.progress)
-        gn_progress_done();
+        gn_io_progress_done();
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (p.shard) {
         int rc = write_shard(out, sel, nsel, p.res, stride, &o, mutants, p.shard);

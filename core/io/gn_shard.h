@@ -63,16 +63,4 @@ int gn_shard_add(gn_shard *s, const gn_shard *t);
 /* gn_shard_missing: the complement of s in [0, U) into out. */
 void gn_shard_missing(gn_shard *out, const gn_shard *s);
 
-/* ------------------------------------------------ the shard file's fields */
-/* gn_jfield: the value of "key" in one JSON object line: a string value unescaped (\" \\
- * \n \t \uXXXX for XXXX < 0x80), any other value as its raw text. Returns 0, or -1 if the
- * key is absent or the value does not fit in cap. The lines are the ones gn_jl_* wrote. */
-int gn_jfield(char *out, size_t cap, const char *line, const char *key);
-/* gn_jfield_u64 / gn_jfield_hex: an unsigned integer, a hex double string; -1 on absence or
- * bad syntax. */
-int gn_jfield_u64(uint64_t *out, const char *line, const char *key);
-int gn_jfield_hex(double *out, const char *line, const char *key);
-/* gn_hexstr: a double as a C99 hex string ("%a"; "inf", "-inf", "nan"). */
-void gn_hexstr(char *buf, size_t cap, double v);
-
 #endif

@@ -1,6 +1,7 @@
 /* nist.c: NIST StRD nonlinear regression files read as published (gn_fit.h).
  * Nothing here knows a particular problem: the layout is found from the section
  * labels, and every count the file states is checked against what it contains. */
+#include "gn_io.h"
 #include "gn.h"
 
 #include <ctype.h>

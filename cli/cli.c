@@ -132,90 +132,21 @@ double gn_cli_scale(void)
     return v < 0.001 ? 0.001 : (v > 1e6 ? 1e6 : v);
 }
 
-void gn_json_string(FILE *f, const char *s)
+/* the terminal progress bar: "\r<what> i/n" on stderr when it is a terminal and
+ * GN_NO_PROGRESS is unset; installed into the library by cli_progress_install */
+static void terminal_bar(void *ctx, const char *what, size_t i, size_t n)
 {
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-void gn_jl_begin(gn_jl *j, FILE *f)
-{
-    j->f = f;
-    j->nfields = 0;
-    fputc('{', f);
-}
-
-static void key(gn_jl *j, const char *k)
-{
-    if (j->nfields++)
-        fputc(',', j->f);
-    gn_json_string(j->f, k);
-    fputc(':', j->f);
-}
-
-void gn_jl_str(gn_jl *j, const char *k, const char *v)
-{
-    key(j, k);
-    if (v)
-        gn_json_string(j->f, v);
-    else
-        fputs("null", j->f);
-}
-
-void gn_jl_num(gn_jl *j, const char *k, double v)
-{
-    key(j, k);
-    if (isfinite(v))
-        fprintf(j->f, "%.17g", v);
-    else
-        fputs("null", j->f);
-}
-
-void gn_jl_int(gn_jl *j, const char *k, long long v)
-{
-    key(j, k);
-    fprintf(j->f, "%lld", v);
-}
-
-void gn_jl_bool(gn_jl *j, const char *k, int v)
-{
-    key(j, k);
-    fputs(v ? "true" : "false", j->f);
-}
-
-void gn_jl_end(gn_jl *j)
-{
-    fputs("}\n", j->f);
-    fflush(j->f);
-}
-
-static int progress_on = -1;
-
-void gn_progress(const char *what, size_t i, size_t n)
-{
-    if (progress_on < 0)
-        progress_on = isatty(2) && !getenv("GN_NO_PROGRESS");
-    if (!progress_on)
-        return;
-    fprintf(stderr, "\r%s %zu/%zu", what, i, n);
-    fflush(stderr);
-}
-
-void gn_progress_done(void)
-{
-    if (progress_on > 0)
+    (void)ctx;
+    if (what) {
+        fprintf(stderr, "\r%s %zu/%zu", what, i, n);
+        fflush(stderr);
+    } else {
         fprintf(stderr, "\r\033[K");
+    }
+}
+
+void gn_cli_progress_install(void)
+{
+    if (isatty(2) && !getenv("GN_NO_PROGRESS"))
+        gn_io_progress_set(terminal_bar, NULL);
 }

@@ -33,6 +33,7 @@ static void help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    gn_cli_progress_install();
     if (argc < 2) {
         help(stderr);
         return GN_EXIT_USAGE;

@@ -1,4 +1,5 @@
 /* csv.c: strict numeric CSV tables (gn_data.h). Errors name the file, line and column. */
+#include "gn_io.h"
 #include "gn.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* shard.c: block sets of a sharded campaign and the fields of shard files (gn_shard.h). */
+#include "gn_jsonl.h"
 #include "gn_shard.h"
 
 #include <errno.h>
@@ -14,27 +15,11 @@ void gn_shard_all(gn_shard *s, uint64_t nblocks)
     s->r[0].hi = nblocks;
 }
 
-static int parse_u64(uint64_t *v, const char **p)
-{
-    const char *s = *p;
-    if (*s < '0' || *s > '9')
-        return -1;
-    uint64_t x = 0;
-    while (*s >= '0' && *s <= '9') {
-        if (x > (UINT64_MAX - 9) / 10)
-            return -1;
-        x = 10 * x + (uint64_t)(*s++ - '0');
-    }
-    *v = x;
-    *p = s;
-    return 0;
-}
-
 int gn_shard_parse_kn(gn_shard *s, const char *text, uint64_t nblocks)
 {
     uint64_t k, n;
     const char *p = text;
-    if (!p || parse_u64(&k, &p) < 0 || *p++ != '/' || parse_u64(&n, &p) < 0 || *p)
+    if (!p || gn_io_parse_u64(&k, &p) < 0 || *p++ != '/' || gn_io_parse_u64(&n, &p) < 0 || *p)
         return -1;
     if (n == 0 || k >= n || n > nblocks)
         return -1;
@@ -78,12 +63,12 @@ int gn_shard_parse_ranges(gn_shard *s, const char *text, uint64_t nblocks)
         return -1;
     for (;;) {
         uint64_t a, b;
-        if (parse_u64(&a, &p) < 0)
+        if (gn_io_parse_u64(&a, &p) < 0)
             return -1;
         b = a;
         if (*p == '-') {
             p++;
-            if (parse_u64(&b, &p) < 0)
+            if (gn_io_parse_u64(&b, &p) < 0)
                 return -1;
         }
         if (b < a || b >= nblocks || t.n == GN_SHARD_MAXR)
@@ -190,92 +175,3 @@ void gn_shard_missing(gn_shard *out, const gn_shard *s)
     }
 }
 
-/* ------------------------------------------------------------ fields */
-
-int gn_jfield(char *out, size_t cap, const char *line, const char *key)
-{
-    size_t kl = strlen(key);
-    const char *p = line;
-    /* keys are written by gn_jl_* as "key": at object level; string values that contain a
-     * quoted key are escaped (\"), so a match preceded by '{' or ',' is the key itself */
-    for (;;) {
-        p = strstr(p, key);
-        if (!p)
-            return -1;
-        if (p > line && p[-1] == '"' && p - 1 > line && (p[-2] == '{' || p[-2] == ',') &&
-            p[kl] == '"' && p[kl + 1] == ':')
-            break;
-        p += kl;
-    }
-    p += kl + 2;
-    size_t n = 0;
-    if (*p == '"') {
-        p++;
-        while (*p && *p != '"') {
-            char c = *p++;
-            if (c == '\\') {
-                c = *p++;
-                if (c == 'n')
-                    c = '\n';
-                else if (c == 't')
-                    c = '\t';
-                else if (c == 'u') {
-                    char hx[5] = {0};
-                    for (int k = 0; k < 4; k++)
-                        if (!(hx[k] = *p++))
-                            return -1;
-                    unsigned long v = strtoul(hx, NULL, 16);
-                    if (v >= 0x80)
-                        return -1;
-                    c = (char)v;
-                } else if (c != '"' && c != '\\' && c != '/')
-                    return -1;
-            }
-            if (n + 1 >= cap)
-                return -1;
-            out[n++] = c;
-        }
-        if (*p != '"')
-            return -1;
-    } else {
-        while (*p && *p != ',' && *p != '}') {
-            if (n + 1 >= cap)
-                return -1;
-            out[n++] = *p++;
-        }
-    }
-    out[n] = 0;
-    return 0;
-}
-
-int gn_jfield_u64(uint64_t *out, const char *line, const char *key)
-{
-    char buf[32];
-    const char *p = buf;
-    if (gn_jfield(buf, sizeof buf, line, key) < 0 || parse_u64(out, &p) < 0 || *p)
-        return -1;
-    return 0;
-}
-
-int gn_jfield_hex(double *out, const char *line, const char *key)
-{
-    char buf[64], *end;
-    if (gn_jfield(buf, sizeof buf, line, key) < 0 || !buf[0])
-        return -1;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (*end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-void gn_hexstr(char *buf, size_t cap, double v)
-{
-    if (isnan(v))
-        snprintf(buf, cap, "nan");
-    else if (isinf(v))
-        snprintf(buf, cap, v > 0 ? "inf" : "-inf");
-    else
-        snprintf(buf, cap, "%a", v);
-}

@@ -553,16 +553,16 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     probe_row prb = {0, NAN, NAN};
     for (size_t q = 0; q < NLIN; q++) {
         int with_probe = lin_d[q] == T_BW_D;
-        gn_progress("bench: linear", q, NLIN);
+        gn_io_progress("bench: linear", q, NLIN);
         st = run_linear(&lr[q], &prb, lin_d[q], &o, with_probe ? &tri : NULL);
         if (st != GN_OK) {
-            gn_progress_done();
+            gn_io_progress_done();
             gn_bench_triad_free(&tri);
             char what[64];
             snprintf(what, sizeof what, "the linear benchmark at d = %zu", lin_d[q]);
             return fail_status(what, st);
         }
-        gn_progress_done();
+        gn_io_progress_done();
         lin_row *r = &lr[q];
         if (o.json) {
             gn_jl_begin(&j, out);
@@ -610,9 +610,9 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     }
 
     mlp_row mr;
-    gn_progress("bench: mlp", 0, 1);
+    gn_io_progress("bench: mlp", 0, 1);
     st = run_mlp(&mr, &o);
-    gn_progress_done();
+    gn_io_progress_done();
     if (st != GN_OK)
         return fail_status("the MLP benchmark", st);
     if (o.json) {
@@ -646,9 +646,9 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
 
     torch_res tr;
     if (o.torch) {
-        gn_progress("bench: pytorch", 0, 1);
+        gn_io_progress("bench: pytorch", 0, 1);
         run_torch(&tr, &o);
-        gn_progress_done();
+        gn_io_progress_done();
     } else {
         memset(&tr, 0, sizeof tr);
         tr.state = 1;

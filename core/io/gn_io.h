@@ -1,0 +1,139 @@
+/* gn_io.h: the reader and system layer of libgnlab (core/io, prefix gn_io_ from the
+ * redesign on): numeric CSV tables, NIST StRD files, the clock, progress reporting and
+ * running external programs without a shell. JSON Lines: gn_jsonl.h; shard files:
+ * gn_shard.h. Not included by gn.h: the core does no I/O. */
+#ifndef GN_IO_H
+#define GN_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gn.h"
+
+/* The exit-status contract of every gnlab command, also returned by the library's report
+ * functions: 0 every check holds, 1 a check fails, 2 bad usage, input or output. */
+enum { GN_EXIT_PASS = 0, GN_EXIT_FAIL = 1, GN_EXIT_USAGE = 2 };
+
+/* ---------------------------------------------------------------- CSV tables */
+/* A table is column-major doubles with column names from the header line. */
+
+typedef struct {
+    size_t nrows, ncols;
+    char **names;   /* ncols column names */
+    double *cols;   /* ncols * nrows, column c at cols + c * nrows */
+} gn_table;
+
+/* gn_csv_read: a comma-separated file whose first line names the columns; every other
+ * field must be a finite decimal number. Blank lines and lines starting with '#' are
+ * skipped; fields may be double-quoted; CRLF is accepted.
+ * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
+ *          number and its name) on an empty file, a ragged row, a non-numeric, NaN or
+ *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
+gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen);
+
+/* gn_table_col: index of the column called name, or -1. */
+long gn_table_col(const gn_table *t, const char *name);
+
+/* gn_table_free: NULL-safe; leaves *t zeroed. */
+void gn_table_free(gn_table *t);
+
+/* ---------------------------------------------------------- NIST StRD files */
+
+typedef struct {
+    char name[64];          /* Dataset Name                                             */
+    char *model;            /* the model's right-hand side, lines joined, "+ e" removed  */
+    char *response;         /* its left-hand side ("y", or "log[y]" in Nelson)          */
+    size_t model_line;      /* 1-based file line where the model equation starts        */
+    size_t nconst;          /* definitions "name = number" in the model block (pi)       */
+    char **cnames, **cvals;
+    size_t k;               /* parameters (from the "N Parameters" line, checked)       */
+    size_t nstart;          /* starting points (columns before the certified value)     */
+    double *start;          /* nstart x k, start s at start + s*k                       */
+    char **cert_str;        /* k certified values as written                            */
+    double *cert, *cert_sd; /* k each                                                   */
+    int *cert_digits;       /* significant digits of each certified value               */
+    char *rss_str;          /* certified residual sum of squares as written             */
+    double rss;
+    int rss_digits;
+    size_t n;               /* observations ("Number of Observations", checked)         */
+    size_t ncols;           /* data columns; names in colnames                          */
+    char **colnames;        /* e.g. "y", "x" or "y", "x1", "x2"                          */
+    size_t ycol;            /* the response column (the one the left-hand side uses)    */
+    double *data;           /* ncols x n column-major: column c at data + c*n           */
+    char **data_str;        /* the same as written (ncols x n), for MPFR                */
+} gn_nist;
+
+/* gn_nist_read: read a NIST StRD nonlinear regression file (the format of
+ * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
+ * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
+ * table of starting and certified values ("bK = s1 s2 ... cert sd"), the certified
+ * residual sum of squares, the number of observations and the data block (the last line
+ * "Data:" followed by column names). Nothing is assumed about a particular problem: the
+ * number of parameters, starts, columns and observations all come from the file and are
+ * cross-checked against each other.
+ * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
+ *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
+gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen);
+
+/* gn_nist_free: NULL-safe; leaves *p zeroed. */
+void gn_nist_free(gn_nist *p);
+
+/* gn_sigdigits: number of significant decimal digits in a number as written (leading zeros
+ * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
+int gn_sigdigits(const char *s);
+
+/* gn_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
+ * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
+double gn_lre(double est, double cert, int digits);
+
+/* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
+ * order), the left-hand side compiled over the response column (NULL when it is just the
+ * response), and the predictors copied column-major. */
+typedef struct {
+    gn_fit_problem fp;
+    gn_expr *model, *resp;
+    double *x;
+    const char **xnames;
+} gn_nist_setup;
+
+/* gn_nist_problem: compile p's model and response into s.
+ * Special: GN_EINPUT with err set and *in_response = 1 (left-hand side) or 0 (model) on a
+ *          parse error; GN_EINPUT with err->pos = 0 when the model's parameters are not
+ *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
+gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
+                          int *in_response);
+void gn_nist_problem_free(gn_nist_setup *s); /* NULL-safe */
+
+/* ------------------------------------------------------------------- system */
+
+/* gn_io_now: seconds on the monotonic clock (CLOCK_MONOTONIC), for durations only. */
+double gn_io_now(void);
+
+/* Progress of a long computation. The library reports through gn_io_progress; the program
+ * decides what is shown by installing a callback (the terminal bar lives in cli/). Without
+ * one, nothing happens. The callback is process-wide and must be set before threads start. */
+typedef void gn_io_progress_fn(void *ctx, const char *what, size_t i, size_t n);
+void gn_io_progress_set(gn_io_progress_fn *fn, void *ctx);
+/* gn_io_progress: step i of n of "what"; n = 0 means done (the callback clears its line). */
+void gn_io_progress(const char *what, size_t i, size_t n);
+void gn_io_progress_done(void);
+
+/* gn_io_have: is prog an executable file in a directory of $PATH (or the path itself when
+ * it contains a '/')? No shell is involved. */
+int gn_io_have(const char *prog);
+
+/* gn_io_run: run argv[0] (looked up in $PATH) with the argument vector argv (NULL-ended) in
+ * directory dir (NULL: the current one), with standard input from /dev/null and standard
+ * output to stdout_path (NULL: inherited). No shell: no argument is ever interpreted.
+ * Returns the program's exit status (0..255), or -1 if it could not be started or was
+ * killed by a signal. */
+int gn_io_run(const char *dir, const char *const argv[], const char *stdout_path);
+
+/* gn_io_gnuplot_str / gn_io_dot_str: write s into a gnuplot script as a single-quoted
+ * string literal (quote doubled), or into a Graphviz file as a double-quoted string
+ * (backslash and quote escaped). Control characters become spaces, so user text can never
+ * end the literal or start a new command line. The one way user text enters a script. */
+void gn_io_gnuplot_str(FILE *f, const char *s);
+void gn_io_dot_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,129 @@
+/* sys.c: the clock, progress reporting and running external programs (see gn_io.h). */
+#include "gn_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double gn_io_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static gn_io_progress_fn *progress_fn;
+static void *progress_ctx;
+
+void gn_io_progress_set(gn_io_progress_fn *fn, void *ctx)
+{
+    progress_fn = fn;
+    progress_ctx = ctx;
+}
+
+void gn_io_progress(const char *what, size_t i, size_t n)
+{
+    if (progress_fn)
+        progress_fn(progress_ctx, what, i, n);
+}
+
+void gn_io_progress_done(void)
+{
+    if (progress_fn)
+        progress_fn(progress_ctx, NULL, 0, 0);
+}
+
+static int executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int gn_io_have(const char *prog)
+{
+    if (!prog || !*prog)
+        return 0;
+    if (strchr(prog, '/'))
+        return executable(prog);
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    size_t pl = strlen(prog);
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char *full = malloc(n + pl + 2);
+        if (!full)
+            return 0;
+        if (n) {
+            memcpy(full, path, n);
+            full[n] = '/';
+            memcpy(full + n + 1, prog, pl + 1);
+        } else {
+            memcpy(full, prog, pl + 1);
+        }
+        int ok = executable(full);
+        free(full);
+        if (ok)
+            return 1;
+        path += n + (path[n] == ':');
+    }
+    return 0;
+}
+
+int gn_io_run(const char *dir, const char *const argv[], const char *stdout_path)
+{
+    if (!argv || !argv[0])
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        if (in >= 0) {
+            dup2(in, 0);
+            close(in);
+        }
+        if (stdout_path) {
+            int out = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (out < 0)
+                _exit(127);
+            dup2(out, 1);
+            close(out);
+        }
+        if (dir && chdir(dir) != 0)
+            _exit(127);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void script_str(FILE *f, const char *s, char open, const char *esc_quote, int backslash)
+{
+    fputc(open, f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            fputc(' ', f);
+        else if (c == (unsigned char)open)
+            fputs(esc_quote, f);
+        else if (backslash && c == '\\')
+            fputs("\\\\", f);
+        else
+            fputc(c, f);
+    }
+    fputc(open, f);
+}
+
+void gn_io_gnuplot_str(FILE *f, const char *s) { script_str(f, s, '\'', "''", 0); }
+
+void gn_io_dot_str(FILE *f, const char *s) { script_str(f, s, '"', "\\\"", 1); }
