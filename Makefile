@@ -62,10 +62,10 @@ $(BUILD)/obj/%.o: %.c $(HDRS) $(BUILD)/commands.inc
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(INC_$(call layer_of,$<)) -c $< -o $@
 
-# The subcommand table: every line 'GN_COMMAND(name, "summary")' in a cmd_*.c file.
+# The subcommand table: every line 'CLI_COMMAND(name, "summary")' in a cmd_*.c file.
 $(BUILD)/commands.inc: $(CMDSRC)
 	@mkdir -p $(BUILD)
-	@sed -n 's/^GN_COMMAND(\([a-z_]*\), *\(".*"\)).*/X(\1, \2)/p' $(sort $(CMDSRC)) > $@.tmp && mv $@.tmp $@
+	@sed -n 's/^CLI_COMMAND(\([a-z_]*\), *\(".*"\)).*/X(\1, \2)/p' $(sort $(CMDSRC)) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/libgnlab.a: $(LIBOBJ)
 	@rm -f $@

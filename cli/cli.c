@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int gn_cli_usage(const char *cmd, const char *fmt, ...)
+int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "gnlab %s: ", cmd);
@@ -20,87 +20,87 @@ int gn_cli_usage(const char *cmd, const char *fmt, ...)
     return GN_EXIT_USAGE;
 }
 
-int gn_cli_double(double *out, const char *cmd, const char *opt, const char *s, double lo,
+int cli_double(double *out, const char *cmd, const char *opt, const char *s, double lo,
                   double hi)
 {
     char *end;
     if (!s || !*s) {
-        gn_cli_usage(cmd, "%s needs a number", opt);
+        cli_usage(cmd, "%s needs a number", opt);
         return -1;
     }
     errno = 0;
     double v = strtod(s, &end);
     if (*end || end == s) {
-        gn_cli_usage(cmd, "%s: '%s' is not a number", opt, s);
+        cli_usage(cmd, "%s: '%s' is not a number", opt, s);
         return -1;
     }
     if (!isfinite(v) || errno == ERANGE) {
-        gn_cli_usage(cmd, "%s: '%s' is not a finite double", opt, s);
+        cli_usage(cmd, "%s: '%s' is not a finite double", opt, s);
         return -1;
     }
     if (v < lo || v > hi) {
-        gn_cli_usage(cmd, "%s: %s is outside [%.17g, %.17g]", opt, s, lo, hi);
+        cli_usage(cmd, "%s: %s is outside [%.17g, %.17g]", opt, s, lo, hi);
         return -1;
     }
     *out = v;
     return 0;
 }
 
-int gn_cli_size(size_t *out, const char *cmd, const char *opt, const char *s, size_t lo,
+int cli_size(size_t *out, const char *cmd, const char *opt, const char *s, size_t lo,
                 size_t hi)
 {
     char *end;
     if (!s || !*s || *s == '-' || *s == '+') {
-        gn_cli_usage(cmd, "%s needs a non-negative whole number", opt);
+        cli_usage(cmd, "%s needs a non-negative whole number", opt);
         return -1;
     }
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (*end || errno == ERANGE) {
-        gn_cli_usage(cmd, "%s: '%s' is not a whole number", opt, s);
+        cli_usage(cmd, "%s: '%s' is not a whole number", opt, s);
         return -1;
     }
     if (v < lo || v > hi) {
-        gn_cli_usage(cmd, "%s: %s is outside [%zu, %zu]", opt, s, lo, hi);
+        cli_usage(cmd, "%s: %s is outside [%zu, %zu]", opt, s, lo, hi);
         return -1;
     }
     *out = (size_t)v;
     return 0;
 }
 
-int gn_cli_u64(uint64_t *out, const char *cmd, const char *opt, const char *s)
+int cli_u64(uint64_t *out, const char *cmd, const char *opt, const char *s)
 {
     char *end;
     if (!s || !*s || *s == '-' || *s == '+') {
-        gn_cli_usage(cmd, "%s needs a non-negative whole number", opt);
+        cli_usage(cmd, "%s needs a non-negative whole number", opt);
         return -1;
     }
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
     if (*end || errno == ERANGE) {
-        gn_cli_usage(cmd, "%s: '%s' is not a 64-bit whole number", opt, s);
+        cli_usage(cmd, "%s: '%s' is not a 64-bit whole number", opt, s);
         return -1;
     }
     *out = (uint64_t)v;
     return 0;
 }
 
-int gn_cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const char *s)
+int cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const char *s)
 {
     size_t k = 0;
     const char *p = s;
     if (!s || !*s)
-        return gn_cli_usage(cmd, "%s needs a comma-separated list", opt), -1;
+        return cli_usage(cmd, "%s needs a comma-separated list", opt), -1;
     while (*p) {
         char buf[32];
         size_t len = strcspn(p, ",");
         if (len == 0 || len >= sizeof buf || k == cap) {
-            gn_cli_usage(cmd, "%s: bad list '%s'", opt, s);
+            cli_usage(cmd, "%s: bad list '%s'", opt, s);
             return -1;
         }
         memcpy(buf, p, len);
         buf[len] = 0;
-        if (gn_cli_size(&out[k], cmd, opt, buf, 1, (size_t)1 << 40) < 0)
+        if (cli_size(&out[k], cmd, opt, buf, 1, (size_t)1 << 40) < 0)
             return -1;
         k++;
         p += len;
@@ -110,7 +110,7 @@ int gn_cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, cons
     return (int)k;
 }
 
-uint64_t gn_cli_seed(uint64_t def)
+uint64_t cli_seed(uint64_t def)
 {
     const char *s = getenv("GN_SEED");
     if (!s || !*s)
@@ -120,7 +120,7 @@ uint64_t gn_cli_seed(uint64_t def)
     return *end ? def : (uint64_t)v;
 }
 
-double gn_cli_scale(void)
+double cli_scale(void)
 {
     const char *s = getenv("GN_SCALE");
     if (!s || !*s)
@@ -145,7 +145,7 @@ static void terminal_bar(void *ctx, const char *what, size_t i, size_t n)
     }
 }
 
-void gn_cli_progress_install(void)
+void cli_progress_install(void)
 {
     if (isatty(2) && !getenv("GN_NO_PROGRESS"))
         gn_io_progress_set(terminal_bar, NULL);

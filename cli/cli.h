@@ -2,9 +2,9 @@
  * output as a readable table or as JSON Lines (--json).
  *
  * A subcommand lives in a file named cli/cmd_<name>.c and is defined as
- *     GN_COMMAND(name, "one-line summary")
+ *     CLI_COMMAND(name, "one-line summary")
  *     { ... return GN_EXIT_PASS / GN_EXIT_FAIL / GN_EXIT_USAGE; }
- * with GN_COMMAND at the start of its line: the Makefile collects those lines into the
+ * with CLI_COMMAND at the start of its line: the Makefile collects those lines into the
  * table `gnlab help` prints. argv[0] is the subcommand's name. */
 #ifndef GN_CLI_H
 #define GN_CLI_H
@@ -16,34 +16,34 @@
 #include "gn_io.h"
 #include "gn_jsonl.h"
 
-#define GN_COMMAND(name, summary) int gn_cmd_##name(int argc, char **argv)
+#define CLI_COMMAND(name, summary) int cli_cmd_##name(int argc, char **argv)
 
 
 /* Strict number parsing for options: the whole string must be a number, finite, and in
  * [lo, hi]. On failure they print "gnlab CMD: --OPT: why" to stderr and return -1. */
-int gn_cli_double(double *out, const char *cmd, const char *opt, const char *s, double lo,
+int cli_double(double *out, const char *cmd, const char *opt, const char *s, double lo,
                   double hi);
-int gn_cli_size(size_t *out, const char *cmd, const char *opt, const char *s, size_t lo,
+int cli_size(size_t *out, const char *cmd, const char *opt, const char *s, size_t lo,
                 size_t hi);
-int gn_cli_u64(uint64_t *out, const char *cmd, const char *opt, const char *s);
+int cli_u64(uint64_t *out, const char *cmd, const char *opt, const char *s);
 /* a comma-separated list of sizes, at most cap entries; returns the count or -1 */
-int gn_cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const char *s);
+int cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const char *s);
 
 /* usage error: prints "gnlab CMD: message" and a hint, returns GN_EXIT_USAGE */
-int gn_cli_usage(const char *cmd, const char *fmt, ...)
+int cli_usage(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* the seed: GN_SEED from the environment when set, otherwise def */
-uint64_t gn_cli_seed(uint64_t def);
+uint64_t cli_seed(uint64_t def);
 /* a multiplier from GN_SCALE (default 1, clamped to [0.001, 1e6]) for iteration counts */
-double gn_cli_scale(void);
+double cli_scale(void);
 
-/* gn_cli_progress_install: show the library's progress reports (gn_io_progress) as a bar
+/* cli_progress_install: show the library's progress reports (gn_io_progress) as a bar
  * on stderr when it is a terminal and GN_NO_PROGRESS is unset; main() calls it, and
  * --json commands call gn_io_progress_set(NULL, NULL) to stay quiet. */
-void gn_cli_progress_install(void);
+void cli_progress_install(void);
 
 #endif

@@ -3,7 +3,7 @@
  * inputs, prints the table or JSON Lines, writes the plot files. */
 #include "cli.h"
 #include "gn.h"
-#include "gn_assume.h"
+#include "pf_assume.h"
 
 #include <errno.h>
 #include <math.h>
@@ -73,7 +73,7 @@ static void usage(FILE *f)
 /* ---------------------------------------------------------------- data */
 
 typedef struct {
-    gn_table tab;
+    gn_io_table tab;
     double *X, *y;
     size_t n, m;
 } dataset;
@@ -82,11 +82,11 @@ static int load_data(dataset *ds, const char *path, const char *target)
 {
     char err[512];
     memset(ds, 0, sizeof *ds);
-    if (gn_csv_read(&ds->tab, path, err, sizeof err) != GN_OK) {
+    if (gn_io_csv_read(&ds->tab, path, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab %s: %s\n", CMD, err);
         return -1;
     }
-    long tc = gn_table_col(&ds->tab, target);
+    long tc = gn_io_table_col(&ds->tab, target);
     if (tc < 0) {
         fprintf(stderr, "gnlab %s: %s:1: no column '%s' in the header (columns:", CMD, path,
                 target);
@@ -123,26 +123,26 @@ static int load_data(dataset *ds, const char *path, const char *target)
 
 static void free_data(dataset *ds)
 {
-    gn_table_free(&ds->tab);
+    gn_io_table_free(&ds->tab);
     free(ds->X);
     free(ds->y);
 }
 
 /* ---------------------------------------------------------------- output */
 
-static const char *lkind_name(gn_assume_lkind k)
+static const char *lkind_name(pf_assume_lkind k)
 {
     switch (k) {
-    case GN_ASSUME_L_EXACT: return "exact";
-    case GN_ASSUME_L_UPPER: return "upper bound";
+    case PF_ASSUME_L_EXACT: return "exact";
+    case PF_ASSUME_L_UPPER: return "upper bound";
     default: return "local estimate";
     }
 }
 
-static int write_plot(const char *dir, const gn_assume_report *r, int json)
+static int write_plot(const char *dir, const pf_assume_report *r, int json)
 {
     if (strchr(dir, '\'') || strchr(dir, '"')) {
-        gn_cli_usage(CMD, "--out: directory names with quotes are not supported");
+        cli_usage(CMD, "--out: directory names with quotes are not supported");
         return -1;
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -159,7 +159,7 @@ static int write_plot(const char *dir, const gn_assume_report *r, int json)
     fprintf(f, "# gnlab assume: one line per measured point\n"
                "# t F grad2 c rho xig2 c_B3_local S H\n");
     for (size_t k = 0; k < r->K; k++) {
-        const gn_assume_point *p = &r->pts[k];
+        const pf_assume_point *p = &r->pts[k];
         double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
         fprintf(f, "%zu %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", r->t[k], p->F,
                 p->grad2, p->c, p->rho, p->xig2, cb, p->S, p->H);
@@ -203,12 +203,12 @@ static int write_plot(const char *dir, const gn_assume_report *r, int json)
     return 0;
 }
 
-static void print_table(const gn_assume_report *r, const gn_assume_problem *pb,
-                        const gn_assume_schedule *s, const char *src)
+static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
+                        const pf_assume_schedule *s, const char *src)
 {
     printf("gnlab assume: %s, model %s (d = %zu), loss %s, n = %zu rows, lambda = %.6g, "
            "mu = %.6g\n",
-           src, pb->model == GN_ASSUME_LINEAR ? "linear" : pb->model == GN_ASSUME_QUAD ? "quad"
+           src, pb->model == PF_ASSUME_LINEAR ? "linear" : pb->model == PF_ASSUME_QUAD ? "quad"
                                                                                      : "mlp",
            pb->d, gn_loss_name(pb->loss), pb->n, pb->dmp.lambda, pb->dmp.mu);
     printf("schedule alpha_t = %.6g/(t + %.6g)^%.6g; %zu points\n\n", s->alpha0, s->t0, s->p,
@@ -217,7 +217,7 @@ static void print_table(const gn_assume_report *r, const gn_assume_problem *pb,
            "E|xi g|^2");
     size_t step = r->K > 12 ? (r->K + 11) / 12 : 1;
     for (size_t k = 0; k < r->K; k += step) {
-        const gn_assume_point *p = &r->pts[k];
+        const pf_assume_point *p = &r->pts[k];
         printf("%8zu %12.5g %12.5g %12.5g %12.5g %12.5g\n", r->t[k], p->F, p->grad2, p->c,
                p->rho, p->xig2);
         if (k + step >= r->K && k != r->K - 1)
@@ -225,9 +225,9 @@ static void print_table(const gn_assume_report *r, const gn_assume_problem *pb,
     }
     printf("\n%-26s %-8s %s\n", "assumption", "verdict", "detail");
     printf("%-26s %-8s F >= F_inf = %g (the loss is >= 0); min F = %.6g; L = %.6g (%s)\n",
-           "4.1 F_inf, L, lambda, mu", gn_assume_verdict_name(r->v_a41), r->F_inf_lb, r->F_min,
+           "4.1 F_inf, L, lambda, mu", pf_assume_verdict_name(r->v_a41), r->F_inf_lb, r->F_min,
            r->L, lkind_name(r->L_kind));
-    if (r->v_align == GN_ASSUME_HOLDS)
+    if (r->v_align == PF_ASSUME_HOLDS)
         printf("%-26s %-8s c >= %.6g at all %zu points with grad F != 0 (min at t = %zu)\n",
                "4.2 alignment (4.14)", "holds", r->c_min, r->n_defined, r->t[r->c_argmin]);
     else {
@@ -240,20 +240,20 @@ static void print_table(const gn_assume_report *r, const gn_assume_problem *pb,
     printf("%-26s %-8s LP fit M = %.6g, M_G = %.6g; with M = 0: M_G = %.6g; with M_G = 0: "
            "M = %.6g\n",
            "4.2 moment (4.15)", "holds", r->fit.M, r->fit.MG, r->fit.M0_MG, r->fit.MG0_M);
-    printf("%-26s %-8s %s\n", "4.3 Robbins-Monro (4.16)", gn_assume_verdict_name(r->v_rm),
+    printf("%-26s %-8s %s\n", "4.3 Robbins-Monro (4.16)", pf_assume_verdict_name(r->v_rm),
            r->rm_why);
     printf("%-26s %-8s S = max|j| = %.6g, H = max l'' = %.6g\n", "B.1 bounded j, l''", "holds",
            r->S, r->H);
     if (r->have_floor)
         printf("%-26s %-8s max rho = %.6g (t = %zu); at the minimiser E|g(w*)|^2 = %.6g, "
                "relative residual %.3g %s %.3g (rounding)\n",
-               "B.2 strong growth", gn_assume_verdict_name(r->v_b2), r->rho_max,
+               "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
                r->t[r->rho_argmax], r->floor, r->rel_res, r->rel_res > r->floor_tol ? ">" : "<=",
                r->floor_tol);
     else
         printf("%-26s %-8s max rho = %.6g (t = %zu); slope of log rho on log |grad F|^2 = "
                "%.3g over %.2g decades\n",
-               "B.2 strong growth", gn_assume_verdict_name(r->v_b2), r->rho_max,
+               "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
                r->t[r->rho_argmax], r->rho_slope, r->grad2_decades);
     printf("\nLemma B.2: xi_min = %.6g, xi_max = %.6g\n", r->b3.xi_min, r->b3.xi_max);
     printf("Prop B.3:  c_B3 = %.6g, M = 0, M_G = rho/lambda^2 = %.6g\n", r->b3.c_B3,
@@ -272,127 +272,127 @@ static void print_table(const gn_assume_report *r, const gn_assume_problem *pb,
                r->mp[0].K);
         printf("%8s %6s %12s %12s %12s %s\n", "t", "qty", "double", "rel err", "bound", "");
         for (size_t k = 0; k < r->n_mp; k++)
-            for (int q = 0; q < GN_ASSUME_NQ; q++)
+            for (int q = 0; q < PF_ASSUME_NQ; q++)
                 printf("%8zu %6s %12.5g %12.3g %12.3g %s\n", r->t[r->mp_idx[k]],
-                       gn_assume_q_name(q), r->mp[k].dbl[q], r->mp[k].rel[q], r->mp[k].bound[q],
+                       pf_assume_q_name(q), r->mp[k].dbl[q], r->mp[k].rel[q], r->mp[k].bound[q],
                        r->mp[k].rel[q] <= r->mp[k].bound[q] ? "ok" : "FAIL");
         printf("MPFR agreement: %s\n", r->mp_pass ? "pass" : "FAIL");
     }
 }
 
-static void print_json(const gn_assume_report *r, const gn_assume_problem *pb,
-                       const gn_assume_schedule *s)
+static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
+                       const pf_assume_schedule *s)
 {
-    gn_jl j;
-    gn_jl_begin(&j, stdout);
-    gn_jl_str(&j, "kind", "problem");
-    gn_jl_str(&j, "model", pb->model == GN_ASSUME_LINEAR ? "linear"
-                           : pb->model == GN_ASSUME_QUAD ? "quad" : "mlp");
-    gn_jl_int(&j, "d", (long long)pb->d);
-    gn_jl_int(&j, "n", (long long)pb->n);
-    gn_jl_str(&j, "loss", gn_loss_name(pb->loss));
-    gn_jl_num(&j, "lambda", pb->dmp.lambda);
-    gn_jl_num(&j, "mu", pb->dmp.mu);
-    gn_jl_num(&j, "alpha0", s->alpha0);
-    gn_jl_num(&j, "t0", s->t0);
-    gn_jl_num(&j, "p", s->p);
-    gn_jl_end(&j);
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "kind", "problem");
+    gn_io_jl_str(&j, "model", pb->model == PF_ASSUME_LINEAR ? "linear"
+                           : pb->model == PF_ASSUME_QUAD ? "quad" : "mlp");
+    gn_io_jl_int(&j, "d", (long long)pb->d);
+    gn_io_jl_int(&j, "n", (long long)pb->n);
+    gn_io_jl_str(&j, "loss", gn_loss_name(pb->loss));
+    gn_io_jl_num(&j, "lambda", pb->dmp.lambda);
+    gn_io_jl_num(&j, "mu", pb->dmp.mu);
+    gn_io_jl_num(&j, "alpha0", s->alpha0);
+    gn_io_jl_num(&j, "t0", s->t0);
+    gn_io_jl_num(&j, "p", s->p);
+    gn_io_jl_end(&j);
     for (size_t k = 0; k < r->K; k++) {
-        const gn_assume_point *p = &r->pts[k];
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "kind", "point");
-        gn_jl_int(&j, "t", (long long)r->t[k]);
-        gn_jl_num(&j, "F", p->F);
-        gn_jl_num(&j, "grad2", p->grad2);
-        gn_jl_num(&j, "c", p->c);
-        gn_jl_num(&j, "rho", p->rho);
-        gn_jl_num(&j, "xig2", p->xig2);
-        gn_jl_num(&j, "g2", p->g2);
-        gn_jl_num(&j, "S", p->S);
-        gn_jl_num(&j, "H", p->H);
-        gn_jl_num(&j, "xi_lo", p->xi_lo);
-        gn_jl_num(&j, "xi_hi", p->xi_hi);
-        gn_jl_end(&j);
+        const pf_assume_point *p = &r->pts[k];
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "point");
+        gn_io_jl_int(&j, "t", (long long)r->t[k]);
+        gn_io_jl_num(&j, "F", p->F);
+        gn_io_jl_num(&j, "grad2", p->grad2);
+        gn_io_jl_num(&j, "c", p->c);
+        gn_io_jl_num(&j, "rho", p->rho);
+        gn_io_jl_num(&j, "xig2", p->xig2);
+        gn_io_jl_num(&j, "g2", p->g2);
+        gn_io_jl_num(&j, "S", p->S);
+        gn_io_jl_num(&j, "H", p->H);
+        gn_io_jl_num(&j, "xi_lo", p->xi_lo);
+        gn_io_jl_num(&j, "xi_hi", p->xi_hi);
+        gn_io_jl_end(&j);
     }
     struct {
         const char *name;
-        gn_assume_verdict v;
+        pf_assume_verdict v;
     } vs[] = {{"4.1", r->v_a41},        {"4.2-alignment", r->v_align},
               {"4.2-moment", r->v_moment}, {"4.3", r->v_rm},
               {"B.1", r->v_b1},          {"B.2", r->v_b2}};
     for (size_t q = 0; q < sizeof vs / sizeof vs[0]; q++) {
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "kind", "verdict");
-        gn_jl_str(&j, "assumption", vs[q].name);
-        gn_jl_str(&j, "verdict", gn_assume_verdict_name(vs[q].v));
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "verdict");
+        gn_io_jl_str(&j, "assumption", vs[q].name);
+        gn_io_jl_str(&j, "verdict", pf_assume_verdict_name(vs[q].v));
         switch (q) {
         case 0:
-            gn_jl_num(&j, "F_inf_lb", r->F_inf_lb);
-            gn_jl_num(&j, "F_min", r->F_min);
-            gn_jl_num(&j, "L", r->L);
-            gn_jl_str(&j, "L_kind", lkind_name(r->L_kind));
+            gn_io_jl_num(&j, "F_inf_lb", r->F_inf_lb);
+            gn_io_jl_num(&j, "F_min", r->F_min);
+            gn_io_jl_num(&j, "L", r->L);
+            gn_io_jl_str(&j, "L_kind", lkind_name(r->L_kind));
             break;
         case 1:
-            gn_jl_num(&j, "c_min", r->c_min);
-            gn_jl_int(&j, "t_c_min", (long long)r->t[r->c_argmin]);
-            gn_jl_int(&j, "n_fail", (long long)r->n_c_fail);
-            gn_jl_int(&j, "n_defined", (long long)r->n_defined);
+            gn_io_jl_num(&j, "c_min", r->c_min);
+            gn_io_jl_int(&j, "t_c_min", (long long)r->t[r->c_argmin]);
+            gn_io_jl_int(&j, "n_fail", (long long)r->n_c_fail);
+            gn_io_jl_int(&j, "n_defined", (long long)r->n_defined);
             break;
         case 2:
-            gn_jl_num(&j, "M", r->fit.M);
-            gn_jl_num(&j, "MG", r->fit.MG);
-            gn_jl_num(&j, "MG_with_M0", r->fit.M0_MG);
-            gn_jl_num(&j, "M_with_MG0", r->fit.MG0_M);
+            gn_io_jl_num(&j, "M", r->fit.M);
+            gn_io_jl_num(&j, "MG", r->fit.MG);
+            gn_io_jl_num(&j, "MG_with_M0", r->fit.M0_MG);
+            gn_io_jl_num(&j, "M_with_MG0", r->fit.MG0_M);
             break;
-        case 3: gn_jl_str(&j, "why", r->rm_why); break;
+        case 3: gn_io_jl_str(&j, "why", r->rm_why); break;
         case 4:
-            gn_jl_num(&j, "S", r->S);
-            gn_jl_num(&j, "H", r->H);
+            gn_io_jl_num(&j, "S", r->S);
+            gn_io_jl_num(&j, "H", r->H);
             break;
         default:
-            gn_jl_num(&j, "rho_max", r->rho_max);
-            gn_jl_int(&j, "t_rho_max", (long long)r->t[r->rho_argmax]);
-            gn_jl_num(&j, "rho_slope", r->rho_slope);
-            gn_jl_num(&j, "grad2_decades", r->grad2_decades);
+            gn_io_jl_num(&j, "rho_max", r->rho_max);
+            gn_io_jl_int(&j, "t_rho_max", (long long)r->t[r->rho_argmax]);
+            gn_io_jl_num(&j, "rho_slope", r->rho_slope);
+            gn_io_jl_num(&j, "grad2_decades", r->grad2_decades);
             if (r->have_floor) {
-                gn_jl_num(&j, "floor", r->floor);
-                gn_jl_num(&j, "rel_res", r->rel_res);
-                gn_jl_num(&j, "floor_tol", r->floor_tol);
+                gn_io_jl_num(&j, "floor", r->floor);
+                gn_io_jl_num(&j, "rel_res", r->rel_res);
+                gn_io_jl_num(&j, "floor_tol", r->floor_tol);
             }
             break;
         }
-        gn_jl_end(&j);
+        gn_io_jl_end(&j);
     }
-    gn_jl_begin(&j, stdout);
-    gn_jl_str(&j, "kind", "b3");
-    gn_jl_num(&j, "xi_min", r->b3.xi_min);
-    gn_jl_num(&j, "xi_max", r->b3.xi_max);
-    gn_jl_num(&j, "c_B3", r->b3.c_B3);
-    gn_jl_num(&j, "MG_B3", r->b3.MG_B3);
-    gn_jl_bool(&j, "remark_holds", r->b3.remark_holds);
-    gn_jl_num(&j, "remark_lhs", r->b3.remark_lhs);
-    gn_jl_num(&j, "remark_rhs", r->b3.remark_rhs);
-    gn_jl_num(&j, "c_over_c_B3", r->ratio_c_b3);
-    gn_jl_num(&j, "b3_margin_min", r->b3_margin_min);
-    gn_jl_end(&j);
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "kind", "b3");
+    gn_io_jl_num(&j, "xi_min", r->b3.xi_min);
+    gn_io_jl_num(&j, "xi_max", r->b3.xi_max);
+    gn_io_jl_num(&j, "c_B3", r->b3.c_B3);
+    gn_io_jl_num(&j, "MG_B3", r->b3.MG_B3);
+    gn_io_jl_bool(&j, "remark_holds", r->b3.remark_holds);
+    gn_io_jl_num(&j, "remark_lhs", r->b3.remark_lhs);
+    gn_io_jl_num(&j, "remark_rhs", r->b3.remark_rhs);
+    gn_io_jl_num(&j, "c_over_c_B3", r->ratio_c_b3);
+    gn_io_jl_num(&j, "b3_margin_min", r->b3_margin_min);
+    gn_io_jl_end(&j);
     for (size_t k = 0; k < r->n_mp; k++)
-        for (int q = 0; q < GN_ASSUME_NQ; q++) {
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "kind", "mpfr");
-            gn_jl_int(&j, "t", (long long)r->t[r->mp_idx[k]]);
-            gn_jl_str(&j, "quantity", gn_assume_q_name(q));
-            gn_jl_num(&j, "double", r->mp[k].dbl[q]);
-            gn_jl_num(&j, "mpfr", r->mp[k].mp[q]);
-            gn_jl_num(&j, "rel_err", r->mp[k].rel[q]);
-            gn_jl_num(&j, "bound", r->mp[k].bound[q]);
-            gn_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
-            gn_jl_end(&j);
+        for (int q = 0; q < PF_ASSUME_NQ; q++) {
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "kind", "mpfr");
+            gn_io_jl_int(&j, "t", (long long)r->t[r->mp_idx[k]]);
+            gn_io_jl_str(&j, "quantity", pf_assume_q_name(q));
+            gn_io_jl_num(&j, "double", r->mp[k].dbl[q]);
+            gn_io_jl_num(&j, "mpfr", r->mp[k].mp[q]);
+            gn_io_jl_num(&j, "rel_err", r->mp[k].rel[q]);
+            gn_io_jl_num(&j, "bound", r->mp[k].bound[q]);
+            gn_io_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
+            gn_io_jl_end(&j);
         }
-    gn_jl_begin(&j, stdout);
-    gn_jl_str(&j, "kind", "summary");
-    gn_jl_bool(&j, "mp_pass", r->mp_pass);
-    gn_jl_int(&j, "mp_points", (long long)r->n_mp);
-    gn_jl_end(&j);
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "kind", "summary");
+    gn_io_jl_bool(&j, "mp_pass", r->mp_pass);
+    gn_io_jl_int(&j, "mp_points", (long long)r->n_mp);
+    gn_io_jl_end(&j);
 }
 
 /* ---------------------------------------------------------------- bench */
@@ -431,24 +431,24 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
         y[i] = sin(X[i * m]) + X[i * m + 1] * X[i * m + 2] + 0.1 * gn_rng_normal(&r);
     }
     gn_mlp_init(mlp, w0, 7);
-    gn_assume_problem pb;
+    pf_assume_problem pb;
     gn_damping dmp = {1.0, 0.0};
-    gn_assume_problem_init(&pb, GN_ASSUME_MLP, GN_LOSS_SQUARED, X, y, rows, m, mlp, dmp);
-    gn_assume_schedule s = {0.5, 1.0, 0.75};
-    gn_assume_opts o = gn_assume_opts_default();
+    pf_assume_problem_init(&pb, PF_ASSUME_MLP, GN_LOSS_SQUARED, X, y, rows, m, mlp, dmp);
+    pf_assume_schedule s = {0.5, 1.0, 0.75};
+    pf_assume_opts o = pf_assume_opts_default();
     o.steps = rows;
     o.npoints = K;
     o.mp_points = 0;
     o.l_points = 0;
-    gn_assume_report rep;
+    pf_assume_report rep;
     double t0 = now();
-    gn_status st = gn_assume_run(&rep, &pb, w0, NULL, 0, &s, &o);
+    gn_status st = pf_assume_run(&rep, &pb, w0, NULL, 0, &s, &o);
     double t1 = now();
     double tl = NAN, L = NAN;
     if (st == GN_OK) {
         /* one L estimate (10 power iterations = 20 gradient passes) timed on its own */
         double t2 = now();
-        st = gn_assume_L_power(&L, &pb, rep.W + (K - 1) * pb.d, 10, 7);
+        st = pf_assume_L_power(&L, &pb, rep.W + (K - 1) * pb.d, 10, 7);
         tl = now() - t2;
     }
     int rc = GN_EXIT_PASS;
@@ -459,18 +459,18 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
         double secs = t1 - t0;
         rc = secs < 30.0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
         if (json) {
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "kind", "bench");
-            gn_jl_int(&j, "rows", (long long)rows);
-            gn_jl_int(&j, "params", (long long)pb.d);
-            gn_jl_int(&j, "points", (long long)K);
-            gn_jl_int(&j, "steps", (long long)o.steps);
-            gn_jl_num(&j, "seconds", secs);
-            gn_jl_num(&j, "seconds_L_10_iters", tl);
-            gn_jl_num(&j, "target_seconds", 30.0);
-            gn_jl_bool(&j, "pass", rc == GN_EXIT_PASS);
-            gn_jl_end(&j);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "kind", "bench");
+            gn_io_jl_int(&j, "rows", (long long)rows);
+            gn_io_jl_int(&j, "params", (long long)pb.d);
+            gn_io_jl_int(&j, "points", (long long)K);
+            gn_io_jl_int(&j, "steps", (long long)o.steps);
+            gn_io_jl_num(&j, "seconds", secs);
+            gn_io_jl_num(&j, "seconds_L_10_iters", tl);
+            gn_io_jl_num(&j, "target_seconds", 30.0);
+            gn_io_jl_bool(&j, "pass", rc == GN_EXIT_PASS);
+            gn_io_jl_end(&j);
         } else {
             printf("gnlab assume --bench: MLP 10");
             for (int q = 0; q < nh; q++)
@@ -484,7 +484,7 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
             printf("one L estimate (10 power iterations, 20 gradient passes): %.2f s, L ~ %.4g\n",
                    tl, L);
         }
-        gn_assume_report_free(&rep);
+        pf_assume_report_free(&rep);
     }
     gn_mlp_free(mlp);
     free(X);
@@ -495,16 +495,16 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
 
 /* ---------------------------------------------------------------- main */
 
-GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3) on a problem")
+CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3) on a problem")
 {
     const char *data = NULL, *target = "y", *model = "linear", *act = "tanh", *loss = "squared";
     const char *points = NULL, *out = NULL, *inject = NULL, *gen = NULL;
     size_t hidden[8] = {16};
     int nh = 1, json = 0, bench = 0;
     gn_damping dmp = {1.0, 0.0};
-    gn_assume_schedule s = {1.0, 1.0, 0.75};
-    gn_assume_opts o = gn_assume_opts_default();
-    o.seed = gn_cli_seed(o.seed);
+    pf_assume_schedule s = {1.0, 1.0, 0.75};
+    pf_assume_opts o = pf_assume_opts_default();
+    o.seed = cli_seed(o.seed);
     size_t rows = 0, features = 4, prec = 128;
     int rows_set = 0;
     for (int a = 1; a < argc; a++) {
@@ -522,7 +522,7 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
             continue;
         }
         if (a + 1 >= argc)
-            return gn_cli_usage(CMD, "unknown option or missing value: %s", opt);
+            return cli_usage(CMD, "unknown option or missing value: %s", opt);
         const char *v = argv[++a];
         int bad = 0;
         if (!strcmp(opt, "--data")) data = v;
@@ -535,53 +535,53 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
         else if (!strcmp(opt, "--inject")) inject = v;
         else if (!strcmp(opt, "--gen")) gen = v;
         else if (!strcmp(opt, "--hidden")) {
-            nh = gn_cli_sizes(hidden, 8, CMD, opt, v);
+            nh = cli_sizes(hidden, 8, CMD, opt, v);
             bad = nh < 0;
         } else if (!strcmp(opt, "--lambda"))
-            bad = gn_cli_double(&dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+            bad = cli_double(&dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
         else if (!strcmp(opt, "--mu"))
-            bad = gn_cli_double(&dmp.mu, CMD, opt, v, 0, 1e300) < 0;
+            bad = cli_double(&dmp.mu, CMD, opt, v, 0, 1e300) < 0;
         else if (!strcmp(opt, "--alpha0"))
-            bad = gn_cli_double(&s.alpha0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+            bad = cli_double(&s.alpha0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
         else if (!strcmp(opt, "--t0"))
-            bad = gn_cli_double(&s.t0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+            bad = cli_double(&s.t0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
         else if (!strcmp(opt, "--p"))
-            bad = gn_cli_double(&s.p, CMD, opt, v, -1e300, 1e300) < 0;
+            bad = cli_double(&s.p, CMD, opt, v, -1e300, 1e300) < 0;
         else if (!strcmp(opt, "--steps"))
-            bad = gn_cli_size(&o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
+            bad = cli_size(&o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
         else if (!strcmp(opt, "--npoints"))
-            bad = gn_cli_size(&o.npoints, CMD, opt, v, 1, 1000000) < 0;
+            bad = cli_size(&o.npoints, CMD, opt, v, 1, 1000000) < 0;
         else if (!strcmp(opt, "--mp-points"))
-            bad = gn_cli_size(&o.mp_points, CMD, opt, v, 0, 16) < 0;
+            bad = cli_size(&o.mp_points, CMD, opt, v, 0, 16) < 0;
         else if (!strcmp(opt, "--prec"))
-            bad = gn_cli_size(&prec, CMD, opt, v, 64, 65536) < 0;
+            bad = cli_size(&prec, CMD, opt, v, 64, 65536) < 0;
         else if (!strcmp(opt, "--power-iters"))
-            bad = gn_cli_size(&o.power_iters, CMD, opt, v, 1, 100000) < 0;
+            bad = cli_size(&o.power_iters, CMD, opt, v, 1, 100000) < 0;
         else if (!strcmp(opt, "--l-points"))
-            bad = gn_cli_size(&o.l_points, CMD, opt, v, 0, 1000) < 0;
+            bad = cli_size(&o.l_points, CMD, opt, v, 0, 1000) < 0;
         else if (!strcmp(opt, "--seed"))
-            bad = gn_cli_u64(&o.seed, CMD, opt, v) < 0;
+            bad = cli_u64(&o.seed, CMD, opt, v) < 0;
         else if (!strcmp(opt, "--rows")) {
-            bad = gn_cli_size(&rows, CMD, opt, v, 1, 100000000) < 0;
+            bad = cli_size(&rows, CMD, opt, v, 1, 100000000) < 0;
             rows_set = 1;
         } else if (!strcmp(opt, "--features"))
-            bad = gn_cli_size(&features, CMD, opt, v, 1, 64) < 0;
+            bad = cli_size(&features, CMD, opt, v, 1, 64) < 0;
         else
-            return gn_cli_usage(CMD, "unknown option %s", opt);
+            return cli_usage(CMD, "unknown option %s", opt);
         if (bad)
             return GN_EXIT_USAGE;
     }
     o.prec = (unsigned)prec;
     blas_one_thread();
     if (gen) {
-        gn_assume_gen kind;
+        pf_assume_gen kind;
         if (!strcmp(gen, "interp"))
-            kind = GN_ASSUME_GEN_INTERP;
+            kind = PF_ASSUME_GEN_INTERP;
         else if (!strcmp(gen, "noisy"))
-            kind = GN_ASSUME_GEN_NOISY;
+            kind = PF_ASSUME_GEN_NOISY;
         else
-            return gn_cli_usage(CMD, "--gen: '%s' is not interp or noisy", gen);
-        gn_status st = gn_assume_generate(stdout, kind, rows_set ? rows : 200, features, o.seed);
+            return cli_usage(CMD, "--gen: '%s' is not interp or noisy", gen);
+        gn_status st = pf_assume_generate(stdout, kind, rows_set ? rows : 200, features, o.seed);
         return st == GN_OK ? GN_EXIT_PASS : GN_EXIT_USAGE;
     }
     if (bench) {
@@ -595,26 +595,26 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
         return run_bench(rows, hidden, nh, o.npoints == 50 ? 100 : o.npoints, json);
     }
     if (!data)
-        return gn_cli_usage(CMD, "--data FILE is required");
+        return cli_usage(CMD, "--data FILE is required");
     char err[256];
-    if (gn_assume_schedule_check(&s, err, sizeof err) != GN_OK)
-        return gn_cli_usage(CMD, "schedule: %s", err);
-    gn_assume_model mk;
-    if (!strcmp(model, "linear")) mk = GN_ASSUME_LINEAR;
-    else if (!strcmp(model, "quad")) mk = GN_ASSUME_QUAD;
-    else if (!strcmp(model, "mlp")) mk = GN_ASSUME_MLP;
-    else return gn_cli_usage(CMD, "--model: '%s' is not linear, quad or mlp", model);
+    if (pf_assume_schedule_check(&s, err, sizeof err) != GN_OK)
+        return cli_usage(CMD, "schedule: %s", err);
+    pf_assume_model mk;
+    if (!strcmp(model, "linear")) mk = PF_ASSUME_LINEAR;
+    else if (!strcmp(model, "quad")) mk = PF_ASSUME_QUAD;
+    else if (!strcmp(model, "mlp")) mk = PF_ASSUME_MLP;
+    else return cli_usage(CMD, "--model: '%s' is not linear, quad or mlp", model);
     gn_loss_kind lk;
     if (gn_loss_parse(&lk, loss) != GN_OK)
-        return gn_cli_usage(CMD, "--loss: '%s' is not squared or bce", loss);
+        return cli_usage(CMD, "--loss: '%s' is not squared or bce", loss);
     gn_act ak;
     if (gn_act_parse(&ak, act) != GN_OK)
-        return gn_cli_usage(CMD, "--act: '%s' is not tanh, relu, silu or identity", act);
-    gn_assume_inject inj = GN_ASSUME_INJECT_NONE;
+        return cli_usage(CMD, "--act: '%s' is not tanh, relu, silu or identity", act);
+    pf_assume_inject inj = PF_ASSUME_INJECT_NONE;
     if (inject) {
-        if (!strcmp(inject, "xi_mean")) inj = GN_ASSUME_INJECT_XI_MEAN;
-        else if (!strcmp(inject, "norm")) inj = GN_ASSUME_INJECT_NORM;
-        else return gn_cli_usage(CMD, "--inject: '%s' is not xi_mean or norm", inject);
+        if (!strcmp(inject, "xi_mean")) inj = PF_ASSUME_INJECT_XI_MEAN;
+        else if (!strcmp(inject, "norm")) inj = PF_ASSUME_INJECT_NORM;
+        else return cli_usage(CMD, "--inject: '%s' is not xi_mean or norm", inject);
     }
     dataset ds;
     if (load_data(&ds, data, target) < 0) {
@@ -622,7 +622,7 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
         return GN_EXIT_USAGE;
     }
     gn_mlp *mlp = NULL;
-    if (mk == GN_ASSUME_MLP) {
+    if (mk == PF_ASSUME_MLP) {
         size_t widths[10];
         widths[0] = ds.m;
         for (int q = 0; q < nh; q++)
@@ -631,11 +631,11 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
         mlp = gn_mlp_alloc(widths, (size_t)nh + 2, ak);
         if (!mlp) {
             free_data(&ds);
-            return gn_cli_usage(CMD, "--hidden: cannot build this MLP");
+            return cli_usage(CMD, "--hidden: cannot build this MLP");
         }
     }
-    gn_assume_problem pb;
-    gn_status st = gn_assume_problem_init(&pb, mk, lk, ds.X, ds.y, ds.n, ds.m, mlp, dmp);
+    pf_assume_problem pb;
+    gn_status st = pf_assume_problem_init(&pb, mk, lk, ds.X, ds.y, ds.n, ds.m, mlp, dmp);
     if (st != GN_OK) {
         if (st == GN_EDOM && lk == GN_LOSS_BCE)
             fprintf(stderr, "gnlab %s: %s: loss bce needs every '%s' in [0, 1]\n", CMD, data,
@@ -648,7 +648,7 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
     }
     pb.inject = inj;
     double *w0 = calloc(pb.d, sizeof(double));
-    gn_table pts = {0, 0, NULL, NULL};
+    gn_io_table pts = {0, 0, NULL, NULL};
     int rc = GN_EXIT_USAGE;
     if (!w0) {
         fprintf(stderr, "gnlab %s: out of memory\n", CMD);
@@ -659,7 +659,7 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
     double *Wp = NULL;
     size_t K = 0;
     if (points) {
-        if (gn_csv_read(&pts, points, err, sizeof err) != GN_OK) {
+        if (gn_io_csv_read(&pts, points, err, sizeof err) != GN_OK) {
             fprintf(stderr, "gnlab %s: %s\n", CMD, err);
             goto done;
         }
@@ -678,8 +678,8 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
             for (size_t c = 0; c < pb.d; c++)
                 Wp[k * pb.d + c] = pts.cols[c * K + k];
     }
-    gn_assume_report rep;
-    st = gn_assume_run(&rep, &pb, w0, Wp, K, &s, &o);
+    pf_assume_report rep;
+    st = pf_assume_run(&rep, &pb, w0, Wp, K, &s, &o);
     free(Wp);
     if (st != GN_OK) {
         fprintf(stderr, "gnlab %s: %s: %s (a row or point made the model or loss %s)\n", CMD,
@@ -691,16 +691,16 @@ GN_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3)
     else
         print_table(&rep, &pb, &s, data);
     if (out && write_plot(out, &rep, json) < 0) {
-        gn_assume_report_free(&rep);
+        pf_assume_report_free(&rep);
         goto done;
     }
-    int fails = rep.v_a41 != GN_ASSUME_HOLDS || rep.v_align != GN_ASSUME_HOLDS ||
-                rep.v_moment != GN_ASSUME_HOLDS || rep.v_rm != GN_ASSUME_HOLDS ||
-                rep.v_b1 != GN_ASSUME_HOLDS || rep.v_b2 != GN_ASSUME_HOLDS || !rep.mp_pass;
+    int fails = rep.v_a41 != PF_ASSUME_HOLDS || rep.v_align != PF_ASSUME_HOLDS ||
+                rep.v_moment != PF_ASSUME_HOLDS || rep.v_rm != PF_ASSUME_HOLDS ||
+                rep.v_b1 != PF_ASSUME_HOLDS || rep.v_b2 != PF_ASSUME_HOLDS || !rep.mp_pass;
     rc = fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
-    gn_assume_report_free(&rep);
+    pf_assume_report_free(&rep);
 done:
-    gn_table_free(&pts);
+    gn_io_table_free(&pts);
     free(w0);
     gn_mlp_free(mlp);
     free_data(&ds);

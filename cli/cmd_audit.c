@@ -2,7 +2,7 @@
  * judged at the trace's own precision; on disagreement the catalogue names the bug.
  * `gnlab audit --bench` measures the throughput on generated traces. */
 #include "cli.h"
-#include "gn_audit.h"
+#include "val_audit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,39 +39,39 @@ typedef struct {
     size_t shown;
 } show_ctx;
 
-static void on_step(const gn_audit_step *st, void *arg)
+static void on_step(const val_audit_step *st, void *arg)
 {
     show_ctx *c = arg;
     if (c->json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "kind", "step");
-        gn_jl_int(&j, "index", (long long)st->index);
-        gn_jl_int(&j, "line", (long long)st->line);
-        gn_jl_str(&j, "method", gn_audit_method_name(st->method));
-        gn_jl_str(&j, "dtype", st->dtype == GN_AT_F32 ? "float32" : "float64");
-        gn_jl_num(&j, "err", st->err);
-        gn_jl_num(&j, "bound", st->bound);
-        gn_jl_int(&j, "component", (long long)st->worst);
-        gn_jl_str(&j, "status", st->status == GN_OK ? "computed" : "undefined");
-        gn_jl_end(&j);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "step");
+        gn_io_jl_int(&j, "index", (long long)st->index);
+        gn_io_jl_int(&j, "line", (long long)st->line);
+        gn_io_jl_str(&j, "method", val_audit_method_name(st->method));
+        gn_io_jl_str(&j, "dtype", st->dtype == VAL_AT_F32 ? "float32" : "float64");
+        gn_io_jl_num(&j, "err", st->err);
+        gn_io_jl_num(&j, "bound", st->bound);
+        gn_io_jl_int(&j, "component", (long long)st->worst);
+        gn_io_jl_str(&j, "status", st->status == GN_OK ? "computed" : "undefined");
+        gn_io_jl_end(&j);
     } else {
         if (c->shown == 0)
             printf("  disagreeing steps (err and bound in units of u_T (|w_i| + |s_i|)):\n");
         if (st->status == GN_OK && !(st->bound < INFINITY))
             printf("    step %-8llu line %-8zu %-13s err %-11.4g no finite bound: l', l'' derived "
                    "from an ill-conditioned loss; record lp and lpp\n",
-                   (unsigned long long)st->index, st->line, gn_audit_method_name(st->method),
+                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method),
                    st->err);
         else if (st->status == GN_OK)
             printf("    step %-8llu line %-8zu %-13s %s  err %-11.4g bound %-9.4g at w[%zu]\n",
-                   (unsigned long long)st->index, st->line, gn_audit_method_name(st->method),
-                   st->dtype == GN_AT_F32 ? "float32" : "float64", st->err, st->bound,
+                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method),
+                   st->dtype == VAL_AT_F32 ? "float32" : "float64", st->err, st->bound,
                    st->worst);
         else
             printf("    step %-8llu line %-8zu %-13s the method is undefined at these inputs "
                    "(j = 0 or l' = 0 or l''|j|^2 = 0)\n",
-                   (unsigned long long)st->index, st->line, gn_audit_method_name(st->method));
+                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method));
     }
     c->shown++;
 }
@@ -84,28 +84,28 @@ static const char *dtypes_str(uint32_t d)
 static void methods_str(char *buf, size_t len, uint32_t m)
 {
     buf[0] = '\0';
-    for (int k = 0; k < GN_AM_N; k++)
+    for (int k = 0; k < VAL_AM_N; k++)
         if (m >> k & 1u) {
             size_t l = strlen(buf);
-            snprintf(buf + l, len - l, "%s%s", l ? "," : "", gn_audit_method_name(k));
+            snprintf(buf + l, len - l, "%s%s", l ? "," : "", val_audit_method_name(k));
         }
 }
 
 static void print_catalogue(int json)
 {
-    for (size_t c = 0; c < gn_audit_ncatalogue; c++) {
-        const gn_audit_variant *v = &gn_audit_catalogue[c];
+    for (size_t c = 0; c < val_audit_ncatalogue; c++) {
+        const val_audit_variant *v = &val_audit_catalogue[c];
         char ms[128];
         methods_str(ms, sizeof ms, v->methods);
         if (json) {
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "kind", "variant");
-            gn_jl_str(&j, "name", v->name);
-            gn_jl_str(&j, "description", v->description);
-            gn_jl_str(&j, "methods", ms);
-            gn_jl_bool(&j, "float64_only", v->f64_only);
-            gn_jl_end(&j);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "kind", "variant");
+            gn_io_jl_str(&j, "name", v->name);
+            gn_io_jl_str(&j, "description", v->description);
+            gn_io_jl_str(&j, "methods", ms);
+            gn_io_jl_bool(&j, "float64_only", v->f64_only);
+            gn_io_jl_end(&j);
         } else {
             printf("%-16s %s\n%16s applies to: %s%s\n", v->name, v->description, "", ms,
                    v->f64_only ? " (float64 traces only)" : "");
@@ -113,50 +113,50 @@ static void print_catalogue(int json)
     }
 }
 
-static int report(const gn_audit_summary *s, const char *name, int json)
+static int report(const val_audit_summary *s, const char *name, int json)
 {
-    size_t idx[GN_AUDIT_MAXCAT];
-    size_t nm = gn_audit_matches(idx, GN_AUDIT_MAXCAT, s);
+    size_t idx[VAL_AUDIT_MAXCAT];
+    size_t nm = val_audit_matches(idx, VAL_AUDIT_MAXCAT, s);
     char ms[160];
     methods_str(ms, sizeof ms, s->methods);
     int agree = s->disagree == 0;
     if (json) {
         if (!agree)
-            for (size_t c = 0; c < gn_audit_ncatalogue; c++) {
+            for (size_t c = 0; c < val_audit_ncatalogue; c++) {
                 if (!s->tried[c])
                     continue;
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "kind", "variant");
-                gn_jl_str(&j, "name", gn_audit_catalogue[c].name);
-                gn_jl_int(&j, "tried", (long long)s->tried[c]);
-                gn_jl_int(&j, "matched", (long long)s->matched[c]);
-                gn_jl_end(&j);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "kind", "variant");
+                gn_io_jl_str(&j, "name", val_audit_catalogue[c].name);
+                gn_io_jl_int(&j, "tried", (long long)s->tried[c]);
+                gn_io_jl_int(&j, "matched", (long long)s->matched[c]);
+                gn_io_jl_end(&j);
             }
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "kind", "verdict");
-        gn_jl_str(&j, "trace", name);
-        gn_jl_str(&j, "methods", ms);
-        gn_jl_str(&j, "dtype", dtypes_str(s->dtypes));
-        gn_jl_int(&j, "steps", (long long)s->steps);
-        gn_jl_int(&j, "disagree", (long long)s->disagree);
-        gn_jl_num(&j, "largest_err", s->largest.err);
-        gn_jl_num(&j, "largest_err_bound", s->largest.bound);
-        gn_jl_int(&j, "largest_err_step", (long long)s->largest.index);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "verdict");
+        gn_io_jl_str(&j, "trace", name);
+        gn_io_jl_str(&j, "methods", ms);
+        gn_io_jl_str(&j, "dtype", dtypes_str(s->dtypes));
+        gn_io_jl_int(&j, "steps", (long long)s->steps);
+        gn_io_jl_int(&j, "disagree", (long long)s->disagree);
+        gn_io_jl_num(&j, "largest_err", s->largest.err);
+        gn_io_jl_num(&j, "largest_err_bound", s->largest.bound);
+        gn_io_jl_int(&j, "largest_err_step", (long long)s->largest.index);
         if (s->have_first) {
-            gn_jl_int(&j, "first_disagree_step", (long long)s->first.index);
-            gn_jl_int(&j, "first_disagree_line", (long long)s->first.line);
+            gn_io_jl_int(&j, "first_disagree_step", (long long)s->first.index);
+            gn_io_jl_int(&j, "first_disagree_line", (long long)s->first.line);
         }
         char diag[512] = "";
         for (size_t k = 0; k < nm; k++) {
             size_t l = strlen(diag);
             snprintf(diag + l, sizeof diag - l, "%s%s", k ? "," : "",
-                     gn_audit_catalogue[idx[k]].name);
+                     val_audit_catalogue[idx[k]].name);
         }
-        gn_jl_str(&j, "diagnosis", agree ? "" : nm ? diag : "unknown");
-        gn_jl_str(&j, "verdict", agree ? "agree" : "disagree");
-        gn_jl_end(&j);
+        gn_io_jl_str(&j, "diagnosis", agree ? "" : nm ? diag : "unknown");
+        gn_io_jl_str(&j, "verdict", agree ? "agree" : "disagree");
+        gn_io_jl_end(&j);
     } else {
         printf("  trace          %s\n", name);
         printf("  steps          %llu  (%s; %s)\n", (unsigned long long)s->steps, ms,
@@ -173,7 +173,7 @@ static int report(const gn_audit_summary *s, const char *name, int json)
             if (nm == 0)
                 printf("  diagnosis      no catalogue variant reproduces the disagreeing steps\n");
             for (size_t k = 0; k < nm; k++) {
-                const gn_audit_variant *v = &gn_audit_catalogue[idx[k]];
+                const val_audit_variant *v = &val_audit_catalogue[idx[k]];
                 printf("  %-14s %s: %s (reproduces all %llu disagreeing steps it applies to%s)\n",
                        k == 0 ? "diagnosis" : "also", v->name, v->description,
                        (unsigned long long)s->tried[idx[k]],
@@ -215,31 +215,31 @@ static char *gen_trace(size_t *len, size_t d, size_t N, int adam, int json, uint
         w[i] = gn_rng_normal(&rng);
     gn_adam_params ap = gn_adam_params_default();
     gn_damping dmp = {0.5, 0.1};
-    gn_audit_rec r;
+    val_audit_rec r;
     memset(&r, 0, sizeof r);
-    r.method = adam ? GN_AM_ADAM_IGND : GN_AM_IGND;
-    r.dtype = GN_AT_F64;
+    r.method = adam ? VAL_AM_ADAM_IGND : VAL_AM_IGND;
+    r.dtype = VAL_AT_F64;
     r.n = d;
-    r.has_s = 1u << GN_AF_ALPHA | 1u << GN_AF_LAMBDA | 1u << GN_AF_MU | 1u << GN_AF_LP |
-              1u << GN_AF_LPP;
-    r.has_v = 1u << GN_AV_W | 1u << GN_AV_J | 1u << GN_AV_WAFTER;
+    r.has_s = 1u << VAL_AF_ALPHA | 1u << VAL_AF_LAMBDA | 1u << VAL_AF_MU | 1u << VAL_AF_LP |
+              1u << VAL_AF_LPP;
+    r.has_v = 1u << VAL_AV_W | 1u << VAL_AV_J | 1u << VAL_AV_WAFTER;
     if (adam) {
-        r.has_s |= 1u << GN_AF_BETA1 | 1u << GN_AF_BETA2 | 1u << GN_AF_EPS | 1u << GN_AF_T;
-        r.has_v |= 1u << GN_AV_M | 1u << GN_AV_V;
+        r.has_s |= 1u << VAL_AF_BETA1 | 1u << VAL_AF_BETA2 | 1u << VAL_AF_EPS | 1u << VAL_AF_T;
+        r.has_v |= 1u << VAL_AV_M | 1u << VAL_AV_V;
     }
-    r.v[GN_AV_W] = w0;
-    r.v[GN_AV_J] = j;
-    r.v[GN_AV_WAFTER] = w;
-    r.v[GN_AV_M] = m0;
-    r.v[GN_AV_V] = v0;
-    r.s[GN_AF_ALPHA] = adam ? ap.alpha : 0.5;
-    r.s[GN_AF_LAMBDA] = dmp.lambda;
-    r.s[GN_AF_MU] = dmp.mu;
-    r.s[GN_AF_BETA1] = ap.beta1;
-    r.s[GN_AF_BETA2] = ap.beta2;
-    r.s[GN_AF_EPS] = ap.eps;
+    r.v[VAL_AV_W] = w0;
+    r.v[VAL_AV_J] = j;
+    r.v[VAL_AV_WAFTER] = w;
+    r.v[VAL_AV_M] = m0;
+    r.v[VAL_AV_V] = v0;
+    r.s[VAL_AF_ALPHA] = adam ? ap.alpha : 0.5;
+    r.s[VAL_AF_LAMBDA] = dmp.lambda;
+    r.s[VAL_AF_MU] = dmp.mu;
+    r.s[VAL_AF_BETA1] = ap.beta1;
+    r.s[VAL_AF_BETA2] = ap.beta2;
+    r.s[VAL_AF_EPS] = ap.eps;
     if (!json)
-        gn_audit_write_header(f, &r);
+        val_audit_write_header(f, &r);
     for (size_t s = 0; s < N; s++) {
         for (size_t i = 0; i < d; i++)
             j[i] = gn_rng_normal(&rng) * (1.0 + (double)(s % 7));
@@ -247,14 +247,14 @@ static char *gen_trace(size_t *len, size_t d, size_t N, int adam, int json, uint
         memcpy(w0, w, d * sizeof *w);
         memcpy(m0, st->m, d * sizeof *m0);
         memcpy(v0, st->v, d * sizeof *v0);
-        r.s[GN_AF_T] = (double)st->t;
-        r.s[GN_AF_LP] = lp;
-        r.s[GN_AF_LPP] = lpp;
+        r.s[VAL_AF_T] = (double)st->t;
+        r.s[VAL_AF_LP] = lp;
+        r.s[VAL_AF_LPP] = lpp;
         if (adam)
             gn_step_adam_ignd(st, w, j, lp, lpp, dmp, &ap);
         else
             gn_step_ignd(w, j, d, lp, lpp, 0.5, dmp);
-        gn_audit_write(f, &r, json);
+        val_audit_write(f, &r, json);
     }
     fclose(f);
 out:
@@ -277,20 +277,20 @@ static int bench(size_t d, size_t N, mpfr_prec_t prec, int json)
     for (int adam = 0; adam < 2; adam++)
         for (int fmt = 0; fmt < 2; fmt++) {
             size_t len;
-            char *buf = gen_trace(&len, d, N, adam, fmt, gn_cli_seed(20261122u));
+            char *buf = gen_trace(&len, d, N, adam, fmt, cli_seed(20261122u));
             if (!buf)
-                return gn_cli_usage(CMD, "out of memory generating the trace");
+                return cli_usage(CMD, "out of memory generating the trace");
             FILE *f = fmemopen(buf, len, "r");
             if (!f) {
                 free(buf);
-                return gn_cli_usage(CMD, "fmemopen failed");
+                return cli_usage(CMD, "fmemopen failed");
             }
-            gn_audit_opts o = gn_audit_opts_default();
+            val_audit_opts o = val_audit_opts_default();
             o.prec = prec;
-            gn_audit_summary s;
+            val_audit_summary s;
             char err[512] = "";
             double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-            gn_status st = gn_audit_stream(&s, f, "bench", &o, NULL, NULL, err, sizeof err);
+            gn_status st = val_audit_stream(&s, f, "bench", &o, NULL, NULL, err, sizeof err);
             double dt = clock_s(CLOCK_MONOTONIC) - t0;
             double dc = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
             fclose(f);
@@ -307,21 +307,21 @@ static int bench(size_t d, size_t N, mpfr_prec_t prec, int json)
             if (s.disagree)
                 rc = GN_EXIT_FAIL;
             if (json) {
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "kind", "bench");
-                gn_jl_str(&j, "method", m);
-                gn_jl_str(&j, "format", fm);
-                gn_jl_int(&j, "dim", (long long)d);
-                gn_jl_int(&j, "prec", (long long)prec);
-                gn_jl_int(&j, "steps", (long long)s.steps);
-                gn_jl_num(&j, "seconds", dt);
-                gn_jl_num(&j, "steps_per_second", rate);
-                gn_jl_num(&j, "cpu_seconds", dc);
-                gn_jl_num(&j, "steps_per_cpu_second", (double)s.steps / dc);
-                gn_jl_int(&j, "disagree", (long long)s.disagree);
-                gn_jl_int(&j, "max_rss_kib", (long long)ru.ru_maxrss);
-                gn_jl_end(&j);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "kind", "bench");
+                gn_io_jl_str(&j, "method", m);
+                gn_io_jl_str(&j, "format", fm);
+                gn_io_jl_int(&j, "dim", (long long)d);
+                gn_io_jl_int(&j, "prec", (long long)prec);
+                gn_io_jl_int(&j, "steps", (long long)s.steps);
+                gn_io_jl_num(&j, "seconds", dt);
+                gn_io_jl_num(&j, "steps_per_second", rate);
+                gn_io_jl_num(&j, "cpu_seconds", dc);
+                gn_io_jl_num(&j, "steps_per_cpu_second", (double)s.steps / dc);
+                gn_io_jl_int(&j, "disagree", (long long)s.disagree);
+                gn_io_jl_int(&j, "max_rss_kib", (long long)ru.ru_maxrss);
+                gn_io_jl_end(&j);
             } else {
                 printf("  %-10s %-6s %8llu steps  %7.3f s  %9.0f steps/s  (%9.0f per CPU s)  "
                        "disagree %llu  max RSS %ld KiB\n",
@@ -332,7 +332,7 @@ static int bench(size_t d, size_t N, mpfr_prec_t prec, int json)
     return rc;
 }
 
-GN_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name the bug")
+CLI_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name the bug")
 {
     int json = 0, diagnose = 1, do_bench = 0, do_cat = 0;
     size_t prec = 128, list = 10, dim = 100, steps = 2000;
@@ -353,18 +353,18 @@ GN_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name th
         else if (!strcmp(a, "--prec") || !strcmp(a, "--list") || !strcmp(a, "--dim") ||
                  !strcmp(a, "--steps")) {
             if (i + 1 >= argc)
-                return gn_cli_usage(CMD, "%s needs a value", a);
+                return cli_usage(CMD, "%s needs a value", a);
             const char *v = argv[++i];
-            int bad = !strcmp(a, "--prec")   ? gn_cli_size(&prec, CMD, a, v, 64, 4096)
-                      : !strcmp(a, "--list") ? gn_cli_size(&list, CMD, a, v, 0, (size_t)1 << 40)
-                      : !strcmp(a, "--dim")  ? gn_cli_size(&dim, CMD, a, v, 1, 100000)
-                                             : gn_cli_size(&steps, CMD, a, v, 1, 10000000);
+            int bad = !strcmp(a, "--prec")   ? cli_size(&prec, CMD, a, v, 64, 4096)
+                      : !strcmp(a, "--list") ? cli_size(&list, CMD, a, v, 0, (size_t)1 << 40)
+                      : !strcmp(a, "--dim")  ? cli_size(&dim, CMD, a, v, 1, 100000)
+                                             : cli_size(&steps, CMD, a, v, 1, 10000000);
             if (bad)
                 return GN_EXIT_USAGE;
         } else if (a[0] == '-' && a[1])
-            return gn_cli_usage(CMD, "unknown option '%s'", a);
+            return cli_usage(CMD, "unknown option '%s'", a);
         else if (path)
-            return gn_cli_usage(CMD, "one trace at a time ('%s' and '%s')", path, a);
+            return cli_usage(CMD, "one trace at a time ('%s' and '%s')", path, a);
         else
             path = a;
     }
@@ -375,33 +375,33 @@ GN_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name th
     if (do_bench)
         return bench(dim, steps, (mpfr_prec_t)prec, json);
     if (!path)
-        return gn_cli_usage(CMD, "no trace given");
+        return cli_usage(CMD, "no trace given");
     FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
     if (!f) {
         fprintf(stderr, "gnlab audit: cannot open '%s'\n", path);
         return GN_EXIT_USAGE;
     }
-    gn_audit_opts o = gn_audit_opts_default();
+    val_audit_opts o = val_audit_opts_default();
     o.prec = (mpfr_prec_t)prec;
     o.diagnose = diagnose;
     o.max_listed = list;
     show_ctx sc = {json, 0};
-    gn_audit_summary s;
+    val_audit_summary s;
     char err[1024] = "";
     if (!json)
         printf("gnlab audit\n");
-    gn_status st = gn_audit_stream(&s, f, path, &o, on_step, &sc, err, sizeof err);
+    gn_status st = val_audit_stream(&s, f, path, &o, on_step, &sc, err, sizeof err);
     if (f != stdin)
         fclose(f);
     if (st != GN_OK) {
         fprintf(stderr, "gnlab audit: %s\n", st == GN_ENOMEM ? "out of memory" : err);
         if (json) {
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "kind", "error");
-            gn_jl_str(&j, "error", st == GN_ENOMEM ? "out of memory" : err);
-            gn_jl_int(&j, "steps_read", (long long)s.steps);
-            gn_jl_end(&j);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "kind", "error");
+            gn_io_jl_str(&j, "error", st == GN_ENOMEM ? "out of memory" : err);
+            gn_io_jl_int(&j, "steps_read", (long long)s.steps);
+            gn_io_jl_end(&j);
         }
         return GN_EXIT_USAGE;
     }

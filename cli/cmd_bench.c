@@ -108,29 +108,29 @@ static int parse(opts *o, int argc, char **argv)
             o->torch = 0;
         } else if (!strcmp(a, "--reps")) {
             if (i + 1 >= argc)
-                return gn_cli_usage("bench", "--reps needs a value"), -1;
-            if (gn_cli_size(&o->reps, "bench", "--reps", argv[++i], 1, 1000) < 0)
+                return cli_usage("bench", "--reps needs a value"), -1;
+            if (cli_size(&o->reps, "bench", "--reps", argv[++i], 1, 1000) < 0)
                 return -1;
             have_reps = 1;
         } else if (!strcmp(a, "--min-time")) {
             if (i + 1 >= argc)
-                return gn_cli_usage("bench", "--min-time needs a value"), -1;
-            if (gn_cli_double(&o->min_time, "bench", "--min-time", argv[++i], 1e-4, 60.0) < 0)
+                return cli_usage("bench", "--min-time needs a value"), -1;
+            if (cli_double(&o->min_time, "bench", "--min-time", argv[++i], 1e-4, 60.0) < 0)
                 return -1;
             have_min = 1;
         } else if (!strcmp(a, "--torch-script")) {
             if (i + 1 >= argc || !*argv[i + 1])
-                return gn_cli_usage("bench", "--torch-script needs a path"), -1;
+                return cli_usage("bench", "--torch-script needs a path"), -1;
             o->script = argv[++i];
         } else {
-            return gn_cli_usage("bench", "unknown option '%s'", a), -1;
+            return cli_usage("bench", "unknown option '%s'", a), -1;
         }
     }
     if (!have_reps)
         o->reps = quick ? 6 : 12;
     if (!have_min)
         o->min_time = quick ? 0.002 : 0.05;
-    o->seed = gn_cli_seed(20261122u);
+    o->seed = cli_seed(20261122u);
     return 0;
 }
 
@@ -143,54 +143,54 @@ static int fail_status(const char *what, gn_status st)
 /* ------------------------------------------------------------- linear + probe */
 
 static gn_status run_linear(lin_row *row, probe_row *pr, size_t d, const opts *o,
-                            gn_bench_triad *tri)
+                            val_bench_triad *tri)
 {
-    gn_bench_linear b;
-    gn_status st = gn_bench_linear_init(&b, d, o->seed);
+    val_bench_linear b;
+    gn_status st = val_bench_linear_init(&b, d, o->seed);
     if (st != GN_OK)
         return st;
     size_t R = o->reps;
     double *t = calloc(6 * R, sizeof(double));
     if (!t) {
-        gn_bench_linear_free(&b);
+        val_bench_linear_free(&b);
         return GN_ENOMEM;
     }
-    gn_bench_kernel k[3] = {
-        {"ignd", gn_bench_linear_ignd, &b, 0, t, t + 4 * R},
-        {"sgd", gn_bench_linear_sgd, &b, 0, t + R, t + 5 * R},
-        {"triad", gn_bench_triad_run, tri, 0, t + 2 * R, NULL},
+    val_bench_kernel k[3] = {
+        {"ignd", val_bench_linear_ignd, &b, 0, t, t + 4 * R},
+        {"sgd", val_bench_linear_sgd, &b, 0, t + R, t + 5 * R},
+        {"triad", val_bench_triad_run, tri, 0, t + 2 * R, NULL},
     };
     size_t nk = tri ? 3 : 2;
-    if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
+    if ((st = val_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
         goto out;
     k[1].steps = k[0].steps;
-    if (tri && (st = gn_bench_calibrate(&k[2].steps, k[2].fn, k[2].ctx, o->min_time)) != GN_OK)
+    if (tri && (st = val_bench_calibrate(&k[2].steps, k[2].fn, k[2].ctx, o->min_time)) != GN_OK)
         goto out;
-    if ((st = gn_bench_interleave(k, nk, R)) != GN_OK)
+    if ((st = val_bench_interleave(k, nk, R)) != GN_OK)
         goto out;
     double *scratch = t + 3 * R;
     row->d = d;
     row->steps = k[0].steps;
-    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, nk, scratch, &row->rlo, &row->rhi);
-    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, nk, scratch, NULL, NULL);
+    row->ratio = val_bench_ratio_median(k[0].t, k[1].t, R, nk, scratch, &row->rlo, &row->rhi);
+    row->cratio = val_bench_ratio_median(k[0].c, k[1].c, R, nk, scratch, NULL, NULL);
     row->bw_frac = NAN;
     if (tri) {
         /* (B_step / t_ignd) / (B_triad / t_triad) paired by repetition */
-        double f = gn_bench_linear_bytes(d) / gn_bench_triad_bytes(tri->n);
-        row->bw_frac = f * gn_bench_ratio_median(k[2].t, k[0].t, R, nk, scratch, NULL, NULL);
+        double f = val_bench_linear_bytes(d) / val_bench_triad_bytes(tri->n);
+        row->bw_frac = f * val_bench_ratio_median(k[2].t, k[0].t, R, nk, scratch, NULL, NULL);
         pr->steps = k[2].steps;
-        pr->sec = gn_bench_median(k[2].t, R);
-        pr->gbs = gn_bench_triad_bytes(tri->n) / pr->sec * 1e-9;
+        pr->sec = val_bench_median(k[2].t, R);
+        pr->gbs = val_bench_triad_bytes(tri->n) / pr->sec * 1e-9;
     }
-    row->ignd = gn_bench_median(k[0].t, R);
-    row->sgd = gn_bench_median(k[1].t, R);
-    row->gbs_ignd = gn_bench_linear_bytes(d) / row->ignd * 1e-9;
-    row->gbs_sgd = gn_bench_linear_bytes(d) / row->sgd * 1e-9;
+    row->ignd = val_bench_median(k[0].t, R);
+    row->sgd = val_bench_median(k[1].t, R);
+    row->gbs_ignd = val_bench_linear_bytes(d) / row->ignd * 1e-9;
+    row->gbs_sgd = val_bench_linear_bytes(d) / row->sgd * 1e-9;
     if (!gn_allfinite(b.w, d) || !isfinite(b.sink))
         st = GN_ERANGE;
 out:
     free(t);
-    gn_bench_linear_free(&b);
+    val_bench_linear_free(&b);
     return st;
 }
 
@@ -198,12 +198,12 @@ out:
 
 static gn_status run_mlp(mlp_row *row, const opts *o)
 {
-    gn_bench_mlp bi, bs;
-    gn_status st = gn_bench_mlp_init(&bi, 1, o->seed);
+    val_bench_mlp bi, bs;
+    gn_status st = val_bench_mlp_init(&bi, 1, o->seed);
     if (st != GN_OK)
         return st;
-    if ((st = gn_bench_mlp_init(&bs, 0, o->seed)) != GN_OK) {
-        gn_bench_mlp_free(&bi);
+    if ((st = val_bench_mlp_init(&bs, 0, o->seed)) != GN_OK) {
+        val_bench_mlp_free(&bi);
         return st;
     }
     size_t R = o->reps;
@@ -212,25 +212,25 @@ static gn_status run_mlp(mlp_row *row, const opts *o)
         st = GN_ENOMEM;
         goto out;
     }
-    gn_bench_kernel k[2] = {{"ignd", gn_bench_mlp_run, &bi, 0, t, t + 3 * R},
-                            {"sgd", gn_bench_mlp_run, &bs, 0, t + R, t + 4 * R}};
-    if ((st = gn_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
+    val_bench_kernel k[2] = {{"ignd", val_bench_mlp_run, &bi, 0, t, t + 3 * R},
+                            {"sgd", val_bench_mlp_run, &bs, 0, t + R, t + 4 * R}};
+    if ((st = val_bench_calibrate(&k[0].steps, k[0].fn, k[0].ctx, o->min_time)) != GN_OK)
         goto out;
     k[1].steps = k[0].steps;
     /* warm SGD's copy as calibration warmed IGND's */
     if ((st = k[1].fn(k[1].ctx, k[1].steps)) != GN_OK)
         goto out;
-    if ((st = gn_bench_interleave(k, 2, R)) != GN_OK)
+    if ((st = val_bench_interleave(k, 2, R)) != GN_OK)
         goto out;
     row->steps = k[0].steps;
-    row->ratio = gn_bench_ratio_median(k[0].t, k[1].t, R, 2, t + 2 * R, &row->rlo, &row->rhi);
-    row->cratio = gn_bench_ratio_median(k[0].c, k[1].c, R, 2, t + 2 * R, NULL, NULL);
-    row->ignd = gn_bench_median(k[0].t, R);
-    row->sgd = gn_bench_median(k[1].t, R);
+    row->ratio = val_bench_ratio_median(k[0].t, k[1].t, R, 2, t + 2 * R, &row->rlo, &row->rhi);
+    row->cratio = val_bench_ratio_median(k[0].c, k[1].c, R, 2, t + 2 * R, NULL, NULL);
+    row->ignd = val_bench_median(k[0].t, R);
+    row->sgd = val_bench_median(k[1].t, R);
 out:
     free(t);
-    gn_bench_mlp_free(&bi);
-    gn_bench_mlp_free(&bs);
+    val_bench_mlp_free(&bi);
+    val_bench_mlp_free(&bs);
     return st;
 }
 
@@ -391,11 +391,11 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
     }
     size_t R = o->reps, steps[2] = {0, 0}, csteps = 0;
     double *t = ready ? calloc(4 * R, sizeof(double)) : NULL;
-    gn_bench_mlp core;
+    val_bench_mlp core;
     int have_core = 0;
-    if (ready && t && gn_bench_mlp_init(&core, 1, o->seed) == GN_OK) {
+    if (ready && t && val_bench_mlp_init(&core, 1, o->seed) == GN_OK) {
         have_core = 1;
-        ok = gn_bench_calibrate(&csteps, gn_bench_mlp_run, &core, o->min_time) == GN_OK;
+        ok = val_bench_calibrate(&csteps, val_bench_mlp_run, &core, o->min_time) == GN_OK;
         for (int q = 0; q < 2 && ok; q++) {
             ok = fprintf(fto, "calibrate %s %.17g\n", dtype_name[q], o->min_time) > 0 &&
                  fflush(fto) == 0 && read_line(line, sizeof line, ffrom) &&
@@ -406,9 +406,9 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
             for (size_t k = 0; k < 3 && ok; k++) {
                 size_t which = (r + k) % 3;
                 if (which == 0) {
-                    double t0 = gn_bench_now();
-                    ok = gn_bench_mlp_run(&core, csteps) == GN_OK;
-                    tc[r] = (gn_bench_now() - t0) / (double)csteps;
+                    double t0 = val_bench_now();
+                    ok = val_bench_mlp_run(&core, csteps) == GN_OK;
+                    tc[r] = (val_bench_now() - t0) / (double)csteps;
                 } else {
                     tt[which - 1][r] = torch_rep(fto, ffrom, (int)which - 1, steps[which - 1]);
                     ok = isfinite(tt[which - 1][r]);
@@ -417,19 +417,19 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
         if (ok) {
             double *scratch = t + 3 * R;
             for (int q = 0; q < 2; q++)
-                tr->ratio[q] = gn_bench_ratio_median(tt[q], tc, R, 3, scratch, NULL, NULL);
+                tr->ratio[q] = val_bench_ratio_median(tt[q], tc, R, 3, scratch, NULL, NULL);
             for (int q = 0; q < 2; q++) {
-                tr->sec[q] = gn_bench_median(tt[q], R);
+                tr->sec[q] = val_bench_median(tt[q], R);
                 tr->steps[q] = steps[q];
                 tr->reps[q] = R;
             }
-            tr->core = gn_bench_median(tc, R);
+            tr->core = val_bench_median(tc, R);
         }
         fprintf(fto, "quit\n");
         fflush(fto);
     }
     if (have_core)
-        gn_bench_mlp_free(&core);
+        val_bench_mlp_free(&core);
     free(t);
     if (fto)
         fclose(fto);
@@ -480,7 +480,7 @@ static void target_add(target *t, size_t *nt, const char *name, const char *cmp,
     q->value = v;
     q->limit = lim;
     q->skipped = skipped;
-    q->pass = skipped ? 1 : (cmp[0] == '<' ? gn_bench_le(v, lim) : gn_bench_ge(v, lim));
+    q->pass = skipped ? 1 : (cmp[0] == '<' ? val_bench_le(v, lim) : val_bench_ge(v, lim));
 }
 
 static void cpu_model(char *out, size_t cap)
@@ -505,7 +505,7 @@ static void cpu_model(char *out, size_t cap)
     fclose(f);
 }
 
-GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targets of issue 2)")
+CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targets of issue 2)")
 {
     opts o;
     int pr = parse(&o, argc, argv);
@@ -518,17 +518,17 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     cpu_model(cpu, sizeof cpu);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     FILE *out = stdout;
-    gn_jl j;
+    gn_io_jl j;
     if (o.json) {
-        gn_jl_begin(&j, out);
-        gn_jl_str(&j, "kind", "setup");
-        gn_jl_str(&j, "cpu", cpu);
-        gn_jl_int(&j, "cpus", ncpu);
-        gn_jl_int(&j, "reps", (long long)o.reps);
-        gn_jl_num(&j, "min_time_s", o.min_time);
-        gn_jl_int(&j, "seed", (long long)o.seed);
-        gn_jl_str(&j, "clock", "CLOCK_MONOTONIC");
-        gn_jl_end(&j);
+        gn_io_jl_begin(&j, out);
+        gn_io_jl_str(&j, "kind", "setup");
+        gn_io_jl_str(&j, "cpu", cpu);
+        gn_io_jl_int(&j, "cpus", ncpu);
+        gn_io_jl_int(&j, "reps", (long long)o.reps);
+        gn_io_jl_num(&j, "min_time_s", o.min_time);
+        gn_io_jl_int(&j, "seed", (long long)o.seed);
+        gn_io_jl_str(&j, "clock", "CLOCK_MONOTONIC");
+        gn_io_jl_end(&j);
     } else {
         fprintf(out, "gnlab bench: %s, %ld cpus online, one thread; seed %llu\n", cpu, ncpu,
                 (unsigned long long)o.seed);
@@ -545,8 +545,8 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         fflush(out);
     }
 
-    gn_bench_triad tri;
-    gn_status st = gn_bench_triad_init(&tri, PROBE_N, o.seed);
+    val_bench_triad tri;
+    gn_status st = val_bench_triad_init(&tri, PROBE_N, o.seed);
     if (st != GN_OK)
         return fail_status("allocating the triad probe", st);
     lin_row lr[NLIN];
@@ -557,7 +557,7 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         st = run_linear(&lr[q], &prb, lin_d[q], &o, with_probe ? &tri : NULL);
         if (st != GN_OK) {
             gn_io_progress_done();
-            gn_bench_triad_free(&tri);
+            val_bench_triad_free(&tri);
             char what[64];
             snprintf(what, sizeof what, "the linear benchmark at d = %zu", lin_d[q]);
             return fail_status(what, st);
@@ -565,20 +565,20 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         gn_io_progress_done();
         lin_row *r = &lr[q];
         if (o.json) {
-            gn_jl_begin(&j, out);
-            gn_jl_str(&j, "kind", "linear");
-            gn_jl_int(&j, "d", (long long)r->d);
-            gn_jl_int(&j, "steps_per_rep", (long long)r->steps);
-            gn_jl_num(&j, "ignd_us", r->ignd * 1e6);
-            gn_jl_num(&j, "sgd_us", r->sgd * 1e6);
-            gn_jl_num(&j, "ratio", r->ratio);
-            gn_jl_num(&j, "ratio_min", r->rlo);
-            gn_jl_num(&j, "ratio_max", r->rhi);
-            gn_jl_num(&j, "cpu_ratio", r->cratio);
-            gn_jl_num(&j, "bytes_per_step", gn_bench_linear_bytes(r->d));
-            gn_jl_num(&j, "ignd_gbs", r->gbs_ignd);
-            gn_jl_num(&j, "sgd_gbs", r->gbs_sgd);
-            gn_jl_end(&j);
+            gn_io_jl_begin(&j, out);
+            gn_io_jl_str(&j, "kind", "linear");
+            gn_io_jl_int(&j, "d", (long long)r->d);
+            gn_io_jl_int(&j, "steps_per_rep", (long long)r->steps);
+            gn_io_jl_num(&j, "ignd_us", r->ignd * 1e6);
+            gn_io_jl_num(&j, "sgd_us", r->sgd * 1e6);
+            gn_io_jl_num(&j, "ratio", r->ratio);
+            gn_io_jl_num(&j, "ratio_min", r->rlo);
+            gn_io_jl_num(&j, "ratio_max", r->rhi);
+            gn_io_jl_num(&j, "cpu_ratio", r->cratio);
+            gn_io_jl_num(&j, "bytes_per_step", val_bench_linear_bytes(r->d));
+            gn_io_jl_num(&j, "ignd_gbs", r->gbs_ignd);
+            gn_io_jl_num(&j, "sgd_gbs", r->gbs_sgd);
+            gn_io_jl_end(&j);
         } else {
             fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %7.3f %9.2f %9.2f\n",
                     r->d, r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
@@ -586,20 +586,20 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
             fflush(out);
         }
     }
-    gn_bench_triad_free(&tri);
+    val_bench_triad_free(&tri);
     size_t bwq = NLIN - 1; /* d = 1e7 */
     if (o.json) {
-        gn_jl_begin(&j, out);
-        gn_jl_str(&j, "kind", "probe");
-        gn_jl_str(&j, "kernel", "triad a[i] = b[i] + s*c[i]");
-        gn_jl_int(&j, "n", PROBE_N);
-        gn_jl_num(&j, "bytes_per_sweep", gn_bench_triad_bytes(PROBE_N));
-        gn_jl_int(&j, "steps_per_rep", (long long)prb.steps);
-        gn_jl_num(&j, "sweep_ms", prb.sec * 1e3);
-        gn_jl_num(&j, "gbs", prb.gbs);
-        gn_jl_int(&j, "interleaved_with_d", T_BW_D);
-        gn_jl_num(&j, "ignd_fraction", lr[bwq].bw_frac);
-        gn_jl_end(&j);
+        gn_io_jl_begin(&j, out);
+        gn_io_jl_str(&j, "kind", "probe");
+        gn_io_jl_str(&j, "kernel", "triad a[i] = b[i] + s*c[i]");
+        gn_io_jl_int(&j, "n", PROBE_N);
+        gn_io_jl_num(&j, "bytes_per_sweep", val_bench_triad_bytes(PROBE_N));
+        gn_io_jl_int(&j, "steps_per_rep", (long long)prb.steps);
+        gn_io_jl_num(&j, "sweep_ms", prb.sec * 1e3);
+        gn_io_jl_num(&j, "gbs", prb.gbs);
+        gn_io_jl_int(&j, "interleaved_with_d", T_BW_D);
+        gn_io_jl_num(&j, "ignd_fraction", lr[bwq].bw_frac);
+        gn_io_jl_end(&j);
     } else {
         fprintf(out,
                 "\nBandwidth probe: triad a[i] = b[i] + s c[i], n = %u (3 x 80 MB), 24 n bytes "
@@ -616,22 +616,22 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     if (st != GN_OK)
         return fail_status("the MLP benchmark", st);
     if (o.json) {
-        gn_jl_begin(&j, out);
-        gn_jl_str(&j, "kind", "mlp");
-        gn_jl_str(&j, "widths", "8-64-32-16-1");
-        gn_jl_str(&j, "act", "relu");
-        gn_jl_int(&j, "params", 3201);
-        gn_jl_int(&j, "batch", 1);
-        gn_jl_int(&j, "steps_per_rep", (long long)mr.steps);
-        gn_jl_num(&j, "ignd_us", mr.ignd * 1e6);
-        gn_jl_num(&j, "sgd_us", mr.sgd * 1e6);
-        gn_jl_num(&j, "ratio", mr.ratio);
-        gn_jl_num(&j, "ratio_min", mr.rlo);
-        gn_jl_num(&j, "ratio_max", mr.rhi);
-        gn_jl_num(&j, "cpu_ratio", mr.cratio);
-        gn_jl_num(&j, "ignd_steps_per_s", 1.0 / mr.ignd);
-        gn_jl_num(&j, "sgd_steps_per_s", 1.0 / mr.sgd);
-        gn_jl_end(&j);
+        gn_io_jl_begin(&j, out);
+        gn_io_jl_str(&j, "kind", "mlp");
+        gn_io_jl_str(&j, "widths", "8-64-32-16-1");
+        gn_io_jl_str(&j, "act", "relu");
+        gn_io_jl_int(&j, "params", 3201);
+        gn_io_jl_int(&j, "batch", 1);
+        gn_io_jl_int(&j, "steps_per_rep", (long long)mr.steps);
+        gn_io_jl_num(&j, "ignd_us", mr.ignd * 1e6);
+        gn_io_jl_num(&j, "sgd_us", mr.sgd * 1e6);
+        gn_io_jl_num(&j, "ratio", mr.ratio);
+        gn_io_jl_num(&j, "ratio_min", mr.rlo);
+        gn_io_jl_num(&j, "ratio_max", mr.rhi);
+        gn_io_jl_num(&j, "cpu_ratio", mr.cratio);
+        gn_io_jl_num(&j, "ignd_steps_per_s", 1.0 / mr.ignd);
+        gn_io_jl_num(&j, "sgd_steps_per_s", 1.0 / mr.sgd);
+        gn_io_jl_end(&j);
     } else {
         fprintf(out,
                 "\nMLP 8-64-32-16-1, ReLU, 3201 parameters, batch size 1, squared loss "
@@ -657,23 +657,23 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
     }
     if (o.json) {
         for (int q = 0; q < 2; q++) {
-            gn_jl_begin(&j, out);
-            gn_jl_str(&j, "kind", "torch");
-            gn_jl_str(&j, "dtype", dtype_name[q]);
-            gn_jl_str(&j, "state", tr.state == 0 ? "measured" : tr.state == 1 ? "skipped"
+            gn_io_jl_begin(&j, out);
+            gn_io_jl_str(&j, "kind", "torch");
+            gn_io_jl_str(&j, "dtype", dtype_name[q]);
+            gn_io_jl_str(&j, "state", tr.state == 0 ? "measured" : tr.state == 1 ? "skipped"
                                                                                 : "error");
             if (tr.state == 0) {
-                gn_jl_str(&j, "version", tr.version);
-                gn_jl_str(&j, "python", tr.python);
-                gn_jl_int(&j, "steps_per_rep", (long long)tr.steps[q]);
-                gn_jl_int(&j, "reps", (long long)tr.reps[q]);
-                gn_jl_num(&j, "sgd_us", tr.sec[q] * 1e6);
-                gn_jl_num(&j, "core_ignd_us", tr.core * 1e6);
-                gn_jl_num(&j, "over_core_ignd", tr.ratio[q]);
+                gn_io_jl_str(&j, "version", tr.version);
+                gn_io_jl_str(&j, "python", tr.python);
+                gn_io_jl_int(&j, "steps_per_rep", (long long)tr.steps[q]);
+                gn_io_jl_int(&j, "reps", (long long)tr.reps[q]);
+                gn_io_jl_num(&j, "sgd_us", tr.sec[q] * 1e6);
+                gn_io_jl_num(&j, "core_ignd_us", tr.core * 1e6);
+                gn_io_jl_num(&j, "over_core_ignd", tr.ratio[q]);
             } else {
-                gn_jl_str(&j, "why", tr.why);
+                gn_io_jl_str(&j, "why", tr.why);
             }
-            gn_jl_end(&j);
+            gn_io_jl_end(&j);
         }
     } else if (tr.state == 0) {
         fprintf(out,
@@ -713,24 +713,24 @@ GN_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (target
         allpass &= t[q].pass;
         const char *v = t[q].skipped ? "SKIP" : t[q].pass ? "PASS" : "MISS";
         if (o.json) {
-            gn_jl_begin(&j, out);
-            gn_jl_str(&j, "kind", "target");
-            gn_jl_str(&j, "name", t[q].name);
-            gn_jl_str(&j, "cmp", t[q].cmp);
-            gn_jl_num(&j, "limit", t[q].limit);
-            gn_jl_num(&j, "value", t[q].value);
-            gn_jl_str(&j, "verdict", v);
-            gn_jl_end(&j);
+            gn_io_jl_begin(&j, out);
+            gn_io_jl_str(&j, "kind", "target");
+            gn_io_jl_str(&j, "name", t[q].name);
+            gn_io_jl_str(&j, "cmp", t[q].cmp);
+            gn_io_jl_num(&j, "limit", t[q].limit);
+            gn_io_jl_num(&j, "value", t[q].value);
+            gn_io_jl_str(&j, "verdict", v);
+            gn_io_jl_end(&j);
         } else {
             fprintf(out, "  %-48s %s %-5g measured %-8.4g %s\n", t[q].name, t[q].cmp,
                     t[q].limit, t[q].value, v);
         }
     }
     if (o.json) {
-        gn_jl_begin(&j, out);
-        gn_jl_str(&j, "kind", "summary");
-        gn_jl_bool(&j, "pass", allpass);
-        gn_jl_end(&j);
+        gn_io_jl_begin(&j, out);
+        gn_io_jl_str(&j, "kind", "summary");
+        gn_io_jl_bool(&j, "pass", allpass);
+        gn_io_jl_end(&j);
     } else {
         fprintf(out, "\n%s\n", allpass ? "all targets met" : "some targets MISSED");
     }

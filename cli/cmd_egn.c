@@ -104,7 +104,7 @@ static int write_example(const char *path)
 static int load_data(dataset *D, const char *path, const char *target, const char *features,
                      gn_egn_loss loss, int bias)
 {
-    gn_table T = {0};
+    gn_io_table T = {0};
     int own_example = !path;
     if (own_example) {
         size_t n = EXAMPLE_ROWS;
@@ -137,20 +137,20 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
             features = "x1,x2,x3,x4";
     } else {
         char err[512];
-        if (gn_csv_read(&T, path, err, sizeof err) != GN_OK) {
+        if (gn_io_csv_read(&T, path, err, sizeof err) != GN_OK) {
             fprintf(stderr, "gnlab egn: %s\n", err);
             return GN_EXIT_USAGE;
         }
         if (!target) {
-            gn_table_free(&T);
-            return gn_cli_usage(CMD, "--target is required with --data");
+            gn_io_table_free(&T);
+            return cli_usage(CMD, "--target is required with --data");
         }
     }
     const char *src = own_example ? "example data" : path;
-    long ty = gn_table_col(&T, target);
+    long ty = gn_io_table_col(&T, target);
     if (ty < 0) {
-        gn_table_free(&T);
-        return gn_cli_usage(CMD, "%s has no column '%s'", src, target);
+        gn_io_table_free(&T);
+        return cli_usage(CMD, "%s has no column '%s'", src, target);
     }
     long fc[256];
     size_t nf = 0;
@@ -160,15 +160,15 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
             char name[128];
             size_t len = strcspn(p, ",");
             if (len == 0 || len >= sizeof name || nf == 256) {
-                gn_table_free(&T);
-                return gn_cli_usage(CMD, "--features: bad list '%s'", features);
+                gn_io_table_free(&T);
+                return cli_usage(CMD, "--features: bad list '%s'", features);
             }
             memcpy(name, p, len);
             name[len] = 0;
-            long k = gn_table_col(&T, name);
+            long k = gn_io_table_col(&T, name);
             if (k < 0 || k == ty) {
-                gn_table_free(&T);
-                return gn_cli_usage(CMD, "--features: %s has no feature column '%s'", src,
+                gn_io_table_free(&T);
+                return cli_usage(CMD, "--features: %s has no feature column '%s'", src,
                                     name);
             }
             fc[nf++] = k;
@@ -182,8 +182,8 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
                 fc[nf++] = (long)k;
     }
     if (nf == 0) {
-        gn_table_free(&T);
-        return gn_cli_usage(CMD, "%s: no feature columns besides the target", src);
+        gn_io_table_free(&T);
+        return cli_usage(CMD, "%s: no feature columns besides the target", src);
     }
     size_t n = T.nrows;
     D->nrows = n;
@@ -192,7 +192,7 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
     D->y = malloc(n * sizeof(double));
     if (!D->X || !D->y) {
         dataset_free(D);
-        gn_table_free(&T);
+        gn_io_table_free(&T);
         fprintf(stderr, "gnlab egn: out of memory\n");
         return GN_EXIT_USAGE;
     }
@@ -208,23 +208,23 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
             fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is outside [0, 1] "
                             "(bce targets)\n", src, i + 1, target, y);
             dataset_free(D);
-            gn_table_free(&T);
+            gn_io_table_free(&T);
             return GN_EXIT_USAGE;
         }
         if (loss == GN_EGN_SOFTMAX && !(y >= 0.0 && y == floor(y) && y < 1e6)) {
             fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is not a class "
                             "index 0, 1, 2, ...\n", src, i + 1, target, y);
             dataset_free(D);
-            gn_table_free(&T);
+            gn_io_table_free(&T);
             return GN_EXIT_USAGE;
         }
         ymax = fmax(ymax, y);
     }
     D->c = loss == GN_EGN_SOFTMAX ? (size_t)ymax + 1 : 1;
-    gn_table_free(&T);
+    gn_io_table_free(&T);
     if (loss == GN_EGN_SOFTMAX && D->c < 2) {
         dataset_free(D);
-        return gn_cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
+        return cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
     }
     return 0;
 }
@@ -259,7 +259,7 @@ static int train(train_result *res, const dataset *D, const train_opts *to, FILE
         widths[to->nhidden + 1] = 1;
         mlp = gn_mlp_alloc(widths, to->nhidden + 2, to->act);
         if (!mlp)
-            return gn_cli_usage(CMD, "cannot build the MLP (bad widths or no memory)");
+            return cli_usage(CMD, "cannot build the MLP (bad widths or no memory)");
         model = gn_egn_model_mlp(mlp);
     } else if (D->c > 1)
         model = gn_egn_model_multi(D->c, D->nin);
@@ -275,7 +275,7 @@ static int train(train_result *res, const dataset *D, const train_opts *to, FILE
         free(w);
         free(perm);
         free(all);
-        return gn_cli_usage(CMD, "cannot set up EGN (model and loss do not fit, or no memory)");
+        return cli_usage(CMD, "cannot set up EGN (model and loss do not fit, or no memory)");
     }
     if (mlp)
         gn_mlp_init(mlp, w, to->seed);
@@ -299,16 +299,16 @@ static int train(train_result *res, const dataset *D, const train_opts *to, FILE
         if (st != GN_OK)
             break;
         if (out && json) {
-            gn_jl j;
-            gn_jl_begin(&j, out);
-            gn_jl_str(&j, "kind", "epoch");
-            gn_jl_int(&j, "epoch", (long long)ep);
-            gn_jl_num(&j, "loss", L);
-            gn_jl_num(&j, "lambda", e->lm.lambda);
-            gn_jl_int(&j, "steps", (long long)e->steps);
-            gn_jl_int(&j, "rejected", (long long)e->rejected);
-            gn_jl_int(&j, "backtracks", (long long)e->backtracks);
-            gn_jl_end(&j);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, out);
+            gn_io_jl_str(&j, "kind", "epoch");
+            gn_io_jl_int(&j, "epoch", (long long)ep);
+            gn_io_jl_num(&j, "loss", L);
+            gn_io_jl_num(&j, "lambda", e->lm.lambda);
+            gn_io_jl_int(&j, "steps", (long long)e->steps);
+            gn_io_jl_int(&j, "rejected", (long long)e->rejected);
+            gn_io_jl_int(&j, "backtracks", (long long)e->backtracks);
+            gn_io_jl_end(&j);
         } else if (out)
             fprintf(out, "%5zu  %-22.17g  %-10.3g  %8llu  %8llu  %10llu\n", ep, L,
                     e->lm.lambda, (unsigned long long)e->steps,
@@ -361,18 +361,18 @@ static int run_check(int json)
             int pass = r.status == GN_OK && r.Lend < r.L0;
             fails += !pass;
             if (json) {
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "kind", "check");
-                gn_jl_str(&j, "loss", gn_egn_loss_name(to.loss));
-                gn_jl_str(&j, "model", to.mlp ? "mlp" : "linear");
-                gn_jl_bool(&j, "linesearch", to.par.linesearch);
-                gn_jl_bool(&j, "adaptive", to.par.adaptive);
-                gn_jl_bool(&j, "momentum", to.par.momentum);
-                gn_jl_num(&j, "initial", r.L0);
-                gn_jl_num(&j, "final", r.Lend);
-                gn_jl_bool(&j, "pass", pass);
-                gn_jl_end(&j);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "kind", "check");
+                gn_io_jl_str(&j, "loss", gn_egn_loss_name(to.loss));
+                gn_io_jl_str(&j, "model", to.mlp ? "mlp" : "linear");
+                gn_io_jl_bool(&j, "linesearch", to.par.linesearch);
+                gn_io_jl_bool(&j, "adaptive", to.par.adaptive);
+                gn_io_jl_bool(&j, "momentum", to.par.momentum);
+                gn_io_jl_num(&j, "initial", r.L0);
+                gn_io_jl_num(&j, "final", r.Lend);
+                gn_io_jl_bool(&j, "pass", pass);
+                gn_io_jl_end(&j);
             } else
                 printf("%-8s %-6s %-3s %-3s %-3s  %-12.6g %-12.6g %s\n",
                        gn_egn_loss_name(to.loss), to.mlp ? "mlp" : "linear",
@@ -387,30 +387,30 @@ static int run_check(int json)
 
 /* ---------------------------------------------------------- validate */
 
-static int run_validate(const gn_vopts *o, int json)
+static int run_validate(const val_opts *o, int json)
 {
-    gn_vrow rows[64];
-    size_t n = gn_val_dg(rows, 64, o);
+    val_row rows[64];
+    size_t n = val_dg(rows, 64, o);
     int fails = n == 0;
     if (!json)
         printf("%-30s %-10s %6s  %-10s %-10s %s\n", "quantity", "measure", "n", "max", "bound",
                "verdict");
     for (size_t i = 0; i < n; i++) {
-        gn_vrow *r = &rows[i];
+        val_row *r = &rows[i];
         fails += !r->pass;
         if (json) {
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "section", r->section);
-            gn_jl_str(&j, "quantity", r->quantity);
-            gn_jl_str(&j, "measure", r->measure);
-            gn_jl_int(&j, "instances", (long long)r->instances);
-            gn_jl_num(&j, "max_err", r->max_err);
-            gn_jl_num(&j, "bound", r->bound);
-            gn_jl_bool(&j, "informational", r->informational);
-            gn_jl_bool(&j, "pass", r->pass);
-            gn_jl_str(&j, "worst", r->worst);
-            gn_jl_end(&j);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "section", r->section);
+            gn_io_jl_str(&j, "quantity", r->quantity);
+            gn_io_jl_str(&j, "measure", r->measure);
+            gn_io_jl_int(&j, "instances", (long long)r->instances);
+            gn_io_jl_num(&j, "max_err", r->max_err);
+            gn_io_jl_num(&j, "bound", r->bound);
+            gn_io_jl_bool(&j, "informational", r->informational);
+            gn_io_jl_bool(&j, "pass", r->pass);
+            gn_io_jl_str(&j, "worst", r->worst);
+            gn_io_jl_end(&j);
         } else {
             printf("%-30s %-10s %6zu  %-10.3g %-10.3g %s\n", r->quantity, r->measure,
                    r->instances, r->max_err, r->bound,
@@ -537,19 +537,19 @@ static void bench_row(int json, const char *what, size_t d, size_t b, const char
                       int pass)
 {
     if (json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "kind", what);
-        gn_jl_int(&j, "d", (long long)d);
-        gn_jl_int(&j, "b", (long long)b);
-        gn_jl_str(&j, "a", k0);
-        gn_jl_num(&j, "a_seconds", t0);
-        gn_jl_str(&j, "b_kernel", k1);
-        gn_jl_num(&j, "b_seconds", t1);
-        gn_jl_num(&j, "ratio", ratio);
-        gn_jl_str(&j, "target", target);
-        gn_jl_bool(&j, "pass", pass);
-        gn_jl_end(&j);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", what);
+        gn_io_jl_int(&j, "d", (long long)d);
+        gn_io_jl_int(&j, "b", (long long)b);
+        gn_io_jl_str(&j, "a", k0);
+        gn_io_jl_num(&j, "a_seconds", t0);
+        gn_io_jl_str(&j, "b_kernel", k1);
+        gn_io_jl_num(&j, "b_seconds", t1);
+        gn_io_jl_num(&j, "ratio", ratio);
+        gn_io_jl_str(&j, "target", target);
+        gn_io_jl_bool(&j, "pass", pass);
+        gn_io_jl_end(&j);
     } else
         printf("%-9s %7zu %4zu  %-9s %10.3e s  %-9s %10.3e s  %8.3f  %-8s %s\n", what, d, b, k0,
                t0, k1, t1, ratio, target, pass ? "pass" : "FAIL");
@@ -686,15 +686,15 @@ static int run_bench(int quick, int json)
             double jb = (double)(b * nin) * sizeof(double);
             double ratio = (double)gn_egn_bytes(e) / jb;
             if (json) {
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "kind", "egn_memory");
-                gn_jl_int(&j, "d", (long long)nin);
-                gn_jl_int(&j, "b", (long long)b);
-                gn_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
-                gn_jl_num(&j, "jacobian_bytes", jb);
-                gn_jl_num(&j, "ratio", ratio);
-                gn_jl_end(&j);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "kind", "egn_memory");
+                gn_io_jl_int(&j, "d", (long long)nin);
+                gn_io_jl_int(&j, "b", (long long)b);
+                gn_io_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
+                gn_io_jl_num(&j, "jacobian_bytes", jb);
+                gn_io_jl_num(&j, "ratio", ratio);
+                gn_io_jl_end(&j);
             } else
                 printf("egn memory: d=%zu b=%zu c=1: state %zu bytes = %.4f x the Jacobian's "
                        "b c d doubles (a step allocates nothing more in libgnlab)\n",
@@ -707,7 +707,7 @@ static int run_bench(int quick, int json)
 
 /* --------------------------------------------------------------- main */
 
-GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --bench, --check")
+CLI_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --bench, --check")
 {
     const char *data = NULL, *target = NULL, *features = NULL, *inject = NULL;
     const char *example_out = NULL;
@@ -719,16 +719,16 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
     to.act = GN_ACT_TANH;
     to.batch = 32;
     to.epochs = 20;
-    to.seed = gn_cli_seed(1);
+    to.seed = cli_seed(1);
     to.par = gn_egn_params_default();
-    gn_vopts vo = {gn_cli_seed(20261122u), gn_cli_scale(), 256, NULL, 1, NULL};
+    val_opts vo = {cli_seed(20261122u), cli_scale(), 256, NULL, 1, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEEDV()                                                                               \
     do {                                                                                      \
         if (!v)                                                                               \
-            return gn_cli_usage(CMD, "%s needs a value", a);                                  \
+            return cli_usage(CMD, "%s needs a value", a);                                  \
         i++;                                                                                  \
     } while (0)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -768,7 +768,7 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
         } else if (!strcmp(a, "--loss")) {
             NEEDV();
             if (gn_egn_loss_parse(&to.loss, v) != GN_OK)
-                return gn_cli_usage(CMD, "--loss: unknown loss '%s' (squared, bce, softmax)", v);
+                return cli_usage(CMD, "--loss: unknown loss '%s' (squared, bce, softmax)", v);
         } else if (!strcmp(a, "--model")) {
             NEEDV();
             if (!strcmp(v, "linear"))
@@ -776,50 +776,50 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
             else if (!strcmp(v, "mlp"))
                 to.mlp = 1;
             else
-                return gn_cli_usage(CMD, "--model: unknown model '%s' (linear, mlp)", v);
+                return cli_usage(CMD, "--model: unknown model '%s' (linear, mlp)", v);
         } else if (!strcmp(a, "--act")) {
             NEEDV();
             if (gn_act_parse(&to.act, v) != GN_OK)
-                return gn_cli_usage(CMD, "--act: unknown activation '%s'", v);
+                return cli_usage(CMD, "--act: unknown activation '%s'", v);
         } else if (!strcmp(a, "--hidden")) {
             NEEDV();
-            int k = gn_cli_sizes(to.hidden, 8, CMD, "--hidden", v);
+            int k = cli_sizes(to.hidden, 8, CMD, "--hidden", v);
             if (k < 0)
                 return GN_EXIT_USAGE;
             to.nhidden = (size_t)k;
         } else if (!strcmp(a, "--batch")) {
             NEEDV();
-            if (gn_cli_size(&to.batch, CMD, a, v, 1, 4096) < 0)
+            if (cli_size(&to.batch, CMD, a, v, 1, 4096) < 0)
                 return GN_EXIT_USAGE;
         } else if (!strcmp(a, "--epochs")) {
             NEEDV();
-            if (gn_cli_size(&to.epochs, CMD, a, v, 0, 1000000) < 0)
+            if (cli_size(&to.epochs, CMD, a, v, 0, 1000000) < 0)
                 return GN_EXIT_USAGE;
         } else if (!strcmp(a, "--seed")) {
             NEEDV();
-            if (gn_cli_u64(&to.seed, CMD, a, v) < 0)
+            if (cli_u64(&to.seed, CMD, a, v) < 0)
                 return GN_EXIT_USAGE;
             vo.seed = to.seed;
         } else if (!strcmp(a, "--lambda")) {
             NEEDV();
-            if (gn_cli_double(&to.par.lambda0, CMD, a, v, 1e-300, 1e300) < 0)
+            if (cli_double(&to.par.lambda0, CMD, a, v, 1e-300, 1e300) < 0)
                 return GN_EXIT_USAGE;
         } else if (!strcmp(a, "--mu")) {
             NEEDV();
-            if (gn_cli_double(&to.par.mu, CMD, a, v, 0.0, 1e300) < 0)
+            if (cli_double(&to.par.mu, CMD, a, v, 0.0, 1e300) < 0)
                 return GN_EXIT_USAGE;
         } else if (!strcmp(a, "--prec")) {
             NEEDV();
             size_t p;
-            if (gn_cli_size(&p, CMD, a, v, 64, 100000) < 0)
+            if (cli_size(&p, CMD, a, v, 64, 100000) < 0)
                 return GN_EXIT_USAGE;
             vo.prec = (unsigned)p;
         } else if (!strcmp(a, "--scale")) {
             NEEDV();
-            if (gn_cli_double(&vo.scale, CMD, a, v, 0.001, 1e6) < 0)
+            if (cli_double(&vo.scale, CMD, a, v, 0.001, 1e6) < 0)
                 return GN_EXIT_USAGE;
         } else
-            return gn_cli_usage(CMD, "unknown option '%s'", a);
+            return cli_usage(CMD, "unknown option '%s'", a);
 #undef NEEDV
     }
     if (example_out) {
@@ -830,7 +830,7 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
         return GN_EXIT_PASS;
     }
     if (inject && !do_validate)
-        return gn_cli_usage(CMD, "--inject needs --validate");
+        return cli_usage(CMD, "--inject needs --validate");
     if (do_validate) {
         vo.inject = inject;
         return run_validate(&vo, json);
@@ -840,9 +840,9 @@ GN_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --be
     if (do_check)
         return run_check(json);
     if (to.mlp && to.loss == GN_EGN_SOFTMAX)
-        return gn_cli_usage(CMD, "--model mlp has one output: use squared or bce with it");
+        return cli_usage(CMD, "--model mlp has one output: use squared or bce with it");
     if (to.mlp && to.nhidden == 0)
-        return gn_cli_usage(CMD, "--hidden needs at least one width");
+        return cli_usage(CMD, "--hidden needs at least one width");
     dataset D = {0};
     int rc = load_data(&D, data, target, features, to.loss, !to.mlp);
     if (rc != 0)

@@ -2,7 +2,7 @@
  * against the NIST StRD nonlinear regression problems. */
 #include "cli.h"
 #include "gn.h"
-#include "gn_fit_mp.h"
+#include "gn_mp_fit.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -150,7 +150,7 @@ static void mres_free(mres *r, size_t k)
     free(r->val);
 }
 
-static int run_double(dres *r, const gn_nist *p, const gn_nist_setup *s, size_t st,
+static int run_double(dres *r, const gn_io_nist *p, const gn_io_nist_setup *s, size_t st,
                       gn_fit_solver solver)
 {
     const size_t k = p->k;
@@ -167,15 +167,15 @@ static int run_double(dres *r, const gn_nist *p, const gn_nist_setup *s, size_t 
     r->ok = e == GN_OK;
     r->lre_min = INFINITY;
     for (size_t q = 0; q < k; q++) {
-        r->lre[q] = r->ok ? gn_lre(r->b[q], p->cert[q], p->cert_digits[q]) : 0.0;
+        r->lre[q] = r->ok ? gn_io_lre(r->b[q], p->cert[q], p->cert_digits[q]) : 0.0;
         if (r->lre[q] < r->lre_min)
             r->lre_min = r->lre[q];
     }
-    r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
+    r->lre_rss = r->ok ? gn_io_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
     return 0;
 }
 
-static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, mpfr_prec_t prec)
+static int run_mp(mres *r, const gn_io_nist *p, const gn_io_nist_setup *s, size_t st, mpfr_prec_t prec)
 {
     const size_t k = p->k, n = p->n, nx = s->fp.nx;
     memset(r, 0, sizeof *r);
@@ -223,7 +223,7 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
         r->val[q] = mpfr_get_d(b + q, MPFR_RNDN);
     }
     /* the RSS is reported in double: its LRE is capped at 11 digits, far below double's 16 */
-    r->lre_rss = r->ok ? gn_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
+    r->lre_rss = r->ok ? gn_io_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
     for (size_t c = 0; c < nx * n; c++)
         mpfr_clear(x + c);
     for (size_t i = 0; i < n; i++)
@@ -240,20 +240,20 @@ static int run_mp(mres *r, const gn_nist *p, const gn_nist_setup *s, size_t st, 
 }
 
 /* load and compile; prints the error (with the caret) and returns GN_EXIT_USAGE on bad input */
-static int load(gn_nist *p, gn_nist_setup *s, const char *path)
+static int load(gn_io_nist *p, gn_io_nist_setup *s, const char *path)
 {
     char err[512];
-    if (gn_nist_read(p, path, err, sizeof err) != GN_OK) {
+    if (gn_io_nist_read(p, path, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab fit: %s\n", err);
         return GN_EXIT_USAGE;
     }
     gn_expr_error ee;
     int inresp = 0;
-    if (gn_nist_problem(s, p, &ee, &inresp) != GN_OK) {
+    if (gn_io_nist_problem(s, p, &ee, &inresp) != GN_OK) {
         fprintf(stderr, "gnlab fit: %s:%zu: the model's %s: %s\n", path, p->model_line,
                 inresp ? "left-hand side" : "right-hand side", ee.msg);
         gn_expr_print_error(stderr, inresp ? p->response : p->model, &ee);
-        gn_nist_free(p);
+        gn_io_nist_free(p);
         return GN_EXIT_USAGE;
     }
     return 0;
@@ -269,30 +269,30 @@ static void print_report(FILE *f, const char *who, const gn_fit_report *r, doubl
             gn_fit_stop_converged(r->stop) ? "" : " (NOT CONVERGED)", secs);
 }
 
-static void json_report(gn_jl *j, const char *pfx, const gn_fit_report *r, double secs)
+static void json_report(gn_io_jl *j, const char *pfx, const gn_fit_report *r, double secs)
 {
     char k[64];
 #define K(s) (snprintf(k, sizeof k, "%s_%s", pfx, s), k)
-    gn_jl_int(j, K("iterations"), (long long)r->iters);
-    gn_jl_int(j, K("accepted"), (long long)r->accepted);
-    gn_jl_int(j, K("fev"), (long long)r->nfev);
-    gn_jl_int(j, K("jev"), (long long)r->njev);
-    gn_jl_int(j, K("steps_lm"), (long long)r->steps_normal);
-    gn_jl_int(j, K("steps_qr"), (long long)r->steps_qr);
-    gn_jl_int(j, K("refinement"), (long long)r->polish);
-    gn_jl_num(j, K("gnorm"), r->gnorm);
-    gn_jl_num(j, K("gn_rel"), r->gn_rel);
-    gn_jl_num(j, K("rss"), r->rss);
-    gn_jl_str(j, K("stop"), gn_fit_stop_name(r->stop));
-    gn_jl_bool(j, K("converged"), gn_fit_stop_converged(r->stop));
-    gn_jl_num(j, K("seconds"), secs);
+    gn_io_jl_int(j, K("iterations"), (long long)r->iters);
+    gn_io_jl_int(j, K("accepted"), (long long)r->accepted);
+    gn_io_jl_int(j, K("fev"), (long long)r->nfev);
+    gn_io_jl_int(j, K("jev"), (long long)r->njev);
+    gn_io_jl_int(j, K("steps_lm"), (long long)r->steps_normal);
+    gn_io_jl_int(j, K("steps_qr"), (long long)r->steps_qr);
+    gn_io_jl_int(j, K("refinement"), (long long)r->polish);
+    gn_io_jl_num(j, K("gnorm"), r->gnorm);
+    gn_io_jl_num(j, K("gn_rel"), r->gn_rel);
+    gn_io_jl_num(j, K("rss"), r->rss);
+    gn_io_jl_str(j, K("stop"), gn_fit_stop_name(r->stop));
+    gn_io_jl_bool(j, K("converged"), gn_fit_stop_converged(r->stop));
+    gn_io_jl_num(j, K("seconds"), secs);
 #undef K
 }
 
 static int nist_one(const char *path, const opts *o)
 {
-    gn_nist p;
-    gn_nist_setup s;
+    gn_io_nist p;
+    gn_io_nist_setup s;
     int rc = load(&p, &s, path);
     if (rc)
         return rc;
@@ -328,40 +328,40 @@ static int nist_one(const char *path, const opts *o)
         fail |= !dpass || !mpass;
         if (o->json) {
             for (size_t q = 0; q < p.k; q++) {
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "problem", p.name);
-                gn_jl_int(&j, "start", (long long)st + 1);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "problem", p.name);
+                gn_io_jl_int(&j, "start", (long long)st + 1);
                 char pn[32];
                 snprintf(pn, sizeof pn, "b%zu", q + 1);
-                gn_jl_str(&j, "param", pn);
-                gn_jl_str(&j, "certified", p.cert_str[q]);
-                gn_jl_int(&j, "digits", p.cert_digits[q]);
-                gn_jl_num(&j, "double", d.b[q]);
-                gn_jl_num(&j, "lre_double", d.lre[q]);
+                gn_io_jl_str(&j, "param", pn);
+                gn_io_jl_str(&j, "certified", p.cert_str[q]);
+                gn_io_jl_int(&j, "digits", p.cert_digits[q]);
+                gn_io_jl_num(&j, "double", d.b[q]);
+                gn_io_jl_num(&j, "lre_double", d.lre[q]);
                 if (o->mp) {
-                    gn_jl_str(&j, "mpfr", m.str[q]);
-                    gn_jl_num(&j, "lre_mpfr", m.lre[q]);
+                    gn_io_jl_str(&j, "mpfr", m.str[q]);
+                    gn_io_jl_num(&j, "lre_mpfr", m.lre[q]);
                 }
-                gn_jl_end(&j);
+                gn_io_jl_end(&j);
             }
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
-            gn_jl_str(&j, "problem", p.name);
-            gn_jl_int(&j, "start", (long long)st + 1);
-            gn_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
-            gn_jl_str(&j, "rss_certified", p.rss_str);
-            gn_jl_num(&j, "lre_min_double", d.lre_min);
-            gn_jl_num(&j, "lre_rss_double", d.lre_rss);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
+            gn_io_jl_str(&j, "problem", p.name);
+            gn_io_jl_int(&j, "start", (long long)st + 1);
+            gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+            gn_io_jl_str(&j, "rss_certified", p.rss_str);
+            gn_io_jl_num(&j, "lre_min_double", d.lre_min);
+            gn_io_jl_num(&j, "lre_rss_double", d.lre_rss);
             json_report(&j, "double", &d.rep, d.secs);
             if (o->mp) {
-                gn_jl_int(&j, "prec", (long long)o->prec);
-                gn_jl_num(&j, "lre_min_mpfr", m.lre_min);
-                gn_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
+                gn_io_jl_int(&j, "prec", (long long)o->prec);
+                gn_io_jl_num(&j, "lre_min_mpfr", m.lre_min);
+                gn_io_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
                 json_report(&j, "mpfr", &m.rep, m.secs);
             }
-            gn_jl_bool(&j, "pass", dpass && mpass);
-            gn_jl_end(&j);
+            gn_io_jl_bool(&j, "pass", dpass && mpass);
+            gn_io_jl_end(&j);
         } else {
             printf("\n start %zu: (", st + 1);
             for (size_t q = 0; q < p.k; q++)
@@ -402,8 +402,8 @@ static int nist_one(const char *path, const opts *o)
         if (rc)
             break;
     }
-    gn_nist_problem_free(&s);
-    gn_nist_free(&p);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
     if (rc)
         return rc;
     return fail ? GN_EXIT_FAIL : GN_EXIT_PASS;
@@ -464,8 +464,8 @@ static int nist_all(const char *dir, const opts *o)
                "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
                "stop (lm/qr/auto/mp)");
     for (size_t f = 0; f < nf; f++) {
-        gn_nist p;
-        gn_nist_setup s;
+        gn_io_nist p;
+        gn_io_nist_setup s;
         if (load(&p, &s, files[f])) {
             bad = 1;
             continue;
@@ -497,7 +497,7 @@ static int nist_all(const char *dir, const opts *o)
             double agree = INFINITY;
             if (o->mp)
                 for (size_t q = 0; q < p.k; q++) {
-                    double a = gn_lre(d[sel].b[q], m.val[q], 17);
+                    double a = gn_io_lre(d[sel].b[q], m.val[q], 17);
                     agree = a < agree ? a : agree;
                 }
             if (o->mp) {
@@ -509,28 +509,28 @@ static int nist_all(const char *dir, const opts *o)
                 nmiss_m += !mpass;
             }
             if (o->json) {
-                gn_jl j;
-                gn_jl_begin(&j, stdout);
-                gn_jl_str(&j, "problem", p.name);
-                gn_jl_int(&j, "start", (long long)st + 1);
-                gn_jl_int(&j, "k", (long long)p.k);
+                gn_io_jl j;
+                gn_io_jl_begin(&j, stdout);
+                gn_io_jl_str(&j, "problem", p.name);
+                gn_io_jl_int(&j, "start", (long long)st + 1);
+                gn_io_jl_int(&j, "k", (long long)p.k);
                 for (int v = 0; v < 3; v++) {
                     char key[32];
                     snprintf(key, sizeof key, "lre_min_%s", gn_fit_solver_name(solv[v]));
-                    gn_jl_num(&j, key, d[v].lre_min);
+                    gn_io_jl_num(&j, key, d[v].lre_min);
                     snprintf(key, sizeof key, "lre_rss_%s", gn_fit_solver_name(solv[v]));
-                    gn_jl_num(&j, key, d[v].lre_rss);
+                    gn_io_jl_num(&j, key, d[v].lre_rss);
                     json_report(&j, gn_fit_solver_name(solv[v]), &d[v].rep, d[v].secs);
                 }
                 if (o->mp) {
-                    gn_jl_num(&j, "lre_min_mpfr", m.lre_min);
-                    gn_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
-                    gn_jl_num(&j, "agree_digits", agree);
+                    gn_io_jl_num(&j, "lre_min_mpfr", m.lre_min);
+                    gn_io_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
+                    gn_io_jl_num(&j, "agree_digits", agree);
                     json_report(&j, "mpfr", &m.rep, m.secs);
                 }
-                gn_jl_bool(&j, "pass_double", dpass);
-                gn_jl_bool(&j, "pass_mpfr", mpass);
-                gn_jl_end(&j);
+                gn_io_jl_bool(&j, "pass_double", dpass);
+                gn_io_jl_bool(&j, "pass_mpfr", mpass);
+                gn_io_jl_end(&j);
             } else {
                 printf("%-9s %2zu %2zu | %5.1f %5.1f %5.1f ", p.name, st + 1, p.k,
                        d[0].lre_min, d[1].lre_min, d[2].lre_min);
@@ -553,8 +553,8 @@ static int nist_all(const char *dir, const opts *o)
                 dres_free(&d[v]);
             mres_free(&m, p.k);
         }
-        gn_nist_problem_free(&s);
-        gn_nist_free(&p);
+        gn_io_nist_problem_free(&s);
+        gn_io_nist_free(&p);
     }
     for (size_t f = 0; f < nf; f++)
         free(files[f]);
@@ -567,25 +567,25 @@ static int nist_all(const char *dir, const opts *o)
     int avgpass = avg[sel] >= TARGET_CERES_AVG;
     int pass = !bad && nmiss_d == 0 && nmiss_m == 0 && avgpass;
     if (o->json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "summary", dir);
-        gn_jl_int(&j, "runs", (long long)nruns);
-        gn_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
-        gn_jl_num(&j, "avg_lre_lm", avg[0]);
-        gn_jl_num(&j, "avg_lre_qr", avg[1]);
-        gn_jl_num(&j, "avg_lre_auto", avg[2]);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "summary", dir);
+        gn_io_jl_int(&j, "runs", (long long)nruns);
+        gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+        gn_io_jl_num(&j, "avg_lre_lm", avg[0]);
+        gn_io_jl_num(&j, "avg_lre_qr", avg[1]);
+        gn_io_jl_num(&j, "avg_lre_auto", avg[2]);
         if (o->mp)
-            gn_jl_num(&j, "avg_lre_mpfr", cntmp ? summp / (double)cntmp : 0.0);
-        gn_jl_int(&j, "miss_double", (long long)nmiss_d);
-        gn_jl_int(&j, "miss_mpfr", (long long)nmiss_m);
-        gn_jl_num(&j, "seconds_lm", tsolv[0]);
-        gn_jl_num(&j, "seconds_qr", tsolv[1]);
-        gn_jl_num(&j, "seconds_auto", tsolv[2]);
-        gn_jl_num(&j, "seconds_mpfr", tmp);
-        gn_jl_num(&j, "seconds_total", total);
-        gn_jl_bool(&j, "pass", pass);
-        gn_jl_end(&j);
+            gn_io_jl_num(&j, "avg_lre_mpfr", cntmp ? summp / (double)cntmp : 0.0);
+        gn_io_jl_int(&j, "miss_double", (long long)nmiss_d);
+        gn_io_jl_int(&j, "miss_mpfr", (long long)nmiss_m);
+        gn_io_jl_num(&j, "seconds_lm", tsolv[0]);
+        gn_io_jl_num(&j, "seconds_qr", tsolv[1]);
+        gn_io_jl_num(&j, "seconds_auto", tsolv[2]);
+        gn_io_jl_num(&j, "seconds_mpfr", tmp);
+        gn_io_jl_num(&j, "seconds_total", total);
+        gn_io_jl_bool(&j, "pass", pass);
+        gn_io_jl_end(&j);
     } else {
         printf("\naverage LRE over %zu parameter estimates: lm %.2f, qr %.2f, auto %.2f", cnt,
                avg[0], avg[1], avg[2]);
@@ -618,16 +618,16 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                    const opts *o)
 {
     char err[512];
-    gn_table t;
-    if (gn_csv_read(&t, data, err, sizeof err) != GN_OK) {
+    gn_io_table t;
+    if (gn_io_csv_read(&t, data, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab fit: %s\n", err);
         return GN_EXIT_USAGE;
     }
-    long yc = gn_table_col(&t, yname);
+    long yc = gn_io_table_col(&t, yname);
     if (yc < 0) {
         fprintf(stderr, "gnlab fit: %s has no column '%s' (the response; see --y)\n", data,
                 yname);
-        gn_table_free(&t);
+        gn_io_table_free(&t);
         return GN_EXIT_USAGE;
     }
     size_t n = t.nrows, nx = t.ncols - 1;
@@ -636,7 +636,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
     if (!xn || !x) {
         free(xn);
         free(x);
-        gn_table_free(&t);
+        gn_io_table_free(&t);
         return GN_EXIT_USAGE;
     }
     for (size_t c = 0, j = 0; c < t.ncols; c++)
@@ -681,14 +681,14 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
             char buf[64];
             size_t len = strcspn(s, ",");
             if (len >= sizeof buf) {
-                rc = gn_cli_usage(NAME, "--start: value %zu is too long", cnt + 1);
+                rc = cli_usage(NAME, "--start: value %zu is too long", cnt + 1);
                 goto out;
             }
             memcpy(buf, s, len);
             buf[len] = 0;
             double v;
             if (cnt < k) {
-                if (gn_cli_double(&v, NAME, "--start", buf, -INFINITY, INFINITY)) {
+                if (cli_double(&v, NAME, "--start", buf, -INFINITY, INFINITY)) {
                     rc = GN_EXIT_USAGE;
                     goto out;
                 }
@@ -702,7 +702,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
         }
     }
     if (cnt != k) {
-        rc = gn_cli_usage(NAME, "--start has %zu values but the model has %zu parameters "
+        rc = cli_usage(NAME, "--start has %zu values but the model has %zu parameters "
                           "(b1..b%zu)", cnt, k, k);
         goto out;
     }
@@ -791,7 +791,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
                 char buf[64];
                 mpfr_snprintf(buf, sizeof buf, "%.20Re", mb + q);
                 mstr[q] = strdup(buf);
-                agree[q] = gn_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
+                agree[q] = gn_io_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
             }
             for (size_t i = 0; i < nx * n; i++)
                 mpfr_clear(mx + i);
@@ -810,30 +810,30 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
     }
     if (o->json) {
         for (size_t q = 0; q < k; q++) {
-            gn_jl j;
-            gn_jl_begin(&j, stdout);
+            gn_io_jl j;
+            gn_io_jl_begin(&j, stdout);
             char pn[32];
             snprintf(pn, sizeof pn, "b%zu", q + 1);
-            gn_jl_str(&j, "param", pn);
-            gn_jl_num(&j, "start", b0[q]);
-            gn_jl_num(&j, "double", b[q]);
+            gn_io_jl_str(&j, "param", pn);
+            gn_io_jl_num(&j, "start", b0[q]);
+            gn_io_jl_num(&j, "double", b[q]);
             if (mstr) {
-                gn_jl_str(&j, "mpfr", mstr[q]);
-                gn_jl_num(&j, "agree_digits", agree[q]);
+                gn_io_jl_str(&j, "mpfr", mstr[q]);
+                gn_io_jl_num(&j, "agree_digits", agree[q]);
             }
-            gn_jl_end(&j);
+            gn_io_jl_end(&j);
         }
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "model", model);
-        gn_jl_str(&j, "data", data);
-        gn_jl_int(&j, "n", (long long)n);
-        gn_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "model", model);
+        gn_io_jl_str(&j, "data", data);
+        gn_io_jl_int(&j, "n", (long long)n);
+        gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
         json_report(&j, "double", &rep, secs);
         if (mstr)
             json_report(&j, "mpfr", &mrep, msecs);
-        gn_jl_bool(&j, "pass", rc == GN_EXIT_PASS);
-        gn_jl_end(&j);
+        gn_io_jl_bool(&j, "pass", rc == GN_EXIT_PASS);
+        gn_io_jl_end(&j);
     } else {
         printf("model: %s\ndata: %s (%zu rows; response %s)\n", model, data, n, yname);
         printf("  %-4s %-24s %-24s", "", "start", "estimate");
@@ -869,11 +869,11 @@ out:
     free(b);
     free(xn);
     free(x);
-    gn_table_free(&t);
+    gn_io_table_free(&t);
     return rc;
 }
 
-GN_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certification")
+CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certification")
 {
     opts o = {GN_FIT_QR, 256, 0, 1, NULL};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
@@ -885,7 +885,7 @@ GN_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certificat
 #define NEEDV                                                                                \
     do {                                                                                     \
         if (!v)                                                                              \
-            return gn_cli_usage(NAME, "%s needs a value", a);                                \
+            return cli_usage(NAME, "%s needs a value", a);                                \
         i++;                                                                                 \
     } while (0)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -927,27 +927,27 @@ GN_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certificat
             else if (!strcmp(v, "auto"))
                 o.solver = GN_FIT_AUTO;
             else
-                return gn_cli_usage(NAME, "--solver: '%s' is not lm, qr or auto", v);
+                return cli_usage(NAME, "--solver: '%s' is not lm, qr or auto", v);
         } else if (!strcmp(a, "--prec")) {
             NEEDV;
             size_t pr;
-            if (gn_cli_size(&pr, NAME, "--prec", v, 64, 65536))
+            if (cli_size(&pr, NAME, "--prec", v, 64, 65536))
                 return GN_EXIT_USAGE;
             o.prec = (mpfr_prec_t)pr;
         } else
-            return gn_cli_usage(NAME, "unknown option '%s'", a);
+            return cli_usage(NAME, "unknown option '%s'", a);
 #undef NEEDV
     }
     int modes = (model || data || start) + !!nist + !!all;
     if (modes != 1)
-        return gn_cli_usage(NAME, "give one of --model/--data/--start, --nist FILE or "
+        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE or "
                                   "--nist-all DIR");
     if (nist || all) {
         o.mp = !no_mp;
         return nist ? nist_one(nist, &o) : nist_all(all, &o);
     }
     if (!model || !data || !start)
-        return gn_cli_usage(NAME, "a CSV fit needs --model, --data and --start");
+        return cli_usage(NAME, "a CSV fit needs --model, --data and --start");
     o.mp = mp_csv;
     return csv_fit(model, data, start, yname, &o);
 }

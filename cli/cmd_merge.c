@@ -1,11 +1,11 @@
 /* cmd_merge.c: `gnlab merge FILE...`, the report of a sharded campaign (issue 9). Shard
- * files (gn_shard.h) of `gnlab validate --shard/--ranges` or `gnlab prove --shard/--ranges`
+ * files (gn_io_shard.h) of `gnlab validate --shard/--ranges` or `gnlab prove --shard/--ranges`
  * are checked to belong to one campaign (same parameters, same rows, disjoint block ranges),
  * merged exactly, and printed by the same code a single run uses. A campaign whose blocks
  * are not all present is reported INCOMPLETE with the missing ranges and exit status 1. */
 #include "cli.h"
-#include "gn_merge.h"
-#include "gn_shard.h"
+#include "val_merge.h"
+#include "gn_io_shard.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "missing, 2 bad usage or files that do not belong together.\n");
 }
 
-GN_COMMAND(merge, "merge shard files of validate or prove into one report (issue 9)")
+CLI_COMMAND(merge, "merge shard files of validate or prove into one report (issue 9)")
 {
     int json = 0;
     size_t nf = 0;
@@ -42,15 +42,15 @@ GN_COMMAND(merge, "merge shard files of validate or prove into one report (issue
             json = 1;
         else if (argv[a][0] == '-' && argv[a][1]) {
             free(files);
-            return gn_cli_usage("merge", "unknown option '%s'", argv[a]);
+            return cli_usage("merge", "unknown option '%s'", argv[a]);
         } else
             files[nf++] = argv[a];
     }
     if (nf == 0) {
         free(files);
-        return gn_cli_usage("merge", "no shard files given");
+        return cli_usage("merge", "no shard files given");
     }
-    int rc = gn_merge_files(stdout, files, nf, json);
+    int rc = val_merge_files(stdout, files, nf, json);
     free(files);
     return rc;
 }

@@ -43,15 +43,15 @@ static const char *verdict(int rc)
 static void report(int json, const nb_ctx *ctx, const char *name, int rc, double secs)
 {
     if (json) {
-        gn_jl j;
-        gn_jl_begin(&j, stdout);
-        gn_jl_str(&j, "notebook", name);
-        gn_jl_str(&j, "status", verdict(rc));
-        gn_jl_num(&j, "seconds", secs);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "notebook", name);
+        gn_io_jl_str(&j, "status", verdict(rc));
+        gn_io_jl_num(&j, "seconds", secs);
         char page[4200];
         snprintf(page, sizeof page, "%s/%s/index.html", ctx->root, name);
-        gn_jl_str(&j, "page", page);
-        gn_jl_end(&j);
+        gn_io_jl_str(&j, "page", page);
+        gn_io_jl_end(&j);
     } else {
         printf("%-11s %-6s %8.1f  %s/%s/index.html\n", name, verdict(rc), secs, ctx->root,
                name);
@@ -59,9 +59,9 @@ static void report(int json, const nb_ctx *ctx, const char *name, int rc, double
     fflush(stdout);
 }
 
-GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graphs")
+CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graphs")
 {
-    nb_ctx ctx = {"build/notebooks", 0, 0, gn_cli_seed(1)};
+    nb_ctx ctx = {"build/notebooks", 0, 0, cli_seed(1)};
     int json = 0;
     const char *name = NULL;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -77,7 +77,7 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
         } else if (!strcmp(a, "--out")) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 free(rest);
-                return gn_cli_usage("notebook", "--out needs a directory");
+                return cli_usage("notebook", "--out needs a directory");
             }
             ctx.root = argv[++i];
         } else if (!strcmp(a, "--quick")) {
@@ -87,9 +87,9 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--seed")) {
-            if (i + 1 >= argc || gn_cli_u64(&ctx.seed, "notebook", "--seed", argv[i + 1]) != 0) {
+            if (i + 1 >= argc || cli_u64(&ctx.seed, "notebook", "--seed", argv[i + 1]) != 0) {
                 free(rest);
-                return i + 1 >= argc ? gn_cli_usage("notebook", "--seed needs a value")
+                return i + 1 >= argc ? cli_usage("notebook", "--seed needs a value")
                                      : GN_EXIT_USAGE;
             }
             i++;
@@ -103,12 +103,12 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
         ctx.quiet = 1;
     if (!name) {
         free(rest);
-        return gn_cli_usage("notebook", "name a notebook or 'all' (gnlab notebook --help)");
+        return cli_usage("notebook", "name a notebook or 'all' (gnlab notebook --help)");
     }
     int rc = GN_EXIT_PASS;
     if (!strcmp(name, "all")) {
         if (nrest > 0) {
-            int r = gn_cli_usage("notebook", "'all' takes only --out, --quick, --seed, --json, "
+            int r = cli_usage("notebook", "'all' takes only --out, --quick, --seed, --json, "
                                              "--quiet (got '%s')", rest[0]);
             free(rest);
             return r;
@@ -129,7 +129,7 @@ GN_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graph
     } else {
         const nb_notebook *n = nb_find(name);
         if (!n) {
-            int r = gn_cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)",
+            int r = cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)",
                                  name);
             free(rest);
             return r;

@@ -1,8 +1,8 @@
 /* cmd_prove.c: `gnlab prove`, every claim of MATH.md §1-§9 checked in MPFR (the registry of
- * proofs/gn_claims.h), its negative controls (--mutants) and its derivation graph (--graph). */
+ * proofs/pf_claims.h), its negative controls (--mutants) and its derivation graph (--graph). */
 #include "cli.h"
-#include "gn_claims.h"
-#include "gn_shard.h"
+#include "pf_claims.h"
+#include "gn_io_shard.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -43,7 +43,7 @@ static void usage(FILE *f)
             "  --help          this text\n\n"
             "exit status: 0 every claim passes (with --mutants: every mutant rejected),\n"
             "1 a claim fails or a mutant passes (a weak check), 2 bad usage.\n",
-            GN_CLAIM_INSTANCES, GN_CLAIM_PREC, (unsigned)GN_CLAIM_SEED);
+            PF_CLAIM_INSTANCES, PF_CLAIM_PREC, (unsigned)PF_CLAIM_SEED);
 }
 
 /* ------------------------------------------------------------- jobs */
@@ -55,16 +55,16 @@ typedef struct {
 } job;
 
 typedef struct {
-    const gn_claim **sel;
+    const pf_claim **sel;
     size_t nsel;
     int nmut_max; /* results are [claim][mutant] with stride nmut_max + 1 */
-    gn_claim_result *res;
-    gn_claim_opts o;
+    pf_claim_result *res;
+    pf_claim_opts o;
     job *jobs;
     size_t njobs, next, done;
     pthread_mutex_t mu;
     int progress;
-    const gn_shard *shard; /* NULL: every instance */
+    const gn_io_shard *shard; /* NULL: every instance */
 } pool;
 
 static void *worker(void *arg)
@@ -81,15 +81,15 @@ static void *worker(void *arg)
             return NULL;
         }
         job *jb = &p->jobs[k];
-        gn_claim_result part;
+        pf_claim_result part;
         memset(&part, 0, sizeof part);
-        gn_claim_run(&part, p->sel[jb->claim], &p->o, jb->mutant, jb->first, jb->last);
+        pf_claim_run(&part, p->sel[jb->claim], &p->o, jb->mutant, jb->first, jb->last);
         pthread_mutex_lock(&p->mu);
-        gn_claim_result *acc = &p->res[jb->claim * (size_t)(p->nmut_max + 1) + (size_t)jb->mutant];
+        pf_claim_result *acc = &p->res[jb->claim * (size_t)(p->nmut_max + 1) + (size_t)jb->mutant];
         /* merge keeps the worst; equal ratios keep the lower instance for determinism */
         if (acc->instances && part.instances && part.ratio == acc->ratio && part.worst > acc->worst)
             part.ratio = nextafter(part.ratio, -INFINITY);
-        gn_claim_merge(acc, &part);
+        pf_claim_merge(acc, &part);
         p->done++;
         if (p->progress)
             gn_io_progress("prove", p->done, p->njobs);
@@ -103,8 +103,8 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
     size_t chunk = 200;
     size_t cap = 0;
     for (size_t c = 0; c < p->nsel; c++) {
-        size_t tot = gn_claim_total(p->sel[c], &p->o);
-        int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
+        size_t tot = pf_claim_total(p->sel[c], &p->o);
+        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : 0;
         for (int m = mlo; m <= mhi; m++)
             cap += (tot + chunk - 1) / chunk + (p->shard ? p->shard->n : 0);
     }
@@ -113,17 +113,17 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
         return -1;
     p->njobs = 0;
     for (size_t c = 0; c < p->nsel; c++) {
-        size_t tot = gn_claim_total(p->sel[c], &p->o);
-        int mhi = all_mutants ? (int)gn_claim_nmutants(p->sel[c]) : 0;
+        size_t tot = pf_claim_total(p->sel[c], &p->o);
+        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : 0;
         /* a shard runs the instances of its blocks: blocks [lo, hi) of tot instances are
-         * the index range [ceil(lo tot / U), ceil(hi tot / U)) (gn_shard.h) */
-        gn_shard all;
-        gn_shard_all(&all, 1);
-        const gn_shard *sh = p->shard ? p->shard : &all;
+         * the index range [ceil(lo tot / U), ceil(hi tot / U)) (gn_io_shard.h) */
+        gn_io_shard all;
+        gn_io_shard_all(&all, 1);
+        const gn_io_shard *sh = p->shard ? p->shard : &all;
         for (int m = mlo; m <= mhi; m++)
             for (size_t q = 0; q < sh->n; q++) {
-                size_t a = (size_t)gn_shard_first(sh->r[q].lo, tot, sh->nblocks);
-                size_t b = (size_t)gn_shard_first(sh->r[q].hi, tot, sh->nblocks);
+                size_t a = (size_t)gn_io_shard_first(sh->r[q].lo, tot, sh->nblocks);
+                size_t b = (size_t)gn_io_shard_first(sh->r[q].hi, tot, sh->nblocks);
                 for (size_t f = a; f < b; f += chunk) {
                     job jb = {c, m, f, f + chunk < b ? f + chunk : b};
                     p->jobs[p->njobs++] = jb;
@@ -156,8 +156,8 @@ static void dot_escape(FILE *f, const char *s)
     }
 }
 
-static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
-                       const gn_claim_result *res, int stride)
+static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
+                       const pf_claim_result *res, int stride)
 {
     size_t len = strlen(svg);
     char *dotf = malloc(len + 5);
@@ -197,13 +197,13 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
         }
     }
     for (size_t c = 0; c < nsel; c++) {
-        const gn_claim_result *r = &res[c * (size_t)stride];
+        const pf_claim_result *r = &res[c * (size_t)stride];
         const char *col = sel[c]->illustration ? (r->pass ? "#ffe08a" : "#f4a3a3")
                                                : (r->pass ? "#a8e0a0" : "#f4a3a3");
         fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
                 sel[c]->id, col);
         dot_escape(f, sel[c]->id);
-        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", gn_prove_verdict(sel[c], r), r->resid, r->tol);
+        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", pf_prove_verdict(sel[c], r), r->resid, r->tol);
         const char *u = sel[c]->uses;
         while (u && *u) {
             size_t l = strcspn(u, " ");
@@ -242,12 +242,12 @@ static int write_graph(const char *svg, const gn_claim **sel, size_t nsel,
 
 /* ------------------------------------------------------------- shards */
 
-/* the shard file (core/io/gn_shard.h): header, then one row per (claim, mutant) reported,
+/* the shard file (core/io/gn_io_shard.h): header, then one row per (claim, mutant) reported,
  * doubles in hex so that `gnlab merge` reads them back exactly. Exit status: 1 when this
  * part already fails (a failure anywhere fails the campaign), else 0. */
-static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
-                       const gn_claim_result *res, int stride, const gn_claim_opts *o,
-                       int mutants, const gn_shard *sh)
+static int write_shard(const char *out, const pf_claim **sel, size_t nsel,
+                       const pf_claim_result *res, int stride, const pf_claim_opts *o,
+                       int mutants, const gn_io_shard *sh)
 {
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f) {
@@ -257,33 +257,33 @@ static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
     char ids[4096] = "", rg[4096];
     size_t nrows = 0, len = 0;
     for (size_t c = 0; c < nsel; c++) {
-        nrows += mutants ? gn_claim_nmutants(sel[c]) : 1;
+        nrows += mutants ? pf_claim_nmutants(sel[c]) : 1;
         int w = snprintf(ids + len, sizeof ids - len, "%s%s", c ? " " : "", sel[c]->id);
         if (w > 0 && (size_t)w < sizeof ids - len)
             len += (size_t)w;
     }
-    gn_shard_format(sh, rg, sizeof rg);
-    gn_jl j;
-    gn_jl_begin(&j, f);
-    gn_jl_str(&j, "shard", "prove");
-    gn_jl_int(&j, "seed", (long long)o->seed);
-    gn_jl_int(&j, "prec", (long long)o->prec);
-    gn_jl_int(&j, "instances", (long long)o->instances);
-    gn_jl_int(&j, "mutants", mutants);
-    gn_jl_str(&j, "claims", ids);
-    gn_jl_int(&j, "blocks", (long long)sh->nblocks);
-    gn_jl_str(&j, "ranges", rg);
-    gn_jl_int(&j, "rows", (long long)nrows);
-    gn_jl_end(&j);
+    gn_io_shard_format(sh, rg, sizeof rg);
+    gn_io_jl j;
+    gn_io_jl_begin(&j, f);
+    gn_io_jl_str(&j, "shard", "prove");
+    gn_io_jl_int(&j, "seed", (long long)o->seed);
+    gn_io_jl_int(&j, "prec", (long long)o->prec);
+    gn_io_jl_int(&j, "instances", (long long)o->instances);
+    gn_io_jl_int(&j, "mutants", mutants);
+    gn_io_jl_str(&j, "claims", ids);
+    gn_io_jl_int(&j, "blocks", (long long)sh->nblocks);
+    gn_io_jl_str(&j, "ranges", rg);
+    gn_io_jl_int(&j, "rows", (long long)nrows);
+    gn_io_jl_end(&j);
     int bad = 0;
     size_t row = 0;
     for (size_t c = 0; c < nsel; c++) {
-        int mlo = mutants ? 1 : 0, mhi = mutants ? (int)gn_claim_nmutants(sel[c]) : 0;
+        int mlo = mutants ? 1 : 0, mhi = mutants ? (int)pf_claim_nmutants(sel[c]) : 0;
         for (int m = mlo; m <= mhi; m++) {
-            const gn_claim_result *r = &res[c * (size_t)stride + (size_t)m];
+            const pf_claim_result *r = &res[c * (size_t)stride + (size_t)m];
             if (!mutants && r->failed)
                 bad = 1;
-            gn_prove_row_write(f, row++, sel[c], m, r);
+            pf_prove_row_write(f, row++, sel[c], m, r);
         }
     }
     if (out ? fclose(f) != 0 : fflush(f) != 0) {
@@ -295,12 +295,12 @@ static int write_shard(const char *out, const gn_claim **sel, size_t nsel,
 
 /* --------------------------------------------------------------- main */
 
-GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
+CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
 {
-    gn_claim_opts o = gn_claim_opts_default();
-    o.seed = gn_cli_seed(GN_CLAIM_SEED);
+    pf_claim_opts o = pf_claim_opts_default();
+    o.seed = cli_seed(PF_CLAIM_SEED);
     int json = 0, tap = 0, mutants = 0, list = 0;
-    size_t jobs = 2, nblocks = GN_SHARD_BLOCKS;
+    size_t jobs = 2, nblocks = GN_IO_SHARD_BLOCKS;
     const char *graph = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
     const char **ids = calloc((size_t)argc + 1, sizeof *ids);
     size_t nids = 0;
@@ -326,24 +326,24 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
                  !strcmp(a, "--ranges") || !strcmp(a, "--blocks") || !strcmp(a, "--out")) {
             if (!more) {
                 free(ids);
-                return gn_cli_usage(CMD, "%s needs a value", a);
+                return cli_usage(CMD, "%s needs a value", a);
             }
             const char *v = argv[++i];
             size_t s;
             int bad = 0;
             if (!strcmp(a, "--instances")) {
-                bad = gn_cli_size(&s, CMD, a, v, 0, 100000000) < 0;
+                bad = cli_size(&s, CMD, a, v, 0, 100000000) < 0;
                 o.instances = s;
             } else if (!strcmp(a, "--prec")) {
-                bad = gn_cli_size(&s, CMD, a, v, 64, 8192) < 0;
+                bad = cli_size(&s, CMD, a, v, 64, 8192) < 0;
                 o.prec = (mpfr_prec_t)s;
             } else if (!strcmp(a, "--seed"))
-                bad = gn_cli_u64(&o.seed, CMD, a, v) < 0;
+                bad = cli_u64(&o.seed, CMD, a, v) < 0;
             else if (!strcmp(a, "--jobs")) {
-                bad = gn_cli_size(&s, CMD, a, v, 1, 64) < 0;
+                bad = cli_size(&s, CMD, a, v, 1, 64) < 0;
                 jobs = s;
             } else if (!strcmp(a, "--blocks")) {
-                bad = gn_cli_size(&s, CMD, a, v, 1, GN_SHARD_MAXBLOCKS) < 0;
+                bad = cli_size(&s, CMD, a, v, 1, GN_IO_SHARD_MAXBLOCKS) < 0;
                 nblocks = s;
             } else if (!strcmp(a, "--shard"))
                 shard_kn = v;
@@ -359,10 +359,10 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
             }
         } else if (a[0] == '-') {
             free(ids);
-            return gn_cli_usage(CMD, "unknown option '%s'", a);
+            return cli_usage(CMD, "unknown option '%s'", a);
         } else {
-            if (!gn_claim_find(a)) {
-                gn_cli_usage(CMD, "unknown claim '%s' (gnlab prove --list shows them)", a);
+            if (!pf_claim_find(a)) {
+                cli_usage(CMD, "unknown claim '%s' (gnlab prove --list shows them)", a);
                 free(ids);
                 return GN_EXIT_USAGE;
             }
@@ -371,15 +371,15 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     }
     if (json && tap) {
         free(ids);
-        return gn_cli_usage(CMD, "--json and --tap exclude each other");
+        return cli_usage(CMD, "--json and --tap exclude each other");
     }
-    gn_shard sh;
+    gn_io_shard sh;
     const char *why = NULL;
     if (shard_kn && ranges)
         why = "--shard and --ranges exclude each other";
-    else if (shard_kn && gn_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
+    else if (shard_kn && gn_io_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
         why = "--shard: want K/N with 0 <= K < N <= blocks";
-    else if (ranges && gn_shard_parse_ranges(&sh, ranges, nblocks) < 0)
+    else if (ranges && gn_io_shard_parse_ranges(&sh, ranges, nblocks) < 0)
         why = "--ranges: want disjoint block ranges A-B,C below --blocks";
     else if ((shard_kn || ranges) && (json || tap || graph || list))
         why = "a shard writes its own JSON Lines file; drop --json, --tap, --graph, --list";
@@ -387,21 +387,21 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
         why = "--out writes a shard file: give --shard or --ranges";
     if (why) {
         free(ids);
-        return gn_cli_usage(CMD, "%s", why);
+        return cli_usage(CMD, "%s", why);
     }
     if (graph && mutants) {
         free(ids);
-        return gn_cli_usage(CMD, "--graph draws the claims' verdicts; run it without --mutants");
+        return cli_usage(CMD, "--graph draws the claims' verdicts; run it without --mutants");
     }
-    size_t nall = gn_claim_count();
-    const gn_claim **sel = calloc(nall, sizeof *sel);
+    size_t nall = pf_claim_count();
+    const pf_claim **sel = calloc(nall, sizeof *sel);
     if (!sel) {
         free(ids);
         return GN_EXIT_FAIL;
     }
     size_t nsel = 0;
     for (size_t k = 0; k < nall; k++) {
-        const gn_claim *c = gn_claim_at(k);
+        const pf_claim *c = pf_claim_at(k);
         int want = nids == 0;
         for (size_t q = 0; q < nids && !want; q++)
             want = !strcmp(ids[q], c->id);
@@ -413,7 +413,7 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
         for (size_t c = 0; c < nsel; c++) {
             printf("%-16s %s\n", sel[c]->id, sel[c]->statement);
             printf("%-16s   compares: %s  vs  %s\n", "", sel[c]->lhs, sel[c]->rhs);
-            for (size_t m = 0; m < gn_claim_nmutants(sel[c]); m++)
+            for (size_t m = 0; m < pf_claim_nmutants(sel[c]); m++)
                 printf("%-16s   mutant %zu: %s\n", "", m + 1, sel[c]->mutants[m]);
         }
         free(sel);
@@ -421,8 +421,8 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     }
     int nmut_max = 0;
     for (size_t c = 0; c < nsel; c++)
-        if ((int)gn_claim_nmutants(sel[c]) > nmut_max)
-            nmut_max = (int)gn_claim_nmutants(sel[c]);
+        if ((int)pf_claim_nmutants(sel[c]) > nmut_max)
+            nmut_max = (int)pf_claim_nmutants(sel[c]);
     int stride = nmut_max + 1;
     pool p;
     memset(&p, 0, sizeof p);
@@ -453,7 +453,7 @@ GN_COMMAND(prove, "check every claim of the paper in MPFR, with negative control
     }
     char tail[96];
     snprintf(tail, sizeof tail, "%.1f s on %zu threads", wall, jobs);
-    int bad = gn_prove_report(stdout, sel, nsel, p.res, stride, &o, mutants, json, tap, wall, tail);
+    int bad = pf_prove_report(stdout, sel, nsel, p.res, stride, &o, mutants, json, tap, wall, tail);
     if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0 && !bad)
         fprintf(stderr, "gnlab prove: the graph was not rendered (see above)\n");
     free(p.res);

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "val_common.h"
 #include "val_dg.h"
-#include "gn_shard.h"
+#include "gn_io_shard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,19 +15,19 @@
 
 static const struct {
     const char *name;
-    gn_vsection run;
+    val_section run;
 } sections[] = {
-    {"rank1", gn_val_rank1}, /* rows in sections rank1, optim and ref */
-    {"edge", gn_val_edge},   {"loss", gn_val_loss},
-    {"model", gn_val_model}, {"dense", gn_val_dense},
-    {"dg", gn_val_dg}, /* MATH.md §9, val_dg.c */
+    {"rank1", val_rank1}, /* rows in sections rank1, optim and ref */
+    {"edge", val_edge},   {"loss", val_loss},
+    {"model", val_model}, {"dense", val_dense},
+    {"dg", val_dg}, /* MATH.md §9, val_dg.c */
 };
 
 /* is name one of the DG section's mutants (val_dg.h)? */
 static int is_dg_mutant(const char *name)
 {
-    for (int i = 0; name && gn_val_dg_mutants[i]; i++)
-        if (!strcmp(name, gn_val_dg_mutants[i]))
+    for (int i = 0; name && val_dg_mutants[i]; i++)
+        if (!strcmp(name, val_dg_mutants[i]))
             return 1;
     return 0;
 }
@@ -55,11 +55,11 @@ static void usage(FILE *f)
             "  --quick        --scale 0.1\n"
             "  --prec BITS    MPFR precision, 64 .. 4096 (default 256)\n"
             "  --inject NAME  swap in a known-wrong variant; the campaign must fail:\n");
-    for (int i = 0; gn_vmutant_names[i]; i++)
-        fprintf(f, "                   %-15s %s\n", gn_vmutant_names[i],
-                gn_vmutant_describe(gn_vmutant_names[i]));
-    for (int i = 0; gn_val_dg_mutants[i]; i++)
-        fprintf(f, "                   %-15s %s\n", gn_val_dg_mutants[i],
+    for (int i = 0; val_mutant_names[i]; i++)
+        fprintf(f, "                   %-15s %s\n", val_mutant_names[i],
+                val_mutant_describe(val_mutant_names[i]));
+    for (int i = 0; val_dg_mutants[i]; i++)
+        fprintf(f, "                   %-15s %s\n", val_dg_mutants[i],
                 "mini-batch push-through solve variant (val_dg.h)");
     fprintf(f, "  --only SECTION one of rank1 (also optim, ref rows), edge, loss, model, dense,\n"
                "                 dg\n"
@@ -74,12 +74,12 @@ static void usage(FILE *f)
                "Exit status: 0 every row passes, 1 some row fails, 2 bad usage.\n");
 }
 
-GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campaign)")
+CLI_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campaign)")
 {
-    gn_vopts o = {gn_cli_seed(20261122u), gn_cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
+    val_opts o = {cli_seed(20261122u), cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
     int json = 0;
     const char *only = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
-    size_t nblocks = GN_SHARD_BLOCKS;
+    size_t nblocks = GN_IO_SHARD_BLOCKS;
     for (int a = 1; a < argc; a++) {
         const char *s = argv[a];
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
@@ -92,84 +92,84 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
             o.scale *= 0.1;
         } else if (!strcmp(s, "--seed")) {
             if (!v)
-                return gn_cli_usage("validate", "--seed needs a value");
-            if (gn_cli_u64(&o.seed, "validate", "--seed", v) < 0)
+                return cli_usage("validate", "--seed needs a value");
+            if (cli_u64(&o.seed, "validate", "--seed", v) < 0)
                 return GN_EXIT_USAGE;
             a++;
         } else if (!strcmp(s, "--scale")) {
             if (!v)
-                return gn_cli_usage("validate", "--scale needs a value");
-            if (gn_cli_double(&o.scale, "validate", "--scale", v, 1e-3, 1e4) < 0)
+                return cli_usage("validate", "--scale needs a value");
+            if (cli_double(&o.scale, "validate", "--scale", v, 1e-3, 1e4) < 0)
                 return GN_EXIT_USAGE;
             a++;
         } else if (!strcmp(s, "--prec")) {
             size_t p;
             if (!v)
-                return gn_cli_usage("validate", "--prec needs a value");
-            if (gn_cli_size(&p, "validate", "--prec", v, 64, 4096) < 0)
+                return cli_usage("validate", "--prec needs a value");
+            if (cli_size(&p, "validate", "--prec", v, 64, 4096) < 0)
                 return GN_EXIT_USAGE;
             o.prec = (unsigned)p;
             a++;
         } else if (!strcmp(s, "--inject")) {
             if (!v)
-                return gn_cli_usage("validate", "--inject needs a name");
-            if ((!gn_vimpl_get(v) && !is_dg_mutant(v)) || !*v)
-                return gn_cli_usage("validate", "--inject: unknown variant '%s' (see --help)", v);
+                return cli_usage("validate", "--inject needs a name");
+            if ((!val_impl_get(v) && !is_dg_mutant(v)) || !*v)
+                return cli_usage("validate", "--inject: unknown variant '%s' (see --help)", v);
             o.inject = v;
             a++;
         } else if (!strcmp(s, "--only")) {
             if (!v)
-                return gn_cli_usage("validate", "--only needs a section");
+                return cli_usage("validate", "--only needs a section");
             size_t k = 0;
             while (k < NSECTIONS && strcmp(v, sections[k].name))
                 k++;
             if (k == NSECTIONS)
-                return gn_cli_usage("validate", "--only: unknown section '%s'", v);
+                return cli_usage("validate", "--only: unknown section '%s'", v);
             only = v;
             a++;
         } else if (!strcmp(s, "--shard") || !strcmp(s, "--ranges") || !strcmp(s, "--out")) {
             if (!v)
-                return gn_cli_usage("validate", "%s needs a value", s);
+                return cli_usage("validate", "%s needs a value", s);
             *(s[2] == 's' ? &shard_kn : s[2] == 'r' ? &ranges : &out) = v;
             a++;
         } else if (!strcmp(s, "--blocks")) {
             if (!v)
-                return gn_cli_usage("validate", "--blocks needs a value");
-            if (gn_cli_size(&nblocks, "validate", "--blocks", v, 1, GN_SHARD_MAXBLOCKS) < 0)
+                return cli_usage("validate", "--blocks needs a value");
+            if (cli_size(&nblocks, "validate", "--blocks", v, 1, GN_IO_SHARD_MAXBLOCKS) < 0)
                 return GN_EXIT_USAGE;
             a++;
         } else {
-            return gn_cli_usage("validate", "unknown option '%s'", s);
+            return cli_usage("validate", "unknown option '%s'", s);
         }
     }
-    gn_shard sh;
+    gn_io_shard sh;
     if (shard_kn && ranges)
-        return gn_cli_usage("validate", "--shard and --ranges exclude each other");
-    if (shard_kn && gn_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
-        return gn_cli_usage("validate", "--shard: want K/N with 0 <= K < N <= %zu blocks, got '%s'",
+        return cli_usage("validate", "--shard and --ranges exclude each other");
+    if (shard_kn && gn_io_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
+        return cli_usage("validate", "--shard: want K/N with 0 <= K < N <= %zu blocks, got '%s'",
                             nblocks, shard_kn);
-    if (ranges && gn_shard_parse_ranges(&sh, ranges, nblocks) < 0)
-        return gn_cli_usage("validate",
+    if (ranges && gn_io_shard_parse_ranges(&sh, ranges, nblocks) < 0)
+        return cli_usage("validate",
                             "--ranges: want disjoint block ranges A-B,C below %zu, got '%s'",
                             nblocks, ranges);
     if ((shard_kn || ranges) && json)
-        return gn_cli_usage("validate", "a shard writes its own JSON Lines file; drop --json");
+        return cli_usage("validate", "a shard writes its own JSON Lines file; drop --json");
     if (out && !shard_kn && !ranges)
-        return gn_cli_usage("validate", "--out writes a shard file: give --shard or --ranges");
+        return cli_usage("validate", "--out writes a shard file: give --shard or --ranges");
     if (shard_kn || ranges) {
         o.shard = &sh;
         json = 1; /* no progress output */
     }
     o.quiet = json;
     enum { CAP = 128 };
-    gn_vrow rows[CAP];
+    val_row rows[CAP];
     size_t nrows = 0;
     for (size_t k = 0; k < NSECTIONS; k++) {
         if (only && strcmp(only, sections[k].name))
             continue;
         /* a mutant goes only to the section that owns it; the others run the core */
-        gn_vopts so = o;
-        int dgsec = sections[k].run == gn_val_dg;
+        val_opts so = o;
+        int dgsec = sections[k].run == val_dg;
         if (o.inject && dgsec != is_dg_mutant(o.inject))
             so.inject = NULL;
         nrows += sections[k].run(rows + nrows, CAP - nrows, &so);
@@ -180,7 +180,7 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
             fprintf(stderr, "gnlab validate: cannot write %s\n", out);
             return GN_EXIT_USAGE;
         }
-        gn_vshard_write(f, rows, nrows, &o, only);
+        val_shard_write(f, rows, nrows, &o, only);
         int bad = out ? fclose(f) != 0 : fflush(f) != 0;
         if (bad) {
             fprintf(stderr, "gnlab validate: write error on %s\n", out ? out : "stdout");
@@ -193,5 +193,5 @@ GN_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campa
             failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;
         return failed ? GN_EXIT_FAIL : GN_EXIT_PASS;
     }
-    return gn_vreport(stdout, rows, nrows, &o, json) ? GN_EXIT_FAIL : GN_EXIT_PASS;
+    return val_report(stdout, rows, nrows, &o, json) ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }

@@ -1,11 +1,11 @@
 /* main.c: the gnlab program. Dispatches to the subcommands collected from every
- * GN_COMMAND(name, "summary") line of the cmd_*.c files (see cli.h and the Makefile). */
+ * CLI_COMMAND(name, "summary") line of the cmd_*.c files (see cli.h and the Makefile). */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define X(name, summary) int gn_cmd_##name(int argc, char **argv);
+#define X(name, summary) int cli_cmd_##name(int argc, char **argv);
 #include "commands.inc"
 #undef X
 
@@ -16,7 +16,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-#define X(name, summary) {#name, summary, gn_cmd_##name},
+#define X(name, summary) {#name, summary, cli_cmd_##name},
 #include "commands.inc"
 #undef X
     {NULL, NULL, NULL}};
@@ -33,7 +33,7 @@ static void help(FILE *f)
 
 int main(int argc, char **argv)
 {
-    gn_cli_progress_install();
+    cli_progress_install();
     if (argc < 2) {
         help(stderr);
         return GN_EXIT_USAGE;

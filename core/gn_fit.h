@@ -8,7 +8,7 @@
  *    r_i = g(y_i) - f(x_i; b), using the gain-ratio damping rule of gn_lm.h (MATH.md §9),
  *    either on the normal equations J^T J or by Householder QR of the scaled augmented
  *    Jacobian [J; sqrt(lambda) D] (J^T J never formed).
- * The MPFR twin (the certifying reference) is core/ref/gn_fit_mp.h. */
+ * The MPFR twin (the certifying reference) is core/ref/gn_mp_fit.h. */
 #ifndef GN_FIT_H
 #define GN_FIT_H
 

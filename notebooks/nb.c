@@ -730,7 +730,7 @@ int nb_flag_double(double *out, const char *nb, const char *flag, int argc, char
         return r;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return gn_cli_double(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
+    return cli_double(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
 }
 
 int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char **argv, int *i,
@@ -742,7 +742,7 @@ int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char *
         return r;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return gn_cli_size(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
+    return cli_size(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
 }
 
 int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,

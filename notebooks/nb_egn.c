@@ -234,7 +234,7 @@ int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
             cost = 0;
             continue;
         }
-        return gn_cli_usage("notebook egn", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook egn", "unknown flag '%s'", argv[i]);
     }
     double *X = malloc(rows * 4 * sizeof *X), *yr = malloc(rows * sizeof *yr);
     double *yb = malloc(rows * sizeof *yb), *yc = malloc(rows * sizeof *yc);

@@ -435,15 +435,15 @@ static int pi_run(double *err, const plant *p, const double *Kstar, const pi_set
 
 static int load_plant(plant *p, const char *fa, const char *fb)
 {
-    gn_table ta, tb;
+    gn_io_table ta, tb;
     char err[512];
-    if (gn_csv_read(&ta, fa, err, sizeof err) != GN_OK) {
+    if (gn_io_csv_read(&ta, fa, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab notebook lqr: %s\n", err);
         return -1;
     }
-    if (gn_csv_read(&tb, fb, err, sizeof err) != GN_OK) {
+    if (gn_io_csv_read(&tb, fb, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab notebook lqr: %s\n", err);
-        gn_table_free(&ta);
+        gn_io_table_free(&ta);
         return -1;
     }
     int ok = ta.nrows == ta.ncols && ta.nrows >= 1 && ta.nrows <= NMAX && tb.nrows == ta.nrows &&
@@ -465,8 +465,8 @@ static int load_plant(plant *p, const char *fa, const char *fb)
         snprintf(p->name, sizeof p->name, "plant from %s", fa);
         snprintf(p->what, sizeof p->what, "A from %s, B from %s (discrete time)", fa, fb);
     }
-    gn_table_free(&ta);
-    gn_table_free(&tb);
+    gn_io_table_free(&ta);
+    gn_io_table_free(&tb);
     return ok ? 0 : -1;
 }
 
@@ -506,12 +506,12 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--plant")) {
             if (i + 2 >= argc)
-                return gn_cli_usage("notebook lqr", "--plant needs two files: A.csv B.csv");
+                return cli_usage("notebook lqr", "--plant needs two files: A.csv B.csv");
             fa = argv[++i];
             fb = argv[++i];
             continue;
         }
-        return gn_cli_usage("notebook lqr", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook lqr", "unknown flag '%s'", argv[i]);
     }
     plant plants[2];
     size_t np = 0;

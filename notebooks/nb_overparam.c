@@ -247,11 +247,11 @@ int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
                 if (!(scales[k] > 0))
                     nsc = -1;
             if (nsc < 1)
-                return gn_cli_usage("notebook overparam",
+                return cli_usage("notebook overparam",
                                     "--scales wants 1 to 8 positive numbers (got '%s')", s);
             continue;
         }
-        return gn_cli_usage("notebook overparam", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook overparam", "unknown flag '%s'", argv[i]);
     }
     size_t widths[3] = {OP_D, M, 1};
     op_state s = {0};

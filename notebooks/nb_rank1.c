@@ -53,20 +53,20 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                 return GN_EXIT_USAGE;
             double *dst = !strcmp(argv[i - 1], "--x") ? x : w;
             if (nb_parse_list(dst, 2, s) != 2)
-                return gn_cli_usage("notebook rank1", "%s wants two numbers A,B (got '%s')",
+                return cli_usage("notebook rank1", "%s wants two numbers A,B (got '%s')",
                                     argv[i - 1], s);
             continue;
         }
-        return gn_cli_usage("notebook rank1", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook rank1", "unknown flag '%s'", argv[i]);
     }
     gn_loss_kind loss;
     if (gn_loss_parse(&loss, lossname) != GN_OK)
-        return gn_cli_usage("notebook rank1", "--loss must be squared or bce (got '%s')",
+        return cli_usage("notebook rank1", "--loss must be squared or bce (got '%s')",
                             lossname);
     if (loss == GN_LOSS_BCE && !(y >= 0 && y <= 1))
-        return gn_cli_usage("notebook rank1", "--y must be in [0, 1] for bce (got %g)", y);
+        return cli_usage("notebook rank1", "--y must be in [0, 1] for bce (got %g)", y);
     if (x[0] == 0 && x[1] == 0)
-        return gn_cli_usage("notebook rank1", "--x must not be 0 (j = x would be 0)");
+        return cli_usage("notebook rank1", "--x must not be 0 (j = x would be 0)");
     const gn_damping dmp = {lambda, mu};
 
     /* ---- the computation, all through the core */

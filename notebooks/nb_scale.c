@@ -227,10 +227,10 @@ int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
                 return GN_EXIT_USAGE;
             continue;
         }
-        return gn_cli_usage("notebook scale", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook scale", "unknown flag '%s'", argv[i]);
     }
     if (scale_max != floor(scale_max))
-        return gn_cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
+        return cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
                             scale_max);
     long smax = (long)scale_max;
     if (alpha_re == 0)

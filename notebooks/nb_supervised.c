@@ -5,7 +5,7 @@
 #include "gn_jsonl.h"
 #include "cli.h"
 #include "nb.h"
-#include "gn_shard.h"
+#include "gn_io_shard.h"
 
 #include <errno.h>
 #include <math.h>
@@ -314,17 +314,17 @@ static int diamonds_task(task *t, const diamond *dm, size_t nrows, int classify,
 static int csv_task(task *t, const char *path, const char *target, gn_loss_kind loss,
                     uint64_t seed, size_t ntrain, size_t neval)
 {
-    gn_table tb;
+    gn_io_table tb;
     char err[512];
-    if (gn_csv_read(&tb, path, err, sizeof err) != GN_OK) {
+    if (gn_io_csv_read(&tb, path, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab notebook supervised: %s\n", err);
         return -1;
     }
-    long tc = gn_table_col(&tb, target);
+    long tc = gn_io_table_col(&tb, target);
     if (tc < 0 || tb.ncols < 2 || tb.nrows < 20) {
         fprintf(stderr, "gnlab notebook supervised: %s: %s\n", path,
                 tc < 0 ? "no column named by --target" : "need >= 2 columns and >= 20 rows");
-        gn_table_free(&tb);
+        gn_io_table_free(&tb);
         return -1;
     }
     memset(t, 0, sizeof *t);
@@ -362,7 +362,7 @@ static int csv_task(task *t, const char *path, const char *target, gn_loss_kind 
         standardise(t, numeric);
     free(perm);
     free(numeric);
-    gn_table_free(&tb);
+    gn_io_table_free(&tb);
     if (bad) {
         task_free(t);
         return -1;
@@ -480,7 +480,7 @@ static int better(const task *t, double a, double b)
 /* ------------------------------------------------- sharded sweeps (issue 9)
  * The notebook's runs are a deterministic function of (seed, task, optimizer, run index):
  * the grid runs (optimizer o, rate gi: run o * ngrid + gi) and the final runs (o, seed r: run
- * o * seeds + r), so they shard like validate's instances (core/io/gn_shard.h blocks). A
+ * o * seeds + r), so they shard like validate's instances (core/io/gn_io_shard.h blocks). A
  * shard (--sweep-shard K/N or --sweep-ranges LIST, --sweep-out FILE) trains only its own runs
  * and writes one JSON line per run (the metric and the curve in hex: exact). The final runs
  * need every grid run of their task (the selection), so a sweep takes two rounds: shards of
@@ -496,13 +496,13 @@ typedef struct {
 
 static struct {
     int on;              /* some --sweep-* flag given */
-    const gn_shard *own; /* runs this process trains; NULL: none (with --sweep-in) */
+    const gn_io_shard *own; /* runs this process trains; NULL: none (with --sweep-in) */
     FILE *out;           /* records go here (shard mode) */
     sw_rec *rec;
     size_t n, cap;
     char sig[512];       /* the campaign's parameters: records of another campaign are refused */
     int missing;         /* runs neither loaded nor trained */
-    gn_shard miss[2][2]; /* missing blocks per task and phase */
+    gn_io_shard miss[2][2]; /* missing blocks per task and phase */
 } SW;
 
 static sw_rec *sw_find(int ti, int phase, int o, size_t idx)
@@ -529,7 +529,7 @@ static double sw_run(const trainer *tr, const task *t, int ti, int phase, int o,
             memcpy(curve, r->curve, sizeof r->curve);
         return r->val;
     }
-    if (SW.own && gn_shard_mine(SW.own, run, total)) {
+    if (SW.own && gn_io_shard_mine(SW.own, run, total)) {
         double cv[SV_NCURVE];
         for (size_t k = 0; k < SV_NCURVE; k++)
             cv[k] = NAN;
@@ -539,13 +539,13 @@ static double sw_run(const trainer *tr, const task *t, int ti, int phase, int o,
         if (SW.out) {
             char hx[64];
             fprintf(SW.out, "{\"sweep\":\"supervised\",\"sig\":");
-            gn_json_string(SW.out, SW.sig);
-            gn_hexstr(hx, sizeof hx, v);
+            gn_io_json_string(SW.out, SW.sig);
+            gn_io_hexstr(hx, sizeof hx, v);
             fprintf(SW.out, ",\"task\":%d,\"phase\":%d,\"opt\":%d,\"run\":%zu,\"val\":\"%s\","
                             "\"curve\":\"",
                     ti, phase, o, idx, hx);
             for (size_t k = 0; curve && k < SV_NCURVE; k++) {
-                gn_hexstr(hx, sizeof hx, cv[k]);
+                gn_io_hexstr(hx, sizeof hx, cv[k]);
                 fprintf(SW.out, "%s%s", k ? " " : "", hx);
             }
             fprintf(SW.out, "\"}\n");
@@ -553,13 +553,13 @@ static double sw_run(const trainer *tr, const task *t, int ti, int phase, int o,
         return v;
     }
     SW.missing++;
-    gn_shard one;
+    gn_io_shard one;
     one.nblocks = SW.miss[ti][phase].nblocks;
     one.n = 1;
-    one.r[0].lo = gn_shard_block(run, total, one.nblocks);
+    one.r[0].lo = gn_io_shard_block(run, total, one.nblocks);
     one.r[0].hi = one.r[0].lo + 1;
-    if (!gn_shard_has(&SW.miss[ti][phase], one.r[0].lo))
-        gn_shard_add(&SW.miss[ti][phase], &one);
+    if (!gn_io_shard_has(&SW.miss[ti][phase], one.r[0].lo))
+        gn_io_shard_add(&SW.miss[ti][phase], &one);
     if (curve)
         for (size_t k = 0; k < SV_NCURVE; k++)
             curve[k] = NAN;
@@ -585,10 +585,10 @@ static int sw_load(const char *list)
             sw_rec r;
             uint64_t u[4];
             memset(&r, 0, sizeof r);
-            if (gn_jfield(sig, sizeof sig, line, "sig") < 0 ||
-                gn_jfield_u64(&u[0], line, "task") < 0 || gn_jfield_u64(&u[1], line, "phase") < 0 ||
-                gn_jfield_u64(&u[2], line, "opt") < 0 || gn_jfield_u64(&u[3], line, "run") < 0 ||
-                gn_jfield_hex(&r.val, line, "val") < 0 || gn_jfield(cv, sizeof cv, line, "curve") < 0 ||
+            if (gn_io_jfield(sig, sizeof sig, line, "sig") < 0 ||
+                gn_io_jfield_u64(&u[0], line, "task") < 0 || gn_io_jfield_u64(&u[1], line, "phase") < 0 ||
+                gn_io_jfield_u64(&u[2], line, "opt") < 0 || gn_io_jfield_u64(&u[3], line, "run") < 0 ||
+                gn_io_jfield_hex(&r.val, line, "val") < 0 || gn_io_jfield(cv, sizeof cv, line, "curve") < 0 ||
                 u[0] > 1 || u[1] > 1 || u[2] >= NOPT) {
                 fprintf(stderr, "gnlab notebook supervised: %s: malformed record: %s", path, line);
                 fclose(f);
@@ -707,7 +707,7 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
             if (!ctx->quiet)
                 gn_io_progress(what, ++done, total);
             /* final runs: init seeds other than the selection's */
-            const gn_shard *own = SW.own;
+            const gn_io_shard *own = SW.own;
             if (grid_missing)
                 SW.own = NULL; /* nothing to train without the selection */
             double m = sw_run(&tr, t, ti, 1, o, r, NOPT * seeds, res->rate[o],
@@ -798,7 +798,7 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
     const char *data = NULL, *target = NULL, *lossname = "squared", *diamonds = SV_DIAMONDS;
     const char *hidden_s = NULL, *grid_s = NULL;
     const char *sw_kn = NULL, *sw_ranges = NULL, *sw_out = NULL, *sw_in = NULL;
-    size_t sw_blocks = GN_SHARD_BLOCKS;
+    size_t sw_blocks = GN_IO_SHARD_BLOCKS;
     size_t seeds = ctx->quick ? 2 : 5, epochs = ctx->quick ? 1 : 2;
     size_t ntrain = ctx->quick ? 1500 : SV_TRAIN, neval = ctx->quick ? 500 : SV_EVAL_ROWS;
     for (int i = 1; i < argc; i++) {
@@ -816,27 +816,27 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
             (r = nb_flag_str(&sw_ranges, NB, "--sweep-ranges", argc, argv, &i)) ||
             (r = nb_flag_str(&sw_out, NB, "--sweep-out", argc, argv, &i)) ||
             (r = nb_flag_str(&sw_in, NB, "--sweep-in", argc, argv, &i)) ||
-            (r = nb_flag_size(&sw_blocks, NB, "--sweep-blocks", argc, argv, &i, 1, GN_SHARD_MAXBLOCKS))) {
+            (r = nb_flag_size(&sw_blocks, NB, "--sweep-blocks", argc, argv, &i, 1, GN_IO_SHARD_MAXBLOCKS))) {
             if (r < 0)
                 return GN_EXIT_USAGE;
             continue;
         }
-        return gn_cli_usage("notebook supervised", "unknown flag '%s'", argv[i]);
+        return cli_usage("notebook supervised", "unknown flag '%s'", argv[i]);
     }
     if ((data != NULL) != (target != NULL))
-        return gn_cli_usage("notebook supervised", "--data and --target go together");
+        return cli_usage("notebook supervised", "--data and --target go together");
     gn_loss_kind loss;
     if (gn_loss_parse(&loss, lossname) != GN_OK)
-        return gn_cli_usage("notebook supervised", "--loss must be squared or bce");
+        return cli_usage("notebook supervised", "--loss must be squared or bce");
     size_t hidden[MAXH] = SV_HIDDEN, nhidden = 2;
     if (hidden_s) {
         double h[MAXH];
         int k = nb_parse_list(h, MAXH, hidden_s);
         if (k < 1)
-            return gn_cli_usage("notebook supervised", "--hidden wants 1 to %d widths", MAXH);
+            return cli_usage("notebook supervised", "--hidden wants 1 to %d widths", MAXH);
         for (int i = 0; i < k; i++) {
             if (!(h[i] >= 1 && h[i] <= 4096 && h[i] == floor(h[i])))
-                return gn_cli_usage("notebook supervised", "--hidden: bad width %g", h[i]);
+                return cli_usage("notebook supervised", "--hidden: bad width %g", h[i]);
             hidden[i] = (size_t)h[i];
         }
         nhidden = (size_t)k;
@@ -847,26 +847,26 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
         double g[3];
         if (nb_parse_list(g, 3, grid_s) != 3 || !(g[0] > 0) || !(g[1] >= g[0]) || g[2] < 1 ||
             g[2] > 50 || g[2] != floor(g[2]))
-            return gn_cli_usage("notebook supervised",
+            return cli_usage("notebook supervised",
                                 "--grid wants LO,HI,N with 0 < LO <= HI and 1 <= N <= 50");
         glo = g[0];
         ghi = g[1];
         ngrid = (size_t)g[2];
     }
     /* sharded sweep (see sw_run) */
-    static gn_shard sw_own;
+    static gn_io_shard sw_own;
     memset(&SW, 0, sizeof SW);
     SW.on = sw_kn || sw_ranges || sw_out || sw_in;
     if (SW.on) {
         if ((sw_kn || sw_ranges) != (sw_out != NULL) || (sw_kn && sw_ranges))
-            return gn_cli_usage("notebook supervised",
+            return cli_usage("notebook supervised",
                                 "a sweep shard wants one of --sweep-shard K/N or --sweep-ranges "
                                 "LIST, and --sweep-out FILE; --sweep-in FILES alone merges");
-        if (sw_kn && gn_shard_parse_kn(&sw_own, sw_kn, sw_blocks) < 0)
-            return gn_cli_usage("notebook supervised", "--sweep-shard: want K/N, 0 <= K < N <= %zu",
+        if (sw_kn && gn_io_shard_parse_kn(&sw_own, sw_kn, sw_blocks) < 0)
+            return cli_usage("notebook supervised", "--sweep-shard: want K/N, 0 <= K < N <= %zu",
                                 sw_blocks);
-        if (sw_ranges && gn_shard_parse_ranges(&sw_own, sw_ranges, sw_blocks) < 0)
-            return gn_cli_usage("notebook supervised",
+        if (sw_ranges && gn_io_shard_parse_ranges(&sw_own, sw_ranges, sw_blocks) < 0)
+            return cli_usage("notebook supervised",
                                 "--sweep-ranges: want disjoint blocks A-B,C below %zu", sw_blocks);
         SW.own = sw_kn || sw_ranges ? &sw_own : NULL;
         for (int a = 0; a < 2; a++)
@@ -884,7 +884,7 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
         }
         if (sw_out && !(SW.out = fopen(sw_out, "w"))) {
             free(SW.rec);
-            return gn_cli_usage("notebook supervised", "--sweep-out: cannot write %s", sw_out);
+            return cli_usage("notebook supervised", "--sweep-out: cannot write %s", sw_out);
         }
     }
     double grid[50];
@@ -967,7 +967,7 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
         for (int a = 0; a < ntask; a++)
             for (int b = 0; b < 2; b++)
                 if (SW.miss[a][b].n) {
-                    gn_shard_format(&SW.miss[a][b], rg, sizeof rg);
+                    gn_io_shard_format(&SW.miss[a][b], rg, sizeof rg);
                     fprintf(stdout, "  task %d %s runs: --sweep-ranges %s\n", a + 1,
                             b ? "final" : "grid", rg);
                 }

@@ -1,6 +1,6 @@
 /* assume.c: the convergence-assumption checkers of Theorem 4.1 (MATH.md §8) in double.
  * The MPFR recomputation and its error bound are in assume_mp.c. */
-#include "gn_assume.h"
+#include "pf_assume.h"
 #include "gn_io.h"
 #include "gn_jsonl.h"
 
@@ -17,13 +17,13 @@
 
 static int finite1(double x) { return x - x == 0.0; }
 
-gn_status gn_assume_problem_init(gn_assume_problem *pb, gn_assume_model model,
+gn_status pf_assume_problem_init(pf_assume_problem *pb, pf_assume_model model,
                                  gn_loss_kind loss, const double *X, const double *y,
                                  size_t n, size_t m, gn_mlp *mlp, gn_damping dmp)
 {
-    if (n == 0 || m == 0 || (int)model < 0 || model >= GN_ASSUME_NMODEL)
+    if (n == 0 || m == 0 || (int)model < 0 || model >= PF_ASSUME_NMODEL)
         return GN_ESIZE;
-    if (model == GN_ASSUME_MLP && (!mlp || mlp->widths[0] != m))
+    if (model == PF_ASSUME_MLP && (!mlp || mlp->widths[0] != m))
         return GN_ESIZE;
     if (!finite1(dmp.lambda) || !finite1(dmp.mu))
         return GN_ENONFINITE;
@@ -43,13 +43,13 @@ gn_status gn_assume_problem_init(gn_assume_problem *pb, gn_assume_model model,
     pb->m = m;
     pb->X = X;
     pb->y = y;
-    pb->mlp = model == GN_ASSUME_MLP ? mlp : NULL;
+    pb->mlp = model == PF_ASSUME_MLP ? mlp : NULL;
     pb->dmp = dmp;
-    pb->inject = GN_ASSUME_INJECT_NONE;
+    pb->inject = PF_ASSUME_INJECT_NONE;
     pb->rowwise = 0;
     switch (model) {
-    case GN_ASSUME_LINEAR: pb->d = m; break;
-    case GN_ASSUME_QUAD: pb->d = gn_quad_nfeatures(m, 1); break;
+    case PF_ASSUME_LINEAR: pb->d = m; break;
+    case PF_ASSUME_QUAD: pb->d = gn_quad_nfeatures(m, 1); break;
     default: pb->d = mlp->nparams; break;
     }
     return GN_OK;
@@ -57,7 +57,7 @@ gn_status gn_assume_problem_init(gn_assume_problem *pb, gn_assume_model model,
 
 /* ------------------------------------------------------------- schedule */
 
-int gn_assume_robbins_monro(const gn_assume_schedule *s, const char **why)
+int pf_assume_robbins_monro(const pf_assume_schedule *s, const char **why)
 {
     const char *r;
     int ok = 0;
@@ -74,7 +74,7 @@ int gn_assume_robbins_monro(const gn_assume_schedule *s, const char **why)
     return ok;
 }
 
-gn_status gn_assume_schedule_check(const gn_assume_schedule *s, char *err, size_t errlen)
+gn_status pf_assume_schedule_check(const pf_assume_schedule *s, char *err, size_t errlen)
 {
     const char *msg = NULL;
     char buf[160];
@@ -101,17 +101,17 @@ typedef struct {
 } rowwork;
 
 /* f and j for row i; *j points at the row (linear), jbuf (quad) or mlp->jbuf (MLP) */
-static gn_status row_eval(double *f, const double **j, gn_assume_problem *pb, const double *w,
+static gn_status row_eval(double *f, const double **j, pf_assume_problem *pb, const double *w,
                           size_t i, rowwork *rw)
 {
     const double *x = pb->X + i * pb->m;
     gn_status st;
     switch (pb->model) {
-    case GN_ASSUME_LINEAR:
+    case PF_ASSUME_LINEAR:
         st = gn_linear_eval(f, NULL, w, x, pb->m);
         *j = x;
         return st;
-    case GN_ASSUME_QUAD:
+    case PF_ASSUME_QUAD:
         st = gn_quad_eval(f, rw->jbuf, w, x, pb->m, 1);
         *j = rw->jbuf;
         return st;
@@ -169,7 +169,7 @@ static double act_f(gn_act a, double x, double *dx)
 }
 
 static gn_status mlp_blocks(double *sums, double *G, double *XG, double *stats,
-                            gn_assume_problem *pb, const double *w)
+                            pf_assume_problem *pb, const double *w)
 {
     const gn_mlp *M = pb->mlp;
     size_t L = M->nlayers, units = 0, maxw = 0;
@@ -316,13 +316,13 @@ static gn_status mlp_blocks(double *sums, double *G, double *XG, double *stats,
     return st;
 }
 
-gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
-                         gn_assume_problem *pb, const double *w)
+gn_status pf_assume_eval(pf_assume_point *pt, double *grad, double *exig,
+                         pf_assume_problem *pb, const double *w)
 {
     size_t d = pb->d, n = pb->n;
     double *G = calloc(2 * d, sizeof(double));
-    rowwork rw = {pb->model == GN_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL};
-    if (!G || (pb->model == GN_ASSUME_QUAD && !rw.jbuf)) {
+    rowwork rw = {pb->model == PF_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL};
+    if (!G || (pb->model == PF_ASSUME_QUAD && !rw.jbuf)) {
         free(G);
         free(rw.jbuf);
         return GN_ENOMEM;
@@ -331,7 +331,7 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
     double sF = 0, sxig2 = 0, sg2 = 0, sxi = 0, S2 = 0, H = 0;
     double xlo = INFINITY, xhi = 0;
     gn_status st = GN_OK;
-    if (pb->model == GN_ASSUME_MLP && !pb->rowwise) {
+    if (pb->model == PF_ASSUME_MLP && !pb->rowwise) {
         double sums[4], stats[4];
         st = mlp_blocks(sums, G, XG, stats, pb, w);
         if (st == GN_OK) {
@@ -379,7 +379,7 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
         double inv = 1.0 / (double)n;
         for (size_t k = 0; k < 2 * d; k++)
             G[k] *= inv;
-        gn_assume_point p;
+        pf_assume_point p;
         p.F = sF * inv;
         p.g2 = sg2 * inv;
         p.xig2 = sxig2 * inv;
@@ -389,12 +389,12 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
         p.xi_lo = xlo;
         p.xi_hi = xhi;
         p.grad2 = gn_dot(G, G, d);
-        if (pb->inject == GN_ASSUME_INJECT_XI_MEAN)
+        if (pb->inject == PF_ASSUME_INJECT_XI_MEAN)
             for (size_t k = 0; k < d; k++)
                 XG[k] = p.exi * G[k];
         double num = gn_dot(G, XG, d);
         if (p.grad2 > 0.0) {
-            p.c = pb->inject == GN_ASSUME_INJECT_NORM ? num / sqrt(p.grad2) : num / p.grad2;
+            p.c = pb->inject == PF_ASSUME_INJECT_NORM ? num / sqrt(p.grad2) : num / p.grad2;
             p.rho = p.g2 / p.grad2;
         } else {
             p.c = NAN;
@@ -415,18 +415,18 @@ gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
     return st;
 }
 
-gn_status gn_assume_grad(double *F, double *grad, gn_assume_problem *pb, const double *w)
+gn_status pf_assume_grad(double *F, double *grad, pf_assume_problem *pb, const double *w)
 {
-    if (pb->model == GN_ASSUME_MLP && !pb->rowwise) {
-        gn_assume_point p;
-        gn_status st = gn_assume_eval(&p, grad, NULL, pb, w);
+    if (pb->model == PF_ASSUME_MLP && !pb->rowwise) {
+        pf_assume_point p;
+        gn_status st = pf_assume_eval(&p, grad, NULL, pb, w);
         if (st == GN_OK)
             *F = p.F;
         return st;
     }
     size_t d = pb->d, n = pb->n;
-    rowwork rw = {pb->model == GN_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL};
-    if (pb->model == GN_ASSUME_QUAD && !rw.jbuf)
+    rowwork rw = {pb->model == PF_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL};
+    if (pb->model == PF_ASSUME_QUAD && !rw.jbuf)
         return GN_ENOMEM;
     double *G = calloc(d, sizeof(double));
     if (!G) {
@@ -458,11 +458,11 @@ gn_status gn_assume_grad(double *F, double *grad, gn_assume_problem *pb, const d
 
 /* ----------------------------------------------------------- trajectory */
 
-gn_status gn_assume_trajectory(double *W, size_t *ts, size_t *done, gn_assume_problem *pb,
-                               const double *w0, const gn_assume_schedule *s, size_t T,
+gn_status pf_assume_trajectory(double *W, size_t *ts, size_t *done, pf_assume_problem *pb,
+                               const double *w0, const pf_assume_schedule *s, size_t T,
                                size_t K, uint64_t seed)
 {
-    gn_status st = gn_assume_schedule_check(s, NULL, 0);
+    gn_status st = pf_assume_schedule_check(s, NULL, 0);
     if (done)
         *done = 0;
     if (st != GN_OK)
@@ -471,8 +471,8 @@ gn_status gn_assume_trajectory(double *W, size_t *ts, size_t *done, gn_assume_pr
         return GN_ESIZE;
     size_t d = pb->d;
     double *w = malloc(d * sizeof(double));
-    double *jq = pb->model == GN_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL;
-    if (!w || (pb->model == GN_ASSUME_QUAD && !jq)) {
+    double *jq = pb->model == PF_ASSUME_QUAD ? malloc(d * sizeof(double)) : NULL;
+    if (!w || (pb->model == PF_ASSUME_QUAD && !jq)) {
         free(w);
         free(jq);
         return GN_ENOMEM;
@@ -499,10 +499,10 @@ gn_status gn_assume_trajectory(double *W, size_t *ts, size_t *done, gn_assume_pr
         const double *x = pb->X + i * pb->m;
         double alpha = s->alpha0 / pow((double)t + s->t0, s->p);
         switch (pb->model) {
-        case GN_ASSUME_LINEAR:
+        case PF_ASSUME_LINEAR:
             st = gn_linear_step_ignd(w, NULL, x, pb->m, pb->y[i], pb->loss, alpha, pb->dmp);
             break;
-        case GN_ASSUME_QUAD: {
+        case PF_ASSUME_QUAD: {
             double f;
             gn_lossval lv;
             st = gn_quad_eval(&f, jq, w, x, pb->m, 1);
@@ -527,19 +527,19 @@ gn_status gn_assume_trajectory(double *W, size_t *ts, size_t *done, gn_assume_pr
 /* -------------------------------------------------------------------- L */
 
 /* feature row i of a linear-in-w model into phi */
-static gn_status features(double *phi, const gn_assume_problem *pb, size_t i)
+static gn_status features(double *phi, const pf_assume_problem *pb, size_t i)
 {
     const double *x = pb->X + i * pb->m;
-    if (pb->model == GN_ASSUME_LINEAR) {
+    if (pb->model == PF_ASSUME_LINEAR) {
         memcpy(phi, x, pb->m * sizeof(double));
         return GN_OK;
     }
     return gn_quad_features(phi, x, pb->m, 1);
 }
 
-gn_status gn_assume_L_exact(double *L, const gn_assume_problem *pb)
+gn_status pf_assume_L_exact(double *L, const pf_assume_problem *pb)
 {
-    if (pb->model == GN_ASSUME_MLP)
+    if (pb->model == PF_ASSUME_MLP)
         return GN_EDOM;
     size_t d = pb->d;
     if (d > 4096)
@@ -580,7 +580,7 @@ gn_status gn_assume_L_exact(double *L, const gn_assume_problem *pb)
     return st;
 }
 
-gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, size_t iters,
+gn_status pf_assume_L_power(double *L, pf_assume_problem *pb, const double *w, size_t iters,
                             uint64_t seed)
 {
     if (iters == 0)
@@ -613,11 +613,11 @@ gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, s
         double Fp, Fm;
         for (size_t k = 0; k < d; k++)
             wp[k] = w[k] + h * v[k];
-        if ((st = gn_assume_grad(&Fp, gp, pb, wp)) != GN_OK)
+        if ((st = pf_assume_grad(&Fp, gp, pb, wp)) != GN_OK)
             break;
         for (size_t k = 0; k < d; k++)
             wp[k] = w[k] - h * v[k];
-        if ((st = gn_assume_grad(&Fm, gm, pb, wp)) != GN_OK)
+        if ((st = pf_assume_grad(&Fm, gm, pb, wp)) != GN_OK)
             break;
         for (size_t k = 0; k < d; k++)
             gp[k] = (gp[k] - gm[k]) / (2 * h);
@@ -630,10 +630,10 @@ gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, s
     return st;
 }
 
-gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
-                                const gn_assume_problem *pb)
+gn_status pf_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
+                                const pf_assume_problem *pb)
 {
-    if (pb->model == GN_ASSUME_MLP || pb->loss != GN_LOSS_SQUARED)
+    if (pb->model == PF_ASSUME_MLP || pb->loss != GN_LOSS_SQUARED)
         return GN_EDOM;
     size_t d = pb->d, n = pb->n;
     if (d > 4096)
@@ -690,7 +690,7 @@ static double lower(const double *m, const double *G, size_t K, double MG)
     return v;
 }
 
-gn_status gn_assume_fit_moment(gn_assume_moment_fit *fit, const double *m, const double *G,
+gn_status pf_assume_fit_moment(pf_assume_moment_fit *fit, const double *m, const double *G,
                                size_t K)
 {
     if (K == 0)
@@ -742,7 +742,7 @@ gn_status gn_assume_fit_moment(gn_assume_moment_fit *fit, const double *m, const
 
 /* ------------------------------------------------------------ Prop B.3 */
 
-gn_status gn_assume_b3(gn_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp)
+gn_status pf_assume_b3(pf_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp)
 {
     if (!finite1(S) || !finite1(H) || !finite1(rho) || S < 0 || H < 0 || rho < 1.0 - 1e-12 ||
         !(dmp.lambda > 0) || !(dmp.mu >= 0))
@@ -750,7 +750,7 @@ gn_status gn_assume_b3(gn_assume_b3_consts *out, double S, double H, double rho,
     if (rho < 1.0)
         rho = 1.0;
     double a = (H + dmp.mu) * S * S;
-    gn_assume_b3_consts b;
+    pf_assume_b3_consts b;
     b.xi_min = 1.0 / (a + dmp.lambda);
     b.xi_max = 1.0 / dmp.lambda;
     b.remark_lhs = sqrt(rho - 1.0);
@@ -765,9 +765,9 @@ gn_status gn_assume_b3(gn_assume_b3_consts *out, double S, double H, double rho,
 
 /* -------------------------------------------------------- data generator */
 
-gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, uint64_t seed)
+gn_status pf_assume_generate(FILE *f, pf_assume_gen kind, size_t n, size_t m, uint64_t seed)
 {
-    if (n == 0 || m == 0 || m > 64 || (int)kind < 0 || kind >= GN_ASSUME_NGEN)
+    if (n == 0 || m == 0 || m > 64 || (int)kind < 0 || kind >= PF_ASSUME_NGEN)
         return GN_ESIZE;
     gn_rng rx, re;
     gn_rng_seed(&rx, seed, 0);
@@ -787,7 +787,7 @@ gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, ui
         }
         /* ys/2 hundredths: print with 3 decimals when odd */
         long y1000 = ys * 5; /* thousandths */
-        if (kind == GN_ASSUME_GEN_NOISY)
+        if (kind == PF_ASSUME_GEN_NOISY)
             y1000 += 10 * (long)llround(50.0 * gn_rng_normal(&re));
         fprintf(f, "%s%ld.%03ld\n", y1000 < 0 ? "-" : "", labs(y1000) / 1000, labs(y1000) % 1000);
     }
@@ -796,22 +796,22 @@ gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, ui
 
 /* ------------------------------------------------------------ a whole run */
 
-const char *gn_assume_verdict_name(gn_assume_verdict v)
+const char *pf_assume_verdict_name(pf_assume_verdict v)
 {
     switch (v) {
-    case GN_ASSUME_HOLDS: return "holds";
-    case GN_ASSUME_FAILS: return "fails";
+    case PF_ASSUME_HOLDS: return "holds";
+    case PF_ASSUME_FAILS: return "fails";
     default: return "suspect";
     }
 }
 
-gn_assume_opts gn_assume_opts_default(void)
+pf_assume_opts pf_assume_opts_default(void)
 {
-    gn_assume_opts o = {2000, 50, 20261122u, 3, 128, 20, 2};
+    pf_assume_opts o = {2000, 50, 20261122u, 3, 128, 20, 2};
     return o;
 }
 
-void gn_assume_report_free(gn_assume_report *rep)
+void pf_assume_report_free(pf_assume_report *rep)
 {
     if (!rep)
         return;
@@ -831,11 +831,11 @@ static size_t spread(size_t k, size_t q, size_t K)
     return (size_t)llround((double)k * (double)(K - 1) / (double)(q - 1));
 }
 
-gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const double *w0,
-                        const double *Wpts, size_t K, const gn_assume_schedule *s,
-                        const gn_assume_opts *o)
+gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
+                        const double *Wpts, size_t K, const pf_assume_schedule *s,
+                        const pf_assume_opts *o)
 {
-    gn_status st = gn_assume_schedule_check(s, NULL, 0);
+    gn_status st = pf_assume_schedule_check(s, NULL, 0);
     if (st != GN_OK)
         return st;
     if (!Wpts)
@@ -843,33 +843,33 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     if (K == 0)
         return GN_ESIZE;
     size_t d = pb->d;
-    gn_assume_report r;
+    pf_assume_report r;
     memset(&r, 0, sizeof r);
     r.K = K;
     r.d = d;
     r.t = malloc(K * sizeof(size_t));
     r.W = malloc(K * d * sizeof(double));
-    r.pts = malloc(K * sizeof(gn_assume_point));
+    r.pts = malloc(K * sizeof(pf_assume_point));
     if (!r.t || !r.W || !r.pts) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return GN_ENOMEM;
     }
     if (Wpts) {
         memcpy(r.W, Wpts, K * d * sizeof(double));
         for (size_t k = 0; k < K; k++)
             r.t[k] = k;
-    } else if ((st = gn_assume_trajectory(r.W, r.t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
+    } else if ((st = pf_assume_trajectory(r.W, r.t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
                GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
     for (size_t k = 0; k < K && st == GN_OK; k++) {
-        st = gn_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
+        st = pf_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
         gn_io_progress("assume: points", k + 1, K);
     }
     gn_io_progress_done();
     if (st != GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
     /* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
@@ -877,29 +877,29 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     r.F_min = INFINITY;
     for (size_t k = 0; k < K; k++)
         r.F_min = fmin(r.F_min, r.pts[k].F);
-    if (pb->model != GN_ASSUME_MLP && d <= 4096) {
-        st = gn_assume_L_exact(&r.L, pb);
-        r.L_kind = pb->loss == GN_LOSS_SQUARED ? GN_ASSUME_L_EXACT : GN_ASSUME_L_UPPER;
+    if (pb->model != PF_ASSUME_MLP && d <= 4096) {
+        st = pf_assume_L_exact(&r.L, pb);
+        r.L_kind = pb->loss == GN_LOSS_SQUARED ? PF_ASSUME_L_EXACT : PF_ASSUME_L_UPPER;
     } else {
         r.L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
-        r.L_kind = GN_ASSUME_L_LOCAL;
+        r.L_kind = PF_ASSUME_L_LOCAL;
         size_t q = o->l_points < K ? o->l_points : K;
         for (size_t k = 0; k < q && st == GN_OK; k++) {
             double Lk;
-            st = gn_assume_L_power(&Lk, pb, r.W + spread(k, q, K) * d, o->power_iters, o->seed);
+            st = pf_assume_L_power(&Lk, pb, r.W + spread(k, q, K) * d, o->power_iters, o->seed);
             if (st == GN_OK && Lk > r.L)
                 r.L = Lk;
         }
     }
     if (st != GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
-    r.v_a41 = GN_ASSUME_HOLDS;
+    r.v_a41 = PF_ASSUME_HOLDS;
     /* 4.2 alignment (4.14) and moment (4.15) */
     double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
     if (!m) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return GN_ENOMEM;
     }
     r.c_min = INFINITY;
@@ -907,7 +907,7 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     r.b3_margin_min = INFINITY;
     double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
     for (size_t k = 0; k < K; k++) {
-        const gn_assume_point *p = &r.pts[k];
+        const pf_assume_point *p = &r.pts[k];
         m[k] = p->xig2;
         G[k] = p->grad2;
         r.S = fmax(r.S, p->S);
@@ -944,21 +944,21 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
                       ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
                       : NAN;
     r.grad2_decades = r.n_defined >= 2 ? log10(gmax / gmin) : 0.0;
-    r.v_align = r.n_c_fail ? GN_ASSUME_FAILS : GN_ASSUME_HOLDS;
-    st = gn_assume_fit_moment(&r.fit, m, G, K);
+    r.v_align = r.n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    st = pf_assume_fit_moment(&r.fit, m, G, K);
     free(m);
     if (st != GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
-    r.v_moment = GN_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
-    r.rm_holds = gn_assume_robbins_monro(s, &r.rm_why);
-    r.v_rm = r.rm_holds ? GN_ASSUME_HOLDS : GN_ASSUME_FAILS;
-    r.v_b1 = GN_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
+    r.v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
+    r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
+    r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
+    r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
     /* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
-    if (pb->model != GN_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
+    if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
         double kappa;
-        st = gn_assume_noise_floor(&r.floor, &r.rel_res, &kappa, NULL, pb);
+        st = pf_assume_noise_floor(&r.floor, &r.rel_res, &kappa, NULL, pb);
         if (st == GN_OK) {
             /* The least-squares residual computed by the SVD route differs from the exact
              * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
@@ -971,17 +971,17 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
         }
     }
     if (st != GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
     if (r.have_floor) {
-        r.v_b2 = r.rel_res > r.floor_tol ? GN_ASSUME_FAILS : GN_ASSUME_HOLDS;
+        r.v_b2 = r.rel_res > r.floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
     } else {
-        r.v_b2 = (r.rho_slope <= -0.5 && r.grad2_decades >= 1.0) ? GN_ASSUME_SUSPECT
-                                                                   : GN_ASSUME_HOLDS;
+        r.v_b2 = (r.rho_slope <= -0.5 && r.grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
+                                                                   : PF_ASSUME_HOLDS;
     }
-    if ((st = gn_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) != GN_OK) {
-        gn_assume_report_free(&r);
+    if ((st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) != GN_OK) {
+        pf_assume_report_free(&r);
         return st;
     }
     r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
@@ -993,7 +993,7 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     for (size_t k = 0; k < q && st == GN_OK; k++) {
         size_t idx = spread(k, q, K);
         r.mp_idx[k] = idx;
-        st = gn_assume_mp_check(&r.mp[k], &r.pts[idx], pb, r.W + idx * d, o->prec);
+        st = pf_assume_mp_check(&r.mp[k], &r.pts[idx], pb, r.W + idx * d, o->prec);
         if (st == GN_OK) {
             r.n_mp++;
             r.mp_pass &= r.mp[k].pass;
@@ -1002,7 +1002,7 @@ gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const doub
     }
     gn_io_progress_done();
     if (st != GN_OK) {
-        gn_assume_report_free(&r);
+        pf_assume_report_free(&r);
         return st;
     }
     *rep = r;

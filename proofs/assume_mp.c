@@ -1,7 +1,7 @@
-/* assume_mp.c: the measurements of gn_assume_eval recomputed in MPFR from the definitions
+/* assume_mp.c: the measurements of pf_assume_eval recomputed in MPFR from the definitions
  * (exact finite sums over the rows, MATH.md §8), and the error bound they are held to.
  *
- * Error analysis (the bound[] of gn_assume_mpcheck).
+ * Error analysis (the bound[] of pf_assume_mpcheck).
  * Notation: u = 2^-53, gamma_k = k u / (1 - k u). For a double quantity q computed by an
  * expression tree, define its envelope E(q) >= |q| by: E(input) = |input|; E(a + b) =
  * E(a) + E(b); E(a b) = E(a) E(b); for a smooth function phi, E(phi(a)) = |phi(a)| +
@@ -30,7 +30,7 @@
  * A1 >= sup|act'| and C2 >= sup|act''| (relu 1, 0; tanh 1, 0.77; silu 1.1, 0.5).
  * For ReLU the bound assumes no pre-activation lies within its envelope of 0 (where act'
  * jumps); the shipped examples use tanh. */
-#include "gn_assume.h"
+#include "pf_assume.h"
 
 #include <float.h>
 #include <math.h>
@@ -41,10 +41,10 @@
 
 static const mpfr_rnd_t RN = MPFR_RNDN;
 
-const char *gn_assume_q_name(int q)
+const char *pf_assume_q_name(int q)
 {
-    static const char *names[GN_ASSUME_NQ] = {"F", "grad2", "c", "xig2", "g2", "rho"};
-    return (q >= 0 && q < GN_ASSUME_NQ) ? names[q] : "unknown";
+    static const char *names[PF_ASSUME_NQ] = {"F", "grad2", "c", "xig2", "g2", "rho"};
+    return (q >= 0 && q < PF_ASSUME_NQ) ? names[q] : "unknown";
 }
 
 typedef struct {
@@ -119,13 +119,13 @@ static void mp_act(mpfr_t h, mpfr_t dh, const mpfr_t a, gn_act act, mpfr_t tmp)
 }
 
 /* f (MPFR), j (MPFR, d) and their envelopes for row i */
-static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const gn_assume_problem *pb,
+static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_problem *pb,
                         const double *w, size_t i)
 {
     const double *x = pb->X + i * pb->m;
     size_t d = pb->d;
-    if (pb->model != GN_ASSUME_MLP) {
-        if (pb->model == GN_ASSUME_LINEAR) {
+    if (pb->model != PF_ASSUME_MLP) {
+        if (pb->model == PF_ASSUME_LINEAR) {
             for (size_t k = 0; k < d; k++) {
                 mpfr_set_d(ws->j[k], x[k], RN);
                 ws->Ej[k] = fabs(x[k]);
@@ -256,13 +256,13 @@ static void mp_loss(mpfr_t l, mpfr_t lp, mpfr_t lpp, double *El, double *Elp, do
     *El = fmax(fd, 0.0) + fabs(y * fd) + log1p(exp(-fabs(fd))) + Ef;
 }
 
-static long depth(const gn_assume_problem *pb)
+static long depth(const pf_assume_problem *pb)
 {
     long kd = gn_sum_bound_k(pb->d), Kf, Kj;
-    if (pb->model == GN_ASSUME_LINEAR) {
+    if (pb->model == PF_ASSUME_LINEAR) {
         Kf = gn_sum_bound_k(pb->m) + 1;
         Kj = 0;
-    } else if (pb->model == GN_ASSUME_QUAD) {
+    } else if (pb->model == PF_ASSUME_QUAD) {
         Kf = kd + 2;
         Kj = 1;
     } else {
@@ -281,8 +281,8 @@ static long depth(const gn_assume_problem *pb)
 
 static double gam(long K, double u) { return (double)K * u / (1.0 - (double)K * u); }
 
-gn_status gn_assume_mp_check(gn_assume_mpcheck *out, const gn_assume_point *pt,
-                             const gn_assume_problem *pb, const double *w, unsigned prec)
+gn_status pf_assume_mp_check(pf_assume_mpcheck *out, const pf_assume_point *pt,
+                             const pf_assume_problem *pb, const double *w, unsigned prec)
 {
     if (prec < 64)
         return GN_EDOM;
@@ -290,7 +290,7 @@ gn_status gn_assume_mp_check(gn_assume_mpcheck *out, const gn_assume_point *pt,
     mpwork ws;
     memset(&ws, 0, sizeof ws);
     ws.d = d;
-    if (pb->model == GN_ASSUME_MLP) {
+    if (pb->model == PF_ASSUME_MLP) {
         for (size_t l = 1; l <= pb->mlp->nlayers; l++)
             ws.units += pb->mlp->widths[l];
         ws.all = ws.units + pb->mlp->widths[0];
@@ -383,39 +383,39 @@ gn_status gn_assume_mp_check(gn_assume_mpcheck *out, const gn_assume_point *pt,
         mpfr_div_ui(sF, sF, (unsigned long)n, RN);
         mpfr_div_ui(sg2, sg2, (unsigned long)n, RN);
         mpfr_div_ui(sxig2, sxig2, (unsigned long)n, RN);
-        gn_assume_mpcheck r;
-        r.mp[GN_ASSUME_Q_F] = mpfr_get_d(sF, RN);
-        r.mp[GN_ASSUME_Q_GRAD2] = mpfr_get_d(G2, RN);
-        r.mp[GN_ASSUME_Q_XIG2] = mpfr_get_d(sxig2, RN);
-        r.mp[GN_ASSUME_Q_G2] = mpfr_get_d(sg2, RN);
-        double Gd = r.mp[GN_ASSUME_Q_GRAD2];
+        pf_assume_mpcheck r;
+        r.mp[PF_ASSUME_Q_F] = mpfr_get_d(sF, RN);
+        r.mp[PF_ASSUME_Q_GRAD2] = mpfr_get_d(G2, RN);
+        r.mp[PF_ASSUME_Q_XIG2] = mpfr_get_d(sxig2, RN);
+        r.mp[PF_ASSUME_Q_G2] = mpfr_get_d(sg2, RN);
+        double Gd = r.mp[PF_ASSUME_Q_GRAD2];
         if (mpfr_sgn(G2) > 0) {
             mpfr_div(ws.t, N, G2, RN);
-            r.mp[GN_ASSUME_Q_C] = mpfr_get_d(ws.t, RN);
+            r.mp[PF_ASSUME_Q_C] = mpfr_get_d(ws.t, RN);
             mpfr_div(ws.t, sg2, G2, RN);
-            r.mp[GN_ASSUME_Q_RHO] = mpfr_get_d(ws.t, RN);
+            r.mp[PF_ASSUME_Q_RHO] = mpfr_get_d(ws.t, RN);
         } else {
-            r.mp[GN_ASSUME_Q_C] = NAN;
-            r.mp[GN_ASSUME_Q_RHO] = NAN;
+            r.mp[PF_ASSUME_Q_C] = NAN;
+            r.mp[PF_ASSUME_Q_RHO] = NAN;
         }
-        double env[GN_ASSUME_NQ];
-        env[GN_ASSUME_Q_F] = EF * inv;
-        env[GN_ASSUME_Q_GRAD2] = EG2;
-        env[GN_ASSUME_Q_XIG2] = Exig2 * inv;
-        env[GN_ASSUME_Q_G2] = Eg2 * inv;
-        env[GN_ASSUME_Q_C] = EN / Gd + fabs(r.mp[GN_ASSUME_Q_C]) * EG2 / Gd;
-        env[GN_ASSUME_Q_RHO] = env[GN_ASSUME_Q_G2] / Gd + fabs(r.mp[GN_ASSUME_Q_RHO]) * EG2 / Gd;
-        r.dbl[GN_ASSUME_Q_F] = pt->F;
-        r.dbl[GN_ASSUME_Q_GRAD2] = pt->grad2;
-        r.dbl[GN_ASSUME_Q_C] = pt->c;
-        r.dbl[GN_ASSUME_Q_XIG2] = pt->xig2;
-        r.dbl[GN_ASSUME_Q_G2] = pt->g2;
-        r.dbl[GN_ASSUME_Q_RHO] = pt->rho;
+        double env[PF_ASSUME_NQ];
+        env[PF_ASSUME_Q_F] = EF * inv;
+        env[PF_ASSUME_Q_GRAD2] = EG2;
+        env[PF_ASSUME_Q_XIG2] = Exig2 * inv;
+        env[PF_ASSUME_Q_G2] = Eg2 * inv;
+        env[PF_ASSUME_Q_C] = EN / Gd + fabs(r.mp[PF_ASSUME_Q_C]) * EG2 / Gd;
+        env[PF_ASSUME_Q_RHO] = env[PF_ASSUME_Q_G2] / Gd + fabs(r.mp[PF_ASSUME_Q_RHO]) * EG2 / Gd;
+        r.dbl[PF_ASSUME_Q_F] = pt->F;
+        r.dbl[PF_ASSUME_Q_GRAD2] = pt->grad2;
+        r.dbl[PF_ASSUME_Q_C] = pt->c;
+        r.dbl[PF_ASSUME_Q_XIG2] = pt->xig2;
+        r.dbl[PF_ASSUME_Q_G2] = pt->g2;
+        r.dbl[PF_ASSUME_Q_RHO] = pt->rho;
         r.K = depth(pb);
         double g = (gam(r.K, 0x1p-53) + gam(r.K, ldexp(1.0, -(int)prec))) *
                    (1.0 + gam(r.K, 0x1p-53));
         r.pass = 1;
-        for (int q = 0; q < GN_ASSUME_NQ; q++) {
+        for (int q = 0; q < PF_ASSUME_NQ; q++) {
             double mpv = r.mp[q], dv = r.dbl[q];
             if (isnan(mpv) && isnan(dv)) { /* both undefined (grad F = 0): agreement */
                 r.rel[q] = 0;

@@ -1,7 +1,7 @@
 /* claim_bce_stable.c: MATH.md §7: the stable BCE forms equal the definitions,
  *     l = max(f,0) - y f + log1p(exp(-|f|)),   l'' = sigma(f) sigma(-f),
  * against l = -y log p - (1-y) log(1-p) and p(1-p) evaluated from the definition at a
- * precision raised by |f|/log 2 + 64 bits (gn_claim_bce_def), for |f| up to 4000.
+ * precision raised by |f|/log 2 + 64 bits (pf_claim_bce_def), for |f| up to 4000.
  *
  * Tolerances (units of u). Stable l at p bits: max(f,0) exact, y f (1), exp (1), log1p (1,
  * plus the exp's error passed through log1p's condition <= 1), two additions (2): <= 6 u
@@ -26,7 +26,7 @@ static void sigma(mpfr_ptr s, mpfr_srcptr f, int neg)
     mpfr_ui_div(s, 1, s, R);
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
     static const double advf[] = {0.0, 1e-300, -1e-300, 30.0, -30.0, 36.75, -36.75, 700.0,
                                   -700.0, 745.0, -745.0, 800.0, -4000.0, 4000.0};
@@ -35,12 +35,12 @@ static int eval(gn_claim_ws *ws)
         fv = advf[ws->index / 3];
         yv = (double[]){0.0, 1.0, 0.25}[ws->index % 3];
     } else {
-        fv = gn_claim_logu(ws, -20, 10, 1);
-        double u = gn_claim_uniform(ws, 0, 1);
-        yv = u < 0.35 ? 0.0 : u < 0.7 ? 1.0 : gn_claim_uniform(ws, 0, 1);
+        fv = pf_claim_logu(ws, -20, 10, 1);
+        double u = pf_claim_uniform(ws, 0, 1);
+        yv = u < 0.35 ? 0.0 : u < 0.7 ? 1.0 : pf_claim_uniform(ws, 0, 1);
     }
-    gn_claim_desc(ws, "f=%a y=%a", fv, yv);
-    mpfr_ptr v = gn_claim_get(ws, 10);
+    pf_claim_desc(ws, "f=%a y=%a", fv, yv);
+    mpfr_ptr v = pf_claim_get(ws, 10);
     mpfr_ptr f = v, y = v + 1, ls = v + 2, ld = v + 3, t = v + 4, sc = v + 5, a = v + 6,
              b = v + 7, pd = v + 8, lpps = v + 9;
     mpfr_set_d(f, fv, R);
@@ -64,24 +64,24 @@ static int eval(gn_claim_ws *ws)
     mpfr_abs(b, b, R);
     mpfr_add(sc, a, b, R);
     mpfr_add(sc, sc, t, R);
-    gn_claim_bce_def(ws, ld, pd, f, y);
-    gn_claim_scmp(ws, "stable l = max(f,0) - y f + log1p(exp(-|f|)) vs (4.9)", ls, ld, sc, 7.0);
+    pf_claim_bce_def(ws, ld, pd, f, y);
+    pf_claim_scmp(ws, "stable l = max(f,0) - y f + log1p(exp(-|f|)) vs (4.9)", ls, ld, sc, 7.0);
     /* l'' = sigma(f) sigma(-f) vs p(1-p); mutant 3: sigma(f)^2 */
     sigma(a, f, 0);
     sigma(b, f, ws->mutant == 3 ? 0 : 1);
     mpfr_mul(lpps, a, b, R);
     /* p(1 - p) from the definition's p at raised precision */
     mpfr_prec_t q = ws->prec + (mpfr_prec_t)ceil(1.4427 * fabs(fv)) + 64;
-    mpfr_ptr hp = gn_claim_get_prec(ws, 3, q);
-    gn_claim_bce_def(ws, hp, hp + 1, f, y);
+    mpfr_ptr hp = pf_claim_get_prec(ws, 3, q);
+    pf_claim_bce_def(ws, hp, hp + 1, f, y);
     mpfr_ui_sub(hp + 2, 1, hp + 1, R);
     mpfr_mul(hp + 2, hp + 2, hp + 1, R);
     mpfr_set(t, hp + 2, R);
-    gn_claim_scmp(ws, "l'' = sigma(f) sigma(-f) vs p(1-p)", lpps, t, NULL, 9.0);
+    pf_claim_scmp(ws, "l'' = sigma(f) sigma(-f) vs p(1-p)", lpps, t, NULL, 9.0);
     return 0;
 }
 
-const gn_claim gn_claim_bce_stable = {
+const pf_claim pf_claim_bce_stable = {
     .id = "bce-stable",
     .statement = "§7 stable BCE: max(f,0) - y f + log1p(exp(-|f|)) = (4.9) and sigma(f)sigma(-f) = "
                  "p(1-p), |f| up to 4000",

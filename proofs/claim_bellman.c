@@ -20,28 +20,28 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    double rv = gn_claim_normal(ws), gv = gn_claim_uniform(ws, 0, 1);
+    double rv = pf_claim_normal(ws), gv = pf_claim_uniform(ws, 0, 1);
     if (ws->adversarial)
         gv = ws->index % 2 ? 1.0 : 0.0;
-    gn_claim_desc(ws, " r=%a gamma=%a (phi = j)", rv, gv);
-    mpfr_ptr v = gn_claim_get(ws, 7 * n + 16);
+    pf_claim_desc(ws, " r=%a gamma=%a (phi = j)", rv, gv);
+    mpfr_ptr v = pf_claim_get(ws, 7 * n + 16);
     mpfr_ptr w = v, phn = w + n, wq = phn + n, wi = wq + n, d = wi + n, jm = d + n, wst = jm + n,
              s = wst + n;
     mpfr_ptr q = s, qn = s + 1, T = s + 2, dtd = s + 3, den = s + 4, lp = s + 8, lpp = s + 9,
              t = s + 10, sc = s + 11, B = s + 12, a = s + 13, qp = s + 14;
     for (size_t i = 0; i < n; i++) {
-        mpfr_set_d(w + i, gn_claim_normal(ws), R);
-        mpfr_set_d(phn + i, gn_claim_normal(ws), R);
+        mpfr_set_d(w + i, pf_claim_normal(ws), R);
+        mpfr_set_d(phn + i, pf_claim_normal(ws), R);
     }
-    gn_mpla_dot(q, w, m.j, n, t);
-    gn_mpla_dot(qn, w, phn, n, t);
+    gn_mp_la_dot(q, w, m.j, n, t);
+    gn_mp_la_dot(qn, w, phn, n, t);
     mpfr_mul_d(T, qn, gv, R);
     mpfr_add_d(T, T, rv, R);
     mpfr_sub(dtd, T, q, R);
@@ -54,7 +54,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_sub(jm + i, jm + i, t, R);
         }
     }
-    gn_mpla_nrm2sq(den, jm, n, t);
+    gn_mp_la_nrm2sq(den, jm, n, t);
     if (ws->mutant == 3)
         mpfr_add(den, den, m.mu, R);
     else {
@@ -78,7 +78,7 @@ static int eval(gn_claim_ws *ws)
     mpfr_add(B, B, t, R);
     mpfr_add_ui(B, B, 1, R);
     mpfr_prec_t qd = ws->prec + 2 * (mpfr_prec_t)mpfr_get_exp(B) + 16;
-    mpfr_ptr h = gn_claim_get_prec(ws, 5, qd);
+    mpfr_ptr h = pf_claim_get_prec(ws, 5, qd);
     mpfr_sub(h, T, q, R);
     mpfr_sqr(h + 1, h, R); /* 2 l(Q) */
     mpfr_sub_ui(h + 2, h, 1, R);
@@ -92,7 +92,7 @@ static int eval(gn_claim_ws *ws)
     mpfr_sub(h + 4, h + 4, h + 1, R);
     mpfr_div_2ui(lpp, h + 4, 1, R);
     mpfr_add(a, lpp, m.mu, R);
-    double kc = gn_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
+    double kc = pf_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
     mpfr_set_zero(sc, 1);
     mpfr_set_zero(t, 1);
     for (size_t i = 0; i < n; i++) {
@@ -118,10 +118,10 @@ static int eval(gn_claim_ws *ws)
     mpfr_add(a, a, m.lambda, R);
     mpfr_div(t, t, a, R);
     mpfr_add(sc, sc, t, R);
-    gn_claim_vcmp(ws, "(4.11) IGNDQ = IGND on (T - Q)^2/2 with T fixed", wq, wst, n, sc,
+    pf_claim_vcmp(ws, "(4.11) IGNDQ = IGND on (T - Q)^2/2 with T fixed", wq, wst, n, sc,
                   kc + (double)n + 24.0);
     /* the update moves Q toward T */
-    gn_mpla_dot(qp, wq, m.j, n, t);
+    gn_mp_la_dot(qp, wq, m.j, n, t);
     mpfr_sub(t, qp, q, R);
     mpfr_mul(t, t, dtd, R);
     mpfr_neg(t, t, R);
@@ -132,12 +132,12 @@ static int eval(gn_claim_ws *ws)
     mpfr_abs(sc, sc, R);
     mpfr_set_zero(a, 1);
     if (!mpfr_zero_p(sc))
-        gn_claim_le(ws, "delta_TD (Q+ - Q) >= 0 (toward the target)", t, a, sc,
+        pf_claim_le(ws, "delta_TD (Q+ - Q) >= 0 (toward the target)", t, a, sc,
                     2.0 * (double)n + 6.0);
     return 0;
 }
 
-const gn_claim gn_claim_bellman = {
+const pf_claim pf_claim_bellman = {
     .id = "bellman-sign",
     .statement = "(4.11) IGNDQ w + alpha delta_TD grad Q/((1+mu)|grad Q|^2 + lambda) is IGND on "
                  "(T - Q)^2/2, T fixed (l' = -delta_TD); moves Q toward T",
@@ -147,6 +147,6 @@ const gn_claim gn_claim_bellman = {
     .mutants = {"sign flipped: w - alpha delta_TD grad Q/(...)",
                 "gradient through the target (residual gradient): phi - gamma phi'",
                 "mu added after the outer product", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -15,10 +15,10 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
+    pf_claim_r1 x;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
     int kind = (int)(ws->index % 4);
     if (kind == 0)
         memset(x.j, 0, sizeof x.j);
@@ -33,11 +33,11 @@ static int eval(gn_claim_ws *ws)
             x.j[0] = 1.0;
     } else
         x.lpp = -fabs(x.lpp) - 0.5;
-    gn_claim_desc(ws, " kind=%d (%s)", kind,
+    pf_claim_desc(ws, " kind=%d (%s)", kind,
                   kind == 0 ? "j = 0" : kind == 1 ? "l' = 0" : kind == 2 ? "l'' = 0" : "l'' < 0");
     size_t n = x.n;
     if (kind == 3) {
-        double d[GN_CLAIM_R1_NMAX], w[GN_CLAIM_R1_NMAX], xi = 12345.0, delta = 54321.0;
+        double d[PF_CLAIM_R1_NMAX], w[PF_CLAIM_R1_NMAX], xi = 12345.0, delta = 54321.0;
         gn_damping dmp = {x.lambda, x.mu};
         for (size_t i = 0; i < n; i++)
             d[i] = w[i] = 777.0;
@@ -57,14 +57,14 @@ static int eval(gn_claim_ws *ws)
         int untouched = xi == 12345.0 && delta == 54321.0;
         for (size_t i = 0; i < n; i++)
             untouched &= d[i] == 777.0 && w[i] == 777.0;
-        gn_claim_true(ws, "l'' < 0 rejected (GN_ENEGCURV, outputs untouched)",
+        pf_claim_true(ws, "l'' < 0 rejected (GN_ENEGCURV, outputs untouched)",
                       s1 == GN_ENEGCURV && s2 == GN_ENEGCURV && s3 == GN_ENEGCURV &&
                           s4 == GN_ENEGCURV && untouched);
         return 0;
     }
-    gn_claim_r1mp m;
-    gn_claim_r1_mp(ws, &m, &x);
-    mpfr_ptr dc = gn_claim_get(ws, 2 * n + 2), ds = dc + n, den = ds + n;
+    pf_claim_r1mp m;
+    pf_claim_r1_mp(ws, &m, &x);
+    mpfr_ptr dc = pf_claim_get(ws, 2 * n + 2), ds = dc + n, den = ds + n;
     if (kind == 2) {
         /* -l' j / (mu |j|^2 + lambda); mutant 1 drops lambda, mutant 2 flips the sign */
         mpfr_mul(den, m.mu, m.jj, R);
@@ -79,14 +79,14 @@ static int eval(gn_claim_ws *ws)
     } else
         for (size_t i = 0; i < n; i++)
             mpfr_set_zero(dc + i, 1);
-    double kc = gn_claim_solve_311(ws, ds, m.j, n, m.lp, m.a, m.lambda);
-    gn_claim_vcmp(ws, kind == 2 ? "l'' = 0: -l' j/(mu|j|^2+lambda) vs solve of (3.11)"
+    double kc = pf_claim_solve_311(ws, ds, m.j, n, m.lp, m.a, m.lambda);
+    pf_claim_vcmp(ws, kind == 2 ? "l'' = 0: -l' j/(mu|j|^2+lambda) vs solve of (3.11)"
                                 : "d = 0 vs solve of (3.11)",
                   dc, ds, n, NULL, kc + 1.01 * (double)(n + 4));
     return 0;
 }
 
-const gn_claim gn_claim_degenerate = {
+const pf_claim pf_claim_degenerate = {
     .id = "degenerate",
     .statement = "§3 degenerate cases: j = 0 or l' = 0 => d = 0; l'' = 0 => d = -l' j/(mu|j|^2 + "
                  "lambda); l'' < 0 rejected",
@@ -96,6 +96,6 @@ const gn_claim gn_claim_degenerate = {
     .mutants = {"l'' = 0 case with lambda dropped: -l' j/(mu|j|^2)",
                 "l'' = 0 case with the sign flipped",
                 "an implementation that clamps l'' < 0 to 0 and returns a number", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -15,20 +15,20 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
     mpfr_prec_t q = ws->prec + 64;
-    gn_claim_batch e;
-    gn_claim_egn_draw(ws, &e, q, 0);
+    pf_claim_batch e;
+    pf_claim_egn_draw(ws, &e, q, 0);
     size_t bc = e.bc, d = e.d, b = e.b;
     for (size_t i = 0; i < bc; i++)
         if (mpfr_sgn(e.Q + i * bc + i) <= 0)
             return -1; /* hypothesis Q > 0 (the adversarial Q = 0 member) */
     size_t pa[GN_EGN_DMAX], ps[GN_EGN_BMAX * GN_EGN_CMAX];
-    mpfr_ptr A = gn_claim_get_prec(ws, d * d + 2 * bc * bc + 3 * d + bc + 6, q);
+    mpfr_ptr A = pf_claim_get_prec(ws, d * d + 2 * bc * bc + 3 * d + bc + 6, q);
     mpfr_ptr S = A + d * d, C = S + bc * bc, dl = C + bc * bc, de = dl + d, z = de + d,
              sv = z + bc, t = sv + d;
-    double fa = gn_claim_egn_lm(ws, A, &e, 0) + (double)(bc + 2);
+    double fa = pf_claim_egn_lm(ws, A, &e, 0) + (double)(bc + 2);
     /* S = lambda Q^-1 + K/b (mutant 1: lambda Q; mutant 3: K without 1/b) and |S| bound */
     mpfr_ptr an = t + 1, sn = t + 2;
     mpfr_set_zero(an, 1);
@@ -36,7 +36,7 @@ static int eval(gn_claim_ws *ws)
         mpfr_set_zero(t + 3, 1);
         for (size_t k = 0; k < bc; k++) {
             mpfr_ptr x = S + i * bc + k;
-            gn_mpla_dot(x, e.J + i * d, e.J + k * d, d, t);
+            gn_mp_la_dot(x, e.J + i * d, e.J + k * d, d, t);
             if (ws->mutant != 3)
                 mpfr_div_ui(x, x, (unsigned long)b, R);
             for (size_t l = 0; l < d; l++) {
@@ -57,7 +57,7 @@ static int eval(gn_claim_ws *ws)
         if (mpfr_cmp(t + 3, an) > 0)
             mpfr_set(an, t + 3, R);
     }
-    gn_mpla_norminf(sn, S, bc, bc, t);
+    gn_mp_la_norminf(sn, S, bc, bc, t);
     mpfr_div(an, an, sn, MPFR_RNDU);
     double fs = (double)(d + 6) * mpfr_get_d(an, MPFR_RNDU);
     /* symmetric, and Cholesky (LDL^T without pivoting) has positive pivots */
@@ -65,7 +65,7 @@ static int eval(gn_claim_ws *ws)
     for (size_t i = 0; i < bc; i++)
         for (size_t k = 0; k < i; k++)
             sym &= mpfr_equal_p(S + i * bc + k, S + k * bc + i) != 0;
-    gn_claim_true(ws, "lambda Q^-1 + K/b symmetric", sym);
+    pf_claim_true(ws, "lambda Q^-1 + K/b symmetric", sym);
     for (size_t i = 0; i < bc * bc; i++)
         mpfr_set(C + i, S + i, R);
     int pd = 1;
@@ -79,11 +79,11 @@ static int eval(gn_claim_ws *ws)
             }
         }
     }
-    gn_claim_true(ws, "Cholesky pivots of lambda Q^-1 + K/b positive", pd);
-    double ka = gn_claim_factor(ws, A, pa, d, fa, NULL);
-    double ks = gn_claim_factor(ws, S, ps, bc, fs, NULL);
+    pf_claim_true(ws, "Cholesky pivots of lambda Q^-1 + K/b positive", pd);
+    double ka = pf_claim_factor(ws, A, pa, d, fa, NULL);
+    double ks = pf_claim_factor(ws, S, ps, bc, fs, NULL);
     if (!isfinite(ka) || !isfinite(ks)) {
-        gn_claim_true(ws, "both systems solvable with a valid error bound", 0);
+        pf_claim_true(ws, "both systems solvable with a valid error bound", 0);
         return 0;
     }
     for (size_t k = 0; k < d; k++) {
@@ -92,7 +92,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_fma(dl + k, e.J + i * d + k, e.r + i, dl + k, R);
         mpfr_div_si(dl + k, dl + k, -(long)b, R);
     }
-    gn_mpla_lu_solve(dl, A, pa, d, t);
+    gn_mp_la_lu_solve(dl, A, pa, d, t);
     /* z = S^-1 Q^-1 r (mutant 2: S^-1 r) */
     for (size_t i = 0; i < bc; i++) {
         if (ws->mutant == 2)
@@ -100,7 +100,7 @@ static int eval(gn_claim_ws *ws)
         else
             mpfr_div(z + i, e.r + i, e.Q + i * bc + i, R);
     }
-    gn_mpla_lu_solve(z, S, ps, bc, t);
+    gn_mp_la_lu_solve(z, S, ps, bc, t);
     for (size_t k = 0; k < d; k++) {
         mpfr_set_zero(de + k, 1);
         mpfr_set_zero(sv + k, 1);
@@ -112,14 +112,14 @@ static int eval(gn_claim_ws *ws)
         }
         mpfr_div_si(de + k, de + k, -(long)b, R);
     }
-    double dmax = gn_mpla_maxabs(dl, d), smax = gn_mpla_maxabs(sv, d);
+    double dmax = gn_mp_la_maxabs(dl, d), smax = gn_mp_la_maxabs(sv, d);
     double cond = dmax > 0 ? smax / ((double)b * dmax) : 1.0;
     double kc = (ka + (ks + (double)bc + 3.0) * cond) * ldexp(1.0, (int)ws->prec - (int)q) + 1.0;
-    gn_claim_vcmp(ws, "-(1/b) J^T (lambda Q^-1 + K/b)^-1 Q^-1 r = LM solve", de, dl, d, NULL, kc);
+    pf_claim_vcmp(ws, "-(1/b) J^T (lambda Q^-1 + K/b)^-1 Q^-1 r = LM solve", de, dl, d, NULL, kc);
     return 0;
 }
 
-const gn_claim gn_claim_dg_sym = {
+const pf_claim pf_claim_dg_sym = {
     .id = "dg-symmetric",
     .statement = "§9 Q diagonal > 0: (lambda Q^-1 + K/b) z = Q^-1 r is symmetric positive definite "
                  "and -(1/b) J^T z is the EGN/LM direction",

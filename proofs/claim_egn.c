@@ -17,22 +17,22 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
     mpfr_prec_t q = ws->prec + 64;
-    gn_claim_batch e;
-    gn_claim_egn_draw(ws, &e, q, -1);
+    pf_claim_batch e;
+    pf_claim_egn_draw(ws, &e, q, -1);
     size_t bc = e.bc, d = e.d, b = e.b, c = e.c;
     size_t pa[GN_EGN_DMAX], pb[GN_EGN_BMAX * GN_EGN_CMAX];
-    mpfr_ptr A = gn_claim_get_prec(ws, d * d + bc * bc + 3 * d + bc + 4, q);
+    mpfr_ptr A = pf_claim_get_prec(ws, d * d + bc * bc + 3 * d + bc + 4, q);
     mpfr_ptr B = A + d * d, dl = B + bc * bc, de = dl + d, z = de + d, sv = z + bc, t = sv + d;
-    double fa = gn_claim_egn_lm(ws, A, &e, 0) + (double)(bc + 2);
+    double fa = pf_claim_egn_lm(ws, A, &e, 0) + (double)(bc + 2);
     /* mutant 2: K without 1/b; mutant 3: Q on the wrong side */
-    double fb = gn_claim_egn_dg(ws, B, &e, ws->mutant != 3, ws->mutant == 2 ? (double)b : 1.0);
-    double ka = gn_claim_factor(ws, A, pa, d, fa, NULL);
-    double kb = gn_claim_factor(ws, B, pb, bc, fb, NULL);
+    double fb = pf_claim_egn_dg(ws, B, &e, ws->mutant != 3, ws->mutant == 2 ? (double)b : 1.0);
+    double ka = pf_claim_factor(ws, A, pa, d, fa, NULL);
+    double kb = pf_claim_factor(ws, B, pb, bc, fb, NULL);
     if (!isfinite(ka) || !isfinite(kb)) {
-        gn_claim_true(ws, "both systems solvable with a valid error bound", 0);
+        pf_claim_true(ws, "both systems solvable with a valid error bound", 0);
         return 0;
     }
     /* LM: A d = -(1/b) J^T r */
@@ -42,11 +42,11 @@ static int eval(gn_claim_ws *ws)
             mpfr_fma(dl + k, e.J + i * d + k, e.r + i, dl + k, R);
         mpfr_div_si(dl + k, dl + k, -(long)b, R);
     }
-    gn_mpla_lu_solve(dl, A, pa, d, t);
+    gn_mp_la_lu_solve(dl, A, pa, d, t);
     /* EGN: z = B^-1 r, d = -(1/b) J^T z */
     for (size_t i = 0; i < bc; i++)
         mpfr_set(z + i, e.r + i, R);
-    gn_mpla_lu_solve(z, B, pb, bc, t);
+    gn_mp_la_lu_solve(z, B, pb, bc, t);
     for (size_t k = 0; k < d; k++) {
         mpfr_set_zero(de + k, 1);
         mpfr_set_zero(sv + k, 1);
@@ -60,29 +60,29 @@ static int eval(gn_claim_ws *ws)
     }
     if (ws->mutant == 1) {
         /* the average of per-sample LM directions: d_s = -(lambda I + J_s^T Q_s J_s)^-1 J_s^T r_s */
-        gn_claim_batch es = e;
+        pf_claim_batch es = e;
         es.b = 1;
         es.bc = c;
-        mpfr_ptr As = gn_claim_get_prec(ws, d * d + d, q), ds = As + d * d;
+        mpfr_ptr As = pf_claim_get_prec(ws, d * d + d, q), ds = As + d * d;
         for (size_t k = 0; k < d; k++)
             mpfr_set_zero(de + k, 1);
         for (size_t s = 0; s < b; s++) {
             es.J = e.J + s * c * d;
             es.r = e.r + s * c;
             /* Q_s: copy the block into a c x c matrix */
-            mpfr_ptr Qs = gn_claim_get_prec(ws, c * c, q);
+            mpfr_ptr Qs = pf_claim_get_prec(ws, c * c, q);
             for (size_t k = 0; k < c; k++)
                 for (size_t l = 0; l < c; l++)
                     mpfr_set(Qs + k * c + l, e.Q + (s * c + k) * bc + s * c + l, R);
             es.Q = Qs;
-            gn_claim_egn_lm(ws, As, &es, 0);
+            pf_claim_egn_lm(ws, As, &es, 0);
             for (size_t k = 0; k < d; k++) {
                 mpfr_set_zero(ds + k, 1);
                 for (size_t i = 0; i < c; i++)
                     mpfr_fma(ds + k, es.J + i * d + k, es.r + i, ds + k, R);
                 mpfr_neg(ds + k, ds + k, R);
             }
-            gn_claim_solve(ws, ds, As, d, 0.0, NULL);
+            pf_claim_solve(ws, ds, As, d, 0.0, NULL);
             for (size_t k = 0; k < d; k++)
                 mpfr_add(de + k, de + k, ds + k, R);
         }
@@ -90,14 +90,14 @@ static int eval(gn_claim_ws *ws)
             mpfr_div_ui(de + k, de + k, (unsigned long)b, R);
     }
     /* kc */
-    double dmax = gn_mpla_maxabs(dl, d), smax = gn_mpla_maxabs(sv, d);
+    double dmax = gn_mp_la_maxabs(dl, d), smax = gn_mp_la_maxabs(sv, d);
     double cond = dmax > 0 ? smax / ((double)b * dmax) : 1.0;
     double kc = (ka + (kb + (double)bc + 2.0) * cond) * ldexp(1.0, (int)ws->prec - (int)q) + 1.0;
-    gn_claim_vcmp(ws, "EGN -(1/b) J^T (lambda I + Q K/b)^-1 r = LM solve", de, dl, d, NULL, kc);
+    pf_claim_vcmp(ws, "EGN -(1/b) J^T (lambda I + Q K/b)^-1 r = LM solve", de, dl, d, NULL, kc);
     return 0;
 }
 
-const gn_claim gn_claim_egn = {
+const pf_claim pf_claim_egn = {
     .id = "egn-direction",
     .statement = "§9 EGN: -(1/b) J^T (lambda I + Q K/b)^-1 r solves (lambda I + J^T Q J/b) d = "
                  "-(1/b) J^T r, K = J J^T",

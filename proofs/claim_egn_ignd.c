@@ -10,14 +10,14 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    mpfr_ptr v = gn_claim_get(ws, 2 * n + 4);
+    mpfr_ptr v = pf_claim_get(ws, 2 * n + 4);
     mpfr_ptr di = v, de = v + n, K = de + n, Qv = K + 1, z = K + 2, t = K + 3;
     /* (3.12) */
     mpfr_mul(t, m.a, m.jj, R);
@@ -29,7 +29,7 @@ static int eval(gn_claim_ws *ws)
     }
     /* EGN with b = c = 1: Q = l'' + mu (mutant 1: l''), K = J J^T (mutant 2: |j|) */
     mpfr_set(Qv, ws->mutant == 1 ? m.lpp : m.a, R);
-    gn_mpla_dot(K, m.j, m.j, n, t);
+    gn_mp_la_dot(K, m.j, m.j, n, t);
     if (ws->mutant == 2)
         mpfr_sqrt(K, K, R);
     mpfr_mul(z, Qv, K, R);
@@ -40,12 +40,12 @@ static int eval(gn_claim_ws *ws)
         if (ws->mutant != 3) /* mutant 3: sign */
             mpfr_neg(de + i, de + i, R);
     }
-    gn_claim_vcmp(ws, "EGN(b = c = 1) = IGND (3.12)", de, di, n, NULL,
+    pf_claim_vcmp(ws, "EGN(b = c = 1) = IGND (3.12)", de, di, n, NULL,
                   1.01 * (2.0 * (double)n + 11.0));
     return 0;
 }
 
-const gn_claim gn_claim_egn_ignd = {
+const pf_claim pf_claim_egn_ignd = {
     .id = "egn-ignd",
     .statement = "§9 cross-identity: EGN with b = c = 1, Q = l'' + mu gives IGND's d (3.12)",
     .lhs = "IGND's closed form (3.12)",
@@ -53,6 +53,6 @@ const gn_claim gn_claim_egn_ignd = {
     .uses = "egn-direction prop-3.2",
     .mutants = {"Q = l'' (the floor mu dropped)", "K = |j| in place of J J^T = |j|^2",
                 "sign flipped", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

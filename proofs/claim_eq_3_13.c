@@ -13,14 +13,14 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    mpfr_ptr v = gn_claim_get(ws, 8 * n + 6);
+    mpfr_ptr v = pf_claim_get(ws, 8 * n + 6);
     mpfr_ptr xs = v, xc = v + n, w = xc + n, w14 = w + n, w15 = w14 + n, wd = w15 + n,
              d = wd + n, g = d + n, s = g + n;
     mpfr_ptr xi = s, minus1 = s + 1, sc = s + 2, t = s + 3;
@@ -36,17 +36,17 @@ static int eval(gn_claim_ws *ws)
     for (size_t i = 0; i < n; i++)
         mpfr_mul(xc + i, xi, m.j + i, R);
     mpfr_set_si(minus1, -1, R);
-    double kx = gn_claim_solve_311(ws, xs, m.j, n, minus1, m.a, m.lambda);
+    double kx = pf_claim_solve_311(ws, xs, m.j, n, minus1, m.a, m.lambda);
     if (!mpfr_zero_p(m.jj))
-        gn_claim_vcmp(ws, "(3.13) xi j vs solve of (3.11) with rhs j", xc, xs, n, NULL,
+        pf_claim_vcmp(ws, "(3.13) xi j vs solve of (3.11) with rhs j", xc, xs, n, NULL,
                       kx + 1.01 * (double)(n + 5));
     /* updates */
-    double kd = gn_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
+    double kd = pf_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
     mpfr_mul(t, m.alpha, xi, R);
     mpfr_mul(t, t, m.lp, R); /* alpha xi l' */
     mpfr_set_zero(sc, 1);
     for (size_t i = 0; i < n; i++) {
-        mpfr_set_d(w + i, gn_claim_normal(ws), R);
+        mpfr_set_d(w + i, pf_claim_normal(ws), R);
         mpfr_mul(g + i, m.lp, m.j + i, R);
         mpfr_mul(w14 + i, t, m.j + i, R);
         mpfr_sub(w14 + i, w + i, w14 + i, R);
@@ -68,12 +68,12 @@ static int eval(gn_claim_ws *ws)
             mpfr_abs(wmx, w + i, R);
     mpfr_add(sc, sc, wmx, R);
     double kc = kd + (double)n + 10.0;
-    gn_claim_vcmp(ws, "(3.14) w - alpha xi l' j vs w + alpha d", w14, wd, n, sc, kc);
-    gn_claim_vcmp(ws, "(3.15) w - alpha xi g vs w + alpha d", w15, wd, n, sc, kc);
+    pf_claim_vcmp(ws, "(3.14) w - alpha xi l' j vs w + alpha d", w14, wd, n, sc, kc);
+    pf_claim_vcmp(ws, "(3.15) w - alpha xi g vs w + alpha d", w15, wd, n, sc, kc);
     return 0;
 }
 
-const gn_claim gn_claim_eq_3_13 = {
+const pf_claim pf_claim_eq_3_13 = {
     .id = "eq-3.13-3.15",
     .statement = "(3.13) xi = 1/((l''+mu)|j|^2+lambda); (3.14) w - alpha xi l' j = (3.15) w - "
                  "alpha xi g = w + alpha d_(3.11)",
@@ -82,6 +82,6 @@ const gn_claim gn_claim_eq_3_13 = {
     .uses = "prop-3.2 (3.13) (3.14) (3.15)",
     .mutants = {"lambda dropped from xi", "sign flipped in (3.15): w + alpha xi g",
                 "mu added after the outer product in xi", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -36,9 +36,9 @@ typedef struct {
 } inst;
 
 /* f, t = tanh(w^T x) at w */
-static void model(gn_claim_ws *ws, mpfr_ptr f, mpfr_ptr t, const inst *z, mpfr_srcptr w)
+static void model(pf_claim_ws *ws, mpfr_ptr f, mpfr_ptr t, const inst *z, mpfr_srcptr w)
 {
-    mpfr_ptr s = gn_claim_get(ws, 2);
+    mpfr_ptr s = pf_claim_get(ws, 2);
     mpfr_set_zero(s, 1);
     for (size_t i = 0; i < z->n; i++) {
         mpfr_mul_d(s + 1, w + i, z->x[i], R);
@@ -54,14 +54,14 @@ static void model(gn_claim_ws *ws, mpfr_ptr f, mpfr_ptr t, const inst *z, mpfr_s
 }
 
 /* loss value and derivatives at f */
-static void loss(gn_claim_ws *ws, mpfr_ptr l, mpfr_ptr lp, mpfr_ptr lpp, const inst *z,
+static void loss(pf_claim_ws *ws, mpfr_ptr l, mpfr_ptr lp, mpfr_ptr lpp, const inst *z,
                  mpfr_srcptr f)
 {
-    mpfr_ptr y = gn_claim_get(ws, 2);
+    mpfr_ptr y = pf_claim_get(ws, 2);
     mpfr_set_d(y, z->y, R);
     if (z->bce) {
         mpfr_ptr p = y + 1;
-        gn_claim_bce_def(ws, l, p, f, y);
+        pf_claim_bce_def(ws, l, p, f, y);
         if (lp)
             mpfr_sub(lp, p, y, R);
         if (lpp) {
@@ -80,10 +80,10 @@ static void loss(gn_claim_ws *ws, mpfr_ptr l, mpfr_ptr lp, mpfr_ptr lpp, const i
 }
 
 /* g = l' j at w; also j, l', l'', t */
-static void grad(gn_claim_ws *ws, mpfr_ptr g, mpfr_ptr j, mpfr_ptr lp, mpfr_ptr lpp,
+static void grad(pf_claim_ws *ws, mpfr_ptr g, mpfr_ptr j, mpfr_ptr lp, mpfr_ptr lpp,
                  mpfr_ptr t, const inst *z, mpfr_srcptr w)
 {
-    mpfr_ptr s = gn_claim_get(ws, 3);
+    mpfr_ptr s = pf_claim_get(ws, 3);
     model(ws, s, t, z, w);
     loss(ws, s + 1, lp, lpp, z, s);
     mpfr_sqr(s + 2, t, R);
@@ -95,7 +95,7 @@ static void grad(gn_claim_ws *ws, mpfr_ptr g, mpfr_ptr j, mpfr_ptr lp, mpfr_ptr 
     }
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
     inst z;
     size_t k = ws->index;
@@ -109,29 +109,29 @@ static int eval(gn_claim_ws *ws)
         z.y = z.bce ? (k == 3 ? 0.5 : 1.0) : -1.0;
     } else {
         z.bce = (int)(k & 1);
-        z.n = gn_claim_range(ws, 1, NM);
+        z.n = pf_claim_range(ws, 1, NM);
         for (size_t i = 0; i < z.n; i++) {
-            z.x[i] = gn_claim_uniform(ws, -1, 1);
-            z.w[i] = gn_claim_uniform(ws, -1, 1);
+            z.x[i] = pf_claim_uniform(ws, -1, 1);
+            z.w[i] = pf_claim_uniform(ws, -1, 1);
         }
-        z.y = z.bce ? (gn_claim_uniform(ws, 0, 1) < 0.5 ? (double)(gn_rng_u64(&ws->rng) & 1)
-                                                          : gn_claim_uniform(ws, 0, 1))
-                    : gn_claim_uniform(ws, -1, 1);
+        z.y = z.bce ? (pf_claim_uniform(ws, 0, 1) < 0.5 ? (double)(gn_rng_u64(&ws->rng) & 1)
+                                                          : pf_claim_uniform(ws, 0, 1))
+                    : pf_claim_uniform(ws, -1, 1);
     }
     size_t n = z.n;
-    gn_claim_desc(ws, "loss=%s n=%zu y=%a x=[", z.bce ? "bce" : "squared", n, z.y);
+    pf_claim_desc(ws, "loss=%s n=%zu y=%a x=[", z.bce ? "bce" : "squared", n, z.y);
     for (size_t i = 0; i < n; i++)
-        gn_claim_desc(ws, "%s%a", i ? "," : "", z.x[i]);
-    gn_claim_desc(ws, "] w=[");
+        pf_claim_desc(ws, "%s%a", i ? "," : "", z.x[i]);
+    pf_claim_desc(ws, "] w=[");
     for (size_t i = 0; i < n; i++)
-        gn_claim_desc(ws, "%s%a", i ? "," : "", z.w[i]);
-    gn_claim_desc(ws, "]");
+        pf_claim_desc(ws, "%s%a", i ? "," : "", z.w[i]);
+    pf_claim_desc(ws, "]");
 
-    mpfr_ptr w = gn_claim_get(ws, 6 * n + n * n + 8);
+    mpfr_ptr w = pf_claim_get(ws, 6 * n + n * n + 8);
     mpfr_ptr wp = w + n, g = wp + n, j = g + n, gp = j + n, gm = gp + n, hs = gm + n;
     mpfr_ptr lp = hs + n * n, lpp = lp + 1, t = lp + 2, lv = lp + 3, lm = lp + 4, f = lp + 5,
              one = lp + 6, tmp = lp + 7;
-    mpfr_ptr fd = gn_claim_get(ws, n), jx = gn_claim_get(ws, n);
+    mpfr_ptr fd = pf_claim_get(ws, n), jx = pf_claim_get(ws, n);
     for (size_t i = 0; i < n; i++)
         mpfr_set_d(w + i, z.w[i], R);
     mpfr_set_ui(one, 1, R);
@@ -139,7 +139,7 @@ static int eval(gn_claim_ws *ws)
 
     /* (3.5): l' j, and the mutant with the sign flipped */
     grad(ws, g, j, lp, lpp, t, &z, w);
-    mpfr_ptr gc = gn_claim_get(ws, n);
+    mpfr_ptr gc = pf_claim_get(ws, n);
     for (size_t i = 0; i < n; i++) {
         mpfr_set(gc + i, g + i, R);
         if (ws->mutant == 1)
@@ -162,11 +162,11 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul_2si(fd + i, fd + i, he - 1, R);
     }
     double np = (double)(n * n + 2 * n);
-    gn_claim_vcmp(ws, "(3.5) l' j vs central difference of L", gc, fd, n, one,
+    pf_claim_vcmp(ws, "(3.5) l' j vs central difference of L", gc, fd, n, one,
                   5.0 * ldexp(1.0, (int)ws->prec - 2 * (int)he) + 7.0 * (np + 6.0) * ldexp(1.0, (int)he));
 
     /* (3.6): l'' j j^T + l' hess f, hess f = -2 t (1-t^2) x x^T + diag(x) */
-    mpfr_ptr c1 = gn_claim_get(ws, 2);
+    mpfr_ptr c1 = pf_claim_get(ws, 2);
     mpfr_sqr(c1, t, R);
     mpfr_ui_sub(c1, 1, c1, R);
     mpfr_mul(c1, c1, t, R);
@@ -187,8 +187,8 @@ static int eval(gn_claim_ws *ws)
                 mpfr_add(h, h, c1 + 1, R);
             }
         }
-    mpfr_ptr lp2 = gn_claim_get(ws, 3);
-    mpfr_ptr hcol = gn_claim_get(ws, n);
+    mpfr_ptr lp2 = pf_claim_get(ws, 3);
+    mpfr_ptr hcol = pf_claim_get(ws, n);
     for (size_t b = 0; b < n; b++) {
         for (size_t q = 0; q < n; q++)
             mpfr_set(wp + q, w + q, R);
@@ -202,7 +202,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_mul_2si(fd + a, fd + a, he - 1, R);
             mpfr_set(hcol + a, hs + a * n + b, R);
         }
-        gn_claim_vcmp(ws, "(3.6) l'' j j^T + l' hess f vs central difference of g", hcol, fd,
+        pf_claim_vcmp(ws, "(3.6) l'' j j^T + l' hess f vs central difference of g", hcol, fd,
                       n, one,
                       30.0 * ldexp(1.0, (int)ws->prec - 2 * (int)he) +
                           3.0 * (np + 16.0) * ldexp(1.0, (int)he));
@@ -210,7 +210,7 @@ static int eval(gn_claim_ws *ws)
     return 0;
 }
 
-const gn_claim gn_claim_eq_3_5 = {
+const pf_claim pf_claim_eq_3_5 = {
     .id = "eq-3.5-3.6",
     .statement = "(3.5) grad l = l' j; (3.6) hess l = l'' j j^T + l' hess f (tanh model, "
                  "squared and BCE)",

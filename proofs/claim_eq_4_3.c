@@ -25,16 +25,16 @@ static void quad(mpfr_ptr out, mpfr_srcptr l, mpfr_srcptr lp, mpfr_srcptr lpp, m
     mpfr_add(out, out, l, R);
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lpp <= 0.0 || mpfr_zero_p(m.jj))
         return -1;
     size_t n = x.n;
-    mpfr_ptr s = gn_claim_get(ws, 12 + n);
+    mpfr_ptr s = pf_claim_get(ws, 12 + n);
     mpfr_ptr l = s, ds = s + 1, eps = s + 2, q0 = s + 3, q1 = s + 4, rhs = s + 5, sc = s + 6,
              t = s + 7, de = s + 8, d = s + 12;
     /* l = l'^2/2 (the squared loss's value for this l'); any l works: it cancels */
@@ -45,9 +45,9 @@ static int eval(gn_claim_ws *ws)
         mpfr_div_2ui(ds, ds, 1, R);
     if (ws->mutant != 2) /* mutant 2: sign */
         mpfr_neg(ds, ds, R);
-    mpfr_mul_d(eps, ds, gn_claim_normal(ws), R);
+    mpfr_mul_d(eps, ds, pf_claim_normal(ws), R);
     if (mpfr_zero_p(eps))
-        mpfr_set_d(eps, gn_claim_normal(ws), R);
+        mpfr_set_d(eps, pf_claim_normal(ws), R);
     quad(q0, l, m.lp, m.lpp, ds, t);
     mpfr_add(de, ds, eps, R);
     quad(q1, l, m.lp, m.lpp, de, t);
@@ -65,10 +65,10 @@ static int eval(gn_claim_ws *ws)
     mpfr_abs(t, t, R);
     mpfr_add(sc, sc, t, R);
     mpfr_add(sc, sc, l, R);
-    gn_claim_scmp(ws, "(4.2)-(4.3) q(delta*+eps) - q(delta*) = l'' eps^2/2", q1, rhs, sc, 16.0);
+    pf_claim_scmp(ws, "(4.2)-(4.3) q(delta*+eps) - q(delta*) = l'' eps^2/2", q1, rhs, sc, 16.0);
     /* undamped IGND: delta = alpha j^T d */
-    double kc = gn_claim_solve_a1(ws, d, m.j, n, m.lp, m.lpp);
-    gn_mpla_dot(q0, m.j, d, n, t);
+    double kc = pf_claim_solve_a1(ws, d, m.j, n, m.lp, m.lpp);
+    gn_mp_la_dot(q0, m.j, d, n, t);
     mpfr_mul(q0, q0, m.alpha, R);
     if (ws->mutant == 3) /* forgetting that j^T j cancels: -alpha l'/(l'' |j|^2) */
         mpfr_div(q0, q0, m.jj, R);
@@ -76,12 +76,12 @@ static int eval(gn_claim_ws *ws)
     mpfr_mul(rhs, rhs, m.alpha, R);
     mpfr_neg(rhs, rhs, R);
     if (!mpfr_zero_p(rhs))
-        gn_claim_scmp(ws, "undamped IGND delta = -alpha l'/l''", q0, rhs, NULL,
+        pf_claim_scmp(ws, "undamped IGND delta = -alpha l'/l''", q0, rhs, NULL,
                       (double)n * (kc + (double)n + 1.0) + 4.0);
     return 0;
 }
 
-const gn_claim gn_claim_eq_4_3 = {
+const pf_claim pf_claim_eq_4_3 = {
     .id = "eq-4.3",
     .statement = "(4.2)-(4.3) delta* = -l'/l'' minimises l + l' delta + l'' delta^2/2; undamped "
                  "IGND gives delta = -alpha l'/l''",
@@ -90,6 +90,6 @@ const gn_claim gn_claim_eq_4_3 = {
     .uses = "prop-a1 (4.1) (4.2) (4.3)",
     .mutants = {"the 1/2 lost: delta* = -l'/(2 l'')", "sign flipped: delta* = +l'/l''",
                 "undamped delta = -alpha l'/(l''|j|^2)", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -9,14 +9,14 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    mpfr_ptr d = gn_claim_get(ws, n + 4);
+    mpfr_ptr d = pf_claim_get(ws, n + 4);
     mpfr_ptr lhs = d + n, rhs = lhs + 1, den = lhs + 2, t = lhs + 3;
     /* (4.4); mutant 1: mu after the outer product; 2: alpha missing; 3: lambda dropped */
     if (ws->mutant == 1) {
@@ -31,15 +31,15 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul(lhs, lhs, m.alpha, R);
     mpfr_div(lhs, lhs, den, R);
     mpfr_neg(lhs, lhs, R);
-    double kc = gn_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
-    gn_mpla_dot(rhs, m.j, d, n, t);
+    double kc = pf_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
+    gn_mp_la_dot(rhs, m.j, d, n, t);
     mpfr_mul(rhs, rhs, m.alpha, R);
-    gn_claim_scmp(ws, "(4.4) vs alpha j^T d_(3.11)", lhs, rhs, NULL,
+    pf_claim_scmp(ws, "(4.4) vs alpha j^T d_(3.11)", lhs, rhs, NULL,
                   (double)n * (kc + (double)n + 1.0) + (double)n + 6.0);
     return 0;
 }
 
-const gn_claim gn_claim_eq_4_4 = {
+const pf_claim pf_claim_eq_4_4 = {
     .id = "eq-4.4",
     .statement = "(4.1),(4.4) damped IGND: delta = j^T(w+ - w) = -alpha l'|j|^2/((l''+mu)|j|^2 + "
                  "lambda)",
@@ -47,6 +47,6 @@ const gn_claim gn_claim_eq_4_4 = {
     .rhs = "alpha j^T d, d the LU solve of (3.11)",
     .uses = "eq-3.13-3.15 (4.1) (4.4)",
     .mutants = {"mu added after the outer product", "alpha missing", "lambda dropped", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -29,7 +29,7 @@ static int rank_cp(mpfr_ptr a, size_t n, double thr, mpfr_ptr t)
             mpfr_abs(mx, a + i, R);
     mpfr_mul_d(mx, mx, thr, R);
     int rank = 0;
-    size_t rows[GN_CLAIM_R1_NMAX], cols[GN_CLAIM_R1_NMAX];
+    size_t rows[PF_CLAIM_R1_NMAX], cols[PF_CLAIM_R1_NMAX];
     for (size_t i = 0; i < n; i++)
         rows[i] = cols[i] = i;
     for (size_t k = 0; k < n; k++) {
@@ -59,14 +59,14 @@ static int rank_cp(mpfr_ptr a, size_t n, double thr, mpfr_ptr t)
     return rank;
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    mpfr_ptr g = gn_claim_get(ws, n * n + 3 * n + 8);
+    mpfr_ptr g = pf_claim_get(ws, n * n + 3 * n + 8);
     mpfr_ptr v = g + n * n, gv = v + n, z = gv + n, s = z + n;
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < n; k++) {
@@ -76,8 +76,8 @@ static int eval(gn_claim_ws *ws)
     /* v = z - (j^T z / |j|^2) j; mutant 1 divides by |j| instead of |j|^2 */
     if (!mpfr_zero_p(m.jj)) {
         for (size_t i = 0; i < n; i++)
-            mpfr_set_d(z + i, gn_claim_normal(ws), R);
-        gn_mpla_dot(s, m.j, z, n, s + 1);
+            mpfr_set_d(z + i, pf_claim_normal(ws), R);
+        gn_mp_la_dot(s, m.j, z, n, s + 1);
         if (ws->mutant == 1) {
             mpfr_sqrt(s + 1, m.jj, R);
             mpfr_div(s, s, s + 1, R);
@@ -94,7 +94,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_abs(s + 1, s + 1, R);
             mpfr_add(s + 2, s + 2, s + 1, R);
         }
-        gn_mpla_matvec(gv, g, v, n, n, s + 1);
+        gn_mp_la_matvec(gv, g, v, n, n, s + 1);
         /* scale l'' |j|_inf sc */
         mpfr_set_zero(s + 3, 1);
         for (size_t i = 0; i < n; i++)
@@ -105,18 +105,18 @@ static int eval(gn_claim_ws *ws)
         for (size_t i = 0; i < n; i++)
             mpfr_set_zero(z + i, 1);
         if (!mpfr_zero_p(s + 3))
-            gn_claim_vcmp(ws, "G v = 0 for v orthogonal to j", gv, z, n, s + 3,
+            pf_claim_vcmp(ws, "G v = 0 for v orthogonal to j", gv, z, n, s + 3,
                           1.01 * (3.0 * (double)n + 8.0));
     }
     /* rank: predicted [l'' > 0 and j != 0]; mutant 2 predicts [l' != 0 and j != 0] */
-    int r = rank_cp(g, n, 8.0 * (double)n * gn_claim_u(ws), s);
+    int r = rank_cp(g, n, 8.0 * (double)n * pf_claim_u(ws), s);
     int jnz = !mpfr_zero_p(m.jj);
     int pred = ws->mutant == 2 ? (x.lp != 0.0 && jnz) : (x.lpp > 0.0 && jnz);
-    gn_claim_true(ws, "rank G = 1 iff l'' > 0 and j != 0", r == pred);
+    pf_claim_true(ws, "rank G = 1 iff l'' > 0 and j != 0", r == pred);
     return 0;
 }
 
-const gn_claim gn_claim_ggn_rank1 = {
+const pf_claim pf_claim_ggn_rank1 = {
     .id = "ggn-rank1",
     .statement = "(3.7) G = l'' j j^T: G v = 0 for v orthogonal to j; rank G = 1 iff l'' > 0 and "
                  "j != 0, whatever l' (g = 0 possible)",
@@ -125,6 +125,6 @@ const gn_claim gn_claim_ggn_rank1 = {
     .uses = "(3.5) (3.7)",
     .mutants = {"projection onto j-perp with |j| in place of |j|^2",
                 "rank G = 1 iff l' != 0 (confusing g = 0 with G = 0)", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -21,13 +21,13 @@
 #define R MPFR_RNDN
 
 /* F at v */
-static void Fval(mpfr_ptr out, const gn_claim_ds *d, mpfr_srcptr v, mpfr_ptr xv, mpfr_ptr t)
+static void Fval(mpfr_ptr out, const pf_claim_ds *d, mpfr_srcptr v, mpfr_ptr xv, mpfr_ptr t)
 {
     mpfr_set_zero(out, 1);
     for (size_t i = 0; i < d->m; i++) {
         for (size_t k = 0; k < d->n; k++)
             mpfr_set_d(xv + k, d->x[i][k], R);
-        gn_mpla_dot(t, xv, v, d->n, t + 1);
+        gn_mp_la_dot(t, xv, v, d->n, t + 1);
         mpfr_sub_d(t, t, d->y[i], R);
         mpfr_sqr(t, t, R);
         mpfr_add(out, out, t, R);
@@ -35,9 +35,9 @@ static void Fval(mpfr_ptr out, const gn_claim_ds *d, mpfr_srcptr v, mpfr_ptr xv,
     mpfr_div_ui(out, out, (unsigned long)(2 * d->m), R);
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_ds d;
+    pf_claim_ds d;
     if (ws->adversarial) {
         memset(&d, 0, sizeof d);
         d.n = 1;
@@ -48,19 +48,19 @@ static int eval(gn_claim_ws *ws)
         for (size_t i = 0; i < d.m; i++)
             d.x[i][0] = 0.5 + 0.75 * (double)i, d.y[i] = (double)(i % 2) - 0.5 * (double)i;
     } else {
-        gn_claim_ds_random(ws, &d);
+        pf_claim_ds_random(ws, &d);
         d.bce = 0;
     }
-    gn_claim_ds_desc(ws, &d);
-    gn_claim_dsmp q;
-    gn_claim_ds_eval(ws, &q, &d);
+    pf_claim_ds_desc(ws, &d);
+    pf_claim_dsmp q;
+    pf_claim_ds_eval(ws, &q, &d);
     size_t m = d.m, n = d.n;
-    mpfr_ptr v = gn_claim_get(ws, 3 * n + 24);
+    mpfr_ptr v = pf_claim_get(ws, 3 * n + 24);
     mpfr_ptr wv = v, wp = v + n, xv = wp + n, s = xv + n;
     mpfr_ptr gF2 = s, rho = s + 1, L = s + 2, cw = s + 3, MGw = s + 4, cb = s + 5, MGb = s + 6,
              al = s + 7, EF = s + 8, t = s + 9, lhs = s + 11, rhs = s + 12, sc = s + 13,
              exg = s + 14, m2 = s + 15, alc = s + 16, sr = s + 17;
-    gn_mpla_nrm2sq(gF2, q.gF, n, t);
+    gn_mp_la_nrm2sq(gF2, q.gF, n, t);
     if (mpfr_zero_p(gF2))
         return -1;
     mpfr_div(rho, q.Eg2, gF2, R);
@@ -74,9 +74,9 @@ static int eval(gn_claim_ws *ws)
     mpfr_set_zero(exg, 1);
     mpfr_set_zero(m2, 1);
     for (size_t i = 0; i < m; i++) {
-        gn_mpla_dot(t, q.gF, q.g + i * n, n, t + 1);
+        gn_mp_la_dot(t, q.gF, q.g + i * n, n, t + 1);
         mpfr_fma(exg, t, q.xi + i, exg, R);
-        gn_mpla_nrm2sq(t, q.g + i * n, n, t + 1);
+        gn_mp_la_nrm2sq(t, q.g + i * n, n, t + 1);
         mpfr_mul(t, t, q.xi + i, R);
         mpfr_fma(m2, t, q.xi + i, m2, R);
     }
@@ -101,10 +101,10 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul(al, L, MGw, R);
         mpfr_div(al, cw, al, R);
         if (!ws->adversarial)
-            mpfr_mul_d(al, al, gn_claim_uniform(ws, 0.1, 1.5), R);
+            mpfr_mul_d(al, al, pf_claim_uniform(ws, 0.1, 1.5), R);
     } else
-        mpfr_set_d(al, gn_claim_logu(ws, -4, 0, 0), R);
-    gn_claim_desc(ws, " alpha=%a", mpfr_get_d(al, R));
+        mpfr_set_d(al, pf_claim_logu(ws, -4, 0, 0), R);
+    pf_claim_desc(ws, " alpha=%a", mpfr_get_d(al, R));
     /* E F(w+) */
     for (size_t k = 0; k < n; k++)
         mpfr_set_d(wv + k, d.w[k], R);
@@ -115,7 +115,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_mul(wp + k, t, q.g + i * n + k, R);
             mpfr_sub(wp + k, wv + k, wp + k, R);
         }
-        Fval(lhs, &d, wp, xv, gn_claim_get(ws, 2));
+        Fval(lhs, &d, wp, xv, pf_claim_get(ws, 2));
         mpfr_add(EF, EF, lhs, R);
     }
     mpfr_div_ui(EF, EF, (unsigned long)m, R);
@@ -137,7 +137,7 @@ static int eval(gn_claim_ws *ws)
         mpfr_add(sc, sc, EF, R);
         if (ws->mutant != 1)
             mpfr_add(rhs, rhs, t, R);
-        gn_claim_le(ws, set ? "(1) with Prop B.3's constants" : "(1) with the exact constants",
+        pf_claim_le(ws, set ? "(1) with Prop B.3's constants" : "(1) with the exact constants",
                     EF, rhs, sc, kc);
         /* (2) when c > 0 and alpha <= c/(L M_G); mutant 2: alpha c in place of alpha c / 2 */
         mpfr_mul(t, L, MG, R);
@@ -147,14 +147,14 @@ static int eval(gn_claim_ws *ws)
             if (ws->mutant != 2)
                 mpfr_div_2ui(rhs, rhs, 1, R);
             mpfr_sub(rhs, q.F, rhs, R);
-            gn_claim_le(ws, set ? "(2) with Prop B.3's constants" : "(2) with the exact constants",
+            pf_claim_le(ws, set ? "(2) with Prop B.3's constants" : "(2) with the exact constants",
                         EF, rhs, sc, kc);
         }
     }
     return 0;
 }
 
-const gn_claim gn_claim_lemma_b1 = {
+const pf_claim pf_claim_lemma_b1 = {
     .id = "lemma-b1",
     .statement = "Lemma B.1 (least squares, exact E): E F(w+) <= F - alpha c|grad F|^2 + "
                  "(L alpha^2/2)(M + M_G|grad F|^2); <= F - (alpha c/2)|grad F|^2 for alpha <= c/(L M_G)",

@@ -17,19 +17,19 @@
 #define NS 8
 #define NJ 6
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
     double S = ws->adversarial ? (double[]){1.0, 8.0, 0.125, 1024.0}[ws->index]
-                               : gn_claim_logu(ws, -3, 3, 0);
+                               : pf_claim_logu(ws, -3, 3, 0);
     double H = ws->adversarial ? (double[]){1.0, 0.25, 4.0, 1.0}[ws->index]
-                               : gn_claim_logu(ws, -4, 2, 0);
+                               : pf_claim_logu(ws, -4, 2, 0);
     double mu = ws->adversarial ? (double[]){0.5, 0.0, 1.0, 2.0}[ws->index]
-                                : (gn_claim_uniform(ws, 0, 1) < 0.25 ? 0.0 : gn_claim_logu(ws, -6, 1, 0));
+                                : (pf_claim_uniform(ws, 0, 1) < 0.25 ? 0.0 : pf_claim_logu(ws, -6, 1, 0));
     double lambda = ws->adversarial ? (double[]){0.5, 1.0, 0.01, 4.0}[ws->index]
-                                    : gn_claim_logu(ws, -6, 2, 0);
-    size_t n = ws->adversarial ? NJ : gn_claim_range(ws, 1, NJ);
-    gn_claim_desc(ws, "S=%a H=%a mu=%a lambda=%a n=%zu", S, H, mu, lambda, n);
-    mpfr_ptr v = gn_claim_get(ws, 2 * n + 12);
+                                    : pf_claim_logu(ws, -6, 2, 0);
+    size_t n = ws->adversarial ? NJ : pf_claim_range(ws, 1, NJ);
+    pf_claim_desc(ws, "S=%a H=%a mu=%a lambda=%a n=%zu", S, H, mu, lambda, n);
+    mpfr_ptr v = pf_claim_get(ws, 2 * n + 12);
     mpfr_ptr j = v, x = j + n, s = x + n;
     mpfr_ptr lam = s, a = s + 1, xi = s + 2, xmin = s + 3, xmax = s + 4, m1 = s + 5,
              jj = s + 6, t = s + 7, mum = s + 8;
@@ -66,37 +66,37 @@ static int eval(gn_claim_ws *ws)
         } else if (k == 1) {
             for (size_t i = 0; i < n; i++)
                 mpfr_set_zero(j + i, 1);
-            lpp = H * gn_claim_uniform(ws, 0, 1);
+            lpp = H * pf_claim_uniform(ws, 0, 1);
         } else {
             double z[NJ], nz = 0.0;
             for (size_t i = 0; i < n; i++)
-                z[i] = gn_claim_normal(ws), nz += z[i] * z[i];
+                z[i] = pf_claim_normal(ws), nz += z[i] * z[i];
             /* |j| <= S: scale by S U / (|z| (1 + 2^-40)) */
-            double sc = S * gn_claim_uniform(ws, 0, 1) / (sqrt(nz) * (1.0 + 0x1p-40));
+            double sc = S * pf_claim_uniform(ws, 0, 1) / (sqrt(nz) * (1.0 + 0x1p-40));
             for (size_t i = 0; i < n; i++)
                 mpfr_set_d(j + i, z[i] * sc, R);
-            lpp = H * gn_claim_uniform(ws, 0, 1);
+            lpp = H * pf_claim_uniform(ws, 0, 1);
         }
         mpfr_set_d(a, lpp, R);
         mpfr_add(a, a, mum, R);
-        gn_mpla_nrm2sq(jj, j, n, t);
+        gn_mp_la_nrm2sq(jj, j, n, t);
         double kc;
         if (mpfr_zero_p(jj)) {
             mpfr_ui_div(xi, 1, lam, R);
             kc = 1.0;
         } else {
-            kc = gn_claim_solve_311(ws, x, j, n, m1, a, lam);
-            gn_mpla_dot(xi, j, x, n, t);
+            kc = pf_claim_solve_311(ws, x, j, n, m1, a, lam);
+            gn_mp_la_dot(xi, j, x, n, t);
             mpfr_div(xi, xi, jj, R);
             kc = (double)n * (kc + 1.0) + 4.0;
         }
-        gn_claim_le(ws, "xi_min <= xi", xmin, xi, xi, kc + 4.0);
-        gn_claim_le(ws, "xi <= 1/lambda", xi, xmax, xi, kc + 4.0);
+        pf_claim_le(ws, "xi_min <= xi", xmin, xi, xi, kc + 4.0);
+        pf_claim_le(ws, "xi <= 1/lambda", xi, xmax, xi, kc + 4.0);
     }
     return 0;
 }
 
-const gn_claim gn_claim_lemma_b2 = {
+const pf_claim pf_claim_lemma_b2 = {
     .id = "lemma-b2",
     .statement = "Lemma B.2: under B.1, 1/((H+mu)S^2 + lambda) <= xi <= 1/lambda, both ends attained",
     .lhs = "xi from the LU solve of (3.11) with right-hand side j, 8 samples per instance",

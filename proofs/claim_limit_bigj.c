@@ -12,16 +12,16 @@
 #define R MPFR_RNDN
 #define K 6
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     if (mpfr_zero_p(m.a) || mpfr_zero_p(m.jj) || x.lp == 0.0)
         return -1;
     size_t n = x.n;
-    mpfr_ptr jk = gn_claim_get(ws, 2 * n + 8);
+    mpfr_ptr jk = pf_claim_get(ws, 2 * n + 8);
     mpfr_ptr d = jk + n, s = d + n, lim = s + 1, sc = s + 2, lhs = s + 3, b = s + 4,
              jj = s + 5;
     /* -l'/a; mutant 1: mu dropped (-l'/l''), mutant 2: sign flipped */
@@ -33,8 +33,8 @@ static int eval(gn_claim_ws *ws)
     for (int k = 0; k < K; k++) {
         for (size_t i = 0; i < n; i++)
             mpfr_mul_2si(jk + i, m.j + i, 8 * k, R);
-        double kc = gn_claim_solve_311(ws, d, jk, n, m.lp, m.a, m.lambda);
-        gn_mpla_dot(lhs, jk, d, n, s);
+        double kc = pf_claim_solve_311(ws, d, jk, n, m.lp, m.a, m.lambda);
+        gn_mp_la_dot(lhs, jk, d, n, s);
         mpfr_sub(lhs, lhs, lim, R);
         mpfr_abs(lhs, lhs, R);
         /* |l'| lambda / (a^2 |j|^2) */
@@ -44,13 +44,13 @@ static int eval(gn_claim_ws *ws)
         mpfr_div(b, m.lambda, b, R);
         mpfr_mul(b, b, m.lp, R);
         mpfr_abs(b, b, R);
-        gn_claim_le(ws, "|j^T d + l'/(l''+mu)| <= |l'| lambda/((l''+mu)^2 |j|^2)", lhs, b, sc,
+        pf_claim_le(ws, "|j^T d + l'/(l''+mu)| <= |l'| lambda/((l''+mu)^2 |j|^2)", lhs, b, sc,
                     (double)n * (kc + (double)n + 2.0) + 4.0);
     }
     return 0;
 }
 
-const gn_claim gn_claim_limit_bigj = {
+const pf_claim pf_claim_limit_bigj = {
     .id = "limit-bigj",
     .statement = "§3 limit: |j| -> inf gives j^T d -> -l'/(l''+mu), error <= |l'| lambda/((l''+mu)^2 "
                  "|j|^2)",
@@ -58,6 +58,6 @@ const gn_claim gn_claim_limit_bigj = {
     .rhs = "-l'/(l''+mu) within the bound",
     .uses = "prop-3.2 (4.4)",
     .mutants = {"mu dropped from the limit: -l'/l''", "sign flipped: +l'/(l''+mu)", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -19,26 +19,26 @@
 #define R MPFR_RNDN
 #define K 6
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
+    pf_claim_r1 x;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
     x.mu = 0.0; /* the limit is stated for mu = 0 */
-    gn_claim_r1mp m;
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1mp m;
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lpp <= 0.0 || mpfr_zero_p(m.jj) || x.lp == 0.0)
         return -1;
     size_t n = x.n;
-    mpfr_ptr s = gn_claim_get(ws, 2);
+    mpfr_ptr s = pf_claim_get(ws, 2);
     mpfr_mul(s, m.lpp, m.jj, R); /* A */
     mpfr_div(s + 1, s, m.lambda, R);
     long ea = (long)mpfr_get_exp(s + 1) + 8 * K;
     mpfr_prec_t p2 = ws->prec + (mpfr_prec_t)(ea > 0 ? ea : 0) + 32;
-    mpfr_ptr v = gn_claim_get_prec(ws, 3 * n + 10, p2);
+    mpfr_ptr v = pf_claim_get_prec(ws, 3 * n + 10, p2);
     mpfr_ptr dmp = v, dl = v + n, df = dl + n, A = df + n, lam = A + 1, e = A + 2, b = A + 3,
              a = A + 4, t = A + 5, mx = A + 6, sc = A + 7;
     /* A = l''|j|^2 again at p2: the working-precision |j|^2 would limit e's accuracy */
-    gn_mpla_nrm2sq(A, m.j, n, t);
+    gn_mp_la_nrm2sq(A, m.j, n, t);
     mpfr_mul(A, A, m.lpp, R);
     /* d_MP; mutant 3 divides by l''|j| instead of l''|j|^2 */
     if (ws->mutant == 3) {
@@ -61,7 +61,7 @@ static int eval(gn_claim_ws *ws)
             mpfr_abs(mx, dmp + i, R);
     for (int k = 0; k < K; k++) {
         mpfr_mul_2si(lam, m.lambda, -8 * k, R);
-        double kc2 = gn_claim_solve_311_at(ws, dl, m.j, n, m.lp, a, lam, p2);
+        double kc2 = pf_claim_solve_311_at(ws, dl, m.j, n, m.lp, a, lam, p2);
         mpfr_set_zero(e, 1);
         for (size_t i = 0; i < n; i++) {
             mpfr_sub(df + i, dl + i, dmp + i, R);
@@ -79,7 +79,7 @@ static int eval(gn_claim_ws *ws)
         double kc = (kc2 + (double)n + 8.0) * ldexp(rel, (int)ws->prec - (int)p2) + 4.0;
         if (ws->mutant == 1) /* mutant: rate O(lambda^2) claimed */
             mpfr_sqr(b, b, R);
-        gn_claim_le(ws, "e(lambda) <= lambda / (l''|j|^2)", e, b, sc, kc);
+        pf_claim_le(ws, "e(lambda) <= lambda / (l''|j|^2)", e, b, sc, kc);
         /* |e/lambda - 1/A| <= lambda / A^2, relative to 1/A */
         mpfr_div(t, e, lam, R);
         mpfr_ui_div(b, 1, A, R);
@@ -88,12 +88,12 @@ static int eval(gn_claim_ws *ws)
         mpfr_abs(t, t, R);
         mpfr_div(b, lam, A, R);
         mpfr_div(b, b, A, R);
-        gn_claim_le(ws, "|e/lambda - 1/A| <= lambda/A^2 (first order)", t, b, sc, kc);
+        pf_claim_le(ws, "|e/lambda - 1/A| <= lambda/A^2 (first order)", t, b, sc, kc);
     }
     return 0;
 }
 
-const gn_claim gn_claim_limit_lambda0 = {
+const pf_claim pf_claim_limit_lambda0 = {
     .id = "limit-lambda0",
     .statement = "§3 limit: lambda -> 0 with mu = 0 gives d_MP (3.9), error lambda/(A+lambda) = "
                  "O(lambda), A = l''|j|^2",
@@ -102,6 +102,6 @@ const gn_claim gn_claim_limit_lambda0 = {
     .uses = "prop-3.1 prop-3.2",
     .mutants = {"rate claimed O(lambda^2): e <= (lambda/A)^2", "the limit taken with mu > 0",
                 "d_MP with l''|j| in place of l''|j|^2", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

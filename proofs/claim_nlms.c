@@ -10,22 +10,22 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    double y = gn_claim_normal(ws);
-    gn_claim_desc(ws, " y=%a (eps = lambda, eta = alpha)", y);
-    mpfr_ptr v = gn_claim_get(ws, 4 * n + 10);
+    double y = pf_claim_normal(ws);
+    pf_claim_desc(ws, " y=%a (eps = lambda, eta = alpha)", y);
+    mpfr_ptr v = pf_claim_get(ws, 4 * n + 10);
     mpfr_ptr w = v, wn = w + n, wi = wn + n, d = wi + n, s = d + n;
     mpfr_ptr f = s, e = s + 1, lp = s + 2, a = s + 3, den = s + 4, sc = s + 5, t = s + 6,
              wm = s + 7;
     for (size_t i = 0; i < n; i++)
-        mpfr_set_d(w + i, gn_claim_normal(ws), R);
-    gn_mpla_dot(f, w, m.j, n, t);
+        mpfr_set_d(w + i, pf_claim_normal(ws), R);
+    gn_mp_la_dot(f, w, m.j, n, t);
     mpfr_d_sub(e, y, f, R); /* e = y - f */
     mpfr_neg(lp, e, R);     /* squared loss l' = f - y */
     if (ws->mutant == 1)    /* mutant 1: e = f - y */
@@ -44,7 +44,7 @@ static int eval(gn_claim_ws *ws)
     }
     /* IGND, mu = 0 (mutant 2: mu = 1) */
     mpfr_set_ui(a, ws->mutant == 2 ? 2 : 1, R);
-    double kc = gn_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
+    double kc = pf_claim_solve_311(ws, d, m.j, n, lp, a, m.lambda);
     mpfr_set_zero(sc, 1);
     mpfr_set_zero(wm, 1);
     for (size_t i = 0; i < n; i++) {
@@ -56,12 +56,12 @@ static int eval(gn_claim_ws *ws)
         mpfr_add(wi + i, w + i, wi + i, R);
     }
     mpfr_add(sc, sc, wm, R);
-    gn_claim_vcmp(ws, "NLMS = IGND(mu=0, lambda=eps, alpha=eta)", wn, wi, n, sc,
+    pf_claim_vcmp(ws, "NLMS = IGND(mu=0, lambda=eps, alpha=eta)", wn, wi, n, sc,
                   kc + (double)n + 8.0);
     return 0;
 }
 
-const gn_claim gn_claim_nlms = {
+const pf_claim pf_claim_nlms = {
     .id = "nlms-equiv",
     .statement = "§6 NLMS w += eta e x/(eps + |x|^2) equals squared-loss IGND with mu = 0, lambda = "
                  "eps, alpha = eta",
@@ -70,6 +70,6 @@ const gn_claim gn_claim_nlms = {
     .uses = "eq-3.13-3.15 table-1 (4.8)",
     .mutants = {"e = f - y (sign)", "IGND with mu = 1 instead of 0",
                 "NLMS normalised by |x| instead of |x|^2", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

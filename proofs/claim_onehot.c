@@ -16,19 +16,19 @@
 #define R MPFR_RNDN
 #define NMAX 8
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    size_t n = ws->adversarial ? (ws->index % 2 ? NMAX : 1) : gn_claim_range(ws, 1, NMAX);
-    size_t k = ws->adversarial ? n - 1 : gn_claim_range(ws, 0, n - 1);
-    double s0 = ws->adversarial ? (ws->index < 2 ? 0x1p-40 : 0x1p40) : gn_claim_logu(ws, -8, 8, 1);
-    double alpha = ws->adversarial ? 1.0 : gn_claim_logu(ws, -4, 1, 0);
-    double lambda = ws->adversarial ? 0x1p-20 : gn_claim_logu(ws, -10, 4, 0);
-    double wv[NMAX], y = gn_claim_normal(ws);
+    size_t n = ws->adversarial ? (ws->index % 2 ? NMAX : 1) : pf_claim_range(ws, 1, NMAX);
+    size_t k = ws->adversarial ? n - 1 : pf_claim_range(ws, 0, n - 1);
+    double s0 = ws->adversarial ? (ws->index < 2 ? 0x1p-40 : 0x1p40) : pf_claim_logu(ws, -8, 8, 1);
+    double alpha = ws->adversarial ? 1.0 : pf_claim_logu(ws, -4, 1, 0);
+    double lambda = ws->adversarial ? 0x1p-20 : pf_claim_logu(ws, -10, 4, 0);
+    double wv[NMAX], y = pf_claim_normal(ws);
     for (size_t i = 0; i < n; i++)
-        wv[i] = gn_claim_normal(ws);
-    gn_claim_desc(ws, "n=%zu k=%zu s0=%a alpha=%a lambda=%a y=%a w_k=%a", n, k, s0, alpha, lambda,
+        wv[i] = pf_claim_normal(ws);
+    pf_claim_desc(ws, "n=%zu k=%zu s0=%a alpha=%a lambda=%a y=%a w_k=%a", n, k, s0, alpha, lambda,
                   y, wv[k]);
-    mpfr_ptr v = gn_claim_get(ws, 3 * n + 12);
+    mpfr_ptr v = pf_claim_get(ws, 3 * n + 12);
     mpfr_ptr j = v, d = j + n, wp = d + n, s = wp + n;
     mpfr_ptr sv = s, f = s + 1, lp = s + 2, one = s + 3, lam = s + 4, al = s + 5, lhs = s + 6,
              rhs = s + 7, sc = s + 8, t = s + 9, wk = s + 10;
@@ -60,9 +60,9 @@ static int eval(gn_claim_ws *ws)
         mpfr_abs(t, lhs, R);
         mpfr_add(sc, sc, t, R);
         if (!mpfr_zero_p(sc))
-            gn_claim_scmp(ws, "SGD delta = -alpha l' s^2", lhs, rhs, sc, 6.0);
+            pf_claim_scmp(ws, "SGD delta = -alpha l' s^2", lhs, rhs, sc, 6.0);
         /* undamped IGND */
-        double kc = gn_claim_solve_a1(ws, d, j, n, lp, one);
+        double kc = pf_claim_solve_a1(ws, d, j, n, lp, one);
         if (ws->mutant == 2) { /* normalised by |j| instead of |j|^2: d |s| */
             mpfr_abs(t, sv, R);
             mpfr_mul(d + k, d + k, t, R);
@@ -72,10 +72,10 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul(lhs, al, lp, R);
         mpfr_neg(lhs, lhs, R);
         if (!mpfr_zero_p(lhs))
-            gn_claim_scmp(ws, "undamped IGND delta = -alpha l', whatever s", lhs, rhs, NULL,
+            pf_claim_scmp(ws, "undamped IGND delta = -alpha l', whatever s", lhs, rhs, NULL,
                           kc + 9.0);
         /* damped, mu = 0 */
-        kc = gn_claim_solve_311(ws, d, j, n, lp, one, lam);
+        kc = pf_claim_solve_311(ws, d, j, n, lp, one, lam);
         mpfr_mul(rhs, sv, d + k, R);
         mpfr_mul(rhs, rhs, al, R);
         mpfr_sqr(t, sv, R);
@@ -86,13 +86,13 @@ static int eval(gn_claim_ws *ws)
         mpfr_div(lhs, lhs, t, R);
         mpfr_neg(lhs, lhs, R);
         if (!mpfr_zero_p(rhs))
-            gn_claim_scmp(ws, "damped delta = -alpha l' s^2/(s^2 + lambda)", lhs, rhs, NULL,
+            pf_claim_scmp(ws, "damped delta = -alpha l' s^2/(s^2 + lambda)", lhs, rhs, NULL,
                           kc + 9.0);
     }
     return 0;
 }
 
-const gn_claim gn_claim_onehot = {
+const pf_claim pf_claim_onehot = {
     .id = "onehot-scaling",
     .statement = "§5 one-hot phi = s e_k: SGD delta = -alpha l' s^2; undamped IGND delta = -alpha "
                  "l' for every s (and -s); damped -alpha l' s^2/(s^2+lambda)",

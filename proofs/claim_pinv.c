@@ -32,16 +32,16 @@ static void transpose(mpfr_ptr t, mpfr_srcptr a, size_t n)
             mpfr_set(t + k * n + i, a + i * n + k, R);
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, 8);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, 8);
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lpp <= 0.0 || mpfr_zero_p(m.jj))
         return -1; /* a > 0 and v != 0 are the hypotheses */
     size_t n = x.n, nn = n * n;
-    mpfr_ptr a = gn_claim_get(ws, 6 * nn + 6);
+    mpfr_ptr a = pf_claim_get(ws, 6 * nn + 6);
     mpfr_ptr xm = a + nn, ax = xm + nn, axa = ax + nn, xax = axa + nn, tr = xax + nn,
              s = tr + nn;
     /* A = a v v^T with a = l'', v = j */
@@ -76,22 +76,22 @@ static int eval(gn_claim_ws *ws)
     double k1 = 1.01 * (double)n * (3.0 * (double)n + 12.0);
     mpfr_ptr sc = s + 3;
     mpfr_mul(sc, p, av, R);
-    gn_claim_vcmp(ws, "A X A = A", axa, a, nn, sc, k1);
+    pf_claim_vcmp(ws, "A X A = A", axa, a, nn, sc, k1);
     mpfr_sqr(sc, m.jj, R);
     mpfr_mul(sc, sc, av, R);
     mpfr_div(sc, p, sc, R);
-    gn_claim_vcmp(ws, "X A X = X", xax, xm, nn, sc, k1);
+    pf_claim_vcmp(ws, "X A X = X", xax, xm, nn, sc, k1);
     mpfr_div(sc, p, m.jj, R);
-    mpfr_ptr xa = gn_claim_get(ws, 2 * nn), t2 = xa + nn;
+    mpfr_ptr xa = pf_claim_get(ws, 2 * nn), t2 = xa + nn;
     matmul(xa, xm, a, n, s + 2);
     transpose(t2, ax, n);
-    gn_claim_vcmp(ws, "(A X)^T = A X", ax, t2, nn, sc, 1.01 * (4.0 * (double)n + 16.0));
+    pf_claim_vcmp(ws, "(A X)^T = A X", ax, t2, nn, sc, 1.01 * (4.0 * (double)n + 16.0));
     transpose(t2, xa, n);
-    gn_claim_vcmp(ws, "(X A)^T = X A", xa, t2, nn, sc, 1.01 * (4.0 * (double)n + 16.0));
+    pf_claim_vcmp(ws, "(X A)^T = X A", xa, t2, nn, sc, 1.01 * (4.0 * (double)n + 16.0));
     return 0;
 }
 
-const gn_claim gn_claim_pinv = {
+const pf_claim pf_claim_pinv = {
     .id = "lemma-a1-pinv",
     .statement = "(A.1) (a v v^T)^+ = v v^T / (a |v|^4) for a > 0, v != 0: the four Penrose "
                  "conditions",
@@ -99,6 +99,6 @@ const gn_claim gn_claim_pinv = {
     .rhs = "A, X, (A X)^T, (X A)^T",
     .uses = "(3.7)",
     .mutants = {"|v|^2 in place of |v|^4", "a in the numerator: a v v^T / |v|^4", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

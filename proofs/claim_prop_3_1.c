@@ -4,7 +4,7 @@
  * A vector is the minimum-norm solution of a consistent system iff it solves it and lies
  * in the row space of G, i.e. is orthogonal to null(G) = j-perp. So:
  * lhs: G d_MP + g with G formed entrywise, and N^T d_MP with N the Householder basis of
- *      j-perp built in MPFR (mpla.h); rhs: 0 and 0.
+ *      j-perp built in MPFR (gn_mp_la.h); rhs: 0 and 0.
  * Tolerances (units of u). G d: G_ik 2 roundings, the sum n, d_MP's components n + 4:
  * |(G d)_i + g_i| <= (2n + 7) u l'' |j_i| sum_k |j_k d_k| = (2n + 7) u |l'| |j_i| |j|^2/|j|^2
  * plus u |g_i|, so with scale |l'| |j|_inf, kc = 1.01 (2n + 8).
@@ -15,16 +15,16 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lpp <= 0.0 || mpfr_zero_p(m.jj))
         return -1; /* hypotheses l'' > 0, j != 0 */
     size_t n = x.n;
-    mpfr_ptr d = gn_claim_get(ws, 4 * n + n * n + 6);
+    mpfr_ptr d = pf_claim_get(ws, 4 * n + n * n + 6);
     mpfr_ptr gd = d + n, g = gd + n, v = g + n, nm = v + n, s = nm + n * n;
     /* d_MP = -(l' / (l'' |j|^2)) j; mutant 1: |j|^2 missing; mutant 3: sign */
     if (ws->mutant == 1)
@@ -41,7 +41,7 @@ static int eval(gn_claim_ws *ws)
     }
     if (ws->mutant == 2 && n > 1) {
         /* another solution of (3.8): d_MP + N c, not of minimum norm */
-        gn_mpla_householder_perp(nm, m.j, n, v, s + 1);
+        gn_mp_la_householder_perp(nm, m.j, n, v, s + 1);
         mpfr_set_zero(s + 1, 1);
         for (size_t i = 0; i < n; i++)
             if (mpfr_cmpabs(d + i, s + 1) > 0)
@@ -69,11 +69,11 @@ static int eval(gn_claim_ws *ws)
     mpfr_mul(s + 3, s + 3, m.lp, R);
     mpfr_abs(s + 3, s + 3, R);
     if (!mpfr_zero_p(s + 3))
-        gn_claim_vcmp(ws, "G d_MP = -g (3.8)", gd, v, n, s + 3, 1.01 * (2.0 * (double)n + 8.0));
+        pf_claim_vcmp(ws, "G d_MP = -g (3.8)", gd, v, n, s + 3, 1.01 * (2.0 * (double)n + 8.0));
     /* minimum norm: N^T d = 0 */
     if (n > 1) {
-        gn_mpla_householder_perp(nm, m.j, n, v, s + 1);
-        mpfr_ptr nd = gn_claim_get(ws, 2 * n);
+        gn_mp_la_householder_perp(nm, m.j, n, v, s + 1);
+        mpfr_ptr nd = pf_claim_get(ws, 2 * n);
         mpfr_set_zero(s + 4, 1);
         for (size_t i = 0; i < n; i++)
             if (mpfr_cmpabs(d + i, s + 4) > 0)
@@ -85,13 +85,13 @@ static int eval(gn_claim_ws *ws)
             mpfr_set_zero(nd + n + c, 1);
         }
         if (!mpfr_zero_p(s + 4))
-            gn_claim_vcmp(ws, "d_MP orthogonal to null(G) (minimum norm)", nd, nd + n, n - 1,
+            pf_claim_vcmp(ws, "d_MP orthogonal to null(G) (minimum norm)", nd, nd + n, n - 1,
                           s + 4, 1.01 * (double)n * (7.0 * (double)n + 18.0));
     }
     return 0;
 }
 
-const gn_claim gn_claim_prop_3_1 = {
+const pf_claim pf_claim_prop_3_1 = {
     .id = "prop-3.1",
     .statement = "(3.9)-(3.10) d_MP = -(l'/(l''|j|^2)) j solves (3.8) G d = -g with minimum norm",
     .lhs = "G d_MP + g, and N^T d_MP (N: Householder basis of j-perp in MPFR)",
@@ -99,6 +99,6 @@ const gn_claim gn_claim_prop_3_1 = {
     .uses = "lemma-a1-pinv ggn-rank1 (3.8) (3.9)",
     .mutants = {"|j|^2 missing: -(l'/l'') j", "another solution d_MP + N c (not minimum norm)",
                 "sign flipped", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -3,7 +3,7 @@
  * lhs: the closed form d = -l' j / ((l'' + mu)|j|^2 + lambda) evaluated in MPFR;
  * rhs: the solution of the defining system (3.11) ((l'' + mu) j j^T + lambda I) d = -l' j,
  *      formed and solved by LU in MPFR at a precision raised by log2 of its condition number
- *      (gn_claim_solve_311), never through (3.12).
+ *      (pf_claim_solve_311), never through (3.12).
  * Tolerance (units of u = 2^-p, relative to ||d||_inf): the solve's derived factor kc_s
  * (claims_common.h) plus the closed form's roundings: |j|^2 (n, fma), a = l'' + mu (1),
  * a |j|^2 (1), + lambda (1, non-negative terms), l' j_i (1), the division (1): n + 5, so a
@@ -14,14 +14,14 @@
 #include "claims_common.h"
 #include "gn_mp.h"
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
-    mpfr_ptr dc = gn_claim_get(ws, 2 * n + 1), ds = dc + n, den = ds + n;
+    mpfr_ptr dc = pf_claim_get(ws, 2 * n + 1), ds = dc + n, den = ds + n;
     /* closed form (3.12) and its mutants */
     switch (ws->mutant) {
     case 1: /* mu added after the outer product: l'' |j|^2 + mu + lambda */
@@ -42,24 +42,24 @@ static int eval(gn_claim_ws *ws)
         if (ws->mutant != 3) /* mutant 3: the sign flipped */
             mpfr_neg(dc + i, dc + i, MPFR_RNDN);
     }
-    double kc = gn_claim_solve_311(ws, ds, m.j, n, m.lp, m.a, m.lambda);
-    gn_claim_vcmp(ws, "(3.12) vs solve of (3.11)", dc, ds, n, NULL,
+    double kc = pf_claim_solve_311(ws, ds, m.j, n, m.lp, m.a, m.lambda);
+    pf_claim_vcmp(ws, "(3.12) vs solve of (3.11)", dc, ds, n, NULL,
                   kc + 1.01 * (double)(n + 5));
     /* the MPFR reference of core/ref; its damping struct is a read-only shallow view of the
      * pool's values (gn_mp_dir_damped only reads it), so nothing is initialised here */
     gn_mp_damping dmp;
     dmp.lambda[0] = *m.lambda;
     dmp.mu[0] = *m.mu;
-    mpfr_ptr dr = gn_claim_get(ws, n);
+    mpfr_ptr dr = pf_claim_get(ws, n);
     if (gn_mp_dir_damped(dr, m.j, n, m.lp, m.lpp, &dmp, MPFR_RNDN) == GN_OK)
-        gn_claim_vcmp(ws, "(3.12) vs core/ref gn_mp_dir_damped", dc, dr, n, NULL,
+        pf_claim_vcmp(ws, "(3.12) vs core/ref gn_mp_dir_damped", dc, dr, n, NULL,
                       1.01 * (double)(n + 5) + 2.0);
     else
-        gn_claim_true(ws, "gn_mp_dir_damped accepts the instance", 0);
+        pf_claim_true(ws, "gn_mp_dir_damped accepts the instance", 0);
     return 0;
 }
 
-const gn_claim gn_claim_prop_3_2 = {
+const pf_claim pf_claim_prop_3_2 = {
     .id = "prop-3.2",
     .statement = "(3.12) d = -l' j/((l''+mu)|j|^2+lambda) is the unique solution of (3.11)",
     .lhs = "closed form (3.12) in MPFR",
@@ -67,6 +67,6 @@ const gn_claim gn_claim_prop_3_2 = {
     .uses = "(3.11) (3.12)",
     .mutants = {"mu added after the outer product: l''|j|^2 + mu + lambda", "lambda dropped",
                 "sign flipped", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -3,7 +3,7 @@
  * has the unique solution (A.3) d = -(G + N N^T)^-1 g = d_MP; every minimiser of (A.1) is
  * d_MP + N c with |d_MP + N c|^2 = |d_MP|^2 + |c|^2.
  *
- * lhs: the LU solve of (G + N N^T) d = -g (gn_claim_solve_a1, raised precision), and for a
+ * lhs: the LU solve of (G + N N^T) d = -g (pf_claim_solve_a1, raised precision), and for a
  *      random c: |d_MP + N c|^2 and the QP objective q(d_MP + N c), q(d) = g^T d + d^T G d/2;
  * rhs: d_MP = -(l'/(l''|j|^2)) j (3.9), |d_MP|^2 + |c|^2, and q(d_MP) = -l'^2 / (2 l'').
  * Tolerances (units of u): the solve's kc_s plus (n + 4) for the closed form.
@@ -22,16 +22,16 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lpp <= 0.0 || mpfr_zero_p(m.jj) || x.n < 2)
         return -1; /* hypotheses n >= 2, l'' > 0, j != 0 */
     size_t n = x.n, nn = n - 1;
-    mpfr_ptr dmp = gn_claim_get(ws, 5 * n + n * nn + 10);
+    mpfr_ptr dmp = pf_claim_get(ws, 5 * n + n * nn + 10);
     mpfr_ptr ds = dmp + n, xv = ds + n, v = xv + n, c = v + n, nm = c + n, s = nm + n * nn;
     mpfr_mul(s, m.lpp, m.jj, R);
     mpfr_div(s, m.lp, s, R);
@@ -43,13 +43,13 @@ static int eval(gn_claim_ws *ws)
     if (ws->mutant == 1) {
         /* (A.2) without the projector: (G + I) d = -g, i.e. (3.11) with lambda = 1 */
         mpfr_set_ui(s + 1, 1, R);
-        kc = gn_claim_solve_311(ws, ds, m.j, n, m.lp, m.lpp, s + 1);
+        kc = pf_claim_solve_311(ws, ds, m.j, n, m.lp, m.lpp, s + 1);
     } else
-        kc = gn_claim_solve_a1(ws, ds, m.j, n, m.lp, m.lpp);
-    gn_claim_vcmp(ws, "(A.3) solve of (G + N N^T) d = -g vs d_MP", ds, dmp, n, NULL,
+        kc = pf_claim_solve_a1(ws, ds, m.j, n, m.lp, m.lpp);
+    pf_claim_vcmp(ws, "(A.3) solve of (G + N N^T) d = -g vs d_MP", ds, dmp, n, NULL,
                   kc + 1.01 * (double)(n + 4));
     /* minimisers d_MP + N c */
-    gn_mpla_householder_perp(nm, m.j, n, v, s + 1);
+    gn_mp_la_householder_perp(nm, m.j, n, v, s + 1);
     if (ws->mutant == 2) /* N not orthonormal: columns scaled by 2 */
         for (size_t i = 0; i < n * nn; i++)
             mpfr_mul_2ui(nm + i, nm + i, 1, R);
@@ -60,7 +60,7 @@ static int eval(gn_claim_ws *ws)
     if (mpfr_zero_p(s + 2))
         mpfr_set_ui(s + 2, 1, R);
     for (size_t k = 0; k < nn; k++)
-        mpfr_mul_d(c + k, s + 2, gn_claim_normal(ws), R);
+        mpfr_mul_d(c + k, s + 2, pf_claim_normal(ws), R);
     if (ws->mutant == 3) /* the "other minimisers" moved along j instead of j-perp */
         for (size_t i = 0; i < n; i++) {
             mpfr_sqrt(s + 3, m.jj, R);
@@ -68,19 +68,19 @@ static int eval(gn_claim_ws *ws)
             mpfr_fma(xv + i, s + 3, c, dmp + i, R);
         }
     else
-        gn_mpla_matvec(xv, nm, c, n, nn, s + 3), mpfr_set(s + 4, s + 3, R);
+        gn_mp_la_matvec(xv, nm, c, n, nn, s + 3), mpfr_set(s + 4, s + 3, R);
     if (ws->mutant != 3)
         for (size_t i = 0; i < n; i++)
             mpfr_add(xv + i, xv + i, dmp + i, R);
     mpfr_ptr lhs = s + 4, rhs = s + 5, sc = s + 6;
-    gn_mpla_nrm2sq(lhs, xv, n, s + 3);
-    gn_mpla_nrm2sq(rhs, dmp, n, s + 3);
-    gn_mpla_nrm2sq(sc, c, nn, s + 3);
+    gn_mp_la_nrm2sq(lhs, xv, n, s + 3);
+    gn_mp_la_nrm2sq(rhs, dmp, n, s + 3);
+    gn_mp_la_nrm2sq(sc, c, nn, s + 3);
     mpfr_add(rhs, rhs, sc, R);
-    gn_claim_scmp(ws, "|d_MP + N c|^2 = |d_MP|^2 + |c|^2", lhs, rhs, rhs,
+    pf_claim_scmp(ws, "|d_MP + N c|^2 = |d_MP|^2 + |c|^2", lhs, rhs, rhs,
                   1.01 * (3.0 * (double)(n * n) * (5.0 * (double)n + 14.0) + 3.0 * (double)n));
     /* q(x) = l' (j^T x) + l'' (j^T x)^2 / 2 against -l'^2 / (2 l'') */
-    gn_mpla_dot(s + 7, m.j, xv, n, s + 3);
+    gn_mp_la_dot(s + 7, m.j, xv, n, s + 3);
     mpfr_mul(lhs, s + 7, s + 7, R);
     mpfr_mul(lhs, lhs, m.lpp, R);
     mpfr_div_2ui(lhs, lhs, 1, R);
@@ -91,11 +91,11 @@ static int eval(gn_claim_ws *ws)
     mpfr_set(sc, rhs, R);
     mpfr_neg(rhs, rhs, R);
     if (!mpfr_zero_p(sc))
-        gn_claim_scmp(ws, "q(d_MP + N c) = min (A.1)", lhs, rhs, sc, 16.0);
+        pf_claim_scmp(ws, "q(d_MP + N c) = min (A.1)", lhs, rhs, sc, 16.0);
     return 0;
 }
 
-const gn_claim gn_claim_prop_a1 = {
+const pf_claim pf_claim_prop_a1 = {
     .id = "prop-a1",
     .statement = "(A.2)-(A.3) -(G + N N^T)^-1 g = d_MP; minimisers of (A.1) are d_MP + N c, "
                  "|d_MP + N c|^2 = |d_MP|^2 + |c|^2",
@@ -104,6 +104,6 @@ const gn_claim gn_claim_prop_a1 = {
     .uses = "prop-3.1 (A.1) (A.2)",
     .mutants = {"the projector dropped: (G + I) d = -g", "N not orthonormal (columns scaled by 2)",
                 "other minimisers moved along j instead of j-perp", NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

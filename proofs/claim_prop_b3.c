@@ -24,7 +24,7 @@
 
 #define R MPFR_RNDN
 
-static void adversarial(gn_claim_ws *ws, gn_claim_ds *d)
+static void adversarial(pf_claim_ws *ws, pf_claim_ds *d)
 {
     memset(d, 0, sizeof *d);
     d->n = 1;
@@ -61,23 +61,23 @@ static void adversarial(gn_claim_ws *ws, gn_claim_ds *d)
     }
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_ds d;
+    pf_claim_ds d;
     if (ws->adversarial)
         adversarial(ws, &d);
     else
-        gn_claim_ds_random(ws, &d);
-    gn_claim_ds_desc(ws, &d);
-    gn_claim_dsmp q;
-    gn_claim_ds_eval(ws, &q, &d);
+        pf_claim_ds_random(ws, &d);
+    pf_claim_ds_desc(ws, &d);
+    pf_claim_dsmp q;
+    pf_claim_ds_eval(ws, &q, &d);
     size_t m = d.m, n = d.n;
-    mpfr_ptr v = gn_claim_get(ws, 3 * n + 24);
+    mpfr_ptr v = pf_claim_get(ws, 3 * n + 24);
     mpfr_ptr cov = v, exg = v + n, rhsv = exg + n, s = rhsv + n;
     mpfr_ptr Ex = s, var = s + 1, gF2 = s + 2, rho = s + 3, t = s + 4, lhs = s + 5, rhs = s + 6,
              sc = s + 7, Egc = s + 8, covn = s + 9, dlt = s + 10, sr = s + 11, c = s + 12,
              al = s + 13, m2 = s + 14, t2 = s + 15, Eg = s + 16;
-    gn_mpla_nrm2sq(gF2, q.gF, n, t);
+    gn_mp_la_nrm2sq(gF2, q.gF, n, t);
     if (mpfr_zero_p(gF2))
         return -1; /* rho undefined at a stationary point */
     mpfr_div(rho, q.Eg2, gF2, R);
@@ -113,7 +113,7 @@ static int eval(gn_claim_ws *ws)
         mpfr_div_ui(cov + k, cov + k, (unsigned long)m, R);
         mpfr_div_ui(exg + k, exg + k, (unsigned long)m, R);
     }
-    gn_mpla_nrm2sq(covn, cov, n, t);
+    gn_mp_la_nrm2sq(covn, cov, n, t);
     mpfr_sqrt(covn, covn, R);
     mpfr_sub(dlt, q.xmax, q.xmin, R);
     mpfr_sqrt(Eg, q.Eg2, R);
@@ -122,23 +122,23 @@ static int eval(gn_claim_ws *ws)
     mpfr_sqr(rhs, dlt, R);
     mpfr_div_2ui(rhs, rhs, ws->mutant == 1 ? 3 : 2, R);
     mpfr_sqr(sc, q.xmax, R);
-    gn_claim_le(ws, "(a) Var xi <= (xi_max - xi_min)^2/4", var, rhs, sc, kc);
+    pf_claim_le(ws, "(a) Var xi <= (xi_max - xi_min)^2/4", var, rhs, sc, kc);
     /* (b) E[xi g] = E xi grad F + Cov; scale 3 xi_max E|g| */
     for (size_t k = 0; k < n; k++)
         mpfr_fma(rhsv + k, Ex, q.gF + k, cov + k, R);
     mpfr_mul(sc, q.xmax, Eg, R);
     mpfr_mul_ui(sc, sc, 3, R);
-    gn_claim_vcmp(ws, "(b) E[xi g] = E[xi] grad F + Cov(xi, g)", exg, rhsv, n, sc, kc);
+    pf_claim_vcmp(ws, "(b) E[xi g] = E[xi] grad F + Cov(xi, g)", exg, rhsv, n, sc, kc);
     /* (c) Cauchy-Schwarz; scale xi_max E|g| */
     mpfr_sqrt(t, var, R);
     mpfr_sqrt(t2, Egc, R);
     mpfr_mul(rhs, t, t2, R);
     mpfr_mul(sc, q.xmax, Eg, R);
-    gn_claim_le(ws, "(c) |Cov| <= sqrt(Var xi) sqrt(E|g - grad F|^2)", covn, rhs, sc, kc);
+    pf_claim_le(ws, "(c) |Cov| <= sqrt(Var xi) sqrt(E|g - grad F|^2)", covn, rhs, sc, kc);
     /* (d) E|g - grad F|^2 = (rho - 1)|grad F|^2; scale E|g|^2 */
     mpfr_sub_ui(t, rho, 1, R);
     mpfr_mul(rhs, t, gF2, R);
-    gn_claim_scmp(ws, "(d) E|g - grad F|^2 = (rho - 1)|grad F|^2", Egc, rhs, q.Eg2, kc);
+    pf_claim_scmp(ws, "(d) E|g - grad F|^2 = (rho - 1)|grad F|^2", Egc, rhs, q.Eg2, kc);
     /* (e) |Cov| <= (Delta/2) sqrt(rho - 1) |grad F|; mutant 3: (rho - 1) */
     mpfr_sub_ui(sr, rho, 1, R);
     if (mpfr_sgn(sr) < 0)
@@ -150,7 +150,7 @@ static int eval(gn_claim_ws *ws)
     mpfr_mul(rhs, rhs, t, R);
     mpfr_div_2ui(rhs, rhs, 1, R);
     mpfr_mul(sc, q.xmax, Eg, R);
-    gn_claim_le(ws, "(e) |Cov| <= ((xi_max - xi_min)/2) sqrt(rho-1) |grad F|", covn, rhs, sc, kc);
+    pf_claim_le(ws, "(e) |Cov| <= ((xi_max - xi_min)/2) sqrt(rho-1) |grad F|", covn, rhs, sc, kc);
     /* (f) alignment (4.14); mutant 2: c = xi_min (covariance term dropped) */
     mpfr_sub_ui(sr, rho, 1, R);
     if (mpfr_sgn(sr) < 0)
@@ -161,14 +161,14 @@ static int eval(gn_claim_ws *ws)
     mpfr_sub(c, q.xmin, c, R);
     if (ws->mutant == 2)
         mpfr_set(c, q.xmin, R);
-    gn_mpla_dot(al, q.gF, exg, n, t);
+    gn_mp_la_dot(al, q.gF, exg, n, t);
     mpfr_mul(lhs, c, gF2, R);
     mpfr_sqrt(t, gF2, R);
     mpfr_mul_ui(t2, Eg, 2, R);
     mpfr_add(t2, t2, t, R);
     mpfr_mul(sc, t2, t, R);
     mpfr_mul(sc, sc, q.xmax, R);
-    gn_claim_le(ws, "(f) (4.14) grad F^T E[xi g] >= c |grad F|^2", lhs, al, sc, kc);
+    pf_claim_le(ws, "(f) (4.14) grad F^T E[xi g] >= c |grad F|^2", lhs, al, sc, kc);
     /* (g) moment (4.15): E|xi g|^2 <= (rho/lambda^2)|grad F|^2; mutant 4: rho/lambda */
     mpfr_set_d(t, d.lambda, R);
     mpfr_mul(rhs, rho, gF2, R);
@@ -177,11 +177,11 @@ static int eval(gn_claim_ws *ws)
         mpfr_div(rhs, rhs, t, R);
     mpfr_sqr(sc, q.xmax, R);
     mpfr_mul(sc, sc, q.Eg2, R);
-    gn_claim_le(ws, "(g) (4.15) E|xi g|^2 <= (rho/lambda^2)|grad F|^2", m2, rhs, sc, kc);
+    pf_claim_le(ws, "(g) (4.15) E|xi g|^2 <= (rho/lambda^2)|grad F|^2", m2, rhs, sc, kc);
     return 0;
 }
 
-const gn_claim gn_claim_prop_b3 = {
+const pf_claim pf_claim_prop_b3 = {
     .id = "prop-b3",
     .statement = "Prop B.3 on finite datasets: Popoviciu, E[xi g] = E xi grad F + Cov, the "
                  "Cov bound, (4.14) with c = xi_min - (Delta/2)sqrt(rho-1), (4.15) M_G = rho/lambda^2",

@@ -11,18 +11,18 @@
 
 #define R MPFR_RNDN
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     if (x.lp == 0.0 || mpfr_zero_p(m.jj))
         return -1;
     size_t n = x.n;
-    double cv = ws->adversarial ? 0.5 : gn_claim_logu(ws, -3, 3, 0);
-    gn_claim_desc(ws, " c=%a", cv);
-    mpfr_ptr v = gn_claim_get(ws, 4 * n + 8);
+    double cv = ws->adversarial ? 0.5 : pf_claim_logu(ws, -3, 3, 0);
+    pf_claim_desc(ws, " c=%a", cv);
+    mpfr_ptr v = pf_claim_get(ws, 4 * n + 8);
     mpfr_ptr g = v, sp = g + n, ig = sp + n, d = ig + n, s = d + n;
     mpfr_ptr l = s, c = s + 1, gam = s + 2, t = s + 3, al = s + 4, one = s + 5;
     mpfr_set_d(c, cv, R);
@@ -30,7 +30,7 @@ static int eval(gn_claim_ws *ws)
     mpfr_div_2ui(l, l, 1, R);
     for (size_t i = 0; i < n; i++)
         mpfr_mul(g + i, m.lp, m.j + i, R);
-    gn_mpla_nrm2sq(gam, g, n, t);
+    gn_mp_la_nrm2sq(gam, g, n, t);
     mpfr_mul(gam, gam, c, R);
     mpfr_div(gam, l, gam, R);
     if (ws->mutant == 2) /* a binding cap gamma_b = gamma/2 */
@@ -46,15 +46,15 @@ static int eval(gn_claim_ws *ws)
     if (ws->mutant != 1)
         mpfr_div_2ui(al, al, 1, R);
     mpfr_set_ui(one, 1, R);
-    double kc = gn_claim_solve_a1(ws, d, m.j, n, m.lp, one);
+    double kc = pf_claim_solve_a1(ws, d, m.j, n, m.lp, one);
     for (size_t i = 0; i < n; i++)
         mpfr_mul(ig + i, al, d + i, R);
-    gn_claim_vcmp(ws, "SPS step = undamped IGND step with alpha = 1/(2c)", sp, ig, n, NULL,
+    pf_claim_vcmp(ws, "SPS step = undamped IGND step with alpha = 1/(2c)", sp, ig, n, NULL,
                   kc + (double)n + 9.0);
     return 0;
 }
 
-const gn_claim gn_claim_sps = {
+const pf_claim pf_claim_sps = {
     .id = "sps-equiv",
     .statement = "§6 squared loss, l* = 0, no cap: SPS (4.6) equals undamped IGND with alpha = "
                  "1/(2c)",
@@ -64,6 +64,6 @@ const gn_claim gn_claim_sps = {
     .mutants = {"alpha = 1/c (the 1/2 of the squared loss missing)",
                 "a binding cap gamma_b = gamma/2 (the claim needs no cap)", "sign flipped",
                 NULL},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -30,15 +30,15 @@ static void vmax(mpfr_ptr out, mpfr_srcptr v, size_t n)
             mpfr_abs(out, v + i, R);
 }
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    gn_claim_r1 x;
-    gn_claim_r1mp m;
-    gn_claim_r1_draw(ws, &x, GN_CLAIM_R1_NMAX);
-    gn_claim_r1_mp(ws, &m, &x);
+    pf_claim_r1 x;
+    pf_claim_r1mp m;
+    pf_claim_r1_draw(ws, &x, PF_CLAIM_R1_NMAX);
+    pf_claim_r1_mp(ws, &m, &x);
     size_t n = x.n;
     double dn = (double)n;
-    mpfr_ptr v = gn_claim_get(ws, 5 * n + 16);
+    mpfr_ptr v = pf_claim_get(ws, 5 * n + 16);
     mpfr_ptr g = v, st = g + n, tb = st + n, d = tb + n, w = d + n, s = w + n;
     mpfr_ptr t = s, dl = s + 1, dt = s + 2, nrm = s + 3, gam = s + 4, l = s + 5, lstar = s + 6,
              c = s + 7, f = s + 8, lp = s + 9, e = s + 10, one = s + 11, den = s + 12;
@@ -51,7 +51,7 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul(st + i, m.alpha, g + i, R);
         mpfr_neg(st + i, st + i, R);
     }
-    gn_mpla_dot(dl, m.j, st, n, t);
+    gn_mp_la_dot(dl, m.j, st, n, t);
     if (ws->mutant == 5)
         mpfr_sqrt(dt, m.jj, R);
     else
@@ -60,11 +60,11 @@ static int eval(gn_claim_ws *ws)
     mpfr_mul(dt, dt, m.alpha, R);
     mpfr_neg(dt, dt, R);
     if (jnz && lpnz)
-        gn_claim_scmp(ws, "SGD delta = -alpha l' |j|^2", dt, dl, NULL, 2.0 * dn + 8.0);
+        pf_claim_scmp(ws, "SGD delta = -alpha l' |j|^2", dt, dl, NULL, 2.0 * dn + 8.0);
 
     if (jnz && lpnz) {
         /* normalised gradient: -alpha g/|g| vs -alpha sign(l') j/|j| */
-        gn_mpla_nrm2sq(nrm, g, n, t);
+        gn_mp_la_nrm2sq(nrm, g, n, t);
         mpfr_sqrt(nrm, nrm, R);
         for (size_t i = 0; i < n; i++) {
             mpfr_div(st + i, g + i, nrm, R);
@@ -78,22 +78,22 @@ static int eval(gn_claim_ws *ws)
             if (x.lp > 0)
                 mpfr_neg(tb + i, tb + i, R);
         }
-        gn_claim_vcmp(ws, "normalised gradient step", tb, st, n, NULL, 2.0 * dn + 9.0);
-        gn_mpla_dot(dl, m.j, st, n, t);
+        pf_claim_vcmp(ws, "normalised gradient step", tb, st, n, NULL, 2.0 * dn + 9.0);
+        gn_mp_la_dot(dl, m.j, st, n, t);
         /* table: -alpha sign(l') |j| (mutant 1: |j|^2) */
         mpfr_set(dt, ws->mutant == 1 ? m.jj : nrm, R);
         mpfr_mul(dt, dt, m.alpha, R);
         if (x.lp > 0)
             mpfr_neg(dt, dt, R);
-        gn_claim_scmp(ws, "normalised gradient delta = -alpha sign(l') |j|", dt, dl, NULL,
+        pf_claim_scmp(ws, "normalised gradient delta = -alpha sign(l') |j|", dt, dl, NULL,
                       3.0 * dn + 12.0);
 
         /* SPS (4.6): gamma = (l - l*)/(c |g|^2); l* = 0 or l/2, c in [1/4, 2] */
         mpfr_sqr(l, m.lp, R);
-        mpfr_mul_d(l, l, gn_claim_uniform(ws, 0.1, 2.0), R);
+        mpfr_mul_d(l, l, pf_claim_uniform(ws, 0.1, 2.0), R);
         mpfr_mul_d(lstar, l, ws->index % 2 ? 0.5 : 0.0, R);
-        mpfr_set_d(c, gn_claim_uniform(ws, 0.25, 2.0), R);
-        gn_mpla_nrm2sq(nrm, g, n, t);
+        mpfr_set_d(c, pf_claim_uniform(ws, 0.25, 2.0), R);
+        gn_mp_la_nrm2sq(nrm, g, n, t);
         if (ws->mutant == 2) /* mutant 2: |g| not squared */
             mpfr_sqrt(nrm, nrm, R);
         mpfr_mul(nrm, nrm, c, R);
@@ -103,17 +103,17 @@ static int eval(gn_claim_ws *ws)
             mpfr_mul(st + i, gam, g + i, R);
             mpfr_neg(st + i, st + i, R);
         }
-        gn_mpla_dot(dl, m.j, st, n, t);
+        gn_mp_la_dot(dl, m.j, st, n, t);
         mpfr_mul(dt, c, m.lp, R);
         mpfr_sub(t, l, lstar, R);
         mpfr_div(dt, t, dt, R);
         mpfr_neg(dt, dt, R);
-        gn_claim_scmp(ws, "SPS delta = -(l - l*)/(c l')", dt, dl, NULL, 2.0 * dn + 10.0);
+        pf_claim_scmp(ws, "SPS delta = -(l - l*)/(c l')", dt, dl, NULL, 2.0 * dn + 10.0);
     }
 
     if (jnz && x.lpp > 0.0) {
         /* undamped IGND: alpha d_(A.2) vs -alpha l' j/(l'' |j|^2) (mutant 6: l''|j|) */
-        double kc = gn_claim_solve_a1(ws, d, m.j, n, m.lp, m.lpp);
+        double kc = pf_claim_solve_a1(ws, d, m.j, n, m.lp, m.lpp);
         if (ws->mutant == 6) {
             mpfr_sqrt(den, m.jj, R);
             mpfr_mul(den, den, m.lpp, R);
@@ -126,19 +126,19 @@ static int eval(gn_claim_ws *ws)
             mpfr_div(tb + i, tb + i, den, R);
             mpfr_neg(tb + i, tb + i, R);
         }
-        gn_claim_vcmp(ws, "undamped IGND step", tb, st, n, NULL, kc + dn + 7.0);
-        gn_mpla_dot(dl, m.j, st, n, t);
+        pf_claim_vcmp(ws, "undamped IGND step", tb, st, n, NULL, kc + dn + 7.0);
+        gn_mp_la_dot(dl, m.j, st, n, t);
         mpfr_div(dt, m.lp, m.lpp, R);
         mpfr_mul(dt, dt, m.alpha, R);
         mpfr_neg(dt, dt, R);
         if (lpnz)
-            gn_claim_scmp(ws, "undamped IGND delta = -alpha l'/l''", dt, dl, NULL,
+            pf_claim_scmp(ws, "undamped IGND delta = -alpha l'/l''", dt, dl, NULL,
                           dn * (kc + dn + 2.0) + dn + 6.0);
     }
 
     /* damped IGND: alpha d_(3.11) vs -alpha xi l' j; delta -alpha xi l' |j|^2
      * (mutant 3: mu added after the outer product in delta's xi) */
-    double kc = gn_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
+    double kc = pf_claim_solve_311(ws, d, m.j, n, m.lp, m.a, m.lambda);
     mpfr_mul(den, m.a, m.jj, R);
     mpfr_add(den, den, m.lambda, R); /* 1/xi */
     for (size_t i = 0; i < n; i++) {
@@ -149,8 +149,8 @@ static int eval(gn_claim_ws *ws)
         mpfr_neg(tb + i, tb + i, R);
     }
     if (jnz && lpnz) {
-        gn_claim_vcmp(ws, "damped IGND step", tb, st, n, NULL, kc + dn + 7.0);
-        gn_mpla_dot(dl, m.j, st, n, t);
+        pf_claim_vcmp(ws, "damped IGND step", tb, st, n, NULL, kc + dn + 7.0);
+        gn_mp_la_dot(dl, m.j, st, n, t);
         if (ws->mutant == 3) {
             mpfr_mul(den, m.lpp, m.jj, R);
             mpfr_add(den, den, m.mu, R);
@@ -160,21 +160,21 @@ static int eval(gn_claim_ws *ws)
         mpfr_mul(dt, dt, m.jj, R);
         mpfr_div(dt, dt, den, R);
         mpfr_neg(dt, dt, R);
-        gn_claim_scmp(ws, "damped IGND delta = -alpha xi l' |j|^2", dt, dl, NULL,
+        pf_claim_scmp(ws, "damped IGND delta = -alpha xi l' |j|^2", dt, dl, NULL,
                       dn * (kc + dn + 2.0) + dn + 6.0);
     }
 
     /* squared-loss IGND / NLMS row: x = j, f = w^T x, e = y - f */
     for (size_t i = 0; i < n; i++)
-        mpfr_set_d(w + i, gn_claim_normal(ws), R);
-    gn_mpla_dot(f, w, m.j, n, t);
-    mpfr_sub_d(lp, f, gn_claim_normal(ws), R); /* l' = f - y */
+        mpfr_set_d(w + i, pf_claim_normal(ws), R);
+    gn_mp_la_dot(f, w, m.j, n, t);
+    mpfr_sub_d(lp, f, pf_claim_normal(ws), R); /* l' = f - y */
     mpfr_neg(e, lp, R);
     if (ws->mutant == 4) /* mutant 4: e = f - y */
         mpfr_neg(e, e, R);
     mpfr_set_ui(one, 1, R);
     mpfr_add(one, one, m.mu, R); /* 1 + mu */
-    kc = gn_claim_solve_311(ws, d, m.j, n, lp, one, m.lambda);
+    kc = pf_claim_solve_311(ws, d, m.j, n, lp, one, m.lambda);
     mpfr_mul(den, one, m.jj, R);
     mpfr_add(den, den, m.lambda, R);
     for (size_t i = 0; i < n; i++) {
@@ -185,18 +185,18 @@ static int eval(gn_claim_ws *ws)
     }
     vmax(t, st, n);
     if (jnz && !mpfr_zero_p(e) && !mpfr_zero_p(t)) {
-        gn_claim_vcmp(ws, "squared-loss IGND / NLMS step", tb, st, n, NULL, kc + dn + 7.0);
-        gn_mpla_dot(dl, m.j, st, n, t);
+        pf_claim_vcmp(ws, "squared-loss IGND / NLMS step", tb, st, n, NULL, kc + dn + 7.0);
+        gn_mp_la_dot(dl, m.j, st, n, t);
         mpfr_mul(dt, m.alpha, e, R);
         mpfr_mul(dt, dt, m.jj, R);
         mpfr_div(dt, dt, den, R);
-        gn_claim_scmp(ws, "squared-loss IGND / NLMS delta", dt, dl, NULL,
+        pf_claim_scmp(ws, "squared-loss IGND / NLMS delta", dt, dl, NULL,
                       dn * (kc + dn + 2.0) + dn + 6.0);
     }
     return 0;
 }
 
-const gn_claim gn_claim_table1 = {
+const pf_claim pf_claim_table1 = {
     .id = "table-1",
     .statement = "Table 1: w+ - w and delta = j^T(w+ - w) of SGD, normalised gradient, SPS (4.6), "
                  "undamped/damped IGND, squared-loss IGND/NLMS",
@@ -208,6 +208,6 @@ const gn_claim gn_claim_table1 = {
                 "damped IGND delta with mu added after the outer product",
                 "NLMS row with e = f - y", "SGD delta = -alpha l' |j|",
                 "undamped IGND step divided by l''|j| instead of l''|j|^2"},
-    .nadv = GN_CLAIM_R1_NADV,
+    .nadv = PF_CLAIM_R1_NADV,
     .eval = eval,
 };

@@ -24,18 +24,18 @@
 #define T 5000
 #define CH 4
 
-static int eval(gn_claim_ws *ws)
+static int eval(pf_claim_ws *ws)
 {
-    size_t n = ws->adversarial ? 2 : gn_claim_range(ws, 2, NMX);
+    size_t n = ws->adversarial ? 2 : pf_claim_range(ws, 2, NMX);
     double x[M][NMX], ws_[NMX];
     for (size_t k = 0; k < n; k++)
-        ws_[k] = gn_claim_normal(ws);
+        ws_[k] = pf_claim_normal(ws);
     /* well-spread inputs: x_i = e_(i mod n) + 0.3 N(0, I), so (1/m) sum x_i x_i^T is well
      * conditioned and the illustration is not dominated by one slow direction */
     for (size_t i = 0; i < M; i++)
         for (size_t k = 0; k < n; k++)
-            x[i][k] = (k == i % n ? 1.0 : 0.0) + 0.3 * gn_claim_normal(ws);
-    mpfr_ptr v = gn_claim_get(ws, M * n + M + 3 * n + 12);
+            x[i][k] = (k == i % n ? 1.0 : 0.0) + 0.3 * pf_claim_normal(ws);
+    mpfr_ptr v = pf_claim_get(ws, M * n + M + 3 * n + 12);
     mpfr_ptr X = v, Y = X + M * n, w = Y + M, gF = w + n, w0 = gF + n, s = w0 + n;
     mpfr_ptr t = s, r = s + 1, xi = s + 2, lam = s + 3, al = s + 4, G = s + 5, num = s + 6,
              den = s + 7, A1 = s + 8, t2 = s + 9, gsum = s + 10;
@@ -47,10 +47,10 @@ static int eval(gn_claim_ws *ws)
             mpfr_fma(Y + i, X + i * n + k, (mpfr_set_d(t, ws_[k], R), t), Y + i, R);
     }
     for (size_t k = 0; k < n; k++)
-        mpfr_set_d(w0 + k, ws_[k] + 2.0 * gn_claim_normal(ws), R);
-    gn_claim_desc(ws, "n=%zu w*=[%a,%a] T=%d chains=%d", n, ws_[0], ws_[1], T, CH);
+        mpfr_set_d(w0 + k, ws_[k] + 2.0 * pf_claim_normal(ws), R);
+    pf_claim_desc(ws, "n=%zu w*=[%a,%a] T=%d chains=%d", n, ws_[0], ws_[1], T, CH);
     mpfr_set_d(lam, 0.1, R);
-    mpfr_ptr Gt = gn_claim_get(ws, T);
+    mpfr_ptr Gt = pf_claim_get(ws, T);
     for (int c = 0; c < T; c++)
         mpfr_set_zero(Gt + c, 1);
     for (int ch = 0; ch < CH; ch++) {
@@ -61,19 +61,19 @@ static int eval(gn_claim_ws *ws)
             for (size_t k = 0; k < n; k++)
                 mpfr_set_zero(gF + k, 1);
             for (size_t i = 0; i < M; i++) {
-                gn_mpla_dot(r, X + i * n, w, n, t);
+                gn_mp_la_dot(r, X + i * n, w, n, t);
                 mpfr_sub(r, r, Y + i, R);
                 for (size_t k = 0; k < n; k++)
                     mpfr_fma(gF + k, r, X + i * n + k, gF + k, R);
             }
-            gn_mpla_nrm2sq(gsum, gF, n, t);
+            gn_mp_la_nrm2sq(gsum, gF, n, t);
             mpfr_div_ui(gsum, gsum, M * M, R);
             mpfr_add(Gt + tt, Gt + tt, gsum, R);
             /* one IGND step on sample i */
-            size_t i = gn_claim_range(ws, 0, M - 1);
-            gn_mpla_dot(r, X + i * n, w, n, t);
+            size_t i = pf_claim_range(ws, 0, M - 1);
+            gn_mp_la_dot(r, X + i * n, w, n, t);
             mpfr_sub(r, r, Y + i, R); /* l' */
-            gn_mpla_nrm2sq(xi, X + i * n, n, t);
+            gn_mp_la_nrm2sq(xi, X + i * n, n, t);
             mpfr_add(xi, xi, lam, R); /* 1/xi, l'' = 1, mu = 0 */
             double a = ws->mutant == 1 ? pow(tt + 1.0, -2.0) : pow(tt + 1.0, -0.6);
             mpfr_set_d(al, a, R);
@@ -104,12 +104,12 @@ static int eval(gn_claim_ws *ws)
     ws->extra = mpfr_get_d(num, R) / mpfr_get_d(A1, R); /* the fraction left (worst = max) */
     mpfr_div_ui(t, A1, 10, R);
     /* criterion of the illustration: A_T <= A_1/10 (a large margin, no rounding issue; kc 8) */
-    gn_claim_le(ws, "alpha-weighted mean of |grad F|^2 fell by 10x (illustration)", num, t, A1,
+    pf_claim_le(ws, "alpha-weighted mean of |grad F|^2 fell by 10x (illustration)", num, t, A1,
                 8.0);
     return 0;
 }
 
-const gn_claim gn_claim_thm_4_1 = {
+const pf_claim pf_claim_thm_4_1 = {
     .id = "thm-4.1",
     .statement = "Theorem 4.1 (ILLUSTRATION, not a proof): IGND with alpha_t = (t+1)^-0.6 under "
                  "B.1, B.2: the alpha-weighted mean of |grad F|^2 falls toward 0 (4.18)",

@@ -9,7 +9,7 @@
 
 #define R MPFR_RNDN
 
-void gn_claim_desc(gn_claim_ws *ws, const char *fmt, ...)
+void pf_claim_desc(pf_claim_ws *ws, const char *fmt, ...)
 {
     size_t len = strlen(ws->desc);
     if (len + 1 >= sizeof ws->desc)
@@ -22,7 +22,7 @@ void gn_claim_desc(gn_claim_ws *ws, const char *fmt, ...)
 
 /* ------------------------------------------------------ rank-one sampler */
 
-static void r1_set(gn_claim_r1 *x, size_t n, double lp, double lpp, double lambda, double mu,
+static void r1_set(pf_claim_r1 *x, size_t n, double lp, double lpp, double lambda, double mu,
                    double alpha)
 {
     x->n = n;
@@ -33,7 +33,7 @@ static void r1_set(gn_claim_r1 *x, size_t n, double lp, double lpp, double lambd
     x->alpha = alpha;
 }
 
-static void r1_adversarial(gn_claim_ws *ws, gn_claim_r1 *x, size_t nmax)
+static void r1_adversarial(pf_claim_ws *ws, pf_claim_r1 *x, size_t nmax)
 {
     size_t nb = nmax < 8 ? nmax : 8;
     switch (ws->index) {
@@ -44,12 +44,12 @@ static void r1_adversarial(gn_claim_ws *ws, gn_claim_r1 *x, size_t nmax)
     case 1: /* |j| ~ 2^300: (lpp + mu)|j|^2 ~ 2^600 swamps lambda */
         r1_set(x, nmax, 0.75, 0.5, 1.0, 0.25, 1.0);
         for (size_t i = 0; i < nmax; i++)
-            x->j[i] = ldexp(gn_claim_normal(ws), 300);
+            x->j[i] = ldexp(pf_claim_normal(ws), 300);
         break;
     case 2: /* |j| ~ 2^-300: lambda swamps the curvature */
         r1_set(x, nmax, -3.0, 2.0, 0x1p-10, 0.0, 0.5);
         for (size_t i = 0; i < nmax; i++)
-            x->j[i] = ldexp(gn_claim_normal(ws), -300);
+            x->j[i] = ldexp(pf_claim_normal(ws), -300);
         break;
     case 3: /* entries from 2^-100 to 2^100 */
         r1_set(x, nb, 1.5, 1.0, 1.0, 0.0, 1.0);
@@ -60,42 +60,42 @@ static void r1_adversarial(gn_claim_ws *ws, gn_claim_r1 *x, size_t nmax)
     case 4: /* lambda -> 0 */
         r1_set(x, nb < 4 ? nb : 4, 1.0, 1.0, 0x1p-80, 0.0, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 5: /* lambda tiny, curvature tiny, |j| large */
         r1_set(x, nb < 4 ? nb : 4, -2.0, 0x1p-30, 0x1p-80, 0.0, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = ldexp(gn_claim_normal(ws), 20);
+            x->j[i] = ldexp(pf_claim_normal(ws), 20);
         break;
     case 6: /* l'' = 0, mu > 0 */
         r1_set(x, nb < 5 ? nb : 5, 0.5, 0.0, 0.25, 0.5, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 7: /* l'' = 0, mu = 0: only lambda damps */
         r1_set(x, nb < 3 ? nb : 3, -0.5, 0.0, 0.125, 0.0, 2.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 8: /* tiny l' */
         r1_set(x, nb < 4 ? nb : 4, 0x1p-900, 1.0, 1.0, 0.0, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 9: /* l' = 0 with l'' > 0: g = 0 while G has rank one */
         r1_set(x, nb < 3 ? nb : 3, 0.0, 1.0, 0.5, 0.0, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 10: /* lambda huge */
         r1_set(x, nb < 4 ? nb : 4, 3.0, 1.0, 0x1p60, 0.0, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 11: /* mu huge */
         r1_set(x, nb < 4 ? nb : 4, 3.0, 0.25, 0.5, 0x1p40, 1.0);
         for (size_t i = 0; i < x->n; i++)
-            x->j[i] = gn_claim_normal(ws);
+            x->j[i] = pf_claim_normal(ws);
         break;
     case 12: /* j = 0 */
         r1_set(x, nb < 3 ? nb : 3, 1.0, 1.0, 1.0, 0.5, 1.0);
@@ -111,33 +111,33 @@ static void r1_adversarial(gn_claim_ws *ws, gn_claim_r1 *x, size_t nmax)
     }
 }
 
-void gn_claim_r1_draw(gn_claim_ws *ws, gn_claim_r1 *x, size_t nmax)
+void pf_claim_r1_draw(pf_claim_ws *ws, pf_claim_r1 *x, size_t nmax)
 {
-    if (nmax > GN_CLAIM_R1_NMAX)
-        nmax = GN_CLAIM_R1_NMAX;
+    if (nmax > PF_CLAIM_R1_NMAX)
+        nmax = PF_CLAIM_R1_NMAX;
     if (ws->adversarial)
         r1_adversarial(ws, x, nmax);
     else {
-        size_t n = gn_claim_range(ws, 1, nmax);
-        double s = gn_claim_logu(ws, -4, 4, 0);
+        size_t n = pf_claim_range(ws, 1, nmax);
+        double s = pf_claim_logu(ws, -4, 4, 0);
         for (size_t i = 0; i < n; i++)
-            x->j[i] = s * gn_claim_normal(ws);
-        double mu = gn_claim_uniform(ws, 0, 1) < 0.25 ? 0.0 : gn_claim_logu(ws, -8, 2, 0);
-        r1_set(x, n, gn_claim_logu(ws, -6, 6, 1), gn_claim_logu(ws, -6, 4, 0),
-               gn_claim_logu(ws, -10, 4, 0), mu, gn_claim_logu(ws, -4, 1, 0));
+            x->j[i] = s * pf_claim_normal(ws);
+        double mu = pf_claim_uniform(ws, 0, 1) < 0.25 ? 0.0 : pf_claim_logu(ws, -8, 2, 0);
+        r1_set(x, n, pf_claim_logu(ws, -6, 6, 1), pf_claim_logu(ws, -6, 4, 0),
+               pf_claim_logu(ws, -10, 4, 0), mu, pf_claim_logu(ws, -4, 1, 0));
     }
-    gn_claim_desc(ws, "n=%zu lp=%a lpp=%a lambda=%a mu=%a alpha=%a j=[", x->n, x->lp, x->lpp,
+    pf_claim_desc(ws, "n=%zu lp=%a lpp=%a lambda=%a mu=%a alpha=%a j=[", x->n, x->lp, x->lpp,
                   x->lambda, x->mu, x->alpha);
     for (size_t i = 0; i < x->n && i < 4; i++)
-        gn_claim_desc(ws, "%s%a", i ? "," : "", x->j[i]);
-    gn_claim_desc(ws, "%s]", x->n > 4 ? ",..." : "");
+        pf_claim_desc(ws, "%s%a", i ? "," : "", x->j[i]);
+    pf_claim_desc(ws, "%s]", x->n > 4 ? ",..." : "");
 }
 
-void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x)
+void pf_claim_r1_mp(pf_claim_ws *ws, pf_claim_r1mp *m, const pf_claim_r1 *x)
 {
     m->n = x->n;
-    m->j = gn_claim_get(ws, x->n);
-    mpfr_ptr s = gn_claim_get(ws, 8);
+    m->j = pf_claim_get(ws, x->n);
+    mpfr_ptr s = pf_claim_get(ws, 8);
     m->lp = s;
     m->lpp = s + 1;
     m->lambda = s + 2;
@@ -153,28 +153,28 @@ void gn_claim_r1_mp(gn_claim_ws *ws, gn_claim_r1mp *m, const gn_claim_r1 *x)
     mpfr_set_d(m->mu, x->mu, R);
     mpfr_set_d(m->alpha, x->alpha, R);
     mpfr_add(m->a, m->lpp, m->mu, R);
-    gn_mpla_nrm2sq(m->jj, m->j, x->n, s + 7);
+    gn_mp_la_nrm2sq(m->jj, m->j, x->n, s + 7);
 }
 
 /* ---------------------------------------------------------------- solves */
 
-double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
+double pf_claim_factor(pf_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
                        mpfr_srcptr ainv)
 {
     if (n == 0 || n > 256)
         return INFINITY;
     mpfr_prec_t prec = mpfr_get_prec(a);
-    mpfr_ptr t = gn_claim_get_prec(ws, 6, prec);
+    mpfr_ptr t = pf_claim_get_prec(ws, 6, prec);
     mpfr_ptr anorm = t + 3, kinv = t + 4, kc = t + 5;
     double g;
-    gn_mpla_norminf(anorm, a, n, n, t);
-    if (gn_mpla_lu(a, piv, n, &g, t) < 0)
+    gn_mp_la_norminf(anorm, a, n, n, t);
+    if (gn_mp_la_lu(a, piv, n, &g, t) < 0)
         return INFINITY;
     if (ainv)
         mpfr_set(kinv, ainv, MPFR_RNDU);
     else {
-        mpfr_ptr sc = gn_claim_get_prec(ws, 2 * n, prec);
-        gn_mpla_lu_inv_norminf(kinv, a, piv, n, sc, sc + n, t);
+        mpfr_ptr sc = pf_claim_get_prec(ws, 2 * n, prec);
+        gn_mp_la_lu_inv_norminf(kinv, a, piv, n, sc, sc + n, t);
     }
     /* kc = 2 kappa eps / u, eps / u = (form_units + 3 n g) (1 + 0.01): the 1.01 covers
      * gamma_3n = 3nu / (1 - 3nu) <= 1.01 * 3nu for 3nu <= 0.0099 (p >= 64, n <= 256). */
@@ -187,27 +187,27 @@ double gn_claim_factor(gn_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, doubl
     return mpfr_get_d(kc, MPFR_RNDU);
 }
 
-double gn_claim_solve(gn_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
+double pf_claim_solve(pf_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
                       mpfr_srcptr ainv)
 {
     size_t piv[256];
-    double kc = gn_claim_factor(ws, a, piv, n, form_units, ainv);
+    double kc = pf_claim_factor(ws, a, piv, n, form_units, ainv);
     if (!isfinite(kc))
         return INFINITY;
-    gn_mpla_lu_solve(x, a, piv, n, gn_claim_get_prec(ws, 1, mpfr_get_prec(a)));
+    gn_mp_la_lu_solve(x, a, piv, n, pf_claim_get_prec(ws, 1, mpfr_get_prec(a)));
     return kc;
 }
 
-double gn_claim_solve_311(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+double pf_claim_solve_311(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda)
 {
-    return gn_claim_solve_311_at(ws, d, j, n, lp, a, lambda, ws->prec);
+    return pf_claim_solve_311_at(ws, d, j, n, lp, a, lambda, ws->prec);
 }
 
-double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
+double pf_claim_solve_311_at(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                              mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p)
 {
-    mpfr_ptr t = gn_claim_get_prec(ws, 3, p);
+    mpfr_ptr t = pf_claim_get_prec(ws, 3, p);
     /* kappa_inf(M) <= sqrt(n) (a |j|_inf |j|_1 + lambda) / lambda: raise the precision of
      * the solve by its binary exponent + 16 bits, so that the solve's error stays below
      * 2^-p however ill-conditioned (|j| = 2^300, lambda = 2^-80) the instance is. */
@@ -232,7 +232,7 @@ double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t 
     if (e > 8192)
         return INFINITY;
     mpfr_prec_t q = p + (mpfr_prec_t)e + 16;
-    mpfr_ptr m = gn_claim_get_prec(ws, n * n + n + 1, q);
+    mpfr_ptr m = pf_claim_get_prec(ws, n * n + n + 1, q);
     mpfr_ptr x = m + n * n, ainv = x + n;
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < n; k++) {
@@ -252,7 +252,7 @@ double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t 
         mpfr_ui_div(ainv, 1, lambda, MPFR_RNDU);
         mpfr_mul_d(ainv, ainv, sqrt((double)n) * (1.0 + 1e-15), MPFR_RNDU);
     }
-    double kc = gn_claim_solve(ws, x, m, n, 4.0, ainv);
+    double kc = pf_claim_solve(ws, x, m, n, 4.0, ainv);
     for (size_t i = 0; i < n; i++)
         mpfr_set(d + i, x + i, R);
     /* back to units of 2^-p, plus the final rounding to p bits (<= u |x_i|) */
@@ -261,14 +261,14 @@ double gn_claim_solve_311_at(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t 
 
 /* -------------------------------------------------------------- BCE */
 
-void gn_claim_bce_def(gn_claim_ws *ws, mpfr_ptr l, mpfr_ptr p_out, mpfr_srcptr f,
+void pf_claim_bce_def(pf_claim_ws *ws, mpfr_ptr l, mpfr_ptr p_out, mpfr_srcptr f,
                       mpfr_srcptr y)
 {
     double af = fabs(mpfr_get_d(f, R));
     if (af > 1e5)
         af = 1e5;
     mpfr_prec_t q = mpfr_get_prec(l) + (mpfr_prec_t)(af / 0.6931471805599453) + 64;
-    mpfr_ptr t = gn_claim_get_prec(ws, 4, q);
+    mpfr_ptr t = pf_claim_get_prec(ws, 4, q);
     mpfr_ptr e = t, p = t + 1, omp = t + 2, acc = t + 3;
     mpfr_neg(e, f, R);
     mpfr_exp(e, e, R);
@@ -286,14 +286,14 @@ void gn_claim_bce_def(gn_claim_ws *ws, mpfr_ptr l, mpfr_ptr p_out, mpfr_srcptr f
         mpfr_ui_sub(p_out, 1, omp, R);
 }
 
-double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+double pf_claim_solve_a1(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                          mpfr_srcptr lpp)
 {
     mpfr_prec_t p = ws->prec;
-    mpfr_ptr t = gn_claim_get(ws, 3);
+    mpfr_ptr t = pf_claim_get(ws, 3);
     /* A = l''|j|^2; kappa_inf(G + N N^T) <= sqrt(n) max(A, 1) / min(A, 1) up to the O(n u)
      * departure of the computed N from orthonormality */
-    gn_mpla_nrm2sq(t, j, n, t + 1);
+    gn_mp_la_nrm2sq(t, j, n, t + 1);
     mpfr_mul(t, t, lpp, MPFR_RNDN);
     if (mpfr_zero_p(t))
         return INFINITY;
@@ -304,10 +304,10 @@ double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, m
     /* + 40 bits: the formation factor below is at most 2^37 for n <= 12 */
     mpfr_prec_t q = p + (mpfr_prec_t)e + 40;
     size_t nn = n > 1 ? n - 1 : 1;
-    mpfr_ptr a = gn_claim_get_prec(ws, n * n + n * nn + 2 * n, q);
+    mpfr_ptr a = pf_claim_get_prec(ws, n * n + n * nn + 2 * n, q);
     mpfr_ptr nm = a + n * n, x = nm + n * nn, v = x + n;
-    mpfr_ptr tq = gn_claim_get_prec(ws, 3, q);
-    if (n > 1 && gn_mpla_householder_perp(nm, j, n, v, tq) < 0)
+    mpfr_ptr tq = pf_claim_get_prec(ws, 3, q);
+    if (n > 1 && gn_mp_la_householder_perp(nm, j, n, v, tq) < 0)
         return INFINITY;
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < n; k++) {
@@ -328,7 +328,7 @@ double gn_claim_solve_a1(gn_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, m
      * against ||A||_inf >= ||A||_2 / sqrt(n) >= 1/sqrt(n); G's entries 2 roundings, the
      * right-hand side one: form_units = n^2.5 (10n + 30) + 3. */
     double fu = pow((double)n, 2.5) * (10.0 * (double)n + 30.0) + 3.0;
-    double kc = gn_claim_solve(ws, x, a, n, fu, NULL);
+    double kc = pf_claim_solve(ws, x, a, n, fu, NULL);
     for (size_t i = 0; i < n; i++)
         mpfr_set(d + i, x + i, R);
     return ldexp(kc, -(int)(q - p)) + 1.0;

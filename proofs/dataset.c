@@ -3,54 +3,54 @@
 
 #define R MPFR_RNDN
 
-void gn_claim_ds_desc(gn_claim_ws *ws, const gn_claim_ds *d)
+void pf_claim_ds_desc(pf_claim_ws *ws, const pf_claim_ds *d)
 {
-    gn_claim_desc(ws, "%s m=%zu n=%zu lambda=%a mu=%a w=[", d->bce ? "bce" : "squared", d->m,
+    pf_claim_desc(ws, "%s m=%zu n=%zu lambda=%a mu=%a w=[", d->bce ? "bce" : "squared", d->m,
                   d->n, d->lambda, d->mu);
     for (size_t k = 0; k < d->n; k++)
-        gn_claim_desc(ws, "%s%a", k ? "," : "", d->w[k]);
-    gn_claim_desc(ws, "] (x_i; y_i)=");
+        pf_claim_desc(ws, "%s%a", k ? "," : "", d->w[k]);
+    pf_claim_desc(ws, "] (x_i; y_i)=");
     for (size_t i = 0; i < d->m && i < 4; i++) {
-        gn_claim_desc(ws, "(");
+        pf_claim_desc(ws, "(");
         for (size_t k = 0; k < d->n; k++)
-            gn_claim_desc(ws, "%s%a", k ? "," : "", d->x[i][k]);
-        gn_claim_desc(ws, ";%a)", d->y[i]);
+            pf_claim_desc(ws, "%s%a", k ? "," : "", d->x[i][k]);
+        pf_claim_desc(ws, ";%a)", d->y[i]);
     }
 }
 
-void gn_claim_ds_random(gn_claim_ws *ws, gn_claim_ds *d)
+void pf_claim_ds_random(pf_claim_ws *ws, pf_claim_ds *d)
 {
-    d->m = gn_claim_range(ws, 2, GN_DS_M);
-    d->n = gn_claim_range(ws, 1, GN_DS_N);
+    d->m = pf_claim_range(ws, 2, PF_DS_M);
+    d->n = pf_claim_range(ws, 1, PF_DS_N);
     d->bce = (int)(ws->index & 1);
     for (size_t i = 0; i < d->m; i++) {
-        double s = gn_claim_logu(ws, -3, 2, 0);
+        double s = pf_claim_logu(ws, -3, 2, 0);
         for (size_t k = 0; k < d->n; k++)
-            d->x[i][k] = s * gn_claim_normal(ws);
-        d->y[i] = d->bce ? (double)(gn_rng_u64(&ws->rng) & 1) : gn_claim_normal(ws);
+            d->x[i][k] = s * pf_claim_normal(ws);
+        d->y[i] = d->bce ? (double)(gn_rng_u64(&ws->rng) & 1) : pf_claim_normal(ws);
     }
     for (size_t k = 0; k < d->n; k++)
-        d->w[k] = 0.5 * gn_claim_normal(ws);
-    d->lambda = gn_claim_logu(ws, -4, 2, 0);
-    d->mu = gn_claim_uniform(ws, 0, 1) < 0.3 ? 0.0 : gn_claim_logu(ws, -6, 0, 0);
+        d->w[k] = 0.5 * pf_claim_normal(ws);
+    d->lambda = pf_claim_logu(ws, -4, 2, 0);
+    d->mu = pf_claim_uniform(ws, 0, 1) < 0.3 ? 0.0 : pf_claim_logu(ws, -6, 0, 0);
 }
 
-void gn_claim_ds_eval(gn_claim_ws *ws, gn_claim_dsmp *q, const gn_claim_ds *d)
+void pf_claim_ds_eval(pf_claim_ws *ws, pf_claim_dsmp *q, const pf_claim_ds *d)
 {
     size_t m = d->m, n = d->n;
-    q->g = gn_claim_get(ws, m * n);
-    q->xi = gn_claim_get(ws, m);
-    q->lpp = gn_claim_get(ws, m);
-    q->xx = gn_claim_get(ws, m);
-    q->gF = gn_claim_get(ws, n);
-    mpfr_ptr s = gn_claim_get(ws, 12);
+    q->g = pf_claim_get(ws, m * n);
+    q->xi = pf_claim_get(ws, m);
+    q->lpp = pf_claim_get(ws, m);
+    q->xx = pf_claim_get(ws, m);
+    q->gF = pf_claim_get(ws, n);
+    mpfr_ptr s = pf_claim_get(ws, 12);
     q->Eg2 = s;
     q->F = s + 1;
     q->xmin = s + 2;
     q->xmax = s + 3;
     mpfr_ptr f = s + 4, lp = s + 5, t = s + 6, S2 = s + 7, H = s + 8, lam = s + 9, mu = s + 10,
              l = s + 11;
-    mpfr_ptr xv = gn_claim_get(ws, n), wv = gn_claim_get(ws, n);
+    mpfr_ptr xv = pf_claim_get(ws, n), wv = pf_claim_get(ws, n);
     mpfr_set_d(lam, d->lambda, R);
     mpfr_set_d(mu, d->mu, R);
     for (size_t k = 0; k < n; k++) {
@@ -64,12 +64,12 @@ void gn_claim_ds_eval(gn_claim_ws *ws, gn_claim_dsmp *q, const gn_claim_ds *d)
     for (size_t i = 0; i < m; i++) {
         for (size_t k = 0; k < n; k++)
             mpfr_set_d(xv + k, d->x[i][k], R);
-        gn_mpla_dot(f, wv, xv, n, t);
-        gn_mpla_nrm2sq(q->xx + i, xv, n, t);
+        gn_mp_la_dot(f, wv, xv, n, t);
+        gn_mp_la_nrm2sq(q->xx + i, xv, n, t);
         if (d->bce) {
             mpfr_ptr y = t;
             mpfr_set_d(y, d->y[i], R);
-            gn_claim_bce_def(ws, l, lp, f, y); /* lp holds p */
+            pf_claim_bce_def(ws, l, lp, f, y); /* lp holds p */
             /* 1 - p = sigma(-f) = 1/(1 + exp(f)), without cancellation */
             mpfr_exp(q->lpp + i, f, R);
             mpfr_add_ui(q->lpp + i, q->lpp + i, 1, R);

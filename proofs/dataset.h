@@ -1,20 +1,20 @@
 /* dataset.h: finite datasets for the Appendix B claims (internal to proofs/): m samples,
  * linear model f = w^T x (so j = x), squared loss or BCE; every expectation over the uniform
  * distribution on the samples is an exact finite sum, evaluated in MPFR. */
-#ifndef GN_CLAIM_DATASET_H
-#define GN_CLAIM_DATASET_H
+#ifndef PF_CLAIM_DATASET_H
+#define PF_CLAIM_DATASET_H
 
 #include "claims_common.h"
 
-#define GN_DS_M 8
-#define GN_DS_N 4
+#define PF_DS_M 8
+#define PF_DS_N 4
 
 typedef struct {
     size_t m, n;
     int bce;
-    double x[GN_DS_M][GN_DS_N], y[GN_DS_M], w[GN_DS_N];
+    double x[PF_DS_M][PF_DS_N], y[PF_DS_M], w[PF_DS_N];
     double lambda, mu;
-} gn_claim_ds;
+} pf_claim_ds;
 
 /* per-sample MPFR quantities */
 typedef struct {
@@ -26,14 +26,14 @@ typedef struct {
     mpfr_ptr Eg2; /* E |g|^2 */
     mpfr_ptr F;   /* F(w) */
     mpfr_ptr xmin, xmax; /* B.1 constants S = max |x_i|, H = max l''_i, then Lemma B.2 */
-} gn_claim_dsmp;
+} pf_claim_dsmp;
 
-/* gn_claim_ds_random: a random dataset (m in [2, 8], n in [1, 4], per-sample scales
+/* pf_claim_ds_random: a random dataset (m in [2, 8], n in [1, 4], per-sample scales
  * 2^U(-3, 2), squared loss on even instances and BCE on odd ones), written to ws->desc. */
-void gn_claim_ds_random(gn_claim_ws *ws, gn_claim_ds *d);
-/* gn_claim_ds_desc: the dataset into ws->desc */
-void gn_claim_ds_desc(gn_claim_ws *ws, const gn_claim_ds *d);
-/* gn_claim_ds_eval: the per-sample quantities and grad F, E|g|^2, F, xi_min, xi_max at d->w */
-void gn_claim_ds_eval(gn_claim_ws *ws, gn_claim_dsmp *q, const gn_claim_ds *d);
+void pf_claim_ds_random(pf_claim_ws *ws, pf_claim_ds *d);
+/* pf_claim_ds_desc: the dataset into ws->desc */
+void pf_claim_ds_desc(pf_claim_ws *ws, const pf_claim_ds *d);
+/* pf_claim_ds_eval: the per-sample quantities and grad F, E|g|^2, F, xi_min, xi_max at d->w */
+void pf_claim_ds_eval(pf_claim_ws *ws, pf_claim_dsmp *q, const pf_claim_ds *d);
 
 #endif

@@ -5,7 +5,7 @@
 
 #define R MPFR_RNDN
 
-void gn_claim_egn_draw(gn_claim_ws *ws, gn_claim_batch *e, mpfr_prec_t q, int force_kind)
+void pf_claim_egn_draw(pf_claim_ws *ws, pf_claim_batch *e, mpfr_prec_t q, int force_kind)
 {
     static const size_t ab[GN_EGN_NADV] = {16, 16, 16, 1, 16, 4, 8};
     static const size_t ac[GN_EGN_NADV] = {3, 3, 3, 1, 3, 2, 2};
@@ -21,41 +21,41 @@ void gn_claim_egn_draw(gn_claim_ws *ws, gn_claim_batch *e, mpfr_prec_t q, int fo
         e->lambda = al[ws->index];
         zeroq = ws->index == 5; /* Q = 0 entirely */
     } else {
-        e->b = gn_claim_range(ws, 1, GN_EGN_BMAX);
-        e->c = gn_claim_range(ws, 1, GN_EGN_CMAX);
-        e->d = gn_claim_range(ws, 1, GN_EGN_DMAX);
+        e->b = pf_claim_range(ws, 1, GN_EGN_BMAX);
+        e->c = pf_claim_range(ws, 1, GN_EGN_CMAX);
+        e->d = pf_claim_range(ws, 1, GN_EGN_DMAX);
         e->kind = (int)(ws->index % 3);
-        e->lambda = gn_claim_logu(ws, -6, 2, 0);
+        e->lambda = pf_claim_logu(ws, -6, 2, 0);
     }
     if (force_kind >= 0)
         e->kind = force_kind;
     size_t b = e->b, c = e->c, d = e->d, bc = b * c;
     e->bc = bc;
-    gn_claim_desc(ws, "b=%zu c=%zu d=%zu Q=%s lambda=%a", b, c, d,
+    pf_claim_desc(ws, "b=%zu c=%zu d=%zu Q=%s lambda=%a", b, c, d,
                   zeroq ? "zero" : e->kind == 0 ? "diag>0" : e->kind == 1 ? "diag with zeros" : "softmax",
                   e->lambda);
-    e->J = gn_claim_get_prec(ws, bc * d + bc * bc + bc + 1 + c + 1, q);
+    e->J = pf_claim_get_prec(ws, bc * d + bc * bc + bc + 1 + c + 1, q);
     e->Q = e->J + bc * d;
     e->r = e->Q + bc * bc;
     e->lam = e->r + bc;
     mpfr_ptr p = e->lam + 1, t = p + c;
     mpfr_set_d(e->lam, e->lambda, R);
     for (size_t i = 0; i < bc * d; i++)
-        mpfr_set_d(e->J + i, gn_claim_normal(ws), R);
+        mpfr_set_d(e->J + i, pf_claim_normal(ws), R);
     for (size_t i = 0; i < bc * bc; i++)
         mpfr_set_zero(e->Q + i, 1);
     for (size_t s = 0; s < b; s++) {
         size_t o = s * c;
         if (zeroq) {
             for (size_t k = 0; k < c; k++)
-                mpfr_set_d(e->r + o + k, gn_claim_normal(ws), R);
+                mpfr_set_d(e->r + o + k, pf_claim_normal(ws), R);
             continue;
         }
         if (e->kind == 2) {
             /* softmax of logits z ~ 2 N(0, 1); c = 1: the logistic */
             mpfr_set_zero(t, 1);
             for (size_t k = 0; k < c; k++) {
-                mpfr_set_d(p + k, 2.0 * gn_claim_normal(ws), R);
+                mpfr_set_d(p + k, 2.0 * pf_claim_normal(ws), R);
                 if (c == 1)
                     mpfr_neg(p + k, p + k, R);
                 mpfr_exp(p + k, p + k, R);
@@ -66,7 +66,7 @@ void gn_claim_egn_draw(gn_claim_ws *ws, gn_claim_batch *e, mpfr_prec_t q, int fo
             }
             for (size_t k = 0; c > 1 && k < c; k++)
                 mpfr_div(p + k, p + k, t, R);
-            size_t hot = gn_claim_range(ws, 0, c - 1);
+            size_t hot = pf_claim_range(ws, 0, c - 1);
             for (size_t k = 0; k < c; k++) {
                 for (size_t l = 0; l < c; l++) {
                     mpfr_ptr qq = e->Q + (o + k) * bc + o + l;
@@ -84,11 +84,11 @@ void gn_claim_egn_draw(gn_claim_ws *ws, gn_claim_batch *e, mpfr_prec_t q, int fo
             }
         } else {
             for (size_t k = 0; k < c; k++) {
-                double qv = gn_claim_logu(ws, -4, 2, 0);
-                if (e->kind == 1 && gn_claim_uniform(ws, 0, 1) < 0.4)
+                double qv = pf_claim_logu(ws, -4, 2, 0);
+                if (e->kind == 1 && pf_claim_uniform(ws, 0, 1) < 0.4)
                     qv = 0.0;
                 mpfr_set_d(e->Q + (o + k) * bc + o + k, qv, R);
-                mpfr_set_d(e->r + o + k, gn_claim_normal(ws), R);
+                mpfr_set_d(e->r + o + k, pf_claim_normal(ws), R);
             }
         }
     }
@@ -103,12 +103,12 @@ static void addabs(mpfr_ptr acc, mpfr_srcptr x)
         mpfr_sub(acc, acc, x, MPFR_RNDU);
 }
 
-double gn_claim_egn_lm(gn_claim_ws *ws, mpfr_ptr a, const gn_claim_batch *e, int qright)
+double pf_claim_egn_lm(pf_claim_ws *ws, mpfr_ptr a, const pf_claim_batch *e, int qright)
 {
     (void)qright;
     size_t bc = e->bc, d = e->d, c = e->c;
     mpfr_prec_t q = mpfr_get_prec(e->J);
-    mpfr_ptr qj = gn_claim_get_prec(ws, 2 * bc * d + d * d + 4, q);
+    mpfr_ptr qj = pf_claim_get_prec(ws, 2 * bc * d + d * d + 4, q);
     mpfr_ptr aqj = qj + bc * d, ab = aqj + bc * d, t = ab + d * d;
     /* QJ and |Q||J| (block diagonal: c-term sums) */
     for (size_t i = 0; i < bc; i++) {
@@ -139,22 +139,22 @@ double gn_claim_egn_lm(gn_claim_ws *ws, mpfr_ptr a, const gn_claim_batch *e, int
                 mpfr_add(ab + k * d + l, ab + k * d + l, e->lam, MPFR_RNDU);
             }
         }
-    gn_mpla_norminf(t + 1, ab, d, d, t);
-    gn_mpla_norminf(t + 2, a, d, d, t);
+    gn_mp_la_norminf(t + 1, ab, d, d, t);
+    gn_mp_la_norminf(t + 2, a, d, d, t);
     mpfr_div(t, t + 1, t + 2, MPFR_RNDU);
     return (double)(bc + 2 * c + 4) * mpfr_get_d(t, MPFR_RNDU);
 }
 
-double gn_claim_egn_dg(gn_claim_ws *ws, mpfr_ptr a, const gn_claim_batch *e, int qleft,
+double pf_claim_egn_dg(pf_claim_ws *ws, mpfr_ptr a, const pf_claim_batch *e, int qleft,
                        double kscale)
 {
     size_t bc = e->bc, d = e->d, c = e->c;
     mpfr_prec_t q = mpfr_get_prec(e->J);
-    mpfr_ptr K = gn_claim_get_prec(ws, 2 * bc * bc + bc * bc + 4, q);
+    mpfr_ptr K = pf_claim_get_prec(ws, 2 * bc * bc + bc * bc + 4, q);
     mpfr_ptr aK = K + bc * bc, ab = aK + bc * bc, t = ab + bc * bc;
     for (size_t i = 0; i < bc; i++)
         for (size_t k = 0; k < bc; k++) {
-            gn_mpla_dot(K + i * bc + k, e->J + i * d, e->J + k * d, d, t);
+            gn_mp_la_dot(K + i * bc + k, e->J + i * d, e->J + k * d, d, t);
             mpfr_set_zero(aK + i * bc + k, 1);
             for (size_t l = 0; l < d; l++) {
                 mpfr_mul(t, e->J + i * d + l, e->J + k * d + l, MPFR_RNDA);
@@ -191,8 +191,8 @@ double gn_claim_egn_dg(gn_claim_ws *ws, mpfr_ptr a, const gn_claim_batch *e, int
             }
         }
     }
-    gn_mpla_norminf(t + 1, ab, bc, bc, t);
-    gn_mpla_norminf(t + 2, a, bc, bc, t);
+    gn_mp_la_norminf(t + 1, ab, bc, bc, t);
+    gn_mp_la_norminf(t + 2, a, bc, bc, t);
     mpfr_div(t, t + 1, t + 2, MPFR_RNDU);
     return (double)(d + c + 4) * mpfr_get_d(t, MPFR_RNDU);
 }

@@ -1,6 +1,6 @@
 /* registry.c: the claim registry, the workspace pool, the checks and the runner
- * (see gn_claims.h). The claims themselves are in proofs/claim_*.c. */
-#include "gn_claims.h"
+ * (see pf_claims.h). The claims themselves are in proofs/claim_*.c. */
+#include "pf_claims.h"
 #include "claims_list.h"
 
 #include <math.h>
@@ -9,17 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-struct gn_claim_block {
+struct pf_claim_block {
     size_t cap, used, ninit;
     mpfr_ptr v;
-    gn_claim_block *next;
+    pf_claim_block *next;
 };
 
 /* ------------------------------------------------------------- pool */
 
-static gn_claim_block *block_new(size_t cap)
+static pf_claim_block *block_new(size_t cap)
 {
-    gn_claim_block *b = calloc(1, sizeof *b);
+    pf_claim_block *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->v = malloc(cap * sizeof *b->v);
@@ -31,9 +31,9 @@ static gn_claim_block *block_new(size_t cap)
     return b;
 }
 
-mpfr_ptr gn_claim_get_prec(gn_claim_ws *ws, size_t n, mpfr_prec_t prec)
+mpfr_ptr pf_claim_get_prec(pf_claim_ws *ws, size_t n, mpfr_prec_t prec)
 {
-    gn_claim_block *b = ws->cur, *prev = NULL;
+    pf_claim_block *b = ws->cur, *prev = NULL;
     while (b && b->used + n > b->cap) {
         prev = b;
         b = b->next;
@@ -62,20 +62,20 @@ mpfr_ptr gn_claim_get_prec(gn_claim_ws *ws, size_t n, mpfr_prec_t prec)
     return out;
 }
 
-mpfr_ptr gn_claim_get(gn_claim_ws *ws, size_t n) { return gn_claim_get_prec(ws, n, ws->prec); }
+mpfr_ptr pf_claim_get(pf_claim_ws *ws, size_t n) { return pf_claim_get_prec(ws, n, ws->prec); }
 
-static void pool_rewind(gn_claim_ws *ws)
+static void pool_rewind(pf_claim_ws *ws)
 {
-    for (gn_claim_block *b = ws->blocks; b; b = b->next)
+    for (pf_claim_block *b = ws->blocks; b; b = b->next)
         b->used = 0;
     ws->cur = ws->blocks;
 }
 
-static void pool_free(gn_claim_ws *ws)
+static void pool_free(pf_claim_ws *ws)
 {
-    gn_claim_block *b = ws->blocks;
+    pf_claim_block *b = ws->blocks;
     while (b) {
-        gn_claim_block *nx = b->next;
+        pf_claim_block *nx = b->next;
         for (size_t k = 0; k < b->ninit; k++)
             mpfr_clear(b->v + k);
         free(b->v);
@@ -87,31 +87,31 @@ static void pool_free(gn_claim_ws *ws)
 
 /* ---------------------------------------------------------- sampling */
 
-double gn_claim_uniform(gn_claim_ws *ws, double lo, double hi)
+double pf_claim_uniform(pf_claim_ws *ws, double lo, double hi)
 {
     return lo + (hi - lo) * gn_rng_uniform(&ws->rng);
 }
 
-size_t gn_claim_range(gn_claim_ws *ws, size_t lo, size_t hi)
+size_t pf_claim_range(pf_claim_ws *ws, size_t lo, size_t hi)
 {
     return lo + (size_t)(gn_rng_u64(&ws->rng) % (uint64_t)(hi - lo + 1));
 }
 
-double gn_claim_logu(gn_claim_ws *ws, double elo, double ehi, int sign)
+double pf_claim_logu(pf_claim_ws *ws, double elo, double ehi, int sign)
 {
-    double v = exp2(gn_claim_uniform(ws, elo, ehi));
+    double v = exp2(pf_claim_uniform(ws, elo, ehi));
     if (sign && (gn_rng_u64(&ws->rng) >> 63))
         v = -v;
     return v;
 }
 
-double gn_claim_normal(gn_claim_ws *ws) { return gn_rng_normal(&ws->rng); }
+double pf_claim_normal(pf_claim_ws *ws) { return gn_rng_normal(&ws->rng); }
 
-double gn_claim_u(const gn_claim_ws *ws) { return ldexp(1.0, -(int)ws->prec); }
+double pf_claim_u(const pf_claim_ws *ws) { return ldexp(1.0, -(int)ws->prec); }
 
 /* ------------------------------------------------------------ checks */
 
-static void record(gn_claim_ws *ws, const char *what, double resid, double tol, double ratio,
+static void record(pf_claim_ws *ws, const char *what, double resid, double tol, double ratio,
                    int fail)
 {
     if (fail)
@@ -124,7 +124,7 @@ static void record(gn_claim_ws *ws, const char *what, double resid, double tol, 
     }
 }
 
-void gn_claim_cmp(gn_claim_ws *ws, const char *what, mpfr_srcptr resid, double kc)
+void pf_claim_cmp(pf_claim_ws *ws, const char *what, mpfr_srcptr resid, double kc)
 {
     double rd = mpfr_get_d(resid, MPFR_RNDU);
     double tol = ldexp(kc, -(int)ws->prec);
@@ -140,7 +140,7 @@ void gn_claim_cmp(gn_claim_ws *ws, const char *what, mpfr_srcptr resid, double k
 }
 
 /* |a - b| / scale into r2 (rounded up) */
-static void absdiff_scaled(gn_claim_ws *ws, mpfr_srcptr a, mpfr_srcptr b, mpfr_srcptr scale)
+static void absdiff_scaled(pf_claim_ws *ws, mpfr_srcptr a, mpfr_srcptr b, mpfr_srcptr scale)
 {
     mpfr_sub(ws->r2, a, b, MPFR_RNDN);
     mpfr_abs(ws->r2, ws->r2, MPFR_RNDN);
@@ -148,10 +148,10 @@ static void absdiff_scaled(gn_claim_ws *ws, mpfr_srcptr a, mpfr_srcptr b, mpfr_s
         mpfr_div(ws->r2, ws->r2, scale, MPFR_RNDU);
 }
 
-void gn_claim_vcmp(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b, size_t n,
+void pf_claim_vcmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b, size_t n,
                    mpfr_srcptr scale, double kc)
 {
-    mpfr_ptr sc = gn_claim_get(ws, 2);
+    mpfr_ptr sc = pf_claim_get(ws, 2);
     mpfr_ptr mx = sc + 1;
     if (scale)
         mpfr_set(sc, scale, MPFR_RNDN);
@@ -173,19 +173,19 @@ void gn_claim_vcmp(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr
         if (mpfr_cmp(ws->r2, mx) > 0)
             mpfr_set(mx, ws->r2, MPFR_RNDN);
     }
-    gn_claim_cmp(ws, what, mx, kc);
+    pf_claim_cmp(ws, what, mx, kc);
 }
 
-void gn_claim_scmp(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
+void pf_claim_scmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                    mpfr_srcptr scale, double kc)
 {
-    gn_claim_vcmp(ws, what, a, b, 1, scale, kc);
+    pf_claim_vcmp(ws, what, a, b, 1, scale, kc);
 }
 
-void gn_claim_le(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
+void pf_claim_le(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                  mpfr_srcptr scale, double kc)
 {
-    mpfr_ptr sc = gn_claim_get(ws, 2);
+    mpfr_ptr sc = pf_claim_get(ws, 2);
     mpfr_ptr r = sc + 1;
     if (scale)
         mpfr_set(sc, scale, MPFR_RNDN);
@@ -201,49 +201,49 @@ void gn_claim_le(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b
     if (mpfr_sgn(r) < 0)
         mpfr_set_zero(r, 1);
     mpfr_div(r, r, sc, MPFR_RNDU);
-    gn_claim_cmp(ws, what, r, kc);
+    pf_claim_cmp(ws, what, r, kc);
 }
 
-void gn_claim_true(gn_claim_ws *ws, const char *what, int ok)
+void pf_claim_true(pf_claim_ws *ws, const char *what, int ok)
 {
     record(ws, what, ok ? 0.0 : 1.0, 0.0, ok ? 0.0 : INFINITY, !ok);
 }
 
 /* ---------------------------------------------------------- registry */
 
-static const gn_claim *const registry[] = {
-#define GN_CLAIM_X(name) &gn_claim_##name,
-    GN_CLAIM_LIST
-#undef GN_CLAIM_X
+static const pf_claim *const registry[] = {
+#define PF_CLAIM_X(name) &pf_claim_##name,
+    PF_CLAIM_LIST
+#undef PF_CLAIM_X
 };
 
-size_t gn_claim_count(void) { return sizeof registry / sizeof registry[0]; }
+size_t pf_claim_count(void) { return sizeof registry / sizeof registry[0]; }
 
-const gn_claim *gn_claim_at(size_t i) { return i < gn_claim_count() ? registry[i] : NULL; }
+const pf_claim *pf_claim_at(size_t i) { return i < pf_claim_count() ? registry[i] : NULL; }
 
-const gn_claim *gn_claim_find(const char *id)
+const pf_claim *pf_claim_find(const char *id)
 {
-    for (size_t i = 0; i < gn_claim_count(); i++)
+    for (size_t i = 0; i < pf_claim_count(); i++)
         if (!strcmp(registry[i]->id, id))
             return registry[i];
     return NULL;
 }
 
-size_t gn_claim_nmutants(const gn_claim *c)
+size_t pf_claim_nmutants(const pf_claim *c)
 {
     size_t k = 0;
-    while (k < GN_CLAIM_MAXMUT && c->mutants[k])
+    while (k < PF_CLAIM_MAXMUT && c->mutants[k])
         k++;
     return k;
 }
 
-gn_claim_opts gn_claim_opts_default(void)
+pf_claim_opts pf_claim_opts_default(void)
 {
-    gn_claim_opts o = {GN_CLAIM_INSTANCES, GN_CLAIM_PREC, GN_CLAIM_SEED};
+    pf_claim_opts o = {PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED};
     return o;
 }
 
-size_t gn_claim_total(const gn_claim *c, const gn_claim_opts *o)
+size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o)
 {
     size_t r = o->instances;
     if (c->max_random && r > c->max_random)
@@ -251,7 +251,7 @@ size_t gn_claim_total(const gn_claim *c, const gn_claim_opts *o)
     return c->nadv + r;
 }
 
-void gn_claim_merge(gn_claim_result *acc, const gn_claim_result *part)
+void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part)
 {
     int take = part->instances > 0 && (acc->instances == 0 || part->ratio > acc->ratio);
     acc->instances += part->instances;
@@ -272,24 +272,24 @@ void gn_claim_merge(gn_claim_result *acc, const gn_claim_result *part)
     acc->pass = acc->failed == 0 && acc->instances > 0;
 }
 
-gn_status gn_claim_run(gn_claim_result *res, const gn_claim *c, const gn_claim_opts *o,
+gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_opts *o,
                        int m, size_t first, size_t last)
 {
-    if (m < 0 || (size_t)m > gn_claim_nmutants(c) || o->prec < 64 || o->prec > 8192)
+    if (m < 0 || (size_t)m > pf_claim_nmutants(c) || o->prec < 64 || o->prec > 8192)
         return GN_EDOM;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    size_t total = gn_claim_total(c, o);
+    size_t total = pf_claim_total(c, o);
     if (last > total)
         last = total;
-    gn_claim_ws ws;
+    pf_claim_ws ws;
     memset(&ws, 0, sizeof ws);
     ws.prec = o->prec;
     ws.seed = o->seed;
     ws.mutant = m;
     mpfr_init2(ws.r1, o->prec + 64);
     mpfr_init2(ws.r2, o->prec + 64);
-    gn_claim_result part;
+    pf_claim_result part;
     memset(&part, 0, sizeof part);
     part.ratio = -1.0;
     for (size_t i = first; i < last; i++) {
@@ -297,7 +297,7 @@ gn_status gn_claim_run(gn_claim_result *res, const gn_claim *c, const gn_claim_o
         ws.adversarial = i < c->nadv;
         /* adversarial instances that draw (e.g. a random direction) use a seed-independent
          * stream, so the fixed set is the same for every --seed */
-        gn_rng_seed(&ws.rng, ws.adversarial ? GN_CLAIM_SEED : o->seed, i);
+        gn_rng_seed(&ws.rng, ws.adversarial ? PF_CLAIM_SEED : o->seed, i);
         pool_rewind(&ws);
         ws.desc[0] = 0;
         ws.failed = 0;
@@ -329,6 +329,6 @@ gn_status gn_claim_run(gn_claim_result *res, const gn_claim *c, const gn_claim_o
     mpfr_clear(ws.r2);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     part.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    gn_claim_merge(res, &part);
+    pf_claim_merge(res, &part);
     return GN_OK;
 }

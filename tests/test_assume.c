@@ -1,9 +1,9 @@
 /* test_assume.c: the convergence-assumption checkers (proofs/assume.c, assume_mp.c) and
- * `gnlab assume` (proofs/cmd_assume.c). GN_BIN names the program (default build/gnlab). */
+ * `gnlab assume` (cli/cmd_assume.c). GN_BIN names the program (default build/gnlab). */
 #include "gn_io.h"
 #include "gn_jsonl.h"
 #include "gn.h"
-#include "gn_assume.h"
+#include "pf_assume.h"
 #include "gn_test.h"
 
 #include <math.h>
@@ -18,18 +18,18 @@ typedef struct {
     size_t n, m;
 } data;
 
-/* the shipped problem regenerated in memory (gn_assume_generate), parsed by gn_csv_read */
-static data gen_data(gn_assume_gen kind, size_t n, size_t m, uint64_t seed)
+/* the shipped problem regenerated in memory (pf_assume_generate), parsed by gn_io_csv_read */
+static data gen_data(pf_assume_gen kind, size_t n, size_t m, uint64_t seed)
 {
     char path[] = "/tmp/gn_test_assume_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    assert_int_equal(gn_assume_generate(f, kind, n, m, seed), GN_OK);
+    assert_int_equal(pf_assume_generate(f, kind, n, m, seed), GN_OK);
     fclose(f);
-    gn_table t;
+    gn_io_table t;
     char err[256];
-    assert_int_equal(gn_csv_read(&t, path, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_csv_read(&t, path, err, sizeof err), GN_OK);
     unlink(path);
     data d = {malloc(n * m * sizeof(double)), malloc(n * sizeof(double)), n, m};
     assert_non_null(d.X);
@@ -39,7 +39,7 @@ static data gen_data(gn_assume_gen kind, size_t n, size_t m, uint64_t seed)
             d.X[i * m + k] = t.cols[k * n + i];
         d.y[i] = t.cols[m * n + i];
     }
-    gn_table_free(&t);
+    gn_io_table_free(&t);
     return d;
 }
 
@@ -49,34 +49,34 @@ static void free_data(data *d)
     free(d->y);
 }
 
-static gn_assume_schedule example_schedule(void)
+static pf_assume_schedule example_schedule(void)
 {
-    gn_assume_schedule s = {4.0, 4.0, 0.75};
+    pf_assume_schedule s = {4.0, 4.0, 0.75};
     return s;
 }
 
-static gn_assume_opts example_opts(void)
+static pf_assume_opts example_opts(void)
 {
-    gn_assume_opts o = gn_assume_opts_default();
+    pf_assume_opts o = pf_assume_opts_default();
     o.steps = 20000;
     o.npoints = 40;
     o.seed = gn_test_seed();
     return o;
 }
 
-static void run_linear(gn_assume_report *rep, const data *d, gn_assume_inject inj,
+static void run_linear(pf_assume_report *rep, const data *d, pf_assume_inject inj,
                        double lambda)
 {
-    gn_assume_problem pb;
+    pf_assume_problem pb;
     gn_damping dmp = {lambda, 0.0};
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, d->X, d->y,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, d->X, d->y,
                                             d->n, d->m, NULL, dmp),
                      GN_OK);
     pb.inject = inj;
     double w0[64] = {0};
-    gn_assume_schedule s = example_schedule();
-    gn_assume_opts o = example_opts();
-    assert_int_equal(gn_assume_run(rep, &pb, w0, NULL, 0, &s, &o), GN_OK);
+    pf_assume_schedule s = example_schedule();
+    pf_assume_opts o = example_opts();
+    assert_int_equal(pf_assume_run(rep, &pb, w0, NULL, 0, &s, &o), GN_OK);
 }
 
 /* ------------------------------------------------------- shipped data */
@@ -95,7 +95,7 @@ static void test_shipped_files_regenerate(void **state)
         char *a = NULL, *b = NULL;
         size_t al = 0, bl = 0;
         FILE *ma = open_memstream(&a, &al);
-        assert_int_equal(gn_assume_generate(ma, (gn_assume_gen)k, 200, 4, 20261122u), GN_OK);
+        assert_int_equal(pf_assume_generate(ma, (pf_assume_gen)k, 200, 4, 20261122u), GN_OK);
         fclose(ma);
         FILE *mb = open_memstream(&b, &bl);
         int c;
@@ -115,17 +115,17 @@ static void test_shipped_files_regenerate(void **state)
 static void test_interp_strong_growth_holds(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_INTERP, 200, 4, 20261122u);
-    gn_assume_report r;
-    run_linear(&r, &d, GN_ASSUME_INJECT_NONE, 10.0);
-    if (r.v_align != GN_ASSUME_HOLDS || !(r.c_min > 0) || r.v_b2 != GN_ASSUME_HOLDS ||
+    data d = gen_data(PF_ASSUME_GEN_INTERP, 200, 4, 20261122u);
+    pf_assume_report r;
+    run_linear(&r, &d, PF_ASSUME_INJECT_NONE, 10.0);
+    if (r.v_align != PF_ASSUME_HOLDS || !(r.c_min > 0) || r.v_b2 != PF_ASSUME_HOLDS ||
         !r.have_floor || !r.mp_pass || !r.b3.remark_holds)
         print_message("# seed %llu: c_min %.17g rho_max %.17g rel_res %.17g tol %.17g mp %d\n",
                       (unsigned long long)gn_test_seed(), r.c_min, r.rho_max, r.rel_res,
                       r.floor_tol, r.mp_pass);
-    assert_int_equal(r.v_align, GN_ASSUME_HOLDS);
+    assert_int_equal(r.v_align, PF_ASSUME_HOLDS);
     assert_true(r.c_min > 0);
-    assert_int_equal(r.v_b2, GN_ASSUME_HOLDS);
+    assert_int_equal(r.v_b2, PF_ASSUME_HOLDS);
     assert_true(r.have_floor);
     assert_true(r.rel_res <= r.floor_tol);
     assert_true(r.mp_pass);
@@ -135,23 +135,23 @@ static void test_interp_strong_growth_holds(void **state)
     assert_true(r.b3.c_B3 > 0);
     assert_true(r.ratio_c_b3 >= 1.0);
     assert_true(r.b3_margin_min >= 0);
-    assert_int_equal(r.L_kind, GN_ASSUME_L_EXACT);
+    assert_int_equal(r.L_kind, PF_ASSUME_L_EXACT);
     assert_true(r.L > 0);
-    gn_assume_report_free(&r);
+    pf_assume_report_free(&r);
     free_data(&d);
 }
 
 static void test_noisy_strong_growth_fails(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_NOISY, 200, 4, 20261122u);
-    gn_assume_report r;
-    run_linear(&r, &d, GN_ASSUME_INJECT_NONE, 10.0);
-    if (r.v_b2 != GN_ASSUME_FAILS)
+    data d = gen_data(PF_ASSUME_GEN_NOISY, 200, 4, 20261122u);
+    pf_assume_report r;
+    run_linear(&r, &d, PF_ASSUME_INJECT_NONE, 10.0);
+    if (r.v_b2 != PF_ASSUME_FAILS)
         print_message("# seed %llu: rho_max %.17g floor %.17g rel_res %.17g tol %.17g\n",
                       (unsigned long long)gn_test_seed(), r.rho_max, r.floor, r.rel_res,
                       r.floor_tol);
-    assert_int_equal(r.v_b2, GN_ASSUME_FAILS);
+    assert_int_equal(r.v_b2, PF_ASSUME_FAILS);
     assert_true(r.floor > 0);
     /* rho grows as the iterates approach w*: the last point's rho exceeds the first's by
      * over two orders of magnitude along this trajectory (|grad F|^2 falls by > 10^3) */
@@ -159,7 +159,7 @@ static void test_noisy_strong_growth_fails(void **state)
     assert_true(r.rho_slope < -0.5);
     assert_false(r.b3.remark_holds); /* B.3 certifies nothing here */
     assert_true(r.mp_pass);
-    gn_assume_report_free(&r);
+    pf_assume_report_free(&r);
     free_data(&d);
 }
 
@@ -167,25 +167,25 @@ static void test_noisy_strong_growth_fails(void **state)
 static void test_wrong_alignment_is_caught(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_NOISY, 200, 4, 20261122u);
-    gn_assume_inject inj[2] = {GN_ASSUME_INJECT_XI_MEAN, GN_ASSUME_INJECT_NORM};
+    data d = gen_data(PF_ASSUME_GEN_NOISY, 200, 4, 20261122u);
+    pf_assume_inject inj[2] = {PF_ASSUME_INJECT_XI_MEAN, PF_ASSUME_INJECT_NORM};
     for (int k = 0; k < 2; k++) {
-        gn_assume_report r;
+        pf_assume_report r;
         run_linear(&r, &d, inj[k], 10.0);
         int caught = 0;
         for (size_t q = 0; q < r.n_mp; q++)
-            if (!(r.mp[q].rel[GN_ASSUME_Q_C] <= r.mp[q].bound[GN_ASSUME_Q_C]))
+            if (!(r.mp[q].rel[PF_ASSUME_Q_C] <= r.mp[q].bound[PF_ASSUME_Q_C]))
                 caught = 1;
         if (!caught || r.mp_pass)
             print_message("# inject %d seed %llu: c rel %.17g bound %.17g\n", (int)inj[k],
-                          (unsigned long long)gn_test_seed(), r.mp[0].rel[GN_ASSUME_Q_C],
-                          r.mp[0].bound[GN_ASSUME_Q_C]);
+                          (unsigned long long)gn_test_seed(), r.mp[0].rel[PF_ASSUME_Q_C],
+                          r.mp[0].bound[PF_ASSUME_Q_C]);
         assert_true(caught);
         assert_false(r.mp_pass);
         /* the other quantities are untouched by the mutant and still agree */
         for (size_t q = 0; q < r.n_mp; q++)
-            assert_true(r.mp[q].rel[GN_ASSUME_Q_G2] <= r.mp[q].bound[GN_ASSUME_Q_G2]);
-        gn_assume_report_free(&r);
+            assert_true(r.mp[q].rel[PF_ASSUME_Q_G2] <= r.mp[q].bound[PF_ASSUME_Q_G2]);
+        pf_assume_report_free(&r);
     }
     free_data(&d);
 }
@@ -197,7 +197,7 @@ static void test_wrong_alignment_is_caught(void **state)
 static void test_mlp_block_path(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_NOISY, 300, 4, 5u);
+    data d = gen_data(PF_ASSUME_GEN_NOISY, 300, 4, 5u);
     gn_act acts[3] = {GN_ACT_TANH, GN_ACT_SILU, GN_ACT_RELU};
     for (int a = 0; a < 3; a++) {
         size_t widths[4] = {4, 7, 5, 1};
@@ -208,22 +208,22 @@ static void test_mlp_block_path(void **state)
         for (size_t k = 0; k < mlp->nparams; k++) /* nonzero biases too */
             if (w[k] == 0.0)
                 w[k] = 0.1 * (double)((k % 7) + 1) - 0.35;
-        gn_assume_problem pb;
+        pf_assume_problem pb;
         gn_damping dmp = {0.5, 0.25};
-        assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_MLP, GN_LOSS_SQUARED, d.X, d.y,
+        assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_MLP, GN_LOSS_SQUARED, d.X, d.y,
                                                 d.n, d.m, mlp, dmp),
                          GN_OK);
-        gn_assume_point pblk, prow;
-        assert_int_equal(gn_assume_eval(&pblk, NULL, NULL, &pb, w), GN_OK);
+        pf_assume_point pblk, prow;
+        assert_int_equal(pf_assume_eval(&pblk, NULL, NULL, &pb, w), GN_OK);
         pb.rowwise = 1;
-        assert_int_equal(gn_assume_eval(&prow, NULL, NULL, &pb, w), GN_OK);
-        gn_assume_mpcheck cb, cr;
-        assert_int_equal(gn_assume_mp_check(&cb, &pblk, &pb, w, 128), GN_OK);
-        assert_int_equal(gn_assume_mp_check(&cr, &prow, &pb, w, 128), GN_OK);
-        for (int q = 0; q < GN_ASSUME_NQ; q++) {
+        assert_int_equal(pf_assume_eval(&prow, NULL, NULL, &pb, w), GN_OK);
+        pf_assume_mpcheck cb, cr;
+        assert_int_equal(pf_assume_mp_check(&cb, &pblk, &pb, w, 128), GN_OK);
+        assert_int_equal(pf_assume_mp_check(&cr, &prow, &pb, w, 128), GN_OK);
+        for (int q = 0; q < PF_ASSUME_NQ; q++) {
             if (!(cb.rel[q] <= cb.bound[q]) || !(cr.rel[q] <= cr.bound[q]))
                 print_message("# act %d q %s: block %a row %a mp %a bound %.3g\n", a,
-                              gn_assume_q_name(q), cb.dbl[q], cr.dbl[q], cb.mp[q], cb.bound[q]);
+                              pf_assume_q_name(q), cb.dbl[q], cr.dbl[q], cb.mp[q], cb.bound[q]);
             assert_true(cb.rel[q] <= cb.bound[q]);
             assert_true(cr.rel[q] <= cr.bound[q]);
             assert_true(fabs(cb.dbl[q] - cr.dbl[q]) <= 2 * cb.bound[q] * fabs(cb.mp[q]));
@@ -236,11 +236,11 @@ static void test_mlp_block_path(void **state)
         double *yb = malloc(d.n * sizeof(double));
         for (size_t i = 0; i < d.n; i++)
             yb[i] = d.y[i] > 0 ? 1.0 : 0.0;
-        assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_MLP, GN_LOSS_BCE, d.X, yb, d.n,
+        assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_MLP, GN_LOSS_BCE, d.X, yb, d.n,
                                                 d.m, mlp, dmp),
                          GN_OK);
-        assert_int_equal(gn_assume_eval(&pblk, NULL, NULL, &pb, w), GN_OK);
-        assert_int_equal(gn_assume_mp_check(&cb, &pblk, &pb, w, 128), GN_OK);
+        assert_int_equal(pf_assume_eval(&pblk, NULL, NULL, &pb, w), GN_OK);
+        assert_int_equal(pf_assume_mp_check(&cb, &pblk, &pb, w, 128), GN_OK);
         assert_true(cb.pass);
         assert_true(pblk.H <= 0.25);
         free(yb);
@@ -254,24 +254,24 @@ static void test_mlp_block_path(void **state)
 static void test_mlp_mutant_caught(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_NOISY, 200, 4, 9u);
+    data d = gen_data(PF_ASSUME_GEN_NOISY, 200, 4, 9u);
     size_t widths[3] = {4, 6, 1};
     gn_mlp *mlp = gn_mlp_alloc(widths, 3, GN_ACT_TANH);
     double *w = malloc(mlp->nparams * sizeof(double));
     gn_mlp_init(mlp, w, gn_test_seed());
-    gn_assume_problem pb;
+    pf_assume_problem pb;
     gn_damping dmp = {0.1, 0.0};
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_MLP, GN_LOSS_SQUARED, d.X, d.y, d.n,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_MLP, GN_LOSS_SQUARED, d.X, d.y, d.n,
                                             d.m, mlp, dmp),
                      GN_OK);
-    pb.inject = GN_ASSUME_INJECT_XI_MEAN;
-    gn_assume_point p;
-    gn_assume_mpcheck c;
-    assert_int_equal(gn_assume_eval(&p, NULL, NULL, &pb, w), GN_OK);
-    assert_int_equal(gn_assume_mp_check(&c, &p, &pb, w, 128), GN_OK);
+    pb.inject = PF_ASSUME_INJECT_XI_MEAN;
+    pf_assume_point p;
+    pf_assume_mpcheck c;
+    assert_int_equal(pf_assume_eval(&p, NULL, NULL, &pb, w), GN_OK);
+    assert_int_equal(pf_assume_mp_check(&c, &p, &pb, w, 128), GN_OK);
     if (c.pass)
-        print_message("# c %a mp %a rel %.3g bound %.3g\n", c.dbl[GN_ASSUME_Q_C],
-                      c.mp[GN_ASSUME_Q_C], c.rel[GN_ASSUME_Q_C], c.bound[GN_ASSUME_Q_C]);
+        print_message("# c %a mp %a rel %.3g bound %.3g\n", c.dbl[PF_ASSUME_Q_C],
+                      c.mp[PF_ASSUME_Q_C], c.rel[PF_ASSUME_Q_C], c.bound[PF_ASSUME_Q_C]);
     assert_false(c.pass);
     free(w);
     gn_mlp_free(mlp);
@@ -289,17 +289,17 @@ static void test_robbins_monro(void **state)
     } cases[] = {{0.5, 0}, {0.5000001, 1}, {0.75, 1}, {1.0, 1}, {1.0000001, 0}, {2.0, 0},
                  {0.25, 0}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        gn_assume_schedule s = {1.0, 1.0, cases[k].p};
+        pf_assume_schedule s = {1.0, 1.0, cases[k].p};
         const char *why = NULL;
-        assert_int_equal(gn_assume_robbins_monro(&s, &why), cases[k].ok);
+        assert_int_equal(pf_assume_robbins_monro(&s, &why), cases[k].ok);
         assert_non_null(why);
         char err[160];
-        assert_int_equal(gn_assume_schedule_check(&s, err, sizeof err),
+        assert_int_equal(pf_assume_schedule_check(&s, err, sizeof err),
                          cases[k].ok ? GN_OK : GN_EDOM);
     }
-    gn_assume_schedule bad[3] = {{0.0, 1.0, 0.75}, {1.0, 0.0, 0.75}, {1.0, 1.0, NAN}};
+    pf_assume_schedule bad[3] = {{0.0, 1.0, 0.75}, {1.0, 0.0, 0.75}, {1.0, 1.0, NAN}};
     for (int k = 0; k < 3; k++)
-        assert_int_equal(gn_assume_schedule_check(&bad[k], NULL, 0), GN_EDOM);
+        assert_int_equal(pf_assume_schedule_check(&bad[k], NULL, 0), GN_EDOM);
 }
 
 static void test_fit_moment(void **state)
@@ -309,8 +309,8 @@ static void test_fit_moment(void **state)
      * M = 3; the LP min M + 1.5 MG has candidates MG = 0 (3), 1 (M = 1: 2.5), 1.5 (2.75),
      * 2 (3): optimum MG = 1, M = 1. */
     double G[2] = {1, 2}, m[2] = {2, 3};
-    gn_assume_moment_fit f;
-    assert_int_equal(gn_assume_fit_moment(&f, m, G, 2), GN_OK);
+    pf_assume_moment_fit f;
+    assert_int_equal(pf_assume_fit_moment(&f, m, G, 2), GN_OK);
     assert_true(f.M0_MG == 2.0);
     assert_true(f.MG0_M == 3.0);
     assert_true(f.M == 1.0 && f.MG == 1.0);
@@ -324,7 +324,7 @@ static void test_fit_moment(void **state)
             mm[k] = gn_rng_uniform(&r) + GG[k] * gn_rng_uniform(&r);
             Gbar += GG[k] / 20;
         }
-        assert_int_equal(gn_assume_fit_moment(&f, mm, GG, 20), GN_OK);
+        assert_int_equal(pf_assume_fit_moment(&f, mm, GG, 20), GN_OK);
         double obj = f.M + f.MG * Gbar;
         for (int k = 0; k < 20; k++)
             assert_true(mm[k] <= f.M + f.MG * GG[k] + 1e-15 * mm[k]);
@@ -340,35 +340,35 @@ static void test_fit_moment(void **state)
     }
     /* a point with grad F = 0 and m > 0 forces M > 0: no M = 0 fit exists */
     double G0[2] = {0, 1}, m0[2] = {1, 1};
-    assert_int_equal(gn_assume_fit_moment(&f, m0, G0, 2), GN_OK);
+    assert_int_equal(pf_assume_fit_moment(&f, m0, G0, 2), GN_OK);
     assert_true(isinf(f.M0_MG));
     assert_true(f.M >= 1.0);
     double bad[1] = {NAN};
-    assert_int_equal(gn_assume_fit_moment(&f, bad, G, 1), GN_ENONFINITE);
-    assert_int_equal(gn_assume_fit_moment(&f, m, G, 0), GN_ESIZE);
+    assert_int_equal(pf_assume_fit_moment(&f, bad, G, 1), GN_ENONFINITE);
+    assert_int_equal(pf_assume_fit_moment(&f, m, G, 0), GN_ESIZE);
 }
 
 static void test_b3_constants(void **state)
 {
     (void)state;
-    gn_assume_b3_consts b;
+    pf_assume_b3_consts b;
     gn_damping dmp = {2.0, 0.5};
     /* (H + mu) S^2 = (1.5)(4) = 6: xi_min = 1/8, xi_max = 1/2; rho = 5: sqrt(rho-1) = 2;
      * c_B3 = 1/8 - ((1/2 - 1/8)/2)(2) = -1/4; Remark: 2 < 2*2/6? no. */
-    assert_int_equal(gn_assume_b3(&b, 2.0, 1.0, 5.0, dmp), GN_OK);
+    assert_int_equal(pf_assume_b3(&b, 2.0, 1.0, 5.0, dmp), GN_OK);
     assert_true(b.xi_min == 0.125 && b.xi_max == 0.5);
     assert_true(b.c_B3 == -0.25);
     assert_false(b.remark_holds);
     assert_true(b.MG_B3 == 5.0 / 4.0);
     /* rho = 1: c_B3 = xi_min > 0 and the Remark holds */
-    assert_int_equal(gn_assume_b3(&b, 2.0, 1.0, 1.0, dmp), GN_OK);
+    assert_int_equal(pf_assume_b3(&b, 2.0, 1.0, 1.0, dmp), GN_OK);
     assert_true(b.c_B3 == 0.125 && b.remark_holds);
     /* (H + mu) S^2 = 0: xi = 1/lambda exactly, c = 1/lambda */
     gn_damping d0 = {2.0, 0.0};
-    assert_int_equal(gn_assume_b3(&b, 0.0, 1.0, 9.0, d0), GN_OK);
+    assert_int_equal(pf_assume_b3(&b, 0.0, 1.0, 9.0, d0), GN_OK);
     assert_true(b.c_B3 == 0.5 && b.remark_holds && isinf(b.remark_rhs));
     /* rho < 1 is impossible (E|g|^2 >= |E g|^2) */
-    assert_int_equal(gn_assume_b3(&b, 1.0, 1.0, 0.5, dmp), GN_EDOM);
+    assert_int_equal(pf_assume_b3(&b, 1.0, 1.0, 0.5, dmp), GN_EDOM);
 }
 
 /* L for a linear least-squares problem: exact (GSL eigen) against power iteration on
@@ -379,34 +379,34 @@ static void test_b3_constants(void **state)
 static void test_L_exact_vs_power(void **state)
 {
     (void)state;
-    data d = gen_data(GN_ASSUME_GEN_NOISY, 200, 4, 20261122u);
-    gn_assume_problem pb;
+    data d = gen_data(PF_ASSUME_GEN_NOISY, 200, 4, 20261122u);
+    pf_assume_problem pb;
     gn_damping dmp = {1.0, 0.0};
-    gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, d.X, d.y, d.n, d.m, NULL,
+    pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, d.X, d.y, d.n, d.m, NULL,
                            dmp);
     double Le, Lp, w[4] = {0.3, -0.2, 0.1, 0.5};
-    assert_int_equal(gn_assume_L_exact(&Le, &pb), GN_OK);
-    assert_int_equal(gn_assume_L_power(&Lp, &pb, w, 300, gn_test_seed()), GN_OK);
+    assert_int_equal(pf_assume_L_exact(&Le, &pb), GN_OK);
+    assert_int_equal(pf_assume_L_power(&Lp, &pb, w, 300, gn_test_seed()), GN_OK);
     if (!(fabs(Lp - Le) <= 1e-8 * Le))
         print_message("# seed %llu: exact %.17g power %.17g\n",
                       (unsigned long long)gn_test_seed(), Le, Lp);
     assert_true(fabs(Lp - Le) <= 1e-8 * Le);
     /* the quadratic-feature model: 4*5/2 + 1 = 11 parameters, L exact as well */
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_QUAD, GN_LOSS_SQUARED, d.X, d.y,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_QUAD, GN_LOSS_SQUARED, d.X, d.y,
                                             d.n, d.m, NULL, dmp),
                      GN_OK);
     assert_int_equal(pb.d, 11);
-    assert_int_equal(gn_assume_L_exact(&Le, &pb), GN_OK);
+    assert_int_equal(pf_assume_L_exact(&Le, &pb), GN_OK);
     double wq[11] = {0};
-    assert_int_equal(gn_assume_L_power(&Lp, &pb, wq, 300, gn_test_seed()), GN_OK);
+    assert_int_equal(pf_assume_L_power(&Lp, &pb, wq, 300, gn_test_seed()), GN_OK);
     assert_true(Lp <= Le * (1 + 1e-8));
     /* the quadratic model's measurements agree with MPFR */
-    gn_assume_point p;
-    gn_assume_mpcheck c;
+    pf_assume_point p;
+    pf_assume_mpcheck c;
     for (int k = 0; k < 11; k++)
         wq[k] = 0.05 * (k - 5);
-    assert_int_equal(gn_assume_eval(&p, NULL, NULL, &pb, wq), GN_OK);
-    assert_int_equal(gn_assume_mp_check(&c, &p, &pb, wq, 128), GN_OK);
+    assert_int_equal(pf_assume_eval(&p, NULL, NULL, &pb, wq), GN_OK);
+    assert_int_equal(pf_assume_mp_check(&c, &p, &pb, wq, 128), GN_OK);
     assert_true(c.pass);
     free_data(&d);
 }
@@ -415,24 +415,24 @@ static void test_problem_init_rejects(void **state)
 {
     (void)state;
     double X[4] = {1, 2, 3, 4}, y[2] = {0.5, 2.0}, ynan[2] = {0, NAN};
-    gn_assume_problem pb;
+    pf_assume_problem pb;
     gn_damping ok = {1, 0}, badl = {0, 0}, badm = {1, -1};
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 2, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 2, 2,
                                             NULL, badl),
                      GN_EDOM);
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 2, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 2, 2,
                                             NULL, badm),
                      GN_EDOM);
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_BCE, X, y, 2, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_BCE, X, y, 2, 2,
                                             NULL, ok),
                      GN_EDOM); /* y = 2 outside [0, 1] */
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, X, ynan, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, X, ynan, 2,
                                             2, NULL, ok),
                      GN_ENONFINITE);
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 0, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_LINEAR, GN_LOSS_SQUARED, X, y, 0, 2,
                                             NULL, ok),
                      GN_ESIZE);
-    assert_int_equal(gn_assume_problem_init(&pb, GN_ASSUME_MLP, GN_LOSS_SQUARED, X, y, 2, 2,
+    assert_int_equal(pf_assume_problem_init(&pb, PF_ASSUME_MLP, GN_LOSS_SQUARED, X, y, 2, 2,
                                             NULL, ok),
                      GN_ESIZE);
 }

@@ -15,12 +15,12 @@ static void test_median(void **state)
 {
     (void)state;
     double odd[5] = {5.0, 1.0, 4.0, 2.0, 3.0};
-    assert_true(gn_bench_median(odd, 5) == 3.0);
+    assert_true(val_bench_median(odd, 5) == 3.0);
     double even[4] = {10.0, -2.0, 4.0, 1.0};
-    assert_true(gn_bench_median(even, 4) == 2.5); /* (1 + 4) / 2 */
+    assert_true(val_bench_median(even, 4) == 2.5); /* (1 + 4) / 2 */
     double one[1] = {7.0};
-    assert_true(gn_bench_median(one, 1) == 7.0);
-    assert_true(isnan(gn_bench_median(one, 0)));
+    assert_true(val_bench_median(one, 1) == 7.0);
+    assert_true(isnan(val_bench_median(one, 0)));
 }
 
 static void test_ratio_median(void **state)
@@ -28,54 +28,54 @@ static void test_ratio_median(void **state)
     (void)state;
     /* paired: rep 2 is slow for both kernels, the ratio is 1.1 in every repetition */
     double a[3] = {1.1, 11.0, 2.2}, b[3] = {1.0, 10.0, 2.0}, s[4], lo, hi;
-    double r = gn_bench_ratio_median(a, b, 3, 1, s, &lo, &hi);
+    double r = val_bench_ratio_median(a, b, 3, 1, s, &lo, &hi);
     assert_true(fabs(r - 1.1) < 1e-15 && fabs(lo - 1.1) < 1e-15 && fabs(hi - 1.1) < 1e-15);
     /* a mismatched pairing is visible in the spread */
     double c[3] = {11.0, 1.1, 2.2};
-    r = gn_bench_ratio_median(c, b, 3, 1, s, &lo, &hi);
+    r = val_bench_ratio_median(c, b, 3, 1, s, &lo, &hi);
     assert_true(fabs(r - 1.1) < 1e-15 && lo < 0.2 && hi > 10.0);
     /* rounds of 2 cancel an order effect: whoever runs first pays 0.2 */
     double ig[4] = {1.2, 1.0, 1.2, 1.0}, sg[4] = {1.0, 1.2, 1.0, 1.2};
-    r = gn_bench_ratio_median(ig, sg, 4, 2, s, &lo, &hi);
+    r = val_bench_ratio_median(ig, sg, 4, 2, s, &lo, &hi);
     assert_true(r == 1.0 && lo == 1.0 && hi == 1.0);
-    r = gn_bench_ratio_median(ig, sg, 4, 1, s, &lo, &hi); /* per repetition: biased spread */
+    r = val_bench_ratio_median(ig, sg, 4, 1, s, &lo, &hi); /* per repetition: biased spread */
     assert_true(lo < 0.9 && hi > 1.1);
     /* fewer repetitions than a round: one round of all; none: NaN */
-    r = gn_bench_ratio_median(ig, sg, 1, 2, s, NULL, NULL);
+    r = val_bench_ratio_median(ig, sg, 1, 2, s, NULL, NULL);
     assert_true(fabs(r - 1.2) < 1e-15);
-    assert_true(isnan(gn_bench_ratio_median(ig, sg, 0, 2, s, &lo, &hi)) && isnan(lo));
+    assert_true(isnan(val_bench_ratio_median(ig, sg, 0, 2, s, &lo, &hi)) && isnan(lo));
 }
 
 /* verdicts: a measured value that misses must MISS, and a missing one (NaN) never passes */
 static void test_verdicts(void **state)
 {
     (void)state;
-    assert_true(gn_bench_le(1.05, 1.05));
-    assert_true(gn_bench_le(0.98, 1.05));
-    assert_false(gn_bench_le(1.0500001, 1.05));
-    assert_false(gn_bench_le(NAN, 1.05));
-    assert_true(gn_bench_ge(0.70, 0.70));
-    assert_false(gn_bench_ge(0.6999, 0.70));
-    assert_false(gn_bench_ge(NAN, 50.0));
+    assert_true(val_bench_le(1.05, 1.05));
+    assert_true(val_bench_le(0.98, 1.05));
+    assert_false(val_bench_le(1.0500001, 1.05));
+    assert_false(val_bench_le(NAN, 1.05));
+    assert_true(val_bench_ge(0.70, 0.70));
+    assert_false(val_bench_ge(0.6999, 0.70));
+    assert_false(val_bench_ge(NAN, 50.0));
 }
 
 static void test_triad(void **state)
 {
     (void)state;
-    gn_bench_triad t;
-    assert_int_equal(gn_bench_triad_init(&t, 1003, gn_test_seed()), GN_OK);
-    assert_int_equal(gn_bench_triad_run(&t, 3), GN_OK);
+    val_bench_triad t;
+    assert_int_equal(val_bench_triad_init(&t, 1003, gn_test_seed()), GN_OK);
+    assert_int_equal(val_bench_triad_run(&t, 3), GN_OK);
     for (size_t i = 0; i < t.n; i++)
         if (t.a[i] != t.b[i] + t.s * t.c[i])
             fail_msg("triad entry %zu: %a != %a + %a * %a (seed %llu)", i, t.a[i], t.b[i], t.s,
                      t.c[i], (unsigned long long)gn_test_seed());
-    assert_true(gn_bench_triad_bytes(t.n) == 24.0 * 1003);
+    assert_true(val_bench_triad_bytes(t.n) == 24.0 * 1003);
     /* negative control: a sweep whose result is not the triad's fails the check */
     t.s = NAN;
-    assert_int_equal(gn_bench_triad_run(&t, 1), GN_EINPUT);
-    gn_bench_triad_free(&t);
-    gn_bench_triad_free(&t); /* idempotent */
-    assert_int_equal(gn_bench_triad_init(&t, 0, 1), GN_ESIZE);
+    assert_int_equal(val_bench_triad_run(&t, 1), GN_EINPUT);
+    val_bench_triad_free(&t);
+    val_bench_triad_free(&t); /* idempotent */
+    assert_int_equal(val_bench_triad_init(&t, 0, 1), GN_ESIZE);
 }
 
 /* f = w.x must stay in the hull of f0 = 0 and the targets: f+ = (1 - a) f + a y_k with
@@ -83,7 +83,7 @@ static void test_triad(void **state)
  * is near 1 (a chi-square(d)/d draw; checked below). Rounding moves f by at most a few
  * units of (k + 7) u (|w| |x| + ...) per step (rank1.c's bound), far below tol = 1e-6
  * after the steps taken here: |w| |x| stays O(1). */
-static int f_in_hull(const gn_bench_linear *b, double tol)
+static int f_in_hull(const val_bench_linear *b, double tol)
 {
     double lo = 0.0, hi = 0.0;
     for (size_t k = 0; k < 1024; k++) {
@@ -100,12 +100,12 @@ static void test_linear_kernels(void **state)
     uint64_t seed = gn_test_seed();
     size_t steps = gn_test_iters(3000);
     for (int rule = 0; rule < 2; rule++) {
-        gn_bench_linear b;
-        assert_int_equal(gn_bench_linear_init(&b, 1000, seed), GN_OK);
+        val_bench_linear b;
+        assert_int_equal(val_bench_linear_init(&b, 1000, seed), GN_OK);
         double xx = gn_dot(b.x, b.x, b.d);
         if (!(xx > 0.5 && xx < 1.5))
             fail_msg("|x|^2 = %a far from 1 (seed %llu)", xx, (unsigned long long)seed);
-        gn_status st = rule ? gn_bench_linear_ignd(&b, steps) : gn_bench_linear_sgd(&b, steps);
+        gn_status st = rule ? val_bench_linear_ignd(&b, steps) : val_bench_linear_sgd(&b, steps);
         assert_int_equal(st, GN_OK);
         assert_true(isfinite(b.sink) && b.sink > 0.0);
         assert_true(gn_allfinite(b.w, b.d));
@@ -118,11 +118,11 @@ static void test_linear_kernels(void **state)
         for (size_t i = 0; i < b.d; i++)
             b.w[i] += 100.0 * b.x[i] / xx;
         assert_false(f_in_hull(&b, 1e-6));
-        gn_bench_linear_free(&b);
+        val_bench_linear_free(&b);
     }
-    gn_bench_linear b;
-    assert_int_equal(gn_bench_linear_init(&b, 0, seed), GN_ESIZE);
-    assert_true(gn_bench_linear_bytes(10) == 400.0);
+    val_bench_linear b;
+    assert_int_equal(val_bench_linear_init(&b, 0, seed), GN_ESIZE);
+    assert_true(val_bench_linear_bytes(10) == 400.0);
 }
 
 static void test_mlp_kernels(void **state)
@@ -130,16 +130,16 @@ static void test_mlp_kernels(void **state)
     (void)state;
     uint64_t seed = gn_test_seed();
     for (int ignd = 0; ignd < 2; ignd++) {
-        gn_bench_mlp b;
-        assert_int_equal(gn_bench_mlp_init(&b, ignd, seed), GN_OK);
+        val_bench_mlp b;
+        assert_int_equal(val_bench_mlp_init(&b, ignd, seed), GN_OK);
         assert_int_equal((int)b.m->nparams, 3201);
         double w0 = b.w[0];
-        assert_int_equal(gn_bench_mlp_run(&b, gn_test_iters(2000)), GN_OK);
+        assert_int_equal(val_bench_mlp_run(&b, gn_test_iters(2000)), GN_OK);
         assert_true(isfinite(b.sink) && b.sink > 0.0);
         assert_true(gn_allfinite(b.w, b.m->nparams));
         assert_true(b.w[0] != w0 || b.w[1] != 0.0); /* the steps changed the weights */
-        gn_bench_mlp_free(&b);
-        gn_bench_mlp_free(&b);
+        val_bench_mlp_free(&b);
+        val_bench_mlp_free(&b);
     }
 }
 

@@ -23,10 +23,10 @@ static void write_file(const char *text)
 
 static void expect_error(const char *text, const char *where)
 {
-    gn_table t = {0, 0, NULL, NULL};
+    gn_io_table t = {0, 0, NULL, NULL};
     char err[256] = "";
     write_file(text);
-    assert_int_equal(gn_csv_read(&t, path, err, sizeof err), GN_EINPUT);
+    assert_int_equal(gn_io_csv_read(&t, path, err, sizeof err), GN_EINPUT);
     if (!strstr(err, where))
         fail_msg("error '%s' does not name '%s'", err, where);
     assert_null(t.cols);
@@ -37,17 +37,17 @@ static void test_good(void **state)
 {
     (void)state;
     write_file("# comment\nx, \"y value\"\r\n1,2.5\n\n-3e2 ,0x1p-3\n");
-    gn_table t;
+    gn_io_table t;
     char err[256];
-    assert_int_equal(gn_csv_read(&t, path, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_csv_read(&t, path, err, sizeof err), GN_OK);
     assert_int_equal(t.nrows, 2);
     assert_int_equal(t.ncols, 2);
     assert_string_equal(t.names[1], "y value");
-    assert_int_equal(gn_table_col(&t, "y value"), 1);
-    assert_int_equal(gn_table_col(&t, "z"), -1);
+    assert_int_equal(gn_io_table_col(&t, "y value"), 1);
+    assert_int_equal(gn_io_table_col(&t, "z"), -1);
     assert_true(t.cols[0] == 1 && t.cols[1] == -300 && t.cols[2] == 2.5 && t.cols[3] == 0.125);
-    gn_table_free(&t);
-    gn_table_free(&t); /* idempotent */
+    gn_io_table_free(&t);
+    gn_io_table_free(&t); /* idempotent */
     unlink(path);
 }
 
@@ -63,9 +63,9 @@ static void test_bad(void **state)
     expect_error("a,b\n1,2,3\n", ":2: 3 fields");
     expect_error("a,b\n1,\n", ":2:2 (b)");
     expect_error("a,,c\n1,2,3\n", ":1:2: empty column name");
-    gn_table t;
+    gn_io_table t;
     char err[256];
-    assert_int_equal(gn_csv_read(&t, "/nonexistent/x.csv", err, sizeof err), GN_EINPUT);
+    assert_int_equal(gn_io_csv_read(&t, "/nonexistent/x.csv", err, sizeof err), GN_EINPUT);
     assert_non_null(strstr(err, "cannot open"));
 }
 

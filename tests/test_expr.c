@@ -5,7 +5,7 @@
 #include "gn_test.h"
 
 #include "gn.h"
-#include "gn_fit_mp.h"
+#include "gn_mp_fit.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -203,8 +203,8 @@ static void test_exact_gradient(void **state)
 /* ------------------------------------------------ the NIST models, in MPFR */
 
 typedef struct {
-    gn_nist p;
-    gn_nist_setup s;
+    gn_io_nist p;
+    gn_io_nist_setup s;
 } loaded;
 
 static size_t load_all(loaded **out)
@@ -222,11 +222,11 @@ static size_t load_all(loaded **out)
         snprintf(path, sizeof path, "%s/%s", NISTDIR, de->d_name);
         L = realloc(L, (n + 1) * sizeof *L);
         assert_non_null(L);
-        if (gn_nist_read(&L[n].p, path, err, sizeof err) != GN_OK)
+        if (gn_io_nist_read(&L[n].p, path, err, sizeof err) != GN_OK)
             fail_msg("%s", err);
         gn_expr_error ee;
         int inr;
-        if (gn_nist_problem(&L[n].s, &L[n].p, &ee, &inr) != GN_OK)
+        if (gn_io_nist_problem(&L[n].s, &L[n].p, &ee, &inr) != GN_OK)
             fail_msg("%s: %s", path, ee.msg);
         n++;
     }
@@ -238,8 +238,8 @@ static size_t load_all(loaded **out)
 static void free_all(loaded *L, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        gn_nist_problem_free(&L[i].s);
-        gn_nist_free(&L[i].p);
+        gn_io_nist_problem_free(&L[i].s);
+        gn_io_nist_free(&L[i].p);
     }
     free(L);
 }
@@ -259,7 +259,7 @@ static size_t taylor_failures(loaded *L, size_t n, int verbose)
     mpfr_t f0, f1, f2, t, R1, R2, dot;
     mpfr_inits2(P, f0, f1, f2, t, R1, R2, dot, (mpfr_ptr)0);
     for (size_t i = 0; i < n; i++) {
-        gn_nist *p = &L[i].p;
+        gn_io_nist *p = &L[i].p;
         gn_expr *e = L[i].s.model;
         size_t k = e->nparams, nx = L[i].s.fp.nx;
         gn_mp_expr *m = gn_mp_expr_alloc(e, P);

@@ -6,7 +6,7 @@
 #include "gn_test.h"
 
 #include "gn.h"
-#include "gn_fit_mp.h"
+#include "gn_mp_fit.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -103,14 +103,14 @@ static void test_load_all(void **state)
     assert_true(nf >= 1);
     int multiline = 0, defs = 0, transformed = 0, twox = 0, brackets = 0;
     for (size_t i = 0; i < nf; i++) {
-        gn_nist p;
-        gn_nist_setup s;
+        gn_io_nist p;
+        gn_io_nist_setup s;
         char err[512];
         gn_expr_error ee;
         int inr;
-        if (gn_nist_read(&p, f[i], err, sizeof err) != GN_OK)
+        if (gn_io_nist_read(&p, f[i], err, sizeof err) != GN_OK)
             fail_msg("%s", err);
-        if (gn_nist_problem(&s, &p, &ee, &inr) != GN_OK)
+        if (gn_io_nist_problem(&s, &p, &ee, &inr) != GN_OK)
             fail_msg("%s: %s", f[i], ee.msg);
         assert_true(p.k >= 1 && p.nstart >= 1 && p.n > p.k);
         assert_int_equal(s.model->nparams, p.k);
@@ -148,8 +148,8 @@ static void test_load_all(void **state)
         transformed += s.resp != NULL;
         twox += s.fp.nx >= 2;
         brackets += strchr(p.model, '[') != NULL;
-        gn_nist_problem_free(&s);
-        gn_nist_free(&p);
+        gn_io_nist_problem_free(&s);
+        gn_io_nist_free(&p);
     }
     print_message("# %zu files: %d multi-line models, %d with definitions, %d with a "
                   "transformed response, %d with two predictors, %d with brackets\n",
@@ -203,18 +203,18 @@ static void test_unseen_shape(void **state)
         fprintf(f, "\t%s   %.17g\n", num, x);
     }
     fclose(f);
-    gn_nist p;
-    gn_nist_setup st;
+    gn_io_nist p;
+    gn_io_nist_setup st;
     char err[512];
     gn_expr_error ee;
     int inr;
-    if (gn_nist_read(&p, tmp, err, sizeof err) != GN_OK)
+    if (gn_io_nist_read(&p, tmp, err, sizeof err) != GN_OK)
         fail_msg("%s", err);
     assert_int_equal(p.k, 4);
     assert_int_equal(p.nstart, 3);
     assert_int_equal(p.n, N);
     assert_int_equal(p.cert_digits[2], 8);
-    if (gn_nist_problem(&st, &p, &ee, &inr) != GN_OK)
+    if (gn_io_nist_problem(&st, &p, &ee, &inr) != GN_OK)
         fail_msg("%s", ee.msg);
     for (size_t s0 = 0; s0 < p.nstart; s0++) {
         double b[4];
@@ -223,14 +223,14 @@ static void test_unseen_shape(void **state)
         par.solver = GN_FIT_QR;
         assert_int_equal(gn_fit_run(b, &rep, &st.fp, p.start + s0 * 4, &par), GN_OK);
         for (size_t q = 0; q < 4; q++) {
-            double l = gn_lre(b[q], p.cert[q], p.cert_digits[q]);
+            double l = gn_io_lre(b[q], p.cert[q], p.cert_digits[q]);
             if (!gn_fit_stop_converged(rep.stop) || l < 6.0)
                 fail_msg("unseen shape, start %zu, b%zu = %.17g: LRE %.2f (stop %s)", s0 + 1,
                          q + 1, b[q], l, gn_fit_stop_name(rep.stop));
         }
     }
-    gn_nist_problem_free(&st);
-    gn_nist_free(&p);
+    gn_io_nist_problem_free(&st);
+    gn_io_nist_free(&p);
     unlink(tmp);
 }
 
@@ -244,7 +244,7 @@ static void test_malformed(void **state)
     char *orig = slurp(f[0]);
     const char *tmp = "/tmp/gnlab-test-fit-bad.dat";
     char err[512];
-    gn_nist p;
+    gn_io_nist p;
     /* (1) a parameter row removed */
     {
         const char *b2 = strstr(orig, "\n  b2 =");
@@ -254,7 +254,7 @@ static void test_malformed(void **state)
         memcpy(s, orig, (size_t)(b2 - orig));
         strcpy(s + (b2 - orig), b2e);
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         if (!strstr(err, "b3") && !strstr(err, "parameter rows"))
             fail_msg("missing row: %s", err);
         free(s);
@@ -277,7 +277,7 @@ static void test_malformed(void **state)
         strcpy(s + (tok - orig), "1.2.3x");
         strcat(s, tok + strcspn(tok, " "));
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         char want[64];
         snprintf(want, sizeof want, ":%zu: column 1", line);
         if (!strstr(err, want) || !strstr(err, "not a number"))
@@ -293,30 +293,30 @@ static void test_malformed(void **state)
         char *last = strrchr(s, '\n');
         *last = 0;
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         if (!strstr(err, "observations"))
             fail_msg("short data: %s", err);
         free(s);
     }
     /* (4) a model with an unknown function: the loader reads it, compiling names column */
     {
-        gn_nist g;
-        assert_int_equal(gn_nist_read(&g, f[0], err, sizeof err), GN_OK);
+        gn_io_nist g;
+        assert_int_equal(gn_io_nist_read(&g, f[0], err, sizeof err), GN_OK);
         char head[13];
         snprintf(head, sizeof head, "%s", g.model);
         char *ins = malloc(strlen(head) + 8);
         sprintf(ins, "qq(1)*%s", head);
         char *s = replace(orig, head, ins);
-        gn_nist_free(&g);
+        gn_io_nist_free(&g);
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_OK);
-        gn_nist_setup st;
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_OK);
+        gn_io_nist_setup st;
         gn_expr_error ee;
         int inr;
-        assert_int_equal(gn_nist_problem(&st, &p, &ee, &inr), GN_EINPUT);
+        assert_int_equal(gn_io_nist_problem(&st, &p, &ee, &inr), GN_EINPUT);
         if (!strstr(ee.msg, "unknown function 'qq'") || ee.pos != 0)
             fail_msg("unknown function: column %zu: %s", ee.pos + 1, ee.msg);
-        gn_nist_free(&p);
+        gn_io_nist_free(&p);
         free(s);
         free(ins);
     }
@@ -324,7 +324,7 @@ static void test_malformed(void **state)
     {
         char *s = replace(orig, "Model:", "Modle:");
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         assert_non_null(strstr(err, "Model:"));
         free(s);
     }
@@ -339,7 +339,7 @@ static void test_malformed(void **state)
             q--;
         q[-1] = 'Z';
         spit(tmp, s);
-        assert_int_equal(gn_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+        assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         char want[32];
         snprintf(want, sizeof want, ":%zu:", line);
         if (!strstr(err, want))
@@ -347,7 +347,7 @@ static void test_malformed(void **state)
         free(s);
     }
     /* (7) not a file */
-    assert_int_equal(gn_nist_read(&p, "/nonexistent/x.dat", err, sizeof err), GN_EINPUT);
+    assert_int_equal(gn_io_nist_read(&p, "/nonexistent/x.dat", err, sizeof err), GN_EINPUT);
     unlink(tmp);
     free(orig);
     free_files(f, nf);
@@ -362,15 +362,15 @@ typedef struct {
 
 static fitres fit_double(const char *path, size_t st, gn_fit_solver solver)
 {
-    gn_nist p;
-    gn_nist_setup s;
+    gn_io_nist p;
+    gn_io_nist_setup s;
     char err[512];
     gn_expr_error ee;
     int inr;
     fitres r = {INFINITY, 0};
-    if (gn_nist_read(&p, path, err, sizeof err) != GN_OK)
+    if (gn_io_nist_read(&p, path, err, sizeof err) != GN_OK)
         fail_msg("%s", err);
-    if (gn_nist_problem(&s, &p, &ee, &inr) != GN_OK)
+    if (gn_io_nist_problem(&s, &p, &ee, &inr) != GN_OK)
         fail_msg("%s: %s", path, ee.msg);
     double *b = malloc(p.k * sizeof(double));
     gn_fit_report rep;
@@ -379,13 +379,13 @@ static fitres fit_double(const char *path, size_t st, gn_fit_solver solver)
     assert_int_equal(gn_fit_run(b, &rep, &s.fp, p.start + st * p.k, &par), GN_OK);
     r.converged = gn_fit_stop_converged(rep.stop);
     for (size_t q = 0; q < p.k; q++) {
-        double l = gn_lre(b[q], p.cert[q], p.cert_digits[q]);
+        double l = gn_io_lre(b[q], p.cert[q], p.cert_digits[q]);
         if (l < r.lre_min)
             r.lre_min = l;
     }
     free(b);
-    gn_nist_problem_free(&s);
-    gn_nist_free(&p);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
     return r;
 }
 
@@ -398,11 +398,11 @@ static void test_double_all(void **state)
     size_t nf = list_files(&f);
     const gn_fit_solver sv[3] = {GN_FIT_NORMAL, GN_FIT_QR, GN_FIT_AUTO};
     for (size_t i = 0; i < nf; i++) {
-        gn_nist p;
+        gn_io_nist p;
         char err[512];
-        assert_int_equal(gn_nist_read(&p, f[i], err, sizeof err), GN_OK);
+        assert_int_equal(gn_io_nist_read(&p, f[i], err, sizeof err), GN_OK);
         size_t ns = p.nstart;
-        gn_nist_free(&p);
+        gn_io_nist_free(&p);
         for (size_t st = 0; st < ns; st++)
             for (int v = 0; v < 3; v++) {
                 fitres r = fit_double(f[i], st, sv[v]);
@@ -418,13 +418,13 @@ static void test_double_all(void **state)
  * gnlab fit --nist-all; here the test stays fast under the sanitizers): LRE >= 10. */
 static double fit_mp_min_lre(const char *path, size_t st, mpfr_prec_t prec, int *conv)
 {
-    gn_nist p;
-    gn_nist_setup s;
+    gn_io_nist p;
+    gn_io_nist_setup s;
     char err[512];
     gn_expr_error ee;
     int inr;
-    assert_int_equal(gn_nist_read(&p, path, err, sizeof err), GN_OK);
-    assert_int_equal(gn_nist_problem(&s, &p, &ee, &inr), GN_OK);
+    assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_nist_problem(&s, &p, &ee, &inr), GN_OK);
     size_t n = p.n, k = p.k, nx = s.fp.nx;
     mpfr_ptr x = malloc(nx * n * sizeof *x), y = malloc(n * sizeof *y), b = malloc(k * sizeof *b),
              b0 = malloc(k * sizeof *b0);
@@ -460,8 +460,8 @@ static double fit_mp_min_lre(const char *path, size_t st, mpfr_prec_t prec, int 
     free(y);
     free(b);
     free(b0);
-    gn_nist_problem_free(&s);
-    gn_nist_free(&p);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
     return mn;
 }
 
@@ -471,11 +471,11 @@ static void test_mp_small(void **state)
     char **f;
     size_t nf = list_files(&f), ran = 0;
     for (size_t i = 0; i < nf; i++) {
-        gn_nist p;
+        gn_io_nist p;
         char err[512];
-        assert_int_equal(gn_nist_read(&p, f[i], err, sizeof err), GN_OK);
+        assert_int_equal(gn_io_nist_read(&p, f[i], err, sizeof err), GN_OK);
         size_t ns = p.nstart, n = p.n;
-        gn_nist_free(&p);
+        gn_io_nist_free(&p);
         if (n > 30)
             continue;
         for (size_t st = 0; st < ns; st++) {
@@ -599,7 +599,7 @@ static void test_qr_vs_normal(void **state)
         par.tau = 1e-12;
         assert_int_equal(gn_fit_run(b, &rep, &fp, b0, &par), GN_OK);
         assert_int_equal(rep.accepted, 1);
-        lre[v] = fmin(gn_lre(b[0], ref[0], 17), gn_lre(b[1], ref[1], 17));
+        lre[v] = fmin(gn_io_lre(b[0], ref[0], 17), gn_io_lre(b[1], ref[1], 17));
         qrsteps[v] = rep.steps_qr;
         print_message("# kappa %.2e, %s: one step to (%.17g, %.17g), LRE %.2f against MPFR\n",
                       kappa, gn_fit_solver_name(sv[v]), b[0], b[1], lre[v]);
@@ -629,13 +629,13 @@ static void test_qr_vs_normal(void **state)
 static void test_not_converged(void **state)
 {
     (void)state;
-    gn_nist p;
-    gn_nist_setup s;
+    gn_io_nist p;
+    gn_io_nist_setup s;
     char err[512];
     gn_expr_error ee;
     int inr;
-    assert_int_equal(gn_nist_read(&p, NISTDIR "/MGH17.dat", err, sizeof err), GN_OK);
-    assert_int_equal(gn_nist_problem(&s, &p, &ee, &inr), GN_OK);
+    assert_int_equal(gn_io_nist_read(&p, NISTDIR "/MGH17.dat", err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_nist_problem(&s, &p, &ee, &inr), GN_OK);
     double b[16];
     gn_fit_report rep;
     gn_fit_params par = gn_fit_params_default();
@@ -644,8 +644,8 @@ static void test_not_converged(void **state)
     assert_int_equal(rep.stop, GN_FIT_STOP_MAXITER);
     assert_false(gn_fit_stop_converged(rep.stop));
     assert_int_equal(rep.iters, 3);
-    gn_nist_problem_free(&s);
-    gn_nist_free(&p);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
 }
 
 /* ------------------------------------------------------------ the command */

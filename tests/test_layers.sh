@@ -32,13 +32,13 @@ else
 fi
 
 # negative control: a core source that includes a validate header
-printf '#include "gn_audit.h"\nint gn_planted2(void) { return 0; }\n' > "$tmp/plant2.c"
+printf '#include "val_audit.h"\nint gn_planted2(void) { return 0; }\n' > "$tmp/plant2.c"
 if out=$(GN_LAYERS_SRC_EXTRA="core:$tmp/plant2.c" bash tests/layers.sh "$build" "${layers[@]}" 2>&1); then
-  echo "not ok 3 - a planted include of gn_audit.h in core is caught"
+  echo "not ok 3 - a planted include of val_audit.h in core is caught"
 else
-  grep -q "include back-edge: $tmp/plant2.c (core) includes gn_audit.h (validate)" <<< "$out" \
-    && echo "ok 3 - a planted include of gn_audit.h in core is caught" \
-    || { echo "not ok 3 - a planted include of gn_audit.h in core is caught"; echo "$out" | sed 's/^/# /'; }
+  grep -q "include back-edge: $tmp/plant2.c (core) includes val_audit.h (validate)" <<< "$out" \
+    && echo "ok 3 - a planted include of val_audit.h in core is caught" \
+    || { echo "not ok 3 - a planted include of val_audit.h in core is caught"; echo "$out" | sed 's/^/# /'; }
 fi
 
 # and the build itself refuses it: core compiles with core's -I paths only

@@ -9,15 +9,15 @@
  * instance counts. */
 #include "gn_test.h"
 
-#include "gn_claims.h"
+#include "pf_claims.h"
 
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
-static gn_claim_opts opts(mpfr_prec_t prec, size_t inst)
+static pf_claim_opts opts(mpfr_prec_t prec, size_t inst)
 {
-    gn_claim_opts o = gn_claim_opts_default();
+    pf_claim_opts o = pf_claim_opts_default();
     o.prec = prec;
     o.instances = inst;
     o.seed = gn_test_seed();
@@ -26,14 +26,14 @@ static gn_claim_opts opts(mpfr_prec_t prec, size_t inst)
 
 static void run_claims_at(mpfr_prec_t prec, size_t inst)
 {
-    for (size_t k = 0; k < gn_claim_count(); k++) {
-        const gn_claim *c = gn_claim_at(k);
+    for (size_t k = 0; k < pf_claim_count(); k++) {
+        const pf_claim *c = pf_claim_at(k);
         /* the illustration runs 4 chains of 5000 MPFR steps per instance: its adversarial
          * pair plus one random instance keep the test short */
-        gn_claim_opts o = opts(prec, c->illustration ? 1 : inst);
-        gn_claim_result r;
+        pf_claim_opts o = opts(prec, c->illustration ? 1 : inst);
+        pf_claim_result r;
         memset(&r, 0, sizeof r);
-        assert_int_equal(gn_claim_run(&r, c, &o, 0, 0, (size_t)-1), GN_OK);
+        assert_int_equal(pf_claim_run(&r, c, &o, 0, 0, (size_t)-1), GN_OK);
         if (!r.pass)
             print_message("claim %s failed at %ld bits, seed %llu: instance %zu check '%s' "
                           "resid %.17g tol %.17g inputs %s\n",
@@ -66,15 +66,15 @@ static void test_claims_1024(void **state)
 static void test_mutants_rejected(void **state)
 {
     (void)state;
-    for (size_t k = 0; k < gn_claim_count(); k++) {
-        const gn_claim *c = gn_claim_at(k);
-        size_t nm = gn_claim_nmutants(c);
+    for (size_t k = 0; k < pf_claim_count(); k++) {
+        const pf_claim *c = pf_claim_at(k);
+        size_t nm = pf_claim_nmutants(c);
         assert_true(nm >= 1);
         for (size_t m = 1; m <= nm; m++) {
-            gn_claim_opts o = opts(256, c->illustration ? 1 : gn_test_iters(12));
-            gn_claim_result r;
+            pf_claim_opts o = opts(256, c->illustration ? 1 : gn_test_iters(12));
+            pf_claim_result r;
             memset(&r, 0, sizeof r);
-            assert_int_equal(gn_claim_run(&r, c, &o, (int)m, 0, (size_t)-1), GN_OK);
+            assert_int_equal(pf_claim_run(&r, c, &o, (int)m, 0, (size_t)-1), GN_OK);
             if (r.failed == 0)
                 print_message("WEAK: mutant %zu of %s (%s) passed %zu instances, seed %llu\n",
                               m, c->id, c->mutants[m - 1], r.instances,
@@ -88,7 +88,7 @@ static void test_mutants_rejected(void **state)
 static void test_check_machinery(void **state)
 {
     (void)state;
-    gn_claim_ws ws;
+    pf_claim_ws ws;
     memset(&ws, 0, sizeof ws);
     ws.prec = 256;
     mpfr_init2(ws.r1, 320);
@@ -97,57 +97,57 @@ static void test_check_machinery(void **state)
     mpfr_init2(x, 256);
     ws.ratio = -1;
     mpfr_set_ui_2exp(x, 3, -256, MPFR_RNDN); /* 3 u */
-    gn_claim_cmp(&ws, "below", x, 4.0);
+    pf_claim_cmp(&ws, "below", x, 4.0);
     assert_false(ws.failed);
-    gn_claim_cmp(&ws, "above", x, 2.0);
+    pf_claim_cmp(&ws, "above", x, 2.0);
     assert_true(ws.failed);
     assert_string_equal(ws.what, "above");
     ws.failed = 0;
     mpfr_set_nan(x);
-    gn_claim_cmp(&ws, "nan", x, 1e300);
+    pf_claim_cmp(&ws, "nan", x, 1e300);
     assert_true(ws.failed);
     ws.failed = 0;
-    gn_claim_true(&ws, "false fact", 0);
+    pf_claim_true(&ws, "false fact", 0);
     assert_true(ws.failed);
     mpfr_clear(x);
     mpfr_clear(ws.r1);
     mpfr_clear(ws.r2);
     /* unknown mutant and precision out of range are refused */
-    gn_claim_opts o = opts(256, 1);
-    gn_claim_result r;
+    pf_claim_opts o = opts(256, 1);
+    pf_claim_result r;
     memset(&r, 0, sizeof r);
-    const gn_claim *c = gn_claim_find("prop-3.2");
+    const pf_claim *c = pf_claim_find("prop-3.2");
     assert_non_null(c);
-    assert_int_equal(gn_claim_run(&r, c, &o, 99, 0, (size_t)-1), GN_EDOM);
+    assert_int_equal(pf_claim_run(&r, c, &o, 99, 0, (size_t)-1), GN_EDOM);
     o.prec = 16;
-    assert_int_equal(gn_claim_run(&r, c, &o, 0, 0, (size_t)-1), GN_EDOM);
-    assert_null(gn_claim_find("no-such-claim"));
+    assert_int_equal(pf_claim_run(&r, c, &o, 0, 0, (size_t)-1), GN_EDOM);
+    assert_null(pf_claim_find("no-such-claim"));
 }
 
 /* instances are functions of (seed, index): splitting the range changes nothing */
 static void test_partition_invariant(void **state)
 {
     (void)state;
-    const gn_claim *c = gn_claim_find("egn-direction");
+    const pf_claim *c = pf_claim_find("egn-direction");
     assert_non_null(c);
-    gn_claim_opts o = opts(256, gn_test_iters(10));
-    size_t tot = gn_claim_total(c, &o);
-    gn_claim_result whole, parts;
+    pf_claim_opts o = opts(256, gn_test_iters(10));
+    size_t tot = pf_claim_total(c, &o);
+    pf_claim_result whole, parts;
     memset(&whole, 0, sizeof whole);
     memset(&parts, 0, sizeof parts);
-    gn_claim_run(&whole, c, &o, 0, 0, tot);
-    gn_claim_run(&parts, c, &o, 0, 0, tot / 2);
-    gn_claim_run(&parts, c, &o, 0, tot / 2, tot);
+    pf_claim_run(&whole, c, &o, 0, 0, tot);
+    pf_claim_run(&parts, c, &o, 0, 0, tot / 2);
+    pf_claim_run(&parts, c, &o, 0, tot / 2, tot);
     assert_int_equal(whole.instances, parts.instances);
     assert_true(whole.ratio == parts.ratio);
     assert_int_equal(whole.worst, parts.worst);
     /* a different seed gives different random instances */
-    gn_claim_result r1, r2;
+    pf_claim_result r1, r2;
     memset(&r1, 0, sizeof r1);
     memset(&r2, 0, sizeof r2);
-    gn_claim_run(&r1, c, &o, 0, c->nadv, tot);
+    pf_claim_run(&r1, c, &o, 0, c->nadv, tot);
     o.seed ^= 0x9e3779b97f4a7c15u;
-    gn_claim_run(&r2, c, &o, 0, c->nadv, tot);
+    pf_claim_run(&r2, c, &o, 0, c->nadv, tot);
     assert_true(r1.ratio != r2.ratio);
 }
 

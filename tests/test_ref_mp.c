@@ -167,7 +167,7 @@ static void test_mp_minnorm_vs_closed(void **state)
             mpfr_inits2(PREC, lp, lpp, (mpfr_ptr)0);
             mpfr_set_d(lp, I.lp, MPFR_RNDN);
             mpfr_set_d(lpp, I.lpp, MPFR_RNDN);
-            assert_int_equal(gn_mp_dir_mp(d1, j, n, lp, lpp, MPFR_RNDN), GN_OK);
+            assert_int_equal(gn_mp_dir_pinv(d1, j, n, lp, lpp, MPFR_RNDN), GN_OK);
             assert_int_equal(gn_mp_dir_mp_closed(d2, j, n, lp, lpp, MPFR_RNDN), GN_OK);
             double e = vrel(d1, d2, n);
             if (!(e <= 0x1p-240))
@@ -227,7 +227,7 @@ static void test_statuses(void **state)
     gn_mp_damping D;
     gn_mp_damping_init_set(&D, dm, PREC);
     /* j = 0 */
-    assert_int_equal(gn_mp_dir_mp(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
+    assert_int_equal(gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
     assert_int_equal(gn_mp_dir_mp_closed(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
     assert_int_equal(gn_mp_dir_damped(d, j, n, lp, lpp, &D, MPFR_RNDN), GN_OK);
     for (size_t i = 0; i < n; i++)
@@ -237,11 +237,11 @@ static void test_statuses(void **state)
     mpfr_set_d(j + 2, 3.0, MPFR_RNDN);
     /* lpp = 0: MP undefined, damped fine */
     mpfr_set_zero(lpp, 1);
-    assert_int_equal(gn_mp_dir_mp(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
+    assert_int_equal(gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
     assert_int_equal(gn_mp_dir_damped(d, j, n, lp, lpp, &D, MPFR_RNDN), GN_OK);
     /* lpp < 0 */
     mpfr_set_d(lpp, -1.0, MPFR_RNDN);
-    assert_int_equal(gn_mp_dir_mp(d, j, n, lp, lpp, MPFR_RNDN), GN_ENEGCURV);
+    assert_int_equal(gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN), GN_ENEGCURV);
     assert_int_equal(gn_mp_xi(x, j, n, lpp, &D, MPFR_RNDN), GN_ENEGCURV);
     mpfr_set_d(lpp, 1.0, MPFR_RNDN);
     /* lambda <= 0, mu < 0 */

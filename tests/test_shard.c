@@ -5,7 +5,7 @@
  * different campaigns or overlapping ranges are refused (exit 2). Runs GN_BIN (default
  * build/gnlab) at a small scale (GN_TEST_SCALE multiplies it). */
 #include "gn_test.h"
-#include "gn_shard.h"
+#include "gn_io_shard.h"
 
 #include <string.h>
 #include <sys/wait.h>
@@ -49,59 +49,59 @@ static void test_blocks_partition(void **state)
         for (size_t in = 0; in < 5; in++) {
             if (ns[in] > us[iu])
                 continue;
-            gn_shard s[7];
+            gn_io_shard s[7];
             char t[48];
             for (uint64_t k = 0; k < ns[in]; k++) {
                 snprintf(t, sizeof t, "%llu/%llu", (unsigned long long)k,
                          (unsigned long long)ns[in]);
-                assert_int_equal(gn_shard_parse_kn(&s[k], t, us[iu]), 0);
+                assert_int_equal(gn_io_shard_parse_kn(&s[k], t, us[iu]), 0);
             }
             for (size_t iz = 0; iz < 8; iz++)
                 for (uint64_t i = 0; i < sizes[iz]; i++) {
                     int owners = 0;
                     for (uint64_t k = 0; k < ns[in]; k++)
-                        owners += gn_shard_mine(&s[k], i, sizes[iz]);
+                        owners += gn_io_shard_mine(&s[k], i, sizes[iz]);
                     if (owners != 1)
                         fail_msg("instance %llu of %llu has %d owners (U=%llu n=%llu)",
                                  (unsigned long long)i, (unsigned long long)sizes[iz], owners,
                                  (unsigned long long)us[iu], (unsigned long long)ns[in]);
                     /* block b's first instance is ceil(b N / U) */
-                    uint64_t bl = gn_shard_block(i, sizes[iz], us[iu]);
-                    assert_true(gn_shard_first(bl, sizes[iz], us[iu]) <= i);
-                    assert_true(gn_shard_first(bl + 1, sizes[iz], us[iu]) > i);
+                    uint64_t bl = gn_io_shard_block(i, sizes[iz], us[iu]);
+                    assert_true(gn_io_shard_first(bl, sizes[iz], us[iu]) <= i);
+                    assert_true(gn_io_shard_first(bl + 1, sizes[iz], us[iu]) > i);
                 }
         }
-    gn_shard s, m;
-    /* gn_shard_next walks exactly the owned instances of scattered ranges */
-    assert_int_equal(gn_shard_parse_ranges(&s, "3,7-9,30-40,63", 64), 0);
+    gn_io_shard s, m;
+    /* gn_io_shard_next walks exactly the owned instances of scattered ranges */
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "3,7-9,30-40,63", 64), 0);
     for (size_t iz = 0; iz < 8; iz++) {
-        uint64_t n = sizes[iz], j = gn_shard_next(&s, 0, n);
+        uint64_t n = sizes[iz], j = gn_io_shard_next(&s, 0, n);
         for (uint64_t i = 0; i < n; i++) {
-            int own = gn_shard_mine(&s, i, n);
+            int own = gn_io_shard_mine(&s, i, n);
             if (own != (j == i))
-                fail_msg("gn_shard_next: n=%llu instance %llu owned %d, walk at %llu",
+                fail_msg("gn_io_shard_next: n=%llu instance %llu owned %d, walk at %llu",
                          (unsigned long long)n, (unsigned long long)i, own,
                          (unsigned long long)j);
             if (own)
-                j = gn_shard_next(&s, i + 1, n);
+                j = gn_io_shard_next(&s, i + 1, n);
         }
         assert_true(j == n);
     }
-    assert_int_equal(gn_shard_parse_ranges(&s, "40,0-15,16-20", 64), 0);
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "40,0-15,16-20", 64), 0);
     char buf[64];
-    gn_shard_format(&s, buf, sizeof buf);
+    gn_io_shard_format(&s, buf, sizeof buf);
     assert_string_equal(buf, "0-20,40");
-    gn_shard_missing(&m, &s);
-    gn_shard_format(&m, buf, sizeof buf);
+    gn_io_shard_missing(&m, &s);
+    gn_io_shard_format(&m, buf, sizeof buf);
     assert_string_equal(buf, "21-39,41-63");
     /* negative controls: overlaps, out of range, malformed */
-    assert_int_equal(gn_shard_parse_ranges(&s, "0-5,3-7", 64), -1);
-    assert_int_equal(gn_shard_parse_ranges(&s, "0-64", 64), -1);
-    assert_int_equal(gn_shard_parse_ranges(&s, "5-3", 64), -1);
-    assert_int_equal(gn_shard_parse_ranges(&s, "1,,2", 64), -1);
-    assert_int_equal(gn_shard_parse_kn(&s, "4/4", 64), -1);
-    assert_int_equal(gn_shard_parse_kn(&s, "0/65", 64), -1);
-    assert_int_equal(gn_shard_parse_kn(&s, "1/2x", 64), -1);
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "0-5,3-7", 64), -1);
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "0-64", 64), -1);
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "5-3", 64), -1);
+    assert_int_equal(gn_io_shard_parse_ranges(&s, "1,,2", 64), -1);
+    assert_int_equal(gn_io_shard_parse_kn(&s, "4/4", 64), -1);
+    assert_int_equal(gn_io_shard_parse_kn(&s, "0/65", 64), -1);
+    assert_int_equal(gn_io_shard_parse_kn(&s, "1/2x", 64), -1);
 }
 
 /* ------------------------------------------------------------- validate */
@@ -337,7 +337,7 @@ static void test_notebook_sweep(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/gn_shard_XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/gn_io_shard_XXXXXX");
     if (!mkdtemp(dir))
         return -1;
     /* the binary and data paths must survive the cd: make them absolute */

@@ -1,7 +1,7 @@
 /* audit.c: the trace reader (CSV and JSON Lines, streamed), the MPFR recomputation of each
  * recorded step under a set of variant knobs, the rounding-error bound a step must meet,
- * and the stream driver that classifies steps and tries the catalogue (gn_audit.h). */
-#include "gn_audit.h"
+ * and the stream driver that classifies steps and tries the catalogue (val_audit.h). */
+#include "val_audit.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,25 +14,25 @@
 
 /* ------------------------------------------------------------- names */
 
-static const char *const method_names[GN_AM_N] = {
+static const char *const method_names[VAL_AM_N] = {
     "sgd", "normgrad", "sps", "nlms", "ignd", "ignd_undamped", "adam", "adam_ignd"};
-static const char *const field_names[GN_AF_N] = {
+static const char *const field_names[VAL_AF_N] = {
     "step", "alpha", "lambda", "mu", "beta1", "beta2", "eps", "c",
     "lstar", "gamma_max", "t", "f", "y", "l", "lp", "lpp"};
-static const char *const vec_names[GN_AV_N] = {"w", "j", "g", "m", "v", "w_after"};
+static const char *const vec_names[VAL_AV_N] = {"w", "j", "g", "m", "v", "w_after"};
 
-const char *gn_audit_method_name(gn_audit_method m)
+const char *val_audit_method_name(val_audit_method m)
 {
-    return (unsigned)m < GN_AM_N ? method_names[m] : "?";
+    return (unsigned)m < VAL_AM_N ? method_names[m] : "?";
 }
-const char *gn_audit_field_name(gn_audit_field f)
+const char *val_audit_field_name(val_audit_field f)
 {
-    return (unsigned)f < GN_AF_N ? field_names[f] : "?";
+    return (unsigned)f < VAL_AF_N ? field_names[f] : "?";
 }
-const char *gn_audit_vec_name(gn_audit_vec v) { return (unsigned)v < GN_AV_N ? vec_names[v] : "?"; }
+const char *val_audit_vec_name(val_audit_vec v) { return (unsigned)v < VAL_AV_N ? vec_names[v] : "?"; }
 
-double gn_audit_unit(gn_audit_dtype t) { return t == GN_AT_F32 ? 0x1p-24 : 0x1p-53; }
-static double type_eta(gn_audit_dtype t) { return t == GN_AT_F32 ? 0x1p-149 : 0x1p-1074; }
+double val_audit_unit(val_audit_dtype t) { return t == VAL_AT_F32 ? 0x1p-24 : 0x1p-53; }
+static double type_eta(val_audit_dtype t) { return t == VAL_AT_F32 ? 0x1p-149 : 0x1p-1074; }
 
 #define MAXLINE ((size_t)64 << 20)
 
@@ -47,7 +47,7 @@ typedef struct {
     char *name;
 } column;
 
-struct gn_audit_reader {
+struct val_audit_reader {
     FILE *f;
     char name[256];
     int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
@@ -59,16 +59,16 @@ struct gn_audit_reader {
     size_t ncols;
     size_t n;            /* dimension, 0 until known */
     size_t cap;          /* allocated vector length */
-    double *buf[GN_AV_N];
-    gn_audit_rec rec;
+    double *buf[VAL_AV_N];
+    val_audit_rec rec;
     uint64_t nrec;
     char *tok;           /* JSON string scratch */
     size_t tokcap;
 };
 
-gn_audit_reader *gn_audit_reader_open(FILE *f, const char *name)
+val_audit_reader *val_audit_reader_open(FILE *f, const char *name)
 {
-    gn_audit_reader *r = calloc(1, sizeof *r);
+    val_audit_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->f = f;
@@ -76,7 +76,7 @@ gn_audit_reader *gn_audit_reader_open(FILE *f, const char *name)
     return r;
 }
 
-void gn_audit_reader_free(gn_audit_reader *r)
+void val_audit_reader_free(val_audit_reader *r)
 {
     if (!r)
         return;
@@ -84,20 +84,20 @@ void gn_audit_reader_free(gn_audit_reader *r)
     for (size_t c = 0; c < r->ncols; c++)
         free(r->cols[c].name);
     free(r->cols);
-    for (int v = 0; v < GN_AV_N; v++)
+    for (int v = 0; v < VAL_AV_N; v++)
         free(r->buf[v]);
     free(r->tok);
     free(r);
 }
 
-static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+static gn_status fail(val_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
                       const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
 
-static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+static gn_status fail(val_audit_reader *r, char *err, size_t errlen, size_t col, const char *cname,
                       const char *fmt, ...)
 {
     char why[512];
@@ -119,11 +119,11 @@ static gn_status fail(gn_audit_reader *r, char *err, size_t errlen, size_t col, 
     return GN_EINPUT;
 }
 
-static int grow(gn_audit_reader *r, size_t n)
+static int grow(val_audit_reader *r, size_t n)
 {
     if (n <= r->cap)
         return 0;
-    for (int v = 0; v < GN_AV_N; v++) {
+    for (int v = 0; v < VAL_AV_N; v++) {
         double *p = realloc(r->buf[v], n * sizeof(double));
         if (!p)
             return -1;
@@ -134,7 +134,7 @@ static int grow(gn_audit_reader *r, size_t n)
 }
 
 /* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
-static int read_line(gn_audit_reader *r, size_t *len, char *err, size_t errlen)
+static int read_line(val_audit_reader *r, size_t *len, char *err, size_t errlen)
 {
     errno = 0;
     ssize_t k = getline(&r->line, &r->linecap, r->f);
@@ -176,7 +176,7 @@ static int blank_or_comment(const char *s)
 
 static int lookup_field(const char *s, size_t len)
 {
-    for (int f = 0; f < GN_AF_N; f++)
+    for (int f = 0; f < VAL_AF_N; f++)
         if (strlen(field_names[f]) == len && !strncmp(s, field_names[f], len))
             return f;
     return -1;
@@ -185,8 +185,8 @@ static int lookup_field(const char *s, size_t len)
 static int lookup_vec(const char *s, size_t len)
 {
     if (len == 1 && s[0] == 'x')
-        return GN_AV_J;
-    for (int v = 0; v < GN_AV_N; v++)
+        return VAL_AV_J;
+    for (int v = 0; v < VAL_AV_N; v++)
         if (strlen(vec_names[v]) == len && !strncmp(s, vec_names[v], len))
             return v;
     return -1;
@@ -194,7 +194,7 @@ static int lookup_vec(const char *s, size_t len)
 
 static int lookup_method(const char *s)
 {
-    for (int m = 0; m < GN_AM_N; m++)
+    for (int m = 0; m < VAL_AM_N; m++)
         if (!strcmp(s, method_names[m]))
             return m;
     return -1;
@@ -203,9 +203,9 @@ static int lookup_method(const char *s)
 static int parse_dtype(const char *s)
 {
     if (!strcmp(s, "float64") || !strcmp(s, "double") || !strcmp(s, "f64"))
-        return GN_AT_F64;
+        return VAL_AT_F64;
     if (!strcmp(s, "float32") || !strcmp(s, "float") || !strcmp(s, "f32"))
-        return GN_AT_F32;
+        return VAL_AT_F32;
     return -1;
 }
 
@@ -343,10 +343,10 @@ static int parse_number(double *out, const char *s, const char *end)
 }
 
 /* stores a parsed value; rejects non-finite inputs (w_after may be non-finite) */
-static gn_status store(gn_audit_reader *r, double v, int kind, int which, size_t idx, size_t col,
+static gn_status store(val_audit_reader *r, double v, int kind, int which, size_t idx, size_t col,
                        const char *cname, char *err, size_t errlen)
 {
-    int output = kind == COL_VEC && which == GN_AV_WAFTER;
+    int output = kind == COL_VEC && which == VAL_AV_WAFTER;
     if (!isfinite(v) && !output)
         return fail(r, err, errlen, col, cname,
                     "%s where a finite number is required (an input of the step)",
@@ -390,13 +390,13 @@ static char *trim(char *s)
     return s;
 }
 
-static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
+static gn_status csv_header(val_audit_reader *r, char *err, size_t errlen)
 {
     size_t cap = 16;
     r->cols = calloc(cap, sizeof *r->cols);
     if (!r->cols)
         return GN_ENOMEM;
-    size_t nv[GN_AV_N] = {0};
+    size_t nv[VAL_AV_N] = {0};
     char *p = r->line;
     for (size_t c = 1;; c++) {
         char *comma = strchr(p, ',');
@@ -448,7 +448,7 @@ static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
     }
     /* every vector present: indices 0..n-1 each once, the same n for all */
     size_t n = 0;
-    for (int v = 0; v < GN_AV_N; v++) {
+    for (int v = 0; v < VAL_AV_N; v++) {
         if (!nv[v])
             continue;
         if (n && nv[v] != n)
@@ -459,7 +459,7 @@ static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
     }
     if (n && grow(r, n))
         return GN_ENOMEM;
-    for (int v = 0; v < GN_AV_N; v++) {
+    for (int v = 0; v < VAL_AV_N; v++) {
         if (!nv[v])
             continue;
         size_t count = 0;
@@ -474,7 +474,7 @@ static gn_status csv_header(gn_audit_reader *r, char *err, size_t errlen)
     return GN_OK;
 }
 
-static gn_status csv_row(gn_audit_reader *r, char *err, size_t errlen)
+static gn_status csv_row(val_audit_reader *r, char *err, size_t errlen)
 {
     char *p = r->line;
     uint32_t vpresent = 0, vempty = 0;
@@ -499,14 +499,14 @@ static gn_status csv_row(gn_audit_reader *r, char *err, size_t errlen)
                 st = fail(r, err, errlen, c + 1, col->name,
                           "unknown method '%.40s' (sgd normgrad sps nlms ignd ignd_undamped "
                           "adam adam_ignd)", s);
-            r->rec.method = (gn_audit_method)m;
+            r->rec.method = (val_audit_method)m;
             r->rec.has_s |= 1u << 30;
         } else if (col->kind == COL_DTYPE) {
             int d = parse_dtype(s);
             if (d < 0)
                 st = fail(r, err, errlen, c + 1, col->name,
                           "unknown dtype '%.40s' (float64 or float32)", s);
-            r->rec.dtype = (gn_audit_dtype)d;
+            r->rec.dtype = (val_audit_dtype)d;
             r->rec.has_s |= 1u << 31;
         } else if (col->kind == COL_LOSS) {
             gn_loss_kind k;
@@ -536,7 +536,7 @@ static gn_status csv_row(gn_audit_reader *r, char *err, size_t errlen)
         return fail(r, err, errlen, c + 2, c + 1 < r->ncols ? r->cols[c + 1].name : NULL,
                     "missing field: %zu fields, the header has %zu", c + 1, r->ncols);
     uint32_t partial = vpresent & vempty;
-    for (int v = 0; v < GN_AV_N; v++)
+    for (int v = 0; v < VAL_AV_N; v++)
         if (partial >> v & 1) {
             size_t bad = 0;
             for (size_t k = 0; k < r->ncols; k++)
@@ -568,7 +568,7 @@ static void jws(jcur *j)
 static size_t jcol(const jcur *j) { return (size_t)(j->p - j->s) + 1; }
 
 /* a JSON string into r->tok; -1 on malformed */
-static int jstring(gn_audit_reader *r, jcur *j)
+static int jstring(val_audit_reader *r, jcur *j)
 {
     if (*j->p != '"')
         return -1;
@@ -628,7 +628,7 @@ static const char *jnumber_end(const char *p)
     return p;
 }
 
-static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
+static gn_status json_row(val_audit_reader *r, char *err, size_t errlen)
 {
     jcur j = {r->line, r->line};
     uint32_t seen_s = 0, seen_v = 0, seen_x = 0;
@@ -691,14 +691,14 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
                     return fail(r, err, errlen, vcol, key,
                                 "unknown method '%.40s' (sgd normgrad sps nlms ignd "
                                 "ignd_undamped adam adam_ignd)", r->tok);
-                r->rec.method = (gn_audit_method)m;
+                r->rec.method = (val_audit_method)m;
                 r->rec.has_s |= 1u << 30;
             } else if (kind == COL_DTYPE) {
                 int d = parse_dtype(r->tok);
                 if (d < 0)
                     return fail(r, err, errlen, vcol, key,
                                 "unknown dtype '%.40s' (float64 or float32)", r->tok);
-                r->rec.dtype = (gn_audit_dtype)d;
+                r->rec.dtype = (val_audit_dtype)d;
                 r->rec.has_s |= 1u << 31;
             } else {
                 gn_loss_kind k;
@@ -742,7 +742,7 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
                     return fail(r, err, errlen, ecol, key, "vector longer than 10^6 elements");
                 if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
                     return GN_ENOMEM;
-                if (isfinite(x) || v == GN_AV_WAFTER) {
+                if (isfinite(x) || v == VAL_AV_WAFTER) {
                     r->buf[v][k] = x;
                     r->rec.has_v |= 1u << v;
                 } else {
@@ -773,7 +773,7 @@ static gn_status json_row(gn_audit_reader *r, char *err, size_t errlen)
     return GN_OK;
 }
 
-gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, char *err,
+gn_status val_audit_reader_next(val_audit_reader *r, const val_audit_rec **rec, char *err,
                                size_t errlen)
 {
     *rec = NULL;
@@ -819,21 +819,21 @@ gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, cha
             return fail(r, err, errlen, 0, "method", "missing method");
         if (!(r->rec.has_s >> 31 & 1))
             return fail(r, err, errlen, 0, "dtype", "missing dtype (float64 or float32)");
-        r->rec.has_s &= (1u << GN_AF_N) - 1;
+        r->rec.has_s &= (1u << VAL_AF_N) - 1;
         if (!r->rec.has_v || !r->n)
             return fail(r, err, errlen, 0, NULL, "a record without any vector (w, j, ...)");
         r->rec.n = r->n;
-        for (int v = 0; v < GN_AV_N; v++)
+        for (int v = 0; v < VAL_AV_N; v++)
             r->rec.v[v] = r->buf[v];
-        if (r->rec.dtype == GN_AT_F32) {
+        if (r->rec.dtype == VAL_AT_F32) {
             /* values of a float32 trace are float32 numbers: round what was printed */
-            for (int v = 0; v < GN_AV_N; v++)
+            for (int v = 0; v < VAL_AV_N; v++)
                 if (r->rec.has_v >> v & 1)
                     for (size_t i = 0; i < r->n; i++) {
                         /* float32 rounds |x| >= 2^128 - 2^103 to infinity: an input error,
                          * or the type's overflow in w_after; just below, to FLT_MAX */
                         double x = r->buf[v][i];
-                        if (isfinite(x) && fabs(x) >= 0x1.ffffffp127 && v != GN_AV_WAFTER)
+                        if (isfinite(x) && fabs(x) >= 0x1.ffffffp127 && v != VAL_AV_WAFTER)
                             return fail(r, err, errlen, 0, vec_names[v],
                                         "component %zu = %.17g is beyond float32's range", i, x);
                         if (fabs(x) >= 0x1.ffffffp127)
@@ -852,7 +852,7 @@ gn_status gn_audit_reader_next(gn_audit_reader *r, const gn_audit_rec **rec, cha
 
 /* -------------------------------------------------------- recomputation */
 
-struct gn_audit_work {
+struct val_audit_work {
     mpfr_prec_t prec;
     size_t cap;
     mpfr_ptr ex;  /* exact w_after */
@@ -864,11 +864,11 @@ struct gn_audit_work {
     double kl;    /* relative condition of l - lstar when l is derived */
 };
 
-gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
+val_audit_work *val_audit_work_alloc(mpfr_prec_t prec)
 {
     if (prec < 64)
         prec = 64;
-    gn_audit_work *w = calloc(1, sizeof *w);
+    val_audit_work *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->prec = prec;
@@ -878,7 +878,7 @@ gn_audit_work *gn_audit_work_alloc(mpfr_prec_t prec)
     return w;
 }
 
-void gn_audit_work_free(gn_audit_work *w)
+void val_audit_work_free(val_audit_work *w)
 {
     if (!w)
         return;
@@ -892,7 +892,7 @@ void gn_audit_work_free(gn_audit_work *w)
     free(w);
 }
 
-static int work_grow(gn_audit_work *w, size_t n)
+static int work_grow(val_audit_work *w, size_t n)
 {
     if (n <= w->cap)
         return 0;
@@ -914,7 +914,7 @@ static int work_grow(gn_audit_work *w, size_t n)
 #define HAS(r, f) ((r)->has_s >> (f) & 1u)
 #define HASV(r, v) ((r)->has_v >> (v) & 1u)
 
-static gn_status need(const gn_audit_rec *r, int f, char *msg, size_t msglen)
+static gn_status need(const val_audit_rec *r, int f, char *msg, size_t msglen)
 {
     if (HAS(r, f))
         return GN_OK;
@@ -923,7 +923,7 @@ static gn_status need(const gn_audit_rec *r, int f, char *msg, size_t msglen)
     return GN_EINPUT;
 }
 
-static gn_status needv(const gn_audit_rec *r, int v, char *msg, size_t msglen)
+static gn_status needv(const val_audit_rec *r, int v, char *msg, size_t msglen)
 {
     if (HASV(r, v))
         return GN_OK;
@@ -932,7 +932,7 @@ static gn_status needv(const gn_audit_rec *r, int v, char *msg, size_t msglen)
     return GN_EINPUT;
 }
 
-static gn_status domain(const gn_audit_rec *r, const char *what, char *msg, size_t msglen)
+static gn_status domain(const val_audit_rec *r, const char *what, char *msg, size_t msglen)
 {
     snprintf(msg, msglen, "line %zu: %s (method %s)", r->line, what, method_names[r->method]);
     return GN_EINPUT;
@@ -942,34 +942,34 @@ static gn_status domain(const gn_audit_rec *r, const char *what, char *msg, size
  * BCE from p = 1/(1+exp(-f)) and q = 1 - p = 1/(1+exp(f)) each evaluated directly, so
  * l'' = p q and l' = p - y (= -q when y = 1) carry no cancellation; the precision is
  * raised by |f|/log 2 bits so exp(+-f) keeps prec significant bits relative to 1. */
-static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want_lpp, int want_l,
+static gn_status resolve_loss(val_audit_work *wk, const val_audit_rec *r, int want_lpp, int want_l,
                               char *msg, size_t msglen)
 {
     wk->lp_derived = wk->lpp_derived = wk->l_derived = 0;
-    int have_fy = r->has_loss && HAS(r, GN_AF_F) && HAS(r, GN_AF_Y);
-    int derive = (!HAS(r, GN_AF_LP) || (want_lpp && !HAS(r, GN_AF_LPP)) ||
-                  (want_l && !HAS(r, GN_AF_L)));
+    int have_fy = r->has_loss && HAS(r, VAL_AF_F) && HAS(r, VAL_AF_Y);
+    int derive = (!HAS(r, VAL_AF_LP) || (want_lpp && !HAS(r, VAL_AF_LPP)) ||
+                  (want_l && !HAS(r, VAL_AF_L)));
     if (derive && !have_fy) {
-        const char *what = !HAS(r, GN_AF_LP) ? "lp" : (want_lpp && !HAS(r, GN_AF_LPP)) ? "lpp" : "l";
+        const char *what = !HAS(r, VAL_AF_LP) ? "lp" : (want_lpp && !HAS(r, VAL_AF_LPP)) ? "lpp" : "l";
         snprintf(msg, msglen,
                  "line %zu: method %s needs '%s' (or 'loss', 'f' and 'y' to derive it)", r->line,
                  method_names[r->method], what);
         return GN_EINPUT;
     }
     if (derive) {
-        double f = r->s[GN_AF_F], y = r->s[GN_AF_Y];
+        double f = r->s[VAL_AF_F], y = r->s[VAL_AF_Y];
         if (r->loss == GN_LOSS_SQUARED) {
             mpfr_set_d(wk->t1, f, MPFR_RNDN);
             mpfr_sub_d(wk->t1, wk->t1, y, MPFR_RNDN);
-            if (!HAS(r, GN_AF_LP)) {
+            if (!HAS(r, VAL_AF_LP)) {
                 mpfr_set(wk->lp, wk->t1, MPFR_RNDN);
                 wk->lp_derived = 1;
             }
-            if (want_lpp && !HAS(r, GN_AF_LPP)) {
+            if (want_lpp && !HAS(r, VAL_AF_LPP)) {
                 mpfr_set_ui(wk->lpp, 1, MPFR_RNDN);
                 wk->lpp_derived = 1;
             }
-            if (want_l && !HAS(r, GN_AF_L)) {
+            if (want_l && !HAS(r, VAL_AF_L)) {
                 mpfr_sqr(wk->l, wk->t1, MPFR_RNDN);
                 mpfr_div_2ui(wk->l, wk->l, 1, MPFR_RNDN);
                 wk->l_derived = 1;
@@ -996,18 +996,18 @@ static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want
             mpfr_ui_div(q, 1, t, MPFR_RNDN);
             wk->p = mpfr_get_d(p, MPFR_RNDN);
             wk->q = mpfr_get_d(q, MPFR_RNDN);
-            if (!HAS(r, GN_AF_LP)) {
+            if (!HAS(r, VAL_AF_LP)) {
                 if (y == 1.0)
                     mpfr_neg(wk->lp, q, MPFR_RNDN);
                 else
                     mpfr_sub_d(wk->lp, p, y, MPFR_RNDN);
                 wk->lp_derived = 1;
             }
-            if (want_lpp && !HAS(r, GN_AF_LPP)) {
+            if (want_lpp && !HAS(r, VAL_AF_LPP)) {
                 mpfr_mul(wk->lpp, p, q, MPFR_RNDN);
                 wk->lpp_derived = 1;
             }
-            if (want_l && !HAS(r, GN_AF_L)) {
+            if (want_l && !HAS(r, VAL_AF_L)) {
                 /* l = -y log p - (1 - y) log q */
                 mpfr_log(p, p, MPFR_RNDN);
                 mpfr_mul_d(p, p, -y, MPFR_RNDN);
@@ -1026,12 +1026,12 @@ static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want
             mpfr_clears(p, q, t, (mpfr_ptr)0);
         }
     }
-    if (HAS(r, GN_AF_LP))
-        mpfr_set_d(wk->lp, r->s[GN_AF_LP], MPFR_RNDN);
-    if (want_lpp && HAS(r, GN_AF_LPP))
-        mpfr_set_d(wk->lpp, r->s[GN_AF_LPP], MPFR_RNDN);
-    if (want_l && HAS(r, GN_AF_L))
-        mpfr_set_d(wk->l, r->s[GN_AF_L], MPFR_RNDN);
+    if (HAS(r, VAL_AF_LP))
+        mpfr_set_d(wk->lp, r->s[VAL_AF_LP], MPFR_RNDN);
+    if (want_lpp && HAS(r, VAL_AF_LPP))
+        mpfr_set_d(wk->lpp, r->s[VAL_AF_LPP], MPFR_RNDN);
+    if (want_l && HAS(r, VAL_AF_L))
+        mpfr_set_d(wk->l, r->s[VAL_AF_L], MPFR_RNDN);
     if (want_lpp && mpfr_sgn(wk->lpp) < 0)
         return domain(r, "l'' < 0: the loss is not convex in f (outside the theory)", msg,
                       msglen);
@@ -1039,7 +1039,7 @@ static gn_status resolve_loss(gn_audit_work *wk, const gn_audit_rec *r, int want
 }
 
 /* S = |j|^2 (or |g|^2 = lp^2 |j|^2 under g_norm; rounded to float32 under f32_sumsq) */
-static void sumsq(gn_audit_work *wk, const double *j, size_t n, const gn_audit_knobs *k)
+static void sumsq(val_audit_work *wk, const double *j, size_t n, const val_audit_knobs *k)
 {
     mpfr_set_ui(wk->S, 0, MPFR_RNDN);
     for (size_t i = 0; i < n; i++) {
@@ -1058,11 +1058,11 @@ static void sumsq(gn_audit_work *wk, const double *j, size_t n, const gn_audit_k
 }
 
 /* wk->xi = 1 / den, den the IGND denominator under the knobs; -1 when den == 0 */
-static int ignd_xi(gn_audit_work *wk, const gn_audit_rec *r, const gn_audit_knobs *k)
+static int ignd_xi(val_audit_work *wk, const val_audit_rec *r, const val_audit_knobs *k)
 {
-    double lambda = HAS(r, GN_AF_LAMBDA) ? r->s[GN_AF_LAMBDA] : 0.0;
-    double mu = HAS(r, GN_AF_MU) ? r->s[GN_AF_MU] : 0.0;
-    if (r->method == GN_AM_IGND_UNDAMPED || k->undamped) {
+    double lambda = HAS(r, VAL_AF_LAMBDA) ? r->s[VAL_AF_LAMBDA] : 0.0;
+    double mu = HAS(r, VAL_AF_MU) ? r->s[VAL_AF_MU] : 0.0;
+    if (r->method == VAL_AM_IGND_UNDAMPED || k->undamped) {
         mpfr_mul(wk->a, wk->lpp, wk->S, MPFR_RNDN);
     } else if (k->mu_after) {
         mpfr_mul(wk->a, wk->lpp, wk->S, MPFR_RNDN);
@@ -1084,9 +1084,9 @@ static int ignd_xi(gn_audit_work *wk, const gn_audit_rec *r, const gn_audit_knob
 }
 
 /* w_after_i = w_i + coef * j_i: exact value and |step| */
-static void apply_rank1(gn_audit_work *wk, const gn_audit_rec *r, const double *j, mpfr_srcptr coef)
+static void apply_rank1(val_audit_work *wk, const val_audit_rec *r, const double *j, mpfr_srcptr coef)
 {
-    const double *w = r->v[GN_AV_W];
+    const double *w = r->v[VAL_AV_W];
     for (size_t i = 0; i < r->n; i++) {
         mpfr_mul_d(wk->t1, coef, j[i], MPFR_RNDN);
         wk->sab[i] = fabs(mpfr_get_d(wk->t1, MPFR_RNDA));
@@ -1094,15 +1094,15 @@ static void apply_rank1(gn_audit_work *wk, const gn_audit_rec *r, const double *
     }
 }
 
-static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_audit_knobs *k,
+static gn_status adam_rule(val_audit_work *wk, const val_audit_rec *r, const val_audit_knobs *k,
                            const double *j, mpfr_srcptr gscale, int scale_after)
 {
     /* g_i = gscale * j_i (gscale = 1 when g was recorded); under xi_after the Adam step is
      * multiplied by wk->xi afterwards (scale_after) */
-    const double *w = r->v[GN_AV_W], *m = r->v[GN_AV_M], *v = r->v[GN_AV_V];
-    double alpha = r->s[GN_AF_ALPHA], b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2];
-    double eps = r->s[GN_AF_EPS];
-    unsigned long t1 = (unsigned long)r->s[GN_AF_T] + 1;
+    const double *w = r->v[VAL_AV_W], *m = r->v[VAL_AV_M], *v = r->v[VAL_AV_V];
+    double alpha = r->s[VAL_AF_ALPHA], b1 = r->s[VAL_AF_BETA1], b2 = r->s[VAL_AF_BETA2];
+    double eps = r->s[VAL_AF_EPS];
+    unsigned long t1 = (unsigned long)r->s[VAL_AF_T] + 1;
     if (k->no_bias) {
         mpfr_set_ui(wk->bc1, 1, MPFR_RNDN);
         mpfr_set_ui(wk->bc2, 1, MPFR_RNDN);
@@ -1166,10 +1166,10 @@ static gn_status adam_rule(gn_audit_work *wk, const gn_audit_rec *r, const gn_au
     return GN_OK;
 }
 
-gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_audit_rec *r,
-                        const gn_audit_knobs *k, char *msg, size_t msglen)
+gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk, const val_audit_rec *r,
+                        const val_audit_knobs *k, char *msg, size_t msglen)
 {
-    static const gn_audit_knobs none;
+    static const val_audit_knobs none;
     if (!k)
         k = &none;
     *err = INFINITY;
@@ -1182,54 +1182,54 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         msglen = sizeof dummy;
     }
     gn_status st;
-    if ((st = needv(r, GN_AV_W, msg, msglen)) || (st = needv(r, GN_AV_WAFTER, msg, msglen)) ||
-        (st = need(r, GN_AF_ALPHA, msg, msglen)))
+    if ((st = needv(r, VAL_AV_W, msg, msglen)) || (st = needv(r, VAL_AV_WAFTER, msg, msglen)) ||
+        (st = need(r, VAL_AF_ALPHA, msg, msglen)))
         return st;
     if (work_grow(wk, r->n))
         return GN_ENOMEM;
-    double alpha = r->s[GN_AF_ALPHA];
+    double alpha = r->s[VAL_AF_ALPHA];
     if (!(alpha > 0.0))
         return domain(r, "alpha must be > 0", msg, msglen);
-    gn_audit_method me = r->method;
-    int adam = me == GN_AM_ADAM || me == GN_AM_ADAM_IGND;
-    int damped = me == GN_AM_IGND || me == GN_AM_ADAM_IGND;
-    int uses_g = (me == GN_AM_SGD || me == GN_AM_ADAM) && HASV(r, GN_AV_G);
+    val_audit_method me = r->method;
+    int adam = me == VAL_AM_ADAM || me == VAL_AM_ADAM_IGND;
+    int damped = me == VAL_AM_IGND || me == VAL_AM_ADAM_IGND;
+    int uses_g = (me == VAL_AM_SGD || me == VAL_AM_ADAM) && HASV(r, VAL_AV_G);
     wk->g_given = uses_g;
     wk->e_derived = 0;
-    if (!uses_g && (st = needv(r, GN_AV_J, msg, msglen)))
+    if (!uses_g && (st = needv(r, VAL_AV_J, msg, msglen)))
         return st;
     if (damped) {
-        if ((st = need(r, GN_AF_LAMBDA, msg, msglen)))
+        if ((st = need(r, VAL_AF_LAMBDA, msg, msglen)))
             return st;
-        if (!(r->s[GN_AF_LAMBDA] > 0.0))
+        if (!(r->s[VAL_AF_LAMBDA] > 0.0))
             return domain(r, "lambda must be > 0 for damped IGND", msg, msglen);
-        if (HAS(r, GN_AF_MU) && !(r->s[GN_AF_MU] >= 0.0))
+        if (HAS(r, VAL_AF_MU) && !(r->s[VAL_AF_MU] >= 0.0))
             return domain(r, "mu must be >= 0", msg, msglen);
     }
     if (adam) {
-        if ((st = need(r, GN_AF_BETA1, msg, msglen)) || (st = need(r, GN_AF_BETA2, msg, msglen)) ||
-            (st = need(r, GN_AF_EPS, msg, msglen)) || (st = need(r, GN_AF_T, msg, msglen)) ||
-            (st = needv(r, GN_AV_M, msg, msglen)) || (st = needv(r, GN_AV_V, msg, msglen)))
+        if ((st = need(r, VAL_AF_BETA1, msg, msglen)) || (st = need(r, VAL_AF_BETA2, msg, msglen)) ||
+            (st = need(r, VAL_AF_EPS, msg, msglen)) || (st = need(r, VAL_AF_T, msg, msglen)) ||
+            (st = needv(r, VAL_AV_M, msg, msglen)) || (st = needv(r, VAL_AV_V, msg, msglen)))
             return st;
-        double b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2], t = r->s[GN_AF_T];
+        double b1 = r->s[VAL_AF_BETA1], b2 = r->s[VAL_AF_BETA2], t = r->s[VAL_AF_T];
         if (!(b1 >= 0.0 && b1 < 1.0) || !(b2 >= 0.0 && b2 < 1.0))
             return domain(r, "beta1 and beta2 must be in [0, 1)", msg, msglen);
-        if (!(r->s[GN_AF_EPS] > 0.0))
+        if (!(r->s[VAL_AF_EPS] > 0.0))
             return domain(r, "eps must be > 0", msg, msglen);
         if (!(t >= 0.0 && t <= 0x1p53 && t == floor(t)))
             return domain(r, "t (steps taken before this one) must be a whole number >= 0",
                           msg, msglen);
         for (size_t i = 0; i < r->n; i++)
-            if (!(r->v[GN_AV_V][i] >= 0.0)) {
+            if (!(r->v[VAL_AV_V][i] >= 0.0)) {
                 snprintf(msg, msglen, "line %zu: v[%zu] = %.17g < 0 (a second moment)", r->line,
-                         i, r->v[GN_AV_V][i]);
+                         i, r->v[VAL_AV_V][i]);
                 return GN_EINPUT;
             }
     }
-    const double *j = uses_g ? r->v[GN_AV_G] : r->v[GN_AV_J];
-    int want_lp = !uses_g && me != GN_AM_NLMS;
-    int want_lpp = damped || me == GN_AM_IGND_UNDAMPED;
-    int want_l = me == GN_AM_SPS;
+    const double *j = uses_g ? r->v[VAL_AV_G] : r->v[VAL_AV_J];
+    int want_lp = !uses_g && me != VAL_AM_NLMS;
+    int want_lpp = damped || me == VAL_AM_IGND_UNDAMPED;
+    int want_l = me == VAL_AM_SPS;
     if (want_lp && (st = resolve_loss(wk, r, want_lpp, want_l, msg, msglen)))
         return st;
     if (!want_lp)
@@ -1237,7 +1237,7 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
     double sg = k->flip_sign ? 1.0 : -1.0;
 
     switch (me) {
-    case GN_AM_SGD:
+    case VAL_AM_SGD:
         /* coef = -alpha lp (or -alpha on a recorded g) */
         if (uses_g)
             mpfr_set_d(wk->c, sg * alpha, MPFR_RNDN);
@@ -1245,7 +1245,7 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
             mpfr_mul_d(wk->c, wk->lp, sg * alpha, MPFR_RNDN);
         apply_rank1(wk, r, j, wk->c);
         break;
-    case GN_AM_NORMGRAD:
+    case VAL_AM_NORMGRAD:
         sumsq(wk, j, r->n, k);
         if (mpfr_zero_p(wk->lp) || mpfr_zero_p(wk->S))
             return GN_EZERO;
@@ -1254,13 +1254,13 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         mpfr_mul_d(wk->c, wk->c, sg * alpha * (mpfr_sgn(wk->lp) > 0 ? 1.0 : -1.0), MPFR_RNDN);
         apply_rank1(wk, r, j, wk->c);
         break;
-    case GN_AM_SPS: {
-        if ((st = need(r, GN_AF_C, msg, msglen)))
+    case VAL_AM_SPS: {
+        if ((st = need(r, VAL_AF_C, msg, msglen)))
             return st;
-        double c = r->s[GN_AF_C], lstar = HAS(r, GN_AF_LSTAR) ? r->s[GN_AF_LSTAR] : 0.0;
+        double c = r->s[VAL_AF_C], lstar = HAS(r, VAL_AF_LSTAR) ? r->s[VAL_AF_LSTAR] : 0.0;
         if (!(c > 0.0))
             return domain(r, "c must be > 0", msg, msglen);
-        if (HAS(r, GN_AF_GAMMA_MAX) && !(r->s[GN_AF_GAMMA_MAX] > 0.0))
+        if (HAS(r, VAL_AF_GAMMA_MAX) && !(r->s[VAL_AF_GAMMA_MAX] > 0.0))
             return domain(r, "gamma_max must be > 0", msg, msglen);
         mpfr_sub_d(wk->a, wk->l, lstar, MPFR_RNDN);
         if (mpfr_sgn(wk->a) < 0)
@@ -1273,27 +1273,27 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         mpfr_mul(wk->b, wk->b, wk->S, MPFR_RNDN);
         mpfr_mul_d(wk->b, wk->b, c, MPFR_RNDN);
         mpfr_div(wk->a, wk->a, wk->b, MPFR_RNDN);
-        if (HAS(r, GN_AF_GAMMA_MAX) && mpfr_cmp_d(wk->a, r->s[GN_AF_GAMMA_MAX]) > 0)
-            mpfr_set_d(wk->a, r->s[GN_AF_GAMMA_MAX], MPFR_RNDN);
+        if (HAS(r, VAL_AF_GAMMA_MAX) && mpfr_cmp_d(wk->a, r->s[VAL_AF_GAMMA_MAX]) > 0)
+            mpfr_set_d(wk->a, r->s[VAL_AF_GAMMA_MAX], MPFR_RNDN);
         /* coef = sg gamma lp */
         mpfr_mul(wk->c, wk->a, wk->lp, MPFR_RNDN);
         mpfr_mul_d(wk->c, wk->c, sg, MPFR_RNDN);
         apply_rank1(wk, r, j, wk->c);
         break;
     }
-    case GN_AM_NLMS: {
-        if ((st = need(r, GN_AF_EPS, msg, msglen)))
+    case VAL_AM_NLMS: {
+        if ((st = need(r, VAL_AF_EPS, msg, msglen)))
             return st;
-        double eps = r->s[GN_AF_EPS];
+        double eps = r->s[VAL_AF_EPS];
         if (!(eps > 0.0))
             return domain(r, "eps must be > 0", msg, msglen);
         /* e = y - f (or -lp when l' was recorded: squared loss) */
-        if (HAS(r, GN_AF_F) && HAS(r, GN_AF_Y)) {
-            mpfr_set_d(wk->b, r->s[GN_AF_Y], MPFR_RNDN);
-            mpfr_sub_d(wk->b, wk->b, r->s[GN_AF_F], MPFR_RNDN);
+        if (HAS(r, VAL_AF_F) && HAS(r, VAL_AF_Y)) {
+            mpfr_set_d(wk->b, r->s[VAL_AF_Y], MPFR_RNDN);
+            mpfr_sub_d(wk->b, wk->b, r->s[VAL_AF_F], MPFR_RNDN);
             wk->e_derived = 1;
-        } else if (HAS(r, GN_AF_LP)) {
-            mpfr_set_d(wk->b, -r->s[GN_AF_LP], MPFR_RNDN);
+        } else if (HAS(r, VAL_AF_LP)) {
+            mpfr_set_d(wk->b, -r->s[VAL_AF_LP], MPFR_RNDN);
         } else {
             snprintf(msg, msglen, "line %zu: method nlms needs 'f' and 'y' (or 'lp')", r->line);
             return GN_EINPUT;
@@ -1305,8 +1305,8 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         apply_rank1(wk, r, j, wk->c);
         break;
     }
-    case GN_AM_IGND:
-    case GN_AM_IGND_UNDAMPED:
+    case VAL_AM_IGND:
+    case VAL_AM_IGND_UNDAMPED:
         sumsq(wk, j, r->n, k);
         if (ignd_xi(wk, r, k))
             return GN_EZERO; /* a zero denominator: only undamped forms reach it */
@@ -1314,7 +1314,7 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         mpfr_mul_d(wk->c, wk->c, sg * alpha, MPFR_RNDN);
         apply_rank1(wk, r, j, wk->c);
         break;
-    case GN_AM_ADAM: {
+    case VAL_AM_ADAM: {
         mpfr_t one;
         mpfr_init2(one, 64);
         if (uses_g)
@@ -1325,7 +1325,7 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
         mpfr_clear(one);
         break;
     }
-    case GN_AM_ADAM_IGND:
+    case VAL_AM_ADAM_IGND:
         sumsq(wk, j, r->n, k);
         if (ignd_xi(wk, r, k))
             return GN_EZERO;
@@ -1341,8 +1341,8 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
     }
 
     /* err = max_i |got_i - exact_i| / (u (|w_i| + |s_i|) + eta) */
-    double u = gn_audit_unit(r->dtype), eta = type_eta(r->dtype);
-    const double *w = r->v[GN_AV_W], *got = r->v[GN_AV_WAFTER];
+    double u = val_audit_unit(r->dtype), eta = type_eta(r->dtype);
+    const double *w = r->v[VAL_AV_W], *got = r->v[VAL_AV_WAFTER];
     double e = 0.0;
     size_t at = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -1421,33 +1421,33 @@ gn_status gn_audit_rule(double *err, size_t *worst, gn_audit_work *wk, const gn_
  * to 4 roundings: 4 p/|p - y| + 1, l'' = p (1 - p) from a rounded p:
  * 9 + 4 max(p/(1-p), (1-p)/p); SPS's l from the stable form: 4 (|f| + 1)/l, scaled by
  * l/(l - lstar). Large values are honest: record l', l'' when auditing extreme logits. */
-double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
+double val_audit_bound(const val_audit_work *wk, const val_audit_rec *r)
 {
-    double n = (double)r->n, u = gn_audit_unit(r->dtype);
-    int f32 = r->dtype == GN_AT_F32;
+    double n = (double)r->n, u = val_audit_unit(r->dtype);
+    int f32 = r->dtype == VAL_AT_F32;
     double k = 0.0;
     switch (r->method) {
-    case GN_AM_SGD:
+    case VAL_AM_SGD:
         k = wk->g_given ? 2.0 : 3.0;
         break;
-    case GN_AM_NORMGRAD:
+    case VAL_AM_NORMGRAD:
         k = n + 4.0;
         break;
-    case GN_AM_SPS:
+    case VAL_AM_SPS:
         k = n + 9.0;
         break;
-    case GN_AM_NLMS:
+    case VAL_AM_NLMS:
         k = n + 7.0 + (wk->e_derived ? 1.0 : 0.0);
         break;
-    case GN_AM_IGND:
+    case VAL_AM_IGND:
         k = n + 10.0;
         break;
-    case GN_AM_IGND_UNDAMPED:
+    case VAL_AM_IGND_UNDAMPED:
         k = n + 5.0;
         break;
-    case GN_AM_ADAM:
-    case GN_AM_ADAM_IGND: {
-        double b1 = r->s[GN_AF_BETA1], b2 = r->s[GN_AF_BETA2], t = r->s[GN_AF_T] + 1.0;
+    case VAL_AM_ADAM:
+    case VAL_AM_ADAM_IGND: {
+        double b1 = r->s[VAL_AF_BETA1], b2 = r->s[VAL_AF_BETA2], t = r->s[VAL_AF_T] + 1.0;
         double p1 = pow(b1, t), p2 = pow(b2, t);
         double c1 = p1 / (1.0 - p1), c2 = p2 / (1.0 - p2);
         double rb = (t - 1.0) + (f32 ? t : 0.0);
@@ -1458,7 +1458,7 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
         k = 3.0 + kbc1 + 1.0 + (5.0 + kbc2) / 2.0 + 3.0 + 1.0 + 1.0 + 1.0;
         if (f32)
             k += 4.0 + b1 / (1.0 - b1) + 0.5 * b2 / (1.0 - b2);
-        if (r->method == GN_AM_ADAM_IGND)
+        if (r->method == VAL_AM_ADAM_IGND)
             k += 2.0 * (n + 8.0);
         else if (!wk->g_given)
             k += 2.0;
@@ -1475,9 +1475,9 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
     }
     if (wk->lpp_derived && r->loss == GN_LOSS_BCE)
         k += 9.0 + 4.0 * fmax(wk->p / wk->q, wk->q / wk->p);
-    if (wk->l_derived && r->method == GN_AM_SPS) {
+    if (wk->l_derived && r->method == VAL_AM_SPS) {
         double l = mpfr_get_d(wk->l, MPFR_RNDN);
-        double lstar = HAS(r, GN_AF_LSTAR) ? r->s[GN_AF_LSTAR] : 0.0;
+        double lstar = HAS(r, VAL_AF_LSTAR) ? r->s[VAL_AF_LSTAR] : 0.0;
         k += wk->kl * l / (l - lstar);
     }
     if (!(k * u < 0.5))
@@ -1487,34 +1487,34 @@ double gn_audit_bound(const gn_audit_work *wk, const gn_audit_rec *r)
 
 /* ------------------------------------------------------------- the audit */
 
-gn_audit_opts gn_audit_opts_default(void)
+val_audit_opts val_audit_opts_default(void)
 {
-    gn_audit_opts o = {128, 1, 20};
+    val_audit_opts o = {128, 1, 20};
     return o;
 }
 
-static int any_nonfinite(const gn_audit_rec *r)
+static int any_nonfinite(const val_audit_rec *r)
 {
     for (size_t i = 0; i < r->n; i++)
-        if (!isfinite(r->v[GN_AV_WAFTER][i]))
+        if (!isfinite(r->v[VAL_AV_WAFTER][i]))
             return 1;
     return 0;
 }
 
-gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const gn_audit_opts *o,
-                          void (*cb)(const gn_audit_step *st, void *arg), void *arg, char *err,
+gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
+                          void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen)
 {
     memset(s, 0, sizeof *s);
-    gn_audit_opts def = gn_audit_opts_default();
+    val_audit_opts def = val_audit_opts_default();
     if (!o)
         o = &def;
-    if (gn_audit_ncatalogue > GN_AUDIT_MAXCAT) {
-        snprintf(err, errlen, "catalogue larger than GN_AUDIT_MAXCAT");
+    if (val_audit_ncatalogue > VAL_AUDIT_MAXCAT) {
+        snprintf(err, errlen, "catalogue larger than VAL_AUDIT_MAXCAT");
         return GN_ESIZE;
     }
-    gn_audit_reader *rd = gn_audit_reader_open(f, name);
-    gn_audit_work *wk = gn_audit_work_alloc(o->prec);
+    val_audit_reader *rd = val_audit_reader_open(f, name);
+    val_audit_work *wk = val_audit_work_alloc(o->prec);
     gn_status ret = GN_OK;
     if (!rd || !wk) {
         ret = GN_ENOMEM;
@@ -1522,14 +1522,14 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
     }
     size_t listed = 0;
     for (;;) {
-        const gn_audit_rec *r;
+        const val_audit_rec *r;
         char msg[512];
-        ret = gn_audit_reader_next(rd, &r, err, errlen);
+        ret = val_audit_reader_next(rd, &r, err, errlen);
         if (ret != GN_OK || !r)
             break;
         double e;
         size_t worst;
-        gn_status st = gn_audit_rule(&e, &worst, wk, r, NULL, msg, sizeof msg);
+        gn_status st = val_audit_rule(&e, &worst, wk, r, NULL, msg, sizeof msg);
         if (st == GN_ENOMEM) {
             ret = st;
             break;
@@ -1539,8 +1539,8 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
             ret = GN_EINPUT;
             break;
         }
-        double B = st == GN_OK ? gn_audit_bound(wk, r) : INFINITY;
-        gn_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st};
+        double B = st == GN_OK ? val_audit_bound(wk, r) : INFINITY;
+        val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st};
         s->steps++;
         s->dtypes |= 1u << r->dtype;
         s->methods |= 1u << r->method;
@@ -1567,11 +1567,11 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
             continue;
         /* the bound the variant must meet is the paper rule's B at this record (the
          * variants change the formula, not the arithmetic's rounding) */
-        double Bd = st == GN_OK ? B : gn_audit_bound(wk, r);
+        double Bd = st == GN_OK ? B : val_audit_bound(wk, r);
         int nonfinite = any_nonfinite(r);
-        for (size_t c = 0; c < gn_audit_ncatalogue; c++) {
-            const gn_audit_variant *v = &gn_audit_catalogue[c];
-            if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_AT_F32))
+        for (size_t c = 0; c < val_audit_ncatalogue; c++) {
+            const val_audit_variant *v = &val_audit_catalogue[c];
+            if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == VAL_AT_F32))
                 continue;
             s->tried[c]++;
             double ev;
@@ -1590,22 +1590,22 @@ gn_status gn_audit_stream(gn_audit_summary *s, FILE *f, const char *name, const 
         }
     }
 out:
-    gn_audit_reader_free(rd);
-    gn_audit_work_free(wk);
+    val_audit_reader_free(rd);
+    val_audit_work_free(wk);
     return ret;
 }
 
-size_t gn_audit_matches(size_t *idx, size_t cap, const gn_audit_summary *s)
+size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s)
 {
-    size_t cand[GN_AUDIT_MAXCAT], n = 0;
-    for (size_t c = 0; c < gn_audit_ncatalogue && c < GN_AUDIT_MAXCAT; c++)
+    size_t cand[VAL_AUDIT_MAXCAT], n = 0;
+    for (size_t c = 0; c < val_audit_ncatalogue && c < VAL_AUDIT_MAXCAT; c++)
         if (s->tried[c] > 0 && s->matched[c] == s->tried[c])
             cand[n++] = c;
     /* exact variants first, then by how tightly they fit */
     for (size_t a = 1; a < n; a++)
         for (size_t b = a; b > 0; b--) {
             size_t x = cand[b - 1], y = cand[b];
-            int sx = gn_audit_catalogue[x].slack != NULL, sy = gn_audit_catalogue[y].slack != NULL;
+            int sx = val_audit_catalogue[x].slack != NULL, sy = val_audit_catalogue[y].slack != NULL;
             if (sx > sy || (sx == sy && s->var_err[x] > s->var_err[y])) {
                 cand[b - 1] = y;
                 cand[b] = x;
@@ -1630,31 +1630,31 @@ static void put_num(FILE *f, double x, int json)
         fprintf(f, "%.17g", x);
 }
 
-void gn_audit_write_header(FILE *f, const gn_audit_rec *r)
+void val_audit_write_header(FILE *f, const val_audit_rec *r)
 {
     fputs("method,dtype", f);
     if (r->has_loss)
         fputs(",loss", f);
-    for (int k = 0; k < GN_AF_N; k++)
+    for (int k = 0; k < VAL_AF_N; k++)
         if (HAS(r, k))
             fprintf(f, ",%s", field_names[k]);
-    for (int v = 0; v < GN_AV_N; v++)
+    for (int v = 0; v < VAL_AV_N; v++)
         if (HASV(r, v))
             for (size_t i = 0; i < r->n; i++)
                 fprintf(f, ",%s_%zu", vec_names[v], i);
     fputc('\n', f);
 }
 
-void gn_audit_write(FILE *f, const gn_audit_rec *r, int json)
+void val_audit_write(FILE *f, const val_audit_rec *r, int json)
 {
-    const char *dt = r->dtype == GN_AT_F32 ? "float32" : "float64";
+    const char *dt = r->dtype == VAL_AT_F32 ? "float32" : "float64";
     if (json)
         fprintf(f, "{\"method\":\"%s\",\"dtype\":\"%s\"", method_names[r->method], dt);
     else
         fprintf(f, "%s,%s", method_names[r->method], dt);
     if (r->has_loss)
         fprintf(f, json ? ",\"loss\":\"%s\"" : ",%s", gn_loss_name(r->loss));
-    for (int k = 0; k < GN_AF_N; k++)
+    for (int k = 0; k < VAL_AF_N; k++)
         if (HAS(r, k)) {
             if (json)
                 fprintf(f, ",\"%s\":", field_names[k]);
@@ -1662,7 +1662,7 @@ void gn_audit_write(FILE *f, const gn_audit_rec *r, int json)
                 fputc(',', f);
             put_num(f, r->s[k], json);
         }
-    for (int v = 0; v < GN_AV_N; v++)
+    for (int v = 0; v < VAL_AV_N; v++)
         if (HASV(r, v)) {
             if (json)
                 fprintf(f, ",\"%s\":[", vec_names[v]);

@@ -4,26 +4,26 @@
  * step under every variant below that applies to its method, and names the variants that
  * reproduce all of them within the same rounding bound B (plus the variant's slack, if
  * any). To add a variant: write its MPFR recomputation (usually the paper's rule with
- * knobs set, through gn_audit_rule; or any MPFR code with the same contract) and add a row.
+ * knobs set, through val_audit_rule; or any MPFR code with the same contract) and add a row.
  * Each row says which methods it applies to; f64_only marks variants that a float32 trace
  * cannot tell apart from rounding.
  */
-#include "gn_audit.h"
+#include "val_audit.h"
 
 #include <stddef.h>
 
-#define M(x) (1u << GN_AM_##x)
+#define M(x) (1u << VAL_AM_##x)
 #define RANK1 (M(IGND) | M(ADAM_IGND))
 #define ADAMS (M(ADAM) | M(ADAM_IGND))
-#define ALL ((1u << GN_AM_N) - 1u)
+#define ALL ((1u << VAL_AM_N) - 1u)
 #define NORMED (M(NORMGRAD) | M(SPS) | M(NLMS) | M(IGND) | M(IGND_UNDAMPED) | M(ADAM_IGND))
 
 #define KNOB_VARIANT(fname, ...)                                                               \
-    static gn_status fname(double *err, size_t *worst, gn_audit_work *wk,                      \
-                           const gn_audit_rec *r, char *msg, size_t msglen)                    \
+    static gn_status fname(double *err, size_t *worst, val_audit_work *wk,                      \
+                           const val_audit_rec *r, char *msg, size_t msglen)                    \
     {                                                                                          \
-        static const gn_audit_knobs k = {__VA_ARGS__};                                         \
-        return gn_audit_rule(err, worst, wk, r, &k, msg, msglen);                             \
+        static const val_audit_knobs k = {__VA_ARGS__};                                         \
+        return val_audit_rule(err, worst, wk, r, &k, msg, msglen);                             \
     }
 
 KNOB_VARIANT(v_mu_after, .mu_after = 1)
@@ -42,12 +42,12 @@ KNOB_VARIANT(v_flip_sign, .flip_sign = 1)
  * recomputed centre (|j|^2 rounded once to float32); the step moves by at most that
  * relative amount of |s_i| <= |w_i| + |s_i|, so the slack in units of u_T is
  * (n + 1) 2^-24 / u_T. */
-static double slack_f32_sumsq(const gn_audit_rec *r)
+static double slack_f32_sumsq(const val_audit_rec *r)
 {
-    return ((double)r->n + 1.0) * 0x1p-24 / gn_audit_unit(r->dtype);
+    return ((double)r->n + 1.0) * 0x1p-24 / val_audit_unit(r->dtype);
 }
 
-const gn_audit_variant gn_audit_catalogue[] = {
+const val_audit_variant val_audit_catalogue[] = {
     /* name            description
      *                 methods            f64_only recompute       slack */
     {"mu_after_outer", "mu added after the outer product: xi = 1/(l''|j|^2 + mu + lambda)",
@@ -73,4 +73,4 @@ const gn_audit_variant gn_audit_catalogue[] = {
                        ALL,               0,       v_flip_sign,    NULL},
 };
 
-const size_t gn_audit_ncatalogue = sizeof gn_audit_catalogue / sizeof gn_audit_catalogue[0];
+const size_t val_audit_ncatalogue = sizeof val_audit_catalogue / sizeof val_audit_catalogue[0];

@@ -6,14 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-double gn_bench_now(void)
+double val_bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-double gn_bench_cpu(void)
+double val_bench_cpu(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -26,7 +26,7 @@ static int cmp_double(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-double gn_bench_median(double *v, size_t n)
+double val_bench_median(double *v, size_t n)
 {
     if (n == 0)
         return NAN;
@@ -34,13 +34,13 @@ double gn_bench_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double min_time)
+gn_status val_bench_calibrate(size_t *steps, val_bench_fn fn, void *ctx, double min_time)
 {
     size_t n = 1;
     for (;;) {
-        double t0 = gn_bench_now();
+        double t0 = val_bench_now();
         gn_status st = fn(ctx, n);
-        double dt = gn_bench_now() - t0;
+        double dt = val_bench_now() - t0;
         if (st != GN_OK)
             return st;
         if (dt >= min_time || n >= ((size_t)1 << 40))
@@ -51,14 +51,14 @@ gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double mi
     return GN_OK;
 }
 
-gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps)
+gn_status val_bench_interleave(val_bench_kernel *k, size_t nk, size_t reps)
 {
     for (size_t r = 0; r < reps; r++)
         for (size_t q = 0; q < nk; q++) {
-            gn_bench_kernel *kk = &k[(r + q) % nk];
-            double c0 = gn_bench_cpu(), t0 = gn_bench_now();
+            val_bench_kernel *kk = &k[(r + q) % nk];
+            double c0 = val_bench_cpu(), t0 = val_bench_now();
             gn_status st = kk->fn(kk->ctx, kk->steps);
-            double dt = gn_bench_now() - t0, dc = gn_bench_cpu() - c0;
+            double dt = val_bench_now() - t0, dc = val_bench_cpu() - c0;
             if (st != GN_OK)
                 return st;
             kk->t[r] = dt / (double)kk->steps;
@@ -68,7 +68,7 @@ gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps)
     return GN_OK;
 }
 
-double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
+double val_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
                              double *scratch, double *lo, double *hi)
 {
     if (round == 0)
@@ -82,7 +82,7 @@ double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t 
         }
         scratch[q] = sa / sb;
     }
-    double m = gn_bench_median(scratch, g);
+    double m = val_bench_median(scratch, g);
     if (lo)
         *lo = g ? scratch[0] : NAN;
     if (hi)
@@ -95,7 +95,7 @@ double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t 
 #define LIN_ALPHA 0.1
 #define LIN_LAMBDA 1e-3
 
-gn_status gn_bench_linear_init(gn_bench_linear *b, size_t d, uint64_t seed)
+gn_status val_bench_linear_init(val_bench_linear *b, size_t d, uint64_t seed)
 {
     memset(b, 0, sizeof *b);
     if (d == 0)
@@ -104,7 +104,7 @@ gn_status gn_bench_linear_init(gn_bench_linear *b, size_t d, uint64_t seed)
     b->w = malloc(d * sizeof(double));
     b->x = malloc(d * sizeof(double));
     if (!b->w || !b->x) {
-        gn_bench_linear_free(b);
+        val_bench_linear_free(b);
         return GN_ENOMEM;
     }
     gn_rng r;
@@ -120,7 +120,7 @@ gn_status gn_bench_linear_init(gn_bench_linear *b, size_t d, uint64_t seed)
     return GN_OK;
 }
 
-void gn_bench_linear_free(gn_bench_linear *b)
+void val_bench_linear_free(val_bench_linear *b)
 {
     if (!b)
         return;
@@ -129,7 +129,7 @@ void gn_bench_linear_free(gn_bench_linear *b)
     b->w = b->x = NULL;
 }
 
-static gn_status linear_run(gn_bench_linear *b, size_t nsteps, int ignd)
+static gn_status linear_run(val_bench_linear *b, size_t nsteps, int ignd)
 {
     gn_damping dmp = {LIN_LAMBDA, 0.0};
     gn_lossval lv;
@@ -149,14 +149,14 @@ static gn_status linear_run(gn_bench_linear *b, size_t nsteps, int ignd)
     return isfinite(b->sink) ? GN_OK : GN_ERANGE;
 }
 
-gn_status gn_bench_linear_ignd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 1); }
-gn_status gn_bench_linear_sgd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 0); }
+gn_status val_bench_linear_ignd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 1); }
+gn_status val_bench_linear_sgd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 0); }
 
-double gn_bench_linear_bytes(size_t d) { return 40.0 * (double)d; }
+double val_bench_linear_bytes(size_t d) { return 40.0 * (double)d; }
 
 /* ------------------------------------------------------------- triad */
 
-gn_status gn_bench_triad_init(gn_bench_triad *t, size_t n, uint64_t seed)
+gn_status val_bench_triad_init(val_bench_triad *t, size_t n, uint64_t seed)
 {
     memset(t, 0, sizeof *t);
     if (n == 0)
@@ -166,7 +166,7 @@ gn_status gn_bench_triad_init(gn_bench_triad *t, size_t n, uint64_t seed)
     t->b = malloc(n * sizeof(double));
     t->c = malloc(n * sizeof(double));
     if (!t->a || !t->b || !t->c) {
-        gn_bench_triad_free(t);
+        val_bench_triad_free(t);
         return GN_ENOMEM;
     }
     gn_rng r;
@@ -180,7 +180,7 @@ gn_status gn_bench_triad_init(gn_bench_triad *t, size_t n, uint64_t seed)
     return GN_OK;
 }
 
-void gn_bench_triad_free(gn_bench_triad *t)
+void val_bench_triad_free(val_bench_triad *t)
 {
     if (!t)
         return;
@@ -197,9 +197,9 @@ static void triad_sweep(double *restrict a, const double *restrict b, const doub
         a[i] = b[i] + s * c[i];
 }
 
-gn_status gn_bench_triad_run(void *ctx, size_t nsteps)
+gn_status val_bench_triad_run(void *ctx, size_t nsteps)
 {
-    gn_bench_triad *t = ctx;
+    val_bench_triad *t = ctx;
     for (size_t q = 0; q < nsteps; q++) {
         triad_sweep(t->a, t->b, t->c, t->s, t->n);
         size_t i = t->probe;
@@ -212,27 +212,27 @@ gn_status gn_bench_triad_run(void *ctx, size_t nsteps)
     return GN_OK;
 }
 
-double gn_bench_triad_bytes(size_t n) { return 24.0 * (double)n; }
+double val_bench_triad_bytes(size_t n) { return 24.0 * (double)n; }
 
 /* --------------------------------------------------------------- MLP */
 
-const size_t gn_bench_mlp_widths[5] = {8, 64, 32, 16, 1};
+const size_t val_bench_mlp_widths[5] = {8, 64, 32, 16, 1};
 
-gn_status gn_bench_mlp_init(gn_bench_mlp *b, int ignd, uint64_t seed)
+gn_status val_bench_mlp_init(val_bench_mlp *b, int ignd, uint64_t seed)
 {
     memset(b, 0, sizeof *b);
     b->ignd = ignd;
-    b->m = gn_mlp_alloc(gn_bench_mlp_widths, 5, GN_ACT_RELU);
+    b->m = gn_mlp_alloc(val_bench_mlp_widths, 5, GN_ACT_RELU);
     if (!b->m)
         return GN_ENOMEM;
     b->w = malloc(b->m->nparams * sizeof(double));
     if (!b->w) {
-        gn_bench_mlp_free(b);
+        val_bench_mlp_free(b);
         return GN_ENOMEM;
     }
     gn_status st = gn_mlp_init(b->m, b->w, seed);
     if (st != GN_OK) {
-        gn_bench_mlp_free(b);
+        val_bench_mlp_free(b);
         return st;
     }
     gn_rng r;
@@ -246,7 +246,7 @@ gn_status gn_bench_mlp_init(gn_bench_mlp *b, int ignd, uint64_t seed)
     return GN_OK;
 }
 
-void gn_bench_mlp_free(gn_bench_mlp *b)
+void val_bench_mlp_free(val_bench_mlp *b)
 {
     if (!b)
         return;
@@ -256,9 +256,9 @@ void gn_bench_mlp_free(gn_bench_mlp *b)
     b->w = NULL;
 }
 
-gn_status gn_bench_mlp_run(void *ctx, size_t nsteps)
+gn_status val_bench_mlp_run(void *ctx, size_t nsteps)
 {
-    gn_bench_mlp *b = ctx;
+    val_bench_mlp *b = ctx;
     gn_damping dmp = {1.0, 0.0};
     gn_lossval lv;
     double acc = 0.0;
@@ -279,5 +279,5 @@ gn_status gn_bench_mlp_run(void *ctx, size_t nsteps)
 
 /* ------------------------------------------------------------ verdicts */
 
-int gn_bench_le(double value, double limit) { return value <= limit; }
-int gn_bench_ge(double value, double limit) { return value >= limit; }
+int val_bench_le(double value, double limit) { return value <= limit; }
+int val_bench_ge(double value, double limit) { return value >= limit; }

@@ -1,4 +1,4 @@
-/* bench.h: the timing machinery behind `gnlab bench` (validate/cmd_bench.c).
+/* bench.h: the timing machinery behind `gnlab bench` (cli/cmd_bench.c).
  *
  * What is timed. A kernel is a function that runs a given number of steps (one IGND step
  * on a linear model, one triad sweep, ...). Kernels that are compared are run in the same
@@ -6,7 +6,7 @@
  * machine hit all of them alike; each repetition runs enough steps to last min_time
  * seconds, timed with CLOCK_MONOTONIC; the reported figure is the median over the
  * repetitions, and a ratio between two kernels is the median of per-round ratios
- * (gn_bench_ratio_median).
+ * (val_bench_ratio_median).
  *
  * Why the compiler cannot drop the work: the steps are calls into libgnlab.a (another
  * translation unit, no LTO) that update w in memory the next step reads; their losses are
@@ -22,47 +22,47 @@
  * while the triad's does unless the compiler emits streaming stores (gcc -O2 does not):
  * by bytes actually moved the triad then moves 32 n, and the comparison in the README
  * says so. */
-#ifndef GN_BENCH_H
-#define GN_BENCH_H
+#ifndef VAL_BENCH_H
+#define VAL_BENCH_H
 
 #include "gn.h"
 
 #include <stddef.h>
 
-/* gn_bench_now: seconds from CLOCK_MONOTONIC (an arbitrary origin). */
-double gn_bench_now(void);
-/* gn_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
-double gn_bench_cpu(void);
+/* val_bench_now: seconds from CLOCK_MONOTONIC (an arbitrary origin). */
+double val_bench_now(void);
+/* val_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
+double val_bench_cpu(void);
 
-/* gn_bench_median: median of v[0..n) (the mean of the two middle values when n is even);
+/* val_bench_median: median of v[0..n) (the mean of the two middle values when n is even);
  * sorts v in place. NaN when n == 0. */
-double gn_bench_median(double *v, size_t n);
+double val_bench_median(double *v, size_t n);
 
 /* A kernel: fn(ctx, nsteps) runs nsteps steps and returns GN_OK or the first failure. */
-typedef gn_status (*gn_bench_fn)(void *ctx, size_t nsteps);
+typedef gn_status (*val_bench_fn)(void *ctx, size_t nsteps);
 
 typedef struct {
     const char *name;
-    gn_bench_fn fn;
+    val_bench_fn fn;
     void *ctx;
-    size_t steps;  /* steps per repetition (set by gn_bench_calibrate or by hand) */
+    size_t steps;  /* steps per repetition (set by val_bench_calibrate or by hand) */
     double *t;     /* reps entries: seconds per step in each repetition (caller-owned) */
     double *c;     /* nullable; reps entries: thread CPU seconds per step (a diagnostic: it
                     * leaves out the time the thread was not running on a loaded machine) */
-} gn_bench_kernel;
+} val_bench_kernel;
 
-/* gn_bench_calibrate: the number of steps (a power of two, at most 2^40) after which one
+/* val_bench_calibrate: the number of steps (a power of two, at most 2^40) after which one
  * repetition of fn lasts at least min_time seconds; runs fn to find it (which also warms
  * caches and pages). Returns GN_OK, or fn's failure. */
-gn_status gn_bench_calibrate(size_t *steps, gn_bench_fn fn, void *ctx, double min_time);
+gn_status val_bench_calibrate(size_t *steps, val_bench_fn fn, void *ctx, double min_time);
 
-/* gn_bench_interleave: reps repetitions; in repetition r the nk kernels run in the order
+/* val_bench_interleave: reps repetitions; in repetition r the nk kernels run in the order
  * r, r+1, ... (mod nk), each k[i].steps steps, and k[i].t[r] gets its seconds per step
  * (k[i].c[r] its CPU seconds per step when c is not NULL).
  * Returns GN_OK or the first kernel failure (then the t entries are incomplete). */
-gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps);
+gn_status val_bench_interleave(val_bench_kernel *k, size_t nk, size_t reps);
 
-/* gn_bench_ratio_median: the ratio of a to b over paired repetitions, robust to the order
+/* val_bench_ratio_median: the ratio of a to b over paired repetitions, robust to the order
  * effect of interleaving (the kernel that runs first in a repetition finds the caches
  * holding the previous kernel's data, which costs it up to ~10% at d = 1e4 here): the
  * repetitions are grouped in rounds of `round` consecutive ones (round = the number of
@@ -70,7 +70,7 @@ gn_status gn_bench_interleave(gn_bench_kernel *k, size_t nk, size_t reps);
  * b's sum is taken per round, and the median over the n / round rounds is returned (all n
  * repetitions form one round when n < round; round 0 counts as 1). The smallest and largest
  * round ratios go to *lo and *hi (nullable). scratch needs n entries. */
-double gn_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
+double val_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
                              double *scratch, double *lo, double *hi);
 
 /* ------------------------------------------------------------ kernels */
@@ -87,15 +87,15 @@ typedef struct {
     double y[1024];
     size_t k;          /* next target */
     double sink;       /* sum of losses seen, read after the runs */
-} gn_bench_linear;
+} val_bench_linear;
 
-/* gn_bench_linear_init: allocates and fills (seed's streams); GN_ENOMEM or GN_ESIZE (d == 0). */
-gn_status gn_bench_linear_init(gn_bench_linear *b, size_t d, uint64_t seed);
-void gn_bench_linear_free(gn_bench_linear *b); /* NULL-safe, idempotent */
-gn_status gn_bench_linear_ignd(void *ctx, size_t nsteps); /* gn_linear_step_ignd */
-gn_status gn_bench_linear_sgd(void *ctx, size_t nsteps);  /* gn_linear_step_sgd  */
+/* val_bench_linear_init: allocates and fills (seed's streams); GN_ENOMEM or GN_ESIZE (d == 0). */
+gn_status val_bench_linear_init(val_bench_linear *b, size_t d, uint64_t seed);
+void val_bench_linear_free(val_bench_linear *b); /* NULL-safe, idempotent */
+gn_status val_bench_linear_ignd(void *ctx, size_t nsteps); /* gn_linear_step_ignd */
+gn_status val_bench_linear_sgd(void *ctx, size_t nsteps);  /* gn_linear_step_sgd  */
 /* bytes per linear step under the accounting above: 40 d */
-double gn_bench_linear_bytes(size_t d);
+double val_bench_linear_bytes(size_t d);
 
 /* Triad probe a[i] = b[i] + s c[i] on three arrays of n doubles. After each sweep one
  * entry of a (cycling) is checked against b[i] + s c[i] recomputed, and added to a sink. */
@@ -105,14 +105,14 @@ typedef struct {
     double s;
     size_t probe;      /* entry checked next */
     double sink;
-} gn_bench_triad;
+} val_bench_triad;
 
-gn_status gn_bench_triad_init(gn_bench_triad *t, size_t n, uint64_t seed);
-void gn_bench_triad_free(gn_bench_triad *t);
+gn_status val_bench_triad_init(val_bench_triad *t, size_t n, uint64_t seed);
+void val_bench_triad_free(val_bench_triad *t);
 /* one sweep per step; GN_EINPUT if the checked entry is not what the triad must give */
-gn_status gn_bench_triad_run(void *ctx, size_t nsteps);
+gn_status val_bench_triad_run(void *ctx, size_t nsteps);
 /* bytes per sweep: 24 n */
-double gn_bench_triad_bytes(size_t n);
+double val_bench_triad_bytes(size_t n);
 
 /* MLP 8-64-32-16-1 (ReLU, 3201 parameters), batch size 1, squared loss, cycling through
  * 256 samples x ~ N(0, I_8) with y = sin(x_1 + x_2) + 0.1 x_3 x_4 + 0.05 e (a smooth
@@ -126,20 +126,20 @@ typedef struct {
     size_t k;
     double sink;
     int ignd;            /* which rule this context runs */
-} gn_bench_mlp;
+} val_bench_mlp;
 
 /* widths of the paper's MLP: 8-64-32-16-1 */
-extern const size_t gn_bench_mlp_widths[5];
+extern const size_t val_bench_mlp_widths[5];
 
-gn_status gn_bench_mlp_init(gn_bench_mlp *b, int ignd, uint64_t seed);
-void gn_bench_mlp_free(gn_bench_mlp *b);
-gn_status gn_bench_mlp_run(void *ctx, size_t nsteps); /* gn_mlp_step_ignd or _sgd */
+gn_status val_bench_mlp_init(val_bench_mlp *b, int ignd, uint64_t seed);
+void val_bench_mlp_free(val_bench_mlp *b);
+gn_status val_bench_mlp_run(void *ctx, size_t nsteps); /* gn_mlp_step_ignd or _sgd */
 
 /* ------------------------------------------------------------ verdicts */
 
-/* gn_bench_le / gn_bench_ge: 1 when the measured value meets "value <= limit" (or >=);
+/* val_bench_le / val_bench_ge: 1 when the measured value meets "value <= limit" (or >=);
  * 0 when it does not or when value is NaN (a missing measurement never passes). */
-int gn_bench_le(double value, double limit);
-int gn_bench_ge(double value, double limit);
+int val_bench_le(double value, double limit);
+int val_bench_ge(double value, double limit);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench_torch.py: the PyTorch side of `gnlab bench` (validate/cmd_bench.c runs it).
+"""bench_torch.py: the PyTorch side of `gnlab bench` (cli/cmd_bench.c runs it).
 
 Times one SGD step of the MLP 8-64-32-16-1 (ReLU, 3201 parameters) at batch size 1 in
 PyTorch, one thread, eager mode, torch.optim.SGD: zero_grad, forward, squared loss

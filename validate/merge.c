@@ -1,9 +1,9 @@
-/* merge.c: the exact merge of a campaign's shard files (gn_merge.h, format in gn_shard.h). */
+/* merge.c: the exact merge of a campaign's shard files (val_merge.h, format in gn_io_shard.h). */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "gn_merge.h"
-#include "gn_claims.h"
-#include "gn_shard.h"
+#include "val_merge.h"
+#include "pf_claims.h"
+#include "gn_io_shard.h"
 #include "val_common.h"
 
 #include <stdlib.h>
@@ -16,14 +16,14 @@ typedef struct {
     int kind;
     char head[8192]; /* the first header (its start), for the parameter comparison */
     uint64_t nblocks;   /* U */
-    gn_brange *cov;     /* every group's block ranges (sorted and checked at the end) */
+    gn_io_brange *cov;     /* every group's block ranges (sorted and checked at the end) */
     size_t ncov, capcov;
     int allow_empty;    /* an empty text is no group (a rank with no block) */
     size_t groups;
     size_t nrows;
-    gn_vrow *vrows;            /* validate */
-    gn_claim_result *prows;    /* prove */
-    const gn_claim **pclaim;   /* prove: row r's claim */
+    val_row *vrows;            /* validate */
+    pf_claim_result *prows;    /* prove */
+    const pf_claim **pclaim;   /* prove: row r's claim */
     int *pmut;                 /* prove: row r's mutant */
 } merge_state;
 
@@ -38,23 +38,23 @@ static const char *const vkeys[] = {"seed", "scale", "prec", "inject", "only", "
 static const char *const pkeys[] = {"seed",   "prec",   "instances", "mutants",
                                     "claims", "blocks", "rows",      NULL};
 
-static int read_prow(gn_claim_result *r, const gn_claim **cl, int *mut, const char *line)
+static int read_prow(pf_claim_result *r, const pf_claim **cl, int *mut, const char *line)
 {
     memset(r, 0, sizeof *r);
     char id[64];
     uint64_t u[6];
     double ex;
-    if (gn_jfield(id, sizeof id, line, "id") < 0 || !(*cl = gn_claim_find(id)) ||
-        gn_jfield_u64(&u[0], line, "mutant") < 0 || gn_jfield_u64(&u[1], line, "instances") < 0 ||
-        gn_jfield_u64(&u[2], line, "skipped") < 0 || gn_jfield_u64(&u[3], line, "failed") < 0 ||
-        gn_jfield_u64(&u[4], line, "worst") < 0 || gn_jfield_u64(&u[5], line, "worst_adv") < 0 ||
-        gn_jfield_hex(&r->ratio, line, "ratio") < 0 || gn_jfield_hex(&r->resid, line, "resid") < 0 ||
-        gn_jfield_hex(&r->tol, line, "tol") < 0 || gn_jfield_hex(&ex, line, "extra") < 0 ||
-        gn_jfield_hex(&r->seconds, line, "seconds") < 0 ||
-        gn_jfield(r->what, sizeof r->what, line, "what") < 0 ||
-        gn_jfield(r->desc, sizeof r->desc, line, "desc") < 0)
+    if (gn_io_jfield(id, sizeof id, line, "id") < 0 || !(*cl = pf_claim_find(id)) ||
+        gn_io_jfield_u64(&u[0], line, "mutant") < 0 || gn_io_jfield_u64(&u[1], line, "instances") < 0 ||
+        gn_io_jfield_u64(&u[2], line, "skipped") < 0 || gn_io_jfield_u64(&u[3], line, "failed") < 0 ||
+        gn_io_jfield_u64(&u[4], line, "worst") < 0 || gn_io_jfield_u64(&u[5], line, "worst_adv") < 0 ||
+        gn_io_jfield_hex(&r->ratio, line, "ratio") < 0 || gn_io_jfield_hex(&r->resid, line, "resid") < 0 ||
+        gn_io_jfield_hex(&r->tol, line, "tol") < 0 || gn_io_jfield_hex(&ex, line, "extra") < 0 ||
+        gn_io_jfield_hex(&r->seconds, line, "seconds") < 0 ||
+        gn_io_jfield(r->what, sizeof r->what, line, "what") < 0 ||
+        gn_io_jfield(r->desc, sizeof r->desc, line, "desc") < 0)
         return -1;
-    if (u[0] > GN_CLAIM_MAXMUT || u[0] > gn_claim_nmutants(*cl) || u[5] > 1)
+    if (u[0] > PF_CLAIM_MAXMUT || u[0] > pf_claim_nmutants(*cl) || u[5] > 1)
         return -1;
     *mut = (int)u[0];
     r->instances = (size_t)u[1];
@@ -70,7 +70,7 @@ static int read_prow(gn_claim_result *r, const gn_claim **cl, int *mut, const ch
 /* acc += part for one claim: counts summed, maxima kept, the worst by (largest ratio,
  * lowest instance): exact, associative, commutative (the seconds are a float sum, shown
  * only in the JSON summary) */
-static void merge_pres(gn_claim_result *acc, const gn_claim_result *part)
+static void merge_pres(pf_claim_result *acc, const pf_claim_result *part)
 {
     if (part->instances == 0) {
         acc->skipped += part->skipped;
@@ -78,7 +78,7 @@ static void merge_pres(gn_claim_result *acc, const gn_claim_result *part)
     }
     int take = acc->instances == 0 || part->ratio > acc->ratio ||
                (part->ratio == acc->ratio && part->worst < acc->worst);
-    gn_claim_result keep = *acc;
+    pf_claim_result keep = *acc;
     acc->instances += part->instances;
     acc->skipped += part->skipped;
     acc->failed += part->failed;
@@ -102,7 +102,7 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
 {
     const char *h = lines[*at];
     char kind[16];
-    if (gn_jfield(kind, sizeof kind, h, "shard") < 0)
+    if (gn_io_jfield(kind, sizeof kind, h, "shard") < 0)
         return refuse(name, "not a shard file (no {\"shard\": ...} header)", NULL);
     int k = !strcmp(kind, "validate") ? KIND_VALIDATE : !strcmp(kind, "prove") ? KIND_PROVE : 0;
     if (!k)
@@ -112,9 +112,9 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     char *rg = malloc(strlen(h) + 1);
     if (!rg)
         return refuse(name, "out of memory", NULL);
-    if (gn_jfield_u64(&nb, h, "blocks") < 0 || nb == 0 || nb > GN_SHARD_MAXBLOCKS ||
-        gn_jfield_u64(&nrows, h, "rows") < 0 || nrows > MAXROWS ||
-        gn_jfield(rg, strlen(h) + 1, h, "ranges") < 0) {
+    if (gn_io_jfield_u64(&nb, h, "blocks") < 0 || nb == 0 || nb > GN_IO_SHARD_MAXBLOCKS ||
+        gn_io_jfield_u64(&nrows, h, "rows") < 0 || nrows > MAXROWS ||
+        gn_io_jfield(rg, strlen(h) + 1, h, "ranges") < 0) {
         free(rg);
         return refuse(name, "malformed shard header", h);
     }
@@ -139,7 +139,7 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
             break;
         if (S->ncov == S->capcov) {
             size_t nc = S->capcov ? 2 * S->capcov : 256;
-            gn_brange *nr = realloc(S->cov, nc * sizeof *nr);
+            gn_io_brange *nr = realloc(S->cov, nc * sizeof *nr);
             if (!nr)
                 break;
             S->cov = nr;
@@ -171,7 +171,7 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
             return refuse(name, "mixes validate and prove shards", NULL);
         for (const char *const *key = k == KIND_VALIDATE ? vkeys : pkeys; *key; key++) {
             char a[1024], b[1024];
-            int ha = gn_jfield(a, sizeof a, S->head, *key), hb = gn_jfield(b, sizeof b, h, *key);
+            int ha = gn_io_jfield(a, sizeof a, S->head, *key), hb = gn_io_jfield(b, sizeof b, h, *key);
             if (ha != hb || (ha == 0 && strcmp(a, b))) {
                 char msg[2200];
                 snprintf(msg, sizeof msg, "'%s' is %s here but %s in the first shard", *key,
@@ -184,19 +184,19 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
     (*at)++;
     for (size_t r = 0; r < S->nrows; r++, (*at)++) {
         uint64_t idx;
-        if (*at >= nl || gn_jfield_u64(&idx, lines[*at], "row") < 0 || idx != r)
+        if (*at >= nl || gn_io_jfield_u64(&idx, lines[*at], "row") < 0 || idx != r)
             return refuse(name, "truncated shard (a row is missing)", *at < nl ? lines[*at] : NULL);
         if (k == KIND_VALIDATE) {
-            gn_vrow row;
-            if (gn_vrow_read(&row, lines[*at]) < 0)
+            val_row row;
+            if (val_row_read(&row, lines[*at]) < 0)
                 return refuse(name, "malformed row", lines[*at]);
             if (S->groups == 1)
                 S->vrows[r] = row;
-            else if (gn_vrow_merge(&S->vrows[r], &row) < 0)
+            else if (val_row_merge(&S->vrows[r], &row) < 0)
                 return refuse(name, "rows differ from the first shard's", lines[*at]);
         } else {
-            gn_claim_result res;
-            const gn_claim *cl;
+            pf_claim_result res;
+            const pf_claim *cl;
             int m;
             if (read_prow(&res, &cl, &m, lines[*at]) < 0)
                 return refuse(name, "malformed row", lines[*at]);
@@ -216,12 +216,12 @@ static int take_group(merge_state *S, const char *name, char **lines, size_t nl,
 static void missing_note(FILE *out, const merge_state *S, const char *rg, int json)
 {
     if (json) {
-        gn_jl j;
-        gn_jl_begin(&j, out);
-        gn_jl_bool(&j, "incomplete", 1);
-        gn_jl_str(&j, "missing_blocks", rg);
-        gn_jl_int(&j, "blocks", (long long)S->nblocks);
-        gn_jl_end(&j);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, out);
+        gn_io_jl_bool(&j, "incomplete", 1);
+        gn_io_jl_str(&j, "missing_blocks", rg);
+        gn_io_jl_int(&j, "blocks", (long long)S->nblocks);
+        gn_io_jl_end(&j);
     } else
         fprintf(out,
                 "INCOMPLETE: blocks %s of %llu are missing (a shard not run or lost): no verdict.\n"
@@ -232,7 +232,7 @@ static void missing_note(FILE *out, const merge_state *S, const char *rg, int js
 
 static int cmp_brange(const void *a, const void *b)
 {
-    const gn_brange *x = a, *y = b;
+    const gn_io_brange *x = a, *y = b;
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
@@ -278,27 +278,27 @@ static int report(FILE *out, merge_state *S, int json)
     uint64_t u;
     if (S->kind == KIND_VALIDATE) {
         char sc[64], inj[64];
-        gn_vopts o;
+        val_opts o;
         memset(&o, 0, sizeof o);
-        gn_jfield_u64(&o.seed, S->head, "seed");
-        gn_jfield_hex(&o.scale, S->head, "scale");
-        gn_jfield_u64(&u, S->head, "prec");
+        gn_io_jfield_u64(&o.seed, S->head, "seed");
+        gn_io_jfield_hex(&o.scale, S->head, "scale");
+        gn_io_jfield_u64(&u, S->head, "prec");
         o.prec = (unsigned)u;
         (void)sc;
-        if (gn_jfield(inj, sizeof inj, S->head, "inject") == 0 && inj[0])
+        if (gn_io_jfield(inj, sizeof inj, S->head, "inject") == 0 && inj[0])
             o.inject = inj;
-        bad = gn_vreport(out, S->vrows, S->nrows, &o, json) != 0;
+        bad = val_report(out, S->vrows, S->nrows, &o, json) != 0;
     } else {
-        gn_claim_opts o = gn_claim_opts_default();
-        gn_jfield_u64(&o.seed, S->head, "seed");
-        gn_jfield_u64(&u, S->head, "prec");
+        pf_claim_opts o = pf_claim_opts_default();
+        gn_io_jfield_u64(&o.seed, S->head, "seed");
+        gn_io_jfield_u64(&u, S->head, "prec");
         o.prec = (mpfr_prec_t)u;
-        gn_jfield_u64(&u, S->head, "instances");
+        gn_io_jfield_u64(&u, S->head, "instances");
         o.instances = (size_t)u;
-        gn_jfield_u64(&u, S->head, "mutants");
+        gn_io_jfield_u64(&u, S->head, "mutants");
         int mutants = u != 0;
         /* the selection in row order; results laid out [claim][mutant] as cmd_prove.c does */
-        const gn_claim **sel = calloc(S->nrows + 1, sizeof *sel);
+        const pf_claim **sel = calloc(S->nrows + 1, sizeof *sel);
         size_t nsel = 0;
         int nmut_max = 0;
         for (size_t r = 0; sel && r < S->nrows; r++) {
@@ -308,7 +308,7 @@ static int report(FILE *out, merge_state *S, int json)
                 nmut_max = S->pmut[r];
         }
         int stride = nmut_max + 1;
-        gn_claim_result *res = sel ? calloc(nsel * (size_t)stride + 1, sizeof *res) : NULL;
+        pf_claim_result *res = sel ? calloc(nsel * (size_t)stride + 1, sizeof *res) : NULL;
         if (!res) {
             free(sel);
             fprintf(stderr, "gnlab merge: out of memory\n");
@@ -323,7 +323,7 @@ static int report(FILE *out, merge_state *S, int json)
         }
         char tail[96];
         snprintf(tail, sizeof tail, "merged from shard files");
-        bad = gn_prove_report(out, sel, nsel, res, stride, &o, mutants, json, 0, secs, tail);
+        bad = pf_prove_report(out, sel, nsel, res, stride, &o, mutants, json, 0, secs, tail);
         free(res);
         free(sel);
     }
@@ -393,7 +393,7 @@ static void free_state(merge_state *S)
     free(S->cov);
 }
 
-int gn_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
+int val_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                   int json)
 {
     merge_state S;
@@ -405,7 +405,7 @@ int gn_merge_text(FILE *out, const char *const *texts, const char *const *names,
     return rc;
 }
 
-int gn_merge_shard_text(FILE *out, const char *const *texts, const char *const *names, size_t n)
+int val_merge_shard_text(FILE *out, const char *const *texts, const char *const *names, size_t n)
 {
     merge_state S;
     memset(&S, 0, sizeof S);
@@ -445,15 +445,15 @@ int gn_merge_shard_text(FILE *out, const char *const *texts, const char *const *
     fprintf(out, "\",\"rows\":%zu}\n", S.nrows);
     for (size_t r = 0; r < S.nrows; r++) {
         if (S.kind == KIND_VALIDATE)
-            gn_vrow_write(out, r, &S.vrows[r]);
+            val_row_write(out, r, &S.vrows[r]);
         else
-            gn_prove_row_write(out, r, S.pclaim[r], S.pmut[r], &S.prows[r]);
+            pf_prove_row_write(out, r, S.pclaim[r], S.pmut[r], &S.prows[r]);
     }
     free_state(&S);
     return fflush(out) == 0 ? 0 : GN_EXIT_FAIL;
 }
 
-int gn_merge_files(FILE *out, const char *const *files, size_t n, int json)
+int val_merge_files(FILE *out, const char *const *files, size_t n, int json)
 {
     char **texts = calloc(n + 1, sizeof *texts);
     if (!texts)
@@ -492,7 +492,7 @@ int gn_merge_files(FILE *out, const char *const *files, size_t n, int json)
         texts[i] = t;
     }
     if (rc == 0)
-        rc = gn_merge_text(out, (const char *const *)texts, files, n, json);
+        rc = val_merge_text(out, (const char *const *)texts, files, n, json);
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
     free(texts);

@@ -18,7 +18,7 @@
 
 enum { M_MU_AFTER, M_GSQ, M_NAIVE, M_NOLAMBDA };
 
-static const gn_vimpl core_impl = {
+static const val_impl core_impl = {
     "core",        gn_norm2sq,         gn_xi,         gn_dir_mp,          gn_dir_damped,
     gn_delta_damped, gn_step_ignd,     gn_step_ignd_undamped, gn_step_nlms, gn_step_adam_ignd,
 };
@@ -190,7 +190,7 @@ static gn_status apply_c(double *w, double *d, const double *j, size_t n, double
         free(g);                                                                              \
         return s;                                                                             \
     }                                                                                         \
-    static const gn_vimpl impl_##SUF = {                                                      \
+    static const val_impl impl_##SUF = {                                                      \
         NULL,          norm2sq_##SUF,      xi_##SUF,      dir_mp_##SUF,   dir_damped_##SUF,   \
         delta_damped_##SUF, step_ignd_##SUF, undamped_##SUF, nlms_##SUF,  adam_ignd_##SUF,    \
     };
@@ -200,7 +200,7 @@ MUTANT_SET(M_GSQ, gsq)
 MUTANT_SET(M_NAIVE, naive)
 MUTANT_SET(M_NOLAMBDA, nolambda)
 
-const char *const gn_vmutant_names[] = {"mu-after-outer", "gsq-for-jsq", "naive-norm",
+const char *const val_mutant_names[] = {"mu-after-outer", "gsq-for-jsq", "naive-norm",
                                         "no-lambda", NULL};
 
 static const char *const descriptions[] = {
@@ -210,17 +210,17 @@ static const char *const descriptions[] = {
     "lambda (and NLMS's eps) dropped from the denominator",
 };
 
-const char *gn_vmutant_describe(const char *name)
+const char *val_mutant_describe(const char *name)
 {
-    for (int i = 0; gn_vmutant_names[i]; i++)
-        if (!strcmp(name, gn_vmutant_names[i]))
+    for (int i = 0; val_mutant_names[i]; i++)
+        if (!strcmp(name, val_mutant_names[i]))
             return descriptions[i];
     return NULL;
 }
 
-const gn_vimpl *gn_vimpl_get(const char *inject)
+const val_impl *val_impl_get(const char *inject)
 {
-    static gn_vimpl tab[4];
+    static val_impl tab[4];
     static int init = 0;
     if (!init) {
         tab[0] = impl_mu_after;
@@ -228,13 +228,13 @@ const gn_vimpl *gn_vimpl_get(const char *inject)
         tab[2] = impl_naive;
         tab[3] = impl_nolambda;
         for (int i = 0; i < 4; i++)
-            tab[i].name = gn_vmutant_names[i];
+            tab[i].name = val_mutant_names[i];
         init = 1;
     }
     if (!inject || !*inject)
         return &core_impl;
     for (int i = 0; i < 4; i++)
-        if (!strcmp(inject, gn_vmutant_names[i]))
+        if (!strcmp(inject, val_mutant_names[i]))
             return &tab[i];
     return NULL;
 }

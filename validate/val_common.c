@@ -1,13 +1,13 @@
 /* val_common.c: row accumulators and random draws shared by the validate sections. */
 #include "val_common.h"
-#include "gn_shard.h"
+#include "gn_io_shard.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-void gn_vacc_init(gn_vacc *a, const char *section, const char *quantity, const char *measure,
+void val_acc_init(val_acc *a, const char *section, const char *quantity, const char *measure,
                   int informational)
 {
     memset(a, 0, sizeof *a);
@@ -20,33 +20,33 @@ void gn_vacc_init(gn_vacc *a, const char *section, const char *quantity, const c
     a->row.ratio = -1.0;
 }
 
-/* the index of the instance being run (set by gn_v_mine): the tie-break of the worst
+/* the index of the instance being run (set by val_mine): the tie-break of the worst
  * instance. A file-scope variable: the sections run one at a time in one thread. */
 static uint64_t v_cur;
 
-int gn_v_mine(const gn_vopts *o, uint64_t i, uint64_t n)
+int val_mine(const val_opts *o, uint64_t i, uint64_t n)
 {
     v_cur = i;
-    return gn_shard_mine(o->shard, i, n);
+    return gn_io_shard_mine(o->shard, i, n);
 }
 
-size_t gn_v_next(const gn_vopts *o, size_t i, size_t n)
+size_t val_next(const val_opts *o, size_t i, size_t n)
 {
-    uint64_t j = gn_shard_next(o->shard, i, n);
+    uint64_t j = gn_io_shard_next(o->shard, i, n);
     v_cur = j;
     return (size_t)j;
 }
 
-int gn_v_hist_bin(double ratio)
+int val_hist_bin(double ratio)
 {
     if (ratio == 0.0)
         return 0;
     if (!(ratio < INFINITY))
-        return GN_VHIST - 1;
+        return VAL_HIST - 1;
     if (ratio < 0x1p-64)
         return 1;
     if (ratio >= 0x1p8)
-        return GN_VHIST - 2;
+        return VAL_HIST - 2;
     int e;
     frexp(ratio, &e); /* ratio in [2^(e-1), 2^e) */
     return e - 1 + 66;
@@ -61,12 +61,12 @@ static double ratio_of(double err, double bound)
     return err > 0.0 ? INFINITY : 0.0;
 }
 
-int gn_vacc_worse(const gn_vacc *a, double err, double bound)
+int val_acc_worse(const val_acc *a, double err, double bound)
 {
     return ratio_of(err, bound) > a->ratio;
 }
 
-static void add(gn_vacc *a, double err, double bound, const char *fmt, va_list ap)
+static void add(val_acc *a, double err, double bound, const char *fmt, va_list ap)
 {
     if (err != err)
         err = INFINITY;
@@ -80,7 +80,7 @@ static void add(gn_vacc *a, double err, double bound, const char *fmt, va_list a
     if (!a->row.informational && !(err <= bound * (1.0 + 0x1p-40)))
         a->row.pass = 0;
     double r = ratio_of(err, bound);
-    a->row.hist[gn_v_hist_bin(r)]++;
+    a->row.hist[val_hist_bin(r)]++;
     /* the worst: the largest ratio, ties to the lowest instance index, so that the shards
      * of a campaign merge to the worst a single run reports */
     if (r > a->ratio || (r == a->ratio && v_cur < a->row.worst_index)) {
@@ -91,7 +91,7 @@ static void add(gn_vacc *a, double err, double bound, const char *fmt, va_list a
     }
 }
 
-void gn_vacc_add(gn_vacc *a, double err, double bound, const char *fmt, ...)
+void val_acc_add(val_acc *a, double err, double bound, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -107,20 +107,20 @@ static const char *sname(gn_status s)
     return (unsigned)s < sizeof nm / sizeof nm[0] ? nm[s] : "?";
 }
 
-const char *gn_v_status_name(gn_status s) { return sname(s); }
+const char *val_status_name(gn_status s) { return sname(s); }
 
-void gn_vacc_status(gn_vacc *a, gn_status got, gn_status want, const char *fmt, ...)
+void val_acc_status(val_acc *a, gn_status got, gn_status want, const char *fmt, ...)
 {
     char buf[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    gn_vacc_add(a, INFINITY, a->row.bound, "status %s (want %s): %s", sname(got), sname(want),
+    val_acc_add(a, INFINITY, a->row.bound, "status %s (want %s): %s", sname(got), sname(want),
                 buf);
 }
 
-size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc, const gn_vopts *o)
+size_t val_acc_emit(val_row *rows, size_t cap, val_acc *acc, size_t nacc, const val_opts *o)
 {
     size_t k = 0;
     for (size_t i = 0; i < nacc && k < cap; i++) {
@@ -131,18 +131,18 @@ size_t gn_vacc_emit(gn_vrow *rows, size_t cap, gn_vacc *acc, size_t nacc, const 
     return k;
 }
 
-double gn_v_logu(gn_rng *r, double lo, double hi)
+double val_logu(gn_rng *r, double lo, double hi)
 {
     return pow(10.0, lo + (hi - lo) * gn_rng_uniform(r));
 }
 
-size_t gn_v_count(double base, double scale)
+size_t val_count(double base, double scale)
 {
     double v = base * scale;
     return v < 1.0 ? 1 : (size_t)(v + 0.5);
 }
 
-size_t gn_v_size(gn_rng *r, size_t nmax)
+size_t val_size(gn_rng *r, size_t nmax)
 {
     double v = exp(log((double)nmax + 1.0) * gn_rng_uniform(r));
     size_t n = (size_t)v;

@@ -56,7 +56,7 @@
  * report the push route's cancellation factor |J|_F |z| / (b |x|) and how many instances
  * had a bound of 1 or more (a vacuous bound: no claim for that instance). */
 #include "val_dg.h"
-#include "gn_shard.h"
+#include "gn_io_shard.h"
 
 #include "gn.h"
 #include "gn_ref_dg.h"
@@ -73,7 +73,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_permutation.h>
 
-const char *const gn_val_dg_mutants[] = {"dg_qside", "dg_nob", "dg_lamq", NULL};
+const char *const val_dg_mutants[] = {"dg_qside", "dg_nob", "dg_lamq", NULL};
 
 #define U_ (DBL_EPSILON / 2.0)
 static double gam(double k) { return k * U_ / (1.0 - k * U_); }
@@ -301,7 +301,7 @@ static int mutant_dir(double *x, const inst *I, const char *which)
     return 0;
 }
 
-static void row_init(gn_vrow *r, const char *q, const char *measure, int info)
+static void row_init(val_row *r, const char *q, const char *measure, int info)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->section, sizeof r->section, "dg");
@@ -312,13 +312,13 @@ static void row_init(gn_vrow *r, const char *q, const char *measure, int info)
     r->bound = 1.0;
 }
 
-size_t gn_val_dg(gn_vrow *rows, size_t cap, const gn_vopts *o)
+size_t val_dg(val_row *rows, size_t cap, const val_opts *o)
 {
     size_t nrow = 0;
     const char *mut = o->inject;
     if (mut) {
         int known = 0;
-        for (const char *const *m = gn_val_dg_mutants; *m; m++)
+        for (const char *const *m = val_dg_mutants; *m; m++)
             known |= !strcmp(*m, mut);
         if (!known) {
             if (cap > 0) {
@@ -337,7 +337,7 @@ size_t gn_val_dg(gn_vrow *rows, size_t cap, const gn_vopts *o)
     /* the DG section is one indivisible unit of a sharded run (0.3 s of ~10 s at scale 1;
      * its angle row holds a mean, a float sum that would not merge exactly): it runs whole
      * in the shard that owns block 0, and every other shard lists its rows empty */
-    if (o->shard && !gn_shard_mine(o->shard, 0, 1))
+    if (o->shard && !gn_io_shard_mine(o->shard, 0, 1))
         per = 0;
     mpfr_prec_t prec = o->prec >= 64 ? (mpfr_prec_t)o->prec : 256;
     gn_dg_ws *ws = gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PUSH);
@@ -357,7 +357,7 @@ size_t gn_val_dg(gn_vrow *rows, size_t cap, const gn_vopts *o)
     double angle_max = 0.0, angle_sum = 0.0, ratio_lo = INFINITY, ratio_hi = 0.0;
     size_t nangle = 0;
     for (int fam = 0; fam < NFAM; fam++) {
-        gn_vrow rr[NR], ri[NR];
+        val_row rr[NR], ri[NR];
         double maxrel[NR] = {0}, maxbnd[NR] = {0};
         size_t vac[NR] = {0};
         for (int rt = 0; rt < NR; rt++) {

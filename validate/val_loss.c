@@ -43,24 +43,24 @@ static double cond_err(double got, mpfr_srcptr ex, double scale)
 
 static int beyond(mpfr_srcptr x) { return !mpfr_zero_p(x) && mpfr_get_exp(x) > 1024; }
 
-size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
+size_t val_loss(val_row *rows, size_t cap, const val_opts *o)
 {
-    gn_vacc A[NL];
-    gn_vacc_init(&A[L_SQ_LP], "loss", "squared_lp", "ulp", 0);
-    gn_vacc_init(&A[L_SQ_L], "loss", "squared_l", "ulp", 0);
-    gn_vacc_init(&A[L_BCE_L], "loss", "bce_l", "cond", 0);
-    gn_vacc_init(&A[L_BCE_LP], "loss", "bce_lp", "cond", 0);
-    gn_vacc_init(&A[L_BCE_LPP], "loss", "bce_lpp", "ulp", 0);
-    gn_vacc_init(&A[L_BELL_LP], "loss", "bellman_lp", "cond", 0);
-    gn_vacc_init(&A[L_BELL_LPP], "loss", "bellman_lpp", "ulp", 0);
+    val_acc A[NL];
+    val_acc_init(&A[L_SQ_LP], "loss", "squared_lp", "ulp", 0);
+    val_acc_init(&A[L_SQ_L], "loss", "squared_l", "ulp", 0);
+    val_acc_init(&A[L_BCE_L], "loss", "bce_l", "cond", 0);
+    val_acc_init(&A[L_BCE_LP], "loss", "bce_lp", "cond", 0);
+    val_acc_init(&A[L_BCE_LPP], "loss", "bce_lpp", "ulp", 0);
+    val_acc_init(&A[L_BELL_LP], "loss", "bellman_lp", "cond", 0);
+    val_acc_init(&A[L_BELL_LPP], "loss", "bellman_lpp", "ulp", 0);
     mpfr_prec_t P = o->prec;
     gn_mp_lossval mv;
     gn_mp_lossval_init(&mv, P);
     mpfr_t f, y, a, b;
     mpfr_inits2(64, f, y, a, b, (mpfr_ptr)0);
-    size_t count = gn_v_count(3000, o->scale);
+    size_t count = val_count(3000, o->scale);
     char buf[400];
-    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
+    for (size_t i = val_next(o, 0, count); i < count; i = val_next(o, i + 1, count)) {
         if (!o->quiet && (i % 256 == 0 || i + 1 == count))
             gn_io_progress("validate loss", i + 1, count);
         gn_rng r;
@@ -68,10 +68,10 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         gn_lossval cv;
         gn_status sc, sr;
         /* squared: magnitudes 1e-300 .. 1e300, y near f a third of the time */
-        double fd = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * gn_v_logu(&r, -300, 300);
-        double yd = gn_rng_uniform(&r) < 0.33 ? fd * (1 + gn_v_logu(&r, -16, 0))
+        double fd = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * val_logu(&r, -300, 300);
+        double yd = gn_rng_uniform(&r) < 0.33 ? fd * (1 + val_logu(&r, -16, 0))
                                               : (gn_rng_uniform(&r) < 0.5 ? -1 : 1) *
-                                                    gn_v_logu(&r, -300, 300);
+                                                    val_logu(&r, -300, 300);
         mpfr_set_d(f, fd, MPFR_RNDN);
         mpfr_set_d(y, yd, MPFR_RNDN);
         sc = gn_loss_squared(&cv, fd, yd);
@@ -81,18 +81,18 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         snprintf(buf, sizeof buf, "seed=%llu stream=%zu f=%a y=%a", (unsigned long long)o->seed,
                  i, fd, yd);
         if (sc != sr) {
-            gn_vacc_status(&A[L_SQ_LP], sc, sr, "%s", buf);
+            val_acc_status(&A[L_SQ_LP], sc, sr, "%s", buf);
         } else if (sc == GN_OK) {
-            gn_vacc_add(&A[L_SQ_LP], gn_mp_ulps(cv.lp, mv.lp), 0.5, "%s", buf);
-            gn_vacc_add(&A[L_SQ_L], gn_mp_ulps(cv.l, mv.l), 3.0, "%s", buf);
+            val_acc_add(&A[L_SQ_LP], gn_mp_ulps(cv.lp, mv.lp), 0.5, "%s", buf);
+            val_acc_add(&A[L_SQ_L], gn_mp_ulps(cv.l, mv.l), 3.0, "%s", buf);
         } else {
-            gn_vacc_add(&A[L_SQ_LP], 0.0, 0.5, "%s", buf);
+            val_acc_add(&A[L_SQ_LP], 0.0, 0.5, "%s", buf);
         }
 
         /* BCE: |f| up to 800 (beyond exp's underflow) or small; y in {0, 1} or (0, 1) */
         double fb = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) *
                     (gn_rng_uniform(&r) < 0.5 ? 800.0 * gn_rng_uniform(&r)
-                                              : gn_v_logu(&r, -20, 1));
+                                              : val_logu(&r, -20, 1));
         double u = gn_rng_uniform(&r);
         double yb = u < 0.3 ? 0.0 : u < 0.6 ? 1.0 : gn_rng_uniform(&r);
         mpfr_set_d(f, fb, MPFR_RNDN);
@@ -102,24 +102,24 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         snprintf(buf, sizeof buf, "seed=%llu stream=%zu f=%a y=%a", (unsigned long long)o->seed,
                  i, fb, yb);
         if (sc != sr) {
-            gn_vacc_status(&A[L_BCE_LP], sc, sr, "%s", buf);
+            val_acc_status(&A[L_BCE_LP], sc, sr, "%s", buf);
         } else if (sc == GN_OK) {
             /* the scales of the header comment, in double (they only normalise) */
             double e = exp(-fabs(fb)), inv = 1.0 / (1.0 + e);
             double sp = fb >= 0 ? inv : e * inv, sm = fb >= 0 ? e * inv : inv;
             double sl = fmax(fb, 0.0) + fabs(yb * fb) + log1p(e);
             double slp = (1.0 - yb) * sp + yb * sm;
-            gn_vacc_add(&A[L_BCE_L], cond_err(cv.l, mv.l, sl), 5.0, "%s", buf);
-            gn_vacc_add(&A[L_BCE_LP], cond_err(cv.lp, mv.lp, slp), 8.0, "%s", buf);
-            gn_vacc_add(&A[L_BCE_LPP], gn_mp_ulps(cv.lpp, mv.lpp), 10.0, "%s", buf);
+            val_acc_add(&A[L_BCE_L], cond_err(cv.l, mv.l, sl), 5.0, "%s", buf);
+            val_acc_add(&A[L_BCE_LP], cond_err(cv.lp, mv.lp, slp), 8.0, "%s", buf);
+            val_acc_add(&A[L_BCE_LPP], gn_mp_ulps(cv.lpp, mv.lpp), 10.0, "%s", buf);
         }
 
         /* Bellman: magnitudes 1e-100 .. 1e100, near-cancelling targets half the time */
         double gam = gn_rng_uniform(&r) < 0.2 ? 1.0 : gn_rng_uniform(&r);
-        double rr = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * gn_v_logu(&r, -100, 100);
-        double qn = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * gn_v_logu(&r, -100, 100);
-        double q = gn_rng_uniform(&r) < 0.5 ? (rr + gam * qn) * (1 + gn_v_logu(&r, -16, -1))
-                                            : gn_v_logu(&r, -100, 100);
+        double rr = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * val_logu(&r, -100, 100);
+        double qn = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * val_logu(&r, -100, 100);
+        double q = gn_rng_uniform(&r) < 0.5 ? (rr + gam * qn) * (1 + val_logu(&r, -16, -1))
+                                            : val_logu(&r, -100, 100);
         mpfr_t Q, R, G, QN;
         mpfr_inits2(64, Q, R, G, QN, (mpfr_ptr)0);
         mpfr_set_d(Q, q, MPFR_RNDN);
@@ -133,11 +133,11 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         snprintf(buf, sizeof buf, "seed=%llu stream=%zu q=%a r=%a gamma=%a qnext=%a",
                  (unsigned long long)o->seed, i, q, rr, gam, qn);
         if (sc != sr) {
-            gn_vacc_status(&A[L_BELL_LP], sc, sr, "%s", buf);
+            val_acc_status(&A[L_BELL_LP], sc, sr, "%s", buf);
         } else if (sc == GN_OK) {
             double sc3 = fabs(rr) + fabs(gam * qn) + fabs(q);
-            gn_vacc_add(&A[L_BELL_LP], cond_err(cv.lp, mv.lp, sc3), 3.0, "%s", buf);
-            gn_vacc_add(&A[L_BELL_LPP], gn_mp_ulps(cv.lpp, mv.lpp), 0.0, "%s", buf);
+            val_acc_add(&A[L_BELL_LP], cond_err(cv.lp, mv.lp, sc3), 3.0, "%s", buf);
+            val_acc_add(&A[L_BELL_LPP], gn_mp_ulps(cv.lpp, mv.lpp), 0.0, "%s", buf);
         }
         mpfr_clears(Q, R, G, QN, (mpfr_ptr)0);
     }
@@ -145,5 +145,5 @@ size_t gn_val_loss(gn_vrow *rows, size_t cap, const gn_vopts *o)
         gn_io_progress_done();
     mpfr_clears(f, y, a, b, (mpfr_ptr)0);
     gn_mp_lossval_clear(&mv);
-    return gn_vacc_emit(rows, cap, A, NL, o);
+    return val_acc_emit(rows, cap, A, NL, o);
 }

@@ -67,15 +67,15 @@ static void dot_abs(mpfr_ptr dot, mpfr_ptr sabs, const double *a, const double *
     mpfr_clear(t);
 }
 
-static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
+static void check_linear(val_acc *A, const val_opts *o, size_t i)
 {
     gn_rng r;
     gn_rng_seed(&r, o->seed ^ 0x11ea5ull, i);
-    size_t n = gn_v_size(&r, 10000);
+    size_t n = val_size(&r, 10000);
     double *w = malloc(n * sizeof *w), *x = malloc(n * sizeof *x), *w1 = malloc(n * sizeof *w1);
     if (!w || !x || !w1)
         goto out;
-    double sw = gn_v_logu(&r, -100, 100), sx = gn_v_logu(&r, -100, 100);
+    double sw = val_logu(&r, -100, 100), sx = val_logu(&r, -100, 100);
     for (size_t q = 0; q < n; q++) {
         w[q] = sw * gn_rng_normal(&r);
         x[q] = sx * gn_rng_normal(&r);
@@ -90,17 +90,17 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
     double fc;
     gn_status sc = gn_linear_eval(&fc, NULL, w, x, n);
     if (sc != GN_OK)
-        gn_vacc_status(&A[M_LIN_F], sc, GN_OK, "%s", buf);
+        val_acc_status(&A[M_LIN_F], sc, GN_OK, "%s", buf);
     else
-        gn_vacc_add(&A[M_LIN_F], cond_err_mp(fc, f, sa), k, "%s", buf);
+        val_acc_add(&A[M_LIN_F], cond_err_mp(fc, f, sa), k, "%s", buf);
 
     /* fused IGND step, squared loss: y near f half of the time (cancellation in l') */
     double fd = mpfr_get_d(f, MPFR_RNDN);
-    double y = gn_rng_uniform(&r) < 0.5 ? fd * (1 + gn_v_logu(&r, -12, -1))
+    double y = gn_rng_uniform(&r) < 0.5 ? fd * (1 + val_logu(&r, -12, -1))
                                         : fd + gn_rng_normal(&r) * (fabs(fd) + 1.0);
-    double alpha = gn_v_logu(&r, -3, 0);
-    gn_damping dmp = {gn_v_logu(&r, -5, 5) * sx * sx * (double)n,
-                      gn_rng_uniform(&r) < 0.5 ? 0.0 : gn_v_logu(&r, -3, 3)};
+    double alpha = val_logu(&r, -3, 0);
+    gn_damping dmp = {val_logu(&r, -5, 5) * sx * sx * (double)n,
+                      gn_rng_uniform(&r) < 0.5 ? 0.0 : val_logu(&r, -3, 3)};
     if (!(dmp.lambda > 0.0 && isfinite(dmp.lambda)))
         dmp.lambda = 1.0;
     memcpy(w1, w, n * sizeof *w1);
@@ -126,7 +126,7 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
     snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu y=%a alpha=%a lambda=%a mu=%a",
              (unsigned long long)o->seed, i, n, y, alpha, dmp.lambda, dmp.mu);
     if (sc != sr) {
-        gn_vacc_status(&A[M_LIN_STEP], sc, sr, "%s", buf);
+        val_acc_status(&A[M_LIN_STEP], sc, sr, "%s", buf);
     } else if (sc == GN_OK) {
         const double u = 0x1p-53;
         double fterm = alpha * mpfr_get_d(xi, MPFR_RNDU) * k * u * mpfr_get_d(sa, MPFR_RNDU);
@@ -144,7 +144,7 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
                 worst = e;
         }
         mpfr_clear(d);
-        gn_vacc_add(&A[M_LIN_STEP], worst, 1.0, "%s", buf);
+        val_acc_add(&A[M_LIN_STEP], worst, 1.0, "%s", buf);
     }
     /* fused SGD step on the same sample */
     memcpy(w1, w, n * sizeof *w1);
@@ -155,7 +155,7 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
     if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
         sr = GN_ERANGE;
     if (sc != sr) {
-        gn_vacc_status(&A[M_LIN_SGD], sc, sr, "%s", buf);
+        val_acc_status(&A[M_LIN_SGD], sc, sr, "%s", buf);
     } else if (sc == GN_OK) {
         const double u = 0x1p-53;
         double fterm = alpha * k * u * mpfr_get_d(sa, MPFR_RNDU);
@@ -173,7 +173,7 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
                 worst = e;
         }
         mpfr_clear(d);
-        gn_vacc_add(&A[M_LIN_SGD], worst, 1.0, "%s", buf);
+        val_acc_add(&A[M_LIN_SGD], worst, 1.0, "%s", buf);
     }
     gn_mp_damping_clear(&D);
     mpfr_clears(lp, lpp, al, xi, (mpfr_ptr)0);
@@ -183,15 +183,15 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
 
     /* one-hot: j = s e_k, n = 5 */
     {
-        double wo[5], s = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * gn_v_logu(&r, -150, 150);
+        double wo[5], s = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * val_logu(&r, -150, 150);
         for (int q = 0; q < 5; q++)
             wo[q] = gn_rng_normal(&r);
         size_t kk = (size_t)(gn_rng_uniform(&r) * 5) % 5;
-        double lpv = gn_rng_normal(&r), lppv = gn_v_logu(&r, -3, 3);
-        gn_damping dm = {gn_v_logu(&r, -5, 5) * lppv * s * s, 0.0};
+        double lpv = gn_rng_normal(&r), lppv = val_logu(&r, -3, 3);
+        gn_damping dm = {val_logu(&r, -5, 5) * lppv * s * s, 0.0};
         if (!(dm.lambda > 1e-300 && dm.lambda < 1e300))
             dm.lambda = 1.0;
-        double wk0 = wo[kk] * (gn_v_logu(&r, -300, 0));
+        double wk0 = wo[kk] * (val_logu(&r, -300, 0));
         wo[kk] = wk0;
         double ws[5];
         memcpy(ws, wo, sizeof ws);
@@ -216,9 +216,9 @@ static void check_linear(gn_vacc *A, const gn_vopts *o, size_t i)
             if ((size_t)q != kk && ws[q] != wo[q])
                 others = 0;
         if (sc != sr || !others)
-            gn_vacc_status(&A[M_ONEHOT], sc, sr, "%s%s", buf, others ? "" : " (w_j, j!=k, changed)");
+            val_acc_status(&A[M_ONEHOT], sc, sr, "%s%s", buf, others ? "" : " (w_j, j!=k, changed)");
         else if (sc == GN_OK)
-            gn_vacc_add(&A[M_ONEHOT], gn_mp_mixed(ws + kk, W, &wk0, S, 1, NULL), 8.0, "%s", buf);
+            val_acc_add(&A[M_ONEHOT], gn_mp_mixed(ws + kk, W, &wk0, S, 1, NULL), 8.0, "%s", buf);
         gn_mp_damping_clear(&D1);
         mpfr_clears(a1, a2, a3, (mpfr_ptr)0);
         gn_mp_vec_free(J, 1);
@@ -231,7 +231,7 @@ out:
     free(w1);
 }
 
-static void check_quad(gn_vacc *A, const gn_vopts *o, size_t i)
+static void check_quad(val_acc *A, const val_opts *o, size_t i)
 {
     gn_rng r;
     gn_rng_seed(&r, o->seed ^ 0x9a4dull, i);
@@ -239,7 +239,7 @@ static void check_quad(gn_vacc *A, const gn_vopts *o, size_t i)
     int bias = gn_rng_uniform(&r) < 0.5;
     size_t p = gn_quad_nfeatures(m, bias);
     double z[16], w[128], phi[128], f;
-    double sz = gn_v_logu(&r, -100, 100);
+    double sz = val_logu(&r, -100, 100);
     for (size_t q = 0; q < m; q++)
         z[q] = sz * gn_rng_normal(&r);
     for (size_t q = 0; q < p; q++)
@@ -249,7 +249,7 @@ static void check_quad(gn_vacc *A, const gn_vopts *o, size_t i)
              (unsigned long long)o->seed, i, m, bias, z[0]);
     gn_status sc = gn_quad_eval(&f, phi, w, z, m, bias);
     if (sc != GN_OK) {
-        gn_vacc_status(&A[M_QUAD_F], sc, GN_OK, "%s", buf);
+        val_acc_status(&A[M_QUAD_F], sc, GN_OK, "%s", buf);
         return;
     }
     mpfr_t t, sum, sa;
@@ -275,8 +275,8 @@ static void check_quad(gn_vacc *A, const gn_vopts *o, size_t i)
         mpfr_abs(t, t, MPFR_RNDN);
         mpfr_add(sa, sa, t, MPFR_RNDN);
     }
-    gn_vacc_add(&A[M_QUAD_PHI], worst, 0.5, "%s", buf);
-    gn_vacc_add(&A[M_QUAD_F], cond_err_mp(f, sum, sa), gn_sum_bound_k(p) + 1, "%s", buf);
+    val_acc_add(&A[M_QUAD_PHI], worst, 0.5, "%s", buf);
+    val_acc_add(&A[M_QUAD_F], cond_err_mp(f, sum, sa), gn_sum_bound_k(p) + 1, "%s", buf);
     mpfr_clears(t, sum, sa, (mpfr_ptr)0);
 }
 
@@ -286,7 +286,7 @@ static const size_t shapes[][6] = {
 static const size_t nshape[] = {3, 5, 4, 6, 2, 3};
 #define NSHAPES (sizeof nshape / sizeof nshape[0])
 
-static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
+static void check_mlp(val_acc *A, const val_opts *o, size_t i)
 {
     gn_rng r;
     gn_rng_seed(&r, o->seed ^ 0x31f9ull, i);
@@ -306,10 +306,10 @@ static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
         goto out;
     uint64_t wseed = o->seed + i;
     gn_mlp_init(m, w, wseed);
-    double bsc = gn_v_logu(&r, -2, 0);
+    double bsc = val_logu(&r, -2, 0);
     for (size_t q = 0; q < np; q++)
         w[q] += bsc * gn_rng_normal(&r); /* biases non-zero, weights perturbed */
-    double xs = gn_v_logu(&r, -3, 3);
+    double xs = val_logu(&r, -3, 3);
     for (size_t q = 0; q < nin; q++)
         x[q] = xs * gn_rng_normal(&r);
     char buf[400];
@@ -322,7 +322,7 @@ static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
     gn_mp_vec_set_d(X, x, nin);
     gn_status sr = gn_mp_mlp_errbound(m, F, J, FE, JE, W, X, MPFR_RNDN);
     if (sc != sr) {
-        gn_vacc_status(&A[M_MLP_F], sc, sr, "%s", buf);
+        val_acc_status(&A[M_MLP_F], sc, sr, "%s", buf);
         goto out;
     }
     if (sc != GN_OK)
@@ -333,7 +333,7 @@ static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
     mpfr_abs(d, d, MPFR_RNDN);
     mpfr_add_d(FE, FE, 0x1p-1074, MPFR_RNDU);
     mpfr_div(d, d, FE, MPFR_RNDU);
-    gn_vacc_add(&A[M_MLP_F], mpfr_get_d(d, MPFR_RNDU), 1.01, "%s", buf);
+    val_acc_add(&A[M_MLP_F], mpfr_get_d(d, MPFR_RNDU), 1.01, "%s", buf);
     double worst = 0.0;
     size_t at = 0;
     for (size_t q = 0; q < np; q++) {
@@ -349,7 +349,7 @@ static void check_mlp(gn_vacc *A, const gn_vopts *o, size_t i)
         }
     }
     snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " param=%zu", at);
-    gn_vacc_add(&A[M_MLP_J], worst, 1.01, "%s", buf);
+    val_acc_add(&A[M_MLP_J], worst, 1.01, "%s", buf);
 out:
     mpfr_clears(F, d, FE, (mpfr_ptr)0);
     gn_mp_vec_free(W, np);
@@ -361,38 +361,38 @@ out:
     gn_mlp_free(m);
 }
 
-size_t gn_val_model(gn_vrow *rows, size_t cap, const gn_vopts *o)
+size_t val_model(val_row *rows, size_t cap, const val_opts *o)
 {
-    gn_vacc A[NM];
-    gn_vacc_init(&A[M_LIN_F], "model", "linear_f", "cond", 0);
-    gn_vacc_init(&A[M_LIN_STEP], "model", "linear_step_ignd", "frac", 0);
-    gn_vacc_init(&A[M_LIN_SGD], "model", "linear_step_sgd", "frac", 0);
-    gn_vacc_init(&A[M_ONEHOT], "model", "onehot_step_ignd", "mixed", 0);
-    gn_vacc_init(&A[M_QUAD_PHI], "model", "quad_phi", "ulp", 0);
-    gn_vacc_init(&A[M_QUAD_F], "model", "quad_f", "cond", 0);
-    gn_vacc_init(&A[M_MLP_F], "model", "mlp_f", "frac", 0);
-    gn_vacc_init(&A[M_MLP_J], "model", "mlp_j", "frac", 0);
-    size_t nlin = gn_v_count(150, o->scale), nq = gn_v_count(300, o->scale);
-    size_t nm = gn_v_count(240, o->scale);
+    val_acc A[NM];
+    val_acc_init(&A[M_LIN_F], "model", "linear_f", "cond", 0);
+    val_acc_init(&A[M_LIN_STEP], "model", "linear_step_ignd", "frac", 0);
+    val_acc_init(&A[M_LIN_SGD], "model", "linear_step_sgd", "frac", 0);
+    val_acc_init(&A[M_ONEHOT], "model", "onehot_step_ignd", "mixed", 0);
+    val_acc_init(&A[M_QUAD_PHI], "model", "quad_phi", "ulp", 0);
+    val_acc_init(&A[M_QUAD_F], "model", "quad_f", "cond", 0);
+    val_acc_init(&A[M_MLP_F], "model", "mlp_f", "frac", 0);
+    val_acc_init(&A[M_MLP_J], "model", "mlp_j", "frac", 0);
+    size_t nlin = val_count(150, o->scale), nq = val_count(300, o->scale);
+    size_t nm = val_count(240, o->scale);
     if (nm < NSHAPES * GN_NACT)
         nm = NSHAPES * GN_NACT; /* every shape with every activation at least once */
     size_t tot = nlin + nq + nm, done = 0;
     for (size_t i = 0; i < nlin; i++, done++) {
         if (!o->quiet && done % 16 == 0)
             gn_io_progress("validate model", done, tot);
-        if ((i = gn_v_next(o, i, nlin)) < nlin)
+        if ((i = val_next(o, i, nlin)) < nlin)
             check_linear(A, o, i);
     }
     for (size_t i = 0; i < nq; i++, done++)
-        if ((i = gn_v_next(o, i, nq)) < nq)
+        if ((i = val_next(o, i, nq)) < nq)
             check_quad(A, o, i);
     for (size_t i = 0; i < nm; i++, done++) {
         if (!o->quiet && done % 16 == 0)
             gn_io_progress("validate model", done, tot);
-        if ((i = gn_v_next(o, i, nm)) < nm)
+        if ((i = val_next(o, i, nm)) < nm)
             check_mlp(A, o, i);
     }
     if (!o->quiet)
         gn_io_progress_done();
-    return gn_vacc_emit(rows, cap, A, NM, o);
+    return val_acc_emit(rows, cap, A, NM, o);
 }

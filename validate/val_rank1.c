@@ -115,8 +115,8 @@ typedef struct {
 } inst;
 
 typedef struct {
-    gn_vacc acc[NQ];
-    const gn_vimpl *im;
+    val_acc acc[NQ];
+    const val_impl *im;
     mpfr_prec_t prec;
     int closed_check; /* compare closed forms with systems on this instance */
 } ctx;
@@ -169,7 +169,7 @@ static void vec_check(ctx *C, int q, const inst *I, gn_status sc, const double *
     if (sc != want) {
         if (!(sc == GN_ERANGE && want == GN_OK && step && in_band(step, I->n))) {
             describe(buf, sizeof buf, I, 0);
-            gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+            val_acc_status(&C->acc[q], sc, want, "%s", buf);
             return;
         }
     }
@@ -177,17 +177,17 @@ static void vec_check(ctx *C, int q, const inst *I, gn_status sc, const double *
         describe(buf, sizeof buf, I, 0);
         /* an update rule that reports an error leaves w untouched (gn.h, update rules) */
         if (sc != GN_OK && w0 && I->n && memcmp(got, w0, I->n * sizeof *got) != 0) {
-            gn_vacc_add(&C->acc[q], INFINITY, bound, "w modified on %s: %s",
-                        gn_v_status_name(sc), buf);
+            val_acc_add(&C->acc[q], INFINITY, bound, "w modified on %s: %s",
+                        val_status_name(sc), buf);
             return;
         }
-        gn_vacc_add(&C->acc[q], 0.0, bound, "%s", buf);
+        val_acc_add(&C->acc[q], 0.0, bound, "%s", buf);
         return;
     }
     size_t at = 0;
     double e = gn_mp_mixed(got, ex, w0, step, I->n, &at);
     describe(buf, sizeof buf, I, at);
-    gn_vacc_add(&C->acc[q], e, bound, "%s", buf);
+    val_acc_add(&C->acc[q], e, bound, "%s", buf);
 }
 
 static void scal_check(ctx *C, int q, const inst *I, gn_status sc, double got, gn_status sr,
@@ -197,13 +197,13 @@ static void scal_check(ctx *C, int q, const inst *I, gn_status sc, double got, g
     describe(buf, sizeof buf, I, 0);
     gn_status want = want_status(sr, ex, 1);
     if (sc != want) {
-        gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+        val_acc_status(&C->acc[q], sc, want, "%s", buf);
         return;
     }
     double e = (sc == GN_OK) ? gn_mp_ulps(got, ex) : 0.0;
     if (sc == GN_OK)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " got=%a", got);
-    gn_vacc_add(&C->acc[q], e, bound, "%s", buf);
+    val_acc_add(&C->acc[q], e, bound, "%s", buf);
 }
 
 /* w - exact into step (exact update minus start) */
@@ -233,12 +233,12 @@ static void adam_check(ctx *C, int q, const inst *I, gn_status sc, const double 
         want = GN_ERANGE;
     if (sc != want) {
         describe(buf, sizeof buf, I, 0);
-        gn_vacc_status(&C->acc[q], sc, want, "%s", buf);
+        val_acc_status(&C->acc[q], sc, want, "%s", buf);
         return;
     }
     if (sc != GN_OK) {
         describe(buf, sizeof buf, I, 0);
-        gn_vacc_add(&C->acc[q], 0.0, 1.0, "%s", buf);
+        val_acc_add(&C->acc[q], 0.0, 1.0, "%s", buf);
         return;
     }
     const gn_adam_params *p = &I->ap;
@@ -275,7 +275,7 @@ static void adam_check(ctx *C, int q, const inst *I, gn_status sc, const double 
     describe(buf, sizeof buf, I, at);
     snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " t=%llu m_i=%a v_i=%a g_i=%a",
              (unsigned long long)st0->t, st0->m[at], st0->v[at], g[at]);
-    gn_vacc_add(&C->acc[q], worst, 1.0, "%s", buf);
+    val_acc_add(&C->acc[q], worst, 1.0, "%s", buf);
 }
 
 /* relative difference of two MPFR vectors in units of 2^-200 (closed vs system) */
@@ -302,7 +302,7 @@ static void run_instance(ctx *C, const inst *I)
     size_t n = I->n, nn = n ? n : 1;
     int k = gn_sum_bound_k(n);
     mpfr_prec_t P = C->prec;
-    const gn_vimpl *im = C->im;
+    const val_impl *im = C->im;
     mpfr_ptr J = gn_mp_vec_alloc(nn, 53), W = gn_mp_vec_alloc(nn, 53);
     mpfr_ptr R = gn_mp_vec_alloc(nn, P), S = gn_mp_vec_alloc(nn, P), D = gn_mp_vec_alloc(nn, P);
     mpfr_ptr X = gn_mp_vec_alloc(nn, P);
@@ -331,7 +331,7 @@ static void run_instance(ctx *C, const inst *I)
         char buf[480];
         describe(buf, sizeof buf, I, 0);
         if (sc != sr) {
-            gn_vacc_status(&C->acc[Q_SUMSQ], sc, sr, "%s", buf);
+            val_acc_status(&C->acc[Q_SUMSQ], sc, sr, "%s", buf);
         } else if (sc == GN_OK) {
             /* compare ssq with |j|^2 2^(-2e), an exact rescaling: ulps of the rescaled value */
             mpfr_mul_2si(y, x, -2 * (long)q.e, MPFR_RNDN);
@@ -344,9 +344,9 @@ static void run_instance(ctx *C, const inst *I)
             double e = gn_mp_ulps(q.ssq, y);
             if (!okrange)
                 e = INFINITY;
-            gn_vacc_add(&C->acc[Q_SUMSQ], e, k, "%s ssq=%a e=%d", buf, q.ssq, q.e);
+            val_acc_add(&C->acc[Q_SUMSQ], e, k, "%s ssq=%a e=%d", buf, q.ssq, q.e);
         } else {
-            gn_vacc_add(&C->acc[Q_SUMSQ], 0.0, k, "%s", buf);
+            val_acc_add(&C->acc[Q_SUMSQ], 0.0, k, "%s", buf);
         }
     }
 
@@ -363,7 +363,7 @@ static void run_instance(ctx *C, const inst *I)
         gn_mp_xi_closed(y, J, n, lpp, &Dm, MPFR_RNDN);
         char buf[480];
         describe(buf, sizeof buf, I, 0);
-        gn_vacc_add(&C->acc[Q_CLOSED], rel200(y, x, 1, P), 1.0, "xi: %s", buf);
+        val_acc_add(&C->acc[Q_CLOSED], rel200(y, x, 1, P), 1.0, "xi: %s", buf);
     }
 
     /* the damped direction: one solve of (3.11), reused for delta, the step and Adam-IGND */
@@ -375,7 +375,7 @@ static void run_instance(ctx *C, const inst *I)
         gn_mp_dir_damped_closed(X, J, n, lp, lpp, &Dm, MPFR_RNDN);
         char buf[480];
         describe(buf, sizeof buf, I, 0);
-        gn_vacc_add(&C->acc[Q_CLOSED], rel200(X, D, n, P), 1.0, "dir_damped: %s", buf);
+        val_acc_add(&C->acc[Q_CLOSED], rel200(X, D, n, P), 1.0, "dir_damped: %s", buf);
     }
 
     /* delta_damped = alpha j^T d */
@@ -395,13 +395,13 @@ static void run_instance(ctx *C, const inst *I)
 
     /* Moore-Penrose direction, minimum-norm solution of (3.8) */
     sc = im->dir_mp(got, I->j, n, I->lp, I->lpp);
-    sr = gn_mp_dir_mp(X, J, n, lp, lpp, MPFR_RNDN);
+    sr = gn_mp_dir_pinv(X, J, n, lp, lpp, MPFR_RNDN);
     vec_check(C, Q_DIR_MP, I, sc, got, sr, X, NULL, X, k + 3);
     if (C->closed_check && sr == GN_OK) {
         gn_mp_dir_mp_closed(R, J, n, lp, lpp, MPFR_RNDN);
         char buf[480];
         describe(buf, sizeof buf, I, 0);
-        gn_vacc_add(&C->acc[Q_CLOSED], rel200(R, X, n, P), 1.0, "dir_mp: %s", buf);
+        val_acc_add(&C->acc[Q_CLOSED], rel200(R, X, n, P), 1.0, "dir_mp: %s", buf);
     }
 
     /* undamped IGND: w + alpha d_MP */
@@ -451,7 +451,7 @@ static void run_instance(ctx *C, const inst *I)
         describe(buf, sizeof buf, I, 0);
         gn_status want = beyond_double(x) ? GN_ERANGE : GN_OK;
         if (s1 != want && !(s1 == GN_ERANGE && beyond_double(sum))) {
-            gn_vacc_status(&C->acc[Q_DELTA], s1, want, "%s", buf);
+            val_acc_status(&C->acc[Q_DELTA], s1, want, "%s", buf);
         } else if (s1 == GN_OK) {
             /* |err| / (u sum|terms| + 2^-1074) */
             mpfr_sub_d(t, x, dl, MPFR_RNDN);
@@ -460,9 +460,9 @@ static void run_instance(ctx *C, const inst *I)
             mpfr_set_ui_2exp(x, 1, -1074, MPFR_RNDN);
             mpfr_add(sum, sum, x, MPFR_RNDN);
             mpfr_div(t, t, sum, MPFR_RNDU);
-            gn_vacc_add(&C->acc[Q_DELTA], mpfr_get_d(t, MPFR_RNDU), k + 1, "%s", buf);
+            val_acc_add(&C->acc[Q_DELTA], mpfr_get_d(t, MPFR_RNDU), k + 1, "%s", buf);
         } else {
-            gn_vacc_add(&C->acc[Q_DELTA], 0.0, k + 1, "%s", buf);
+            val_acc_add(&C->acc[Q_DELTA], 0.0, k + 1, "%s", buf);
         }
         mpfr_clears(sum, t, (mpfr_ptr)0);
     }
@@ -587,12 +587,12 @@ out:
     free(got);
 }
 
-static void ctx_init(ctx *C, const gn_vopts *o, int edge)
+static void ctx_init(ctx *C, const val_opts *o, int edge)
 {
     for (int q = 0; q < NQ; q++)
-        gn_vacc_init(&C->acc[q], edge ? "edge" : qinfo[q].section, qinfo[q].name,
+        val_acc_init(&C->acc[q], edge ? "edge" : qinfo[q].section, qinfo[q].name,
                      qinfo[q].measure, 0);
-    C->im = gn_vimpl_get(o->inject);
+    C->im = val_impl_get(o->inject);
     C->prec = o->prec;
     C->closed_check = 0;
 }
@@ -606,45 +606,45 @@ static void draw(inst *I, uint64_t seed, uint64_t stream, size_t nmax)
     memset(I, 0, sizeof *I);
     I->seed = seed;
     I->stream = stream;
-    size_t n = gn_v_size(&r, nmax);
+    size_t n = val_size(&r, nmax);
     I->n = n;
     I->j = malloc(n * sizeof(double));
     I->w = malloc(n * sizeof(double));
-    double s = gn_v_logu(&r, -150, 150);
+    double s = val_logu(&r, -150, 150);
     for (size_t i = 0; i < n; i++)
         I->j[i] = gn_rng_uniform(&r) < 0.03 ? 0.0 : s * gn_rng_normal(&r);
     double u = gn_rng_uniform(&r);
-    I->lp = u < 0.05 ? 0.0 : (u < 0.5 ? -1 : 1) * gn_v_logu(&r, -20, 20);
+    I->lp = u < 0.05 ? 0.0 : (u < 0.5 ? -1 : 1) * val_logu(&r, -20, 20);
     u = gn_rng_uniform(&r);
-    I->lpp = u < 0.1 ? 0.0 : gn_v_logu(&r, -20, 20);
-    I->dmp.mu = gn_rng_uniform(&r) < 0.3 ? 0.0 : gn_v_logu(&r, -10, 10);
+    I->lpp = u < 0.1 ? 0.0 : val_logu(&r, -20, 20);
+    I->dmp.mu = gn_rng_uniform(&r) < 0.3 ? 0.0 : val_logu(&r, -10, 10);
     double A = I->lpp + I->dmp.mu, S = (double)n * s * s;
     double ref = A > 0.0 ? A * S : S;
     if (!(ref > 1e-300) || !(ref < 1e300))
         ref = ref > 1.0 ? 1e300 : 1e-300;
-    double lam = ref * gn_v_logu(&r, -20, 20);
+    double lam = ref * val_logu(&r, -20, 20);
     I->dmp.lambda = fmin(fmax(lam, 1e-300), 1e300);
-    I->alpha = gn_v_logu(&r, -4, 0);
+    I->alpha = val_logu(&r, -4, 0);
     /* w: components on the scale of the damped step, 10^-3 .. 10^3 of it, random sign */
     double step = fabs(I->alpha * I->lp) * s * sqrt((double)n) /
                   (A * S + I->dmp.lambda);
     if (!(step > 1e-300 && step < 1e300))
         step = 1.0;
-    double ws = step * gn_v_logu(&r, -3, 3);
+    double ws = step * val_logu(&r, -3, 3);
     for (size_t i = 0; i < n; i++)
         I->w[i] = ws * gn_rng_normal(&r);
     /* SPS: l - l* >= 0 on a log scale, c and an optional cap */
-    I->lstar = gn_rng_uniform(&r) < 0.5 ? 0.0 : gn_v_logu(&r, -5, 5);
-    I->l = I->lstar + gn_v_logu(&r, -10, 10);
-    I->c = gn_v_logu(&r, -2, 2);
-    I->gmax = gn_rng_uniform(&r) < 0.5 ? INFINITY : gn_v_logu(&r, -40, 40);
+    I->lstar = gn_rng_uniform(&r) < 0.5 ? 0.0 : val_logu(&r, -5, 5);
+    I->l = I->lstar + val_logu(&r, -10, 10);
+    I->c = val_logu(&r, -2, 2);
+    I->gmax = gn_rng_uniform(&r) < 0.5 ? INFINITY : val_logu(&r, -40, 40);
     /* Adam on a quarter of the instances */
     I->adam_steps = gn_rng_uniform(&r) < 0.25 ? 1 + (int)(4 * gn_rng_uniform(&r)) : 0;
     I->ap = gn_adam_params_default();
     I->ap.beta1 = gn_rng_uniform(&r) < 0.5 ? 0.9 : 0.5 + 0.49 * gn_rng_uniform(&r);
     I->ap.beta2 = gn_rng_uniform(&r) < 0.5 ? 0.999 : 0.9 + 0.0999 * gn_rng_uniform(&r);
-    I->ap.alpha = gn_v_logu(&r, -4, 0);
-    I->ap.eps = gn_v_logu(&r, -12, -4);
+    I->ap.alpha = val_logu(&r, -4, 0);
+    I->ap.eps = val_logu(&r, -12, -4);
 }
 
 static void inst_free(inst *I)
@@ -653,14 +653,14 @@ static void inst_free(inst *I)
     free(I->w);
 }
 
-size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
+size_t val_rank1(val_row *rows, size_t cap, const val_opts *o)
 {
     ctx C;
     ctx_init(&C, o, 0);
     if (!C.im)
         return 0;
-    size_t count = gn_v_count(600, o->scale);
-    for (size_t i = gn_v_next(o, 0, count); i < count; i = gn_v_next(o, i + 1, count)) {
+    size_t count = val_count(600, o->scale);
+    for (size_t i = val_next(o, 0, count); i < count; i = val_next(o, i + 1, count)) {
         if (!o->quiet && (i % 8 == 0 || i + 1 == count))
             gn_io_progress("validate rank1/optim", i + 1, count);
         inst I;
@@ -671,7 +671,7 @@ size_t gn_val_rank1(gn_vrow *rows, size_t cap, const gn_vopts *o)
     }
     if (!o->quiet)
         gn_io_progress_done();
-    return gn_vacc_emit(rows, cap, C.acc, NQ, o);
+    return val_acc_emit(rows, cap, C.acc, NQ, o);
 }
 
 /* --------------------------------------------------------------- edge set */
@@ -721,7 +721,7 @@ static const edge_def edges[] = {
     {"n=0", 0, 1.0, NULL, 1.0, 1.0, 0.5, 1.0, 0.0, 1.0},
 };
 
-size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
+size_t val_edge(val_row *rows, size_t cap, const val_opts *o)
 {
     ctx C;
     ctx_init(&C, o, 1);
@@ -729,7 +729,7 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         return 0;
     size_t ne = sizeof edges / sizeof edges[0];
     for (size_t e = 0; e < ne; e++) {
-        if (!gn_v_mine(o, e, ne))
+        if (!val_mine(o, e, ne))
             continue;
         const edge_def *E = &edges[e];
         inst I;
@@ -773,5 +773,5 @@ size_t gn_val_edge(gn_vrow *rows, size_t cap, const gn_vopts *o)
         run_instance(&C, &I);
         inst_free(&I);
     }
-    return gn_vacc_emit(rows, cap, C.acc, NQ, o);
+    return val_acc_emit(rows, cap, C.acc, NQ, o);
 }

@@ -1,8 +1,8 @@
 /* validate.h: the shape of a `gnlab validate` section. A section runs a campaign of core
  * computations against the references and fills one row per quantity; cmd_validate.c
  * prints the rows (table or JSON Lines) and exits 1 if any row fails. */
-#ifndef GN_VALIDATE_H
-#define GN_VALIDATE_H
+#ifndef VAL_VALIDATE_H
+#define VAL_VALIDATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -13,13 +13,13 @@ typedef struct {
     unsigned prec;      /* MPFR working precision in bits (default 256) */
     const char *inject; /* NULL, or the name of a known-wrong variant to swap in */
     int quiet;          /* no progress output */
-    const struct gn_shard *shard; /* NULL: every instance; else only these blocks (gn_shard.h) */
-} gn_vopts;
+    const struct gn_io_shard *shard; /* NULL: every instance; else only these blocks (gn_io_shard.h) */
+} val_opts;
 
 /* histogram of err / bound per row (integer counts: shards merge exactly): bin 0 holds
  * ratio 0, bin 1 ratios in (0, 2^-64), bin e + 66 ratios in [2^e, 2^(e+1)) for e in
  * [-64, 7], bin 74 finite ratios >= 2^8, bin 75 infinite or NaN (a status mismatch) */
-#define GN_VHIST 76
+#define VAL_HIST 76
 
 typedef struct {
     char section[16];   /* "rank1", "loss", "optim", "model", "dense", "dg", ... */
@@ -33,11 +33,11 @@ typedef struct {
     char worst[512];    /* the worst instance's seed, index and inputs, %a */
     double ratio;          /* the worst instance's err / bound (-1: none yet) */
     uint64_t worst_index;  /* its index in its loop (ties of ratio go to the lower index) */
-    uint64_t hist[GN_VHIST];
-} gn_vrow;
+    uint64_t hist[VAL_HIST];
+} val_row;
 
 /* A section appends at most cap rows (rows with no instance in its shard included, so that
  * every shard lists the same rows in the same order) to rows and returns how many it wrote. */
-typedef size_t (*gn_vsection)(gn_vrow *rows, size_t cap, const gn_vopts *o);
+typedef size_t (*val_section)(val_row *rows, size_t cap, const val_opts *o);
 
 #endif

@@ -9,7 +9,7 @@
  * drew slow instances simply takes fewer blocks and no rank waits for another), runs it
  * in-process as `gnlab validate|prove OPTIONS --blocks U --ranges b`, and keeps the block's
  * shard text. At the end the texts are gathered on rank 0 and merged exactly by
- * gn_merge_text into the report a single run prints (gn_merge.h).
+ * val_merge_text into the report a single run prints (val_merge.h).
  *
  * --checkpoint DIR: each rank also appends every finished block to DIR/rank-R.jsonl
  * (flushed), so that when a rank dies (and mpirun takes the job down) `gnlab merge
@@ -33,12 +33,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "gn_merge.h"
-#include "gn_shard.h"
+#include "val_merge.h"
+#include "gn_io_shard.h"
 
-int gn_cmd_validate(int argc, char **argv);
-int gn_cmd_prove(int argc, char **argv);
-int gn_cmd_notebook(int argc, char **argv);
+int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_prove(int argc, char **argv);
+int cli_cmd_notebook(int argc, char **argv);
 
 static int usage(int rank, const char *why)
 {
@@ -52,7 +52,7 @@ static int usage(int rank, const char *why)
                 "OPTIONS are those of gnlab validate / gnlab prove (not --shard, --ranges,\n"
                 "--out); blocks (default %u) are handed out dynamically to every rank and the\n"
                 "results merged exactly on rank 0 (the report a single run prints).\n",
-                GN_SHARD_BLOCKS);
+                GN_IO_SHARD_BLOCKS);
     }
     return why ? GN_EXIT_USAGE : GN_EXIT_PASS;
 }
@@ -113,7 +113,7 @@ static void sweep_round(MPI_Win win, int rank, uint64_t nblocks, int ns, char **
         int keep = dup(1), dn = open("/dev/null", O_WRONLY);
         if (keep < 0 || dn < 0 || dup2(dn, 1) < 0)
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
-        int st = gn_cmd_notebook(ns, sub);
+        int st = cli_cmd_notebook(ns, sub);
         fflush(stdout);
         dup2(keep, 1);
         close(keep);
@@ -173,7 +173,7 @@ static int write_text(const char *path, const char *text)
 
 static int sweep_main(int argc, char **argv, int rank, int size)
 {
-    size_t nblocks = GN_SHARD_BLOCKS;
+    size_t nblocks = GN_IO_SHARD_BLOCKS;
     const char *outdir = "build/notebooks";
     char **sub = calloc((size_t)argc + 16, sizeof *sub), **fin = calloc((size_t)argc + 16,
                                                                         sizeof *fin);
@@ -188,8 +188,8 @@ static int sweep_main(int argc, char **argv, int rank, int size)
         }
         if ((!strcmp(argv[a], "--blocks") || !strcmp(argv[a], "--out")) && a + 1 < argc) {
             if (argv[a][2] == 'b') {
-                if (gn_cli_size(&nblocks, "mpi sweep", "--blocks", argv[a + 1], 1,
-                                GN_SHARD_MAXBLOCKS) < 0)
+                if (cli_size(&nblocks, "mpi sweep", "--blocks", argv[a + 1], 1,
+                                GN_IO_SHARD_MAXBLOCKS) < 0)
                     return GN_EXIT_USAGE;
             } else
                 outdir = argv[a + 1];
@@ -246,7 +246,7 @@ static int sweep_main(int argc, char **argv, int rank, int size)
         for (int k = 0; ft[k]; k++)
             fin[nf++] = (char *)ft[k];
         fin[nf] = NULL;
-        rc = gn_cmd_notebook(nf, fin);
+        rc = cli_cmd_notebook(nf, fin);
         fprintf(stderr, "gnlab-mpi sweep: %d ranks, %zu blocks, wall %.3f s\n", size, nblocks,
                 MPI_Wtime() - t0);
     }
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
     }
     int is_prove = !strcmp(argv[1], "prove");
     /* the sub-command line: OPTIONS plus --blocks U --ranges b --out TMP [--jobs 1] */
-    size_t nblocks = GN_SHARD_BLOCKS;
+    size_t nblocks = GN_IO_SHARD_BLOCKS;
     int json = 0, has_jobs = 0, stop = 0;
     const char *ckdir = NULL;
     char **sub = calloc((size_t)argc + 12, sizeof *sub);
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
                 break;
             }
             if (s[2] == 'b') {
-                if (gn_cli_size(&nblocks, "mpi", "--blocks", argv[a + 1], 1, GN_SHARD_MAXBLOCKS) <
+                if (cli_size(&nblocks, "mpi", "--blocks", argv[a + 1], 1, GN_IO_SHARD_MAXBLOCKS) <
                     0) {
                     rc = GN_EXIT_USAGE;
                     break;
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
             _exit(3);
         }
         snprintf(bb, sizeof bb, "%llu", (unsigned long long)b);
-        int st = is_prove ? gn_cmd_prove(ns, sub) : gn_cmd_validate(ns, sub);
+        int st = is_prove ? cli_cmd_prove(ns, sub) : cli_cmd_validate(ns, sub);
         if (st == GN_EXIT_USAGE) {
             if (rank == 0 || b == 0)
                 fprintf(stderr, "gnlab-mpi: the %s options were refused (above)\n", sub[0]);
@@ -429,7 +429,7 @@ int main(int argc, char **argv)
     size_t mlen = 0;
     FILE *mf = open_memstream(&merged, &mlen);
     const char *t1[1] = {text ? text : ""}, *n1[1] = {"this rank's blocks"};
-    if (!mf || gn_merge_shard_text(mf, t1, n1, 1) != 0 || fclose(mf) != 0) {
+    if (!mf || val_merge_shard_text(mf, t1, n1, 1) != 0 || fclose(mf) != 0) {
         fprintf(stderr, "gnlab-mpi: rank %d: the pre-merge of its blocks failed\n", rank);
         MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
     }
@@ -468,7 +468,7 @@ int main(int argc, char **argv)
             snprintf(nm[r], sizeof nm[r], "rank %d", r);
             names[r] = nm[r];
         }
-        rc = gn_merge_text(stdout, texts, names, (size_t)size, json);
+        rc = val_merge_text(stdout, texts, names, (size_t)size, json);
         double merge_s = MPI_Wtime() - tm;
         fprintf(stderr,
                 "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, pre-merge %.4f s (slowest rank), "

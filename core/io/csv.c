@@ -75,7 +75,7 @@ static int skip_line(const char *s)
     return *s == 0 || *s == '#';
 }
 
-gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen)
+gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -85,7 +85,7 @@ gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen)
     char *line = NULL;
     size_t linecap = 0, fcap = 0, lineno = 0;
     char **fields = NULL;
-    gn_table r = {0, 0, NULL, NULL};
+    gn_io_table r = {0, 0, NULL, NULL};
     double *rows = NULL; /* row-major while reading */
     size_t rowcap = 0;
     gn_status st = GN_OK;
@@ -186,14 +186,14 @@ gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen)
     free(line);
     fclose(f);
     if (st != GN_OK) {
-        gn_table_free(&r);
+        gn_io_table_free(&r);
         return st;
     }
     *t = r;
     return GN_OK;
 }
 
-long gn_table_col(const gn_table *t, const char *name)
+long gn_io_table_col(const gn_io_table *t, const char *name)
 {
     for (size_t c = 0; c < t->ncols; c++)
         if (!strcmp(t->names[c], name))
@@ -201,7 +201,7 @@ long gn_table_col(const gn_table *t, const char *name)
     return -1;
 }
 
-void gn_table_free(gn_table *t)
+void gn_io_table_free(gn_io_table *t)
 {
     if (!t)
         return;

@@ -1,7 +1,7 @@
 /* gn_io.h: the reader and system layer of libgnlab (core/io, prefix gn_io_ from the
  * redesign on): numeric CSV tables, NIST StRD files, the clock, progress reporting and
  * running external programs without a shell. JSON Lines: gn_jsonl.h; shard files:
- * gn_shard.h. Not included by gn.h: the core does no I/O. */
+ * gn_io_shard.h. Not included by gn.h: the core does no I/O. */
 #ifndef GN_IO_H
 #define GN_IO_H
 
@@ -21,21 +21,21 @@ typedef struct {
     size_t nrows, ncols;
     char **names;   /* ncols column names */
     double *cols;   /* ncols * nrows, column c at cols + c * nrows */
-} gn_table;
+} gn_io_table;
 
-/* gn_csv_read: a comma-separated file whose first line names the columns; every other
+/* gn_io_csv_read: a comma-separated file whose first line names the columns; every other
  * field must be a finite decimal number. Blank lines and lines starting with '#' are
  * skipped; fields may be double-quoted; CRLF is accepted.
  * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
  *          number and its name) on an empty file, a ragged row, a non-numeric, NaN or
  *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
-gn_status gn_csv_read(gn_table *t, const char *path, char *err, size_t errlen);
+gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
-/* gn_table_col: index of the column called name, or -1. */
-long gn_table_col(const gn_table *t, const char *name);
+/* gn_io_table_col: index of the column called name, or -1. */
+long gn_io_table_col(const gn_io_table *t, const char *name);
 
-/* gn_table_free: NULL-safe; leaves *t zeroed. */
-void gn_table_free(gn_table *t);
+/* gn_io_table_free: NULL-safe; leaves *t zeroed. */
+void gn_io_table_free(gn_io_table *t);
 
 /* ---------------------------------------------------------- NIST StRD files */
 
@@ -61,9 +61,9 @@ typedef struct {
     size_t ycol;            /* the response column (the one the left-hand side uses)    */
     double *data;           /* ncols x n column-major: column c at data + c*n           */
     char **data_str;        /* the same as written (ncols x n), for MPFR                */
-} gn_nist;
+} gn_io_nist;
 
-/* gn_nist_read: read a NIST StRD nonlinear regression file (the format of
+/* gn_io_nist_read: read a NIST StRD nonlinear regression file (the format of
  * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
  * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
  * table of starting and certified values ("bK = s1 s2 ... cert sd"), the certified
@@ -73,18 +73,18 @@ typedef struct {
  * cross-checked against each other.
  * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
  *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
-gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen);
+gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
 
-/* gn_nist_free: NULL-safe; leaves *p zeroed. */
-void gn_nist_free(gn_nist *p);
+/* gn_io_nist_free: NULL-safe; leaves *p zeroed. */
+void gn_io_nist_free(gn_io_nist *p);
 
-/* gn_sigdigits: number of significant decimal digits in a number as written (leading zeros
+/* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
  * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
-int gn_sigdigits(const char *s);
+int gn_io_sigdigits(const char *s);
 
-/* gn_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
+/* gn_io_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
  * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
-double gn_lre(double est, double cert, int digits);
+double gn_io_lre(double est, double cert, int digits);
 
 /* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
  * order), the left-hand side compiled over the response column (NULL when it is just the
@@ -94,15 +94,15 @@ typedef struct {
     gn_expr *model, *resp;
     double *x;
     const char **xnames;
-} gn_nist_setup;
+} gn_io_nist_setup;
 
-/* gn_nist_problem: compile p's model and response into s.
+/* gn_io_nist_problem: compile p's model and response into s.
  * Special: GN_EINPUT with err set and *in_response = 1 (left-hand side) or 0 (model) on a
  *          parse error; GN_EINPUT with err->pos = 0 when the model's parameters are not
  *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
-gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
+gn_status gn_io_nist_problem(gn_io_nist_setup *s, const gn_io_nist *p, gn_expr_error *err,
                           int *in_response);
-void gn_nist_problem_free(gn_nist_setup *s); /* NULL-safe */
+void gn_io_nist_problem_free(gn_io_nist_setup *s); /* NULL-safe */
 
 /* ------------------------------------------------------------------- system */
 

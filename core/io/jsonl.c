@@ -22,7 +22,7 @@ int gn_io_parse_u64(uint64_t *v, const char **p)
     return 0;
 }
 
-void gn_json_string(FILE *f, const char *s)
+void gn_io_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; s && *s; s++) {
@@ -41,31 +41,31 @@ void gn_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void gn_jl_begin(gn_jl *j, FILE *f)
+void gn_io_jl_begin(gn_io_jl *j, FILE *f)
 {
     j->f = f;
     j->nfields = 0;
     fputc('{', f);
 }
 
-static void key(gn_jl *j, const char *k)
+static void key(gn_io_jl *j, const char *k)
 {
     if (j->nfields++)
         fputc(',', j->f);
-    gn_json_string(j->f, k);
+    gn_io_json_string(j->f, k);
     fputc(':', j->f);
 }
 
-void gn_jl_str(gn_jl *j, const char *k, const char *v)
+void gn_io_jl_str(gn_io_jl *j, const char *k, const char *v)
 {
     key(j, k);
     if (v)
-        gn_json_string(j->f, v);
+        gn_io_json_string(j->f, v);
     else
         fputs("null", j->f);
 }
 
-void gn_jl_num(gn_jl *j, const char *k, double v)
+void gn_io_jl_num(gn_io_jl *j, const char *k, double v)
 {
     key(j, k);
     if (isfinite(v))
@@ -74,30 +74,30 @@ void gn_jl_num(gn_jl *j, const char *k, double v)
         fputs("null", j->f);
 }
 
-void gn_jl_int(gn_jl *j, const char *k, long long v)
+void gn_io_jl_int(gn_io_jl *j, const char *k, long long v)
 {
     key(j, k);
     fprintf(j->f, "%lld", v);
 }
 
-void gn_jl_bool(gn_jl *j, const char *k, int v)
+void gn_io_jl_bool(gn_io_jl *j, const char *k, int v)
 {
     key(j, k);
     fputs(v ? "true" : "false", j->f);
 }
 
-void gn_jl_end(gn_jl *j)
+void gn_io_jl_end(gn_io_jl *j)
 {
     fputs("}\n", j->f);
     fflush(j->f);
 }
 
 
-int gn_jfield(char *out, size_t cap, const char *line, const char *key)
+int gn_io_jfield(char *out, size_t cap, const char *line, const char *key)
 {
     size_t kl = strlen(key);
     const char *p = line;
-    /* keys are written by gn_jl_* as "key": at object level; string values that contain a
+    /* keys are written by gn_io_jl_* as "key": at object level; string values that contain a
      * quoted key are escaped (\"), so a match preceded by '{' or ',' is the key itself */
     for (;;) {
         p = strstr(p, key);
@@ -149,19 +149,19 @@ int gn_jfield(char *out, size_t cap, const char *line, const char *key)
     return 0;
 }
 
-int gn_jfield_u64(uint64_t *out, const char *line, const char *key)
+int gn_io_jfield_u64(uint64_t *out, const char *line, const char *key)
 {
     char buf[32];
     const char *p = buf;
-    if (gn_jfield(buf, sizeof buf, line, key) < 0 || gn_io_parse_u64(out, &p) < 0 || *p)
+    if (gn_io_jfield(buf, sizeof buf, line, key) < 0 || gn_io_parse_u64(out, &p) < 0 || *p)
         return -1;
     return 0;
 }
 
-int gn_jfield_hex(double *out, const char *line, const char *key)
+int gn_io_jfield_hex(double *out, const char *line, const char *key)
 {
     char buf[64], *end;
-    if (gn_jfield(buf, sizeof buf, line, key) < 0 || !buf[0])
+    if (gn_io_jfield(buf, sizeof buf, line, key) < 0 || !buf[0])
         return -1;
     errno = 0;
     double v = strtod(buf, &end);
@@ -171,7 +171,7 @@ int gn_jfield_hex(double *out, const char *line, const char *key)
     return 0;
 }
 
-void gn_hexstr(char *buf, size_t cap, double v)
+void gn_io_hexstr(char *buf, size_t cap, double v)
 {
     if (isnan(v))
         snprintf(buf, cap, "nan");

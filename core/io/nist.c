@@ -168,7 +168,7 @@ static char *dupn(const char *s, size_t n)
     return r;
 }
 
-int gn_sigdigits(const char *s)
+int gn_io_sigdigits(const char *s)
 {
     int n = 0, started = 0;
     for (; *s && *s != 'e' && *s != 'E' && *s != 'd' && *s != 'D'; s++) {
@@ -182,7 +182,7 @@ int gn_sigdigits(const char *s)
     return n;
 }
 
-double gn_lre(double est, double cert, int digits)
+double gn_io_lre(double est, double cert, int digits)
 {
     if (isnan(est))
         return 0.0;
@@ -195,7 +195,7 @@ double gn_lre(double est, double cert, int digits)
     return l > digits ? (double)digits : l;
 }
 
-void gn_nist_free(gn_nist *p)
+void gn_io_nist_free(gn_io_nist *p)
 {
     if (!p)
         return;
@@ -282,7 +282,7 @@ static int definition(const char *line, const char **nm, size_t *nl, const char 
     } while (0)
 #define NOMEM() FAIL("%s: out of memory", path)
 
-gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen)
+gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
     lines L = {0};
@@ -484,7 +484,7 @@ gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen)
             free(tab);
             NOMEM();
         }
-        p->cert_digits[seen] = gn_sigdigits(p->cert_str[seen]);
+        p->cert_digits[seen] = gn_io_sigdigits(p->cert_str[seen]);
         seen++;
     }
     if (seen != kdecl) {
@@ -516,7 +516,7 @@ gn_status gn_nist_read(gn_nist *p, const char *path, char *err, size_t errlen)
         p->rss_str = dupn(tk[0], tl[0]);
         if (!p->rss_str)
             NOMEM();
-        p->rss_digits = gn_sigdigits(p->rss_str);
+        p->rss_digits = gn_io_sigdigits(p->rss_str);
     }
     size_t dof = 0, dofline = 0;
     for (size_t i = ri; i < L.n; i++) {
@@ -632,11 +632,11 @@ fail:
     free(eq);
     free(L.line);
     free(L.buf);
-    gn_nist_free(p);
+    gn_io_nist_free(p);
     return st;
 }
 
-void gn_nist_problem_free(gn_nist_setup *s)
+void gn_io_nist_problem_free(gn_io_nist_setup *s)
 {
     if (!s)
         return;
@@ -647,7 +647,7 @@ void gn_nist_problem_free(gn_nist_setup *s)
     memset(s, 0, sizeof *s);
 }
 
-gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err,
+gn_status gn_io_nist_problem(gn_io_nist_setup *s, const gn_io_nist *p, gn_expr_error *err,
                           int *in_response)
 {
     memset(s, 0, sizeof *s);
@@ -656,7 +656,7 @@ gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err
     s->xnames = malloc((nx ? nx : 1) * sizeof(char *));
     s->x = malloc((nx ? nx : 1) * n * sizeof(double));
     if (!s->xnames || !s->x) {
-        gn_nist_problem_free(s);
+        gn_io_nist_problem_free(s);
         return GN_ENOMEM;
     }
     for (size_t c = 0, j = 0; c < p->ncols; c++) {
@@ -670,7 +670,7 @@ gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err
                                                                (const char *const *)p->cvals;
     gn_status st = gn_expr_compile(&s->model, p->model, s->xnames, nx, cn, cv, p->nconst, err);
     if (st != GN_OK) {
-        gn_nist_problem_free(s);
+        gn_io_nist_problem_free(s);
         return st;
     }
     if (strcmp(p->response, p->colnames[p->ycol])) {
@@ -686,7 +686,7 @@ gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err
         }
         if (st != GN_OK) {
             *in_response = 1;
-            gn_nist_problem_free(s);
+            gn_io_nist_problem_free(s);
             return st;
         }
     }
@@ -697,7 +697,7 @@ gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err
                      "the model uses parameters up to b%zu, the file declares %zu",
                      s->model->nparams, p->k);
         }
-        gn_nist_problem_free(s);
+        gn_io_nist_problem_free(s);
         return GN_EINPUT;
     }
     for (size_t q = 0; q < p->k; q++)
@@ -707,7 +707,7 @@ gn_status gn_nist_problem(gn_nist_setup *s, const gn_nist *p, gn_expr_error *err
                 snprintf(err->msg, sizeof err->msg, "parameter b%zu does not appear in the model",
                          q + 1);
             }
-            gn_nist_problem_free(s);
+            gn_io_nist_problem_free(s);
             return GN_EINPUT;
         }
     s->fp.model = s->model;

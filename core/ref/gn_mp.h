@@ -112,14 +112,14 @@ gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
                           const gn_mp_damping *dmp, mpfr_rnd_t rnd);
 
-/* gn_mp_dir_mp: the minimum-norm solution of (3.8) G d = -g, G = lpp j j^T, g = lp j
+/* gn_mp_dir_pinv: the minimum-norm solution of (3.8) G d = -g, G = lpp j j^T, g = lp j
  * (MATH.md §2), without (3.9): for n <= GN_MP_ELIM_MAX by elimination with complete pivoting
  * on the formed G (rank decided at 2^-(prec/2) relative), a particular solution with the free
  * variables at 0, then its orthogonal projection onto the row space of G (the pivot rows) by
  * the normal equations; above, by conjugate gradients from d = 0 on G (iterates stay in
  * range(G), so the limit is the minimum-norm solution).
  * Special: GN_EZERO if lpp == 0 or j == 0 (rank G = 0), as the core. */
-gn_status gn_mp_dir_mp(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
+gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
                        mpfr_rnd_t rnd);
 /* gn_mp_dir_mp_closed: d = -(lp / (lpp |j|^2)) j, (3.9). */
 gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,

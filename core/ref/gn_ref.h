@@ -50,10 +50,10 @@ gn_status gn_ref_xi(double *xi, const double *j, size_t n, double lpp, gn_dampin
  * the number kept (0 or 1 in exact arithmetic; MATH.md §1). Gp is n x n row-major. */
 gn_status gn_ref_pinv(double *Gp, size_t *rank, const double *j, size_t n, double lpp);
 
-/* gn_ref_dir_mp: d_MP = -G^+ g, g = lp j, (3.9) through the explicit pseudo-inverse.
+/* gn_ref_dir_pinv: d_MP = -G^+ g, g = lp j, (3.9) through the explicit pseudo-inverse.
  * *rank (nullable) as gn_ref_pinv. Special: GN_EZERO if the numerical rank is 0 (as the
  * core's GN_EZERO for lpp = 0 or j = 0). */
-gn_status gn_ref_dir_mp(double *d, size_t *rank, const double *j, size_t n, double lp,
+gn_status gn_ref_dir_pinv(double *d, size_t *rank, const double *j, size_t n, double lp,
                         double lpp);
 
 #ifdef __cplusplus

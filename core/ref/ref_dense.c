@@ -203,7 +203,7 @@ out:
     return st;
 }
 
-gn_status gn_ref_dir_mp(double *d, size_t *rank, const double *j, size_t n, double lp,
+gn_status gn_ref_dir_pinv(double *d, size_t *rank, const double *j, size_t n, double lp,
                         double lpp)
 {
     gn_status st = check_common(j, n, lpp);

@@ -580,7 +580,7 @@ gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
     return GN_OK;
 }
 
-gn_status gn_mp_dir_mp(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
+gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
                        mpfr_rnd_t rnd)
 {
     if (n == 0)
@@ -1034,7 +1034,7 @@ gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_src
     mpfr_ptr d = gn_mp_vec_alloc(n, wprec(w));
     if (!d)
         return GN_ENOMEM;
-    st = gn_mp_dir_mp(d, j, n, lp, lpp, MPFR_RNDN);
+    st = gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN);
     if (st == GN_OK && (st = check_alpha(alpha)) == GN_OK) {
         for (size_t i = 0; i < n; i++)
             mpfr_mul(d + i, d + i, alpha, MPFR_RNDN);

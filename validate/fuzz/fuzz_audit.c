@@ -3,7 +3,7 @@
  * default 600). Seeds: validate/fuzz/corpus (replayed by tests/test_audit.c, so the
  * sanitizer build runs them in `make sanitize`). Any input must end in GN_OK or GN_EINPUT,
  * never a crash, a leak or undefined behaviour. */
-#include "gn_audit.h"
+#include "val_audit.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(buf);
         return 0;
     }
-    gn_audit_opts o = gn_audit_opts_default();
+    val_audit_opts o = val_audit_opts_default();
     o.prec = 64;
-    gn_audit_summary s;
+    val_audit_summary s;
     char err[512];
-    gn_status st = gn_audit_stream(&s, f, "fuzz", &o, NULL, NULL, err, sizeof err);
+    gn_status st = val_audit_stream(&s, f, "fuzz", &o, NULL, NULL, err, sizeof err);
     if (st != GN_OK && st != GN_EINPUT && st != GN_ENOMEM)
         abort();
     if (st == GN_EINPUT && strncmp(err, "fuzz", 4) != 0)

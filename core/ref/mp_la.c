@@ -1,12 +1,12 @@
-/* mpla.c: small dense MPFR linear algebra for proofs/ (see mpla.h). */
-#include "mpla.h"
+/* mp_la.c: small dense MPFR linear algebra for proofs/ (see gn_mp_la.h). */
+#include "gn_mp_la.h"
 
 #include <math.h>
 
 
 #define R MPFR_RNDN
 
-void gn_mpla_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr tmp)
+void gn_mp_la_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr tmp)
 {
     mpfr_set_zero(tmp, 1);
     for (size_t k = 0; k < n; k++)
@@ -14,19 +14,19 @@ void gn_mpla_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr 
     mpfr_set(out, tmp, R);
 }
 
-void gn_mpla_nrm2sq(mpfr_ptr out, mpfr_srcptr a, size_t n, mpfr_ptr tmp)
+void gn_mp_la_nrm2sq(mpfr_ptr out, mpfr_srcptr a, size_t n, mpfr_ptr tmp)
 {
-    gn_mpla_dot(out, a, a, n, tmp);
+    gn_mp_la_dot(out, a, a, n, tmp);
 }
 
-void gn_mpla_matvec(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr x, size_t n, size_t m,
+void gn_mp_la_matvec(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr x, size_t n, size_t m,
                     mpfr_ptr tmp)
 {
     for (size_t i = 0; i < n; i++)
-        gn_mpla_dot(y + i, a + i * m, x, m, tmp);
+        gn_mp_la_dot(y + i, a + i * m, x, m, tmp);
 }
 
-double gn_mpla_maxabs(mpfr_srcptr a, size_t n)
+double gn_mp_la_maxabs(mpfr_srcptr a, size_t n)
 {
     double mx = 0.0;
     for (size_t k = 0; k < n; k++) {
@@ -46,7 +46,7 @@ static void addabs_up(mpfr_ptr out, mpfr_srcptr x)
         mpfr_sub(out, out, x, MPFR_RNDU);
 }
 
-void gn_mpla_norminf(mpfr_ptr out, mpfr_srcptr a, size_t n, size_t m, mpfr_ptr tmp)
+void gn_mp_la_norminf(mpfr_ptr out, mpfr_srcptr a, size_t n, size_t m, mpfr_ptr tmp)
 {
     mpfr_set_zero(out, 1);
     for (size_t i = 0; i < n; i++) {
@@ -58,11 +58,11 @@ void gn_mpla_norminf(mpfr_ptr out, mpfr_srcptr a, size_t n, size_t m, mpfr_ptr t
     }
 }
 
-int gn_mpla_lu(mpfr_ptr a, size_t *piv, size_t n, double *growth, mpfr_ptr tmp)
+int gn_mp_la_lu(mpfr_ptr a, size_t *piv, size_t n, double *growth, mpfr_ptr tmp)
 {
     mpfr_ptr anorm = tmp + 1, t2 = tmp + 2;
     if (growth)
-        gn_mpla_norminf(anorm, a, n, n, tmp);
+        gn_mp_la_norminf(anorm, a, n, n, tmp);
     for (size_t k = 0; k < n; k++) {
         size_t p = k;
         for (size_t i = k + 1; i < n; i++)
@@ -110,7 +110,7 @@ int gn_mpla_lu(mpfr_ptr a, size_t *piv, size_t n, double *growth, mpfr_ptr tmp)
     return 0;
 }
 
-void gn_mpla_lu_solve(mpfr_ptr x, mpfr_srcptr lu, const size_t *piv, size_t n, mpfr_ptr tmp)
+void gn_mp_la_lu_solve(mpfr_ptr x, mpfr_srcptr lu, const size_t *piv, size_t n, mpfr_ptr tmp)
 {
     for (size_t k = 0; k < n; k++)
         if (piv[k] != k)
@@ -129,7 +129,7 @@ void gn_mpla_lu_solve(mpfr_ptr x, mpfr_srcptr lu, const size_t *piv, size_t n, m
     }
 }
 
-void gn_mpla_lu_inv_norminf(mpfr_ptr out, mpfr_srcptr lu, const size_t *piv, size_t n,
+void gn_mp_la_lu_inv_norminf(mpfr_ptr out, mpfr_srcptr lu, const size_t *piv, size_t n,
                             mpfr_ptr col, mpfr_ptr rows, mpfr_ptr tmp)
 {
     for (size_t i = 0; i < n; i++)
@@ -137,7 +137,7 @@ void gn_mpla_lu_inv_norminf(mpfr_ptr out, mpfr_srcptr lu, const size_t *piv, siz
     for (size_t c = 0; c < n; c++) {
         for (size_t i = 0; i < n; i++)
             mpfr_set_ui(col + i, i == c, R);
-        gn_mpla_lu_solve(col, lu, piv, n, tmp);
+        gn_mp_la_lu_solve(col, lu, piv, n, tmp);
         for (size_t i = 0; i < n; i++)
             addabs_up(rows + i, col + i);
     }
@@ -147,11 +147,11 @@ void gn_mpla_lu_inv_norminf(mpfr_ptr out, mpfr_srcptr lu, const size_t *piv, siz
             mpfr_set(out, rows + i, MPFR_RNDU);
 }
 
-int gn_mpla_householder_perp(mpfr_ptr nmat, mpfr_srcptr j, size_t n, mpfr_ptr v,
+int gn_mp_la_householder_perp(mpfr_ptr nmat, mpfr_srcptr j, size_t n, mpfr_ptr v,
                              mpfr_ptr tmp)
 {
     mpfr_ptr nrm = tmp, vtv = tmp + 1;
-    gn_mpla_nrm2sq(nrm, j, n, vtv);
+    gn_mp_la_nrm2sq(nrm, j, n, vtv);
     if (mpfr_zero_p(nrm))
         return -1;
     mpfr_sqrt(nrm, nrm, R);
@@ -162,7 +162,7 @@ int gn_mpla_householder_perp(mpfr_ptr nmat, mpfr_srcptr j, size_t n, mpfr_ptr v,
         mpfr_add(v, v, nrm, R);
     else
         mpfr_sub(v, v, nrm, R);
-    gn_mpla_nrm2sq(vtv, v, n, nrm);
+    gn_mp_la_nrm2sq(vtv, v, n, nrm);
     /* H_ik = delta_ik - 2 v_i v_k / vtv; keep columns k = 1..n-1 */
     mpfr_ui_div(vtv, 2, vtv, R);
     for (size_t i = 0; i < n; i++)

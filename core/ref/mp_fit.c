@@ -1,6 +1,6 @@
-/* fit_mp.c: MPFR evaluation of model expressions with exact gradients and the
- * Levenberg-Marquardt iteration at high precision (gn_fit_mp.h). */
-#include "gn_fit_mp.h"
+/* mp_fit.c: MPFR evaluation of model expressions with exact gradients and the
+ * Levenberg-Marquardt iteration at high precision (gn_mp_fit.h). */
+#include "gn_mp_fit.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
-/* gn_claims.h: the claim registry behind `gnlab prove` (prefix gn_claim_).
+/* pf_claims.h: the claim registry behind `gnlab prove` (prefix pf_claim_).
  *
  * A claim is one statement of MATH.md §1-§9 (the IGND paper and the Duncan-Guttman solve)
- * checked numerically in MPFR. Each claim file proofs/claim_*.c defines one gn_claim:
+ * checked numerically in MPFR. Each claim file proofs/claim_*.c defines one pf_claim:
  *  - id and a one-line statement with its MATH.md equation numbers, the two sides compared;
  *  - a sampler: instance i < nadv is the i-th member of a fixed adversarial set, instance
  *    i >= nadv is random, drawn from the stream gn_rng_seed(r, seed, i) (so an instance is a
  *    deterministic function of (seed, i) and any partition of the range sees the same ones);
- *  - an evaluation at a working precision p (default GN_CLAIM_PREC = 256 bits) of both sides,
- *    and checks through gn_claim_cmp / gn_claim_le, each with a tolerance tol = kc * 2^-p
+ *  - an evaluation at a working precision p (default PF_CLAIM_PREC = 256 bits) of both sides,
+ *    and checks through pf_claim_cmp / pf_claim_le, each with a tolerance tol = kc * 2^-p
  *    whose factor kc is derived in a comment beside the check from the operation count and
  *    the instance's conditioning;
  *  - mutants: the same evaluation with a deliberately wrong formula (mutant m = 1..nmut),
@@ -17,8 +17,8 @@
  *
  * Theorem 4.1 is not an identity: its entry has illustration = 1, and its verdict reads
  * "illustrated" (or "not illustrated"), never "pass". */
-#ifndef GN_CLAIMS_H
-#define GN_CLAIMS_H
+#ifndef PF_CLAIMS_H
+#define PF_CLAIMS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,22 +27,22 @@
 #include <mpfr.h>
 
 #include "gn.h"
-#include "mpla.h"
+#include "gn_mp_la.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define GN_CLAIM_PREC 256
-#define GN_CLAIM_SEED 20261122u
-#define GN_CLAIM_INSTANCES 1000
-#define GN_CLAIM_MAXMUT 6
+#define PF_CLAIM_PREC 256
+#define PF_CLAIM_SEED 20261122u
+#define PF_CLAIM_INSTANCES 1000
+#define PF_CLAIM_MAXMUT 6
 
 /* ---------------------------------------------------------- workspace */
 /* One per worker and claim run: a pool of MPFR values at the working precision, initialised
- * on first use and reused by every later instance (gn_claim_get never re-initialises a
+ * on first use and reused by every later instance (pf_claim_get never re-initialises a
  * value it has handed out before: the pool is rewound, not freed, between instances). */
-typedef struct gn_claim_block gn_claim_block;
+typedef struct pf_claim_block pf_claim_block;
 
 typedef struct {
     mpfr_prec_t prec; /* working precision p */
@@ -52,8 +52,8 @@ typedef struct {
     int mutant;      /* 0: the claim; m >= 1: mutant m */
     gn_rng rng;      /* the instance's stream (random instances) */
     /* pool */
-    gn_claim_block *blocks;
-    gn_claim_block *cur;
+    pf_claim_block *blocks;
+    pf_claim_block *cur;
     /* per-instance record, filled by the checks */
     char desc[384];    /* the instance's inputs (%a), set by the claim */
     int failed;        /* some check failed */
@@ -62,42 +62,42 @@ typedef struct {
     const char *what;  /* the worst check's label */
     double extra;      /* claim-defined number reported with the result (illustration) */
     mpfr_t r1, r2;     /* scratch for the checks */
-} gn_claim_ws;
+} pf_claim_ws;
 
-/* gn_claim_get: n values at the working precision, value 0 is not guaranteed (contents are
+/* pf_claim_get: n values at the working precision, value 0 is not guaranteed (contents are
  * whatever the previous instance left). Aborts on no memory (the checks cannot continue). */
-mpfr_ptr gn_claim_get(gn_claim_ws *ws, size_t n);
-/* gn_claim_get_prec: as gn_claim_get at precision prec (re-precisions reused values). */
-mpfr_ptr gn_claim_get_prec(gn_claim_ws *ws, size_t n, mpfr_prec_t prec);
-/* gn_claim_uniform / gn_claim_range: draws from the instance's stream.
+mpfr_ptr pf_claim_get(pf_claim_ws *ws, size_t n);
+/* pf_claim_get_prec: as pf_claim_get at precision prec (re-precisions reused values). */
+mpfr_ptr pf_claim_get_prec(pf_claim_ws *ws, size_t n, mpfr_prec_t prec);
+/* pf_claim_uniform / pf_claim_range: draws from the instance's stream.
  * range: a uniform integer in [lo, hi]. logu: +-2^U(elo, ehi) with the sign random when
  * sign != 0, positive otherwise. */
-double gn_claim_uniform(gn_claim_ws *ws, double lo, double hi);
-size_t gn_claim_range(gn_claim_ws *ws, size_t lo, size_t hi);
-double gn_claim_logu(gn_claim_ws *ws, double elo, double ehi, int sign);
-double gn_claim_normal(gn_claim_ws *ws);
+double pf_claim_uniform(pf_claim_ws *ws, double lo, double hi);
+size_t pf_claim_range(pf_claim_ws *ws, size_t lo, size_t hi);
+double pf_claim_logu(pf_claim_ws *ws, double elo, double ehi, int sign);
+double pf_claim_normal(pf_claim_ws *ws);
 
-/* gn_claim_u: the unit roundoff 2^-p of the working precision, as a double (p <= 1000
+/* pf_claim_u: the unit roundoff 2^-p of the working precision, as a double (p <= 1000
  * keeps it a normal double; the tolerance is kc * u). */
-double gn_claim_u(const gn_claim_ws *ws);
+double pf_claim_u(const pf_claim_ws *ws);
 
 /* ------------------------------------------------------------ checks */
-/* gn_claim_cmp: a residual resid >= 0 (MPFR) against tol = kc * 2^-p. Records the check in
+/* pf_claim_cmp: a residual resid >= 0 (MPFR) against tol = kc * 2^-p. Records the check in
  * the instance's record; kc must be derived beside the call. */
-void gn_claim_cmp(gn_claim_ws *ws, const char *what, mpfr_srcptr resid, double kc);
-/* gn_claim_vcmp: resid = max_i |a_i - b_i| / scale (scale > 0; scale == NULL means
- * max_i |b_i|, or 1 when b = 0), then gn_claim_cmp. */
-void gn_claim_vcmp(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b, size_t n,
+void pf_claim_cmp(pf_claim_ws *ws, const char *what, mpfr_srcptr resid, double kc);
+/* pf_claim_vcmp: resid = max_i |a_i - b_i| / scale (scale > 0; scale == NULL means
+ * max_i |b_i|, or 1 when b = 0), then pf_claim_cmp. */
+void pf_claim_vcmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b, size_t n,
                    mpfr_srcptr scale, double kc);
-/* gn_claim_scmp: scalars: resid = |a - b| / scale (scale NULL: |b|, or 1 when b = 0). */
-void gn_claim_scmp(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
+/* pf_claim_scmp: scalars: resid = |a - b| / scale (scale NULL: |b|, or 1 when b = 0). */
+void pf_claim_scmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                    mpfr_srcptr scale, double kc);
-/* gn_claim_le: the inequality a <= b up to rounding: resid = max(0, a - b) / scale
+/* pf_claim_le: the inequality a <= b up to rounding: resid = max(0, a - b) / scale
  * (scale NULL: max(|a|, |b|), or 1 when both are 0). */
-void gn_claim_le(gn_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
+void pf_claim_le(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                  mpfr_srcptr scale, double kc);
-/* gn_claim_true: an exact (boolean) fact: resid 0 when ok, 1 otherwise, tolerance 0. */
-void gn_claim_true(gn_claim_ws *ws, const char *what, int ok);
+/* pf_claim_true: an exact (boolean) fact: resid 0 when ok, 1 otherwise, tolerance 0. */
+void pf_claim_true(pf_claim_ws *ws, const char *what, int ok);
 
 /* ---------------------------------------------------------- registry */
 typedef struct {
@@ -106,31 +106,31 @@ typedef struct {
     const char *lhs;       /* what is computed from the claim's formula */
     const char *rhs;       /* what it is compared against (the defining system, ...) */
     const char *uses;      /* space-separated nodes it rests on: claim ids or "(3.11)" */
-    const char *mutants[GN_CLAIM_MAXMUT + 1]; /* NULL-terminated one-line descriptions */
+    const char *mutants[PF_CLAIM_MAXMUT + 1]; /* NULL-terminated one-line descriptions */
     size_t nadv;           /* size of the fixed adversarial set */
     size_t max_random;     /* cap on random instances (0: none) */
     int illustration;      /* 1: not a proof (Theorem 4.1) */
     /* eval: instance ws->index (ws->adversarial says which set) with ws->mutant; records
      * its checks in ws. Returns 0, or -1 when the instance is outside the claim's
      * hypotheses and was skipped (counted apart). */
-    int (*eval)(gn_claim_ws *ws);
-} gn_claim;
+    int (*eval)(pf_claim_ws *ws);
+} pf_claim;
 
-/* the registry, in MATH.md order; gn_claim_count() entries */
-const gn_claim *gn_claim_at(size_t i);
-size_t gn_claim_count(void);
-/* gn_claim_find: by id; NULL if unknown */
-const gn_claim *gn_claim_find(const char *id);
-size_t gn_claim_nmutants(const gn_claim *c);
+/* the registry, in MATH.md order; pf_claim_count() entries */
+const pf_claim *pf_claim_at(size_t i);
+size_t pf_claim_count(void);
+/* pf_claim_find: by id; NULL if unknown */
+const pf_claim *pf_claim_find(const char *id);
+size_t pf_claim_nmutants(const pf_claim *c);
 
 typedef struct {
     size_t instances; /* random instances requested (adversarial ones are added) */
     mpfr_prec_t prec;
     uint64_t seed;
-} gn_claim_opts;
+} pf_claim_opts;
 
-/* gn_claim_opts_default: GN_CLAIM_INSTANCES, GN_CLAIM_PREC, GN_CLAIM_SEED. */
-gn_claim_opts gn_claim_opts_default(void);
+/* pf_claim_opts_default: PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED. */
+pf_claim_opts pf_claim_opts_default(void);
 
 typedef struct {
     size_t instances;  /* evaluated */
@@ -145,36 +145,36 @@ typedef struct {
     double extra;      /* claim-defined (illustration: the decay factor seen) */
     double seconds;    /* wall time of the run */
     int pass;          /* failed == 0 */
-} gn_claim_result;
+} pf_claim_result;
 
-/* gn_claim_run: every instance of c (adversarial then random, within [first, last) of
+/* pf_claim_run: every instance of c (adversarial then random, within [first, last) of
  * the combined index range; last = (size_t)-1 for all) at o->prec with mutant m (0: the
  * claim itself), accumulated into res (which the caller zeroes or merges). One workspace
  * for the whole run. Returns GN_OK, GN_EDOM if m > number of mutants or o->prec outside
  * [64, 8192], GN_ENOMEM. */
-gn_status gn_claim_run(gn_claim_result *res, const gn_claim *c, const gn_claim_opts *o,
+gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_opts *o,
                        int m, size_t first, size_t last);
-/* gn_claim_total: the number of instances gn_claim_run evaluates for o. */
-size_t gn_claim_total(const gn_claim *c, const gn_claim_opts *o);
-/* gn_claim_merge: fold a partial result into acc (max of ratios, sums of counts). */
-void gn_claim_merge(gn_claim_result *acc, const gn_claim_result *part);
+/* pf_claim_total: the number of instances pf_claim_run evaluates for o. */
+size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o);
+/* pf_claim_merge: fold a partial result into acc (max of ratios, sums of counts). */
+void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part);
 
-/* gn_prove_row_write: one row of a prove shard file (core/io/gn_shard.h): claim c with
+/* pf_prove_row_write: one row of a prove shard file (core/io/gn_io_shard.h): claim c with
  * mutant m (0: the claim), doubles in hex so that gnlab merge reads them back exactly. */
-void gn_prove_row_write(FILE *f, size_t row, const gn_claim *c, int m, const gn_claim_result *r);
-/* gn_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances". */
-const char *gn_prove_verdict(const gn_claim *c, const gn_claim_result *r);
-/* gn_prove_report: the report of `gnlab prove` for the selection sel (res[c * stride + m]
+void pf_prove_row_write(FILE *f, size_t row, const pf_claim *c, int m, const pf_claim_result *r);
+/* pf_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances". */
+const char *pf_prove_verdict(const pf_claim *c, const pf_claim_result *r);
+/* pf_prove_report: the report of `gnlab prove` for the selection sel (res[c * stride + m]
  * is claim c's result with mutant m): the table, JSON Lines (json) or TAP (tap); with
  * mutants the negative controls m = 1..nmut, else the claims. wall is the JSON summary's
  * seconds, tail the table's summary text before the verdict (e.g. "3.2 s on 2 threads").
  * Returns 1 when a claim fails or (mutants) a mutant passes, else 0. */
-int gn_prove_report(FILE *f, const gn_claim *const *sel, size_t nsel, const gn_claim_result *res,
-                    int stride, const gn_claim_opts *o, int mutants, int json, int tap,
+int pf_prove_report(FILE *f, const pf_claim *const *sel, size_t nsel, const pf_claim_result *res,
+                    int stride, const pf_claim_opts *o, int mutants, int json, int tap,
                     double wall, const char *tail);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* GN_CLAIMS_H */
+#endif /* PF_CLAIMS_H */

@@ -1,11 +1,11 @@
-/* gn_assume.h: the convergence-assumption checkers of Theorem 4.1 (MATH.md §8), used by
+/* pf_assume.h: the convergence-assumption checkers of Theorem 4.1 (MATH.md §8), used by
  * `gnlab assume` and usable from the library on their own.
  *
  * A problem is a scalar-output model, a loss, a finite dataset with uniform sampling, and
  * the damping (lambda, mu). Because sampling is uniform over n rows, every expectation
  * E[.] below is the exact finite sum (1/n) sum_i, evaluated in one pass over the rows. */
-#ifndef GN_ASSUME_H
-#define GN_ASSUME_H
+#ifndef PF_ASSUME_H
+#define PF_ASSUME_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,57 +14,57 @@
 #include "gn.h"
 
 typedef enum {
-    GN_ASSUME_LINEAR = 0, /* f = w^T x, j = x                                  */
-    GN_ASSUME_QUAD,       /* f = w^T phi(x), phi = gn_quad_features(x, bias 1)  */
-    GN_ASSUME_MLP,        /* f = gn_mlp_eval                                    */
-    GN_ASSUME_NMODEL
-} gn_assume_model;
+    PF_ASSUME_LINEAR = 0, /* f = w^T x, j = x                                  */
+    PF_ASSUME_QUAD,       /* f = w^T phi(x), phi = gn_quad_features(x, bias 1)  */
+    PF_ASSUME_MLP,        /* f = gn_mlp_eval                                    */
+    PF_ASSUME_NMODEL
+} pf_assume_model;
 
 /* Negative controls: deliberately wrong alignment formulas the checks must catch. */
 typedef enum {
-    GN_ASSUME_INJECT_NONE = 0,
-    GN_ASSUME_INJECT_XI_MEAN, /* E[xi g] replaced by E[xi] grad F (drops Cov(xi, g))     */
-    GN_ASSUME_INJECT_NORM,    /* c divided by |grad F| instead of |grad F|^2              */
-    GN_ASSUME_NINJECT
-} gn_assume_inject;
+    PF_ASSUME_INJECT_NONE = 0,
+    PF_ASSUME_INJECT_XI_MEAN, /* E[xi g] replaced by E[xi] grad F (drops Cov(xi, g))     */
+    PF_ASSUME_INJECT_NORM,    /* c divided by |grad F| instead of |grad F|^2              */
+    PF_ASSUME_NINJECT
+} pf_assume_inject;
 
 typedef struct {
-    gn_assume_model model;
+    pf_assume_model model;
     gn_loss_kind loss;
     size_t n;          /* rows, >= 1 */
     size_t m;          /* inputs per row, >= 1 */
-    size_t d;          /* parameters (set by gn_assume_problem_init) */
+    size_t d;          /* parameters (set by pf_assume_problem_init) */
     const double *X;   /* n x m, row-major (not owned) */
     const double *y;   /* n targets (not owned) */
     gn_mlp *mlp;       /* MLP only (not owned); its workspace is used, not re-entrant */
     gn_damping dmp;
-    gn_assume_inject inject;
+    pf_assume_inject inject;
     int rowwise;       /* MLP: 1 evaluates row by row with gn_mlp_eval (the reference
                           path); 0 (default) in blocks of rows with BLAS-3 (assume.c) */
-} gn_assume_problem;
+} pf_assume_problem;
 
-/* gn_assume_problem_init: fill pb and set pb->d from the model.
+/* pf_assume_problem_init: fill pb and set pb->d from the model.
  * Special: GN_ESIZE if n == 0, m == 0, or the MLP's input width differs from m;
  *          GN_EDOM if lambda <= 0 or mu < 0 or (loss BCE and some y outside [0, 1]);
  *          GN_ENONFINITE on a NaN/inf entry of X or y. */
-gn_status gn_assume_problem_init(gn_assume_problem *pb, gn_assume_model model,
+gn_status pf_assume_problem_init(pf_assume_problem *pb, pf_assume_model model,
                                  gn_loss_kind loss, const double *X, const double *y,
                                  size_t n, size_t m, gn_mlp *mlp, gn_damping dmp);
 
 /* Step-size schedule alpha_t = alpha0 / (t + t0)^p, t = 0, 1, ... */
 typedef struct {
     double alpha0, t0, p;
-} gn_assume_schedule;
+} pf_assume_schedule;
 
-/* gn_assume_robbins_monro: Assumption 4.3 (4.16) decided by the exponent, not by summing:
+/* pf_assume_robbins_monro: Assumption 4.3 (4.16) decided by the exponent, not by summing:
  * sum_t alpha_t diverges iff p <= 1 (comparison with sum t^-p) and sum alpha_t^2
  * converges iff 2p > 1. Returns 1 when both hold (1/2 < p <= 1), 0 otherwise.
  * *why (nullable) receives a static English reason. */
-int gn_assume_robbins_monro(const gn_assume_schedule *s, const char **why);
+int pf_assume_robbins_monro(const pf_assume_schedule *s, const char **why);
 
-/* gn_assume_schedule_check: GN_OK when alpha0 > 0, t0 > 0 and 1/2 < p <= 1 (all finite);
+/* pf_assume_schedule_check: GN_OK when alpha0 > 0, t0 > 0 and 1/2 < p <= 1 (all finite);
  * otherwise GN_EDOM with a message naming the offending value in err. */
-gn_status gn_assume_schedule_check(const gn_assume_schedule *s, char *err, size_t errlen);
+gn_status pf_assume_schedule_check(const pf_assume_schedule *s, char *err, size_t errlen);
 
 /* The measurements at one parameter point w (MATH.md §8). */
 typedef struct {
@@ -78,56 +78,56 @@ typedef struct {
     double H;      /* max_i l''_i                                      (B.1) */
     double xi_lo, xi_hi; /* min and max of xi_i over the rows          (3.13) */
     double exi;    /* E xi                                                      */
-} gn_assume_point;
+} pf_assume_point;
 
-/* gn_assume_eval: all the above at w, one forward+backward pass per row.
+/* pf_assume_eval: all the above at w, one forward+backward pass per row.
  * grad and exig (nullable, length d) receive grad F and E[xi g].
  * Method:   rows visited in order, sums accumulated in double (depth n; the error bound is
  *           derived in assume_mp.c). pb->inject swaps in a wrong alignment formula.
  * Special:  GN_ENONFINITE / GN_ERANGE from the model or the loss (the row is not named);
  *           GN_ENOMEM. On error *pt is untouched. */
-gn_status gn_assume_eval(gn_assume_point *pt, double *grad, double *exig,
-                         gn_assume_problem *pb, const double *w);
+gn_status pf_assume_eval(pf_assume_point *pt, double *grad, double *exig,
+                         pf_assume_problem *pb, const double *w);
 
-/* gn_assume_grad: F and grad F only (for the Hessian-vector products). */
-gn_status gn_assume_grad(double *F, double *grad, gn_assume_problem *pb, const double *w);
+/* pf_assume_grad: F and grad F only (for the Hessian-vector products). */
+gn_status pf_assume_grad(double *F, double *grad, pf_assume_problem *pb, const double *w);
 
-/* gn_assume_trajectory: run T IGND steps (3.14) from w0 with uniform sampling
+/* pf_assume_trajectory: run T IGND steps (3.14) from w0 with uniform sampling
  * i_t = floor(U_t n), U_t from gn_rng stream (seed, 1), alpha_t = alpha0/(t + t0)^p, and
  * store K >= 1 points: W[k*d ..] = w_{t_k}, t_k = round(k T / (K - 1)) (t_0 = 0; K = 1 keeps
  * w0 only). ts (length K) receives t_k.
- * Special: GN_EDOM on a bad schedule (gn_assume_schedule_check); step errors as
+ * Special: GN_EDOM on a bad schedule (pf_assume_schedule_check); step errors as
  *          gn_step_ignd (then W holds the points reached so far; *done gets their count). */
-gn_status gn_assume_trajectory(double *W, size_t *ts, size_t *done, gn_assume_problem *pb,
-                               const double *w0, const gn_assume_schedule *s, size_t T,
+gn_status pf_assume_trajectory(double *W, size_t *ts, size_t *done, pf_assume_problem *pb,
+                               const double *w0, const pf_assume_schedule *s, size_t T,
                                size_t K, uint64_t seed);
 
-/* gn_assume_L_exact: for linear and quadratic-feature models the Hessian of F is
+/* pf_assume_L_exact: for linear and quadratic-feature models the Hessian of F is
  * (1/n) sum_i l''_i phi_i phi_i^T with l'' = 1 (squared) or l'' <= 1/4 (BCE), so
  * L = lambda_max((1/n) Phi^T Phi) (squared: exact global constant) or a quarter of it
  * (BCE: a global upper bound). Method: GSL's symmetric eigensolver (gsl_eigen_symm).
  * Special: GN_EDOM for the MLP; GN_ESIZE if d > 4096 (d^2 memory, d^3 time); GN_ENOMEM. */
-gn_status gn_assume_L_exact(double *L, const gn_assume_problem *pb);
+gn_status pf_assume_L_exact(double *L, const pf_assume_problem *pb);
 
-/* gn_assume_L_power: largest |eigenvalue| of the Hessian of F at w by `iters` steps of
+/* pf_assume_L_power: largest |eigenvalue| of the Hessian of F at w by `iters` steps of
  * power iteration on Hessian-vector products, Hv = (grad F(w + h v) - grad F(w - h v))/(2h)
  * with |v| = 1 and h = u^(1/3) (1 + |w|_inf), from start vector stream (seed, 2).
  * Accuracy: each Hv has truncation error <= h^2/6 |D^3 F| and roundoff about
  *           u E(grad F)/h, so about u^(2/3) relative to the gradient's scale; the result is
  *           the Rayleigh quotient |v^T H v|, a lower estimate of the local |lambda|_max.
- * Special:  as gn_assume_grad; GN_ESIZE if iters == 0. */
-gn_status gn_assume_L_power(double *L, gn_assume_problem *pb, const double *w, size_t iters,
+ * Special:  as pf_assume_grad; GN_ESIZE if iters == 0. */
+gn_status pf_assume_L_power(double *L, pf_assume_problem *pb, const double *w, size_t iters,
                             uint64_t seed);
 
-/* gn_assume_noise_floor: for linear or quadratic-feature models with squared loss, the
+/* pf_assume_noise_floor: for linear or quadratic-feature models with squared loss, the
  * minimiser w* of F by least squares (GSL SVD, gsl_multifit_linear) and
  * floor = E|g(w*)|^2 = E[r_i^2 |phi_i|^2], r = f_{w*} - y. Since grad F(w*) = 0, floor > 0
  * means rho(w) = E|g|^2/|grad F|^2 -> infinity as w -> w*: strong growth (B.2) fails.
  * rel_res = sqrt(E r^2) / sqrt(E y^2) (sqrt(E r^2) for y = 0); kappa = the 2-norm condition
  * number of the n x d feature matrix (1/rcond of GSL's SVD). wstar (nullable, length d).
  * Special: GN_EDOM for the MLP or the BCE loss; GN_ESIZE if d > 4096; GN_ENOMEM. */
-gn_status gn_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
-                                const gn_assume_problem *pb);
+gn_status pf_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
+                                const pf_assume_problem *pb);
 
 /* The fit of (4.15) to measured points: m_k <= M + MG G_k, G_k = |grad F(w_k)|^2,
  * m_k = E|xi g|^2 at w_k. */
@@ -135,15 +135,15 @@ typedef struct {
     double M0_MG;        /* MG when M = 0: max m_k / G_k (the form of Prop B.3)       */
     double MG0_M;        /* M when MG = 0: max m_k                                    */
     double M, MG;        /* the LP optimum: min M + MG * mean(G) over feasible M, MG >= 0 */
-} gn_assume_moment_fit;
+} pf_assume_moment_fit;
 
-/* gn_assume_fit_moment: the three fits. The feasible set {M, MG >= 0 : all constraints}
+/* pf_assume_fit_moment: the three fits. The feasible set {M, MG >= 0 : all constraints}
  * has the lower boundary phi(MG) = max(0, max_k (m_k - MG G_k)), convex and piecewise
  * linear; the LP min phi(MG) + MG Gbar has its optimum at a breakpoint of phi, so every
  * candidate (0, the intersections (m_a - m_b)/(G_a - G_b), the zeros m_k/G_k) is tried.
  * O(K^3) for K points. Points with G_k = 0 force M >= m_k.
  * Special: GN_ESIZE if K == 0; GN_ENONFINITE if a value is NaN/inf. */
-gn_status gn_assume_fit_moment(gn_assume_moment_fit *fit, const double *m, const double *G,
+gn_status pf_assume_fit_moment(pf_assume_moment_fit *fit, const double *m, const double *G,
                                size_t K);
 
 /* Prop B.3 / Lemma B.2 / Remark B.1 from the constants S, H, rho. */
@@ -153,49 +153,49 @@ typedef struct {
     double M_B3, MG_B3;     /* 0 and rho/lambda^2                                     */
     int remark_holds;       /* Remark B.1: c_B3 > 0                                   */
     double remark_lhs, remark_rhs; /* sqrt(rho-1) and 2 lambda/((H+mu)S^2) (inf if 0) */
-} gn_assume_b3_consts;
+} pf_assume_b3_consts;
 
-/* gn_assume_b3: the constants above. Special: GN_EDOM if rho < 1 by more than rounding
+/* pf_assume_b3: the constants above. Special: GN_EDOM if rho < 1 by more than rounding
  * (rho < 1 - 1e-12, impossible since E|g|^2 >= |E g|^2) or S, H < 0; rho in [1-1e-12, 1)
  * is treated as 1. */
-gn_status gn_assume_b3(gn_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp);
+gn_status pf_assume_b3(pf_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp);
 
 /* ---------------------------------------------------- MPFR recomputation */
 
-/* The values of gn_assume_point recomputed in MPFR at precision prec from the same double
+/* The values of pf_assume_point recomputed in MPFR at precision prec from the same double
  * inputs (X, y, w), straight from the definitions: exact finite sums over the rows with a
  * multiprecision forward pass, back-propagation, loss and xi. For each compared quantity
  * q in {F, grad2, c, xig2, g2, rho}: mp[q] the MPFR value rounded to double, rel[q] the
  * double's relative error |q_double - q_mp|/|q_mp|, bound[q] the derived bound on it
  * (assume_mp.c: a first-order running error bound gamma_K E(q)/|q|, E(q) the absolute-value
  * envelope of q's expression, K its rounding depth), pass = all rel <= bound. */
-enum { GN_ASSUME_Q_F = 0, GN_ASSUME_Q_GRAD2, GN_ASSUME_Q_C, GN_ASSUME_Q_XIG2, GN_ASSUME_Q_G2,
-       GN_ASSUME_Q_RHO, GN_ASSUME_NQ };
+enum { PF_ASSUME_Q_F = 0, PF_ASSUME_Q_GRAD2, PF_ASSUME_Q_C, PF_ASSUME_Q_XIG2, PF_ASSUME_Q_G2,
+       PF_ASSUME_Q_RHO, PF_ASSUME_NQ };
 
 typedef struct {
-    double mp[GN_ASSUME_NQ];
-    double dbl[GN_ASSUME_NQ];
-    double rel[GN_ASSUME_NQ];
-    double bound[GN_ASSUME_NQ];
+    double mp[PF_ASSUME_NQ];
+    double dbl[PF_ASSUME_NQ];
+    double rel[PF_ASSUME_NQ];
+    double bound[PF_ASSUME_NQ];
     long K;        /* the rounding depth used */
     int pass;
-} gn_assume_mpcheck;
+} pf_assume_mpcheck;
 
-/* gn_assume_q_name: "F", "grad2", "c", "xig2", "g2", "rho". */
-const char *gn_assume_q_name(int q);
+/* pf_assume_q_name: "F", "grad2", "c", "xig2", "g2", "rho". */
+const char *pf_assume_q_name(int q);
 
-/* gn_assume_mp_check: recompute at w and compare with the double point pt (which must be
- * gn_assume_eval's result at w, with whatever pb->inject it used: the MPFR side never
+/* pf_assume_mp_check: recompute at w and compare with the double point pt (which must be
+ * pf_assume_eval's result at w, with whatever pb->inject it used: the MPFR side never
  * injects). Requires prec >= 64. Cost: n (d + forward/backward) MPFR operations.
- * Special: GN_EDOM if prec < 64; GN_ENOMEM; GN_ENONFINITE as gn_assume_eval. */
-gn_status gn_assume_mp_check(gn_assume_mpcheck *out, const gn_assume_point *pt,
-                             const gn_assume_problem *pb, const double *w, unsigned prec);
+ * Special: GN_EDOM if prec < 64; GN_ENOMEM; GN_ENONFINITE as pf_assume_eval. */
+gn_status pf_assume_mp_check(pf_assume_mpcheck *out, const pf_assume_point *pt,
+                             const pf_assume_problem *pb, const double *w, unsigned prec);
 
 /* ---------------------------------------------------- shipped problems */
 
-typedef enum { GN_ASSUME_GEN_INTERP = 0, GN_ASSUME_GEN_NOISY, GN_ASSUME_NGEN } gn_assume_gen;
+typedef enum { PF_ASSUME_GEN_INTERP = 0, PF_ASSUME_GEN_NOISY, PF_ASSUME_NGEN } pf_assume_gen;
 
-/* gn_assume_generate: write the shipped example datasets (proofs/data/) to f as CSV with
+/* pf_assume_generate: write the shipped example datasets (proofs/data/) to f as CSV with
  * columns x1..xm, y. Rows: x_k = round(200 U - 100)/100 in [-1, 1] (U from gn_rng stream
  * (seed, 0)); w*_k = (-1)^k k / 2 for k = 1..m; INTERP: y = sum_k w*_k x_k (exact in
  * decimal, so the CSV's y interpolates up to the parse rounding); NOISY: the same plus
@@ -203,20 +203,20 @@ typedef enum { GN_ASSUME_GEN_INTERP = 0, GN_ASSUME_GEN_NOISY, GN_ASSUME_NGEN } g
  * x has 2 decimals and y at most 3, all printed from integers: the file is the same on
  * every platform.
  * Special: GN_ESIZE if n == 0 or m == 0 or m > 64; GN_EINPUT on a write error. */
-gn_status gn_assume_generate(FILE *f, gn_assume_gen kind, size_t n, size_t m, uint64_t seed);
+gn_status pf_assume_generate(FILE *f, pf_assume_gen kind, size_t n, size_t m, uint64_t seed);
 
 /* ---------------------------------------------------- a whole run */
 
 typedef enum {
-    GN_ASSUME_HOLDS = 0, /* holds at every measured point (margin reported)               */
-    GN_ASSUME_FAILS,     /* fails: at the listed points, or proved to fail (noise floor)   */
-    GN_ASSUME_SUSPECT    /* holds at the measured points, but the trend says it will not:
+    PF_ASSUME_HOLDS = 0, /* holds at every measured point (margin reported)               */
+    PF_ASSUME_FAILS,     /* fails: at the listed points, or proved to fail (noise floor)   */
+    PF_ASSUME_SUSPECT    /* holds at the measured points, but the trend says it will not:
                             rho grows like |grad F|^(-2s), s >= 1/2, over >= a decade     */
-} gn_assume_verdict;
+} pf_assume_verdict;
 
-const char *gn_assume_verdict_name(gn_assume_verdict v); /* "holds" "fails" "suspect" */
+const char *pf_assume_verdict_name(pf_assume_verdict v); /* "holds" "fails" "suspect" */
 
-typedef enum { GN_ASSUME_L_EXACT = 0, GN_ASSUME_L_UPPER, GN_ASSUME_L_LOCAL } gn_assume_lkind;
+typedef enum { PF_ASSUME_L_EXACT = 0, PF_ASSUME_L_UPPER, PF_ASSUME_L_LOCAL } pf_assume_lkind;
 
 typedef struct {
     size_t steps;        /* T, IGND steps of the trajectory                       */
@@ -226,27 +226,27 @@ typedef struct {
     unsigned prec;       /* MPFR precision in bits                                 */
     size_t power_iters;  /* MLP: power iterations per L estimate                    */
     size_t l_points;     /* MLP: points where L is estimated (first, last, ...)     */
-} gn_assume_opts;
+} pf_assume_opts;
 
 /* steps 2000, npoints 50, seed 20261122, mp_points 3, prec 128, power_iters 20, l_points 2 */
-gn_assume_opts gn_assume_opts_default(void);
+pf_assume_opts pf_assume_opts_default(void);
 
 typedef struct {
     size_t K, d;
     size_t *t;                /* K step indices                                  */
     double *W;                /* K x d points                                    */
-    gn_assume_point *pts;     /* K measurements                                  */
+    pf_assume_point *pts;     /* K measurements                                  */
     /* Assumption 4.1 */
     double F_inf_lb;          /* 0 for squared and BCE (the losses are >= 0)    */
     double F_min;             /* smallest F measured                             */
     double L;                 /* NaN when not estimated (MLP with l_points = 0) */
-    gn_assume_lkind L_kind;
+    pf_assume_lkind L_kind;
     /* Assumption 4.2 */
     size_t n_defined;         /* points with grad F != 0 (c and rho defined)     */
     double c_min;             /* min c(w_k) over defined points                  */
     size_t c_argmin, n_c_fail;
     size_t c_fail[8];         /* the first points (indices into pts) with c <= 0 */
-    gn_assume_moment_fit fit;
+    pf_assume_moment_fit fit;
     /* Assumption 4.3 */
     int rm_holds;
     const char *rm_why;
@@ -257,25 +257,25 @@ typedef struct {
     double grad2_decades;     /* log10(max/min |grad F|^2) over defined points        */
     int have_floor;           /* linear/quad + squared: the noise floor was computed   */
     double floor, rel_res, floor_tol; /* E|g(w*)|^2, its relative residual, the cut   */
-    gn_assume_b3_consts b3;   /* with the global S, H, rho_max                         */
+    pf_assume_b3_consts b3;   /* with the global S, H, rho_max                         */
     double ratio_c_b3;        /* c_min / c_B3 (NaN when c_B3 <= 0)                     */
     double b3_margin_min;     /* min over points of (c(w) - c_B3(w)) / xi_hi(w), local */
     /* verdicts */
-    gn_assume_verdict v_a41, v_align, v_moment, v_rm, v_b1, v_b2;
+    pf_assume_verdict v_a41, v_align, v_moment, v_rm, v_b1, v_b2;
     /* the MPFR recomputation */
     size_t n_mp;
     size_t mp_idx[16];
-    gn_assume_mpcheck mp[16];
+    pf_assume_mpcheck mp[16];
     int mp_pass;
-} gn_assume_report;
+} pf_assume_report;
 
-/* gn_assume_run: the trajectory from w0 (or, when Wpts != NULL, the K given points with
+/* pf_assume_run: the trajectory from w0 (or, when Wpts != NULL, the K given points with
  * t_k = k), every measurement, the fits, the verdicts and the MPFR recomputation.
- * rep is filled and owns its arrays (gn_assume_report_free).
+ * rep is filled and owns its arrays (pf_assume_report_free).
  * Special: GN_EDOM on a bad schedule; errors of the parts; on error rep is freed. */
-gn_status gn_assume_run(gn_assume_report *rep, gn_assume_problem *pb, const double *w0,
-                        const double *Wpts, size_t K, const gn_assume_schedule *s,
-                        const gn_assume_opts *o);
-void gn_assume_report_free(gn_assume_report *rep);
+gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
+                        const double *Wpts, size_t K, const pf_assume_schedule *s,
+                        const pf_assume_opts *o);
+void pf_assume_report_free(pf_assume_report *rep);
 
 #endif

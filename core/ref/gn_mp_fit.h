@@ -1,4 +1,4 @@
-/* gn_fit_mp.h: the MPFR twin of gn_fit.h, the certifying reference for gnlab fit.
+/* gn_mp_fit.h: the MPFR twin of gn_fit.h, the certifying reference for gnlab fit.
  * The same compiled program (gn_expr) is evaluated in MPFR at a chosen precision with its
  * exact gradient (forward mode, every operation correctly rounded), and the same
  * Levenberg-Marquardt iteration (gn_lm.h's gain-ratio rule on rho rounded to double) runs
@@ -58,7 +58,7 @@ gn_mp_fit_params gn_mp_fit_params_default(void);
 gn_status gn_mp_fit_run(mpfr_ptr b, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec);
 
-/* gn_mp_lre: gn_lre with est and the certified value's text cert parsed at prec. */
+/* gn_mp_lre: gn_io_lre with est and the certified value's text cert parsed at prec. */
 double gn_mp_lre(mpfr_srcptr est, const char *cert, int digits, mpfr_prec_t prec);
 
 #endif
