@@ -157,7 +157,7 @@ gn_status gn_dg_check(const gn_dg_batch *B)
         return GN_ESIZE;
     if ((unsigned)B->qkind >= GN_NQ)
         return GN_EDOM;
-    if (!(B->lambda > 0.0) || !(B->mu >= 0.0) || !isfinite(B->lambda) || !isfinite(B->mu))
+    if (gn_damping_check(0.0, (gn_damping){B->lambda, B->mu}) != GN_OK)
         return GN_EDOM;
     if (!gn_allfinite(B->r, bc) || !gn_allfinite(B->q, bc))
         return GN_ENONFINITE;

@@ -44,6 +44,12 @@ typedef struct {
     double mu;
 } gn_damping;
 
+/* gn_damping_check: is dmp in the domain of (3.11)-(3.13), and is the curvature lpp usable?
+ * The one check every damped solve (core, references, checkers) makes first.
+ * Special: GN_ENONFINITE if lambda, mu or lpp is NaN or infinite; GN_EDOM if lambda <= 0 or
+ *          mu < 0; GN_ENEGCURV if lpp < 0; GN_OK otherwise. Pass lpp = 0 to check dmp alone. */
+gn_status gn_damping_check(double lpp, gn_damping dmp);
+
 /* ------------------------------------------------------- random numbers */
 
 /* Counter-based streams: gn_rng_seed(r, seed, stream) gives an independent

@@ -405,7 +405,7 @@ gn_status gn_norm2sq(double *out, const double *j, size_t n)
 
 static int finite1(double x) { return x - x == 0.0; }
 
-static gn_status check_damping(double lpp, gn_damping dmp)
+gn_status gn_damping_check(double lpp, gn_damping dmp)
 {
     if (!finite1(lpp) || !finite1(dmp.lambda) || !finite1(dmp.mu))
         return GN_ENONFINITE;
@@ -431,7 +431,7 @@ gn_status gn_xi(double *xi, const double *j, size_t n, double lpp, gn_damping dm
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damping(lpp, dmp);
+    gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
     gn_sd S;
@@ -672,7 +672,7 @@ static gn_sd damped_coef(gn_sd S, double lp, double lpp, double alpha, gn_dampin
 gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double alpha,
                                 gn_damping dmp)
 {
-    gn_status st = check_damping(lpp, dmp);
+    gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
     if (!finite1(lp) || !finite1(alpha))
@@ -695,7 +695,7 @@ gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double 
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damping(lpp, dmp);
+    gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK || (st = check_scalar(lp)) != GN_OK)
         return st;
     gn_sd S;
@@ -732,7 +732,7 @@ gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, d
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damping(lpp, dmp);
+    gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK || (st = check_scalar(lp)) != GN_OK || (st = check_scalar(alpha)) != GN_OK)
         return st;
     if (!(alpha > 0.0))

@@ -25,10 +25,9 @@ gn_status pf_assume_problem_init(pf_assume_problem *pb, pf_assume_model model,
         return GN_ESIZE;
     if (model == PF_ASSUME_MLP && (!mlp || mlp->widths[0] != m))
         return GN_ESIZE;
-    if (!finite1(dmp.lambda) || !finite1(dmp.mu))
-        return GN_ENONFINITE;
-    if (!(dmp.lambda > 0.0) || !(dmp.mu >= 0.0))
-        return GN_EDOM;
+    gn_status dst = gn_damping_check(0.0, dmp);
+    if (dst != GN_OK)
+        return dst;
     if (!gn_allfinite(X, n * m) || !gn_allfinite(y, n))
         return GN_ENONFINITE;
     if (loss == GN_LOSS_BCE)
@@ -745,7 +744,7 @@ gn_status pf_assume_fit_moment(pf_assume_moment_fit *fit, const double *m, const
 gn_status pf_assume_b3(pf_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp)
 {
     if (!finite1(S) || !finite1(H) || !finite1(rho) || S < 0 || H < 0 || rho < 1.0 - 1e-12 ||
-        !(dmp.lambda > 0) || !(dmp.mu >= 0))
+        gn_damping_check(0.0, dmp) != GN_OK)
         return GN_EDOM;
     if (rho < 1.0)
         rho = 1.0;

@@ -82,6 +82,14 @@ gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t err
         seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return GN_EINPUT;
     }
+    gn_status st = gn_io_csv_read_stream(t, f, path, err, errlen);
+    fclose(f);
+    return st;
+}
+
+gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char *err,
+                                size_t errlen)
+{
     char *line = NULL;
     size_t linecap = 0, fcap = 0, lineno = 0;
     char **fields = NULL;
@@ -184,7 +192,6 @@ gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t err
     free(rows);
     free(fields);
     free(line);
-    fclose(f);
     if (st != GN_OK) {
         gn_io_table_free(&r);
         return st;

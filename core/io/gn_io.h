@@ -31,6 +31,11 @@ typedef struct {
  *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
+/* gn_io_csv_read_stream: the same from an open stream (a pipe, a decompressed buffer through
+ * fmemopen); name is used in messages only. The stream is read to its end, not closed. */
+gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *name, char *err,
+                                size_t errlen);
+
 /* gn_io_table_col: index of the column called name, or -1. */
 long gn_io_table_col(const gn_io_table *t, const char *name);
 

@@ -28,17 +28,6 @@ static gn_status check_common(const double *j, size_t n, double lpp)
     return GN_OK;
 }
 
-static gn_status check_damp(double lpp, gn_damping dmp)
-{
-    if (!finite1(dmp.lambda) || !finite1(dmp.mu) || !finite1(lpp))
-        return GN_ENONFINITE;
-    if (!(dmp.lambda > 0.0) || !(dmp.mu >= 0.0))
-        return GN_EDOM;
-    if (lpp < 0.0)
-        return GN_ENEGCURV;
-    return GN_OK;
-}
-
 static int all_finite_mat(const double *A, size_t nn)
 {
     for (size_t i = 0; i < nn; i++)
@@ -75,7 +64,7 @@ static void form_system(gsl_matrix *M, const double *j, size_t n, double a, doub
 gn_status gn_ref_system(double *M, const double *j, size_t n, double lpp, gn_damping dmp)
 {
     gn_status st = check_common(j, n, lpp);
-    if (st != GN_OK || (st = check_damp(lpp, dmp)) != GN_OK)
+    if (st != GN_OK || (st = gn_damping_check(lpp, dmp)) != GN_OK)
         return st;
     gsl_matrix_view mv = gsl_matrix_view_array(M, n, n);
     form_system(&mv.matrix, j, n, lpp + dmp.mu, dmp.lambda);
@@ -119,7 +108,7 @@ gn_status gn_ref_dir_damped(double *d, const double *j, size_t n, double lp, dou
                             gn_damping dmp)
 {
     gn_status st = check_common(j, n, lpp);
-    if (st != GN_OK || (st = check_damp(lpp, dmp)) != GN_OK)
+    if (st != GN_OK || (st = gn_damping_check(lpp, dmp)) != GN_OK)
         return st;
     if (!finite1(lp))
         return GN_ENONFINITE;
@@ -136,7 +125,7 @@ gn_status gn_ref_dir_damped(double *d, const double *j, size_t n, double lp, dou
 gn_status gn_ref_xi(double *xi, const double *j, size_t n, double lpp, gn_damping dmp)
 {
     gn_status st = check_common(j, n, lpp);
-    if (st != GN_OK || (st = check_damp(lpp, dmp)) != GN_OK)
+    if (st != GN_OK || (st = gn_damping_check(lpp, dmp)) != GN_OK)
         return st;
     double jj = 0.0;
     for (size_t i = 0; i < n; i++)
