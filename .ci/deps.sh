@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gnlab needs, or says exactly how to.
-# Usage: .ci/deps.sh GROUP...   (groups: build test plot browser bench fuzz clients node mpi)
+# Usage: .ci/deps.sh GROUP...   (groups: build test plot docs browser bench fuzz clients node mpi)
 # As root it runs apt-get; otherwise it prints the command and exits 1.
 set -euo pipefail
 
@@ -10,13 +10,14 @@ for group in "$@"; do
     build) want+=(gcc make pkg-config libmpfr-dev libgmp-dev libgsl-dev libopenblas-dev) ;;
     test)  want+=(libcmocka-dev perl) ;;
     plot)  want+=(gnuplot-nox graphviz) ;;
+    docs)  want+=(help2man) ;;
     browser) want+=(chromium python3) ;;
     bench) want+=() ;;
     fuzz)  want+=(clang libclang-rt-14-dev) ;;
     clients) want+=(python3-torch) ;;
     node)  want+=(nodejs npm) ;;
     mpi)   want+=(libopenmpi-dev openmpi-bin bc) ;;
-    *) echo "deps.sh: unknown group '$group' (build test plot browser bench fuzz clients node mpi)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown group '$group' (build test plot docs browser bench fuzz clients node mpi)" >&2; exit 2 ;;
   esac
 done
 
