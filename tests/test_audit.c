@@ -7,6 +7,7 @@
 #include "gn_test.h"
 
 #include "gn.h"
+#include "gn_io_trace.h"
 #include "val_audit.h"
 #include "gn_mp.h"
 
@@ -512,8 +513,8 @@ static void test_bound_edges(void **state)
     val_audit_work_free(wk);
 }
 
-/* The audit's MPFR recomputation (closed forms, for speed) against the reference's
- * defining systems (core/ref gn_mp_step_*): w_after set to the reference's exact result
+/* The audit's plumbing (record -> reference inputs, loss derivation, the measure) against
+ * calling core/ref's gn_mp_step_* directly at a higher precision: w_after set to its result
  * rounded to double must measure <= 1 unit (half an ulp of w+ is at most u |w+|); a formula
  * error in either would show as a huge error. l', l'' for BCE derived by the audit from
  * (f, y) are checked against gn_mp_loss_bce the same way, through an IGND step. */
@@ -999,6 +1000,107 @@ static void test_corpus_replay(void **state)
     assert_true(files >= 10);
 }
 
+/* the same corpus through core/io's reader alone (what the fuzz harness targets first):
+ * every file reads to its end or stops at a GN_EINPUT that names the file */
+static void test_corpus_reader(void **state)
+{
+    (void)state;
+    const char *dir = "validate/fuzz/corpus";
+    DIR *d = opendir(dir);
+    if (!d) {
+        skip();
+        return;
+    }
+    struct dirent *e;
+    size_t files = 0, clean = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        gn_io_trace_reader *rd = gn_io_trace_reader_open(f, path);
+        assert_non_null(rd);
+        char err[512] = "";
+        const gn_io_trace_rec *rec;
+        gn_status st;
+        size_t nrec = 0;
+        while ((st = gn_io_trace_next(rd, &rec, err, sizeof err)) == GN_OK && rec)
+            nrec++;
+        if (st == GN_EINPUT) /* the reader stays at its error */
+            assert_int_equal(gn_io_trace_next(rd, &rec, err, sizeof err), GN_EINPUT);
+        gn_io_trace_reader_free(rd);
+        fclose(f);
+        if (st != GN_OK && st != GN_EINPUT)
+            fail_msg("%s: status %s", path, gn_strerror(st));
+        if (st == GN_EINPUT && strncmp(err, path, strlen(path)))
+            fail_msg("%s: error does not name the file: %s", path, err);
+        clean += st == GN_OK && nrec > 0;
+        files++;
+    }
+    closedir(d);
+    assert_true(files >= 10);
+    assert_true(clean >= 3); /* the well-formed seeds read to their end */
+}
+
+/* every field and vector name the reader knows is the one the writer prints: a record with
+ * every scalar and vector set, written as CSV and as JSON Lines, reads back exactly */
+static void test_names_round_trip(void **state)
+{
+    (void)state;
+    assert_string_equal(gn_io_trace_field_name(GN_IO_TRACE_NS), "?");
+    assert_string_equal(gn_io_trace_vec_name(GN_IO_TRACE_NV), "?");
+    assert_string_equal(gn_io_trace_method_name(GN_IO_TRACE_NM), "?");
+    double vec[GN_IO_TRACE_NV][2];
+    gn_io_trace_rec r;
+    memset(&r, 0, sizeof r);
+    r.method = GN_IO_TRACE_M_ADAM_IGND;
+    r.dtype = GN_IO_TRACE_F64;
+    r.n = 2;
+    for (int k = 0; k < GN_IO_TRACE_NS; k++) {
+        r.s[k] = 0.25 + k;
+        r.has_s |= 1u << k;
+    }
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        vec[v][0] = -1.0 / (v + 3);
+        vec[v][1] = 0x1p-1074 * (v + 1);
+        r.v[v] = vec[v];
+        r.has_v |= 1u << v;
+    }
+    for (int json = 0; json < 2; json++) {
+        memtrace mt;
+        mt_open(&mt);
+        if (!json)
+            val_audit_write_header(mt.f, &r);
+        val_audit_write(mt.f, &r, json);
+        fflush(mt.f);
+        FILE *in = fmemopen(mt.buf, mt.len, "r");
+        assert_non_null(in);
+        gn_io_trace_reader *rd = gn_io_trace_reader_open(in, "names");
+        const gn_io_trace_rec *got;
+        char err[512] = "";
+        if (gn_io_trace_next(rd, &got, err, sizeof err) != GN_OK || !got)
+            fail_msg("%s: %s", json ? "jsonl" : "csv", err);
+        assert_int_equal(got->method, r.method);
+        assert_int_equal(got->has_s, r.has_s);
+        assert_int_equal(got->has_v, r.has_v);
+        for (int k = 0; k < GN_IO_TRACE_NS; k++)
+            if (got->s[k] != r.s[k])
+                fail_msg("field %s: %a read back as %a", gn_io_trace_field_name(k), r.s[k],
+                         got->s[k]);
+        for (int v = 0; v < GN_IO_TRACE_NV; v++)
+            for (size_t i = 0; i < 2; i++)
+                if (got->v[v][i] != vec[v][i])
+                    fail_msg("vector %s[%zu]: %a read back as %a", gn_io_trace_vec_name(v), i,
+                             vec[v][i], got->v[v][i]);
+        gn_io_trace_reader_free(rd);
+        fclose(in);
+        fclose(mt.f);
+        free(mt.buf);
+    }
+}
+
 /* ----------------------------------------------------------- clients */
 
 /* GN_AUDIT_CLIENTS: unset = run the clients when installed, skip otherwise; "0" = skip;
@@ -1151,7 +1253,8 @@ int main(void)
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
-        cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
