@@ -48,8 +48,8 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_str(&j, "kind", "step");
         gn_io_jl_int(&j, "index", (long long)st->index);
         gn_io_jl_int(&j, "line", (long long)st->line);
-        gn_io_jl_str(&j, "method", val_audit_method_name(st->method));
-        gn_io_jl_str(&j, "dtype", st->dtype == VAL_AT_F32 ? "float32" : "float64");
+        gn_io_jl_str(&j, "method", gn_io_trace_method_name(st->method));
+        gn_io_jl_str(&j, "dtype", st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64");
         gn_io_jl_num(&j, "err", st->err);
         gn_io_jl_num(&j, "bound", st->bound);
         gn_io_jl_int(&j, "component", (long long)st->worst);
@@ -61,17 +61,17 @@ static void on_step(const val_audit_step *st, void *arg)
         if (st->status == GN_OK && !(st->bound < INFINITY))
             printf("    step %-8llu line %-8zu %-13s err %-11.4g no finite bound: l', l'' derived "
                    "from an ill-conditioned loss; record lp and lpp\n",
-                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method),
+                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
                    st->err);
         else if (st->status == GN_OK)
             printf("    step %-8llu line %-8zu %-13s %s  err %-11.4g bound %-9.4g at w[%zu]\n",
-                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method),
-                   st->dtype == VAL_AT_F32 ? "float32" : "float64", st->err, st->bound,
+                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
+                   st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64", st->err, st->bound,
                    st->worst);
         else
             printf("    step %-8llu line %-8zu %-13s the method is undefined at these inputs "
                    "(j = 0 or l' = 0 or l''|j|^2 = 0)\n",
-                   (unsigned long long)st->index, st->line, val_audit_method_name(st->method));
+                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method));
     }
     c->shown++;
 }
@@ -84,10 +84,10 @@ static const char *dtypes_str(uint32_t d)
 static void methods_str(char *buf, size_t len, uint32_t m)
 {
     buf[0] = '\0';
-    for (int k = 0; k < VAL_AM_N; k++)
+    for (int k = 0; k < GN_IO_TRACE_NM; k++)
         if (m >> k & 1u) {
             size_t l = strlen(buf);
-            snprintf(buf + l, len - l, "%s%s", l ? "," : "", val_audit_method_name(k));
+            snprintf(buf + l, len - l, "%s%s", l ? "," : "", gn_io_trace_method_name(k));
         }
 }
 
@@ -215,29 +215,29 @@ static char *gen_trace(size_t *len, size_t d, size_t N, int adam, int json, uint
         w[i] = gn_rng_normal(&rng);
     gn_adam_params ap = gn_adam_params_default();
     gn_damping dmp = {0.5, 0.1};
-    val_audit_rec r;
+    gn_io_trace_rec r;
     memset(&r, 0, sizeof r);
-    r.method = adam ? VAL_AM_ADAM_IGND : VAL_AM_IGND;
-    r.dtype = VAL_AT_F64;
+    r.method = adam ? GN_IO_TRACE_M_ADAM_IGND : GN_IO_TRACE_M_IGND;
+    r.dtype = GN_IO_TRACE_F64;
     r.n = d;
-    r.has_s = 1u << VAL_AF_ALPHA | 1u << VAL_AF_LAMBDA | 1u << VAL_AF_MU | 1u << VAL_AF_LP |
-              1u << VAL_AF_LPP;
-    r.has_v = 1u << VAL_AV_W | 1u << VAL_AV_J | 1u << VAL_AV_WAFTER;
+    r.has_s = 1u << GN_IO_TRACE_S_ALPHA | 1u << GN_IO_TRACE_S_LAMBDA | 1u << GN_IO_TRACE_S_MU | 1u << GN_IO_TRACE_S_LP |
+              1u << GN_IO_TRACE_S_LPP;
+    r.has_v = 1u << GN_IO_TRACE_V_W | 1u << GN_IO_TRACE_V_J | 1u << GN_IO_TRACE_V_WAFTER;
     if (adam) {
-        r.has_s |= 1u << VAL_AF_BETA1 | 1u << VAL_AF_BETA2 | 1u << VAL_AF_EPS | 1u << VAL_AF_T;
-        r.has_v |= 1u << VAL_AV_M | 1u << VAL_AV_V;
+        r.has_s |= 1u << GN_IO_TRACE_S_BETA1 | 1u << GN_IO_TRACE_S_BETA2 | 1u << GN_IO_TRACE_S_EPS | 1u << GN_IO_TRACE_S_T;
+        r.has_v |= 1u << GN_IO_TRACE_V_M | 1u << GN_IO_TRACE_V_V;
     }
-    r.v[VAL_AV_W] = w0;
-    r.v[VAL_AV_J] = j;
-    r.v[VAL_AV_WAFTER] = w;
-    r.v[VAL_AV_M] = m0;
-    r.v[VAL_AV_V] = v0;
-    r.s[VAL_AF_ALPHA] = adam ? ap.alpha : 0.5;
-    r.s[VAL_AF_LAMBDA] = dmp.lambda;
-    r.s[VAL_AF_MU] = dmp.mu;
-    r.s[VAL_AF_BETA1] = ap.beta1;
-    r.s[VAL_AF_BETA2] = ap.beta2;
-    r.s[VAL_AF_EPS] = ap.eps;
+    r.v[GN_IO_TRACE_V_W] = w0;
+    r.v[GN_IO_TRACE_V_J] = j;
+    r.v[GN_IO_TRACE_V_WAFTER] = w;
+    r.v[GN_IO_TRACE_V_M] = m0;
+    r.v[GN_IO_TRACE_V_V] = v0;
+    r.s[GN_IO_TRACE_S_ALPHA] = adam ? ap.alpha : 0.5;
+    r.s[GN_IO_TRACE_S_LAMBDA] = dmp.lambda;
+    r.s[GN_IO_TRACE_S_MU] = dmp.mu;
+    r.s[GN_IO_TRACE_S_BETA1] = ap.beta1;
+    r.s[GN_IO_TRACE_S_BETA2] = ap.beta2;
+    r.s[GN_IO_TRACE_S_EPS] = ap.eps;
     if (!json)
         val_audit_write_header(f, &r);
     for (size_t s = 0; s < N; s++) {
@@ -247,9 +247,9 @@ static char *gen_trace(size_t *len, size_t d, size_t N, int adam, int json, uint
         memcpy(w0, w, d * sizeof *w);
         memcpy(m0, st->m, d * sizeof *m0);
         memcpy(v0, st->v, d * sizeof *v0);
-        r.s[VAL_AF_T] = (double)st->t;
-        r.s[VAL_AF_LP] = lp;
-        r.s[VAL_AF_LPP] = lpp;
+        r.s[GN_IO_TRACE_S_T] = (double)st->t;
+        r.s[GN_IO_TRACE_S_LP] = lp;
+        r.s[GN_IO_TRACE_S_LPP] = lpp;
         if (adam)
             gn_step_adam_ignd(st, w, j, lp, lpp, dmp, &ap);
         else

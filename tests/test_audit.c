@@ -7,6 +7,7 @@
 #include "gn_test.h"
 
 #include "gn.h"
+#include "gn_io_trace.h"
 #include "val_audit.h"
 #include "gn_mp.h"
 
@@ -173,31 +174,31 @@ static void f32_adam(float *w, float *m, float *v, float *acc1, float *acc2, con
 /* ----------------------------------------------------- trace builders */
 
 typedef struct {
-    val_audit_rec r;
+    gn_io_trace_rec r;
     double w0[D], j[D], g[D], m[D], v[D], wa[D];
 } recbuf;
 
-static void rb_init(recbuf *b, val_audit_method me, val_audit_dtype dt)
+static void rb_init(recbuf *b, gn_io_trace_method me, gn_io_trace_dtype dt)
 {
     memset(b, 0, sizeof *b);
     b->r.method = me;
     b->r.dtype = dt;
     b->r.n = D;
-    b->r.v[VAL_AV_W] = b->w0;
-    b->r.v[VAL_AV_J] = b->j;
-    b->r.v[VAL_AV_G] = b->g;
-    b->r.v[VAL_AV_M] = b->m;
-    b->r.v[VAL_AV_V] = b->v;
-    b->r.v[VAL_AV_WAFTER] = b->wa;
+    b->r.v[GN_IO_TRACE_V_W] = b->w0;
+    b->r.v[GN_IO_TRACE_V_J] = b->j;
+    b->r.v[GN_IO_TRACE_V_G] = b->g;
+    b->r.v[GN_IO_TRACE_V_M] = b->m;
+    b->r.v[GN_IO_TRACE_V_V] = b->v;
+    b->r.v[GN_IO_TRACE_V_WAFTER] = b->wa;
 }
 
-static void rb_set(recbuf *b, val_audit_field f, double x)
+static void rb_set(recbuf *b, gn_io_trace_field f, double x)
 {
     b->r.s[f] = x;
     b->r.has_s |= 1u << f;
 }
 
-static void rb_vec(recbuf *b, val_audit_vec v) { b->r.has_v |= 1u << v; }
+static void rb_vec(recbuf *b, gn_io_trace_vec v) { b->r.has_v |= 1u << v; }
 
 /* draws a sensitivity vector with entries spread over a few binades */
 static void draw_j(gn_rng *rng, double *j, size_t s)
@@ -208,13 +209,13 @@ static void draw_j(gn_rng *rng, double *j, size_t s)
 
 /* a trace of the named method written by the double core (bug == NULL) or by impl with the
  * bug; loss squared with l' recorded; json or CSV. Returns the text in m. */
-static void core_or_impl_trace(memtrace *mt, val_audit_method me, const char *bug, int json,
+static void core_or_impl_trace(memtrace *mt, gn_io_trace_method me, const char *bug, int json,
                                size_t steps, uint64_t seed)
 {
     gn_rng rng;
     gn_rng_seed(&rng, seed, (uint64_t)me);
     recbuf b;
-    rb_init(&b, me, VAL_AT_F64);
+    rb_init(&b, me, GN_IO_TRACE_F64);
     impl im = {bug};
     double w[D], m[D] = {0}, v[D] = {0};
     for (size_t i = 0; i < D; i++)
@@ -222,30 +223,30 @@ static void core_or_impl_trace(memtrace *mt, val_audit_method me, const char *bu
     gn_adam *st = gn_adam_alloc(D);
     gn_adam_params ap = {0.01, 0.9, 0.999, 1e-8};
     double lambda = 0.5, mu = 0.3, alpha = 0.4;
-    rb_vec(&b, VAL_AV_W);
-    rb_vec(&b, VAL_AV_WAFTER);
-    rb_set(&b, VAL_AF_ALPHA, me == VAL_AM_ADAM || me == VAL_AM_ADAM_IGND ? ap.alpha : alpha);
-    if (me == VAL_AM_IGND || me == VAL_AM_ADAM_IGND) {
-        rb_set(&b, VAL_AF_LAMBDA, lambda);
-        rb_set(&b, VAL_AF_MU, mu);
+    rb_vec(&b, GN_IO_TRACE_V_W);
+    rb_vec(&b, GN_IO_TRACE_V_WAFTER);
+    rb_set(&b, GN_IO_TRACE_S_ALPHA, me == GN_IO_TRACE_M_ADAM || me == GN_IO_TRACE_M_ADAM_IGND ? ap.alpha : alpha);
+    if (me == GN_IO_TRACE_M_IGND || me == GN_IO_TRACE_M_ADAM_IGND) {
+        rb_set(&b, GN_IO_TRACE_S_LAMBDA, lambda);
+        rb_set(&b, GN_IO_TRACE_S_MU, mu);
     }
-    if (me == VAL_AM_ADAM || me == VAL_AM_ADAM_IGND) {
-        rb_set(&b, VAL_AF_BETA1, ap.beta1);
-        rb_set(&b, VAL_AF_BETA2, ap.beta2);
-        rb_set(&b, VAL_AF_EPS, ap.eps);
-        rb_vec(&b, VAL_AV_M);
-        rb_vec(&b, VAL_AV_V);
+    if (me == GN_IO_TRACE_M_ADAM || me == GN_IO_TRACE_M_ADAM_IGND) {
+        rb_set(&b, GN_IO_TRACE_S_BETA1, ap.beta1);
+        rb_set(&b, GN_IO_TRACE_S_BETA2, ap.beta2);
+        rb_set(&b, GN_IO_TRACE_S_EPS, ap.eps);
+        rb_vec(&b, GN_IO_TRACE_V_M);
+        rb_vec(&b, GN_IO_TRACE_V_V);
     }
-    if (me == VAL_AM_SPS) {
-        rb_set(&b, VAL_AF_C, 0.5);
-        rb_set(&b, VAL_AF_LSTAR, 0.0);
+    if (me == GN_IO_TRACE_M_SPS) {
+        rb_set(&b, GN_IO_TRACE_S_C, 0.5);
+        rb_set(&b, GN_IO_TRACE_S_LSTAR, 0.0);
     }
-    if (me == VAL_AM_NLMS)
-        rb_set(&b, VAL_AF_EPS, 0.01);
-    if (me == VAL_AM_ADAM || me == VAL_AM_SGD)
-        rb_vec(&b, VAL_AV_G);
+    if (me == GN_IO_TRACE_M_NLMS)
+        rb_set(&b, GN_IO_TRACE_S_EPS, 0.01);
+    if (me == GN_IO_TRACE_M_ADAM || me == GN_IO_TRACE_M_SGD)
+        rb_vec(&b, GN_IO_TRACE_V_G);
     else
-        rb_vec(&b, VAL_AV_J);
+        rb_vec(&b, GN_IO_TRACE_V_J);
     mt_open(mt);
     for (size_t s = 0; s < steps; s++) {
         draw_j(&rng, b.j, s);
@@ -266,46 +267,46 @@ static void core_or_impl_trace(memtrace *mt, val_audit_method me, const char *bu
             memcpy(b.m, m, sizeof b.m);
             memcpy(b.v, v, sizeof b.v);
         }
-        rb_set(&b, VAL_AF_LP, lv.lp);
-        rb_set(&b, VAL_AF_LPP, lv.lpp);
-        rb_set(&b, VAL_AF_L, lv.l);
-        rb_set(&b, VAL_AF_F, f);
-        rb_set(&b, VAL_AF_Y, y);
-        if (me == VAL_AM_ADAM || me == VAL_AM_ADAM_IGND)
-            rb_set(&b, VAL_AF_T, (double)(bug ? s : st->t));
+        rb_set(&b, GN_IO_TRACE_S_LP, lv.lp);
+        rb_set(&b, GN_IO_TRACE_S_LPP, lv.lpp);
+        rb_set(&b, GN_IO_TRACE_S_L, lv.l);
+        rb_set(&b, GN_IO_TRACE_S_F, f);
+        rb_set(&b, GN_IO_TRACE_S_Y, y);
+        if (me == GN_IO_TRACE_M_ADAM || me == GN_IO_TRACE_M_ADAM_IGND)
+            rb_set(&b, GN_IO_TRACE_S_T, (double)(bug ? s : st->t));
         for (size_t i = 0; i < D; i++)
             b.g[i] = lv.lp * b.j[i];
         gn_status rc = GN_OK;
         switch (me) {
-        case VAL_AM_SGD:
+        case GN_IO_TRACE_M_SGD:
             rc = gn_step_sgd(w, b.g, D, 1.0, alpha);
             break;
-        case VAL_AM_NORMGRAD:
+        case GN_IO_TRACE_M_NORMGRAD:
             rc = gn_step_normgrad(w, b.j, D, lv.lp, alpha);
             break;
-        case VAL_AM_SPS:
+        case GN_IO_TRACE_M_SPS:
             rc = gn_step_sps(w, b.j, D, lv.l, 0.0, lv.lp, 0.5, INFINITY);
             break;
-        case VAL_AM_NLMS:
+        case GN_IO_TRACE_M_NLMS:
             rc = gn_step_nlms(w, b.j, D, y - f, alpha, 0.01);
             break;
-        case VAL_AM_IGND:
+        case GN_IO_TRACE_M_IGND:
             if (bug)
                 impl_ignd(&im, w, b.j, D, lv.lp, lv.lpp, alpha, lambda, mu);
             else
                 rc = gn_step_ignd(w, b.j, D, lv.lp, lv.lpp, alpha, (gn_damping){lambda, mu});
             break;
-        case VAL_AM_IGND_UNDAMPED:
+        case GN_IO_TRACE_M_IGND_UNDAMPED:
             rc = gn_step_ignd_undamped(w, b.j, D, lv.lp, lv.lpp, alpha);
             break;
-        case VAL_AM_ADAM:
+        case GN_IO_TRACE_M_ADAM:
             if (bug)
                 impl_adam(&im, w, m, v, s, b.g, NULL, D, 0, 0, 0, 0, ap.alpha, ap.beta1,
                           ap.beta2, ap.eps);
             else
                 rc = gn_step_adam(st, w, b.g, &ap);
             break;
-        case VAL_AM_ADAM_IGND:
+        case GN_IO_TRACE_M_ADAM_IGND:
             if (bug)
                 impl_adam(&im, w, m, v, s, NULL, b.j, D, lv.lp, lv.lpp, lambda, mu, ap.alpha,
                           ap.beta1, ap.beta2, ap.eps);
@@ -317,7 +318,7 @@ static void core_or_impl_trace(memtrace *mt, val_audit_method me, const char *bu
             fail_msg("method %d", me);
         }
         if (rc != GN_OK)
-            fail_msg("core step %s failed: %s (seed %llu)", val_audit_method_name(me),
+            fail_msg("core step %s failed: %s (seed %llu)", gn_io_trace_method_name(me),
                      gn_strerror(rc), (unsigned long long)seed);
         memcpy(b.wa, w, sizeof w);
         if (!json && s == 0)
@@ -335,19 +336,19 @@ static void test_core_agrees(void **state)
     (void)state;
     uint64_t seed = gn_test_seed();
     size_t steps = gn_test_iters(40);
-    for (int me = 0; me < VAL_AM_N; me++)
+    for (int me = 0; me < GN_IO_TRACE_NM; me++)
         for (int json = 0; json < 2; json++) {
             memtrace mt;
-            core_or_impl_trace(&mt, (val_audit_method)me, NULL, json, steps, seed);
+            core_or_impl_trace(&mt, (gn_io_trace_method)me, NULL, json, steps, seed);
             val_audit_summary s;
             char err[512] = "";
             gn_status st = mt_audit(&mt, &s, err, sizeof err);
             if (st != GN_OK)
-                fail_msg("%s: %s", val_audit_method_name(me), err);
+                fail_msg("%s: %s", gn_io_trace_method_name(me), err);
             assert_int_equal(s.steps, steps);
             if (s.disagree)
                 fail_msg("core %s (%s) disagrees at step %llu: err %.17g > bound %.17g "
-                         "(seed %llu)", val_audit_method_name(me), json ? "jsonl" : "csv",
+                         "(seed %llu)", gn_io_trace_method_name(me), json ? "jsonl" : "csv",
                          (unsigned long long)s.first.index, s.first.err, s.first.bound,
                          (unsigned long long)seed);
         }
@@ -361,14 +362,14 @@ static void test_bugs_named(void **state)
     uint64_t seed = gn_test_seed();
     static const struct {
         const char *bug;
-        val_audit_method me;
+        gn_io_trace_method me;
     } cases[] = {
-        {"mu_after_outer", VAL_AM_IGND},  {"lambda_missing", VAL_AM_IGND},
-        {"g_norm", VAL_AM_IGND},          {"lpp_missing", VAL_AM_IGND},
-        {"batch_undamped", VAL_AM_IGND},  {"f32_sumsq", VAL_AM_IGND},
-        {"wrong_sign", VAL_AM_IGND},      {"adam_no_bias", VAL_AM_ADAM},
-        {"adam_eps_inside", VAL_AM_ADAM}, {"xi_after_adam", VAL_AM_ADAM_IGND},
-        {"lambda_missing", VAL_AM_ADAM_IGND}, {"wrong_sign", VAL_AM_ADAM},
+        {"mu_after_outer", GN_IO_TRACE_M_IGND},  {"lambda_missing", GN_IO_TRACE_M_IGND},
+        {"g_norm", GN_IO_TRACE_M_IGND},          {"lpp_missing", GN_IO_TRACE_M_IGND},
+        {"batch_undamped", GN_IO_TRACE_M_IGND},  {"f32_sumsq", GN_IO_TRACE_M_IGND},
+        {"wrong_sign", GN_IO_TRACE_M_IGND},      {"adam_no_bias", GN_IO_TRACE_M_ADAM},
+        {"adam_eps_inside", GN_IO_TRACE_M_ADAM}, {"xi_after_adam", GN_IO_TRACE_M_ADAM_IGND},
+        {"lambda_missing", GN_IO_TRACE_M_ADAM_IGND}, {"wrong_sign", GN_IO_TRACE_M_ADAM},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         memtrace mt;
@@ -380,12 +381,12 @@ static void test_bugs_named(void **state)
             fail_msg("%s: %s", cases[c].bug, err);
         if (s.disagree == 0)
             fail_msg("bug %s in %s not detected (seed %llu)", cases[c].bug,
-                     val_audit_method_name(cases[c].me), (unsigned long long)seed);
+                     gn_io_trace_method_name(cases[c].me), (unsigned long long)seed);
         size_t nexact;
         const char *name = first_match(&s, &nexact);
         if (strcmp(name, cases[c].bug))
             fail_msg("bug %s in %s diagnosed as %s (seed %llu)", cases[c].bug,
-                     val_audit_method_name(cases[c].me), name, (unsigned long long)seed);
+                     gn_io_trace_method_name(cases[c].me), name, (unsigned long long)seed);
         if (nexact > 1)
             fail_msg("bug %s: %zu exact variants match (ambiguous)", cases[c].bug, nexact);
     }
@@ -402,13 +403,13 @@ static void test_float32(void **state)
     for (int adam = 0; adam < 2; adam++)
         for (int label = 0; label < 2; label++) {
             recbuf b;
-            rb_init(&b, adam ? VAL_AM_ADAM : VAL_AM_IGND, label ? VAL_AT_F64 : VAL_AT_F32);
+            rb_init(&b, adam ? GN_IO_TRACE_M_ADAM : GN_IO_TRACE_M_IGND, label ? GN_IO_TRACE_F64 : GN_IO_TRACE_F32);
             float w[D], m[D] = {0}, v[D] = {0}, j[D], acc1 = 0.9f, acc2 = 0.999f;
             for (size_t i = 0; i < D; i++)
                 w[i] = (float)gn_rng_normal(&rng);
-            rb_vec(&b, VAL_AV_W);
-            rb_vec(&b, VAL_AV_WAFTER);
-            rb_vec(&b, adam ? VAL_AV_G : VAL_AV_J);
+            rb_vec(&b, GN_IO_TRACE_V_W);
+            rb_vec(&b, GN_IO_TRACE_V_WAFTER);
+            rb_vec(&b, adam ? GN_IO_TRACE_V_G : GN_IO_TRACE_V_J);
             memtrace mt;
             mt_open(&mt);
             size_t steps = gn_test_iters(60);
@@ -424,20 +425,20 @@ static void test_float32(void **state)
                     b.v[i] = v[i];
                 }
                 if (adam) {
-                    rb_set(&b, VAL_AF_ALPHA, 0.01);
-                    rb_set(&b, VAL_AF_BETA1, 0.9);
-                    rb_set(&b, VAL_AF_BETA2, 0.999);
-                    rb_set(&b, VAL_AF_EPS, 1e-7);
-                    rb_set(&b, VAL_AF_T, (double)s);
-                    rb_vec(&b, VAL_AV_M);
-                    rb_vec(&b, VAL_AV_V);
+                    rb_set(&b, GN_IO_TRACE_S_ALPHA, 0.01);
+                    rb_set(&b, GN_IO_TRACE_S_BETA1, 0.9);
+                    rb_set(&b, GN_IO_TRACE_S_BETA2, 0.999);
+                    rb_set(&b, GN_IO_TRACE_S_EPS, 1e-7);
+                    rb_set(&b, GN_IO_TRACE_S_T, (double)s);
+                    rb_vec(&b, GN_IO_TRACE_V_M);
+                    rb_vec(&b, GN_IO_TRACE_V_V);
                     f32_adam(w, m, v, &acc1, &acc2, j, D, 0.01f, 0.9f, 0.999f, 1e-7f);
                 } else {
-                    rb_set(&b, VAL_AF_ALPHA, 0.5);
-                    rb_set(&b, VAL_AF_LAMBDA, 0.25);
-                    rb_set(&b, VAL_AF_MU, 0.125);
-                    rb_set(&b, VAL_AF_LP, lp);
-                    rb_set(&b, VAL_AF_LPP, 1.0);
+                    rb_set(&b, GN_IO_TRACE_S_ALPHA, 0.5);
+                    rb_set(&b, GN_IO_TRACE_S_LAMBDA, 0.25);
+                    rb_set(&b, GN_IO_TRACE_S_MU, 0.125);
+                    rb_set(&b, GN_IO_TRACE_S_LP, lp);
+                    rb_set(&b, GN_IO_TRACE_S_LPP, 1.0);
                     f32_ignd(w, j, D, lp, 1.0f, 0.5f, 0.25f, 0.125f);
                 }
                 for (size_t i = 0; i < D; i++)
@@ -472,22 +473,22 @@ static void test_bound_edges(void **state)
     assert_non_null(wk);
     for (size_t it = 0; it < gn_test_iters(200); it++) {
         recbuf b;
-        rb_init(&b, VAL_AM_IGND, VAL_AT_F64);
-        rb_vec(&b, VAL_AV_W);
-        rb_vec(&b, VAL_AV_J);
-        rb_vec(&b, VAL_AV_WAFTER);
-        rb_set(&b, VAL_AF_ALPHA, 0.5);
-        rb_set(&b, VAL_AF_LAMBDA, 1e-3);
-        rb_set(&b, VAL_AF_MU, 0.0);
-        rb_set(&b, VAL_AF_LP, gn_rng_normal(&rng));
-        rb_set(&b, VAL_AF_LPP, 1.0);
+        rb_init(&b, GN_IO_TRACE_M_IGND, GN_IO_TRACE_F64);
+        rb_vec(&b, GN_IO_TRACE_V_W);
+        rb_vec(&b, GN_IO_TRACE_V_J);
+        rb_vec(&b, GN_IO_TRACE_V_WAFTER);
+        rb_set(&b, GN_IO_TRACE_S_ALPHA, 0.5);
+        rb_set(&b, GN_IO_TRACE_S_LAMBDA, 1e-3);
+        rb_set(&b, GN_IO_TRACE_S_MU, 0.0);
+        rb_set(&b, GN_IO_TRACE_S_LP, gn_rng_normal(&rng));
+        rb_set(&b, GN_IO_TRACE_S_LPP, 1.0);
         for (size_t i = 0; i < D; i++) {
             b.w0[i] = gn_rng_normal(&rng);
             b.j[i] = gn_rng_normal(&rng);
         }
         /* exact via long double is not enough; use the core then measure */
         memcpy(b.wa, b.w0, sizeof b.wa);
-        assert_int_equal(gn_step_ignd(b.wa, b.j, D, b.r.s[VAL_AF_LP], 1.0, 0.5,
+        assert_int_equal(gn_step_ignd(b.wa, b.j, D, b.r.s[GN_IO_TRACE_S_LP], 1.0, 0.5,
                                       (gn_damping){1e-3, 0.0}),
                          GN_OK);
         double e, B;
@@ -512,8 +513,8 @@ static void test_bound_edges(void **state)
     val_audit_work_free(wk);
 }
 
-/* The audit's MPFR recomputation (closed forms, for speed) against the reference's
- * defining systems (core/ref gn_mp_step_*): w_after set to the reference's exact result
+/* The audit's plumbing (record -> reference inputs, loss derivation, the measure) against
+ * calling core/ref's gn_mp_step_* directly at a higher precision: w_after set to its result
  * rounded to double must measure <= 1 unit (half an ulp of w+ is at most u |w+|); a formula
  * error in either would show as a huge error. l', l'' for BCE derived by the audit from
  * (f, y) are checked against gn_mp_loss_bce the same way, through an IGND step. */
@@ -532,12 +533,12 @@ static void test_reference_agrees(void **state)
     gn_adam *dst = gn_adam_alloc(D);
     assert_true(wk && W && J && mst && dst);
     for (size_t it = 0; it < gn_test_iters(20); it++)
-        for (int me = 0; me < VAL_AM_N; me++) {
+        for (int me = 0; me < GN_IO_TRACE_NM; me++) {
             recbuf b;
-            rb_init(&b, (val_audit_method)me, VAL_AT_F64);
-            rb_vec(&b, VAL_AV_W);
-            rb_vec(&b, VAL_AV_WAFTER);
-            rb_vec(&b, VAL_AV_J);
+            rb_init(&b, (gn_io_trace_method)me, GN_IO_TRACE_F64);
+            rb_vec(&b, GN_IO_TRACE_V_W);
+            rb_vec(&b, GN_IO_TRACE_V_WAFTER);
+            rb_vec(&b, GN_IO_TRACE_V_J);
             draw_j(&rng, b.j, it);
             for (size_t i = 0; i < D; i++) {
                 b.w0[i] = gn_rng_normal(&rng);
@@ -545,9 +546,9 @@ static void test_reference_agrees(void **state)
                 b.v[i] = 0.01 * fabs(gn_rng_normal(&rng));
             }
             double alpha = 0.3, lam = 0.25, mu = 0.125, f = gn_rng_normal(&rng);
-            double y = me == VAL_AM_IGND ? (double)(it & 1) : gn_rng_normal(&rng);
+            double y = me == GN_IO_TRACE_M_IGND ? (double)(it & 1) : gn_rng_normal(&rng);
             gn_lossval lv;
-            int bce = me == VAL_AM_IGND; /* IGND derives l', l'' from a BCE (f, y) */
+            int bce = me == GN_IO_TRACE_M_IGND; /* IGND derives l', l'' from a BCE (f, y) */
             if (bce) {
                 assert_int_equal(gn_loss_bce(&lv, f, y), GN_OK);
                 b.r.has_loss = 1;
@@ -565,15 +566,15 @@ static void test_reference_agrees(void **state)
                 mpfr_clears(F, Y, (mpfr_ptr)0);
             } else {
                 assert_int_equal(gn_loss_squared(&lv, f, y), GN_OK);
-                rb_set(&b, VAL_AF_LP, lv.lp);
-                rb_set(&b, VAL_AF_LPP, lv.lpp);
-                rb_set(&b, VAL_AF_L, lv.l);
+                rb_set(&b, GN_IO_TRACE_S_LP, lv.lp);
+                rb_set(&b, GN_IO_TRACE_S_LPP, lv.lpp);
+                rb_set(&b, GN_IO_TRACE_S_L, lv.l);
                 mpfr_set_d(lp, lv.lp, MPFR_RNDN);
                 mpfr_set_d(lpp, lv.lpp, MPFR_RNDN);
             }
-            rb_set(&b, VAL_AF_F, f);
-            rb_set(&b, VAL_AF_Y, y);
-            rb_set(&b, VAL_AF_ALPHA, alpha);
+            rb_set(&b, GN_IO_TRACE_S_F, f);
+            rb_set(&b, GN_IO_TRACE_S_Y, y);
+            rb_set(&b, GN_IO_TRACE_S_ALPHA, alpha);
             mpfr_set_d(al, alpha, MPFR_RNDN);
             gn_mp_vec_set_d(W, b.w0, D);
             gn_mp_vec_set_d(J, b.j, D);
@@ -582,50 +583,50 @@ static void test_reference_agrees(void **state)
             gn_adam_params ap = {alpha, 0.9, 0.999, 1e-8};
             gn_status st = GN_OK;
             switch (me) {
-            case VAL_AM_SGD:
+            case GN_IO_TRACE_M_SGD:
                 st = gn_mp_step_sgd(W, J, D, lp, al, MPFR_RNDN);
                 break;
-            case VAL_AM_NORMGRAD:
+            case GN_IO_TRACE_M_NORMGRAD:
                 st = gn_mp_step_normgrad(W, J, D, lp, al, MPFR_RNDN);
                 break;
-            case VAL_AM_SPS:
-                rb_set(&b, VAL_AF_C, 0.5);
-                rb_set(&b, VAL_AF_LSTAR, 0.0);
+            case GN_IO_TRACE_M_SPS:
+                rb_set(&b, GN_IO_TRACE_S_C, 0.5);
+                rb_set(&b, GN_IO_TRACE_S_LSTAR, 0.0);
                 mpfr_set_d(l, lv.l, MPFR_RNDN);
                 mpfr_set_ui(ls, 0, MPFR_RNDN);
                 mpfr_set_d(c, 0.5, MPFR_RNDN);
                 mpfr_set_inf(gm, 1);
                 st = gn_mp_step_sps(W, J, D, l, ls, lp, c, gm, MPFR_RNDN);
                 break;
-            case VAL_AM_NLMS:
-                rb_set(&b, VAL_AF_EPS, 0.01);
+            case GN_IO_TRACE_M_NLMS:
+                rb_set(&b, GN_IO_TRACE_S_EPS, 0.01);
                 mpfr_set_d(e, y, MPFR_RNDN);
                 mpfr_sub_d(e, e, f, MPFR_RNDN);
                 mpfr_set_d(eps, 0.01, MPFR_RNDN);
                 st = gn_mp_step_nlms(W, J, D, e, al, eps, MPFR_RNDN);
                 break;
-            case VAL_AM_IGND:
-            case VAL_AM_ADAM_IGND:
-                rb_set(&b, VAL_AF_LAMBDA, lam);
-                rb_set(&b, VAL_AF_MU, mu);
-                if (me == VAL_AM_IGND) {
+            case GN_IO_TRACE_M_IGND:
+            case GN_IO_TRACE_M_ADAM_IGND:
+                rb_set(&b, GN_IO_TRACE_S_LAMBDA, lam);
+                rb_set(&b, GN_IO_TRACE_S_MU, mu);
+                if (me == GN_IO_TRACE_M_IGND) {
                     st = gn_mp_step_ignd(W, J, D, lp, lpp, al, &dm, MPFR_RNDN);
                     break;
                 }
                 /* fall through to the Adam state for Adam-IGND */
                 /* FALLTHROUGH */
-            case VAL_AM_ADAM:
-                rb_set(&b, VAL_AF_BETA1, ap.beta1);
-                rb_set(&b, VAL_AF_BETA2, ap.beta2);
-                rb_set(&b, VAL_AF_EPS, ap.eps);
-                rb_set(&b, VAL_AF_T, (double)(it % 7));
-                rb_vec(&b, VAL_AV_M);
-                rb_vec(&b, VAL_AV_V);
+            case GN_IO_TRACE_M_ADAM:
+                rb_set(&b, GN_IO_TRACE_S_BETA1, ap.beta1);
+                rb_set(&b, GN_IO_TRACE_S_BETA2, ap.beta2);
+                rb_set(&b, GN_IO_TRACE_S_EPS, ap.eps);
+                rb_set(&b, GN_IO_TRACE_S_T, (double)(it % 7));
+                rb_vec(&b, GN_IO_TRACE_V_M);
+                rb_vec(&b, GN_IO_TRACE_V_V);
                 memcpy(dst->m, b.m, sizeof b.m);
                 memcpy(dst->v, b.v, sizeof b.v);
                 dst->t = it % 7;
                 assert_int_equal(gn_mp_adam_set(mst, dst), GN_OK);
-                if (me == VAL_AM_ADAM) {
+                if (me == GN_IO_TRACE_M_ADAM) {
                     /* g = lp j, formed exactly */
                     mpfr_ptr G = gn_mp_vec_alloc(D, P);
                     for (size_t i = 0; i < D; i++)
@@ -636,7 +637,7 @@ static void test_reference_agrees(void **state)
                     st = gn_mp_step_adam_ignd(mst, W, J, lp, lpp, &dm, &ap, MPFR_RNDN);
                 }
                 break;
-            case VAL_AM_IGND_UNDAMPED:
+            case GN_IO_TRACE_M_IGND_UNDAMPED:
                 st = gn_mp_step_ignd_undamped(W, J, D, lp, lpp, al, MPFR_RNDN);
                 break;
             default:
@@ -644,17 +645,17 @@ static void test_reference_agrees(void **state)
             }
             gn_mp_damping_clear(&dm);
             if (st != GN_OK)
-                fail_msg("reference %s: %s", val_audit_method_name(me), gn_strerror(st));
+                fail_msg("reference %s: %s", gn_io_trace_method_name(me), gn_strerror(st));
             gn_mp_vec_get_d(b.wa, W, D, MPFR_RNDN);
             double err;
             size_t worst;
             char msg[256] = "";
             gn_status as = val_audit_rule(&err, &worst, wk, &b.r, NULL, msg, sizeof msg);
             if (as != GN_OK)
-                fail_msg("audit %s: %s %s", val_audit_method_name(me), gn_strerror(as), msg);
+                fail_msg("audit %s: %s %s", gn_io_trace_method_name(me), gn_strerror(as), msg);
             if (!(err <= 1.0))
                 fail_msg("audit %s vs reference: err %.17g units at w[%zu] (seed %llu it %zu, "
-                         "f %a y %a)", val_audit_method_name(me), err, worst,
+                         "f %a y %a)", gn_io_trace_method_name(me), err, worst,
                          (unsigned long long)seed, it, f, y);
         }
     mpfr_clears(lp, lpp, al, l, ls, c, gm, e, eps, (mpfr_ptr)0);
@@ -785,18 +786,18 @@ static void test_parse_exact(void **state)
         fputs("\n", f);
         fclose(f);
         FILE *in = fmemopen(text, len, "r");
-        val_audit_reader *r = val_audit_reader_open(in, "p");
-        const val_audit_rec *rec;
+        gn_io_trace_reader *r = gn_io_trace_reader_open(in, "p");
+        const gn_io_trace_rec *rec;
         char err[256] = "";
-        if (val_audit_reader_next(r, &rec, err, sizeof err) != GN_OK || !rec)
+        if (gn_io_trace_next(r, &rec, err, sizeof err) != GN_OK || !rec)
             fail_msg("%s", err);
         for (int k = 0; k < 3 * NV; k++) {
-            double got = rec->v[k < NV ? VAL_AV_W : k < 2 * NV ? VAL_AV_G : VAL_AV_WAFTER][k % NV];
+            double got = rec->v[k < NV ? GN_IO_TRACE_V_W : k < 2 * NV ? GN_IO_TRACE_V_G : GN_IO_TRACE_V_WAFTER][k % NV];
             if (memcmp(&got, &want[k], sizeof got))
                 fail_msg("'%s' read as %a, strtod gives %a (seed %llu)", tok[k], got, want[k],
                          (unsigned long long)seed);
         }
-        val_audit_reader_free(r);
+        gn_io_trace_reader_free(r);
         fclose(in);
         free(text);
     }
@@ -913,6 +914,21 @@ static void test_bad_input(void **state)
     expect_bad(jb, "t:2:1: expected '{'");
 }
 
+/* Under AddressSanitizer, freed blocks sit in a quarantine (256 MiB by default) before reuse,
+ * so the per-call temporaries of core/ref's gn_mp_step_* would read as RSS growth in
+ * test_million_steps; a 4 MiB quarantine keeps that test's flat-memory check meaningful. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GN_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GN_TEST_ASAN 1
+#endif
+#endif
+#ifdef GN_TEST_ASAN
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "quarantine_size_mb=4"; }
+#endif
+
 /* a 10^6-step stream (scaled by GN_TEST_SCALE), generated by a child process into a pipe,
  * with a malformed last record: audited in flat memory, the error names line 10^6 + 2. */
 static void test_million_steps(void **state)
@@ -997,6 +1013,107 @@ static void test_corpus_replay(void **state)
     }
     closedir(d);
     assert_true(files >= 10);
+}
+
+/* the same corpus through core/io's reader alone (what the fuzz harness targets first):
+ * every file reads to its end or stops at a GN_EINPUT that names the file */
+static void test_corpus_reader(void **state)
+{
+    (void)state;
+    const char *dir = "validate/fuzz/corpus";
+    DIR *d = opendir(dir);
+    if (!d) {
+        skip();
+        return;
+    }
+    struct dirent *e;
+    size_t files = 0, clean = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        gn_io_trace_reader *rd = gn_io_trace_reader_open(f, path);
+        assert_non_null(rd);
+        char err[512] = "";
+        const gn_io_trace_rec *rec;
+        gn_status st;
+        size_t nrec = 0;
+        while ((st = gn_io_trace_next(rd, &rec, err, sizeof err)) == GN_OK && rec)
+            nrec++;
+        if (st == GN_EINPUT) /* the reader stays at its error */
+            assert_int_equal(gn_io_trace_next(rd, &rec, err, sizeof err), GN_EINPUT);
+        gn_io_trace_reader_free(rd);
+        fclose(f);
+        if (st != GN_OK && st != GN_EINPUT)
+            fail_msg("%s: status %s", path, gn_strerror(st));
+        if (st == GN_EINPUT && strncmp(err, path, strlen(path)))
+            fail_msg("%s: error does not name the file: %s", path, err);
+        clean += st == GN_OK && nrec > 0;
+        files++;
+    }
+    closedir(d);
+    assert_true(files >= 10);
+    assert_true(clean >= 3); /* the well-formed seeds read to their end */
+}
+
+/* every field and vector name the reader knows is the one the writer prints: a record with
+ * every scalar and vector set, written as CSV and as JSON Lines, reads back exactly */
+static void test_names_round_trip(void **state)
+{
+    (void)state;
+    assert_string_equal(gn_io_trace_field_name(GN_IO_TRACE_NS), "?");
+    assert_string_equal(gn_io_trace_vec_name(GN_IO_TRACE_NV), "?");
+    assert_string_equal(gn_io_trace_method_name(GN_IO_TRACE_NM), "?");
+    double vec[GN_IO_TRACE_NV][2];
+    gn_io_trace_rec r;
+    memset(&r, 0, sizeof r);
+    r.method = GN_IO_TRACE_M_ADAM_IGND;
+    r.dtype = GN_IO_TRACE_F64;
+    r.n = 2;
+    for (int k = 0; k < GN_IO_TRACE_NS; k++) {
+        r.s[k] = 0.25 + k;
+        r.has_s |= 1u << k;
+    }
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        vec[v][0] = -1.0 / (v + 3);
+        vec[v][1] = 0x1p-1074 * (v + 1);
+        r.v[v] = vec[v];
+        r.has_v |= 1u << v;
+    }
+    for (int json = 0; json < 2; json++) {
+        memtrace mt;
+        mt_open(&mt);
+        if (!json)
+            val_audit_write_header(mt.f, &r);
+        val_audit_write(mt.f, &r, json);
+        fflush(mt.f);
+        FILE *in = fmemopen(mt.buf, mt.len, "r");
+        assert_non_null(in);
+        gn_io_trace_reader *rd = gn_io_trace_reader_open(in, "names");
+        const gn_io_trace_rec *got;
+        char err[512] = "";
+        if (gn_io_trace_next(rd, &got, err, sizeof err) != GN_OK || !got)
+            fail_msg("%s: %s", json ? "jsonl" : "csv", err);
+        assert_int_equal(got->method, r.method);
+        assert_int_equal(got->has_s, r.has_s);
+        assert_int_equal(got->has_v, r.has_v);
+        for (int k = 0; k < GN_IO_TRACE_NS; k++)
+            if (got->s[k] != r.s[k])
+                fail_msg("field %s: %a read back as %a", gn_io_trace_field_name(k), r.s[k],
+                         got->s[k]);
+        for (int v = 0; v < GN_IO_TRACE_NV; v++)
+            for (size_t i = 0; i < 2; i++)
+                if (got->v[v][i] != vec[v][i])
+                    fail_msg("vector %s[%zu]: %a read back as %a", gn_io_trace_vec_name(v), i,
+                             vec[v][i], got->v[v][i]);
+        gn_io_trace_reader_free(rd);
+        fclose(in);
+        fclose(mt.f);
+        free(mt.buf);
+    }
 }
 
 /* ----------------------------------------------------------- clients */
@@ -1151,7 +1268,8 @@ int main(void)
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
-        cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

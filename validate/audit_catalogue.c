@@ -12,15 +12,15 @@
 
 #include <stddef.h>
 
-#define M(x) (1u << VAL_AM_##x)
+#define M(x) (1u << GN_IO_TRACE_M_##x)
 #define RANK1 (M(IGND) | M(ADAM_IGND))
 #define ADAMS (M(ADAM) | M(ADAM_IGND))
-#define ALL ((1u << VAL_AM_N) - 1u)
+#define ALL ((1u << GN_IO_TRACE_NM) - 1u)
 #define NORMED (M(NORMGRAD) | M(SPS) | M(NLMS) | M(IGND) | M(IGND_UNDAMPED) | M(ADAM_IGND))
 
 #define KNOB_VARIANT(fname, ...)                                                               \
     static gn_status fname(double *err, size_t *worst, val_audit_work *wk,                      \
-                           const val_audit_rec *r, char *msg, size_t msglen)                    \
+                           const gn_io_trace_rec *r, char *msg, size_t msglen)                    \
     {                                                                                          \
         static const val_audit_knobs k = {__VA_ARGS__};                                         \
         return val_audit_rule(err, worst, wk, r, &k, msg, msglen);                             \
@@ -42,7 +42,7 @@ KNOB_VARIANT(v_flip_sign, .flip_sign = 1)
  * recomputed centre (|j|^2 rounded once to float32); the step moves by at most that
  * relative amount of |s_i| <= |w_i| + |s_i|, so the slack in units of u_T is
  * (n + 1) 2^-24 / u_T. */
-static double slack_f32_sumsq(const val_audit_rec *r)
+static double slack_f32_sumsq(const gn_io_trace_rec *r)
 {
     return ((double)r->n + 1.0) * 0x1p-24 / val_audit_unit(r->dtype);
 }

@@ -1,0 +1,856 @@
+/* trace.c: the optimizer-trace reader, CSV and JSON Lines, streamed (gn_io_trace.h). */
+#include "gn_io_trace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- names */
+
+static const char *const method_names[GN_IO_TRACE_NM] = {
+    "sgd", "normgrad", "sps", "nlms", "ignd", "ignd_undamped", "adam", "adam_ignd"};
+static const char *const field_names[GN_IO_TRACE_NS] = {
+    "step", "alpha", "lambda", "mu", "beta1", "beta2", "eps", "c",
+    "lstar", "gamma_max", "t", "f", "y", "l", "lp", "lpp"};
+static const char *const vec_names[GN_IO_TRACE_NV] = {"w", "j", "g", "m", "v", "w_after"};
+
+const char *gn_io_trace_method_name(gn_io_trace_method m)
+{
+    return (unsigned)m < GN_IO_TRACE_NM ? method_names[m] : "?";
+}
+const char *gn_io_trace_field_name(gn_io_trace_field f)
+{
+    return (unsigned)f < GN_IO_TRACE_NS ? field_names[f] : "?";
+}
+const char *gn_io_trace_vec_name(gn_io_trace_vec v)
+{
+    return (unsigned)v < GN_IO_TRACE_NV ? vec_names[v] : "?";
+}
+
+
+#define MAXLINE ((size_t)64 << 20)
+
+
+
+enum { COL_SCALAR, COL_VEC, COL_METHOD, COL_DTYPE, COL_LOSS };
+
+typedef struct {
+    int kind;
+    int which;   /* field or vector */
+    size_t idx;  /* vector component */
+    char *name;
+} column;
+
+struct gn_io_trace_reader {
+    FILE *f;
+    char name[256];
+    int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
+    int failed;
+    char *line;
+    size_t linecap;
+    size_t lineno;
+    column *cols;        /* CSV header */
+    size_t ncols;
+    size_t n;            /* dimension, 0 until known */
+    size_t cap;          /* allocated vector length */
+    double *buf[GN_IO_TRACE_NV];
+    gn_io_trace_rec rec;
+    uint64_t nrec;
+    char *tok;           /* JSON string scratch */
+    size_t tokcap;
+};
+
+gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
+{
+    gn_io_trace_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->f = f;
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "trace");
+    return r;
+}
+
+void gn_io_trace_reader_free(gn_io_trace_reader *r)
+{
+    if (!r)
+        return;
+    free(r->line);
+    for (size_t c = 0; c < r->ncols; c++)
+        free(r->cols[c].name);
+    free(r->cols);
+    for (int v = 0; v < GN_IO_TRACE_NV; v++)
+        free(r->buf[v]);
+    free(r->tok);
+    free(r);
+}
+
+static gn_status fail(gn_io_trace_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+static gn_status fail(gn_io_trace_reader *r, char *err, size_t errlen, size_t col, const char *cname,
+                      const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+    if (err && errlen) {
+        if (col && cname)
+            snprintf(err, errlen, "%s:%zu:%zu (%s): %s", r->name, r->lineno, col, cname, why);
+        else if (col)
+            snprintf(err, errlen, "%s:%zu:%zu: %s", r->name, r->lineno, col, why);
+        else if (cname)
+            snprintf(err, errlen, "%s:%zu (%s): %s", r->name, r->lineno, cname, why);
+        else
+            snprintf(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
+    }
+    return GN_EINPUT;
+}
+
+static int grow(gn_io_trace_reader *r, size_t n)
+{
+    if (n <= r->cap)
+        return 0;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        double *p = realloc(r->buf[v], n * sizeof(double));
+        if (!p)
+            return -1;
+        r->buf[v] = p;
+    }
+    r->cap = n;
+    return 0;
+}
+
+/* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
+static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+{
+    errno = 0;
+    ssize_t k = getline(&r->line, &r->linecap, r->f);
+    if (k < 0) {
+        if (ferror(r->f)) {
+            fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    r->lineno++;
+    size_t n = (size_t)k;
+    if (n > MAXLINE) {
+        fail(r, err, errlen, 0, NULL, "line longer than 64 MiB");
+        return -1;
+    }
+    if (strlen(r->line) != n) {
+        fail(r, err, errlen, strlen(r->line) + 1, NULL, "NUL byte in the line");
+        return -1;
+    }
+    if (n == 0 || r->line[n - 1] != '\n') {
+        fail(r, err, errlen, n + 1, NULL,
+             "truncated line: the file ends without a newline after this record");
+        return -1;
+    }
+    r->line[--n] = '\0';
+    if (n && r->line[n - 1] == '\r')
+        r->line[--n] = '\0';
+    *len = n;
+    return 1;
+}
+
+static int blank_or_comment(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s == '\0' || *s == '#';
+}
+
+static int lookup_field(const char *s, size_t len)
+{
+    for (int f = 0; f < GN_IO_TRACE_NS; f++)
+        if (strlen(field_names[f]) == len && !strncmp(s, field_names[f], len))
+            return f;
+    return -1;
+}
+
+static int lookup_vec(const char *s, size_t len)
+{
+    if (len == 1 && s[0] == 'x')
+        return GN_IO_TRACE_V_J;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++)
+        if (strlen(vec_names[v]) == len && !strncmp(s, vec_names[v], len))
+            return v;
+    return -1;
+}
+
+static int lookup_method(const char *s)
+{
+    for (int m = 0; m < GN_IO_TRACE_NM; m++)
+        if (!strcmp(s, method_names[m]))
+            return m;
+    return -1;
+}
+
+static int parse_dtype(const char *s)
+{
+    if (!strcmp(s, "float64") || !strcmp(s, "double") || !strcmp(s, "f64"))
+        return GN_IO_TRACE_F64;
+    if (!strcmp(s, "float32") || !strcmp(s, "float") || !strcmp(s, "f32"))
+        return GN_IO_TRACE_F32;
+    return -1;
+}
+
+/* the kind of a word column or key (method, dtype, loss), -1 for any other name */
+static int word_kind(const char *name)
+{
+    return !strcmp(name, "method") ? COL_METHOD
+           : !strcmp(name, "dtype") ? COL_DTYPE
+           : !strcmp(name, "loss")  ? COL_LOSS
+                                    : -1;
+}
+
+/* stores the word s of a method, dtype or loss column; col and cname place the message */
+static gn_status set_word(gn_io_trace_reader *r, int kind, const char *s, size_t col,
+                          const char *cname, char *err, size_t errlen)
+{
+    if (kind == COL_METHOD) {
+        int m = lookup_method(s);
+        if (m < 0)
+            return fail(r, err, errlen, col, cname,
+                        "unknown method '%.40s' (sgd normgrad sps nlms ignd ignd_undamped "
+                        "adam adam_ignd)", s);
+        r->rec.method = (gn_io_trace_method)m;
+        r->rec.has_s |= 1u << 30;
+    } else if (kind == COL_DTYPE) {
+        int d = parse_dtype(s);
+        if (d < 0)
+            return fail(r, err, errlen, col, cname,
+                        "unknown dtype '%.40s' (float64 or float32)", s);
+        r->rec.dtype = (gn_io_trace_dtype)d;
+        r->rec.has_s |= 1u << 31;
+    } else {
+        gn_loss_kind k;
+        if (gn_loss_parse(&k, s) != GN_OK)
+            return fail(r, err, errlen, col, cname, "unknown loss '%.40s' (squared or bce)", s);
+        r->rec.loss = k;
+        r->rec.has_loss = 1;
+    }
+    return GN_OK;
+}
+
+/* fast_decimal: a decimal [-+]ddd[.ddd][e[-+]dd] with at most 19 significant digits and a
+ * power of ten within 10^+-27, converted by one correctly rounded x87 extended operation
+ * (M and 10^|E| are exact in 64 bits), then rounded to double. That double rounding can
+ * differ from a single rounding only when the extended result sits on a double midpoint
+ * (its 11 low bits 0x400); results within one unit of that, and anything outside
+ * [2^-1000, 2^1000], go to strtod. Returns 0, or -1 for "ask strtod". */
+static int fast_decimal(double *out, const char *s, const char *end)
+{
+#if LDBL_MANT_DIG == 64
+    static const long double p10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const char *p = s;
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t M = 0;
+    int nd = 0, e10 = 0, digit = 0, point = 0;
+    for (; p < end; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digit = 1;
+            if (M == 0 && *p == '0') {
+                e10 -= point;
+                continue;
+            }
+            if (nd >= 19)
+                return -1;
+            M = 10 * M + (uint64_t)(*p - '0');
+            nd++;
+            e10 -= point;
+        } else if (*p == '.' && !point) {
+            point = 1;
+        } else {
+            break;
+        }
+    }
+    if (!digit)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ev = 0, ed = 0;
+        if (p < end && (*p == '-' || *p == '+')) {
+            eneg = *p == '-';
+            p++;
+        }
+        for (; p < end && *p >= '0' && *p <= '9'; p++, ed++)
+            if (ev < 100000)
+                ev = 10 * ev + (*p - '0');
+        if (!ed)
+            return -1;
+        e10 += eneg ? -ev : ev;
+    }
+    if (p != end)
+        return -1;
+    if (M == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 0;
+    }
+    if (e10 < -27 || e10 > 27)
+        return -1;
+    long double r = (long double)M;
+    r = e10 < 0 ? r / p10[-e10] : r * p10[e10];
+    if (!(r >= 0x1p-1000L && r <= 0x1p1000L))
+        return -1;
+    uint64_t bits;
+#if defined(__x86_64__) || defined(__i386__)
+    memcpy(&bits, &r, sizeof bits); /* the x87 format stores its 64-bit significand first */
+#else
+    int ex;
+    bits = (uint64_t)ldexpl(frexpl(r, &ex), 64);
+#endif
+    unsigned low = (unsigned)(bits & 0x7FF);
+    if (low >= 0x3FF && low <= 0x401)
+        return -1;
+    double d = (double)r;
+    *out = neg ? -d : d;
+    return 0;
+#else
+    (void)out;
+    (void)s;
+    (void)end;
+    return -1;
+#endif
+}
+
+/* Parses a number occupying [s, end) exactly (surrounding blanks allowed); the text
+ * after end must not be part of a number (the line is NUL-terminated, so strtod reads in
+ * place). 0 ok, -1 not a number. */
+static int parse_number(double *out, const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    size_t len = (size_t)(end - s);
+    if (len == 0)
+        return -1;
+    unsigned char c0 = (unsigned char)s[0];
+    unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
+    int numeric = isdigit(c0) || c0 == '.' ||
+                  ((c0 == '-' || c0 == '+') && (isdigit(c1) || c1 == '.'));
+    if (numeric && fast_decimal(out, s, end) == 0)
+        return 0;
+    if (!numeric) {
+#define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
+        if (WORD("NaN") || WORD("nan") || WORD("null")) {
+            *out = NAN;
+            return 0;
+        }
+        if (WORD("Infinity") || WORD("inf")) {
+            *out = INFINITY;
+            return 0;
+        }
+        if (WORD("-Infinity") || WORD("-inf")) {
+            *out = -INFINITY;
+            return 0;
+        }
+#undef WORD
+        /* strtod's own words (nan(...), infinity, ...) are refused */
+        return -1;
+    }
+    /* a decimal the fast path declined, or a C99 hex float */
+    char *e;
+    double v = strtod(s, &e);
+    if (e != end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* stores a parsed value; rejects non-finite inputs (w_after may be non-finite) */
+static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, size_t idx, size_t col,
+                       const char *cname, char *err, size_t errlen)
+{
+    int output = kind == COL_VEC && which == GN_IO_TRACE_V_WAFTER;
+    if (!isfinite(v) && !output)
+        return fail(r, err, errlen, col, cname,
+                    "%s where a finite number is required (an input of the step)",
+                    isnan(v) ? "NaN or null" : "an infinite value");
+    if (kind == COL_VEC) {
+        r->buf[which][idx] = v;
+        r->rec.has_v |= 1u << which;
+    } else {
+        r->rec.s[which] = v;
+        r->rec.has_s |= 1u << which;
+    }
+    return GN_OK;
+}
+
+/* a vector key with a component index: "w_after_12" -> (w_after, 12) */
+static int split_vec_column(int *which, size_t *idx, const char *s)
+{
+    const char *u = strrchr(s, '_');
+    if (!u || !u[1])
+        return -1;
+    for (const char *p = u + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return -1;
+    if (strlen(u + 1) > 9 || (u[1] == '0' && u[2]))
+        return -1;
+    int v = lookup_vec(s, (size_t)(u - s));
+    if (v < 0)
+        return -1;
+    *which = v;
+    *idx = (size_t)strtoul(u + 1, NULL, 10);
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
+{
+    size_t cap = 16;
+    r->cols = calloc(cap, sizeof *r->cols);
+    if (!r->cols)
+        return GN_ENOMEM;
+    size_t nv[GN_IO_TRACE_NV] = {0};
+    char *p = r->line;
+    for (size_t c = 1;; c++) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *nm = trim(p);
+        if (r->ncols == cap) {
+            column *q = realloc(r->cols, 2 * cap * sizeof *q);
+            if (!q)
+                return GN_ENOMEM;
+            memset(q + cap, 0, cap * sizeof *q);
+            r->cols = q;
+            cap *= 2;
+        }
+        column *col = &r->cols[r->ncols];
+        col->name = strdup(nm);
+        if (!col->name)
+            return GN_ENOMEM;
+        r->ncols++;
+        int f;
+        if (!*nm)
+            return fail(r, err, errlen, c, NULL, "empty column name in the header");
+        if ((col->kind = word_kind(nm)) >= 0)
+            ;
+        else if ((f = lookup_field(nm, strlen(nm))) >= 0) {
+            col->kind = COL_SCALAR;
+            col->which = f;
+        } else if (split_vec_column(&col->which, &col->idx, nm) == 0) {
+            col->kind = COL_VEC;
+            if (col->idx >= 1000000)
+                return fail(r, err, errlen, c, nm, "vector index beyond 10^6");
+            if (col->idx + 1 > nv[col->which])
+                nv[col->which] = col->idx + 1;
+        } else
+            return fail(r, err, errlen, c, nm,
+                        "unknown column (scalars: method dtype loss step alpha lambda mu beta1 "
+                        "beta2 eps c lstar gamma_max t f y l lp lpp; vectors NAME_INDEX with "
+                        "NAME one of w j x g m v w_after)");
+        for (size_t o = 0; o + 1 < r->ncols; o++)
+            if (!strcmp(r->cols[o].name, nm))
+                return fail(r, err, errlen, c, nm, "duplicate column (also column %zu)", o + 1);
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    /* every vector present: indices 0..n-1 each once, the same n for all */
+    size_t n = 0;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        if (!nv[v])
+            continue;
+        if (n && nv[v] != n)
+            return fail(r, err, errlen, 0, NULL,
+                        "vectors of different lengths in the header: %zu and %zu components",
+                        n, nv[v]);
+        n = nv[v];
+    }
+    if (n && grow(r, n))
+        return GN_ENOMEM;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        if (!nv[v])
+            continue;
+        size_t count = 0;
+        for (size_t c = 0; c < r->ncols; c++)
+            count += r->cols[c].kind == COL_VEC && r->cols[c].which == v;
+        if (count != n)
+            return fail(r, err, errlen, 0, NULL,
+                        "vector %s: the header needs columns %s_0 .. %s_%zu, each once",
+                        vec_names[v], vec_names[v], vec_names[v], n - 1);
+    }
+    r->n = n;
+    return GN_OK;
+}
+
+static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
+{
+    char *p = r->line;
+    uint32_t vpresent = 0, vempty = 0;
+    size_t c = 0;
+    for (;; c++) {
+        char *comma = strchr(p, ',');
+        if (c >= r->ncols)
+            return fail(r, err, errlen, c + 1, NULL, "more fields than the header's %zu",
+                        r->ncols);
+        char *end = comma ? comma : p + strlen(p);
+        const column *col = &r->cols[c];
+        char save = *end;
+        *end = '\0';
+        char *s = trim(p);
+        gn_status st = GN_OK;
+        if (!*s) {
+            if (col->kind == COL_VEC)
+                vempty |= 1u << col->which;
+        } else if (col->kind == COL_METHOD || col->kind == COL_DTYPE || col->kind == COL_LOSS) {
+            st = set_word(r, col->kind, s, c + 1, col->name, err, errlen);
+        } else {
+            double v;
+            if (parse_number(&v, s, s + strlen(s)))
+                st = fail(r, err, errlen, c + 1, col->name, "'%.40s' is not a number", s);
+            else
+                st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name, err,
+                           errlen);
+            if (col->kind == COL_VEC)
+                vpresent |= 1u << col->which;
+        }
+        *end = save;
+        if (st != GN_OK)
+            return st;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (c + 1 != r->ncols)
+        return fail(r, err, errlen, c + 2, c + 1 < r->ncols ? r->cols[c + 1].name : NULL,
+                    "missing field: %zu fields, the header has %zu", c + 1, r->ncols);
+    uint32_t partial = vpresent & vempty;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++)
+        if (partial >> v & 1) {
+            size_t bad = 0;
+            for (size_t k = 0; k < r->ncols; k++)
+                if (r->cols[k].kind == COL_VEC && r->cols[k].which == v) {
+                    bad = k;
+                    break;
+                }
+            return fail(r, err, errlen, 0, NULL,
+                        "vector %s is only partly given (some of its columns from %zu on are "
+                        "empty)", vec_names[v], bad + 1);
+        }
+    r->rec.has_v &= ~vempty;
+    return GN_OK;
+}
+
+/* ---- JSON Lines: one flat object per line */
+
+typedef struct {
+    const char *s;
+    const char *p;
+} jcur;
+
+static void jws(jcur *j)
+{
+    while (*j->p == ' ' || *j->p == '\t')
+        j->p++;
+}
+
+static size_t jcol(const jcur *j) { return (size_t)(j->p - j->s) + 1; }
+
+/* a JSON string into r->tok; -1 on malformed */
+static int jstring(gn_io_trace_reader *r, jcur *j)
+{
+    if (*j->p != '"')
+        return -1;
+    j->p++;
+    size_t n = 0;
+    for (;;) {
+        char ch = *j->p;
+        if (ch == '\0' || (unsigned char)ch < 0x20)
+            return -1;
+        j->p++;
+        if (ch == '"')
+            break;
+        if (ch == '\\') {
+            char e = *j->p++;
+            switch (e) {
+            case '"': case '\\': case '/': ch = e; break;
+            case 'n': ch = '\n'; break;
+            case 't': ch = '\t'; break;
+            case 'r': ch = '\r'; break;
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'u':
+                for (int k = 0; k < 4; k++)
+                    if (!isxdigit((unsigned char)*j->p++))
+                        return -1;
+                ch = '?'; /* non-ASCII never names a key or method */
+                break;
+            default:
+                return -1;
+            }
+        }
+        if (n + 2 > r->tokcap) {
+            size_t nc = r->tokcap ? 2 * r->tokcap : 64;
+            char *q = realloc(r->tok, nc);
+            if (!q)
+                return -2;
+            r->tok = q;
+            r->tokcap = nc;
+        }
+        r->tok[n++] = ch;
+    }
+    if (!r->tok) {
+        r->tok = malloc(64);
+        if (!r->tok)
+            return -2;
+        r->tokcap = 64;
+    }
+    r->tok[n] = '\0';
+    return 0;
+}
+
+/* the extent of a number-like token */
+static const char *jnumber_end(const char *p)
+{
+    while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+        p++;
+    return p;
+}
+
+/* the value of a method, dtype or loss key: a string naming one of the words */
+static gn_status json_word(gn_io_trace_reader *r, jcur *j, int kind, size_t vcol,
+                           const char *key, char *err, size_t errlen)
+{
+    int rc = jstring(r, j);
+    if (rc == -2)
+        return GN_ENOMEM;
+    if (rc)
+        return fail(r, err, errlen, vcol, key, "expected a string");
+    return set_word(r, kind, r->tok, vcol, key, err, errlen);
+}
+
+/* the value of a vector key: [x0, x1, ...] with the record's dimension */
+static gn_status json_vector(gn_io_trace_reader *r, jcur *j, int v, size_t vcol,
+                             const char *key, char *err, size_t errlen)
+{
+    if (*j->p != '[')
+        return fail(r, err, errlen, vcol, key, "expected an array of numbers");
+    j->p++;
+    jws(j);
+    size_t k = 0;
+    while (*j->p != ']') {
+        if (k) {
+            if (*j->p != ',')
+                return fail(r, err, errlen, jcol(j), key, "expected ',' or ']'");
+            j->p++;
+            jws(j);
+        }
+        size_t ecol = jcol(j);
+        const char *e = jnumber_end(j->p);
+        double x;
+        if (e == j->p || parse_number(&x, j->p, e))
+            return fail(r, err, errlen, ecol, key, "element %zu: expected a number", k);
+        if (r->n && k >= r->n)
+            return fail(r, err, errlen, ecol, key,
+                        "more than %zu elements (the first record's dimension)", r->n);
+        if (k >= 1000000)
+            return fail(r, err, errlen, ecol, key, "vector longer than 10^6 elements");
+        if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
+            return GN_ENOMEM;
+        if (isfinite(x) || v == GN_IO_TRACE_V_WAFTER) {
+            r->buf[v][k] = x;
+            r->rec.has_v |= 1u << v;
+        } else {
+            char cname[64];
+            snprintf(cname, sizeof cname, "%s[%zu]", key, k);
+            return store(r, x, COL_VEC, v, k, ecol, cname, err, errlen);
+        }
+        k++;
+        j->p = e;
+        jws(j);
+    }
+    j->p++;
+    if (k == 0)
+        return fail(r, err, errlen, vcol, key, "empty vector");
+    if (!r->n)
+        r->n = k;
+    else if (k != r->n)
+        return fail(r, err, errlen, vcol, key,
+                    "%zu elements where the dimension is %zu (inconsistent sizes)", k, r->n);
+    return GN_OK;
+}
+
+/* one "key": value pair; seen[0..2] are the scalars, vectors and words met so far */
+static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], char *err,
+                           size_t errlen)
+{
+    size_t kcol = jcol(j);
+    int rc = jstring(r, j);
+    if (rc == -2)
+        return GN_ENOMEM;
+    if (rc)
+        return fail(r, err, errlen, kcol, NULL, "expected a key string");
+    char key[48];
+    snprintf(key, sizeof key, "%s", r->tok);
+    jws(j);
+    if (*j->p != ':')
+        return fail(r, err, errlen, jcol(j), key, "expected ':'");
+    j->p++;
+    jws(j);
+    size_t vcol = jcol(j);
+    int f = -1, v = -1, kind = word_kind(key);
+    if (kind >= 0)
+        ;
+    else if ((f = lookup_field(key, strlen(key))) >= 0)
+        kind = COL_SCALAR;
+    else if ((v = lookup_vec(key, strlen(key))) >= 0)
+        kind = COL_VEC;
+    else
+        return fail(r, err, errlen, kcol, key, "unknown key");
+    uint32_t bit = kind == COL_SCALAR ? 1u << f : kind == COL_VEC ? 1u << v : 1u << (20 + kind);
+    uint32_t *sn = &seen[kind == COL_SCALAR ? 0 : kind == COL_VEC ? 1 : 2];
+    if (*sn & bit)
+        return fail(r, err, errlen, kcol, key, "duplicate key");
+    *sn |= bit;
+    if (kind == COL_VEC)
+        return json_vector(r, j, v, vcol, key, err, errlen);
+    if (kind != COL_SCALAR)
+        return json_word(r, j, kind, vcol, key, err, errlen);
+    const char *e = jnumber_end(j->p);
+    double x;
+    if (e == j->p || parse_number(&x, j->p, e))
+        return fail(r, err, errlen, vcol, key, "expected a number");
+    gn_status st = store(r, x, COL_SCALAR, f, 0, vcol, key, err, errlen);
+    j->p = e;
+    return st;
+}
+
+static gn_status json_row(gn_io_trace_reader *r, char *err, size_t errlen)
+{
+    jcur j = {r->line, r->line};
+    uint32_t seen[3] = {0, 0, 0};
+    jws(&j);
+    if (*j.p != '{')
+        return fail(r, err, errlen, jcol(&j), NULL, "expected '{' (one JSON object per line)");
+    j.p++;
+    jws(&j);
+    for (int first = 1; *j.p != '}'; first = 0) {
+        if (!first) {
+            if (*j.p != ',')
+                return fail(r, err, errlen, jcol(&j), NULL, "expected ',' or '}'");
+            j.p++;
+            jws(&j);
+        }
+        gn_status st = json_pair(r, &j, seen, err, errlen);
+        if (st != GN_OK)
+            return st;
+        jws(&j);
+    }
+    j.p++;
+    jws(&j);
+    if (*j.p)
+        return fail(r, err, errlen, jcol(&j), NULL, "text after the object");
+    return GN_OK;
+}
+
+gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, char *err,
+                               size_t errlen)
+{
+    *rec = NULL;
+    if (r->failed)
+        return fail(r, err, errlen, 0, NULL, "the reader stopped at an earlier error");
+    for (;;) {
+        size_t len;
+        int k = read_line(r, &len, err, errlen);
+        if (k < 0)
+            return GN_EINPUT;
+        if (k == 0) {
+            if (r->format == 0 || (r->format == 1 && r->ncols == 0))
+                return fail(r, err, errlen, 0, NULL, "no records (empty trace)");
+            if (r->nrec == 0)
+                return fail(r, err, errlen, 0, NULL, "no records (only a header)");
+            return GN_OK;
+        }
+        if (blank_or_comment(r->line))
+            continue;
+        if (r->format == 0) {
+            const char *s = r->line;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            r->format = *s == '{' ? 2 : 1;
+            if (r->format == 1) {
+                gn_status st = csv_header(r, err, errlen);
+                if (st != GN_OK) {
+                    r->failed = 1;
+                    return st;
+                }
+                continue;
+            }
+        }
+        r->rec.has_s = 0;
+        r->rec.has_v = 0;
+        r->rec.has_loss = 0;
+        gn_status st = r->format == 1 ? csv_row(r, err, errlen) : json_row(r, err, errlen);
+        if (st != GN_OK) {
+            r->failed = 1;
+            return st;
+        }
+        if (!(r->rec.has_s >> 30 & 1))
+            return fail(r, err, errlen, 0, "method", "missing method");
+        if (!(r->rec.has_s >> 31 & 1))
+            return fail(r, err, errlen, 0, "dtype", "missing dtype (float64 or float32)");
+        r->rec.has_s &= (1u << GN_IO_TRACE_NS) - 1;
+        if (!r->rec.has_v || !r->n)
+            return fail(r, err, errlen, 0, NULL, "a record without any vector (w, j, ...)");
+        r->rec.n = r->n;
+        for (int v = 0; v < GN_IO_TRACE_NV; v++)
+            r->rec.v[v] = r->buf[v];
+        if (r->rec.dtype == GN_IO_TRACE_F32) {
+            /* values of a float32 trace are float32 numbers: round what was printed */
+            for (int v = 0; v < GN_IO_TRACE_NV; v++)
+                if (r->rec.has_v >> v & 1)
+                    for (size_t i = 0; i < r->n; i++) {
+                        /* float32 rounds |x| >= 2^128 - 2^103 to infinity: an input error,
+                         * or the type's overflow in w_after; just below, to FLT_MAX */
+                        double x = r->buf[v][i];
+                        if (isfinite(x) && fabs(x) >= 0x1.ffffffp127 && v != GN_IO_TRACE_V_WAFTER)
+                            return fail(r, err, errlen, 0, vec_names[v],
+                                        "component %zu = %.17g is beyond float32's range", i, x);
+                        if (fabs(x) >= 0x1.ffffffp127)
+                            x = copysign(INFINITY, x);
+                        else if (fabs(x) > FLT_MAX)
+                            x = copysign(FLT_MAX, x);
+                        r->buf[v][i] = (double)(float)x;
+                    }
+        }
+        r->rec.line = r->lineno;
+        r->rec.index = r->nrec++;
+        *rec = &r->rec;
+        return GN_OK;
+    }
+}
+
