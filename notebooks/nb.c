@@ -2,7 +2,8 @@
  * renderings) and the registry of notebooks. */
 #include "nb.h"
 
-#include "cli.h"
+#include "gn_io.h"
+#include "cli.h" /* nb_flag_*: moving to cli/ */
 
 #include <errno.h>
 #include <math.h>
@@ -231,8 +232,6 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
     return p;
 }
 
-const char *nb_page_dir(const nb_page *p) { return p->dir; }
-
 int nb_page_close(nb_page *p)
 {
     if (!p)
@@ -298,24 +297,6 @@ void nb_para(nb_page *p, const char *fmt, ...)
     va_start(ap, fmt);
     text_block(p, "<p>", "</p>\n", "", fmt, ap);
     va_end(ap);
-}
-
-void nb_pre(nb_page *p, const char *text)
-{
-    fputs("<pre>", p->html);
-    for (const char *c = text; *c; c++) {
-        if (*c == '<')
-            fputs("&lt;", p->html);
-        else if (*c == '>')
-            fputs("&gt;", p->html);
-        else if (*c == '&')
-            fputs("&amp;", p->html);
-        else
-            fputc(*c, p->html);
-    }
-    fputs("</pre>\n", p->html);
-    fprintf(p->md, "```\n%s%s```\n\n", text,
-            (*text && text[strlen(text) - 1] == '\n') ? "" : "\n");
 }
 
 static void table_cells(nb_page *p, const char *s, const char *tag)
@@ -432,25 +413,6 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 
 FILE *nb_data_open(nb_page *p, const char *file) { return open_in(p->dir, file, "w"); }
 
-/* single-quote a string for /bin/sh */
-static void sh_quote(char *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    if (k + 1 < cap)
-        out[k++] = '\'';
-    for (; *s && k + 5 < cap; s++) {
-        if (*s == '\'') {
-            memcpy(out + k, "'\\''", 4);
-            k += 4;
-        } else {
-            out[k++] = *s;
-        }
-    }
-    if (k + 1 < cap)
-        out[k++] = '\'';
-    out[k] = '\0';
-}
-
 int nb_tool_available(const char *prog)
 {
     static struct {
@@ -461,10 +423,7 @@ int nb_tool_available(const char *prog)
     for (int i = 0; i < ncache; i++)
         if (!strcmp(cache[i].name, prog))
             return cache[i].ok;
-    char q[300], cmd[400];
-    sh_quote(q, sizeof q, prog);
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", q);
-    int ok = system(cmd) == 0;
+    int ok = gn_io_have(prog);
     if (ncache < 8) {
         snprintf(cache[ncache].name, sizeof cache[ncache].name, "%s", prog);
         cache[ncache++].ok = ok;
@@ -472,20 +431,11 @@ int nb_tool_available(const char *prog)
     return ok;
 }
 
-/* run "cd DIR && TOOL_CMD" through /bin/sh; 0 when it exits 0 */
-static int run_in(const char *dir, const char *tool_cmd)
+/* The one place notebooks run external programs: argv in directory dir, no shell, the
+ * tool's own output left on the terminal as before; 0 when it exits 0. */
+static int run_in(const char *dir, const char *const argv[])
 {
-    size_t cap = 4 * strlen(dir) + strlen(tool_cmd) + 16;
-    char *qd = malloc(cap), *cmd = malloc(cap + 8);
-    int r = -1;
-    if (qd && cmd) {
-        sh_quote(qd, cap, dir);
-        snprintf(cmd, cap + 8, "cd %s && %s", qd, tool_cmd);
-        r = system(cmd) == 0 ? 0 : -1;
-    }
-    free(qd);
-    free(cmd);
-    return r;
+    return gn_io_run(dir, argv, NULL) == 0 ? 0 : -1;
 }
 
 static void figure(nb_page *p, const char *svg, int rendered, const char *caption,
@@ -542,6 +492,30 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
     fputs(".\n\n", p->md);
 }
 
+/* text inside a script's comment line: a control character (a newline) would end the
+ * comment and start a command, so each becomes a space */
+static void comment_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
+char *nb_gnuplot_str(char *buf, size_t cap, const char *s)
+{
+    char *lit = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&lit, &len);
+    if (f) {
+        gn_io_gnuplot_str(f, s);
+        if (fclose(f) != 0)
+            len = 0;
+    }
+    if (cap)
+        snprintf(buf, cap, "%s", lit && len && len < cap ? lit : "''");
+    free(lit);
+    return buf;
+}
+
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body)
 {
@@ -559,19 +533,22 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
         p->write_error = 1;
         return -1;
     }
-    fprintf(f, "# %s\n# Rendered by gnlab notebook; run `gnuplot %s` in this directory to "
-               "redraw it.\n"
+    fputs("# ", f);
+    comment_text(f, caption);
+    fputs("\n# Rendered by gnlab notebook; run `gnuplot ", f);
+    comment_text(f, gp);
+    fprintf(f, "` in this directory to redraw it.\n"
                "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
-               "background rgb 'white'\nset output '%s'\nset encoding utf8\n%s\n",
-            caption, gp, width, height, svg, body);
+               "background rgb 'white'\nset output ",
+            width, height);
+    gn_io_gnuplot_str(f, svg);
+    fprintf(f, "\nset encoding utf8\n%s\n", body);
     if (fclose(f) != 0)
         p->write_error = 1;
     int rendered = 0;
     if (nb_tool_available("gnuplot")) {
-        char qg[700], cmd[800];
-        sh_quote(qg, sizeof qg, gp);
-        snprintf(cmd, sizeof cmd, "gnuplot %s", qg);
-        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        const char *av[] = {"gnuplot", gp, NULL};
+        rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
             nb_check(p, 0, "gnuplot failed on %s", gp);
     }
@@ -594,11 +571,8 @@ int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
         p->write_error = 1;
     int rendered = 0;
     if (nb_tool_available("dot")) {
-        char qs[700], qo[700], cmd[1500];
-        sh_quote(qs, sizeof qs, src);
-        sh_quote(qo, sizeof qo, svg);
-        snprintf(cmd, sizeof cmd, "dot -Tsvg %s -o %s", qs, qo);
-        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        const char *av[] = {"dot", "-Tsvg", src, "-o", svg, NULL};
+        rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
             nb_check(p, 0, "dot failed on %s", src);
     }

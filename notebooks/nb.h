@@ -52,9 +52,6 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title);
  * when a write failed. NULL-safe (returns -1). */
 int nb_page_close(nb_page *p);
 
-/* The page's directory (ROOT/NAME). */
-const char *nb_page_dir(const nb_page *p);
-
 /* Text. The format's result is plain text in which `code` marks code; the HTML gets
  * <, > and & escaped. */
 void nb_h2(nb_page *p, const char *fmt, ...)
@@ -67,9 +64,6 @@ void nb_para(nb_page *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* a preformatted block (formulas laid out by hand, a command line) */
-void nb_pre(nb_page *p, const char *text);
-
 /* Tables: header and rows are cells separated by '|'. */
 void nb_table_begin(nb_page *p, const char *header);
 void nb_table_row(nb_page *p, const char *fmt, ...)
@@ -105,6 +99,11 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
 /* nb_plot_sized: nb_plot with the SVG's width and height in pixels (nb_plot: 760 x 460). */
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body);
+
+/* nb_gnuplot_str: s as a gnuplot single-quoted literal (gn_io_gnuplot_str: quotes doubled,
+ * control characters made spaces) in buf, for text that is not the notebook's own (a file
+ * name) inside a plot body. Returns buf; '' when the literal does not fit in cap. */
+char *nb_gnuplot_str(char *buf, size_t cap, const char *s);
 
 /* nb_graph: the same for a Graphviz graph: BASE.dot rendered by `dot -Tsvg`. */
 int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot);

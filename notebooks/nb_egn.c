@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NB "egn"
 
@@ -30,13 +29,6 @@
 
 enum { NM = 4 };
 static const char *mname[NM] = {"SGD", "IGND", "Adam", "EGN"};
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 typedef struct {
     const double *X, *y;
@@ -90,7 +82,7 @@ static double run(gn_mlp *m, const data *D, int k, double alpha, size_t epochs, 
     if (secs)
         secs[0] = 0;
     for (size_t ep = 1; ep <= epochs; ep++) {
-        double t0 = now();
+        double t0 = gn_io_now();
         if (!dead && k == 3) {
             dead = gn_egn_epoch(e, w, D->X, D->y, D->ntr, perm, EG_BATCH, &rng) != GN_OK;
         } else if (!dead) {
@@ -118,7 +110,7 @@ static double run(gn_mlp *m, const data *D, int k, double alpha, size_t epochs, 
                 dead = st != GN_OK;
             }
         }
-        t += now() - t0;
+        t += gn_io_now() - t0;
         if (curve)
             curve[ep] = dead ? NAN : mse(m, w, D, cr0, cn);
         if (secs)
@@ -144,9 +136,9 @@ static double time_solve(double *dir, gn_dg_ws *ws, const gn_dg_batch *B, gn_dg_
     if (reps > 64)
         reps = 64;
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = gn_io_now();
         *st = gn_dg_dir(dir, ws, B, route);
-        best[i] = now() - t0;
+        best[i] = gn_io_now() - t0;
         if (*st != GN_OK)
             return NAN;
     }

@@ -676,9 +676,11 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
             if (*datafiles)
                 strncat(datafiles, ",", sizeof datafiles - strlen(datafiles) - 1);
             strncat(datafiles, fname, sizeof datafiles - strlen(datafiles) - 1);
+            char ttl[300], lit[700];
+            snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
             pb += (size_t)snprintf(
                 plotbody + pb, sizeof plotbody - pb,
-                "set title '%s, %s'\n"
+                "set title %s\n"
                 "plot '%s' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
                 "notitle, '' using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d95f02' "
                 "title 'QL', \\\n"
@@ -686,7 +688,7 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                 "'' using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b4f9c' title 'IGNDQ', "
                 "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
                 "title 'exact PI'\n",
-                pl->name, modes[mode], fname);
+                nb_gnuplot_str(lit, sizeof lit, ttl), fname);
             nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
                        "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
                        "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "
