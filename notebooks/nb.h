@@ -136,6 +136,20 @@ int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char *
 int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,
                 int *i);
 
+/* One row of ggplot2's Diamonds (cut, color and clarity as indices into their orders:
+ * cut Fair..Ideal, color D..J, clarity I1..IF). */
+typedef struct {
+    double carat, depth, table, price, x, y, z;
+    int cut, color, clarity;
+} nb_diamond;
+
+/* nb_diamonds_read: the 10-column Diamonds CSV (header "carat","cut","color","clarity",...,
+ * text fields may be double-quoted) from a gzip file decompressed in memory by zlib (a plain
+ * file is read as is). Returns the row count with *out malloc'ed (caller frees), or -1 with
+ * a message "FILE:LINE: why" on stderr for a missing file, a bad header, a ragged row, a
+ * non-number or an unknown category; *out untouched then. */
+long nb_diamonds_read(nb_diamond **out, const char *path);
+
 /* The notebooks (one file each). */
 int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv);
 int nb_scale_run(const nb_ctx *ctx, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define NB "supervised"
 
@@ -68,38 +69,113 @@ static int lookup(const char *const *names, const char *s)
     return -1;
 }
 
-typedef struct {
-    double carat, depth, table, price, x, y, z;
-    int cut, color, clarity;
-} diamond;
+typedef nb_diamond diamond;
 
-/* read the 10-column ggplot2 layout (carat,cut,color,clarity,depth,table,price,x,y,z) from
- * a .csv.gz through `gzip -dc`; -1 with a message naming the line on malformed input */
-static long read_diamonds(diamond **out, const char *path)
+/* the whole of a gzip file (or a plain one: zlib reads it through) in memory, with a NUL
+ * after it; NULL with a message on stderr */
+static char *gz_slurp(size_t *len, const char *path)
 {
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         fprintf(stderr, "gnlab notebook supervised: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+        return NULL;
     }
     fclose(probe);
-    char cmd[4200], q[4100];
-    size_t k = 0;
-    q[k++] = '\'';
-    for (const char *c = path; *c && k + 6 < sizeof q; c++) {
-        if (*c == '\'') {
-            memcpy(q + k, "'\\''", 4);
-            k += 4;
-        } else {
-            q[k++] = *c;
+    gzFile z = gzopen(path, "rb");
+    size_t cap = 1 << 20, n = 0;
+    char *buf = z ? malloc(cap) : NULL;
+    int bad = !buf;
+    while (!bad) {
+        if (cap - n < 65536 + 1) {
+            char *nb = realloc(buf, 2 * cap);
+            if (!nb) {
+                bad = 1;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        int got = gzread(z, buf + n, 65536);
+        if (got < 0)
+            bad = 1;
+        else if (got == 0)
+            break;
+        else
+            n += (size_t)got;
+    }
+    if (z && gzclose(z) != Z_OK)
+        bad = 1;
+    if (bad || n == 0) {
+        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* one data line of the Diamonds layout into *d; 0, or -1 with a message naming the line */
+static int diamond_line(diamond *d, char *line, const char *path, long lineno)
+{
+    char *field[10];
+    int nf = 0;
+    char *s = line;
+    line[strcspn(line, "\r\n")] = '\0';
+    while (nf < 10) {
+        field[nf++] = s;
+        char *c = strchr(s, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        s = c + 1;
+    }
+    if (nf != 10) {
+        fprintf(stderr, "gnlab notebook supervised: %s:%ld: %d fields, want 10\n", path, lineno,
+                nf);
+        return -1;
+    }
+    for (int i = 0; i < 10; i++) {
+        size_t L = strlen(field[i]);
+        if (L >= 2 && field[i][0] == '"' && field[i][L - 1] == '"') {
+            field[i][L - 1] = '\0';
+            field[i]++;
         }
     }
-    q[k++] = '\'';
-    q[k] = '\0';
-    snprintf(cmd, sizeof cmd, "gzip -dc %s", q);
-    FILE *f = popen(cmd, "r");
+    double v[7];
+    const int numidx[7] = {0, 4, 5, 6, 7, 8, 9};
+    for (int i = 0; i < 7; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtod(field[numidx[i]], &end);
+        if (end == field[numidx[i]] || *end || errno || !isfinite(v[i])) {
+            fprintf(stderr, "gnlab notebook supervised: %s:%ld: field %d is not a number\n",
+                    path, lineno, numidx[i] + 1);
+            return -1;
+        }
+    }
+    int cu = lookup(cuts, field[1]), co = lookup(colors, field[2]),
+        cl = lookup(clarities, field[3]);
+    if (cu < 0 || co < 0 || cl < 0) {
+        fprintf(stderr, "gnlab notebook supervised: %s:%ld: unknown cut/color/clarity\n", path,
+                lineno);
+        return -1;
+    }
+    *d = (diamond){v[0], v[1], v[2], v[3], v[4], v[5], v[6], cu, co, cl};
+    return 0;
+}
+
+/* read the 10-column ggplot2 layout (carat,cut,color,clarity,depth,table,price,x,y,z) from
+ * a .csv.gz (decompressed by zlib in memory). Its text columns (cut, color, clarity) keep it
+ * from gn_io_csv_read_stream, which takes numbers only. -1 with a message naming the line
+ * on malformed input. */
+long nb_diamonds_read(nb_diamond **out, const char *path)
+{
+    size_t len = 0;
+    char *text = gz_slurp(&len, path);
+    FILE *f = text ? fmemopen(text, len, "r") : NULL;
     if (!f) {
-        fprintf(stderr, "gnlab notebook supervised: cannot run gzip on %s\n", path);
+        free(text);
         return -1;
     }
     size_t cap = 65536, n = 0;
@@ -117,52 +193,6 @@ static long read_diamonds(diamond **out, const char *path)
             }
             continue;
         }
-        char *field[10];
-        int nf = 0;
-        char *s = line;
-        line[strcspn(line, "\r\n")] = '\0';
-        while (nf < 10) {
-            field[nf++] = s;
-            char *c = strchr(s, ',');
-            if (!c)
-                break;
-            *c = '\0';
-            s = c + 1;
-        }
-        if (nf != 10) {
-            fprintf(stderr, "gnlab notebook supervised: %s:%ld: %d fields, want 10\n", path,
-                    lineno, nf);
-            bad = 1;
-            break;
-        }
-        for (int i = 0; i < 10; i++) {
-            size_t L = strlen(field[i]);
-            if (L >= 2 && field[i][0] == '"' && field[i][L - 1] == '"') {
-                field[i][L - 1] = '\0';
-                field[i]++;
-            }
-        }
-        double v[7];
-        const int numidx[7] = {0, 4, 5, 6, 7, 8, 9};
-        for (int i = 0; i < 7 && !bad; i++) {
-            char *end;
-            errno = 0;
-            v[i] = strtod(field[numidx[i]], &end);
-            if (end == field[numidx[i]] || *end || errno || !isfinite(v[i])) {
-                fprintf(stderr, "gnlab notebook supervised: %s:%ld: field %d is not a number\n",
-                        path, lineno, numidx[i] + 1);
-                bad = 1;
-            }
-        }
-        int cu = lookup(cuts, field[1]), co = lookup(colors, field[2]),
-            cl = lookup(clarities, field[3]);
-        if (!bad && (cu < 0 || co < 0 || cl < 0)) {
-            fprintf(stderr, "gnlab notebook supervised: %s:%ld: unknown cut/color/clarity\n",
-                    path, lineno);
-            bad = 1;
-        }
-        if (bad)
-            break;
         if (n == cap) {
             diamond *nd = realloc(d, 2 * cap * sizeof *d);
             if (!nd) {
@@ -172,10 +202,14 @@ static long read_diamonds(diamond **out, const char *path)
             d = nd;
             cap *= 2;
         }
-        d[n++] = (diamond){v[0], v[1], v[2], v[3], v[4], v[5], v[6], cu, co, cl};
+        if (diamond_line(&d[n], line, path, lineno) != 0)
+            bad = 1;
+        else
+            n++;
     }
-    int rc = pclose(f);
-    if (!bad && (rc != 0 || n == 0)) {
+    fclose(f);
+    free(text);
+    if (!bad && n == 0) {
         fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
         bad = 1;
     }
@@ -899,7 +933,7 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
         ntask = 1;
     } else {
         diamond *dm = NULL;
-        long nd = read_diamonds(&dm, diamonds);
+        long nd = nb_diamonds_read(&dm, diamonds);
         if (nd < 0)
             return GN_EXIT_USAGE;
         int ok = diamonds_task(&tasks[0], dm, (size_t)nd, 0, ctx->seed, ntrain, neval) == 0 &&
