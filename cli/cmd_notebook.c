@@ -2,6 +2,7 @@
  * walkthroughs of notebooks/ and write their pages, data, plots and graphs (nb.h). */
 #include "cli.h"
 #include "nb.h"
+#include "nb_args.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,10 @@ static void help(FILE *f)
             "  --json       one JSON line per notebook instead of the table\n"
             "  --quiet      no progress on the terminal\n\n"
             "notebooks and their flags:\n");
-    for (const nb_notebook *n = nb_notebooks; n->name; n++)
-        fprintf(f, "\n%s: %s\n%s", n->name, n->title, n->flags);
+    for (const nb_notebook *n = nb_notebooks; n->name; n++) {
+        const cli_nb *c = cli_nb_find(n->name);
+        fprintf(f, "\n%s: %s\n%s", n->name, n->title, c ? c->flags : "");
+    }
     fprintf(f, "\nExit status: 0 when every check on the pages passed, 1 when one failed,\n"
                "2 on bad usage or input.\n");
 }
@@ -111,7 +114,8 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
         for (const nb_notebook *n = nb_notebooks; n->name; n++) {
             char *av[2] = {(char *)n->name, NULL};
             double t = gn_io_now();
-            int r = n->run(&ctx, 1, av);
+            const cli_nb *c = cli_nb_find(n->name);
+            int r = c ? c->run(&ctx, 1, av) : GN_EXIT_FAIL;
             report(json, &ctx, n->name, r, gn_io_now() - t);
             if (r > rc)
                 rc = r;
@@ -120,7 +124,8 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
             printf("%-11s %-6s %8.1f  %s/index.html\n", "all", verdict(rc), gn_io_now() - t0, ctx.root);
     } else {
         const nb_notebook *n = nb_find(name);
-        if (!n) {
+        const cli_nb *c = n ? cli_nb_find(n->name) : NULL;
+        if (!c) {
             int r = cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)",
                                  name);
             free(rest);
@@ -135,7 +140,7 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
         for (int i = 0; i < nrest; i++)
             av[i + 1] = rest[i];
         double t = gn_io_now();
-        rc = n->run(&ctx, nrest + 1, av);
+        rc = c->run(&ctx, nrest + 1, av);
         free(av);
         if (rc == GN_EXIT_USAGE) {
             free(rest);

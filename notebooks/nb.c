@@ -3,7 +3,6 @@
 #include "nb.h"
 
 #include "gn_io.h"
-#include "cli.h" /* nb_flag_*: moving to cli/ */
 
 #include <errno.h>
 #include <math.h>
@@ -18,81 +17,29 @@ const nb_notebook nb_notebooks[] = {
     {"rank1", "1. The rank-one GGN, derived on one sample",
      "From the sample gradient (3.5) to the IGND update (3.15) as a graph carrying one "
      "worked instance; Moore-Penrose against damped directions; lambda -> 0; Table 1.",
-     "directions.svg",
-     "  --loss squared|bce   loss of the worked instance (default bce)\n"
-     "  --x A,B              the sample's features = j (default 1.5,-0.8)\n"
-     "  --w A,B              the weights (default 0.4,0.9)\n"
-     "  --y Y                the label (default 1)\n"
-     "  --lambda L --mu M    damping (default 0.25, 0.05)\n"
-     "  --alpha A            learning rate (default 1)\n",
-     nb_rank1_run},
+     "directions.svg"},
     {"scale", "2. Scale robustness on FrozenLake",
      "Tabular one-hot Q-learning on deterministic FrozenLake 4x4: QL against IGNDQ with the "
      "original features and with every coordinate multiplied by a random integer.",
-     "curves.svg",
-     "  --scale-max S        feature multipliers drawn from {-S..S} \\ {0} (default 10)\n"
-     "  --seeds N            runs per curve (default 10)\n"
-     "  --episodes N         episodes per run (default 3000)\n"
-     "  --alpha A            learning rate of QL and IGNDQ (default 0.5)\n"
-     "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
-     "  --epsilon E          exploration rate (default 0.2)\n"
-     "  --gamma G            discount (default 0.95)\n"
-     "  --lambda L           IGNDQ damping (default 1e-3)\n",
-     nb_scale_run},
+     "curves.svg"},
     {"supervised", "3. Supervised learning at batch size 1",
      "SGD, IGND, Adam and Adam-IGND on Diamonds (regression, MAPE) and a Diamonds "
      "classification task (accuracy), rates chosen on a validation split.",
-     "curves.svg",
-     "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
-     "  --target COL         the target column of --data\n"
-     "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
-     "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
-     "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"
-     "  --epochs N           passes over the training rows (default 2)\n"
-     "  --train N            training rows used, 0 = all (default 12000)\n"
-     "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
-     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n"
-     "  --sweep-shard K/N    train only part K of N of the runs (README: Campaigns at scale)\n"
-     "  --sweep-ranges LIST  train only these blocks of the runs (reruns missing ones)\n"
-     "  --sweep-blocks U     blocks of the run index ranges (default 64)\n"
-     "  --sweep-out FILE     the shard's run records (JSON Lines, exact)\n"
-     "  --sweep-in F1,F2     records of earlier shards; alone: render the page from them\n",
-     nb_supervised_run},
+     "curves.svg"},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
      "the greedy improvement, and the distance to the Riccati-optimal gain.",
-     "policy_error.svg",
-     "  --plant A.csv B.csv  a plant instead of the two built-in ones (CSV with a header)\n"
-     "  --seeds N            runs per curve (default 5)\n"
-     "  --iters N            policy-improvement iterations (default 25)\n"
-     "  --eval-steps N       semi-gradient updates per policy evaluation (default 3000)\n"
-     "  --alpha-ql A         QL rate (default 2e-3)\n"
-     "  --alpha-igndq A      IGNDQ rate (default 0.2)\n"
-     "  --gamma G            discount (default 0.9)\n"
-     "  --noise S            process-noise std. dev. of the stochastic runs (default 0.1)\n",
-     nb_lqr_run},
+     "policy_error.svg"},
     {"egn", "5. EGN: mini-batch Gauss-Newton",
      "EGN (the Duncan-Guttman solve with line search, adaptive damping, momentum) against "
      "SGD, IGND and Adam on a regression MLP, and what the push-through solve saves.",
-     "curves.svg",
-     "  --seeds N            runs per method (default 3)\n"
-     "  --epochs N           passes over the training rows (default 12)\n"
-     "  --rows N             rows of the example data (default 4000)\n"
-     "  --hidden H           width of the two tanh hidden layers (default 32)\n"
-     "  --no-cost            skip the timing sweep of the DG solve\n",
-     nb_egn_run},
+     "curves.svg"},
     {"overparam", "6. Gauss-Newton in the over-parameterised regime",
      "A two-layer SiLU network with more parameters than samples: GN (Duncan-Guttman solve) "
      "against GD, train and test loss and the kernel's smallest eigenvalue, kernel against "
      "feature-learning regimes.",
-     "curves.svg",
-     "  --width M            hidden SiLU units (default 200)\n"
-     "  --samples N          training samples (default 40)\n"
-     "  --iters T            iterations of GN and of GD (default 1500)\n"
-     "  --scales A,B,...     initial weight scales tau0 (default 0.25,1,4)\n"
-     "  --seeds N            runs per curve (default 2)\n",
-     nb_overparam_run},
-    {NULL, NULL, NULL, NULL, NULL, NULL}};
+     "curves.svg"},
+    {NULL, NULL, NULL, NULL}};
 
 const nb_notebook *nb_find(const char *name)
 {
@@ -659,68 +606,3 @@ void nb_mean_std(double *mean, double *sd, const double *v, size_t n)
     *sd = n > 1 ? sqrt(q / (double)(n - 1)) : 0.0;
 }
 
-int nb_parse_list(double *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    const char *c = s;
-    while (*c) {
-        char *end;
-        errno = 0;
-        double v = strtod(c, &end);
-        if (end == c || errno == ERANGE || !isfinite(v) || k >= cap)
-            return -1;
-        out[k++] = v;
-        if (*end == ',')
-            c = end + 1;
-        else if (*end == '\0')
-            c = end;
-        else
-            return -1;
-        if (*end == ',' && *c == '\0')
-            return -1;
-    }
-    return k ? (int)k : -1;
-}
-
-static int flag_value(const char **v, const char *nb, const char *flag, int argc, char **argv,
-                      int *i)
-{
-    if (strcmp(argv[*i], flag) != 0)
-        return 0;
-    if (*i + 1 >= argc || !*argv[*i + 1]) {
-        fprintf(stderr, "gnlab notebook %s: %s needs a value\n", nb, flag);
-        return -1;
-    }
-    *v = argv[++*i];
-    return 1;
-}
-
-int nb_flag_double(double *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                   double lo, double hi)
-{
-    const char *v;
-    int r = flag_value(&v, nb, flag, argc, argv, i);
-    if (r <= 0)
-        return r;
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return cli_double(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
-}
-
-int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                 size_t lo, size_t hi)
-{
-    const char *v;
-    int r = flag_value(&v, nb, flag, argc, argv, i);
-    if (r <= 0)
-        return r;
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return cli_size(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
-}
-
-int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,
-                int *i)
-{
-    return flag_value(out, nb, flag, argc, argv, i);
-}

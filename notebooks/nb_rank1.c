@@ -3,7 +3,6 @@
  * drawn); every quantity from (3.5) to (3.15) is computed by the core and shown. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <float.h>
@@ -31,42 +30,17 @@ static void vec2(char *buf, size_t cap, const double *v)
     snprintf(buf, cap, "(%.6g, %.6g)", v[0], v[1]);
 }
 
-int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
+nb_rank1_opts nb_rank1_opts_default(void)
 {
-    double x[2] = R1_X, w[2] = R1_W, y = R1_Y, lambda = R1_LAMBDA, mu = R1_MU, alpha = R1_ALPHA;
-    const char *lossname = "bce";
-    for (int i = 1; i < argc; i++) {
-        const char *s = NULL;
-        int r;
-        if ((r = nb_flag_double(&lambda, NB, "--lambda", argc, argv, &i, 1e-300, 1e300)) ||
-            (r = nb_flag_double(&mu, NB, "--mu", argc, argv, &i, 0, 1e300)) ||
-            (r = nb_flag_double(&alpha, NB, "--alpha", argc, argv, &i, 1e-300, 1e300)) ||
-            (r = nb_flag_double(&y, NB, "--y", argc, argv, &i, -1e300, 1e300)) ||
-            (r = nb_flag_str(&lossname, NB, "--loss", argc, argv, &i))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        if ((r = nb_flag_str(&s, NB, "--x", argc, argv, &i)) ||
-            (r = nb_flag_str(&s, NB, "--w", argc, argv, &i))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            double *dst = !strcmp(argv[i - 1], "--x") ? x : w;
-            if (nb_parse_list(dst, 2, s) != 2)
-                return cli_usage("notebook rank1", "%s wants two numbers A,B (got '%s')",
-                                    argv[i - 1], s);
-            continue;
-        }
-        return cli_usage("notebook rank1", "unknown flag '%s'", argv[i]);
-    }
-    gn_loss_kind loss;
-    if (gn_loss_parse(&loss, lossname) != GN_OK)
-        return cli_usage("notebook rank1", "--loss must be squared or bce (got '%s')",
-                            lossname);
-    if (loss == GN_LOSS_BCE && !(y >= 0 && y <= 1))
-        return cli_usage("notebook rank1", "--y must be in [0, 1] for bce (got %g)", y);
-    if (x[0] == 0 && x[1] == 0)
-        return cli_usage("notebook rank1", "--x must not be 0 (j = x would be 0)");
+    nb_rank1_opts o = {R1_X, R1_W, R1_Y, R1_LAMBDA, R1_MU, R1_ALPHA, GN_LOSS_BCE};
+    return o;
+}
+
+int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o)
+{
+    const double *x = o->x, *w = o->w;
+    const double y = o->y, lambda = o->lambda, mu = o->mu, alpha = o->alpha;
+    const gn_loss_kind loss = o->loss;
     const gn_damping dmp = {lambda, mu};
 
     /* ---- the computation, all through the core */
@@ -429,7 +403,7 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
             double formula;
         } row[6];
         for (int r = 0; r < 6; r++)
-            memcpy(row[r].wp, w, sizeof w);
+            memcpy(row[r].wp, w, sizeof row[r].wp);
         row[0].name = "SGD";
         row[0].st = gn_step_sgd(row[0].wp, j, 2, lv.lp, alpha);
         row[0].formula = -alpha * lv.lp * nj2;
