@@ -22,12 +22,12 @@ INC_core/ref   := $(INC_core) -Icore/ref
 INC_core/io    := $(INC_core/ref) -Icore/io
 INC_proofs     := $(INC_core/io) -Iproofs
 INC_validate   := $(INC_proofs) -Ivalidate
-INC_notebooks  := $(INC_validate) -Inotebooks -Icli
+INC_notebooks  := $(INC_validate) -Inotebooks
 INC_cli        := $(INC_validate) -Inotebooks -Icli -I$(BUILD)
 ALLCFLAGS = $(BASEFLAGS) $(INC_cli)
 PKGS     := mpfr gsl
 DEPLIBS  := $(shell pkg-config --libs-only-L --libs-only-l mpfr 2>/dev/null || echo -lmpfr -lgmp) \
-            -lgsl $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm
+            -lgsl $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lz -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize=float-divide-by-zero -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 

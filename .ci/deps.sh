@@ -7,7 +7,7 @@ set -euo pipefail
 want=()
 for group in "$@"; do
   case "$group" in
-    build) want+=(gcc make pkg-config libmpfr-dev libgmp-dev libgsl-dev libopenblas-dev) ;;
+    build) want+=(gcc make pkg-config libmpfr-dev libgmp-dev libgsl-dev libopenblas-dev zlib1g-dev) ;;
     test)  want+=(libcmocka-dev perl) ;;
     plot)  want+=(gnuplot-nox graphviz) ;;
     docs)  want+=(help2man) ;;

@@ -2,11 +2,11 @@
  * walkthroughs of notebooks/ and write their pages, data, plots and graphs (nb.h). */
 #include "cli.h"
 #include "nb.h"
+#include "nb_args.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void help(FILE *f)
 {
@@ -22,17 +22,12 @@ static void help(FILE *f)
             "  --json       one JSON line per notebook instead of the table\n"
             "  --quiet      no progress on the terminal\n\n"
             "notebooks and their flags:\n");
-    for (const nb_notebook *n = nb_notebooks; n->name; n++)
-        fprintf(f, "\n%s: %s\n%s", n->name, n->title, n->flags);
+    for (const nb_notebook *n = nb_notebooks; n->name; n++) {
+        const cli_nb *c = cli_nb_find(n->name);
+        fprintf(f, "\n%s: %s\n%s", n->name, n->title, c ? c->flags : "");
+    }
     fprintf(f, "\nExit status: 0 when every check on the pages passed, 1 when one failed,\n"
                "2 on bad usage or input.\n");
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static const char *verdict(int rc)
@@ -115,20 +110,22 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
         }
         if (!json)
             printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
-        double t0 = now();
+        double t0 = gn_io_now();
         for (const nb_notebook *n = nb_notebooks; n->name; n++) {
             char *av[2] = {(char *)n->name, NULL};
-            double t = now();
-            int r = n->run(&ctx, 1, av);
-            report(json, &ctx, n->name, r, now() - t);
+            double t = gn_io_now();
+            const cli_nb *c = cli_nb_find(n->name);
+            int r = c ? c->run(&ctx, 1, av) : GN_EXIT_FAIL;
+            report(json, &ctx, n->name, r, gn_io_now() - t);
             if (r > rc)
                 rc = r;
         }
         if (!json)
-            printf("%-11s %-6s %8.1f  %s/index.html\n", "all", verdict(rc), now() - t0, ctx.root);
+            printf("%-11s %-6s %8.1f  %s/index.html\n", "all", verdict(rc), gn_io_now() - t0, ctx.root);
     } else {
         const nb_notebook *n = nb_find(name);
-        if (!n) {
+        const cli_nb *c = n ? cli_nb_find(n->name) : NULL;
+        if (!c) {
             int r = cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)",
                                  name);
             free(rest);
@@ -142,8 +139,8 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
         av[0] = (char *)n->name;
         for (int i = 0; i < nrest; i++)
             av[i + 1] = rest[i];
-        double t = now();
-        rc = n->run(&ctx, nrest + 1, av);
+        double t = gn_io_now();
+        rc = c->run(&ctx, nrest + 1, av);
         free(av);
         if (rc == GN_EXIT_USAGE) {
             free(rest);
@@ -151,7 +148,7 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
         }
         if (!json)
             printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
-        report(json, &ctx, n->name, rc, now() - t);
+        report(json, &ctx, n->name, rc, gn_io_now() - t);
     }
     free(rest);
     if (nb_write_index(ctx.root) != 0) {

@@ -2,7 +2,7 @@
  * renderings) and the registry of notebooks. */
 #include "nb.h"
 
-#include "cli.h"
+#include "gn_io.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,81 +17,29 @@ const nb_notebook nb_notebooks[] = {
     {"rank1", "1. The rank-one GGN, derived on one sample",
      "From the sample gradient (3.5) to the IGND update (3.15) as a graph carrying one "
      "worked instance; Moore-Penrose against damped directions; lambda -> 0; Table 1.",
-     "directions.svg",
-     "  --loss squared|bce   loss of the worked instance (default bce)\n"
-     "  --x A,B              the sample's features = j (default 1.5,-0.8)\n"
-     "  --w A,B              the weights (default 0.4,0.9)\n"
-     "  --y Y                the label (default 1)\n"
-     "  --lambda L --mu M    damping (default 0.25, 0.05)\n"
-     "  --alpha A            learning rate (default 1)\n",
-     nb_rank1_run},
+     "directions.svg"},
     {"scale", "2. Scale robustness on FrozenLake",
      "Tabular one-hot Q-learning on deterministic FrozenLake 4x4: QL against IGNDQ with the "
      "original features and with every coordinate multiplied by a random integer.",
-     "curves.svg",
-     "  --scale-max S        feature multipliers drawn from {-S..S} \\ {0} (default 10)\n"
-     "  --seeds N            runs per curve (default 10)\n"
-     "  --episodes N         episodes per run (default 3000)\n"
-     "  --alpha A            learning rate of QL and IGNDQ (default 0.5)\n"
-     "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
-     "  --epsilon E          exploration rate (default 0.2)\n"
-     "  --gamma G            discount (default 0.95)\n"
-     "  --lambda L           IGNDQ damping (default 1e-3)\n",
-     nb_scale_run},
+     "curves.svg"},
     {"supervised", "3. Supervised learning at batch size 1",
      "SGD, IGND, Adam and Adam-IGND on Diamonds (regression, MAPE) and a Diamonds "
      "classification task (accuracy), rates chosen on a validation split.",
-     "curves.svg",
-     "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
-     "  --target COL         the target column of --data\n"
-     "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
-     "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
-     "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"
-     "  --epochs N           passes over the training rows (default 2)\n"
-     "  --train N            training rows used, 0 = all (default 12000)\n"
-     "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
-     "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n"
-     "  --sweep-shard K/N    train only part K of N of the runs (README: Campaigns at scale)\n"
-     "  --sweep-ranges LIST  train only these blocks of the runs (reruns missing ones)\n"
-     "  --sweep-blocks U     blocks of the run index ranges (default 64)\n"
-     "  --sweep-out FILE     the shard's run records (JSON Lines, exact)\n"
-     "  --sweep-in F1,F2     records of earlier shards; alone: render the page from them\n",
-     nb_supervised_run},
+     "curves.svg"},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
      "the greedy improvement, and the distance to the Riccati-optimal gain.",
-     "policy_error.svg",
-     "  --plant A.csv B.csv  a plant instead of the two built-in ones (CSV with a header)\n"
-     "  --seeds N            runs per curve (default 5)\n"
-     "  --iters N            policy-improvement iterations (default 25)\n"
-     "  --eval-steps N       semi-gradient updates per policy evaluation (default 3000)\n"
-     "  --alpha-ql A         QL rate (default 2e-3)\n"
-     "  --alpha-igndq A      IGNDQ rate (default 0.2)\n"
-     "  --gamma G            discount (default 0.9)\n"
-     "  --noise S            process-noise std. dev. of the stochastic runs (default 0.1)\n",
-     nb_lqr_run},
+     "policy_error.svg"},
     {"egn", "5. EGN: mini-batch Gauss-Newton",
      "EGN (the Duncan-Guttman solve with line search, adaptive damping, momentum) against "
      "SGD, IGND and Adam on a regression MLP, and what the push-through solve saves.",
-     "curves.svg",
-     "  --seeds N            runs per method (default 3)\n"
-     "  --epochs N           passes over the training rows (default 12)\n"
-     "  --rows N             rows of the example data (default 4000)\n"
-     "  --hidden H           width of the two tanh hidden layers (default 32)\n"
-     "  --no-cost            skip the timing sweep of the DG solve\n",
-     nb_egn_run},
+     "curves.svg"},
     {"overparam", "6. Gauss-Newton in the over-parameterised regime",
      "A two-layer SiLU network with more parameters than samples: GN (Duncan-Guttman solve) "
      "against GD, train and test loss and the kernel's smallest eigenvalue, kernel against "
      "feature-learning regimes.",
-     "curves.svg",
-     "  --width M            hidden SiLU units (default 200)\n"
-     "  --samples N          training samples (default 40)\n"
-     "  --iters T            iterations of GN and of GD (default 1500)\n"
-     "  --scales A,B,...     initial weight scales tau0 (default 0.25,1,4)\n"
-     "  --seeds N            runs per curve (default 2)\n",
-     nb_overparam_run},
-    {NULL, NULL, NULL, NULL, NULL, NULL}};
+     "curves.svg"},
+    {NULL, NULL, NULL, NULL}};
 
 const nb_notebook *nb_find(const char *name)
 {
@@ -231,8 +179,6 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
     return p;
 }
 
-const char *nb_page_dir(const nb_page *p) { return p->dir; }
-
 int nb_page_close(nb_page *p)
 {
     if (!p)
@@ -298,24 +244,6 @@ void nb_para(nb_page *p, const char *fmt, ...)
     va_start(ap, fmt);
     text_block(p, "<p>", "</p>\n", "", fmt, ap);
     va_end(ap);
-}
-
-void nb_pre(nb_page *p, const char *text)
-{
-    fputs("<pre>", p->html);
-    for (const char *c = text; *c; c++) {
-        if (*c == '<')
-            fputs("&lt;", p->html);
-        else if (*c == '>')
-            fputs("&gt;", p->html);
-        else if (*c == '&')
-            fputs("&amp;", p->html);
-        else
-            fputc(*c, p->html);
-    }
-    fputs("</pre>\n", p->html);
-    fprintf(p->md, "```\n%s%s```\n\n", text,
-            (*text && text[strlen(text) - 1] == '\n') ? "" : "\n");
 }
 
 static void table_cells(nb_page *p, const char *s, const char *tag)
@@ -432,25 +360,6 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 
 FILE *nb_data_open(nb_page *p, const char *file) { return open_in(p->dir, file, "w"); }
 
-/* single-quote a string for /bin/sh */
-static void sh_quote(char *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    if (k + 1 < cap)
-        out[k++] = '\'';
-    for (; *s && k + 5 < cap; s++) {
-        if (*s == '\'') {
-            memcpy(out + k, "'\\''", 4);
-            k += 4;
-        } else {
-            out[k++] = *s;
-        }
-    }
-    if (k + 1 < cap)
-        out[k++] = '\'';
-    out[k] = '\0';
-}
-
 int nb_tool_available(const char *prog)
 {
     static struct {
@@ -461,10 +370,7 @@ int nb_tool_available(const char *prog)
     for (int i = 0; i < ncache; i++)
         if (!strcmp(cache[i].name, prog))
             return cache[i].ok;
-    char q[300], cmd[400];
-    sh_quote(q, sizeof q, prog);
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", q);
-    int ok = system(cmd) == 0;
+    int ok = gn_io_have(prog);
     if (ncache < 8) {
         snprintf(cache[ncache].name, sizeof cache[ncache].name, "%s", prog);
         cache[ncache++].ok = ok;
@@ -472,20 +378,11 @@ int nb_tool_available(const char *prog)
     return ok;
 }
 
-/* run "cd DIR && TOOL_CMD" through /bin/sh; 0 when it exits 0 */
-static int run_in(const char *dir, const char *tool_cmd)
+/* The one place notebooks run external programs: argv in directory dir, no shell, the
+ * tool's own output left on the terminal as before; 0 when it exits 0. */
+static int run_in(const char *dir, const char *const argv[])
 {
-    size_t cap = 4 * strlen(dir) + strlen(tool_cmd) + 16;
-    char *qd = malloc(cap), *cmd = malloc(cap + 8);
-    int r = -1;
-    if (qd && cmd) {
-        sh_quote(qd, cap, dir);
-        snprintf(cmd, cap + 8, "cd %s && %s", qd, tool_cmd);
-        r = system(cmd) == 0 ? 0 : -1;
-    }
-    free(qd);
-    free(cmd);
-    return r;
+    return gn_io_run(dir, argv, NULL) == 0 ? 0 : -1;
 }
 
 static void figure(nb_page *p, const char *svg, int rendered, const char *caption,
@@ -542,6 +439,30 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
     fputs(".\n\n", p->md);
 }
 
+/* text inside a script's comment line: a control character (a newline) would end the
+ * comment and start a command, so each becomes a space */
+static void comment_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
+char *nb_gnuplot_str(char *buf, size_t cap, const char *s)
+{
+    char *lit = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&lit, &len);
+    if (f) {
+        gn_io_gnuplot_str(f, s);
+        if (fclose(f) != 0)
+            len = 0;
+    }
+    if (cap)
+        snprintf(buf, cap, "%s", lit && len && len < cap ? lit : "''");
+    free(lit);
+    return buf;
+}
+
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body)
 {
@@ -559,19 +480,22 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
         p->write_error = 1;
         return -1;
     }
-    fprintf(f, "# %s\n# Rendered by gnlab notebook; run `gnuplot %s` in this directory to "
-               "redraw it.\n"
+    fputs("# ", f);
+    comment_text(f, caption);
+    fputs("\n# Rendered by gnlab notebook; run `gnuplot ", f);
+    comment_text(f, gp);
+    fprintf(f, "` in this directory to redraw it.\n"
                "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
-               "background rgb 'white'\nset output '%s'\nset encoding utf8\n%s\n",
-            caption, gp, width, height, svg, body);
+               "background rgb 'white'\nset output ",
+            width, height);
+    gn_io_gnuplot_str(f, svg);
+    fprintf(f, "\nset encoding utf8\n%s\n", body);
     if (fclose(f) != 0)
         p->write_error = 1;
     int rendered = 0;
     if (nb_tool_available("gnuplot")) {
-        char qg[700], cmd[800];
-        sh_quote(qg, sizeof qg, gp);
-        snprintf(cmd, sizeof cmd, "gnuplot %s", qg);
-        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        const char *av[] = {"gnuplot", gp, NULL};
+        rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
             nb_check(p, 0, "gnuplot failed on %s", gp);
     }
@@ -594,11 +518,8 @@ int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
         p->write_error = 1;
     int rendered = 0;
     if (nb_tool_available("dot")) {
-        char qs[700], qo[700], cmd[1500];
-        sh_quote(qs, sizeof qs, src);
-        sh_quote(qo, sizeof qo, svg);
-        snprintf(cmd, sizeof cmd, "dot -Tsvg %s -o %s", qs, qo);
-        rendered = run_in(p->dir, cmd) == 0 ? 1 : -1;
+        const char *av[] = {"dot", "-Tsvg", src, "-o", svg, NULL};
+        rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
             nb_check(p, 0, "dot failed on %s", src);
     }
@@ -685,68 +606,3 @@ void nb_mean_std(double *mean, double *sd, const double *v, size_t n)
     *sd = n > 1 ? sqrt(q / (double)(n - 1)) : 0.0;
 }
 
-int nb_parse_list(double *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    const char *c = s;
-    while (*c) {
-        char *end;
-        errno = 0;
-        double v = strtod(c, &end);
-        if (end == c || errno == ERANGE || !isfinite(v) || k >= cap)
-            return -1;
-        out[k++] = v;
-        if (*end == ',')
-            c = end + 1;
-        else if (*end == '\0')
-            c = end;
-        else
-            return -1;
-        if (*end == ',' && *c == '\0')
-            return -1;
-    }
-    return k ? (int)k : -1;
-}
-
-static int flag_value(const char **v, const char *nb, const char *flag, int argc, char **argv,
-                      int *i)
-{
-    if (strcmp(argv[*i], flag) != 0)
-        return 0;
-    if (*i + 1 >= argc || !*argv[*i + 1]) {
-        fprintf(stderr, "gnlab notebook %s: %s needs a value\n", nb, flag);
-        return -1;
-    }
-    *v = argv[++*i];
-    return 1;
-}
-
-int nb_flag_double(double *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                   double lo, double hi)
-{
-    const char *v;
-    int r = flag_value(&v, nb, flag, argc, argv, i);
-    if (r <= 0)
-        return r;
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return cli_double(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
-}
-
-int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                 size_t lo, size_t hi)
-{
-    const char *v;
-    int r = flag_value(&v, nb, flag, argc, argv, i);
-    if (r <= 0)
-        return r;
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "notebook %s", nb);
-    return cli_size(out, cmd, flag, v, lo, hi) == 0 ? 1 : -1;
-}
-
-int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,
-                int *i)
-{
-    return flag_value(out, nb, flag, argc, argv, i);
-}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "gn.h"
+#include "gn_io_shard.h"
 
 /* What every notebook receives besides its own flags. */
 typedef struct {
@@ -24,21 +25,19 @@ typedef struct {
     uint64_t seed;    /* base seed (GN_SEED or --seed) */
 } nb_ctx;
 
-/* A notebook: its name, title, one-line summary, the file name of its main figure (the
- * index page's thumbnail), its flags' help text, and its entry point. run() parses its own
- * flags (argv[0] is the notebook name) and returns GN_EXIT_PASS, GN_EXIT_FAIL (a check on
- * the page failed, or a run could not finish) or GN_EXIT_USAGE. */
+/* A notebook as the index page lists it: its name (the directory ROOT/NAME), title,
+ * one-line summary and the file name of its main figure (the thumbnail). The program keeps
+ * the flags and the entry point of each (cli/nb_args.c). */
 typedef struct {
     const char *name;
     const char *title;
     const char *summary;
     const char *thumb;
-    const char *flags;
-    int (*run)(const nb_ctx *ctx, int argc, char **argv);
 } nb_notebook;
 
 /* the registry, in index order, terminated by an entry with name == NULL */
 extern const nb_notebook nb_notebooks[];
+/* nb_find: the entry called name, or NULL */
 const nb_notebook *nb_find(const char *name);
 
 typedef struct nb_page nb_page;
@@ -52,9 +51,6 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title);
  * when a write failed. NULL-safe (returns -1). */
 int nb_page_close(nb_page *p);
 
-/* The page's directory (ROOT/NAME). */
-const char *nb_page_dir(const nb_page *p);
-
 /* Text. The format's result is plain text in which `code` marks code; the HTML gets
  * <, > and & escaped. */
 void nb_h2(nb_page *p, const char *fmt, ...)
@@ -67,9 +63,6 @@ void nb_para(nb_page *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* a preformatted block (formulas laid out by hand, a command line) */
-void nb_pre(nb_page *p, const char *text);
-
 /* Tables: header and rows are cells separated by '|'. */
 void nb_table_begin(nb_page *p, const char *header);
 void nb_table_row(nb_page *p, const char *fmt, ...)
@@ -106,6 +99,11 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body);
 
+/* nb_gnuplot_str: s as a gnuplot single-quoted literal (gn_io_gnuplot_str: quotes doubled,
+ * control characters made spaces) in buf, for text that is not the notebook's own (a file
+ * name) inside a plot body. Returns buf; '' when the literal does not fit in cap. */
+char *nb_gnuplot_str(char *buf, size_t cap, const char *s);
+
 /* nb_graph: the same for a Graphviz graph: BASE.dot rendered by `dot -Tsvg`. */
 int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot);
 
@@ -124,25 +122,147 @@ int nb_mkdirs(const char *path);
  * ignoring nothing (NaN propagates). */
 void nb_mean_std(double *mean, double *sd, const double *v, size_t n);
 
-/* Parse a comma-separated list of doubles into out (cap entries); count or -1. */
-int nb_parse_list(double *out, size_t cap, const char *s);
+/* One row of ggplot2's Diamonds (cut, color and clarity as indices into their orders:
+ * cut Fair..Ideal, color D..J, clarity I1..IF). */
+typedef struct {
+    double carat, depth, table, price, x, y, z;
+    int cut, color, clarity;
+} nb_diamond;
 
-/* Flag parsing for notebooks: when argv[*i] is the flag, read its value from argv[*i + 1],
- * advance *i and return 1; return -1 (message printed, "gnlab notebook NB: --flag: why")
- * when the value is missing or bad; 0 when argv[*i] is another flag. */
-int nb_flag_double(double *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                   double lo, double hi);
-int nb_flag_size(size_t *out, const char *nb, const char *flag, int argc, char **argv, int *i,
-                 size_t lo, size_t hi);
-int nb_flag_str(const char **out, const char *nb, const char *flag, int argc, char **argv,
-                int *i);
+/* nb_diamonds_read: the 10-column Diamonds CSV (header "carat","cut","color","clarity",...,
+ * text fields may be double-quoted) from a gzip file decompressed in memory by zlib (a plain
+ * file is read as is). Returns the row count with *out malloc'ed (caller frees), or -1 with
+ * a message "FILE:LINE: why" on stderr for a missing file, a bad header, a ragged row, a
+ * non-number or an unknown category; *out untouched then. */
+long nb_diamonds_read(nb_diamond **out, const char *path);
 
-/* The notebooks (one file each). */
-int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv);
-int nb_scale_run(const nb_ctx *ctx, int argc, char **argv);
-int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv);
-int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv);
-int nb_egn_run(const nb_ctx *ctx, int argc, char **argv);
-int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv);
+/* ------------------------------------------------------- sharded sweeps (nb_sweep.c)
+ * A sweep's runs are a deterministic function of (seed, task, optimizer, run index), so
+ * they shard like validate's instances (gn_io_shard.h blocks): a shard trains only the runs
+ * whose index falls in its blocks and writes one JSON Lines record per run (value and curve
+ * as hex floats: exact); a merge loads the records and trains nothing. A run neither loaded
+ * nor trained is missing: NaN, counted, and its block listed per (task, phase). */
+enum { NB_SWEEP_NCURVE = 20, NB_SWEEP_NTASK = 2, NB_SWEEP_NOPT = 4 };
+
+typedef struct {
+    int on;            /* some --sweep-* flag given: the engine is in charge */
+    gn_io_shard own;   /* the blocks this process trains, when have_own */
+    int have_own;      /* 0: train nothing (a merge of --sweep-in files) */
+    size_t blocks;     /* blocks of the run index ranges */
+    const char *out;   /* the shard's records go here (NULL: none) */
+    const char *in;    /* comma-separated record files of earlier shards (NULL: none) */
+} nb_sweep_opts;
+
+/* nb_sweep_opts_default: off, no files, GN_IO_SHARD_BLOCKS blocks. */
+nb_sweep_opts nb_sweep_opts_default(void);
+
+/* a run: task (< NB_SWEEP_NTASK), phase (0 grid, 1 final), optimizer (< NB_SWEEP_NOPT) and
+ * its index within them */
+typedef struct {
+    int task, phase, opt;
+    size_t idx;
+} nb_sweep_key;
+
+typedef struct nb_sweep nb_sweep;
+
+/* nb_sweep_open: a sweep of the campaign named by sig (its parameters: records of another
+ * signature are refused). Loads every record of o->in and opens o->out. NULL, with a
+ * message on stderr, when a file cannot be read or written, or a record is malformed,
+ * foreign or given twice. With o->on == 0 the engine only calls train (nb_sweep_run). */
+nb_sweep *nb_sweep_open(const nb_sweep_opts *o, const char *sig);
+
+/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 when writing it failed. */
+int nb_sweep_close(nb_sweep *s);
+
+/* a training run: its final metric (NaN when it diverged), and when curve is not NULL its
+ * NB_SWEEP_NCURVE checkpoints */
+typedef double nb_sweep_train_fn(void *arg, double *curve);
+
+/* nb_sweep_run: the value of run k, whose run index is run of total (for the block):
+ * the loaded record when there is one (curve copied); else train(arg, curve) when the
+ * sweep is off, or when may_train and the run is in this process's blocks (the record is
+ * then written); else missing: NaN (curve all NaN), counted and its block noted. */
+double nb_sweep_run(nb_sweep *s, const nb_sweep_key *k, size_t run, size_t total, int may_train,
+                    nb_sweep_train_fn *train, void *arg, double *curve);
+
+int nb_sweep_on(const nb_sweep *s);      /* the sweep flags are in charge */
+int nb_sweep_writing(const nb_sweep *s); /* a shard that writes records */
+int nb_sweep_missing(const nb_sweep *s); /* runs missing so far */
+
+/* nb_sweep_print_missing: "INCOMPLETE sweep: N runs missing ..." and, per task (< ntask) and
+ * phase, the --sweep-ranges that would train the missing blocks. */
+void nb_sweep_print_missing(const nb_sweep *s, FILE *f, int ntask);
+
+/* ------------------------------------------------------------- the notebooks
+ * Each takes its options (the program fills them from its flags; the defaults are the
+ * page's text) and returns GN_EXIT_PASS, GN_EXIT_FAIL (a check on the page failed, or a run
+ * could not finish) or GN_EXIT_USAGE (bad input data, message on stderr). Options are taken
+ * as valid (the program checks the ranges its --help states). */
+
+/* 1: the rank-one GGN on one sample, MATH.md (3.4)-(3.15), (4.1)-(4.4), Table 1. */
+typedef struct {
+    double x[2], w[2], y; /* the sample (j = x) and the weights; x != 0 */
+    double lambda, mu;    /* damping, MATH.md (3.11); lambda > 0, mu >= 0 */
+    double alpha;         /* learning rate */
+    gn_loss_kind loss;    /* for BCE, y in [0, 1] */
+} nb_rank1_opts;
+nb_rank1_opts nb_rank1_opts_default(void);
+int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o);
+
+/* 2: QL against IGNDQ on FrozenLake with scaled one-hot features, MATH.md §5. */
+typedef struct {
+    long scale_max;        /* multipliers from {-S..S} \ {0} */
+    double alpha, alpha_retuned; /* alpha_retuned 0: alpha / S^2 */
+    double epsilon, gamma, lambda;
+    size_t seeds, episodes;
+} nb_scale_opts;
+nb_scale_opts nb_scale_opts_default(int quick);
+int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
+
+/* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
+ * or any numeric CSV, with its sweeps sharded by nb_sweep. */
+enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50 };
+typedef struct {
+    const char *data, *target; /* a numeric CSV and its target column, or both NULL */
+    gn_loss_kind loss;         /* for data */
+    const char *loss_name;     /* as given (the sweep signature) */
+    const char *diamonds;      /* Diamonds .csv.gz when data is NULL */
+    size_t seeds, epochs, ntrain, neval;
+    size_t hidden[NB_SV_MAXH], nhidden;
+    const char *hidden_spec;   /* as given, NULL for the default (the sweep signature) */
+    double grid_lo, grid_hi;   /* ngrid log-spaced rates in [grid_lo, grid_hi] */
+    size_t ngrid;              /* <= NB_SV_MAXGRID */
+    const char *grid_spec;     /* as given, NULL for the default (the sweep signature) */
+    nb_sweep_opts sweep;
+} nb_supervised_opts;
+nb_supervised_opts nb_supervised_opts_default(int quick);
+int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o);
+
+/* 4: LQR policy iteration, QL against IGNDQ evaluation, MATH.md §11. */
+typedef struct {
+    const char *plant_a, *plant_b; /* CSV files of a plant, or both NULL: the built-in two */
+    size_t seeds, iters, eval_steps;
+    double alpha_ql, alpha_igndq, gamma, noise;
+} nb_lqr_opts;
+nb_lqr_opts nb_lqr_opts_default(int quick);
+int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
+
+/* 5: EGN (MATH.md §9) against SGD, IGND and Adam; the cost of the Duncan-Guttman solve. */
+typedef struct {
+    size_t seeds, epochs, rows, hidden;
+    int cost; /* run the timing sweep */
+} nb_egn_opts;
+nb_egn_opts nb_egn_opts_default(int quick);
+int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o);
+
+/* 6: GN against GD with more parameters than samples. */
+enum { NB_OP_MAXSCALES = 8 };
+typedef struct {
+    size_t width, samples, iters, seeds;
+    double scales[NB_OP_MAXSCALES]; /* initial weight scales, > 0 */
+    int nscales;
+} nb_overparam_opts;
+nb_overparam_opts nb_overparam_opts_default(int quick);
+int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o);
 
 #endif

@@ -3,14 +3,12 @@
  * against the explicit d x d solve as d and b grow. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NB "egn"
 
@@ -30,13 +28,6 @@
 
 enum { NM = 4 };
 static const char *mname[NM] = {"SGD", "IGND", "Adam", "EGN"};
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 typedef struct {
     const double *X, *y;
@@ -90,7 +81,7 @@ static double run(gn_mlp *m, const data *D, int k, double alpha, size_t epochs, 
     if (secs)
         secs[0] = 0;
     for (size_t ep = 1; ep <= epochs; ep++) {
-        double t0 = now();
+        double t0 = gn_io_now();
         if (!dead && k == 3) {
             dead = gn_egn_epoch(e, w, D->X, D->y, D->ntr, perm, EG_BATCH, &rng) != GN_OK;
         } else if (!dead) {
@@ -118,7 +109,7 @@ static double run(gn_mlp *m, const data *D, int k, double alpha, size_t epochs, 
                 dead = st != GN_OK;
             }
         }
-        t += now() - t0;
+        t += gn_io_now() - t0;
         if (curve)
             curve[ep] = dead ? NAN : mse(m, w, D, cr0, cn);
         if (secs)
@@ -144,9 +135,9 @@ static double time_solve(double *dir, gn_dg_ws *ws, const gn_dg_batch *B, gn_dg_
     if (reps > 64)
         reps = 64;
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = gn_io_now();
         *st = gn_dg_dir(dir, ws, B, route);
-        best[i] = now() - t0;
+        best[i] = gn_io_now() - t0;
         if (*st != GN_OK)
             return NAN;
     }
@@ -215,27 +206,16 @@ static int cost_cell(cost_row *row, size_t b, size_t d, uint64_t seed, int reps)
     return ok ? 0 : -1;
 }
 
-int nb_egn_run(const nb_ctx *ctx, int argc, char **argv)
+nb_egn_opts nb_egn_opts_default(int quick)
 {
-    size_t seeds = ctx->quick ? 2 : 3, epochs = ctx->quick ? 2 : 12;
-    size_t rows = ctx->quick ? 800 : EG_ROWS, hidden = EG_HIDDEN;
-    int cost = 1;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if ((r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 1000)) ||
-            (r = nb_flag_size(&epochs, NB, "--epochs", argc, argv, &i, 1, 10000)) ||
-            (r = nb_flag_size(&rows, NB, "--rows", argc, argv, &i, 100, 10000000)) ||
-            (r = nb_flag_size(&hidden, NB, "--hidden", argc, argv, &i, 1, 4096))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        if (!strcmp(argv[i], "--no-cost")) {
-            cost = 0;
-            continue;
-        }
-        return cli_usage("notebook egn", "unknown flag '%s'", argv[i]);
-    }
+    nb_egn_opts o = {quick ? 2 : 3, quick ? 2 : 12, quick ? 800 : EG_ROWS, EG_HIDDEN, 1};
+    return o;
+}
+
+int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
+{
+    const size_t seeds = o->seeds, epochs = o->epochs, rows = o->rows, hidden = o->hidden;
+    const int cost = o->cost;
     double *X = malloc(rows * 4 * sizeof *X), *yr = malloc(rows * sizeof *yr);
     double *yb = malloc(rows * sizeof *yb), *yc = malloc(rows * sizeof *yc);
     size_t widths[4] = {4, hidden, hidden, 1};

@@ -2,7 +2,6 @@
  * (MATH.md §11, the paper's §5.4, Appendix C and Figure 3). */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <math.h>
@@ -485,34 +484,19 @@ static void matrix_text(char *buf, size_t cap, const double *M, size_t r, size_t
         snprintf(buf + k, cap - k, "]");
 }
 
-int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
+nb_lqr_opts nb_lqr_opts_default(int quick)
 {
-    pi_setup su = {0, LQ_GAMMA, LQ_NOISE, 0, 0, ctx->quick ? 8 : 25, ctx->quick ? 800 : 3000};
-    double aql = LQ_ALPHA_QL, aig = LQ_ALPHA_IGNDQ;
-    size_t seeds = ctx->quick ? 2 : 5;
-    const char *fa = NULL, *fb = NULL;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if ((r = nb_flag_double(&aql, NB, "--alpha-ql", argc, argv, &i, 1e-12, 1e3)) ||
-            (r = nb_flag_double(&aig, NB, "--alpha-igndq", argc, argv, &i, 1e-12, 1e3)) ||
-            (r = nb_flag_double(&su.gamma, NB, "--gamma", argc, argv, &i, 1e-6, 1)) ||
-            (r = nb_flag_double(&su.noise, NB, "--noise", argc, argv, &i, 0, 1e3)) ||
-            (r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 1000)) ||
-            (r = nb_flag_size(&su.iters, NB, "--iters", argc, argv, &i, 1, 10000)) ||
-            (r = nb_flag_size(&su.steps, NB, "--eval-steps", argc, argv, &i, 10, 100000000))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        if (!strcmp(argv[i], "--plant")) {
-            if (i + 2 >= argc)
-                return cli_usage("notebook lqr", "--plant needs two files: A.csv B.csv");
-            fa = argv[++i];
-            fb = argv[++i];
-            continue;
-        }
-        return cli_usage("notebook lqr", "unknown flag '%s'", argv[i]);
-    }
+    nb_lqr_opts o = {NULL, NULL, quick ? 2 : 5, quick ? 8 : 25, quick ? 800 : 3000,
+                     LQ_ALPHA_QL, LQ_ALPHA_IGNDQ, LQ_GAMMA, LQ_NOISE};
+    return o;
+}
+
+int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
+{
+    pi_setup su = {0, o->gamma, o->noise, 0, 0, o->iters, o->eval_steps};
+    const double aql = o->alpha_ql, aig = o->alpha_igndq;
+    const size_t seeds = o->seeds;
+    const char *fa = o->plant_a, *fb = o->plant_b;
     plant plants[2];
     size_t np = 0;
     if (fa) {
@@ -676,9 +660,11 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
             if (*datafiles)
                 strncat(datafiles, ",", sizeof datafiles - strlen(datafiles) - 1);
             strncat(datafiles, fname, sizeof datafiles - strlen(datafiles) - 1);
+            char ttl[300], lit[700];
+            snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
             pb += (size_t)snprintf(
                 plotbody + pb, sizeof plotbody - pb,
-                "set title '%s, %s'\n"
+                "set title %s\n"
                 "plot '%s' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
                 "notitle, '' using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d95f02' "
                 "title 'QL', \\\n"
@@ -686,7 +672,7 @@ int nb_lqr_run(const nb_ctx *ctx, int argc, char **argv)
                 "'' using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b4f9c' title 'IGNDQ', "
                 "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
                 "title 'exact PI'\n",
-                pl->name, modes[mode], fname);
+                nb_gnuplot_str(lit, sizeof lit, ttl), fname);
             nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
                        "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
                        "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "

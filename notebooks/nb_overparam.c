@@ -5,7 +5,6 @@
  * GD:  w+ = w - h Phi^T r / N. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <gsl/gsl_eigen.h>
@@ -222,37 +221,18 @@ static int run(op_state *s, op_run *out, int gn, double tau, size_t T, uint64_t 
     return 0;
 }
 
-int nb_overparam_run(const nb_ctx *ctx, int argc, char **argv)
+nb_overparam_opts nb_overparam_opts_default(int quick)
 {
-    size_t M = ctx->quick ? 60 : OP_M, N = ctx->quick ? 20 : OP_N, T = ctx->quick ? 60 : 1500;
-    size_t seeds = ctx->quick ? 1 : 2;
-    double scales[8] = OP_SCALES;
-    int nsc = 3;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        const char *s = NULL;
-        if ((r = nb_flag_size(&M, NB, "--width", argc, argv, &i, 2, 100000)) ||
-            (r = nb_flag_size(&N, NB, "--samples", argc, argv, &i, 4, 2000)) ||
-            (r = nb_flag_size(&T, NB, "--iters", argc, argv, &i, 2, 10000000)) ||
-            (r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 100))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        if ((r = nb_flag_str(&s, NB, "--scales", argc, argv, &i))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            nsc = nb_parse_list(scales, 8, s);
-            for (int k = 0; nsc > 0 && k < nsc; k++)
-                if (!(scales[k] > 0))
-                    nsc = -1;
-            if (nsc < 1)
-                return cli_usage("notebook overparam",
-                                    "--scales wants 1 to 8 positive numbers (got '%s')", s);
-            continue;
-        }
-        return cli_usage("notebook overparam", "unknown flag '%s'", argv[i]);
-    }
+    nb_overparam_opts o = {quick ? 60 : OP_M, quick ? 20 : OP_N, quick ? 60 : 1500,
+                           quick ? 1 : 2, OP_SCALES, 3};
+    return o;
+}
+
+int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o)
+{
+    const size_t M = o->width, N = o->samples, T = o->iters, seeds = o->seeds;
+    const double *scales = o->scales;
+    const int nsc = o->nscales;
     size_t widths[3] = {OP_D, M, 1};
     op_state s = {0};
     s.m = gn_mlp_alloc(widths, 3, GN_ACT_SILU);

@@ -3,7 +3,6 @@
  * drawn); every quantity from (3.5) to (3.15) is computed by the core and shown. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <float.h>
@@ -31,84 +30,81 @@ static void vec2(char *buf, size_t cap, const double *v)
     snprintf(buf, cap, "(%.6g, %.6g)", v[0], v[1]);
 }
 
-int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
+nb_rank1_opts nb_rank1_opts_default(void)
 {
-    double x[2] = R1_X, w[2] = R1_W, y = R1_Y, lambda = R1_LAMBDA, mu = R1_MU, alpha = R1_ALPHA;
-    const char *lossname = "bce";
-    for (int i = 1; i < argc; i++) {
-        const char *s = NULL;
-        int r;
-        if ((r = nb_flag_double(&lambda, NB, "--lambda", argc, argv, &i, 1e-300, 1e300)) ||
-            (r = nb_flag_double(&mu, NB, "--mu", argc, argv, &i, 0, 1e300)) ||
-            (r = nb_flag_double(&alpha, NB, "--alpha", argc, argv, &i, 1e-300, 1e300)) ||
-            (r = nb_flag_double(&y, NB, "--y", argc, argv, &i, -1e300, 1e300)) ||
-            (r = nb_flag_str(&lossname, NB, "--loss", argc, argv, &i))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        if ((r = nb_flag_str(&s, NB, "--x", argc, argv, &i)) ||
-            (r = nb_flag_str(&s, NB, "--w", argc, argv, &i))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            double *dst = !strcmp(argv[i - 1], "--x") ? x : w;
-            if (nb_parse_list(dst, 2, s) != 2)
-                return cli_usage("notebook rank1", "%s wants two numbers A,B (got '%s')",
-                                    argv[i - 1], s);
-            continue;
-        }
-        return cli_usage("notebook rank1", "unknown flag '%s'", argv[i]);
-    }
-    gn_loss_kind loss;
-    if (gn_loss_parse(&loss, lossname) != GN_OK)
-        return cli_usage("notebook rank1", "--loss must be squared or bce (got '%s')",
-                            lossname);
-    if (loss == GN_LOSS_BCE && !(y >= 0 && y <= 1))
-        return cli_usage("notebook rank1", "--y must be in [0, 1] for bce (got %g)", y);
-    if (x[0] == 0 && x[1] == 0)
-        return cli_usage("notebook rank1", "--x must not be 0 (j = x would be 0)");
-    const gn_damping dmp = {lambda, mu};
+    nb_rank1_opts o = {R1_X, R1_W, R1_Y, R1_LAMBDA, R1_MU, R1_ALPHA, GN_LOSS_BCE};
+    return o;
+}
 
-    /* ---- the computation, all through the core */
-    double f, j[2];
+/* everything the page shows, computed before it is written */
+typedef struct {
+    nb_rank1_opts o;
+    gn_damping dmp;
+    double f, j[2], nj2, g[2], G[4];
     gn_lossval lv;
-    double nj2, g[2], G[4], dmp_d[2], dmp_mp[2], xi, wplus[2], delta, delta44;
-    gn_status st = gn_linear_eval(&f, j, w, x, 2);
+    double dmp_mp[2], dmp_d[2], xi, wplus[2], delta, delta44;
+    gn_status smp; /* gn_dir_mp's status: GN_OK when l'' > 0 */
+    int have_mp;
+} rank1_result;
+
+/* the worked instance's quantities, MATH.md (3.3)-(3.15) and (4.1), (4.4); GN_OK, or the
+ * core's error (the page cannot be written then), with *bad_input = 1 when the sample
+ * itself (f, the loss, |j|^2) could not be evaluated */
+static gn_status rank1_compute(rank1_result *r, int *bad_input, const nb_rank1_opts *o)
+{
+    *bad_input = 0;
+    memset(r, 0, sizeof *r);
+    r->o = *o;
+    r->dmp = (gn_damping){o->lambda, o->mu};
+    const double *x = o->x, *w = o->w;
+    gn_status st = gn_linear_eval(&r->f, r->j, w, x, 2);
     if (st == GN_OK)
-        st = gn_loss_eval(&lv, loss, f, y);
+        st = gn_loss_eval(&r->lv, o->loss, r->f, o->y);
     if (st == GN_OK)
-        st = gn_norm2sq(&nj2, j, 2);
+        st = gn_norm2sq(&r->nj2, r->j, 2);
     if (st != GN_OK) {
-        fprintf(stderr, "gnlab notebook rank1: %s\n", gn_strerror(st));
-        return GN_EXIT_USAGE;
+        *bad_input = 1;
+        return st;
     }
     for (int i = 0; i < 2; i++)
-        g[i] = lv.lp * j[i]; /* (3.5) */
+        r->g[i] = r->lv.lp * r->j[i]; /* (3.5) */
     for (int a = 0; a < 2; a++)
         for (int b = 0; b < 2; b++)
-            G[2 * a + b] = lv.lpp * j[a] * j[b]; /* (3.7) */
-    gn_status smp = gn_dir_mp(dmp_mp, j, 2, lv.lp, lv.lpp);
-    st = gn_dir_damped(dmp_d, j, 2, lv.lp, lv.lpp, dmp);
+            r->G[2 * a + b] = r->lv.lpp * r->j[a] * r->j[b]; /* (3.7) */
+    r->smp = gn_dir_mp(r->dmp_mp, r->j, 2, r->lv.lp, r->lv.lpp);
+    r->have_mp = r->smp == GN_OK;
+    st = gn_dir_damped(r->dmp_d, r->j, 2, r->lv.lp, r->lv.lpp, r->dmp);
     if (st == GN_OK)
-        st = gn_xi(&xi, j, 2, lv.lpp, dmp);
-    memcpy(wplus, w, sizeof wplus);
+        st = gn_xi(&r->xi, r->j, 2, r->lv.lpp, r->dmp);
+    memcpy(r->wplus, w, sizeof r->wplus);
     if (st == GN_OK)
-        st = gn_step_ignd(wplus, j, 2, lv.lp, lv.lpp, alpha, dmp);
+        st = gn_step_ignd(r->wplus, r->j, 2, r->lv.lp, r->lv.lpp, o->alpha, r->dmp);
     if (st == GN_OK)
-        st = gn_delta(&delta, j, wplus, w, 2);
+        st = gn_delta(&r->delta, r->j, r->wplus, w, 2);
     if (st == GN_OK)
-        st = gn_delta_damped(&delta44, j, 2, lv.lp, lv.lpp, alpha, dmp);
-    if (st != GN_OK) {
-        fprintf(stderr, "gnlab notebook rank1: %s\n", gn_strerror(st));
-        return GN_EXIT_FAIL;
-    }
-    int have_mp = smp == GN_OK;
+        st = gn_delta_damped(&r->delta44, r->j, 2, r->lv.lp, r->lv.lpp, o->alpha, r->dmp);
+    return st;
+}
 
-    nb_page *p = nb_page_open(ctx, NB, "1. The rank-one GGN, derived on one sample");
-    if (!p)
-        return GN_EXIT_FAIL;
-    char b1[128], b2[128], b3[128], b4[128];
-
+static void page_instance(nb_page *p, const rank1_result *r)
+{
+    const double *x = r->o.x;
+    const double *w = r->o.w;
+    const double y = r->o.y;
+    const double lambda = r->o.lambda;
+    const double mu = r->o.mu;
+    const double alpha = r->o.alpha;
+    const gn_loss_kind loss = r->o.loss;
+    const double f = r->f;
+    const gn_lossval lv = r->lv;
+    const double nj2 = r->nj2;
+    const double *g = r->g;
+    const double *dmp_d = r->dmp_d;
+    const double *dmp_mp = r->dmp_mp;
+    const double xi = r->xi;
+    const double *wplus = r->wplus;
+    const double delta = r->delta;
+    const int have_mp = r->have_mp;
     nb_para(p, "One sample, a linear model `f = wᵀx`, and a loss `ℓ(f, y)` convex in `f`. "
                "Everything below is computed by the gnlab core on this one instance, and "
                "each step names its equation in MATH.md (the IGND paper's numbering). The "
@@ -148,6 +144,27 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
     nb_table_row(p, "delta|%.17g|(4.1) δ = jᵀ(w⁺ - w)", delta);
     nb_table_end(p);
 
+}
+
+static void page_derivation(nb_page *p, const rank1_result *r)
+{
+    const double *w = r->o.w;
+    const double lambda = r->o.lambda;
+    const double mu = r->o.mu;
+    const double alpha = r->o.alpha;
+    const double *j = r->j;
+    const gn_lossval lv = r->lv;
+    const double *g = r->g;
+    const double *G = r->G;
+    const double *dmp_d = r->dmp_d;
+    const double *dmp_mp = r->dmp_mp;
+    const double xi = r->xi;
+    const double *wplus = r->wplus;
+    const double delta = r->delta;
+    const double delta44 = r->delta44;
+    const int have_mp = r->have_mp;
+    const gn_status smp = r->smp;
+    char b1[128], b2[128], b3[128], b4[128];
     /* ---- the derivation graph */
     nb_h2(p, "From the sample gradient to the update");
     vec2(b1, sizeof b1, g);
@@ -236,6 +253,28 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                "step goes part of the way.",
             delta, delta44, lv.lpp > 0 ? -lv.lp / lv.lpp : NAN);
 
+}
+
+static void page_graph(nb_page *p, const rank1_result *r)
+{
+    const double *x = r->o.x;
+    const double *w = r->o.w;
+    const double y = r->o.y;
+    const double lambda = r->o.lambda;
+    const double mu = r->o.mu;
+    const double alpha = r->o.alpha;
+    const gn_loss_kind loss = r->o.loss;
+    const double f = r->f;
+    const gn_lossval lv = r->lv;
+    const double nj2 = r->nj2;
+    const double *g = r->g;
+    const double *G = r->G;
+    const double *dmp_d = r->dmp_d;
+    const double *dmp_mp = r->dmp_mp;
+    const double xi = r->xi;
+    const double *wplus = r->wplus;
+    const double delta = r->delta;
+    const int have_mp = r->have_mp;
     char dot[8192];
     char sx[80], sw[80], sg[80], smp_s[80], sd[80], swp[80];
     vec2(sx, sizeof sx, x);
@@ -276,6 +315,19 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
              "values.",
              dot);
 
+}
+
+static int page_directions(nb_page *p, const rank1_result *r)
+{
+    const double lambda = r->o.lambda;
+    const double mu = r->o.mu;
+    const double *j = r->j;
+    const gn_lossval lv = r->lv;
+    const double nj2 = r->nj2;
+    const double *g = r->g;
+    const double *dmp_d = r->dmp_d;
+    const double *dmp_mp = r->dmp_mp;
+    const int have_mp = r->have_mp;
     /* ---- directions side by side: a 2-D picture */
     nb_h2(p, "The Moore-Penrose and damped directions, side by side");
     {
@@ -289,8 +341,7 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                 fclose(l);
             if (c)
                 fclose(c);
-            nb_page_close(p);
-            return GN_EXIT_FAIL;
+            return -1;
         }
         double nj = sqrt(nj2), scale = 0;
         double lens[3] = {hypot(g[0], g[1]), have_mp ? hypot(dmp_mp[0], dmp_mp[1]) : 0,
@@ -356,13 +407,22 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                     lens[1], lens[2], lv.lpp * nj2 / ((lv.lpp + mu) * nj2 + lambda));
     }
 
+    return 0;
+}
+
+static int page_lambda_limit(nb_page *p, const rank1_result *r)
+{
+    const double *j = r->j;
+    const gn_lossval lv = r->lv;
+    const double nj2 = r->nj2;
+    const double *dmp_mp = r->dmp_mp;
+    const int have_mp = r->have_mp;
     /* ---- lambda -> 0 */
     nb_h2(p, "λ → 0 recovers the Moore-Penrose direction");
     if (have_mp) {
         FILE *d = nb_data_open(p, "lambda_limit.dat");
         if (!d) {
-            nb_page_close(p);
-            return GN_EXIT_FAIL;
+            return -1;
         }
         /* with mu = 0, d_λ = d_MP * a/(a + λ), a = l''|j|^2, so the relative gap is exactly
          * λ/(a + λ). The measured gap carries the rounding of both directions:
@@ -410,6 +470,22 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                    "the damped direction grows like 1/λ.");
     }
 
+    return 0;
+}
+
+static void page_table1(nb_page *p, const rank1_result *r)
+{
+    const double *x = r->o.x;
+    const double *w = r->o.w;
+    const double y = r->o.y;
+    const double lambda = r->o.lambda;
+    const double alpha = r->o.alpha;
+    const gn_damping dmp = r->dmp;
+    const double f = r->f;
+    const double *j = r->j;
+    const gn_lossval lv = r->lv;
+    const double nj2 = r->nj2;
+    const double xi = r->xi;
     /* ---- Table 1 */
     nb_h2(p, "Table 1: every method on the same sample");
     nb_para(p, "Each row takes one step from the same `w` with the core's update rule and "
@@ -429,7 +505,7 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
             double formula;
         } row[6];
         for (int r = 0; r < 6; r++)
-            memcpy(row[r].wp, w, sizeof w);
+            memcpy(row[r].wp, w, sizeof row[r].wp);
         row[0].name = "SGD";
         row[0].st = gn_step_sgd(row[0].wp, j, 2, lv.lp, alpha);
         row[0].formula = -alpha * lv.lp * nj2;
@@ -514,6 +590,28 @@ int nb_rank1_run(const nb_ctx *ctx, int argc, char **argv)
                      R1_SPS_C, ws[0], ws[1], wu[0], wu[1]);
         }
     }
+}
+
+int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o)
+{
+    rank1_result r;
+    int bad_input;
+    gn_status st = rank1_compute(&r, &bad_input, o);
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab notebook rank1: %s\n", gn_strerror(st));
+        return bad_input ? GN_EXIT_USAGE : GN_EXIT_FAIL;
+    }
+    nb_page *p = nb_page_open(ctx, NB, "1. The rank-one GGN, derived on one sample");
+    if (!p)
+        return GN_EXIT_FAIL;
+    page_instance(p, &r);
+    page_derivation(p, &r);
+    page_graph(p, &r);
+    if (page_directions(p, &r) != 0 || page_lambda_limit(p, &r) != 0) {
+        nb_page_close(p);
+        return GN_EXIT_FAIL;
+    }
+    page_table1(p, &r);
     int fails = nb_page_close(p);
     return fails == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

@@ -4,7 +4,6 @@
  * the Bellman loss (4.11), IGNDQ the damped IGND step on the same loss. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 
 #include <math.h>
@@ -208,33 +207,21 @@ static int run(double *succ, double *qerr, size_t npts, const condition *c, cons
     return diverged;
 }
 
-int nb_scale_run(const nb_ctx *ctx, int argc, char **argv)
+nb_scale_opts nb_scale_opts_default(int quick)
 {
-    double scale_max = SC_SCALE_MAX, alpha = SC_ALPHA, alpha_re = 0;
-    double epsilon = SC_EPSILON, gamma = SC_GAMMA, lambda = SC_LAMBDA;
-    size_t seeds = ctx->quick ? 3 : 10, episodes = ctx->quick ? 600 : 3000;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if ((r = nb_flag_double(&scale_max, NB, "--scale-max", argc, argv, &i, 1, 1e6)) ||
-            (r = nb_flag_double(&alpha, NB, "--alpha", argc, argv, &i, 1e-12, 1e6)) ||
-            (r = nb_flag_double(&alpha_re, NB, "--alpha-retuned", argc, argv, &i, 1e-12, 1e6)) ||
-            (r = nb_flag_double(&epsilon, NB, "--epsilon", argc, argv, &i, 0, 1)) ||
-            (r = nb_flag_double(&gamma, NB, "--gamma", argc, argv, &i, 0, 1)) ||
-            (r = nb_flag_double(&lambda, NB, "--lambda", argc, argv, &i, 1e-300, 1e300)) ||
-            (r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 10000)) ||
-            (r = nb_flag_size(&episodes, NB, "--episodes", argc, argv, &i, 50, 10000000))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        return cli_usage("notebook scale", "unknown flag '%s'", argv[i]);
-    }
-    if (scale_max != floor(scale_max))
-        return cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
-                            scale_max);
-    long smax = (long)scale_max;
-    if (alpha_re == 0)
-        alpha_re = alpha / (scale_max * scale_max);
+    nb_scale_opts o = {SC_SCALE_MAX, SC_ALPHA, 0, SC_EPSILON, SC_GAMMA, SC_LAMBDA,
+                       quick ? 3 : 10, quick ? 600 : 3000};
+    return o;
+}
+
+int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
+{
+    const double scale_max = (double)o->scale_max, alpha = o->alpha;
+    const double epsilon = o->epsilon, gamma = o->gamma, lambda = o->lambda;
+    const size_t seeds = o->seeds, episodes = o->episodes;
+    const long smax = o->scale_max;
+    const double alpha_re =
+        o->alpha_retuned != 0 ? o->alpha_retuned : alpha / (scale_max * scale_max);
 
     double mult[NF], qs[NF];
     gn_rng rng;

@@ -3,7 +3,6 @@
  * validation split over a logarithmic grid, test metrics mean ± std over seeds. */
 #include "gn_io.h"
 #include "gn_jsonl.h"
-#include "cli.h"
 #include "nb.h"
 #include "gn_io_shard.h"
 
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define NB "supervised"
 
@@ -27,10 +27,10 @@
 #define SV_TRAIN 12000      /* training rows used by default (0 = all) */
 #define SV_EVAL_ROWS 3000   /* validation and test rows evaluated at most */
 #define SV_SPLIT_STREAM 77  /* rng stream of the train/validation/test shuffle */
-#define SV_NCURVE 20        /* checkpoints per run */
+#define SV_NCURVE NB_SWEEP_NCURVE /* checkpoints per run */
 #define SV_DIAMONDS "notebooks/data/diamonds.csv.gz"
 
-enum { NOPT = 4, MAXH = 4 };
+enum { NOPT = NB_SWEEP_NOPT };
 static const char *opt_name[NOPT] = {"SGD", "IGND", "Adam", "Adam-IGND"};
 
 typedef struct {
@@ -68,38 +68,113 @@ static int lookup(const char *const *names, const char *s)
     return -1;
 }
 
-typedef struct {
-    double carat, depth, table, price, x, y, z;
-    int cut, color, clarity;
-} diamond;
+typedef nb_diamond diamond;
 
-/* read the 10-column ggplot2 layout (carat,cut,color,clarity,depth,table,price,x,y,z) from
- * a .csv.gz through `gzip -dc`; -1 with a message naming the line on malformed input */
-static long read_diamonds(diamond **out, const char *path)
+/* the whole of a gzip file (or a plain one: zlib reads it through) in memory, with a NUL
+ * after it; NULL with a message on stderr */
+static char *gz_slurp(size_t *len, const char *path)
 {
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         fprintf(stderr, "gnlab notebook supervised: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+        return NULL;
     }
     fclose(probe);
-    char cmd[4200], q[4100];
-    size_t k = 0;
-    q[k++] = '\'';
-    for (const char *c = path; *c && k + 6 < sizeof q; c++) {
-        if (*c == '\'') {
-            memcpy(q + k, "'\\''", 4);
-            k += 4;
-        } else {
-            q[k++] = *c;
+    gzFile z = gzopen(path, "rb");
+    size_t cap = 1 << 20, n = 0;
+    char *buf = z ? malloc(cap) : NULL;
+    int bad = !buf;
+    while (!bad) {
+        if (cap - n < 65536 + 1) {
+            char *nb = realloc(buf, 2 * cap);
+            if (!nb) {
+                bad = 1;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        int got = gzread(z, buf + n, 65536);
+        if (got < 0)
+            bad = 1;
+        else if (got == 0)
+            break;
+        else
+            n += (size_t)got;
+    }
+    if (z && gzclose(z) != Z_OK)
+        bad = 1;
+    if (bad || n == 0) {
+        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* one data line of the Diamonds layout into *d; 0, or -1 with a message naming the line */
+static int diamond_line(diamond *d, char *line, const char *path, long lineno)
+{
+    char *field[10];
+    int nf = 0;
+    char *s = line;
+    line[strcspn(line, "\r\n")] = '\0';
+    while (nf < 10) {
+        field[nf++] = s;
+        char *c = strchr(s, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        s = c + 1;
+    }
+    if (nf != 10) {
+        fprintf(stderr, "gnlab notebook supervised: %s:%ld: %d fields, want 10\n", path, lineno,
+                nf);
+        return -1;
+    }
+    for (int i = 0; i < 10; i++) {
+        size_t L = strlen(field[i]);
+        if (L >= 2 && field[i][0] == '"' && field[i][L - 1] == '"') {
+            field[i][L - 1] = '\0';
+            field[i]++;
         }
     }
-    q[k++] = '\'';
-    q[k] = '\0';
-    snprintf(cmd, sizeof cmd, "gzip -dc %s", q);
-    FILE *f = popen(cmd, "r");
+    double v[7];
+    const int numidx[7] = {0, 4, 5, 6, 7, 8, 9};
+    for (int i = 0; i < 7; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtod(field[numidx[i]], &end);
+        if (end == field[numidx[i]] || *end || errno || !isfinite(v[i])) {
+            fprintf(stderr, "gnlab notebook supervised: %s:%ld: field %d is not a number\n",
+                    path, lineno, numidx[i] + 1);
+            return -1;
+        }
+    }
+    int cu = lookup(cuts, field[1]), co = lookup(colors, field[2]),
+        cl = lookup(clarities, field[3]);
+    if (cu < 0 || co < 0 || cl < 0) {
+        fprintf(stderr, "gnlab notebook supervised: %s:%ld: unknown cut/color/clarity\n", path,
+                lineno);
+        return -1;
+    }
+    *d = (diamond){v[0], v[1], v[2], v[3], v[4], v[5], v[6], cu, co, cl};
+    return 0;
+}
+
+/* read the 10-column ggplot2 layout (carat,cut,color,clarity,depth,table,price,x,y,z) from
+ * a .csv.gz (decompressed by zlib in memory). Its text columns (cut, color, clarity) keep it
+ * from gn_io_csv_read_stream, which takes numbers only. -1 with a message naming the line
+ * on malformed input. */
+long nb_diamonds_read(nb_diamond **out, const char *path)
+{
+    size_t len = 0;
+    char *text = gz_slurp(&len, path);
+    FILE *f = text ? fmemopen(text, len, "r") : NULL;
     if (!f) {
-        fprintf(stderr, "gnlab notebook supervised: cannot run gzip on %s\n", path);
+        free(text);
         return -1;
     }
     size_t cap = 65536, n = 0;
@@ -117,52 +192,6 @@ static long read_diamonds(diamond **out, const char *path)
             }
             continue;
         }
-        char *field[10];
-        int nf = 0;
-        char *s = line;
-        line[strcspn(line, "\r\n")] = '\0';
-        while (nf < 10) {
-            field[nf++] = s;
-            char *c = strchr(s, ',');
-            if (!c)
-                break;
-            *c = '\0';
-            s = c + 1;
-        }
-        if (nf != 10) {
-            fprintf(stderr, "gnlab notebook supervised: %s:%ld: %d fields, want 10\n", path,
-                    lineno, nf);
-            bad = 1;
-            break;
-        }
-        for (int i = 0; i < 10; i++) {
-            size_t L = strlen(field[i]);
-            if (L >= 2 && field[i][0] == '"' && field[i][L - 1] == '"') {
-                field[i][L - 1] = '\0';
-                field[i]++;
-            }
-        }
-        double v[7];
-        const int numidx[7] = {0, 4, 5, 6, 7, 8, 9};
-        for (int i = 0; i < 7 && !bad; i++) {
-            char *end;
-            errno = 0;
-            v[i] = strtod(field[numidx[i]], &end);
-            if (end == field[numidx[i]] || *end || errno || !isfinite(v[i])) {
-                fprintf(stderr, "gnlab notebook supervised: %s:%ld: field %d is not a number\n",
-                        path, lineno, numidx[i] + 1);
-                bad = 1;
-            }
-        }
-        int cu = lookup(cuts, field[1]), co = lookup(colors, field[2]),
-            cl = lookup(clarities, field[3]);
-        if (!bad && (cu < 0 || co < 0 || cl < 0)) {
-            fprintf(stderr, "gnlab notebook supervised: %s:%ld: unknown cut/color/clarity\n",
-                    path, lineno);
-            bad = 1;
-        }
-        if (bad)
-            break;
         if (n == cap) {
             diamond *nd = realloc(d, 2 * cap * sizeof *d);
             if (!nd) {
@@ -172,10 +201,14 @@ static long read_diamonds(diamond **out, const char *path)
             d = nd;
             cap *= 2;
         }
-        d[n++] = (diamond){v[0], v[1], v[2], v[3], v[4], v[5], v[6], cu, co, cl};
+        if (diamond_line(&d[n], line, path, lineno) != 0)
+            bad = 1;
+        else
+            n++;
     }
-    int rc = pclose(f);
-    if (!bad && (rc != 0 || n == 0)) {
+    fclose(f);
+    free(text);
+    if (!bad && n == 0) {
         fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
         bad = 1;
     }
@@ -480,166 +513,34 @@ static int better(const task *t, double a, double b)
 /* ------------------------------------------------- sharded sweeps (issue 9)
  * The notebook's runs are a deterministic function of (seed, task, optimizer, run index):
  * the grid runs (optimizer o, rate gi: run o * ngrid + gi) and the final runs (o, seed r: run
- * o * seeds + r), so they shard like validate's instances (core/io/gn_io_shard.h blocks). A
- * shard (--sweep-shard K/N or --sweep-ranges LIST, --sweep-out FILE) trains only its own runs
- * and writes one JSON line per run (the metric and the curve in hex: exact). The final runs
- * need every grid run of their task (the selection), so a sweep takes two rounds: shards of
- * the grid, then, given those files (--sweep-in), shards of the final runs. --sweep-in alone
- * trains nothing: it renders the page from the files when every run is there (the same page
- * as one process), and otherwise fails listing the missing blocks. */
+ * o * seeds + r), so nb_sweep shards them. The final runs need every grid run of their task
+ * (the selection), so a sweep takes two rounds: shards of the grid, then, given those files
+ * (--sweep-in), shards of the final runs. --sweep-in alone trains nothing: it renders the
+ * page from the files when every run is there (the same page as one process), and otherwise
+ * fails listing the missing blocks. */
 typedef struct {
-    int ti, phase, o;
-    size_t idx;
-    double val;
-    double curve[SV_NCURVE];
-} sw_rec;
+    const trainer *tr;
+    const task *t;
+    int o;
+    double alpha;
+    uint64_t seed;
+    size_t cr0, cnr;
+} train_args;
 
-static struct {
-    int on;              /* some --sweep-* flag given */
-    const gn_io_shard *own; /* runs this process trains; NULL: none (with --sweep-in) */
-    FILE *out;           /* records go here (shard mode) */
-    sw_rec *rec;
-    size_t n, cap;
-    char sig[512];       /* the campaign's parameters: records of another campaign are refused */
-    int missing;         /* runs neither loaded nor trained */
-    gn_io_shard miss[2][2]; /* missing blocks per task and phase */
-} SW;
-
-static sw_rec *sw_find(int ti, int phase, int o, size_t idx)
+static double train_cb(void *arg, double *curve)
 {
-    for (size_t k = 0; k < SW.n; k++)
-        if (SW.rec[k].ti == ti && SW.rec[k].phase == phase && SW.rec[k].o == o &&
-            SW.rec[k].idx == idx)
-            return &SW.rec[k];
-    return NULL;
+    const train_args *a = arg;
+    return train(a->tr, a->t, a->o, a->alpha, a->seed, curve, a->cr0, a->cnr);
 }
 
-/* one run of the sweep: loaded (exact), trained (if owned), or missing (NaN, counted). The
- * curve (final runs, may be NULL) is filled the same ways. */
-static double sw_run(const trainer *tr, const task *t, int ti, int phase, int o, size_t idx,
-                     size_t total, double alpha, uint64_t seed, double *curve, size_t cr0,
-                     size_t cnr)
+static double sw_run(nb_sweep *sw, const trainer *tr, const task *t, int ti, int phase, int o,
+                     size_t idx, size_t per, int may_train, double alpha, uint64_t seed,
+                     double *curve, size_t cr0, size_t cnr)
 {
-    if (!SW.on)
-        return train(tr, t, o, alpha, seed, curve, cr0, cnr);
-    size_t run = (size_t)o * (total / NOPT) + idx;
-    const sw_rec *r = sw_find(ti, phase, o, idx);
-    if (r) {
-        if (curve)
-            memcpy(curve, r->curve, sizeof r->curve);
-        return r->val;
-    }
-    if (SW.own && gn_io_shard_mine(SW.own, run, total)) {
-        double cv[SV_NCURVE];
-        for (size_t k = 0; k < SV_NCURVE; k++)
-            cv[k] = NAN;
-        double v = train(tr, t, o, alpha, seed, curve ? cv : NULL, cr0, cnr);
-        if (curve)
-            memcpy(curve, cv, sizeof cv);
-        if (SW.out) {
-            char hx[64];
-            fprintf(SW.out, "{\"sweep\":\"supervised\",\"sig\":");
-            gn_io_json_string(SW.out, SW.sig);
-            gn_io_hexstr(hx, sizeof hx, v);
-            fprintf(SW.out, ",\"task\":%d,\"phase\":%d,\"opt\":%d,\"run\":%zu,\"val\":\"%s\","
-                            "\"curve\":\"",
-                    ti, phase, o, idx, hx);
-            for (size_t k = 0; curve && k < SV_NCURVE; k++) {
-                gn_io_hexstr(hx, sizeof hx, cv[k]);
-                fprintf(SW.out, "%s%s", k ? " " : "", hx);
-            }
-            fprintf(SW.out, "\"}\n");
-        }
-        return v;
-    }
-    SW.missing++;
-    gn_io_shard one;
-    one.nblocks = SW.miss[ti][phase].nblocks;
-    one.n = 1;
-    one.r[0].lo = gn_io_shard_block(run, total, one.nblocks);
-    one.r[0].hi = one.r[0].lo + 1;
-    if (!gn_io_shard_has(&SW.miss[ti][phase], one.r[0].lo))
-        gn_io_shard_add(&SW.miss[ti][phase], &one);
-    if (curve)
-        for (size_t k = 0; k < SV_NCURVE; k++)
-            curve[k] = NAN;
-    return NAN;
-}
-
-/* read the records of the files in list (comma-separated); -1 with a message on a foreign,
- * malformed or duplicated record */
-static int sw_load(const char *list)
-{
-    char path[1024];
-    while (list && *list) {
-        size_t l = strcspn(list, ",");
-        snprintf(path, sizeof path, "%.*s", (int)l, list);
-        list += l + (list[l] == ',');
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            fprintf(stderr, "gnlab notebook supervised: --sweep-in: cannot open %s\n", path);
-            return -1;
-        }
-        char line[8192], sig[512], hx[64], cv[4096];
-        while (fgets(line, sizeof line, f)) {
-            sw_rec r;
-            uint64_t u[4];
-            memset(&r, 0, sizeof r);
-            if (gn_io_jfield(sig, sizeof sig, line, "sig") < 0 ||
-                gn_io_jfield_u64(&u[0], line, "task") < 0 || gn_io_jfield_u64(&u[1], line, "phase") < 0 ||
-                gn_io_jfield_u64(&u[2], line, "opt") < 0 || gn_io_jfield_u64(&u[3], line, "run") < 0 ||
-                gn_io_jfield_hex(&r.val, line, "val") < 0 || gn_io_jfield(cv, sizeof cv, line, "curve") < 0 ||
-                u[0] > 1 || u[1] > 1 || u[2] >= NOPT) {
-                fprintf(stderr, "gnlab notebook supervised: %s: malformed record: %s", path, line);
-                fclose(f);
-                return -1;
-            }
-            if (strcmp(sig, SW.sig)) {
-                fprintf(stderr,
-                        "gnlab notebook supervised: %s: a record of another sweep (%s; this "
-                        "one is %s)\n",
-                        path, sig, SW.sig);
-                fclose(f);
-                return -1;
-            }
-            r.ti = (int)u[0];
-            r.phase = (int)u[1];
-            r.o = (int)u[2];
-            r.idx = (size_t)u[3];
-            const char *c = cv;
-            for (size_t k = 0; k < SV_NCURVE; k++) {
-                r.curve[k] = NAN;
-                size_t m = strcspn(c, " ");
-                if (m > 0 && m < sizeof hx) {
-                    memcpy(hx, c, m);
-                    hx[m] = 0;
-                    r.curve[k] = strtod(hx, NULL);
-                }
-                c += m + (c[m] == ' ');
-            }
-            if (sw_find(r.ti, r.phase, r.o, r.idx)) {
-                fprintf(stderr,
-                        "gnlab notebook supervised: %s: run %zu of task %d phase %d optimizer %d "
-                        "given twice (overlapping shards)\n",
-                        path, r.idx, r.ti, r.phase, r.o);
-                fclose(f);
-                return -1;
-            }
-            if (SW.n == SW.cap) {
-                size_t nc = SW.cap ? 2 * SW.cap : 64;
-                sw_rec *nr = realloc(SW.rec, nc * sizeof *nr);
-                if (!nr) {
-                    fclose(f);
-                    return -1;
-                }
-                SW.rec = nr;
-                SW.cap = nc;
-            }
-            SW.rec[SW.n++] = r;
-        }
-        fclose(f);
-    }
-    return 0;
+    train_args a = {tr, t, o, alpha, seed, cr0, cnr};
+    nb_sweep_key k = {ti, phase, o, idx};
+    return nb_sweep_run(sw, &k, (size_t)o * per + idx, NOPT * per, may_train, train_cb, &a,
+                        curve);
 }
 
 typedef struct {
@@ -648,58 +549,29 @@ typedef struct {
     int diverged[NOPT];
 } task_result;
 
-static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t *hidden,
-                    size_t nhidden, size_t epochs, size_t seeds, const double *grid,
-                    size_t ngrid, task_result *res, char *datafiles, size_t dcap)
+/* the sweep of one task: the validation metric of one run per (optimizer, rate) in val
+ * (NOPT x ngrid), each optimizer's best rate and its final runs' test metric (mean, std,
+ * divergences) in res, their curves in curves (NOPT x seeds x SV_NCURVE) */
+static void task_sweep(nb_sweep *sw, const nb_ctx *ctx, const trainer *tr, const task *t,
+                       int ti, size_t seeds, const double *grid, size_t ngrid, double *val,
+                       double *curves, task_result *res)
 {
-    size_t widths[MAXH + 2];
-    widths[0] = t->d;
-    for (size_t i = 0; i < nhidden; i++)
-        widths[i + 1] = hidden[i];
-    widths[nhidden + 1] = 1;
-    trainer tr = {gn_mlp_alloc(widths, nhidden + 2, GN_ACT_RELU),
-                  t->loss == GN_LOSS_BCE ? (gn_damping){SV_LAMBDA_BCE, SV_MU_BCE}
-                                         : (gn_damping){SV_LAMBDA_SQ, SV_MU_SQ},
-                  epochs};
-    if (!tr.mlp)
-        return -1;
-    nb_h2(p, "%s", t->title);
-    char arch[128];
-    size_t al = (size_t)snprintf(arch, sizeof arch, "%zu", t->d);
-    for (size_t i = 0; i < nhidden && al < sizeof arch; i++)
-        al += (size_t)snprintf(arch + al, sizeof arch - al, " → %zu", hidden[i]);
-    if (al < sizeof arch)
-        snprintf(arch + al, sizeof arch - al, " → 1");
-    nb_para(p, "%zu training rows, %zu validation rows, %zu test rows; features: %s. The MLP "
-               "has widths %s (%zu parameters, ReLU). The table lists the validation %s of "
-               "one run per rate (%s is better); each optimizer then uses its best rate.",
-            t->ntr, t->nva, t->nte, t->features, arch, tr.mlp->nparams, t->metric,
-            t->loss == GN_LOSS_BCE ? "higher" : "lower");
-    /* the selection table: validation metric per (optimizer, rate) */
-    double *val = malloc(NOPT * ngrid * sizeof *val);
-    double *curves = malloc(NOPT * seeds * SV_NCURVE * sizeof *curves);
-    if (!val || !curves) {
-        free(val);
-        free(curves);
-        gn_mlp_free(tr.mlp);
-        return -1;
-    }
     size_t total = NOPT * ngrid + NOPT * seeds, done = 0;
     char what[64];
     snprintf(what, sizeof what, "notebook supervised: task %d runs", ti + 1);
     for (int o = 0; o < NOPT; o++) {
-        int bi = -1, missing0 = SW.missing;
+        int bi = -1, missing0 = nb_sweep_missing(sw);
         for (size_t gi = 0; gi < ngrid; gi++) {
             if (!ctx->quiet)
                 gn_io_progress(what, ++done, total);
-            val[o * ngrid + gi] = sw_run(&tr, t, ti, 0, o, gi, NOPT * ngrid, grid[gi],
-                                         ctx->seed, NULL, t->ntr, t->nva);
+            val[o * ngrid + gi] = sw_run(sw, tr, t, ti, 0, o, gi, ngrid, 1, grid[gi], ctx->seed,
+                                         NULL, t->ntr, t->nva);
             if (bi < 0 || better(t, val[o * ngrid + gi], val[o * ngrid + (size_t)bi]))
                 bi = (int)gi;
         }
         res->rate[o] = grid[bi];
         /* a sweep whose grid is not all here cannot select: its final runs wait (missing) */
-        int grid_missing = SW.on && SW.missing > missing0;
+        int grid_missing = nb_sweep_on(sw) && nb_sweep_missing(sw) > missing0;
         double *fin = malloc(seeds * sizeof *fin);
         size_t nf = 0;
         res->diverged[o] = 0;
@@ -707,13 +579,9 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
             if (!ctx->quiet)
                 gn_io_progress(what, ++done, total);
             /* final runs: init seeds other than the selection's */
-            const gn_io_shard *own = SW.own;
-            if (grid_missing)
-                SW.own = NULL; /* nothing to train without the selection */
-            double m = sw_run(&tr, t, ti, 1, o, r, NOPT * seeds, res->rate[o],
+            double m = sw_run(sw, tr, t, ti, 1, o, r, seeds, !grid_missing, res->rate[o],
                               ctx->seed + 1 + r, curves + ((size_t)o * seeds + r) * SV_NCURVE,
                               t->ntr + t->nva, t->nte);
-            SW.own = own;
             if (isnan(m))
                 res->diverged[o]++;
             else if (fin)
@@ -726,13 +594,29 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
     }
     if (!ctx->quiet)
         gn_io_progress_done();
-    if (SW.on && (SW.out || SW.missing)) { /* a shard, or an incomplete merge: no page */
-        free(val);
-        free(curves);
-        gn_mlp_free(tr.mlp);
-        return 0;
-    }
+}
 
+static void task_intro(nb_page *p, const task *t, const trainer *tr, const size_t *hidden,
+                       size_t nhidden)
+{
+    nb_h2(p, "%s", t->title);
+    char arch[128];
+    size_t al = (size_t)snprintf(arch, sizeof arch, "%zu", t->d);
+    for (size_t i = 0; i < nhidden && al < sizeof arch; i++)
+        al += (size_t)snprintf(arch + al, sizeof arch - al, " → %zu", hidden[i]);
+    if (al < sizeof arch)
+        snprintf(arch + al, sizeof arch - al, " → 1");
+    nb_para(p, "%zu training rows, %zu validation rows, %zu test rows; features: %s. The MLP "
+               "has widths %s (%zu parameters, ReLU). The table lists the validation %s of "
+               "one run per rate (%s is better); each optimizer then uses its best rate.",
+            t->ntr, t->nva, t->nte, t->features, arch, tr->mlp->nparams, t->metric,
+            t->loss == GN_LOSS_BCE ? "higher" : "lower");
+}
+
+/* the selection table and its data file selection_TI.csv */
+static void task_selection(nb_page *p, const task *t, int ti, const double *grid, size_t ngrid,
+                           const double *val)
+{
     char fname[64];
     snprintf(fname, sizeof fname, "selection_%d.csv", ti + 1);
     FILE *f = nb_data_open(p, fname);
@@ -756,11 +640,18 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
         nb_table_row(p, "%.3g|%.4g|%.4g|%.4g|%.4g", grid[gi], val[gi], val[ngrid + gi],
                      val[2 * ngrid + gi], val[3 * ngrid + gi]);
     nb_table_end(p);
-    snprintf(fname, sizeof fname, "selection_%d.csv", ti + 1);
     nb_links(p, "nan marks a run that diverged (the core reported an overflow or a non-finite "
                 "value). The data:", fname);
+}
+
+/* curves_TI.dat: per checkpoint the mean and std over the finite runs; its name is appended
+ * to the comma-separated datafiles */
+static void task_curves(nb_page *p, const task *t, int ti, size_t epochs, size_t seeds,
+                        const double *curves, char *datafiles, size_t dcap)
+{
+    char fname[64];
     snprintf(fname, sizeof fname, "curves_%d.dat", ti + 1);
-    f = nb_data_open(p, fname);
+    FILE *f = nb_data_open(p, fname);
     if (f) {
         fprintf(f, "# samples seen, then mean and std of the test %s over the seeds that did "
                    "not diverge for SGD, IGND, Adam, Adam-IGND\n", t->metric);
@@ -787,142 +678,104 @@ static int run_task(nb_page *p, const nb_ctx *ctx, task *t, int ti, const size_t
     if (*datafiles)
         strncat(datafiles, ",", dcap - strlen(datafiles) - 1);
     strncat(datafiles, fname, dcap - strlen(datafiles) - 1);
+}
+
+static int run_task(nb_page *p, nb_sweep *sw, const nb_ctx *ctx, task *t, int ti,
+                    const nb_supervised_opts *op, const double *grid, task_result *res,
+                    char *datafiles, size_t dcap)
+{
+    size_t widths[NB_SV_MAXH + 2], nh = op->nhidden, seeds = op->seeds, ngrid = op->ngrid;
+    widths[0] = t->d;
+    for (size_t i = 0; i < nh; i++)
+        widths[i + 1] = op->hidden[i];
+    widths[nh + 1] = 1;
+    trainer tr = {gn_mlp_alloc(widths, nh + 2, GN_ACT_RELU),
+                  t->loss == GN_LOSS_BCE ? (gn_damping){SV_LAMBDA_BCE, SV_MU_BCE}
+                                         : (gn_damping){SV_LAMBDA_SQ, SV_MU_SQ},
+                  op->epochs};
+    if (!tr.mlp)
+        return -1;
+    task_intro(p, t, &tr, op->hidden, nh);
+    double *val = malloc(NOPT * ngrid * sizeof *val);
+    double *curves = malloc(NOPT * seeds * SV_NCURVE * sizeof *curves);
+    int rc = val && curves ? 0 : -1;
+    if (rc == 0) {
+        task_sweep(sw, ctx, &tr, t, ti, seeds, grid, ngrid, val, curves, res);
+        /* a shard, or an incomplete merge: no page */
+        if (!(nb_sweep_on(sw) && (nb_sweep_writing(sw) || nb_sweep_missing(sw)))) {
+            task_selection(p, t, ti, grid, ngrid, val);
+            task_curves(p, t, ti, op->epochs, seeds, curves, datafiles, dcap);
+        }
+    }
     free(val);
     free(curves);
     gn_mlp_free(tr.mlp);
-    return 0;
+    return rc;
 }
 
-int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
+nb_supervised_opts nb_supervised_opts_default(int quick)
 {
-    const char *data = NULL, *target = NULL, *lossname = "squared", *diamonds = SV_DIAMONDS;
-    const char *hidden_s = NULL, *grid_s = NULL;
-    const char *sw_kn = NULL, *sw_ranges = NULL, *sw_out = NULL, *sw_in = NULL;
-    size_t sw_blocks = GN_IO_SHARD_BLOCKS;
-    size_t seeds = ctx->quick ? 2 : 5, epochs = ctx->quick ? 1 : 2;
-    size_t ntrain = ctx->quick ? 1500 : SV_TRAIN, neval = ctx->quick ? 500 : SV_EVAL_ROWS;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if ((r = nb_flag_str(&data, NB, "--data", argc, argv, &i)) ||
-            (r = nb_flag_str(&target, NB, "--target", argc, argv, &i)) ||
-            (r = nb_flag_str(&lossname, NB, "--loss", argc, argv, &i)) ||
-            (r = nb_flag_str(&diamonds, NB, "--diamonds", argc, argv, &i)) ||
-            (r = nb_flag_str(&hidden_s, NB, "--hidden", argc, argv, &i)) ||
-            (r = nb_flag_str(&grid_s, NB, "--grid", argc, argv, &i)) ||
-            (r = nb_flag_size(&seeds, NB, "--seeds", argc, argv, &i, 1, 1000)) ||
-            (r = nb_flag_size(&epochs, NB, "--epochs", argc, argv, &i, 1, 1000)) ||
-            (r = nb_flag_size(&ntrain, NB, "--train", argc, argv, &i, 0, 100000000)) ||
-            (r = nb_flag_str(&sw_kn, NB, "--sweep-shard", argc, argv, &i)) ||
-            (r = nb_flag_str(&sw_ranges, NB, "--sweep-ranges", argc, argv, &i)) ||
-            (r = nb_flag_str(&sw_out, NB, "--sweep-out", argc, argv, &i)) ||
-            (r = nb_flag_str(&sw_in, NB, "--sweep-in", argc, argv, &i)) ||
-            (r = nb_flag_size(&sw_blocks, NB, "--sweep-blocks", argc, argv, &i, 1, GN_IO_SHARD_MAXBLOCKS))) {
-            if (r < 0)
-                return GN_EXIT_USAGE;
-            continue;
-        }
-        return cli_usage("notebook supervised", "unknown flag '%s'", argv[i]);
-    }
-    if ((data != NULL) != (target != NULL))
-        return cli_usage("notebook supervised", "--data and --target go together");
-    gn_loss_kind loss;
-    if (gn_loss_parse(&loss, lossname) != GN_OK)
-        return cli_usage("notebook supervised", "--loss must be squared or bce");
-    size_t hidden[MAXH] = SV_HIDDEN, nhidden = 2;
-    if (hidden_s) {
-        double h[MAXH];
-        int k = nb_parse_list(h, MAXH, hidden_s);
-        if (k < 1)
-            return cli_usage("notebook supervised", "--hidden wants 1 to %d widths", MAXH);
-        for (int i = 0; i < k; i++) {
-            if (!(h[i] >= 1 && h[i] <= 4096 && h[i] == floor(h[i])))
-                return cli_usage("notebook supervised", "--hidden: bad width %g", h[i]);
-            hidden[i] = (size_t)h[i];
-        }
-        nhidden = (size_t)k;
-    }
-    double glo = SV_GRID_LO, ghi = SV_GRID_HI;
-    size_t ngrid = ctx->quick ? 3 : SV_GRID_N;
-    if (grid_s) {
-        double g[3];
-        if (nb_parse_list(g, 3, grid_s) != 3 || !(g[0] > 0) || !(g[1] >= g[0]) || g[2] < 1 ||
-            g[2] > 50 || g[2] != floor(g[2]))
-            return cli_usage("notebook supervised",
-                                "--grid wants LO,HI,N with 0 < LO <= HI and 1 <= N <= 50");
-        glo = g[0];
-        ghi = g[1];
-        ngrid = (size_t)g[2];
-    }
-    /* sharded sweep (see sw_run) */
-    static gn_io_shard sw_own;
-    memset(&SW, 0, sizeof SW);
-    SW.on = sw_kn || sw_ranges || sw_out || sw_in;
-    if (SW.on) {
-        if ((sw_kn || sw_ranges) != (sw_out != NULL) || (sw_kn && sw_ranges))
-            return cli_usage("notebook supervised",
-                                "a sweep shard wants one of --sweep-shard K/N or --sweep-ranges "
-                                "LIST, and --sweep-out FILE; --sweep-in FILES alone merges");
-        if (sw_kn && gn_io_shard_parse_kn(&sw_own, sw_kn, sw_blocks) < 0)
-            return cli_usage("notebook supervised", "--sweep-shard: want K/N, 0 <= K < N <= %zu",
-                                sw_blocks);
-        if (sw_ranges && gn_io_shard_parse_ranges(&sw_own, sw_ranges, sw_blocks) < 0)
-            return cli_usage("notebook supervised",
-                                "--sweep-ranges: want disjoint blocks A-B,C below %zu", sw_blocks);
-        SW.own = sw_kn || sw_ranges ? &sw_own : NULL;
-        for (int a = 0; a < 2; a++)
-            for (int b = 0; b < 2; b++)
-                SW.miss[a][b].nblocks = sw_blocks;
-        snprintf(SW.sig, sizeof SW.sig,
-                 "seed=%llu quick=%d seeds=%zu epochs=%zu train=%zu eval=%zu hidden=%s grid=%s "
-                 "data=%s target=%s loss=%s diamonds=%s blocks=%zu",
-                 (unsigned long long)ctx->seed, ctx->quick, seeds, epochs, ntrain, neval,
-                 hidden_s ? hidden_s : "default", grid_s ? grid_s : "default", data ? data : "-",
-                 target ? target : "-", lossname, diamonds, sw_blocks);
-        if (sw_in && sw_load(sw_in) < 0) {
-            free(SW.rec);
-            return GN_EXIT_USAGE;
-        }
-        if (sw_out && !(SW.out = fopen(sw_out, "w"))) {
-            free(SW.rec);
-            return cli_usage("notebook supervised", "--sweep-out: cannot write %s", sw_out);
-        }
-    }
-    double grid[50];
-    for (size_t i = 0; i < ngrid; i++)
-        grid[i] = ngrid == 1 ? glo : glo * pow(ghi / glo, (double)i / (double)(ngrid - 1));
+    nb_supervised_opts o;
+    memset(&o, 0, sizeof o);
+    o.loss = GN_LOSS_SQUARED;
+    o.loss_name = "squared";
+    o.diamonds = SV_DIAMONDS;
+    o.seeds = quick ? 2 : 5;
+    o.epochs = quick ? 1 : 2;
+    o.ntrain = quick ? 1500 : SV_TRAIN;
+    o.neval = quick ? 500 : SV_EVAL_ROWS;
+    const size_t h[] = SV_HIDDEN;
+    o.nhidden = sizeof h / sizeof *h;
+    memcpy(o.hidden, h, sizeof h);
+    o.grid_lo = SV_GRID_LO;
+    o.grid_hi = SV_GRID_HI;
+    o.ngrid = quick ? 3 : SV_GRID_N;
+    o.sweep = nb_sweep_opts_default();
+    return o;
+}
 
-    task tasks[2];
-    int ntask = 0;
-    if (data) {
-        if (csv_task(&tasks[0], data, target, loss, ctx->seed, ntrain, neval) != 0)
-            return GN_EXIT_USAGE;
-        ntask = 1;
-    } else {
-        diamond *dm = NULL;
-        long nd = read_diamonds(&dm, diamonds);
-        if (nd < 0)
-            return GN_EXIT_USAGE;
-        int ok = diamonds_task(&tasks[0], dm, (size_t)nd, 0, ctx->seed, ntrain, neval) == 0 &&
-                 diamonds_task(&tasks[1], dm, (size_t)nd, 1, ctx->seed, ntrain, neval) == 0;
-        free(dm);
-        if (!ok)
-            return GN_EXIT_FAIL;
-        ntask = 2;
+/* the tasks: one from --data, or the two made from Diamonds; their count, or -1 after a
+ * message (bad input) */
+static int load_tasks(task *tasks, const nb_ctx *ctx, const nb_supervised_opts *o)
+{
+    if (o->data)
+        return csv_task(&tasks[0], o->data, o->target, o->loss, ctx->seed, o->ntrain, o->neval)
+                   ? -1 : 1;
+    diamond *dm = NULL;
+    long nd = nb_diamonds_read(&dm, o->diamonds);
+    if (nd < 0)
+        return -1;
+    int ok = diamonds_task(&tasks[0], dm, (size_t)nd, 0, ctx->seed, o->ntrain, o->neval) == 0;
+    if (ok && diamonds_task(&tasks[1], dm, (size_t)nd, 1, ctx->seed, o->ntrain, o->neval) != 0) {
+        task_free(&tasks[0]);
+        ok = 0;
     }
+    free(dm);
+    return ok ? 2 : -2;
+}
 
-    nb_page *p = nb_page_open(ctx, NB, "3. Supervised learning at batch size 1");
-    if (!p) {
-        for (int i = 0; i < ntask; i++)
-            task_free(&tasks[i]);
-        return GN_EXIT_FAIL;
-    }
+/* the campaign's parameters as the sweep records carry them */
+static void sweep_sig(char *sig, size_t cap, const nb_ctx *ctx, const nb_supervised_opts *o)
+{
+    snprintf(sig, cap,
+             "seed=%llu quick=%d seeds=%zu epochs=%zu train=%zu eval=%zu hidden=%s grid=%s "
+             "data=%s target=%s loss=%s diamonds=%s blocks=%zu",
+             (unsigned long long)ctx->seed, ctx->quick, o->seeds, o->epochs, o->ntrain, o->neval,
+             o->hidden_spec ? o->hidden_spec : "default", o->grid_spec ? o->grid_spec : "default",
+             o->data ? o->data : "-", o->target ? o->target : "-", o->loss_name, o->diamonds,
+             o->sweep.blocks);
+}
+
+static void page_intro(nb_page *p, const nb_supervised_opts *o)
+{
     nb_para(p, "One sample per step, the setting where the rank-one GGN is exact. Four "
                "optimizers train the same ReLU MLP: SGD, IGND (the damped step (3.14) with the "
                "MLP's sensitivity `j = ∇_w f`), Adam, and Adam-IGND (Adam fed with the "
                "IGND-scaled gradient `ξ g`, Appendix C). Each optimizer's rate is chosen on a "
                "validation split from a logarithmic grid; then %zu runs from other initial "
                "weights give the test metric as mean ± std.",
-            seeds);
+            o->seeds);
+    size_t nh = o->nhidden;
     nb_para(p, "The toolkit's choices (the paper's were lost, MATH.md §12): hidden widths "
                "%zu%s%s, rate grid of %zu values from %.3g to %.3g, damping λ = %.3g, μ = %.3g "
                "for squared loss and λ = %.3g, μ = %.3g for BCE, Adam's β₁ = 0.9, β₂ = 0.999, "
@@ -930,123 +783,140 @@ int nb_supervised_run(const nb_ctx *ctx, int argc, char **argv)
                "70/15/15 split by a fixed shuffle, the regression target standardised on the "
                "training rows (MAPE is computed on the original scale). Flags: `gnlab notebook "
                "supervised --help`.",
-            hidden[0], nhidden > 1 ? ", then " : "",
-            nhidden > 1 ? (nhidden > 2 ? "more" : "the second") : "", ngrid, glo, ghi,
-            SV_LAMBDA_SQ, SV_MU_SQ, SV_LAMBDA_BCE, SV_MU_BCE, epochs, ntrain);
-    if (!data)
+            o->hidden[0], nh > 1 ? ", then " : "", nh > 1 ? (nh > 2 ? "more" : "the second") : "",
+            o->ngrid, o->grid_lo, o->grid_hi, SV_LAMBDA_SQ, SV_MU_SQ, SV_LAMBDA_BCE, SV_MU_BCE,
+            o->epochs, o->ntrain);
+    if (!o->data)
         nb_para(p, "Data: ggplot2's Diamonds (53,940 rows; shipped in `notebooks/data/` with "
                    "its provenance). The paper's binary tasks (Cats vs Dogs, IMDB) are not "
                    "available to the toolkit, so the binary task here is made from Diamonds "
                    "too: predict whether the cut is Ideal from the other columns. Text "
                    "columns are one-hot encoded. Any numeric CSV works instead: `gnlab "
                    "notebook supervised --data FILE.csv --target COL [--loss bce]`.");
-    task_result res[2];
-    char datafiles[512] = "";
-    int fail = 0;
-    for (int ti = 0; ti < ntask; ti++) {
-        if (run_task(p, ctx, &tasks[ti], ti, hidden, nhidden, epochs, seeds, grid, ngrid,
-                     &res[ti], datafiles, sizeof datafiles) != 0) {
-            fail = 1;
-            break;
-        }
+}
+
+/* Table 2's shape, the comparison sentences and the curves figure */
+static void page_results(nb_page *p, const task *tasks, int ntask, const task_result *res,
+                         const char *datafiles)
+{
+    nb_h2(p, "Test metrics (the shape of the paper's Table 2)");
+    char hdr[512];
+    snprintf(hdr, sizeof hdr, "optimizer|%s%s%s", tasks[0].title, ntask > 1 ? "|" : "",
+             ntask > 1 ? tasks[1].title : "");
+    nb_table_begin(p, hdr);
+    for (int o = 0; o < NOPT; o++) {
+        char cell[2][160];
+        for (int ti = 0; ti < ntask; ti++)
+            snprintf(cell[ti], sizeof cell[ti], "%s %.3f ± %.3f (α = %.2g%s)",
+                     tasks[ti].metric, res[ti].mean[o], res[ti].sd[o], res[ti].rate[o],
+                     res[ti].diverged[o] ? ", some runs diverged" : "");
+        nb_table_row(p, "%s|%s%s%s", opt_name[o], cell[0], ntask > 1 ? "|" : "",
+                     ntask > 1 ? cell[1] : "");
     }
-    int sw_status = -1; /* a sweep shard or an incomplete merge ends here */
-    if (SW.on && !fail && SW.out) {
-        sw_status = fclose(SW.out) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
-        SW.out = NULL;
-        if (!ctx->quiet && SW.missing)
+    nb_table_end(p);
+    for (int ti = 0; ti < ntask; ti++) {
+        int ig_vs_sgd = better(&tasks[ti], res[ti].mean[1], res[ti].mean[0]);
+        int aig_vs_adam = !better(&tasks[ti], res[ti].mean[2], res[ti].mean[3]);
+        nb_para(p, "%s: IGND is %s than SGD (%.4g against %.4g); Adam-IGND %s Adam "
+                   "(%.4g against %.4g). These are this run's numbers with the toolkit's "
+                   "model and data, not the paper's.",
+                tasks[ti].title, ig_vs_sgd ? "better" : "not better", res[ti].mean[1],
+                res[ti].mean[0], aig_vs_adam ? "matches or beats" : "is behind",
+                res[ti].mean[3], res[ti].mean[2]);
+    }
+    char gp[4096];
+    size_t k = 0;
+    k += (size_t)snprintf(gp + k, sizeof gp - k,
+                          "set multiplot layout 1,%d title 'Test metric during training "
+                          "(mean ± std over seeds)'\nset grid\nset key top right font ',10'\n"
+                          "set style fill transparent solid 0.15 noborder\n"
+                          "set xlabel 'samples seen'\n",
+                          ntask);
+    const char *col[NOPT] = {"#d95f02", "#1b4f9c", "#7570b3", "#1b9e77"};
+    for (int ti = 0; ti < ntask; ti++) {
+        k += (size_t)snprintf(gp + k, sizeof gp - k, "set title '%s'\nset ylabel '%s'\n%s",
+                              tasks[ti].loss == GN_LOSS_BCE ? "classification"
+                                                            : "regression",
+                              tasks[ti].metric,
+                              tasks[ti].loss == GN_LOSS_BCE
+                                  ? "set key bottom right\nunset logscale y\n"
+                                  : "set key top right\nset logscale y\n");
+        k += (size_t)snprintf(gp + k, sizeof gp - k, "plot ");
+        for (int o = 0; o < NOPT; o++)
+            k += (size_t)snprintf(
+                gp + k, sizeof gp - k,
+                "%s'curves_%d.dat' every ::1 using 1:($%d-$%d):($%d+$%d) with filledcurves "
+                "lc rgb '%s' notitle, '' every ::1 using 1:%d with lines lw 2 lc rgb '%s' title '%s'",
+                o ? ", \\\n  " : "", ti + 1, 2 + 2 * o, 3 + 2 * o, 2 + 2 * o, 3 + 2 * o,
+                col[o], 2 + 2 * o, col[o], opt_name[o]);
+        k += (size_t)snprintf(gp + k, sizeof gp - k, "\n");
+    }
+    snprintf(gp + k, sizeof gp - k, "unset multiplot\n");
+    nb_plot_sized(p, "curves",
+                  "Test metric against samples seen, at each optimizer's chosen rate "
+                  "(mean ± std over seeds; the untrained starting point is left out, MAPE "
+                  "on a log scale).",
+                  datafiles, ntask > 1 ? 1000 : 640, 460, gp);
+}
+
+/* a sweep shard, or an incomplete merge, ends without its page: the exit status, or -1
+ * when the page is to be written */
+static int sweep_end(nb_sweep *sw, const nb_ctx *ctx, int ntask)
+{
+    if (!nb_sweep_on(sw))
+        return -1;
+    if (nb_sweep_writing(sw)) {
+        if (!ctx->quiet && nb_sweep_missing(sw))
             fprintf(stderr,
                     "gnlab notebook supervised: sweep shard written; %d runs wait for other "
                     "shards or for the grid's selection (--sweep-in)\n",
-                    SW.missing);
-    } else if (SW.on && !fail && SW.missing) {
-        char rg[2048];
-        fprintf(stdout, "INCOMPLETE sweep: %d runs missing, no page. Rerun these blocks "
-                        "(--sweep-blocks %llu) and merge again:\n",
-                SW.missing, (unsigned long long)SW.miss[0][0].nblocks);
-        for (int a = 0; a < ntask; a++)
-            for (int b = 0; b < 2; b++)
-                if (SW.miss[a][b].n) {
-                    gn_io_shard_format(&SW.miss[a][b], rg, sizeof rg);
-                    fprintf(stdout, "  task %d %s runs: --sweep-ranges %s\n", a + 1,
-                            b ? "final" : "grid", rg);
-                }
-        sw_status = GN_EXIT_FAIL;
+                    nb_sweep_missing(sw));
+        return GN_EXIT_PASS;
     }
-    if (SW.on && SW.out)
-        fclose(SW.out);
-    free(SW.rec);
-    SW.rec = NULL;
-    SW.out = NULL;
-    if (sw_status >= 0) {
+    if (nb_sweep_missing(sw)) {
+        nb_sweep_print_missing(sw, stdout, ntask);
+        return GN_EXIT_FAIL;
+    }
+    return -1;
+}
+
+int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
+{
+    char sig[1024];
+    sweep_sig(sig, sizeof sig, ctx, o);
+    nb_sweep *sw = nb_sweep_open(&o->sweep, sig);
+    if (!sw)
+        return GN_EXIT_USAGE;
+    double grid[NB_SV_MAXGRID];
+    size_t ng = o->ngrid;
+    for (size_t i = 0; i < ng; i++)
+        grid[i] = ng == 1 ? o->grid_lo
+                          : o->grid_lo * pow(o->grid_hi / o->grid_lo, (double)i / (double)(ng - 1));
+    task tasks[2];
+    int ntask = load_tasks(tasks, ctx, o);
+    nb_page *p = ntask > 0 ? nb_page_open(ctx, NB, "3. Supervised learning at batch size 1") : NULL;
+    if (!p) {
         for (int i = 0; i < ntask; i++)
             task_free(&tasks[i]);
-        nb_page_close(p);
-        return sw_status;
+        nb_sweep_close(sw);
+        return ntask == -1 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
-    /* Table 2 shape */
-    if (!fail) {
-        nb_h2(p, "Test metrics (the shape of the paper's Table 2)");
-        char hdr[512];
-        snprintf(hdr, sizeof hdr, "optimizer|%s%s%s", tasks[0].title, ntask > 1 ? "|" : "",
-                 ntask > 1 ? tasks[1].title : "");
-        nb_table_begin(p, hdr);
-        for (int o = 0; o < NOPT; o++) {
-            char cell[2][160];
-            for (int ti = 0; ti < ntask; ti++)
-                snprintf(cell[ti], sizeof cell[ti], "%s %.3f ± %.3f (α = %.2g%s)",
-                         tasks[ti].metric, res[ti].mean[o], res[ti].sd[o], res[ti].rate[o],
-                         res[ti].diverged[o] ? ", some runs diverged" : "");
-            nb_table_row(p, "%s|%s%s%s", opt_name[o], cell[0], ntask > 1 ? "|" : "",
-                         ntask > 1 ? cell[1] : "");
-        }
-        nb_table_end(p);
-        for (int ti = 0; ti < ntask; ti++) {
-            int ig_vs_sgd = better(&tasks[ti], res[ti].mean[1], res[ti].mean[0]);
-            int aig_vs_adam = !better(&tasks[ti], res[ti].mean[2], res[ti].mean[3]);
-            nb_para(p, "%s: IGND is %s than SGD (%.4g against %.4g); Adam-IGND %s Adam "
-                       "(%.4g against %.4g). These are this run's numbers with the toolkit's "
-                       "model and data, not the paper's.",
-                    tasks[ti].title, ig_vs_sgd ? "better" : "not better", res[ti].mean[1],
-                    res[ti].mean[0], aig_vs_adam ? "matches or beats" : "is behind",
-                    res[ti].mean[3], res[ti].mean[2]);
-        }
-        char gp[4096];
-        size_t k = 0;
-        k += (size_t)snprintf(gp + k, sizeof gp - k,
-                              "set multiplot layout 1,%d title 'Test metric during training "
-                              "(mean ± std over seeds)'\nset grid\nset key top right font ',10'\n"
-                              "set style fill transparent solid 0.15 noborder\n"
-                              "set xlabel 'samples seen'\n",
-                              ntask);
-        const char *col[NOPT] = {"#d95f02", "#1b4f9c", "#7570b3", "#1b9e77"};
-        for (int ti = 0; ti < ntask; ti++) {
-            k += (size_t)snprintf(gp + k, sizeof gp - k, "set title '%s'\nset ylabel '%s'\n%s",
-                                  tasks[ti].loss == GN_LOSS_BCE ? "classification"
-                                                                : "regression",
-                                  tasks[ti].metric,
-                                  tasks[ti].loss == GN_LOSS_BCE
-                                      ? "set key bottom right\nunset logscale y\n"
-                                      : "set key top right\nset logscale y\n");
-            k += (size_t)snprintf(gp + k, sizeof gp - k, "plot ");
-            for (int o = 0; o < NOPT; o++)
-                k += (size_t)snprintf(
-                    gp + k, sizeof gp - k,
-                    "%s'curves_%d.dat' every ::1 using 1:($%d-$%d):($%d+$%d) with filledcurves "
-                    "lc rgb '%s' notitle, '' every ::1 using 1:%d with lines lw 2 lc rgb '%s' title '%s'",
-                    o ? ", \\\n  " : "", ti + 1, 2 + 2 * o, 3 + 2 * o, 2 + 2 * o, 3 + 2 * o,
-                    col[o], 2 + 2 * o, col[o], opt_name[o]);
-            k += (size_t)snprintf(gp + k, sizeof gp - k, "\n");
-        }
-        snprintf(gp + k, sizeof gp - k, "unset multiplot\n");
-        nb_plot_sized(p, "curves",
-                      "Test metric against samples seen, at each optimizer's chosen rate "
-                      "(mean ± std over seeds; the untrained starting point is left out, MAPE "
-                      "on a log scale).",
-                      datafiles, ntask > 1 ? 1000 : 640, 460, gp);
-    }
+    page_intro(p, o);
+    task_result res[2];
+    char datafiles[512] = "";
+    int fail = 0;
+    for (int ti = 0; ti < ntask && !fail; ti++)
+        fail = run_task(p, sw, ctx, &tasks[ti], ti, o, grid, &res[ti], datafiles,
+                        sizeof datafiles) != 0;
+    int status = fail ? -1 : sweep_end(sw, ctx, ntask);
+    if (nb_sweep_close(sw) != 0 && status == GN_EXIT_PASS)
+        status = GN_EXIT_FAIL;
+    if (status < 0 && !fail)
+        page_results(p, tasks, ntask, res, datafiles);
     for (int i = 0; i < ntask; i++)
         task_free(&tasks[i]);
     int fails = nb_page_close(p);
+    if (status >= 0)
+        return status;
     return fails == 0 && !fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

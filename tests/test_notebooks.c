@@ -8,6 +8,7 @@
 #include "gn_test.h"
 
 #include "gn.h"
+#include "nb.h"
 
 #include <dirent.h>
 #include <float.h>
@@ -544,6 +545,136 @@ static void test_usage_errors(void **state)
     free(t);
 }
 
+
+/* ------------------------------------------------ the sweep engine (nb_sweep) */
+
+/* a stand-in for training: the value and curve are a function of the run, counted */
+typedef struct {
+    size_t run;
+    int calls;
+} fake;
+
+static double fake_train(void *arg, double *curve)
+{
+    fake *f = arg;
+    f->calls++;
+    for (size_t k = 0; curve && k < NB_SWEEP_NCURVE; k++)
+        curve[k] = 1.0 / (3.0 + (double)f->run + (double)k);
+    return f->run == 5 ? NAN : 0.1 * (double)f->run + 1.0 / 3.0;
+}
+
+/* every run of a 2-optimizer x 6 sweep through s; the values in v, curves in c */
+static int sweep_all(nb_sweep *s, double *v, double *c, int *calls)
+{
+    for (int o = 0; o < 2; o++)
+        for (size_t i = 0; i < 6; i++) {
+            size_t run = (size_t)o * 6 + i;
+            fake f = {run, 0};
+            nb_sweep_key k = {1, 1, o, i};
+            v[run] = nb_sweep_run(s, &k, run, 12, 1, fake_train, &f, c + run * NB_SWEEP_NCURVE);
+            *calls += f.calls;
+        }
+    return nb_sweep_missing(s);
+}
+
+static void test_sweep_engine(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char f0[512], f1[512], both[1100];
+    snprintf(f0, sizeof f0, "%s/s0.jsonl", t);
+    snprintf(f1, sizeof f1, "%s/s1.jsonl", t);
+    snprintf(both, sizeof both, "%s,%s", f0, f1);
+    double ref[12], refc[12 * NB_SWEEP_NCURVE], v[12], c[12 * NB_SWEEP_NCURVE];
+    int calls = 0;
+    /* off: every run trained once, nothing missing */
+    nb_sweep_opts o = nb_sweep_opts_default();
+    o.blocks = 4;
+    nb_sweep *s = nb_sweep_open(&o, "sig A");
+    assert_non_null(s);
+    assert_int_equal(sweep_all(s, ref, refc, &calls), 0);
+    assert_int_equal(calls, 12);
+    assert_int_equal(nb_sweep_close(s), 0);
+    /* two shards 0/2 and 1/2: each trains its own blocks, the rest is missing */
+    const char *out[2] = {f0, f1};
+    int trained = 0;
+    for (int k = 0; k < 2; k++) {
+        nb_sweep_opts so = o;
+        char kn[8];
+        snprintf(kn, sizeof kn, "%d/2", k);
+        so.on = 1;
+        so.have_own = 1;
+        so.out = out[k];
+        assert_int_equal(gn_io_shard_parse_kn(&so.own, kn, so.blocks), 0);
+        s = nb_sweep_open(&so, "sig A");
+        assert_non_null(s);
+        calls = 0;
+        int missing = sweep_all(s, v, c, &calls);
+        assert_true(calls > 0 && calls < 12);
+        assert_int_equal(missing, 12 - calls);
+        trained += calls;
+        assert_int_equal(nb_sweep_close(s), 0);
+    }
+    assert_int_equal(trained, 12);
+    /* the merge trains nothing and gives the single process's values, bit for bit */
+    nb_sweep_opts mo = o;
+    mo.on = 1;
+    mo.in = both;
+    s = nb_sweep_open(&mo, "sig A");
+    assert_non_null(s);
+    calls = 0;
+    assert_int_equal(sweep_all(s, v, c, &calls), 0);
+    assert_int_equal(calls, 0);
+    assert_memory_equal(c, refc, sizeof c);
+    for (int i = 0; i < 12; i++)
+        if (!(v[i] == ref[i] || (isnan(v[i]) && isnan(ref[i]))))
+            fail_msg("run %d: merged %a, single %a", i, v[i], ref[i]);
+    nb_sweep_close(s);
+    /* negative controls: one shard alone leaves runs missing; another signature and the
+     * same file twice are refused */
+    mo.in = f0;
+    s = nb_sweep_open(&mo, "sig A");
+    assert_non_null(s);
+    calls = 0;
+    assert_true(sweep_all(s, v, c, &calls) > 0);
+    nb_sweep_close(s);
+    assert_null(nb_sweep_open(&mo, "sig B"));
+    snprintf(both, sizeof both, "%s,%s", f0, f0);
+    mo.in = both;
+    assert_null(nb_sweep_open(&mo, "sig A"));
+    rmrf(t);
+    free(t);
+}
+
+/* the Diamonds reader on the shipped file and on a corrupted copy */
+static void test_diamonds_read(void **state)
+{
+    (void)state;
+    nb_diamond *d = NULL;
+    long n = nb_diamonds_read(&d, "notebooks/data/diamonds.csv.gz");
+    assert_int_equal(n, 53940);
+    /* ggplot2's first row: 0.23, Ideal, E, SI2, 61.5, 55, 326, 3.95, 3.98, 2.43 */
+    assert_true(d[0].carat == 0.23 && d[0].cut == 4 && d[0].color == 1 && d[0].clarity == 1 &&
+                d[0].price == 326 && d[0].z == 2.43);
+    free(d);
+    char *t = tmpdir();
+    assert_non_null(t);
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad.csv", t);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "\"carat\",\"cut\",\"color\",\"clarity\",\"depth\",\"table\",\"price\",\"x\",\"y\","
+               "\"z\"\n0.23,\"Ideal\",\"E\",\"SI2\",61.5,55,326,3.95,3.98,2.43\n"
+               "0.21,\"Nice\",\"E\",\"SI1\",59.8,61,326,3.89,3.84,2.31\n");
+    fclose(f);
+    d = NULL;
+    assert_int_equal(nb_diamonds_read(&d, path), -1);
+    assert_null(d);
+    rmrf(t);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +685,8 @@ int main(void)
         cmocka_unit_test(test_without_tools),
         cmocka_unit_test(test_supervised_csv),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_sweep_engine),
+        cmocka_unit_test(test_diamonds_read),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
