@@ -229,8 +229,71 @@ typedef struct {
 gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
                      const gn_fit_params *par);
 
-/* gn_fit_rss: S(b) = sum (g(y_i) - f(x_i; b))^2 (pairwise summation); GN_ENONFINITE if not
- * finite. */
-gn_status gn_fit_rss(double *rss, const gn_fit_problem *p, const double *b);
+/* ------------------------------------------- the driver both routes share */
+
+/* The Levenberg-Marquardt control flow is written once (core/lm_driver.c) and run over an
+ * arithmetic backend, as GSL's multifit_nlinear runs trust.c over lm.c: gn_fit_run's
+ * backend works in double (core/fit.c), gn_mp_fit_run's in MPFR (core/ref/mp_fit.c). The
+ * driver sees only doubles and flags; the backend keeps b, r, J, the scaling D and the
+ * trial step h in its own arithmetic behind the opaque ws. */
+
+/* What the driver needs to know about the current point after a refresh. */
+typedef struct {
+    int zero;       /* S(b) = 0 exactly                                            */
+    int gzero;      /* J^T r = 0 exactly                                           */
+    double gscaled; /* max_p |g_p| / (|J_p| |r|), compared with gtol when gtol > 0 */
+} gn_fit_point;
+
+typedef struct {
+    /* at the current point b (r and J evaluated): g = J^T r, D = the running maximum of
+     * the column norms of J (1 for a column that has always been zero), what the solve
+     * needs (J^T J), and *pt */
+    void (*refresh)(void *ws, gn_fit_point *pt);
+    /* the trial step h from (J^T J + lambda D^T D) h = -g (any method); count the method
+     * in rep->steps_normal or rep->steps_qr; 0 when h is usable, nonzero when the solve
+     * failed or h is not finite (the driver then rejects without evaluating) */
+    int (*solve)(void *ws, double lambda, gn_fit_report *rep);
+    /* bt = b + h, S(bt), and the gain ratio rho of MATH.md §9 for the damping lambda the
+     * step was solved with (gn_lm_gain's convention: -INFINITY when S(bt) or the
+     * evaluation is not finite or the predicted decrease is not positive) */
+    double (*trial)(void *ws, double lambda);
+    /* the trial point becomes b: S = S(bt), r and J evaluated there. Returns 1 when the
+     * step h is small (the backend's xtol test on |h_p| against |bt_p|), else 0 */
+    int (*accept)(void *ws);
+    /* after the iteration stopped with rep->stop: rep->rss, gnorm and gn_rel (and any
+     * refinement the backend does, counted in rep->polish, nfev, njev) */
+    void (*finish)(void *ws, gn_fit_report *rep);
+} gn_fit_backend;
+
+typedef struct {
+    size_t max_iter; /* trial steps                                       */
+    size_t max_fev;  /* evaluations of S (rep->nfev)                       */
+    double gtol;     /* 0: off                                             */
+    double tau;      /* the initial damping lambda_0                       */
+} gn_fit_control;
+
+/* gn_fit_check: the argument checks both routes share. Zeroes *rep with
+ * rep->stop = NONFINITE (what an early error return leaves) and returns GN_ESIZE when
+ * model is NULL, k = model->nparams is 0 or n < k, GN_EINPUT when a parameter does not
+ * appear in the model, else GN_OK. */
+gn_status gn_fit_check(gn_fit_report *rep, const gn_expr *model, size_t n);
+
+/* gn_fit_drive: the Levenberg-Marquardt iteration on backend be (state ws), from a point
+ * the backend has already evaluated (rep->nfev, njev count that evaluation).
+ * Method:   lambda starts at ctl->tau with nu = 2. At each new point: refresh; stop ZERO
+ *           when S = 0, GTOL when g = 0 or gscaled <= gtol. Then stop MAXITER or MAXFEV
+ *           when a limit is reached; else one trial step: solve, trial (gain ratio rho,
+ *           MATH.md §9), and Nielsen's update of lambda (gn_lm_update, gn_lm.h). An
+ *           accepted step moves to bt (stop XTOL when the backend says the step was
+ *           small); a rejected one stops STALL when lambda has grown to 1e16 times its
+ *           value at the last accepted step or to GN_LM_LAMBDA_MAX. Then finish, and a
+ *           STALL whose Gauss-Newton correction rep->gn_rel is not <= GN_FIT_STALL_REL
+ *           (or is NaN) becomes STUCK.
+ * Output:   rep->stop, iters, accepted, nfev, njev, lambda; the rest from the backend.
+ * Accuracy: the control decisions are made on doubles: rho, lambda and gscaled; the
+ *           backend's arithmetic decides how accurate b is.
+ * Special:  none; every limit ends in a stop reason. */
+void gn_fit_drive(gn_fit_report *rep, const gn_fit_backend *be, void *ws,
+                  const gn_fit_control *ctl);
 
 #endif
