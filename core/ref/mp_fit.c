@@ -1,6 +1,7 @@
 /* mp_fit.c: MPFR evaluation of model expressions with exact gradients, and the MPFR
  * backend of the shared Levenberg-Marquardt driver gn_fit_drive (gn_mp_fit.h). */
 #include "gn_mp_fit.h"
+#include "gn_mp_la.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -240,81 +241,6 @@ double gn_mp_lre(mpfr_srcptr est, const char *cert, int digits, mpfr_prec_t prec
     return l;
 }
 
-static void mp_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr t)
-{
-    mpfr_set_zero(out, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, a + i, b + i, MPFR_RNDN);
-        mpfr_add(out, out, t, MPFR_RNDN);
-    }
-}
-
-/* h = -(A + lambda D^2)^-1 g by Cholesky after scaling to unit diagonal (M, sc, t, u are
- * workspace); returns 0 when a pivot is not positive */
-static int mp_solve(mpfr_ptr h, mpfr_ptr M, mpfr_ptr sc, mpfr_srcptr A, mpfr_srcptr d,
-                    mpfr_srcptr g, double lambda, size_t k, mpfr_ptr t, mpfr_ptr u)
-{
-    for (size_t i = 0; i < k * k; i++)
-        mpfr_set(M + i, A + i, MPFR_RNDN);
-    int ok = 1;
-    for (size_t q = 0; q < k; q++) {
-        mpfr_sqr(t, d + q, MPFR_RNDN);
-        mpfr_mul_d(t, t, lambda, MPFR_RNDN);
-        mpfr_add(M + q * k + q, M + q * k + q, t, MPFR_RNDN);
-        if (mpfr_sgn(M + q * k + q) <= 0)
-            ok = 0;
-        else
-            mpfr_rec_sqrt(sc + q, M + q * k + q, MPFR_RNDN);
-    }
-    for (size_t i = 0; ok && i < k; i++)
-        for (size_t j = 0; j < k; j++) {
-            mpfr_mul(M + i * k + j, M + i * k + j, sc + i, MPFR_RNDN);
-            mpfr_mul(M + i * k + j, M + i * k + j, sc + j, MPFR_RNDN);
-        }
-    for (size_t j = 0; ok && j < k; j++) {
-        mpfr_set(u, M + j * k + j, MPFR_RNDN);
-        for (size_t q = 0; q < j; q++) {
-            mpfr_sqr(t, M + j * k + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        if (mpfr_sgn(u) <= 0) {
-            ok = 0;
-            break;
-        }
-        mpfr_sqrt(M + j * k + j, u, MPFR_RNDN);
-        for (size_t i = j + 1; i < k; i++) {
-            mpfr_set(u, M + i * k + j, MPFR_RNDN);
-            for (size_t q = 0; q < j; q++) {
-                mpfr_mul(t, M + i * k + q, M + j * k + q, MPFR_RNDN);
-                mpfr_sub(u, u, t, MPFR_RNDN);
-            }
-            mpfr_div(M + i * k + j, u, M + j * k + j, MPFR_RNDN);
-        }
-    }
-    if (!ok)
-        return 0;
-    for (size_t i = 0; i < k; i++) {
-        mpfr_mul(u, g + i, sc + i, MPFR_RNDN);
-        mpfr_neg(u, u, MPFR_RNDN);
-        for (size_t q = 0; q < i; q++) {
-            mpfr_mul(t, M + i * k + q, h + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        mpfr_div(h + i, u, M + i * k + i, MPFR_RNDN);
-    }
-    for (size_t i = k; i-- > 0;) {
-        mpfr_set(u, h + i, MPFR_RNDN);
-        for (size_t q = i + 1; q < k; q++) {
-            mpfr_mul(t, M + q * k + i, h + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        mpfr_div(h + i, u, M + i * k + i, MPFR_RNDN);
-    }
-    for (size_t q = 0; q < k; q++)
-        mpfr_mul(h + q, h + q, sc + q, MPFR_RNDN);
-    return 1;
-}
-
 /* ------------------------------------------------- the MPFR backend of gn_fit_drive */
 
 typedef struct {
@@ -323,7 +249,8 @@ typedef struct {
     long xb;                 /* the step is small when |h_p| <= 2^-xb |bt_p|          */
     gn_mp_expr *me, *mr;     /* the model and the response transform                 */
     mpfr_ptr gy, xv, grow;   /* g(y_i); one observation's predictors and gradient     */
-    mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc;
+    mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc, tmp3;
+    size_t *piv;             /* the LU pivots of the step's k x k system              */
     mpfr_ptr blk;            /* the one block the arrays above live in                */
     size_t nblk;
     mpfr_t S, St, t, u, pred, act, f;
@@ -338,15 +265,16 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
     w->k = k;
     w->xb = xb;
     mpfr_inits2(prec, w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
-    mpfr_ptr *arr[] = {&w->b, &w->bt, &w->g, &w->h,  &w->d, &w->sc, &w->grow, &w->r,
-                       &w->rt, &w->Jh, &w->gy, &w->xv, &w->A, &w->M, &w->J};
-    const size_t len[] = {k, k, k, k, k, k, k, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
+    mpfr_ptr *arr[] = {&w->b,  &w->bt, &w->g,  &w->h,  &w->d, &w->sc, &w->grow, &w->tmp3,
+                       &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv, &w->A, &w->M,   &w->J};
+    const size_t len[] = {k, k, k, k, k, k, k, 3, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         w->nblk += len[i];
     w->blk = mp_block(w->nblk, prec);
+    w->piv = malloc(k * sizeof(size_t));
     w->me = gn_mp_expr_alloc(p->model, prec);
     w->mr = p->resp ? gn_mp_expr_alloc(p->resp, prec) : NULL;
-    if (!w->blk || !w->me || (p->resp && !w->mr))
+    if (!w->blk || !w->piv || !w->me || (p->resp && !w->mr))
         return -1;
     mpfr_ptr at = w->blk;
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
@@ -360,6 +288,7 @@ static void mws_free(mp_ws *w)
 {
     mpfr_clears(w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
     mp_block_free(w->blk, w->nblk);
+    free(w->piv);
     gn_mp_expr_free(w->me);
     gn_mp_expr_free(w->mr);
 }
@@ -382,6 +311,40 @@ static gn_status mp_residuals(mp_ws *w, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
     return st;
 }
 
+/* h = -(A + lambda D^2)^-1 g (A = J^T J of the last refresh), scaled to unit diagonal by
+ * sc = diag^-1/2 (Jacobi; the scaled matrix's condition is at most k times the best
+ * diagonal scaling's), then LU with partial pivoting (gn_mp_la_lu). Returns 0 when
+ * solved, -1 when a diagonal entry is not positive or a pivot is exactly zero. */
+static int mp_solve(mp_ws *w, double lambda)
+{
+    const size_t k = w->k;
+    mpfr_ptr M = w->M, sc = w->sc, t = w->t;
+    for (size_t i = 0; i < k * k; i++)
+        mpfr_set(M + i, w->A + i, MPFR_RNDN);
+    for (size_t q = 0; q < k; q++) {
+        mpfr_sqr(t, w->d + q, MPFR_RNDN);
+        mpfr_mul_d(t, t, lambda, MPFR_RNDN);
+        mpfr_add(M + q * k + q, M + q * k + q, t, MPFR_RNDN);
+        if (mpfr_sgn(M + q * k + q) <= 0)
+            return -1;
+        mpfr_rec_sqrt(sc + q, M + q * k + q, MPFR_RNDN);
+    }
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < k; j++) {
+            mpfr_mul(M + i * k + j, M + i * k + j, sc + i, MPFR_RNDN);
+            mpfr_mul(M + i * k + j, M + i * k + j, sc + j, MPFR_RNDN);
+        }
+        mpfr_mul(w->h + i, w->g + i, sc + i, MPFR_RNDN);
+        mpfr_neg(w->h + i, w->h + i, MPFR_RNDN);
+    }
+    if (gn_mp_la_lu(M, w->piv, k, NULL, w->tmp3) != 0)
+        return -1;
+    gn_mp_la_lu_solve(w->h, M, w->piv, k, t);
+    for (size_t q = 0; q < k; q++)
+        mpfr_mul(w->h + q, w->h + q, sc + q, MPFR_RNDN);
+    return 0;
+}
+
 /* the start point: g(y_i), b = b0 evaluated (what gn_fit_drive assumes) */
 static gn_status m_start(mp_ws *w, gn_fit_report *rep, mpfr_srcptr b0)
 {
@@ -398,7 +361,7 @@ static gn_status m_start(mp_ws *w, gn_fit_report *rep, mpfr_srcptr b0)
     rep->nfev = rep->njev = 1;
     if (mp_residuals(w, w->r, w->J, w->b) != GN_OK)
         return GN_ENONFINITE;
-    mp_dot(w->S, w->r, w->r, w->n, w->t);
+    gn_mp_la_nrm2sq(w->S, w->r, w->n, w->t);
     return GN_OK;
 }
 
@@ -408,10 +371,10 @@ static void m_refresh(void *ws, gn_fit_point *pt)
     const size_t n = w->n, k = w->k;
     int gzero = 1;
     for (size_t q = 0; q < k; q++) {
-        mp_dot(w->g + q, w->J + q * n, w->r, n, w->t);
+        gn_mp_la_dot(w->g + q, w->J + q * n, w->r, n, w->t);
         if (!mpfr_zero_p(w->g + q))
             gzero = 0;
-        mp_dot(w->u, w->J + q * n, w->J + q * n, n, w->t);
+        gn_mp_la_nrm2sq(w->u, w->J + q * n, n, w->t);
         mpfr_sqrt(w->u, w->u, MPFR_RNDN);
         if (mpfr_greater_p(w->u, w->d + q))
             mpfr_set(w->d + q, w->u, MPFR_RNDN);
@@ -420,7 +383,7 @@ static void m_refresh(void *ws, gn_fit_point *pt)
     }
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j <= i; j++) {
-            mp_dot(w->A + i * k + j, w->J + i * n, w->J + j * n, n, w->t);
+            gn_mp_la_dot(w->A + i * k + j, w->J + i * n, w->J + j * n, n, w->t);
             mpfr_set(w->A + j * k + i, w->A + i * k + j, MPFR_RNDN);
         }
     pt->zero = mpfr_zero_p(w->S);
@@ -432,7 +395,7 @@ static int m_solve(void *ws, double lambda, gn_fit_report *rep)
 {
     mp_ws *w = ws;
     rep->steps_normal++;
-    return mp_solve(w->h, w->M, w->sc, w->A, w->d, w->g, lambda, w->k, w->t, w->u) ? 0 : -1;
+    return mp_solve(w, lambda);
 }
 
 static double m_trial(void *ws, double lambda)
@@ -449,7 +412,7 @@ static double m_trial(void *ws, double lambda)
             mpfr_add(w->Jh + i, w->Jh + i, w->t, MPFR_RNDN);
         }
     }
-    mp_dot(w->pred, w->Jh, w->Jh, n, w->t);
+    gn_mp_la_nrm2sq(w->pred, w->Jh, n, w->t);
     mpfr_div_2ui(w->pred, w->pred, 1, MPFR_RNDN);
     mpfr_set_zero(w->u, 1);
     for (size_t q = 0; q < k; q++) {
@@ -460,7 +423,7 @@ static double m_trial(void *ws, double lambda)
     mpfr_mul_d(w->u, w->u, lambda, MPFR_RNDN);
     mpfr_add(w->pred, w->pred, w->u, MPFR_RNDN);
     gn_status es = mp_residuals(w, w->rt, NULL, w->bt);
-    mp_dot(w->St, w->rt, w->rt, n, w->t);
+    gn_mp_la_nrm2sq(w->St, w->rt, n, w->t);
     if (es != GN_OK || !mpfr_number_p(w->St) || !(mpfr_sgn(w->pred) > 0))
         return -INFINITY;
     /* the ratio is what the damping rule needs; rounding it to double is harmless (rho
@@ -494,14 +457,14 @@ static void m_finish(void *ws, gn_fit_report *rep)
     mp_ws *w = ws;
     const size_t n = w->n, k = w->k;
     for (size_t q = 0; q < k; q++)
-        mp_dot(w->g + q, w->J + q * n, w->r, n, w->t);
-    mp_dot(w->u, w->g, w->g, k, w->t);
+        gn_mp_la_dot(w->g + q, w->J + q * n, w->r, n, w->t);
+    gn_mp_la_nrm2sq(w->u, w->g, k, w->t);
     mpfr_sqrt(w->u, w->u, MPFR_RNDN);
     rep->gnorm = mpfr_get_d(w->u, MPFR_RNDN);
     /* the undamped Gauss-Newton correction (normal equations are safe at this precision:
      * they square kappa(J), which costs 2 log10 kappa of the ~77 digits at 256 bits) */
     rep->gn_rel = NAN;
-    if (mp_solve(w->h, w->M, w->sc, w->A, w->d, w->g, 0.0, k, w->t, w->u)) {
+    if (mp_solve(w, 0.0) == 0) {
         double mx = 0.0;
         for (size_t q = 0; q < k; q++) {
             mpfr_div(w->t, w->h + q, w->b + q, MPFR_RNDN);
