@@ -141,6 +141,17 @@ static int chol_solve(double *h, double *M, const double *rhs, size_t k, double 
     return 0;
 }
 
+/* x[j..m) -= beta (v^T x) v for the Householder vector v = a[j..m) */
+static void reflect(double *x, const double *a, double beta, size_t j, size_t m)
+{
+    double t = 0.0;
+    for (size_t i = j; i < m; i++)
+        t += a[i] * x[i];
+    t *= beta;
+    for (size_t i = j; i < m; i++)
+        x[i] -= t * a[i];
+}
+
 /* Householder QR least squares: min |A h - c| for A (m x k, column-major, overwritten) of
  * full column rank; c (m) overwritten by Q^T c. Returns -1 on a zero column (rank loss). */
 static int qr_solve(double *h, double *A, double *c, size_t m, size_t k)
@@ -166,23 +177,9 @@ static int qr_solve(double *h, double *A, double *c, size_t m, size_t k)
         double v1 = a[j] - alpha;
         a[j] = v1;
         double beta = -1.0 / (alpha * v1);
-        for (size_t q = j + 1; q < k; q++) {
-            double *b = A + q * m;
-            double t = 0.0;
-            for (size_t i = j; i < m; i++)
-                t += a[i] * b[i];
-            t *= beta;
-            for (size_t i = j; i < m; i++)
-                b[i] -= t * a[i];
-        }
-        {
-            double t = 0.0;
-            for (size_t i = j; i < m; i++)
-                t += a[i] * c[i];
-            t *= beta;
-            for (size_t i = j; i < m; i++)
-                c[i] -= t * a[i];
-        }
+        for (size_t q = j + 1; q < k; q++)
+            reflect(A + q * m, a, beta, j, m);
+        reflect(c, a, beta, j, m);
         a[j] = alpha; /* R_jj; the rest of v is no longer needed */
     }
     for (size_t i = k; i-- > 0;) {
