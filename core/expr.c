@@ -380,13 +380,9 @@ void gn_expr_free(gn_expr *e)
 {
     if (!e)
         return;
-    free(e->src);
-    free(e->node);
-    free(e->dep);
-    free(e->litbuf);
-    free(e->wval);
-    free(e->wgrad);
-    free(e);
+    void *own[] = {e->src, e->node, e->dep, e->litbuf, e->wval, e->wgrad, e};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        free(own[i]);
 }
 
 gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,

@@ -117,11 +117,7 @@ static int mp_node(gn_mp_expr *m, const gn_xnode *n, mpfr_ptr r, mpfr_ptr gi, mp
             mpfr_neg(t1, t1, rnd);
         }
         break;
-    case GN_XOP_TAN:
-        mpfr_tan(r, A, rnd);
-        mpfr_sqr(t1, r, rnd);
-        mpfr_add_ui(t1, t1, 1, rnd);
-        break;
+    case GN_XOP_TAN: mpfr_tan(r, A, rnd); mpfr_sqr(t1, r, rnd); mpfr_add_ui(t1, t1, 1, rnd); break;
     case GN_XOP_ATAN:
         mpfr_atan(r, A, rnd);
         mpfr_sqr(t1, A, rnd);
