@@ -162,30 +162,120 @@ static int parse_number_text(parser *ps, const char *txt, size_t len, size_t pos
     return push_lit(ps, txt, len, v, pos);
 }
 
+/* '(' sum ')' or '[' sum ']' with the opening bracket at ps->p; returns the sum's node.
+ * A missing close at the end of the text says "missing" when at_end_missing is set, else
+ * (as after a function name) "expected". */
+static int parse_group(parser *ps, int at_end_missing)
+{
+    size_t opos = ps->p;
+    char open = ps->src[opos], close = open == '(' ? ')' : ']';
+    ps->p++;
+    int r = parse_sum(ps);
+    if (r < 0)
+        return -1;
+    skipws(ps);
+    if (ps->src[ps->p] != close) {
+        if (ps->src[ps->p] || !at_end_missing)
+            perr(ps, ps->p, "expected '%c' to close the '%c' at column %zu", close, open,
+                 opos + 1);
+        else
+            perr(ps, ps->p, "missing '%c' for the '%c' at column %zu", close, open, opos + 1);
+        return -1;
+    }
+    ps->p++;
+    return r;
+}
+
+/* a parameter b1, b2, ... spelled s[0..len) at pos; -2 when s is not of that form */
+static int parse_param(parser *ps, const char *s, size_t len, size_t pos)
+{
+    if (s[0] != 'b' || len < 2)
+        return -2;
+    size_t q = 1;
+    while (q < len && isdigit((unsigned char)s[q]))
+        q++;
+    if (q != len)
+        return -2;
+    if (s[1] == '0') {
+        perr(ps, pos, "parameters are numbered b1, b2, ... without leading zeros");
+        return -1;
+    }
+    if (len > 6) {
+        perr(ps, pos, "parameter index too large");
+        return -1;
+    }
+    size_t idx = (size_t)strtoul(s + 1, NULL, 10);
+    int i = push(ps, GN_XOP_PARAM, -1, -1, pos);
+    if (i >= 0)
+        ps->node[i].idx = idx - 1;
+    if (idx > ps->maxparam)
+        ps->maxparam = idx;
+    return i;
+}
+
+/* the name s[0..len) at pos (ps->p is past it): a function applied to a group, a variable,
+ * a named constant, pi or a parameter */
+static int parse_name(parser *ps, const char *s, size_t len, size_t pos)
+{
+    skipws(ps);
+    char nx = ps->src[ps->p];
+    for (size_t f = 0; f < sizeof funcs / sizeof funcs[0]; f++) {
+        if (strlen(funcs[f].name) != len || strncmp(funcs[f].name, s, len))
+            continue;
+        if (nx != '(' && nx != '[') {
+            perr(ps, ps->p, "function '%s' needs an argument in ( ) or [ ]", funcs[f].name);
+            return -1;
+        }
+        int a = parse_group(ps, 0);
+        return a < 0 ? -1 : push(ps, funcs[f].op, a, -1, pos);
+    }
+    if (nx == '(' || nx == '[') {
+        perr(ps, pos, "unknown function '%.*s' (known: exp log sin cos tan atan arctan sqrt)",
+             (int)len, s);
+        return -1;
+    }
+    for (size_t v = 0; v < ps->nvars; v++)
+        if (strlen(ps->vars[v]) == len && !strncmp(ps->vars[v], s, len)) {
+            int i = push(ps, GN_XOP_VAR, -1, -1, pos);
+            if (i >= 0)
+                ps->node[i].idx = v;
+            return i;
+        }
+    /* named constant (a file's own definition wins over the built-in pi) */
+    for (size_t k = 0; k < ps->nconst; k++)
+        if (strlen(ps->cnames[k]) == len && !strncmp(ps->cnames[k], s, len)) {
+            const char *t = ps->cvals[k];
+            size_t tl = strlen(t);
+            if (scan_number(t) != tl) {
+                perr(ps, pos, "constant '%s' is defined as '%s', not a number", ps->cnames[k],
+                     t);
+                return -1;
+            }
+            return parse_number_text(ps, t, tl, pos);
+        }
+    if (len == 2 && !strncmp(s, "pi", 2))
+        return push(ps, GN_XOP_PI, -1, -1, pos);
+    int i = parse_param(ps, s, len, pos);
+    if (i != -2)
+        return i;
+    char vl[128] = "";
+    for (size_t v = 0; v < ps->nvars; v++) {
+        size_t L = strlen(vl);
+        snprintf(vl + L, sizeof vl - L, "%s%s", v ? ", " : "", ps->vars[v]);
+    }
+    perr(ps, pos, "unknown name '%.*s' (parameters are b1, b2, ...; variables: %s)", (int)len,
+         s, ps->nvars ? vl : "none");
+    return -1;
+}
+
 static int parse_atom(parser *ps)
 {
     skipws(ps);
     size_t pos = ps->p;
     const char *s = ps->src + pos;
     char c = *s;
-    if (c == '(' || c == '[') {
-        char close = c == '(' ? ')' : ']';
-        ps->p++;
-        int r = parse_sum(ps);
-        if (r < 0)
-            return -1;
-        skipws(ps);
-        if (ps->src[ps->p] != close) {
-            if (ps->src[ps->p])
-                perr(ps, ps->p, "expected '%c' to close the '%c' at column %zu", close, c,
-                     pos + 1);
-            else
-                perr(ps, ps->p, "missing '%c' for the '%c' at column %zu", close, c, pos + 1);
-            return -1;
-        }
-        ps->p++;
-        return r;
-    }
+    if (c == '(' || c == '[')
+        return parse_group(ps, 1);
     if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)s[1]))) {
         size_t len = scan_number(s);
         if (isalpha((unsigned char)s[len]) || s[len] == '_' || s[len] == '.') {
@@ -200,91 +290,7 @@ static int parse_atom(parser *ps)
         while (isalnum((unsigned char)s[len]) || s[len] == '_')
             len++;
         ps->p += len;
-        /* function? */
-        skipws(ps);
-        char nx = ps->src[ps->p];
-        for (size_t f = 0; f < sizeof funcs / sizeof funcs[0]; f++) {
-            if (strlen(funcs[f].name) == len && !strncmp(funcs[f].name, s, len)) {
-                if (nx != '(' && nx != '[') {
-                    perr(ps, ps->p, "function '%s' needs an argument in ( ) or [ ]",
-                         funcs[f].name);
-                    return -1;
-                }
-                char open = nx, close = nx == '(' ? ')' : ']';
-                size_t opos = ps->p;
-                ps->p++;
-                int a = parse_sum(ps);
-                if (a < 0)
-                    return -1;
-                skipws(ps);
-                if (ps->src[ps->p] != close) {
-                    perr(ps, ps->p, "expected '%c' to close the '%c' at column %zu", close,
-                         open, opos + 1);
-                    return -1;
-                }
-                ps->p++;
-                return push(ps, funcs[f].op, a, -1, pos);
-            }
-        }
-        if (nx == '(' || nx == '[') {
-            perr(ps, pos,
-                 "unknown function '%.*s' (known: exp log sin cos tan atan arctan sqrt)",
-                 (int)len, s);
-            return -1;
-        }
-        /* variable */
-        for (size_t v = 0; v < ps->nvars; v++)
-            if (strlen(ps->vars[v]) == len && !strncmp(ps->vars[v], s, len)) {
-                int i = push(ps, GN_XOP_VAR, -1, -1, pos);
-                if (i >= 0)
-                    ps->node[i].idx = v;
-                return i;
-            }
-        /* named constant (a file's own definition wins over the built-in pi) */
-        for (size_t k = 0; k < ps->nconst; k++)
-            if (strlen(ps->cnames[k]) == len && !strncmp(ps->cnames[k], s, len)) {
-                const char *t = ps->cvals[k];
-                size_t tl = strlen(t);
-                if (scan_number(t) != tl) {
-                    perr(ps, pos, "constant '%s' is defined as '%s', not a number",
-                         ps->cnames[k], t);
-                    return -1;
-                }
-                return parse_number_text(ps, t, tl, pos);
-            }
-        if (len == 2 && !strncmp(s, "pi", 2))
-            return push(ps, GN_XOP_PI, -1, -1, pos);
-        /* parameter b1, b2, ... */
-        if (s[0] == 'b' && len >= 2) {
-            size_t q = 1;
-            while (q < len && isdigit((unsigned char)s[q]))
-                q++;
-            if (q == len) {
-                if (s[1] == '0') {
-                    perr(ps, pos, "parameters are numbered b1, b2, ... without leading zeros");
-                    return -1;
-                }
-                if (len > 6) {
-                    perr(ps, pos, "parameter index too large");
-                    return -1;
-                }
-                size_t idx = (size_t)strtoul(s + 1, NULL, 10);
-                int i = push(ps, GN_XOP_PARAM, -1, -1, pos);
-                if (i >= 0)
-                    ps->node[i].idx = idx - 1;
-                if (idx > ps->maxparam)
-                    ps->maxparam = idx;
-                return i;
-            }
-        }
-        char vl[128] = "";
-        for (size_t v = 0; v < ps->nvars; v++) {
-            size_t L = strlen(vl);
-            snprintf(vl + L, sizeof vl - L, "%s%s", v ? ", " : "", ps->vars[v]);
-        }
-        perr(ps, pos, "unknown name '%.*s' (parameters are b1, b2, ...; variables: %s)",
-             (int)len, s, ps->nvars ? vl : "none");
-        return -1;
+        return parse_name(ps, s, len, pos);
     }
     if (!c)
         perr(ps, pos, "unexpected end of expression");
@@ -374,13 +380,9 @@ void gn_expr_free(gn_expr *e)
 {
     if (!e)
         return;
-    free(e->src);
-    free(e->node);
-    free(e->dep);
-    free(e->litbuf);
-    free(e->wval);
-    free(e->wgrad);
-    free(e);
+    void *own[] = {e->src, e->node, e->dep, e->litbuf, e->wval, e->wgrad, e};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        free(own[i]);
 }
 
 gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,

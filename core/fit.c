@@ -91,24 +91,6 @@ static void teardown(evaluator *ev)
     free(ev->grow);
 }
 
-gn_status gn_fit_rss(double *rss, const gn_fit_problem *p, const double *b)
-{
-    evaluator ev;
-    if (!p->model || p->n == 0)
-        return GN_ESIZE;
-    double *r = malloc(p->n * sizeof(double));
-    if (!r || setup(&ev, p)) {
-        free(r);
-        teardown(&ev);
-        return GN_ENOMEM;
-    }
-    residuals(&ev, r, NULL, b);
-    *rss = gn_dot(r, r, p->n);
-    teardown(&ev);
-    free(r);
-    return isfinite(*rss) ? GN_OK : GN_ENONFINITE;
-}
-
 /* Cholesky of the k x k SPD matrix M (row-major, overwritten by L in the lower part) after
  * symmetric scaling to unit diagonal; solves M h = rhs. rcond gets min(L_pp)^2 (the
  * scaled matrix has unit diagonal, so max pivot <= 1): a cheap reciprocal-condition
@@ -159,6 +141,17 @@ static int chol_solve(double *h, double *M, const double *rhs, size_t k, double 
     return 0;
 }
 
+/* x[j..m) -= beta (v^T x) v for the Householder vector v = a[j..m) */
+static void reflect(double *x, const double *a, double beta, size_t j, size_t m)
+{
+    double t = 0.0;
+    for (size_t i = j; i < m; i++)
+        t += a[i] * x[i];
+    t *= beta;
+    for (size_t i = j; i < m; i++)
+        x[i] -= t * a[i];
+}
+
 /* Householder QR least squares: min |A h - c| for A (m x k, column-major, overwritten) of
  * full column rank; c (m) overwritten by Q^T c. Returns -1 on a zero column (rank loss). */
 static int qr_solve(double *h, double *A, double *c, size_t m, size_t k)
@@ -184,23 +177,9 @@ static int qr_solve(double *h, double *A, double *c, size_t m, size_t k)
         double v1 = a[j] - alpha;
         a[j] = v1;
         double beta = -1.0 / (alpha * v1);
-        for (size_t q = j + 1; q < k; q++) {
-            double *b = A + q * m;
-            double t = 0.0;
-            for (size_t i = j; i < m; i++)
-                t += a[i] * b[i];
-            t *= beta;
-            for (size_t i = j; i < m; i++)
-                b[i] -= t * a[i];
-        }
-        {
-            double t = 0.0;
-            for (size_t i = j; i < m; i++)
-                t += a[i] * c[i];
-            t *= beta;
-            for (size_t i = j; i < m; i++)
-                c[i] -= t * a[i];
-        }
+        for (size_t q = j + 1; q < k; q++)
+            reflect(A + q * m, a, beta, j, m);
+        reflect(c, a, beta, j, m);
         a[j] = alpha; /* R_jj; the rest of v is no longer needed */
     }
     for (size_t i = k; i-- > 0;) {
@@ -239,267 +218,269 @@ static double gn_correction(double *h, const double *J, const double *r, const d
     return mx;
 }
 
+/* ------------------------------------------------- the double backend of gn_fit_drive */
+
+typedef struct {
+    evaluator ev;
+    const gn_fit_params *P;
+    size_t n, k, m; /* m = n + k rows of the augmented system [J; sqrt(lambda) D] */
+    double S, St;   /* S(b) and S(bt)                                              */
+    double *b, *bt, *r, *rt, *J, *Jh, *A, *M, *g, *h, *d, *s, *Aug, *c, *ng, *Jp;
+    double *blk;    /* the one allocation the arrays above live in                 */
+} fit_ws;
+
+static int ws_alloc(fit_ws *w, const gn_fit_problem *p, const gn_fit_params *P)
+{
+    memset(w, 0, sizeof *w);
+    const size_t n = p->n, k = p->model->nparams, m = n + k;
+    w->P = P;
+    w->n = n;
+    w->k = k;
+    w->m = m;
+    double **arr[] = {&w->b, &w->bt, &w->g,  &w->h,   &w->d, &w->s, &w->ng, &w->r,
+                      &w->rt, &w->Jh, &w->c, &w->A,   &w->M, &w->J, &w->Jp, &w->Aug};
+    const size_t len[] = {k, k, k, k, k, k, k, n, n, n, m, k * k, k * k, n * k, n * k, m * k};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
+        total += len[i];
+    w->blk = calloc(total, sizeof(double));
+    if (!w->blk || setup(&w->ev, p))
+        return -1;
+    double *at = w->blk;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
+        *arr[i] = at;
+        at += len[i];
+    }
+    return 0;
+}
+
+static void ws_free(fit_ws *w)
+{
+    teardown(&w->ev);
+    free(w->blk);
+}
+
+/* the start point: b = b0 evaluated (what gn_fit_drive assumes) */
+static gn_status d_start(fit_ws *w, gn_fit_report *rep, const double *b0)
+{
+    memcpy(w->b, b0, w->k * sizeof(double));
+    if (!gn_allfinite(w->b, w->k))
+        return GN_ENONFINITE;
+    gn_status es = residuals(&w->ev, w->r, w->J, w->b);
+    rep->nfev = rep->njev = 1;
+    if (es != GN_OK)
+        return GN_ENONFINITE;
+    w->S = gn_dot(w->r, w->r, w->n);
+    return isfinite(w->S) ? GN_OK : GN_ENONFINITE;
+}
+
+static void d_refresh(void *ws, gn_fit_point *pt)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    double rn = sqrt(w->S), gmax = 0.0;
+    int gzero = 1;
+    for (size_t q = 0; q < k; q++) {
+        const double *Jq = w->J + q * n;
+        w->g[q] = gn_dot(Jq, w->r, n);
+        w->ng[q] = sqrt(gn_dot(Jq, Jq, n));
+        if (w->ng[q] > w->d[q])
+            w->d[q] = w->ng[q];
+        if (w->d[q] == 0.0)
+            w->d[q] = 1.0;
+        if (w->g[q] != 0.0)
+            gzero = 0;
+        double cs = w->ng[q] > 0.0 && rn > 0.0 ? fabs(w->g[q]) / (w->ng[q] * rn) : 0.0;
+        if (cs > gmax)
+            gmax = cs;
+    }
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j <= i; j++)
+            w->A[i * k + j] = w->A[j * k + i] = gn_dot(w->J + i * n, w->J + j * n, n);
+    pt->zero = w->S == 0.0;
+    pt->gzero = gzero;
+    pt->gscaled = gmax;
+}
+
+/* NORMAL: Cholesky of J^T J + lambda D^2 (AUTO falls back to QR when it is singular or
+ * its scaled pivot ratio is below GN_FIT_AUTO_RCOND); QR: Householder on [J; sqrt(lambda) D] */
+static int d_solve(void *ws, double lam, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k, m = w->m;
+    int use_qr = w->P->solver == GN_FIT_QR, solved = 0;
+    if (!use_qr) {
+        double rcond = 0.0;
+        memcpy(w->M, w->A, k * k * sizeof(double));
+        for (size_t q = 0; q < k; q++) {
+            w->M[q * k + q] += lam * w->d[q] * w->d[q];
+            w->ng[q] = -w->g[q];
+        }
+        solved = chol_solve(w->h, w->M, w->ng, k, w->s, &rcond) == 0;
+        if (w->P->solver == GN_FIT_AUTO && (!solved || rcond < GN_FIT_AUTO_RCOND))
+            use_qr = 1;
+        else
+            rep->steps_normal++;
+    }
+    if (use_qr) {
+        double sl = sqrt(lam);
+        for (size_t q = 0; q < k; q++) {
+            memcpy(w->Aug + q * m, w->J + q * n, n * sizeof(double));
+            for (size_t i = 0; i < k; i++)
+                w->Aug[q * m + n + i] = i == q ? sl * w->d[q] : 0.0;
+        }
+        for (size_t i = 0; i < n; i++)
+            w->c[i] = -w->r[i];
+        for (size_t i = n; i < m; i++)
+            w->c[i] = 0.0;
+        solved = qr_solve(w->h, w->Aug, w->c, m, k) == 0;
+        rep->steps_qr++;
+    }
+    return solved && gn_allfinite(w->h, k) ? 0 : -1;
+}
+
+static double d_trial(void *ws, double lam)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    for (size_t q = 0; q < k; q++)
+        w->bt[q] = w->b[q] + w->h[q];
+    /* pred = |Jh|^2/2 + lambda |Dh|^2: (J^T J + lambda D^2) h = -g gives
+     * -g^T h = |Jh|^2 + lambda |Dh|^2, so F(0) - L(h) is a sum of two positive
+     * terms, free of the cancellation in |r|^2 - |r + Jh|^2. */
+    for (size_t i = 0; i < n; i++) {
+        double t = 0.0;
+        for (size_t q = 0; q < k; q++)
+            t += w->J[q * n + i] * w->h[q];
+        w->Jh[i] = t;
+    }
+    double dh = 0.0;
+    for (size_t q = 0; q < k; q++)
+        dh += (w->d[q] * w->h[q]) * (w->d[q] * w->h[q]);
+    double pred = 0.5 * gn_dot(w->Jh, w->Jh, n) + lam * dh;
+    gn_status es = residuals(&w->ev, w->rt, NULL, w->bt);
+    w->St = gn_dot(w->rt, w->rt, n);
+    if (es != GN_OK || !isfinite(w->St))
+        return -INFINITY;
+    return gn_lm_gain(0.5 * (w->S - w->St), pred);
+}
+
+static int d_accept(void *ws)
+{
+    fit_ws *w = ws;
+    int small = 1;
+    for (size_t q = 0; q < w->k; q++)
+        if (!(fabs(w->h[q]) <= w->P->xtol * fabs(w->bt[q])))
+            small = 0;
+    memcpy(w->b, w->bt, w->k * sizeof(double));
+    w->S = w->St;
+    residuals(&w->ev, w->r, w->J, w->b);
+    return small;
+}
+
+/* one point of the refinement: b, r, J and the correction h there */
+typedef struct {
+    double *b, *r, *J, *h;
+} fit_pt;
+
+static void pt_copy(const fit_pt *to, const fit_pt *from, size_t n, size_t k)
+{
+    memcpy(to->b, from->b, k * sizeof(double));
+    memcpy(to->r, from->r, n * sizeof(double));
+    memcpy(to->J, from->J, n * k * sizeof(double));
+    memcpy(to->h, from->h, k * sizeof(double));
+}
+
+/* Refinement at the rounding floor. When the gain ratio can no longer see a decrease
+ * (S changes below its own rounding noise), the Gauss-Newton correction h = -J^+ r by
+ * QR still points at the minimiser. Take GN steps while S stays within its noise level
+ * above the best point's S, 4u sum |r_i| (|g(y_i)| + |f_i|) + n u S (the rounding of
+ * the residuals and of the sum), and keep the point with the smallest correction
+ * max |h_p / b_p|; stop after 3 steps without a new smallest correction (the measure is
+ * a max over components, so it need not fall at every step) or 50 steps in all. */
+static void polish(fit_ws *w, gn_fit_report *rep)
+{
+    const size_t n = w->n, k = w->k;
+    double best = rep->gn_rel, Sbest = w->S;
+    fit_pt cur = {w->b, w->r, w->J, w->h};
+    fit_pt keep = {malloc(k * sizeof(double)), malloc(n * sizeof(double)),
+                   malloc(n * k * sizeof(double)), malloc(k * sizeof(double))};
+    if (keep.b && keep.r && keep.J && keep.h) {
+        pt_copy(&keep, &cur, n, k);
+        double noise = 0.0;
+        for (size_t i = 0; i < n; i++)
+            noise += fabs(w->r[i]) * (fabs(w->ev.gy[i]) + fabs(w->ev.gy[i] - w->r[i]));
+        noise = 4.0 * 0x1p-53 * noise + (double)n * 0x1p-53 * w->S;
+        int fails = 0;
+        double rel = best;
+        for (int it = 0; it < 50 && fails < 3 && isfinite(rel) && rel > 0.0; it++) {
+            for (size_t q = 0; q < k; q++)
+                w->bt[q] = w->b[q] + w->h[q];
+            if (residuals(&w->ev, w->rt, w->Jp, w->bt) != GN_OK)
+                break;
+            rep->nfev++;
+            rep->njev++;
+            double St = gn_dot(w->rt, w->rt, n);
+            if (!(St <= Sbest + noise))
+                break;
+            rel = gn_correction(w->h, w->Jp, w->rt, w->bt, w->Aug, w->c, n, k);
+            memcpy(w->b, w->bt, k * sizeof(double));
+            memcpy(w->J, w->Jp, n * k * sizeof(double));
+            memcpy(w->r, w->rt, n * sizeof(double));
+            w->S = St;
+            rep->polish++;
+            if (rel < best) {
+                best = rel;
+                Sbest = St;
+                fails = 0;
+                pt_copy(&keep, &cur, n, k);
+            } else
+                fails++;
+        }
+        pt_copy(&cur, &keep, n, k);
+        w->S = Sbest;
+        rep->gn_rel = best;
+    }
+    free(keep.b);
+    free(keep.r);
+    free(keep.J);
+    free(keep.h);
+}
+
+static void d_finish(void *ws, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    rep->gn_rel = gn_correction(w->h, w->J, w->r, w->b, w->Aug, w->c, n, k);
+    if (w->P->polish && gn_fit_stop_converged(rep->stop) && rep->stop != GN_FIT_STOP_ZERO)
+        polish(w, rep);
+    for (size_t q = 0; q < k; q++)
+        w->g[q] = gn_dot(w->J + q * n, w->r, n);
+    rep->gnorm = sqrt(gn_dot(w->g, w->g, k));
+    rep->rss = w->S;
+}
+
+static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish};
+
 gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
                      const double *b0, const gn_fit_params *par)
 {
-    memset(rep, 0, sizeof *rep);
-    rep->stop = GN_FIT_STOP_NONFINITE;
-    if (!p || !p->model)
-        return GN_ESIZE;
-    const size_t n = p->n, k = p->model->nparams;
-    if (k == 0 || n < k)
-        return GN_ESIZE;
-    for (size_t q = 0; q < k; q++)
-        if (!gn_expr_uses(p->model, q))
-            return GN_EINPUT;
+    gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
+    if (st != GN_OK)
+        return st;
     gn_fit_params P = par ? *par : gn_fit_params_default();
-    evaluator ev = {0};
-    const size_t m = n + k;
-    double *b = malloc(k * sizeof(double)), *bt = malloc(k * sizeof(double));
-    double *r = malloc(n * sizeof(double)), *rt = malloc(n * sizeof(double));
-    double *J = malloc(n * k * sizeof(double)), *Jh = malloc(n * sizeof(double));
-    double *A = malloc(k * k * sizeof(double)), *M = malloc(k * k * sizeof(double));
-    double *g = malloc(k * sizeof(double)), *h = malloc(k * sizeof(double));
-    double *d = calloc(k, sizeof(double)), *s = malloc(k * sizeof(double));
-    double *Aug = malloc(m * k * sizeof(double)), *c = malloc(m * sizeof(double));
-    double *ng = malloc(k * sizeof(double)), *Jp = malloc(n * k * sizeof(double));
-    gn_status st = GN_OK;
-    if (!b || !bt || !r || !rt || !J || !Jh || !A || !M || !g || !h || !d || !s || !Aug || !c ||
-        !ng || !Jp || setup(&ev, p)) {
-        st = GN_ENOMEM;
-        goto done;
+    fit_ws w;
+    if (ws_alloc(&w, p, &P) != 0) {
+        ws_free(&w);
+        return GN_ENOMEM;
     }
-    memcpy(b, b0, k * sizeof(double));
-    memcpy(bout, b0, k * sizeof(double));
-    if (!gn_allfinite(b, k)) {
-        st = GN_ENONFINITE;
-        goto done;
+    memcpy(bout, b0, w.k * sizeof(double));
+    st = d_start(&w, rep, b0);
+    if (st == GN_OK) {
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau};
+        gn_fit_drive(rep, &fit_double, &w, &ctl);
+        memcpy(bout, w.b, w.k * sizeof(double));
     }
-    if (residuals(&ev, r, J, b) != GN_OK) {
-        rep->nfev = rep->njev = 1;
-        st = GN_ENONFINITE;
-        goto done;
-    }
-    rep->nfev = rep->njev = 1;
-    double S = gn_dot(r, r, n);
-    if (!isfinite(S)) {
-        st = GN_ENONFINITE;
-        goto done;
-    }
-    gn_lm_damping dm = {P.tau, 2.0};
-    double lambda_acc = dm.lambda;
-    int fresh = 1; /* J, A, g, d are stale after an accepted step */
-    rep->stop = GN_FIT_STOP_MAXITER;
-    for (;;) {
-        if (fresh) {
-            fresh = 0;
-            double rn = sqrt(S);
-            double gmax = 0.0;
-            int gzero = 1;
-            for (size_t q = 0; q < k; q++) {
-                const double *Jq = J + q * n;
-                g[q] = gn_dot(Jq, r, n);
-                ng[q] = sqrt(gn_dot(Jq, Jq, n));
-                if (ng[q] > d[q])
-                    d[q] = ng[q];
-                if (d[q] == 0.0)
-                    d[q] = 1.0;
-                if (g[q] != 0.0)
-                    gzero = 0;
-                double cs = ng[q] > 0.0 && rn > 0.0 ? fabs(g[q]) / (ng[q] * rn) : 0.0;
-                if (cs > gmax)
-                    gmax = cs;
-            }
-            for (size_t i = 0; i < k; i++)
-                for (size_t j = 0; j <= i; j++)
-                    A[i * k + j] = A[j * k + i] = gn_dot(J + i * n, J + j * n, n);
-            if (S == 0.0) {
-                rep->stop = GN_FIT_STOP_ZERO;
-                break;
-            }
-            if (gzero || (P.gtol > 0.0 && gmax <= P.gtol)) {
-                rep->stop = GN_FIT_STOP_GTOL;
-                break;
-            }
-        }
-        if (rep->iters >= P.max_iter) {
-            rep->stop = GN_FIT_STOP_MAXITER;
-            break;
-        }
-        if (rep->nfev >= P.max_fev) {
-            rep->stop = GN_FIT_STOP_MAXFEV;
-            break;
-        }
-        rep->iters++;
-        /* the trial step */
-        double lam = dm.lambda;
-        int use_qr = P.solver == GN_FIT_QR, solved = 0;
-        if (!use_qr) {
-            double rcond = 0.0;
-            for (size_t i = 0; i < k * k; i++)
-                M[i] = A[i];
-            for (size_t q = 0; q < k; q++) {
-                M[q * k + q] += lam * d[q] * d[q];
-                ng[q] = -g[q];
-            }
-            solved = chol_solve(h, M, ng, k, s, &rcond) == 0;
-            if (P.solver == GN_FIT_AUTO && (!solved || rcond < GN_FIT_AUTO_RCOND))
-                use_qr = 1;
-            else
-                rep->steps_normal++;
-        }
-        if (use_qr) {
-            double sl = sqrt(lam);
-            for (size_t q = 0; q < k; q++) {
-                memcpy(Aug + q * m, J + q * n, n * sizeof(double));
-                for (size_t i = 0; i < k; i++)
-                    Aug[q * m + n + i] = i == q ? sl * d[q] : 0.0;
-            }
-            for (size_t i = 0; i < n; i++)
-                c[i] = -r[i];
-            for (size_t i = n; i < m; i++)
-                c[i] = 0.0;
-            solved = qr_solve(h, Aug, c, m, k) == 0;
-            rep->steps_qr++;
-        }
-        double rho = -INFINITY;
-        if (solved && gn_allfinite(h, k)) {
-            for (size_t q = 0; q < k; q++)
-                bt[q] = b[q] + h[q];
-            /* pred = |Jh|^2/2 + lambda |Dh|^2: (J^T J + lambda D^2) h = -g gives
-             * -g^T h = |Jh|^2 + lambda |Dh|^2, so F(0) - L(h) is a sum of two positive
-             * terms, free of the cancellation in |r|^2 - |r + Jh|^2. */
-            for (size_t i = 0; i < n; i++) {
-                double t = 0.0;
-                for (size_t q = 0; q < k; q++)
-                    t += J[q * n + i] * h[q];
-                Jh[i] = t;
-            }
-            double dh = 0.0;
-            for (size_t q = 0; q < k; q++)
-                dh += (d[q] * h[q]) * (d[q] * h[q]);
-            double pred = 0.5 * gn_dot(Jh, Jh, n) + lam * dh;
-            gn_status es = residuals(&ev, rt, NULL, bt);
-            rep->nfev++;
-            double St = gn_dot(rt, rt, n);
-            if (es == GN_OK && isfinite(St))
-                rho = gn_lm_gain(0.5 * (S - St), pred);
-            if (gn_lm_update(&dm, rho)) {
-                int small = 1;
-                for (size_t q = 0; q < k; q++)
-                    if (!(fabs(h[q]) <= P.xtol * fabs(bt[q])))
-                        small = 0;
-                memcpy(b, bt, k * sizeof(double));
-                S = St;
-                residuals(&ev, r, J, b);
-                rep->njev++;
-                rep->accepted++;
-                lambda_acc = dm.lambda;
-                fresh = 1;
-                if (small) {
-                    /* refresh g for the report, then stop */
-                    rep->stop = GN_FIT_STOP_XTOL;
-                    break;
-                }
-                continue;
-            }
-        } else
-            gn_lm_update(&dm, -INFINITY);
-        if (dm.lambda >= 1e16 * lambda_acc || dm.lambda >= GN_LM_LAMBDA_MAX) {
-            rep->stop = GN_FIT_STOP_STALL;
-            break;
-        }
-    }
-    memcpy(bout, b, k * sizeof(double));
-    for (size_t q = 0; q < k; q++)
-        g[q] = gn_dot(J + q * n, r, n);
-    rep->gn_rel = gn_correction(h, J, r, b, Aug, c, n, k);
-    /* Refinement at the rounding floor. When the gain ratio can no longer see a decrease
-     * (S changes below its own rounding noise), the Gauss-Newton correction h = -J^+ r by
-     * QR still points at the minimiser. Take GN steps while S stays within its noise level
-     * above the best point's S, 4u sum |r_i| (|g(y_i)| + |f_i|) + n u S (the rounding of
-     * the residuals and of the sum), and keep the point with the smallest correction
-     * max |h_p / b_p|; stop after 3 steps without a new smallest correction (the measure is
-     * a max over components, so it need not fall at every step) or 50 steps in all. */
-    if (P.polish && gn_fit_stop_converged(rep->stop) && rep->stop != GN_FIT_STOP_ZERO) {
-        double best = rep->gn_rel, Sbest = S;
-        double *bb = malloc(k * sizeof(double)), *rb = malloc(n * sizeof(double));
-        double *Jb = malloc(n * k * sizeof(double)), *hb = malloc(k * sizeof(double));
-        if (bb && rb && Jb && hb) {
-            memcpy(bb, b, k * sizeof(double));
-            memcpy(rb, r, n * sizeof(double));
-            memcpy(Jb, J, n * k * sizeof(double));
-            memcpy(hb, h, k * sizeof(double));
-            double noise = 0.0;
-            for (size_t i = 0; i < n; i++)
-                noise += fabs(r[i]) * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i]));
-            noise = 4.0 * 0x1p-53 * noise + (double)n * 0x1p-53 * S;
-            int fails = 0;
-            double rel = best;
-            for (int it = 0; it < 50 && fails < 3 && isfinite(rel) && rel > 0.0; it++) {
-                for (size_t q = 0; q < k; q++)
-                    bt[q] = b[q] + h[q];
-                if (residuals(&ev, rt, Jp, bt) != GN_OK)
-                    break;
-                rep->nfev++;
-                rep->njev++;
-                double St = gn_dot(rt, rt, n);
-                if (!(St <= Sbest + noise))
-                    break;
-                rel = gn_correction(h, Jp, rt, bt, Aug, c, n, k);
-                memcpy(b, bt, k * sizeof(double));
-                memcpy(J, Jp, n * k * sizeof(double));
-                memcpy(r, rt, n * sizeof(double));
-                S = St;
-                rep->polish++;
-                if (rel < best) {
-                    best = rel;
-                    Sbest = St;
-                    fails = 0;
-                    memcpy(bb, b, k * sizeof(double));
-                    memcpy(rb, r, n * sizeof(double));
-                    memcpy(Jb, J, n * k * sizeof(double));
-                    memcpy(hb, h, k * sizeof(double));
-                } else
-                    fails++;
-            }
-            memcpy(b, bb, k * sizeof(double));
-            memcpy(r, rb, n * sizeof(double));
-            memcpy(J, Jb, n * k * sizeof(double));
-            memcpy(h, hb, k * sizeof(double));
-            S = Sbest;
-            rep->gn_rel = best;
-        }
-        free(bb);
-        free(rb);
-        free(Jb);
-        free(hb);
-        memcpy(bout, b, k * sizeof(double));
-        for (size_t q = 0; q < k; q++)
-            g[q] = gn_dot(J + q * n, r, n);
-    }
-    if (rep->stop == GN_FIT_STOP_STALL && !(rep->gn_rel <= GN_FIT_STALL_REL))
-        rep->stop = GN_FIT_STOP_STUCK;
-    rep->gnorm = sqrt(gn_dot(g, g, k));
-    rep->rss = S;
-    rep->lambda = dm.lambda;
-done:
-    teardown(&ev);
-    free(b);
-    free(bt);
-    free(r);
-    free(rt);
-    free(J);
-    free(Jh);
-    free(A);
-    free(M);
-    free(g);
-    free(h);
-    free(d);
-    free(s);
-    free(Aug);
-    free(c);
-    free(ng);
-    free(Jp);
+    ws_free(&w);
     return st;
 }

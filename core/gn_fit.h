@@ -5,7 +5,8 @@
  *    post-order program and evaluated with its exact gradient with respect to the
  *    parameters b1..bk by forward-mode differentiation (no finite differences);
  *  - gn_fit_run: Levenberg-Marquardt for min_b S(b) = sum_i r_i(b)^2 with
- *    r_i = g(y_i) - f(x_i; b), using the gain-ratio damping rule of gn_lm.h (MATH.md §9),
+ *    r_i = g(y_i) - f(x_i; b), using the gain-ratio damping rule of gn_lm.h (MATH.md §9)
+ *    in the driver gn_fit_drive that the MPFR twin shares (only the arithmetic differs),
  *    either on the normal equations J^T J or by Householder QR of the scaled augmented
  *    Jacobian [J; sqrt(lambda) D] (J^T J never formed).
  * The MPFR twin (the certifying reference) is core/ref/gn_mp_fit.h. */
@@ -79,7 +80,10 @@ typedef struct {
     char msg[200];
 } gn_expr_error;
 
-/* gn_expr_compile: parse src into *out.
+/* gn_expr_compile: parse src into *out (format contract: the grammar above; no MATH.md
+ * equation, this is the reader of the model f of MATH.md (3.3)).
+ * Method:  recursive descent to a post-order program; each node's parameter dependencies
+ *          (dep, pconst) computed once, so evaluation skips derivative work.
  * vars[0..nvars) are the variable names (e.g. "x"); cnames/cvals[0..nconst) are named
  * constants with their literal text (e.g. "pi", "3.14159...": a NIST file's own definition
  * replaces the built-in pi).
@@ -92,16 +96,19 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
                           const char *const *cnames, const char *const *cvals, size_t nconst,
                           gn_expr_error *err);
 
-/* gn_expr_free: NULL-safe. */
+/* gn_expr_free: release e and everything it owns; NULL-safe. */
 void gn_expr_free(gn_expr *e);
 
-/* gn_expr_uses: 1 when parameter p (0-based) appears in e. */
+/* gn_expr_uses: 1 when parameter p (0-based) appears in e, else 0 (also for e NULL or
+ * p >= e->nparams). */
 int gn_expr_uses(const gn_expr *e, size_t p);
 
-/* gn_expr_eval: f = e(b, v) and, when grad != NULL, grad[p] = d e / d b_(p+1) exactly
- * (forward-mode differentiation of the program: each node's derivative by the chain rule,
- * so grad carries only the roundings of the derivative formulas, no truncation error).
+/* gn_expr_eval: f = e(b, v) and, when grad != NULL, the sensitivity vector of MATH.md (3.3)
+ * with the parameters b in the role of w, grad[p] = d e / d b_(p+1), exactly.
  * b has e->nparams entries, v has e->nvars entries.
+ * Method:  forward-mode differentiation of the program: each node's derivative by the chain
+ *          rule, so grad carries only the roundings of the derivative formulas, no
+ *          truncation error.
  * Derivative rules: (a^c)' = c a^(c-1) a' for a parameter-free exponent c (so a < 0 is
  * allowed with an integer c), a^c log(a) c' + c a^(c-1) a' otherwise.
  * Accuracy: on every shipped NIST model, every observation, at the certified point, within
@@ -117,8 +124,9 @@ gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, con
  * -1 (the default) is off. */
 extern int gn_expr_inject;
 
-/* gn_expr_print_error: print "  SRC\n  ^ column N: MSG\n" to f (the caret under the byte
- * at err->pos; newlines and tabs in src print as spaces). */
+/* gn_expr_print_error: print "  SRC\n  ^ column N: MSG\n" to f (format contract: the caret
+ * under the byte at err->pos, N = pos + 1; newlines, tabs and carriage returns in src print
+ * as spaces; a pos past the end of src points just after it). */
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);
 
 
@@ -160,11 +168,12 @@ typedef enum {
 #define GN_FIT_STALL_REL 1e-6
 
 /* gn_fit_stop_name: "xtol", "gtol", "stall", "zero", "maxiter", "maxfev", "nonfinite",
- * "stuck";
- * gn_fit_stop_converged: 1 for the first four. */
+ * "stuck" ("?" for a value out of range);
+ * gn_fit_stop_converged: 1 for the first four, 0 otherwise;
+ * gn_fit_solver_name: "lm", "qr", "auto" ("?" out of range). Names only, no numerics. */
 const char *gn_fit_stop_name(gn_fit_stop s);
 int gn_fit_stop_converged(gn_fit_stop s);
-const char *gn_fit_solver_name(gn_fit_solver s); /* "lm", "qr", "auto" */
+const char *gn_fit_solver_name(gn_fit_solver s);
 
 typedef struct {
     gn_fit_solver solver;
@@ -177,8 +186,9 @@ typedef struct {
                         (see gn_fit_run); 0: stop where LM stops                      */
 } gn_fit_params;
 
-/* solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51, gtol 0 (off: the step test
- * and the stall test end the iteration at working precision), tau 1e-3, polish 1. */
+/* gn_fit_params_default: solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51,
+ * gtol 0 (off: the step test and the stall test end the iteration at working precision),
+ * tau 1e-3 (lambda_0 of MATH.md §9; the toolkit's choice, MATH.md §12), polish 1. */
 gn_fit_params gn_fit_params_default(void);
 
 /* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
@@ -209,7 +219,9 @@ typedef struct {
     gn_fit_stop stop;
 } gn_fit_report;
 
-/* gn_fit_run: Levenberg-Marquardt from b0 (length model->nparams) for min S(b).
+/* gn_fit_run: Levenberg-Marquardt from b0 (length model->nparams) for min S(b): the LM
+ * system and gain ratio of MATH.md §9 with squared loss (Q = I, grad = J^T r) and the
+ * damping lambda I generalised to lambda D^T D, run by gn_fit_drive in double.
  * Method:   trial step h from (J^T J + lambda D^T D) h = -J^T r, D = diag of the column
  *           norms of J, the largest seen so far (More's scaling, invariant under rescaling
  *           of the parameters); gain ratio rho = (S(b) - S(b+h)) / (2 pred) with the
@@ -229,8 +241,71 @@ typedef struct {
 gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
                      const gn_fit_params *par);
 
-/* gn_fit_rss: S(b) = sum (g(y_i) - f(x_i; b))^2 (pairwise summation); GN_ENONFINITE if not
- * finite. */
-gn_status gn_fit_rss(double *rss, const gn_fit_problem *p, const double *b);
+/* ------------------------------------------- the driver both routes share */
+
+/* The Levenberg-Marquardt control flow is written once (core/lm_driver.c) and run over an
+ * arithmetic backend, as GSL's multifit_nlinear runs trust.c over lm.c: gn_fit_run's
+ * backend works in double (core/fit.c), gn_mp_fit_run's in MPFR (core/ref/mp_fit.c). The
+ * driver sees only doubles and flags; the backend keeps b, r, J, the scaling D and the
+ * trial step h in its own arithmetic behind the opaque ws. */
+
+/* What the driver needs to know about the current point after a refresh. */
+typedef struct {
+    int zero;       /* S(b) = 0 exactly                                            */
+    int gzero;      /* J^T r = 0 exactly                                           */
+    double gscaled; /* max_p |g_p| / (|J_p| |r|), compared with gtol when gtol > 0 */
+} gn_fit_point;
+
+typedef struct {
+    /* at the current point b (r and J evaluated): g = J^T r, D = the running maximum of
+     * the column norms of J (1 for a column that has always been zero), what the solve
+     * needs (J^T J), and *pt */
+    void (*refresh)(void *ws, gn_fit_point *pt);
+    /* the trial step h from (J^T J + lambda D^T D) h = -g (any method); count the method
+     * in rep->steps_normal or rep->steps_qr; 0 when h is usable, nonzero when the solve
+     * failed or h is not finite (the driver then rejects without evaluating) */
+    int (*solve)(void *ws, double lambda, gn_fit_report *rep);
+    /* bt = b + h, S(bt), and the gain ratio rho of MATH.md §9 for the damping lambda the
+     * step was solved with (gn_lm_gain's convention: -INFINITY when S(bt) or the
+     * evaluation is not finite or the predicted decrease is not positive) */
+    double (*trial)(void *ws, double lambda);
+    /* the trial point becomes b: S = S(bt), r and J evaluated there. Returns 1 when the
+     * step h is small (the backend's xtol test on |h_p| against |bt_p|), else 0 */
+    int (*accept)(void *ws);
+    /* after the iteration stopped with rep->stop: rep->rss, gnorm and gn_rel (and any
+     * refinement the backend does, counted in rep->polish, nfev, njev) */
+    void (*finish)(void *ws, gn_fit_report *rep);
+} gn_fit_backend;
+
+typedef struct {
+    size_t max_iter; /* trial steps                                       */
+    size_t max_fev;  /* evaluations of S (rep->nfev)                       */
+    double gtol;     /* 0: off                                             */
+    double tau;      /* the initial damping lambda_0                       */
+} gn_fit_control;
+
+/* gn_fit_check: the argument checks both routes share. Zeroes *rep with
+ * rep->stop = NONFINITE (what an early error return leaves) and returns GN_ESIZE when
+ * model is NULL, k = model->nparams is 0 or n < k, GN_EINPUT when a parameter does not
+ * appear in the model, else GN_OK. */
+gn_status gn_fit_check(gn_fit_report *rep, const gn_expr *model, size_t n);
+
+/* gn_fit_drive: the Levenberg-Marquardt iteration on backend be (state ws), from a point
+ * the backend has already evaluated (rep->nfev, njev count that evaluation).
+ * Method:   lambda starts at ctl->tau with nu = 2. At each new point: refresh; stop ZERO
+ *           when S = 0, GTOL when g = 0 or gscaled <= gtol. Then stop MAXITER or MAXFEV
+ *           when a limit is reached; else one trial step: solve, trial (gain ratio rho,
+ *           MATH.md §9), and Nielsen's update of lambda (gn_lm_update, gn_lm.h). An
+ *           accepted step moves to bt (stop XTOL when the backend says the step was
+ *           small); a rejected one stops STALL when lambda has grown to 1e16 times its
+ *           value at the last accepted step or to GN_LM_LAMBDA_MAX. Then finish, and a
+ *           STALL whose Gauss-Newton correction rep->gn_rel is not <= GN_FIT_STALL_REL
+ *           (or is NaN) becomes STUCK.
+ * Output:   rep->stop, iters, accepted, nfev, njev, lambda; the rest from the backend.
+ * Accuracy: the control decisions are made on doubles: rho, lambda and gscaled; the
+ *           backend's arithmetic decides how accurate b is.
+ * Special:  none; every limit ends in a stop reason. */
+void gn_fit_drive(gn_fit_report *rep, const gn_fit_backend *be, void *ws,
+                  const gn_fit_control *ctl);
 
 #endif

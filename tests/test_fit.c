@@ -648,6 +648,154 @@ static void test_not_converged(void **state)
     gn_io_nist_free(&p);
 }
 
+/* ------------------------------------------------- the shared driver, scripted */
+
+/* A backend that does no arithmetic: each callback follows a script, so the test pins the
+ * control flow of gn_fit_drive (the part the double and MPFR routes share) exactly. */
+typedef struct {
+    int zero, gzero;      /* what refresh reports                            */
+    double gscaled;
+    int solve_fails;      /* 1: every solve fails (no trial, no evaluation)  */
+    double rho;           /* what every trial returns                        */
+    int small_after;      /* accept reports a small step from this accept on (0: never) */
+    double gn_rel;        /* what finish reports                             */
+    size_t refreshes, solves, trials, accepts, finishes;
+    double last_lambda;   /* lambda the last trial was solved with          */
+} script;
+
+static void s_refresh(void *ws, gn_fit_point *pt)
+{
+    script *s = ws;
+    s->refreshes++;
+    pt->zero = s->zero;
+    pt->gzero = s->gzero;
+    pt->gscaled = s->gscaled;
+}
+
+static int s_solve(void *ws, double lambda, gn_fit_report *rep)
+{
+    script *s = ws;
+    (void)lambda;
+    s->solves++;
+    rep->steps_normal++;
+    return s->solve_fails ? -1 : 0;
+}
+
+static double s_trial(void *ws, double lambda)
+{
+    script *s = ws;
+    s->trials++;
+    s->last_lambda = lambda;
+    return s->rho;
+}
+
+static int s_accept(void *ws)
+{
+    script *s = ws;
+    s->accepts++;
+    return s->small_after > 0 && s->accepts >= (size_t)s->small_after;
+}
+
+static void s_finish(void *ws, gn_fit_report *rep)
+{
+    script *s = ws;
+    s->finishes++;
+    rep->gn_rel = s->gn_rel;
+}
+
+static const gn_fit_backend scripted = {s_refresh, s_solve, s_trial, s_accept, s_finish};
+
+/* run the driver on script s from a start that counted one evaluation */
+static gn_fit_report drive(script *s, size_t max_iter, size_t max_fev, double gtol)
+{
+    gn_fit_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.nfev = rep.njev = 1;
+    const gn_fit_control ctl = {max_iter, max_fev, gtol, 1e-3};
+    gn_fit_drive(&rep, &scripted, s, &ctl);
+    assert_int_equal(s->finishes, 1);
+    return rep;
+}
+
+/* every stop of gn_fit_drive with its exact counts, and gn_fit_check's argument rules */
+static void test_driver(void **state)
+{
+    (void)state;
+    gn_fit_report rep;
+    /* S = 0 at the start: ZERO before any step */
+    script z = {.zero = 1};
+    rep = drive(&z, 100, 100, 0.0);
+    assert_int_equal(rep.stop, GN_FIT_STOP_ZERO);
+    assert_int_equal(rep.iters, 0);
+    /* g = 0, and g below gtol (only when gtol > 0) */
+    script g0 = {.gzero = 1};
+    assert_int_equal(drive(&g0, 100, 100, 0.0).stop, GN_FIT_STOP_GTOL);
+    script g1 = {.gscaled = 1e-9, .small_after = 1, .rho = 1.0};
+    assert_int_equal(drive(&g1, 100, 100, 1e-8).stop, GN_FIT_STOP_GTOL);
+    script g2 = {.gscaled = 1e-9, .small_after = 1, .rho = 1.0};
+    assert_int_equal(drive(&g2, 100, 100, 0.0).stop, GN_FIT_STOP_XTOL); /* gtol off */
+    /* three accepted steps with rho = 3/4, the third small: lambda shrinks by
+     * max(1/3, 1 - (2 rho - 1)^3) = 7/8 each time (MATH.md §9 rule, gn_lm_update) */
+    script x = {.rho = 0.75, .small_after = 3};
+    rep = drive(&x, 100, 100, 0.0);
+    assert_int_equal(rep.stop, GN_FIT_STOP_XTOL);
+    assert_int_equal(rep.iters, 3);
+    assert_int_equal(rep.accepted, 3);
+    assert_int_equal(rep.nfev, 4);
+    assert_int_equal(rep.njev, 4);
+    assert_int_equal(x.refreshes, 3); /* not after the last, small, step */
+    assert_true(rep.lambda == 1e-3 * 0.875 * 0.875 * 0.875);
+    assert_true(x.last_lambda == 1e-3 * 0.875 * 0.875);
+    /* every solve fails: lambda doubles its growth (x2, x4, x8, ...): after m rejections it
+     * is 2^(m(m+1)/2) lambda_0, first >= 1e16 lambda_0 at m = 10 (2^55), so STALL there;
+     * no trial point is ever evaluated */
+    script f = {.solve_fails = 1, .gn_rel = 1e-12};
+    rep = drive(&f, 100, 100, 0.0);
+    assert_int_equal(rep.stop, GN_FIT_STOP_STALL);
+    assert_int_equal(rep.iters, 10);
+    assert_int_equal(rep.nfev, 1);
+    assert_int_equal(f.trials, 0);
+    assert_true(rep.lambda == 1e-3 * 0x1p55);
+    /* the same stall with a large (or NaN) Gauss-Newton correction is STUCK */
+    script u = {.solve_fails = 1, .gn_rel = 2 * GN_FIT_STALL_REL};
+    assert_int_equal(drive(&u, 100, 100, 0.0).stop, GN_FIT_STOP_STUCK);
+    script un = {.solve_fails = 1, .gn_rel = NAN};
+    assert_int_equal(drive(&un, 100, 100, 0.0).stop, GN_FIT_STOP_STUCK);
+    /* limits: iterations first, then evaluations (rejected trials still count) */
+    script mi = {.solve_fails = 1};
+    rep = drive(&mi, 4, 100, 0.0);
+    assert_int_equal(rep.stop, GN_FIT_STOP_MAXITER);
+    assert_int_equal(rep.iters, 4);
+    script mf = {.rho = -1.0};
+    rep = drive(&mf, 100, 3, 0.0);
+    assert_int_equal(rep.stop, GN_FIT_STOP_MAXFEV);
+    assert_int_equal(rep.nfev, 3);
+    assert_int_equal(rep.iters, 2);
+    assert_int_equal(rep.accepted, 0);
+    /* negative control: a step that is never small under a gain ratio that always accepts
+     * must not end in XTOL (the XTOL count above is the script's, not a default) */
+    script nc = {.rho = 0.75};
+    assert_int_equal(drive(&nc, 7, 100, 0.0).stop, GN_FIT_STOP_MAXITER);
+    assert_int_equal(nc.accepts, 7);
+
+    /* gn_fit_check: the argument rules both routes share */
+    gn_expr *e = NULL;
+    gn_expr_error ee;
+    const char *vars[] = {"x"};
+    assert_int_equal(gn_expr_compile(&e, "b1 * exp(b3 * x)", vars, 1, NULL, NULL, 0, &ee),
+                     GN_OK);
+    assert_int_equal(gn_fit_check(&rep, NULL, 5), GN_ESIZE);
+    assert_int_equal(rep.stop, GN_FIT_STOP_NONFINITE);
+    assert_int_equal(gn_fit_check(&rep, e, 2), GN_ESIZE);  /* n < k = 3 */
+    assert_int_equal(gn_fit_check(&rep, e, 5), GN_EINPUT); /* b2 unused */
+    gn_expr_free(e);
+    assert_int_equal(gn_expr_compile(&e, "b1 * exp(b2 * x)", vars, 1, NULL, NULL, 0, &ee),
+                     GN_OK);
+    assert_int_equal(gn_fit_check(&rep, e, 2), GN_OK);
+    assert_int_equal(rep.iters, 0);
+    gn_expr_free(e);
+}
+
 /* ------------------------------------------------------------ the command */
 
 static int run(const char *args, char *out, size_t outlen)
@@ -759,7 +907,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_double_all),    cmocka_unit_test(test_mp_small),
         cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_qr_vs_normal),
-        cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_not_converged), cmocka_unit_test(test_driver),
         cmocka_unit_test(test_cli),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

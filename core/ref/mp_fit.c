@@ -1,25 +1,24 @@
-/* mp_fit.c: MPFR evaluation of model expressions with exact gradients and the
- * Levenberg-Marquardt iteration at high precision (gn_mp_fit.h). */
+/* mp_fit.c: MPFR evaluation of model expressions with exact gradients, and the MPFR
+ * backend of the shared Levenberg-Marquardt driver gn_fit_drive (gn_mp_fit.h). */
 #include "gn_mp_fit.h"
+#include "gn_mp_la.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static mpfr_ptr mp_array(size_t n, mpfr_prec_t prec)
+/* n values at precision prec in one allocation; NULL on no memory */
+static mpfr_ptr mp_block(size_t n, mpfr_prec_t prec)
 {
-    mpfr_ptr a = malloc((n ? n : 1) * sizeof(*a));
-    if (a)
-        for (size_t i = 0; i < n; i++)
-            mpfr_init2(a + i, prec);
+    mpfr_ptr a = calloc(n ? n : 1, sizeof(*a));
+    for (size_t i = 0; a && i < n; i++)
+        mpfr_init2(a + i, prec);
     return a;
 }
 
-static void mp_array_free(mpfr_ptr a, size_t n)
+static void mp_block_free(mpfr_ptr a, size_t n)
 {
-    if (!a)
-        return;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; a && i < n; i++)
         mpfr_clear(a + i);
     free(a);
 }
@@ -34,14 +33,13 @@ gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec)
     size_t kk = e->nparams ? e->nparams : 1;
     m->e = e;
     m->prec = prec;
-    m->val = mp_array(e->nnodes, prec);
-    m->grad = mp_array(e->nnodes * kk, prec);
-    if (!m->val || !m->grad) {
-        mp_array_free(m->val, m->val ? e->nnodes : 0);
-        mp_array_free(m->grad, m->grad ? e->nnodes * kk : 0);
+    /* values then gradients, one block */
+    m->val = mp_block(e->nnodes * (1 + kk), prec);
+    if (!m->val) {
         free(m);
         return NULL;
     }
+    m->grad = m->val + e->nnodes;
     mpfr_init2(m->t1, prec);
     mpfr_init2(m->t2, prec);
     for (size_t i = 0; i < e->nnodes; i++) {
@@ -58,11 +56,117 @@ void gn_mp_expr_free(gn_mp_expr *m)
     if (!m)
         return;
     size_t kk = m->e->nparams ? m->e->nparams : 1;
-    mp_array_free(m->val, m->e->nnodes);
-    mp_array_free(m->grad, m->e->nnodes * kk);
+    mp_block_free(m->val, m->e->nnodes * (1 + kk));
     mpfr_clear(m->t1);
     mpfr_clear(m->t2);
     free(m);
+}
+
+/* node n's value r from its operands A, B, and in m->t1, m->t2 the local partials
+ * d r / d A, d r / d B when wantg; returns 1 when the chain rule is still to apply (an
+ * operation), 0 for a leaf (its gradient, if any, is set here: gi for a parameter) */
+static int mp_node(gn_mp_expr *m, const gn_xnode *n, mpfr_ptr r, mpfr_ptr gi, mpfr_srcptr b,
+                   mpfr_srcptr v, int wantg, mpfr_rnd_t rnd)
+{
+    const gn_expr *e = m->e;
+    mpfr_srcptr A = n->a >= 0 ? m->val + n->a : NULL, B = n->b >= 0 ? m->val + n->b : NULL;
+    mpfr_ptr t1 = m->t1, t2 = m->t2;
+    switch (n->op) {
+    case GN_XOP_CONST:
+    case GN_XOP_PI: return 0;
+    case GN_XOP_VAR: mpfr_set(r, v + n->idx, rnd); return 0;
+    case GN_XOP_PARAM:
+        mpfr_set(r, b + n->idx, rnd);
+        if (wantg) {
+            for (size_t p = 0; p < e->nparams; p++)
+                mpfr_set_zero(gi + p, 1);
+            mpfr_set_ui(gi + n->idx, 1, rnd);
+        }
+        return 0;
+    case GN_XOP_NEG: mpfr_neg(r, A, rnd); mpfr_set_si(t1, -1, rnd); break;
+    case GN_XOP_ADD: mpfr_add(r, A, B, rnd); mpfr_set_ui(t1, 1, rnd); mpfr_set_ui(t2, 1, rnd); break;
+    case GN_XOP_SUB: mpfr_sub(r, A, B, rnd); mpfr_set_ui(t1, 1, rnd); mpfr_set_si(t2, -1, rnd); break;
+    case GN_XOP_MUL: mpfr_mul(r, A, B, rnd); mpfr_set(t1, B, rnd); mpfr_set(t2, A, rnd); break;
+    case GN_XOP_DIV:
+        mpfr_div(r, A, B, rnd);
+        mpfr_ui_div(t1, 1, B, rnd);
+        mpfr_div(t2, r, B, rnd);
+        mpfr_neg(t2, t2, rnd);
+        break;
+    case GN_XOP_POW:
+        mpfr_pow(r, A, B, rnd);
+        if (wantg) {
+            if (!e->node[n->a].pconst) {
+                mpfr_sub_ui(t2, B, 1, rnd);
+                mpfr_pow(t1, A, t2, rnd);
+                mpfr_mul(t1, t1, B, rnd);
+            }
+            if (!n->pconst && !e->node[n->b].pconst) {
+                mpfr_log(t2, A, rnd);
+                mpfr_mul(t2, t2, r, rnd);
+            }
+        }
+        break;
+    case GN_XOP_EXP: mpfr_exp(r, A, rnd); mpfr_set(t1, r, rnd); break;
+    case GN_XOP_LOG: mpfr_log(r, A, rnd); mpfr_ui_div(t1, 1, A, rnd); break;
+    case GN_XOP_SIN: mpfr_sin(r, A, rnd); if (wantg) mpfr_cos(t1, A, rnd); break;
+    case GN_XOP_COS:
+        mpfr_cos(r, A, rnd);
+        if (wantg) {
+            mpfr_sin(t1, A, rnd);
+            mpfr_neg(t1, t1, rnd);
+        }
+        break;
+    case GN_XOP_TAN: mpfr_tan(r, A, rnd); mpfr_sqr(t1, r, rnd); mpfr_add_ui(t1, t1, 1, rnd); break;
+    case GN_XOP_ATAN:
+        mpfr_atan(r, A, rnd);
+        mpfr_sqr(t1, A, rnd);
+        mpfr_add_ui(t1, t1, 1, rnd);
+        mpfr_ui_div(t1, 1, t1, rnd);
+        break;
+    case GN_XOP_SQRT:
+        mpfr_sqrt(r, A, rnd);
+        mpfr_mul_ui(t1, r, 2, rnd);
+        mpfr_ui_div(t1, 1, t1, rnd);
+        break;
+    default: mpfr_set_nan(r); break;
+    }
+    return 1;
+}
+
+/* the chain rule at node i: gi = t1 ga + t2 gb over the parameters node i depends on */
+static void mp_chain(gn_mp_expr *m, size_t i, mpfr_rnd_t rnd)
+{
+    const gn_expr *e = m->e;
+    const gn_xnode *n = &e->node[i];
+    const size_t k = e->nparams, kk = k ? k : 1;
+    const unsigned char *da = n->a >= 0 ? e->dep + (size_t)n->a * kk : NULL;
+    const unsigned char *db = n->b >= 0 ? e->dep + (size_t)n->b * kk : NULL;
+    const unsigned char *di = e->dep + i * kk;
+    mpfr_ptr gi = m->grad + i * kk, t1 = m->t1, t2 = m->t2;
+    mpfr_srcptr ga = n->a >= 0 ? m->grad + (size_t)n->a * kk : NULL;
+    mpfr_srcptr gb = n->b >= 0 ? m->grad + (size_t)n->b * kk : NULL;
+    if ((int)n->op == gn_expr_inject) {
+        mpfr_mul_d(t1, t1, 1.5, rnd);
+        mpfr_add_d(t1, t1, 0.75, rnd);
+        mpfr_mul_d(t2, t2, 1.5, rnd);
+        mpfr_add_d(t2, t2, 0.75, rnd);
+    }
+    for (size_t p = 0; p < k; p++) {
+        int ha = da && da[p], hb = db && db[p];
+        if (!di[p]) {
+            mpfr_set_zero(gi + p, 1);
+            continue;
+        }
+        if (ha && hb) {
+            /* gi = t1 ga + t2 gb, one rounding per product and one for the sum */
+            mpfr_mul(gi + p, t1, ga + p, rnd);
+            mpfr_fma(gi + p, t2, gb + p, gi + p, rnd);
+        } else if (ha)
+            mpfr_mul(gi + p, t1, ga + p, rnd);
+        else
+            mpfr_mul(gi + p, t2, gb + p, rnd);
+    }
 }
 
 gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr b,
@@ -71,105 +175,11 @@ gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr 
     const gn_expr *e = m->e;
     const size_t k = e->nparams, kk = k ? k : 1;
     const int wantg = grad != NULL && k > 0;
-    mpfr_ptr t1 = m->t1, t2 = m->t2;
     for (size_t i = 0; i < e->nnodes; i++) {
         const gn_xnode *n = &e->node[i];
-        mpfr_ptr r = m->val + i;
-        mpfr_srcptr A = n->a >= 0 ? m->val + n->a : NULL, B = n->b >= 0 ? m->val + n->b : NULL;
-        const unsigned char *da = n->a >= 0 ? e->dep + (size_t)n->a * kk : NULL;
-        const unsigned char *db = n->b >= 0 ? e->dep + (size_t)n->b * kk : NULL;
-        const unsigned char *di = e->dep + i * kk;
-        mpfr_ptr gi = m->grad + i * kk;
-        mpfr_srcptr ga = n->a >= 0 ? m->grad + (size_t)n->a * kk : NULL;
-        mpfr_srcptr gb = n->b >= 0 ? m->grad + (size_t)n->b * kk : NULL;
-        /* t1 = d r / d A, t2 = d r / d B */
-        switch (n->op) {
-        case GN_XOP_CONST:
-        case GN_XOP_PI: continue;
-        case GN_XOP_VAR: mpfr_set(r, v + n->idx, rnd); continue;
-        case GN_XOP_PARAM:
-            mpfr_set(r, b + n->idx, rnd);
-            if (wantg) {
-                for (size_t p = 0; p < k; p++)
-                    mpfr_set_zero(gi + p, 1);
-                mpfr_set_ui(gi + n->idx, 1, rnd);
-            }
-            continue;
-        case GN_XOP_NEG: mpfr_neg(r, A, rnd); mpfr_set_si(t1, -1, rnd); break;
-        case GN_XOP_ADD: mpfr_add(r, A, B, rnd); mpfr_set_ui(t1, 1, rnd); mpfr_set_ui(t2, 1, rnd); break;
-        case GN_XOP_SUB: mpfr_sub(r, A, B, rnd); mpfr_set_ui(t1, 1, rnd); mpfr_set_si(t2, -1, rnd); break;
-        case GN_XOP_MUL: mpfr_mul(r, A, B, rnd); mpfr_set(t1, B, rnd); mpfr_set(t2, A, rnd); break;
-        case GN_XOP_DIV:
-            mpfr_div(r, A, B, rnd);
-            mpfr_ui_div(t1, 1, B, rnd);
-            mpfr_div(t2, r, B, rnd);
-            mpfr_neg(t2, t2, rnd);
-            break;
-        case GN_XOP_POW:
-            mpfr_pow(r, A, B, rnd);
-            if (wantg) {
-                if (!e->node[n->a].pconst) {
-                    mpfr_sub_ui(t2, B, 1, rnd);
-                    mpfr_pow(t1, A, t2, rnd);
-                    mpfr_mul(t1, t1, B, rnd);
-                }
-                if (!n->pconst && !e->node[n->b].pconst) {
-                    mpfr_log(t2, A, rnd);
-                    mpfr_mul(t2, t2, r, rnd);
-                }
-            }
-            break;
-        case GN_XOP_EXP: mpfr_exp(r, A, rnd); mpfr_set(t1, r, rnd); break;
-        case GN_XOP_LOG: mpfr_log(r, A, rnd); mpfr_ui_div(t1, 1, A, rnd); break;
-        case GN_XOP_SIN: mpfr_sin(r, A, rnd); if (wantg) mpfr_cos(t1, A, rnd); break;
-        case GN_XOP_COS:
-            mpfr_cos(r, A, rnd);
-            if (wantg) {
-                mpfr_sin(t1, A, rnd);
-                mpfr_neg(t1, t1, rnd);
-            }
-            break;
-        case GN_XOP_TAN:
-            mpfr_tan(r, A, rnd);
-            mpfr_sqr(t1, r, rnd);
-            mpfr_add_ui(t1, t1, 1, rnd);
-            break;
-        case GN_XOP_ATAN:
-            mpfr_atan(r, A, rnd);
-            mpfr_sqr(t1, A, rnd);
-            mpfr_add_ui(t1, t1, 1, rnd);
-            mpfr_ui_div(t1, 1, t1, rnd);
-            break;
-        case GN_XOP_SQRT:
-            mpfr_sqrt(r, A, rnd);
-            mpfr_mul_ui(t1, r, 2, rnd);
-            mpfr_ui_div(t1, 1, t1, rnd);
-            break;
-        default: mpfr_set_nan(r); break;
-        }
-        if (!wantg || n->pconst)
-            continue;
-        if ((int)n->op == gn_expr_inject) {
-            mpfr_mul_d(t1, t1, 1.5, rnd);
-            mpfr_add_d(t1, t1, 0.75, rnd);
-            mpfr_mul_d(t2, t2, 1.5, rnd);
-            mpfr_add_d(t2, t2, 0.75, rnd);
-        }
-        for (size_t p = 0; p < k; p++) {
-            int ha = da && da[p], hb = db && db[p];
-            if (!di[p]) {
-                mpfr_set_zero(gi + p, 1);
-                continue;
-            }
-            if (ha && hb) {
-                /* gi = t1 ga + t2 gb, one rounding per product and one for the sum */
-                mpfr_mul(gi + p, t1, ga + p, rnd);
-                mpfr_fma(gi + p, t2, gb + p, gi + p, rnd);
-            } else if (ha)
-                mpfr_mul(gi + p, t1, ga + p, rnd);
-            else
-                mpfr_mul(gi + p, t2, gb + p, rnd);
-        }
+        if (mp_node(m, n, m->val + i, m->grad + i * kk, b, v, wantg, rnd) && wantg &&
+            !n->pconst)
+            mp_chain(m, i, rnd);
     }
     const size_t root = e->nnodes - 1;
     mpfr_set(f, m->val + root, rnd);
@@ -227,314 +237,265 @@ double gn_mp_lre(mpfr_srcptr est, const char *cert, int digits, mpfr_prec_t prec
     return l;
 }
 
+/* ------------------------------------------------- the MPFR backend of gn_fit_drive */
+
 typedef struct {
     const gn_mp_fit_problem *p;
     size_t n, k;
-    gn_mp_expr *me, *mr;
-    mpfr_ptr gy, xv, grow;
-    mpfr_t f, t;
-} mpev;
+    long xb;                 /* the step is small when |h_p| <= 2^-xb |bt_p|          */
+    gn_mp_expr *me, *mr;     /* the model and the response transform                 */
+    mpfr_ptr gy, xv, grow;   /* g(y_i); one observation's predictors and gradient     */
+    mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc, tmp3;
+    size_t *piv;             /* the LU pivots of the step's k x k system              */
+    mpfr_ptr blk;            /* the one block the arrays above live in                */
+    size_t nblk;
+    mpfr_t S, St, t, u, pred, act, f;
+} mp_ws;
 
-static gn_status mp_residuals(mpev *ev, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
+static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, long xb)
+{
+    memset(w, 0, sizeof *w);
+    const size_t n = p->n, k = p->model->nparams;
+    w->p = p;
+    w->n = n;
+    w->k = k;
+    w->xb = xb;
+    mpfr_inits2(prec, w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
+    mpfr_ptr *arr[] = {&w->b,  &w->bt, &w->g,  &w->h,  &w->d, &w->sc, &w->grow, &w->tmp3,
+                       &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv, &w->A, &w->M,   &w->J};
+    const size_t len[] = {k, k, k, k, k, k, k, 3, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
+        w->nblk += len[i];
+    w->blk = mp_block(w->nblk, prec);
+    w->piv = malloc(k * sizeof(size_t));
+    w->me = gn_mp_expr_alloc(p->model, prec);
+    w->mr = p->resp ? gn_mp_expr_alloc(p->resp, prec) : NULL;
+    if (!w->blk || !w->piv || !w->me || (p->resp && !w->mr))
+        return -1;
+    mpfr_ptr at = w->blk;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
+        *arr[i] = at;
+        at += len[i];
+    }
+    return 0;
+}
+
+static void mws_free(mp_ws *w)
+{
+    mpfr_clears(w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
+    mp_block_free(w->blk, w->nblk);
+    free(w->piv);
+    gn_mp_expr_free(w->me);
+    gn_mp_expr_free(w->mr);
+}
+
+/* r_i = g(y_i) - f(x_i; b); when J != NULL also J (column-major n x k) = d r / d b */
+static gn_status mp_residuals(mp_ws *w, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
 {
     gn_status st = GN_OK;
-    for (size_t i = 0; i < ev->n; i++) {
-        for (size_t c = 0; c < ev->p->nx; c++)
-            mpfr_set(ev->xv + c, ev->p->x + c * ev->n + i, MPFR_RNDN);
-        gn_status s = gn_mp_expr_eval(ev->me, ev->f, J ? ev->grow : NULL, b, ev->xv, MPFR_RNDN);
+    for (size_t i = 0; i < w->n; i++) {
+        for (size_t c = 0; c < w->p->nx; c++)
+            mpfr_set(w->xv + c, w->p->x + c * w->n + i, MPFR_RNDN);
+        gn_status s = gn_mp_expr_eval(w->me, w->f, J ? w->grow : NULL, b, w->xv, MPFR_RNDN);
         if (s != GN_OK)
             st = s;
-        mpfr_sub(r + i, ev->gy + i, ev->f, MPFR_RNDN);
+        mpfr_sub(r + i, w->gy + i, w->f, MPFR_RNDN);
         if (J)
-            for (size_t q = 0; q < ev->k; q++)
-                mpfr_neg(J + q * ev->n + i, ev->grow + q, MPFR_RNDN);
+            for (size_t q = 0; q < w->k; q++)
+                mpfr_neg(J + q * w->n + i, w->grow + q, MPFR_RNDN);
     }
     return st;
 }
 
-static void mp_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr t)
+/* h = -(A + lambda D^2)^-1 g (A = J^T J of the last refresh), scaled to unit diagonal by
+ * sc = diag^-1/2 (Jacobi; the scaled matrix's condition is at most k times the best
+ * diagonal scaling's), then LU with partial pivoting (gn_mp_la_lu). Returns 0 when
+ * solved, -1 when a diagonal entry is not positive or a pivot is exactly zero. */
+static int mp_solve(mp_ws *w, double lambda)
 {
-    mpfr_set_zero(out, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, a + i, b + i, MPFR_RNDN);
-        mpfr_add(out, out, t, MPFR_RNDN);
-    }
-}
-
-/* h = -(A + lambda D^2)^-1 g by Cholesky after scaling to unit diagonal (M, sc, t, u are
- * workspace); returns 0 when a pivot is not positive */
-static int mp_solve(mpfr_ptr h, mpfr_ptr M, mpfr_ptr sc, mpfr_srcptr A, mpfr_srcptr d,
-                    mpfr_srcptr g, double lambda, size_t k, mpfr_ptr t, mpfr_ptr u)
-{
+    const size_t k = w->k;
+    mpfr_ptr M = w->M, sc = w->sc, t = w->t;
     for (size_t i = 0; i < k * k; i++)
-        mpfr_set(M + i, A + i, MPFR_RNDN);
-    int ok = 1;
+        mpfr_set(M + i, w->A + i, MPFR_RNDN);
     for (size_t q = 0; q < k; q++) {
-        mpfr_sqr(t, d + q, MPFR_RNDN);
+        mpfr_sqr(t, w->d + q, MPFR_RNDN);
         mpfr_mul_d(t, t, lambda, MPFR_RNDN);
         mpfr_add(M + q * k + q, M + q * k + q, t, MPFR_RNDN);
         if (mpfr_sgn(M + q * k + q) <= 0)
-            ok = 0;
-        else
-            mpfr_rec_sqrt(sc + q, M + q * k + q, MPFR_RNDN);
+            return -1;
+        mpfr_rec_sqrt(sc + q, M + q * k + q, MPFR_RNDN);
     }
-    for (size_t i = 0; ok && i < k; i++)
+    for (size_t i = 0; i < k; i++) {
         for (size_t j = 0; j < k; j++) {
             mpfr_mul(M + i * k + j, M + i * k + j, sc + i, MPFR_RNDN);
             mpfr_mul(M + i * k + j, M + i * k + j, sc + j, MPFR_RNDN);
         }
-    for (size_t j = 0; ok && j < k; j++) {
-        mpfr_set(u, M + j * k + j, MPFR_RNDN);
-        for (size_t q = 0; q < j; q++) {
-            mpfr_sqr(t, M + j * k + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        if (mpfr_sgn(u) <= 0) {
-            ok = 0;
-            break;
-        }
-        mpfr_sqrt(M + j * k + j, u, MPFR_RNDN);
-        for (size_t i = j + 1; i < k; i++) {
-            mpfr_set(u, M + i * k + j, MPFR_RNDN);
-            for (size_t q = 0; q < j; q++) {
-                mpfr_mul(t, M + i * k + q, M + j * k + q, MPFR_RNDN);
-                mpfr_sub(u, u, t, MPFR_RNDN);
-            }
-            mpfr_div(M + i * k + j, u, M + j * k + j, MPFR_RNDN);
-        }
+        mpfr_mul(w->h + i, w->g + i, sc + i, MPFR_RNDN);
+        mpfr_neg(w->h + i, w->h + i, MPFR_RNDN);
     }
-    if (!ok)
-        return 0;
-    for (size_t i = 0; i < k; i++) {
-        mpfr_mul(u, g + i, sc + i, MPFR_RNDN);
-        mpfr_neg(u, u, MPFR_RNDN);
-        for (size_t q = 0; q < i; q++) {
-            mpfr_mul(t, M + i * k + q, h + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        mpfr_div(h + i, u, M + i * k + i, MPFR_RNDN);
-    }
-    for (size_t i = k; i-- > 0;) {
-        mpfr_set(u, h + i, MPFR_RNDN);
-        for (size_t q = i + 1; q < k; q++) {
-            mpfr_mul(t, M + q * k + i, h + q, MPFR_RNDN);
-            mpfr_sub(u, u, t, MPFR_RNDN);
-        }
-        mpfr_div(h + i, u, M + i * k + i, MPFR_RNDN);
-    }
+    if (gn_mp_la_lu(M, w->piv, k, NULL, w->tmp3) != 0)
+        return -1;
+    gn_mp_la_lu_solve(w->h, M, w->piv, k, t);
     for (size_t q = 0; q < k; q++)
-        mpfr_mul(h + q, h + q, sc + q, MPFR_RNDN);
-    return 1;
+        mpfr_mul(w->h + q, w->h + q, sc + q, MPFR_RNDN);
+    return 0;
 }
 
-gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_problem *p,
-                        mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec)
+/* the start point: g(y_i), b = b0 evaluated (what gn_fit_drive assumes) */
+static gn_status m_start(mp_ws *w, gn_fit_report *rep, mpfr_srcptr b0)
 {
-    memset(rep, 0, sizeof *rep);
-    rep->stop = GN_FIT_STOP_NONFINITE;
-    if (!p || !p->model)
-        return GN_ESIZE;
-    const size_t n = p->n, k = p->model->nparams;
-    if (k == 0 || n < k)
-        return GN_ESIZE;
-    for (size_t q = 0; q < k; q++)
-        if (!gn_expr_uses(p->model, q))
-            return GN_EINPUT;
-    gn_mp_fit_params P = par ? *par : gn_mp_fit_params_default();
-    long xb = P.xtol_bits > 0 ? P.xtol_bits : (long)prec / 2;
-    gn_status st = GN_OK;
-    mpev ev = {0};
-    ev.p = p;
-    ev.n = n;
-    ev.k = k;
-    ev.me = gn_mp_expr_alloc(p->model, prec);
-    ev.mr = p->resp ? gn_mp_expr_alloc(p->resp, prec) : NULL;
-    ev.gy = mp_array(n, prec);
-    ev.xv = mp_array(p->nx + 1, prec);
-    ev.grow = mp_array(k, prec);
-    mpfr_init2(ev.f, prec);
-    mpfr_init2(ev.t, prec);
-    mpfr_ptr b = mp_array(k, prec), bt = mp_array(k, prec), r = mp_array(n, prec),
-             rt = mp_array(n, prec), J = mp_array(n * k, prec), Jh = mp_array(n, prec),
-             A = mp_array(k * k, prec), M = mp_array(k * k, prec), g = mp_array(k, prec),
-             h = mp_array(k, prec), d = mp_array(k, prec), sc = mp_array(k, prec);
-    mpfr_t S, St, t, u, pred, act;
-    mpfr_inits2(prec, S, St, t, u, pred, act, (mpfr_ptr)0);
-    if (!ev.me || (p->resp && !ev.mr) || !ev.gy || !ev.xv || !ev.grow || !b || !bt || !r ||
-        !rt || !J || !Jh || !A || !M || !g || !h || !d || !sc) {
-        st = GN_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (ev.mr)
-            gn_mp_expr_eval(ev.mr, ev.gy + i, NULL, NULL, p->y + i, MPFR_RNDN);
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->mr)
+            gn_mp_expr_eval(w->mr, w->gy + i, NULL, NULL, w->p->y + i, MPFR_RNDN);
         else
-            mpfr_set(ev.gy + i, p->y + i, MPFR_RNDN);
+            mpfr_set(w->gy + i, w->p->y + i, MPFR_RNDN);
     }
-    for (size_t q = 0; q < k; q++) {
-        mpfr_set(b + q, b0 + q, MPFR_RNDN);
-        mpfr_set(bout + q, b0 + q, MPFR_RNDN);
-        mpfr_set_zero(d + q, 1);
+    for (size_t q = 0; q < w->k; q++) {
+        mpfr_set(w->b + q, b0 + q, MPFR_RNDN);
+        mpfr_set_zero(w->d + q, 1);
     }
     rep->nfev = rep->njev = 1;
-    if (mp_residuals(&ev, r, J, b) != GN_OK) {
-        st = GN_ENONFINITE;
-        goto done;
-    }
-    mp_dot(S, r, r, n, t);
-    gn_lm_damping dm = {P.tau, 2.0};
-    double lambda_acc = dm.lambda;
-    int fresh = 1;
-    rep->stop = GN_FIT_STOP_MAXITER;
-    for (;;) {
-        if (fresh) {
-            fresh = 0;
-            int gzero = 1;
-            for (size_t q = 0; q < k; q++) {
-                mp_dot(g + q, J + q * n, r, n, t);
-                if (!mpfr_zero_p(g + q))
-                    gzero = 0;
-                mp_dot(u, J + q * n, J + q * n, n, t);
-                mpfr_sqrt(u, u, MPFR_RNDN);
-                if (mpfr_greater_p(u, d + q))
-                    mpfr_set(d + q, u, MPFR_RNDN);
-                if (mpfr_zero_p(d + q))
-                    mpfr_set_ui(d + q, 1, MPFR_RNDN);
-            }
-            for (size_t i = 0; i < k; i++)
-                for (size_t j = 0; j <= i; j++) {
-                    mp_dot(A + i * k + j, J + i * n, J + j * n, n, t);
-                    mpfr_set(A + j * k + i, A + i * k + j, MPFR_RNDN);
-                }
-            if (mpfr_zero_p(S)) {
-                rep->stop = GN_FIT_STOP_ZERO;
-                break;
-            }
-            if (gzero) {
-                rep->stop = GN_FIT_STOP_GTOL;
-                break;
-            }
-        }
-        if (rep->iters >= P.max_iter) {
-            rep->stop = GN_FIT_STOP_MAXITER;
-            break;
-        }
-        if (rep->nfev >= P.max_fev) {
-            rep->stop = GN_FIT_STOP_MAXFEV;
-            break;
-        }
-        rep->iters++;
-        rep->steps_normal++;
-        int ok = mp_solve(h, M, sc, A, d, g, dm.lambda, k, t, u);
-        double rho = -INFINITY;
-        if (ok) {
-            for (size_t q = 0; q < k; q++)
-                mpfr_add(bt + q, b + q, h + q, MPFR_RNDN);
-            /* pred = |Jh|^2 / 2 + lambda |Dh|^2, as in fit.c */
-            for (size_t i = 0; i < n; i++) {
-                mpfr_set_zero(Jh + i, 1);
-                for (size_t q = 0; q < k; q++) {
-                    mpfr_mul(t, J + q * n + i, h + q, MPFR_RNDN);
-                    mpfr_add(Jh + i, Jh + i, t, MPFR_RNDN);
-                }
-            }
-            mp_dot(pred, Jh, Jh, n, t);
-            mpfr_div_2ui(pred, pred, 1, MPFR_RNDN);
-            mpfr_set_zero(u, 1);
-            for (size_t q = 0; q < k; q++) {
-                mpfr_mul(t, d + q, h + q, MPFR_RNDN);
-                mpfr_sqr(t, t, MPFR_RNDN);
-                mpfr_add(u, u, t, MPFR_RNDN);
-            }
-            mpfr_mul_d(u, u, dm.lambda, MPFR_RNDN);
-            mpfr_add(pred, pred, u, MPFR_RNDN);
-            gn_status es = mp_residuals(&ev, rt, NULL, bt);
-            rep->nfev++;
-            mp_dot(St, rt, rt, n, t);
-            if (es == GN_OK && mpfr_number_p(St)) {
-                mpfr_sub(act, S, St, MPFR_RNDN);
-                mpfr_div_2ui(act, act, 1, MPFR_RNDN);
-                /* the ratio is what the damping rule needs; rounding it to double is
-                 * harmless (rho only steers lambda) */
-                mpfr_div(u, act, pred, MPFR_RNDN);
-                double rr = mpfr_get_d(u, MPFR_RNDN);
-                rho = gn_lm_gain(rr, 1.0);
-                if (!(mpfr_sgn(pred) > 0))
-                    rho = -INFINITY;
-            }
-        }
-        if (gn_lm_update(&dm, rho)) {
-            int small = 1;
-            for (size_t q = 0; q < k; q++) {
-                mpfr_abs(t, bt + q, MPFR_RNDN);
-                mpfr_mul_2si(t, t, -xb, MPFR_RNDN);
-                mpfr_abs(u, h + q, MPFR_RNDN);
-                if (mpfr_greater_p(u, t))
-                    small = 0;
-            }
-            for (size_t q = 0; q < k; q++)
-                mpfr_set(b + q, bt + q, MPFR_RNDN);
-            mpfr_set(S, St, MPFR_RNDN);
-            mp_residuals(&ev, r, J, b);
-            rep->njev++;
-            rep->accepted++;
-            lambda_acc = dm.lambda;
-            fresh = 1;
-            if (small) {
-                rep->stop = GN_FIT_STOP_XTOL;
-                break;
-            }
-            continue;
-        }
-        if (dm.lambda >= 1e16 * lambda_acc || dm.lambda >= GN_LM_LAMBDA_MAX) {
-            rep->stop = GN_FIT_STOP_STALL;
-            break;
-        }
-    }
+    if (mp_residuals(w, w->r, w->J, w->b) != GN_OK)
+        return GN_ENONFINITE;
+    gn_mp_la_nrm2sq(w->S, w->r, w->n, w->t);
+    return GN_OK;
+}
+
+static void m_refresh(void *ws, gn_fit_point *pt)
+{
+    mp_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    int gzero = 1;
     for (size_t q = 0; q < k; q++) {
-        mpfr_set(bout + q, b + q, MPFR_RNDN);
-        mp_dot(g + q, J + q * n, r, n, t);
+        gn_mp_la_dot(w->g + q, w->J + q * n, w->r, n, w->t);
+        if (!mpfr_zero_p(w->g + q))
+            gzero = 0;
+        gn_mp_la_nrm2sq(w->u, w->J + q * n, n, w->t);
+        mpfr_sqrt(w->u, w->u, MPFR_RNDN);
+        if (mpfr_greater_p(w->u, w->d + q))
+            mpfr_set(w->d + q, w->u, MPFR_RNDN);
+        if (mpfr_zero_p(w->d + q))
+            mpfr_set_ui(w->d + q, 1, MPFR_RNDN);
     }
-    mp_dot(u, g, g, k, t);
-    mpfr_sqrt(u, u, MPFR_RNDN);
-    rep->gnorm = mpfr_get_d(u, MPFR_RNDN);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j <= i; j++) {
+            gn_mp_la_dot(w->A + i * k + j, w->J + i * n, w->J + j * n, n, w->t);
+            mpfr_set(w->A + j * k + i, w->A + i * k + j, MPFR_RNDN);
+        }
+    pt->zero = mpfr_zero_p(w->S);
+    pt->gzero = gzero;
+    pt->gscaled = 0.0; /* no gtol test in MPFR */
+}
+
+static int m_solve(void *ws, double lambda, gn_fit_report *rep)
+{
+    mp_ws *w = ws;
+    rep->steps_normal++;
+    return mp_solve(w, lambda);
+}
+
+static double m_trial(void *ws, double lambda)
+{
+    mp_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    for (size_t q = 0; q < k; q++)
+        mpfr_add(w->bt + q, w->b + q, w->h + q, MPFR_RNDN);
+    /* pred = |Jh|^2 / 2 + lambda |Dh|^2, as in fit.c */
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_zero(w->Jh + i, 1);
+        for (size_t q = 0; q < k; q++) {
+            mpfr_mul(w->t, w->J + q * n + i, w->h + q, MPFR_RNDN);
+            mpfr_add(w->Jh + i, w->Jh + i, w->t, MPFR_RNDN);
+        }
+    }
+    gn_mp_la_nrm2sq(w->pred, w->Jh, n, w->t);
+    mpfr_div_2ui(w->pred, w->pred, 1, MPFR_RNDN);
+    mpfr_set_zero(w->u, 1);
+    for (size_t q = 0; q < k; q++) {
+        mpfr_mul(w->t, w->d + q, w->h + q, MPFR_RNDN);
+        mpfr_sqr(w->t, w->t, MPFR_RNDN);
+        mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
+    }
+    mpfr_mul_d(w->u, w->u, lambda, MPFR_RNDN);
+    mpfr_add(w->pred, w->pred, w->u, MPFR_RNDN);
+    gn_status es = mp_residuals(w, w->rt, NULL, w->bt);
+    gn_mp_la_nrm2sq(w->St, w->rt, n, w->t);
+    if (es != GN_OK || !mpfr_number_p(w->St) || !(mpfr_sgn(w->pred) > 0))
+        return -INFINITY;
+    /* the ratio is what the damping rule needs; rounding it to double is harmless (rho
+     * only steers lambda) */
+    mpfr_sub(w->act, w->S, w->St, MPFR_RNDN);
+    mpfr_div_2ui(w->act, w->act, 1, MPFR_RNDN);
+    mpfr_div(w->u, w->act, w->pred, MPFR_RNDN);
+    return gn_lm_gain(mpfr_get_d(w->u, MPFR_RNDN), 1.0);
+}
+
+static int m_accept(void *ws)
+{
+    mp_ws *w = ws;
+    int small = 1;
+    for (size_t q = 0; q < w->k; q++) {
+        mpfr_abs(w->t, w->bt + q, MPFR_RNDN);
+        mpfr_mul_2si(w->t, w->t, -w->xb, MPFR_RNDN);
+        mpfr_abs(w->u, w->h + q, MPFR_RNDN);
+        if (mpfr_greater_p(w->u, w->t))
+            small = 0;
+    }
+    for (size_t q = 0; q < w->k; q++)
+        mpfr_set(w->b + q, w->bt + q, MPFR_RNDN);
+    mpfr_set(w->S, w->St, MPFR_RNDN);
+    mp_residuals(w, w->r, w->J, w->b);
+    return small;
+}
+
+static void m_finish(void *ws, gn_fit_report *rep)
+{
+    mp_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    for (size_t q = 0; q < k; q++)
+        gn_mp_la_dot(w->g + q, w->J + q * n, w->r, n, w->t);
+    gn_mp_la_nrm2sq(w->u, w->g, k, w->t);
+    mpfr_sqrt(w->u, w->u, MPFR_RNDN);
+    rep->gnorm = mpfr_get_d(w->u, MPFR_RNDN);
     /* the undamped Gauss-Newton correction (normal equations are safe at this precision:
      * they square kappa(J), which costs 2 log10 kappa of the ~77 digits at 256 bits) */
     rep->gn_rel = NAN;
-    if (mp_solve(h, M, sc, A, d, g, 0.0, k, t, u)) {
+    if (mp_solve(w, 0.0) == 0) {
         double mx = 0.0;
         for (size_t q = 0; q < k; q++) {
-            mpfr_div(t, h + q, b + q, MPFR_RNDN);
-            double v = fabs(mpfr_get_d(t, MPFR_RNDN));
+            mpfr_div(w->t, w->h + q, w->b + q, MPFR_RNDN);
+            double v = fabs(mpfr_get_d(w->t, MPFR_RNDN));
             if (!(v <= mx))
                 mx = v;
         }
         rep->gn_rel = mx;
     }
-    if (rep->stop == GN_FIT_STOP_STALL && !(rep->gn_rel <= GN_FIT_STALL_REL))
-        rep->stop = GN_FIT_STOP_STUCK;
-    rep->rss = mpfr_get_d(S, MPFR_RNDN);
-    rep->lambda = dm.lambda;
-done:
-    mpfr_clears(S, St, t, u, pred, act, (mpfr_ptr)0);
-    mp_array_free(b, k);
-    mp_array_free(bt, k);
-    mp_array_free(r, n);
-    mp_array_free(rt, n);
-    mp_array_free(J, n * k);
-    mp_array_free(Jh, n);
-    mp_array_free(A, k * k);
-    mp_array_free(M, k * k);
-    mp_array_free(g, k);
-    mp_array_free(h, k);
-    mp_array_free(d, k);
-    mp_array_free(sc, k);
-    mp_array_free(ev.gy, n);
-    mp_array_free(ev.xv, p->nx + 1);
-    mp_array_free(ev.grow, k);
-    mpfr_clear(ev.f);
-    mpfr_clear(ev.t);
-    gn_mp_expr_free(ev.me);
-    gn_mp_expr_free(ev.mr);
+    rep->rss = mpfr_get_d(w->S, MPFR_RNDN);
+}
+
+static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish};
+
+gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_problem *p,
+                        mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec)
+{
+    gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
+    if (st != GN_OK)
+        return st;
+    gn_mp_fit_params P = par ? *par : gn_mp_fit_params_default();
+    mp_ws w;
+    if (mws_alloc(&w, p, prec, P.xtol_bits > 0 ? P.xtol_bits : (long)prec / 2) != 0) {
+        mws_free(&w);
+        return GN_ENOMEM;
+    }
+    for (size_t q = 0; q < w.k; q++)
+        mpfr_set(bout + q, b0 + q, MPFR_RNDN);
+    st = m_start(&w, rep, b0);
+    if (st == GN_OK) {
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau};
+        gn_fit_drive(rep, &fit_mpfr, &w, &ctl);
+        for (size_t q = 0; q < w.k; q++)
+            mpfr_set(bout + q, w.b + q, MPFR_RNDN);
+    }
+    mws_free(&w);
     return st;
 }
