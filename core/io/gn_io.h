@@ -8,11 +8,69 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <mpfr.h>
+
 #include "gn.h"
 
 /* The exit-status contract of every gnlab command, also returned by the library's report
  * functions: 0 every check holds, 1 a check fails, 2 bad usage, input or output. */
 enum { GN_EXIT_PASS = 0, GN_EXIT_FAIL = 1, GN_EXIT_USAGE = 2 };
+
+/* ------------------------------------------------------------ number tokens */
+/* One tokenizer for every reader: a token is recognised once, and its canonical text is what
+ * both conversions read, so a file's number is the same number to the double route (strtod)
+ * and to the MPFR route (mpfr_set_str). Grammar of a token (the whole token, no blanks):
+ *   [+-] digits [. digits] | [+-] . digits, then optionally an exponent
+ *   (e|E) [+-] digits, or (d|D) [+-] digits with GN_IO_NUM_DEXP (Fortran, NIST files);
+ *   with GN_IO_NUM_HEX also C99 hex [+-] 0x hexdigits [. hexdigits] [(p|P) [+-] digits];
+ *   with GN_IO_NUM_WORDS also [+-] inf, infinity, nan in any case (as strtod spells them).
+ * The canonical text is the token as written with a D/d exponent letter made 'e', and a word
+ * made "inf", "-inf" or "nan". */
+enum { GN_IO_NUM_DEXP = 1u, GN_IO_NUM_HEX = 2u, GN_IO_NUM_WORDS = 4u };
+#define GN_IO_NUM_MAX 512 /* longest token + 1 */
+
+typedef struct {
+    char text[GN_IO_NUM_MAX]; /* canonical text, NUL-terminated                  */
+    int base;                 /* 10, or 16 for a hex token (mpfr_set_str's base) */
+    int word;                 /* 1 for inf / nan                                 */
+} gn_io_num;
+
+/* gn_io_num_scan: recognise s[0 .. len) (not necessarily NUL-terminated) as one whole number
+ * token of the grammar above, with the extensions in flags, and set t.
+ * Special: GN_ENONFINITE for an inf/nan word without GN_IO_NUM_WORDS; GN_EINPUT for anything
+ *          else that is not one token (empty, blanks, trailing text, a lone sign or '.', an
+ *          exponent without digits, len >= GN_IO_NUM_MAX); t is unspecified on error. */
+gn_status gn_io_num_scan(gn_io_num *t, const char *s, size_t len, unsigned flags);
+
+/* gn_io_num_double: t's value rounded to nearest double (strtod on the canonical text, the
+ * whole text consumed). Underflow is not an error: the result is the correctly rounded
+ * subnormal or zero.
+ * Special: GN_ERANGE when a numeric token overflows double (|value| rounds beyond DBL_MAX);
+ *          *v untouched on error. Words give +-inf and nan. */
+gn_status gn_io_num_double(double *v, const gn_io_num *t);
+
+/* gn_io_num_mpfr: t's value rounded with rnd to x's precision (mpfr_set_str on the same
+ * canonical text, base t->base, its return value checked). For a token inside double's
+ * range, rounding x (precision >= 64) to double with RNDN gives gn_io_num_double's value
+ * (test_io checks this, subnormals included).
+ * Special: GN_ERANGE when a numeric token overflows MPFR's exponent range; GN_EINPUT if
+ *          MPFR refuses the text; x untouched on error. */
+gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd);
+
+/* gn_io_num_read: gn_io_num_scan then gn_io_num_double; the status of the first that fails. */
+gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags);
+
+/* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
+ * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
+int gn_io_sigdigits(const char *s);
+
+/* gn_io_errf: format a reader's message ("FILE:LINE:COLUMN: why") into err[0 .. len) as
+ * snprintf does; nothing when err is NULL or len is 0. */
+void gn_io_errf(char *err, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* ---------------------------------------------------------------- CSV tables */
 /* A table is column-major doubles with column names from the header line. */
@@ -82,10 +140,6 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
 
 /* gn_io_nist_free: NULL-safe; leaves *p zeroed. */
 void gn_io_nist_free(gn_io_nist *p);
-
-/* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
- * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
-int gn_io_sigdigits(const char *s);
 
 /* gn_io_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
  * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */

@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,21 +17,11 @@ typedef struct {
     char *buf;
 } lines;
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 static int read_lines(lines *L, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     size_t cap = 1 << 16, len = 0;
@@ -58,18 +47,18 @@ static int read_lines(lines *L, const char *path, char *err, size_t errlen)
     int rerr = ferror(f);
     fclose(f);
     if (!buf) {
-        seterr(err, errlen, "%s: out of memory", path);
+        gn_io_errf(err, errlen, "%s: out of memory", path);
         return -1;
     }
     if (rerr) {
         free(buf);
-        seterr(err, errlen, "%s: read error", path);
+        gn_io_errf(err, errlen, "%s: read error", path);
         return -1;
     }
     buf[len] = 0;
     if (memchr(buf, 0, len)) {
         free(buf);
-        seterr(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+        gn_io_errf(err, errlen, "%s: not a text file (contains a NUL byte)", path);
         return -1;
     }
     size_t nl = 1;
@@ -78,7 +67,7 @@ static int read_lines(lines *L, const char *path, char *err, size_t errlen)
     L->line = malloc(nl * sizeof(char *));
     if (!L->line) {
         free(buf);
-        seterr(err, errlen, "%s: out of memory", path);
+        gn_io_errf(err, errlen, "%s: out of memory", path);
         return -1;
     }
     L->buf = buf;
@@ -117,26 +106,12 @@ static int ci_contains(const char *s, const char *w)
 
 static int blank(const char *s) { return *skipws(s) == 0; }
 
-/* a whole token as a finite double; returns 0 on success */
+/* the numbers of a NIST file: Fortran D exponents and (as strtod read them before the
+ * tokenizer) hex; a whole token as a finite double, 0 on success */
+#define NIST_NUM (GN_IO_NUM_DEXP | GN_IO_NUM_HEX)
 static int tok_double(double *out, const char *s, size_t len)
 {
-    char buf[96];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (buf[i] == 'd' || buf[i] == 'D')
-            buf[i] = 'E';
-    if (!(isdigit((unsigned char)buf[0]) || buf[0] == '-' || buf[0] == '+' || buf[0] == '.'))
-        return -1;
-    errno = 0;
-    char *end;
-    double v = strtod(buf, &end);
-    if (*end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
+    return gn_io_num_read(out, s, len, NIST_NUM) != GN_OK;
 }
 
 /* split s into whitespace-separated tokens (pointers and lengths); returns the count */
@@ -166,20 +141,6 @@ static char *dupn(const char *s, size_t n)
         r[n] = 0;
     }
     return r;
-}
-
-int gn_io_sigdigits(const char *s)
-{
-    int n = 0, started = 0;
-    for (; *s && *s != 'e' && *s != 'E' && *s != 'd' && *s != 'D'; s++) {
-        if (!isdigit((unsigned char)*s))
-            continue;
-        if (*s != '0')
-            started = 1;
-        if (started)
-            n++;
-    }
-    return n;
 }
 
 double gn_io_lre(double est, double cert, int digits)
@@ -277,7 +238,7 @@ static int definition(const char *line, const char **nm, size_t *nl, const char 
 
 #define FAIL(...)                                                                            \
     do {                                                                                     \
-        seterr(err, errlen, __VA_ARGS__);                                                    \
+        gn_io_errf(err, errlen, __VA_ARGS__);                                                    \
         goto fail;                                                                           \
     } while (0)
 #define NOMEM() FAIL("%s: out of memory", path)
