@@ -94,7 +94,7 @@ gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t err
 gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *name, char *err,
                                 size_t errlen);
 
-/* gn_io_table_col: index of the column called name, or -1. */
+/* gn_io_table_col: index of the first column called name (exact, case-sensitive), or -1. */
 long gn_io_table_col(const gn_io_table *t, const char *name);
 
 /* gn_io_table_free: NULL-safe; leaves *t zeroed. */
@@ -126,6 +126,12 @@ typedef struct {
     char **data_str;        /* the same as written (ncols x n), for MPFR                */
 } gn_io_nist;
 
+/* The number tokens of a NIST file (gn_io_num_scan flags): Fortran D exponents, and hex as
+ * strtod read it before the tokenizer. Every number the reader converts (starts, certified
+ * values, counts, data) and every text an MPFR route converts (cert_str, rss_str, data_str,
+ * cvals) is such a token. */
+#define GN_IO_NIST_NUM (GN_IO_NUM_DEXP | GN_IO_NUM_HEX)
+
 /* gn_io_nist_read: read a NIST StRD nonlinear regression file (the format of
  * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
  * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
@@ -138,11 +144,15 @@ typedef struct {
  *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
 gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
 
-/* gn_io_nist_free: NULL-safe; leaves *p zeroed. */
+/* gn_io_nist_free: free what gn_io_nist_read allocated; NULL-safe, also on a zeroed *p;
+ * leaves *p zeroed. */
 void gn_io_nist_free(gn_io_nist *p);
 
 /* gn_io_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
- * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
+ * the number of correct significant digits of NIST StRD's certification, clamped to
+ * [0, digits]. Method: in double; the relative error is exact to a few ulp, so the result is
+ * good to ~1e-15 absolute, far below the 0.1 digits it is printed with.
+ * Special: digits when est == cert; 0 when est is NaN or shares no digit. */
 double gn_io_lre(double est, double cert, int digits);
 
 /* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
@@ -161,7 +171,9 @@ typedef struct {
  *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
 gn_status gn_io_nist_problem(gn_io_nist_setup *s, const gn_io_nist *p, gn_expr_error *err,
                           int *in_response);
-void gn_io_nist_problem_free(gn_io_nist_setup *s); /* NULL-safe */
+/* gn_io_nist_problem_free: free s's expressions and copies (not p's data); NULL-safe, also on
+ * a zeroed *s; leaves *s zeroed. */
+void gn_io_nist_problem_free(gn_io_nist_setup *s);
 
 /* ------------------------------------------------------------------- system */
 
@@ -172,9 +184,11 @@ double gn_io_now(void);
  * decides what is shown by installing a callback (the terminal bar lives in cli/). Without
  * one, nothing happens. The callback is process-wide and must be set before threads start. */
 typedef void gn_io_progress_fn(void *ctx, const char *what, size_t i, size_t n);
+/* gn_io_progress_set: install fn (NULL: none) with its ctx, replacing the previous one. */
 void gn_io_progress_set(gn_io_progress_fn *fn, void *ctx);
 /* gn_io_progress: step i of n of "what"; n = 0 means done (the callback clears its line). */
 void gn_io_progress(const char *what, size_t i, size_t n);
+/* gn_io_progress_done: the callback with what = NULL, i = n = 0 (clear the line). */
 void gn_io_progress_done(void);
 
 /* gn_io_have: is prog an executable file in a directory of $PATH (or the path itself when
