@@ -562,55 +562,42 @@ static void csv_mp_free(csv_mp_res *r, size_t k)
 static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, const double *b,
                   mpfr_prec_t prec)
 {
-    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams;
+    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams, nv = nx * n + n + 2 * k;
     memset(r, 0, sizeof *r);
-    mpfr_ptr mx = malloc((nx ? nx : 1) * n * sizeof(*mx)), my = malloc(n * sizeof(*my));
-    mpfr_ptr mb = malloc(k * sizeof(*mb)), mb0 = malloc(k * sizeof(*mb0));
+    /* one block: predictors (nx x n), response (n), estimate (k), start (k) */
+    mpfr_ptr v = malloc(nv * sizeof *v);
     r->str = calloc(k, sizeof(char *));
     r->agree = calloc(k, sizeof(double));
-    int rc = mx && my && mb && mb0 && r->str && r->agree ? 0 : GN_EXIT_USAGE;
-    if (rc) {
+    if (!v || !r->str || !r->agree) {
+        free(v);
         csv_mp_free(r, k);
         memset(r, 0, sizeof *r);
-    } else {
-        for (size_t i = 0; i < nx * n; i++) {
-            mpfr_init2(mx + i, prec);
-            mpfr_set_d(mx + i, fp->x[i], MPFR_RNDN);
-        }
-        for (size_t i = 0; i < n; i++) {
-            mpfr_init2(my + i, prec);
-            mpfr_set_d(my + i, fp->y[i], MPFR_RNDN);
-        }
-        for (size_t q = 0; q < k; q++) {
-            mpfr_init2(mb + q, prec);
-            mpfr_init2(mb0 + q, prec);
-            mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
-        }
-        gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my};
-        double t1 = gn_io_now();
-        gn_status ms = gn_mp_fit_run(mb, &r->rep, &mp, mb0, NULL, prec);
-        r->secs = gn_io_now() - t1;
-        r->ok = ms == GN_OK && gn_fit_stop_converged(r->rep.stop);
-        for (size_t q = 0; q < k; q++) {
-            char buf[64];
-            mpfr_snprintf(buf, sizeof buf, "%.20Re", mb + q);
-            r->str[q] = strdup(buf);
-            r->agree[q] = gn_io_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
-        }
-        for (size_t i = 0; i < nx * n; i++)
-            mpfr_clear(mx + i);
-        for (size_t i = 0; i < n; i++)
-            mpfr_clear(my + i);
-        for (size_t q = 0; q < k; q++) {
-            mpfr_clear(mb + q);
-            mpfr_clear(mb0 + q);
-        }
+        return GN_EXIT_USAGE;
     }
-    free(mx);
-    free(my);
-    free(mb);
-    free(mb0);
-    return rc;
+    mpfr_ptr mx = v, my = mx + nx * n, mb = my + n, mb0 = mb + k;
+    for (size_t i = 0; i < nv; i++)
+        mpfr_init2(v + i, prec);
+    for (size_t i = 0; i < nx * n; i++)
+        mpfr_set_d(mx + i, fp->x[i], MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(my + i, fp->y[i], MPFR_RNDN);
+    for (size_t q = 0; q < k; q++)
+        mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
+    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my};
+    double t1 = gn_io_now();
+    gn_status ms = gn_mp_fit_run(mb, &r->rep, &mp, mb0, NULL, prec);
+    r->secs = gn_io_now() - t1;
+    r->ok = ms == GN_OK && gn_fit_stop_converged(r->rep.stop);
+    for (size_t q = 0; q < k; q++) {
+        char buf[64];
+        mpfr_snprintf(buf, sizeof buf, "%.20Re", mb + q);
+        r->str[q] = strdup(buf);
+        r->agree[q] = gn_io_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
+    }
+    for (size_t i = 0; i < nv; i++)
+        mpfr_clear(v + i);
+    free(v);
+    return 0;
 }
 
 /* what a CSV fit prints */

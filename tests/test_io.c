@@ -238,13 +238,10 @@ static void test_readers(void **state)
     assert_int_equal(gn_io_sigdigits("-0.00120D+3"), 3);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
-        cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
-        cmocka_unit_test(test_readers),
-    };
-    cmocka_set_message_output(CM_OUTPUT_TAP);
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
+    cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
+    cmocka_unit_test(test_readers),
+};
+
+GN_TEST_MAIN(tests)

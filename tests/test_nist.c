@@ -171,13 +171,10 @@ static void test_suite(void **state)
     assert_int_equal(sm.runs, 2);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_files),         cmocka_unit_test(test_problem),
-        cmocka_unit_test(test_wrong_certificate), cmocka_unit_test(test_fortran_exponents),
-        cmocka_unit_test(test_suite),
-    };
-    cmocka_set_message_output(CM_OUTPUT_TAP);
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_files),         cmocka_unit_test(test_problem),
+    cmocka_unit_test(test_wrong_certificate), cmocka_unit_test(test_fortran_exponents),
+    cmocka_unit_test(test_suite),
+};
+
+GN_TEST_MAIN(tests)

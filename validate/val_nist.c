@@ -82,25 +82,6 @@ gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_
     return GN_OK;
 }
 
-/* n MPFR numbers at precision prec, or NULL */
-static mpfr_ptr mp_vec(size_t n, mpfr_prec_t prec)
-{
-    mpfr_ptr v = malloc((n ? n : 1) * sizeof *v);
-    if (v)
-        for (size_t i = 0; i < n; i++)
-            mpfr_init2(v + i, prec);
-    return v;
-}
-
-static void mp_vec_free(mpfr_ptr v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mpfr_clear(v + i);
-    free(v);
-}
-
 /* text (a GN_IO_NIST_NUM token) into x through the tokenizer */
 static gn_status mp_read(mpfr_ptr x, const char *text)
 {
@@ -160,16 +141,22 @@ static gn_status mp_score(val_nist_mp *r, const gn_io_nist *p, mpfr_srcptr b, mp
 gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_setup *s,
                           size_t st, mpfr_prec_t prec)
 {
-    const size_t k = p->k, n = p->n, nx = s->fp.nx;
+    const size_t k = p->k, n = p->n, nx = s->fp.nx, nv = nx * n + n + 2 * k;
     memset(r, 0, sizeof *r);
     r->str = calloc(k, sizeof(char *));
     r->lre = calloc(k, sizeof(double));
     r->val = calloc(k, sizeof(double));
-    mpfr_ptr x = mp_vec(nx * n, prec), y = mp_vec(n, prec);
-    mpfr_ptr b = mp_vec(k, prec), b0 = mp_vec(k, prec);
-    gn_status e = GN_ENOMEM;
-    if (r->str && r->lre && r->val && x && y && b && b0)
-        e = mp_data(x, y, p);
+    /* one block: predictors (nx x n), response (n), estimate (k), start (k) */
+    mpfr_ptr v = malloc(nv * sizeof *v);
+    if (!r->str || !r->lre || !r->val || !v) {
+        free(v);
+        val_nist_mp_free(r, k);
+        return GN_ENOMEM;
+    }
+    for (size_t i = 0; i < nv; i++)
+        mpfr_init2(v + i, prec);
+    mpfr_ptr x = v, y = x + nx * n, b = y + n, b0 = b + k;
+    gn_status e = mp_data(x, y, p);
     if (e == GN_OK) {
         for (size_t q = 0; q < k; q++)
             mpfr_set_d(b0 + q, p->start[st * k + q], MPFR_RNDN);
@@ -180,10 +167,9 @@ gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_
         r->secs = gn_io_now() - t0;
         e = mp_score(r, p, b, prec);
     }
-    mp_vec_free(x, x ? nx * n : 0);
-    mp_vec_free(y, y ? n : 0);
-    mp_vec_free(b, b ? k : 0);
-    mp_vec_free(b0, b0 ? k : 0);
+    for (size_t i = 0; i < nv; i++)
+        mpfr_clear(v + i);
+    free(v);
     if (e != GN_OK)
         val_nist_mp_free(r, k);
     return e;
