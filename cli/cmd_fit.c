@@ -1,24 +1,18 @@
 /* cmd_fit.c: gnlab fit, nonlinear least squares on a model expression, certified
- * against the NIST StRD nonlinear regression problems. */
+ * against the NIST StRD nonlinear regression problems. The certification itself (both
+ * routes, LREs, verdicts) is validate/val_nist.c; this file parses argv and prints. */
 #include "cli.h"
 #include "gn.h"
+#include "gn_io.h"
 #include "gn_mp_fit.h"
+#include "val_nist.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define NAME "fit"
-
-/* The targets of the issue: every certified parameter to >= 6 digits by the double solver
- * and >= 10 by the MPFR reference, from every start; the double solver's average LRE at
- * least Ceres Solver's reported 9.4 (dense QR, its NIST example's summary). */
-#define TARGET_DOUBLE 6.0
-#define TARGET_MP 10.0
-#define TARGET_CERES_AVG 9.4
 
 typedef struct {
     gn_fit_solver solver;
@@ -26,13 +20,6 @@ typedef struct {
     int json, mp;
     const char *plot;
 } opts;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void help(void)
 {
@@ -59,28 +46,17 @@ static void help(void)
            "  --plot FILE.svg  data, fitted curve and residuals (gnuplot; one predictor)\n"
            "  --json           JSON Lines\n\n"
            "exit 0 when every fit converges and every target is met, 1 otherwise, 2 on bad input\n",
-           TARGET_DOUBLE, TARGET_MP, TARGET_CERES_AVG);
+           VAL_NIST_TARGET_DOUBLE, VAL_NIST_TARGET_MP, VAL_NIST_TARGET_CERES_AVG);
 }
 
 /* ---------------------------------------------------------------- plotting */
 
-static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, const char *title)
+/* the data (index 0: x, response, residual) and the fitted curve (index 1) for gnuplot */
+static int plot_data(const char *path, const gn_fit_problem *p, const double *b)
 {
-    if (p->nx != 1) {
-        fprintf(stderr, "gnlab fit: --plot needs exactly one predictor (this model has %zu)\n",
-                p->nx);
-        return -2;
-    }
-    char dpath[] = "/tmp/gnlab-fit-XXXXXX";
-    int fd = mkstemp(dpath);
-    if (fd < 0)
+    FILE *f = fopen(path, "w");
+    if (!f)
         return -1;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(dpath);
-        return -1;
-    }
     double xmin = INFINITY, xmax = -INFINITY;
     for (size_t i = 0; i < p->n; i++) {
         double x = p->x[i], fx, g = p->y[i];
@@ -97,166 +73,55 @@ static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, c
         if (gn_expr_eval(p->model, &fx, NULL, b, &x) == GN_OK)
             fprintf(f, "%.17g %.17g\n", x, fx);
     }
-    fclose(f);
-    FILE *gp = popen("gnuplot", "w");
-    if (!gp) {
-        unlink(dpath);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* the gnuplot script; every user string (output path, title, data path) enters it through
+ * gn_io_gnuplot_str, so none can end a literal or start a command */
+static int plot_script(const char *path, const char *out, const char *title, const char *dpath)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
         return -1;
+    fputs("set terminal svg size 800,700\nset output ", f);
+    gn_io_gnuplot_str(f, out);
+    fputs("\nset multiplot layout 2,1 title ", f);
+    gn_io_gnuplot_str(f, title);
+    fputs("\nset ylabel 'response'\nplot ", f);
+    gn_io_gnuplot_str(f, dpath);
+    fputs(" index 0 using 1:2 with points pt 7 ps 0.5 title 'data', '' index 1 using 1:2 with "
+          "lines lw 2 title 'fit'\nset ylabel 'residual'\nset xlabel 'x'\nplot ", f);
+    gn_io_gnuplot_str(f, dpath);
+    fputs(" index 0 using 1:3 with impulses title 'residuals', 0 notitle\nunset multiplot\n", f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* data, fitted curve and residuals into out (SVG) by gnuplot, run without a shell on a script
+ * in a private temporary directory; -2 on a model with more than one predictor (message
+ * printed), -1 when the plot could not be made */
+static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, const char *title)
+{
+    if (p->nx != 1) {
+        fprintf(stderr, "gnlab fit: --plot needs exactly one predictor (this model has %zu)\n",
+                p->nx);
+        return -2;
     }
-    fprintf(gp,
-            "set terminal svg size 800,700\nset output '%s'\nset multiplot layout 2,1 title '%s'\n"
-            "set ylabel 'response'\nplot '%s' index 0 using 1:2 with points pt 7 ps 0.5 title "
-            "'data', '' index 1 using 1:2 with lines lw 2 title 'fit'\n"
-            "set ylabel 'residual'\nset xlabel 'x'\nplot '%s' index 0 using 1:3 with impulses "
-            "title 'residuals', 0 notitle\nunset multiplot\n",
-            out, title, dpath, dpath);
-    int rc = pclose(gp);
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096], dpath[4200], spath[4200];
+    snprintf(dir, sizeof dir, "%s/gnlab-fit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(dpath, sizeof dpath, "%s/data.txt", dir);
+    snprintf(spath, sizeof spath, "%s/plot.gp", dir);
+    int rc = -1;
+    if (plot_data(dpath, p, b) == 0 && plot_script(spath, out, title, dpath) == 0) {
+        const char *argv[] = {"gnuplot", spath, NULL};
+        rc = gn_io_run(NULL, argv, NULL) == 0 ? 0 : -1;
+    }
     unlink(dpath);
-    return rc == 0 ? 0 : -1;
-}
-
-/* -------------------------------------------------------- one NIST problem */
-
-typedef struct {
-    int ok;                /* the double fit ran (not an input error) */
-    gn_fit_report rep;
-    double *b;
-    double *lre;
-    double lre_min, lre_rss, secs;
-} dres;
-
-typedef struct {
-    int ok;
-    gn_fit_report rep;
-    char **str; /* the estimates, 20 significant digits */
-    double *val; /* the estimates rounded to double */
-    double *lre;
-    double lre_min, lre_rss, secs;
-} mres;
-
-static void dres_free(dres *r)
-{
-    free(r->b);
-    free(r->lre);
-}
-
-static void mres_free(mres *r, size_t k)
-{
-    if (r->str)
-        for (size_t q = 0; q < k; q++)
-            free(r->str[q]);
-    free(r->str);
-    free(r->lre);
-    free(r->val);
-}
-
-static int run_double(dres *r, const gn_io_nist *p, const gn_io_nist_setup *s, size_t st,
-                      gn_fit_solver solver)
-{
-    const size_t k = p->k;
-    memset(r, 0, sizeof *r);
-    r->b = calloc(k, sizeof(double));
-    r->lre = calloc(k, sizeof(double));
-    if (!r->b || !r->lre)
-        return -1;
-    gn_fit_params par = gn_fit_params_default();
-    par.solver = solver;
-    double t0 = now();
-    gn_status e = gn_fit_run(r->b, &r->rep, &s->fp, p->start + st * k, &par);
-    r->secs = now() - t0;
-    r->ok = e == GN_OK;
-    r->lre_min = INFINITY;
-    for (size_t q = 0; q < k; q++) {
-        r->lre[q] = r->ok ? gn_io_lre(r->b[q], p->cert[q], p->cert_digits[q]) : 0.0;
-        if (r->lre[q] < r->lre_min)
-            r->lre_min = r->lre[q];
-    }
-    r->lre_rss = r->ok ? gn_io_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
-    return 0;
-}
-
-static int run_mp(mres *r, const gn_io_nist *p, const gn_io_nist_setup *s, size_t st, mpfr_prec_t prec)
-{
-    const size_t k = p->k, n = p->n, nx = s->fp.nx;
-    memset(r, 0, sizeof *r);
-    r->str = calloc(k, sizeof(char *));
-    r->lre = calloc(k, sizeof(double));
-    r->val = calloc(k, sizeof(double));
-    mpfr_ptr x = malloc((nx ? nx : 1) * n * sizeof(*x)), y = malloc(n * sizeof(*y));
-    mpfr_ptr b = malloc(k * sizeof(*b)), b0 = malloc(k * sizeof(*b0));
-    if (!r->str || !r->lre || !r->val || !x || !y || !b || !b0) {
-        free(x);
-        free(y);
-        free(b);
-        free(b0);
-        return -1;
-    }
-    for (size_t c = 0, j = 0; c < p->ncols; c++) {
-        for (size_t i = 0; i < n; i++) {
-            mpfr_ptr t = c == p->ycol ? y + i : x + j * n + i;
-            mpfr_init2(t, prec);
-            mpfr_set_str(t, p->data_str[c * n + i], 10, MPFR_RNDN);
-        }
-        if (c != p->ycol)
-            j++;
-    }
-    for (size_t q = 0; q < k; q++) {
-        mpfr_init2(b + q, prec);
-        mpfr_init2(b0 + q, prec);
-        mpfr_set_d(b0 + q, p->start[st * k + q], MPFR_RNDN); /* starts are short decimals:
-                                                                exact enough to start from */
-    }
-    gn_mp_fit_problem mp = {s->model, s->resp, n, nx, x, y};
-    gn_mp_fit_params par = gn_mp_fit_params_default();
-    double t0 = now();
-    gn_status e = gn_mp_fit_run(b, &r->rep, &mp, b0, &par, prec);
-    r->secs = now() - t0;
-    r->ok = e == GN_OK;
-    r->lre_min = INFINITY;
-    for (size_t q = 0; q < k; q++) {
-        r->lre[q] = r->ok ? gn_mp_lre(b + q, p->cert_str[q], p->cert_digits[q], prec) : 0.0;
-        if (r->lre[q] < r->lre_min)
-            r->lre_min = r->lre[q];
-        char buf[64];
-        mpfr_snprintf(buf, sizeof buf, "%.20Re", b + q);
-        r->str[q] = strdup(buf);
-        r->val[q] = mpfr_get_d(b + q, MPFR_RNDN);
-    }
-    /* the RSS is reported in double: its LRE is capped at 11 digits, far below double's 16 */
-    r->lre_rss = r->ok ? gn_io_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
-    for (size_t c = 0; c < nx * n; c++)
-        mpfr_clear(x + c);
-    for (size_t i = 0; i < n; i++)
-        mpfr_clear(y + i);
-    for (size_t q = 0; q < k; q++) {
-        mpfr_clear(b + q);
-        mpfr_clear(b0 + q);
-    }
-    free(x);
-    free(y);
-    free(b);
-    free(b0);
-    return 0;
-}
-
-/* load and compile; prints the error (with the caret) and returns GN_EXIT_USAGE on bad input */
-static int load(gn_io_nist *p, gn_io_nist_setup *s, const char *path)
-{
-    char err[512];
-    if (gn_io_nist_read(p, path, err, sizeof err) != GN_OK) {
-        fprintf(stderr, "gnlab fit: %s\n", err);
-        return GN_EXIT_USAGE;
-    }
-    gn_expr_error ee;
-    int inresp = 0;
-    if (gn_io_nist_problem(s, p, &ee, &inresp) != GN_OK) {
-        fprintf(stderr, "gnlab fit: %s:%zu: the model's %s: %s\n", path, p->model_line,
-                inresp ? "left-hand side" : "right-hand side", ee.msg);
-        gn_expr_print_error(stderr, inresp ? p->response : p->model, &ee);
-        gn_io_nist_free(p);
-        return GN_EXIT_USAGE;
-    }
-    return 0;
+    unlink(spath);
+    rmdir(dir);
+    return rc;
 }
 
 static void print_report(FILE *f, const char *who, const gn_fit_report *r, double secs)
@@ -289,27 +154,98 @@ static void json_report(gn_io_jl *j, const char *pfx, const gn_fit_report *r, do
 #undef K
 }
 
+/* -------------------------------------------------------- one NIST problem */
+
+static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double *d,
+                          const val_nist_mp *m, const opts *o, int pass)
+{
+    for (size_t q = 0; q < p->k; q++) {
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "problem", p->name);
+        gn_io_jl_int(&j, "start", (long long)st + 1);
+        char pn[32];
+        snprintf(pn, sizeof pn, "b%zu", q + 1);
+        gn_io_jl_str(&j, "param", pn);
+        gn_io_jl_str(&j, "certified", p->cert_str[q]);
+        gn_io_jl_int(&j, "digits", p->cert_digits[q]);
+        gn_io_jl_num(&j, "double", d->b[q]);
+        gn_io_jl_num(&j, "lre_double", d->lre[q]);
+        if (o->mp) {
+            gn_io_jl_str(&j, "mpfr", m->str[q]);
+            gn_io_jl_num(&j, "lre_mpfr", m->lre[q]);
+        }
+        gn_io_jl_end(&j);
+    }
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "problem", p->name);
+    gn_io_jl_int(&j, "start", (long long)st + 1);
+    gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+    gn_io_jl_str(&j, "rss_certified", p->rss_str);
+    gn_io_jl_num(&j, "lre_min_double", d->lre_min);
+    gn_io_jl_num(&j, "lre_rss_double", d->lre_rss);
+    json_report(&j, "double", &d->rep, d->secs);
+    if (o->mp) {
+        gn_io_jl_int(&j, "prec", (long long)o->prec);
+        gn_io_jl_num(&j, "lre_min_mpfr", m->lre_min);
+        gn_io_jl_num(&j, "lre_rss_mpfr", m->lre_rss);
+        json_report(&j, "mpfr", &m->rep, m->secs);
+    }
+    gn_io_jl_bool(&j, "pass", pass);
+    gn_io_jl_end(&j);
+}
+
+static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double *d,
+                           const val_nist_mp *m, const opts *o, int dpass, int mpass)
+{
+    printf("\n start %zu: (", st + 1);
+    for (size_t q = 0; q < p->k; q++)
+        printf("%s%.17g", q ? ", " : "", p->start[st * p->k + q]);
+    printf(")\n  %-4s %-20s %-24s %5s", "", "certified", "double", "LRE");
+    if (o->mp)
+        printf("  %-28s %5s", "MPFR", "LRE");
+    printf("\n");
+    for (size_t q = 0; q < p->k; q++) {
+        printf("  b%-3zu %-20s %-24.17g %5.1f", q + 1, p->cert_str[q], d->b[q], d->lre[q]);
+        if (o->mp)
+            printf("  %-28s %5.1f", m->str[q], m->lre[q]);
+        printf("\n");
+    }
+    printf("  %-4s %-20s %-24.17g %5.1f", "RSS", p->rss_str, d->rep.rss, d->lre_rss);
+    if (o->mp)
+        printf("  %-28.17g %5.1f", m->rep.rss, m->lre_rss);
+    printf("\n");
+    print_report(stdout, gn_fit_solver_name(o->solver), &d->rep, d->secs);
+    if (o->mp)
+        print_report(stdout, "mpfr", &m->rep, m->secs);
+    printf("  targets: double min LRE %.1f >= %.0f %s", d->lre_min, VAL_NIST_TARGET_DOUBLE,
+           dpass ? "PASS" : "MISS");
+    if (o->mp)
+        printf("; MPFR min LRE %.1f >= %.0f %s", m->lre_min, VAL_NIST_TARGET_MP,
+               mpass ? "PASS" : "MISS");
+    printf("\n");
+}
+
 static int nist_one(const char *path, const opts *o)
 {
     gn_io_nist p;
     gn_io_nist_setup s;
-    int rc = load(&p, &s, path);
-    if (rc)
-        return rc;
-    int fail = 0;
+    if (val_nist_load(&p, &s, path, stderr, "gnlab fit") != GN_OK)
+        return GN_EXIT_USAGE;
+    int fail = 0, rc = 0;
     if (!o->json)
         printf("%s (%s): %zu parameters, %zu observations, %zu starts\n  %s = %s\n"
                "  double solver: %s; MPFR reference: %s\n",
                p.name, path, p.k, p.n, p.nstart, p.response, p.model,
-               gn_fit_solver_name(o->solver),
-               o->mp ? "on" : "off (--no-mp)");
-    for (size_t st = 0; st < p.nstart; st++) {
-        dres d;
-        mres m = {0};
-        if (run_double(&d, &p, &s, st, o->solver) || (o->mp && run_mp(&m, &p, &s, st, o->prec))) {
+               gn_fit_solver_name(o->solver), o->mp ? "on" : "off (--no-mp)");
+    for (size_t st = 0; st < p.nstart && !rc; st++) {
+        val_nist_double d;
+        val_nist_mp m = {0};
+        if (val_nist_run_double(&d, &p, &s, st, o->solver) != GN_OK ||
+            (o->mp && val_nist_run_mp(&m, &p, &s, st, o->prec) != GN_OK)) {
             fprintf(stderr, "gnlab fit: out of memory\n");
-            dres_free(&d);
-            mres_free(&m, p.k);
+            val_nist_double_free(&d);
             rc = GN_EXIT_USAGE;
             break;
         }
@@ -321,75 +257,12 @@ static int nist_one(const char *path, const opts *o)
                     path, st + 1);
             rc = GN_EXIT_USAGE;
         }
-        int dconv = d.ok && gn_fit_stop_converged(d.rep.stop);
-        int mconv = !o->mp || (m.ok && gn_fit_stop_converged(m.rep.stop));
-        int dpass = dconv && d.lre_min >= TARGET_DOUBLE;
-        int mpass = !o->mp || (mconv && m.lre_min >= TARGET_MP);
+        int dpass = val_nist_pass_double(&d), mpass = !o->mp || val_nist_pass_mp(&m);
         fail |= !dpass || !mpass;
-        if (o->json) {
-            for (size_t q = 0; q < p.k; q++) {
-                gn_io_jl j;
-                gn_io_jl_begin(&j, stdout);
-                gn_io_jl_str(&j, "problem", p.name);
-                gn_io_jl_int(&j, "start", (long long)st + 1);
-                char pn[32];
-                snprintf(pn, sizeof pn, "b%zu", q + 1);
-                gn_io_jl_str(&j, "param", pn);
-                gn_io_jl_str(&j, "certified", p.cert_str[q]);
-                gn_io_jl_int(&j, "digits", p.cert_digits[q]);
-                gn_io_jl_num(&j, "double", d.b[q]);
-                gn_io_jl_num(&j, "lre_double", d.lre[q]);
-                if (o->mp) {
-                    gn_io_jl_str(&j, "mpfr", m.str[q]);
-                    gn_io_jl_num(&j, "lre_mpfr", m.lre[q]);
-                }
-                gn_io_jl_end(&j);
-            }
-            gn_io_jl j;
-            gn_io_jl_begin(&j, stdout);
-            gn_io_jl_str(&j, "problem", p.name);
-            gn_io_jl_int(&j, "start", (long long)st + 1);
-            gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
-            gn_io_jl_str(&j, "rss_certified", p.rss_str);
-            gn_io_jl_num(&j, "lre_min_double", d.lre_min);
-            gn_io_jl_num(&j, "lre_rss_double", d.lre_rss);
-            json_report(&j, "double", &d.rep, d.secs);
-            if (o->mp) {
-                gn_io_jl_int(&j, "prec", (long long)o->prec);
-                gn_io_jl_num(&j, "lre_min_mpfr", m.lre_min);
-                gn_io_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
-                json_report(&j, "mpfr", &m.rep, m.secs);
-            }
-            gn_io_jl_bool(&j, "pass", dpass && mpass);
-            gn_io_jl_end(&j);
-        } else {
-            printf("\n start %zu: (", st + 1);
-            for (size_t q = 0; q < p.k; q++)
-                printf("%s%.17g", q ? ", " : "", p.start[st * p.k + q]);
-            printf(")\n  %-4s %-20s %-24s %5s", "", "certified", "double", "LRE");
-            if (o->mp)
-                printf("  %-28s %5s", "MPFR", "LRE");
-            printf("\n");
-            for (size_t q = 0; q < p.k; q++) {
-                printf("  b%-3zu %-20s %-24.17g %5.1f", q + 1, p.cert_str[q], d.b[q], d.lre[q]);
-                if (o->mp)
-                    printf("  %-28s %5.1f", m.str[q], m.lre[q]);
-                printf("\n");
-            }
-            printf("  %-4s %-20s %-24.17g %5.1f", "RSS", p.rss_str, d.rep.rss, d.lre_rss);
-            if (o->mp)
-                printf("  %-28.17g %5.1f", m.rep.rss, m.lre_rss);
-            printf("\n");
-            print_report(stdout, gn_fit_solver_name(o->solver), &d.rep, d.secs);
-            if (o->mp)
-                print_report(stdout, "mpfr", &m.rep, m.secs);
-            printf("  targets: double min LRE %.1f >= %.0f %s", d.lre_min, TARGET_DOUBLE,
-                   dpass ? "PASS" : "MISS");
-            if (o->mp)
-                printf("; MPFR min LRE %.1f >= %.0f %s", m.lre_min, TARGET_MP,
-                       mpass ? "PASS" : "MISS");
-            printf("\n");
-        }
+        if (o->json)
+            nist_one_json(&p, st, &d, &m, o, dpass && mpass);
+        else
+            nist_one_table(&p, st, &d, &m, o, dpass, mpass);
         if (o->plot && st == p.nstart - 1) {
             char title[128];
             snprintf(title, sizeof title, "%s, start %zu", p.name, st + 1);
@@ -397,10 +270,8 @@ static int nist_one(const char *path, const opts *o)
                 fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot "
                                 "installed?)\n", o->plot);
         }
-        dres_free(&d);
-        mres_free(&m, p.k);
-        if (rc)
-            break;
+        val_nist_double_free(&d);
+        val_nist_mp_free(&m, p.k);
     }
     gn_io_nist_problem_free(&s);
     gn_io_nist_free(&p);
@@ -411,48 +282,114 @@ static int nist_one(const char *path, const opts *o)
 
 /* ------------------------------------------------------------- the suite */
 
-static int cmpstr(const void *a, const void *b)
+static void suite_row_json(void *ctx, const val_nist_row *r)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const opts *o = ctx;
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "problem", r->p->name);
+    gn_io_jl_int(&j, "start", (long long)r->st + 1);
+    gn_io_jl_int(&j, "k", (long long)r->p->k);
+    for (int v = 0; v < VAL_NIST_NSOLV; v++) {
+        const char *sn = gn_fit_solver_name(val_nist_solvers[v]);
+        char key[32];
+        snprintf(key, sizeof key, "lre_min_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].lre_min);
+        snprintf(key, sizeof key, "lre_rss_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].lre_rss);
+        json_report(&j, sn, &r->d[v].rep, r->d[v].secs);
+    }
+    if (o->mp) {
+        gn_io_jl_num(&j, "lre_min_mpfr", r->m.lre_min);
+        gn_io_jl_num(&j, "lre_rss_mpfr", r->m.lre_rss);
+        gn_io_jl_num(&j, "agree_digits", r->agree);
+        json_report(&j, "mpfr", &r->m.rep, r->m.secs);
+    }
+    gn_io_jl_bool(&j, "pass_double", r->dpass);
+    gn_io_jl_bool(&j, "pass_mpfr", r->mpass);
+    gn_io_jl_end(&j);
+}
+
+static void suite_row_table(void *ctx, const val_nist_row *r)
+{
+    const opts *o = ctx;
+    const val_nist_double *d = r->d;
+    printf("%-9s %2zu %2zu | %5.1f %5.1f %5.1f ", r->p->name, r->st + 1, r->p->k, d[0].lre_min,
+           d[1].lre_min, d[2].lre_min);
+    if (o->mp)
+        printf("%5.1f | %5.1f", r->m.lre_min, r->agree);
+    else
+        printf("%5s | %5s", "-", "-");
+    printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
+    if (o->mp)
+        printf("%4zu | %5.1f %4.1f %5.2f", r->m.rep.iters, d[r->sel].lre_rss, r->m.lre_rss,
+               r->m.secs);
+    else
+        printf("%4s | %5.1f %4s %5s", "-", d[r->sel].lre_rss, "-", "-");
+    printf(" | %s/%s/%s/%s %s%s\n", gn_fit_stop_name(d[0].rep.stop),
+           gn_fit_stop_name(d[1].rep.stop), gn_fit_stop_name(d[2].rep.stop),
+           o->mp ? gn_fit_stop_name(r->m.rep.stop) : "-", r->dpass ? "" : "MISS(double) ",
+           r->mpass ? "" : "MISS(mpfr)");
+}
+
+static void suite_summary_json(const val_nist_summary *sm, const char *dir, const opts *o)
+{
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "summary", dir);
+    gn_io_jl_int(&j, "runs", (long long)sm->runs);
+    gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+    gn_io_jl_num(&j, "avg_lre_lm", sm->avg[0]);
+    gn_io_jl_num(&j, "avg_lre_qr", sm->avg[1]);
+    gn_io_jl_num(&j, "avg_lre_auto", sm->avg[2]);
+    if (o->mp)
+        gn_io_jl_num(&j, "avg_lre_mpfr", sm->avg_mp);
+    gn_io_jl_int(&j, "miss_double", (long long)sm->miss_double);
+    gn_io_jl_int(&j, "miss_mpfr", (long long)sm->miss_mp);
+    gn_io_jl_num(&j, "seconds_lm", sm->secs[0]);
+    gn_io_jl_num(&j, "seconds_qr", sm->secs[1]);
+    gn_io_jl_num(&j, "seconds_auto", sm->secs[2]);
+    gn_io_jl_num(&j, "seconds_mpfr", sm->secs_mp);
+    gn_io_jl_num(&j, "seconds_total", sm->secs_total);
+    gn_io_jl_bool(&j, "pass", sm->pass);
+    gn_io_jl_end(&j);
+}
+
+static void suite_summary_table(const val_nist_summary *sm, const opts *o)
+{
+    const char *sn = gn_fit_solver_name(o->solver);
+    int sel = o->solver == GN_FIT_NORMAL ? 0 : o->solver == GN_FIT_QR ? 1 : 2;
+    printf("\naverage LRE over %zu parameter estimates: lm %.2f, qr %.2f, auto %.2f", sm->cnt,
+           sm->avg[0], sm->avg[1], sm->avg[2]);
+    if (o->mp)
+        printf(", mpfr %.2f", sm->avg_mp);
+    printf("\ntime: lm %.3f s, qr %.3f s, auto %.3f s, mpfr %.2f s, total %.2f s\n", sm->secs[0],
+           sm->secs[1], sm->secs[2], sm->secs_mp, sm->secs_total);
+    printf("target: %s solver LRE >= %.0f on every parameter, every start: %s (%zu of %zu "
+           "runs miss)\n",
+           sn, VAL_NIST_TARGET_DOUBLE, sm->miss_double ? "MISS" : "PASS", sm->miss_double,
+           sm->runs);
+    printf("target: %s solver average LRE %.2f >= Ceres's %.1f: %s\n", sn, sm->avg[sel],
+           VAL_NIST_TARGET_CERES_AVG, sm->avgpass ? "PASS" : "MISS");
+    if (o->mp)
+        printf("target: MPFR (%ld bits) LRE >= %.0f on every parameter, every start: %s "
+               "(%zu of %zu runs miss)\n",
+               (long)o->prec, VAL_NIST_TARGET_MP, sm->miss_mp ? "MISS" : "PASS", sm->miss_mp,
+               sm->runs);
+    else
+        printf("target: MPFR reference not run (--no-mp)\n");
+    if (sm->bad)
+        printf("some files could not be read (see above): MISS\n");
 }
 
 static int nist_all(const char *dir, const opts *o)
 {
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        fprintf(stderr, "gnlab fit: --nist-all: cannot open directory %s\n", dir);
+    char **files, err[512];
+    size_t nf;
+    if (val_nist_files(&files, &nf, dir, err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab fit: --nist-all: %s\n", err);
         return GN_EXIT_USAGE;
     }
-    char **files = NULL;
-    size_t nf = 0;
-    struct dirent *de;
-    while ((de = readdir(dp))) {
-        size_t l = strlen(de->d_name);
-        if (l > 4 && !strcmp(de->d_name + l - 4, ".dat")) {
-            char **nfl = realloc(files, (nf + 1) * sizeof *nfl);
-            if (!nfl)
-                break;
-            files = nfl;
-            size_t pl = strlen(dir) + l + 2;
-            files[nf] = malloc(pl);
-            if (!files[nf])
-                break;
-            snprintf(files[nf], pl, "%s/%s", dir, de->d_name);
-            nf++;
-        }
-    }
-    closedir(dp);
-    if (!nf) {
-        fprintf(stderr, "gnlab fit: --nist-all: no *.dat files in %s\n", dir);
-        free(files);
-        return GN_EXIT_USAGE;
-    }
-    qsort(files, nf, sizeof *files, cmpstr);
-    static const gn_fit_solver solv[3] = {GN_FIT_NORMAL, GN_FIT_QR, GN_FIT_AUTO};
-    double sum[3] = {0}, summp = 0.0, tsolv[3] = {0}, tmp = 0.0;
-    size_t cnt = 0, cntmp = 0, nmiss_d = 0, nmiss_m = 0, nruns = 0;
-    int bad = 0;
-    double t0 = now();
     if (!o->json)
         printf("NIST StRD suite in %s: LRE = correct significant digits (capped at the "
                "certified digits)\n"
@@ -463,413 +400,343 @@ static int nist_all(const char *dir, const opts *o)
                dir, (long)o->prec, gn_fit_solver_name(o->solver), "problem", "st", "k", "lm",
                "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
                "stop (lm/qr/auto/mp)");
-    for (size_t f = 0; f < nf; f++) {
-        gn_io_nist p;
-        gn_io_nist_setup s;
-        if (load(&p, &s, files[f])) {
-            bad = 1;
-            continue;
-        }
-        for (size_t st = 0; st < p.nstart; st++) {
-            dres d[3];
-            mres m = {0};
-            int oom = 0;
-            for (int v = 0; v < 3; v++)
-                oom |= run_double(&d[v], &p, &s, st, solv[v]);
-            if (o->mp)
-                oom |= run_mp(&m, &p, &s, st, o->prec);
-            if (oom) {
-                fprintf(stderr, "gnlab fit: out of memory\n");
-                return GN_EXIT_USAGE;
-            }
-            nruns++;
-            int sel = o->solver == GN_FIT_NORMAL ? 0 : o->solver == GN_FIT_QR ? 1 : 2;
-            for (int v = 0; v < 3; v++) {
-                for (size_t q = 0; q < p.k; q++)
-                    sum[v] += d[v].lre[q];
-                tsolv[v] += d[v].secs;
-            }
-            cnt += p.k;
-            int dpass = d[sel].ok && gn_fit_stop_converged(d[sel].rep.stop) &&
-                        d[sel].lre_min >= TARGET_DOUBLE;
-            nmiss_d += !dpass;
-            int mpass = 1;
-            double agree = INFINITY;
-            if (o->mp)
-                for (size_t q = 0; q < p.k; q++) {
-                    double a = gn_io_lre(d[sel].b[q], m.val[q], 17);
-                    agree = a < agree ? a : agree;
-                }
-            if (o->mp) {
-                for (size_t q = 0; q < p.k; q++)
-                    summp += m.lre[q];
-                cntmp += p.k;
-                tmp += m.secs;
-                mpass = m.ok && gn_fit_stop_converged(m.rep.stop) && m.lre_min >= TARGET_MP;
-                nmiss_m += !mpass;
-            }
-            if (o->json) {
-                gn_io_jl j;
-                gn_io_jl_begin(&j, stdout);
-                gn_io_jl_str(&j, "problem", p.name);
-                gn_io_jl_int(&j, "start", (long long)st + 1);
-                gn_io_jl_int(&j, "k", (long long)p.k);
-                for (int v = 0; v < 3; v++) {
-                    char key[32];
-                    snprintf(key, sizeof key, "lre_min_%s", gn_fit_solver_name(solv[v]));
-                    gn_io_jl_num(&j, key, d[v].lre_min);
-                    snprintf(key, sizeof key, "lre_rss_%s", gn_fit_solver_name(solv[v]));
-                    gn_io_jl_num(&j, key, d[v].lre_rss);
-                    json_report(&j, gn_fit_solver_name(solv[v]), &d[v].rep, d[v].secs);
-                }
-                if (o->mp) {
-                    gn_io_jl_num(&j, "lre_min_mpfr", m.lre_min);
-                    gn_io_jl_num(&j, "lre_rss_mpfr", m.lre_rss);
-                    gn_io_jl_num(&j, "agree_digits", agree);
-                    json_report(&j, "mpfr", &m.rep, m.secs);
-                }
-                gn_io_jl_bool(&j, "pass_double", dpass);
-                gn_io_jl_bool(&j, "pass_mpfr", mpass);
-                gn_io_jl_end(&j);
-            } else {
-                printf("%-9s %2zu %2zu | %5.1f %5.1f %5.1f ", p.name, st + 1, p.k,
-                       d[0].lre_min, d[1].lre_min, d[2].lre_min);
-                if (o->mp)
-                    printf("%5.1f | %5.1f", m.lre_min, agree);
-                else
-                    printf("%5s | %5s", "-", "-");
-                printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
-                if (o->mp)
-                    printf("%4zu | %5.1f %4.1f %5.2f", m.rep.iters, d[sel].lre_rss, m.lre_rss,
-                           m.secs);
-                else
-                    printf("%4s | %5.1f %4s %5s", "-", d[sel].lre_rss, "-", "-");
-                printf(" | %s/%s/%s/%s %s%s\n", gn_fit_stop_name(d[0].rep.stop),
-                       gn_fit_stop_name(d[1].rep.stop), gn_fit_stop_name(d[2].rep.stop),
-                       o->mp ? gn_fit_stop_name(m.rep.stop) : "-", dpass ? "" : "MISS(double) ",
-                       mpass ? "" : "MISS(mpfr)");
-            }
-            for (int v = 0; v < 3; v++)
-                dres_free(&d[v]);
-            mres_free(&m, p.k);
-        }
-        gn_io_nist_problem_free(&s);
-        gn_io_nist_free(&p);
+    val_nist_summary sm;
+    gn_status st = val_nist_suite(&sm, files, nf, o->solver, o->mp, o->prec, stderr, "gnlab fit",
+                                  o->json ? suite_row_json : suite_row_table, (void *)o);
+    val_nist_files_free(files, nf);
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab fit: out of memory\n");
+        return GN_EXIT_USAGE;
     }
-    for (size_t f = 0; f < nf; f++)
-        free(files[f]);
-    free(files);
-    double total = now() - t0;
-    int sel = o->solver == GN_FIT_NORMAL ? 0 : o->solver == GN_FIT_QR ? 1 : 2;
-    double avg[3];
-    for (int v = 0; v < 3; v++)
-        avg[v] = cnt ? sum[v] / (double)cnt : 0.0;
-    int avgpass = avg[sel] >= TARGET_CERES_AVG;
-    int pass = !bad && nmiss_d == 0 && nmiss_m == 0 && avgpass;
-    if (o->json) {
-        gn_io_jl j;
-        gn_io_jl_begin(&j, stdout);
-        gn_io_jl_str(&j, "summary", dir);
-        gn_io_jl_int(&j, "runs", (long long)nruns);
-        gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
-        gn_io_jl_num(&j, "avg_lre_lm", avg[0]);
-        gn_io_jl_num(&j, "avg_lre_qr", avg[1]);
-        gn_io_jl_num(&j, "avg_lre_auto", avg[2]);
-        if (o->mp)
-            gn_io_jl_num(&j, "avg_lre_mpfr", cntmp ? summp / (double)cntmp : 0.0);
-        gn_io_jl_int(&j, "miss_double", (long long)nmiss_d);
-        gn_io_jl_int(&j, "miss_mpfr", (long long)nmiss_m);
-        gn_io_jl_num(&j, "seconds_lm", tsolv[0]);
-        gn_io_jl_num(&j, "seconds_qr", tsolv[1]);
-        gn_io_jl_num(&j, "seconds_auto", tsolv[2]);
-        gn_io_jl_num(&j, "seconds_mpfr", tmp);
-        gn_io_jl_num(&j, "seconds_total", total);
-        gn_io_jl_bool(&j, "pass", pass);
-        gn_io_jl_end(&j);
-    } else {
-        printf("\naverage LRE over %zu parameter estimates: lm %.2f, qr %.2f, auto %.2f", cnt,
-               avg[0], avg[1], avg[2]);
-        if (o->mp)
-            printf(", mpfr %.2f", cntmp ? summp / (double)cntmp : 0.0);
-        printf("\ntime: lm %.3f s, qr %.3f s, auto %.3f s, mpfr %.2f s, total %.2f s\n",
-               tsolv[0], tsolv[1], tsolv[2], tmp, total);
-        printf("target: %s solver LRE >= %.0f on every parameter, every start: %s (%zu of %zu "
-               "runs miss)\n",
-               gn_fit_solver_name(o->solver), TARGET_DOUBLE, nmiss_d ? "MISS" : "PASS", nmiss_d,
-               nruns);
-        printf("target: %s solver average LRE %.2f >= Ceres's %.1f: %s\n",
-               gn_fit_solver_name(o->solver), avg[sel], TARGET_CERES_AVG,
-               avgpass ? "PASS" : "MISS");
-        if (o->mp)
-            printf("target: MPFR (%ld bits) LRE >= %.0f on every parameter, every start: %s "
-                   "(%zu of %zu runs miss)\n",
-                   (long)o->prec, TARGET_MP, nmiss_m ? "MISS" : "PASS", nmiss_m, nruns);
-        else
-            printf("target: MPFR reference not run (--no-mp)\n");
-        if (bad)
-            printf("some files could not be read (see above): MISS\n");
-    }
-    return pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    if (o->json)
+        suite_summary_json(&sm, dir, o);
+    else
+        suite_summary_table(&sm, o);
+    return sm.pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }
 
 /* ------------------------------------------------------------ CSV models */
 
-static int csv_fit(const char *model, const char *data, const char *startl, const char *yname,
-                   const opts *o)
+/* the table, its response column and the predictors (the other columns, in file order) */
+typedef struct {
+    gn_io_table t;
+    long yc;
+    size_t n, nx;
+    const char **xn;
+    double *x;
+} csv_data;
+
+static void csv_data_free(csv_data *c)
+{
+    free(c->xn);
+    free(c->x);
+    gn_io_table_free(&c->t);
+}
+
+static int csv_load(csv_data *c, const char *data, const char *yname)
 {
     char err[512];
-    gn_io_table t;
-    if (gn_io_csv_read(&t, data, err, sizeof err) != GN_OK) {
+    memset(c, 0, sizeof *c);
+    if (gn_io_csv_read(&c->t, data, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab fit: %s\n", err);
         return GN_EXIT_USAGE;
     }
-    long yc = gn_io_table_col(&t, yname);
-    if (yc < 0) {
+    c->yc = gn_io_table_col(&c->t, yname);
+    if (c->yc < 0) {
         fprintf(stderr, "gnlab fit: %s has no column '%s' (the response; see --y)\n", data,
                 yname);
-        gn_io_table_free(&t);
+        gn_io_table_free(&c->t);
         return GN_EXIT_USAGE;
     }
-    size_t n = t.nrows, nx = t.ncols - 1;
-    const char **xn = malloc((nx ? nx : 1) * sizeof(char *));
-    double *x = malloc((nx ? nx : 1) * n * sizeof(double));
-    if (!xn || !x) {
-        free(xn);
-        free(x);
-        gn_io_table_free(&t);
+    c->n = c->t.nrows;
+    c->nx = c->t.ncols - 1;
+    c->xn = malloc((c->nx ? c->nx : 1) * sizeof(char *));
+    c->x = malloc((c->nx ? c->nx : 1) * c->n * sizeof(double));
+    if (!c->xn || !c->x) {
+        csv_data_free(c);
         return GN_EXIT_USAGE;
     }
-    for (size_t c = 0, j = 0; c < t.ncols; c++)
-        if ((long)c != yc) {
-            xn[j] = t.names[c];
-            memcpy(x + j * n, t.cols + c * n, n * sizeof(double));
+    for (size_t col = 0, j = 0; col < c->t.ncols; col++)
+        if ((long)col != c->yc) {
+            c->xn[j] = c->t.names[col];
+            memcpy(c->x + j * c->n, c->t.cols + col * c->n, c->n * sizeof(double));
             j++;
         }
-    gn_expr *e = NULL;
+    return 0;
+}
+
+/* compile the model over the predictors: parameters b1..bk without gaps */
+static int csv_model(gn_expr **e, const char *model, const csv_data *c)
+{
     gn_expr_error ee;
-    int rc = GN_EXIT_PASS;
-    double *b0 = NULL, *b = NULL;
-    if (gn_expr_compile(&e, model, xn, nx, NULL, NULL, 0, &ee) != GN_OK) {
+    if (gn_expr_compile(e, model, c->xn, c->nx, NULL, NULL, 0, &ee) != GN_OK) {
         fprintf(stderr, "gnlab fit: --model: %s\n", ee.msg);
         gn_expr_print_error(stderr, model, &ee);
-        rc = GN_EXIT_USAGE;
-        goto out;
+        return GN_EXIT_USAGE;
     }
-    if (e->nparams == 0) {
+    if ((*e)->nparams == 0) {
         fprintf(stderr, "gnlab fit: --model has no parameters b1, b2, ...\n");
-        rc = GN_EXIT_USAGE;
-        goto out;
+        return GN_EXIT_USAGE;
     }
-    for (size_t q = 0; q < e->nparams; q++)
-        if (!gn_expr_uses(e, q)) {
+    for (size_t q = 0; q < (*e)->nparams; q++)
+        if (!gn_expr_uses(*e, q)) {
             fprintf(stderr, "gnlab fit: --model uses b%zu but not b%zu: parameters must be "
-                            "b1..bk without gaps\n", e->nparams, q + 1);
-            rc = GN_EXIT_USAGE;
-            goto out;
+                            "b1..bk without gaps\n", (*e)->nparams, q + 1);
+            return GN_EXIT_USAGE;
         }
-    /* the start: exactly k numbers */
-    size_t k = e->nparams, cnt = 0;
+    return 0;
+}
+
+/* --start: exactly k comma-separated numbers into b0 */
+static int csv_start(double *b0, size_t k, const char *startl)
+{
+    size_t cnt = 0;
+    const char *s = startl;
+    for (;;) {
+        char buf[64];
+        size_t len = strcspn(s, ",");
+        if (len >= sizeof buf)
+            return cli_usage(NAME, "--start: value %zu is too long", cnt + 1);
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        if (cnt < k && cli_double(&b0[cnt], NAME, "--start", buf, -INFINITY, INFINITY))
+            return GN_EXIT_USAGE;
+        cnt++;
+        s += len;
+        if (!*s)
+            break;
+        s++;
+    }
+    if (cnt != k)
+        return cli_usage(NAME, "--start has %zu values but the model has %zu parameters "
+                               "(b1..b%zu)", cnt, k, k);
+    return 0;
+}
+
+/* a model that is not finite at the start is bad input, named by its row */
+static int csv_finite_at_start(gn_expr *e, const csv_data *c, const double *b0,
+                               const char *data)
+{
+    const size_t n = c->n, nx = c->nx, k = e->nparams;
+    double *xv = malloc((nx + 1) * sizeof(double)), *g = malloc(k * sizeof(double)), f;
+    int rc = xv && g ? 0 : GN_EXIT_USAGE;
+    for (size_t i = 0; i < n && !rc; i++) {
+        for (size_t col = 0; col < nx; col++)
+            xv[col] = c->x[col * n + i];
+        if (gn_expr_eval(e, &f, g, b0, xv) != GN_OK) {
+            fprintf(stderr,
+                    "gnlab fit: the model or its derivative is not finite at the start "
+                    "point for data row %zu of %s (value %.17g)",
+                    i + 1, data, f);
+            for (size_t col = 0; col < nx; col++)
+                fprintf(stderr, ", %s = %.17g", c->xn[col], xv[col]);
+            fprintf(stderr, " (a division by zero, a log or sqrt of a negative number, or "
+                            "an overflow)\n");
+            rc = GN_EXIT_USAGE;
+        }
+    }
+    free(xv);
+    free(g);
+    return rc;
+}
+
+/* the optional MPFR reference on the doubles as read */
+typedef struct {
+    char **str;    /* k estimates, "%.20Re" */
+    double *agree; /* digits shared with the double estimates (gn_io_lre, capped at 16) */
+    gn_fit_report rep;
+    double secs;
+    int ok;        /* ran and converged */
+} csv_mp_res;
+
+static void csv_mp_free(csv_mp_res *r, size_t k)
+{
+    if (r->str)
+        for (size_t q = 0; q < k; q++)
+            free(r->str[q]);
+    free(r->str);
+    free(r->agree);
+}
+
+/* 0, or GN_EXIT_USAGE on no memory */
+static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, const double *b,
+                  mpfr_prec_t prec)
+{
+    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams, nv = nx * n + n + 2 * k;
+    memset(r, 0, sizeof *r);
+    /* one block: predictors (nx x n), response (n), estimate (k), start (k) */
+    mpfr_ptr v = malloc(nv * sizeof *v);
+    r->str = calloc(k, sizeof(char *));
+    r->agree = calloc(k, sizeof(double));
+    if (!v || !r->str || !r->agree) {
+        free(v);
+        csv_mp_free(r, k);
+        memset(r, 0, sizeof *r);
+        return GN_EXIT_USAGE;
+    }
+    mpfr_ptr mx = v, my = mx + nx * n, mb = my + n, mb0 = mb + k;
+    for (size_t i = 0; i < nv; i++)
+        mpfr_init2(v + i, prec);
+    for (size_t i = 0; i < nx * n; i++)
+        mpfr_set_d(mx + i, fp->x[i], MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(my + i, fp->y[i], MPFR_RNDN);
+    for (size_t q = 0; q < k; q++)
+        mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
+    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my};
+    double t1 = gn_io_now();
+    gn_status ms = gn_mp_fit_run(mb, &r->rep, &mp, mb0, NULL, prec);
+    r->secs = gn_io_now() - t1;
+    r->ok = ms == GN_OK && gn_fit_stop_converged(r->rep.stop);
+    for (size_t q = 0; q < k; q++) {
+        char buf[64];
+        mpfr_snprintf(buf, sizeof buf, "%.20Re", mb + q);
+        r->str[q] = strdup(buf);
+        r->agree[q] = gn_io_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
+    }
+    for (size_t i = 0; i < nv; i++)
+        mpfr_clear(v + i);
+    free(v);
+    return 0;
+}
+
+/* what a CSV fit prints */
+typedef struct {
+    const char *model, *data, *yname;
+    size_t n, k;
+    const double *b0, *b;
+    const gn_fit_report *rep;
+    double secs;
+    const csv_mp_res *m; /* NULL without --mp */
+    int rc;
+} csv_out;
+
+static void csv_print_json(const csv_out *c, const opts *o)
+{
+    for (size_t q = 0; q < c->k; q++) {
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        char pn[32];
+        snprintf(pn, sizeof pn, "b%zu", q + 1);
+        gn_io_jl_str(&j, "param", pn);
+        gn_io_jl_num(&j, "start", c->b0[q]);
+        gn_io_jl_num(&j, "double", c->b[q]);
+        if (c->m) {
+            gn_io_jl_str(&j, "mpfr", c->m->str[q]);
+            gn_io_jl_num(&j, "agree_digits", c->m->agree[q]);
+        }
+        gn_io_jl_end(&j);
+    }
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "model", c->model);
+    gn_io_jl_str(&j, "data", c->data);
+    gn_io_jl_int(&j, "n", (long long)c->n);
+    gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
+    json_report(&j, "double", c->rep, c->secs);
+    if (c->m)
+        json_report(&j, "mpfr", &c->m->rep, c->m->secs);
+    gn_io_jl_bool(&j, "pass", c->rc == GN_EXIT_PASS);
+    gn_io_jl_end(&j);
+}
+
+static void csv_print_table(const csv_out *c, const opts *o)
+{
+    printf("model: %s\ndata: %s (%zu rows; response %s)\n", c->model, c->data, c->n, c->yname);
+    printf("  %-4s %-24s %-24s", "", "start", "estimate");
+    if (c->m)
+        printf(" %-28s %s", "MPFR", "agree");
+    printf("\n");
+    for (size_t q = 0; q < c->k; q++) {
+        printf("  b%-3zu %-24.17g %-24.17g", q + 1, c->b0[q], c->b[q]);
+        if (c->m)
+            printf(" %-28s %5.1f", c->m->str[q], c->m->agree[q]);
+        printf("\n");
+    }
+    printf("  RSS %.17g\n", c->rep->rss);
+    print_report(stdout, gn_fit_solver_name(o->solver), c->rep, c->secs);
+    if (c->m)
+        print_report(stdout, "mpfr", &c->m->rep, c->m->secs);
+    if (!gn_fit_stop_converged(c->rep->stop))
+        printf("  the fit did NOT converge (stop: %s): the estimate is the best point "
+               "found, not a minimum\n",
+               gn_fit_stop_name(c->rep->stop));
+}
+
+/* fit from b0, the MPFR reference if asked, print; the exit status */
+static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const char *model,
+                   const char *data, const char *yname, const opts *o)
+{
+    gn_fit_report rep;
+    gn_fit_params par = gn_fit_params_default();
+    par.solver = o->solver;
+    double t0 = gn_io_now();
+    gn_status st = gn_fit_run(b, &rep, fp, b0, &par);
+    double secs = gn_io_now() - t0;
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab fit: the fit failed: %s\n", gn_strerror(st));
+        return st == GN_ESIZE ? GN_EXIT_USAGE : GN_EXIT_FAIL;
+    }
+    const size_t k = fp->model->nparams;
+    int rc = gn_fit_stop_converged(rep.stop) ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    csv_mp_res m = {0};
+    if (o->mp) {
+        int mrc = csv_mp(&m, fp, b0, b, o->prec);
+        if (mrc)
+            rc = mrc;
+        else if (!m.ok)
+            rc = GN_EXIT_FAIL;
+    }
+    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc};
+    if (o->json)
+        csv_print_json(&out, o);
+    else
+        csv_print_table(&out, o);
+    if (o->plot && plot_fit(o->plot, fp, b, model) == -1)
+        fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
+                o->plot);
+    csv_mp_free(&m, k);
+    return rc;
+}
+
+static int csv_fit(const char *model, const char *data, const char *startl, const char *yname,
+                   const opts *o)
+{
+    csv_data c;
+    int rc = csv_load(&c, data, yname);
+    if (rc)
+        return rc;
+    gn_expr *e = NULL;
+    double *b0 = NULL, *b = NULL;
+    rc = csv_model(&e, model, &c);
+    if (rc)
+        goto out;
+    size_t k = e->nparams;
     b0 = malloc(k * sizeof(double));
     b = malloc(k * sizeof(double));
     if (!b0 || !b) {
         rc = GN_EXIT_USAGE;
         goto out;
     }
-    {
-        const char *s = startl;
-        for (;;) {
-            char buf[64];
-            size_t len = strcspn(s, ",");
-            if (len >= sizeof buf) {
-                rc = cli_usage(NAME, "--start: value %zu is too long", cnt + 1);
-                goto out;
-            }
-            memcpy(buf, s, len);
-            buf[len] = 0;
-            double v;
-            if (cnt < k) {
-                if (cli_double(&v, NAME, "--start", buf, -INFINITY, INFINITY)) {
-                    rc = GN_EXIT_USAGE;
-                    goto out;
-                }
-                b0[cnt] = v;
-            }
-            cnt++;
-            s += len;
-            if (!*s)
-                break;
-            s++;
-        }
-    }
-    if (cnt != k) {
-        rc = cli_usage(NAME, "--start has %zu values but the model has %zu parameters "
-                          "(b1..b%zu)", cnt, k, k);
+    rc = csv_start(b0, k, startl);
+    if (rc)
         goto out;
-    }
-    if (n < k) {
+    if (c.n < k) {
         fprintf(stderr, "gnlab fit: %s has %zu data rows but the model has %zu parameters: a "
                         "least-squares fit needs at least as many rows as parameters\n",
-                data, n, k);
+                data, c.n, k);
         rc = GN_EXIT_USAGE;
         goto out;
     }
-    gn_fit_problem fp = {e, NULL, n, nx, x, t.cols + (size_t)yc * n};
-    /* a model that is not finite at the start is bad input, named by its row */
-    {
-        double *xv = malloc((nx + 1) * sizeof(double)), f;
-        if (!xv) {
-            rc = GN_EXIT_USAGE;
-            goto out;
-        }
-        for (size_t i = 0; i < n; i++) {
-            for (size_t c = 0; c < nx; c++)
-                xv[c] = x[c * n + i];
-            double *g = malloc(k * sizeof(double));
-            gn_status es = g ? gn_expr_eval(e, &f, g, b0, xv) : GN_ENOMEM;
-            free(g);
-            if (es != GN_OK) {
-                fprintf(stderr,
-                        "gnlab fit: the model or its derivative is not finite at the start "
-                        "point for data row %zu of %s (value %.17g)",
-                        i + 1, data, f);
-                for (size_t c = 0; c < nx; c++)
-                    fprintf(stderr, ", %s = %.17g", xn[c], xv[c]);
-                fprintf(stderr, " (a division by zero, a log or sqrt of a negative number, or "
-                                "an overflow)\n");
-                free(xv);
-                rc = GN_EXIT_USAGE;
-                goto out;
-            }
-        }
-        free(xv);
-    }
-    gn_fit_report rep;
-    gn_fit_params par = gn_fit_params_default();
-    par.solver = o->solver;
-    double t0 = now();
-    gn_status st = gn_fit_run(b, &rep, &fp, b0, &par);
-    double secs = now() - t0;
-    if (st != GN_OK) {
-        fprintf(stderr, "gnlab fit: the fit failed: %s\n", gn_strerror(st));
-        rc = st == GN_ESIZE ? GN_EXIT_USAGE : GN_EXIT_FAIL;
-        goto out;
-    }
-    int conv = gn_fit_stop_converged(rep.stop);
-    if (!conv)
-        rc = GN_EXIT_FAIL;
-    /* optional MPFR reference on the doubles as read */
-    char **mstr = NULL;
-    gn_fit_report mrep;
-    double msecs = 0.0;
-    double *agree = NULL;
-    if (o->mp) {
-        mpfr_ptr mx = malloc((nx ? nx : 1) * n * sizeof(*mx)), my = malloc(n * sizeof(*my));
-        mpfr_ptr mb = malloc(k * sizeof(*mb)), mb0 = malloc(k * sizeof(*mb0));
-        mstr = calloc(k, sizeof(char *));
-        agree = calloc(k, sizeof(double));
-        if (mx && my && mb && mb0 && mstr && agree) {
-            for (size_t i = 0; i < nx * n; i++) {
-                mpfr_init2(mx + i, o->prec);
-                mpfr_set_d(mx + i, x[i], MPFR_RNDN);
-            }
-            for (size_t i = 0; i < n; i++) {
-                mpfr_init2(my + i, o->prec);
-                mpfr_set_d(my + i, fp.y[i], MPFR_RNDN);
-            }
-            for (size_t q = 0; q < k; q++) {
-                mpfr_init2(mb + q, o->prec);
-                mpfr_init2(mb0 + q, o->prec);
-                mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
-            }
-            gn_mp_fit_problem mp = {e, NULL, n, nx, mx, my};
-            double t1 = now();
-            gn_status ms = gn_mp_fit_run(mb, &mrep, &mp, mb0, NULL, o->prec);
-            msecs = now() - t1;
-            if (ms != GN_OK || !gn_fit_stop_converged(mrep.stop))
-                rc = GN_EXIT_FAIL;
-            for (size_t q = 0; q < k; q++) {
-                char buf[64];
-                mpfr_snprintf(buf, sizeof buf, "%.20Re", mb + q);
-                mstr[q] = strdup(buf);
-                agree[q] = gn_io_lre(b[q], mpfr_get_d(mb + q, MPFR_RNDN), 16);
-            }
-            for (size_t i = 0; i < nx * n; i++)
-                mpfr_clear(mx + i);
-            for (size_t i = 0; i < n; i++)
-                mpfr_clear(my + i);
-            for (size_t q = 0; q < k; q++) {
-                mpfr_clear(mb + q);
-                mpfr_clear(mb0 + q);
-            }
-        } else
-            rc = GN_EXIT_USAGE;
-        free(mx);
-        free(my);
-        free(mb);
-        free(mb0);
-    }
-    if (o->json) {
-        for (size_t q = 0; q < k; q++) {
-            gn_io_jl j;
-            gn_io_jl_begin(&j, stdout);
-            char pn[32];
-            snprintf(pn, sizeof pn, "b%zu", q + 1);
-            gn_io_jl_str(&j, "param", pn);
-            gn_io_jl_num(&j, "start", b0[q]);
-            gn_io_jl_num(&j, "double", b[q]);
-            if (mstr) {
-                gn_io_jl_str(&j, "mpfr", mstr[q]);
-                gn_io_jl_num(&j, "agree_digits", agree[q]);
-            }
-            gn_io_jl_end(&j);
-        }
-        gn_io_jl j;
-        gn_io_jl_begin(&j, stdout);
-        gn_io_jl_str(&j, "model", model);
-        gn_io_jl_str(&j, "data", data);
-        gn_io_jl_int(&j, "n", (long long)n);
-        gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
-        json_report(&j, "double", &rep, secs);
-        if (mstr)
-            json_report(&j, "mpfr", &mrep, msecs);
-        gn_io_jl_bool(&j, "pass", rc == GN_EXIT_PASS);
-        gn_io_jl_end(&j);
-    } else {
-        printf("model: %s\ndata: %s (%zu rows; response %s)\n", model, data, n, yname);
-        printf("  %-4s %-24s %-24s", "", "start", "estimate");
-        if (mstr)
-            printf(" %-28s %s", "MPFR", "agree");
-        printf("\n");
-        for (size_t q = 0; q < k; q++) {
-            printf("  b%-3zu %-24.17g %-24.17g", q + 1, b0[q], b[q]);
-            if (mstr)
-                printf(" %-28s %5.1f", mstr[q], agree[q]);
-            printf("\n");
-        }
-        printf("  RSS %.17g\n", rep.rss);
-        print_report(stdout, gn_fit_solver_name(o->solver), &rep, secs);
-        if (mstr)
-            print_report(stdout, "mpfr", &mrep, msecs);
-        if (!conv)
-            printf("  the fit did NOT converge (stop: %s): the estimate is the best point "
-                   "found, not a minimum\n",
-                   gn_fit_stop_name(rep.stop));
-    }
-    if (o->plot && plot_fit(o->plot, &fp, b, model) == -1)
-        fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
-                o->plot);
-    if (mstr)
-        for (size_t q = 0; q < k; q++)
-            free(mstr[q]);
-    free(mstr);
-    free(agree);
+    gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n};
+    rc = csv_finite_at_start(e, &c, b0, data);
+    if (!rc)
+        rc = csv_run(&fp, b0, b, model, data, yname, o);
 out:
     gn_expr_free(e);
     free(b0);
     free(b);
-    free(xn);
-    free(x);
-    gn_io_table_free(&t);
+    csv_data_free(&c);
     return rc;
 }
 

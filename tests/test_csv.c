@@ -60,6 +60,8 @@ static void test_bad(void **state)
     expect_error("a,b\n1,nan\n", ":2:2 (b)");
     expect_error("a,b\n1,inf\n", ":2:2 (b)");
     expect_error("a,b\n1,1e999\n", ":2:2 (b)");
+    expect_error("a,b\n1,1D3\n", ":2:2 (b)"); /* Fortran exponents are for NIST files only */
+    expect_error("a,b\n1,0x\n", ":2:2 (b): '0x' is not a number");
     expect_error("a,b\n1,2,3\n", ":2: 3 fields");
     expect_error("a,b\n1,\n", ":2:2 (b)");
     expect_error("a,,c\n1,2,3\n", ":1:2: empty column name");

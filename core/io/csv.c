@@ -1,23 +1,16 @@
-/* csv.c: strict numeric CSV tables (gn_data.h). Errors name the file, line and column. */
+/* csv.c: strict numeric CSV tables (gn_io.h). Errors name the file, line and column. */
 #include "gn_io.h"
 #include "gn.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
+/* a field is a number token of gn_io_num_scan, hex allowed (what strtod read before the
+ * tokenizer); D exponents are a NIST-file convention, not a CSV one */
+#define CSV_NUM GN_IO_NUM_HEX
 
 /* split one line in place into fields; handles "quoted" fields; returns count or -1 */
 static long split(char *line, char ***fields, size_t *cap)
@@ -79,7 +72,7 @@ gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t err
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return GN_EINPUT;
     }
     gn_status st = gn_io_csv_read_stream(t, f, path, err, errlen);
@@ -118,7 +111,7 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
             }
             for (size_t c = 0; c < r.ncols; c++) {
                 if (!*fields[c]) {
-                    seterr(err, errlen, "%s:%zu:%zu: empty column name", path, lineno, c + 1);
+                    gn_io_errf(err, errlen, "%s:%zu:%zu: empty column name", path, lineno, c + 1);
                     st = GN_EINPUT;
                     break;
                 }
@@ -133,7 +126,7 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
             continue;
         }
         if ((size_t)nf != r.ncols) {
-            seterr(err, errlen, "%s:%zu: %ld fields where the header has %zu", path, lineno, nf,
+            gn_io_errf(err, errlen, "%s:%zu: %ld fields where the header has %zu", path, lineno, nf,
                    r.ncols);
             st = GN_EINPUT;
             break;
@@ -149,19 +142,14 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
             rowcap = nc;
         }
         for (size_t c = 0; c < r.ncols; c++) {
-            char *end;
             const char *s = fields[c];
-            errno = 0;
-            double v = strtod(s, &end);
-            if (!*s || *end) {
-                seterr(err, errlen, "%s:%zu:%zu (%s): '%s' is not a number", path, lineno, c + 1,
-                       r.names[c], s);
-                st = GN_EINPUT;
-                break;
-            }
-            if (!isfinite(v)) {
-                seterr(err, errlen, "%s:%zu:%zu (%s): '%s' is not finite", path, lineno, c + 1,
-                       r.names[c], s);
+            while (isspace((unsigned char)*s))
+                s++;
+            double v;
+            gn_status ns = gn_io_num_read(&v, s, strlen(s), CSV_NUM);
+            if (ns != GN_OK) {
+                gn_io_errf(err, errlen, "%s:%zu:%zu (%s): '%s' is not %s", path, lineno, c + 1,
+                           r.names[c], fields[c], ns == GN_EINPUT ? "a number" : "finite");
                 st = GN_EINPUT;
                 break;
             }
@@ -172,10 +160,10 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
         r.nrows++;
     }
     if (st == GN_OK && !r.names) {
-        seterr(err, errlen, "%s: empty file (no header line)", path);
+        gn_io_errf(err, errlen, "%s: empty file (no header line)", path);
         st = GN_EINPUT;
     } else if (st == GN_OK && r.nrows == 0) {
-        seterr(err, errlen, "%s: a header but no data rows", path);
+        gn_io_errf(err, errlen, "%s: a header but no data rows", path);
         st = GN_EINPUT;
     }
     if (st == GN_OK) {
@@ -188,7 +176,7 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
                     r.cols[c * r.nrows + i] = rows[i * r.ncols + c];
     }
     if (st == GN_ENOMEM)
-        seterr(err, errlen, "%s: out of memory", path);
+        gn_io_errf(err, errlen, "%s: out of memory", path);
     free(rows);
     free(fields);
     free(line);

@@ -8,11 +8,69 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <mpfr.h>
+
 #include "gn.h"
 
 /* The exit-status contract of every gnlab command, also returned by the library's report
  * functions: 0 every check holds, 1 a check fails, 2 bad usage, input or output. */
 enum { GN_EXIT_PASS = 0, GN_EXIT_FAIL = 1, GN_EXIT_USAGE = 2 };
+
+/* ------------------------------------------------------------ number tokens */
+/* One tokenizer for every reader: a token is recognised once, and its canonical text is what
+ * both conversions read, so a file's number is the same number to the double route (strtod)
+ * and to the MPFR route (mpfr_set_str). Grammar of a token (the whole token, no blanks):
+ *   [+-] digits [. digits] | [+-] . digits, then optionally an exponent
+ *   (e|E) [+-] digits, or (d|D) [+-] digits with GN_IO_NUM_DEXP (Fortran, NIST files);
+ *   with GN_IO_NUM_HEX also C99 hex [+-] 0x hexdigits [. hexdigits] [(p|P) [+-] digits];
+ *   with GN_IO_NUM_WORDS also [+-] inf, infinity, nan in any case (as strtod spells them).
+ * The canonical text is the token as written with a D/d exponent letter made 'e', and a word
+ * made "inf", "-inf" or "nan". */
+enum { GN_IO_NUM_DEXP = 1u, GN_IO_NUM_HEX = 2u, GN_IO_NUM_WORDS = 4u };
+#define GN_IO_NUM_MAX 512 /* longest token + 1 */
+
+typedef struct {
+    char text[GN_IO_NUM_MAX]; /* canonical text, NUL-terminated                  */
+    int base;                 /* 10, or 16 for a hex token (mpfr_set_str's base) */
+    int word;                 /* 1 for inf / nan                                 */
+} gn_io_num;
+
+/* gn_io_num_scan: recognise s[0 .. len) (not necessarily NUL-terminated) as one whole number
+ * token of the grammar above, with the extensions in flags, and set t.
+ * Special: GN_ENONFINITE for an inf/nan word without GN_IO_NUM_WORDS; GN_EINPUT for anything
+ *          else that is not one token (empty, blanks, trailing text, a lone sign or '.', an
+ *          exponent without digits, len >= GN_IO_NUM_MAX); t is unspecified on error. */
+gn_status gn_io_num_scan(gn_io_num *t, const char *s, size_t len, unsigned flags);
+
+/* gn_io_num_double: t's value rounded to nearest double (strtod on the canonical text, the
+ * whole text consumed). Underflow is not an error: the result is the correctly rounded
+ * subnormal or zero.
+ * Special: GN_ERANGE when a numeric token overflows double (|value| rounds beyond DBL_MAX);
+ *          *v untouched on error. Words give +-inf and nan. */
+gn_status gn_io_num_double(double *v, const gn_io_num *t);
+
+/* gn_io_num_mpfr: t's value rounded with rnd to x's precision (mpfr_set_str on the same
+ * canonical text, base t->base, its return value checked). For a token inside double's
+ * range, rounding x (precision >= 64) to double with RNDN gives gn_io_num_double's value
+ * (test_io checks this, subnormals included).
+ * Special: GN_ERANGE when a numeric token overflows MPFR's exponent range; GN_EINPUT if
+ *          MPFR refuses the text; x untouched on error. */
+gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd);
+
+/* gn_io_num_read: gn_io_num_scan then gn_io_num_double; the status of the first that fails. */
+gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags);
+
+/* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
+ * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
+int gn_io_sigdigits(const char *s);
+
+/* gn_io_errf: format a reader's message ("FILE:LINE:COLUMN: why") into err[0 .. len) as
+ * snprintf does; nothing when err is NULL or len is 0. */
+void gn_io_errf(char *err, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* ---------------------------------------------------------------- CSV tables */
 /* A table is column-major doubles with column names from the header line. */
@@ -36,7 +94,7 @@ gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t err
 gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *name, char *err,
                                 size_t errlen);
 
-/* gn_io_table_col: index of the column called name, or -1. */
+/* gn_io_table_col: index of the first column called name (exact, case-sensitive), or -1. */
 long gn_io_table_col(const gn_io_table *t, const char *name);
 
 /* gn_io_table_free: NULL-safe; leaves *t zeroed. */
@@ -68,6 +126,12 @@ typedef struct {
     char **data_str;        /* the same as written (ncols x n), for MPFR                */
 } gn_io_nist;
 
+/* The number tokens of a NIST file (gn_io_num_scan flags): Fortran D exponents, and hex as
+ * strtod read it before the tokenizer. Every number the reader converts (starts, certified
+ * values, counts, data) and every text an MPFR route converts (cert_str, rss_str, data_str,
+ * cvals) is such a token. */
+#define GN_IO_NIST_NUM (GN_IO_NUM_DEXP | GN_IO_NUM_HEX)
+
 /* gn_io_nist_read: read a NIST StRD nonlinear regression file (the format of
  * www.itl.nist.gov/div898/strd/nls/): the model block (its "N Parameters" line, optional
  * "name = number" definitions, the equation, which may span lines and ends in "+ e"), the
@@ -80,15 +144,15 @@ typedef struct {
  *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
 gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
 
-/* gn_io_nist_free: NULL-safe; leaves *p zeroed. */
+/* gn_io_nist_free: free what gn_io_nist_read allocated; NULL-safe, also on a zeroed *p;
+ * leaves *p zeroed. */
 void gn_io_nist_free(gn_io_nist *p);
 
-/* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
- * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
-int gn_io_sigdigits(const char *s);
-
 /* gn_io_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
- * clamped to [0, digits]; digits when est == cert. NaN est gives 0. */
+ * the number of correct significant digits of NIST StRD's certification, clamped to
+ * [0, digits]. Method: in double; the relative error is exact to a few ulp, so the result is
+ * good to ~1e-15 absolute, far below the 0.1 digits it is printed with.
+ * Special: digits when est == cert; 0 when est is NaN or shares no digit. */
 double gn_io_lre(double est, double cert, int digits);
 
 /* A NIST problem made ready to fit: the model compiled over the predictor columns (in file
@@ -107,7 +171,9 @@ typedef struct {
  *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
 gn_status gn_io_nist_problem(gn_io_nist_setup *s, const gn_io_nist *p, gn_expr_error *err,
                           int *in_response);
-void gn_io_nist_problem_free(gn_io_nist_setup *s); /* NULL-safe */
+/* gn_io_nist_problem_free: free s's expressions and copies (not p's data); NULL-safe, also on
+ * a zeroed *s; leaves *s zeroed. */
+void gn_io_nist_problem_free(gn_io_nist_setup *s);
 
 /* ------------------------------------------------------------------- system */
 
@@ -118,9 +184,11 @@ double gn_io_now(void);
  * decides what is shown by installing a callback (the terminal bar lives in cli/). Without
  * one, nothing happens. The callback is process-wide and must be set before threads start. */
 typedef void gn_io_progress_fn(void *ctx, const char *what, size_t i, size_t n);
+/* gn_io_progress_set: install fn (NULL: none) with its ctx, replacing the previous one. */
 void gn_io_progress_set(gn_io_progress_fn *fn, void *ctx);
 /* gn_io_progress: step i of n of "what"; n = 0 means done (the callback clears its line). */
 void gn_io_progress(const char *what, size_t i, size_t n);
+/* gn_io_progress_done: the callback with what = NULL, i = n = 0 (clear the line). */
 void gn_io_progress_done(void);
 
 /* gn_io_have: is prog an executable file in a directory of $PATH (or the path itself when

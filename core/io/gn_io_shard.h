@@ -43,7 +43,9 @@ int gn_io_shard_parse_kn(gn_io_shard *s, const char *text, uint64_t nblocks);
 /* gn_io_shard_parse_ranges: "a-b,c,d-e" (inclusive block numbers < U, any order, no
  * overlaps). Returns 0, or -1 on malformed, out-of-range or overlapping ranges. */
 int gn_io_shard_parse_ranges(gn_io_shard *s, const char *text, uint64_t nblocks);
-/* gn_io_shard_format: "a-b,c" (inclusive; "" for the empty set) into buf. */
+/* gn_io_shard_format: "a-b,c" (inclusive; "" for the empty set) into buf, the syntax
+ * gn_io_shard_parse_ranges reads; truncated (NUL-terminated) when cap is too small: a whole
+ * set of GN_IO_SHARD_MAXR ranges of U <= GN_IO_SHARD_MAXBLOCKS needs at most 256 * 16 bytes. */
 void gn_io_shard_format(const gn_io_shard *s, char *buf, size_t cap);
 /* gn_io_shard_has: is block b in s? */
 int gn_io_shard_has(const gn_io_shard *s, uint64_t b);

@@ -1,7 +1,7 @@
 /* jsonl.c: JSON Lines writer and field reader, hex doubles (see gn_jsonl.h). */
 #include "gn_jsonl.h"
+#include "gn_io.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,15 +160,12 @@ int gn_io_jfield_u64(uint64_t *out, const char *line, const char *key)
 
 int gn_io_jfield_hex(double *out, const char *line, const char *key)
 {
-    char buf[64], *end;
-    if (gn_io_jfield(buf, sizeof buf, line, key) < 0 || !buf[0])
+    char buf[64];
+    if (gn_io_jfield(buf, sizeof buf, line, key) < 0)
         return -1;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (*end)
-        return -1;
-    *out = v;
-    return 0;
+    /* what gn_io_hexstr writes: hex, or inf / -inf / nan; decimal is read as well */
+    return gn_io_num_read(out, buf, strlen(buf), GN_IO_NUM_HEX | GN_IO_NUM_WORDS) == GN_OK ? 0
+                                                                                         : -1;
 }
 
 void gn_io_hexstr(char *buf, size_t cap, double v)

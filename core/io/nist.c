@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,21 +17,11 @@ typedef struct {
     char *buf;
 } lines;
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 static int read_lines(lines *L, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     size_t cap = 1 << 16, len = 0;
@@ -58,18 +47,18 @@ static int read_lines(lines *L, const char *path, char *err, size_t errlen)
     int rerr = ferror(f);
     fclose(f);
     if (!buf) {
-        seterr(err, errlen, "%s: out of memory", path);
+        gn_io_errf(err, errlen, "%s: out of memory", path);
         return -1;
     }
     if (rerr) {
         free(buf);
-        seterr(err, errlen, "%s: read error", path);
+        gn_io_errf(err, errlen, "%s: read error", path);
         return -1;
     }
     buf[len] = 0;
     if (memchr(buf, 0, len)) {
         free(buf);
-        seterr(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+        gn_io_errf(err, errlen, "%s: not a text file (contains a NUL byte)", path);
         return -1;
     }
     size_t nl = 1;
@@ -78,7 +67,7 @@ static int read_lines(lines *L, const char *path, char *err, size_t errlen)
     L->line = malloc(nl * sizeof(char *));
     if (!L->line) {
         free(buf);
-        seterr(err, errlen, "%s: out of memory", path);
+        gn_io_errf(err, errlen, "%s: out of memory", path);
         return -1;
     }
     L->buf = buf;
@@ -117,26 +106,12 @@ static int ci_contains(const char *s, const char *w)
 
 static int blank(const char *s) { return *skipws(s) == 0; }
 
-/* a whole token as a finite double; returns 0 on success */
+/* the numbers of a NIST file: Fortran D exponents and (as strtod read them before the
+ * tokenizer) hex; a whole token as a finite double, 0 on success */
+#define NIST_NUM (GN_IO_NUM_DEXP | GN_IO_NUM_HEX)
 static int tok_double(double *out, const char *s, size_t len)
 {
-    char buf[96];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (buf[i] == 'd' || buf[i] == 'D')
-            buf[i] = 'E';
-    if (!(isdigit((unsigned char)buf[0]) || buf[0] == '-' || buf[0] == '+' || buf[0] == '.'))
-        return -1;
-    errno = 0;
-    char *end;
-    double v = strtod(buf, &end);
-    if (*end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
+    return gn_io_num_read(out, s, len, NIST_NUM) != GN_OK;
 }
 
 /* split s into whitespace-separated tokens (pointers and lengths); returns the count */
@@ -168,20 +143,6 @@ static char *dupn(const char *s, size_t n)
     return r;
 }
 
-int gn_io_sigdigits(const char *s)
-{
-    int n = 0, started = 0;
-    for (; *s && *s != 'e' && *s != 'E' && *s != 'd' && *s != 'D'; s++) {
-        if (!isdigit((unsigned char)*s))
-            continue;
-        if (*s != '0')
-            started = 1;
-        if (started)
-            n++;
-    }
-    return n;
-}
-
 double gn_io_lre(double est, double cert, int digits)
 {
     if (isnan(est))
@@ -195,38 +156,31 @@ double gn_io_lre(double est, double cert, int digits)
     return l > digits ? (double)digits : l;
 }
 
+static void free_strs(char **a, size_t n)
+{
+    if (a)
+        for (size_t i = 0; i < n; i++)
+            free(a[i]);
+    free(a);
+}
+
 void gn_io_nist_free(gn_io_nist *p)
 {
     if (!p)
         return;
     free(p->model);
     free(p->response);
-    for (size_t i = 0; i < p->nconst; i++) {
-        if (p->cnames)
-            free(p->cnames[i]);
-        if (p->cvals)
-            free(p->cvals[i]);
-    }
-    free(p->cnames);
-    free(p->cvals);
+    free_strs(p->cnames, p->nconst);
+    free_strs(p->cvals, p->nconst);
     free(p->start);
-    if (p->cert_str)
-        for (size_t i = 0; i < p->k; i++)
-            free(p->cert_str[i]);
-    free(p->cert_str);
+    free_strs(p->cert_str, p->k);
     free(p->cert);
     free(p->cert_sd);
     free(p->cert_digits);
     free(p->rss_str);
-    if (p->colnames)
-        for (size_t i = 0; i < p->ncols; i++)
-            free(p->colnames[i]);
-    free(p->colnames);
+    free_strs(p->colnames, p->ncols);
     free(p->data);
-    if (p->data_str)
-        for (size_t i = 0; i < p->ncols * p->n; i++)
-            free(p->data_str[i]);
-    free(p->data_str);
+    free_strs(p->data_str, p->ncols * p->n);
     memset(p, 0, sizeof *p);
 }
 
@@ -275,56 +229,64 @@ static int definition(const char *line, const char **nm, size_t *nl, const char 
     return 1;
 }
 
+/* the reader's state: the file's lines, where to report, what is being filled */
+typedef struct {
+    lines L;
+    const char *path;
+    char *err;
+    size_t errlen;
+    gn_io_nist *p;
+    size_t mi, si, ri; /* lines of "Model:", the starting-values header, the RSS */
+    size_t kline;      /* the "N Parameters" line */
+} reader;
+
+/* each step returns 0, or -1 with the message in r->err ("out of memory" marks GN_ENOMEM) */
 #define FAIL(...)                                                                            \
     do {                                                                                     \
-        seterr(err, errlen, __VA_ARGS__);                                                    \
-        goto fail;                                                                           \
+        gn_io_errf(r->err, r->errlen, __VA_ARGS__);                                          \
+        return -1;                                                                           \
     } while (0)
-#define NOMEM() FAIL("%s: out of memory", path)
+#define NOMEM() FAIL("%s: out of memory", r->path)
 
-gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen)
+static void read_name(reader *r)
 {
-    memset(p, 0, sizeof *p);
-    lines L = {0};
-    char *eq = NULL;
-    gn_status st = GN_EINPUT;
-    if (read_lines(&L, path, err, errlen))
-        return GN_EINPUT;
-
-    /* name */
-    for (size_t i = 0; i < L.n; i++) {
-        const char *v = after_label(L.line[i], "Dataset Name:");
+    for (size_t i = 0; i < r->L.n; i++) {
+        const char *v = after_label(r->L.line[i], "Dataset Name:");
         if (v) {
             size_t n = strcspn(v, " \t");
-            if (n >= sizeof p->name)
-                n = sizeof p->name - 1;
-            memcpy(p->name, v, n);
-            p->name[n] = 0;
-            break;
+            if (n >= sizeof r->p->name)
+                n = sizeof r->p->name - 1;
+            memcpy(r->p->name, v, n);
+            r->p->name[n] = 0;
+            return;
         }
     }
+}
 
-    /* the model block: from "Model:" to the starting-values header */
-    size_t mi = L.n, si = L.n;
-    for (size_t i = 0; i < L.n; i++)
-        if (after_label(L.line[i], "Model:")) {
-            mi = i;
+/* the model block: from "Model:" to the starting-values header, and its "N Parameters" */
+static int read_sections(reader *r)
+{
+    const lines *L = &r->L;
+    const char *path = r->path;
+    r->mi = r->si = L->n;
+    for (size_t i = 0; i < L->n; i++)
+        if (after_label(L->line[i], "Model:")) {
+            r->mi = i;
             break;
         }
-    if (mi == L.n)
+    if (r->mi == L->n)
         FAIL("%s: no 'Model:' section (is this a NIST StRD nonlinear regression file?)", path);
-    for (size_t i = mi + 1; i < L.n; i++)
-        if (ci_contains(L.line[i], "starting values")) {
-            si = i;
+    for (size_t i = r->mi + 1; i < L->n; i++)
+        if (ci_contains(L->line[i], "starting values")) {
+            r->si = i;
             break;
         }
-    if (si == L.n)
-        FAIL("%s:%zu: no 'Starting values' table after the model", path, mi + 1);
-
-    size_t kdecl = 0, kline = 0;
-    for (size_t i = mi; i < si && !kdecl; i++) {
-        const char *s = L.line[i];
-        if (i == mi)
+    if (r->si == L->n)
+        FAIL("%s:%zu: no 'Starting values' table after the model", path, r->mi + 1);
+    size_t kdecl = 0;
+    for (size_t i = r->mi; i < r->si && !kdecl; i++) {
+        const char *s = L->line[i];
+        if (i == r->mi)
             s = after_label(s, "Model:");
         s = skipws(s);
         if (isdigit((unsigned char)*s)) {
@@ -334,205 +296,244 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
                 if (v == 0 || v > 1000)
                     FAIL("%s:%zu: bad number of parameters %lu", path, i + 1, v);
                 kdecl = v;
-                kline = i;
+                r->kline = i;
             }
         }
     }
     if (!kdecl)
-        FAIL("%s:%zu: the model section has no 'N Parameters' line", path, mi + 1);
+        FAIL("%s:%zu: the model section has no 'N Parameters' line", path, r->mi + 1);
+    r->p->k = kdecl;
+    return 0;
+}
 
-    /* definitions and the equation (which may span lines, up to a blank line) */
-    size_t eqlen = 0, cdef = 0;
-    for (size_t i = kline + 1; i < si; i++) {
-        const char *nm, *val;
+/* append one "name = number" definition to p's constants */
+static int add_definition(reader *r, const char *nm, size_t nl, const char *val, size_t vl)
+{
+    gn_io_nist *p = r->p;
+    char **cn = realloc(p->cnames, (p->nconst + 1) * sizeof *cn);
+    if (!cn)
+        NOMEM();
+    p->cnames = cn;
+    char **cv = realloc(p->cvals, (p->nconst + 1) * sizeof *cv);
+    if (!cv)
+        NOMEM();
+    p->cvals = cv;
+    p->cnames[p->nconst] = dupn(nm, nl);
+    p->cvals[p->nconst] = dupn(val, vl);
+    p->nconst++;
+    if (!p->cnames[p->nconst - 1] || !p->cvals[p->nconst - 1])
+        NOMEM();
+    return 0;
+}
+
+/* definitions and the equation (which may span lines, up to a blank line) into *eq */
+static int read_equation(reader *r, char **eq)
+{
+    size_t eqlen = 0;
+    for (size_t i = r->kline + 1; i < r->si; i++) {
+        const char *line = r->L.line[i], *nm, *val;
         size_t nl, vl;
-        if (blank(L.line[i])) {
-            if (eq)
+        if (blank(line)) {
+            if (*eq)
                 break;
             continue;
         }
-        if (!eq && definition(L.line[i], &nm, &nl, &val, &vl)) {
-            char **cn = realloc(p->cnames, (cdef + 1) * sizeof *cn);
-            if (!cn)
-                NOMEM();
-            p->cnames = cn;
-            char **cv = realloc(p->cvals, (cdef + 1) * sizeof *cv);
-            if (!cv)
-                NOMEM();
-            p->cvals = cv;
-            p->cnames[cdef] = dupn(nm, nl);
-            p->cvals[cdef] = dupn(val, vl);
-            p->nconst = ++cdef;
-            if (!p->cnames[cdef - 1] || !p->cvals[cdef - 1])
-                NOMEM();
+        if (!*eq && definition(line, &nm, &nl, &val, &vl)) {
+            if (add_definition(r, nm, nl, val, vl))
+                return -1;
             continue;
         }
-        if (!eq) {
-            if (!strchr(L.line[i], '='))
-                FAIL("%s:%zu: expected the model equation 'y = ...' here", path, i + 1);
-            p->model_line = i + 1;
+        if (!*eq) {
+            if (!strchr(line, '='))
+                FAIL("%s:%zu: expected the model equation 'y = ...' here", r->path, i + 1);
+            r->p->model_line = i + 1;
         }
-        const char *s = skipws(L.line[i]);
+        const char *s = skipws(line);
         size_t l = strlen(s);
-        char *ne = realloc(eq, eqlen + l + 2);
+        char *ne = realloc(*eq, eqlen + l + 2);
         if (!ne)
             NOMEM();
-        eq = ne;
+        *eq = ne;
         if (eqlen)
-            eq[eqlen++] = ' ';
-        memcpy(eq + eqlen, s, l);
+            ne[eqlen++] = ' ';
+        memcpy(ne + eqlen, s, l);
         eqlen += l;
-        eq[eqlen] = 0;
+        ne[eqlen] = 0;
     }
-    if (!eq)
-        FAIL("%s:%zu: the model section has no equation", path, kline + 1);
-    {
-        /* drop the error term "+ e" at the end */
-        size_t l = strlen(eq);
-        while (l && isspace((unsigned char)eq[l - 1]))
-            l--;
-        if (l >= 2 && eq[l - 1] == 'e' && !(isalnum((unsigned char)eq[l - 2]) || eq[l - 2] == '_')) {
-            size_t q = l - 1;
-            while (q && isspace((unsigned char)eq[q - 1]))
-                q--;
-            if (q && eq[q - 1] == '+')
-                l = q - 1;
-        }
-        eq[l] = 0;
-        char *e = strchr(eq, '=');
-        const char *lhs = eq, *rhs = e + 1;
-        *e = 0;
-        size_t ll = strlen(lhs);
-        while (ll && isspace((unsigned char)lhs[ll - 1]))
-            ll--;
-        lhs = skipws(lhs);
-        if (!*lhs || lhs >= e)
-            FAIL("%s:%zu: the model equation has nothing left of '='", path, p->model_line);
-        p->response = dupn(lhs, (size_t)(eq + ll - lhs));
-        rhs = skipws(rhs);
-        size_t rl = strlen(rhs);
-        while (rl && isspace((unsigned char)rhs[rl - 1]))
-            rl--;
-        if (!rl)
-            FAIL("%s:%zu: the model equation has nothing right of '='", path, p->model_line);
-        p->model = dupn(rhs, rl);
-        if (!p->response || !p->model)
-            NOMEM();
-    }
+    if (!*eq)
+        FAIL("%s:%zu: the model section has no equation", r->path, r->kline + 1);
+    return 0;
+}
 
-    /* parameter table: "bK = start1 ... startS certified sd" */
-    size_t ri = L.n, ncolp = 0;
-    p->k = kdecl;
-    p->cert_str = calloc(kdecl, sizeof(char *));
-    p->cert = calloc(kdecl, sizeof(double));
-    p->cert_sd = calloc(kdecl, sizeof(double));
-    p->cert_digits = calloc(kdecl, sizeof(int));
-    double *tab = calloc(kdecl * 16, sizeof(double));
-    if (!p->cert_str || !p->cert || !p->cert_sd || !p->cert_digits || !tab) {
-        free(tab);
-        NOMEM();
+/* "lhs = rhs + e": drop the error term, split at '=' into p->response and p->model */
+static int split_equation(reader *r, char *eq)
+{
+    gn_io_nist *p = r->p;
+    size_t l = strlen(eq);
+    while (l && isspace((unsigned char)eq[l - 1]))
+        l--;
+    if (l >= 2 && eq[l - 1] == 'e' && !(isalnum((unsigned char)eq[l - 2]) || eq[l - 2] == '_')) {
+        size_t q = l - 1;
+        while (q && isspace((unsigned char)eq[q - 1]))
+            q--;
+        if (q && eq[q - 1] == '+')
+            l = q - 1;
     }
+    eq[l] = 0;
+    char *e = strchr(eq, '=');
+    const char *lhs = eq, *rhs = e + 1;
+    *e = 0;
+    size_t ll = strlen(lhs);
+    while (ll && isspace((unsigned char)lhs[ll - 1]))
+        ll--;
+    lhs = skipws(lhs);
+    if (!*lhs || lhs >= e)
+        FAIL("%s:%zu: the model equation has nothing left of '='", r->path, p->model_line);
+    p->response = dupn(lhs, (size_t)(eq + ll - lhs));
+    rhs = skipws(rhs);
+    size_t rl = strlen(rhs);
+    while (rl && isspace((unsigned char)rhs[rl - 1]))
+        rl--;
+    if (!rl)
+        FAIL("%s:%zu: the model equation has nothing right of '='", r->path, p->model_line);
+    p->model = dupn(rhs, rl);
+    if (!p->response || !p->model)
+        NOMEM();
+    return 0;
+}
+
+/* one row "bK = start1 ... startS certified sd" (row seen of the table) into tab */
+#define NIST_MAXCOL 16
+static int read_param_row(reader *r, size_t i, size_t seen, size_t *ncolp, double *tab)
+{
+    gn_io_nist *p = r->p;
+    const char *path = r->path, *s = skipws(r->L.line[i]);
+    char *end;
+    unsigned long idx = strtoul(s + 1, &end, 10);
+    const char *q = skipws(end);
+    if (*q != '=')
+        FAIL("%s:%zu: expected 'b%lu = ...'", path, i + 1, idx);
+    if (idx != seen + 1)
+        FAIL("%s:%zu: parameter b%lu out of order (expected b%zu)", path, i + 1, idx, seen + 1);
+    if (seen == p->k)
+        FAIL("%s:%zu: more parameter rows than the %zu the model section declares", path, i + 1,
+             p->k);
+    const char *tk[NIST_MAXCOL + 2];
+    size_t tl[NIST_MAXCOL + 2];
+    size_t nt = tokens(q + 1, tk, tl, NIST_MAXCOL + 2);
+    if (nt < 3 || nt > NIST_MAXCOL)
+        FAIL("%s:%zu: b%lu needs starting values, a certified value and a standard "
+             "deviation (found %zu numbers)",
+             path, i + 1, idx, nt);
+    if (*ncolp && nt != *ncolp)
+        FAIL("%s:%zu: b%lu has %zu numbers, the rows above have %zu", path, i + 1, idx, nt,
+             *ncolp);
+    *ncolp = nt;
+    for (size_t t = 0; t < nt; t++)
+        if (tok_double(&tab[seen * NIST_MAXCOL + t], tk[t], tl[t]))
+            FAIL("%s:%zu: '%.*s' is not a number (b%lu, field %zu)", path, i + 1, (int)tl[t],
+                 tk[t], idx, t + 1);
+    p->cert_str[seen] = dupn(tk[nt - 2], tl[nt - 2]);
+    if (!p->cert_str[seen])
+        NOMEM();
+    p->cert_digits[seen] = gn_io_sigdigits(p->cert_str[seen]);
+    return 0;
+}
+
+/* the parameter table up to "Residual Sum of Squares" (its line into r->ri), into tab */
+static int read_param_rows(reader *r, double *tab, size_t *ncolp)
+{
     size_t seen = 0;
-    for (size_t i = si + 1; i < L.n; i++) {
-        if (after_label(L.line[i], "Residual Sum of Squares")) {
-            ri = i;
+    r->ri = r->L.n;
+    for (size_t i = r->si + 1; i < r->L.n; i++) {
+        if (after_label(r->L.line[i], "Residual Sum of Squares")) {
+            r->ri = i;
             break;
         }
-        const char *s = skipws(L.line[i]);
+        const char *s = skipws(r->L.line[i]);
         if (*s != 'b' || !isdigit((unsigned char)s[1]))
             continue;
-        char *end;
-        unsigned long idx = strtoul(s + 1, &end, 10);
-        const char *q = skipws(end);
-        if (*q != '=') {
-            free(tab);
-            FAIL("%s:%zu: expected 'b%lu = ...'", path, i + 1, idx);
-        }
-        if (idx != seen + 1) {
-            free(tab);
-            FAIL("%s:%zu: parameter b%lu out of order (expected b%zu)", path, i + 1, idx,
-                 seen + 1);
-        }
-        if (seen == kdecl) {
-            free(tab);
-            FAIL("%s:%zu: more parameter rows than the %zu the model section declares", path,
-                 i + 1, kdecl);
-        }
-        const char *tk[18];
-        size_t tl[18];
-        size_t nt = tokens(q + 1, tk, tl, 18);
-        if (nt < 3 || nt > 16) {
-            free(tab);
-            FAIL("%s:%zu: b%lu needs starting values, a certified value and a standard "
-                 "deviation (found %zu numbers)",
-                 path, i + 1, idx, nt);
-        }
-        if (ncolp && nt != ncolp) {
-            free(tab);
-            FAIL("%s:%zu: b%lu has %zu numbers, the rows above have %zu", path, i + 1, idx, nt,
-                 ncolp);
-        }
-        ncolp = nt;
-        for (size_t t = 0; t < nt; t++)
-            if (tok_double(&tab[seen * 16 + t], tk[t], tl[t])) {
-                free(tab);
-                FAIL("%s:%zu: '%.*s' is not a number (b%lu, field %zu)", path, i + 1,
-                     (int)tl[t], tk[t], idx, t + 1);
-            }
-        p->cert_str[seen] = dupn(tk[nt - 2], tl[nt - 2]);
-        if (!p->cert_str[seen]) {
-            free(tab);
-            NOMEM();
-        }
-        p->cert_digits[seen] = gn_io_sigdigits(p->cert_str[seen]);
+        if (read_param_row(r, i, seen, ncolp, tab))
+            return -1;
         seen++;
     }
-    if (seen != kdecl) {
-        free(tab);
-        FAIL("%s:%zu: %zu parameter rows, but the model section declares %zu parameters", path,
-             ri < L.n ? ri + 1 : si + 1, seen, kdecl);
+    if (seen != r->p->k)
+        FAIL("%s:%zu: %zu parameter rows, but the model section declares %zu parameters",
+             r->path, r->ri < r->L.n ? r->ri + 1 : r->si + 1, seen, r->p->k);
+    return 0;
+}
+
+/* the table of starting and certified values */
+static int read_params(reader *r)
+{
+    gn_io_nist *p = r->p;
+    const size_t k = p->k;
+    size_t ncolp = 0;
+    p->cert_str = calloc(k, sizeof(char *));
+    p->cert = calloc(k, sizeof(double));
+    p->cert_sd = calloc(k, sizeof(double));
+    p->cert_digits = calloc(k, sizeof(int));
+    double *tab = calloc(k * NIST_MAXCOL, sizeof(double));
+    int rc = 0;
+    if (!p->cert_str || !p->cert || !p->cert_sd || !p->cert_digits || !tab) {
+        gn_io_errf(r->err, r->errlen, "%s: out of memory", r->path);
+        rc = -1;
     }
-    p->nstart = ncolp - 2;
-    p->start = malloc(p->nstart * kdecl * sizeof(double));
-    if (!p->start) {
-        free(tab);
-        NOMEM();
+    if (!rc)
+        rc = read_param_rows(r, tab, &ncolp);
+    if (!rc) {
+        p->nstart = ncolp - 2;
+        p->start = malloc(p->nstart * k * sizeof(double));
+        if (!p->start) {
+            gn_io_errf(r->err, r->errlen, "%s: out of memory", r->path);
+            rc = -1;
+        }
     }
-    for (size_t j = 0; j < kdecl; j++) {
+    for (size_t j = 0; !rc && j < k; j++) {
         for (size_t s = 0; s < p->nstart; s++)
-            p->start[s * kdecl + j] = tab[j * 16 + s];
-        p->cert[j] = tab[j * 16 + ncolp - 2];
-        p->cert_sd[j] = tab[j * 16 + ncolp - 1];
+            p->start[s * k + j] = tab[j * NIST_MAXCOL + s];
+        p->cert[j] = tab[j * NIST_MAXCOL + ncolp - 2];
+        p->cert_sd[j] = tab[j * NIST_MAXCOL + ncolp - 1];
     }
     free(tab);
-    if (ri == L.n)
+    return rc;
+}
+
+/* a whole number in [lo, 1e8] alone after a label */
+static int whole(double *d, const char *v, double lo)
+{
+    const char *tk[2];
+    size_t tl[2];
+    return tokens(v, tk, tl, 2) == 1 && !tok_double(d, tk[0], tl[0]) && *d >= lo &&
+           *d == floor(*d) && *d <= 1e8;
+}
+
+/* the certified RSS, the number of observations and the degrees of freedom */
+static int read_counts(reader *r)
+{
+    gn_io_nist *p = r->p;
+    const char *path = r->path;
+    if (r->ri == r->L.n)
         FAIL("%s: no 'Residual Sum of Squares:' line", path);
-    {
-        const char *v = after_label(L.line[ri], "Residual Sum of Squares:");
-        const char *tk[2];
-        size_t tl[2];
-        if (!v || tokens(v, tk, tl, 2) != 1 || tok_double(&p->rss, tk[0], tl[0]))
-            FAIL("%s:%zu: the residual sum of squares is not one number", path, ri + 1);
-        p->rss_str = dupn(tk[0], tl[0]);
-        if (!p->rss_str)
-            NOMEM();
-        p->rss_digits = gn_io_sigdigits(p->rss_str);
-    }
+    const char *v = after_label(r->L.line[r->ri], "Residual Sum of Squares:");
+    const char *tk[2];
+    size_t tl[2];
+    if (!v || tokens(v, tk, tl, 2) != 1 || tok_double(&p->rss, tk[0], tl[0]))
+        FAIL("%s:%zu: the residual sum of squares is not one number", path, r->ri + 1);
+    p->rss_str = dupn(tk[0], tl[0]);
+    if (!p->rss_str)
+        NOMEM();
+    p->rss_digits = gn_io_sigdigits(p->rss_str);
     size_t dof = 0, dofline = 0;
-    for (size_t i = ri; i < L.n; i++) {
-        const char *v;
-        const char *tk[2];
-        size_t tl[2];
+    for (size_t i = r->ri; i < r->L.n; i++) {
         double d;
-        if ((v = after_label(L.line[i], "Number of Observations:"))) {
-            if (tokens(v, tk, tl, 2) != 1 || tok_double(&d, tk[0], tl[0]) || d < 1 ||
-                d != floor(d) || d > 1e8)
+        if ((v = after_label(r->L.line[i], "Number of Observations:"))) {
+            if (!whole(&d, v, 1))
                 FAIL("%s:%zu: the number of observations is not a positive whole number", path,
                      i + 1);
             p->n = (size_t)d;
-        } else if ((v = after_label(L.line[i], "Degrees of Freedom:"))) {
-            if (tokens(v, tk, tl, 2) != 1 || tok_double(&d, tk[0], tl[0]) || d < 0 ||
-                d != floor(d) || d > 1e8)
+        } else if ((v = after_label(r->L.line[i], "Degrees of Freedom:"))) {
+            if (!whole(&d, v, 0))
                 FAIL("%s:%zu: the degrees of freedom are not a whole number", path, i + 1);
             dof = (size_t)d;
             dofline = i + 1;
@@ -543,25 +544,36 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
     if (dofline && dof + p->k != p->n)
         FAIL("%s:%zu: %zu degrees of freedom, but %zu observations minus %zu parameters is %zu",
              path, dofline, dof, p->n, p->k, p->n - p->k);
+    return 0;
+}
 
-    /* the data block: the last "Data:" line followed by column names only */
-    size_t di = L.n;
-    const char *tk[64];
-    size_t tl[64], nt = 0;
-    for (size_t i = L.n; i-- > 0;) {
-        const char *v = after_label(L.line[i], "Data:");
+/* the data header: the last "Data:" line followed by column names only; its line or L.n */
+#define NIST_MAXDATA 64
+static size_t data_header(const lines *L, const char **tk, size_t *tl, size_t *nt)
+{
+    for (size_t i = L->n; i-- > 0;) {
+        const char *v = after_label(L->line[i], "Data:");
         if (!v)
             continue;
-        nt = tokens(v, tk, tl, 64);
-        int ok = nt >= 2 && nt <= 64;
-        for (size_t t = 0; ok && t < nt; t++)
+        *nt = tokens(v, tk, tl, NIST_MAXDATA);
+        int ok = *nt >= 2 && *nt <= NIST_MAXDATA;
+        for (size_t t = 0; ok && t < *nt; t++)
             ok = is_ident(tk[t], tl[t]);
-        if (ok) {
-            di = i;
-            break;
-        }
+        if (ok)
+            return i;
     }
-    if (di == L.n)
+    return L->n;
+}
+
+/* the data block: column names, then n rows of numbers (values and their text) */
+static int read_data(reader *r)
+{
+    gn_io_nist *p = r->p;
+    const char *path = r->path;
+    const char *tk[NIST_MAXDATA];
+    size_t tl[NIST_MAXDATA], nt = 0;
+    size_t di = data_header(&r->L, tk, tl, &nt);
+    if (di == r->L.n)
         FAIL("%s: no data header ('Data:' followed by the column names)", path);
     p->ncols = nt;
     p->colnames = calloc(nt, sizeof(char *));
@@ -575,12 +587,12 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
     if (!p->data || !p->data_str)
         NOMEM();
     size_t row = 0;
-    for (size_t i = di + 1; i < L.n; i++) {
-        if (blank(L.line[i]))
+    for (size_t i = di + 1; i < r->L.n; i++) {
+        if (blank(r->L.line[i]))
             continue;
-        const char *dt[66];
-        size_t dl[66];
-        size_t m = tokens(L.line[i], dt, dl, 66);
+        const char *dt[NIST_MAXDATA + 2];
+        size_t dl[NIST_MAXDATA + 2];
+        size_t m = tokens(r->L.line[i], dt, dl, NIST_MAXDATA + 2);
         if (row == p->n)
             FAIL("%s:%zu: more data rows than the %zu observations the file declares", path,
                  i + 1, p->n);
@@ -596,45 +608,58 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
         row++;
     }
     if (row != p->n)
-        FAIL("%s:%zu: %zu data rows, but the file declares %zu observations", path, L.n, row,
+        FAIL("%s:%zu: %zu data rows, but the file declares %zu observations", path, r->L.n, row,
              p->n);
-
-    /* the response: the one column the left-hand side names */
-    {
-        size_t found = 0, which = 0;
-        for (size_t c = 0; c < nt; c++) {
-            const char *s = p->response;
-            size_t cl = strlen(p->colnames[c]);
-            while ((s = strstr(s, p->colnames[c]))) {
-                int lb = s == p->response || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
-                int rb = !(isalnum((unsigned char)s[cl]) || s[cl] == '_');
-                if (lb && rb) {
-                    found++;
-                    which = c;
-                    break;
-                }
-                s += cl;
-            }
-        }
-        if (found != 1)
-            FAIL("%s:%zu: the left-hand side '%s' must name exactly one data column", path,
-                 p->model_line, p->response);
-        p->ycol = which;
-    }
-    free(eq);
-    free(L.line);
-    free(L.buf);
-    return GN_OK;
-fail:
-    st = GN_EINPUT;
-    if (err && strstr(err, "out of memory"))
-        st = GN_ENOMEM;
-    free(eq);
-    free(L.line);
-    free(L.buf);
-    gn_io_nist_free(p);
-    return st;
+    return 0;
 }
+
+/* the response: the one column the left-hand side names (as a whole word) */
+static int find_response(reader *r)
+{
+    gn_io_nist *p = r->p;
+    size_t found = 0, which = 0;
+    for (size_t c = 0; c < p->ncols; c++) {
+        const char *s = p->response;
+        size_t cl = strlen(p->colnames[c]);
+        while ((s = strstr(s, p->colnames[c]))) {
+            int lb = s == p->response || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
+            int rb = !(isalnum((unsigned char)s[cl]) || s[cl] == '_');
+            if (lb && rb) {
+                found++;
+                which = c;
+                break;
+            }
+            s += cl;
+        }
+    }
+    if (found != 1)
+        FAIL("%s:%zu: the left-hand side '%s' must name exactly one data column", r->path,
+             p->model_line, p->response);
+    p->ycol = which;
+    return 0;
+}
+
+gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    reader r = {{0}, path, err, errlen, p, 0, 0, 0, 0};
+    if (read_lines(&r.L, path, err, errlen))
+        return GN_EINPUT;
+    char *eq = NULL;
+    read_name(&r);
+    int rc = read_sections(&r) || read_equation(&r, &eq) || split_equation(&r, eq) ||
+             read_params(&r) || read_counts(&r) || read_data(&r) || find_response(&r);
+    free(eq);
+    free(r.L.line);
+    free(r.L.buf);
+    if (!rc)
+        return GN_OK;
+    gn_io_nist_free(p);
+    return err && strstr(err, "out of memory") ? GN_ENOMEM : GN_EINPUT;
+}
+
+#undef FAIL
+#undef NOMEM
 
 void gn_io_nist_problem_free(gn_io_nist_setup *s)
 {

@@ -1,0 +1,150 @@
+/* num.c: the one number tokenizer of core/io (gn_io.h). Every reader recognises a number
+ * here and converts the same canonical text, to double by strtod or to MPFR by
+ * mpfr_set_str, so the double and the MPFR routes read the same number. */
+#include "gn_io.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* digits of base 10 or 16 from s[*i]; returns how many */
+static size_t digits(const char *s, size_t len, size_t *i, int hex)
+{
+    size_t n = 0;
+    while (*i < len && (hex ? isxdigit((unsigned char)s[*i]) : isdigit((unsigned char)s[*i]))) {
+        (*i)++;
+        n++;
+    }
+    return n;
+}
+
+/* the words strtod reads as non-finite values: inf, infinity, nan (any case) */
+static const char *word(const char *s, size_t len)
+{
+    static const char *const w[] = {"inf", "infinity", "nan"};
+    for (size_t k = 0; k < sizeof w / sizeof *w; k++)
+        if (len == strlen(w[k]) && !strncasecmp(s, w[k], len))
+            return w[k][0] == 'n' ? "nan" : "inf";
+    return NULL;
+}
+
+gn_status gn_io_num_scan(gn_io_num *t, const char *s, size_t len, unsigned flags)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (len && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    const char *w = word(s + i, len - i);
+    if (w) {
+        if (!(flags & GN_IO_NUM_WORDS))
+            return GN_ENONFINITE;
+        t->base = 10;
+        t->word = 1;
+        snprintf(t->text, sizeof t->text, "%s%s", neg && w[0] == 'i' ? "-" : "", w);
+        return GN_OK;
+    }
+    if (len >= sizeof t->text)
+        return GN_EINPUT;
+    int hex = (flags & GN_IO_NUM_HEX) && len - i > 2 && s[i] == '0' &&
+              (s[i + 1] == 'x' || s[i + 1] == 'X');
+    if (hex)
+        i += 2;
+    size_t nd = digits(s, len, &i, hex);
+    if (i < len && s[i] == '.') {
+        i++;
+        nd += digits(s, len, &i, hex);
+    }
+    if (nd == 0)
+        return GN_EINPUT;
+    size_t expo = len;
+    if (i < len) {
+        char c = s[i];
+        int ok = hex ? (c == 'p' || c == 'P')
+                     : (c == 'e' || c == 'E' ||
+                        ((flags & GN_IO_NUM_DEXP) && (c == 'd' || c == 'D')));
+        if (!ok)
+            return GN_EINPUT;
+        expo = i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (digits(s, len, &i, 0) == 0)
+            return GN_EINPUT;
+    }
+    if (i != len)
+        return GN_EINPUT;
+    memcpy(t->text, s, len);
+    t->text[len] = 0;
+    if (expo < len && (s[expo] == 'd' || s[expo] == 'D'))
+        t->text[expo] = 'e';
+    t->base = hex ? 16 : 10;
+    t->word = 0;
+    return GN_OK;
+}
+
+gn_status gn_io_num_double(double *v, const gn_io_num *t)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(t->text, &end);
+    if (*end || end == t->text)
+        return GN_EINPUT;
+    /* ERANGE with a finite result is underflow: x is then the correctly rounded subnormal
+     * or zero, which is the number as written rounded to double, so it is not an error */
+    if (!t->word && !isfinite(x))
+        return GN_ERANGE;
+    *v = x;
+    return GN_OK;
+}
+
+gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd)
+{
+    mpfr_t y;
+    mpfr_init2(y, mpfr_get_prec(x));
+    gn_status st = GN_OK;
+    if (mpfr_set_str(y, t->text, t->base, rnd) != 0)
+        st = GN_EINPUT;
+    else if (!t->word && !mpfr_number_p(y))
+        st = GN_ERANGE;
+    else
+        mpfr_set(x, y, rnd);
+    mpfr_clear(y);
+    return st;
+}
+
+gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags)
+{
+    gn_io_num t;
+    gn_status st = gn_io_num_scan(&t, s, len, flags);
+    return st != GN_OK ? st : gn_io_num_double(v, &t);
+}
+
+int gn_io_sigdigits(const char *s)
+{
+    int n = 0, started = 0;
+    for (; *s && *s != 'e' && *s != 'E' && *s != 'd' && *s != 'D'; s++) {
+        if (!isdigit((unsigned char)*s))
+            continue;
+        if (*s != '0')
+            started = 1;
+        if (started)
+            n++;
+    }
+    return n;
+}
+
+void gn_io_errf(char *err, size_t len, const char *fmt, ...)
+{
+    if (!err || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}

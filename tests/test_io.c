@@ -1,0 +1,247 @@
+/* test_io.c: the number tokenizer of core/io (gn_io_num_*): which tokens are numbers, their
+ * canonical text, and the two conversions (strtod, mpfr_set_str) agreeing on every token in
+ * double's range; overflow reported; the readers that use it (JSON Lines hex fields). */
+#include "gn_io.h"
+#include "gn_jsonl.h"
+#include "gn_test.h"
+
+#include "gn.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define ALL (GN_IO_NUM_DEXP | GN_IO_NUM_HEX | GN_IO_NUM_WORDS)
+
+static gn_status scan(gn_io_num *t, const char *s, unsigned flags)
+{
+    return gn_io_num_scan(t, s, strlen(s), flags);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tok;
+        unsigned flags;
+        const char *canon;
+        double val;
+    } good[] = {
+        {"1", 0, "1", 1.0},
+        {"-1.5", 0, "-1.5", -1.5},
+        {"+.5", 0, "+.5", 0.5},
+        {"5.", 0, "5.", 5.0},
+        {"1e5", 0, "1e5", 1e5},
+        {"1E-5", 0, "1E-5", 1e-5},
+        {"007.25", 0, "007.25", 7.25},
+        {"1.5D+02", GN_IO_NUM_DEXP, "1.5e+02", 150.0},
+        {"-2.5d-1", GN_IO_NUM_DEXP, "-2.5e-1", -0.25},
+        {"0x1.8p1", GN_IO_NUM_HEX, "0x1.8p1", 3.0},
+        {"-0X.8P-1", GN_IO_NUM_HEX, "-0X.8P-1", -0.25},
+        {"0x1d", ALL, "0x1d", 29.0}, /* a hex digit, not an exponent */
+        {"0x10", GN_IO_NUM_HEX, "0x10", 16.0},
+        {"1e-400", 0, "1e-400", 0.0}, /* underflow rounds to zero: not an error */
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        gn_io_num t;
+        double v = NAN;
+        if (scan(&t, good[i].tok, good[i].flags) != GN_OK)
+            fail_msg("'%s' (flags %u) not recognised", good[i].tok, good[i].flags);
+        assert_string_equal(t.text, good[i].canon);
+        assert_int_equal(gn_io_num_double(&v, &t), GN_OK);
+        if (v != good[i].val)
+            fail_msg("'%s' read as %a, want %a", good[i].tok, v, good[i].val);
+    }
+    /* words */
+    gn_io_num t;
+    double v;
+    assert_int_equal(scan(&t, "inf", 0), GN_ENONFINITE);
+    assert_int_equal(scan(&t, "-NaN", GN_IO_NUM_HEX), GN_ENONFINITE);
+    assert_int_equal(scan(&t, "-Infinity", GN_IO_NUM_WORDS), GN_OK);
+    assert_string_equal(t.text, "-inf");
+    assert_int_equal(gn_io_num_double(&v, &t), GN_OK);
+    assert_true(isinf(v) && v < 0);
+    assert_int_equal(scan(&t, "+NAN", GN_IO_NUM_WORDS), GN_OK);
+    assert_string_equal(t.text, "nan");
+    assert_int_equal(gn_io_num_double(&v, &t), GN_OK);
+    assert_true(isnan(v));
+    /* the token is s[0 .. len), not up to a NUL */
+    assert_int_equal(gn_io_num_read(&v, "12345", 3, 0), GN_OK);
+    assert_true(v == 123.0);
+}
+
+static void test_not_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tok;
+        unsigned flags;
+    } bad[] = {
+        {"", ALL},       {"+", ALL},       {"-", ALL},      {".", ALL},       {"-.", ALL},
+        {"e5", ALL},     {"1e", ALL},      {"1e+", ALL},    {"1.2.3", ALL},   {" 1", ALL},
+        {"1 ", ALL},     {"1x", ALL},      {"0x", ALL},     {"0xg", ALL},     {"0x1p", ALL},
+        {"--1", ALL},    {"nan(1)", ALL},  {"1d5", 0},      {"1D5", GN_IO_NUM_HEX},
+        {"0x1p3", 0},    {"1p3", ALL},     {"0x1e3p", ALL}, {"1,5", ALL},     {"1e5.0", ALL},
+        {"0x1.8g1", GN_IO_NUM_HEX | GN_IO_NUM_DEXP},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        gn_io_num t;
+        gn_status st = scan(&t, bad[i].tok, bad[i].flags);
+        if (st != GN_EINPUT)
+            fail_msg("'%s' (flags %u): status %d, want GN_EINPUT", bad[i].tok, bad[i].flags,
+                     (int)st);
+    }
+    /* in hex, e and d are digits, not exponents */
+    gn_io_num t;
+    assert_int_equal(scan(&t, "0x1.8e1", ALL), GN_OK);
+    assert_string_equal(t.text, "0x1.8e1");
+    /* a token too long for the canonical buffer */
+    char longtok[GN_IO_NUM_MAX + 8];
+    memset(longtok, '1', sizeof longtok - 1);
+    longtok[sizeof longtok - 1] = 0;
+    assert_int_equal(scan(&t, longtok, 0), GN_EINPUT);
+    longtok[GN_IO_NUM_MAX - 1] = 0; /* the longest that fits */
+    assert_int_equal(scan(&t, longtok, 0), GN_OK);
+}
+
+static void test_overflow(void **state)
+{
+    (void)state;
+    gn_io_num t;
+    double v = 7.0;
+    const char *over[] = {"1e309", "-1.8e308", "1.7976931348623159e308", "0x1p1024",
+                          "1D999"};
+    for (size_t i = 0; i < sizeof over / sizeof *over; i++) {
+        assert_int_equal(scan(&t, over[i], ALL), GN_OK);
+        assert_int_equal(gn_io_num_double(&v, &t), GN_ERANGE);
+        assert_true(v == 7.0); /* untouched */
+        assert_int_equal(gn_io_num_read(&v, over[i], strlen(over[i]), ALL), GN_ERANGE);
+    }
+    /* DBL_MAX and the largest text that still rounds to it are not overflow */
+    assert_int_equal(gn_io_num_read(&v, "1.7976931348623158e308", 22, 0), GN_OK);
+    assert_true(v == DBL_MAX);
+    /* MPFR's exponent range is far wider: 1e309 is finite there, 1e(2^70) is not */
+    mpfr_t x;
+    mpfr_init2(x, 128);
+    mpfr_set_ui(x, 5, MPFR_RNDN);
+    assert_int_equal(scan(&t, "1e309", 0), GN_OK);
+    assert_int_equal(gn_io_num_mpfr(x, &t, MPFR_RNDN), GN_OK);
+    assert_true(mpfr_number_p(x) && mpfr_cmp_d(x, DBL_MAX) > 0);
+    mpfr_set_ui(x, 5, MPFR_RNDN);
+    assert_int_equal(scan(&t, "1e1180591620717411303424", 0), GN_OK);
+    assert_int_equal(gn_io_num_mpfr(x, &t, MPFR_RNDN), GN_ERANGE);
+    assert_true(mpfr_cmp_ui(x, 5) == 0); /* untouched */
+    assert_int_equal(scan(&t, "-inf", GN_IO_NUM_WORDS), GN_OK);
+    assert_int_equal(gn_io_num_mpfr(x, &t, MPFR_RNDN), GN_OK);
+    assert_true(mpfr_inf_p(x) && mpfr_sgn(x) < 0);
+    mpfr_clear(x);
+}
+
+/* the MPFR value of a token rounded to double, against the double conversion */
+typedef gn_status conv_fn(double *v, const gn_io_num *t);
+
+static int agree(const char *tok, conv_fn *conv, char *why, size_t whylen)
+{
+    gn_io_num t;
+    double d = NAN;
+    mpfr_t x;
+    mpfr_init2(x, 256);
+    int ok = gn_io_num_scan(&t, tok, strlen(tok), ALL) == GN_OK && conv(&d, &t) == GN_OK &&
+             gn_io_num_mpfr(x, &t, MPFR_RNDN) == GN_OK;
+    double m = mpfr_get_d(x, MPFR_RNDN);
+    if (ok && !(m == d || (isnan(m) && isnan(d))))
+        ok = 0;
+    if (!ok)
+        snprintf(why, whylen, "'%s': double %a, MPFR to double %a", tok, d, m);
+    mpfr_clear(x);
+    return ok;
+}
+
+/* a deliberately wrong conversion: through float */
+static gn_status via_float(double *v, const gn_io_num *t)
+{
+    *v = (double)strtof(t->text, NULL);
+    return GN_OK;
+}
+
+static void test_agree(void **state)
+{
+    (void)state;
+    char why[256];
+    static const char *fixed[] = {
+        "0.1",   "-0.3",  "1e23",  "8.98846567431158e307", "2.2250738585072011e-308",
+        "4.9406564584124654e-324", "2.4703282292062328e-324", "2.4703282292062327e-324",
+        "1.7976931348623157e308",  "0x1.fffffffffffffp1023", "0x1p-1074", "9007199254740993",
+        "2.1D-03", "2.38942129178861708329e+02", "-inf", "nan", "1e-400", "0.000000000e0",
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (!agree(fixed[i], gn_io_num_double, why, sizeof why))
+            fail_msg("%s", why);
+    /* random decimals of up to 20 digits over double's whole range */
+    uint64_t seed = gn_test_seed();
+    gn_rng r;
+    gn_rng_seed(&r, seed, 0);
+    size_t n = gn_test_iters(2000);
+    for (size_t i = 0; i < n; i++) {
+        char tok[64];
+        int nd = 1 + (int)(gn_rng_u64(&r) % 20), e = (int)(gn_rng_u64(&r) % 650) - 340;
+        size_t k = 0;
+        if (gn_rng_u64(&r) & 1)
+            tok[k++] = '-';
+        for (int j = 0; j < nd; j++) {
+            tok[k++] = (char)('0' + gn_rng_u64(&r) % 10);
+            if (j == 0)
+                tok[k++] = '.';
+        }
+        snprintf(tok + k, sizeof tok - k, "%c%d", "eEdD"[gn_rng_u64(&r) % 4], e);
+        double d;
+        if (gn_io_num_read(&d, tok, strlen(tok), ALL) == GN_ERANGE)
+            continue;
+        if (!agree(tok, gn_io_num_double, why, sizeof why))
+            fail_msg("%s (seed %llu, case %zu)", why, (unsigned long long)seed, i);
+    }
+    /* negative control: a conversion through float must be caught */
+    assert_false(agree("0.1", via_float, why, sizeof why));
+}
+
+static void test_readers(void **state)
+{
+    (void)state;
+    double v = 0.0;
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"0x1.8p-3\",\"b\":\"-inf\"}", "a"), 0);
+    assert_true(v == 0.1875);
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"0x1.8p-3\",\"b\":\"-inf\"}", "b"), 0);
+    assert_true(isinf(v) && v < 0);
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"nan\"}", "a"), 0);
+    assert_true(isnan(v));
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"\"}", "a"), -1);
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"0x1p\"}", "a"), -1);
+    assert_int_equal(gn_io_jfield_hex(&v, "{\"a\":\"1e999\"}", "a"), -1);
+    /* round trip of every special value through gn_io_hexstr */
+    const double w[] = {0.0, -0.0, 1.0 / 3.0, DBL_MIN / 3.0, DBL_MAX, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++) {
+        char hx[64], line[128];
+        gn_io_hexstr(hx, sizeof hx, w[i]);
+        snprintf(line, sizeof line, "{\"v\":\"%s\"}", hx);
+        assert_int_equal(gn_io_jfield_hex(&v, line, "v"), 0);
+        if (memcmp(&v, &w[i], sizeof v))
+            fail_msg("%a written as '%s' read back as %a", w[i], hx, v);
+    }
+    /* gn_io_errf: NULL-safe, truncates like snprintf */
+    gn_io_errf(NULL, 10, "%s", "x");
+    char e[8] = "unset";
+    gn_io_errf(e, 0, "%s", "x");
+    assert_string_equal(e, "unset");
+    gn_io_errf(e, sizeof e, "%s:%d:%d: why", "file", 3, 4);
+    assert_string_equal(e, "file:3:");
+    assert_int_equal(gn_io_sigdigits("1.20196866396E-0"), 12);
+    assert_int_equal(gn_io_sigdigits("-0.00120D+3"), 3);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
+    cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
+    cmocka_unit_test(test_readers),
+};
+
+GN_TEST_MAIN(tests)

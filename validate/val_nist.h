@@ -1,0 +1,119 @@
+/* val_nist.h: certification of gnlab fit against the NIST StRD nonlinear regression problems
+ * (validate/data/nist). Each problem is fitted from each of its starts by the double solver
+ * (gn_fit_run) and by the MPFR reference (gn_mp_fit_run, data read from the file's text
+ * through the tokenizer's MPFR conversion), and the estimates are scored by their LRE
+ * (correct significant digits, gn_io_lre) against the certified values. The program
+ * (cli/cmd_fit.c) only prints what these functions return. */
+#ifndef VAL_NIST_H
+#define VAL_NIST_H
+
+#include <stdio.h>
+
+#include <mpfr.h>
+
+#include "gn.h"
+#include "gn_io.h"
+
+/* The targets: every certified parameter to >= 6 digits by the double solver and >= 10 by
+ * the MPFR reference, from every start; the double solver's average LRE at least Ceres
+ * Solver's reported 9.4 (dense QR, its NIST example's summary). */
+#define VAL_NIST_TARGET_DOUBLE 6.0
+#define VAL_NIST_TARGET_MP 10.0
+#define VAL_NIST_TARGET_CERES_AVG 9.4
+
+/* one double fit from one start */
+typedef struct {
+    int ok;             /* gn_fit_run returned GN_OK (not an input error) */
+    gn_fit_report rep;
+    double *b, *lre;    /* k estimates and their LREs (0 when !ok) */
+    double lre_min;     /* min of lre */
+    double lre_rss;     /* LRE of rep.rss against the certified RSS */
+    double secs;        /* wall time of the fit */
+} val_nist_double;
+
+/* one MPFR fit from one start */
+typedef struct {
+    int ok;
+    gn_fit_report rep;  /* rss and gnorm rounded to double */
+    char **str;         /* k estimates, 21 significant digits ("%.20Re") */
+    double *val, *lre;  /* the estimates rounded to double; their LREs in MPFR (gn_mp_lre) */
+    double lre_min, lre_rss, secs;
+} val_nist_mp;
+
+/* val_nist_load: read the NIST file at path (gn_io_nist_read) and compile its model
+ * (gn_io_nist_problem). Special: GN_EINPUT or GN_ENOMEM with the message written to msg
+ * ("WHO: FILE:LINE: why", for a model error followed by the caret lines of
+ * gn_expr_print_error); *p and *s are zeroed on error. */
+gn_status val_nist_load(gn_io_nist *p, gn_io_nist_setup *s, const char *path, FILE *msg,
+                        const char *who);
+
+/* val_nist_run_double: fit from start st (< p->nstart) with solver; LREs against p->cert.
+ * Special: GN_ENOMEM (r zeroed). A failed fit is r->ok = 0 with GN_OK returned. */
+gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_io_nist_setup *s,
+                              size_t st, gn_fit_solver solver);
+void val_nist_double_free(val_nist_double *r); /* NULL-safe; leaves *r zeroed */
+
+/* val_nist_run_mp: the MPFR reference at precision prec from start st: the data are
+ * p->data_str converted by gn_io_num_mpfr (GN_IO_NIST_NUM tokens, the same canonical text
+ * the double reader converted), the start is p->start's doubles (short decimals, exact
+ * enough to start from), the LREs are gn_mp_lre against the certified values' canonical text
+ * (checked by gn_io_num_mpfr first); the RSS LRE in double (capped at 11 digits anyway).
+ * Special: GN_EINPUT if a data or certified text is not a number MPFR reads (the reader
+ *          accepted it, so this is an internal inconsistency); GN_ENOMEM; r zeroed on
+ *          error. */
+gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_setup *s,
+                          size_t st, mpfr_prec_t prec);
+void val_nist_mp_free(val_nist_mp *r, size_t k); /* NULL-safe; leaves *r zeroed */
+
+/* val_nist_pass_double / val_nist_pass_mp: the verdict of one fit: it ran, converged
+ * (gn_fit_stop_converged) and every parameter has LRE >= VAL_NIST_TARGET_DOUBLE (resp.
+ * VAL_NIST_TARGET_MP). */
+int val_nist_pass_double(const val_nist_double *d);
+int val_nist_pass_mp(const val_nist_mp *m);
+
+/* val_nist_agree: digits shared by the double estimates b and the MPFR ones rounded to
+ * double (min over the k parameters of gn_io_lre(b, val, 17)); +inf when k = 0. */
+double val_nist_agree(const double *b, const val_nist_mp *m, size_t k);
+
+/* val_nist_files: the *.dat files of dir as "dir/name", sorted by strcmp, into *files
+ * (free with val_nist_files_free). Special: GN_EINPUT with err = "cannot open directory DIR"
+ * or "no *.dat files in DIR"; GN_ENOMEM; *files NULL and *nf 0 on error. */
+gn_status val_nist_files(char ***files, size_t *nf, const char *dir, char *err, size_t errlen);
+void val_nist_files_free(char **files, size_t nf); /* NULL-safe */
+
+/* One row of the suite: problem p, start st, the three double solvers and (if mp) the MPFR
+ * reference, with the verdict for the selected solver. */
+enum { VAL_NIST_NSOLV = 3 }; /* lm, qr, auto: val_nist_solvers[] */
+extern const gn_fit_solver val_nist_solvers[VAL_NIST_NSOLV];
+
+typedef struct {
+    const gn_io_nist *p;
+    size_t st;
+    val_nist_double d[VAL_NIST_NSOLV];
+    val_nist_mp m;      /* zeroed when !mp */
+    int sel;            /* index of the selected solver in d */
+    double agree;       /* val_nist_agree of d[sel] and m; +inf when !mp */
+    int dpass, mpass;   /* val_nist_pass_double(d + sel); mpass 1 when !mp */
+} val_nist_row;
+
+typedef struct {
+    size_t runs, cnt, cntmp, miss_double, miss_mp;
+    double avg[VAL_NIST_NSOLV], avg_mp;   /* average LRE over every parameter estimate */
+    double secs[VAL_NIST_NSOLV], secs_mp, secs_total;
+    int bad;            /* some file could not be loaded (message written to msg) */
+    int avgpass;        /* avg[sel] >= VAL_NIST_TARGET_CERES_AVG */
+    int pass;           /* !bad, no run misses a target, avgpass */
+} val_nist_summary;
+
+typedef void val_nist_row_fn(void *ctx, const val_nist_row *r);
+
+/* val_nist_suite: every start of every file in files: the row handed to row(ctx, r) as soon
+ * as it is computed (r is freed after the call), then the summary in *sum. solver selects the
+ * verdict's solver; mp runs the MPFR reference at prec. Files that do not load set sum->bad
+ * (message to msg, prefixed by who) and are skipped.
+ * Special: GN_ENOMEM (sum unspecified). */
+gn_status val_nist_suite(val_nist_summary *sum, char *const *files, size_t nf,
+                         gn_fit_solver solver, int mp, mpfr_prec_t prec, FILE *msg,
+                         const char *who, val_nist_row_fn *row, void *ctx);
+
+#endif
