@@ -23,11 +23,13 @@
  *    for a Moore-Penrose direction with j = 0, GN_EDOM for lambda <= 0, ...), computed from
  *    the exact inputs; GN_ERANGE is never returned for double overflow (the reference has no
  *    such limit) except where stated. On error the outputs are left untouched;
- *  - the rank-one systems are solved by Gaussian elimination with partial pivoting on the
+ *  - the rank-one systems are solved with gn_mp_la.h: Gaussian elimination with partial
+ *    pivoting (gn_mp_la_solve; the minimum-norm solve gn_mp_la_minnorm for (3.8)) on the
  *    explicitly formed n x n matrix when n <= GN_MP_ELIM_MAX; above that, by conjugate
  *    gradients on the same matrix applied as an operator (v -> a j (j^T v) + lambda v), which
  *    terminates in at most two steps in exact arithmetic because the matrix has at most two
- *    distinct eigenvalues; iterated to a residual below 2^-(prec) of the right-hand side.
+ *    distinct eigenvalues (gn_mp_la_cg); iterated to a residual below 2^-(prec) of the
+ *    right-hand side.
  *    Neither route uses the closed forms (3.9), (3.12), (3.13).
  */
 #ifndef GN_MP_H
@@ -96,6 +98,13 @@ typedef struct {
 /* gn_mp_damping_init_set: initialise at prec and set from the double pair (exact). */
 void gn_mp_damping_init_set(gn_mp_damping *m, gn_damping d, mpfr_prec_t prec);
 void gn_mp_damping_clear(gn_mp_damping *m);
+
+/* gn_mp_damping_check: the MPFR twin of gn_damping_check, the domain of (3.11)-(3.13), on
+ * the exact values. The one check every MPFR damped solve makes first.
+ * Special: GN_ENONFINITE if lambda, mu or lpp is NaN or infinite; GN_EDOM if lambda <= 0 or
+ *          mu < 0; GN_ENEGCURV if lpp < 0; GN_OK otherwise. Pass lpp = 0 to check dmp
+ *          alone. */
+gn_status gn_mp_damping_check(mpfr_srcptr lpp, const gn_mp_damping *dmp);
 
 /* ------------------------------------------------------------ rank one */
 /* Domain checks as the core: GN_ESIZE if n == 0; GN_EDOM if lambda <= 0 or mu < 0 (or

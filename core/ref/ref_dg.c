@@ -1,6 +1,8 @@
 /* ref_dg.c: references for the DG direction (gn_ref_dg.h): the explicit d x d GSL solve
  * and the MPFR solve of the primal LM system of MATH.md §9. */
 #include "gn_ref_dg.h"
+#include "gn_mp.h"
+#include "gn_mp_la.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,25 +77,6 @@ gn_status gn_ref_dg_explicit(double *dir, const gn_dg_batch *B)
     return st;
 }
 
-static mpfr_ptr mpvec(size_t n, mpfr_prec_t prec)
-{
-    mpfr_ptr v = malloc((n ? n : 1) * sizeof(__mpfr_struct));
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        mpfr_init2(v + i, prec);
-    return v;
-}
-
-static void mpvec_free(mpfr_ptr v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mpfr_clear(v + i);
-    free(v);
-}
-
 gn_status gn_mp_dg_dir(mpfr_ptr dir, const gn_dg_batch *B, mpfr_prec_t prec, mpfr_rnd_t rnd)
 {
     gn_status st = gn_dg_check(B);
@@ -102,15 +85,16 @@ gn_status gn_mp_dg_dir(mpfr_ptr dir, const gn_dg_batch *B, mpfr_prec_t prec, mpf
     size_t c = B->c, n = B->b * c, d = B->d;
     if (!gn_allfinite(B->J, n * d))
         return GN_ENONFINITE;
-    mpfr_ptr A = mpvec(d * d, prec), g = mpvec(d, prec), u = mpvec(B->b * d, prec);
-    mpfr_t t, s;
+    mpfr_ptr A = gn_mp_vec_alloc(d * d, prec), g = gn_mp_vec_alloc(d, prec);
+    mpfr_ptr u = gn_mp_vec_alloc(B->b * d, prec);
+    mpfr_t t;
     if (!A || !g || !u) {
-        mpvec_free(A, d * d);
-        mpvec_free(g, d);
-        mpvec_free(u, B->b * d);
+        gn_mp_vec_free(A, d * d);
+        gn_mp_vec_free(g, d);
+        gn_mp_vec_free(u, B->b * d);
         return GN_ENOMEM;
     }
-    mpfr_inits2(prec, t, s, (mpfr_ptr)0);
+    mpfr_init2(t, prec);
     /* A = lambda I + (1/b) [sum_i (q_i + mu) J_i J_i^T  -  sum_s u_s u_s^T (softmax)],
      * u_s = J_s^T p_s; g = -(1/b) J^T r */
     for (size_t s0 = 0; s0 < B->b && B->qkind == GN_Q_SOFTMAX; s0++)
@@ -154,46 +138,15 @@ gn_status gn_mp_dg_dir(mpfr_ptr dir, const gn_dg_batch *B, mpfr_prec_t prec, mpf
         mpfr_neg(g + k, g + k, MPFR_RNDN);
     }
     /* Gaussian elimination with partial pivoting, then back substitution */
-    st = GN_OK;
-    for (size_t k = 0; k < d && st == GN_OK; k++) {
-        size_t piv = k;
-        for (size_t i = k + 1; i < d; i++)
-            if (mpfr_cmpabs(A + i * d + k, A + piv * d + k) > 0)
-                piv = i;
-        if (mpfr_zero_p(A + piv * d + k)) {
-            st = GN_ESINGULAR;
-            break;
-        }
-        if (piv != k) {
-            for (size_t j = 0; j < d; j++)
-                mpfr_swap(A + k * d + j, A + piv * d + j);
-            mpfr_swap(g + k, g + piv);
-        }
-        for (size_t i = k + 1; i < d; i++) {
-            mpfr_div(s, A + i * d + k, A + k * d + k, MPFR_RNDN);
-            for (size_t j = k + 1; j < d; j++) {
-                mpfr_mul(t, s, A + k * d + j, MPFR_RNDN);
-                mpfr_sub(A + i * d + j, A + i * d + j, t, MPFR_RNDN);
-            }
-            mpfr_mul(t, s, g + k, MPFR_RNDN);
-            mpfr_sub(g + i, g + i, t, MPFR_RNDN);
-        }
-    }
-    for (size_t k = d; k-- > 0 && st == GN_OK;) {
-        mpfr_set(s, g + k, MPFR_RNDN);
-        for (size_t j = k + 1; j < d; j++) {
-            mpfr_mul(t, A + k * d + j, g + j, MPFR_RNDN);
-            mpfr_sub(s, s, t, MPFR_RNDN);
-        }
-        mpfr_div(g + k, s, A + k * d + k, MPFR_RNDN);
-    }
+    int rc = gn_mp_la_solve(g, A, d, t);
+    st = rc == 0 ? GN_OK : rc == -1 ? GN_ESINGULAR : GN_ENOMEM;
     if (st == GN_OK)
         for (size_t k = 0; k < d; k++)
             mpfr_set(dir + k, g + k, rnd);
-    mpfr_clears(t, s, (mpfr_ptr)0);
-    mpvec_free(A, d * d);
-    mpvec_free(g, d);
-    mpvec_free(u, B->b * d);
+    mpfr_clear(t);
+    gn_mp_vec_free(A, d * d);
+    gn_mp_vec_free(g, d);
+    gn_mp_vec_free(u, B->b * d);
     return st;
 }
 
