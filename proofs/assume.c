@@ -149,21 +149,85 @@ static void axpy2(double *acc1, double a1, double *acc2, double a2, const double
  * summed in another order (the MPFR bound of assume_mp.c allows any order: depth <= terms). */
 enum { BLOCK = 256 };
 
-static double act_f(gn_act a, double x, double *dx)
+/* the running sums and extremes over rows: sums[4] = F, |g|^2, |xi g|^2, xi; stats[4] =
+ * S^2, H, xi_min, xi_max */
+typedef struct {
+    double sF, sg2, sxig2, sxi, S2, Hm, xlo, xhi;
+} blocksums;
+
+/* per row of the block: loss, |j_i|^2 = sum_l |D_l,i|^2 (|H_(l-1),i|^2 + 1), xi; the
+ * coefficients a_i = l'_i (ca) and b_i = xi_i l'_i (cb) */
+static gn_status block_rows(double *ca, double *cb, blocksums *bs, const gn_mlp_batch *bt,
+                            const pf_assume_problem *pb, const double *w, size_t i0, size_t B)
 {
-    switch (a) {
-    case GN_ACT_RELU: *dx = x > 0.0 ? 1.0 : 0.0; return x > 0.0 ? x : 0.0;
-    case GN_ACT_TANH: {
-        double t = tanh(x);
-        *dx = 1.0 - t * t;
-        return t;
+    const gn_mlp *M = pb->mlp;
+    size_t L = M->nlayers;
+    const double *f = bt->H + bt->hoff[L] * bt->cap;
+    for (size_t i = 0; i < B; i++) {
+        gn_lossval lv;
+        if (!isfinite(f[i]))
+            return gn_allfinite(w, pb->d) ? GN_ERANGE : GN_ENONFINITE;
+        gn_status st = gn_loss_eval(&lv, pb->loss, f[i], pb->y[i0 + i]);
+        if (st != GN_OK)
+            return st;
+        double s = 0;
+        for (size_t l = 1; l <= L; l++) {
+            size_t in = M->widths[l - 1], out = M->widths[l];
+            const double *Dl = bt->D + bt->uoff[l] * bt->cap + i * out;
+            const double *Hl = bt->H + bt->hoff[l - 1] * bt->cap + i * in;
+            s += gn_dot(Dl, Dl, out) * (gn_dot(Hl, Hl, in) + 1.0);
+        }
+        if (!isfinite(s))
+            return GN_ERANGE;
+        double xi = 1.0 / ((lv.lpp + pb->dmp.mu) * s + pb->dmp.lambda);
+        double lp2jj = lv.lp * lv.lp * s;
+        ca[i] = lv.lp;
+        cb[i] = xi * lv.lp;
+        bs->sF += lv.l;
+        bs->sg2 += lp2jj;
+        bs->sxig2 += xi * xi * lp2jj;
+        bs->sxi += xi;
+        bs->S2 = fmax(bs->S2, s);
+        bs->Hm = fmax(bs->Hm, lv.lpp);
+        bs->xlo = fmin(bs->xlo, xi);
+        bs->xhi = fmax(bs->xhi, xi);
     }
-    case GN_ACT_SILU: {
-        double sg = 1.0 / (1.0 + exp(-x));
-        *dx = sg * (1.0 + x * (1.0 - sg));
-        return x * sg;
-    }
-    default: *dx = 1.0; return x;
+    return GN_OK;
+}
+
+/* G += sum_i a_i j_i, XG += sum_i b_i j_i over the block: per layer
+ * [sum_i a_i D_l,i h_i^T ; sum_i b_i D_l,i h_i^T] = E^T H_(l-1), E = [aD, bD] (B x 2 out),
+ * and the bias parts sum_i a_i D_l,i, sum_i b_i D_l,i */
+static void block_sums(double *G, double *XG, double *E, double *acc, const double *ca,
+                       const double *cb, const gn_mlp_batch *bt, const gn_mlp *M, size_t B)
+{
+    for (size_t l = 1; l <= M->nlayers; l++) {
+        size_t in = M->widths[l - 1], out = M->widths[l];
+        const double *Dl = bt->D + bt->uoff[l] * bt->cap;
+        const double *Hin = bt->H + bt->hoff[l - 1] * bt->cap;
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < out; o++) {
+                E[i * 2 * out + o] = ca[i] * Dl[i * out + o];
+                E[i * 2 * out + out + o] = cb[i] * Dl[i * out + o];
+            }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(2 * out), (int)in, (int)B,
+                    1.0, E, (int)(2 * out), Hin, (int)in, 0.0, acc, (int)in);
+        size_t off = M->offset[l - 1];
+        for (size_t o = 0; o < out; o++) {
+            double *g = G + off + o * in, *xg = XG + off + o * in;
+            const double *r1 = acc + o * in, *r2 = acc + (out + o) * in;
+            for (size_t q = 0; q < in; q++) {
+                g[q] += r1[q];
+                xg[q] += r2[q];
+            }
+            double gb = 0, xb = 0;
+            for (size_t i = 0; i < B; i++) {
+                gb += E[i * 2 * out + o];
+                xb += E[i * 2 * out + out + o];
+            }
+            G[off + in * out + o] += gb;
+            XG[off + in * out + o] += xb;
+        }
     }
 }
 
@@ -171,146 +235,39 @@ static gn_status mlp_blocks(double *sums, double *G, double *XG, double *stats,
                             pf_assume_problem *pb, const double *w)
 {
     const gn_mlp *M = pb->mlp;
-    size_t L = M->nlayers, units = 0, maxw = 0;
-    for (size_t l = 0; l <= L; l++) {
-        if (l)
-            units += M->widths[l];
+    size_t maxw = 0;
+    for (size_t l = 0; l <= M->nlayers; l++)
         if (M->widths[l] > maxw)
             maxw = M->widths[l];
-    }
-    /* H: all layers' activations (B x (m + units)); A: act' (B x units); D: deltas;
-     * E: stacked coefficients (B x 2 maxw); acc: 2 maxw x maxw; per-row scalars */
-    size_t all = M->widths[0] + units;
-    double *buf = malloc((BLOCK * (all + 2 * units + 2 * maxw + 6) + 2 * maxw * maxw) *
-                         sizeof(double));
-    if (!buf)
-        return GN_ENOMEM;
-    double *H = buf, *P = H + BLOCK * all, *D = P + BLOCK * units, *E = D + BLOCK * units;
-    double *jj = E + BLOCK * 2 * maxw, *ca = jj + BLOCK, *cb = ca + BLOCK, *acc = cb + BLOCK;
-    size_t *hoff = malloc(2 * (L + 1) * sizeof(size_t)), *uoff = hoff ? hoff + L + 1 : NULL;
-    if (!hoff) {
-        free(buf);
-        return GN_ENOMEM;
-    }
-    /* column offsets: layer l's activations at H + hoff[l] * B (block-major per layer) */
-    hoff[0] = 0;
-    uoff[0] = 0; /* uoff[l]: layer l's units in P and D (l >= 1), uoff[1] = 0 */
-    for (size_t l = 1; l <= L; l++) {
-        hoff[l] = hoff[l - 1] + M->widths[l - 1];
-        uoff[l] = l == 1 ? 0 : uoff[l - 1] + M->widths[l - 1];
-    }
-    gn_status st = GN_OK;
-    double sF = 0, sg2 = 0, sxig2 = 0, sxi = 0, S2 = 0, Hm = 0, xlo = INFINITY, xhi = 0;
+    /* E: stacked coefficients (B x 2 maxw); acc: 2 maxw x maxw; per-row ca, cb */
+    double *buf = malloc((BLOCK * (2 * maxw + 2) + 2 * maxw * maxw) * sizeof(double));
+    gn_mlp_batch *bt = gn_mlp_batch_alloc(M, BLOCK);
+    gn_status st = GN_ENOMEM;
+    blocksums bs = {0, 0, 0, 0, 0, 0, INFINITY, 0};
+    if (!buf || !bt)
+        goto out;
+    double *E = buf, *ca = E + BLOCK * 2 * maxw, *cb = ca + BLOCK, *acc = cb + BLOCK;
+    st = GN_OK;
     for (size_t i0 = 0; i0 < pb->n && st == GN_OK; i0 += BLOCK) {
         size_t B = pb->n - i0 < BLOCK ? pb->n - i0 : BLOCK;
-        memcpy(H, pb->X + i0 * pb->m, B * pb->m * sizeof(double));
-        for (size_t l = 1; l <= L; l++) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *W = w + M->offset[l - 1], *b = W + in * out;
-            double *Hin = H + hoff[l - 1] * BLOCK, *Hout = H + hoff[l] * BLOCK;
-            double *Pl = P + uoff[l] * BLOCK;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0,
-                        Hin, (int)in, W, (int)in, 0.0, Hout, (int)out);
-            for (size_t i = 0; i < B; i++)
-                for (size_t o = 0; o < out; o++) {
-                    double a = Hout[i * out + o] + b[o];
-                    if (l == L) {
-                        Hout[i * out + o] = a;
-                        Pl[i * out + o] = 1.0;
-                    } else
-                        Hout[i * out + o] = act_f(M->act, a, &Pl[i * out + o]);
-                }
-        }
-        const double *f = H + hoff[L] * BLOCK;
-        /* backward: D_L = 1; D_(l-1) = (D_l W_l) .* act'(A_(l-1)) */
-        for (size_t i = 0; i < B; i++)
-            D[uoff[L] * BLOCK + i] = 1.0;
-        for (size_t l = L; l >= 2; l--) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *W = w + M->offset[l - 1];
-            double *Dl = D + uoff[l] * BLOCK, *Dp = D + uoff[l - 1] * BLOCK;
-            const double *Pp = P + uoff[l - 1] * BLOCK;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)in, (int)out,
-                        1.0, Dl, (int)out, W, (int)in, 0.0, Dp, (int)in);
-            for (size_t q = 0; q < B * in; q++)
-                Dp[q] *= Pp[q];
-        }
-        /* per row: loss, |j|^2, xi, coefficients */
-        for (size_t i = 0; i < B && st == GN_OK; i++) {
-            gn_lossval lv;
-            if (!isfinite(f[i])) {
-                st = gn_allfinite(w, pb->d) ? GN_ERANGE : GN_ENONFINITE;
-                break;
-            }
-            if ((st = gn_loss_eval(&lv, pb->loss, f[i], pb->y[i0 + i])) != GN_OK)
-                break;
-            double s = 0;
-            for (size_t l = 1; l <= L; l++) {
-                size_t in = M->widths[l - 1], out = M->widths[l];
-                const double *Dl = D + uoff[l] * BLOCK + i * out;
-                const double *Hl = H + hoff[l - 1] * BLOCK + i * in;
-                s += gn_dot(Dl, Dl, out) * (gn_dot(Hl, Hl, in) + 1.0);
-            }
-            if (!isfinite(s)) {
-                st = GN_ERANGE;
-                break;
-            }
-            double xi = 1.0 / ((lv.lpp + pb->dmp.mu) * s + pb->dmp.lambda);
-            double lp2jj = lv.lp * lv.lp * s;
-            jj[i] = s;
-            ca[i] = lv.lp;
-            cb[i] = xi * lv.lp;
-            sF += lv.l;
-            sg2 += lp2jj;
-            sxig2 += xi * xi * lp2jj;
-            sxi += xi;
-            S2 = fmax(S2, s);
-            Hm = fmax(Hm, lv.lpp);
-            xlo = fmin(xlo, xi);
-            xhi = fmax(xhi, xi);
-        }
-        if (st != GN_OK)
-            break;
-        /* the sums sum_i a_i D_l,i h_i^T and sum_i b_i D_l,i h_i^T */
-        for (size_t l = 1; l <= L; l++) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *Dl = D + uoff[l] * BLOCK, *Hin = H + hoff[l - 1] * BLOCK;
-            for (size_t i = 0; i < B; i++)
-                for (size_t o = 0; o < out; o++) {
-                    E[i * 2 * out + o] = ca[i] * Dl[i * out + o];
-                    E[i * 2 * out + out + o] = cb[i] * Dl[i * out + o];
-                }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(2 * out), (int)in, (int)B,
-                        1.0, E, (int)(2 * out), Hin, (int)in, 0.0, acc, (int)in);
-            size_t off = M->offset[l - 1];
-            for (size_t o = 0; o < out; o++) {
-                double *g = G + off + o * in, *xg = XG + off + o * in;
-                const double *r1 = acc + o * in, *r2 = acc + (out + o) * in;
-                for (size_t q = 0; q < in; q++) {
-                    g[q] += r1[q];
-                    xg[q] += r2[q];
-                }
-                double gb = 0, xb = 0;
-                for (size_t i = 0; i < B; i++) {
-                    gb += E[i * 2 * out + o];
-                    xb += E[i * 2 * out + out + o];
-                }
-                G[off + in * out + o] += gb;
-                XG[off + in * out + o] += xb;
-            }
-        }
+        st = gn_mlp_batch_eval(bt, M, w, pb->X + i0 * pb->m, B);
+        if (st == GN_OK)
+            st = block_rows(ca, cb, &bs, bt, pb, w, i0, B);
+        if (st == GN_OK)
+            block_sums(G, XG, E, acc, ca, cb, bt, M, B);
     }
     if (st == GN_OK) {
-        sums[0] = sF;
-        sums[1] = sg2;
-        sums[2] = sxig2;
-        sums[3] = sxi;
-        stats[0] = S2;
-        stats[1] = Hm;
-        stats[2] = xlo;
-        stats[3] = xhi;
+        sums[0] = bs.sF;
+        sums[1] = bs.sg2;
+        sums[2] = bs.sxig2;
+        sums[3] = bs.sxi;
+        stats[0] = bs.S2;
+        stats[1] = bs.Hm;
+        stats[2] = bs.xlo;
+        stats[3] = bs.xhi;
     }
-    free(hoff);
+out:
+    gn_mlp_batch_free(bt);
     free(buf);
     return st;
 }

@@ -151,10 +151,6 @@ gn_status gn_mp_delta_damped_closed(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpf
                                     mpfr_srcptr lpp, mpfr_srcptr alpha,
                                     const gn_mp_damping *dmp, mpfr_rnd_t rnd);
 
-/* gn_mp_delta: delta = j^T (wplus - w), (4.1), one rounding into delta. */
-gn_status gn_mp_delta(mpfr_ptr delta, mpfr_srcptr j, mpfr_srcptr wplus, mpfr_srcptr w,
-                      size_t n, mpfr_rnd_t rnd);
-
 /* ---------------------------------------------------------------- losses */
 
 typedef struct {
@@ -173,9 +169,6 @@ gn_status gn_mp_loss_squared(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y,
  * Special: GN_EDOM if y outside [0, 1]; GN_ERANGE if |f| > 4096 (the raised precision
  * would exceed ~6000 bits: the reference declines). */
 gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_rnd_t rnd);
-/* gn_mp_loss_eval: dispatch on k. */
-gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
-                          mpfr_rnd_t rnd);
 /* gn_mp_bellman: (4.11) T = r + gamma qnext, delta_TD = T - q, l = delta_TD^2/2,
  * l' = d l / d q = -delta_TD, l'' = 1. Special: GN_EDOM if gamma outside [0, 1]. */
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,

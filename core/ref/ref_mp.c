@@ -547,27 +547,6 @@ gn_status gn_mp_delta_damped_closed(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpf
     return GN_OK;
 }
 
-gn_status gn_mp_delta(mpfr_ptr delta, mpfr_srcptr j, mpfr_srcptr wplus, mpfr_srcptr w,
-                      size_t n, mpfr_rnd_t rnd)
-{
-    if (n == 0)
-        return GN_ESIZE;
-    if (!allnum(j, n) || !allnum(wplus, n) || !allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t p = wprec(delta);
-    mpfr_t s, t, u;
-    mpfr_inits2(p, s, t, u, (mpfr_ptr)0);
-    mpfr_set_zero(s, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_sub(t, wplus + i, w + i, MPFR_RNDN);
-        mpfr_mul(u, t, j + i, MPFR_RNDN);
-        mpfr_add(s, s, u, MPFR_RNDN);
-    }
-    mpfr_set(delta, s, rnd);
-    mpfr_clears(s, t, u, (mpfr_ptr)0);
-    return GN_OK;
-}
-
 /* ---------------------------------------------------------------- losses */
 
 void gn_mp_lossval_init(gn_mp_lossval *v, mpfr_prec_t prec)
@@ -633,16 +612,6 @@ gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_
     mpfr_set(out->lpp, t, rnd);
     mpfr_clears(p, q, t, ly, (mpfr_ptr)0);
     return GN_OK;
-}
-
-gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
-                          mpfr_rnd_t rnd)
-{
-    switch (k) {
-    case GN_LOSS_SQUARED: return gn_mp_loss_squared(out, f, y, rnd);
-    case GN_LOSS_BCE: return gn_mp_loss_bce(out, f, y, rnd);
-    default: return GN_EDOM;
-    }
 }
 
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,
