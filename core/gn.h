@@ -307,6 +307,12 @@ gn_status gn_act_parse(gn_act *a, const char *name); /* "relu" "tanh" "silu" "id
  *           implementation: gn_mlp_eval, gn_mlp_batch_eval and the assumption checker. */
 double gn_act_eval(gn_act a, double x, double *dx);
 
+/* gn_act_bounds: *lip1 >= sup |act'| and *lip2 >= sup |act''| (rounded up): relu 1, 0
+ * (act'' taken as 0 away from the kink); tanh 1, 0.77 (4/(3 sqrt 3) = 0.7698); silu 1.1
+ * (1.0998), 0.5 (at 0); identity 1, 0. No equation: the constants of the MLP error bounds
+ * (gn_mp_mlp_errbound, the assumption checker's MPFR envelope). */
+void gn_act_bounds(gn_act a, double *lip1, double *lip2);
+
 /* Layer l (1..L) maps widths[l-1] -> widths[l]; widths[L] must be 1; hidden layers use
  * act, the output layer is affine. Parameters are laid out layer by layer, each as the
  * weight matrix W_l (widths[l] x widths[l-1], row-major) followed by the bias b_l.

@@ -254,6 +254,14 @@ gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed)
     return GN_OK;
 }
 
+void gn_act_bounds(gn_act a, double *lip1, double *lip2)
+{
+    /* tanh'' = -2 t (1 - t^2), max 4/(3 sqrt 3) = 0.7698; silu' <= 1.0998 and
+     * silu'' = s (1 - s) (2 + x (1 - 2 s)), max 0.5 at x = 0 */
+    *lip1 = a == GN_ACT_SILU ? 1.1 : 1.0;
+    *lip2 = a == GN_ACT_TANH ? 0.77 : a == GN_ACT_SILU ? 0.5 : 0.0;
+}
+
 double gn_act_eval(gn_act a, double x, double *dx)
 {
     switch (a) {

@@ -31,6 +31,7 @@
  * For ReLU the bound assumes no pre-activation lies within its envelope of 0 (where act'
  * jumps); the shipped examples use tanh. */
 #include "pf_assume.h"
+#include "gn_mp.h"
 
 #include <float.h>
 #include <math.h>
@@ -72,52 +73,6 @@ static void mp_vec_free(mpfr_t *v, size_t n)
     free(v);
 }
 
-static void act_consts(gn_act a, double *A1, double *C2)
-{
-    switch (a) {
-    case GN_ACT_TANH: *A1 = 1.0; *C2 = 0.77; break;   /* sup tanh'' = 4/(3 sqrt 3) */
-    case GN_ACT_SILU: *A1 = 1.1; *C2 = 0.5; break;    /* sup silu' = 1.0998, silu''(0) = 1/2 */
-    case GN_ACT_RELU: *A1 = 1.0; *C2 = 0.0; break;
-    default: *A1 = 1.0; *C2 = 0.0; break;
-    }
-}
-
-/* MPFR activation and its derivative at a */
-static void mp_act(mpfr_t h, mpfr_t dh, const mpfr_t a, gn_act act, mpfr_t tmp)
-{
-    switch (act) {
-    case GN_ACT_RELU:
-        if (mpfr_sgn(a) > 0) {
-            mpfr_set(h, a, RN);
-            mpfr_set_ui(dh, 1, RN);
-        } else {
-            mpfr_set_ui(h, 0, RN);
-            mpfr_set_ui(dh, 0, RN);
-        }
-        break;
-    case GN_ACT_TANH:
-        mpfr_tanh(h, a, RN);
-        mpfr_sqr(tmp, h, RN);
-        mpfr_ui_sub(dh, 1, tmp, RN);
-        break;
-    case GN_ACT_SILU: /* s = 1/(1+e^-a); h = a s; h' = s (1 + a (1 - s)) */
-        mpfr_neg(tmp, a, RN);
-        mpfr_exp(tmp, tmp, RN);
-        mpfr_add_ui(tmp, tmp, 1, RN);
-        mpfr_ui_div(tmp, 1, tmp, RN);
-        mpfr_mul(h, a, tmp, RN);
-        mpfr_ui_sub(dh, 1, tmp, RN);
-        mpfr_mul(dh, dh, a, RN);
-        mpfr_add_ui(dh, dh, 1, RN);
-        mpfr_mul(dh, dh, tmp, RN);
-        break;
-    default:
-        mpfr_set(h, a, RN);
-        mpfr_set_ui(dh, 1, RN);
-        break;
-    }
-}
-
 /* f (MPFR), j (MPFR, d) and their envelopes for row i */
 static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_problem *pb,
                         const double *w, size_t i)
@@ -154,7 +109,7 @@ static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_proble
     const gn_mlp *M = pb->mlp;
     size_t L = M->nlayers;
     double A1, C2;
-    act_consts(M->act, &A1, &C2);
+    gn_act_bounds(M->act, &A1, &C2);
     /* h holds h_0 = x then each layer's activations; dh (in dl's slots) act'(a) */
     for (size_t k = 0; k < pb->m; k++) {
         mpfr_set_d(ws->h[k], x[k], RN);
@@ -178,7 +133,8 @@ static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_proble
                 mpfr_set_ui(ws->dl[aoff + o], 1, RN);
                 ws->Eh[hoff + in + o] = e;
             } else {
-                mp_act(ws->h[hoff + in + o], ws->dl[aoff + o], ws->a[aoff + o], M->act, ws->t);
+                gn_mp_act_eval(ws->h[hoff + in + o], M->act, ws->a[aoff + o], ws->dl[aoff + o],
+                               ws->t);
                 ws->Eh[hoff + in + o] = A1 * e;
             }
         }

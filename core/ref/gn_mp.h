@@ -229,6 +229,16 @@ gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_s
 
 /* ---------------------------------------------------------------- models */
 
+/* gn_mp_act_eval: the MPFR twin of gn_act_eval: h = act(a) and dh = act'(a), each
+ * operation rounded to nearest at the precision of its output; no equation: helper for
+ * the MPFR MLP (gn_mp_mlp_*) and the assumption checker's MPFR rows.
+ * Method: relu max(a, 0) with relu'(0) = 0; tanh by mpfr_tanh, 1 - tanh^2; silu a s and
+ *         s (1 + a (1 - s)), s = 1 / (1 + e^-a); identity a, 1.
+ * Accuracy: a few ulps of the working precision (<= 5 roundings).
+ * Special: s is one scratch value (precision >= that of h), distinct from h, dh and a;
+ *          h and dh must be distinct; NaN propagates. */
+void gn_mp_act_eval(mpfr_ptr h, gn_act a, mpfr_srcptr x, mpfr_ptr dh, mpfr_ptr s);
+
 /* gn_mp_mlp_eval: the forward pass and back-propagated j = grad_w f of the network with the
  * shape, activation and parameter layout of m (only m's shape is read; m is not modified and
  * its workspaces are not used), in MPFR at the precision of f. j may be NULL.

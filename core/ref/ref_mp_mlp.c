@@ -8,8 +8,7 @@
 
 enum { MODE_EXACT, MODE_ABS, MODE_BOUND };
 
-/* h = act(a), dh = act'(a) at precision of h */
-static void act_eval(gn_act k, mpfr_ptr h, mpfr_ptr dh, mpfr_srcptr a, mpfr_ptr s)
+void gn_mp_act_eval(mpfr_ptr h, gn_act k, mpfr_srcptr a, mpfr_ptr dh, mpfr_ptr s)
 {
     switch (k) {
     case GN_ACT_RELU:
@@ -45,13 +44,18 @@ static void act_eval(gn_act k, mpfr_ptr h, mpfr_ptr dh, mpfr_srcptr a, mpfr_ptr 
     }
 }
 
-/* max |act'| (a Lipschitz constant of act) and max |act''| (of act'), rounded up:
- * tanh'' = -2 t (1 - t^2), max 4/(3 sqrt 3) = 0.7698; silu' <= 1.0998 and
- * silu'' = s (1-s) (2 + x (1 - 2 s)), max 0.5 at x = 0 */
-static double act_lip(gn_act k) { return k == GN_ACT_SILU ? 1.1 : 1.0; }
+static double act_lip(gn_act k)
+{
+    double l1, l2;
+    gn_act_bounds(k, &l1, &l2);
+    return l1;
+}
+
 static double act_lip2(gn_act k)
 {
-    return k == GN_ACT_TANH ? 0.77 : k == GN_ACT_SILU ? 0.5 : 0.0;
+    double l1, l2;
+    gn_act_bounds(k, &l1, &l2);
+    return l2;
 }
 
 static gn_status run(const gn_mlp *m, int mode, mpfr_ptr f, mpfr_ptr j, mpfr_ptr fe, mpfr_ptr je,
@@ -143,7 +147,7 @@ static gn_status run(const gn_mlp *m, int mode, mpfr_ptr f, mpfr_ptr j, mpfr_ptr
                 mpfr_mul_d(ho, ao, act_lip(m->act), MPFR_RNDU);
                 mpfr_set_d(da + aoff + o, act_lip(m->act), MPFR_RNDU);
             } else {
-                act_eval(m->act, ho, da + aoff + o, ao, t);
+                gn_mp_act_eval(ho, m->act, ao, da + aoff + o, t);
                 if (mode == MODE_BOUND) {
                     /* Eh = Lloc Ea + c u |h|: Lloc <= min(Lmax, |act'| + Lip2 Ea); relu is
                      * exact away from the kink (h = 0 on both sides when a < -Ea);
