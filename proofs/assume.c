@@ -787,6 +787,170 @@ static size_t spread(size_t k, size_t q, size_t K)
     return (size_t)llround((double)k * (double)(K - 1) / (double)(q - 1));
 }
 
+/* the K points: given (Wpts) or kept along an IGND trajectory from w0, each evaluated */
+static gn_status run_points(pf_assume_report *r, pf_assume_problem *pb, const double *w0,
+                            const double *Wpts, const pf_assume_schedule *s,
+                            const pf_assume_opts *o)
+{
+    size_t K = r->K, d = r->d;
+    gn_status st = GN_OK;
+    r->t = malloc(K * sizeof(size_t));
+    r->W = malloc(K * d * sizeof(double));
+    r->pts = malloc(K * sizeof(pf_assume_point));
+    if (!r->t || !r->W || !r->pts)
+        return GN_ENOMEM;
+    if (Wpts) {
+        memcpy(r->W, Wpts, K * d * sizeof(double));
+        for (size_t k = 0; k < K; k++)
+            r->t[k] = k;
+    } else if ((st = pf_assume_trajectory(r->W, r->t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
+               GN_OK) {
+        return st;
+    }
+    for (size_t k = 0; k < K && st == GN_OK; k++) {
+        st = pf_assume_eval(&r->pts[k], NULL, NULL, pb, r->W + k * d);
+        gn_io_progress("assume: points", k + 1, K);
+    }
+    gn_io_progress_done();
+    return st;
+}
+
+/* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
+static gn_status run_a41(pf_assume_report *r, pf_assume_problem *pb, const pf_assume_opts *o)
+{
+    size_t K = r->K, d = r->d;
+    gn_status st = GN_OK;
+    r->F_inf_lb = 0.0;
+    r->F_min = INFINITY;
+    for (size_t k = 0; k < K; k++)
+        r->F_min = fmin(r->F_min, r->pts[k].F);
+    if (pb->model != PF_ASSUME_MLP && d <= 4096) {
+        st = pf_assume_L_exact(&r->L, pb);
+        r->L_kind = pb->loss == GN_LOSS_SQUARED ? PF_ASSUME_L_EXACT : PF_ASSUME_L_UPPER;
+    } else {
+        r->L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
+        r->L_kind = PF_ASSUME_L_LOCAL;
+        size_t q = o->l_points < K ? o->l_points : K;
+        for (size_t k = 0; k < q && st == GN_OK; k++) {
+            double Lk;
+            st = pf_assume_L_power(&Lk, pb, r->W + spread(k, q, K) * d, o->power_iters, o->seed);
+            if (st == GN_OK && Lk > r->L)
+                r->L = Lk;
+        }
+    }
+    r->v_a41 = PF_ASSUME_HOLDS;
+    return st;
+}
+
+/* 4.2 alignment (4.14) and moment (4.15) over the points, Prop B.3's margin, and the
+ * trend of rho against |grad F|^2 (log-log slope) for B.2 */
+static gn_status run_a42(pf_assume_report *r)
+{
+    size_t K = r->K;
+    double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
+    if (!m)
+        return GN_ENOMEM;
+    r->c_min = INFINITY;
+    r->rho_max = 1.0;
+    r->b3_margin_min = INFINITY;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
+    for (size_t k = 0; k < K; k++) {
+        const pf_assume_point *p = &r->pts[k];
+        m[k] = p->xig2;
+        G[k] = p->grad2;
+        r->S = fmax(r->S, p->S);
+        r->H = fmax(r->H, p->H);
+        if (!(p->grad2 > 0))
+            continue;
+        r->n_defined++;
+        if (p->c < r->c_min) {
+            r->c_min = p->c;
+            r->c_argmin = k;
+        }
+        if (!(p->c > 0)) {
+            if (r->n_c_fail < 8)
+                r->c_fail[r->n_c_fail] = k;
+            r->n_c_fail++;
+        }
+        if (p->rho > r->rho_max) {
+            r->rho_max = p->rho;
+            r->rho_argmax = k;
+        }
+        /* Prop B.3 at w with the local range of xi: c(w) >= xi_lo - (xi_hi - xi_lo)/2 sqrt(rho - 1) */
+        double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
+        r->b3_margin_min = fmin(r->b3_margin_min, (p->c - cb) / p->xi_hi);
+        double lx = log(p->grad2), ly = log(p->rho);
+        sx += lx;
+        sy += ly;
+        sxx += lx * lx;
+        sxy += lx * ly;
+        gmin = fmin(gmin, p->grad2);
+        gmax = fmax(gmax, p->grad2);
+    }
+    double nd = (double)r->n_defined;
+    r->rho_slope = (r->n_defined >= 2 && nd * sxx - sx * sx > 0)
+                       ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
+                       : NAN;
+    r->grad2_decades = r->n_defined >= 2 ? log10(gmax / gmin) : 0.0;
+    r->v_align = r->n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    gn_status st = pf_assume_fit_moment(&r->fit, m, G, K);
+    free(m);
+    r->v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
+    return st;
+}
+
+/* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
+static gn_status run_b2(pf_assume_report *r, pf_assume_problem *pb)
+{
+    size_t d = r->d;
+    gn_status st = GN_OK;
+    if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
+        double kappa;
+        st = pf_assume_noise_floor(&r->floor, &r->rel_res, &kappa, NULL, pb);
+        if (st == GN_OK) {
+            /* The least-squares residual computed by the SVD route differs from the exact
+             * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
+             * ch. 20, normwise backward stability of the SVD solve), so a relative
+             * residual above floor_tol = n d u kappa_2 is the data's, not rounding's. */
+            r->have_floor = 1;
+            r->floor_tol = (double)pb->n * (double)d * 0x1p-53 * kappa;
+        } else if (st == GN_ESINGULAR) {
+            st = GN_OK;
+        }
+    }
+    if (st != GN_OK)
+        return st;
+    if (r->have_floor) {
+        r->v_b2 = r->rel_res > r->floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    } else {
+        r->v_b2 = (r->rho_slope <= -0.5 && r->grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
+                                                                    : PF_ASSUME_HOLDS;
+    }
+    return GN_OK;
+}
+
+/* MPFR at q evenly spread points */
+static gn_status run_mp(pf_assume_report *r, pf_assume_problem *pb, const pf_assume_opts *o)
+{
+    size_t K = r->K, q = o->mp_points < K ? o->mp_points : K;
+    gn_status st = GN_OK;
+    if (q > 16)
+        q = 16;
+    r->mp_pass = 1;
+    for (size_t k = 0; k < q && st == GN_OK; k++) {
+        size_t idx = spread(k, q, K);
+        r->mp_idx[k] = idx;
+        st = pf_assume_mp_check(&r->mp[k], &r->pts[idx], pb, r->W + idx * r->d, o->prec);
+        if (st == GN_OK) {
+            r->n_mp++;
+            r->mp_pass &= r->mp[k].pass;
+        }
+        gn_io_progress("assume: MPFR points", k + 1, q);
+    }
+    gn_io_progress_done();
+    return st;
+}
+
 gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
                         const double *Wpts, size_t K, const pf_assume_schedule *s,
                         const pf_assume_opts *o)
@@ -798,165 +962,21 @@ gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const doub
         K = o->npoints;
     if (K == 0)
         return GN_ESIZE;
-    size_t d = pb->d;
     pf_assume_report r;
     memset(&r, 0, sizeof r);
     r.K = K;
-    r.d = d;
-    r.t = malloc(K * sizeof(size_t));
-    r.W = malloc(K * d * sizeof(double));
-    r.pts = malloc(K * sizeof(pf_assume_point));
-    if (!r.t || !r.W || !r.pts) {
-        pf_assume_report_free(&r);
-        return GN_ENOMEM;
+    r.d = pb->d;
+    if ((st = run_points(&r, pb, w0, Wpts, s, o)) == GN_OK &&
+        (st = run_a41(&r, pb, o)) == GN_OK && (st = run_a42(&r)) == GN_OK) {
+        r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
+        r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
+        r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
+        st = run_b2(&r, pb);
     }
-    if (Wpts) {
-        memcpy(r.W, Wpts, K * d * sizeof(double));
-        for (size_t k = 0; k < K; k++)
-            r.t[k] = k;
-    } else if ((st = pf_assume_trajectory(r.W, r.t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
-               GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
+    if (st == GN_OK && (st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) == GN_OK) {
+        r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
+        st = run_mp(&r, pb, o);
     }
-    for (size_t k = 0; k < K && st == GN_OK; k++) {
-        st = pf_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
-        gn_io_progress("assume: points", k + 1, K);
-    }
-    gn_io_progress_done();
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    /* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
-    r.F_inf_lb = 0.0;
-    r.F_min = INFINITY;
-    for (size_t k = 0; k < K; k++)
-        r.F_min = fmin(r.F_min, r.pts[k].F);
-    if (pb->model != PF_ASSUME_MLP && d <= 4096) {
-        st = pf_assume_L_exact(&r.L, pb);
-        r.L_kind = pb->loss == GN_LOSS_SQUARED ? PF_ASSUME_L_EXACT : PF_ASSUME_L_UPPER;
-    } else {
-        r.L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
-        r.L_kind = PF_ASSUME_L_LOCAL;
-        size_t q = o->l_points < K ? o->l_points : K;
-        for (size_t k = 0; k < q && st == GN_OK; k++) {
-            double Lk;
-            st = pf_assume_L_power(&Lk, pb, r.W + spread(k, q, K) * d, o->power_iters, o->seed);
-            if (st == GN_OK && Lk > r.L)
-                r.L = Lk;
-        }
-    }
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.v_a41 = PF_ASSUME_HOLDS;
-    /* 4.2 alignment (4.14) and moment (4.15) */
-    double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
-    if (!m) {
-        pf_assume_report_free(&r);
-        return GN_ENOMEM;
-    }
-    r.c_min = INFINITY;
-    r.rho_max = 1.0;
-    r.b3_margin_min = INFINITY;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
-    for (size_t k = 0; k < K; k++) {
-        const pf_assume_point *p = &r.pts[k];
-        m[k] = p->xig2;
-        G[k] = p->grad2;
-        r.S = fmax(r.S, p->S);
-        r.H = fmax(r.H, p->H);
-        if (!(p->grad2 > 0))
-            continue;
-        r.n_defined++;
-        if (p->c < r.c_min) {
-            r.c_min = p->c;
-            r.c_argmin = k;
-        }
-        if (!(p->c > 0)) {
-            if (r.n_c_fail < 8)
-                r.c_fail[r.n_c_fail] = k;
-            r.n_c_fail++;
-        }
-        if (p->rho > r.rho_max) {
-            r.rho_max = p->rho;
-            r.rho_argmax = k;
-        }
-        /* Prop B.3 at w with the local range of xi: c(w) >= xi_lo - (xi_hi - xi_lo)/2 sqrt(rho - 1) */
-        double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
-        r.b3_margin_min = fmin(r.b3_margin_min, (p->c - cb) / p->xi_hi);
-        double lx = log(p->grad2), ly = log(p->rho);
-        sx += lx;
-        sy += ly;
-        sxx += lx * lx;
-        sxy += lx * ly;
-        gmin = fmin(gmin, p->grad2);
-        gmax = fmax(gmax, p->grad2);
-    }
-    double nd = (double)r.n_defined;
-    r.rho_slope = (r.n_defined >= 2 && nd * sxx - sx * sx > 0)
-                      ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
-                      : NAN;
-    r.grad2_decades = r.n_defined >= 2 ? log10(gmax / gmin) : 0.0;
-    r.v_align = r.n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
-    st = pf_assume_fit_moment(&r.fit, m, G, K);
-    free(m);
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
-    r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
-    r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
-    r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
-    /* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
-    if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
-        double kappa;
-        st = pf_assume_noise_floor(&r.floor, &r.rel_res, &kappa, NULL, pb);
-        if (st == GN_OK) {
-            /* The least-squares residual computed by the SVD route differs from the exact
-             * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
-             * ch. 20, normwise backward stability of the SVD solve), so a relative
-             * residual above floor_tol = n d u kappa_2 is the data's, not rounding's. */
-            r.have_floor = 1;
-            r.floor_tol = (double)pb->n * (double)d * 0x1p-53 * kappa;
-        } else if (st == GN_ESINGULAR) {
-            st = GN_OK;
-        }
-    }
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    if (r.have_floor) {
-        r.v_b2 = r.rel_res > r.floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
-    } else {
-        r.v_b2 = (r.rho_slope <= -0.5 && r.grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
-                                                                   : PF_ASSUME_HOLDS;
-    }
-    if ((st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
-    /* MPFR at q evenly spread points */
-    size_t q = o->mp_points < K ? o->mp_points : K;
-    if (q > 16)
-        q = 16;
-    r.mp_pass = 1;
-    for (size_t k = 0; k < q && st == GN_OK; k++) {
-        size_t idx = spread(k, q, K);
-        r.mp_idx[k] = idx;
-        st = pf_assume_mp_check(&r.mp[k], &r.pts[idx], pb, r.W + idx * d, o->prec);
-        if (st == GN_OK) {
-            r.n_mp++;
-            r.mp_pass &= r.mp[k].pass;
-        }
-        gn_io_progress("assume: MPFR points", k + 1, q);
-    }
-    gn_io_progress_done();
     if (st != GN_OK) {
         pf_assume_report_free(&r);
         return st;
