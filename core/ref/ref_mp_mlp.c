@@ -70,6 +70,24 @@ typedef struct {
 
 static const double U = 0x1p-53;
 
+/* one term of a dot product: s += W v (|W v| in abs mode); in bound mode also
+ * sa += |W v| and e1 += |W| Ev */
+static void acc_term(mlprun *c, mpfr_srcptr W, mpfr_srcptr v, mpfr_srcptr Ev)
+{
+    mpfr_ptr t = c->t;
+    mpfr_mul(t, W, v, MPFR_RNDN);
+    if (c->mode == MODE_ABS)
+        mpfr_abs(t, t, MPFR_RNDN);
+    mpfr_add(c->s, c->s, t, MPFR_RNDN);
+    if (c->mode == MODE_BOUND) {
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_add(c->sa, c->sa, t, MPFR_RNDU);
+        mpfr_mul(c->e2, W, Ev, MPFR_RNDU);
+        mpfr_abs(c->e2, c->e2, MPFR_RNDU);
+        mpfr_add(c->e1, c->e1, c->e2, MPFR_RNDU);
+    }
+}
+
 /* Eh of one activation: Eh = Lloc Ea + c u |h|: Lloc <= min(Lmax, |act'| + Lip2 Ea); relu
  * is exact away from the kink (h = 0 on both sides when a < -Ea); c = 4 for tanh (glibc:
  * <= 2 ulp = 4u) and SiLU (exp 1 ulp, +1, /: 2u + u + u). */
@@ -114,20 +132,8 @@ static void fwd_unit(mlprun *c, mpfr_srcptr w, size_t l, size_t o, size_t hoff, 
     mpfr_set_zero(sa, 1); /* sum |W h| (bound mode) */
     if (mode == MODE_BOUND)
         mpfr_set_zero(e1, 1); /* sum |W| Eh */
-    for (size_t i = 0; i < in; i++) {
-        mpfr_srcptr Wi = W + o * in + i;
-        mpfr_mul(t, Wi, h + hoff + i, MPFR_RNDN);
-        if (mode == MODE_ABS)
-            mpfr_abs(t, t, MPFR_RNDN);
-        mpfr_add(s, s, t, MPFR_RNDN);
-        if (mode == MODE_BOUND) {
-            mpfr_abs(t, t, MPFR_RNDN);
-            mpfr_add(sa, sa, t, MPFR_RNDU);
-            mpfr_mul(e2, Wi, Eh + hoff + i, MPFR_RNDU);
-            mpfr_abs(e2, e2, MPFR_RNDU);
-            mpfr_add(e1, e1, e2, MPFR_RNDU);
-        }
-    }
+    for (size_t i = 0; i < in; i++)
+        acc_term(c, W + o * in + i, h + hoff + i, Eh ? Eh + hoff + i : NULL);
     if (mode == MODE_ABS) {
         mpfr_abs(t, b + o, MPFR_RNDN);
         mpfr_add(ao, s, t, MPFR_RNDN);
@@ -267,7 +273,7 @@ static void bwd_delta(mlprun *c, mpfr_srcptr w, size_t l, size_t dl_off, size_t 
 {
     const gn_mlp *m = c->m;
     int mode = c->mode;
-    mpfr_ptr t = c->t, s = c->s, sa = c->sa, e1 = c->e1, e2 = c->e2, dl = c->dl, Ed = c->Ed;
+    mpfr_ptr s = c->s, sa = c->sa, e1 = c->e1, dl = c->dl, Ed = c->Ed;
     size_t in = m->widths[l - 1], out = m->widths[l];
     mpfr_srcptr W = w + m->offset[l - 1];
     for (size_t i = 0; i < in; i++) {
@@ -275,19 +281,8 @@ static void bwd_delta(mlprun *c, mpfr_srcptr w, size_t l, size_t dl_off, size_t 
         mpfr_set_zero(sa, 1);
         if (mode == MODE_BOUND)
             mpfr_set_zero(e1, 1);
-        for (size_t o = 0; o < out; o++) {
-            mpfr_mul(t, W + o * in + i, dl + dl_off + o, MPFR_RNDN);
-            if (mode == MODE_ABS)
-                mpfr_abs(t, t, MPFR_RNDN);
-            mpfr_add(s, s, t, MPFR_RNDN);
-            if (mode == MODE_BOUND) {
-                mpfr_abs(t, t, MPFR_RNDN);
-                mpfr_add(sa, sa, t, MPFR_RNDU);
-                mpfr_mul(e2, W + o * in + i, Ed + dl_off + o, MPFR_RNDU);
-                mpfr_abs(e2, e2, MPFR_RNDU);
-                mpfr_add(e1, e1, e2, MPFR_RNDU);
-            }
-        }
+        for (size_t o = 0; o < out; o++)
+            acc_term(c, W + o * in + i, dl + dl_off + o, Ed ? Ed + dl_off + o : NULL);
         mpfr_mul(dl + prev + i, s, c->da + prev + i, MPFR_RNDN);
         if (mode == MODE_BOUND)
             delta_bound(c, out, prev + i);
