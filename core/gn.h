@@ -362,10 +362,9 @@ void gn_mlp_batch_free(gn_mlp_batch *bt);
 /* gn_mlp_batch_eval: gn_mlp_eval's forward and backward pass for the B <= cap rows of X
  * (B x widths[0], row-major) at once; MATH.md (3.3): the sensitivity of row i is
  * j_i = [D_l,i h_(l-1),i^T, D_l,i] layer by layer, not formed here.
- * Method:   one cblas_dgemm per layer forward (A_l = H_(l-1) W_l^T + b_l) and backward
- *           (D_(l-1) = (D_l W_l) .* act'(A_(l-1))); activations by gn_act_eval.
- * Accuracy: the same quantities as gn_mlp_eval summed in the BLAS's order (equal to it
- *           within the usual dot-product bound gamma_width sum |terms|; tests/test_model).
+ * Method:   row by row with gn_mlp_eval's kernels (gn_dot forward, gn_internal_gemtv
+ *           backward) and gn_act_eval; act'(a) kept from the forward pass.
+ * Accuracy: bitwise equal to gn_mlp_eval's f and j on each row (tests/test_model).
  * Special:  GN_ESIZE if B == 0 or B > cap; GN_ENONFINITE on NaN/inf in X. A non-finite f
  *           is left in H for the caller to test (w is not scanned). */
 gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, const double *X,

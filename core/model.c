@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cblas.h>
-
 static int finite1(double x) { return x - x == 0.0; }
 
 /* ---------------------------------------------------------------- linear */
@@ -433,35 +431,39 @@ gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, 
     if (!gn_allfinite(X, B * m->widths[0]))
         return GN_ENONFINITE;
     memcpy(bt->H, X, B * m->widths[0] * sizeof(double));
-    /* forward: A_l = H_(l-1) W_l^T + b_l, H_l = act(A_l) (affine at l = L) */
+    /* forward, row by row as gn_mlp_eval: a = W_l h + b_l by gn_dot, h = act(a) (affine
+     * at l = L); P = act'(a) */
     for (size_t l = 1; l <= L; l++) {
         size_t in = m->widths[l - 1], out = m->widths[l];
         const double *W = w + m->offset[l - 1], *b = W + in * out;
-        double *Hin = bt->H + bt->hoff[l - 1] * cap, *Hout = bt->H + bt->hoff[l] * cap;
-        double *Pl = bt->P + bt->uoff[l] * cap;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0,
-                    Hin, (int)in, W, (int)in, 0.0, Hout, (int)out);
-        for (size_t q = 0; q < B * out; q++) {
-            double a = Hout[q] + b[q % out];
-            if (l == L) {
-                Hout[q] = a;
-                Pl[q] = 1.0;
-            } else
-                Hout[q] = gn_act_eval(m->act, a, &Pl[q]);
+        for (size_t i = 0; i < B; i++) {
+            const double *hin = bt->H + bt->hoff[l - 1] * cap + i * in;
+            double *hout = bt->H + bt->hoff[l] * cap + i * out;
+            double *Pl = bt->P + bt->uoff[l] * cap + i * out;
+            for (size_t o = 0; o < out; o++) {
+                double a = gn_dot(W + o * in, hin, in) + b[o];
+                if (l == L) {
+                    hout[o] = a;
+                    Pl[o] = 1.0;
+                } else
+                    hout[o] = gn_act_eval(m->act, a, &Pl[o]);
+            }
         }
     }
-    /* backward: D_L = 1; D_(l-1) = (D_l W_l) .* act'(A_(l-1)) */
+    /* backward as gn_mlp_eval: D_L = 1; D_(l-1) = (W_l^T D_l) .* act'(A_(l-1)) */
     for (size_t i = 0; i < B; i++)
         bt->D[bt->uoff[L] * cap + i] = 1.0;
     for (size_t l = L; l >= 2; l--) {
         size_t in = m->widths[l - 1], out = m->widths[l];
         const double *W = w + m->offset[l - 1];
-        double *Dl = bt->D + bt->uoff[l] * cap, *Dp = bt->D + bt->uoff[l - 1] * cap;
-        const double *Pp = bt->P + bt->uoff[l - 1] * cap;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)in, (int)out, 1.0,
-                    Dl, (int)out, W, (int)in, 0.0, Dp, (int)in);
-        for (size_t q = 0; q < B * in; q++)
-            Dp[q] *= Pp[q];
+        for (size_t i = 0; i < B; i++) {
+            const double *Dl = bt->D + bt->uoff[l] * cap + i * out;
+            double *Dp = bt->D + bt->uoff[l - 1] * cap + i * in;
+            const double *Pp = bt->P + bt->uoff[l - 1] * cap + i * in;
+            gn_internal_gemtv(Dp, W, out, in, Dl);
+            for (size_t q = 0; q < in; q++)
+                Dp[q] = Dp[q] * Pp[q];
+        }
     }
     return GN_OK;
 }
