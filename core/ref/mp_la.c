@@ -1,5 +1,6 @@
 /* mp_la.c: the MPFR linear algebra under every MPFR solve (see gn_mp_la.h). */
 #include "gn_mp_la.h"
+#include "gn_mp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -190,24 +191,6 @@ int gn_mp_la_solve(mpfr_ptr x, mpfr_ptr a, size_t n, mpfr_ptr tmp)
     return rc;
 }
 
-static mpfr_ptr vec_alloc(size_t n, mpfr_prec_t prec)
-{
-    mpfr_ptr v = malloc((n ? n : 1) * sizeof *v);
-    if (v)
-        for (size_t i = 0; i < n; i++)
-            mpfr_init2(v + i, prec), mpfr_set_zero(v + i, 1);
-    return v;
-}
-
-static void vec_free(mpfr_ptr v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mpfr_clear(v + i);
-    free(v);
-}
-
 static void swap_idx(size_t *p, size_t i, size_t k)
 {
     size_t s = p[i];
@@ -260,7 +243,7 @@ static int project_rows(mpfr_ptr x, mpfr_srcptr g, const size_t *rowp, size_t r,
                         mpfr_srcptr xp, size_t n, mpfr_ptr t)
 {
     mpfr_prec_t wp = mpfr_get_prec(t);
-    mpfr_ptr rr = vec_alloc(r * r, wp), c = vec_alloc(r, wp);
+    mpfr_ptr rr = gn_mp_vec_alloc(r * r, wp), c = gn_mp_vec_alloc(r, wp);
     int rc = -2;
     if (rr && c) {
         for (size_t p = 0; p < r; p++) {
@@ -276,15 +259,15 @@ static int project_rows(mpfr_ptr x, mpfr_srcptr g, const size_t *rowp, size_t r,
                 mpfr_fma(x + i, c + p, g + rowp[p] * n + i, x + i, R);
         }
     }
-    vec_free(rr, r * r);
-    vec_free(c, r);
+    gn_mp_vec_free(rr, r * r);
+    gn_mp_vec_free(c, r);
     return rc;
 }
 
 long gn_mp_la_minnorm(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr b, size_t n)
 {
     mpfr_prec_t wp = mpfr_get_prec(x);
-    mpfr_ptr e = vec_alloc(n * n, wp), bb = vec_alloc(n, wp), xp = vec_alloc(n, wp);
+    mpfr_ptr e = gn_mp_vec_alloc(n * n, wp), bb = gn_mp_vec_alloc(n, wp), xp = gn_mp_vec_alloc(n, wp);
     size_t *rowp = malloc((n ? n : 1) * sizeof *rowp), *colp = malloc((n ? n : 1) * sizeof *colp);
     long rc = -2;
     mpfr_t t, f, tol;
@@ -321,9 +304,9 @@ long gn_mp_la_minnorm(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr b, size_t n)
         rc = (long)rank;
 out:
     mpfr_clears(t, f, tol, (mpfr_ptr)0);
-    vec_free(e, n * n);
-    vec_free(bb, n);
-    vec_free(xp, n);
+    gn_mp_vec_free(e, n * n);
+    gn_mp_vec_free(bb, n);
+    gn_mp_vec_free(xp, n);
     free(rowp);
     free(colp);
     return rc;
@@ -332,7 +315,7 @@ out:
 int gn_mp_la_cg(mpfr_ptr x, gn_mp_la_op *op, void *ctx, mpfr_srcptr b, size_t n, int maxit)
 {
     mpfr_prec_t wp = mpfr_get_prec(x);
-    mpfr_ptr r = vec_alloc(n, wp), p = vec_alloc(n, wp), q = vec_alloc(n, wp);
+    mpfr_ptr r = gn_mp_vec_alloc(n, wp), p = gn_mp_vec_alloc(n, wp), q = gn_mp_vec_alloc(n, wp);
     mpfr_t rr, rr1, bb, al, t;
     mpfr_inits2(wp, rr, rr1, bb, al, t, (mpfr_ptr)0);
     int it = -2;
@@ -364,8 +347,8 @@ int gn_mp_la_cg(mpfr_ptr x, gn_mp_la_op *op, void *ctx, mpfr_srcptr b, size_t n,
     }
 out:
     mpfr_clears(rr, rr1, bb, al, t, (mpfr_ptr)0);
-    vec_free(r, n);
-    vec_free(p, n);
-    vec_free(q, n);
+    gn_mp_vec_free(r, n);
+    gn_mp_vec_free(p, n);
+    gn_mp_vec_free(q, n);
     return it;
 }
