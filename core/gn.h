@@ -240,8 +240,6 @@ typedef struct {
 gn_adam *gn_adam_alloc(size_t n);
 /* gn_adam_free: NULL-safe. */
 void gn_adam_free(gn_adam *st);
-/* gn_adam_reset: m = v = 0, t = 0. */
-void gn_adam_reset(gn_adam *st);
 
 /* gn_step_adam: one Adam step from the gradient g (length st->n):
  *   t += 1; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
@@ -299,6 +297,22 @@ typedef enum { GN_ACT_RELU = 0, GN_ACT_TANH, GN_ACT_SILU, GN_ACT_IDENTITY, GN_NA
 const char *gn_act_name(gn_act a);
 gn_status gn_act_parse(gn_act *a, const char *name); /* "relu" "tanh" "silu" "identity" */
 
+/* gn_act_eval: the hidden-layer activation act(x) and, when dx != NULL, act'(x) into *dx;
+ * no equation: helper for the MLP's forward and backward passes (MATH.md §10 uses SiLU).
+ * Method:   relu max(x, 0), relu'(0) = 0; tanh(x), 1 - tanh^2; silu x / (1 + e^-x),
+ *           s (1 + x (1 - s)) with s = 1 / (1 + e^-x); identity x, 1.
+ * Accuracy: a few ulp (libm tanh/exp plus <= 4 roundings), checked against the MPFR MLP
+ *           (gn_mp_mlp_eval) by validate's model section.
+ * Special:  NaN propagates; an unknown a is treated as the identity. The one double
+ *           implementation: gn_mlp_eval, gn_mlp_batch_eval and the assumption checker. */
+double gn_act_eval(gn_act a, double x, double *dx);
+
+/* gn_act_bounds: *lip1 >= sup |act'| and *lip2 >= sup |act''| (rounded up): relu 1, 0
+ * (act'' taken as 0 away from the kink); tanh 1, 0.77 (4/(3 sqrt 3) = 0.7698); silu 1.1
+ * (1.0998), 0.5 (at 0); identity 1, 0. No equation: the constants of the MLP error bounds
+ * (gn_mp_mlp_errbound, the assumption checker's MPFR envelope). */
+void gn_act_bounds(gn_act a, double *lip1, double *lip2);
+
 /* Layer l (1..L) maps widths[l-1] -> widths[l]; widths[L] must be 1; hidden layers use
  * act, the output layer is affine. Parameters are laid out layer by layer, each as the
  * weight matrix W_l (widths[l] x widths[l-1], row-major) followed by the bias b_l.
@@ -329,6 +343,32 @@ gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed);
  * back-propagation of the scalar output (length m->nparams).
  * Special: GN_ENONFINITE on NaN/inf in w or x or if f is not finite. */
 gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x);
+
+/* A block of up to cap rows evaluated at once (gn_mlp_batch_eval). Layer l's values for
+ * row i: activations H[hoff[l] * cap + i * widths[l] + k] (l = 0 is the input, l = L the
+ * output f_i), act'(a) P[uoff[l] * cap + i * widths[l] + k] and the sensitivities
+ * D = df/da at the same place as P (l = 1..L). */
+typedef struct {
+    size_t cap;
+    double *H, *P, *D;
+    size_t *hoff, *uoff; /* L + 1 entries each */
+} gn_mlp_batch;
+
+/* gn_mlp_batch_alloc: a block of cap rows for m (NULL if cap == 0 or no memory);
+ * gn_mlp_batch_free is NULL-safe. */
+gn_mlp_batch *gn_mlp_batch_alloc(const gn_mlp *m, size_t cap);
+void gn_mlp_batch_free(gn_mlp_batch *bt);
+
+/* gn_mlp_batch_eval: gn_mlp_eval's forward and backward pass for the B <= cap rows of X
+ * (B x widths[0], row-major) at once; MATH.md (3.3): the sensitivity of row i is
+ * j_i = [D_l,i h_(l-1),i^T, D_l,i] layer by layer, not formed here.
+ * Method:   row by row with gn_mlp_eval's kernels (gn_dot forward, gn_internal_gemtv
+ *           backward) and gn_act_eval; act'(a) kept from the forward pass.
+ * Accuracy: bitwise equal to gn_mlp_eval's f and j on each row (tests/test_model).
+ * Special:  GN_ESIZE if B == 0 or B > cap; GN_ENONFINITE on NaN/inf in X. A non-finite f
+ *           is left in H for the caller to test (w is not scanned). */
+gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, const double *X,
+                            size_t B);
 
 /* gn_mlp_step_ignd / _sgd: one sample-at-a-time step; j kept in m->jbuf.
  * out (nullable) gets the loss at the pre-step w. Errors as gn_step_ignd / gn_step_sgd. */

@@ -252,30 +252,39 @@ gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed)
     return GN_OK;
 }
 
-static double act_f(gn_act a, double x)
+void gn_act_bounds(gn_act a, double *lip1, double *lip2)
 {
-    switch (a) {
-    case GN_ACT_RELU: return x > 0.0 ? x : 0.0;
-    case GN_ACT_TANH: return tanh(x);
-    case GN_ACT_SILU: return x / (1.0 + exp(-x));
-    default: return x;
-    }
+    /* tanh'' = -2 t (1 - t^2), max 4/(3 sqrt 3) = 0.7698; silu' <= 1.0998 and
+     * silu'' = s (1 - s) (2 + x (1 - 2 s)), max 0.5 at x = 0 */
+    *lip1 = a == GN_ACT_SILU ? 1.1 : 1.0;
+    *lip2 = a == GN_ACT_TANH ? 0.77 : a == GN_ACT_SILU ? 0.5 : 0.0;
 }
 
-/* derivative at the pre-activation x; ReLU'(0) = 0 by convention */
-static double act_d(gn_act a, double x)
+double gn_act_eval(gn_act a, double x, double *dx)
 {
     switch (a) {
-    case GN_ACT_RELU: return x > 0.0 ? 1.0 : 0.0;
+    case GN_ACT_RELU:
+        if (dx)
+            *dx = x > 0.0 ? 1.0 : 0.0; /* ReLU'(0) = 0 by convention */
+        return x > 0.0 ? x : 0.0;
     case GN_ACT_TANH: {
         double t = tanh(x);
-        return 1.0 - t * t;
+        if (dx)
+            *dx = 1.0 - t * t;
+        return t;
     }
     case GN_ACT_SILU: {
-        double s = 1.0 / (1.0 + exp(-x));
-        return s * (1.0 + x * (1.0 - s));
+        double e = 1.0 + exp(-x);
+        if (dx) {
+            double s = 1.0 / e;
+            *dx = s * (1.0 + x * (1.0 - s));
+        }
+        return x / e;
     }
-    default: return 1.0;
+    default:
+        if (dx)
+            *dx = 1.0;
+        return x;
     }
 }
 
@@ -296,7 +305,7 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
         double *a = m->a + aoff, *hout = m->h + hoff + in;
         for (size_t o = 0; o < out; o++) {
             a[o] = gn_dot(W + o * in, hin, in) + b[o];
-            hout[o] = l == L ? a[o] : act_f(m->act, a[o]);
+            hout[o] = l == L ? a[o] : gn_act_eval(m->act, a[o], NULL);
         }
         hoff += in;
         aoff += out;
@@ -328,8 +337,11 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
             double *dp = m->delta + prev_off;
             const double *ap = m->a + prev_off;
             gn_internal_gemtv(dp, W, out, in, dl);
-            for (size_t i = 0; i < in; i++)
-                dp[i] = dp[i] * act_d(m->act, ap[i]);
+            for (size_t i = 0; i < in; i++) {
+                double da;
+                gn_act_eval(m->act, ap[i], &da);
+                dp[i] = dp[i] * da;
+            }
             dl_off = prev_off;
             h_in_off -= m->widths[l - 2];
         }
@@ -368,4 +380,90 @@ gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x
                           gn_loss_kind loss, double alpha)
 {
     return mlp_step(m, w, out, x, y, loss, alpha, NULL);
+}
+
+/* ------------------------------------------------------ MLP, row blocks */
+
+gn_mlp_batch *gn_mlp_batch_alloc(const gn_mlp *m, size_t cap)
+{
+    if (!m || cap == 0)
+        return NULL;
+    size_t L = m->nlayers, units = 0;
+    for (size_t l = 1; l <= L; l++)
+        units += m->widths[l];
+    gn_mlp_batch *bt = calloc(1, sizeof *bt);
+    if (!bt)
+        return NULL;
+    bt->cap = cap;
+    bt->H = malloc(cap * (m->widths[0] + units) * sizeof(double));
+    bt->P = malloc(2 * cap * units * sizeof(double));
+    bt->D = bt->P ? bt->P + cap * units : NULL;
+    bt->hoff = malloc(2 * (L + 1) * sizeof(size_t));
+    bt->uoff = bt->hoff ? bt->hoff + L + 1 : NULL;
+    if (!bt->H || !bt->P || !bt->hoff) {
+        gn_mlp_batch_free(bt);
+        return NULL;
+    }
+    bt->hoff[0] = bt->uoff[0] = 0;
+    for (size_t l = 1; l <= L; l++) {
+        bt->hoff[l] = bt->hoff[l - 1] + m->widths[l - 1];
+        bt->uoff[l] = l == 1 ? 0 : bt->uoff[l - 1] + m->widths[l - 1];
+    }
+    return bt;
+}
+
+void gn_mlp_batch_free(gn_mlp_batch *bt)
+{
+    if (!bt)
+        return;
+    free(bt->H);
+    free(bt->P);
+    free(bt->hoff);
+    free(bt);
+}
+
+gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, const double *X,
+                            size_t B)
+{
+    if (!bt || !m || B == 0 || B > bt->cap)
+        return GN_ESIZE;
+    size_t L = m->nlayers, cap = bt->cap;
+    if (!gn_allfinite(X, B * m->widths[0]))
+        return GN_ENONFINITE;
+    memcpy(bt->H, X, B * m->widths[0] * sizeof(double));
+    /* forward, row by row as gn_mlp_eval: a = W_l h + b_l by gn_dot, h = act(a) (affine
+     * at l = L); P = act'(a) */
+    for (size_t l = 1; l <= L; l++) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        const double *W = w + m->offset[l - 1], *b = W + in * out;
+        for (size_t i = 0; i < B; i++) {
+            const double *hin = bt->H + bt->hoff[l - 1] * cap + i * in;
+            double *hout = bt->H + bt->hoff[l] * cap + i * out;
+            double *Pl = bt->P + bt->uoff[l] * cap + i * out;
+            for (size_t o = 0; o < out; o++) {
+                double a = gn_dot(W + o * in, hin, in) + b[o];
+                if (l == L) {
+                    hout[o] = a;
+                    Pl[o] = 1.0;
+                } else
+                    hout[o] = gn_act_eval(m->act, a, &Pl[o]);
+            }
+        }
+    }
+    /* backward as gn_mlp_eval: D_L = 1; D_(l-1) = (W_l^T D_l) .* act'(A_(l-1)) */
+    for (size_t i = 0; i < B; i++)
+        bt->D[bt->uoff[L] * cap + i] = 1.0;
+    for (size_t l = L; l >= 2; l--) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        const double *W = w + m->offset[l - 1];
+        for (size_t i = 0; i < B; i++) {
+            const double *Dl = bt->D + bt->uoff[l] * cap + i * out;
+            double *Dp = bt->D + bt->uoff[l - 1] * cap + i * in;
+            const double *Pp = bt->P + bt->uoff[l - 1] * cap + i * in;
+            gn_internal_gemtv(Dp, W, out, in, Dl);
+            for (size_t q = 0; q < in; q++)
+                Dp[q] = Dp[q] * Pp[q];
+        }
+    }
+    return GN_OK;
 }

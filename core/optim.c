@@ -142,15 +142,6 @@ void gn_adam_free(gn_adam *st)
     free(st);
 }
 
-void gn_adam_reset(gn_adam *st)
-{
-    if (!st)
-        return;
-    st->t = 0;
-    memset(st->m, 0, st->n * sizeof(double));
-    memset(st->v, 0, st->n * sizeof(double));
-}
-
 static gn_status check_adam(const gn_adam *st, const gn_adam_params *p)
 {
     if (!st || !p || st->n == 0)

@@ -149,21 +149,85 @@ static void axpy2(double *acc1, double a1, double *acc2, double a2, const double
  * summed in another order (the MPFR bound of assume_mp.c allows any order: depth <= terms). */
 enum { BLOCK = 256 };
 
-static double act_f(gn_act a, double x, double *dx)
+/* the running sums and extremes over rows: sums[4] = F, |g|^2, |xi g|^2, xi; stats[4] =
+ * S^2, H, xi_min, xi_max */
+typedef struct {
+    double sF, sg2, sxig2, sxi, S2, Hm, xlo, xhi;
+} blocksums;
+
+/* per row of the block: loss, |j_i|^2 = sum_l |D_l,i|^2 (|H_(l-1),i|^2 + 1), xi; the
+ * coefficients a_i = l'_i (ca) and b_i = xi_i l'_i (cb) */
+static gn_status block_rows(double *ca, double *cb, blocksums *bs, const gn_mlp_batch *bt,
+                            const pf_assume_problem *pb, const double *w, size_t i0, size_t B)
 {
-    switch (a) {
-    case GN_ACT_RELU: *dx = x > 0.0 ? 1.0 : 0.0; return x > 0.0 ? x : 0.0;
-    case GN_ACT_TANH: {
-        double t = tanh(x);
-        *dx = 1.0 - t * t;
-        return t;
+    const gn_mlp *M = pb->mlp;
+    size_t L = M->nlayers;
+    const double *f = bt->H + bt->hoff[L] * bt->cap;
+    for (size_t i = 0; i < B; i++) {
+        gn_lossval lv;
+        if (!isfinite(f[i]))
+            return gn_allfinite(w, pb->d) ? GN_ERANGE : GN_ENONFINITE;
+        gn_status st = gn_loss_eval(&lv, pb->loss, f[i], pb->y[i0 + i]);
+        if (st != GN_OK)
+            return st;
+        double s = 0;
+        for (size_t l = 1; l <= L; l++) {
+            size_t in = M->widths[l - 1], out = M->widths[l];
+            const double *Dl = bt->D + bt->uoff[l] * bt->cap + i * out;
+            const double *Hl = bt->H + bt->hoff[l - 1] * bt->cap + i * in;
+            s += gn_dot(Dl, Dl, out) * (gn_dot(Hl, Hl, in) + 1.0);
+        }
+        if (!isfinite(s))
+            return GN_ERANGE;
+        double xi = 1.0 / ((lv.lpp + pb->dmp.mu) * s + pb->dmp.lambda);
+        double lp2jj = lv.lp * lv.lp * s;
+        ca[i] = lv.lp;
+        cb[i] = xi * lv.lp;
+        bs->sF += lv.l;
+        bs->sg2 += lp2jj;
+        bs->sxig2 += xi * xi * lp2jj;
+        bs->sxi += xi;
+        bs->S2 = fmax(bs->S2, s);
+        bs->Hm = fmax(bs->Hm, lv.lpp);
+        bs->xlo = fmin(bs->xlo, xi);
+        bs->xhi = fmax(bs->xhi, xi);
     }
-    case GN_ACT_SILU: {
-        double sg = 1.0 / (1.0 + exp(-x));
-        *dx = sg * (1.0 + x * (1.0 - sg));
-        return x * sg;
-    }
-    default: *dx = 1.0; return x;
+    return GN_OK;
+}
+
+/* G += sum_i a_i j_i, XG += sum_i b_i j_i over the block: per layer
+ * [sum_i a_i D_l,i h_i^T ; sum_i b_i D_l,i h_i^T] = E^T H_(l-1), E = [aD, bD] (B x 2 out),
+ * and the bias parts sum_i a_i D_l,i, sum_i b_i D_l,i */
+static void block_sums(double *G, double *XG, double *E, double *acc, const double *ca,
+                       const double *cb, const gn_mlp_batch *bt, const gn_mlp *M, size_t B)
+{
+    for (size_t l = 1; l <= M->nlayers; l++) {
+        size_t in = M->widths[l - 1], out = M->widths[l];
+        const double *Dl = bt->D + bt->uoff[l] * bt->cap;
+        const double *Hin = bt->H + bt->hoff[l - 1] * bt->cap;
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < out; o++) {
+                E[i * 2 * out + o] = ca[i] * Dl[i * out + o];
+                E[i * 2 * out + out + o] = cb[i] * Dl[i * out + o];
+            }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(2 * out), (int)in, (int)B,
+                    1.0, E, (int)(2 * out), Hin, (int)in, 0.0, acc, (int)in);
+        size_t off = M->offset[l - 1];
+        for (size_t o = 0; o < out; o++) {
+            double *g = G + off + o * in, *xg = XG + off + o * in;
+            const double *r1 = acc + o * in, *r2 = acc + (out + o) * in;
+            for (size_t q = 0; q < in; q++) {
+                g[q] += r1[q];
+                xg[q] += r2[q];
+            }
+            double gb = 0, xb = 0;
+            for (size_t i = 0; i < B; i++) {
+                gb += E[i * 2 * out + o];
+                xb += E[i * 2 * out + out + o];
+            }
+            G[off + in * out + o] += gb;
+            XG[off + in * out + o] += xb;
+        }
     }
 }
 
@@ -171,146 +235,39 @@ static gn_status mlp_blocks(double *sums, double *G, double *XG, double *stats,
                             pf_assume_problem *pb, const double *w)
 {
     const gn_mlp *M = pb->mlp;
-    size_t L = M->nlayers, units = 0, maxw = 0;
-    for (size_t l = 0; l <= L; l++) {
-        if (l)
-            units += M->widths[l];
+    size_t maxw = 0;
+    for (size_t l = 0; l <= M->nlayers; l++)
         if (M->widths[l] > maxw)
             maxw = M->widths[l];
-    }
-    /* H: all layers' activations (B x (m + units)); A: act' (B x units); D: deltas;
-     * E: stacked coefficients (B x 2 maxw); acc: 2 maxw x maxw; per-row scalars */
-    size_t all = M->widths[0] + units;
-    double *buf = malloc((BLOCK * (all + 2 * units + 2 * maxw + 6) + 2 * maxw * maxw) *
-                         sizeof(double));
-    if (!buf)
-        return GN_ENOMEM;
-    double *H = buf, *P = H + BLOCK * all, *D = P + BLOCK * units, *E = D + BLOCK * units;
-    double *jj = E + BLOCK * 2 * maxw, *ca = jj + BLOCK, *cb = ca + BLOCK, *acc = cb + BLOCK;
-    size_t *hoff = malloc(2 * (L + 1) * sizeof(size_t)), *uoff = hoff ? hoff + L + 1 : NULL;
-    if (!hoff) {
-        free(buf);
-        return GN_ENOMEM;
-    }
-    /* column offsets: layer l's activations at H + hoff[l] * B (block-major per layer) */
-    hoff[0] = 0;
-    uoff[0] = 0; /* uoff[l]: layer l's units in P and D (l >= 1), uoff[1] = 0 */
-    for (size_t l = 1; l <= L; l++) {
-        hoff[l] = hoff[l - 1] + M->widths[l - 1];
-        uoff[l] = l == 1 ? 0 : uoff[l - 1] + M->widths[l - 1];
-    }
-    gn_status st = GN_OK;
-    double sF = 0, sg2 = 0, sxig2 = 0, sxi = 0, S2 = 0, Hm = 0, xlo = INFINITY, xhi = 0;
+    /* E: stacked coefficients (B x 2 maxw); acc: 2 maxw x maxw; per-row ca, cb */
+    double *buf = malloc((BLOCK * (2 * maxw + 2) + 2 * maxw * maxw) * sizeof(double));
+    gn_mlp_batch *bt = gn_mlp_batch_alloc(M, BLOCK);
+    gn_status st = GN_ENOMEM;
+    blocksums bs = {0, 0, 0, 0, 0, 0, INFINITY, 0};
+    if (!buf || !bt)
+        goto out;
+    double *E = buf, *ca = E + BLOCK * 2 * maxw, *cb = ca + BLOCK, *acc = cb + BLOCK;
+    st = GN_OK;
     for (size_t i0 = 0; i0 < pb->n && st == GN_OK; i0 += BLOCK) {
         size_t B = pb->n - i0 < BLOCK ? pb->n - i0 : BLOCK;
-        memcpy(H, pb->X + i0 * pb->m, B * pb->m * sizeof(double));
-        for (size_t l = 1; l <= L; l++) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *W = w + M->offset[l - 1], *b = W + in * out;
-            double *Hin = H + hoff[l - 1] * BLOCK, *Hout = H + hoff[l] * BLOCK;
-            double *Pl = P + uoff[l] * BLOCK;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0,
-                        Hin, (int)in, W, (int)in, 0.0, Hout, (int)out);
-            for (size_t i = 0; i < B; i++)
-                for (size_t o = 0; o < out; o++) {
-                    double a = Hout[i * out + o] + b[o];
-                    if (l == L) {
-                        Hout[i * out + o] = a;
-                        Pl[i * out + o] = 1.0;
-                    } else
-                        Hout[i * out + o] = act_f(M->act, a, &Pl[i * out + o]);
-                }
-        }
-        const double *f = H + hoff[L] * BLOCK;
-        /* backward: D_L = 1; D_(l-1) = (D_l W_l) .* act'(A_(l-1)) */
-        for (size_t i = 0; i < B; i++)
-            D[uoff[L] * BLOCK + i] = 1.0;
-        for (size_t l = L; l >= 2; l--) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *W = w + M->offset[l - 1];
-            double *Dl = D + uoff[l] * BLOCK, *Dp = D + uoff[l - 1] * BLOCK;
-            const double *Pp = P + uoff[l - 1] * BLOCK;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)in, (int)out,
-                        1.0, Dl, (int)out, W, (int)in, 0.0, Dp, (int)in);
-            for (size_t q = 0; q < B * in; q++)
-                Dp[q] *= Pp[q];
-        }
-        /* per row: loss, |j|^2, xi, coefficients */
-        for (size_t i = 0; i < B && st == GN_OK; i++) {
-            gn_lossval lv;
-            if (!isfinite(f[i])) {
-                st = gn_allfinite(w, pb->d) ? GN_ERANGE : GN_ENONFINITE;
-                break;
-            }
-            if ((st = gn_loss_eval(&lv, pb->loss, f[i], pb->y[i0 + i])) != GN_OK)
-                break;
-            double s = 0;
-            for (size_t l = 1; l <= L; l++) {
-                size_t in = M->widths[l - 1], out = M->widths[l];
-                const double *Dl = D + uoff[l] * BLOCK + i * out;
-                const double *Hl = H + hoff[l - 1] * BLOCK + i * in;
-                s += gn_dot(Dl, Dl, out) * (gn_dot(Hl, Hl, in) + 1.0);
-            }
-            if (!isfinite(s)) {
-                st = GN_ERANGE;
-                break;
-            }
-            double xi = 1.0 / ((lv.lpp + pb->dmp.mu) * s + pb->dmp.lambda);
-            double lp2jj = lv.lp * lv.lp * s;
-            jj[i] = s;
-            ca[i] = lv.lp;
-            cb[i] = xi * lv.lp;
-            sF += lv.l;
-            sg2 += lp2jj;
-            sxig2 += xi * xi * lp2jj;
-            sxi += xi;
-            S2 = fmax(S2, s);
-            Hm = fmax(Hm, lv.lpp);
-            xlo = fmin(xlo, xi);
-            xhi = fmax(xhi, xi);
-        }
-        if (st != GN_OK)
-            break;
-        /* the sums sum_i a_i D_l,i h_i^T and sum_i b_i D_l,i h_i^T */
-        for (size_t l = 1; l <= L; l++) {
-            size_t in = M->widths[l - 1], out = M->widths[l];
-            const double *Dl = D + uoff[l] * BLOCK, *Hin = H + hoff[l - 1] * BLOCK;
-            for (size_t i = 0; i < B; i++)
-                for (size_t o = 0; o < out; o++) {
-                    E[i * 2 * out + o] = ca[i] * Dl[i * out + o];
-                    E[i * 2 * out + out + o] = cb[i] * Dl[i * out + o];
-                }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(2 * out), (int)in, (int)B,
-                        1.0, E, (int)(2 * out), Hin, (int)in, 0.0, acc, (int)in);
-            size_t off = M->offset[l - 1];
-            for (size_t o = 0; o < out; o++) {
-                double *g = G + off + o * in, *xg = XG + off + o * in;
-                const double *r1 = acc + o * in, *r2 = acc + (out + o) * in;
-                for (size_t q = 0; q < in; q++) {
-                    g[q] += r1[q];
-                    xg[q] += r2[q];
-                }
-                double gb = 0, xb = 0;
-                for (size_t i = 0; i < B; i++) {
-                    gb += E[i * 2 * out + o];
-                    xb += E[i * 2 * out + out + o];
-                }
-                G[off + in * out + o] += gb;
-                XG[off + in * out + o] += xb;
-            }
-        }
+        st = gn_mlp_batch_eval(bt, M, w, pb->X + i0 * pb->m, B);
+        if (st == GN_OK)
+            st = block_rows(ca, cb, &bs, bt, pb, w, i0, B);
+        if (st == GN_OK)
+            block_sums(G, XG, E, acc, ca, cb, bt, M, B);
     }
     if (st == GN_OK) {
-        sums[0] = sF;
-        sums[1] = sg2;
-        sums[2] = sxig2;
-        sums[3] = sxi;
-        stats[0] = S2;
-        stats[1] = Hm;
-        stats[2] = xlo;
-        stats[3] = xhi;
+        sums[0] = bs.sF;
+        sums[1] = bs.sg2;
+        sums[2] = bs.sxig2;
+        sums[3] = bs.sxi;
+        stats[0] = bs.S2;
+        stats[1] = bs.Hm;
+        stats[2] = bs.xlo;
+        stats[3] = bs.xhi;
     }
-    free(hoff);
+out:
+    gn_mlp_batch_free(bt);
     free(buf);
     return st;
 }
@@ -830,6 +787,170 @@ static size_t spread(size_t k, size_t q, size_t K)
     return (size_t)llround((double)k * (double)(K - 1) / (double)(q - 1));
 }
 
+/* the K points: given (Wpts) or kept along an IGND trajectory from w0, each evaluated */
+static gn_status run_points(pf_assume_report *r, pf_assume_problem *pb, const double *w0,
+                            const double *Wpts, const pf_assume_schedule *s,
+                            const pf_assume_opts *o)
+{
+    size_t K = r->K, d = r->d;
+    gn_status st = GN_OK;
+    r->t = malloc(K * sizeof(size_t));
+    r->W = malloc(K * d * sizeof(double));
+    r->pts = malloc(K * sizeof(pf_assume_point));
+    if (!r->t || !r->W || !r->pts)
+        return GN_ENOMEM;
+    if (Wpts) {
+        memcpy(r->W, Wpts, K * d * sizeof(double));
+        for (size_t k = 0; k < K; k++)
+            r->t[k] = k;
+    } else if ((st = pf_assume_trajectory(r->W, r->t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
+               GN_OK) {
+        return st;
+    }
+    for (size_t k = 0; k < K && st == GN_OK; k++) {
+        st = pf_assume_eval(&r->pts[k], NULL, NULL, pb, r->W + k * d);
+        gn_io_progress("assume: points", k + 1, K);
+    }
+    gn_io_progress_done();
+    return st;
+}
+
+/* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
+static gn_status run_a41(pf_assume_report *r, pf_assume_problem *pb, const pf_assume_opts *o)
+{
+    size_t K = r->K, d = r->d;
+    gn_status st = GN_OK;
+    r->F_inf_lb = 0.0;
+    r->F_min = INFINITY;
+    for (size_t k = 0; k < K; k++)
+        r->F_min = fmin(r->F_min, r->pts[k].F);
+    if (pb->model != PF_ASSUME_MLP && d <= 4096) {
+        st = pf_assume_L_exact(&r->L, pb);
+        r->L_kind = pb->loss == GN_LOSS_SQUARED ? PF_ASSUME_L_EXACT : PF_ASSUME_L_UPPER;
+    } else {
+        r->L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
+        r->L_kind = PF_ASSUME_L_LOCAL;
+        size_t q = o->l_points < K ? o->l_points : K;
+        for (size_t k = 0; k < q && st == GN_OK; k++) {
+            double Lk;
+            st = pf_assume_L_power(&Lk, pb, r->W + spread(k, q, K) * d, o->power_iters, o->seed);
+            if (st == GN_OK && Lk > r->L)
+                r->L = Lk;
+        }
+    }
+    r->v_a41 = PF_ASSUME_HOLDS;
+    return st;
+}
+
+/* 4.2 alignment (4.14) and moment (4.15) over the points, Prop B.3's margin, and the
+ * trend of rho against |grad F|^2 (log-log slope) for B.2 */
+static gn_status run_a42(pf_assume_report *r)
+{
+    size_t K = r->K;
+    double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
+    if (!m)
+        return GN_ENOMEM;
+    r->c_min = INFINITY;
+    r->rho_max = 1.0;
+    r->b3_margin_min = INFINITY;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
+    for (size_t k = 0; k < K; k++) {
+        const pf_assume_point *p = &r->pts[k];
+        m[k] = p->xig2;
+        G[k] = p->grad2;
+        r->S = fmax(r->S, p->S);
+        r->H = fmax(r->H, p->H);
+        if (!(p->grad2 > 0))
+            continue;
+        r->n_defined++;
+        if (p->c < r->c_min) {
+            r->c_min = p->c;
+            r->c_argmin = k;
+        }
+        if (!(p->c > 0)) {
+            if (r->n_c_fail < 8)
+                r->c_fail[r->n_c_fail] = k;
+            r->n_c_fail++;
+        }
+        if (p->rho > r->rho_max) {
+            r->rho_max = p->rho;
+            r->rho_argmax = k;
+        }
+        /* Prop B.3 at w with the local range of xi: c(w) >= xi_lo - (xi_hi - xi_lo)/2 sqrt(rho - 1) */
+        double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
+        r->b3_margin_min = fmin(r->b3_margin_min, (p->c - cb) / p->xi_hi);
+        double lx = log(p->grad2), ly = log(p->rho);
+        sx += lx;
+        sy += ly;
+        sxx += lx * lx;
+        sxy += lx * ly;
+        gmin = fmin(gmin, p->grad2);
+        gmax = fmax(gmax, p->grad2);
+    }
+    double nd = (double)r->n_defined;
+    r->rho_slope = (r->n_defined >= 2 && nd * sxx - sx * sx > 0)
+                       ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
+                       : NAN;
+    r->grad2_decades = r->n_defined >= 2 ? log10(gmax / gmin) : 0.0;
+    r->v_align = r->n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    gn_status st = pf_assume_fit_moment(&r->fit, m, G, K);
+    free(m);
+    r->v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
+    return st;
+}
+
+/* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
+static gn_status run_b2(pf_assume_report *r, pf_assume_problem *pb)
+{
+    size_t d = r->d;
+    gn_status st = GN_OK;
+    if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
+        double kappa;
+        st = pf_assume_noise_floor(&r->floor, &r->rel_res, &kappa, NULL, pb);
+        if (st == GN_OK) {
+            /* The least-squares residual computed by the SVD route differs from the exact
+             * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
+             * ch. 20, normwise backward stability of the SVD solve), so a relative
+             * residual above floor_tol = n d u kappa_2 is the data's, not rounding's. */
+            r->have_floor = 1;
+            r->floor_tol = (double)pb->n * (double)d * 0x1p-53 * kappa;
+        } else if (st == GN_ESINGULAR) {
+            st = GN_OK;
+        }
+    }
+    if (st != GN_OK)
+        return st;
+    if (r->have_floor) {
+        r->v_b2 = r->rel_res > r->floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    } else {
+        r->v_b2 = (r->rho_slope <= -0.5 && r->grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
+                                                                    : PF_ASSUME_HOLDS;
+    }
+    return GN_OK;
+}
+
+/* MPFR at q evenly spread points */
+static gn_status run_mp(pf_assume_report *r, pf_assume_problem *pb, const pf_assume_opts *o)
+{
+    size_t K = r->K, q = o->mp_points < K ? o->mp_points : K;
+    gn_status st = GN_OK;
+    if (q > 16)
+        q = 16;
+    r->mp_pass = 1;
+    for (size_t k = 0; k < q && st == GN_OK; k++) {
+        size_t idx = spread(k, q, K);
+        r->mp_idx[k] = idx;
+        st = pf_assume_mp_check(&r->mp[k], &r->pts[idx], pb, r->W + idx * r->d, o->prec);
+        if (st == GN_OK) {
+            r->n_mp++;
+            r->mp_pass &= r->mp[k].pass;
+        }
+        gn_io_progress("assume: MPFR points", k + 1, q);
+    }
+    gn_io_progress_done();
+    return st;
+}
+
 gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
                         const double *Wpts, size_t K, const pf_assume_schedule *s,
                         const pf_assume_opts *o)
@@ -841,165 +962,21 @@ gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const doub
         K = o->npoints;
     if (K == 0)
         return GN_ESIZE;
-    size_t d = pb->d;
     pf_assume_report r;
     memset(&r, 0, sizeof r);
     r.K = K;
-    r.d = d;
-    r.t = malloc(K * sizeof(size_t));
-    r.W = malloc(K * d * sizeof(double));
-    r.pts = malloc(K * sizeof(pf_assume_point));
-    if (!r.t || !r.W || !r.pts) {
-        pf_assume_report_free(&r);
-        return GN_ENOMEM;
+    r.d = pb->d;
+    if ((st = run_points(&r, pb, w0, Wpts, s, o)) == GN_OK &&
+        (st = run_a41(&r, pb, o)) == GN_OK && (st = run_a42(&r)) == GN_OK) {
+        r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
+        r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
+        r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
+        st = run_b2(&r, pb);
     }
-    if (Wpts) {
-        memcpy(r.W, Wpts, K * d * sizeof(double));
-        for (size_t k = 0; k < K; k++)
-            r.t[k] = k;
-    } else if ((st = pf_assume_trajectory(r.W, r.t, NULL, pb, w0, s, o->steps, K, o->seed)) !=
-               GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
+    if (st == GN_OK && (st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) == GN_OK) {
+        r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
+        st = run_mp(&r, pb, o);
     }
-    for (size_t k = 0; k < K && st == GN_OK; k++) {
-        st = pf_assume_eval(&r.pts[k], NULL, NULL, pb, r.W + k * d);
-        gn_io_progress("assume: points", k + 1, K);
-    }
-    gn_io_progress_done();
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    /* 4.1: F >= 0 for both losses; L exact (linear squared), upper (linear BCE), local */
-    r.F_inf_lb = 0.0;
-    r.F_min = INFINITY;
-    for (size_t k = 0; k < K; k++)
-        r.F_min = fmin(r.F_min, r.pts[k].F);
-    if (pb->model != PF_ASSUME_MLP && d <= 4096) {
-        st = pf_assume_L_exact(&r.L, pb);
-        r.L_kind = pb->loss == GN_LOSS_SQUARED ? PF_ASSUME_L_EXACT : PF_ASSUME_L_UPPER;
-    } else {
-        r.L = o->l_points ? 0.0 : NAN; /* NaN: not estimated */
-        r.L_kind = PF_ASSUME_L_LOCAL;
-        size_t q = o->l_points < K ? o->l_points : K;
-        for (size_t k = 0; k < q && st == GN_OK; k++) {
-            double Lk;
-            st = pf_assume_L_power(&Lk, pb, r.W + spread(k, q, K) * d, o->power_iters, o->seed);
-            if (st == GN_OK && Lk > r.L)
-                r.L = Lk;
-        }
-    }
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.v_a41 = PF_ASSUME_HOLDS;
-    /* 4.2 alignment (4.14) and moment (4.15) */
-    double *m = malloc(2 * K * sizeof(double)), *G = m ? m + K : NULL;
-    if (!m) {
-        pf_assume_report_free(&r);
-        return GN_ENOMEM;
-    }
-    r.c_min = INFINITY;
-    r.rho_max = 1.0;
-    r.b3_margin_min = INFINITY;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
-    for (size_t k = 0; k < K; k++) {
-        const pf_assume_point *p = &r.pts[k];
-        m[k] = p->xig2;
-        G[k] = p->grad2;
-        r.S = fmax(r.S, p->S);
-        r.H = fmax(r.H, p->H);
-        if (!(p->grad2 > 0))
-            continue;
-        r.n_defined++;
-        if (p->c < r.c_min) {
-            r.c_min = p->c;
-            r.c_argmin = k;
-        }
-        if (!(p->c > 0)) {
-            if (r.n_c_fail < 8)
-                r.c_fail[r.n_c_fail] = k;
-            r.n_c_fail++;
-        }
-        if (p->rho > r.rho_max) {
-            r.rho_max = p->rho;
-            r.rho_argmax = k;
-        }
-        /* Prop B.3 at w with the local range of xi: c(w) >= xi_lo - (xi_hi - xi_lo)/2 sqrt(rho - 1) */
-        double cb = p->xi_lo - 0.5 * (p->xi_hi - p->xi_lo) * sqrt(fmax(p->rho - 1.0, 0.0));
-        r.b3_margin_min = fmin(r.b3_margin_min, (p->c - cb) / p->xi_hi);
-        double lx = log(p->grad2), ly = log(p->rho);
-        sx += lx;
-        sy += ly;
-        sxx += lx * lx;
-        sxy += lx * ly;
-        gmin = fmin(gmin, p->grad2);
-        gmax = fmax(gmax, p->grad2);
-    }
-    double nd = (double)r.n_defined;
-    r.rho_slope = (r.n_defined >= 2 && nd * sxx - sx * sx > 0)
-                      ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
-                      : NAN;
-    r.grad2_decades = r.n_defined >= 2 ? log10(gmax / gmin) : 0.0;
-    r.v_align = r.n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
-    st = pf_assume_fit_moment(&r.fit, m, G, K);
-    free(m);
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
-    r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
-    r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
-    r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
-    /* B.2: the noise floor decides for linear-in-w least squares; the trend otherwise */
-    if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
-        double kappa;
-        st = pf_assume_noise_floor(&r.floor, &r.rel_res, &kappa, NULL, pb);
-        if (st == GN_OK) {
-            /* The least-squares residual computed by the SVD route differs from the exact
-             * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
-             * ch. 20, normwise backward stability of the SVD solve), so a relative
-             * residual above floor_tol = n d u kappa_2 is the data's, not rounding's. */
-            r.have_floor = 1;
-            r.floor_tol = (double)pb->n * (double)d * 0x1p-53 * kappa;
-        } else if (st == GN_ESINGULAR) {
-            st = GN_OK;
-        }
-    }
-    if (st != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    if (r.have_floor) {
-        r.v_b2 = r.rel_res > r.floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
-    } else {
-        r.v_b2 = (r.rho_slope <= -0.5 && r.grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
-                                                                   : PF_ASSUME_HOLDS;
-    }
-    if ((st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) != GN_OK) {
-        pf_assume_report_free(&r);
-        return st;
-    }
-    r.ratio_c_b3 = r.b3.c_B3 > 0 && r.n_defined ? r.c_min / r.b3.c_B3 : NAN;
-    /* MPFR at q evenly spread points */
-    size_t q = o->mp_points < K ? o->mp_points : K;
-    if (q > 16)
-        q = 16;
-    r.mp_pass = 1;
-    for (size_t k = 0; k < q && st == GN_OK; k++) {
-        size_t idx = spread(k, q, K);
-        r.mp_idx[k] = idx;
-        st = pf_assume_mp_check(&r.mp[k], &r.pts[idx], pb, r.W + idx * d, o->prec);
-        if (st == GN_OK) {
-            r.n_mp++;
-            r.mp_pass &= r.mp[k].pass;
-        }
-        gn_io_progress("assume: MPFR points", k + 1, q);
-    }
-    gn_io_progress_done();
     if (st != GN_OK) {
         pf_assume_report_free(&r);
         return st;

@@ -31,6 +31,7 @@
  * For ReLU the bound assumes no pre-activation lies within its envelope of 0 (where act'
  * jumps); the shipped examples use tanh. */
 #include "pf_assume.h"
+#include "gn_mp.h"
 
 #include <float.h>
 #include <math.h>
@@ -72,52 +73,6 @@ static void mp_vec_free(mpfr_t *v, size_t n)
     free(v);
 }
 
-static void act_consts(gn_act a, double *A1, double *C2)
-{
-    switch (a) {
-    case GN_ACT_TANH: *A1 = 1.0; *C2 = 0.77; break;   /* sup tanh'' = 4/(3 sqrt 3) */
-    case GN_ACT_SILU: *A1 = 1.1; *C2 = 0.5; break;    /* sup silu' = 1.0998, silu''(0) = 1/2 */
-    case GN_ACT_RELU: *A1 = 1.0; *C2 = 0.0; break;
-    default: *A1 = 1.0; *C2 = 0.0; break;
-    }
-}
-
-/* MPFR activation and its derivative at a */
-static void mp_act(mpfr_t h, mpfr_t dh, const mpfr_t a, gn_act act, mpfr_t tmp)
-{
-    switch (act) {
-    case GN_ACT_RELU:
-        if (mpfr_sgn(a) > 0) {
-            mpfr_set(h, a, RN);
-            mpfr_set_ui(dh, 1, RN);
-        } else {
-            mpfr_set_ui(h, 0, RN);
-            mpfr_set_ui(dh, 0, RN);
-        }
-        break;
-    case GN_ACT_TANH:
-        mpfr_tanh(h, a, RN);
-        mpfr_sqr(tmp, h, RN);
-        mpfr_ui_sub(dh, 1, tmp, RN);
-        break;
-    case GN_ACT_SILU: /* s = 1/(1+e^-a); h = a s; h' = s (1 + a (1 - s)) */
-        mpfr_neg(tmp, a, RN);
-        mpfr_exp(tmp, tmp, RN);
-        mpfr_add_ui(tmp, tmp, 1, RN);
-        mpfr_ui_div(tmp, 1, tmp, RN);
-        mpfr_mul(h, a, tmp, RN);
-        mpfr_ui_sub(dh, 1, tmp, RN);
-        mpfr_mul(dh, dh, a, RN);
-        mpfr_add_ui(dh, dh, 1, RN);
-        mpfr_mul(dh, dh, tmp, RN);
-        break;
-    default:
-        mpfr_set(h, a, RN);
-        mpfr_set_ui(dh, 1, RN);
-        break;
-    }
-}
-
 /* f (MPFR), j (MPFR, d) and their envelopes for row i */
 static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_problem *pb,
                         const double *w, size_t i)
@@ -154,7 +109,7 @@ static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_proble
     const gn_mlp *M = pb->mlp;
     size_t L = M->nlayers;
     double A1, C2;
-    act_consts(M->act, &A1, &C2);
+    gn_act_bounds(M->act, &A1, &C2);
     /* h holds h_0 = x then each layer's activations; dh (in dl's slots) act'(a) */
     for (size_t k = 0; k < pb->m; k++) {
         mpfr_set_d(ws->h[k], x[k], RN);
@@ -178,7 +133,8 @@ static gn_status mp_row(mpfr_t f, double *Ef, mpwork *ws, const pf_assume_proble
                 mpfr_set_ui(ws->dl[aoff + o], 1, RN);
                 ws->Eh[hoff + in + o] = e;
             } else {
-                mp_act(ws->h[hoff + in + o], ws->dl[aoff + o], ws->a[aoff + o], M->act, ws->t);
+                gn_mp_act_eval(ws->h[hoff + in + o], M->act, ws->a[aoff + o], ws->dl[aoff + o],
+                               ws->t);
                 ws->Eh[hoff + in + o] = A1 * e;
             }
         }
@@ -281,12 +237,163 @@ static long depth(const pf_assume_problem *pb)
 
 static double gam(long K, double u) { return (double)K * u / (1.0 - (double)K * u); }
 
+/* the sums over rows of F, grad F, E[xi g], |g|^2, |xi g|^2 in MPFR with their envelopes,
+ * and the per-row temporaries */
+typedef struct {
+    mpfr_t *G, *XG;
+    double *EG, *EXG;
+    mpfr_t f, l, lp, lpp, jj, xi, sF, sg2, sxig2, a, b;
+    double EF, Eg2, Exig2;
+} mpsums;
+
+/* every row: f, j (mp_row), the loss, |j|^2 and xi (3.13), accumulated into A */
+static gn_status acc_rows(mpsums *A, mpwork *ws, const pf_assume_problem *pb, const double *w)
+{
+    size_t d = pb->d, n = pb->n;
+    mpfr_t *G = A->G, *XG = A->XG;
+    double *EG = A->EG, *EXG = A->EXG;
+    mpfr_ptr f = A->f, l = A->l, lp = A->lp, lpp = A->lpp, jj = A->jj, xi = A->xi;
+    mpfr_ptr sF = A->sF, sg2 = A->sg2, sxig2 = A->sxig2, a = A->a, b = A->b;
+    double EF = 0, Eg2 = 0, Exig2 = 0;
+    gn_status st = GN_OK;
+    for (size_t i = 0; st == GN_OK && i < n; i++) {
+        double Ef, El, Elp, Elpp;
+        if ((st = mp_row(f, &Ef, ws, pb, w, i)) != GN_OK)
+            break;
+        mp_loss(l, lp, lpp, &El, &Elp, &Elpp, f, Ef, pb->y[i], pb->loss, ws->t);
+        /* |j|^2 and xi = 1/((l''+mu)|j|^2 + lambda), (3.13) */
+        mpfr_set_ui(jj, 0, RN);
+        double Ejj = 0;
+        for (size_t k = 0; k < d; k++) {
+            mpfr_sqr(ws->t, ws->j[k], RN);
+            mpfr_add(jj, jj, ws->t, RN);
+            Ejj += ws->Ej[k] * ws->Ej[k];
+        }
+        mpfr_add_d(xi, lpp, pb->dmp.mu, RN);
+        mpfr_mul(xi, xi, jj, RN);
+        mpfr_add_d(xi, xi, pb->dmp.lambda, RN);
+        double D = mpfr_get_d(xi, RN);
+        mpfr_ui_div(xi, 1, xi, RN);
+        double ED = (Elpp + pb->dmp.mu) * Ejj + pb->dmp.lambda, Exi = ED / (D * D);
+        mpfr_add(sF, sF, l, RN);
+        EF += El;
+        /* a = l', b = xi l' */
+        mpfr_mul(b, xi, lp, RN);
+        for (size_t k = 0; k < d; k++) {
+            mpfr_mul(ws->t, lp, ws->j[k], RN);
+            mpfr_add(G[k], G[k], ws->t, RN);
+            mpfr_mul(ws->t, b, ws->j[k], RN);
+            mpfr_add(XG[k], XG[k], ws->t, RN);
+            EG[k] += Elp * ws->Ej[k];
+            EXG[k] += Exi * Elp * ws->Ej[k];
+        }
+        mpfr_sqr(a, lp, RN);
+        mpfr_mul(a, a, jj, RN); /* l'^2 |j|^2 */
+        mpfr_add(sg2, sg2, a, RN);
+        mpfr_mul(a, a, xi, RN);
+        mpfr_mul(a, a, xi, RN);
+        mpfr_add(sxig2, sxig2, a, RN);
+        Eg2 += Elp * Elp * Ejj;
+        Exig2 += Exi * Exi * Elp * Elp * Ejj;
+    }
+    A->EF = EF;
+    A->Eg2 = Eg2;
+    A->Exig2 = Exig2;
+    return st;
+}
+
+/* the verdict per quantity: |dbl - mp| / |mp| <= g env / |mp| with g from the depth K */
+static void judge(pf_assume_mpcheck *rp, const double *env, const pf_assume_problem *pb,
+                  unsigned prec)
+{
+    pf_assume_mpcheck r = *rp;
+    r.K = depth(pb);
+    double g = (gam(r.K, 0x1p-53) + gam(r.K, ldexp(1.0, -(int)prec))) *
+               (1.0 + gam(r.K, 0x1p-53));
+    r.pass = 1;
+    for (int q = 0; q < PF_ASSUME_NQ; q++) {
+        double mpv = r.mp[q], dv = r.dbl[q];
+        if (isnan(mpv) && isnan(dv)) { /* both undefined (grad F = 0): agreement */
+            r.rel[q] = 0;
+            r.bound[q] = 0;
+            continue;
+        }
+        r.rel[q] = mpv != 0 ? fabs(dv - mpv) / fabs(mpv) : (dv == 0 ? 0 : INFINITY);
+        r.bound[q] = mpv != 0 ? g * env[q] / fabs(mpv) : (env[q] == 0 ? 0 : INFINITY);
+        if (!(r.rel[q] <= r.bound[q]))
+            r.pass = 0;
+    }
+    *rp = r;
+}
+
+/* grad F, E[xi g] and the six quantities from the sums; their envelopes; the verdict */
+static void finish(pf_assume_mpcheck *out, mpsums *A, mpwork *ws, const pf_assume_point *pt,
+                   const pf_assume_problem *pb, unsigned prec)
+{
+    size_t d = pb->d, n = pb->n;
+    mpfr_t *G = A->G, *XG = A->XG;
+    double *EG = A->EG, *EXG = A->EXG;
+    mpfr_ptr sF = A->sF, sg2 = A->sg2, sxig2 = A->sxig2;
+    double EF = A->EF, Eg2 = A->Eg2, Exig2 = A->Exig2;
+    double inv = 1.0 / (double)n;
+    /* grad F and E[xi g]: divide the sums by n; G2 = |grad F|^2, N = grad F . E[xi g] */
+    mpfr_t G2, N;
+    mpfr_inits2(prec, G2, N, (mpfr_ptr)0);
+    mpfr_set_ui(G2, 0, RN);
+    mpfr_set_ui(N, 0, RN);
+    double EG2 = 0, EN = 0;
+    for (size_t k = 0; k < d; k++) {
+        mpfr_div_ui(G[k], G[k], (unsigned long)n, RN);
+        mpfr_div_ui(XG[k], XG[k], (unsigned long)n, RN);
+        mpfr_sqr(ws->t, G[k], RN);
+        mpfr_add(G2, G2, ws->t, RN);
+        mpfr_mul(ws->t, G[k], XG[k], RN);
+        mpfr_add(N, N, ws->t, RN);
+        EG2 += (EG[k] * inv) * (EG[k] * inv);
+        EN += (EG[k] * inv) * (EXG[k] * inv);
+    }
+    mpfr_div_ui(sF, sF, (unsigned long)n, RN);
+    mpfr_div_ui(sg2, sg2, (unsigned long)n, RN);
+    mpfr_div_ui(sxig2, sxig2, (unsigned long)n, RN);
+    pf_assume_mpcheck r;
+    r.mp[PF_ASSUME_Q_F] = mpfr_get_d(sF, RN);
+    r.mp[PF_ASSUME_Q_GRAD2] = mpfr_get_d(G2, RN);
+    r.mp[PF_ASSUME_Q_XIG2] = mpfr_get_d(sxig2, RN);
+    r.mp[PF_ASSUME_Q_G2] = mpfr_get_d(sg2, RN);
+    double Gd = r.mp[PF_ASSUME_Q_GRAD2];
+    if (mpfr_sgn(G2) > 0) {
+        mpfr_div(ws->t, N, G2, RN);
+        r.mp[PF_ASSUME_Q_C] = mpfr_get_d(ws->t, RN);
+        mpfr_div(ws->t, sg2, G2, RN);
+        r.mp[PF_ASSUME_Q_RHO] = mpfr_get_d(ws->t, RN);
+    } else {
+        r.mp[PF_ASSUME_Q_C] = NAN;
+        r.mp[PF_ASSUME_Q_RHO] = NAN;
+    }
+    double env[PF_ASSUME_NQ];
+    env[PF_ASSUME_Q_F] = EF * inv;
+    env[PF_ASSUME_Q_GRAD2] = EG2;
+    env[PF_ASSUME_Q_XIG2] = Exig2 * inv;
+    env[PF_ASSUME_Q_G2] = Eg2 * inv;
+    env[PF_ASSUME_Q_C] = EN / Gd + fabs(r.mp[PF_ASSUME_Q_C]) * EG2 / Gd;
+    env[PF_ASSUME_Q_RHO] = env[PF_ASSUME_Q_G2] / Gd + fabs(r.mp[PF_ASSUME_Q_RHO]) * EG2 / Gd;
+    r.dbl[PF_ASSUME_Q_F] = pt->F;
+    r.dbl[PF_ASSUME_Q_GRAD2] = pt->grad2;
+    r.dbl[PF_ASSUME_Q_C] = pt->c;
+    r.dbl[PF_ASSUME_Q_XIG2] = pt->xig2;
+    r.dbl[PF_ASSUME_Q_G2] = pt->g2;
+    r.dbl[PF_ASSUME_Q_RHO] = pt->rho;
+    judge(&r, env, pb, prec);
+    *out = r;
+    mpfr_clears(G2, N, (mpfr_ptr)0);
+}
+
 gn_status pf_assume_mp_check(pf_assume_mpcheck *out, const pf_assume_point *pt,
                              const pf_assume_problem *pb, const double *w, unsigned prec)
 {
     if (prec < 64)
         return GN_EDOM;
-    size_t d = pb->d, n = pb->n;
+    size_t d = pb->d;
     mpwork ws;
     memset(&ws, 0, sizeof ws);
     ws.d = d;
@@ -303,134 +410,32 @@ gn_status pf_assume_mp_check(pf_assume_mpcheck *out, const pf_assume_point *pt,
     ws.Ea = malloc((ws.units + 1) * sizeof(double));
     ws.Eh = malloc((ws.all + 1) * sizeof(double));
     ws.Edl = malloc((ws.units + 1) * sizeof(double));
-    mpfr_t *G = mp_vec(d, prec), *XG = mp_vec(d, prec);
-    double *EG = calloc(2 * d, sizeof(double)), *EXG = EG ? EG + d : NULL;
+    mpsums A;
+    mpfr_t *G = A.G = mp_vec(d, prec), *XG = A.XG = mp_vec(d, prec);
+    double *EG = A.EG = calloc(2 * d, sizeof(double));
+    A.EXG = EG ? EG + d : NULL;
     mpfr_inits2(prec, ws.t, ws.u, ws.v, (mpfr_ptr)0);
-    mpfr_t f, l, lp, lpp, jj, xi, sF, sg2, sxig2, a, b;
-    mpfr_inits2(prec, f, l, lp, lpp, jj, xi, sF, sg2, sxig2, a, b, (mpfr_ptr)0);
+    mpfr_inits2(prec, A.f, A.l, A.lp, A.lpp, A.jj, A.xi, A.sF, A.sg2, A.sxig2, A.a, A.b,
+                (mpfr_ptr)0);
     gn_status st = GN_OK;
     if (!ws.j || !ws.a || !ws.h || !ws.dl || !ws.Ej || !ws.Ea || !ws.Eh || !ws.Edl || !G ||
         !XG || !EG)
         st = GN_ENOMEM;
-    double EF = 0, Eg2 = 0, Exig2 = 0;
     if (st == GN_OK) {
         for (size_t k = 0; k < d; k++) {
             mpfr_set_ui(G[k], 0, RN);
             mpfr_set_ui(XG[k], 0, RN);
         }
-        mpfr_set_ui(sF, 0, RN);
-        mpfr_set_ui(sg2, 0, RN);
-        mpfr_set_ui(sxig2, 0, RN);
+        mpfr_set_ui(A.sF, 0, RN);
+        mpfr_set_ui(A.sg2, 0, RN);
+        mpfr_set_ui(A.sxig2, 0, RN);
     }
-    for (size_t i = 0; st == GN_OK && i < n; i++) {
-        double Ef, El, Elp, Elpp;
-        if ((st = mp_row(f, &Ef, &ws, pb, w, i)) != GN_OK)
-            break;
-        mp_loss(l, lp, lpp, &El, &Elp, &Elpp, f, Ef, pb->y[i], pb->loss, ws.t);
-        /* |j|^2 and xi = 1/((l''+mu)|j|^2 + lambda), (3.13) */
-        mpfr_set_ui(jj, 0, RN);
-        double Ejj = 0;
-        for (size_t k = 0; k < d; k++) {
-            mpfr_sqr(ws.t, ws.j[k], RN);
-            mpfr_add(jj, jj, ws.t, RN);
-            Ejj += ws.Ej[k] * ws.Ej[k];
-        }
-        mpfr_add_d(xi, lpp, pb->dmp.mu, RN);
-        mpfr_mul(xi, xi, jj, RN);
-        mpfr_add_d(xi, xi, pb->dmp.lambda, RN);
-        double D = mpfr_get_d(xi, RN);
-        mpfr_ui_div(xi, 1, xi, RN);
-        double ED = (Elpp + pb->dmp.mu) * Ejj + pb->dmp.lambda, Exi = ED / (D * D);
-        mpfr_add(sF, sF, l, RN);
-        EF += El;
-        /* a = l', b = xi l' */
-        mpfr_mul(b, xi, lp, RN);
-        for (size_t k = 0; k < d; k++) {
-            mpfr_mul(ws.t, lp, ws.j[k], RN);
-            mpfr_add(G[k], G[k], ws.t, RN);
-            mpfr_mul(ws.t, b, ws.j[k], RN);
-            mpfr_add(XG[k], XG[k], ws.t, RN);
-            EG[k] += Elp * ws.Ej[k];
-            EXG[k] += Exi * Elp * ws.Ej[k];
-        }
-        mpfr_sqr(a, lp, RN);
-        mpfr_mul(a, a, jj, RN); /* l'^2 |j|^2 */
-        mpfr_add(sg2, sg2, a, RN);
-        mpfr_mul(a, a, xi, RN);
-        mpfr_mul(a, a, xi, RN);
-        mpfr_add(sxig2, sxig2, a, RN);
-        Eg2 += Elp * Elp * Ejj;
-        Exig2 += Exi * Exi * Elp * Elp * Ejj;
-    }
-    if (st == GN_OK) {
-        double inv = 1.0 / (double)n;
-        /* grad F and E[xi g]: divide the sums by n; G2 = |grad F|^2, N = grad F . E[xi g] */
-        mpfr_t G2, N;
-        mpfr_inits2(prec, G2, N, (mpfr_ptr)0);
-        mpfr_set_ui(G2, 0, RN);
-        mpfr_set_ui(N, 0, RN);
-        double EG2 = 0, EN = 0;
-        for (size_t k = 0; k < d; k++) {
-            mpfr_div_ui(G[k], G[k], (unsigned long)n, RN);
-            mpfr_div_ui(XG[k], XG[k], (unsigned long)n, RN);
-            mpfr_sqr(ws.t, G[k], RN);
-            mpfr_add(G2, G2, ws.t, RN);
-            mpfr_mul(ws.t, G[k], XG[k], RN);
-            mpfr_add(N, N, ws.t, RN);
-            EG2 += (EG[k] * inv) * (EG[k] * inv);
-            EN += (EG[k] * inv) * (EXG[k] * inv);
-        }
-        mpfr_div_ui(sF, sF, (unsigned long)n, RN);
-        mpfr_div_ui(sg2, sg2, (unsigned long)n, RN);
-        mpfr_div_ui(sxig2, sxig2, (unsigned long)n, RN);
-        pf_assume_mpcheck r;
-        r.mp[PF_ASSUME_Q_F] = mpfr_get_d(sF, RN);
-        r.mp[PF_ASSUME_Q_GRAD2] = mpfr_get_d(G2, RN);
-        r.mp[PF_ASSUME_Q_XIG2] = mpfr_get_d(sxig2, RN);
-        r.mp[PF_ASSUME_Q_G2] = mpfr_get_d(sg2, RN);
-        double Gd = r.mp[PF_ASSUME_Q_GRAD2];
-        if (mpfr_sgn(G2) > 0) {
-            mpfr_div(ws.t, N, G2, RN);
-            r.mp[PF_ASSUME_Q_C] = mpfr_get_d(ws.t, RN);
-            mpfr_div(ws.t, sg2, G2, RN);
-            r.mp[PF_ASSUME_Q_RHO] = mpfr_get_d(ws.t, RN);
-        } else {
-            r.mp[PF_ASSUME_Q_C] = NAN;
-            r.mp[PF_ASSUME_Q_RHO] = NAN;
-        }
-        double env[PF_ASSUME_NQ];
-        env[PF_ASSUME_Q_F] = EF * inv;
-        env[PF_ASSUME_Q_GRAD2] = EG2;
-        env[PF_ASSUME_Q_XIG2] = Exig2 * inv;
-        env[PF_ASSUME_Q_G2] = Eg2 * inv;
-        env[PF_ASSUME_Q_C] = EN / Gd + fabs(r.mp[PF_ASSUME_Q_C]) * EG2 / Gd;
-        env[PF_ASSUME_Q_RHO] = env[PF_ASSUME_Q_G2] / Gd + fabs(r.mp[PF_ASSUME_Q_RHO]) * EG2 / Gd;
-        r.dbl[PF_ASSUME_Q_F] = pt->F;
-        r.dbl[PF_ASSUME_Q_GRAD2] = pt->grad2;
-        r.dbl[PF_ASSUME_Q_C] = pt->c;
-        r.dbl[PF_ASSUME_Q_XIG2] = pt->xig2;
-        r.dbl[PF_ASSUME_Q_G2] = pt->g2;
-        r.dbl[PF_ASSUME_Q_RHO] = pt->rho;
-        r.K = depth(pb);
-        double g = (gam(r.K, 0x1p-53) + gam(r.K, ldexp(1.0, -(int)prec))) *
-                   (1.0 + gam(r.K, 0x1p-53));
-        r.pass = 1;
-        for (int q = 0; q < PF_ASSUME_NQ; q++) {
-            double mpv = r.mp[q], dv = r.dbl[q];
-            if (isnan(mpv) && isnan(dv)) { /* both undefined (grad F = 0): agreement */
-                r.rel[q] = 0;
-                r.bound[q] = 0;
-                continue;
-            }
-            r.rel[q] = mpv != 0 ? fabs(dv - mpv) / fabs(mpv) : (dv == 0 ? 0 : INFINITY);
-            r.bound[q] = mpv != 0 ? g * env[q] / fabs(mpv) : (env[q] == 0 ? 0 : INFINITY);
-            if (!(r.rel[q] <= r.bound[q]))
-                r.pass = 0;
-        }
-        *out = r;
-        mpfr_clears(G2, N, (mpfr_ptr)0);
-    }
-    mpfr_clears(f, l, lp, lpp, jj, xi, sF, sg2, sxig2, a, b, ws.t, ws.u, ws.v, (mpfr_ptr)0);
+    if (st == GN_OK)
+        st = acc_rows(&A, &ws, pb, w);
+    if (st == GN_OK)
+        finish(out, &A, &ws, pt, pb, prec);
+    mpfr_clears(A.f, A.l, A.lp, A.lpp, A.jj, A.xi, A.sF, A.sg2, A.sxig2, A.a, A.b, ws.t, ws.u,
+                ws.v, (mpfr_ptr)0);
     mp_vec_free(ws.j, d);
     mp_vec_free(ws.a, ws.units);
     mp_vec_free(ws.h, ws.all);

@@ -4,6 +4,7 @@
 
 #include "gn.h"
 #include "gn_ref_dg.h"
+#include "gn_mp_dg.h"
 #include "val_dg.h"
 
 #include <float.h>

@@ -79,7 +79,8 @@ static void mp_forward(mpfr_ptr f, const gn_mlp *m, mpfr_t *w, const double *x)
 static void abs_jac(double *jabs, gn_mlp *m, const double *w, const double *x)
 {
     size_t np = m->nparams;
-    double *wa = malloc(np * sizeof(double)), xa[64], f;
+    double *wa = calloc(np, sizeof(double)), xa[64] = {0}, f;
+    assert_non_null(wa);
     for (size_t k = 0; k < np; k++)
         wa[k] = fabs(w[k]);
     for (size_t i = 0; i < m->widths[0]; i++)
@@ -191,6 +192,92 @@ static void test_mlp_jacobian(void **state)
     check_mlp(s2, 4, GN_ACT_TANH, seed, 1); /* negative control */
 }
 
+/* j of row i rebuilt from a batch: [D_l,i h_(l-1),i^T, D_l,i] layer by layer */
+static void batch_jac(double *j, const gn_mlp_batch *bt, const gn_mlp *m, size_t i)
+{
+    for (size_t l = 1; l <= m->nlayers; l++) {
+        size_t in = m->widths[l - 1], out = m->widths[l];
+        const double *D = bt->D + bt->uoff[l] * bt->cap + i * out;
+        const double *h = bt->H + bt->hoff[l - 1] * bt->cap + i * in;
+        double *jW = j + m->offset[l - 1];
+        for (size_t o = 0; o < out; o++) {
+            for (size_t q = 0; q < in; q++)
+                jW[o * in + q] = D[o] * h[q];
+            jW[in * out + o] = D[o];
+        }
+    }
+}
+
+/* gn_mlp_batch_eval against gn_mlp_eval row by row: the same kernels (gn_dot forward,
+ * gn_internal_gemtv backward) in the same order, so f and j agree bitwise */
+static int batch_matches(const size_t *widths, size_t nw, gn_act act, uint64_t seed,
+                         int mutate)
+{
+    enum { B = 5 };
+    gn_mlp *m = gn_mlp_alloc(widths, nw, act);
+    gn_mlp_batch *bt = gn_mlp_batch_alloc(m, 8);
+    assert_non_null(bt);
+    size_t np = m->nparams, d0 = widths[0];
+    double *w = malloc(np * sizeof(double)), *j = malloc(np * sizeof(double));
+    double *jb = malloc(np * sizeof(double)), X[B * 8], f;
+    assert_int_equal(gn_mlp_init(m, w, seed), GN_OK);
+    gn_rng r;
+    gn_rng_seed(&r, seed, 9);
+    for (size_t k = 0; k < np; k++)
+        w[k] += 0.1 * gn_rng_normal(&r);
+    for (size_t q = 0; q < B * d0; q++)
+        X[q] = gn_rng_normal(&r);
+    assert_int_equal(gn_mlp_batch_eval(bt, m, w, X, B), GN_OK);
+    if (mutate) /* negative control: a backward pass off in one sensitivity */
+        bt->D[0] *= 1.0 + 0x1p-20;
+    int ok = 1;
+    for (size_t i = 0; i < B; i++) {
+        assert_int_equal(gn_mlp_eval(m, &f, j, w, X + i * d0), GN_OK);
+        batch_jac(jb, bt, m, i);
+        double fb = bt->H[bt->hoff[m->nlayers] * bt->cap + i];
+        if (fb != f) {
+            ok = 0;
+            if (!mutate)
+                print_message("# seed %llu row %zu f %a batch %a\n", (unsigned long long)seed, i,
+                              f, fb);
+        }
+        for (size_t k = 0; k < np; k++)
+            if (jb[k] != j[k]) {
+                ok = 0;
+                if (!mutate)
+                    print_message("# seed %llu row %zu j[%zu] %a batch %a\n",
+                                  (unsigned long long)seed, i, k, j[k], jb[k]);
+            }
+    }
+    free(w);
+    free(j);
+    free(jb);
+    gn_mlp_batch_free(bt);
+    gn_mlp_free(m);
+    return ok;
+}
+
+static void test_mlp_batch(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    size_t s2[] = {4, 6, 3, 1}, s3[] = {2, 1};
+    for (int a = 0; a < GN_NACT; a++)
+        assert_true(batch_matches(s2, 4, (gn_act)a, seed + (uint64_t)a, 0));
+    assert_true(batch_matches(s3, 2, GN_ACT_RELU, seed, 0));
+    assert_false(batch_matches(s2, 4, GN_ACT_TANH, seed, 1)); /* negative control */
+    gn_mlp *m = gn_mlp_alloc(s3, 2, GN_ACT_TANH);
+    gn_mlp_batch *bt = gn_mlp_batch_alloc(m, 2);
+    double w[3] = {1, 2, 3}, X[6] = {0, 0, NAN, 0, 0, 0};
+    assert_int_equal(gn_mlp_batch_eval(bt, m, w, X, 3), GN_ESIZE);
+    assert_int_equal(gn_mlp_batch_eval(bt, m, w, X, 0), GN_ESIZE);
+    assert_int_equal(gn_mlp_batch_eval(bt, m, w, X, 2), GN_ENONFINITE);
+    assert_null(gn_mlp_batch_alloc(m, 0));
+    gn_mlp_batch_free(bt);
+    gn_mlp_batch_free(NULL);
+    gn_mlp_free(m);
+}
+
 /* the fused linear IGND step equals the generic one: same j = x, same loss, same k */
 static void test_linear_fused(void **state)
 {
@@ -255,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mlp_jacobian),
+        cmocka_unit_test(test_mlp_batch),
         cmocka_unit_test(test_linear_fused),
         cmocka_unit_test(test_onehot_quad),
     };

@@ -60,6 +60,7 @@
 
 #include "gn.h"
 #include "gn_ref_dg.h"
+#include "gn_mp_dg.h"
 
 #include <float.h>
 #include <math.h>

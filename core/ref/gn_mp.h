@@ -23,11 +23,13 @@
  *    for a Moore-Penrose direction with j = 0, GN_EDOM for lambda <= 0, ...), computed from
  *    the exact inputs; GN_ERANGE is never returned for double overflow (the reference has no
  *    such limit) except where stated. On error the outputs are left untouched;
- *  - the rank-one systems are solved by Gaussian elimination with partial pivoting on the
+ *  - the rank-one systems are solved with gn_mp_la.h: Gaussian elimination with partial
+ *    pivoting (gn_mp_la_solve; the minimum-norm solve gn_mp_la_minnorm for (3.8)) on the
  *    explicitly formed n x n matrix when n <= GN_MP_ELIM_MAX; above that, by conjugate
  *    gradients on the same matrix applied as an operator (v -> a j (j^T v) + lambda v), which
  *    terminates in at most two steps in exact arithmetic because the matrix has at most two
- *    distinct eigenvalues; iterated to a residual below 2^-(prec) of the right-hand side.
+ *    distinct eigenvalues (gn_mp_la_cg); iterated to a residual below 2^-(prec) of the
+ *    right-hand side.
  *    Neither route uses the closed forms (3.9), (3.12), (3.13).
  */
 #ifndef GN_MP_H
@@ -97,6 +99,13 @@ typedef struct {
 void gn_mp_damping_init_set(gn_mp_damping *m, gn_damping d, mpfr_prec_t prec);
 void gn_mp_damping_clear(gn_mp_damping *m);
 
+/* gn_mp_damping_check: the MPFR twin of gn_damping_check, the domain of (3.11)-(3.13), on
+ * the exact values. The one check every MPFR damped solve makes first.
+ * Special: GN_ENONFINITE if lambda, mu or lpp is NaN or infinite; GN_EDOM if lambda <= 0 or
+ *          mu < 0; GN_ENEGCURV if lpp < 0; GN_OK otherwise. Pass lpp = 0 to check dmp
+ *          alone. */
+gn_status gn_mp_damping_check(mpfr_srcptr lpp, const gn_mp_damping *dmp);
+
 /* ------------------------------------------------------------ rank one */
 /* Domain checks as the core: GN_ESIZE if n == 0; GN_EDOM if lambda <= 0 or mu < 0 (or
  * alpha <= 0 where there is an alpha); GN_ENEGCURV if lpp < 0; GN_ENONFINITE on NaN/inf. */
@@ -142,10 +151,6 @@ gn_status gn_mp_delta_damped_closed(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpf
                                     mpfr_srcptr lpp, mpfr_srcptr alpha,
                                     const gn_mp_damping *dmp, mpfr_rnd_t rnd);
 
-/* gn_mp_delta: delta = j^T (wplus - w), (4.1), one rounding into delta. */
-gn_status gn_mp_delta(mpfr_ptr delta, mpfr_srcptr j, mpfr_srcptr wplus, mpfr_srcptr w,
-                      size_t n, mpfr_rnd_t rnd);
-
 /* ---------------------------------------------------------------- losses */
 
 typedef struct {
@@ -164,9 +169,6 @@ gn_status gn_mp_loss_squared(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y,
  * Special: GN_EDOM if y outside [0, 1]; GN_ERANGE if |f| > 4096 (the raised precision
  * would exceed ~6000 bits: the reference declines). */
 gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_rnd_t rnd);
-/* gn_mp_loss_eval: dispatch on k. */
-gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
-                          mpfr_rnd_t rnd);
 /* gn_mp_bellman: (4.11) T = r + gamma qnext, delta_TD = T - q, l = delta_TD^2/2,
  * l' = d l / d q = -delta_TD, l'' = 1. Special: GN_EDOM if gamma outside [0, 1]. */
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,
@@ -226,6 +228,16 @@ gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_s
                                const gn_adam_params *p, mpfr_rnd_t rnd);
 
 /* ---------------------------------------------------------------- models */
+
+/* gn_mp_act_eval: the MPFR twin of gn_act_eval: h = act(a) and dh = act'(a), each
+ * operation rounded to nearest at the precision of its output; no equation: helper for
+ * the MPFR MLP (gn_mp_mlp_*) and the assumption checker's MPFR rows.
+ * Method: relu max(a, 0) with relu'(0) = 0; tanh by mpfr_tanh, 1 - tanh^2; silu a s and
+ *         s (1 + a (1 - s)), s = 1 / (1 + e^-a); identity a, 1.
+ * Accuracy: a few ulps of the working precision (<= 5 roundings).
+ * Special: s is one scratch value (precision >= that of h), distinct from h, dh and a;
+ *          h and dh must be distinct; NaN propagates. */
+void gn_mp_act_eval(mpfr_ptr h, gn_act a, mpfr_srcptr x, mpfr_ptr dh, mpfr_ptr s);
 
 /* gn_mp_mlp_eval: the forward pass and back-propagated j = grad_w f of the network with the
  * shape, activation and parameter layout of m (only m's shape is read; m is not modified and

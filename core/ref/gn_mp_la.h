@@ -1,9 +1,13 @@
-/* gn_mp_la.h: small dense linear algebra in MPFR for the claim checks (prefix gn_mp_la_).
+/* gn_mp_la.h: the MPFR linear algebra under every MPFR solve (prefix gn_mp_la_): the MPFR
+ * reference (ref_mp.c, ref_dg.c), the MPFR LM route (mp_fit.c) and the claim checks.
+ * No equation of MATH.md is implemented here; these are the helpers the references solve
+ * their defining systems ((3.8), (3.11), the §9 LM system) with.
  *
  * Matrices are row-major arrays of initialised __mpfr_struct (element (i,k) of an n x m
  * matrix is a + i*m + k); vectors are contiguous arrays. Every result is rounded to the
  * precision of its output with round-to-nearest; temporaries come from the caller (the claim
- * workspace), so nothing here allocates MPFR values.
+ * workspace), except in gn_mp_la_solve (its pivot array), gn_mp_la_minnorm and gn_mp_la_cg
+ * (their O(n^2) / O(n) workspace at the output's precision).
  *
  * Error model used by the tolerances of proofs/ (u = 2^-p, p the working precision, every
  * value stored at p bits): one MPFR operation has relative error <= u; a sum or dot
@@ -22,10 +26,13 @@ extern "C" {
 #endif
 
 /* gn_mp_la_dot: out = sum_k a_k b_k (fused, one rounding per term via mpfr_fma).
- * Accuracy: |err| <= gamma_n sum |a_k b_k|. tmp: one scratch value. */
+ * Accuracy: |err| <= gamma_n sum |a_k b_k| at the accumulator's precision.
+ * tmp: one scratch value, the accumulator; or NULL to accumulate in out itself (at out's
+ * precision; then out must not alias an element of a or b). */
 void gn_mp_la_dot(mpfr_ptr out, mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_ptr tmp);
 
-/* gn_mp_la_nrm2sq: out = sum_k a_k^2, the definition. */
+/* gn_mp_la_nrm2sq: out = sum_k a_k^2, the definition, as gn_mp_la_dot(out, a, a, n, tmp)
+ * (tmp may be NULL as there). */
 void gn_mp_la_nrm2sq(mpfr_ptr out, mpfr_srcptr a, size_t n, mpfr_ptr tmp);
 
 /* gn_mp_la_matvec: y = A x, A n x m. y must not alias x. */
@@ -66,6 +73,39 @@ void gn_mp_la_lu_inv_norminf(mpfr_ptr out, mpfr_srcptr lu, const size_t *piv, si
  * Returns -1 if j == 0. */
 int gn_mp_la_householder_perp(mpfr_ptr nmat, mpfr_srcptr j, size_t n, mpfr_ptr v,
                              mpfr_ptr tmp);
+
+/* gn_mp_la_solve: x = A^-1 b for a general n x n system: gn_mp_la_lu then
+ * gn_mp_la_lu_solve (Gaussian elimination with partial pivoting), in place: x holds b on
+ * entry, a is overwritten by its LU factors. Arithmetic at the precisions of a, x and tmp
+ * (one scratch value as in gn_mp_la_lu, three are not needed without growth).
+ * Accuracy: backward error |dA| <= gamma_3n |L||U| (Higham Thm 9.4); forward error about
+ *           kappa(A) n u.
+ * Special: returns 0; -1 if a pivot is exactly zero (x untouched); -2 if the pivot array
+ *          cannot be allocated. */
+int gn_mp_la_solve(mpfr_ptr x, mpfr_ptr a, size_t n, mpfr_ptr tmp);
+
+/* gn_mp_la_minnorm: the minimum-norm solution x of A x = b for a square, possibly
+ * rank-deficient A (n x n) with b in range(A), computed at x's precision wp.
+ * Method: complete pivoting on a copy of A exposes the rank r (entries <= 2^-(wp/2) max|A|
+ *         count as zero); a particular solution with the free variables 0; then its
+ *         projection onto the row space, x = R^T (R R^T)^-1 R x_p, R the r pivot rows of A.
+ * Accuracy: about kappa(R R^T) 2^-wp relative; with the rank-one matrices of (3.8)
+ *           (r = 1) a few ulps of wp.
+ * Special: returns the rank r >= 1; 0 if every entry is below the tolerance (A ~ 0;
+ *          x untouched); -1 if R R^T is singular; -2 on allocation failure. */
+long gn_mp_la_minnorm(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr b, size_t n);
+
+/* gn_mp_la_op: y = M v for an n x n symmetric positive semi-definite operator M (y does not
+ * alias v), for gn_mp_la_cg. */
+typedef void gn_mp_la_op(mpfr_ptr y, mpfr_srcptr v, size_t n, void *ctx);
+
+/* gn_mp_la_cg: conjugate gradients from x = 0 on M x = b, at x's precision wp.
+ * Stops when |r|^2 <= 2^-(2 wp - 16) |b|^2, after maxit steps, or on a zero curvature
+ * p^T M p. From x = 0 the iterates stay in the Krylov space of b, so for a singular M with
+ * b in range(M) the limit is the minimum-norm solution; in exact arithmetic CG ends after
+ * as many steps as M has distinct eigenvalues (2 for the matrices of (3.8) and (3.11)).
+ * Returns the number of steps taken, or -2 on allocation failure (x untouched). */
+int gn_mp_la_cg(mpfr_ptr x, gn_mp_la_op *op, void *ctx, mpfr_srcptr b, size_t n, int maxit);
 
 #ifdef __cplusplus
 }

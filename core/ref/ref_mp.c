@@ -7,6 +7,7 @@
  * for (3.11); the raise keeps the solution correct to ~2^-(prec+GN_MP_GUARD) relative. The
  * condition number is estimated from exponents only (a power of two within a factor 4). */
 #include "gn_mp.h"
+#include "gn_mp_la.h"
 
 #include <float.h>
 #include <math.h>
@@ -158,8 +159,7 @@ static int allzero(mpfr_srcptr v, size_t n)
     return 1;
 }
 
-/* the core's check_damping, on exact values */
-static gn_status check_damp(mpfr_srcptr lpp, const gn_mp_damping *dmp)
+gn_status gn_mp_damping_check(mpfr_srcptr lpp, const gn_mp_damping *dmp)
 {
     if (!mpfr_number_p(lpp) || !mpfr_number_p(dmp->lambda) || !mpfr_number_p(dmp->mu))
         return GN_ENONFINITE;
@@ -168,31 +168,6 @@ static gn_status check_damp(mpfr_srcptr lpp, const gn_mp_damping *dmp)
     if (mpfr_sgn(lpp) < 0)
         return GN_ENEGCURV;
     return GN_OK;
-}
-
-/* s = sum v_i^2, exactly enough (at s's precision) */
-static void sumsq(mpfr_ptr s, mpfr_srcptr v, size_t n)
-{
-    mpfr_t t;
-    mpfr_init2(t, mpfr_get_prec(s));
-    mpfr_set_zero(s, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_sqr(t, v + i, MPFR_RNDN);
-        mpfr_add(s, s, t, MPFR_RNDN);
-    }
-    mpfr_clear(t);
-}
-
-static void dot(mpfr_ptr s, mpfr_srcptr a, mpfr_srcptr b, size_t n)
-{
-    mpfr_t t;
-    mpfr_init2(t, mpfr_get_prec(s));
-    mpfr_set_zero(s, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, a + i, b + i, MPFR_RNDN);
-        mpfr_add(s, s, t, MPFR_RNDN);
-    }
-    mpfr_clear(t);
 }
 
 /* ----------------------------------------------- the rank-one systems */
@@ -216,259 +191,86 @@ static mpfr_prec_t cond_bits(mpfr_srcptr a, mpfr_srcptr j, size_t n, mpfr_srcptr
     return (mpfr_prec_t)(b > 0 ? b + 8 : 8);
 }
 
-/* Solve A x = b (A n x n row-major, overwritten; b overwritten) by Gaussian elimination with
- * partial pivoting. Returns 0 if a pivot is exactly zero (singular). */
-static int gauss_solve(mpfr_ptr x, mpfr_ptr A, mpfr_ptr b, size_t n, mpfr_prec_t wp)
-{
-    mpfr_t t, f;
-    mpfr_inits2(wp, t, f, (mpfr_ptr)0);
-    int ok = 1;
-    for (size_t k = 0; k < n && ok; k++) {
-        size_t p = k;
-        for (size_t i = k + 1; i < n; i++)
-            if (mpfr_cmpabs(A + i * n + k, A + p * n + k) > 0)
-                p = i;
-        if (mpfr_zero_p(A + p * n + k)) {
-            ok = 0;
-            break;
-        }
-        if (p != k) {
-            for (size_t c = k; c < n; c++)
-                mpfr_swap(A + k * n + c, A + p * n + c);
-            mpfr_swap(b + k, b + p);
-        }
-        for (size_t i = k + 1; i < n; i++) {
-            if (mpfr_zero_p(A + i * n + k))
-                continue;
-            mpfr_div(f, A + i * n + k, A + k * n + k, MPFR_RNDN);
-            for (size_t c = k + 1; c < n; c++) {
-                mpfr_mul(t, f, A + k * n + c, MPFR_RNDN);
-                mpfr_sub(A + i * n + c, A + i * n + c, t, MPFR_RNDN);
-            }
-            mpfr_mul(t, f, b + k, MPFR_RNDN);
-            mpfr_sub(b + i, b + i, t, MPFR_RNDN);
-            mpfr_set_zero(A + i * n + k, 1);
-        }
-    }
-    if (ok) {
-        for (size_t k = n; k-- > 0;) {
-            mpfr_set(f, b + k, MPFR_RNDN);
-            for (size_t c = k + 1; c < n; c++) {
-                mpfr_mul(t, A + k * n + c, x + c, MPFR_RNDN);
-                mpfr_sub(f, f, t, MPFR_RNDN);
-            }
-            mpfr_div(x + k, f, A + k * n + k, MPFR_RNDN);
-        }
-    }
-    mpfr_clears(t, f, (mpfr_ptr)0);
-    return ok;
-}
+/* the matrix a j j^T + lam I of (3.11) (of (3.8) with lam = 0) as an operator */
+typedef struct {
+    mpfr_srcptr a, j, lam;
+} rank1_op;
 
-/* y = a j (j^T v) + lam v: the matrix of (3.11) (or of (3.8) with lam = 0) as an operator */
-static void apply_op(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam, mpfr_srcptr v,
-                     size_t n, mpfr_prec_t wp)
+/* y = a j (j^T v) + lam v at y's precision */
+static void apply_op(mpfr_ptr y, mpfr_srcptr v, size_t n, void *ctx)
 {
+    const rank1_op *m = ctx;
     mpfr_t s, t;
-    mpfr_inits2(wp, s, t, (mpfr_ptr)0);
-    dot(s, j, v, n);
-    mpfr_mul(s, s, a, MPFR_RNDN);
+    mpfr_inits2(mpfr_get_prec(y), s, t, (mpfr_ptr)0);
+    gn_mp_la_dot(s, m->j, v, n, NULL);
+    mpfr_mul(s, s, m->a, MPFR_RNDN);
     for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, s, j + i, MPFR_RNDN);
-        mpfr_fma(y + i, lam, v + i, t, MPFR_RNDN);
+        mpfr_mul(t, s, m->j + i, MPFR_RNDN);
+        mpfr_fma(y + i, m->lam, v + i, t, MPFR_RNDN);
     }
     mpfr_clears(s, t, (mpfr_ptr)0);
 }
 
-/* Conjugate gradients from x = 0 on (a j j^T + lam I) x = b, b in span{j} or lam > 0.
- * Exact arithmetic: at most 2 distinct eigenvalues, so at most 2 steps; from x = 0 the
- * iterates stay in the Krylov space of b, inside range(M) when lam = 0, so the limit is
- * the minimum-norm solution. Stops when |r|^2 <= 2^-(2 wp - 16) |b|^2. */
-static void cg_solve(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam, mpfr_srcptr b,
-                     size_t n, mpfr_prec_t wp)
+/* CG on (a j j^T + lam I) x = b, b in span{j} or lam > 0: two distinct eigenvalues, so two
+ * steps in exact arithmetic; 8 allowed for the rounding. */
+static gn_status cg_solve(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam,
+                          mpfr_srcptr b, size_t n)
 {
-    mpfr_ptr r = gn_mp_vec_alloc(n, wp), p = gn_mp_vec_alloc(n, wp), q = gn_mp_vec_alloc(n, wp);
-    mpfr_t rr, rr1, bb, al, t;
-    mpfr_inits2(wp, rr, rr1, bb, al, t, (mpfr_ptr)0);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_set_zero(x + i, 1);
-        mpfr_set(r + i, b + i, MPFR_RNDN);
-        mpfr_set(p + i, b + i, MPFR_RNDN);
-    }
-    sumsq(rr, r, n);
-    mpfr_set(bb, rr, MPFR_RNDN);
-    mpfr_mul_2si(bb, bb, -(2 * (long)wp - 16), MPFR_RNDN);
-    for (int it = 0; it < 8 && mpfr_cmp(rr, bb) > 0; it++) {
-        apply_op(q, a, j, lam, p, n, wp);
-        dot(t, p, q, n);
-        if (mpfr_zero_p(t))
-            break;
-        mpfr_div(al, rr, t, MPFR_RNDN);
-        for (size_t i = 0; i < n; i++) {
-            mpfr_fma(x + i, al, p + i, x + i, MPFR_RNDN);
-            mpfr_mul(t, al, q + i, MPFR_RNDN);
-            mpfr_sub(r + i, r + i, t, MPFR_RNDN);
-        }
-        sumsq(rr1, r, n);
-        mpfr_div(al, rr1, rr, MPFR_RNDN);
-        for (size_t i = 0; i < n; i++)
-            mpfr_fma(p + i, al, p + i, r + i, MPFR_RNDN);
-        mpfr_swap(rr, rr1);
-    }
-    mpfr_clears(rr, rr1, bb, al, t, (mpfr_ptr)0);
-    gn_mp_vec_free(r, n);
-    gn_mp_vec_free(p, n);
-    gn_mp_vec_free(q, n);
+    rank1_op m = {a, j, lam};
+    return gn_mp_la_cg(x, apply_op, &m, b, n, 8) < 0 ? GN_ENOMEM : GN_OK;
 }
 
-/* x solves (a j j^T + lam I) x = b, lam > 0: the matrix formed and eliminated for small n,
- * CG on the operator above. x has n values at precision >= wp. */
-static gn_status solve_damped(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam,
-                              mpfr_srcptr b, size_t n, mpfr_prec_t wp)
+/* a j j^T (+ lam I when lam != NULL) formed at precision wp, n x n */
+static mpfr_ptr rank1_matrix(mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam, size_t n,
+                             mpfr_prec_t wp)
 {
-    if (n > GN_MP_ELIM_MAX) {
-        cg_solve(x, a, j, lam, b, n, wp);
-        return GN_OK;
-    }
-    mpfr_ptr A = gn_mp_vec_alloc(n * n, wp), bb = gn_mp_vec_alloc(n, wp);
-    if (!A || !bb) {
-        gn_mp_vec_free(A, n * n);
-        gn_mp_vec_free(bb, n);
-        return GN_ENOMEM;
-    }
+    mpfr_ptr A = gn_mp_vec_alloc(n * n, wp);
+    if (!A)
+        return NULL;
     mpfr_t t;
     mpfr_init2(t, wp);
     for (size_t r = 0; r < n; r++) {
         mpfr_mul(t, a, j + r, MPFR_RNDN);
         for (size_t c = 0; c < n; c++)
             mpfr_mul(A + r * n + c, t, j + c, MPFR_RNDN);
-        mpfr_add(A + r * n + r, A + r * n + r, lam, MPFR_RNDN);
-        mpfr_set(bb + r, b + r, MPFR_RNDN);
+        if (lam)
+            mpfr_add(A + r * n + r, A + r * n + r, lam, MPFR_RNDN);
     }
     mpfr_clear(t);
-    int ok = gauss_solve(x, A, bb, n, wp);
-    gn_mp_vec_free(A, n * n);
-    gn_mp_vec_free(bb, n);
-    return ok ? GN_OK : GN_ESINGULAR;
+    return A;
 }
 
-/* Minimum-norm solution of (a j j^T) x = b, b in span{j}, a > 0, j != 0, n <= ELIM_MAX:
- * complete pivoting exposes the rank r; a particular solution with free variables 0;
- * its projection onto the row space of the matrix, P x = R^T (R R^T)^-1 R x, with R the r
- * pivot rows of the original matrix. */
+/* x solves (a j j^T + lam I) x = b, lam > 0: the matrix formed and eliminated
+ * (gn_mp_la_solve) for small n, CG on the operator above. x has n values at precision wp. */
+static gn_status solve_damped(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr lam,
+                              mpfr_srcptr b, size_t n, mpfr_prec_t wp)
+{
+    if (n > GN_MP_ELIM_MAX)
+        return cg_solve(x, a, j, lam, b, n);
+    mpfr_ptr A = rank1_matrix(a, j, lam, n, wp);
+    if (!A)
+        return GN_ENOMEM;
+    for (size_t r = 0; r < n; r++)
+        mpfr_set(x + r, b + r, MPFR_RNDN);
+    mpfr_t t;
+    mpfr_init2(t, wp);
+    int rc = gn_mp_la_solve(x, A, n, t);
+    mpfr_clear(t);
+    gn_mp_vec_free(A, n * n);
+    return rc == 0 ? GN_OK : rc == -1 ? GN_ESINGULAR : GN_ENOMEM;
+}
+
+/* Minimum-norm solution of (a j j^T) x = b, b in span{j}, a > 0, j != 0, n <= ELIM_MAX
+ * (gn_mp_la_minnorm on the formed matrix); x at precision wp. */
 static gn_status minnorm_dense(mpfr_ptr x, mpfr_srcptr a, mpfr_srcptr j, mpfr_srcptr b,
                                size_t n, mpfr_prec_t wp)
 {
-    mpfr_ptr A = gn_mp_vec_alloc(n * n, wp), G = gn_mp_vec_alloc(n * n, wp);
-    mpfr_ptr bb = gn_mp_vec_alloc(n, wp), xp = gn_mp_vec_alloc(n, wp);
-    size_t *rowp = malloc(n * sizeof *rowp), *colp = malloc(n * sizeof *colp);
-    gn_status st = GN_OK;
-    if (!A || !G || !bb || !xp || !rowp || !colp) {
-        st = GN_ENOMEM;
-        goto out;
-    }
-    mpfr_t t, f, amax, tol;
-    mpfr_inits2(wp, t, f, amax, tol, (mpfr_ptr)0);
-    for (size_t r = 0; r < n; r++) {
-        mpfr_mul(t, a, j + r, MPFR_RNDN);
-        for (size_t c = 0; c < n; c++) {
-            mpfr_mul(A + r * n + c, t, j + c, MPFR_RNDN);
-            mpfr_set(G + r * n + c, A + r * n + c, MPFR_RNDN);
-        }
-        mpfr_set(bb + r, b + r, MPFR_RNDN);
-        rowp[r] = r;
-        colp[r] = r;
-    }
-    /* tolerance: 2^-(wp/2) of the largest entry */
-    mpfr_set_zero(amax, 1);
-    for (size_t q = 0; q < n * n; q++)
-        if (mpfr_cmpabs(A + q, amax) > 0)
-            mpfr_abs(amax, A + q, MPFR_RNDN);
-    mpfr_mul_2si(tol, amax, -(long)(wp / 2), MPFR_RNDN);
-    size_t rank = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t pr = k, pc = k;
-        for (size_t r = k; r < n; r++)
-            for (size_t c = k; c < n; c++)
-                if (mpfr_cmpabs(A + r * n + c, A + pr * n + pc) > 0)
-                    pr = r, pc = c;
-        if (mpfr_cmpabs(A + pr * n + pc, tol) <= 0)
-            break;
-        rank++;
-        if (pr != k) {
-            for (size_t c = 0; c < n; c++)
-                mpfr_swap(A + k * n + c, A + pr * n + c);
-            mpfr_swap(bb + k, bb + pr);
-            size_t s = rowp[k];
-            rowp[k] = rowp[pr];
-            rowp[pr] = s;
-        }
-        if (pc != k) {
-            for (size_t r = 0; r < n; r++)
-                mpfr_swap(A + r * n + k, A + r * n + pc);
-            size_t s = colp[k];
-            colp[k] = colp[pc];
-            colp[pc] = s;
-        }
-        for (size_t r = k + 1; r < n; r++) {
-            mpfr_div(f, A + r * n + k, A + k * n + k, MPFR_RNDN);
-            for (size_t c = k; c < n; c++) {
-                mpfr_mul(t, f, A + k * n + c, MPFR_RNDN);
-                mpfr_sub(A + r * n + c, A + r * n + c, t, MPFR_RNDN);
-            }
-            mpfr_mul(t, f, bb + k, MPFR_RNDN);
-            mpfr_sub(bb + r, bb + r, t, MPFR_RNDN);
-        }
-    }
-    if (rank == 0) {
-        st = GN_EZERO;
-    } else {
-        /* back substitution on the leading rank x rank block, free variables 0 */
-        for (size_t i = 0; i < n; i++)
-            mpfr_set_zero(xp + i, 1);
-        for (size_t k = rank; k-- > 0;) {
-            mpfr_set(f, bb + k, MPFR_RNDN);
-            for (size_t c = k + 1; c < rank; c++) {
-                mpfr_mul(t, A + k * n + c, xp + colp[c], MPFR_RNDN);
-                mpfr_sub(f, f, t, MPFR_RNDN);
-            }
-            mpfr_div(xp + colp[k], f, A + k * n + k, MPFR_RNDN);
-        }
-        /* projection onto span of the pivot rows R (rank x n) of the original matrix */
-        size_t r = rank;
-        mpfr_ptr RR = gn_mp_vec_alloc(r * r, wp), Rx = gn_mp_vec_alloc(r, wp);
-        mpfr_ptr c = gn_mp_vec_alloc(r, wp);
-        if (!RR || !Rx || !c) {
-            st = GN_ENOMEM;
-        } else {
-            for (size_t p = 0; p < r; p++) {
-                mpfr_srcptr Rp = G + rowp[p] * n;
-                dot(Rx + p, Rp, xp, n);
-                for (size_t q = 0; q < r; q++)
-                    dot(RR + p * r + q, Rp, G + rowp[q] * n, n);
-            }
-            if (!gauss_solve(c, RR, Rx, r, wp)) {
-                st = GN_ESINGULAR;
-            } else {
-                for (size_t i = 0; i < n; i++) {
-                    mpfr_set_zero(x + i, 1);
-                    for (size_t p = 0; p < r; p++)
-                        mpfr_fma(x + i, c + p, G + rowp[p] * n + i, x + i, MPFR_RNDN);
-                }
-            }
-        }
-        gn_mp_vec_free(RR, r * r);
-        gn_mp_vec_free(Rx, r);
-        gn_mp_vec_free(c, r);
-    }
-    mpfr_clears(t, f, amax, tol, (mpfr_ptr)0);
-out:
+    mpfr_ptr A = rank1_matrix(a, j, NULL, n, wp);
+    if (!A)
+        return GN_ENOMEM;
+    long rc = gn_mp_la_minnorm(x, A, b, n);
     gn_mp_vec_free(A, n * n);
-    gn_mp_vec_free(G, n * n);
-    gn_mp_vec_free(bb, n);
-    gn_mp_vec_free(xp, n);
-    free(rowp);
-    free(colp);
-    return st;
+    return rc > 0 ? GN_OK : rc == 0 ? GN_EZERO : rc == -1 ? GN_ESINGULAR : GN_ENOMEM;
 }
 
 /* ------------------------------------------------------------ rank one */
@@ -481,7 +283,7 @@ gn_status gn_mp_norm2sq(mpfr_ptr out, mpfr_srcptr j, size_t n, mpfr_rnd_t rnd)
         return GN_ENONFINITE;
     mpfr_t s;
     mpfr_init2(s, wprec(out));
-    sumsq(s, j, n);
+    gn_mp_la_nrm2sq(s, j, n, NULL);
     mpfr_set(out, s, rnd);
     mpfr_clear(s);
     return GN_OK;
@@ -523,7 +325,7 @@ gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damp(lpp, dmp);
+    gn_status st = gn_mp_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
     if (!allnum(j, n))
@@ -541,8 +343,8 @@ gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
     if (st == GN_OK) {
         mpfr_t num, den;
         mpfr_inits2(wp, num, den, (mpfr_ptr)0);
-        dot(num, j, x, n);
-        sumsq(den, j, n);
+        gn_mp_la_dot(num, j, x, n, NULL);
+        gn_mp_la_nrm2sq(den, j, n, NULL);
         mpfr_div(xi, num, den, rnd);
         mpfr_clears(num, den, (mpfr_ptr)0);
     }
@@ -556,7 +358,7 @@ static void closed_den(mpfr_ptr den, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 {
     mpfr_t a;
     mpfr_init2(a, mpfr_get_prec(den));
-    sumsq(den, j, n);
+    gn_mp_la_nrm2sq(den, j, n, NULL);
     mpfr_add(a, lpp, dmp->mu, MPFR_RNDN);
     mpfr_fma(den, a, den, dmp->lambda, MPFR_RNDN);
     mpfr_clear(a);
@@ -567,7 +369,7 @@ gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damp(lpp, dmp);
+    gn_status st = gn_mp_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
     if (!allnum(j, n))
@@ -601,9 +403,8 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
             mpfr_t zero;
             mpfr_init2(zero, 53);
             mpfr_set_zero(zero, 1);
-            cg_solve(x, lpp, j, zero, b, n, wp);
+            st = cg_solve(x, lpp, j, zero, b, n);
             mpfr_clear(zero);
-            st = GN_OK;
         }
         if (st == GN_OK)
             for (size_t i = 0; i < n; i++)
@@ -627,7 +428,7 @@ gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr l
         return GN_EZERO;
     mpfr_t c;
     mpfr_init2(c, wprec(d));
-    sumsq(c, j, n);
+    gn_mp_la_nrm2sq(c, j, n, NULL);
     mpfr_mul(c, c, lpp, MPFR_RNDN);
     mpfr_div(c, lp, c, MPFR_RNDN);
     mpfr_neg(c, c, MPFR_RNDN);
@@ -642,7 +443,7 @@ static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr 
 {
     if (n == 0)
         return GN_ESIZE;
-    gn_status st = check_damp(lpp, dmp);
+    gn_status st = gn_mp_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
     if (!mpfr_number_p(lp) || !allnum(j, n))
@@ -720,7 +521,7 @@ gn_status gn_mp_delta_damped(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcpt
         return st;
     mpfr_t s;
     mpfr_init2(s, wp);
-    dot(s, j, x, n);
+    gn_mp_la_dot(s, j, x, n, NULL);
     mpfr_mul(delta, s, alpha, rnd);
     mpfr_clear(s);
     gn_mp_vec_free(x, n);
@@ -736,34 +537,13 @@ gn_status gn_mp_delta_damped_closed(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpf
         return st;
     mpfr_t s, den;
     mpfr_inits2(wprec(delta), s, den, (mpfr_ptr)0);
-    sumsq(s, j, n);
+    gn_mp_la_nrm2sq(s, j, n, NULL);
     closed_den(den, j, n, lpp, dmp);
     mpfr_mul(s, s, lp, MPFR_RNDN);
     mpfr_mul(s, s, alpha, MPFR_RNDN);
     mpfr_div(s, s, den, MPFR_RNDN);
     mpfr_neg(delta, s, rnd);
     mpfr_clears(s, den, (mpfr_ptr)0);
-    return GN_OK;
-}
-
-gn_status gn_mp_delta(mpfr_ptr delta, mpfr_srcptr j, mpfr_srcptr wplus, mpfr_srcptr w,
-                      size_t n, mpfr_rnd_t rnd)
-{
-    if (n == 0)
-        return GN_ESIZE;
-    if (!allnum(j, n) || !allnum(wplus, n) || !allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t p = wprec(delta);
-    mpfr_t s, t, u;
-    mpfr_inits2(p, s, t, u, (mpfr_ptr)0);
-    mpfr_set_zero(s, 1);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_sub(t, wplus + i, w + i, MPFR_RNDN);
-        mpfr_mul(u, t, j + i, MPFR_RNDN);
-        mpfr_add(s, s, u, MPFR_RNDN);
-    }
-    mpfr_set(delta, s, rnd);
-    mpfr_clears(s, t, u, (mpfr_ptr)0);
     return GN_OK;
 }
 
@@ -832,16 +612,6 @@ gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_
     mpfr_set(out->lpp, t, rnd);
     mpfr_clears(p, q, t, ly, (mpfr_ptr)0);
     return GN_OK;
-}
-
-gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
-                          mpfr_rnd_t rnd)
-{
-    switch (k) {
-    case GN_LOSS_SQUARED: return gn_mp_loss_squared(out, f, y, rnd);
-    case GN_LOSS_BCE: return gn_mp_loss_bce(out, f, y, rnd);
-    default: return GN_EDOM;
-    }
 }
 
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,
@@ -923,7 +693,7 @@ gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l
         return GN_ENOMEM;
     mpfr_t nrm;
     mpfr_init2(nrm, wp);
-    sumsq(nrm, g, n);
+    gn_mp_la_nrm2sq(nrm, g, n, NULL);
     if (mpfr_zero_p(nrm)) {
         st = GN_EZERO;
     } else {
@@ -956,7 +726,7 @@ gn_status gn_mp_step_sps(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l,
         return GN_ENOMEM;
     mpfr_t gam, t;
     mpfr_inits2(wp, gam, t, (mpfr_ptr)0);
-    sumsq(t, g, n);
+    gn_mp_la_nrm2sq(t, g, n, NULL);
     gn_status st = GN_EZERO;
     if (mpfr_zero_p(t))
         goto out;
@@ -988,7 +758,7 @@ gn_status gn_mp_step_nlms(mpfr_ptr w, mpfr_srcptr x, size_t n, mpfr_srcptr e,
         return GN_EDOM;
     mpfr_t c, t;
     mpfr_inits2(wprec(w), c, t, (mpfr_ptr)0);
-    sumsq(c, x, n);
+    gn_mp_la_nrm2sq(c, x, n, NULL);
     mpfr_add(c, c, eps, MPFR_RNDN);
     mpfr_mul(t, eta, e, MPFR_RNDN);
     mpfr_div(c, t, c, MPFR_RNDN);
