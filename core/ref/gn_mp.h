@@ -169,6 +169,11 @@ gn_status gn_mp_loss_squared(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y,
  * Special: GN_EDOM if y outside [0, 1]; GN_ERANGE if |f| > 4096 (the raised precision
  * would exceed ~6000 bits: the reference declines). */
 gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_rnd_t rnd);
+/* gn_mp_loss_eval: the loss k of MATH.md §7 at (f, y): gn_mp_loss_squared for (4.7)-(4.8),
+ * gn_mp_loss_bce for (4.9)-(4.10) (the audit's reference for l, l', l'').
+ * Special: GN_EDOM for any other k; otherwise those functions' special cases. */
+gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
+                          mpfr_rnd_t rnd);
 /* gn_mp_bellman: (4.11) T = r + gamma qnext, delta_TD = T - q, l = delta_TD^2/2,
  * l' = d l / d q = -delta_TD, l'' = 1. Special: GN_EDOM if gamma outside [0, 1]. */
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,

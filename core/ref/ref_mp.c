@@ -614,6 +614,16 @@ gn_status gn_mp_loss_bce(gn_mp_lossval *out, mpfr_srcptr f, mpfr_srcptr y, mpfr_
     return GN_OK;
 }
 
+gn_status gn_mp_loss_eval(gn_mp_lossval *out, gn_loss_kind k, mpfr_srcptr f, mpfr_srcptr y,
+                          mpfr_rnd_t rnd)
+{
+    switch (k) {
+    case GN_LOSS_SQUARED: return gn_mp_loss_squared(out, f, y, rnd);
+    case GN_LOSS_BCE: return gn_mp_loss_bce(out, f, y, rnd);
+    default: return GN_EDOM;
+    }
+}
+
 gn_status gn_mp_bellman(gn_mp_lossval *out, mpfr_srcptr q, mpfr_srcptr r, mpfr_srcptr gamma,
                         mpfr_srcptr qnext, mpfr_rnd_t rnd)
 {
