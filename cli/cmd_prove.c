@@ -86,9 +86,6 @@ static void *worker(void *arg)
         pf_claim_run(&part, p->sel[jb->claim], &p->o, jb->mutant, jb->first, jb->last);
         pthread_mutex_lock(&p->mu);
         pf_claim_result *acc = &p->res[jb->claim * (size_t)(p->nmut_max + 1) + (size_t)jb->mutant];
-        /* merge keeps the worst; equal ratios keep the lower instance for determinism */
-        if (acc->instances && part.instances && part.ratio == acc->ratio && part.worst > acc->worst)
-            part.ratio = nextafter(part.ratio, -INFINITY);
         pf_claim_merge(acc, &part);
         p->done++;
         if (p->progress)

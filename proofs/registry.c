@@ -251,15 +251,29 @@ size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o)
     return c->nadv + r;
 }
 
+/* part's worst instance replaces acc's: the largest ratio, ties to the lowest instance
+ * index, so that the fold is associative and commutative (any order of threads or shards
+ * keeps the same worst instance) */
+static int worse(const pf_claim_result *part, const pf_claim_result *acc)
+{
+    return acc->instances == 0 || part->ratio > acc->ratio ||
+           (part->ratio == acc->ratio && part->worst < acc->worst);
+}
+
 void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part)
 {
-    int take = part->instances > 0 && (acc->instances == 0 || part->ratio > acc->ratio);
+    if (part->instances == 0) {
+        acc->skipped += part->skipped;
+        acc->seconds += part->seconds;
+        return;
+    }
+    int take = worse(part, acc);
+    if (acc->instances == 0 || part->extra > acc->extra)
+        acc->extra = part->extra;
     acc->instances += part->instances;
     acc->skipped += part->skipped;
     acc->failed += part->failed;
     acc->seconds += part->seconds;
-    if (part->extra > acc->extra)
-        acc->extra = part->extra;
     if (take) {
         acc->ratio = part->ratio;
         acc->resid = part->resid;
