@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -424,13 +423,6 @@ static int run_validate(const val_opts *o, int json)
 
 /* ------------------------------------------------------------- bench */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -491,11 +483,11 @@ static int time_kernels(double *sec, double *ratio, bfn *f, bctx *c, size_t nk, 
     for (size_t k = 0; k < nk; k++) {
         size_t m = 1;
         for (;;) {
-            double t0 = now();
+            double t0 = gn_io_now();
             for (size_t i = 0; i < m; i++)
                 if (f[k](&c[k]))
                     return -1;
-            double dt = now() - t0;
+            double dt = gn_io_now() - t0;
             if (dt >= min_time || m >= ((size_t)1 << 30))
                 break;
             m = dt > 0 ? (size_t)(m * fmin(100.0, 1.2 * min_time / dt)) + 1 : m * 10;
@@ -505,11 +497,11 @@ static int time_kernels(double *sec, double *ratio, bfn *f, bctx *c, size_t nk, 
     for (size_t r = 0; r < reps; r++)
         for (size_t s = 0; s < nk; s++) {
             size_t k = (r + s) % nk;
-            double t0 = now();
+            double t0 = gn_io_now();
             for (size_t i = 0; i < calls[k]; i++)
                 if (f[k](&c[k]))
                     return -1;
-            t[k][r] = (now() - t0) / (double)calls[k];
+            t[k][r] = (gn_io_now() - t0) / (double)calls[k];
         }
     for (size_t k = 0; k < nk; k++) {
         for (size_t r = 0; r < reps; r++)

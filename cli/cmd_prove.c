@@ -4,16 +4,10 @@
 #include "pf_claims.h"
 #include "gn_io_shard.h"
 
-#include <math.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-
-extern char **environ;
 
 static const char *const CMD = "prove";
 
@@ -144,15 +138,6 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
 
 /* ------------------------------------------------------------- graph */
 
-static void dot_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-}
-
 static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
                        const pf_claim_result *res, int stride)
 {
@@ -197,10 +182,13 @@ static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
         const pf_claim_result *r = &res[c * (size_t)stride];
         const char *col = sel[c]->illustration ? (r->pass ? "#ffe08a" : "#f4a3a3")
                                                : (r->pass ? "#a8e0a0" : "#f4a3a3");
-        fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
-                sel[c]->id, col);
-        dot_escape(f, sel[c]->id);
-        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", pf_prove_verdict(sel[c], r), r->resid, r->tol);
+        /* the label's line breaks are dot's own "\n" escapes, so it is written as is: the
+         * registry's ids and verdicts hold no quote or backslash */
+        fprintf(f, "  ");
+        gn_io_dot_str(f, sel[c]->id);
+        fprintf(f, " [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"%s\\n%s"
+                   "\\nresid %.2g (tol %.2g)\"];\n",
+                col, sel[c]->id, pf_prove_verdict(sel[c], r), r->resid, r->tol);
         const char *u = sel[c]->uses;
         while (u && *u) {
             size_t l = strcspn(u, " ");
@@ -218,14 +206,8 @@ static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
     }
     fprintf(f, "}\n");
     fclose(f);
-    pid_t pid;
-    char *argv[] = {"dot", "-Tsvg", dotf, "-o", (char *)svg, NULL};
-    int rc = -1;
-    if (posix_spawnp(&pid, "dot", NULL, NULL, argv, environ) == 0) {
-        int st;
-        if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
-            rc = WEXITSTATUS(st);
-    }
+    const char *argv[] = {"dot", "-Tsvg", dotf, "-o", svg, NULL};
+    int rc = gn_io_have("dot") ? gn_io_run(NULL, argv, NULL) : -1;
     if (rc != 0)
         fprintf(stderr,
                 "gnlab prove: wrote %s, but Graphviz 'dot' %s; render it with\n"
@@ -430,18 +412,16 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
     p.progress = !json && !tap && !shard_kn && !ranges;
     p.shard = shard_kn || ranges ? &sh : NULL;
     p.res = calloc(nsel * (size_t)stride, sizeof *p.res);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = gn_io_now();
     if (!p.res || run_all(&p, mutants ? 1 : 0, mutants, jobs) < 0) {
         fprintf(stderr, "gnlab prove: out of memory\n");
         free(p.res);
         free(sel);
         return GN_EXIT_FAIL;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (p.progress)
         gn_io_progress_done();
-    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double wall = gn_io_now() - t0;
     if (p.shard) {
         int rc = write_shard(out, sel, nsel, p.res, stride, &o, mutants, p.shard);
         free(p.res);
