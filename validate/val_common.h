@@ -27,9 +27,8 @@ typedef struct {
 
 void val_acc_init(val_acc *a, const char *section, const char *quantity, const char *measure,
                   int informational);
-/* add one instance: err against its bound; the worst description is formatted lazily by
- * the caller only when val_acc_worse says so */
-int val_acc_worse(const val_acc *a, double err, double bound);
+/* add one instance: err against its bound; fmt (printf) describes the instance and is
+ * formatted only when it becomes the row's worst */
 void val_acc_add(val_acc *a, double err, double bound, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
