@@ -397,23 +397,11 @@ static int run_validate(const val_opts *o, int json)
     for (size_t i = 0; i < n; i++) {
         val_row *r = &rows[i];
         fails += !r->pass;
-        if (json) {
-            gn_io_jl j;
-            gn_io_jl_begin(&j, stdout);
-            gn_io_jl_str(&j, "section", r->section);
-            gn_io_jl_str(&j, "quantity", r->quantity);
-            gn_io_jl_str(&j, "measure", r->measure);
-            gn_io_jl_int(&j, "instances", (long long)r->instances);
-            gn_io_jl_num(&j, "max_err", r->max_err);
-            gn_io_jl_num(&j, "bound", r->bound);
-            gn_io_jl_bool(&j, "informational", r->informational);
-            gn_io_jl_bool(&j, "pass", r->pass);
-            gn_io_jl_str(&j, "worst", r->worst);
-            gn_io_jl_end(&j);
-        } else {
+        if (json)
+            val_row_json(stdout, r);
+        else {
             printf("%-30s %-10s %6zu  %-10.3g %-10.3g %s\n", r->quantity, r->measure,
-                   r->instances, r->max_err, r->bound,
-                   r->informational ? "info" : (r->pass ? "pass" : "FAIL"));
+                   r->instances, r->max_err, r->bound, val_row_verdict(r));
             if (!r->pass || r->informational)
                 printf("    %s\n", r->worst);
         }
