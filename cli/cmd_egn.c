@@ -71,65 +71,143 @@ static void dataset_free(dataset *D)
     memset(D, 0, sizeof *D);
 }
 
+/* the example data (gn_egn_example, EXAMPLE_ROWS rows, EXAMPLE_SEED) as a table with the
+ * columns x1..x4, t_reg, t_bin, t_cls; 0, or -1 on no memory (T zeroed) */
+static int example_table(gn_io_table *T)
+{
+    static const char *const names[7] = {"x1", "x2", "x3", "x4", "t_reg", "t_bin", "t_cls"};
+    size_t n = EXAMPLE_ROWS;
+    double *X = malloc(n * 4 * sizeof(double));
+    memset(T, 0, sizeof *T);
+    T->cols = malloc(7 * n * sizeof(double));
+    T->names = calloc(7, sizeof(char *));
+    if (!X || !T->cols || !T->names) {
+        free(X);
+        gn_io_table_free(T);
+        return -1;
+    }
+    double *t = T->cols + 4 * n;
+    gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++)
+            T->cols[k * n + i] = X[4 * i + k];
+    free(X);
+    T->nrows = n;
+    T->ncols = 7; /* the names are NULL until set: gn_io_table_free frees what is set */
+    for (int k = 0; k < 7; k++)
+        if (!(T->names[k] = strdup(names[k]))) {
+            gn_io_table_free(T);
+            return -1;
+        }
+    return 0;
+}
+
 static int write_example(const char *path)
 {
-    size_t n = EXAMPLE_ROWS;
-    double *X = malloc(n * 4 * sizeof(double)), *t = malloc(3 * n * sizeof(double));
-    if (!X || !t) {
-        free(X);
-        free(t);
+    gn_io_table T;
+    if (example_table(&T) < 0)
         return -1;
-    }
-    gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
     FILE *f = fopen(path, "w");
     if (!f) {
-        free(X);
-        free(t);
+        gn_io_table_free(&T);
         return -1;
     }
+    size_t n = T.nrows;
+    const double *c = T.cols;
     fprintf(f, "# gnlab egn example data: gn_egn_example(n = %zu, seed = %u), see gn_dg.h\n",
             n, EXAMPLE_SEED);
     fprintf(f, "x1,x2,x3,x4,t_reg,t_bin,t_cls\n");
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%g,%g\n", X[4 * i], X[4 * i + 1],
-                X[4 * i + 2], X[4 * i + 3], t[i], t[n + i], t[2 * n + i]);
-    int rc = fclose(f);
-    free(X);
-    free(t);
-    return rc ? -1 : 0;
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%g,%g\n", c[i], c[n + i], c[2 * n + i],
+                c[3 * n + i], c[4 * n + i], c[5 * n + i], c[6 * n + i]);
+    gn_io_table_free(&T);
+    return fclose(f) ? -1 : 0;
 }
 
-/* builds X (rows of features, plus a trailing 1 when bias) and y */
+/* the feature columns: the comma-separated names in features, or (NULL) every column but
+ * the target ty; 0 or the usage status */
+static int feature_cols(long *fc, size_t *nf, const gn_io_table *T, long ty,
+                        const char *features, const char *src)
+{
+    *nf = 0;
+    for (const char *p = features; p && *p;) {
+        char name[128];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof name || *nf == 256)
+            return cli_usage(CMD, "--features: bad list '%s'", features);
+        memcpy(name, p, len);
+        name[len] = 0;
+        long k = gn_io_table_col(T, name);
+        if (k < 0 || k == ty)
+            return cli_usage(CMD, "--features: %s has no feature column '%s'", src, name);
+        fc[(*nf)++] = k;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    for (size_t k = 0; !features && k < T->ncols && *nf < 256; k++)
+        if ((long)k != ty)
+            fc[(*nf)++] = (long)k;
+    if (*nf == 0)
+        return cli_usage(CMD, "%s: no feature columns besides the target", src);
+    return 0;
+}
+
+/* D from the table's feature columns fc and target column ty, checking the targets against
+ * the loss: 0 or the usage status (D freed) */
+static int fill_data(dataset *D, const gn_io_table *T, const long *fc, size_t nf, long ty,
+                     gn_egn_loss loss, int bias, const char *src, const char *target)
+{
+    size_t n = T->nrows;
+    D->nrows = n;
+    D->nin = nf + (bias ? 1 : 0);
+    D->X = malloc(n * D->nin * sizeof(double));
+    D->y = malloc(n * sizeof(double));
+    if (!D->X || !D->y) {
+        dataset_free(D);
+        fprintf(stderr, "gnlab egn: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    double ymax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < nf; k++)
+            D->X[i * D->nin + k] = T->cols[(size_t)fc[k] * n + i];
+        if (bias)
+            D->X[i * D->nin + nf] = 1.0;
+        double y = T->cols[(size_t)ty * n + i];
+        D->y[i] = y;
+        const char *bad = NULL;
+        if (loss == GN_EGN_BCE && !(y >= 0.0 && y <= 1.0))
+            bad = "is outside [0, 1] (bce targets)";
+        else if (loss == GN_EGN_SOFTMAX && !(y >= 0.0 && y == floor(y) && y < 1e6))
+            bad = "is not a class index 0, 1, 2, ...";
+        if (bad) {
+            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g %s\n", src, i + 1,
+                    target, y, bad);
+            dataset_free(D);
+            return GN_EXIT_USAGE;
+        }
+        ymax = fmax(ymax, y);
+    }
+    D->c = loss == GN_EGN_SOFTMAX ? (size_t)ymax + 1 : 1;
+    if (loss == GN_EGN_SOFTMAX && D->c < 2) {
+        dataset_free(D);
+        return cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
+    }
+    return 0;
+}
+
+/* builds X (rows of features, plus a trailing 1 when bias) and y from the CSV file at path
+ * (gn_io_csv_read), or from the example data when path is NULL */
 static int load_data(dataset *D, const char *path, const char *target, const char *features,
                      gn_egn_loss loss, int bias)
 {
-    gn_io_table T = {0};
-    int own_example = !path;
-    if (own_example) {
-        size_t n = EXAMPLE_ROWS;
-        static const char *names[7] = {"x1", "x2", "x3", "x4", "t_reg", "t_bin", "t_cls"};
-        double *X = malloc(n * 4 * sizeof(double)), *t = malloc(3 * n * sizeof(double));
-        T.cols = malloc(7 * n * sizeof(double));
-        T.names = calloc(7, sizeof(char *));
-        if (!X || !t || !T.cols || !T.names) {
-            free(X);
-            free(t);
-            free(T.cols);
-            free(T.names);
+    gn_io_table T;
+    if (!path) {
+        if (example_table(&T) < 0) {
             fprintf(stderr, "gnlab egn: out of memory\n");
             return GN_EXIT_USAGE;
         }
-        gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
-        for (size_t i = 0; i < n; i++)
-            for (int k = 0; k < 4; k++)
-                T.cols[k * n + i] = X[4 * i + k];
-        memcpy(T.cols + 4 * n, t, 3 * n * sizeof(double));
-        free(X);
-        free(t);
-        T.nrows = n;
-        T.ncols = 7;
-        for (int k = 0; k < 7; k++)
-            T.names[k] = strdup(names[k]);
         if (!target)
             target = loss == GN_EGN_SQUARED ? "t_reg" : loss == GN_EGN_BCE ? "t_bin" : "t_cls";
         if (!features)
@@ -145,87 +223,15 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
             return cli_usage(CMD, "--target is required with --data");
         }
     }
-    const char *src = own_example ? "example data" : path;
-    long ty = gn_io_table_col(&T, target);
-    if (ty < 0) {
-        gn_io_table_free(&T);
-        return cli_usage(CMD, "%s has no column '%s'", src, target);
-    }
-    long fc[256];
+    const char *src = path ? path : "example data";
+    long ty = gn_io_table_col(&T, target), fc[256];
     size_t nf = 0;
-    if (features) {
-        const char *p = features;
-        while (*p) {
-            char name[128];
-            size_t len = strcspn(p, ",");
-            if (len == 0 || len >= sizeof name || nf == 256) {
-                gn_io_table_free(&T);
-                return cli_usage(CMD, "--features: bad list '%s'", features);
-            }
-            memcpy(name, p, len);
-            name[len] = 0;
-            long k = gn_io_table_col(&T, name);
-            if (k < 0 || k == ty) {
-                gn_io_table_free(&T);
-                return cli_usage(CMD, "--features: %s has no feature column '%s'", src,
-                                    name);
-            }
-            fc[nf++] = k;
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    } else {
-        for (size_t k = 0; k < T.ncols && nf < 256; k++)
-            if ((long)k != ty)
-                fc[nf++] = (long)k;
-    }
-    if (nf == 0) {
-        gn_io_table_free(&T);
-        return cli_usage(CMD, "%s: no feature columns besides the target", src);
-    }
-    size_t n = T.nrows;
-    D->nrows = n;
-    D->nin = nf + (bias ? 1 : 0);
-    D->X = malloc(n * D->nin * sizeof(double));
-    D->y = malloc(n * sizeof(double));
-    if (!D->X || !D->y) {
-        dataset_free(D);
-        gn_io_table_free(&T);
-        fprintf(stderr, "gnlab egn: out of memory\n");
-        return GN_EXIT_USAGE;
-    }
-    double ymax = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < nf; k++)
-            D->X[i * D->nin + k] = T.cols[(size_t)fc[k] * n + i];
-        if (bias)
-            D->X[i * D->nin + nf] = 1.0;
-        double y = T.cols[(size_t)ty * n + i];
-        D->y[i] = y;
-        if (loss == GN_EGN_BCE && !(y >= 0.0 && y <= 1.0)) {
-            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is outside [0, 1] "
-                            "(bce targets)\n", src, i + 1, target, y);
-            dataset_free(D);
-            gn_io_table_free(&T);
-            return GN_EXIT_USAGE;
-        }
-        if (loss == GN_EGN_SOFTMAX && !(y >= 0.0 && y == floor(y) && y < 1e6)) {
-            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is not a class "
-                            "index 0, 1, 2, ...\n", src, i + 1, target, y);
-            dataset_free(D);
-            gn_io_table_free(&T);
-            return GN_EXIT_USAGE;
-        }
-        ymax = fmax(ymax, y);
-    }
-    D->c = loss == GN_EGN_SOFTMAX ? (size_t)ymax + 1 : 1;
+    int rc = ty < 0 ? cli_usage(CMD, "%s has no column '%s'", src, target)
+                    : feature_cols(fc, &nf, &T, ty, features, src);
+    if (rc == 0)
+        rc = fill_data(D, &T, fc, nf, ty, loss, bias, src, target);
     gn_io_table_free(&T);
-    if (loss == GN_EGN_SOFTMAX && D->c < 2) {
-        dataset_free(D);
-        return cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
-    }
-    return 0;
+    return rc;
 }
 
 /* ----------------------------------------------------------- training */
