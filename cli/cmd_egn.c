@@ -541,13 +541,163 @@ static void bench_row(int json, const char *what, size_t d, size_t b, const char
                t0, k1, t1, ratio, target, pass ? "pass" : "FAIL");
 }
 
+/* one bench batch: J (b x d), r, q filled from seed, the direction and the floor's buffers */
+typedef struct {
+    gn_dg_batch B;
+    double *J, *r, *q, *dir, *K, *z;
+} bbatch;
+
+static void bbatch_free(bbatch *x)
+{
+    free(x->J);
+    free(x->r);
+    free(x->q);
+    free(x->dir);
+    free(x->K);
+    free(x->z);
+    memset(x, 0, sizeof *x);
+}
+
+/* 0, or -1 on no memory (x freed); floor: also the buffers of k_floor */
+static int bbatch_alloc(bbatch *x, size_t b, size_t d, int floor_bufs, uint64_t seed)
+{
+    memset(x, 0, sizeof *x);
+    x->J = malloc(b * d * sizeof(double));
+    x->r = malloc(b * sizeof(double));
+    x->q = malloc(b * sizeof(double));
+    x->dir = malloc(d * sizeof(double));
+    if (floor_bufs) {
+        x->K = malloc(b * b * sizeof(double));
+        x->z = malloc(b * sizeof(double));
+    }
+    if (!x->J || !x->r || !x->q || !x->dir || (floor_bufs && (!x->K || !x->z))) {
+        bbatch_free(x);
+        return -1;
+    }
+    fill_batch(x->J, x->r, x->q, b, d, seed);
+    x->B = (gn_dg_batch){b, 1, d, x->J, x->r, GN_Q_DIAG, x->q, 0.0, 0.1};
+    return 0;
+}
+
+/* auto against the other route (push or primal) on x: 1 when auto is not slower by more
+ * than 10% (paired ratios: robust to a shared machine), 0 when it is, -1 on no memory */
+static int bench_auto_other(bbatch *x, gn_dg_ws *wa, gn_dg_route other, size_t reps,
+                            double mt, int json)
+{
+    size_t b = x->B.b, d = x->B.d;
+    gn_dg_ws *wo = gn_dg_ws_alloc(b, d, other);
+    if (!wo)
+        return -1;
+    bctx c3[2] = {{&x->B, wa, x->dir, GN_DG_AUTO, x->K, x->z, NULL},
+                  {&x->B, wo, x->dir, other, x->K, x->z, NULL}};
+    bfn f3[2] = {k_dg, k_dg};
+    double sec[2], ratio[2];
+    int pass = 1;
+    if (time_kernels(sec, ratio, f3, c3, 2, reps, mt) == 0) {
+        pass = ratio[1] >= 1.0 / 1.1;
+        bench_row(json, "auto/other", d, b, "auto", sec[0], other == GN_DG_PUSH ? "push" : "primal",
+                  sec[1], ratio[1], ">=1/1.1", pass);
+    }
+    gn_dg_ws_free(wo);
+    return pass;
+}
+
+/* the grid point (d, b): dg against the floor, and for d <= 4000 against the explicit solve
+ * and the primal route. Returns the failures, or -1 with the status in *st */
+static int bench_grid_point(size_t d, size_t b, uint64_t seed, int quick, size_t reps,
+                            double mt, int json, int *st)
+{
+    bbatch x;
+    gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
+    if (!ws || bbatch_alloc(&x, b, d, 1, seed) < 0) {
+        gn_dg_ws_free(ws);
+        fprintf(stderr, "gnlab egn: bench: out of memory at d=%zu b=%zu\n", d, b);
+        *st = GN_EXIT_USAGE;
+        return -1;
+    }
+    bctx c[2] = {{&x.B, ws, x.dir, GN_DG_AUTO, x.K, x.z, NULL},
+                 {&x.B, ws, x.dir, GN_DG_AUTO, x.K, x.z, NULL}};
+    bfn f[2] = {k_floor, k_dg};
+    double sec[2], ratio[2];
+    int fails = 0;
+    if (time_kernels(sec, ratio, f, c, 2, reps, mt) != 0) {
+        fprintf(stderr, "gnlab egn: bench: a solve failed at d=%zu b=%zu\n", d, b);
+        *st = GN_EXIT_FAIL;
+        fails = -1;
+    } else {
+        int pass = ratio[1] <= 1.3;
+        fails += !pass;
+        bench_row(json, "dg/floor", d, b, "floor", sec[0], "dg", sec[1], ratio[1], "<=1.3", pass);
+    }
+    if (fails >= 0 && d <= 4000) {
+        bfn f2[2] = {k_dg, k_explicit};
+        if (time_kernels(sec, ratio, f2, c, 2, quick ? 3 : 5, mt) == 0)
+            bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1], "info", 1);
+        fails += bench_auto_other(&x, ws, GN_DG_PRIMAL, quick ? 3 : 5, mt, json) == 0;
+    }
+    gn_dg_ws_free(ws);
+    bbatch_free(&x);
+    return fails;
+}
+
+/* the headline: d = 4000, b = 32 against the explicit d x d solve; failures or -1 */
+static int bench_headline(double mt, int json)
+{
+    size_t d = 4000, b = 32;
+    bbatch x;
+    gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
+    if (!ws || bbatch_alloc(&x, b, d, 0, 4000u) < 0) {
+        gn_dg_ws_free(ws);
+        return -1;
+    }
+    bctx c[2] = {{&x.B, ws, x.dir, GN_DG_AUTO, NULL, NULL, NULL},
+                 {&x.B, ws, x.dir, GN_DG_AUTO, NULL, NULL, NULL}};
+    bfn f[2] = {k_dg, k_explicit};
+    double sec[2], ratio[2];
+    int fails = 0;
+    if (time_kernels(sec, ratio, f, c, 2, 3, mt) == 0) {
+        int p = ratio[1] >= 100.0;
+        fails += !p;
+        bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1], ">=100", p);
+    }
+    gn_dg_ws_free(ws);
+    bbatch_free(&x);
+    return fails;
+}
+
+/* memory of one EGN step against the Jacobian's b c d doubles (informational) */
+static void bench_memory(int quick, int json)
+{
+    size_t nin = quick ? 10000 : 100000, b = 64;
+    gn_egn *e = gn_egn_alloc(gn_egn_model_linear(nin), GN_EGN_SQUARED, b, NULL);
+    if (!e)
+        return;
+    double jb = (double)(b * nin) * sizeof(double);
+    double ratio = (double)gn_egn_bytes(e) / jb;
+    if (json) {
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "egn_memory");
+        gn_io_jl_int(&j, "d", (long long)nin);
+        gn_io_jl_int(&j, "b", (long long)b);
+        gn_io_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
+        gn_io_jl_num(&j, "jacobian_bytes", jb);
+        gn_io_jl_num(&j, "ratio", ratio);
+        gn_io_jl_end(&j);
+    } else
+        printf("egn memory: d=%zu b=%zu c=1: state %zu bytes = %.4f x the Jacobian's "
+               "b c d doubles (a step allocates nothing more in libgnlab)\n",
+               nin, b, gn_egn_bytes(e), ratio);
+    gn_egn_free(e);
+}
+
 static int run_bench(int quick, int json)
 {
     size_t ds[3] = {1000, 10000, 100000}, bs[4] = {1, 8, 64, 256};
     size_t nd = quick ? 2 : 3;
     double mt = quick ? 0.01 : 0.05;
     size_t reps = quick ? 5 : 9;
-    int fails = 0;
+    int fails = 0, st = GN_EXIT_PASS;
     if (!json)
         printf("DG bench (c = 1, diagonal Q > 0, lambda = 0.1, OPENBLAS_NUM_THREADS=%s): "
                "times are medians of %zu interleaved repetitions;\nb/a is the median of the "
@@ -555,139 +705,36 @@ static int run_bench(int quick, int json)
                "%-9s %7s %4s  %-9s %12s  %-9s %12s  %8s  %-8s %s\n",
                getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset", reps,
                "what", "d", "b", "a", "time a", "b", "time b", "b/a", "target", "verdict");
-    gn_dg_batch B;
     for (size_t id = 0; id < nd; id++)
         for (size_t ib = 0; ib < 4; ib++) {
-            size_t d = ds[id], b = bs[ib];
-            double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-            double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
-            double *K = malloc(b * b * sizeof(double)), *z = malloc(b * sizeof(double));
-            gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-            if (!J || !r || !q || !dir || !K || !z || !ws) {
-                fprintf(stderr, "gnlab egn: bench: out of memory at d=%zu b=%zu\n", d, b);
-                return GN_EXIT_USAGE;
-            }
-            fill_batch(J, r, q, b, d, 11u + id * 7u + ib);
-            B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-            bctx c[2] = {{&B, ws, dir, GN_DG_AUTO, K, z, NULL}, {&B, ws, dir, GN_DG_AUTO, K, z, NULL}};
-            bfn f[2] = {k_floor, k_dg};
-            double sec[2], ratio[2];
-            if (time_kernels(sec, ratio, f, c, 2, reps, mt) != 0) {
-                fprintf(stderr, "gnlab egn: bench: a solve failed at d=%zu b=%zu\n", d, b);
-                return GN_EXIT_FAIL;
-            }
-            int pass = ratio[1] <= 1.3;
-            fails += !pass;
-            bench_row(json, "dg/floor", d, b, "floor", sec[0], "dg", sec[1], ratio[1], "<=1.3",
-                      pass);
-            if (d <= 4000) {
-                bfn f2[2] = {k_dg, k_explicit};
-                if (time_kernels(sec, ratio, f2, c, 2, quick ? 3 : 5, mt) == 0)
-                    bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1],
-                              ratio[1], "info", 1);
-                /* the other route (primal) on the same batch, against auto */
-                gn_dg_ws *wp = gn_dg_ws_alloc(b, d, GN_DG_PRIMAL);
-                if (wp) {
-                    bctx c3[2] = {{&B, ws, dir, GN_DG_AUTO, K, z, NULL},
-                                  {&B, wp, dir, GN_DG_PRIMAL, K, z, NULL}};
-                    bfn f3[2] = {k_dg, k_dg};
-                    if (time_kernels(sec, ratio, f3, c3, 2, quick ? 3 : 5, mt) == 0) {
-                        int p3 = ratio[1] >= 1.0 / 1.1; /* paired: robust to a shared machine */
-                        fails += !p3;
-                        bench_row(json, "auto/other", d, b, "auto", sec[0], "primal", sec[1],
-                                  ratio[1], ">=1/1.1", p3);
-                    }
-                    gn_dg_ws_free(wp);
-                }
-            }
-            gn_dg_ws_free(ws);
-            free(J);
-            free(r);
-            free(q);
-            free(dir);
-            free(K);
-            free(z);
+            int f = bench_grid_point(ds[id], bs[ib], 11u + id * 7u + ib, quick, reps, mt, json,
+                                     &st);
+            if (f < 0)
+                return st;
+            fails += f;
         }
     /* around the crossover bc = d, where the two routes cost alike */
     size_t xd = 200, xb[5] = {100, 190, 200, 210, 400};
     for (size_t k = 0; k < 5; k++) {
         size_t d = xd, b = xb[k];
-        double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-        double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
+        bbatch x;
         gn_dg_ws *wa = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-        gn_dg_ws *wo = gn_dg_ws_alloc(b, d, b > d ? GN_DG_PUSH : GN_DG_PRIMAL);
-        if (!J || !r || !q || !dir || !wa || !wo)
+        if (!wa || bbatch_alloc(&x, b, d, 0, 101u + k) < 0) {
+            gn_dg_ws_free(wa);
             return GN_EXIT_USAGE;
-        fill_batch(J, r, q, b, d, 101u + k);
-        B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-        gn_dg_route other = b > d ? GN_DG_PUSH : GN_DG_PRIMAL;
-        bctx c3[2] = {{&B, wa, dir, GN_DG_AUTO, NULL, NULL, NULL},
-                      {&B, wo, dir, other, NULL, NULL, NULL}};
-        bfn f3[2] = {k_dg, k_dg};
-        double sec[2], ratio[2];
-        if (time_kernels(sec, ratio, f3, c3, 2, reps, mt) == 0) {
-            int p3 = ratio[1] >= 1.0 / 1.1; /* paired: robust to a shared machine */
-            fails += !p3;
-            bench_row(json, "auto/other", d, b, "auto", sec[0],
-                      other == GN_DG_PUSH ? "push" : "primal", sec[1], ratio[1], ">=1/1.1", p3);
         }
+        int p = bench_auto_other(&x, wa, b > d ? GN_DG_PUSH : GN_DG_PRIMAL, reps, mt, json);
         gn_dg_ws_free(wa);
-        gn_dg_ws_free(wo);
-        free(J);
-        free(r);
-        free(q);
-        free(dir);
-    }
-    /* the headline: d = 4000, b = 32 against the explicit d x d solve */
-    {
-        size_t d = 4000, b = 32;
-        double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-        double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
-        gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-        if (!J || !r || !q || !dir || !ws)
+        bbatch_free(&x);
+        if (p < 0)
             return GN_EXIT_USAGE;
-        fill_batch(J, r, q, b, d, 4000u);
-        B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-        bctx c[2] = {{&B, ws, dir, GN_DG_AUTO, NULL, NULL, NULL},
-                     {&B, ws, dir, GN_DG_AUTO, NULL, NULL, NULL}};
-        bfn f[2] = {k_dg, k_explicit};
-        double sec[2], ratio[2];
-        if (time_kernels(sec, ratio, f, c, 2, 3, mt) == 0) {
-            int p = ratio[1] >= 100.0;
-            fails += !p;
-            bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1],
-                      ">=100", p);
-        }
-        gn_dg_ws_free(ws);
-        free(J);
-        free(r);
-        free(q);
-        free(dir);
+        fails += !p;
     }
-    /* memory of one EGN step against the Jacobian's b c d doubles */
-    {
-        size_t nin = quick ? 10000 : 100000, b = 64;
-        gn_egn *e = gn_egn_alloc(gn_egn_model_linear(nin), GN_EGN_SQUARED, b, NULL);
-        if (e) {
-            double jb = (double)(b * nin) * sizeof(double);
-            double ratio = (double)gn_egn_bytes(e) / jb;
-            if (json) {
-                gn_io_jl j;
-                gn_io_jl_begin(&j, stdout);
-                gn_io_jl_str(&j, "kind", "egn_memory");
-                gn_io_jl_int(&j, "d", (long long)nin);
-                gn_io_jl_int(&j, "b", (long long)b);
-                gn_io_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
-                gn_io_jl_num(&j, "jacobian_bytes", jb);
-                gn_io_jl_num(&j, "ratio", ratio);
-                gn_io_jl_end(&j);
-            } else
-                printf("egn memory: d=%zu b=%zu c=1: state %zu bytes = %.4f x the Jacobian's "
-                       "b c d doubles (a step allocates nothing more in libgnlab)\n",
-                       nin, b, gn_egn_bytes(e), ratio);
-            gn_egn_free(e);
-        }
-    }
+    int h = bench_headline(mt, json);
+    if (h < 0)
+        return GN_EXIT_USAGE;
+    fails += h;
+    bench_memory(quick, json);
     return fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }
 
