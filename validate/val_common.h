@@ -25,9 +25,12 @@ typedef struct {
     int started;
 } val_acc;
 
+/* val_acc_init: an empty row of section/quantity/measure ("ulp", "mixed" = the mixed
+ * forward error of MATH.md §13, "rel", "abs"); informational rows never fail. */
 void val_acc_init(val_acc *a, const char *section, const char *quantity, const char *measure,
                   int informational);
-/* add one instance: err against its bound; fmt (printf) describes the instance and is
+/* val_acc_add: one instance, err (in the row's measure) against its bound; NaN err counts
+ * as infinite; pass is kept iff err <= bound (1 + 2^-40) (first-order bounds, val_common.c); fmt (printf) describes the instance and is
  * formatted only when it becomes the row's worst */
 void val_acc_add(val_acc *a, double err, double bound, const char *fmt, ...)
 #if defined(__GNUC__)
