@@ -65,9 +65,6 @@ static void prow_write(FILE *f, size_t i, const void *row)
 static const char *const pkeys[] = {"seed",   "prec",   "instances", "mutants",
                                     "claims", "blocks", "rows",      NULL};
 
-const gn_io_merge_kind pf_prove_merge_kind = {"prove", pkeys, sizeof(prow), prow_read,
-                                              prow_merge, prow_write};
-
 /* the merged rows as pf_prove_report wants them: the selection in row order and the results
  * laid out [claim][mutant] as a single run lays them out */
 static int report(FILE *out, const gn_io_merge *m, int json)
@@ -112,28 +109,11 @@ static int report(FILE *out, const gn_io_merge *m, int json)
     return bad;
 }
 
+const gn_io_merge_kind pf_prove_merge_kind = {"prove",   pkeys,      sizeof(prow), prow_read,
+                                              prow_merge, prow_write, report};
+
 int pf_prove_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                         int json)
 {
-    gn_io_merge m;
-    char *missing = NULL;
-    int rc = gn_io_merge_load(&m, &pf_prove_merge_kind, texts, names, n, 0);
-    if (rc == 0)
-        rc = gn_io_merge_gaps(&m, &missing);
-    if (rc == 0) {
-        int incomplete = missing[0] != 0;
-        if (incomplete)
-            gn_io_merge_note(out, &m, missing, json);
-        int bad = report(out, &m, json);
-        if (bad < 0)
-            rc = GN_EXIT_FAIL;
-        else {
-            if (incomplete && !json)
-                fprintf(out, "INCOMPLETE: the report above covers only part of the campaign.\n");
-            rc = bad || incomplete ? GN_EXIT_FAIL : GN_EXIT_PASS;
-        }
-    }
-    free(missing);
-    gn_io_merge_free(&m);
-    return rc;
+    return gn_io_merge_text(out, &pf_prove_merge_kind, texts, names, n, json);
 }

@@ -92,6 +92,16 @@ static void reset_counter(MPI_Win win, uint64_t *counter, int rank)
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
+/* the shared counter: one uint64 in a window on rank 0, set to 0 on every rank's return */
+static MPI_Win new_counter(uint64_t **counter, int rank)
+{
+    MPI_Win win;
+    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, counter, &win);
+    reset_counter(win, *counter, rank);
+    return win;
+}
+
 /* one round of sweep blocks: every block the counter hands this rank, run as
  * `gnlab notebook supervised ... --sweep-ranges b --sweep-out TMP` with its page output
  * (into a scratch directory) and status table silenced; the records appended to *text */
@@ -205,10 +215,7 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     sub[ns] = NULL;
 
     uint64_t *counter = NULL;
-    MPI_Win win;
-    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &counter, &win);
-    reset_counter(win, counter, rank);
+    MPI_Win win = new_counter(&counter, rank);
     double t0 = MPI_Wtime();
     char *text = NULL;
     size_t len = 0, cap = 0;
@@ -438,12 +445,8 @@ static int campaign_main(int argc, char **argv, int rank, int size)
         free(c.sub);
         return rc;
     }
-    /* the shared counter: one uint64 in a window on rank 0 */
     uint64_t *counter = NULL;
-    MPI_Win win;
-    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &counter, &win);
-    reset_counter(win, counter, rank);
+    MPI_Win win = new_counter(&counter, rank);
     double t0 = MPI_Wtime();
     char *text = NULL;
     size_t len = 0, cap = 0;

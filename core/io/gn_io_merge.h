@@ -16,6 +16,8 @@
 /* the rows a group may hold */
 #define GN_IO_MERGE_MAXROWS 512
 
+struct gn_io_merge;
+
 typedef struct {
     const char *kind;        /* the header's "shard" value, e.g. "validate" */
     const char *const *keys; /* header fields every group must repeat verbatim, NULL-ended */
@@ -27,9 +29,12 @@ typedef struct {
     int (*row_merge)(void *acc, const void *part);
     /* row_write: row i as a shard row line (what row_read reads back exactly) */
     void (*row_write)(FILE *f, size_t i, const void *row);
+    /* report: the report of the merged campaign m (table, or JSON Lines when json), the
+     * bytes a single run prints: 0 every check holds, 1 some fails, -1 no memory */
+    int (*report)(FILE *out, const struct gn_io_merge *m, int json);
 } gn_io_merge_kind;
 
-typedef struct {
+typedef struct gn_io_merge {
     const gn_io_merge_kind *k;
     char head[8192];      /* the first group's header line (its start) */
     uint64_t nblocks;     /* U */
@@ -66,6 +71,13 @@ int gn_io_merge_gaps(gn_io_merge *m, char **missing);
  * {"incomplete": true, "missing_blocks", "blocks"} when json, else the text with the
  * --blocks/--ranges to rerun them. */
 void gn_io_merge_note(FILE *out, const gn_io_merge *m, const char *missing, int json);
+
+/* gn_io_merge_text: `gnlab merge` of one kind: load the texts (gn_io_merge_load), list the
+ * missing blocks (gn_io_merge_note, before the report), print k->report, and end a table
+ * with an INCOMPLETE line when blocks are missing. Returns 0 complete and passing, 1 a
+ * check fails or blocks are missing, 2 a refusal (reason on stderr), 1 on no memory. */
+int gn_io_merge_text(FILE *out, const gn_io_merge_kind *k, const char *const *texts,
+                     const char *const *names, size_t n, int json);
 
 /* gn_io_merge_shard_text: load the texts (empty ones allowed) and write them back as ONE
  * group: the first header with "ranges" the union of every group's blocks, then the merged

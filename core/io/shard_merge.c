@@ -272,6 +272,28 @@ void gn_io_merge_note(FILE *out, const gn_io_merge *m, const char *missing, int 
                 missing, (unsigned long long)m->nblocks, (unsigned long long)m->nblocks, missing);
 }
 
+int gn_io_merge_text(FILE *out, const gn_io_merge_kind *k, const char *const *texts,
+                     const char *const *names, size_t n, int json)
+{
+    gn_io_merge m;
+    char *missing = NULL;
+    int rc = gn_io_merge_load(&m, k, texts, names, n, 0);
+    if (rc == 0)
+        rc = gn_io_merge_gaps(&m, &missing);
+    if (rc == 0) {
+        int incomplete = missing[0] != 0;
+        if (incomplete)
+            gn_io_merge_note(out, &m, missing, json);
+        int bad = k->report(out, &m, json);
+        if (incomplete && !json && bad >= 0)
+            fprintf(out, "INCOMPLETE: the report above covers only part of the campaign.\n");
+        rc = bad != 0 || incomplete ? GN_EXIT_FAIL : GN_EXIT_PASS;
+    }
+    free(missing);
+    gn_io_merge_free(&m);
+    return rc;
+}
+
 int gn_io_merge_shard_text(FILE *out, const gn_io_merge_kind *k, const char *const *texts,
                            const char *const *names, size_t n)
 {
