@@ -46,4 +46,11 @@ double cli_scale(void);
  * --json commands call gn_io_progress_set(NULL, NULL) to stay quiet. */
 void cli_progress_install(void);
 
+/* cli_merge_texts: the report of the shard groups in texts (cli/cmd_merge.c), merged by the
+ * layer that owns their kind, chosen by the first header's "shard" value: validate's
+ * val_merge_text or proofs' pf_prove_merge_text. Exit status as theirs; 2 when the first
+ * group is not a shard header or of an unknown kind. */
+int cli_merge_texts(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                    int json);
+
 #endif

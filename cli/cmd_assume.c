@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 static const char *CMD = "assume";
 
@@ -141,10 +140,6 @@ static const char *lkind_name(pf_assume_lkind k)
 
 static int write_plot(const char *dir, const pf_assume_report *r, int json)
 {
-    if (strchr(dir, '\'') || strchr(dir, '"')) {
-        cli_usage(CMD, "--out: directory names with quotes are not supported");
-        return -1;
-    }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "gnlab %s: --out %s: %s\n", CMD, dir, strerror(errno));
         return -1;
@@ -191,10 +186,9 @@ static int write_plot(const char *dir, const pf_assume_report *r, int json)
             "unset multiplot\n",
             r->b3.c_B3);
     fclose(f);
-    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
-        char cmd[4200];
-        snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot assume.gp", dir);
-        if (system(cmd) != 0)
+    if (gn_io_have("gnuplot")) {
+        const char *argv[] = {"gnuplot", "assume.gp", NULL};
+        if (gn_io_run(dir, argv, NULL) != 0)
             fprintf(stderr, "gnlab %s: gnuplot failed on %s/assume.gp\n", CMD, dir);
     } else if (!json) {
         fprintf(stderr, "gnlab %s: gnuplot not installed: %s/assume.gp not rendered\n", CMD,
@@ -397,13 +391,6 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
 
 /* ---------------------------------------------------------------- bench */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int json)
 {
     size_t m = 10, widths[10];
@@ -441,15 +428,15 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
     o.mp_points = 0;
     o.l_points = 0;
     pf_assume_report rep;
-    double t0 = now();
+    double t0 = gn_io_now();
     gn_status st = pf_assume_run(&rep, &pb, w0, NULL, 0, &s, &o);
-    double t1 = now();
+    double t1 = gn_io_now();
     double tl = NAN, L = NAN;
     if (st == GN_OK) {
         /* one L estimate (10 power iterations = 20 gradient passes) timed on its own */
-        double t2 = now();
+        double t2 = gn_io_now();
         st = pf_assume_L_power(&L, &pb, rep.W + (K - 1) * pb.d, 10, 7);
-        tl = now() - t2;
+        tl = gn_io_now() - t2;
     }
     int rc = GN_EXIT_PASS;
     if (st != GN_OK) {

@@ -406,9 +406,9 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
             for (size_t k = 0; k < 3 && ok; k++) {
                 size_t which = (r + k) % 3;
                 if (which == 0) {
-                    double t0 = val_bench_now();
+                    double t0 = gn_io_now();
                     ok = val_bench_mlp_run(&core, csteps) == GN_OK;
-                    tc[r] = (val_bench_now() - t0) / (double)csteps;
+                    tc[r] = (gn_io_now() - t0) / (double)csteps;
                 } else {
                     tt[which - 1][r] = torch_rep(fto, ffrom, (int)which - 1, steps[which - 1]);
                     ok = isfinite(tt[which - 1][r]);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -72,65 +71,143 @@ static void dataset_free(dataset *D)
     memset(D, 0, sizeof *D);
 }
 
+/* the example data (gn_egn_example, EXAMPLE_ROWS rows, EXAMPLE_SEED) as a table with the
+ * columns x1..x4, t_reg, t_bin, t_cls; 0, or -1 on no memory (T zeroed) */
+static int example_table(gn_io_table *T)
+{
+    static const char *const names[7] = {"x1", "x2", "x3", "x4", "t_reg", "t_bin", "t_cls"};
+    size_t n = EXAMPLE_ROWS;
+    double *X = malloc(n * 4 * sizeof(double));
+    memset(T, 0, sizeof *T);
+    T->cols = malloc(7 * n * sizeof(double));
+    T->names = calloc(7, sizeof(char *));
+    if (!X || !T->cols || !T->names) {
+        free(X);
+        gn_io_table_free(T);
+        return -1;
+    }
+    double *t = T->cols + 4 * n;
+    gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++)
+            T->cols[k * n + i] = X[4 * i + k];
+    free(X);
+    T->nrows = n;
+    T->ncols = 7; /* the names are NULL until set: gn_io_table_free frees what is set */
+    for (int k = 0; k < 7; k++)
+        if (!(T->names[k] = strdup(names[k]))) {
+            gn_io_table_free(T);
+            return -1;
+        }
+    return 0;
+}
+
 static int write_example(const char *path)
 {
-    size_t n = EXAMPLE_ROWS;
-    double *X = malloc(n * 4 * sizeof(double)), *t = malloc(3 * n * sizeof(double));
-    if (!X || !t) {
-        free(X);
-        free(t);
+    gn_io_table T;
+    if (example_table(&T) < 0)
         return -1;
-    }
-    gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
     FILE *f = fopen(path, "w");
     if (!f) {
-        free(X);
-        free(t);
+        gn_io_table_free(&T);
         return -1;
     }
+    size_t n = T.nrows;
+    const double *c = T.cols;
     fprintf(f, "# gnlab egn example data: gn_egn_example(n = %zu, seed = %u), see gn_dg.h\n",
             n, EXAMPLE_SEED);
     fprintf(f, "x1,x2,x3,x4,t_reg,t_bin,t_cls\n");
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%g,%g\n", X[4 * i], X[4 * i + 1],
-                X[4 * i + 2], X[4 * i + 3], t[i], t[n + i], t[2 * n + i]);
-    int rc = fclose(f);
-    free(X);
-    free(t);
-    return rc ? -1 : 0;
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%g,%g\n", c[i], c[n + i], c[2 * n + i],
+                c[3 * n + i], c[4 * n + i], c[5 * n + i], c[6 * n + i]);
+    gn_io_table_free(&T);
+    return fclose(f) ? -1 : 0;
 }
 
-/* builds X (rows of features, plus a trailing 1 when bias) and y */
+/* the feature columns: the comma-separated names in features, or (NULL) every column but
+ * the target ty; 0 or the usage status */
+static int feature_cols(long *fc, size_t *nf, const gn_io_table *T, long ty,
+                        const char *features, const char *src)
+{
+    *nf = 0;
+    for (const char *p = features; p && *p;) {
+        char name[128];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof name || *nf == 256)
+            return cli_usage(CMD, "--features: bad list '%s'", features);
+        memcpy(name, p, len);
+        name[len] = 0;
+        long k = gn_io_table_col(T, name);
+        if (k < 0 || k == ty)
+            return cli_usage(CMD, "--features: %s has no feature column '%s'", src, name);
+        fc[(*nf)++] = k;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    for (size_t k = 0; !features && k < T->ncols && *nf < 256; k++)
+        if ((long)k != ty)
+            fc[(*nf)++] = (long)k;
+    if (*nf == 0)
+        return cli_usage(CMD, "%s: no feature columns besides the target", src);
+    return 0;
+}
+
+/* D from the table's feature columns fc and target column ty, checking the targets against
+ * the loss: 0 or the usage status (D freed) */
+static int fill_data(dataset *D, const gn_io_table *T, const long *fc, size_t nf, long ty,
+                     gn_egn_loss loss, int bias, const char *src, const char *target)
+{
+    size_t n = T->nrows;
+    D->nrows = n;
+    D->nin = nf + (bias ? 1 : 0);
+    D->X = malloc(n * D->nin * sizeof(double));
+    D->y = malloc(n * sizeof(double));
+    if (!D->X || !D->y) {
+        dataset_free(D);
+        fprintf(stderr, "gnlab egn: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    double ymax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < nf; k++)
+            D->X[i * D->nin + k] = T->cols[(size_t)fc[k] * n + i];
+        if (bias)
+            D->X[i * D->nin + nf] = 1.0;
+        double y = T->cols[(size_t)ty * n + i];
+        D->y[i] = y;
+        const char *bad = NULL;
+        if (loss == GN_EGN_BCE && !(y >= 0.0 && y <= 1.0))
+            bad = "is outside [0, 1] (bce targets)";
+        else if (loss == GN_EGN_SOFTMAX && !(y >= 0.0 && y == floor(y) && y < 1e6))
+            bad = "is not a class index 0, 1, 2, ...";
+        if (bad) {
+            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g %s\n", src, i + 1,
+                    target, y, bad);
+            dataset_free(D);
+            return GN_EXIT_USAGE;
+        }
+        ymax = fmax(ymax, y);
+    }
+    D->c = loss == GN_EGN_SOFTMAX ? (size_t)ymax + 1 : 1;
+    if (loss == GN_EGN_SOFTMAX && D->c < 2) {
+        dataset_free(D);
+        return cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
+    }
+    return 0;
+}
+
+/* builds X (rows of features, plus a trailing 1 when bias) and y from the CSV file at path
+ * (gn_io_csv_read), or from the example data when path is NULL */
 static int load_data(dataset *D, const char *path, const char *target, const char *features,
                      gn_egn_loss loss, int bias)
 {
-    gn_io_table T = {0};
-    int own_example = !path;
-    if (own_example) {
-        size_t n = EXAMPLE_ROWS;
-        static const char *names[7] = {"x1", "x2", "x3", "x4", "t_reg", "t_bin", "t_cls"};
-        double *X = malloc(n * 4 * sizeof(double)), *t = malloc(3 * n * sizeof(double));
-        T.cols = malloc(7 * n * sizeof(double));
-        T.names = calloc(7, sizeof(char *));
-        if (!X || !t || !T.cols || !T.names) {
-            free(X);
-            free(t);
-            free(T.cols);
-            free(T.names);
+    gn_io_table T;
+    if (!path) {
+        if (example_table(&T) < 0) {
             fprintf(stderr, "gnlab egn: out of memory\n");
             return GN_EXIT_USAGE;
         }
-        gn_egn_example(X, t, t + n, t + 2 * n, n, EXAMPLE_SEED);
-        for (size_t i = 0; i < n; i++)
-            for (int k = 0; k < 4; k++)
-                T.cols[k * n + i] = X[4 * i + k];
-        memcpy(T.cols + 4 * n, t, 3 * n * sizeof(double));
-        free(X);
-        free(t);
-        T.nrows = n;
-        T.ncols = 7;
-        for (int k = 0; k < 7; k++)
-            T.names[k] = strdup(names[k]);
         if (!target)
             target = loss == GN_EGN_SQUARED ? "t_reg" : loss == GN_EGN_BCE ? "t_bin" : "t_cls";
         if (!features)
@@ -146,87 +223,15 @@ static int load_data(dataset *D, const char *path, const char *target, const cha
             return cli_usage(CMD, "--target is required with --data");
         }
     }
-    const char *src = own_example ? "example data" : path;
-    long ty = gn_io_table_col(&T, target);
-    if (ty < 0) {
-        gn_io_table_free(&T);
-        return cli_usage(CMD, "%s has no column '%s'", src, target);
-    }
-    long fc[256];
+    const char *src = path ? path : "example data";
+    long ty = gn_io_table_col(&T, target), fc[256];
     size_t nf = 0;
-    if (features) {
-        const char *p = features;
-        while (*p) {
-            char name[128];
-            size_t len = strcspn(p, ",");
-            if (len == 0 || len >= sizeof name || nf == 256) {
-                gn_io_table_free(&T);
-                return cli_usage(CMD, "--features: bad list '%s'", features);
-            }
-            memcpy(name, p, len);
-            name[len] = 0;
-            long k = gn_io_table_col(&T, name);
-            if (k < 0 || k == ty) {
-                gn_io_table_free(&T);
-                return cli_usage(CMD, "--features: %s has no feature column '%s'", src,
-                                    name);
-            }
-            fc[nf++] = k;
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    } else {
-        for (size_t k = 0; k < T.ncols && nf < 256; k++)
-            if ((long)k != ty)
-                fc[nf++] = (long)k;
-    }
-    if (nf == 0) {
-        gn_io_table_free(&T);
-        return cli_usage(CMD, "%s: no feature columns besides the target", src);
-    }
-    size_t n = T.nrows;
-    D->nrows = n;
-    D->nin = nf + (bias ? 1 : 0);
-    D->X = malloc(n * D->nin * sizeof(double));
-    D->y = malloc(n * sizeof(double));
-    if (!D->X || !D->y) {
-        dataset_free(D);
-        gn_io_table_free(&T);
-        fprintf(stderr, "gnlab egn: out of memory\n");
-        return GN_EXIT_USAGE;
-    }
-    double ymax = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < nf; k++)
-            D->X[i * D->nin + k] = T.cols[(size_t)fc[k] * n + i];
-        if (bias)
-            D->X[i * D->nin + nf] = 1.0;
-        double y = T.cols[(size_t)ty * n + i];
-        D->y[i] = y;
-        if (loss == GN_EGN_BCE && !(y >= 0.0 && y <= 1.0)) {
-            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is outside [0, 1] "
-                            "(bce targets)\n", src, i + 1, target, y);
-            dataset_free(D);
-            gn_io_table_free(&T);
-            return GN_EXIT_USAGE;
-        }
-        if (loss == GN_EGN_SOFTMAX && !(y >= 0.0 && y == floor(y) && y < 1e6)) {
-            fprintf(stderr, "gnlab egn: %s: data row %zu, column '%s': %.17g is not a class "
-                            "index 0, 1, 2, ...\n", src, i + 1, target, y);
-            dataset_free(D);
-            gn_io_table_free(&T);
-            return GN_EXIT_USAGE;
-        }
-        ymax = fmax(ymax, y);
-    }
-    D->c = loss == GN_EGN_SOFTMAX ? (size_t)ymax + 1 : 1;
+    int rc = ty < 0 ? cli_usage(CMD, "%s has no column '%s'", src, target)
+                    : feature_cols(fc, &nf, &T, ty, features, src);
+    if (rc == 0)
+        rc = fill_data(D, &T, fc, nf, ty, loss, bias, src, target);
     gn_io_table_free(&T);
-    if (loss == GN_EGN_SOFTMAX && D->c < 2) {
-        dataset_free(D);
-        return cli_usage(CMD, "softmax needs at least two classes in '%s'", target);
-    }
-    return 0;
+    return rc;
 }
 
 /* ----------------------------------------------------------- training */
@@ -398,23 +403,11 @@ static int run_validate(const val_opts *o, int json)
     for (size_t i = 0; i < n; i++) {
         val_row *r = &rows[i];
         fails += !r->pass;
-        if (json) {
-            gn_io_jl j;
-            gn_io_jl_begin(&j, stdout);
-            gn_io_jl_str(&j, "section", r->section);
-            gn_io_jl_str(&j, "quantity", r->quantity);
-            gn_io_jl_str(&j, "measure", r->measure);
-            gn_io_jl_int(&j, "instances", (long long)r->instances);
-            gn_io_jl_num(&j, "max_err", r->max_err);
-            gn_io_jl_num(&j, "bound", r->bound);
-            gn_io_jl_bool(&j, "informational", r->informational);
-            gn_io_jl_bool(&j, "pass", r->pass);
-            gn_io_jl_str(&j, "worst", r->worst);
-            gn_io_jl_end(&j);
-        } else {
+        if (json)
+            val_row_json(stdout, r);
+        else {
             printf("%-30s %-10s %6zu  %-10.3g %-10.3g %s\n", r->quantity, r->measure,
-                   r->instances, r->max_err, r->bound,
-                   r->informational ? "info" : (r->pass ? "pass" : "FAIL"));
+                   r->instances, r->max_err, r->bound, val_row_verdict(r));
             if (!r->pass || r->informational)
                 printf("    %s\n", r->worst);
         }
@@ -423,13 +416,6 @@ static int run_validate(const val_opts *o, int json)
 }
 
 /* ------------------------------------------------------------- bench */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -491,11 +477,11 @@ static int time_kernels(double *sec, double *ratio, bfn *f, bctx *c, size_t nk, 
     for (size_t k = 0; k < nk; k++) {
         size_t m = 1;
         for (;;) {
-            double t0 = now();
+            double t0 = gn_io_now();
             for (size_t i = 0; i < m; i++)
                 if (f[k](&c[k]))
                     return -1;
-            double dt = now() - t0;
+            double dt = gn_io_now() - t0;
             if (dt >= min_time || m >= ((size_t)1 << 30))
                 break;
             m = dt > 0 ? (size_t)(m * fmin(100.0, 1.2 * min_time / dt)) + 1 : m * 10;
@@ -505,11 +491,11 @@ static int time_kernels(double *sec, double *ratio, bfn *f, bctx *c, size_t nk, 
     for (size_t r = 0; r < reps; r++)
         for (size_t s = 0; s < nk; s++) {
             size_t k = (r + s) % nk;
-            double t0 = now();
+            double t0 = gn_io_now();
             for (size_t i = 0; i < calls[k]; i++)
                 if (f[k](&c[k]))
                     return -1;
-            t[k][r] = (now() - t0) / (double)calls[k];
+            t[k][r] = (gn_io_now() - t0) / (double)calls[k];
         }
     for (size_t k = 0; k < nk; k++) {
         for (size_t r = 0; r < reps; r++)
@@ -555,13 +541,163 @@ static void bench_row(int json, const char *what, size_t d, size_t b, const char
                t0, k1, t1, ratio, target, pass ? "pass" : "FAIL");
 }
 
+/* one bench batch: J (b x d), r, q filled from seed, the direction and the floor's buffers */
+typedef struct {
+    gn_dg_batch B;
+    double *J, *r, *q, *dir, *K, *z;
+} bbatch;
+
+static void bbatch_free(bbatch *x)
+{
+    free(x->J);
+    free(x->r);
+    free(x->q);
+    free(x->dir);
+    free(x->K);
+    free(x->z);
+    memset(x, 0, sizeof *x);
+}
+
+/* 0, or -1 on no memory (x freed); floor: also the buffers of k_floor */
+static int bbatch_alloc(bbatch *x, size_t b, size_t d, int floor_bufs, uint64_t seed)
+{
+    memset(x, 0, sizeof *x);
+    x->J = malloc(b * d * sizeof(double));
+    x->r = malloc(b * sizeof(double));
+    x->q = malloc(b * sizeof(double));
+    x->dir = malloc(d * sizeof(double));
+    if (floor_bufs) {
+        x->K = malloc(b * b * sizeof(double));
+        x->z = malloc(b * sizeof(double));
+    }
+    if (!x->J || !x->r || !x->q || !x->dir || (floor_bufs && (!x->K || !x->z))) {
+        bbatch_free(x);
+        return -1;
+    }
+    fill_batch(x->J, x->r, x->q, b, d, seed);
+    x->B = (gn_dg_batch){b, 1, d, x->J, x->r, GN_Q_DIAG, x->q, 0.0, 0.1};
+    return 0;
+}
+
+/* auto against the other route (push or primal) on x: 1 when auto is not slower by more
+ * than 10% (paired ratios: robust to a shared machine), 0 when it is, -1 on no memory */
+static int bench_auto_other(bbatch *x, gn_dg_ws *wa, gn_dg_route other, size_t reps,
+                            double mt, int json)
+{
+    size_t b = x->B.b, d = x->B.d;
+    gn_dg_ws *wo = gn_dg_ws_alloc(b, d, other);
+    if (!wo)
+        return -1;
+    bctx c3[2] = {{&x->B, wa, x->dir, GN_DG_AUTO, x->K, x->z, NULL},
+                  {&x->B, wo, x->dir, other, x->K, x->z, NULL}};
+    bfn f3[2] = {k_dg, k_dg};
+    double sec[2], ratio[2];
+    int pass = 1;
+    if (time_kernels(sec, ratio, f3, c3, 2, reps, mt) == 0) {
+        pass = ratio[1] >= 1.0 / 1.1;
+        bench_row(json, "auto/other", d, b, "auto", sec[0], other == GN_DG_PUSH ? "push" : "primal",
+                  sec[1], ratio[1], ">=1/1.1", pass);
+    }
+    gn_dg_ws_free(wo);
+    return pass;
+}
+
+/* the grid point (d, b): dg against the floor, and for d <= 4000 against the explicit solve
+ * and the primal route. Returns the failures, or -1 with the status in *st */
+static int bench_grid_point(size_t d, size_t b, uint64_t seed, int quick, size_t reps,
+                            double mt, int json, int *st)
+{
+    bbatch x;
+    gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
+    if (!ws || bbatch_alloc(&x, b, d, 1, seed) < 0) {
+        gn_dg_ws_free(ws);
+        fprintf(stderr, "gnlab egn: bench: out of memory at d=%zu b=%zu\n", d, b);
+        *st = GN_EXIT_USAGE;
+        return -1;
+    }
+    bctx c[2] = {{&x.B, ws, x.dir, GN_DG_AUTO, x.K, x.z, NULL},
+                 {&x.B, ws, x.dir, GN_DG_AUTO, x.K, x.z, NULL}};
+    bfn f[2] = {k_floor, k_dg};
+    double sec[2], ratio[2];
+    int fails = 0;
+    if (time_kernels(sec, ratio, f, c, 2, reps, mt) != 0) {
+        fprintf(stderr, "gnlab egn: bench: a solve failed at d=%zu b=%zu\n", d, b);
+        *st = GN_EXIT_FAIL;
+        fails = -1;
+    } else {
+        int pass = ratio[1] <= 1.3;
+        fails += !pass;
+        bench_row(json, "dg/floor", d, b, "floor", sec[0], "dg", sec[1], ratio[1], "<=1.3", pass);
+    }
+    if (fails >= 0 && d <= 4000) {
+        bfn f2[2] = {k_dg, k_explicit};
+        if (time_kernels(sec, ratio, f2, c, 2, quick ? 3 : 5, mt) == 0)
+            bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1], "info", 1);
+        fails += bench_auto_other(&x, ws, GN_DG_PRIMAL, quick ? 3 : 5, mt, json) == 0;
+    }
+    gn_dg_ws_free(ws);
+    bbatch_free(&x);
+    return fails;
+}
+
+/* the headline: d = 4000, b = 32 against the explicit d x d solve; failures or -1 */
+static int bench_headline(double mt, int json)
+{
+    size_t d = 4000, b = 32;
+    bbatch x;
+    gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
+    if (!ws || bbatch_alloc(&x, b, d, 0, 4000u) < 0) {
+        gn_dg_ws_free(ws);
+        return -1;
+    }
+    bctx c[2] = {{&x.B, ws, x.dir, GN_DG_AUTO, NULL, NULL, NULL},
+                 {&x.B, ws, x.dir, GN_DG_AUTO, NULL, NULL, NULL}};
+    bfn f[2] = {k_dg, k_explicit};
+    double sec[2], ratio[2];
+    int fails = 0;
+    if (time_kernels(sec, ratio, f, c, 2, 3, mt) == 0) {
+        int p = ratio[1] >= 100.0;
+        fails += !p;
+        bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1], ">=100", p);
+    }
+    gn_dg_ws_free(ws);
+    bbatch_free(&x);
+    return fails;
+}
+
+/* memory of one EGN step against the Jacobian's b c d doubles (informational) */
+static void bench_memory(int quick, int json)
+{
+    size_t nin = quick ? 10000 : 100000, b = 64;
+    gn_egn *e = gn_egn_alloc(gn_egn_model_linear(nin), GN_EGN_SQUARED, b, NULL);
+    if (!e)
+        return;
+    double jb = (double)(b * nin) * sizeof(double);
+    double ratio = (double)gn_egn_bytes(e) / jb;
+    if (json) {
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "egn_memory");
+        gn_io_jl_int(&j, "d", (long long)nin);
+        gn_io_jl_int(&j, "b", (long long)b);
+        gn_io_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
+        gn_io_jl_num(&j, "jacobian_bytes", jb);
+        gn_io_jl_num(&j, "ratio", ratio);
+        gn_io_jl_end(&j);
+    } else
+        printf("egn memory: d=%zu b=%zu c=1: state %zu bytes = %.4f x the Jacobian's "
+               "b c d doubles (a step allocates nothing more in libgnlab)\n",
+               nin, b, gn_egn_bytes(e), ratio);
+    gn_egn_free(e);
+}
+
 static int run_bench(int quick, int json)
 {
     size_t ds[3] = {1000, 10000, 100000}, bs[4] = {1, 8, 64, 256};
     size_t nd = quick ? 2 : 3;
     double mt = quick ? 0.01 : 0.05;
     size_t reps = quick ? 5 : 9;
-    int fails = 0;
+    int fails = 0, st = GN_EXIT_PASS;
     if (!json)
         printf("DG bench (c = 1, diagonal Q > 0, lambda = 0.1, OPENBLAS_NUM_THREADS=%s): "
                "times are medians of %zu interleaved repetitions;\nb/a is the median of the "
@@ -569,139 +705,36 @@ static int run_bench(int quick, int json)
                "%-9s %7s %4s  %-9s %12s  %-9s %12s  %8s  %-8s %s\n",
                getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "unset", reps,
                "what", "d", "b", "a", "time a", "b", "time b", "b/a", "target", "verdict");
-    gn_dg_batch B;
     for (size_t id = 0; id < nd; id++)
         for (size_t ib = 0; ib < 4; ib++) {
-            size_t d = ds[id], b = bs[ib];
-            double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-            double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
-            double *K = malloc(b * b * sizeof(double)), *z = malloc(b * sizeof(double));
-            gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-            if (!J || !r || !q || !dir || !K || !z || !ws) {
-                fprintf(stderr, "gnlab egn: bench: out of memory at d=%zu b=%zu\n", d, b);
-                return GN_EXIT_USAGE;
-            }
-            fill_batch(J, r, q, b, d, 11u + id * 7u + ib);
-            B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-            bctx c[2] = {{&B, ws, dir, GN_DG_AUTO, K, z, NULL}, {&B, ws, dir, GN_DG_AUTO, K, z, NULL}};
-            bfn f[2] = {k_floor, k_dg};
-            double sec[2], ratio[2];
-            if (time_kernels(sec, ratio, f, c, 2, reps, mt) != 0) {
-                fprintf(stderr, "gnlab egn: bench: a solve failed at d=%zu b=%zu\n", d, b);
-                return GN_EXIT_FAIL;
-            }
-            int pass = ratio[1] <= 1.3;
-            fails += !pass;
-            bench_row(json, "dg/floor", d, b, "floor", sec[0], "dg", sec[1], ratio[1], "<=1.3",
-                      pass);
-            if (d <= 4000) {
-                bfn f2[2] = {k_dg, k_explicit};
-                if (time_kernels(sec, ratio, f2, c, 2, quick ? 3 : 5, mt) == 0)
-                    bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1],
-                              ratio[1], "info", 1);
-                /* the other route (primal) on the same batch, against auto */
-                gn_dg_ws *wp = gn_dg_ws_alloc(b, d, GN_DG_PRIMAL);
-                if (wp) {
-                    bctx c3[2] = {{&B, ws, dir, GN_DG_AUTO, K, z, NULL},
-                                  {&B, wp, dir, GN_DG_PRIMAL, K, z, NULL}};
-                    bfn f3[2] = {k_dg, k_dg};
-                    if (time_kernels(sec, ratio, f3, c3, 2, quick ? 3 : 5, mt) == 0) {
-                        int p3 = ratio[1] >= 1.0 / 1.1; /* paired: robust to a shared machine */
-                        fails += !p3;
-                        bench_row(json, "auto/other", d, b, "auto", sec[0], "primal", sec[1],
-                                  ratio[1], ">=1/1.1", p3);
-                    }
-                    gn_dg_ws_free(wp);
-                }
-            }
-            gn_dg_ws_free(ws);
-            free(J);
-            free(r);
-            free(q);
-            free(dir);
-            free(K);
-            free(z);
+            int f = bench_grid_point(ds[id], bs[ib], 11u + id * 7u + ib, quick, reps, mt, json,
+                                     &st);
+            if (f < 0)
+                return st;
+            fails += f;
         }
     /* around the crossover bc = d, where the two routes cost alike */
     size_t xd = 200, xb[5] = {100, 190, 200, 210, 400};
     for (size_t k = 0; k < 5; k++) {
         size_t d = xd, b = xb[k];
-        double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-        double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
+        bbatch x;
         gn_dg_ws *wa = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-        gn_dg_ws *wo = gn_dg_ws_alloc(b, d, b > d ? GN_DG_PUSH : GN_DG_PRIMAL);
-        if (!J || !r || !q || !dir || !wa || !wo)
+        if (!wa || bbatch_alloc(&x, b, d, 0, 101u + k) < 0) {
+            gn_dg_ws_free(wa);
             return GN_EXIT_USAGE;
-        fill_batch(J, r, q, b, d, 101u + k);
-        B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-        gn_dg_route other = b > d ? GN_DG_PUSH : GN_DG_PRIMAL;
-        bctx c3[2] = {{&B, wa, dir, GN_DG_AUTO, NULL, NULL, NULL},
-                      {&B, wo, dir, other, NULL, NULL, NULL}};
-        bfn f3[2] = {k_dg, k_dg};
-        double sec[2], ratio[2];
-        if (time_kernels(sec, ratio, f3, c3, 2, reps, mt) == 0) {
-            int p3 = ratio[1] >= 1.0 / 1.1; /* paired: robust to a shared machine */
-            fails += !p3;
-            bench_row(json, "auto/other", d, b, "auto", sec[0],
-                      other == GN_DG_PUSH ? "push" : "primal", sec[1], ratio[1], ">=1/1.1", p3);
         }
+        int p = bench_auto_other(&x, wa, b > d ? GN_DG_PUSH : GN_DG_PRIMAL, reps, mt, json);
         gn_dg_ws_free(wa);
-        gn_dg_ws_free(wo);
-        free(J);
-        free(r);
-        free(q);
-        free(dir);
-    }
-    /* the headline: d = 4000, b = 32 against the explicit d x d solve */
-    {
-        size_t d = 4000, b = 32;
-        double *J = malloc(b * d * sizeof(double)), *r = malloc(b * sizeof(double));
-        double *q = malloc(b * sizeof(double)), *dir = malloc(d * sizeof(double));
-        gn_dg_ws *ws = gn_dg_ws_alloc(b, d, GN_DG_AUTO);
-        if (!J || !r || !q || !dir || !ws)
+        bbatch_free(&x);
+        if (p < 0)
             return GN_EXIT_USAGE;
-        fill_batch(J, r, q, b, d, 4000u);
-        B = (gn_dg_batch){b, 1, d, J, r, GN_Q_DIAG, q, 0.0, 0.1};
-        bctx c[2] = {{&B, ws, dir, GN_DG_AUTO, NULL, NULL, NULL},
-                     {&B, ws, dir, GN_DG_AUTO, NULL, NULL, NULL}};
-        bfn f[2] = {k_dg, k_explicit};
-        double sec[2], ratio[2];
-        if (time_kernels(sec, ratio, f, c, 2, 3, mt) == 0) {
-            int p = ratio[1] >= 100.0;
-            fails += !p;
-            bench_row(json, "explicit", d, b, "dg", sec[0], "explicit", sec[1], ratio[1],
-                      ">=100", p);
-        }
-        gn_dg_ws_free(ws);
-        free(J);
-        free(r);
-        free(q);
-        free(dir);
+        fails += !p;
     }
-    /* memory of one EGN step against the Jacobian's b c d doubles */
-    {
-        size_t nin = quick ? 10000 : 100000, b = 64;
-        gn_egn *e = gn_egn_alloc(gn_egn_model_linear(nin), GN_EGN_SQUARED, b, NULL);
-        if (e) {
-            double jb = (double)(b * nin) * sizeof(double);
-            double ratio = (double)gn_egn_bytes(e) / jb;
-            if (json) {
-                gn_io_jl j;
-                gn_io_jl_begin(&j, stdout);
-                gn_io_jl_str(&j, "kind", "egn_memory");
-                gn_io_jl_int(&j, "d", (long long)nin);
-                gn_io_jl_int(&j, "b", (long long)b);
-                gn_io_jl_num(&j, "state_bytes", (double)gn_egn_bytes(e));
-                gn_io_jl_num(&j, "jacobian_bytes", jb);
-                gn_io_jl_num(&j, "ratio", ratio);
-                gn_io_jl_end(&j);
-            } else
-                printf("egn memory: d=%zu b=%zu c=1: state %zu bytes = %.4f x the Jacobian's "
-                       "b c d doubles (a step allocates nothing more in libgnlab)\n",
-                       nin, b, gn_egn_bytes(e), ratio);
-            gn_egn_free(e);
-        }
-    }
+    int h = bench_headline(mt, json);
+    if (h < 0)
+        return GN_EXIT_USAGE;
+    fails += h;
+    bench_memory(quick, json);
     return fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }
 

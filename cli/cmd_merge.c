@@ -4,8 +4,9 @@
  * merged exactly, and printed by the same code a single run uses. A campaign whose blocks
  * are not all present is reported INCOMPLETE with the missing ranges and exit status 1. */
 #include "cli.h"
+#include "gn_io_merge.h"
+#include "pf_claims.h"
 #include "val_merge.h"
-#include "gn_io_shard.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,37 @@ static void usage(FILE *f)
             "  --json   the report as JSON Lines (as the command's own --json)\n\n"
             "Exit status: 0 complete and every check passes, 1 a check fails or blocks are\n"
             "missing, 2 bad usage or files that do not belong together.\n");
+}
+
+int cli_merge_texts(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                    int json)
+{
+    char kind[16];
+    if (gn_io_merge_kind_of(kind, sizeof kind, texts, names, n) < 0)
+        return GN_EXIT_USAGE;
+    if (!strcmp(kind, "validate"))
+        return val_merge_text(out, texts, names, n, json);
+    if (!strcmp(kind, "prove"))
+        return pf_prove_merge_text(out, texts, names, n, json);
+    return gn_io_merge_refuse(names[0], "unknown shard kind", kind);
+}
+
+/* the files' texts, then cli_merge_texts; 2 if one cannot be read */
+static int merge_files(const char *const *files, size_t n, int json)
+{
+    char **texts = calloc(n + 1, sizeof *texts);
+    if (!texts)
+        return GN_EXIT_FAIL;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (gn_io_read_text(&texts[i], files[i]) < 0)
+            rc = gn_io_merge_refuse(files[i], "cannot read", NULL);
+    if (rc == 0)
+        rc = cli_merge_texts(stdout, (const char *const *)texts, files, n, json);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    return rc;
 }
 
 CLI_COMMAND(merge, "merge shard files of validate or prove into one report (issue 9)")
@@ -50,7 +82,7 @@ CLI_COMMAND(merge, "merge shard files of validate or prove into one report (issu
         free(files);
         return cli_usage("merge", "no shard files given");
     }
-    int rc = val_merge_files(stdout, files, nf, json);
+    int rc = merge_files(files, nf, json);
     free(files);
     return rc;
 }

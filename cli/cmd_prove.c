@@ -4,16 +4,10 @@
 #include "pf_claims.h"
 #include "gn_io_shard.h"
 
-#include <math.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-
-extern char **environ;
 
 static const char *const CMD = "prove";
 
@@ -86,9 +80,6 @@ static void *worker(void *arg)
         pf_claim_run(&part, p->sel[jb->claim], &p->o, jb->mutant, jb->first, jb->last);
         pthread_mutex_lock(&p->mu);
         pf_claim_result *acc = &p->res[jb->claim * (size_t)(p->nmut_max + 1) + (size_t)jb->mutant];
-        /* merge keeps the worst; equal ratios keep the lower instance for determinism */
-        if (acc->instances && part.instances && part.ratio == acc->ratio && part.worst > acc->worst)
-            part.ratio = nextafter(part.ratio, -INFINITY);
         pf_claim_merge(acc, &part);
         p->done++;
         if (p->progress)
@@ -147,15 +138,6 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
 
 /* ------------------------------------------------------------- graph */
 
-static void dot_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-}
-
 static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
                        const pf_claim_result *res, int stride)
 {
@@ -200,10 +182,13 @@ static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
         const pf_claim_result *r = &res[c * (size_t)stride];
         const char *col = sel[c]->illustration ? (r->pass ? "#ffe08a" : "#f4a3a3")
                                                : (r->pass ? "#a8e0a0" : "#f4a3a3");
-        fprintf(f, "  \"%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"",
-                sel[c]->id, col);
-        dot_escape(f, sel[c]->id);
-        fprintf(f, "\\n%s\\nresid %.2g (tol %.2g)\"];\n", pf_prove_verdict(sel[c], r), r->resid, r->tol);
+        /* the label's line breaks are dot's own "\n" escapes, so it is written as is: the
+         * registry's ids and verdicts hold no quote or backslash */
+        fprintf(f, "  ");
+        gn_io_dot_str(f, sel[c]->id);
+        fprintf(f, " [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"%s\\n%s"
+                   "\\nresid %.2g (tol %.2g)\"];\n",
+                col, sel[c]->id, pf_prove_verdict(sel[c], r), r->resid, r->tol);
         const char *u = sel[c]->uses;
         while (u && *u) {
             size_t l = strcspn(u, " ");
@@ -221,14 +206,8 @@ static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
     }
     fprintf(f, "}\n");
     fclose(f);
-    pid_t pid;
-    char *argv[] = {"dot", "-Tsvg", dotf, "-o", (char *)svg, NULL};
-    int rc = -1;
-    if (posix_spawnp(&pid, "dot", NULL, NULL, argv, environ) == 0) {
-        int st;
-        if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
-            rc = WEXITSTATUS(st);
-    }
+    const char *argv[] = {"dot", "-Tsvg", dotf, "-o", svg, NULL};
+    int rc = gn_io_have("dot") ? gn_io_run(NULL, argv, NULL) : -1;
     if (rc != 0)
         fprintf(stderr,
                 "gnlab prove: wrote %s, but Graphviz 'dot' %s; render it with\n"
@@ -295,130 +274,153 @@ static int write_shard(const char *out, const pf_claim **sel, size_t nsel,
 
 /* --------------------------------------------------------------- main */
 
-CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
+/* the command line of gnlab prove */
+typedef struct {
+    pf_claim_opts o;
+    int json, tap, mutants, list;
+    size_t jobs, nblocks;
+    const char *graph, *shard_kn, *ranges, *out;
+    const char **ids; /* claim ids named (argc entries) */
+    size_t nids;
+    gn_io_shard sh;
+} prove_args;
+
+/* one option taking a value v; 0 or -1 (reported) */
+static int parse_value(prove_args *A, const char *a, const char *v)
 {
-    pf_claim_opts o = pf_claim_opts_default();
-    o.seed = cli_seed(PF_CLAIM_SEED);
-    int json = 0, tap = 0, mutants = 0, list = 0;
-    size_t jobs = 2, nblocks = GN_IO_SHARD_BLOCKS;
-    const char *graph = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
-    const char **ids = calloc((size_t)argc + 1, sizeof *ids);
-    size_t nids = 0;
-    if (!ids)
-        return GN_EXIT_FAIL;
+    size_t s;
+    if (!strcmp(a, "--instances")) {
+        if (cli_size(&s, CMD, a, v, 0, 100000000) < 0)
+            return -1;
+        A->o.instances = s;
+    } else if (!strcmp(a, "--prec")) {
+        if (cli_size(&s, CMD, a, v, 64, 8192) < 0)
+            return -1;
+        A->o.prec = (mpfr_prec_t)s;
+    } else if (!strcmp(a, "--seed"))
+        return cli_u64(&A->o.seed, CMD, a, v);
+    else if (!strcmp(a, "--jobs"))
+        return cli_size(&A->jobs, CMD, a, v, 1, 64);
+    else if (!strcmp(a, "--blocks"))
+        return cli_size(&A->nblocks, CMD, a, v, 1, GN_IO_SHARD_MAXBLOCKS);
+    else if (!strcmp(a, "--shard"))
+        A->shard_kn = v;
+    else if (!strcmp(a, "--ranges"))
+        A->ranges = v;
+    else if (!strcmp(a, "--out"))
+        A->out = v;
+    else
+        A->graph = v;
+    return 0;
+}
+
+/* the options and their consistency: -1 to run, else the exit status (help, usage) */
+static int parse_args(prove_args *A, int argc, char **argv)
+{
+    static const char *const valued[] = {"--instances", "--prec",   "--seed",
+                                         "--jobs",      "--graph",  "--shard",
+                                         "--ranges",    "--blocks", "--out",  NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int more = i + 1 < argc;
+        int takes = 0;
+        for (size_t k = 0; valued[k] && !takes; k++)
+            takes = !strcmp(a, valued[k]);
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            free(ids);
             return GN_EXIT_PASS;
         } else if (!strcmp(a, "--json"))
-            json = 1;
+            A->json = 1;
         else if (!strcmp(a, "--tap"))
-            tap = 1;
+            A->tap = 1;
         else if (!strcmp(a, "--mutants"))
-            mutants = 1;
+            A->mutants = 1;
         else if (!strcmp(a, "--list"))
-            list = 1;
-        else if (!strcmp(a, "--instances") || !strcmp(a, "--prec") || !strcmp(a, "--seed") ||
-                 !strcmp(a, "--jobs") || !strcmp(a, "--graph") || !strcmp(a, "--shard") ||
-                 !strcmp(a, "--ranges") || !strcmp(a, "--blocks") || !strcmp(a, "--out")) {
-            if (!more) {
-                free(ids);
+            A->list = 1;
+        else if (takes) {
+            if (i + 1 >= argc)
                 return cli_usage(CMD, "%s needs a value", a);
-            }
-            const char *v = argv[++i];
-            size_t s;
-            int bad = 0;
-            if (!strcmp(a, "--instances")) {
-                bad = cli_size(&s, CMD, a, v, 0, 100000000) < 0;
-                o.instances = s;
-            } else if (!strcmp(a, "--prec")) {
-                bad = cli_size(&s, CMD, a, v, 64, 8192) < 0;
-                o.prec = (mpfr_prec_t)s;
-            } else if (!strcmp(a, "--seed"))
-                bad = cli_u64(&o.seed, CMD, a, v) < 0;
-            else if (!strcmp(a, "--jobs")) {
-                bad = cli_size(&s, CMD, a, v, 1, 64) < 0;
-                jobs = s;
-            } else if (!strcmp(a, "--blocks")) {
-                bad = cli_size(&s, CMD, a, v, 1, GN_IO_SHARD_MAXBLOCKS) < 0;
-                nblocks = s;
-            } else if (!strcmp(a, "--shard"))
-                shard_kn = v;
-            else if (!strcmp(a, "--ranges"))
-                ranges = v;
-            else if (!strcmp(a, "--out"))
-                out = v;
-            else
-                graph = v;
-            if (bad) {
-                free(ids);
+            if (parse_value(A, a, argv[++i]) < 0)
                 return GN_EXIT_USAGE;
-            }
-        } else if (a[0] == '-') {
-            free(ids);
+        } else if (a[0] == '-')
             return cli_usage(CMD, "unknown option '%s'", a);
-        } else {
-            if (!pf_claim_find(a)) {
-                cli_usage(CMD, "unknown claim '%s' (gnlab prove --list shows them)", a);
-                free(ids);
-                return GN_EXIT_USAGE;
-            }
-            ids[nids++] = a;
-        }
+        else if (!pf_claim_find(a))
+            return cli_usage(CMD, "unknown claim '%s' (gnlab prove --list shows them)", a);
+        else
+            A->ids[A->nids++] = a;
     }
-    if (json && tap) {
-        free(ids);
-        return cli_usage(CMD, "--json and --tap exclude each other");
-    }
-    gn_io_shard sh;
     const char *why = NULL;
-    if (shard_kn && ranges)
+    if (A->json && A->tap)
+        why = "--json and --tap exclude each other";
+    else if (A->shard_kn && A->ranges)
         why = "--shard and --ranges exclude each other";
-    else if (shard_kn && gn_io_shard_parse_kn(&sh, shard_kn, nblocks) < 0)
+    else if (A->shard_kn && gn_io_shard_parse_kn(&A->sh, A->shard_kn, A->nblocks) < 0)
         why = "--shard: want K/N with 0 <= K < N <= blocks";
-    else if (ranges && gn_io_shard_parse_ranges(&sh, ranges, nblocks) < 0)
+    else if (A->ranges && gn_io_shard_parse_ranges(&A->sh, A->ranges, A->nblocks) < 0)
         why = "--ranges: want disjoint block ranges A-B,C below --blocks";
-    else if ((shard_kn || ranges) && (json || tap || graph || list))
+    else if ((A->shard_kn || A->ranges) && (A->json || A->tap || A->graph || A->list))
         why = "a shard writes its own JSON Lines file; drop --json, --tap, --graph, --list";
-    else if (out && !shard_kn && !ranges)
+    else if (A->out && !A->shard_kn && !A->ranges)
         why = "--out writes a shard file: give --shard or --ranges";
-    if (why) {
-        free(ids);
-        return cli_usage(CMD, "%s", why);
-    }
-    if (graph && mutants) {
-        free(ids);
-        return cli_usage(CMD, "--graph draws the claims' verdicts; run it without --mutants");
-    }
+    else if (A->graph && A->mutants)
+        why = "--graph draws the claims' verdicts; run it without --mutants";
+    return why ? cli_usage(CMD, "%s", why) : -1;
+}
+
+/* the claims named in A (every claim when none), in registry order; NULL on no memory */
+static const pf_claim **select_claims(const prove_args *A, size_t *nsel)
+{
     size_t nall = pf_claim_count();
-    const pf_claim **sel = calloc(nall, sizeof *sel);
-    if (!sel) {
-        free(ids);
-        return GN_EXIT_FAIL;
-    }
-    size_t nsel = 0;
-    for (size_t k = 0; k < nall; k++) {
+    const pf_claim **sel = calloc(nall + 1, sizeof *sel);
+    *nsel = 0;
+    for (size_t k = 0; sel && k < nall; k++) {
         const pf_claim *c = pf_claim_at(k);
-        int want = nids == 0;
-        for (size_t q = 0; q < nids && !want; q++)
-            want = !strcmp(ids[q], c->id);
+        int want = A->nids == 0;
+        for (size_t q = 0; q < A->nids && !want; q++)
+            want = !strcmp(A->ids[q], c->id);
         if (want)
-            sel[nsel++] = c;
+            sel[(*nsel)++] = c;
     }
-    free(ids);
-    if (list) {
-        for (size_t c = 0; c < nsel; c++) {
-            printf("%-16s %s\n", sel[c]->id, sel[c]->statement);
-            printf("%-16s   compares: %s  vs  %s\n", "", sel[c]->lhs, sel[c]->rhs);
-            for (size_t m = 0; m < pf_claim_nmutants(sel[c]); m++)
-                printf("%-16s   mutant %zu: %s\n", "", m + 1, sel[c]->mutants[m]);
-        }
+    return sel;
+}
+
+static void list_claims(const pf_claim **sel, size_t nsel)
+{
+    for (size_t c = 0; c < nsel; c++) {
+        printf("%-16s %s\n", sel[c]->id, sel[c]->statement);
+        printf("%-16s   compares: %s  vs  %s\n", "", sel[c]->lhs, sel[c]->rhs);
+        for (size_t m = 0; m < pf_claim_nmutants(sel[c]); m++)
+            printf("%-16s   mutant %zu: %s\n", "", m + 1, sel[c]->mutants[m]);
+    }
+}
+
+CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative controls")
+{
+    prove_args A;
+    memset(&A, 0, sizeof A);
+    A.o = pf_claim_opts_default();
+    A.o.seed = cli_seed(PF_CLAIM_SEED);
+    A.jobs = 2;
+    A.nblocks = GN_IO_SHARD_BLOCKS;
+    A.ids = calloc((size_t)argc + 1, sizeof *A.ids);
+    if (!A.ids)
+        return GN_EXIT_FAIL;
+    int st = parse_args(&A, argc, argv);
+    size_t nsel = 0;
+    const pf_claim **sel = st < 0 ? select_claims(&A, &nsel) : NULL;
+    free(A.ids);
+    if (st >= 0)
+        return st;
+    if (!sel)
+        return GN_EXIT_FAIL;
+    if (A.list) {
+        list_claims(sel, nsel);
         free(sel);
         return GN_EXIT_PASS;
     }
+    pf_claim_opts o = A.o;
+    int json = A.json, tap = A.tap, mutants = A.mutants;
+    size_t jobs = A.jobs;
+    const char *graph = A.graph, *out = A.out;
     int nmut_max = 0;
     for (size_t c = 0; c < nsel; c++)
         if ((int)pf_claim_nmutants(sel[c]) > nmut_max)
@@ -430,21 +432,19 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
     p.nsel = nsel;
     p.nmut_max = nmut_max;
     p.o = o;
-    p.progress = !json && !tap && !shard_kn && !ranges;
-    p.shard = shard_kn || ranges ? &sh : NULL;
+    p.progress = !json && !tap && !A.shard_kn && !A.ranges;
+    p.shard = A.shard_kn || A.ranges ? &A.sh : NULL;
     p.res = calloc(nsel * (size_t)stride, sizeof *p.res);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = gn_io_now();
     if (!p.res || run_all(&p, mutants ? 1 : 0, mutants, jobs) < 0) {
         fprintf(stderr, "gnlab prove: out of memory\n");
         free(p.res);
         free(sel);
         return GN_EXIT_FAIL;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (p.progress)
         gn_io_progress_done();
-    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double wall = gn_io_now() - t0;
     if (p.shard) {
         int rc = write_shard(out, sel, nsel, p.res, stride, &o, mutants, p.shard);
         free(p.res);

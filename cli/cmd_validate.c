@@ -74,6 +74,45 @@ static void usage(FILE *f)
                "Exit status: 0 every row passes, 1 some row fails, 2 bad usage.\n");
 }
 
+/* the shard file of a --shard/--ranges run to out (NULL: stdout). Exit status: 1 when a row
+ * of this part fails (a failure of the campaign; passing parts only pass together, through
+ * `gnlab merge`), 2 when it cannot be written */
+static int write_shard(const char *out, const val_row *rows, size_t nrows, const val_opts *o,
+                       const char *only)
+{
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "gnlab validate: cannot write %s\n", out);
+        return GN_EXIT_USAGE;
+    }
+    val_shard_write(f, rows, nrows, o, only);
+    if (out ? fclose(f) != 0 : fflush(f) != 0) {
+        fprintf(stderr, "gnlab validate: write error on %s\n", out ? out : "stdout");
+        return GN_EXIT_FAIL;
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < nrows; i++)
+        failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;
+    return failed ? GN_EXIT_FAIL : GN_EXIT_PASS;
+}
+
+/* every section (or only the one named), at most cap rows; a mutant goes only to the
+ * section that owns it, the others run the core */
+static size_t run_sections(val_row *rows, size_t cap, const val_opts *o, const char *only)
+{
+    size_t nrows = 0;
+    for (size_t k = 0; k < NSECTIONS; k++) {
+        if (only && strcmp(only, sections[k].name))
+            continue;
+        val_opts so = *o;
+        int dgsec = sections[k].run == val_dg;
+        if (o->inject && dgsec != is_dg_mutant(o->inject))
+            so.inject = NULL;
+        nrows += sections[k].run(rows + nrows, cap - nrows, &so);
+    }
+    return nrows;
+}
+
 CLI_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campaign)")
 {
     val_opts o = {cli_seed(20261122u), cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
@@ -163,35 +202,8 @@ CLI_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 camp
     o.quiet = json;
     enum { CAP = 128 };
     val_row rows[CAP];
-    size_t nrows = 0;
-    for (size_t k = 0; k < NSECTIONS; k++) {
-        if (only && strcmp(only, sections[k].name))
-            continue;
-        /* a mutant goes only to the section that owns it; the others run the core */
-        val_opts so = o;
-        int dgsec = sections[k].run == val_dg;
-        if (o.inject && dgsec != is_dg_mutant(o.inject))
-            so.inject = NULL;
-        nrows += sections[k].run(rows + nrows, CAP - nrows, &so);
-    }
-    if (o.shard) {
-        FILE *f = out ? fopen(out, "w") : stdout;
-        if (!f) {
-            fprintf(stderr, "gnlab validate: cannot write %s\n", out);
-            return GN_EXIT_USAGE;
-        }
-        val_shard_write(f, rows, nrows, &o, only);
-        int bad = out ? fclose(f) != 0 : fflush(f) != 0;
-        if (bad) {
-            fprintf(stderr, "gnlab validate: write error on %s\n", out ? out : "stdout");
-            return GN_EXIT_FAIL;
-        }
-        /* a failing row in a part is a failure of the campaign; passing parts only pass
-         * together, through `gnlab merge` */
-        size_t failed = 0;
-        for (size_t i = 0; i < nrows; i++)
-            failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;
-        return failed ? GN_EXIT_FAIL : GN_EXIT_PASS;
-    }
+    size_t nrows = run_sections(rows, CAP, &o, only);
+    if (o.shard)
+        return write_shard(out, rows, nrows, &o, only);
     return val_report(stdout, rows, nrows, &o, json) ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }

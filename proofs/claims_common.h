@@ -18,11 +18,14 @@ typedef struct {
     double lp, lpp, lambda, mu, alpha;
 } pf_claim_r1;
 
-/* pf_claim_r1_draw: instance ws->index: the adversarial member ws->index when
+/* pf_claim_r1_draw: a rank-one instance for the claims of MATH.md §1-§6 ((3.5)-(3.13), (4.3),
+ * (4.4), Table 1): instance ws->index: the adversarial member ws->index when
  * ws->adversarial (|j| from 2^-300 to 2^300, entries of mixed magnitude, lambda down to
  * 2^-80, l'' = 0, mu = 0, n = 1 and n = PF_CLAIM_R1_NMAX, tiny l'), otherwise random with
  * n in [1, nmax], j normal times 2^U(-4, 4), l' = +-2^U(-6, 6), l'' = 2^U(-6, 4),
- * lambda = 2^U(-10, 4), mu = 0 or 2^U(-8, 2), alpha = 2^U(-4, 1). Writes ws->desc. */
+ * lambda = 2^U(-10, 4), mu = 0 or 2^U(-8, 2), alpha = 2^U(-4, 1). Writes ws->desc.
+ * Special: n is clamped to nmax <= PF_CLAIM_R1_NMAX; every value is a double, so the
+ *          instance is exact in MPFR and reprints exactly (%a). */
 void pf_claim_r1_draw(pf_claim_ws *ws, pf_claim_r1 *x, size_t nmax);
 
 /* MPFR copy of an instance at the working precision (values from the pool). */
@@ -32,6 +35,9 @@ typedef struct {
     mpfr_ptr jj;                                /* |j|^2 (n roundings, fma) */
 } pf_claim_r1mp;
 
+/* pf_claim_r1_mp: x at the working precision into m (values from ws's pool): the inputs
+ * exactly, a = lpp + mu and jj = |j|^2 (the two parts of (3.13)'s denominator, MATH.md §3)
+ * with the roundings listed above; no error return (the pool aborts on no memory). */
 void pf_claim_r1_mp(pf_claim_ws *ws, pf_claim_r1mp *m, const pf_claim_r1 *x);
 
 /* pf_claim_solve: x = A^-1 b for the n x n matrix a (overwritten by its LU factors), x
@@ -76,14 +82,15 @@ double pf_claim_solve_a1(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, m
 double pf_claim_solve_311_at(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                              mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p);
 
-/* pf_claim_desc_append: printf-append to ws->desc (truncating). */
+/* pf_claim_desc: printf-append to ws->desc (the worst instance's inputs in the report),
+ * truncating at its size. */
 void pf_claim_desc(pf_claim_ws *ws, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
-/* BCE from its definition (4.9) at precision raised by |f|/log 2 + 64 bits so that 1 - p
+/* pf_claim_bce_def: BCE from its definition MATH.md (4.9) at precision raised by |f|/log 2 + 64 bits so that 1 - p
  * keeps its relative accuracy: p = 1/(1 + exp(-f)), l = -y log p - (1-y) log(1-p),
  * written into l (rounded to its own precision). p_out (nullable) gets p. */
 void pf_claim_bce_def(pf_claim_ws *ws, mpfr_ptr l, mpfr_ptr p_out, mpfr_srcptr f,

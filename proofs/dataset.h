@@ -31,9 +31,13 @@ typedef struct {
 /* pf_claim_ds_random: a random dataset (m in [2, 8], n in [1, 4], per-sample scales
  * 2^U(-3, 2), squared loss on even instances and BCE on odd ones), written to ws->desc. */
 void pf_claim_ds_random(pf_claim_ws *ws, pf_claim_ds *d);
-/* pf_claim_ds_desc: the dataset into ws->desc */
+/* pf_claim_ds_desc: the dataset's samples, weights, lambda and mu (%a) into ws->desc */
 void pf_claim_ds_desc(pf_claim_ws *ws, const pf_claim_ds *d);
-/* pf_claim_ds_eval: the per-sample quantities and grad F, E|g|^2, F, xi_min, xi_max at d->w */
+/* pf_claim_ds_eval: at d->w, the objective F (4.12) as the exact mean over the samples, the
+ * per-sample g = l' x and xi (3.13), (4.13), grad F = E g, E|g|^2 (Assumption B.2's rho =
+ * E|g|^2 / |grad F|^2), and Lemma B.2's xi_min = 1/((H + mu) S^2 + lambda), xi_max =
+ * 1/lambda with S = max |x_i|, H = max l''_i (Assumption B.1), MATH.md §8. Every value in
+ * MPFR at the working precision (a few roundings each); no error return. */
 void pf_claim_ds_eval(pf_claim_ws *ws, pf_claim_dsmp *q, const pf_claim_ds *d);
 
 #endif

@@ -28,6 +28,7 @@
 
 #include "gn.h"
 #include "gn_mp_la.h"
+#include "gn_io_merge.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -156,8 +157,26 @@ gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_o
                        int m, size_t first, size_t last);
 /* pf_claim_total: the number of instances pf_claim_run evaluates for o. */
 size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o);
-/* pf_claim_merge: fold a partial result into acc (max of ratios, sums of counts). */
+/* pf_claim_merge: acc += part, the fold of two disjoint instance ranges of one claim run
+ * (threads of `gnlab prove`, shards in `gnlab merge`: both use this one function).
+ * Method:  counts and seconds summed; extra the maximum; the worst instance is the one of
+ *          largest ratio, ties to the lowest instance index.
+ * Accuracy: exact (no rounding except the seconds' sum), associative and commutative, so
+ *          any grouping of the range gives the same result.
+ * Special: a part with no instance adds only its skipped count and seconds. */
 void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part);
+
+/* pf_prove_merge_text: `gnlab merge` of prove shard files: the groups of the n texts
+ * (names[i] names text i in messages) checked to be one campaign and merged by
+ * pf_claim_merge (core/io/gn_io_merge.h), then printed by pf_prove_report (table, or JSON
+ * Lines when json); missing blocks are listed with the --ranges to rerun them.
+ * Returns 0 complete and passing, 1 a claim fails, a mutant passes or blocks are missing,
+ * 2 shards that do not belong together or malformed text (reason on stderr). */
+int pf_prove_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                        int json);
+/* pf_prove_merge_kind: how a prove shard row is read, merged and written (gn_io_merge.h), for
+ * the pre-merge of a gnlab-mpi rank (gn_io_merge_shard_text). */
+extern const gn_io_merge_kind pf_prove_merge_kind;
 
 /* pf_prove_row_write: one row of a prove shard file (core/io/gn_io_shard.h): claim c with
  * mutant m (0: the claim), doubles in hex so that gnlab merge reads them back exactly. */

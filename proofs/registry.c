@@ -2,12 +2,12 @@
  * (see pf_claims.h). The claims themselves are in proofs/claim_*.c. */
 #include "pf_claims.h"
 #include "claims_list.h"
+#include "gn_io.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct pf_claim_block {
     size_t cap, used, ninit;
@@ -251,15 +251,29 @@ size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o)
     return c->nadv + r;
 }
 
+/* part's worst instance replaces acc's: the largest ratio, ties to the lowest instance
+ * index, so that the fold is associative and commutative (any order of threads or shards
+ * keeps the same worst instance) */
+static int worse(const pf_claim_result *part, const pf_claim_result *acc)
+{
+    return acc->instances == 0 || part->ratio > acc->ratio ||
+           (part->ratio == acc->ratio && part->worst < acc->worst);
+}
+
 void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part)
 {
-    int take = part->instances > 0 && (acc->instances == 0 || part->ratio > acc->ratio);
+    if (part->instances == 0) {
+        acc->skipped += part->skipped;
+        acc->seconds += part->seconds;
+        return;
+    }
+    int take = worse(part, acc);
+    if (acc->instances == 0 || part->extra > acc->extra)
+        acc->extra = part->extra;
     acc->instances += part->instances;
     acc->skipped += part->skipped;
     acc->failed += part->failed;
     acc->seconds += part->seconds;
-    if (part->extra > acc->extra)
-        acc->extra = part->extra;
     if (take) {
         acc->ratio = part->ratio;
         acc->resid = part->resid;
@@ -277,8 +291,7 @@ gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_o
 {
     if (m < 0 || (size_t)m > pf_claim_nmutants(c) || o->prec < 64 || o->prec > 8192)
         return GN_EDOM;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = gn_io_now();
     size_t total = pf_claim_total(c, o);
     if (last > total)
         last = total;
@@ -327,8 +340,7 @@ gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_o
     pool_free(&ws);
     mpfr_clear(ws.r1);
     mpfr_clear(ws.r2);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    part.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    part.seconds = gn_io_now() - t0;
     pf_claim_merge(res, &part);
     return GN_OK;
 }

@@ -173,11 +173,47 @@ static void test_command(void **state)
     assert_int_equal(WEXITSTATUS(system(cmd)), 2);
 }
 
+/* pf_claim_merge is the one fold of prove's threads and of gnlab merge: the worst instance
+ * is the largest ratio with ties to the lowest index, whatever the order of the parts.
+ * Negative control: a tie broken by arrival order would give instance 7 one way round. */
+static void test_merge_order_free(void **state)
+{
+    (void)state;
+    pf_claim_result a, b, c, x, y;
+    memset(&a, 0, sizeof a);
+    a.instances = 3;
+    a.ratio = 0.5;
+    a.worst = 7;
+    snprintf(a.what, sizeof a.what, "a");
+    b = a;
+    b.worst = 2; /* same ratio, lower index: b's instance is the worst */
+    snprintf(b.what, sizeof b.what, "b");
+    memset(&c, 0, sizeof c);
+    c.skipped = 4; /* no instance: counts only */
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    pf_claim_merge(&x, &a);
+    pf_claim_merge(&x, &c);
+    pf_claim_merge(&x, &b);
+    pf_claim_merge(&y, &b);
+    pf_claim_merge(&y, &a);
+    pf_claim_merge(&y, &c);
+    assert_int_equal(x.worst, 2);
+    assert_int_equal(y.worst, 2);
+    assert_string_equal(x.what, "b");
+    assert_string_equal(y.what, "b");
+    assert_int_equal(x.instances, 6);
+    assert_int_equal(x.skipped, 4);
+    assert_int_equal(y.skipped, 4);
+    assert_true(x.pass && y.pass);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_machinery),
         cmocka_unit_test(test_partition_invariant),
+        cmocka_unit_test(test_merge_order_free),
         cmocka_unit_test(test_claims_128),
         cmocka_unit_test(test_claims_256),
         cmocka_unit_test(test_claims_1024),

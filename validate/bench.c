@@ -1,17 +1,11 @@
 /* bench.c: timing machinery and benchmark kernels for `gnlab bench` (see bench.h). */
 #include "bench.h"
+#include "gn_io.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-double val_bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 double val_bench_cpu(void)
 {
@@ -38,9 +32,9 @@ gn_status val_bench_calibrate(size_t *steps, val_bench_fn fn, void *ctx, double 
 {
     size_t n = 1;
     for (;;) {
-        double t0 = val_bench_now();
+        double t0 = gn_io_now();
         gn_status st = fn(ctx, n);
-        double dt = val_bench_now() - t0;
+        double dt = gn_io_now() - t0;
         if (st != GN_OK)
             return st;
         if (dt >= min_time || n >= ((size_t)1 << 40))
@@ -56,9 +50,9 @@ gn_status val_bench_interleave(val_bench_kernel *k, size_t nk, size_t reps)
     for (size_t r = 0; r < reps; r++)
         for (size_t q = 0; q < nk; q++) {
             val_bench_kernel *kk = &k[(r + q) % nk];
-            double c0 = val_bench_cpu(), t0 = val_bench_now();
+            double c0 = val_bench_cpu(), t0 = gn_io_now();
             gn_status st = kk->fn(kk->ctx, kk->steps);
-            double dt = val_bench_now() - t0, dc = val_bench_cpu() - c0;
+            double dt = gn_io_now() - t0, dc = val_bench_cpu() - c0;
             if (st != GN_OK)
                 return st;
             kk->t[r] = dt / (double)kk->steps;

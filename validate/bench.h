@@ -29,8 +29,6 @@
 
 #include <stddef.h>
 
-/* val_bench_now: seconds from CLOCK_MONOTONIC (an arbitrary origin). */
-double val_bench_now(void);
 /* val_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
 double val_bench_cpu(void);
 

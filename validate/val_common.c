@@ -61,11 +61,6 @@ static double ratio_of(double err, double bound)
     return err > 0.0 ? INFINITY : 0.0;
 }
 
-int val_acc_worse(const val_acc *a, double err, double bound)
-{
-    return ratio_of(err, bound) > a->ratio;
-}
-
 static void add(val_acc *a, double err, double bound, const char *fmt, va_list ap)
 {
     if (err != err)

@@ -25,11 +25,14 @@ typedef struct {
     int started;
 } val_acc;
 
+/* val_acc_init: an empty row of section/quantity/measure ("ulp", "mixed" = the mixed
+ * forward error of MATH.md §13, "rel", "abs"); informational rows never fail. */
 void val_acc_init(val_acc *a, const char *section, const char *quantity, const char *measure,
                   int informational);
-/* add one instance: err against its bound; the worst description is formatted lazily by
- * the caller only when val_acc_worse says so */
-int val_acc_worse(const val_acc *a, double err, double bound);
+/* val_acc_add: one instance, err (in the row's measure) against its bound; NaN err counts
+ * as infinite; pass is kept iff err <= bound (1 + 2^-40) (first-order bounds,
+ * val_common.c); fmt (printf) describes the instance and is formatted only when it
+ * becomes the row's worst (largest err / bound, ties to the lowest instance index). */
 void val_acc_add(val_acc *a, double err, double bound, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

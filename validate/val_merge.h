@@ -1,25 +1,28 @@
-/* val_merge.h: merging the shard files of a campaign into its report (issue 9; the file
- * format is in gn_io_shard.h). Used by `gnlab merge` and by the MPI front end's rank 0. */
+/* val_merge.h: merging the shard files of a validate campaign into its report (issue 9; the
+ * file format is in gn_io_shard.h, the file checks in gn_io_merge.h). Used by `gnlab merge`
+ * and by the MPI front end's rank 0, which pick it by the shard header's "shard" value;
+ * prove shards merge in proofs (pf_prove_merge_text). */
 #ifndef VAL_MERGE_H
 #define VAL_MERGE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-/* val_merge_text: merge the shard groups (header line, then its row lines) found in the
- * NUL-terminated texts (each text may hold several groups), name[i] naming text i in
- * messages, and print the report to out (table, or JSON Lines when json). Returns the exit
- * status: 0 complete and passing, 1 a check fails or blocks are missing (listed, with the
- * --ranges to rerun), 2 shards that do not belong together (different campaign parameters
- * or rows, overlapping blocks) or malformed text, with the reason on stderr. */
+#include "gn_io_merge.h"
+
+/* val_merge_kind: how a validate shard row is read (val_row_read), merged (val_row_merge:
+ * counts and histograms summed, maxima kept, worst by largest ratio then lowest index) and
+ * written (val_row_write), for gn_io_merge_load and gn_io_merge_shard_text. */
+extern const gn_io_merge_kind val_merge_kind;
+
+/* val_merge_text: merge the validate shard groups (header line, then its row lines) found
+ * in the NUL-terminated texts (each text may hold several groups), names[i] naming text i
+ * in messages, and print the report to out with val_report (table, or JSON Lines when
+ * json), so a merged campaign prints what one run prints. Returns the exit status: 0
+ * complete and passing, 1 a check fails or blocks are missing (listed, with the --ranges to
+ * rerun), 2 shards that do not belong together (different campaign parameters or rows,
+ * overlapping blocks) or malformed text, with the reason on stderr. */
 int val_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
-                  int json);
-/* val_merge_shard_text: the same checks and merge, written as ONE shard group (header with
- * the union of the blocks, then the merged rows) instead of a report: a gnlab-mpi rank
- * pre-merges its blocks so that rank 0 merges P groups, not U. Empty texts are allowed and
- * nothing is written when there is no group. Returns 0 or the exit status of a refusal. */
-int val_merge_shard_text(FILE *out, const char *const *texts, const char *const *names, size_t n);
-/* val_merge_files: val_merge_text on the contents of files; 2 if one cannot be read. */
-int val_merge_files(FILE *out, const char *const *files, size_t n, int json);
+                   int json);
 
 #endif

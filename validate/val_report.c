@@ -10,6 +10,26 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *val_row_verdict(const val_row *r)
+{
+    return r->informational ? "info" : r->pass ? "pass" : "FAIL";
+}
+
+void val_row_json(FILE *f, const val_row *r)
+{
+    gn_io_jl j;
+    gn_io_jl_begin(&j, f);
+    gn_io_jl_str(&j, "section", r->section);
+    gn_io_jl_str(&j, "quantity", r->quantity);
+    gn_io_jl_str(&j, "measure", r->measure);
+    gn_io_jl_int(&j, "instances", (long long)r->instances);
+    gn_io_jl_num(&j, "max_err", r->max_err);
+    gn_io_jl_num(&j, "bound", r->bound);
+    gn_io_jl_str(&j, "verdict", val_row_verdict(r));
+    gn_io_jl_str(&j, "worst", r->worst);
+    gn_io_jl_end(&j);
+}
+
 size_t val_report(FILE *f, const val_row *rows, size_t nrows_all, const val_opts *o, int json)
 {
     /* rows with no instance (a sharded run's empty rows) are not part of the report */
@@ -21,20 +41,8 @@ size_t val_report(FILE *f, const val_row *rows, size_t nrows_all, const val_opts
     int ok = failed == 0 && nrows > 0;
     if (json) {
         for (size_t i = 0; i < nrows_all; i++) {
-            const val_row *r = &rows[i];
-            if (r->instances == 0)
-                continue;
-            gn_io_jl j;
-            gn_io_jl_begin(&j, f);
-            gn_io_jl_str(&j, "section", r->section);
-            gn_io_jl_str(&j, "quantity", r->quantity);
-            gn_io_jl_str(&j, "measure", r->measure);
-            gn_io_jl_int(&j, "instances", (long long)r->instances);
-            gn_io_jl_num(&j, "max_err", r->max_err);
-            gn_io_jl_num(&j, "bound", r->bound);
-            gn_io_jl_str(&j, "verdict", r->informational ? "info" : r->pass ? "pass" : "FAIL");
-            gn_io_jl_str(&j, "worst", r->worst);
-            gn_io_jl_end(&j);
+            if (rows[i].instances > 0)
+                val_row_json(f, &rows[i]);
         }
         gn_io_jl j;
         gn_io_jl_begin(&j, f);
@@ -57,7 +65,7 @@ size_t val_report(FILE *f, const val_row *rows, size_t nrows_all, const val_opts
             const val_row *r = &rows[i];
             if (r->instances == 0)
                 continue;
-            const char *verdict = r->informational ? "info" : r->pass ? "pass" : "FAIL";
+            const char *verdict = val_row_verdict(r);
             if (r->informational)
                 fprintf(f, "%-7s %-26s %-10s %9zu %12.4g %10s  %s\n", r->section, r->quantity,
                         r->measure, r->instances, r->max_err, "-", verdict);

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
     uint64_t seed;      /* base seed; instance i of a quantity draws from stream i */
@@ -35,6 +36,15 @@ typedef struct {
     uint64_t worst_index;  /* its index in its loop (ties of ratio go to the lower index) */
     uint64_t hist[VAL_HIST];
 } val_row;
+
+/* val_row_json: one row of a report as a JSON Lines object, the one row writer of every
+ * command that prints validate rows (gnlab validate, gnlab egn --validate): section,
+ * quantity, measure, instances, max_err, bound (numbers %.17g, non-finite as null),
+ * verdict ("pass", "FAIL" or "info" for an informational row) and worst (the worst
+ * instance's inputs). */
+void val_row_json(FILE *f, const val_row *r);
+/* val_row_verdict: "info" (informational row), "pass" or "FAIL". */
+const char *val_row_verdict(const val_row *r);
 
 /* A section appends at most cap rows (rows with no instance in its shard included, so that
  * every shard lists the same rows in the same order) to rows and returns how many it wrote. */

@@ -8,8 +8,9 @@
  * MPI_Fetch_and_op on a window at rank 0: a work queue with no dispatcher, so a rank that
  * drew slow instances simply takes fewer blocks and no rank waits for another), runs it
  * in-process as `gnlab validate|prove OPTIONS --blocks U --ranges b`, and keeps the block's
- * shard text. At the end the texts are gathered on rank 0 and merged exactly by
- * val_merge_text into the report a single run prints (val_merge.h).
+ * shard text. At the end the texts are gathered on rank 0 and merged exactly into the report
+ * a single run prints, by the layer the shard header names (cli_merge_texts: validate's
+ * val_merge_text or proofs' pf_prove_merge_text).
  *
  * --checkpoint DIR: each rank also appends every finished block to DIR/rank-R.jsonl
  * (flushed), so that when a rank dies (and mpirun takes the job down) `gnlab merge
@@ -33,8 +34,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "val_merge.h"
+#include "gn_io_merge.h"
 #include "gn_io_shard.h"
+#include "pf_claims.h"
+#include "val_merge.h"
 
 int cli_cmd_validate(int argc, char **argv);
 int cli_cmd_prove(int argc, char **argv);
@@ -57,26 +60,15 @@ static int usage(int rank, const char *why)
     return why ? GN_EXIT_USAGE : GN_EXIT_PASS;
 }
 
-/* the whole of file f, appended to *buf (length *len, capacity *cap) */
-static int slurp(char **buf, size_t *len, size_t *cap, FILE *f)
+/* the whole of the file at path appended to *buf (gn_io_append_stream); 0 or -1 */
+static int slurp(char **buf, size_t *len, size_t *cap, const char *path)
 {
-    rewind(f);
-    char tmp[1 << 15];
-    size_t got;
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (*len + got + 1 > *cap) {
-            size_t nc = 2 * (*cap + got + 1);
-            char *nb = realloc(*buf, nc);
-            if (!nb)
-                return -1;
-            *buf = nb;
-            *cap = nc;
-        }
-        memcpy(*buf + *len, tmp, got);
-        *len += got;
-        (*buf)[*len] = 0;
-    }
-    return ferror(f) ? -1 : 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int rc = gn_io_append_stream(buf, len, cap, f);
+    fclose(f);
+    return rc;
 }
 
 /* the next block from the shared counter, or nblocks when none is left */
@@ -98,6 +90,16 @@ static void reset_counter(MPI_Win win, uint64_t *counter, int rank)
         MPI_Win_unlock(0, win);
     }
     MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* the shared counter: one uint64 in a window on rank 0, set to 0 on every rank's return */
+static MPI_Win new_counter(uint64_t **counter, int rank)
+{
+    MPI_Win win;
+    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, counter, &win);
+    reset_counter(win, *counter, rank);
+    return win;
 }
 
 /* one round of sweep blocks: every block the counter hands this rank, run as
@@ -123,10 +125,8 @@ static void sweep_round(MPI_Win win, int rank, uint64_t nblocks, int ns, char **
                     st);
             MPI_Abort(MPI_COMM_WORLD, st == GN_EXIT_USAGE ? GN_EXIT_USAGE : GN_EXIT_FAIL);
         }
-        FILE *f = fopen(tmpname, "r");
-        if (!f || slurp(text, len, cap, f) < 0)
+        if (slurp(text, len, cap, tmpname) < 0)
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
-        fclose(f);
     }
     MPI_Win_unlock_all(win);
 }
@@ -215,10 +215,7 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     sub[ns] = NULL;
 
     uint64_t *counter = NULL;
-    MPI_Win win;
-    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &counter, &win);
-    reset_counter(win, counter, rank);
+    MPI_Win win = new_counter(&counter, rank);
     double t0 = MPI_Wtime();
     char *text = NULL;
     size_t len = 0, cap = 0;
@@ -256,9 +253,8 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     remove(tmpname);
     remove(r1);
     remove(r2);
-    char rm[96];
-    snprintf(rm, sizeof rm, "rm -rf %s", scratch);
-    if (system(rm) != 0)
+    const char *rm[] = {"rm", "-rf", "--", scratch, NULL};
+    if (gn_io_run(NULL, rm, NULL) != 0)
         fprintf(stderr, "gnlab-mpi: could not remove %s\n", scratch);
     MPI_Win_free(&win);
     free(sub);
@@ -266,233 +262,232 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     return rank == 0 ? rc : GN_EXIT_PASS;
 }
 
-int main(int argc, char **argv)
+/* a validate or prove campaign: the sub-command line and the front end's own options */
+typedef struct {
+    int is_prove, json, rank, size;
+    size_t nblocks;
+    const char *ckdir;
+    char **sub; /* OPTIONS plus --blocks U --ranges b --out TMP [--jobs 1] */
+    int ns;
+    char ub[32], bb[32], tmpname[64];
+} campaign;
+
+/* the options: GN_EXIT_PASS to run, else the status to exit with (stop: --help) */
+static int parse_campaign(campaign *c, int argc, char **argv, int *stop)
 {
-    MPI_Init(&argc, &argv);
-    int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    int rc = GN_EXIT_PASS;
-    if (argc >= 2 && !strcmp(argv[1], "sweep")) {
-        rc = sweep_main(argc, argv, rank, size);
-        MPI_Finalize();
-        return rc;
-    }
-    if (argc < 2 || (strcmp(argv[1], "validate") && strcmp(argv[1], "prove"))) {
-        rc = usage(rank, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-                             ? NULL
-                             : "want 'validate', 'prove' or 'sweep' as the first argument");
-        MPI_Finalize();
-        return rc;
-    }
-    int is_prove = !strcmp(argv[1], "prove");
-    /* the sub-command line: OPTIONS plus --blocks U --ranges b --out TMP [--jobs 1] */
-    size_t nblocks = GN_IO_SHARD_BLOCKS;
-    int json = 0, has_jobs = 0, stop = 0;
-    const char *ckdir = NULL;
-    char **sub = calloc((size_t)argc + 12, sizeof *sub);
-    int ns = 0;
-    sub[ns++] = argv[1];
+    int has_jobs = 0;
+    c->nblocks = GN_IO_SHARD_BLOCKS;
+    c->sub = calloc((size_t)argc + 12, sizeof *c->sub);
+    if (!c->sub)
+        return GN_EXIT_FAIL;
+    c->sub[c->ns++] = argv[1];
     for (int a = 2; a < argc; a++) {
         const char *s = argv[a];
         if (!strcmp(s, "--shard") || !strcmp(s, "--ranges") || !strcmp(s, "--out") ||
-            !strcmp(s, "--tap") || !strcmp(s, "--graph") || !strcmp(s, "--list")) {
-            rc = usage(rank, "--shard, --ranges, --out, --tap, --graph and --list are not "
-                             "options of the MPI front end");
-            break;
-        } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            rc = usage(rank, NULL);
-            stop = 1;
-            break;
+            !strcmp(s, "--tap") || !strcmp(s, "--graph") || !strcmp(s, "--list"))
+            return usage(c->rank, "--shard, --ranges, --out, --tap, --graph and --list are not "
+                                  "options of the MPI front end");
+        else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            *stop = 1;
+            return usage(c->rank, NULL);
         } else if (!strcmp(s, "--json"))
-            json = 1;
+            c->json = 1;
         else if (!strcmp(s, "--blocks") || !strcmp(s, "--checkpoint")) {
-            if (a + 1 >= argc) {
-                rc = usage(rank, "--blocks and --checkpoint need a value");
-                break;
-            }
-            if (s[2] == 'b') {
-                if (cli_size(&nblocks, "mpi", "--blocks", argv[a + 1], 1, GN_IO_SHARD_MAXBLOCKS) <
-                    0) {
-                    rc = GN_EXIT_USAGE;
-                    break;
-                }
-            } else
-                ckdir = argv[a + 1];
+            if (a + 1 >= argc)
+                return usage(c->rank, "--blocks and --checkpoint need a value");
+            if (s[2] == 'c')
+                c->ckdir = argv[a + 1];
+            else if (cli_size(&c->nblocks, "mpi", "--blocks", argv[a + 1], 1,
+                              GN_IO_SHARD_MAXBLOCKS) < 0)
+                return GN_EXIT_USAGE;
             a++;
         } else {
             has_jobs |= !strcmp(s, "--jobs");
-            sub[ns++] = argv[a];
+            c->sub[c->ns++] = argv[a];
         }
     }
-    if (rc != GN_EXIT_PASS || stop) {
-        free(sub);
-        MPI_Finalize();
-        return rc;
+    snprintf(c->ub, sizeof c->ub, "%zu", c->nblocks);
+    snprintf(c->tmpname, sizeof c->tmpname, "/tmp/gnlab-mpi-XXXXXX");
+    const char *tail[] = {"--blocks", c->ub, "--ranges", c->bb, "--out", c->tmpname, NULL};
+    if (c->is_prove && !has_jobs) {
+        c->sub[c->ns++] = "--jobs";
+        c->sub[c->ns++] = "1"; /* one rank per core: the ranks are the parallelism */
     }
-    char ub[32], bb[32], tmpname[64] = "/tmp/gnlab-mpi-XXXXXX";
-    snprintf(ub, sizeof ub, "%zu", nblocks);
-    if (is_prove && !has_jobs) {
-        sub[ns++] = "--jobs";
-        sub[ns++] = "1"; /* one rank per core: the ranks are the parallelism */
+    for (int k = 0; tail[k]; k++)
+        c->sub[c->ns++] = (char *)tail[k];
+    c->sub[c->ns] = NULL;
+    return GN_EXIT_PASS;
+}
+
+/* the checkpoint file DIR/rank-R.jsonl, or -1 without --checkpoint */
+static int open_checkpoint(const campaign *c)
+{
+    if (!c->ckdir)
+        return -1;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rank-%d.jsonl", c->ckdir, c->rank);
+    int ck = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (ck < 0) {
+        fprintf(stderr, "gnlab-mpi: rank %d: cannot write %s\n", c->rank, path);
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
     }
-    sub[ns++] = "--blocks";
-    sub[ns++] = ub;
-    sub[ns++] = "--ranges";
-    sub[ns++] = bb;
-    sub[ns++] = "--out";
-    sub[ns++] = tmpname;
-    sub[ns] = NULL;
-    int fd = mkstemp(tmpname);
+    return ck;
+}
+
+/* every block the counter hands this rank, run in-process; the shard texts appended to
+ * *text (and to the checkpoint). Returns the number of blocks run. */
+static int run_blocks(campaign *c, MPI_Win win, char **text, size_t *len, size_t *cap)
+{
+    int fd = mkstemp(c->tmpname);
     if (fd < 0) {
-        fprintf(stderr, "gnlab-mpi: rank %d: cannot create a temporary file\n", rank);
+        fprintf(stderr, "gnlab-mpi: rank %d: cannot create a temporary file\n", c->rank);
         MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
     }
     close(fd);
-    int ck = -1;
-    if (ckdir) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/rank-%d.jsonl", ckdir, rank);
-        ck = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-        if (ck < 0) {
-            fprintf(stderr, "gnlab-mpi: rank %d: cannot write %s\n", rank, path);
-            MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
-        }
-    }
-    int fault_rank = -1, fault_after = 0;
+    int ck = open_checkpoint(c);
+    int fault_rank = -1, fault_after = 0, nmine = 0;
     const char *fe = getenv("GN_MPI_FAULT");
     if (fe && sscanf(fe, "%d:%d", &fault_rank, &fault_after) != 2)
         fault_rank = -1;
-
-    /* the shared counter: one uint64 in a window on rank 0 */
-    uint64_t *counter = NULL;
-    MPI_Win win;
-    MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &counter, &win);
-    if (rank == 0) {
-        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
-        *counter = 0;
-        MPI_Win_unlock(0, win);
-    }
-    MPI_Barrier(MPI_COMM_WORLD);
-    double t0 = MPI_Wtime();
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int worst = GN_EXIT_PASS, nmine = 0;
     MPI_Win_lock_all(0, win);
-    for (;;) {
-        const uint64_t one = 1;
-        uint64_t b;
-        MPI_Fetch_and_op(&one, &b, MPI_UINT64_T, 0, 0, MPI_SUM, win);
-        MPI_Win_flush(0, win);
-        if (b >= nblocks)
-            break;
-        if (rank == fault_rank && nmine == fault_after) {
+    for (uint64_t b; (b = take_block(win)) < c->nblocks; nmine++) {
+        if (c->rank == fault_rank && nmine == fault_after) {
             fprintf(stderr, "gnlab-mpi: rank %d: GN_MPI_FAULT: dying with block %llu taken\n",
-                    rank, (unsigned long long)b);
+                    c->rank, (unsigned long long)b);
             _exit(3);
         }
-        snprintf(bb, sizeof bb, "%llu", (unsigned long long)b);
-        int st = is_prove ? cli_cmd_prove(ns, sub) : cli_cmd_validate(ns, sub);
+        snprintf(c->bb, sizeof c->bb, "%llu", (unsigned long long)b);
+        int st = c->is_prove ? cli_cmd_prove(c->ns, c->sub) : cli_cmd_validate(c->ns, c->sub);
         if (st == GN_EXIT_USAGE) {
-            if (rank == 0 || b == 0)
-                fprintf(stderr, "gnlab-mpi: the %s options were refused (above)\n", sub[0]);
+            if (c->rank == 0 || b == 0)
+                fprintf(stderr, "gnlab-mpi: the %s options were refused (above)\n", c->sub[0]);
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_USAGE);
         }
-        if (st > worst)
-            worst = st;
-        size_t before = len;
-        FILE *f = fopen(tmpname, "r");
-        if (!f || slurp(&text, &len, &cap, f) < 0) {
-            fprintf(stderr, "gnlab-mpi: rank %d: cannot read back block %s\n", rank, bb);
+        size_t before = *len;
+        if (slurp(text, len, cap, c->tmpname) < 0) {
+            fprintf(stderr, "gnlab-mpi: rank %d: cannot read back block %s\n", c->rank, c->bb);
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
         }
-        fclose(f);
         /* one write per block: a rank killed between blocks leaves whole groups only */
-        if (ck >= 0 && write(ck, text + before, len - before) != (ssize_t)(len - before)) {
-            fprintf(stderr, "gnlab-mpi: rank %d: checkpoint write failed\n", rank);
+        if (ck >= 0 && write(ck, *text + before, *len - before) != (ssize_t)(*len - before)) {
+            fprintf(stderr, "gnlab-mpi: rank %d: checkpoint write failed\n", c->rank);
             MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
         }
-        nmine++;
     }
     MPI_Win_unlock_all(win);
-    double busy = MPI_Wtime() - t0;
-    remove(tmpname);
+    remove(c->tmpname);
     if (ck >= 0)
         close(ck);
-    (void)worst;
+    return nmine;
+}
 
-    /* pre-merge this rank's blocks into one group (exact: the merge is associative), so
-     * that rank 0 receives and merges P groups instead of U */
-    double tp = MPI_Wtime();
+/* this rank's blocks pre-merged into one group (exact: the merge is associative), so that
+ * rank 0 receives and merges P groups instead of U */
+static char *premerge(const campaign *c, char *text)
+{
     char *merged = NULL;
     size_t mlen = 0;
     FILE *mf = open_memstream(&merged, &mlen);
     const char *t1[1] = {text ? text : ""}, *n1[1] = {"this rank's blocks"};
-    if (!mf || val_merge_shard_text(mf, t1, n1, 1) != 0 || fclose(mf) != 0) {
-        fprintf(stderr, "gnlab-mpi: rank %d: the pre-merge of its blocks failed\n", rank);
+    const gn_io_merge_kind *k = c->is_prove ? &pf_prove_merge_kind : &val_merge_kind;
+    if (!mf || gn_io_merge_shard_text(mf, k, t1, n1, 1) != 0 || fclose(mf) != 0) {
+        fprintf(stderr, "gnlab-mpi: rank %d: the pre-merge of its blocks failed\n", c->rank);
         MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
     }
     free(text);
-    text = merged;
-    len = mlen;
-    double premerge = MPI_Wtime() - tp, premerge_max = 0.0;
-    MPI_Reduce(&premerge, &premerge_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-    /* gather every rank's text on rank 0 */
-    int mylen = (int)len;
-    int *lens = rank == 0 ? calloc((size_t)size, sizeof *lens) : NULL;
-    int *offs = rank == 0 ? calloc((size_t)size, sizeof *offs) : NULL;
+    return merged;
+}
+
+/* rank 0: the report of every rank's group, and the timing line */
+static int report(const campaign *c, const char *all, double t0, double premerge_max,
+                  const double *busys, const int *counts)
+{
+    int size = c->size;
+    const char **texts = calloc((size_t)size, sizeof *texts);
+    const char **names = calloc((size_t)size, sizeof *names);
+    char(*nm)[32] = calloc((size_t)size, sizeof *nm);
+    if (!texts || !names || !nm)
+        MPI_Abort(MPI_COMM_WORLD, GN_EXIT_FAIL);
+    for (int r = 0; r < size; r++) {
+        texts[r] = all;
+        all += strlen(all) + 1;
+        snprintf(nm[r], sizeof nm[r], "rank %d", r);
+        names[r] = nm[r];
+    }
+    double tm = MPI_Wtime();
+    int rc = cli_merge_texts(stdout, texts, names, (size_t)size, c->json);
+    double merge_s = MPI_Wtime() - tm;
+    fprintf(stderr,
+            "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, pre-merge %.4f s (slowest rank), "
+            "merge %.4f s; blocks per rank:",
+            size, c->nblocks, MPI_Wtime() - t0, premerge_max, merge_s);
+    for (int r = 0; r < size; r++)
+        fprintf(stderr, " %d", counts[r]);
+    fprintf(stderr, "; busy s per rank:");
+    for (int r = 0; r < size; r++)
+        fprintf(stderr, " %.2f", busys[r]);
+    fprintf(stderr, "\n");
+    free(texts);
+    free(names);
+    free(nm);
+    return rc;
+}
+
+static int campaign_main(int argc, char **argv, int rank, int size)
+{
+    campaign c;
+    memset(&c, 0, sizeof c);
+    c.is_prove = !strcmp(argv[1], "prove");
+    c.rank = rank;
+    c.size = size;
+    int stop = 0, rc = parse_campaign(&c, argc, argv, &stop);
+    if (rc != GN_EXIT_PASS || stop) {
+        free(c.sub);
+        return rc;
+    }
+    uint64_t *counter = NULL;
+    MPI_Win win = new_counter(&counter, rank);
+    double t0 = MPI_Wtime();
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int nmine = run_blocks(&c, win, &text, &len, &cap);
+    double busy = MPI_Wtime() - t0, tp = MPI_Wtime();
+    text = premerge(&c, text);
+    double premerge_s = MPI_Wtime() - tp, premerge_max = 0.0;
+    MPI_Reduce(&premerge_s, &premerge_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     double *busys = rank == 0 ? calloc((size_t)size, sizeof *busys) : NULL;
     int *counts = rank == 0 ? calloc((size_t)size, sizeof *counts) : NULL;
-    MPI_Gather(&mylen, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
     MPI_Gather(&busy, 1, MPI_DOUBLE, busys, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     MPI_Gather(&nmine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    char *all = NULL;
-    long long total = 0;
-    if (rank == 0) {
-        for (int r = 0; r < size; r++) {
-            offs[r] = (int)total;
-            total += lens[r] + 1;
-        }
-        all = calloc((size_t)total + 1, 1);
-    }
-    MPI_Gatherv(text ? text : "", mylen, MPI_CHAR, all, lens, offs, MPI_CHAR, 0, MPI_COMM_WORLD);
-    double tm = MPI_Wtime();
-    if (rank == 0) {
-        const char **texts = calloc((size_t)size, sizeof *texts);
-        const char **names = calloc((size_t)size, sizeof *names);
-        char (*nm)[32] = calloc((size_t)size, sizeof *nm);
-        for (int r = 0; r < size; r++) {
-            all[offs[r] + lens[r]] = 0;
-            texts[r] = all + offs[r];
-            snprintf(nm[r], sizeof nm[r], "rank %d", r);
-            names[r] = nm[r];
-        }
-        rc = val_merge_text(stdout, texts, names, (size_t)size, json);
-        double merge_s = MPI_Wtime() - tm;
-        fprintf(stderr,
-                "gnlab-mpi: %d ranks, %zu blocks, wall %.3f s, pre-merge %.4f s (slowest rank), "
-                "merge %.4f s; blocks per rank:",
-                size, nblocks, MPI_Wtime() - t0, premerge_max, merge_s);
-        for (int r = 0; r < size; r++)
-            fprintf(stderr, " %d", counts[r]);
-        fprintf(stderr, "; busy s per rank:");
-        for (int r = 0; r < size; r++)
-            fprintf(stderr, " %.2f", busys[r]);
-        fprintf(stderr, "\n");
-        free(texts);
-        free(names);
-        free(nm);
-    }
+    /* every rank's group on rank 0, each NUL-terminated */
+    size_t tlen = text ? strlen(text) + 1 : 1;
+    char *all = gather_text(text ? text : "", tlen, rank, size, 0);
+    if (rank == 0)
+        rc = report(&c, all, t0, premerge_max, busys, counts);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     free(all);
-    free(lens);
-    free(offs);
     free(busys);
     free(counts);
     free(text);
-    free(sub);
+    free(c.sub);
     MPI_Win_free(&win);
-    MPI_Finalize();
     return rank == 0 ? rc : GN_EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank, size, rc;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (argc >= 2 && !strcmp(argv[1], "sweep"))
+        rc = sweep_main(argc, argv, rank, size);
+    else if (argc >= 2 && (!strcmp(argv[1], "validate") || !strcmp(argv[1], "prove")))
+        rc = campaign_main(argc, argv, rank, size);
+    else
+        rc = usage(rank, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+                             ? NULL
+                             : "want 'validate', 'prove' or 'sweep' as the first argument");
+    MPI_Finalize();
+    return rc;
 }

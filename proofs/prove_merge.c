@@ -1,0 +1,119 @@
+/* prove_merge.c: `gnlab merge` of prove shard files (pf_claims.h): the rows of a prove shard
+ * (one per claim and mutant) read, merged by pf_claim_merge (the comparator a single run
+ * uses) and printed by pf_prove_report, so a merged campaign prints what one run prints. */
+#include "gn_io.h"
+#include "gn_io_merge.h"
+#include "gn_jsonl.h"
+#include "pf_claims.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* a row: claim cl with mutant mut, and its result */
+typedef struct {
+    pf_claim_result res;
+    const pf_claim *cl;
+    int mut;
+} prow;
+
+static int prow_read(void *row, const char *line)
+{
+    prow *p = row;
+    pf_claim_result *r = &p->res;
+    memset(p, 0, sizeof *p);
+    char id[64];
+    uint64_t u[6];
+    if (gn_io_jfield(id, sizeof id, line, "id") < 0 || !(p->cl = pf_claim_find(id)) ||
+        gn_io_jfield_u64(&u[0], line, "mutant") < 0 || gn_io_jfield_u64(&u[1], line, "instances") < 0 ||
+        gn_io_jfield_u64(&u[2], line, "skipped") < 0 || gn_io_jfield_u64(&u[3], line, "failed") < 0 ||
+        gn_io_jfield_u64(&u[4], line, "worst") < 0 || gn_io_jfield_u64(&u[5], line, "worst_adv") < 0 ||
+        gn_io_jfield_hex(&r->ratio, line, "ratio") < 0 || gn_io_jfield_hex(&r->resid, line, "resid") < 0 ||
+        gn_io_jfield_hex(&r->tol, line, "tol") < 0 || gn_io_jfield_hex(&r->extra, line, "extra") < 0 ||
+        gn_io_jfield_hex(&r->seconds, line, "seconds") < 0 ||
+        gn_io_jfield(r->what, sizeof r->what, line, "what") < 0 ||
+        gn_io_jfield(r->desc, sizeof r->desc, line, "desc") < 0)
+        return -1;
+    if (u[0] > PF_CLAIM_MAXMUT || u[0] > pf_claim_nmutants(p->cl) || u[5] > 1)
+        return -1;
+    p->mut = (int)u[0];
+    r->instances = (size_t)u[1];
+    r->skipped = (size_t)u[2];
+    r->failed = (size_t)u[3];
+    r->worst = (size_t)u[4];
+    r->worst_adv = (int)u[5];
+    r->pass = r->failed == 0 && r->instances > 0;
+    return 0;
+}
+
+static int prow_merge(void *acc, const void *part)
+{
+    prow *a = acc;
+    const prow *b = part;
+    if (a->cl != b->cl || a->mut != b->mut)
+        return -1;
+    pf_claim_merge(&a->res, &b->res);
+    return 0;
+}
+
+static void prow_write(FILE *f, size_t i, const void *row)
+{
+    const prow *p = row;
+    pf_prove_row_write(f, i, p->cl, p->mut, &p->res);
+}
+
+/* the header fields that must agree between the shards of one prove campaign */
+static const char *const pkeys[] = {"seed",   "prec",   "instances", "mutants",
+                                    "claims", "blocks", "rows",      NULL};
+
+/* the merged rows as pf_prove_report wants them: the selection in row order and the results
+ * laid out [claim][mutant] as a single run lays them out */
+static int report(FILE *out, const gn_io_merge *m, int json)
+{
+    const prow *rows = m->rows;
+    uint64_t u;
+    pf_claim_opts o = pf_claim_opts_default();
+    gn_io_jfield_u64(&o.seed, m->head, "seed");
+    gn_io_jfield_u64(&u, m->head, "prec");
+    o.prec = (mpfr_prec_t)u;
+    gn_io_jfield_u64(&u, m->head, "instances");
+    o.instances = (size_t)u;
+    gn_io_jfield_u64(&u, m->head, "mutants");
+    int mutants = u != 0;
+    const pf_claim **sel = calloc(m->nrows + 1, sizeof *sel);
+    size_t nsel = 0;
+    int nmut_max = 0;
+    for (size_t r = 0; sel && r < m->nrows; r++) {
+        if (nsel == 0 || sel[nsel - 1] != rows[r].cl)
+            sel[nsel++] = rows[r].cl;
+        if (rows[r].mut > nmut_max)
+            nmut_max = rows[r].mut;
+    }
+    int stride = nmut_max + 1;
+    pf_claim_result *res = sel ? calloc(nsel * (size_t)stride + 1, sizeof *res) : NULL;
+    if (!res) {
+        free(sel);
+        fprintf(stderr, "gnlab merge: out of memory\n");
+        return -1;
+    }
+    double secs = 0.0;
+    for (size_t r = 0, c = 0; r < m->nrows; r++) {
+        while (sel[c] != rows[r].cl)
+            c++;
+        res[c * (size_t)stride + (size_t)rows[r].mut] = rows[r].res;
+        secs += rows[r].res.seconds;
+    }
+    int bad = pf_prove_report(out, sel, nsel, res, stride, &o, mutants, json, 0, secs,
+                              "merged from shard files");
+    free(res);
+    free(sel);
+    return bad;
+}
+
+const gn_io_merge_kind pf_prove_merge_kind = {"prove",   pkeys,      sizeof(prow), prow_read,
+                                              prow_merge, prow_write, report};
+
+int pf_prove_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                        int json)
+{
+    return gn_io_merge_text(out, &pf_prove_merge_kind, texts, names, n, json);
+}
