@@ -265,4 +265,37 @@ typedef struct {
 nb_overparam_opts nb_overparam_opts_default(int quick);
 int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o);
 
+enum { NB_OP_NREC = 60, NB_OP_NTEST = 400 };
+/* one run of notebook 6, recorded at NB_OP_NREC log-spaced iterations (nrec of them) */
+typedef struct {
+    double train[NB_OP_NREC]; /* training loss mean (f - y)^2 / 2 */
+    double test[NB_OP_NREC];  /* the same on NB_OP_NTEST noise-free teacher points */
+    double smin[NB_OP_NREC];  /* sigma_min(Phi Phi^T) */
+    double move[NB_OP_NREC];  /* |w_t - w_0| / |w_0| */
+    size_t iter[NB_OP_NREC], nrec;
+    double h;        /* the step: GN 0.2, GD min(1, N / lambda_max(K_0)) */
+    double dg_check; /* GN's first step: push-through against primal direction, relative
+                      * difference over its bound 8 (N + P) u kappa (<= 1 expected) */
+    int diverged;
+} nb_overparam_trace;
+typedef struct {
+    size_t P;                  /* parameters of the network */
+    size_t nrun;               /* nscales * 2 * seeds, ordered (scale, GD then GN, seed) */
+    nb_overparam_trace *runs;  /* nrun */
+    double *wfin;              /* nrun x P final weights */
+    double *x, *y;             /* the N training inputs (N x 3) and noisy labels */
+    double *xs;                /* the slice x = t u, t uniform on [-1.5, 1.5], NB_OP_NTEST x 3 */
+    gn_mlp *m;                 /* the 3 -> width -> 1 SiLU network */
+} nb_overparam_result;
+/* nb_overparam_compute: notebook 6's runs, MATH.md §10: GN
+ * w+ = w - h Phi^T (Phi Phi^T + eps(w) I)^-1 r, eps(w) = max(1e-6, sigma_min(Phi Phi^T)),
+ * by the Duncan-Guttman push-through solve (gn_dg_dir), against GD w+ = w - h Phi^T r / N,
+ * from o->seeds draws of the initial weights at each scale; data from ctx->seed, progress
+ * unless ctx->quiet. A run whose loss or kernel became non-finite is marked diverged (its
+ * trace stops there). 0, or -1 when memory ran out (*r then empty). Free with
+ * nb_overparam_result_free (NULL-safe). */
+int nb_overparam_compute(nb_overparam_result *r, const nb_ctx *ctx,
+                         const nb_overparam_opts *o);
+void nb_overparam_result_free(nb_overparam_result *r);
+
 #endif
