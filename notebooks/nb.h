@@ -219,6 +219,29 @@ typedef struct {
 nb_scale_opts nb_scale_opts_default(int quick);
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
 
+enum { NB_SC_NF = 64, NB_SC_NCOND = 5 };
+typedef struct {
+    double mult[NB_SC_NF]; /* the multipliers m_k of the 16 x 4 one-hot features */
+    double alpha_retuned;  /* the retuned QL rate used (o->alpha_retuned, or alpha / S^2) */
+    /* §5's prediction changes from w = 0 with a unit TD error, over all k: [min, max] */
+    double delta_ql[2];    /* alpha m_k^2 */
+    double delta_igndq[2]; /* alpha m_k^2 / (m_k^2 + lambda) */
+    int delta_ok;          /* all within their rounding bounds of the closed forms */
+    size_t npts, every;    /* a point every `every` episodes, npts per run */
+    /* NB_SC_NCOND x seeds x npts, conditions QL, IGNDQ (original features), QL, IGNDQ
+     * (scaled), QL at alpha_retuned (scaled): greedy success (0 or 1) and RMS |Q - Q*| over
+     * the non-terminal pairs (1e6 when it diverged or exceeds that) */
+    double *succ, *qerr;
+    int ndiv[NB_SC_NCOND]; /* runs that diverged per condition */
+} nb_scale_result;
+/* nb_scale_compute: notebook 2's runs, MATH.md §5 and (4.11): tabular QL (SGD step) and
+ * IGNDQ (damped IGND step, mu = 0) on deterministic FrozenLake 4x4, o->seeds runs of
+ * o->episodes episodes per condition, multipliers and runs from ctx->seed, progress unless
+ * ctx->quiet. 0, or -1 when memory ran out (*r then empty). Free with nb_scale_result_free
+ * (NULL-safe). */
+int nb_scale_compute(nb_scale_result *r, const nb_ctx *ctx, const nb_scale_opts *o);
+void nb_scale_result_free(nb_scale_result *r);
+
 /* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
  * or any numeric CSV, with its sweeps sharded by nb_sweep. */
 enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50 };
