@@ -270,6 +270,42 @@ typedef struct {
 nb_lqr_opts nb_lqr_opts_default(int quick);
 int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
 
+enum { NB_LQ_NMAX = 10, NB_LQ_MMAX = 4, NB_LQ_NEXACT = 61 };
+/* a discrete-time plant x+ = A x + B u, n <= NB_LQ_NMAX states, m <= NB_LQ_MMAX inputs */
+typedef struct {
+    char name[64];
+    char what[256];
+    size_t n, m;
+    double A[NB_LQ_NMAX * NB_LQ_NMAX], B[NB_LQ_NMAX * NB_LQ_MMAX]; /* row-major */
+} nb_lqr_plant;
+typedef struct {
+    nb_lqr_plant plant;
+    int riccati_ok;           /* the discounted Riccati iteration converged (else no more) */
+    size_t riccati_iters;
+    double riccati_resid;     /* |P - map(P)|_F / |P|_F */
+    double Kstar[NB_LQ_MMAX * NB_LQ_NMAX]; /* K* = -(I + B^T P B)^-1 B^T P A, m x n */
+    /* exact policy iteration (Lyapunov evaluations) from K = 0: |K_k - K*|_F for
+     * k <= min(iters, NB_LQ_NEXACT - 1), and after NB_LQ_NEXACT - 1 steps */
+    double exact[NB_LQ_NEXACT], exact_fin;
+    int exact_ok;
+    /* per mode (0 deterministic, 1 stochastic): |K_k - K*|_F, 2 methods (QL, IGNDQ) x seeds
+     * x (iters + 1), NaN after a diverged evaluation */
+    double *err[2];
+    int fails[2][2], skips[2][2]; /* [mode][method]: diverged runs, skipped improvements */
+} nb_lqr_plant_result;
+typedef struct {
+    size_t np; /* 1 (the plant of o->plant_a, o->plant_b) or 2 (the built-in plants) */
+    nb_lqr_plant_result plants[2];
+} nb_lqr_result;
+/* nb_lqr_compute: notebook 4's runs, MATH.md §11: for each plant the Riccati K*, exact
+ * policy iteration, and learned policy iteration from K = 0 with QL (SGD) or IGNDQ
+ * (undamped IGND, Appendix C) evaluation on the Bellman loss, o->seeds runs per (mode,
+ * method), from ctx->seed, progress unless ctx->quiet. 0; -1 when memory ran out; -2 when
+ * the plant files cannot be read or have the wrong shapes (message on stderr). *r is empty
+ * on error. Free with nb_lqr_result_free (NULL-safe). */
+int nb_lqr_compute(nb_lqr_result *r, const nb_ctx *ctx, const nb_lqr_opts *o);
+void nb_lqr_result_free(nb_lqr_result *r);
+
 /* 5: EGN (MATH.md §9) against SGD, IGND and Adam; the cost of the Duncan-Guttman solve. */
 typedef struct {
     size_t seeds, epochs, rows, hidden;
