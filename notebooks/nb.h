@@ -314,6 +314,40 @@ typedef struct {
 nb_egn_opts nb_egn_opts_default(int quick);
 int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o);
 
+enum { NB_EG_NMETHOD = 4, NB_EG_GRID_N = 7, NB_EG_MAXCOST = 13 };
+/* one cell of the cost sweep: a random b x d system solved by both gn_dg_dir routes */
+typedef struct {
+    size_t b, d;
+    double t_push, t_primal; /* median seconds per solve */
+    double reldiff, bound;   /* |d_push - d_primal| / |d_primal| and 8 (b + d) u kappa */
+    int ok;                  /* both solves returned GN_OK */
+} nb_egn_cost;
+typedef struct {
+    size_t nparams;                   /* of the 4 -> hidden -> hidden -> 1 tanh MLP */
+    size_t sel_epochs;                /* epochs of the rate selection runs */
+    double grid[NB_EG_GRID_N];        /* the rates tried (log-spaced in [1e-3, 1]) */
+    double val[3][NB_EG_GRID_N];      /* SGD, IGND, Adam: validation loss per rate, NaN dead */
+    double rate[NB_EG_NMETHOD];       /* chosen rates (EGN's is 0: it has a line search) */
+    /* NB_EG_NMETHOD x seeds x (epochs + 1), methods SGD, IGND, Adam, EGN: test loss after
+     * each epoch (NaN once dead) and cumulative training seconds (wall clock) */
+    double *curve, *secs;
+    double lambda_end;                /* EGN's damping at the end of its first final run */
+    /* the cost sweep (o->cost): ncost cells, the first nd at b = 32 with d growing, the
+     * rest at d = dfix with b growing; medians of reps solves */
+    nb_egn_cost cost[NB_EG_MAXCOST];
+    size_t ncost, nd, dfix;
+    int reps;
+} nb_egn_result;
+/* nb_egn_compute: notebook 5's runs, MATH.md §9: SGD, IGND (lambda = 0.1, mu = 0) and Adam
+ * at batch size 1, their rates chosen on validation rows, against EGN (gn_egn_epoch,
+ * mini-batches of 32) on gn_egn_example's data, o->seeds runs each; then, when o->cost, the
+ * Duncan-Guttman cost sweep (smaller when ctx->quick). Data and runs from ctx->seed,
+ * progress unless ctx->quiet. The seconds are wall clock, so they differ between runs; all
+ * else is deterministic. 0, or -1 when memory ran out or the data could not be made (*r
+ * then empty). Free with nb_egn_result_free (NULL-safe). */
+int nb_egn_compute(nb_egn_result *r, const nb_ctx *ctx, const nb_egn_opts *o);
+void nb_egn_result_free(nb_egn_result *r);
+
 /* 6: GN against GD with more parameters than samples. */
 enum { NB_OP_MAXSCALES = 8 };
 typedef struct {
