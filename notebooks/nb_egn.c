@@ -257,8 +257,7 @@ static void cost_sweep(nb_egn_result *r, const nb_ctx *ctx)
         size_t b = i < nd ? EG_COST_B : bs[i - nd], d = i < nd ? ds[i] : r->dfix;
         if (!ctx->quiet)
             gn_io_progress("notebook egn: cost sweep", i + 1, r->ncost);
-        if (cost_cell(&r->cost[i], b, d, ctx->seed, r->reps) != 0)
-            r->cost[i].ok = 0;
+        cost_cell(&r->cost[i], b, d, ctx->seed, r->reps); /* sets cost[i].ok */
     }
     if (!ctx->quiet)
         gn_io_progress_done();
