@@ -601,7 +601,7 @@ static void test_sweep_engine(void **state)
     int trained = 0;
     for (int k = 0; k < 2; k++) {
         nb_sweep_opts so = o;
-        char kn[8];
+        char kn[16];
         snprintf(kn, sizeof kn, "%d/2", k);
         so.on = 1;
         so.have_own = 1;
