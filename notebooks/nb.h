@@ -219,6 +219,29 @@ typedef struct {
 nb_scale_opts nb_scale_opts_default(int quick);
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
 
+enum { NB_SC_NF = 64, NB_SC_NCOND = 5 };
+typedef struct {
+    double mult[NB_SC_NF]; /* the multipliers m_k of the 16 x 4 one-hot features */
+    double alpha_retuned;  /* the retuned QL rate used (o->alpha_retuned, or alpha / S^2) */
+    /* §5's prediction changes from w = 0 with a unit TD error, over all k: [min, max] */
+    double delta_ql[2];    /* alpha m_k^2 */
+    double delta_igndq[2]; /* alpha m_k^2 / (m_k^2 + lambda) */
+    int delta_ok;          /* all within their rounding bounds of the closed forms */
+    size_t npts, every;    /* a point every `every` episodes, npts per run */
+    /* NB_SC_NCOND x seeds x npts, conditions QL, IGNDQ (original features), QL, IGNDQ
+     * (scaled), QL at alpha_retuned (scaled): greedy success (0 or 1) and RMS |Q - Q*| over
+     * the non-terminal pairs (1e6 when it diverged or exceeds that) */
+    double *succ, *qerr;
+    int ndiv[NB_SC_NCOND]; /* runs that diverged per condition */
+} nb_scale_result;
+/* nb_scale_compute: notebook 2's runs, MATH.md §5 and (4.11): tabular QL (SGD step) and
+ * IGNDQ (damped IGND step, mu = 0) on deterministic FrozenLake 4x4, o->seeds runs of
+ * o->episodes episodes per condition, multipliers and runs from ctx->seed, progress unless
+ * ctx->quiet. 0, or -1 when memory ran out (*r then empty). Free with nb_scale_result_free
+ * (NULL-safe). */
+int nb_scale_compute(nb_scale_result *r, const nb_ctx *ctx, const nb_scale_opts *o);
+void nb_scale_result_free(nb_scale_result *r);
+
 /* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
  * or any numeric CSV, with its sweeps sharded by nb_sweep. */
 enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50 };
@@ -247,6 +270,42 @@ typedef struct {
 nb_lqr_opts nb_lqr_opts_default(int quick);
 int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
 
+enum { NB_LQ_NMAX = 10, NB_LQ_MMAX = 4, NB_LQ_NEXACT = 61 };
+/* a discrete-time plant x+ = A x + B u, n <= NB_LQ_NMAX states, m <= NB_LQ_MMAX inputs */
+typedef struct {
+    char name[64];
+    char what[256];
+    size_t n, m;
+    double A[NB_LQ_NMAX * NB_LQ_NMAX], B[NB_LQ_NMAX * NB_LQ_MMAX]; /* row-major */
+} nb_lqr_plant;
+typedef struct {
+    nb_lqr_plant plant;
+    int riccati_ok;           /* the discounted Riccati iteration converged (else no more) */
+    size_t riccati_iters;
+    double riccati_resid;     /* |P - map(P)|_F / |P|_F */
+    double Kstar[NB_LQ_MMAX * NB_LQ_NMAX]; /* K* = -(I + B^T P B)^-1 B^T P A, m x n */
+    /* exact policy iteration (Lyapunov evaluations) from K = 0: |K_k - K*|_F for
+     * k <= min(iters, NB_LQ_NEXACT - 1), and after NB_LQ_NEXACT - 1 steps */
+    double exact[NB_LQ_NEXACT], exact_fin;
+    int exact_ok;
+    /* per mode (0 deterministic, 1 stochastic): |K_k - K*|_F, 2 methods (QL, IGNDQ) x seeds
+     * x (iters + 1), NaN after a diverged evaluation */
+    double *err[2];
+    int fails[2][2], skips[2][2]; /* [mode][method]: diverged runs, skipped improvements */
+} nb_lqr_plant_result;
+typedef struct {
+    size_t np; /* 1 (the plant of o->plant_a, o->plant_b) or 2 (the built-in plants) */
+    nb_lqr_plant_result plants[2];
+} nb_lqr_result;
+/* nb_lqr_compute: notebook 4's runs, MATH.md §11: for each plant the Riccati K*, exact
+ * policy iteration, and learned policy iteration from K = 0 with QL (SGD) or IGNDQ
+ * (undamped IGND, Appendix C) evaluation on the Bellman loss, o->seeds runs per (mode,
+ * method), from ctx->seed, progress unless ctx->quiet. 0; -1 when memory ran out; -2 when
+ * the plant files cannot be read or have the wrong shapes (message on stderr). *r is empty
+ * on error. Free with nb_lqr_result_free (NULL-safe). */
+int nb_lqr_compute(nb_lqr_result *r, const nb_ctx *ctx, const nb_lqr_opts *o);
+void nb_lqr_result_free(nb_lqr_result *r);
+
 /* 5: EGN (MATH.md §9) against SGD, IGND and Adam; the cost of the Duncan-Guttman solve. */
 typedef struct {
     size_t seeds, epochs, rows, hidden;
@@ -254,6 +313,40 @@ typedef struct {
 } nb_egn_opts;
 nb_egn_opts nb_egn_opts_default(int quick);
 int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o);
+
+enum { NB_EG_NMETHOD = 4, NB_EG_GRID_N = 7, NB_EG_MAXCOST = 13 };
+/* one cell of the cost sweep: a random b x d system solved by both gn_dg_dir routes */
+typedef struct {
+    size_t b, d;
+    double t_push, t_primal; /* median seconds per solve */
+    double reldiff, bound;   /* |d_push - d_primal| / |d_primal| and 8 (b + d) u kappa */
+    int ok;                  /* both solves returned GN_OK */
+} nb_egn_cost;
+typedef struct {
+    size_t nparams;                   /* of the 4 -> hidden -> hidden -> 1 tanh MLP */
+    size_t sel_epochs;                /* epochs of the rate selection runs */
+    double grid[NB_EG_GRID_N];        /* the rates tried (log-spaced in [1e-3, 1]) */
+    double val[3][NB_EG_GRID_N];      /* SGD, IGND, Adam: validation loss per rate, NaN dead */
+    double rate[NB_EG_NMETHOD];       /* chosen rates (EGN's is 0: it has a line search) */
+    /* NB_EG_NMETHOD x seeds x (epochs + 1), methods SGD, IGND, Adam, EGN: test loss after
+     * each epoch (NaN once dead) and cumulative training seconds (wall clock) */
+    double *curve, *secs;
+    double lambda_end;                /* EGN's damping at the end of its first final run */
+    /* the cost sweep (o->cost): ncost cells, the first nd at b = 32 with d growing, the
+     * rest at d = dfix with b growing; medians of reps solves */
+    nb_egn_cost cost[NB_EG_MAXCOST];
+    size_t ncost, nd, dfix;
+    int reps;
+} nb_egn_result;
+/* nb_egn_compute: notebook 5's runs, MATH.md §9: SGD, IGND (lambda = 0.1, mu = 0) and Adam
+ * at batch size 1, their rates chosen on validation rows, against EGN (gn_egn_epoch,
+ * mini-batches of 32) on gn_egn_example's data, o->seeds runs each; then, when o->cost, the
+ * Duncan-Guttman cost sweep (smaller when ctx->quick). Data and runs from ctx->seed,
+ * progress unless ctx->quiet. The seconds are wall clock, so they differ between runs; all
+ * else is deterministic. 0, or -1 when memory ran out or the data could not be made (*r
+ * then empty). Free with nb_egn_result_free (NULL-safe). */
+int nb_egn_compute(nb_egn_result *r, const nb_ctx *ctx, const nb_egn_opts *o);
+void nb_egn_result_free(nb_egn_result *r);
 
 /* 6: GN against GD with more parameters than samples. */
 enum { NB_OP_MAXSCALES = 8 };
@@ -264,5 +357,38 @@ typedef struct {
 } nb_overparam_opts;
 nb_overparam_opts nb_overparam_opts_default(int quick);
 int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o);
+
+enum { NB_OP_NREC = 60, NB_OP_NTEST = 400 };
+/* one run of notebook 6, recorded at NB_OP_NREC log-spaced iterations (nrec of them) */
+typedef struct {
+    double train[NB_OP_NREC]; /* training loss mean (f - y)^2 / 2 */
+    double test[NB_OP_NREC];  /* the same on NB_OP_NTEST noise-free teacher points */
+    double smin[NB_OP_NREC];  /* sigma_min(Phi Phi^T) */
+    double move[NB_OP_NREC];  /* |w_t - w_0| / |w_0| */
+    size_t iter[NB_OP_NREC], nrec;
+    double h;        /* the step: GN 0.2, GD min(1, N / lambda_max(K_0)) */
+    double dg_check; /* GN's first step: push-through against primal direction, relative
+                      * difference over its bound 8 (N + P) u kappa (<= 1 expected) */
+    int diverged;
+} nb_overparam_trace;
+typedef struct {
+    size_t P;                  /* parameters of the network */
+    size_t nrun;               /* nscales * 2 * seeds, ordered (scale, GD then GN, seed) */
+    nb_overparam_trace *runs;  /* nrun */
+    double *wfin;              /* nrun x P final weights */
+    double *x, *y;             /* the N training inputs (N x 3) and noisy labels */
+    double *xs;                /* the slice x = t u, t uniform on [-1.5, 1.5], NB_OP_NTEST x 3 */
+    gn_mlp *m;                 /* the 3 -> width -> 1 SiLU network */
+} nb_overparam_result;
+/* nb_overparam_compute: notebook 6's runs, MATH.md §10: GN
+ * w+ = w - h Phi^T (Phi Phi^T + eps(w) I)^-1 r, eps(w) = max(1e-6, sigma_min(Phi Phi^T)),
+ * by the Duncan-Guttman push-through solve (gn_dg_dir), against GD w+ = w - h Phi^T r / N,
+ * from o->seeds draws of the initial weights at each scale; data from ctx->seed, progress
+ * unless ctx->quiet. A run whose loss or kernel became non-finite is marked diverged (its
+ * trace stops there). 0, or -1 when memory ran out (*r then empty). Free with
+ * nb_overparam_result_free (NULL-safe). */
+int nb_overparam_compute(nb_overparam_result *r, const nb_ctx *ctx,
+                         const nb_overparam_opts *o);
+void nb_overparam_result_free(nb_overparam_result *r);
 
 #endif

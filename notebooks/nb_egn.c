@@ -19,14 +19,14 @@
 #define EG_LAMBDA 0.1         /* IGND damping (squared loss, mu = 0) */
 #define EG_GRID_LO 1e-3       /* rate grid of the first-order methods */
 #define EG_GRID_HI 1.0
-#define EG_GRID_N 7
+#define EG_GRID_N NB_EG_GRID_N
 #define EG_COST_D {100, 200, 400, 800, 1600} /* cost sweep: d at b = EG_COST_B */
 #define EG_COST_B 32
 #define EG_COST_BS {4, 8, 16, 32, 64, 128, 256, 512} /* cost sweep: b at d = EG_COST_DFIX */
 #define EG_COST_DFIX 800
 #define EG_COST_LAMBDA 1.0    /* damping of the cost sweep's systems */
 
-enum { NM = 4 };
+enum { NM = NB_EG_NMETHOD };
 static const char *mname[NM] = {"SGD", "IGND", "Adam", "EGN"};
 
 typedef struct {
@@ -150,10 +150,7 @@ static double time_solve(double *dir, gn_dg_ws *ws, const gn_dg_batch *B, gn_dg_
     return best[reps / 2];
 }
 
-typedef struct {
-    size_t b, d;
-    double t_push, t_primal, reldiff, bound;
-} cost_row;
+typedef nb_egn_cost cost_row;
 
 /* one (b, d) cell of the cost sweep: random J (entries N(0,1)/sqrt(d)), r, q = 1 */
 static int cost_cell(cost_row *row, size_t b, size_t d, uint64_t seed, int reps)
@@ -203,6 +200,7 @@ static int cost_cell(cost_row *row, size_t b, size_t d, uint64_t seed, int reps)
     free(d2);
     gn_dg_ws_free(wp);
     gn_dg_ws_free(wq);
+    row->ok = ok;
     return ok ? 0 : -1;
 }
 
@@ -212,35 +210,104 @@ nb_egn_opts nb_egn_opts_default(int quick)
     return o;
 }
 
-int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
+void nb_egn_result_free(nb_egn_result *r)
+{
+    if (!r)
+        return;
+    free(r->curve);
+    free(r->secs);
+    r->curve = r->secs = NULL;
+}
+
+/* the rate of each first-order method: the grid value with the lowest validation loss
+ * after sel_epochs (the first one when every run diverged) */
+static void select_rates(nb_egn_result *r, gn_mlp *m, const data *D, const nb_ctx *ctx,
+                         size_t *prog, size_t total)
+{
+    for (int g = 0; g < EG_GRID_N; g++)
+        r->grid[g] = EG_GRID_LO * pow(EG_GRID_HI / EG_GRID_LO, g / (double)(EG_GRID_N - 1));
+    for (int k = 0; k < 3; k++) {
+        int best = -1;
+        for (int g = 0; g < EG_GRID_N; g++) {
+            if (!ctx->quiet)
+                gn_io_progress("notebook egn: runs", ++*prog, total);
+            r->val[k][g] = run(m, D, k, r->grid[g], r->sel_epochs, ctx->seed, NULL, NULL,
+                               D->ntr, D->nva, NULL);
+            if (!isnan(r->val[k][g]) && (best < 0 || r->val[k][g] < r->val[k][best]))
+                best = g;
+        }
+        r->rate[k] = best >= 0 ? r->grid[best] : r->grid[0];
+    }
+}
+
+/* the cost sweep: d grows at b = EG_COST_B, then b grows at d = dfix */
+static void cost_sweep(nb_egn_result *r, const nb_ctx *ctx)
+{
+    size_t ds[] = EG_COST_D, bs[] = EG_COST_BS;
+    size_t nd = sizeof ds / sizeof *ds, nbs = sizeof bs / sizeof *bs;
+    if (ctx->quick) {
+        nd = 3;
+        nbs = 4;
+    }
+    r->nd = nd;
+    r->ncost = nd + nbs;
+    r->dfix = ctx->quick ? 200 : EG_COST_DFIX;
+    r->reps = ctx->quick ? 3 : 7;
+    for (size_t i = 0; i < r->ncost; i++) {
+        size_t b = i < nd ? EG_COST_B : bs[i - nd], d = i < nd ? ds[i] : r->dfix;
+        if (!ctx->quiet)
+            gn_io_progress("notebook egn: cost sweep", i + 1, r->ncost);
+        cost_cell(&r->cost[i], b, d, ctx->seed, r->reps); /* sets cost[i].ok */
+    }
+    if (!ctx->quiet)
+        gn_io_progress_done();
+}
+
+int nb_egn_compute(nb_egn_result *r, const nb_ctx *ctx, const nb_egn_opts *o)
 {
     const size_t seeds = o->seeds, epochs = o->epochs, rows = o->rows, hidden = o->hidden;
-    const int cost = o->cost;
+    memset(r, 0, sizeof *r);
     double *X = malloc(rows * 4 * sizeof *X), *yr = malloc(rows * sizeof *yr);
     double *yb = malloc(rows * sizeof *yb), *yc = malloc(rows * sizeof *yc);
     size_t widths[4] = {4, hidden, hidden, 1};
     gn_mlp *m = gn_mlp_alloc(widths, 4, GN_ACT_TANH);
-    if (!X || !yr || !yb || !yc || !m || gn_egn_example(X, yr, yb, yc, rows, ctx->seed) != GN_OK) {
-        free(X);
-        free(yr);
-        free(yb);
-        free(yc);
-        gn_mlp_free(m);
-        return GN_EXIT_FAIL;
+    r->curve = malloc(NM * seeds * (epochs + 1) * sizeof *r->curve);
+    r->secs = malloc(NM * seeds * (epochs + 1) * sizeof *r->secs);
+    int ok = X && yr && yb && yc && m && r->curve && r->secs &&
+             gn_egn_example(X, yr, yb, yc, rows, ctx->seed) == GN_OK;
+    if (ok) {
+        r->nparams = m->nparams;
+        data D = {X, yr, rows * 60 / 100, rows * 15 / 100, 0, 4};
+        D.nte = rows - D.ntr - D.nva;
+        r->sel_epochs = epochs < 3 ? epochs : 3;
+        size_t prog = 0, total = 3 * EG_GRID_N + NM * seeds;
+        select_rates(r, m, &D, ctx, &prog, total);
+        for (int k = 0; k < NM; k++)
+            for (size_t s = 0; s < seeds; s++) {
+                if (!ctx->quiet)
+                    gn_io_progress("notebook egn: runs", ++prog, total);
+                run(m, &D, k, k < 3 ? r->rate[k] : 0, epochs, ctx->seed + 1 + s,
+                    r->curve + ((size_t)k * seeds + s) * (epochs + 1),
+                    r->secs + ((size_t)k * seeds + s) * (epochs + 1), D.ntr + D.nva, D.nte,
+                    s == 0 ? &r->lambda_end : NULL);
+            }
+        if (!ctx->quiet)
+            gn_io_progress_done();
+        if (o->cost)
+            cost_sweep(r, ctx);
     }
+    free(X);
+    free(yr);
     free(yb);
     free(yc);
-    data D = {X, yr, rows * 60 / 100, rows * 15 / 100, 0, 4};
-    D.nte = rows - D.ntr - D.nva;
+    gn_mlp_free(m);
+    if (!ok)
+        nb_egn_result_free(r);
+    return ok ? 0 : -1;
+}
 
-    nb_page *p = nb_page_open(ctx, NB, "5. EGN: mini-batch Gauss-Newton through the "
-                                       "Duncan-Guttman solve");
-    if (!p) {
-        free(X);
-        free(yr);
-        gn_mlp_free(m);
-        return GN_EXIT_FAIL;
-    }
+static void page_intro(nb_page *p, const nb_egn_result *r, const nb_egn_opts *o)
+{
     nb_para(p, "IGND is the exact GGN step for one sample. With a mini-batch of b samples the "
                "GGN has rank up to b and the Levenberg-Marquardt system is "
                "`(λI_d + JᵀQJ/b) d = -Jᵀr/b` (MATH.md §9), d × d. The Duncan-Guttman "
@@ -258,92 +325,64 @@ int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
                "[%g, %g]; EGN takes mini-batches of %d with no rate to tune. %zu epochs, %zu "
                "seeds. These sizes and constants are the toolkit's choices (MATH.md §12). "
                "The loss is ℓ = (f - y)²/2 averaged over the test rows.",
-            rows, hidden, hidden, m->nparams, EG_LAMBDA, EG_GRID_N, EG_GRID_LO, EG_GRID_HI,
-            EG_BATCH, epochs, seeds);
-    double rate[NM] = {0, 0, 0, 0};
-    size_t sel_epochs = epochs < 3 ? epochs : 3;
+            o->rows, o->hidden, o->hidden, r->nparams, EG_LAMBDA, EG_GRID_N, EG_GRID_LO,
+            EG_GRID_HI, EG_BATCH, o->epochs, o->seeds);
     FILE *fsel = nb_data_open(p, "selection.csv");
-    if (fsel)
-        fprintf(fsel, "rate,SGD,IGND,Adam (validation loss after %zu epochs)\n", sel_epochs);
-    double grid[EG_GRID_N], val[3][EG_GRID_N];
-    size_t prog = 0, total = 3 * EG_GRID_N + NM * seeds;
-    for (int g = 0; g < EG_GRID_N; g++)
-        grid[g] = EG_GRID_LO * pow(EG_GRID_HI / EG_GRID_LO, g / (double)(EG_GRID_N - 1));
-    for (int k = 0; k < 3; k++) {
-        int best = -1;
-        for (int g = 0; g < EG_GRID_N; g++) {
-            if (!ctx->quiet)
-                gn_io_progress("notebook egn: runs", ++prog, total);
-            val[k][g] = run(m, &D, k, grid[g], sel_epochs, ctx->seed, NULL, NULL, D.ntr, D.nva,
-                            NULL);
-            if (!isnan(val[k][g]) && (best < 0 || val[k][g] < val[k][best]))
-                best = g;
-        }
-        rate[k] = best >= 0 ? grid[best] : grid[0];
-    }
     if (fsel) {
+        fprintf(fsel, "rate,SGD,IGND,Adam (validation loss after %zu epochs)\n", r->sel_epochs);
         for (int g = 0; g < EG_GRID_N; g++)
-            fprintf(fsel, "%.6g,%.6g,%.6g,%.6g\n", grid[g], val[0][g], val[1][g], val[2][g]);
+            fprintf(fsel, "%.6g,%.6g,%.6g,%.6g\n", r->grid[g], r->val[0][g], r->val[1][g],
+                    r->val[2][g]);
         fclose(fsel);
     }
-    double *curve = malloc(NM * seeds * (epochs + 1) * sizeof *curve);
-    double *secs = malloc(NM * seeds * (epochs + 1) * sizeof *secs);
-    double lam_end[64] = {0};
-    if (!curve || !secs) {
-        free(curve);
-        free(secs);
-        free(X);
-        free(yr);
-        gn_mlp_free(m);
-        nb_page_close(p);
-        return GN_EXIT_FAIL;
-    }
-    for (int k = 0; k < NM; k++)
-        for (size_t r = 0; r < seeds; r++) {
-            if (!ctx->quiet)
-                gn_io_progress("notebook egn: runs", ++prog, total);
-            run(m, &D, k, rate[k], epochs, ctx->seed + 1 + r,
-                curve + ((size_t)k * seeds + r) * (epochs + 1),
-                secs + ((size_t)k * seeds + r) * (epochs + 1), D.ntr + D.nva, D.nte,
-                r < 64 ? &lam_end[r] : NULL);
-        }
-    if (!ctx->quiet)
-        gn_io_progress_done();
+}
+
+/* curves.dat; fin, finsd, tsec and ndead get the last epoch's statistics per method */
+static void page_curves_data(nb_page *p, const nb_egn_result *r, const nb_egn_opts *o,
+                             double fin[NM], double finsd[NM], double tsec[NM], int ndead[NM])
+{
+    const size_t seeds = o->seeds, epochs = o->epochs;
     FILE *fc = nb_data_open(p, "curves.dat");
+    if (!fc)
+        return;
+    fprintf(fc, "# epoch, then for SGD IGND Adam EGN: mean and std of the test loss "
+                "(over runs that stayed finite), mean cumulative training seconds\n");
+    double *tmp = malloc(seeds * sizeof *tmp);
+    for (size_t ep = 0; tmp && ep <= epochs; ep++) {
+        fprintf(fc, "%zu", ep);
+        for (int k = 0; k < NM; k++) {
+            size_t c = 0;
+            double ts = 0;
+            for (size_t s = 0; s < seeds; s++) {
+                double v = r->curve[((size_t)k * seeds + s) * (epochs + 1) + ep];
+                ts += r->secs[((size_t)k * seeds + s) * (epochs + 1) + ep];
+                if (isfinite(v))
+                    tmp[c++] = v;
+                else if (ep == epochs)
+                    ndead[k]++;
+            }
+            double mu = NAN, sd = NAN;
+            if (c)
+                nb_mean_std(&mu, &sd, tmp, c);
+            fprintf(fc, " %.6g %.6g %.6g", mu, sd, ts / (double)seeds);
+            if (ep == epochs) {
+                fin[k] = mu;
+                finsd[k] = sd;
+                tsec[k] = ts / (double)seeds;
+            }
+        }
+        fprintf(fc, "\n");
+    }
+    free(tmp);
+    fclose(fc);
+}
+
+static void page_training(nb_page *p, const nb_egn_result *r, const nb_egn_opts *o)
+{
+    const double *rate = r->rate;
     double fin[NM], finsd[NM], tsec[NM];
     int ndead[NM] = {0};
-    if (fc) {
-        fprintf(fc, "# epoch, then for SGD IGND Adam EGN: mean and std of the test loss "
-                    "(over runs that stayed finite), mean cumulative training seconds\n");
-        double *tmp = malloc(seeds * sizeof *tmp);
-        for (size_t ep = 0; tmp && ep <= epochs; ep++) {
-            fprintf(fc, "%zu", ep);
-            for (int k = 0; k < NM; k++) {
-                size_t c = 0;
-                double ts = 0;
-                for (size_t r = 0; r < seeds; r++) {
-                    double v = curve[((size_t)k * seeds + r) * (epochs + 1) + ep];
-                    ts += secs[((size_t)k * seeds + r) * (epochs + 1) + ep];
-                    if (isfinite(v))
-                        tmp[c++] = v;
-                    else if (ep == epochs)
-                        ndead[k]++;
-                }
-                double mu = NAN, sd = NAN;
-                if (c)
-                    nb_mean_std(&mu, &sd, tmp, c);
-                fprintf(fc, " %.6g %.6g %.6g", mu, sd, ts / (double)seeds);
-                if (ep == epochs) {
-                    fin[k] = mu;
-                    finsd[k] = sd;
-                    tsec[k] = ts / (double)seeds;
-                }
-            }
-            fprintf(fc, "\n");
-        }
-        free(tmp);
-        fclose(fc);
-    }
+    page_curves_data(p, r, o, fin, finsd, tsec, ndead);
     nb_links(p, "Rate selection (validation loss per rate):", "selection.csv");
     nb_table_begin(p, "method|rate|test loss after the last epoch (mean ± std)|training seconds "
                       "per run|runs that diverged");
@@ -354,7 +393,7 @@ int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
         else
             snprintf(rb, sizeof rb, "%.3g", rate[k]);
         nb_table_row(p, "%s|%s|%.4g ± %.2g|%.2f|%d of %zu", mname[k], rb, fin[k], finsd[k],
-                     tsec[k], ndead[k], seeds);
+                     tsec[k], ndead[k], o->seeds);
     }
     nb_table_end(p);
     nb_para(p, "Chosen rates: SGD %.3g, IGND %.3g, Adam %.3g. EGN's adaptive damping ended at "
@@ -362,11 +401,11 @@ int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
                "(%.4g against %.4g). Per epoch EGN took %.2f s against SGD's %.2f s: each of its "
                "steps forms the %d × %zu Jacobian and solves a %d × %d system, but it takes "
                "%d times fewer steps.",
-            rate[0], rate[1], rate[2], lam_end[0],
+            rate[0], rate[1], rate[2], r->lambda_end,
             fin[3] <= fmin(fin[0], fmin(fin[1], fin[2])) ? "reaches a lower test loss than"
                                                          : "does not beat",
-            fin[3], fmin(fin[0], fmin(fin[1], fin[2])), tsec[3] / (double)epochs,
-            tsec[0] / (double)epochs, EG_BATCH, m->nparams, EG_BATCH, EG_BATCH, EG_BATCH);
+            fin[3], fmin(fin[0], fmin(fin[1], fin[2])), tsec[3] / (double)o->epochs,
+            tsec[0] / (double)o->epochs, EG_BATCH, r->nparams, EG_BATCH, EG_BATCH, EG_BATCH);
     nb_plot(p, "curves",
             "Test loss per epoch (mean ± std over seeds), each first-order method at its "
             "chosen rate, EGN with its line search.",
@@ -384,86 +423,89 @@ int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
             "using 1:8 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#7570b3' title 'Adam', \\\n"
             "  '' using 1:(lo($11,$12)):($11+$12) with filledcurves lc rgb '#1b9e77' notitle, "
             "'' using 1:11 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b9e77' title 'EGN'\n");
-    free(curve);
-    free(secs);
+}
 
+/* the cost sweep's section; returns the number of failed cells (a solve failed, or the two
+ * routes disagree beyond their bound) */
+static int page_cost(nb_page *p, const nb_egn_result *r)
+{
     int fails_cost = 0;
-    if (cost) {
-        nb_h2(p, "What the Duncan-Guttman solve saves");
-        size_t ds[] = EG_COST_D, bs[] = EG_COST_BS;
-        size_t nd = sizeof ds / sizeof *ds, nbs = sizeof bs / sizeof *bs;
-        if (ctx->quick) {
-            nd = 3;
-            nbs = 4;
-        }
-        size_t dfix = ctx->quick ? 200 : EG_COST_DFIX;
-        int reps = ctx->quick ? 3 : 7;
-        FILE *f1 = nb_data_open(p, "cost_d.dat"), *f2 = nb_data_open(p, "cost_b.dat");
-        double worst = 0;
-        if (f1 && f2) {
-            fprintf(f1, "# d, push-through seconds, primal seconds (b = %d, median of %d)\n",
-                    EG_COST_B, reps);
-            fprintf(f2, "# b, push-through seconds, primal seconds (d = %zu, median of %d)\n",
-                    dfix, reps);
-            for (size_t i = 0; i < nd + nbs; i++) {
-                cost_row row;
-                size_t b = i < nd ? EG_COST_B : bs[i - nd], d = i < nd ? ds[i] : dfix;
-                if (!ctx->quiet)
-                    gn_io_progress("notebook egn: cost sweep", i + 1, nd + nbs);
-                if (cost_cell(&row, b, d, ctx->seed, reps) != 0) {
-                    fails_cost++;
-                    continue;
-                }
-                fprintf(i < nd ? f1 : f2, "%zu %.6g %.6g\n", i < nd ? d : b, row.t_push,
-                        row.t_primal);
-                if (row.reldiff > row.bound)
-                    fails_cost++;
-                if (row.reldiff / row.bound > worst)
-                    worst = row.reldiff / row.bound;
+    nb_h2(p, "What the Duncan-Guttman solve saves");
+    FILE *f1 = nb_data_open(p, "cost_d.dat"), *f2 = nb_data_open(p, "cost_b.dat");
+    double worst = 0;
+    if (f1 && f2) {
+        fprintf(f1, "# d, push-through seconds, primal seconds (b = %d, median of %d)\n",
+                EG_COST_B, r->reps);
+        fprintf(f2, "# b, push-through seconds, primal seconds (d = %zu, median of %d)\n",
+                r->dfix, r->reps);
+        for (size_t i = 0; i < r->ncost; i++) {
+            const cost_row *row = &r->cost[i];
+            if (!row->ok) {
+                fails_cost++;
+                continue;
             }
-            if (!ctx->quiet)
-                gn_io_progress_done();
+            fprintf(i < r->nd ? f1 : f2, "%zu %.6g %.6g\n", i < r->nd ? row->d : row->b,
+                    row->t_push, row->t_primal);
+            if (row->reldiff > row->bound)
+                fails_cost++;
+            if (row->reldiff / row->bound > worst)
+                worst = row->reldiff / row->bound;
         }
-        if (f1)
-            fclose(f1);
-        if (f2)
-            fclose(f2);
-        nb_para(p, "Random systems (J with N(0, 1/d) entries, squared loss so Q = I, λ = %g) "
-                   "solved both ways by `gn_dg_dir`: the push-through route (K = JJᵀ by a "
-                   "rank-k update, a b × b Cholesky) and the primal route (λI + JᵀJ/b formed "
-                   "and factored, d × d). Times are medians of %d solves on this machine, "
-                   "which other jobs may share: the slopes matter more than the values.",
-                EG_COST_LAMBDA, reps);
-        nb_check(p, fails_cost == 0,
-                 "the two routes agree on every system within 8(b+d)uκ, κ ≤ 1 + ‖J‖_F²/(bλ) "
-                 "(worst at %.2g of its bound).",
-                 worst);
-        char body[2048];
-        snprintf(body, sizeof body,
-                 "set multiplot layout 1,2 title 'Cost of one LM direction'\n"
-                 "set logscale xy\nset format y '10^{%%T}'\nset grid\nset key top left font ',10'\n"
-                 "set ylabel 'seconds per solve'\n"
-                 "set title 'growing d (b = %d)'\nset xlabel 'parameters d'\n"
-                 "plot 'cost_d.dat' using 1:2 with linespoints pt 7 lw 2 lc rgb '#1b9e77' title "
-                 "'push-through (b × b)', '' using 1:3 with linespoints pt 5 lw 2 lc rgb "
-                 "'#d95f02' title 'explicit (d × d)'\n"
-                 "set title 'growing b (d = %zu)'\nset xlabel 'batch size b'\n"
-                 "plot 'cost_b.dat' using 1:2 with linespoints pt 7 lw 2 lc rgb '#1b9e77' title "
-                 "'push-through (b × b)', '' using 1:3 with linespoints pt 5 lw 2 lc rgb "
-                 "'#d95f02' title 'explicit (d × d)'\nunset multiplot\n",
-                 EG_COST_B, dfix);
-        nb_plot_sized(p, "cost",
-                      "Seconds per LM direction, push-through against explicit, as d grows "
-                      "(left) and as b grows (right), log-log.",
-                      "cost_d.dat,cost_b.dat", 960, 440, body);
-        nb_para(p, "The push-through cost grows linearly in d at fixed b (forming K is b²d), "
-                   "the explicit one like d²b + d³; as b grows towards d the push-through cost "
-                   "(b²d + b³) catches up, and once bc ≥ d the explicit system is the smaller "
-                   "one (`gn_dg_dir`'s AUTO route switches there).");
     }
-    free(X);
-    free(yr);
-    gn_mlp_free(m);
+    if (f1)
+        fclose(f1);
+    if (f2)
+        fclose(f2);
+    nb_para(p, "Random systems (J with N(0, 1/d) entries, squared loss so Q = I, λ = %g) "
+               "solved both ways by `gn_dg_dir`: the push-through route (K = JJᵀ by a "
+               "rank-k update, a b × b Cholesky) and the primal route (λI + JᵀJ/b formed "
+               "and factored, d × d). Times are medians of %d solves on this machine, "
+               "which other jobs may share: the slopes matter more than the values.",
+            EG_COST_LAMBDA, r->reps);
+    nb_check(p, fails_cost == 0,
+             "the two routes agree on every system within 8(b+d)uκ, κ ≤ 1 + ‖J‖_F²/(bλ) "
+             "(worst at %.2g of its bound).",
+             worst);
+    char body[2048];
+    snprintf(body, sizeof body,
+             "set multiplot layout 1,2 title 'Cost of one LM direction'\n"
+             "set logscale xy\nset format y '10^{%%T}'\nset grid\nset key top left font ',10'\n"
+             "set ylabel 'seconds per solve'\n"
+             "set title 'growing d (b = %d)'\nset xlabel 'parameters d'\n"
+             "plot 'cost_d.dat' using 1:2 with linespoints pt 7 lw 2 lc rgb '#1b9e77' title "
+             "'push-through (b × b)', '' using 1:3 with linespoints pt 5 lw 2 lc rgb "
+             "'#d95f02' title 'explicit (d × d)'\n"
+             "set title 'growing b (d = %zu)'\nset xlabel 'batch size b'\n"
+             "plot 'cost_b.dat' using 1:2 with linespoints pt 7 lw 2 lc rgb '#1b9e77' title "
+             "'push-through (b × b)', '' using 1:3 with linespoints pt 5 lw 2 lc rgb "
+             "'#d95f02' title 'explicit (d × d)'\nunset multiplot\n",
+             EG_COST_B, r->dfix);
+    nb_plot_sized(p, "cost",
+                  "Seconds per LM direction, push-through against explicit, as d grows "
+                  "(left) and as b grows (right), log-log.",
+                  "cost_d.dat,cost_b.dat", 960, 440, body);
+    nb_para(p, "The push-through cost grows linearly in d at fixed b (forming K is b²d), "
+               "the explicit one like d²b + d³; as b grows towards d the push-through cost "
+               "(b²d + b³) catches up, and once bc ≥ d the explicit system is the smaller "
+               "one (`gn_dg_dir`'s AUTO route switches there).");
+    return fails_cost;
+}
+
+int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o)
+{
+    nb_egn_result r;
+    if (nb_egn_compute(&r, ctx, o) != 0)
+        return GN_EXIT_FAIL;
+    nb_page *p = nb_page_open(ctx, NB, "5. EGN: mini-batch Gauss-Newton through the "
+                                       "Duncan-Guttman solve");
+    if (!p) {
+        nb_egn_result_free(&r);
+        return GN_EXIT_FAIL;
+    }
+    page_intro(p, &r, o);
+    page_training(p, &r, o);
+    int fails_cost = o->cost ? page_cost(p, &r) : 0;
+    nb_egn_result_free(&r);
     int fails = nb_page_close(p);
     return fails == 0 && fails_cost == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

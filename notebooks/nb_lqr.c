@@ -24,14 +24,9 @@
  * tau = steps / LQ_DECAY, so the noise in the targets averages out (Robbins-Monro, §8) */
 #define LQ_DECAY 20.0
 
-enum { NMAX = 10, MMAX = 4, ZMAX = NMAX + MMAX };
+enum { NMAX = NB_LQ_NMAX, MMAX = NB_LQ_MMAX, ZMAX = NMAX + MMAX, NEXACT = NB_LQ_NEXACT };
 
-typedef struct {
-    char name[64];
-    char what[256];
-    size_t n, m;
-    double A[NMAX * NMAX], B[NMAX * MMAX]; /* row-major */
-} plant;
+typedef nb_lqr_plant plant;
 
 /* ----------------------------------------------------------- small dense helpers */
 
@@ -491,27 +486,106 @@ nb_lqr_opts nb_lqr_opts_default(int quick)
     return o;
 }
 
-int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
+/* the Riccati K* and exact policy iteration from K = 0 (Hewer: Lyapunov evaluations), an
+ * independent route that must reach the same K* (it converges quadratically; NEXACT - 1
+ * steps are plenty) */
+static void plant_reference(nb_lqr_plant_result *pr, double gamma, size_t iters)
 {
-    pi_setup su = {0, o->gamma, o->noise, 0, 0, o->iters, o->eval_steps};
-    const double aql = o->alpha_ql, aig = o->alpha_igndq;
-    const size_t seeds = o->seeds;
-    const char *fa = o->plant_a, *fb = o->plant_b;
-    plant plants[2];
-    size_t np = 0;
-    if (fa) {
-        if (load_plant(&plants[0], fa, fb) != 0)
-            return GN_EXIT_USAGE;
-        np = 1;
-    } else {
-        plant_dint(&plants[0]);
-        plant_carts(&plants[1]);
-        np = 2;
+    const plant *pl = &pr->plant;
+    size_t n = pl->n, m = pl->m;
+    double P[NMAX * NMAX];
+    pr->riccati_ok = dare(P, pr->Kstar, pl, gamma, &pr->riccati_iters, &pr->riccati_resid) == 0;
+    if (!pr->riccati_ok)
+        return;
+    double Kx[MMAX * NMAX] = {0}, d0[MMAX * NMAX];
+    size_t nex = iters < 10000 ? iters : 10000;
+    pr->exact_ok = 1;
+    for (size_t k = 0; k < NEXACT; k++) {
+        for (size_t i = 0; i < m * n; i++)
+            d0[i] = Kx[i] - pr->Kstar[i];
+        if (k <= nex)
+            pr->exact[k] = fro(d0, m * n);
+        if (k < NEXACT - 1 && exact_improve(Kx, Kx, pl, gamma) != 0) {
+            pr->exact_ok = 0;
+            break;
+        }
     }
+    for (size_t i = 0; i < m * n; i++)
+        d0[i] = Kx[i] - pr->Kstar[i];
+    pr->exact_fin = fro(d0, m * n);
+}
 
-    nb_page *p = nb_page_open(ctx, NB, "4. LQR policy iteration: QL against IGNDQ");
-    if (!p)
-        return GN_EXIT_FAIL;
+/* the learned runs of one plant (index ip of np), both modes and methods */
+static void plant_runs(nb_lqr_plant_result *pr, size_t ip, size_t np, const nb_ctx *ctx,
+                       const nb_lqr_opts *o)
+{
+    const size_t seeds = o->seeds;
+    pi_setup su = {0, o->gamma, o->noise, 0, 0, o->iters, o->eval_steps};
+    for (int mode = 0; mode < 2; mode++) {
+        su.stochastic = mode;
+        for (int meth = 0; meth < 2; meth++) {
+            su.ignd = meth;
+            su.alpha = meth ? o->alpha_igndq : o->alpha_ql;
+            for (size_t r = 0; r < seeds; r++) {
+                if (!ctx->quiet)
+                    gn_io_progress("notebook lqr: runs",
+                                   ((ip * 2 + (size_t)mode) * 2 + (size_t)meth) * seeds + r + 1,
+                                   np * 4 * seeds);
+                int rr = pi_run(pr->err[mode] + ((size_t)meth * seeds + r) * (su.iters + 1),
+                                &pr->plant, pr->Kstar, &su, ctx->seed, 1000 * ip + r);
+                if (rr < 0)
+                    pr->fails[mode][meth]++;
+                else
+                    pr->skips[mode][meth] += rr;
+            }
+        }
+        if (!ctx->quiet)
+            gn_io_progress_done();
+    }
+}
+
+void nb_lqr_result_free(nb_lqr_result *r)
+{
+    if (!r)
+        return;
+    for (size_t ip = 0; ip < 2; ip++)
+        for (int mode = 0; mode < 2; mode++) {
+            free(r->plants[ip].err[mode]);
+            r->plants[ip].err[mode] = NULL;
+        }
+    r->np = 0;
+}
+
+int nb_lqr_compute(nb_lqr_result *r, const nb_ctx *ctx, const nb_lqr_opts *o)
+{
+    memset(r, 0, sizeof *r);
+    if (o->plant_a) {
+        if (load_plant(&r->plants[0].plant, o->plant_a, o->plant_b) != 0)
+            return -2;
+        r->np = 1;
+    } else {
+        plant_dint(&r->plants[0].plant);
+        plant_carts(&r->plants[1].plant);
+        r->np = 2;
+    }
+    size_t len = 2 * o->seeds * (o->iters + 1);
+    for (size_t ip = 0; ip < r->np; ip++)
+        for (int mode = 0; mode < 2; mode++)
+            if (!(r->plants[ip].err[mode] = malloc(len * sizeof(double)))) {
+                nb_lqr_result_free(r);
+                return -1;
+            }
+    for (size_t ip = 0; ip < r->np; ip++) {
+        nb_lqr_plant_result *pr = &r->plants[ip];
+        plant_reference(pr, o->gamma, o->iters);
+        if (pr->riccati_ok)
+            plant_runs(pr, ip, r->np, ctx, o);
+    }
+    return 0;
+}
+
+static void page_intro(nb_page *p, const nb_lqr_opts *o)
+{
     nb_para(p, "A linear plant `x⁺ = A x + B u (+ noise)` pays the reward `-(xᵀx + uᵀu)` "
                "(Q = I, R = I). Policy iteration alternates policy evaluation, which learns the "
                "action value `Q_K(x,u) = zᵀHz` of the linear policy `u = Kx` (z = [x; u], "
@@ -534,9 +608,117 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
                "%zu evaluation updates per policy, %zu policy improvements, %zu seeds, "
                "weights carried over between evaluations. All are flags "
                "(`gnlab notebook lqr --help`).",
-            LQ_H, su.gamma, LQ_EXPLORE, su.noise, LQ_DECAY, aql, aig, su.steps, su.iters, seeds);
+            LQ_H, o->gamma, LQ_EXPLORE, o->noise, LQ_DECAY, o->alpha_ql, o->alpha_igndq,
+            o->eval_steps, o->iters, o->seeds);
+}
 
-    const char *modes[2] = {"deterministic", "stochastic"};
+/* the plant, its K* and the exact route's checks; 0, or -1 when the Riccati iteration
+ * failed (a failed check, nothing more to show for the plant) */
+static int page_plant(nb_page *p, const nb_lqr_plant_result *pr, size_t ip)
+{
+    const plant *pl = &pr->plant;
+    size_t n = pl->n, m = pl->m;
+    char bufA[1024], bufB[512], bufK[512];
+    matrix_text(bufA, sizeof bufA, pl->A, n, n);
+    matrix_text(bufB, sizeof bufB, pl->B, n, m);
+    nb_h2(p, "Plant %zu: %s", ip + 1, pl->name);
+    nb_para(p, "%s. Discretised: A = %s, B = %s.", pl->what, bufA, bufB);
+    if (!pr->riccati_ok) {
+        nb_check(p, 0, "the discounted Riccati iteration did not converge for this plant");
+        return -1;
+    }
+    matrix_text(bufK, sizeof bufK, pr->Kstar, m, n);
+    nb_para(p, "The optimal gain comes from the discrete algebraic Riccati equation of the "
+               "discounted problem, which is the undiscounted one for (√γ A, √γ B): "
+               "`P = I + AᵀPA - AᵀPB(I + BᵀPB)⁻¹BᵀPA` iterated from P = I until the update "
+               "is below 1e-15 relative (%zu iterations), then `K* = -(I + BᵀPB)⁻¹BᵀPA` = "
+               "%s.",
+            pr->riccati_iters, bufK);
+    /* converged fixed point: the residual is a few roundings of the map, O(n u |P|) */
+    nb_check(p, pr->riccati_resid <= 1e-12,
+             "Riccati residual ‖P - map(P)‖_F / ‖P‖_F = %.3g ≤ 1e-12.", pr->riccati_resid);
+    nb_check(p, pr->exact_ok && pr->exact_fin <= 1e-9 * fro(pr->Kstar, m * n),
+             "exact policy iteration (Lyapunov evaluation, no learning) reaches the Riccati "
+             "K*: ‖K_60 - K*‖_F = %.3g.", pr->exact_fin);
+    return 0;
+}
+
+/* one (plant, mode): its data file (named into fname), its panel of the plot and its
+ * paragraph */
+static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int mode,
+                      const nb_lqr_opts *o, char *fname, size_t fcap, char *plotbody,
+                      size_t *pb, size_t pbcap)
+{
+    static const char *modes[2] = {"deterministic", "stochastic"};
+    const plant *pl = &pr->plant;
+    const size_t seeds = o->seeds, iters = o->iters, nex = iters < 10000 ? iters : 10000;
+    const double *err = pr->err[mode];
+    snprintf(fname, fcap, "lqr_%zu_%s.dat", ip + 1, modes[mode]);
+    FILE *f = nb_data_open(p, fname);
+    double fm[2] = {NAN, NAN}, fs[2] = {NAN, NAN};
+    double *tmp = malloc(seeds * sizeof *tmp);
+    if (f && tmp) {
+        fprintf(f, "# %s, %s: k, QL mean, QL std, IGNDQ mean, IGNDQ std (over the "
+                   "runs that did not diverge), exact policy iteration\n",
+                pl->name, modes[mode]);
+        for (size_t k = 0; k <= iters; k++) {
+            fprintf(f, "%zu", k);
+            for (int meth = 0; meth < 2; meth++) {
+                size_t c = 0;
+                for (size_t r = 0; r < seeds; r++) {
+                    double v = err[((size_t)meth * seeds + r) * (iters + 1) + k];
+                    if (isfinite(v))
+                        tmp[c++] = v;
+                }
+                double mu = NAN, sd = NAN;
+                if (c)
+                    nb_mean_std(&mu, &sd, tmp, c);
+                fprintf(f, " %.6g %.6g", mu, sd);
+                if (k == iters) {
+                    fm[meth] = mu;
+                    fs[meth] = sd;
+                }
+            }
+            fprintf(f, " %.6g\n", k <= nex && k < NEXACT ? pr->exact[k] : 0.0);
+        }
+    }
+    if (f)
+        fclose(f);
+    free(tmp);
+    char ttl[300], lit[700];
+    snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
+    *pb += (size_t)snprintf(
+        plotbody + *pb, pbcap - *pb,
+        "set title %s\n"
+        "plot '%s' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
+        "notitle, '' using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d95f02' "
+        "title 'QL', \\\n"
+        "  '' using 1:(lo($4,$5)):($4+$5) with filledcurves lc rgb '#1b4f9c' notitle, "
+        "'' using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b4f9c' title 'IGNDQ', "
+        "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
+        "title 'exact PI'\n",
+        nb_gnuplot_str(lit, sizeof lit, ttl), fname);
+    nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
+               "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
+               "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "
+               "negative definite: QL %d, IGNDQ %d.",
+            modes[mode], iters, fm[0], fs[0], fm[1], fs[1], fro(pr->Kstar, pl->m * pl->n),
+            pr->fails[mode][0], pr->fails[mode][1], seeds, pr->skips[mode][0],
+            pr->skips[mode][1]);
+}
+
+int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
+{
+    nb_lqr_result res;
+    int rc = nb_lqr_compute(&res, ctx, o);
+    if (rc != 0)
+        return rc == -2 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
+    nb_page *p = nb_page_open(ctx, NB, "4. LQR policy iteration: QL against IGNDQ");
+    if (!p) {
+        nb_lqr_result_free(&res);
+        return GN_EXIT_FAIL;
+    }
+    page_intro(p, o);
     char datafiles[1024] = "";
     char plotbody[8192];
     size_t pb = 0;
@@ -548,150 +730,30 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
                            "set key bottom left font ',9'\n"
                            "set style fill transparent solid 0.18 noborder\n"
                            "lo(m,s) = (m-s > m/100 ? m-s : m/100)\n",
-                           np);
+                           res.np);
     int any_fail = 0;
-    double *err = malloc(2 * seeds * (su.iters + 1) * sizeof *err);
-    double *tmp = malloc(seeds * sizeof *tmp);
-    if (!err || !tmp) {
-        free(err);
-        free(tmp);
-        nb_page_close(p);
-        return GN_EXIT_FAIL;
-    }
-    for (size_t ip = 0; ip < np; ip++) {
-        const plant *pl = &plants[ip];
-        size_t n = pl->n, m = pl->m;
-        double P[NMAX * NMAX], Ks[MMAX * NMAX], resid;
-        size_t rit = 0;
-        int rok = dare(P, Ks, pl, su.gamma, &rit, &resid);
-        char bufA[1024], bufB[512], bufK[512];
-        matrix_text(bufA, sizeof bufA, pl->A, n, n);
-        matrix_text(bufB, sizeof bufB, pl->B, n, m);
-        nb_h2(p, "Plant %zu: %s", ip + 1, pl->name);
-        nb_para(p, "%s. Discretised: A = %s, B = %s.", pl->what, bufA, bufB);
-        if (rok != 0) {
-            nb_check(p, 0, "the discounted Riccati iteration did not converge for this plant");
+    for (size_t ip = 0; ip < res.np; ip++) {
+        if (page_plant(p, &res.plants[ip], ip) != 0) {
             any_fail = 1;
             continue;
         }
-        matrix_text(bufK, sizeof bufK, Ks, m, n);
-        nb_para(p, "The optimal gain comes from the discrete algebraic Riccati equation of the "
-                   "discounted problem, which is the undiscounted one for (√γ A, √γ B): "
-                   "`P = I + AᵀPA - AᵀPB(I + BᵀPB)⁻¹BᵀPA` iterated from P = I until the update "
-                   "is below 1e-15 relative (%zu iterations), then `K* = -(I + BᵀPB)⁻¹BᵀPA` = "
-                   "%s.",
-                rit, bufK);
-        /* converged fixed point: the residual is a few roundings of the map, O(n u |P|) */
-        nb_check(p, resid <= 1e-12, "Riccati residual ‖P - map(P)‖_F / ‖P‖_F = %.3g ≤ 1e-12.",
-                 resid);
-        /* independent route: Hewer's exact policy iteration from K = 0 with Lyapunov solves
-         * must reach the same K* (it converges quadratically; 60 steps are plenty) */
-        double Kx[MMAX * NMAX] = {0}, exact[10001];
-        size_t nex = su.iters < 10000 ? su.iters : 10000;
-        double d0[MMAX * NMAX];
-        int exok = 1;
-        for (size_t k = 0; k <= 60; k++) {
-            for (size_t i = 0; i < m * n; i++)
-                d0[i] = Kx[i] - Ks[i];
-            if (k <= nex)
-                exact[k] = fro(d0, m * n);
-            if (k < 60 && exact_improve(Kx, Kx, pl, su.gamma) != 0) {
-                exok = 0;
-                break;
-            }
-        }
-        for (size_t i = 0; i < m * n; i++)
-            d0[i] = Kx[i] - Ks[i];
-        double fin = fro(d0, m * n);
-        nb_check(p, exok && fin <= 1e-9 * fro(Ks, m * n),
-                 "exact policy iteration (Lyapunov evaluation, no learning) reaches the Riccati "
-                 "K*: ‖K_60 - K*‖_F = %.3g.", fin);
         for (int mode = 0; mode < 2; mode++) {
-            su.stochastic = mode;
-            int fails[2] = {0}, skips[2] = {0};
-            for (int meth = 0; meth < 2; meth++) {
-                su.ignd = meth;
-                su.alpha = meth ? aig : aql;
-                for (size_t r = 0; r < seeds; r++) {
-                    if (!ctx->quiet)
-                        gn_io_progress("notebook lqr: runs",
-                                    ((ip * 2 + (size_t)mode) * 2 + (size_t)meth) * seeds + r + 1,
-                                    np * 4 * seeds);
-                    int rr = pi_run(err + ((size_t)meth * seeds + r) * (su.iters + 1), pl, Ks,
-                                    &su, ctx->seed, 1000 * ip + r);
-                    if (rr < 0)
-                        fails[meth]++;
-                    else
-                        skips[meth] += rr;
-                }
-            }
-            if (!ctx->quiet)
-                gn_io_progress_done();
             char fname[64];
-            snprintf(fname, sizeof fname, "lqr_%zu_%s.dat", ip + 1, modes[mode]);
-            FILE *f = nb_data_open(p, fname);
-            double fm[2] = {NAN, NAN}, fs[2] = {NAN, NAN};
-            if (f) {
-                fprintf(f, "# %s, %s: k, QL mean, QL std, IGNDQ mean, IGNDQ std (over the "
-                           "runs that did not diverge), exact policy iteration\n",
-                        pl->name, modes[mode]);
-                for (size_t k = 0; k <= su.iters; k++) {
-                    fprintf(f, "%zu", k);
-                    for (int meth = 0; meth < 2; meth++) {
-                        size_t c = 0;
-                        for (size_t r = 0; r < seeds; r++) {
-                            double v = err[((size_t)meth * seeds + r) * (su.iters + 1) + k];
-                            if (isfinite(v))
-                                tmp[c++] = v;
-                        }
-                        double mu = NAN, sd = NAN;
-                        if (c)
-                            nb_mean_std(&mu, &sd, tmp, c);
-                        fprintf(f, " %.6g %.6g", mu, sd);
-                        if (k == su.iters) {
-                            fm[meth] = mu;
-                            fs[meth] = sd;
-                        }
-                    }
-                    fprintf(f, " %.6g\n", k <= nex && k <= 60 ? exact[k] : 0.0);
-                }
-                fclose(f);
-            }
+            page_mode(p, &res.plants[ip], ip, mode, o, fname, sizeof fname, plotbody, &pb,
+                      sizeof plotbody);
             if (*datafiles)
                 strncat(datafiles, ",", sizeof datafiles - strlen(datafiles) - 1);
             strncat(datafiles, fname, sizeof datafiles - strlen(datafiles) - 1);
-            char ttl[300], lit[700];
-            snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
-            pb += (size_t)snprintf(
-                plotbody + pb, sizeof plotbody - pb,
-                "set title %s\n"
-                "plot '%s' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
-                "notitle, '' using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d95f02' "
-                "title 'QL', \\\n"
-                "  '' using 1:(lo($4,$5)):($4+$5) with filledcurves lc rgb '#1b4f9c' notitle, "
-                "'' using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b4f9c' title 'IGNDQ', "
-                "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
-                "title 'exact PI'\n",
-                nb_gnuplot_str(lit, sizeof lit, ttl), fname);
-            nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
-                       "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
-                       "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "
-                       "negative definite: QL %d, IGNDQ %d.",
-                    modes[mode], su.iters, fm[0], fs[0], fm[1], fs[1], fro(Ks, m * n), fails[0],
-                    fails[1], seeds, skips[0], skips[1]);
         }
     }
-    free(err);
-    free(tmp);
-    pb += (size_t)snprintf(plotbody + pb, sizeof plotbody - pb, "unset multiplot\n");
+    snprintf(plotbody + pb, sizeof plotbody - pb, "unset multiplot\n");
     nb_h2(p, "Policy error per iteration");
-    {
-        nb_plot_sized(p, "policy_error",
-                "‖K_k - K*‖_F per policy-improvement iteration, QL against IGNDQ policy "
-                "evaluation (mean ± std over seeds; the dashed line is exact policy iteration, "
-                "where it is above 0).",
-                datafiles, 900, np > 1 ? 760 : 420, plotbody);
-    }
+    nb_plot_sized(p, "policy_error",
+                  "‖K_k - K*‖_F per policy-improvement iteration, QL against IGNDQ policy "
+                  "evaluation (mean ± std over seeds; the dashed line is exact policy iteration, "
+                  "where it is above 0).",
+                  datafiles, 900, res.np > 1 ? 760 : 420, plotbody);
+    nb_lqr_result_free(&res);
     nb_para(p, "The QL step changes the prediction by `α δ_TD ‖φ‖²`, and ‖φ‖² grows like "
                "‖z‖⁴: one rate cannot suit both small and large states, so QL's rate must be "
                "small enough for the largest samples and is then slow on the rest. IGNDQ "

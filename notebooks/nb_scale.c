@@ -25,7 +25,7 @@
 #define SC_QERR_CAP 1e6      /* Q errors above this (or diverged runs) are drawn at the cap */
 #define SC_SCALE_STREAM 1000 /* rng stream of the multipliers (fixed for every method, seed) */
 
-enum { NS = 16, NA = 4, NF = NS * NA };
+enum { NS = 16, NA = 4, NF = NB_SC_NF, NC = NB_SC_NCOND };
 
 /* FrozenLake 4x4, deterministic ("is_slippery=False"): S start, F frozen, H hole, G goal.
  * Actions 0 left, 1 down, 2 right, 3 up; moving into a wall stays; reward 1 on reaching G;
@@ -214,61 +214,106 @@ nb_scale_opts nb_scale_opts_default(int quick)
     return o;
 }
 
-int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
+/* the five conditions of the experiment, in the order of the curves and the table */
+static void conditions(condition c[NC], double alpha, double alpha_re)
+{
+    const condition all[NC] = {{"QL, original features", 0, 0, alpha},
+                               {"IGNDQ, original features", 0, 1, alpha},
+                               {"QL, scaled features", 1, 0, alpha},
+                               {"IGNDQ, scaled features", 1, 1, alpha},
+                               {"QL retuned, scaled features", 1, 0, alpha_re}};
+    memcpy(c, all, sizeof all);
+}
+
+/* §5 on every coordinate: one step from w = 0 with a unit TD error (l' = -1), the
+ * prediction change delta = m_k w_k+ measured against the closed forms QL alpha m^2 and
+ * IGNDQ alpha m^2 / (m^2 + lambda). Each measured delta carries the step's rounding ((k+6)u
+ * for IGND, 3u for SGD, gn.h) and one more for m_k w_k+. */
+static void step_deltas(nb_scale_result *r, double alpha, double lambda)
+{
+    int kb = gn_sum_bound_k(1), ok = 1;
+    double dmin = INFINITY, dmax = 0, qmin = INFINITY, qmax = 0;
+    gn_damping dmp = {lambda, 0.0};
+    const double *mult = r->mult;
+    for (int k = 0; k < NF; k++) {
+        double wi[NF] = {0}, ws[NF] = {0}, jj[NF] = {0};
+        jj[k] = mult[k];
+        gn_status s1 = gn_onehot_step_ignd(wi, NF, (size_t)k, mult[k], -1.0, 1.0, alpha, dmp);
+        gn_status s2 = gn_step_sgd(ws, jj, NF, -1.0, alpha);
+        double m2 = mult[k] * mult[k];
+        double di = mult[k] * wi[k], ds = mult[k] * ws[k];
+        double ei = alpha * m2 / (m2 + lambda), es = alpha * m2;
+        ok &= s1 == GN_OK && s2 == GN_OK && fabs(di - ei) <= (kb + 8) * 0x1p-53 * ei &&
+              fabs(ds - es) <= 5 * 0x1p-53 * es;
+        dmin = fmin(dmin, di);
+        dmax = fmax(dmax, di);
+        qmin = fmin(qmin, ds);
+        qmax = fmax(qmax, ds);
+    }
+    r->delta_ql[0] = qmin;
+    r->delta_ql[1] = qmax;
+    r->delta_igndq[0] = dmin;
+    r->delta_igndq[1] = dmax;
+    r->delta_ok = ok;
+}
+
+void nb_scale_result_free(nb_scale_result *r)
+{
+    if (!r)
+        return;
+    free(r->succ);
+    free(r->qerr);
+    r->succ = r->qerr = NULL;
+}
+
+int nb_scale_compute(nb_scale_result *res, const nb_ctx *ctx, const nb_scale_opts *o)
 {
     const double scale_max = (double)o->scale_max, alpha = o->alpha;
-    const double epsilon = o->epsilon, gamma = o->gamma, lambda = o->lambda;
     const size_t seeds = o->seeds, episodes = o->episodes;
     const long smax = o->scale_max;
-    const double alpha_re =
+    memset(res, 0, sizeof *res);
+    res->alpha_retuned =
         o->alpha_retuned != 0 ? o->alpha_retuned : alpha / (scale_max * scale_max);
-
-    double mult[NF], qs[NF];
+    double qs[NF];
     gn_rng rng;
     gn_rng_seed(&rng, ctx->seed, SC_SCALE_STREAM);
     for (int k = 0; k < NF; k++) {
         long v = (long)(gn_rng_u64(&rng) % (uint64_t)(2 * smax)) - smax; /* -S..S-1 */
         if (v >= 0)
             v++; /* skip 0: -S..-1, 1..S */
-        mult[k] = (double)v;
+        res->mult[k] = (double)v;
     }
-    qstar(qs, gamma);
+    qstar(qs, o->gamma);
+    step_deltas(res, alpha, o->lambda);
 
     size_t npts = 50 < episodes ? 50 : episodes;
-    size_t every = episodes / npts;
-    npts = episodes / every;
-    setup su = {epsilon, gamma, lambda, episodes, every, mult, qs};
-    condition cond[5] = {{"QL, original features", 0, 0, alpha},
-                         {"IGNDQ, original features", 0, 1, alpha},
-                         {"QL, scaled features", 1, 0, alpha},
-                         {"IGNDQ, scaled features", 1, 1, alpha},
-                         {"QL retuned, scaled features", 1, 0, alpha_re}};
-    double *succ = calloc(5 * seeds * npts, sizeof *succ);
-    double *qerr = calloc(5 * seeds * npts, sizeof *qerr);
-    int ndiv[5] = {0};
-    if (!succ || !qerr) {
-        free(succ);
-        free(qerr);
-        return GN_EXIT_FAIL;
+    res->every = episodes / npts;
+    res->npts = npts = episodes / res->every;
+    setup su = {o->epsilon, o->gamma, o->lambda, episodes, res->every, res->mult, qs};
+    condition cond[NC];
+    conditions(cond, alpha, res->alpha_retuned);
+    res->succ = calloc(NC * seeds * npts, sizeof *res->succ);
+    res->qerr = calloc(NC * seeds * npts, sizeof *res->qerr);
+    if (!res->succ || !res->qerr) {
+        nb_scale_result_free(res);
+        return -1;
     }
-    for (int c = 0; c < 5; c++)
+    for (int c = 0; c < NC; c++)
         for (size_t r = 0; r < seeds; r++) {
             if (!ctx->quiet)
-                gn_io_progress("notebook scale: runs", (size_t)c * seeds + r + 1, 5 * seeds);
+                gn_io_progress("notebook scale: runs", (size_t)c * seeds + r + 1, NC * seeds);
             /* the same stream for every condition: the runs differ only in the method */
-            ndiv[c] += run(succ + ((size_t)c * seeds + r) * npts,
-                           qerr + ((size_t)c * seeds + r) * npts, npts, &cond[c], &su, ctx->seed,
-                           r);
+            res->ndiv[c] += run(res->succ + ((size_t)c * seeds + r) * npts,
+                                res->qerr + ((size_t)c * seeds + r) * npts, npts, &cond[c], &su,
+                                ctx->seed, r);
         }
     if (!ctx->quiet)
         gn_io_progress_done();
+    return 0;
+}
 
-    nb_page *p = nb_page_open(ctx, NB, "2. Scale robustness on FrozenLake");
-    if (!p) {
-        free(succ);
-        free(qerr);
-        return GN_EXIT_FAIL;
-    }
+static void page_intro(nb_page *p)
+{
     nb_para(p, "The task stays fixed and only the features change. FrozenLake 4×4 with "
                "deterministic moves (written in the toolkit from the game's rules: start top "
                "left, holes end the episode, reaching the goal pays 1) is learned by tabular "
@@ -282,57 +327,47 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
                "target and the value oscillates with growing amplitude. IGNDQ divides by "
                "`m_k² + λ` and moves it by `δ = -α ℓ' m_k²/(m_k² + λ) ≈ -α ℓ'` whatever `m_k` "
                "is, and whatever its sign.");
-    {
-        double mmax = 0;
-        int nbig = 0;
-        for (int k = 0; k < NF; k++) {
-            mmax = fmax(mmax, fabs(mult[k]));
-            nbig += alpha * mult[k] * mult[k] > 2;
-        }
-        nb_para(p, "Here the multipliers are drawn uniformly from {-%ld, ..., -1, 1, ..., %ld} "
-                   "(the range is the toolkit's choice: the paper's range was lost, MATH.md "
-                   "§12; change it with `--scale-max`). The largest |m_k| is %.0f, so QL's "
-                   "factor `α m_k²` reaches %.3g; %d of the %d coordinates have `α m_k² > 2`. "
-                   "",
-                smax, smax, mmax, alpha * mmax * mmax, nbig, NF);
-        nb_links(p, "The multipliers:", "multipliers.csv");
-        /* §5 on every coordinate: one step from w = 0 with a unit TD error (l' = -1), the
-         * prediction change delta = m_k w_k+ measured against the closed forms
-         * QL alpha m^2 and IGNDQ alpha m^2 / (m^2 + lambda). Each measured delta carries the
-         * step's rounding ((k+6)u for IGND, 3u for SGD, gn.h) and one more for m_k w_k+. */
-        int kb = gn_sum_bound_k(1), ok = 1;
-        double dmin = INFINITY, dmax = 0, qmin = INFINITY, qmax = 0;
-        gn_damping dmp = {lambda, 0.0};
-        for (int k = 0; k < NF; k++) {
-            double wi[NF] = {0}, ws[NF] = {0}, jj[NF] = {0};
-            jj[k] = mult[k];
-            gn_status s1 = gn_onehot_step_ignd(wi, NF, (size_t)k, mult[k], -1.0, 1.0, alpha, dmp);
-            gn_status s2 = gn_step_sgd(ws, jj, NF, -1.0, alpha);
-            double m2 = mult[k] * mult[k];
-            double di = mult[k] * wi[k], ds = mult[k] * ws[k];
-            double ei = alpha * m2 / (m2 + lambda), es = alpha * m2;
-            ok &= s1 == GN_OK && s2 == GN_OK && fabs(di - ei) <= (kb + 8) * 0x1p-53 * ei &&
-                  fabs(ds - es) <= 5 * 0x1p-53 * es;
-            dmin = fmin(dmin, di);
-            dmax = fmax(dmax, di);
-            qmin = fmin(qmin, ds);
-            qmax = fmax(qmax, ds);
-        }
-        nb_para(p, "Measured on every coordinate with the core's steps, from w = 0 and a unit "
-                   "TD error: QL moves the prediction by between %.4g and %.4g, IGNDQ by "
-                   "between %.6g and %.6g (α = %g).",
-                qmin, qmax, dmin, dmax, alpha);
-        nb_check(p, ok, "on all %d coordinates the measured prediction changes equal §5's "
-                        "closed forms α m² (QL) and α m²/(m² + λ) (IGNDQ) within their "
-                        "rounding bounds.", NF);
-        FILE *f = nb_data_open(p, "multipliers.csv");
-        if (f) {
-            fprintf(f, "state,action,k,multiplier\n");
-            for (int k = 0; k < NF; k++)
-                fprintf(f, "%d,%d,%d,%.0f\n", k / NA, k % NA, k, mult[k]);
-            fclose(f);
-        }
+}
+
+static void page_multipliers(nb_page *p, const nb_scale_result *r, const nb_scale_opts *o)
+{
+    const double alpha = o->alpha, *mult = r->mult;
+    double mmax = 0;
+    int nbig = 0;
+    for (int k = 0; k < NF; k++) {
+        mmax = fmax(mmax, fabs(mult[k]));
+        nbig += alpha * mult[k] * mult[k] > 2;
     }
+    nb_para(p, "Here the multipliers are drawn uniformly from {-%ld, ..., -1, 1, ..., %ld} "
+               "(the range is the toolkit's choice: the paper's range was lost, MATH.md "
+               "§12; change it with `--scale-max`). The largest |m_k| is %.0f, so QL's "
+               "factor `α m_k²` reaches %.3g; %d of the %d coordinates have `α m_k² > 2`. "
+               "",
+            o->scale_max, o->scale_max, mmax, alpha * mmax * mmax, nbig, NF);
+    nb_links(p, "The multipliers:", "multipliers.csv");
+    nb_para(p, "Measured on every coordinate with the core's steps, from w = 0 and a unit "
+               "TD error: QL moves the prediction by between %.4g and %.4g, IGNDQ by "
+               "between %.6g and %.6g (α = %g).",
+            r->delta_ql[0], r->delta_ql[1], r->delta_igndq[0], r->delta_igndq[1], alpha);
+    nb_check(p, r->delta_ok, "on all %d coordinates the measured prediction changes equal §5's "
+                             "closed forms α m² (QL) and α m²/(m² + λ) (IGNDQ) within their "
+                             "rounding bounds.", NF);
+    FILE *f = nb_data_open(p, "multipliers.csv");
+    if (f) {
+        fprintf(f, "state,action,k,multiplier\n");
+        for (int k = 0; k < NF; k++)
+            fprintf(f, "%d,%d,%d,%.0f\n", k / NA, k % NA, k, mult[k]);
+        fclose(f);
+    }
+}
+
+/* the setting, and curves.dat / qerror.dat (means and std over seeds); fin_* get the last
+ * point's statistics per condition */
+static void page_experiment(nb_page *p, const nb_scale_result *r, const nb_scale_opts *o,
+                            double fin_s[NC], double fin_sd[NC], double fin_q[NC],
+                            double fin_qsd[NC])
+{
+    const size_t seeds = o->seeds, npts = r->npts, every = r->every;
     nb_h2(p, "The experiment");
     nb_para(p, "%zu seeds per curve, %zu episodes per run (at most %d steps each), "
                "ε-greedy exploration with ε = %.3g, discount γ = %.3g, weights start at 0. QL "
@@ -343,17 +378,18 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
                "out from the start (success = reaches the goal), and the RMS distance of the "
                "learned Q from Q* (value iteration on the known model) is measured over the "
                "non-terminal state-action pairs.",
-            seeds, episodes, SC_MAX_STEPS, epsilon, gamma, alpha, alpha_re, lambda, every);
-
+            seeds, o->episodes, SC_MAX_STEPS, o->epsilon, o->gamma, o->alpha, r->alpha_retuned,
+            o->lambda, every);
+    condition cond[NC];
+    conditions(cond, o->alpha, r->alpha_retuned);
     FILE *fs = nb_data_open(p, "curves.dat");
     FILE *fq = nb_data_open(p, "qerror.dat");
-    double fin_s[5], fin_sd[5], fin_q[5], fin_qsd[5];
     if (fs && fq) {
         fprintf(fs, "# episode, then for each condition mean and std of greedy success over "
                     "%zu seeds:\n# ", seeds);
         fprintf(fq, "# episode, then for each condition mean and std of RMS |Q - Q*| "
                     "(capped at %g) over %zu seeds:\n# ", SC_QERR_CAP, seeds);
-        for (int c = 0; c < 5; c++) {
+        for (int c = 0; c < NC; c++) {
             fprintf(fs, "[%s] ", cond[c].label);
             fprintf(fq, "[%s] ", cond[c].label);
         }
@@ -363,18 +399,18 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
         for (size_t t = 0; tmp && t < npts; t++) {
             fprintf(fs, "%zu", (t + 1) * every);
             fprintf(fq, "%zu", (t + 1) * every);
-            for (int c = 0; c < 5; c++) {
+            for (int c = 0; c < NC; c++) {
                 double mu, sd;
-                for (size_t r = 0; r < seeds; r++)
-                    tmp[r] = succ[((size_t)c * seeds + r) * npts + t];
+                for (size_t k = 0; k < seeds; k++)
+                    tmp[k] = r->succ[((size_t)c * seeds + k) * npts + t];
                 nb_mean_std(&mu, &sd, tmp, seeds);
                 fprintf(fs, " %.6g %.6g", mu, sd);
                 if (t + 1 == npts) {
                     fin_s[c] = mu;
                     fin_sd[c] = sd;
                 }
-                for (size_t r = 0; r < seeds; r++)
-                    tmp[r] = qerr[((size_t)c * seeds + r) * npts + t];
+                for (size_t k = 0; k < seeds; k++)
+                    tmp[k] = r->qerr[((size_t)c * seeds + k) * npts + t];
                 nb_mean_std(&mu, &sd, tmp, seeds);
                 fprintf(fq, " %.6g %.6g", mu, sd);
                 if (t + 1 == npts) {
@@ -391,7 +427,10 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
         fclose(fs);
     if (fq)
         fclose(fq);
+}
 
+static void page_plots(nb_page *p)
+{
     nb_plot(p, "success",
             "Greedy success rate (mean ± std over seeds) against episodes. Left: original "
             "one-hot features; right: every coordinate multiplied by a fixed random integer.",
@@ -435,10 +474,19 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
             "  '' using 1:(lo($10,$11)):($10+$11) with filledcurves lc rgb '#7570b3' notitle, "
             "'' using 1:10 with lines lw 2 dt 2 lc rgb '#7570b3' title 'QL, retuned α'\n"
             "unset multiplot\n");
+}
 
+static void page_findings(nb_page *p, const nb_scale_result *r, const nb_scale_opts *o,
+                          const double fin_s[NC], const double fin_sd[NC],
+                          const double fin_q[NC], const double fin_qsd[NC])
+{
+    const int *ndiv = r->ndiv;
+    const size_t seeds = o->seeds;
+    condition cond[NC];
+    conditions(cond, o->alpha, r->alpha_retuned);
     nb_h2(p, "What the runs show");
     nb_table_begin(p, "method|final greedy success (mean ± std)|final RMS error of Q|runs that diverged");
-    for (int c = 0; c < 5; c++)
+    for (int c = 0; c < NC; c++)
         nb_table_row(p, "%s (α = %.3g)|%.2f ± %.2f|%.3g ± %.2g|%d of %zu", cond[c].label,
                      cond[c].alpha, fin_s[c], fin_sd[c], fin_q[c], fin_qsd[c], ndiv[c], seeds);
     nb_table_end(p);
@@ -455,8 +503,24 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
      * matches its error on the original ones (the multipliers cancel up to lambda). */
     nb_check(p, ndiv[1] == 0 && ndiv[3] == 0,
              "IGNDQ never diverged (%d and %d runs of %zu diverged).", ndiv[1], ndiv[3], seeds);
-    free(succ);
-    free(qerr);
-    int fails = nb_page_close(p);
-    return fails == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+}
+
+int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
+{
+    nb_scale_result r;
+    if (nb_scale_compute(&r, ctx, o) != 0)
+        return GN_EXIT_FAIL;
+    nb_page *p = nb_page_open(ctx, NB, "2. Scale robustness on FrozenLake");
+    if (!p) {
+        nb_scale_result_free(&r);
+        return GN_EXIT_FAIL;
+    }
+    double fin_s[NC], fin_sd[NC], fin_q[NC], fin_qsd[NC];
+    page_intro(p);
+    page_multipliers(p, &r, o);
+    page_experiment(p, &r, o, fin_s, fin_sd, fin_q, fin_qsd);
+    page_plots(p);
+    page_findings(p, &r, o, fin_s, fin_sd, fin_q, fin_qsd);
+    nb_scale_result_free(&r);
+    return nb_page_close(p) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

@@ -601,7 +601,7 @@ static void test_sweep_engine(void **state)
     int trained = 0;
     for (int k = 0; k < 2; k++) {
         nb_sweep_opts so = o;
-        char kn[8];
+        char kn[16];
         snprintf(kn, sizeof kn, "%d/2", k);
         so.on = 1;
         so.have_own = 1;
@@ -675,6 +675,132 @@ static void test_diamonds_read(void **state)
     free(t);
 }
 
+/* ------------------------------------------- the notebooks' compute functions, small sizes */
+static const nb_ctx quiet_ctx = {NULL, 1, 1, 7};
+
+/* notebook 6: GN interpolates (its train loss falls), its first direction matches the
+ * explicit solve within the stated bound, and a second call repeats the first exactly */
+static void test_overparam_compute(void **state)
+{
+    (void)state;
+    nb_overparam_opts o = nb_overparam_opts_default(1);
+    o.width = 10;
+    o.samples = 5;
+    o.iters = 20;
+    o.seeds = 1;
+    o.scales[0] = 1.0;
+    o.nscales = 1;
+    nb_overparam_result a, b;
+    assert_int_equal(nb_overparam_compute(&a, &quiet_ctx, &o), 0);
+    assert_int_equal(a.P, (3 + 2) * 10 + 1);
+    assert_int_equal(a.nrun, 2);
+    const nb_overparam_trace *gd = &a.runs[0], *gn = &a.runs[1];
+    assert_false(gd->diverged || gn->diverged);
+    assert_true(gn->nrec >= 2 && gn->iter[0] == 0 && gn->iter[gn->nrec - 1] == o.iters);
+    if (!(gn->dg_check > 0 && gn->dg_check <= 1.0))
+        fail_msg("push-through against primal at %.17g of its bound", gn->dg_check);
+    if (!(gn->train[gn->nrec - 1] < 0.5 * gn->train[0]))
+        fail_msg("GN train loss %.17g -> %.17g", gn->train[0], gn->train[gn->nrec - 1]);
+    assert_true(gn->h == 0.2 && gd->h > 0 && gd->h <= 1.0);
+    assert_int_equal(nb_overparam_compute(&b, &quiet_ctx, &o), 0);
+    assert_memory_equal(a.runs, b.runs, a.nrun * sizeof *a.runs);
+    assert_memory_equal(a.wfin, b.wfin, a.nrun * a.P * sizeof *a.wfin);
+    nb_overparam_result_free(&a);
+    nb_overparam_result_free(&b);
+    nb_overparam_result_free(NULL);
+}
+
+/* notebook 2: multipliers are non-zero integers in range, §5's deltas hold, IGNDQ never
+ * diverges, and QL on features scaled so that alpha m^2 is far above 2 does (the control
+ * that the divergence count can count) */
+static void test_scale_compute(void **state)
+{
+    (void)state;
+    nb_scale_opts o = nb_scale_opts_default(1);
+    o.seeds = 1;
+    o.episodes = 100;
+    o.scale_max = 3;
+    nb_scale_result r;
+    assert_int_equal(nb_scale_compute(&r, &quiet_ctx, &o), 0);
+    for (int k = 0; k < NB_SC_NF; k++)
+        if (!(r.mult[k] != 0 && r.mult[k] == floor(r.mult[k]) && fabs(r.mult[k]) <= 3))
+            fail_msg("multiplier %d = %.17g", k, r.mult[k]);
+    assert_true(r.delta_ok);
+    assert_true(r.delta_igndq[1] <= o.alpha && r.delta_ql[1] <= o.alpha * 9);
+    assert_true(r.alpha_retuned == o.alpha / 9);
+    assert_true(r.npts == 50 && r.every == 2);
+    for (size_t i = 0; i < NB_SC_NCOND * r.npts; i++)
+        assert_true(r.succ[i] == 0.0 || r.succ[i] == 1.0);
+    assert_true(r.ndiv[1] == 0 && r.ndiv[3] == 0);
+    nb_scale_result_free(&r);
+    o.scale_max = 10; /* alpha m^2 up to 50, the page's setting */
+    o.episodes = 600;
+    assert_int_equal(nb_scale_compute(&r, &quiet_ctx, &o), 0);
+    assert_true(r.ndiv[2] > 0 && r.ndiv[3] == 0);
+    nb_scale_result_free(&r);
+}
+
+/* notebook 4: K* solves the Riccati equation, exact PI reaches it, the learned runs start
+ * at |K*|_F (K = 0); unreadable plant files are a usage error */
+static void test_lqr_compute(void **state)
+{
+    (void)state;
+    nb_lqr_opts o = nb_lqr_opts_default(1);
+    o.seeds = 1;
+    o.iters = 3;
+    o.eval_steps = 200;
+    nb_lqr_result r;
+    assert_int_equal(nb_lqr_compute(&r, &quiet_ctx, &o), 0);
+    assert_int_equal(r.np, 2);
+    for (size_t ip = 0; ip < r.np; ip++) {
+        const nb_lqr_plant_result *pr = &r.plants[ip];
+        size_t mn = pr->plant.m * pr->plant.n;
+        double k2 = 0;
+        for (size_t i = 0; i < mn; i++)
+            k2 += pr->Kstar[i] * pr->Kstar[i];
+        assert_true(pr->riccati_ok && pr->riccati_resid <= 1e-12 && pr->exact_ok);
+        if (!(pr->exact_fin <= 1e-9 * sqrt(k2) && fabs(pr->exact[0] - sqrt(k2)) <= 1e-12 * sqrt(k2)))
+            fail_msg("plant %zu: |K_60 - K*| = %.17g, |K*| = %.17g", ip, pr->exact_fin, sqrt(k2));
+        for (int mode = 0; mode < 2; mode++)
+            for (int meth = 0; meth < 2; meth++)
+                assert_true(pr->err[mode][(size_t)meth * (o.iters + 1)] == pr->exact[0]);
+    }
+    nb_lqr_result_free(&r);
+    o.plant_a = "/nonexistent/A.csv";
+    o.plant_b = "/nonexistent/B.csv";
+    assert_int_equal(nb_lqr_compute(&r, &quiet_ctx, &o), -2);
+}
+
+/* notebook 5: rates come from the grid, EGN's final runs stay finite, and every cell of the
+ * cost sweep agrees between the two routes within its bound */
+static void test_egn_compute(void **state)
+{
+    (void)state;
+    nb_egn_opts o = nb_egn_opts_default(1);
+    o.seeds = 1;
+    o.epochs = 1;
+    o.rows = 200;
+    o.hidden = 4;
+    nb_egn_result r;
+    assert_int_equal(nb_egn_compute(&r, &quiet_ctx, &o), 0);
+    assert_int_equal(r.nparams, 4 * 4 + 4 + 4 * 4 + 4 + 4 + 1);
+    for (int k = 0; k < 3; k++) {
+        int in = 0;
+        for (int g = 0; g < NB_EG_GRID_N; g++)
+            in |= r.rate[k] == r.grid[g];
+        assert_true(in);
+    }
+    assert_true(r.rate[3] == 0 && r.sel_epochs == 1);
+    for (size_t e = 0; e <= o.epochs; e++)
+        assert_true(isfinite(r.curve[3 * (o.epochs + 1) + e]) && r.secs[e] >= 0);
+    assert_true(r.ncost == 7 && r.nd == 3 && r.dfix == 200);
+    for (size_t i = 0; i < r.ncost; i++)
+        if (!(r.cost[i].ok && r.cost[i].reldiff <= r.cost[i].bound))
+            fail_msg("cost cell b = %zu, d = %zu: %.17g over bound %.17g", r.cost[i].b,
+                     r.cost[i].d, r.cost[i].reldiff, r.cost[i].bound);
+    nb_egn_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +813,10 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_sweep_engine),
         cmocka_unit_test(test_diamonds_read),
+        cmocka_unit_test(test_overparam_compute),
+        cmocka_unit_test(test_scale_compute),
+        cmocka_unit_test(test_lqr_compute),
+        cmocka_unit_test(test_egn_compute),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
