@@ -3,9 +3,13 @@
 # make verify     the main job (gnlab validate, gnlab prove), installing missing packages first
 # make check      the TAP test suite under prove, installing missing packages first
 # make sanitize   the test suite again under AddressSanitizer + UBSan
-# make bench      the committed benchmarks (numbers go to README by hand)
+# make bench      the committed benchmarks (numbers go to docs/performance.md by hand)
 # make notebooks  the worked walkthroughs into build/notebooks (QUICK=1: small sizes)
 # make mpi        build/gnlab-mpi, the MPI front end of sharded campaigns (needs mpicc)
+# make man        gnlab(1) and gnlab-COMMAND(1) from --help (help2man) into build/man
+# make install    PREFIX=DIR [DESTDIR=...]: program, libgnlab.a, headers, man pages, gnlab.pc
+# make docs       regenerate docs/claims.md from gnlab prove --list
+# The layers (docs/layout.md): core < core/ref < core/io < proofs < validate < notebooks < cli.
 
 BUILD    ?= build
 CC       ?= cc
