@@ -298,7 +298,7 @@ typedef struct {
 gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
                         const double *Wpts, size_t K, const pf_assume_schedule *s,
                         const pf_assume_opts *o);
-/* pf_assume_report_free: NULL-safe on a zeroed rep. No equation: deallocation. */
+/* pf_assume_report_free: NULL-safe; also on a zeroed rep. No equation: deallocation. */
 void pf_assume_report_free(pf_assume_report *rep);
 
 #endif
