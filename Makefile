@@ -99,7 +99,7 @@ verify: deps
 check: deps
 	$(MAKE) all $(TESTBIN)
 	GN_BIN=$(BUILD)/gnlab GN_EXTRA="$(EXTRA)" GN_BUILD=$(BUILD) GN_LAYERS="$(LAYERS)" GN_INC_CORE="$(INC_core)" \
-	  prove -f --exec '' $(TESTBIN) tests/test_layers.sh tests/test_install.sh
+	  prove -f --exec '' $(TESTBIN) tests/test_layers.sh tests/test_contracts.sh tests/test_install.sh
 
 sanitize: deps
 	$(MAKE) BUILD=build/san OPT=-O1 EXTRA="$(SANFLAGS)" check

@@ -35,7 +35,8 @@ typedef enum {
     GN_NSTATUS
 } gn_status;
 
-/* gn_strerror: a short English description of s; never NULL. */
+/* gn_strerror: a short English description of s; never NULL.
+ * No equation: message text for a gn_status. Special: an unknown s gives "unknown status". */
 const char *gn_strerror(gn_status s);
 
 /* Levenberg-Marquardt damping lambda > 0 and curvature floor mu >= 0 (MATH.md §3). */
@@ -44,7 +45,8 @@ typedef struct {
     double mu;
 } gn_damping;
 
-/* gn_damping_check: is dmp in the domain of (3.11)-(3.13), and is the curvature lpp usable?
+/* gn_damping_check: is dmp in the domain of MATH.md (3.11)-(3.13) (lambda > 0, mu >= 0, §3),
+ * and is the curvature lpp usable (lpp >= 0: §3 rejects l'' < 0)?
  * The one check every damped solve (core, references, checkers) makes first.
  * Special: GN_ENONFINITE if lambda, mu or lpp is NaN or infinite; GN_EDOM if lambda <= 0 or
  *          mu < 0; GN_ENEGCURV if lpp < 0; GN_OK otherwise. Pass lpp = 0 to check dmp alone. */
@@ -59,11 +61,16 @@ typedef struct {
     uint64_t s[4];
 } gn_rng;
 
+/* gn_rng_seed: the state of stream (seed, stream), from splitmix64 of both.
+ * No equation: reproducible random instances for tests, campaigns and notebooks. */
 void gn_rng_seed(gn_rng *r, uint64_t seed, uint64_t stream);
+/* gn_rng_u64: the next 64 bits of xoshiro256**. No equation: random source. */
 uint64_t gn_rng_u64(gn_rng *r);
-/* uniform on [0, 1) with 53 random bits */
+/* gn_rng_uniform: uniform on [0, 1) with 53 random bits (top bits of gn_rng_u64 times
+ * 2^-53, exact). No equation: random source. */
 double gn_rng_uniform(gn_rng *r);
-/* standard normal (polar Box-Muller, no cached value: each call draws afresh) */
+/* gn_rng_normal: standard normal (polar Box-Muller, no cached value: each call draws
+ * afresh). No equation: random source. Accuracy: libm log/sqrt; not measured. */
 double gn_rng_normal(gn_rng *r);
 
 /* ------------------------------------------------------------ rank one */
@@ -149,8 +156,11 @@ typedef struct {
     double l, lp, lpp;
 } gn_lossval;
 
-/* gn_loss_name / gn_loss_parse: "squared", "bce". parse returns GN_EINPUT if unknown. */
+/* gn_loss_name: "squared" or "bce" (the losses of MATH.md §7); "unknown" for an unknown k.
+ * No equation: a name for messages and command-line options. */
 const char *gn_loss_name(gn_loss_kind k);
+/* gn_loss_parse: the inverse of gn_loss_name ("mse" also means squared).
+ * No equation: option parsing. Special: GN_EINPUT if name is unknown or NULL (*k untouched). */
 gn_status gn_loss_parse(gn_loss_kind *k, const char *name);
 
 /* gn_loss_squared: l = (f-y)^2/2, l' = f - y, l'' = 1, MATH.md (4.7)-(4.8).
@@ -165,7 +175,8 @@ gn_status gn_loss_squared(gn_lossval *out, double f, double y);
  * Special:  GN_EDOM if y is outside [0, 1]; GN_ENONFINITE on NaN/inf. */
 gn_status gn_loss_bce(gn_lossval *out, double f, double y);
 
-/* gn_loss_eval: dispatch on k. GN_EDOM for an unknown k. */
+/* gn_loss_eval: gn_loss_squared or gn_loss_bce by k, MATH.md §7 ((4.7)-(4.10)).
+ * Accuracy and special cases: those of the loss called; GN_EDOM for an unknown k. */
 gn_status gn_loss_eval(gn_lossval *out, gn_loss_kind k, double f, double y);
 
 /* gn_bellman: the semi-gradient Bellman step as a squared loss, MATH.md (4.11).
@@ -185,24 +196,34 @@ gn_status gn_bellman(gn_lossval *out, double q, double r, double gamma, double q
  * GN_ERANGE with the step applied and +-inf in the overflowed components; checking first
  * would cost a second pass over w on every step. */
 
-/* gn_step_sgd: w -= alpha lp j (Table 1, SGD). Accuracy: 1 rounding in alpha*lp,
- * then one per component for the product and one for the subtraction. */
+/* gn_step_sgd: w -= alpha lp j, MATH.md §6 (Table 1, SGD).
+ * Method:   the coefficient -alpha lp kept in scaled form (exact for huge alpha lp).
+ * Accuracy: 1 rounding in alpha*lp, then one per component for the product and one for
+ *           the subtraction: 3 units of §13 (validate/rank1 "step_sgd").
+ * Special:  the common errors above; j = 0 or lp = 0 leaves w unchanged (GN_OK). */
 gn_status gn_step_sgd(double *w, const double *j, size_t n, double lp, double alpha);
 
-/* gn_step_normgrad: w -= alpha sign(lp) j / |j| (Table 1, normalized gradient).
- * Special: GN_EZERO if lp == 0 or j == 0. */
+/* gn_step_normgrad: w -= alpha sign(lp) j / |j|, MATH.md §6 (Table 1, normalized gradient).
+ * Method:   scaled |j|^2, its square root on an even exponent.
+ * Accuracy: ceil(k/2) + 4 units of §13 (validate/rank1 "step_normgrad").
+ * Special:  GN_EZERO if lp == 0 or j == 0 (w untouched). */
 gn_status gn_step_normgrad(double *w, const double *j, size_t n, double lp, double alpha);
 
 /* gn_step_sps: Polyak step w -= gamma lp j, gamma = (l - lstar) / (c |lp j|^2),
- * optionally gamma = min(gamma, gamma_max), MATH.md (4.6).
+ * optionally gamma = min(gamma, gamma_max), MATH.md (4.6) (Table 1, SPS row).
  * Pass gamma_max = INFINITY for no cap. Requires c > 0, l >= lstar.
- * Special: GN_EZERO if lp == 0 or j == 0; GN_EDOM if c <= 0, l < lstar, gamma_max <= 0. */
+ * Method:   gamma formed in scaled form (l - lstar halved when it overflows).
+ * Accuracy: k + 8 units of §13, capped or not (validate/rank1 "step_sps").
+ * Special: GN_EZERO if lp == 0 or j == 0; GN_EDOM if c <= 0, l < lstar, gamma_max <= 0;
+ *          GN_ENONFINITE if l, lstar, lp or c is NaN/inf or gamma_max is NaN. */
 gn_status gn_step_sps(double *w, const double *j, size_t n, double l, double lstar,
                       double lp, double c, double gamma_max);
 
-/* gn_step_nlms: normalized LMS w += eta e x / (eps + |x|^2) (Table 1, last row),
- * e = y - f. Equal to IGND with squared loss, mu = 0, lambda = eps, alpha = eta.
- * Special: GN_EDOM if eps <= 0 or eta <= 0. */
+/* gn_step_nlms: normalized LMS w += eta e x / (eps + |x|^2), MATH.md §6 (Table 1, last
+ * row), e = y - f. Equal to IGND with squared loss, mu = 0, lambda = eps, alpha = eta.
+ * Method:   the NLMS recursion itself (not via gn_step_ignd), coefficient scaled.
+ * Accuracy: k + 5 units of §13 (validate/rank1 "step_nlms").
+ * Special: GN_EDOM if eps <= 0 or eta <= 0; x = 0 or e = 0 leaves w unchanged. */
 gn_status gn_step_nlms(double *w, const double *x, size_t n, double e, double eta, double eps);
 
 /* gn_step_ignd: damped IGND w -= alpha xi lp j, MATH.md (3.13)-(3.14).
@@ -213,8 +234,10 @@ gn_status gn_step_nlms(double *w, const double *x, size_t n, double e, double et
 gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double lpp,
                        double alpha, gn_damping dmp);
 
-/* gn_step_ignd_undamped: w -= alpha lp j / (lpp |j|^2) (Table 1, undamped IGND).
- * Special: GN_EZERO if lpp == 0 or j == 0; GN_ENEGCURV if lpp < 0. */
+/* gn_step_ignd_undamped: w -= alpha lp j / (lpp |j|^2), MATH.md §6 (Table 1, undamped
+ * IGND; the step along the direction (3.9)).
+ * Accuracy: k + 5 units of §13 (validate/rank1 "step_ignd_undamped").
+ * Special: GN_EZERO if lpp == 0 or j == 0; GN_ENEGCURV if lpp < 0 (w untouched). */
 gn_status gn_step_ignd_undamped(double *w, const double *j, size_t n, double lp, double lpp,
                                 double alpha);
 
@@ -226,7 +249,9 @@ typedef struct {
     double eps;    /* > 0, added outside the square root */
 } gn_adam_params;
 
-/* alpha = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 (Kingma and Ba's defaults) */
+/* gn_adam_params_default: alpha = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 (Kingma and
+ * Ba's defaults). No equation: the constants of MATH.md §7's Adam recursion are not the
+ * paper's (§12). */
 gn_adam_params gn_adam_params_default(void);
 
 typedef struct {
@@ -236,21 +261,26 @@ typedef struct {
     double *v;  /* second moment, length n */
 } gn_adam;
 
-/* gn_adam_alloc: state for n parameters with m = v = 0, t = 0. NULL if n == 0 or no memory. */
+/* gn_adam_alloc: state for n parameters with m = v = 0, t = 0. NULL if n == 0 or no memory.
+ * No equation: allocation. */
 gn_adam *gn_adam_alloc(size_t n);
-/* gn_adam_free: NULL-safe. */
+/* gn_adam_free: NULL-safe. No equation: deallocation. */
 void gn_adam_free(gn_adam *st);
 
-/* gn_step_adam: one Adam step from the gradient g (length st->n):
+/* gn_step_adam: one Adam step from the gradient g (length st->n), MATH.md §7 (Adam-IGND's
+ * unchanged Adam recursion, Appendix C):
  *   t += 1; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  *   w -= alpha (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ * Accuracy: per component within the first-order bound of validate/val_rank1.c (Adam
+ *           paragraph, with the bias-correction cancellation factor), section "optim".
  * Special: GN_EDOM on parameters outside their ranges, GN_ENONFINITE on NaN/inf in g: state
  *          and w untouched. GN_ERANGE when a moment or a component of w overflowed: the step
  *          has then been applied (t advanced) and the overflowed entries hold +-inf. */
 gn_status gn_step_adam(gn_adam *st, double *w, const double *g, const gn_adam_params *p);
 
-/* gn_step_adam_ignd: Adam-IGND, the Adam step fed with g~ = xi lp j (xi of (3.13)),
- * with g~ formed by the scaled route of gn_step_ignd (no xi underflow).
+/* gn_step_adam_ignd: Adam-IGND, MATH.md §7: the Adam step fed with g~ = xi lp j (xi of
+ * (3.13)), with g~ formed by the scaled route of gn_step_ignd (no xi underflow).
+ * Accuracy: as gn_step_adam plus g~'s k + 5 (validate/rank1 "step_adam_ignd").
  * Special: as gn_step_adam and gn_step_ignd. */
 gn_status gn_step_adam_ignd(gn_adam *st, double *w, const double *j, double lp, double lpp,
                             gn_damping dmp, const gn_adam_params *p);
@@ -258,43 +288,64 @@ gn_status gn_step_adam_ignd(gn_adam *st, double *w, const double *j, double lp, 
 /* --------------------------------------------------------------- models */
 /* Scalar-output models f_w(x) with their sensitivity j = grad_w f (3.3). */
 
-/* gn_linear_eval: f = w^T x; j = x (copied when j != NULL). Pairwise-blocked dot.
+/* gn_linear_eval: f = w^T x; j = x (copied when j != NULL), MATH.md (3.3) for f = w^T x.
+ * Method:   pairwise-blocked dot (gn_dot).
+ * Accuracy: |err| <= gamma_k sum |w_i x_i| (validate/model "linear_f").
  * Special: GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf input or if f overflows. */
 gn_status gn_linear_eval(double *f, double *j, const double *w, const double *x, size_t n);
 
-/* gn_linear_step_ignd: one IGND step on a linear model, fused: f = w^T x and |x|^2 in one
+/* gn_linear_step_ignd: one IGND step on a linear model, MATH.md (3.14) with j = x (and
+ * (4.8) for squared loss), fused: f = w^T x and |x|^2 in one
  * pass over (w, x), then the loss at (f, y), then w -= alpha xi l' x. The cost of SGD's
  * step plus a multiply-add per entry (the paper's "IGND costs what SGD costs").
  * out (nullable) receives the loss at the pre-step w.
+ * Accuracy: the fused bound of validate/val_model.c (k + 8 units plus f's error carried by
+ *           l'), section "model" row "linear_step_ignd" (squared loss only).
  * Special: as gn_step_ignd and gn_loss_eval. */
 gn_status gn_linear_step_ignd(double *w, gn_lossval *out, const double *x, size_t n, double y,
                               gn_loss_kind loss, double alpha, gn_damping dmp);
 
-/* gn_linear_step_sgd: the same with w -= alpha l' x. */
+/* gn_linear_step_sgd: the same with w -= alpha l' x, MATH.md §6 (Table 1, SGD, j = x).
+ * Accuracy: 4 units plus f's error carried by l' (validate/model "linear_step_sgd").
+ * Special: as gn_step_sgd and gn_loss_eval. */
 gn_status gn_linear_step_sgd(double *w, gn_lossval *out, const double *x, size_t n, double y,
                              gn_loss_kind loss, double alpha);
 
 /* One-hot tabular model: n weights, feature phi = s e_k, so f = s w_k and j = s e_k (§5).
- * gn_onehot_eval: f = s w_k. Special: GN_ESIZE if k >= n; GN_ENONFINITE on NaN/inf. */
+ * gn_onehot_eval: f = s w_k, MATH.md §5 (one-hot scaling). One rounding.
+ * Special: GN_ESIZE if k >= n; GN_ENONFINITE on NaN/inf. */
 gn_status gn_onehot_eval(double *f, const double *w, size_t n, size_t k, double s);
-/* gn_onehot_step_ignd: damped IGND on the one-hot model touching w_k only:
- * w_k -= alpha lp s / ((lpp + mu) s^2 + lambda). Errors as gn_step_ignd. */
+/* gn_onehot_step_ignd: damped IGND on the one-hot model touching w_k only, MATH.md (3.14)
+ * with j = s e_k (§5): w_k -= alpha lp s / ((lpp + mu) s^2 + lambda).
+ * Accuracy: 8 units of §13 (validate/model "onehot_step_ignd").
+ * Special: GN_ESIZE if n == 0 or k >= n; otherwise errors as gn_step_ignd. */
 gn_status gn_onehot_step_ignd(double *w, size_t n, size_t k, double s, double lp, double lpp,
                               double alpha, gn_damping dmp);
 
 /* Quadratic features of z in R^m (MATH.md §11): phi = (z_a z_b for a <= b, row by row),
- * then a trailing 1 when bias != 0. Length m(m+1)/2 + (bias != 0). */
+ * then a trailing 1 when bias != 0. Length m(m+1)/2 + (bias != 0).
+ * gn_quad_nfeatures: that length, MATH.md §11 (no overflow check on m). */
 size_t gn_quad_nfeatures(size_t m, int bias);
-/* gn_quad_features: phi as above. Special: GN_ESIZE if m == 0; GN_ENONFINITE on NaN/inf. */
+/* gn_quad_features: phi as above, MATH.md §11; each feature one product (0.5 ulp,
+ * validate/model "quad_phi").
+ * Special: GN_ESIZE if m == 0; GN_ENONFINITE on NaN/inf in z or a product overflowing. */
 gn_status gn_quad_features(double *phi, const double *z, size_t m, int bias);
-/* gn_quad_eval: f = w^T phi(z), j = phi(z) (when j != NULL; length gn_quad_nfeatures). */
+/* gn_quad_eval: f = w^T phi(z), j = phi(z) (when j != NULL; length gn_quad_nfeatures),
+ * MATH.md §11 (Q_K(x,u) = z^T H z as a linear model, (3.3) j = phi).
+ * Accuracy: cond bound k(p) + 1 (validate/model "quad_f").
+ * Special: as gn_quad_features; GN_ESIZE when j == NULL and the features do not fit the
+ *          256-entry stack buffer; GN_ERANGE if f overflows (GN_ENONFINITE if w is not finite). */
 gn_status gn_quad_eval(double *f, double *j, const double *w, const double *z, size_t m,
                        int bias);
 
 /* Multilayer perceptron with one scalar output. */
 typedef enum { GN_ACT_RELU = 0, GN_ACT_TANH, GN_ACT_SILU, GN_ACT_IDENTITY, GN_NACT } gn_act;
 
+/* gn_act_name: "relu", "tanh", "silu", "identity"; "unknown" for an unknown a.
+ * No equation: a name for messages and options. */
 const char *gn_act_name(gn_act a);
+/* gn_act_parse: the inverse of gn_act_name. No equation: option parsing.
+ * Special: GN_EINPUT if name is unknown. */
 gn_status gn_act_parse(gn_act *a, const char *name); /* "relu" "tanh" "silu" "identity" */
 
 /* gn_act_eval: the hidden-layer activation act(x) and, when dx != NULL, act'(x) into *dx;
@@ -331,17 +382,21 @@ typedef struct {
 } gn_mlp;
 
 /* gn_mlp_alloc: an MLP with L = nwidths - 1 layers. NULL on no memory or bad shape
- * (nwidths < 2, a zero width, last width != 1, unknown act). */
+ * (nwidths < 2, a zero width, last width != 1, unknown act).
+ * No equation: allocation of the model f_w of MATH.md §0 and its workspaces. */
 gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act);
+/* gn_mlp_free: NULL-safe. No equation: deallocation. */
 void gn_mlp_free(gn_mlp *m); /* NULL-safe */
 
 /* gn_mlp_init: He-normal (ReLU, SiLU) or Glorot-normal (tanh, identity) weights from the
- * stream (seed, 0), zero biases. */
+ * stream (seed, 0), zero biases. No equation: initialisation (§10's tau0 is not this).
+ * Special: GN_ESIZE if m is NULL; GN_OK otherwise. */
 gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed);
 
 /* gn_mlp_eval: f = f_w(x) by the forward pass; when j != NULL, j = grad_w f by
- * back-propagation of the scalar output (length m->nparams).
- * Special: GN_ENONFINITE on NaN/inf in w or x or if f is not finite. */
+ * back-propagation of the scalar output (length m->nparams), MATH.md (3.3).
+ * Accuracy: within gn_mp_mlp_errbound's running bound (validate/model "mlp_f", "mlp_j").
+ * Special: GN_ENONFINITE on NaN/inf in w or x or if f (or j) is not finite. */
 gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x);
 
 /* A block of up to cap rows evaluated at once (gn_mlp_batch_eval). Layer l's values for
@@ -354,9 +409,10 @@ typedef struct {
     size_t *hoff, *uoff; /* L + 1 entries each */
 } gn_mlp_batch;
 
-/* gn_mlp_batch_alloc: a block of cap rows for m (NULL if cap == 0 or no memory);
- * gn_mlp_batch_free is NULL-safe. */
+/* gn_mlp_batch_alloc: a block of cap rows for m (NULL if cap == 0 or no memory).
+ * No equation: allocation. */
 gn_mlp_batch *gn_mlp_batch_alloc(const gn_mlp *m, size_t cap);
+/* gn_mlp_batch_free: NULL-safe. No equation: deallocation. */
 void gn_mlp_batch_free(gn_mlp_batch *bt);
 
 /* gn_mlp_batch_eval: gn_mlp_eval's forward and backward pass for the B <= cap rows of X
@@ -370,25 +426,33 @@ void gn_mlp_batch_free(gn_mlp_batch *bt);
 gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, const double *X,
                             size_t B);
 
-/* gn_mlp_step_ignd / _sgd: one sample-at-a-time step; j kept in m->jbuf.
- * out (nullable) gets the loss at the pre-step w. Errors as gn_step_ignd / gn_step_sgd. */
+/* gn_mlp_step_ignd: one sample-at-a-time IGND step, MATH.md (3.13)-(3.14), j = grad_w f
+ * by gn_mlp_eval kept in m->jbuf. out (nullable) gets the loss at the pre-step w.
+ * Accuracy: gn_mlp_eval's then gn_step_ignd's; the composition is not measured.
+ * Special: errors of gn_mlp_eval, gn_loss_eval and gn_step_ignd. */
 gn_status gn_mlp_step_ignd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
                            gn_loss_kind loss, double alpha, gn_damping dmp);
+/* gn_mlp_step_sgd: the same with w -= alpha l' j, MATH.md §6 (Table 1, SGD).
+ * Special: errors of gn_mlp_eval, gn_loss_eval and gn_step_sgd. */
 gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
                           gn_loss_kind loss, double alpha);
 
 /* --------------------------------------------------- small shared kernels */
 
 /* gn_dot: pairwise-blocked sum_i a_i b_i (blocks of 64, 4 lanes, pairwise over blocks).
- * Accuracy: |err| <= gamma_k sum |a_i b_i|, k = 18 + ceil(log2(max(n/64,1))).
+ * No equation: the dot-product kernel under (3.13)'s |j|^2, (4.1) and the models.
+ * Accuracy: |err| <= gamma_k sum |a_i b_i|, k = 18 + ceil(log2(max(n/64,1)))
+ *           (validate/model "linear_f", validate/rank1 "delta").
  * No status: NaN/inf propagate as IEEE says. n may be 0 (result 0). */
 double gn_dot(const double *a, const double *b, size_t n);
 
 /* gn_sum_bound_k: the k of the bounds above for length n (the number of roundings a
- * component can see along its path in the blocked pairwise sum, plus the products). */
+ * component can see along its path in the blocked pairwise sum, plus the products).
+ * No equation: the constant of the §13 error bounds, used by validate's tolerances. */
 int gn_sum_bound_k(size_t n);
 
-/* gn_allfinite: 1 when every entry of a[0..n) is finite. */
+/* gn_allfinite: 1 when every entry of a[0..n) is finite (n = 0 gives 1).
+ * No equation: the GN_ENONFINITE input check. */
 int gn_allfinite(const double *a, size_t n);
 
 /* Family headers: each issue's part of the library adds its line here. */

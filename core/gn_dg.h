@@ -57,13 +57,17 @@ typedef enum {
  * GSL's matrix views wrap the buffers; BLAS/LAPACK kernels come from GSL on OpenBLAS. */
 typedef struct gn_dg_ws gn_dg_ws;
 
-/* gn_dg_ws_alloc: NULL if bcmax == 0, d == 0, route unknown, or no memory. */
+/* gn_dg_ws_alloc: NULL if bcmax == 0, d == 0, route unknown, or no memory.
+ * No equation: the buffers of the MATH.md §9 solves, sized as above. */
 gn_dg_ws *gn_dg_ws_alloc(size_t bcmax, size_t d, gn_dg_route route);
+/* gn_dg_ws_free: NULL-safe. No equation: deallocation. */
 void gn_dg_ws_free(gn_dg_ws *w); /* NULL-safe */
-/* gn_dg_ws_bytes: heap bytes the workspace holds (all of its buffers). */
+/* gn_dg_ws_bytes: heap bytes the workspace holds (all of its buffers).
+ * No equation: memory report (tests/test_dg). */
 size_t gn_dg_ws_bytes(const gn_dg_ws *w);
 
-/* gn_dg_check: the input checks every solve below makes, on their own.
+/* gn_dg_check: the input checks every solve below makes, on their own: the domain of
+ * MATH.md §9's LM system (lambda > 0, mu >= 0, Q positive semidefinite).
  * Special: GN_ESIZE if b, c or d is 0, a pointer is NULL, or bc overflows; GN_EDOM if
  *          lambda <= 0 or mu < 0 (or either is NaN); GN_ENONFINITE if r or q has a NaN or
  *          infinite entry; GN_ENOTPSD if a diagonal q_i < 0 or a softmax block has p_k < 0
@@ -96,13 +100,18 @@ gn_status gn_dg_check(const gn_dg_batch *B);
 gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route route);
 
 /* After a successful gn_dg_dir: the route and factorisation used, and for PUSH the solved
- * z (bc entries; NULL after a PRIMAL solve). For the validate section's bounds. */
+ * z (bc entries; NULL after a PRIMAL solve). For the validate section's bounds.
+ * gn_dg_ws_last_route: the route taken. No equation: a report of gn_dg_dir's choice. */
 gn_dg_route gn_dg_ws_last_route(const gn_dg_ws *w);
+/* gn_dg_ws_last_fact: the factorisation used. No equation: a report for val_dg's bound. */
 gn_dg_fact gn_dg_ws_last_fact(const gn_dg_ws *w);
+/* gn_dg_ws_last_z: the push-through solution z of MATH.md §9's (lambda I + Q K / b) z = r
+ * (or the SPD form's z); NULL after a PRIMAL solve. Valid until the next solve on w. */
 const double *gn_dg_ws_last_z(const gn_dg_ws *w);
 /* gn_dg_ws_factor_fnorm: ||L||_F ||U||_F of the last PUSH factorisation (L unit lower,
  * U upper for LU; for Cholesky ||R||_F^2 = trace of the factored matrix), the quantity
- * that bounds the factorisation's backward error (Higham, ASNA 2nd ed., Thms 9.3, 10.4). */
+ * that bounds the factorisation's backward error (Higham, ASNA 2nd ed., Thms 9.3, 10.4).
+ * No equation: an input to the MATH.md §9 direction's error bound in validate/val_dg.c. */
 double gn_dg_ws_factor_fnorm(const gn_dg_ws *w);
 
 /* gn_dg_ignd: the batched IGND direction, the average of per-sample LM directions
@@ -116,25 +125,31 @@ gn_status gn_dg_ignd(double *dir, gn_dg_ws *w, const gn_dg_batch *B);
 
 /* gn_dg_compare: angle (radians, in [0, pi]) between u and v, computed as
  * 2 atan2(|u/|u| - v/|v||, |u/|u| + v/|v||) (accurate for small angles too), and the
- * norm ratio |u| / |v|. Special: GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf;
- * GN_EZERO if u = 0 or v = 0. */
+ * norm ratio |u| / |v|: the measure MATH.md §9 asks for between the averaged IGND and
+ * the mini-batch GN directions ("a quantity to measure, not an error").
+ * Accuracy: not measured against MPFR; tests/test_dg checks known angles (0, pi, tiny).
+ * Special: GN_ESIZE if n == 0; GN_ENONFINITE on NaN/inf; GN_EZERO if u = 0 or v = 0. */
 gn_status gn_dg_compare(double *angle, double *ratio, const double *u, const double *v,
                         size_t n);
 
 /* ------------------------------------------------- softmax, c-output model */
 
-/* gn_softmax_ce: softmax cross-entropy of logits f (c) with class y < c:
+/* gn_softmax_ce: softmax cross-entropy of logits f (c) with class y < c, the loss whose
+ * curvature gives MATH.md §9's softmax blocks:
  *   l = logsumexp(f) - f_y,  r = p - e_y,  p = softmax(f),  Q = diag(p) - p p^T.
  * Method:   shifted by max f, so no overflow; l by log1p of the off-class sum when the
  *           target class dominates.
+ * Accuracy: |l - l_ref| <= (c + 4) u (1 + |l| + |max f - f_y|) against MPFR
+ *           (tests/test_dg test_softmax_ce).
  * Special:  GN_ESIZE if c < 2 or y >= c; GN_ENONFINITE on NaN/inf logits. p and r may be
  *           NULL; outputs untouched on error. */
 gn_status gn_softmax_ce(double *l, double *r, double *p, const double *f, size_t c, size_t y);
 
 /* c-output linear model f = W x, W c x n row-major, parameters w = vec(W) (d = c n).
  * gn_multi_linear_eval: f (c) and, when J != NULL, the c x d Jacobian (row k is x in
- * block k, zeros elsewhere). Special: GN_ESIZE if c or n is 0; GN_ENONFINITE on NaN/inf
- * or a non-finite f. */
+ * block k, zeros elsewhere): the J of MATH.md §9 for one sample.
+ * Accuracy: each f_k as gn_dot (not measured separately; tests/test_dg checks small cases).
+ * Special: GN_ESIZE if c or n is 0; GN_ENONFINITE on NaN/inf or a non-finite f. */
 gn_status gn_multi_linear_eval(double *f, double *J, const double *w, const double *x,
                                size_t c, size_t n);
 
@@ -147,7 +162,11 @@ typedef enum {
     GN_EGN_NLOSS
 } gn_egn_loss;
 
+/* gn_egn_loss_name: "squared", "bce" or "softmax" (MATH.md §7 and §9); "?" for an unknown
+ * k. No equation: a name for messages and options. */
 const char *gn_egn_loss_name(gn_egn_loss k);
+/* gn_egn_loss_parse: the inverse of gn_egn_loss_name. No equation: option parsing.
+ * Special: GN_EINPUT if name is unknown or NULL (*k untouched). */
 gn_status gn_egn_loss_parse(gn_egn_loss *k, const char *name); /* squared bce softmax */
 
 /* The model EGN trains: c outputs, nparams parameters, and an evaluation that writes the
@@ -161,9 +180,14 @@ struct gn_egn_model {
     void *ctx; /* the gn_mlp for gn_egn_model_mlp */
 };
 
-/* linear f = w^T x (c = 1, nparams = n); the MLP of gn.h (c = 1); gn_multi_linear (c). */
+/* gn_egn_model_linear: f = w^T x (c = 1, nparams = n), J's row = x (MATH.md (3.3)).
+ * No equation beyond that: an adapter of gn_linear_eval for EGN. */
 gn_egn_model gn_egn_model_linear(size_t n);
+/* gn_egn_model_mlp: the MLP of gn.h (c = 1), J's row = grad_w f by gn_mlp_eval.
+ * No equation: an adapter; m must outlive the model (it is its ctx). */
 gn_egn_model gn_egn_model_mlp(gn_mlp *m);
+/* gn_egn_model_multi: gn_multi_linear_eval's c-output model (nparams = c n).
+ * No equation: an adapter for EGN. */
 gn_egn_model gn_egn_model_multi(size_t c, size_t n);
 
 /* EGN's constants, all in one place, with the toolkit's defaults (the seeds give none:
@@ -181,6 +205,8 @@ typedef struct {
     double beta;        /* momentum weight, in [0, 1)                       default 0.5  */
 } gn_egn_params;
 
+/* gn_egn_params_default: the defaults in the table above. No equation: the toolkit's
+ * constants for MATH.md §9's extras (§12: the seeds give none). */
 gn_egn_params gn_egn_params_default(void);
 
 typedef struct {
@@ -196,16 +222,20 @@ typedef struct {
 } gn_egn;
 
 /* gn_egn_alloc: state for batches of at most bmax samples. NULL on bad sizes (bmax or
- * model sizes 0, softmax with c < 2, squared/BCE with c != 1), bad params or no memory. */
+ * model sizes 0, softmax with c < 2, squared/BCE with c != 1), bad params or no memory.
+ * No equation: allocation. */
 gn_egn *gn_egn_alloc(gn_egn_model model, gn_egn_loss loss, size_t bmax,
                      const gn_egn_params *par);
+/* gn_egn_free: NULL-safe. No equation: deallocation. */
 void gn_egn_free(gn_egn *e); /* NULL-safe */
 /* gn_egn_bytes: heap bytes held by the state (a step allocates nothing further in the
- * core; OpenBLAS keeps its own thread buffers). */
+ * core; OpenBLAS keeps its own thread buffers). No equation: memory report. */
 size_t gn_egn_bytes(const gn_egn *e);
 
-/* gn_egn_loss_mean: the mean loss over samples idx[0..m) of X (rows of nin features) and
- * y. Special: GN_EDOM for a bad target (BCE outside [0,1], softmax not a class index);
+/* gn_egn_loss_mean: the mean loss L = (1/m) sum l_i over samples idx[0..m) of X (rows of
+ * nin features) and y, MATH.md §9 (with (4.7), (4.9) or softmax CE per sample).
+ * Accuracy: a plain running sum; not measured.
+ * Special: GN_EDOM for a bad target (BCE outside [0,1], softmax not a class index);
  * errors of the model and loss. */
 gn_status gn_egn_loss_mean(double *L, gn_egn *e, const double *w, const double *X,
                            const double *y, const size_t *idx, size_t m);
@@ -222,6 +252,7 @@ gn_status gn_egn_step(gn_egn *e, double *w, double *Lbefore, double *Lafter, con
 
 /* gn_egn_epoch: shuffle perm (a permutation of 0..nrows-1) from rng (Fisher-Yates), then
  * one gn_egn_step per consecutive block of b indices (the last block may be shorter).
+ * MATH.md §9 per step; no equation of its own (the sampling is the toolkit's).
  * Special: GN_ESIZE if nrows == 0, b == 0 or b > bmax; errors of gn_egn_step (w then
  * holds the steps taken before the failing one). */
 gn_status gn_egn_epoch(gn_egn *e, double *w, const double *X, const double *y, size_t nrows,
@@ -232,7 +263,8 @@ gn_status gn_egn_epoch(gn_egn *e, double *w, const double *X, const double *y, s
  *   t_reg = sin(x1) + 0.5 x2 x3 - 0.25 x4 + 0.1 e,         e ~ N(0,1)
  *   t_bin = 1 when x1 + x2^2 - 1 + 0.3 e' > 0, else 0
  *   t_cls = argmax_k (a_k . x + 0.3 e''_k) for three fixed a_k.
- * X is n x 4 row-major, the targets n each. Special: GN_ESIZE if n == 0. */
+ * X is n x 4 row-major, the targets n each. Special: GN_ESIZE if n == 0.
+ * No equation: synthetic data for the EGN example, notebook and tests. */
 gn_status gn_egn_example(double *X, double *t_reg, double *t_bin, double *t_cls, size_t n,
                          uint64_t seed);
 

@@ -96,11 +96,12 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
                           const char *const *cnames, const char *const *cvals, size_t nconst,
                           gn_expr_error *err);
 
-/* gn_expr_free: release e and everything it owns; NULL-safe. */
+/* gn_expr_free: release e and everything it owns; NULL-safe. No equation: deallocation. */
 void gn_expr_free(gn_expr *e);
 
 /* gn_expr_uses: 1 when parameter p (0-based) appears in e, else 0 (also for e NULL or
- * p >= e->nparams). */
+ * p >= e->nparams). No equation: a structural query (gn_fit_check rejects an unused
+ * parameter, whose column of J would be zero). */
 int gn_expr_uses(const gn_expr *e, size_t p);
 
 /* gn_expr_eval: f = e(b, v) and, when grad != NULL, the sensitivity vector of MATH.md (3.3)
@@ -126,7 +127,8 @@ extern int gn_expr_inject;
 
 /* gn_expr_print_error: print "  SRC\n  ^ column N: MSG\n" to f (format contract: the caret
  * under the byte at err->pos, N = pos + 1; newlines, tabs and carriage returns in src print
- * as spaces; a pos past the end of src points just after it). */
+ * as spaces; a pos past the end of src points just after it).
+ * No equation: a diagnostic writer (tests/test_expr checks the format). */
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err);
 
 
@@ -168,11 +170,13 @@ typedef enum {
 #define GN_FIT_STALL_REL 1e-6
 
 /* gn_fit_stop_name: "xtol", "gtol", "stall", "zero", "maxiter", "maxfev", "nonfinite",
- * "stuck" ("?" for a value out of range);
- * gn_fit_stop_converged: 1 for the first four, 0 otherwise;
- * gn_fit_solver_name: "lm", "qr", "auto" ("?" out of range). Names only, no numerics. */
+ * "stuck" ("?" for a value out of range). No equation: names for reports. */
 const char *gn_fit_stop_name(gn_fit_stop s);
+/* gn_fit_stop_converged: 1 for the first four stop reasons, 0 otherwise.
+ * No equation: the pass/fail reading of a stop reason. */
 int gn_fit_stop_converged(gn_fit_stop s);
+/* gn_fit_solver_name: "lm" (GN_FIT_NORMAL), "qr", "auto" ("?" out of range).
+ * No equation: names for reports and options. */
 const char *gn_fit_solver_name(gn_fit_solver s);
 
 typedef struct {
@@ -287,7 +291,8 @@ typedef struct {
 /* gn_fit_check: the argument checks both routes share. Zeroes *rep with
  * rep->stop = NONFINITE (what an early error return leaves) and returns GN_ESIZE when
  * model is NULL, k = model->nparams is 0 or n < k, GN_EINPUT when a parameter does not
- * appear in the model, else GN_OK. */
+ * appear in the model, else GN_OK.
+ * No equation: argument checks (n >= k so that the least-squares problem can be full rank). */
 gn_status gn_fit_check(gn_fit_report *rep, const gn_expr *model, size_t n);
 
 /* gn_fit_drive: the Levenberg-Marquardt iteration on backend be (state ws), from a point

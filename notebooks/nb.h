@@ -37,46 +37,56 @@ typedef struct {
 
 /* the registry, in index order, terminated by an entry with name == NULL */
 extern const nb_notebook nb_notebooks[];
-/* nb_find: the entry called name, or NULL */
+/* nb_find: the entry called name, or NULL
+ * No equation: registry lookup. */
 const nb_notebook *nb_find(const char *name);
 
 typedef struct nb_page nb_page;
 
 /* nb_page_open: create ROOT/NAME/ (and ROOT) and open its index.html and page.md with the
  * title as heading. NULL (with a message on stderr) when a directory or file cannot be
- * created. */
+ * created.
+ * No equation: page writer. */
 nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title);
 
 /* nb_page_close: finish and close both files; returns the number of failed checks, or -1
- * when a write failed. NULL-safe (returns -1). */
+ * when a write failed. NULL-safe (returns -1).
+ * No equation: page writer. */
 int nb_page_close(nb_page *p);
 
 /* Text. The format's result is plain text in which `code` marks code; the HTML gets
- * <, > and & escaped. */
+ * <, > and & escaped.
+ * nb_h2: a section heading. No equation: page writer. */
 void nb_h2(nb_page *p, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* nb_para: a paragraph. No equation: page writer. */
 void nb_para(nb_page *p, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Tables: header and rows are cells separated by '|'. */
+/* Tables: header and rows are cells separated by '|'.
+ * nb_table_begin: open a table with its header cells. No equation: page writer. */
 void nb_table_begin(nb_page *p, const char *header);
+/* nb_table_row: one row of cells. No equation: page writer. */
 void nb_table_row(nb_page *p, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* nb_table_end: close the table. No equation: page writer. */
 void nb_table_end(nb_page *p);
 
-/* nb_links: a paragraph "LABEL a, b, c." linking the comma-separated files (page-relative). */
+/* nb_links: a paragraph "LABEL a, b, c." linking the comma-separated files (page-relative).
+ * No equation: page writer. */
 void nb_links(nb_page *p, const char *label, const char *files);
 
 /* nb_check: a check the notebook makes on its numbers, shown as "check passed/FAILED: ..."
- * and counted. Returns ok. */
+ * and counted. Returns ok.
+ * No equation: the page's self-checks (each notebook's checks name their equation). */
 int nb_check(nb_page *p, int ok, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -84,42 +94,52 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
     ;
 
 /* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure.
- * The caller closes it with fclose. */
+ * The caller closes it with fclose.
+ * No equation: data-file writer. */
 FILE *nb_data_open(nb_page *p, const char *file);
 
 /* nb_plot: write BASE.gp = a terminal line for BASE.svg followed by the body (gnuplot
  * commands reading data files by their names in the page directory), run gnuplot there,
  * and put the figure with its caption and links to the script and the data files (a
  * comma-separated list, may be empty) on the page. Returns 1 when the SVG was rendered,
- * 0 when skipped (gnuplot missing) and -1 when gnuplot failed (counted as a failed check). */
+ * 0 when skipped (gnuplot missing) and -1 when gnuplot failed (counted as a failed check).
+ * No equation: figure writer (gnuplot through gn_io_run). */
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body);
 
-/* nb_plot_sized: nb_plot with the SVG's width and height in pixels (nb_plot: 760 x 460). */
+/* nb_plot_sized: nb_plot with the SVG's width and height in pixels (nb_plot: 760 x 460).
+ * No equation: figure writer. */
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body);
 
 /* nb_gnuplot_str: s as a gnuplot single-quoted literal (gn_io_gnuplot_str: quotes doubled,
  * control characters made spaces) in buf, for text that is not the notebook's own (a file
- * name) inside a plot body. Returns buf; '' when the literal does not fit in cap. */
+ * name) inside a plot body. Returns buf; '' when the literal does not fit in cap.
+ * No equation: gnuplot escaping (gn_io_gnuplot_str into a buffer). */
 char *nb_gnuplot_str(char *buf, size_t cap, const char *s);
 
-/* nb_graph: the same for a Graphviz graph: BASE.dot rendered by `dot -Tsvg`. */
+/* nb_graph: the same for a Graphviz graph: BASE.dot rendered by `dot -Tsvg`.
+ * Returns as nb_plot. No equation: figure writer (dot through gn_io_run). */
 int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot);
 
-/* nb_tool_available: 1 when the program is on PATH (cached per name). */
+/* nb_tool_available: 1 when the program is on PATH (cached per name).
+ * No equation: tool detection (gn_io_have, cached). */
 int nb_tool_available(const char *prog);
 
 /* nb_write_index: ROOT/index.html and ROOT/index.md linking every registered notebook
  * (with its summary and its thumbnail when ROOT/NAME/THUMB exists; marked "not generated"
- * otherwise). Returns 0, or -1 when a file cannot be written. */
+ * otherwise). Returns 0, or -1 when a file cannot be written.
+ * No equation: the notebooks' index page writer. */
 int nb_write_index(const char *root);
 
-/* nb_mkdirs: mkdir -p. 0 on success. */
+/* nb_mkdirs: mkdir -p. 0 on success.
+ * No equation: directory creation. */
 int nb_mkdirs(const char *path);
 
 /* Summary statistics over n values: mean and sample standard deviation (0 when n < 2),
- * ignoring nothing (NaN propagates). */
+ * ignoring nothing (NaN propagates).
+ * nb_mean_std: two passes (mean, then squared deviations); mean NaN when n == 0; not measured.
+ * No equation: summary statistics for the pages. */
 void nb_mean_std(double *mean, double *sd, const double *v, size_t n);
 
 /* One row of ggplot2's Diamonds (cut, color and clarity as indices into their orders:
@@ -133,7 +153,8 @@ typedef struct {
  * text fields may be double-quoted) from a gzip file decompressed in memory by zlib (a plain
  * file is read as is). Returns the row count with *out malloc'ed (caller frees), or -1 with
  * a message "FILE:LINE: why" on stderr for a missing file, a bad header, a ragged row, a
- * non-number or an unknown category; *out untouched then. */
+ * non-number or an unknown category; *out untouched then.
+ * No equation: the Diamonds reader (tests/test_notebooks). */
 long nb_diamonds_read(nb_diamond **out, const char *path);
 
 /* ------------------------------------------------------- sharded sweeps (nb_sweep.c)
@@ -153,7 +174,8 @@ typedef struct {
     const char *in;    /* comma-separated record files of earlier shards (NULL: none) */
 } nb_sweep_opts;
 
-/* nb_sweep_opts_default: off, no files, GN_IO_SHARD_BLOCKS blocks. */
+/* nb_sweep_opts_default: off, no files, GN_IO_SHARD_BLOCKS blocks.
+ * No equation: the sweep engine's defaults. */
 nb_sweep_opts nb_sweep_opts_default(void);
 
 /* a run: task (< NB_SWEEP_NTASK), phase (0 grid, 1 final), optimizer (< NB_SWEEP_NOPT) and
@@ -168,10 +190,12 @@ typedef struct nb_sweep nb_sweep;
 /* nb_sweep_open: a sweep of the campaign named by sig (its parameters: records of another
  * signature are refused). Loads every record of o->in and opens o->out. NULL, with a
  * message on stderr, when a file cannot be read or written, or a record is malformed,
- * foreign or given twice. With o->on == 0 the engine only calls train (nb_sweep_run). */
+ * foreign or given twice. With o->on == 0 the engine only calls train (nb_sweep_run).
+ * No equation: the sweep engine (tests/test_notebooks). */
 nb_sweep *nb_sweep_open(const nb_sweep_opts *o, const char *sig);
 
-/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 when writing it failed. */
+/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 when writing it failed.
+ * No equation: the sweep engine. */
 int nb_sweep_close(nb_sweep *s);
 
 /* a training run: its final metric (NaN when it diverged), and when curve is not NULL its
@@ -181,16 +205,21 @@ typedef double nb_sweep_train_fn(void *arg, double *curve);
 /* nb_sweep_run: the value of run k, whose run index is run of total (for the block):
  * the loaded record when there is one (curve copied); else train(arg, curve) when the
  * sweep is off, or when may_train and the run is in this process's blocks (the record is
- * then written); else missing: NaN (curve all NaN), counted and its block noted. */
+ * then written); else missing: NaN (curve all NaN), counted and its block noted.
+ * No equation: the sweep engine (the runs' arithmetic is the train function's). */
 double nb_sweep_run(nb_sweep *s, const nb_sweep_key *k, size_t run, size_t total, int may_train,
                     nb_sweep_train_fn *train, void *arg, double *curve);
 
+/* nb_sweep_on: the sweep flags are in charge. No equation: sweep plumbing. */
 int nb_sweep_on(const nb_sweep *s);      /* the sweep flags are in charge */
+/* nb_sweep_writing: a shard that writes records. No equation: sweep plumbing. */
 int nb_sweep_writing(const nb_sweep *s); /* a shard that writes records */
+/* nb_sweep_missing: runs missing so far. No equation: sweep plumbing. */
 int nb_sweep_missing(const nb_sweep *s); /* runs missing so far */
 
 /* nb_sweep_print_missing: "INCOMPLETE sweep: N runs missing ..." and, per task (< ntask) and
- * phase, the --sweep-ranges that would train the missing blocks. */
+ * phase, the --sweep-ranges that would train the missing blocks.
+ * No equation: sweep report. */
 void nb_sweep_print_missing(const nb_sweep *s, FILE *f, int ntask);
 
 /* ------------------------------------------------------------- the notebooks
@@ -206,7 +235,11 @@ typedef struct {
     double alpha;         /* learning rate */
     gn_loss_kind loss;    /* for BCE, y in [0, 1] */
 } nb_rank1_opts;
+/* nb_rank1_opts_default: the page's sample and damping. No equation: defaults. */
 nb_rank1_opts nb_rank1_opts_default(void);
+/* nb_rank1_run: notebook 1, the rank-one GGN on one sample, MATH.md (3.4)-(3.15),
+ * (4.1)-(4.4), Table 1 (§6); the page's checks compare the core with the closed forms.
+ * Returns GN_EXIT_PASS, GN_EXIT_FAIL or GN_EXIT_USAGE as above. */
 int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o);
 
 /* 2: QL against IGNDQ on FrozenLake with scaled one-hot features, MATH.md §5. */
@@ -216,7 +249,10 @@ typedef struct {
     double epsilon, gamma, lambda;
     size_t seeds, episodes;
 } nb_scale_opts;
+/* nb_scale_opts_default: the page's sizes (smaller when quick). No equation: defaults. */
 nb_scale_opts nb_scale_opts_default(int quick);
+/* nb_scale_run: notebook 2, QL against IGNDQ with scaled one-hot features, MATH.md §5 and
+ * (4.11): nb_scale_compute, then the page. Returns as above. */
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
 
 enum { NB_SC_NF = 64, NB_SC_NCOND = 5 };
@@ -240,6 +276,7 @@ typedef struct {
  * ctx->quiet. 0, or -1 when memory ran out (*r then empty). Free with nb_scale_result_free
  * (NULL-safe). */
 int nb_scale_compute(nb_scale_result *r, const nb_ctx *ctx, const nb_scale_opts *o);
+/* nb_scale_result_free: NULL-safe. No equation: deallocation. */
 void nb_scale_result_free(nb_scale_result *r);
 
 /* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
@@ -258,7 +295,11 @@ typedef struct {
     const char *grid_spec;     /* as given, NULL for the default (the sweep signature) */
     nb_sweep_opts sweep;
 } nb_supervised_opts;
+/* nb_supervised_opts_default: the page's sizes and grid (smaller when quick).
+ * No equation: defaults. */
 nb_supervised_opts nb_supervised_opts_default(int quick);
+/* nb_supervised_run: notebook 3, SGD, IGND, Adam and Adam-IGND at batch size 1,
+ * MATH.md (3.14) and §7, swept by nb_sweep. Returns as above. */
 int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o);
 
 /* 4: LQR policy iteration, QL against IGNDQ evaluation, MATH.md §11. */
@@ -267,7 +308,11 @@ typedef struct {
     size_t seeds, iters, eval_steps;
     double alpha_ql, alpha_igndq, gamma, noise;
 } nb_lqr_opts;
+/* nb_lqr_opts_default: the page's sizes and rates (smaller when quick).
+ * No equation: defaults. */
 nb_lqr_opts nb_lqr_opts_default(int quick);
+/* nb_lqr_run: notebook 4, LQR policy iteration with QL or IGNDQ evaluation, MATH.md §11:
+ * nb_lqr_compute, then the page. Returns as above. */
 int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
 
 enum { NB_LQ_NMAX = 10, NB_LQ_MMAX = 4, NB_LQ_NEXACT = 61 };
@@ -304,6 +349,7 @@ typedef struct {
  * the plant files cannot be read or have the wrong shapes (message on stderr). *r is empty
  * on error. Free with nb_lqr_result_free (NULL-safe). */
 int nb_lqr_compute(nb_lqr_result *r, const nb_ctx *ctx, const nb_lqr_opts *o);
+/* nb_lqr_result_free: NULL-safe. No equation: deallocation. */
 void nb_lqr_result_free(nb_lqr_result *r);
 
 /* 5: EGN (MATH.md §9) against SGD, IGND and Adam; the cost of the Duncan-Guttman solve. */
@@ -311,7 +357,10 @@ typedef struct {
     size_t seeds, epochs, rows, hidden;
     int cost; /* run the timing sweep */
 } nb_egn_opts;
+/* nb_egn_opts_default: the page's sizes (smaller when quick). No equation: defaults. */
 nb_egn_opts nb_egn_opts_default(int quick);
+/* nb_egn_run: notebook 5, EGN against SGD, IGND and Adam, MATH.md §9: nb_egn_compute,
+ * then the page. Returns as above. */
 int nb_egn_run(const nb_ctx *ctx, const nb_egn_opts *o);
 
 enum { NB_EG_NMETHOD = 4, NB_EG_GRID_N = 7, NB_EG_MAXCOST = 13 };
@@ -346,6 +395,7 @@ typedef struct {
  * else is deterministic. 0, or -1 when memory ran out or the data could not be made (*r
  * then empty). Free with nb_egn_result_free (NULL-safe). */
 int nb_egn_compute(nb_egn_result *r, const nb_ctx *ctx, const nb_egn_opts *o);
+/* nb_egn_result_free: NULL-safe. No equation: deallocation. */
 void nb_egn_result_free(nb_egn_result *r);
 
 /* 6: GN against GD with more parameters than samples. */
@@ -355,7 +405,11 @@ typedef struct {
     double scales[NB_OP_MAXSCALES]; /* initial weight scales, > 0 */
     int nscales;
 } nb_overparam_opts;
+/* nb_overparam_opts_default: the page's sizes and scales (smaller when quick).
+ * No equation: defaults. */
 nb_overparam_opts nb_overparam_opts_default(int quick);
+/* nb_overparam_run: notebook 6, GN against GD over-parameterised, MATH.md §10:
+ * nb_overparam_compute, then the page. Returns as above. */
 int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o);
 
 enum { NB_OP_NREC = 60, NB_OP_NTEST = 400 };
@@ -389,6 +443,7 @@ typedef struct {
  * nb_overparam_result_free (NULL-safe). */
 int nb_overparam_compute(nb_overparam_result *r, const nb_ctx *ctx,
                          const nb_overparam_opts *o);
+/* nb_overparam_result_free: NULL-safe. No equation: deallocation. */
 void nb_overparam_result_free(nb_overparam_result *r);
 
 #endif

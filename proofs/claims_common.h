@@ -50,16 +50,19 @@ void pf_claim_r1_mp(pf_claim_ws *ws, pf_claim_r1mp *m, const pf_claim_r1 *x);
  *   factor || |L||U| ||_inf / ||A||_inf (Higham Thm 9.4: (A + E) x_hat = b with
  *   |E| <= gamma_3n |L||U|), and ||dx|| / ||x|| <= kappa eps / (1 - kappa eps) <= 2 kappa eps
  * when kappa eps <= 1/2 (Higham Thm 7.2). Returns +inf when A is singular to the factors or
- * kappa eps > 1/2 (the bound is void; the caller's check then fails visibly). */
+ * kappa eps > 1/2 (the bound is void; the caller's check then fails visibly).
+ * No equation: the general MPFR solve under the claims' defining systems, with its
+ * error factor kc derived above (the claims' tolerances; pf_claim_solve_311 uses it). */
 double pf_claim_solve(pf_claim_ws *ws, mpfr_ptr x, mpfr_ptr a, size_t n, double form_units,
                       mpfr_srcptr ainv);
 
 /* pf_claim_factor: the LU factors of a (in place, pivots in piv, n <= 256) and the same kc
- * as pf_claim_solve for every later gn_mp_la_lu_solve with these factors. */
+ * as pf_claim_solve for every later gn_mp_la_lu_solve with these factors.
+ * No equation: the factor-once form of pf_claim_solve (same kc bound). */
 double pf_claim_factor(pf_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, double form_units,
                        mpfr_srcptr ainv);
 
-/* pf_claim_solve_311: the damped system (3.11) ((lpp + mu) j j^T + lambda I) d = -lp j
+/* pf_claim_solve_311: the damped system MATH.md (3.11) ((lpp + mu) j j^T + lambda I) d = -lp j
  * formed and solved in MPFR (never the closed form (3.12)). Returns kc as pf_claim_solve:
  * forming a j_i j_k + lambda delta_ik costs 3 roundings on non-negative parts (entrywise
  * |dM| <= 3u |M|, and || |M| ||_inf = ||M||_inf because the diagonal is positive) and
@@ -69,7 +72,7 @@ double pf_claim_factor(pf_claim_ws *ws, mpfr_ptr a, size_t *piv, size_t n, doubl
 double pf_claim_solve_311(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                           mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda);
 
-/* pf_claim_solve_a1: d = -(G + N N^T)^-1 g, Prop A.1's system (A.2)-(A.3) with G = l'' j j^T,
+/* pf_claim_solve_a1: d = -(G + N N^T)^-1 g, Prop A.1's system MATH.md (A.2)-(A.3) (§2) with G = l'' j j^T,
  * g = l' j and N the Householder basis of j-perp (gn_mp_la_householder_perp), all formed and
  * solved in MPFR at a precision raised by the conditioning (never through (3.9)). For
  * n = 1 the system is l'' j^2 d = -l' j. Returns kc (units of 2^-p, relative to ||d||_inf),
@@ -77,13 +80,15 @@ double pf_claim_solve_311(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
 double pf_claim_solve_a1(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                          mpfr_srcptr lpp);
 
-/* pf_claim_solve_311_at: the same with the target precision p given (d must have it; kc in
+/* pf_claim_solve_311_at: MATH.md (3.11) as pf_claim_solve_311 with the target precision p
+ * given (d must have it; kc in
  * units of 2^-p), for claims that need the solution beyond the working precision. */
 double pf_claim_solve_311_at(pf_claim_ws *ws, mpfr_ptr d, mpfr_srcptr j, size_t n,
                              mpfr_srcptr lp, mpfr_srcptr a, mpfr_srcptr lambda, mpfr_prec_t p);
 
 /* pf_claim_desc: printf-append to ws->desc (the worst instance's inputs in the report),
- * truncating at its size. */
+ * truncating at its size.
+ * No equation: the report's instance description. */
 void pf_claim_desc(pf_claim_ws *ws, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

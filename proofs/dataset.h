@@ -29,9 +29,11 @@ typedef struct {
 } pf_claim_dsmp;
 
 /* pf_claim_ds_random: a random dataset (m in [2, 8], n in [1, 4], per-sample scales
- * 2^U(-3, 2), squared loss on even instances and BCE on odd ones), written to ws->desc. */
+ * 2^U(-3, 2), squared loss on even instances and BCE on odd ones), written to ws->desc.
+ * No equation: random instances for the MATH.md §8 claims. */
 void pf_claim_ds_random(pf_claim_ws *ws, pf_claim_ds *d);
-/* pf_claim_ds_desc: the dataset's samples, weights, lambda and mu (%a) into ws->desc */
+/* pf_claim_ds_desc: the dataset's samples, weights, lambda and mu (%a) into ws->desc
+ * No equation: the report's instance description. */
 void pf_claim_ds_desc(pf_claim_ws *ws, const pf_claim_ds *d);
 /* pf_claim_ds_eval: at d->w, the objective F (4.12) as the exact mean over the samples, the
  * per-sample g = l' x and xi (3.13), (4.13), grad F = E g, E|g|^2 (Assumption B.2's rho =

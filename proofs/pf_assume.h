@@ -46,7 +46,8 @@ typedef struct {
 /* pf_assume_problem_init: fill pb and set pb->d from the model.
  * Special: GN_ESIZE if n == 0, m == 0, or the MLP's input width differs from m;
  *          GN_EDOM if lambda <= 0 or mu < 0 or (loss BCE and some y outside [0, 1]);
- *          GN_ENONFINITE on a NaN/inf entry of X or y. */
+ *          GN_ENONFINITE on a NaN/inf entry of X or y.
+ * The problem of MATH.md §8: F (4.12) over the rows, with xi of (3.13). */
 gn_status pf_assume_problem_init(pf_assume_problem *pb, pf_assume_model model,
                                  gn_loss_kind loss, const double *X, const double *y,
                                  size_t n, size_t m, gn_mlp *mlp, gn_damping dmp);
@@ -56,14 +57,15 @@ typedef struct {
     double alpha0, t0, p;
 } pf_assume_schedule;
 
-/* pf_assume_robbins_monro: Assumption 4.3 (4.16) decided by the exponent, not by summing:
+/* pf_assume_robbins_monro: Assumption 4.3, MATH.md (4.16), decided by the exponent, not by summing:
  * sum_t alpha_t diverges iff p <= 1 (comparison with sum t^-p) and sum alpha_t^2
  * converges iff 2p > 1. Returns 1 when both hold (1/2 < p <= 1), 0 otherwise.
  * *why (nullable) receives a static English reason. */
 int pf_assume_robbins_monro(const pf_assume_schedule *s, const char **why);
 
 /* pf_assume_schedule_check: GN_OK when alpha0 > 0, t0 > 0 and 1/2 < p <= 1 (all finite);
- * otherwise GN_EDOM with a message naming the offending value in err. */
+ * otherwise GN_EDOM with a message naming the offending value in err.
+ * No equation: argument check (the domain of (4.16)'s schedule). */
 gn_status pf_assume_schedule_check(const pf_assume_schedule *s, char *err, size_t errlen);
 
 /* The measurements at one parameter point w (MATH.md §8). */
@@ -85,14 +87,20 @@ typedef struct {
  * Method:   rows visited in order, sums accumulated in double (depth n; the error bound is
  *           derived in assume_mp.c). pb->inject swaps in a wrong alignment formula.
  * Special:  GN_ENONFINITE / GN_ERANGE from the model or the loss (the row is not named);
- *           GN_ENOMEM. On error *pt is untouched. */
+ *           GN_ENOMEM. On error *pt is untouched.
+ * MATH.md §8: F (4.12), c of (4.14), the left side of (4.15), rho of Assumption B.2,
+ * S and H of Assumption B.1, xi (3.13).
+ * Accuracy: checked against MPFR by pf_assume_mp_check (the derived bound of assume_mp.c;
+ * tests/test_assume). */
 gn_status pf_assume_eval(pf_assume_point *pt, double *grad, double *exig,
                          pf_assume_problem *pb, const double *w);
 
-/* pf_assume_grad: F and grad F only (for the Hessian-vector products). */
+/* pf_assume_grad: F and grad F only (for the Hessian-vector products).
+ * MATH.md (4.12) and grad F = E g (3.5). Accuracy and special cases as
+ * pf_assume_eval. */
 gn_status pf_assume_grad(double *F, double *grad, pf_assume_problem *pb, const double *w);
 
-/* pf_assume_trajectory: run T IGND steps (3.14) from w0 with uniform sampling
+/* pf_assume_trajectory: run T IGND steps MATH.md (3.14) from w0 with uniform sampling
  * i_t = floor(U_t n), U_t from gn_rng stream (seed, 1), alpha_t = alpha0/(t + t0)^p, and
  * store K >= 1 points: W[k*d ..] = w_{t_k}, t_k = round(k T / (K - 1)) (t_0 = 0; K = 1 keeps
  * w0 only). ts (length K) receives t_k.
@@ -106,7 +114,8 @@ gn_status pf_assume_trajectory(double *W, size_t *ts, size_t *done, pf_assume_pr
  * (1/n) sum_i l''_i phi_i phi_i^T with l'' = 1 (squared) or l'' <= 1/4 (BCE), so
  * L = lambda_max((1/n) Phi^T Phi) (squared: exact global constant) or a quarter of it
  * (BCE: a global upper bound). Method: GSL's symmetric eigensolver (gsl_eigen_symm).
- * Special: GN_EDOM for the MLP; GN_ESIZE if d > 4096 (d^2 memory, d^3 time); GN_ENOMEM. */
+ * Special: GN_EDOM for the MLP; GN_ESIZE if d > 4096 (d^2 memory, d^3 time); GN_ENOMEM.
+ * The L of Assumption 4.1, MATH.md §8. */
 gn_status pf_assume_L_exact(double *L, const pf_assume_problem *pb);
 
 /* pf_assume_L_power: largest |eigenvalue| of the Hessian of F at w by `iters` steps of
@@ -115,7 +124,8 @@ gn_status pf_assume_L_exact(double *L, const pf_assume_problem *pb);
  * Accuracy: each Hv has truncation error <= h^2/6 |D^3 F| and roundoff about
  *           u E(grad F)/h, so about u^(2/3) relative to the gradient's scale; the result is
  *           the Rayleigh quotient |v^T H v|, a lower estimate of the local |lambda|_max.
- * Special:  as pf_assume_grad; GN_ESIZE if iters == 0. */
+ * Special:  as pf_assume_grad; GN_ESIZE if iters == 0.
+ * A local estimate of the L of Assumption 4.1, MATH.md §8. */
 gn_status pf_assume_L_power(double *L, pf_assume_problem *pb, const double *w, size_t iters,
                             uint64_t seed);
 
@@ -125,7 +135,9 @@ gn_status pf_assume_L_power(double *L, pf_assume_problem *pb, const double *w, s
  * means rho(w) = E|g|^2/|grad F|^2 -> infinity as w -> w*: strong growth (B.2) fails.
  * rel_res = sqrt(E r^2) / sqrt(E y^2) (sqrt(E r^2) for y = 0); kappa = the 2-norm condition
  * number of the n x d feature matrix (1/rcond of GSL's SVD). wstar (nullable, length d).
- * Special: GN_EDOM for the MLP or the BCE loss; GN_ESIZE if d > 4096; GN_ENOMEM. */
+ * Special: GN_EDOM for the MLP or the BCE loss; GN_ESIZE if d > 4096; GN_ENOMEM.
+ * MATH.md §8 (Assumption B.2, strong growth). Accuracy: GSL's SVD least squares;
+ * not measured against MPFR. */
 gn_status pf_assume_noise_floor(double *floor, double *rel_res, double *kappa, double *wstar,
                                 const pf_assume_problem *pb);
 
@@ -142,7 +154,9 @@ typedef struct {
  * linear; the LP min phi(MG) + MG Gbar has its optimum at a breakpoint of phi, so every
  * candidate (0, the intersections (m_a - m_b)/(G_a - G_b), the zeros m_k/G_k) is tried.
  * O(K^3) for K points. Points with G_k = 0 force M >= m_k.
- * Special: GN_ESIZE if K == 0; GN_ENONFINITE if a value is NaN/inf. */
+ * Special: GN_ESIZE if K == 0; GN_ENONFINITE if a value is NaN/inf.
+ * MATH.md (4.15)'s constants M, MG. Exact up to the rounding of the candidates;
+ * not measured against MPFR. */
 gn_status pf_assume_fit_moment(pf_assume_moment_fit *fit, const double *m, const double *G,
                                size_t K);
 
@@ -155,7 +169,8 @@ typedef struct {
     double remark_lhs, remark_rhs; /* sqrt(rho-1) and 2 lambda/((H+mu)S^2) (inf if 0) */
 } pf_assume_b3_consts;
 
-/* pf_assume_b3: the constants above. Special: GN_EDOM if rho < 1 by more than rounding
+/* pf_assume_b3: the constants above, MATH.md §8 (Lemma B.2, Prop B.3, Remark B.1).
+ * Special: GN_EDOM if rho < 1 by more than rounding
  * (rho < 1 - 1e-12, impossible since E|g|^2 >= |E g|^2) or S, H < 0; rho in [1-1e-12, 1)
  * is treated as 1. */
 gn_status pf_assume_b3(pf_assume_b3_consts *out, double S, double H, double rho, gn_damping dmp);
@@ -181,13 +196,15 @@ typedef struct {
     int pass;
 } pf_assume_mpcheck;
 
-/* pf_assume_q_name: "F", "grad2", "c", "xig2", "g2", "rho". */
+/* pf_assume_q_name: "F", "grad2", "c", "xig2", "g2", "rho".
+ * "unknown" out of range. No equation: names for the report. */
 const char *pf_assume_q_name(int q);
 
 /* pf_assume_mp_check: recompute at w and compare with the double point pt (which must be
  * pf_assume_eval's result at w, with whatever pb->inject it used: the MPFR side never
  * injects). Requires prec >= 64. Cost: n (d + forward/backward) MPFR operations.
- * Special: GN_EDOM if prec < 64; GN_ENOMEM; GN_ENONFINITE as pf_assume_eval. */
+ * Special: GN_EDOM if prec < 64; GN_ENOMEM; GN_ENONFINITE as pf_assume_eval.
+ * The MPFR reference for the MATH.md §8 quantities of pf_assume_eval. */
 gn_status pf_assume_mp_check(pf_assume_mpcheck *out, const pf_assume_point *pt,
                              const pf_assume_problem *pb, const double *w, unsigned prec);
 
@@ -202,7 +219,8 @@ typedef enum { PF_ASSUME_GEN_INTERP = 0, PF_ASSUME_GEN_NOISY, PF_ASSUME_NGEN } p
  * round(100 * 0.5 N)/100 with N standard normal (stream (seed, 1)).
  * x has 2 decimals and y at most 3, all printed from integers: the file is the same on
  * every platform.
- * Special: GN_ESIZE if n == 0 or m == 0 or m > 64; GN_EINPUT on a write error. */
+ * Special: GN_ESIZE if n == 0 or m == 0 or m > 64; GN_EINPUT on a write error.
+ * No equation: the shipped data sets' generator (tests/test_assume). */
 gn_status pf_assume_generate(FILE *f, pf_assume_gen kind, size_t n, size_t m, uint64_t seed);
 
 /* ---------------------------------------------------- a whole run */
@@ -214,6 +232,7 @@ typedef enum {
                             rho grows like |grad F|^(-2s), s >= 1/2, over >= a decade     */
 } pf_assume_verdict;
 
+/* pf_assume_verdict_name: No equation: names for the report. */
 const char *pf_assume_verdict_name(pf_assume_verdict v); /* "holds" "fails" "suspect" */
 
 typedef enum { PF_ASSUME_L_EXACT = 0, PF_ASSUME_L_UPPER, PF_ASSUME_L_LOCAL } pf_assume_lkind;
@@ -228,7 +247,8 @@ typedef struct {
     size_t l_points;     /* MLP: points where L is estimated (first, last, ...)     */
 } pf_assume_opts;
 
-/* steps 2000, npoints 50, seed 20261122, mp_points 3, prec 128, power_iters 20, l_points 2 */
+/* steps 2000, npoints 50, seed 20261122, mp_points 3, prec 128, power_iters 20, l_points 2
+ * No equation: the run's defaults (the toolkit's, MATH.md §12). */
 pf_assume_opts pf_assume_opts_default(void);
 
 typedef struct {
@@ -272,10 +292,13 @@ typedef struct {
 /* pf_assume_run: the trajectory from w0 (or, when Wpts != NULL, the K given points with
  * t_k = k), every measurement, the fits, the verdicts and the MPFR recomputation.
  * rep is filled and owns its arrays (pf_assume_report_free).
- * Special: GN_EDOM on a bad schedule; errors of the parts; on error rep is freed. */
+ * Special: GN_EDOM on a bad schedule; errors of the parts; on error rep is freed.
+ * Checks Assumptions 4.1-4.3, B.1, B.2 and Prop B.3 of MATH.md §8 along an IGND
+ * trajectory (tests/test_assume; negative controls by pb->inject). */
 gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
                         const double *Wpts, size_t K, const pf_assume_schedule *s,
                         const pf_assume_opts *o);
+/* pf_assume_report_free: NULL-safe; also on a zeroed rep. No equation: deallocation. */
 void pf_assume_report_free(pf_assume_report *rep);
 
 #endif

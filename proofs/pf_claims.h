@@ -66,38 +66,51 @@ typedef struct {
 } pf_claim_ws;
 
 /* pf_claim_get: n values at the working precision, value 0 is not guaranteed (contents are
- * whatever the previous instance left). Aborts on no memory (the checks cannot continue). */
+ * whatever the previous instance left). Aborts on no memory (the checks cannot continue).
+ * No equation: the workspace's MPFR pool. */
 mpfr_ptr pf_claim_get(pf_claim_ws *ws, size_t n);
-/* pf_claim_get_prec: as pf_claim_get at precision prec (re-precisions reused values). */
+/* pf_claim_get_prec: as pf_claim_get at precision prec (re-precisions reused values).
+ * No equation: the workspace's MPFR pool. */
 mpfr_ptr pf_claim_get_prec(pf_claim_ws *ws, size_t n, mpfr_prec_t prec);
 /* pf_claim_uniform / pf_claim_range: draws from the instance's stream.
  * range: a uniform integer in [lo, hi]. logu: +-2^U(elo, ehi) with the sign random when
- * sign != 0, positive otherwise. */
+ * sign != 0, positive otherwise.
+ * pf_claim_uniform: lo + (hi - lo) U[0, 1). No equation: random instances. */
 double pf_claim_uniform(pf_claim_ws *ws, double lo, double hi);
+/* pf_claim_range: No equation: random instances. */
 size_t pf_claim_range(pf_claim_ws *ws, size_t lo, size_t hi);
+/* pf_claim_logu: No equation: random instances spread over binades. */
 double pf_claim_logu(pf_claim_ws *ws, double elo, double ehi, int sign);
+/* pf_claim_normal: a standard normal from the instance's stream. No equation: random instances. */
 double pf_claim_normal(pf_claim_ws *ws);
 
 /* pf_claim_u: the unit roundoff 2^-p of the working precision, as a double (p <= 1000
- * keeps it a normal double; the tolerance is kc * u). */
+ * keeps it a normal double; the tolerance is kc * u).
+ * No equation: the unit roundoff u of MATH.md §0 at the working precision. */
 double pf_claim_u(const pf_claim_ws *ws);
 
 /* ------------------------------------------------------------ checks */
 /* pf_claim_cmp: a residual resid >= 0 (MPFR) against tol = kc * 2^-p. Records the check in
- * the instance's record; kc must be derived beside the call. */
+ * the instance's record; kc must be derived beside the call.
+ * No equation: the one check of every claim (resid <= kc 2^-p); the negative
+ * controls (`gnlab prove --mutants`) show it fails on wrong formulas. */
 void pf_claim_cmp(pf_claim_ws *ws, const char *what, mpfr_srcptr resid, double kc);
 /* pf_claim_vcmp: resid = max_i |a_i - b_i| / scale (scale > 0; scale == NULL means
- * max_i |b_i|, or 1 when b = 0), then pf_claim_cmp. */
+ * max_i |b_i|, or 1 when b = 0), then pf_claim_cmp.
+ * No equation: a vector check through pf_claim_cmp. */
 void pf_claim_vcmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b, size_t n,
                    mpfr_srcptr scale, double kc);
-/* pf_claim_scmp: scalars: resid = |a - b| / scale (scale NULL: |b|, or 1 when b = 0). */
+/* pf_claim_scmp: scalars: resid = |a - b| / scale (scale NULL: |b|, or 1 when b = 0).
+ * No equation: a scalar check through pf_claim_cmp. */
 void pf_claim_scmp(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                    mpfr_srcptr scale, double kc);
 /* pf_claim_le: the inequality a <= b up to rounding: resid = max(0, a - b) / scale
- * (scale NULL: max(|a|, |b|), or 1 when both are 0). */
+ * (scale NULL: max(|a|, |b|), or 1 when both are 0).
+ * No equation: an inequality check through pf_claim_cmp (the §8 bounds). */
 void pf_claim_le(pf_claim_ws *ws, const char *what, mpfr_srcptr a, mpfr_srcptr b,
                  mpfr_srcptr scale, double kc);
-/* pf_claim_true: an exact (boolean) fact: resid 0 when ok, 1 otherwise, tolerance 0. */
+/* pf_claim_true: an exact (boolean) fact: resid 0 when ok, 1 otherwise, tolerance 0.
+ * No equation: an exact fact's check. */
 void pf_claim_true(pf_claim_ws *ws, const char *what, int ok);
 
 /* ---------------------------------------------------------- registry */
@@ -117,11 +130,16 @@ typedef struct {
     int (*eval)(pf_claim_ws *ws);
 } pf_claim;
 
-/* the registry, in MATH.md order; pf_claim_count() entries */
+/* the registry, in MATH.md order; pf_claim_count() entries
+ * claim i of the registry (NULL when i >= pf_claim_count()). No equation: registry;
+ * each claim's statement names its MATH.md equation. */
 const pf_claim *pf_claim_at(size_t i);
+/* pf_claim_count: No equation: registry size. */
 size_t pf_claim_count(void);
-/* pf_claim_find: by id; NULL if unknown */
+/* pf_claim_find: by id; NULL if unknown
+ * No equation: registry lookup. */
 const pf_claim *pf_claim_find(const char *id);
+/* pf_claim_nmutants: the number of c's mutants (negative controls). No equation: registry. */
 size_t pf_claim_nmutants(const pf_claim *c);
 
 typedef struct {
@@ -130,7 +148,8 @@ typedef struct {
     uint64_t seed;
 } pf_claim_opts;
 
-/* pf_claim_opts_default: PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED. */
+/* pf_claim_opts_default: PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED.
+ * No equation: the run's defaults. */
 pf_claim_opts pf_claim_opts_default(void);
 
 typedef struct {
@@ -152,10 +171,13 @@ typedef struct {
  * the combined index range; last = (size_t)-1 for all) at o->prec with mutant m (0: the
  * claim itself), accumulated into res (which the caller zeroes or merges). One workspace
  * for the whole run. Returns GN_OK, GN_EDOM if m > number of mutants or o->prec outside
- * [64, 8192], GN_ENOMEM. */
+ * [64, 8192], GN_ENOMEM.
+ * No equation: the claim driver; each claim's eval checks its MATH.md statement
+ * (tests/test_prove). */
 gn_status pf_claim_run(pf_claim_result *res, const pf_claim *c, const pf_claim_opts *o,
                        int m, size_t first, size_t last);
-/* pf_claim_total: the number of instances pf_claim_run evaluates for o. */
+/* pf_claim_total: the number of instances pf_claim_run evaluates for o.
+ * No equation: instance count (nadv + random, capped by max_random). */
 size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o);
 /* pf_claim_merge: acc += part, the fold of two disjoint instance ranges of one claim run
  * (threads of `gnlab prove`, shards in `gnlab merge`: both use this one function).
@@ -163,7 +185,8 @@ size_t pf_claim_total(const pf_claim *c, const pf_claim_opts *o);
  *          largest ratio, ties to the lowest instance index.
  * Accuracy: exact (no rounding except the seconds' sum), associative and commutative, so
  *          any grouping of the range gives the same result.
- * Special: a part with no instance adds only its skipped count and seconds. */
+ * Special: a part with no instance adds only its skipped count and seconds.
+ * No equation: the fold of claim results. */
 void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part);
 
 /* pf_prove_merge_text: `gnlab merge` of prove shard files: the groups of the n texts
@@ -171,7 +194,8 @@ void pf_claim_merge(pf_claim_result *acc, const pf_claim_result *part);
  * pf_claim_merge (core/io/gn_io_merge.h), then printed by pf_prove_report (table, or JSON
  * Lines when json); missing blocks are listed with the --ranges to rerun them.
  * Returns 0 complete and passing, 1 a claim fails, a mutant passes or blocks are missing,
- * 2 shards that do not belong together or malformed text (reason on stderr). */
+ * 2 shards that do not belong together or malformed text (reason on stderr).
+ * No equation: `gnlab merge` for prove shards (tests/test_shard). */
 int pf_prove_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                         int json);
 /* pf_prove_merge_kind: how a prove shard row is read, merged and written (gn_io_merge.h), for
@@ -179,15 +203,18 @@ int pf_prove_merge_text(FILE *out, const char *const *texts, const char *const *
 extern const gn_io_merge_kind pf_prove_merge_kind;
 
 /* pf_prove_row_write: one row of a prove shard file (core/io/gn_io_shard.h): claim c with
- * mutant m (0: the claim), doubles in hex so that gnlab merge reads them back exactly. */
+ * mutant m (0: the claim), doubles in hex so that gnlab merge reads them back exactly.
+ * No equation: shard-file writer. */
 void pf_prove_row_write(FILE *f, size_t row, const pf_claim *c, int m, const pf_claim_result *r);
-/* pf_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances". */
+/* pf_prove_verdict: "pass", "FAIL", "illustrated", "NOT illustrated" or "no instances".
+ * No equation: the report's verdict word. */
 const char *pf_prove_verdict(const pf_claim *c, const pf_claim_result *r);
 /* pf_prove_report: the report of `gnlab prove` for the selection sel (res[c * stride + m]
  * is claim c's result with mutant m): the table, JSON Lines (json) or TAP (tap); with
  * mutants the negative controls m = 1..nmut, else the claims. wall is the JSON summary's
  * seconds, tail the table's summary text before the verdict (e.g. "3.2 s on 2 threads").
- * Returns 1 when a claim fails or (mutants) a mutant passes, else 0. */
+ * Returns 1 when a claim fails or (mutants) a mutant passes, else 0.
+ * No equation: report writer. */
 int pf_prove_report(FILE *f, const pf_claim *const *sel, size_t nsel, const pf_claim_result *res,
                     int stride, const pf_claim_opts *o, int mutants, int json, int tap,
                     double wall, const char *tail);

@@ -29,11 +29,13 @@
 
 #include <stddef.h>
 
-/* val_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
+/* val_bench_cpu: this thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID).
+ * No equation: the bench's CPU clock. */
 double val_bench_cpu(void);
 
 /* val_bench_median: median of v[0..n) (the mean of the two middle values when n is even);
- * sorts v in place. NaN when n == 0. */
+ * sorts v in place. NaN when n == 0.
+ * No equation: the bench's robust summary. */
 double val_bench_median(double *v, size_t n);
 
 /* A kernel: fn(ctx, nsteps) runs nsteps steps and returns GN_OK or the first failure. */
@@ -51,13 +53,15 @@ typedef struct {
 
 /* val_bench_calibrate: the number of steps (a power of two, at most 2^40) after which one
  * repetition of fn lasts at least min_time seconds; runs fn to find it (which also warms
- * caches and pages). Returns GN_OK, or fn's failure. */
+ * caches and pages). Returns GN_OK, or fn's failure.
+ * No equation: timing plumbing. */
 gn_status val_bench_calibrate(size_t *steps, val_bench_fn fn, void *ctx, double min_time);
 
 /* val_bench_interleave: reps repetitions; in repetition r the nk kernels run in the order
  * r, r+1, ... (mod nk), each k[i].steps steps, and k[i].t[r] gets its seconds per step
  * (k[i].c[r] its CPU seconds per step when c is not NULL).
- * Returns GN_OK or the first kernel failure (then the t entries are incomplete). */
+ * Returns GN_OK or the first kernel failure (then the t entries are incomplete).
+ * No equation: timing plumbing. */
 gn_status val_bench_interleave(val_bench_kernel *k, size_t nk, size_t reps);
 
 /* val_bench_ratio_median: the ratio of a to b over paired repetitions, robust to the order
@@ -67,7 +71,8 @@ gn_status val_bench_interleave(val_bench_kernel *k, size_t nk, size_t reps);
  * interleaved kernels, so each kernel runs first once per round), the ratio of a's sum to
  * b's sum is taken per round, and the median over the n / round rounds is returned (all n
  * repetitions form one round when n < round; round 0 counts as 1). The smallest and largest
- * round ratios go to *lo and *hi (nullable). scratch needs n entries. */
+ * round ratios go to *lo and *hi (nullable). scratch needs n entries.
+ * No equation: the bench's ratio statistic (tests/test_bench). */
 double val_bench_ratio_median(const double *a, const double *b, size_t n, size_t round,
                              double *scratch, double *lo, double *hi);
 
@@ -87,12 +92,19 @@ typedef struct {
     double sink;       /* sum of losses seen, read after the runs */
 } val_bench_linear;
 
-/* val_bench_linear_init: allocates and fills (seed's streams); GN_ENOMEM or GN_ESIZE (d == 0). */
+/* val_bench_linear_init: allocates and fills (seed's streams); GN_ENOMEM or GN_ESIZE (d == 0).
+ * No equation: the setup of a timing kernel (MATH.md §4's cost claim is what is timed). */
 gn_status val_bench_linear_init(val_bench_linear *b, size_t d, uint64_t seed);
+/* val_bench_linear_free: NULL-safe, idempotent. No equation: deallocation. */
 void val_bench_linear_free(val_bench_linear *b); /* NULL-safe, idempotent */
+/* val_bench_linear_ignd: gn_linear_step_ignd nsteps times, MATH.md (3.14) with j = x (§4: "IGND
+ * costs what SGD costs" is the claim timed). Special: the step's first failure. */
 gn_status val_bench_linear_ignd(void *ctx, size_t nsteps); /* gn_linear_step_ignd */
+/* val_bench_linear_sgd: gn_linear_step_sgd nsteps times, MATH.md §6 (Table 1, SGD).
+ * Special: the step's first failure. */
 gn_status val_bench_linear_sgd(void *ctx, size_t nsteps);  /* gn_linear_step_sgd  */
-/* bytes per linear step under the accounting above: 40 d */
+/* bytes per linear step under the accounting above: 40 d
+ * No equation: the byte accounting above. */
 double val_bench_linear_bytes(size_t d);
 
 /* Triad probe a[i] = b[i] + s c[i] on three arrays of n doubles. After each sweep one
@@ -105,11 +117,16 @@ typedef struct {
     double sink;
 } val_bench_triad;
 
+/* val_bench_triad_init: allocates and fills (seed's stream); GN_ENOMEM or GN_ESIZE (n == 0).
+ * No equation: the memory-bandwidth probe's setup. */
 gn_status val_bench_triad_init(val_bench_triad *t, size_t n, uint64_t seed);
+/* val_bench_triad_free: NULL-safe. No equation: deallocation. */
 void val_bench_triad_free(val_bench_triad *t);
-/* one sweep per step; GN_EINPUT if the checked entry is not what the triad must give */
+/* one sweep per step; GN_EINPUT if the checked entry is not what the triad must give
+ * No equation: the memory-bandwidth probe. */
 gn_status val_bench_triad_run(void *ctx, size_t nsteps);
-/* bytes per sweep: 24 n */
+/* bytes per sweep: 24 n
+ * No equation: the byte accounting above. */
 double val_bench_triad_bytes(size_t n);
 
 /* MLP 8-64-32-16-1 (ReLU, 3201 parameters), batch size 1, squared loss, cycling through
@@ -129,15 +146,21 @@ typedef struct {
 /* widths of the paper's MLP: 8-64-32-16-1 */
 extern const size_t val_bench_mlp_widths[5];
 
+/* val_bench_mlp_init: No equation: the setup of the MLP timing kernel. */
 gn_status val_bench_mlp_init(val_bench_mlp *b, int ignd, uint64_t seed);
+/* val_bench_mlp_free: NULL-safe. No equation: deallocation. */
 void val_bench_mlp_free(val_bench_mlp *b);
+/* val_bench_mlp_run: gn_mlp_step_ignd (MATH.md (3.14)) or gn_mlp_step_sgd nsteps times.
+ * Special: the step's first failure. */
 gn_status val_bench_mlp_run(void *ctx, size_t nsteps); /* gn_mlp_step_ignd or _sgd */
 
 /* ------------------------------------------------------------ verdicts */
 
 /* val_bench_le / val_bench_ge: 1 when the measured value meets "value <= limit" (or >=);
- * 0 when it does not or when value is NaN (a missing measurement never passes). */
+ * 0 when it does not or when value is NaN (a missing measurement never passes).
+ * No equation: the bench's pass test. */
 int val_bench_le(double value, double limit);
+/* val_bench_ge: the same for value >= limit. No equation: the bench's pass test. */
 int val_bench_ge(double value, double limit);
 
 #endif

@@ -52,8 +52,10 @@ typedef struct {
 typedef struct val_audit_work val_audit_work;
 
 /* val_audit_work_alloc: MPFR workspace at prec bits (raised to 64 if lower) for one record at
- * a time; its vectors are sized on first use (a trace has one dimension). NULL on no memory. */
+ * a time; its vectors are sized on first use (a trace has one dimension). NULL on no memory.
+ * No equation: allocation. */
 val_audit_work *val_audit_work_alloc(mpfr_prec_t prec);
+/* val_audit_work_free: NULL-safe. No equation: deallocation. */
 void val_audit_work_free(val_audit_work *w); /* NULL-safe */
 
 /* val_audit_rule: w_after of record r recomputed in MPFR under the knobs k, then its error
@@ -77,7 +79,9 @@ gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk, const g
  * implementation of r's method in r's type can make (derivation in audit_bound.c), including the
  * loss derivatives' error when l', l'' are derived from (loss, f, y) rather than recorded.
  * Call after val_audit_rule with all-zero knobs on the same record (it reads the workspace).
- * +inf when k u_T >= 1/2 (vacuous: val_audit_stream then does not count the step as agreeing). */
+ * +inf when k u_T >= 1/2 (vacuous: val_audit_stream then does not count the step as agreeing).
+ * The bound on MATH.md §13's mixed error for a float implementation of r's rule (§6-§7).
+ * Accuracy: first-order; its negative controls are the catalogue's variants (tests/test_audit). */
 double val_audit_bound(const val_audit_work *wk, const gn_io_trace_rec *r);
 
 /* What val_audit_rule learnt about the record that B depends on (set by every call). */
@@ -90,10 +94,12 @@ typedef struct {
     double kl;        /* relative condition of the implementation's l when derived */
 } val_audit_facts;
 
-/* val_audit_work_facts: the facts of the last val_audit_rule call on wk. */
+/* val_audit_work_facts: the facts of the last val_audit_rule call on wk.
+ * No equation: plumbing between val_audit_rule and val_audit_bound. */
 const val_audit_facts *val_audit_work_facts(const val_audit_work *wk);
 
-/* val_audit_unit: the unit roundoff u_T of the trace's type: 2^-53 (float64), 2^-24 (float32). */
+/* val_audit_unit: the unit roundoff u_T of the trace's type: 2^-53 (float64), 2^-24 (float32).
+ * No equation: the u of MATH.md §0 for the trace's type. */
 double val_audit_unit(gn_io_trace_dtype t);
 
 /* ------------------------------------------------------------ catalogue */
@@ -117,8 +123,11 @@ extern const size_t val_audit_ncatalogue;
 
 /* val_audit_write_header: the CSV header for records shaped like r (its fields present).
  * val_audit_write: r as one CSV row (json == 0, after that header) or one JSON Lines object,
- * numbers with %.17g (exact round trip; non-finite w_after as NaN / Infinity). */
+ * numbers with %.17g (exact round trip; non-finite w_after as NaN / Infinity).
+ * No equation: trace writer (reads back with gn_io_trace_next, tests/test_audit). */
 void val_audit_write_header(FILE *f, const gn_io_trace_rec *r);
+/* val_audit_write: r as one CSV row or JSON Lines object, as above.
+ * No equation: trace writer. */
 void val_audit_write(FILE *f, const gn_io_trace_rec *r, int json);
 
 /* ------------------------------------------------------------- the audit */
@@ -129,6 +138,8 @@ typedef struct {
     size_t max_listed;  /* disagreeing steps passed to the callback at most (0: none) */
 } val_audit_opts;
 
+/* val_audit_opts_default: prec 128, diagnose 1, max_listed 0 (the defaults above).
+ * No equation: the audit's defaults. */
 val_audit_opts val_audit_opts_default(void);
 
 /* per-step result, handed to the callback for disagreeing steps */
@@ -162,14 +173,17 @@ typedef struct {
  * o->max_listed disagreeing steps. Returns GN_OK when the whole stream was read (the verdict
  * is then in *s: s->disagree == 0 means agree); GN_EINPUT with err as
  * gn_io_trace_next's (or naming the field a method lacks) on bad input, with *s holding
- * what was audited before it; GN_ENOMEM. */
+ * what was audited before it; GN_ENOMEM.
+ * Each step checked against MATH.md §6-§7's rule in the §13 measure by
+ * val_audit_rule and val_audit_bound (tests/test_audit, with planted bugs). */
 gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen);
 
 /* val_audit_matches: the catalogue variants that reproduce every disagreeing step they were
  * tried on, best first (exact variants before slack ones, then by var_err). Returns the
- * count and writes up to cap indices into idx. */
+ * count and writes up to cap indices into idx.
+ * No equation: ranking of the catalogue's diagnoses. */
 size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s);
 
 #endif

@@ -11,7 +11,7 @@
  * solve of the LM system as an informational row) against an MPFR solve of the LM system,
  * in err/bound units with the bounds derived in val_dg.c; informational rows give the
  * relative error and the push amplification. o->inject may name a known-wrong push-through
- * variant: o->inject may name a known-wrong push-through variant:
+ * variant:
  *   "dg_qside"  Q applied on the wrong side: (lambda I + K Q / b) z = r
  *   "dg_nob"    the 1/b dropped inside the system: (lambda I + Q K) z = r
  *   "dg_lamq"   the damping scaled by Q's diagonal: (lambda diag(Q) + Q K / b) z = r

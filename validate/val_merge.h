@@ -21,7 +21,8 @@ extern const gn_io_merge_kind val_merge_kind;
  * json), so a merged campaign prints what one run prints. Returns the exit status: 0
  * complete and passing, 1 a check fails or blocks are missing (listed, with the --ranges to
  * rerun), 2 shards that do not belong together (different campaign parameters or rows,
- * overlapping blocks) or malformed text, with the reason on stderr. */
+ * overlapping blocks) or malformed text, with the reason on stderr.
+ * No equation: `gnlab merge` for validate shards (tests/test_shard). */
 int val_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                    int json);
 

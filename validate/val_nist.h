@@ -43,14 +43,19 @@ typedef struct {
 /* val_nist_load: read the NIST file at path (gn_io_nist_read) and compile its model
  * (gn_io_nist_problem). Special: GN_EINPUT or GN_ENOMEM with the message written to msg
  * ("WHO: FILE:LINE: why", for a model error followed by the caret lines of
- * gn_expr_print_error); *p and *s are zeroed on error. */
+ * gn_expr_print_error); *p and *s are zeroed on error.
+ * No equation: reader and compiler of a NIST problem. */
 gn_status val_nist_load(gn_io_nist *p, gn_io_nist_setup *s, const char *path, FILE *msg,
                         const char *who);
 
 /* val_nist_run_double: fit from start st (< p->nstart) with solver; LREs against p->cert.
- * Special: GN_ENOMEM (r zeroed). A failed fit is r->ok = 0 with GN_OK returned. */
+ * Special: GN_ENOMEM (r zeroed). A failed fit is r->ok = 0 with GN_OK returned.
+ * The least-squares LM fit of MATH.md §9's damping rule (gn_fit_run), scored by
+ * NIST's LRE. Accuracy: the targets above (VAL_NIST_TARGET_DOUBLE), checked by `gnlab fit
+ * --nist-all` and tests/test_nist. */
 gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_io_nist_setup *s,
                               size_t st, gn_fit_solver solver);
+/* val_nist_double_free: No equation: deallocation. */
 void val_nist_double_free(val_nist_double *r); /* NULL-safe; leaves *r zeroed */
 
 /* val_nist_run_mp: the MPFR reference at precision prec from start st: the data are
@@ -60,25 +65,32 @@ void val_nist_double_free(val_nist_double *r); /* NULL-safe; leaves *r zeroed */
  * (checked by gn_io_num_mpfr first); the RSS LRE in double (capped at 11 digits anyway).
  * Special: GN_EINPUT if a data or certified text is not a number MPFR reads (the reader
  *          accepted it, so this is an internal inconsistency); GN_ENOMEM; r zeroed on
- *          error. */
+ *          error.
+ * The MPFR twin (gn_mp_fit_run) of the MATH.md §9 fit; target VAL_NIST_TARGET_MP. */
 gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_setup *s,
                           size_t st, mpfr_prec_t prec);
+/* val_nist_mp_free: No equation: deallocation. */
 void val_nist_mp_free(val_nist_mp *r, size_t k); /* NULL-safe; leaves *r zeroed */
 
 /* val_nist_pass_double / val_nist_pass_mp: the verdict of one fit: it ran, converged
  * (gn_fit_stop_converged) and every parameter has LRE >= VAL_NIST_TARGET_DOUBLE (resp.
- * VAL_NIST_TARGET_MP). */
+ * VAL_NIST_TARGET_MP).
+ * No equation: the certification's pass test. */
 int val_nist_pass_double(const val_nist_double *d);
+/* val_nist_pass_mp: the verdict of one MPFR fit. No equation: the certification's pass test. */
 int val_nist_pass_mp(const val_nist_mp *m);
 
 /* val_nist_agree: digits shared by the double estimates b and the MPFR ones rounded to
- * double (min over the k parameters of gn_io_lre(b, val, 17)); +inf when k = 0. */
+ * double (min over the k parameters of gn_io_lre(b, val, 17)); +inf when k = 0.
+ * No equation: digits of agreement (NIST's LRE, not a MATH.md measure). */
 double val_nist_agree(const double *b, const val_nist_mp *m, size_t k);
 
 /* val_nist_files: the *.dat files of dir as "dir/name", sorted by strcmp, into *files
  * (free with val_nist_files_free). Special: GN_EINPUT with err = "cannot open directory DIR"
- * or "no *.dat files in DIR"; GN_ENOMEM; *files NULL and *nf 0 on error. */
+ * or "no *.dat files in DIR"; GN_ENOMEM; *files NULL and *nf 0 on error.
+ * No equation: directory listing. */
 gn_status val_nist_files(char ***files, size_t *nf, const char *dir, char *err, size_t errlen);
+/* val_nist_files_free: NULL-safe. No equation: deallocation. */
 void val_nist_files_free(char **files, size_t nf); /* NULL-safe */
 
 /* One row of the suite: problem p, start st, the three double solvers and (if mp) the MPFR
@@ -111,7 +123,8 @@ typedef void val_nist_row_fn(void *ctx, const val_nist_row *r);
  * as it is computed (r is freed after the call), then the summary in *sum. solver selects the
  * verdict's solver; mp runs the MPFR reference at prec. Files that do not load set sum->bad
  * (message to msg, prefixed by who) and are skipped.
- * Special: GN_ENOMEM (sum unspecified). */
+ * Special: GN_ENOMEM (sum unspecified).
+ * No equation: the certification driver (NIST StRD; the fits are MATH.md §9's LM). */
 gn_status val_nist_suite(val_nist_summary *sum, char *const *files, size_t nf,
                          gn_fit_solver solver, int mp, mpfr_prec_t prec, FILE *msg,
                          const char *who, val_nist_row_fn *row, void *ctx);

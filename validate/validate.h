@@ -41,9 +41,11 @@ typedef struct {
  * command that prints validate rows (gnlab validate, gnlab egn --validate): section,
  * quantity, measure, instances, max_err, bound (numbers %.17g, non-finite as null),
  * verdict ("pass", "FAIL" or "info" for an informational row) and worst (the worst
- * instance's inputs). */
+ * instance's inputs).
+ * No equation: report writer. */
 void val_row_json(FILE *f, const val_row *r);
-/* val_row_verdict: "info" (informational row), "pass" or "FAIL". */
+/* val_row_verdict: "info" (informational row), "pass" or "FAIL".
+ * No equation: the report's verdict word. */
 const char *val_row_verdict(const val_row *r);
 
 /* A section appends at most cap rows (rows with no instance in its shard included, so that

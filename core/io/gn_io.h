@@ -37,6 +37,7 @@ typedef struct {
 
 /* gn_io_num_scan: recognise s[0 .. len) (not necessarily NUL-terminated) as one whole number
  * token of the grammar above, with the extensions in flags, and set t.
+ * No equation: the one number tokenizer of every reader (tests/test_io).
  * Special: GN_ENONFINITE for an inf/nan word without GN_IO_NUM_WORDS; GN_EINPUT for anything
  *          else that is not one token (empty, blanks, trailing text, a lone sign or '.', an
  *          exponent without digits, len >= GN_IO_NUM_MAX); t is unspecified on error. */
@@ -44,7 +45,7 @@ gn_status gn_io_num_scan(gn_io_num *t, const char *s, size_t len, unsigned flags
 
 /* gn_io_num_double: t's value rounded to nearest double (strtod on the canonical text, the
  * whole text consumed). Underflow is not an error: the result is the correctly rounded
- * subnormal or zero.
+ * subnormal or zero. No equation: conversion; correctly rounded (strtod).
  * Special: GN_ERANGE when a numeric token overflows double (|value| rounds beyond DBL_MAX);
  *          *v untouched on error. Words give +-inf and nan. */
 gn_status gn_io_num_double(double *v, const gn_io_num *t);
@@ -52,20 +53,22 @@ gn_status gn_io_num_double(double *v, const gn_io_num *t);
 /* gn_io_num_mpfr: t's value rounded with rnd to x's precision (mpfr_set_str on the same
  * canonical text, base t->base, its return value checked). For a token inside double's
  * range, rounding x (precision >= 64) to double with RNDN gives gn_io_num_double's value
- * (test_io checks this, subnormals included).
+ * (test_io checks this, subnormals included). No equation: conversion for the MPFR routes.
  * Special: GN_ERANGE when a numeric token overflows MPFR's exponent range; GN_EINPUT if
  *          MPFR refuses the text; x untouched on error. */
 gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd);
 
-/* gn_io_num_read: gn_io_num_scan then gn_io_num_double; the status of the first that fails. */
+/* gn_io_num_read: gn_io_num_scan then gn_io_num_double; the status of the first that fails.
+ * No equation: a reader's one-call number conversion. */
 gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags);
 
 /* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
- * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none. */
+ * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none.
+ * No equation: the digits a NIST certified value carries (the cap of gn_io_lre). */
 int gn_io_sigdigits(const char *s);
 
 /* gn_io_errf: format a reader's message ("FILE:LINE:COLUMN: why") into err[0 .. len) as
- * snprintf does; nothing when err is NULL or len is 0. */
+ * snprintf does; nothing when err is NULL or len is 0. No equation: error messages. */
 void gn_io_errf(char *err, size_t len, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -84,20 +87,23 @@ typedef struct {
 /* gn_io_csv_read: a comma-separated file whose first line names the columns; every other
  * field must be a finite decimal number. Blank lines and lines starting with '#' are
  * skipped; fields may be double-quoted; CRLF is accepted.
+ * No equation: the one numeric CSV reader (tests/test_csv). Numbers by gn_io_num_read.
  * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
  *          number and its name) on an empty file, a ragged row, a non-numeric, NaN or
  *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
 /* gn_io_csv_read_stream: the same from an open stream (a pipe, a decompressed buffer through
- * fmemopen); name is used in messages only. The stream is read to its end, not closed. */
+ * fmemopen); name is used in messages only. The stream is read to its end, not closed.
+ * No equation: CSV reader. Special: as gn_io_csv_read. */
 gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *name, char *err,
                                 size_t errlen);
 
-/* gn_io_table_col: index of the first column called name (exact, case-sensitive), or -1. */
+/* gn_io_table_col: index of the first column called name (exact, case-sensitive), or -1.
+ * No equation: table lookup. */
 long gn_io_table_col(const gn_io_table *t, const char *name);
 
-/* gn_io_table_free: NULL-safe; leaves *t zeroed. */
+/* gn_io_table_free: NULL-safe; leaves *t zeroed. No equation: deallocation. */
 void gn_io_table_free(gn_io_table *t);
 
 /* ---------------------------------------------------------- NIST StRD files */
@@ -139,18 +145,19 @@ typedef struct {
  * residual sum of squares, the number of observations and the data block (the last line
  * "Data:" followed by column names). Nothing is assumed about a particular problem: the
  * number of parameters, starts, columns and observations all come from the file and are
- * cross-checked against each other.
+ * cross-checked against each other. No equation: the NIST StRD reader (tests/test_nist).
  * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
  *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
 gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
 
 /* gn_io_nist_free: free what gn_io_nist_read allocated; NULL-safe, also on a zeroed *p;
- * leaves *p zeroed. */
+ * leaves *p zeroed. No equation: deallocation. */
 void gn_io_nist_free(gn_io_nist *p);
 
 /* gn_io_lre: log relative error -log10(|est - cert| / |cert|) (-log10 |est| when cert = 0),
  * the number of correct significant digits of NIST StRD's certification, clamped to
- * [0, digits]. Method: in double; the relative error is exact to a few ulp, so the result is
+ * [0, digits]. No equation: NIST's accuracy measure, not MATH.md's (§13 uses ulps).
+ * Method: in double; the relative error is exact to a few ulp, so the result is
  * good to ~1e-15 absolute, far below the 0.1 digits it is printed with.
  * Special: digits when est == cert; 0 when est is NaN or shares no digit. */
 double gn_io_lre(double est, double cert, int digits);
@@ -165,48 +172,55 @@ typedef struct {
     const char **xnames;
 } gn_io_nist_setup;
 
-/* gn_io_nist_problem: compile p's model and response into s.
+/* gn_io_nist_problem: compile p's model and response into s (gn_expr_compile).
+ * No equation: setup of the least-squares problem gn_fit_run solves.
  * Special: GN_EINPUT with err set and *in_response = 1 (left-hand side) or 0 (model) on a
  *          parse error; GN_EINPUT with err->pos = 0 when the model's parameters are not
  *          exactly b1..bk for the file's k; GN_ENOMEM. s is zeroed on error. */
 gn_status gn_io_nist_problem(gn_io_nist_setup *s, const gn_io_nist *p, gn_expr_error *err,
                           int *in_response);
 /* gn_io_nist_problem_free: free s's expressions and copies (not p's data); NULL-safe, also on
- * a zeroed *s; leaves *s zeroed. */
+ * a zeroed *s; leaves *s zeroed. No equation: deallocation. */
 void gn_io_nist_problem_free(gn_io_nist_setup *s);
 
 /* ------------------------------------------------------------------- system */
 
-/* gn_io_now: seconds on the monotonic clock (CLOCK_MONOTONIC), for durations only. */
+/* gn_io_now: seconds on the monotonic clock (CLOCK_MONOTONIC), for durations only.
+ * No equation: the one clock of the tree. */
 double gn_io_now(void);
 
 /* Progress of a long computation. The library reports through gn_io_progress; the program
  * decides what is shown by installing a callback (the terminal bar lives in cli/). Without
  * one, nothing happens. The callback is process-wide and must be set before threads start. */
 typedef void gn_io_progress_fn(void *ctx, const char *what, size_t i, size_t n);
-/* gn_io_progress_set: install fn (NULL: none) with its ctx, replacing the previous one. */
+/* gn_io_progress_set: install fn (NULL: none) with its ctx, replacing the previous one.
+ * No equation: progress plumbing. */
 void gn_io_progress_set(gn_io_progress_fn *fn, void *ctx);
-/* gn_io_progress: step i of n of "what"; n = 0 means done (the callback clears its line). */
+/* gn_io_progress: step i of n of "what"; n = 0 means done (the callback clears its line).
+ * No equation: progress plumbing; does nothing without a callback. */
 void gn_io_progress(const char *what, size_t i, size_t n);
-/* gn_io_progress_done: the callback with what = NULL, i = n = 0 (clear the line). */
+/* gn_io_progress_done: the callback with what = NULL, i = n = 0 (clear the line).
+ * No equation: progress plumbing; does nothing without a callback. */
 void gn_io_progress_done(void);
 
 /* gn_io_have: is prog an executable file in a directory of $PATH (or the path itself when
- * it contains a '/')? No shell is involved. */
+ * it contains a '/')? No shell is involved. 1 yes, 0 no. No equation: tool detection. */
 int gn_io_have(const char *prog);
 
 /* gn_io_run: run argv[0] (looked up in $PATH) with the argument vector argv (NULL-ended) in
  * directory dir (NULL: the current one), with standard input from /dev/null and standard
  * output to stdout_path (NULL: inherited). No shell: no argument is ever interpreted.
  * Returns the program's exit status (0..255), or -1 if it could not be started or was
- * killed by a signal. */
+ * killed by a signal. No equation: running gnuplot, dot and the like. */
 int gn_io_run(const char *dir, const char *const argv[], const char *stdout_path);
 
 /* gn_io_gnuplot_str / gn_io_dot_str: write s into a gnuplot script as a single-quoted
  * string literal (quote doubled), or into a Graphviz file as a double-quoted string
  * (backslash and quote escaped). Control characters become spaces, so user text can never
- * end the literal or start a new command line. The one way user text enters a script. */
+ * end the literal or start a new command line. The one way user text enters a script.
+ * gn_io_gnuplot_str: No equation: gnuplot escaping. */
 void gn_io_gnuplot_str(FILE *f, const char *s);
+/* gn_io_dot_str: No equation: Graphviz escaping, as above. */
 void gn_io_dot_str(FILE *f, const char *s);
 
 #endif

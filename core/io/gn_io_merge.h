@@ -45,12 +45,14 @@ typedef struct gn_io_merge {
 } gn_io_merge;
 
 /* gn_io_merge_refuse: print "gnlab merge: NAME: WHY[: DETAIL]" on stderr; returns
- * GN_EXIT_USAGE (files that do not belong together or are malformed). */
+ * GN_EXIT_USAGE (files that do not belong together or are malformed).
+ * No equation: the refusal message of `gnlab merge`. */
 int gn_io_merge_refuse(const char *name, const char *why, const char *detail);
 
 /* gn_io_merge_kind_of: the "shard" value of the first group header in texts (the first
  * non-empty line of the first non-empty text) into out. Returns 0, or -1 (with the refusal
- * printed, names[i] naming text i) when there is none or it is not a shard header. */
+ * printed, names[i] naming text i) when there is none or it is not a shard header.
+ * No equation: picks the merge kind (validate or prove) from the header. */
 int gn_io_merge_kind_of(char *out, size_t cap, const char *const *texts,
                         const char *const *names, size_t n);
 
@@ -58,44 +60,52 @@ int gn_io_merge_kind_of(char *out, size_t cap, const char *const *texts,
  * groups, one after the other) checked and merged into m, which is zeroed first.
  * allow_empty: an empty text is no group (a rank with no block) instead of a refusal.
  * Returns 0 (m->groups may then be 0 only with allow_empty), GN_EXIT_FAIL on no memory or
- * the refusal's GN_EXIT_USAGE. Free m with gn_io_merge_free in every case. */
+ * the refusal's GN_EXIT_USAGE. Free m with gn_io_merge_free in every case.
+ * No equation: shard-file loader (tests/test_shard). */
 int gn_io_merge_load(gn_io_merge *m, const gn_io_merge_kind *k, const char *const *texts,
                      const char *const *names, size_t n, int allow_empty);
 
 /* gn_io_merge_gaps: sorts m's block ranges, refuses a block in two groups (GN_EXIT_USAGE),
  * and sets *missing to a malloc'd "a-b,c" list of the blocks no group covers ("" when the
- * campaign is complete). Returns 0, GN_EXIT_USAGE or GN_EXIT_FAIL (no memory). */
+ * campaign is complete). Returns 0, GN_EXIT_USAGE or GN_EXIT_FAIL (no memory).
+ * No equation: block bookkeeping of a sharded campaign. */
 int gn_io_merge_gaps(gn_io_merge *m, char **missing);
 
 /* gn_io_merge_note: the INCOMPLETE note for the missing blocks: a JSON Lines object
  * {"incomplete": true, "missing_blocks", "blocks"} when json, else the text with the
- * --blocks/--ranges to rerun them. */
+ * --blocks/--ranges to rerun them.
+ * No equation: report writer. */
 void gn_io_merge_note(FILE *out, const gn_io_merge *m, const char *missing, int json);
 
 /* gn_io_merge_text: `gnlab merge` of one kind: load the texts (gn_io_merge_load), list the
  * missing blocks (gn_io_merge_note, before the report), print k->report, and end a table
  * with an INCOMPLETE line when blocks are missing. Returns 0 complete and passing, 1 a
- * check fails or blocks are missing, 2 a refusal (reason on stderr), 1 on no memory. */
+ * check fails or blocks are missing, 2 a refusal (reason on stderr), 1 on no memory.
+ * No equation: the kind-independent `gnlab merge` (tests/test_shard). */
 int gn_io_merge_text(FILE *out, const gn_io_merge_kind *k, const char *const *texts,
                      const char *const *names, size_t n, int json);
 
 /* gn_io_merge_shard_text: load the texts (empty ones allowed) and write them back as ONE
  * group: the first header with "ranges" the union of every group's blocks, then the merged
  * rows (a gnlab-mpi rank pre-merges its blocks so that rank 0 merges P groups, not U).
- * Nothing is written when there is no group. Returns 0 or the exit status of a refusal. */
+ * Nothing is written when there is no group. Returns 0 or the exit status of a refusal.
+ * No equation: shard-file writer for the MPI front end. */
 int gn_io_merge_shard_text(FILE *out, const gn_io_merge_kind *k, const char *const *texts,
                            const char *const *names, size_t n);
 
-/* gn_io_merge_free: NULL-safe; leaves *m zeroed. */
+/* gn_io_merge_free: NULL-safe; leaves *m zeroed.
+ * No equation: deallocation. */
 void gn_io_merge_free(gn_io_merge *m);
 
 /* gn_io_read_text: the whole of the file at path, NUL-terminated, into a malloc'd *text.
- * Returns 0, or -1 when it cannot be opened or read (*text NULL). */
+ * Returns 0, or -1 when it cannot be opened or read (*text NULL).
+ * No equation: file reader. */
 int gn_io_read_text(char **text, const char *path);
 
 /* gn_io_append_stream: the rest of stream f appended to *buf (length *len, capacity *cap,
  * kept NUL-terminated; *buf may start NULL). Returns 0, or -1 on a read error or no memory
- * (what was read stays in *buf). */
+ * (what was read stays in *buf).
+ * No equation: stream reader. */
 int gn_io_append_stream(char **buf, size_t *len, size_t *cap, FILE *f);
 
 #endif

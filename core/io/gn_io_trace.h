@@ -72,16 +72,21 @@ typedef struct {
 
 /* gn_io_trace_method_name, _field_name, _vec_name: the word a trace uses for m, f, v
  * ("sgd", "alpha", "w_after", ...); "?" when out of range. The reader accepts exactly these
- * words (and "x" for j); the writer (validate/audit_write.c) prints them. */
+ * words (and "x" for j); the writer (validate/audit_write.c) prints them.
+ * No equation: the words of the trace format (the rules are MATH.md §6-§7). */
 const char *gn_io_trace_method_name(gn_io_trace_method m);
+/* gn_io_trace_field_name: No equation: trace field names. */
 const char *gn_io_trace_field_name(gn_io_trace_field f);
+/* gn_io_trace_vec_name: No equation: trace vector names. */
 const char *gn_io_trace_vec_name(gn_io_trace_vec v);
 
 typedef struct gn_io_trace_reader gn_io_trace_reader;
 
 /* gn_io_trace_reader_open: a reader on f (not closed by the reader); name (NULL: "trace")
- * prefixes every message. NULL on no memory. */
+ * prefixes every message. NULL on no memory.
+ * No equation: the trace reader of `gnlab audit` (tests/test_audit). */
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name);
+/* gn_io_trace_reader_free: NULL-safe. No equation: deallocation. */
 void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
 
 /* gn_io_trace_next: the next record into *rec (a view owned by the reader).
@@ -94,7 +99,8 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
  * a line without its final newline (a truncated file), a NUL byte, vectors of a different
  * length than the first record's, a dimension above 10^6, a line longer than 64 MiB, an
  * empty trace or one with only a header; GN_ENOMEM. After an error the reader stays at the
- * error (every later call returns GN_EINPUT). */
+ * error (every later call returns GN_EINPUT).
+ * No equation: trace reader; shapes and values are checked, nothing is computed. */
 gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, char *err,
                            size_t errlen);
 

@@ -9,7 +9,8 @@
 
 #include "gn.h"
 
-/* gn_mp_dg_dir: the system above in MPFR at precision prec: A and the right-hand side
+/* gn_mp_dg_dir: the LM system of MATH.md §9 (above, primal form) in MPFR at precision
+ * prec: A and the right-hand side
  * are formed from the double inputs with every operation rounded to prec bits, then
  * Gaussian elimination with partial pivoting (gn_mp_la_solve). dir is an array of d mpfr_t initialised by
  * the caller (any precision; results are rounded into it with rnd).

@@ -22,10 +22,11 @@ typedef struct {
 
 /* gn_mp_expr_alloc: state at precision prec for e (which must outlive it); constants are
  * read from their literal text (mpfr_set_str, correctly rounded) and pi from mpfr_const_pi.
+ * No equation: allocation of gn_mp_expr_eval's state.
  * Special: NULL on no memory, e NULL, or prec outside [MPFR_PREC_MIN, MPFR_PREC_MAX]. */
 gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec);
 
-/* gn_mp_expr_free: release m (not its gn_expr); NULL-safe. */
+/* gn_mp_expr_free: release m (not its gn_expr); NULL-safe. No equation: deallocation. */
 void gn_mp_expr_free(gn_mp_expr *m);
 
 /* gn_mp_expr_eval: the MPFR twin of gn_expr_eval: f = e(b, v) and grad (nullable, nparams

@@ -8,7 +8,7 @@
 
 #include "gn.h"
 
-/* gn_ref_dg_explicit: the system above formed explicitly: W = (Q + mu I) J with Q's blocks
+/* gn_ref_dg_explicit: MATH.md §9's LM system above formed explicitly: W = (Q + mu I) J with Q's blocks
  * as dense c x c matrices, A = lambda I + J^T W / b by gsl_blas_dgemm, Cholesky
  * (gsl_linalg_cholesky_decomp1) and two triangular solves. Allocates O(d^2 + bcd).
  * Accuracy: the bound derived in validate/val_dg.c (explicit route).
