@@ -55,6 +55,22 @@
  * step ran about 1.3-1.7x as long as gn_dot's pass at d = 1e3-1e4 (in-cache sizes), so
  * the IGND step took 1.15-1.2x the SGD step; the fused pass returns its two sums as one
  * vector (in a register) instead of through pointers (which went through memory). */
+/* the end of a block: the tail (m mod 4 entries, from i on) into lane 0, then the join */
+static inline double lanes_join(double s0, double s1, double s2, double s3, const double *a,
+                                const double *b, size_t i, size_t m)
+{
+    for (; i < m; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* where pairwise summation splits n entries: a block boundary near the middle */
+static size_t pair_split(size_t n)
+{
+    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
+    return ((nb + 1) / 2) * GN_BLOCK;
+}
+
 static double block_dot(const double *a, const double *b, size_t m)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -65,9 +81,7 @@ static double block_dot(const double *a, const double *b, size_t m)
         s2 += a[i + 2] * b[i + 2];
         s3 += a[i + 3] * b[i + 3];
     }
-    for (; i < m; i++)
-        s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
+    return lanes_join(s0, s1, s2, s3, a, b, i, m);
 }
 
 #if defined(__GNUC__)
@@ -93,13 +107,8 @@ static gn_v2d block_dot2(const double *a, const double *b, size_t m)
         q01 += b01 * b01;
         q23 += b23 * b23;
     }
-    double s0 = s01[0], s1 = s01[1], s2 = s23[0], s3 = s23[1];
-    double q0 = q01[0], q1 = q01[1], q2 = q23[0], q3 = q23[1];
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    gn_v2d r = {(s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)};
+    gn_v2d r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+                lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
     return r;
 }
 
@@ -119,10 +128,7 @@ __attribute__((target("avx2"))) static double block_dot_avx2(const double *a, co
         memcpy(&bv, b + i, sizeof bv);
         s += av * bv;
     }
-    double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    for (; i < m; i++)
-        s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
+    return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
 }
 
 __attribute__((target("avx2"))) static gn_v2d block_dot2_avx2(const double *a,
@@ -136,13 +142,8 @@ __attribute__((target("avx2"))) static gn_v2d block_dot2_avx2(const double *a,
         s += av * bv;
         q += bv * bv;
     }
-    double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    double q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    gn_v2d r = {(s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)};
+    gn_v2d r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+                lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
     return r;
 }
 
@@ -160,13 +161,12 @@ static gn_v2d block_dot2_avx2(const double *a, const double *b, size_t m)
 static int have_avx2(void) { return 0; }
 #endif
 
-/* pairwise over whole blocks: split at a block boundary near the middle */
+/* pairwise over whole blocks */
 static double pair_dot(const double *a, const double *b, size_t n, int avx2)
 {
     if (n <= GN_BLOCK)
         return avx2 ? block_dot_avx2(a, b, n) : block_dot(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     return pair_dot(a, b, h, avx2) + pair_dot(a + h, b + h, n - h, avx2);
 }
 
@@ -174,8 +174,7 @@ static gn_v2d pair_dot2(const double *a, const double *b, size_t n, int avx2)
 {
     if (n <= GN_BLOCK)
         return avx2 ? block_dot2_avx2(a, b, n) : block_dot2(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     gn_v2d r1 = pair_dot2(a, b, h, avx2);
     return r1 + pair_dot2(a + h, b + h, n - h, avx2);
 }
@@ -196,8 +195,7 @@ static double pair_dot(const double *a, const double *b, size_t n)
 {
     if (n <= GN_BLOCK)
         return block_dot(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     return pair_dot(a, b, h) + pair_dot(a + h, b + h, n - h);
 }
 
@@ -218,12 +216,8 @@ static void block_dot2(double *ab, double *bb, const double *a, const double *b,
         q2 += b[i + 2] * b[i + 2];
         q3 += b[i + 3] * b[i + 3];
     }
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    *ab = (s0 + s1) + (s2 + s3);
-    *bb = (q0 + q1) + (q2 + q3);
+    *ab = lanes_join(s0, s1, s2, s3, a, b, i, m);
+    *bb = lanes_join(q0, q1, q2, q3, b, b, i, m);
 }
 
 static void pair_dot2(double *ab, double *bb, const double *a, const double *b, size_t n)
@@ -232,8 +226,7 @@ static void pair_dot2(double *ab, double *bb, const double *a, const double *b, 
         block_dot2(ab, bb, a, b, n);
         return;
     }
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     double ab1, bb1, ab2, bb2;
     pair_dot2(&ab1, &bb1, a, b, h);
     pair_dot2(&ab2, &bb2, a + h, b + h, n - h);
