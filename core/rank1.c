@@ -84,6 +84,33 @@ static double block_dot(const double *a, const double *b, size_t m)
     return lanes_join(s0, s1, s2, s3, a, b, i, m);
 }
 
+/* blocked pairwise summation over a stream of block sums: a binary counter merges equal
+ * levels as blocks arrive, so the depth is ceil(log2 nblocks) with 64 slots */
+typedef struct {
+    double part[64];
+    size_t np, nblocks;
+} pw_sum;
+
+static void pw_push(pw_sum *p, double x)
+{
+    p->part[p->np++] = x;
+    size_t nbdone = ++p->nblocks;
+    while ((nbdone & 1) == 0 && p->np >= 2) {
+        p->part[p->np - 2] += p->part[p->np - 1];
+        p->np--;
+        nbdone >>= 1;
+    }
+}
+
+static double pw_total(pw_sum *p)
+{
+    while (p->np > 1) {
+        p->part[p->np - 2] += p->part[p->np - 1];
+        p->np--;
+    }
+    return p->np ? p->part[0] : 0.0;
+}
+
 #if defined(__GNUC__)
 #define GN_VEC 1
 typedef double gn_v2d __attribute__((vector_size(16)));
@@ -336,27 +363,15 @@ gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n)
     int e;
     (void)frexp(mx, &e); /* mx = m 2^e, m in [0.5, 1): |j_i| 2^-e < 1 */
     /* blocked pairwise sum on the exactly scaled entries: same bound as gn_dot */
-    double part[64];
-    size_t np = 0;
+    pw_sum sum = {.np = 0, .nblocks = 0};
     for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
         size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
         double t[GN_BLOCK];
         for (size_t i = 0; i < m; i++)
             t[i] = ldexp(j[b0 + i], -e);
-        part[np++] = block_dot(t, t, m);
-        /* binary-counter pairwise merge keeps depth ceil(log2 nblocks) with 64 slots */
-        size_t nbdone = b0 / GN_BLOCK + 1;
-        while ((nbdone & 1) == 0 && np >= 2) {
-            part[np - 2] += part[np - 1];
-            np--;
-            nbdone >>= 1;
-        }
+        pw_push(&sum, block_dot(t, t, m));
     }
-    while (np > 1) {
-        part[np - 2] += part[np - 1];
-        np--;
-    }
-    s->ssq = part[0];
+    s->ssq = pw_total(&sum);
     s->e = e;
     return GN_OK;
 }
@@ -748,31 +763,21 @@ gn_status gn_delta(double *delta, const double *j, const double *wplus, const do
     if (n == 0)
         return GN_ESIZE;
     /* (w+ - w) in blocks, then the blocked dot: one extra rounding per term */
-    double acc[64];
-    size_t np = 0;
+    pw_sum sum = {.np = 0, .nblocks = 0};
     for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
         size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
         double t[GN_BLOCK];
         for (size_t i = 0; i < m; i++)
             t[i] = wplus[b0 + i] - w[b0 + i];
-        acc[np++] = block_dot(j + b0, t, m);
-        size_t nbdone = b0 / GN_BLOCK + 1;
-        while ((nbdone & 1) == 0 && np >= 2) {
-            acc[np - 2] += acc[np - 1];
-            np--;
-            nbdone >>= 1;
-        }
+        pw_push(&sum, block_dot(j + b0, t, m));
     }
-    while (np > 1) {
-        acc[np - 2] += acc[np - 1];
-        np--;
-    }
-    if (!finite1(acc[0])) {
+    double dot = pw_total(&sum);
+    if (!finite1(dot)) {
         if (!gn_allfinite(j, n) || !gn_allfinite(w, n) || !gn_allfinite(wplus, n))
             return GN_ENONFINITE;
         return GN_ERANGE;
     }
-    *delta = acc[0];
+    *delta = dot;
     return GN_OK;
 }
 
