@@ -228,42 +228,12 @@ static double pair_dot(const double *a, const double *b, size_t n)
 
 double gn_dot(const double *a, const double *b, size_t n) { return pair_dot(a, b, n); }
 
-static void block_dot2(double *ab, double *bb, const double *a, const double *b, size_t m)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    double q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0;
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-        q0 += b[i] * b[i];
-        q1 += b[i + 1] * b[i + 1];
-        q2 += b[i + 2] * b[i + 2];
-        q3 += b[i + 3] * b[i + 3];
-    }
-    *ab = lanes_join(s0, s1, s2, s3, a, b, i, m);
-    *bb = lanes_join(q0, q1, q2, q3, b, b, i, m);
-}
-
-static void pair_dot2(double *ab, double *bb, const double *a, const double *b, size_t n)
-{
-    if (n <= GN_BLOCK) {
-        block_dot2(ab, bb, a, b, n);
-        return;
-    }
-    size_t h = pair_split(n);
-    double ab1, bb1, ab2, bb2;
-    pair_dot2(&ab1, &bb1, a, b, h);
-    pair_dot2(&ab2, &bb2, a + h, b + h, n - h);
-    *ab = ab1 + ab2;
-    *bb = bb1 + bb2;
-}
-
+/* the same sums as the fused pass of the vector build: block_dot2's lanes are independent
+ * accumulators, so two passes perform exactly its operations */
 void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n)
 {
-    pair_dot2(wx, xx, w, x, n);
+    *wx = pair_dot(w, x, n);
+    *xx = pair_dot(x, x, n);
 }
 #endif
 
@@ -412,6 +382,21 @@ gn_status gn_norm2sq(double *out, const double *j, size_t n)
 }
 
 static int finite1(double x) { return x - x == 0.0; }
+
+gn_status gn_internal_norm2sq_nz(gn_sd *S, const double *j, size_t n, double c)
+{
+    gn_status st = gn_internal_norm2sq_sd(S, j, n);
+    if (st != GN_OK)
+        return st;
+    return c == 0.0 || S->m == 0.0 ? GN_EZERO : GN_OK;
+}
+
+gn_status gn_internal_check_rate(double lp, double alpha)
+{
+    if (!finite1(lp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    return alpha > 0.0 ? GN_OK : GN_EDOM;
+}
 
 gn_status gn_damping_check(double lpp, gn_damping dmp)
 {
@@ -574,6 +559,17 @@ void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const 
  * finite), so the loop vectorizes (GNU vector lanes; AVX2 at run time on x86): each
  * component gets the same two IEEE operations as the scalar loop. */
 #if defined(__GNUC__)
+/* entries i..n-1 one at a time, adding each v - v to the check sum t */
+static inline int axpy_tail(double *w, double c, const double *j, size_t i, size_t n, double t)
+{
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+
 #if GN_AVX2
 __attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c,
                                                             const double *j, size_t n)
@@ -588,12 +584,7 @@ __attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c
         memcpy(w + i, &wv, sizeof wv);
     }
     double t = (chk[0] + chk[1]) + (chk[2] + chk[3]);
-    for (; i < n; i++) {
-        double v = w[i] + c * j[i];
-        t += v - v;
-        w[i] = v;
-    }
-    return t == 0.0;
+    return axpy_tail(w, c, j, i, n, t);
 }
 #endif
 
@@ -616,12 +607,7 @@ static int axpy_checked(double *w, double c, const double *j, size_t n)
     }
     chk0 += chk1;
     double t = chk0[0] + chk0[1];
-    for (; i < n; i++) {
-        double v = w[i] + c * j[i];
-        t += v - v;
-        w[i] = v;
-    }
-    return t == 0.0;
+    return axpy_tail(w, c, j, i, n, t);
 }
 #else
 static int axpy_checked(double *w, double c, const double *j, size_t n)
@@ -683,10 +669,8 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
     gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!finite1(lp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
+    if ((st = gn_internal_check_rate(lp, alpha)) != GN_OK)
+        return st;
     *c = damped_coef(S, lp, lpp, alpha, dmp);
     if (step_too_big(*c, S))
         return GN_ERANGE;
@@ -696,6 +680,27 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
 {
     return apply_coef(w, NULL, j, n, c);
+}
+
+/* c = -alpha lp / (lpp |j|^2), the undamped coefficient (alpha = 1: the Moore-Penrose
+ * direction), with the domain checks of gn_dir_mp / gn_step_ignd_undamped */
+static gn_status undamped_coef(gn_sd *c, const double *j, size_t n, double lp, double lpp,
+                               double alpha)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!finite1(lp) || !finite1(lpp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    if (lpp < 0.0)
+        return GN_ENEGCURV;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    gn_sd S;
+    gn_status st = gn_internal_norm2sq_nz(&S, j, n, lpp);
+    if (st != GN_OK)
+        return st;
+    *c = gn_sd_div(gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha)), gn_sd_mul(gn_sd_from(lpp), S));
+    return step_too_big(*c, S) ? GN_ERANGE : GN_OK;
 }
 
 gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double lpp,
@@ -717,22 +722,9 @@ gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double 
 
 gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(lpp))
-        return GN_ENONFINITE;
-    if (lpp < 0.0)
-        return GN_ENEGCURV;
-    gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
-        return st;
-    if (lpp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
-    gn_sd c = gn_sd_div(gn_sd_from(-lp), gn_sd_mul(gn_sd_from(lpp), S));
-    if (step_too_big(c, S))
-        return GN_ERANGE;
-    return apply_coef(NULL, d, j, n, c);
+    gn_sd c;
+    gn_status st = undamped_coef(&c, j, n, lp, lpp, 1.0);
+    return st != GN_OK ? st : apply_coef(NULL, d, j, n, c);
 }
 
 gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, double lpp,
@@ -798,23 +790,7 @@ gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double l
 gn_status gn_step_ignd_undamped(double *w, const double *j, size_t n, double lp, double lpp,
                                 double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(lpp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (lpp < 0.0)
-        return GN_ENEGCURV;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
-    gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
-        return st;
-    if (lpp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
-    gn_sd c = gn_sd_div(gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha)),
-                        gn_sd_mul(gn_sd_from(lpp), S));
-    if (step_too_big(c, S))
-        return GN_ERANGE;
-    return apply_coef(w, NULL, j, n, c);
+    gn_sd c;
+    gn_status st = undamped_coef(&c, j, n, lp, lpp, alpha);
+    return st != GN_OK ? st : apply_coef(w, NULL, j, n, c);
 }
