@@ -26,6 +26,10 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
 
+/* gn_dg_check(B), then GN_ENONFINITE unless every entry of B->J is finite: the entry
+ * checks of the DG references (core/ref) */
+gn_status gn_internal_dg_check_finite(const gn_dg_batch *B);
+
 /* back-propagation kernels (rank1.c): J = d h^T (out x in, row-major), and
  * y = W^T d for W out x in row-major, each y[i] summed over o in increasing order from 0.
  * No aliasing between outputs and inputs. */

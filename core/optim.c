@@ -10,11 +10,15 @@
 
 static int finite1(double x) { return x - x == 0.0; }
 
+/* the argument checks of SGD and NormGrad, in the order of their contracts */
+static gn_status check_step(size_t n, double lp, double alpha)
+{
+    return n == 0 ? GN_ESIZE : gn_internal_check_rate(lp, alpha);
+}
+
 gn_status gn_step_sgd(double *w, const double *j, size_t n, double lp, double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_internal_check_rate(lp, alpha);
+    gn_status st = check_step(n, lp, alpha);
     if (st != GN_OK)
         return st;
     if (!gn_allfinite(j, n))
@@ -40,9 +44,7 @@ static gn_sd sd_sqrt(gn_sd s)
 
 gn_status gn_step_normgrad(double *w, const double *j, size_t n, double lp, double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_internal_check_rate(lp, alpha);
+    gn_status st = check_step(n, lp, alpha);
     if (st != GN_OK)
         return st;
     gn_sd S;
