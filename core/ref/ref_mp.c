@@ -673,20 +673,44 @@ static mpfr_ptr grad(mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_prec_t wp)
     return g;
 }
 
-gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
-                         mpfr_srcptr alpha, mpfr_rnd_t rnd)
+/* the checks of a gradient step, then g = lp j at w's working precision *wp */
+static gn_status checked_grad(mpfr_ptr *g, mpfr_prec_t *wp, mpfr_srcptr w, mpfr_srcptr j,
+                              size_t n, mpfr_srcptr lp, mpfr_srcptr alpha)
 {
     gn_status st = check_step(n, w, j, lp, alpha);
     if (st != GN_OK)
         return st;
-    mpfr_prec_t wp = wprec(w);
-    mpfr_ptr g = grad(j, n, lp, wp);
-    if (!g)
-        return GN_ENOMEM;
+    *wp = wprec(w);
+    *g = grad(j, n, lp, *wp);
+    return *g ? GN_OK : GN_ENOMEM;
+}
+
+/* w_i -= s g_i (the product rounded to g's precision, into g; the difference with rnd) */
+static void sub_scaled(mpfr_ptr w, mpfr_ptr g, size_t n, mpfr_srcptr s, mpfr_rnd_t rnd)
+{
     for (size_t i = 0; i < n; i++) {
-        mpfr_mul(g + i, g + i, alpha, MPFR_RNDN);
+        mpfr_mul(g + i, g + i, s, MPFR_RNDN);
         mpfr_sub(w + i, w + i, g + i, rnd);
     }
+}
+
+/* w_i += s x_i (the product rounded to x's precision, into x; the sum with rnd) */
+static void add_scaled(mpfr_ptr w, mpfr_ptr x, size_t n, mpfr_srcptr s, mpfr_rnd_t rnd)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(x + i, x + i, s, MPFR_RNDN);
+    add_into(w, x, n, rnd);
+}
+
+gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    mpfr_ptr g;
+    mpfr_prec_t wp;
+    gn_status st = checked_grad(&g, &wp, w, j, n, lp, alpha);
+    if (st != GN_OK)
+        return st;
+    sub_scaled(w, g, n, alpha, rnd);
     gn_mp_vec_free(g, n);
     return GN_OK;
 }
@@ -694,13 +718,11 @@ gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
 gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr alpha, mpfr_rnd_t rnd)
 {
-    gn_status st = check_step(n, w, j, lp, alpha);
+    mpfr_ptr g;
+    mpfr_prec_t wp;
+    gn_status st = checked_grad(&g, &wp, w, j, n, lp, alpha);
     if (st != GN_OK)
         return st;
-    mpfr_prec_t wp = wprec(w);
-    mpfr_ptr g = grad(j, n, lp, wp);
-    if (!g)
-        return GN_ENOMEM;
     mpfr_t nrm;
     mpfr_init2(nrm, wp);
     gn_mp_la_nrm2sq(nrm, g, n, NULL);
@@ -709,10 +731,7 @@ gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l
     } else {
         mpfr_sqrt(nrm, nrm, MPFR_RNDN);
         mpfr_div(nrm, alpha, nrm, MPFR_RNDN); /* alpha / |g| */
-        for (size_t i = 0; i < n; i++) {
-            mpfr_mul(g + i, g + i, nrm, MPFR_RNDN);
-            mpfr_sub(w + i, w + i, g + i, rnd);
-        }
+        sub_scaled(w, g, n, nrm, rnd);
     }
     mpfr_clear(nrm);
     gn_mp_vec_free(g, n);
@@ -746,10 +765,7 @@ gn_status gn_mp_step_sps(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l,
     mpfr_div(gam, gam, t, MPFR_RNDN); /* (l - l*) / (c |g|^2) */
     if (mpfr_cmp(gam, gamma_max) > 0)
         mpfr_set(gam, gamma_max, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, gam, g + i, MPFR_RNDN);
-        mpfr_sub(w + i, w + i, t, rnd);
-    }
+    sub_scaled(w, g, n, gam, rnd);
 out:
     mpfr_clears(gam, t, (mpfr_ptr)0);
     gn_mp_vec_free(g, n);
@@ -793,9 +809,7 @@ gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
     mpfr_ptr x;
     if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
         return st;
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(x + i, x + i, alpha, MPFR_RNDN);
-    add_into(w, x, n, rnd);
+    add_scaled(w, x, n, alpha, rnd);
     gn_mp_vec_free(x, n);
     return GN_OK;
 }
@@ -816,9 +830,7 @@ gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_src
         return GN_ENOMEM;
     st = gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN);
     if (st == GN_OK && (st = check_alpha(alpha)) == GN_OK) {
-        for (size_t i = 0; i < n; i++)
-            mpfr_mul(d + i, d + i, alpha, MPFR_RNDN);
-        add_into(w, d, n, rnd);
+        add_scaled(w, d, n, alpha, rnd);
     }
     gn_mp_vec_free(d, n);
     return st;
