@@ -320,16 +320,26 @@ static gn_status damped_solve(mpfr_ptr x, mpfr_srcptr j, size_t n, mpfr_srcptr l
     return st;
 }
 
-gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
-                   const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+/* the argument checks of the damped quantities (lp == NULL: xi, which has no lp) */
+static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp,
+                           const gn_mp_damping *dmp)
 {
     if (n == 0)
         return GN_ESIZE;
     gn_status st = gn_mp_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!allnum(j, n))
+    if ((lp && !mpfr_number_p(lp)) || !allnum(j, n))
         return GN_ENONFINITE;
+    return GN_OK;
+}
+
+gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                   const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, NULL, lpp, dmp);
+    if (st != GN_OK)
+        return st;
     mpfr_prec_t wp = wprec(xi);
     if (allzero(j, n)) {
         /* x = xi j for every xi: the system says nothing about xi; (3.13) gives 1/lambda */
@@ -367,13 +377,9 @@ static void closed_den(mpfr_ptr den, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
                           const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_mp_damping_check(lpp, dmp);
+    gn_status st = check_dir(n, j, NULL, lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!allnum(j, n))
-        return GN_ENONFINITE;
     mpfr_t den;
     mpfr_init2(den, wprec(xi));
     closed_den(den, j, n, lpp, dmp);
@@ -382,8 +388,8 @@ gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
     return GN_OK;
 }
 
-gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
-                       mpfr_rnd_t rnd)
+/* the argument checks of the Moore-Penrose direction (3.8) */
+static gn_status check_pinv(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp)
 {
     if (n == 0)
         return GN_ESIZE;
@@ -393,9 +399,28 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
         return GN_ENEGCURV;
     if (mpfr_zero_p(lpp) || allzero(j, n))
         return GN_EZERO;
+    return GN_OK;
+}
+
+/* d_i = c j_i with c = -lp / den (den overwritten by c): a closed-form direction */
+static void minus_lp_over(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_ptr den,
+                          mpfr_rnd_t rnd)
+{
+    mpfr_div(den, lp, den, MPFR_RNDN);
+    mpfr_neg(den, den, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(d + i, den, j + i, rnd);
+}
+
+gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
+                       mpfr_rnd_t rnd)
+{
+    gn_status st = check_pinv(n, j, lp, lpp);
+    if (st != GN_OK)
+        return st;
     mpfr_prec_t wp = wprec(d);
     mpfr_ptr b = neg_scaled(j, n, lp, wp), x = gn_mp_vec_alloc(n, wp);
-    gn_status st = GN_ENOMEM;
+    st = GN_ENOMEM;
     if (b && x) {
         if (n <= GN_MP_ELIM_MAX) {
             st = minnorm_dense(x, lpp, j, b, n, wp);
@@ -418,36 +443,15 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
 gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr lpp, mpfr_rnd_t rnd)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!mpfr_number_p(lp) || !mpfr_number_p(lpp) || !allnum(j, n))
-        return GN_ENONFINITE;
-    if (mpfr_sgn(lpp) < 0)
-        return GN_ENEGCURV;
-    if (mpfr_zero_p(lpp) || allzero(j, n))
-        return GN_EZERO;
+    gn_status st = check_pinv(n, j, lp, lpp);
+    if (st != GN_OK)
+        return st;
     mpfr_t c;
     mpfr_init2(c, wprec(d));
     gn_mp_la_nrm2sq(c, j, n, NULL);
     mpfr_mul(c, c, lpp, MPFR_RNDN);
-    mpfr_div(c, lp, c, MPFR_RNDN);
-    mpfr_neg(c, c, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(d + i, c, j + i, rnd);
+    minus_lp_over(d, j, n, lp, c, rnd);
     mpfr_clear(c);
-    return GN_OK;
-}
-
-static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp,
-                           const gn_mp_damping *dmp)
-{
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_mp_damping_check(lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    if (!mpfr_number_p(lp) || !allnum(j, n))
-        return GN_ENONFINITE;
     return GN_OK;
 }
 
@@ -493,10 +497,7 @@ gn_status gn_mp_dir_damped_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcp
     mpfr_t c;
     mpfr_init2(c, wprec(d));
     closed_den(c, j, n, lpp, dmp);
-    mpfr_div(c, lp, c, MPFR_RNDN);
-    mpfr_neg(c, c, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(d + i, c, j + i, rnd);
+    minus_lp_over(d, j, n, lp, c, rnd);
     mpfr_clear(c);
     return GN_OK;
 }
