@@ -472,15 +472,37 @@ static gn_status damped_dir(mpfr_ptr *x, mpfr_srcptr j, size_t n, mpfr_srcptr lp
     return st;
 }
 
+static gn_status check_alpha(mpfr_srcptr alpha)
+{
+    if (!mpfr_number_p(alpha))
+        return GN_ENONFINITE;
+    return mpfr_sgn(alpha) > 0 ? GN_OK : GN_EDOM;
+}
+
+/* the checks of a damped quantity (check_dir, then alpha's and w's when given), then
+ * x = damped_dir at out's working precision (*wp) */
+static gn_status checked_dir(mpfr_ptr *x, mpfr_prec_t *wp, mpfr_srcptr out, mpfr_srcptr w,
+                             mpfr_srcptr alpha, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                             mpfr_srcptr lpp, const gn_mp_damping *dmp)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st == GN_OK && alpha)
+        st = check_alpha(alpha);
+    if (st == GN_OK && w && !allnum(w, n))
+        st = GN_ENONFINITE;
+    if (st != GN_OK)
+        return st;
+    *wp = wprec(out);
+    return damped_dir(x, j, n, lp, lpp, dmp, wp);
+}
+
 gn_status gn_mp_dir_damped(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                            mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    mpfr_prec_t wp = wprec(d);
+    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, &wp, d, NULL, NULL, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
     for (size_t i = 0; i < n; i++)
         mpfr_set(d + i, x + i, rnd);
@@ -502,23 +524,14 @@ gn_status gn_mp_dir_damped_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcp
     return GN_OK;
 }
 
-static gn_status check_alpha(mpfr_srcptr alpha)
-{
-    if (!mpfr_number_p(alpha))
-        return GN_ENONFINITE;
-    return mpfr_sgn(alpha) > 0 ? GN_OK : GN_EDOM;
-}
-
 gn_status gn_mp_delta_damped(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                              mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
                              mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
-        return st;
-    mpfr_prec_t wp = wprec(delta);
+    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, &wp, delta, NULL, alpha, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
     mpfr_t s;
     mpfr_init2(s, wp);
@@ -801,14 +814,10 @@ gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                           mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
                           mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
-        return st;
-    if (!allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t wp = wprec(w);
+    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, &wp, w, w, alpha, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
     add_scaled(w, x, n, alpha, rnd);
     gn_mp_vec_free(x, n);
@@ -946,13 +955,9 @@ gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_s
     if (s != GN_OK)
         return s;
     size_t n = st->n;
-    if ((s = check_dir(n, j, lp, lpp, dmp)) != GN_OK)
-        return s;
-    if (!allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t wp = wprec(w);
+    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((s = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    if ((s = checked_dir(&x, &wp, w, w, NULL, j, n, lp, lpp, dmp)) != GN_OK)
         return s;
     for (size_t i = 0; i < n; i++)
         mpfr_neg(x + i, x + i, MPFR_RNDN); /* g~ = xi g = -d */
