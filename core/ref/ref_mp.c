@@ -480,7 +480,7 @@ static gn_status check_alpha(mpfr_srcptr alpha)
 }
 
 /* the checks of a damped quantity (check_dir, then alpha's and w's when given), then
- * x = damped_dir at out's working precision (*wp) */
+ * x = damped_dir at out's working precision (returned in *wp unless wp is NULL) */
 static gn_status checked_dir(mpfr_ptr *x, mpfr_prec_t *wp, mpfr_srcptr out, mpfr_srcptr w,
                              mpfr_srcptr alpha, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                              mpfr_srcptr lpp, const gn_mp_damping *dmp)
@@ -492,16 +492,18 @@ static gn_status checked_dir(mpfr_ptr *x, mpfr_prec_t *wp, mpfr_srcptr out, mpfr
         st = GN_ENONFINITE;
     if (st != GN_OK)
         return st;
-    *wp = wprec(out);
-    return damped_dir(x, j, n, lp, lpp, dmp, wp);
+    mpfr_prec_t p = wprec(out);
+    st = damped_dir(x, j, n, lp, lpp, dmp, &p);
+    if (wp)
+        *wp = p;
+    return st;
 }
 
 gn_status gn_mp_dir_damped(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                            mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    mpfr_prec_t wp;
     mpfr_ptr x;
-    gn_status st = checked_dir(&x, &wp, d, NULL, NULL, j, n, lp, lpp, dmp);
+    gn_status st = checked_dir(&x, NULL, d, NULL, NULL, j, n, lp, lpp, dmp);
     if (st != GN_OK)
         return st;
     for (size_t i = 0; i < n; i++)
@@ -814,9 +816,8 @@ gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                           mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
                           mpfr_rnd_t rnd)
 {
-    mpfr_prec_t wp;
     mpfr_ptr x;
-    gn_status st = checked_dir(&x, &wp, w, w, alpha, j, n, lp, lpp, dmp);
+    gn_status st = checked_dir(&x, NULL, w, w, alpha, j, n, lp, lpp, dmp);
     if (st != GN_OK)
         return st;
     add_scaled(w, x, n, alpha, rnd);
@@ -955,9 +956,8 @@ gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_s
     if (s != GN_OK)
         return s;
     size_t n = st->n;
-    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((s = checked_dir(&x, &wp, w, w, NULL, j, n, lp, lpp, dmp)) != GN_OK)
+    if ((s = checked_dir(&x, NULL, w, w, NULL, j, n, lp, lpp, dmp)) != GN_OK)
         return s;
     for (size_t i = 0; i < n; i++)
         mpfr_neg(x + i, x + i, MPFR_RNDN); /* g~ = xi g = -d */
