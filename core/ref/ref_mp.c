@@ -689,15 +689,18 @@ static mpfr_ptr grad(mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_prec_t wp)
     return g;
 }
 
-/* the checks of a gradient step, then g = lp j at w's working precision *wp */
+/* the checks of a gradient step, then g = lp j at w's working precision (in *wp unless
+ * wp is NULL) */
 static gn_status checked_grad(mpfr_ptr *g, mpfr_prec_t *wp, mpfr_srcptr w, mpfr_srcptr j,
                               size_t n, mpfr_srcptr lp, mpfr_srcptr alpha)
 {
     gn_status st = check_step(n, w, j, lp, alpha);
     if (st != GN_OK)
         return st;
-    *wp = wprec(w);
-    *g = grad(j, n, lp, *wp);
+    mpfr_prec_t p = wprec(w);
+    if (wp)
+        *wp = p;
+    *g = grad(j, n, lp, p);
     return *g ? GN_OK : GN_ENOMEM;
 }
 
@@ -722,8 +725,7 @@ gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                          mpfr_srcptr alpha, mpfr_rnd_t rnd)
 {
     mpfr_ptr g;
-    mpfr_prec_t wp;
-    gn_status st = checked_grad(&g, &wp, w, j, n, lp, alpha);
+    gn_status st = checked_grad(&g, NULL, w, j, n, lp, alpha);
     if (st != GN_OK)
         return st;
     sub_scaled(w, g, n, alpha, rnd);
