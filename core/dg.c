@@ -1,6 +1,7 @@
 /* dg.c: the mini-batch LM direction through the Duncan-Guttman identity (gn_dg.h,
  * MATH.md §9), its primal twin, and the batched IGND direction. */
 #include "gn.h"
+#include "gn_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -420,12 +421,24 @@ static gn_status ws_fits(const gn_dg_ws *w, const gn_dg_batch *B, const double *
     return GN_OK;
 }
 
-gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route route)
+/* the workspace fits the batch, then the batch's own checks (gn_dg_check) */
+static gn_status dg_ready(const gn_dg_ws *w, const gn_dg_batch *B, const double *dir)
 {
     gn_status st = ws_fits(w, B, dir);
+    return st != GN_OK ? st : gn_dg_check(B);
+}
+
+gn_status gn_internal_dg_check_finite(const gn_dg_batch *B)
+{
+    gn_status st = gn_dg_check(B);
     if (st != GN_OK)
         return st;
-    st = gn_dg_check(B);
+    return gn_allfinite(B->J, B->b * B->c * B->d) ? GN_OK : GN_ENONFINITE;
+}
+
+gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route route)
+{
+    gn_status st = dg_ready(w, B, dir);
     if (st != GN_OK)
         return st;
     return dg_dir_checked(dir, w, B, route);
@@ -435,10 +448,7 @@ gn_status gn_dg_dir(double *dir, gn_dg_ws *w, const gn_dg_batch *B, gn_dg_route 
 
 gn_status gn_dg_ignd(double *dir, gn_dg_ws *w, const gn_dg_batch *B)
 {
-    gn_status st = ws_fits(w, B, dir);
-    if (st != GN_OK)
-        return st;
-    st = gn_dg_check(B);
+    gn_status st = dg_ready(w, B, dir);
     if (st != GN_OK)
         return st;
     if (!w || !dir || B->b * B->c > w->bcmax || B->d > w->d)

@@ -11,6 +11,13 @@ void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, 
 /* |j|^2 as a scaled number: the fast pass when trustworthy, else gn_sumsq_scaled */
 gn_status gn_internal_norm2sq_sd(gn_sd *out, const double *j, size_t n);
 
+/* gn_internal_norm2sq_sd, then GN_EZERO when S = 0 or the factor c that multiplies it is 0 */
+gn_status gn_internal_norm2sq_nz(gn_sd *S, const double *j, size_t n, double c);
+
+/* the step-size checks shared by the update rules: GN_ENONFINITE unless lp and alpha are
+ * finite, then GN_EDOM unless alpha > 0 */
+gn_status gn_internal_check_rate(double lp, double alpha);
+
 /* c = -alpha lp / ((lpp + mu) S + lambda) in scaled form, with the domain checks of
  * gn_step_ignd; GN_ERANGE when |c| sqrt(S) could reach 2^1019 */
 gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double alpha,
@@ -18,6 +25,10 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
+
+/* gn_dg_check(B), then GN_ENONFINITE unless every entry of B->J is finite: the entry
+ * checks of the DG references (core/ref) */
+gn_status gn_internal_dg_check_finite(const gn_dg_batch *B);
 
 /* back-propagation kernels (rank1.c): J = d h^T (out x in, row-major), and
  * y = W^T d for W out x in row-major, each y[i] summed over o in increasing order from 0.

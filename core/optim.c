@@ -10,14 +10,17 @@
 
 static int finite1(double x) { return x - x == 0.0; }
 
+/* the argument checks of SGD and NormGrad, in the order of their contracts */
+static gn_status check_step(size_t n, double lp, double alpha)
+{
+    return n == 0 ? GN_ESIZE : gn_internal_check_rate(lp, alpha);
+}
+
 gn_status gn_step_sgd(double *w, const double *j, size_t n, double lp, double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
+    gn_status st = check_step(n, lp, alpha);
+    if (st != GN_OK)
+        return st;
     if (!gn_allfinite(j, n))
         return GN_ENONFINITE;
     /* c = -alpha lp, one rounding; kept scaled so a huge alpha lp with a tiny j is exact */
@@ -41,18 +44,12 @@ static gn_sd sd_sqrt(gn_sd s)
 
 gn_status gn_step_normgrad(double *w, const double *j, size_t n, double lp, double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
-    gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
+    gn_status st = check_step(n, lp, alpha);
     if (st != GN_OK)
         return st;
-    if (lp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
+    gn_sd S;
+    if ((st = gn_internal_norm2sq_nz(&S, j, n, lp)) != GN_OK)
+        return st;
     /* c = -alpha sign(lp) / |j| */
     gn_sd c = gn_sd_div(gn_sd_from(lp > 0.0 ? -alpha : alpha), sd_sqrt(S));
     return gn_internal_apply(w, j, n, c);
@@ -68,11 +65,9 @@ gn_status gn_step_sps(double *w, const double *j, size_t n, double l, double lst
     if (!(c > 0.0) || !(l >= lstar) || !(gamma_max > 0.0))
         return GN_EDOM;
     gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
+    gn_status st = gn_internal_norm2sq_nz(&S, j, n, lp);
     if (st != GN_OK)
         return st;
-    if (lp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
     /* gamma = (l - lstar) / (c lp^2 |j|^2); step coefficient on j is -gamma lp */
     gn_sd lp2 = gn_sd_mul(gn_sd_from(lp), gn_sd_from(lp));
     gn_sd den = gn_sd_mul(gn_sd_mul(gn_sd_from(c), lp2), S);

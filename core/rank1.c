@@ -55,6 +55,22 @@
  * step ran about 1.3-1.7x as long as gn_dot's pass at d = 1e3-1e4 (in-cache sizes), so
  * the IGND step took 1.15-1.2x the SGD step; the fused pass returns its two sums as one
  * vector (in a register) instead of through pointers (which went through memory). */
+/* the end of a block: the tail (m mod 4 entries, from i on) into lane 0, then the join */
+static inline double lanes_join(double s0, double s1, double s2, double s3, const double *a,
+                                const double *b, size_t i, size_t m)
+{
+    for (; i < m; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* where pairwise summation splits n entries: a block boundary near the middle */
+static size_t pair_split(size_t n)
+{
+    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
+    return ((nb + 1) / 2) * GN_BLOCK;
+}
+
 static double block_dot(const double *a, const double *b, size_t m)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -65,9 +81,34 @@ static double block_dot(const double *a, const double *b, size_t m)
         s2 += a[i + 2] * b[i + 2];
         s3 += a[i + 3] * b[i + 3];
     }
-    for (; i < m; i++)
-        s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
+    return lanes_join(s0, s1, s2, s3, a, b, i, m);
+}
+
+/* blocked pairwise summation over a stream of block sums: a binary counter merges equal
+ * levels as blocks arrive, so the depth is ceil(log2 nblocks) with 64 slots */
+typedef struct {
+    double part[64];
+    size_t np, nblocks;
+} pw_sum;
+
+static void pw_push(pw_sum *p, double x)
+{
+    p->part[p->np++] = x;
+    size_t nbdone = ++p->nblocks;
+    while ((nbdone & 1) == 0 && p->np >= 2) {
+        p->part[p->np - 2] += p->part[p->np - 1];
+        p->np--;
+        nbdone >>= 1;
+    }
+}
+
+static double pw_total(pw_sum *p)
+{
+    while (p->np > 1) {
+        p->part[p->np - 2] += p->part[p->np - 1];
+        p->np--;
+    }
+    return p->np ? p->part[0] : 0.0;
 }
 
 #if defined(__GNUC__)
@@ -93,13 +134,8 @@ static gn_v2d block_dot2(const double *a, const double *b, size_t m)
         q01 += b01 * b01;
         q23 += b23 * b23;
     }
-    double s0 = s01[0], s1 = s01[1], s2 = s23[0], s3 = s23[1];
-    double q0 = q01[0], q1 = q01[1], q2 = q23[0], q3 = q23[1];
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    gn_v2d r = {(s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)};
+    gn_v2d r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+                lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
     return r;
 }
 
@@ -119,10 +155,7 @@ __attribute__((target("avx2"))) static double block_dot_avx2(const double *a, co
         memcpy(&bv, b + i, sizeof bv);
         s += av * bv;
     }
-    double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    for (; i < m; i++)
-        s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
+    return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
 }
 
 __attribute__((target("avx2"))) static gn_v2d block_dot2_avx2(const double *a,
@@ -136,13 +169,8 @@ __attribute__((target("avx2"))) static gn_v2d block_dot2_avx2(const double *a,
         s += av * bv;
         q += bv * bv;
     }
-    double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    double q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    gn_v2d r = {(s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)};
+    gn_v2d r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+                lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
     return r;
 }
 
@@ -160,13 +188,12 @@ static gn_v2d block_dot2_avx2(const double *a, const double *b, size_t m)
 static int have_avx2(void) { return 0; }
 #endif
 
-/* pairwise over whole blocks: split at a block boundary near the middle */
+/* pairwise over whole blocks */
 static double pair_dot(const double *a, const double *b, size_t n, int avx2)
 {
     if (n <= GN_BLOCK)
         return avx2 ? block_dot_avx2(a, b, n) : block_dot(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     return pair_dot(a, b, h, avx2) + pair_dot(a + h, b + h, n - h, avx2);
 }
 
@@ -174,8 +201,7 @@ static gn_v2d pair_dot2(const double *a, const double *b, size_t n, int avx2)
 {
     if (n <= GN_BLOCK)
         return avx2 ? block_dot2_avx2(a, b, n) : block_dot2(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     gn_v2d r1 = pair_dot2(a, b, h, avx2);
     return r1 + pair_dot2(a + h, b + h, n - h, avx2);
 }
@@ -196,54 +222,18 @@ static double pair_dot(const double *a, const double *b, size_t n)
 {
     if (n <= GN_BLOCK)
         return block_dot(a, b, n);
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
+    size_t h = pair_split(n);
     return pair_dot(a, b, h) + pair_dot(a + h, b + h, n - h);
 }
 
 double gn_dot(const double *a, const double *b, size_t n) { return pair_dot(a, b, n); }
 
-static void block_dot2(double *ab, double *bb, const double *a, const double *b, size_t m)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    double q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0;
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-        q0 += b[i] * b[i];
-        q1 += b[i + 1] * b[i + 1];
-        q2 += b[i + 2] * b[i + 2];
-        q3 += b[i + 3] * b[i + 3];
-    }
-    for (; i < m; i++) {
-        s0 += a[i] * b[i];
-        q0 += b[i] * b[i];
-    }
-    *ab = (s0 + s1) + (s2 + s3);
-    *bb = (q0 + q1) + (q2 + q3);
-}
-
-static void pair_dot2(double *ab, double *bb, const double *a, const double *b, size_t n)
-{
-    if (n <= GN_BLOCK) {
-        block_dot2(ab, bb, a, b, n);
-        return;
-    }
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    size_t h = ((nb + 1) / 2) * GN_BLOCK;
-    double ab1, bb1, ab2, bb2;
-    pair_dot2(&ab1, &bb1, a, b, h);
-    pair_dot2(&ab2, &bb2, a + h, b + h, n - h);
-    *ab = ab1 + ab2;
-    *bb = bb1 + bb2;
-}
-
+/* the same sums as the fused pass of the vector build: block_dot2's lanes are independent
+ * accumulators, so two passes perform exactly its operations */
 void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n)
 {
-    pair_dot2(wx, xx, w, x, n);
+    *wx = pair_dot(w, x, n);
+    *xx = pair_dot(x, x, n);
 }
 #endif
 
@@ -343,27 +333,15 @@ gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n)
     int e;
     (void)frexp(mx, &e); /* mx = m 2^e, m in [0.5, 1): |j_i| 2^-e < 1 */
     /* blocked pairwise sum on the exactly scaled entries: same bound as gn_dot */
-    double part[64];
-    size_t np = 0;
+    pw_sum sum = {.np = 0, .nblocks = 0};
     for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
         size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
         double t[GN_BLOCK];
         for (size_t i = 0; i < m; i++)
             t[i] = ldexp(j[b0 + i], -e);
-        part[np++] = block_dot(t, t, m);
-        /* binary-counter pairwise merge keeps depth ceil(log2 nblocks) with 64 slots */
-        size_t nbdone = b0 / GN_BLOCK + 1;
-        while ((nbdone & 1) == 0 && np >= 2) {
-            part[np - 2] += part[np - 1];
-            np--;
-            nbdone >>= 1;
-        }
+        pw_push(&sum, block_dot(t, t, m));
     }
-    while (np > 1) {
-        part[np - 2] += part[np - 1];
-        np--;
-    }
-    s->ssq = part[0];
+    s->ssq = pw_total(&sum);
     s->e = e;
     return GN_OK;
 }
@@ -404,6 +382,21 @@ gn_status gn_norm2sq(double *out, const double *j, size_t n)
 }
 
 static int finite1(double x) { return x - x == 0.0; }
+
+gn_status gn_internal_norm2sq_nz(gn_sd *S, const double *j, size_t n, double c)
+{
+    gn_status st = gn_internal_norm2sq_sd(S, j, n);
+    if (st != GN_OK)
+        return st;
+    return c == 0.0 || S->m == 0.0 ? GN_EZERO : GN_OK;
+}
+
+gn_status gn_internal_check_rate(double lp, double alpha)
+{
+    if (!finite1(lp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    return alpha > 0.0 ? GN_OK : GN_EDOM;
+}
 
 gn_status gn_damping_check(double lpp, gn_damping dmp)
 {
@@ -566,6 +559,17 @@ void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const 
  * finite), so the loop vectorizes (GNU vector lanes; AVX2 at run time on x86): each
  * component gets the same two IEEE operations as the scalar loop. */
 #if defined(__GNUC__)
+/* entries i..n-1 one at a time, adding each v - v to the check sum t */
+static inline int axpy_tail(double *w, double c, const double *j, size_t i, size_t n, double t)
+{
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+
 #if GN_AVX2
 __attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c,
                                                             const double *j, size_t n)
@@ -580,12 +584,7 @@ __attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c
         memcpy(w + i, &wv, sizeof wv);
     }
     double t = (chk[0] + chk[1]) + (chk[2] + chk[3]);
-    for (; i < n; i++) {
-        double v = w[i] + c * j[i];
-        t += v - v;
-        w[i] = v;
-    }
-    return t == 0.0;
+    return axpy_tail(w, c, j, i, n, t);
 }
 #endif
 
@@ -608,12 +607,7 @@ static int axpy_checked(double *w, double c, const double *j, size_t n)
     }
     chk0 += chk1;
     double t = chk0[0] + chk0[1];
-    for (; i < n; i++) {
-        double v = w[i] + c * j[i];
-        t += v - v;
-        w[i] = v;
-    }
-    return t == 0.0;
+    return axpy_tail(w, c, j, i, n, t);
 }
 #else
 static int axpy_checked(double *w, double c, const double *j, size_t n)
@@ -675,10 +669,8 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
     gn_status st = gn_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!finite1(lp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
+    if ((st = gn_internal_check_rate(lp, alpha)) != GN_OK)
+        return st;
     *c = damped_coef(S, lp, lpp, alpha, dmp);
     if (step_too_big(*c, S))
         return GN_ERANGE;
@@ -688,6 +680,27 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
 {
     return apply_coef(w, NULL, j, n, c);
+}
+
+/* c = -alpha lp / (lpp |j|^2), the undamped coefficient (alpha = 1: the Moore-Penrose
+ * direction), with the domain checks of gn_dir_mp / gn_step_ignd_undamped */
+static gn_status undamped_coef(gn_sd *c, const double *j, size_t n, double lp, double lpp,
+                               double alpha)
+{
+    if (n == 0)
+        return GN_ESIZE;
+    if (!finite1(lp) || !finite1(lpp) || !finite1(alpha))
+        return GN_ENONFINITE;
+    if (lpp < 0.0)
+        return GN_ENEGCURV;
+    if (!(alpha > 0.0))
+        return GN_EDOM;
+    gn_sd S;
+    gn_status st = gn_internal_norm2sq_nz(&S, j, n, lpp);
+    if (st != GN_OK)
+        return st;
+    *c = gn_sd_div(gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha)), gn_sd_mul(gn_sd_from(lpp), S));
+    return step_too_big(*c, S) ? GN_ERANGE : GN_OK;
 }
 
 gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double lpp,
@@ -709,22 +722,9 @@ gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double 
 
 gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(lpp))
-        return GN_ENONFINITE;
-    if (lpp < 0.0)
-        return GN_ENEGCURV;
-    gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
-        return st;
-    if (lpp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
-    gn_sd c = gn_sd_div(gn_sd_from(-lp), gn_sd_mul(gn_sd_from(lpp), S));
-    if (step_too_big(c, S))
-        return GN_ERANGE;
-    return apply_coef(NULL, d, j, n, c);
+    gn_sd c;
+    gn_status st = undamped_coef(&c, j, n, lp, lpp, 1.0);
+    return st != GN_OK ? st : apply_coef(NULL, d, j, n, c);
 }
 
 gn_status gn_delta_damped(double *delta, const double *j, size_t n, double lp, double lpp,
@@ -755,31 +755,21 @@ gn_status gn_delta(double *delta, const double *j, const double *wplus, const do
     if (n == 0)
         return GN_ESIZE;
     /* (w+ - w) in blocks, then the blocked dot: one extra rounding per term */
-    double acc[64];
-    size_t np = 0;
+    pw_sum sum = {.np = 0, .nblocks = 0};
     for (size_t b0 = 0; b0 < n; b0 += GN_BLOCK) {
         size_t m = n - b0 < GN_BLOCK ? n - b0 : GN_BLOCK;
         double t[GN_BLOCK];
         for (size_t i = 0; i < m; i++)
             t[i] = wplus[b0 + i] - w[b0 + i];
-        acc[np++] = block_dot(j + b0, t, m);
-        size_t nbdone = b0 / GN_BLOCK + 1;
-        while ((nbdone & 1) == 0 && np >= 2) {
-            acc[np - 2] += acc[np - 1];
-            np--;
-            nbdone >>= 1;
-        }
+        pw_push(&sum, block_dot(j + b0, t, m));
     }
-    while (np > 1) {
-        acc[np - 2] += acc[np - 1];
-        np--;
-    }
-    if (!finite1(acc[0])) {
+    double dot = pw_total(&sum);
+    if (!finite1(dot)) {
         if (!gn_allfinite(j, n) || !gn_allfinite(w, n) || !gn_allfinite(wplus, n))
             return GN_ENONFINITE;
         return GN_ERANGE;
     }
-    *delta = acc[0];
+    *delta = dot;
     return GN_OK;
 }
 
@@ -800,23 +790,7 @@ gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double l
 gn_status gn_step_ignd_undamped(double *w, const double *j, size_t n, double lp, double lpp,
                                 double alpha)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!finite1(lp) || !finite1(lpp) || !finite1(alpha))
-        return GN_ENONFINITE;
-    if (lpp < 0.0)
-        return GN_ENEGCURV;
-    if (!(alpha > 0.0))
-        return GN_EDOM;
-    gn_sd S;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
-        return st;
-    if (lpp == 0.0 || S.m == 0.0)
-        return GN_EZERO;
-    gn_sd c = gn_sd_div(gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha)),
-                        gn_sd_mul(gn_sd_from(lpp), S));
-    if (step_too_big(c, S))
-        return GN_ERANGE;
-    return apply_coef(w, NULL, j, n, c);
+    gn_sd c;
+    gn_status st = undamped_coef(&c, j, n, lp, lpp, alpha);
+    return st != GN_OK ? st : apply_coef(w, NULL, j, n, c);
 }

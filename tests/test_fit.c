@@ -446,12 +446,19 @@ static double fit_mp_min_lre(const char *path, size_t st, mpfr_prec_t prec, int 
     assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, prec), GN_OK);
     *conv = gn_fit_stop_converged(rep.stop);
     double mn = INFINITY;
+    mpfr_t c;
+    mpfr_init2(c, prec);
     for (size_t q = 0; q < k; q++) {
-        double l = gn_mp_lre(b + q, p.cert_str[q], p.cert_digits[q], prec);
+        gn_io_num t;
+        assert_int_equal(gn_io_num_scan(&t, p.cert_str[q], strlen(p.cert_str[q]), GN_IO_NIST_NUM),
+                         GN_OK);
+        assert_int_equal(gn_io_num_mpfr(c, &t, MPFR_RNDN), GN_OK);
+        double l = gn_mp_lre(b + q, c, p.cert_digits[q], prec);
         mn = l < mn ? l : mn;
         mpfr_clear(b + q);
         mpfr_clear(b0 + q);
     }
+    mpfr_clear(c);
     for (size_t i = 0; i < nx * n; i++)
         mpfr_clear(x + i);
     for (size_t i = 0; i < n; i++)

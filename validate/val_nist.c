@@ -122,7 +122,7 @@ static gn_status mp_score(val_nist_mp *r, const gn_io_nist *p, mpfr_srcptr b, mp
             st = GN_EINPUT;
             break;
         }
-        r->lre[q] = r->ok ? gn_mp_lre(b + q, t.text, p->cert_digits[q], prec) : 0.0;
+        r->lre[q] = r->ok ? gn_mp_lre(b + q, c, p->cert_digits[q], prec) : 0.0;
         if (r->lre[q] < r->lre_min)
             r->lre_min = r->lre[q];
         char buf[64];

@@ -85,6 +85,6 @@ gn_status gn_mp_fit_run(mpfr_ptr b, gn_fit_report *rep, const gn_mp_fit_problem 
  * (-log10 |est| when cert = 0), clamped to [0, digits] (a plumbing measure: no MATH.md
  * equation), the MPFR twin of gn_io_lre with the certified value's text cert parsed at
  * prec. Special: 0 when est is NaN; digits when est equals cert exactly. */
-double gn_mp_lre(mpfr_srcptr est, const char *cert, int digits, mpfr_prec_t prec);
+double gn_mp_lre(mpfr_srcptr est, mpfr_srcptr cert, int digits, mpfr_prec_t prec);
 
 #endif

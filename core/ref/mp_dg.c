@@ -1,6 +1,7 @@
 /* mp_dg.c: the MPFR reference for the DG direction (gn_mp_dg.h): the primal LM system of
  * MATH.md §9 formed and solved in MPFR (gn_mp_la_solve). */
 #include "gn_mp_dg.h"
+#include "gn_internal.h"
 #include "gn_mp.h"
 #include "gn_mp_la.h"
 
@@ -8,12 +9,10 @@
 
 gn_status gn_mp_dg_dir(mpfr_ptr dir, const gn_dg_batch *B, mpfr_prec_t prec, mpfr_rnd_t rnd)
 {
-    gn_status st = gn_dg_check(B);
+    gn_status st = gn_internal_dg_check_finite(B);
     if (st != GN_OK)
         return st;
     size_t c = B->c, n = B->b * c, d = B->d;
-    if (!gn_allfinite(B->J, n * d))
-        return GN_ENONFINITE;
     mpfr_ptr A = gn_mp_vec_alloc(d * d, prec), g = gn_mp_vec_alloc(d, prec);
     mpfr_ptr u = gn_mp_vec_alloc(B->b * d, prec);
     mpfr_t t;

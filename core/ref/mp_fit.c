@@ -1,27 +1,12 @@
 /* mp_fit.c: MPFR evaluation of model expressions with exact gradients, and the MPFR
  * backend of the shared Levenberg-Marquardt driver gn_fit_drive (gn_mp_fit.h). */
 #include "gn_mp_fit.h"
+#include "gn_mp.h"
 #include "gn_mp_la.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* n values at precision prec in one allocation; NULL on no memory */
-static mpfr_ptr mp_block(size_t n, mpfr_prec_t prec)
-{
-    mpfr_ptr a = calloc(n ? n : 1, sizeof(*a));
-    for (size_t i = 0; a && i < n; i++)
-        mpfr_init2(a + i, prec);
-    return a;
-}
-
-static void mp_block_free(mpfr_ptr a, size_t n)
-{
-    for (size_t i = 0; a && i < n; i++)
-        mpfr_clear(a + i);
-    free(a);
-}
 
 gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec)
 {
@@ -34,7 +19,7 @@ gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec)
     m->e = e;
     m->prec = prec;
     /* values then gradients, one block */
-    m->val = mp_block(e->nnodes * (1 + kk), prec);
+    m->val = gn_mp_vec_alloc(e->nnodes * (1 + kk), prec);
     if (!m->val) {
         free(m);
         return NULL;
@@ -56,7 +41,7 @@ void gn_mp_expr_free(gn_mp_expr *m)
     if (!m)
         return;
     size_t kk = m->e->nparams ? m->e->nparams : 1;
-    mp_block_free(m->val, m->e->nnodes * (1 + kk));
+    gn_mp_vec_free(m->val, m->e->nnodes * (1 + kk));
     mpfr_clear(m->t1);
     mpfr_clear(m->t2);
     free(m);
@@ -208,14 +193,14 @@ gn_mp_fit_params gn_mp_fit_params_default(void)
     return p;
 }
 
-double gn_mp_lre(mpfr_srcptr est, const char *cert, int digits, mpfr_prec_t prec)
+double gn_mp_lre(mpfr_srcptr est, mpfr_srcptr cert, int digits, mpfr_prec_t prec)
 {
     if (mpfr_nan_p(est))
         return 0.0;
     mpfr_t c, d;
     mpfr_init2(c, prec);
     mpfr_init2(d, prec);
-    mpfr_set_str(c, cert, 10, MPFR_RNDN);
+    mpfr_set(c, cert, MPFR_RNDN);
     mpfr_sub(d, est, c, MPFR_RNDN);
     mpfr_abs(d, d, MPFR_RNDN);
     if (!mpfr_zero_p(c))
@@ -266,7 +251,7 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
     const size_t len[] = {k, k, k, k, k, k, k, 3, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         w->nblk += len[i];
-    w->blk = mp_block(w->nblk, prec);
+    w->blk = gn_mp_vec_alloc(w->nblk, prec);
     w->piv = malloc(k * sizeof(size_t));
     w->me = gn_mp_expr_alloc(p->model, prec);
     w->mr = p->resp ? gn_mp_expr_alloc(p->resp, prec) : NULL;
@@ -283,7 +268,7 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
 static void mws_free(mp_ws *w)
 {
     mpfr_clears(w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
-    mp_block_free(w->blk, w->nblk);
+    gn_mp_vec_free(w->blk, w->nblk);
     free(w->piv);
     gn_mp_expr_free(w->me);
     gn_mp_expr_free(w->mr);

@@ -1,6 +1,7 @@
 /* ref_dg.c: the dense GSL reference for the DG direction (gn_ref_dg.h): the explicit
  * d x d solve of the primal LM system of MATH.md §9. The MPFR one is in mp_dg.c. */
 #include "gn_ref_dg.h"
+#include "gn_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,12 +24,10 @@ static double qentry(const gn_dg_batch *B, size_t s, size_t a, size_t a2)
 
 gn_status gn_ref_dg_explicit(double *dir, const gn_dg_batch *B)
 {
-    gn_status st = gn_dg_check(B);
+    gn_status st = gn_internal_dg_check_finite(B);
     if (st != GN_OK)
         return st;
     size_t c = B->c, n = B->b * c, d = B->d;
-    if (!gn_allfinite(B->J, n * d))
-        return GN_ENONFINITE;
     double *W = malloc(n * d * sizeof(double));
     double *A = malloc(d * d * sizeof(double));
     double *g = malloc(d * sizeof(double));

@@ -320,16 +320,26 @@ static gn_status damped_solve(mpfr_ptr x, mpfr_srcptr j, size_t n, mpfr_srcptr l
     return st;
 }
 
-gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
-                   const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+/* the argument checks of the damped quantities (lp == NULL: xi, which has no lp) */
+static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp,
+                           const gn_mp_damping *dmp)
 {
     if (n == 0)
         return GN_ESIZE;
     gn_status st = gn_mp_damping_check(lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!allnum(j, n))
+    if ((lp && !mpfr_number_p(lp)) || !allnum(j, n))
         return GN_ENONFINITE;
+    return GN_OK;
+}
+
+gn_status gn_mp_xi(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                   const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    gn_status st = check_dir(n, j, NULL, lpp, dmp);
+    if (st != GN_OK)
+        return st;
     mpfr_prec_t wp = wprec(xi);
     if (allzero(j, n)) {
         /* x = xi j for every xi: the system says nothing about xi; (3.13) gives 1/lambda */
@@ -367,13 +377,9 @@ static void closed_den(mpfr_ptr den, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
 gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
                           const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_mp_damping_check(lpp, dmp);
+    gn_status st = check_dir(n, j, NULL, lpp, dmp);
     if (st != GN_OK)
         return st;
-    if (!allnum(j, n))
-        return GN_ENONFINITE;
     mpfr_t den;
     mpfr_init2(den, wprec(xi));
     closed_den(den, j, n, lpp, dmp);
@@ -382,8 +388,8 @@ gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
     return GN_OK;
 }
 
-gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
-                       mpfr_rnd_t rnd)
+/* the argument checks of the Moore-Penrose direction (3.8) */
+static gn_status check_pinv(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp)
 {
     if (n == 0)
         return GN_ESIZE;
@@ -393,9 +399,28 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
         return GN_ENEGCURV;
     if (mpfr_zero_p(lpp) || allzero(j, n))
         return GN_EZERO;
+    return GN_OK;
+}
+
+/* d_i = c j_i with c = -lp / den (den overwritten by c): a closed-form direction */
+static void minus_lp_over(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_ptr den,
+                          mpfr_rnd_t rnd)
+{
+    mpfr_div(den, lp, den, MPFR_RNDN);
+    mpfr_neg(den, den, MPFR_RNDN);
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(d + i, den, j + i, rnd);
+}
+
+gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
+                       mpfr_rnd_t rnd)
+{
+    gn_status st = check_pinv(n, j, lp, lpp);
+    if (st != GN_OK)
+        return st;
     mpfr_prec_t wp = wprec(d);
     mpfr_ptr b = neg_scaled(j, n, lp, wp), x = gn_mp_vec_alloc(n, wp);
-    gn_status st = GN_ENOMEM;
+    st = GN_ENOMEM;
     if (b && x) {
         if (n <= GN_MP_ELIM_MAX) {
             st = minnorm_dense(x, lpp, j, b, n, wp);
@@ -418,36 +443,15 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
 gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr lpp, mpfr_rnd_t rnd)
 {
-    if (n == 0)
-        return GN_ESIZE;
-    if (!mpfr_number_p(lp) || !mpfr_number_p(lpp) || !allnum(j, n))
-        return GN_ENONFINITE;
-    if (mpfr_sgn(lpp) < 0)
-        return GN_ENEGCURV;
-    if (mpfr_zero_p(lpp) || allzero(j, n))
-        return GN_EZERO;
+    gn_status st = check_pinv(n, j, lp, lpp);
+    if (st != GN_OK)
+        return st;
     mpfr_t c;
     mpfr_init2(c, wprec(d));
     gn_mp_la_nrm2sq(c, j, n, NULL);
     mpfr_mul(c, c, lpp, MPFR_RNDN);
-    mpfr_div(c, lp, c, MPFR_RNDN);
-    mpfr_neg(c, c, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(d + i, c, j + i, rnd);
+    minus_lp_over(d, j, n, lp, c, rnd);
     mpfr_clear(c);
-    return GN_OK;
-}
-
-static gn_status check_dir(size_t n, mpfr_srcptr j, mpfr_srcptr lp, mpfr_srcptr lpp,
-                           const gn_mp_damping *dmp)
-{
-    if (n == 0)
-        return GN_ESIZE;
-    gn_status st = gn_mp_damping_check(lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    if (!mpfr_number_p(lp) || !allnum(j, n))
-        return GN_ENONFINITE;
     return GN_OK;
 }
 
@@ -468,15 +472,39 @@ static gn_status damped_dir(mpfr_ptr *x, mpfr_srcptr j, size_t n, mpfr_srcptr lp
     return st;
 }
 
+static gn_status check_alpha(mpfr_srcptr alpha)
+{
+    if (!mpfr_number_p(alpha))
+        return GN_ENONFINITE;
+    return mpfr_sgn(alpha) > 0 ? GN_OK : GN_EDOM;
+}
+
+/* the checks of a damped quantity (check_dir, then alpha's and w's when given), then
+ * x = damped_dir at out's working precision (returned in *wp unless wp is NULL) */
+static gn_status checked_dir(mpfr_ptr *x, mpfr_prec_t *wp, mpfr_srcptr out, mpfr_srcptr w,
+                             mpfr_srcptr alpha, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                             mpfr_srcptr lpp, const gn_mp_damping *dmp)
+{
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
+    if (st == GN_OK && alpha)
+        st = check_alpha(alpha);
+    if (st == GN_OK && w && !allnum(w, n))
+        st = GN_ENONFINITE;
+    if (st != GN_OK)
+        return st;
+    mpfr_prec_t p = wprec(out);
+    st = damped_dir(x, j, n, lp, lpp, dmp, &p);
+    if (wp)
+        *wp = p;
+    return st;
+}
+
 gn_status gn_mp_dir_damped(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                            mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    mpfr_prec_t wp = wprec(d);
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, NULL, d, NULL, NULL, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
     for (size_t i = 0; i < n; i++)
         mpfr_set(d + i, x + i, rnd);
@@ -493,31 +521,19 @@ gn_status gn_mp_dir_damped_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcp
     mpfr_t c;
     mpfr_init2(c, wprec(d));
     closed_den(c, j, n, lpp, dmp);
-    mpfr_div(c, lp, c, MPFR_RNDN);
-    mpfr_neg(c, c, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(d + i, c, j + i, rnd);
+    minus_lp_over(d, j, n, lp, c, rnd);
     mpfr_clear(c);
     return GN_OK;
-}
-
-static gn_status check_alpha(mpfr_srcptr alpha)
-{
-    if (!mpfr_number_p(alpha))
-        return GN_ENONFINITE;
-    return mpfr_sgn(alpha) > 0 ? GN_OK : GN_EDOM;
 }
 
 gn_status gn_mp_delta_damped(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                              mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
                              mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
-        return st;
-    mpfr_prec_t wp = wprec(delta);
+    mpfr_prec_t wp;
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, &wp, delta, NULL, alpha, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
     mpfr_t s;
     mpfr_init2(s, wp);
@@ -673,20 +689,46 @@ static mpfr_ptr grad(mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_prec_t wp)
     return g;
 }
 
-gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
-                         mpfr_srcptr alpha, mpfr_rnd_t rnd)
+/* the checks of a gradient step, then g = lp j at w's working precision (in *wp unless
+ * wp is NULL) */
+static gn_status checked_grad(mpfr_ptr *g, mpfr_prec_t *wp, mpfr_srcptr w, mpfr_srcptr j,
+                              size_t n, mpfr_srcptr lp, mpfr_srcptr alpha)
 {
     gn_status st = check_step(n, w, j, lp, alpha);
     if (st != GN_OK)
         return st;
-    mpfr_prec_t wp = wprec(w);
-    mpfr_ptr g = grad(j, n, lp, wp);
-    if (!g)
-        return GN_ENOMEM;
+    mpfr_prec_t p = wprec(w);
+    if (wp)
+        *wp = p;
+    *g = grad(j, n, lp, p);
+    return *g ? GN_OK : GN_ENOMEM;
+}
+
+/* w_i -= s g_i (the product rounded to g's precision, into g; the difference with rnd) */
+static void sub_scaled(mpfr_ptr w, mpfr_ptr g, size_t n, mpfr_srcptr s, mpfr_rnd_t rnd)
+{
     for (size_t i = 0; i < n; i++) {
-        mpfr_mul(g + i, g + i, alpha, MPFR_RNDN);
+        mpfr_mul(g + i, g + i, s, MPFR_RNDN);
         mpfr_sub(w + i, w + i, g + i, rnd);
     }
+}
+
+/* w_i += s x_i (the product rounded to x's precision, into x; the sum with rnd) */
+static void add_scaled(mpfr_ptr w, mpfr_ptr x, size_t n, mpfr_srcptr s, mpfr_rnd_t rnd)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_mul(x + i, x + i, s, MPFR_RNDN);
+    add_into(w, x, n, rnd);
+}
+
+gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                         mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    mpfr_ptr g;
+    gn_status st = checked_grad(&g, NULL, w, j, n, lp, alpha);
+    if (st != GN_OK)
+        return st;
+    sub_scaled(w, g, n, alpha, rnd);
     gn_mp_vec_free(g, n);
     return GN_OK;
 }
@@ -694,13 +736,11 @@ gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
 gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr alpha, mpfr_rnd_t rnd)
 {
-    gn_status st = check_step(n, w, j, lp, alpha);
+    mpfr_ptr g;
+    mpfr_prec_t wp;
+    gn_status st = checked_grad(&g, &wp, w, j, n, lp, alpha);
     if (st != GN_OK)
         return st;
-    mpfr_prec_t wp = wprec(w);
-    mpfr_ptr g = grad(j, n, lp, wp);
-    if (!g)
-        return GN_ENOMEM;
     mpfr_t nrm;
     mpfr_init2(nrm, wp);
     gn_mp_la_nrm2sq(nrm, g, n, NULL);
@@ -709,10 +749,7 @@ gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l
     } else {
         mpfr_sqrt(nrm, nrm, MPFR_RNDN);
         mpfr_div(nrm, alpha, nrm, MPFR_RNDN); /* alpha / |g| */
-        for (size_t i = 0; i < n; i++) {
-            mpfr_mul(g + i, g + i, nrm, MPFR_RNDN);
-            mpfr_sub(w + i, w + i, g + i, rnd);
-        }
+        sub_scaled(w, g, n, nrm, rnd);
     }
     mpfr_clear(nrm);
     gn_mp_vec_free(g, n);
@@ -746,10 +783,7 @@ gn_status gn_mp_step_sps(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr l,
     mpfr_div(gam, gam, t, MPFR_RNDN); /* (l - l*) / (c |g|^2) */
     if (mpfr_cmp(gam, gamma_max) > 0)
         mpfr_set(gam, gamma_max, MPFR_RNDN);
-    for (size_t i = 0; i < n; i++) {
-        mpfr_mul(t, gam, g + i, MPFR_RNDN);
-        mpfr_sub(w + i, w + i, t, rnd);
-    }
+    sub_scaled(w, g, n, gam, rnd);
 out:
     mpfr_clears(gam, t, (mpfr_ptr)0);
     gn_mp_vec_free(g, n);
@@ -784,18 +818,11 @@ gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                           mpfr_srcptr lpp, mpfr_srcptr alpha, const gn_mp_damping *dmp,
                           mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK || (st = check_alpha(alpha)) != GN_OK)
-        return st;
-    if (!allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t wp = wprec(w);
     mpfr_ptr x;
-    if ((st = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    gn_status st = checked_dir(&x, NULL, w, w, alpha, j, n, lp, lpp, dmp);
+    if (st != GN_OK)
         return st;
-    for (size_t i = 0; i < n; i++)
-        mpfr_mul(x + i, x + i, alpha, MPFR_RNDN);
-    add_into(w, x, n, rnd);
+    add_scaled(w, x, n, alpha, rnd);
     gn_mp_vec_free(x, n);
     return GN_OK;
 }
@@ -816,9 +843,7 @@ gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_src
         return GN_ENOMEM;
     st = gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN);
     if (st == GN_OK && (st = check_alpha(alpha)) == GN_OK) {
-        for (size_t i = 0; i < n; i++)
-            mpfr_mul(d + i, d + i, alpha, MPFR_RNDN);
-        add_into(w, d, n, rnd);
+        add_scaled(w, d, n, alpha, rnd);
     }
     gn_mp_vec_free(d, n);
     return st;
@@ -933,13 +958,8 @@ gn_status gn_mp_step_adam_ignd(gn_mp_adam *st, mpfr_ptr w, mpfr_srcptr j, mpfr_s
     if (s != GN_OK)
         return s;
     size_t n = st->n;
-    if ((s = check_dir(n, j, lp, lpp, dmp)) != GN_OK)
-        return s;
-    if (!allnum(w, n))
-        return GN_ENONFINITE;
-    mpfr_prec_t wp = wprec(w);
     mpfr_ptr x;
-    if ((s = damped_dir(&x, j, n, lp, lpp, dmp, &wp)) != GN_OK)
+    if ((s = checked_dir(&x, NULL, w, w, NULL, j, n, lp, lpp, dmp)) != GN_OK)
         return s;
     for (size_t i = 0; i < n; i++)
         mpfr_neg(x + i, x + i, MPFR_RNDN); /* g~ = xi g = -d */
