@@ -50,6 +50,13 @@ static void *xcalloc(size_t n, size_t sz, size_t *bytes)
     return calloc(n, sz);
 }
 
+void gn_dg_ws_free(gn_dg_ws *w)
+{
+    if (!w)
+        return;
+    GN_FREE_ALL(w->K, w->z, w->t, w->rn, w->perm, w->A, w->S, w->g, w->acc, w);
+}
+
 gn_dg_ws *gn_dg_ws_alloc(size_t bcmax, size_t d, gn_dg_route route)
 {
     if (bcmax == 0 || d == 0 || (unsigned)route >= GN_DG_NROUTE)
@@ -96,22 +103,6 @@ gn_dg_ws *gn_dg_ws_alloc(size_t bcmax, size_t d, gn_dg_route route)
         return NULL;
     }
     return w;
-}
-
-void gn_dg_ws_free(gn_dg_ws *w)
-{
-    if (!w)
-        return;
-    free(w->K);
-    free(w->z);
-    free(w->t);
-    free(w->rn);
-    free(w->perm);
-    free(w->A);
-    free(w->S);
-    free(w->g);
-    free(w->acc);
-    free(w);
 }
 
 size_t gn_dg_ws_bytes(const gn_dg_ws *w) { return w ? w->bytes : 0; }

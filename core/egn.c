@@ -2,6 +2,7 @@
  * gain ratio (the shared rule of gn_lm.h) and momentum on the direction (gn_dg.h,
  * MATH.md §9). The directions come from gn_dg_dir. */
 #include "gn.h"
+#include "gn_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -119,6 +120,14 @@ static int params_ok(const gn_egn_params *p)
            p->backtrack < 1.0 && p->beta >= 0.0 && p->beta < 1.0;
 }
 
+void gn_egn_free(gn_egn *e)
+{
+    if (!e)
+        return;
+    gn_dg_ws_free(e->ws);
+    GN_FREE_ALL(e->J, e->r, e->q, e->v, e->f, e->dir, e->mom, e->wtry, e->grad, e);
+}
+
 gn_egn *gn_egn_alloc(gn_egn_model model, gn_egn_loss loss, size_t bmax,
                      const gn_egn_params *par)
 {
@@ -159,23 +168,6 @@ gn_egn *gn_egn_alloc(gn_egn_model model, gn_egn_loss loss, size_t bmax,
         return NULL;
     }
     return e;
-}
-
-void gn_egn_free(gn_egn *e)
-{
-    if (!e)
-        return;
-    gn_dg_ws_free(e->ws);
-    free(e->J);
-    free(e->r);
-    free(e->q);
-    free(e->v);
-    free(e->f);
-    free(e->dir);
-    free(e->mom);
-    free(e->wtry);
-    free(e->grad);
-    free(e);
 }
 
 size_t gn_egn_bytes(const gn_egn *e)

@@ -1,6 +1,7 @@
 /* expr.c: model expressions compiled to a post-order program and evaluated with their
  * exact parameter gradient by forward-mode differentiation (gn_fit.h). */
 #include "gn.h"
+#include "gn_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -475,9 +476,7 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
             }
         }
     }
-    free(ps.node);
-    free(ps.lit);
-    free(ps.lit_off);
+    GN_FREE_ALL(ps.node, ps.lit, ps.lit_off);
     if (ps.failed) {
         gn_expr_free(e);
         return ps.nomem ? GN_ENOMEM : GN_EINPUT;

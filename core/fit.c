@@ -1,6 +1,7 @@
 /* fit.c: Levenberg-Marquardt on a model expression, on the normal equations or by QR of
  * the scaled augmented Jacobian (gn_fit.h). The damping rule is gn_lm.h's. */
 #include "gn.h"
+#include "gn_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -86,9 +87,7 @@ static int setup(evaluator *ev, const gn_fit_problem *p)
 
 static void teardown(evaluator *ev)
 {
-    free(ev->gy);
-    free(ev->xv);
-    free(ev->grow);
+    GN_FREE_ALL(ev->gy, ev->xv, ev->grow);
 }
 
 /* Cholesky of the k x k SPD matrix M (row-major, overwritten by L in the lower part) after
@@ -441,10 +440,7 @@ static void polish(fit_ws *w, gn_fit_report *rep)
         w->S = Sbest;
         rep->gn_rel = best;
     }
-    free(keep.b);
-    free(keep.r);
-    free(keep.J);
-    free(keep.h);
+    GN_FREE_ALL(keep.b, keep.r, keep.J, keep.h);
 }
 
 static void d_finish(void *ws, gn_fit_report *rep)

@@ -5,6 +5,19 @@
 #include "gn.h"
 #include "scaled.h"
 
+#include <stdlib.h>
+
+/* gn_internal_free_n: free(p[0]) ... free(p[n-1]); NULL entries are allowed. GN_FREE_ALL(a,
+ * b, ...) frees each of its arguments: one line for the release of a multi-array object. */
+static inline void gn_internal_free_n(void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(p[i]);
+}
+#define GN_FREE_ALL(...)                                                                      \
+    gn_internal_free_n((void *const[]){__VA_ARGS__},                                          \
+                       sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
+
 /* w.x and |x|^2 in one pass over (w, x), both with gn_dot's blocking and bound */
 void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n);
 

@@ -184,6 +184,13 @@ gn_status gn_act_parse(gn_act *a, const char *name)
     return GN_EINPUT;
 }
 
+void gn_mlp_free(gn_mlp *m)
+{
+    if (!m)
+        return;
+    GN_FREE_ALL(m->widths, m->offset, m->a, m->h, m->delta, m->jbuf, m);
+}
+
 gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act)
 {
     if (!widths || nwidths < 2 || widths[nwidths - 1] != 1 || (int)act < 0 || act >= GN_NACT)
@@ -219,19 +226,6 @@ gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act)
         return NULL;
     }
     return m;
-}
-
-void gn_mlp_free(gn_mlp *m)
-{
-    if (!m)
-        return;
-    free(m->widths);
-    free(m->offset);
-    free(m->a);
-    free(m->h);
-    free(m->delta);
-    free(m->jbuf);
-    free(m);
 }
 
 gn_status gn_mlp_init(const gn_mlp *m, double *w, uint64_t seed)
@@ -384,6 +378,13 @@ gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x
 
 /* ------------------------------------------------------ MLP, row blocks */
 
+void gn_mlp_batch_free(gn_mlp_batch *bt)
+{
+    if (!bt)
+        return;
+    GN_FREE_ALL(bt->H, bt->P, bt->hoff, bt);
+}
+
 gn_mlp_batch *gn_mlp_batch_alloc(const gn_mlp *m, size_t cap)
 {
     if (!m || cap == 0)
@@ -410,16 +411,6 @@ gn_mlp_batch *gn_mlp_batch_alloc(const gn_mlp *m, size_t cap)
         bt->uoff[l] = l == 1 ? 0 : bt->uoff[l - 1] + m->widths[l - 1];
     }
     return bt;
-}
-
-void gn_mlp_batch_free(gn_mlp_batch *bt)
-{
-    if (!bt)
-        return;
-    free(bt->H);
-    free(bt->P);
-    free(bt->hoff);
-    free(bt);
 }
 
 gn_status gn_mlp_batch_eval(gn_mlp_batch *bt, const gn_mlp *m, const double *w, const double *X,

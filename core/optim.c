@@ -110,6 +110,13 @@ gn_adam_params gn_adam_params_default(void)
     return p;
 }
 
+void gn_adam_free(gn_adam *st)
+{
+    if (!st)
+        return;
+    GN_FREE_ALL(st->m, st->v, st);
+}
+
 gn_adam *gn_adam_alloc(size_t n)
 {
     if (n == 0)
@@ -126,15 +133,6 @@ gn_adam *gn_adam_alloc(size_t n)
         return NULL;
     }
     return st;
-}
-
-void gn_adam_free(gn_adam *st)
-{
-    if (!st)
-        return;
-    free(st->m);
-    free(st->v);
-    free(st);
 }
 
 static gn_status check_adam(const gn_adam *st, const gn_adam_params *p)

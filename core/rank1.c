@@ -532,26 +532,22 @@ __attribute__((target("avx2"))) static void gemtv_avx2(double *restrict y,
 }
 #endif
 
+/* KERNEL(name, args): name_avx2(args) where the CPU has AVX2 and it was compiled in,
+ * name_plain(args) otherwise (both return void) */
+#if defined(__GNUC__) && GN_AVX2
+#define KERNEL(name, ...) (have_avx2() ? name##_avx2(__VA_ARGS__) : name##_plain(__VA_ARGS__))
+#else
+#define KERNEL(name, ...) name##_plain(__VA_ARGS__)
+#endif
+
 void gn_internal_outer(double *J, const double *d, size_t out, const double *h, size_t in)
 {
-#if defined(__GNUC__) && GN_AVX2
-    if (have_avx2()) {
-        outer_avx2(J, d, out, h, in);
-        return;
-    }
-#endif
-    outer_plain(J, d, out, h, in);
+    KERNEL(outer, J, d, out, h, in);
 }
 
 void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const double *d)
 {
-#if defined(__GNUC__) && GN_AVX2
-    if (have_avx2()) {
-        gemtv_avx2(y, W, out, in, d);
-        return;
-    }
-#endif
-    gemtv_plain(y, W, out, in, d);
+    KERNEL(gemtv, y, W, out, in, d);
 }
 
 /* w_i = w_i + c j_i (one rounding for the product, one for the sum, as written), and

@@ -61,7 +61,7 @@ void val_nist_double_free(val_nist_double *r); /* NULL-safe; leaves *r zeroed */
 /* val_nist_run_mp: the MPFR reference at precision prec from start st: the data are
  * p->data_str converted by gn_io_num_mpfr (GN_IO_NIST_NUM tokens, the same canonical text
  * the double reader converted), the start is p->start's doubles (short decimals, exact
- * enough to start from), the LREs are gn_mp_lre against the certified values' canonical text
+ * enough to start from), the LREs are gn_mp_lre against the certified values as converted by gn_io_num_mpfr
  * (checked by gn_io_num_mpfr first); the RSS LRE in double (capped at 11 digits anyway).
  * Special: GN_EINPUT if a data or certified text is not a number MPFR reads (the reader
  *          accepted it, so this is an internal inconsistency); GN_ENOMEM; r zeroed on

@@ -1,5 +1,6 @@
 /* csv.c: strict numeric CSV tables (gn_io.h). Errors name the file, line and column. */
 #include "gn_io.h"
+#include "gn_internal.h"
 #include "gn.h"
 
 #include <ctype.h>
@@ -177,9 +178,7 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
     }
     if (st == GN_ENOMEM)
         gn_io_errf(err, errlen, "%s: out of memory", path);
-    free(rows);
-    free(fields);
-    free(line);
+    GN_FREE_ALL(rows, fields, line);
     if (st != GN_OK) {
         gn_io_table_free(&r);
         return st;

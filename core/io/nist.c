@@ -2,6 +2,7 @@
  * Nothing here knows a particular problem: the layout is found from the section
  * labels, and every count the file states is checked against what it contains. */
 #include "gn_io.h"
+#include "gn_internal.h"
 #include "gn.h"
 
 #include <ctype.h>
@@ -174,10 +175,7 @@ void gn_io_nist_free(gn_io_nist *p)
     free_strs(p->cvals, p->nconst);
     free(p->start);
     free_strs(p->cert_str, p->k);
-    free(p->cert);
-    free(p->cert_sd);
-    free(p->cert_digits);
-    free(p->rss_str);
+    GN_FREE_ALL(p->cert, p->cert_sd, p->cert_digits, p->rss_str);
     free_strs(p->colnames, p->ncols);
     free(p->data);
     free_strs(p->data_str, p->ncols * p->n);
@@ -649,9 +647,7 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
     read_name(&r);
     int rc = read_sections(&r) || read_equation(&r, &eq) || split_equation(&r, eq) ||
              read_params(&r) || read_counts(&r) || read_data(&r) || find_response(&r);
-    free(eq);
-    free(r.L.line);
-    free(r.L.buf);
+    GN_FREE_ALL(eq, r.L.line, r.L.buf);
     if (!rc)
         return GN_OK;
     gn_io_nist_free(p);

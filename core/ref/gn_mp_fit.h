@@ -83,8 +83,8 @@ gn_status gn_mp_fit_run(mpfr_ptr b, gn_fit_report *rep, const gn_mp_fit_problem 
 
 /* gn_mp_lre: the log relative error of NIST StRD, -log10(|est - cert| / |cert|)
  * (-log10 |est| when cert = 0), clamped to [0, digits] (a plumbing measure: no MATH.md
- * equation), the MPFR twin of gn_io_lre with the certified value's text cert parsed at
- * prec. Special: 0 when est is NaN; digits when est equals cert exactly. */
+ * equation), the MPFR twin of gn_io_lre with the certified value cert (already converted,
+ * e.g. by gn_io_num_mpfr) rounded to prec. Special: 0 when est is NaN; digits when est equals cert exactly. */
 double gn_mp_lre(mpfr_srcptr est, mpfr_srcptr cert, int digits, mpfr_prec_t prec);
 
 #endif

@@ -32,9 +32,7 @@ gn_status gn_ref_dg_explicit(double *dir, const gn_dg_batch *B)
     double *A = malloc(d * d * sizeof(double));
     double *g = malloc(d * sizeof(double));
     if (!W || !A || !g) {
-        free(W);
-        free(A);
-        free(g);
+        GN_FREE_ALL(W, A, g);
         return GN_ENOMEM;
     }
     /* W = (Q + mu I) J, block by block, each entry a c-term sum */
@@ -68,8 +66,6 @@ gn_status gn_ref_dg_explicit(double *dir, const gn_dg_batch *B)
         st = GN_ERANGE;
     else
         memcpy(dir, g, d * sizeof(double));
-    free(W);
-    free(A);
-    free(g);
+    GN_FREE_ALL(W, A, g);
     return st;
 }

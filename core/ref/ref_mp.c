@@ -16,6 +16,15 @@
 
 /* ------------------------------------------------------------- vectors */
 
+void gn_mp_vec_free(mpfr_ptr v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mpfr_clear(v + i);
+    free(v);
+}
+
 mpfr_ptr gn_mp_vec_alloc(size_t n, mpfr_prec_t prec)
 {
     if (n == 0)
@@ -26,15 +35,6 @@ mpfr_ptr gn_mp_vec_alloc(size_t n, mpfr_prec_t prec)
     for (size_t i = 0; i < n; i++)
         mpfr_init2(v + i, prec), mpfr_set_zero(v + i, 1);
     return v;
-}
-
-void gn_mp_vec_free(mpfr_ptr v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mpfr_clear(v + i);
-    free(v);
 }
 
 void gn_mp_vec_set_d(mpfr_ptr v, const double *x, size_t n)
@@ -374,18 +374,32 @@ static void closed_den(mpfr_ptr den, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
     mpfr_clear(a);
 }
 
-gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
-                          const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+static void minus_lp_over(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_ptr den,
+                          mpfr_rnd_t rnd);
+
+/* the closed forms (3.13) (into xi when xi != NULL) and (3.12) (into d otherwise) over
+ * the one denominator (lpp + mu) |j|^2 + lambda */
+static gn_status closed_form(mpfr_ptr xi, mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+                             mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, NULL, lpp, dmp);
+    gn_status st = check_dir(n, j, lp, lpp, dmp);
     if (st != GN_OK)
         return st;
     mpfr_t den;
-    mpfr_init2(den, wprec(xi));
+    mpfr_init2(den, wprec(xi ? xi : d));
     closed_den(den, j, n, lpp, dmp);
-    mpfr_ui_div(xi, 1, den, rnd);
+    if (xi)
+        mpfr_ui_div(xi, 1, den, rnd);
+    else
+        minus_lp_over(d, j, n, lp, den, rnd);
     mpfr_clear(den);
     return GN_OK;
+}
+
+gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
+                          const gn_mp_damping *dmp, mpfr_rnd_t rnd)
+{
+    return closed_form(xi, NULL, j, n, NULL, lpp, dmp, rnd);
 }
 
 /* the argument checks of the Moore-Penrose direction (3.8) */
@@ -515,15 +529,7 @@ gn_status gn_mp_dir_damped(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
 gn_status gn_mp_dir_damped_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                                   mpfr_srcptr lpp, const gn_mp_damping *dmp, mpfr_rnd_t rnd)
 {
-    gn_status st = check_dir(n, j, lp, lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    mpfr_t c;
-    mpfr_init2(c, wprec(d));
-    closed_den(c, j, n, lpp, dmp);
-    minus_lp_over(d, j, n, lp, c, rnd);
-    mpfr_clear(c);
-    return GN_OK;
+    return closed_form(NULL, d, j, n, lp, lpp, dmp, rnd);
 }
 
 gn_status gn_mp_delta_damped(mpfr_ptr delta, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
@@ -721,16 +727,27 @@ static void add_scaled(mpfr_ptr w, mpfr_ptr x, size_t n, mpfr_srcptr s, mpfr_rnd
     add_into(w, x, n, rnd);
 }
 
+/* the last move of a step: w -= alpha g (sign < 0) or w += alpha x (sign > 0) with the
+ * vector v computed by the caller under status st, then v freed; st passed through */
+static gn_status finish_step(mpfr_ptr w, mpfr_ptr v, gn_status st, int sign, size_t n,
+                             mpfr_srcptr alpha, mpfr_rnd_t rnd)
+{
+    if (st != GN_OK)
+        return st;
+    if (sign < 0)
+        sub_scaled(w, v, n, alpha, rnd);
+    else
+        add_scaled(w, v, n, alpha, rnd);
+    gn_mp_vec_free(v, n);
+    return GN_OK;
+}
+
 gn_status gn_mp_step_sgd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                          mpfr_srcptr alpha, mpfr_rnd_t rnd)
 {
     mpfr_ptr g;
     gn_status st = checked_grad(&g, NULL, w, j, n, lp, alpha);
-    if (st != GN_OK)
-        return st;
-    sub_scaled(w, g, n, alpha, rnd);
-    gn_mp_vec_free(g, n);
-    return GN_OK;
+    return finish_step(w, g, st, -1, n, alpha, rnd);
 }
 
 gn_status gn_mp_step_normgrad(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
@@ -820,11 +837,7 @@ gn_status gn_mp_step_ignd(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
 {
     mpfr_ptr x;
     gn_status st = checked_dir(&x, NULL, w, w, alpha, j, n, lp, lpp, dmp);
-    if (st != GN_OK)
-        return st;
-    add_scaled(w, x, n, alpha, rnd);
-    gn_mp_vec_free(x, n);
-    return GN_OK;
+    return finish_step(w, x, st, +1, n, alpha, rnd);
 }
 
 gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
@@ -851,24 +864,6 @@ gn_status gn_mp_step_ignd_undamped(mpfr_ptr w, mpfr_srcptr j, size_t n, mpfr_src
 
 /* ----------------------------------------------------------------- Adam */
 
-gn_mp_adam *gn_mp_adam_alloc(size_t n, mpfr_prec_t prec)
-{
-    if (n == 0)
-        return NULL;
-    gn_mp_adam *st = malloc(sizeof *st);
-    if (!st)
-        return NULL;
-    st->n = n;
-    st->t = 0;
-    st->m = gn_mp_vec_alloc(n, prec);
-    st->v = gn_mp_vec_alloc(n, prec);
-    if (!st->m || !st->v) {
-        gn_mp_adam_free(st);
-        return NULL;
-    }
-    return st;
-}
-
 void gn_mp_adam_free(gn_mp_adam *st)
 {
     if (!st)
@@ -876,6 +871,21 @@ void gn_mp_adam_free(gn_mp_adam *st)
     gn_mp_vec_free(st->m, st->n);
     gn_mp_vec_free(st->v, st->n);
     free(st);
+}
+
+gn_mp_adam *gn_mp_adam_alloc(size_t n, mpfr_prec_t prec)
+{
+    gn_mp_adam *st = n ? calloc(1, sizeof *st) : NULL; /* t = 0 */
+    if (st) {
+        st->n = n;
+        st->m = gn_mp_vec_alloc(n, prec);
+        st->v = gn_mp_vec_alloc(n, prec);
+    }
+    if (st && (!st->m || !st->v)) {
+        gn_mp_adam_free(st);
+        return NULL;
+    }
+    return st;
 }
 
 gn_status gn_mp_adam_set(gn_mp_adam *st, const gn_adam *from)
