@@ -12,6 +12,8 @@
 #ifndef GN_DG_H
 #define GN_DG_H
 
+#include "gn.h" /* the status codes and core types; gn.h includes this header in turn */
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -13,6 +13,8 @@
 #ifndef GN_FIT_H
 #define GN_FIT_H
 
+#include "gn.h" /* the status codes and core types; gn.h includes this header in turn */
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -6,6 +6,8 @@
  * reports in gn_fit_report) and written in core/lm_driver.c. */
 #ifndef GN_LM_H
 #define GN_LM_H
+/* self-contained: needs no other header (gn.h includes it before gn_dg.h, which uses it) */
+
 
 /* The constants, in one place (Nielsen's update, H. B. Nielsen, "Damping parameter in
  * Marquardt's method", IMM DTU 1999): accept a step when rho > GN_LM_ACCEPT; then

@@ -32,7 +32,15 @@ if [ -z "${skip_install:-}" ]; then
   done
   [ -e "$prefix/include/gnlab/gn_internal.h" ] && { echo "private gn_internal.h installed" >>"$tmp/install.log"; st=1; }
   "$prefix/bin/gnlab" --help >/dev/null 2>>"$tmp/install.log" || st=1
-  say 1 $st "make install PREFIX=DIR installs the program, library, public headers, man pages and gnlab.pc" "$tmp/install.log"
+  # every installed header compiles on its own, with only the installed include folder
+  for h in "$prefix"/include/gnlab/*.h; do
+    printf '#include "%s"\nint gn_probe;\n' "${h##*/}" > "$tmp/h.c"
+    # shellcheck disable=SC2086
+    $cc -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror $extra \
+      -I"$prefix/include/gnlab" -c "$tmp/h.c" -o "$tmp/h.o" >>"$tmp/install.log" 2>&1 \
+      || { echo "${h##*/} does not compile alone" >>"$tmp/install.log"; st=1; }
+  done
+  say 1 $st "make install PREFIX=DIR installs the program, library, self-contained public headers, man pages and gnlab.pc" "$tmp/install.log"
 
   # 2. the README's example through pkg-config (the first ```c block; the shown output is the
   #    first "# " line after it, as tests/test_readme.c reads it)
