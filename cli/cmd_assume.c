@@ -31,9 +31,9 @@ static void blas_one_thread(void) {}
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: gnlab assume --data FILE.csv [options]\n"
-"       gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
-"       gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
+"Usage: gnlab assume --data FILE.csv [options]\n"
+"  or:  gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
+"  or:  gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
 "\n"
 "Measures the assumptions of Theorem 4.1 (MATH.md §8) along an IGND trajectory (or at\n"
 "given points): alignment c(w) (4.14), the moment bound (4.15) with the smallest M, M_G,\n"

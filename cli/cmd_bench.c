@@ -71,7 +71,7 @@ static const char *dtype_name[2] = {"float64", "float32"};
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab bench [--quick] [--reps N] [--min-time SEC] [--json]\n"
+            "Usage: gnlab bench [--quick] [--reps N] [--min-time SEC] [--json]\n"
             "                   [--no-torch] [--torch-script PATH]\n\n"
             "Times one IGND step against one SGD step (linear model at d = 1e2, 1e4, 1e6, 1e7;\n"
             "MLP 8-64-32-16-1 ReLU at batch size 1), a triad bandwidth probe, and the same MLP\n"
@@ -786,7 +786,7 @@ static int report_targets(FILE *out, const opts *o, const lin_row lr[NLIN], cons
     return allpass;
 }
 
-CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, against performance targets")
+CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, against targets")
 {
     opts o;
     int pr = parse(&o, argc, argv);

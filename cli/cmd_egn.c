@@ -23,11 +23,11 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab egn [--data FILE.csv --target COL] [options]\n"
-            "       gnlab egn --validate [--inject NAME] [--prec BITS] [--scale S]\n"
-            "       gnlab egn --bench [--quick]\n"
-            "       gnlab egn --check\n"
-            "       gnlab egn --write-example FILE.csv\n\n"
+            "Usage: gnlab egn [--data FILE.csv --target COL] [options]\n"
+            "  or:  gnlab egn --validate [--inject NAME] [--prec BITS] [--scale S]\n"
+            "  or:  gnlab egn --bench [--quick]\n"
+            "  or:  gnlab egn --check\n"
+            "  or:  gnlab egn --write-example FILE.csv\n\n"
             "Mini-batch Gauss-Newton (EGN, MATH.md §9) with directions from the Duncan-Guttman\n"
             "push-through solve. Prints the mean loss over the data per epoch.\n\n"
             "  --data FILE      numeric CSV with a header line (default: the project's example,\n"
