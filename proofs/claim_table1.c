@@ -227,26 +227,15 @@ static int eval(pf_claim_ws *ws)
     pf_claim_r1_mp(ws, &T.m, &T.x);
     size_t n = T.n = T.x.n;
     T.dn = (double)n;
+    /* five vectors of n, then the scalars, in one block of the workspace */
     mpfr_ptr v = pf_claim_get(ws, 5 * n + 16);
-    T.g = v;
-    T.st = T.g + n;
-    T.tb = T.st + n;
-    T.d = T.tb + n;
-    T.w = T.d + n;
-    mpfr_ptr s = T.w + n;
-    T.t = s;
-    T.dl = s + 1;
-    T.dt = s + 2;
-    T.nrm = s + 3;
-    T.gam = s + 4;
-    T.l = s + 5;
-    T.lstar = s + 6;
-    T.c = s + 7;
-    T.f = s + 8;
-    T.lp = s + 9;
-    T.e = s + 10;
-    T.one = s + 11;
-    T.den = s + 12;
+    mpfr_ptr *vecs[] = {&T.g, &T.st, &T.tb, &T.d, &T.w};
+    mpfr_ptr *scal[] = {&T.t, &T.dl, &T.dt, &T.nrm, &T.gam, &T.l, &T.lstar,
+                        &T.c, &T.f, &T.lp, &T.e, &T.one, &T.den};
+    for (size_t k = 0; k < 5; k++)
+        *vecs[k] = v + k * n;
+    for (size_t k = 0; k < sizeof scal / sizeof *scal; k++)
+        *scal[k] = v + 5 * n + k;
     T.jnz = !mpfr_zero_p(T.m.jj);
     T.lpnz = T.x.lp != 0.0;
     for (size_t i = 0; i < n; i++)

@@ -610,11 +610,9 @@ static void run_instance(ctx *C, const inst *I)
         gn_mp_damping_clear(&W.Dm);
         mpfr_clears(W.lp, W.lpp, W.al, W.x, W.y, (mpfr_ptr)0);
     }
-    gn_mp_vec_free(W.J, nn);
-    gn_mp_vec_free(W.R, nn);
-    gn_mp_vec_free(W.S, nn);
-    gn_mp_vec_free(W.D, nn);
-    gn_mp_vec_free(W.X, nn);
+    mpfr_ptr vecs[] = {W.J, W.R, W.S, W.D, W.X};
+    for (size_t q = 0; q < sizeof vecs / sizeof *vecs; q++)
+        gn_mp_vec_free(vecs[q], nn);
     free(W.got);
 }
 
