@@ -31,9 +31,9 @@ static void blas_one_thread(void) {}
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: gnlab assume --data FILE.csv [options]\n"
-"       gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
-"       gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
+"Usage: gnlab assume --data FILE.csv [options]\n"
+"  or:  gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
+"  or:  gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
 "\n"
 "Measures the assumptions of Theorem 4.1 (MATH.md §8) along an IGND trajectory (or at\n"
 "given points): alignment c(w) (4.14), the moment bound (4.15) with the smallest M, M_G,\n"
@@ -480,20 +480,78 @@ static int run_bench(size_t rows, const size_t *hidden, int nh, size_t K, int js
     return rc;
 }
 
-/* ---------------------------------------------------------------- main */
+/* ---------------------------------------------------------------- arguments */
 
-CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3) on a problem")
+typedef struct {
+    const char *data, *target, *model, *act, *loss, *points, *out, *inject, *gen;
+    size_t hidden[8];
+    int nh, json, bench;
+    gn_damping dmp;
+    pf_assume_schedule s;
+    pf_assume_opts o;
+    size_t rows, features, prec;
+    int rows_set;
+} args;
+
+/* one option with a value: 0 taken, 1 a bad value (reported), 2 not an option */
+static int parse_value(args *A, const char *opt, const char *v)
 {
-    const char *data = NULL, *target = "y", *model = "linear", *act = "tanh", *loss = "squared";
-    const char *points = NULL, *out = NULL, *inject = NULL, *gen = NULL;
-    size_t hidden[8] = {16};
-    int nh = 1, json = 0, bench = 0;
-    gn_damping dmp = {1.0, 0.0};
-    pf_assume_schedule s = {1.0, 1.0, 0.75};
-    pf_assume_opts o = pf_assume_opts_default();
-    o.seed = cli_seed(o.seed);
-    size_t rows = 0, features = 4, prec = 128;
-    int rows_set = 0;
+    int bad = 0;
+    if (!strcmp(opt, "--data")) A->data = v;
+    else if (!strcmp(opt, "--target")) A->target = v;
+    else if (!strcmp(opt, "--model")) A->model = v;
+    else if (!strcmp(opt, "--act")) A->act = v;
+    else if (!strcmp(opt, "--loss")) A->loss = v;
+    else if (!strcmp(opt, "--points")) A->points = v;
+    else if (!strcmp(opt, "--out")) A->out = v;
+    else if (!strcmp(opt, "--inject")) A->inject = v;
+    else if (!strcmp(opt, "--gen")) A->gen = v;
+    else if (!strcmp(opt, "--hidden")) {
+        A->nh = cli_sizes(A->hidden, 8, CMD, opt, v);
+        bad = A->nh < 0;
+    } else if (!strcmp(opt, "--lambda"))
+        bad = cli_double(&A->dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+    else if (!strcmp(opt, "--mu"))
+        bad = cli_double(&A->dmp.mu, CMD, opt, v, 0, 1e300) < 0;
+    else if (!strcmp(opt, "--alpha0"))
+        bad = cli_double(&A->s.alpha0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+    else if (!strcmp(opt, "--t0"))
+        bad = cli_double(&A->s.t0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
+    else if (!strcmp(opt, "--p"))
+        bad = cli_double(&A->s.p, CMD, opt, v, -1e300, 1e300) < 0;
+    else if (!strcmp(opt, "--steps"))
+        bad = cli_size(&A->o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
+    else if (!strcmp(opt, "--npoints"))
+        bad = cli_size(&A->o.npoints, CMD, opt, v, 1, 1000000) < 0;
+    else if (!strcmp(opt, "--mp-points"))
+        bad = cli_size(&A->o.mp_points, CMD, opt, v, 0, 16) < 0;
+    else if (!strcmp(opt, "--prec"))
+        bad = cli_size(&A->prec, CMD, opt, v, 64, 65536) < 0;
+    else if (!strcmp(opt, "--power-iters"))
+        bad = cli_size(&A->o.power_iters, CMD, opt, v, 1, 100000) < 0;
+    else if (!strcmp(opt, "--l-points"))
+        bad = cli_size(&A->o.l_points, CMD, opt, v, 0, 1000) < 0;
+    else if (!strcmp(opt, "--seed"))
+        bad = cli_u64(&A->o.seed, CMD, opt, v) < 0;
+    else if (!strcmp(opt, "--rows")) {
+        bad = cli_size(&A->rows, CMD, opt, v, 1, 100000000) < 0;
+        A->rows_set = 1;
+    } else if (!strcmp(opt, "--features"))
+        bad = cli_size(&A->features, CMD, opt, v, 1, 64) < 0;
+    else
+        return 2;
+    return bad;
+}
+
+#define ARGS_OK (-1)
+
+/* the command line into A with its defaults; ARGS_OK, or the exit status to return */
+static int parse_args(args *A, int argc, char **argv)
+{
+    *A = (args){.target = "y", .model = "linear", .act = "tanh", .loss = "squared",
+                .hidden = {16}, .nh = 1, .dmp = {1.0, 0.0}, .s = {1.0, 1.0, 0.75},
+                .o = pf_assume_opts_default(), .features = 4, .prec = 128};
+    A->o.seed = cli_seed(A->o.seed);
     for (int a = 1; a < argc; a++) {
         const char *opt = argv[a];
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
@@ -501,195 +559,198 @@ CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3
             return GN_EXIT_PASS;
         }
         if (!strcmp(opt, "--json")) {
-            json = 1;
+            A->json = 1;
             continue;
         }
         if (!strcmp(opt, "--bench")) {
-            bench = 1;
+            A->bench = 1;
             continue;
         }
         if (a + 1 >= argc)
             return cli_usage(CMD, "unknown option or missing value: %s", opt);
-        const char *v = argv[++a];
-        int bad = 0;
-        if (!strcmp(opt, "--data")) data = v;
-        else if (!strcmp(opt, "--target")) target = v;
-        else if (!strcmp(opt, "--model")) model = v;
-        else if (!strcmp(opt, "--act")) act = v;
-        else if (!strcmp(opt, "--loss")) loss = v;
-        else if (!strcmp(opt, "--points")) points = v;
-        else if (!strcmp(opt, "--out")) out = v;
-        else if (!strcmp(opt, "--inject")) inject = v;
-        else if (!strcmp(opt, "--gen")) gen = v;
-        else if (!strcmp(opt, "--hidden")) {
-            nh = cli_sizes(hidden, 8, CMD, opt, v);
-            bad = nh < 0;
-        } else if (!strcmp(opt, "--lambda"))
-            bad = cli_double(&dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
-        else if (!strcmp(opt, "--mu"))
-            bad = cli_double(&dmp.mu, CMD, opt, v, 0, 1e300) < 0;
-        else if (!strcmp(opt, "--alpha0"))
-            bad = cli_double(&s.alpha0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
-        else if (!strcmp(opt, "--t0"))
-            bad = cli_double(&s.t0, CMD, opt, v, 0x1p-1022, 1e300) < 0;
-        else if (!strcmp(opt, "--p"))
-            bad = cli_double(&s.p, CMD, opt, v, -1e300, 1e300) < 0;
-        else if (!strcmp(opt, "--steps"))
-            bad = cli_size(&o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
-        else if (!strcmp(opt, "--npoints"))
-            bad = cli_size(&o.npoints, CMD, opt, v, 1, 1000000) < 0;
-        else if (!strcmp(opt, "--mp-points"))
-            bad = cli_size(&o.mp_points, CMD, opt, v, 0, 16) < 0;
-        else if (!strcmp(opt, "--prec"))
-            bad = cli_size(&prec, CMD, opt, v, 64, 65536) < 0;
-        else if (!strcmp(opt, "--power-iters"))
-            bad = cli_size(&o.power_iters, CMD, opt, v, 1, 100000) < 0;
-        else if (!strcmp(opt, "--l-points"))
-            bad = cli_size(&o.l_points, CMD, opt, v, 0, 1000) < 0;
-        else if (!strcmp(opt, "--seed"))
-            bad = cli_u64(&o.seed, CMD, opt, v) < 0;
-        else if (!strcmp(opt, "--rows")) {
-            bad = cli_size(&rows, CMD, opt, v, 1, 100000000) < 0;
-            rows_set = 1;
-        } else if (!strcmp(opt, "--features"))
-            bad = cli_size(&features, CMD, opt, v, 1, 64) < 0;
-        else
+        int r = parse_value(A, opt, argv[++a]);
+        if (r == 2)
             return cli_usage(CMD, "unknown option %s", opt);
-        if (bad)
+        if (r)
             return GN_EXIT_USAGE;
     }
-    o.prec = (unsigned)prec;
-    blas_one_thread();
-    if (gen) {
-        pf_assume_gen kind;
-        if (!strcmp(gen, "interp"))
-            kind = PF_ASSUME_GEN_INTERP;
-        else if (!strcmp(gen, "noisy"))
-            kind = PF_ASSUME_GEN_NOISY;
-        else
-            return cli_usage(CMD, "--gen: '%s' is not interp or noisy", gen);
-        gn_status st = pf_assume_generate(stdout, kind, rows_set ? rows : 200, features, o.seed);
-        return st == GN_OK ? GN_EXIT_PASS : GN_EXIT_USAGE;
-    }
-    if (bench) {
-        if (!rows_set)
-            rows = 20000;
-        if (nh == 1 && hidden[0] == 16) {
-            hidden[0] = 50;
-            hidden[1] = 50;
-            nh = 2;
-        }
-        return run_bench(rows, hidden, nh, o.npoints == 50 ? 100 : o.npoints, json);
-    }
-    if (!data)
+    A->o.prec = (unsigned)A->prec;
+    return ARGS_OK;
+}
+
+/* the problem's kinds from their names */
+typedef struct {
+    pf_assume_model mk;
+    gn_loss_kind lk;
+    gn_act ak;
+    pf_assume_inject inj;
+} kinds;
+
+/* the checks before reading the data, in the order the user meets them; ARGS_OK or the
+ * exit status */
+static int parse_kinds(kinds *k, const args *A)
+{
+    if (!A->data)
         return cli_usage(CMD, "--data FILE is required");
     char err[256];
-    if (pf_assume_schedule_check(&s, err, sizeof err) != GN_OK)
+    if (pf_assume_schedule_check(&A->s, err, sizeof err) != GN_OK)
         return cli_usage(CMD, "schedule: %s", err);
-    pf_assume_model mk;
-    if (!strcmp(model, "linear")) mk = PF_ASSUME_LINEAR;
-    else if (!strcmp(model, "quad")) mk = PF_ASSUME_QUAD;
-    else if (!strcmp(model, "mlp")) mk = PF_ASSUME_MLP;
-    else return cli_usage(CMD, "--model: '%s' is not linear, quad or mlp", model);
-    gn_loss_kind lk;
-    if (gn_loss_parse(&lk, loss) != GN_OK)
-        return cli_usage(CMD, "--loss: '%s' is not squared or bce", loss);
-    gn_act ak;
-    if (gn_act_parse(&ak, act) != GN_OK)
-        return cli_usage(CMD, "--act: '%s' is not tanh, relu, silu or identity", act);
-    pf_assume_inject inj = PF_ASSUME_INJECT_NONE;
-    if (inject) {
-        if (!strcmp(inject, "xi_mean")) inj = PF_ASSUME_INJECT_XI_MEAN;
-        else if (!strcmp(inject, "norm")) inj = PF_ASSUME_INJECT_NORM;
-        else return cli_usage(CMD, "--inject: '%s' is not xi_mean or norm", inject);
+    if (!strcmp(A->model, "linear")) k->mk = PF_ASSUME_LINEAR;
+    else if (!strcmp(A->model, "quad")) k->mk = PF_ASSUME_QUAD;
+    else if (!strcmp(A->model, "mlp")) k->mk = PF_ASSUME_MLP;
+    else return cli_usage(CMD, "--model: '%s' is not linear, quad or mlp", A->model);
+    if (gn_loss_parse(&k->lk, A->loss) != GN_OK)
+        return cli_usage(CMD, "--loss: '%s' is not squared or bce", A->loss);
+    if (gn_act_parse(&k->ak, A->act) != GN_OK)
+        return cli_usage(CMD, "--act: '%s' is not tanh, relu, silu or identity", A->act);
+    k->inj = PF_ASSUME_INJECT_NONE;
+    if (A->inject) {
+        if (!strcmp(A->inject, "xi_mean")) k->inj = PF_ASSUME_INJECT_XI_MEAN;
+        else if (!strcmp(A->inject, "norm")) k->inj = PF_ASSUME_INJECT_NORM;
+        else return cli_usage(CMD, "--inject: '%s' is not xi_mean or norm", A->inject);
     }
+    return ARGS_OK;
+}
+
+/* --points FILE: K parameter vectors of d columns into *W (row k at W + k d); 0, or -1
+ * after a message */
+static int read_points(double **W, size_t *K, gn_io_table *pts, const char *path, size_t d)
+{
+    char err[256];
+    if (gn_io_csv_read(pts, path, err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab %s: %s\n", CMD, err);
+        return -1;
+    }
+    if (pts->ncols != d) {
+        fprintf(stderr, "gnlab %s: %s:1: %zu columns, but the model has d = %zu parameters\n",
+                CMD, path, pts->ncols, d);
+        return -1;
+    }
+    *K = pts->nrows;
+    *W = malloc(*K * d * sizeof(double));
+    if (!*W) {
+        fprintf(stderr, "gnlab %s: out of memory\n", CMD);
+        return -1;
+    }
+    for (size_t k = 0; k < *K; k++)
+        for (size_t c = 0; c < d; c++)
+            (*W)[k * d + c] = pts->cols[c * *K + k];
+    return 0;
+}
+
+/* runs the measurements on a ready problem from w0 (or at --points), prints them and
+ * writes the plot; the exit status */
+static int measure(const args *A, pf_assume_problem *pb, const double *w0)
+{
+    gn_io_table pts = {0, 0, NULL, NULL};
+    double *Wp = NULL;
+    size_t K = 0;
+    int rc = GN_EXIT_USAGE;
+    if (A->points && read_points(&Wp, &K, &pts, A->points, pb->d) < 0)
+        goto done;
+    pf_assume_report rep;
+    gn_status st = pf_assume_run(&rep, pb, w0, Wp, K, &A->s, &A->o);
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab %s: %s: %s (a row or point made the model or loss %s)\n", CMD,
+                A->data, gn_strerror(st), st == GN_ERANGE ? "overflow" : "fail");
+        goto done;
+    }
+    if (A->json)
+        print_json(&rep, pb, &A->s);
+    else
+        print_table(&rep, pb, &A->s, A->data);
+    if (!(A->out && write_plot(A->out, &rep, A->json) < 0)) {
+        int fails = rep.v_a41 != PF_ASSUME_HOLDS || rep.v_align != PF_ASSUME_HOLDS ||
+                    rep.v_moment != PF_ASSUME_HOLDS || rep.v_rm != PF_ASSUME_HOLDS ||
+                    rep.v_b1 != PF_ASSUME_HOLDS || rep.v_b2 != PF_ASSUME_HOLDS || !rep.mp_pass;
+        rc = fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
+    }
+    pf_assume_report_free(&rep);
+done:
+    free(Wp);
+    gn_io_table_free(&pts);
+    return rc;
+}
+
+/* --data: read the data, build the model and the problem, measure */
+static int run_data(const args *A)
+{
+    kinds k;
+    int rc = parse_kinds(&k, A);
+    if (rc != ARGS_OK)
+        return rc;
     dataset ds;
-    if (load_data(&ds, data, target) < 0) {
+    if (load_data(&ds, A->data, A->target) < 0) {
         free_data(&ds);
         return GN_EXIT_USAGE;
     }
     gn_mlp *mlp = NULL;
-    if (mk == PF_ASSUME_MLP) {
+    if (k.mk == PF_ASSUME_MLP) {
         size_t widths[10];
         widths[0] = ds.m;
-        for (int q = 0; q < nh; q++)
-            widths[q + 1] = hidden[q];
-        widths[nh + 1] = 1;
-        mlp = gn_mlp_alloc(widths, (size_t)nh + 2, ak);
+        for (int q = 0; q < A->nh; q++)
+            widths[q + 1] = A->hidden[q];
+        widths[A->nh + 1] = 1;
+        mlp = gn_mlp_alloc(widths, (size_t)A->nh + 2, k.ak);
         if (!mlp) {
             free_data(&ds);
             return cli_usage(CMD, "--hidden: cannot build this MLP");
         }
     }
     pf_assume_problem pb;
-    gn_status st = pf_assume_problem_init(&pb, mk, lk, ds.X, ds.y, ds.n, ds.m, mlp, dmp);
+    gn_status st = pf_assume_problem_init(&pb, k.mk, k.lk, ds.X, ds.y, ds.n, ds.m, mlp, A->dmp);
+    double *w0 = NULL;
+    rc = GN_EXIT_USAGE;
     if (st != GN_OK) {
-        if (st == GN_EDOM && lk == GN_LOSS_BCE)
-            fprintf(stderr, "gnlab %s: %s: loss bce needs every '%s' in [0, 1]\n", CMD, data,
-                    target);
+        if (st == GN_EDOM && k.lk == GN_LOSS_BCE)
+            fprintf(stderr, "gnlab %s: %s: loss bce needs every '%s' in [0, 1]\n", CMD, A->data,
+                    A->target);
         else
-            fprintf(stderr, "gnlab %s: %s: %s\n", CMD, data, gn_strerror(st));
-        gn_mlp_free(mlp);
-        free_data(&ds);
-        return GN_EXIT_USAGE;
-    }
-    pb.inject = inj;
-    double *w0 = calloc(pb.d, sizeof(double));
-    gn_io_table pts = {0, 0, NULL, NULL};
-    int rc = GN_EXIT_USAGE;
-    if (!w0) {
+            fprintf(stderr, "gnlab %s: %s: %s\n", CMD, A->data, gn_strerror(st));
+    } else if (!(w0 = calloc(pb.d, sizeof(double)))) {
         fprintf(stderr, "gnlab %s: out of memory\n", CMD);
-        goto done;
+    } else {
+        pb.inject = k.inj;
+        if (mlp)
+            gn_mlp_init(mlp, w0, A->o.seed);
+        rc = measure(A, &pb, w0);
     }
-    if (mlp)
-        gn_mlp_init(mlp, w0, o.seed);
-    double *Wp = NULL;
-    size_t K = 0;
-    if (points) {
-        if (gn_io_csv_read(&pts, points, err, sizeof err) != GN_OK) {
-            fprintf(stderr, "gnlab %s: %s\n", CMD, err);
-            goto done;
-        }
-        if (pts.ncols != pb.d) {
-            fprintf(stderr, "gnlab %s: %s:1: %zu columns, but the model has d = %zu parameters\n",
-                    CMD, points, pts.ncols, pb.d);
-            goto done;
-        }
-        K = pts.nrows;
-        Wp = malloc(K * pb.d * sizeof(double));
-        if (!Wp) {
-            fprintf(stderr, "gnlab %s: out of memory\n", CMD);
-            goto done;
-        }
-        for (size_t k = 0; k < K; k++)
-            for (size_t c = 0; c < pb.d; c++)
-                Wp[k * pb.d + c] = pts.cols[c * K + k];
-    }
-    pf_assume_report rep;
-    st = pf_assume_run(&rep, &pb, w0, Wp, K, &s, &o);
-    free(Wp);
-    if (st != GN_OK) {
-        fprintf(stderr, "gnlab %s: %s: %s (a row or point made the model or loss %s)\n", CMD,
-                data, gn_strerror(st), st == GN_ERANGE ? "overflow" : "fail");
-        goto done;
-    }
-    if (json)
-        print_json(&rep, &pb, &s);
-    else
-        print_table(&rep, &pb, &s, data);
-    if (out && write_plot(out, &rep, json) < 0) {
-        pf_assume_report_free(&rep);
-        goto done;
-    }
-    int fails = rep.v_a41 != PF_ASSUME_HOLDS || rep.v_align != PF_ASSUME_HOLDS ||
-                rep.v_moment != PF_ASSUME_HOLDS || rep.v_rm != PF_ASSUME_HOLDS ||
-                rep.v_b1 != PF_ASSUME_HOLDS || rep.v_b2 != PF_ASSUME_HOLDS || !rep.mp_pass;
-    rc = fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
-    pf_assume_report_free(&rep);
-done:
-    gn_io_table_free(&pts);
     free(w0);
     gn_mlp_free(mlp);
     free_data(&ds);
     return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
+CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3) on a problem")
+{
+    args A;
+    int rc = parse_args(&A, argc, argv);
+    if (rc != ARGS_OK)
+        return rc;
+    blas_one_thread();
+    if (A.gen) {
+        pf_assume_gen kind;
+        if (!strcmp(A.gen, "interp"))
+            kind = PF_ASSUME_GEN_INTERP;
+        else if (!strcmp(A.gen, "noisy"))
+            kind = PF_ASSUME_GEN_NOISY;
+        else
+            return cli_usage(CMD, "--gen: '%s' is not interp or noisy", A.gen);
+        gn_status st = pf_assume_generate(stdout, kind, A.rows_set ? A.rows : 200, A.features,
+                                          A.o.seed);
+        return st == GN_OK ? GN_EXIT_PASS : GN_EXIT_USAGE;
+    }
+    if (A.bench) {
+        if (!A.rows_set)
+            A.rows = 20000;
+        if (A.nh == 1 && A.hidden[0] == 16) {
+            A.hidden[0] = 50;
+            A.hidden[1] = 50;
+            A.nh = 2;
+        }
+        return run_bench(A.rows, A.hidden, A.nh, A.o.npoints == 50 ? 100 : A.o.npoints, A.json);
+    }
+    return run_data(&A);
 }

@@ -15,13 +15,14 @@ static const char *const CMD = "audit";
 
 static void help(void)
 {
-    printf("usage: gnlab audit [OPTIONS] TRACE      (TRACE '-' reads standard input)\n"
-           "       gnlab audit --catalogue\n"
-           "       gnlab audit --bench [--dim D] [--steps N] [--prec BITS]\n\n"
+    printf("Usage: gnlab audit [OPTIONS] TRACE\n"
+           "  or:  gnlab audit --catalogue\n"
+           "  or:  gnlab audit --bench [--dim D] [--steps N] [--prec BITS]\n\n"
            "Recomputes every step of an optimizer trace (CSV or JSON Lines, one record per\n"
-           "step: README 'gnlab audit') in MPFR from its recorded inputs, compares the\n"
-           "recorded w_after in the mixed measure of MATH.md 13 at the trace's own unit\n"
-           "roundoff, and tries the catalogue of known wrong variants when a step disagrees.\n\n"
+           "step: docs/trace-format.md; TRACE '-' reads standard input) in MPFR from its\n"
+           "recorded inputs, compares the recorded w_after in the mixed measure of MATH.md 13\n"
+           "at the trace's own unit roundoff, and tries the catalogue of known wrong variants\n"
+           "when a step disagrees.\n\n"
            "options:\n"
            "  --json          JSON Lines instead of the table\n"
            "  --prec BITS     MPFR precision (64 .. 4096, default 128)\n"

@@ -71,7 +71,7 @@ static const char *dtype_name[2] = {"float64", "float32"};
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab bench [--quick] [--reps N] [--min-time SEC] [--json]\n"
+            "Usage: gnlab bench [--quick] [--reps N] [--min-time SEC] [--json]\n"
             "                   [--no-torch] [--torch-script PATH]\n\n"
             "Times one IGND step against one SGD step (linear model at d = 1e2, 1e4, 1e6, 1e7;\n"
             "MLP 8-64-32-16-1 ReLU at batch size 1), a triad bandwidth probe, and the same MLP\n"
@@ -330,123 +330,172 @@ static double torch_rep(FILE *to, FILE *from, int q, size_t n)
     return sec / (double)n;
 }
 
-/* The script in --serve mode, its repetitions interleaved with the core's IGND MLP step:
- * rounds of three repetitions (core, float64, float32, in rotating order). */
+/* the script's process and the two pipes to it */
+typedef struct {
+    pid_t pid;
+    int to[2], from[2];
+    FILE *fto, *ffrom;
+} child;
+
+static void fail_errno(torch_res *tr, const char *what)
+{
+    tr->state = 2;
+    snprintf(tr->why, sizeof tr->why, "%s: %s", what, strerror(errno));
+}
+
+/* starts `py script --serve --seed SEED` with its stdin and stdout on pipes; 0 on success,
+ * else -1 with tr->state 2 and the reason */
+static int spawn(child *ch, torch_res *tr, const char *script, const char *py, const opts *o)
+{
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    if (pipe(ch->to) != 0)
+        return fail_errno(tr, "pipe"), -1;
+    if (pipe(ch->from) != 0) {
+        close(ch->to[0]);
+        close(ch->to[1]);
+        return fail_errno(tr, "pipe"), -1;
+    }
+    fflush(NULL);
+    ch->pid = fork();
+    if (ch->pid < 0) {
+        close(ch->to[0]);
+        close(ch->to[1]);
+        close(ch->from[0]);
+        close(ch->from[1]);
+        return fail_errno(tr, "fork"), -1;
+    }
+    if (ch->pid == 0) {
+        dup2(ch->to[0], 0);
+        dup2(ch->from[1], 1);
+        close(ch->to[0]);
+        close(ch->to[1]);
+        close(ch->from[0]);
+        close(ch->from[1]);
+        char *args[] = {(char *)py, (char *)script, "--serve", "--seed", seed, NULL};
+        execvp(py, args);
+        _exit(127);
+    }
+    close(ch->to[0]);
+    close(ch->from[1]);
+    ch->fto = fdopen(ch->to[1], "w");
+    ch->ffrom = fdopen(ch->from[0], "r");
+    return 0;
+}
+
+/* reads "version V" and "absent REASON" lines until "ready"; 1 when ready */
+static int await_ready(torch_res *tr, FILE *from)
+{
+    char line[512];
+    while (read_line(line, sizeof line, from)) {
+        if (!strncmp(line, "version ", 8))
+            snprintf(tr->version, sizeof tr->version, "%.60s", line + 8);
+        else if (!strncmp(line, "absent ", 7))
+            snprintf(tr->why, sizeof tr->why, "torch not importable: %.200s", line + 7);
+        else if (!strcmp(line, "ready"))
+            return 1;
+    }
+    return 0;
+}
+
+/* R rounds of three repetitions (core, float64, float32, in rotating order) into
+ * tc[r] and tt[q][r], seconds per step; 1 when every repetition ran */
+static int torch_rounds(double *tc, double *tt[2], val_bench_mlp *core, size_t csteps,
+                        const size_t steps[2], size_t R, FILE *fto, FILE *ffrom)
+{
+    int ok = 1;
+    for (size_t r = 0; r < R && ok; r++)
+        for (size_t k = 0; k < 3 && ok; k++) {
+            size_t which = (r + k) % 3;
+            if (which == 0) {
+                double t0 = gn_io_now();
+                ok = val_bench_mlp_run(core, csteps) == GN_OK;
+                tc[r] = (gn_io_now() - t0) / (double)csteps;
+            } else {
+                tt[which - 1][r] = torch_rep(fto, ffrom, (int)which - 1, steps[which - 1]);
+                ok = isfinite(tt[which - 1][r]);
+            }
+        }
+    return ok;
+}
+
+/* calibrates the core's and the script's steps, runs the rounds and fills tr's timings;
+ * ends the script's session with "quit"; 1 when every step succeeded */
+static int torch_measure(torch_res *tr, FILE *fto, FILE *ffrom, const opts *o)
+{
+    char line[512];
+    size_t R = o->reps, steps[2] = {0, 0}, csteps = 0;
+    double *t = calloc(4 * R, sizeof(double));
+    val_bench_mlp core;
+    if (!t || val_bench_mlp_init(&core, 1, o->seed) != GN_OK) {
+        free(t);
+        return 0;
+    }
+    int ok = val_bench_calibrate(&csteps, val_bench_mlp_run, &core, o->min_time) == GN_OK;
+    for (int q = 0; q < 2 && ok; q++) {
+        ok = fprintf(fto, "calibrate %s %.17g\n", dtype_name[q], o->min_time) > 0 &&
+             fflush(fto) == 0 && read_line(line, sizeof line, ffrom) &&
+             sscanf(line, "steps %zu", &steps[q]) == 1 && steps[q] > 0;
+    }
+    double *tc = t, *tt[2] = {t + R, t + 2 * R};
+    if (ok)
+        ok = torch_rounds(tc, tt, &core, csteps, steps, R, fto, ffrom);
+    if (ok) {
+        double *scratch = t + 3 * R;
+        for (int q = 0; q < 2; q++)
+            tr->ratio[q] = val_bench_ratio_median(tt[q], tc, R, 3, scratch, NULL, NULL);
+        for (int q = 0; q < 2; q++) {
+            tr->sec[q] = val_bench_median(tt[q], R);
+            tr->steps[q] = steps[q];
+            tr->reps[q] = R;
+        }
+        tr->core = val_bench_median(tc, R);
+    }
+    fprintf(fto, "quit\n");
+    fflush(fto);
+    val_bench_mlp_free(&core);
+    free(t);
+    return ok;
+}
+
+/* closes the pipes, drains the script's output and waits for it: its exit status, or -1 */
+static int child_finish(child *ch)
+{
+    char line[512];
+    if (ch->fto)
+        fclose(ch->fto);
+    else
+        close(ch->to[1]);
+    if (ch->ffrom) {
+        while (read_line(line, sizeof line, ch->ffrom)) /* drain until the child exits */
+            ;
+        fclose(ch->ffrom);
+    } else {
+        close(ch->from[0]);
+    }
+    int ws = 0;
+    while (waitpid(ch->pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
+/* The script in --serve mode, its repetitions interleaved with the core's IGND MLP step.
+ * Exit status 3 or a missing interpreter: skipped (state 1); anything else that went
+ * wrong: state 2. */
 static void run_torch_with(torch_res *tr, const char *script, const char *py, const opts *o)
 {
     memset(tr, 0, sizeof *tr);
     tr->sec[0] = tr->sec[1] = tr->core = tr->ratio[0] = tr->ratio[1] = NAN;
     snprintf(tr->python, sizeof tr->python, "%.200s", py);
-    char seed[32], line[512];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    int to[2], from[2];
-    if (pipe(to) != 0) {
-        tr->state = 2;
-        snprintf(tr->why, sizeof tr->why, "pipe: %s", strerror(errno));
+    child ch;
+    if (spawn(&ch, tr, script, py, o) != 0)
         return;
-    }
-    if (pipe(from) != 0) {
-        close(to[0]);
-        close(to[1]);
-        tr->state = 2;
-        snprintf(tr->why, sizeof tr->why, "pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(to[0]);
-        close(to[1]);
-        close(from[0]);
-        close(from[1]);
-        tr->state = 2;
-        snprintf(tr->why, sizeof tr->why, "fork: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]);
-        close(to[1]);
-        close(from[0]);
-        close(from[1]);
-        char *args[] = {(char *)py, (char *)script, "--serve", "--seed", seed, NULL};
-        execvp(py, args);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
     void (*oldpipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dead child must not kill us */
-    FILE *fto = fdopen(to[1], "w"), *ffrom = fdopen(from[0], "r");
-    int ready = 0, ok = 0;
-    while (read_line(line, sizeof line, ffrom)) {
-        if (!strncmp(line, "version ", 8))
-            snprintf(tr->version, sizeof tr->version, "%.60s", line + 8);
-        else if (!strncmp(line, "absent ", 7))
-            snprintf(tr->why, sizeof tr->why, "torch not importable: %.200s", line + 7);
-        else if (!strcmp(line, "ready")) {
-            ready = 1;
-            break;
-        }
-    }
-    size_t R = o->reps, steps[2] = {0, 0}, csteps = 0;
-    double *t = ready ? calloc(4 * R, sizeof(double)) : NULL;
-    val_bench_mlp core;
-    int have_core = 0;
-    if (ready && t && val_bench_mlp_init(&core, 1, o->seed) == GN_OK) {
-        have_core = 1;
-        ok = val_bench_calibrate(&csteps, val_bench_mlp_run, &core, o->min_time) == GN_OK;
-        for (int q = 0; q < 2 && ok; q++) {
-            ok = fprintf(fto, "calibrate %s %.17g\n", dtype_name[q], o->min_time) > 0 &&
-                 fflush(fto) == 0 && read_line(line, sizeof line, ffrom) &&
-                 sscanf(line, "steps %zu", &steps[q]) == 1 && steps[q] > 0;
-        }
-        double *tc = t, *tt[2] = {t + R, t + 2 * R};
-        for (size_t r = 0; r < R && ok; r++)
-            for (size_t k = 0; k < 3 && ok; k++) {
-                size_t which = (r + k) % 3;
-                if (which == 0) {
-                    double t0 = gn_io_now();
-                    ok = val_bench_mlp_run(&core, csteps) == GN_OK;
-                    tc[r] = (gn_io_now() - t0) / (double)csteps;
-                } else {
-                    tt[which - 1][r] = torch_rep(fto, ffrom, (int)which - 1, steps[which - 1]);
-                    ok = isfinite(tt[which - 1][r]);
-                }
-            }
-        if (ok) {
-            double *scratch = t + 3 * R;
-            for (int q = 0; q < 2; q++)
-                tr->ratio[q] = val_bench_ratio_median(tt[q], tc, R, 3, scratch, NULL, NULL);
-            for (int q = 0; q < 2; q++) {
-                tr->sec[q] = val_bench_median(tt[q], R);
-                tr->steps[q] = steps[q];
-                tr->reps[q] = R;
-            }
-            tr->core = val_bench_median(tc, R);
-        }
-        fprintf(fto, "quit\n");
-        fflush(fto);
-    }
-    if (have_core)
-        val_bench_mlp_free(&core);
-    free(t);
-    if (fto)
-        fclose(fto);
-    else
-        close(to[1]);
-    if (ffrom) {
-        while (read_line(line, sizeof line, ffrom)) /* drain until the child exits */
-            ;
-        fclose(ffrom);
-    } else {
-        close(from[0]);
-    }
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
+    int ready = await_ready(tr, ch.ffrom), ok = 0;
+    if (ready)
+        ok = torch_measure(tr, ch.fto, ch.ffrom, o);
+    int code = child_finish(&ch);
     signal(SIGPIPE, oldpipe);
-    int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
     if (code == 3) {
         tr->state = 1;
         if (!tr->why[0])
@@ -460,7 +509,6 @@ static void run_torch_with(torch_res *tr, const char *script, const char *py, co
                  !ready ? "did not start" : "failed during the runs", code);
     }
 }
-
 /* ---------------------------------------------------------------- output */
 
 typedef struct {
@@ -505,191 +553,191 @@ static void cpu_model(char *out, size_t cap)
     fclose(f);
 }
 
-CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targets of issue 2)")
+static void print_setup(FILE *out, const opts *o)
 {
-    opts o;
-    int pr = parse(&o, argc, argv);
-    if (pr > 0)
-        return GN_EXIT_PASS;
-    if (pr < 0)
-        return GN_EXIT_USAGE;
-
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    FILE *out = stdout;
-    gn_io_jl j;
-    if (o.json) {
+    if (o->json) {
+        gn_io_jl j;
         gn_io_jl_begin(&j, out);
         gn_io_jl_str(&j, "kind", "setup");
         gn_io_jl_str(&j, "cpu", cpu);
         gn_io_jl_int(&j, "cpus", ncpu);
-        gn_io_jl_int(&j, "reps", (long long)o.reps);
-        gn_io_jl_num(&j, "min_time_s", o.min_time);
-        gn_io_jl_int(&j, "seed", (long long)o.seed);
+        gn_io_jl_int(&j, "reps", (long long)o->reps);
+        gn_io_jl_num(&j, "min_time_s", o->min_time);
+        gn_io_jl_int(&j, "seed", (long long)o->seed);
         gn_io_jl_str(&j, "clock", "CLOCK_MONOTONIC");
         gn_io_jl_end(&j);
-    } else {
-        fprintf(out, "gnlab bench: %s, %ld cpus online, one thread; seed %llu\n", cpu, ncpu,
-                (unsigned long long)o.seed);
-        fprintf(out,
-                "times: medians of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC);\n"
-                "ratios: medians over rounds in which each kernel runs first once, [min, max] "
-                "of the rounds;\n(cpu): the same ratio from thread CPU time, a diagnostic for "
-                "a loaded machine (targets use CLOCK_MONOTONIC)\n\n",
-                o.reps, o.min_time * 1e3);
-        fprintf(out, "Linear model, squared loss, one step = f = w.x (+ |x|^2 for IGND), loss, "
-                     "w += c x\nbytes per step = 40 d (reads w, x; reads w, x, writes w)\n");
-        fprintf(out, "%10s %9s %12s %12s %8s %17s %7s %9s %9s\n", "d", "steps/rep", "IGND us",
-                "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND GB/s", "SGD GB/s");
-        fflush(out);
+        return;
     }
+    fprintf(out, "gnlab bench: %s, %ld cpus online, one thread; seed %llu\n", cpu, ncpu,
+            (unsigned long long)o->seed);
+    fprintf(out,
+            "times: medians of %zu interleaved repetitions, each >= %g ms (CLOCK_MONOTONIC);\n"
+            "ratios: medians over rounds in which each kernel runs first once, [min, max] "
+            "of the rounds;\n(cpu): the same ratio from thread CPU time, a diagnostic for "
+            "a loaded machine (targets use CLOCK_MONOTONIC)\n\n",
+            o->reps, o->min_time * 1e3);
+    fprintf(out, "Linear model, squared loss, one step = f = w.x (+ |x|^2 for IGND), loss, "
+                 "w += c x\nbytes per step = 40 d (reads w, x; reads w, x, writes w)\n");
+    fprintf(out, "%10s %9s %12s %12s %8s %17s %7s %9s %9s\n", "d", "steps/rep", "IGND us",
+            "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND GB/s", "SGD GB/s");
+    fflush(out);
+}
 
+static void print_linear(FILE *out, const opts *o, const lin_row *r)
+{
+    if (!o->json) {
+        fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %7.3f %9.2f %9.2f\n",
+                r->d, r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
+                r->cratio, r->gbs_ignd, r->gbs_sgd);
+        fflush(out);
+        return;
+    }
+    gn_io_jl j;
+    gn_io_jl_begin(&j, out);
+    gn_io_jl_str(&j, "kind", "linear");
+    gn_io_jl_int(&j, "d", (long long)r->d);
+    gn_io_jl_int(&j, "steps_per_rep", (long long)r->steps);
+    gn_io_jl_num(&j, "ignd_us", r->ignd * 1e6);
+    gn_io_jl_num(&j, "sgd_us", r->sgd * 1e6);
+    gn_io_jl_num(&j, "ratio", r->ratio);
+    gn_io_jl_num(&j, "ratio_min", r->rlo);
+    gn_io_jl_num(&j, "ratio_max", r->rhi);
+    gn_io_jl_num(&j, "cpu_ratio", r->cratio);
+    gn_io_jl_num(&j, "bytes_per_step", val_bench_linear_bytes(r->d));
+    gn_io_jl_num(&j, "ignd_gbs", r->gbs_ignd);
+    gn_io_jl_num(&j, "sgd_gbs", r->gbs_sgd);
+    gn_io_jl_end(&j);
+}
+
+/* the linear rows at every d, the triad probe interleaved with d = T_BW_D; printed as they
+ * come; GN_EXIT_PASS, or GN_EXIT_FAIL after a message */
+static int bench_linear(lin_row lr[NLIN], probe_row *prb, FILE *out, const opts *o)
+{
     val_bench_triad tri;
-    gn_status st = val_bench_triad_init(&tri, PROBE_N, o.seed);
+    gn_status st = val_bench_triad_init(&tri, PROBE_N, o->seed);
     if (st != GN_OK)
         return fail_status("allocating the triad probe", st);
-    lin_row lr[NLIN];
-    probe_row prb = {0, NAN, NAN};
     for (size_t q = 0; q < NLIN; q++) {
         int with_probe = lin_d[q] == T_BW_D;
         gn_io_progress("bench: linear", q, NLIN);
-        st = run_linear(&lr[q], &prb, lin_d[q], &o, with_probe ? &tri : NULL);
+        st = run_linear(&lr[q], prb, lin_d[q], o, with_probe ? &tri : NULL);
+        gn_io_progress_done();
         if (st != GN_OK) {
-            gn_io_progress_done();
             val_bench_triad_free(&tri);
             char what[64];
             snprintf(what, sizeof what, "the linear benchmark at d = %zu", lin_d[q]);
             return fail_status(what, st);
         }
-        gn_io_progress_done();
-        lin_row *r = &lr[q];
-        if (o.json) {
-            gn_io_jl_begin(&j, out);
-            gn_io_jl_str(&j, "kind", "linear");
-            gn_io_jl_int(&j, "d", (long long)r->d);
-            gn_io_jl_int(&j, "steps_per_rep", (long long)r->steps);
-            gn_io_jl_num(&j, "ignd_us", r->ignd * 1e6);
-            gn_io_jl_num(&j, "sgd_us", r->sgd * 1e6);
-            gn_io_jl_num(&j, "ratio", r->ratio);
-            gn_io_jl_num(&j, "ratio_min", r->rlo);
-            gn_io_jl_num(&j, "ratio_max", r->rhi);
-            gn_io_jl_num(&j, "cpu_ratio", r->cratio);
-            gn_io_jl_num(&j, "bytes_per_step", val_bench_linear_bytes(r->d));
-            gn_io_jl_num(&j, "ignd_gbs", r->gbs_ignd);
-            gn_io_jl_num(&j, "sgd_gbs", r->gbs_sgd);
-            gn_io_jl_end(&j);
-        } else {
-            fprintf(out, "%10zu %9zu %12.4g %12.4g %8.3f    [%5.3f, %5.3f] %7.3f %9.2f %9.2f\n",
-                    r->d, r->steps, r->ignd * 1e6, r->sgd * 1e6, r->ratio, r->rlo, r->rhi,
-                    r->cratio, r->gbs_ignd, r->gbs_sgd);
-            fflush(out);
-        }
+        print_linear(out, o, &lr[q]);
     }
     val_bench_triad_free(&tri);
-    size_t bwq = NLIN - 1; /* d = 1e7 */
-    if (o.json) {
-        gn_io_jl_begin(&j, out);
-        gn_io_jl_str(&j, "kind", "probe");
-        gn_io_jl_str(&j, "kernel", "triad a[i] = b[i] + s*c[i]");
-        gn_io_jl_int(&j, "n", PROBE_N);
-        gn_io_jl_num(&j, "bytes_per_sweep", val_bench_triad_bytes(PROBE_N));
-        gn_io_jl_int(&j, "steps_per_rep", (long long)prb.steps);
-        gn_io_jl_num(&j, "sweep_ms", prb.sec * 1e3);
-        gn_io_jl_num(&j, "gbs", prb.gbs);
-        gn_io_jl_int(&j, "interleaved_with_d", T_BW_D);
-        gn_io_jl_num(&j, "ignd_fraction", lr[bwq].bw_frac);
-        gn_io_jl_end(&j);
-    } else {
+    return GN_EXIT_PASS;
+}
+
+static void print_probe(FILE *out, const opts *o, const probe_row *prb, double bw_frac)
+{
+    if (!o->json) {
         fprintf(out,
                 "\nBandwidth probe: triad a[i] = b[i] + s c[i], n = %u (3 x 80 MB), 24 n bytes "
                 "per sweep,\ninterleaved with d = %u: %.2f GB/s (%.3g ms per sweep); IGND at "
                 "d = %u moves %.2f of it\n",
-                PROBE_N, T_BW_D, prb.gbs, prb.sec * 1e3, T_BW_D, lr[bwq].bw_frac);
+                PROBE_N, T_BW_D, prb->gbs, prb->sec * 1e3, T_BW_D, bw_frac);
         fflush(out);
+        return;
     }
+    gn_io_jl j;
+    gn_io_jl_begin(&j, out);
+    gn_io_jl_str(&j, "kind", "probe");
+    gn_io_jl_str(&j, "kernel", "triad a[i] = b[i] + s*c[i]");
+    gn_io_jl_int(&j, "n", PROBE_N);
+    gn_io_jl_num(&j, "bytes_per_sweep", val_bench_triad_bytes(PROBE_N));
+    gn_io_jl_int(&j, "steps_per_rep", (long long)prb->steps);
+    gn_io_jl_num(&j, "sweep_ms", prb->sec * 1e3);
+    gn_io_jl_num(&j, "gbs", prb->gbs);
+    gn_io_jl_int(&j, "interleaved_with_d", T_BW_D);
+    gn_io_jl_num(&j, "ignd_fraction", bw_frac);
+    gn_io_jl_end(&j);
+}
 
-    mlp_row mr;
-    gn_io_progress("bench: mlp", 0, 1);
-    st = run_mlp(&mr, &o);
-    gn_io_progress_done();
-    if (st != GN_OK)
-        return fail_status("the MLP benchmark", st);
-    if (o.json) {
-        gn_io_jl_begin(&j, out);
-        gn_io_jl_str(&j, "kind", "mlp");
-        gn_io_jl_str(&j, "widths", "8-64-32-16-1");
-        gn_io_jl_str(&j, "act", "relu");
-        gn_io_jl_int(&j, "params", 3201);
-        gn_io_jl_int(&j, "batch", 1);
-        gn_io_jl_int(&j, "steps_per_rep", (long long)mr.steps);
-        gn_io_jl_num(&j, "ignd_us", mr.ignd * 1e6);
-        gn_io_jl_num(&j, "sgd_us", mr.sgd * 1e6);
-        gn_io_jl_num(&j, "ratio", mr.ratio);
-        gn_io_jl_num(&j, "ratio_min", mr.rlo);
-        gn_io_jl_num(&j, "ratio_max", mr.rhi);
-        gn_io_jl_num(&j, "cpu_ratio", mr.cratio);
-        gn_io_jl_num(&j, "ignd_steps_per_s", 1.0 / mr.ignd);
-        gn_io_jl_num(&j, "sgd_steps_per_s", 1.0 / mr.sgd);
-        gn_io_jl_end(&j);
-    } else {
+static void print_mlp(FILE *out, const opts *o, const mlp_row *mr)
+{
+    if (!o->json) {
         fprintf(out,
                 "\nMLP 8-64-32-16-1, ReLU, 3201 parameters, batch size 1, squared loss "
                 "(forward, back-propagation of j, step)\n"
                 "%12s %12s %8s %17s %7s %14s %14s\n%12.4g %12.4g %8.3f    [%5.3f, %5.3f] "
                 "%7.3f %14.0f %14.0f\n",
                 "IGND us", "SGD us", "IGND/SGD", "[min, max]", "(cpu)", "IGND steps/s",
-                "SGD steps/s", mr.ignd * 1e6, mr.sgd * 1e6, mr.ratio, mr.rlo, mr.rhi, mr.cratio,
-                1.0 / mr.ignd, 1.0 / mr.sgd);
+                "SGD steps/s", mr->ignd * 1e6, mr->sgd * 1e6, mr->ratio, mr->rlo, mr->rhi,
+                mr->cratio, 1.0 / mr->ignd, 1.0 / mr->sgd);
         fflush(out);
+        return;
     }
+    gn_io_jl j;
+    gn_io_jl_begin(&j, out);
+    gn_io_jl_str(&j, "kind", "mlp");
+    gn_io_jl_str(&j, "widths", "8-64-32-16-1");
+    gn_io_jl_str(&j, "act", "relu");
+    gn_io_jl_int(&j, "params", 3201);
+    gn_io_jl_int(&j, "batch", 1);
+    gn_io_jl_int(&j, "steps_per_rep", (long long)mr->steps);
+    gn_io_jl_num(&j, "ignd_us", mr->ignd * 1e6);
+    gn_io_jl_num(&j, "sgd_us", mr->sgd * 1e6);
+    gn_io_jl_num(&j, "ratio", mr->ratio);
+    gn_io_jl_num(&j, "ratio_min", mr->rlo);
+    gn_io_jl_num(&j, "ratio_max", mr->rhi);
+    gn_io_jl_num(&j, "cpu_ratio", mr->cratio);
+    gn_io_jl_num(&j, "ignd_steps_per_s", 1.0 / mr->ignd);
+    gn_io_jl_num(&j, "sgd_steps_per_s", 1.0 / mr->sgd);
+    gn_io_jl_end(&j);
+}
 
-    torch_res tr;
-    if (o.torch) {
-        gn_io_progress("bench: pytorch", 0, 1);
-        run_torch(&tr, &o);
-        gn_io_progress_done();
-    } else {
-        memset(&tr, 0, sizeof tr);
-        tr.state = 1;
-        tr.sec[0] = tr.sec[1] = tr.core = tr.ratio[0] = tr.ratio[1] = NAN;
-        snprintf(tr.why, sizeof tr.why, "--no-torch");
-    }
-    if (o.json) {
+static void print_torch(FILE *out, const opts *o, const torch_res *tr)
+{
+    if (o->json) {
         for (int q = 0; q < 2; q++) {
+            gn_io_jl j;
             gn_io_jl_begin(&j, out);
             gn_io_jl_str(&j, "kind", "torch");
             gn_io_jl_str(&j, "dtype", dtype_name[q]);
-            gn_io_jl_str(&j, "state", tr.state == 0 ? "measured" : tr.state == 1 ? "skipped"
-                                                                                : "error");
-            if (tr.state == 0) {
-                gn_io_jl_str(&j, "version", tr.version);
-                gn_io_jl_str(&j, "python", tr.python);
-                gn_io_jl_int(&j, "steps_per_rep", (long long)tr.steps[q]);
-                gn_io_jl_int(&j, "reps", (long long)tr.reps[q]);
-                gn_io_jl_num(&j, "sgd_us", tr.sec[q] * 1e6);
-                gn_io_jl_num(&j, "core_ignd_us", tr.core * 1e6);
-                gn_io_jl_num(&j, "over_core_ignd", tr.ratio[q]);
+            gn_io_jl_str(&j, "state", tr->state == 0 ? "measured" : tr->state == 1 ? "skipped"
+                                                                                  : "error");
+            if (tr->state == 0) {
+                gn_io_jl_str(&j, "version", tr->version);
+                gn_io_jl_str(&j, "python", tr->python);
+                gn_io_jl_int(&j, "steps_per_rep", (long long)tr->steps[q]);
+                gn_io_jl_int(&j, "reps", (long long)tr->reps[q]);
+                gn_io_jl_num(&j, "sgd_us", tr->sec[q] * 1e6);
+                gn_io_jl_num(&j, "core_ignd_us", tr->core * 1e6);
+                gn_io_jl_num(&j, "over_core_ignd", tr->ratio[q]);
             } else {
-                gn_io_jl_str(&j, "why", tr.why);
+                gn_io_jl_str(&j, "why", tr->why);
             }
             gn_io_jl_end(&j);
         }
-    } else if (tr.state == 0) {
+    } else if (tr->state == 0) {
         fprintf(out,
                 "\nPyTorch %s (%s), same MLP step (1 thread, eager, torch.optim.SGD, batch "
                 "size 1),\ninterleaved with the core's IGND step: %.4g us (median)\n"
                 "%8s %12s %9s %20s\n",
-                tr.version, tr.python, tr.core * 1e6, "dtype", "SGD us", "steps/s",
+                tr->version, tr->python, tr->core * 1e6, "dtype", "SGD us", "steps/s",
                 "PyTorch / core IGND");
         for (int q = 0; q < 2; q++)
-            fprintf(out, "%8s %12.4g %9.0f %19.1fx\n", dtype_name[q], tr.sec[q] * 1e6,
-                    1.0 / tr.sec[q], tr.ratio[q]);
+            fprintf(out, "%8s %12.4g %9.0f %19.1fx\n", dtype_name[q], tr->sec[q] * 1e6,
+                    1.0 / tr->sec[q], tr->ratio[q]);
     } else {
-        fprintf(out, "\nPyTorch comparison %s: %s\n", tr.state == 1 ? "skipped" : "FAILED",
-                tr.why);
+        fprintf(out, "\nPyTorch comparison %s: %s\n", tr->state == 1 ? "skipped" : "FAILED",
+                tr->why);
     }
+}
 
+/* the targets against the measurements, printed, then the summary; 1 when all are met */
+static int report_targets(FILE *out, const opts *o, const lin_row lr[NLIN], const mlp_row *mr,
+                          const torch_res *tr)
+{
     target t[12];
     size_t nt = 0;
     char name[96];
@@ -699,20 +747,21 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targe
             target_add(t, &nt, name, "<=", lr[q].ratio, T_LIN_RATIO, 0);
         }
     snprintf(name, sizeof name, "linear IGND bandwidth / triad probe, d = %u", T_BW_D);
-    target_add(t, &nt, name, ">=", lr[bwq].bw_frac, T_BW_FRAC, 0);
-    target_add(t, &nt, "MLP IGND/SGD step time", "<=", mr.ratio, T_MLP_RATIO, 0);
+    target_add(t, &nt, name, ">=", lr[NLIN - 1].bw_frac, T_BW_FRAC, 0);
+    target_add(t, &nt, "MLP IGND/SGD step time", "<=", mr->ratio, T_MLP_RATIO, 0);
     for (int q = 0; q < 2; q++) {
         snprintf(name, sizeof name, "PyTorch %s SGD step / core IGND step", dtype_name[q]);
         /* an error running an importable torch is a failure; an absent one a skip */
-        target_add(t, &nt, name, ">=", tr.ratio[q], T_TORCH, tr.state == 1);
+        target_add(t, &nt, name, ">=", tr->ratio[q], T_TORCH, tr->state == 1);
     }
     int allpass = 1;
-    if (!o.json)
+    gn_io_jl j;
+    if (!o->json)
         fprintf(out, "\nTargets (issue 2)\n");
     for (size_t q = 0; q < nt; q++) {
         allpass &= t[q].pass;
         const char *v = t[q].skipped ? "SKIP" : t[q].pass ? "PASS" : "MISS";
-        if (o.json) {
+        if (o->json) {
             gn_io_jl_begin(&j, out);
             gn_io_jl_str(&j, "kind", "target");
             gn_io_jl_str(&j, "name", t[q].name);
@@ -726,7 +775,7 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targe
                     t[q].limit, t[q].value, v);
         }
     }
-    if (o.json) {
+    if (o->json) {
         gn_io_jl_begin(&j, out);
         gn_io_jl_str(&j, "kind", "summary");
         gn_io_jl_bool(&j, "pass", allpass);
@@ -734,5 +783,45 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch (targe
     } else {
         fprintf(out, "\n%s\n", allpass ? "all targets met" : "some targets MISSED");
     }
-    return allpass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return allpass;
+}
+
+CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, against targets")
+{
+    opts o;
+    int pr = parse(&o, argc, argv);
+    if (pr > 0)
+        return GN_EXIT_PASS;
+    if (pr < 0)
+        return GN_EXIT_USAGE;
+    FILE *out = stdout;
+    print_setup(out, &o);
+    lin_row lr[NLIN];
+    probe_row prb = {0, NAN, NAN};
+    int rc = bench_linear(lr, &prb, out, &o);
+    if (rc != GN_EXIT_PASS)
+        return rc;
+    print_probe(out, &o, &prb, lr[NLIN - 1].bw_frac); /* d = 1e7 */
+
+    mlp_row mr;
+    gn_io_progress("bench: mlp", 0, 1);
+    gn_status st = run_mlp(&mr, &o);
+    gn_io_progress_done();
+    if (st != GN_OK)
+        return fail_status("the MLP benchmark", st);
+    print_mlp(out, &o, &mr);
+
+    torch_res tr;
+    if (o.torch) {
+        gn_io_progress("bench: pytorch", 0, 1);
+        run_torch(&tr, &o);
+        gn_io_progress_done();
+    } else {
+        memset(&tr, 0, sizeof tr);
+        tr.state = 1;
+        tr.sec[0] = tr.sec[1] = tr.core = tr.ratio[0] = tr.ratio[1] = NAN;
+        snprintf(tr.why, sizeof tr.why, "--no-torch");
+    }
+    print_torch(out, &o, &tr);
+    return report_targets(out, &o, lr, &mr, &tr) ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

@@ -23,11 +23,11 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab egn [--data FILE.csv --target COL] [options]\n"
-            "       gnlab egn --validate [--inject NAME] [--prec BITS] [--scale S]\n"
-            "       gnlab egn --bench [--quick]\n"
-            "       gnlab egn --check\n"
-            "       gnlab egn --write-example FILE.csv\n\n"
+            "Usage: gnlab egn [--data FILE.csv --target COL] [options]\n"
+            "  or:  gnlab egn --validate [--inject NAME] [--prec BITS] [--scale S]\n"
+            "  or:  gnlab egn --bench [--quick]\n"
+            "  or:  gnlab egn --check\n"
+            "  or:  gnlab egn --write-example FILE.csv\n\n"
             "Mini-batch Gauss-Newton (EGN, MATH.md §9) with directions from the Duncan-Guttman\n"
             "push-through solve. Prints the mean loss over the data per epoch.\n\n"
             "  --data FILE      numeric CSV with a header line (default: the project's example,\n"
@@ -740,148 +740,162 @@ static int run_bench(int quick, int json)
 
 /* --------------------------------------------------------------- main */
 
-CLI_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --bench, --check")
+typedef struct {
+    const char *data, *target, *features, *inject, *example_out;
+    int json, do_validate, do_bench, do_check, quick;
+    train_opts to;
+    val_opts vo;
+} args;
+
+#define ARGS_OK (-1)
+
+/* a switch without a value: 1 when a is one */
+static int parse_flag(args *A, const char *a)
 {
-    const char *data = NULL, *target = NULL, *features = NULL, *inject = NULL;
-    const char *example_out = NULL;
-    int json = 0, do_validate = 0, do_bench = 0, do_check = 0, quick = 0;
-    train_opts to = {0};
-    to.loss = GN_EGN_SQUARED;
-    to.hidden[0] = 16;
-    to.nhidden = 1;
-    to.act = GN_ACT_TANH;
-    to.batch = 32;
-    to.epochs = 20;
-    to.seed = cli_seed(1);
-    to.par = gn_egn_params_default();
-    val_opts vo = {cli_seed(20261122u), cli_scale(), 256, NULL, 1, NULL};
+    if (!strcmp(a, "--json"))
+        A->json = 1;
+    else if (!strcmp(a, "--validate"))
+        A->do_validate = 1;
+    else if (!strcmp(a, "--bench"))
+        A->do_bench = 1;
+    else if (!strcmp(a, "--quick"))
+        A->quick = 1;
+    else if (!strcmp(a, "--check"))
+        A->do_check = 1;
+    else if (!strcmp(a, "--no-linesearch"))
+        A->to.par.linesearch = 0;
+    else if (!strcmp(a, "--no-adaptive"))
+        A->to.par.adaptive = 0;
+    else if (!strcmp(a, "--no-momentum"))
+        A->to.par.momentum = 0;
+    else
+        return 0;
+    return 1;
+}
+
+/* the options that take a value */
+static const char *const value_opts[] = {
+    "--data", "--write-example", "--target", "--features", "--inject", "--loss",
+    "--model", "--act", "--hidden", "--batch", "--epochs", "--seed", "--lambda", "--mu",
+    "--prec", "--scale", NULL};
+
+static int is_value_opt(const char *a)
+{
+    for (const char *const *o = value_opts; *o; o++)
+        if (!strcmp(a, *o))
+            return 1;
+    return 0;
+}
+
+/* an option with the value v (NULL when the command line ends): ARGS_OK, or the exit
+ * status after a message */
+static int parse_value(args *A, const char *a, const char *v)
+{
+    train_opts *to = &A->to;
+    if (!is_value_opt(a))
+        return cli_usage(CMD, "unknown option '%s'", a);
+    if (!v)
+        return cli_usage(CMD, "%s needs a value", a);
+    if (!strcmp(a, "--data")) {
+        A->data = v;
+    } else if (!strcmp(a, "--write-example")) {
+        A->example_out = v;
+    } else if (!strcmp(a, "--target")) {
+        A->target = v;
+    } else if (!strcmp(a, "--features")) {
+        A->features = v;
+    } else if (!strcmp(a, "--inject")) {
+        A->inject = v;
+    } else if (!strcmp(a, "--loss")) {
+        if (gn_egn_loss_parse(&to->loss, v) != GN_OK)
+            return cli_usage(CMD, "--loss: unknown loss '%s' (squared, bce, softmax)", v);
+    } else if (!strcmp(a, "--model")) {
+        if (!strcmp(v, "linear"))
+            to->mlp = 0;
+        else if (!strcmp(v, "mlp"))
+            to->mlp = 1;
+        else
+            return cli_usage(CMD, "--model: unknown model '%s' (linear, mlp)", v);
+    } else if (!strcmp(a, "--act")) {
+        if (gn_act_parse(&to->act, v) != GN_OK)
+            return cli_usage(CMD, "--act: unknown activation '%s'", v);
+    } else if (!strcmp(a, "--hidden")) {
+        int k = cli_sizes(to->hidden, 8, CMD, "--hidden", v);
+        if (k < 0)
+            return GN_EXIT_USAGE;
+        to->nhidden = (size_t)k;
+    } else if (!strcmp(a, "--batch")) {
+        if (cli_size(&to->batch, CMD, a, v, 1, 4096) < 0)
+            return GN_EXIT_USAGE;
+    } else if (!strcmp(a, "--epochs")) {
+        if (cli_size(&to->epochs, CMD, a, v, 0, 1000000) < 0)
+            return GN_EXIT_USAGE;
+    } else if (!strcmp(a, "--seed")) {
+        if (cli_u64(&to->seed, CMD, a, v) < 0)
+            return GN_EXIT_USAGE;
+        A->vo.seed = to->seed;
+    } else if (!strcmp(a, "--lambda")) {
+        if (cli_double(&to->par.lambda0, CMD, a, v, 1e-300, 1e300) < 0)
+            return GN_EXIT_USAGE;
+    } else if (!strcmp(a, "--mu")) {
+        if (cli_double(&to->par.mu, CMD, a, v, 0.0, 1e300) < 0)
+            return GN_EXIT_USAGE;
+    } else if (!strcmp(a, "--prec")) {
+        size_t p;
+        if (cli_size(&p, CMD, a, v, 64, 100000) < 0)
+            return GN_EXIT_USAGE;
+        A->vo.prec = (unsigned)p;
+    } else if (!strcmp(a, "--scale")) {
+        if (cli_double(&A->vo.scale, CMD, a, v, 0.001, 1e6) < 0)
+            return GN_EXIT_USAGE;
+    }
+    return ARGS_OK;
+}
+
+/* the command line into A with its defaults; ARGS_OK, or the exit status to return */
+static int parse_args(args *A, int argc, char **argv)
+{
+    memset(A, 0, sizeof *A);
+    train_opts *to = &A->to;
+    to->loss = GN_EGN_SQUARED;
+    to->hidden[0] = 16;
+    to->nhidden = 1;
+    to->act = GN_ACT_TANH;
+    to->batch = 32;
+    to->epochs = 20;
+    to->seed = cli_seed(1);
+    to->par = gn_egn_params_default();
+    A->vo = (val_opts){cli_seed(20261122u), cli_scale(), 256, NULL, 1, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                               \
-    do {                                                                                      \
-        if (!v)                                                                               \
-            return cli_usage(CMD, "%s needs a value", a);                                  \
-        i++;                                                                                  \
-    } while (0)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return GN_EXIT_PASS;
-        } else if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--validate"))
-            do_validate = 1;
-        else if (!strcmp(a, "--bench"))
-            do_bench = 1;
-        else if (!strcmp(a, "--quick"))
-            quick = 1;
-        else if (!strcmp(a, "--check"))
-            do_check = 1;
-        else if (!strcmp(a, "--no-linesearch"))
-            to.par.linesearch = 0;
-        else if (!strcmp(a, "--no-adaptive"))
-            to.par.adaptive = 0;
-        else if (!strcmp(a, "--no-momentum"))
-            to.par.momentum = 0;
-        else if (!strcmp(a, "--data")) {
-            NEEDV();
-            data = v;
-        } else if (!strcmp(a, "--write-example")) {
-            NEEDV();
-            example_out = v;
-        } else if (!strcmp(a, "--target")) {
-            NEEDV();
-            target = v;
-        } else if (!strcmp(a, "--features")) {
-            NEEDV();
-            features = v;
-        } else if (!strcmp(a, "--inject")) {
-            NEEDV();
-            inject = v;
-        } else if (!strcmp(a, "--loss")) {
-            NEEDV();
-            if (gn_egn_loss_parse(&to.loss, v) != GN_OK)
-                return cli_usage(CMD, "--loss: unknown loss '%s' (squared, bce, softmax)", v);
-        } else if (!strcmp(a, "--model")) {
-            NEEDV();
-            if (!strcmp(v, "linear"))
-                to.mlp = 0;
-            else if (!strcmp(v, "mlp"))
-                to.mlp = 1;
-            else
-                return cli_usage(CMD, "--model: unknown model '%s' (linear, mlp)", v);
-        } else if (!strcmp(a, "--act")) {
-            NEEDV();
-            if (gn_act_parse(&to.act, v) != GN_OK)
-                return cli_usage(CMD, "--act: unknown activation '%s'", v);
-        } else if (!strcmp(a, "--hidden")) {
-            NEEDV();
-            int k = cli_sizes(to.hidden, 8, CMD, "--hidden", v);
-            if (k < 0)
-                return GN_EXIT_USAGE;
-            to.nhidden = (size_t)k;
-        } else if (!strcmp(a, "--batch")) {
-            NEEDV();
-            if (cli_size(&to.batch, CMD, a, v, 1, 4096) < 0)
-                return GN_EXIT_USAGE;
-        } else if (!strcmp(a, "--epochs")) {
-            NEEDV();
-            if (cli_size(&to.epochs, CMD, a, v, 0, 1000000) < 0)
-                return GN_EXIT_USAGE;
-        } else if (!strcmp(a, "--seed")) {
-            NEEDV();
-            if (cli_u64(&to.seed, CMD, a, v) < 0)
-                return GN_EXIT_USAGE;
-            vo.seed = to.seed;
-        } else if (!strcmp(a, "--lambda")) {
-            NEEDV();
-            if (cli_double(&to.par.lambda0, CMD, a, v, 1e-300, 1e300) < 0)
-                return GN_EXIT_USAGE;
-        } else if (!strcmp(a, "--mu")) {
-            NEEDV();
-            if (cli_double(&to.par.mu, CMD, a, v, 0.0, 1e300) < 0)
-                return GN_EXIT_USAGE;
-        } else if (!strcmp(a, "--prec")) {
-            NEEDV();
-            size_t p;
-            if (cli_size(&p, CMD, a, v, 64, 100000) < 0)
-                return GN_EXIT_USAGE;
-            vo.prec = (unsigned)p;
-        } else if (!strcmp(a, "--scale")) {
-            NEEDV();
-            if (cli_double(&vo.scale, CMD, a, v, 0.001, 1e6) < 0)
-                return GN_EXIT_USAGE;
-        } else
-            return cli_usage(CMD, "unknown option '%s'", a);
-#undef NEEDV
-    }
-    if (example_out) {
-        if (write_example(example_out) != 0) {
-            fprintf(stderr, "gnlab egn: cannot write '%s'\n", example_out);
-            return GN_EXIT_USAGE;
         }
-        return GN_EXIT_PASS;
+        if (parse_flag(A, a))
+            continue;
+        int rc = parse_value(A, a, i + 1 < argc ? argv[i + 1] : NULL);
+        if (rc != ARGS_OK)
+            return rc;
+        i++;
     }
-    if (inject && !do_validate)
-        return cli_usage(CMD, "--inject needs --validate");
-    if (do_validate) {
-        vo.inject = inject;
-        return run_validate(&vo, json);
-    }
-    if (do_bench)
-        return run_bench(quick, json);
-    if (do_check)
-        return run_check(json);
-    if (to.mlp && to.loss == GN_EGN_SOFTMAX)
+    return ARGS_OK;
+}
+
+/* training on --data (or the example): the exit status */
+static int run_train(const args *A)
+{
+    const train_opts *to = &A->to;
+    if (to->mlp && to->loss == GN_EGN_SOFTMAX)
         return cli_usage(CMD, "--model mlp has one output: use squared or bce with it");
-    if (to.mlp && to.nhidden == 0)
+    if (to->mlp && to->nhidden == 0)
         return cli_usage(CMD, "--hidden needs at least one width");
     dataset D = {0};
-    int rc = load_data(&D, data, target, features, to.loss, !to.mlp);
+    int rc = load_data(&D, A->data, A->target, A->features, to->loss, !to->mlp);
     if (rc != 0)
         return rc;
     train_result res;
-    rc = train(&res, &D, &to, stdout, json);
+    rc = train(&res, &D, to, stdout, A->json);
     dataset_free(&D);
     if (rc != 0)
         return rc;
@@ -890,4 +904,30 @@ CLI_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --b
         return GN_EXIT_FAIL;
     }
     return res.Lend < res.L0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+}
+
+CLI_COMMAND(egn, "EGN mini-batch Gauss-Newton (DG solve): train, --validate, --bench, --check")
+{
+    args A;
+    int rc = parse_args(&A, argc, argv);
+    if (rc != ARGS_OK)
+        return rc;
+    if (A.example_out) {
+        if (write_example(A.example_out) != 0) {
+            fprintf(stderr, "gnlab egn: cannot write '%s'\n", A.example_out);
+            return GN_EXIT_USAGE;
+        }
+        return GN_EXIT_PASS;
+    }
+    if (A.inject && !A.do_validate)
+        return cli_usage(CMD, "--inject needs --validate");
+    if (A.do_validate) {
+        A.vo.inject = A.inject;
+        return run_validate(&A.vo, A.json);
+    }
+    if (A.do_bench)
+        return run_bench(A.quick, A.json);
+    if (A.do_check)
+        return run_check(A.json);
+    return run_train(&A);
 }

@@ -23,9 +23,9 @@ typedef struct {
 
 static void help(void)
 {
-    printf("usage: gnlab fit --model EXPR --data FILE.csv --start v1,v2,... [options]\n"
-           "       gnlab fit --nist FILE.dat [options]\n"
-           "       gnlab fit --nist-all DIR [options]\n\n"
+    printf("Usage: gnlab fit --model EXPR --data FILE.csv --start v1,v2,... [options]\n"
+           "  or:  gnlab fit --nist FILE.dat [options]\n"
+           "  or:  gnlab fit --nist-all DIR [options]\n\n"
            "Levenberg-Marquardt (gain-ratio damping of gn_lm.h) on a model expression with exact\n"
            "derivatives, in double and as an MPFR reference.\n\n"
            "  --model EXPR     model in the NIST notation: + - * / ** ^, unary minus, ( ) [ ],\n"

@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab merge [--json] FILE...\n\n"
+            "Usage: gnlab merge [--json] FILE...\n\n"
             "Merge the shard files of one campaign (gnlab validate or gnlab prove run with\n"
             "--shard K/N or --ranges LIST) into the report a single run prints. Every file\n"
             "must come from the same campaign (seed, scale or instances, precision, blocks)\n"
@@ -58,7 +58,7 @@ static int merge_files(const char *const *files, size_t n, int json)
     return rc;
 }
 
-CLI_COMMAND(merge, "merge shard files of validate or prove into one report (issue 9)")
+CLI_COMMAND(merge, "merge shard files of validate or prove into one report")
 {
     int json = 0;
     size_t nf = 0;

@@ -11,7 +11,7 @@
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab notebook NAME|all [--out DIR] [--quick] [--seed N] [--json] "
+            "Usage: gnlab notebook NAME|all [--out DIR] [--quick] [--seed N] [--json] "
             "[NAME's flags]\n\n"
             "Runs a worked walkthrough and writes DIR/NAME/index.html (and page.md), the data\n"
             "behind every figure, gnuplot scripts and Graphviz sources with their SVGs, and\n"

@@ -14,7 +14,7 @@ static const char *const CMD = "prove";
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab prove [OPTIONS] [ID...]\n\n"
+            "Usage: gnlab prove [OPTIONS] [ID...]\n\n"
             "Check every claim of the IGND paper (MATH.md §1-§9) and the Duncan-Guttman\n"
             "identity in MPFR: each claim's two sides on a fixed adversarial set plus random\n"
             "instances, against a tolerance derived from the precision and the instance's\n"

@@ -33,10 +33,23 @@ static int is_dg_mutant(const char *name)
 }
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
+/* what each push-through variant of val_dg.c's mutant_dir solves instead of
+ * (lambda I + Q K / b) z = r (MATH.md §9) */
+static const char *dg_mutant_describe(const char *name)
+{
+    if (!strcmp(name, "dg_qside"))
+        return "Q applied on the wrong side: (lambda I + K Q / b) z = r";
+    if (!strcmp(name, "dg_nob"))
+        return "the 1/b factor dropped: (lambda I + Q K) z = r";
+    if (!strcmp(name, "dg_lamq"))
+        return "lambda scaled by Q: (lambda diag(Q) + Q K / b) z = r";
+    return "mini-batch push-through solve variant (val_dg.h)";
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: gnlab validate [--seed N] [--scale X] [--quick] [--prec BITS]\n"
+            "Usage: gnlab validate [--seed N] [--scale X] [--quick] [--prec BITS]\n"
             "                      [--inject NAME] [--only SECTION] [--json] [--help]\n"
             "                      [--shard K/N | --ranges A-B,...] [--blocks U] [--out FILE]\n\n"
             "Checks every quantity of the double core against an MPFR reference computed from\n"
@@ -60,7 +73,7 @@ static void usage(FILE *f)
                 val_mutant_describe(val_mutant_names[i]));
     for (int i = 0; val_dg_mutants[i]; i++)
         fprintf(f, "                   %-15s %s\n", val_dg_mutants[i],
-                "mini-batch push-through solve variant (val_dg.h)");
+                dg_mutant_describe(val_dg_mutants[i]));
     fprintf(f, "  --only SECTION one of rank1 (also optim, ref rows), edge, loss, model, dense,\n"
                "                 dg\n"
                "  --json         JSON Lines: one object per row, then a summary object\n"
@@ -113,7 +126,7 @@ static size_t run_sections(val_row *rows, size_t cap, const val_opts *o, const c
     return nrows;
 }
 
-CLI_COMMAND(validate, "cross-validate the double core against MPFR (issue 2 campaign)")
+CLI_COMMAND(validate, "cross-validate the double core against MPFR on random and edge instances")
 {
     val_opts o = {cli_seed(20261122u), cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
     int json = 0;

@@ -5,6 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the version `gnlab --version` prints: build with -DGN_VERSION=1.2 (unquoted, as the
+ * Makefile's GN_VERSION) to override the default */
+#define GN_STR_(x) #x
+#define GN_STR(x) GN_STR_(x)
+#ifdef GN_VERSION
+#define GN_VERSION_STR GN_STR(GN_VERSION)
+#else
+#define GN_VERSION_STR "0.1"
+#endif
+
 #define X(name, summary) int cli_cmd_##name(int argc, char **argv);
 #include "commands.inc"
 #undef X
@@ -23,8 +33,10 @@ static const command commands[] = {
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: gnlab COMMAND [OPTIONS]   (gnlab COMMAND --help for its options)\n\n"
-               "Gauss-Newton methods for machine learning, made checkable.\n\ncommands:\n");
+    fprintf(f, "Usage: gnlab COMMAND [OPTIONS]\n"
+               "  or:  gnlab --help | --version\n\n"
+               "Gauss-Newton methods for machine learning, made checkable.\n"
+               "gnlab COMMAND --help lists the options of a command.\n\ncommands:\n");
     for (const command *c = commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nEvery command prints a table, or JSON Lines with --json; exit status 0 when\n"
@@ -40,6 +52,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         help(stdout);
+        return GN_EXIT_PASS;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("gnlab %s\n", GN_VERSION_STR);
         return GN_EXIT_PASS;
     }
     for (const command *c = commands; c->name; c++)

@@ -389,7 +389,7 @@ static const cli_nb table[] = {
      "  --train N            training rows used, 0 = all (default 12000)\n"
      "  --hidden A,B         hidden widths of the ReLU MLP (default 32,16)\n"
      "  --grid LO,HI,N       learning-rate grid, N log-spaced values (default 1e-4,1,9)\n"
-     "  --sweep-shard K/N    train only part K of N of the runs (README: Campaigns at scale)\n"
+     "  --sweep-shard K/N    train only part K of N of the runs (docs/campaigns.md)\n"
      "  --sweep-ranges LIST  train only these blocks of the runs (reruns missing ones)\n"
      "  --sweep-blocks U     blocks of the run index ranges (default 64)\n"
      "  --sweep-out FILE     the shard's run records (JSON Lines, exact)\n"

@@ -1,6 +1,6 @@
 /* gn.h: the gnlab double-precision core. One header for users of libgnlab.
  *
- * Conventions (house style, ../STYLE in the README):
+ * Conventions (house style; docs/api.md gives them in full):
  *  - outputs first, inputs next, options last;
  *  - every function returns a gn_status; on error the outputs are left untouched
  *    unless the contract says otherwise;

@@ -240,7 +240,7 @@ typedef struct {
  *           gain ratio is blind, the linear model is not.
  * Output:   b (length k) and *rep; b is the best point found even when not converged.
  * Accuracy: no a-priori bound (it depends on the problem's conditioning); measured on the
- *           NIST StRD suite: every parameter to >= 10.3 digits by QR (README table).
+ *           NIST StRD suite: every parameter to >= 10.3 digits by QR (table in docs/fit.md).
  * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
  *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
  *           GN_ENOMEM. Non-convergence is not an error: read rep->stop. */

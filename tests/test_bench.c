@@ -225,7 +225,7 @@ static void test_command_usage(void **state)
     assert_int_equal(run(out, sizeof out, "bench --frobnicate 2>/dev/null"), 2);
     assert_int_equal(run(out, sizeof out, "bench --torch-script 2>/dev/null"), 2);
     assert_int_equal(run(out, sizeof out, "bench --help"), 0);
-    assert_non_null(strstr(out, "usage: gnlab bench"));
+    assert_non_null(strstr(out, "Usage: gnlab bench"));
 }
 
 static const struct CMUnitTest tests[] = {

@@ -20,7 +20,7 @@
  *   triad a[i] = b[i] + s c[i]: reads b and c, writes a: 24 n bytes.
  * The step's write goes to lines pass 2 has just read, so it costs no read-for-ownership,
  * while the triad's does unless the compiler emits streaming stores (gcc -O2 does not):
- * by bytes actually moved the triad then moves 32 n, and the comparison in the README
+ * by bytes actually moved the triad then moves 32 n, and the comparison in docs/performance.md
  * says so. */
 #ifndef VAL_BENCH_H
 #define VAL_BENCH_H

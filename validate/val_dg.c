@@ -302,6 +302,36 @@ static int mutant_dir(double *x, const inst *I, const char *which)
     return 0;
 }
 
+/* the angle between DG and the batched IGND direction (c = 1): a difference by design */
+typedef struct {
+    double max, sum, lo, hi;
+    size_t n;
+} angle_acc;
+
+/* what one family of instances accumulates, per route: the err/bound row, the relative
+ * error row, the largest relative error and bound, and how many bounds were vacuous */
+typedef struct {
+    val_row rr[NR], ri[NR];
+    double maxrel[NR], maxbnd[NR];
+    size_t vac[NR];
+} fam_rows;
+
+/* the section's workspaces and the MPFR reference direction */
+typedef struct {
+    const val_opts *o;
+    mpfr_prec_t prec;
+    gn_dg_ws *ws, *wp;
+    mpfr_ptr ref;
+    inst *I;
+    angle_acc ang;
+} dg_run;
+
+/* one instance's double routes: directions, bounds, success, the push amplification */
+typedef struct {
+    double x[NR][DMAX], bnd[NR], amp;
+    int ok[NR];
+} routes;
+
 static void row_init(val_row *r, const char *q, const char *measure, int info)
 {
     memset(r, 0, sizeof *r);
@@ -313,6 +343,136 @@ static void row_init(val_row *r, const char *q, const char *measure, int info)
     r->bound = 1.0;
 }
 
+static void fam_init(fam_rows *F, int fam)
+{
+    memset(F, 0, sizeof *F);
+    for (int rt = 0; rt < NR; rt++) {
+        char q[40];
+        snprintf(q, sizeof q, "%s/%s", route_name[rt], fam_name[fam]);
+        row_init(&F->rr[rt], q, "err/bound", 0);
+        F->rr[rt].max_err = 0.0;
+        snprintf(q, sizeof q, "%s/%s rel", route_name[rt], fam_name[fam]);
+        row_init(&F->ri[rt], q, "rel", 1);
+    }
+}
+
+/* the three double routes on one batch, each with its bound; an injected variant replaces
+ * the push route's direction (its bound stays the correct route's) */
+static void solve_routes(routes *R, dg_run *D, const gn_dg_batch *B)
+{
+    const inst *I = D->I;
+    const char *mut = D->o->inject;
+    R->amp = 0.0;
+    R->ok[R_PUSH] = gn_dg_dir(R->x[R_PUSH], D->ws, B, GN_DG_PUSH) == GN_OK;
+    if (R->ok[R_PUSH]) {
+        R->bnd[R_PUSH] = bound_push(I, R->x[R_PUSH], gn_dg_ws_last_z(D->ws),
+                                    gn_dg_ws_last_fact(D->ws), gn_dg_ws_factor_fnorm(D->ws),
+                                    &R->amp);
+        if (mut && mutant_dir(R->x[R_PUSH], I, mut) != 0)
+            R->ok[R_PUSH] = 0;
+    }
+    R->ok[R_PRIMAL] = gn_dg_dir(R->x[R_PRIMAL], D->wp, B, GN_DG_PRIMAL) == GN_OK;
+    if (R->ok[R_PRIMAL])
+        R->bnd[R_PRIMAL] = bound_primal(I, R->x[R_PRIMAL]);
+    R->ok[R_EXPLICIT] = gn_ref_dg_explicit(R->x[R_EXPLICIT], B) == GN_OK;
+    if (R->ok[R_EXPLICIT])
+        R->bnd[R_EXPLICIT] = bound_primal(I, R->x[R_EXPLICIT]);
+}
+
+/* each route's error against the MPFR direction, into the family's rows */
+static void record_routes(fam_rows *F, const routes *R, const dg_run *D, uint64_t stream,
+                          size_t it)
+{
+    const inst *I = D->I;
+    size_t d = I->d, n = I->b * I->c;
+    double refn = 0.0; /* |x|_2 of the MPFR solution, for relative bounds */
+    for (size_t k = 0; k < d; k++)
+        refn += mpfr_get_d(D->ref + k, MPFR_RNDN) * mpfr_get_d(D->ref + k, MPFR_RNDN);
+    refn = sqrt(refn);
+    for (int rt = 0; rt < NR; rt++) {
+        double err, rb, ratio;
+        if (!R->ok[rt]) {
+            err = INFINITY;
+            rb = 0.0;
+        } else {
+            err = gn_mp_dg_fwderr(R->x[rt], D->ref, d);
+            rb = R->bnd[rt] / refn;
+        }
+        ratio = R->ok[rt] ? err / rb : INFINITY;
+        val_row *rr = &F->rr[rt], *ri = &F->ri[rt];
+        if (it == 0 || !(ratio <= rr->max_err)) {
+            rr->max_err = ratio;
+            snprintf(rr->worst, sizeof rr->worst,
+                     "seed %llu stream %llu: b=%zu c=%zu d=%zu n=%zu lambda=%a "
+                     "mu=%a err=%.3g bound=%.3g%s",
+                     (unsigned long long)D->o->seed, (unsigned long long)stream, I->b, I->c,
+                     d, n, I->lambda, I->mu, err, rb, R->ok[rt] ? "" : " (solve failed)");
+        }
+        rr->instances++;
+        ri->instances++;
+        if (err > F->maxrel[rt]) {
+            F->maxrel[rt] = err;
+            snprintf(ri->worst, sizeof ri->worst,
+                     "stream %llu: err=%.3g bound=%.3g push amplification "
+                     "|J||z|/(b|x|)=%.3g",
+                     (unsigned long long)stream, err, rb, R->amp);
+        }
+        F->maxbnd[rt] = fmax(F->maxbnd[rt], rb);
+        F->vac[rt] += !(rb < 1.0);
+    }
+}
+
+/* the per instances of family fam, then its rows' verdicts and vacuous-bound counts */
+static void run_family(fam_rows *F, dg_run *D, int fam, size_t per)
+{
+    inst *I = D->I;
+    fam_init(F, fam);
+    for (size_t it = 0; it < per; it++) {
+        gn_rng g;
+        uint64_t stream = (uint64_t)fam * 1000000u + it;
+        gn_rng_seed(&g, D->o->seed, stream);
+        make_inst(I, fam, &g);
+        gn_dg_batch B = batch_of(I);
+        if (gn_mp_dg_dir(D->ref, &B, D->prec, MPFR_RNDN) != GN_OK)
+            continue;
+        routes R;
+        solve_routes(&R, D, &B);
+        record_routes(F, &R, D, stream, it);
+        /* DG against the batched IGND direction: a difference by design */
+        if (I->c == 1 && R.ok[R_PRIMAL]) {
+            double di[DMAX], ang, rat;
+            if (gn_dg_ignd(di, D->ws, &B) == GN_OK &&
+                gn_dg_compare(&ang, &rat, R.x[R_PRIMAL], di, I->d) == GN_OK) {
+                D->ang.max = fmax(D->ang.max, ang);
+                D->ang.sum += ang;
+                D->ang.lo = fmin(D->ang.lo, rat);
+                D->ang.hi = fmax(D->ang.hi, rat);
+                D->ang.n++;
+            }
+        }
+    }
+    for (int rt = 0; rt < NR; rt++) {
+        F->rr[rt].pass = F->rr[rt].max_err <= F->rr[rt].bound;
+        F->ri[rt].max_err = F->maxrel[rt];
+        F->ri[rt].bound = F->maxbnd[rt];
+        size_t L = strlen(F->ri[rt].worst);
+        snprintf(F->ri[rt].worst + L, sizeof F->ri[rt].worst - L,
+                 "; vacuous bounds (>= 1): %zu of %zu", F->vac[rt], F->ri[rt].instances);
+    }
+}
+
+/* an --inject name that is not a DG variant: one failing row (0 if there is no room) */
+static size_t unknown_variant(val_row *rows, size_t cap, const char *mut)
+{
+    if (cap == 0)
+        return 0;
+    row_init(&rows[0], "inject", "name", 0);
+    rows[0].pass = 0;
+    rows[0].max_err = INFINITY;
+    snprintf(rows[0].worst, sizeof rows[0].worst, "unknown variant '%s'", mut);
+    return 1;
+}
+
 size_t val_dg(val_row *rows, size_t cap, const val_opts *o)
 {
     size_t nrow = 0;
@@ -321,16 +481,8 @@ size_t val_dg(val_row *rows, size_t cap, const val_opts *o)
         int known = 0;
         for (const char *const *m = val_dg_mutants; *m; m++)
             known |= !strcmp(*m, mut);
-        if (!known) {
-            if (cap > 0) {
-                row_init(&rows[0], "inject", "name", 0);
-                rows[0].pass = 0;
-                rows[0].max_err = INFINITY;
-                snprintf(rows[0].worst, sizeof rows[0].worst, "unknown variant '%s'", mut);
-                return 1;
-            }
-            return 0;
-        }
+        if (!known)
+            return unknown_variant(rows, cap, mut);
     }
     size_t per = (size_t)(30.0 * (o->scale > 0.0 ? o->scale : 1.0));
     if (per < 1)
@@ -340,137 +492,45 @@ size_t val_dg(val_row *rows, size_t cap, const val_opts *o)
      * in the shard that owns block 0, and every other shard lists its rows empty */
     if (o->shard && !gn_io_shard_mine(o->shard, 0, 1))
         per = 0;
-    mpfr_prec_t prec = o->prec >= 64 ? (mpfr_prec_t)o->prec : 256;
-    gn_dg_ws *ws = gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PUSH);
-    gn_dg_ws *wp = gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PRIMAL);
-    mpfr_ptr ref = malloc(DMAX * sizeof(__mpfr_struct));
-    inst *I = malloc(sizeof *I);
-    if (!ws || !wp || !ref || !I) {
-        gn_dg_ws_free(ws);
-        gn_dg_ws_free(wp);
-        free(ref);
-        free(I);
+    dg_run D = {o, o->prec >= 64 ? (mpfr_prec_t)o->prec : 256,
+                gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PUSH), gn_dg_ws_alloc(NMAX, DMAX, GN_DG_PRIMAL),
+                malloc(DMAX * sizeof(__mpfr_struct)), malloc(sizeof(inst)),
+                {0.0, 0.0, INFINITY, 0.0, 0}};
+    if (!D.ws || !D.wp || !D.ref || !D.I) {
+        gn_dg_ws_free(D.ws);
+        gn_dg_ws_free(D.wp);
+        free(D.ref);
+        free(D.I);
         return 0;
     }
     for (size_t k = 0; k < DMAX; k++)
-        mpfr_init2(ref + k, prec);
-
-    double angle_max = 0.0, angle_sum = 0.0, ratio_lo = INFINITY, ratio_hi = 0.0;
-    size_t nangle = 0;
+        mpfr_init2(D.ref + k, D.prec);
     for (int fam = 0; fam < NFAM; fam++) {
-        val_row rr[NR], ri[NR];
-        double maxrel[NR] = {0}, maxbnd[NR] = {0};
-        size_t vac[NR] = {0};
+        fam_rows F;
+        run_family(&F, &D, fam, per);
         for (int rt = 0; rt < NR; rt++) {
-            char q[40];
-            snprintf(q, sizeof q, "%s/%s", route_name[rt], fam_name[fam]);
-            row_init(&rr[rt], q, "err/bound", 0);
-            rr[rt].max_err = 0.0;
-            snprintf(q, sizeof q, "%s/%s rel", route_name[rt], fam_name[fam]);
-            row_init(&ri[rt], q, "rel", 1);
-        }
-        for (size_t it = 0; it < per; it++) {
-            gn_rng g;
-            uint64_t stream = (uint64_t)fam * 1000000u + it;
-            gn_rng_seed(&g, o->seed, stream);
-            make_inst(I, fam, &g);
-            gn_dg_batch B = batch_of(I);
-            size_t d = I->d, n = I->b * I->c;
-            if (gn_mp_dg_dir(ref, &B, prec, MPFR_RNDN) != GN_OK)
-                continue;
-            double x[NR][DMAX], bnd[NR], amp = 0.0;
-            int okr[NR];
-            okr[R_PUSH] = gn_dg_dir(x[R_PUSH], ws, &B, GN_DG_PUSH) == GN_OK;
-            if (okr[R_PUSH]) {
-                bnd[R_PUSH] = bound_push(I, x[R_PUSH], gn_dg_ws_last_z(ws),
-                                         gn_dg_ws_last_fact(ws), gn_dg_ws_factor_fnorm(ws),
-                                         &amp);
-                if (mut && mutant_dir(x[R_PUSH], I, mut) != 0)
-                    okr[R_PUSH] = 0;
-            }
-            okr[R_PRIMAL] = gn_dg_dir(x[R_PRIMAL], wp, &B, GN_DG_PRIMAL) == GN_OK;
-            if (okr[R_PRIMAL])
-                bnd[R_PRIMAL] = bound_primal(I, x[R_PRIMAL]);
-            okr[R_EXPLICIT] = gn_ref_dg_explicit(x[R_EXPLICIT], &B) == GN_OK;
-            if (okr[R_EXPLICIT])
-                bnd[R_EXPLICIT] = bound_primal(I, x[R_EXPLICIT]);
-            double refn = 0.0; /* |x|_2 of the MPFR solution, for relative bounds */
-            for (size_t k = 0; k < d; k++)
-                refn += mpfr_get_d(ref + k, MPFR_RNDN) * mpfr_get_d(ref + k, MPFR_RNDN);
-            refn = sqrt(refn);
-            for (int rt = 0; rt < NR; rt++) {
-                double err, rb, ratio;
-                if (!okr[rt]) {
-                    err = INFINITY;
-                    rb = 0.0;
-                } else {
-                    err = gn_mp_dg_fwderr(x[rt], ref, d);
-                    rb = bnd[rt] / refn;
-                }
-                ratio = okr[rt] ? err / rb : INFINITY;
-                if (it == 0 || !(ratio <= rr[rt].max_err)) {
-                    rr[rt].max_err = ratio;
-                    snprintf(rr[rt].worst, sizeof rr[rt].worst,
-                             "seed %llu stream %llu: b=%zu c=%zu d=%zu n=%zu lambda=%a "
-                             "mu=%a err=%.3g bound=%.3g%s",
-                             (unsigned long long)o->seed, (unsigned long long)stream, I->b,
-                             I->c, d, n, I->lambda, I->mu, err, rb,
-                             okr[rt] ? "" : " (solve failed)");
-                }
-                rr[rt].instances++;
-                ri[rt].instances++;
-                if (err > maxrel[rt]) {
-                    maxrel[rt] = err;
-                    snprintf(ri[rt].worst, sizeof ri[rt].worst,
-                             "stream %llu: err=%.3g bound=%.3g push amplification "
-                             "|J||z|/(b|x|)=%.3g",
-                             (unsigned long long)stream, err, rb, amp);
-                }
-                maxbnd[rt] = fmax(maxbnd[rt], rb);
-                vac[rt] += !(rb < 1.0);
-            }
-            /* DG against the batched IGND direction: a difference by design */
-            if (I->c == 1 && okr[R_PRIMAL]) {
-                double di[DMAX], ang, rat;
-                if (gn_dg_ignd(di, ws, &B) == GN_OK &&
-                    gn_dg_compare(&ang, &rat, x[R_PRIMAL], di, d) == GN_OK) {
-                    angle_max = fmax(angle_max, ang);
-                    angle_sum += ang;
-                    ratio_lo = fmin(ratio_lo, rat);
-                    ratio_hi = fmax(ratio_hi, rat);
-                    nangle++;
-                }
-            }
-        }
-        for (int rt = 0; rt < NR; rt++) {
-            rr[rt].pass = rr[rt].max_err <= rr[rt].bound;
-            ri[rt].max_err = maxrel[rt];
-            ri[rt].bound = maxbnd[rt];
-            size_t L = strlen(ri[rt].worst);
-            snprintf(ri[rt].worst + L, sizeof ri[rt].worst - L,
-                     "; vacuous bounds (>= 1): %zu of %zu", vac[rt], ri[rt].instances);
             if (nrow < cap)
-                rows[nrow++] = rr[rt];
+                rows[nrow++] = F.rr[rt];
             if (nrow < cap)
-                rows[nrow++] = ri[rt];
+                rows[nrow++] = F.ri[rt];
         }
     }
     if (nrow < cap) {
         row_init(&rows[nrow], "angle(dg, batched ignd)", "rad", 1);
-        rows[nrow].instances = nangle;
-        rows[nrow].max_err = angle_max;
+        rows[nrow].instances = D.ang.n;
+        rows[nrow].max_err = D.ang.max;
         rows[nrow].bound = acos(-1.0);
         snprintf(rows[nrow].worst, sizeof rows[nrow].worst,
                  "mean angle %.3g rad; norm ratio |dg|/|ignd| in [%.3g, %.3g]; differs by "
                  "design (MATH.md §9)",
-                 nangle ? angle_sum / (double)nangle : 0.0, ratio_lo, ratio_hi);
+                 D.ang.n ? D.ang.sum / (double)D.ang.n : 0.0, D.ang.lo, D.ang.hi);
         nrow++;
     }
     for (size_t k = 0; k < DMAX; k++)
-        mpfr_clear(ref + k);
-    free(ref);
-    free(I);
-    gn_dg_ws_free(ws);
-    gn_dg_ws_free(wp);
+        mpfr_clear(D.ref + k);
+    free(D.ref);
+    free(D.I);
+    gn_dg_ws_free(D.ws);
+    gn_dg_ws_free(D.wp);
     return nrow;
 }

@@ -67,6 +67,146 @@ static void dot_abs(mpfr_ptr dot, mpfr_ptr sabs, const double *a, const double *
     mpfr_clear(t);
 }
 
+/* the largest per-component ratio |w1_q - R_q| / B_q of a fused linear step, with
+ * B_q = 1.01 (ucoef u (|w_q| + |s_q|) + fterm |x_q|) + 2^-1074 and s = R - w exact (the
+ * bounds of the header comment; 1% for the omitted second-order terms) */
+static double lin_step_frac(mpfr_srcptr R, const double *w, const double *w1, const double *x,
+                            size_t n, mpfr_prec_t prec, double ucoef, double fterm)
+{
+    const double u = 0x1p-53;
+    double worst = 0.0;
+    mpfr_t d;
+    mpfr_init2(d, prec + 64);
+    for (size_t q = 0; q < n; q++) {
+        mpfr_sub_d(d, R + q, w[q], MPFR_RNDN);
+        double s = fabs(mpfr_get_d(d, MPFR_RNDN));
+        double B = 1.01 * (ucoef * u * (fabs(w[q]) + s) + fterm * fabs(x[q])) + 0x1p-1074;
+        mpfr_set_d(d, w1[q], MPFR_RNDN);
+        mpfr_sub(d, d, R + q, MPFR_RNDN);
+        double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
+        if (!(e <= worst))
+            worst = e;
+    }
+    mpfr_clear(d);
+    return worst;
+}
+
+/* one squared-loss sample (x, y) for the fused linear steps */
+typedef struct {
+    const double *w, *x;
+    size_t n;
+    double y, alpha;
+    gn_damping dmp;
+} lin_sample;
+
+/* the fused IGND and SGD steps of the linear model on one sample; f = w.x exact and sa =
+ * sum |w_i x_i| (the rounding of the fused f enters through it) */
+static void check_linear_steps(val_acc *A, const val_opts *o, size_t i, const lin_sample *L,
+                               double *w1, mpfr_srcptr f, mpfr_srcptr sa)
+{
+    size_t n = L->n;
+    int k = gn_sum_bound_k(n);
+    const double u = 0x1p-53;
+    char buf[400];
+    memcpy(w1, L->w, n * sizeof *w1);
+    gn_status sc = gn_linear_step_ignd(w1, NULL, L->x, n, L->y, GN_LOSS_SQUARED, L->alpha,
+                                       L->dmp);
+    /* exact: w + alpha * (-(f - y) x / ((1 + mu)|x|^2 + lambda)) */
+    mpfr_ptr X = gn_mp_vec_alloc(n, 53), R = gn_mp_vec_alloc(n, o->prec);
+    mpfr_t lp, lpp, al, xi;
+    mpfr_inits2(o->prec, lp, lpp, al, xi, (mpfr_ptr)0);
+    gn_mp_vec_set_d(X, L->x, n);
+    mpfr_sub_d(lp, f, L->y, MPFR_RNDN);
+    mpfr_set_ui(lpp, 1, MPFR_RNDN);
+    mpfr_set_d(al, L->alpha, MPFR_RNDN);
+    gn_mp_damping D;
+    gn_mp_damping_init_set(&D, L->dmp, o->prec);
+    for (size_t q = 0; q < n; q++)
+        mpfr_set_d(R + q, L->w[q], MPFR_RNDN);
+    gn_status sr = gn_mp_step_ignd(R, X, n, lp, lpp, al, &D, MPFR_RNDN);
+    /* the fused step evaluates the loss value too: GN_ERANGE when l = (f - y)^2 / 2 exceeds
+     * DBL_MAX (gn_loss_squared's contract), even though the step itself is finite */
+    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
+        sr = GN_ERANGE;
+    gn_mp_xi_closed(xi, X, n, lpp, &D, MPFR_RNDN);
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu y=%a alpha=%a lambda=%a mu=%a",
+             (unsigned long long)o->seed, i, n, L->y, L->alpha, L->dmp.lambda, L->dmp.mu);
+    if (sc != sr) {
+        val_acc_status(&A[M_LIN_STEP], sc, sr, "%s", buf);
+    } else if (sc == GN_OK) {
+        double fterm =
+            L->alpha * mpfr_get_d(xi, MPFR_RNDU) * k * u * mpfr_get_d(sa, MPFR_RNDU);
+        val_acc_add(&A[M_LIN_STEP], lin_step_frac(R, L->w, w1, L->x, n, o->prec, k + 8, fterm),
+                    1.0, "%s", buf);
+    }
+    /* fused SGD step on the same sample */
+    memcpy(w1, L->w, n * sizeof *w1);
+    sc = gn_linear_step_sgd(w1, NULL, L->x, n, L->y, GN_LOSS_SQUARED, L->alpha);
+    for (size_t q = 0; q < n; q++)
+        mpfr_set_d(R + q, L->w[q], MPFR_RNDN);
+    sr = gn_mp_step_sgd(R, X, n, lp, al, MPFR_RNDN);
+    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
+        sr = GN_ERANGE;
+    if (sc != sr) {
+        val_acc_status(&A[M_LIN_SGD], sc, sr, "%s", buf);
+    } else if (sc == GN_OK) {
+        double fterm = L->alpha * k * u * mpfr_get_d(sa, MPFR_RNDU);
+        val_acc_add(&A[M_LIN_SGD], lin_step_frac(R, L->w, w1, L->x, n, o->prec, 4, fterm), 1.0,
+                    "%s", buf);
+    }
+    gn_mp_damping_clear(&D);
+    mpfr_clears(lp, lpp, al, xi, (mpfr_ptr)0);
+    gn_mp_vec_free(X, n);
+    gn_mp_vec_free(R, n);
+}
+
+/* one-hot: j = s e_k, n = 5, the other components must stay untouched */
+static void check_onehot(val_acc *A, const val_opts *o, size_t i, gn_rng *r, double alpha)
+{
+    char buf[400];
+    double wo[5], s = (gn_rng_uniform(r) < 0.5 ? -1 : 1) * val_logu(r, -150, 150);
+    for (int q = 0; q < 5; q++)
+        wo[q] = gn_rng_normal(r);
+    size_t kk = (size_t)(gn_rng_uniform(r) * 5) % 5;
+    double lpv = gn_rng_normal(r), lppv = val_logu(r, -3, 3);
+    gn_damping dm = {val_logu(r, -5, 5) * lppv * s * s, 0.0};
+    if (!(dm.lambda > 1e-300 && dm.lambda < 1e300))
+        dm.lambda = 1.0;
+    double wk0 = wo[kk] * (val_logu(r, -300, 0));
+    wo[kk] = wk0;
+    double ws[5];
+    memcpy(ws, wo, sizeof ws);
+    gn_status sc = gn_onehot_step_ignd(ws, 5, kk, s, lpv, lppv, alpha, dm);
+    mpfr_ptr J = gn_mp_vec_alloc(1, 53), W = gn_mp_vec_alloc(1, o->prec),
+             S = gn_mp_vec_alloc(1, o->prec);
+    mpfr_t a1, a2, a3;
+    mpfr_inits2(64, a1, a2, a3, (mpfr_ptr)0);
+    mpfr_set_d(J, s, MPFR_RNDN);
+    mpfr_set_d(W, wk0, MPFR_RNDN);
+    mpfr_set_d(a1, lpv, MPFR_RNDN);
+    mpfr_set_d(a2, lppv, MPFR_RNDN);
+    mpfr_set_d(a3, alpha, MPFR_RNDN);
+    gn_mp_damping D1;
+    gn_mp_damping_init_set(&D1, dm, o->prec);
+    gn_status sr = gn_mp_step_ignd(W, J, 1, a1, a2, a3, &D1, MPFR_RNDN);
+    mpfr_sub_d(S, W, wk0, MPFR_RNDN);
+    snprintf(buf, sizeof buf, "seed=%llu stream=%zu s=%a w_k=%a lp=%a lpp=%a lambda=%a",
+             (unsigned long long)o->seed, i, s, wk0, lpv, lppv, dm.lambda);
+    int others = 1;
+    for (int q = 0; q < 5; q++)
+        if ((size_t)q != kk && ws[q] != wo[q])
+            others = 0;
+    if (sc != sr || !others)
+        val_acc_status(&A[M_ONEHOT], sc, sr, "%s%s", buf, others ? "" : " (w_j, j!=k, changed)");
+    else if (sc == GN_OK)
+        val_acc_add(&A[M_ONEHOT], gn_mp_mixed(ws + kk, W, &wk0, S, 1, NULL), 8.0, "%s", buf);
+    gn_mp_damping_clear(&D1);
+    mpfr_clears(a1, a2, a3, (mpfr_ptr)0);
+    gn_mp_vec_free(J, 1);
+    gn_mp_vec_free(W, 1);
+    gn_mp_vec_free(S, 1);
+}
+
 static void check_linear(val_acc *A, const val_opts *o, size_t i)
 {
     gn_rng r;
@@ -80,7 +220,6 @@ static void check_linear(val_acc *A, const val_opts *o, size_t i)
         w[q] = sw * gn_rng_normal(&r);
         x[q] = sx * gn_rng_normal(&r);
     }
-    int k = gn_sum_bound_k(n);
     char buf[400];
     snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu w0=%a x0=%a",
              (unsigned long long)o->seed, i, n, w[0], x[0]);
@@ -92,139 +231,21 @@ static void check_linear(val_acc *A, const val_opts *o, size_t i)
     if (sc != GN_OK)
         val_acc_status(&A[M_LIN_F], sc, GN_OK, "%s", buf);
     else
-        val_acc_add(&A[M_LIN_F], cond_err_mp(fc, f, sa), k, "%s", buf);
+        val_acc_add(&A[M_LIN_F], cond_err_mp(fc, f, sa), gn_sum_bound_k(n), "%s", buf);
 
     /* fused IGND step, squared loss: y near f half of the time (cancellation in l') */
+    lin_sample L = {w, x, n, 0.0, 0.0, {0.0, 0.0}};
     double fd = mpfr_get_d(f, MPFR_RNDN);
-    double y = gn_rng_uniform(&r) < 0.5 ? fd * (1 + val_logu(&r, -12, -1))
-                                        : fd + gn_rng_normal(&r) * (fabs(fd) + 1.0);
-    double alpha = val_logu(&r, -3, 0);
-    gn_damping dmp = {val_logu(&r, -5, 5) * sx * sx * (double)n,
-                      gn_rng_uniform(&r) < 0.5 ? 0.0 : val_logu(&r, -3, 3)};
-    if (!(dmp.lambda > 0.0 && isfinite(dmp.lambda)))
-        dmp.lambda = 1.0;
-    memcpy(w1, w, n * sizeof *w1);
-    sc = gn_linear_step_ignd(w1, NULL, x, n, y, GN_LOSS_SQUARED, alpha, dmp);
-    /* exact: w + alpha * (-(f - y) x / ((1 + mu)|x|^2 + lambda)) */
-    mpfr_ptr X = gn_mp_vec_alloc(n, 53), R = gn_mp_vec_alloc(n, o->prec);
-    mpfr_t lp, lpp, al, xi;
-    mpfr_inits2(o->prec, lp, lpp, al, xi, (mpfr_ptr)0);
-    gn_mp_vec_set_d(X, x, n);
-    mpfr_sub_d(lp, f, y, MPFR_RNDN);
-    mpfr_set_ui(lpp, 1, MPFR_RNDN);
-    mpfr_set_d(al, alpha, MPFR_RNDN);
-    gn_mp_damping D;
-    gn_mp_damping_init_set(&D, dmp, o->prec);
-    for (size_t q = 0; q < n; q++)
-        mpfr_set_d(R + q, w[q], MPFR_RNDN);
-    gn_status sr = gn_mp_step_ignd(R, X, n, lp, lpp, al, &D, MPFR_RNDN);
-    /* the fused step evaluates the loss value too: GN_ERANGE when l = (f - y)^2 / 2 exceeds
-     * DBL_MAX (gn_loss_squared's contract), even though the step itself is finite */
-    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
-        sr = GN_ERANGE;
-    gn_mp_xi_closed(xi, X, n, lpp, &D, MPFR_RNDN);
-    snprintf(buf, sizeof buf, "seed=%llu stream=%zu n=%zu y=%a alpha=%a lambda=%a mu=%a",
-             (unsigned long long)o->seed, i, n, y, alpha, dmp.lambda, dmp.mu);
-    if (sc != sr) {
-        val_acc_status(&A[M_LIN_STEP], sc, sr, "%s", buf);
-    } else if (sc == GN_OK) {
-        const double u = 0x1p-53;
-        double fterm = alpha * mpfr_get_d(xi, MPFR_RNDU) * k * u * mpfr_get_d(sa, MPFR_RNDU);
-        double worst = 0.0;
-        mpfr_t d;
-        mpfr_init2(d, o->prec + 64);
-        for (size_t q = 0; q < n; q++) {
-            mpfr_sub_d(d, R + q, w[q], MPFR_RNDN);
-            double s = fabs(mpfr_get_d(d, MPFR_RNDN));
-            double B = 1.01 * ((k + 8) * u * (fabs(w[q]) + s) + fterm * fabs(x[q])) + 0x1p-1074;
-            mpfr_set_d(d, w1[q], MPFR_RNDN);
-            mpfr_sub(d, d, R + q, MPFR_RNDN);
-            double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
-            if (!(e <= worst))
-                worst = e;
-        }
-        mpfr_clear(d);
-        val_acc_add(&A[M_LIN_STEP], worst, 1.0, "%s", buf);
-    }
-    /* fused SGD step on the same sample */
-    memcpy(w1, w, n * sizeof *w1);
-    sc = gn_linear_step_sgd(w1, NULL, x, n, y, GN_LOSS_SQUARED, alpha);
-    for (size_t q = 0; q < n; q++)
-        mpfr_set_d(R + q, w[q], MPFR_RNDN);
-    sr = gn_mp_step_sgd(R, X, n, lp, al, MPFR_RNDN);
-    if (sr == GN_OK && !mpfr_zero_p(lp) && 2 * (long)mpfr_get_exp(lp) - 1 > 1024)
-        sr = GN_ERANGE;
-    if (sc != sr) {
-        val_acc_status(&A[M_LIN_SGD], sc, sr, "%s", buf);
-    } else if (sc == GN_OK) {
-        const double u = 0x1p-53;
-        double fterm = alpha * k * u * mpfr_get_d(sa, MPFR_RNDU);
-        double worst = 0.0;
-        mpfr_t d;
-        mpfr_init2(d, o->prec + 64);
-        for (size_t q = 0; q < n; q++) {
-            mpfr_sub_d(d, R + q, w[q], MPFR_RNDN);
-            double s1 = fabs(mpfr_get_d(d, MPFR_RNDN));
-            double B = 1.01 * (4 * u * (fabs(w[q]) + s1) + fterm * fabs(x[q])) + 0x1p-1074;
-            mpfr_set_d(d, w1[q], MPFR_RNDN);
-            mpfr_sub(d, d, R + q, MPFR_RNDN);
-            double e = fabs(mpfr_get_d(d, MPFR_RNDU)) / B;
-            if (!(e <= worst))
-                worst = e;
-        }
-        mpfr_clear(d);
-        val_acc_add(&A[M_LIN_SGD], worst, 1.0, "%s", buf);
-    }
-    gn_mp_damping_clear(&D);
-    mpfr_clears(lp, lpp, al, xi, (mpfr_ptr)0);
-    gn_mp_vec_free(X, n);
-    gn_mp_vec_free(R, n);
+    L.y = gn_rng_uniform(&r) < 0.5 ? fd * (1 + val_logu(&r, -12, -1))
+                                   : fd + gn_rng_normal(&r) * (fabs(fd) + 1.0);
+    L.alpha = val_logu(&r, -3, 0);
+    L.dmp.lambda = val_logu(&r, -5, 5) * sx * sx * (double)n;
+    L.dmp.mu = gn_rng_uniform(&r) < 0.5 ? 0.0 : val_logu(&r, -3, 3);
+    if (!(L.dmp.lambda > 0.0 && isfinite(L.dmp.lambda)))
+        L.dmp.lambda = 1.0;
+    check_linear_steps(A, o, i, &L, w1, f, sa);
     mpfr_clears(f, sa, (mpfr_ptr)0);
-
-    /* one-hot: j = s e_k, n = 5 */
-    {
-        double wo[5], s = (gn_rng_uniform(&r) < 0.5 ? -1 : 1) * val_logu(&r, -150, 150);
-        for (int q = 0; q < 5; q++)
-            wo[q] = gn_rng_normal(&r);
-        size_t kk = (size_t)(gn_rng_uniform(&r) * 5) % 5;
-        double lpv = gn_rng_normal(&r), lppv = val_logu(&r, -3, 3);
-        gn_damping dm = {val_logu(&r, -5, 5) * lppv * s * s, 0.0};
-        if (!(dm.lambda > 1e-300 && dm.lambda < 1e300))
-            dm.lambda = 1.0;
-        double wk0 = wo[kk] * (val_logu(&r, -300, 0));
-        wo[kk] = wk0;
-        double ws[5];
-        memcpy(ws, wo, sizeof ws);
-        sc = gn_onehot_step_ignd(ws, 5, kk, s, lpv, lppv, alpha, dm);
-        mpfr_ptr J = gn_mp_vec_alloc(1, 53), W = gn_mp_vec_alloc(1, o->prec),
-                 S = gn_mp_vec_alloc(1, o->prec);
-        mpfr_t a1, a2, a3;
-        mpfr_inits2(64, a1, a2, a3, (mpfr_ptr)0);
-        mpfr_set_d(J, s, MPFR_RNDN);
-        mpfr_set_d(W, wk0, MPFR_RNDN);
-        mpfr_set_d(a1, lpv, MPFR_RNDN);
-        mpfr_set_d(a2, lppv, MPFR_RNDN);
-        mpfr_set_d(a3, alpha, MPFR_RNDN);
-        gn_mp_damping D1;
-        gn_mp_damping_init_set(&D1, dm, o->prec);
-        sr = gn_mp_step_ignd(W, J, 1, a1, a2, a3, &D1, MPFR_RNDN);
-        mpfr_sub_d(S, W, wk0, MPFR_RNDN);
-        snprintf(buf, sizeof buf, "seed=%llu stream=%zu s=%a w_k=%a lp=%a lpp=%a lambda=%a",
-                 (unsigned long long)o->seed, i, s, wk0, lpv, lppv, dm.lambda);
-        int others = 1;
-        for (int q = 0; q < 5; q++)
-            if ((size_t)q != kk && ws[q] != wo[q])
-                others = 0;
-        if (sc != sr || !others)
-            val_acc_status(&A[M_ONEHOT], sc, sr, "%s%s", buf, others ? "" : " (w_j, j!=k, changed)");
-        else if (sc == GN_OK)
-            val_acc_add(&A[M_ONEHOT], gn_mp_mixed(ws + kk, W, &wk0, S, 1, NULL), 8.0, "%s", buf);
-        gn_mp_damping_clear(&D1);
-        mpfr_clears(a1, a2, a3, (mpfr_ptr)0);
-        gn_mp_vec_free(J, 1);
-        gn_mp_vec_free(W, 1);
-        gn_mp_vec_free(S, 1);
-    }
+    check_onehot(A, o, i, &r, L.alpha);
 out:
     free(w);
     free(x);

@@ -297,128 +297,170 @@ static double rel200(mpfr_srcptr a, mpfr_srcptr b, size_t n, mpfr_prec_t p)
     return mx;
 }
 
-static void run_instance(ctx *C, const inst *I)
-{
-    size_t n = I->n, nn = n ? n : 1;
-    int k = gn_sum_bound_k(n);
-    mpfr_prec_t P = C->prec;
-    const val_impl *im = C->im;
-    mpfr_ptr J = gn_mp_vec_alloc(nn, 53), W = gn_mp_vec_alloc(nn, 53);
-    mpfr_ptr R = gn_mp_vec_alloc(nn, P), S = gn_mp_vec_alloc(nn, P), D = gn_mp_vec_alloc(nn, P);
-    mpfr_ptr X = gn_mp_vec_alloc(nn, P);
-    double *got = malloc(nn * sizeof *got);
-    if (!J || !W || !R || !S || !D || !X || !got)
-        goto out;
-    if (n) {
-        gn_mp_vec_set_d(J, I->j, n);
-        gn_mp_vec_set_d(W, I->w, n);
-    }
+/* one instance's MPFR inputs and work vectors: J = j and the scalars exact (53 bits), the
+ * work vectors and scalars at the campaign's precision */
+typedef struct {
+    int k;                       /* gn_sum_bound_k(n) */
+    mpfr_ptr J, R, S, D, X;      /* j; reference update, its step; damped direction; spare */
+    double *got;                 /* the core's output */
     mpfr_t lp, lpp, al, x, y;
-    mpfr_inits2(P, lp, lpp, al, x, y, (mpfr_ptr)0);
-    mpfr_set_d(lp, I->lp, MPFR_RNDN);
-    mpfr_set_d(lpp, I->lpp, MPFR_RNDN);
-    mpfr_set_d(al, I->alpha, MPFR_RNDN);
     gn_mp_damping Dm;
-    gn_mp_damping_init_set(&Dm, I->dmp, P);
-    gn_status sc, sr;
+    gn_status sdir;              /* the reference status of the damped direction (3.11) */
+} work;
+
+/* got = w and R = w: the start of an update rule */
+static void start_at_w(work *W, const inst *I)
+{
+    if (I->n)
+        memcpy(W->got, I->w, I->n * sizeof *W->got);
+    for (size_t i = 0; i < I->n; i++)
+        mpfr_set_d(W->R + i, I->w[i], MPFR_RNDN);
+}
+
+/* |j|^2 scaled: ssq 2^(2e) exactly, relative error gamma_k: k ulps */
+static void check_sumsq(ctx *C, const inst *I, work *W)
+{
+    gn_sumsq q;
+    gn_status sc = gn_sumsq_scaled(&q, I->j, I->n);
+    gn_status sr = gn_mp_norm2sq(W->x, W->J, I->n, MPFR_RNDN);
+    char buf[480];
+    describe(buf, sizeof buf, I, 0);
+    if (sc != sr) {
+        val_acc_status(&C->acc[Q_SUMSQ], sc, sr, "%s", buf);
+    } else if (sc == GN_OK) {
+        /* compare ssq with |j|^2 2^(-2e), an exact rescaling: ulps of the rescaled value */
+        mpfr_mul_2si(W->y, W->x, -2 * (long)q.e, MPFR_RNDN);
+        /* range: gn.h states 1 <= ssq <= n, but the scale 2^e comes from frexp of
+         * max |j_i| (rank1.c), so the largest scaled entry is in [1/2, 1) and
+         * 1/4 <= ssq <= n (up to rounding): that is what is checked (gn.h's range
+         * is reported as a documentation error) */
+        int okrange = q.ssq == 0.0 ? mpfr_zero_p(W->x)
+                                   : q.ssq >= 0.25 && q.ssq <= (double)I->n * (1 + 0x1p-40);
+        double e = gn_mp_ulps(q.ssq, W->y);
+        if (!okrange)
+            e = INFINITY;
+        val_acc_add(&C->acc[Q_SUMSQ], e, W->k, "%s ssq=%a e=%d", buf, q.ssq, q.e);
+    } else {
+        val_acc_add(&C->acc[Q_SUMSQ], 0.0, W->k, "%s", buf);
+    }
+}
+
+/* the row "closed_vs_system": an MPFR closed form against its system's solution */
+static void closed_add(ctx *C, const inst *I, const char *what, mpfr_srcptr closed,
+                       mpfr_srcptr sys, size_t n)
+{
+    char buf[480];
+    describe(buf, sizeof buf, I, 0);
+    val_acc_add(&C->acc[Q_CLOSED], rel200(closed, sys, n, C->prec), 1.0, "%s: %s", what, buf);
+}
+
+/* |j|^2, xi, the damped direction (one solve of (3.11), kept in D for delta, the step and
+ * Adam-IGND), delta_damped and the Moore-Penrose direction (minimum-norm solution of (3.8)) */
+static void check_rank1(ctx *C, const inst *I, work *W)
+{
+    const val_impl *im = C->im;
+    size_t n = I->n;
+    int k = W->k;
     double v;
+    gn_status sc = im->norm2sq(&v, I->j, n);
+    gn_status sr = gn_mp_norm2sq(W->x, W->J, n, MPFR_RNDN);
+    scal_check(C, Q_NORM2SQ, I, sc, v, sr, W->x, k + 1);
 
-    /* |j|^2 scaled: ssq 2^(2e) exactly, relative error gamma_k: k ulps */
-    {
-        gn_sumsq q;
-        sc = gn_sumsq_scaled(&q, I->j, n);
-        sr = gn_mp_norm2sq(x, J, n, MPFR_RNDN);
-        char buf[480];
-        describe(buf, sizeof buf, I, 0);
-        if (sc != sr) {
-            val_acc_status(&C->acc[Q_SUMSQ], sc, sr, "%s", buf);
-        } else if (sc == GN_OK) {
-            /* compare ssq with |j|^2 2^(-2e), an exact rescaling: ulps of the rescaled value */
-            mpfr_mul_2si(y, x, -2 * (long)q.e, MPFR_RNDN);
-            /* range: gn.h states 1 <= ssq <= n, but the scale 2^e comes from frexp of
-             * max |j_i| (rank1.c), so the largest scaled entry is in [1/2, 1) and
-             * 1/4 <= ssq <= n (up to rounding): that is what is checked (gn.h's range
-             * is reported as a documentation error) */
-            int okrange = q.ssq == 0.0 ? mpfr_zero_p(x)
-                                       : q.ssq >= 0.25 && q.ssq <= (double)n * (1 + 0x1p-40);
-            double e = gn_mp_ulps(q.ssq, y);
-            if (!okrange)
-                e = INFINITY;
-            val_acc_add(&C->acc[Q_SUMSQ], e, k, "%s ssq=%a e=%d", buf, q.ssq, q.e);
-        } else {
-            val_acc_add(&C->acc[Q_SUMSQ], 0.0, k, "%s", buf);
-        }
-    }
-
-    /* |j|^2 */
-    sc = im->norm2sq(&v, I->j, n);
-    sr = gn_mp_norm2sq(x, J, n, MPFR_RNDN);
-    scal_check(C, Q_NORM2SQ, I, sc, v, sr, x, k + 1);
-
-    /* xi from the system */
     sc = im->xi(&v, I->j, n, I->lpp, I->dmp);
-    sr = gn_mp_xi(x, J, n, lpp, &Dm, MPFR_RNDN);
-    scal_check(C, Q_XI, I, sc, v, sr, x, k + 4);
+    sr = gn_mp_xi(W->x, W->J, n, W->lpp, &W->Dm, MPFR_RNDN);
+    scal_check(C, Q_XI, I, sc, v, sr, W->x, k + 4);
     if (C->closed_check && sr == GN_OK) {
-        gn_mp_xi_closed(y, J, n, lpp, &Dm, MPFR_RNDN);
-        char buf[480];
-        describe(buf, sizeof buf, I, 0);
-        val_acc_add(&C->acc[Q_CLOSED], rel200(y, x, 1, P), 1.0, "xi: %s", buf);
+        gn_mp_xi_closed(W->y, W->J, n, W->lpp, &W->Dm, MPFR_RNDN);
+        closed_add(C, I, "xi", W->y, W->x, 1);
     }
 
-    /* the damped direction: one solve of (3.11), reused for delta, the step and Adam-IGND */
-    sc = im->dir_damped(got, I->j, n, I->lp, I->lpp, I->dmp);
-    sr = gn_mp_dir_damped(D, J, n, lp, lpp, &Dm, MPFR_RNDN);
-    vec_check(C, Q_DIR_DAMPED, I, sc, got, sr, D, NULL, D, k + 5);
-    gn_status sdir = sr;
+    sc = im->dir_damped(W->got, I->j, n, I->lp, I->lpp, I->dmp);
+    sr = gn_mp_dir_damped(W->D, W->J, n, W->lp, W->lpp, &W->Dm, MPFR_RNDN);
+    vec_check(C, Q_DIR_DAMPED, I, sc, W->got, sr, W->D, NULL, W->D, k + 5);
+    W->sdir = sr;
     if (C->closed_check && sr == GN_OK) {
-        gn_mp_dir_damped_closed(X, J, n, lp, lpp, &Dm, MPFR_RNDN);
-        char buf[480];
-        describe(buf, sizeof buf, I, 0);
-        val_acc_add(&C->acc[Q_CLOSED], rel200(X, D, n, P), 1.0, "dir_damped: %s", buf);
+        gn_mp_dir_damped_closed(W->X, W->J, n, W->lp, W->lpp, &W->Dm, MPFR_RNDN);
+        closed_add(C, I, "dir_damped", W->X, W->D, n);
     }
 
     /* delta_damped = alpha j^T d */
     sc = im->delta_damped(&v, I->j, n, I->lp, I->lpp, I->alpha, I->dmp);
-    if (sdir == GN_OK && n) {
-        mpfr_set_zero(x, 1);
+    if (W->sdir == GN_OK && n) {
+        mpfr_set_zero(W->x, 1);
         for (size_t i = 0; i < n; i++)
-            mpfr_fma(x, J + i, D + i, x, MPFR_RNDN);
-        mpfr_mul(x, x, al, MPFR_RNDN);
-        sr = mpfr_number_p(al) ? (I->alpha > 0 ? GN_OK : GN_EDOM) : GN_ENONFINITE;
+            mpfr_fma(W->x, W->J + i, W->D + i, W->x, MPFR_RNDN);
+        mpfr_mul(W->x, W->x, W->al, MPFR_RNDN);
+        sr = mpfr_number_p(W->al) ? (I->alpha > 0 ? GN_OK : GN_EDOM) : GN_ENONFINITE;
         if (!isfinite(I->alpha))
             sr = GN_ENONFINITE;
     } else {
-        sr = sdir;
+        sr = W->sdir;
     }
-    scal_check(C, Q_DELTA_DAMPED, I, sc, v, sr, x, k + 6);
+    scal_check(C, Q_DELTA_DAMPED, I, sc, v, sr, W->x, k + 6);
 
-    /* Moore-Penrose direction, minimum-norm solution of (3.8) */
-    sc = im->dir_mp(got, I->j, n, I->lp, I->lpp);
-    sr = gn_mp_dir_pinv(X, J, n, lp, lpp, MPFR_RNDN);
-    vec_check(C, Q_DIR_MP, I, sc, got, sr, X, NULL, X, k + 3);
+    sc = im->dir_mp(W->got, I->j, n, I->lp, I->lpp);
+    sr = gn_mp_dir_pinv(W->X, W->J, n, W->lp, W->lpp, MPFR_RNDN);
+    vec_check(C, Q_DIR_MP, I, sc, W->got, sr, W->X, NULL, W->X, k + 3);
     if (C->closed_check && sr == GN_OK) {
-        gn_mp_dir_mp_closed(R, J, n, lp, lpp, MPFR_RNDN);
-        char buf[480];
-        describe(buf, sizeof buf, I, 0);
-        val_acc_add(&C->acc[Q_CLOSED], rel200(R, X, n, P), 1.0, "dir_mp: %s", buf);
+        gn_mp_dir_mp_closed(W->R, W->J, n, W->lp, W->lpp, MPFR_RNDN);
+        closed_add(C, I, "dir_mp", W->R, W->X, n);
     }
+}
 
-    /* undamped IGND: w + alpha d_MP */
-    if (n)
-        memcpy(got, I->w, n * sizeof *got);
-    sc = im->step_ignd_undamped(got, I->j, n, I->lp, I->lpp, I->alpha);
-    for (size_t i = 0; i < n; i++)
-        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-    sr = gn_mp_step_ignd_undamped(R, J, n, lp, lpp, al, MPFR_RNDN);
-    step_of(S, R, I->w, n);
-    vec_check(C, Q_UNDAMPED, I, sc, got, sr, R, I->w, S, k + 5);
+/* delta (4.1) on the core's own (w, w+ = got) */
+static void check_delta(ctx *C, const inst *I, work *W)
+{
+    size_t n = I->n;
+    double dl;
+    gn_status s1 = gn_delta(&dl, I->j, W->got, I->w, n);
+    mpfr_t sum, t;
+    mpfr_inits2(C->prec, sum, t, (mpfr_ptr)0);
+    mpfr_set_zero(sum, 1);
+    mpfr_set_zero(W->x, 1);
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_d(t, W->got[i], MPFR_RNDN);
+        mpfr_sub_d(t, t, I->w[i], MPFR_RNDN);
+        mpfr_mul(t, t, W->J + i, MPFR_RNDN);
+        mpfr_add(W->x, W->x, t, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_add(sum, sum, t, MPFR_RNDN);
+    }
+    char buf[480];
+    describe(buf, sizeof buf, I, 0);
+    gn_status want = beyond_double(W->x) ? GN_ERANGE : GN_OK;
+    if (s1 != want && !(s1 == GN_ERANGE && beyond_double(sum))) {
+        val_acc_status(&C->acc[Q_DELTA], s1, want, "%s", buf);
+    } else if (s1 == GN_OK) {
+        /* |err| / (u sum|terms| + 2^-1074) */
+        mpfr_sub_d(t, W->x, dl, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_mul_2si(sum, sum, -53, MPFR_RNDN);
+        mpfr_set_ui_2exp(W->x, 1, -1074, MPFR_RNDN);
+        mpfr_add(sum, sum, W->x, MPFR_RNDN);
+        mpfr_div(t, t, sum, MPFR_RNDU);
+        val_acc_add(&C->acc[Q_DELTA], mpfr_get_d(t, MPFR_RNDU), W->k + 1, "%s", buf);
+    } else {
+        val_acc_add(&C->acc[Q_DELTA], 0.0, W->k + 1, "%s", buf);
+    }
+    mpfr_clears(sum, t, (mpfr_ptr)0);
+}
 
-    /* damped IGND: w + alpha d */
+/* the IGND steps, undamped (w + alpha d_MP) and damped (w + alpha d, with delta (4.1) on
+ * the core's result) */
+static void check_ignd(ctx *C, const inst *I, work *W)
+{
+    const val_impl *im = C->im;
+    size_t n = I->n;
+    start_at_w(W, I);
+    gn_status sc = im->step_ignd_undamped(W->got, I->j, n, I->lp, I->lpp, I->alpha);
+    gn_status sr = gn_mp_step_ignd_undamped(W->R, W->J, n, W->lp, W->lpp, W->al, MPFR_RNDN);
+    step_of(W->S, W->R, I->w, n);
+    vec_check(C, Q_UNDAMPED, I, sc, W->got, sr, W->R, I->w, W->S, W->k + 5);
+
     if (n)
-        memcpy(got, I->w, n * sizeof *got);
-    sc = im->step_ignd(got, I->j, n, I->lp, I->lpp, I->alpha, I->dmp);
-    sr = sdir;
+        memcpy(W->got, I->w, n * sizeof *W->got);
+    sc = im->step_ignd(W->got, I->j, n, I->lp, I->lpp, I->alpha, I->dmp);
+    sr = W->sdir;
     if (sr == GN_OK && !isfinite(I->alpha))
         sr = GN_ENONFINITE;
     else if (sr == GN_OK && !(I->alpha > 0.0))
@@ -426,165 +468,152 @@ static void run_instance(ctx *C, const inst *I)
     if (sr == GN_OK && !gn_allfinite(I->w, n))
         sr = GN_ENONFINITE;
     for (size_t i = 0; i < n && sr == GN_OK; i++) {
-        mpfr_mul(S + i, D + i, al, MPFR_RNDN);
-        mpfr_add_d(R + i, S + i, I->w[i], MPFR_RNDN);
+        mpfr_mul(W->S + i, W->D + i, W->al, MPFR_RNDN);
+        mpfr_add_d(W->R + i, W->S + i, I->w[i], MPFR_RNDN);
     }
-    vec_check(C, Q_IGND, I, sc, got, sr, R, I->w, S, k + 7);
+    vec_check(C, Q_IGND, I, sc, W->got, sr, W->R, I->w, W->S, W->k + 7);
+    if (sc == GN_OK && n)
+        check_delta(C, I, W);
+}
 
-    /* delta (4.1) on the core's own (w, w+) */
-    if (sc == GN_OK && n) {
-        double dl;
-        gn_status s1 = gn_delta(&dl, I->j, got, I->w, n);
-        mpfr_t sum, t;
-        mpfr_inits2(P, sum, t, (mpfr_ptr)0);
-        mpfr_set_zero(sum, 1);
-        mpfr_set_zero(x, 1);
-        for (size_t i = 0; i < n; i++) {
-            mpfr_set_d(t, got[i], MPFR_RNDN);
-            mpfr_sub_d(t, t, I->w[i], MPFR_RNDN);
-            mpfr_mul(t, t, J + i, MPFR_RNDN);
-            mpfr_add(x, x, t, MPFR_RNDN);
-            mpfr_abs(t, t, MPFR_RNDN);
-            mpfr_add(sum, sum, t, MPFR_RNDN);
-        }
-        char buf[480];
-        describe(buf, sizeof buf, I, 0);
-        gn_status want = beyond_double(x) ? GN_ERANGE : GN_OK;
-        if (s1 != want && !(s1 == GN_ERANGE && beyond_double(sum))) {
-            val_acc_status(&C->acc[Q_DELTA], s1, want, "%s", buf);
-        } else if (s1 == GN_OK) {
-            /* |err| / (u sum|terms| + 2^-1074) */
-            mpfr_sub_d(t, x, dl, MPFR_RNDN);
-            mpfr_abs(t, t, MPFR_RNDN);
-            mpfr_mul_2si(sum, sum, -53, MPFR_RNDN);
-            mpfr_set_ui_2exp(x, 1, -1074, MPFR_RNDN);
-            mpfr_add(sum, sum, x, MPFR_RNDN);
-            mpfr_div(t, t, sum, MPFR_RNDU);
-            val_acc_add(&C->acc[Q_DELTA], mpfr_get_d(t, MPFR_RNDU), k + 1, "%s", buf);
-        } else {
-            val_acc_add(&C->acc[Q_DELTA], 0.0, k + 1, "%s", buf);
-        }
-        mpfr_clears(sum, t, (mpfr_ptr)0);
-    }
+/* SGD, normalised gradient, SPS and NLMS (e = -lp, eta = alpha, eps = lambda) */
+static void check_first_order(ctx *C, const inst *I, work *W)
+{
+    size_t n = I->n;
+    int k = W->k;
+    start_at_w(W, I);
+    gn_status sc = gn_step_sgd(W->got, I->j, n, I->lp, I->alpha);
+    gn_status sr = gn_mp_step_sgd(W->R, W->J, n, W->lp, W->al, MPFR_RNDN);
+    step_of(W->S, W->R, I->w, n);
+    vec_check(C, Q_SGD, I, sc, W->got, sr, W->R, I->w, W->S, 3);
 
-    /* SGD */
-    if (n)
-        memcpy(got, I->w, n * sizeof *got);
-    sc = gn_step_sgd(got, I->j, n, I->lp, I->alpha);
+    start_at_w(W, I);
+    sc = gn_step_normgrad(W->got, I->j, n, I->lp, I->alpha);
+    sr = gn_mp_step_normgrad(W->R, W->J, n, W->lp, W->al, MPFR_RNDN);
+    step_of(W->S, W->R, I->w, n);
+    vec_check(C, Q_NORMGRAD, I, sc, W->got, sr, W->R, I->w, W->S, (k + 1) / 2 + 4);
+
+    mpfr_t l, ls, c, gm;
+    mpfr_inits2(53, l, ls, c, gm, (mpfr_ptr)0);
+    mpfr_set_d(l, I->l, MPFR_RNDN);
+    mpfr_set_d(ls, I->lstar, MPFR_RNDN);
+    mpfr_set_d(c, I->c, MPFR_RNDN);
+    mpfr_set_d(gm, I->gmax, MPFR_RNDN);
+    start_at_w(W, I);
+    sc = gn_step_sps(W->got, I->j, n, I->l, I->lstar, I->lp, I->c, I->gmax);
+    sr = gn_mp_step_sps(W->R, W->J, n, l, ls, W->lp, c, gm, MPFR_RNDN);
+    step_of(W->S, W->R, I->w, n);
+    vec_check(C, Q_SPS, I, sc, W->got, sr, W->R, I->w, W->S, k + 8);
+    mpfr_clears(l, ls, c, gm, (mpfr_ptr)0);
+
+    start_at_w(W, I);
+    sc = C->im->step_nlms(W->got, I->j, n, -I->lp, I->alpha, I->dmp.lambda);
+    mpfr_neg(W->x, W->lp, MPFR_RNDN);
+    sr = gn_mp_step_nlms(W->R, W->J, n, W->x, W->al, W->Dm.lambda, MPFR_RNDN);
+    step_of(W->S, W->R, I->w, n);
+    vec_check(C, Q_NLMS, I, sc, W->got, sr, W->R, I->w, W->S, k + 5);
+}
+
+/* st: I->adam_steps core Adam steps from zero on random gradients of the sample's scale */
+static void adam_warm(gn_adam *st, double *wtmp, double *g, const inst *I)
+{
+    size_t n = I->n;
+    gn_rng r;
+    gn_rng_seed(&r, I->seed ^ 0xada3ull, I->stream);
+    memcpy(wtmp, I->w, n * sizeof *wtmp);
+    double gs = 0.0;
     for (size_t i = 0; i < n; i++)
-        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-    sr = gn_mp_step_sgd(R, J, n, lp, al, MPFR_RNDN);
-    step_of(S, R, I->w, n);
-    vec_check(C, Q_SGD, I, sc, got, sr, R, I->w, S, 3);
-
-    /* normalized gradient */
-    if (n)
-        memcpy(got, I->w, n * sizeof *got);
-    sc = gn_step_normgrad(got, I->j, n, I->lp, I->alpha);
-    for (size_t i = 0; i < n; i++)
-        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-    sr = gn_mp_step_normgrad(R, J, n, lp, al, MPFR_RNDN);
-    step_of(S, R, I->w, n);
-    vec_check(C, Q_NORMGRAD, I, sc, got, sr, R, I->w, S, (k + 1) / 2 + 4);
-
-    /* SPS */
-    {
-        mpfr_t l, ls, c, gm;
-        mpfr_inits2(53, l, ls, c, gm, (mpfr_ptr)0);
-        mpfr_set_d(l, I->l, MPFR_RNDN);
-        mpfr_set_d(ls, I->lstar, MPFR_RNDN);
-        mpfr_set_d(c, I->c, MPFR_RNDN);
-        mpfr_set_d(gm, I->gmax, MPFR_RNDN);
-        if (n)
-            memcpy(got, I->w, n * sizeof *got);
-        sc = gn_step_sps(got, I->j, n, I->l, I->lstar, I->lp, I->c, I->gmax);
+        gs = fmax(gs, fabs(I->lp * I->j[i]));
+    if (!(gs > 1e-150 && gs < 1e150))
+        gs = gs >= 1e150 ? 1e150 : 1.0;
+    for (int s = 0; s < I->adam_steps; s++) {
         for (size_t i = 0; i < n; i++)
-            mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-        sr = gn_mp_step_sps(R, J, n, l, ls, lp, c, gm, MPFR_RNDN);
-        step_of(S, R, I->w, n);
-        vec_check(C, Q_SPS, I, sc, got, sr, R, I->w, S, k + 8);
-        mpfr_clears(l, ls, c, gm, (mpfr_ptr)0);
+            g[i] = gs * gn_rng_normal(&r);
+        gn_step_adam(st, wtmp, g, &I->ap);
     }
+}
 
-    /* NLMS with e = -lp, eta = alpha, eps = lambda */
-    if (n)
-        memcpy(got, I->w, n * sizeof *got);
-    sc = im->step_nlms(got, I->j, n, -I->lp, I->alpha, I->dmp.lambda);
-    for (size_t i = 0; i < n; i++)
-        mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-    mpfr_neg(x, lp, MPFR_RNDN);
-    sr = gn_mp_step_nlms(R, J, n, x, al, Dm.lambda, MPFR_RNDN);
-    step_of(S, R, I->w, n);
-    vec_check(C, Q_NLMS, I, sc, got, sr, R, I->w, S, k + 5);
+static void adam_copy(gn_adam *dst, const gn_adam *src, size_t n)
+{
+    dst->t = src->t;
+    memcpy(dst->m, src->m, n * sizeof(double));
+    memcpy(dst->v, src->v, n * sizeof(double));
+}
 
-    /* Adam and Adam-IGND from a warmed state */
-    if (I->adam_steps > 0 && n) {
-        gn_adam *st = gn_adam_alloc(n), *st0 = gn_adam_alloc(n);
-        gn_mp_adam *mst = gn_mp_adam_alloc(n, P);
-        double *g = malloc(n * sizeof *g), *wtmp = malloc(n * sizeof *wtmp);
-        if (st && st0 && mst && g && wtmp) {
-            gn_rng r;
-            gn_rng_seed(&r, I->seed ^ 0xada3ull, I->stream);
-            memcpy(wtmp, I->w, n * sizeof *wtmp);
-            double gs = 0.0;
+/* Adam and Adam-IGND from one warmed state */
+static void check_adam(ctx *C, const inst *I, work *W)
+{
+    size_t n = I->n;
+    mpfr_prec_t P = C->prec;
+    gn_adam *st = gn_adam_alloc(n), *st0 = gn_adam_alloc(n);
+    gn_mp_adam *mst = gn_mp_adam_alloc(n, P);
+    double *g = malloc(n * sizeof *g), *wtmp = malloc(n * sizeof *wtmp);
+    if (st && st0 && mst && g && wtmp) {
+        adam_warm(st, wtmp, g, I);
+        for (size_t i = 0; i < n; i++)
+            g[i] = I->lp * I->j[i]; /* the gradient of this sample (rounded once) */
+        adam_copy(st0, st, n);
+        memcpy(W->got, I->w, n * sizeof *W->got);
+        gn_status sc = gn_step_adam(st, W->got, g, &I->ap);
+        gn_mp_adam_set(mst, st0);
+        mpfr_ptr G = gn_mp_vec_alloc(n, 53);
+        gn_mp_vec_set_d(G, g, n);
+        for (size_t i = 0; i < n; i++)
+            mpfr_set_d(W->R + i, I->w[i], MPFR_RNDN);
+        gn_status sr = gn_mp_step_adam(mst, W->R, G, &I->ap, MPFR_RNDN);
+        adam_check(C, Q_ADAM, I, sc, W->got, sr, W->R, st0, g, 0.0);
+        adam_copy(st, st0, n);
+        start_at_w(W, I);
+        sc = C->im->step_adam_ignd(st, W->got, I->j, I->lp, I->lpp, I->dmp, &I->ap);
+        gn_mp_adam_set(mst, st0);
+        sr = gn_mp_step_adam_ignd(mst, W->R, W->J, W->lp, W->lpp, &W->Dm, &I->ap, MPFR_RNDN);
+        /* g~ for the bound's scales: the exact xi g rounded */
+        if (W->sdir == GN_OK)
             for (size_t i = 0; i < n; i++)
-                gs = fmax(gs, fabs(I->lp * I->j[i]));
-            if (!(gs > 1e-150 && gs < 1e150))
-                gs = gs >= 1e150 ? 1e150 : 1.0;
-            for (int s = 0; s < I->adam_steps; s++) {
-                for (size_t i = 0; i < n; i++)
-                    g[i] = gs * gn_rng_normal(&r);
-                gn_step_adam(st, wtmp, g, &I->ap);
-            }
-            for (size_t i = 0; i < n; i++)
-                g[i] = I->lp * I->j[i]; /* the gradient of this sample (rounded once) */
-            /* plain Adam */
-            st0->t = st->t;
-            memcpy(st0->m, st->m, n * sizeof(double));
-            memcpy(st0->v, st->v, n * sizeof(double));
-            memcpy(got, I->w, n * sizeof *got);
-            sc = gn_step_adam(st, got, g, &I->ap);
-            gn_mp_adam_set(mst, st0);
-            mpfr_ptr G = gn_mp_vec_alloc(n, 53);
-            gn_mp_vec_set_d(G, g, n);
-            for (size_t i = 0; i < n; i++)
-                mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-            sr = gn_mp_step_adam(mst, R, G, &I->ap, MPFR_RNDN);
-            adam_check(C, Q_ADAM, I, sc, got, sr, R, st0, g, 0.0);
-            /* Adam-IGND from the same warmed state */
-            st->t = st0->t;
-            memcpy(st->m, st0->m, n * sizeof(double));
-            memcpy(st->v, st0->v, n * sizeof(double));
-            memcpy(got, I->w, n * sizeof *got);
-            sc = im->step_adam_ignd(st, got, I->j, I->lp, I->lpp, I->dmp, &I->ap);
-            gn_mp_adam_set(mst, st0);
-            for (size_t i = 0; i < n; i++)
-                mpfr_set_d(R + i, I->w[i], MPFR_RNDN);
-            sr = gn_mp_step_adam_ignd(mst, R, J, lp, lpp, &Dm, &I->ap, MPFR_RNDN);
-            /* g~ for the bound's scales: the exact xi g rounded */
-            if (sdir == GN_OK)
-                for (size_t i = 0; i < n; i++)
-                    g[i] = -mpfr_get_d(D + i, MPFR_RNDN);
-            adam_check(C, Q_ADAM_IGND, I, sc, got, sr, R, st0, g, k + 5);
-            gn_mp_vec_free(G, n);
-        }
-        gn_adam_free(st);
-        gn_adam_free(st0);
-        gn_mp_adam_free(mst);
-        free(g);
-        free(wtmp);
+                g[i] = -mpfr_get_d(W->D + i, MPFR_RNDN);
+        adam_check(C, Q_ADAM_IGND, I, sc, W->got, sr, W->R, st0, g, W->k + 5);
+        gn_mp_vec_free(G, n);
     }
+    gn_adam_free(st);
+    gn_adam_free(st0);
+    gn_mp_adam_free(mst);
+    free(g);
+    free(wtmp);
+}
 
-    gn_mp_damping_clear(&Dm);
-    mpfr_clears(lp, lpp, al, x, y, (mpfr_ptr)0);
-out:
-    gn_mp_vec_free(J, nn);
-    gn_mp_vec_free(W, nn);
-    gn_mp_vec_free(R, nn);
-    gn_mp_vec_free(S, nn);
-    gn_mp_vec_free(D, nn);
-    gn_mp_vec_free(X, nn);
-    free(got);
+static void run_instance(ctx *C, const inst *I)
+{
+    size_t n = I->n, nn = n ? n : 1;
+    mpfr_prec_t P = C->prec;
+    work W;
+    W.k = gn_sum_bound_k(n);
+    W.J = gn_mp_vec_alloc(nn, 53);
+    W.R = gn_mp_vec_alloc(nn, P);
+    W.S = gn_mp_vec_alloc(nn, P);
+    W.D = gn_mp_vec_alloc(nn, P);
+    W.X = gn_mp_vec_alloc(nn, P);
+    W.got = malloc(nn * sizeof *W.got);
+    if (W.J && W.R && W.S && W.D && W.X && W.got) {
+        if (n)
+            gn_mp_vec_set_d(W.J, I->j, n);
+        mpfr_inits2(P, W.lp, W.lpp, W.al, W.x, W.y, (mpfr_ptr)0);
+        mpfr_set_d(W.lp, I->lp, MPFR_RNDN);
+        mpfr_set_d(W.lpp, I->lpp, MPFR_RNDN);
+        mpfr_set_d(W.al, I->alpha, MPFR_RNDN);
+        gn_mp_damping_init_set(&W.Dm, I->dmp, P);
+        check_sumsq(C, I, &W);
+        check_rank1(C, I, &W);
+        check_ignd(C, I, &W);
+        check_first_order(C, I, &W);
+        if (I->adam_steps > 0 && n)
+            check_adam(C, I, &W);
+        gn_mp_damping_clear(&W.Dm);
+        mpfr_clears(W.lp, W.lpp, W.al, W.x, W.y, (mpfr_ptr)0);
+    }
+    mpfr_ptr vecs[] = {W.J, W.R, W.S, W.D, W.X};
+    for (size_t q = 0; q < sizeof vecs / sizeof *vecs; q++)
+        gn_mp_vec_free(vecs[q], nn);
+    free(W.got);
 }
 
 static void ctx_init(ctx *C, const val_opts *o, int edge)

@@ -49,9 +49,9 @@ static int usage(int rank, const char *why)
         if (why)
             fprintf(stderr, "gnlab-mpi: %s\n", why);
         fprintf(why ? stderr : stdout,
-                "usage: mpirun -n P gnlab-mpi validate|prove [OPTIONS] [--blocks U] [--json]\n"
+                "Usage: mpirun -n P gnlab-mpi validate|prove [OPTIONS] [--blocks U] [--json]\n"
                 "                 [--checkpoint DIR]\n"
-                "       mpirun -n P gnlab-mpi sweep [NOTEBOOK FLAGS] [--blocks U] [--out DIR]\n"
+                "  or:  mpirun -n P gnlab-mpi sweep [NOTEBOOK FLAGS] [--blocks U] [--out DIR]\n"
                 "OPTIONS are those of gnlab validate / gnlab prove (not --shard, --ranges,\n"
                 "--out); blocks (default %u) are handed out dynamically to every rank and the\n"
                 "results merged exactly on rank 0 (the report a single run prints).\n",

@@ -4,7 +4,7 @@
 // A linear model f = w.x with squared loss, trained one sample at a time by
 // tf.train.adam or tf.train.sgd on the pure JavaScript CPU backend (float32). Each step
 // writes one JSON Lines record: the gradient g the optimizer received, its state m, v, t
-// before the step (Adam), w before and after (README "gnlab audit" gives the format).
+// before the step (Adam), w before and after (docs/trace-format.md gives the format).
 //
 // usage: node tfjs_trace.cjs --opt adam|sgd [--steps N] [--dim D] [--seed S] [--out FILE]
 //        node tfjs_trace.cjs --batch DIR   (DIR/tfjs_adam.jsonl and DIR/tfjs_sgd.jsonl)

@@ -2,7 +2,7 @@
 """torch_trace.py: record an optimizer trace from PyTorch for `gnlab audit`.
 
 A linear model f = w.x trained one sample at a time; each step writes one record with
-what the step consumed and produced (README "gnlab audit" describes the format):
+what the step consumed and produced (docs/trace-format.md describes the format):
 
   --opt sgd        torch.optim.SGD (plain: no momentum, no weight decay), records g = w.grad
   --opt adam       torch.optim.Adam, records g and the state m, v, t before the step
