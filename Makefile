@@ -177,6 +177,8 @@ libdir      := $(PREFIX)/lib
 includedir  := $(PREFIX)/include
 mandir      := $(PREFIX)/share/man
 GN_VERSION  ?= 0.1
+# the program prints the same version its man pages carry
+$(BUILD)/obj/cli/main.o: BASEFLAGS += -DGN_VERSION=$(GN_VERSION)
 COMMANDS    := $(sort $(patsubst cli/cmd_%.c,%,$(CMDSRC)))
 MANPAGES    := $(BUILD)/man/gnlab.1 $(COMMANDS:%=$(BUILD)/man/gnlab-%.1)
 # what a user compiles against: libgnlab's layers, without the core's private headers

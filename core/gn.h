@@ -111,16 +111,16 @@ gn_status gn_norm2sq(double *out, const double *j, size_t n);
  *           form xi on its own for that reason. */
 gn_status gn_xi(double *xi, const double *j, size_t n, double lpp, gn_damping dmp);
 
-/* gn_dir_mp: Moore-Penrose direction d = -(lp / (lpp |j|^2)) j, MATH.md (3.9).
+/* gn_dir_pinv: Moore-Penrose direction d = -(lp / (lpp |j|^2)) j, MATH.md (3.9).
  * Method:   scaled coefficient carried to each component (no |j|^2 formed unscaled).
  * Accuracy: mixed error (§13) <= k + 4 units per component.
  * Special:  GN_EZERO if lpp == 0 or j == 0 (G has rank 0: no MP direction of (3.8));
  *           GN_ENEGCURV if lpp < 0; GN_ENONFINITE on NaN/inf; GN_ERANGE if a component
  *           overflows (d untouched). d may alias j. */
-gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp);
+gn_status gn_dir_pinv(double *d, const double *j, size_t n, double lp, double lpp);
 
 /* gn_dir_damped: damped direction d = -lp j / ((lpp + mu)|j|^2 + lambda), MATH.md (3.12).
- * Method:   as gn_dir_mp; xi never stored (no underflow trap).
+ * Method:   as gn_dir_pinv; xi never stored (no underflow trap).
  * Accuracy: <= k + 5 units per component in the mixed measure of §13.
  * Special:  j = 0 or lp = 0 gives d = 0 (GN_OK); GN_EDOM, GN_ENEGCURV, GN_ENONFINITE,
  *           GN_ESIZE as gn_xi; GN_ERANGE (d untouched) when |lp xi| |j| >= 2^1019, a guard

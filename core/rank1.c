@@ -679,7 +679,7 @@ gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
 }
 
 /* c = -alpha lp / (lpp |j|^2), the undamped coefficient (alpha = 1: the Moore-Penrose
- * direction), with the domain checks of gn_dir_mp / gn_step_ignd_undamped */
+ * direction), with the domain checks of gn_dir_pinv / gn_step_ignd_undamped */
 static gn_status undamped_coef(gn_sd *c, const double *j, size_t n, double lp, double lpp,
                                double alpha)
 {
@@ -716,7 +716,7 @@ gn_status gn_dir_damped(double *d, const double *j, size_t n, double lp, double 
     return apply_coef(NULL, d, j, n, c);
 }
 
-gn_status gn_dir_mp(double *d, const double *j, size_t n, double lp, double lpp)
+gn_status gn_dir_pinv(double *d, const double *j, size_t n, double lp, double lpp)
 {
     gn_sd c;
     gn_status st = undamped_coef(&c, j, n, lp, lpp, 1.0);

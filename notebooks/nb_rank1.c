@@ -43,7 +43,7 @@ typedef struct {
     double f, j[2], nj2, g[2], G[4];
     gn_lossval lv;
     double dmp_mp[2], dmp_d[2], xi, wplus[2], delta, delta44;
-    gn_status smp; /* gn_dir_mp's status: GN_OK when l'' > 0 */
+    gn_status smp; /* gn_dir_pinv's status: GN_OK when l'' > 0 */
     int have_mp;
 } rank1_result;
 
@@ -71,7 +71,7 @@ static gn_status rank1_compute(rank1_result *r, int *bad_input, const nb_rank1_o
     for (int a = 0; a < 2; a++)
         for (int b = 0; b < 2; b++)
             r->G[2 * a + b] = r->lv.lpp * r->j[a] * r->j[b]; /* (3.7) */
-    r->smp = gn_dir_mp(r->dmp_mp, r->j, 2, r->lv.lp, r->lv.lpp);
+    r->smp = gn_dir_pinv(r->dmp_mp, r->j, 2, r->lv.lp, r->lv.lpp);
     r->have_mp = r->smp == GN_OK;
     st = gn_dir_damped(r->dmp_d, r->j, 2, r->lv.lp, r->lv.lpp, r->dmp);
     if (st == GN_OK)

@@ -41,7 +41,7 @@ static void test_domain_errors(void **state)
     fill(d, 3);
     assert_int_equal(gn_dir_damped(d, j, 3, 1.0, -2.0, D1), GN_ENEGCURV);
     assert_int_equal(gn_dir_damped(d, j, 3, 1.0, 1.0, bad_l), GN_EDOM);
-    assert_int_equal(gn_dir_mp(d, j, 3, 1.0, -1.0), GN_ENEGCURV);
+    assert_int_equal(gn_dir_pinv(d, j, 3, 1.0, -1.0), GN_ENEGCURV);
     assert_true(untouched(d, 3));
     x = 7.0;
     assert_int_equal(gn_xi(&x, j, 3, -1.0, D1), GN_ENEGCURV);
@@ -72,7 +72,7 @@ static void test_nonfinite(void **state)
     assert_true(untouched(w, 3));
     fill(d, 3);
     assert_int_equal(gn_dir_damped(d, jn, 3, 1.0, 1.0, D1), GN_ENONFINITE);
-    assert_int_equal(gn_dir_mp(d, ji, 3, 1.0, 1.0), GN_ENONFINITE);
+    assert_int_equal(gn_dir_pinv(d, ji, 3, 1.0, 1.0), GN_ENONFINITE);
     assert_true(untouched(d, 3));
     assert_int_equal(gn_norm2sq(&x, jn, 3), GN_ENONFINITE);
     assert_int_equal(gn_xi(&x, ji, 3, 1.0, D1), GN_ENONFINITE);
@@ -102,8 +102,8 @@ static void test_zero_cases(void **state)
         assert_true(d[i] == -j[i]);
     /* Moore-Penrose: undefined when G has rank 0 */
     fill(d, 4);
-    assert_int_equal(gn_dir_mp(d, z, 4, 1.0, 1.0), GN_EZERO);
-    assert_int_equal(gn_dir_mp(d, j, 4, 1.0, 0.0), GN_EZERO);
+    assert_int_equal(gn_dir_pinv(d, z, 4, 1.0, 1.0), GN_EZERO);
+    assert_int_equal(gn_dir_pinv(d, j, 4, 1.0, 0.0), GN_EZERO);
     assert_true(untouched(d, 4));
     /* undamped IGND, normalized gradient and SPS need j != 0 (and l' != 0) */
     fill(w, 4);

@@ -168,7 +168,7 @@ static void test_mp_minnorm_vs_closed(void **state)
             mpfr_set_d(lp, I.lp, MPFR_RNDN);
             mpfr_set_d(lpp, I.lpp, MPFR_RNDN);
             assert_int_equal(gn_mp_dir_pinv(d1, j, n, lp, lpp, MPFR_RNDN), GN_OK);
-            assert_int_equal(gn_mp_dir_mp_closed(d2, j, n, lp, lpp, MPFR_RNDN), GN_OK);
+            assert_int_equal(gn_mp_dir_pinv_closed(d2, j, n, lp, lpp, MPFR_RNDN), GN_OK);
             double e = vrel(d1, d2, n);
             if (!(e <= 0x1p-240))
                 fail_msg("dir_mp: seed %llu n %zu rel %a", (unsigned long long)seed, n, e);
@@ -228,7 +228,7 @@ static void test_statuses(void **state)
     gn_mp_damping_init_set(&D, dm, PREC);
     /* j = 0 */
     assert_int_equal(gn_mp_dir_pinv(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
-    assert_int_equal(gn_mp_dir_mp_closed(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
+    assert_int_equal(gn_mp_dir_pinv_closed(d, j, n, lp, lpp, MPFR_RNDN), GN_EZERO);
     assert_int_equal(gn_mp_dir_damped(d, j, n, lp, lpp, &D, MPFR_RNDN), GN_OK);
     for (size_t i = 0; i < n; i++)
         assert_true(mpfr_zero_p(d + i));

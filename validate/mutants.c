@@ -19,7 +19,7 @@
 enum { M_MU_AFTER, M_GSQ, M_NAIVE, M_NOLAMBDA };
 
 static const val_impl core_impl = {
-    "core",        gn_norm2sq,         gn_xi,         gn_dir_mp,          gn_dir_damped,
+    "core",        gn_norm2sq,         gn_xi,         gn_dir_pinv,          gn_dir_damped,
     gn_delta_damped, gn_step_ignd,     gn_step_ignd_undamped, gn_step_nlms, gn_step_adam_ignd,
 };
 
@@ -98,7 +98,7 @@ static gn_status apply_c(double *w, double *d, const double *j, size_t n, double
     static gn_status dir_mp_##SUF(double *d, const double *j, size_t n, double lp,            \
                                   double lpp)                                                 \
     {                                                                                         \
-        gn_status st = gn_dir_mp(d, j, n, lp, lpp);                                           \
+        gn_status st = gn_dir_pinv(d, j, n, lp, lpp);                                           \
         if (st != GN_OK && st != GN_ERANGE)                                                   \
             return st;                                                                        \
         if (K == M_MU_AFTER || K == M_NOLAMBDA)                                               \

@@ -89,7 +89,7 @@ size_t val_dense(val_row *rows, size_t cap, const val_opts *o)
         if (n <= 120) {
             size_t rank = 0;
             sr = gn_mp_dir_pinv(D, J, n, LP, LPP, MPFR_RNDN);
-            sc = gn_dir_mp(d, j, n, lp, lpp);
+            sc = gn_dir_pinv(d, j, n, lp, lpp);
             if (sr == GN_OK && sc == GN_OK)
                 val_acc_add(&A[D_CORE_MP], gn_mp_mixed(d, D, NULL, D, n, NULL), 0.0, "%s", buf);
             sg = gn_ref_dir_pinv(d, &rank, j, n, lp, lpp);

@@ -402,7 +402,7 @@ static void check_rank1(ctx *C, const inst *I, work *W)
     sr = gn_mp_dir_pinv(W->X, W->J, n, W->lp, W->lpp, MPFR_RNDN);
     vec_check(C, Q_DIR_MP, I, sc, W->got, sr, W->X, NULL, W->X, k + 3);
     if (C->closed_check && sr == GN_OK) {
-        gn_mp_dir_mp_closed(W->R, W->J, n, W->lp, W->lpp, MPFR_RNDN);
+        gn_mp_dir_pinv_closed(W->R, W->J, n, W->lp, W->lpp, MPFR_RNDN);
         closed_add(C, I, "dir_mp", W->R, W->X, n);
     }
 }

@@ -145,10 +145,10 @@ gn_status gn_mp_xi_closed(mpfr_ptr xi, mpfr_srcptr j, size_t n, mpfr_srcptr lpp,
  * Special: GN_EZERO if lpp == 0 or j == 0 (rank G = 0), as the core. */
 gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mpfr_srcptr lpp,
                        mpfr_rnd_t rnd);
-/* gn_mp_dir_mp_closed: d = -(lp / (lpp |j|^2)) j, MATH.md (3.9).
+/* gn_mp_dir_pinv_closed: d = -(lp / (lpp |j|^2)) j, MATH.md (3.9).
  * Accuracy: a few roundings at the working precision (validate/rank1 "closed_vs_system"
  *           compares it with gn_mp_dir_pinv). Special: GN_EZERO if lpp == 0 or j == 0. */
-gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+gn_status gn_mp_dir_pinv_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr lpp, mpfr_rnd_t rnd);
 
 /* gn_mp_dir_damped: the solution of MATH.md (3.11) ((lpp + mu) j j^T + lambda I) d = -lp j.

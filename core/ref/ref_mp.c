@@ -454,7 +454,7 @@ gn_status gn_mp_dir_pinv(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp, mp
     return st;
 }
 
-gn_status gn_mp_dir_mp_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
+gn_status gn_mp_dir_pinv_closed(mpfr_ptr d, mpfr_srcptr j, size_t n, mpfr_srcptr lp,
                               mpfr_srcptr lpp, mpfr_rnd_t rnd)
 {
     gn_status st = check_pinv(n, j, lp, lpp);
