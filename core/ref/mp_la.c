@@ -5,6 +5,41 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* ------------------------------------------------------------- vectors */
+
+void gn_mp_vec_free(mpfr_ptr v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mpfr_clear(v + i);
+    free(v);
+}
+
+mpfr_ptr gn_mp_vec_alloc(size_t n, mpfr_prec_t prec)
+{
+    if (n == 0)
+        return NULL;
+    mpfr_ptr v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        mpfr_init2(v + i, prec), mpfr_set_zero(v + i, 1);
+    return v;
+}
+
+void gn_mp_vec_set_d(mpfr_ptr v, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(v + i, x[i], MPFR_RNDN);
+}
+
+void gn_mp_vec_get_d(double *x, mpfr_srcptr v, size_t n, mpfr_rnd_t rnd)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = mpfr_get_d(v + i, rnd);
+}
+
 
 #define R MPFR_RNDN
 
