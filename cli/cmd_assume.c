@@ -14,6 +14,10 @@
 
 static const char *CMD = "assume";
 
+/* "undetermined": a verdict the measurement cannot decide (docs/exit-status.md); to move to
+ * core/io/gn_io.h as GN_EXIT_UNDETERMINED with the other exit statuses */
+enum { EXIT_UNDETERMINED = 3 };
+
 /* OpenBLAS's own threads spin on a machine shared by many jobs and made the benchmark
  * slower (9.1 s against 6.5 s single-threaded, measured): the program asks for one thread
  * when it is linked against OpenBLAS (a weak reference: absent elsewhere). */
@@ -66,7 +70,10 @@ static void usage(FILE *f)
 "  --json            JSON Lines instead of the table\n"
 "\n"
 "exit: 0 every assumption holds and the MPFR agreement passes; 1 an assumption fails (or is\n"
-"suspect) or the agreement fails; 2 bad usage or input.\n");
+"suspect) or the agreement fails; 2 bad usage or input; 3 undetermined: none fails, but a\n"
+"verdict cannot be decided (degenerate data: constant, zero or duplicate feature columns,\n"
+"features too ill-conditioned for the noise-floor tolerance, grad F = 0 at every point, L\n"
+"not estimated); the table says which and why.\n");
 }
 
 /* ---------------------------------------------------------------- data */
@@ -221,7 +228,11 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
     printf("%-26s %-8s F >= F_inf = %g (the loss is >= 0); min F = %.6g; L = %.6g (%s)\n",
            "4.1 F_inf, L, lambda, mu", pf_assume_verdict_name(r->v_a41), r->F_inf_lb, r->F_min,
            r->L, lkind_name(r->L_kind));
-    if (r->v_align == PF_ASSUME_HOLDS)
+    if (r->why_a41)
+        printf("%-26s %-8s %s\n", "", "", r->why_a41);
+    if (r->v_align == PF_ASSUME_UNDETERMINED)
+        printf("%-26s %s %s\n", "4.2 alignment (4.14)", "undetermined", r->why_align);
+    else if (r->v_align == PF_ASSUME_HOLDS)
         printf("%-26s %-8s c >= %.6g at all %zu points with grad F != 0 (min at t = %zu)\n",
                "4.2 alignment (4.14)", "holds", r->c_min, r->n_defined, r->t[r->c_argmin]);
     else {
@@ -236,19 +247,21 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
            "4.2 moment (4.15)", "holds", r->fit.M, r->fit.MG, r->fit.M0_MG, r->fit.MG0_M);
     printf("%-26s %-8s %s\n", "4.3 Robbins-Monro (4.16)", pf_assume_verdict_name(r->v_rm),
            r->rm_why);
-    printf("%-26s %-8s S = max|j| = %.6g, H = max l'' = %.6g\n", "B.1 bounded j, l''", "holds",
-           r->S, r->H);
+    printf("%-26s %-8s S = max|j| = %.6g, H = max l'' = %.6g\n", "B.1 bounded j, l''",
+           pf_assume_verdict_name(r->v_b1), r->S, r->H);
     if (r->have_floor)
         printf("%-26s %-8s max rho = %.6g (t = %zu); at the minimiser E|g(w*)|^2 = %.6g, "
-               "relative residual %.3g %s %.3g (rounding)\n",
+               "relative residual %.3g %s %.3g (rounding, kappa = %.3g)\n",
                "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
-               r->t[r->rho_argmax], r->floor, r->rel_res, r->rel_res > r->floor_tol ? ">" : "<=",
-               r->floor_tol);
+               r->t[r->rho_argmax], r->floor, r->rel_res, r->v_b2 == PF_ASSUME_UNDETERMINED ? "vs" : r->rel_res > r->floor_tol ? ">" : "<=",
+               r->floor_tol, r->kappa);
     else
         printf("%-26s %-8s max rho = %.6g (t = %zu); slope of log rho on log |grad F|^2 = "
                "%.3g over %.2g decades\n",
                "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
                r->t[r->rho_argmax], r->rho_slope, r->grad2_decades);
+    if (r->why_b2)
+        printf("%-26s %-8s %s\n", "", "", r->why_b2);
     printf("\nLemma B.2: xi_min = %.6g, xi_max = %.6g\n", r->b3.xi_min, r->b3.xi_max);
     printf("Prop B.3:  c_B3 = %.6g, M = 0, M_G = rho/lambda^2 = %.6g\n", r->b3.c_B3,
            r->b3.MG_B3);
@@ -266,10 +279,16 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
                r->mp[0].K);
         printf("%8s %6s %12s %12s %12s %s\n", "t", "qty", "double", "rel err", "bound", "");
         for (size_t k = 0; k < r->n_mp; k++)
-            for (int q = 0; q < PF_ASSUME_NQ; q++)
-                printf("%8zu %6s %12.5g %12.3g %12.3g %s\n", r->t[r->mp_idx[k]],
-                       pf_assume_q_name(q), r->mp[k].dbl[q], r->mp[k].rel[q], r->mp[k].bound[q],
-                       r->mp[k].rel[q] <= r->mp[k].bound[q] ? "ok" : "FAIL");
+            for (int q = 0; q < PF_ASSUME_NQ; q++) {
+                const pf_assume_mpcheck *c = &r->mp[k];
+                if (c->undef[q])
+                    printf("%8zu %6s %12s %12s %12s undefined (grad F = 0)\n",
+                           r->t[r->mp_idx[k]], pf_assume_q_name(q), "-", "-", "-");
+                else
+                    printf("%8zu %6s %12.5g %12.3g %12.3g %s\n", r->t[r->mp_idx[k]],
+                           pf_assume_q_name(q), c->dbl[q], c->rel[q], c->bound[q],
+                           c->rel[q] <= c->bound[q] ? "ok" : "FAIL");
+            }
         printf("MPFR agreement: %s\n", r->mp_pass ? "pass" : "FAIL");
     }
 }
@@ -319,6 +338,9 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
         gn_io_jl_str(&j, "kind", "verdict");
         gn_io_jl_str(&j, "assumption", vs[q].name);
         gn_io_jl_str(&j, "verdict", pf_assume_verdict_name(vs[q].v));
+        const char *why[] = {r->why_a41, r->why_align, NULL, NULL, r->why_b1, r->why_b2};
+        if (why[q])
+            gn_io_jl_str(&j, "why", why[q]);
         switch (q) {
         case 0:
             gn_io_jl_num(&j, "F_inf_lb", r->F_inf_lb);
@@ -379,11 +401,15 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
             gn_io_jl_num(&j, "mpfr", r->mp[k].mp[q]);
             gn_io_jl_num(&j, "rel_err", r->mp[k].rel[q]);
             gn_io_jl_num(&j, "bound", r->mp[k].bound[q]);
-            gn_io_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
+            if (r->mp[k].undef[q])
+                gn_io_jl_bool(&j, "undefined", 1);
+            else
+                gn_io_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
             gn_io_jl_end(&j);
         }
     gn_io_jl_begin(&j, stdout);
     gn_io_jl_str(&j, "kind", "summary");
+    gn_io_jl_str(&j, "verdict", pf_assume_verdict_name(pf_assume_overall(r)));
     gn_io_jl_bool(&j, "mp_pass", r->mp_pass);
     gn_io_jl_int(&j, "mp_points", (long long)r->n_mp);
     gn_io_jl_end(&j);
@@ -660,10 +686,9 @@ static int measure(const args *A, pf_assume_problem *pb, const double *w0)
     else
         print_table(&rep, pb, &A->s, A->data);
     if (!(A->out && write_plot(A->out, &rep, A->json) < 0)) {
-        int fails = rep.v_a41 != PF_ASSUME_HOLDS || rep.v_align != PF_ASSUME_HOLDS ||
-                    rep.v_moment != PF_ASSUME_HOLDS || rep.v_rm != PF_ASSUME_HOLDS ||
-                    rep.v_b1 != PF_ASSUME_HOLDS || rep.v_b2 != PF_ASSUME_HOLDS || !rep.mp_pass;
-        rc = fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
+        pf_assume_verdict v = pf_assume_overall(&rep);
+        rc = v == PF_ASSUME_HOLDS ? GN_EXIT_PASS
+           : v == PF_ASSUME_UNDETERMINED ? EXIT_UNDETERMINED : GN_EXIT_FAIL;
     }
     pf_assume_report_free(&rep);
 done:

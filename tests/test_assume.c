@@ -550,6 +550,48 @@ static void test_cli_verdicts(void **state)
     unlink("/tmp/gn_ta_w.csv");
 }
 
+/* issue 13, finding 1: a verdict on degenerate data (constant, zero or duplicate feature
+ * columns: the least-squares tolerance n d u kappa reaches the largest possible relative
+ * residual, or c and rho are undefined at every point) or with an input that was never
+ * measured (L with --l-points 0) is "undetermined", exit 3, never "holds" */
+static void expect_undetermined(const char *args, const char *must_not)
+{
+    static char out[1 << 16];
+    int rc = run(args, out, sizeof out, NULL, 0);
+    if (rc != 3 || !strstr(out, "undetermined") || strstr(out, must_not))
+        print_message("# args '%s': rc %d (wanted 3, no '%s')\n%s\n", args, rc, must_not, out);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(out, "undetermined"));
+    assert_null(strstr(out, must_not));
+}
+
+static void test_cli_degenerate_undetermined(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    write_file("/tmp/gn_ta_const.csv", "x1,x2,y\n1,2,3\n1,2,4\n1,2,5\n1,2,1\n1,2,2\n");
+    write_file("/tmp/gn_ta_zero.csv", "x1,x2,y\n0,0,3\n0,0,4\n0,0,5\n0,0,1\n");
+    expect_undetermined("--data /tmp/gn_ta_const.csv --steps 200", "B.2 strong growth          holds");
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "B.2 strong growth          holds");
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "4.2 alignment (4.14)       holds");
+    /* the MPFR table: c and rho undefined on both sides are not an "ok" comparison */
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "nan            0            0 ok");
+    int rc = run("--data /tmp/gn_ta_zero.csv --steps 200", out, sizeof out, NULL, 0);
+    assert_non_null(strstr(out, "     c            -            -            - undefined"));
+    rc = run("--data /tmp/gn_ta_zero.csv --steps 200 --json", out, sizeof out, NULL, 0);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(out, "{\"kind\":\"verdict\",\"assumption\":\"B.2\",\"verdict\":\"undetermined\""));
+    expect_undetermined("--data proofs/data/interp.csv --model mlp --l-points 0 --steps 200",
+                        "4.1 F_inf, L, lambda, mu   holds");
+    /* negative control: the same tolerance on well-conditioned data still decides */
+    rc = run("--data proofs/data/noisy.csv --lambda 10 --alpha0 4 --t0 4 --steps 2000", out,
+             sizeof out, NULL, 0);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "B.2 strong growth          fails"));
+    unlink("/tmp/gn_ta_const.csv");
+    unlink("/tmp/gn_ta_zero.csv");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_problem_init_rejects),
         cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_verdicts),
+        cmocka_unit_test(test_cli_degenerate_undetermined),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
