@@ -18,6 +18,15 @@ static const char *CMD = "assume";
  * core/io/gn_io.h as GN_EXIT_UNDETERMINED with the other exit statuses */
 enum { EXIT_UNDETERMINED = 3 };
 
+/* The documented maxima (--help, docs/assume.md), checked before anything is allocated:
+ * the MLP's per-layer workspace grows with the square of its widest layer, the kept points
+ * with npoints x d, the run's time with --steps. */
+#define MAX_WIDTH 4096           /* each --hidden width                          */
+#define MAX_PARAMS 1000000       /* d, the model's parameters                    */
+#define MAX_POINT_VALUES 16777216 /* npoints x d doubles kept (2^24, 128 MB)      */
+#define MAX_STEPS 100000000      /* --steps                                      */
+#define MAX_BENCH_ROWS 1000000   /* --rows with --bench (rows x 10 inputs held)  */
+
 /* OpenBLAS's own threads spin on a machine shared by many jobs and made the benchmark
  * slower (9.1 s against 6.5 s single-threaded, measured): the program asks for one thread
  * when it is linked against OpenBLAS (a weak reference: absent elsewhere). */
@@ -37,7 +46,7 @@ static void usage(FILE *f)
     fprintf(f,
 "Usage: gnlab assume --data FILE.csv [options]\n"
 "  or:  gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
-"  or:  gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
+"  or:  gnlab assume --bench [--rows N (at most 1e6)] [--hidden H1,H2] [--npoints K]\n"
 "\n"
 "Measures the assumptions of Theorem 4.1 (MATH.md §8) along an IGND trajectory (or at\n"
 "given points): alignment c(w) (4.14), the moment bound (4.15) with the smallest M, M_G,\n"
@@ -48,7 +57,8 @@ static void usage(FILE *f)
 "  --data FILE       CSV, header line, numeric fields; the target column and the features\n"
 "  --target NAME     target column (default y); every other column is a feature\n"
 "  --model KIND      linear (f = w.x), quad (quadratic features + 1), mlp (default linear)\n"
-"  --hidden LIST     MLP hidden widths, e.g. 16,16 (default 16)\n"
+"  --hidden LIST     MLP hidden widths, e.g. 16,16 (default 16; at most 8 layers, each\n"
+"                    width at most 4096, at most 1000000 parameters in all)\n"
 "  --act NAME        MLP activation: tanh relu silu identity (default tanh)\n"
 "  --loss NAME       squared or bce (default squared)\n"
 "  --lambda X        damping lambda > 0 (default 1)\n"
@@ -56,7 +66,8 @@ static void usage(FILE *f)
 "schedule alpha_t = alpha0/(t + t0)^p:\n"
 "  --alpha0 X        (default 1)   --t0 X  (default 1)   --p X  (default 0.75; 1/2 < p <= 1)\n"
 "points:\n"
-"  --steps T         IGND steps (default 2000)    --npoints K  points kept (default 50)\n"
+"  --steps T         IGND steps (default 2000, at most 1e8)\n"
+"  --npoints K       points kept (default 50; K x parameters at most 2^24 = 16777216)\n"
 "  --points FILE     CSV of parameter vectors (one per row, d columns) instead of a run\n"
 "  --seed S          sampling and MLP init seed (default 20261122, or GN_SEED)\n"
 "checks:\n"
@@ -535,6 +546,11 @@ static int parse_value(args *A, const char *opt, const char *v)
     else if (!strcmp(opt, "--hidden")) {
         A->nh = cli_sizes(A->hidden, 8, CMD, opt, v);
         bad = A->nh < 0;
+        for (int q = 0; q < A->nh && !bad; q++)
+            if (A->hidden[q] > MAX_WIDTH) {
+                cli_usage(CMD, "--hidden: %zu is above the maximum %d", A->hidden[q], MAX_WIDTH);
+                bad = 1;
+            }
     } else if (!strcmp(opt, "--lambda"))
         bad = cli_double(&A->dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
     else if (!strcmp(opt, "--mu"))
@@ -546,7 +562,7 @@ static int parse_value(args *A, const char *opt, const char *v)
     else if (!strcmp(opt, "--p"))
         bad = cli_double(&A->s.p, CMD, opt, v, -1e300, 1e300) < 0;
     else if (!strcmp(opt, "--steps"))
-        bad = cli_size(&A->o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
+        bad = cli_size(&A->o.steps, CMD, opt, v, 0, MAX_STEPS) < 0;
     else if (!strcmp(opt, "--npoints"))
         bad = cli_size(&A->o.npoints, CMD, opt, v, 1, 1000000) < 0;
     else if (!strcmp(opt, "--mp-points"))
@@ -697,6 +713,36 @@ done:
     return rc;
 }
 
+/* d of an MLP in -> hidden -> 1 (each width <= MAX_WIDTH: no overflow) */
+static size_t mlp_params(size_t in, const size_t *hidden, int nh)
+{
+    size_t d = 0, prev = in;
+    for (int q = 0; q < nh; q++) {
+        d += (prev + 1) * hidden[q];
+        prev = hidden[q];
+    }
+    return d + prev + 1;
+}
+
+/* the maxima that need d (from --hidden for the MLP, from the data's columns otherwise):
+ * ARGS_OK or the exit status after a message naming the option */
+static int check_sizes(const args *A, pf_assume_model mk, size_t m)
+{
+    size_t d = mk == PF_ASSUME_MLP ? mlp_params(m, A->hidden, A->nh)
+             : mk == PF_ASSUME_QUAD ? gn_quad_nfeatures(m, 1) : m;
+    if (d > MAX_PARAMS && mk == PF_ASSUME_MLP)
+        return cli_usage(CMD, "--hidden: the MLP would have %zu parameters, above the maximum "
+                              "%d: use fewer or narrower layers", d, MAX_PARAMS);
+    if (d > MAX_PARAMS)
+        return cli_usage(CMD, "--model %s: %zu features give %zu parameters, above the maximum "
+                              "%d", A->model, m, d, MAX_PARAMS);
+    if (!A->points && A->o.npoints > MAX_POINT_VALUES / d)
+        return cli_usage(CMD, "--npoints: %zu points x %zu parameters is above the maximum %d "
+                              "values kept: use at most %zu points", A->o.npoints, d,
+                              MAX_POINT_VALUES, (size_t)MAX_POINT_VALUES / d);
+    return ARGS_OK;
+}
+
 /* --data: read the data, build the model and the problem, measure */
 static int run_data(const args *A)
 {
@@ -710,6 +756,10 @@ static int run_data(const args *A)
         return GN_EXIT_USAGE;
     }
     gn_mlp *mlp = NULL;
+    if ((rc = check_sizes(A, k.mk, ds.m)) != ARGS_OK) {
+        free_data(&ds);
+        return rc;
+    }
     if (k.mk == PF_ASSUME_MLP) {
         size_t widths[10];
         widths[0] = ds.m;
@@ -775,7 +825,14 @@ CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3
             A.hidden[1] = 50;
             A.nh = 2;
         }
-        return run_bench(A.rows, A.hidden, A.nh, A.o.npoints == 50 ? 100 : A.o.npoints, A.json);
+        if (A.o.npoints == 50)
+            A.o.npoints = 100;
+        if (A.rows > MAX_BENCH_ROWS)
+            return cli_usage(CMD, "--rows: %zu is above the maximum %d for --bench", A.rows,
+                             MAX_BENCH_ROWS);
+        if ((rc = check_sizes(&A, PF_ASSUME_MLP, 10)) != ARGS_OK)
+            return rc;
+        return run_bench(A.rows, A.hidden, A.nh, A.o.npoints, A.json);
     }
     return run_data(&A);
 }

@@ -592,6 +592,24 @@ static void test_cli_degenerate_undetermined(void **state)
     unlink("/tmp/gn_ta_zero.csv");
 }
 
+/* issue 13, finding 12: sizes beyond the documented maxima (--help) are refused, with the
+ * option named, before anything is allocated or run (--steps 2^40 ran for days; a 10^9-wide
+ * layer aborted under ASan) */
+static void test_cli_size_limits(void **state)
+{
+    (void)state;
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 1000000000",
+                 "--hidden: 1000000000 is above the maximum 4096");
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 4096,4096",
+                 "--hidden: the MLP would have");
+    expect_usage("--data /tmp/does-not-exist.csv --steps 1099511627776", "--steps");
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 1000 --npoints 1000000",
+                 "--npoints");
+    static char out[1 << 14];
+    assert_int_equal(run("--help", out, sizeof out, NULL, 0), 0);
+    assert_non_null(strstr(out, "at most 4096"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_verdicts),
         cmocka_unit_test(test_cli_degenerate_undetermined),
+        cmocka_unit_test(test_cli_size_limits),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
