@@ -304,40 +304,10 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
     }
 }
 
-static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
-                       const pf_assume_schedule *s)
+/* the verdict rows of --json: one object per assumption with its numbers */
+static void json_verdicts(const pf_assume_report *r)
 {
     gn_io_jl j;
-    gn_io_jl_begin(&j, stdout);
-    gn_io_jl_str(&j, "kind", "problem");
-    gn_io_jl_str(&j, "model", pb->model == PF_ASSUME_LINEAR ? "linear"
-                           : pb->model == PF_ASSUME_QUAD ? "quad" : "mlp");
-    gn_io_jl_int(&j, "d", (long long)pb->d);
-    gn_io_jl_int(&j, "n", (long long)pb->n);
-    gn_io_jl_str(&j, "loss", gn_loss_name(pb->loss));
-    gn_io_jl_num(&j, "lambda", pb->dmp.lambda);
-    gn_io_jl_num(&j, "mu", pb->dmp.mu);
-    gn_io_jl_num(&j, "alpha0", s->alpha0);
-    gn_io_jl_num(&j, "t0", s->t0);
-    gn_io_jl_num(&j, "p", s->p);
-    gn_io_jl_end(&j);
-    for (size_t k = 0; k < r->K; k++) {
-        const pf_assume_point *p = &r->pts[k];
-        gn_io_jl_begin(&j, stdout);
-        gn_io_jl_str(&j, "kind", "point");
-        gn_io_jl_int(&j, "t", (long long)r->t[k]);
-        gn_io_jl_num(&j, "F", p->F);
-        gn_io_jl_num(&j, "grad2", p->grad2);
-        gn_io_jl_num(&j, "c", p->c);
-        gn_io_jl_num(&j, "rho", p->rho);
-        gn_io_jl_num(&j, "xig2", p->xig2);
-        gn_io_jl_num(&j, "g2", p->g2);
-        gn_io_jl_num(&j, "S", p->S);
-        gn_io_jl_num(&j, "H", p->H);
-        gn_io_jl_num(&j, "xi_lo", p->xi_lo);
-        gn_io_jl_num(&j, "xi_hi", p->xi_hi);
-        gn_io_jl_end(&j);
-    }
     struct {
         const char *name;
         pf_assume_verdict v;
@@ -390,6 +360,43 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
         }
         gn_io_jl_end(&j);
     }
+}
+
+static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
+                       const pf_assume_schedule *s)
+{
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "kind", "problem");
+    gn_io_jl_str(&j, "model", pb->model == PF_ASSUME_LINEAR ? "linear"
+                           : pb->model == PF_ASSUME_QUAD ? "quad" : "mlp");
+    gn_io_jl_int(&j, "d", (long long)pb->d);
+    gn_io_jl_int(&j, "n", (long long)pb->n);
+    gn_io_jl_str(&j, "loss", gn_loss_name(pb->loss));
+    gn_io_jl_num(&j, "lambda", pb->dmp.lambda);
+    gn_io_jl_num(&j, "mu", pb->dmp.mu);
+    gn_io_jl_num(&j, "alpha0", s->alpha0);
+    gn_io_jl_num(&j, "t0", s->t0);
+    gn_io_jl_num(&j, "p", s->p);
+    gn_io_jl_end(&j);
+    for (size_t k = 0; k < r->K; k++) {
+        const pf_assume_point *p = &r->pts[k];
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "point");
+        gn_io_jl_int(&j, "t", (long long)r->t[k]);
+        gn_io_jl_num(&j, "F", p->F);
+        gn_io_jl_num(&j, "grad2", p->grad2);
+        gn_io_jl_num(&j, "c", p->c);
+        gn_io_jl_num(&j, "rho", p->rho);
+        gn_io_jl_num(&j, "xig2", p->xig2);
+        gn_io_jl_num(&j, "g2", p->g2);
+        gn_io_jl_num(&j, "S", p->S);
+        gn_io_jl_num(&j, "H", p->H);
+        gn_io_jl_num(&j, "xi_lo", p->xi_lo);
+        gn_io_jl_num(&j, "xi_hi", p->xi_hi);
+        gn_io_jl_end(&j);
+    }
+    json_verdicts(r);
     gn_io_jl_begin(&j, stdout);
     gn_io_jl_str(&j, "kind", "b3");
     gn_io_jl_num(&j, "xi_min", r->b3.xi_min);
