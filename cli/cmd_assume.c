@@ -14,6 +14,19 @@
 
 static const char *CMD = "assume";
 
+/* "undetermined": a verdict the measurement cannot decide (docs/exit-status.md); to move to
+ * core/io/gn_io.h as GN_EXIT_UNDETERMINED with the other exit statuses */
+enum { EXIT_UNDETERMINED = 3 };
+
+/* The documented maxima (--help, docs/assume.md), checked before anything is allocated:
+ * the MLP's per-layer workspace grows with the square of its widest layer, the kept points
+ * with npoints x d, the run's time with --steps. */
+#define MAX_WIDTH 4096           /* each --hidden width                          */
+#define MAX_PARAMS 1000000       /* d, the model's parameters                    */
+#define MAX_POINT_VALUES 16777216 /* npoints x d doubles kept (2^24, 128 MB)      */
+#define MAX_STEPS 100000000      /* --steps                                      */
+#define MAX_BENCH_ROWS 1000000   /* --rows with --bench (rows x 10 inputs held)  */
+
 /* OpenBLAS's own threads spin on a machine shared by many jobs and made the benchmark
  * slower (9.1 s against 6.5 s single-threaded, measured): the program asks for one thread
  * when it is linked against OpenBLAS (a weak reference: absent elsewhere). */
@@ -33,7 +46,7 @@ static void usage(FILE *f)
     fprintf(f,
 "Usage: gnlab assume --data FILE.csv [options]\n"
 "  or:  gnlab assume --gen interp|noisy [--rows N] [--features M] [--seed S] > FILE.csv\n"
-"  or:  gnlab assume --bench [--rows N] [--hidden H1,H2] [--npoints K]\n"
+"  or:  gnlab assume --bench [--rows N (at most 1e6)] [--hidden H1,H2] [--npoints K]\n"
 "\n"
 "Measures the assumptions of Theorem 4.1 (MATH.md §8) along an IGND trajectory (or at\n"
 "given points): alignment c(w) (4.14), the moment bound (4.15) with the smallest M, M_G,\n"
@@ -44,7 +57,8 @@ static void usage(FILE *f)
 "  --data FILE       CSV, header line, numeric fields; the target column and the features\n"
 "  --target NAME     target column (default y); every other column is a feature\n"
 "  --model KIND      linear (f = w.x), quad (quadratic features + 1), mlp (default linear)\n"
-"  --hidden LIST     MLP hidden widths, e.g. 16,16 (default 16)\n"
+"  --hidden LIST     MLP hidden widths, e.g. 16,16 (default 16; at most 8 layers, each\n"
+"                    width at most 4096, at most 1000000 parameters in all)\n"
 "  --act NAME        MLP activation: tanh relu silu identity (default tanh)\n"
 "  --loss NAME       squared or bce (default squared)\n"
 "  --lambda X        damping lambda > 0 (default 1)\n"
@@ -52,7 +66,8 @@ static void usage(FILE *f)
 "schedule alpha_t = alpha0/(t + t0)^p:\n"
 "  --alpha0 X        (default 1)   --t0 X  (default 1)   --p X  (default 0.75; 1/2 < p <= 1)\n"
 "points:\n"
-"  --steps T         IGND steps (default 2000)    --npoints K  points kept (default 50)\n"
+"  --steps T         IGND steps (default 2000, at most 1e8)\n"
+"  --npoints K       points kept (default 50; K x parameters at most 2^24 = 16777216)\n"
 "  --points FILE     CSV of parameter vectors (one per row, d columns) instead of a run\n"
 "  --seed S          sampling and MLP init seed (default 20261122, or GN_SEED)\n"
 "checks:\n"
@@ -66,7 +81,10 @@ static void usage(FILE *f)
 "  --json            JSON Lines instead of the table\n"
 "\n"
 "exit: 0 every assumption holds and the MPFR agreement passes; 1 an assumption fails (or is\n"
-"suspect) or the agreement fails; 2 bad usage or input.\n");
+"suspect) or the agreement fails; 2 bad usage or input; 3 undetermined: none fails, but a\n"
+"verdict cannot be decided (degenerate data: constant, zero or duplicate feature columns,\n"
+"features too ill-conditioned for the noise-floor tolerance, grad F = 0 at every point, L\n"
+"not estimated); the table says which and why.\n");
 }
 
 /* ---------------------------------------------------------------- data */
@@ -221,7 +239,11 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
     printf("%-26s %-8s F >= F_inf = %g (the loss is >= 0); min F = %.6g; L = %.6g (%s)\n",
            "4.1 F_inf, L, lambda, mu", pf_assume_verdict_name(r->v_a41), r->F_inf_lb, r->F_min,
            r->L, lkind_name(r->L_kind));
-    if (r->v_align == PF_ASSUME_HOLDS)
+    if (r->why_a41)
+        printf("%-26s %-8s %s\n", "", "", r->why_a41);
+    if (r->v_align == PF_ASSUME_UNDETERMINED)
+        printf("%-26s %s %s\n", "4.2 alignment (4.14)", "undetermined", r->why_align);
+    else if (r->v_align == PF_ASSUME_HOLDS)
         printf("%-26s %-8s c >= %.6g at all %zu points with grad F != 0 (min at t = %zu)\n",
                "4.2 alignment (4.14)", "holds", r->c_min, r->n_defined, r->t[r->c_argmin]);
     else {
@@ -236,19 +258,21 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
            "4.2 moment (4.15)", "holds", r->fit.M, r->fit.MG, r->fit.M0_MG, r->fit.MG0_M);
     printf("%-26s %-8s %s\n", "4.3 Robbins-Monro (4.16)", pf_assume_verdict_name(r->v_rm),
            r->rm_why);
-    printf("%-26s %-8s S = max|j| = %.6g, H = max l'' = %.6g\n", "B.1 bounded j, l''", "holds",
-           r->S, r->H);
+    printf("%-26s %-8s S = max|j| = %.6g, H = max l'' = %.6g\n", "B.1 bounded j, l''",
+           pf_assume_verdict_name(r->v_b1), r->S, r->H);
     if (r->have_floor)
         printf("%-26s %-8s max rho = %.6g (t = %zu); at the minimiser E|g(w*)|^2 = %.6g, "
-               "relative residual %.3g %s %.3g (rounding)\n",
+               "relative residual %.3g %s %.3g (rounding, kappa = %.3g)\n",
                "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
-               r->t[r->rho_argmax], r->floor, r->rel_res, r->rel_res > r->floor_tol ? ">" : "<=",
-               r->floor_tol);
+               r->t[r->rho_argmax], r->floor, r->rel_res, r->v_b2 == PF_ASSUME_UNDETERMINED ? "vs" : r->rel_res > r->floor_tol ? ">" : "<=",
+               r->floor_tol, r->kappa);
     else
         printf("%-26s %-8s max rho = %.6g (t = %zu); slope of log rho on log |grad F|^2 = "
                "%.3g over %.2g decades\n",
                "B.2 strong growth", pf_assume_verdict_name(r->v_b2), r->rho_max,
                r->t[r->rho_argmax], r->rho_slope, r->grad2_decades);
+    if (r->why_b2)
+        printf("%-26s %-8s %s\n", "", "", r->why_b2);
     printf("\nLemma B.2: xi_min = %.6g, xi_max = %.6g\n", r->b3.xi_min, r->b3.xi_max);
     printf("Prop B.3:  c_B3 = %.6g, M = 0, M_G = rho/lambda^2 = %.6g\n", r->b3.c_B3,
            r->b3.MG_B3);
@@ -266,48 +290,24 @@ static void print_table(const pf_assume_report *r, const pf_assume_problem *pb,
                r->mp[0].K);
         printf("%8s %6s %12s %12s %12s %s\n", "t", "qty", "double", "rel err", "bound", "");
         for (size_t k = 0; k < r->n_mp; k++)
-            for (int q = 0; q < PF_ASSUME_NQ; q++)
-                printf("%8zu %6s %12.5g %12.3g %12.3g %s\n", r->t[r->mp_idx[k]],
-                       pf_assume_q_name(q), r->mp[k].dbl[q], r->mp[k].rel[q], r->mp[k].bound[q],
-                       r->mp[k].rel[q] <= r->mp[k].bound[q] ? "ok" : "FAIL");
+            for (int q = 0; q < PF_ASSUME_NQ; q++) {
+                const pf_assume_mpcheck *c = &r->mp[k];
+                if (c->undef[q])
+                    printf("%8zu %6s %12s %12s %12s undefined (grad F = 0)\n",
+                           r->t[r->mp_idx[k]], pf_assume_q_name(q), "-", "-", "-");
+                else
+                    printf("%8zu %6s %12.5g %12.3g %12.3g %s\n", r->t[r->mp_idx[k]],
+                           pf_assume_q_name(q), c->dbl[q], c->rel[q], c->bound[q],
+                           c->rel[q] <= c->bound[q] ? "ok" : "FAIL");
+            }
         printf("MPFR agreement: %s\n", r->mp_pass ? "pass" : "FAIL");
     }
 }
 
-static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
-                       const pf_assume_schedule *s)
+/* the verdict rows of --json: one object per assumption with its numbers */
+static void json_verdicts(const pf_assume_report *r)
 {
     gn_io_jl j;
-    gn_io_jl_begin(&j, stdout);
-    gn_io_jl_str(&j, "kind", "problem");
-    gn_io_jl_str(&j, "model", pb->model == PF_ASSUME_LINEAR ? "linear"
-                           : pb->model == PF_ASSUME_QUAD ? "quad" : "mlp");
-    gn_io_jl_int(&j, "d", (long long)pb->d);
-    gn_io_jl_int(&j, "n", (long long)pb->n);
-    gn_io_jl_str(&j, "loss", gn_loss_name(pb->loss));
-    gn_io_jl_num(&j, "lambda", pb->dmp.lambda);
-    gn_io_jl_num(&j, "mu", pb->dmp.mu);
-    gn_io_jl_num(&j, "alpha0", s->alpha0);
-    gn_io_jl_num(&j, "t0", s->t0);
-    gn_io_jl_num(&j, "p", s->p);
-    gn_io_jl_end(&j);
-    for (size_t k = 0; k < r->K; k++) {
-        const pf_assume_point *p = &r->pts[k];
-        gn_io_jl_begin(&j, stdout);
-        gn_io_jl_str(&j, "kind", "point");
-        gn_io_jl_int(&j, "t", (long long)r->t[k]);
-        gn_io_jl_num(&j, "F", p->F);
-        gn_io_jl_num(&j, "grad2", p->grad2);
-        gn_io_jl_num(&j, "c", p->c);
-        gn_io_jl_num(&j, "rho", p->rho);
-        gn_io_jl_num(&j, "xig2", p->xig2);
-        gn_io_jl_num(&j, "g2", p->g2);
-        gn_io_jl_num(&j, "S", p->S);
-        gn_io_jl_num(&j, "H", p->H);
-        gn_io_jl_num(&j, "xi_lo", p->xi_lo);
-        gn_io_jl_num(&j, "xi_hi", p->xi_hi);
-        gn_io_jl_end(&j);
-    }
     struct {
         const char *name;
         pf_assume_verdict v;
@@ -319,6 +319,9 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
         gn_io_jl_str(&j, "kind", "verdict");
         gn_io_jl_str(&j, "assumption", vs[q].name);
         gn_io_jl_str(&j, "verdict", pf_assume_verdict_name(vs[q].v));
+        const char *why[] = {r->why_a41, r->why_align, NULL, NULL, r->why_b1, r->why_b2};
+        if (why[q])
+            gn_io_jl_str(&j, "why", why[q]);
         switch (q) {
         case 0:
             gn_io_jl_num(&j, "F_inf_lb", r->F_inf_lb);
@@ -357,6 +360,43 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
         }
         gn_io_jl_end(&j);
     }
+}
+
+static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
+                       const pf_assume_schedule *s)
+{
+    gn_io_jl j;
+    gn_io_jl_begin(&j, stdout);
+    gn_io_jl_str(&j, "kind", "problem");
+    gn_io_jl_str(&j, "model", pb->model == PF_ASSUME_LINEAR ? "linear"
+                           : pb->model == PF_ASSUME_QUAD ? "quad" : "mlp");
+    gn_io_jl_int(&j, "d", (long long)pb->d);
+    gn_io_jl_int(&j, "n", (long long)pb->n);
+    gn_io_jl_str(&j, "loss", gn_loss_name(pb->loss));
+    gn_io_jl_num(&j, "lambda", pb->dmp.lambda);
+    gn_io_jl_num(&j, "mu", pb->dmp.mu);
+    gn_io_jl_num(&j, "alpha0", s->alpha0);
+    gn_io_jl_num(&j, "t0", s->t0);
+    gn_io_jl_num(&j, "p", s->p);
+    gn_io_jl_end(&j);
+    for (size_t k = 0; k < r->K; k++) {
+        const pf_assume_point *p = &r->pts[k];
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "kind", "point");
+        gn_io_jl_int(&j, "t", (long long)r->t[k]);
+        gn_io_jl_num(&j, "F", p->F);
+        gn_io_jl_num(&j, "grad2", p->grad2);
+        gn_io_jl_num(&j, "c", p->c);
+        gn_io_jl_num(&j, "rho", p->rho);
+        gn_io_jl_num(&j, "xig2", p->xig2);
+        gn_io_jl_num(&j, "g2", p->g2);
+        gn_io_jl_num(&j, "S", p->S);
+        gn_io_jl_num(&j, "H", p->H);
+        gn_io_jl_num(&j, "xi_lo", p->xi_lo);
+        gn_io_jl_num(&j, "xi_hi", p->xi_hi);
+        gn_io_jl_end(&j);
+    }
+    json_verdicts(r);
     gn_io_jl_begin(&j, stdout);
     gn_io_jl_str(&j, "kind", "b3");
     gn_io_jl_num(&j, "xi_min", r->b3.xi_min);
@@ -379,11 +419,15 @@ static void print_json(const pf_assume_report *r, const pf_assume_problem *pb,
             gn_io_jl_num(&j, "mpfr", r->mp[k].mp[q]);
             gn_io_jl_num(&j, "rel_err", r->mp[k].rel[q]);
             gn_io_jl_num(&j, "bound", r->mp[k].bound[q]);
-            gn_io_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
+            if (r->mp[k].undef[q])
+                gn_io_jl_bool(&j, "undefined", 1);
+            else
+                gn_io_jl_bool(&j, "pass", r->mp[k].rel[q] <= r->mp[k].bound[q]);
             gn_io_jl_end(&j);
         }
     gn_io_jl_begin(&j, stdout);
     gn_io_jl_str(&j, "kind", "summary");
+    gn_io_jl_str(&j, "verdict", pf_assume_verdict_name(pf_assume_overall(r)));
     gn_io_jl_bool(&j, "mp_pass", r->mp_pass);
     gn_io_jl_int(&j, "mp_points", (long long)r->n_mp);
     gn_io_jl_end(&j);
@@ -509,6 +553,11 @@ static int parse_value(args *A, const char *opt, const char *v)
     else if (!strcmp(opt, "--hidden")) {
         A->nh = cli_sizes(A->hidden, 8, CMD, opt, v);
         bad = A->nh < 0;
+        for (int q = 0; q < A->nh && !bad; q++)
+            if (A->hidden[q] > MAX_WIDTH) {
+                cli_usage(CMD, "--hidden: %zu is above the maximum %d", A->hidden[q], MAX_WIDTH);
+                bad = 1;
+            }
     } else if (!strcmp(opt, "--lambda"))
         bad = cli_double(&A->dmp.lambda, CMD, opt, v, 0x1p-1022, 1e300) < 0;
     else if (!strcmp(opt, "--mu"))
@@ -520,7 +569,7 @@ static int parse_value(args *A, const char *opt, const char *v)
     else if (!strcmp(opt, "--p"))
         bad = cli_double(&A->s.p, CMD, opt, v, -1e300, 1e300) < 0;
     else if (!strcmp(opt, "--steps"))
-        bad = cli_size(&A->o.steps, CMD, opt, v, 0, (size_t)1 << 40) < 0;
+        bad = cli_size(&A->o.steps, CMD, opt, v, 0, MAX_STEPS) < 0;
     else if (!strcmp(opt, "--npoints"))
         bad = cli_size(&A->o.npoints, CMD, opt, v, 1, 1000000) < 0;
     else if (!strcmp(opt, "--mp-points"))
@@ -660,16 +709,45 @@ static int measure(const args *A, pf_assume_problem *pb, const double *w0)
     else
         print_table(&rep, pb, &A->s, A->data);
     if (!(A->out && write_plot(A->out, &rep, A->json) < 0)) {
-        int fails = rep.v_a41 != PF_ASSUME_HOLDS || rep.v_align != PF_ASSUME_HOLDS ||
-                    rep.v_moment != PF_ASSUME_HOLDS || rep.v_rm != PF_ASSUME_HOLDS ||
-                    rep.v_b1 != PF_ASSUME_HOLDS || rep.v_b2 != PF_ASSUME_HOLDS || !rep.mp_pass;
-        rc = fails ? GN_EXIT_FAIL : GN_EXIT_PASS;
+        pf_assume_verdict v = pf_assume_overall(&rep);
+        rc = v == PF_ASSUME_HOLDS ? GN_EXIT_PASS
+           : v == PF_ASSUME_UNDETERMINED ? EXIT_UNDETERMINED : GN_EXIT_FAIL;
     }
     pf_assume_report_free(&rep);
 done:
     free(Wp);
     gn_io_table_free(&pts);
     return rc;
+}
+
+/* d of an MLP in -> hidden -> 1 (each width <= MAX_WIDTH: no overflow) */
+static size_t mlp_params(size_t in, const size_t *hidden, int nh)
+{
+    size_t d = 0, prev = in;
+    for (int q = 0; q < nh; q++) {
+        d += (prev + 1) * hidden[q];
+        prev = hidden[q];
+    }
+    return d + prev + 1;
+}
+
+/* the maxima that need d (from --hidden for the MLP, from the data's columns otherwise):
+ * ARGS_OK or the exit status after a message naming the option */
+static int check_sizes(const args *A, pf_assume_model mk, size_t m)
+{
+    size_t d = mk == PF_ASSUME_MLP ? mlp_params(m, A->hidden, A->nh)
+             : mk == PF_ASSUME_QUAD ? gn_quad_nfeatures(m, 1) : m;
+    if (d > MAX_PARAMS && mk == PF_ASSUME_MLP)
+        return cli_usage(CMD, "--hidden: the MLP would have %zu parameters, above the maximum "
+                              "%d: use fewer or narrower layers", d, MAX_PARAMS);
+    if (d > MAX_PARAMS)
+        return cli_usage(CMD, "--model %s: %zu features give %zu parameters, above the maximum "
+                              "%d", A->model, m, d, MAX_PARAMS);
+    if (!A->points && A->o.npoints > MAX_POINT_VALUES / d)
+        return cli_usage(CMD, "--npoints: %zu points x %zu parameters is above the maximum %d "
+                              "values kept: use at most %zu points", A->o.npoints, d,
+                              MAX_POINT_VALUES, (size_t)MAX_POINT_VALUES / d);
+    return ARGS_OK;
 }
 
 /* --data: read the data, build the model and the problem, measure */
@@ -685,6 +763,10 @@ static int run_data(const args *A)
         return GN_EXIT_USAGE;
     }
     gn_mlp *mlp = NULL;
+    if ((rc = check_sizes(A, k.mk, ds.m)) != ARGS_OK) {
+        free_data(&ds);
+        return rc;
+    }
     if (k.mk == PF_ASSUME_MLP) {
         size_t widths[10];
         widths[0] = ds.m;
@@ -750,7 +832,14 @@ CLI_COMMAND(assume, "measure Theorem 4.1's assumptions (4.14-4.16, B.1, B.2, B.3
             A.hidden[1] = 50;
             A.nh = 2;
         }
-        return run_bench(A.rows, A.hidden, A.nh, A.o.npoints == 50 ? 100 : A.o.npoints, A.json);
+        if (A.o.npoints == 50)
+            A.o.npoints = 100;
+        if (A.rows > MAX_BENCH_ROWS)
+            return cli_usage(CMD, "--rows: %zu is above the maximum %d for --bench", A.rows,
+                             MAX_BENCH_ROWS);
+        if ((rc = check_sizes(&A, PF_ASSUME_MLP, 10)) != ARGS_OK)
+            return rc;
+        return run_bench(A.rows, A.hidden, A.nh, A.o.npoints, A.json);
     }
     return run_data(&A);
 }

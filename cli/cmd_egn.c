@@ -19,6 +19,11 @@
 #define CMD "egn"
 #define EXAMPLE_ROWS 512
 #define EXAMPLE_SEED 7u
+/* The documented maxima (--help, docs/egn.md), checked before anything is allocated: the
+ * solver holds a batch x c x parameters Jacobian (and the DG workspace of that size). */
+#define MAX_WIDTH 4096              /* each --hidden width                   */
+#define MAX_PARAMS 1000000          /* the model's parameters                */
+#define MAX_JACOBIAN 16777216       /* batch x c x parameters (2^24, 128 MB) */
 
 static void usage(FILE *f)
 {
@@ -39,8 +44,11 @@ static void usage(FILE *f)
             "                   class indices 0..c-1, c = 1 + the largest)\n"
             "  --model M        linear (default; a constant-1 feature is appended for the bias;\n"
             "                   with softmax the c-output linear model) | mlp (c = 1 only)\n"
-            "  --hidden LIST    mlp hidden widths (default 16)   --act A  relu|tanh|silu (tanh)\n"
-            "  --batch B        mini-batch size (default 32)     --epochs N (default 20)\n"
+            "  --hidden LIST    mlp hidden widths (default 16; at most 8, each at most 4096)\n"
+            "  --act A          relu|tanh|silu (tanh)\n"
+            "  --batch B        mini-batch size (default 32, at most 4096)  --epochs N (default 20)\n"
+            "                   limits: at most 1000000 parameters, and batch x outputs x\n"
+            "                   parameters at most 2^24 = 16777216 (the Jacobian held)\n"
             "  --seed S         shuffling and initialisation seed (default 1; GN_SEED overrides)\n"
             "  --lambda L       initial damping (default 0.1)    --mu M  curvature floor (0)\n"
             "  --no-linesearch  --no-adaptive  --no-momentum   switch an enhancement off\n"
@@ -251,11 +259,39 @@ typedef struct {
     int status;
 } train_result;
 
+/* the maxima of the model's size (the data's shape fixes the input width and c): 0, or the
+ * exit status after a message naming the option */
+static int check_sizes(const dataset *D, const train_opts *to)
+{
+    size_t d = 0, prev = D->nin;
+    if (to->mlp) { /* each width <= MAX_WIDTH: no overflow */
+        for (size_t q = 0; q < to->nhidden; q++) {
+            d += (prev + 1) * to->hidden[q];
+            prev = to->hidden[q];
+        }
+        d += prev + 1;
+    } else
+        d = D->c > 1 ? D->c * D->nin : D->nin;
+    const char *opt = to->mlp ? "--hidden" : "--features";
+    if (d > MAX_PARAMS)
+        return cli_usage(CMD, "%s: the model would have %zu parameters, above the maximum %d",
+                         opt, d, MAX_PARAMS);
+    size_t b = to->batch < D->nrows ? to->batch : D->nrows, c = D->c > 1 ? D->c : 1;
+    if (b * c > MAX_JACOBIAN / d)
+        return cli_usage(CMD, "--batch: %zu rows x %zu outputs x %zu parameters is above the "
+                              "maximum %d Jacobian entries: use --batch %zu or less", b, c, d,
+                         MAX_JACOBIAN, (size_t)MAX_JACOBIAN / d / c);
+    return 0;
+}
+
 /* trains and (when out != NULL) prints one row per epoch; returns 0 or an exit code */
 static int train(train_result *res, const dataset *D, const train_opts *to, FILE *out, int json)
 {
     gn_mlp *mlp = NULL;
     gn_egn_model model;
+    int rc = check_sizes(D, to);
+    if (rc != 0)
+        return rc;
     if (to->mlp) {
         size_t widths[10];
         widths[0] = D->nin;
@@ -823,6 +859,10 @@ static int parse_value(args *A, const char *a, const char *v)
         int k = cli_sizes(to->hidden, 8, CMD, "--hidden", v);
         if (k < 0)
             return GN_EXIT_USAGE;
+        for (int q = 0; q < k; q++)
+            if (to->hidden[q] > MAX_WIDTH)
+                return cli_usage(CMD, "--hidden: %zu is above the maximum %d", to->hidden[q],
+                                 MAX_WIDTH);
         to->nhidden = (size_t)k;
     } else if (!strcmp(a, "--batch")) {
         if (cli_size(&to->batch, CMD, a, v, 1, 4096) < 0)

@@ -458,6 +458,29 @@ static void d_finish(void *ws, gn_fit_report *rep)
 
 static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish};
 
+/* 1 when column q of the n x k column-major J is exactly zero: r does not depend on b_q
+ * at any observation (to first order) */
+static int column_zero(const double *J, size_t n, size_t q)
+{
+    for (size_t i = 0; i < n; i++)
+        if (J[q * n + i] != 0.0)
+            return 0;
+    return 1;
+}
+
+/* Identifiability: a parameter whose Jacobian column is zero at the start and still zero
+ * where LM stopped never entered the fit (its step component is 0 at every iteration, and
+ * the Gauss-Newton correction is undefined: J is rank deficient), e.g. 0*b1 + x. The index
+ * of the first such parameter, or k. A column zero only at the start (b2 in b1*exp(b2*x)
+ * from b1 = 0) is not flagged once another parameter has moved it. */
+static size_t unidentifiable(const unsigned char *zero0, const double *J, size_t n, size_t k)
+{
+    for (size_t q = 0; q < k; q++)
+        if (zero0[q] && column_zero(J, n, q))
+            return q;
+    return k;
+}
+
 gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
                      const double *b0, const gn_fit_params *par)
 {
@@ -472,11 +495,19 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     }
     memcpy(bout, b0, w.k * sizeof(double));
     st = d_start(&w, rep, b0);
+    unsigned char *zero0 = st == GN_OK ? malloc(w.k) : NULL;
+    if (st == GN_OK && !zero0)
+        st = GN_ENOMEM;
     if (st == GN_OK) {
+        for (size_t q = 0; q < w.k; q++)
+            zero0[q] = (unsigned char)column_zero(w.J, w.n, q);
         const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau};
         gn_fit_drive(rep, &fit_double, &w, &ctl);
         memcpy(bout, w.b, w.k * sizeof(double));
+        if (unidentifiable(zero0, w.J, w.n, w.k) < w.k)
+            st = GN_EZERO;
     }
+    free(zero0);
     ws_free(&w);
     return st;
 }

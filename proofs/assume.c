@@ -757,8 +757,23 @@ const char *pf_assume_verdict_name(pf_assume_verdict v)
     switch (v) {
     case PF_ASSUME_HOLDS: return "holds";
     case PF_ASSUME_FAILS: return "fails";
-    default: return "suspect";
+    case PF_ASSUME_SUSPECT: return "suspect";
+    default: return "undetermined";
     }
+}
+
+pf_assume_verdict pf_assume_overall(const pf_assume_report *r)
+{
+    pf_assume_verdict v[] = {r->v_a41, r->v_align, r->v_moment, r->v_rm, r->v_b1, r->v_b2};
+    int undet = 0;
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        if (v[k] == PF_ASSUME_FAILS || v[k] == PF_ASSUME_SUSPECT)
+            return PF_ASSUME_FAILS;
+        undet |= v[k] == PF_ASSUME_UNDETERMINED;
+    }
+    if (!r->mp_pass)
+        return PF_ASSUME_FAILS;
+    return undet ? PF_ASSUME_UNDETERMINED : PF_ASSUME_HOLDS;
 }
 
 pf_assume_opts pf_assume_opts_default(void)
@@ -838,7 +853,14 @@ static gn_status run_a41(pf_assume_report *r, pf_assume_problem *pb, const pf_as
                 r->L = Lk;
         }
     }
-    r->v_a41 = PF_ASSUME_HOLDS;
+    /* L is an input of Theorem 4.1's rate: not estimated (NaN) or infinite decides nothing */
+    if (finite1(r->L) && finite1(r->F_min)) {
+        r->v_a41 = PF_ASSUME_HOLDS;
+    } else {
+        r->v_a41 = PF_ASSUME_UNDETERMINED;
+        r->why_a41 = finite1(r->F_min) ? "L not estimated (MLP with --l-points 0) or not finite"
+                                       : "F not finite at a measured point";
+    }
     return st;
 }
 
@@ -854,6 +876,7 @@ static gn_status run_a42(pf_assume_report *r)
     r->rho_max = 1.0;
     r->b3_margin_min = INFINITY;
     double sx = 0, sy = 0, sxx = 0, sxy = 0, gmin = INFINITY, gmax = 0;
+    size_t n_c_nan = 0; /* points with grad F != 0 where c came out NaN */
     for (size_t k = 0; k < K; k++) {
         const pf_assume_point *p = &r->pts[k];
         m[k] = p->xig2;
@@ -867,7 +890,11 @@ static gn_status run_a42(pf_assume_report *r)
             r->c_min = p->c;
             r->c_argmin = k;
         }
-        if (!(p->c > 0)) {
+        if (isnan(p->c)) {
+            n_c_nan++;
+            continue;
+        }
+        if (p->c <= 0) {
             if (r->n_c_fail < 8)
                 r->c_fail[r->n_c_fail] = k;
             r->n_c_fail++;
@@ -892,7 +919,14 @@ static gn_status run_a42(pf_assume_report *r)
                        ? (nd * sxy - sx * sy) / (nd * sxx - sx * sx)
                        : NAN;
     r->grad2_decades = r->n_defined >= 2 ? log10(gmax / gmin) : 0.0;
-    r->v_align = r->n_c_fail ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    if (r->n_c_fail)
+        r->v_align = PF_ASSUME_FAILS;
+    else if (r->n_defined == 0 || n_c_nan) {
+        r->v_align = PF_ASSUME_UNDETERMINED;
+        r->why_align = n_c_nan ? "c is NaN at a point with grad F != 0"
+                               : "grad F = 0 at every point: c (4.14) is undefined everywhere";
+    } else
+        r->v_align = PF_ASSUME_HOLDS;
     gn_status st = pf_assume_fit_moment(&r->fit, m, G, K);
     free(m);
     r->v_moment = PF_ASSUME_HOLDS; /* a finite set of points always fits finite M, MG */
@@ -907,6 +941,7 @@ static gn_status run_b2(pf_assume_report *r, pf_assume_problem *pb)
     if (pb->model != PF_ASSUME_MLP && pb->loss == GN_LOSS_SQUARED && d <= 4096 && d <= pb->n) {
         double kappa;
         st = pf_assume_noise_floor(&r->floor, &r->rel_res, &kappa, NULL, pb);
+        r->kappa = kappa;
         if (st == GN_OK) {
             /* The least-squares residual computed by the SVD route differs from the exact
              * one by at most about n d u kappa_2(Phi) |y| (Higham, Accuracy and Stability,
@@ -921,7 +956,23 @@ static gn_status run_b2(pf_assume_report *r, pf_assume_problem *pb)
     if (st != GN_OK)
         return st;
     if (r->have_floor) {
-        r->v_b2 = r->rel_res > r->floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+        /* The relative residual of a least-squares minimiser is at most 1 (w = 0 is a
+         * candidate, so |r*| <= |y|): once floor_tol >= 1, i.e. kappa >= 1/(n d u), no data
+         * can exceed the tolerance, the check cannot fail and so decides nothing. Rank
+         * deficiency (constant, zero or duplicate columns) gives kappa ~ 1/u or inf. */
+        if (!finite1(r->floor_tol) || !(r->floor_tol < 1.0) || !finite1(r->rel_res) ||
+            !finite1(r->floor)) {
+            r->v_b2 = PF_ASSUME_UNDETERMINED;
+            r->why_b2 = "tolerance n d u kappa >= 1, the largest relative residual there is: "
+                        "the features are rank-deficient or too ill-conditioned (constant, "
+                        "zero or duplicate columns?) for the noise-floor check to fail";
+        } else
+            r->v_b2 = r->rel_res > r->floor_tol ? PF_ASSUME_FAILS : PF_ASSUME_HOLDS;
+    } else if (r->n_defined == 0 || !finite1(r->rho_max) || isnan(r->rho_slope)) {
+        r->v_b2 = PF_ASSUME_UNDETERMINED;
+        r->why_b2 = r->n_defined == 0 ? "grad F = 0 at every point: rho (B.2) is undefined"
+                                      : "the trend of rho needs two points with different, "
+                                        "nonzero |grad F|^2";
     } else {
         r->v_b2 = (r->rho_slope <= -0.5 && r->grad2_decades >= 1.0) ? PF_ASSUME_SUSPECT
                                                                     : PF_ASSUME_HOLDS;
@@ -970,7 +1021,10 @@ gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const doub
         (st = run_a41(&r, pb, o)) == GN_OK && (st = run_a42(&r)) == GN_OK) {
         r.rm_holds = pf_assume_robbins_monro(s, &r.rm_why);
         r.v_rm = r.rm_holds ? PF_ASSUME_HOLDS : PF_ASSUME_FAILS;
-        r.v_b1 = PF_ASSUME_HOLDS; /* finite maxima over the measured rows and points */
+        /* finite maxima over the measured rows and points */
+        r.v_b1 = finite1(r.S) && finite1(r.H) ? PF_ASSUME_HOLDS : PF_ASSUME_UNDETERMINED;
+        if (r.v_b1 != PF_ASSUME_HOLDS)
+            r.why_b1 = "S or H not finite";
         st = run_b2(&r, pb);
     }
     if (st == GN_OK && (st = pf_assume_b3(&r.b3, r.S, r.H, r.rho_max, pb->dmp)) == GN_OK) {

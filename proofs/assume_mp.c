@@ -313,9 +313,10 @@ static void judge(pf_assume_mpcheck *rp, const double *env, const pf_assume_prob
     r.pass = 1;
     for (int q = 0; q < PF_ASSUME_NQ; q++) {
         double mpv = r.mp[q], dv = r.dbl[q];
-        if (isnan(mpv) && isnan(dv)) { /* both undefined (grad F = 0): agreement */
-            r.rel[q] = 0;
-            r.bound[q] = 0;
+        r.undef[q] = isnan(mpv) && isnan(dv);
+        if (r.undef[q]) { /* undefined on both sides (grad F = 0): nothing to compare */
+            r.rel[q] = NAN;
+            r.bound[q] = NAN;
             continue;
         }
         r.rel[q] = mpv != 0 ? fabs(dv - mpv) / fabs(mpv) : (dv == 0 ? 0 : INFINITY);

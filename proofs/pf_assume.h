@@ -183,7 +183,8 @@ gn_status pf_assume_b3(pf_assume_b3_consts *out, double S, double H, double rho,
  * q in {F, grad2, c, xig2, g2, rho}: mp[q] the MPFR value rounded to double, rel[q] the
  * double's relative error |q_double - q_mp|/|q_mp|, bound[q] the derived bound on it
  * (assume_mp.c: a first-order running error bound gamma_K E(q)/|q|, E(q) the absolute-value
- * envelope of q's expression, K its rounding depth), pass = all rel <= bound. */
+ * envelope of q's expression, K its rounding depth), pass = all rel <= bound over the
+ * quantities defined on either side (one side NaN and the other not is a failure). */
 enum { PF_ASSUME_Q_F = 0, PF_ASSUME_Q_GRAD2, PF_ASSUME_Q_C, PF_ASSUME_Q_XIG2, PF_ASSUME_Q_G2,
        PF_ASSUME_Q_RHO, PF_ASSUME_NQ };
 
@@ -192,6 +193,8 @@ typedef struct {
     double dbl[PF_ASSUME_NQ];
     double rel[PF_ASSUME_NQ];
     double bound[PF_ASSUME_NQ];
+    int undef[PF_ASSUME_NQ]; /* 1: undefined on both sides (c, rho at grad F = 0): nothing
+                                compared, rel and bound NaN, not counted in pass        */
     long K;        /* the rounding depth used */
     int pass;
 } pf_assume_mpcheck;
@@ -228,12 +231,17 @@ gn_status pf_assume_generate(FILE *f, pf_assume_gen kind, size_t n, size_t m, ui
 typedef enum {
     PF_ASSUME_HOLDS = 0, /* holds at every measured point (margin reported)               */
     PF_ASSUME_FAILS,     /* fails: at the listed points, or proved to fail (noise floor)   */
-    PF_ASSUME_SUSPECT    /* holds at the measured points, but the trend says it will not:
+    PF_ASSUME_SUSPECT,   /* holds at the measured points, but the trend says it will not:
                             rho grows like |grad F|^(-2s), s >= 1/2, over >= a decade     */
+    PF_ASSUME_UNDETERMINED /* the measurement cannot decide: an input of the verdict is
+                            NaN or infinite, undefined at every point (grad F = 0), never
+                            measured (L with l_points = 0), or its tolerance is so wide the
+                            check cannot fail (rank-deficient or too ill-conditioned data) */
 } pf_assume_verdict;
 
-/* pf_assume_verdict_name: No equation: names for the report. */
-const char *pf_assume_verdict_name(pf_assume_verdict v); /* "holds" "fails" "suspect" */
+/* pf_assume_verdict_name: "holds" "fails" "suspect" "undetermined".
+ * No equation: names for the report. */
+const char *pf_assume_verdict_name(pf_assume_verdict v);
 
 typedef enum { PF_ASSUME_L_EXACT = 0, PF_ASSUME_L_UPPER, PF_ASSUME_L_LOCAL } pf_assume_lkind;
 
@@ -277,6 +285,8 @@ typedef struct {
     double grad2_decades;     /* log10(max/min |grad F|^2) over defined points        */
     int have_floor;           /* linear/quad + squared: the noise floor was computed   */
     double floor, rel_res, floor_tol; /* E|g(w*)|^2, its relative residual, the cut   */
+    double kappa;             /* 2-norm condition number of the feature matrix (floor) */
+    const char *why_a41, *why_align, *why_b1, *why_b2; /* reason when undetermined, else NULL */
     pf_assume_b3_consts b3;   /* with the global S, H, rho_max                         */
     double ratio_c_b3;        /* c_min / c_B3 (NaN when c_B3 <= 0)                     */
     double b3_margin_min;     /* min over points of (c(w) - c_B3(w)) / xi_hi(w), local */
@@ -298,6 +308,11 @@ typedef struct {
 gn_status pf_assume_run(pf_assume_report *rep, pf_assume_problem *pb, const double *w0,
                         const double *Wpts, size_t K, const pf_assume_schedule *s,
                         const pf_assume_opts *o);
+/* pf_assume_overall: the run's verdict: PF_ASSUME_FAILS when an assumption fails or is
+ * suspect or the MPFR agreement fails; otherwise PF_ASSUME_UNDETERMINED when any verdict is
+ * undetermined; otherwise PF_ASSUME_HOLDS. No equation: the exit status of `gnlab assume`
+ * (0 holds, 1 fails, 3 undetermined; docs/exit-status.md). */
+pf_assume_verdict pf_assume_overall(const pf_assume_report *rep);
 /* pf_assume_report_free: NULL-safe; also on a zeroed rep. No equation: deallocation. */
 void pf_assume_report_free(pf_assume_report *rep);
 

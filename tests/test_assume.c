@@ -550,6 +550,66 @@ static void test_cli_verdicts(void **state)
     unlink("/tmp/gn_ta_w.csv");
 }
 
+/* issue 13, finding 1: a verdict on degenerate data (constant, zero or duplicate feature
+ * columns: the least-squares tolerance n d u kappa reaches the largest possible relative
+ * residual, or c and rho are undefined at every point) or with an input that was never
+ * measured (L with --l-points 0) is "undetermined", exit 3, never "holds" */
+static void expect_undetermined(const char *args, const char *must_not)
+{
+    static char out[1 << 16];
+    int rc = run(args, out, sizeof out, NULL, 0);
+    if (rc != 3 || !strstr(out, "undetermined") || strstr(out, must_not))
+        print_message("# args '%s': rc %d (wanted 3, no '%s')\n%s\n", args, rc, must_not, out);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(out, "undetermined"));
+    assert_null(strstr(out, must_not));
+}
+
+static void test_cli_degenerate_undetermined(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    write_file("/tmp/gn_ta_const.csv", "x1,x2,y\n1,2,3\n1,2,4\n1,2,5\n1,2,1\n1,2,2\n");
+    write_file("/tmp/gn_ta_zero.csv", "x1,x2,y\n0,0,3\n0,0,4\n0,0,5\n0,0,1\n");
+    expect_undetermined("--data /tmp/gn_ta_const.csv --steps 200", "B.2 strong growth          holds");
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "B.2 strong growth          holds");
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "4.2 alignment (4.14)       holds");
+    /* the MPFR table: c and rho undefined on both sides are not an "ok" comparison */
+    expect_undetermined("--data /tmp/gn_ta_zero.csv --steps 200", "nan            0            0 ok");
+    int rc = run("--data /tmp/gn_ta_zero.csv --steps 200", out, sizeof out, NULL, 0);
+    assert_non_null(strstr(out, "     c            -            -            - undefined"));
+    rc = run("--data /tmp/gn_ta_zero.csv --steps 200 --json", out, sizeof out, NULL, 0);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(out, "{\"kind\":\"verdict\",\"assumption\":\"B.2\",\"verdict\":\"undetermined\""));
+    expect_undetermined("--data proofs/data/interp.csv --model mlp --l-points 0 --steps 200",
+                        "4.1 F_inf, L, lambda, mu   holds");
+    /* negative control: the same tolerance on well-conditioned data still decides */
+    rc = run("--data proofs/data/noisy.csv --lambda 10 --alpha0 4 --t0 4 --steps 2000", out,
+             sizeof out, NULL, 0);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "B.2 strong growth          fails"));
+    unlink("/tmp/gn_ta_const.csv");
+    unlink("/tmp/gn_ta_zero.csv");
+}
+
+/* issue 13, finding 12: sizes beyond the documented maxima (--help) are refused, with the
+ * option named, before anything is allocated or run (--steps 2^40 ran for days; a 10^9-wide
+ * layer aborted under ASan) */
+static void test_cli_size_limits(void **state)
+{
+    (void)state;
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 1000000000",
+                 "--hidden: 1000000000 is above the maximum 4096");
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 4096,4096",
+                 "--hidden: the MLP would have");
+    expect_usage("--data /tmp/does-not-exist.csv --steps 1099511627776", "--steps");
+    expect_usage("--data proofs/data/interp.csv --model mlp --hidden 1000 --npoints 1000000",
+                 "--npoints");
+    static char out[1 << 14];
+    assert_int_equal(run("--help", out, sizeof out, NULL, 0), 0);
+    assert_non_null(strstr(out, "at most 4096"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +626,8 @@ int main(void)
         cmocka_unit_test(test_problem_init_rejects),
         cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_verdicts),
+        cmocka_unit_test(test_cli_degenerate_undetermined),
+        cmocka_unit_test(test_cli_size_limits),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

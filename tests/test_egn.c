@@ -332,6 +332,29 @@ static void test_command(void **state)
     assert_non_null(strstr(out, "FAIL"));
 }
 
+/* issue 13, finding 12: sizes beyond the documented maxima (--help) are refused, with the
+ * option named, before anything is allocated (a 10^9-wide layer aborted under ASan) */
+static void test_size_limits(void **state)
+{
+    (void)state;
+    static char out[1 << 14];
+    const char *cases[][2] = {
+        {"egn --model mlp --hidden 1000000000 --epochs 1", "--hidden: 1000000000 is above the maximum 4096"},
+        {"egn --model mlp --hidden 4096,4096 --epochs 1", "--hidden: the model would have"},
+        {"egn --model mlp --hidden 4096,100 --batch 4096 --epochs 1", "--batch"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int rc = run(cases[c][0], out, sizeof out);
+        if (rc != 2 || !strstr(out, cases[c][1]))
+            fail_msg("'%s': exit %d (wanted 2 and '%s')\n%s", cases[c][0], rc, cases[c][1], out);
+    }
+    /* the documented maxima are in --help */
+    assert_int_equal(run("egn --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "at most 4096"));
+    /* control: a width at the limit for a small MLP still trains */
+    assert_int_equal(run("egn --model mlp --hidden 4096 --epochs 1 --batch 4", out, sizeof out), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_decrease_all_switches),
     cmocka_unit_test(test_decrease_negative_control),
@@ -340,6 +363,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_bytes),
     cmocka_unit_test(test_command),
+    cmocka_unit_test(test_size_limits),
 };
 
 GN_TEST_MAIN(tests)
