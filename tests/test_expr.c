@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NISTDIR "validate/data/nist"
 
@@ -469,12 +471,63 @@ static void test_nonfinite(void **state)
     gn_expr_free(e);
 }
 
+/* issue 13 finding 9: a '^' chain, unary signs and brackets all count toward the nesting
+ * limit: each deep form gets a located "nested too deeply" error, never a stack overflow
+ * (run in a child, so a crash is reported as a failure of this test, not of the program) */
+static void test_nesting(void **state)
+{
+    (void)state;
+    const size_t N = 400000;
+    const struct {
+        const char *head, *rep, *tail;
+    } c[] = {
+        {"b1", "^1", ""},      {"b1", "**1", ""},     {"", "-", "b1"},
+        {"b1*", "+", "x"},     {"", "(", "b1"},      {"", "exp(", "b1"},
+        {"", "b1^-", "1"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        size_t hl = strlen(c[i].head), rl = strlen(c[i].rep), tl = strlen(c[i].tail);
+        char *src = malloc(hl + N * rl + tl + 1);
+        assert_non_null(src);
+        memcpy(src, c[i].head, hl);
+        for (size_t k = 0; k < N; k++)
+            memcpy(src + hl + k * rl, c[i].rep, rl);
+        memcpy(src + hl + N * rl, c[i].tail, tl + 1);
+        fflush(stdout);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            gn_expr *e;
+            gn_expr_error err;
+            gn_status s = gn_expr_compile(&e, src, XV, 1, NULL, NULL, 0, &err);
+            /* a located error: the column lies inside the text, past the limit's depth */
+            int ok = s == GN_EINPUT && strstr(err.msg, "nested too deeply") &&
+                     err.pos > 0 && err.pos < strlen(src);
+            _exit(ok ? 0 : 3);
+        }
+        int ws;
+        assert_int_equal(waitpid(pid, &ws, 0), pid);
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+            fail_msg("'%s%s...%s' x %zu: %s", c[i].head, c[i].rep, c[i].tail, N,
+                     WIFSIGNALED(ws) ? "crashed" : "no located 'nested too deeply' error");
+        free(src);
+    }
+    /* negative control: a chain of moderate length still compiles, right-associative */
+    char buf[2 * 50 + 8] = "b1";
+    for (int k = 0; k < 50; k++)
+        strcat(buf, "^1");
+    double b = 3.0;
+    assert_true(ev(buf, &b, 0.0) == 3.0);
+    assert_true(ev("2^3^2", &b, 0.0) == 512.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grammar),        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_exact_gradient), cmocka_unit_test(test_taylor),
         cmocka_unit_test(test_double_vs_mp),   cmocka_unit_test(test_nonfinite),
+        cmocka_unit_test(test_nesting),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -907,6 +907,60 @@ static void test_cli(void **state)
     unlink(csv);
 }
 
+/* run `gnlab ARGS` (a command line of any length); output into out */
+static int run_long(const char *args, char *out, size_t outlen)
+{
+    const char *bin = getenv("GN_BIN");
+    if (!bin || !*bin)
+        bin = "build/gnlab";
+    size_t l = strlen(bin) + strlen(args) + 16;
+    char *cmd = malloc(l);
+    assert_non_null(cmd);
+    snprintf(cmd, l, "%s %s 2>&1", bin, args);
+    int rc = gn_test_capture(cmd, out, outlen);
+    free(cmd);
+    return rc;
+}
+
+/* issue 13 finding 9: a model with ~40,000 carets, on the command line and in a NIST file:
+ * exit 2 with a located "nested too deeply", not a stack overflow */
+static void test_deep_model(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    const size_t N = 40000;
+    char *chain = malloc(2 * N + 3);
+    assert_non_null(chain);
+    strcpy(chain, "b1");
+    for (size_t k = 0; k < N; k++)
+        memcpy(chain + 2 + 2 * k, "^1", 3);
+    const char *csv = "/tmp/gnlab-test-fit-deep.csv";
+    spit(csv, "x,y\n1,2\n2,3\n3,4\n");
+    char *args = malloc(2 * N + 256);
+    assert_non_null(args);
+    snprintf(args, 2 * N + 256, "fit --model '%s' --data %s --start 1", chain, csv);
+    int rc = run_long(args, out, sizeof out);
+    if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "^ column"))
+        fail_msg("--model with %zu carets: exit %d\n%.400s", N, rc, out);
+    char *orig = slurp(NISTDIR "/Misra1a.dat");
+    char *model = malloc(2 * N + 64);
+    assert_non_null(model);
+    snprintf(model, 2 * N + 64, "%s*(1-exp[-b2*x])", chain);
+    char *bad = replace(orig, "b1*(1-exp[-b2*x])", model);
+    const char *dat = "/tmp/gnlab-test-fit-deep.dat";
+    spit(dat, bad);
+    rc = run_long("fit --nist /tmp/gnlab-test-fit-deep.dat --no-mp", out, sizeof out);
+    if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "deep.dat:"))
+        fail_msg("NIST model with %zu carets: exit %d\n%.400s", N, rc, out);
+    unlink(csv);
+    unlink(dat);
+    free(chain);
+    free(args);
+    free(orig);
+    free(model);
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -915,7 +969,7 @@ int main(void)
         cmocka_unit_test(test_double_all),    cmocka_unit_test(test_mp_small),
         cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_qr_vs_normal),
         cmocka_unit_test(test_not_converged), cmocka_unit_test(test_driver),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli),           cmocka_unit_test(test_deep_model),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
