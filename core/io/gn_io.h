@@ -86,11 +86,13 @@ typedef struct {
 
 /* gn_io_csv_read: a comma-separated file whose first line names the columns; every other
  * field must be a finite decimal number. Blank lines and lines starting with '#' are
- * skipped; fields may be double-quoted; CRLF is accepted.
+ * skipped; fields may be double-quoted; CRLF is accepted; a UTF-8 byte-order mark at the
+ * start of the file is skipped.
  * No equation: the one numeric CSV reader (tests/test_csv). Numbers by gn_io_num_read.
  * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
- *          number and its name) on an empty file, a ragged row, a non-numeric, NaN or
- *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
+ *          number and its name) on an empty file, a directory, a read error, a column
+ *          name used twice (both columns named), a NUL byte, a ragged row, a non-numeric,
+ *          NaN or infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
 /* gn_io_csv_read_stream: the same from an open stream (a pipe, a decompressed buffer through
