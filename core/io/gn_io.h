@@ -132,6 +132,8 @@ typedef struct {
     size_t ycol;            /* the response column (the one the left-hand side uses)    */
     double *data;           /* ncols x n column-major: column c at data + c*n           */
     char **data_str;        /* the same as written (ncols x n), for MPFR                */
+    char warn[512];         /* an inconsistency the reader reported and read on past
+                               ("FILE:LINE: why"; a wrong 'Degrees of Freedom' line), or "" */
 } gn_io_nist;
 
 /* The number tokens of a NIST file (gn_io_num_scan flags): Fortran D exponents, and hex as
@@ -147,10 +149,21 @@ typedef struct {
  * residual sum of squares, the number of observations and the data block (the last line
  * "Data:" followed by column names). Nothing is assumed about a particular problem: the
  * number of parameters, starts, columns and observations all come from the file and are
- * cross-checked against each other. No equation: the NIST StRD reader (tests/test_nist).
+ * cross-checked against each other: fewer observations than parameters is an error. A
+ * 'Degrees of Freedom' line other than observations minus parameters is not: the rows are
+ * counted, so p->warn reports it (the line, both readings, which one the certified
+ * 'Residual Standard Deviation' = sqrt(RSS / dof) confirms) and reading goes on (NIST's own
+ * Rat43.dat states 9 for 15 - 4 = 11). No equation: the NIST StRD reader (tests/test_nist).
  * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
- *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
+ *          non-numeric ("FILE:LINE:COLUMN" for a NUL byte; "is a directory"); GN_ENOMEM.
+ *          *p is zeroed on error. */
 gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
+
+/* gn_io_nist_read_buf: the same from text[0 .. len) in memory (need not be NUL-terminated;
+ * NUL bytes are an error as in a file), name used in messages only. No equation: the NIST
+ * reader on a buffer (the fuzz harness fuzz/fuzz_nist.c). Special: as gn_io_nist_read. */
+gn_status gn_io_nist_read_buf(gn_io_nist *p, const char *text, size_t len, const char *name,
+                              char *err, size_t errlen);
 
 /* gn_io_nist_free: free what gn_io_nist_read allocated; NULL-safe, also on a zeroed *p;
  * leaves *p zeroed. No equation: deallocation. */
