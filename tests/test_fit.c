@@ -961,6 +961,41 @@ static void test_deep_model(void **state)
     free(bad);
 }
 
+/* issue 13 finding 14: a start at which the sum of squared residuals overflows (the model
+ * itself finite) names the start and the data row; a NIST start that is not finite names
+ * the data row; a directory given as the CSV says so */
+static void test_start_messages(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    const char *csv = "/tmp/gnlab-test-fit-start.csv";
+    spit(csv, "x,y\n1,2\n2,3\n3,5\n4,8\n");
+    int rc = run("--model 'b1*exp(b2*x)' --data /tmp/gnlab-test-fit-start.csv --start 1,100", out,
+                 sizeof out);
+    if (rc != 2 || !strstr(out, "--start (b1 = 1, b2 = 100)") || !strstr(out, "data row 4 of") ||
+        !strstr(out, "sum of squared residuals overflows"))
+        fail_msg("overflowing start: exit %d\n%s", rc, out);
+    /* negative control: a start that does not overflow runs */
+    rc = run("--model 'b1*exp(b2*x)' --data /tmp/gnlab-test-fit-start.csv --start 1,0.5", out,
+             sizeof out);
+    if (rc == 2)
+        fail_msg("finite start refused\n%s", out);
+    rc = run("--model 'b1*x' --data /tmp --start 1", out, sizeof out);
+    if (rc != 2 || !strstr(out, "/tmp: is a directory"))
+        fail_msg("a directory: exit %d\n%s", rc, out);
+    char *orig = slurp(NISTDIR "/Misra1d.dat");
+    char *bad = replace(orig, "(1+b2*x)**(-1)", "(1+b2*x)**(-1)/(x-141.1)");
+    spit("/tmp/gnlab-test-fit-bad.dat", bad);
+    rc = run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out);
+    if (rc != 2 || !strstr(out, "start 1: the model or its derivative is not finite") ||
+        !strstr(out, "data row 3 (x = 141.1"))
+        fail_msg("NIST row not finite: exit %d\n%s", rc, out);
+    unlink("/tmp/gnlab-test-fit-bad.dat");
+    unlink(csv);
+    free(bad);
+    free(orig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -970,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_negative_controls), cmocka_unit_test(test_qr_vs_normal),
         cmocka_unit_test(test_not_converged), cmocka_unit_test(test_driver),
         cmocka_unit_test(test_cli),           cmocka_unit_test(test_deep_model),
+        cmocka_unit_test(test_start_messages),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
