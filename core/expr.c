@@ -214,11 +214,11 @@ static int parse_param(parser *ps, const char *s, size_t len, size_t pos)
         perr(ps, pos, "parameters are numbered b1, b2, ... without leading zeros");
         return -1;
     }
-    if (len > 6) {
-        perr(ps, pos, "parameter index too large");
+    size_t idx = len > 6 ? (size_t)-1 : (size_t)strtoul(s + 1, NULL, 10);
+    if (idx > GN_EXPR_MAX_PARAMS) {
+        perr(ps, pos, "parameter index too large (at most b%d)", GN_EXPR_MAX_PARAMS);
         return -1;
     }
-    size_t idx = (size_t)strtoul(s + 1, NULL, 10);
     int i = push(ps, GN_XOP_PARAM, -1, -1, pos);
     if (i >= 0)
         ps->node[i].idx = idx - 1;

@@ -95,6 +95,8 @@ static void test_errors(void **state)
         {"exp x", 4, "needs an argument"},
         {"b1*x + * 2", 7, "unexpected '*'"},
         {"b1 * 1e999", 5, "overflows"},
+        {"b1*x + b1001", 7, "at most b1000"},
+        {"b99999999*x", 0, "at most b1000"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         gn_expr *e = (gn_expr *)1;

@@ -651,6 +651,16 @@ static int read_data(reader *r)
     for (size_t t = 0; t < nt; t++)
         if (!(p->colnames[t] = dupn(tk[t], tl[t])))
             NOMEM();
+    /* the rows are counted before anything is sized by the declared count, so a file
+     * declaring more observations than it has lines allocates nothing for them */
+    size_t have = 0;
+    for (size_t i = di + 1; i < r->L.n; i++)
+        if (!blank(r->L.line[i]) && have++ == p->n)
+            FAIL("%s:%zu: more data rows than the %zu observations the file declares", path,
+                 i + 1, p->n);
+    if (have != p->n)
+        FAIL("%s:%zu: %zu data rows, but the file declares %zu observations", path, r->L.n,
+             have, p->n);
     p->data = malloc(nt * p->n * sizeof(double));
     p->data_str = calloc(nt * p->n, sizeof(char *));
     if (!p->data || !p->data_str)
