@@ -138,7 +138,7 @@ fuzz-readers: deps
 	for h in $(FUZZ_READERS); do \
 	  clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_core/io) fuzz/fuzz_$$h.c build/fuzz/libgnlab.a \
 	    $(DEPLIBS) -o build/fuzz/fuzz_$$h && mkdir -p build/fuzz/corpus-$$h && \
-	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus-$$h \
+	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 -max_len=8192 build/fuzz/corpus-$$h \
 	    fuzz/corpus/$$h || exit 1; \
 	done
 
