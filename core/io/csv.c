@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* a field is a number token of gn_io_num_scan, hex allowed (what strtod read before the
  * tokenizer); D exponents are a NIST-file convention, not a CSV one */
@@ -113,17 +112,9 @@ static gn_status read_names(gn_io_table *r, char **fields, const char *path, siz
 
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = gn_io_open_input(path, "a CSV file", err, errlen);
+    if (!f)
         return GN_EINPUT;
-    }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        gn_io_errf(err, errlen, "%s: is a directory: give a CSV file", path);
-        return GN_EINPUT;
-    }
     gn_status st = gn_io_csv_read_stream(t, f, path, err, errlen);
     fclose(f);
     return st;

@@ -75,6 +75,11 @@ void gn_io_errf(char *err, size_t len, const char *fmt, ...)
 #endif
     ;
 
+/* gn_io_open_input: path opened for reading (binary), or NULL with err = "PATH: cannot open:
+ * why" or "PATH: is a directory: give WHAT" (what: "a CSV file", ...). No equation: the one
+ * way a reader opens its input, so a directory is never read as an empty file. */
+FILE *gn_io_open_input(const char *path, const char *what, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- CSV tables */
 /* A table is column-major doubles with column names from the header line. */
 

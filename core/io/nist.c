@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 typedef struct {
     char **line; /* trimmed of trailing blanks and CR */
@@ -63,17 +62,9 @@ static int split_lines(lines *L, char *buf, size_t len, const char *path, char *
 /* the whole of path into a new buffer (one byte more than *len, for the terminator) */
 static char *read_file(const char *path, size_t *lenp, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = gn_io_open_input(path, "a NIST .dat file", err, errlen);
+    if (!f)
         return NULL;
-    }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        gn_io_errf(err, errlen, "%s: is a directory: give a NIST .dat file", path);
-        return NULL;
-    }
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap + 1);
     for (;;) {
