@@ -125,6 +125,23 @@ fuzz: deps
 	mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_audit -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus validate/fuzz/corpus
 
+# libFuzzer on the readers of libgnlab: the expression compiler, the NIST reader (from a
+# buffer) and the CSV reader, FUZZ_SECONDS each (seeds in fuzz/corpus/*, replayed by
+# tests/test_fuzz_corpus in make check); `make fuzz` runs these too
+FUZZ_READERS := expr nist csv
+.PHONY: fuzz-readers
+fuzz: fuzz-readers
+fuzz-readers: deps
+	@bash .ci/deps.sh fuzz
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" \
+	  build/fuzz/libgnlab.a
+	for h in $(FUZZ_READERS); do \
+	  clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_core/io) fuzz/fuzz_$$h.c build/fuzz/libgnlab.a \
+	    $(DEPLIBS) -o build/fuzz/fuzz_$$h && mkdir -p build/fuzz/corpus-$$h && \
+	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 -max_len=8192 build/fuzz/corpus-$$h \
+	    fuzz/corpus/$$h || exit 1; \
+	done
+
 # the audit's real clients (PyTorch from Debian, TensorFlow.js from npm): installs them, then
 # runs tests/test_audit with the client parts required instead of skipped
 check-clients: deps

@@ -227,6 +227,82 @@ static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double
     printf("\n");
 }
 
+/* ------------------------------------------------------- a start that cannot be used */
+
+/* Why a fit cannot start from b0: the first data row at which the model or its derivative
+ * is not finite (bad = 1, value = f), or at which the running sum of squared residuals
+ * overflows though every term is finite (bad = 2, value = the residual). 0 when neither. */
+typedef struct {
+    int bad;
+    size_t row;
+    double value;
+} start_diag;
+
+static int start_check(start_diag *d, const gn_fit_problem *fp, const double *b0)
+{
+    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams;
+    double *xv = malloc((nx + 1) * sizeof(double)), *g = malloc((k ? k : 1) * sizeof(double));
+    double S = 0.0;
+    memset(d, 0, sizeof *d);
+    for (size_t i = 0; xv && g && i < n && !d->bad; i++) {
+        for (size_t col = 0; col < nx; col++)
+            xv[col] = fp->x[col * n + i];
+        double f, y = fp->y[i];
+        if (gn_expr_eval(fp->model, &f, g, b0, xv) != GN_OK ||
+            (fp->resp && gn_expr_eval(fp->resp, &y, NULL, NULL, &fp->y[i]) != GN_OK)) {
+            *d = (start_diag){1, i, f};
+            break;
+        }
+        double r = y - f;
+        S += r * r;
+        if (!isfinite(S))
+            *d = (start_diag){2, i, r};
+    }
+    free(xv);
+    free(g);
+    return d->bad;
+}
+
+/* the predictors of row d->row ("x = 1.5, t = 2") after what */
+static void print_row(FILE *f, const gn_fit_problem *fp, const char *const *xn, size_t row)
+{
+    for (size_t col = 0; col < fp->nx; col++)
+        fprintf(f, "%s%s = %.15g", col ? ", " : "", xn[col], fp->x[col * fp->n + row]);
+}
+
+/* the start b0 as "(b1 = 1, b2 = 100)" */
+static void print_start(FILE *f, const double *b0, size_t k)
+{
+    fputc('(', f);
+    for (size_t q = 0; q < k; q++)
+        fprintf(f, "%sb%zu = %.17g", q ? ", " : "", q + 1, b0[q]);
+    fputc(')', f);
+}
+
+/* the message for a start that cannot be used: where names the start ("FILE: start 2" or
+ * "--start"), data the data file */
+static void start_message(const start_diag *d, const gn_fit_problem *fp, const char *const *xn,
+                          const double *b0, const char *where, const char *data)
+{
+    const size_t k = fp->model->nparams;
+    if (d->bad == 1) {
+        fprintf(stderr, "gnlab fit: %s: the model or its derivative is not finite at the "
+                        "starting values ", where);
+        print_start(stderr, b0, k);
+        fprintf(stderr, " for data row %zu (", d->row + 1);
+        print_row(stderr, fp, xn, d->row);
+        fprintf(stderr, "; value %.17g) of %s (a division by zero, a log or sqrt of a negative "
+                        "number, or an overflow)\n", d->value, data);
+    } else {
+        fprintf(stderr, "gnlab fit: %s ", where);
+        print_start(stderr, b0, k);
+        fprintf(stderr, ": the sum of squared residuals overflows at data row %zu of %s (",
+                d->row + 1, data);
+        print_row(stderr, fp, xn, d->row);
+        fprintf(stderr, "; residual %.17g): give starting values nearer the data\n", d->value);
+    }
+}
+
 static int nist_one(const char *path, const opts *o)
 {
     gn_io_nist p;
@@ -249,12 +325,14 @@ static int nist_one(const char *path, const opts *o)
             rc = GN_EXIT_USAGE;
             break;
         }
-        if (!d.ok) {
-            fprintf(stderr,
-                    "gnlab fit: %s: start %zu: the model or its derivative is not finite at the "
-                    "starting values (a division by zero, a log or sqrt of a negative number, or "
-                    "an overflow for some observation)\n",
-                    path, st + 1);
+        start_diag sd;
+        if (!d.ok && start_check(&sd, &s.fp, p.start + st * p.k)) {
+            char where[4200];
+            snprintf(where, sizeof where, "%s: start %zu", path, st + 1);
+            start_message(&sd, &s.fp, s.xnames, p.start + st * p.k, where, path);
+            rc = GN_EXIT_USAGE;
+        } else if (!d.ok) {
+            fprintf(stderr, "gnlab fit: %s: start %zu: the fit could not run\n", path, st + 1);
             rc = GN_EXIT_USAGE;
         }
         int dpass = val_nist_pass_double(&d), mpass = !o->mp || val_nist_pass_mp(&m);
@@ -513,33 +591,6 @@ static int csv_start(double *b0, size_t k, const char *startl)
     return 0;
 }
 
-/* a model that is not finite at the start is bad input, named by its row */
-static int csv_finite_at_start(gn_expr *e, const csv_data *c, const double *b0,
-                               const char *data)
-{
-    const size_t n = c->n, nx = c->nx, k = e->nparams;
-    double *xv = malloc((nx + 1) * sizeof(double)), *g = malloc(k * sizeof(double)), f;
-    int rc = xv && g ? 0 : GN_EXIT_USAGE;
-    for (size_t i = 0; i < n && !rc; i++) {
-        for (size_t col = 0; col < nx; col++)
-            xv[col] = c->x[col * n + i];
-        if (gn_expr_eval(e, &f, g, b0, xv) != GN_OK) {
-            fprintf(stderr,
-                    "gnlab fit: the model or its derivative is not finite at the start "
-                    "point for data row %zu of %s (value %.17g)",
-                    i + 1, data, f);
-            for (size_t col = 0; col < nx; col++)
-                fprintf(stderr, ", %s = %.17g", c->xn[col], xv[col]);
-            fprintf(stderr, " (a division by zero, a log or sqrt of a negative number, or "
-                            "an overflow)\n");
-            rc = GN_EXIT_USAGE;
-        }
-    }
-    free(xv);
-    free(g);
-    return rc;
-}
-
 /* the optional MPFR reference on the doubles as read */
 typedef struct {
     char **str;    /* k estimates, "%.20Re" */
@@ -729,8 +780,11 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
         goto out;
     }
     gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n};
-    rc = csv_finite_at_start(e, &c, b0, data);
-    if (!rc)
+    start_diag sd;
+    if (start_check(&sd, &fp, b0)) {
+        start_message(&sd, &fp, c.xn, b0, "--start", data);
+        rc = GN_EXIT_USAGE;
+    } else
         rc = csv_run(&fp, b0, b, model, data, yname, o);
 out:
     gn_expr_free(e);

@@ -106,6 +106,19 @@ static int push_lit(parser *ps, const char *txt, size_t len, double val, size_t 
 static int parse_sum(parser *ps);
 static int parse_factor(parser *ps);
 
+/* one more level of recursion at pos: a bracket or function argument (parse_sum), a unary
+ * sign or the right operand of '^' / '**' (each recurses into parse_factor); every such
+ * level counts, so no input can exhaust the stack. 0, or -1 with a located error. */
+static int enter(parser *ps, size_t pos)
+{
+    if (++ps->depth > GN_EXPR_MAX_DEPTH) {
+        perr(ps, pos, "expression nested too deeply (more than %d levels of brackets, "
+                      "signs and powers)", GN_EXPR_MAX_DEPTH);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     gn_xop op;
@@ -201,11 +214,11 @@ static int parse_param(parser *ps, const char *s, size_t len, size_t pos)
         perr(ps, pos, "parameters are numbered b1, b2, ... without leading zeros");
         return -1;
     }
-    if (len > 6) {
-        perr(ps, pos, "parameter index too large");
+    size_t idx = len > 6 ? (size_t)-1 : (size_t)strtoul(s + 1, NULL, 10);
+    if (idx > GN_EXPR_MAX_PARAMS) {
+        perr(ps, pos, "parameter index too large (at most b%d)", GN_EXPR_MAX_PARAMS);
         return -1;
     }
-    size_t idx = (size_t)strtoul(s + 1, NULL, 10);
     int i = push(ps, GN_XOP_PARAM, -1, -1, pos);
     if (i >= 0)
         ps->node[i].idx = idx - 1;
@@ -310,7 +323,10 @@ static int parse_power(parser *ps)
     size_t pos = ps->p;
     if (s[0] == '^' || (s[0] == '*' && s[1] == '*')) {
         ps->p += s[0] == '^' ? 1 : 2;
+        if (enter(ps, pos))
+            return -1;
         int b = parse_factor(ps);
+        ps->depth--;
         if (b < 0)
             return -1;
         return push(ps, GN_XOP_POW, a, b, pos);
@@ -324,10 +340,8 @@ static int parse_factor(parser *ps)
     char c = ps->src[ps->p];
     if (c == '-' || c == '+') {
         size_t pos = ps->p++;
-        if (++ps->depth > 10000) {
-            perr(ps, pos, "expression nested too deeply");
+        if (enter(ps, pos))
             return -1;
-        }
         int a = parse_factor(ps);
         ps->depth--;
         if (a < 0)
@@ -357,10 +371,8 @@ static int parse_term(parser *ps)
 
 static int parse_sum(parser *ps)
 {
-    if (++ps->depth > 10000) {
-        perr(ps, ps->p, "expression nested too deeply");
+    if (enter(ps, ps->p))
         return -1;
-    }
     int a = parse_term(ps);
     while (a >= 0) {
         skipws(ps);

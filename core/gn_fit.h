@@ -28,7 +28,14 @@
  *   atom   := NUMBER | NAME | FUNC '(' sum ')' | FUNC '[' sum ']' | '(' sum ')' | '[' sum ']'
  * NUMBER: digits with optional '.', fraction and exponent (E, e, D or d: 1.5D-3 is Fortran).
  * NAME: a parameter b1, b2, ... (numbered from 1), a variable from the caller's list, a
- * named constant from the caller's list, or pi. FUNC: exp log sin cos tan atan arctan sqrt. */
+ * named constant from the caller's list, or pi. FUNC: exp log sin cos tan atan arctan sqrt.
+ * Nesting: at most GN_EXPR_MAX_DEPTH levels, counting each bracket or function argument, each
+ * unary sign and each '^' / '**' of a chain (b1^1^1 is 2 levels): deeper is an error at the
+ * first token past the limit, never a stack overflow. */
+#define GN_EXPR_MAX_DEPTH 1000
+/* Parameters: b1 .. b(GN_EXPR_MAX_PARAMS); a larger index is an error (the compiled program
+ * keeps nodes x parameters derivatives, so the index bounds its memory). */
+#define GN_EXPR_MAX_PARAMS 1000
 
 typedef enum {
     GN_XOP_CONST = 0, /* a number literal or named constant (lit holds its text)          */
@@ -90,9 +97,9 @@ typedef struct {
  * constants with their literal text (e.g. "pi", "3.14159...": a NIST file's own definition
  * replaces the built-in pi).
  * Special: GN_EINPUT with err filled (position and message) on a syntax error, an unknown
- *          name or function, a parameter b0, a malformed or non-finite number, or a
- *          variable or constant named like a parameter (b1) or a function (err->pos 0);
- *          GN_ENOMEM.
+ *          name or function, a parameter b0 or past b(GN_EXPR_MAX_PARAMS), a malformed or
+ *          non-finite number, nesting deeper than GN_EXPR_MAX_DEPTH, or a variable or
+ *          constant named like a parameter (b1) or a function (err->pos 0); GN_ENOMEM.
  *          *out is NULL on error. */
 gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,
                           const char *const *cnames, const char *const *cvals, size_t nconst,

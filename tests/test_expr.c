@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NISTDIR "validate/data/nist"
 
@@ -93,6 +95,8 @@ static void test_errors(void **state)
         {"exp x", 4, "needs an argument"},
         {"b1*x + * 2", 7, "unexpected '*'"},
         {"b1 * 1e999", 5, "overflows"},
+        {"b1*x + b1001", 7, "at most b1000"},
+        {"b99999999*x", 0, "at most b1000"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         gn_expr *e = (gn_expr *)1;
@@ -469,12 +473,112 @@ static void test_nonfinite(void **state)
     gn_expr_free(e);
 }
 
+/* issue 13 finding 9: a '^' chain, unary signs and brackets all count toward the nesting
+ * limit: each deep form gets a located "nested too deeply" error, never a stack overflow
+ * (run in a child, so a crash is reported as a failure of this test, not of the program) */
+static void test_nesting(void **state)
+{
+    (void)state;
+    const size_t N = 400000;
+    const struct {
+        const char *head, *rep, *tail;
+    } c[] = {
+        {"b1", "^1", ""},      {"b1", "**1", ""},     {"", "-", "b1"},
+        {"b1*", "+", "x"},     {"", "(", "b1"},      {"", "exp(", "b1"},
+        {"", "b1^-", "1"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        size_t hl = strlen(c[i].head), rl = strlen(c[i].rep), tl = strlen(c[i].tail);
+        char *src = malloc(hl + N * rl + tl + 1);
+        assert_non_null(src);
+        memcpy(src, c[i].head, hl);
+        for (size_t k = 0; k < N; k++)
+            memcpy(src + hl + k * rl, c[i].rep, rl);
+        memcpy(src + hl + N * rl, c[i].tail, tl + 1);
+        fflush(stdout);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            gn_expr *e;
+            gn_expr_error err;
+            gn_status s = gn_expr_compile(&e, src, XV, 1, NULL, NULL, 0, &err);
+            /* a located error: the column lies inside the text, past the limit's depth */
+            int ok = s == GN_EINPUT && strstr(err.msg, "nested too deeply") &&
+                     err.pos > 0 && err.pos < strlen(src);
+            _exit(ok ? 0 : 3);
+        }
+        int ws;
+        assert_int_equal(waitpid(pid, &ws, 0), pid);
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+            fail_msg("'%s%s...%s' x %zu: %s", c[i].head, c[i].rep, c[i].tail, N,
+                     WIFSIGNALED(ws) ? "crashed" : "no located 'nested too deeply' error");
+        free(src);
+    }
+    /* negative control: a chain of moderate length still compiles, right-associative */
+    char buf[2 * 50 + 8] = "b1";
+    for (int k = 0; k < 50; k++)
+        strcat(buf, "^1");
+    double b = 3.0;
+    assert_true(ev(buf, &b, 0.0) == 3.0);
+    assert_true(ev("2^3^2", &b, 0.0) == 512.0);
+}
+
+/* issue 13 finding 7: the MPFR evaluator converts each literal from its text; a text MPFR
+ * does not read whole (here planted after compiling, since the compiler only makes
+ * well-formed ones) must be refused, not evaluated as whatever mpfr_set_str left: the state
+ * is not made, and the MPFR fit says GN_EINPUT (bad input), not GN_ENOMEM. Negative
+ * control: the untouched literal converts to the value the double route has. */
+static void test_mp_literal_checked(void **state)
+{
+    (void)state;
+    gn_expr *e;
+    gn_expr_error err;
+    assert_int_equal(gn_expr_compile(&e, "b1*x + 2.5D0", XV, 1, NULL, NULL, 0, &err), GN_OK);
+    size_t lit = e->nnodes;
+    for (size_t i = 0; i < e->nnodes; i++)
+        if (e->node[i].op == GN_XOP_CONST)
+            lit = i;
+    assert_true(lit < e->nnodes);
+    gn_mp_expr *m = gn_mp_expr_alloc(e, 128);
+    assert_non_null(m);
+    assert_true(mpfr_cmp_d(m->val + lit, 2.5) == 0);
+    gn_mp_expr_free(m);
+    const char *bad[] = {"2.5x", "", "0x1p3", "2.5E", "nan"};
+    const char *orig = e->node[lit].lit;
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        e->node[lit].lit = bad[t];
+        m = gn_mp_expr_alloc(e, 128);
+        if (m)
+            fail_msg("literal '%s' was accepted", bad[t]);
+    }
+    /* the MPFR fit on such an expression: bad input. Data y = 2 x + 3 at x = 1, 2 */
+    mpfr_ptr v = malloc(6 * sizeof *v), xv = v, yv = v + 2, b = v + 4, b0 = v + 5;
+    assert_non_null(v);
+    for (int i = 0; i < 6; i++)
+        mpfr_init2(v + i, 128);
+    for (int i = 0; i < 2; i++) {
+        mpfr_set_si(xv + i, i + 1, MPFR_RNDN);
+        mpfr_set_si(yv + i, 2 * i + 5, MPFR_RNDN);
+    }
+    mpfr_set_si(b0, 1, MPFR_RNDN);
+    gn_mp_fit_problem mp = {e, NULL, 2, 1, xv, yv};
+    gn_fit_report rep;
+    assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128), GN_EINPUT);
+    e->node[lit].lit = orig;
+    assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128), GN_OK);
+    for (int i = 0; i < 6; i++)
+        mpfr_clear(v + i);
+    free(v);
+    gn_expr_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grammar),        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_exact_gradient), cmocka_unit_test(test_taylor),
         cmocka_unit_test(test_double_vs_mp),   cmocka_unit_test(test_nonfinite),
+        cmocka_unit_test(test_nesting),        cmocka_unit_test(test_mp_literal_checked),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

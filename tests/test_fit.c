@@ -952,6 +952,95 @@ static void test_unidentifiable(void **state)
     unlink("/tmp/gnlab-test-fit-unid.csv");
 }
 
+/* run `gnlab ARGS` (a command line of any length); output into out */
+static int run_long(const char *args, char *out, size_t outlen)
+{
+    const char *bin = getenv("GN_BIN");
+    if (!bin || !*bin)
+        bin = "build/gnlab";
+    size_t l = strlen(bin) + strlen(args) + 16;
+    char *cmd = malloc(l);
+    assert_non_null(cmd);
+    snprintf(cmd, l, "%s %s 2>&1", bin, args);
+    int rc = gn_test_capture(cmd, out, outlen);
+    free(cmd);
+    return rc;
+}
+
+/* issue 13 finding 9: a model with ~40,000 carets, on the command line and in a NIST file:
+ * exit 2 with a located "nested too deeply", not a stack overflow */
+static void test_deep_model(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    const size_t N = 40000;
+    char *chain = malloc(2 * N + 3);
+    assert_non_null(chain);
+    strcpy(chain, "b1");
+    for (size_t k = 0; k < N; k++)
+        memcpy(chain + 2 + 2 * k, "^1", 3);
+    const char *csv = "/tmp/gnlab-test-fit-deep.csv";
+    spit(csv, "x,y\n1,2\n2,3\n3,4\n");
+    char *args = malloc(2 * N + 256);
+    assert_non_null(args);
+    snprintf(args, 2 * N + 256, "fit --model '%s' --data %s --start 1", chain, csv);
+    int rc = run_long(args, out, sizeof out);
+    if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "^ column"))
+        fail_msg("--model with %zu carets: exit %d\n%.400s", N, rc, out);
+    char *orig = slurp(NISTDIR "/Misra1a.dat");
+    char *model = malloc(2 * N + 64);
+    assert_non_null(model);
+    snprintf(model, 2 * N + 64, "%s*(1-exp[-b2*x])", chain);
+    char *bad = replace(orig, "b1*(1-exp[-b2*x])", model);
+    const char *dat = "/tmp/gnlab-test-fit-deep.dat";
+    spit(dat, bad);
+    rc = run_long("fit --nist /tmp/gnlab-test-fit-deep.dat --no-mp", out, sizeof out);
+    if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "deep.dat:"))
+        fail_msg("NIST model with %zu carets: exit %d\n%.400s", N, rc, out);
+    unlink(csv);
+    unlink(dat);
+    free(chain);
+    free(args);
+    free(orig);
+    free(model);
+    free(bad);
+}
+
+/* issue 13 finding 14: a start at which the sum of squared residuals overflows (the model
+ * itself finite) names the start and the data row; a NIST start that is not finite names
+ * the data row; a directory given as the CSV says so */
+static void test_start_messages(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    const char *csv = "/tmp/gnlab-test-fit-start.csv";
+    spit(csv, "x,y\n1,2\n2,3\n3,5\n4,8\n");
+    int rc = run("--model 'b1*exp(b2*x)' --data /tmp/gnlab-test-fit-start.csv --start 1,100", out,
+                 sizeof out);
+    if (rc != 2 || !strstr(out, "--start (b1 = 1, b2 = 100)") || !strstr(out, "data row 4 of") ||
+        !strstr(out, "sum of squared residuals overflows"))
+        fail_msg("overflowing start: exit %d\n%s", rc, out);
+    /* negative control: a start that does not overflow runs */
+    rc = run("--model 'b1*exp(b2*x)' --data /tmp/gnlab-test-fit-start.csv --start 1,0.5", out,
+             sizeof out);
+    if (rc == 2)
+        fail_msg("finite start refused\n%s", out);
+    rc = run("--model 'b1*x' --data /tmp --start 1", out, sizeof out);
+    if (rc != 2 || !strstr(out, "/tmp: is a directory"))
+        fail_msg("a directory: exit %d\n%s", rc, out);
+    char *orig = slurp(NISTDIR "/Misra1d.dat");
+    char *bad = replace(orig, "(1+b2*x)**(-1)", "(1+b2*x)**(-1)/(x-141.1)");
+    spit("/tmp/gnlab-test-fit-bad.dat", bad);
+    rc = run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out);
+    if (rc != 2 || !strstr(out, "start 1: the model or its derivative is not finite") ||
+        !strstr(out, "data row 3 (x = 141.1"))
+        fail_msg("NIST row not finite: exit %d\n%s", rc, out);
+    unlink("/tmp/gnlab-test-fit-bad.dat");
+    unlink(csv);
+    free(bad);
+    free(orig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -962,6 +1051,7 @@ int main(void)
         cmocka_unit_test(test_not_converged), cmocka_unit_test(test_driver),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_unidentifiable),
+        cmocka_unit_test(test_deep_model), cmocka_unit_test(test_start_messages),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

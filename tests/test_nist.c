@@ -6,6 +6,7 @@
 #include "val_nist.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -107,30 +108,201 @@ static void write_dexp(const char *src, const char *dst)
     assert_int_equal(fclose(out), 0);
 }
 
-static void test_fortran_exponents(void **state)
+/* Misra1a rewritten by rewrite() into a temporary file must certify like the original: the
+ * same double LRE to the last bit, the MPFR LRE within mp_tol digits, the same verdicts.
+ * data_mark (and cert_mark unless NULL) must occur in the copy's first data value (first
+ * certified value), so the rewrite really took place. */
+static void certify_copy(void (*rewrite)(const char *, const char *), const char *data_mark,
+                         const char *cert_mark, double mp_tol)
 {
-    (void)state;
     char dir[] = "/tmp/gn_test_nist_XXXXXX";
     assert_non_null(mkdtemp(dir));
     char path[128];
-    snprintf(path, sizeof path, "%s/Misra1aD.dat", dir);
-    write_dexp(NISTDIR "/Misra1a.dat", path);
+    snprintf(path, sizeof path, "%s/Misra1aCopy.dat", dir);
+    rewrite(NISTDIR "/Misra1a.dat", path);
     gn_io_nist p;
     gn_io_nist_setup s;
     assert_int_equal(val_nist_load(&p, &s, path, stderr, "t"), GN_OK);
-    assert_non_null(strchr(p.cert_str[0], 'D')); /* the copy really uses D */
-    assert_non_null(strchr(p.data_str[0], 'D'));
+    assert_non_null(strstr(p.data_str[0], data_mark));
+    if (cert_mark)
+        assert_non_null(strstr(p.cert_str[0], cert_mark));
     gn_io_nist_problem_free(&s);
     gn_io_nist_free(&p);
     double dl0, ml0, dl1, ml1;
     int pass0, pass1;
     certify(NISTDIR "/Misra1a.dat", &dl0, &ml0, &pass0);
     certify(path, &dl1, &ml1, &pass1);
-    if (dl0 != dl1 || ml0 != ml1 || pass0 != pass1)
-        fail_msg("D exponents: double LRE %.17g vs %.17g, MPFR LRE %.17g vs %.17g", dl1, dl0,
-                 ml1, ml0);
+    if (dl0 != dl1 || fabs(ml0 - ml1) > mp_tol || pass0 != pass1 || !pass1)
+        fail_msg("%s copy: double LRE %.17g vs %.17g, MPFR LRE %.17g vs %.17g, pass %d",
+                 data_mark, dl1, dl0, ml1, ml0, pass1);
     unlink(path);
     rmdir(dir);
+}
+
+static void test_fortran_exponents(void **state)
+{
+    (void)state;
+    certify_copy(write_dexp, "D", "D", 0.0);
+}
+
+/* the text of path (NUL-terminated, caller frees) */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+/* s with the first occurrence of a replaced by b (a must occur) */
+static char *replace(const char *s, const char *a, const char *b)
+{
+    const char *at = strstr(s, a);
+    if (!at)
+        fail_msg("'%s' not found", a);
+    size_t la = strlen(a), lb = strlen(b), l = strlen(s);
+    char *r = malloc(l - la + lb + 1);
+    assert_non_null(r);
+    memcpy(r, s, (size_t)(at - s));
+    memcpy(r + (at - s), b, lb);
+    strcpy(r + (at - s) + lb, at + la);
+    return r;
+}
+
+static void spit(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(s, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* copy src to dst with every data value (the rows after the data header) written in C99 hex
+ * (%a of the double the decimal rounds to) */
+static void write_hexdata(const char *src, const char *dst)
+{
+    gn_io_nist p;
+    char err[512];
+    assert_int_equal(gn_io_nist_read(&p, src, err, sizeof err), GN_OK);
+    char *text = slurp(src), *hdr = strstr(text, "\nData:   y");
+    assert_non_null(hdr);
+    char *rows = strchr(hdr + 1, '\n') + 1;
+    FILE *out = fopen(dst, "wb");
+    assert_non_null(out);
+    fwrite(text, 1, (size_t)(rows - text), out);
+    for (size_t i = 0; i < p.n; i++) {
+        for (size_t c = 0; c < p.ncols; c++)
+            fprintf(out, "  %a", p.data[c * p.n + i]);
+        fputs("\r\n", out);
+    }
+    assert_int_equal(fclose(out), 0);
+    gn_io_nist_free(&p);
+    free(text);
+}
+
+/* issue 13 finding 7: data written in hex are read as the same doubles by the double route
+ * and as the same exact values by the MPFR route (one tokenizer, base 16 for both): the
+ * double LRE is the original's to the last bit, the MPFR LRE within 0.1 digit of it (the
+ * data moved by at most half an ulp of double), and both targets still met */
+static void test_hex_values(void **state)
+{
+    (void)state;
+    certify_copy(write_hexdata, "0x", NULL, 0.1);
+}
+
+/* issue 13 finding 14: fewer observations than parameters is refused at the observations
+ * line with both counts (no unsigned wrap), with or without a degrees-of-freedom line */
+static void test_too_few_observations(void **state)
+{
+    (void)state;
+    const char *tmp = "/tmp/gn_test_nist_few.dat";
+    char *orig = slurp(NISTDIR "/Misra1a.dat"), err[512];
+    char *a = replace(orig, "Number of Observations:                            14",
+                      "Number of Observations:                            1");
+    spit(tmp, a);
+    gn_io_nist p;
+    assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+    if (!strstr(err, "few.dat:47: 1 observations, but the model has 2 parameters") ||
+        strstr(err, "18446744073709551615"))
+        fail_msg("n < k with a DF line: '%s'", err);
+    char *b = replace(a, "Degrees of Freedom:                                12", "");
+    spit(tmp, b);
+    assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
+    if (!strstr(err, "few.dat:47: 1 observations, but the model has 2 parameters"))
+        fail_msg("n < k without a DF line: '%s'", err);
+    unlink(tmp);
+    free(orig);
+    free(a);
+    free(b);
+}
+
+/* issue 13 finding 15: NIST's Rat43.dat states 9 degrees of freedom for 15 observations
+ * and 4 parameters (11), and its certified residual SD is sqrt(RSS/11). The same kind of
+ * file (Misra1a with "10" for its 12 degrees of freedom) loads with a warning naming the
+ * line, both readings and the one the certified residual SD confirms, and still certifies;
+ * the suite runs it. Negative controls: a residual SD of sqrt(RSS/10) confirms the stated
+ * line instead, and one matching neither says so. */
+static void test_dof_mismatch(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gn_test_nist_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/Rat43like.dat", dir);
+    const char *dofl = "Degrees of Freedom:                                12";
+    char *orig = slurp(NISTDIR "/Misra1a.dat");
+    char *a = replace(orig, dofl, "Degrees of Freedom:                                10");
+    spit(path, a);
+    gn_io_nist p;
+    char err[512];
+    assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
+    if (!strstr(p.warn, "Rat43like.dat:46: 10 degrees of freedom, but 14 observations minus 2 "
+                        "parameters is 12") ||
+        !strstr(p.warn, "confirms 12"))
+        fail_msg("warning: '%s'", p.warn);
+    gn_io_nist_free(&p);
+    /* the suite runs it and passes, printing the warning */
+    char *files[] = {path};
+    val_nist_summary sm;
+    char msg[1024] = "";
+    FILE *mf = fmemopen(msg, sizeof msg, "w");
+    assert_int_equal(val_nist_suite(&sm, files, 1, GN_FIT_QR, 1, 256, mf, "t", NULL, NULL),
+                     GN_OK);
+    fclose(mf);
+    assert_true(sm.pass && !sm.bad && sm.runs == 2);
+    if (!strstr(msg, "t: warning: ") || !strstr(msg, "Rat43like.dat:46:"))
+        fail_msg("suite message: '%s'", msg);
+    /* negative controls: the residual SD confirms the stated line, or neither reading */
+    const char *sdl = "Residual Standard Deviation:                1.0187876330E-01";
+    char *b = replace(a, sdl, "Residual Standard Deviation:                1.1160259358E-01");
+    spit(path, b);
+    assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
+    if (!strstr(p.warn, "confirms 10"))
+        fail_msg("SD for the stated DF: '%s'", p.warn);
+    gn_io_nist_free(&p);
+    char *c = replace(a, sdl, "Residual Standard Deviation:                5.0E-01");
+    spit(path, c);
+    assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
+    if (!strstr(p.warn, "confirms neither"))
+        fail_msg("SD for neither: '%s'", p.warn);
+    gn_io_nist_free(&p);
+    /* the original has no warning */
+    assert_int_equal(gn_io_nist_read(&p, NISTDIR "/Misra1a.dat", err, sizeof err), GN_OK);
+    assert_string_equal(p.warn, "");
+    gn_io_nist_free(&p);
+    unlink(path);
+    rmdir(dir);
+    free(orig);
+    free(a);
+    free(b);
+    free(c);
 }
 
 typedef struct {
@@ -174,7 +346,8 @@ static void test_suite(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_files),         cmocka_unit_test(test_problem),
     cmocka_unit_test(test_wrong_certificate), cmocka_unit_test(test_fortran_exponents),
-    cmocka_unit_test(test_suite),
+    cmocka_unit_test(test_suite),         cmocka_unit_test(test_hex_values),
+    cmocka_unit_test(test_too_few_observations), cmocka_unit_test(test_dof_mismatch),
 };
 
 GN_TEST_MAIN(tests)

@@ -21,6 +21,8 @@ gn_status val_nist_load(gn_io_nist *p, gn_io_nist_setup *s, const char *path, FI
         fprintf(msg, "%s: %s\n", who, err);
         return st;
     }
+    if (p->warn[0])
+        fprintf(msg, "%s: warning: %s\n", who, p->warn);
     gn_expr_error ee;
     int inresp = 0;
     st = gn_io_nist_problem(s, p, &ee, &inresp);

@@ -69,13 +69,52 @@ static int skip_line(const char *s)
     return *s == 0 || *s == '#';
 }
 
+/* the 1-based field of line that byte pos lies in (commas outside double quotes) */
+static size_t field_at(const char *line, size_t pos)
+{
+    size_t field = 1;
+    int quoted = 0;
+    for (size_t i = 0; i < pos; i++) {
+        if (line[i] == '"')
+            quoted = !quoted;
+        else if (line[i] == ',' && !quoted)
+            field++;
+    }
+    return field;
+}
+
+/* the header's names into r (r->ncols fields); a column named twice is an error naming both */
+static gn_status read_names(gn_io_table *r, char **fields, const char *path, size_t lineno,
+                            char *err, size_t errlen)
+{
+    r->names = calloc(r->ncols, sizeof(char *));
+    if (!r->names)
+        return GN_ENOMEM;
+    for (size_t c = 0; c < r->ncols; c++) {
+        if (!*fields[c]) {
+            gn_io_errf(err, errlen, "%s:%zu:%zu: empty column name", path, lineno, c + 1);
+            return GN_EINPUT;
+        }
+        for (size_t d = 0; d < c; d++)
+            if (!strcmp(r->names[d], fields[c])) {
+                gn_io_errf(err, errlen,
+                           "%s:%zu:%zu: column name '%s' is also column %zu's: give every "
+                           "column its own name",
+                           path, lineno, c + 1, fields[c], d + 1);
+                return GN_EINPUT;
+            }
+        r->names[c] = strdup(fields[c]);
+        if (!r->names[c])
+            return GN_ENOMEM;
+    }
+    return GN_OK;
+}
+
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = gn_io_open_input(path, "a CSV file", err, errlen);
+    if (!f)
         return GN_EINPUT;
-    }
     gn_status st = gn_io_csv_read_stream(t, f, path, err, errlen);
     fclose(f);
     return st;
@@ -96,32 +135,32 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
         lineno++;
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
             line[--got] = 0;
-        if (skip_line(line))
+        const char *nul = memchr(line, 0, (size_t)got);
+        if (nul) {
+            size_t c = field_at(line, (size_t)(nul - line));
+            if (r.names && c <= r.ncols)
+                gn_io_errf(err, errlen, "%s:%zu:%zu (%s): a NUL byte: not a text file?", path,
+                           lineno, c, r.names[c - 1]);
+            else
+                gn_io_errf(err, errlen, "%s:%zu:%zu: a NUL byte: not a text file?", path, lineno,
+                           c);
+            st = GN_EINPUT;
+            break;
+        }
+        /* a UTF-8 byte-order mark at the very start is not part of the first name */
+        char *ln = line;
+        if (lineno == 1 && !strncmp(ln, "\xef\xbb\xbf", 3))
+            ln += 3;
+        if (skip_line(ln))
             continue;
-        long nf = split(line, &fields, &fcap);
+        long nf = split(ln, &fields, &fcap);
         if (nf < 0) {
             st = GN_ENOMEM;
             break;
         }
         if (!r.names) {
             r.ncols = (size_t)nf;
-            r.names = calloc(r.ncols, sizeof(char *));
-            if (!r.names) {
-                st = GN_ENOMEM;
-                break;
-            }
-            for (size_t c = 0; c < r.ncols; c++) {
-                if (!*fields[c]) {
-                    gn_io_errf(err, errlen, "%s:%zu:%zu: empty column name", path, lineno, c + 1);
-                    st = GN_EINPUT;
-                    break;
-                }
-                r.names[c] = strdup(fields[c]);
-                if (!r.names[c]) {
-                    st = GN_ENOMEM;
-                    break;
-                }
-            }
+            st = read_names(&r, fields, path, lineno, err, errlen);
             if (st != GN_OK)
                 break;
             continue;
@@ -160,7 +199,10 @@ gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *path, char 
             break;
         r.nrows++;
     }
-    if (st == GN_OK && !r.names) {
+    if (st == GN_OK && ferror(f)) {
+        gn_io_errf(err, errlen, "%s:%zu: read error: %s", path, lineno + 1, strerror(errno));
+        st = GN_EINPUT;
+    } else if (st == GN_OK && !r.names) {
         gn_io_errf(err, errlen, "%s: empty file (no header line)", path);
         st = GN_EINPUT;
     } else if (st == GN_OK && r.nrows == 0) {

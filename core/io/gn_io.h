@@ -75,6 +75,11 @@ void gn_io_errf(char *err, size_t len, const char *fmt, ...)
 #endif
     ;
 
+/* gn_io_open_input: path opened for reading (binary), or NULL with err = "PATH: cannot open:
+ * why" or "PATH: is a directory: give WHAT" (what: "a CSV file", ...). No equation: the one
+ * way a reader opens its input, so a directory is never read as an empty file. */
+FILE *gn_io_open_input(const char *path, const char *what, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- CSV tables */
 /* A table is column-major doubles with column names from the header line. */
 
@@ -86,11 +91,13 @@ typedef struct {
 
 /* gn_io_csv_read: a comma-separated file whose first line names the columns; every other
  * field must be a finite decimal number. Blank lines and lines starting with '#' are
- * skipped; fields may be double-quoted; CRLF is accepted.
+ * skipped; fields may be double-quoted; CRLF is accepted; a UTF-8 byte-order mark at the
+ * start of the file is skipped.
  * No equation: the one numeric CSV reader (tests/test_csv). Numbers by gn_io_num_read.
  * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
- *          number and its name) on an empty file, a ragged row, a non-numeric, NaN or
- *          infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
+ *          number and its name) on an empty file, a directory, a read error, a column
+ *          name used twice (both columns named), a NUL byte, a ragged row, a non-numeric,
+ *          NaN or infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
 /* gn_io_csv_read_stream: the same from an open stream (a pipe, a decompressed buffer through
@@ -130,6 +137,8 @@ typedef struct {
     size_t ycol;            /* the response column (the one the left-hand side uses)    */
     double *data;           /* ncols x n column-major: column c at data + c*n           */
     char **data_str;        /* the same as written (ncols x n), for MPFR                */
+    char warn[512];         /* an inconsistency the reader reported and read on past
+                               ("FILE:LINE: why"; a wrong 'Degrees of Freedom' line), or "" */
 } gn_io_nist;
 
 /* The number tokens of a NIST file (gn_io_num_scan flags): Fortran D exponents, and hex as
@@ -145,10 +154,21 @@ typedef struct {
  * residual sum of squares, the number of observations and the data block (the last line
  * "Data:" followed by column names). Nothing is assumed about a particular problem: the
  * number of parameters, starts, columns and observations all come from the file and are
- * cross-checked against each other. No equation: the NIST StRD reader (tests/test_nist).
+ * cross-checked against each other: fewer observations than parameters is an error. A
+ * 'Degrees of Freedom' line other than observations minus parameters is not: the rows are
+ * counted, so p->warn reports it (the line, both readings, which one the certified
+ * 'Residual Standard Deviation' = sqrt(RSS / dof) confirms) and reading goes on (NIST's own
+ * Rat43.dat states 9 for 15 - 4 = 11). No equation: the NIST StRD reader (tests/test_nist).
  * Special: GN_EINPUT with err = "FILE:LINE: why" for anything missing, inconsistent or
- *          non-numeric; GN_ENOMEM. *p is zeroed on error. */
+ *          non-numeric ("FILE:LINE:COLUMN" for a NUL byte; "is a directory"); GN_ENOMEM.
+ *          *p is zeroed on error. */
 gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen);
+
+/* gn_io_nist_read_buf: the same from text[0 .. len) in memory (need not be NUL-terminated;
+ * NUL bytes are an error as in a file), name used in messages only. No equation: the NIST
+ * reader on a buffer (the fuzz harness fuzz/fuzz_nist.c). Special: as gn_io_nist_read. */
+gn_status gn_io_nist_read_buf(gn_io_nist *p, const char *text, size_t len, const char *name,
+                              char *err, size_t errlen);
 
 /* gn_io_nist_free: free what gn_io_nist_read allocated; NULL-safe, also on a zeroed *p;
  * leaves *p zeroed. No equation: deallocation. */

@@ -18,13 +18,53 @@ typedef struct {
     char *buf;
 } lines;
 
-static int read_lines(lines *L, const char *path, char *err, size_t errlen)
+/* the text buf[0 .. len) (buf[len] must be writable) split into L's lines, in place; a NUL
+ * byte is an error at its line and column */
+static int split_lines(lines *L, char *buf, size_t len, const char *path, char *err,
+                       size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    buf[len] = 0;
+    const char *nul = memchr(buf, 0, len);
+    if (nul) {
+        size_t line = 1, col = 1;
+        for (const char *q = buf; q < nul; q++, col++)
+            if (*q == '\n')
+                line++, col = 0;
+        gn_io_errf(err, errlen, "%s:%zu:%zu: a NUL byte: not a text file", path, line, col);
         return -1;
     }
+    size_t nl = 1;
+    for (size_t i = 0; i < len; i++)
+        nl += buf[i] == '\n';
+    L->line = malloc(nl * sizeof(char *));
+    if (!L->line) {
+        gn_io_errf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    L->buf = buf;
+    L->n = 0;
+    char *p = buf;
+    while (*p || p == buf) {
+        char *e = strchr(p, '\n');
+        if (e)
+            *e = 0;
+        size_t l = strlen(p);
+        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
+            p[--l] = 0;
+        L->line[L->n++] = p;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+/* the whole of path into a new buffer (one byte more than *len, for the terminator) */
+static char *read_file(const char *path, size_t *lenp, char *err, size_t errlen)
+{
+    FILE *f = gn_io_open_input(path, "a NIST .dat file", err, errlen);
+    if (!f)
+        return NULL;
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap + 1);
     for (;;) {
@@ -49,44 +89,15 @@ static int read_lines(lines *L, const char *path, char *err, size_t errlen)
     fclose(f);
     if (!buf) {
         gn_io_errf(err, errlen, "%s: out of memory", path);
-        return -1;
+        return NULL;
     }
     if (rerr) {
         free(buf);
         gn_io_errf(err, errlen, "%s: read error", path);
-        return -1;
+        return NULL;
     }
-    buf[len] = 0;
-    if (memchr(buf, 0, len)) {
-        free(buf);
-        gn_io_errf(err, errlen, "%s: not a text file (contains a NUL byte)", path);
-        return -1;
-    }
-    size_t nl = 1;
-    for (size_t i = 0; i < len; i++)
-        nl += buf[i] == '\n';
-    L->line = malloc(nl * sizeof(char *));
-    if (!L->line) {
-        free(buf);
-        gn_io_errf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    L->buf = buf;
-    L->n = 0;
-    char *p = buf;
-    while (*p || p == buf) {
-        char *e = strchr(p, '\n');
-        if (e)
-            *e = 0;
-        size_t l = strlen(p);
-        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
-            p[--l] = 0;
-        L->line[L->n++] = p;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
+    *lenp = len;
+    return buf;
 }
 
 static const char *skipws(const char *s)
@@ -506,6 +517,53 @@ static int whole(double *d, const char *v, double lo)
            *d == floor(*d) && *d <= 1e8;
 }
 
+/* the certified residual SD (its line's value, text and digits); 0 when there is none */
+static int read_resid_sd(reader *r, double *sd, int *digits)
+{
+    for (size_t i = r->ri; i < r->L.n; i++) {
+        const char *v = after_label(r->L.line[i], "Residual Standard Deviation:");
+        const char *tk[2];
+        size_t tl[2];
+        if (v && tokens(v, tk, tl, 2) == 1 && !tok_double(sd, tk[0], tl[0]) && *sd > 0.0) {
+            char t[GN_IO_NUM_MAX];
+            snprintf(t, sizeof t, "%.*s", (int)(tl[0] < sizeof t ? tl[0] : sizeof t - 1), tk[0]);
+            *digits = gn_io_sigdigits(t);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* a "Degrees of Freedom" line that disagrees with n - k (NIST's own Rat43.dat says 9 for
+ * 15 - 4 = 11): not fatal, since n and k are both checked against the rows the file holds;
+ * the warning says which reading the certified residual SD, sqrt(RSS / dof), confirms
+ * (to within one unit in its last certified digit) */
+static void dof_warning(reader *r, size_t dofline, size_t dof)
+{
+    gn_io_nist *p = r->p;
+    const size_t nk = p->n - p->k;
+    double sd;
+    int dg;
+    const char *which = "no 'Residual Standard Deviation:' line to tell which is right";
+    char buf[160];
+    if (read_resid_sd(r, &sd, &dg)) {
+        double tol = dg > 1 ? dg - 1.0 : 0.0;
+        int a = dof && gn_io_lre(sqrt(p->rss / (double)dof), sd, dg) >= tol;
+        int b = nk && gn_io_lre(sqrt(p->rss / (double)nk), sd, dg) >= tol;
+        if (a != b) {
+            snprintf(buf, sizeof buf,
+                     "the certified residual standard deviation sqrt(RSS / %zu) confirms %zu",
+                     a ? dof : nk, a ? dof : nk);
+            which = buf;
+        } else
+            which = "the certified residual standard deviation confirms neither";
+    }
+    gn_io_errf(p->warn, sizeof p->warn,
+               "%s:%zu: %zu degrees of freedom, but %zu observations minus %zu parameters is "
+               "%zu; %s (read on: the counts of the rows are checked, this line is not used)",
+               r->path, dofline, dof, p->n, p->k, nk, which);
+}
+
 /* the certified RSS, the number of observations and the degrees of freedom */
 static int read_counts(reader *r)
 {
@@ -522,7 +580,7 @@ static int read_counts(reader *r)
     if (!p->rss_str)
         NOMEM();
     p->rss_digits = gn_io_sigdigits(p->rss_str);
-    size_t dof = 0, dofline = 0;
+    size_t dof = 0, dofline = 0, nline = 0;
     for (size_t i = r->ri; i < r->L.n; i++) {
         double d;
         if ((v = after_label(r->L.line[i], "Number of Observations:"))) {
@@ -530,6 +588,7 @@ static int read_counts(reader *r)
                 FAIL("%s:%zu: the number of observations is not a positive whole number", path,
                      i + 1);
             p->n = (size_t)d;
+            nline = i + 1;
         } else if ((v = after_label(r->L.line[i], "Degrees of Freedom:"))) {
             if (!whole(&d, v, 0))
                 FAIL("%s:%zu: the degrees of freedom are not a whole number", path, i + 1);
@@ -539,9 +598,12 @@ static int read_counts(reader *r)
     }
     if (!p->n)
         FAIL("%s: no 'Number of Observations:' line", path);
+    if (p->n < p->k)
+        FAIL("%s:%zu: %zu observations, but the model has %zu parameters: a least-squares fit "
+             "needs at least as many observations as parameters",
+             path, nline, p->n, p->k);
     if (dofline && dof + p->k != p->n)
-        FAIL("%s:%zu: %zu degrees of freedom, but %zu observations minus %zu parameters is %zu",
-             path, dofline, dof, p->n, p->k, p->n - p->k);
+        dof_warning(r, dofline, dof);
     return 0;
 }
 
@@ -580,6 +642,16 @@ static int read_data(reader *r)
     for (size_t t = 0; t < nt; t++)
         if (!(p->colnames[t] = dupn(tk[t], tl[t])))
             NOMEM();
+    /* the rows are counted before anything is sized by the declared count, so a file
+     * declaring more observations than it has lines allocates nothing for them */
+    size_t have = 0;
+    for (size_t i = di + 1; i < r->L.n; i++)
+        if (!blank(r->L.line[i]) && have++ == p->n)
+            FAIL("%s:%zu: more data rows than the %zu observations the file declares", path,
+                 i + 1, p->n);
+    if (have != p->n)
+        FAIL("%s:%zu: %zu data rows, but the file declares %zu observations", path, r->L.n,
+             have, p->n);
     p->data = malloc(nt * p->n * sizeof(double));
     p->data_str = calloc(nt * p->n, sizeof(char *));
     if (!p->data || !p->data_str)
@@ -637,12 +709,15 @@ static int find_response(reader *r)
     return 0;
 }
 
-gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen)
+/* parse buf[0 .. len) (buf[len] writable; buf is taken over and freed) as path */
+static gn_status nist_parse(gn_io_nist *p, char *buf, size_t len, const char *path, char *err,
+                            size_t errlen)
 {
-    memset(p, 0, sizeof *p);
     reader r = {{0}, path, err, errlen, p, 0, 0, 0, 0};
-    if (read_lines(&r.L, path, err, errlen))
-        return GN_EINPUT;
+    if (split_lines(&r.L, buf, len, path, err, errlen)) {
+        free(buf);
+        return err && strstr(err, "out of memory") ? GN_ENOMEM : GN_EINPUT;
+    }
     char *eq = NULL;
     read_name(&r);
     int rc = read_sections(&r) || read_equation(&r, &eq) || split_equation(&r, eq) ||
@@ -652,6 +727,30 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
         return GN_OK;
     gn_io_nist_free(p);
     return err && strstr(err, "out of memory") ? GN_ENOMEM : GN_EINPUT;
+}
+
+gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    size_t len = 0;
+    char *buf = read_file(path, &len, err, errlen);
+    if (!buf)
+        return err && strstr(err, "out of memory") ? GN_ENOMEM : GN_EINPUT;
+    return nist_parse(p, buf, len, path, err, errlen);
+}
+
+gn_status gn_io_nist_read_buf(gn_io_nist *p, const char *text, size_t len, const char *name,
+                              char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        gn_io_errf(err, errlen, "%s: out of memory", name);
+        return GN_ENOMEM;
+    }
+    if (len)
+        memcpy(buf, text, len);
+    return nist_parse(p, buf, len, name, err, errlen);
 }
 
 #undef FAIL

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* digits of base 10 or 16 from s[*i]; returns how many */
 static size_t digits(const char *s, size_t len, size_t *i, int hex)
@@ -147,4 +148,20 @@ void gn_io_errf(char *err, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, len, fmt, ap);
     va_end(ap);
+}
+
+FILE *gn_io_open_input(const char *path, const char *what, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        gn_io_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        gn_io_errf(err, errlen, "%s: is a directory: give %s", path, what);
+        return NULL;
+    }
+    return f;
 }

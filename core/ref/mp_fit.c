@@ -8,9 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* x = the literal text lit, correctly rounded: 0, or -1 when MPFR does not read the whole
+ * text as a finite number (the compiler only stores such literals, so -1 is a broken
+ * gn_expr: refused, never evaluated as whatever mpfr_set_str left in x) */
+static int lit_set(mpfr_ptr x, const char *lit)
+{
+    return lit && *lit && mpfr_set_str(x, lit, 10, MPFR_RNDN) == 0 && mpfr_number_p(x) ? 0 : -1;
+}
+
+/* 0 when every literal of e converts (lit_set), else -1 */
+static int lits_ok(const gn_expr *e, mpfr_prec_t prec)
+{
+    mpfr_t t;
+    mpfr_init2(t, prec);
+    int rc = 0;
+    for (size_t i = 0; i < e->nnodes && !rc; i++)
+        if (e->node[i].op == GN_XOP_CONST)
+            rc = lit_set(t, e->node[i].lit);
+    mpfr_clear(t);
+    return rc;
+}
+
 gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec)
 {
-    if (!e || prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX)
+    if (!e || prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX || lits_ok(e, prec))
         return NULL;
     gn_mp_expr *m = calloc(1, sizeof *m);
     if (!m)
@@ -29,7 +50,7 @@ gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec)
     mpfr_init2(m->t2, prec);
     for (size_t i = 0; i < e->nnodes; i++) {
         if (e->node[i].op == GN_XOP_CONST)
-            mpfr_set_str(m->val + i, e->node[i].lit, 10, MPFR_RNDN);
+            lit_set(m->val + i, e->node[i].lit); /* checked by lits_ok above */
         else if (e->node[i].op == GN_XOP_PI)
             mpfr_const_pi(m->val + i, MPFR_RNDN);
     }
@@ -466,6 +487,8 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
     gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
     if (st != GN_OK)
         return st;
+    if (lits_ok(p->model, prec) || (p->resp && lits_ok(p->resp, prec)))
+        return GN_EINPUT; /* a literal MPFR cannot read: bad input, not a lack of memory */
     gn_mp_fit_params P = par ? *par : gn_mp_fit_params_default();
     mp_ws w;
     if (mws_alloc(&w, p, prec, P.xtol_bits > 0 ? P.xtol_bits : (long)prec / 2) != 0) {

@@ -1,0 +1,68 @@
+/* fuzz_expr.c: libFuzzer harness for the model-expression compiler (core/expr.c,
+ * gn_expr_compile) and, on what compiles, both evaluators (gn_expr_eval in double and
+ * gn_mp_expr_eval at 64 bits, which converts every literal from its text).
+ * Build and run: `make fuzz-readers` (clang -fsanitize=fuzzer,address,undefined;
+ * FUZZ_SECONDS each). Seeds: fuzz/corpus/expr, replayed by tests/test_fuzz_corpus.c (so
+ * `make sanitize` runs them under ASan/UBSan). Any input must end in GN_OK or GN_EINPUT
+ * with a position inside the text: never a crash, a leak or undefined behaviour. */
+#include "gn.h"
+#include "gn_mp_fit.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* one input; 0 always (a contract violation aborts) */
+static int fuzz_expr_one(const uint8_t *data, size_t size)
+{
+    char *src = malloc(size + 1);
+    if (!src)
+        return 0;
+    memcpy(src, data, size);
+    src[size] = 0; /* an embedded NUL ends the text, as it would in argv */
+    static const char *const vars[] = {"x", "t"}, *const cn[] = {"c"}, *const cv[] = {"2.5D0"};
+    gn_expr *e = NULL;
+    gn_expr_error err;
+    gn_status st = gn_expr_compile(&e, src, vars, 2, cn, cv, 1, &err);
+    if (st == GN_EINPUT && (e || err.pos > strlen(src) || !err.msg[0]))
+        abort();
+    if (st != GN_OK && st != GN_EINPUT && st != GN_ENOMEM)
+        abort();
+    if (st == GN_OK) {
+        const size_t k = e->nparams;
+        double *b = malloc((k ? k : 1) * sizeof(double)), *g = malloc((k ? k : 1) * sizeof(double));
+        double v[2] = {0.75, -1.5}, f;
+        if (b && g) {
+            for (size_t q = 0; q < k; q++)
+                b[q] = 0.5 + 0.25 * (double)q;
+            gn_expr_eval(e, &f, g, b, v);
+            gn_mp_expr *m = gn_mp_expr_alloc(e, 64);
+            if (!m)
+                abort(); /* every literal the compiler keeps must convert */
+            mpfr_ptr mb = malloc((k + 3) * sizeof *mb);
+            if (mb) {
+                for (size_t q = 0; q < k + 3; q++)
+                    mpfr_init2(mb + q, 64);
+                for (size_t q = 0; q < k; q++)
+                    mpfr_set_d(mb + q, b[q], MPFR_RNDN);
+                mpfr_set_d(mb + k, v[0], MPFR_RNDN);
+                mpfr_set_d(mb + k + 1, v[1], MPFR_RNDN);
+                gn_mp_expr_eval(m, mb + k + 2, NULL, mb, mb + k, MPFR_RNDN);
+                for (size_t q = 0; q < k + 3; q++)
+                    mpfr_clear(mb + q);
+                free(mb);
+            }
+            gn_mp_expr_free(m);
+        }
+        free(b);
+        free(g);
+    }
+    gn_expr_free(e);
+    free(src);
+    return 0;
+}
+
+#ifndef GN_FUZZ_REPLAY
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return fuzz_expr_one(data, size); }
+#endif
