@@ -34,7 +34,8 @@ int cli_double(double *out, const char *cmd, const char *opt, const char *s, dou
         cli_usage(cmd, "%s: '%s' is not a number", opt, s);
         return -1;
     }
-    if (!isfinite(v) || errno == ERANGE) {
+    /* ERANGE with |v| <= 1 is underflow: a finite value, judged by the range check below */
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) {
         cli_usage(cmd, "%s: '%s' is not a finite double", opt, s);
         return -1;
     }

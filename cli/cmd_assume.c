@@ -14,10 +14,6 @@
 
 static const char *CMD = "assume";
 
-/* "undetermined": a verdict the measurement cannot decide (docs/exit-status.md); to move to
- * core/io/gn_io.h as GN_EXIT_UNDETERMINED with the other exit statuses */
-enum { EXIT_UNDETERMINED = 3 };
-
 /* The documented maxima (--help, docs/assume.md), checked before anything is allocated:
  * the MLP's per-layer workspace grows with the square of its widest layer, the kept points
  * with npoints x d, the run's time with --steps. */
@@ -711,7 +707,7 @@ static int measure(const args *A, pf_assume_problem *pb, const double *w0)
     if (!(A->out && write_plot(A->out, &rep, A->json) < 0)) {
         pf_assume_verdict v = pf_assume_overall(&rep);
         rc = v == PF_ASSUME_HOLDS ? GN_EXIT_PASS
-           : v == PF_ASSUME_UNDETERMINED ? EXIT_UNDETERMINED : GN_EXIT_FAIL;
+           : v == PF_ASSUME_UNDETERMINED ? GN_EXIT_UNDETERMINED : GN_EXIT_FAIL;
     }
     pf_assume_report_free(&rep);
 done:

@@ -724,6 +724,14 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
     double t0 = gn_io_now();
     gn_status st = gn_fit_run(b, &rep, fp, b0, &par);
     double secs = gn_io_now() - t0;
+    if (st == GN_EZERO && rep.unident) {
+        fprintf(stderr,
+                "gnlab fit: parameter b%zu does not enter the model (its Jacobian column is "
+                "zero at the start and where the fit stopped): unidentifiable; remove it or "
+                "reparametrise\n",
+                rep.unident);
+        return GN_EXIT_FAIL;
+    }
     if (st != GN_OK) {
         fprintf(stderr, "gnlab fit: the fit failed: %s\n", gn_strerror(st));
         return st == GN_ESIZE ? GN_EXIT_USAGE : GN_EXIT_FAIL;

@@ -504,7 +504,9 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
         const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau};
         gn_fit_drive(rep, &fit_double, &w, &ctl);
         memcpy(bout, w.b, w.k * sizeof(double));
-        if (unidentifiable(zero0, w.J, w.n, w.k) < w.k)
+        size_t q = unidentifiable(zero0, w.J, w.n, w.k);
+        rep->unident = q < w.k ? q + 1 : 0;
+        if (q < w.k)
             st = GN_EZERO;
     }
     free(zero0);

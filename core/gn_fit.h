@@ -230,6 +230,9 @@ typedef struct {
                             the returned b (by QR; NAN when J is rank deficient): the
                             linear model's estimate of the remaining relative error       */
     gn_fit_stop stop;
+    size_t unident;      /* 1-based index of the first parameter whose Jacobian column is
+                            exactly zero at b0 and at the returned b (gn_fit_run returns
+                            GN_EZERO: unidentifiable), 0 when there is none              */
 } gn_fit_report;
 
 /* gn_fit_run: Levenberg-Marquardt from b0 (length model->nparams) for min S(b): the LM
@@ -250,7 +253,10 @@ typedef struct {
  *           NIST StRD suite: every parameter to >= 10.3 digits by QR (table in docs/fit.md).
  * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
  *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
- *           GN_ENOMEM. Non-convergence is not an error: read rep->stop. */
+ *           GN_EZERO when a parameter's Jacobian column is exactly zero at b0 and at the
+ *           returned b (the parameter does not enter the model there: unidentifiable;
+ *           rep->unident names it, b and rep are still filled); GN_ENOMEM.
+ *           Non-convergence is not an error: read rep->stop. */
 gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
                      const gn_fit_params *par);
 

@@ -43,7 +43,9 @@ typedef struct {
 /* val_nist_load: read the NIST file at path (gn_io_nist_read) and compile its model
  * (gn_io_nist_problem). Special: GN_EINPUT or GN_ENOMEM with the message written to msg
  * ("WHO: FILE:LINE: why", for a model error followed by the caret lines of
- * gn_expr_print_error); *p and *s are zeroed on error.
+ * gn_expr_print_error); *p and *s are zeroed on error. A reader warning (p->warn, e.g. a
+ * Degrees of Freedom line that disagrees with the counts) is written to msg as
+ * "WHO: warning: ..." and loading goes on.
  * No equation: reader and compiler of a NIST problem. */
 gn_status val_nist_load(gn_io_nist *p, gn_io_nist_setup *s, const char *path, FILE *msg,
                         const char *who);

@@ -13,8 +13,9 @@
 #include "gn.h"
 
 /* The exit-status contract of every gnlab command, also returned by the library's report
- * functions: 0 every check holds, 1 a check fails, 2 bad usage, input or output. */
-enum { GN_EXIT_PASS = 0, GN_EXIT_FAIL = 1, GN_EXIT_USAGE = 2 };
+ * functions: 0 every check holds, 1 a check fails, 2 bad usage, input or output, 3 no check
+ * fails but one is undetermined (degenerate or undefined inputs: never reported as holding). */
+enum { GN_EXIT_PASS = 0, GN_EXIT_FAIL = 1, GN_EXIT_USAGE = 2, GN_EXIT_UNDETERMINED = 3 };
 
 /* ------------------------------------------------------------ number tokens */
 /* One tokenizer for every reader: a token is recognised once, and its canonical text is what

@@ -23,7 +23,8 @@ typedef struct {
 /* gn_mp_expr_alloc: state at precision prec for e (which must outlive it); constants are
  * read from their literal text (mpfr_set_str, correctly rounded) and pi from mpfr_const_pi.
  * No equation: allocation of gn_mp_expr_eval's state.
- * Special: NULL on no memory, e NULL, or prec outside [MPFR_PREC_MIN, MPFR_PREC_MAX]. */
+ * Special: NULL on no memory, e NULL, prec outside [MPFR_PREC_MIN, MPFR_PREC_MAX], or a
+ *          literal that mpfr_set_str does not read whole as a finite number. */
 gn_mp_expr *gn_mp_expr_alloc(const gn_expr *e, mpfr_prec_t prec);
 
 /* gn_mp_expr_free: release m (not its gn_expr); NULL-safe. No equation: deallocation. */
