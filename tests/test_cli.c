@@ -25,9 +25,36 @@ static void test_dispatch(void **state)
     assert_int_equal(run("no-such-command"), 2);
 }
 
+/* "$GN_BIN args" with stdout and stderr captured into out; the exit status */
+static int capture(const char *args, char *out, size_t cap)
+{
+    const char *bin = getenv("GN_BIN");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin ? bin : "build/gnlab", args);
+    return gn_test_capture(cmd, out, cap);
+}
+
+/* the version the man pages carry; an option value that underflows is judged by its range
+ * (issue 13, finding 14: 1e-308 is finite, not "not a finite double") */
+static void test_version_and_values(void **state)
+{
+    (void)state;
+    char out[4096];
+    assert_int_equal(capture("--version", out, sizeof out), 0);
+    if (strncmp(out, "gnlab ", 6) != 0)
+        fail_msg("--version printed '%s'", out);
+    int rc = capture("assume --lambda 1e-308", out, sizeof out);
+    if (rc != 2 || strstr(out, "not a finite") || !strstr(out, "outside"))
+        fail_msg("assume --lambda 1e-308: exit %d\n%s", rc, out);
+    rc = capture("assume --lambda 1e999", out, sizeof out);
+    if (rc != 2 || !strstr(out, "not a finite"))
+        fail_msg("assume --lambda 1e999 (negative control): exit %d\n%s", rc, out);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_dispatch)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_dispatch),
+                                       cmocka_unit_test(test_version_and_values)};
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
