@@ -393,13 +393,15 @@ static void page_table(nb_page *p, const nb_overparam_result *res, const nb_over
                 if (gn && R[r].dg_check > worst_dg)
                     worst_dg = R[r].dg_check;
             }
+            /* a run that diverged before its first record has none (nrec = 0): its
+             * final numbers are NaN, never a neighbour's memory */
             double mt = 0, ms = 0, ma = 0, s0 = 0, s1 = 0, mv = 0;
             for (size_t r = 0; r < seeds; r++) {
-                mt += R[r].train[nrec - 1] / (double)seeds;
-                ms += R[r].test[nrec - 1] / (double)seeds;
-                s0 += R[r].smin[0] / (double)seeds;
-                s1 += R[r].smin[nrec - 1] / (double)seeds;
-                mv += R[r].move[nrec - 1] / (double)seeds;
+                mt += (nrec ? R[r].train[nrec - 1] : NAN) / (double)seeds;
+                ms += (nrec ? R[r].test[nrec - 1] : NAN) / (double)seeds;
+                s0 += (nrec ? R[r].smin[0] : NAN) / (double)seeds;
+                s1 += (nrec ? R[r].smin[nrec - 1] : NAN) / (double)seeds;
+                mv += (nrec ? R[r].move[nrec - 1] : NAN) / (double)seeds;
                 ma += R[r].h / (double)seeds;
             }
             fin_test[sc][gn] = ms;
@@ -524,13 +526,21 @@ static void page_findings(nb_page *p, const nb_overparam_opts *o, double fin_tes
                           double fin_move[][2])
 {
     nb_h2(p, "What the runs show");
-    for (int sc = 0; sc < o->nscales; sc++)
+    for (int sc = 0; sc < o->nscales; sc++) {
+        const double *mv = fin_move[sc], *te = fin_test[sc];
+        if (!(isfinite(mv[0]) && isfinite(mv[1]) && isfinite(te[0]) && isfinite(te[1]))) {
+            nb_para(p, "τ₀ = %g: a run diverged or has no finite numbers (movement GN %.3g, GD "
+                       "%.3g; test loss GN %.3g, GD %.3g): nothing can be said about the "
+                       "regime or about generalisation at this scale.",
+                    o->scales[sc], mv[1], mv[0], te[1], te[0]);
+            continue;
+        }
         nb_para(p, "τ₀ = %g: GN moved the weights by %.3g times their initial norm and GD by %.3g "
                    "(%s regime); GN's test loss is %.3g against GD's %.3g, so GN generalises "
                    "%s here.",
-                o->scales[sc], fin_move[sc][1], fin_move[sc][0],
-                fin_move[sc][1] < 0.1 ? "kernel" : "feature-learning", fin_test[sc][1],
-                fin_test[sc][0], fin_test[sc][1] > fin_test[sc][0] ? "worse" : "as well or better");
+                o->scales[sc], mv[1], mv[0], mv[1] < 0.1 ? "kernel" : "feature-learning", te[1],
+                te[0], te[1] > te[0] ? "worse" : "as well or better");
+    }
     nb_para(p, "The summary reports that GN is faster than GD in both regimes and that, in the "
                "feature-learning regime, the solutions GN finds generalise worse than GD's: "
                "compare the rows above with small τ₀. These are this run's numbers, at a far "

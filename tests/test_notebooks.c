@@ -546,6 +546,37 @@ static void test_usage_errors(void **state)
 }
 
 
+/* issue 13 finding 11: every run diverging before its first record (tau0 = 1e300) left no
+ * records, and the table read the record before the first (UBSan: index out of bounds under
+ * make sanitize; garbage in the page otherwise). Now the row says nan and the page fails. */
+static void test_overparam_immediate_divergence(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char args[512], path[600];
+    snprintf(args, sizeof args, "notebook overparam --scales 1e300 --quick --out %s", t);
+    assert_int_equal(run(NULL, args), 1);
+    snprintf(path, sizeof path, "%s/overparam/page.md", t);
+    char *md = slurp(path);
+    assert_non_null(md);
+    for (int gn = 0; gn < 2; gn++) {
+        char row[128];
+        snprintf(row, sizeof row, "| %s | ", gn ? "GN" : "GD");
+        const char *r = strstr(md, row);
+        assert_non_null(r);
+        const char *want = "| nan | nan | nan → nan | nan | 1 of 1 |";
+        const char *e = strchr(r, '\n');
+        const char *w = strstr(r, want);
+        if (!w || (e && w > e))
+            fail_msg("the %s row after immediate divergence is not all nan: %.*s",
+                     gn ? "GN" : "GD", e ? (int)(e - r) : 80, r);
+    }
+    free(md);
+    rmrf(t);
+    free(t);
+}
+
 /* ------------------------------------------------ the sweep engine (nb_sweep) */
 
 /* a stand-in for training: the value and curve are a function of the run, counted */
@@ -817,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_scale_compute),
         cmocka_unit_test(test_lqr_compute),
         cmocka_unit_test(test_egn_compute),
+        cmocka_unit_test(test_overparam_immediate_divergence),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
