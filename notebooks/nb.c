@@ -358,6 +358,45 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
     return ok;
 }
 
+double nb_learn_ratio(double start, double end)
+{
+    if (!(isfinite(start) && isfinite(end) && start > 0 && end >= 0))
+        return INFINITY;
+    return end / start;
+}
+
+int nb_check_learned(nb_page *p, const char *task, const char *const *name,
+                     const double *ratio, int nm)
+{
+    const double factor = NB_LEARN_FACTOR;
+    int best = -1;
+    for (int k = 0; k < nm; k++)
+        if (!isnan(ratio[k]) && (best < 0 || ratio[k] < ratio[best]))
+            best = k;
+    char all[512];
+    size_t n = 0;
+    all[0] = '\0';
+    for (int k = 0; k < nm && n < sizeof all; k++) {
+        int w = isfinite(ratio[k])
+                    ? snprintf(all + n, sizeof all - n, "%s%s %.3g", k ? ", " : "", name[k],
+                               ratio[k])
+                    : snprintf(all + n, sizeof all - n, "%s%s did not learn (diverged or no "
+                               "finite error)", k ? ", " : "", name[k]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    int ok = best >= 0 && ratio[best] <= 1.0 / factor;
+    return nb_check(p, ok,
+                    "learning: %s: %s. The error at the end over the error at the start, "
+                    "worst run per method: %s; the check wants the best method at or below "
+                    "1/%g = %.3g.",
+                    task,
+                    ok ? "the error fell by the stated factor"
+                       : "no method brought the error down by the stated factor",
+                    all, factor, 1.0 / factor);
+}
+
 FILE *nb_data_open(nb_page *p, const char *file) { return open_in(p->dir, file, "w"); }
 
 int nb_tool_available(const char *prog)

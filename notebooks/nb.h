@@ -93,6 +93,25 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 #endif
     ;
 
+/* The learning check. A notebook that trains something passes only if learning happened:
+ * for each of its tasks, the best of its methods ended with an error at most
+ * 1/NB_LEARN_FACTOR of the error it started with, in every run (stated on the page and in
+ * docs/notebook.md). An error is anything that should fall: a loss, a distance ||K - K*||,
+ * a MAPE, 1 - accuracy. */
+#define NB_LEARN_FACTOR 1.5
+
+/* nb_learn_ratio: end / start, or INFINITY when either is not finite, start <= 0 or
+ * end < 0 (a run that diverged, or had nothing to learn, never counts as learning).
+ * No equation: the notebooks' learning rule. */
+double nb_learn_ratio(double start, double end);
+
+/* nb_check_learned: the check above for one task: ratio[k] is method k's worst
+ * nb_learn_ratio over its runs (name[k] its name, nm of them); passes when the smallest
+ * is <= 1/NB_LEARN_FACTOR. Shown with every method's ratio; returns ok (counted like
+ * nb_check). No equation: the notebooks' learning rule. */
+int nb_check_learned(nb_page *p, const char *task, const char *const *name,
+                     const double *ratio, int nm);
+
 /* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure.
  * The caller closes it with fclose.
  * No equation: data-file writer. */
@@ -269,6 +288,7 @@ typedef struct {
      * the non-terminal pairs (1e6 when it diverged or exceeds that) */
     double *succ, *qerr;
     int ndiv[NB_SC_NCOND]; /* runs that diverged per condition */
+    double qerr0;          /* RMS |Q - Q*| of the start w = 0: every run's initial error */
 } nb_scale_result;
 /* nb_scale_compute: notebook 2's runs, MATH.md §5 and (4.11): tabular QL (SGD step) and
  * IGNDQ (damped IGND step, mu = 0) on deterministic FrozenLake 4x4, o->seeds runs of

@@ -406,6 +406,17 @@ static void page_training(nb_page *p, const nb_egn_result *r, const nb_egn_opts 
                                                          : "does not beat",
             fin[3], fmin(fin[0], fmin(fin[1], fin[2])), tsec[3] / (double)o->epochs,
             tsec[0] / (double)o->epochs, EG_BATCH, r->nparams, EG_BATCH, EG_BATCH, EG_BATCH);
+    /* learning (nb_check_learned): the best method brings the test loss down from its
+     * start (epoch 0, the untrained network) in every run */
+    double ratio[NM];
+    for (int k = 0; k < NM; k++) {
+        ratio[k] = 0;
+        for (size_t s = 0; s < o->seeds; s++) {
+            const double *c = r->curve + ((size_t)k * o->seeds + s) * (o->epochs + 1);
+            ratio[k] = fmax(ratio[k], nb_learn_ratio(c[0], c[o->epochs]));
+        }
+    }
+    nb_check_learned(p, "regression MLP, test loss", mname, ratio, NM);
     nb_plot(p, "curves",
             "Test loss per epoch (mean ± std over seeds), each first-order method at its "
             "chosen rate, EGN with its line search.",

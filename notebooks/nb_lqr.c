@@ -698,6 +698,20 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
         "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
         "title 'exact PI'\n",
         nb_gnuplot_str(lit, sizeof lit, ttl), fname);
+    double ratio[2];
+    for (int meth = 0; meth < 2; meth++) {
+        ratio[meth] = 0;
+        for (size_t r = 0; r < seeds; r++) {
+            const double *e = err + ((size_t)meth * seeds + r) * (iters + 1);
+            ratio[meth] = fmax(ratio[meth], nb_learn_ratio(e[0], e[iters]));
+        }
+    }
+    static const char *const meths[2] = {"QL", "IGNDQ"};
+    char task[128];
+    snprintf(task, sizeof task, "plant %zu, %s", ip + 1, modes[mode]);
+    /* learning (nb_check_learned): per plant and mode, the better evaluation method brings
+     * ||K - K*||_F down from its start ||K*||_F (K = 0) in every run */
+    nb_check_learned(p, task, meths, ratio, 2);
     nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
                "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
                "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "

@@ -426,6 +426,23 @@ static void page_table(nb_page *p, const nb_overparam_result *res, const nb_over
     nb_table_end(p);
     if (fc)
         fclose(fc);
+    /* learning (nb_check_learned): at each scale GD or GN brings the training loss down from
+     * its start in every run; a diverged run, or one without records, does not count */
+    for (int sc = 0; sc < o->nscales; sc++) {
+        static const char *const meth[2] = {"GD", "GN"};
+        double ratio[2] = {0, 0};
+        for (int gn = 0; gn < 2; gn++)
+            for (size_t r = 0; r < seeds; r++) {
+                const op_run *R = &res->runs[((size_t)sc * 2 + (size_t)gn) * seeds + r];
+                double q = R->diverged || R->nrec == 0
+                               ? INFINITY
+                               : nb_learn_ratio(R->train[0], R->train[R->nrec - 1]);
+                ratio[gn] = fmax(ratio[gn], q);
+            }
+        char task[96];
+        snprintf(task, sizeof task, "τ₀ = %g, training loss", o->scales[sc]);
+        nb_check_learned(p, task, meth, ratio, 2);
+    }
     nb_check(p, worst_dg <= 1.0,
              "at the first GN step of every run the push-through direction equals the explicit "
              "P × P solve within 8(N+P)uκ, κ ≤ 1 + ‖Φ‖_F²/ε (worst at %.2g of its bound).",

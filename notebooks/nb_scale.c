@@ -284,6 +284,8 @@ int nb_scale_compute(nb_scale_result *res, const nb_ctx *ctx, const nb_scale_opt
         res->mult[k] = (double)v;
     }
     qstar(qs, o->gamma);
+    double w0[NF] = {0};
+    res->qerr0 = q_error(w0, res->mult, qs);
     step_deltas(res, alpha, o->lambda);
 
     size_t npts = 50 < episodes ? 50 : episodes;
@@ -503,6 +505,19 @@ static void page_findings(nb_page *p, const nb_scale_result *r, const nb_scale_o
      * matches its error on the original ones (the multipliers cancel up to lambda). */
     nb_check(p, ndiv[1] == 0 && ndiv[3] == 0,
              "IGNDQ never diverged (%d and %d runs of %zu diverged).", ndiv[1], ndiv[3], seeds);
+    /* learning happened: conditions 0-1 on the original features, 2-4 on the scaled ones */
+    const char *name[NC];
+    double ratio[NC];
+    for (int c = 0; c < NC; c++) {
+        name[c] = cond[c].label;
+        ratio[c] = 0;
+        for (size_t k = 0; k < seeds; k++)
+            ratio[c] = fmax(ratio[c], nb_learn_ratio(r->qerr0, r->qerr[((size_t)c * seeds + k) *
+                                                                           r->npts + r->npts - 1]));
+    }
+    nb_check_learned(p, "original features, RMS |Q - Q*| from w = 0", name, ratio, 2);
+    nb_check_learned(p, "scaled features, RMS |Q - Q*| from w = 0", name + 2,
+                     ratio + 2, NC - 2);
 }
 
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)

@@ -680,6 +680,26 @@ static void task_curves(nb_page *p, const task *t, int ti, size_t epochs, size_t
     strncat(datafiles, fname, dcap - strlen(datafiles) - 1);
 }
 
+/* learning (nb_check_learned): the best optimizer brings the task's test error (MAPE, or
+ * 1 - accuracy) down from the untrained network's (the first checkpoint) in every run */
+static void task_learned(nb_page *p, const task *t, size_t seeds, const double *curves)
+{
+    double ratio[NOPT];
+    int acc = t->loss == GN_LOSS_BCE;
+    for (int o = 0; o < NOPT; o++) {
+        ratio[o] = 0;
+        for (size_t r = 0; r < seeds; r++) {
+            const double *c = curves + ((size_t)o * seeds + r) * SV_NCURVE;
+            double e0 = acc ? 1 - c[0] : c[0], e1 = acc ? 1 - c[SV_NCURVE - 1] : c[SV_NCURVE - 1];
+            ratio[o] = fmax(ratio[o], nb_learn_ratio(e0, e1));
+        }
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%.200s, test %.40s", t->title,
+             acc ? "error 1 - accuracy" : t->metric);
+    nb_check_learned(p, what, opt_name, ratio, NOPT);
+}
+
 static int run_task(nb_page *p, nb_sweep *sw, const nb_ctx *ctx, task *t, int ti,
                     const nb_supervised_opts *op, const double *grid, task_result *res,
                     char *datafiles, size_t dcap)
@@ -705,6 +725,7 @@ static int run_task(nb_page *p, nb_sweep *sw, const nb_ctx *ctx, task *t, int ti
         if (!(nb_sweep_on(sw) && (nb_sweep_writing(sw) || nb_sweep_missing(sw)))) {
             task_selection(p, t, ti, grid, ngrid, val);
             task_curves(p, t, ti, op->epochs, seeds, curves, datafiles, dcap);
+            task_learned(p, t, seeds, curves);
         }
     }
     free(val);
