@@ -155,8 +155,13 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
     }
     free(rest);
     if (nb_write_index(ctx.root) != 0) {
-        fprintf(stderr, "gnlab notebook: cannot write %s/index.html\n", ctx.root);
-        return GN_EXIT_FAIL;
+        fprintf(stderr, "gnlab notebook: cannot write the index in %s (give --out a writable "
+                        "directory)\n", ctx.root);
+        return GN_EXIT_USAGE;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "gnlab notebook: cannot write the report to standard output\n");
+        return GN_EXIT_USAGE;
     }
     return rc;
 }

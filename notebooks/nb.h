@@ -6,7 +6,8 @@
  *   *.dot and *.svg          the Graphviz source and its rendering (by running dot).
  * When gnuplot or dot is missing the script is still written and the page says that the
  * SVG was skipped. Checks a notebook makes on its own numbers (nb_check) are shown on the
- * page and counted: a failed check makes `gnlab notebook` exit 1. */
+ * page and counted: a failed check makes `gnlab notebook` exit 1; a file that cannot be
+ * written (a write, flush or close failed) makes it exit 2 with the path. */
 #ifndef GN_NB_H
 #define GN_NB_H
 
@@ -49,10 +50,16 @@ typedef struct nb_page nb_page;
  * No equation: page writer. */
 nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title);
 
-/* nb_page_close: finish and close both files; returns the number of failed checks, or -1
- * when a write failed. NULL-safe (returns -1).
- * No equation: page writer. */
+/* nb_page_close: finish and close both files (and any data file still open); returns the
+ * number of failed checks, or -1 when a write, flush or close of the page, a data file or a
+ * script failed (each named on stderr with its path when it happened). NULL-safe (returns
+ * -1). No equation: page writer. */
 int nb_page_close(nb_page *p);
+
+/* nb_page_finish: nb_page_close as a notebook's exit status: GN_EXIT_USAGE when a file
+ * could not be written, GN_EXIT_FAIL when a check failed or failed != 0, else GN_EXIT_PASS.
+ * No equation: page writer. */
+int nb_page_finish(nb_page *p, int failed);
 
 /* Text. The format's result is plain text in which `code` marks code; the HTML gets
  * <, > and & escaped.
@@ -112,16 +119,22 @@ double nb_learn_ratio(double start, double end);
 int nb_check_learned(nb_page *p, const char *task, const char *const *name,
                      const double *ratio, int nm);
 
-/* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure.
- * The caller closes it with fclose.
+/* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure (the
+ * path on stderr, and the page's close reports the write failure). At most 8 at once.
  * No equation: data-file writer. */
 FILE *nb_data_open(nb_page *p, const char *file);
+
+/* nb_data_close: close a file of nb_data_open, checking its writes, flush and close: 0, or
+ * -1 after "cannot write PATH: why" on stderr (the page's close then reports the failure).
+ * NULL-safe (0). No equation: data-file writer. */
+int nb_data_close(nb_page *p, FILE *f);
 
 /* nb_plot: write BASE.gp = a terminal line for BASE.svg followed by the body (gnuplot
  * commands reading data files by their names in the page directory), run gnuplot there,
  * and put the figure with its caption and links to the script and the data files (a
  * comma-separated list, may be empty) on the page. Returns 1 when the SVG was rendered,
- * 0 when skipped (gnuplot missing) and -1 when gnuplot failed (counted as a failed check).
+ * 0 when skipped (gnuplot missing), -1 when gnuplot failed (counted as a failed check) and
+ * -2 when not run because a file of the page could not be written.
  * No equation: figure writer (gnuplot through gn_io_run). */
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body);
@@ -213,7 +226,8 @@ typedef struct nb_sweep nb_sweep;
  * No equation: the sweep engine (tests/test_notebooks). */
 nb_sweep *nb_sweep_open(const nb_sweep_opts *o, const char *sig);
 
-/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 when writing it failed.
+/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 after "cannot write PATH" on
+ * stderr when a write, the flush or the close of the records failed.
  * No equation: the sweep engine. */
 int nb_sweep_close(nb_sweep *s);
 

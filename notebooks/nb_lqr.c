@@ -683,7 +683,7 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
         }
     }
     if (f)
-        fclose(f);
+        nb_data_close(p, f);
     free(tmp);
     char ttl[300], lit[700];
     snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
@@ -730,7 +730,7 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "4. LQR policy iteration: QL against IGNDQ");
     if (!p) {
         nb_lqr_result_free(&res);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     page_intro(p, o);
     char datafiles[1024] = "";
@@ -774,6 +774,5 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
                "changes the prediction by `α δ_TD` whatever ‖φ‖ is (§5), so a much larger rate "
                "is stable. The curves are this toolkit's runs, not the paper's: the plants and "
                "constants differ.");
-    int fails = nb_page_close(p);
-    return fails == 0 && !any_fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, any_fail);
 }

@@ -425,7 +425,7 @@ static void page_table(nb_page *p, const nb_overparam_result *res, const nb_over
         }
     nb_table_end(p);
     if (fc)
-        fclose(fc);
+        nb_data_close(p, fc);
     /* learning (nb_check_learned): at each scale GD or GN brings the training loss down from
      * its start in every run; a diverged run, or one without records, does not count */
     for (int sc = 0; sc < o->nscales; sc++) {
@@ -462,7 +462,7 @@ static void page_fit_data(nb_page *p, const nb_overparam_result *res, const nb_o
                 a += op_u[k] * res->x[i * OP_D + k];
             fprintf(ft, "%.6g %.6g\n", a, res->y[i]);
         }
-        fclose(ft);
+        nb_data_close(p, ft);
     }
     if (ff) {
         fprintf(ff, "# t, teacher at x = t u, then f_GD and f_GN for each tau0 in order (first "
@@ -481,7 +481,7 @@ static void page_fit_data(nb_page *p, const nb_overparam_result *res, const nb_o
                 }
             fprintf(ff, "\n");
         }
-        fclose(ff);
+        nb_data_close(p, ff);
     }
 }
 
@@ -572,7 +572,7 @@ int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "6. Gauss-Newton in the over-parameterised regime");
     if (!p) {
         nb_overparam_result_free(&res);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     double fin_test[NB_OP_MAXSCALES][2], fin_move[NB_OP_MAXSCALES][2];
     page_intro(p, &res, o);
@@ -581,5 +581,5 @@ int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o)
     page_plots(p, o);
     page_findings(p, o, fin_test, fin_move);
     nb_overparam_result_free(&res);
-    return nb_page_close(p) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, 0);
 }

@@ -359,7 +359,7 @@ static void page_multipliers(nb_page *p, const nb_scale_result *r, const nb_scal
         fprintf(f, "state,action,k,multiplier\n");
         for (int k = 0; k < NF; k++)
             fprintf(f, "%d,%d,%d,%.0f\n", k / NA, k % NA, k, mult[k]);
-        fclose(f);
+        nb_data_close(p, f);
     }
 }
 
@@ -426,9 +426,9 @@ static void page_experiment(nb_page *p, const nb_scale_result *r, const nb_scale
         free(tmp);
     }
     if (fs)
-        fclose(fs);
+        nb_data_close(p, fs);
     if (fq)
-        fclose(fq);
+        nb_data_close(p, fq);
 }
 
 static void page_plots(nb_page *p)
@@ -528,7 +528,7 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "2. Scale robustness on FrozenLake");
     if (!p) {
         nb_scale_result_free(&r);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     double fin_s[NC], fin_sd[NC], fin_q[NC], fin_qsd[NC];
     page_intro(p);
@@ -537,5 +537,5 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
     page_plots(p);
     page_findings(p, &r, o, fin_s, fin_sd, fin_q, fin_qsd);
     nb_scale_result_free(&r);
-    return nb_page_close(p) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, 0);
 }

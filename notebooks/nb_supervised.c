@@ -631,7 +631,7 @@ static void task_selection(nb_page *p, const task *t, int ti, const double *grid
                 fprintf(f, ",%.6g", val[o * ngrid + gi]);
             fprintf(f, "\n");
         }
-        fclose(f);
+        nb_data_close(p, f);
     }
     char hdr[96];
     snprintf(hdr, sizeof hdr, "rate|validation %s: SGD|IGND|Adam|Adam-IGND", t->metric);
@@ -673,7 +673,7 @@ static void task_curves(nb_page *p, const task *t, int ti, size_t epochs, size_t
             fprintf(f, "\n");
         }
         free(tmp);
-        fclose(f);
+        nb_data_close(p, f);
     }
     if (*datafiles)
         strncat(datafiles, ",", dcap - strlen(datafiles) - 1);
@@ -920,7 +920,9 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
         for (int i = 0; i < ntask; i++)
             task_free(&tasks[i]);
         nb_sweep_close(sw);
-        return ntask == -1 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
+        /* bad input (-1), or tasks made but the page cannot be written: usage; else the
+         * memory ran out */
+        return ntask == -1 || ntask > 0 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
     page_intro(p, o);
     task_result res[2];
@@ -930,14 +932,13 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
         fail = run_task(p, sw, ctx, &tasks[ti], ti, o, grid, &res[ti], datafiles,
                         sizeof datafiles) != 0;
     int status = fail ? -1 : sweep_end(sw, ctx, ntask);
-    if (nb_sweep_close(sw) != 0 && status == GN_EXIT_PASS)
-        status = GN_EXIT_FAIL;
+    int sweep_bad = nb_sweep_close(sw) != 0; /* the records could not be written */
     if (status < 0 && !fail)
         page_results(p, tasks, ntask, res, datafiles);
     for (int i = 0; i < ntask; i++)
         task_free(&tasks[i]);
-    int fails = nb_page_close(p);
-    if (status >= 0)
-        return status;
-    return fails == 0 && !fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    int rc = nb_page_finish(p, fail);
+    if (sweep_bad || rc == GN_EXIT_USAGE)
+        return GN_EXIT_USAGE;
+    return status >= 0 ? status : rc;
 }

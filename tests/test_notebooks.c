@@ -580,6 +580,61 @@ static void test_overparam_immediate_divergence(void **state)
     free(t);
 }
 
+/* issue 13 finding 4: every write, flush and close of a page, data file, script, index,
+ * sweep record file and the report on stdout is checked: exit 2 with the path on stderr.
+ * The full disk is /dev/full behind a symbolic link where the file goes. Before, an
+ * unwritable --out exited 1, a data file on a full disk 0. */
+static void test_write_failures_exit_2(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0) {
+        printf("# skip: no /dev/full\n");
+        return;
+    }
+    struct {
+        const char *link; /* under the output root, made a link to /dev/full ("" none) */
+        const char *args; /* after "notebook", before --out ROOT */
+        const char *redirect, *want; /* stdout redirection; what stderr must name */
+    } table[] = {
+        {"", "rank1", "", "/dev/full/rank1"}, /* --out /dev/full: not a directory */
+        {"lqr/index.html", "lqr --quick", "", "/lqr/index.html"},
+        {"lqr/page.md", "lqr --quick", "", "/lqr/page.md"},
+        {"lqr/lqr_1_deterministic.dat", "lqr --quick", "", "/lqr/lqr_1_deterministic.dat"},
+        {"lqr/policy_error.gp", "lqr --quick", "", "/lqr/policy_error.gp"},
+        {"rank1/derivation.dot", "rank1", "", "/rank1/derivation.dot"},
+        {"index.md", "rank1", "", "/index.md"},
+        {"x", "rank1", "> /dev/full", "standard output"},
+        {"x", "supervised --quick --sweep-shard 0/2 --sweep-out /dev/full", "", "/dev/full"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        char *t = tmpdir();
+        assert_non_null(t);
+        char root[600], link[900], dir[900], cmd[4096], err[700];
+        snprintf(root, sizeof root, "%s", *table[i].link ? t : "/dev/full");
+        if (*table[i].link) {
+            snprintf(link, sizeof link, "%s/%s", t, table[i].link);
+            snprintf(dir, sizeof dir, "%s", link);
+            char *sl = strrchr(dir, '/');
+            *sl = '\0';
+            snprintf(cmd, sizeof cmd, "mkdir -p '%s' && ln -s /dev/full '%s'", dir, link);
+            assert_int_equal(system(cmd), 0);
+        }
+        snprintf(err, sizeof err, "%s/stderr.txt", t);
+        snprintf(cmd, sizeof cmd, "%s notebook %s --out %s --quiet %s 2> %s", bin(),
+                 table[i].args, root, *table[i].redirect ? table[i].redirect : "> /dev/null",
+                 err);
+        int r = system(cmd);
+        int rc = (r != -1 && WIFEXITED(r)) ? WEXITSTATUS(r) : -1;
+        char *msg = slurp(err);
+        if (rc != 2 || !msg || !strstr(msg, table[i].want))
+            fail_msg("'%s' exited %d (want 2), stderr '%s' (want '%s')", cmd, rc,
+                     msg ? msg : "", table[i].want);
+        free(msg);
+        rmrf(t);
+        free(t);
+    }
+}
+
 /* issue 13 finding 5: a notebook passes only if learning happened. The fail-closed table:
  * settings where nothing learns (everything diverges, or the rates are too small to move
  * anything), each of which exited 0 with "pass" before; each must now exit 1 with its
@@ -926,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_overparam_immediate_divergence),
         cmocka_unit_test(test_learning_fails_closed),
         cmocka_unit_test(test_learn_ratio),
+        cmocka_unit_test(test_write_failures_exit_2),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
