@@ -144,8 +144,8 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body);
 
-/* nb_gnuplot_str: s as a gnuplot single-quoted literal (gn_io_gnuplot_str: quotes doubled,
- * control characters made spaces) in buf, for text that is not the notebook's own (a file
+/* nb_gnuplot_str: s as a gnuplot string literal (gn_io_gnuplot_str: single-quoted runs,
+ * each quote joined as "'", control characters made spaces) in buf, for text that is not the notebook's own (a file
  * name) inside a plot body. Returns buf; '' when the literal does not fit in cap.
  * No equation: gnuplot escaping (gn_io_gnuplot_str into a buffer). */
 char *nb_gnuplot_str(char *buf, size_t cap, const char *s);
