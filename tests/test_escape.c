@@ -39,6 +39,23 @@ static void rmrf(const char *d)
         fprintf(stderr, "# could not remove %s\n", d);
 }
 
+/* argv run in dir with its standard output in dir/log (kept for a failing test to show) */
+static int run_logged(const char *dir, const char *const argv[], const char *log)
+{
+    char out[600];
+    snprintf(out, sizeof out, "%s/%s", dir, log);
+    return gn_io_run(dir, argv, out);
+}
+
+/* ends the test (as "ok", with a TAP comment) when the program is not installed */
+#define NEED(prog)                                                                           \
+    do {                                                                                     \
+        if (!gn_io_have(prog)) {                                                             \
+            printf("# skip: %s not installed\n", prog);                                      \
+            return;                                                                          \
+        }                                                                                    \
+    } while (0)
+
 static int exists_in(const char *dir, const char *name)
 {
     char path[2048];
@@ -246,18 +263,13 @@ static int gnuplot_with(const char *dir, const char *text, int raw)
     fputs("\n", f);
     assert_int_equal(fclose(f), 0);
     const char *argv[] = {"gnuplot", "t.gp", NULL};
-    char errp[600];
-    snprintf(errp, sizeof errp, "%s/gnuplot.out", dir);
-    return gn_io_run(dir, argv, errp);
+    return run_logged(dir, argv, "gnuplot.out");
 }
 
 static void test_gnuplot_hostile_title(void **state)
 {
     (void)state;
-    if (!gn_io_have("gnuplot")) {
-        printf("# skip: gnuplot not installed\n");
-        return;
-    }
+    NEED("gnuplot");
     char *t = tmpdir();
     assert_non_null(t);
     for (int i = 0; i < NHOSTILE; i++) {
@@ -292,10 +304,7 @@ static void test_gnuplot_hostile_title(void **state)
 static void test_dot_hostile_label(void **state)
 {
     (void)state;
-    if (!gn_io_have("dot")) {
-        printf("# skip: dot not installed\n");
-        return;
-    }
+    NEED("dot");
     char *t = tmpdir();
     assert_non_null(t);
     char path[600], svgp[600];
@@ -336,20 +345,10 @@ static void test_dot_hostile_label(void **state)
 
 /* gnlab fit --plot: the hostile text as a NIST dataset name, inside the --plot path and as
  * the CSV file's name; no marker may appear and the fit's exit status stays 0 */
-static int run_in_dir(const char *dir, const char *const argv[])
-{
-    char out[600];
-    snprintf(out, sizeof out, "%s/fit.out", dir);
-    return gn_io_run(dir, argv, out);
-}
-
 static void test_fit_plot_hostile(void **state)
 {
     (void)state;
-    if (!gn_io_have("gnuplot")) {
-        printf("# skip: gnuplot not installed\n");
-        return;
-    }
+    NEED("gnuplot");
     char *t = tmpdir();
     assert_non_null(t);
     char gnlab[4200];
@@ -378,7 +377,7 @@ static void test_fit_plot_hostile(void **state)
         assert_int_equal(fclose(f), 0);
         const char *argv[] = {gnlab, "fit", "--nist", "hostile.dat", "--no-mp", "--plot",
                               "out.svg", NULL};
-        int rc = run_in_dir(t, argv);
+        int rc = run_logged(t, argv, "fit.out");
         if (exists_in(t, mark))
             fail_msg("gnlab fit --plot ran the command in the dataset name: %s", text);
         if (rc != 0 || !exists_in(t, "out.svg"))
@@ -401,7 +400,7 @@ static void test_fit_plot_hostile(void **state)
     snprintf(plot, sizeof plot, "%s.svg", payload);
     const char *argv[] = {gnlab, "fit", "--model", "b1+b2*x", "--data", csvname, "--start",
                           "1,1", "--plot", plot, NULL};
-    int rc = run_in_dir(t, argv);
+    int rc = run_logged(t, argv, "fit.out");
     if (exists_in(t, "MARKER_C"))
         fail_msg("gnlab fit --plot ran the command in the CSV name or the --plot path");
     if (rc != 0 || !exists_in(t, plot))
