@@ -26,8 +26,11 @@ static void help(FILE *f)
         const cli_nb *c = cli_nb_find(n->name);
         fprintf(f, "\n%s: %s\n%s", n->name, n->title, c ? c->flags : "");
     }
-    fprintf(f, "\nExit status: 0 when every check on the pages passed, 1 when one failed,\n"
-               "2 on bad usage or input.\n");
+    fprintf(f, "\nA notebook that trains passes only if learning happened: per task, the best\n"
+               "method ends every run with an error at most 1/%g of its start (docs/notebook.md).\n"
+               "Exit status: 0 when every check on the pages passed, 1 when one failed,\n"
+               "2 on bad usage, input or output (a file that cannot be written).\n",
+            NB_LEARN_FACTOR);
 }
 
 static const char *verdict(int rc)
@@ -152,8 +155,13 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
     }
     free(rest);
     if (nb_write_index(ctx.root) != 0) {
-        fprintf(stderr, "gnlab notebook: cannot write %s/index.html\n", ctx.root);
-        return GN_EXIT_FAIL;
+        fprintf(stderr, "gnlab notebook: cannot write the index in %s (give --out a writable "
+                        "directory)\n", ctx.root);
+        return GN_EXIT_USAGE;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "gnlab notebook: cannot write the report to standard output\n");
+        return GN_EXIT_USAGE;
     }
     return rc;
 }

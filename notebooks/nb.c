@@ -55,6 +55,10 @@ struct nb_page {
     int failed_checks;
     int write_error;
     int in_table;
+    struct {
+        FILE *f;
+        char name[256];
+    } data[8]; /* the data files open now (nb_data_open), for nb_data_close's message */
 };
 
 int nb_mkdirs(const char *path)
@@ -85,6 +89,20 @@ static FILE *open_in(const char *dir, const char *file, const char *mode)
     if (!f)
         fprintf(stderr, "gnlab notebook: cannot write %s: %s\n", path, strerror(errno));
     return f;
+}
+
+/* close f, written as DIR/FILE: 0, or -1 after "cannot write DIR/FILE: why" on stderr when
+ * a write, the flush or the close failed (a full disk shows up at any of the three) */
+static int close_checked(FILE *f, const char *dir, const char *file)
+{
+    int bad = ferror(f) != 0;
+    errno = 0;
+    int e = fclose(f) != 0 ? errno : 0;
+    if (!bad && !e)
+        return 0;
+    fprintf(stderr, "gnlab notebook: cannot write %s/%s: %s\n", dir, file,
+            e ? strerror(e) : "write error");
+    return -1;
 }
 
 /* HTML text: escape <, >, &, and turn `x` into <code>x</code>. */
@@ -149,7 +167,9 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
         return NULL;
     int n = snprintf(p->dir, sizeof p->dir, "%s/%s", ctx->root, name);
     if (n < 0 || (size_t)n >= sizeof p->dir || nb_mkdirs(p->dir) != 0) {
-        fprintf(stderr, "gnlab notebook: cannot create the directory %s/%s\n", ctx->root, name);
+        fprintf(stderr, "gnlab notebook: cannot create the directory %s/%s: %s (give --out a "
+                        "writable directory)\n",
+                ctx->root, name, strerror(errno));
         free(p);
         return NULL;
     }
@@ -188,16 +208,23 @@ int nb_page_close(nb_page *p)
     fprintf(p->html, "<hr>\n<p><small>Written by <code>gnlab notebook</code>; every number "
                      "on this page was computed by the run that wrote it.</small></p>\n"
                      "</body>\n</html>\n");
+    for (size_t i = 0; i < sizeof p->data / sizeof *p->data; i++)
+        if (p->data[i].f)
+            nb_data_close(p, p->data[i].f);
     int bad = p->write_error;
-    if (ferror(p->html) || ferror(p->md))
-        bad = 1;
-    if (fclose(p->html) != 0)
-        bad = 1;
-    if (fclose(p->md) != 0)
-        bad = 1;
+    bad |= close_checked(p->html, p->dir, "index.html") != 0;
+    bad |= close_checked(p->md, p->dir, "page.md") != 0;
     int fails = p->failed_checks;
     free(p);
     return bad ? -1 : fails;
+}
+
+int nb_page_finish(nb_page *p, int failed)
+{
+    int fails = nb_page_close(p);
+    if (fails < 0)
+        return GN_EXIT_USAGE;
+    return fails == 0 && !failed ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }
 
 static char *vfmt(const char *fmt, va_list ap)
@@ -358,7 +385,78 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
     return ok;
 }
 
-FILE *nb_data_open(nb_page *p, const char *file) { return open_in(p->dir, file, "w"); }
+double nb_learn_ratio(double start, double end)
+{
+    if (!(isfinite(start) && isfinite(end) && start > 0 && end >= 0))
+        return INFINITY;
+    return end / start;
+}
+
+int nb_check_learned(nb_page *p, const char *task, const char *const *name,
+                     const double *ratio, int nm)
+{
+    const double factor = NB_LEARN_FACTOR;
+    int best = -1;
+    for (int k = 0; k < nm; k++)
+        if (!isnan(ratio[k]) && (best < 0 || ratio[k] < ratio[best]))
+            best = k;
+    char all[512];
+    size_t n = 0;
+    all[0] = '\0';
+    for (int k = 0; k < nm && n < sizeof all; k++) {
+        int w = isfinite(ratio[k])
+                    ? snprintf(all + n, sizeof all - n, "%s%s %.3g", k ? ", " : "", name[k],
+                               ratio[k])
+                    : snprintf(all + n, sizeof all - n, "%s%s did not learn (diverged or no "
+                               "finite error)", k ? ", " : "", name[k]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    int ok = best >= 0 && ratio[best] <= 1.0 / factor;
+    return nb_check(p, ok,
+                    "learning: %s: %s. The error at the end over the error at the start, "
+                    "worst run per method: %s; the check wants the best method at or below "
+                    "1/%g = %.3g.",
+                    task,
+                    ok ? "the error fell by the stated factor"
+                       : "no method brought the error down by the stated factor",
+                    all, factor, 1.0 / factor);
+}
+
+FILE *nb_data_open(nb_page *p, const char *file)
+{
+    size_t i = 0, n = sizeof p->data / sizeof *p->data;
+    while (i < n && p->data[i].f)
+        i++;
+    FILE *f = i < n ? open_in(p->dir, file, "w") : NULL;
+    if (!f) {
+        if (i == n)
+            fprintf(stderr, "gnlab notebook: %s/%s: more than %zu data files open at once\n",
+                    p->dir, file, n);
+        p->write_error = 1;
+        return NULL;
+    }
+    p->data[i].f = f;
+    snprintf(p->data[i].name, sizeof p->data[i].name, "%s", file);
+    return f;
+}
+
+int nb_data_close(nb_page *p, FILE *f)
+{
+    if (!f)
+        return 0;
+    const char *name = "(a data file)";
+    for (size_t i = 0; i < sizeof p->data / sizeof *p->data; i++)
+        if (p->data[i].f == f) {
+            p->data[i].f = NULL;
+            name = p->data[i].name;
+        }
+    if (close_checked(f, p->dir, name) == 0)
+        return 0;
+    p->write_error = 1;
+    return -1;
+}
 
 int nb_tool_available(const char *prog)
 {
@@ -396,6 +494,10 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
         html_attr(p->html, caption);
         fputs("\">\n", p->html);
         fprintf(p->md, "![%s](%s)\n\n", caption, svg);
+    } else if (rendered == -2) {
+        fputs("<p><em>The SVG was not rendered: a file of this page could not be written."
+              "</em></p>\n", p->html);
+        fputs("*The SVG was not rendered: a file of this page could not be written.*\n\n", p->md);
     } else {
         const char *why = rendered == 0 ? "was skipped" : "failed";
         fprintf(p->html, "<p><em>The SVG %s: %s is %s. The script below renders it.</em></p>\n",
@@ -478,7 +580,7 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
     FILE *f = open_in(p->dir, gp, "w");
     if (!f) {
         p->write_error = 1;
-        return -1;
+        return -2;
     }
     fputs("# ", f);
     comment_text(f, caption);
@@ -490,10 +592,16 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
             width, height);
     gn_io_gnuplot_str(f, svg);
     fprintf(f, "\nset encoding utf8\n%s\n", body);
-    if (fclose(f) != 0)
+    if (close_checked(f, p->dir, gp) != 0) {
         p->write_error = 1;
+        return -2;
+    }
     int rendered = 0;
-    if (nb_tool_available("gnuplot")) {
+    /* a page whose files could not all be written (exit 2) renders nothing: the data the
+     * script reads may be incomplete */
+    if (p->write_error)
+        rendered = -2;
+    else if (nb_tool_available("gnuplot")) {
         const char *av[] = {"gnuplot", gp, NULL};
         rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
@@ -511,13 +619,17 @@ int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
     FILE *f = open_in(p->dir, src, "w");
     if (!f) {
         p->write_error = 1;
-        return -1;
+        return -2;
     }
     fputs(dot, f);
-    if (fclose(f) != 0)
+    if (close_checked(f, p->dir, src) != 0) {
         p->write_error = 1;
+        return -2;
+    }
     int rendered = 0;
-    if (nb_tool_available("dot")) {
+    if (p->write_error)
+        rendered = -2;
+    else if (nb_tool_available("dot")) {
         const char *av[] = {"dot", "-Tsvg", src, "-o", svg, NULL};
         rendered = run_in(p->dir, av) == 0 ? 1 : -1;
         if (rendered < 0)
@@ -587,9 +699,8 @@ int nb_write_index(const char *root)
         fprintf(m, "%s%s\n\n", n->summary, have ? "" : " (not generated yet)");
     }
     fputs("</body>\n</html>\n", h);
-    int bad = ferror(h) || ferror(m);
-    bad |= fclose(h) != 0;
-    bad |= fclose(m) != 0;
+    int bad = close_checked(h, root, "index.html") != 0;
+    bad |= close_checked(m, root, "index.md") != 0;
     return bad ? -1 : 0;
 }
 

@@ -6,7 +6,8 @@
  *   *.dot and *.svg          the Graphviz source and its rendering (by running dot).
  * When gnuplot or dot is missing the script is still written and the page says that the
  * SVG was skipped. Checks a notebook makes on its own numbers (nb_check) are shown on the
- * page and counted: a failed check makes `gnlab notebook` exit 1. */
+ * page and counted: a failed check makes `gnlab notebook` exit 1; a file that cannot be
+ * written (a write, flush or close failed) makes it exit 2 with the path. */
 #ifndef GN_NB_H
 #define GN_NB_H
 
@@ -49,10 +50,16 @@ typedef struct nb_page nb_page;
  * No equation: page writer. */
 nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title);
 
-/* nb_page_close: finish and close both files; returns the number of failed checks, or -1
- * when a write failed. NULL-safe (returns -1).
- * No equation: page writer. */
+/* nb_page_close: finish and close both files (and any data file still open); returns the
+ * number of failed checks, or -1 when a write, flush or close of the page, a data file or a
+ * script failed (each named on stderr with its path when it happened). NULL-safe (returns
+ * -1). No equation: page writer. */
 int nb_page_close(nb_page *p);
+
+/* nb_page_finish: nb_page_close as a notebook's exit status: GN_EXIT_USAGE when a file
+ * could not be written, GN_EXIT_FAIL when a check failed or failed != 0, else GN_EXIT_PASS.
+ * No equation: page writer. */
+int nb_page_finish(nb_page *p, int failed);
 
 /* Text. The format's result is plain text in which `code` marks code; the HTML gets
  * <, > and & escaped.
@@ -93,16 +100,41 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 #endif
     ;
 
-/* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure.
- * The caller closes it with fclose.
+/* The learning check. A notebook that trains something passes only if learning happened:
+ * for each of its tasks, the best of its methods ended with an error at most
+ * 1/NB_LEARN_FACTOR of the error it started with, in every run (stated on the page and in
+ * docs/notebook.md). An error is anything that should fall: a loss, a distance ||K - K*||,
+ * a MAPE, 1 - accuracy. */
+#define NB_LEARN_FACTOR 1.5
+
+/* nb_learn_ratio: end / start, or INFINITY when either is not finite, start <= 0 or
+ * end < 0 (a run that diverged, or had nothing to learn, never counts as learning).
+ * No equation: the notebooks' learning rule. */
+double nb_learn_ratio(double start, double end);
+
+/* nb_check_learned: the check above for one task: ratio[k] is method k's worst
+ * nb_learn_ratio over its runs (name[k] its name, nm of them); passes when the smallest
+ * is <= 1/NB_LEARN_FACTOR. Shown with every method's ratio; returns ok (counted like
+ * nb_check). No equation: the notebooks' learning rule. */
+int nb_check_learned(nb_page *p, const char *task, const char *const *name,
+                     const double *ratio, int nm);
+
+/* nb_data_open: open ROOT/NAME/FILE for writing (a figure's data); NULL on failure (the
+ * path on stderr, and the page's close reports the write failure). At most 8 at once.
  * No equation: data-file writer. */
 FILE *nb_data_open(nb_page *p, const char *file);
+
+/* nb_data_close: close a file of nb_data_open, checking its writes, flush and close: 0, or
+ * -1 after "cannot write PATH: why" on stderr (the page's close then reports the failure).
+ * NULL-safe (0). No equation: data-file writer. */
+int nb_data_close(nb_page *p, FILE *f);
 
 /* nb_plot: write BASE.gp = a terminal line for BASE.svg followed by the body (gnuplot
  * commands reading data files by their names in the page directory), run gnuplot there,
  * and put the figure with its caption and links to the script and the data files (a
  * comma-separated list, may be empty) on the page. Returns 1 when the SVG was rendered,
- * 0 when skipped (gnuplot missing) and -1 when gnuplot failed (counted as a failed check).
+ * 0 when skipped (gnuplot missing), -1 when gnuplot failed (counted as a failed check) and
+ * -2 when not run because a file of the page could not be written.
  * No equation: figure writer (gnuplot through gn_io_run). */
 int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
             const char *body);
@@ -112,8 +144,8 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body);
 
-/* nb_gnuplot_str: s as a gnuplot single-quoted literal (gn_io_gnuplot_str: quotes doubled,
- * control characters made spaces) in buf, for text that is not the notebook's own (a file
+/* nb_gnuplot_str: s as a gnuplot string literal (gn_io_gnuplot_str: single-quoted runs,
+ * each quote joined as "'", control characters made spaces) in buf, for text that is not the notebook's own (a file
  * name) inside a plot body. Returns buf; '' when the literal does not fit in cap.
  * No equation: gnuplot escaping (gn_io_gnuplot_str into a buffer). */
 char *nb_gnuplot_str(char *buf, size_t cap, const char *s);
@@ -194,7 +226,8 @@ typedef struct nb_sweep nb_sweep;
  * No equation: the sweep engine (tests/test_notebooks). */
 nb_sweep *nb_sweep_open(const nb_sweep_opts *o, const char *sig);
 
-/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 when writing it failed.
+/* nb_sweep_close: NULL-safe; closes the record file: 0, or -1 after "cannot write PATH" on
+ * stderr when a write, the flush or the close of the records failed.
  * No equation: the sweep engine. */
 int nb_sweep_close(nb_sweep *s);
 
@@ -269,6 +302,7 @@ typedef struct {
      * the non-terminal pairs (1e6 when it diverged or exceeds that) */
     double *succ, *qerr;
     int ndiv[NB_SC_NCOND]; /* runs that diverged per condition */
+    double qerr0;          /* RMS |Q - Q*| of the start w = 0: every run's initial error */
 } nb_scale_result;
 /* nb_scale_compute: notebook 2's runs, MATH.md §5 and (4.11): tabular QL (SGD step) and
  * IGNDQ (damped IGND step, mu = 0) on deterministic FrozenLake 4x4, o->seeds runs of

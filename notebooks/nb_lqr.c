@@ -683,7 +683,7 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
         }
     }
     if (f)
-        fclose(f);
+        nb_data_close(p, f);
     free(tmp);
     char ttl[300], lit[700];
     snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
@@ -698,6 +698,20 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
         "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
         "title 'exact PI'\n",
         nb_gnuplot_str(lit, sizeof lit, ttl), fname);
+    double ratio[2];
+    for (int meth = 0; meth < 2; meth++) {
+        ratio[meth] = 0;
+        for (size_t r = 0; r < seeds; r++) {
+            const double *e = err + ((size_t)meth * seeds + r) * (iters + 1);
+            ratio[meth] = fmax(ratio[meth], nb_learn_ratio(e[0], e[iters]));
+        }
+    }
+    static const char *const meths[2] = {"QL", "IGNDQ"};
+    char task[128];
+    snprintf(task, sizeof task, "plant %zu, %s", ip + 1, modes[mode]);
+    /* learning (nb_check_learned): per plant and mode, the better evaluation method brings
+     * ||K - K*||_F down from its start ||K*||_F (K = 0) in every run */
+    nb_check_learned(p, task, meths, ratio, 2);
     nb_para(p, "%s runs: after %zu improvements ‖K - K*‖_F is %.3g ± %.2g with QL and "
                "%.3g ± %.2g with IGNDQ (‖K*‖_F = %.3g). Diverged evaluations: QL %d, "
                "IGNDQ %d of %zu; improvements skipped because the learned H_uu was not "
@@ -716,7 +730,7 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "4. LQR policy iteration: QL against IGNDQ");
     if (!p) {
         nb_lqr_result_free(&res);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     page_intro(p, o);
     char datafiles[1024] = "";
@@ -760,6 +774,5 @@ int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o)
                "changes the prediction by `α δ_TD` whatever ‖φ‖ is (§5), so a much larger rate "
                "is stable. The curves are this toolkit's runs, not the paper's: the plants and "
                "constants differ.");
-    int fails = nb_page_close(p);
-    return fails == 0 && !any_fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, any_fail);
 }

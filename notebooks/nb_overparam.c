@@ -393,13 +393,15 @@ static void page_table(nb_page *p, const nb_overparam_result *res, const nb_over
                 if (gn && R[r].dg_check > worst_dg)
                     worst_dg = R[r].dg_check;
             }
+            /* a run that diverged before its first record has none (nrec = 0): its
+             * final numbers are NaN, never a neighbour's memory */
             double mt = 0, ms = 0, ma = 0, s0 = 0, s1 = 0, mv = 0;
             for (size_t r = 0; r < seeds; r++) {
-                mt += R[r].train[nrec - 1] / (double)seeds;
-                ms += R[r].test[nrec - 1] / (double)seeds;
-                s0 += R[r].smin[0] / (double)seeds;
-                s1 += R[r].smin[nrec - 1] / (double)seeds;
-                mv += R[r].move[nrec - 1] / (double)seeds;
+                mt += (nrec ? R[r].train[nrec - 1] : NAN) / (double)seeds;
+                ms += (nrec ? R[r].test[nrec - 1] : NAN) / (double)seeds;
+                s0 += (nrec ? R[r].smin[0] : NAN) / (double)seeds;
+                s1 += (nrec ? R[r].smin[nrec - 1] : NAN) / (double)seeds;
+                mv += (nrec ? R[r].move[nrec - 1] : NAN) / (double)seeds;
                 ma += R[r].h / (double)seeds;
             }
             fin_test[sc][gn] = ms;
@@ -423,7 +425,24 @@ static void page_table(nb_page *p, const nb_overparam_result *res, const nb_over
         }
     nb_table_end(p);
     if (fc)
-        fclose(fc);
+        nb_data_close(p, fc);
+    /* learning (nb_check_learned): at each scale GD or GN brings the training loss down from
+     * its start in every run; a diverged run, or one without records, does not count */
+    for (int sc = 0; sc < o->nscales; sc++) {
+        static const char *const meth[2] = {"GD", "GN"};
+        double ratio[2] = {0, 0};
+        for (int gn = 0; gn < 2; gn++)
+            for (size_t r = 0; r < seeds; r++) {
+                const op_run *R = &res->runs[((size_t)sc * 2 + (size_t)gn) * seeds + r];
+                double q = R->diverged || R->nrec == 0
+                               ? INFINITY
+                               : nb_learn_ratio(R->train[0], R->train[R->nrec - 1]);
+                ratio[gn] = fmax(ratio[gn], q);
+            }
+        char task[96];
+        snprintf(task, sizeof task, "τ₀ = %g, training loss", o->scales[sc]);
+        nb_check_learned(p, task, meth, ratio, 2);
+    }
     nb_check(p, worst_dg <= 1.0,
              "at the first GN step of every run the push-through direction equals the explicit "
              "P × P solve within 8(N+P)uκ, κ ≤ 1 + ‖Φ‖_F²/ε (worst at %.2g of its bound).",
@@ -443,7 +462,7 @@ static void page_fit_data(nb_page *p, const nb_overparam_result *res, const nb_o
                 a += op_u[k] * res->x[i * OP_D + k];
             fprintf(ft, "%.6g %.6g\n", a, res->y[i]);
         }
-        fclose(ft);
+        nb_data_close(p, ft);
     }
     if (ff) {
         fprintf(ff, "# t, teacher at x = t u, then f_GD and f_GN for each tau0 in order (first "
@@ -462,7 +481,7 @@ static void page_fit_data(nb_page *p, const nb_overparam_result *res, const nb_o
                 }
             fprintf(ff, "\n");
         }
-        fclose(ff);
+        nb_data_close(p, ff);
     }
 }
 
@@ -524,13 +543,21 @@ static void page_findings(nb_page *p, const nb_overparam_opts *o, double fin_tes
                           double fin_move[][2])
 {
     nb_h2(p, "What the runs show");
-    for (int sc = 0; sc < o->nscales; sc++)
+    for (int sc = 0; sc < o->nscales; sc++) {
+        const double *mv = fin_move[sc], *te = fin_test[sc];
+        if (!(isfinite(mv[0]) && isfinite(mv[1]) && isfinite(te[0]) && isfinite(te[1]))) {
+            nb_para(p, "τ₀ = %g: a run diverged or has no finite numbers (movement GN %.3g, GD "
+                       "%.3g; test loss GN %.3g, GD %.3g): nothing can be said about the "
+                       "regime or about generalisation at this scale.",
+                    o->scales[sc], mv[1], mv[0], te[1], te[0]);
+            continue;
+        }
         nb_para(p, "τ₀ = %g: GN moved the weights by %.3g times their initial norm and GD by %.3g "
                    "(%s regime); GN's test loss is %.3g against GD's %.3g, so GN generalises "
                    "%s here.",
-                o->scales[sc], fin_move[sc][1], fin_move[sc][0],
-                fin_move[sc][1] < 0.1 ? "kernel" : "feature-learning", fin_test[sc][1],
-                fin_test[sc][0], fin_test[sc][1] > fin_test[sc][0] ? "worse" : "as well or better");
+                o->scales[sc], mv[1], mv[0], mv[1] < 0.1 ? "kernel" : "feature-learning", te[1],
+                te[0], te[1] > te[0] ? "worse" : "as well or better");
+    }
     nb_para(p, "The summary reports that GN is faster than GD in both regimes and that, in the "
                "feature-learning regime, the solutions GN finds generalise worse than GD's: "
                "compare the rows above with small τ₀. These are this run's numbers, at a far "
@@ -545,7 +572,7 @@ int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "6. Gauss-Newton in the over-parameterised regime");
     if (!p) {
         nb_overparam_result_free(&res);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     double fin_test[NB_OP_MAXSCALES][2], fin_move[NB_OP_MAXSCALES][2];
     page_intro(p, &res, o);
@@ -554,5 +581,5 @@ int nb_overparam_run(const nb_ctx *ctx, const nb_overparam_opts *o)
     page_plots(p, o);
     page_findings(p, o, fin_test, fin_move);
     nb_overparam_result_free(&res);
-    return nb_page_close(p) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, 0);
 }

@@ -336,11 +336,11 @@ static int page_directions(nb_page *p, const rank1_result *r)
         FILE *c = nb_data_open(p, "damped_path.dat");
         if (!a || !l || !c) {
             if (a)
-                fclose(a);
+                nb_data_close(p, a);
             if (l)
-                fclose(l);
+                nb_data_close(p, l);
             if (c)
-                fclose(c);
+                nb_data_close(p, c);
             return -1;
         }
         double nj = sqrt(nj2), scale = 0;
@@ -359,7 +359,7 @@ static int page_directions(nb_page *p, const rank1_result *r)
                     dmp_mp[0] - t * j[1] / nj, dmp_mp[1] + t * j[0] / nj);
         }
         fprintf(a, "0 0 %.17g %.17g \"d_{λμ}\"\n", dmp_d[0], dmp_d[1]);
-        fclose(a);
+        nb_data_close(p, a);
         /* all solutions of (3.8): d_MP + t n, n orthogonal to j */
         fprintf(l, "# d1 d2: the line d_MP + t n of all solutions of G d = -g\n");
         if (have_mp)
@@ -367,7 +367,7 @@ static int page_directions(nb_page *p, const rank1_result *r)
                 double t = 1.5 * scale * i / 20.0;
                 fprintf(l, "%.17g %.17g\n", dmp_mp[0] - t * j[1] / nj, dmp_mp[1] + t * j[0] / nj);
             }
-        fclose(l);
+        nb_data_close(p, l);
         fprintf(c, "# lambda d1 d2: the damped direction (mu = %.17g) as lambda varies\n", mu);
         for (int i = -40; i <= 40; i++) {
             double lam = pow(10.0, i / 10.0), d[2];
@@ -375,7 +375,7 @@ static int page_directions(nb_page *p, const rank1_result *r)
             if (gn_dir_damped(d, j, 2, lv.lp, lv.lpp, dl) == GN_OK)
                 fprintf(c, "%.17g %.17g %.17g\n", lam, d[0], d[1]);
         }
-        fclose(c);
+        nb_data_close(p, c);
         char body[2048];
         snprintf(body, sizeof body,
                  "set title 'Directions for the worked instance (j points along d_{MP})'\n"
@@ -444,7 +444,7 @@ static int page_lambda_limit(nb_page *p, const rank1_result *r)
                 worst = fabs(gap - pred) / tol;
             fprintf(d, "%.17g %.17g %.17g\n", lam, gap, pred);
         }
-        fclose(d);
+        nb_data_close(p, d);
         nb_para(p, "With μ = 0, (3.12) is (3.10) times `a/(a + λ)` where `a = ℓ''‖j‖²` = %.6g, "
                    "so the relative gap ‖d_λ - d_MP‖/‖d_MP‖ is exactly `λ/(a + λ)`: it falls "
                    "linearly with λ until it reaches the rounding floor, near u = 2⁻⁵³ ≈ "
@@ -553,7 +553,7 @@ static void page_table1(nb_page *p, const rank1_result *r)
         }
         nb_table_end(p);
         if (t)
-            fclose(t);
+            nb_data_close(p, t);
         nb_check(p, allok, "every defined row's measured δ equals Table 1's formula within its "
                            "rounding bound (the data: `table1.csv`).");
         /* equivalences on the same sample with squared loss */
@@ -603,15 +603,12 @@ int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o)
     }
     nb_page *p = nb_page_open(ctx, NB, "1. The rank-one GGN, derived on one sample");
     if (!p)
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     page_instance(p, &r);
     page_derivation(p, &r);
     page_graph(p, &r);
-    if (page_directions(p, &r) != 0 || page_lambda_limit(p, &r) != 0) {
-        nb_page_close(p);
-        return GN_EXIT_FAIL;
-    }
+    if (page_directions(p, &r) != 0 || page_lambda_limit(p, &r) != 0)
+        return nb_page_finish(p, 1);
     page_table1(p, &r);
-    int fails = nb_page_close(p);
-    return fails == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, 0);
 }

@@ -284,6 +284,8 @@ int nb_scale_compute(nb_scale_result *res, const nb_ctx *ctx, const nb_scale_opt
         res->mult[k] = (double)v;
     }
     qstar(qs, o->gamma);
+    double w0[NF] = {0};
+    res->qerr0 = q_error(w0, res->mult, qs);
     step_deltas(res, alpha, o->lambda);
 
     size_t npts = 50 < episodes ? 50 : episodes;
@@ -357,7 +359,7 @@ static void page_multipliers(nb_page *p, const nb_scale_result *r, const nb_scal
         fprintf(f, "state,action,k,multiplier\n");
         for (int k = 0; k < NF; k++)
             fprintf(f, "%d,%d,%d,%.0f\n", k / NA, k % NA, k, mult[k]);
-        fclose(f);
+        nb_data_close(p, f);
     }
 }
 
@@ -424,9 +426,9 @@ static void page_experiment(nb_page *p, const nb_scale_result *r, const nb_scale
         free(tmp);
     }
     if (fs)
-        fclose(fs);
+        nb_data_close(p, fs);
     if (fq)
-        fclose(fq);
+        nb_data_close(p, fq);
 }
 
 static void page_plots(nb_page *p)
@@ -503,6 +505,19 @@ static void page_findings(nb_page *p, const nb_scale_result *r, const nb_scale_o
      * matches its error on the original ones (the multipliers cancel up to lambda). */
     nb_check(p, ndiv[1] == 0 && ndiv[3] == 0,
              "IGNDQ never diverged (%d and %d runs of %zu diverged).", ndiv[1], ndiv[3], seeds);
+    /* learning happened: conditions 0-1 on the original features, 2-4 on the scaled ones */
+    const char *name[NC];
+    double ratio[NC];
+    for (int c = 0; c < NC; c++) {
+        name[c] = cond[c].label;
+        ratio[c] = 0;
+        for (size_t k = 0; k < seeds; k++)
+            ratio[c] = fmax(ratio[c], nb_learn_ratio(r->qerr0, r->qerr[((size_t)c * seeds + k) *
+                                                                           r->npts + r->npts - 1]));
+    }
+    nb_check_learned(p, "original features, RMS |Q - Q*| from w = 0", name, ratio, 2);
+    nb_check_learned(p, "scaled features, RMS |Q - Q*| from w = 0", name + 2,
+                     ratio + 2, NC - 2);
 }
 
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
@@ -513,7 +528,7 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "2. Scale robustness on FrozenLake");
     if (!p) {
         nb_scale_result_free(&r);
-        return GN_EXIT_FAIL;
+        return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
     }
     double fin_s[NC], fin_sd[NC], fin_q[NC], fin_qsd[NC];
     page_intro(p);
@@ -522,5 +537,5 @@ int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
     page_plots(p);
     page_findings(p, &r, o, fin_s, fin_sd, fin_q, fin_qsd);
     nb_scale_result_free(&r);
-    return nb_page_close(p) == 0 ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return nb_page_finish(p, 0);
 }

@@ -631,7 +631,7 @@ static void task_selection(nb_page *p, const task *t, int ti, const double *grid
                 fprintf(f, ",%.6g", val[o * ngrid + gi]);
             fprintf(f, "\n");
         }
-        fclose(f);
+        nb_data_close(p, f);
     }
     char hdr[96];
     snprintf(hdr, sizeof hdr, "rate|validation %s: SGD|IGND|Adam|Adam-IGND", t->metric);
@@ -673,11 +673,31 @@ static void task_curves(nb_page *p, const task *t, int ti, size_t epochs, size_t
             fprintf(f, "\n");
         }
         free(tmp);
-        fclose(f);
+        nb_data_close(p, f);
     }
     if (*datafiles)
         strncat(datafiles, ",", dcap - strlen(datafiles) - 1);
     strncat(datafiles, fname, dcap - strlen(datafiles) - 1);
+}
+
+/* learning (nb_check_learned): the best optimizer brings the task's test error (MAPE, or
+ * 1 - accuracy) down from the untrained network's (the first checkpoint) in every run */
+static void task_learned(nb_page *p, const task *t, size_t seeds, const double *curves)
+{
+    double ratio[NOPT];
+    int acc = t->loss == GN_LOSS_BCE;
+    for (int o = 0; o < NOPT; o++) {
+        ratio[o] = 0;
+        for (size_t r = 0; r < seeds; r++) {
+            const double *c = curves + ((size_t)o * seeds + r) * SV_NCURVE;
+            double e0 = acc ? 1 - c[0] : c[0], e1 = acc ? 1 - c[SV_NCURVE - 1] : c[SV_NCURVE - 1];
+            ratio[o] = fmax(ratio[o], nb_learn_ratio(e0, e1));
+        }
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%.200s, test %.40s", t->title,
+             acc ? "error 1 - accuracy" : t->metric);
+    nb_check_learned(p, what, opt_name, ratio, NOPT);
 }
 
 static int run_task(nb_page *p, nb_sweep *sw, const nb_ctx *ctx, task *t, int ti,
@@ -705,6 +725,7 @@ static int run_task(nb_page *p, nb_sweep *sw, const nb_ctx *ctx, task *t, int ti
         if (!(nb_sweep_on(sw) && (nb_sweep_writing(sw) || nb_sweep_missing(sw)))) {
             task_selection(p, t, ti, grid, ngrid, val);
             task_curves(p, t, ti, op->epochs, seeds, curves, datafiles, dcap);
+            task_learned(p, t, seeds, curves);
         }
     }
     free(val);
@@ -899,7 +920,9 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
         for (int i = 0; i < ntask; i++)
             task_free(&tasks[i]);
         nb_sweep_close(sw);
-        return ntask == -1 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
+        /* bad input (-1), or tasks made but the page cannot be written: usage; else the
+         * memory ran out */
+        return ntask == -1 || ntask > 0 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
     page_intro(p, o);
     task_result res[2];
@@ -909,14 +932,13 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
         fail = run_task(p, sw, ctx, &tasks[ti], ti, o, grid, &res[ti], datafiles,
                         sizeof datafiles) != 0;
     int status = fail ? -1 : sweep_end(sw, ctx, ntask);
-    if (nb_sweep_close(sw) != 0 && status == GN_EXIT_PASS)
-        status = GN_EXIT_FAIL;
+    int sweep_bad = nb_sweep_close(sw) != 0; /* the records could not be written */
     if (status < 0 && !fail)
         page_results(p, tasks, ntask, res, datafiles);
     for (int i = 0; i < ntask; i++)
         task_free(&tasks[i]);
-    int fails = nb_page_close(p);
-    if (status >= 0)
-        return status;
-    return fails == 0 && !fail ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    int rc = nb_page_finish(p, fail);
+    if (sweep_bad || rc == GN_EXIT_USAGE)
+        return GN_EXIT_USAGE;
+    return status >= 0 ? status : rc;
 }

@@ -7,6 +7,7 @@
 #include "gn_io.h"
 #include "gn_jsonl.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct nb_sweep {
     gn_io_shard own;
     int have_own;
     FILE *out;
+    char out_path[1024];
     rec *rec;
     size_t n, cap;
     char sig[512];
@@ -148,10 +150,13 @@ nb_sweep *nb_sweep_open(const nb_sweep_opts *o, const char *sig)
         }
     }
     if (o->out && !(s->out = fopen(o->out, "w"))) {
-        fprintf(stderr, "gnlab notebook supervised: --sweep-out: cannot write %s\n", o->out);
+        fprintf(stderr, "gnlab notebook supervised: --sweep-out: cannot write %s: %s\n", o->out,
+                strerror(errno));
         nb_sweep_close(s);
         return NULL;
     }
+    if (o->out)
+        snprintf(s->out_path, sizeof s->out_path, "%s", o->out);
     return s;
 }
 
@@ -159,7 +164,17 @@ int nb_sweep_close(nb_sweep *s)
 {
     if (!s)
         return 0;
-    int bad = s->out && fclose(s->out) != 0;
+    int bad = 0;
+    if (s->out) {
+        bad = ferror(s->out) != 0;
+        errno = 0;
+        int e = fclose(s->out) != 0 ? errno : 0;
+        if (bad || e) {
+            bad = 1;
+            fprintf(stderr, "gnlab notebook supervised: --sweep-out: cannot write %s: %s\n",
+                    s->out_path, e ? strerror(e) : "write error");
+        }
+    }
     free(s->rec);
     free(s);
     return bad ? -1 : 0;

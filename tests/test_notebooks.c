@@ -201,6 +201,9 @@ static void test_all_quick(void **state)
             fail_msg("%s reports a failed check", path);
         if (hg && !strstr(page, ".svg"))
             fail_msg("%s shows no figure", path);
+        /* every notebook that trains makes the learning check (rank1 trains nothing) */
+        if (strcmp(names[i], "rank1") != 0 && !strstr(page, "check passed: learning: "))
+            fail_msg("%s makes no learning check", path);
         free(page);
         snprintf(path, sizeof path, "%s/%s", t, names[i]);
         assert_int_equal(missing_svgs(path, hg, hd), 0);
@@ -546,6 +549,164 @@ static void test_usage_errors(void **state)
 }
 
 
+/* issue 13 finding 11: every run diverging before its first record (tau0 = 1e300) left no
+ * records, and the table read the record before the first (UBSan: index out of bounds under
+ * make sanitize; garbage in the page otherwise). Now the row says nan and the page fails. */
+static void test_overparam_immediate_divergence(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char args[512], path[600];
+    snprintf(args, sizeof args, "notebook overparam --scales 1e300 --quick --out %s", t);
+    assert_int_equal(run(NULL, args), 1);
+    snprintf(path, sizeof path, "%s/overparam/page.md", t);
+    char *md = slurp(path);
+    assert_non_null(md);
+    for (int gn = 0; gn < 2; gn++) {
+        char row[128];
+        snprintf(row, sizeof row, "| %s | ", gn ? "GN" : "GD");
+        const char *r = strstr(md, row);
+        assert_non_null(r);
+        const char *want = "| nan | nan | nan → nan | nan | 1 of 1 |";
+        const char *e = strchr(r, '\n');
+        const char *w = strstr(r, want);
+        if (!w || (e && w > e))
+            fail_msg("the %s row after immediate divergence is not all nan: %.*s",
+                     gn ? "GN" : "GD", e ? (int)(e - r) : 80, r);
+    }
+    free(md);
+    rmrf(t);
+    free(t);
+}
+
+/* issue 13 finding 4: every write, flush and close of a page, data file, script, index,
+ * sweep record file and the report on stdout is checked: exit 2 with the path on stderr.
+ * The full disk is /dev/full behind a symbolic link where the file goes. Before, an
+ * unwritable --out exited 1, a data file on a full disk 0. */
+static void test_write_failures_exit_2(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0) {
+        printf("# skip: no /dev/full\n");
+        return;
+    }
+    struct {
+        const char *link; /* under the output root, made a link to /dev/full ("" none) */
+        const char *args; /* after "notebook", before --out ROOT */
+        const char *redirect, *want; /* stdout redirection; what stderr must name */
+    } table[] = {
+        {"", "rank1", "", "/dev/full/rank1"}, /* --out /dev/full: not a directory */
+        {"lqr/index.html", "lqr --quick", "", "/lqr/index.html"},
+        {"lqr/page.md", "lqr --quick", "", "/lqr/page.md"},
+        {"lqr/lqr_1_deterministic.dat", "lqr --quick", "", "/lqr/lqr_1_deterministic.dat"},
+        {"lqr/policy_error.gp", "lqr --quick", "", "/lqr/policy_error.gp"},
+        {"rank1/derivation.dot", "rank1", "", "/rank1/derivation.dot"},
+        {"index.md", "rank1", "", "/index.md"},
+        {"x", "rank1", "> /dev/full", "standard output"},
+        {"x", "supervised --quick --sweep-shard 0/2 --sweep-out /dev/full", "", "/dev/full"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        char *t = tmpdir();
+        assert_non_null(t);
+        char root[600], link[900], dir[900], cmd[4096], err[700];
+        snprintf(root, sizeof root, "%s", *table[i].link ? t : "/dev/full");
+        if (*table[i].link) {
+            snprintf(link, sizeof link, "%s/%s", t, table[i].link);
+            snprintf(dir, sizeof dir, "%s", link);
+            char *sl = strrchr(dir, '/');
+            *sl = '\0';
+            snprintf(cmd, sizeof cmd, "mkdir -p '%s' && ln -s /dev/full '%s'", dir, link);
+            assert_int_equal(system(cmd), 0);
+        }
+        snprintf(err, sizeof err, "%s/stderr.txt", t);
+        snprintf(cmd, sizeof cmd, "%s notebook %s --out %s --quiet %s 2> %s", bin(),
+                 table[i].args, root, *table[i].redirect ? table[i].redirect : "> /dev/null",
+                 err);
+        int r = system(cmd);
+        int rc = (r != -1 && WIFEXITED(r)) ? WEXITSTATUS(r) : -1;
+        char *msg = slurp(err);
+        if (rc != 2 || !msg || !strstr(msg, table[i].want))
+            fail_msg("'%s' exited %d (want 2), stderr '%s' (want '%s')", cmd, rc,
+                     msg ? msg : "", table[i].want);
+        free(msg);
+        rmrf(t);
+        free(t);
+    }
+}
+
+/* issue 13 finding 5: a notebook passes only if learning happened. The fail-closed table:
+ * settings where nothing learns (everything diverges, or the rates are too small to move
+ * anything), each of which exited 0 with "pass" before; each must now exit 1 with its
+ * learning check FAILED on the page. The negative control is test_all_quick: the default
+ * settings pass the same check on every training notebook. */
+static void test_learning_fails_closed(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    /* an aircraft's pitch dynamics (state angle of attack, pitch rate, pitch angle; input
+     * elevator) discretised by zero-order hold with a 1 s step: exp([[Ac, Bc], [0, 0]] 1 s)
+     * of Ac = [[-0.313, 56.7, 0], [-0.0139, -0.426, 0], [0, 56.7, 0]], Bc = [0.232, 0.0203,
+     * 0]; Riccati and exact policy iteration converge, QL and IGNDQ both diverge */
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/A.csv", t);
+    snprintf(pb, sizeof pb, "%s/B.csv", t);
+    FILE *f = fopen(pa, "w");
+    assert_non_null(f);
+    fputs("a1,a2,a3\n0.47127077710554233,34.2554956427294,0\n"
+          "-0.0083977317360483025,0.40300144716495045,0\n"
+          "-0.29048428979307167,40.796616700657786,1\n", f);
+    assert_int_equal(fclose(f), 0);
+    f = fopen(pb, "w");
+    assert_non_null(f);
+    fputs("b1\n0.60082294554480353\n0.013417618409018704\n0.44800551121201382\n", f);
+    assert_int_equal(fclose(f), 0);
+    struct {
+        const char *name, *flags, *failed;
+    } table[] = {
+        {"lqr", "--plant A.csv B.csv", "learning: plant 1, deterministic"},
+        {"scale", "--alpha 1e-12", "learning: original features"},
+        {"supervised", "--grid 1e-12,1e-12,1", "learning: Diamonds"},
+        {"overparam", "--scales 1e300", "learning: τ₀ = 1e+300"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        char flags[1400], args[2000], path[700];
+        if (!strcmp(table[i].name, "lqr"))
+            snprintf(flags, sizeof flags, "--plant %s %s", pa, pb);
+        else
+            snprintf(flags, sizeof flags, "%s", table[i].flags);
+        snprintf(args, sizeof args, "notebook %s --quick %s --out %s", table[i].name, flags, t);
+        int rc = run(NULL, args);
+        if (rc != 1)
+            fail_msg("'gnlab %s' exited %d, want 1 (nothing learned)", args, rc);
+        snprintf(path, sizeof path, "%s/%s/page.md", t, table[i].name);
+        char *md = slurp(path);
+        assert_non_null(md);
+        char want[256];
+        snprintf(want, sizeof want, "check **FAILED**: %s", table[i].failed);
+        if (!strstr(md, want))
+            fail_msg("%s: no '%s'", path, want);
+        free(md);
+    }
+    rmrf(t);
+    free(t);
+}
+
+/* the learning rule itself: a non-finite, non-positive or negative error never learns */
+static void test_learn_ratio(void **state)
+{
+    (void)state;
+    assert_true(nb_learn_ratio(2.0, 1.0) == 0.5);
+    assert_true(nb_learn_ratio(2.0, 0.0) == 0.0);
+    const double bad[][2] = {{NAN, 1}, {1, NAN}, {INFINITY, 1}, {1, INFINITY}, {0, 0},
+                             {-1, -2}, {1, -1}, {0, 1}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (!(nb_learn_ratio(bad[i][0], bad[i][1]) == INFINITY))
+            fail_msg("nb_learn_ratio(%g, %g) = %g, want inf", bad[i][0], bad[i][1],
+                     nb_learn_ratio(bad[i][0], bad[i][1]));
+}
+
 /* ------------------------------------------------ the sweep engine (nb_sweep) */
 
 /* a stand-in for training: the value and curve are a function of the run, counted */
@@ -817,6 +978,10 @@ int main(void)
         cmocka_unit_test(test_scale_compute),
         cmocka_unit_test(test_lqr_compute),
         cmocka_unit_test(test_egn_compute),
+        cmocka_unit_test(test_overparam_immediate_divergence),
+        cmocka_unit_test(test_learning_fails_closed),
+        cmocka_unit_test(test_learn_ratio),
+        cmocka_unit_test(test_write_failures_exit_2),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -235,10 +235,14 @@ int gn_io_have(const char *prog);
  * killed by a signal. No equation: running gnuplot, dot and the like. */
 int gn_io_run(const char *dir, const char *const argv[], const char *stdout_path);
 
-/* gn_io_gnuplot_str / gn_io_dot_str: write s into a gnuplot script as a single-quoted
- * string literal (quote doubled), or into a Graphviz file as a double-quoted string
- * (backslash and quote escaped). Control characters become spaces, so user text can never
- * end the literal or start a new command line. The one way user text enters a script.
+/* gn_io_gnuplot_str / gn_io_dot_str: write s into a gnuplot script as one string
+ * expression, usable wherever gnuplot takes a string (set title, set output, a plot's file
+ * name): single-quoted runs (no escape and no backquote substitution inside them), each
+ * quote of s the string "'" joined to its neighbours by the concatenation operator '.'
+ * (a'b is written 'a'."'".'b': gnuplot 5.4 mis-reads some doubled quotes); or into a
+ * Graphviz file as a double-quoted string (backslash and quote escaped). Control characters
+ * become spaces, so user text can never end the literal or start a new command line. The
+ * one way user text enters a script.
  * gn_io_gnuplot_str: No equation: gnuplot escaping. */
 void gn_io_gnuplot_str(FILE *f, const char *s);
 /* gn_io_dot_str: No equation: Graphviz escaping, as above. */

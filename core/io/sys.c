@@ -107,23 +107,51 @@ int gn_io_run(const char *dir, const char *const argv[], const char *stdout_path
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void script_str(FILE *f, const char *s, char open, const char *esc_quote, int backslash)
+/* gnuplot 5.4's scanner mis-reads a doubled quote at the start of a single-quoted string or
+ * right after another doubled quote (the scripts 'x''''y' and a string opening with three
+ * quotes are errors), so a quote is never doubled here: each one is the double-quoted
+ * string "'" (nothing else inside, so no backslash escape and no backquote substitution
+ * applies) joined by gnuplot's concatenation operator to the single-quoted runs around it:
+ * a'b becomes 'a'."'".'b'. */
+void gn_io_gnuplot_str(FILE *f, const char *s)
 {
-    fputc(open, f);
+    if (!s || !*s) {
+        fputs("''", f);
+        return;
+    }
+    int open = 0; /* inside a single-quoted run */
+    for (int first = 1; *s; s++, first = 0) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\'') {
+            fputs(open ? "'.\"'\"" : first ? "\"'\"" : ".\"'\"", f);
+            open = 0;
+            continue;
+        }
+        if (!open) {
+            fputs(first ? "'" : ".'", f);
+            open = 1;
+        }
+        fputc(c < 0x20 || c == 0x7f ? ' ' : (int)c, f);
+    }
+    if (open)
+        fputc('\'', f);
+}
+
+/* DOT's lexer knows one escape in a quoted string, \" ; label processing then reads \\ as
+ * one backslash, so a backslash is doubled and a quote escaped */
+void gn_io_dot_str(FILE *f, const char *s)
+{
+    fputc('"', f);
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < 0x20 || c == 0x7f)
             fputc(' ', f);
-        else if (c == (unsigned char)open)
-            fputs(esc_quote, f);
-        else if (backslash && c == '\\')
+        else if (c == '"')
+            fputs("\\\"", f);
+        else if (c == '\\')
             fputs("\\\\", f);
         else
             fputc(c, f);
     }
-    fputc(open, f);
+    fputc('"', f);
 }
-
-void gn_io_gnuplot_str(FILE *f, const char *s) { script_str(f, s, '\'', "''", 0); }
-
-void gn_io_dot_str(FILE *f, const char *s) { script_str(f, s, '"', "\\\"", 1); }
