@@ -275,6 +275,80 @@ static void test_prove_four_shards_identical(void **state)
     assert_int_equal(rc, 2);
 }
 
+
+/* ------------------------------------------- fail-closed merge (issue 13, findings 3, 10) */
+
+/* three small shards of each kind in dir: validate (rank1 only) s0..s2, prove (two claims)
+ * q0..q2, prove --mutants (two claims) m0..m2 */
+static void make_three(void)
+{
+    static int made;
+    if (made)
+        return;
+    uint64_t seed = gn_test_seed();
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --only rank1 --shard %d/3 "
+                                     "--out s%d.jsonl",
+                            bin(), (unsigned long long)seed, vscale(), k, k),
+                         0);
+        assert_int_equal(sh(NULL, 0, "%s prove --seed %llu --instances 4 --shard %d/3 --out q%d.jsonl "
+                                     "eq-3.5-3.6 ggn-rank1",
+                            bin(), (unsigned long long)seed, k, k),
+                         0);
+        assert_int_equal(sh(NULL, 0, "%s prove --mutants --seed %llu --instances 4 --shard %d/3 "
+                                     "--out m%d.jsonl eq-3.5-3.6 ggn-rank1",
+                            bin(), (unsigned long long)seed, k, k) <= 1,
+                         1);
+    }
+    made = 1;
+}
+
+/* merge the three files FMT with 0, 1, 2 substituted (a sed script applied to the first)
+ * and expect status want with needle (if any) in the output */
+static void merge_edited(int want, const char *needle, const char *kind, const char *sed)
+{
+    int rc = sh(b, sizeof b, "sed -e '%s' %s0.jsonl > e0.jsonl && %s merge e0.jsonl %s1.jsonl %s2.jsonl",
+                sed, kind, bin(), kind, kind);
+    if (rc != want || (needle && !strstr(b, needle)))
+        fail_msg("merge of %s shards edited by sed '%s': status %d (want %d), output:\n%s", kind, sed,
+                 rc, want, b);
+}
+
+/* finding 10: headers missing a field, or with no block, are refused (were a heap-buffer-
+ * overflow read in prove's report and qsort(NULL, 0) in the merge) */
+static void test_merge_header_fields(void **state)
+{
+    (void)state;
+    make_three();
+    static const char *const vf[] = {"seed", "scale", "prec", "inject", "only", "blocks", "ranges"};
+    static const char *const pf[] = {"seed", "prec", "instances", "mutants", "claims", "blocks",
+                                     "ranges"};
+    char sed[128], needle[64];
+    for (size_t i = 0; i < sizeof vf / sizeof vf[0]; i++) {
+        snprintf(sed, sizeof sed, "1s/\"%s\":[^,]*,//", vf[i]);
+        snprintf(needle, sizeof needle, "'%s'", vf[i]);
+        merge_edited(2, needle, "s", sed);
+    }
+    for (size_t i = 0; i < sizeof pf / sizeof pf[0]; i++) {
+        snprintf(sed, sizeof sed, "1s/\"%s\":[^,]*,//", pf[i]);
+        snprintf(needle, sizeof needle, "'%s'", pf[i]);
+        merge_edited(2, needle, "q", sed);
+        merge_edited(2, needle, "m", sed);
+    }
+    /* every file without "mutants" (the same campaign otherwise): no over-read, refused */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(sh(NULL, 0, "sed -e '1s/\"mutants\":[01],//' m%d.jsonl > u%d.jsonl", k, k),
+                         0);
+    int rc = sh(b, sizeof b, "%s merge u0.jsonl u1.jsonl u2.jsonl", bin());
+    if (rc != 2 || !strstr(b, "u0.jsonl:1:") || !strstr(b, "'mutants'"))
+        fail_msg("prove shards without \"mutants\": status %d, output:\n%s", rc, b);
+    /* a claim row out of the header's order, and a mutant beyond the claim's */
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"id\":\"eq-3.5-3.6\"/\"id\":\"ggn-rank1\"/");
+    merge_edited(2, "e0.jsonl:1:", "q", "1s/\"mutants\":0/\"mutants\":1/");
+    /* a validate shard covering no block */
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"ranges\":\"[^\"]*\"/\"ranges\":\"\"/");
+}
+
 /* ------------------------------------------------------ notebook sweeps */
 
 static void test_notebook_sweep(void **state)
@@ -377,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_scattered_blocks),
         cmocka_unit_test(test_refuses_foreign_and_overlapping),
         cmocka_unit_test(test_prove_four_shards_identical),
+        cmocka_unit_test(test_merge_header_fields),
         cmocka_unit_test(test_notebook_sweep),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

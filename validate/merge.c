@@ -6,12 +6,63 @@
 #include "val_common.h"
 #include "val_merge.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int vrow_read(void *row, const char *line) { return val_row_read(row, line); }
-static int vrow_merge(void *acc, const void *part) { return val_row_merge(acc, part); }
+#define TWO53 9007199254740992.0 /* 2^53: counts above it are not exact doubles */
+
+static int vrow_read(void *row, const char *head, size_t i, const char *line, char *why,
+                     size_t cap)
+{
+    (void)head;
+    (void)i;
+    if (val_row_read(row, line) < 0) {
+        snprintf(why, cap, "a field of section, quantity, measure, informational, instances, "
+                           "max_err, bound, ratio, pass, worst_index, worst, hist is missing or "
+                           "malformed");
+        return -1;
+    }
+    return 0;
+}
+
+static int vrow_merge(void *acc, const void *part, char *why, size_t cap)
+{
+    val_row *a = acc;
+    const val_row *p = part;
+    if ((double)a->instances + (double)p->instances > TWO53) {
+        snprintf(why, cap, "instances over 2^53");
+        return -1;
+    }
+    if (val_row_merge(a, p) < 0) {
+        snprintf(why, cap, "row %s %s %s here, %s %s %s in the first shard", p->section, p->quantity,
+                 p->measure, a->section, a->quantity, a->measure);
+        return -1;
+    }
+    return 0;
+}
+
 static void vrow_write(FILE *f, size_t i, const void *row) { val_row_write(f, i, row); }
+
+/* a validate header: seed, scale finite and > 0, prec 64 .. 4096, inject and only strings */
+static int vhead_check(const char *head, char *why, size_t cap)
+{
+    uint64_t u;
+    double sc;
+    char str[256];
+    if (gn_io_jfield_u64(&u, head, "seed") < 0)
+        snprintf(why, cap, "'seed' is not a decimal integer");
+    else if (gn_io_jfield_hex(&sc, head, "scale") < 0 || !(sc > 0.0 && sc < INFINITY))
+        snprintf(why, cap, "'scale' is not a finite number > 0");
+    else if (gn_io_jfield_u64(&u, head, "prec") < 0 || u < 64 || u > 4096)
+        snprintf(why, cap, "'prec' is not in 64 .. 4096 bits");
+    else if (gn_io_jfield(str, sizeof str, head, "inject") < 0 ||
+             gn_io_jfield(str, sizeof str, head, "only") < 0)
+        snprintf(why, cap, "'inject' or 'only' missing or over 255 bytes");
+    else
+        return 0;
+    return -1;
+}
 
 /* the header fields that must agree between the shards of one validate campaign */
 static const char *const vkeys[] = {"seed", "scale", "prec", "inject", "only", "blocks", "rows", NULL};
@@ -32,8 +83,8 @@ static int report(FILE *out, const gn_io_merge *m, int json)
     return val_report(out, m->rows, m->nrows, &o, json) != 0;
 }
 
-const gn_io_merge_kind val_merge_kind = {"validate", vkeys,      sizeof(val_row), vrow_read,
-                                         vrow_merge, vrow_write, report};
+const gn_io_merge_kind val_merge_kind = {"validate", vkeys,     sizeof(val_row), vhead_check,
+                                         vrow_read,  vrow_merge, vrow_write,      report};
 
 int val_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                    int json)
