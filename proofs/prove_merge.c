@@ -79,6 +79,37 @@ static int phead_check(const char *head, char *why, size_t cap)
     return -1;
 }
 
+/* a double field that a run writes finite */
+static int finite_ge0(double v) { return v >= 0.0 && v < INFINITY; }
+
+/* the numbers of a read row against its counts: what pf_claim_run writes. A passing row
+ * (no failed instance) has a finite largest ratio <= 1 (-1: no check recorded) and a
+ * finite residual within its finite tolerance (both below 2^-1022 where the tolerance of
+ * a high precision underflows a double); a failing one a ratio > 1 (its residual may be
+ * NaN when the check's was). */
+static int prow_check(const pf_claim_result *r, char *why, size_t cap)
+{
+    if (r->instances > ((size_t)1 << 53) || r->skipped > ((size_t)1 << 53))
+        snprintf(why, cap, "instance counts over 2^53");
+    else if (r->failed > r->instances)
+        snprintf(why, cap, "%zu failed of %zu instances", r->failed, r->instances);
+    else if (isnan(r->ratio) || !finite_ge0(r->extra) || !finite_ge0(r->seconds))
+        snprintf(why, cap, "'ratio' NaN, or 'extra' or 'seconds' not finite and >= 0");
+    else if (r->instances == 0 || (r->failed > 0 && r->ratio > 1.0))
+        return 0;
+    else if (r->failed > 0)
+        snprintf(why, cap, "%zu failed instances but the largest resid/tol is %g <= 1", r->failed,
+                 r->ratio);
+    else if (!(r->ratio <= 1.0 && (r->ratio >= 0.0 || r->ratio == -1.0)))
+        snprintf(why, cap, "no failed instance but the largest resid/tol is %g (over 1)", r->ratio);
+    else if (!finite_ge0(r->resid) || !finite_ge0(r->tol) ||
+             !(r->resid <= r->tol || (r->resid < 0x1p-1022 && r->tol < 0x1p-1022)))
+        snprintf(why, cap, "no failed instance but resid %g is not within tol %g", r->resid, r->tol);
+    else
+        return 0;
+    return -1;
+}
+
 static int prow_read(void *row, const char *head, size_t i, const char *line, char *why,
                      size_t cap)
 {
@@ -117,7 +148,7 @@ static int prow_read(void *row, const char *head, size_t i, const char *line, ch
     r->worst = (size_t)u[4];
     r->worst_adv = (int)u[5];
     r->pass = r->failed == 0 && r->instances > 0;
-    return 0;
+    return prow_check(r, why, cap);
 }
 
 static int prow_merge(void *acc, const void *part, char *why, size_t cap)

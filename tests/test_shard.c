@@ -314,6 +314,69 @@ static void merge_edited(int want, const char *needle, const char *kind, const c
                  rc, want, b);
 }
 
+/* finding 3: every verdict re-derived from the numbers; non-finite errors, rows whose pass
+ * flag disagrees with them and headers missing a field are refused at FILE:LINE, exit 2 */
+static void test_merge_rederives_verdicts(void **state)
+{
+    (void)state;
+    make_three();
+    /* negative control: the unedited shards merge and pass */
+    merge_edited(0, "PASS", "s", "s/x/x/");
+    merge_edited(0, "every claim holds", "q", "s/x/x/");
+    /* validate: max_err 2^20 against a bound of about 26 with pass 1; inf; NaN */
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"0x1p+20\"/");
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"inf\"/");
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"nan\"/");
+    merge_edited(2, "e0.jsonl:3:", "s", "3s/\"bound\":\"[^\"]*\"/\"bound\":\"inf\"/");
+    /* the pass flag against its numbers, both ways */
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"pass\":1/\"pass\":0/");
+    /* a header missing its precision (was "MPFR 0 bits", PASS) */
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"prec\":[0-9]*,//");
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"prec\":[0-9]*,/\"prec\":0,/");
+    /* prove: a residual over its tolerance in a passing row; a failure count without a
+     * failing ratio; a NaN ratio */
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"resid\":\"[^\"]*\"/\"resid\":\"0x1p+20\"/");
+    merge_edited(2, "e0.jsonl:3:", "q", "3s/\"failed\":0/\"failed\":1/");
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"ratio\":\"[^\"]*\"/\"ratio\":\"nan\"/");
+    merge_edited(2, "e0.jsonl:1:", "q", "1s/\"seed\":[0-9]*,//");
+    /* a mutant row "rejected" with no failing ratio */
+    merge_edited(2, "e0.jsonl:2:", "m", "2s/\"ratio\":\"[^\"]*\"/\"ratio\":\"0x1p-10\"/");
+}
+
+/* the six orders of three files a, b, c: identical stdout (table and --json), same status */
+static void every_order(const char *x, const char *y, const char *z, int want)
+{
+    const char *f[3] = {x, y, z};
+    static const int perm[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    for (int json = 0; json < 2; json++) {
+        static char first[1 << 17];
+        for (int p = 0; p < 6; p++) {
+            int rc = sh(p ? b : first, p ? sizeof b : sizeof first, "%s merge %s %s %s %s 2>/dev/null",
+                        bin(), json ? "--json" : "", f[perm[p][0]], f[perm[p][1]], f[perm[p][2]]);
+            if (rc != want)
+                fail_msg("merge %s %s %s: status %d, want %d", f[perm[p][0]], f[perm[p][1]],
+                         f[perm[p][2]], rc, want);
+            if (p && strcmp(first, b))
+                fail_msg("merge %s %s %s%s differs from the first order:\n%s\n--- vs:\n%s",
+                         f[perm[p][0]], f[perm[p][1]], f[perm[p][2]], json ? " --json" : "", b,
+                         first);
+        }
+    }
+}
+
+/* finding 3: a three-shard merge gives the same bytes in every order of its inputs */
+static void test_merge_every_order(void **state)
+{
+    (void)state;
+    make_three();
+    every_order("s0.jsonl", "s1.jsonl", "s2.jsonl", 0);
+    every_order("q0.jsonl", "q1.jsonl", "q2.jsonl", 0);
+    every_order("m0.jsonl", "m1.jsonl", "m2.jsonl", 0);
+    /* a NaN error in the middle shard: refused in every order (was dropped or "nan pass") */
+    assert_int_equal(sh(NULL, 0, "sed -e '2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"nan\"/' s1.jsonl > n1.jsonl"), 0);
+    every_order("s0.jsonl", "n1.jsonl", "s2.jsonl", 2);
+}
+
 /* finding 10: headers missing a field, or with no block, are refused (were a heap-buffer-
  * overflow read in prove's report and qsort(NULL, 0) in the merge) */
 static void test_merge_header_fields(void **state)
@@ -451,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_scattered_blocks),
         cmocka_unit_test(test_refuses_foreign_and_overlapping),
         cmocka_unit_test(test_prove_four_shards_identical),
+        cmocka_unit_test(test_merge_rederives_verdicts),
+        cmocka_unit_test(test_merge_every_order),
         cmocka_unit_test(test_merge_header_fields),
         cmocka_unit_test(test_notebook_sweep),
     };

@@ -12,6 +12,50 @@
 
 #define TWO53 9007199254740992.0 /* 2^53: counts above it are not exact doubles */
 
+/* the numbers of a read row against its verdict, as val_acc_add (and the DG section's own
+ * rows) write them. No NaN (a NaN error is recorded as inf); counts within 2^53 and at most
+ * one histogram count per instance (a "count" row holds one, the DG rows none). A passing
+ * verdict row has a finite max_err within its finite bound (times the 1 + 2^-40 of
+ * val_acc_add), a worst ratio <= 1 + 2^-39 (that and rounding) and no ratio >= 2 in its
+ * histogram; a failing one a worst ratio over 1 or max_err over its bound. */
+static int vrow_check(const val_row *r, char *why, size_t cap)
+{
+    uint64_t sum = 0, over = 0;
+    for (int b = 0; b < VAL_HIST; b++) {
+        sum += r->hist[b] < ((uint64_t)1 << 53) ? r->hist[b] : ((uint64_t)1 << 53);
+        over += b >= 67 ? r->hist[b] != 0 : 0;
+    }
+    int count = !strcmp(r->measure, "count");
+    int within = r->max_err < INFINITY && r->bound < INFINITY &&
+                 r->max_err <= r->bound * (1.0 + 0x1p-40);
+    if (isnan(r->max_err) || isnan(r->bound) || isnan(r->ratio))
+        snprintf(why, cap, "NaN in max_err, bound or ratio (a run records a NaN error as inf)");
+    else if ((double)r->instances > TWO53)
+        snprintf(why, cap, "instances over 2^53");
+    else if (r->instances == 0)
+        return 0;
+    else if (r->max_err < 0.0 || r->bound < 0.0 || r->ratio < 0.0)
+        snprintf(why, cap, "a negative max_err, bound or ratio");
+    else if (sum > r->instances)
+        snprintf(why, cap, "its histogram counts %llu instances, the row %zu",
+                 (unsigned long long)sum, r->instances);
+    else if (count && !(r->informational && r->max_err == floor(r->max_err) &&
+                        r->max_err <= (double)r->instances))
+        snprintf(why, cap, "a count row whose max_err is not a whole count <= its instances");
+    else if (r->informational)
+        return 0;
+    else if (r->pass && !(within && r->ratio <= 1.0 + 0x1p-39 && over == 0))
+        snprintf(why, cap, "'pass' 1 but max_err %g, bound %g, worst err/bound %g: a row passes "
+                           "only with a finite error within its finite bound",
+                 r->max_err, r->bound, r->ratio);
+    else if (!r->pass && !(r->ratio > 1.0 || !within))
+        snprintf(why, cap, "'pass' 0 but max_err %g is within bound %g and the worst err/bound "
+                           "is %g <= 1", r->max_err, r->bound, r->ratio);
+    else
+        return 0;
+    return -1;
+}
+
 static int vrow_read(void *row, const char *head, size_t i, const char *line, char *why,
                      size_t cap)
 {
@@ -23,7 +67,7 @@ static int vrow_read(void *row, const char *head, size_t i, const char *line, ch
                            "malformed");
         return -1;
     }
-    return 0;
+    return vrow_check(row, why, cap);
 }
 
 static int vrow_merge(void *acc, const void *part, char *why, size_t cap)

@@ -253,11 +253,23 @@ static int find_groups(mload *L, size_t t)
     return 0;
 }
 
-/* the rows of the groups, merged in file order */
+static int cmp_group(const void *a, const void *b)
+{
+    const mgroup *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* the rows of the groups, merged in the order of their lowest block */
 static int merge_groups(mload *L)
 {
     gn_io_merge *m = L->m;
     const gn_io_merge_kind *k = m->k;
+    if (L->ng > 1)
+        qsort(L->g, L->ng, sizeof *L->g, cmp_group);
     char *row = malloc(k->row_size), why[512];
     if (!row)
         return GN_EXIT_FAIL;
