@@ -5,9 +5,9 @@
  * are not all present is reported INCOMPLETE with the missing ranges and exit status 1. */
 #include "cli.h"
 #include "gn_io_merge.h"
-#include "pf_claims.h"
 #include "val_merge.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +30,7 @@ static void usage(FILE *f)
 int cli_merge_texts(FILE *out, const char *const *texts, const char *const *names, size_t n,
                     int json)
 {
-    char kind[16];
-    if (gn_io_merge_kind_of(kind, sizeof kind, texts, names, n) < 0)
-        return GN_EXIT_USAGE;
-    if (!strcmp(kind, "validate"))
-        return val_merge_text(out, texts, names, n, json);
-    if (!strcmp(kind, "prove"))
-        return pf_prove_merge_text(out, texts, names, n, json);
-    return gn_io_merge_refuse(names[0], "unknown shard kind", kind);
+    return val_merge_any(out, texts, names, n, json);
 }
 
 /* the files' texts, then cli_merge_texts; 2 if one cannot be read */
@@ -49,7 +42,7 @@ static int merge_files(const char *const *files, size_t n, int json)
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         if (gn_io_read_text(&texts[i], files[i]) < 0)
-            rc = gn_io_merge_refuse(files[i], "cannot read", NULL);
+            rc = gn_io_merge_refuse(files[i], "cannot read", strerror(errno));
     if (rc == 0)
         rc = cli_merge_texts(stdout, (const char *const *)texts, files, n, json);
     for (size_t i = 0; i < n; i++)

@@ -138,7 +138,7 @@ static int prow_read(void *row, const char *head, size_t i, const char *line, ch
     }
     if (p->cl != want || u[0] != (uint64_t)wmut) {
         snprintf(why, cap, "row %zu is %s mutant %llu, but the header's claims make it %s mutant %d",
-                 i, p->cl->id, (unsigned long long)u[0], want->id, wmut);
+                 i, p->cl->id, (unsigned long long)u[0], want ? want->id : "no row", wmut);
         return -1;
     }
     p->mut = (int)u[0];

@@ -3,6 +3,7 @@
 #include "gn_io.h"
 #include "gn_io_merge.h"
 #include "gn_jsonl.h"
+#include "pf_claims.h"
 #include "val_common.h"
 #include "val_merge.h"
 
@@ -134,4 +135,17 @@ int val_merge_text(FILE *out, const char *const *texts, const char *const *names
                    int json)
 {
     return gn_io_merge_text(out, &val_merge_kind, texts, names, n, json);
+}
+
+int val_merge_any(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                  int json)
+{
+    char kind[16];
+    if (gn_io_merge_kind_of(kind, sizeof kind, texts, names, n) < 0)
+        return GN_EXIT_USAGE;
+    if (!strcmp(kind, "validate"))
+        return val_merge_text(out, texts, names, n, json);
+    if (!strcmp(kind, "prove"))
+        return pf_prove_merge_text(out, texts, names, n, json);
+    return gn_io_merge_refuse(names[0], "unknown shard kind", kind);
 }
