@@ -21,10 +21,14 @@ static void usage(FILE *f)
             "must come from the same campaign (seed, scale or instances, precision, blocks)\n"
             "and no two may cover the same block: a mismatch is refused (exit 2). Blocks that\n"
             "no file covers are listed and the report is INCOMPLETE (exit 1); rerun them with\n"
-            "--ranges LIST and merge again.\n\n"
+            "--ranges LIST and merge again. No verdict is taken from a file: each row's is\n"
+            "derived again from its numbers (a finite error within a finite bound), and a\n"
+            "row that disagrees, a NaN, or a header missing a field is refused at FILE:LINE\n"
+            "(exit 2). Every order of the files prints the same bytes.\n\n"
             "  --json   the report as JSON Lines (as the command's own --json)\n\n"
             "Exit status: 0 complete and every check passes, 1 a check fails or blocks are\n"
-            "missing, 2 bad usage or files that do not belong together.\n");
+            "missing, 2 bad usage, a file that cannot be read, is malformed or edited, or\n"
+            "files that do not belong together.\n");
 }
 
 int cli_merge_texts(FILE *out, const char *const *texts, const char *const *names, size_t n,

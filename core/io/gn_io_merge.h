@@ -54,10 +54,11 @@ typedef struct gn_io_merge {
 
 /* gn_io_merge_refuse: print "gnlab merge: NAME: WHY[: DETAIL]" on stderr; returns
  * GN_EXIT_USAGE (files that do not belong together or are malformed).
- * gn_io_merge_refuse_at: the same at line LINE of file NAME ("NAME:LINE: WHY[: DETAIL]"),
- * DETAIL cut to 200 bytes (a shard line may be kilobytes long).
  * No equation: the refusal message of `gnlab merge`. */
 int gn_io_merge_refuse(const char *name, const char *why, const char *detail);
+/* gn_io_merge_refuse_at: the same at line LINE of file NAME ("NAME:LINE: WHY[: DETAIL]"),
+ * DETAIL cut to 200 bytes (a shard line may be kilobytes long); returns GN_EXIT_USAGE.
+ * No equation: the located refusal message of `gnlab merge`. */
 int gn_io_merge_refuse_at(const char *name, size_t line, const char *why, const char *detail);
 
 /* gn_io_merge_kind_of: the "shard" value of the first group header in texts (the first
