@@ -9,6 +9,7 @@
 #include "val_merge.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -445,6 +446,11 @@ static void test_merge_corpus_replay(void **state)
     struct dirent *e;
     size_t seen = 0, named = 0;
     static char data[1 << 20], ra[1 << 17], rb[1 << 17];
+    /* the refusals (expected for bad_ seeds) would fill the TAP log: stderr to /dev/null */
+    fflush(stderr);
+    int err = dup(2), nul = open("/dev/null", O_WRONLY);
+    assert_true(err >= 0 && nul >= 0 && dup2(nul, 2) == 2);
+    close(nul);
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
@@ -472,6 +478,8 @@ static void test_merge_corpus_replay(void **state)
             memset(rb, 0, sizeof rb);
             int r0 = merge_texts(ra, sizeof ra, texts, n, 0, json);
             int r1 = merge_texts(rb, sizeof rb, texts, n, 1, json);
+            if (r0 < 0 || r0 > 2 || r0 != r1 || strcmp(ra, rb) || (want >= 0 && r0 != want))
+                dup2(err, 2);
             if (r0 < 0 || r0 > 2 || r0 != r1 || strcmp(ra, rb))
                 fail_msg("%s%s: status %d, reversed %d; reports %s", path, json ? " --json" : "",
                          r0, r1, strcmp(ra, rb) ? "differ" : "agree");
@@ -481,6 +489,9 @@ static void test_merge_corpus_replay(void **state)
         seen++;
     }
     closedir(d);
+    fflush(stderr);
+    dup2(err, 2);
+    close(err);
     assert_true(named >= 20);
     assert_true(seen >= named);
 }
