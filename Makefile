@@ -113,7 +113,8 @@ notebooks: deps
 	$(MAKE) all
 	$(BUILD)/gnlab notebook all $(if $(QUICK),--quick)
 
-# libFuzzer on the trace reader of `gnlab audit` (clang; seeds in validate/fuzz/corpus)
+# libFuzzer on the trace reader of `gnlab audit` (clang; seeds in validate/fuzz/corpus) and
+# on the shard reader of `gnlab merge` (seeds in validate/fuzz/corpus_merge), FUZZ_SECONDS each
 FUZZ_SECONDS ?= 600
 FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz: deps
@@ -124,6 +125,11 @@ fuzz: deps
 	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
 	mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_audit -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus validate/fuzz/corpus
+	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_validate) validate/fuzz/fuzz_merge.c \
+	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_merge
+	mkdir -p build/fuzz/corpus_merge
+	build/fuzz/fuzz_merge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -close_fd_mask=2 \
+	  build/fuzz/corpus_merge validate/fuzz/corpus_merge
 
 # libFuzzer on the readers of libgnlab: the expression compiler, the NIST reader (from a
 # buffer) and the CSV reader, FUZZ_SECONDS each (seeds in fuzz/corpus/*, replayed by

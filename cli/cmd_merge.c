@@ -5,9 +5,9 @@
  * are not all present is reported INCOMPLETE with the missing ranges and exit status 1. */
 #include "cli.h"
 #include "gn_io_merge.h"
-#include "pf_claims.h"
 #include "val_merge.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +21,20 @@ static void usage(FILE *f)
             "must come from the same campaign (seed, scale or instances, precision, blocks)\n"
             "and no two may cover the same block: a mismatch is refused (exit 2). Blocks that\n"
             "no file covers are listed and the report is INCOMPLETE (exit 1); rerun them with\n"
-            "--ranges LIST and merge again.\n\n"
+            "--ranges LIST and merge again. No verdict is taken from a file: each row's is\n"
+            "derived again from its numbers (a finite error within a finite bound), and a\n"
+            "row that disagrees, a NaN, or a header missing a field is refused at FILE:LINE\n"
+            "(exit 2). Every order of the files prints the same bytes.\n\n"
             "  --json   the report as JSON Lines (as the command's own --json)\n\n"
             "Exit status: 0 complete and every check passes, 1 a check fails or blocks are\n"
-            "missing, 2 bad usage or files that do not belong together.\n");
+            "missing, 2 bad usage, a file that cannot be read, is malformed or edited, or\n"
+            "files that do not belong together.\n");
 }
 
 int cli_merge_texts(FILE *out, const char *const *texts, const char *const *names, size_t n,
                     int json)
 {
-    char kind[16];
-    if (gn_io_merge_kind_of(kind, sizeof kind, texts, names, n) < 0)
-        return GN_EXIT_USAGE;
-    if (!strcmp(kind, "validate"))
-        return val_merge_text(out, texts, names, n, json);
-    if (!strcmp(kind, "prove"))
-        return pf_prove_merge_text(out, texts, names, n, json);
-    return gn_io_merge_refuse(names[0], "unknown shard kind", kind);
+    return val_merge_any(out, texts, names, n, json);
 }
 
 /* the files' texts, then cli_merge_texts; 2 if one cannot be read */
@@ -49,7 +46,7 @@ static int merge_files(const char *const *files, size_t n, int json)
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         if (gn_io_read_text(&texts[i], files[i]) < 0)
-            rc = gn_io_merge_refuse(files[i], "cannot read", NULL);
+            rc = gn_io_merge_refuse(files[i], "cannot read", strerror(errno));
     if (rc == 0)
         rc = cli_merge_texts(stdout, (const char *const *)texts, files, n, json);
     for (size_t i = 0; i < n; i++)

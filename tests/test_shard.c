@@ -6,7 +6,10 @@
  * build/gnlab) at a small scale (GN_TEST_SCALE multiplies it). */
 #include "gn_test.h"
 #include "gn_io_shard.h"
+#include "val_merge.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -275,6 +278,224 @@ static void test_prove_four_shards_identical(void **state)
     assert_int_equal(rc, 2);
 }
 
+
+/* ------------------------------------------- fail-closed merge (issue 13, findings 3, 10) */
+
+/* three small shards of each kind in dir: validate (rank1 only) s0..s2, prove (two claims)
+ * q0..q2, prove --mutants (two claims) m0..m2 */
+static void make_three(void)
+{
+    static int made;
+    if (made)
+        return;
+    uint64_t seed = gn_test_seed();
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(sh(NULL, 0, "%s validate --seed %llu --scale %g --only rank1 --shard %d/3 "
+                                     "--out s%d.jsonl",
+                            bin(), (unsigned long long)seed, vscale(), k, k),
+                         0);
+        assert_int_equal(sh(NULL, 0, "%s prove --seed %llu --instances 4 --shard %d/3 --out q%d.jsonl "
+                                     "eq-3.5-3.6 ggn-rank1",
+                            bin(), (unsigned long long)seed, k, k),
+                         0);
+        assert_int_equal(sh(NULL, 0, "%s prove --mutants --seed %llu --instances 4 --shard %d/3 "
+                                     "--out m%d.jsonl eq-3.5-3.6 ggn-rank1",
+                            bin(), (unsigned long long)seed, k, k) <= 1,
+                         1);
+    }
+    made = 1;
+}
+
+/* merge the three files FMT with 0, 1, 2 substituted (a sed script applied to the first)
+ * and expect status want with needle (if any) in the output */
+static void merge_edited(int want, const char *needle, const char *kind, const char *sed)
+{
+    int rc = sh(b, sizeof b, "sed -e '%s' %s0.jsonl > e0.jsonl && %s merge e0.jsonl %s1.jsonl %s2.jsonl",
+                sed, kind, bin(), kind, kind);
+    if (rc != want || (needle && !strstr(b, needle)))
+        fail_msg("merge of %s shards edited by sed '%s': status %d (want %d), output:\n%s", kind, sed,
+                 rc, want, b);
+}
+
+/* finding 3: every verdict re-derived from the numbers; non-finite errors, rows whose pass
+ * flag disagrees with them and headers missing a field are refused at FILE:LINE, exit 2 */
+static void test_merge_rederives_verdicts(void **state)
+{
+    (void)state;
+    make_three();
+    /* negative control: the unedited shards merge and pass */
+    merge_edited(0, "PASS", "s", "s/x/x/");
+    merge_edited(0, "every claim holds", "q", "s/x/x/");
+    /* validate: max_err 2^20 against a bound of about 26 with pass 1; inf; NaN */
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"0x1p+20\"/");
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"inf\"/");
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"nan\"/");
+    merge_edited(2, "e0.jsonl:3:", "s", "3s/\"bound\":\"[^\"]*\"/\"bound\":\"inf\"/");
+    /* the pass flag against its numbers, both ways */
+    merge_edited(2, "e0.jsonl:2:", "s", "2s/\"pass\":1/\"pass\":0/");
+    /* a header missing its precision (was "MPFR 0 bits", PASS) */
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"prec\":[0-9]*,//");
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"prec\":[0-9]*,/\"prec\":0,/");
+    /* prove: a residual over its tolerance in a passing row; a failure count without a
+     * failing ratio; a NaN ratio */
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"resid\":\"[^\"]*\"/\"resid\":\"0x1p+20\"/");
+    merge_edited(2, "e0.jsonl:3:", "q", "3s/\"failed\":0/\"failed\":1/");
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"ratio\":\"[^\"]*\"/\"ratio\":\"nan\"/");
+    merge_edited(2, "e0.jsonl:1:", "q", "1s/\"seed\":[0-9]*,//");
+    /* a mutant row "rejected" with no failing ratio */
+    merge_edited(2, "e0.jsonl:2:", "m", "2s/\"ratio\":\"[^\"]*\"/\"ratio\":\"0x1p-10\"/");
+}
+
+/* the six orders of three files a, b, c: identical stdout (table and --json), same status */
+static void every_order(const char *x, const char *y, const char *z, int want)
+{
+    const char *f[3] = {x, y, z};
+    static const int perm[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    for (int json = 0; json < 2; json++) {
+        static char first[1 << 17];
+        for (int p = 0; p < 6; p++) {
+            int rc = sh(p ? b : first, p ? sizeof b : sizeof first, "%s merge %s %s %s %s 2>/dev/null",
+                        bin(), json ? "--json" : "", f[perm[p][0]], f[perm[p][1]], f[perm[p][2]]);
+            if (rc != want)
+                fail_msg("merge %s %s %s: status %d, want %d", f[perm[p][0]], f[perm[p][1]],
+                         f[perm[p][2]], rc, want);
+            if (p && strcmp(first, b))
+                fail_msg("merge %s %s %s%s differs from the first order:\n%s\n--- vs:\n%s",
+                         f[perm[p][0]], f[perm[p][1]], f[perm[p][2]], json ? " --json" : "", b,
+                         first);
+        }
+    }
+}
+
+/* finding 3: a three-shard merge gives the same bytes in every order of its inputs */
+static void test_merge_every_order(void **state)
+{
+    (void)state;
+    make_three();
+    every_order("s0.jsonl", "s1.jsonl", "s2.jsonl", 0);
+    every_order("q0.jsonl", "q1.jsonl", "q2.jsonl", 0);
+    every_order("m0.jsonl", "m1.jsonl", "m2.jsonl", 0);
+    /* a NaN error in the middle shard: refused in every order (was dropped or "nan pass") */
+    assert_int_equal(sh(NULL, 0, "sed -e '2s/\"max_err\":\"[^\"]*\"/\"max_err\":\"nan\"/' s1.jsonl > n1.jsonl"), 0);
+    every_order("s0.jsonl", "n1.jsonl", "s2.jsonl", 2);
+}
+
+/* finding 10: headers missing a field, or with no block, are refused (were a heap-buffer-
+ * overflow read in prove's report and qsort(NULL, 0) in the merge) */
+static void test_merge_header_fields(void **state)
+{
+    (void)state;
+    make_three();
+    static const char *const vf[] = {"seed", "scale", "prec", "inject", "only", "blocks", "ranges"};
+    static const char *const pf[] = {"seed", "prec", "instances", "mutants", "claims", "blocks",
+                                     "ranges"};
+    char sed[128], needle[64];
+    for (size_t i = 0; i < sizeof vf / sizeof vf[0]; i++) {
+        snprintf(sed, sizeof sed, "1s/\"%s\":[^,]*,//", vf[i]);
+        snprintf(needle, sizeof needle, "'%s'", vf[i]);
+        merge_edited(2, needle, "s", sed);
+    }
+    for (size_t i = 0; i < sizeof pf / sizeof pf[0]; i++) {
+        snprintf(sed, sizeof sed, "1s/\"%s\":[^,]*,//", pf[i]);
+        snprintf(needle, sizeof needle, "'%s'", pf[i]);
+        merge_edited(2, needle, "q", sed);
+        merge_edited(2, needle, "m", sed);
+    }
+    /* every file without "mutants" (the same campaign otherwise): no over-read, refused */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(sh(NULL, 0, "sed -e '1s/\"mutants\":[01],//' m%d.jsonl > u%d.jsonl", k, k),
+                         0);
+    int rc = sh(b, sizeof b, "%s merge u0.jsonl u1.jsonl u2.jsonl", bin());
+    if (rc != 2 || !strstr(b, "u0.jsonl:1:") || !strstr(b, "'mutants'"))
+        fail_msg("prove shards without \"mutants\": status %d, output:\n%s", rc, b);
+    /* a claim row out of the header's order, and a mutant beyond the claim's */
+    merge_edited(2, "e0.jsonl:2:", "q", "2s/\"id\":\"eq-3.5-3.6\"/\"id\":\"ggn-rank1\"/");
+    merge_edited(2, "e0.jsonl:1:", "q", "1s/\"mutants\":0/\"mutants\":1/");
+    /* a validate shard covering no block */
+    merge_edited(2, "e0.jsonl:1:", "s", "1s/\"ranges\":\"[^\"]*\"/\"ranges\":\"\"/");
+}
+
+
+/* ------------------------------------------------- the fuzz corpus of the merge reader */
+
+/* val_merge_any of n texts (reversed when rev) into out (cap bytes); the exit status */
+static int merge_texts(char *out, size_t cap, const char *const *texts, size_t n, int rev, int json)
+{
+    static const char *const nm[4] = {"t0", "t1", "t2", "t3"};
+    const char *tx[4], *names[4];
+    for (size_t i = 0; i < n; i++) {
+        tx[i] = texts[rev ? n - 1 - i : i];
+        names[i] = nm[rev ? n - 1 - i : i];
+    }
+    FILE *f = fmemopen(out, cap, "w");
+    assert_non_null(f);
+    int rc = val_merge_any(f, tx, names, n, json);
+    fclose(f);
+    return rc;
+}
+
+/* every seed of validate/fuzz/corpus_merge (and any crash input added there) replays through
+ * the harness's entry point with its oracles: exit status 0, 1 or 2 (as the seed's name
+ * ok_, fail_, bad_ says), the same status and bytes in reverse file order */
+static void test_merge_corpus_replay(void **state)
+{
+    (void)state;
+    const char *cdir = "validate/fuzz/corpus_merge";
+    DIR *d = opendir(cdir);
+    assert_non_null(d);
+    struct dirent *e;
+    size_t seen = 0, named = 0;
+    static char data[1 << 20], ra[1 << 17], rb[1 << 17];
+    /* the refusals (expected for bad_ seeds) would fill the TAP log: stderr to /dev/null */
+    fflush(stderr);
+    int err = dup(2), nul = open("/dev/null", O_WRONLY);
+    assert_true(err >= 0 && nul >= 0 && dup2(nul, 2) == 2);
+    close(nul);
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", cdir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t size = fread(data, 1, sizeof data - 1, f);
+        fclose(f);
+        data[size] = 0;
+        const char *texts[4];
+        size_t n = 0;
+        for (char *p = data; n < 4;) {
+            texts[n++] = p;
+            size_t l = strlen(p);
+            if (p + l >= data + size)
+                break;
+            p += l + 1;
+        }
+        int want = !strncmp(e->d_name, "ok_", 3) ? 0 : !strncmp(e->d_name, "fail_", 5) ? 1
+                   : !strncmp(e->d_name, "bad_", 4) ? 2 : -1;
+        named += want >= 0;
+        for (int json = 0; json < 2; json++) {
+            memset(ra, 0, sizeof ra);
+            memset(rb, 0, sizeof rb);
+            int r0 = merge_texts(ra, sizeof ra, texts, n, 0, json);
+            int r1 = merge_texts(rb, sizeof rb, texts, n, 1, json);
+            if (r0 < 0 || r0 > 2 || r0 != r1 || strcmp(ra, rb) || (want >= 0 && r0 != want))
+                dup2(err, 2);
+            if (r0 < 0 || r0 > 2 || r0 != r1 || strcmp(ra, rb))
+                fail_msg("%s%s: status %d, reversed %d; reports %s", path, json ? " --json" : "",
+                         r0, r1, strcmp(ra, rb) ? "differ" : "agree");
+            if (want >= 0 && r0 != want)
+                fail_msg("%s: status %d, want %d", path, r0, want);
+        }
+        seen++;
+    }
+    closedir(d);
+    fflush(stderr);
+    dup2(err, 2);
+    close(err);
+    assert_true(named >= 20);
+    assert_true(seen >= named);
+}
+
 /* ------------------------------------------------------ notebook sweeps */
 
 static void test_notebook_sweep(void **state)
@@ -377,6 +598,10 @@ int main(void)
         cmocka_unit_test(test_scattered_blocks),
         cmocka_unit_test(test_refuses_foreign_and_overlapping),
         cmocka_unit_test(test_prove_four_shards_identical),
+        cmocka_unit_test(test_merge_rederives_verdicts),
+        cmocka_unit_test(test_merge_every_order),
+        cmocka_unit_test(test_merge_header_fields),
+        cmocka_unit_test(test_merge_corpus_replay),
         cmocka_unit_test(test_notebook_sweep),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

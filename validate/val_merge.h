@@ -1,7 +1,7 @@
 /* val_merge.h: merging the shard files of a validate campaign into its report (issue 9; the
  * file format is in gn_io_shard.h, the file checks in gn_io_merge.h). Used by `gnlab merge`
- * and by the MPI front end's rank 0, which pick it by the shard header's "shard" value;
- * prove shards merge in proofs (pf_prove_merge_text). */
+ * and by the MPI front end's rank 0 through val_merge_any, which picks it by the shard
+ * header's "shard" value; prove shards merge in proofs (pf_prove_merge_text). */
 #ifndef VAL_MERGE_H
 #define VAL_MERGE_H
 
@@ -25,5 +25,14 @@ extern const gn_io_merge_kind val_merge_kind;
  * No equation: `gnlab merge` for validate shards (tests/test_shard). */
 int val_merge_text(FILE *out, const char *const *texts, const char *const *names, size_t n,
                    int json);
+
+/* val_merge_any: `gnlab merge` of shard texts of either kind: the kind is the "shard" value
+ * of the first header (gn_io_merge_kind_of), then val_merge_text or pf_prove_merge_text.
+ * The one entry point of cli_merge_texts (gnlab merge, gnlab-mpi's rank 0), the fuzz
+ * harness validate/fuzz/fuzz_merge.c and its corpus replay (tests/test_shard). Returns the
+ * exit status as val_merge_text; 2 for a text that is no shard file or an unknown kind.
+ * No equation: `gnlab merge`. */
+int val_merge_any(FILE *out, const char *const *texts, const char *const *names, size_t n,
+                  int json);
 
 #endif

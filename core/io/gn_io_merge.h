@@ -20,13 +20,21 @@ struct gn_io_merge;
 
 typedef struct {
     const char *kind;        /* the header's "shard" value, e.g. "validate" */
-    const char *const *keys; /* header fields every group must repeat verbatim, NULL-ended */
+    /* keys: header fields every group must hold and repeat verbatim, NULL-ended */
+    const char *const *keys;
     size_t row_size;         /* bytes of one row */
-    /* row_read: one row line into row; -1 when a field is missing or malformed */
-    int (*row_read)(void *row, const char *line);
+    /* head_check: the kind's header fields (every key present) typed and in range; -1 with
+     * the reason in why (cap bytes) */
+    int (*head_check)(const char *head, char *why, size_t cap);
+    /* row_read: row r of a group whose header head passed head_check, from line into row,
+     * its numbers checked to be what a run writes (no NaN, a verdict flag or count that
+     * agrees with the numbers beside it); -1 with the reason in why */
+    int (*row_read)(void *row, const char *head, size_t r, const char *line, char *why,
+                    size_t cap);
     /* row_merge: acc += part for the same row of two disjoint groups; exact, associative
-     * and commutative; -1 when the two are not the same row (another campaign) */
-    int (*row_merge)(void *acc, const void *part);
+     * and commutative; -1 with the reason in why when the two are not the same row
+     * (another campaign) or a count overflows */
+    int (*row_merge)(void *acc, const void *part, char *why, size_t cap);
     /* row_write: row i as a shard row line (what row_read reads back exactly) */
     void (*row_write)(FILE *f, size_t i, const void *row);
     /* report: the report of the merged campaign m (table, or JSON Lines when json), the
@@ -36,7 +44,7 @@ typedef struct {
 
 typedef struct gn_io_merge {
     const gn_io_merge_kind *k;
-    char head[8192];      /* the first group's header line (its start) */
+    char *head;           /* the header line of the group holding the lowest block (malloc'd) */
     uint64_t nblocks;     /* U */
     size_t nrows, groups; /* rows per group; groups read */
     void *rows;           /* nrows merged rows, k->row_size bytes each */
@@ -48,6 +56,10 @@ typedef struct gn_io_merge {
  * GN_EXIT_USAGE (files that do not belong together or are malformed).
  * No equation: the refusal message of `gnlab merge`. */
 int gn_io_merge_refuse(const char *name, const char *why, const char *detail);
+/* gn_io_merge_refuse_at: the same at line LINE of file NAME ("NAME:LINE: WHY[: DETAIL]"),
+ * DETAIL cut to 200 bytes (a shard line may be kilobytes long); returns GN_EXIT_USAGE.
+ * No equation: the located refusal message of `gnlab merge`. */
+int gn_io_merge_refuse_at(const char *name, size_t line, const char *why, const char *detail);
 
 /* gn_io_merge_kind_of: the "shard" value of the first group header in texts (the first
  * non-empty line of the first non-empty text) into out. Returns 0, or -1 (with the refusal
@@ -58,6 +70,12 @@ int gn_io_merge_kind_of(char *out, size_t cap, const char *const *texts,
 
 /* gn_io_merge_load: every group of the n NUL-terminated texts (a text may hold several
  * groups, one after the other) checked and merged into m, which is zeroed first.
+ * Method: first every header is checked (the "shard" kind; "blocks", "ranges" naming at
+ * least one block, "rows"; every k->keys field present and, after the first group, equal
+ * to the first's; k->head_check) and every group's row lines counted; then the groups are
+ * merged in the order of their lowest block (not of the files), each row read by
+ * k->row_read and folded by k->row_merge, so every order of the texts gives the same m.
+ * A refusal names the file and line (gn_io_merge_refuse_at).
  * allow_empty: an empty text is no group (a rank with no block) instead of a refusal.
  * Returns 0 (m->groups may then be 0 only with allow_empty), GN_EXIT_FAIL on no memory or
  * the refusal's GN_EXIT_USAGE. Free m with gn_io_merge_free in every case.

@@ -12,6 +12,14 @@ int gn_io_merge_refuse(const char *name, const char *why, const char *detail)
     return GN_EXIT_USAGE;
 }
 
+int gn_io_merge_refuse_at(const char *name, size_t line, const char *why, const char *detail)
+{
+    int cut = detail && strlen(detail) > 200;
+    fprintf(stderr, "gnlab merge: %s:%zu: %s%s%.200s%s\n", name, line, why, detail ? ": " : "",
+            detail ? detail : "", cut ? "..." : "");
+    return GN_EXIT_USAGE;
+}
+
 int gn_io_merge_kind_of(char *out, size_t cap, const char *const *texts,
                         const char *const *names, size_t n)
 {
@@ -75,112 +83,216 @@ static int add_ranges(gn_io_merge *m, const char *rg, uint64_t nb)
     return 0;
 }
 
-/* a later group's header against the first one's: same kind, same campaign parameters */
-static int same_campaign(const gn_io_merge *m, const char *name, const char *h, const char *kind)
+/* the texts being loaded: each one's non-empty lines (split in place) with their 1-based
+ * numbers, and the groups found, each a header line and the m->nrows row lines after it */
+typedef struct {
+    const char *name;
+    char *buf;
+    char **line;
+    size_t *no, n;
+} mtext;
+
+typedef struct {
+    size_t t, at;   /* text, index of its header line */
+    uint64_t first; /* its lowest block: the order of the merge */
+} mgroup;
+
+typedef struct {
+    gn_io_merge *m;
+    mtext *tx;
+    mgroup *g;
+    size_t ng, capg;
+    const char *head0; /* the first header read (in file order) */
+} mload;
+
+/* a group's header against the first one's (if any): same kind, every key present and
+ * the same campaign parameters */
+static int same_campaign(const mload *L, const char *name, size_t no, const char *h,
+                         const char *kind)
 {
+    const gn_io_merge *m = L->m;
     if (strcmp(kind, m->k->kind)) {
         char msg[96];
         snprintf(msg, sizeof msg, "'%s' here but '%s' in the first shard", kind, m->k->kind);
-        return gn_io_merge_refuse(name, "mixes shard kinds", msg);
+        return gn_io_merge_refuse_at(name, no, "mixes shard kinds", msg);
     }
-    for (const char *const *key = m->k->keys; *key; key++) {
-        char a[1024], b[1024];
-        int ha = gn_io_jfield(a, sizeof a, m->head, *key), hb = gn_io_jfield(b, sizeof b, h, *key);
-        if (ha != hb || (ha == 0 && strcmp(a, b))) {
-            char msg[2200];
-            snprintf(msg, sizeof msg, "'%s' is %s here but %s in the first shard", *key,
-                     hb ? "absent" : b, ha ? "absent" : a);
-            return gn_io_merge_refuse(name, "shard of a different campaign", msg);
+    size_t cap = strlen(h) + (L->head0 ? strlen(L->head0) : 0) + 2;
+    char *a = malloc(cap), *b = malloc(cap), *msg = malloc(2 * cap + 96);
+    int rc = 0;
+    if (!a || !b || !msg)
+        rc = gn_io_merge_refuse_at(name, no, "out of memory", NULL);
+    for (const char *const *key = m->k->keys; rc == 0 && *key; key++) {
+        if (gn_io_jfield(b, cap, h, *key) < 0) {
+            snprintf(msg, 2 * cap + 96, "'%s' (every shard header holds it: rerun the shard that "
+                                        "wrote this file)", *key);
+            rc = gn_io_merge_refuse_at(name, no, "shard header lacks a field", msg);
+        } else if (L->head0 && gn_io_jfield(a, cap, L->head0, *key) == 0 && strcmp(a, b)) {
+            snprintf(msg, 2 * cap + 96, "'%s' is %s here but %s in the first shard", *key, b, a);
+            rc = gn_io_merge_refuse_at(name, no, "shard of a different campaign", msg);
         }
     }
-    return 0;
+    free(a);
+    free(b);
+    free(msg);
+    return rc;
 }
 
-/* the header of a group: its kind, U, rows and block ranges */
-static int take_header(gn_io_merge *m, const char *name, const char *h)
+/* the header of a group: its kind, U, rows and block ranges (their lowest block in *first) */
+static int take_header(mload *L, const char *name, size_t no, const char *h, uint64_t *first)
 {
-    char kind[16];
+    gn_io_merge *m = L->m;
+    char kind[16], why[256];
     if (gn_io_jfield(kind, sizeof kind, h, "shard") < 0)
-        return gn_io_merge_refuse(name, "not a shard file (no {\"shard\": ...} header)", NULL);
-    if (m->groups == 0 && strcmp(kind, m->k->kind))
-        return gn_io_merge_refuse(name, "unknown shard kind", kind);
+        return gn_io_merge_refuse_at(name, no, "not a shard file (no {\"shard\": ...} header)", NULL);
+    if (!L->head0 && strcmp(kind, m->k->kind))
+        return gn_io_merge_refuse_at(name, no, "unknown shard kind", kind);
     uint64_t nb, nrows;
-    char *rg = malloc(strlen(h) + 1);
+    size_t cap = strlen(h) + 1, ncov0 = m->ncov;
+    char *rg = malloc(cap);
     if (!rg)
-        return gn_io_merge_refuse(name, "out of memory", NULL);
+        return gn_io_merge_refuse_at(name, no, "out of memory", NULL);
     int rc = 0;
-    if (gn_io_jfield_u64(&nb, h, "blocks") < 0 || nb == 0 || nb > GN_IO_SHARD_MAXBLOCKS ||
-        gn_io_jfield_u64(&nrows, h, "rows") < 0 || nrows > GN_IO_MERGE_MAXROWS ||
-        gn_io_jfield(rg, strlen(h) + 1, h, "ranges") < 0)
-        rc = gn_io_merge_refuse(name, "malformed shard header", h);
-    else if (m->groups > 0 && nb != m->nblocks)
-        rc = gn_io_merge_refuse(name, "shard of a different campaign", "another --blocks");
+    if (gn_io_jfield_u64(&nb, h, "blocks") < 0 || nb == 0 || nb > GN_IO_SHARD_MAXBLOCKS)
+        rc = gn_io_merge_refuse_at(name, no, "malformed shard header",
+                                   "'blocks' missing or not in 1 .. 2^20");
+    else if (gn_io_jfield_u64(&nrows, h, "rows") < 0 || nrows > GN_IO_MERGE_MAXROWS)
+        rc = gn_io_merge_refuse_at(name, no, "malformed shard header", "'rows' missing or over 512");
+    else if (gn_io_jfield(rg, cap, h, "ranges") < 0)
+        rc = gn_io_merge_refuse_at(name, no, "malformed shard header", "'ranges' missing");
+    else if (L->head0 && nb != m->nblocks)
+        rc = gn_io_merge_refuse_at(name, no, "shard of a different campaign", "another --blocks");
+    else if (!rg[0])
+        rc = gn_io_merge_refuse_at(name, no, "shard covers no block",
+                                   "'ranges' is empty (a run writes the blocks it ran)");
     else if (add_ranges(m, rg, nb) < 0)
-        rc = gn_io_merge_refuse(name, "malformed block ranges", rg);
-    else if (m->groups == 0) {
-        snprintf(m->head, sizeof m->head, "%s", h);
-        m->nblocks = nb;
-        m->nrows = (size_t)nrows;
-    } else
-        rc = same_campaign(m, name, h, kind);
+        rc = gn_io_merge_refuse_at(name, no, "malformed block ranges", rg);
+    else if ((rc = same_campaign(L, name, no, h, kind)) == 0 &&
+             m->k->head_check(h, why, sizeof why) < 0)
+        rc = gn_io_merge_refuse_at(name, no, "malformed shard header", why);
+    if (rc == 0) {
+        *first = m->cov[ncov0].lo;
+        for (size_t i = ncov0; i < m->ncov; i++)
+            if (m->cov[i].lo < *first)
+                *first = m->cov[i].lo;
+        if (!L->head0) {
+            L->head0 = h;
+            m->nblocks = nb;
+            m->nrows = (size_t)nrows;
+        }
+    }
     free(rg);
     return rc;
 }
 
-/* one group: its header line and the nrows row lines after it */
-static int take_group(gn_io_merge *m, const char *name, char **lines, size_t nl, size_t *at)
-{
-    int rc = take_header(m, name, lines[*at]);
-    if (rc)
-        return rc;
-    m->groups++;
-    (*at)++;
-    const gn_io_merge_kind *k = m->k;
-    char *row = malloc(k->row_size);
-    if (!row)
-        return GN_EXIT_FAIL;
-    for (size_t r = 0; r < m->nrows && rc == 0; r++, (*at)++) {
-        uint64_t idx;
-        char *acc = (char *)m->rows + r * k->row_size;
-        if (*at >= nl || gn_io_jfield_u64(&idx, lines[*at], "row") < 0 || idx != r)
-            rc = gn_io_merge_refuse(name, "truncated shard (a row is missing)",
-                                    *at < nl ? lines[*at] : NULL);
-        else if (k->row_read(m->groups == 1 ? acc : row, lines[*at]) < 0)
-            rc = gn_io_merge_refuse(name, "malformed row", lines[*at]);
-        else if (m->groups > 1 && k->row_merge(acc, row) < 0)
-            rc = gn_io_merge_refuse(name, "rows differ from the first shard's", lines[*at]);
-    }
-    free(row);
-    return rc;
-}
-
-/* the non-empty lines of text, split in place; NULL on no memory */
-static char **split_lines(char *text, size_t *nl)
+/* the non-empty lines of text t, split in place with their numbers; -1 on no memory */
+static int split_lines(mtext *T, const char *text)
 {
     size_t cap = 16;
-    char **lines = malloc(cap * sizeof *lines);
-    *nl = 0;
-    for (char *p = text; lines && *p;) {
+    T->n = 0;
+    T->buf = strdup(text);
+    T->line = malloc(cap * sizeof *T->line);
+    T->no = malloc(cap * sizeof *T->no);
+    if (!T->buf || !T->line || !T->no)
+        return -1;
+    size_t no = 1;
+    for (char *p = T->buf; *p; no++) {
         char *e = strchr(p, '\n');
         if (e)
             *e = 0;
         if (*p) {
-            if (*nl == cap) {
-                char **more = realloc(lines, 2 * cap * sizeof *lines);
-                if (!more) {
-                    free(lines);
-                    return NULL;
-                }
-                lines = more;
+            if (T->n == cap) {
+                char **l2 = realloc(T->line, 2 * cap * sizeof *l2);
+                if (l2)
+                    T->line = l2;
+                size_t *n2 = l2 ? realloc(T->no, 2 * cap * sizeof *n2) : NULL;
+                if (!n2)
+                    return -1;
+                T->no = n2;
                 cap *= 2;
             }
-            lines[(*nl)++] = p;
+            T->line[T->n] = p;
+            T->no[T->n++] = no;
         }
         if (!e)
             break;
         p = e + 1;
     }
-    return lines;
+    return 0;
+}
+
+/* the groups of text t: each header checked, its row lines present and numbered 0 .. R-1 */
+static int find_groups(mload *L, size_t t)
+{
+    const mtext *T = &L->tx[t];
+    for (size_t at = 0; at < T->n;) {
+        uint64_t first = 0;
+        int rc = take_header(L, T->name, T->no[at], T->line[at], &first);
+        if (rc)
+            return rc;
+        for (size_t r = 0; r < L->m->nrows; r++) {
+            uint64_t idx;
+            size_t i = at + 1 + r;
+            if (i >= T->n)
+                return gn_io_merge_refuse_at(T->name, T->n ? T->no[T->n - 1] + 1 : 1,
+                                             "truncated shard (a row is missing)", "end of file");
+            if (gn_io_jfield_u64(&idx, T->line[i], "row") < 0 || idx != r)
+                return gn_io_merge_refuse_at(T->name, T->no[i], "truncated shard (a row is missing)",
+                                             T->line[i]);
+        }
+        if (L->ng == L->capg) {
+            size_t nc = L->capg ? 2 * L->capg : 16;
+            mgroup *g2 = realloc(L->g, nc * sizeof *g2);
+            if (!g2)
+                return GN_EXIT_FAIL;
+            L->g = g2;
+            L->capg = nc;
+        }
+        L->g[L->ng++] = (mgroup){t, at, first};
+        at += 1 + L->m->nrows;
+    }
+    return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const mgroup *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* the rows of the groups, merged in the order of their lowest block */
+static int merge_groups(mload *L)
+{
+    gn_io_merge *m = L->m;
+    const gn_io_merge_kind *k = m->k;
+    if (L->ng > 1)
+        qsort(L->g, L->ng, sizeof *L->g, cmp_group);
+    char *row = malloc(k->row_size), why[512];
+    if (!row)
+        return GN_EXIT_FAIL;
+    int rc = 0;
+    for (size_t gi = 0; gi < L->ng && rc == 0; gi++) {
+        const mtext *T = &L->tx[L->g[gi].t];
+        const char *h = T->line[L->g[gi].at];
+        if (gi == 0 && !(m->head = strdup(h)))
+            rc = GN_EXIT_FAIL;
+        for (size_t r = 0; r < m->nrows && rc == 0; r++) {
+            size_t i = L->g[gi].at + 1 + r;
+            char *acc = (char *)m->rows + r * k->row_size;
+            if (k->row_read(gi == 0 ? acc : row, h, r, T->line[i], why, sizeof why) < 0)
+                rc = gn_io_merge_refuse_at(T->name, T->no[i],
+                                           "malformed row (rerun the shard that wrote it)", why);
+            else if (gi > 0 && k->row_merge(acc, row, why, sizeof why) < 0)
+                rc = gn_io_merge_refuse_at(T->name, T->no[i], "rows differ from the other shards'",
+                                           why);
+        }
+        m->groups++;
+    }
+    free(row);
+    return rc;
 }
 
 int gn_io_merge_load(gn_io_merge *m, const gn_io_merge_kind *k, const char *const *texts,
@@ -188,25 +300,29 @@ int gn_io_merge_load(gn_io_merge *m, const gn_io_merge_kind *k, const char *cons
 {
     memset(m, 0, sizeof *m);
     m->k = k;
+    mload L = {m, calloc(n + 1, sizeof(mtext)), NULL, 0, 0, NULL};
     m->rows = calloc(GN_IO_MERGE_MAXROWS, k->row_size);
-    if (!m->rows) {
-        fprintf(stderr, "gnlab merge: out of memory\n");
-        return GN_EXIT_FAIL;
-    }
-    int rc = 0;
+    int rc = !m->rows || !L.tx ? GN_EXIT_FAIL : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *buf = strdup(texts[i]);
-        size_t nl = 0;
-        char **lines = buf ? split_lines(buf, &nl) : NULL;
-        if (!lines)
+        L.tx[i].name = names[i];
+        if (split_lines(&L.tx[i], texts[i]) < 0)
             rc = GN_EXIT_FAIL;
-        else if (nl == 0 && !allow_empty)
+        else if (L.tx[i].n == 0 && !allow_empty)
             rc = gn_io_merge_refuse(names[i], "empty shard file", NULL);
-        for (size_t at = 0; at < nl && rc == 0;)
-            rc = take_group(m, names[i], lines, nl, &at);
-        free(lines);
-        free(buf);
+        else
+            rc = find_groups(&L, i);
     }
+    if (rc == 0)
+        rc = merge_groups(&L);
+    if (rc == GN_EXIT_FAIL)
+        fprintf(stderr, "gnlab merge: out of memory\n");
+    for (size_t i = 0; L.tx && i < n; i++) {
+        free(L.tx[i].buf);
+        free(L.tx[i].line);
+        free(L.tx[i].no);
+    }
+    free(L.tx);
+    free(L.g);
     return rc;
 }
 
@@ -219,7 +335,8 @@ static int cmp_brange(const void *a, const void *b)
 int gn_io_merge_gaps(gn_io_merge *m, char **missing)
 {
     *missing = NULL;
-    qsort(m->cov, m->ncov, sizeof *m->cov, cmp_brange);
+    if (m->ncov > 1)
+        qsort(m->cov, m->ncov, sizeof *m->cov, cmp_brange);
     size_t mcap = 256, mlen = 0;
     char *miss = malloc(mcap);
     if (!miss)
@@ -304,7 +421,8 @@ int gn_io_merge_shard_text(FILE *out, const gn_io_merge_kind *k, const char *con
         return rc;
     }
     /* the union of the blocks, joined: overlaps refused */
-    qsort(m.cov, m.ncov, sizeof *m.cov, cmp_brange);
+    if (m.ncov > 1)
+        qsort(m.cov, m.ncov, sizeof *m.cov, cmp_brange);
     size_t nr = 0;
     for (size_t i = 0; i < m.ncov && rc == 0; i++) {
         if (nr > 0 && m.cov[i].lo < m.cov[nr - 1].hi)
@@ -344,6 +462,7 @@ void gn_io_merge_free(gn_io_merge *m)
         return;
     free(m->rows);
     free(m->cov);
+    free(m->head);
     memset(m, 0, sizeof *m);
 }
 
