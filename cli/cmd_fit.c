@@ -73,7 +73,7 @@ static int plot_data(const char *path, const gn_fit_problem *p, const double *b)
         if (gn_expr_eval(p->model, &fx, NULL, b, &x) == GN_OK)
             fprintf(f, "%.17g %.17g\n", x, fx);
     }
-    return fclose(f) == 0 ? 0 : -1;
+    return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
 }
 
 /* the gnuplot script; every user string (output path, title, data path) enters it through
@@ -93,7 +93,7 @@ static int plot_script(const char *path, const char *out, const char *title, con
           "lines lw 2 title 'fit'\nset ylabel 'residual'\nset xlabel 'x'\nplot ", f);
     gn_io_gnuplot_str(f, dpath);
     fputs(" index 0 using 1:3 with impulses title 'residuals', 0 notitle\nunset multiplot\n", f);
-    return fclose(f) == 0 ? 0 : -1;
+    return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
 }
 
 /* data, fitted curve and residuals into out (SVG) by gnuplot, run without a shell on a script
@@ -344,9 +344,11 @@ static int nist_one(const char *path, const opts *o)
         if (o->plot && st == p.nstart - 1) {
             char title[128];
             snprintf(title, sizeof title, "%s, start %zu", p.name, st + 1);
-            if (plot_fit(o->plot, &s.fp, d.b, title) == -1)
+            if (plot_fit(o->plot, &s.fp, d.b, title) == -1) {
                 fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot "
                                 "installed?)\n", o->plot);
+                rc = GN_EXIT_USAGE;
+            }
         }
         val_nist_double_free(&d);
         val_nist_mp_free(&m, p.k);
@@ -751,9 +753,11 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
         csv_print_json(&out, o);
     else
         csv_print_table(&out, o);
-    if (o->plot && plot_fit(o->plot, fp, b, model) == -1)
+    if (o->plot && plot_fit(o->plot, fp, b, model) == -1) {
         fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
                 o->plot);
+        rc = GN_EXIT_USAGE;
+    }
     csv_mp_free(&m, k);
     return rc;
 }

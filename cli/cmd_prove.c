@@ -205,7 +205,10 @@ static int write_graph(const char *svg, const pf_claim **sel, size_t nsel,
         }
     }
     fprintf(f, "}\n");
-    fclose(f);
+    if (gn_io_close_checked(f, "prove", dotf) != 0) {
+        free(dotf);
+        return -1;
+    }
     const char *argv[] = {"dot", "-Tsvg", dotf, "-o", svg, NULL};
     int rc = gn_io_have("dot") ? gn_io_run(NULL, argv, NULL) : -1;
     if (rc != 0)
@@ -265,10 +268,8 @@ static int write_shard(const char *out, const pf_claim **sel, size_t nsel,
             pf_prove_row_write(f, row++, sel[c], m, r);
         }
     }
-    if (out ? fclose(f) != 0 : fflush(f) != 0) {
-        fprintf(stderr, "gnlab prove: write error on %s\n", out ? out : "stdout");
-        return GN_EXIT_FAIL;
-    }
+    if (gn_io_close_checked(f, "prove", out) != 0)
+        return GN_EXIT_USAGE;
     return bad ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }
 
@@ -454,9 +455,12 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
     char tail[96];
     snprintf(tail, sizeof tail, "%.1f s on %zu threads", wall, jobs);
     int bad = pf_prove_report(stdout, sel, nsel, p.res, stride, &o, mutants, json, tap, wall, tail);
-    if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0 && !bad)
-        fprintf(stderr, "gnlab prove: the graph was not rendered (see above)\n");
+    int out_bad = gn_io_close_checked(stdout, "prove", NULL) != 0;
+    if (graph && write_graph(graph, sel, nsel, p.res, stride) < 0) {
+        fprintf(stderr, "gnlab prove: the graph %s was not written (see above)\n", graph);
+        out_bad = 1;
+    }
     free(p.res);
     free(sel);
-    return bad ? GN_EXIT_FAIL : GN_EXIT_PASS;
+    return out_bad ? GN_EXIT_USAGE : bad ? GN_EXIT_FAIL : GN_EXIT_PASS;
 }

@@ -99,10 +99,8 @@ static int write_shard(const char *out, const val_row *rows, size_t nrows, const
         return GN_EXIT_USAGE;
     }
     val_shard_write(f, rows, nrows, o, only);
-    if (out ? fclose(f) != 0 : fflush(f) != 0) {
-        fprintf(stderr, "gnlab validate: write error on %s\n", out ? out : "stdout");
-        return GN_EXIT_FAIL;
-    }
+    if (gn_io_close_checked(f, "validate", out) != 0)
+        return GN_EXIT_USAGE;
     size_t failed = 0;
     for (size_t i = 0; i < nrows; i++)
         failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;

@@ -93,16 +93,16 @@ static FILE *open_in(const char *dir, const char *file, const char *mode)
 
 /* close f, written as DIR/FILE: 0, or -1 after "cannot write DIR/FILE: why" on stderr when
  * a write, the flush or the close failed (a full disk shows up at any of the three) */
+/* the page's own files: checked through gn_io_close_checked, named DIR/FILE */
 static int close_checked(FILE *f, const char *dir, const char *file)
 {
-    int bad = ferror(f) != 0;
-    errno = 0;
-    int e = fclose(f) != 0 ? errno : 0;
-    if (!bad && !e)
-        return 0;
-    fprintf(stderr, "gnlab notebook: cannot write %s/%s: %s\n", dir, file,
-            e ? strerror(e) : "write error");
-    return -1;
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s/%s", dir, file);
+    int rc = gn_io_close_checked(f, "notebook", path ? path : file);
+    free(path);
+    return rc;
 }
 
 /* HTML text: escape <, >, &, and turn `x` into <code>x</code>. */

@@ -82,6 +82,16 @@ static const fc_row rows[] = {
     {"table", "egn: zero features and zero target (nothing to learn)",
      "egn --data @/ezero.csv --target y --epochs 2", NOT(0), NULL},
     {"table", "egn: NaN in the data", "egn --data @/ynan.csv --target y --epochs 2", ONLY(2), NULL},
+    /* every output is checked: a write that fails is status 2 with the path (13.4) */
+    {"13.4", "validate: shard file on a full disk",
+     "validate --quick --only edge --shard 0/2 --out /dev/full", ONLY(2), NULL},
+    {"13.4", "prove: shard file on a full disk", "prove --shard 0/2 --out /dev/full prop-3.2",
+     ONLY(2), NULL},
+    {"13.4", "prove: report to a full disk", "prove prop-3.2 >/dev/full", ONLY(2), NULL},
+    {"13.4", "prove: --graph into a missing folder", "prove --graph @/no/such/x.svg prop-3.2",
+     ONLY(2), NULL},
+    {"13.4", "fit: --plot into a missing folder",
+     "fit --model 'b1*x' --data @/lin.csv --start 1 --plot @/no/such/p.svg", ONLY(2), NULL},
     /* negative controls: a wrong formula must fail */
     {"table", "validate: mu added after the outer product",
      "validate --quick --only rank1 --inject mu-after-outer", ONLY(1), NULL},

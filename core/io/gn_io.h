@@ -224,6 +224,13 @@ void gn_io_progress(const char *what, size_t i, size_t n);
  * No equation: progress plumbing; does nothing without a callback. */
 void gn_io_progress_done(void);
 
+/* gn_io_close_checked: finish writing stream f (a file, or stdout/stderr, which are flushed
+ * but not closed): any earlier write error (ferror), the flush and the close are checked.
+ * On failure prints "gnlab WHO: cannot write PATH: why" to stderr and returns -1; else 0.
+ * The one way gnlab ends an output, so that a full disk or a closed pipe is exit status 2.
+ * No equation: output plumbing. */
+int gn_io_close_checked(FILE *f, const char *who, const char *path);
+
 /* gn_io_have: is prog an executable file in a directory of $PATH (or the path itself when
  * it contains a '/')? No shell is involved. 1 yes, 0 no. No equation: tool detection. */
 int gn_io_have(const char *prog);

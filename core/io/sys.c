@@ -38,6 +38,21 @@ void gn_io_progress_done(void)
         progress_fn(progress_ctx, NULL, 0, 0);
 }
 
+int gn_io_close_checked(FILE *f, const char *who, const char *path)
+{
+    if (!f)
+        return -1;
+    int bad = ferror(f) != 0;
+    errno = 0;
+    int std = f == stdout || f == stderr;
+    int e = (std ? fflush(f) : fclose(f)) != 0 ? errno : 0;
+    if (!bad && !e)
+        return 0;
+    fprintf(stderr, "gnlab %s: cannot write %s: %s\n", who, path ? path : "standard output",
+            e ? strerror(e) : "write error");
+    return -1;
+}
+
 static int executable(const char *path)
 {
     struct stat st;
