@@ -111,14 +111,25 @@ int cli_sizes(size_t *out, size_t cap, const char *cmd, const char *opt, const c
     return (int)k;
 }
 
+/* an environment setting that is present but malformed is a usage error: the run it would
+ * have configured is not made with a silently different value */
+static void env_refuse(const char *name, const char *val, const char *why)
+{
+    fprintf(stderr, "gnlab: %s='%s' %s (unset it or fix it)\n", name, val, why);
+    exit(GN_EXIT_USAGE);
+}
+
 uint64_t cli_seed(uint64_t def)
 {
     const char *s = getenv("GN_SEED");
     if (!s || !*s)
         return def;
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    return *end ? def : (uint64_t)v;
+    if (*end || *s == '-' || errno == ERANGE)
+        env_refuse("GN_SEED", s, "is not a 64-bit whole number");
+    return (uint64_t)v;
 }
 
 double cli_scale(void)
@@ -128,9 +139,9 @@ double cli_scale(void)
         return 1.0;
     char *end;
     double v = strtod(s, &end);
-    if (*end || !(v > 0.0))
-        return 1.0;
-    return v < 0.001 ? 0.001 : (v > 1e6 ? 1e6 : v);
+    if (*end || !(v >= 1e-3 && v <= 1e4))
+        env_refuse("GN_SCALE", s, "is not a number in [0.001, 10000] (the range of --scale)");
+    return v;
 }
 
 /* the terminal progress bar: "\r<what> i/n" on stderr when it is a terminal and

@@ -36,9 +36,11 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
-/* the seed: GN_SEED from the environment when set, otherwise def */
+/* the seed: GN_SEED from the environment when set (decimal or 0x hex), otherwise def; a
+ * malformed GN_SEED is a usage error (message, exit 2), never silently def */
 uint64_t cli_seed(uint64_t def);
-/* a multiplier from GN_SCALE (default 1, clamped to [0.001, 1e6]) for iteration counts */
+/* a multiplier from GN_SCALE (default 1) for iteration counts, in [0.001, 1e4] like --scale;
+ * a value outside it or not a number is a usage error (message, exit 2), never clamped */
 double cli_scale(void);
 
 /* cli_progress_install: show the library's progress reports (gn_io_progress) as a bar

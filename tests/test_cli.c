@@ -51,10 +51,36 @@ static void test_version_and_values(void **state)
         fail_msg("assume --lambda 1e999 (negative control): exit %d\n%s", rc, out);
 }
 
+/* a malformed GN_SEED or an out-of-range GN_SCALE is refused, not ignored or clamped
+ * (issue 13, finding 14); a good one is taken (the control) */
+static void test_environment(void **state)
+{
+    (void)state;
+    const char *bin = getenv("GN_BIN");
+    static const struct {
+        const char *env;
+        int want;
+        const char *says;
+    } cases[] = {{"GN_SEED=abc", 2, "GN_SEED='abc'"},
+                 {"GN_SEED=-1", 2, "GN_SEED='-1'"},
+                 {"GN_SCALE=1e9", 2, "GN_SCALE='1e9'"},
+                 {"GN_SCALE=nan", 2, "GN_SCALE='nan'"},
+                 {"GN_SEED=7 GN_SCALE=0.01", 0, NULL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[512], out[4096];
+        snprintf(cmd, sizeof cmd, "%s GN_NO_PROGRESS=1 %s validate --quick --only edge 2>&1",
+                 cases[i].env, bin ? bin : "build/gnlab");
+        int rc = gn_test_capture(cmd, out, sizeof out);
+        if (rc != cases[i].want || (cases[i].says && !strstr(out, cases[i].says)))
+            fail_msg("%s: exit %d (wanted %d)\n%s", cases[i].env, rc, cases[i].want, out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_dispatch),
-                                       cmocka_unit_test(test_version_and_values)};
+                                       cmocka_unit_test(test_version_and_values),
+                                       cmocka_unit_test(test_environment)};
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
