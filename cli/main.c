@@ -59,8 +59,14 @@ int main(int argc, char **argv)
         return GN_EXIT_PASS;
     }
     for (const command *c = commands; c->name; c++)
-        if (!strcmp(argv[1], c->name))
-            return c->run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], c->name)) {
+            int rc = c->run(argc - 1, argv + 1);
+            /* the report on standard output is an output like any other: a full disk or a
+             * closed pipe is status 2, whatever the checks said */
+            if (gn_io_close_checked(stdout, c->name, NULL) != 0)
+                rc = GN_EXIT_USAGE;
+            return rc;
+        }
     fprintf(stderr, "gnlab: unknown command '%s'\n\n", argv[1]);
     help(stderr);
     return GN_EXIT_USAGE;
