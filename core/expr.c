@@ -119,6 +119,16 @@ static int enter(parser *ps, size_t pos)
     return 0;
 }
 
+/* a factor one level deeper (a sign's operand, a power's exponent): its node, or -1 */
+static int nested_factor(parser *ps, size_t pos)
+{
+    if (enter(ps, pos))
+        return -1;
+    int a = parse_factor(ps);
+    ps->depth--;
+    return a;
+}
+
 static const struct {
     const char *name;
     gn_xop op;
@@ -323,13 +333,8 @@ static int parse_power(parser *ps)
     size_t pos = ps->p;
     if (s[0] == '^' || (s[0] == '*' && s[1] == '*')) {
         ps->p += s[0] == '^' ? 1 : 2;
-        if (enter(ps, pos))
-            return -1;
-        int b = parse_factor(ps);
-        ps->depth--;
-        if (b < 0)
-            return -1;
-        return push(ps, GN_XOP_POW, a, b, pos);
+        int b = nested_factor(ps, pos);
+        return b < 0 ? -1 : push(ps, GN_XOP_POW, a, b, pos);
     }
     return a;
 }
@@ -340,13 +345,8 @@ static int parse_factor(parser *ps)
     char c = ps->src[ps->p];
     if (c == '-' || c == '+') {
         size_t pos = ps->p++;
-        if (enter(ps, pos))
-            return -1;
-        int a = parse_factor(ps);
-        ps->depth--;
-        if (a < 0)
-            return -1;
-        return c == '-' ? push(ps, GN_XOP_NEG, a, -1, pos) : a;
+        int a = nested_factor(ps, pos);
+        return a < 0 ? -1 : c == '-' ? push(ps, GN_XOP_NEG, a, -1, pos) : a;
     }
     return parse_power(ps);
 }

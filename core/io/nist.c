@@ -180,11 +180,9 @@ void gn_io_nist_free(gn_io_nist *p)
 {
     if (!p)
         return;
-    free(p->model);
-    free(p->response);
+    GN_FREE_ALL(p->model, p->response, p->start);
     free_strs(p->cnames, p->nconst);
     free_strs(p->cvals, p->nconst);
-    free(p->start);
     free_strs(p->cert_str, p->k);
     GN_FREE_ALL(p->cert, p->cert_sd, p->cert_digits, p->rss_str);
     free_strs(p->colnames, p->ncols);
@@ -762,8 +760,7 @@ void gn_io_nist_problem_free(gn_io_nist_setup *s)
         return;
     gn_expr_free(s->model);
     gn_expr_free(s->resp);
-    free(s->x);
-    free(s->xnames);
+    GN_FREE_ALL(s->x, s->xnames);
     memset(s, 0, sizeof *s);
 }
 

@@ -1,5 +1,6 @@
 /* shard_merge.c: the kind-independent merge of shard files (gn_io_merge.h). */
 #include "gn_io.h"
+#include "gn_internal.h"
 #include "gn_io_merge.h"
 #include "gn_jsonl.h"
 
@@ -460,9 +461,7 @@ void gn_io_merge_free(gn_io_merge *m)
 {
     if (!m)
         return;
-    free(m->rows);
-    free(m->cov);
-    free(m->head);
+    GN_FREE_ALL(m->rows, m->cov, m->head);
     memset(m, 0, sizeof *m);
 }
 
