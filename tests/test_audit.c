@@ -823,6 +823,33 @@ static void test_vacuous_bound(void **state)
     assert_int_equal(s.disagree, 0);
 }
 
+/* Issue 13 (6a): a float32 trace's scalars f, y (and l, l', l'') are float32 numbers: the
+ * short decimals numpy prints ("0.30000004", "0.3") stand for the float32 they round to.
+ * Read as doubles, y - f = 4e-8 instead of float32's 2.98e-8: a false alarm of millions of
+ * units. */
+static void test_f32_scalars(void **state)
+{
+    (void)state;
+    float ff = 0.30000004f, fy = 0.3f;
+    float wa = 0.0f - 1.0f * (ff - fy) * 1.0f;
+    char t[512];
+    snprintf(t, sizeof t,
+             "method,dtype,loss,alpha,f,y,j_0,w_0,w_after_0\n"
+             "sgd,float32,squared,1,0.30000004,0.3,1,0,%.9g\n", (double)wa);
+    val_audit_summary s;
+    char err[256] = "";
+    assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
+    if (s.disagree)
+        fail_msg("float32 short decimals: err %.4g bound %.4g", s.first.err, s.first.bound);
+    /* the same with lp recorded as a short decimal */
+    float lp = 0.1f, wb = 1.0f - 3.0f * (lp * 7.0f);
+    snprintf(t, sizeof t,
+             "method,dtype,alpha,lp,j_0,w_0,w_after_0\n"
+             "sgd,float32,3,0.1,7,1,%.9g\n", (double)wb);
+    assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree, 0);
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1269,7 +1296,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

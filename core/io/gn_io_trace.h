@@ -13,7 +13,8 @@
  * CSV); blank and '#' lines are skipped. Numbers: decimal or C99 hex floats, read with one
  * correct rounding to double (a fast exact path for <= 19 digits, strtod otherwise); NaN,
  * nan, null, Infinity, inf, -Infinity, -inf are accepted (and then rejected where a finite
- * input is required). A float32 trace's values are rounded to float32 as they are read.
+ * input is required). A float32 trace's vectors and its scalars f, y, l, lp, lpp are rounded
+ * to float32 as they are read (hyper-parameters, step and t are not).
  * The reader streams: memory is O(d) whatever the number of steps. It is used by
  * `gnlab audit` (validate/val_audit.h); it parses and checks shapes only, it computes nothing.
  */

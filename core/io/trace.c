@@ -830,6 +830,22 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         for (int v = 0; v < GN_IO_TRACE_NV; v++)
             r->rec.v[v] = r->buf[v];
         if (r->rec.dtype == GN_IO_TRACE_F32) {
+            /* the scalars the implementation computed in float32 (f, y and the loss terms;
+             * the hyper-parameters are converted by the implementation, counted in the
+             * bound, and step and t are counts) are float32 numbers too: a short decimal
+             * ("0.1") stands for the float32 it rounds to */
+            static const int f32_scalars[] = {GN_IO_TRACE_S_F, GN_IO_TRACE_S_Y, GN_IO_TRACE_S_L,
+                                              GN_IO_TRACE_S_LP, GN_IO_TRACE_S_LPP};
+            for (size_t k = 0; k < sizeof f32_scalars / sizeof f32_scalars[0]; k++) {
+                int fi = f32_scalars[k];
+                double x = r->rec.s[fi];
+                if (!(r->rec.has_s >> fi & 1))
+                    continue;
+                if (fabs(x) >= 0x1.ffffffp127)
+                    return fail(r, err, errlen, 0, field_names[fi],
+                                "%.17g is beyond float32's range", x);
+                r->rec.s[fi] = (double)(float)(fabs(x) > FLT_MAX ? copysign(FLT_MAX, x) : x);
+            }
             /* values of a float32 trace are float32 numbers: round what was printed */
             for (int v = 0; v < GN_IO_TRACE_NV; v++)
                 if (r->rec.has_v >> v & 1)
