@@ -32,7 +32,12 @@ static void help(void)
            "  --bench         throughput on generated IGND and Adam traces (CSV and JSONL)\n"
            "  --dim D         dimension for --bench (default 100)\n"
            "  --steps N       steps per generated trace for --bench (default 2000)\n\n"
-           "exit status: 0 every step agrees, 1 some step disagrees, 2 bad usage or input.\n");
+           "A step is undetermined when its bound is infinite (l', l'' derived from (loss, f, y)\n"
+           "where the loss is too ill-conditioned for the type, e.g. BCE beyond |f| ~ 36 in\n"
+           "float64) or its rule is undefined at the inputs (j = 0, l' = 0): no evidence either\n"
+           "way; record lp and lpp in the trace.\n\n"
+           "exit status: 0 every step agrees, 1 some step disagrees, 2 bad usage or input,\n"
+           "3 undetermined (none disagrees, some step is undetermined).\n");
 }
 
 typedef struct {
@@ -55,13 +60,15 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_num(&j, "bound", st->bound);
         gn_io_jl_int(&j, "component", (long long)st->worst);
         gn_io_jl_str(&j, "status", st->status == GN_OK ? "computed" : "undefined");
+        gn_io_jl_str(&j, "verdict", st->undetermined ? "undetermined" : "disagree");
         gn_io_jl_end(&j);
     } else {
         if (c->shown == 0)
-            printf("  disagreeing steps (err and bound in units of u_T (|w_i| + |s_i|)):\n");
+            printf("  disagreeing and undetermined steps (err and bound in units of u_T "
+                   "(|w_i| + |s_i|)):\n");
         if (st->status == GN_OK && !(st->bound < INFINITY))
-            printf("    step %-8llu line %-8zu %-13s err %-11.4g no finite bound: l', l'' derived "
-                   "from an ill-conditioned loss; record lp and lpp\n",
+            printf("    step %-8llu line %-8zu %-13s err %-11.4g undetermined: no finite bound, "
+                   "l', l'' derived from an ill-conditioned loss; record lp and lpp\n",
                    (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
                    st->err);
         else if (st->status == GN_OK)
@@ -70,8 +77,8 @@ static void on_step(const val_audit_step *st, void *arg)
                    st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64", st->err, st->bound,
                    st->worst);
         else
-            printf("    step %-8llu line %-8zu %-13s the method is undefined at these inputs "
-                   "(j = 0 or l' = 0 or l''|j|^2 = 0)\n",
+            printf("    step %-8llu line %-8zu %-13s undetermined: the method is undefined at "
+                   "these inputs (j = 0 or l' = 0 or l''|j|^2 = 0); record lp and lpp\n",
                    (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method));
     }
     c->shown++;
@@ -120,9 +127,11 @@ static int report(const val_audit_summary *s, const char *name, int json)
     size_t nm = val_audit_matches(idx, VAL_AUDIT_MAXCAT, s);
     char ms[160];
     methods_str(ms, sizeof ms, s->methods);
-    int agree = s->disagree == 0;
+    int agree = s->disagree == 0 && s->undetermined == 0;
+    int undet = s->disagree == 0 && s->undetermined > 0;
+    const char *verdict = agree ? "agree" : undet ? "undetermined" : "disagree";
     if (json) {
-        if (!agree)
+        if (s->disagree)
             for (size_t c = 0; c < val_audit_ncatalogue; c++) {
                 if (!s->tried[c])
                     continue;
@@ -142,9 +151,12 @@ static int report(const val_audit_summary *s, const char *name, int json)
         gn_io_jl_str(&j, "dtype", dtypes_str(s->dtypes));
         gn_io_jl_int(&j, "steps", (long long)s->steps);
         gn_io_jl_int(&j, "disagree", (long long)s->disagree);
-        gn_io_jl_num(&j, "largest_err", s->largest.err);
-        gn_io_jl_num(&j, "largest_err_bound", s->largest.bound);
-        gn_io_jl_int(&j, "largest_err_step", (long long)s->largest.index);
+        gn_io_jl_int(&j, "undetermined", (long long)s->undetermined);
+        if (s->have_largest) {
+            gn_io_jl_num(&j, "largest_err", s->largest.err);
+            gn_io_jl_num(&j, "largest_err_bound", s->largest.bound);
+            gn_io_jl_int(&j, "largest_err_step", (long long)s->largest.index);
+        }
         if (s->have_first) {
             gn_io_jl_int(&j, "first_disagree_step", (long long)s->first.index);
             gn_io_jl_int(&j, "first_disagree_line", (long long)s->first.line);
@@ -155,22 +167,34 @@ static int report(const val_audit_summary *s, const char *name, int json)
             snprintf(diag + l, sizeof diag - l, "%s%s", k ? "," : "",
                      val_audit_catalogue[idx[k]].name);
         }
-        gn_io_jl_str(&j, "diagnosis", agree ? "" : nm ? diag : "unknown");
-        gn_io_jl_str(&j, "verdict", agree ? "agree" : "disagree");
+        if (s->have_undet) {
+            gn_io_jl_int(&j, "first_undetermined_step", (long long)s->first_undet.index);
+            gn_io_jl_int(&j, "first_undetermined_line", (long long)s->first_undet.line);
+        }
+        gn_io_jl_str(&j, "diagnosis", !s->disagree ? "" : nm ? diag : "unknown");
+        gn_io_jl_str(&j, "verdict", verdict);
         gn_io_jl_end(&j);
     } else {
         printf("  trace          %s\n", name);
         printf("  steps          %llu  (%s; %s)\n", (unsigned long long)s->steps, ms,
                dtypes_str(s->dtypes));
         printf("  disagreeing    %llu\n", (unsigned long long)s->disagree);
-        printf("  largest error  %.4g units at step %llu (its bound %.4g)\n", s->largest.err,
+        if (s->undetermined)
+            printf("  undetermined   %llu  (first: step %llu, line %zu; record lp and lpp in the "
+                   "trace)\n", (unsigned long long)s->undetermined,
+                   (unsigned long long)s->first_undet.index, s->first_undet.line);
+        if (s->have_largest)
+            printf("  largest error  %.4g units at step %llu (its bound %.4g)\n", s->largest.err,
                (unsigned long long)s->largest.index, s->largest.bound);
         if (s->have_first)
             printf("  first disagree step %llu, line %zu\n", (unsigned long long)s->first.index,
                    s->first.line);
-        printf("  verdict        %s\n", agree ? "AGREE: every step is within its rounding bound"
-                                              : "DISAGREE");
-        if (!agree) {
+        printf("  verdict        %s\n",
+               agree   ? "AGREE: every step is within its rounding bound"
+               : undet ? "UNDETERMINED: no step disagrees, but some cannot be judged (infinite "
+                         "bound or undefined rule); record lp and lpp in the trace"
+                       : "DISAGREE");
+        if (s->disagree) {
             if (nm == 0)
                 printf("  diagnosis      no catalogue variant reproduces the disagreeing steps\n");
             for (size_t k = 0; k < nm; k++) {
@@ -182,7 +206,7 @@ static int report(const val_audit_summary *s, const char *name, int json)
             }
         }
     }
-    return agree ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return agree ? GN_EXIT_PASS : undet ? GN_EXIT_UNDETERMINED : GN_EXIT_FAIL;
 }
 
 /* ---------------------------------------------------------------- bench */

@@ -680,9 +680,11 @@ static void test_j_zero(void **state)
         "ignd,float64,1,0.5,0,1,1,0,0,0.33333333333333337,1,nan,nan\n";
     val_audit_summary s;
     char err[512] = "";
+    /* the undamped rule is undefined at j = 0: undetermined, not a disagreement (issue 13) */
     assert_int_equal(audit_text(&s, undamped, strlen(undamped), err, sizeof err), GN_OK);
-    assert_int_equal(s.disagree, 1);
-    assert_int_equal(s.first.status, GN_EZERO);
+    assert_int_equal(s.disagree, 0);
+    assert_int_equal(s.undetermined, 1);
+    assert_int_equal(s.first_undet.status, GN_EZERO);
     size_t nexact;
     assert_string_equal(first_match(&s, &nexact), "none");
     assert_int_equal(audit_text(&s, damped, strlen(damped), err, sizeof err), GN_OK);
@@ -805,7 +807,7 @@ static void test_parse_exact(void **state)
 
 /* A vacuous bound is never a pass: BCE at f = 40, y = 1 with l' derived by the audit
  * (l' = -sigma(-f) = -4.2e-18 exactly, but 0 in a double implementation's sigma(f) - y):
- * the derived-loss bound is infinite, so the step does not count as agreeing. */
+ * the derived-loss bound is infinite, so the step is undetermined, not agreeing. */
 static void test_vacuous_bound(void **state)
 {
     (void)state;
@@ -814,8 +816,9 @@ static void test_vacuous_bound(void **state)
     val_audit_summary s;
     char err[256] = "";
     assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
-    assert_int_equal(s.disagree, 1);
-    assert_true(isinf(s.first.bound));
+    assert_int_equal(s.disagree, 0);
+    assert_int_equal(s.undetermined, 1);
+    assert_true(isinf(s.first_undet.bound));
     /* the same step with l', l'' recorded has a finite bound and agrees */
     const char *u = "method,dtype,alpha,lambda,mu,lp,lpp,j_0,w_0,w_after_0\n"
                     "ignd,float64,1,0.1,0,0,0,1,0,0\n";
@@ -848,6 +851,40 @@ static void test_f32_scalars(void **state)
              "sgd,float32,3,0.1,7,1,%.9g\n", (double)wb);
     assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
     assert_int_equal(s.disagree, 0);
+}
+
+/* Issue 13 (6b): a correct BCE IGND in double, l' and l'' derived by the audit from
+ * (loss, f, y), with logits beyond ~36 where sigma(f) rounds to 1: those steps have an
+ * infinite bound and are undetermined, neither a disagreement nor evidence for a variant
+ * (before: DISAGREE and a bug's name). Steps at ordinary logits still agree. */
+static void test_bce_extreme(void **state)
+{
+    (void)state;
+    memtrace mt;
+    mt_open(&mt);
+    fprintf(mt.f, "method,dtype,loss,alpha,lambda,mu,f,y,w_0,w_1,x_0,x_1,w_after_0,w_after_1\n");
+    static const double fs[] = {0.5, 37.0, 40.5, -38.0, 45.0, -1.25, 60.0};
+    for (int k = 0; k < 7; k++) {
+        double f = fs[k], y = (double)(k % 2), x[2] = {1.0, f}, w[2] = {0.0, 1.0}, wb[2];
+        /* the implementation's own sigma, l' = p - y, l'' = p (1 - p) */
+        double p = 1.0 / (1.0 + exp(-f)), lp = p - y, lpp = p * (1.0 - p);
+        memcpy(wb, w, sizeof w);
+        impl im = {NULL};
+        impl_ignd(&im, w, x, 2, lp, lpp, 1.0, 0.1, 0.05);
+        fprintf(mt.f, "ignd,float64,bce,1,0.1,0.05,%.17g,%g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n",
+                f, y, wb[0], wb[1], x[0], x[1], w[0], w[1]);
+    }
+    val_audit_summary s;
+    char err[512] = "";
+    assert_int_equal(mt_audit(&mt, &s, err, sizeof err), GN_OK);
+    size_t nexact;
+    if (s.disagree)
+        fail_msg("correct BCE at extreme logits: %llu disagree (first step %llu, bound %g), "
+                 "diagnosis %s", (unsigned long long)s.disagree,
+                 (unsigned long long)s.first.index, s.first.bound, first_match(&s, &nexact));
+    assert_true(s.undetermined >= 4);
+    assert_int_equal(s.first_undet.index, 1);
+    assert_string_equal(first_match(&s, &nexact), "none");
 }
 
 /* --------------------------------------------------------- bad input */
@@ -1296,7 +1333,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

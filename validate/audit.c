@@ -61,15 +61,29 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             break;
         }
         double B = st == GN_OK ? val_audit_bound(wk, r) : INFINITY;
-        val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st};
+        /* an infinite B (k u >= 1/2: l', l'' derived where the loss is too ill-conditioned
+         * for the type) or an undefined rule proves nothing either way: undetermined */
+        int undet = st != GN_OK || !(B < INFINITY);
+        val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet};
         s->steps++;
         s->dtypes |= 1u << r->dtype;
         s->methods |= 1u << r->method;
-        /* an infinite B (k u >= 1/2: l', l'' derived where the loss is too ill-conditioned
-         * for the type) proves nothing: such a step is not counted as agreeing */
-        int agree = st == GN_OK && e <= B && B < INFINITY;
-        double ratio = st == GN_OK ? (B > 0 ? e / B : INFINITY) : INFINITY;
-        if (s->steps == 1 || ratio > s->largest_ratio || (ratio != ratio)) {
+        if (undet) {
+            s->undetermined++;
+            if (!s->have_undet) {
+                s->have_undet = 1;
+                s->first_undet = step;
+            }
+            if (cb && listed < o->max_listed) {
+                cb(&step, arg);
+                listed++;
+            }
+            continue;
+        }
+        int agree = e <= B;
+        double ratio = B > 0 ? e / B : INFINITY;
+        if (!s->have_largest || ratio > s->largest_ratio || (ratio != ratio)) {
+            s->have_largest = 1;
             s->largest_ratio = ratio;
             s->largest = step;
         }
@@ -88,7 +102,7 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             continue;
         /* the bound the variant must meet is the paper rule's B at this record (the
          * variants change the formula, not the arithmetic's rounding) */
-        double Bd = st == GN_OK ? B : val_audit_bound(wk, r);
+        double Bd = B;
         int nonfinite = any_nonfinite(r);
         for (size_t c = 0; c < val_audit_ncatalogue; c++) {
             const val_audit_variant *v = &val_audit_catalogue[c];
@@ -103,7 +117,7 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                 s->matched[c]++;
                 if (ev / tol > s->var_err[c])
                     s->var_err[c] = ev / tol;
-            } else if (sv == GN_EZERO && nonfinite && st == GN_OK) {
+            } else if (sv == GN_EZERO && nonfinite) {
                 /* the paper's rule is defined here, the variant divides by zero, and the
                  * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
                 s->matched[c]++;

@@ -152,15 +152,18 @@ typedef struct {
                          * bound = inf when vacuous (never counted as agreeing) */
     size_t worst;       /* component of the largest error */
     gn_status status;   /* GN_OK, or GN_EZERO when the method is undefined at the inputs */
+    int undetermined;   /* 1: status GN_EZERO or bound infinite: no evidence either way */
 } val_audit_step;
 
 #define VAL_AUDIT_MAXCAT 32
 
 typedef struct {
     uint64_t steps, disagree;
-    int have_first;
+    uint64_t undetermined;       /* steps with an infinite bound or an undefined rule */
+    int have_first, have_undet, have_largest;
     val_audit_step first;        /* the first disagreeing step */
-    val_audit_step largest;      /* the step with the largest err / bound */
+    val_audit_step first_undet;  /* the first undetermined step */
+    val_audit_step largest;      /* the determined step with the largest err / bound */
     double largest_ratio;       /* its err / bound */
     uint32_t dtypes;            /* bit per dtype seen */
     uint32_t methods;           /* bit per method seen */
@@ -170,8 +173,12 @@ typedef struct {
 } val_audit_summary;
 
 /* val_audit_stream: audit every record of f. cb (nullable) is called with each of the first
- * o->max_listed disagreeing steps. Returns GN_OK when the whole stream was read (the verdict
- * is then in *s: s->disagree == 0 means agree); GN_EINPUT with err as
+ * o->max_listed disagreeing or undetermined steps. A step is undetermined when its rule is
+ * undefined at the recorded inputs (GN_EZERO) or its bound is infinite (l', l'' derived from
+ * an ill-conditioned loss): it is evidence neither against the implementation nor for any
+ * catalogued variant (not counted in disagree, the catalogue not tried on it). Returns GN_OK
+ * when the whole stream was read (the verdict is then in *s: s->disagree > 0 disagree, else
+ * s->undetermined > 0 undetermined, else agree); GN_EINPUT with err as
  * gn_io_trace_next's (or naming the field a method lacks) on bad input, with *s holding
  * what was audited before it; GN_ENOMEM.
  * Each step checked against MATH.md §6-§7's rule in the §13 measure by
