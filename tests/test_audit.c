@@ -887,6 +887,34 @@ static void test_bce_extreme(void **state)
     assert_string_equal(first_match(&s, &nexact), "none");
 }
 
+/* Issue 13 (6c): an overflow to +-inf that is the correctly rounded result is no error: a
+ * float32 SGD step 3e38 - (-3e38) = 6e38 rounds to +inf in float32 (and -1.7e308 - 1.7e308 to
+ * -inf in float64). An inf where the rounded result is finite, or of the wrong sign, still
+ * disagrees (the negative controls). */
+static void test_overflow_rounded(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *t;
+        int disagree;
+    } cases[] = {
+        {"method,dtype,alpha,g_0,w_0,w_after_0\nsgd,float32,1,-3e38,3e38,inf\n", 0},
+        {"method,dtype,alpha,g_0,w_0,w_after_0\nsgd,float64,1,1.7e308,-1.7e308,-inf\n", 0},
+        {"{\"method\":\"sgd\",\"dtype\":\"float32\",\"alpha\":1,\"g\":[-3e38],\"w\":[3e38],"
+         "\"w_after\":[Infinity]}\n", 0},
+        {"method,dtype,alpha,g_0,w_0,w_after_0\nsgd,float32,1,-1e38,1e38,inf\n", 1},
+        {"method,dtype,alpha,g_0,w_0,w_after_0\nsgd,float32,1,-3e38,3e38,-inf\n", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        val_audit_summary s;
+        char err[256] = "";
+        assert_int_equal(audit_text(&s, cases[k].t, strlen(cases[k].t), err, sizeof err), GN_OK);
+        if ((int)s.disagree != cases[k].disagree)
+            fail_msg("case %zu: %llu disagreeing, expected %d (err %g)", k,
+                     (unsigned long long)s.disagree, cases[k].disagree, s.largest.err);
+    }
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1333,7 +1361,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

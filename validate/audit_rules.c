@@ -532,9 +532,22 @@ static void reflect(val_audit_work *wk, const gn_io_trace_rec *r)
 }
 
 /* err = max_i |got_i - exact_i| / (u (|w_i| + |s_i|) + eta), MATH.md §13 at the trace's
- * type; |got - exact| rounded once, the scale in double while it is a normal number (a few
+ * type (0 for a recorded +-inf that is the exact value correctly rounded in the type); |got - exact| rounded once, the scale in double while it is a normal number (a few
  * roundings: relative 2^-50 on the measure), in MPFR otherwise, where an overflowed
  * magnitude is replaced by |exact - w| (a lower bound: stricter). */
+/* 1 when +-inf is the exact x rounded to nearest in the trace's type: |x| at or beyond the
+ * overflow threshold 2^emax (2 - 2^-p) (halfway past the largest finite number) */
+static int rounds_to_inf(val_audit_work *wk, mpfr_srcptr x, double got, gn_io_trace_dtype t)
+{
+    if (mpfr_sgn(x) * (got > 0 ? 1 : -1) <= 0)
+        return 0;
+    int f32 = t == GN_IO_TRACE_F32;
+    mpfr_set_ui_2exp(wk->q1, 1, f32 ? 128 : 1024, MPFR_RNDN);
+    mpfr_set_ui_2exp(wk->q2, 1, f32 ? 128 - 25 : 1024 - 54, MPFR_RNDN);
+    mpfr_sub(wk->q1, wk->q1, wk->q2, MPFR_RNDN); /* exact in 64 bits */
+    return mpfr_cmpabs(x, wk->q1) >= 0;
+}
+
 static double measure(val_audit_work *wk, const gn_io_trace_rec *r, size_t *worst)
 {
     double u = val_audit_unit(r->dtype);
@@ -544,7 +557,9 @@ static double measure(val_audit_work *wk, const gn_io_trace_rec *r, size_t *wors
     *worst = 0;
     for (size_t i = 0; i < r->n; i++) {
         double ei = INFINITY;
-        if (isfinite(got[i])) {
+        if (isinf(got[i]) && rounds_to_inf(wk, wk->ex + i, got[i], r->dtype)) {
+            ei = 0.0; /* the correctly rounded result overflows: the recorded inf is it */
+        } else if (isfinite(got[i])) {
             mpfr_d_sub(wk->t1, got[i], wk->ex + i, MPFR_RNDN);
             double diff = fabs(mpfr_get_d(wk->t1, MPFR_RNDN)), sa = wk->sab[i];
             double den = u * (fabs(w[i]) + sa) + eta;
