@@ -928,6 +928,45 @@ static void expect_bad(const char *text, const char *where)
         fail_msg("error '%s' does not name '%s'", err, where);
 }
 
+/* Issue 13 (6d): the step column is checked (every record, whole, +1 from the first: a
+ * missing step or steps out of order are bad input naming FILE:LINE:COLUMN), and float64
+ * values labelled float32 are refused with a hint. Negative controls: consecutive steps, a
+ * trace without steps, float32 values written short (numpy), with %.9g or exactly. */
+static void test_steps_and_f32_labels(void **state)
+{
+    (void)state;
+    const char *hdr = "method,dtype,step,alpha,g_0,w_0,w_after_0\n";
+    char t[1024];
+    snprintf(t, sizeof t, "%ssgd,float64,0,1,1,1,0\nsgd,float64,2,1,1,0,-1\n", hdr);
+    expect_bad(t, "t:3:3 (step): step 2 after step 0: missing steps");
+    snprintf(t, sizeof t, "%ssgd,float64,5,1,1,1,0\nsgd,float64,6,1,1,0,-1\n"
+                          "sgd,float64,4,1,1,-1,-2\n", hdr);
+    expect_bad(t, "t:4:3 (step): step 4 after step 6: steps out of order");
+    snprintf(t, sizeof t, "%ssgd,float64,0,1,1,1,0\nsgd,float64,,1,1,0,-1\n", hdr);
+    expect_bad(t, "t:3 (step): no step");
+    expect_bad("{\"method\":\"sgd\",\"dtype\":\"float64\",\"step\":0,\"alpha\":1,\"g\":[1],"
+               "\"w\":[1],\"w_after\":[0]}\n"
+               "{\"method\":\"sgd\",\"dtype\":\"float64\",\"step\":0,\"alpha\":1,\"g\":[1],"
+               "\"w\":[0],\"w_after\":[-1]}\n",
+               "t:2:42 (step): step 0 after step 0: steps out of order");
+    expect_bad("method,dtype,alpha,g_0,w_0,w_after_0\n"
+               "sgd,float32,1,0.10000000000000001,1,0.89999998\n",
+               "t:2:4 (g_0): '0.10000000000000001' is not a float32 value");
+    expect_bad("method,dtype,loss,alpha,f,y,j_0,w_0,w_after_0\n"
+               "sgd,float32,squared,1,0.30000000000000004,0,1,0,-0.3\n",
+               "t:2:5 (f): '0.30000000000000004' is not a float32 value");
+    /* controls */
+    val_audit_summary s;
+    char err[512] = "";
+    snprintf(t, sizeof t, "%ssgd,float64,7,1,1,1,0\nsgd,float64,8,1,1,0,-1\n", hdr);
+    assert_int_equal(audit_text(&s, t, strlen(t), err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree, 0);
+    const char *f32 = "method,dtype,alpha,g_0,g_1,w_0,w_1,w_after_0,w_after_1\n"
+                      "sgd,float32,1,0.1,0.10000000149011612,1,1.00000000,0.9,0.899999976158142\n";
+    if (audit_text(&s, f32, strlen(f32), err, sizeof err) != GN_OK || s.disagree)
+        fail_msg("float32 values written short or exactly refused: %s", err);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -1169,6 +1208,7 @@ static void test_names_round_trip(void **state)
         r.s[k] = 0.25 + k;
         r.has_s |= 1u << k;
     }
+    r.s[GN_IO_TRACE_S_STEP] = 7.0; /* a step is a whole number (issue 13) */
     for (int v = 0; v < GN_IO_TRACE_NV; v++) {
         vec[v][0] = -1.0 / (v + 3);
         vec[v][1] = 0x1p-1074 * (v + 1);
@@ -1361,7 +1401,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

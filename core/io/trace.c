@@ -63,6 +63,12 @@ struct gn_io_trace_reader {
     uint64_t nrec;
     char *tok;           /* JSON string scratch */
     size_t tokcap;
+    int have_step;       /* the first record had a step (then every record must) */
+    double step;         /* the last record's step */
+    size_t step_col;     /* the current record's step column */
+    size_t f64_col;      /* the current record's first value that is no float32 (0: none) */
+    char f64_name[64];   /* its column or key */
+    char f64_text[48];   /* as written */
 };
 
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
@@ -379,6 +385,50 @@ static int parse_number(double *out, const char *s, const char *end)
     return 0;
 }
 
+/* 1 when the decimal or hex text s..end, read as x, can stand for a float32 value: within
+ * 2^-40 relative of one (a float32 printed with 12 or more digits, or exactly), or a decimal
+ * of at most 9 significant digits (float32's shortest round trip: numpy's repr) */
+static int f32_text_ok(const char *s, const char *end, double x)
+{
+    if (!isfinite(x) || fabs(x) > FLT_MAX || fabs(x - (double)(float)x) <= 0x1p-40 * fabs(x))
+        return 1;
+    const char *p = s, *first = NULL;
+    if (p < end && (*p == '-' || *p == '+'))
+        p++;
+    if (end - p > 1 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        return 0;
+    size_t nd = 0, lastn = 0;
+    for (; p < end && *p != 'e' && *p != 'E'; p++) {
+        if (*p < '0' || *p > '9')
+            continue;
+        if (!first && *p == '0')
+            continue;
+        if (!first)
+            first = p;
+        nd++;
+        if (*p != '0')
+            lastn = nd; /* trailing zeros are not significant */
+    }
+    return lastn <= 9;
+}
+
+/* notes the first value of the record that cannot be a float32 (checked once the dtype is
+ * known): the vectors and the scalars f, y, l, lp, lpp */
+static void note_f32(gn_io_trace_reader *r, const char *s, const char *end, double x, int kind,
+                     int which, size_t col, const char *cname)
+{
+    if (r->f64_col)
+        return;
+    if (kind == COL_SCALAR && which != GN_IO_TRACE_S_F && which != GN_IO_TRACE_S_Y &&
+        which != GN_IO_TRACE_S_L && which != GN_IO_TRACE_S_LP && which != GN_IO_TRACE_S_LPP)
+        return;
+    if (f32_text_ok(s, end, x))
+        return;
+    r->f64_col = col;
+    snprintf(r->f64_name, sizeof r->f64_name, "%s", cname ? cname : "?");
+    snprintf(r->f64_text, sizeof r->f64_text, "%.*s", (int)(end - s > 40 ? 40 : end - s), s);
+}
+
 /* stores a parsed value; rejects non-finite inputs (w_after may be non-finite) */
 static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, size_t idx, size_t col,
                        const char *cname, char *err, size_t errlen)
@@ -392,6 +442,8 @@ static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, siz
         r->buf[which][idx] = v;
         r->rec.has_v |= 1u << which;
     } else {
+        if (which == GN_IO_TRACE_S_STEP)
+            r->step_col = col;
         r->rec.s[which] = v;
         r->rec.has_s |= 1u << which;
     }
@@ -532,7 +584,8 @@ static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
             double v;
             if (parse_number(&v, s, s + strlen(s)))
                 st = fail(r, err, errlen, c + 1, col->name, "'%.40s' is not a number", s);
-            else
+            else if (note_f32(r, s, s + strlen(s), v, col->kind, col->which, c + 1, col->name),
+                     1)
                 st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name, err,
                            errlen);
             if (col->kind == COL_VEC)
@@ -682,6 +735,7 @@ static gn_status json_vector(gn_io_trace_reader *r, jcur *j, int v, size_t vcol,
         if (k >= r->cap && grow(r, r->cap ? 2 * r->cap : 16))
             return GN_ENOMEM;
         if (isfinite(x) || v == GN_IO_TRACE_V_WAFTER) {
+            note_f32(r, j->p, e, x, COL_VEC, v, ecol, key);
             r->buf[v][k] = x;
             r->rec.has_v |= 1u << v;
         } else {
@@ -744,6 +798,7 @@ static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], cha
     double x;
     if (e == j->p || parse_number(&x, j->p, e))
         return fail(r, err, errlen, vcol, key, "expected a number");
+    note_f32(r, j->p, e, x, COL_SCALAR, f, vcol, key);
     gn_status st = store(r, x, COL_SCALAR, f, 0, vcol, key, err, errlen);
     j->p = e;
     return st;
@@ -774,6 +829,35 @@ static gn_status json_row(gn_io_trace_reader *r, char *err, size_t errlen)
     jws(&j);
     if (*j.p)
         return fail(r, err, errlen, jcol(&j), NULL, "text after the object");
+    return GN_OK;
+}
+
+/* the step column, when the first record has one: in every record, a whole number >= 0,
+ * each the previous one + 1 (a missing step or steps out of order are refused) */
+static gn_status check_step(gn_io_trace_reader *r, char *err, size_t errlen)
+{
+    int has = r->rec.has_s >> GN_IO_TRACE_S_STEP & 1;
+    double st = r->rec.s[GN_IO_TRACE_S_STEP];
+    const char *nm = field_names[GN_IO_TRACE_S_STEP];
+    if (r->nrec == 0)
+        r->have_step = has;
+    if (!has) {
+        if (r->have_step)
+            return fail(r, err, errlen, 0, nm,
+                        "no step where the first record has one (give it in every record)");
+        return GN_OK;
+    }
+    if (!r->have_step)
+        return fail(r, err, errlen, r->step_col, nm,
+                    "a step where the first record has none (give it in every record or none)");
+    if (!(st >= 0.0 && st <= 0x1p53 && st == floor(st)))
+        return fail(r, err, errlen, r->step_col, nm, "step %.17g is not a whole number >= 0",
+                    st);
+    if (r->nrec > 0 && st != r->step + 1.0)
+        return fail(r, err, errlen, r->step_col, nm,
+                    "step %.17g after step %.17g: %s (steps increase by 1 from the first record's)",
+                    st, r->step, st > r->step + 1.0 ? "missing steps" : "steps out of order");
+    r->step = st;
     return GN_OK;
 }
 
@@ -814,6 +898,8 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         r->rec.has_s = 0;
         r->rec.has_v = 0;
         r->rec.has_loss = 0;
+        r->step_col = 0;
+        r->f64_col = 0;
         gn_status st = r->format == 1 ? csv_row(r, err, errlen) : json_row(r, err, errlen);
         if (st != GN_OK) {
             r->failed = 1;
@@ -824,6 +910,14 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         if (!(r->rec.has_s >> 31 & 1))
             return fail(r, err, errlen, 0, "dtype", "missing dtype (float64 or float32)");
         r->rec.has_s &= (1u << GN_IO_TRACE_NS) - 1;
+        if ((st = check_step(r, err, errlen)) != GN_OK)
+            return st;
+        if (r->rec.dtype == GN_IO_TRACE_F32 && r->f64_col)
+            return fail(r, err, errlen, r->f64_col, r->f64_name,
+                        "'%s' is not a float32 value (more than 9 significant digits, not "
+                        "within 2^-40 of a float32): float64 values in a float32 trace? Write "
+                        "float32 values exactly or with at most 9 digits (numpy's repr), or "
+                        "label the trace float64", r->f64_text);
         if (!r->rec.has_v || !r->n)
             return fail(r, err, errlen, 0, NULL, "a record without any vector (w, j, ...)");
         r->rec.n = r->n;
