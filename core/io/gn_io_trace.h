@@ -97,7 +97,7 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
  * non-numeric field, a missing or unknown column, a missing method or dtype, NaN or infinity
  * in an input field (w, j, g, m, v and the scalars; w_after may be non-finite: that is the
  * optimizer's result and is judged, not rejected), a float32 input beyond float32's range,
- * a float32 trace's value (vector, f, y, l, lp, lpp) that is no float32 (more than 9
+ * a float32 trace's value (vector, f, l, lp, lpp) that is no float32 (more than 9
  * significant digits and not within 2^-40 of a float32: a float64 value labelled float32),
  * a step column not in every record (when in the first), not a whole number >= 0 or not the
  * previous record's + 1 (a missing step, steps out of order),

@@ -413,14 +413,15 @@ static int f32_text_ok(const char *s, const char *end, double x)
 }
 
 /* notes the first value of the record that cannot be a float32 (checked once the dtype is
- * known): the vectors and the scalars f, y, l, lp, lpp */
+ * known): the vectors and the scalars f, l, lp, lpp, which the implementation computed or
+ * holds in float32 (the target y is data it converts, like the hyper-parameters: PyTorch's
+ * exporter writes the float64 target) */
 static void note_f32(gn_io_trace_reader *r, const char *s, const char *end, double x, int kind,
                      int which, size_t col, const char *cname)
 {
     if (r->f64_col)
         return;
-    if (kind == COL_SCALAR && which != GN_IO_TRACE_S_F && which != GN_IO_TRACE_S_Y &&
-        which != GN_IO_TRACE_S_L && which != GN_IO_TRACE_S_LP && which != GN_IO_TRACE_S_LPP)
+    if (kind == COL_SCALAR && which != GN_IO_TRACE_S_F && which != GN_IO_TRACE_S_L && which != GN_IO_TRACE_S_LP && which != GN_IO_TRACE_S_LPP)
         return;
     if (f32_text_ok(s, end, x))
         return;
