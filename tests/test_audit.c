@@ -915,6 +915,45 @@ static void test_overflow_rounded(void **state)
     }
 }
 
+/* Issue 13 (6e): f32_sumsq's tolerance is relative to the step |s_i|, not |w_i| + |s_i|: a
+ * correct float64 IGND logged with 8 significant digits (|w| ~ 100, |s| ~ 0.01) disagrees,
+ * and is not "named" f32_sumsq (before: the logger's rounding fitted in (n+1) 2^-24 (|w|+|s|)). */
+static void test_f32_sumsq_relative(void **state)
+{
+    (void)state;
+    gn_rng rng;
+    gn_rng_seed(&rng, gn_test_seed(), 600);
+    memtrace mt;
+    mt_open(&mt);
+    fprintf(mt.f, "method,dtype,alpha,lambda,mu,lp,lpp,w_0,w_1,w_2,j_0,j_1,j_2,"
+                  "w_after_0,w_after_1,w_after_2\n");
+    double w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = 100.0 + gn_rng_normal(&rng);
+    for (int st = 0; st < 10; st++) {
+        double j[3], wb[3], lp = 0.01 * gn_rng_normal(&rng);
+        for (int i = 0; i < 3; i++)
+            j[i] = gn_rng_normal(&rng);
+        for (int i = 0; i < 3; i++)
+            wb[i] = w[i];
+        impl im = {NULL};
+        impl_ignd(&im, w, j, 3, lp, 1.0, 0.5, 0.5, 0.3);
+        char a[3][32];
+        for (int i = 0; i < 3; i++) { /* an 8-digit logger; the next step starts from it */
+            snprintf(a[i], sizeof a[i], "%.8g", w[i]);
+            w[i] = strtod(a[i], NULL);
+        }
+        fprintf(mt.f, "ignd,float64,0.5,0.5,0.3,%.17g,1,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
+                      "%s,%s,%s\n", lp, wb[0], wb[1], wb[2], j[0], j[1], j[2], a[0], a[1], a[2]);
+    }
+    val_audit_summary s;
+    char err[512] = "";
+    assert_int_equal(mt_audit(&mt, &s, err, sizeof err), GN_OK);
+    assert_true(s.disagree > 0);
+    size_t nexact;
+    assert_string_equal(first_match(&s, &nexact), "none");
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1401,7 +1440,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

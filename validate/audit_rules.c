@@ -532,6 +532,7 @@ static void reflect(val_audit_work *wk, const gn_io_trace_rec *r)
 }
 
 /* err = max_i |got_i - exact_i| / (u (|w_i| + |s_i|) + eta), MATH.md §13 at the trace's
+ * type, |got_i - exact_i| first reduced by rel |s_i| (a variant's tolerance on the step) and
  * type (0 for a recorded +-inf that is the exact value correctly rounded in the type); |got - exact| rounded once, the scale in double while it is a normal number (a few
  * roundings: relative 2^-50 on the measure), in MPFR otherwise, where an overflowed
  * magnitude is replaced by |exact - w| (a lower bound: stricter). */
@@ -548,7 +549,7 @@ static int rounds_to_inf(val_audit_work *wk, mpfr_srcptr x, double got, gn_io_tr
     return mpfr_cmpabs(x, wk->q1) >= 0;
 }
 
-static double measure(val_audit_work *wk, const gn_io_trace_rec *r, size_t *worst)
+static double measure(val_audit_work *wk, const gn_io_trace_rec *r, double rel, size_t *worst)
 {
     double u = val_audit_unit(r->dtype);
     double eta = r->dtype == GN_IO_TRACE_F32 ? 0x1p-149 : 0x1p-1074;
@@ -562,11 +563,18 @@ static double measure(val_audit_work *wk, const gn_io_trace_rec *r, size_t *wors
         } else if (isfinite(got[i])) {
             mpfr_d_sub(wk->t1, got[i], wk->ex + i, MPFR_RNDN);
             double diff = fabs(mpfr_get_d(wk->t1, MPFR_RNDN)), sa = wk->sab[i];
+            if (rel > 0.0 && isfinite(sa)) /* a tolerance relative to the step */
+                diff = fmax(0.0, diff - rel * sa);
             double den = u * (fabs(w[i]) + sa) + eta;
             if (isfinite(diff) && den > 0x1p-1000 && den < 0x1p1000 && diff < 0x1p1000) {
                 ei = diff / den;
             } else {
                 mpfr_abs(wk->t1, wk->t1, MPFR_RNDN);
+                if (rel > 0.0 && isfinite(sa)) {
+                    mpfr_sub_d(wk->t1, wk->t1, rel * sa, MPFR_RNDN);
+                    if (mpfr_sgn(wk->t1) < 0)
+                        mpfr_set_zero(wk->t1, 1);
+                }
                 if (isfinite(sa))
                     mpfr_set_d(wk->q2, sa, MPFR_RNDN);
                 else
@@ -634,6 +642,8 @@ gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk,
         rank1_magnitude(wk, r);
     if (k->flip_sign)
         reflect(wk, r);
-    *err = measure(wk, r, worst);
+    /* f32_sumsq: the recorded |j|^2 anywhere within n + 1 float32 roundings of the exact one
+     * moves the step by at most (n + 1) 2^-24 |s_i| (relative to the step, not to |w_i|) */
+    *err = measure(wk, r, k->f32_sumsq ? ((double)r->n + 1.0) * 0x1p-24 : 0.0, worst);
     return GN_OK;
 }

@@ -42,7 +42,7 @@ typedef struct {
     int g_norm;       /* |g|^2 = lp^2 |j|^2 in place of |j|^2                               */
     int no_lpp;       /* den = mu |j|^2 + lambda                                            */
     int undamped;     /* den = lpp |j|^2 (lambda and mu both dropped)                       */
-    int f32_sumsq;    /* |j|^2 rounded to float32 (tolerance (n+1) 2^-24 relative on it)    */
+    int f32_sumsq;    /* |j|^2 rounded to float32 (tolerance (n+1) 2^-24 |s_i| per component) */
     int flip_sign;    /* w += step instead of w -= step                                     */
     int no_bias;      /* Adam without bias correction                                       */
     int eps_inside;   /* Adam with sqrt(v^ + eps) in place of sqrt(v^) + eps                */
