@@ -35,7 +35,8 @@ static void help(void)
            "A step is undetermined when its bound is infinite (l', l'' derived from (loss, f, y)\n"
            "where the loss is too ill-conditioned for the type, e.g. BCE beyond |f| ~ 36 in\n"
            "float64) or its rule is undefined at the inputs (j = 0, l' = 0): no evidence either\n"
-           "way; record lp and lpp in the trace.\n\n"
+           "way; record lp and lpp in the trace. BCE with |f| > 4096 and l', l'' not recorded\n"
+           "is undetermined too (the BCE reference declines; FILE:LINE:COLUMN names f).\n\n"
            "exit status: 0 every step agrees, 1 some step disagrees, 2 bad usage or input,\n"
            "3 undetermined (none disagrees, some step is undetermined).\n");
 }
@@ -61,12 +62,18 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_int(&j, "component", (long long)st->worst);
         gn_io_jl_str(&j, "status", st->status == GN_OK ? "computed" : "undefined");
         gn_io_jl_str(&j, "verdict", st->undetermined ? "undetermined" : "disagree");
+        if (st->why)
+            gn_io_jl_str(&j, "why", st->why);
         gn_io_jl_end(&j);
     } else {
         if (c->shown == 0)
             printf("  disagreeing and undetermined steps (err and bound in units of u_T "
                    "(|w_i| + |s_i|)):\n");
-        if (st->status == GN_OK && !(st->bound < INFINITY))
+        if (st->why)
+            printf("    step %-8llu line %-8zu %-13s undetermined: %s\n",
+                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
+                   st->why);
+        else if (st->status == GN_OK && !(st->bound < INFINITY))
             printf("    step %-8llu line %-8zu %-13s err %-11.4g undetermined: no finite bound, "
                    "l', l'' derived from an ill-conditioned loss; record lp and lpp\n",
                    (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
@@ -171,6 +178,8 @@ static int report(const val_audit_summary *s, const char *name, int json)
             gn_io_jl_int(&j, "first_undetermined_step", (long long)s->first_undet.index);
             gn_io_jl_int(&j, "first_undetermined_line", (long long)s->first_undet.line);
         }
+        if (s->undet_why[0])
+            gn_io_jl_str(&j, "declined", s->undet_why);
         gn_io_jl_str(&j, "diagnosis", !s->disagree ? "" : nm ? diag : "unknown");
         gn_io_jl_str(&j, "verdict", verdict);
         gn_io_jl_end(&j);
@@ -183,6 +192,8 @@ static int report(const val_audit_summary *s, const char *name, int json)
             printf("  undetermined   %llu  (first: step %llu, line %zu; record lp and lpp in the "
                    "trace)\n", (unsigned long long)s->undetermined,
                    (unsigned long long)s->first_undet.index, s->first_undet.line);
+        if (s->undet_why[0])
+            printf("  declined       %s\n", s->undet_why);
         if (s->have_largest)
             printf("  largest error  %.4g units at step %llu (its bound %.4g)\n", s->largest.err,
                (unsigned long long)s->largest.index, s->largest.bound);

@@ -954,6 +954,34 @@ static void test_f32_sumsq_relative(void **state)
     assert_string_equal(first_match(&s, &nexact), "none");
 }
 
+/* Issue 13 (6f): BCE with |f| > 4096 and l', l'' not recorded: the BCE reference declines,
+ * so the step is undetermined (exit 3), with FILE:LINE:COLUMN naming f and the hint to record
+ * lp and lpp (before: bad input, exit 2, "line 3: ... declines" without file or column). The
+ * same step with lp, lpp recorded agrees (control). */
+static void test_bce_declines(void **state)
+{
+    (void)state;
+    const char *t = "method,dtype,loss,alpha,lambda,mu,f,y,j_0,w_0,w_after_0\n"
+                    "ignd,float64,bce,1,0.1,0,0,1,1,0,1.4285714285714286\n"
+                    "ignd,float64,bce,1,0.1,0,5000,1,1,0,0\n";
+    val_audit_summary s;
+    char err[512] = "";
+    gn_status st = audit_text(&s, t, strlen(t), err, sizeof err);
+    if (st != GN_OK)
+        fail_msg("BCE at f = 5000 refused: %s", err);
+    assert_int_equal(s.steps, 2);
+    assert_int_equal(s.disagree, 0);
+    assert_int_equal(s.undetermined, 1);
+    assert_int_equal(s.first_undet.line, 3);
+    assert_int_equal(s.first_undet.status, GN_ERANGE);
+    if (!strstr(s.undet_why, "t:3:7 (f):") || !strstr(s.undet_why, "record lp and lpp"))
+        fail_msg("message '%s' lacks t:3:7 (f) or the hint", s.undet_why);
+    const char *u = "method,dtype,alpha,lambda,mu,f,y,lp,lpp,j_0,w_0,w_after_0\n"
+                    "ignd,float64,1,0.1,0,5000,1,0,0,1,0,0\n";
+    assert_int_equal(audit_text(&s, u, strlen(u), err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree + s.undetermined, 0);
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1440,7 +1468,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_bce_declines), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

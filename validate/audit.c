@@ -55,7 +55,11 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             ret = st;
             break;
         }
-        if (st != GN_OK && st != GN_EZERO) {
+        char why[sizeof s->undet_why];
+        why[0] = '\0';
+        if (st == GN_ERANGE) /* the reference declines: undetermined, located */
+            snprintf(why, sizeof why, "%s:%.500s", name ? name : "trace", msg);
+        else if (st != GN_OK && st != GN_EZERO) {
             snprintf(err, errlen, "%s:%s", name ? name : "trace", msg);
             ret = GN_EINPUT;
             break;
@@ -64,7 +68,8 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         /* an infinite B (k u >= 1/2: l', l'' derived where the loss is too ill-conditioned
          * for the type) or an undefined rule proves nothing either way: undetermined */
         int undet = st != GN_OK || !(B < INFINITY);
-        val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet};
+        val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet,
+                               why[0] ? why : NULL};
         s->steps++;
         s->dtypes |= 1u << r->dtype;
         s->methods |= 1u << r->method;
@@ -73,7 +78,10 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             if (!s->have_undet) {
                 s->have_undet = 1;
                 s->first_undet = step;
+                s->first_undet.why = NULL;
             }
+            if (why[0] && !s->undet_why[0])
+                snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
             if (cb && listed < o->max_listed) {
                 cb(&step, arg);
                 listed++;

@@ -203,7 +203,10 @@ static gn_status resolve_loss(val_audit_work *wk, const gn_io_trace_rec *r, int 
         if (st == GN_EDOM)
             return domain(r, "BCE needs y in [0, 1]", msg, msglen);
         if (st == GN_ERANGE) {
-            snprintf(msg, msglen, "line %zu: |f| > 4096: the BCE reference declines", r->line);
+            snprintf(msg, msglen,
+                     "%zu:%zu (f): |f| = %.6g > 4096: the BCE reference declines to derive l', "
+                     "l'' from (loss, f, y), so the step is undetermined; record lp and lpp in "
+                     "the trace", r->line, r->scol[GN_IO_TRACE_S_F], f);
             return GN_ERANGE;
         }
         int bce = r->loss == GN_LOSS_BCE;

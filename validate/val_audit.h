@@ -71,7 +71,8 @@ void val_audit_work_free(val_audit_work *w); /* NULL-safe */
  * a hyper-parameter is outside its domain (lambda <= 0 for damped IGND, beta outside
  * [0, 1), ...) or l'' < 0; GN_EZERO when the method is undefined at these inputs (j = 0 or
  * l' = 0 for normalized gradient and SPS, l'' |j|^2 = 0 for undamped IGND): then *err = inf;
- * GN_ERANGE when the loss reference declines (|f| > 4096 for BCE). */
+ * GN_ERANGE when the loss reference declines (|f| > 4096 for BCE, l', l'' not recorded), msg
+ * "LINE:COLUMN (f): ... record lp and lpp": the step is then undetermined. */
 gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk, const gn_io_trace_rec *r,
                         const val_audit_knobs *k, char *msg, size_t msglen);
 
@@ -151,8 +152,10 @@ typedef struct {
     double err, bound;  /* units of u_T; err = inf when w_after is not finite or undefined;
                          * bound = inf when vacuous (never counted as agreeing) */
     size_t worst;       /* component of the largest error */
-    gn_status status;   /* GN_OK, or GN_EZERO when the method is undefined at the inputs */
-    int undetermined;   /* 1: status GN_EZERO or bound infinite: no evidence either way */
+    gn_status status;   /* GN_OK; GN_EZERO when the method is undefined at the inputs;
+                         * GN_ERANGE when the loss reference declines (BCE |f| > 4096) */
+    int undetermined;   /* 1: status GN_EZERO or GN_ERANGE, or bound infinite: no evidence */
+    const char *why;    /* GN_ERANGE: "FILE:LINE:COLUMN (f): why; what to do" (else NULL) */
 } val_audit_step;
 
 #define VAL_AUDIT_MAXCAT 32
@@ -163,6 +166,7 @@ typedef struct {
     int have_first, have_undet, have_largest;
     val_audit_step first;        /* the first disagreeing step */
     val_audit_step first_undet;  /* the first undetermined step */
+    char undet_why[1024];        /* the first declined step's message ("" when none) */
     val_audit_step largest;      /* the determined step with the largest err / bound */
     double largest_ratio;       /* its err / bound */
     uint32_t dtypes;            /* bit per dtype seen */

@@ -67,6 +67,8 @@ typedef struct {
     uint32_t has_s;
     double *v[GN_IO_TRACE_NV];     /* owned by the reader; valid until the next record */
     uint32_t has_v;
+    size_t scol[GN_IO_TRACE_NS];   /* where each given scalar was: 1-based CSV field number or
+                                    * JSON character (for messages naming FILE:LINE:COLUMN) */
     size_t line;                   /* 1-based line of the record in the file */
     uint64_t index;                /* 0-based record number */
 } gn_io_trace_rec;

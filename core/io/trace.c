@@ -445,6 +445,7 @@ static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, siz
     } else {
         if (which == GN_IO_TRACE_S_STEP)
             r->step_col = col;
+        r->rec.scol[which] = col;
         r->rec.s[which] = v;
         r->rec.has_s |= 1u << which;
     }
