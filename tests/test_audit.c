@@ -982,6 +982,39 @@ static void test_bce_declines(void **state)
     assert_int_equal(s.disagree + s.undetermined, 0);
 }
 
+/* Issue 13 (6g): a catalogued bug stays named when a few of its steps are undefined: SPS
+ * with the wrong sign, guarded to leave w unchanged where l' = 0 (where SPS is undefined):
+ * those steps are undetermined and neutral for the variants; the others name wrong_sign
+ * (before: the undefined steps disagreed, no variant reproduced them, "no catalogue variant"). */
+static void test_sps_sign_undefined(void **state)
+{
+    (void)state;
+    gn_rng rng;
+    gn_rng_seed(&rng, gn_test_seed(), 700);
+    memtrace mt;
+    mt_open(&mt);
+    fprintf(mt.f, "method,dtype,alpha,c,l,lp,w_0,w_1,j_0,j_1,w_after_0,w_after_1\n");
+    double w[2] = {0.5, -0.25};
+    for (int st = 0; st < 12; st++) {
+        double j[2] = {gn_rng_normal(&rng), gn_rng_normal(&rng)}, wb[2] = {w[0], w[1]};
+        double lp = st % 4 == 1 ? 0.0 : gn_rng_normal(&rng), l = 0.5 + gn_rng_uniform(&rng);
+        if (lp != 0.0) { /* gamma = l / (c |g|^2), g = l' j; the step added (wrong sign) */
+            double S = j[0] * j[0] + j[1] * j[1], gam = l / (0.5 * (lp * lp * S));
+            for (int i = 0; i < 2; i++)
+                w[i] = w[i] + gam * (lp * j[i]);
+        }
+        fprintf(mt.f, "sps,float64,1,0.5,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", l,
+                lp, wb[0], wb[1], j[0], j[1], w[0], w[1]);
+    }
+    val_audit_summary s;
+    char err[512] = "";
+    assert_int_equal(mt_audit(&mt, &s, err, sizeof err), GN_OK);
+    assert_int_equal(s.disagree, 9);
+    assert_int_equal(s.undetermined, 3);
+    size_t nexact;
+    assert_string_equal(first_match(&s, &nexact), "wrong_sign");
+}
+
 /* --------------------------------------------------------- bad input */
 
 static void expect_bad(const char *text, const char *where)
@@ -1468,7 +1501,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
         cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
-        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_bce_declines), cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_bce_declines), cmocka_unit_test(test_sps_sign_undefined), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

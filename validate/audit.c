@@ -129,6 +129,10 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                 /* the paper's rule is defined here, the variant divides by zero, and the
                  * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
                 s->matched[c]++;
+            } else if (sv == GN_EZERO) {
+                /* the variant is undefined here and the trace finite: neutral, as an
+                 * undefined step of the paper's rule is (an implementation guards it) */
+                s->tried[c]--;
             }
         }
     }
