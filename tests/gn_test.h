@@ -71,4 +71,67 @@ static inline int gn_test_capture(const char *cmdline, char *out, size_t cap)
         return cmocka_run_group_tests(tests, NULL, NULL);                                     \
     }
 
+
+/* gn_test_read: the whole file at path (any stream: read to its end), NUL-terminated; NULL if
+ * it cannot be opened or memory runs out. gn_test_slurp: the same, failing the test instead of
+ * returning NULL. */
+static inline char *gn_test_read(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, k;
+    char *s = malloc(cap + 1);
+    while (s && (k = fread(s + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap) {
+            char *t = realloc(s, 2 * cap + 1);
+            if (!t) {
+                free(s);
+                s = NULL;
+            }
+            s = t;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (s)
+        s[n] = 0;
+    return s;
+}
+
+static inline char *gn_test_slurp(const char *path)
+{
+    char *s = gn_test_read(path);
+    if (!s)
+        fail_msg("cannot read %s", path);
+    return s;
+}
+
+/* gn_test_spit: write s to path (the test fails if it cannot) */
+static inline void gn_test_spit(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fail_msg("cannot write %s", path);
+    fputs(s, f);
+    if (fclose(f) != 0)
+        fail_msg("write error on %s", path);
+}
+
+/* gn_test_replace: a new string, s with the first occurrence of a replaced by b (a must occur) */
+static inline char *gn_test_replace(const char *s, const char *a, const char *b)
+{
+    const char *at = strstr(s, a);
+    if (!at)
+        fail_msg("'%s' not found", a);
+    size_t la = strlen(a), lb = strlen(b), l = strlen(s);
+    char *r = malloc(l - la + lb + 1);
+    assert_non_null(r);
+    memcpy(r, s, (size_t)(at - s));
+    memcpy(r + (at - s), b, lb);
+    strcpy(r + (at - s) + lb, at + la);
+    return r;
+}
+
 #endif

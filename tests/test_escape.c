@@ -64,33 +64,6 @@ static int exists_in(const char *dir, const char *name)
     return stat(path, &st) == 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap + 1);
-    size_t k;
-    while (s && (k = fread(s + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *t = realloc(s, 2 * cap + 1);
-            if (!t) {
-                free(s);
-                s = NULL;
-                break;
-            }
-            s = t;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (s)
-        s[n] = '\0';
-    return s;
-}
-
 /* an SVG's text with the XML entities &quot; &apos; &amp; &lt; &gt; and &#NN; decoded */
 static void xml_decode(char *s)
 {
@@ -283,7 +256,7 @@ static void test_gnuplot_hostile_title(void **state)
             fail_msg("gnuplot ran the command in hostile title %d: %s", i, text);
         if (rc != 0)
             fail_msg("gnuplot failed (%d) on the escaped title %d: %s", rc, i, text);
-        char *svg = slurp(svgp);
+        char *svg = gn_test_read(svgp);
         assert_non_null(svg);
         xml_decode(svg);
         shown(want, sizeof want, text);
@@ -330,7 +303,7 @@ static void test_dot_hostile_label(void **state)
         if (rc != 0)
             fail_msg("dot failed (%d) on the escaped label %d: %s", rc, i, text);
         assert_false(exists_in(t, mark));
-        char *svg = slurp(svgp);
+        char *svg = gn_test_read(svgp);
         assert_non_null(svg);
         xml_decode(svg);
         shown(want, sizeof want, text);
@@ -359,7 +332,7 @@ static void test_fit_plot_hostile(void **state)
     else
         snprintf(gnlab + strlen(gnlab), sizeof gnlab - strlen(gnlab), "/%s", bin());
     /* 1: a NIST file (Misra1a, one predictor) whose Dataset Name is hostile */
-    char *src = slurp("validate/data/nist/Misra1a.dat");
+    char *src = gn_test_read("validate/data/nist/Misra1a.dat");
     assert_non_null(src);
     for (int i = 0; i < NHOSTILE; i++) {
         if (strchr(hostile[i], '\n'))

@@ -44,28 +44,6 @@ static void free_files(char **f, size_t n)
     free(f);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_true(fread(s, 1, (size_t)n, f) == (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static void spit(const char *path, const char *s)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(s, f);
-    fclose(f);
-}
-
 /* the 1-based line number of the first line containing needle */
 static size_t line_of(const char *text, const char *needle)
 {
@@ -75,20 +53,6 @@ static size_t line_of(const char *text, const char *needle)
     for (const char *q = text; q < p; q++)
         l += *q == '\n';
     return l;
-}
-
-/* replace the first occurrence of a by b (returns a new string) */
-static char *replace(const char *s, const char *a, const char *b)
-{
-    const char *p = strstr(s, a);
-    if (!p)
-        fail_msg("'%s' not found", a);
-    size_t la = strlen(a), lb = strlen(b), ls = strlen(s);
-    char *r = malloc(ls - la + lb + 1);
-    memcpy(r, s, (size_t)(p - s));
-    memcpy(r + (p - s), b, lb);
-    strcpy(r + (p - s) + lb, p + la);
-    return r;
 }
 
 /* -------------------------------------------------------------- the loader */
@@ -125,7 +89,7 @@ static void test_load_all(void **state)
             for (size_t r = 0; r < p.n; r++)
                 assert_true(p.data[c * p.n + r] == strtod(p.data_str[c * p.n + r], NULL));
         /* the shapes that differ: counted, then required below */
-        char *text = slurp(f[i]);
+        char *text = gn_test_slurp(f[i]);
         {
             /* line model_line + 1, trimmed: part of the model when the model spans lines */
             const char *q = text;
@@ -241,7 +205,7 @@ static void test_malformed(void **state)
     char **f;
     size_t nf = list_files(&f);
     /* any file will do; take the first in directory order */
-    char *orig = slurp(f[0]);
+    char *orig = gn_test_slurp(f[0]);
     const char *tmp = "/tmp/gnlab-test-fit-bad.dat";
     char err[512];
     gn_io_nist p;
@@ -253,7 +217,7 @@ static void test_malformed(void **state)
         char *s = malloc(strlen(orig) + 1);
         memcpy(s, orig, (size_t)(b2 - orig));
         strcpy(s + (b2 - orig), b2e);
-        spit(tmp, s);
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         if (!strstr(err, "b3") && !strstr(err, "parameter rows"))
             fail_msg("missing row: %s", err);
@@ -276,7 +240,7 @@ static void test_malformed(void **state)
         memcpy(s, orig, (size_t)(tok - orig));
         strcpy(s + (tok - orig), "1.2.3x");
         strcat(s, tok + strcspn(tok, " "));
-        spit(tmp, s);
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         char want[64];
         snprintf(want, sizeof want, ":%zu: column 1", line);
@@ -292,7 +256,7 @@ static void test_malformed(void **state)
             s[--l] = 0;
         char *last = strrchr(s, '\n');
         *last = 0;
-        spit(tmp, s);
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         if (!strstr(err, "observations"))
             fail_msg("short data: %s", err);
@@ -306,9 +270,9 @@ static void test_malformed(void **state)
         snprintf(head, sizeof head, "%s", g.model);
         char *ins = malloc(strlen(head) + 8);
         sprintf(ins, "qq(1)*%s", head);
-        char *s = replace(orig, head, ins);
+        char *s = gn_test_replace(orig, head, ins);
         gn_io_nist_free(&g);
-        spit(tmp, s);
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_OK);
         gn_io_nist_setup st;
         gn_expr_error ee;
@@ -322,8 +286,8 @@ static void test_malformed(void **state)
     }
     /* (5) no model section at all */
     {
-        char *s = replace(orig, "Model:", "Modle:");
-        spit(tmp, s);
+        char *s = gn_test_replace(orig, "Model:", "Modle:");
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         assert_non_null(strstr(err, "Model:"));
         free(s);
@@ -338,7 +302,7 @@ static void test_malformed(void **state)
         while (q > s && (q[-1] == '\r' || q[-1] == ' '))
             q--;
         q[-1] = 'Z';
-        spit(tmp, s);
+        gn_test_spit(tmp, s);
         assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
         char want[32];
         snprintf(want, sizeof want, ":%zu:", line);
@@ -506,9 +470,9 @@ static void test_negative_controls(void **state)
 {
     (void)state;
     const char *tmp = "/tmp/gnlab-test-fit-neg.dat";
-    char *orig = slurp(NISTDIR "/Roszman1.dat");
-    char *s = replace(orig, "2.0196866396E-01", "1.20196866396E-0");
-    spit(tmp, s);
+    char *orig = gn_test_slurp(NISTDIR "/Roszman1.dat");
+    char *s = gn_test_replace(orig, "2.0196866396E-01", "1.20196866396E-0");
+    gn_test_spit(tmp, s);
     fitres r = fit_double(tmp, 0, GN_FIT_QR);
     assert_true(r.converged);
     if (r.lre_min >= 6.0)
@@ -519,15 +483,15 @@ static void test_negative_controls(void **state)
     free(s);
     free(orig);
 
-    orig = slurp(NISTDIR "/Misra1a.dat");
-    s = replace(orig, "5.5015643181E-04", "5.5015647181E-04");
-    spit(tmp, s);
+    orig = gn_test_slurp(NISTDIR "/Misra1a.dat");
+    s = gn_test_replace(orig, "5.5015643181E-04", "5.5015647181E-04");
+    gn_test_spit(tmp, s);
     l = fit_mp_min_lre(tmp, 0, 256, &conv);
     if (l >= 10.0)
         fail_msg("a certified value off in its 8th digit passed: %.2f", l);
     free(s);
-    s = replace(orig, "exp[-b2*x]", "exp[-b2*x*1.001]");
-    spit(tmp, s);
+    s = gn_test_replace(orig, "exp[-b2*x]", "exp[-b2*x*1.001]");
+    gn_test_spit(tmp, s);
     r = fit_double(tmp, 0, GN_FIT_QR);
     if (r.lre_min >= 6.0)
         fail_msg("a wrong model passed: %.2f", r.lre_min);
@@ -845,7 +809,7 @@ static void test_cli(void **state)
                      "--plot /tmp/gnlab-test-fit.svg",
                      out, sizeof out);
         assert_int_equal(rc, 0);
-        char *svg = slurp("/tmp/gnlab-test-fit.svg");
+        char *svg = gn_test_slurp("/tmp/gnlab-test-fit.svg");
         assert_non_null(strstr(svg, "<svg"));
         free(svg);
         unlink("/tmp/gnlab-test-fit.svg");
@@ -879,16 +843,16 @@ static void test_cli(void **state)
     }
     /* a malformed NIST file */
     {
-        spit("/tmp/gnlab-test-fit-bad.dat", "NIST/ITL StRD\nnothing here\n");
+        gn_test_spit("/tmp/gnlab-test-fit-bad.dat", "NIST/ITL StRD\nnothing here\n");
         assert_int_equal(run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out), 2);
         assert_non_null(strstr(out, "Model:"));
         unlink("/tmp/gnlab-test-fit-bad.dat");
     }
     /* a NIST start at which the model divides by zero: exit 2 naming the start */
     {
-        char *orig = slurp(NISTDIR "/Misra1d.dat");
-        char *bad = replace(orig, "(1+b2*x)**(-1)", "(b2*0)**(-1)");
-        spit("/tmp/gnlab-test-fit-bad.dat", bad);
+        char *orig = gn_test_slurp(NISTDIR "/Misra1d.dat");
+        char *bad = gn_test_replace(orig, "(1+b2*x)**(-1)", "(b2*0)**(-1)");
+        gn_test_spit("/tmp/gnlab-test-fit-bad.dat", bad);
         assert_int_equal(run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out), 2);
         assert_non_null(strstr(out, "start 1: the model or its derivative is not finite"));
         unlink("/tmp/gnlab-test-fit-bad.dat");
@@ -943,7 +907,7 @@ static void test_unidentifiable(void **state)
         gn_expr_free(e);
     }
     static char out[1 << 14];
-    spit("/tmp/gnlab-test-fit-unid.csv", "x,y\n1,2\n2,3\n3,4.1\n4,5\n");
+    gn_test_spit("/tmp/gnlab-test-fit-unid.csv", "x,y\n1,2\n2,3\n3,4.1\n4,5\n");
     int rc = run("--model '0*b1+x' --data /tmp/gnlab-test-fit-unid.csv --start 1", out,
                  sizeof out);
     /* the message names the parameter (gn_fit_report.unident) */
@@ -984,20 +948,20 @@ static void test_deep_model(void **state)
     for (size_t k = 0; k < N; k++)
         memcpy(chain + 2 + 2 * k, "^1", 3);
     const char *csv = "/tmp/gnlab-test-fit-deep.csv";
-    spit(csv, "x,y\n1,2\n2,3\n3,4\n");
+    gn_test_spit(csv, "x,y\n1,2\n2,3\n3,4\n");
     char *args = malloc(2 * N + 256);
     assert_non_null(args);
     snprintf(args, 2 * N + 256, "fit --model '%s' --data %s --start 1", chain, csv);
     int rc = run_long(args, out, sizeof out);
     if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "^ column"))
         fail_msg("--model with %zu carets: exit %d\n%.400s", N, rc, out);
-    char *orig = slurp(NISTDIR "/Misra1a.dat");
+    char *orig = gn_test_slurp(NISTDIR "/Misra1a.dat");
     char *model = malloc(2 * N + 64);
     assert_non_null(model);
     snprintf(model, 2 * N + 64, "%s*(1-exp[-b2*x])", chain);
-    char *bad = replace(orig, "b1*(1-exp[-b2*x])", model);
+    char *bad = gn_test_replace(orig, "b1*(1-exp[-b2*x])", model);
     const char *dat = "/tmp/gnlab-test-fit-deep.dat";
-    spit(dat, bad);
+    gn_test_spit(dat, bad);
     rc = run_long("fit --nist /tmp/gnlab-test-fit-deep.dat --no-mp", out, sizeof out);
     if (rc != 2 || !strstr(out, "nested too deeply") || !strstr(out, "deep.dat:"))
         fail_msg("NIST model with %zu carets: exit %d\n%.400s", N, rc, out);
@@ -1018,7 +982,7 @@ static void test_start_messages(void **state)
     (void)state;
     static char out[1 << 16];
     const char *csv = "/tmp/gnlab-test-fit-start.csv";
-    spit(csv, "x,y\n1,2\n2,3\n3,5\n4,8\n");
+    gn_test_spit(csv, "x,y\n1,2\n2,3\n3,5\n4,8\n");
     int rc = run("--model 'b1*exp(b2*x)' --data /tmp/gnlab-test-fit-start.csv --start 1,100", out,
                  sizeof out);
     if (rc != 2 || !strstr(out, "--start (b1 = 1, b2 = 100)") || !strstr(out, "data row 4 of") ||
@@ -1032,9 +996,9 @@ static void test_start_messages(void **state)
     rc = run("--model 'b1*x' --data /tmp --start 1", out, sizeof out);
     if (rc != 2 || !strstr(out, "/tmp: is a directory"))
         fail_msg("a directory: exit %d\n%s", rc, out);
-    char *orig = slurp(NISTDIR "/Misra1d.dat");
-    char *bad = replace(orig, "(1+b2*x)**(-1)", "(1+b2*x)**(-1)/(x-141.1)");
-    spit("/tmp/gnlab-test-fit-bad.dat", bad);
+    char *orig = gn_test_slurp(NISTDIR "/Misra1d.dat");
+    char *bad = gn_test_replace(orig, "(1+b2*x)**(-1)", "(1+b2*x)**(-1)/(x-141.1)");
+    gn_test_spit("/tmp/gnlab-test-fit-bad.dat", bad);
     rc = run("--nist /tmp/gnlab-test-fit-bad.dat --no-mp", out, sizeof out);
     if (rc != 2 || !strstr(out, "start 1: the model or its derivative is not finite") ||
         !strstr(out, "data row 3 (x = 141.1"))

@@ -145,45 +145,6 @@ static void test_fortran_exponents(void **state)
     certify_copy(write_dexp, "D", "D", 0.0);
 }
 
-/* the text of path (NUL-terminated, caller frees) */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-/* s with the first occurrence of a replaced by b (a must occur) */
-static char *replace(const char *s, const char *a, const char *b)
-{
-    const char *at = strstr(s, a);
-    if (!at)
-        fail_msg("'%s' not found", a);
-    size_t la = strlen(a), lb = strlen(b), l = strlen(s);
-    char *r = malloc(l - la + lb + 1);
-    assert_non_null(r);
-    memcpy(r, s, (size_t)(at - s));
-    memcpy(r + (at - s), b, lb);
-    strcpy(r + (at - s) + lb, at + la);
-    return r;
-}
-
-static void spit(const char *path, const char *s)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(s, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* copy src to dst with every data value (the rows after the data header) written in C99 hex
  * (%a of the double the decimal rounds to) */
 static void write_hexdata(const char *src, const char *dst)
@@ -191,7 +152,7 @@ static void write_hexdata(const char *src, const char *dst)
     gn_io_nist p;
     char err[512];
     assert_int_equal(gn_io_nist_read(&p, src, err, sizeof err), GN_OK);
-    char *text = slurp(src), *hdr = strstr(text, "\nData:   y");
+    char *text = gn_test_slurp(src), *hdr = strstr(text, "\nData:   y");
     assert_non_null(hdr);
     char *rows = strchr(hdr + 1, '\n') + 1;
     FILE *out = fopen(dst, "wb");
@@ -223,17 +184,17 @@ static void test_too_few_observations(void **state)
 {
     (void)state;
     const char *tmp = "/tmp/gn_test_nist_few.dat";
-    char *orig = slurp(NISTDIR "/Misra1a.dat"), err[512];
-    char *a = replace(orig, "Number of Observations:                            14",
+    char *orig = gn_test_slurp(NISTDIR "/Misra1a.dat"), err[512];
+    char *a = gn_test_replace(orig, "Number of Observations:                            14",
                       "Number of Observations:                            1");
-    spit(tmp, a);
+    gn_test_spit(tmp, a);
     gn_io_nist p;
     assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
     if (!strstr(err, "few.dat:47: 1 observations, but the model has 2 parameters") ||
         strstr(err, "18446744073709551615"))
         fail_msg("n < k with a DF line: '%s'", err);
-    char *b = replace(a, "Degrees of Freedom:                                12", "");
-    spit(tmp, b);
+    char *b = gn_test_replace(a, "Degrees of Freedom:                                12", "");
+    gn_test_spit(tmp, b);
     assert_int_equal(gn_io_nist_read(&p, tmp, err, sizeof err), GN_EINPUT);
     if (!strstr(err, "few.dat:47: 1 observations, but the model has 2 parameters"))
         fail_msg("n < k without a DF line: '%s'", err);
@@ -257,9 +218,9 @@ static void test_dof_mismatch(void **state)
     char path[128];
     snprintf(path, sizeof path, "%s/Rat43like.dat", dir);
     const char *dofl = "Degrees of Freedom:                                12";
-    char *orig = slurp(NISTDIR "/Misra1a.dat");
-    char *a = replace(orig, dofl, "Degrees of Freedom:                                10");
-    spit(path, a);
+    char *orig = gn_test_slurp(NISTDIR "/Misra1a.dat");
+    char *a = gn_test_replace(orig, dofl, "Degrees of Freedom:                                10");
+    gn_test_spit(path, a);
     gn_io_nist p;
     char err[512];
     assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
@@ -281,14 +242,14 @@ static void test_dof_mismatch(void **state)
         fail_msg("suite message: '%s'", msg);
     /* negative controls: the residual SD confirms the stated line, or neither reading */
     const char *sdl = "Residual Standard Deviation:                1.0187876330E-01";
-    char *b = replace(a, sdl, "Residual Standard Deviation:                1.1160259358E-01");
-    spit(path, b);
+    char *b = gn_test_replace(a, sdl, "Residual Standard Deviation:                1.1160259358E-01");
+    gn_test_spit(path, b);
     assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
     if (!strstr(p.warn, "confirms 10"))
         fail_msg("SD for the stated DF: '%s'", p.warn);
     gn_io_nist_free(&p);
-    char *c = replace(a, sdl, "Residual Standard Deviation:                5.0E-01");
-    spit(path, c);
+    char *c = gn_test_replace(a, sdl, "Residual Standard Deviation:                5.0E-01");
+    gn_test_spit(path, c);
     assert_int_equal(gn_io_nist_read(&p, path, err, sizeof err), GN_OK);
     if (!strstr(p.warn, "confirms neither"))
         fail_msg("SD for neither: '%s'", p.warn);

@@ -37,25 +37,6 @@ static int run(const char *env, const char *args)
     return (r != -1 && WIFEXITED(r)) ? WEXITSTATUS(r) : -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static int exists(const char *path)
 {
     struct stat st;
@@ -88,7 +69,7 @@ static void rmrf(const char *d)
  * stores the count of links seen. */
 static int broken_links(const char *html_path, int *nlinks)
 {
-    char *s = slurp(html_path);
+    char *s = gn_test_read(html_path);
     if (!s)
         return 1000;
     char dir[4096];
@@ -195,7 +176,7 @@ static void test_all_quick(void **state)
         int b = broken_links(path, &nl);
         if (b != 0 || nl < 3)
             fail_msg("%s: %d broken links of %d", path, b, nl);
-        char *page = slurp(path);
+        char *page = gn_test_read(path);
         assert_non_null(page);
         if (strstr(page, "FAILED"))
             fail_msg("%s reports a failed check", path);
@@ -386,7 +367,7 @@ static char *rank1_page(const char *flags, char **dir)
         return NULL;
     }
     snprintf(path, sizeof path, "%s/rank1/page.md", *dir);
-    return slurp(path);
+    return gn_test_read(path);
 }
 
 static void test_rank1_default_matches_mpfr(void **state)
@@ -472,7 +453,7 @@ static void test_without_tools(void **state)
     snprintf(path, sizeof path, "%s/rank1/directions.svg", t);
     assert_false(exists(path));
     snprintf(path, sizeof path, "%s/rank1/page.md", t);
-    char *md = slurp(path);
+    char *md = gn_test_read(path);
     assert_non_null(md);
     assert_non_null(strstr(md, "SVG was skipped"));
     free(md);
@@ -510,7 +491,7 @@ static void test_supervised_csv(void **state)
              t, csv);
     assert_int_equal(run(NULL, args), 0);
     snprintf(path, sizeof path, "%s/supervised/page.md", t);
-    char *md = slurp(path);
+    char *md = gn_test_read(path);
     assert_non_null(md);
     assert_non_null(strstr(md, "MedHouseVal"));
     assert_non_null(strstr(md, "MAPE"));
@@ -561,7 +542,7 @@ static void test_overparam_immediate_divergence(void **state)
     snprintf(args, sizeof args, "notebook overparam --scales 1e300 --quick --out %s", t);
     assert_int_equal(run(NULL, args), 1);
     snprintf(path, sizeof path, "%s/overparam/page.md", t);
-    char *md = slurp(path);
+    char *md = gn_test_read(path);
     assert_non_null(md);
     for (int gn = 0; gn < 2; gn++) {
         char row[128];
@@ -625,7 +606,7 @@ static void test_write_failures_exit_2(void **state)
                  err);
         int r = system(cmd);
         int rc = (r != -1 && WIFEXITED(r)) ? WEXITSTATUS(r) : -1;
-        char *msg = slurp(err);
+        char *msg = gn_test_read(err);
         if (rc != 2 || !msg || !strstr(msg, table[i].want))
             fail_msg("'%s' exited %d (want 2), stderr '%s' (want '%s')", cmd, rc,
                      msg ? msg : "", table[i].want);
@@ -681,7 +662,7 @@ static void test_learning_fails_closed(void **state)
         if (rc != 1)
             fail_msg("'gnlab %s' exited %d, want 1 (nothing learned)", args, rc);
         snprintf(path, sizeof path, "%s/%s/page.md", t, table[i].name);
-        char *md = slurp(path);
+        char *md = gn_test_read(path);
         assert_non_null(md);
         char want[256];
         snprintf(want, sizeof want, "check **FAILED**: %s", table[i].failed);
