@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -132,6 +133,47 @@ static inline char *gn_test_replace(const char *s, const char *a, const char *b)
     memcpy(r + (at - s), b, lb);
     strcpy(r + (at - s) + lb, at + la);
     return r;
+}
+
+/* gn_test_list: the paths "dir/name" of the files in dir whose name ends in suffix ("" for
+ * every file; names starting with '.' are skipped), sorted, into *out; their count. The test
+ * fails if dir cannot be opened. Free with gn_test_list_free. */
+static inline int gn_test_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static inline size_t gn_test_list(const char *dir, const char *suffix, char ***out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open %s", dir);
+    struct dirent *de;
+    char **f = NULL;
+    size_t n = 0, ls = strlen(suffix);
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] == '.' || l < ls || strcmp(de->d_name + l - ls, suffix))
+            continue;
+        f = realloc(f, (n + 1) * sizeof *f);
+        assert_non_null(f);
+        f[n] = malloc(strlen(dir) + l + 2);
+        assert_non_null(f[n]);
+        sprintf(f[n], "%s/%s", dir, de->d_name);
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(f, n, sizeof *f, gn_test_strcmp);
+    *out = f;
+    return n;
+}
+
+static inline void gn_test_list_free(char **f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(f[i]);
+    free(f);
 }
 
 #endif

@@ -7,7 +7,6 @@
 #include "gn.h"
 #include "gn_mp_fit.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -213,28 +212,20 @@ typedef struct {
 
 static size_t load_all(loaded **out)
 {
-    DIR *d = opendir(NISTDIR);
-    assert_non_null(d);
-    struct dirent *de;
-    size_t n = 0;
-    loaded *L = NULL;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".dat"))
-            continue;
-        char path[512], err[512];
-        snprintf(path, sizeof path, "%s/%s", NISTDIR, de->d_name);
-        L = realloc(L, (n + 1) * sizeof *L);
-        assert_non_null(L);
-        if (gn_io_nist_read(&L[n].p, path, err, sizeof err) != GN_OK)
+    char **f;
+    size_t n = gn_test_list(NISTDIR, ".dat", &f);
+    loaded *L = calloc(n ? n : 1, sizeof *L);
+    assert_non_null(L);
+    for (size_t i = 0; i < n; i++) {
+        char err[512];
+        if (gn_io_nist_read(&L[i].p, f[i], err, sizeof err) != GN_OK)
             fail_msg("%s", err);
         gn_expr_error ee;
         int inr;
-        if (gn_io_nist_problem(&L[n].s, &L[n].p, &ee, &inr) != GN_OK)
-            fail_msg("%s: %s", path, ee.msg);
-        n++;
+        if (gn_io_nist_problem(&L[i].s, &L[i].p, &ee, &inr) != GN_OK)
+            fail_msg("%s: %s", f[i], ee.msg);
     }
-    closedir(d);
+    gn_test_list_free(f, n);
     *out = L;
     return n;
 }

@@ -8,41 +8,12 @@
 #include "gn.h"
 #include "gn_mp_fit.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define NISTDIR "validate/data/nist"
-
-static size_t list_files(char ***out)
-{
-    DIR *d = opendir(NISTDIR);
-    assert_non_null(d);
-    struct dirent *de;
-    char **f = NULL;
-    size_t n = 0;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".dat"))
-            continue;
-        f = realloc(f, (n + 1) * sizeof *f);
-        f[n] = malloc(strlen(NISTDIR) + l + 2);
-        sprintf(f[n], "%s/%s", NISTDIR, de->d_name);
-        n++;
-    }
-    closedir(d);
-    *out = f;
-    return n;
-}
-
-static void free_files(char **f, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(f[i]);
-    free(f);
-}
 
 /* the 1-based line number of the first line containing needle */
 static size_t line_of(const char *text, const char *needle)
@@ -63,7 +34,7 @@ static void test_load_all(void **state)
 {
     (void)state;
     char **f;
-    size_t nf = list_files(&f);
+    size_t nf = gn_test_list(NISTDIR, ".dat", &f);
     assert_true(nf >= 1);
     int multiline = 0, defs = 0, transformed = 0, twox = 0, brackets = 0;
     for (size_t i = 0; i < nf; i++) {
@@ -119,7 +90,7 @@ static void test_load_all(void **state)
                   "transformed response, %d with two predictors, %d with brackets\n",
                   nf, multiline, defs, transformed, twox, brackets);
     assert_true(multiline >= 1 && defs >= 1 && transformed >= 1 && twox >= 1 && brackets >= 1);
-    free_files(f, nf);
+    gn_test_list_free(f, nf);
 }
 
 /* A file the shipped set does not contain, written here in the NIST layout with another
@@ -203,7 +174,7 @@ static void test_malformed(void **state)
 {
     (void)state;
     char **f;
-    size_t nf = list_files(&f);
+    size_t nf = gn_test_list(NISTDIR, ".dat", &f);
     /* any file will do; take the first in directory order */
     char *orig = gn_test_slurp(f[0]);
     const char *tmp = "/tmp/gnlab-test-fit-bad.dat";
@@ -314,7 +285,7 @@ static void test_malformed(void **state)
     assert_int_equal(gn_io_nist_read(&p, "/nonexistent/x.dat", err, sizeof err), GN_EINPUT);
     unlink(tmp);
     free(orig);
-    free_files(f, nf);
+    gn_test_list_free(f, nf);
 }
 
 /* ------------------------------------------------------------------ fitting */
@@ -359,7 +330,7 @@ static void test_double_all(void **state)
 {
     (void)state;
     char **f;
-    size_t nf = list_files(&f);
+    size_t nf = gn_test_list(NISTDIR, ".dat", &f);
     const gn_fit_solver sv[3] = {GN_FIT_NORMAL, GN_FIT_QR, GN_FIT_AUTO};
     for (size_t i = 0; i < nf; i++) {
         gn_io_nist p;
@@ -375,7 +346,7 @@ static void test_double_all(void **state)
                              st + 1, gn_fit_solver_name(sv[v]), r.converged, r.lre_min);
             }
     }
-    free_files(f, nf);
+    gn_test_list_free(f, nf);
 }
 
 /* MPFR reference on the shipped files with at most 30 observations (the rest run in
@@ -440,7 +411,7 @@ static void test_mp_small(void **state)
 {
     (void)state;
     char **f;
-    size_t nf = list_files(&f), ran = 0;
+    size_t nf = gn_test_list(NISTDIR, ".dat", &f), ran = 0;
     for (size_t i = 0; i < nf; i++) {
         gn_io_nist p;
         char err[512];
@@ -458,7 +429,7 @@ static void test_mp_small(void **state)
         }
     }
     assert_true(ran >= 4);
-    free_files(f, nf);
+    gn_test_list_free(f, nf);
 }
 
 /* Negative controls for the LRE check. (a) The certified b1 of Roszman1 as it appeared in

@@ -11,30 +11,21 @@
 #include "../fuzz/fuzz_expr.c"
 #include "../fuzz/fuzz_nist.c"
 
-#include <dirent.h>
 
 /* every file in dir through one(); at least min files */
 static void replay(const char *dir, int (*one)(const uint8_t *, size_t), size_t min)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
-    struct dirent *e;
-    size_t files = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
+    char **paths;
+    size_t files = gn_test_list(dir, "", &paths);
+    for (size_t i = 0; i < files; i++) {
+        FILE *f = fopen(paths[i], "rb");
         assert_non_null(f);
         static uint8_t buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf, f);
         fclose(f);
         one(buf, n);
-        files++;
     }
-    closedir(d);
+    gn_test_list_free(paths, files);
     if (files < min)
         fail_msg("%s: %zu files, expected at least %zu", dir, files, min);
 }
