@@ -116,6 +116,11 @@ static const fc_row rows[] = {
     {"table", "merge: a missing input", "merge @/missing.jsonl", ONLY(2), NULL},
     {"13.4", "notebook: an unwritable --out", "notebook rank1 --quick --out /dev/full/x", ONLY(2),
      NULL},
+    /* notebooks: a check passes only if learning happened (13.5, 13.11) */
+    {"13.5", "notebook scale: a step size too small to learn",
+     "notebook scale --alpha 1e-12 --quick --out @/nb-scale", ONLY(1), NULL},
+    {"13.11", "notebook overparam: immediate divergence",
+     "notebook overparam --scales 1e300 --quick --out @/nb-op", ONLY(1), NULL},
     /* negative controls: a wrong formula must fail */
     {"table", "validate: mu added after the outer product",
      "validate --quick --only rank1 --inject mu-after-outer", ONLY(1), NULL},
