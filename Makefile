@@ -113,39 +113,30 @@ notebooks: deps
 	$(MAKE) all
 	$(BUILD)/gnlab notebook all $(if $(QUICK),--quick)
 
-# libFuzzer on the trace reader of `gnlab audit` (clang; seeds in validate/fuzz/corpus) and
-# on the shard reader of `gnlab merge` (seeds in validate/fuzz/corpus_merge), FUZZ_SECONDS each
+# libFuzzer on every reader, FUZZ_SECONDS each (clang; fuzz/README.md): the expression
+# compiler, the NIST reader, the CSV reader, the audit's trace reader (then the whole audit),
+# the shard reader of `gnlab merge`. Seeds in fuzz/corpus/NAME, replayed by
+# tests/test_fuzz_corpus in make check; new inputs go to build/fuzz/corpus-NAME. One harness:
+# make fuzz FUZZ_HARNESSES=audit. (merge's harness prints every refusal: its stderr is closed,
+# a crash is still saved as crash-* and found by the exit status.)
 FUZZ_SECONDS ?= 600
+FUZZ_HARNESSES := expr nist csv audit merge
 FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-fuzz: deps
+FUZZLIBS := build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a
+.PHONY: fuzz-build
+fuzz-build: deps
 	@bash .ci/deps.sh fuzz
-	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" \
-	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a
-	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_validate) validate/fuzz/fuzz_audit.c \
-	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_audit
-	mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_audit -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus validate/fuzz/corpus
-	clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_validate) validate/fuzz/fuzz_merge.c \
-	  build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a $(DEPLIBS) -o build/fuzz/fuzz_merge
-	mkdir -p build/fuzz/corpus_merge
-	build/fuzz/fuzz_merge -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -close_fd_mask=2 \
-	  build/fuzz/corpus_merge validate/fuzz/corpus_merge
-
-# libFuzzer on the readers of libgnlab: the expression compiler, the NIST reader (from a
-# buffer) and the CSV reader, FUZZ_SECONDS each (seeds in fuzz/corpus/*, replayed by
-# tests/test_fuzz_corpus in make check); `make fuzz` runs these too
-FUZZ_READERS := expr nist csv
-.PHONY: fuzz-readers
-fuzz: fuzz-readers
-fuzz-readers: deps
-	@bash .ci/deps.sh fuzz
-	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" \
-	  build/fuzz/libgnlab.a
-	for h in $(FUZZ_READERS); do \
-	  clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_core/io) fuzz/fuzz_$$h.c build/fuzz/libgnlab.a \
-	    $(DEPLIBS) -o build/fuzz/fuzz_$$h && mkdir -p build/fuzz/corpus-$$h && \
-	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 -max_len=8192 build/fuzz/corpus-$$h \
-	    fuzz/corpus/$$h || exit 1; \
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 EXTRA="-fsanitize=fuzzer-no-link $(FUZZSAN)" $(FUZZLIBS)
+	for h in $(FUZZ_HARNESSES); do \
+	  clang -O1 -g -fsanitize=fuzzer $(FUZZSAN) $(INC_validate) fuzz/fuzz_$$h.c $(FUZZLIBS) \
+	    $(DEPLIBS) -o build/fuzz/fuzz_$$h || exit 1; \
+	done
+fuzz: fuzz-build
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p build/fuzz/corpus-$$h && \
+	  build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+	    $$(case $$h in merge) echo -max_len=65536 -close_fd_mask=2;; *) echo -max_len=8192;; esac) \
+	    build/fuzz/corpus-$$h fuzz/corpus/$$h || exit 1; \
 	done
 
 # the audit's real clients (PyTorch from Debian, TensorFlow.js from npm): installs them, then

@@ -1,6 +1,6 @@
 /* fuzz_csv.c: libFuzzer harness for the CSV reader (core/io/csv.c,
  * gn_io_csv_read_stream through fmemopen) and the column lookup. Build and run:
- * `make fuzz-readers`. Seeds: fuzz/corpus/csv (replayed by tests/test_fuzz_corpus.c). Any
+ * `make fuzz`. Seeds: fuzz/corpus/csv (replayed by tests/test_fuzz_corpus.c). Any
  * input must end in GN_OK (a table of finite numbers with distinct, non-empty names) or
  * GN_EINPUT naming the input: never a crash, a leak or undefined behaviour. */
 #include "gn_io.h"

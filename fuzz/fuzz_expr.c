@@ -1,7 +1,7 @@
 /* fuzz_expr.c: libFuzzer harness for the model-expression compiler (core/expr.c,
  * gn_expr_compile) and, on what compiles, both evaluators (gn_expr_eval in double and
  * gn_mp_expr_eval at 64 bits, which converts every literal from its text).
- * Build and run: `make fuzz-readers` (clang -fsanitize=fuzzer,address,undefined;
+ * Build and run: `make fuzz` (clang -fsanitize=fuzzer,address,undefined;
  * FUZZ_SECONDS each). Seeds: fuzz/corpus/expr, replayed by tests/test_fuzz_corpus.c (so
  * `make sanitize` runs them under ASan/UBSan). Any input must end in GN_OK or GN_EINPUT
  * with a position inside the text: never a crash, a leak or undefined behaviour. */

@@ -1,7 +1,7 @@
 /* fuzz_nist.c: libFuzzer harness for the NIST StRD reader (core/io/nist.c) from a memory
  * buffer (gn_io_nist_read_buf), then, on what reads, the problem setup
  * (gn_io_nist_problem: the model and response compiled) and the model evaluated at each
- * start on every row. Build and run: `make fuzz-readers`. Seeds: fuzz/corpus/nist
+ * start on every row. Build and run: `make fuzz`. Seeds: fuzz/corpus/nist
  * (replayed by tests/test_fuzz_corpus.c). Any input must end in GN_OK or GN_EINPUT with a
  * message that names the input: never a crash, a leak or undefined behaviour. */
 #include "gn_io.h"

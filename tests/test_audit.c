@@ -3,7 +3,7 @@
  * their own precision; the same implementations with each catalogue bug planted must
  * disagree and be diagnosed by name; perturbations just beyond the bound must be caught
  * (the negative control of the bound); malformed traces get GN_EINPUT naming line and
- * column; a 10^6-step stream is audited in flat memory; the fuzz corpus replays cleanly. */
+ * column; a 10^6-step stream is audited in flat memory; its fuzz corpus replays in test_fuzz_corpus. */
 #include "gn_test.h"
 
 #include "gn.h"
@@ -1211,85 +1211,6 @@ static void test_million_steps(void **state)
         fail_msg("max RSS grew by %ld KiB over %zu steps", grew, N);
 }
 
-/* the fuzz seed corpus (and any file added there) replays to GN_OK or GN_EINPUT */
-static void test_corpus_replay(void **state)
-{
-    (void)state;
-    const char *dir = "validate/fuzz/corpus";
-    DIR *d = opendir(dir);
-    if (!d) {
-        skip();
-        return;
-    }
-    struct dirent *e;
-    size_t files = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "r");
-        assert_non_null(f);
-        val_audit_opts o = val_audit_opts_default();
-        o.prec = 64;
-        val_audit_summary s;
-        char err[512] = "";
-        gn_status st = val_audit_stream(&s, f, path, &o, NULL, NULL, err, sizeof err);
-        fclose(f);
-        if (st != GN_OK && st != GN_EINPUT)
-            fail_msg("%s: status %s", path, gn_strerror(st));
-        if (st == GN_EINPUT && strncmp(err, path, strlen(path)))
-            fail_msg("%s: error does not name the file: %s", path, err);
-        files++;
-    }
-    closedir(d);
-    assert_true(files >= 10);
-}
-
-/* the same corpus through core/io's reader alone (what the fuzz harness targets first):
- * every file reads to its end or stops at a GN_EINPUT that names the file */
-static void test_corpus_reader(void **state)
-{
-    (void)state;
-    const char *dir = "validate/fuzz/corpus";
-    DIR *d = opendir(dir);
-    if (!d) {
-        skip();
-        return;
-    }
-    struct dirent *e;
-    size_t files = 0, clean = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "r");
-        assert_non_null(f);
-        gn_io_trace_reader *rd = gn_io_trace_reader_open(f, path);
-        assert_non_null(rd);
-        char err[512] = "";
-        const gn_io_trace_rec *rec;
-        gn_status st;
-        size_t nrec = 0;
-        while ((st = gn_io_trace_next(rd, &rec, err, sizeof err)) == GN_OK && rec)
-            nrec++;
-        if (st == GN_EINPUT) /* the reader stays at its error */
-            assert_int_equal(gn_io_trace_next(rd, &rec, err, sizeof err), GN_EINPUT);
-        gn_io_trace_reader_free(rd);
-        fclose(f);
-        if (st != GN_OK && st != GN_EINPUT)
-            fail_msg("%s: status %s", path, gn_strerror(st));
-        if (st == GN_EINPUT && strncmp(err, path, strlen(path)))
-            fail_msg("%s: error does not name the file: %s", path, err);
-        clean += st == GN_OK && nrec > 0;
-        files++;
-    }
-    closedir(d);
-    assert_true(files >= 10);
-    assert_true(clean >= 3); /* the well-formed seeds read to their end */
-}
-
 /* every field and vector name the reader knows is the one the writer prints: a record with
  * every scalar and vector set, written as CSV and as JSON Lines, reads back exactly */
 static void test_names_round_trip(void **state)
@@ -1500,7 +1421,7 @@ int main(void)
         cmocka_unit_test(test_float32),       cmocka_unit_test(test_bound_edges),
         cmocka_unit_test(test_reference_agrees), cmocka_unit_test(test_j_zero),        cmocka_unit_test(test_bce_derived),
         cmocka_unit_test(test_vacuous_bound), cmocka_unit_test(test_parse_exact),   cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_million_steps),
-        cmocka_unit_test(test_corpus_replay), cmocka_unit_test(test_corpus_reader),
+         
         cmocka_unit_test(test_names_round_trip), cmocka_unit_test(test_f32_scalars), cmocka_unit_test(test_bce_extreme), cmocka_unit_test(test_overflow_rounded), cmocka_unit_test(test_steps_and_f32_labels), cmocka_unit_test(test_f32_sumsq_relative), cmocka_unit_test(test_bce_declines), cmocka_unit_test(test_sps_sign_undefined), cmocka_unit_test(test_torch),
         cmocka_unit_test(test_tfjs),
     };

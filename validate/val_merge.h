@@ -29,7 +29,7 @@ int val_merge_text(FILE *out, const char *const *texts, const char *const *names
 /* val_merge_any: `gnlab merge` of shard texts of either kind: the kind is the "shard" value
  * of the first header (gn_io_merge_kind_of), then val_merge_text or pf_prove_merge_text.
  * The one entry point of cli_merge_texts (gnlab merge, gnlab-mpi's rank 0), the fuzz
- * harness validate/fuzz/fuzz_merge.c and its corpus replay (tests/test_shard). Returns the
+ * harness fuzz/fuzz_merge.c and its corpus replay (tests/test_fuzz_corpus). Returns the
  * exit status as val_merge_text; 2 for a text that is no shard file or an unknown kind.
  * No equation: `gnlab merge`. */
 int val_merge_any(FILE *out, const char *const *texts, const char *const *names, size_t n,

@@ -6,8 +6,10 @@
  * behaviour; exit status 0, 1 or 2; the same status and the same report bytes (table and
  * --json) when the texts are given in reverse order.
  * Build and run: `make fuzz` (clang -fsanitize=fuzzer,address,undefined; FUZZ_SECONDS each
- * harness). Seeds: validate/fuzz/corpus_merge (made by validate/fuzz/merge_seeds.sh, replayed
- * by tests/test_shard.c under the same oracles, so `make sanitize` runs them too). */
+ * harness). Seeds: fuzz/corpus/merge (made by fuzz/merge_seeds.sh, replayed by
+ * tests/test_fuzz_corpus.c under the same oracles, so `make sanitize` runs them too).
+ * fuzz_merge_one returns the merge's exit status (the replay checks it against the seed's
+ * name: ok_ 0, fail_ 1, bad_ 2). */
 #include "gn_io_merge.h"
 #include "pf_claims.h"
 #include "val_merge.h"
@@ -16,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NTEXT 4
 static const char *const nm[NTEXT] = {"t0", "t1", "t2", "t3"};
@@ -42,11 +42,12 @@ static int merge(char **out, const char *const *texts, size_t n, int rev, int js
     return rc;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_merge_one(const uint8_t *data, size_t size)
 {
     char *buf = malloc(size + 1);
     if (!buf)
         return 0;
+    int status = -1;
     memcpy(buf, data, size);
     buf[size] = 0;
     const char *texts[NTEXT];
@@ -63,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int ra = merge(&a, texts, n, 0, json), rb = merge(&b, texts, n, 1, json);
         if (ra != rb || strcmp(a, b) != 0)
             abort(); /* the report depends on the order of the files */
+        if (status >= 0 && ra != status)
+            abort(); /* --json changed the verdict */
+        status = ra;
         free(a);
         free(b);
     }
@@ -84,5 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(pre);
     }
     free(buf);
+    return status;
+}
+
+#ifndef GN_FUZZ_REPLAY
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_merge_one(data, size);
     return 0;
 }
+#endif

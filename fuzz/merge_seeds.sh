@@ -1,13 +1,13 @@
 #!/bin/sh
-# merge_seeds.sh [GNLAB]: the seed corpus of fuzz_merge.c in validate/fuzz/corpus_merge.
+# merge_seeds.sh [GNLAB]: the seed corpus of fuzz_merge.c in fuzz/corpus/merge.
 # A seed is up to 4 shard files joined by NUL bytes (the harness's input format). The
-# name says what `gnlab merge` must answer, and tests/test_shard replays them so:
+# name says what `gnlab merge` must answer, and tests/test_fuzz_corpus replays them so:
 # ok_* exit 0, fail_* exit 1 (a failing check, or INCOMPLETE), bad_* exit 2 (refused).
 # The bad_ seeds are the edits of issue 13's findings 3 and 10.
 set -eu
 G=${1:-build/gnlab}
 case $G in /*) ;; *) G=$PWD/$G ;; esac
-OUT=$PWD/validate/fuzz/corpus_merge
+OUT=$PWD/fuzz/corpus/merge
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
