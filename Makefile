@@ -62,14 +62,17 @@ all: $(CHECKLIBS) $(BUILD)/gnlab
 deps:
 	@bash .ci/deps.sh build test plot
 
-$(BUILD)/obj/%.o: %.c $(HDRS) $(BUILD)/commands.inc
+$(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(INC_$(call layer_of,$<)) -c $< -o $@
 
 # The subcommand table: every line 'CLI_COMMAND(name, "summary")' in a cmd_*.c file.
 $(BUILD)/commands.inc: $(CMDSRC)
 	@mkdir -p $(BUILD)
-	@sed -n 's/^CLI_COMMAND(\([a-z_]*\), *\(".*"\)).*/X(\1, \2)/p' $(sort $(CMDSRC)) > $@.tmp && mv $@.tmp $@
+	@sed -n 's/^CLI_COMMAND(\([a-z_]*\), *\(".*"\)).*/X(\1, \2)/p' $(sort $(CMDSRC)) > $@.tmp && \
+	  { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+# only the program's table needs it (regenerated when a command is added or renamed)
+$(BUILD)/obj/cli/main.o: $(BUILD)/commands.inc
 
 $(BUILD)/libgnlab.a: $(LIBOBJ)
 	@rm -f $@

@@ -905,7 +905,7 @@ static int parse_args(args *A, int argc, char **argv)
     to->epochs = 20;
     to->seed = cli_seed(1);
     to->par = gn_egn_params_default();
-    A->vo = (val_opts){cli_seed(20261122u), cli_scale(), 256, NULL, 1, NULL};
+    A->vo = (val_opts){cli_seed(20261122u), cli_scale(), 256, NULL, 1, NULL, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

@@ -24,6 +24,8 @@ static void usage(FILE *f)
             "  --prec P        MPFR working precision in bits, 64..8192 (default %d)\n"
             "  --seed S        base seed (default GN_SEED or %u)\n"
             "  --mutants       run the negative controls: every mutant must be rejected\n"
+            "  --inject M      run mutant M (a deliberately wrong formula, see --list) in place\n"
+            "                  of each named claim's formula: the claim must then fail (exit 1)\n"
             "  --graph F.svg   draw the derivation graph with Graphviz (F.dot written beside)\n"
             "  --jobs N        worker threads (default 2)\n"
             "  --shard K/N     run part K of N (0-based) of every claim's instances and write\n"
@@ -88,14 +90,15 @@ static void *worker(void *arg)
     }
 }
 
-/* run every (claim, mutant in [mlo, mhi]) of the selection on nthreads workers */
+/* run every (claim, mutant in [mlo, mhi]) of the selection on nthreads workers; mhi is each
+ * claim's number of mutants when all_mutants, else mlo */
 static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
 {
     size_t chunk = 200;
     size_t cap = 0;
     for (size_t c = 0; c < p->nsel; c++) {
         size_t tot = pf_claim_total(p->sel[c], &p->o);
-        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : 0;
+        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : mlo;
         for (int m = mlo; m <= mhi; m++)
             cap += (tot + chunk - 1) / chunk + (p->shard ? p->shard->n : 0);
     }
@@ -105,7 +108,7 @@ static int run_all(pool *p, int mlo, int all_mutants, size_t nthreads)
     p->njobs = 0;
     for (size_t c = 0; c < p->nsel; c++) {
         size_t tot = pf_claim_total(p->sel[c], &p->o);
-        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : 0;
+        int mhi = all_mutants ? (int)pf_claim_nmutants(p->sel[c]) : mlo;
         /* a shard runs the instances of its blocks: blocks [lo, hi) of tot instances are
          * the index range [ceil(lo tot / U), ceil(hi tot / U)) (gn_io_shard.h) */
         gn_io_shard all;
@@ -279,6 +282,7 @@ static int write_shard(const char *out, const pf_claim **sel, size_t nsel,
 typedef struct {
     pf_claim_opts o;
     int json, tap, mutants, list;
+    size_t inject; /* --inject M: mutant M stands in for each claim's formula (0: none) */
     size_t jobs, nblocks;
     const char *graph, *shard_kn, *ranges, *out;
     const char **ids; /* claim ids named (argc entries) */
@@ -310,6 +314,8 @@ static int parse_value(prove_args *A, const char *a, const char *v)
         A->ranges = v;
     else if (!strcmp(a, "--out"))
         A->out = v;
+    else if (!strcmp(a, "--inject"))
+        return cli_size(&A->inject, CMD, a, v, 1, PF_CLAIM_MAXMUT);
     else
         A->graph = v;
     return 0;
@@ -320,7 +326,8 @@ static int parse_args(prove_args *A, int argc, char **argv)
 {
     static const char *const valued[] = {"--instances", "--prec",   "--seed",
                                          "--jobs",      "--graph",  "--shard",
-                                         "--ranges",    "--blocks", "--out",  NULL};
+                                         "--ranges",    "--blocks", "--out",
+                                         "--inject",    NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int takes = 0;
@@ -364,6 +371,9 @@ static int parse_args(prove_args *A, int argc, char **argv)
         why = "--out writes a shard file: give --shard or --ranges";
     else if (A->graph && A->mutants)
         why = "--graph draws the claims' verdicts; run it without --mutants";
+    else if (A->inject && (A->mutants || A->shard_kn || A->ranges))
+        why = "--inject runs a wrong formula for a demonstration: not with --mutants, --shard or "
+              "--ranges (a shard of a wrong formula must never reach gnlab merge)";
     return why ? cli_usage(CMD, "%s", why) : -1;
 }
 
@@ -418,6 +428,14 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
         free(sel);
         return GN_EXIT_PASS;
     }
+    for (size_t c = 0; c < nsel && A.inject; c++)
+        if (pf_claim_nmutants(sel[c]) < A.inject) {
+            st = cli_usage(CMD, "--inject %zu: claim '%s' has %zu mutant(s) (gnlab prove --list "
+                                "shows them); name claims that have it",
+                           A.inject, sel[c]->id, pf_claim_nmutants(sel[c]));
+            free(sel);
+            return st;
+        }
     pf_claim_opts o = A.o;
     int json = A.json, tap = A.tap, mutants = A.mutants;
     size_t jobs = A.jobs;
@@ -437,7 +455,7 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
     p.shard = A.shard_kn || A.ranges ? &A.sh : NULL;
     p.res = calloc(nsel * (size_t)stride, sizeof *p.res);
     double t0 = gn_io_now();
-    if (!p.res || run_all(&p, mutants ? 1 : 0, mutants, jobs) < 0) {
+    if (!p.res || run_all(&p, mutants ? 1 : (int)A.inject, mutants, jobs) < 0) {
         fprintf(stderr, "gnlab prove: out of memory\n");
         free(p.res);
         free(sel);
@@ -451,6 +469,13 @@ CLI_COMMAND(prove, "check every claim of the paper in MPFR, with negative contro
         free(p.res);
         free(sel);
         return rc;
+    }
+    /* --inject: mutant M's results are reported as the claims' own, which must then fail */
+    for (size_t c = 0; c < nsel && A.inject; c++) {
+        p.res[c * (size_t)stride] = p.res[c * (size_t)stride + A.inject];
+        if (!json && !tap)
+            printf("%s: mutant %zu injected for the formula: %s\n", sel[c]->id, A.inject,
+                   sel[c]->mutants[A.inject - 1]);
     }
     char tail[96];
     snprintf(tail, sizeof tail, "%.1f s on %zu threads", wall, jobs);

@@ -126,7 +126,7 @@ static size_t run_sections(val_row *rows, size_t cap, const val_opts *o, const c
 
 CLI_COMMAND(validate, "cross-validate the double core against MPFR on random and edge instances")
 {
-    val_opts o = {cli_seed(20261122u), cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL};
+    val_opts o = {cli_seed(20261122u), cli_scale(), GN_MP_PREC_DEFAULT, NULL, 0, NULL, 0};
     int json = 0;
     const char *only = NULL, *shard_kn = NULL, *ranges = NULL, *out = NULL;
     size_t nblocks = GN_IO_SHARD_BLOCKS;

@@ -146,6 +146,8 @@ typedef struct {
     size_t instances; /* random instances requested (adversarial ones are added) */
     mpfr_prec_t prec;
     uint64_t seed;
+    int partial; /* the results cover part of the campaign (a merge with blocks missing): the
+                    report's verdict is INCOMPLETE, never "every claim holds" */
 } pf_claim_opts;
 
 /* pf_claim_opts_default: PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED.

@@ -193,6 +193,7 @@ static int report(FILE *out, const gn_io_merge *m, int json)
     o.instances = (size_t)u;
     gn_io_jfield_u64(&u, m->head, "mutants");
     int mutants = u != 0;
+    o.partial = m->incomplete;
     const pf_claim **sel = calloc(m->nrows + 1, sizeof *sel);
     size_t nsel = 0;
     int nmut_max = 0;

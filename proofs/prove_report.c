@@ -137,14 +137,15 @@ int pf_prove_report(FILE *f, const pf_claim *const *sel, size_t nsel, const pf_c
         gn_io_jl_int(&j, "prec", (long long)o->prec);
         gn_io_jl_int(&j, "seed", (long long)o->seed);
         gn_io_jl_num(&j, "seconds", wall);
-        gn_io_jl_bool(&j, "pass", !bad);
+        gn_io_jl_bool(&j, "pass", !bad && !o->partial);
         gn_io_jl_end(&j);
     } else if (!tap)
         fprintf(f, "\n%zu claims, %zu instances at %ld bits, seed %llu, %s: %s\n",
                nsel, total, (long)o->prec, (unsigned long long)o->seed, tail,
                bad ? (mutants ? "SOME MUTANT PASSES (weak check)" : "SOME CLAIM FAILS")
-                   : (mutants ? "every mutant rejected" : "every claim holds"));
-    return bad;
+               : o->partial ? "INCOMPLETE (no verdict on the campaign)"
+                            : (mutants ? "every mutant rejected" : "every claim holds"));
+    return bad || o->partial;
 }
 
 void pf_prove_row_write(FILE *f, size_t row, const pf_claim *c, int m, const pf_claim_result *r)

@@ -239,7 +239,7 @@ size_t pf_claim_nmutants(const pf_claim *c)
 
 pf_claim_opts pf_claim_opts_default(void)
 {
-    pf_claim_opts o = {PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED};
+    pf_claim_opts o = {PF_CLAIM_INSTANCES, PF_CLAIM_PREC, PF_CLAIM_SEED, 0};
     return o;
 }
 

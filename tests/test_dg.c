@@ -287,7 +287,7 @@ static void test_section_passes(void **state)
 {
     (void)state;
     val_row rows[64];
-    val_opts o = {gn_test_seed(), 0.34 * (double)gn_test_iters(1), 256, NULL, 1, NULL};
+    val_opts o = {gn_test_seed(), 0.34 * (double)gn_test_iters(1), 256, NULL, 1, NULL, 0};
     size_t n = val_dg(rows, 64, &o);
     assert_true(n >= 18);
     size_t verdicts = 0;
@@ -309,7 +309,7 @@ static void test_section_mutants(void **state)
     (void)state;
     val_row rows[64];
     for (const char *const *m = val_dg_mutants; *m; m++) {
-        val_opts o = {gn_test_seed(), 0.2, 256, *m, 1, NULL};
+        val_opts o = {gn_test_seed(), 0.2, 256, *m, 1, NULL, 0};
         size_t n = val_dg(rows, 64, &o), failed = 0;
         for (size_t i = 0; i < n; i++)
             failed += !rows[i].informational && !rows[i].pass;
@@ -317,7 +317,7 @@ static void test_section_mutants(void **state)
             fail_msg("mutant %s passed the DG section (seed %llu)", *m,
                      (unsigned long long)gn_test_seed());
     }
-    val_opts bad = {gn_test_seed(), 0.2, 256, "no-such-variant", 1, NULL};
+    val_opts bad = {gn_test_seed(), 0.2, 256, "no-such-variant", 1, NULL, 0};
     size_t n = val_dg(rows, 64, &bad);
     assert_true(n == 1 && !rows[0].pass);
 }

@@ -8,7 +8,14 @@
  * 3 undetermined. */
 #include "gn_test.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* an IGND trace (MATH.md (3.12)-(3.13)): j = (0.5, -2), l'' = 1, mu = 0.1, lambda = 0.5,
+ * alpha = 0.5 from w = (1, 2); with l' = 0.7 the exact step ends at w_after =
+ * (0.966183574879227..., 2.135265700483092...) */
+#define IG_H "method,dtype,alpha,lambda,mu,lp,lpp,w_0,w_1,j_0,j_1,w_after_0,w_after_1\n"
+#define IG_ROW(dtype, lp, w1) "ignd," #dtype ",0.5,0.5,0.1," #lp ",1,1,2,0.5,-2,0.966183574879227," #w1
 
 /* data files, written into a fresh directory; "@" in a row's command names it */
 static const struct {
@@ -24,6 +31,21 @@ static const struct {
     {"exp.csv", "x,y\n1,2.7\n2,7.4\n3,20.1\n4,54.6\n"},
     {"ynan.csv", "x,y\n1,2\n2,nan\n3,4\n"},
     {"ezero.csv", "x1,y\n0,0\n0,0\n0,0\n0,0\n"},
+    /* audit traces: one IGND step (correct: w_after to 16 digits), then edited copies */
+    {"ig_ok.csv", IG_H IG_ROW(float64, 0.7, 2.135265700483092) "\n"},
+    {"ig_wrong.csv", IG_H IG_ROW(float64, 0.7, 2.135265700484092) "\n"},
+    {"ig_nan.csv", IG_H IG_ROW(float64, nan, 2.135265700483092) "\n"},
+    {"ig_gap.csv", "step," IG_H "0," IG_ROW(float64, 0.7, 2.135265700483092) "\n"
+                   "2," IG_ROW(float64, 0.7, 2.135265700483092) "\n"},
+    {"ig_dup.csv", "step," IG_H "0," IG_ROW(float64, 0.7, 2.135265700483092) "\n"
+                   "0," IG_ROW(float64, 0.7, 2.135265700483092) "\n"},
+    {"ig_f32.csv", IG_H IG_ROW(float32, 0.7, 2.135265700483092) "\n"},
+    {"ig_empty.csv", IG_H},
+    {"bce_huge.jsonl", "{\"method\": \"ignd\", \"dtype\": \"float64\", \"loss\": \"bce\", \"f\": 5000, "
+                       "\"y\": 1, \"alpha\": 1, \"lambda\": 0.1, \"mu\": 0.01, \"w\": [0.1, 0.2], "
+                       "\"x\": [1, 2], \"w_after\": [0.1, 0.2]}\n"},
+    {"zero_j.jsonl", "{\"method\":\"ignd_undamped\",\"dtype\":\"float64\",\"alpha\":1,\"lp\":1,"
+                     "\"lpp\":1,\"j\":[0,0],\"w\":[1,1],\"w_after\":[1,1]}\n"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -130,6 +152,43 @@ static const fc_row rows[] = {
      ONLY(1), NULL},
     {"table", "egn --validate: the 1/b factor dropped",
      "egn --validate --scale 0.1 --inject dg_nob", ONLY(1), NULL},
+    /* prove: a deliberately wrong formula in place of the claim's must fail (negative control) */
+    {"table", "prove: mu added after the outer product (--inject 1)", "prove --inject 1 prop-3.2",
+     ONLY(1), NULL},
+    {"table", "prove: --inject with --shard (a wrong shard must never reach merge)",
+     "prove --inject 1 --shard 0/2 --out @/p.jsonl prop-3.2", ONLY(2), NULL},
+    /* merge: edited shard files (the seeds of fuzz/corpus/merge, cut into files by setup) */
+    {"13.3", "merge: max_err edited to 2^20", "merge @/merge/bad_max_err_2p20.*", ONLY(2), "PASS"},
+    {"13.3", "merge: max_err edited to inf", "merge @/merge/bad_max_err_inf.*", ONLY(2), "PASS"},
+    {"13.3", "merge: max_err edited to NaN", "merge @/merge/bad_max_err_nan.*", ONLY(2), "PASS"},
+    {"13.3", "merge: a pass flag flipped", "merge @/merge/bad_pass_flag.*", ONLY(2), "PASS"},
+    {"13.3", "merge: header without prec", "merge @/merge/bad_no_prec.*", ONLY(2), "PASS"},
+    {"13.10", "merge: prove header without mutants", "merge @/merge/bad_prove_no_mutants.*",
+     ONLY(2), "PASS"},
+    {"13.10", "merge: empty ranges", "merge @/merge/bad_empty_ranges.*", ONLY(2), "PASS"},
+    {"table", "merge: a shard of another seed", "merge @/merge/bad_other_seed.*", ONLY(2), "PASS"},
+    {"table", "merge: overlapping shards", "merge @/merge/bad_overlap.*", ONLY(2), "PASS"},
+    {"table", "merge: a block missing (validate)", "merge @/merge/fail_validate_incomplete.*",
+     ONLY(1), "PASS"},
+    {"table", "merge: a block missing (prove)", "merge @/merge/fail_prove_incomplete.*", ONLY(1),
+     "every claim holds"},
+    {"table", "merge --json: a block missing", "merge --json @/merge/fail_validate_incomplete.*",
+     ONLY(1), "\"pass\":true"},
+    {"table", "merge: shards of a wrong formula (--inject)", "merge @/merge/fail_validate_inject.*",
+     ONLY(1), NULL},
+    /* audit: edited and degenerate traces */
+    {"table", "audit: a correct IGND step (the control of the rows below)", "audit @/ig_ok.csv",
+     ONLY(0), NULL},
+    {"table", "audit: w_after edited in its 13th digit", "audit @/ig_wrong.csv", ONLY(1), "verdict        AGREE"},
+    {"table", "audit: NaN l'", "audit @/ig_nan.csv", ONLY(2), "verdict        AGREE"},
+    {"13.6", "audit: a missing step", "audit @/ig_gap.csv", ONLY(2), "verdict        AGREE"},
+    {"13.6", "audit: a repeated step", "audit @/ig_dup.csv", ONLY(2), "verdict        AGREE"},
+    {"13.6", "audit: float64 values labelled float32", "audit @/ig_f32.csv", ONLY(2), "verdict        AGREE"},
+    {"table", "audit: a header and no step", "audit @/ig_empty.csv", ONLY(2), "verdict        AGREE"},
+    {"13.6", "audit: BCE with |f| > 4096 (reference undefined)", "audit @/bce_huge.jsonl", ONLY(3),
+     "verdict        AGREE"},
+    {"table", "audit: undamped IGND at j = 0 (the method is undefined)", "audit @/zero_j.jsonl",
+     ONLY(3), "verdict        AGREE"},
 };
 
 static char dir[64];
@@ -145,6 +204,37 @@ static void expand(char *out, size_t cap, const char *args)
             out[k++] = *p;
     }
     out[k] = 0;
+}
+
+/* every seed of fuzz/corpus/merge (shard texts joined by NUL bytes) cut into dir/merge/NAME.K */
+static void cut_merge_seeds(void)
+{
+    char sub[128], **paths;
+    snprintf(sub, sizeof sub, "%s/merge", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    size_t n = gn_test_list("fuzz/corpus/merge", "", &paths);
+    assert_true(n >= 20);
+    static char text[1 << 20];
+    for (size_t i = 0; i < n; i++) {
+        FILE *f = fopen(paths[i], "rb");
+        assert_non_null(f);
+        size_t len = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[len] = 0;
+        const char *base = strrchr(paths[i], '/') + 1;
+        size_t k = 0;
+        for (const char *t = text; t < text + len || k == 0; k++) {
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s.%zu", sub, base, k);
+            size_t l = strlen(t);
+            FILE *o = fopen(path, "wb");
+            assert_non_null(o);
+            assert_int_equal(fwrite(t, 1, l, o), l);
+            assert_int_equal(fclose(o), 0);
+            t += l + 1;
+        }
+    }
+    gn_test_list_free(paths, n);
 }
 
 static void test_failclosed_table(void **state)
@@ -164,6 +254,7 @@ static void test_failclosed_table(void **state)
         fputs(files[f].text, fp);
         assert_int_equal(fclose(fp), 0);
     }
+    cut_merge_seeds();
     int bad = 0;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         const fc_row *w = &rows[r];
@@ -185,12 +276,9 @@ static void test_failclosed_table(void **state)
         } else
             print_message("# row %zu (finding %s) %s: exit %d, ok\n", r, w->finding, w->what, rc);
     }
-    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", dir, files[f].name);
-        unlink(path);
-    }
-    rmdir(dir);
+    char rm[128];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    assert_int_equal(gn_test_capture(rm, NULL, 0), 0);
     if (bad)
         fail_msg("%d of %zu rows of the fail-closed table gave what they must not", bad,
                  sizeof rows / sizeof rows[0]);

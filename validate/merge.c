@@ -125,6 +125,7 @@ static int report(FILE *out, const gn_io_merge *m, int json)
     o.prec = (unsigned)u;
     if (gn_io_jfield(inj, sizeof inj, m->head, "inject") == 0 && inj[0])
         o.inject = inj;
+    o.partial = m->incomplete;
     return val_report(out, m->rows, m->nrows, &o, json) != 0;
 }
 

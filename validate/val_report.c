@@ -38,7 +38,7 @@ size_t val_report(FILE *f, const val_row *rows, size_t nrows_all, const val_opts
         nrows += rows[i].instances > 0;
         failed += rows[i].instances > 0 && !rows[i].pass && !rows[i].informational;
     }
-    int ok = failed == 0 && nrows > 0;
+    int ok = failed == 0 && nrows > 0 && !o->partial;
     if (json) {
         for (size_t i = 0; i < nrows_all; i++) {
             if (rows[i].instances > 0)
@@ -75,9 +75,10 @@ size_t val_report(FILE *f, const val_row *rows, size_t nrows_all, const val_opts
             if (!r->pass && !r->informational)
                 fprintf(f, "        worst: %s\n", r->worst);
         }
-        fprintf(f, "\n%zu rows, %zu failed: %s\n", nrows, failed, ok ? "PASS" : "FAIL");
+        fprintf(f, "\n%zu rows, %zu failed: %s\n", nrows, failed,
+                ok ? "PASS" : failed || nrows == 0 ? "FAIL" : "INCOMPLETE");
     }
-    return ok ? 0 : failed + (nrows == 0);
+    return ok ? 0 : failed + (nrows == 0) + (size_t)(o->partial != 0);
 }
 
 void val_shard_write(FILE *f, const val_row *rows, size_t nrows, const val_opts *o,

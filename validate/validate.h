@@ -15,6 +15,8 @@ typedef struct {
     const char *inject; /* NULL, or the name of a known-wrong variant to swap in */
     int quiet;          /* no progress output */
     const struct gn_io_shard *shard; /* NULL: every instance; else only these blocks (gn_io_shard.h) */
+    int partial;        /* the rows cover part of the campaign (a merge with blocks missing):
+                           the verdict is INCOMPLETE, never PASS */
 } val_opts;
 
 /* histogram of err / bound per row (integer counts: shards merge exactly): bin 0 holds

@@ -50,6 +50,7 @@ typedef struct gn_io_merge {
     void *rows;           /* nrows merged rows, k->row_size bytes each */
     gn_io_brange *cov;    /* every group's block ranges, [lo, hi) */
     size_t ncov, capcov;
+    int incomplete;       /* blocks are missing: the report must not give a verdict */
 } gn_io_merge;
 
 /* gn_io_merge_refuse: print "gnlab merge: NAME: WHY[: DETAIL]" on stderr; returns

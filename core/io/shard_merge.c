@@ -400,6 +400,7 @@ int gn_io_merge_text(FILE *out, const gn_io_merge_kind *k, const char *const *te
         rc = gn_io_merge_gaps(&m, &missing);
     if (rc == 0) {
         int incomplete = missing[0] != 0;
+        m.incomplete = incomplete;
         if (incomplete)
             gn_io_merge_note(out, &m, missing, json);
         int bad = k->report(out, &m, json);
