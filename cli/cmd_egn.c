@@ -60,7 +60,8 @@ static void usage(FILE *f)
             "                   explicit d x d solve and the other route (--quick: fewer sizes)\n"
             "  --check          train the example with each of the 8 enhancement settings, for\n"
             "                   each loss; exit 1 unless every run lowers the loss\n"
-            "Exit status: 0 pass (training: final loss below the initial one), 1 fail, 2 usage.\n",
+            "Exit status: 0 pass (training: final loss below the initial one), 1 fail, 2 bad\n"
+            "usage, input or output.\n",
             EXAMPLE_ROWS);
 }
 

@@ -45,7 +45,8 @@ static void help(void)
            "  --mp             run the MPFR reference on CSV data too (on the doubles as read)\n"
            "  --plot FILE.svg  data, fitted curve and residuals (gnuplot; one predictor)\n"
            "  --json           JSON Lines\n\n"
-           "exit 0 when every fit converges and every target is met, 1 otherwise, 2 on bad input\n",
+           "exit 0 when every fit converges and every target is met, 1 otherwise, 2 on bad input\n"
+           "or output\n",
            VAL_NIST_TARGET_DOUBLE, VAL_NIST_TARGET_MP, VAL_NIST_TARGET_CERES_AVG);
 }
 

@@ -84,7 +84,7 @@ static void usage(FILE *f)
                "  --blocks U     blocks of the index range (default 64; instance i of N lies in\n"
                "                 block floor(i U / N))\n"
                "  --out FILE     write the shard file to FILE instead of standard output\n\n"
-               "Exit status: 0 every row passes, 1 some row fails, 2 bad usage.\n");
+               "Exit status: 0 every row passes, 1 some row fails, 2 bad usage or output.\n");
 }
 
 /* the shard file of a --shard/--ranges run to out (NULL: stdout). Exit status: 1 when a row

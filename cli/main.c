@@ -40,7 +40,9 @@ static void help(FILE *f)
     for (const command *c = commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nEvery command prints a table, or JSON Lines with --json; exit status 0 when\n"
-               "every check passes, 1 when one fails, 2 on bad usage or input.\n");
+               "every check holds, 1 when one fails, 2 on bad usage, input or output (a file\n"
+               "that cannot be read or written), 3 when no check fails but one cannot be\n"
+               "decided (undetermined: assume, audit). docs/exit-status.md has the details.\n");
 }
 
 int main(int argc, char **argv)
