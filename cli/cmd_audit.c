@@ -213,7 +213,7 @@ static int report(const val_audit_summary *s, const char *name, int json)
                 printf("  %-14s %s: %s (reproduces all %llu disagreeing steps it applies to%s)\n",
                        k == 0 ? "diagnosis" : "also", v->name, v->description,
                        (unsigned long long)s->tried[idx[k]],
-                       v->slack ? "; within its wider tolerance" : "");
+                       v->centre ? "; within its wider tolerance" : "");
             }
         }
     }

@@ -64,7 +64,7 @@ static const char *first_match(const val_audit_summary *s, size_t *nexact)
     size_t n = val_audit_matches(idx, VAL_AUDIT_MAXCAT, s);
     *nexact = 0;
     for (size_t k = 0; k < n; k++)
-        *nexact += val_audit_catalogue[idx[k]].slack == NULL;
+        *nexact += val_audit_catalogue[idx[k]].centre == NULL;
     return n ? val_audit_catalogue[idx[0]].name : "none";
 }
 

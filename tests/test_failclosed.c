@@ -189,6 +189,8 @@ static const fc_row rows[] = {
     {"table", "audit: a correct IGND step (the control of the rows below)", "audit @/ig_ok.csv",
      ONLY(0), NULL},
     {"table", "audit: w_after edited in its 13th digit", "audit @/ig_wrong.csv", ONLY(1), "verdict        AGREE"},
+    {"13.6", "audit: no bug named where |j|^2 is exact in float32 (f32_sumsq's band covers the "
+             "paper's value)", "audit @/ig_wrong.csv", ONLY(1), "f32_sumsq"},
     {"table", "audit: NaN l'", "audit @/ig_nan.csv", ONLY(2), "verdict        AGREE"},
     {"13.6", "audit: a missing step", "audit @/ig_gap.csv", ONLY(2), "verdict        AGREE"},
     {"13.6", "audit: a repeated step", "audit @/ig_dup.csv", ONLY(2), "verdict        AGREE"},

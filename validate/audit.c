@@ -120,8 +120,14 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             double ev;
             size_t wv;
             gn_status sv = v->recompute(&ev, &wv, wk, r, NULL, 0);
-            double tol = Bd + (v->slack ? v->slack(r) : 0.0);
-            if (sv == GN_OK && ev <= tol) {
+            double tol = Bd, ec;
+            size_t wc;
+            if (sv == GN_OK && ev <= tol && v->centre &&
+                !(v->centre(&ec, &wc, wk, r, NULL, 0) == GN_OK && ec < e)) {
+                /* the band covers the paper's value: no nearer the variant than the paper's
+                 * rule, so neither for nor against it */
+                s->tried[c]--;
+            } else if (sv == GN_OK && ev <= tol) {
                 s->matched[c]++;
                 if (ev / tol > s->var_err[c])
                     s->var_err[c] = ev / tol;
@@ -152,7 +158,8 @@ size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s)
     for (size_t a = 1; a < n; a++)
         for (size_t b = a; b > 0; b--) {
             size_t x = cand[b - 1], y = cand[b];
-            int sx = val_audit_catalogue[x].slack != NULL, sy = val_audit_catalogue[y].slack != NULL;
+            int sx = val_audit_catalogue[x].centre != NULL;
+            int sy = val_audit_catalogue[y].centre != NULL;
             if (sx > sy || (sx == sy && s->var_err[x] > s->var_err[y])) {
                 cand[b - 1] = y;
                 cand[b] = x;

@@ -2,7 +2,7 @@
  *
  * When a trace disagrees with the paper's rule, `gnlab audit` recomputes each disagreeing
  * step under every variant below that applies to its method, and names the variants that
- * reproduce all of them within the same rounding bound B (plus the variant's slack, if
+ * reproduce all of them within the same rounding bound B (plus the variant's band, if
  * any). To add a variant: write its MPFR recomputation (usually the paper's rule with
  * knobs set, through val_audit_rule; or any MPFR code with the same contract) and add a row.
  * Each row says which methods it applies to; f64_only marks variants that a float32 trace
@@ -39,20 +39,15 @@ KNOB_VARIANT(v_flip_sign, .flip_sign = 1)
 
 /* float32 accumulation of |j|^2: the recorded |j|^2 may sit anywhere within n + 1 float32
  * roundings of the exact one (any summation order), i.e. relative (n+1) 2^-24 around the
- * recomputed centre (|j|^2 rounded once to float32); the step moves by at most that
- * relative amount of |s_i|. That tolerance is relative to the step, so it is applied in the
- * measure itself (val_audit_rule with the f32_sumsq knob takes (n+1) 2^-24 |s_i| off each
- * difference, not (n+1) 2^-24 (|w_i| + |s_i|)): no extra units here. The row's non-NULL
- * slack marks it a tolerance variant (ranked after the exact ones). */
-static double slack_f32_sumsq(const gn_io_trace_rec *r)
-{
-    (void)r;
-    return 0.0;
-}
+ * centre (|j|^2 rounded once to float32); the step moves by at most that relative amount of
+ * |s_i|, so val_audit_rule takes (n+1) 2^-24 |s_i| off each difference (f32_sumsq = 1). The
+ * centre alone (f32_sumsq = 2) decides whether a step is evidence: where |j|^2 is exact in
+ * float32 the band only covers the paper's own value (audit.c). */
+KNOB_VARIANT(v_f32_sumsq_centre, .f32_sumsq = 2)
 
 const val_audit_variant val_audit_catalogue[] = {
     /* name            description
-     *                 methods            f64_only recompute       slack */
+     *                 methods            f64_only recompute       centre */
     {"mu_after_outer", "mu added after the outer product: xi = 1/(l''|j|^2 + mu + lambda)",
                        RANK1,             0,       v_mu_after,     NULL},
     {"lambda_missing", "lambda missing: xi = 1/((l''+mu)|j|^2)",
@@ -71,7 +66,7 @@ const val_audit_variant val_audit_catalogue[] = {
     {"xi_after_adam",  "Adam-IGND with xi applied after Adam (Adam fed l' j, step scaled by xi)",
                        M(ADAM_IGND),      0,       v_xi_after,     NULL},
     {"f32_sumsq",      "|j|^2 accumulated in float32 in a float64 implementation",
-                       NORMED,            1,       v_f32_sumsq,    slack_f32_sumsq},
+                       NORMED,            1,       v_f32_sumsq,    v_f32_sumsq_centre},
     {"wrong_sign",     "wrong sign: the step added instead of subtracted",
                        ALL,               0,       v_flip_sign,    NULL},
 };

@@ -647,6 +647,6 @@ gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk,
         reflect(wk, r);
     /* f32_sumsq: the recorded |j|^2 anywhere within n + 1 float32 roundings of the exact one
      * moves the step by at most (n + 1) 2^-24 |s_i| (relative to the step, not to |w_i|) */
-    *err = measure(wk, r, k->f32_sumsq ? ((double)r->n + 1.0) * 0x1p-24 : 0.0, worst);
+    *err = measure(wk, r, k->f32_sumsq == 1 ? ((double)r->n + 1.0) * 0x1p-24 : 0.0, worst);
     return GN_OK;
 }

@@ -42,7 +42,8 @@ typedef struct {
     int g_norm;       /* |g|^2 = lp^2 |j|^2 in place of |j|^2                               */
     int no_lpp;       /* den = mu |j|^2 + lambda                                            */
     int undamped;     /* den = lpp |j|^2 (lambda and mu both dropped)                       */
-    int f32_sumsq;    /* |j|^2 rounded to float32 (tolerance (n+1) 2^-24 |s_i| per component) */
+    int f32_sumsq;    /* |j|^2 rounded to float32: 1 with the tolerance (n+1) 2^-24 |s_i| per
+                         component (any summation order), 2 the centre alone (no tolerance) */
     int flip_sign;    /* w += step instead of w -= step                                     */
     int no_bias;      /* Adam without bias correction                                       */
     int eps_inside;   /* Adam with sqrt(v^ + eps) in place of sqrt(v^) + eps                */
@@ -113,8 +114,12 @@ typedef struct {
     /* the variant's recomputation: the same contract as val_audit_rule */
     gn_status (*recompute)(double *err, size_t *worst, val_audit_work *wk,
                            const gn_io_trace_rec *r, char *msg, size_t msglen);
-    /* extra tolerance in units of u_T beyond B for this variant (0 for exact variants) */
-    double (*slack)(const gn_io_trace_rec *r);
+    /* a tolerance variant (its recompute allows a band around its centre): the centre alone,
+     * the same contract; NULL for an exact variant. A step is evidence for a tolerance
+     * variant only when the recorded value is nearer the centre than the paper rule's value
+     * (else the band merely covers the paper's rule there: neutral, as an undefined step) */
+    gn_status (*centre)(double *err, size_t *worst, val_audit_work *wk,
+                        const gn_io_trace_rec *r, char *msg, size_t msglen);
 } val_audit_variant;
 
 extern const val_audit_variant val_audit_catalogue[];
@@ -173,7 +178,7 @@ typedef struct {
     uint32_t methods;           /* bit per method seen */
     uint64_t tried[VAL_AUDIT_MAXCAT];   /* disagreeing steps each variant applied to */
     uint64_t matched[VAL_AUDIT_MAXCAT]; /* of those, how many it reproduced */
-    double var_err[VAL_AUDIT_MAXCAT];   /* its largest err / (B + slack) over the tried steps */
+    double var_err[VAL_AUDIT_MAXCAT];   /* its largest err / B over the tried steps */
 } val_audit_summary;
 
 /* val_audit_stream: audit every record of f. cb (nullable) is called with each of the first
@@ -192,7 +197,7 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                           size_t errlen);
 
 /* val_audit_matches: the catalogue variants that reproduce every disagreeing step they were
- * tried on, best first (exact variants before slack ones, then by var_err). Returns the
+ * tried on, best first (exact variants before tolerance ones, then by var_err). Returns the
  * count and writes up to cap indices into idx.
  * No equation: ranking of the catalogue's diagnoses. */
 size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s);
