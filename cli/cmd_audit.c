@@ -85,7 +85,7 @@ static void on_step(const val_audit_step *st, void *arg)
                    st->worst);
         else
             printf("    step %-8llu line %-8zu %-13s undetermined: the method is undefined at "
-                   "these inputs (j = 0 or l' = 0 or l''|j|^2 = 0); record lp and lpp\n",
+                   "these inputs (j = 0 or l' = 0 or l''|j|^2 = 0)\n",
                    (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method));
     }
     c->shown++;
@@ -189,8 +189,8 @@ static int report(const val_audit_summary *s, const char *name, int json)
                dtypes_str(s->dtypes));
         printf("  disagreeing    %llu\n", (unsigned long long)s->disagree);
         if (s->undetermined)
-            printf("  undetermined   %llu  (first: step %llu, line %zu; record lp and lpp in the "
-                   "trace)\n", (unsigned long long)s->undetermined,
+            printf("  undetermined   %llu  (first: step %llu, line %zu)\n",
+                   (unsigned long long)s->undetermined,
                    (unsigned long long)s->first_undet.index, s->first_undet.line);
         if (s->undet_why[0])
             printf("  declined       %s\n", s->undet_why);
@@ -202,8 +202,9 @@ static int report(const val_audit_summary *s, const char *name, int json)
                    s->first.line);
         printf("  verdict        %s\n",
                agree   ? "AGREE: every step is within its rounding bound"
-               : undet ? "UNDETERMINED: no step disagrees, but some cannot be judged (infinite "
-                         "bound or undefined rule); record lp and lpp in the trace"
+               : undet ? "UNDETERMINED: no step disagrees, but some cannot be judged (an infinite "
+                         "bound or undefined rule; where l', l'' are derived from the loss, record lp and "
+                         "lpp in the trace)"
                        : "DISAGREE");
         if (s->disagree) {
             if (nm == 0)
