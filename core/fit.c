@@ -28,11 +28,12 @@ gn_fit_params gn_fit_params_default(void)
     gn_fit_params p;
     p.solver = GN_FIT_NORMAL;
     p.max_iter = 2000;
-    p.max_fev = 4000;
+    p.max_fev = 6000;
     p.xtol = 0x1p-51;
     p.gtol = 0.0;
     p.tau = 1e-3;
     p.polish = 1;
+    p.accel = 1;
     return p;
 }
 
@@ -225,6 +226,7 @@ typedef struct {
     size_t n, k, m; /* m = n + k rows of the augmented system [J; sqrt(lambda) D] */
     double S, St;   /* S(b) and S(bt)                                              */
     double *b, *bt, *r, *rt, *J, *Jh, *A, *M, *g, *h, *d, *s, *Aug, *c, *ng, *Jp;
+    double *v, *a, *ga; /* the velocity (solve's h), the acceleration and J^T r_vv  */
     double *blk;    /* the one allocation the arrays above live in                 */
 } fit_ws;
 
@@ -236,9 +238,11 @@ static int ws_alloc(fit_ws *w, const gn_fit_problem *p, const gn_fit_params *P)
     w->n = n;
     w->k = k;
     w->m = m;
-    double **arr[] = {&w->b, &w->bt, &w->g,  &w->h,   &w->d, &w->s, &w->ng, &w->r,
-                      &w->rt, &w->Jh, &w->c, &w->A,   &w->M, &w->J, &w->Jp, &w->Aug};
-    const size_t len[] = {k, k, k, k, k, k, k, n, n, n, m, k * k, k * k, n * k, n * k, m * k};
+    double **arr[] = {&w->b, &w->bt, &w->g,  &w->h, &w->d, &w->s, &w->ng, &w->v, &w->a,
+                      &w->ga, &w->r, &w->rt, &w->Jh, &w->c, &w->A, &w->M, &w->J, &w->Jp,
+                      &w->Aug};
+    const size_t len[] = {k, k, k, k, k, k, k, k, k, k, n, n, n, m, k * k, k * k, n * k, n * k,
+                          m * k};
     size_t total = 0;
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         total += len[i];
@@ -301,11 +305,13 @@ static void d_refresh(void *ws, gn_fit_point *pt)
     pt->gscaled = gmax;
 }
 
-/* NORMAL: Cholesky of J^T J + lambda D^2 (AUTO falls back to QR when it is singular or
- * its scaled pivot ratio is below GN_FIT_AUTO_RCOND); QR: Householder on [J; sqrt(lambda) D] */
-static int d_solve(void *ws, double lam, gn_fit_report *rep)
+/* h from (J^T J + lambda D^2) h = -gv, gv = J^T rv. NORMAL: Cholesky (AUTO falls back to
+ * QR when it is singular or its scaled pivot ratio is below GN_FIT_AUTO_RCOND); QR:
+ * Householder on [J; sqrt(lambda) D] with the right-hand side [-rv; 0]. Counts the route
+ * in rep. */
+static int solve_rhs(fit_ws *w, double *h, const double *gv, const double *rv, double lam,
+                     gn_fit_report *rep)
 {
-    fit_ws *w = ws;
     const size_t n = w->n, k = w->k, m = w->m;
     int use_qr = w->P->solver == GN_FIT_QR, solved = 0;
     if (!use_qr) {
@@ -313,9 +319,9 @@ static int d_solve(void *ws, double lam, gn_fit_report *rep)
         memcpy(w->M, w->A, k * k * sizeof(double));
         for (size_t q = 0; q < k; q++) {
             w->M[q * k + q] += lam * w->d[q] * w->d[q];
-            w->ng[q] = -w->g[q];
+            w->ng[q] = -gv[q];
         }
-        solved = chol_solve(w->h, w->M, w->ng, k, w->s, &rcond) == 0;
+        solved = chol_solve(h, w->M, w->ng, k, w->s, &rcond) == 0;
         if (w->P->solver == GN_FIT_AUTO && (!solved || rcond < GN_FIT_AUTO_RCOND))
             use_qr = 1;
         else
@@ -329,13 +335,59 @@ static int d_solve(void *ws, double lam, gn_fit_report *rep)
                 w->Aug[q * m + n + i] = i == q ? sl * w->d[q] : 0.0;
         }
         for (size_t i = 0; i < n; i++)
-            w->c[i] = -w->r[i];
+            w->c[i] = -rv[i];
         for (size_t i = n; i < m; i++)
             w->c[i] = 0.0;
-        solved = qr_solve(w->h, w->Aug, w->c, m, k) == 0;
+        solved = qr_solve(h, w->Aug, w->c, m, k) == 0;
         rep->steps_qr++;
     }
-    return solved && gn_allfinite(w->h, k) ? 0 : -1;
+    return solved && gn_allfinite(h, k) ? 0 : -1;
+}
+
+static int d_solve(void *ws, double lam, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    int rc = solve_rhs(w, w->h, w->g, w->r, lam, rep);
+    memcpy(w->v, w->h, w->k * sizeof(double));
+    return rc;
+}
+
+/* the geodesic acceleration of gn_fit_backend.accel, in double */
+static double d_accel(void *ws, double lam, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    const double t = GN_FIT_ACCEL_T;
+    int small = 1;
+    for (size_t q = 0; q < k; q++)
+        if (!(fabs(w->v[q]) <= GN_FIT_STALL_REL * fabs(w->b[q])))
+            small = 0;
+    if (small)
+        return 0.0; /* h = v already */
+    for (size_t q = 0; q < k; q++)
+        w->bt[q] = w->b[q] + t * w->v[q];
+    rep->nfev++;
+    if (residuals(&w->ev, w->rt, NULL, w->bt) != GN_OK)
+        return INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double jv = 0.0;
+        for (size_t q = 0; q < k; q++)
+            jv += w->J[q * n + i] * w->v[q];
+        w->rt[i] = (2.0 / t) * ((w->rt[i] - w->r[i]) / t - jv);
+    }
+    for (size_t q = 0; q < k; q++)
+        w->ga[q] = gn_dot(w->J + q * n, w->rt, n);
+    gn_fit_report scratch = *rep; /* the acceleration's solve is not a step */
+    if (solve_rhs(w, w->a, w->ga, w->rt, lam, &scratch) != 0)
+        return INFINITY;
+    double na = 0.0, nv = 0.0;
+    for (size_t q = 0; q < k; q++) {
+        na += (w->d[q] * w->a[q]) * (w->d[q] * w->a[q]);
+        nv += (w->d[q] * w->v[q]) * (w->d[q] * w->v[q]);
+        w->h[q] = w->v[q] + 0.5 * w->a[q];
+    }
+    double ratio = 2.0 * sqrt(na / nv);
+    return isfinite(ratio) && gn_allfinite(w->h, k) ? ratio : INFINITY;
 }
 
 static double d_trial(void *ws, double lam)
@@ -344,18 +396,19 @@ static double d_trial(void *ws, double lam)
     const size_t n = w->n, k = w->k;
     for (size_t q = 0; q < k; q++)
         w->bt[q] = w->b[q] + w->h[q];
-    /* pred = |Jh|^2/2 + lambda |Dh|^2: (J^T J + lambda D^2) h = -g gives
-     * -g^T h = |Jh|^2 + lambda |Dh|^2, so F(0) - L(h) is a sum of two positive
-     * terms, free of the cancellation in |r|^2 - |r + Jh|^2. */
+    /* pred = |Jv|^2/2 + lambda |Dv|^2 for the solve's step v: (J^T J + lambda D^2) v = -g
+     * gives -g^T v = |Jv|^2 + lambda |Dv|^2, so F(0) - L(v) is a sum of two positive
+     * terms, free of the cancellation in |r|^2 - |r + Jv|^2. With acceleration the step
+     * h = v + a/2 is scored against v's prediction (GSL's lmaccel does the same). */
     for (size_t i = 0; i < n; i++) {
         double t = 0.0;
         for (size_t q = 0; q < k; q++)
-            t += w->J[q * n + i] * w->h[q];
+            t += w->J[q * n + i] * w->v[q];
         w->Jh[i] = t;
     }
     double dh = 0.0;
     for (size_t q = 0; q < k; q++)
-        dh += (w->d[q] * w->h[q]) * (w->d[q] * w->h[q]);
+        dh += (w->d[q] * w->v[q]) * (w->d[q] * w->v[q]);
     double pred = 0.5 * gn_dot(w->Jh, w->Jh, n) + lam * dh;
     gn_status es = residuals(&w->ev, w->rt, NULL, w->bt);
     w->St = gn_dot(w->rt, w->rt, n);
@@ -393,8 +446,9 @@ static void pt_copy(const fit_pt *to, const fit_pt *from, size_t n, size_t k)
 /* Refinement at the rounding floor. When the gain ratio can no longer see a decrease
  * (S changes below its own rounding noise), the Gauss-Newton correction h = -J^+ r by
  * QR still points at the minimiser. Take GN steps while S stays within its noise level
- * above the best point's S, 4u sum |r_i| (|g(y_i)| + |f_i|) + n u S (the rounding of
- * the residuals and of the sum), and keep the point with the smallest correction
+ * above the best point's S, 2 (2 c u sum |r_i| (|g(y_i)| + |f_i|) + n u S) for a model
+ * of c operations (the rounding of the residuals and of the sum, in each of the two
+ * values compared), and keep the point with the smallest correction
  * max |h_p / b_p|; stop after 3 steps without a new smallest correction (the measure is
  * a max over components, so it need not fall at every step) or 50 steps in all. */
 static void polish(fit_ws *w, gn_fit_report *rep)
@@ -409,7 +463,13 @@ static void polish(fit_ws *w, gn_fit_report *rep)
         double noise = 0.0;
         for (size_t i = 0; i < n; i++)
             noise += fabs(w->r[i]) * (fabs(w->ev.gy[i]) + fabs(w->ev.gy[i] - w->r[i]));
-        noise = 4.0 * 0x1p-53 * noise + (double)n * 0x1p-53 * w->S;
+        /* the first-order rounding bound of an evaluation of f with c operations is
+         * c u |f| (each operation one rounding, the evaluation well conditioned), of r
+         * c u (|g(y)| + |f|); S changes by at most 2 sum |r_i| |delta r_i| + n u S, and
+         * two evaluations are compared, so twice that */
+        double c = (double)w->ev.p->model->nnodes +
+                   (w->ev.p->resp ? (double)w->ev.p->resp->nnodes : 0.0);
+        noise = 2.0 * (2.0 * c * 0x1p-53 * noise + (double)n * 0x1p-53 * w->S);
         int fails = 0;
         double rel = best;
         for (int it = 0; it < 50 && fails < 3 && isfinite(rel) && rel > 0.0; it++) {
@@ -456,7 +516,8 @@ static void d_finish(void *ws, gn_fit_report *rep)
     rep->rss = w->S;
 }
 
-static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish};
+static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish,
+                                          d_accel};
 
 /* 1 when column q of the n x k column-major J is exactly zero: r does not depend on b_q
  * at any observation (to first order) */
@@ -501,7 +562,8 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     if (st == GN_OK) {
         for (size_t q = 0; q < w.k; q++)
             zero0[q] = (unsigned char)column_zero(w.J, w.n, q);
-        const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau};
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau,
+                                   P.accel ? GN_FIT_AVMAX : 0.0};
         gn_fit_drive(rep, &fit_double, &w, &ctl);
         memcpy(bout, w.b, w.k * sizeof(double));
         size_t q = unidentifiable(zero0, w.J, w.n, w.k);

@@ -197,11 +197,14 @@ typedef struct {
     double tau;      /* initial lambda relative to the damping matrix (Nielsen's tau) */
     int polish;      /* 1: after convergence, Gauss-Newton refinement at the rounding floor
                         (see gn_fit_run); 0: stop where LM stops                      */
+    int accel;       /* 1: geodesic acceleration (gn_fit_backend.accel) with the bound
+                        GN_FIT_AVMAX; 0: plain LM steps                               */
 } gn_fit_params;
 
-/* gn_fit_params_default: solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51,
- * gtol 0 (off: the step test and the stall test end the iteration at working precision),
- * tau 1e-3 (lambda_0 of MATH.md §9; the toolkit's choice, MATH.md §12), polish 1. */
+/* gn_fit_params_default: solver NORMAL, max_iter 2000, max_fev 6000 (a trial costs two
+ * evaluations with acceleration), xtol 4u = 2^-51, gtol 0 (off: the step test and the
+ * stall test end the iteration at working precision), tau 1e-3 (lambda_0 of MATH.md §9;
+ * the toolkit's choice, MATH.md §12), polish 1, accel 1. */
 gn_fit_params gn_fit_params_default(void);
 
 /* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
@@ -226,6 +229,7 @@ typedef struct {
     size_t steps_normal; /* trial steps solved by each route (auto may use both)    */
     size_t steps_qr;
     size_t polish;       /* refinement steps taken after LM stopped (gn_fit_run)      */
+    size_t rejected_av;  /* trial steps rejected by the acceleration bound (not evaluated) */
     double gn_rel;       /* max_p |h_p| / |b_p| of the undamped Gauss-Newton correction at
                             the returned b (by QR; NAN when J is rank deficient): the
                             linear model's estimate of the remaining relative error       */
@@ -294,13 +298,35 @@ typedef struct {
     /* after the iteration stopped with rep->stop: rep->rss, gnorm and gn_rel (and any
      * refinement the backend does, counted in rep->polish, nfev, njev) */
     void (*finish)(void *ws, gn_fit_report *rep);
+    /* nullable (no acceleration): after solve gave the velocity v = h, the geodesic
+     * acceleration a of Transtrum and Sethna (the second-order term of the residual along
+     * the geodesic, GSL multifit_nlinear's lmaccel): r_vv = (2/t)((r(b + t v) - r(b))/t - J v)
+     * with t = GN_FIT_ACCEL_T (one evaluation of r, counted in rep->nfev), a from the
+     * same damped system with r_vv in place of r; the step h becomes v + a/2 (trial then
+     * predicts the decrease from v alone) and the return value is 2 |D a| / |D v|
+     * (+INFINITY when r(b + t v) or a is not finite). When every |v_p| <=
+     * GN_FIT_STALL_REL |b_p| the step is left as v and 0 is returned without evaluating:
+     * there r_vv is rounding noise divided by t^2 (r(b + t v) - r(b) is below the residuals'
+     * rounding), and the linear model is the one the refinement trusts anyway */
+    double (*accel)(void *ws, double lambda, gn_fit_report *rep);
 } gn_fit_backend;
+
+/* the finite-difference step of the acceleration's second directional derivative (GSL's
+ * h_fvv default): a is a step-shaping estimate, never used for accuracy (the final digits
+ * come from the Gauss-Newton refinement), so its O(t) truncation error only moves the
+ * trial point by O(t |v|^2) */
+#define GN_FIT_ACCEL_T 0.1
+/* the largest 2 |D a| / |D v| accepted (GSL's avmax default, Transtrum-Sethna's alpha):
+ * beyond it the quadratic term is 3/8 of the linear one along the step and the step is
+ * outside the region where the linear model is trusted */
+#define GN_FIT_AVMAX 0.75
 
 typedef struct {
     size_t max_iter; /* trial steps                                       */
     size_t max_fev;  /* evaluations of S (rep->nfev)                       */
     double gtol;     /* 0: off                                             */
     double tau;      /* the initial damping lambda_0                       */
+    double avmax;    /* geodesic acceleration's acceptance bound; 0: off   */
 } gn_fit_control;
 
 /* gn_fit_check: the argument checks both routes share. Zeroes *rep with
@@ -314,7 +340,9 @@ gn_status gn_fit_check(gn_fit_report *rep, const gn_expr *model, size_t n);
  * the backend has already evaluated (rep->nfev, njev count that evaluation).
  * Method:   lambda starts at ctl->tau with nu = 2. At each new point: refresh; stop ZERO
  *           when S = 0, GTOL when g = 0 or gscaled <= gtol. Then stop MAXITER or MAXFEV
- *           when a limit is reached; else one trial step: solve, trial (gain ratio rho,
+ *           when a limit is reached; else one trial step: solve, then (when ctl->avmax > 0
+ *           and be->accel) the geodesic acceleration, rejecting the step unevaluated when
+ *           2 |D a| / |D v| > avmax (rep->rejected_av), else trial (gain ratio rho,
  *           MATH.md §9), and Nielsen's update of lambda (gn_lm_update, gn_lm.h). An
  *           accepted step moves to bt (stop XTOL when the backend says the step was
  *           small); a rejected one stops STALL when lambda has grown to 1e16 times its

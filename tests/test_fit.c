@@ -645,7 +645,7 @@ static void s_finish(void *ws, gn_fit_report *rep)
     rep->gn_rel = s->gn_rel;
 }
 
-static const gn_fit_backend scripted = {s_refresh, s_solve, s_trial, s_accept, s_finish};
+static const gn_fit_backend scripted = {s_refresh, s_solve, s_trial, s_accept, s_finish, NULL};
 
 /* run the driver on script s from a start that counted one evaluation */
 static gn_fit_report drive(script *s, size_t max_iter, size_t max_fev, double gtol)
@@ -653,7 +653,7 @@ static gn_fit_report drive(script *s, size_t max_iter, size_t max_fev, double gt
     gn_fit_report rep;
     memset(&rep, 0, sizeof rep);
     rep.nfev = rep.njev = 1;
-    const gn_fit_control ctl = {max_iter, max_fev, gtol, 1e-3};
+    const gn_fit_control ctl = {max_iter, max_fev, gtol, 1e-3, 0.0};
     gn_fit_drive(&rep, &scripted, s, &ctl);
     assert_int_equal(s->finishes, 1);
     return rep;

@@ -57,10 +57,12 @@ typedef struct {
     size_t max_fev;
     long xtol_bits; /* converged when every |h_p| <= 2^-xtol_bits |b_p|; 0: prec/2 */
     double tau;
+    int accel;      /* 1: geodesic acceleration with the bound GN_FIT_AVMAX (as gn_fit_run) */
 } gn_mp_fit_params;
 
-/* gn_mp_fit_params_default: max_iter 3000, max_fev 6000, xtol_bits 0 (prec/2), tau 1e-3
- * (lambda_0 of MATH.md §9, as the double solver). */
+/* gn_mp_fit_params_default: max_iter 3000, max_fev 9000 (two evaluations per trial with
+ * acceleration), xtol_bits 0 (prec/2), tau 1e-3 (lambda_0 of MATH.md §9, as the double
+ * solver), accel 1. */
 gn_mp_fit_params gn_mp_fit_params_default(void);
 
 /* gn_mp_fit_run: the MPFR twin of gn_fit_run: the LM system and gain ratio of MATH.md §9

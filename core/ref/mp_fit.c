@@ -208,9 +208,10 @@ gn_mp_fit_params gn_mp_fit_params_default(void)
 {
     gn_mp_fit_params p;
     p.max_iter = 3000;
-    p.max_fev = 6000;
+    p.max_fev = 9000;
     p.xtol_bits = 0;
     p.tau = 1e-3;
+    p.accel = 1;
     return p;
 }
 
@@ -252,6 +253,7 @@ typedef struct {
     gn_mp_expr *me, *mr;     /* the model and the response transform                 */
     mpfr_ptr gy, xv, grow;   /* g(y_i); one observation's predictors and gradient     */
     mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc, tmp3;
+    mpfr_ptr v, a, ga;       /* the velocity (the solve's h), acceleration, J^T r_vv  */
     size_t *piv;             /* the LU pivots of the step's k x k system              */
     mpfr_ptr blk;            /* the one block the arrays above live in                */
     size_t nblk;
@@ -268,8 +270,10 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
     w->xb = xb;
     mpfr_inits2(prec, w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
     mpfr_ptr *arr[] = {&w->b,  &w->bt, &w->g,  &w->h,  &w->d, &w->sc, &w->grow, &w->tmp3,
-                       &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv, &w->A, &w->M,   &w->J};
-    const size_t len[] = {k, k, k, k, k, k, k, 3, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
+                       &w->v,  &w->a,  &w->ga, &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv,
+                       &w->A,  &w->M,  &w->J};
+    const size_t len[] = {k, k, k, k, k, k, k, 3, k, k, k, n, n, n, n, p->nx + 1,
+                          k * k, k * k, n * k};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         w->nblk += len[i];
     w->blk = gn_mp_vec_alloc(w->nblk, prec);
@@ -313,11 +317,11 @@ static gn_status mp_residuals(mp_ws *w, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
     return st;
 }
 
-/* h = -(A + lambda D^2)^-1 g (A = J^T J of the last refresh), scaled to unit diagonal by
+/* h = -(A + lambda D^2)^-1 gv (A = J^T J of the last refresh), scaled to unit diagonal by
  * sc = diag^-1/2 (Jacobi; the scaled matrix's condition is at most k times the best
  * diagonal scaling's), then LU with partial pivoting (gn_mp_la_lu). Returns 0 when
  * solved, -1 when a diagonal entry is not positive or a pivot is exactly zero. */
-static int mp_solve(mp_ws *w, double lambda)
+static int mp_solve(mp_ws *w, mpfr_ptr h, mpfr_srcptr gv, double lambda)
 {
     const size_t k = w->k;
     mpfr_ptr M = w->M, sc = w->sc, t = w->t;
@@ -336,14 +340,14 @@ static int mp_solve(mp_ws *w, double lambda)
             mpfr_mul(M + i * k + j, M + i * k + j, sc + i, MPFR_RNDN);
             mpfr_mul(M + i * k + j, M + i * k + j, sc + j, MPFR_RNDN);
         }
-        mpfr_mul(w->h + i, w->g + i, sc + i, MPFR_RNDN);
-        mpfr_neg(w->h + i, w->h + i, MPFR_RNDN);
+        mpfr_mul(h + i, gv + i, sc + i, MPFR_RNDN);
+        mpfr_neg(h + i, h + i, MPFR_RNDN);
     }
     if (gn_mp_la_lu(M, w->piv, k, NULL, w->tmp3) != 0)
         return -1;
-    gn_mp_la_lu_solve(w->h, M, w->piv, k, t);
+    gn_mp_la_lu_solve(h, M, w->piv, k, t);
     for (size_t q = 0; q < k; q++)
-        mpfr_mul(w->h + q, w->h + q, sc + q, MPFR_RNDN);
+        mpfr_mul(h + q, h + q, sc + q, MPFR_RNDN);
     return 0;
 }
 
@@ -397,7 +401,71 @@ static int m_solve(void *ws, double lambda, gn_fit_report *rep)
 {
     mp_ws *w = ws;
     rep->steps_normal++;
-    return mp_solve(w, lambda);
+    int rc = mp_solve(w, w->h, w->g, lambda);
+    for (size_t q = 0; q < w->k; q++)
+        mpfr_set(w->v + q, w->h + q, MPFR_RNDN);
+    return rc;
+}
+
+/* the geodesic acceleration of gn_fit_backend.accel, in MPFR (the ratio rounded to double:
+ * it only steers the acceptance) */
+static double m_accel(void *ws, double lambda, gn_fit_report *rep)
+{
+    mp_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    const double t = GN_FIT_ACCEL_T;
+    int small = 1;
+    for (size_t q = 0; q < k && small; q++) {
+        mpfr_abs(w->t, w->b + q, MPFR_RNDN);
+        mpfr_mul_d(w->t, w->t, GN_FIT_STALL_REL, MPFR_RNDN);
+        mpfr_abs(w->u, w->v + q, MPFR_RNDN);
+        if (mpfr_greater_p(w->u, w->t) || mpfr_nan_p(w->u))
+            small = 0;
+    }
+    if (small)
+        return 0.0; /* h = v already */
+    rep->nfev++;
+    for (size_t q = 0; q < k; q++) {
+        mpfr_mul_d(w->t, w->v + q, t, MPFR_RNDN);
+        mpfr_add(w->bt + q, w->b + q, w->t, MPFR_RNDN);
+    }
+    if (mp_residuals(w, w->rt, NULL, w->bt) != GN_OK)
+        return INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_zero(w->u, 1);
+        for (size_t q = 0; q < k; q++) {
+            mpfr_mul(w->t, w->J + q * n + i, w->v + q, MPFR_RNDN);
+            mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
+        }
+        /* r_vv = (2/t)((r(b + t v) - r(b))/t - J v) */
+        mpfr_sub(w->t, w->rt + i, w->r + i, MPFR_RNDN);
+        mpfr_div_d(w->t, w->t, t, MPFR_RNDN);
+        mpfr_sub(w->t, w->t, w->u, MPFR_RNDN);
+        mpfr_mul_d(w->rt + i, w->t, 2.0 / t, MPFR_RNDN);
+    }
+    for (size_t q = 0; q < k; q++)
+        gn_mp_la_dot(w->ga + q, w->J + q * n, w->rt, n, w->t);
+    if (mp_solve(w, w->a, w->ga, lambda) != 0)
+        return INFINITY;
+    mpfr_set_zero(w->u, 1);
+    mpfr_set_zero(w->act, 1);
+    for (size_t q = 0; q < k; q++) {
+        mpfr_mul(w->t, w->d + q, w->a + q, MPFR_RNDN);
+        mpfr_sqr(w->t, w->t, MPFR_RNDN);
+        mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
+        mpfr_mul(w->t, w->d + q, w->v + q, MPFR_RNDN);
+        mpfr_sqr(w->t, w->t, MPFR_RNDN);
+        mpfr_add(w->act, w->act, w->t, MPFR_RNDN);
+        mpfr_div_2ui(w->t, w->a + q, 1, MPFR_RNDN);
+        mpfr_add(w->h + q, w->v + q, w->t, MPFR_RNDN);
+    }
+    mpfr_div(w->u, w->u, w->act, MPFR_RNDN);
+    mpfr_sqrt(w->u, w->u, MPFR_RNDN);
+    double ratio = 2.0 * mpfr_get_d(w->u, MPFR_RNDN);
+    for (size_t q = 0; q < k; q++)
+        if (!mpfr_number_p(w->h + q))
+            return INFINITY;
+    return isfinite(ratio) ? ratio : INFINITY;
 }
 
 static double m_trial(void *ws, double lambda)
@@ -406,11 +474,11 @@ static double m_trial(void *ws, double lambda)
     const size_t n = w->n, k = w->k;
     for (size_t q = 0; q < k; q++)
         mpfr_add(w->bt + q, w->b + q, w->h + q, MPFR_RNDN);
-    /* pred = |Jh|^2 / 2 + lambda |Dh|^2, as in fit.c */
+    /* pred = |Jv|^2 / 2 + lambda |Dv|^2 for the solve's step v, as in fit.c */
     for (size_t i = 0; i < n; i++) {
         mpfr_set_zero(w->Jh + i, 1);
         for (size_t q = 0; q < k; q++) {
-            mpfr_mul(w->t, w->J + q * n + i, w->h + q, MPFR_RNDN);
+            mpfr_mul(w->t, w->J + q * n + i, w->v + q, MPFR_RNDN);
             mpfr_add(w->Jh + i, w->Jh + i, w->t, MPFR_RNDN);
         }
     }
@@ -418,7 +486,7 @@ static double m_trial(void *ws, double lambda)
     mpfr_div_2ui(w->pred, w->pred, 1, MPFR_RNDN);
     mpfr_set_zero(w->u, 1);
     for (size_t q = 0; q < k; q++) {
-        mpfr_mul(w->t, w->d + q, w->h + q, MPFR_RNDN);
+        mpfr_mul(w->t, w->d + q, w->v + q, MPFR_RNDN);
         mpfr_sqr(w->t, w->t, MPFR_RNDN);
         mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
     }
@@ -466,7 +534,7 @@ static void m_finish(void *ws, gn_fit_report *rep)
     /* the undamped Gauss-Newton correction (normal equations are safe at this precision:
      * they square kappa(J), which costs 2 log10 kappa of the ~77 digits at 256 bits) */
     rep->gn_rel = NAN;
-    if (mp_solve(w, 0.0) == 0) {
+    if (mp_solve(w, w->h, w->g, 0.0) == 0) {
         double mx = 0.0;
         for (size_t q = 0; q < k; q++) {
             mpfr_div(w->t, w->h + q, w->b + q, MPFR_RNDN);
@@ -479,7 +547,8 @@ static void m_finish(void *ws, gn_fit_report *rep)
     rep->rss = mpfr_get_d(w->S, MPFR_RNDN);
 }
 
-static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish};
+static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish,
+                                        m_accel};
 
 gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec)
@@ -499,7 +568,8 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
         mpfr_set(bout + q, b0 + q, MPFR_RNDN);
     st = m_start(&w, rep, b0);
     if (st == GN_OK) {
-        const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau};
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau,
+                                   P.accel ? GN_FIT_AVMAX : 0.0};
         gn_fit_drive(rep, &fit_mpfr, &w, &ctl);
         for (size_t q = 0; q < w.k; q++)
             mpfr_set(bout + q, w.b + q, MPFR_RNDN);
