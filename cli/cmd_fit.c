@@ -196,6 +196,42 @@ static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double 
     gn_io_jl_end(&j);
 }
 
+/* a standard error or "undetermined" */
+static void print_se(const char *fmt, double v)
+{
+    if (isfinite(v))
+        printf(fmt, v);
+    else
+        printf(fmt[2] == '2' ? "  %-28s" : " %-24s", "undetermined");
+}
+
+/* the certified standard deviations against the estimated ones (issue 14) */
+static void nist_sd_rows(const gn_io_nist *p, const val_nist_double *d, const val_nist_mp *m,
+                         const opts *o)
+{
+    for (size_t q = 0; q < p->k; q++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "sd%zu", q + 1);
+        printf("  %-4s %-20s", nm, p->cert_sd_str[q]);
+        print_se(" %-24.17g", d->se[q]);
+        printf(" %5.1f", d->se_lre[q]);
+        if (o->mp) {
+            print_se("  %-28.17g", m->se[q]);
+            printf(" %5.1f", m->se_lre[q]);
+        }
+        printf("\n");
+    }
+    printf("  %-4s %-20s", "s", p->rsd_str ? p->rsd_str : "-");
+    print_se(" %-24.17g", d->stats.sigma);
+    printf(" %5.1f", d->rsd_lre);
+    if (o->mp) {
+        print_se("  %-28.17g", m->stats.sigma);
+        printf(" %5.1f", m->rsd_lre);
+    }
+    printf("   (residual SD, %zu degrees of freedom; cond(J) %.3g; rounding bound %.1g)\n",
+           d->stats.dof, d->stats.cond, d->stats.sigma_err);
+}
+
 static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double *d,
                            const val_nist_mp *m, const opts *o, int dpass, int mpass)
 {
@@ -216,14 +252,20 @@ static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double
     if (o->mp)
         printf("  %-28.17g %5.1f", m->rep.rss, m->lre_rss);
     printf("\n");
+    nist_sd_rows(p, d, m, o);
     print_report(stdout, gn_fit_solver_name(o->solver), &d->rep, d->secs);
     if (o->mp)
         print_report(stdout, "mpfr", &m->rep, m->secs);
-    printf("  targets: double min LRE %.1f >= %.0f %s", d->lre_min, VAL_NIST_TARGET_DOUBLE,
+    printf("  targets: double min LRE %.1f >= %.0f, SD %.1f >= %.0f %s", d->lre_min,
+           VAL_NIST_TARGET_DOUBLE, fmin(d->se_lre_min, d->rsd_lre), VAL_NIST_TARGET_SD_DOUBLE,
            dpass ? "PASS" : "MISS");
     if (o->mp)
-        printf("; MPFR min LRE %.1f >= %.0f %s", m->lre_min, VAL_NIST_TARGET_MP,
+        printf("; MPFR min LRE %.1f >= %.0f, SD %.1f >= %.0f %s", m->lre_min,
+               VAL_NIST_TARGET_MP, fmin(m->se_lre_min, m->rsd_lre), VAL_NIST_TARGET_SD_MP,
                mpass ? "PASS" : "MISS");
+    if (!dpass || (o->mp && !mpass))
+        printf(" (cond(J) %.3g, residual rounding bound on s %.1g)", d->stats.cond,
+               d->stats.sigma_err);
     printf("\n");
 }
 
@@ -377,11 +419,18 @@ static void suite_row_json(void *ctx, const val_nist_row *r)
         gn_io_jl_num(&j, key, r->d[v].lre_min);
         snprintf(key, sizeof key, "lre_rss_%s", sn);
         gn_io_jl_num(&j, key, r->d[v].lre_rss);
+        snprintf(key, sizeof key, "lre_sd_min_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].se_lre_min);
+        snprintf(key, sizeof key, "lre_rsd_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].rsd_lre);
         json_report(&j, sn, &r->d[v].rep, r->d[v].secs);
     }
+    gn_io_jl_num(&j, "cond_J", r->d[r->sel].stats.cond);
     if (o->mp) {
         gn_io_jl_num(&j, "lre_min_mpfr", r->m.lre_min);
         gn_io_jl_num(&j, "lre_rss_mpfr", r->m.lre_rss);
+        gn_io_jl_num(&j, "lre_sd_min_mpfr", r->m.se_lre_min);
+        gn_io_jl_num(&j, "lre_rsd_mpfr", r->m.rsd_lre);
         gn_io_jl_num(&j, "agree_digits", r->agree);
         json_report(&j, "mpfr", &r->m.rep, r->m.secs);
     }
@@ -400,6 +449,12 @@ static void suite_row_table(void *ctx, const val_nist_row *r)
         printf("%5.1f | %5.1f", r->m.lre_min, r->agree);
     else
         printf("%5s | %5s", "-", "-");
+    printf(" | %5.1f ", fmin(d[r->sel].se_lre_min, d[r->sel].rsd_lre));
+    if (o->mp)
+        printf("%5.1f", fmin(r->m.se_lre_min, r->m.rsd_lre));
+    else
+        printf("%5s", "-");
+    printf(" %8.2g", d[r->sel].stats.cond);
     printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
     if (o->mp)
         printf("%4zu | %5.1f %4.1f %5.2f", r->m.rep.iters, d[r->sel].lre_rss, r->m.lre_rss,
@@ -422,8 +477,13 @@ static void suite_summary_json(const val_nist_summary *sm, const char *dir, cons
     gn_io_jl_num(&j, "avg_lre_lm", sm->avg[0]);
     gn_io_jl_num(&j, "avg_lre_qr", sm->avg[1]);
     gn_io_jl_num(&j, "avg_lre_auto", sm->avg[2]);
-    if (o->mp)
+    gn_io_jl_num(&j, "min_lre_sd_lm", sm->sd_min[0]);
+    gn_io_jl_num(&j, "min_lre_sd_qr", sm->sd_min[1]);
+    gn_io_jl_num(&j, "min_lre_sd_auto", sm->sd_min[2]);
+    if (o->mp) {
         gn_io_jl_num(&j, "avg_lre_mpfr", sm->avg_mp);
+        gn_io_jl_num(&j, "min_lre_sd_mpfr", sm->sd_min_mp);
+    }
     gn_io_jl_int(&j, "miss_double", (long long)sm->miss_double);
     gn_io_jl_int(&j, "miss_mpfr", (long long)sm->miss_mp);
     gn_io_jl_num(&j, "seconds_lm", sm->secs[0]);
@@ -451,6 +511,12 @@ static void suite_summary_table(const val_nist_summary *sm, const opts *o)
            sm->runs);
     printf("target: %s solver average LRE %.2f >= Ceres's %.1f: %s\n", sn, sm->avg[sel],
            VAL_NIST_TARGET_CERES_AVG, sm->avgpass ? "PASS" : "MISS");
+    printf("standard deviations (%s solver): min LRE %.1f over every standard error and "
+           "residual SD, target >= %.0f (part of the per-run target above)\n",
+           sn, sm->sd_min[sel], VAL_NIST_TARGET_SD_DOUBLE);
+    if (o->mp)
+        printf("standard deviations (MPFR): min LRE %.1f, target >= %.0f\n", sm->sd_min_mp,
+               VAL_NIST_TARGET_SD_MP);
     if (o->mp)
         printf("target: MPFR (%ld bits) LRE >= %.0f on every parameter, every start: %s "
                "(%zu of %zu runs miss)\n",
@@ -475,11 +541,13 @@ static int nist_all(const char *dir, const opts *o)
                "certified digits)\n"
                "min over the parameters; lm = normal equations, qr = QR of [J; sqrt(lambda) D], "
                "auto = lm until ill-conditioned; mpfr at %ld bits from the same start\n\n"
-               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n\n"
-               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
-               dir, (long)o->prec, gn_fit_solver_name(o->solver), "problem", "st", "k", "lm",
-               "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
-               "stop (lm/qr/auto/mp)");
+               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n"
+               "sd = min LRE of the standard errors and the residual SD against the certified "
+               "standard deviations (%s solver, MPFR); cond = cond(J), unit columns\n\n"
+               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %5s %5s %8s | %4s %4s %4s | %5s %4s %5s | %s\n",
+               dir, (long)o->prec, gn_fit_solver_name(o->solver), gn_fit_solver_name(o->solver),
+               "problem", "st", "k", "lm", "qr", "auto", "mpfr", "agree", "sd", "sd.mp", "cond",
+               "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp", "stop (lm/qr/auto/mp)");
     val_nist_summary sm;
     gn_status st = val_nist_suite(&sm, files, nf, o->solver, o->mp, o->prec, stderr, "gnlab fit",
                                   o->json ? suite_row_json : suite_row_table, (void *)o);

@@ -575,3 +575,203 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     ws_free(&w);
     return st;
 }
+
+/* ------------------------------------------------ statistics at the solution */
+
+/* Householder QR of A (m x k column-major, overwritten): R in the upper triangle. A column
+ * that is zero below the diagonal is left as is (R_jj = 0), so a rank-deficient A still
+ * gives an R with the same singular values. */
+static void house_r(double *A, size_t m, size_t k)
+{
+    for (size_t j = 0; j < k && j < m; j++) {
+        double *a = A + j * m, amax = 0.0;
+        for (size_t i = j; i < m; i++)
+            amax = fmax(amax, fabs(a[i]));
+        if (amax == 0.0)
+            continue;
+        double ss = 0.0;
+        for (size_t i = j; i < m; i++)
+            ss += (a[i] / amax) * (a[i] / amax);
+        double alpha = a[j] > 0.0 ? -amax * sqrt(ss) : amax * sqrt(ss);
+        double v1 = a[j] - alpha;
+        a[j] = v1;
+        double beta = -1.0 / (alpha * v1);
+        for (size_t q = j + 1; q < k; q++)
+            reflect(A + q * m, a, beta, j, m);
+        a[j] = alpha;
+        for (size_t i = j + 1; i < m; i++)
+            a[i] = 0.0;
+    }
+}
+
+/* singular values sv (k) and right singular vectors V (k x k column-major) of the k x k
+ * column-major U (overwritten by U Sigma) by one-sided Jacobi rotations (Demmel-Veselic):
+ * sweeps until every column pair is orthogonal to u relative to its norms (at most 60) */
+static void jacobi_svd(double *sv, double *V, double *U, size_t k)
+{
+    for (size_t i = 0; i < k * k; i++)
+        V[i] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        V[i * k + i] = 1.0;
+    for (int sweep = 0; sweep < 60; sweep++) {
+        int rotated = 0;
+        for (size_t p = 0; p + 1 < k; p++)
+            for (size_t q = p + 1; q < k; q++) {
+                double *up = U + p * k, *uq = U + q * k;
+                double al = gn_dot(up, up, k), be = gn_dot(uq, uq, k), ga = gn_dot(up, uq, k);
+                if (!(fabs(ga) > 0x1p-53 * sqrt(al * be)))
+                    continue;
+                rotated = 1;
+                double zeta = (be - al) / (2.0 * ga);
+                double t = (zeta >= 0.0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(1.0 + zeta * zeta));
+                double c = 1.0 / sqrt(1.0 + t * t), s = c * t;
+                for (size_t i = 0; i < k; i++) {
+                    double x = up[i], y = uq[i];
+                    up[i] = c * x - s * y;
+                    uq[i] = s * x + c * y;
+                    x = V[p * k + i];
+                    y = V[q * k + i];
+                    V[p * k + i] = c * x - s * y;
+                    V[q * k + i] = s * x + c * y;
+                }
+            }
+        if (!rotated)
+            break;
+    }
+    for (size_t i = 0; i < k; i++)
+        sv[i] = sqrt(gn_dot(U + i * k, U + i * k, k));
+}
+
+/* (Js^T Js)^-1 = R^-1 R^-T into Cs (k x k row-major) from the upper triangle of the
+ * column-major m x k array A; Ri (k x k) is scratch for R^-1 */
+static void r_inverse_gram(double *Cs, double *Ri, const double *A, size_t m, size_t k)
+{
+    for (size_t i = 0; i < k * k; i++)
+        Ri[i] = 0.0;
+    for (size_t j = 0; j < k; j++) { /* column j of R^-1: R x = e_j, row-major Ri[i*k+j] */
+        for (size_t i = j + 1; i-- > 0;) {
+            double t = i == j ? 1.0 : 0.0;
+            for (size_t q = i + 1; q <= j; q++)
+                t -= A[q * m + i] * Ri[q * k + j];
+            Ri[i * k + j] = t / A[i * m + i];
+        }
+    }
+    for (size_t p = 0; p < k; p++)
+        for (size_t q = 0; q < k; q++) {
+            double t = 0.0;
+            for (size_t j = p > q ? p : q; j < k; j++)
+                t += Ri[p * k + j] * Ri[q * k + j];
+            Cs[p * k + q] = t;
+        }
+}
+
+static void fill_nan(double *x, size_t len)
+{
+    if (x)
+        for (size_t i = 0; i < len; i++)
+            x[i] = NAN;
+}
+
+/* the statistics from r and J (column-major n x k) at b; ws holds n*k + 4 k*k + 2 k */
+static void covar_from(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const double *J, double *ws)
+{
+    const size_t n = st->n, k = st->k;
+    double *A = ws, *U = A + n * k, *V = U + k * k, *Cs = V + k * k, *Ri = Cs + k * k;
+    double *cn = Ri + k * k, *sv = cn + k;
+    for (size_t q = 0; q < k; q++) {
+        cn[q] = sqrt(gn_dot(J + q * n, J + q * n, n));
+        for (size_t i = 0; i < n; i++)
+            A[q * n + i] = cn[q] > 0.0 ? J[q * n + i] / cn[q] : 0.0;
+    }
+    house_r(A, n, k);
+    for (size_t q = 0; q < k; q++)
+        for (size_t i = 0; i < k; i++)
+            U[q * k + i] = i <= q && i < n ? A[q * n + i] : 0.0;
+    jacobi_svd(sv, V, U, k);
+    size_t imax = 0, imin = 0;
+    for (size_t i = 1; i < k; i++) {
+        imax = sv[i] > sv[imax] ? i : imax;
+        imin = sv[i] < sv[imin] ? i : imin;
+    }
+    st->cond = sv[imin] > 0.0 ? sv[imax] / sv[imin] : INFINITY;
+    st->rank = 0;
+    for (size_t i = 0; i < k; i++)
+        st->rank += sv[i] > GN_FIT_RANK_TOL(n) * sv[imax];
+    if (null && st->rank < k) {
+        double mx = 0.0;
+        for (size_t q = 0; q < k; q++) { /* delta b = C^-1 z; a zero column is its own null */
+            null[q] = cn[q] > 0.0 ? V[imin * k + q] / cn[q] : V[imin * k + q];
+            mx = fmax(mx, fabs(null[q]));
+        }
+        for (size_t q = 0; q < k; q++)
+            null[q] = mx > 0.0 ? null[q] / mx : 0.0;
+    }
+    st->determined = st->rank == k && st->dof > 0;
+    if (!st->determined)
+        return;
+    r_inverse_gram(Cs, Ri, A, n, k);
+    const double s2 = st->sigma * st->sigma;
+    for (size_t p = 0; p < k; p++) {
+        se[p] = st->sigma * sqrt(Cs[p * k + p]) / cn[p];
+        for (size_t q = 0; q < k; q++) {
+            if (cov)
+                cov[p * k + q] = s2 * Cs[p * k + q] / (cn[p] * cn[q]);
+            if (corr)
+                corr[p * k + q] = Cs[p * k + q] / sqrt(Cs[p * k + p] * Cs[q * k + q]);
+        }
+    }
+    st->determined = gn_allfinite(se, k) && isfinite(st->sigma);
+}
+
+gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const gn_fit_problem *p, const double *b)
+{
+    memset(st, 0, sizeof *st);
+    st->sigma = st->rss = st->cond = NAN;
+    if (!p || !p->model || p->model->nparams == 0)
+        return GN_ESIZE;
+    const size_t n = p->n, k = p->model->nparams;
+    st->n = n;
+    st->k = k;
+    st->dof = n > k ? n - k : 0;
+    fill_nan(se, k);
+    fill_nan(cov, k * k);
+    fill_nan(corr, k * k);
+    fill_nan(null, k);
+    if (n == 0)
+        return GN_ESIZE;
+    evaluator ev;
+    memset(&ev, 0, sizeof ev);
+    double *r = malloc(n * sizeof(double)), *J = malloc(n * k * sizeof(double));
+    double *ws = malloc((n * k + 4 * k * k + 2 * k) * sizeof(double));
+    gn_status rc = GN_ENOMEM;
+    if (r && J && ws && setup(&ev, p) == 0) {
+        rc = residuals(&ev, r, J, b);
+        if (rc == GN_OK && !gn_allfinite(J, n * k))
+            rc = GN_ENONFINITE;
+        if (rc == GN_OK) {
+            st->rss = gn_dot(r, r, n);
+            st->sigma = st->dof > 0 ? sqrt(st->rss / (double)st->dof) : NAN;
+            const double c = (double)p->model->nnodes + (p->resp ? (double)p->resp->nnodes : 0.0);
+            double dr = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                double t = c * 0x1p-53 * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i]));
+                dr += t * t;
+            }
+            st->sigma_err = st->rss > 0.0 ? sqrt(dr / st->rss) : INFINITY;
+            covar_from(st, se, cov, corr, null, J, ws);
+            if (!(st->sigma_err < 1.0))
+                st->determined = 0;
+            if (!st->determined) {
+                fill_nan(se, k);
+                fill_nan(cov, k * k);
+                fill_nan(corr, k * k);
+            }
+        } else
+            rc = GN_ENONFINITE;
+    }
+    teardown(&ev);
+    GN_FREE_ALL(r, J, ws);
+    return rc;
+}

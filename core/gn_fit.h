@@ -264,6 +264,60 @@ typedef struct {
 gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
                      const gn_fit_params *par);
 
+/* ------------------------------------------------ statistics at the solution */
+
+/* What the covariance of the estimates rests on (gn_fit_covar). */
+typedef struct {
+    size_t n, k;     /* observations and parameters                                   */
+    size_t dof;      /* n - k degrees of freedom (0 when n <= k)                     */
+    double rss;      /* S(b)                                                          */
+    double sigma;    /* the residual standard deviation s = sqrt(S / (n - k)); NAN
+                        (undetermined) when n <= k                                    */
+    double cond;     /* 2-norm condition number of J with unit column norms (the one
+                        that bounds the statistics' rounding error), from the singular
+                        values of R; INFINITY when a singular value is 0              */
+    size_t rank;     /* numerical rank of J: singular values of the column-scaled J
+                        above GN_FIT_RANK_TOL(n) times the largest                    */
+    double sigma_err;/* first-order bound on the relative error that the rounding of the
+                        residuals puts on sigma (and on every se_p): |dr|_2 / |r|_2 with
+                        |dr_i| = c u (|g(y_i)| + |f_i|) for a model of c operations; near
+                        1 when S is at the residuals' rounding floor (Lanczos1)        */
+    int determined;  /* 1 when se, cov and corr are numbers: rank = k, n > k, finite,
+                        and sigma_err < 1 (at least the leading digit of s is right)   */
+} gn_fit_stats;
+
+/* a singular value of the unit-column J below n u times the largest is indistinguishable
+ * from 0: Householder QR's computed R is the exact R of J + E with |E| <= c n u |J|
+ * columnwise (Higham, Accuracy and Stability, Thm 19.4), which moves each singular value
+ * of the unit-column J by up to that much */
+#define GN_FIT_RANK_TOL(n) ((double)(n) * 0x1p-53)
+
+/* gn_fit_covar: the asymptotic covariance of the least-squares estimates at b,
+ * C = s^2 (J^T J)^-1 with s^2 = S(b) / (n - k), the standard errors se_p = sqrt(C_pp), the
+ * correlations C_pq / (se_p se_q), and the residual SD s (No equation: MATH.md has no
+ * section on the statistics of the fit; the formula is the Gauss-Newton linearisation
+ * used by NIST StRD's certified standard deviations, GSL's gsl_multifit_nlinear_covar,
+ * R's summary.nls and scipy's curve_fit).
+ * Method:   r and J evaluated at b (one evaluation); J's columns scaled to unit norm
+ *           (J = Js C), Householder QR Js = Q R (J^T J never formed), the singular values
+ *           of R by one-sided Jacobi (condition number and rank); when the rank is full,
+ *           (Js^T Js)^-1 = R^-1 R^-T from the triangular inverse, and C = s^2 C^-1 (...)
+ *           C^-1. When the rank is deficient, null (nullable, k entries) gets the right
+ *           singular vector of the smallest singular value mapped back to the parameters
+ *           (delta b = C^-1 z, scaled to max |delta b_p| = 1): the combination of parameters
+ *           that does not change the model to first order.
+ * Output:   st always; se (k), cov (k x k row-major, nullable), corr (k x k, nullable)
+ *           are NAN (undetermined) unless st->determined.
+ * Accuracy: relative error of se about cond(Js) u plus the error of b; measured against
+ *           the NIST certified standard deviations: LRE >= 6 on all 27 problems
+ *           (gnlab fit --nist-all; table in docs/fit.md).
+ * Special:  GN_ESIZE when model is NULL or k = 0; GN_ENONFINITE when r or J is not finite
+ *           at b; GN_ENOMEM. n <= k, a rank-deficient J or residuals below their own
+ *           rounding (sigma_err >= 1) is not an error: the statistics are undetermined
+ *           (NAN) and st says why. */
+gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const gn_fit_problem *p, const double *b);
+
 /* ------------------------------------------- the driver both routes share */
 
 /* The Levenberg-Marquardt control flow is written once (core/lm_driver.c) and run over an

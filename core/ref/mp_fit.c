@@ -577,3 +577,145 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
     mws_free(&w);
     return st;
 }
+
+/* ------------------------------------------------ statistics at the solution */
+
+/* Householder QR of the column-major m x k A in MPFR (overwritten; R in the upper
+ * triangle, a column zero below the diagonal left as is); v (m) and t, u are scratch */
+static void mp_house_r(mpfr_ptr A, size_t m, size_t k, mpfr_ptr v, mpfr_ptr t, mpfr_ptr u)
+{
+    for (size_t j = 0; j < k && j < m; j++) {
+        mpfr_ptr a = A + j * m;
+        gn_mp_la_nrm2sq(u, a + j, m - j, t);
+        if (mpfr_zero_p(u))
+            continue;
+        mpfr_sqrt(u, u, MPFR_RNDN); /* alpha = -sign(a_j) |a| */
+        if (mpfr_sgn(a + j) > 0)
+            mpfr_neg(u, u, MPFR_RNDN);
+        for (size_t i = j; i < m; i++)
+            mpfr_set(v + i, a + i, MPFR_RNDN);
+        mpfr_sub(v + j, v + j, u, MPFR_RNDN);
+        gn_mp_la_nrm2sq(t, v + j, m - j, a + j); /* a_j is rewritten below */
+        for (size_t q = j + 1; q < k; q++) {
+            mpfr_ptr c = A + q * m;
+            mpfr_t d;
+            mpfr_init2(d, mpfr_get_prec(u));
+            gn_mp_la_dot(d, v + j, c + j, m - j, a + j);
+            mpfr_mul_2ui(d, d, 1, MPFR_RNDN);
+            mpfr_div(d, d, t, MPFR_RNDN);
+            for (size_t i = j; i < m; i++) {
+                mpfr_mul(a + j, d, v + i, MPFR_RNDN);
+                mpfr_sub(c + i, c + i, a + j, MPFR_RNDN);
+            }
+            mpfr_clear(d);
+        }
+        mpfr_set(a + j, u, MPFR_RNDN);
+        for (size_t i = j + 1; i < m; i++)
+            mpfr_set_zero(a + i, 1);
+    }
+}
+
+/* se and the statistics from J (column-major n x k, overwritten) at the caller's sigma */
+static void mp_covar_from(gn_fit_stats *st, mpfr_ptr se, mpfr_ptr J, mpfr_srcptr sigma,
+                          mpfr_ptr ws, mpfr_t t, mpfr_t u)
+{
+    const size_t n = st->n, k = st->k;
+    mpfr_ptr cn = ws, v = cn + k, Ri = v + n; /* k, n, k x k */
+    for (size_t q = 0; q < k; q++) {
+        gn_mp_la_nrm2sq(cn + q, J + q * n, n, t);
+        mpfr_sqrt(cn + q, cn + q, MPFR_RNDN);
+        for (size_t i = 0; i < n && !mpfr_zero_p(cn + q); i++)
+            mpfr_div(J + q * n + i, J + q * n + i, cn + q, MPFR_RNDN);
+    }
+    mp_house_r(J, n, k, v, t, u);
+    /* R^-1 (upper triangular, row-major Ri) and ||R||_F ||R^-1||_F >= cond_2 */
+    double rmax = 0.0, nr = 0.0, ni = 0.0;
+    int zero = 0;
+    for (size_t j = 0; j < k; j++) {
+        double d = fabs(mpfr_get_d(J + j * n + j, MPFR_RNDN));
+        rmax = d > rmax ? d : rmax;
+        zero |= mpfr_zero_p(J + j * n + j) != 0;
+        for (size_t i = 0; i <= j; i++) {
+            double e = mpfr_get_d(J + j * n + i, MPFR_RNDN);
+            nr += e * e;
+        }
+    }
+    st->rank = 0;
+    for (size_t j = 0; j < k; j++)
+        st->rank += fabs(mpfr_get_d(J + j * n + j, MPFR_RNDN)) >
+                    (double)n * ldexp(1.0, -(int)mpfr_get_prec(t)) * rmax;
+    if (zero) {
+        st->cond = INFINITY;
+        return;
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = j + 1; i-- > 0;) {
+            if (i == j)
+                mpfr_set_ui(t, 1, MPFR_RNDN);
+            else
+                mpfr_set_zero(t, 1);
+            for (size_t q = i + 1; q <= j; q++) {
+                mpfr_mul(u, J + q * n + i, Ri + q * k + j, MPFR_RNDN);
+                mpfr_sub(t, t, u, MPFR_RNDN);
+            }
+            mpfr_div(Ri + i * k + j, t, J + i * n + i, MPFR_RNDN);
+            double e = mpfr_get_d(Ri + i * k + j, MPFR_RNDN);
+            ni += e * e;
+        }
+    st->cond = sqrt(nr) * sqrt(ni);
+    st->determined = st->rank == k && st->dof > 0 && isfinite(st->cond);
+    for (size_t p = 0; p < k && st->determined; p++) {
+        /* se_p = sigma |row p of R^-1| / cn_p */
+        gn_mp_la_nrm2sq(u, Ri + p * k + p, k - p, t);
+        mpfr_sqrt(u, u, MPFR_RNDN);
+        mpfr_mul(u, u, sigma, MPFR_RNDN);
+        mpfr_div(se + p, u, cn + p, MPFR_RNDN);
+    }
+}
+
+gn_status gn_mp_fit_covar(gn_fit_stats *st, mpfr_ptr se, mpfr_ptr sigma,
+                          const gn_mp_fit_problem *p, mpfr_srcptr b, mpfr_prec_t prec)
+{
+    memset(st, 0, sizeof *st);
+    st->sigma = st->rss = st->cond = NAN;
+    mpfr_set_nan(sigma);
+    if (!p || !p->model || p->model->nparams == 0 || p->n == 0)
+        return GN_ESIZE;
+    const size_t n = p->n, k = p->model->nparams;
+    for (size_t q = 0; q < k; q++)
+        mpfr_set_nan(se + q);
+    st->n = n;
+    st->k = k;
+    st->dof = n > k ? n - k : 0;
+    if (lits_ok(p->model, prec) || (p->resp && lits_ok(p->resp, prec)))
+        return GN_EINPUT;
+    mp_ws w;
+    memset(&w, 0, sizeof w);
+    const size_t nws = 2 * k + n + k * k;
+    mpfr_ptr ws = gn_mp_vec_alloc(nws, prec);
+    gn_status rc = GN_ENOMEM;
+    const int have = ws != NULL;
+    if (have && mws_alloc(&w, p, prec, 1) == 0) {
+        gn_fit_report rep;
+        rc = m_start(&w, &rep, b); /* r, J and S at b */
+        for (size_t i = 0; rc == GN_OK && i < n * k; i++)
+            if (!mpfr_number_p(w.J + i))
+                rc = GN_ENONFINITE;
+        if (rc == GN_OK) {
+            st->rss = mpfr_get_d(w.S, MPFR_RNDN);
+            if (st->dof > 0) {
+                mpfr_div_ui(sigma, w.S, (unsigned long)st->dof, MPFR_RNDN);
+                mpfr_sqrt(sigma, sigma, MPFR_RNDN);
+                st->sigma = mpfr_get_d(sigma, MPFR_RNDN);
+            }
+            mp_covar_from(st, se, w.J, sigma, ws, w.t, w.u);
+            if (!st->determined)
+                for (size_t q = 0; q < k; q++)
+                    mpfr_set_nan(se + q);
+        }
+    }
+    if (have)
+        mws_free(&w);
+    gn_mp_vec_free(ws, nws);
+    return rc;
+}
