@@ -5,6 +5,7 @@
 #include "gn.h"
 #include "gn_io.h"
 #include "gn_mp_fit.h"
+#include "gn_ref_fit.h"
 #include "val_nist.h"
 
 #include <math.h>
@@ -19,6 +20,12 @@ typedef struct {
     mpfr_prec_t prec;
     int json, mp;
     const char *plot;
+    /* issue 14: the iteration controls of a CSV fit (0: not given, the defaults) and the
+     * fitted values' CSV */
+    size_t max_iter;
+    int set_xtol, set_gtol;
+    double xtol, gtol;
+    const char *out;
 } opts;
 
 static void help(void)
@@ -44,8 +51,20 @@ static void help(void)
            "  --no-mp          skip the MPFR reference (--nist, --nist-all)\n"
            "  --mp             run the MPFR reference on CSV data too (on the doubles as read)\n"
            "  --plot FILE.svg  data, fitted curve and residuals (gnuplot; one predictor)\n"
-           "  --json           JSON Lines\n\n"
-           "exit 0 when every fit converges and every target is met, 1 otherwise, 2 on bad input\n",
+           "  --json           JSON Lines\n"
+           "  --max-iter N     CSV fits: trial steps allowed (default 2000; evaluations 3N)\n"
+           "  --xtol X         CSV fits: a step changing no parameter by more than X relative\n"
+           "                   ends the fit (0 <= X < 1, default 2^-51)\n"
+           "  --gtol X         CSV fits: a scaled gradient max |J_p^T r| / (|J_p| |r|) <= X\n"
+           "                   ends the fit (0 <= X < 1, default 0: off)\n"
+           "  --out FILE.csv   CSV fits: the rows with fitted value and residual\n\n"
+           "A CSV fit reports standard errors, 95%% confidence intervals (Student t), the\n"
+           "correlation matrix and the residual SD, or 'undetermined' where J is rank\n"
+           "deficient or n <= k, and classifies the end point: minimum,\n"
+           "stationary-rank-deficient (naming the combination of parameters J cannot see),\n"
+           "stuck or iteration-limit.\n\n"
+           "exit 0 when every fit ends at a minimum and every target is met, 1 otherwise, 2 on\n"
+           "bad input\n",
            VAL_NIST_TARGET_DOUBLE, VAL_NIST_TARGET_MP, VAL_NIST_TARGET_CERES_AVG);
 }
 
@@ -721,6 +740,199 @@ static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, con
     return 0;
 }
 
+/* ------------------------------------------- statistics of a CSV fit (issue 14) */
+
+typedef struct {
+    gn_fit_stats st;
+    int ok;                                  /* gn_fit_covar returned GN_OK            */
+    double *se, *cov, *corr, *null, *lo, *hi; /* k, k x k, k x k, k, k, k             */
+    double t;                                /* the Student t quantile of the intervals */
+    gn_fit_end end;
+} csv_stats;
+
+#define CSV_CI_LEVEL 0.95
+
+static void csv_stats_free(csv_stats *cs)
+{
+    free(cs->se); /* one block */
+    memset(cs, 0, sizeof *cs);
+}
+
+/* the statistics and the end point's class at b; -1 on no memory */
+static int csv_stats_run(csv_stats *cs, const gn_fit_problem *fp, const double *b,
+                         const gn_fit_report *rep)
+{
+    const size_t k = fp->model->nparams;
+    memset(cs, 0, sizeof *cs);
+    cs->se = malloc((5 * k + 2 * k * k) * sizeof(double));
+    if (!cs->se)
+        return -1;
+    cs->cov = cs->se + k;
+    cs->corr = cs->cov + k * k;
+    cs->null = cs->corr + k * k;
+    cs->lo = cs->null + k;
+    cs->hi = cs->lo + k;
+    gn_status e = gn_fit_covar(&cs->st, cs->se, cs->cov, cs->corr, cs->null, fp, b);
+    if (e == GN_ENOMEM)
+        return -1;
+    cs->ok = e == GN_OK;
+    gn_ref_fit_ci(cs->lo, cs->hi, &cs->t, b, cs->se, k, cs->st.dof, CSV_CI_LEVEL);
+    cs->end = gn_fit_classify(rep, cs->ok ? &cs->st : NULL);
+    return 0;
+}
+
+/* a number or "undetermined" in a field of width w */
+static void print_num(double v, int w)
+{
+    if (isfinite(v))
+        printf(" %-*.10g", w, v);
+    else
+        printf(" %-*s", w, "undetermined");
+}
+
+/* the null vector as "b1 - 0.5 b2" (the combination J cannot see) */
+static void print_null(FILE *f, const double *null, size_t k)
+{
+    int first = 1;
+    for (size_t q = 0; q < k; q++) {
+        if (!(fabs(null[q]) > 1e-8))
+            continue;
+        double a = fabs(null[q]);
+        fprintf(f, "%s", first ? (null[q] < 0 ? "-" : "") : (null[q] < 0 ? " - " : " + "));
+        if (fabs(a - 1.0) > 5e-7) /* a coefficient that prints as 1 is not printed */
+            fprintf(f, "%.6g ", a);
+        fprintf(f, "b%zu", q + 1);
+        first = 0;
+    }
+}
+
+static void csv_stats_table(const csv_stats *cs, size_t k, const double *b)
+{
+    printf("  statistics (J at the estimate, QR of the unit-column J; %zu degrees of "
+           "freedom):\n  %-4s %-17s %-17s %-17s %-17s\n", cs->st.dof, "", "estimate",
+           "std. error", "95% CI low", "95% CI high");
+    for (size_t q = 0; q < k; q++) {
+        printf("  b%-3zu %-17.10g", q + 1, b[q]);
+        print_num(cs->se[q], 17);
+        print_num(cs->lo[q], 17);
+        print_num(cs->hi[q], 17);
+        printf("\n");
+    }
+    printf("  correlation:\n");
+    for (size_t p = 0; p < k; p++) {
+        printf("  b%-3zu", p + 1);
+        for (size_t q = 0; q <= p; q++)
+            isfinite(cs->corr[p * k + q]) ? printf(" %7.4f", cs->corr[p * k + q])
+                                          : printf(" %7s", "undet.");
+        printf("\n");
+    }
+    printf("  residual SD");
+    print_num(cs->st.sigma, 0);
+    printf(" (t quantile %.6g; cond(J) %.3g; rank %zu of %zu; rounding bound on SD %.1g)\n",
+           cs->t, cs->st.cond, cs->st.rank, k, cs->st.sigma_err);
+    if (!cs->st.determined)
+        printf("  the statistics are undetermined: %s\n",
+               !cs->ok ? "J could not be evaluated at the estimate"
+               : cs->st.dof == 0 ? "no degrees of freedom (n <= k)"
+               : cs->st.rank < k ? "J is rank deficient"
+                                 : "the residuals are at their rounding floor");
+    printf("  end point: %s", gn_fit_end_name(cs->end));
+    if (cs->end == GN_FIT_END_RANKDEF && cs->ok) {
+        printf(" (unidentifiable combination: ");
+        print_null(stdout, cs->null, k);
+        printf(", J's null vector: moving b along it leaves the model unchanged to first order)");
+    }
+    printf("\n");
+}
+
+static void csv_stats_json_param(gn_io_jl *j, const csv_stats *cs, size_t q, size_t k)
+{
+    gn_io_jl_num(j, "se", cs->se[q]);
+    gn_io_jl_num(j, "ci_low", cs->lo[q]);
+    gn_io_jl_num(j, "ci_high", cs->hi[q]);
+    for (size_t p = 0; p < k; p++) {
+        char key[40];
+        snprintf(key, sizeof key, "corr_b%zu", p + 1);
+        gn_io_jl_num(j, key, cs->corr[q * k + p]);
+    }
+    if (cs->end == GN_FIT_END_RANKDEF)
+        gn_io_jl_num(j, "null_vector", cs->null[q]);
+}
+
+static void csv_stats_json(gn_io_jl *j, const csv_stats *cs)
+{
+    gn_io_jl_str(j, "statistics", cs->st.determined ? "determined" : "undetermined");
+    gn_io_jl_num(j, "residual_sd", cs->st.sigma);
+    gn_io_jl_int(j, "dof", (long long)cs->st.dof);
+    gn_io_jl_num(j, "ci_level", CSV_CI_LEVEL);
+    gn_io_jl_num(j, "t_quantile", cs->t);
+    gn_io_jl_num(j, "cond_J", cs->st.cond);
+    gn_io_jl_int(j, "rank_J", (long long)cs->st.rank);
+    gn_io_jl_num(j, "sd_rounding_bound", cs->st.sigma_err);
+    gn_io_jl_str(j, "end_point", gn_fit_end_name(cs->end));
+}
+
+/* f(x_i; b) of row i into *f (the predictors through xv, nx + 1 entries) */
+static gn_status fitted_at(double *f, const gn_fit_problem *fp, const double *b, size_t i,
+                           double *xv)
+{
+    for (size_t c = 0; c < fp->nx; c++)
+        xv[c] = fp->x[c * fp->n + i];
+    return gn_expr_eval(fp->model, f, NULL, b, xv);
+}
+
+/* the fitted values and residuals: one JSON line per row */
+static int csv_fitted_json(const gn_fit_problem *fp, const double *b)
+{
+    double *xv = malloc((fp->nx + 1) * sizeof(double));
+    if (!xv)
+        return -1;
+    for (size_t i = 0; i < fp->n; i++) {
+        double f;
+        fitted_at(&f, fp, b, i, xv);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_int(&j, "row", (long long)i + 1);
+        gn_io_jl_num(&j, "y", fp->y[i]);
+        gn_io_jl_num(&j, "fitted", f);
+        gn_io_jl_num(&j, "residual", fp->y[i] - f);
+        gn_io_jl_end(&j);
+    }
+    free(xv);
+    return 0;
+}
+
+/* --out: the predictors, the response, the fitted value and the residual of every row;
+ * 0, or -1 after a message naming the path (every write checked) */
+static int csv_write_out(const char *path, const gn_fit_problem *fp, const double *b,
+                         const char *const *xn, const char *yname)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "gnlab fit: cannot write %s\n", path);
+        return -1;
+    }
+    double *xv = malloc((fp->nx + 1) * sizeof(double));
+    int bad = !xv;
+    for (size_t c = 0; c < fp->nx && !bad; c++)
+        bad = fprintf(f, "%s,", xn[c]) < 0;
+    bad = bad || fprintf(f, "%s,fitted,residual\n", yname) < 0;
+    for (size_t i = 0; i < fp->n && !bad; i++) {
+        double fv;
+        fitted_at(&fv, fp, b, i, xv);
+        for (size_t c = 0; c < fp->nx && !bad; c++)
+            bad = fprintf(f, "%.17g,", xv[c]) < 0;
+        bad = bad || fprintf(f, "%.17g,%.17g,%.17g\n", fp->y[i], fv, fp->y[i] - fv) < 0;
+    }
+    free(xv);
+    if (bad) {
+        fclose(f);
+        fprintf(stderr, "gnlab fit: could not write %s\n", path);
+        return -1;
+    }
+    return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
+}
+
 /* what a CSV fit prints */
 typedef struct {
     const char *model, *data, *yname;
@@ -730,6 +942,8 @@ typedef struct {
     double secs;
     const csv_mp_res *m; /* NULL without --mp */
     int rc;
+    const csv_stats *cs; /* issue 14: statistics and end point */
+    const gn_fit_problem *fp;
 } csv_out;
 
 static void csv_print_json(const csv_out *c, const opts *o)
@@ -746,6 +960,7 @@ static void csv_print_json(const csv_out *c, const opts *o)
             gn_io_jl_str(&j, "mpfr", c->m->str[q]);
             gn_io_jl_num(&j, "agree_digits", c->m->agree[q]);
         }
+        csv_stats_json_param(&j, c->cs, q, c->k);
         gn_io_jl_end(&j);
     }
     gn_io_jl j;
@@ -757,6 +972,7 @@ static void csv_print_json(const csv_out *c, const opts *o)
     json_report(&j, "double", c->rep, c->secs);
     if (c->m)
         json_report(&j, "mpfr", &c->m->rep, c->m->secs);
+    csv_stats_json(&j, c->cs);
     gn_io_jl_bool(&j, "pass", c->rc == GN_EXIT_PASS);
     gn_io_jl_end(&j);
 }
@@ -782,15 +998,24 @@ static void csv_print_table(const csv_out *c, const opts *o)
         printf("  the fit did NOT converge (stop: %s): the estimate is the best point "
                "found, not a minimum\n",
                gn_fit_stop_name(c->rep->stop));
+    csv_stats_table(c->cs, c->k, c->b);
 }
 
 /* fit from b0, the MPFR reference if asked, print; the exit status */
 static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const char *model,
-                   const char *data, const char *yname, const opts *o)
+                   const char *data, const char *yname, const char *const *xn, const opts *o)
 {
     gn_fit_report rep;
     gn_fit_params par = gn_fit_params_default();
     par.solver = o->solver;
+    if (o->max_iter) {
+        par.max_iter = o->max_iter;
+        par.max_fev = 3 * o->max_iter;
+    }
+    if (o->set_xtol)
+        par.xtol = o->xtol;
+    if (o->set_gtol)
+        par.gtol = o->gtol;
     double t0 = gn_io_now();
     gn_status st = gn_fit_run(b, &rep, fp, b0, &par);
     double secs = gn_io_now() - t0;
@@ -807,7 +1032,14 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
         return st == GN_ESIZE ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
     const size_t k = fp->model->nparams;
-    int rc = gn_fit_stop_converged(rep.stop) ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    csv_stats cs;
+    if (csv_stats_run(&cs, fp, b, &rep) != 0) {
+        csv_stats_free(&cs);
+        fprintf(stderr, "gnlab fit: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    /* exit 0 only for a minimum (issue 14 item 4) */
+    int rc = cs.end == GN_FIT_END_MINIMUM ? GN_EXIT_PASS : GN_EXIT_FAIL;
     csv_mp_res m = {0};
     if (o->mp) {
         int mrc = csv_mp(&m, fp, b0, b, o->prec);
@@ -816,17 +1048,23 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
         else if (!m.ok)
             rc = GN_EXIT_FAIL;
     }
-    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc};
-    if (o->json)
+    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc,
+                   &cs, fp};
+    if (o->json) {
         csv_print_json(&out, o);
-    else
+        if (csv_fitted_json(fp, b) != 0)
+            rc = GN_EXIT_USAGE;
+    } else
         csv_print_table(&out, o);
+    if (o->out && csv_write_out(o->out, fp, b, xn, yname) != 0)
+        rc = GN_EXIT_USAGE;
     if (o->plot && plot_fit(o->plot, fp, b, model) == -1) {
         fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
                 o->plot);
         rc = GN_EXIT_USAGE;
     }
     csv_mp_free(&m, k);
+    csv_stats_free(&cs);
     return rc;
 }
 
@@ -865,7 +1103,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
         start_message(&sd, &fp, c.xn, b0, "--start", data);
         rc = GN_EXIT_USAGE;
     } else
-        rc = csv_run(&fp, b0, b, model, data, yname, o);
+        rc = csv_run(&fp, b0, b, model, data, yname, c.xn, o);
 out:
     gn_expr_free(e);
     free(b0);
@@ -876,7 +1114,7 @@ out:
 
 CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certification")
 {
-    opts o = {GN_FIT_QR, 256, 0, 1, NULL};
+    opts o = {GN_FIT_QR, 256, 0, 1, NULL, 0, 0, 0, 0.0, 0.0, NULL};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
                *yname = "y";
     int mp_csv = 0, no_mp = 0;
@@ -919,6 +1157,23 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         } else if (!strcmp(a, "--plot")) {
             NEEDV;
             o.plot = v;
+        } else if (!strcmp(a, "--max-iter")) {
+            NEEDV;
+            if (cli_size(&o.max_iter, NAME, "--max-iter", v, 1, 100000000))
+                return GN_EXIT_USAGE;
+        } else if (!strcmp(a, "--xtol") || !strcmp(a, "--gtol")) {
+            NEEDV;
+            int x = a[2] == 'x';
+            double t;
+            if (cli_double(&t, NAME, a, v, 0.0, 1.0))
+                return GN_EXIT_USAGE;
+            if (!(t < 1.0))
+                return cli_usage(NAME, "%s must be below 1 (a relative tolerance)", a);
+            *(x ? &o.xtol : &o.gtol) = t;
+            *(x ? &o.set_xtol : &o.set_gtol) = 1;
+        } else if (!strcmp(a, "--out")) {
+            NEEDV;
+            o.out = v;
         } else if (!strcmp(a, "--solver")) {
             NEEDV;
             if (!strcmp(v, "lm"))
@@ -944,6 +1199,10 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE or "
                                   "--nist-all DIR");
     if (nist || all) {
+        if (o.max_iter || o.set_xtol || o.set_gtol || o.out)
+            return cli_usage(NAME, "--max-iter, --xtol, --gtol and --out are for CSV fits: "
+                                   "the NIST certification runs the default settings on "
+                                   "every problem");
         o.mp = !no_mp;
         return nist ? nist_one(nist, &o) : nist_all(all, &o);
     }

@@ -775,3 +775,24 @@ gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, 
     GN_FREE_ALL(r, J, ws);
     return rc;
 }
+
+gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st)
+{
+    if (rep->stop == GN_FIT_STOP_MAXITER || rep->stop == GN_FIT_STOP_MAXFEV)
+        return GN_FIT_END_LIMIT;
+    if (rep->stop == GN_FIT_STOP_NONFINITE || !st || st->k == 0)
+        return GN_FIT_END_FAILED;
+    int conv = gn_fit_stop_converged(rep->stop);
+    if (st->rank < st->k && (conv || rep->stop == GN_FIT_STOP_STUCK))
+        return GN_FIT_END_RANKDEF;
+    if (rep->stop == GN_FIT_STOP_STUCK)
+        return GN_FIT_END_STUCK;
+    return conv ? GN_FIT_END_MINIMUM : GN_FIT_END_FAILED;
+}
+
+const char *gn_fit_end_name(gn_fit_end e)
+{
+    static const char *const names[GN_FIT_NEND] = {"minimum", "stationary-rank-deficient",
+                                                   "stuck", "iteration-limit", "failed"};
+    return (unsigned)e < GN_FIT_NEND ? names[e] : "?";
+}

@@ -318,6 +318,34 @@ typedef struct {
 gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
                        const gn_fit_problem *p, const double *b);
 
+/* What kind of point the fit ended at. */
+typedef enum {
+    GN_FIT_END_MINIMUM = 0, /* converged (a converging stop reason, gn_fit_stop_converged)
+                               with J of full rank there: a local minimum of S           */
+    GN_FIT_END_RANKDEF,     /* converged or stuck where J is rank deficient: a stationary
+                               point along which some combination of the parameters (the
+                               null vector of J) does not change the model to first order;
+                               the parameters are not identifiable there                 */
+    GN_FIT_END_STUCK,       /* J of full rank but no step decreases S and the Gauss-Newton
+                               correction is not small (GN_FIT_STOP_STUCK)                */
+    GN_FIT_END_LIMIT,       /* the iteration or evaluation limit was reached             */
+    GN_FIT_END_FAILED,      /* not finite at the start, or the statistics could not be
+                               evaluated at the end point                                */
+    GN_FIT_NEND
+} gn_fit_end;
+
+/* gn_fit_classify: the end point's class from the stop reason and the rank of J at the
+ * returned b (st from gn_fit_covar there; NULL counts as not evaluated: FAILED unless
+ * the stop reason already says LIMIT).
+ * No equation: a decision table: stop MAXITER/MAXFEV -> LIMIT; NONFINITE -> FAILED;
+ * st->rank < k with a converging or STUCK stop -> RANKDEF; STUCK -> STUCK; a converging
+ * stop with full rank -> MINIMUM. */
+gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st);
+
+/* gn_fit_end_name: "minimum", "stationary-rank-deficient", "stuck", "iteration-limit",
+ * "failed" ("?" out of range). No equation: names for reports. */
+const char *gn_fit_end_name(gn_fit_end e);
+
 /* ------------------------------------------- the driver both routes share */
 
 /* The Levenberg-Marquardt control flow is written once (core/lm_driver.c) and run over an
