@@ -1047,6 +1047,11 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
             rc = mrc;
         else if (!m.ok)
             rc = GN_EXIT_FAIL;
+        if (!mrc && m.rep.unident)
+            fprintf(stderr, "gnlab fit: MPFR reference: parameter b%zu does not enter the "
+                            "model (its Jacobian column is zero at the start and where the "
+                            "fit stopped): unidentifiable; remove it or reparametrise\n",
+                    m.rep.unident);
     }
     csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc,
                    &cs, fp};

@@ -80,7 +80,9 @@ gn_mp_fit_params gn_mp_fit_params_default(void);
  * Accuracy: measured on the NIST StRD suite at 256 bits: every parameter of every start
  *           to >= 10 certified digits (gnlab fit --nist-all; the LRE is capped by the
  *           certified digits).
- * Special:  as gn_fit_run (GN_ESIZE, GN_EINPUT, GN_ENONFINITE at b0, GN_ENOMEM). */
+ * Special:  as gn_fit_run (GN_ESIZE, GN_EINPUT, GN_ENONFINITE at b0, GN_ENOMEM, and
+ *           GN_EZERO with rep->unident naming a parameter whose Jacobian column is exactly
+ *           zero at b0 and at the returned b: unidentifiable; b and rep still filled). */
 gn_status gn_mp_fit_run(mpfr_ptr b, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec);
 

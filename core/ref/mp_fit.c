@@ -550,6 +550,15 @@ static void m_finish(void *ws, gn_fit_report *rep)
 static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish,
                                         m_accel};
 
+/* 1 when column q of the n x k column-major J is exactly zero */
+static int mp_column_zero(mpfr_srcptr J, size_t n, size_t q)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_zero_p(J + q * n + i))
+            return 0;
+    return 1;
+}
+
 gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec)
 {
@@ -567,13 +576,25 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
     for (size_t q = 0; q < w.k; q++)
         mpfr_set(bout + q, b0 + q, MPFR_RNDN);
     st = m_start(&w, rep, b0);
+    unsigned char *zero0 = st == GN_OK ? malloc(w.k) : NULL;
+    if (st == GN_OK && !zero0)
+        st = GN_ENOMEM;
     if (st == GN_OK) {
+        for (size_t q = 0; q < w.k; q++)
+            zero0[q] = (unsigned char)mp_column_zero(w.J, w.n, q);
         const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau,
                                    P.accel ? GN_FIT_AVMAX : 0.0};
         gn_fit_drive(rep, &fit_mpfr, &w, &ctl);
         for (size_t q = 0; q < w.k; q++)
             mpfr_set(bout + q, w.b + q, MPFR_RNDN);
+        /* as gn_fit_run: a column zero at the start and at the end never entered the fit */
+        for (size_t q = 0; q < w.k && !rep->unident; q++)
+            if (zero0[q] && mp_column_zero(w.J, w.n, q))
+                rep->unident = q + 1;
+        if (rep->unident)
+            st = GN_EZERO;
     }
+    free(zero0);
     mws_free(&w);
     return st;
 }
