@@ -32,7 +32,8 @@ static void help(void)
 {
     printf("Usage: gnlab fit --model EXPR --data FILE.csv --start v1,v2,... [options]\n"
            "  or:  gnlab fit --nist FILE.dat [options]\n"
-           "  or:  gnlab fit --nist-all DIR [options]\n\n"
+           "  or:  gnlab fit --nist-all DIR [options]\n"
+           "  or:  gnlab fit --bench DIR (gnlab beside GSL's gsl_multifit_nlinear)\n\n"
            "Levenberg-Marquardt (gain-ratio damping of gn_lm.h) on a model expression with exact\n"
            "derivatives, in double and as an MPFR reference.\n\n"
            "  --model EXPR     model in the NIST notation: + - * / ** ^, unary minus, ( ) [ ],\n"
@@ -582,6 +583,27 @@ static int nist_all(const char *dir, const opts *o)
     return sm.pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }
 
+/* issue 14: every start of DIR by gnlab and by GSL's trust-region LM, side by side */
+static int fit_bench(const char *dir)
+{
+    char **files, err[512];
+    size_t nf;
+    if (val_nist_files(&files, &nf, dir, err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab fit: --bench: %s\n", err);
+        return GN_EXIT_USAGE;
+    }
+    val_bench_fit_summary sm;
+    gn_status st = val_bench_fit(&sm, stdout, files, nf, stderr);
+    val_nist_files_free(files, nf);
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab fit: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    if (gn_io_close_checked(stdout, "fit", "stdout") != 0)
+        return GN_EXIT_USAGE;
+    return sm.pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+}
+
 /* ------------------------------------------------------------ CSV models */
 
 /* the table, its response column and the predictors (the other columns, in file order) */
@@ -1121,7 +1143,7 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
 {
     opts o = {GN_FIT_QR, 256, 0, 1, NULL, 0, 0, 0, 0.0, 0.0, NULL};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
-               *yname = "y";
+               *yname = "y", *bench = NULL;
     int mp_csv = 0, no_mp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1159,6 +1181,9 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         } else if (!strcmp(a, "--nist-all")) {
             NEEDV;
             all = v;
+        } else if (!strcmp(a, "--bench")) {
+            NEEDV;
+            bench = v;
         } else if (!strcmp(a, "--plot")) {
             NEEDV;
             o.plot = v;
@@ -1199,10 +1224,12 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
             return cli_usage(NAME, "unknown option '%s'", a);
 #undef NEEDV
     }
-    int modes = (model || data || start) + !!nist + !!all;
+    int modes = (model || data || start) + !!nist + !!all + !!bench;
     if (modes != 1)
-        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE or "
-                                  "--nist-all DIR");
+        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE, "
+                                  "--nist-all DIR or --bench DIR");
+    if (bench)
+        return fit_bench(bench);
     if (nist || all) {
         if (o.max_iter || o.set_xtol || o.set_gtol || o.out)
             return cli_usage(NAME, "--max-iter, --xtol, --gtol and --out are for CSV fits: "

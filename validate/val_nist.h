@@ -150,4 +150,31 @@ gn_status val_nist_suite(val_nist_summary *sum, char *const *files, size_t nf,
                          gn_fit_solver solver, int mp, mpfr_prec_t prec, FILE *msg,
                          const char *who, val_nist_row_fn *row, void *ctx);
 
+/* ------------------------------------------------------ the side by side with GSL */
+
+/* `make bench`'s targets (issue 14): gnlab's worst fit still has 9 digits, and its time per
+ * fit is within twice GSL's (gnlab does more per iteration: the acceleration's extra
+ * evaluation and the refinement) */
+#define VAL_BENCH_FIT_MIN_LRE 9.0
+#define VAL_BENCH_FIT_MAX_RATIO 2.0
+
+typedef struct {
+    size_t runs, fail_gn, fail_gsl, gn9_gsl0; /* fails: min LRE < VAL_NIST_TARGET_DOUBLE */
+    double min_gn, min_gsl, avg_gn, avg_gsl;  /* min and mean of the per-fit min LRE   */
+    double secs_gn, secs_gsl, ratio;          /* summed seconds per fit; gnlab / GSL    */
+    int bad, pass;
+} val_bench_fit_summary;
+
+/* val_bench_fit: every start of every NIST file in files fitted by gn_fit_run (defaults,
+ * QR) and by GSL's gsl_multifit_nlinear (trust-region LM, QR solver, More scaling,
+ * xtol = gtol = ftol = 1e-15, the same iteration limit), both with residuals and exact
+ * Jacobians from gn_expr_eval; a row per fit to out (both min LREs against the
+ * certificate, both times per fit, both iteration counts) and the summary (min LREs,
+ * failure counts, time ratio, the verdict against VAL_BENCH_FIT_*). A fit whose stop is
+ * not converged scores LRE 0 for gnlab; GSL's position is scored as it is.
+ * No equation: a benchmark (MATH.md §9's LM against GSL's).
+ * Special: files that do not load set sum->bad (message to msg); GN_ENOMEM. */
+gn_status val_bench_fit(val_bench_fit_summary *sum, FILE *out, char *const *files, size_t nf,
+                        FILE *msg);
+
 #endif
