@@ -1118,7 +1118,10 @@ static void test_cli_stats(void **state)
 {
     (void)state;
     static char out[1 << 16];
-    const char *csv = "/tmp/gnlab-test-fit-boxbod.csv", *ocsv = "/tmp/gnlab-test-fit-out.csv";
+    /* per-process names: other worktrees' test runs share /tmp */
+    char csv[64], ocsv[64];
+    snprintf(csv, sizeof csv, "/tmp/gnlab-test-fit-boxbod-%ld.csv", (long)getpid());
+    snprintf(ocsv, sizeof ocsv, "/tmp/gnlab-test-fit-out-%ld.csv", (long)getpid());
     gn_test_spit(csv, "x,y\n1,109\n2,149\n3,149\n5,191\n7,213\n10,224\n");
     char args[512];
     snprintf(args, sizeof args, "--model 'b1*(1-exp(-b2*x))' --data %s --start 1,1 --out %s",
