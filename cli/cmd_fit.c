@@ -191,9 +191,14 @@ static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double 
         gn_io_jl_int(&j, "digits", p->cert_digits[q]);
         gn_io_jl_num(&j, "double", d->b[q]);
         gn_io_jl_num(&j, "lre_double", d->lre[q]);
+        gn_io_jl_str(&j, "sd_certified", p->cert_sd_str[q]);
+        gn_io_jl_num(&j, "se_double", d->se[q]);
+        gn_io_jl_num(&j, "lre_se_double", d->se_lre[q]);
         if (o->mp) {
             gn_io_jl_str(&j, "mpfr", m->str[q]);
             gn_io_jl_num(&j, "lre_mpfr", m->lre[q]);
+            gn_io_jl_num(&j, "se_mpfr", m->se[q]);
+            gn_io_jl_num(&j, "lre_se_mpfr", m->se_lre[q]);
         }
         gn_io_jl_end(&j);
     }
@@ -205,11 +210,19 @@ static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double 
     gn_io_jl_str(&j, "rss_certified", p->rss_str);
     gn_io_jl_num(&j, "lre_min_double", d->lre_min);
     gn_io_jl_num(&j, "lre_rss_double", d->lre_rss);
+    gn_io_jl_str(&j, "rsd_certified", p->rsd_str ? p->rsd_str : "");
+    gn_io_jl_num(&j, "rsd_double", d->stats.sigma);
+    gn_io_jl_num(&j, "lre_rsd_double", d->rsd_lre);
+    gn_io_jl_num(&j, "cond_J", d->stats.cond);
+    gn_io_jl_num(&j, "sd_rounding_bound", d->stats.sigma_err);
+    gn_io_jl_str(&j, "end_point", gn_fit_end_name(gn_fit_classify(&d->rep, d->ok ? &d->stats : NULL)));
     json_report(&j, "double", &d->rep, d->secs);
     if (o->mp) {
         gn_io_jl_int(&j, "prec", (long long)o->prec);
         gn_io_jl_num(&j, "lre_min_mpfr", m->lre_min);
         gn_io_jl_num(&j, "lre_rss_mpfr", m->lre_rss);
+        gn_io_jl_num(&j, "rsd_mpfr", m->stats.sigma);
+        gn_io_jl_num(&j, "lre_rsd_mpfr", m->rsd_lre);
         json_report(&j, "mpfr", &m->rep, m->secs);
     }
     gn_io_jl_bool(&j, "pass", pass);
@@ -446,6 +459,10 @@ static void suite_row_json(void *ctx, const val_nist_row *r)
         json_report(&j, sn, &r->d[v].rep, r->d[v].secs);
     }
     gn_io_jl_num(&j, "cond_J", r->d[r->sel].stats.cond);
+    gn_io_jl_str(&j, "end_point",
+                 gn_fit_end_name(gn_fit_classify(&r->d[r->sel].rep, r->d[r->sel].ok
+                                                                        ? &r->d[r->sel].stats
+                                                                        : NULL)));
     if (o->mp) {
         gn_io_jl_num(&j, "lre_min_mpfr", r->m.lre_min);
         gn_io_jl_num(&j, "lre_rss_mpfr", r->m.lre_rss);
