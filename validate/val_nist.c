@@ -385,6 +385,11 @@ static void suite_add(val_nist_summary *sum, const val_nist_row *r, int mp)
     }
     sum->cnt += k;
     sum->miss_double += !r->dpass;
+    const val_nist_double *d = &r->d[r->sel];
+    sum->miss_param_double +=
+        !(d->ok && gn_fit_stop_converged(d->rep.stop) && d->lre_min >= VAL_NIST_TARGET_DOUBLE);
+    sum->miss_sd_double += !(d->stats.determined && d->se_lre_min >= VAL_NIST_TARGET_SD_DOUBLE &&
+                             d->rsd_lre >= VAL_NIST_TARGET_SD_DOUBLE);
     if (mp) {
         for (size_t q = 0; q < k; q++)
             sum->avg_mp += r->m.lre[q];

@@ -14,10 +14,11 @@
 #include "gn.h"
 #include "gn_io.h"
 
-/* The targets: every certified parameter to >= 6 digits by the double solver and >= 10 by
+/* The targets: every certified parameter to >= 9 digits by the double solver (issue 14; it was 6
+ * before every start converged) and >= 10 by
  * the MPFR reference, from every start; the double solver's average LRE at least Ceres
  * Solver's reported 9.4 (dense QR, its NIST example's summary). */
-#define VAL_NIST_TARGET_DOUBLE 6.0
+#define VAL_NIST_TARGET_DOUBLE 9.0
 #define VAL_NIST_TARGET_MP 10.0
 #define VAL_NIST_TARGET_CERES_AVG 9.4
 /* The statistics' targets: every certified standard deviation and the residual SD to >= 6
@@ -129,6 +130,8 @@ typedef struct {
 
 typedef struct {
     size_t runs, cnt, cntmp, miss_double, miss_mp;
+    size_t miss_param_double, miss_sd_double; /* runs whose parameters (resp. standard
+                                                 deviations) miss their double target    */
     double avg[VAL_NIST_NSOLV], avg_mp;   /* average LRE over every parameter estimate */
     double sd_min[VAL_NIST_NSOLV], sd_min_mp; /* min LRE over every standard error and
                                                  residual SD (+inf before the first run) */
