@@ -110,7 +110,8 @@ sanitize: deps
 # every benchmark runs even when an earlier one misses a target; the status says if any did
 bench: deps
 	$(MAKE) all
-	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; exit $$st
+	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; \
+	$(BUILD)/gnlab fit --bench validate/data/nist || st=1; exit $$st
 
 notebooks: deps
 	$(MAKE) all

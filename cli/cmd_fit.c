@@ -5,6 +5,7 @@
 #include "gn.h"
 #include "gn_io.h"
 #include "gn_mp_fit.h"
+#include "gn_ref_fit.h"
 #include "val_nist.h"
 
 #include <math.h>
@@ -19,13 +20,20 @@ typedef struct {
     mpfr_prec_t prec;
     int json, mp;
     const char *plot;
+    /* issue 14: the iteration controls of a CSV fit (0: not given, the defaults) and the
+     * fitted values' CSV */
+    size_t max_iter;
+    int set_xtol, set_gtol;
+    double xtol, gtol;
+    const char *out;
 } opts;
 
 static void help(void)
 {
     printf("Usage: gnlab fit --model EXPR --data FILE.csv --start v1,v2,... [options]\n"
            "  or:  gnlab fit --nist FILE.dat [options]\n"
-           "  or:  gnlab fit --nist-all DIR [options]\n\n"
+           "  or:  gnlab fit --nist-all DIR [options]\n"
+           "  or:  gnlab fit --bench DIR (gnlab beside GSL's gsl_multifit_nlinear)\n\n"
            "Levenberg-Marquardt (gain-ratio damping of gn_lm.h) on a model expression with exact\n"
            "derivatives, in double and as an MPFR reference.\n\n"
            "  --model EXPR     model in the NIST notation: + - * / ** ^, unary minus, ( ) [ ],\n"
@@ -44,9 +52,20 @@ static void help(void)
            "  --no-mp          skip the MPFR reference (--nist, --nist-all)\n"
            "  --mp             run the MPFR reference on CSV data too (on the doubles as read)\n"
            "  --plot FILE.svg  data, fitted curve and residuals (gnuplot; one predictor)\n"
-           "  --json           JSON Lines\n\n"
-           "exit 0 when every fit converges and every target is met, 1 otherwise, 2 on bad input\n"
-           "or output\n",
+           "  --json           JSON Lines\n"
+           "  --max-iter N     CSV fits: trial steps allowed (default 2000; evaluations 3N)\n"
+           "  --xtol X         CSV fits: a step changing no parameter by more than X relative\n"
+           "                   ends the fit (0 <= X < 1, default 2^-51)\n"
+           "  --gtol X         CSV fits: a scaled gradient max |J_p^T r| / (|J_p| |r|) <= X\n"
+           "                   ends the fit (0 <= X < 1, default 0: off)\n"
+           "  --out FILE.csv   CSV fits: the rows with fitted value and residual\n\n"
+           "A CSV fit reports standard errors, 95%% confidence intervals (Student t), the\n"
+           "correlation matrix and the residual SD, or 'undetermined' where J is rank\n"
+           "deficient or n <= k, and classifies the end point: minimum,\n"
+           "stationary-rank-deficient (naming the combination of parameters J cannot see),\n"
+           "stuck or iteration-limit.\n\n"
+           "exit 0 when every fit ends at a minimum and every target is met, 1 otherwise, 2 on\n"
+           "bad input or output\n",
            VAL_NIST_TARGET_DOUBLE, VAL_NIST_TARGET_MP, VAL_NIST_TARGET_CERES_AVG);
 }
 
@@ -172,9 +191,14 @@ static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double 
         gn_io_jl_int(&j, "digits", p->cert_digits[q]);
         gn_io_jl_num(&j, "double", d->b[q]);
         gn_io_jl_num(&j, "lre_double", d->lre[q]);
+        gn_io_jl_str(&j, "sd_certified", p->cert_sd_str[q]);
+        gn_io_jl_num(&j, "se_double", d->se[q]);
+        gn_io_jl_num(&j, "lre_se_double", d->se_lre[q]);
         if (o->mp) {
             gn_io_jl_str(&j, "mpfr", m->str[q]);
             gn_io_jl_num(&j, "lre_mpfr", m->lre[q]);
+            gn_io_jl_num(&j, "se_mpfr", m->se[q]);
+            gn_io_jl_num(&j, "lre_se_mpfr", m->se_lre[q]);
         }
         gn_io_jl_end(&j);
     }
@@ -186,15 +210,59 @@ static void nist_one_json(const gn_io_nist *p, size_t st, const val_nist_double 
     gn_io_jl_str(&j, "rss_certified", p->rss_str);
     gn_io_jl_num(&j, "lre_min_double", d->lre_min);
     gn_io_jl_num(&j, "lre_rss_double", d->lre_rss);
+    gn_io_jl_str(&j, "rsd_certified", p->rsd_str ? p->rsd_str : "");
+    gn_io_jl_num(&j, "rsd_double", d->stats.sigma);
+    gn_io_jl_num(&j, "lre_rsd_double", d->rsd_lre);
+    gn_io_jl_num(&j, "cond_J", d->stats.cond);
+    gn_io_jl_num(&j, "sd_rounding_bound", d->stats.sigma_err);
+    gn_io_jl_str(&j, "end_point", gn_fit_end_name(gn_fit_classify(&d->rep, d->ok ? &d->stats : NULL)));
     json_report(&j, "double", &d->rep, d->secs);
     if (o->mp) {
         gn_io_jl_int(&j, "prec", (long long)o->prec);
         gn_io_jl_num(&j, "lre_min_mpfr", m->lre_min);
         gn_io_jl_num(&j, "lre_rss_mpfr", m->lre_rss);
+        gn_io_jl_num(&j, "rsd_mpfr", m->stats.sigma);
+        gn_io_jl_num(&j, "lre_rsd_mpfr", m->rsd_lre);
         json_report(&j, "mpfr", &m->rep, m->secs);
     }
     gn_io_jl_bool(&j, "pass", pass);
     gn_io_jl_end(&j);
+}
+
+/* a standard error or "undetermined" */
+static void print_se(const char *fmt, double v)
+{
+    if (isfinite(v))
+        printf(fmt, v);
+    else
+        printf(fmt[2] == '2' ? "  %-28s" : " %-24s", "undetermined");
+}
+
+/* the certified standard deviations against the estimated ones (issue 14) */
+static void nist_sd_rows(const gn_io_nist *p, const val_nist_double *d, const val_nist_mp *m,
+                         const opts *o)
+{
+    for (size_t q = 0; q < p->k; q++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "sd%zu", q + 1);
+        printf("  %-4s %-20s", nm, p->cert_sd_str[q]);
+        print_se(" %-24.17g", d->se[q]);
+        printf(" %5.1f", d->se_lre[q]);
+        if (o->mp) {
+            print_se("  %-28.17g", m->se[q]);
+            printf(" %5.1f", m->se_lre[q]);
+        }
+        printf("\n");
+    }
+    printf("  %-4s %-20s", "s", p->rsd_str ? p->rsd_str : "-");
+    print_se(" %-24.17g", d->stats.sigma);
+    printf(" %5.1f", d->rsd_lre);
+    if (o->mp) {
+        print_se("  %-28.17g", m->stats.sigma);
+        printf(" %5.1f", m->rsd_lre);
+    }
+    printf("   (residual SD, %zu degrees of freedom; cond(J) %.3g; rounding bound %.1g)\n",
+           d->stats.dof, d->stats.cond, d->stats.sigma_err);
 }
 
 static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double *d,
@@ -217,14 +285,20 @@ static void nist_one_table(const gn_io_nist *p, size_t st, const val_nist_double
     if (o->mp)
         printf("  %-28.17g %5.1f", m->rep.rss, m->lre_rss);
     printf("\n");
+    nist_sd_rows(p, d, m, o);
     print_report(stdout, gn_fit_solver_name(o->solver), &d->rep, d->secs);
     if (o->mp)
         print_report(stdout, "mpfr", &m->rep, m->secs);
-    printf("  targets: double min LRE %.1f >= %.0f %s", d->lre_min, VAL_NIST_TARGET_DOUBLE,
+    printf("  targets: double min LRE %.1f >= %.0f, SD %.1f >= %.0f %s", d->lre_min,
+           VAL_NIST_TARGET_DOUBLE, fmin(d->se_lre_min, d->rsd_lre), VAL_NIST_TARGET_SD_DOUBLE,
            dpass ? "PASS" : "MISS");
     if (o->mp)
-        printf("; MPFR min LRE %.1f >= %.0f %s", m->lre_min, VAL_NIST_TARGET_MP,
+        printf("; MPFR min LRE %.1f >= %.0f, SD %.1f >= %.0f %s", m->lre_min,
+               VAL_NIST_TARGET_MP, fmin(m->se_lre_min, m->rsd_lre), VAL_NIST_TARGET_SD_MP,
                mpass ? "PASS" : "MISS");
+    if (!dpass || (o->mp && !mpass))
+        printf(" (cond(J) %.3g, residual rounding bound on s %.1g)", d->stats.cond,
+               d->stats.sigma_err);
     printf("\n");
 }
 
@@ -378,11 +452,22 @@ static void suite_row_json(void *ctx, const val_nist_row *r)
         gn_io_jl_num(&j, key, r->d[v].lre_min);
         snprintf(key, sizeof key, "lre_rss_%s", sn);
         gn_io_jl_num(&j, key, r->d[v].lre_rss);
+        snprintf(key, sizeof key, "lre_sd_min_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].se_lre_min);
+        snprintf(key, sizeof key, "lre_rsd_%s", sn);
+        gn_io_jl_num(&j, key, r->d[v].rsd_lre);
         json_report(&j, sn, &r->d[v].rep, r->d[v].secs);
     }
+    gn_io_jl_num(&j, "cond_J", r->d[r->sel].stats.cond);
+    gn_io_jl_str(&j, "end_point",
+                 gn_fit_end_name(gn_fit_classify(&r->d[r->sel].rep, r->d[r->sel].ok
+                                                                        ? &r->d[r->sel].stats
+                                                                        : NULL)));
     if (o->mp) {
         gn_io_jl_num(&j, "lre_min_mpfr", r->m.lre_min);
         gn_io_jl_num(&j, "lre_rss_mpfr", r->m.lre_rss);
+        gn_io_jl_num(&j, "lre_sd_min_mpfr", r->m.se_lre_min);
+        gn_io_jl_num(&j, "lre_rsd_mpfr", r->m.rsd_lre);
         gn_io_jl_num(&j, "agree_digits", r->agree);
         json_report(&j, "mpfr", &r->m.rep, r->m.secs);
     }
@@ -401,6 +486,12 @@ static void suite_row_table(void *ctx, const val_nist_row *r)
         printf("%5.1f | %5.1f", r->m.lre_min, r->agree);
     else
         printf("%5s | %5s", "-", "-");
+    printf(" | %5.1f ", fmin(d[r->sel].se_lre_min, d[r->sel].rsd_lre));
+    if (o->mp)
+        printf("%5.1f", fmin(r->m.se_lre_min, r->m.rsd_lre));
+    else
+        printf("%5s", "-");
+    printf(" %8.2g", d[r->sel].stats.cond);
     printf(" | %4zu %4zu ", d[0].rep.iters, d[1].rep.iters);
     if (o->mp)
         printf("%4zu | %5.1f %4.1f %5.2f", r->m.rep.iters, d[r->sel].lre_rss, r->m.lre_rss,
@@ -423,8 +514,13 @@ static void suite_summary_json(const val_nist_summary *sm, const char *dir, cons
     gn_io_jl_num(&j, "avg_lre_lm", sm->avg[0]);
     gn_io_jl_num(&j, "avg_lre_qr", sm->avg[1]);
     gn_io_jl_num(&j, "avg_lre_auto", sm->avg[2]);
-    if (o->mp)
+    gn_io_jl_num(&j, "min_lre_sd_lm", sm->sd_min[0]);
+    gn_io_jl_num(&j, "min_lre_sd_qr", sm->sd_min[1]);
+    gn_io_jl_num(&j, "min_lre_sd_auto", sm->sd_min[2]);
+    if (o->mp) {
         gn_io_jl_num(&j, "avg_lre_mpfr", sm->avg_mp);
+        gn_io_jl_num(&j, "min_lre_sd_mpfr", sm->sd_min_mp);
+    }
     gn_io_jl_int(&j, "miss_double", (long long)sm->miss_double);
     gn_io_jl_int(&j, "miss_mpfr", (long long)sm->miss_mp);
     gn_io_jl_num(&j, "seconds_lm", sm->secs[0]);
@@ -446,17 +542,21 @@ static void suite_summary_table(const val_nist_summary *sm, const opts *o)
         printf(", mpfr %.2f", sm->avg_mp);
     printf("\ntime: lm %.3f s, qr %.3f s, auto %.3f s, mpfr %.2f s, total %.2f s\n", sm->secs[0],
            sm->secs[1], sm->secs[2], sm->secs_mp, sm->secs_total);
-    printf("target: %s solver LRE >= %.0f on every parameter, every start: %s (%zu of %zu "
-           "runs miss)\n",
-           sn, VAL_NIST_TARGET_DOUBLE, sm->miss_double ? "MISS" : "PASS", sm->miss_double,
-           sm->runs);
+    printf("target: %s solver LRE >= %.0f on every parameter and SD >= %.0f, every start: %s "
+           "(%zu of %zu runs miss)\n",
+           sn, VAL_NIST_TARGET_DOUBLE, VAL_NIST_TARGET_SD_DOUBLE,
+           sm->miss_double ? "MISS" : "PASS", sm->miss_double, sm->runs);
+    printf("  of which: parameters miss in %zu runs; standard deviations miss in %zu runs (%s "
+           "solver: min LRE %.1f over every standard error and residual SD, target >= %.0f)\n",
+           sm->miss_param_double, sm->miss_sd_double, sn, sm->sd_min[sel],
+           VAL_NIST_TARGET_SD_DOUBLE);
     printf("target: %s solver average LRE %.2f >= Ceres's %.1f: %s\n", sn, sm->avg[sel],
            VAL_NIST_TARGET_CERES_AVG, sm->avgpass ? "PASS" : "MISS");
     if (o->mp)
-        printf("target: MPFR (%ld bits) LRE >= %.0f on every parameter, every start: %s "
-               "(%zu of %zu runs miss)\n",
-               (long)o->prec, VAL_NIST_TARGET_MP, sm->miss_mp ? "MISS" : "PASS", sm->miss_mp,
-               sm->runs);
+        printf("target: MPFR (%ld bits) LRE >= %.0f on every parameter and SD >= %.0f (min SD "
+               "LRE %.1f), every start: %s (%zu of %zu runs miss)\n",
+               (long)o->prec, VAL_NIST_TARGET_MP, VAL_NIST_TARGET_SD_MP, sm->sd_min_mp,
+               sm->miss_mp ? "MISS" : "PASS", sm->miss_mp, sm->runs);
     else
         printf("target: MPFR reference not run (--no-mp)\n");
     if (sm->bad)
@@ -476,11 +576,13 @@ static int nist_all(const char *dir, const opts *o)
                "certified digits)\n"
                "min over the parameters; lm = normal equations, qr = QR of [J; sqrt(lambda) D], "
                "auto = lm until ill-conditioned; mpfr at %ld bits from the same start\n\n"
-               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n\n"
-               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %4s %4s %4s | %5s %4s %5s | %s\n",
-               dir, (long)o->prec, gn_fit_solver_name(o->solver), "problem", "st", "k", "lm",
-               "qr", "auto", "mpfr", "agree", "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp",
-               "stop (lm/qr/auto/mp)");
+               "agree = digits shared by the %s solution and the MPFR one (uncapped, at most 17)\n"
+               "sd = min LRE of the standard errors and the residual SD against the certified "
+               "standard deviations (%s solver, MPFR); cond = cond(J), unit columns\n\n"
+               "%-9s %2s %2s | %5s %5s %5s %5s | %5s | %5s %5s %8s | %4s %4s %4s | %5s %4s %5s | %s\n",
+               dir, (long)o->prec, gn_fit_solver_name(o->solver), gn_fit_solver_name(o->solver),
+               "problem", "st", "k", "lm", "qr", "auto", "mpfr", "agree", "sd", "sd.mp", "cond",
+               "it.lm", "it.qr", "it.mp", "rss", "rsmp", "t.mp", "stop (lm/qr/auto/mp)");
     val_nist_summary sm;
     gn_status st = val_nist_suite(&sm, files, nf, o->solver, o->mp, o->prec, stderr, "gnlab fit",
                                   o->json ? suite_row_json : suite_row_table, (void *)o);
@@ -493,6 +595,27 @@ static int nist_all(const char *dir, const opts *o)
         suite_summary_json(&sm, dir, o);
     else
         suite_summary_table(&sm, o);
+    return sm.pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+}
+
+/* issue 14: every start of DIR by gnlab and by GSL's trust-region LM, side by side */
+static int fit_bench(const char *dir)
+{
+    char **files, err[512];
+    size_t nf;
+    if (val_nist_files(&files, &nf, dir, err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab fit: --bench: %s\n", err);
+        return GN_EXIT_USAGE;
+    }
+    val_bench_fit_summary sm;
+    gn_status st = val_bench_fit(&sm, stdout, files, nf, stderr);
+    val_nist_files_free(files, nf);
+    if (st != GN_OK) {
+        fprintf(stderr, "gnlab fit: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    if (gn_io_close_checked(stdout, "fit", "stdout") != 0)
+        return GN_EXIT_USAGE;
     return sm.pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }
 
@@ -654,6 +777,199 @@ static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, con
     return 0;
 }
 
+/* ------------------------------------------- statistics of a CSV fit (issue 14) */
+
+typedef struct {
+    gn_fit_stats st;
+    int ok;                                  /* gn_fit_covar returned GN_OK            */
+    double *se, *cov, *corr, *null, *lo, *hi; /* k, k x k, k x k, k, k, k             */
+    double t;                                /* the Student t quantile of the intervals */
+    gn_fit_end end;
+} csv_stats;
+
+#define CSV_CI_LEVEL 0.95
+
+static void csv_stats_free(csv_stats *cs)
+{
+    free(cs->se); /* one block */
+    memset(cs, 0, sizeof *cs);
+}
+
+/* the statistics and the end point's class at b; -1 on no memory */
+static int csv_stats_run(csv_stats *cs, const gn_fit_problem *fp, const double *b,
+                         const gn_fit_report *rep)
+{
+    const size_t k = fp->model->nparams;
+    memset(cs, 0, sizeof *cs);
+    cs->se = malloc((5 * k + 2 * k * k) * sizeof(double));
+    if (!cs->se)
+        return -1;
+    cs->cov = cs->se + k;
+    cs->corr = cs->cov + k * k;
+    cs->null = cs->corr + k * k;
+    cs->lo = cs->null + k;
+    cs->hi = cs->lo + k;
+    gn_status e = gn_fit_covar(&cs->st, cs->se, cs->cov, cs->corr, cs->null, fp, b);
+    if (e == GN_ENOMEM)
+        return -1;
+    cs->ok = e == GN_OK;
+    gn_ref_fit_ci(cs->lo, cs->hi, &cs->t, b, cs->se, k, cs->st.dof, CSV_CI_LEVEL);
+    cs->end = gn_fit_classify(rep, cs->ok ? &cs->st : NULL);
+    return 0;
+}
+
+/* a number or "undetermined" in a field of width w */
+static void print_num(double v, int w)
+{
+    if (isfinite(v))
+        printf(" %-*.10g", w, v);
+    else
+        printf(" %-*s", w, "undetermined");
+}
+
+/* the null vector as "b1 - 0.5 b2" (the combination J cannot see) */
+static void print_null(FILE *f, const double *null, size_t k)
+{
+    int first = 1;
+    for (size_t q = 0; q < k; q++) {
+        if (!(fabs(null[q]) > 1e-8))
+            continue;
+        double a = fabs(null[q]);
+        fprintf(f, "%s", first ? (null[q] < 0 ? "-" : "") : (null[q] < 0 ? " - " : " + "));
+        if (fabs(a - 1.0) > 5e-7) /* a coefficient that prints as 1 is not printed */
+            fprintf(f, "%.6g ", a);
+        fprintf(f, "b%zu", q + 1);
+        first = 0;
+    }
+}
+
+static void csv_stats_table(const csv_stats *cs, size_t k, const double *b)
+{
+    printf("  statistics (J at the estimate, QR of the unit-column J; %zu degrees of "
+           "freedom):\n  %-4s %-17s %-17s %-17s %-17s\n", cs->st.dof, "", "estimate",
+           "std. error", "95% CI low", "95% CI high");
+    for (size_t q = 0; q < k; q++) {
+        printf("  b%-3zu %-17.10g", q + 1, b[q]);
+        print_num(cs->se[q], 17);
+        print_num(cs->lo[q], 17);
+        print_num(cs->hi[q], 17);
+        printf("\n");
+    }
+    printf("  correlation:\n");
+    for (size_t p = 0; p < k; p++) {
+        printf("  b%-3zu", p + 1);
+        for (size_t q = 0; q <= p; q++)
+            isfinite(cs->corr[p * k + q]) ? printf(" %7.4f", cs->corr[p * k + q])
+                                          : printf(" %7s", "undet.");
+        printf("\n");
+    }
+    printf("  residual SD");
+    print_num(cs->st.sigma, 0);
+    printf(" (t quantile %.6g; cond(J) %.3g; rank %zu of %zu; rounding bound on SD %.1g)\n",
+           cs->t, cs->st.cond, cs->st.rank, k, cs->st.sigma_err);
+    if (!cs->st.determined)
+        printf("  the statistics are undetermined: %s\n",
+               !cs->ok ? "J could not be evaluated at the estimate"
+               : cs->st.dof == 0 ? "no degrees of freedom (n <= k)"
+               : cs->st.rank < k ? "J is rank deficient"
+                                 : "the residuals are at their rounding floor");
+    printf("  end point: %s", gn_fit_end_name(cs->end));
+    if (cs->end == GN_FIT_END_RANKDEF && cs->ok) {
+        printf(" (unidentifiable combination: ");
+        print_null(stdout, cs->null, k);
+        printf(", J's null vector: moving b along it leaves the model unchanged to first order)");
+    }
+    printf("\n");
+}
+
+static void csv_stats_json_param(gn_io_jl *j, const csv_stats *cs, size_t q, size_t k)
+{
+    gn_io_jl_num(j, "se", cs->se[q]);
+    gn_io_jl_num(j, "ci_low", cs->lo[q]);
+    gn_io_jl_num(j, "ci_high", cs->hi[q]);
+    for (size_t p = 0; p < k; p++) {
+        char key[40];
+        snprintf(key, sizeof key, "corr_b%zu", p + 1);
+        gn_io_jl_num(j, key, cs->corr[q * k + p]);
+    }
+    if (cs->end == GN_FIT_END_RANKDEF)
+        gn_io_jl_num(j, "null_vector", cs->null[q]);
+}
+
+static void csv_stats_json(gn_io_jl *j, const csv_stats *cs)
+{
+    gn_io_jl_str(j, "statistics", cs->st.determined ? "determined" : "undetermined");
+    gn_io_jl_num(j, "residual_sd", cs->st.sigma);
+    gn_io_jl_int(j, "dof", (long long)cs->st.dof);
+    gn_io_jl_num(j, "ci_level", CSV_CI_LEVEL);
+    gn_io_jl_num(j, "t_quantile", cs->t);
+    gn_io_jl_num(j, "cond_J", cs->st.cond);
+    gn_io_jl_int(j, "rank_J", (long long)cs->st.rank);
+    gn_io_jl_num(j, "sd_rounding_bound", cs->st.sigma_err);
+    gn_io_jl_str(j, "end_point", gn_fit_end_name(cs->end));
+}
+
+/* f(x_i; b) of row i into *f (the predictors through xv, nx + 1 entries) */
+static gn_status fitted_at(double *f, const gn_fit_problem *fp, const double *b, size_t i,
+                           double *xv)
+{
+    for (size_t c = 0; c < fp->nx; c++)
+        xv[c] = fp->x[c * fp->n + i];
+    return gn_expr_eval(fp->model, f, NULL, b, xv);
+}
+
+/* the fitted values and residuals: one JSON line per row */
+static int csv_fitted_json(const gn_fit_problem *fp, const double *b)
+{
+    double *xv = malloc((fp->nx + 1) * sizeof(double));
+    if (!xv)
+        return -1;
+    for (size_t i = 0; i < fp->n; i++) {
+        double f;
+        fitted_at(&f, fp, b, i, xv);
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_int(&j, "row", (long long)i + 1);
+        gn_io_jl_num(&j, "y", fp->y[i]);
+        gn_io_jl_num(&j, "fitted", f);
+        gn_io_jl_num(&j, "residual", fp->y[i] - f);
+        gn_io_jl_end(&j);
+    }
+    free(xv);
+    return 0;
+}
+
+/* --out: the predictors, the response, the fitted value and the residual of every row;
+ * 0, or -1 after a message naming the path (every write checked) */
+static int csv_write_out(const char *path, const gn_fit_problem *fp, const double *b,
+                         const char *const *xn, const char *yname)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "gnlab fit: cannot write %s\n", path);
+        return -1;
+    }
+    double *xv = malloc((fp->nx + 1) * sizeof(double));
+    int bad = !xv;
+    for (size_t c = 0; c < fp->nx && !bad; c++)
+        bad = fprintf(f, "%s,", xn[c]) < 0;
+    bad = bad || fprintf(f, "%s,fitted,residual\n", yname) < 0;
+    for (size_t i = 0; i < fp->n && !bad; i++) {
+        double fv;
+        fitted_at(&fv, fp, b, i, xv);
+        for (size_t c = 0; c < fp->nx && !bad; c++)
+            bad = fprintf(f, "%.17g,", xv[c]) < 0;
+        bad = bad || fprintf(f, "%.17g,%.17g,%.17g\n", fp->y[i], fv, fp->y[i] - fv) < 0;
+    }
+    free(xv);
+    if (bad) {
+        fclose(f);
+        fprintf(stderr, "gnlab fit: could not write %s\n", path);
+        return -1;
+    }
+    return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
+}
+
 /* what a CSV fit prints */
 typedef struct {
     const char *model, *data, *yname;
@@ -663,6 +979,8 @@ typedef struct {
     double secs;
     const csv_mp_res *m; /* NULL without --mp */
     int rc;
+    const csv_stats *cs; /* issue 14: statistics and end point */
+    const gn_fit_problem *fp;
 } csv_out;
 
 static void csv_print_json(const csv_out *c, const opts *o)
@@ -679,6 +997,7 @@ static void csv_print_json(const csv_out *c, const opts *o)
             gn_io_jl_str(&j, "mpfr", c->m->str[q]);
             gn_io_jl_num(&j, "agree_digits", c->m->agree[q]);
         }
+        csv_stats_json_param(&j, c->cs, q, c->k);
         gn_io_jl_end(&j);
     }
     gn_io_jl j;
@@ -690,6 +1009,7 @@ static void csv_print_json(const csv_out *c, const opts *o)
     json_report(&j, "double", c->rep, c->secs);
     if (c->m)
         json_report(&j, "mpfr", &c->m->rep, c->m->secs);
+    csv_stats_json(&j, c->cs);
     gn_io_jl_bool(&j, "pass", c->rc == GN_EXIT_PASS);
     gn_io_jl_end(&j);
 }
@@ -715,15 +1035,24 @@ static void csv_print_table(const csv_out *c, const opts *o)
         printf("  the fit did NOT converge (stop: %s): the estimate is the best point "
                "found, not a minimum\n",
                gn_fit_stop_name(c->rep->stop));
+    csv_stats_table(c->cs, c->k, c->b);
 }
 
 /* fit from b0, the MPFR reference if asked, print; the exit status */
 static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const char *model,
-                   const char *data, const char *yname, const opts *o)
+                   const char *data, const char *yname, const char *const *xn, const opts *o)
 {
     gn_fit_report rep;
     gn_fit_params par = gn_fit_params_default();
     par.solver = o->solver;
+    if (o->max_iter) {
+        par.max_iter = o->max_iter;
+        par.max_fev = 3 * o->max_iter;
+    }
+    if (o->set_xtol)
+        par.xtol = o->xtol;
+    if (o->set_gtol)
+        par.gtol = o->gtol;
     double t0 = gn_io_now();
     gn_status st = gn_fit_run(b, &rep, fp, b0, &par);
     double secs = gn_io_now() - t0;
@@ -740,7 +1069,14 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
         return st == GN_ESIZE ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
     const size_t k = fp->model->nparams;
-    int rc = gn_fit_stop_converged(rep.stop) ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    csv_stats cs;
+    if (csv_stats_run(&cs, fp, b, &rep) != 0) {
+        csv_stats_free(&cs);
+        fprintf(stderr, "gnlab fit: out of memory\n");
+        return GN_EXIT_USAGE;
+    }
+    /* exit 0 only for a minimum (issue 14 item 4) */
+    int rc = cs.end == GN_FIT_END_MINIMUM ? GN_EXIT_PASS : GN_EXIT_FAIL;
     csv_mp_res m = {0};
     if (o->mp) {
         int mrc = csv_mp(&m, fp, b0, b, o->prec);
@@ -748,18 +1084,29 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
             rc = mrc;
         else if (!m.ok)
             rc = GN_EXIT_FAIL;
+        if (!mrc && m.rep.unident)
+            fprintf(stderr, "gnlab fit: MPFR reference: parameter b%zu does not enter the "
+                            "model (its Jacobian column is zero at the start and where the "
+                            "fit stopped): unidentifiable; remove it or reparametrise\n",
+                    m.rep.unident);
     }
-    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc};
-    if (o->json)
+    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc,
+                   &cs, fp};
+    if (o->json) {
         csv_print_json(&out, o);
-    else
+        if (csv_fitted_json(fp, b) != 0)
+            rc = GN_EXIT_USAGE;
+    } else
         csv_print_table(&out, o);
+    if (o->out && csv_write_out(o->out, fp, b, xn, yname) != 0)
+        rc = GN_EXIT_USAGE;
     if (o->plot && plot_fit(o->plot, fp, b, model) == -1) {
         fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
                 o->plot);
         rc = GN_EXIT_USAGE;
     }
     csv_mp_free(&m, k);
+    csv_stats_free(&cs);
     return rc;
 }
 
@@ -798,7 +1145,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
         start_message(&sd, &fp, c.xn, b0, "--start", data);
         rc = GN_EXIT_USAGE;
     } else
-        rc = csv_run(&fp, b0, b, model, data, yname, o);
+        rc = csv_run(&fp, b0, b, model, data, yname, c.xn, o);
 out:
     gn_expr_free(e);
     free(b0);
@@ -809,9 +1156,9 @@ out:
 
 CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certification")
 {
-    opts o = {GN_FIT_QR, 256, 0, 1, NULL};
+    opts o = {GN_FIT_QR, 256, 0, 1, NULL, 0, 0, 0, 0.0, 0.0, NULL};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
-               *yname = "y";
+               *yname = "y", *bench = NULL;
     int mp_csv = 0, no_mp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -849,9 +1196,29 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         } else if (!strcmp(a, "--nist-all")) {
             NEEDV;
             all = v;
+        } else if (!strcmp(a, "--bench")) {
+            NEEDV;
+            bench = v;
         } else if (!strcmp(a, "--plot")) {
             NEEDV;
             o.plot = v;
+        } else if (!strcmp(a, "--max-iter")) {
+            NEEDV;
+            if (cli_size(&o.max_iter, NAME, "--max-iter", v, 1, 100000000))
+                return GN_EXIT_USAGE;
+        } else if (!strcmp(a, "--xtol") || !strcmp(a, "--gtol")) {
+            NEEDV;
+            int x = a[2] == 'x';
+            double t;
+            if (cli_double(&t, NAME, a, v, 0.0, 1.0))
+                return GN_EXIT_USAGE;
+            if (!(t < 1.0))
+                return cli_usage(NAME, "%s must be below 1 (a relative tolerance)", a);
+            *(x ? &o.xtol : &o.gtol) = t;
+            *(x ? &o.set_xtol : &o.set_gtol) = 1;
+        } else if (!strcmp(a, "--out")) {
+            NEEDV;
+            o.out = v;
         } else if (!strcmp(a, "--solver")) {
             NEEDV;
             if (!strcmp(v, "lm"))
@@ -872,11 +1239,17 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
             return cli_usage(NAME, "unknown option '%s'", a);
 #undef NEEDV
     }
-    int modes = (model || data || start) + !!nist + !!all;
+    int modes = (model || data || start) + !!nist + !!all + !!bench;
     if (modes != 1)
-        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE or "
-                                  "--nist-all DIR");
+        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE, "
+                                  "--nist-all DIR or --bench DIR");
+    if (bench)
+        return fit_bench(bench);
     if (nist || all) {
+        if (o.max_iter || o.set_xtol || o.set_gtol || o.out)
+            return cli_usage(NAME, "--max-iter, --xtol, --gtol and --out are for CSV fits: "
+                                   "the NIST certification runs the default settings on "
+                                   "every problem");
         o.mp = !no_mp;
         return nist ? nist_one(nist, &o) : nist_all(all, &o);
     }

@@ -28,11 +28,12 @@ gn_fit_params gn_fit_params_default(void)
     gn_fit_params p;
     p.solver = GN_FIT_NORMAL;
     p.max_iter = 2000;
-    p.max_fev = 4000;
+    p.max_fev = 6000;
     p.xtol = 0x1p-51;
     p.gtol = 0.0;
     p.tau = 1e-3;
     p.polish = 1;
+    p.accel = 1;
     return p;
 }
 
@@ -225,6 +226,7 @@ typedef struct {
     size_t n, k, m; /* m = n + k rows of the augmented system [J; sqrt(lambda) D] */
     double S, St;   /* S(b) and S(bt)                                              */
     double *b, *bt, *r, *rt, *J, *Jh, *A, *M, *g, *h, *d, *s, *Aug, *c, *ng, *Jp;
+    double *v, *a, *ga; /* the velocity (solve's h), the acceleration and J^T r_vv  */
     double *blk;    /* the one allocation the arrays above live in                 */
 } fit_ws;
 
@@ -236,9 +238,11 @@ static int ws_alloc(fit_ws *w, const gn_fit_problem *p, const gn_fit_params *P)
     w->n = n;
     w->k = k;
     w->m = m;
-    double **arr[] = {&w->b, &w->bt, &w->g,  &w->h,   &w->d, &w->s, &w->ng, &w->r,
-                      &w->rt, &w->Jh, &w->c, &w->A,   &w->M, &w->J, &w->Jp, &w->Aug};
-    const size_t len[] = {k, k, k, k, k, k, k, n, n, n, m, k * k, k * k, n * k, n * k, m * k};
+    double **arr[] = {&w->b, &w->bt, &w->g,  &w->h, &w->d, &w->s, &w->ng, &w->v, &w->a,
+                      &w->ga, &w->r, &w->rt, &w->Jh, &w->c, &w->A, &w->M, &w->J, &w->Jp,
+                      &w->Aug};
+    const size_t len[] = {k, k, k, k, k, k, k, k, k, k, n, n, n, m, k * k, k * k, n * k, n * k,
+                          m * k};
     size_t total = 0;
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         total += len[i];
@@ -301,11 +305,13 @@ static void d_refresh(void *ws, gn_fit_point *pt)
     pt->gscaled = gmax;
 }
 
-/* NORMAL: Cholesky of J^T J + lambda D^2 (AUTO falls back to QR when it is singular or
- * its scaled pivot ratio is below GN_FIT_AUTO_RCOND); QR: Householder on [J; sqrt(lambda) D] */
-static int d_solve(void *ws, double lam, gn_fit_report *rep)
+/* h from (J^T J + lambda D^2) h = -gv, gv = J^T rv. NORMAL: Cholesky (AUTO falls back to
+ * QR when it is singular or its scaled pivot ratio is below GN_FIT_AUTO_RCOND); QR:
+ * Householder on [J; sqrt(lambda) D] with the right-hand side [-rv; 0]. Counts the route
+ * in rep. */
+static int solve_rhs(fit_ws *w, double *h, const double *gv, const double *rv, double lam,
+                     gn_fit_report *rep)
 {
-    fit_ws *w = ws;
     const size_t n = w->n, k = w->k, m = w->m;
     int use_qr = w->P->solver == GN_FIT_QR, solved = 0;
     if (!use_qr) {
@@ -313,9 +319,9 @@ static int d_solve(void *ws, double lam, gn_fit_report *rep)
         memcpy(w->M, w->A, k * k * sizeof(double));
         for (size_t q = 0; q < k; q++) {
             w->M[q * k + q] += lam * w->d[q] * w->d[q];
-            w->ng[q] = -w->g[q];
+            w->ng[q] = -gv[q];
         }
-        solved = chol_solve(w->h, w->M, w->ng, k, w->s, &rcond) == 0;
+        solved = chol_solve(h, w->M, w->ng, k, w->s, &rcond) == 0;
         if (w->P->solver == GN_FIT_AUTO && (!solved || rcond < GN_FIT_AUTO_RCOND))
             use_qr = 1;
         else
@@ -329,13 +335,59 @@ static int d_solve(void *ws, double lam, gn_fit_report *rep)
                 w->Aug[q * m + n + i] = i == q ? sl * w->d[q] : 0.0;
         }
         for (size_t i = 0; i < n; i++)
-            w->c[i] = -w->r[i];
+            w->c[i] = -rv[i];
         for (size_t i = n; i < m; i++)
             w->c[i] = 0.0;
-        solved = qr_solve(w->h, w->Aug, w->c, m, k) == 0;
+        solved = qr_solve(h, w->Aug, w->c, m, k) == 0;
         rep->steps_qr++;
     }
-    return solved && gn_allfinite(w->h, k) ? 0 : -1;
+    return solved && gn_allfinite(h, k) ? 0 : -1;
+}
+
+static int d_solve(void *ws, double lam, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    int rc = solve_rhs(w, w->h, w->g, w->r, lam, rep);
+    memcpy(w->v, w->h, w->k * sizeof(double));
+    return rc;
+}
+
+/* the geodesic acceleration of gn_fit_backend.accel, in double */
+static double d_accel(void *ws, double lam, gn_fit_report *rep)
+{
+    fit_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    const double t = GN_FIT_ACCEL_T;
+    int small = 1;
+    for (size_t q = 0; q < k; q++)
+        if (!(fabs(w->v[q]) <= GN_FIT_STALL_REL * fabs(w->b[q])))
+            small = 0;
+    if (small)
+        return 0.0; /* h = v already */
+    for (size_t q = 0; q < k; q++)
+        w->bt[q] = w->b[q] + t * w->v[q];
+    rep->nfev++;
+    if (residuals(&w->ev, w->rt, NULL, w->bt) != GN_OK)
+        return INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double jv = 0.0;
+        for (size_t q = 0; q < k; q++)
+            jv += w->J[q * n + i] * w->v[q];
+        w->rt[i] = (2.0 / t) * ((w->rt[i] - w->r[i]) / t - jv);
+    }
+    for (size_t q = 0; q < k; q++)
+        w->ga[q] = gn_dot(w->J + q * n, w->rt, n);
+    gn_fit_report scratch = *rep; /* the acceleration's solve is not a step */
+    if (solve_rhs(w, w->a, w->ga, w->rt, lam, &scratch) != 0)
+        return INFINITY;
+    double na = 0.0, nv = 0.0;
+    for (size_t q = 0; q < k; q++) {
+        na += (w->d[q] * w->a[q]) * (w->d[q] * w->a[q]);
+        nv += (w->d[q] * w->v[q]) * (w->d[q] * w->v[q]);
+        w->h[q] = w->v[q] + 0.5 * w->a[q];
+    }
+    double ratio = 2.0 * sqrt(na / nv);
+    return isfinite(ratio) && gn_allfinite(w->h, k) ? ratio : INFINITY;
 }
 
 static double d_trial(void *ws, double lam)
@@ -344,18 +396,19 @@ static double d_trial(void *ws, double lam)
     const size_t n = w->n, k = w->k;
     for (size_t q = 0; q < k; q++)
         w->bt[q] = w->b[q] + w->h[q];
-    /* pred = |Jh|^2/2 + lambda |Dh|^2: (J^T J + lambda D^2) h = -g gives
-     * -g^T h = |Jh|^2 + lambda |Dh|^2, so F(0) - L(h) is a sum of two positive
-     * terms, free of the cancellation in |r|^2 - |r + Jh|^2. */
+    /* pred = |Jv|^2/2 + lambda |Dv|^2 for the solve's step v: (J^T J + lambda D^2) v = -g
+     * gives -g^T v = |Jv|^2 + lambda |Dv|^2, so F(0) - L(v) is a sum of two positive
+     * terms, free of the cancellation in |r|^2 - |r + Jv|^2. With acceleration the step
+     * h = v + a/2 is scored against v's prediction (GSL's lmaccel does the same). */
     for (size_t i = 0; i < n; i++) {
         double t = 0.0;
         for (size_t q = 0; q < k; q++)
-            t += w->J[q * n + i] * w->h[q];
+            t += w->J[q * n + i] * w->v[q];
         w->Jh[i] = t;
     }
     double dh = 0.0;
     for (size_t q = 0; q < k; q++)
-        dh += (w->d[q] * w->h[q]) * (w->d[q] * w->h[q]);
+        dh += (w->d[q] * w->v[q]) * (w->d[q] * w->v[q]);
     double pred = 0.5 * gn_dot(w->Jh, w->Jh, n) + lam * dh;
     gn_status es = residuals(&w->ev, w->rt, NULL, w->bt);
     w->St = gn_dot(w->rt, w->rt, n);
@@ -393,8 +446,9 @@ static void pt_copy(const fit_pt *to, const fit_pt *from, size_t n, size_t k)
 /* Refinement at the rounding floor. When the gain ratio can no longer see a decrease
  * (S changes below its own rounding noise), the Gauss-Newton correction h = -J^+ r by
  * QR still points at the minimiser. Take GN steps while S stays within its noise level
- * above the best point's S, 4u sum |r_i| (|g(y_i)| + |f_i|) + n u S (the rounding of
- * the residuals and of the sum), and keep the point with the smallest correction
+ * above the best point's S, 2 (2 c u sum |r_i| (|g(y_i)| + |f_i|) + n u S) for a model
+ * of c operations (the rounding of the residuals and of the sum, in each of the two
+ * values compared), and keep the point with the smallest correction
  * max |h_p / b_p|; stop after 3 steps without a new smallest correction (the measure is
  * a max over components, so it need not fall at every step) or 50 steps in all. */
 static void polish(fit_ws *w, gn_fit_report *rep)
@@ -409,7 +463,13 @@ static void polish(fit_ws *w, gn_fit_report *rep)
         double noise = 0.0;
         for (size_t i = 0; i < n; i++)
             noise += fabs(w->r[i]) * (fabs(w->ev.gy[i]) + fabs(w->ev.gy[i] - w->r[i]));
-        noise = 4.0 * 0x1p-53 * noise + (double)n * 0x1p-53 * w->S;
+        /* the first-order rounding bound of an evaluation of f with c operations is
+         * c u |f| (each operation one rounding, the evaluation well conditioned), of r
+         * c u (|g(y)| + |f|); S changes by at most 2 sum |r_i| |delta r_i| + n u S, and
+         * two evaluations are compared, so twice that */
+        double c = (double)w->ev.p->model->nnodes +
+                   (w->ev.p->resp ? (double)w->ev.p->resp->nnodes : 0.0);
+        noise = 2.0 * (2.0 * c * 0x1p-53 * noise + (double)n * 0x1p-53 * w->S);
         int fails = 0;
         double rel = best;
         for (int it = 0; it < 50 && fails < 3 && isfinite(rel) && rel > 0.0; it++) {
@@ -456,7 +516,8 @@ static void d_finish(void *ws, gn_fit_report *rep)
     rep->rss = w->S;
 }
 
-static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish};
+static const gn_fit_backend fit_double = {d_refresh, d_solve, d_trial, d_accept, d_finish,
+                                          d_accel};
 
 /* 1 when column q of the n x k column-major J is exactly zero: r does not depend on b_q
  * at any observation (to first order) */
@@ -501,7 +562,8 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     if (st == GN_OK) {
         for (size_t q = 0; q < w.k; q++)
             zero0[q] = (unsigned char)column_zero(w.J, w.n, q);
-        const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau};
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, P.gtol, P.tau,
+                                   P.accel ? GN_FIT_AVMAX : 0.0};
         gn_fit_drive(rep, &fit_double, &w, &ctl);
         memcpy(bout, w.b, w.k * sizeof(double));
         size_t q = unidentifiable(zero0, w.J, w.n, w.k);
@@ -512,4 +574,225 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     free(zero0);
     ws_free(&w);
     return st;
+}
+
+/* ------------------------------------------------ statistics at the solution */
+
+/* Householder QR of A (m x k column-major, overwritten): R in the upper triangle. A column
+ * that is zero below the diagonal is left as is (R_jj = 0), so a rank-deficient A still
+ * gives an R with the same singular values. */
+static void house_r(double *A, size_t m, size_t k)
+{
+    for (size_t j = 0; j < k && j < m; j++) {
+        double *a = A + j * m, amax = 0.0;
+        for (size_t i = j; i < m; i++)
+            amax = fmax(amax, fabs(a[i]));
+        if (amax == 0.0)
+            continue;
+        double ss = 0.0;
+        for (size_t i = j; i < m; i++)
+            ss += (a[i] / amax) * (a[i] / amax);
+        double alpha = a[j] > 0.0 ? -amax * sqrt(ss) : amax * sqrt(ss);
+        double v1 = a[j] - alpha;
+        a[j] = v1;
+        double beta = -1.0 / (alpha * v1);
+        for (size_t q = j + 1; q < k; q++)
+            reflect(A + q * m, a, beta, j, m);
+        a[j] = alpha;
+        for (size_t i = j + 1; i < m; i++)
+            a[i] = 0.0;
+    }
+}
+
+/* singular values sv (k) and right singular vectors V (k x k column-major) of the k x k
+ * column-major U (overwritten by U Sigma) by one-sided Jacobi rotations (Demmel-Veselic):
+ * sweeps until every column pair is orthogonal to u relative to its norms (at most 60) */
+static void jacobi_svd(double *sv, double *V, double *U, size_t k)
+{
+    for (size_t i = 0; i < k * k; i++)
+        V[i] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        V[i * k + i] = 1.0;
+    for (int sweep = 0; sweep < 60; sweep++) {
+        int rotated = 0;
+        for (size_t p = 0; p + 1 < k; p++)
+            for (size_t q = p + 1; q < k; q++) {
+                double *up = U + p * k, *uq = U + q * k;
+                double al = gn_dot(up, up, k), be = gn_dot(uq, uq, k), ga = gn_dot(up, uq, k);
+                if (!(fabs(ga) > 0x1p-53 * sqrt(al * be)))
+                    continue;
+                rotated = 1;
+                double zeta = (be - al) / (2.0 * ga);
+                double t = (zeta >= 0.0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(1.0 + zeta * zeta));
+                double c = 1.0 / sqrt(1.0 + t * t), s = c * t;
+                for (size_t i = 0; i < k; i++) {
+                    double x = up[i], y = uq[i];
+                    up[i] = c * x - s * y;
+                    uq[i] = s * x + c * y;
+                    x = V[p * k + i];
+                    y = V[q * k + i];
+                    V[p * k + i] = c * x - s * y;
+                    V[q * k + i] = s * x + c * y;
+                }
+            }
+        if (!rotated)
+            break;
+    }
+    for (size_t i = 0; i < k; i++)
+        sv[i] = sqrt(gn_dot(U + i * k, U + i * k, k));
+}
+
+/* (Js^T Js)^-1 = R^-1 R^-T into Cs (k x k row-major) from the upper triangle of the
+ * column-major m x k array A; Ri (k x k) is scratch for R^-1 */
+static void r_inverse_gram(double *Cs, double *Ri, const double *A, size_t m, size_t k)
+{
+    for (size_t i = 0; i < k * k; i++)
+        Ri[i] = 0.0;
+    for (size_t j = 0; j < k; j++) { /* column j of R^-1: R x = e_j, row-major Ri[i*k+j] */
+        for (size_t i = j + 1; i-- > 0;) {
+            double t = i == j ? 1.0 : 0.0;
+            for (size_t q = i + 1; q <= j; q++)
+                t -= A[q * m + i] * Ri[q * k + j];
+            Ri[i * k + j] = t / A[i * m + i];
+        }
+    }
+    for (size_t p = 0; p < k; p++)
+        for (size_t q = 0; q < k; q++) {
+            double t = 0.0;
+            for (size_t j = p > q ? p : q; j < k; j++)
+                t += Ri[p * k + j] * Ri[q * k + j];
+            Cs[p * k + q] = t;
+        }
+}
+
+static void fill_nan(double *x, size_t len)
+{
+    if (x)
+        for (size_t i = 0; i < len; i++)
+            x[i] = NAN;
+}
+
+/* the statistics from r and J (column-major n x k) at b; ws holds n*k + 4 k*k + 2 k */
+static void covar_from(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const double *J, double *ws)
+{
+    const size_t n = st->n, k = st->k;
+    double *A = ws, *U = A + n * k, *V = U + k * k, *Cs = V + k * k, *Ri = Cs + k * k;
+    double *cn = Ri + k * k, *sv = cn + k;
+    for (size_t q = 0; q < k; q++) {
+        cn[q] = sqrt(gn_dot(J + q * n, J + q * n, n));
+        for (size_t i = 0; i < n; i++)
+            A[q * n + i] = cn[q] > 0.0 ? J[q * n + i] / cn[q] : 0.0;
+    }
+    house_r(A, n, k);
+    for (size_t q = 0; q < k; q++)
+        for (size_t i = 0; i < k; i++)
+            U[q * k + i] = i <= q && i < n ? A[q * n + i] : 0.0;
+    jacobi_svd(sv, V, U, k);
+    size_t imax = 0, imin = 0;
+    for (size_t i = 1; i < k; i++) {
+        imax = sv[i] > sv[imax] ? i : imax;
+        imin = sv[i] < sv[imin] ? i : imin;
+    }
+    st->cond = sv[imin] > 0.0 ? sv[imax] / sv[imin] : INFINITY;
+    st->rank = 0;
+    for (size_t i = 0; i < k; i++)
+        st->rank += sv[i] > GN_FIT_RANK_TOL(n) * sv[imax];
+    if (null && st->rank < k) {
+        double mx = 0.0;
+        for (size_t q = 0; q < k; q++) { /* delta b = C^-1 z; a zero column is its own null */
+            null[q] = cn[q] > 0.0 ? V[imin * k + q] / cn[q] : V[imin * k + q];
+            mx = fmax(mx, fabs(null[q]));
+        }
+        for (size_t q = 0; q < k; q++)
+            null[q] = mx > 0.0 ? null[q] / mx : 0.0;
+    }
+    st->determined = st->rank == k && st->dof > 0;
+    if (!st->determined)
+        return;
+    r_inverse_gram(Cs, Ri, A, n, k);
+    const double s2 = st->sigma * st->sigma;
+    for (size_t p = 0; p < k; p++) {
+        se[p] = st->sigma * sqrt(Cs[p * k + p]) / cn[p];
+        for (size_t q = 0; q < k; q++) {
+            if (cov)
+                cov[p * k + q] = s2 * Cs[p * k + q] / (cn[p] * cn[q]);
+            if (corr)
+                corr[p * k + q] = Cs[p * k + q] / sqrt(Cs[p * k + p] * Cs[q * k + q]);
+        }
+    }
+    st->determined = gn_allfinite(se, k) && isfinite(st->sigma);
+}
+
+gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const gn_fit_problem *p, const double *b)
+{
+    memset(st, 0, sizeof *st);
+    st->sigma = st->rss = st->cond = NAN;
+    if (!p || !p->model || p->model->nparams == 0)
+        return GN_ESIZE;
+    const size_t n = p->n, k = p->model->nparams;
+    st->n = n;
+    st->k = k;
+    st->dof = n > k ? n - k : 0;
+    fill_nan(se, k);
+    fill_nan(cov, k * k);
+    fill_nan(corr, k * k);
+    fill_nan(null, k);
+    if (n == 0)
+        return GN_ESIZE;
+    evaluator ev;
+    memset(&ev, 0, sizeof ev);
+    double *r = malloc(n * sizeof(double)), *J = malloc(n * k * sizeof(double));
+    double *ws = malloc((n * k + 4 * k * k + 2 * k) * sizeof(double));
+    gn_status rc = GN_ENOMEM;
+    if (r && J && ws && setup(&ev, p) == 0) {
+        rc = residuals(&ev, r, J, b);
+        if (rc == GN_OK && !gn_allfinite(J, n * k))
+            rc = GN_ENONFINITE;
+        if (rc == GN_OK) {
+            st->rss = gn_dot(r, r, n);
+            st->sigma = st->dof > 0 ? sqrt(st->rss / (double)st->dof) : NAN;
+            const double c = (double)p->model->nnodes + (p->resp ? (double)p->resp->nnodes : 0.0);
+            double dr = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                double t = c * 0x1p-53 * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i]));
+                dr += t * t;
+            }
+            st->sigma_err = st->rss > 0.0 ? sqrt(dr / st->rss) : INFINITY;
+            covar_from(st, se, cov, corr, null, J, ws);
+            if (!(st->sigma_err < 1.0))
+                st->determined = 0;
+            if (!st->determined) {
+                fill_nan(se, k);
+                fill_nan(cov, k * k);
+                fill_nan(corr, k * k);
+            }
+        } else
+            rc = GN_ENONFINITE;
+    }
+    teardown(&ev);
+    GN_FREE_ALL(r, J, ws);
+    return rc;
+}
+
+gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st)
+{
+    if (rep->stop == GN_FIT_STOP_MAXITER || rep->stop == GN_FIT_STOP_MAXFEV)
+        return GN_FIT_END_LIMIT;
+    if (rep->stop == GN_FIT_STOP_NONFINITE || !st || st->k == 0)
+        return GN_FIT_END_FAILED;
+    int conv = gn_fit_stop_converged(rep->stop);
+    if (st->rank < st->k && (conv || rep->stop == GN_FIT_STOP_STUCK))
+        return GN_FIT_END_RANKDEF;
+    if (rep->stop == GN_FIT_STOP_STUCK)
+        return GN_FIT_END_STUCK;
+    return conv ? GN_FIT_END_MINIMUM : GN_FIT_END_FAILED;
+}
+
+const char *gn_fit_end_name(gn_fit_end e)
+{
+    static const char *const names[GN_FIT_NEND] = {"minimum", "stationary-rank-deficient",
+                                                   "stuck", "iteration-limit", "failed"};
+    return (unsigned)e < GN_FIT_NEND ? names[e] : "?";
 }

@@ -197,11 +197,14 @@ typedef struct {
     double tau;      /* initial lambda relative to the damping matrix (Nielsen's tau) */
     int polish;      /* 1: after convergence, Gauss-Newton refinement at the rounding floor
                         (see gn_fit_run); 0: stop where LM stops                      */
+    int accel;       /* 1: geodesic acceleration (gn_fit_backend.accel) with the bound
+                        GN_FIT_AVMAX; 0: plain LM steps                               */
 } gn_fit_params;
 
-/* gn_fit_params_default: solver NORMAL, max_iter 2000, max_fev 4000, xtol 4u = 2^-51,
- * gtol 0 (off: the step test and the stall test end the iteration at working precision),
- * tau 1e-3 (lambda_0 of MATH.md §9; the toolkit's choice, MATH.md §12), polish 1. */
+/* gn_fit_params_default: solver NORMAL, max_iter 2000, max_fev 6000 (a trial costs two
+ * evaluations with acceleration), xtol 4u = 2^-51, gtol 0 (off: the step test and the
+ * stall test end the iteration at working precision), tau 1e-3 (lambda_0 of MATH.md §9;
+ * the toolkit's choice, MATH.md §12), polish 1, accel 1. */
 gn_fit_params gn_fit_params_default(void);
 
 /* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
@@ -226,6 +229,7 @@ typedef struct {
     size_t steps_normal; /* trial steps solved by each route (auto may use both)    */
     size_t steps_qr;
     size_t polish;       /* refinement steps taken after LM stopped (gn_fit_run)      */
+    size_t rejected_av;  /* trial steps rejected by the acceleration bound (not evaluated) */
     double gn_rel;       /* max_p |h_p| / |b_p| of the undamped Gauss-Newton correction at
                             the returned b (by QR; NAN when J is rank deficient): the
                             linear model's estimate of the remaining relative error       */
@@ -259,6 +263,88 @@ typedef struct {
  *           Non-convergence is not an error: read rep->stop. */
 gn_status gn_fit_run(double *b, gn_fit_report *rep, const gn_fit_problem *p, const double *b0,
                      const gn_fit_params *par);
+
+/* ------------------------------------------------ statistics at the solution */
+
+/* What the covariance of the estimates rests on (gn_fit_covar). */
+typedef struct {
+    size_t n, k;     /* observations and parameters                                   */
+    size_t dof;      /* n - k degrees of freedom (0 when n <= k)                     */
+    double rss;      /* S(b)                                                          */
+    double sigma;    /* the residual standard deviation s = sqrt(S / (n - k)); NAN
+                        (undetermined) when n <= k                                    */
+    double cond;     /* 2-norm condition number of J with unit column norms (the one
+                        that bounds the statistics' rounding error), from the singular
+                        values of R; INFINITY when a singular value is 0              */
+    size_t rank;     /* numerical rank of J: singular values of the column-scaled J
+                        above GN_FIT_RANK_TOL(n) times the largest                    */
+    double sigma_err;/* first-order bound on the relative error that the rounding of the
+                        residuals puts on sigma (and on every se_p): |dr|_2 / |r|_2 with
+                        |dr_i| = c u (|g(y_i)| + |f_i|) for a model of c operations; near
+                        1 when S is at the residuals' rounding floor (Lanczos1)        */
+    int determined;  /* 1 when se, cov and corr are numbers: rank = k, n > k, finite,
+                        and sigma_err < 1 (at least the leading digit of s is right)   */
+} gn_fit_stats;
+
+/* a singular value of the unit-column J below n u times the largest is indistinguishable
+ * from 0: Householder QR's computed R is the exact R of J + E with |E| <= c n u |J|
+ * columnwise (Higham, Accuracy and Stability, Thm 19.4), which moves each singular value
+ * of the unit-column J by up to that much */
+#define GN_FIT_RANK_TOL(n) ((double)(n) * 0x1p-53)
+
+/* gn_fit_covar: the asymptotic covariance of the least-squares estimates at b,
+ * C = s^2 (J^T J)^-1 with s^2 = S(b) / (n - k), the standard errors se_p = sqrt(C_pp), the
+ * correlations C_pq / (se_p se_q), and the residual SD s (No equation: MATH.md has no
+ * section on the statistics of the fit; the formula is the Gauss-Newton linearisation
+ * used by NIST StRD's certified standard deviations, GSL's gsl_multifit_nlinear_covar,
+ * R's summary.nls and scipy's curve_fit).
+ * Method:   r and J evaluated at b (one evaluation); J's columns scaled to unit norm
+ *           (J = Js C), Householder QR Js = Q R (J^T J never formed), the singular values
+ *           of R by one-sided Jacobi (condition number and rank); when the rank is full,
+ *           (Js^T Js)^-1 = R^-1 R^-T from the triangular inverse, and C = s^2 C^-1 (...)
+ *           C^-1. When the rank is deficient, null (nullable, k entries) gets the right
+ *           singular vector of the smallest singular value mapped back to the parameters
+ *           (delta b = C^-1 z, scaled to max |delta b_p| = 1): the combination of parameters
+ *           that does not change the model to first order.
+ * Output:   st always; se (k), cov (k x k row-major, nullable), corr (k x k, nullable)
+ *           are NAN (undetermined) unless st->determined.
+ * Accuracy: relative error of se about cond(Js) u plus the error of b; measured against
+ *           the NIST certified standard deviations: LRE >= 6 on all 27 problems
+ *           (gnlab fit --nist-all; table in docs/fit.md).
+ * Special:  GN_ESIZE when model is NULL or k = 0; GN_ENONFINITE when r or J is not finite
+ *           at b; GN_ENOMEM. n <= k, a rank-deficient J or residuals below their own
+ *           rounding (sigma_err >= 1) is not an error: the statistics are undetermined
+ *           (NAN) and st says why. */
+gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, double *null,
+                       const gn_fit_problem *p, const double *b);
+
+/* What kind of point the fit ended at. */
+typedef enum {
+    GN_FIT_END_MINIMUM = 0, /* converged (a converging stop reason, gn_fit_stop_converged)
+                               with J of full rank there: a local minimum of S           */
+    GN_FIT_END_RANKDEF,     /* converged or stuck where J is rank deficient: a stationary
+                               point along which some combination of the parameters (the
+                               null vector of J) does not change the model to first order;
+                               the parameters are not identifiable there                 */
+    GN_FIT_END_STUCK,       /* J of full rank but no step decreases S and the Gauss-Newton
+                               correction is not small (GN_FIT_STOP_STUCK)                */
+    GN_FIT_END_LIMIT,       /* the iteration or evaluation limit was reached             */
+    GN_FIT_END_FAILED,      /* not finite at the start, or the statistics could not be
+                               evaluated at the end point                                */
+    GN_FIT_NEND
+} gn_fit_end;
+
+/* gn_fit_classify: the end point's class from the stop reason and the rank of J at the
+ * returned b (st from gn_fit_covar there; NULL counts as not evaluated: FAILED unless
+ * the stop reason already says LIMIT).
+ * No equation: a decision table: stop MAXITER/MAXFEV -> LIMIT; NONFINITE -> FAILED;
+ * st->rank < k with a converging or STUCK stop -> RANKDEF; STUCK -> STUCK; a converging
+ * stop with full rank -> MINIMUM. */
+gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st);
+
+/* gn_fit_end_name: "minimum", "stationary-rank-deficient", "stuck", "iteration-limit",
+ * "failed" ("?" out of range). No equation: names for reports. */
+const char *gn_fit_end_name(gn_fit_end e);
 
 /* ------------------------------------------- the driver both routes share */
 
@@ -294,13 +380,35 @@ typedef struct {
     /* after the iteration stopped with rep->stop: rep->rss, gnorm and gn_rel (and any
      * refinement the backend does, counted in rep->polish, nfev, njev) */
     void (*finish)(void *ws, gn_fit_report *rep);
+    /* nullable (no acceleration): after solve gave the velocity v = h, the geodesic
+     * acceleration a of Transtrum and Sethna (the second-order term of the residual along
+     * the geodesic, GSL multifit_nlinear's lmaccel): r_vv = (2/t)((r(b + t v) - r(b))/t - J v)
+     * with t = GN_FIT_ACCEL_T (one evaluation of r, counted in rep->nfev), a from the
+     * same damped system with r_vv in place of r; the step h becomes v + a/2 (trial then
+     * predicts the decrease from v alone) and the return value is 2 |D a| / |D v|
+     * (+INFINITY when r(b + t v) or a is not finite). When every |v_p| <=
+     * GN_FIT_STALL_REL |b_p| the step is left as v and 0 is returned without evaluating:
+     * there r_vv is rounding noise divided by t^2 (r(b + t v) - r(b) is below the residuals'
+     * rounding), and the linear model is the one the refinement trusts anyway */
+    double (*accel)(void *ws, double lambda, gn_fit_report *rep);
 } gn_fit_backend;
+
+/* the finite-difference step of the acceleration's second directional derivative (GSL's
+ * h_fvv default): a is a step-shaping estimate, never used for accuracy (the final digits
+ * come from the Gauss-Newton refinement), so its O(t) truncation error only moves the
+ * trial point by O(t |v|^2) */
+#define GN_FIT_ACCEL_T 0.1
+/* the largest 2 |D a| / |D v| accepted (GSL's avmax default, Transtrum-Sethna's alpha):
+ * beyond it the quadratic term is 3/8 of the linear one along the step and the step is
+ * outside the region where the linear model is trusted */
+#define GN_FIT_AVMAX 0.75
 
 typedef struct {
     size_t max_iter; /* trial steps                                       */
     size_t max_fev;  /* evaluations of S (rep->nfev)                       */
     double gtol;     /* 0: off                                             */
     double tau;      /* the initial damping lambda_0                       */
+    double avmax;    /* geodesic acceleration's acceptance bound; 0: off   */
 } gn_fit_control;
 
 /* gn_fit_check: the argument checks both routes share. Zeroes *rep with
@@ -314,7 +422,9 @@ gn_status gn_fit_check(gn_fit_report *rep, const gn_expr *model, size_t n);
  * the backend has already evaluated (rep->nfev, njev count that evaluation).
  * Method:   lambda starts at ctl->tau with nu = 2. At each new point: refresh; stop ZERO
  *           when S = 0, GTOL when g = 0 or gscaled <= gtol. Then stop MAXITER or MAXFEV
- *           when a limit is reached; else one trial step: solve, trial (gain ratio rho,
+ *           when a limit is reached; else one trial step: solve, then (when ctl->avmax > 0
+ *           and be->accel) the geodesic acceleration, rejecting the step unevaluated when
+ *           2 |D a| / |D v| > avmax (rep->rejected_av), else trial (gain ratio rho,
  *           MATH.md §9), and Nielsen's update of lambda (gn_lm_update, gn_lm.h). An
  *           accepted step moves to bt (stop XTOL when the backend says the step was
  *           small); a rejected one stops STALL when lambda has grown to 1e16 times its

@@ -44,8 +44,17 @@ static gn_fit_stop iterate(gn_fit_report *rep, gn_lm_damping *dm, const gn_fit_b
         rep->iters++;
         double lambda = dm->lambda, rho = -INFINITY;
         if (be->solve(ws, lambda, rep) == 0) {
-            rho = be->trial(ws, lambda);
-            rep->nfev++;
+            /* geodesic acceleration: a step whose second-order term is not small against
+             * its first (2 |D a| / |D v| > avmax) leaves the region where the linear model
+             * can be trusted, and is rejected like a step that does not decrease S */
+            double av = 0.0;
+            if (ctl->avmax > 0.0 && be->accel)
+                av = be->accel(ws, lambda, rep);
+            if (av <= ctl->avmax || !(ctl->avmax > 0.0 && be->accel)) {
+                rho = be->trial(ws, lambda);
+                rep->nfev++;
+            } else
+                rep->rejected_av++;
         }
         if (gn_lm_update(dm, rho)) {
             int small = be->accept(ws);

@@ -46,6 +46,7 @@ static const struct {
                        "\"x\": [1, 2], \"w_after\": [0.1, 0.2]}\n"},
     {"zero_j.jsonl", "{\"method\":\"ignd_undamped\",\"dtype\":\"float64\",\"alpha\":1,\"lp\":1,"
                      "\"lpp\":1,\"j\":[0,0],\"w\":[1,1],\"w_after\":[1,1]}\n"},
+    {"two.csv", "x,y\n1,2\n2,3.5\n"}, /* issue 14 */
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -200,6 +201,20 @@ static const fc_row rows[] = {
      "verdict        AGREE"},
     {"table", "audit: undamped IGND at j = 0 (the method is undefined)", "audit @/zero_j.jsonl",
      ONLY(3), "verdict        AGREE"},
+    /* issue 14: fit statistics are undetermined where they are undefined, never numbers,
+     * and only a minimum exits 0 */
+    {"14", "fit: rank-deficient J (b1*b2*x): statistics undetermined",
+     "fit --model 'b1*b2*x' --data @/lin.csv --start 1,1", ONLY(1), "end point: minimum"},
+    {"14", "fit: rank-deficient J, --json: no standard error as a number",
+     "fit --model 'b1*b2*x' --data @/lin.csv --start 1,1 --json", ONLY(1), "\"se\":1"},
+    {"14", "fit: n = k is an exact minimum, but its statistics are undetermined",
+     "fit --model 'b1*x+b2' --data @/two.csv --start 1,0", ONLY(0), "residual SD 0"},
+    {"14", "fit: the iteration limit is not a minimum",
+     "fit --model 'exp(b1*x)' --data @/exp.csv --start 0.1 --max-iter 1", ONLY(1), NULL},
+    {"14", "fit: --xtol out of range", "fit --model 'b1*x' --data @/lin.csv --start 1 --xtol 2",
+     ONLY(2), NULL},
+    {"14", "fit: --out into a missing directory",
+     "fit --model 'b1*x' --data @/lin.csv --start 1 --out @/no/such/o.csv", ONLY(2), NULL},
 };
 
 static char dir[64];

@@ -7,6 +7,7 @@
 
 #include "gn.h"
 #include "gn_mp_fit.h"
+#include "gn_ref_fit.h"
 
 #include <math.h>
 #include <string.h>
@@ -645,7 +646,7 @@ static void s_finish(void *ws, gn_fit_report *rep)
     rep->gn_rel = s->gn_rel;
 }
 
-static const gn_fit_backend scripted = {s_refresh, s_solve, s_trial, s_accept, s_finish};
+static const gn_fit_backend scripted = {s_refresh, s_solve, s_trial, s_accept, s_finish, NULL};
 
 /* run the driver on script s from a start that counted one evaluation */
 static gn_fit_report drive(script *s, size_t max_iter, size_t max_fev, double gtol)
@@ -653,7 +654,7 @@ static gn_fit_report drive(script *s, size_t max_iter, size_t max_fev, double gt
     gn_fit_report rep;
     memset(&rep, 0, sizeof rep);
     rep.nfev = rep.njev = 1;
-    const gn_fit_control ctl = {max_iter, max_fev, gtol, 1e-3};
+    const gn_fit_control ctl = {max_iter, max_fev, gtol, 1e-3, 0.0};
     gn_fit_drive(&rep, &scripted, s, &ctl);
     assert_int_equal(s->finishes, 1);
     return rep;
@@ -980,6 +981,193 @@ static void test_start_messages(void **state)
     free(orig);
 }
 
+/* ---------------------------------------------------------------- issue 14 */
+
+/* gn_fit_covar against the closed form of a straight line y = b1 x + b2: se(b1) =
+ * s / sqrt(sum (x - mean)^2), se(b2) = s sqrt(1/n + mean^2 / sum (x - mean)^2), corr =
+ * -mean / sqrt(sum x^2 / n). Negative controls: a rank-deficient model (b1*b2*x) and n = k
+ * give undetermined statistics (NAN), never numbers; the null vector names b1 - b2. */
+static void test_covar(void **state)
+{
+    (void)state;
+    static const double xs[] = {1, 2, 3, 4, 5}, ys[] = {2.1, 3.9, 6.2, 7.8, 10.1};
+    const char *vars[] = {"x"};
+    gn_expr *e = NULL;
+    gn_expr_error ee;
+    assert_int_equal(gn_expr_compile(&e, "b1*x + b2", vars, 1, NULL, NULL, 0, &ee), GN_OK);
+    gn_fit_problem fp = {e, NULL, 5, 1, xs, ys};
+    double b[2], se[2], cov[4], corr[4], nul[2];
+    gn_fit_report rep;
+    assert_int_equal(gn_fit_run(b, &rep, &fp, (double[]){1, 0}, NULL), GN_OK);
+    gn_fit_stats st;
+    assert_int_equal(gn_fit_covar(&st, se, cov, corr, nul, &fp, b), GN_OK);
+    double mx = 3.0, sxx = 10.0, rss = 0.0;
+    for (int i = 0; i < 5; i++) {
+        double r = ys[i] - b[0] * xs[i] - b[1];
+        rss += r * r;
+    }
+    double s = sqrt(rss / 3.0);
+    double want[2] = {s / sqrt(sxx), s * sqrt(1.0 / 5.0 + mx * mx / sxx)};
+    assert_true(st.determined && st.rank == 2 && st.dof == 3);
+    /* QR of a 5 x 2 unit-column J with cond 6.5: a few ulps times cond */
+    for (int q = 0; q < 2; q++)
+        if (gn_io_lre(se[q], want[q], 17) < 13.0)
+            fail_msg("se[%d] = %.17g, closed form %.17g", q, se[q], want[q]);
+    assert_true(gn_io_lre(st.sigma, s, 17) >= 13.0);
+    assert_true(gn_io_lre(corr[1], -mx / sqrt(55.0 / 5.0), 17) >= 13.0);
+    assert_true(gn_io_lre(cov[0], want[0] * want[0], 17) >= 13.0);
+    assert_true(gn_fit_classify(&rep, &st) == GN_FIT_END_MINIMUM);
+    /* negative control: the wrong formula (J^T J without s^2) is not what is returned */
+    assert_true(gn_io_lre(se[0], 1.0 / sqrt(sxx), 17) < 2.0);
+    gn_expr_free(e);
+
+    /* rank deficient: b1*b2*x sees only the product */
+    assert_int_equal(gn_expr_compile(&e, "b1*b2*x", vars, 1, NULL, NULL, 0, &ee), GN_OK);
+    fp.model = e;
+    assert_int_equal(gn_fit_run(b, &rep, &fp, (double[]){1, 1}, NULL), GN_OK);
+    assert_int_equal(gn_fit_covar(&st, se, cov, corr, nul, &fp, b), GN_OK);
+    assert_false(st.determined);
+    assert_int_equal(st.rank, 1);
+    assert_true(isnan(se[0]) && isnan(se[1]) && isnan(cov[1]) && isnan(corr[1]));
+    /* null vector of J = x [b2, b1] (b1 = b2 here): (1, -1) up to sign */
+    assert_true(fabs(fabs(nul[0]) - 1.0) < 1e-6 && fabs(nul[0] + nul[1]) < 1e-6);
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_RANKDEF);
+    /* n = k: no degrees of freedom */
+    fp.n = 2;
+    gn_expr_free(e);
+    assert_int_equal(gn_expr_compile(&e, "b1*x + b2", vars, 1, NULL, NULL, 0, &ee), GN_OK);
+    fp.model = e;
+    assert_int_equal(gn_fit_covar(&st, se, NULL, NULL, NULL, &fp, (double[]){1.8, 0.3}), GN_OK);
+    assert_true(!st.determined && st.dof == 0 && isnan(st.sigma) && isnan(se[0]));
+    gn_expr_free(e);
+}
+
+/* the Student t quantile of the intervals (GSL) against a published value: t(0.975, 4) =
+ * 2.7764451051977987 (R: qt(0.975, 4)); undefined level or dof: NAN and GN_EDOM */
+static void test_ci(void **state)
+{
+    (void)state;
+    double lo[1], hi[1], t;
+    assert_int_equal(gn_ref_fit_ci(lo, hi, &t, (double[]){10.0}, (double[]){2.0}, 1, 4, 0.95),
+                     GN_OK);
+    assert_true(gn_io_lre(t, 2.7764451051977987, 17) >= 13.0);
+    assert_true(gn_io_lre(hi[0], 10.0 + 2.0 * 2.7764451051977987, 17) >= 13.0);
+    assert_int_equal(gn_ref_fit_ci(lo, hi, &t, (double[]){10.0}, (double[]){2.0}, 1, 4, 1.0),
+                     GN_EDOM);
+    assert_true(isnan(t) && isnan(lo[0]) && isnan(hi[0]));
+    assert_int_equal(gn_ref_fit_ci(lo, hi, &t, (double[]){10.0}, (double[]){2.0}, 1, 0, 0.95),
+                     GN_EDOM);
+    assert_true(isnan(lo[0]));
+    gn_ref_fit_ci(lo, hi, &t, (double[]){10.0}, (double[]){NAN}, 1, 4, 0.95);
+    assert_true(isnan(lo[0]) && isnan(hi[0]));
+}
+
+/* issue 13 item 2 in the MPFR route: a parameter that does not enter the model is
+ * unidentifiable there too (GN_EZERO, rep.unident); control: b1 + x converges */
+static void test_mp_unidentifiable(void **state)
+{
+    (void)state;
+    const char *vars[] = {"x"};
+    const char *models[] = {"0*b1 + x", "b1 + x"};
+    for (int c = 0; c < 2; c++) {
+        gn_expr *e = NULL;
+        gn_expr_error ee;
+        assert_int_equal(gn_expr_compile(&e, models[c], vars, 1, NULL, NULL, 0, &ee), GN_OK);
+        mpfr_t x[4], y[4], b, b0;
+        const double xs[] = {1, 2, 3, 4}, ys[] = {2, 3, 4.1, 5};
+        for (int i = 0; i < 4; i++) {
+            mpfr_init2(x[i], 128);
+            mpfr_init2(y[i], 128);
+            mpfr_set_d(x[i], xs[i], MPFR_RNDN);
+            mpfr_set_d(y[i], ys[i], MPFR_RNDN);
+        }
+        mpfr_ptr xv = malloc(4 * sizeof *xv), yv = malloc(4 * sizeof *yv);
+        for (int i = 0; i < 4; i++) {
+            mpfr_init2(xv + i, 128);
+            mpfr_init2(yv + i, 128);
+            mpfr_set(xv + i, x[i], MPFR_RNDN);
+            mpfr_set(yv + i, y[i], MPFR_RNDN);
+            mpfr_clear(x[i]);
+            mpfr_clear(y[i]);
+        }
+        mpfr_init2(b, 128);
+        mpfr_init2(b0, 128);
+        mpfr_set_d(b0, 1.0, MPFR_RNDN);
+        gn_mp_fit_problem mp = {e, NULL, 4, 1, xv, yv};
+        gn_fit_report rep;
+        gn_status st = gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128);
+        if (c == 0 && (st != GN_EZERO || rep.unident != 1))
+            fail_msg("0*b1 + x in MPFR: status %d, unident %zu", (int)st, rep.unident);
+        if (c == 1 && (st != GN_OK || rep.unident != 0 || !gn_fit_stop_converged(rep.stop)))
+            fail_msg("b1 + x in MPFR: status %d, stop %s", (int)st, gn_fit_stop_name(rep.stop));
+        for (int i = 0; i < 4; i++) {
+            mpfr_clear(xv + i);
+            mpfr_clear(yv + i);
+        }
+        free(xv);
+        free(yv);
+        mpfr_clear(b);
+        mpfr_clear(b0);
+        gn_expr_free(e);
+    }
+}
+
+/* the CSV fit's report: statistics and end point, --out, --json rows, and the options'
+ * validation (each bad value exit 2; the NIST runs refuse per-run options) */
+static void test_cli_stats(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    /* per-process names: other worktrees' test runs share /tmp */
+    char csv[64], ocsv[64];
+    snprintf(csv, sizeof csv, "/tmp/gnlab-test-fit-boxbod-%ld.csv", (long)getpid());
+    snprintf(ocsv, sizeof ocsv, "/tmp/gnlab-test-fit-out-%ld.csv", (long)getpid());
+    gn_test_spit(csv, "x,y\n1,109\n2,149\n3,149\n5,191\n7,213\n10,224\n");
+    char args[512];
+    snprintf(args, sizeof args, "--model 'b1*(1-exp(-b2*x))' --data %s --start 1,1 --out %s",
+             csv, ocsv);
+    int rc = run(args, out, sizeof out);
+    /* BoxBOD start 1 from a CSV: NIST's certified sd1 = 1.2354515176E+01 */
+    if (rc != 0 || !strstr(out, "end point: minimum") || !strstr(out, "12.35451518") ||
+        !strstr(out, "95% CI"))
+        fail_msg("BoxBOD CSV: exit %d\n%s", rc, out);
+    char *o = gn_test_slurp(ocsv);
+    assert_non_null(o);
+    assert_non_null(strstr(o, "x,y,fitted,residual\n1,109,"));
+    free(o);
+    snprintf(args, sizeof args, "--model 'b1*(1-exp(-b2*x))' --data %s --start 1,1 --json", csv);
+    rc = run(args, out, sizeof out);
+    if (rc != 0 || !strstr(out, "\"se\":12.35451517") || !strstr(out, "\"row\":6") ||
+        !strstr(out, "\"end_point\":\"minimum\""))
+        fail_msg("BoxBOD --json: exit %d\n%s", rc, out);
+    /* rank deficient: undetermined statistics, the combination named, exit 1 */
+    snprintf(args, sizeof args, "--model 'b1*b2*x' --data %s --start 1,1", csv);
+    rc = run(args, out, sizeof out);
+    if (rc != 1 || !strstr(out, "undetermined") || !strstr(out, "stationary-rank-deficient") ||
+        !strstr(out, "b1 - b2"))
+        fail_msg("b1*b2*x: exit %d\n%s", rc, out);
+    /* the iteration limit is a class of its own, exit 1 */
+    snprintf(args, sizeof args, "--model 'b1*(1-exp(-b2*x))' --data %s --start 1,1 "
+             "--max-iter 3", csv);
+    rc = run(args, out, sizeof out);
+    if (rc != 1 || !strstr(out, "end point: iteration-limit"))
+        fail_msg("--max-iter 3: exit %d\n%s", rc, out);
+    const char *bad[] = {"--max-iter 0", "--max-iter x", "--xtol 1", "--xtol -1", "--gtol nan",
+                         "--out /nonexistent-dir/o.csv"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "--model 'b1*(1-exp(-b2*x))' --data %s --start 1,1 %s",
+                 csv, bad[i]);
+        rc = run(args, out, sizeof out);
+        if (rc != 2)
+            fail_msg("%s: exit %d (wanted 2)\n%s", bad[i], rc, out);
+    }
+    rc = run("--nist validate/data/nist/Misra1a.dat --max-iter 10", out, sizeof out);
+    if (rc != 2 || !strstr(out, "default settings"))
+        fail_msg("--nist with --max-iter: exit %d\n%s", rc, out);
+    unlink(csv);
+    unlink(ocsv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -991,6 +1179,8 @@ int main(void)
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_unidentifiable),
         cmocka_unit_test(test_deep_model), cmocka_unit_test(test_start_messages),
+        cmocka_unit_test(test_covar),         cmocka_unit_test(test_ci),
+        cmocka_unit_test(test_mp_unidentifiable), cmocka_unit_test(test_cli_stats),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

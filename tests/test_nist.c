@@ -18,7 +18,7 @@ static void test_files(void **state)
     char **files, err[256] = "";
     size_t nf;
     assert_int_equal(val_nist_files(&files, &nf, NISTDIR, err, sizeof err), GN_OK);
-    assert_true(nf >= 19);
+    assert_int_equal(nf, 27); /* all of NIST StRD's nonlinear regression problems */
     for (size_t f = 1; f < nf; f++)
         assert_true(strcmp(files[f - 1], files[f]) < 0);
     assert_non_null(strstr(files[0], NISTDIR "/"));
@@ -304,11 +304,132 @@ static void test_suite(void **state)
     assert_int_equal(sm.runs, 2);
 }
 
+/* ---------------------------------------------------------------- issue 14 */
+
+/* one start of one problem by both routes with the default settings (val_nist_run_* take no
+ * option but the solver: the NIST runs cannot be tuned per problem) */
+static void hard_start(const char *path, size_t st)
+{
+    gn_io_nist p;
+    gn_io_nist_setup s;
+    assert_int_equal(val_nist_load(&p, &s, path, stderr, "test_nist"), GN_OK);
+    val_nist_double d;
+    val_nist_mp m;
+    assert_int_equal(val_nist_run_double(&d, &p, &s, st, GN_FIT_QR), GN_OK);
+    assert_int_equal(val_nist_run_mp(&m, &p, &s, st, 256), GN_OK);
+    if (!val_nist_pass_double(&d) || d.lre_min < 9.0 || !val_nist_pass_mp(&m))
+        fail_msg("%s start %zu: double LRE %.1f SD %.1f stop %s; MPFR LRE %.1f SD %.1f stop %s",
+                 path, st + 1, d.lre_min, d.se_lre_min, gn_fit_stop_name(d.rep.stop), m.lre_min,
+                 m.se_lre_min, gn_fit_stop_name(m.rep.stop));
+    assert_int_equal(gn_fit_classify(&d.rep, &d.stats), GN_FIT_END_MINIMUM);
+    val_nist_double_free(&d);
+    val_nist_mp_free(&m, p.k);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
+}
+
+/* the two starts no plain LM of gnlab's reached (BoxBOD start 1 stuck at b2 = 114.8,
+ * MGH10 start 1 at the iteration limit) converge with the defaults in both routes;
+ * negative control: the same BoxBOD start without the geodesic acceleration ends stuck on
+ * the plateau, not at a minimum, and misses the LRE target */
+static void test_hard_starts(void **state)
+{
+    (void)state;
+    hard_start(NISTDIR "/BoxBOD.dat", 0);
+    hard_start(NISTDIR "/MGH10.dat", 0);
+    gn_io_nist p;
+    gn_io_nist_setup s;
+    assert_int_equal(val_nist_load(&p, &s, NISTDIR "/BoxBOD.dat", stderr, "t"), GN_OK);
+    gn_fit_params par = gn_fit_params_default();
+    par.solver = GN_FIT_QR;
+    par.accel = 0;
+    double b[2];
+    gn_fit_report rep;
+    gn_fit_stats st;
+    assert_int_equal(gn_fit_run(b, &rep, &s.fp, p.start, &par), GN_OK);
+    assert_int_equal(gn_fit_covar(&st, (double[2]){0}, NULL, NULL, NULL, &s.fp, b), GN_OK);
+    assert_true(gn_io_lre(b[1], p.cert[1], p.cert_digits[1]) < 1.0);
+    assert_true(gn_fit_classify(&rep, &st) != GN_FIT_END_MINIMUM);
+    gn_io_nist_problem_free(&s);
+    gn_io_nist_free(&p);
+}
+
+/* all 54 double fits with the defaults: every parameter to >= 9 digits; every standard
+ * deviation to >= 6 digits unless the rounding bound of the residuals (sigma_err) says double
+ * cannot give 6 (Lanczos1: RSS 1.4e-25), and then the bound holds: the SD's error is within
+ * it */
+static void test_all_defaults(void **state)
+{
+    (void)state;
+    char **files, err[256] = "";
+    size_t nf, runs = 0, below = 0;
+    assert_int_equal(val_nist_files(&files, &nf, NISTDIR, err, sizeof err), GN_OK);
+    FILE *devnull = fopen("/dev/null", "w");
+    for (size_t f = 0; f < nf; f++) {
+        gn_io_nist p;
+        gn_io_nist_setup s;
+        assert_int_equal(val_nist_load(&p, &s, files[f], devnull, "t"), GN_OK);
+        for (size_t st = 0; st < p.nstart; st++, runs++) {
+            val_nist_double d;
+            assert_int_equal(val_nist_run_double(&d, &p, &s, st, GN_FIT_QR), GN_OK);
+            double sd = fmin(d.se_lre_min, d.rsd_lre);
+            if (!d.ok || !gn_fit_stop_converged(d.rep.stop) || d.lre_min < 9.0)
+                fail_msg("%s start %zu: LRE %.1f, stop %s", files[f], st + 1, d.lre_min,
+                         gn_fit_stop_name(d.rep.stop));
+            if (sd < VAL_NIST_TARGET_SD_DOUBLE) {
+                below++;
+                if (!(d.stats.sigma_err > 1e-6) || sd < -log10(d.stats.sigma_err))
+                    fail_msg("%s start %zu: SD LRE %.1f, rounding bound %.2g", files[f],
+                             st + 1, sd, d.stats.sigma_err);
+            }
+            val_nist_double_free(&d);
+        }
+        gn_io_nist_problem_free(&s);
+        gn_io_nist_free(&p);
+    }
+    fclose(devnull);
+    val_nist_files_free(files, nf);
+    assert_int_equal(runs, 54);
+    assert_true(below <= 2); /* Lanczos1's two starts */
+}
+
+/* negative control of the SD check: a certified standard deviation off in its 4th digit (and
+ * a certified residual SD off likewise) must MISS in both routes */
+static void test_wrong_sd(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 2; which++) {
+        gn_io_nist p;
+        gn_io_nist_setup s;
+        assert_int_equal(val_nist_load(&p, &s, NISTDIR "/Misra1a.dat", stderr, "t"), GN_OK);
+        char *c = which ? p.rsd_str : p.cert_sd_str[0];
+        c[4] = c[4] == '9' ? '8' : (char)(c[4] + 1);
+        if (which)
+            p.rsd *= 1.001;
+        else
+            p.cert_sd[0] *= 1.001;
+        val_nist_double d;
+        val_nist_mp m;
+        assert_int_equal(val_nist_run_double(&d, &p, &s, 0, GN_FIT_QR), GN_OK);
+        assert_int_equal(val_nist_run_mp(&m, &p, &s, 0, 256), GN_OK);
+        assert_true(d.lre_min >= 9.0 && m.lre_min >= 10.0); /* the parameters still pass */
+        assert_false(val_nist_pass_double(&d));
+        assert_false(val_nist_pass_mp(&m));
+        assert_true(fmin(d.se_lre_min, d.rsd_lre) < 5.0 && fmin(m.se_lre_min, m.rsd_lre) < 5.0);
+        val_nist_double_free(&d);
+        val_nist_mp_free(&m, p.k);
+        gn_io_nist_problem_free(&s);
+        gn_io_nist_free(&p);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_files),         cmocka_unit_test(test_problem),
     cmocka_unit_test(test_wrong_certificate), cmocka_unit_test(test_fortran_exponents),
     cmocka_unit_test(test_suite),         cmocka_unit_test(test_hex_values),
     cmocka_unit_test(test_too_few_observations), cmocka_unit_test(test_dof_mismatch),
+    cmocka_unit_test(test_hard_starts),   cmocka_unit_test(test_all_defaults),
+    cmocka_unit_test(test_wrong_sd),
 };
 
 GN_TEST_MAIN(tests)

@@ -41,6 +41,8 @@ void val_nist_double_free(val_nist_double *r)
         return;
     free(r->b);
     free(r->lre);
+    free(r->se);
+    free(r->se_lre);
     memset(r, 0, sizeof *r);
 }
 
@@ -54,7 +56,39 @@ void val_nist_mp_free(val_nist_mp *r, size_t k)
     free(r->str);
     free(r->lre);
     free(r->val);
+    free(r->se);
+    free(r->se_lre);
     memset(r, 0, sizeof *r);
+}
+
+/* an LRE that is 0 for an undetermined (NAN) estimate */
+static double lre_or0(double est, double cert, int digits)
+{
+    return isfinite(est) ? gn_io_lre(est, cert, digits) : 0.0;
+}
+
+/* the double statistics at r->b and their LREs against the certificate */
+static gn_status double_stats(val_nist_double *r, const gn_io_nist *p, const gn_io_nist_setup *s)
+{
+    const size_t k = p->k;
+    r->se_lre_min = 0.0;
+    r->rsd_lre = 0.0;
+    for (size_t q = 0; q < k; q++)
+        r->se[q] = NAN;
+    if (!r->ok)
+        return GN_OK;
+    gn_status e = gn_fit_covar(&r->stats, r->se, NULL, NULL, NULL, &s->fp, r->b);
+    if (e == GN_ENOMEM) {
+        val_nist_double_free(r);
+        return e;
+    }
+    r->se_lre_min = INFINITY;
+    for (size_t q = 0; q < k; q++) {
+        r->se_lre[q] = lre_or0(r->se[q], p->cert_sd[q], p->cert_sd_digits[q]);
+        r->se_lre_min = fmin(r->se_lre_min, r->se_lre[q]);
+    }
+    r->rsd_lre = p->rsd_str ? lre_or0(r->stats.sigma, p->rsd, p->rsd_digits) : 0.0;
+    return GN_OK;
 }
 
 gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_io_nist_setup *s,
@@ -64,7 +98,9 @@ gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_
     memset(r, 0, sizeof *r);
     r->b = calloc(k, sizeof(double));
     r->lre = calloc(k, sizeof(double));
-    if (!r->b || !r->lre) {
+    r->se = calloc(k, sizeof(double));
+    r->se_lre = calloc(k, sizeof(double));
+    if (!r->b || !r->lre || !r->se || !r->se_lre) {
         val_nist_double_free(r);
         return GN_ENOMEM;
     }
@@ -81,7 +117,7 @@ gn_status val_nist_run_double(val_nist_double *r, const gn_io_nist *p, const gn_
             r->lre_min = r->lre[q];
     }
     r->lre_rss = r->ok ? gn_io_lre(r->rep.rss, p->rss, p->rss_digits) : 0.0;
-    return GN_OK;
+    return double_stats(r, p, s);
 }
 
 /* text (a GN_IO_NIST_NUM token) into x through the tokenizer */
@@ -140,17 +176,60 @@ static gn_status mp_score(val_nist_mp *r, const gn_io_nist *p, mpfr_srcptr b, mp
     return st;
 }
 
+/* the certified text (a GN_IO_NIST_NUM token) into c; GN_EINPUT when it is not one */
+static gn_status mp_cert(mpfr_ptr c, const char *text)
+{
+    gn_io_num t;
+    gn_status st = gn_io_num_scan(&t, text, strlen(text), GN_IO_NIST_NUM);
+    if (st == GN_OK)
+        st = gn_io_num_mpfr(c, &t, MPFR_RNDN);
+    return st == GN_OK ? GN_OK : GN_EINPUT;
+}
+
+/* the MPFR statistics at b and their LREs against the certificate; w holds k + 2 numbers
+ * (standard errors, the residual SD, one certified value) */
+static gn_status mp_stats(val_nist_mp *r, const gn_io_nist *p, const gn_mp_fit_problem *mp,
+                          mpfr_srcptr b, mpfr_ptr w, mpfr_prec_t prec)
+{
+    const size_t k = p->k;
+    mpfr_ptr se = w, sigma = w + k, c = w + k + 1;
+    r->se_lre_min = r->rsd_lre = 0.0;
+    for (size_t q = 0; q < k; q++)
+        r->se[q] = NAN;
+    if (!r->ok)
+        return GN_OK;
+    gn_status e = gn_mp_fit_covar(&r->stats, se, sigma, mp, b, prec);
+    if (e == GN_ENOMEM || e == GN_EINPUT)
+        return e;
+    r->se_lre_min = INFINITY;
+    for (size_t q = 0; q < k && e != GN_EINPUT; q++) {
+        r->se[q] = mpfr_get_d(se + q, MPFR_RNDN);
+        e = mp_cert(c, p->cert_sd_str[q]);
+        r->se_lre[q] = e == GN_OK && r->stats.determined
+                           ? gn_mp_lre(se + q, c, p->cert_sd_digits[q], prec) : 0.0;
+        r->se_lre_min = fmin(r->se_lre_min, r->se_lre[q]);
+    }
+    if (e != GN_EINPUT && p->rsd_str && r->stats.dof > 0) {
+        e = mp_cert(c, p->rsd_str);
+        r->rsd_lre = e == GN_OK ? gn_mp_lre(sigma, c, p->rsd_digits, prec) : 0.0;
+    }
+    return e == GN_EINPUT ? e : GN_OK;
+}
+
 gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_setup *s,
                           size_t st, mpfr_prec_t prec)
 {
-    const size_t k = p->k, n = p->n, nx = s->fp.nx, nv = nx * n + n + 2 * k;
+    const size_t k = p->k, n = p->n, nx = s->fp.nx, nv = nx * n + n + 3 * k + 2;
     memset(r, 0, sizeof *r);
     r->str = calloc(k, sizeof(char *));
     r->lre = calloc(k, sizeof(double));
     r->val = calloc(k, sizeof(double));
-    /* one block: predictors (nx x n), response (n), estimate (k), start (k) */
+    r->se = calloc(k, sizeof(double));
+    r->se_lre = calloc(k, sizeof(double));
+    /* one block: predictors (nx x n), response (n), estimate (k), start (k), standard
+     * errors (k), the residual SD and one scratch number */
     mpfr_ptr v = malloc(nv * sizeof *v);
-    if (!r->str || !r->lre || !r->val || !v) {
+    if (!r->str || !r->lre || !r->val || !r->se || !r->se_lre || !v) {
         free(v);
         val_nist_mp_free(r, k);
         return GN_ENOMEM;
@@ -168,6 +247,8 @@ gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_
         r->ok = gn_mp_fit_run(b, &r->rep, &mp, b0, &par, prec) == GN_OK;
         r->secs = gn_io_now() - t0;
         e = mp_score(r, p, b, prec);
+        if (e == GN_OK)
+            e = mp_stats(r, p, &mp, b, b0 + k, prec);
     }
     for (size_t i = 0; i < nv; i++)
         mpfr_clear(v + i);
@@ -179,12 +260,16 @@ gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_
 
 int val_nist_pass_double(const val_nist_double *d)
 {
-    return d->ok && gn_fit_stop_converged(d->rep.stop) && d->lre_min >= VAL_NIST_TARGET_DOUBLE;
+    return d->ok && gn_fit_stop_converged(d->rep.stop) && d->lre_min >= VAL_NIST_TARGET_DOUBLE &&
+           d->stats.determined && d->se_lre_min >= VAL_NIST_TARGET_SD_DOUBLE &&
+           d->rsd_lre >= VAL_NIST_TARGET_SD_DOUBLE;
 }
 
 int val_nist_pass_mp(const val_nist_mp *m)
 {
-    return m->ok && gn_fit_stop_converged(m->rep.stop) && m->lre_min >= VAL_NIST_TARGET_MP;
+    return m->ok && gn_fit_stop_converged(m->rep.stop) && m->lre_min >= VAL_NIST_TARGET_MP &&
+           m->stats.determined && m->se_lre_min >= VAL_NIST_TARGET_SD_MP &&
+           m->rsd_lre >= VAL_NIST_TARGET_SD_MP;
 }
 
 double val_nist_agree(const double *b, const val_nist_mp *m, size_t k)
@@ -296,14 +381,21 @@ static void suite_add(val_nist_summary *sum, const val_nist_row *r, int mp)
         for (size_t q = 0; q < k; q++)
             sum->avg[v] += r->d[v].lre[q];
         sum->secs[v] += r->d[v].secs;
+        sum->sd_min[v] = fmin(sum->sd_min[v], fmin(r->d[v].se_lre_min, r->d[v].rsd_lre));
     }
     sum->cnt += k;
     sum->miss_double += !r->dpass;
+    const val_nist_double *d = &r->d[r->sel];
+    sum->miss_param_double +=
+        !(d->ok && gn_fit_stop_converged(d->rep.stop) && d->lre_min >= VAL_NIST_TARGET_DOUBLE);
+    sum->miss_sd_double += !(d->stats.determined && d->se_lre_min >= VAL_NIST_TARGET_SD_DOUBLE &&
+                             d->rsd_lre >= VAL_NIST_TARGET_SD_DOUBLE);
     if (mp) {
         for (size_t q = 0; q < k; q++)
             sum->avg_mp += r->m.lre[q];
         sum->cntmp += k;
         sum->secs_mp += r->m.secs;
+        sum->sd_min_mp = fmin(sum->sd_min_mp, fmin(r->m.se_lre_min, r->m.rsd_lre));
         sum->miss_mp += !r->mpass;
     }
 }
@@ -313,6 +405,9 @@ gn_status val_nist_suite(val_nist_summary *sum, char *const *files, size_t nf,
                          const char *who, val_nist_row_fn *row, void *ctx)
 {
     memset(sum, 0, sizeof *sum);
+    for (int v = 0; v < VAL_NIST_NSOLV; v++)
+        sum->sd_min[v] = INFINITY;
+    sum->sd_min_mp = INFINITY;
     int sel = 0;
     for (int v = 0; v < VAL_NIST_NSOLV; v++)
         if (val_nist_solvers[v] == solver)

@@ -132,6 +132,12 @@ typedef struct {
     char *rss_str;          /* certified residual sum of squares as written             */
     double rss;
     int rss_digits;
+    char **cert_sd_str;     /* k certified standard deviations as written               */
+    int *cert_sd_digits;    /* their significant digits                                 */
+    char *rsd_str;          /* certified residual standard deviation as written, or NULL
+                               when the file has no 'Residual Standard Deviation:' line */
+    double rsd;             /* its value (0 when absent)                                */
+    int rsd_digits;
     size_t n;               /* observations ("Number of Observations", checked)         */
     size_t ncols;           /* data columns; names in colnames                          */
     char **colnames;        /* e.g. "y", "x" or "y", "x1", "x2"                          */

@@ -184,7 +184,8 @@ void gn_io_nist_free(gn_io_nist *p)
     free_strs(p->cnames, p->nconst);
     free_strs(p->cvals, p->nconst);
     free_strs(p->cert_str, p->k);
-    GN_FREE_ALL(p->cert, p->cert_sd, p->cert_digits, p->rss_str);
+    free_strs(p->cert_sd_str, p->k);
+    GN_FREE_ALL(p->cert, p->cert_sd, p->cert_digits, p->rss_str, p->cert_sd_digits, p->rsd_str);
     free_strs(p->colnames, p->ncols);
     free(p->data);
     free_strs(p->data_str, p->ncols * p->n);
@@ -444,6 +445,10 @@ static int read_param_row(reader *r, size_t i, size_t seen, size_t *ncolp, doubl
     if (!p->cert_str[seen])
         NOMEM();
     p->cert_digits[seen] = gn_io_sigdigits(p->cert_str[seen]);
+    p->cert_sd_str[seen] = dupn(tk[nt - 1], tl[nt - 1]);
+    if (!p->cert_sd_str[seen])
+        NOMEM();
+    p->cert_sd_digits[seen] = gn_io_sigdigits(p->cert_sd_str[seen]);
     return 0;
 }
 
@@ -480,9 +485,12 @@ static int read_params(reader *r)
     p->cert = calloc(k, sizeof(double));
     p->cert_sd = calloc(k, sizeof(double));
     p->cert_digits = calloc(k, sizeof(int));
+    p->cert_sd_str = calloc(k, sizeof(char *));
+    p->cert_sd_digits = calloc(k, sizeof(int));
     double *tab = calloc(k * NIST_MAXCOL, sizeof(double));
     int rc = 0;
-    if (!p->cert_str || !p->cert || !p->cert_sd || !p->cert_digits || !tab) {
+    if (!p->cert_str || !p->cert || !p->cert_sd || !p->cert_digits || !p->cert_sd_str ||
+        !p->cert_sd_digits || !tab) {
         gn_io_errf(r->err, r->errlen, "%s: out of memory", r->path);
         rc = -1;
     }
@@ -578,6 +586,19 @@ static int read_counts(reader *r)
     if (!p->rss_str)
         NOMEM();
     p->rss_digits = gn_io_sigdigits(p->rss_str);
+    if (read_resid_sd(r, &p->rsd, &p->rsd_digits)) {
+        for (size_t i = r->ri; i < r->L.n && !p->rsd_str; i++) {
+            const char *w = after_label(r->L.line[i], "Residual Standard Deviation:");
+            const char *wt[2];
+            size_t wl[2];
+            if (w && tokens(w, wt, wl, 2) == 1) {
+                p->rsd_str = dupn(wt[0], wl[0]);
+                if (!p->rsd_str)
+                    NOMEM();
+            }
+        }
+    } else
+        p->rsd = 0.0;
     size_t dof = 0, dofline = 0, nline = 0;
     for (size_t i = r->ri; i < r->L.n; i++) {
         double d;

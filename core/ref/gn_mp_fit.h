@@ -57,10 +57,12 @@ typedef struct {
     size_t max_fev;
     long xtol_bits; /* converged when every |h_p| <= 2^-xtol_bits |b_p|; 0: prec/2 */
     double tau;
+    int accel;      /* 1: geodesic acceleration with the bound GN_FIT_AVMAX (as gn_fit_run) */
 } gn_mp_fit_params;
 
-/* gn_mp_fit_params_default: max_iter 3000, max_fev 6000, xtol_bits 0 (prec/2), tau 1e-3
- * (lambda_0 of MATH.md §9, as the double solver). */
+/* gn_mp_fit_params_default: max_iter 3000, max_fev 9000 (two evaluations per trial with
+ * acceleration), xtol_bits 0 (prec/2), tau 1e-3 (lambda_0 of MATH.md §9, as the double
+ * solver), accel 1. */
 gn_mp_fit_params gn_mp_fit_params_default(void);
 
 /* gn_mp_fit_run: the MPFR twin of gn_fit_run: the LM system and gain ratio of MATH.md §9
@@ -78,9 +80,28 @@ gn_mp_fit_params gn_mp_fit_params_default(void);
  * Accuracy: measured on the NIST StRD suite at 256 bits: every parameter of every start
  *           to >= 10 certified digits (gnlab fit --nist-all; the LRE is capped by the
  *           certified digits).
- * Special:  as gn_fit_run (GN_ESIZE, GN_EINPUT, GN_ENONFINITE at b0, GN_ENOMEM). */
+ * Special:  as gn_fit_run (GN_ESIZE, GN_EINPUT, GN_ENONFINITE at b0, GN_ENOMEM, and
+ *           GN_EZERO with rep->unident naming a parameter whose Jacobian column is exactly
+ *           zero at b0 and at the returned b: unidentifiable; b and rep still filled). */
 gn_status gn_mp_fit_run(mpfr_ptr b, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec);
+
+/* gn_mp_fit_covar: the MPFR twin of gn_fit_covar's standard errors: se_p = sqrt(C_pp) of
+ * C = s^2 (J^T J)^-1, s = sqrt(S / (n - k)) (No equation: the Gauss-Newton linearisation
+ * NIST certifies, as gn_fit_covar), at precision prec from r and J evaluated in MPFR at b.
+ * Method:   J's columns scaled to unit norm, Householder QR in MPFR (J^T J never formed),
+ *           se_p = s |row p of R^-1| / |J_p|. st->cond is ||R||_F ||R^-1||_F (an upper
+ *           bound of the 2-norm condition number of the unit-column J, at most sqrt(k)
+ *           ... k times it), st->rank the count of |R_jj| above n 2^-prec max |R_jj| (QR
+ *           without pivoting: an estimate; an exactly zero column always lowers it).
+ * Output:   st (sigma, rss, cond rounded to double), se (k) and sigma at prec; NAN
+ *           (undetermined) unless st->determined (full rank and n > k).
+ * Accuracy: measured against the NIST certified standard deviations at 256 bits: LRE
+ *           >= 10 (capped by the certified digits) on all 27 problems (gnlab fit --nist-all).
+ * Special:  GN_ESIZE (model NULL, k = 0 or n = 0), GN_EINPUT (a literal MPFR cannot read),
+ *           GN_ENONFINITE (r or J not finite at b), GN_ENOMEM. */
+gn_status gn_mp_fit_covar(gn_fit_stats *st, mpfr_ptr se, mpfr_ptr sigma,
+                          const gn_mp_fit_problem *p, mpfr_srcptr b, mpfr_prec_t prec);
 
 /* gn_mp_lre: the log relative error of NIST StRD, -log10(|est - cert| / |cert|)
  * (-log10 |est| when cert = 0), clamped to [0, digits] (a plumbing measure: no MATH.md

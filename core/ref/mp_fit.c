@@ -208,9 +208,10 @@ gn_mp_fit_params gn_mp_fit_params_default(void)
 {
     gn_mp_fit_params p;
     p.max_iter = 3000;
-    p.max_fev = 6000;
+    p.max_fev = 9000;
     p.xtol_bits = 0;
     p.tau = 1e-3;
+    p.accel = 1;
     return p;
 }
 
@@ -252,6 +253,7 @@ typedef struct {
     gn_mp_expr *me, *mr;     /* the model and the response transform                 */
     mpfr_ptr gy, xv, grow;   /* g(y_i); one observation's predictors and gradient     */
     mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc, tmp3;
+    mpfr_ptr v, a, ga;       /* the velocity (the solve's h), acceleration, J^T r_vv  */
     size_t *piv;             /* the LU pivots of the step's k x k system              */
     mpfr_ptr blk;            /* the one block the arrays above live in                */
     size_t nblk;
@@ -268,8 +270,10 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
     w->xb = xb;
     mpfr_inits2(prec, w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
     mpfr_ptr *arr[] = {&w->b,  &w->bt, &w->g,  &w->h,  &w->d, &w->sc, &w->grow, &w->tmp3,
-                       &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv, &w->A, &w->M,   &w->J};
-    const size_t len[] = {k, k, k, k, k, k, k, 3, n, n, n, n, p->nx + 1, k * k, k * k, n * k};
+                       &w->v,  &w->a,  &w->ga, &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv,
+                       &w->A,  &w->M,  &w->J};
+    const size_t len[] = {k, k, k, k, k, k, k, 3, k, k, k, n, n, n, n, p->nx + 1,
+                          k * k, k * k, n * k};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         w->nblk += len[i];
     w->blk = gn_mp_vec_alloc(w->nblk, prec);
@@ -313,11 +317,11 @@ static gn_status mp_residuals(mp_ws *w, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
     return st;
 }
 
-/* h = -(A + lambda D^2)^-1 g (A = J^T J of the last refresh), scaled to unit diagonal by
+/* h = -(A + lambda D^2)^-1 gv (A = J^T J of the last refresh), scaled to unit diagonal by
  * sc = diag^-1/2 (Jacobi; the scaled matrix's condition is at most k times the best
  * diagonal scaling's), then LU with partial pivoting (gn_mp_la_lu). Returns 0 when
  * solved, -1 when a diagonal entry is not positive or a pivot is exactly zero. */
-static int mp_solve(mp_ws *w, double lambda)
+static int mp_solve(mp_ws *w, mpfr_ptr h, mpfr_srcptr gv, double lambda)
 {
     const size_t k = w->k;
     mpfr_ptr M = w->M, sc = w->sc, t = w->t;
@@ -336,14 +340,14 @@ static int mp_solve(mp_ws *w, double lambda)
             mpfr_mul(M + i * k + j, M + i * k + j, sc + i, MPFR_RNDN);
             mpfr_mul(M + i * k + j, M + i * k + j, sc + j, MPFR_RNDN);
         }
-        mpfr_mul(w->h + i, w->g + i, sc + i, MPFR_RNDN);
-        mpfr_neg(w->h + i, w->h + i, MPFR_RNDN);
+        mpfr_mul(h + i, gv + i, sc + i, MPFR_RNDN);
+        mpfr_neg(h + i, h + i, MPFR_RNDN);
     }
     if (gn_mp_la_lu(M, w->piv, k, NULL, w->tmp3) != 0)
         return -1;
-    gn_mp_la_lu_solve(w->h, M, w->piv, k, t);
+    gn_mp_la_lu_solve(h, M, w->piv, k, t);
     for (size_t q = 0; q < k; q++)
-        mpfr_mul(w->h + q, w->h + q, sc + q, MPFR_RNDN);
+        mpfr_mul(h + q, h + q, sc + q, MPFR_RNDN);
     return 0;
 }
 
@@ -397,7 +401,71 @@ static int m_solve(void *ws, double lambda, gn_fit_report *rep)
 {
     mp_ws *w = ws;
     rep->steps_normal++;
-    return mp_solve(w, lambda);
+    int rc = mp_solve(w, w->h, w->g, lambda);
+    for (size_t q = 0; q < w->k; q++)
+        mpfr_set(w->v + q, w->h + q, MPFR_RNDN);
+    return rc;
+}
+
+/* the geodesic acceleration of gn_fit_backend.accel, in MPFR (the ratio rounded to double:
+ * it only steers the acceptance) */
+static double m_accel(void *ws, double lambda, gn_fit_report *rep)
+{
+    mp_ws *w = ws;
+    const size_t n = w->n, k = w->k;
+    const double t = GN_FIT_ACCEL_T;
+    int small = 1;
+    for (size_t q = 0; q < k && small; q++) {
+        mpfr_abs(w->t, w->b + q, MPFR_RNDN);
+        mpfr_mul_d(w->t, w->t, GN_FIT_STALL_REL, MPFR_RNDN);
+        mpfr_abs(w->u, w->v + q, MPFR_RNDN);
+        if (mpfr_greater_p(w->u, w->t) || mpfr_nan_p(w->u))
+            small = 0;
+    }
+    if (small)
+        return 0.0; /* h = v already */
+    rep->nfev++;
+    for (size_t q = 0; q < k; q++) {
+        mpfr_mul_d(w->t, w->v + q, t, MPFR_RNDN);
+        mpfr_add(w->bt + q, w->b + q, w->t, MPFR_RNDN);
+    }
+    if (mp_residuals(w, w->rt, NULL, w->bt) != GN_OK)
+        return INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        mpfr_set_zero(w->u, 1);
+        for (size_t q = 0; q < k; q++) {
+            mpfr_mul(w->t, w->J + q * n + i, w->v + q, MPFR_RNDN);
+            mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
+        }
+        /* r_vv = (2/t)((r(b + t v) - r(b))/t - J v) */
+        mpfr_sub(w->t, w->rt + i, w->r + i, MPFR_RNDN);
+        mpfr_div_d(w->t, w->t, t, MPFR_RNDN);
+        mpfr_sub(w->t, w->t, w->u, MPFR_RNDN);
+        mpfr_mul_d(w->rt + i, w->t, 2.0 / t, MPFR_RNDN);
+    }
+    for (size_t q = 0; q < k; q++)
+        gn_mp_la_dot(w->ga + q, w->J + q * n, w->rt, n, w->t);
+    if (mp_solve(w, w->a, w->ga, lambda) != 0)
+        return INFINITY;
+    mpfr_set_zero(w->u, 1);
+    mpfr_set_zero(w->act, 1);
+    for (size_t q = 0; q < k; q++) {
+        mpfr_mul(w->t, w->d + q, w->a + q, MPFR_RNDN);
+        mpfr_sqr(w->t, w->t, MPFR_RNDN);
+        mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
+        mpfr_mul(w->t, w->d + q, w->v + q, MPFR_RNDN);
+        mpfr_sqr(w->t, w->t, MPFR_RNDN);
+        mpfr_add(w->act, w->act, w->t, MPFR_RNDN);
+        mpfr_div_2ui(w->t, w->a + q, 1, MPFR_RNDN);
+        mpfr_add(w->h + q, w->v + q, w->t, MPFR_RNDN);
+    }
+    mpfr_div(w->u, w->u, w->act, MPFR_RNDN);
+    mpfr_sqrt(w->u, w->u, MPFR_RNDN);
+    double ratio = 2.0 * mpfr_get_d(w->u, MPFR_RNDN);
+    for (size_t q = 0; q < k; q++)
+        if (!mpfr_number_p(w->h + q))
+            return INFINITY;
+    return isfinite(ratio) ? ratio : INFINITY;
 }
 
 static double m_trial(void *ws, double lambda)
@@ -406,11 +474,11 @@ static double m_trial(void *ws, double lambda)
     const size_t n = w->n, k = w->k;
     for (size_t q = 0; q < k; q++)
         mpfr_add(w->bt + q, w->b + q, w->h + q, MPFR_RNDN);
-    /* pred = |Jh|^2 / 2 + lambda |Dh|^2, as in fit.c */
+    /* pred = |Jv|^2 / 2 + lambda |Dv|^2 for the solve's step v, as in fit.c */
     for (size_t i = 0; i < n; i++) {
         mpfr_set_zero(w->Jh + i, 1);
         for (size_t q = 0; q < k; q++) {
-            mpfr_mul(w->t, w->J + q * n + i, w->h + q, MPFR_RNDN);
+            mpfr_mul(w->t, w->J + q * n + i, w->v + q, MPFR_RNDN);
             mpfr_add(w->Jh + i, w->Jh + i, w->t, MPFR_RNDN);
         }
     }
@@ -418,7 +486,7 @@ static double m_trial(void *ws, double lambda)
     mpfr_div_2ui(w->pred, w->pred, 1, MPFR_RNDN);
     mpfr_set_zero(w->u, 1);
     for (size_t q = 0; q < k; q++) {
-        mpfr_mul(w->t, w->d + q, w->h + q, MPFR_RNDN);
+        mpfr_mul(w->t, w->d + q, w->v + q, MPFR_RNDN);
         mpfr_sqr(w->t, w->t, MPFR_RNDN);
         mpfr_add(w->u, w->u, w->t, MPFR_RNDN);
     }
@@ -466,7 +534,7 @@ static void m_finish(void *ws, gn_fit_report *rep)
     /* the undamped Gauss-Newton correction (normal equations are safe at this precision:
      * they square kappa(J), which costs 2 log10 kappa of the ~77 digits at 256 bits) */
     rep->gn_rel = NAN;
-    if (mp_solve(w, 0.0) == 0) {
+    if (mp_solve(w, w->h, w->g, 0.0) == 0) {
         double mx = 0.0;
         for (size_t q = 0; q < k; q++) {
             mpfr_div(w->t, w->h + q, w->b + q, MPFR_RNDN);
@@ -479,7 +547,17 @@ static void m_finish(void *ws, gn_fit_report *rep)
     rep->rss = mpfr_get_d(w->S, MPFR_RNDN);
 }
 
-static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish};
+static const gn_fit_backend fit_mpfr = {m_refresh, m_solve, m_trial, m_accept, m_finish,
+                                        m_accel};
+
+/* 1 when column q of the n x k column-major J is exactly zero */
+static int mp_column_zero(mpfr_srcptr J, size_t n, size_t q)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_zero_p(J + q * n + i))
+            return 0;
+    return 1;
+}
 
 gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_problem *p,
                         mpfr_srcptr b0, const gn_mp_fit_params *par, mpfr_prec_t prec)
@@ -498,12 +576,167 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
     for (size_t q = 0; q < w.k; q++)
         mpfr_set(bout + q, b0 + q, MPFR_RNDN);
     st = m_start(&w, rep, b0);
+    unsigned char *zero0 = st == GN_OK ? malloc(w.k) : NULL;
+    if (st == GN_OK && !zero0)
+        st = GN_ENOMEM;
     if (st == GN_OK) {
-        const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau};
+        for (size_t q = 0; q < w.k; q++)
+            zero0[q] = (unsigned char)mp_column_zero(w.J, w.n, q);
+        const gn_fit_control ctl = {P.max_iter, P.max_fev, 0.0, P.tau,
+                                   P.accel ? GN_FIT_AVMAX : 0.0};
         gn_fit_drive(rep, &fit_mpfr, &w, &ctl);
         for (size_t q = 0; q < w.k; q++)
             mpfr_set(bout + q, w.b + q, MPFR_RNDN);
+        /* as gn_fit_run: a column zero at the start and at the end never entered the fit */
+        for (size_t q = 0; q < w.k && !rep->unident; q++)
+            if (zero0[q] && mp_column_zero(w.J, w.n, q))
+                rep->unident = q + 1;
+        if (rep->unident)
+            st = GN_EZERO;
     }
+    free(zero0);
     mws_free(&w);
     return st;
+}
+
+/* ------------------------------------------------ statistics at the solution */
+
+/* Householder QR of the column-major m x k A in MPFR (overwritten; R in the upper
+ * triangle, a column zero below the diagonal left as is); v (m) and t, u are scratch */
+static void mp_house_r(mpfr_ptr A, size_t m, size_t k, mpfr_ptr v, mpfr_ptr t, mpfr_ptr u)
+{
+    for (size_t j = 0; j < k && j < m; j++) {
+        mpfr_ptr a = A + j * m;
+        gn_mp_la_nrm2sq(u, a + j, m - j, t);
+        if (mpfr_zero_p(u))
+            continue;
+        mpfr_sqrt(u, u, MPFR_RNDN); /* alpha = -sign(a_j) |a| */
+        if (mpfr_sgn(a + j) > 0)
+            mpfr_neg(u, u, MPFR_RNDN);
+        for (size_t i = j; i < m; i++)
+            mpfr_set(v + i, a + i, MPFR_RNDN);
+        mpfr_sub(v + j, v + j, u, MPFR_RNDN);
+        gn_mp_la_nrm2sq(t, v + j, m - j, a + j); /* a_j is rewritten below */
+        for (size_t q = j + 1; q < k; q++) {
+            mpfr_ptr c = A + q * m;
+            mpfr_t d;
+            mpfr_init2(d, mpfr_get_prec(u));
+            gn_mp_la_dot(d, v + j, c + j, m - j, a + j);
+            mpfr_mul_2ui(d, d, 1, MPFR_RNDN);
+            mpfr_div(d, d, t, MPFR_RNDN);
+            for (size_t i = j; i < m; i++) {
+                mpfr_mul(a + j, d, v + i, MPFR_RNDN);
+                mpfr_sub(c + i, c + i, a + j, MPFR_RNDN);
+            }
+            mpfr_clear(d);
+        }
+        mpfr_set(a + j, u, MPFR_RNDN);
+        for (size_t i = j + 1; i < m; i++)
+            mpfr_set_zero(a + i, 1);
+    }
+}
+
+/* se and the statistics from J (column-major n x k, overwritten) at the caller's sigma */
+static void mp_covar_from(gn_fit_stats *st, mpfr_ptr se, mpfr_ptr J, mpfr_srcptr sigma,
+                          mpfr_ptr ws, mpfr_t t, mpfr_t u)
+{
+    const size_t n = st->n, k = st->k;
+    mpfr_ptr cn = ws, v = cn + k, Ri = v + n; /* k, n, k x k */
+    for (size_t q = 0; q < k; q++) {
+        gn_mp_la_nrm2sq(cn + q, J + q * n, n, t);
+        mpfr_sqrt(cn + q, cn + q, MPFR_RNDN);
+        for (size_t i = 0; i < n && !mpfr_zero_p(cn + q); i++)
+            mpfr_div(J + q * n + i, J + q * n + i, cn + q, MPFR_RNDN);
+    }
+    mp_house_r(J, n, k, v, t, u);
+    /* R^-1 (upper triangular, row-major Ri) and ||R||_F ||R^-1||_F >= cond_2 */
+    double rmax = 0.0, nr = 0.0, ni = 0.0;
+    int zero = 0;
+    for (size_t j = 0; j < k; j++) {
+        double d = fabs(mpfr_get_d(J + j * n + j, MPFR_RNDN));
+        rmax = d > rmax ? d : rmax;
+        zero |= mpfr_zero_p(J + j * n + j) != 0;
+        for (size_t i = 0; i <= j; i++) {
+            double e = mpfr_get_d(J + j * n + i, MPFR_RNDN);
+            nr += e * e;
+        }
+    }
+    st->rank = 0;
+    for (size_t j = 0; j < k; j++)
+        st->rank += fabs(mpfr_get_d(J + j * n + j, MPFR_RNDN)) >
+                    (double)n * ldexp(1.0, -(int)mpfr_get_prec(t)) * rmax;
+    if (zero) {
+        st->cond = INFINITY;
+        return;
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = j + 1; i-- > 0;) {
+            if (i == j)
+                mpfr_set_ui(t, 1, MPFR_RNDN);
+            else
+                mpfr_set_zero(t, 1);
+            for (size_t q = i + 1; q <= j; q++) {
+                mpfr_mul(u, J + q * n + i, Ri + q * k + j, MPFR_RNDN);
+                mpfr_sub(t, t, u, MPFR_RNDN);
+            }
+            mpfr_div(Ri + i * k + j, t, J + i * n + i, MPFR_RNDN);
+            double e = mpfr_get_d(Ri + i * k + j, MPFR_RNDN);
+            ni += e * e;
+        }
+    st->cond = sqrt(nr) * sqrt(ni);
+    st->determined = st->rank == k && st->dof > 0 && isfinite(st->cond);
+    for (size_t p = 0; p < k && st->determined; p++) {
+        /* se_p = sigma |row p of R^-1| / cn_p */
+        gn_mp_la_nrm2sq(u, Ri + p * k + p, k - p, t);
+        mpfr_sqrt(u, u, MPFR_RNDN);
+        mpfr_mul(u, u, sigma, MPFR_RNDN);
+        mpfr_div(se + p, u, cn + p, MPFR_RNDN);
+    }
+}
+
+gn_status gn_mp_fit_covar(gn_fit_stats *st, mpfr_ptr se, mpfr_ptr sigma,
+                          const gn_mp_fit_problem *p, mpfr_srcptr b, mpfr_prec_t prec)
+{
+    memset(st, 0, sizeof *st);
+    st->sigma = st->rss = st->cond = NAN;
+    mpfr_set_nan(sigma);
+    if (!p || !p->model || p->model->nparams == 0 || p->n == 0)
+        return GN_ESIZE;
+    const size_t n = p->n, k = p->model->nparams;
+    for (size_t q = 0; q < k; q++)
+        mpfr_set_nan(se + q);
+    st->n = n;
+    st->k = k;
+    st->dof = n > k ? n - k : 0;
+    if (lits_ok(p->model, prec) || (p->resp && lits_ok(p->resp, prec)))
+        return GN_EINPUT;
+    mp_ws w;
+    memset(&w, 0, sizeof w);
+    const size_t nws = 2 * k + n + k * k;
+    mpfr_ptr ws = gn_mp_vec_alloc(nws, prec);
+    gn_status rc = GN_ENOMEM;
+    const int have = ws != NULL;
+    if (have && mws_alloc(&w, p, prec, 1) == 0) {
+        gn_fit_report rep;
+        rc = m_start(&w, &rep, b); /* r, J and S at b */
+        for (size_t i = 0; rc == GN_OK && i < n * k; i++)
+            if (!mpfr_number_p(w.J + i))
+                rc = GN_ENONFINITE;
+        if (rc == GN_OK) {
+            st->rss = mpfr_get_d(w.S, MPFR_RNDN);
+            if (st->dof > 0) {
+                mpfr_div_ui(sigma, w.S, (unsigned long)st->dof, MPFR_RNDN);
+                mpfr_sqrt(sigma, sigma, MPFR_RNDN);
+                st->sigma = mpfr_get_d(sigma, MPFR_RNDN);
+            }
+            mp_covar_from(st, se, w.J, sigma, ws, w.t, w.u);
+            if (!st->determined)
+                for (size_t q = 0; q < k; q++)
+                    mpfr_set_nan(se + q);
+        }
+    }
+    if (have)
+        mws_free(&w);
+    gn_mp_vec_free(ws, nws);
+    return rc;
 }
