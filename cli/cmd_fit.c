@@ -636,7 +636,7 @@ static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, con
         mpfr_set_d(my + i, fp->y[i], MPFR_RNDN);
     for (size_t q = 0; q < k; q++)
         mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
-    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my};
+    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my, NULL};
     double t1 = gn_io_now();
     gn_status ms = gn_mp_fit_run(mb, &r->rep, &mp, mb0, NULL, prec);
     r->secs = gn_io_now() - t1;
@@ -791,7 +791,7 @@ static int csv_fit(const char *model, const char *data, const char *startl, cons
         rc = GN_EXIT_USAGE;
         goto out;
     }
-    gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n};
+    gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n, NULL};
     start_diag sd;
     if (start_check(&sd, &fp, b0)) {
         start_message(&sd, &fp, c.xn, b0, "--start", data);

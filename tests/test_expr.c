@@ -552,7 +552,7 @@ static void test_mp_literal_checked(void **state)
         mpfr_set_si(yv + i, 2 * i + 5, MPFR_RNDN);
     }
     mpfr_set_si(b0, 1, MPFR_RNDN);
-    gn_mp_fit_problem mp = {e, NULL, 2, 1, xv, yv};
+    gn_mp_fit_problem mp = {e, NULL, 2, 1, xv, yv, NULL};
     gn_fit_report rep;
     assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128), GN_EINPUT);
     e->node[lit].lit = orig;
