@@ -212,8 +212,9 @@ gn_status gn_expr_eval_root(gn_expr *e, size_t i, double *f, double *grad, const
  * its operands are, or, when every value is finite, whose derivative is not finite while its
  * operands' are; err->msg names the operation, its argument values and a hint ("log of a
  * negative number", "division by zero", "exp overflows", ...).
- * No equation: a diagnostic. Special: GN_EINPUT and err->msg "" when the last evaluation
- * was finite (nothing to locate). */
+ * No equation: a diagnostic. Special: GN_EINPUT and err->msg "" when no value (nor, after
+ * an evaluation with derivatives, no derivative) of the last evaluation is non-finite;
+ * an inner non-finite value under a finite result (atan(1/0) = pi/2) is still located. */
 gn_status gn_expr_diagnose(const gn_expr *e, gn_expr_error *err);
 
 /* Test hook for negative controls only: when gn_expr_inject is a gn_xop value, the local
