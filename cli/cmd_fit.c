@@ -1154,7 +1154,7 @@ static int mgh_run(const char *file, const char *dir, const opts *o)
     return rc;
 }
 
-CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD and MGH certification")
+CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
 {
     opts o = {GN_FIT_QR, 256, 0, 1, NULL, NULL, 0};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,

@@ -145,7 +145,7 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
                           gn_expr_error *err);
 
 /* gn_expr_compile_opts: gn_expr_compile with the naming rule and list mode of *o (format
- * contract, no equation: the grammar above).
+ * contract. No equation: the grammar above).
  * Special: as gn_expr_compile; in the named notation a variable or constant may be named
  *          b1 (only function names clash), more than GN_EXPR_MAX_PARAMS names is an error
  *          at the first name past the limit, and a list item that is empty (';;') is an
@@ -202,7 +202,7 @@ gn_status gn_expr_start(double *b0, const gn_expr *e, const char *text, gn_expr_
 gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v);
 
 /* gn_expr_eval_root: gn_expr_eval of residual i (0-based, < e->nroots) only: the nodes of
- * that item. No equation beyond gn_expr_eval's (the residual r_i of a list).
+ * that item. No equation: beyond gn_expr_eval's (the residual r_i of a list).
  * Special: as gn_expr_eval; GN_EINPUT (nothing written) when i >= e->nroots. */
 gn_status gn_expr_eval_root(gn_expr *e, size_t i, double *f, double *grad, const double *b,
                             const double *v);

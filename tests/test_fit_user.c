@@ -241,12 +241,43 @@ static void test_cli_residuals(void **state)
     EXPECT("--mgh-all validate/data/mgh --no-mp --json", 0, "\"problem\":\"Osborne 1\"");
 }
 
+/* the residual-against-fitted plot with two predictors (when gnuplot is installed): an SVG
+ * with the fitted-value axis, and a hostile column name stays inside its string literal;
+ * negative control: residual mode has no fitted values and is refused */
+static void test_cli_plot(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        skip();
+    gn_test_spit("/tmp/gnlab-test-fit-user-2x.csv",
+                 "u,v,y\n1,2,5.1\n2,1,4.9\n3,3,9.2\n4,1,6.8\n5,2,9.1\n6,4,14.2\n");
+    unlink("/tmp/gnlab-test-fit-user.svg");
+    EXPECT("--model 'a*u + b*v' --data /tmp/gnlab-test-fit-user-2x.csv --start a=1,b=1 "
+           "--plot /tmp/gnlab-test-fit-user.svg",
+           0, "RSS");
+    char *svg = gn_test_slurp("/tmp/gnlab-test-fit-user.svg");
+    assert_non_null(strstr(svg, "<svg"));
+    assert_non_null(strstr(svg, "fitted value"));
+    free(svg);
+    /* one predictor named to break out of a gnuplot string: still one literal */
+    gn_test_spit("/tmp/gnlab-test-fit-user-2x.csv", "\"x';system('touch /tmp/gnlab-pwn')\",y\n"
+                                                    "1,2\n2,4.1\n3,5.9\n");
+    unlink("/tmp/gnlab-pwn");
+    run("--model a --data /tmp/gnlab-test-fit-user-2x.csv --start 1 "
+        "--plot /tmp/gnlab-test-fit-user.svg", out, sizeof out);
+    assert_int_equal(access("/tmp/gnlab-pwn", F_OK), -1);
+    unlink("/tmp/gnlab-test-fit-user.svg");
+    unlink("/tmp/gnlab-test-fit-user-2x.csv");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weighted),
         cmocka_unit_test(test_cli_named_weights),
         cmocka_unit_test(test_cli_residuals),
+        cmocka_unit_test(test_cli_plot),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,7 @@ typedef struct {
  * 10^(floor(log10 f*) - d + 1). f* = 0: the residual norm must fall to 2^-26 (half of
  * double's digits) of its value at the start, tol = 2^-52 S(b0).
  * Method: gn_fit_run (QR solver, defaults otherwise) and gn_mp_fit_run (defaults).
+ * No equation: a measurement (the LM fit of MATH.md §9 scored against the published value).
  * Accuracy: what it measures. Special: GN_ENOMEM (r zeroed); a failed or unidentifiable fit
  * is reported in r->st with GN_OK returned. */
 gn_status val_mgh_run(val_mgh_result *r, const val_mgh *p, int mp, mpfr_prec_t prec);
@@ -77,6 +78,7 @@ void val_mgh_result_free(val_mgh_result *r);
  * No equation: a directory listing. Special: GN_EINPUT with err on an unreadable dir or
  * no files; GN_ENOMEM. */
 gn_status val_mgh_files(char ***files, size_t *n, const char *dir, char *err, size_t errlen);
+/* val_mgh_files_free: No equation: deallocation (NULL-safe). */
 void val_mgh_files_free(char **files, size_t n);
 
 #endif

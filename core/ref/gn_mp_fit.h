@@ -44,7 +44,7 @@ gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr 
                           mpfr_srcptr v, mpfr_rnd_t rnd);
 
 /* gn_mp_expr_eval_root: the MPFR twin of gn_expr_eval_root: residual i of a list only.
- * No equation beyond gn_mp_expr_eval's. Special: as gn_mp_expr_eval; GN_EINPUT (nothing
+ * No equation: beyond gn_mp_expr_eval's. Special: as gn_mp_expr_eval; GN_EINPUT (nothing
  * written) when i >= m->e->nroots. */
 gn_status gn_mp_expr_eval_root(gn_mp_expr *m, size_t i, mpfr_ptr f, mpfr_ptr grad,
                                mpfr_srcptr b, mpfr_srcptr v, mpfr_rnd_t rnd);
