@@ -784,6 +784,10 @@ static gn_status start_item(double *b0, const gn_expr *e, const char *text, size
             nhi--;
         char nm[128];
         size_t nl = nhi - lo < sizeof nm - 1 ? nhi - lo : sizeof nm - 1;
+        if (nl == 0) {
+            snprintf(err->msg, sizeof err->msg, "a name is missing before '='");
+            return GN_EINPUT;
+        }
         memcpy(nm, text + lo, nl);
         nm[nl] = 0;
         long qi = gn_expr_param_index(e, nm);

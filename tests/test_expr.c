@@ -780,7 +780,8 @@ static void test_named_start(void)
              {"amp=1,k=2,c=3,d=4", GN_EZERO, "'d' is not a parameter"},
              {"1,x,3", GN_EINPUT, "not a finite number"},
              {"1,inf,3", GN_EINPUT, "not a finite number"},
-             {"1,,3", GN_EINPUT, "missing"}};
+             {"1,,3", GN_EINPUT, "missing"},
+             {"amp=1,k=2,=3", GN_EINPUT, "a name is missing"}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         gn_status st = gn_expr_start(b0, e, c[i].txt, &err);
         if (st != c[i].st || !strstr(err.msg, c[i].words))
