@@ -1094,7 +1094,8 @@ static void mgh_row(const val_mgh *p, const val_mgh_result *r, const opts *o)
         if (r->mp) {
             gn_io_jl_num(&j, "S_mpfr", r->mS);
             gn_io_jl_bool(&j, "reached_mpfr", r->mreached);
-            gn_io_jl_num(&j, "agree", r->agree);
+            gn_io_jl_num(&j, "agree_S", r->agree);
+            gn_io_jl_num(&j, "agree_params", r->agree_b);
             gn_io_jl_str(&j, "mpfr_stop", gn_fit_stop_name(r->mrep.stop));
         }
         gn_io_jl_end(&j);
@@ -1104,8 +1105,8 @@ static void mgh_row(const val_mgh *p, const val_mgh_result *r, const opts *o)
            r->S, p->fmin_str, r->lre, r->tol, r->reached ? "reached" : "MISSED",
            gn_fit_stop_name(r->rep.stop), r->rep.iters);
     if (r->mp)
-        printf("  %-24.17g %-7s %-7s %4.1f", r->mS, r->mreached ? "reached" : "MISSED",
-               gn_fit_stop_name(r->mrep.stop), r->agree);
+        printf("  %-24.17g %-7s %-7s %4.1f %4.1f", r->mS, r->mreached ? "reached" : "MISSED",
+               gn_fit_stop_name(r->mrep.stop), r->agree, r->agree_b);
     printf("\n");
 }
 
@@ -1122,12 +1123,13 @@ static int mgh_run(const char *file, const char *dir, const opts *o)
         printf("More-Garbow-Hillstrom problems in residual mode from their standard starts: S "
                "= sum r_i^2 against the\npublished minimum f*; reached when |S - f*| <= tol "
                "(one unit in f*'s last published digit;\n2^-52 S(start) when f* = 0); LRE = "
-               "digits of S; agree = digits shared with the MPFR route (%ld bits)\n\n",
+               "digits of S; ag.S, ag.x = digits of S and of the worst parameter shared with "
+               "the MPFR route (%ld bits)\n\n",
                (long)o->prec);
         printf("%-22s %2s %2s  %-24s %-11s %4s %8s %-7s %-7s %4s", "problem", "m", "k",
                "S double", "f*", "LRE", "tol", "", "stop", "it");
         if (o->mp)
-            printf("  %-24s %-7s %-7s %4s", "S mpfr", "", "stop", "agree");
+            printf("  %-24s %-7s %-7s %4s %4s", "S mpfr", "", "stop", "ag.S", "ag.x");
         printf("\n");
     }
     int rc = GN_EXIT_PASS;

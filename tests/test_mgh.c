@@ -18,10 +18,10 @@
 static void print_row(const val_mgh *p, const val_mgh_result *r)
 {
     print_message("# %-22s m %2zu k %zu  S %-24.17g f* %-11s LRE %4.1f  |S-f*| %.2e <= tol %.2e "
-                  "%s  stop %-7s it %4zu  mpfr S %-24.17g agree %4.1f %s\n",
+                  "%s  stop %-7s it %4zu  mpfr S %-24.17g agree S %4.1f x %4.1f %s\n",
                   p->name, p->m, p->k, r->S, p->fmin_str, r->lre, fabs(r->S - p->fmin), r->tol,
                   r->reached ? "REACHED" : "MISSED", gn_fit_stop_name(r->rep.stop), r->rep.iters,
-                  r->mS, r->agree, r->mreached ? "reached" : "missed");
+                  r->mS, r->agree, r->agree_b, r->mreached ? "reached" : "missed");
 }
 
 static void test_mgh_all(void **state)

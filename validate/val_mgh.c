@@ -252,7 +252,7 @@ gn_status val_mgh_run(val_mgh_result *r, const val_mgh *p, int mp, mpfr_prec_t p
         r->tol = 0x1p-52 * S0;
     r->reached = r->st == GN_OK && fabs(r->S - p->fmin) <= r->tol;
     r->lre = p->fmin > 0.0 && r->st == GN_OK ? gn_io_lre(r->S, p->fmin, p->fmin_digits) : NAN;
-    r->agree = NAN;
+    r->agree = r->agree_b = NAN;
     if (mp && run_mp(r, p, bm, prec) != GN_OK) {
         free(bm);
         val_mgh_result_free(r);
@@ -262,11 +262,9 @@ gn_status val_mgh_run(val_mgh_result *r, const val_mgh *p, int mp, mpfr_prec_t p
         r->mreached = fabs(r->mS - p->fmin) <= r->tol;
         if (p->fmin > 0.0)
             r->agree = gn_io_lre(r->S, r->mS, 17);
-        else {
-            r->agree = 17.0;
-            for (size_t q = 0; q < k; q++)
-                r->agree = fmin(r->agree, gn_io_lre(r->b[q], bm[q], 17));
-        }
+        r->agree_b = 17.0;
+        for (size_t q = 0; q < k; q++)
+            r->agree_b = fmin(r->agree_b, gn_io_lre(r->b[q], bm[q], 17));
     }
     free(bm);
     return GN_OK;

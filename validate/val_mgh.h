@@ -54,9 +54,11 @@ typedef struct {
     gn_status mst;
     gn_fit_report mrep;
     double mS;             /* its S rounded to double                                  */
-    double agree;          /* digits the double S shares with the MPFR S (f* > 0), else the
-                              smallest over the parameters of the digits shared with MPFR,
-                              uncapped at 17; NAN without MPFR                         */
+    double agree;          /* digits the double S shares with the MPFR S (up to 17; NAN
+                              without MPFR or when f* = 0, where S is rounding noise)     */
+    double agree_b;        /* the fewest digits a parameter shares with MPFR's (up to 17;
+                              NAN without MPFR): S is flat at a minimum, so S agreeing
+                              to 15 digits says little about the parameters             */
     int mreached;          /* the MPFR S within tol of f*                               */
 } val_mgh_result;
 
