@@ -1136,9 +1136,16 @@ static int mgh_run(const char *file, const char *dir, const opts *o)
     for (size_t f = 0; f < nf && rc != GN_EXIT_USAGE; f++) {
         val_mgh p;
         val_mgh_result r;
+        gn_fit_problem fp = {NULL, NULL, 0, 0, NULL, NULL, NULL};
+        start_diag sd;
         if (val_mgh_load(&p, files[f], err, sizeof err) != GN_OK) {
             fprintf(stderr, "gnlab fit: %s\n", err);
             rc = GN_EXIT_USAGE;
+        } else if (fp.model = p.e, fp.n = p.m, start_check(&sd, &fp, p.b0)) {
+            /* the start is where the file says: its residual and sub-expression located */
+            start_message(&sd, &fp, NULL, p.b0, files[f], "the residuals");
+            rc = GN_EXIT_USAGE;
+            val_mgh_free(&p);
         } else if (val_mgh_run(&r, &p, o->mp, o->prec) != GN_OK) {
             fprintf(stderr, "gnlab fit: out of memory\n");
             rc = GN_EXIT_USAGE;

@@ -239,6 +239,12 @@ static void test_cli_residuals(void **state)
     /* the MGH set from the command line: one problem, and the whole set */
     EXPECT("--mgh validate/data/mgh/01_rosenbrock.mgh", 0, "Rosenbrock");
     EXPECT("--mgh-all validate/data/mgh --no-mp --json", 0, "\"problem\":\"Osborne 1\"");
+    /* an MGH start outside the domain: the residual and the sub-expression are named */
+    gn_test_spit("/tmp/gnlab-test-fit-user.mgh",
+                 "name bad\nstart x1 = -1\nminimum 0\nresiduals\nx1 - 1\nsqrt(x1)\n");
+    EXPECT("--mgh /tmp/gnlab-test-fit-user.mgh", 2, "in residual 2: the value of sqrt is not "
+                                                    "finite (argument -1)");
+    unlink("/tmp/gnlab-test-fit-user.mgh");
 }
 
 /* the residual-against-fitted plot with two predictors (when gnuplot is installed): an SVG
