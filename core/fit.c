@@ -507,9 +507,8 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
     if (st != GN_OK)
         return st;
-    if (p->model->list && p->n != p->model->nroots) {
+    if (p->model->list && p->n != p->model->nroots)
         return GN_ESIZE; /* residual mode: n is the number of residuals */
-    }
     gn_fit_params P = par ? *par : gn_fit_params_default();
     fit_ws w;
     if (ws_alloc(&w, p, &P) != 0) {

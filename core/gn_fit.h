@@ -344,8 +344,8 @@ typedef struct {
  * Output:   b (length k) and *rep; b is the best point found even when not converged.
  * Accuracy: no a-priori bound (it depends on the problem's conditioning); measured on the
  *           NIST StRD suite: every parameter to >= 10.3 digits by QR (table in docs/fit.md).
- * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
- *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
+ * Special:  GN_ESIZE when n < k or k = 0, or in residual mode n != model->nroots; GN_EINPUT
+ *           when a parameter does not appear in the model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
  *           GN_EZERO when a parameter's Jacobian column is exactly zero at b0 and at the
  *           returned b (the parameter does not enter the model there: unidentifiable;
  *           rep->unident names it, b and rep are still filled); GN_ENOMEM.
