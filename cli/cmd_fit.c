@@ -6,6 +6,7 @@
 #include "gn_io.h"
 #include "gn_mp_fit.h"
 #include "gn_ref_fit.h"
+#include "val_mgh.h"
 #include "val_nist.h"
 
 #include <math.h>
@@ -20,6 +21,8 @@ typedef struct {
     mpfr_prec_t prec;
     int json, mp;
     const char *plot;
+    const char *wcol; /* --weights / --sigma column */
+    int sigma;
     /* issue 14: the iteration controls of a CSV fit (0: not given, the defaults) and the
      * fitted values' CSV */
     size_t max_iter;
@@ -30,28 +33,38 @@ typedef struct {
 
 static void help(void)
 {
-    printf("Usage: gnlab fit --model EXPR --data FILE.csv --start v1,v2,... [options]\n"
-           "  or:  gnlab fit --nist FILE.dat [options]\n"
-           "  or:  gnlab fit --nist-all DIR [options]\n"
+    printf("Usage: gnlab fit --model EXPR --data FILE.csv --start LIST [options]\n"
+           "  or:  gnlab fit --residuals 'e1; e2; ...' | @FILE --start LIST [options]\n"
+           "  or:  gnlab fit --nist FILE.dat | --nist-all DIR [options]\n"
+           "  or:  gnlab fit --mgh FILE.mgh | --mgh-all DIR [options]\n"
            "  or:  gnlab fit --bench DIR (gnlab beside GSL's gsl_multifit_nlinear)\n\n"
            "Levenberg-Marquardt (gain-ratio damping of gn_lm.h) on a model expression with exact\n"
            "derivatives, in double and as an MPFR reference.\n\n"
-           "  --model EXPR     model in the NIST notation: + - * / ** ^, unary minus, ( ) [ ],\n"
-           "                   exp log sin cos tan atan arctan sqrt pi, parameters b1..bk,\n"
-           "                   variables named by the CSV columns other than the response\n"
+           "  --model EXPR     model: + - * / ** ^, unary minus, ( ) [ ], pi, the functions\n"
+           "                   exp log log10 sqrt sin cos tan atan arctan atan2 tanh erf abs pow;\n"
+           "                   variables: the CSV columns other than the response (and weights);\n"
+           "                   every other name is a parameter (b1..bk, a, k, x_0, ...)\n"
            "  --data FILE.csv  columns with a header line; the response is the column 'y'\n"
            "  --y NAME         the response column (default y)\n"
-           "  --start LIST     starting values b1,b2,... (as many as the model's parameters)\n"
+           "  --weights COL    weighted least squares: minimise sum w_i (y_i - f_i)^2\n"
+           "  --sigma COL      the same with w_i = 1/sigma_i^2 (standard deviations)\n"
+           "  --start LIST     starting values: by name (a=1,k=0.5) or in parameter order\n"
+           "                   (1,0.5; order of first appearance, b1..bk / x1..xn by number)\n"
+           "  --residuals R    residual mode: minimise sum e_i^2 over 'e1; e2; ...' (no data),\n"
+           "                   or @FILE with one residual per line ('#' comments)\n"
            "  --nist FILE.dat  a NIST StRD file: fit from each of its starts, report the LRE\n"
            "                   (correct significant digits, capped at the certified digits)\n"
            "  --nist-all DIR   every *.dat file in DIR: the LRE table with PASS/MISS per target\n"
            "                   (double >= %.0f digits, MPFR >= %.0f, double average >= %.1f)\n"
+           "  --mgh FILE.mgh   a More-Garbow-Hillstrom problem (validate/data/mgh): is its\n"
+           "                   published minimum reached from its standard start?\n"
+           "  --mgh-all DIR    every *.mgh file in DIR\n"
            "  --solver S       lm (normal equations), qr (QR of [J; sqrt(lambda) D], J^T J never\n"
            "                   formed) or auto (lm while well conditioned); default qr\n"
            "  --prec BITS      MPFR precision of the reference (default 256)\n"
-           "  --no-mp          skip the MPFR reference (--nist, --nist-all)\n"
-           "  --mp             run the MPFR reference on CSV data too (on the doubles as read)\n"
-           "  --plot FILE.svg  data, fitted curve and residuals (gnuplot; one predictor)\n"
+           "  --no-mp          skip the MPFR reference (--nist, --nist-all, --mgh, --mgh-all)\n"
+           "  --mp             run the MPFR reference on CSV data and residuals too\n"
+           "  --plot FILE.svg  data and fit, residuals against fitted values (gnuplot)\n"
            "  --json           JSON Lines\n"
            "  --max-iter N     CSV fits: trial steps allowed (default 2000; evaluations 3N)\n"
            "  --xtol X         CSV fits: a step changing no parameter by more than X relative\n"
@@ -71,34 +84,51 @@ static void help(void)
 
 /* ---------------------------------------------------------------- plotting */
 
-/* the data (index 0: x, response, residual) and the fitted curve (index 1) for gnuplot */
+/* the data for gnuplot: index 0 one row per observation "fitted response residual [x]"
+ * (residual = sqrt(w_i) (g(y_i) - f_i), the weighted residual the fit minimises; x only with
+ * one predictor), index 1 the fitted curve over x (one predictor only) */
 static int plot_data(const char *path, const gn_fit_problem *p, const double *b)
 {
     FILE *f = fopen(path, "w");
-    if (!f)
+    double *xv = malloc((p->nx + 1) * sizeof(double));
+    if (!f || !xv) {
+        free(xv);
+        if (f)
+            fclose(f);
         return -1;
+    }
     double xmin = INFINITY, xmax = -INFINITY;
     for (size_t i = 0; i < p->n; i++) {
-        double x = p->x[i], fx, g = p->y[i];
+        for (size_t c = 0; c < p->nx; c++)
+            xv[c] = p->x[c * p->n + i];
+        double fx, g = p->y[i], sw = p->w ? sqrt(p->w[i]) : 1.0;
         if (p->resp)
             gn_expr_eval(p->resp, &g, NULL, NULL, &p->y[i]);
-        gn_expr_eval(p->model, &fx, NULL, b, &x);
-        fprintf(f, "%.17g %.17g %.17g\n", x, g, g - fx);
-        xmin = x < xmin ? x : xmin;
-        xmax = x > xmax ? x : xmax;
+        gn_expr_eval(p->model, &fx, NULL, b, xv);
+        fprintf(f, "%.17g %.17g %.17g", fx, g, sw * (g - fx));
+        if (p->nx == 1) {
+            fprintf(f, " %.17g", xv[0]);
+            xmin = xv[0] < xmin ? xv[0] : xmin;
+            xmax = xv[0] > xmax ? xv[0] : xmax;
+        }
+        fputc('\n', f);
     }
     fprintf(f, "\n\n");
-    for (int i = 0; i <= 400; i++) {
+    for (int i = 0; p->nx == 1 && i <= 400; i++) {
         double x = xmin + (xmax - xmin) * i / 400.0, fx;
         if (gn_expr_eval(p->model, &fx, NULL, b, &x) == GN_OK)
             fprintf(f, "%.17g %.17g\n", x, fx);
     }
+    free(xv);
     return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
 }
 
-/* the gnuplot script; every user string (output path, title, data path) enters it through
- * gn_io_gnuplot_str, so none can end a literal or start a command */
-static int plot_script(const char *path, const char *out, const char *title, const char *dpath)
+/* the gnuplot script; every user string (output path, title, data path, column name) enters
+ * it through gn_io_gnuplot_str, so none can end a literal or start a command. Top panel:
+ * data and fitted curve against x (one predictor) or response against fitted value (any
+ * number); bottom panel: residual against fitted value. */
+static int plot_script(const char *path, const char *out, const char *title, const char *dpath,
+                       const char *xname, int weighted)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -107,23 +137,37 @@ static int plot_script(const char *path, const char *out, const char *title, con
     gn_io_gnuplot_str(f, out);
     fputs("\nset multiplot layout 2,1 title ", f);
     gn_io_gnuplot_str(f, title);
-    fputs("\nset ylabel 'response'\nplot ", f);
+    fputs("\nset ylabel 'response'\nset xlabel ", f);
+    if (xname) {
+        gn_io_gnuplot_str(f, xname);
+        fputs("\nplot ", f);
+        gn_io_gnuplot_str(f, dpath);
+        fputs(" index 0 using 4:2 with points pt 7 ps 0.5 title 'data', '' index 1 using 1:2 "
+              "with lines lw 2 title 'fit'\n", f);
+    } else {
+        fputs("'fitted value'\nplot ", f);
+        gn_io_gnuplot_str(f, dpath);
+        fputs(" index 0 using 1:2 with points pt 7 ps 0.5 title 'data', x with lines "
+              "title 'response = fitted'\n", f);
+    }
+    fprintf(f, "set ylabel '%s'\nset xlabel 'fitted value'\nplot ",
+            weighted ? "weighted residual" : "residual");
     gn_io_gnuplot_str(f, dpath);
-    fputs(" index 0 using 1:2 with points pt 7 ps 0.5 title 'data', '' index 1 using 1:2 with "
-          "lines lw 2 title 'fit'\nset ylabel 'residual'\nset xlabel 'x'\nplot ", f);
-    gn_io_gnuplot_str(f, dpath);
-    fputs(" index 0 using 1:3 with impulses title 'residuals', 0 notitle\nunset multiplot\n", f);
+    fputs(" index 0 using 1:3 with points pt 7 ps 0.5 title 'residuals', 0 notitle\n"
+          "unset multiplot\n", f);
     return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
 }
 
-/* data, fitted curve and residuals into out (SVG) by gnuplot, run without a shell on a script
- * in a private temporary directory; -2 on a model with more than one predictor (message
- * printed), -1 when the plot could not be made */
-static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, const char *title)
+/* data, fit and residuals against the fitted values into out (SVG) by gnuplot, run without
+ * a shell on a script in a private temporary directory; xname is the one predictor's name
+ * (NULL: several). -2 in residual mode (no data: message printed), -1 when the plot could
+ * not be made */
+static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, const char *title,
+                    const char *xname)
 {
-    if (p->nx != 1) {
-        fprintf(stderr, "gnlab fit: --plot needs exactly one predictor (this model has %zu)\n",
-                p->nx);
+    if (p->model->list) {
+        fprintf(stderr, "gnlab fit: --plot needs data (--data): residual mode has no fitted "
+                        "values\n");
         return -2;
     }
     const char *tmp = getenv("TMPDIR");
@@ -134,7 +178,8 @@ static int plot_fit(const char *out, const gn_fit_problem *p, const double *b, c
     snprintf(dpath, sizeof dpath, "%s/data.txt", dir);
     snprintf(spath, sizeof spath, "%s/plot.gp", dir);
     int rc = -1;
-    if (plot_data(dpath, p, b) == 0 && plot_script(spath, out, title, dpath) == 0) {
+    if (plot_data(dpath, p, b) == 0 &&
+        plot_script(spath, out, title, dpath, p->nx == 1 ? xname : NULL, p->w != NULL) == 0) {
         const char *argv[] = {"gnuplot", spath, NULL};
         rc = gn_io_run(NULL, argv, NULL) == 0 ? 0 : -1;
     }
@@ -316,19 +361,22 @@ typedef struct {
 static int start_check(start_diag *d, const gn_fit_problem *fp, const double *b0)
 {
     const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams;
+    const int list = fp->model->list;
     double *xv = malloc((nx + 1) * sizeof(double)), *g = malloc((k ? k : 1) * sizeof(double));
     double S = 0.0;
     memset(d, 0, sizeof *d);
     for (size_t i = 0; xv && g && i < n && !d->bad; i++) {
         for (size_t col = 0; col < nx; col++)
             xv[col] = fp->x[col * n + i];
-        double f, y = fp->y[i];
-        if (gn_expr_eval(fp->model, &f, g, b0, xv) != GN_OK ||
+        double f, y = list ? 0.0 : fp->y[i];
+        gn_status ms = list ? gn_expr_eval_root(fp->model, i, &f, g, b0, NULL)
+                            : gn_expr_eval(fp->model, &f, g, b0, xv);
+        if (ms != GN_OK ||
             (fp->resp && gn_expr_eval(fp->resp, &y, NULL, NULL, &fp->y[i]) != GN_OK)) {
-            *d = (start_diag){1, i, f};
+            *d = (start_diag){ms != GN_OK ? 1 : 3, i, f};
             break;
         }
-        double r = y - f;
+        double r = (list ? f : y - f) * (fp->w ? sqrt(fp->w[i]) : 1.0);
         S += r * r;
         if (!isfinite(S))
             *d = (start_diag){2, i, r};
@@ -345,34 +393,45 @@ static void print_row(FILE *f, const gn_fit_problem *fp, const char *const *xn, 
         fprintf(f, "%s%s = %.15g", col ? ", " : "", xn[col], fp->x[col * fp->n + row]);
 }
 
-/* the start b0 as "(b1 = 1, b2 = 100)" */
-static void print_start(FILE *f, const double *b0, size_t k)
+/* the start b0 as "(a = 1, k = 100)" with the model's parameter names */
+static void print_start(FILE *f, const double *b0, const gn_expr *e)
 {
     fputc('(', f);
-    for (size_t q = 0; q < k; q++)
-        fprintf(f, "%sb%zu = %.17g", q ? ", " : "", q + 1, b0[q]);
+    for (size_t q = 0; q < e->nparams; q++)
+        fprintf(f, "%s%s = %.17g", q ? ", " : "", e->pname[q], b0[q]);
     fputc(')', f);
 }
 
 /* the message for a start that cannot be used: where names the start ("FILE: start 2" or
- * "--start"), data the data file */
+ * "--start"), data the data file (or "the residuals"); the sub-expression that is not
+ * finite is shown with a caret (gn_expr_diagnose) */
 static void start_message(const start_diag *d, const gn_fit_problem *fp, const char *const *xn,
                           const double *b0, const char *where, const char *data)
 {
-    const size_t k = fp->model->nparams;
-    if (d->bad == 1) {
-        fprintf(stderr, "gnlab fit: %s: the model or its derivative is not finite at the "
-                        "starting values ", where);
-        print_start(stderr, b0, k);
-        fprintf(stderr, " for data row %zu (", d->row + 1);
-        print_row(stderr, fp, xn, d->row);
-        fprintf(stderr, "; value %.17g) of %s (a division by zero, a log or sqrt of a negative "
-                        "number, or an overflow)\n", d->value, data);
+    const gn_expr *e = d->bad == 3 ? fp->resp : fp->model;
+    if (d->bad == 1 || d->bad == 3) {
+        fprintf(stderr, "gnlab fit: %s: the %s is not finite at the starting values ", where,
+                d->bad == 3 ? "response transform" : "model or its derivative");
+        print_start(stderr, b0, fp->model);
+        if (fp->model->list)
+            fprintf(stderr, " in residual %zu", d->row + 1);
+        else {
+            fprintf(stderr, " for data row %zu (", d->row + 1);
+            print_row(stderr, fp, xn, d->row);
+            fprintf(stderr, "; value %.17g) of %s", d->value, data);
+        }
+        gn_expr_error ee;
+        if (gn_expr_diagnose(e, &ee) == GN_OK) {
+            fprintf(stderr, ": %s\n", ee.msg);
+            gn_expr_print_error(stderr, e->src, &ee);
+        } else
+            fprintf(stderr, " (a division by zero, a log or sqrt of a negative number, or an "
+                            "overflow)\n");
     } else {
         fprintf(stderr, "gnlab fit: %s ", where);
-        print_start(stderr, b0, k);
-        fprintf(stderr, ": the sum of squared residuals overflows at data row %zu of %s (",
-                d->row + 1, data);
+        print_start(stderr, b0, fp->model);
+        fprintf(stderr, ": the sum of squared residuals overflows at %s %zu of %s (",
+                fp->model->list ? "residual" : "data row", d->row + 1, data);
         print_row(stderr, fp, xn, d->row);
         fprintf(stderr, "; residual %.17g): give starting values nearer the data\n", d->value);
     }
@@ -419,7 +478,7 @@ static int nist_one(const char *path, const opts *o)
         if (o->plot && st == p.nstart - 1) {
             char title[128];
             snprintf(title, sizeof title, "%s, start %zu", p.name, st + 1);
-            if (plot_fit(o->plot, &s.fp, d.b, title) == -1) {
+            if (plot_fit(o->plot, &s.fp, d.b, title, s.fp.nx == 1 ? s.xnames[0] : NULL) == -1) {
                 fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot "
                                 "installed?)\n", o->plot);
                 rc = GN_EXIT_USAGE;
@@ -621,100 +680,206 @@ static int fit_bench(const char *dir)
 
 /* ------------------------------------------------------------ CSV models */
 
-/* the table, its response column and the predictors (the other columns, in file order) */
+/* the table, its response column, the weights and the predictors (the other columns, in
+ * file order) */
 typedef struct {
     gn_io_table t;
-    long yc;
+    long yc, wc;    /* response and weight columns (wc -1: unweighted)         */
     size_t n, nx;
     const char **xn;
     double *x;
+    double *w;      /* n weights (1/sigma^2 from --sigma), NULL when unweighted */
 } csv_data;
 
 static void csv_data_free(csv_data *c)
 {
     free(c->xn);
     free(c->x);
+    free(c->w);
     gn_io_table_free(&c->t);
 }
 
-static int csv_load(csv_data *c, const char *data, const char *yname)
+/* the file line of data row `row` (0-based): the reader skips blank and '#' lines and reads
+ * the header first (gn_io_csv_read), so count what it counts; 0 when unknown */
+static size_t csv_row_line(const char *path, size_t row)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, seen = 0, found = 0;
+    while (!found && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        const char *s = line + (lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3) ? 3 : 0);
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == 0 || *s == '\n' || *s == '\r' || *s == '#')
+            continue;
+        if (seen++ == row + 1)
+            found = lineno;
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+/* --weights COL (w_i) or --sigma COL (w_i = 1/sigma_i^2): every weight finite and > 0 (every
+ * sigma finite and > 0), else exit 2 at FILE:LINE:COLUMN */
+static int csv_weights(csv_data *c, const char *data, const char *wname, int sigma)
+{
+    c->wc = gn_io_table_col(&c->t, wname);
+    if (c->wc < 0 || c->wc == c->yc) {
+        fprintf(stderr, "gnlab fit: %s has no column '%s' for %s%s\n", data, wname,
+                sigma ? "--sigma" : "--weights", c->wc == c->yc ? " other than the response" : "");
+        return GN_EXIT_USAGE;
+    }
+    c->w = malloc(c->n * sizeof(double));
+    if (!c->w)
+        return GN_EXIT_USAGE;
+    for (size_t i = 0; i < c->n; i++) {
+        double v = c->t.cols[(size_t)c->wc * c->n + i];
+        c->w[i] = sigma ? 1.0 / (v * v) : v;
+        if (!(v > 0.0) || !isfinite(c->w[i]) || !(c->w[i] > 0.0)) {
+            fprintf(stderr, "gnlab fit: %s:%zu:%ld (%s): %s %.17g is not %s\n", data,
+                    csv_row_line(data, i), c->wc + 1, wname, sigma ? "sigma" : "weight", v,
+                    sigma ? "finite and > 0 (with 1/sigma^2 finite and > 0)"
+                          : "finite and > 0 (a weight 0 would drop the row: delete it instead)");
+            return GN_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int csv_load(csv_data *c, const char *data, const char *yname, const char *wname,
+                    int sigma)
 {
     char err[512];
     memset(c, 0, sizeof *c);
+    c->wc = -1;
     if (gn_io_csv_read(&c->t, data, err, sizeof err) != GN_OK) {
         fprintf(stderr, "gnlab fit: %s\n", err);
         return GN_EXIT_USAGE;
     }
+    c->n = c->t.nrows;
     c->yc = gn_io_table_col(&c->t, yname);
     if (c->yc < 0) {
         fprintf(stderr, "gnlab fit: %s has no column '%s' (the response; see --y)\n", data,
                 yname);
-        gn_io_table_free(&c->t);
+        csv_data_free(c);
         return GN_EXIT_USAGE;
     }
-    c->n = c->t.nrows;
-    c->nx = c->t.ncols - 1;
-    c->xn = malloc((c->nx ? c->nx : 1) * sizeof(char *));
+    if (wname) {
+        int rc = csv_weights(c, data, wname, sigma);
+        if (rc) {
+            csv_data_free(c);
+            return rc;
+        }
+    }
+    c->nx = c->t.ncols - 1 - (c->wc >= 0);
+    c->xn = malloc((c->nx + 2) * sizeof(char *));
     c->x = malloc((c->nx ? c->nx : 1) * c->n * sizeof(double));
     if (!c->xn || !c->x) {
         csv_data_free(c);
         return GN_EXIT_USAGE;
     }
     for (size_t col = 0, j = 0; col < c->t.ncols; col++)
-        if ((long)col != c->yc) {
+        if ((long)col != c->yc && (long)col != c->wc) {
             c->xn[j] = c->t.names[col];
             memcpy(c->x + j * c->n, c->t.cols + col * c->n, c->n * sizeof(double));
             j++;
         }
+    /* the response and weight names follow the predictors: known to the compiler, so the
+     * model cannot read them as parameters, and refused below if it uses them */
+    c->xn[c->nx] = c->t.names[c->yc];
+    c->xn[c->nx + 1] = c->wc >= 0 ? c->t.names[c->wc] : NULL;
     return 0;
 }
 
-/* compile the model over the predictors: parameters b1..bk without gaps */
+/* compile the model in the named notation over the predictors (gn_expr_opts.named: every
+ * other identifier is a parameter) */
 static int csv_model(gn_expr **e, const char *model, const csv_data *c)
 {
     gn_expr_error ee;
-    if (gn_expr_compile(e, model, c->xn, c->nx, NULL, NULL, 0, &ee) != GN_OK) {
+    gn_expr_opts eo = {0};
+    eo.vars = c->xn;
+    eo.nvars = c->nx + 1 + (c->wc >= 0);
+    eo.named = 1;
+    if (gn_expr_compile_opts(e, model, &eo, &ee) != GN_OK) {
         fprintf(stderr, "gnlab fit: --model: %s\n", ee.msg);
         gn_expr_print_error(stderr, model, &ee);
         return GN_EXIT_USAGE;
     }
-    if ((*e)->nparams == 0) {
-        fprintf(stderr, "gnlab fit: --model has no parameters b1, b2, ...\n");
-        return GN_EXIT_USAGE;
-    }
-    for (size_t q = 0; q < (*e)->nparams; q++)
-        if (!gn_expr_uses(*e, q)) {
-            fprintf(stderr, "gnlab fit: --model uses b%zu but not b%zu: parameters must be "
-                            "b1..bk without gaps\n", (*e)->nparams, q + 1);
+    for (size_t v = c->nx; v < eo.nvars; v++)
+        if (gn_expr_uses_var(*e, v)) {
+            fprintf(stderr, "gnlab fit: --model uses the %s column '%s': the model may use "
+                            "the predictors only (%zu: ", v == c->nx ? "response" : "weight",
+                    c->xn[v], c->nx);
+            for (size_t j = 0; j < c->nx; j++)
+                fprintf(stderr, "%s%s", j ? ", " : "", c->xn[j]);
+            fprintf(stderr, ")\n");
             return GN_EXIT_USAGE;
         }
+    if ((*e)->nparams == 0) {
+        fprintf(stderr, "gnlab fit: --model has no parameters (every name in it is a data "
+                        "column, a constant or a function)\n");
+        return GN_EXIT_USAGE;
+    }
     return 0;
 }
 
-/* --start: exactly k comma-separated numbers into b0 */
-static int csv_start(double *b0, size_t k, const char *startl)
+/* --start into b0 (gn_expr_start): exit 2 on a malformed list, 1 when it names a parameter
+ * the model does not have (it never enters the model: unidentifiable). With a positional
+ * list whose length is the count of b1, b2, ... names, another name is reported as unknown
+ * (a typo in a column name, not a parameter). */
+static int csv_start(double *b0, const gn_expr *e, const char *startl, const char *model,
+                     const char *const *xn, size_t nx)
 {
-    size_t cnt = 0;
-    const char *s = startl;
-    for (;;) {
-        char buf[64];
-        size_t len = strcspn(s, ",");
-        if (len >= sizeof buf)
-            return cli_usage(NAME, "--start: value %zu is too long", cnt + 1);
-        memcpy(buf, s, len);
-        buf[len] = 0;
-        if (cnt < k && cli_double(&b0[cnt], NAME, "--start", buf, -INFINITY, INFINITY))
-            return GN_EXIT_USAGE;
-        cnt++;
-        s += len;
-        if (!*s)
-            break;
-        s++;
+    gn_expr_error ee;
+    gn_status st = gn_expr_start(b0, e, startl, &ee);
+    if (st == GN_OK)
+        return 0;
+    size_t cnt = 1;
+    for (const char *s = startl; *s; s++)
+        cnt += *s == ',';
+    size_t nb = 0, other = e->nparams;
+    for (size_t q = 0; q < e->nparams; q++) {
+        const char *nm = e->pname[q];
+        if (nm[0] == 'b' && nm[1] && strspn(nm + 1, "0123456789") == strlen(nm + 1))
+            nb++;
+        else if (other == e->nparams)
+            other = q;
     }
-    if (cnt != k)
-        return cli_usage(NAME, "--start has %zu values but the model has %zu parameters "
-                               "(b1..b%zu)", cnt, k, k);
-    return 0;
+    if (st == GN_EINPUT && !strchr(startl, '=') && other < e->nparams && nb &&
+        strspn(startl, "0123456789.eE+-, ") == strlen(startl)) {
+        if (cnt == nb) {
+            gn_expr_error ue = {0, ""};
+            for (size_t i = 0; i < e->nnodes; i++)
+                if (e->node[i].op == GN_XOP_PARAM && e->node[i].idx == other) {
+                    ue.pos = e->node[i].pos;
+                    break;
+                }
+            snprintf(ue.msg, sizeof ue.msg, "unknown name '%.60s' (not a data column; the "
+                     "%zu starting values are for b1..b%zu)", e->pname[other], nb, nb);
+            fprintf(stderr, "gnlab fit: --model: %s; data columns: ", ue.msg);
+            for (size_t j = 0; j < nx; j++)
+                fprintf(stderr, "%s%s", j ? ", " : "", xn[j]);
+            fputc('\n', stderr);
+            gn_expr_print_error(stderr, model, &ue);
+            return GN_EXIT_USAGE;
+        }
+    }
+    if (st == GN_EINPUT && !strchr(startl, '=') && cnt != e->nparams) {
+        fprintf(stderr, "gnlab fit: --start has %zu values but the model has %zu parameters (",
+                cnt, e->nparams);
+        for (size_t q = 0; q < e->nparams; q++)
+            fprintf(stderr, "%s%s", q ? ", " : "", e->pname[q]);
+        fprintf(stderr, ")\n");
+        return GN_EXIT_USAGE;
+    }
+    fprintf(stderr, "gnlab fit: --start: %s\n", ee.msg);
+    if (st != GN_ENOMEM)
+        gn_expr_print_error(stderr, startl, &ee);
+    return st == GN_EZERO ? GN_EXIT_FAIL : GN_EXIT_USAGE;
 }
 
 /* the optional MPFR reference on the doubles as read */
@@ -739,9 +904,9 @@ static void csv_mp_free(csv_mp_res *r, size_t k)
 static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, const double *b,
                   mpfr_prec_t prec)
 {
-    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams, nv = nx * n + n + 2 * k;
+    const size_t n = fp->n, nx = fp->nx, k = fp->model->nparams, nv = nx * n + 2 * n + 2 * k;
     memset(r, 0, sizeof *r);
-    /* one block: predictors (nx x n), response (n), estimate (k), start (k) */
+    /* one block: predictors (nx x n), response (n), estimate (k), start (k), weights (n) */
     mpfr_ptr v = malloc(nv * sizeof *v);
     r->str = calloc(k, sizeof(char *));
     r->agree = calloc(k, sizeof(double));
@@ -751,16 +916,18 @@ static int csv_mp(csv_mp_res *r, const gn_fit_problem *fp, const double *b0, con
         memset(r, 0, sizeof *r);
         return GN_EXIT_USAGE;
     }
-    mpfr_ptr mx = v, my = mx + nx * n, mb = my + n, mb0 = mb + k;
+    mpfr_ptr mx = v, my = mx + nx * n, mb = my + n, mb0 = mb + k, mw = mb0 + k;
     for (size_t i = 0; i < nv; i++)
         mpfr_init2(v + i, prec);
     for (size_t i = 0; i < nx * n; i++)
         mpfr_set_d(mx + i, fp->x[i], MPFR_RNDN);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && fp->y; i++)
         mpfr_set_d(my + i, fp->y[i], MPFR_RNDN);
+    for (size_t i = 0; i < n && fp->w; i++)
+        mpfr_set_d(mw + i, fp->w[i], MPFR_RNDN);
     for (size_t q = 0; q < k; q++)
         mpfr_set_d(mb0 + q, b0[q], MPFR_RNDN);
-    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my};
+    gn_mp_fit_problem mp = {fp->model, NULL, n, nx, mx, my, fp->w ? mw : NULL};
     double t1 = gn_io_now();
     gn_status ms = gn_mp_fit_run(mb, &r->rep, &mp, mb0, NULL, prec);
     r->secs = gn_io_now() - t1;
@@ -828,7 +995,7 @@ static void print_num(double v, int w)
 }
 
 /* the null vector as "b1 - 0.5 b2" (the combination J cannot see) */
-static void print_null(FILE *f, const double *null, size_t k)
+static void print_null(FILE *f, const double *null, size_t k, char *const *pname)
 {
     int first = 1;
     for (size_t q = 0; q < k; q++) {
@@ -838,18 +1005,18 @@ static void print_null(FILE *f, const double *null, size_t k)
         fprintf(f, "%s", first ? (null[q] < 0 ? "-" : "") : (null[q] < 0 ? " - " : " + "));
         if (fabs(a - 1.0) > 5e-7) /* a coefficient that prints as 1 is not printed */
             fprintf(f, "%.6g ", a);
-        fprintf(f, "b%zu", q + 1);
+        fprintf(f, "%s", pname[q]);
         first = 0;
     }
 }
 
-static void csv_stats_table(const csv_stats *cs, size_t k, const double *b)
+static void csv_stats_table(const csv_stats *cs, size_t k, const double *b, char *const *pname)
 {
     printf("  statistics (J at the estimate, QR of the unit-column J; %zu degrees of "
            "freedom):\n  %-4s %-17s %-17s %-17s %-17s\n", cs->st.dof, "", "estimate",
            "std. error", "95% CI low", "95% CI high");
     for (size_t q = 0; q < k; q++) {
-        printf("  b%-3zu %-17.10g", q + 1, b[q]);
+        printf("  %-4s %-17.10g", pname[q], b[q]);
         print_num(cs->se[q], 17);
         print_num(cs->lo[q], 17);
         print_num(cs->hi[q], 17);
@@ -857,7 +1024,7 @@ static void csv_stats_table(const csv_stats *cs, size_t k, const double *b)
     }
     printf("  correlation:\n");
     for (size_t p = 0; p < k; p++) {
-        printf("  b%-3zu", p + 1);
+        printf("  %-4s", pname[p]);
         for (size_t q = 0; q <= p; q++)
             isfinite(cs->corr[p * k + q]) ? printf(" %7.4f", cs->corr[p * k + q])
                                           : printf(" %7s", "undet.");
@@ -876,20 +1043,21 @@ static void csv_stats_table(const csv_stats *cs, size_t k, const double *b)
     printf("  end point: %s", gn_fit_end_name(cs->end));
     if (cs->end == GN_FIT_END_RANKDEF && cs->ok) {
         printf(" (unidentifiable combination: ");
-        print_null(stdout, cs->null, k);
+        print_null(stdout, cs->null, k, pname);
         printf(", J's null vector: moving b along it leaves the model unchanged to first order)");
     }
     printf("\n");
 }
 
-static void csv_stats_json_param(gn_io_jl *j, const csv_stats *cs, size_t q, size_t k)
+static void csv_stats_json_param(gn_io_jl *j, const csv_stats *cs, size_t q, size_t k,
+                                 char *const *pname)
 {
     gn_io_jl_num(j, "se", cs->se[q]);
     gn_io_jl_num(j, "ci_low", cs->lo[q]);
     gn_io_jl_num(j, "ci_high", cs->hi[q]);
     for (size_t p = 0; p < k; p++) {
         char key[40];
-        snprintf(key, sizeof key, "corr_b%zu", p + 1);
+        snprintf(key, sizeof key, "corr_%.32s", pname[p]);
         gn_io_jl_num(j, key, cs->corr[q * k + p]);
     }
     if (cs->end == GN_FIT_END_RANKDEF)
@@ -913,12 +1081,15 @@ static void csv_stats_json(gn_io_jl *j, const csv_stats *cs)
 static gn_status fitted_at(double *f, const gn_fit_problem *fp, const double *b, size_t i,
                            double *xv)
 {
+    if (fp->model->list) /* residual mode: residual i itself */
+        return gn_expr_eval_root(fp->model, i, f, NULL, b, NULL);
     for (size_t c = 0; c < fp->nx; c++)
         xv[c] = fp->x[c * fp->n + i];
     return gn_expr_eval(fp->model, f, NULL, b, xv);
 }
 
-/* the fitted values and residuals: one JSON line per row */
+/* the fitted values and residuals: one JSON line per row (residual mode: per residual;
+ * weighted: the weight and the weighted residual sqrt(w) (y - f) too) */
 static int csv_fitted_json(const gn_fit_problem *fp, const double *b)
 {
     double *xv = malloc((fp->nx + 1) * sizeof(double));
@@ -929,18 +1100,28 @@ static int csv_fitted_json(const gn_fit_problem *fp, const double *b)
         fitted_at(&f, fp, b, i, xv);
         gn_io_jl j;
         gn_io_jl_begin(&j, stdout);
-        gn_io_jl_int(&j, "row", (long long)i + 1);
-        gn_io_jl_num(&j, "y", fp->y[i]);
-        gn_io_jl_num(&j, "fitted", f);
-        gn_io_jl_num(&j, "residual", fp->y[i] - f);
+        if (fp->model->list) {
+            gn_io_jl_int(&j, "residual_index", (long long)i + 1);
+            gn_io_jl_num(&j, "residual", f);
+        } else {
+            gn_io_jl_int(&j, "row", (long long)i + 1);
+            gn_io_jl_num(&j, "y", fp->y[i]);
+            gn_io_jl_num(&j, "fitted", f);
+            gn_io_jl_num(&j, "residual", fp->y[i] - f);
+            if (fp->w) {
+                gn_io_jl_num(&j, "weight", fp->w[i]);
+                gn_io_jl_num(&j, "weighted_residual", sqrt(fp->w[i]) * (fp->y[i] - f));
+            }
+        }
         gn_io_jl_end(&j);
     }
     free(xv);
     return 0;
 }
 
-/* --out: the predictors, the response, the fitted value and the residual of every row;
- * 0, or -1 after a message naming the path (every write checked) */
+/* --out: the predictors, the response, the fitted value and the residual of every row (with
+ * weights: the weight and the weighted residual; residual mode: index and residual); 0, or
+ * -1 after a message naming the path (every write checked) */
 static int csv_write_out(const char *path, const gn_fit_problem *fp, const double *b,
                          const char *const *xn, const char *yname)
 {
@@ -949,17 +1130,29 @@ static int csv_write_out(const char *path, const gn_fit_problem *fp, const doubl
         fprintf(stderr, "gnlab fit: cannot write %s\n", path);
         return -1;
     }
+    const int list = fp->model->list;
     double *xv = malloc((fp->nx + 1) * sizeof(double));
     int bad = !xv;
-    for (size_t c = 0; c < fp->nx && !bad; c++)
+    for (size_t c = 0; c < fp->nx && !bad && !list; c++)
         bad = fprintf(f, "%s,", xn[c]) < 0;
-    bad = bad || fprintf(f, "%s,fitted,residual\n", yname) < 0;
+    if (list)
+        bad = bad || fprintf(f, "index,residual\n") < 0;
+    else
+        bad = bad || fprintf(f, "%s,fitted,residual%s\n", yname,
+                             fp->w ? ",weight,weighted_residual" : "") < 0;
     for (size_t i = 0; i < fp->n && !bad; i++) {
         double fv;
         fitted_at(&fv, fp, b, i, xv);
+        if (list) {
+            bad = fprintf(f, "%zu,%.17g\n", i + 1, fv) < 0;
+            continue;
+        }
         for (size_t c = 0; c < fp->nx && !bad; c++)
             bad = fprintf(f, "%.17g,", xv[c]) < 0;
-        bad = bad || fprintf(f, "%.17g,%.17g,%.17g\n", fp->y[i], fv, fp->y[i] - fv) < 0;
+        bad = bad || fprintf(f, "%.17g,%.17g,%.17g", fp->y[i], fv, fp->y[i] - fv) < 0;
+        if (fp->w)
+            bad = bad || fprintf(f, ",%.17g,%.17g", fp->w[i], sqrt(fp->w[i]) * (fp->y[i] - fv)) < 0;
+        bad = bad || fputc('\n', f) == EOF;
     }
     free(xv);
     if (bad) {
@@ -970,9 +1163,11 @@ static int csv_write_out(const char *path, const gn_fit_problem *fp, const doubl
     return gn_io_close_checked(f, "fit", path) == 0 ? 0 : -1;
 }
 
-/* what a CSV fit prints */
+/* what a CSV or residual-mode fit prints */
 typedef struct {
-    const char *model, *data, *yname;
+    const char *model, *data, *yname, *wname; /* data NULL: residual mode */
+    int sigma;
+    const gn_expr *e;
     size_t n, k;
     const double *b0, *b;
     const gn_fit_report *rep;
@@ -988,23 +1183,25 @@ static void csv_print_json(const csv_out *c, const opts *o)
     for (size_t q = 0; q < c->k; q++) {
         gn_io_jl j;
         gn_io_jl_begin(&j, stdout);
-        char pn[32];
-        snprintf(pn, sizeof pn, "b%zu", q + 1);
-        gn_io_jl_str(&j, "param", pn);
+        gn_io_jl_str(&j, "param", c->e->pname[q]);
         gn_io_jl_num(&j, "start", c->b0[q]);
         gn_io_jl_num(&j, "double", c->b[q]);
         if (c->m) {
             gn_io_jl_str(&j, "mpfr", c->m->str[q]);
             gn_io_jl_num(&j, "agree_digits", c->m->agree[q]);
         }
-        csv_stats_json_param(&j, c->cs, q, c->k);
+        csv_stats_json_param(&j, c->cs, q, c->k, c->e->pname);
         gn_io_jl_end(&j);
     }
     gn_io_jl j;
     gn_io_jl_begin(&j, stdout);
-    gn_io_jl_str(&j, "model", c->model);
-    gn_io_jl_str(&j, "data", c->data);
-    gn_io_jl_int(&j, "n", (long long)c->n);
+    gn_io_jl_str(&j, c->data ? "model" : "residuals", c->model);
+    if (c->data) {
+        gn_io_jl_str(&j, "data", c->data);
+        if (c->wname)
+            gn_io_jl_str(&j, c->sigma ? "sigma" : "weights", c->wname);
+    }
+    gn_io_jl_int(&j, c->data ? "n" : "m", (long long)c->n);
     gn_io_jl_str(&j, "solver", gn_fit_solver_name(o->solver));
     json_report(&j, "double", c->rep, c->secs);
     if (c->m)
@@ -1016,18 +1213,27 @@ static void csv_print_json(const csv_out *c, const opts *o)
 
 static void csv_print_table(const csv_out *c, const opts *o)
 {
-    printf("model: %s\ndata: %s (%zu rows; response %s)\n", c->model, c->data, c->n, c->yname);
-    printf("  %-4s %-24s %-24s", "", "start", "estimate");
+    if (c->data) {
+        printf("model: %s\ndata: %s (%zu rows; response %s", c->model, c->data, c->n, c->yname);
+        if (c->wname)
+            printf("; %s %s", c->sigma ? "weights 1/sigma^2, sigma" : "weights", c->wname);
+        printf(")\n");
+    } else
+        printf("residuals (%zu): %s\n", c->n, c->model);
+    size_t w = 4;
+    for (size_t q = 0; q < c->k; q++)
+        w = strlen(c->e->pname[q]) > w ? strlen(c->e->pname[q]) : w;
+    printf("  %-*s %-24s %-24s", (int)w, "", "start", "estimate");
     if (c->m)
         printf(" %-28s %s", "MPFR", "agree");
     printf("\n");
     for (size_t q = 0; q < c->k; q++) {
-        printf("  b%-3zu %-24.17g %-24.17g", q + 1, c->b0[q], c->b[q]);
+        printf("  %-*s %-24.17g %-24.17g", (int)w, c->e->pname[q], c->b0[q], c->b[q]);
         if (c->m)
             printf(" %-28s %5.1f", c->m->str[q], c->m->agree[q]);
         printf("\n");
     }
-    printf("  RSS %.17g\n", c->rep->rss);
+    printf("  %s %.17g\n", c->wname ? "weighted RSS" : "RSS", c->rep->rss);
     print_report(stdout, gn_fit_solver_name(o->solver), c->rep, c->secs);
     if (c->m)
         print_report(stdout, "mpfr", &c->m->rep, c->m->secs);
@@ -1035,12 +1241,13 @@ static void csv_print_table(const csv_out *c, const opts *o)
         printf("  the fit did NOT converge (stop: %s): the estimate is the best point "
                "found, not a minimum\n",
                gn_fit_stop_name(c->rep->stop));
-    csv_stats_table(c->cs, c->k, c->b);
+    csv_stats_table(c->cs, c->k, c->b, c->e->pname);
 }
 
-/* fit from b0, the MPFR reference if asked, print; the exit status */
-static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const char *model,
-                   const char *data, const char *yname, const char *const *xn, const opts *o)
+/* fit from b0, the MPFR reference if asked, print; the exit status. out carries what to
+ * print (names, files); its b0, b, rep, secs, m and rc are filled here. */
+static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, csv_out *out,
+                   const char *xname, const char *const *xn, const opts *o)
 {
     gn_fit_report rep;
     gn_fit_params par = gn_fit_params_default();
@@ -1058,10 +1265,10 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
     double secs = gn_io_now() - t0;
     if (st == GN_EZERO && rep.unident) {
         fprintf(stderr,
-                "gnlab fit: parameter b%zu does not enter the model (its Jacobian column is "
+                "gnlab fit: parameter %s does not enter the model (its Jacobian column is "
                 "zero at the start and where the fit stopped): unidentifiable; remove it or "
                 "reparametrise\n",
-                rep.unident);
+                fp->model->pname[rep.unident - 1]);
         return GN_EXIT_FAIL;
     }
     if (st != GN_OK) {
@@ -1090,17 +1297,26 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
                             "fit stopped): unidentifiable; remove it or reparametrise\n",
                     m.rep.unident);
     }
-    csv_out out = {model, data, yname, fp->n, k, b0, b, &rep, secs, m.str ? &m : NULL, rc,
-                   &cs, fp};
+    out->e = fp->model;
+    out->n = fp->n;
+    out->k = k;
+    out->b0 = b0;
+    out->b = b;
+    out->rep = &rep;
+    out->secs = secs;
+    out->m = m.str ? &m : NULL;
+    out->rc = rc;
+    out->cs = &cs;
+    out->fp = fp;
     if (o->json) {
-        csv_print_json(&out, o);
+        csv_print_json(out, o);
         if (csv_fitted_json(fp, b) != 0)
             rc = GN_EXIT_USAGE;
     } else
-        csv_print_table(&out, o);
-    if (o->out && csv_write_out(o->out, fp, b, xn, yname) != 0)
+        csv_print_table(out, o);
+    if (o->out && csv_write_out(o->out, fp, b, xn, out->yname) != 0)
         rc = GN_EXIT_USAGE;
-    if (o->plot && plot_fit(o->plot, fp, b, model) == -1) {
+    if (o->plot && plot_fit(o->plot, fp, b, out->model, xname) == -1) {
         fprintf(stderr, "gnlab fit: could not write the plot %s (is gnuplot installed?)\n",
                 o->plot);
         rc = GN_EXIT_USAGE;
@@ -1110,55 +1326,223 @@ static int csv_run(const gn_fit_problem *fp, const double *b0, double *b, const 
     return rc;
 }
 
+/* the start, its check, the fit: shared by the CSV and the residual mode */
+static int fit_from(const gn_fit_problem *fp, const char *startl, csv_out *out,
+                    const char *const *xn, const opts *o)
+{
+    gn_expr *e = fp->model;
+    size_t k = e->nparams;
+    double *b0 = malloc(k * sizeof(double)), *b = malloc(k * sizeof(double));
+    int rc = !b0 || !b ? GN_EXIT_USAGE : csv_start(b0, e, startl, out->model, xn, fp->nx);
+    if (!rc && fp->n < k) {
+        fprintf(stderr, "gnlab fit: %s has %zu %s but the model has %zu parameters: a "
+                        "least-squares fit needs at least as many as parameters\n",
+                out->data ? out->data : "--residuals", fp->n, out->data ? "data rows" :
+                "residuals", k);
+        rc = GN_EXIT_USAGE;
+    }
+    start_diag sd;
+    if (!rc && start_check(&sd, fp, b0)) {
+        start_message(&sd, fp, xn, b0, "--start", out->data ? out->data : "the residuals");
+        rc = GN_EXIT_USAGE;
+    } else if (!rc)
+        rc = csv_run(fp, b0, b, out, fp->nx == 1 ? xn[0] : NULL, xn, o);
+    free(b0);
+    free(b);
+    return rc;
+}
+
 static int csv_fit(const char *model, const char *data, const char *startl, const char *yname,
                    const opts *o)
 {
     csv_data c;
-    int rc = csv_load(&c, data, yname);
+    int rc = csv_load(&c, data, yname, o->wcol, o->sigma);
     if (rc)
         return rc;
     gn_expr *e = NULL;
-    double *b0 = NULL, *b = NULL;
     rc = csv_model(&e, model, &c);
-    if (rc)
-        goto out;
-    size_t k = e->nparams;
-    b0 = malloc(k * sizeof(double));
-    b = malloc(k * sizeof(double));
-    if (!b0 || !b) {
-        rc = GN_EXIT_USAGE;
-        goto out;
+    if (!rc) {
+        gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n, c.w};
+        csv_out out = {model, data, yname, o->wcol, o->sigma, e, 0, 0, NULL, NULL, NULL, 0,
+                       NULL, 0, NULL, NULL};
+        rc = fit_from(&fp, startl, &out, c.xn, o);
     }
-    rc = csv_start(b0, k, startl);
-    if (rc)
-        goto out;
-    if (c.n < k) {
-        fprintf(stderr, "gnlab fit: %s has %zu data rows but the model has %zu parameters: a "
-                        "least-squares fit needs at least as many rows as parameters\n",
-                data, c.n, k);
-        rc = GN_EXIT_USAGE;
-        goto out;
-    }
-    gn_fit_problem fp = {e, NULL, c.n, c.nx, c.x, c.t.cols + (size_t)c.yc * c.n};
-    start_diag sd;
-    if (start_check(&sd, &fp, b0)) {
-        start_message(&sd, &fp, c.xn, b0, "--start", data);
-        rc = GN_EXIT_USAGE;
-    } else
-        rc = csv_run(&fp, b0, b, model, data, yname, c.xn, o);
-out:
     gn_expr_free(e);
-    free(b0);
-    free(b);
     csv_data_free(&c);
     return rc;
 }
 
-CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certification")
+/* ------------------------------------------------------------ residual mode */
+
+/* --residuals TEXT or @FILE: the list text ('e1; e2; ...'; a file has one residual per
+ * non-empty line, '#' starts a comment), malloc'd; NULL with the message printed */
+static char *residual_text(const char *arg)
 {
-    opts o = {GN_FIT_QR, 256, 0, 1, NULL, 0, 0, 0, 0.0, 0.0, NULL};
+    if (arg[0] != '@')
+        return strdup(arg);
+    char err[512];
+    FILE *f = gn_io_open_input(arg + 1, "a file of residuals", err, sizeof err);
+    if (!f) {
+        fprintf(stderr, "gnlab fit: --residuals: %s\n", err);
+        return NULL;
+    }
+    char *txt = NULL, *line = NULL;
+    size_t cap = 0, len = 0;
+    int ok = 1;
+    while (ok && getline(&line, &cap, f) >= 0) {
+        char *h = strchr(line, '#');
+        if (h)
+            *h = 0;
+        size_t l = strcspn(line, "\r\n");
+        line[l] = 0;
+        if (strspn(line, " \t") == l)
+            continue;
+        char *nt = realloc(txt, len + l + 3);
+        if (!nt) {
+            ok = 0;
+            break;
+        }
+        txt = nt;
+        len += (size_t)sprintf(txt + len, "%s%s", len ? "; " : "", line);
+    }
+    free(line);
+    fclose(f);
+    if (!ok || !txt) {
+        fprintf(stderr, "gnlab fit: --residuals: %s\n", ok ? "the file has no residuals"
+                                                            : "out of memory");
+        free(txt);
+        return NULL;
+    }
+    return txt;
+}
+
+static int residual_fit(const char *arg, const char *startl, const opts *o)
+{
+    char *txt = residual_text(arg);
+    if (!txt)
+        return GN_EXIT_USAGE;
+    gn_expr *e = NULL;
+    gn_expr_error ee;
+    gn_expr_opts eo = {0};
+    eo.named = eo.list = 1;
+    int rc = 0;
+    if (gn_expr_compile_opts(&e, txt, &eo, &ee) != GN_OK) {
+        fprintf(stderr, "gnlab fit: --residuals: %s\n", ee.msg);
+        gn_expr_print_error(stderr, txt, &ee);
+        rc = GN_EXIT_USAGE;
+    } else if (e->nparams == 0) {
+        fprintf(stderr, "gnlab fit: --residuals have no parameters\n");
+        rc = GN_EXIT_USAGE;
+    } else {
+        gn_fit_problem fp = {e, NULL, e->nroots, 0, NULL, NULL, NULL};
+        csv_out out = {txt, NULL, NULL, NULL, 0, e, 0, 0, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL};
+        rc = fit_from(&fp, startl, &out, NULL, o);
+    }
+    gn_expr_free(e);
+    free(txt);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the MGH set */
+
+static void mgh_row(const val_mgh *p, const val_mgh_result *r, const opts *o)
+{
+    if (o->json) {
+        gn_io_jl j;
+        gn_io_jl_begin(&j, stdout);
+        gn_io_jl_str(&j, "problem", p->name);
+        gn_io_jl_str(&j, "file", p->path);
+        gn_io_jl_int(&j, "m", (long long)p->m);
+        gn_io_jl_int(&j, "k", (long long)p->k);
+        gn_io_jl_str(&j, "start", p->start);
+        gn_io_jl_str(&j, "minimum_published", p->fmin_str);
+        gn_io_jl_num(&j, "S_double", r->S);
+        gn_io_jl_num(&j, "tol", r->tol);
+        gn_io_jl_num(&j, "lre_double", r->lre);
+        gn_io_jl_bool(&j, "reached_double", r->reached);
+        json_report(&j, "double", &r->rep, r->secs);
+        for (size_t q = 0; q < p->k; q++) {
+            char key[160];
+            snprintf(key, sizeof key, "double_%s", p->e->pname[q]);
+            gn_io_jl_num(&j, key, r->b[q]);
+        }
+        if (r->mp) {
+            gn_io_jl_num(&j, "S_mpfr", r->mS);
+            gn_io_jl_bool(&j, "reached_mpfr", r->mreached);
+            gn_io_jl_num(&j, "agree_S", r->agree);
+            gn_io_jl_num(&j, "agree_params", r->agree_b);
+            gn_io_jl_str(&j, "mpfr_stop", gn_fit_stop_name(r->mrep.stop));
+        }
+        gn_io_jl_end(&j);
+        return;
+    }
+    printf("%-22s %2zu %2zu  %-24.17g %-11s %4.1f %8.1e %-7s %-7s %4zu", p->name, p->m, p->k,
+           r->S, p->fmin_str, r->lre, r->tol, r->reached ? "reached" : "MISSED",
+           gn_fit_stop_name(r->rep.stop), r->rep.iters);
+    if (r->mp)
+        printf("  %-24.17g %-7s %-7s %4.1f %4.1f", r->mS, r->mreached ? "reached" : "MISSED",
+               gn_fit_stop_name(r->mrep.stop), r->agree, r->agree_b);
+    printf("\n");
+}
+
+/* one file or every *.mgh file of a directory; exit 0 when every minimum is reached */
+static int mgh_run(const char *file, const char *dir, const opts *o)
+{
+    char **files = (char **)&file, err[512];
+    size_t nf = 1;
+    if (dir && val_mgh_files(&files, &nf, dir, err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab fit: --mgh-all: %s\n", err);
+        return GN_EXIT_USAGE;
+    }
+    if (!o->json) {
+        printf("More-Garbow-Hillstrom problems in residual mode from their standard starts: S "
+               "= sum r_i^2 against the\npublished minimum f*; reached when |S - f*| <= tol "
+               "(one unit in f*'s last published digit;\n2^-52 S(start) when f* = 0); LRE = "
+               "digits of S; ag.S, ag.x = digits of S and of the worst parameter shared with "
+               "the MPFR route (%ld bits)\n\n",
+               (long)o->prec);
+        printf("%-22s %2s %2s  %-24s %-11s %4s %8s %-7s %-7s %4s", "problem", "m", "k",
+               "S double", "f*", "LRE", "tol", "", "stop", "it");
+        if (o->mp)
+            printf("  %-24s %-7s %-7s %4s %4s", "S mpfr", "", "stop", "ag.S", "ag.x");
+        printf("\n");
+    }
+    int rc = GN_EXIT_PASS;
+    for (size_t f = 0; f < nf && rc != GN_EXIT_USAGE; f++) {
+        val_mgh p;
+        val_mgh_result r;
+        gn_fit_problem fp = {NULL, NULL, 0, 0, NULL, NULL, NULL};
+        start_diag sd;
+        if (val_mgh_load(&p, files[f], err, sizeof err) != GN_OK) {
+            fprintf(stderr, "gnlab fit: %s\n", err);
+            rc = GN_EXIT_USAGE;
+        } else if (fp.model = p.e, fp.n = p.m, start_check(&sd, &fp, p.b0)) {
+            /* the start is where the file says: its residual and sub-expression located */
+            start_message(&sd, &fp, NULL, p.b0, files[f], "the residuals");
+            rc = GN_EXIT_USAGE;
+            val_mgh_free(&p);
+        } else if (val_mgh_run(&r, &p, o->mp, o->prec) != GN_OK) {
+            fprintf(stderr, "gnlab fit: out of memory\n");
+            rc = GN_EXIT_USAGE;
+            val_mgh_free(&p);
+        } else {
+            mgh_row(&p, &r, o);
+            if (!r.reached || (r.mp && !r.mreached))
+                rc = GN_EXIT_FAIL;
+            val_mgh_result_free(&r);
+            val_mgh_free(&p);
+        }
+    }
+    if (dir)
+        val_mgh_files_free(files, nf);
+    return rc;
+}
+
+CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
+{
+    opts o = {GN_FIT_QR, 256, 0, 1, NULL, NULL, 0, 0, 0, 0, 0.0, 0.0, NULL};
     const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
-               *yname = "y", *bench = NULL;
+               *yname = "y", *res = NULL, *mgh = NULL, *mgh_all = NULL, *bench = NULL;
     int mp_csv = 0, no_mp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1190,6 +1574,15 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         } else if (!strcmp(a, "--y")) {
             NEEDV;
             yname = v;
+        } else if (!strcmp(a, "--weights") || !strcmp(a, "--sigma")) {
+            NEEDV;
+            if (o.wcol)
+                return cli_usage(NAME, "give one of --weights and --sigma, once");
+            o.wcol = v;
+            o.sigma = a[2] == 's';
+        } else if (!strcmp(a, "--residuals")) {
+            NEEDV;
+            res = v;
         } else if (!strcmp(a, "--nist")) {
             NEEDV;
             nist = v;
@@ -1199,6 +1592,12 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         } else if (!strcmp(a, "--bench")) {
             NEEDV;
             bench = v;
+        } else if (!strcmp(a, "--mgh")) {
+            NEEDV;
+            mgh = v;
+        } else if (!strcmp(a, "--mgh-all")) {
+            NEEDV;
+            mgh_all = v;
         } else if (!strcmp(a, "--plot")) {
             NEEDV;
             o.plot = v;
@@ -1239,12 +1638,17 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
             return cli_usage(NAME, "unknown option '%s'", a);
 #undef NEEDV
     }
-    int modes = (model || data || start) + !!nist + !!all + !!bench;
-    if (modes != 1)
-        return cli_usage(NAME, "give one of --model/--data/--start, --nist FILE, "
-                                  "--nist-all DIR or --bench DIR");
+    int modes = (model || data) + !!res + !!nist + !!all + !!mgh + !!mgh_all + !!bench;
+    if (modes != 1 || (start && (nist || all || mgh || mgh_all || bench)))
+        return cli_usage(NAME, "give one of --model/--data/--start, --residuals/--start, "
+                               "--nist FILE, --nist-all DIR, --mgh FILE, --mgh-all DIR or "
+                               "--bench DIR");
     if (bench)
         return fit_bench(bench);
+    if (o.wcol && !data)
+        return cli_usage(NAME, "--weights and --sigma need --data");
+    if ((mgh || mgh_all) && o.plot)
+        return cli_usage(NAME, "--plot needs data (--data or --nist)");
     if (nist || all) {
         if (o.max_iter || o.set_xtol || o.set_gtol || o.out)
             return cli_usage(NAME, "--max-iter, --xtol, --gtol and --out are for CSV fits: "
@@ -1253,8 +1657,20 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of model expressions; NIST StRD certifica
         o.mp = !no_mp;
         return nist ? nist_one(nist, &o) : nist_all(all, &o);
     }
+    if (mgh || mgh_all) {
+        o.mp = !no_mp;
+        return mgh_run(mgh, mgh_all, &o);
+    }
+    o.mp = mp_csv;
+    if (res) {
+        if (!start)
+            return cli_usage(NAME, "--residuals needs --start");
+        if (o.plot)
+            return cli_usage(NAME, "--plot needs data (--data): residual mode has no fitted "
+                                   "values");
+        return residual_fit(res, start, &o);
+    }
     if (!model || !data || !start)
         return cli_usage(NAME, "a CSV fit needs --model, --data and --start");
-    o.mp = mp_csv;
     return csv_fit(model, data, start, yname, &o);
 }

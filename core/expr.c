@@ -23,6 +23,9 @@ typedef struct {
     size_t litlen, litcap;
     size_t *lit_off; /* per node, (size_t)-1 when no literal */
     size_t maxparam;
+    int named;       /* gn_expr_opts.named                                        */
+    char **pn;       /* named notation: the parameter names in order of appearance */
+    size_t npn, pncap;
     gn_expr_error *err;
     int failed, nomem;
     int depth;
@@ -132,9 +135,14 @@ static int nested_factor(parser *ps, size_t pos)
 static const struct {
     const char *name;
     gn_xop op;
-} funcs[] = {{"exp", GN_XOP_EXP},   {"log", GN_XOP_LOG},     {"sin", GN_XOP_SIN},
-             {"cos", GN_XOP_COS},   {"tan", GN_XOP_TAN},     {"atan", GN_XOP_ATAN},
-             {"arctan", GN_XOP_ATAN}, {"sqrt", GN_XOP_SQRT}};
+    int nargs;
+} funcs[] = {{"exp", GN_XOP_EXP, 1},     {"log", GN_XOP_LOG, 1},       {"sin", GN_XOP_SIN, 1},
+             {"cos", GN_XOP_COS, 1},     {"tan", GN_XOP_TAN, 1},       {"atan", GN_XOP_ATAN, 1},
+             {"arctan", GN_XOP_ATAN, 1}, {"sqrt", GN_XOP_SQRT, 1},     {"abs", GN_XOP_ABS, 1},
+             {"atan2", GN_XOP_ATAN2, 2}, {"log10", GN_XOP_LOG10, 1},   {"pow", GN_XOP_POW, 2},
+             {"tanh", GN_XOP_TANH, 1},   {"erf", GN_XOP_ERF, 1}};
+#define NFUNCS (sizeof funcs / sizeof funcs[0])
+#define FUNC_LIST "exp log log10 sqrt sin cos tan atan arctan atan2 tanh erf abs pow"
 
 /* a number: digits [. digits] [(E|e|D|d) [+-] digits], or . digits ... */
 static size_t scan_number(const char *s)
@@ -237,25 +245,96 @@ static int parse_param(parser *ps, const char *s, size_t len, size_t pos)
     return i;
 }
 
+/* a function call with its bracket at ps->p: nargs sums separated by ',' in ( ) or [ ] */
+static int parse_call(parser *ps, size_t f, size_t pos)
+{
+    size_t opos = ps->p;
+    char open = ps->src[opos], close = open == '(' ? ')' : ']';
+    ps->p++;
+    int arg[2] = {-1, -1};
+    for (int q = 0; q < funcs[f].nargs; q++) {
+        if (q) {
+            skipws(ps);
+            if (ps->src[ps->p] != ',') {
+                perr(ps, ps->p, "'%s' takes %d arguments separated by ','", funcs[f].name,
+                     funcs[f].nargs);
+                return -1;
+            }
+            ps->p++;
+        }
+        arg[q] = parse_sum(ps);
+        if (arg[q] < 0)
+            return -1;
+    }
+    skipws(ps);
+    if (ps->src[ps->p] == ',') {
+        perr(ps, ps->p, "'%s' takes %d argument%s", funcs[f].name, funcs[f].nargs,
+             funcs[f].nargs > 1 ? "s" : "");
+        return -1;
+    }
+    if (ps->src[ps->p] != close) {
+        perr(ps, ps->p, "expected '%c' to close the '%c' at column %zu", close, open, opos + 1);
+        return -1;
+    }
+    ps->p++;
+    return push(ps, funcs[f].op, arg[0], arg[1], pos);
+}
+
+/* the named notation: parameter s[0..len), added to the table at its first appearance */
+static int named_param(parser *ps, const char *s, size_t len, size_t pos)
+{
+    size_t q = 0;
+    while (q < ps->npn && (strlen(ps->pn[q]) != len || strncmp(ps->pn[q], s, len)))
+        q++;
+    if (q == ps->npn) {
+        if (ps->npn == GN_EXPR_MAX_PARAMS) {
+            perr(ps, pos, "too many parameters (at most %d names)", GN_EXPR_MAX_PARAMS);
+            return -1;
+        }
+        if (ps->npn == ps->pncap) {
+            size_t nc = ps->pncap ? 2 * ps->pncap : 8;
+            char **np = realloc(ps->pn, nc * sizeof *np);
+            if (!np) {
+                ps->nomem = 1;
+                perr(ps, pos, "out of memory");
+                return -1;
+            }
+            ps->pn = np;
+            ps->pncap = nc;
+        }
+        char *nm = malloc(len + 1);
+        if (!nm) {
+            ps->nomem = 1;
+            perr(ps, pos, "out of memory");
+            return -1;
+        }
+        memcpy(nm, s, len);
+        nm[len] = 0;
+        ps->pn[ps->npn++] = nm;
+    }
+    int i = push(ps, GN_XOP_PARAM, -1, -1, pos);
+    if (i >= 0)
+        ps->node[i].idx = q;
+    return i;
+}
+
 /* the name s[0..len) at pos (ps->p is past it): a function applied to a group, a variable,
  * a named constant, pi or a parameter */
 static int parse_name(parser *ps, const char *s, size_t len, size_t pos)
 {
     skipws(ps);
     char nx = ps->src[ps->p];
-    for (size_t f = 0; f < sizeof funcs / sizeof funcs[0]; f++) {
+    for (size_t f = 0; f < NFUNCS; f++) {
         if (strlen(funcs[f].name) != len || strncmp(funcs[f].name, s, len))
             continue;
         if (nx != '(' && nx != '[') {
             perr(ps, ps->p, "function '%s' needs an argument in ( ) or [ ]", funcs[f].name);
             return -1;
         }
-        int a = parse_group(ps, 0);
-        return a < 0 ? -1 : push(ps, funcs[f].op, a, -1, pos);
+        return parse_call(ps, f, pos);
     }
     if (nx == '(' || nx == '[') {
-        perr(ps, pos, "unknown function '%.*s' (known: exp log sin cos tan atan arctan sqrt)",
-             (int)len, s);
+        perr(ps, pos, "unknown function '%.*s' (known: " FUNC_LIST ")", (int)len, s);
         return -1;
     }
     for (size_t v = 0; v < ps->nvars; v++)
@@ -279,6 +358,8 @@ static int parse_name(parser *ps, const char *s, size_t len, size_t pos)
         }
     if (len == 2 && !strncmp(s, "pi", 2))
         return push(ps, GN_XOP_PI, -1, -1, pos);
+    if (ps->named)
+        return named_param(ps, s, len, pos);
     int i = parse_param(ps, s, len, pos);
     if (i != -2)
         return i;
@@ -393,14 +474,188 @@ void gn_expr_free(gn_expr *e)
 {
     if (!e)
         return;
-    void *own[] = {e->src, e->node, e->dep, e->litbuf, e->wval, e->wgrad, e};
+    if (e->pname)
+        for (size_t q = 0; q < e->nparams; q++)
+            free(e->pname[q]);
+    void *own[] = {e->src, e->node, e->dep, e->litbuf, e->wval, e->wgrad, e->pname, e->root, e};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         free(own[i]);
+}
+
+/* the number after the letter prefix of nm (no leading zero), with the prefix's length in
+ * *pl; -1 when nm is not prefix + number */
+static long name_number(const char *nm, size_t *pl)
+{
+    size_t L = strlen(nm), q = L;
+    while (q > 0 && isdigit((unsigned char)nm[q - 1]))
+        q--;
+    if (q == 0 || q == L || nm[q] == '0' || L - q > 6)
+        return -1;
+    *pl = q;
+    return strtol(nm + q, NULL, 10);
+}
+
+/* the named notation's order: when every name is one prefix + a number, sort by the
+ * number (x1..xn, b1..bk positional); else keep the order of first appearance */
+static void order_names(parser *ps)
+{
+    size_t n = ps->npn, pl0 = 0;
+    if (n < 2)
+        return;
+    long *num = malloc(n * sizeof *num);
+    size_t *perm = malloc(n * sizeof *perm);
+    char **nn = malloc(n * sizeof *nn);
+    int ok = num && perm && nn;
+    for (size_t q = 0; ok && q < n; q++) {
+        size_t pl;
+        num[q] = name_number(ps->pn[q], &pl);
+        if (num[q] < 0 || (q && (pl != pl0 || strncmp(ps->pn[q], ps->pn[0], pl))))
+            ok = 0;
+        pl0 = pl;
+    }
+    if (ok) {
+        /* perm[q] = the new position of name q: the count of smaller numbers */
+        for (size_t q = 0; q < n; q++) {
+            perm[q] = 0;
+            for (size_t r = 0; r < n; r++)
+                perm[q] += num[r] < num[q];
+        }
+        for (size_t q = 0; q < n; q++)
+            nn[perm[q]] = ps->pn[q];
+        memcpy(ps->pn, nn, n * sizeof *nn);
+        for (size_t i = 0; i < ps->nnodes; i++)
+            if (ps->node[i].op == GN_XOP_PARAM)
+                ps->node[i].idx = perm[ps->node[i].idx];
+    }
+    GN_FREE_ALL(num, perm, nn);
+}
+
+/* a variable or constant may not be named like a function (nor, in the b1..bk notation,
+ * like a parameter) */
+static void check_names(parser *ps, const gn_expr_opts *o)
+{
+    for (size_t v = 0; v < o->nvars + o->nconst && !ps->failed; v++) {
+        const char *nm = v < o->nvars ? o->vars[v] : o->cnames[v - o->nvars];
+        size_t L = strlen(nm), q = 1;
+        while (q < L && isdigit((unsigned char)nm[q]))
+            q++;
+        int clash = !o->named && nm[0] == 'b' && L >= 2 && q == L;
+        for (size_t f = 0; f < NFUNCS; f++)
+            clash |= !strcmp(nm, funcs[f].name);
+        if (clash)
+            perr(ps, 0, "the %s name '%s' clashes with a %s name",
+                 v < o->nvars ? "variable" : "constant", nm, o->named ? "function" :
+                 "parameter or function");
+    }
+}
+
+/* the list (or the single sum): roots in *roots (malloc'd), their count in *nroots */
+static int parse_top(parser *ps, int list, size_t **roots, size_t *nroots)
+{
+    size_t cap = 0;
+    *roots = NULL;
+    *nroots = 0;
+    for (;;) {
+        skipws(ps);
+        if (!ps->src[ps->p]) {
+            perr(ps, ps->p, *nroots ? "unexpected end of expression" : "empty expression");
+            return -1;
+        }
+        if (list && ps->src[ps->p] == ';') {
+            perr(ps, ps->p, "empty residual (nothing before this ';')");
+            return -1;
+        }
+        int r = parse_sum(ps);
+        if (r < 0)
+            return -1;
+        if (*nroots == cap) {
+            cap = cap ? 2 * cap : 8;
+            size_t *nr = realloc(*roots, cap * sizeof *nr);
+            if (!nr) {
+                ps->nomem = 1;
+                perr(ps, ps->p, "out of memory");
+                return -1;
+            }
+            *roots = nr;
+        }
+        (*roots)[(*nroots)++] = (size_t)r;
+        skipws(ps);
+        char c = ps->src[ps->p];
+        if (list && c == ';') {
+            ps->p++;
+            skipws(ps);
+            if (!ps->src[ps->p])
+                return 0; /* a trailing ';' ends the list */
+            continue;
+        }
+        if (c) {
+            if (c == ')' || c == ']')
+                perr(ps, ps->p, "unmatched '%c'", c);
+            else
+                perr(ps, ps->p, "expected an operator (+ - * / ** ^) before '%c'%s", c,
+                     list ? " (residuals are separated by ';')" : "");
+            return -1;
+        }
+        return 0;
+    }
+}
+
+/* each node's parameter dependencies (dep, pconst) and literal pointers */
+static void set_deps(gn_expr *e, const size_t *lit_off)
+{
+    size_t k = e->nparams ? e->nparams : 1;
+    for (size_t i = 0; i < e->nnodes; i++) {
+        gn_xnode *n = &e->node[i];
+        if (lit_off[i] != (size_t)-1)
+            n->lit = e->litbuf + lit_off[i];
+        unsigned char *d = e->dep + i * k;
+        if (n->op == GN_XOP_PARAM)
+            d[n->idx] = 1;
+        for (size_t p = 0; p < e->nparams; p++) {
+            if (n->a >= 0 && e->dep[(size_t)n->a * k + p])
+                d[p] = 1;
+            if (n->b >= 0 && e->dep[(size_t)n->b * k + p])
+                d[p] = 1;
+        }
+        n->pconst = 1;
+        for (size_t p = 0; p < e->nparams; p++)
+            if (d[p])
+                n->pconst = 0;
+    }
+}
+
+/* the parameter names: the table of the named notation (taken over), else b1..bk */
+static int set_names(gn_expr *e, parser *ps)
+{
+    e->pname = calloc(e->nparams ? e->nparams : 1, sizeof(char *));
+    if (!e->pname)
+        return -1;
+    for (size_t q = 0; q < e->nparams; q++) {
+        if (ps->named) {
+            e->pname[q] = ps->pn[q];
+            ps->pn[q] = NULL;
+        } else {
+            char buf[32];
+            snprintf(buf, sizeof buf, "b%zu", q + 1);
+            e->pname[q] = malloc(strlen(buf) + 1);
+            if (!e->pname[q])
+                return -1;
+            strcpy(e->pname[q], buf);
+        }
+    }
+    return 0;
 }
 
 gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *vars, size_t nvars,
                           const char *const *cnames, const char *const *cvals, size_t nconst,
                           gn_expr_error *err)
+{
+    gn_expr_opts o = {vars, nvars, cnames, cvals, nconst, 0, 0};
+    return gn_expr_compile_opts(out, src, &o, err);
+}
+
+gn_status gn_expr_compile_opts(gn_expr **out, const char *src, const gn_expr_opts *o,
+                               gn_expr_error *err)
 {
     *out = NULL;
     if (err) {
@@ -409,41 +664,19 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
     }
     parser ps = {0};
     ps.src = src;
-    ps.vars = vars;
-    ps.nvars = nvars;
-    ps.cnames = cnames;
-    ps.cvals = cvals;
-    ps.nconst = nconst;
+    ps.vars = o->vars;
+    ps.nvars = o->nvars;
+    ps.cnames = o->cnames;
+    ps.cvals = o->cvals;
+    ps.nconst = o->nconst;
+    ps.named = o->named;
     ps.err = err;
-    /* a variable or constant may not look like a parameter or a function */
-    for (size_t v = 0; v < nvars + nconst; v++) {
-        const char *nm = v < nvars ? vars[v] : cnames[v - nvars];
-        size_t L = strlen(nm), q = 1;
-        while (q < L && isdigit((unsigned char)nm[q]))
-            q++;
-        int clash = nm[0] == 'b' && L >= 2 && q == L;
-        for (size_t f = 0; f < sizeof funcs / sizeof funcs[0]; f++)
-            clash |= !strcmp(nm, funcs[f].name);
-        if (clash) {
-            perr(&ps, 0, "the %s name '%s' clashes with a parameter or function name",
-                 v < nvars ? "variable" : "constant", nm);
-            break;
-        }
-    }
-    skipws(&ps);
-    if (!ps.failed && !src[ps.p])
-        perr(&ps, ps.p, "empty expression");
-    int root = ps.failed ? -1 : parse_sum(&ps);
-    if (root >= 0) {
-        skipws(&ps);
-        if (src[ps.p]) {
-            char c = src[ps.p];
-            if (c == ')' || c == ']')
-                perr(&ps, ps.p, "unmatched '%c'", c);
-            else
-                perr(&ps, ps.p, "expected an operator (+ - * / ** ^) before '%c'", c);
-        }
-    }
+    check_names(&ps, o);
+    size_t *roots = NULL, nroots = 0;
+    if (!ps.failed)
+        parse_top(&ps, o->list, &roots, &nroots);
+    if (!ps.failed && ps.named)
+        order_names(&ps);
     gn_expr *e = NULL;
     if (!ps.failed) {
         e = calloc(1, sizeof *e);
@@ -452,43 +685,32 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
     }
     if (!ps.failed) {
         e->nnodes = ps.nnodes;
-        e->nparams = ps.maxparam;
-        e->nvars = nvars;
+        e->nparams = ps.named ? ps.npn : ps.maxparam;
+        e->nvars = o->nvars;
         e->node = ps.node;
         e->litbuf = ps.lit;
+        e->root = roots;
+        e->nroots = nroots;
+        e->list = o->list;
+        roots = NULL;
         ps.node = NULL;
         ps.lit = NULL;
         size_t k = e->nparams ? e->nparams : 1;
         e->src = malloc(strlen(src) + 1);
         e->dep = calloc(e->nnodes * k, 1);
-        e->wval = malloc(e->nnodes * sizeof(double));
+        e->wval = calloc(e->nnodes, sizeof(double));
         e->wgrad = calloc(e->nnodes * k, sizeof(double));
-        if (!e->src || !e->dep || !e->wval || !e->wgrad) {
+        if (!e->src || !e->dep || !e->wval || !e->wgrad || set_names(e, &ps)) {
             ps.nomem = 1;
             ps.failed = 1;
         } else {
             strcpy(e->src, src);
-            for (size_t i = 0; i < e->nnodes; i++) {
-                gn_xnode *n = &e->node[i];
-                if (ps.lit_off[i] != (size_t)-1)
-                    n->lit = e->litbuf + ps.lit_off[i];
-                unsigned char *d = e->dep + i * k;
-                if (n->op == GN_XOP_PARAM)
-                    d[n->idx] = 1;
-                for (size_t p = 0; p < e->nparams; p++) {
-                    if (n->a >= 0 && e->dep[(size_t)n->a * k + p])
-                        d[p] = 1;
-                    if (n->b >= 0 && e->dep[(size_t)n->b * k + p])
-                        d[p] = 1;
-                }
-                n->pconst = 1;
-                for (size_t p = 0; p < e->nparams; p++)
-                    if (d[p])
-                        n->pconst = 0;
-            }
+            set_deps(e, ps.lit_off);
         }
     }
-    GN_FREE_ALL(ps.node, ps.lit, ps.lit_off);
+    for (size_t q = 0; q < ps.npn; q++)
+        free(ps.pn[q]);
+    GN_FREE_ALL(ps.node, ps.lit, ps.lit_off, ps.pn, roots);
     if (ps.failed) {
         gn_expr_free(e);
         return ps.nomem ? GN_ENOMEM : GN_EINPUT;
@@ -507,55 +729,224 @@ int gn_expr_uses(const gn_expr *e, size_t p)
     return 0;
 }
 
+int gn_expr_uses_var(const gn_expr *e, size_t v)
+{
+    if (!e)
+        return 0;
+    for (size_t i = 0; i < e->nnodes; i++)
+        if (e->node[i].op == GN_XOP_VAR && e->node[i].idx == v)
+            return 1;
+    return 0;
+}
+
+long gn_expr_param_index(const gn_expr *e, const char *name)
+{
+    for (size_t q = 0; e && name && q < e->nparams; q++)
+        if (!strcmp(e->pname[q], name))
+            return (long)q;
+    return -1;
+}
+
+/* the parameter list "a, k, c" (at most len bytes) into buf */
+static void param_list(char *buf, size_t len, const gn_expr *e)
+{
+    buf[0] = 0;
+    for (size_t q = 0, L = 0; q < e->nparams && L + 1 < len; q++) {
+        int w = snprintf(buf + L, len - L, "%s%s", q ? ", " : "", e->pname[q]);
+        if (w < 0)
+            break;
+        L += (size_t)w;
+    }
+}
+
+/* one start item text[lo..hi) (trimmed), positional (*named 0) or "name=value" */
+static gn_status start_item(double *b0, const gn_expr *e, const char *text, size_t lo,
+                            size_t hi, size_t cnt, int *form, unsigned char *seen,
+                            gn_expr_error *err)
+{
+    while (lo < hi && isspace((unsigned char)text[lo]))
+        lo++;
+    while (hi > lo && isspace((unsigned char)text[hi - 1]))
+        hi--;
+    const char *eq = memchr(text + lo, '=', hi - lo);
+    int named = eq != NULL;
+    err->pos = lo;
+    if (*form >= 0 && named != *form) {
+        snprintf(err->msg, sizeof err->msg, "give every starting value by name (a=1,k=0.5) "
+                                            "or none (1,0.5), not a mix");
+        return GN_EINPUT;
+    }
+    *form = named;
+    size_t vlo = named ? (size_t)(eq - text) + 1 : lo, q = cnt;
+    if (named) {
+        size_t nhi = (size_t)(eq - text);
+        while (nhi > lo && isspace((unsigned char)text[nhi - 1]))
+            nhi--;
+        char nm[128];
+        size_t nl = nhi - lo < sizeof nm - 1 ? nhi - lo : sizeof nm - 1;
+        if (nl == 0) {
+            snprintf(err->msg, sizeof err->msg, "a name is missing before '='");
+            return GN_EINPUT;
+        }
+        memcpy(nm, text + lo, nl);
+        nm[nl] = 0;
+        long qi = gn_expr_param_index(e, nm);
+        if (qi < 0) {
+            char pl[120];
+            param_list(pl, sizeof pl, e);
+            snprintf(err->msg, sizeof err->msg, "'%.40s' is not a parameter of the model: "
+                     "it never enters it (unidentifiable; the parameters are %.60s)", nm, pl);
+            return GN_EZERO;
+        }
+        q = (size_t)qi;
+        if (seen[q]) {
+            snprintf(err->msg, sizeof err->msg, "'%.60s' is given twice", nm);
+            return GN_EINPUT;
+        }
+    }
+    while (vlo < hi && isspace((unsigned char)text[vlo]))
+        vlo++;
+    char buf[64];
+    size_t vl = hi - vlo;
+    if (vl == 0 || vl >= sizeof buf) {
+        err->pos = vlo;
+        snprintf(err->msg, sizeof err->msg, vl ? "value too long" : "a value is missing");
+        return GN_EINPUT;
+    }
+    memcpy(buf, text + vlo, vl);
+    buf[vl] = 0;
+    char *end;
+    double v = strtod(buf, &end);
+    if (*end || !isfinite(v)) {
+        err->pos = vlo;
+        snprintf(err->msg, sizeof err->msg, "'%s' is not a finite number", buf);
+        return GN_EINPUT;
+    }
+    if (q < e->nparams) {
+        b0[q] = v;
+        seen[q] = 1;
+    }
+    return GN_OK;
+}
+
+gn_status gn_expr_start(double *b0, const gn_expr *e, const char *text, gn_expr_error *err)
+{
+    err->pos = 0;
+    err->msg[0] = 0;
+    unsigned char *seen = calloc(e->nparams ? e->nparams : 1, 1);
+    if (!seen)
+        return GN_ENOMEM;
+    size_t cnt = 0, lo = 0, len = strlen(text);
+    int form = -1;
+    gn_status st = GN_OK;
+    for (;;) {
+        size_t hi = lo;
+        while (hi < len && text[hi] != ',')
+            hi++;
+        st = start_item(b0, e, text, lo, hi, cnt, &form, seen, err);
+        if (st != GN_OK)
+            break;
+        cnt++;
+        if (hi >= len)
+            break;
+        lo = hi + 1;
+    }
+    char pl[120];
+    param_list(pl, sizeof pl, e);
+    if (st == GN_OK && form == 0 && cnt != e->nparams) {
+        err->pos = 0;
+        snprintf(err->msg, sizeof err->msg, "%zu starting values for %zu parameters (%.100s)", cnt,
+                 e->nparams, pl);
+        st = GN_EINPUT;
+    }
+    for (size_t q = 0; st == GN_OK && q < e->nparams; q++)
+        if (!seen[q]) {
+            err->pos = len;
+            snprintf(err->msg, sizeof err->msg, "no starting value for parameter '%.40s' "
+                     "(the parameters are %.80s)", e->pname[q], pl);
+            st = GN_EINPUT;
+        }
+    free(seen);
+    return st;
+}
+
 /* pow with a parameter-free exponent c: integer c goes through pow, which glibc rounds
  * correctly for every argument; a < 0 with non-integer c is NaN (reported). */
 int gn_expr_inject = -1;
 
-gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v)
+/* node n's value from its operands A, B; *cu, *cv the local partials d r / d A, d r / d B
+ * (the chain rule's factors) when wantg */
+static double node_value(const gn_expr *e, const gn_xnode *n, double A, double B,
+                         const double *b, const double *v, int wantg, double *cu, double *cv)
+{
+    double r;
+    switch (n->op) {
+    case GN_XOP_CONST: return n->val;
+    case GN_XOP_PI: return 3.14159265358979323846264338327950288;
+    case GN_XOP_VAR: return v[n->idx];
+    case GN_XOP_PARAM: return b[n->idx];
+    case GN_XOP_NEG: *cu = -1.0; return -A;
+    case GN_XOP_ADD: *cu = 1.0; *cv = 1.0; return A + B;
+    case GN_XOP_SUB: *cu = 1.0; *cv = -1.0; return A - B;
+    case GN_XOP_MUL: *cu = B; *cv = A; return A * B;
+    case GN_XOP_DIV: r = A / B; *cu = 1.0 / B; *cv = -r / B; return r;
+    case GN_XOP_POW:
+        r = pow(A, B);
+        if (wantg) {
+            if (!e->node[n->a].pconst)
+                *cu = B * pow(A, B - 1.0);
+            if (!n->pconst && !e->node[n->b].pconst)
+                *cv = r * log(A);
+        }
+        return r;
+    case GN_XOP_EXP: r = exp(A); *cu = r; return r;
+    case GN_XOP_LOG: *cu = 1.0 / A; return log(A);
+    case GN_XOP_SIN: *cu = cos(A); return sin(A);
+    case GN_XOP_COS: *cu = -sin(A); return cos(A);
+    case GN_XOP_TAN: r = tan(A); *cu = 1.0 + r * r; return r;
+    case GN_XOP_ATAN: *cu = 1.0 / (1.0 + A * A); return atan(A);
+    case GN_XOP_SQRT: r = sqrt(A); *cu = 0.5 / r; return r;
+    case GN_XOP_ABS: *cu = A > 0.0 ? 1.0 : A < 0.0 ? -1.0 : A == 0.0 ? 0.0 : NAN; return fabs(A);
+    case GN_XOP_ATAN2: {
+        /* d/dA = B / (A^2 + B^2), d/dB = -A / (A^2 + B^2); scaled by the larger magnitude
+         * so the squares cannot overflow or underflow; (0, 0) gives NaN (undefined) */
+        double m = fmax(fabs(A), fabs(B)), a = A / m, c = B / m, h = m * (a * a + c * c);
+        *cu = c / h;
+        *cv = -a / h;
+        return atan2(A, B);
+    }
+    case GN_XOP_LOG10: *cu = 0.43429448190325182765112891891660508 / A; return log10(A);
+    case GN_XOP_TANH: {
+        double c = cosh(A);
+        *cu = 1.0 / (c * c);
+        return tanh(A);
+    }
+    case GN_XOP_ERF: *cu = 1.12837916709551257389615890312154517 * exp(-A * A); return erf(A);
+    default: return NAN;
+    }
+}
+
+/* nodes lo..hi of the program (one residual, or the whole program); *f = node hi */
+static gn_status eval_range(gn_expr *e, size_t lo, size_t hi, double *f, double *grad,
+                            const double *b, const double *v)
 {
     const size_t k = e->nparams, kk = k ? k : 1;
     double *val = e->wval, *g = e->wgrad;
     const int wantg = grad != NULL && k > 0;
-    for (size_t i = 0; i < e->nnodes; i++) {
+    e->lo = lo;
+    e->hi = hi;
+    e->lastgrad = wantg;
+    for (size_t i = lo; i <= hi; i++) {
         const gn_xnode *n = &e->node[i];
-        double A = n->a >= 0 ? val[n->a] : 0.0, B = n->b >= 0 ? val[n->b] : 0.0, r;
+        double A = n->a >= 0 ? val[n->a] : 0.0, B = n->b >= 0 ? val[n->b] : 0.0;
         const double *ga = n->a >= 0 ? g + (size_t)n->a * kk : NULL;
         const double *gb = n->b >= 0 ? g + (size_t)n->b * kk : NULL;
         const unsigned char *da = n->a >= 0 ? e->dep + (size_t)n->a * kk : NULL;
         const unsigned char *db = n->b >= 0 ? e->dep + (size_t)n->b * kk : NULL;
         double *gi = g + i * kk;
         const unsigned char *di = e->dep + i * kk;
-        /* cu: d r / d A, cv: d r / d B (the chain rule's local partials) */
         double cu = 0.0, cv = 0.0;
-        switch (n->op) {
-        case GN_XOP_CONST: r = n->val; break;
-        case GN_XOP_PI: r = 3.14159265358979323846264338327950288; break;
-        case GN_XOP_VAR: r = v[n->idx]; break;
-        case GN_XOP_PARAM: r = b[n->idx]; break;
-        case GN_XOP_NEG: r = -A; cu = -1.0; break;
-        case GN_XOP_ADD: r = A + B; cu = 1.0; cv = 1.0; break;
-        case GN_XOP_SUB: r = A - B; cu = 1.0; cv = -1.0; break;
-        case GN_XOP_MUL: r = A * B; cu = B; cv = A; break;
-        case GN_XOP_DIV: r = A / B; cu = 1.0 / B; cv = -r / B; break;
-        case GN_XOP_POW:
-            r = pow(A, B);
-            if (wantg) {
-                if (!e->node[n->a].pconst)
-                    cu = B * pow(A, B - 1.0);
-                if (!n->pconst && !e->node[n->b].pconst)
-                    cv = r * log(A);
-            }
-            break;
-        case GN_XOP_EXP: r = exp(A); cu = r; break;
-        case GN_XOP_LOG: r = log(A); cu = 1.0 / A; break;
-        case GN_XOP_SIN: r = sin(A); cu = cos(A); break;
-        case GN_XOP_COS: r = cos(A); cu = -sin(A); break;
-        case GN_XOP_TAN: r = tan(A); cu = 1.0 + r * r; break;
-        case GN_XOP_ATAN: r = atan(A); cu = 1.0 / (1.0 + A * A); break;
-        case GN_XOP_SQRT: r = sqrt(A); cu = 0.5 / r; break;
-        default: r = NAN; break;
-        }
-        val[i] = r;
+        val[i] = node_value(e, n, A, B, b, v, wantg, &cu, &cv);
         if (!wantg || n->pconst)
             continue;
         if ((int)n->op == gn_expr_inject) {
@@ -584,18 +975,104 @@ gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, con
             gi[p] = s;
         }
     }
-    const size_t root = e->nnodes - 1;
-    *f = val[root];
+    *f = val[hi];
     int ok = isfinite(*f);
     if (grad) {
-        const unsigned char *dr = e->dep + root * kk;
+        const unsigned char *dr = e->dep + hi * kk;
         for (size_t p = 0; p < k; p++) {
-            grad[p] = dr[p] ? g[root * kk + p] : 0.0;
+            grad[p] = dr[p] ? g[hi * kk + p] : 0.0;
             if (!isfinite(grad[p]))
                 ok = 0;
         }
     }
     return ok ? GN_OK : GN_ENONFINITE;
+}
+
+gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v)
+{
+    return eval_range(e, 0, e->nnodes - 1, f, grad, b, v);
+}
+
+gn_status gn_expr_eval_root(gn_expr *e, size_t i, double *f, double *grad, const double *b,
+                            const double *v)
+{
+    if (i >= e->nroots)
+        return GN_EINPUT;
+    return eval_range(e, i ? e->root[i - 1] + 1 : 0, e->root[i], f, grad, b, v);
+}
+
+static const char *const op_name[GN_NXOP] = {
+    "number", "parameter", "variable", "pi",   "unary minus", "+",    "-",     "*",
+    "/",      "power",     "exp",      "log",  "sin",         "cos",  "tan",   "atan",
+    "sqrt",   "abs",       "atan2",    "log10", "tanh",       "erf"};
+
+/* why node n (operands A, B) is not finite: the hint for gn_expr_diagnose */
+static const char *hint(const gn_xnode *n, double A, double B, int deriv)
+{
+    switch (n->op) {
+    case GN_XOP_DIV: return B == 0.0 ? "division by zero" : "the quotient overflows";
+    case GN_XOP_LOG:
+    case GN_XOP_LOG10:
+        return A < 0.0 ? "log of a negative number" : A == 0.0 ? "log of zero" : "";
+    case GN_XOP_SQRT:
+        return A < 0.0 ? "square root of a negative number"
+                       : deriv ? "the derivative of sqrt is infinite at 0" : "";
+    case GN_XOP_POW:
+        return A < 0.0 && B != floor(B) ? "a negative number to a non-integer power"
+               : A == 0.0 && (B < 0.0 || deriv) ? "zero to a negative power (or its derivative)"
+                                                : "the power overflows";
+    case GN_XOP_EXP: return "exp overflows (argument above 709.78)";
+    case GN_XOP_ATAN2: return A == 0.0 && B == 0.0 ? "atan2(0, 0): the angle is undefined" : "";
+    case GN_XOP_TAN: return "tan at a pole (an odd multiple of pi/2)";
+    case GN_XOP_VAR: return "a data value is not finite";
+    case GN_XOP_PARAM: return "a parameter value is not finite";
+    default: return "overflow";
+    }
+}
+
+gn_status gn_expr_diagnose(const gn_expr *e, gn_expr_error *err)
+{
+    err->pos = 0;
+    err->msg[0] = 0;
+    const size_t kk = e->nparams ? e->nparams : 1;
+    for (int pass = 0; pass < 1 + e->lastgrad; pass++)
+        for (size_t i = e->lo; i <= e->hi && i < e->nnodes; i++) {
+            const gn_xnode *n = &e->node[i];
+            int bad = 0;
+            if (pass == 0)
+                bad = !isfinite(e->wval[i]) && (n->a < 0 || isfinite(e->wval[n->a])) &&
+                      (n->b < 0 || isfinite(e->wval[n->b]));
+            else if (!n->pconst) {
+                const double *gi = e->wgrad + i * kk;
+                int opfin = 1, fin = 1;
+                for (size_t p = 0; p < e->nparams; p++) {
+                    if (!e->dep[i * kk + p])
+                        continue;
+                    fin &= isfinite(gi[p]);
+                    if (n->a >= 0 && e->dep[(size_t)n->a * kk + p])
+                        opfin &= isfinite(e->wgrad[(size_t)n->a * kk + p]);
+                    if (n->b >= 0 && e->dep[(size_t)n->b * kk + p])
+                        opfin &= isfinite(e->wgrad[(size_t)n->b * kk + p]);
+                }
+                bad = !fin && opfin;
+            }
+            if (!bad)
+                continue;
+            double A = n->a >= 0 ? e->wval[n->a] : 0.0, B = n->b >= 0 ? e->wval[n->b] : 0.0;
+            const char *h = hint(n, A, B, pass);
+            err->pos = n->pos;
+            int len = snprintf(err->msg, sizeof err->msg, "%s of %s is not finite",
+                               pass ? "the derivative" : "the value",
+                               (unsigned)n->op < GN_NXOP ? op_name[n->op] : "?");
+            if (n->a >= 0 && len > 0 && (size_t)len < sizeof err->msg)
+                len += snprintf(err->msg + len, sizeof err->msg - (size_t)len,
+                                n->b >= 0 ? " (arguments %.17g, %.17g)" : " (argument %.17g)",
+                                A, B);
+            if (*h && len > 0 && (size_t)len < sizeof err->msg)
+                snprintf(err->msg + len, sizeof err->msg - (size_t)len, ": %s", h);
+            return GN_OK;
+        }
+    return GN_EINPUT;
 }
 
 void gn_expr_print_error(FILE *f, const char *src, const gn_expr_error *err)

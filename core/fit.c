@@ -40,27 +40,37 @@ gn_fit_params gn_fit_params_default(void)
 typedef struct {
     const gn_fit_problem *p;
     size_t n, k;
-    double *gy;   /* g(y_i)                                    */
+    double *gy;   /* g(y_i) (0 in residual mode)                */
+    double *sw;   /* sqrt(w_i), NULL when unweighted            */
     double *xv;   /* one observation's predictors              */
     double *grow; /* one observation's gradient                */
 } evaluator;
 
-/* r_i = g(y_i) - f(x_i; b); when J != NULL also J (column-major n x k) = d r / d b */
+/* r_i = sqrt(w_i) (g(y_i) - f(x_i; b)), or e_i(b) in residual mode; when J != NULL also J
+ * (column-major n x k) = d r / d b */
 static gn_status residuals(evaluator *ev, double *r, double *J, const double *b)
 {
     const gn_fit_problem *p = ev->p;
+    const int list = p->model->list;
     gn_status st = GN_OK;
     for (size_t i = 0; i < ev->n; i++) {
-        for (size_t c = 0; c < p->nx; c++)
-            ev->xv[c] = p->x[c * ev->n + i];
-        double f;
-        gn_status s = gn_expr_eval(p->model, &f, J ? ev->grow : NULL, b, ev->xv);
+        double f, *gr = J ? ev->grow : NULL;
+        gn_status s;
+        if (list)
+            s = gn_expr_eval_root(p->model, i, &f, gr, b, NULL);
+        else {
+            for (size_t c = 0; c < p->nx; c++)
+                ev->xv[c] = p->x[c * ev->n + i];
+            s = gn_expr_eval(p->model, &f, gr, b, ev->xv);
+        }
         if (s != GN_OK)
             st = s;
-        r[i] = ev->gy[i] - f;
+        /* r = e: J = grad; r = s (g - f): J = -s grad */
+        double sc = list ? 1.0 : ev->sw ? -ev->sw[i] : -1.0;
+        r[i] = list ? f : ev->sw ? ev->sw[i] * (ev->gy[i] - f) : ev->gy[i] - f;
         if (J)
             for (size_t q = 0; q < ev->k; q++)
-                J[q * ev->n + i] = -ev->grow[q];
+                J[q * ev->n + i] = sc * ev->grow[q];
     }
     return st;
 }
@@ -70,25 +80,28 @@ static int setup(evaluator *ev, const gn_fit_problem *p)
     ev->p = p;
     ev->n = p->n;
     ev->k = p->model->nparams;
-    ev->gy = malloc(p->n * sizeof(double));
+    ev->gy = calloc(p->n, sizeof(double));
+    ev->sw = p->w && !p->model->list ? malloc(p->n * sizeof(double)) : NULL;
     ev->xv = malloc((p->nx + 1) * sizeof(double));
     ev->grow = malloc((ev->k + 1) * sizeof(double));
-    if (!ev->gy || !ev->xv || !ev->grow)
+    if (!ev->gy || !ev->xv || !ev->grow || (p->w && !p->model->list && !ev->sw))
         return -1;
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = 0; i < p->n && !p->model->list; i++) {
         if (p->resp) {
             double yv = p->y[i], g;
             gn_expr_eval(p->resp, &g, NULL, NULL, &yv);
             ev->gy[i] = g;
         } else
             ev->gy[i] = p->y[i];
+        if (ev->sw)
+            ev->sw[i] = sqrt(p->w[i]);
     }
     return 0;
 }
 
 static void teardown(evaluator *ev)
 {
-    GN_FREE_ALL(ev->gy, ev->xv, ev->grow);
+    GN_FREE_ALL(ev->gy, ev->sw, ev->xv, ev->grow);
 }
 
 /* Cholesky of the k x k SPD matrix M (row-major, overwritten by L in the lower part) after
@@ -223,6 +236,7 @@ static double gn_correction(double *h, const double *J, const double *r, const d
 typedef struct {
     evaluator ev;
     const gn_fit_params *P;
+    int p_list;     /* residual mode                                                */
     size_t n, k, m; /* m = n + k rows of the augmented system [J; sqrt(lambda) D] */
     double S, St;   /* S(b) and S(bt)                                              */
     double *b, *bt, *r, *rt, *J, *Jh, *A, *M, *g, *h, *d, *s, *Aug, *c, *ng, *Jp;
@@ -235,6 +249,7 @@ static int ws_alloc(fit_ws *w, const gn_fit_problem *p, const gn_fit_params *P)
     memset(w, 0, sizeof *w);
     const size_t n = p->n, k = p->model->nparams, m = n + k;
     w->P = P;
+    w->p_list = p->model->list;
     w->n = n;
     w->k = k;
     w->m = m;
@@ -461,8 +476,13 @@ static void polish(fit_ws *w, gn_fit_report *rep)
     if (keep.b && keep.r && keep.J && keep.h) {
         pt_copy(&keep, &cur, n, k);
         double noise = 0.0;
-        for (size_t i = 0; i < n; i++)
-            noise += fabs(w->r[i]) * (fabs(w->ev.gy[i]) + fabs(w->ev.gy[i] - w->r[i]));
+        /* |g| + |f| scaled by sqrt(w_i) (weighted); in residual mode |r_i| itself, a lower
+         * estimate (the terms of e_i are not seen): it only ends the refinement sooner */
+        for (size_t i = 0; i < n; i++) {
+            double s = w->ev.sw ? w->ev.sw[i] : 1.0, ri = fabs(w->r[i]);
+            noise += w->p_list ? ri * ri
+                               : ri * s * (fabs(w->ev.gy[i]) + fabs(w->ev.gy[i] - w->r[i] / s));
+        }
         /* the first-order rounding bound of an evaluation of f with c operations is
          * c u |f| (each operation one rounding, the evaluation well conditioned), of r
          * c u (|g(y)| + |f|); S changes by at most 2 sum |r_i| |delta r_i| + n u S, and
@@ -548,6 +568,8 @@ gn_status gn_fit_run(double *bout, gn_fit_report *rep, const gn_fit_problem *p,
     gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
     if (st != GN_OK)
         return st;
+    if (p->model->list && p->n != p->model->nroots)
+        return GN_ESIZE; /* residual mode: n is the number of residuals */
     gn_fit_params P = par ? *par : gn_fit_params_default();
     fit_ws w;
     if (ws_alloc(&w, p, &P) != 0) {

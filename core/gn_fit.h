@@ -21,25 +21,36 @@
 /* ------------------------------------------------------------ expressions */
 
 /* Grammar (Python's precedence, which matches the Fortran the NIST files are written in):
+ *   list   := sum (';' sum)* [';']                 (residual lists only, see gn_expr_opts)
  *   sum    := term (('+' | '-') term)*
  *   term   := factor (('*' | '/') factor)*
  *   factor := ('+' | '-') factor | power
  *   power  := atom (('**' | '^') factor)?          (right-associative; -a**2 = -(a**2))
- *   atom   := NUMBER | NAME | FUNC '(' sum ')' | FUNC '[' sum ']' | '(' sum ')' | '[' sum ']'
+ *   atom   := NUMBER | NAME | FUNC open args close | '(' sum ')' | '[' sum ']'
+ *   args   := sum | sum ',' sum                    (two for atan2 and pow, one otherwise)
  * NUMBER: digits with optional '.', fraction and exponent (E, e, D or d: 1.5D-3 is Fortran).
- * NAME: a parameter b1, b2, ... (numbered from 1), a variable from the caller's list, a
- * named constant from the caller's list, or pi. FUNC: exp log sin cos tan atan arctan sqrt.
+ * NAME: a variable from the caller's list, a named constant from the caller's list, pi, or
+ * a parameter: b1, b2, ... (numbered from 1) in the NIST notation; in the named notation
+ * (gn_expr_opts.named) ANY other identifier (letters, digits, '_', not starting with a digit).
+ * FUNC (domains: outside them the value or derivative is NaN/infinite, GN_ENONFINITE):
+ *   exp, log (x > 0), log10 (x > 0), sqrt (x >= 0; derivative x > 0), sin, cos,
+ *   tan (x not an odd multiple of pi/2), atan = arctan, tanh, erf, abs (derivative 0 at 0),
+ *   atan2(y, x) (the angle of (x, y) in [-pi, pi]; derivative undefined at (0, 0)),
+ *   pow(a, c) = a^c (a > 0, or a parameter-free integer c).
+ * A function name is a function only before '(' or '['; it may not be a variable's or a
+ * constant's name.
  * Nesting: at most GN_EXPR_MAX_DEPTH levels, counting each bracket or function argument, each
  * unary sign and each '^' / '**' of a chain (b1^1^1 is 2 levels): deeper is an error at the
  * first token past the limit, never a stack overflow. */
 #define GN_EXPR_MAX_DEPTH 1000
-/* Parameters: b1 .. b(GN_EXPR_MAX_PARAMS); a larger index is an error (the compiled program
- * keeps nodes x parameters derivatives, so the index bounds its memory). */
+/* Parameters: at most GN_EXPR_MAX_PARAMS (b1 .. b1000; as many names in the named
+ * notation); more is an error (the compiled program keeps nodes x parameters derivatives,
+ * so the count bounds its memory). */
 #define GN_EXPR_MAX_PARAMS 1000
 
 typedef enum {
     GN_XOP_CONST = 0, /* a number literal or named constant (lit holds its text)          */
-    GN_XOP_PARAM,     /* b_(idx+1)                                                        */
+    GN_XOP_PARAM,     /* parameter idx (0-based)                                          */
     GN_XOP_VAR,       /* variable idx of the caller's list                                */
     GN_XOP_PI,        /* the constant pi                                                  */
     GN_XOP_NEG,
@@ -47,7 +58,7 @@ typedef enum {
     GN_XOP_SUB,
     GN_XOP_MUL,
     GN_XOP_DIV,
-    GN_XOP_POW,
+    GN_XOP_POW,       /* a ^ c, a ** c, pow(a, c)                                         */
     GN_XOP_EXP,
     GN_XOP_LOG,
     GN_XOP_SIN,
@@ -55,6 +66,11 @@ typedef enum {
     GN_XOP_TAN,
     GN_XOP_ATAN,
     GN_XOP_SQRT,
+    GN_XOP_ABS,
+    GN_XOP_ATAN2,     /* atan2(a, b): a is y, b is x                                      */
+    GN_XOP_LOG10,
+    GN_XOP_TANH,
+    GN_XOP_ERF,
     GN_NXOP
 } gn_xop;
 
@@ -75,8 +91,15 @@ typedef struct {
     char *src;         /* a copy of the source text                      */
     gn_xnode *node;    /* nnodes nodes; the value is the last one        */
     size_t nnodes;
-    size_t nparams;    /* k = the largest parameter index used           */
+    size_t nparams;    /* k: b1..bk: the largest index used; named: the names' count */
     size_t nvars;
+    char **pname;      /* nparams parameter names ("b1", "a", ...), in parameter order */
+    int list;          /* 1 when compiled as a residual list (gn_expr_opts.list)        */
+    size_t nroots;     /* 1, or the number of residuals of a list                      */
+    size_t *root;      /* nroots node indices: residual i is nodes root[i-1]+1 .. root[i]
+                          (from 0 for i = 0), its value at node root[i]               */
+    size_t lo, hi;     /* the node range [lo, hi] of the last evaluation (diagnosis)   */
+    int lastgrad;      /* 1 when the last evaluation computed derivatives              */
     unsigned char *dep; /* nnodes x nparams: dep[i*k+p] = 1 when node i depends on b_(p+1) */
     char *litbuf;      /* storage for the literals' text                 */
     double *wval;      /* workspace: nnodes values                       */
@@ -89,8 +112,24 @@ typedef struct {
     char msg[200];
 } gn_expr_error;
 
+/* How gn_expr_compile_opts reads names (zero-initialise, then set what applies). */
+typedef struct {
+    const char *const *vars;   /* nvars variable names (e.g. the data columns)           */
+    size_t nvars;
+    const char *const *cnames; /* nconst named constants and their literal text          */
+    const char *const *cvals;
+    size_t nconst;
+    int named; /* 0: parameters are b1..bk (NIST); 1: every identifier that is not a
+                  variable, a constant, pi or a function call is a parameter. Parameter
+                  order: of first appearance in the text, except when every name is one
+                  prefix followed by a number without leading zeros (b1, b3, x2, ...):
+                  then by that number (so b1..bk and x1..xn are positional)            */
+    int list;  /* 1: the text is a residual list 'e1; e2; ...' (one root per item)      */
+} gn_expr_opts;
+
 /* gn_expr_compile: parse src into *out (format contract: the grammar above; no MATH.md
- * equation, this is the reader of the model f of MATH.md (3.3)).
+ * equation, this is the reader of the model f of MATH.md (3.3)), parameters b1..bk:
+ * gn_expr_compile_opts with vars, cnames, cvals, nconst as given, named = list = 0.
  * Method:  recursive descent to a post-order program; each node's parameter dependencies
  *          (dep, pconst) computed once, so evaluation skips derivative work.
  * vars[0..nvars) are the variable names (e.g. "x"); cnames/cvals[0..nconst) are named
@@ -105,6 +144,15 @@ gn_status gn_expr_compile(gn_expr **out, const char *src, const char *const *var
                           const char *const *cnames, const char *const *cvals, size_t nconst,
                           gn_expr_error *err);
 
+/* gn_expr_compile_opts: gn_expr_compile with the naming rule and list mode of *o (format
+ * contract. No equation: the grammar above).
+ * Special: as gn_expr_compile; in the named notation a variable or constant may be named
+ *          b1 (only function names clash), more than GN_EXPR_MAX_PARAMS names is an error
+ *          at the first name past the limit, and a list item that is empty (';;') is an
+ *          error at its position. */
+gn_status gn_expr_compile_opts(gn_expr **out, const char *src, const gn_expr_opts *o,
+                               gn_expr_error *err);
+
 /* gn_expr_free: release e and everything it owns; NULL-safe. No equation: deallocation. */
 void gn_expr_free(gn_expr *e);
 
@@ -113,20 +161,61 @@ void gn_expr_free(gn_expr *e);
  * parameter, whose column of J would be zero). */
 int gn_expr_uses(const gn_expr *e, size_t p);
 
+/* gn_expr_uses_var: 1 when variable v (0-based) appears in e, else 0 (also for e NULL).
+ * No equation: a structural query (gnlab fit refuses a model that reads its response). */
+int gn_expr_uses_var(const gn_expr *e, size_t v);
+
+/* gn_expr_param_index: the 0-based index of the parameter called name, or -1.
+ * No equation: a lookup (named starting values). */
+long gn_expr_param_index(const gn_expr *e, const char *name);
+
+/* gn_expr_start: the starting values b0 (e->nparams) from text, either positional
+ * "v1,v2,...,vk" (in parameter order) or named "name=v,name=v,..." (any order, every
+ * parameter once); spaces around items are ignored; numbers by strtod (finite).
+ * No equation: a reader (the --start option and the MGH files' start line).
+ * Special: GN_EINPUT with err->pos (byte offset in text) and err->msg on a malformed or
+ *          non-finite number, a mix of the two forms, a name given twice, a parameter
+ *          without a value, or a positional count other than k (the message lists the
+ *          parameter names); GN_EZERO when a name is not a parameter of e (it never enters
+ *          the model: unidentifiable; err names it). b0 is partly written on error. */
+gn_status gn_expr_start(double *b0, const gn_expr *e, const char *text, gn_expr_error *err);
+
 /* gn_expr_eval: f = e(b, v) and, when grad != NULL, the sensitivity vector of MATH.md (3.3)
  * with the parameters b in the role of w, grad[p] = d e / d b_(p+1), exactly.
- * b has e->nparams entries, v has e->nvars entries.
+ * b has e->nparams entries, v has e->nvars entries. On a residual list: the whole program,
+ * f the last residual (gn_expr_eval_root evaluates one).
  * Method:  forward-mode differentiation of the program: each node's derivative by the chain
  *          rule, so grad carries only the roundings of the derivative formulas, no
  *          truncation error.
  * Derivative rules: (a^c)' = c a^(c-1) a' for a parameter-free exponent c (so a < 0 is
- * allowed with an integer c), a^c log(a) c' + c a^(c-1) a' otherwise.
+ * allowed with an integer c), a^c log(a) c' + c a^(c-1) a' otherwise; abs' = sign (0 at 0);
+ * atan2(a, b)' = (b a' - a b') / (a^2 + b^2); log10' = log10(e) / a; tanh' = 1 / cosh^2
+ * (no cancellation in 1 - tanh^2); erf' = 2 exp(-a^2) / sqrt(pi).
  * Accuracy: on every shipped NIST model, every observation, at the certified point, within
  *           2^-30 of the 256-bit gradient relative to each parameter's column maximum
- *           (tests/test_expr.c derives the bound; measured 1.3e-14).
+ *           (tests/test_expr.c derives the bound; measured 1.3e-14); each function's
+ *           derivative within 2^-40 relative of MPFR's at 256 bits on a grid of its domain
+ *           (tests/test_expr.c, test_functions).
  * Special: GN_ENONFINITE when f or a derivative is NaN or infinite (a division by zero,
- *          log of a negative number, overflow); *f and grad are then still written. */
+ *          log of a negative number, overflow); *f and grad are then still written and
+ *          gn_expr_diagnose locates the cause. */
 gn_status gn_expr_eval(gn_expr *e, double *f, double *grad, const double *b, const double *v);
+
+/* gn_expr_eval_root: gn_expr_eval of residual i (0-based, < e->nroots) only: the nodes of
+ * that item. No equation: beyond gn_expr_eval's (the residual r_i of a list).
+ * Special: as gn_expr_eval; GN_EINPUT (nothing written) when i >= e->nroots. */
+gn_status gn_expr_eval_root(gn_expr *e, size_t i, double *f, double *grad, const double *b,
+                            const double *v);
+
+/* gn_expr_diagnose: after an evaluation that returned GN_ENONFINITE, where and why: err->pos
+ * the source position of the first node (in program order) whose value is not finite while
+ * its operands are, or, when every value is finite, whose derivative is not finite while its
+ * operands' are; err->msg names the operation, its argument values and a hint ("log of a
+ * negative number", "division by zero", "exp overflows", ...).
+ * No equation: a diagnostic. Special: GN_EINPUT and err->msg "" when no value (nor, after
+ * an evaluation with derivatives, no derivative) of the last evaluation is non-finite;
+ * an inner non-finite value under a finite result (atan(1/0) = pi/2) is still located. */
+gn_status gn_expr_diagnose(const gn_expr *e, gn_expr_error *err);
 
 /* Test hook for negative controls only: when gn_expr_inject is a gn_xop value, the local
  * partial derivatives of that operation are deliberately wrong (d -> 1.5 d + 0.75) in both
@@ -208,14 +297,18 @@ typedef struct {
 gn_fit_params gn_fit_params_default(void);
 
 /* The data: n observations, nx predictor columns (column-major, column c at x + c*n) and
- * the response y. The residual is r_i = g(y_i) - f(x_i; b) with g = resp when resp is not
- * NULL (a parameter-free expression of one variable, the response), else g(y) = y. */
+ * the response y. The residual is r_i = sqrt(w_i) (g(y_i) - f(x_i; b)) with g = resp when
+ * resp is not NULL (a parameter-free expression of one variable, the response), else
+ * g(y) = y, and w_i = 1 when w is NULL (weighted least squares: S = sum w_i (g - f)^2).
+ * Residual mode: when model is a residual list (model->list), r_i = e_i(b), the i-th
+ * item, with n = model->nroots, and nx, x, y, resp, w unused (0 / NULL). */
 typedef struct {
     gn_expr *model; /* variables: the nx predictors, in column order */
     gn_expr *resp;  /* nullable */
     size_t n, nx;
     const double *x;
     const double *y;
+    const double *w; /* nullable: n weights, each finite and > 0 (the caller checks) */
 } gn_fit_problem;
 
 typedef struct {
@@ -255,8 +348,8 @@ typedef struct {
  * Output:   b (length k) and *rep; b is the best point found even when not converged.
  * Accuracy: no a-priori bound (it depends on the problem's conditioning); measured on the
  *           NIST StRD suite: every parameter to >= 10.3 digits by QR (table in docs/fit.md).
- * Special:  GN_ESIZE when n < k or k = 0; GN_EINPUT when a parameter does not appear in the
- *           model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
+ * Special:  GN_ESIZE when n < k or k = 0, or in residual mode n != model->nroots; GN_EINPUT
+ *           when a parameter does not appear in the model; GN_ENONFINITE when S or J is not finite at b0 (rep->stop = NONFINITE);
  *           GN_EZERO when a parameter's Jacobian column is exactly zero at b0 and at the
  *           returned b (the parameter does not enter the model there: unidentifiable;
  *           rep->unident names it, b and rep are still filled); GN_ENOMEM.

@@ -552,7 +552,7 @@ static void test_mp_literal_checked(void **state)
         mpfr_set_si(yv + i, 2 * i + 5, MPFR_RNDN);
     }
     mpfr_set_si(b0, 1, MPFR_RNDN);
-    gn_mp_fit_problem mp = {e, NULL, 2, 1, xv, yv};
+    gn_mp_fit_problem mp = {e, NULL, 2, 1, xv, yv, NULL};
     gn_fit_report rep;
     assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128), GN_EINPUT);
     e->node[lit].lit = orig;
@@ -563,6 +563,311 @@ static void test_mp_literal_checked(void **state)
     gn_expr_free(e);
 }
 
+/* ------------------------------------------------ the function library */
+
+/* One function at one point b (b1, and b2 for the binary ones): the double gradient of
+ * "F(b1)" (or "F(b1, b2)") against MPFR's at 256 bits, and MPFR's against a central
+ * difference at 256 bits. Bounds:
+ *  - double vs MPFR, relative per component: the double rule is one libm call (glibc
+ *    documents at most 2-4 ulp for exp, log, log10, sin, cos, tan, cosh, erf, atan, atan2)
+ *    and at most 4 roundings, on an exact double argument (no cancellation upstream):
+ *    within 10 ulp = 2^-49.7; 2^-40 leaves 2^9 for erf's exp(-a^2), whose argument's
+ *    rounding is amplified by a^2 <= 16 on the grid. A wrong rule is an O(1) change.
+ *  - MPFR vs central difference with h = 2^-64: truncation h^2 |F^(3)| / 6 <= 2^-128 * 2^22
+ *    (|F^(3)| <= 2e6 for log at 0.01, far less elsewhere), rounding 2^-256 |F| / h: so
+ *    |g - fd| <= 2^-100 (1 + |g|) holds with room; it checks the formula itself, which the
+ *    double-vs-MPFR comparison cannot (both routes use the same rule).
+ * inject mutates one rule (gn_expr_inject) in the double evaluation and in the MPFR one the
+ * central difference is compared with. Returns the number of failed checks. */
+static int fn_point(const char *src, const double *b, int inject, int verbose)
+{
+    gn_expr *e;
+    gn_expr_error err;
+    if (gn_expr_compile(&e, src, XV, 1, NULL, NULL, 0, &err) != GN_OK)
+        fail_msg("'%s' did not compile: %s", src, err.msg);
+    const size_t k = e->nparams;
+    const mpfr_prec_t P = 256;
+    gn_mp_expr *m = gn_mp_expr_alloc(e, P);
+    assert_non_null(m);
+    double gd[2] = {0, 0}, f0, x = 0.0;
+    gn_expr_inject = inject;
+    gn_expr_eval(e, &f0, gd, b, &x);
+    gn_expr_inject = -1;
+    mpfr_ptr v = malloc(6 * sizeof *v), vb = v, vg = v + 2, vgm = v + 4;
+    mpfr_t f, fp, fm, mx, h;
+    for (int q = 0; q < 6; q++)
+        mpfr_init2(v + q, P);
+    mpfr_inits2(P, f, fp, fm, mx, h, (mpfr_ptr)0);
+    mpfr_set_zero(mx, 1);
+    mpfr_set_ui_2exp(h, 1, -64, MPFR_RNDN);
+    for (int q = 0; q < 2; q++)
+        mpfr_set_d(vb + q, b[q], MPFR_RNDN);
+    gn_mp_expr_eval(m, f, vg, vb, mx, MPFR_RNDN);
+    gn_expr_inject = inject;
+    gn_mp_expr_eval(m, f, vgm, vb, mx, MPFR_RNDN);
+    gn_expr_inject = -1;
+    int bad = 0;
+    for (size_t q = 0; q < k; q++) {
+        double gt = mpfr_get_d(vg + q, MPFR_RNDN), gm = mpfr_get_d(vgm + q, MPFR_RNDN);
+        if (!(fabs(gd[q] - gt) <= 0x1p-40 * fabs(gt))) {
+            bad++;
+            if (verbose)
+                print_message("# %s at (%a, %a) d/db%zu: double %.17g, MPFR %.17g\n", src, b[0],
+                              b[1], q + 1, gd[q], gt);
+        }
+        /* (F(b + h e_q) - F(b - h e_q)) / (2h) */
+        mpfr_set(fp, vb + q, MPFR_RNDN);
+        mpfr_add(vb + q, fp, h, MPFR_RNDN);
+        gn_mp_expr_eval(m, fm, NULL, vb, mx, MPFR_RNDN);
+        mpfr_sub(vb + q, fp, h, MPFR_RNDN);
+        gn_mp_expr_eval(m, f, NULL, vb, mx, MPFR_RNDN);
+        mpfr_set(vb + q, fp, MPFR_RNDN);
+        mpfr_sub(fm, fm, f, MPFR_RNDN);
+        mpfr_mul_2si(fm, fm, 63, MPFR_RNDN);
+        double fdv = mpfr_get_d(fm, MPFR_RNDN);
+        mpfr_sub(fm, vgm + q, fm, MPFR_RNDN);
+        if (!(fabs(mpfr_get_d(fm, MPFR_RNDN)) <= 0x1p-100 * (1.0 + fabs(gm)))) {
+            bad++;
+            if (verbose)
+                print_message("# %s at (%a, %a) d/db%zu: MPFR %.17g, central difference %.17g\n",
+                              src, b[0], b[1], q + 1, gm, fdv);
+        }
+    }
+    for (int q = 0; q < 6; q++)
+        mpfr_clear(v + q);
+    free(v);
+    mpfr_clears(f, fp, fm, mx, h, (mpfr_ptr)0);
+    gn_mp_expr_free(m);
+    gn_expr_free(e);
+    return bad;
+}
+
+static const struct {
+    const char *src;
+    gn_xop op;
+    double lo0, hi0, lo1, hi1; /* the grid of b1 (and b2) inside the domain */
+} fn_cases[] = {
+    {"exp(b1)", GN_XOP_EXP, -5, 5, 0, 0},       {"log(b1)", GN_XOP_LOG, 0.01, 100, 0, 0},
+    {"log10(b1)", GN_XOP_LOG10, 0.01, 100, 0, 0}, {"sqrt(b1)", GN_XOP_SQRT, 0.01, 100, 0, 0},
+    {"sin(b1)", GN_XOP_SIN, -5, 5, 0, 0},       {"cos(b1)", GN_XOP_COS, -5, 5, 0, 0},
+    {"tan(b1)", GN_XOP_TAN, -1.4, 1.4, 0, 0},   {"atan(b1)", GN_XOP_ATAN, -5, 5, 0, 0},
+    {"tanh(b1)", GN_XOP_TANH, -20, 20, 0, 0},   {"erf(b1)", GN_XOP_ERF, -4, 4, 0, 0},
+    {"abs(b1)", GN_XOP_ABS, -3, 3, 0, 0},       {"atan2(b1, b2)", GN_XOP_ATAN2, -2, 2, -2, 2},
+    {"pow(b1, b2)", GN_XOP_POW, 0.5, 3, -2, 2},
+};
+
+/* 9 (x 9 for two arguments) grid points of case c, skipping atan2's (0, 0) and its branch
+ * cut (b1 = 0, b2 < 0: the angle jumps from pi to -pi, no derivative in b1 there) */
+static int fn_case(size_t c, int inject, int verbose)
+{
+    int bad = 0, two = fn_cases[c].hi1 > fn_cases[c].lo1;
+    for (int i = 0; i < 9; i++)
+        for (int j = 0; j < (two ? 9 : 1); j++) {
+            double b[2] = {fn_cases[c].lo0 + (fn_cases[c].hi0 - fn_cases[c].lo0) * i / 8.0,
+                           two ? fn_cases[c].lo1 + (fn_cases[c].hi1 - fn_cases[c].lo1) * j / 8.0
+                               : 0.0};
+            if (fn_cases[c].op == GN_XOP_ATAN2 && b[0] == 0.0 && b[1] <= 0.0)
+                continue;
+            bad += fn_point(fn_cases[c].src, b, inject, verbose);
+        }
+    return bad;
+}
+
+static void test_functions(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof fn_cases / sizeof fn_cases[0]; c++) {
+        int bad = fn_case(c, -1, 1);
+        if (bad)
+            fail_msg("%s: %d derivative checks failed", fn_cases[c].src, bad);
+        /* negative control: the rule of this very function, mutated, is caught */
+        if (!fn_case(c, (int)fn_cases[c].op, 0))
+            fail_msg("%s: a wrong derivative rule went unnoticed", fn_cases[c].src);
+    }
+    /* values against libm / the definitions */
+    const double b[2] = {0.75, -0.5};
+    assert_true(ev("abs(b2) + log10(100) + tanh(b1) - tanh(b1)", b, 0) == 2.5);
+    assert_true(ev("atan2(b2, b1)", b, 0) == atan2(-0.5, 0.75));
+    assert_true(ev("pow(x, 3)", b, 2.0) == 8.0);
+    assert_true(ev("erf(b1)", b, 0) == erf(0.75));
+    /* arity errors are located */
+    const struct {
+        const char *src;
+        size_t pos;
+        const char *words;
+    } c[] = {{"atan2(x)", 7, "takes 2 arguments"}, {"exp(x, 1)", 5, "takes 1 argument"},
+             {"pow(x 2)", 6, "separated by ','"},  {"erf", 3, "needs an argument"}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gn_expr *e;
+        gn_expr_error err;
+        if (gn_expr_compile(&e, c[i].src, XV, 1, NULL, NULL, 0, &err) != GN_EINPUT)
+            fail_msg("'%s' compiled", c[i].src);
+        if (err.pos != c[i].pos || !strstr(err.msg, c[i].words))
+            fail_msg("'%s': column %zu '%s', want column %zu '%s'", c[i].src, err.pos + 1,
+                     err.msg, c[i].pos + 1, c[i].words);
+    }
+}
+
+/* gn_expr_diagnose names the first sub-expression that is not finite and why */
+static void test_diagnose(void **state)
+{
+    (void)state;
+    const struct {
+        const char *src;
+        double b1, x;
+        size_t pos;
+        const char *words;
+    } c[] = {
+        {"b1*x + log(x - 2)", 1, 1, 7, "log of a negative number"},
+        {"b1 + 1/(x - 1)", 1, 1, 6, "division by zero"},
+        {"sqrt(b1) + x", 0, 1, 0, "derivative of sqrt is infinite at 0"},
+        {"exp(b1*x)", 1000, 1, 0, "exp overflows"},
+        {"atan2(b1, x)", 0, 0, 0, "atan2(0, 0)"},
+        {"b1 + (x - 3)^0.5", 1, 1, 12, "non-integer power"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gn_expr *e;
+        gn_expr_error err;
+        assert_int_equal(gn_expr_compile(&e, c[i].src, XV, 1, NULL, NULL, 0, &err), GN_OK);
+        double f, g[1], b1 = c[i].b1, x = c[i].x;
+        assert_int_equal(gn_expr_eval(e, &f, g, &b1, &x), GN_ENONFINITE);
+        assert_int_equal(gn_expr_diagnose(e, &err), GN_OK);
+        if (err.pos != c[i].pos || !strstr(err.msg, c[i].words))
+            fail_msg("'%s': column %zu '%s', want column %zu '%s'", c[i].src, err.pos + 1,
+                     err.msg, c[i].pos + 1, c[i].words);
+        /* negative control: at a good point there is nothing to locate */
+        b1 = 1.0;
+        x = 5.0;
+        assert_int_equal(gn_expr_eval(e, &f, g, &b1, &x), GN_OK);
+        assert_int_equal(gn_expr_diagnose(e, &err), GN_EINPUT);
+        gn_expr_free(e);
+    }
+}
+
+/* the named notation, residual lists and starting values */
+static gn_expr *named(const char *src, int list)
+{
+    gn_expr *e;
+    gn_expr_error err;
+    gn_expr_opts o = {0};
+    o.vars = XV;
+    o.nvars = 1;
+    o.named = 1;
+    o.list = list;
+    if (gn_expr_compile_opts(&e, src, &o, &err) != GN_OK)
+        fail_msg("'%s': column %zu: %s", src, err.pos + 1, err.msg);
+    return e;
+}
+
+static void test_named_start(void)
+{
+    gn_expr *e = named("amp*exp(-k*x) + c + 0*pi", 0);
+    double b0[3];
+    gn_expr_error err;
+    assert_int_equal(gn_expr_start(b0, e, "c=3, amp = 1,k=0.5", &err), GN_OK);
+    assert_true(b0[0] == 1.0 && b0[1] == 0.5 && b0[2] == 3.0);
+    assert_int_equal(gn_expr_start(b0, e, "2,0.25,4", &err), GN_OK);
+    assert_true(b0[0] == 2.0 && b0[1] == 0.25 && b0[2] == 4.0);
+    /* bad starts: each refused with its reason; a name the model lacks is GN_EZERO */
+    const struct {
+        const char *txt;
+        gn_status st;
+        const char *words;
+    } c[] = {{"1,2", GN_EINPUT, "2 starting values for 3 parameters (amp, k, c)"},
+             {"amp=1,2,3", GN_EINPUT, "not a mix"},
+             {"amp=1,k=2,amp=3", GN_EINPUT, "given twice"},
+             {"amp=1,k=2", GN_EINPUT, "no starting value for parameter 'c'"},
+             {"amp=1,k=2,c=3,d=4", GN_EZERO, "'d' is not a parameter"},
+             {"1,x,3", GN_EINPUT, "not a finite number"},
+             {"1,inf,3", GN_EINPUT, "not a finite number"},
+             {"1,,3", GN_EINPUT, "missing"},
+             {"amp=1,k=2,=3", GN_EINPUT, "a name is missing"}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gn_status st = gn_expr_start(b0, e, c[i].txt, &err);
+        if (st != c[i].st || !strstr(err.msg, c[i].words))
+            fail_msg("start '%s': status %d '%s', want %d '%s'", c[i].txt, (int)st, err.msg,
+                     (int)c[i].st, c[i].words);
+    }
+    gn_expr_free(e);
+}
+
+static void test_named_list(void)
+{
+    /* a residual list shares its parameters; each root evaluates alone */
+    gn_expr *e = named("10*(x2 - x1^2); 1 - x1;", 1);
+    assert_int_equal((int)e->nroots, 2);
+    assert_int_equal((int)e->nparams, 2);
+    double b[2] = {-1.2, 1.0}, f, g[2];
+    assert_int_equal(gn_expr_eval_root(e, 0, &f, g, b, NULL), GN_OK);
+    assert_true(f == 10 * (1.0 - (-1.2) * (-1.2)) && g[0] == -10 * 2 * -1.2 && g[1] == 10.0);
+    assert_int_equal(gn_expr_eval_root(e, 1, &f, g, b, NULL), GN_OK);
+    assert_true(f == 1.0 + 1.2 && g[0] == -1.0 && g[1] == 0.0);
+    assert_int_equal(gn_expr_eval_root(e, 2, &f, g, b, NULL), GN_EINPUT);
+    gn_expr_free(e);
+    gn_expr_opts o = {0};
+    o.named = o.list = 1;
+    gn_expr_error err;
+    const struct {
+        const char *src;
+        size_t pos;
+        const char *words;
+    } le[] = {{"a; ; b", 3, "empty residual"}, {"; a", 0, "empty residual"},
+              {"a b", 2, "separated by ';'"}, {"a;", 0, ""}};
+    for (size_t i = 0; i < sizeof le / sizeof le[0]; i++) {
+        gn_status st = gn_expr_compile_opts(&e, le[i].src, &o, &err);
+        if (!le[i].words[0]) {
+            assert_int_equal(st, GN_OK); /* a trailing ';' is allowed */
+            gn_expr_free(e);
+            continue;
+        }
+        if (st != GN_EINPUT || err.pos != le[i].pos || !strstr(err.msg, le[i].words))
+            fail_msg("'%s': column %zu '%s', want column %zu '%s'", le[i].src, err.pos + 1,
+                     err.msg, le[i].pos + 1, le[i].words);
+    }
+    /* in the named notation a variable may be called b1; a function name still clashes */
+    const char *vv[] = {"b1"}, *vf[] = {"erf"};
+    o.list = 0;
+    o.vars = vv;
+    o.nvars = 1;
+    assert_int_equal(gn_expr_compile_opts(&e, "a*b1", &o, &err), GN_OK);
+    assert_int_equal((int)e->nparams, 1);
+    assert_true(gn_expr_uses_var(e, 0));
+    gn_expr_free(e);
+    o.vars = vf;
+    assert_int_equal(gn_expr_compile_opts(&e, "a*x", &o, &err), GN_EINPUT);
+    assert_non_null(strstr(err.msg, "clashes"));
+}
+
+static void test_named(void **state)
+{
+    (void)state;
+    /* order of first appearance; x is the variable, pi a constant, exp a function */
+    gn_expr *e = named("amp*exp(-k*x) + c + 0*pi", 0);
+    assert_int_equal((int)e->nparams, 3);
+    assert_string_equal(e->pname[0], "amp");
+    assert_string_equal(e->pname[1], "k");
+    assert_string_equal(e->pname[2], "c");
+    assert_int_equal((int)gn_expr_param_index(e, "c"), 2);
+    assert_int_equal((int)gn_expr_param_index(e, "x"), -1);
+    gn_expr_free(e);
+    /* one prefix with numbers: ordered by the number, whatever the order of appearance */
+    e = named("b3*x + b1 - b2", 0);
+    assert_string_equal(e->pname[0], "b1");
+    assert_string_equal(e->pname[2], "b3");
+    gn_expr_free(e);
+    e = named("x10*x + x2 + x1", 0);
+    assert_string_equal(e->pname[0], "x1");
+    assert_string_equal(e->pname[1], "x2");
+    assert_string_equal(e->pname[2], "x10");
+    gn_expr_free(e);
+    /* negative control: mixed prefixes keep the order of appearance */
+    e = named("b2*x + a1", 0);
+    assert_string_equal(e->pname[0], "b2");
+    gn_expr_free(e);
+    test_named_start();
+    test_named_list();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +875,8 @@ int main(void)
         cmocka_unit_test(test_exact_gradient), cmocka_unit_test(test_taylor),
         cmocka_unit_test(test_double_vs_mp),   cmocka_unit_test(test_nonfinite),
         cmocka_unit_test(test_nesting),        cmocka_unit_test(test_mp_literal_checked),
+        cmocka_unit_test(test_functions),      cmocka_unit_test(test_diagnose),
+        cmocka_unit_test(test_named),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,10 @@ static const struct {
     {"zero_j.jsonl", "{\"method\":\"ignd_undamped\",\"dtype\":\"float64\",\"alpha\":1,\"lp\":1,"
                      "\"lpp\":1,\"j\":[0,0],\"w\":[1,1],\"w_after\":[1,1]}\n"},
     {"two.csv", "x,y\n1,2\n2,3.5\n"}, /* issue 14 */
+    /* issue 14 (fituser): weights and sigmas that cannot weigh */
+    {"wzero.csv", "x,y,w\n1,2,1\n2,3,0\n3,4.1,1\n4,5,1\n"},
+    {"sneg.csv", "x,y,s\n1,2,1\n2,3,1\n3,4.1,-0.5\n4,5,1\n"},
+    {"shuge.csv", "x,y,s\n1,2,1\n2,3,1e-200\n3,4.1,1\n4,5,1\n"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -215,6 +219,29 @@ static const fc_row rows[] = {
      ONLY(2), NULL},
     {"14", "fit: --out into a missing directory",
      "fit --model 'b1*x' --data @/lin.csv --start 1 --out @/no/such/o.csv", ONLY(2), NULL},
+    /* issue 14 (fituser): named parameters, weights, residual mode */
+    {"14", "fit: a weight 0", "fit --model 'a*x' --data @/wzero.csv --start 1 --weights w",
+     ONLY(2), NULL},
+    {"14", "fit: a negative sigma", "fit --model 'a*x' --data @/sneg.csv --start 1 --sigma s",
+     ONLY(2), NULL},
+    {"14", "fit: a sigma whose 1/sigma^2 overflows",
+     "fit --model 'a*x' --data @/shuge.csv --start 1 --sigma s", ONLY(2), NULL},
+    {"14", "fit: a --start name the model lacks (never enters it)",
+     "fit --model 'a*x' --data @/lin.csv --start a=1,c=2", ONLY(1), NULL},
+    {"14", "fit: a named parameter multiplied away",
+     "fit --model 'a*x + 0*c' --data @/lin.csv --start a=1,c=2", ONLY(1), "stop: xtol"},
+    {"14", "fit: the response inside the model", "fit --model 'a*x + 0*y' --data @/lin.csv "
+     "--start 1", ONLY(2), NULL},
+    {"14", "fit: residual mode, a parameter multiplied away",
+     "fit --residuals 'a - 1; a - 2; 0*b' --start a=1,b=1", ONLY(1), NULL},
+    {"14", "fit: residual mode, fewer residuals than parameters",
+     "fit --residuals 'a + b' --start 1,1", ONLY(2), NULL},
+    {"14", "fit: residual mode, overflow at the start", "fit --residuals 'exp(a); a' --start 1000",
+     ONLY(2), NULL},
+    {"14", "fit: residual mode, a domain error at the start",
+     "fit --residuals 'log(a); a' --start -1", ONLY(2), NULL},
+    {"14", "fit: an MGH file that is missing", "fit --mgh @/missing.mgh", ONLY(2), NULL},
+    {"14", "fit: an MGH directory without problems", "fit --mgh-all @", ONLY(2), NULL},
 };
 
 static char dir[64];

@@ -377,7 +377,7 @@ static double fit_mp_min_lre(const char *path, size_t st, mpfr_prec_t prec, int 
         mpfr_init2(b0 + q, prec);
         mpfr_set_d(b0 + q, p.start[st * k + q], MPFR_RNDN);
     }
-    gn_mp_fit_problem mp = {s.model, s.resp, n, nx, x, y};
+    gn_mp_fit_problem mp = {s.model, s.resp, n, nx, x, y, NULL};
     gn_fit_report rep;
     assert_int_equal(gn_mp_fit_run(b, &rep, &mp, b0, NULL, prec), GN_OK);
     *conv = gn_fit_stop_converged(rep.stop);
@@ -497,7 +497,7 @@ static void test_qr_vs_normal(void **state)
     gn_expr_error ee;
     assert_int_equal(gn_expr_compile(&e, "b1*x + b2*x*(1 + 1e-6*x)", xv, 1, NULL, NULL, 0, &ee),
                      GN_OK);
-    gn_fit_problem fp = {e, NULL, n, 1, x, y};
+    gn_fit_problem fp = {e, NULL, n, 1, x, y, NULL};
     /* kappa of the column-scaled J from its 2x2 Gram matrix (in MPFR-free double: the
      * estimate needs one digit) */
     double c11 = 0, c12 = 0, c22 = 0;
@@ -521,7 +521,7 @@ static void test_qr_vs_normal(void **state)
         mpfr_init2(mb0 + q, 256);
         mpfr_set_d(mb0 + q, 0.5, MPFR_RNDN);
     }
-    gn_mp_fit_problem mp = {e, NULL, n, 1, mx, my};
+    gn_mp_fit_problem mp = {e, NULL, n, 1, mx, my, NULL};
     gn_mp_fit_params mpar = gn_mp_fit_params_default();
     mpar.max_iter = 1;
     mpar.tau = 1e-12;
@@ -866,7 +866,7 @@ static void test_unidentifiable(void **state)
         gn_expr *e = NULL;
         gn_expr_error ee;
         assert_int_equal(gn_expr_compile(&e, cases[c].model, vars, 1, NULL, NULL, 0, &ee), GN_OK);
-        gn_fit_problem fp = {e, NULL, 4, 1, xs, ys};
+        gn_fit_problem fp = {e, NULL, 4, 1, xs, ys, NULL};
         double b[2];
         gn_fit_report rep;
         gn_status st = gn_fit_run(b, &rep, &fp, cases[c].b0, NULL);

@@ -241,7 +241,7 @@ gn_status val_nist_run_mp(val_nist_mp *r, const gn_io_nist *p, const gn_io_nist_
     if (e == GN_OK) {
         for (size_t q = 0; q < k; q++)
             mpfr_set_d(b0 + q, p->start[st * k + q], MPFR_RNDN);
-        gn_mp_fit_problem mp = {s->model, s->resp, n, nx, x, y};
+        gn_mp_fit_problem mp = {s->model, s->resp, n, nx, x, y, NULL};
         gn_mp_fit_params par = gn_mp_fit_params_default();
         double t0 = gn_io_now();
         r->ok = gn_mp_fit_run(b, &r->rep, &mp, b0, &par, prec) == GN_OK;

@@ -43,13 +43,21 @@ void gn_mp_expr_free(gn_mp_expr *m);
 gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr b,
                           mpfr_srcptr v, mpfr_rnd_t rnd);
 
-/* The data in MPFR: x is nx x n column-major, y has n entries. */
+/* gn_mp_expr_eval_root: the MPFR twin of gn_expr_eval_root: residual i of a list only.
+ * No equation: beyond gn_mp_expr_eval's. Special: as gn_mp_expr_eval; GN_EINPUT (nothing
+ * written) when i >= m->e->nroots. */
+gn_status gn_mp_expr_eval_root(gn_mp_expr *m, size_t i, mpfr_ptr f, mpfr_ptr grad,
+                               mpfr_srcptr b, mpfr_srcptr v, mpfr_rnd_t rnd);
+
+/* The data in MPFR: x is nx x n column-major, y has n entries; the residuals as in
+ * gn_fit_problem: r_i = sqrt(w_i) (g(y_i) - f(x_i; b)), or e_i(b) when model is a list. */
 typedef struct {
     gn_expr *model; /* variables: the nx predictors */
     gn_expr *resp;  /* nullable: r_i = resp(y_i) - f(x_i; b) */
     size_t n, nx;
     mpfr_srcptr x;
     mpfr_srcptr y;
+    mpfr_srcptr w;  /* nullable: n weights > 0 (sqrt taken in MPFR) */
 } gn_mp_fit_problem;
 
 typedef struct {

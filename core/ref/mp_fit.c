@@ -135,6 +135,52 @@ static int mp_node(gn_mp_expr *m, const gn_xnode *n, mpfr_ptr r, mpfr_ptr gi, mp
         mpfr_mul_ui(t1, r, 2, rnd);
         mpfr_ui_div(t1, 1, t1, rnd);
         break;
+    case GN_XOP_ABS:
+        mpfr_abs(r, A, rnd);
+        if (mpfr_nan_p(A))
+            mpfr_set_nan(t1);
+        else
+            mpfr_set_si(t1, mpfr_sgn(A), rnd); /* 0 at 0, as gn_expr_eval */
+        break;
+    case GN_XOP_ATAN2:
+        /* d/dA = B / (A^2 + B^2), d/dB = -A / (A^2 + B^2); NaN at (0, 0) */
+        mpfr_atan2(r, A, B, rnd);
+        if (wantg) {
+            mpfr_hypot(t2, A, B, rnd);
+            mpfr_sqr(t2, t2, rnd);
+            mpfr_div(t1, B, t2, rnd);
+            mpfr_div(t2, A, t2, rnd);
+            mpfr_neg(t2, t2, rnd);
+        }
+        break;
+    case GN_XOP_LOG10:
+        mpfr_log10(r, A, rnd);
+        if (wantg) {
+            mpfr_log_ui(t1, 10, rnd);
+            mpfr_mul(t1, t1, A, rnd);
+            mpfr_ui_div(t1, 1, t1, rnd);
+        }
+        break;
+    case GN_XOP_TANH:
+        mpfr_tanh(r, A, rnd);
+        if (wantg) {
+            mpfr_sech(t1, A, rnd);
+            mpfr_sqr(t1, t1, rnd);
+        }
+        break;
+    case GN_XOP_ERF:
+        mpfr_erf(r, A, rnd);
+        if (wantg) {
+            /* 2 exp(-A^2) / sqrt(pi) */
+            mpfr_sqr(t1, A, rnd);
+            mpfr_neg(t1, t1, rnd);
+            mpfr_exp(t1, t1, rnd);
+            mpfr_const_pi(t2, rnd);
+            mpfr_sqrt(t2, t2, rnd);
+            mpfr_div(t1, t1, t2, rnd);
+            mpfr_mul_2ui(t1, t1, 1, rnd);
+        }
+        break;
     default: mpfr_set_nan(r); break;
     }
     return 1;
@@ -175,26 +221,26 @@ static void mp_chain(gn_mp_expr *m, size_t i, mpfr_rnd_t rnd)
     }
 }
 
-gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr b,
-                          mpfr_srcptr v, mpfr_rnd_t rnd)
+/* nodes lo..hi of the program; f = node hi */
+static gn_status mp_eval_range(gn_mp_expr *m, size_t lo, size_t hi, mpfr_ptr f, mpfr_ptr grad,
+                               mpfr_srcptr b, mpfr_srcptr v, mpfr_rnd_t rnd)
 {
     const gn_expr *e = m->e;
     const size_t k = e->nparams, kk = k ? k : 1;
     const int wantg = grad != NULL && k > 0;
-    for (size_t i = 0; i < e->nnodes; i++) {
+    for (size_t i = lo; i <= hi; i++) {
         const gn_xnode *n = &e->node[i];
         if (mp_node(m, n, m->val + i, m->grad + i * kk, b, v, wantg, rnd) && wantg &&
             !n->pconst)
             mp_chain(m, i, rnd);
     }
-    const size_t root = e->nnodes - 1;
-    mpfr_set(f, m->val + root, rnd);
+    mpfr_set(f, m->val + hi, rnd);
     int ok = mpfr_number_p(f);
     if (grad) {
-        const unsigned char *dr = e->dep + root * kk;
+        const unsigned char *dr = e->dep + hi * kk;
         for (size_t p = 0; p < k; p++) {
             if (dr[p])
-                mpfr_set(grad + p, m->grad + root * kk + p, rnd);
+                mpfr_set(grad + p, m->grad + hi * kk + p, rnd);
             else
                 mpfr_set_zero(grad + p, 1);
             if (!mpfr_number_p(grad + p))
@@ -202,6 +248,21 @@ gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr 
         }
     }
     return ok ? GN_OK : GN_ENONFINITE;
+}
+
+gn_status gn_mp_expr_eval(gn_mp_expr *m, mpfr_ptr f, mpfr_ptr grad, mpfr_srcptr b,
+                          mpfr_srcptr v, mpfr_rnd_t rnd)
+{
+    return mp_eval_range(m, 0, m->e->nnodes - 1, f, grad, b, v, rnd);
+}
+
+gn_status gn_mp_expr_eval_root(gn_mp_expr *m, size_t i, mpfr_ptr f, mpfr_ptr grad,
+                               mpfr_srcptr b, mpfr_srcptr v, mpfr_rnd_t rnd)
+{
+    const gn_expr *e = m->e;
+    if (i >= e->nroots)
+        return GN_EINPUT;
+    return mp_eval_range(m, i ? e->root[i - 1] + 1 : 0, e->root[i], f, grad, b, v, rnd);
 }
 
 gn_mp_fit_params gn_mp_fit_params_default(void)
@@ -251,7 +312,8 @@ typedef struct {
     size_t n, k;
     long xb;                 /* the step is small when |h_p| <= 2^-xb |bt_p|          */
     gn_mp_expr *me, *mr;     /* the model and the response transform                 */
-    mpfr_ptr gy, xv, grow;   /* g(y_i); one observation's predictors and gradient     */
+    mpfr_ptr gy, sw, xv, grow; /* g(y_i), sqrt(w_i); one observation's predictors and
+                                  gradient                                           */
     mpfr_ptr b, bt, r, rt, J, Jh, A, M, g, h, d, sc, tmp3;
     mpfr_ptr v, a, ga;       /* the velocity (the solve's h), acceleration, J^T r_vv  */
     size_t *piv;             /* the LU pivots of the step's k x k system              */
@@ -270,9 +332,9 @@ static int mws_alloc(mp_ws *w, const gn_mp_fit_problem *p, mpfr_prec_t prec, lon
     w->xb = xb;
     mpfr_inits2(prec, w->S, w->St, w->t, w->u, w->pred, w->act, w->f, (mpfr_ptr)0);
     mpfr_ptr *arr[] = {&w->b,  &w->bt, &w->g,  &w->h,  &w->d, &w->sc, &w->grow, &w->tmp3,
-                       &w->v,  &w->a,  &w->ga, &w->r,  &w->rt, &w->Jh, &w->gy, &w->xv,
-                       &w->A,  &w->M,  &w->J};
-    const size_t len[] = {k, k, k, k, k, k, k, 3, k, k, k, n, n, n, n, p->nx + 1,
+                       &w->v,  &w->a,  &w->ga, &w->r,  &w->rt, &w->Jh, &w->gy, &w->sw,
+                       &w->xv, &w->A,  &w->M,  &w->J};
+    const size_t len[] = {k, k, k, k, k, k, k, 3, k, k, k, n, n, n, n, n, p->nx + 1,
                           k * k, k * k, n * k};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
         w->nblk += len[i];
@@ -299,20 +361,41 @@ static void mws_free(mp_ws *w)
     gn_mp_expr_free(w->mr);
 }
 
-/* r_i = g(y_i) - f(x_i; b); when J != NULL also J (column-major n x k) = d r / d b */
+/* r_i = sqrt(w_i) (g(y_i) - f(x_i; b)), or e_i(b) in residual mode; when J != NULL also J
+ * (column-major n x k) = d r / d b */
 static gn_status mp_residuals(mp_ws *w, mpfr_ptr r, mpfr_ptr J, mpfr_srcptr b)
 {
     gn_status st = GN_OK;
+    const int list = w->p->model->list;
     for (size_t i = 0; i < w->n; i++) {
-        for (size_t c = 0; c < w->p->nx; c++)
-            mpfr_set(w->xv + c, w->p->x + c * w->n + i, MPFR_RNDN);
-        gn_status s = gn_mp_expr_eval(w->me, w->f, J ? w->grow : NULL, b, w->xv, MPFR_RNDN);
+        gn_status s;
+        mpfr_ptr gr = J ? w->grow : NULL;
+        if (list)
+            s = gn_mp_expr_eval_root(w->me, i, w->f, gr, b, NULL, MPFR_RNDN);
+        else {
+            for (size_t c = 0; c < w->p->nx; c++)
+                mpfr_set(w->xv + c, w->p->x + c * w->n + i, MPFR_RNDN);
+            s = gn_mp_expr_eval(w->me, w->f, gr, b, w->xv, MPFR_RNDN);
+        }
         if (s != GN_OK)
             st = s;
-        mpfr_sub(r + i, w->gy + i, w->f, MPFR_RNDN);
-        if (J)
-            for (size_t q = 0; q < w->k; q++)
-                mpfr_neg(J + q * w->n + i, w->grow + q, MPFR_RNDN);
+        if (list)
+            mpfr_set(r + i, w->f, MPFR_RNDN);
+        else {
+            mpfr_sub(r + i, w->gy + i, w->f, MPFR_RNDN);
+            if (w->p->w)
+                mpfr_mul(r + i, r + i, w->sw + i, MPFR_RNDN);
+        }
+        for (size_t q = 0; J && q < w->k; q++) {
+            mpfr_ptr Jq = J + q * w->n + i;
+            if (list)
+                mpfr_set(Jq, w->grow + q, MPFR_RNDN);
+            else if (w->p->w) {
+                mpfr_mul(Jq, w->grow + q, w->sw + i, MPFR_RNDN);
+                mpfr_neg(Jq, Jq, MPFR_RNDN);
+            } else
+                mpfr_neg(Jq, w->grow + q, MPFR_RNDN);
+        }
     }
     return st;
 }
@@ -354,11 +437,13 @@ static int mp_solve(mp_ws *w, mpfr_ptr h, mpfr_srcptr gv, double lambda)
 /* the start point: g(y_i), b = b0 evaluated (what gn_fit_drive assumes) */
 static gn_status m_start(mp_ws *w, gn_fit_report *rep, mpfr_srcptr b0)
 {
-    for (size_t i = 0; i < w->n; i++) {
+    for (size_t i = 0; i < w->n && !w->p->model->list; i++) {
         if (w->mr)
             gn_mp_expr_eval(w->mr, w->gy + i, NULL, NULL, w->p->y + i, MPFR_RNDN);
         else
             mpfr_set(w->gy + i, w->p->y + i, MPFR_RNDN);
+        if (w->p->w)
+            mpfr_sqrt(w->sw + i, w->p->w + i, MPFR_RNDN);
     }
     for (size_t q = 0; q < w->k; q++) {
         mpfr_set(w->b + q, b0 + q, MPFR_RNDN);
@@ -565,6 +650,8 @@ gn_status gn_mp_fit_run(mpfr_ptr bout, gn_fit_report *rep, const gn_mp_fit_probl
     gn_status st = gn_fit_check(rep, p ? p->model : NULL, p ? p->n : 0);
     if (st != GN_OK)
         return st;
+    if (p->model->list && p->n != p->model->nroots)
+        return GN_ESIZE; /* residual mode: n is the number of residuals */
     if (lits_ok(p->model, prec) || (p->resp && lits_ok(p->resp, prec)))
         return GN_EINPUT; /* a literal MPFR cannot read: bad input, not a lack of memory */
     gn_mp_fit_params P = par ? *par : gn_mp_fit_params_default();
