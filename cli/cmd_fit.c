@@ -1461,6 +1461,8 @@ static void mgh_row(const val_mgh *p, const val_mgh_result *r, const opts *o)
         gn_io_jl_num(&j, "lre_double", r->lre);
         gn_io_jl_bool(&j, "reached_double", r->reached);
         json_report(&j, "double", &r->rep, r->secs);
+        gn_io_jl_str(&j, "end_point", gn_fit_end_name(r->end));
+        gn_io_jl_num(&j, "cond_J", r->stats.cond);
         for (size_t q = 0; q < p->k; q++) {
             char key[160];
             snprintf(key, sizeof key, "double_%s", p->e->pname[q]);
@@ -1476,9 +1478,9 @@ static void mgh_row(const val_mgh *p, const val_mgh_result *r, const opts *o)
         gn_io_jl_end(&j);
         return;
     }
-    printf("%-22s %2zu %2zu  %-24.17g %-11s %4.1f %8.1e %-7s %-7s %4zu", p->name, p->m, p->k,
-           r->S, p->fmin_str, r->lre, r->tol, r->reached ? "reached" : "MISSED",
-           gn_fit_stop_name(r->rep.stop), r->rep.iters);
+    printf("%-22s %2zu %2zu  %-24.17g %-11s %4.1f %8.1e %-7s %-7s %-25s %4zu", p->name, p->m,
+           p->k, r->S, p->fmin_str, r->lre, r->tol, r->reached ? "reached" : "MISSED",
+           gn_fit_stop_name(r->rep.stop), gn_fit_end_name(r->end), r->rep.iters);
     if (r->mp)
         printf("  %-24.17g %-7s %-7s %4.1f %4.1f", r->mS, r->mreached ? "reached" : "MISSED",
                gn_fit_stop_name(r->mrep.stop), r->agree, r->agree_b);
@@ -1501,8 +1503,8 @@ static int mgh_run(const char *file, const char *dir, const opts *o)
                "digits of S; ag.S, ag.x = digits of S and of the worst parameter shared with "
                "the MPFR route (%ld bits)\n\n",
                (long)o->prec);
-        printf("%-22s %2s %2s  %-24s %-11s %4s %8s %-7s %-7s %4s", "problem", "m", "k",
-               "S double", "f*", "LRE", "tol", "", "stop", "it");
+        printf("%-22s %2s %2s  %-24s %-11s %4s %8s %-7s %-7s %-25s %4s", "problem", "m", "k",
+               "S double", "f*", "LRE", "tol", "", "stop", "end point", "it");
         if (o->mp)
             printf("  %-24s %-7s %-7s %4s %4s", "S mpfr", "", "stop", "ag.S", "ag.x");
         printf("\n");

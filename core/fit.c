@@ -807,6 +807,13 @@ gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st)
     int conv = gn_fit_stop_converged(rep->stop);
     if (st->rank < st->k && (conv || rep->stop == GN_FIT_STOP_STUCK))
         return GN_FIT_END_RANKDEF;
+    /* stuck where J is nearly singular: S is flat to first order at a stationary point, so
+     * b is known to about sqrt(u) relative, and J(b) differs from J at the stationary point
+     * by that much; a singular value below GN_FIT_NEAR_RANK_TOL of the largest cannot be
+     * told from 0 there (a singular J at a stationary point with r != 0: Freudenstein-Roth's
+     * local minimum) */
+    if (rep->stop == GN_FIT_STOP_STUCK && !(st->cond < 1.0 / GN_FIT_NEAR_RANK_TOL))
+        return GN_FIT_END_RANKDEF;
     if (rep->stop == GN_FIT_STOP_STUCK)
         return GN_FIT_END_STUCK;
     return conv ? GN_FIT_END_MINIMUM : GN_FIT_END_FAILED;

@@ -384,6 +384,10 @@ typedef struct {
  * columnwise (Higham, Accuracy and Stability, Thm 19.4), which moves each singular value
  * of the unit-column J by up to that much */
 #define GN_FIT_RANK_TOL(n) ((double)(n) * 0x1p-53)
+/* at a point where LM is stuck (S flat to first order, b known to about sqrt(u) relative),
+ * a singular value of the unit-column J below sqrt(u) = 2^-26.5 of the largest is within
+ * what b's own uncertainty moves it: J counts as rank deficient there (gn_fit_classify) */
+#define GN_FIT_NEAR_RANK_TOL 0x1p-26
 
 /* gn_fit_covar: the asymptotic covariance of the least-squares estimates at b,
  * C = s^2 (J^T J)^-1 with s^2 = S(b) / (n - k), the standard errors se_p = sqrt(C_pp), the
@@ -431,8 +435,9 @@ typedef enum {
  * returned b (st from gn_fit_covar there; NULL counts as not evaluated: FAILED unless
  * the stop reason already says LIMIT).
  * No equation: a decision table: stop MAXITER/MAXFEV -> LIMIT; NONFINITE -> FAILED;
- * st->rank < k with a converging or STUCK stop -> RANKDEF; STUCK -> STUCK; a converging
- * stop with full rank -> MINIMUM. */
+ * st->rank < k with a converging or STUCK stop -> RANKDEF; STUCK with cond(J) at or above
+ * 1/GN_FIT_NEAR_RANK_TOL -> RANKDEF; STUCK -> STUCK; a converging stop with full rank ->
+ * MINIMUM. */
 gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st);
 
 /* gn_fit_end_name: "minimum", "stationary-rank-deficient", "stuck", "iteration-limit",

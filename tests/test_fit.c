@@ -995,7 +995,7 @@ static void test_covar(void **state)
     gn_expr *e = NULL;
     gn_expr_error ee;
     assert_int_equal(gn_expr_compile(&e, "b1*x + b2", vars, 1, NULL, NULL, 0, &ee), GN_OK);
-    gn_fit_problem fp = {e, NULL, 5, 1, xs, ys};
+    gn_fit_problem fp = {e, NULL, 5, 1, xs, ys, NULL};
     double b[2], se[2], cov[4], corr[4], nul[2];
     gn_fit_report rep;
     assert_int_equal(gn_fit_run(b, &rep, &fp, (double[]){1, 0}, NULL), GN_OK);
@@ -1093,7 +1093,7 @@ static void test_mp_unidentifiable(void **state)
         mpfr_init2(b, 128);
         mpfr_init2(b0, 128);
         mpfr_set_d(b0, 1.0, MPFR_RNDN);
-        gn_mp_fit_problem mp = {e, NULL, 4, 1, xv, yv};
+        gn_mp_fit_problem mp = {e, NULL, 4, 1, xv, yv, NULL};
         gn_fit_report rep;
         gn_status st = gn_mp_fit_run(b, &rep, &mp, b0, NULL, 128);
         if (c == 0 && (st != GN_EZERO || rep.unident != 1))
@@ -1168,6 +1168,35 @@ static void test_cli_stats(void **state)
     unlink(ocsv);
 }
 
+/* gn_fit_classify's decision table, the near-singular rule included: stuck with cond(J) at
+ * or above 1/GN_FIT_NEAR_RANK_TOL is a rank-deficient stationary point; just below, stuck
+ * (the negative control of the rule); a converged stop with a full-rank J is a minimum */
+static void test_classify_table(void **state)
+{
+    (void)state;
+    gn_fit_report rep;
+    gn_fit_stats st;
+    memset(&rep, 0, sizeof rep);
+    memset(&st, 0, sizeof st);
+    st.k = 2;
+    st.rank = 2;
+    st.cond = 10.0;
+    rep.stop = GN_FIT_STOP_STUCK;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_STUCK);
+    st.cond = 0.5 / GN_FIT_NEAR_RANK_TOL;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_STUCK);
+    st.cond = 1.0 / GN_FIT_NEAR_RANK_TOL;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_RANKDEF);
+    st.cond = INFINITY;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_RANKDEF);
+    rep.stop = GN_FIT_STOP_MAXITER;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_LIMIT);
+    rep.stop = GN_FIT_STOP_XTOL;
+    st.cond = 10.0;
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_MINIMUM);
+    assert_int_equal(gn_fit_classify(&rep, NULL), GN_FIT_END_FAILED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1179,7 +1208,7 @@ int main(void)
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_unidentifiable),
         cmocka_unit_test(test_deep_model), cmocka_unit_test(test_start_messages),
-        cmocka_unit_test(test_covar),         cmocka_unit_test(test_ci),
+        cmocka_unit_test(test_covar),         cmocka_unit_test(test_classify_table),         cmocka_unit_test(test_ci),
         cmocka_unit_test(test_mp_unidentifiable), cmocka_unit_test(test_cli_stats),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

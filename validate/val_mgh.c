@@ -251,6 +251,18 @@ gn_status val_mgh_run(val_mgh_result *r, const val_mgh *p, int mp, mpfr_prec_t p
     else
         r->tol = 0x1p-52 * S0;
     r->reached = r->st == GN_OK && fabs(r->S - p->fmin) <= r->tol;
+    double *se = malloc((k + 1) * sizeof(double));
+    gn_status cst = !se ? GN_ENOMEM
+                  : r->st == GN_OK ? gn_fit_covar(&r->stats, se, NULL, NULL, NULL, &fp, r->b)
+                                   : GN_EINPUT;
+    free(se);
+    if (cst == GN_ENOMEM) {
+        free(bm);
+        val_mgh_result_free(r);
+        return GN_ENOMEM;
+    }
+    r->end = r->st == GN_OK && cst == GN_OK ? gn_fit_classify(&r->rep, &r->stats)
+                                            : GN_FIT_END_FAILED;
     r->lre = p->fmin > 0.0 && r->st == GN_OK ? gn_io_lre(r->S, p->fmin, p->fmin_digits) : NAN;
     r->agree = r->agree_b = NAN;
     if (mp && run_mp(r, p, bm, prec) != GN_OK) {

@@ -60,6 +60,8 @@ typedef struct {
                               NAN without MPFR): S is flat at a minimum, so S agreeing
                               to 15 digits says little about the parameters             */
     int mreached;          /* the MPFR S within tol of f*                               */
+    gn_fit_stats stats;    /* gn_fit_covar at the double estimate (rank, cond(J))       */
+    gn_fit_end end;        /* the double end point's class (gn_fit_classify)            */
 } val_mgh_result;
 
 /* val_mgh_run: fit p from its start in double (and in MPFR at prec bits when mp != 0).
