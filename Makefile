@@ -132,9 +132,9 @@ fuzz: deps
 	  build/fuzz/corpus_merge validate/fuzz/corpus_merge
 
 # libFuzzer on the readers of libgnlab: the expression compiler, the NIST reader (from a
-# buffer) and the CSV reader, FUZZ_SECONDS each (seeds in fuzz/corpus/*, replayed by
+# buffer), the CSV reader and the plant-matrix reader, FUZZ_SECONDS each (seeds in fuzz/corpus/*, replayed by
 # tests/test_fuzz_corpus in make check); `make fuzz` runs these too
-FUZZ_READERS := expr nist csv
+FUZZ_READERS := expr nist csv plant
 .PHONY: fuzz-readers
 fuzz: fuzz-readers
 fuzz-readers: deps
