@@ -269,6 +269,7 @@ static const flagdef lqr_flags[] = {
     {"--alpha-igndq", F_DOUBLE, OFF(nb_lqr_opts, alpha_igndq), 1e-12, 1e3},
     {"--gamma", F_DOUBLE, OFF(nb_lqr_opts, gamma), 1e-6, 1},
     {"--noise", F_DOUBLE, OFF(nb_lqr_opts, noise), 0, 1e3},
+    {"--continuous", F_DOUBLE, OFF(nb_lqr_opts, continuous), 1e-9, 1e6},
     {"--seeds", F_SIZE, OFF(nb_lqr_opts, seeds), 1, 1000},
     {"--iters", F_SIZE, OFF(nb_lqr_opts, iters), 1, 10000},
     {"--eval-steps", F_SIZE, OFF(nb_lqr_opts, eval_steps), 10, 100000000},
@@ -292,7 +293,11 @@ static int run_lqr(const nb_ctx *ctx, int argc, char **argv)
 {
     nb_lqr_opts o = nb_lqr_opts_default(ctx->quick);
     int r = parse(&o, lqr_flags, lqr_special, "lqr", argc, argv);
-    return r != GN_EXIT_PASS ? r : nb_lqr_run(ctx, &o);
+    if (r != GN_EXIT_PASS)
+        return r;
+    if (o.continuous > 0 && !o.plant_a)
+        return cli_usage("notebook lqr", "--continuous H discretises a --plant A B: give one");
+    return nb_lqr_run(ctx, &o);
 }
 
 /* ------------------------------------------------------------------------- egn */
@@ -396,7 +401,9 @@ static const cli_nb table[] = {
      "  --sweep-in F1,F2     records of earlier shards; alone: render the page from them\n",
      run_supervised},
     {"lqr",
-     "  --plant A.csv B.csv  a plant instead of the two built-in ones (CSV with a header)\n"
+     "  --plant A.csv B.csv  a plant instead of the two built-in ones: A n x n, B n x m,\n"
+     "                       n <= 30, m <= 10; comma or blank separated, header optional\n"
+     "  --continuous H       A, B are continuous-time: zero-order hold with step H (s)\n"
      "  --seeds N            runs per curve (default 5)\n"
      "  --iters N            policy-improvement iterations (default 25)\n"
      "  --eval-steps N       semi-gradient updates per policy evaluation (default 3000)\n"

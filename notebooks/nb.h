@@ -338,9 +338,12 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o);
 
 /* 4: LQR policy iteration, QL against IGNDQ evaluation, MATH.md §11. */
 typedef struct {
-    const char *plant_a, *plant_b; /* CSV files of a plant, or both NULL: the built-in two */
+    const char *plant_a, *plant_b; /* matrix files of a plant (gn_io_matrix_read), or both
+                                    * NULL: the built-in two */
     size_t seeds, iters, eval_steps;
     double alpha_ql, alpha_igndq, gamma, noise;
+    double continuous; /* > 0: plant_a, plant_b are continuous-time, discretised by
+                        * zero-order hold at this step (s); 0: discrete-time as given */
 } nb_lqr_opts;
 /* nb_lqr_opts_default: the page's sizes and rates (smaller when quick).
  * No equation: defaults. */
@@ -349,12 +352,16 @@ nb_lqr_opts nb_lqr_opts_default(int quick);
  * nb_lqr_compute, then the page. Returns as above. */
 int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
 
-enum { NB_LQ_NMAX = 10, NB_LQ_MMAX = 4, NB_LQ_NEXACT = 61 };
+/* the largest plant: 30 states and 10 inputs, so z = [x; u] has at most 40 entries and the
+ * learned quadratic Q-function (n+m)(n+m+1)/2 + 1 = 821 weights (docs/notebook-data.md) */
+enum { NB_LQ_NMAX = 30, NB_LQ_MMAX = 10, NB_LQ_NEXACT = 61 };
 /* a discrete-time plant x+ = A x + B u, n <= NB_LQ_NMAX states, m <= NB_LQ_MMAX inputs */
 typedef struct {
     char name[64];
-    char what[256];
+    char what[1024];
     size_t n, m;
+    double h;          /* zero-order-hold step (s) it was discretised with; 0: given discrete */
+    double rho;        /* open-loop spectral radius of the discrete A (NaN if not computed) */
     double A[NB_LQ_NMAX * NB_LQ_NMAX], B[NB_LQ_NMAX * NB_LQ_MMAX]; /* row-major */
 } nb_lqr_plant;
 typedef struct {
