@@ -24,6 +24,13 @@ static const struct {
     {"exp.csv", "x,y\n1,2.7\n2,7.4\n3,20.1\n4,54.6\n"},
     {"ynan.csv", "x,y\n1,2\n2,nan\n3,4\n"},
     {"ezero.csv", "x1,y\n0,0\n0,0\n0,0\n0,0\n"},
+    /* issue 15 (nbdata): plants (headerless matrices) */
+    {"pA.txt", "0 1\n-1 -0.2\n"},
+    {"pB.txt", "0\n1\n"},
+    {"pAnan.txt", "0 1\n-1 NaN\n"},
+    {"pArect.txt", "0 1 0\n-1 -0.2 0\n"},
+    {"pB3.txt", "0\n1\n1\n"},
+    {"pAbig.txt", "800 0\n0 800\n"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -130,6 +137,22 @@ static const fc_row rows[] = {
      ONLY(1), NULL},
     {"table", "egn --validate: the 1/b factor dropped",
      "egn --validate --scale 0.1 --inject dg_nob", ONLY(1), NULL},
+    /* issue 15 (nbdata): user plants and data in the notebooks */
+    {"15.3", "notebook lqr: NaN in a plant", "notebook lqr --quick --plant @/pAnan.txt @/pB.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: a non-square A", "notebook lqr --quick --plant @/pArect.txt @/pB.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: B rows not A's", "notebook lqr --quick --plant @/pA.txt @/pB3.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: --continuous without --plant",
+     "notebook lqr --quick --continuous 0.1 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: --continuous 0", "notebook lqr --quick --plant @/pA.txt @/pB.txt "
+     "--continuous 0 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: a zero-order hold that overflows", "notebook lqr --quick --plant "
+     "@/pAbig.txt @/pB.txt --continuous 1 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: rates that diverge did not learn", "notebook lqr --quick --plant "
+     "@/pA.txt @/pB.txt --continuous 0.1 --alpha-ql 1000 --alpha-igndq 1000 --out @/nb-lqr",
+     ONLY(1), "ahead"},
 };
 
 static char dir[64];
