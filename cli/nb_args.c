@@ -177,7 +177,7 @@ static int run_scale(const nb_ctx *ctx, int argc, char **argv)
 
 typedef struct {
     nb_supervised_opts o;
-    const char *kn, *ranges;
+    const char *kn, *ranges, *standardize;
 } sv_args;
 
 static const flagdef sv_flags[] = {
@@ -195,7 +195,51 @@ static const flagdef sv_flags[] = {
     {"--sweep-out", F_STR, OFF(sv_args, o.sweep.out), 0, 0},
     {"--sweep-in", F_STR, OFF(sv_args, o.sweep.in), 0, 0},
     {"--sweep-blocks", F_SIZE, OFF(sv_args, o.sweep.blocks), 1, GN_IO_SHARD_MAXBLOCKS},
+    {"--standardize", F_STR, OFF(sv_args, standardize), 0, 0},
+    {"--feature-scale", F_STR, OFF(sv_args, o.fscale_spec), 0, 0},
     {NULL, 0, 0, 0, 0}};
+
+static int sv_special(void *opts, int argc, char **argv, int *i)
+{
+    (void)argc;
+    if (strcmp(argv[*i], "--no-header") != 0)
+        return 0;
+    ((sv_args *)opts)->o.no_header = 1;
+    return 1;
+}
+
+/* --standardize, --feature-scale and their companions: GN_EXIT_PASS or a usage message */
+static int sv_data(sv_args *a)
+{
+    nb_supervised_opts *o = &a->o;
+    if (!o->data && (o->no_header || a->standardize || o->fscale_spec))
+        return cli_usage("notebook supervised",
+                         "--no-header, --standardize and --feature-scale go with --data");
+    if (a->standardize) {
+        static const char *const modes[3] = {"all", "features", "none"};
+        int k = 0;
+        while (k < 3 && strcmp(a->standardize, modes[k]) != 0)
+            k++;
+        if (k == 3)
+            return cli_usage("notebook supervised",
+                             "--standardize must be none, features or all (got '%s')",
+                             a->standardize);
+        o->standardize = k; /* NB_SV_STD_ALL, _FEATURES, _NONE in this order */
+    }
+    if (o->fscale_spec) {
+        int n = parse_list(o->fscale, NB_SV_MAXSCALE, o->fscale_spec);
+        for (int k = 0; n > 0 && k < n; k++)
+            if (!(o->fscale[k] > 0 && o->fscale[k] <= 1e6 && o->fscale[k] >= 1e-6))
+                n = -1;
+        if (n < 1)
+            return cli_usage("notebook supervised",
+                             "--feature-scale wants 1 to %d multipliers in [1e-6, 1e6], "
+                             "e.g. 1,10,100 (got '%s')",
+                             NB_SV_MAXSCALE, o->fscale_spec);
+        o->nfscale = (size_t)n;
+    }
+    return GN_EXIT_PASS;
+}
 
 static int sv_lists(nb_supervised_opts *o)
 {
@@ -250,11 +294,13 @@ static int run_supervised(const nb_ctx *ctx, int argc, char **argv)
     sv_args a;
     memset(&a, 0, sizeof a);
     a.o = nb_supervised_opts_default(ctx->quick);
-    int r = parse(&a, sv_flags, NULL, "supervised", argc, argv);
+    int r = parse(&a, sv_flags, sv_special, "supervised", argc, argv);
     if (r != GN_EXIT_PASS)
         return r;
     if ((a.o.data != NULL) != (a.o.target != NULL))
         return cli_usage("notebook supervised", "--data and --target go together");
+    if ((r = sv_data(&a)) != GN_EXIT_PASS)
+        return r;
     if (gn_loss_parse(&a.o.loss, a.o.loss_name) != GN_OK)
         return cli_usage("notebook supervised", "--loss must be squared or bce");
     if ((r = sv_lists(&a.o)) != GN_EXIT_PASS || (r = sv_sweep(&a)) != GN_EXIT_PASS)
@@ -385,8 +431,13 @@ static const cli_nb table[] = {
      "  --lambda L           IGNDQ damping (default 1e-3)\n",
      run_scale},
     {"supervised",
-     "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
-     "  --target COL         the target column of --data\n"
+     "  --data FILE          any numeric table instead of Diamonds (needs --target):\n"
+     "                       .csv, .tsv (or tabs detected), either gzipped (.gz)\n"
+     "  --target COL         the target column of --data: a name, or a number from 1\n"
+     "  --no-header          --data has no header line (--target is then a number)\n"
+     "  --standardize MODE   all (features and target, default), features, or none\n"
+     "  --feature-scale S,.. one run of the page per multiplier of every feature\n"
+     "                       (after --standardize; at most 6), e.g. 1,10,100\n"
      "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
      "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
      "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"

@@ -315,9 +315,18 @@ void nb_scale_result_free(nb_scale_result *r);
 
 /* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
  * or any numeric CSV, with its sweeps sharded by nb_sweep. */
-enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50 };
+enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50, NB_SV_MAXSCALE = 6 };
+/* what --standardize scales on the training rows: features and a squared-loss target (the
+ * default), the features only, or nothing */
+enum { NB_SV_STD_ALL = 0, NB_SV_STD_FEATURES, NB_SV_STD_NONE };
 typedef struct {
-    const char *data, *target; /* a numeric CSV and its target column, or both NULL */
+    const char *data, *target; /* a numeric CSV (.csv, .tsv, .gz) and its target column (a
+                                * name, or a 1-based number), or both NULL */
+    int no_header;             /* data has no header line (target is then a number) */
+    int standardize;           /* NB_SV_STD_* */
+    double fscale[NB_SV_MAXSCALE]; /* --feature-scale: one task per multiplier of every */
+    size_t nfscale;                /* feature (after standardising); 0: one task, x 1 */
+    const char *fscale_spec;   /* as given (the sweep signature) */
     gn_loss_kind loss;         /* for data */
     const char *loss_name;     /* as given (the sweep signature) */
     const char *diamonds;      /* Diamonds .csv.gz when data is NULL */
