@@ -447,10 +447,10 @@ static int csv_task(task *t, const nb_supervised_opts *o, double fscale, uint64_
     static const char *const std_text[3] = {"standardised", "standardised (the target not)",
                                             "as given (not standardised)"};
     snprintf(t->metric, sizeof t->metric, "%s", loss == GN_LOSS_BCE ? "accuracy" : "MAPE");
-    char sc[48] = "";
+    char sc[32] = "";
     if (o->nfscale)
         snprintf(sc, sizeof sc, ", features × %g", fscale);
-    snprintf(t->title, sizeof t->title, "%.100s: %.30s (%s%s)", path, tb.names[tc],
+    snprintf(t->title, sizeof t->title, "%.60s: %.30s (%s%s)", path, tb.names[tc],
              loss == GN_LOSS_BCE ? "binary, BCE" : "regression, squared loss", sc);
     snprintf(t->features, sizeof t->features, "the other %zu columns, %s%s", t->d,
              std_text[o->standardize], sc);
