@@ -250,6 +250,18 @@ static void split_sizes(task *t, size_t n, size_t ntrain, size_t neval)
     t->n = t->ntr + t->nva + t->nte;
 }
 
+/* mean and population standard deviation of v[0], v[stride], ..., n values (two passes) */
+static void mean_sd(double *mu, double *sd, const double *v, size_t n, size_t stride)
+{
+    double s = 0, q = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i * stride];
+    *mu = s / (double)n;
+    for (size_t i = 0; i < n; i++)
+        q += (v[i * stride] - *mu) * (v[i * stride] - *mu);
+    *sd = sqrt(q / (double)n);
+}
+
 /* standardise the columns marked numeric over the training rows; a constant column is
  * centred only */
 static void standardise(task *t, const int *numeric)
@@ -257,35 +269,22 @@ static void standardise(task *t, const int *numeric)
     for (size_t c = 0; c < t->d; c++) {
         if (!numeric[c])
             continue;
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->X[i * t->d + c];
-        double mu = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->X[i * t->d + c] - mu) * (t->X[i * t->d + c] - mu);
-        double sd = sqrt(q / (double)t->ntr);
+        double mu, sd;
+        mean_sd(&mu, &sd, t->X + c, t->ntr, t->d);
         if (!(sd > 0))
             sd = 1;
         for (size_t i = 0; i < t->n; i++)
             t->X[i * t->d + c] = (t->X[i * t->d + c] - mu) / sd;
     }
+    t->ymean = 0;
+    t->ysd = 1;
     if (t->loss == GN_LOSS_SQUARED) {
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->yraw[i];
-        t->ymean = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->yraw[i] - t->ymean) * (t->yraw[i] - t->ymean);
-        t->ysd = sqrt(q / (double)t->ntr);
+        mean_sd(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
         if (!(t->ysd > 0))
             t->ysd = 1;
-        for (size_t i = 0; i < t->n; i++)
-            t->y[i] = (t->yraw[i] - t->ymean) / t->ysd;
-    } else {
-        t->ymean = 0;
-        t->ysd = 1;
-        memcpy(t->y, t->yraw, t->n * sizeof *t->y);
     }
+    for (size_t i = 0; i < t->n; i++)
+        t->y[i] = (t->yraw[i] - t->ymean) / t->ysd;
 }
 
 /* the two Diamonds tasks: price regression (26 features) and "is the cut Ideal" (22) */
@@ -376,13 +375,8 @@ static int csv_standardise(task *t, int mode, double fscale, const char *path,
                            char *const *names, const size_t *col)
 {
     for (size_t c = 0; c < t->d && mode != NB_SV_STD_NONE; c++) {
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->X[i * t->d + c];
-        double mu = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->X[i * t->d + c] - mu) * (t->X[i * t->d + c] - mu);
-        double sd = sqrt(q / (double)t->ntr);
+        double mu, sd;
+        mean_sd(&mu, &sd, t->X + c, t->ntr, t->d);
         if (!(sd > 0) || !isfinite(sd)) {
             char nm[96] = ""; /* a headerless column's name is its number: not twice */
             if (strncmp(names[c], "column ", 7) != 0)
@@ -401,13 +395,7 @@ static int csv_standardise(task *t, int mode, double fscale, const char *path,
     t->ymean = 0;
     t->ysd = 1;
     if (t->loss == GN_LOSS_SQUARED && mode == NB_SV_STD_ALL) {
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->yraw[i];
-        t->ymean = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->yraw[i] - t->ymean) * (t->yraw[i] - t->ymean);
-        t->ysd = sqrt(q / (double)t->ntr);
+        mean_sd(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
         if (!(t->ysd > 0) || !isfinite(t->ysd)) {
             fprintf(stderr, "gnlab notebook supervised: %s: the target is constant over the "
                     "%zu training rows: nothing to learn\n", path, t->ntr);

@@ -217,6 +217,18 @@ static void test_gzip(void **state)
     memcpy(two, gz, n);
     assert_int_equal(read_buf(&t, two, n + 4, "d.gz", &nh, 0, err, sizeof err), GN_EINPUT);
     assert_non_null(strstr(err, "d.gz: 4 bytes after the end of the gzip data"));
+    /* the whole-file reader's limit, and its negative control */
+    char *all;
+    size_t alen;
+    write_bytes("0123456789", 10);
+    assert_int_equal(gn_io_read_all(&all, &alen, path, "a CSV file", 9, err, sizeof err),
+                     GN_EINPUT);
+    assert_non_null(strstr(err, "more than 9 bytes"));
+    assert_int_equal(gn_io_read_all(&all, &alen, path, "a CSV file", 10, err, sizeof err),
+                     GN_OK);
+    assert_true(alen == 10 && all[10] == 0 && !memcmp(all, "0123456789", 10));
+    free(all);
+    unlink(path);
     /* a bomb: 4 MB of one line of '1,' compresses to a few kB; the limit is 1 MB here */
     size_t big = 4u << 20;
     char *ones = malloc(big);

@@ -26,7 +26,7 @@
 
 enum { PREC = 256 };
 
-static double tol_units(size_t n, const double *A)
+static double norm1(const double *A, size_t n)
 {
     double a1 = 0;
     for (size_t j = 0; j < n; j++) {
@@ -35,6 +35,12 @@ static double tol_units(size_t n, const double *A)
             s += fabs(A[i * n + j]);
         a1 = fmax(a1, s);
     }
+    return a1;
+}
+
+static double tol_units(size_t n, const double *A)
+{
+    double a1 = norm1(A, n);
     int s = a1 > 5.371920351148152 ? (int)ceil(log2(a1 / 5.371920351148152)) : 0;
     return (double)n * (10.0 + 2.0 * s) + 10.0;
 }
@@ -98,13 +104,7 @@ static void random_matrix(double *A, size_t n, double norm, double shift)
 {
     for (size_t i = 0; i < n * n; i++)
         A[i] = urand();
-    double a1 = 0;
-    for (size_t j = 0; j < n; j++) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += fabs(A[i * n + j]);
-        a1 = fmax(a1, s);
-    }
+    double a1 = norm1(A, n);
     for (size_t i = 0; i < n * n; i++)
         A[i] *= norm / a1;
     for (size_t i = 0; i < n; i++)

@@ -394,24 +394,24 @@ gn_status gn_io_csv_read_buf(gn_io_table *t, const char *buf, size_t len, const 
     return st;
 }
 
-gn_status gn_io_csv_read_opts(gn_io_table *t, const char *path, const gn_io_csv_opts *o,
-                              char *err, size_t errlen)
+gn_status gn_io_read_all(char **bufp, size_t *lenp, const char *path, const char *what,
+                         size_t max, char *err, size_t errlen)
 {
-    FILE *f = gn_io_open_input(path, "a CSV file", err, errlen);
+    FILE *f = gn_io_open_input(path, what, err, errlen);
     if (!f)
         return GN_EINPUT;
     size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    char *buf = malloc(cap + 1);
     gn_status st = buf ? GN_OK : GN_ENOMEM;
     while (st == GN_OK) {
         if (n == cap) {
-            if (cap > GN_IO_CSV_MAXBYTES) {
-                gn_io_errf(err, errlen, "%s: more than %zu bytes (the most a CSV file may "
-                           "have)", path, (size_t)GN_IO_CSV_MAXBYTES);
+            if (cap > max) {
+                gn_io_errf(err, errlen, "%s: more than %zu bytes (the most it may have)", path,
+                           max);
                 st = GN_EINPUT;
                 break;
             }
-            char *nb = realloc(buf, 2 * cap);
+            char *nb = realloc(buf, 2 * cap + 1);
             if (!nb) {
                 st = GN_ENOMEM;
                 break;
@@ -429,10 +429,32 @@ gn_status gn_io_csv_read_opts(gn_io_table *t, const char *path, const gn_io_csv_
         st = GN_EINPUT;
     }
     fclose(f);
-    if (st == GN_OK)
-        st = gn_io_csv_read_buf(t, buf, n, path, o, 0, err, errlen);
-    else if (st == GN_ENOMEM)
+    if (st == GN_OK && n > max) {
+        gn_io_errf(err, errlen, "%s: more than %zu bytes (the most it may have)", path, max);
+        st = GN_EINPUT;
+    }
+    if (st == GN_ENOMEM)
         gn_io_errf(err, errlen, "%s: out of memory", path);
+    if (st != GN_OK) {
+        free(buf);
+        return st;
+    }
+    buf[n] = 0;
+    *bufp = buf;
+    *lenp = n;
+    return GN_OK;
+}
+
+gn_status gn_io_csv_read_opts(gn_io_table *t, const char *path, const gn_io_csv_opts *o,
+                              char *err, size_t errlen)
+{
+    char *buf;
+    size_t n;
+    gn_status st = gn_io_read_all(&buf, &n, path, "a CSV file", GN_IO_CSV_MAXBYTES, err,
+                                  errlen);
+    if (st != GN_OK)
+        return st;
+    st = gn_io_csv_read_buf(t, buf, n, path, o, 0, err, errlen);
     free(buf);
     return st;
 }

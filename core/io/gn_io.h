@@ -104,6 +104,14 @@ typedef struct {
  * hundred MB. */
 #define GN_IO_CSV_MAXBYTES ((size_t)1 << 30)
 
+/* gn_io_read_all: the whole file at path into *buf (malloc'd, *len bytes, plus a NUL after
+ * them), what naming it for gn_io_open_input ("a CSV file"), at most max bytes.
+ * No equation: the one whole-file reader of the CSV and matrix readers (tests/test_csv).
+ * Special: GN_EINPUT with err = "PATH: why" (cannot open, a directory, a read error, more
+ *          than max bytes); GN_ENOMEM ("PATH: out of memory"); *buf untouched on error. */
+gn_status gn_io_read_all(char **buf, size_t *len, const char *path, const char *what,
+                         size_t max, char *err, size_t errlen);
+
 /* gn_io_csv_read: a comma- or tab-separated file whose first line names the columns; every
  * other field must be a finite decimal number; gzip-compressed when it starts with the gzip
  * magic bytes 1f 8b (decompressed in memory by zlib, no program run), whatever its name.

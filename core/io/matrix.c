@@ -205,42 +205,13 @@ gn_status gn_io_matrix_read_buf(gn_io_matrix *m, const char *text, size_t len,
 
 gn_status gn_io_matrix_read(gn_io_matrix *m, const char *path, char *err, size_t errlen)
 {
-    FILE *fp = gn_io_open_input(path, "a matrix file", err, errlen);
-    if (!fp)
-        return GN_EINPUT;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    gn_status st = buf ? GN_OK : GN_ENOMEM;
-    while (st == GN_OK) {
-        if (n == cap) {
-            if (cap > GN_IO_MATRIX_MAXBYTES) {
-                gn_io_errf(err, errlen, "%s: more than the %u bytes a matrix file may have",
-                           path, (unsigned)GN_IO_MATRIX_MAXBYTES);
-                st = GN_EINPUT;
-                break;
-            }
-            char *nb = realloc(buf, 2 * cap);
-            if (!nb) {
-                st = GN_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (st == GN_OK && ferror(fp)) {
-        gn_io_errf(err, errlen, "%s: read error", path);
-        st = GN_EINPUT;
-    }
-    fclose(fp);
-    if (st == GN_OK)
-        st = gn_io_matrix_read_buf(m, buf, n, path, err, errlen);
-    else if (st == GN_ENOMEM)
-        gn_io_errf(err, errlen, "%s: out of memory", path);
+    char *buf;
+    size_t n;
+    gn_status st = gn_io_read_all(&buf, &n, path, "a matrix file", GN_IO_MATRIX_MAXBYTES, err,
+                                  errlen);
+    if (st != GN_OK)
+        return st;
+    st = gn_io_matrix_read_buf(m, buf, n, path, err, errlen);
     free(buf);
     return st;
 }
