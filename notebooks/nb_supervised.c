@@ -4,6 +4,7 @@
 #include "gn_io.h"
 #include "gn_jsonl.h"
 #include "nb.h"
+#include "nb_data.h"
 #include "gn_io_shard.h"
 
 #include <errno.h>
@@ -250,18 +251,6 @@ static void split_sizes(task *t, size_t n, size_t ntrain, size_t neval)
     t->n = t->ntr + t->nva + t->nte;
 }
 
-/* mean and population standard deviation of v[0], v[stride], ..., n values (two passes) */
-static void mean_sd(double *mu, double *sd, const double *v, size_t n, size_t stride)
-{
-    double s = 0, q = 0;
-    for (size_t i = 0; i < n; i++)
-        s += v[i * stride];
-    *mu = s / (double)n;
-    for (size_t i = 0; i < n; i++)
-        q += (v[i * stride] - *mu) * (v[i * stride] - *mu);
-    *sd = sqrt(q / (double)n);
-}
-
 /* standardise the columns marked numeric over the training rows; a constant column is
  * centred only */
 static void standardise(task *t, const int *numeric)
@@ -270,7 +259,7 @@ static void standardise(task *t, const int *numeric)
         if (!numeric[c])
             continue;
         double mu, sd;
-        mean_sd(&mu, &sd, t->X + c, t->ntr, t->d);
+        nb_mean_sd_strided(&mu, &sd, t->X + c, t->ntr, t->d);
         if (!(sd > 0))
             sd = 1;
         for (size_t i = 0; i < t->n; i++)
@@ -279,7 +268,7 @@ static void standardise(task *t, const int *numeric)
     t->ymean = 0;
     t->ysd = 1;
     if (t->loss == GN_LOSS_SQUARED) {
-        mean_sd(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
+        nb_mean_sd_strided(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
         if (!(t->ysd > 0))
             t->ysd = 1;
     }
@@ -343,59 +332,20 @@ static int diamonds_task(task *t, const diamond *dm, size_t nrows, int classify,
     return 0;
 }
 
-/* the column --target names: a column name, else (or always without a header) a 1-based
- * column number; -1 after a message */
-static long target_column(const gn_io_table *tb, const char *path, const char *target,
-                          int no_header)
-{
-    long tc = no_header ? -1 : gn_io_table_col(tb, target);
-    if (tc >= 0)
-        return tc;
-    char *end;
-    unsigned long k = strtoul(target, &end, 10);
-    if (*target >= '0' && *target <= '9' && !*end && k >= 1 && k <= tb->ncols)
-        return (long)k - 1;
-    if (*target >= '0' && *target <= '9' && !*end)
-        fprintf(stderr, "gnlab notebook supervised: %s: --target %s: the file has %zu "
-                "columns (1 to %zu)\n", path, target, tb->ncols, tb->ncols);
-    else if (no_header)
-        fprintf(stderr, "gnlab notebook supervised: %s: --target %s: without a header the "
-                "target is a column number (1 to %zu)\n", path, target, tb->ncols);
-    else
-        fprintf(stderr, "gnlab notebook supervised: %s: --target %s: no column of that name "
-                "(the header has %s%s%s ...) and not a column number\n", path, target,
-                tb->names[0], tb->ncols > 1 ? ", " : "", tb->ncols > 1 ? tb->names[1] : "");
-    return -1;
-}
-
-/* --standardize on the training rows (mode NB_SV_STD_*), then every feature times fscale.
- * A constant feature cannot be standardised (its standard deviation is 0): -1 after a
- * message naming it (column col[c] of the file, name names[c]) */
+/* --standardize on the training rows (mode NB_SV_STD_*), then every feature times fscale;
+ * -1 after a message (a constant feature or target cannot be standardised) */
 static int csv_standardise(task *t, int mode, double fscale, const char *path,
-                           char *const *names, const size_t *col)
+                           const nb_xy *xy)
 {
-    for (size_t c = 0; c < t->d && mode != NB_SV_STD_NONE; c++) {
-        double mu, sd;
-        mean_sd(&mu, &sd, t->X + c, t->ntr, t->d);
-        if (!(sd > 0) || !isfinite(sd)) {
-            char nm[96] = ""; /* a headerless column's name is its number: not twice */
-            if (strncmp(names[c], "column ", 7) != 0)
-                snprintf(nm, sizeof nm, " (%.80s)", names[c]);
-            fprintf(stderr, "gnlab notebook supervised: %s: column %zu%s is %s over the "
-                    "%zu training rows: it cannot be standardised (drop it, or give "
-                    "--standardize none)\n", path, col[c] + 1, nm,
-                    sd > 0 ? "too large" : "constant", t->ntr);
-            return -1;
-        }
-        for (size_t i = 0; i < t->n; i++)
-            t->X[i * t->d + c] = (t->X[i * t->d + c] - mu) / sd;
-    }
+    if (mode != NB_SV_STD_NONE &&
+        nb_xy_standardise(t->X, t->n, t->d, t->ntr, xy, path, "supervised") != 0)
+        return -1;
     for (size_t i = 0; i < t->n * t->d; i++)
         t->X[i] *= fscale;
     t->ymean = 0;
     t->ysd = 1;
     if (t->loss == GN_LOSS_SQUARED && mode == NB_SV_STD_ALL) {
-        mean_sd(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
+        nb_mean_sd_strided(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
         if (!(t->ysd > 0) || !isfinite(t->ysd)) {
             fprintf(stderr, "gnlab notebook supervised: %s: the target is constant over the "
                     "%zu training rows: nothing to learn\n", path, t->ntr);
@@ -413,64 +363,42 @@ static int csv_task(task *t, const nb_supervised_opts *o, double fscale, uint64_
 {
     const char *path = o->data;
     gn_loss_kind loss = o->loss;
-    gn_io_table tb;
-    char err[512];
-    gn_io_csv_opts co = {o->no_header, 0};
-    if (gn_io_csv_read_opts(&tb, path, &co, err, sizeof err) != GN_OK) {
-        fprintf(stderr, "gnlab notebook supervised: %s\n", err);
+    nb_xy xy;
+    if (nb_xy_load(&xy, path, o->target, o->no_header, "supervised") != 0)
         return -1;
-    }
-    long tc = target_column(&tb, path, o->target, o->no_header);
-    if (tc < 0 || tb.ncols < 2 || tb.nrows < 20) {
-        if (tc >= 0)
-            fprintf(stderr, "gnlab notebook supervised: %s: %zu columns and %zu rows: the "
-                    "notebook needs >= 2 columns and >= 20 rows\n", path, tb.ncols, tb.nrows);
-        gn_io_table_free(&tb);
-        return -1;
-    }
     memset(t, 0, sizeof *t);
-    split_sizes(t, tb.nrows, o->ntrain, o->neval);
+    split_sizes(t, xy.n, o->ntrain, o->neval);
     t->loss = loss;
-    t->d = tb.ncols - 1;
+    t->d = xy.d;
     static const char *const std_text[3] = {"standardised", "standardised (the target not)",
                                             "as given (not standardised)"};
     snprintf(t->metric, sizeof t->metric, "%s", loss == GN_LOSS_BCE ? "accuracy" : "MAPE");
     char sc[32] = "";
     if (o->nfscale)
         snprintf(sc, sizeof sc, ", features × %g", fscale);
-    snprintf(t->title, sizeof t->title, "%.60s: %.30s (%s%s)", path, tb.names[tc],
+    snprintf(t->title, sizeof t->title, "%.60s: %.30s (%s%s)", path, xy.target,
              loss == GN_LOSS_BCE ? "binary, BCE" : "regression, squared loss", sc);
     snprintf(t->features, sizeof t->features, "the other %zu columns, %s%s", t->d,
              std_text[o->standardize], sc);
     t->X = malloc(t->n * t->d * sizeof *t->X);
     t->y = malloc(t->n * sizeof *t->y);
     t->yraw = malloc(t->n * sizeof *t->yraw);
-    size_t *perm = permutation(tb.nrows, seed);
-    size_t *col = malloc(t->d * sizeof *col);
-    char **names = malloc(t->d * sizeof *names);
-    int bad = !t->X || !t->y || !t->yraw || !perm || !col || !names;
-    for (size_t c = 0, c2 = 0; !bad && c < tb.ncols; c++)
-        if ((long)c != tc) {
-            col[c2] = c;
-            names[c2++] = tb.names[c];
-        }
+    size_t *perm = permutation(xy.n, seed);
+    int bad = !t->X || !t->y || !t->yraw || !perm;
     for (size_t i = 0; !bad && i < t->n; i++) {
         size_t r = perm[i];
-        for (size_t c = 0; c < t->d; c++)
-            t->X[i * t->d + c] = tb.cols[col[c] * tb.nrows + r];
-        t->yraw[i] = tb.cols[(size_t)tc * tb.nrows + r];
+        memcpy(t->X + i * t->d, xy.X + r * t->d, t->d * sizeof *t->X);
+        t->yraw[i] = xy.y[r];
         if (loss == GN_LOSS_BCE && t->yraw[i] != 0 && t->yraw[i] != 1) {
             fprintf(stderr, "gnlab notebook supervised: %s: --loss bce needs a 0/1 target "
                             "(row %zu has %.17g)\n", path, r + 1, t->yraw[i]);
             bad = 1;
         }
     }
-    if (!bad && csv_standardise(t, o->standardize, fscale, path, names, col) != 0)
+    if (!bad && csv_standardise(t, o->standardize, fscale, path, &xy) != 0)
         bad = 1;
     free(perm);
-    free(col);
-    free(names);
-    gn_io_table_free(&tb);
+    nb_xy_free(&xy);
     if (bad) {
         task_free(t);
         return -1;
