@@ -157,15 +157,31 @@ static const flagdef scale_flags[] = {
     {"--lambda", F_DOUBLE, OFF(scale_args, o.lambda), 1e-300, 1e300},
     {"--seeds", F_SIZE, OFF(scale_args, o.seeds), 1, 10000},
     {"--episodes", F_SIZE, OFF(scale_args, o.episodes), 50, 10000000},
+    {"--data", F_STR, OFF(scale_args, o.data), 0, 0},
+    {"--target", F_STR, OFF(scale_args, o.target), 0, 0},
+    {"--epochs", F_SIZE, OFF(scale_args, o.epochs), 1, 1000},
     {NULL, 0, 0, 0, 0}};
+
+static int scale_special(void *opts, int argc, char **argv, int *i)
+{
+    (void)argc;
+    if (strcmp(argv[*i], "--no-header") != 0)
+        return 0;
+    ((scale_args *)opts)->o.no_header = 1;
+    return 1;
+}
 
 static int run_scale(const nb_ctx *ctx, int argc, char **argv)
 {
     scale_args a = {nb_scale_opts_default(ctx->quick), 0};
     a.scale_max = (double)a.o.scale_max;
-    int r = parse(&a, scale_flags, NULL, "scale", argc, argv);
+    int r = parse(&a, scale_flags, scale_special, "scale", argc, argv);
     if (r != GN_EXIT_PASS)
         return r;
+    if ((a.o.data != NULL) != (a.o.target != NULL))
+        return cli_usage("notebook scale", "--data and --target go together");
+    if (!a.o.data && (a.o.no_header || a.o.epochs))
+        return cli_usage("notebook scale", "--no-header and --epochs go with --data");
     if (a.scale_max != floor(a.scale_max))
         return cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
                          a.scale_max);
@@ -428,7 +444,12 @@ static const cli_nb table[] = {
      "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
      "  --epsilon E          exploration rate (default 0.2)\n"
      "  --gamma G            discount (default 0.95)\n"
-     "  --lambda L           IGNDQ damping (default 1e-3)\n",
+     "  --lambda L           IGNDQ damping (default 1e-3)\n"
+     "  --data FILE          the experiment on a table instead of FrozenLake: a linear model\n"
+     "                       by SGD and IGND (.csv, .tsv, .gz; docs/notebook-data.md)\n"
+     "  --target COL         the target column of --data: a name, or a number from 1\n"
+     "  --no-header          --data has no header line\n"
+     "  --epochs N           passes over the training rows of --data (default 3)\n",
      run_scale},
     {"supervised",
      "  --data FILE          any numeric table instead of Diamonds (needs --target):\n"

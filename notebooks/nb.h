@@ -281,12 +281,22 @@ typedef struct {
     double alpha, alpha_retuned; /* alpha_retuned 0: alpha / S^2 */
     double epsilon, gamma, lambda;
     size_t seeds, episodes;
+    /* --data: the same experiment on a user's table (nb_scale_data_run), a linear model */
+    const char *data, *target; /* a numeric table and its target column, or NULL */
+    int no_header;
+    size_t epochs;             /* passes over the training rows (data only) */
 } nb_scale_opts;
 /* nb_scale_opts_default: the page's sizes (smaller when quick). No equation: defaults. */
 nb_scale_opts nb_scale_opts_default(int quick);
 /* nb_scale_run: notebook 2, QL against IGNDQ with scaled one-hot features, MATH.md §5 and
  * (4.11): nb_scale_compute, then the page. Returns as above. */
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
+/* nb_scale_data_run: notebook 2 on o->data (MATH.md §5 with a dense linear model): a
+ * squared-loss linear model trained one sample at a time by SGD and IGND (3.14) on the
+ * standardised features, then with every feature multiplied by a random integer from
+ * {-S..S} \ {0}, and SGD at the retuned rate; the page. Returns as above (GN_EXIT_USAGE
+ * after a message for bad data). */
+int nb_scale_data_run(const nb_ctx *ctx, const nb_scale_opts *o);
 
 enum { NB_SC_NF = 64, NB_SC_NCOND = 5 };
 typedef struct {

@@ -175,6 +175,10 @@ static const fc_row rows[] = {
      ONLY(2), NULL},
     {"15.2", "notebook supervised: --no-header without --data",
      "notebook supervised --quick --no-header --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook scale: a constant feature in --data", "notebook scale --quick --data "
+     "@/sv.csv --no-header --target 3 --out @/nb-sc", ONLY(2), NULL},
+    {"15.2", "notebook scale: --data without --target",
+     "notebook scale --quick --data @/sv.csv --out @/nb-sc", ONLY(2), NULL},
 };
 
 static char dir[64];

@@ -244,6 +244,34 @@ static void test_tsv_header_and_constant(void **state)
     free(md);
 }
 
+/* notebook scale on the same headerless .csv.gz (test_gz_headerless_scales wrote it):
+ * the five conditions of Figure 1 on a linear model; a rate too small to learn fails the
+ * learning check (its negative control) */
+static void test_scale_on_data(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s notebook scale --quick --data %s/h.csv.gz --no-header "
+             "--target 4 --out %s/out 2>&1", bin(), dir, dir);
+    int rc = gn_test_capture(cmd, out, sizeof out);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    char *md = page("scale");
+    const char *must[] = {"2. Scale robustness on your data", "h.csv.gz: target column 4",
+                          "| SGD, scaled, retuned rate |",
+                          "check passed: learning: original features"};
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++)
+        if (!strstr(md, must[i]))
+            fail_msg("the scale page lacks '%s'", must[i]);
+    free(md);
+    snprintf(cmd, sizeof cmd, "%s notebook scale --quick --data %s/h.csv.gz --no-header "
+             "--target 4 --alpha 1e-12 --out %s/out 2>&1", bin(), dir, dir);
+    rc = gn_test_capture(cmd, out, sizeof out);
+    if (rc != 1)
+        fail_msg("--alpha 1e-12: exit %d, want 1: %s", rc, out);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -268,6 +296,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_limits),
     cmocka_unit_test(test_gz_headerless_scales),
     cmocka_unit_test(test_tsv_header_and_constant),
+    cmocka_unit_test(test_scale_on_data),
 };
 
 int main(void)
