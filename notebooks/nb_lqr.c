@@ -754,6 +754,9 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
     snprintf(fname, fcap, "lqr_%zu_%s.dat", ip + 1, modes[mode]);
     FILE *f = nb_data_open(p, fname);
     double fm[2] = {NAN, NAN}, fs[2] = {NAN, NAN};
+    /* the panel's y axis starts a decade below the smallest learned mean: exact policy
+     * iteration reaches rounding level (1e-16), which would squash the learned curves */
+    double ylo = INFINITY;
     double *tmp = malloc(seeds * sizeof *tmp);
     if (f && tmp) {
         fprintf(f, "# %s, %s: k, QL mean, QL std, IGNDQ mean, IGNDQ std (over the "
@@ -772,6 +775,8 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
                 if (c)
                     nb_mean_std(&mu, &sd, tmp, c);
                 fprintf(f, " %.6g %.6g", mu, sd);
+                if (mu > 0 && mu < ylo)
+                    ylo = mu;
                 if (k == iters) {
                     fm[meth] = mu;
                     fs[meth] = sd;
@@ -785,17 +790,18 @@ static void page_mode(nb_page *p, const nb_lqr_plant_result *pr, size_t ip, int 
     free(tmp);
     char ttl[300], lit[700];
     snprintf(ttl, sizeof ttl, "%.200s, %.20s", pl->name, modes[mode]);
+    double yfloor = isfinite(ylo) ? ylo / 10 : 1e-16;
     *pb += (size_t)snprintf(
         plotbody + *pb, pbcap - *pb,
-        "set title %s\n"
+        "set title %s\nset yrange [%.3g:*]\n"
         "plot '%s' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
         "notitle, '' using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d95f02' "
         "title 'QL', \\\n"
         "  '' using 1:(lo($4,$5)):($4+$5) with filledcurves lc rgb '#1b4f9c' notitle, "
         "'' using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1b4f9c' title 'IGNDQ', "
-        "\\\n  '' using 1:($6 > 0 ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
+        "\\\n  '' using 1:($6 >= %.3g ? $6 : 1/0) with lines dt 2 lc rgb '#555555' "
         "title 'exact PI'\n",
-        nb_gnuplot_str(lit, sizeof lit, ttl), fname);
+        nb_gnuplot_str(lit, sizeof lit, ttl), yfloor, fname, yfloor);
     double ratio[2];
     for (int meth = 0; meth < 2; meth++) {
         ratio[meth] = 0;
