@@ -236,7 +236,44 @@ static void test_negative_controls(void **state)
     free(E);
 }
 
+/* the reference itself: at 256 and at 512 bits gn_mp_expm agrees to far below the double's
+ * u (its contract: a few units of 2^-256 relative to ||exp(A)||), on a matrix that needs
+ * squarings */
+static void test_mp_reference(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    double A[N * N];
+    random_matrix(A, N, 40.0, -10.0);
+    mpfr_ptr a = gn_mp_vec_alloc(N * N, 512), x = gn_mp_vec_alloc(N * N, 256),
+             z = gn_mp_vec_alloc(N * N, 512);
+    gn_mp_vec_set_d(a, A, N * N);
+    assert_int_equal(gn_mp_expm(x, a, N), GN_OK);
+    assert_int_equal(gn_mp_expm(z, a, N), GN_OK);
+    mpfr_t d, mx;
+    mpfr_inits2(512, d, mx, (mpfr_ptr)0);
+    mpfr_set_ui(mx, 0, MPFR_RNDN);
+    for (size_t i = 0; i < N * N; i++) {
+        mpfr_abs(d, z + i, MPFR_RNDN);
+        mpfr_max(mx, mx, d, MPFR_RNDN);
+    }
+    double worst = 0;
+    for (size_t i = 0; i < N * N; i++) {
+        mpfr_sub(d, x + i, z + i, MPFR_RNDN);
+        mpfr_div(d, d, mx, MPFR_RNDN);
+        worst = fmax(worst, fabs(mpfr_get_d(d, MPFR_RNDN)));
+    }
+    print_message("# gn_mp_expm at 256 against 512 bits: %.3g relative to max|exp(A)|\n", worst);
+    if (!(worst <= 0x1p-240))
+        fail_msg("the MPFR reference is not accurate: %.3g", worst);
+    mpfr_clears(d, mx, (mpfr_ptr)0);
+    gn_mp_vec_free(a, N * N);
+    gn_mp_vec_free(x, N * N);
+    gn_mp_vec_free(z, N * N);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_mp_reference),
     cmocka_unit_test(test_random),
     cmocka_unit_test(test_zoh),
     cmocka_unit_test(test_exact),
