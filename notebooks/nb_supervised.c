@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define NB "supervised"
 
@@ -71,50 +70,6 @@ static int lookup(const char *const *names, const char *s)
 
 typedef nb_diamond diamond;
 
-/* the whole of a gzip file (or a plain one: zlib reads it through) in memory, with a NUL
- * after it; NULL with a message on stderr */
-static char *gz_slurp(size_t *len, const char *path)
-{
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        fprintf(stderr, "gnlab notebook supervised: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    fclose(probe);
-    gzFile z = gzopen(path, "rb");
-    size_t cap = 1 << 20, n = 0;
-    char *buf = z ? malloc(cap) : NULL;
-    int bad = !buf;
-    while (!bad) {
-        if (cap - n < 65536 + 1) {
-            char *nb = realloc(buf, 2 * cap);
-            if (!nb) {
-                bad = 1;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        int got = gzread(z, buf + n, 65536);
-        if (got < 0)
-            bad = 1;
-        else if (got == 0)
-            break;
-        else
-            n += (size_t)got;
-    }
-    if (z && gzclose(z) != Z_OK)
-        bad = 1;
-    if (bad || n == 0) {
-        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* one data line of the Diamonds layout into *d; 0, or -1 with a message naming the line */
 static int diamond_line(diamond *d, char *line, const char *path, long lineno)
 {
@@ -172,9 +127,16 @@ static int diamond_line(diamond *d, char *line, const char *path, long lineno)
 long nb_diamonds_read(nb_diamond **out, const char *path)
 {
     size_t len = 0;
-    char *text = gz_slurp(&len, path);
-    FILE *f = text ? fmemopen(text, len, "r") : NULL;
+    char *text = NULL;
+    char err[512];
+    if (gn_io_read_maybe_gz(&text, &len, path, "the Diamonds .csv.gz", GN_IO_CSV_MAXBYTES,
+                            err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab notebook supervised: %s\n", err);
+        return -1;
+    }
+    FILE *f = len ? fmemopen(text, len, "r") : NULL;
     if (!f) {
+        fprintf(stderr, "gnlab notebook supervised: %s: no rows\n", path);
         free(text);
         return -1;
     }
@@ -210,7 +172,7 @@ long nb_diamonds_read(nb_diamond **out, const char *path)
     fclose(f);
     free(text);
     if (!bad && n == 0) {
-        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
+        fprintf(stderr, "gnlab notebook supervised: %s: no rows\n", path);
         bad = 1;
     }
     if (bad) {

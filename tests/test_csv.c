@@ -201,6 +201,21 @@ static void test_gzip(void **state)
     assert_int_equal(t.nrows, 2);
     gn_io_table_free(&t);
     unlink(path);
+    /* the whole-text reader: the same text from the gzip file and from a plain one */
+    char *txt;
+    size_t tl;
+    write_bytes((const char *)gz, n);
+    assert_int_equal(gn_io_read_maybe_gz(&txt, &tl, path, "a file", 1u << 20, err, sizeof err),
+                     GN_OK);
+    assert_true(tl == sizeof text - 1 && !strcmp(txt, text));
+    free(txt);
+    unlink(path);
+    write_file(text);
+    assert_int_equal(gn_io_read_maybe_gz(&txt, &tl, path, "a file", 1u << 20, err, sizeof err),
+                     GN_OK);
+    assert_true(tl == sizeof text - 1 && !strcmp(txt, text));
+    free(txt);
+    unlink(path);
     /* errors */
     assert_int_equal(read_buf(&t, "a,b\n1,2\n", 8, "d.csv.gz", NULL, 0, err, sizeof err),
                      GN_EINPUT);

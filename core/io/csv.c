@@ -275,7 +275,7 @@ static gn_status gunzip(char **out, size_t *outlen, const char *buf, size_t len,
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
         return GN_ENOMEM;
     size_t cap = len < maxbytes / 4 ? 4 * len + 4096 : maxbytes + 1, n = 0;
-    char *o = malloc(cap);
+    char *o = malloc(cap + 1); /* + 1: room for a terminating NUL */
     gn_status st = o ? GN_OK : GN_ENOMEM;
     zs.next_in = (unsigned char *)(uintptr_t)buf;
     size_t left = len;
@@ -288,7 +288,7 @@ static gn_status gunzip(char **out, size_t *outlen, const char *buf, size_t len,
                 break;
             }
             size_t nc = cap > maxbytes / 2 ? maxbytes + 1 : 2 * cap;
-            char *no = realloc(o, nc);
+            char *no = realloc(o, nc + 1);
             if (!no) {
                 st = GN_ENOMEM;
                 break;
@@ -339,8 +339,58 @@ static gn_status gunzip(char **out, size_t *outlen, const char *buf, size_t len,
         free(o);
         return st;
     }
+    o[n] = 0;
     *out = o;
     *outlen = n;
+    return GN_OK;
+}
+
+/* buf[0 .. len) decompressed into *text (malloc'd, NUL-terminated) when it is gzip; *text
+ * NULL (and *tlen = len) when it is not; the errors of gn_io_read_maybe_gz */
+static gn_status maybe_gunzip(char **text, size_t *tlen, const char *buf, size_t len,
+                              const char *name, size_t maxbytes, char *err, size_t errlen)
+{
+    int gz = len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b;
+    *text = NULL;
+    *tlen = len;
+    if (!gz && ends_with(name, ".gz") && len > 0) {
+        gn_io_errf(err, errlen, "%s: the name ends in .gz but the data is not gzip (it does "
+                   "not start with the bytes 1f 8b): rename it or compress it", name);
+        return GN_EINPUT;
+    }
+    if (!gz && len > maxbytes) {
+        gn_io_errf(err, errlen, "%s: more than %zu bytes (the most it may have)", name,
+                   maxbytes);
+        return GN_EINPUT;
+    }
+    if (!gz)
+        return GN_OK;
+    gn_status st = gunzip(text, tlen, buf, len, name, maxbytes, err, errlen);
+    if (st == GN_ENOMEM)
+        gn_io_errf(err, errlen, "%s: out of memory", name);
+    return st;
+}
+
+gn_status gn_io_read_maybe_gz(char **bufp, size_t *lenp, const char *path, const char *what,
+                              size_t max, char *err, size_t errlen)
+{
+    char *raw, *text;
+    size_t n, tlen;
+    gn_status st = gn_io_read_all(&raw, &n, path, what, max, err, errlen);
+    if (st != GN_OK)
+        return st;
+    st = maybe_gunzip(&text, &tlen, raw, n, path, max, err, errlen);
+    if (st != GN_OK || !text) {
+        if (st == GN_OK) {
+            *bufp = raw;
+            *lenp = n;
+        } else
+            free(raw);
+        return st;
+    }
+    free(raw);
+    *bufp = text;
+    *lenp = tlen;
     return GN_OK;
 }
 
@@ -357,25 +407,12 @@ gn_status gn_io_csv_read_buf(gn_io_table *t, const char *buf, size_t len, const 
     if (!sep && (ends_with(name, ".tsv") || ends_with(name, ".tsv.gz") ||
                  ends_with(name, ".tab") || ends_with(name, ".tab.gz")))
         sep = '\t';
-    int gz = len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b;
-    if (!gz && ends_with(name, ".gz") && len > 0) {
-        gn_io_errf(err, errlen, "%s: the name ends in .gz but the data is not gzip (it does "
-                   "not start with the bytes 1f 8b): rename it or compress it", name);
-        return GN_EINPUT;
-    }
     char *text = NULL;
     size_t tlen = len;
-    if (gz) {
-        gn_status st = gunzip(&text, &tlen, buf, len, name, maxbytes, err, errlen);
-        if (st == GN_ENOMEM)
-            gn_io_errf(err, errlen, "%s: out of memory", name);
-        if (st != GN_OK)
-            return st;
-    } else if (len > maxbytes) {
-        gn_io_errf(err, errlen, "%s: more than %zu bytes (the most a CSV file may have)", name,
-                   maxbytes);
-        return GN_EINPUT;
-    }
+    gn_status gs = maybe_gunzip(&text, &tlen, buf, len, name, maxbytes, err, errlen);
+    if (gs != GN_OK)
+        return gs;
+    int gz = text != NULL;
     if (tlen == 0) {
         free(text);
         gn_io_errf(err, errlen, "%s: empty file (no %s line)", name,

@@ -112,6 +112,16 @@ typedef struct {
 gn_status gn_io_read_all(char **buf, size_t *len, const char *path, const char *what,
                          size_t max, char *err, size_t errlen);
 
+/* gn_io_read_maybe_gz: the whole file at path as text: gn_io_read_all, then, when it starts
+ * with the gzip magic bytes 1f 8b, decompressed in memory (zlib; concatenated members in turn),
+ * at most max bytes either way; *buf has a NUL after its *len bytes.
+ * No equation: the one reader of possibly gzipped text (Diamonds, tests/test_csv).
+ * Special: as gn_io_read_all, and GN_EINPUT "PATH: why" for a name ending in .gz without
+ *          the magic bytes, a truncated or corrupt stream, bytes after the last member, or
+ *          more than max bytes after decompression. */
+gn_status gn_io_read_maybe_gz(char **buf, size_t *len, const char *path, const char *what,
+                              size_t max, char *err, size_t errlen);
+
 /* gn_io_csv_read: a comma- or tab-separated file whose first line names the columns; every
  * other field must be a finite decimal number; gzip-compressed when it starts with the gzip
  * magic bytes 1f 8b (decompressed in memory by zlib, no program run), whatever its name.
