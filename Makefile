@@ -124,7 +124,7 @@ notebooks: deps
 # make fuzz FUZZ_HARNESSES=audit. (merge's harness prints every refusal: its stderr is closed,
 # a crash is still saved as crash-* and found by the exit status.)
 FUZZ_SECONDS ?= 600
-FUZZ_HARNESSES := expr nist csv audit merge
+FUZZ_HARNESSES := expr nist csv plant audit merge
 FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZLIBS := build/fuzz/libgnlab-validate.a build/fuzz/libgnlab-proofs.a build/fuzz/libgnlab.a
 .PHONY: fuzz-build

@@ -157,15 +157,31 @@ static const flagdef scale_flags[] = {
     {"--lambda", F_DOUBLE, OFF(scale_args, o.lambda), 1e-300, 1e300},
     {"--seeds", F_SIZE, OFF(scale_args, o.seeds), 1, 10000},
     {"--episodes", F_SIZE, OFF(scale_args, o.episodes), 50, 10000000},
+    {"--data", F_STR, OFF(scale_args, o.data), 0, 0},
+    {"--target", F_STR, OFF(scale_args, o.target), 0, 0},
+    {"--epochs", F_SIZE, OFF(scale_args, o.epochs), 1, 1000},
     {NULL, 0, 0, 0, 0}};
+
+static int scale_special(void *opts, int argc, char **argv, int *i)
+{
+    (void)argc;
+    if (strcmp(argv[*i], "--no-header") != 0)
+        return 0;
+    ((scale_args *)opts)->o.no_header = 1;
+    return 1;
+}
 
 static int run_scale(const nb_ctx *ctx, int argc, char **argv)
 {
     scale_args a = {nb_scale_opts_default(ctx->quick), 0};
     a.scale_max = (double)a.o.scale_max;
-    int r = parse(&a, scale_flags, NULL, "scale", argc, argv);
+    int r = parse(&a, scale_flags, scale_special, "scale", argc, argv);
     if (r != GN_EXIT_PASS)
         return r;
+    if ((a.o.data != NULL) != (a.o.target != NULL))
+        return cli_usage("notebook scale", "--data and --target go together");
+    if (!a.o.data && (a.o.no_header || a.o.epochs))
+        return cli_usage("notebook scale", "--no-header and --epochs go with --data");
     if (a.scale_max != floor(a.scale_max))
         return cli_usage("notebook scale", "--scale-max must be an integer (got %g)",
                          a.scale_max);
@@ -177,7 +193,7 @@ static int run_scale(const nb_ctx *ctx, int argc, char **argv)
 
 typedef struct {
     nb_supervised_opts o;
-    const char *kn, *ranges;
+    const char *kn, *ranges, *standardize;
 } sv_args;
 
 static const flagdef sv_flags[] = {
@@ -195,7 +211,51 @@ static const flagdef sv_flags[] = {
     {"--sweep-out", F_STR, OFF(sv_args, o.sweep.out), 0, 0},
     {"--sweep-in", F_STR, OFF(sv_args, o.sweep.in), 0, 0},
     {"--sweep-blocks", F_SIZE, OFF(sv_args, o.sweep.blocks), 1, GN_IO_SHARD_MAXBLOCKS},
+    {"--standardize", F_STR, OFF(sv_args, standardize), 0, 0},
+    {"--feature-scale", F_STR, OFF(sv_args, o.fscale_spec), 0, 0},
     {NULL, 0, 0, 0, 0}};
+
+static int sv_special(void *opts, int argc, char **argv, int *i)
+{
+    (void)argc;
+    if (strcmp(argv[*i], "--no-header") != 0)
+        return 0;
+    ((sv_args *)opts)->o.no_header = 1;
+    return 1;
+}
+
+/* --standardize, --feature-scale and their companions: GN_EXIT_PASS or a usage message */
+static int sv_data(sv_args *a)
+{
+    nb_supervised_opts *o = &a->o;
+    if (!o->data && (o->no_header || a->standardize || o->fscale_spec))
+        return cli_usage("notebook supervised",
+                         "--no-header, --standardize and --feature-scale go with --data");
+    if (a->standardize) {
+        static const char *const modes[3] = {"all", "features", "none"};
+        int k = 0;
+        while (k < 3 && strcmp(a->standardize, modes[k]) != 0)
+            k++;
+        if (k == 3)
+            return cli_usage("notebook supervised",
+                             "--standardize must be none, features or all (got '%s')",
+                             a->standardize);
+        o->standardize = k; /* NB_SV_STD_ALL, _FEATURES, _NONE in this order */
+    }
+    if (o->fscale_spec) {
+        int n = parse_list(o->fscale, NB_SV_MAXSCALE, o->fscale_spec);
+        for (int k = 0; n > 0 && k < n; k++)
+            if (!(o->fscale[k] > 0 && o->fscale[k] <= 1e6 && o->fscale[k] >= 1e-6))
+                n = -1;
+        if (n < 1)
+            return cli_usage("notebook supervised",
+                             "--feature-scale wants 1 to %d multipliers in [1e-6, 1e6], "
+                             "e.g. 1,10,100 (got '%s')",
+                             NB_SV_MAXSCALE, o->fscale_spec);
+        o->nfscale = (size_t)n;
+    }
+    return GN_EXIT_PASS;
+}
 
 static int sv_lists(nb_supervised_opts *o)
 {
@@ -250,11 +310,13 @@ static int run_supervised(const nb_ctx *ctx, int argc, char **argv)
     sv_args a;
     memset(&a, 0, sizeof a);
     a.o = nb_supervised_opts_default(ctx->quick);
-    int r = parse(&a, sv_flags, NULL, "supervised", argc, argv);
+    int r = parse(&a, sv_flags, sv_special, "supervised", argc, argv);
     if (r != GN_EXIT_PASS)
         return r;
     if ((a.o.data != NULL) != (a.o.target != NULL))
         return cli_usage("notebook supervised", "--data and --target go together");
+    if ((r = sv_data(&a)) != GN_EXIT_PASS)
+        return r;
     if (gn_loss_parse(&a.o.loss, a.o.loss_name) != GN_OK)
         return cli_usage("notebook supervised", "--loss must be squared or bce");
     if ((r = sv_lists(&a.o)) != GN_EXIT_PASS || (r = sv_sweep(&a)) != GN_EXIT_PASS)
@@ -269,6 +331,7 @@ static const flagdef lqr_flags[] = {
     {"--alpha-igndq", F_DOUBLE, OFF(nb_lqr_opts, alpha_igndq), 1e-12, 1e3},
     {"--gamma", F_DOUBLE, OFF(nb_lqr_opts, gamma), 1e-6, 1},
     {"--noise", F_DOUBLE, OFF(nb_lqr_opts, noise), 0, 1e3},
+    {"--continuous", F_DOUBLE, OFF(nb_lqr_opts, continuous), 1e-9, 1e6},
     {"--seeds", F_SIZE, OFF(nb_lqr_opts, seeds), 1, 1000},
     {"--iters", F_SIZE, OFF(nb_lqr_opts, iters), 1, 10000},
     {"--eval-steps", F_SIZE, OFF(nb_lqr_opts, eval_steps), 10, 100000000},
@@ -292,7 +355,11 @@ static int run_lqr(const nb_ctx *ctx, int argc, char **argv)
 {
     nb_lqr_opts o = nb_lqr_opts_default(ctx->quick);
     int r = parse(&o, lqr_flags, lqr_special, "lqr", argc, argv);
-    return r != GN_EXIT_PASS ? r : nb_lqr_run(ctx, &o);
+    if (r != GN_EXIT_PASS)
+        return r;
+    if (o.continuous > 0 && !o.plant_a)
+        return cli_usage("notebook lqr", "--continuous H discretises a --plant A B: give one");
+    return nb_lqr_run(ctx, &o);
 }
 
 /* ------------------------------------------------------------------------- egn */
@@ -377,11 +444,21 @@ static const cli_nb table[] = {
      "  --alpha-retuned A    QL's retuned rate on scaled features (default alpha/S^2)\n"
      "  --epsilon E          exploration rate (default 0.2)\n"
      "  --gamma G            discount (default 0.95)\n"
-     "  --lambda L           IGNDQ damping (default 1e-3)\n",
+     "  --lambda L           IGNDQ damping (default 1e-3)\n"
+     "  --data FILE          the experiment on a table instead of FrozenLake: a linear model\n"
+     "                       by SGD and IGND (.csv, .tsv, .gz; docs/notebook-data.md)\n"
+     "  --target COL         the target column of --data: a name, or a number from 1\n"
+     "  --no-header          --data has no header line\n"
+     "  --epochs N           passes over the training rows of --data (default 3)\n",
      run_scale},
     {"supervised",
-     "  --data FILE.csv      any numeric CSV instead of Diamonds (needs --target)\n"
-     "  --target COL         the target column of --data\n"
+     "  --data FILE          any numeric table instead of Diamonds (needs --target):\n"
+     "                       .csv, .tsv (or tabs detected), either gzipped (.gz)\n"
+     "  --target COL         the target column of --data: a name, or a number from 1\n"
+     "  --no-header          --data has no header line (--target is then a number)\n"
+     "  --standardize MODE   all (features and target, default), features, or none\n"
+     "  --feature-scale S,.. one run of the page per multiplier of every feature\n"
+     "                       (after --standardize; at most 6), e.g. 1,10,100\n"
      "  --loss squared|bce   loss for --data (default squared; bce needs 0/1 targets)\n"
      "  --diamonds FILE      Diamonds as .csv.gz (default notebooks/data/diamonds.csv.gz)\n"
      "  --seeds N            runs per optimizer at the chosen rate (default 5)\n"
@@ -396,7 +473,9 @@ static const cli_nb table[] = {
      "  --sweep-in F1,F2     records of earlier shards; alone: render the page from them\n",
      run_supervised},
     {"lqr",
-     "  --plant A.csv B.csv  a plant instead of the two built-in ones (CSV with a header)\n"
+     "  --plant A.csv B.csv  a plant instead of the two built-in ones: A n x n, B n x m,\n"
+     "                       n <= 30, m <= 10; comma or blank separated, header optional\n"
+     "  --continuous H       A, B are continuous-time: zero-order hold with step H (s)\n"
      "  --seeds N            runs per curve (default 5)\n"
      "  --iters N            policy-improvement iterations (default 25)\n"
      "  --eval-steps N       semi-gradient updates per policy evaluation (default 3000)\n"

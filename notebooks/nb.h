@@ -281,12 +281,22 @@ typedef struct {
     double alpha, alpha_retuned; /* alpha_retuned 0: alpha / S^2 */
     double epsilon, gamma, lambda;
     size_t seeds, episodes;
+    /* --data: the same experiment on a user's table (nb_scale_data_run), a linear model */
+    const char *data, *target; /* a numeric table and its target column, or NULL */
+    int no_header;
+    size_t epochs;             /* passes over the training rows (data only) */
 } nb_scale_opts;
 /* nb_scale_opts_default: the page's sizes (smaller when quick). No equation: defaults. */
 nb_scale_opts nb_scale_opts_default(int quick);
 /* nb_scale_run: notebook 2, QL against IGNDQ with scaled one-hot features, MATH.md §5 and
  * (4.11): nb_scale_compute, then the page. Returns as above. */
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o);
+/* nb_scale_data_run: notebook 2 on o->data (MATH.md §5 with a dense linear model): a
+ * squared-loss linear model trained one sample at a time by SGD and IGND (3.14) on the
+ * standardised features, then with every feature multiplied by a random integer from
+ * {-S..S} \ {0}, and SGD at the retuned rate; the page. Returns as above (GN_EXIT_USAGE
+ * after a message for bad data). */
+int nb_scale_data_run(const nb_ctx *ctx, const nb_scale_opts *o);
 
 enum { NB_SC_NF = 64, NB_SC_NCOND = 5 };
 typedef struct {
@@ -315,9 +325,18 @@ void nb_scale_result_free(nb_scale_result *r);
 
 /* 3: SGD, IGND, Adam, Adam-IGND at batch size 1 (MATH.md (3.14), Appendix C), on Diamonds
  * or any numeric CSV, with its sweeps sharded by nb_sweep. */
-enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50 };
+enum { NB_SV_MAXH = 4, NB_SV_MAXGRID = 50, NB_SV_MAXSCALE = 6 };
+/* what --standardize scales on the training rows: features and a squared-loss target (the
+ * default), the features only, or nothing */
+enum { NB_SV_STD_ALL = 0, NB_SV_STD_FEATURES, NB_SV_STD_NONE };
 typedef struct {
-    const char *data, *target; /* a numeric CSV and its target column, or both NULL */
+    const char *data, *target; /* a numeric CSV (.csv, .tsv, .gz) and its target column (a
+                                * name, or a 1-based number), or both NULL */
+    int no_header;             /* data has no header line (target is then a number) */
+    int standardize;           /* NB_SV_STD_* */
+    double fscale[NB_SV_MAXSCALE]; /* --feature-scale: one task per multiplier of every */
+    size_t nfscale;                /* feature (after standardising); 0: one task, x 1 */
+    const char *fscale_spec;   /* as given (the sweep signature) */
     gn_loss_kind loss;         /* for data */
     const char *loss_name;     /* as given (the sweep signature) */
     const char *diamonds;      /* Diamonds .csv.gz when data is NULL */
@@ -338,9 +357,12 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o);
 
 /* 4: LQR policy iteration, QL against IGNDQ evaluation, MATH.md §11. */
 typedef struct {
-    const char *plant_a, *plant_b; /* CSV files of a plant, or both NULL: the built-in two */
+    const char *plant_a, *plant_b; /* matrix files of a plant (gn_io_matrix_read), or both
+                                    * NULL: the built-in two */
     size_t seeds, iters, eval_steps;
     double alpha_ql, alpha_igndq, gamma, noise;
+    double continuous; /* > 0: plant_a, plant_b are continuous-time, discretised by
+                        * zero-order hold at this step (s); 0: discrete-time as given */
 } nb_lqr_opts;
 /* nb_lqr_opts_default: the page's sizes and rates (smaller when quick).
  * No equation: defaults. */
@@ -349,12 +371,16 @@ nb_lqr_opts nb_lqr_opts_default(int quick);
  * nb_lqr_compute, then the page. Returns as above. */
 int nb_lqr_run(const nb_ctx *ctx, const nb_lqr_opts *o);
 
-enum { NB_LQ_NMAX = 10, NB_LQ_MMAX = 4, NB_LQ_NEXACT = 61 };
+/* the largest plant: 30 states and 10 inputs, so z = [x; u] has at most 40 entries and the
+ * learned quadratic Q-function (n+m)(n+m+1)/2 + 1 = 821 weights (docs/notebook-data.md) */
+enum { NB_LQ_NMAX = 30, NB_LQ_MMAX = 10, NB_LQ_NEXACT = 61 };
 /* a discrete-time plant x+ = A x + B u, n <= NB_LQ_NMAX states, m <= NB_LQ_MMAX inputs */
 typedef struct {
     char name[64];
-    char what[256];
+    char what[1024];
     size_t n, m;
+    double h;          /* zero-order-hold step (s) it was discretised with; 0: given discrete */
+    double rho;        /* open-loop spectral radius of the discrete A (NaN if not computed) */
     double A[NB_LQ_NMAX * NB_LQ_NMAX], B[NB_LQ_NMAX * NB_LQ_MMAX]; /* row-major */
 } nb_lqr_plant;
 typedef struct {

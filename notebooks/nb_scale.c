@@ -210,7 +210,7 @@ static int run(double *succ, double *qerr, size_t npts, const condition *c, cons
 nb_scale_opts nb_scale_opts_default(int quick)
 {
     nb_scale_opts o = {SC_SCALE_MAX, SC_ALPHA, 0, SC_EPSILON, SC_GAMMA, SC_LAMBDA,
-                       quick ? 3 : 10, quick ? 600 : 3000};
+                       quick ? 3 : 10, quick ? 600 : 3000, NULL, NULL, 0, 0};
     return o;
 }
 
@@ -522,6 +522,8 @@ static void page_findings(nb_page *p, const nb_scale_result *r, const nb_scale_o
 
 int nb_scale_run(const nb_ctx *ctx, const nb_scale_opts *o)
 {
+    if (o->data)
+        return nb_scale_data_run(ctx, o); /* the user's table (nb_scale_data.c) */
     nb_scale_result r;
     if (nb_scale_compute(&r, ctx, o) != 0)
         return GN_EXIT_FAIL;

@@ -4,6 +4,7 @@
 #include "gn_io.h"
 #include "gn_jsonl.h"
 #include "nb.h"
+#include "nb_data.h"
 #include "gn_io_shard.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define NB "supervised"
 
@@ -70,50 +70,6 @@ static int lookup(const char *const *names, const char *s)
 
 typedef nb_diamond diamond;
 
-/* the whole of a gzip file (or a plain one: zlib reads it through) in memory, with a NUL
- * after it; NULL with a message on stderr */
-static char *gz_slurp(size_t *len, const char *path)
-{
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        fprintf(stderr, "gnlab notebook supervised: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    fclose(probe);
-    gzFile z = gzopen(path, "rb");
-    size_t cap = 1 << 20, n = 0;
-    char *buf = z ? malloc(cap) : NULL;
-    int bad = !buf;
-    while (!bad) {
-        if (cap - n < 65536 + 1) {
-            char *nb = realloc(buf, 2 * cap);
-            if (!nb) {
-                bad = 1;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        int got = gzread(z, buf + n, 65536);
-        if (got < 0)
-            bad = 1;
-        else if (got == 0)
-            break;
-        else
-            n += (size_t)got;
-    }
-    if (z && gzclose(z) != Z_OK)
-        bad = 1;
-    if (bad || n == 0) {
-        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* one data line of the Diamonds layout into *d; 0, or -1 with a message naming the line */
 static int diamond_line(diamond *d, char *line, const char *path, long lineno)
 {
@@ -171,9 +127,16 @@ static int diamond_line(diamond *d, char *line, const char *path, long lineno)
 long nb_diamonds_read(nb_diamond **out, const char *path)
 {
     size_t len = 0;
-    char *text = gz_slurp(&len, path);
-    FILE *f = text ? fmemopen(text, len, "r") : NULL;
+    char *text = NULL;
+    char err[512];
+    if (gn_io_read_maybe_gz(&text, &len, path, "the Diamonds .csv.gz", GN_IO_CSV_MAXBYTES,
+                            err, sizeof err) != GN_OK) {
+        fprintf(stderr, "gnlab notebook supervised: %s\n", err);
+        return -1;
+    }
+    FILE *f = len ? fmemopen(text, len, "r") : NULL;
     if (!f) {
+        fprintf(stderr, "gnlab notebook supervised: %s: no rows\n", path);
         free(text);
         return -1;
     }
@@ -209,7 +172,7 @@ long nb_diamonds_read(nb_diamond **out, const char *path)
     fclose(f);
     free(text);
     if (!bad && n == 0) {
-        fprintf(stderr, "gnlab notebook supervised: %s: gzip failed or no rows\n", path);
+        fprintf(stderr, "gnlab notebook supervised: %s: no rows\n", path);
         bad = 1;
     }
     if (bad) {
@@ -257,35 +220,22 @@ static void standardise(task *t, const int *numeric)
     for (size_t c = 0; c < t->d; c++) {
         if (!numeric[c])
             continue;
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->X[i * t->d + c];
-        double mu = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->X[i * t->d + c] - mu) * (t->X[i * t->d + c] - mu);
-        double sd = sqrt(q / (double)t->ntr);
+        double mu, sd;
+        nb_mean_sd_strided(&mu, &sd, t->X + c, t->ntr, t->d);
         if (!(sd > 0))
             sd = 1;
         for (size_t i = 0; i < t->n; i++)
             t->X[i * t->d + c] = (t->X[i * t->d + c] - mu) / sd;
     }
+    t->ymean = 0;
+    t->ysd = 1;
     if (t->loss == GN_LOSS_SQUARED) {
-        double s = 0, q = 0;
-        for (size_t i = 0; i < t->ntr; i++)
-            s += t->yraw[i];
-        t->ymean = s / (double)t->ntr;
-        for (size_t i = 0; i < t->ntr; i++)
-            q += (t->yraw[i] - t->ymean) * (t->yraw[i] - t->ymean);
-        t->ysd = sqrt(q / (double)t->ntr);
+        nb_mean_sd_strided(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
         if (!(t->ysd > 0))
             t->ysd = 1;
-        for (size_t i = 0; i < t->n; i++)
-            t->y[i] = (t->yraw[i] - t->ymean) / t->ysd;
-    } else {
-        t->ymean = 0;
-        t->ysd = 1;
-        memcpy(t->y, t->yraw, t->n * sizeof *t->y);
     }
+    for (size_t i = 0; i < t->n; i++)
+        t->y[i] = (t->yraw[i] - t->ymean) / t->ysd;
 }
 
 /* the two Diamonds tasks: price regression (26 features) and "is the cut Ideal" (22) */
@@ -344,58 +294,73 @@ static int diamonds_task(task *t, const diamond *dm, size_t nrows, int classify,
     return 0;
 }
 
-static int csv_task(task *t, const char *path, const char *target, gn_loss_kind loss,
-                    uint64_t seed, size_t ntrain, size_t neval)
+/* --standardize on the training rows (mode NB_SV_STD_*), then every feature times fscale;
+ * -1 after a message (a constant feature or target cannot be standardised) */
+static int csv_standardise(task *t, int mode, double fscale, const char *path,
+                           const nb_xy *xy)
 {
-    gn_io_table tb;
-    char err[512];
-    if (gn_io_csv_read(&tb, path, err, sizeof err) != GN_OK) {
-        fprintf(stderr, "gnlab notebook supervised: %s\n", err);
+    if (mode != NB_SV_STD_NONE &&
+        nb_xy_standardise(t->X, t->n, t->d, t->ntr, xy, path, "supervised") != 0)
         return -1;
+    for (size_t i = 0; i < t->n * t->d; i++)
+        t->X[i] *= fscale;
+    t->ymean = 0;
+    t->ysd = 1;
+    if (t->loss == GN_LOSS_SQUARED && mode == NB_SV_STD_ALL) {
+        nb_mean_sd_strided(&t->ymean, &t->ysd, t->yraw, t->ntr, 1);
+        if (!(t->ysd > 0) || !isfinite(t->ysd)) {
+            fprintf(stderr, "gnlab notebook supervised: %s: the target is constant over the "
+                    "%zu training rows: nothing to learn\n", path, t->ntr);
+            return -1;
+        }
     }
-    long tc = gn_io_table_col(&tb, target);
-    if (tc < 0 || tb.ncols < 2 || tb.nrows < 20) {
-        fprintf(stderr, "gnlab notebook supervised: %s: %s\n", path,
-                tc < 0 ? "no column named by --target" : "need >= 2 columns and >= 20 rows");
-        gn_io_table_free(&tb);
+    for (size_t i = 0; i < t->n; i++)
+        t->y[i] = (t->yraw[i] - t->ymean) / t->ysd;
+    return 0;
+}
+
+/* the task of --data at feature scale fscale (every feature times fscale after
+ * --standardize); -1 after a message naming the file (and line, column) */
+static int csv_task(task *t, const nb_supervised_opts *o, double fscale, uint64_t seed)
+{
+    const char *path = o->data;
+    gn_loss_kind loss = o->loss;
+    nb_xy xy;
+    if (nb_xy_load(&xy, path, o->target, o->no_header, "supervised") != 0)
         return -1;
-    }
     memset(t, 0, sizeof *t);
-    split_sizes(t, tb.nrows, ntrain, neval);
+    split_sizes(t, xy.n, o->ntrain, o->neval);
     t->loss = loss;
-    t->d = tb.ncols - 1;
+    t->d = xy.d;
+    static const char *const std_text[3] = {"standardised", "standardised (the target not)",
+                                            "as given (not standardised)"};
     snprintf(t->metric, sizeof t->metric, "%s", loss == GN_LOSS_BCE ? "accuracy" : "MAPE");
-    snprintf(t->title, sizeof t->title, "%s: %s (%s)", path, target,
-             loss == GN_LOSS_BCE ? "binary, BCE" : "regression, squared loss");
-    snprintf(t->features, sizeof t->features, "the other %zu columns, standardised", t->d);
+    char sc[32] = "";
+    if (o->nfscale)
+        snprintf(sc, sizeof sc, ", features × %g", fscale);
+    snprintf(t->title, sizeof t->title, "%.60s: %.30s (%s%s)", path, xy.target,
+             loss == GN_LOSS_BCE ? "binary, BCE" : "regression, squared loss", sc);
+    snprintf(t->features, sizeof t->features, "the other %zu columns, %s%s", t->d,
+             std_text[o->standardize], sc);
     t->X = malloc(t->n * t->d * sizeof *t->X);
     t->y = malloc(t->n * sizeof *t->y);
     t->yraw = malloc(t->n * sizeof *t->yraw);
-    size_t *perm = permutation(tb.nrows, seed);
-    int *numeric = malloc(t->d * sizeof *numeric);
-    int bad = !t->X || !t->y || !t->yraw || !perm || !numeric;
+    size_t *perm = permutation(xy.n, seed);
+    int bad = !t->X || !t->y || !t->yraw || !perm;
     for (size_t i = 0; !bad && i < t->n; i++) {
-        size_t r = perm[i], c2 = 0;
-        for (size_t c = 0; c < tb.ncols; c++) {
-            double v = tb.cols[c * tb.nrows + r];
-            if ((long)c == tc)
-                t->yraw[i] = v;
-            else
-                t->X[i * t->d + c2++] = v;
-        }
+        size_t r = perm[i];
+        memcpy(t->X + i * t->d, xy.X + r * t->d, t->d * sizeof *t->X);
+        t->yraw[i] = xy.y[r];
         if (loss == GN_LOSS_BCE && t->yraw[i] != 0 && t->yraw[i] != 1) {
             fprintf(stderr, "gnlab notebook supervised: %s: --loss bce needs a 0/1 target "
                             "(row %zu has %.17g)\n", path, r + 1, t->yraw[i]);
             bad = 1;
         }
     }
-    for (size_t c = 0; !bad && c < t->d; c++)
-        numeric[c] = 1;
-    if (!bad)
-        standardise(t, numeric);
+    if (!bad && csv_standardise(t, o->standardize, fscale, path, &xy) != 0)
+        bad = 1;
     free(perm);
-    free(numeric);
-    gn_io_table_free(&tb);
+    nb_xy_free(&xy);
     if (bad) {
         task_free(t);
         return -1;
@@ -755,13 +720,20 @@ nb_supervised_opts nb_supervised_opts_default(int quick)
     return o;
 }
 
-/* the tasks: one from --data, or the two made from Diamonds; their count, or -1 after a
- * message (bad input) */
+/* the tasks: from --data one per --feature-scale multiplier (one when none is given), or the
+ * two made from Diamonds; their count, or -1 after a message (bad input) */
 static int load_tasks(task *tasks, const nb_ctx *ctx, const nb_supervised_opts *o)
 {
-    if (o->data)
-        return csv_task(&tasks[0], o->data, o->target, o->loss, ctx->seed, o->ntrain, o->neval)
-                   ? -1 : 1;
+    if (o->data) {
+        size_t nt = o->nfscale ? o->nfscale : 1;
+        for (size_t k = 0; k < nt; k++)
+            if (csv_task(&tasks[k], o, o->nfscale ? o->fscale[k] : 1.0, ctx->seed) != 0) {
+                while (k-- > 0)
+                    task_free(&tasks[k]);
+                return -1;
+            }
+        return (int)nt;
+    }
     diamond *dm = NULL;
     long nd = nb_diamonds_read(&dm, o->diamonds);
     if (nd < 0)
@@ -780,11 +752,13 @@ static void sweep_sig(char *sig, size_t cap, const nb_ctx *ctx, const nb_supervi
 {
     snprintf(sig, cap,
              "seed=%llu quick=%d seeds=%zu epochs=%zu train=%zu eval=%zu hidden=%s grid=%s "
-             "data=%s target=%s loss=%s diamonds=%s blocks=%zu",
+             "data=%s target=%s loss=%s diamonds=%s blocks=%zu no-header=%d standardize=%d "
+             "feature-scale=%s",
              (unsigned long long)ctx->seed, ctx->quick, o->seeds, o->epochs, o->ntrain, o->neval,
              o->hidden_spec ? o->hidden_spec : "default", o->grid_spec ? o->grid_spec : "default",
              o->data ? o->data : "-", o->target ? o->target : "-", o->loss_name, o->diamonds,
-             o->sweep.blocks);
+             o->sweep.blocks, o->no_header, o->standardize,
+             o->fscale_spec ? o->fscale_spec : "-");
 }
 
 static void page_intro(nb_page *p, const nb_supervised_opts *o)
@@ -821,18 +795,21 @@ static void page_results(nb_page *p, const task *tasks, int ntask, const task_re
                          const char *datafiles)
 {
     nb_h2(p, "Test metrics (the shape of the paper's Table 2)");
-    char hdr[512];
-    snprintf(hdr, sizeof hdr, "optimizer|%s%s%s", tasks[0].title, ntask > 1 ? "|" : "",
-             ntask > 1 ? tasks[1].title : "");
+    /* one column per task (two for Diamonds, one per --feature-scale multiplier) */
+    char hdr[NB_SV_MAXSCALE * 168 + 16], row[NB_SV_MAXSCALE * 168 + 16];
+    size_t hk = (size_t)snprintf(hdr, sizeof hdr, "optimizer");
+    for (int ti = 0; ti < ntask && hk < sizeof hdr; ti++)
+        hk += (size_t)snprintf(hdr + hk, sizeof hdr - hk, "|%s", tasks[ti].title);
     nb_table_begin(p, hdr);
     for (int o = 0; o < NOPT; o++) {
-        char cell[2][160];
-        for (int ti = 0; ti < ntask; ti++)
-            snprintf(cell[ti], sizeof cell[ti], "%s %.3f ± %.3f (α = %.2g%s)",
-                     tasks[ti].metric, res[ti].mean[o], res[ti].sd[o], res[ti].rate[o],
-                     res[ti].diverged[o] ? ", some runs diverged" : "");
-        nb_table_row(p, "%s|%s%s%s", opt_name[o], cell[0], ntask > 1 ? "|" : "",
-                     ntask > 1 ? cell[1] : "");
+        size_t rk = 0;
+        row[0] = 0;
+        for (int ti = 0; ti < ntask && rk < sizeof row; ti++)
+            rk += (size_t)snprintf(row + rk, sizeof row - rk, "|%s %.3f ± %.3f (α = %.2g%s)",
+                                   tasks[ti].metric, res[ti].mean[o], res[ti].sd[o],
+                                   res[ti].rate[o],
+                                   res[ti].diverged[o] ? ", some runs diverged" : "");
+        nb_table_row(p, "%s%s", opt_name[o], row);
     }
     nb_table_end(p);
     for (int ti = 0; ti < ntask; ti++) {
@@ -845,7 +822,7 @@ static void page_results(nb_page *p, const task *tasks, int ntask, const task_re
                 res[ti].mean[0], aig_vs_adam ? "matches or beats" : "is behind",
                 res[ti].mean[3], res[ti].mean[2]);
     }
-    char gp[4096];
+    char gp[4096 * NB_SV_MAXSCALE];
     size_t k = 0;
     k += (size_t)snprintf(gp + k, sizeof gp - k,
                           "set multiplot layout 1,%d title 'Test metric during training "
@@ -913,7 +890,7 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
     for (size_t i = 0; i < ng; i++)
         grid[i] = ng == 1 ? o->grid_lo
                           : o->grid_lo * pow(o->grid_hi / o->grid_lo, (double)i / (double)(ng - 1));
-    task tasks[2];
+    task tasks[NB_SV_MAXSCALE];
     int ntask = load_tasks(tasks, ctx, o);
     nb_page *p = ntask > 0 ? nb_page_open(ctx, NB, "3. Supervised learning at batch size 1") : NULL;
     if (!p) {
@@ -925,7 +902,7 @@ int nb_supervised_run(const nb_ctx *ctx, const nb_supervised_opts *o)
         return ntask == -1 || ntask > 0 ? GN_EXIT_USAGE : GN_EXIT_FAIL;
     }
     page_intro(p, o);
-    task_result res[2];
+    task_result res[NB_SV_MAXSCALE];
     char datafiles[512] = "";
     int fail = 0;
     for (int ti = 0; ti < ntask && !fail; ti++)

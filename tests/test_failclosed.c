@@ -51,6 +51,19 @@ static const struct {
     {"wzero.csv", "x,y,w\n1,2,1\n2,3,0\n3,4.1,1\n4,5,1\n"},
     {"sneg.csv", "x,y,s\n1,2,1\n2,3,1\n3,4.1,-0.5\n4,5,1\n"},
     {"shuge.csv", "x,y,s\n1,2,1\n2,3,1e-200\n3,4.1,1\n4,5,1\n"},
+    /* issue 15 (nbdata): plants (headerless matrices) */
+    {"pA.txt", "0 1\n-1 -0.2\n"},
+    {"pB.txt", "0\n1\n"},
+    {"pAnan.txt", "0 1\n-1 NaN\n"},
+    {"pArect.txt", "0 1 0\n-1 -0.2 0\n"},
+    {"pB3.txt", "0\n1\n1\n"},
+    {"pAbig.txt", "800 0\n0 800\n"},
+    /* issue 15 (nbdata): data for notebook supervised (20+ rows; column 2 constant) */
+    {"sv.csv", "1,5,3\n2,5,5\n3,5,7\n4,5,9\n5,5,11\n6,5,13\n7,5,15\n8,5,17\n9,5,19\n"
+               "10,5,21\n11,5,23\n12,5,25\n13,5,27\n14,5,29\n15,5,31\n16,5,33\n17,5,35\n"
+               "18,5,37\n19,5,39\n20,5,41\n21,5,43\n22,5,45\n"},
+    {"notgz.csv.gz", "x,y\n1,2\n"},
+    {"truncgz.csv.gz", "\x1f\x8b\x08"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -242,6 +255,42 @@ static const fc_row rows[] = {
      "fit --residuals 'log(a); a' --start -1", ONLY(2), NULL},
     {"14", "fit: an MGH file that is missing", "fit --mgh @/missing.mgh", ONLY(2), NULL},
     {"14", "fit: an MGH directory without problems", "fit --mgh-all @", ONLY(2), NULL},
+    /* issue 15 (nbdata): user plants and data in the notebooks */
+    {"15.3", "notebook lqr: NaN in a plant", "notebook lqr --quick --plant @/pAnan.txt @/pB.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: a non-square A", "notebook lqr --quick --plant @/pArect.txt @/pB.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: B rows not A's", "notebook lqr --quick --plant @/pA.txt @/pB3.txt "
+     "--out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: --continuous without --plant",
+     "notebook lqr --quick --continuous 0.1 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: --continuous 0", "notebook lqr --quick --plant @/pA.txt @/pB.txt "
+     "--continuous 0 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: a zero-order hold that overflows", "notebook lqr --quick --plant "
+     "@/pAbig.txt @/pB.txt --continuous 1 --out @/nb-lqr", ONLY(2), NULL},
+    {"15.3", "notebook lqr: rates that diverge did not learn", "notebook lqr --quick --plant "
+     "@/pA.txt @/pB.txt --continuous 0.1 --alpha-ql 1000 --alpha-igndq 1000 --out @/nb-lqr",
+     ONLY(1), "ahead"},
+    {"15.2", "notebook supervised: a .gz that is not gzip", "notebook supervised --quick "
+     "--data @/notgz.csv.gz --target y --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook supervised: a truncated gzip", "notebook supervised --quick "
+     "--data @/truncgz.csv.gz --target 1 --no-header --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook supervised: --target out of range", "notebook supervised --quick "
+     "--data @/sv.csv --no-header --target 4 --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook supervised: --target 0", "notebook supervised --quick "
+     "--data @/sv.csv --no-header --target 0 --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook supervised: a constant feature with --standardize features",
+     "notebook supervised --quick --data @/sv.csv --no-header --target 3 --standardize "
+     "features --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook supervised: a non-positive --feature-scale", "notebook supervised "
+     "--quick --data @/sv.csv --no-header --target 3 --feature-scale 1,-10 --out @/nb-sv",
+     ONLY(2), NULL},
+    {"15.2", "notebook supervised: --no-header without --data",
+     "notebook supervised --quick --no-header --out @/nb-sv", ONLY(2), NULL},
+    {"15.2", "notebook scale: a constant feature in --data", "notebook scale --quick --data "
+     "@/sv.csv --no-header --target 3 --out @/nb-sc", ONLY(2), NULL},
+    {"15.2", "notebook scale: --data without --target",
+     "notebook scale --quick --data @/sv.csv --out @/nb-sc", ONLY(2), NULL},
 };
 
 static char dir[64];

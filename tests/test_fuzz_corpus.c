@@ -1,5 +1,5 @@
 /* test_fuzz_corpus.c: the seed corpora of every reader fuzz harness (fuzz/corpus/expr,
- * nist, csv, audit, merge) replayed through the harnesses' own code (fuzz/fuzz_*.c, compiled here
+ * nist, csv, plant, audit, merge) replayed through the harnesses' own code (fuzz/fuzz_*.c, compiled here
  * without their libFuzzer entry point), so `make check` runs every seed and every crash
  * input added there, and `make sanitize` runs them under ASan/UBSan. A harness aborts on a
  * broken contract (a status other than GN_OK, GN_EINPUT or GN_ENOMEM, a message that does
@@ -10,6 +10,7 @@
 #include "../fuzz/fuzz_csv.c"
 #include "../fuzz/fuzz_expr.c"
 #include "../fuzz/fuzz_nist.c"
+#include "../fuzz/fuzz_plant.c"
 #include "../fuzz/fuzz_audit.c"
 #include "../fuzz/fuzz_merge.c"
 
@@ -108,6 +109,12 @@ static void test_merge_corpus(void **state)
         fail_msg("only %zu merge seeds carry an expected status in their name", merge_named);
 }
 
+static void test_plant_corpus(void **state)
+{
+    (void)state;
+    replay("fuzz/corpus/plant", fuzz_plant_one, 10);
+}
+
 /* the harnesses' checks are live: the buffer reader agrees with the file reader on a
  * shipped file, and a declared count far beyond the file's rows is refused before any
  * allocation sized by it (what the fuzzer's memory limit would otherwise report) */
@@ -141,6 +148,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expr_corpus),
     cmocka_unit_test(test_nist_corpus),
     cmocka_unit_test(test_csv_corpus),
+    cmocka_unit_test(test_plant_corpus),
     cmocka_unit_test(test_audit_corpus),
     cmocka_unit_test(test_merge_corpus),
     cmocka_unit_test(test_harness_contracts),

@@ -90,19 +90,70 @@ typedef struct {
     double *cols;   /* ncols * nrows, column c at cols + c * nrows */
 } gn_io_table;
 
-/* gn_io_csv_read: a comma-separated file whose first line names the columns; every other
- * field must be a finite decimal number. Blank lines and lines starting with '#' are
- * skipped; fields may be double-quoted; CRLF is accepted; a UTF-8 byte-order mark at the
- * start of the file is skipped.
+/* Options of the CSV readers (gn_io_csv_read_opts, gn_io_csv_read_buf). {0, 0} is the
+ * default: a header line, the separator detected. */
+typedef struct {
+    int no_header; /* 1: every line is data; the columns are named "column 1", "column 2", ... */
+    char sep;      /* ',' or '\t'; 0: detect (a tab when the name ends in .tsv, .tsv.gz, .tab
+                    * or .tab.gz, or when the first line has a tab and no comma; else ',') */
+} gn_io_csv_opts;
+
+/* The most bytes a CSV reader holds in memory: the file as read and, for gzip, the
+ * decompressed text (so a small "decompression bomb" is refused once it has produced this
+ * much, not after filling the memory). 1 GiB: Diamonds is 2.7 MB, a large public table a few
+ * hundred MB. */
+#define GN_IO_CSV_MAXBYTES ((size_t)1 << 30)
+
+/* gn_io_read_all: the whole file at path into *buf (malloc'd, *len bytes, plus a NUL after
+ * them), what naming it for gn_io_open_input ("a CSV file"), at most max bytes.
+ * No equation: the one whole-file reader of the CSV and matrix readers (tests/test_csv).
+ * Special: GN_EINPUT with err = "PATH: why" (cannot open, a directory, a read error, more
+ *          than max bytes); GN_ENOMEM ("PATH: out of memory"); *buf untouched on error. */
+gn_status gn_io_read_all(char **buf, size_t *len, const char *path, const char *what,
+                         size_t max, char *err, size_t errlen);
+
+/* gn_io_read_maybe_gz: the whole file at path as text: gn_io_read_all, then, when it starts
+ * with the gzip magic bytes 1f 8b, decompressed in memory (zlib; concatenated members in turn),
+ * at most max bytes either way; *buf has a NUL after its *len bytes.
+ * No equation: the one reader of possibly gzipped text (Diamonds, tests/test_csv).
+ * Special: as gn_io_read_all, and GN_EINPUT "PATH: why" for a name ending in .gz without
+ *          the magic bytes, a truncated or corrupt stream, bytes after the last member, or
+ *          more than max bytes after decompression. */
+gn_status gn_io_read_maybe_gz(char **buf, size_t *len, const char *path, const char *what,
+                              size_t max, char *err, size_t errlen);
+
+/* gn_io_csv_read: a comma- or tab-separated file whose first line names the columns; every
+ * other field must be a finite decimal number; gzip-compressed when it starts with the gzip
+ * magic bytes 1f 8b (decompressed in memory by zlib, no program run), whatever its name.
+ * Blank lines and lines starting with '#' are skipped; fields may be double-quoted; CRLF is
+ * accepted; a UTF-8 byte-order mark at the start of the (decompressed) text is skipped.
+ * The same as gn_io_csv_read_opts with the default options {0, 0}.
  * No equation: the one numeric CSV reader (tests/test_csv). Numbers by gn_io_num_read.
  * Special: GN_EINPUT with err = "FILE:LINE:COLUMN: why" (COLUMN is the 1-based field
  *          number and its name) on an empty file, a directory, a read error, a column
  *          name used twice (both columns named), a NUL byte, a ragged row, a non-numeric,
- *          NaN or infinite field, or no data rows; GN_ENOMEM; t untouched on error. */
+ *          NaN or infinite field, or no data rows; for gzip: "FILE: ..." on a name ending in
+ *          .gz without the magic bytes, a truncated or corrupt stream, data after the last
+ *          gzip member, or more than GN_IO_CSV_MAXBYTES bytes; GN_ENOMEM; t untouched on
+ *          error. */
 gn_status gn_io_csv_read(gn_io_table *t, const char *path, char *err, size_t errlen);
 
-/* gn_io_csv_read_stream: the same from an open stream (a pipe, a decompressed buffer through
- * fmemopen); name is used in messages only. The stream is read to its end, not closed.
+/* gn_io_csv_read_opts: gn_io_csv_read with options (o NULL: the defaults).
+ * No equation: CSV reader. Special: as gn_io_csv_read. */
+gn_status gn_io_csv_read_opts(gn_io_table *t, const char *path, const gn_io_csv_opts *o,
+                              char *err, size_t errlen);
+
+/* gn_io_csv_read_buf: the same from buf[0 .. len) (gzip when it starts with 1f 8b), name
+ * used in messages (and for the .tsv/.gz rules), at most maxbytes bytes of text after
+ * decompression (0: GN_IO_CSV_MAXBYTES; the fuzz harness gives less).
+ * No equation: CSV reader (fuzz/fuzz_csv). Special: as gn_io_csv_read. */
+gn_status gn_io_csv_read_buf(gn_io_table *t, const char *buf, size_t len, const char *name,
+                             const gn_io_csv_opts *o, size_t maxbytes, char *err,
+                             size_t errlen);
+
+/* gn_io_csv_read_stream: the plain-text reader from an open stream (a pipe, a buffer through
+ * fmemopen), header and comma or tab detected as by default; name is used in messages only.
+ * The stream is read to its end, not closed. No gzip here (gn_io_csv_read_buf).
  * No equation: CSV reader. Special: as gn_io_csv_read. */
 gn_status gn_io_csv_read_stream(gn_io_table *t, FILE *f, const char *name, char *err,
                                 size_t errlen);
