@@ -49,8 +49,18 @@ const nb_notebook *nb_find(const char *name)
     return NULL;
 }
 
+enum { NB_MAXCLAIM = 4, NB_MAXCMP = 8 };
+
 struct nb_page {
     char dir[4096];
+    char cmd[1024];  /* the command that rewrites the page (nb_ctx.cmd) */
+    char data_desc[512]; /* nb_page_data */
+    struct {
+        nb_claim_summary s;
+        nb_verdict v[NB_MAXCMP];
+        int ncmp;
+    } claims[NB_MAXCLAIM];
+    int nclaims, claim_open;
     FILE *html, *md;
     int failed_checks;
     int write_error;
@@ -183,6 +193,15 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
         free(p);
         return NULL;
     }
+    if (ctx->cmd)
+        snprintf(p->cmd, sizeof p->cmd, "%s", ctx->cmd);
+    else
+        snprintf(p->cmd, sizeof p->cmd, "gnlab notebook %s%s", name, ctx->quick ? " --quick" : "");
+    {
+        char old[4200];
+        snprintf(old, sizeof old, "%s/summary.tsv", p->dir);
+        remove(old); /* a page that fails before its close leaves no stale verdicts */
+    }
     html_head(p->html, title);
     fputs("<p><a href=\"../index.html\">All notebooks</a></p>\n<h1>", p->html);
     html_text(p->html, title);
@@ -199,10 +218,39 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
     return p;
 }
 
+/* a summary field: tabs and control characters made spaces */
+static void tsv_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
+static int write_summary(nb_page *p)
+{
+    FILE *f = open_in(p->dir, "summary.tsv", "w");
+    if (!f)
+        return -1;
+    fputs("data\t", f);
+    tsv_text(f, p->data_desc);
+    fputs("\n", f);
+    for (int i = 0; i < p->nclaims; i++) {
+        fputs("claim\t", f);
+        tsv_text(f, p->claims[i].s.verdict);
+        fputs("\t", f);
+        tsv_text(f, p->claims[i].s.claim);
+        fputs("\t", f);
+        tsv_text(f, p->claims[i].s.evidence);
+        fputs("\n", f);
+    }
+    return close_checked(f, p->dir, "summary.tsv");
+}
+
 int nb_page_close(nb_page *p)
 {
     if (!p)
         return -1;
+    if (p->claim_open)
+        nb_claim_end(p, NULL);
     if (p->in_table)
         nb_table_end(p);
     fprintf(p->html, "<hr>\n<p><small>Written by <code>gnlab notebook</code>; every number "
@@ -212,6 +260,8 @@ int nb_page_close(nb_page *p)
         if (p->data[i].f)
             nb_data_close(p, p->data[i].f);
     int bad = p->write_error;
+    if (!bad)
+        bad |= write_summary(p) != 0;
     bad |= close_checked(p->html, p->dir, "index.html") != 0;
     bad |= close_checked(p->md, p->dir, "page.md") != 0;
     int fails = p->failed_checks;
@@ -484,7 +534,7 @@ static int run_in(const char *dir, const char *const argv[])
 }
 
 static void figure(nb_page *p, const char *svg, int rendered, const char *caption,
-                   const char *src, const char *tool, const char *data)
+                   const char *src, const char *tool, const char *data, const char *redraw)
 {
     fputs("<figure>\n", p->html);
     if (rendered > 0) {
@@ -537,6 +587,12 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
             c = e + 1;
         }
     }
+    /* how to redraw it (in this page's directory) and how to rewrite the whole page */
+    char how[1400];
+    snprintf(how, sizeof how, ". Redraw: `%s` in this page's directory; rerun: `%s`", redraw,
+             p->cmd);
+    html_text(p->html, how);
+    fputs(how, p->md);
     fputs(".</figcaption>\n</figure>\n", p->html);
     fputs(".\n\n", p->md);
 }
@@ -607,7 +663,9 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
         if (rendered < 0)
             nb_check(p, 0, "gnuplot failed on %s", gp);
     }
-    figure(p, svg, rendered, caption, gp, "gnuplot", data);
+    char redraw[400];
+    snprintf(redraw, sizeof redraw, "gnuplot %s", gp);
+    figure(p, svg, rendered, caption, gp, "gnuplot", data, redraw);
     return rendered;
 }
 
@@ -635,7 +693,9 @@ int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
         if (rendered < 0)
             nb_check(p, 0, "dot failed on %s", src);
     }
-    figure(p, svg, rendered, caption, src, "Graphviz dot", "");
+    char redraw[700];
+    snprintf(redraw, sizeof redraw, "dot -Tsvg %s -o %s", src, svg);
+    figure(p, svg, rendered, caption, src, "Graphviz dot", "", redraw);
     return rendered;
 }
 
@@ -717,3 +777,182 @@ void nb_mean_std(double *mean, double *sd, const double *v, size_t n)
     *sd = n > 1 ? sqrt(q / (double)(n - 1)) : 0.0;
 }
 
+
+/* ------------------------------------------------------------- claims and verdicts */
+
+void nb_page_data(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vfmt(fmt, ap);
+    va_end(ap);
+    if (!s) {
+        p->write_error = 1;
+        return;
+    }
+    snprintf(p->data_desc, sizeof p->data_desc, "%s", s);
+    nb_para(p, "Data of this run: %s.", s);
+    free(s);
+}
+
+void nb_claim_begin(nb_page *p, const char *claim, const char *design)
+{
+    if (p->claim_open)
+        nb_claim_end(p, NULL);
+    if (p->nclaims == NB_MAXCLAIM) {
+        p->write_error = 1; /* a notebook bug: more claims than the summary holds */
+        fprintf(stderr, "gnlab notebook: %s: more than %d claims\n", p->dir, NB_MAXCLAIM);
+        return;
+    }
+    nb_claim_summary *c = &p->claims[p->nclaims].s;
+    memset(&p->claims[p->nclaims], 0, sizeof p->claims[p->nclaims]);
+    snprintf(c->claim, sizeof c->claim, "%s", claim);
+    p->claim_open = 1;
+    nb_h2(p, "The claim, tested");
+    nb_para(p, "Claim: %s", claim);
+    nb_para(p, "%s Each row is a paired comparison: per run the difference d (positive "
+               "when the run agrees with the claim), its mean over the runs and the 95%% "
+               "paired t interval (Student's t from GSL). A row reproduces the claim when "
+               "its interval lies above 0; the claim is reproduced when every row does, "
+               "mixed when some do, not reproduced at this size when none does, and "
+               "undetermined with fewer than 2 finite pairs. The runs are reported as "
+               "they came out: nothing was tuned until the claim held.",
+            design);
+    nb_table_begin(p, "comparison|d (unit)|pairs|mean d|95% interval|verdict");
+}
+
+nb_verdict nb_claim_compare(nb_page *p, const char *what, const char *unit, const double *d,
+                            size_t n)
+{
+    nb_paired s;
+    nb_paired_t(&s, d, n);
+    nb_verdict v = nb_paired_verdict(&s);
+    char drop[64] = "";
+    if (s.dropped)
+        snprintf(drop, sizeof drop, " (%zu non-finite left out)", s.dropped);
+    nb_table_row(p, "%s|%s|%zu%s|%+.3g|[%+.3g, %+.3g]|%s", what, unit, s.n, drop, s.mean,
+                 s.lo, s.hi, nb_verdict_name(v));
+    if (!p->claim_open)
+        return v;
+    int k = p->nclaims;
+    if (p->claims[k].ncmp < NB_MAXCMP)
+        p->claims[k].v[p->claims[k].ncmp++] = v;
+    char *ev = p->claims[k].s.evidence;
+    size_t used = strlen(ev), cap = sizeof p->claims[k].s.evidence;
+    if (used < cap)
+        snprintf(ev + used, cap - used, "%s%s: %+.3g [%+.3g, %+.3g] n=%zu", used ? "; " : "",
+                 what, s.mean, s.lo, s.hi, s.n);
+    return v;
+}
+
+nb_verdict nb_claim_end(nb_page *p, const char *caveat)
+{
+    if (!p->claim_open)
+        return NB_V_UNDETERMINED;
+    nb_table_end(p);
+    int k = p->nclaims;
+    nb_verdict v = nb_verdict_combine(p->claims[k].v, p->claims[k].ncmp);
+    nb_claim_summary *c = &p->claims[k].s;
+    if (caveat)
+        snprintf(c->verdict, sizeof c->verdict, "%s (not meaningful: %s)", nb_verdict_name(v),
+                 caveat);
+    else
+        snprintf(c->verdict, sizeof c->verdict, "%s", nb_verdict_name(v));
+    fprintf(p->html, "<p><strong>verdict: %s</strong>", nb_verdict_name(v));
+    fprintf(p->md, "**verdict: %s**", nb_verdict_name(v));
+    if (caveat) {
+        fputs(" — not meaningful here: ", p->html);
+        html_text(p->html, caveat);
+        fprintf(p->md, " — not meaningful here: %s", caveat);
+    }
+    fputs("</p>\n", p->html);
+    fputs("\n\n", p->md);
+    p->nclaims++;
+    p->claim_open = 0;
+    return v;
+}
+
+int nb_summary_read(char *data, size_t dcap, nb_claim_summary *c, int max, const char *root,
+                    const char *name)
+{
+    if (dcap)
+        data[0] = '\0';
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s/summary.tsv", root, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[2048];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *field[4] = {line, NULL, NULL, NULL};
+        for (int i = 1; i < 4; i++) {
+            char *t = field[i - 1] ? strchr(field[i - 1], '\t') : NULL;
+            if (t) {
+                *t = '\0';
+                field[i] = t + 1;
+            }
+        }
+        if (!strcmp(field[0], "data") && field[1] && dcap)
+            snprintf(data, dcap, "%s", field[1]);
+        else if (!strcmp(field[0], "claim") && field[3] && n < max) {
+            snprintf(c[n].verdict, sizeof c[n].verdict, "%s", field[1]);
+            snprintf(c[n].claim, sizeof c[n].claim, "%s", field[2]);
+            snprintf(c[n].evidence, sizeof c[n].evidence, "%s", field[3]);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+void nb_exercises(nb_page *p, const nb_exercise *ex, int n)
+{
+    nb_h2(p, "Exercises");
+    nb_para(p, "Predict first, then run. Each command rewrites this page (add `--out DIR` "
+               "to keep this one).");
+    fputs("<ol>\n", p->html);
+    for (int i = 0; i < n; i++) {
+        fputs("<li>", p->html);
+        html_text(p->html, ex[i].task);
+        fputs(" Run: <code>", p->html);
+        html_text(p->html, ex[i].cmd);
+        fputs("</code>. What you should see: ", p->html);
+        html_text(p->html, ex[i].expect);
+        fputs("</li>\n", p->html);
+        fprintf(p->md, "%d. %s Run: `%s`. What you should see: %s\n", i + 1, ex[i].task,
+                ex[i].cmd, ex[i].expect);
+    }
+    fputs("</ol>\n", p->html);
+    fputs("\n", p->md);
+}
+
+char *nb_axis_range(char *out, size_t cap, const char *axis, const double *v, size_t n,
+                    double max_decades)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+        }
+    if (cap)
+        out[0] = '\0';
+    if (!(lo <= hi))
+        return out;
+    if (lo > 0 && hi / lo >= 100) {
+        double a = floor(log10(lo)), b = ceil(log10(hi));
+        if (max_decades > 0 && b - a > max_decades)
+            a = b - max_decades;
+        snprintf(out, cap, "set logscale %s\nset %srange [1e%d:1e%d]\n", axis, axis, (int)a,
+                 (int)b);
+    } else {
+        double m = (hi - lo) * 0.05;
+        if (!(m > 0))
+            m = lo != 0 ? fabs(lo) * 0.05 : 1;
+        snprintf(out, cap, "unset logscale %s\nset %srange [%.6g:%.6g]\n", axis, axis, lo - m,
+                 hi + m);
+    }
+    return out;
+}

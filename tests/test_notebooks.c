@@ -818,7 +818,7 @@ static void test_diamonds_read(void **state)
 }
 
 /* ------------------------------------------- the notebooks' compute functions, small sizes */
-static const nb_ctx quiet_ctx = {NULL, 1, 1, 7};
+static const nb_ctx quiet_ctx = {NULL, 1, 1, 7, NULL};
 
 /* notebook 6: GN interpolates (its train loss falls), its first direction matches the
  * explicit solve within the stated bound, and a second call repeats the first exactly */
