@@ -642,12 +642,19 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
     comment_text(f, caption);
     fputs("\n# Rendered by gnlab notebook; run `gnuplot ", f);
     comment_text(f, gp);
-    fprintf(f, "` in this directory to redraw it.\n"
-               "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
+    fputs("` in this directory to redraw it;\n# the page and its data: ", f);
+    comment_text(f, p->cmd);
+    fprintf(f, "\nset terminal svg size %d,%d dynamic enhanced font 'Helvetica,%d' "
                "background rgb 'white'\nset output ",
-            width, height);
+            width, height, NB_PLOT_FONT);
     gn_io_gnuplot_str(f, svg);
-    fprintf(f, "\nset encoding utf8\n%s\n", body);
+    /* the shared style (nb.h): one font size for everything, an opaque boxed key that a
+     * notebook places in a free corner or outside, a light grid */
+    fprintf(f, "\nset encoding utf8\n"
+               "set key box opaque samplen 2.5 spacing 1.15 font ',%d'\n"
+               "set grid lc rgb '#d0d0d0' lw 1\nset border lw 1.2\n"
+               "set tics font ',%d'\n%s\n",
+            NB_PLOT_FONT, NB_PLOT_FONT, body);
     if (close_checked(f, p->dir, gp) != 0) {
         p->write_error = 1;
         return -2;
