@@ -433,14 +433,15 @@ static void page_experiment(nb_page *p, const nb_scale_result *r, const nb_scale
 
 static void page_plots(nb_page *p)
 {
-    nb_plot(p, "success",
+    nb_plot_sized(p, "success",
             "Greedy success rate (mean ± std over seeds) against episodes. Left: original "
             "one-hot features; right: every coordinate multiplied by a fixed random integer.",
-            "curves.dat",
+            "curves.dat", 1000, 500,
             "set multiplot layout 1,2 title 'FrozenLake 4×4 (deterministic): greedy success'\n"
             "lo(m,s) = (m-s > 0 ? m-s : 0)\nhi(m,s) = (m+s < 1 ? m+s : 1)\n"
-            "set xlabel 'episode'\nset ylabel 'success rate'\nset yrange [-0.05:1.1]\n"
-            "set grid\nset key bottom right font ',10'\n"
+            "set xlabel 'episode'\nset ylabel 'greedy success (fraction of seeds)'\n"
+            "set yrange [-0.05:1.1]\nset autoscale xfix\n"
+            "set grid\nset bmargin 6\nset key below left Left reverse horizontal\n"
             "set style fill transparent solid 0.18 noborder\n"
             "set title 'original features'\n"
             "plot 'curves.dat' using 1:(lo($2,$3)):(hi($2,$3)) with filledcurves lc rgb '#d95f02' "
@@ -455,21 +456,23 @@ static void page_plots(nb_page *p)
             "  '' using 1:(lo($10,$11)):(hi($10,$11)) with filledcurves lc rgb '#7570b3' notitle, "
             "'' using 1:10 with lines lw 2 dt 2 lc rgb '#7570b3' title 'QL, retuned α'\n"
             "unset multiplot\n");
-    nb_plot(p, "curves",
-            "RMS distance of the learned Q from Q* (mean ± std over seeds, log scale; diverged "
-            "runs drawn at the cap).",
-            "qerror.dat",
+    nb_plot_sized(p, "curves",
+            "RMS distance of the learned Q from Q* (mean ± std over seeds; right panel on a log "
+            "scale, diverged runs drawn at the cap).",
+            "qerror.dat", 1000, 500,
             "set multiplot layout 1,2 title 'FrozenLake 4×4: RMS |Q - Q*|'\n"
-            "set xlabel 'episode'\nset ylabel 'RMS error'\nset logscale y\n"
-            "set format y '10^{%T}'\nset grid\nset key top right font ',10'\n"
+            "set xlabel 'episode'\nset ylabel 'RMS |Q - Q*| (return units)'\nset logscale y\n"
+            "set autoscale xfix\n"
+            "set format y '10^{%T}'\nset grid\nset bmargin 6\n"
+            "set key below left Left reverse horizontal\n"
             "set style fill transparent solid 0.18 noborder\n"
             "lo(m,s) = (m-s > 1e-6 ? m-s : 1e-6)\n"
-            "set title 'original features'\n"
+            "set title 'original features'\nunset logscale y\nset format y '%g'\n"
             "plot 'qerror.dat' using 1:(lo($2,$3)):($2+$3) with filledcurves lc rgb '#d95f02' "
             "notitle, '' using 1:2 with lines lw 3 dt 2 lc rgb '#d95f02' title 'QL', \\\n"
             "  '' using 1:(lo($4,$5)):($4+$5) with filledcurves lc rgb '#1b4f9c' notitle, "
             "'' using 1:4 with lines lw 2 lc rgb '#1b4f9c' title 'IGNDQ'\n"
-            "set title 'scaled features'\n"
+            "set title 'scaled features'\nset logscale y\nset format y '10^{%T}'\n"
             "plot 'qerror.dat' using 1:6 with lines lw 2 lc rgb '#d95f02' title 'QL', \\\n"
             "  '' using 1:(lo($8,$9)):($8+$9) with filledcurves lc rgb '#1b4f9c' notitle, "
             "'' using 1:8 with lines lw 2 lc rgb '#1b4f9c' title 'IGNDQ', \\\n"
