@@ -538,9 +538,10 @@ static void page_claim(nb_page *p, const nb_ctx *ctx, const nb_egn_result *r,
         nb_claim_compare(p, what, "decades", d, seeds);
     }
     free(d);
-    nb_claim_end(p, ctx->quick ? "a --quick run (2 epochs, 2 seeds) is too small for the "
-                                 "claim; run without --quick"
-                               : NULL);
+    char caveat[200];
+    snprintf(caveat, sizeof caveat, "a --quick run (%zu epochs, %zu rows, %zu seeds) is too "
+             "small for the claim; run without --quick", E, o->rows, seeds);
+    nb_claim_end(p, ctx->quick ? caveat : NULL);
 }
 
 static void page_exercises(nb_page *p)

@@ -589,9 +589,10 @@ static void page_claims(nb_page *p, const nb_ctx *ctx, const nb_overparam_result
     double *d = malloc((n ? n : 1) * sizeof *d);
     if (!d)
         return;
-    const char *caveat = ctx->quick ? "a --quick run (60 units, 60 iterations) is far from "
-                                      "the regime of the claim; run without --quick"
-                                    : NULL;
+    char qc[200];
+    snprintf(qc, sizeof qc, "a --quick run (%zu units, %zu iterations, %zu seeds) is far from "
+             "the regime of the claim; run without --quick", o->width, o->iters, seeds);
+    const char *caveat = ctx->quick ? qc : NULL;
     char design[400];
     snprintf(design, sizeof design,
              "Run k of GD and of GN start from the same initial weights, so they pair up: "

@@ -939,9 +939,11 @@ static void page_claim(nb_page *p, const nb_ctx *ctx, const task *tasks, int nta
         }
     }
     free(d);
-    nb_claim_end(p, ctx->quick ? "a --quick run (1 epoch, 1,500 rows, 3 seeds) is too small "
-                                 "for the claim; run without --quick"
-                               : NULL);
+    char caveat[200];
+    snprintf(caveat, sizeof caveat, "a --quick run (%zu epoch(s), %zu training rows, %zu "
+             "seeds) is too small for the claim; run without --quick", o->epochs, o->ntrain,
+             o->seeds);
+    nb_claim_end(p, ctx->quick ? caveat : NULL);
 }
 
 static void page_exercises(nb_page *p)
