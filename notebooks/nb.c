@@ -158,8 +158,13 @@ static const char *css =
     "table{border-collapse:collapse;margin:0.8em 0}"
     "td,th{border:1px solid #bbb;padding:0.25em 0.6em;text-align:left}"
     "th{background:#eee}"
-    "figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}"
-    "figcaption{font-size:0.92em;color:#444}"
+    /* a figure may be wider than the text column (wide multi-panel plots are drawn at
+     * their natural size, centred on the page, so their text keeps its size) */
+    "figure{margin:1.2em 0 1.2em 50%;transform:translateX(-50%);width:max-content;"
+    "max-width:calc(100vw - 2em)}"
+    "figure img{max-width:calc(100vw - 2em);border:1px solid #ddd}"
+    "figcaption{max-width:60em;margin:0 auto}"
+    "figcaption{font-size:0.92em;color:#444;white-space:normal}"
     ".pass{color:#176317}.fail{color:#b00000;font-weight:bold}"
     ".card{display:flex;gap:1em;margin:1em 0;padding:0.8em;border:1px solid #ddd}"
     ".card img{width:260px;flex:none;border:1px solid #eee}";
@@ -628,6 +633,27 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
     return nb_plot_sized(p, base, caption, data, 760, 460, body);
 }
 
+/* a plot body with every "font ',N'" smaller than NB_PLOT_FONT raised to it: the shared
+ * style's one size holds even where a script asks for less (a key squeezed into a corner
+ * is to be moved, not shrunk) */
+static void put_body(FILE *f, const char *body)
+{
+    const char *pat = "font ',";
+    size_t lp = strlen(pat);
+    for (const char *s = body; *s;) {
+        if (!strncmp(s, pat, lp)) {
+            char *end;
+            long n = strtol(s + lp, &end, 10);
+            if (end > s + lp && *end == '\'') {
+                fprintf(f, "font ',%ld'", n < NB_PLOT_FONT ? (long)NB_PLOT_FONT : n);
+                s = end + 1;
+                continue;
+            }
+        }
+        fputc(*s++, f);
+    }
+}
+
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body)
 {
@@ -645,7 +671,8 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
     comment_text(f, gp);
     fputs("` in this directory to redraw it;\n# the page and its data: ", f);
     comment_text(f, p->cmd);
-    fprintf(f, "\nset terminal svg size %d,%d dynamic enhanced font 'Helvetica,%d' "
+    /* fixed: the SVG carries its width and height, so the page shows it at its size */
+    fprintf(f, "\nset terminal svg size %d,%d fixed enhanced font 'Helvetica,%d' "
                "background rgb 'white'\nset output ",
             width, height, NB_PLOT_FONT);
     gn_io_gnuplot_str(f, svg);
@@ -654,8 +681,10 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
     fprintf(f, "\nset encoding utf8\n"
                "set key box opaque samplen 2.5 spacing 1.15 font ',%d'\n"
                "set grid lc rgb '#d0d0d0' lw 1\nset border lw 1.2\n"
-               "set tics font ',%d'\n%s\n",
-            NB_PLOT_FONT, NB_PLOT_FONT, body);
+               "set tics font ',%d'\n",
+            NB_PLOT_FONT, NB_PLOT_FONT);
+    put_body(f, body);
+    fputs("\n", f);
     if (close_checked(f, p->dir, gp) != 0) {
         p->write_error = 1;
         return -2;

@@ -268,7 +268,10 @@ void nb_exercises(nb_page *p, const nb_exercise *ex, int n);
  * NB_PLOT_FONT px text (tick labels, key and titles alike; superscripts 0.8 of it), an
  * opaque boxed key, light grid. notebooks/browser_check.sh fails on text drawn smaller than
  * NB_PLOT_MIN_PX on the page. A notebook then only says where the key goes ("set key top
- * right" or "set key outside right") and labels its axes with units. */
+ * right" or "set key outside right") and labels its axes with units; a "font ',N'" in a
+ * plot body smaller than NB_PLOT_FONT is raised to it (a crowded key is moved, not shrunk).
+ * The SVG is written at its fixed size (width and height attributes), and the page shows a
+ * figure at that size, centred, up to the window's width. */
 #define NB_PLOT_FONT 15
 #define NB_PLOT_MIN_PX 11
 

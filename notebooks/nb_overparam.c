@@ -544,7 +544,7 @@ static void page_plots(nb_page *p, const nb_overparam_result *res, const nb_over
                   "Train loss, test loss and σ_min of the kernel against iterations, GN "
                   "(solid) and GD (dashed), one colour per initial scale τ₀ (log-log; the "
                   "x axis ends at the last iteration).",
-                  "curves.dat", 1260, 520, body);
+                  "curves.dat", 1200, 520, body);
     k = 0;
     k += (size_t)snprintf(body + k, sizeof body - k,
                           "set multiplot layout 1,%d title 'Fitted functions after "
@@ -567,7 +567,7 @@ static void page_plots(nb_page *p, const nb_overparam_result *res, const nb_over
                   "The functions GD and GN end at along the line x = t u through the "
                   "input cube, for each initial scale, with the teacher on that line and "
                   "the training samples projected onto it (so they scatter around it).",
-                  "fits.dat,train.dat", 1260, 480, body);
+                  "fits.dat,train.dat", 1200, 480, body);
 }
 
 /* the summary's claims (seeds/gn-overparameterized-summary.txt): GN trains faster than GD

@@ -939,11 +939,35 @@ static void page_claim(nb_page *p, const nb_ctx *ctx, const task *tasks, int nta
         }
     }
     free(d);
-    char caveat[200];
-    snprintf(caveat, sizeof caveat, "a --quick run (%zu epoch(s), %zu training rows, %zu "
-             "seeds) is too small for the claim; run without --quick", o->epochs, o->ntrain,
-             o->seeds);
-    nb_claim_end(p, ctx->quick ? caveat : NULL);
+    /* a method whose chosen rate is an end of the grid may have its good region outside
+     * the grid: its comparisons then say little, and the verdict says so */
+    char edge[200] = "";
+    size_t el = 0;
+    for (int ti = 0; ti < ntask && o->ngrid > 1; ti++)
+        for (int m = 0; m < NOPT; m++) {
+            double a = res[ti].rate[m];
+            int at = fabs(a - o->grid_lo) <= 1e-9 * o->grid_lo ||
+                     fabs(a - o->grid_hi) <= 1e-9 * o->grid_hi;
+            if (at && el < sizeof edge)
+                el += (size_t)snprintf(edge + el, sizeof edge - el, "%s%s (%s, α = %.3g)",
+                                       el ? ", " : "", opt_name[m],
+                                       tasks[ti].loss == GN_LOSS_BCE ? "classification"
+                                                                     : "regression", a);
+        }
+    if (*edge)
+        nb_para(p, "At the edge of the rate grid: %s. The good region of these methods may "
+                   "lie outside [%.3g, %.3g]; widen it with `--grid LO,HI,N` before reading "
+                   "their comparisons.",
+                edge, o->grid_lo, o->grid_hi);
+    char caveat[400];
+    if (ctx->quick)
+        snprintf(caveat, sizeof caveat, "a --quick run (%zu epoch(s), %zu training rows, %zu "
+                 "seeds) is too small for the claim; run without --quick", o->epochs,
+                 o->ntrain, o->seeds);
+    else
+        snprintf(caveat, sizeof caveat, "a chosen rate is at the edge of the grid (%.150s)",
+                 edge);
+    nb_claim_end(p, ctx->quick || *edge ? caveat : NULL);
 }
 
 static void page_exercises(nb_page *p)
