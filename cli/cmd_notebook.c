@@ -131,11 +131,68 @@ static void report(int json, const nb_ctx *ctx, const char *name, int rc, double
     fflush(stdout);
 }
 
+/* `gnlab notebook all`: every notebook with the common flags; the worst status */
+static int run_all(nb_ctx *ctx, int json, char **words, int nw)
+{
+    int rc = GN_EXIT_PASS;
+    char cmd[2048];
+    if (!json)
+        printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
+    double t0 = gn_io_now();
+    for (const nb_notebook *n = nb_notebooks; n->name; n++) {
+        char *av[2] = {(char *)n->name, NULL};
+        command_line(cmd, sizeof cmd, n->name, words, nw);
+        ctx->cmd = cmd;
+        double t = gn_io_now();
+        const cli_nb *c = cli_nb_find(n->name);
+        int r = c ? c->run(ctx, 1, av) : GN_EXIT_FAIL;
+        report(json, ctx, n->name, r, gn_io_now() - t);
+        if (r > rc)
+            rc = r;
+    }
+    ctx->cmd = NULL;
+    if (!json)
+        printf("%-11s %-6s %8.1f  %s/index.html\n", "all", verdict(rc), gn_io_now() - t0,
+               ctx->root);
+    return rc;
+}
+
+/* `gnlab notebook NAME [flags]`: its status; *done = 1 when there is no page to index (a
+ * usage error, or no memory) */
+static int run_one(nb_ctx *ctx, int json, const char *name, char **rest, int nrest,
+                   char **words, int nw, int *done)
+{
+    const nb_notebook *n = nb_find(name);
+    const cli_nb *c = n ? cli_nb_find(n->name) : NULL;
+    *done = 1;
+    if (!c)
+        return cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)", name);
+    char **av = calloc((size_t)nrest + 2, sizeof *av);
+    if (!av)
+        return GN_EXIT_FAIL;
+    av[0] = (char *)n->name;
+    for (int i = 0; i < nrest; i++)
+        av[i + 1] = rest[i];
+    char cmd[2048];
+    command_line(cmd, sizeof cmd, n->name, words, nw);
+    ctx->cmd = cmd;
+    double t = gn_io_now();
+    int rc = c->run(ctx, nrest + 1, av);
+    free(av);
+    ctx->cmd = NULL;
+    if (rc == GN_EXIT_USAGE)
+        return rc;
+    *done = 0;
+    if (!json)
+        printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
+    report(json, ctx, n->name, rc, gn_io_now() - t);
+    return rc;
+}
+
 CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation graphs")
 {
     nb_ctx ctx = {"build/notebooks", 0, 0, cli_seed(1), NULL};
     int json = 0, want_help = 0, name_at = 0;
-    char cmd[2048];
     const char *name = NULL;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest)
@@ -193,63 +250,17 @@ CLI_COMMAND(notebook, "worked walkthroughs: pages with plots and derivation grap
     for (int i = 1; words && i < argc; i++)
         if (i != name_at)
             words[nw++] = argv[i];
-    int rc = GN_EXIT_PASS;
-    if (!strcmp(name, "all")) {
-        if (nrest > 0) {
-            int r = cli_usage("notebook", "'all' takes only --out, --quick, --seed, --json, "
-                                             "--quiet (got '%s')", rest[0]);
-            free(rest);
-            free(words);
-            return r;
-        }
-        if (!json)
-            printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
-        double t0 = gn_io_now();
-        for (const nb_notebook *n = nb_notebooks; n->name; n++) {
-            char *av[2] = {(char *)n->name, NULL};
-            command_line(cmd, sizeof cmd, n->name, words, nw);
-            ctx.cmd = cmd;
-            double t = gn_io_now();
-            const cli_nb *c = cli_nb_find(n->name);
-            int r = c ? c->run(&ctx, 1, av) : GN_EXIT_FAIL;
-            report(json, &ctx, n->name, r, gn_io_now() - t);
-            if (r > rc)
-                rc = r;
-        }
-        if (!json)
-            printf("%-11s %-6s %8.1f  %s/index.html\n", "all", verdict(rc), gn_io_now() - t0, ctx.root);
-    } else {
-        const nb_notebook *n = nb_find(name);
-        const cli_nb *c = n ? cli_nb_find(n->name) : NULL;
-        if (!c) {
-            int r = cli_usage("notebook", "no notebook named '%s' (gnlab notebook --help)",
-                                 name);
-            free(rest);
-            free(words);
-            return r;
-        }
-        char **av = calloc((size_t)nrest + 2, sizeof *av);
-        if (!av) {
-            free(rest);
-            free(words);
-            return GN_EXIT_FAIL;
-        }
-        av[0] = (char *)n->name;
-        for (int i = 0; i < nrest; i++)
-            av[i + 1] = rest[i];
-        command_line(cmd, sizeof cmd, n->name, words, nw);
-        ctx.cmd = cmd;
-        double t = gn_io_now();
-        rc = c->run(&ctx, nrest + 1, av);
-        free(av);
-        if (rc == GN_EXIT_USAGE) {
-            free(rest);
-            free(words);
-            return rc;
-        }
-        if (!json)
-            printf("%-11s %-6s %8s  %s\n", "notebook", "status", "seconds", "page");
-        report(json, &ctx, n->name, rc, gn_io_now() - t);
+    int done = 0; /* a usage error or no memory: no index, the status as is */
+    int rc = !strcmp(name, "all")
+                 ? (nrest > 0 ? (done = 1, cli_usage("notebook", "'all' takes only --out, "
+                                                     "--quick, --seed, --json, --quiet (got "
+                                                     "'%s')", rest[0]))
+                              : run_all(&ctx, json, words, nw))
+                 : run_one(&ctx, json, name, rest, nrest, words, nw, &done);
+    if (done) {
+        free(rest);
+        free(words);
+        return rc;
     }
     free(rest);
     free(words);
