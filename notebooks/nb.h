@@ -248,20 +248,23 @@ void nb_page_data(nb_page *p, const char *fmt, ...)
 
 /* The page's summary, written by nb_page_close as ROOT/NAME/summary.tsv: a line
  * "data\tTEXT", then per claim "claim\tVERDICT\tCLAIM\tEVIDENCE" (tabs and newlines in the
- * texts made spaces). nb_summary_read: read it back; the number of claims (<= max), or -1
- * when there is no summary (data then ""). No equation: summary file. */
+ * texts made spaces). */
 typedef struct {
     char verdict[160], claim[256], evidence[512];
 } nb_claim_summary;
+/* nb_summary_read: read ROOT/NAME/summary.tsv back: the data line into data and up to max
+ * claims into c; the number of claims, or -1 when there is no summary (data then "").
+ * No equation: summary file. */
 int nb_summary_read(char *data, size_t dcap, nb_claim_summary *c, int max, const char *root,
                     const char *name);
 
 /* Exercises for a course: each a task, the command to run and what the student should
- * see. nb_exercises: a closing section "Exercises" listing n of them.
- * No equation: page writer. */
+ * see. */
 typedef struct {
     const char *task, *cmd, *expect;
 } nb_exercise;
+/* nb_exercises: a closing section "Exercises" listing the n exercises ex.
+ * No equation: page writer. */
 void nb_exercises(nb_page *p, const nb_exercise *ex, int n);
 
 /* The shared plot style (every nb_plot script starts with it, after its terminal line):
