@@ -58,7 +58,9 @@ static void help(FILE *f)
 
 /* the command line that rewrites a page, for the page to show: "gnlab notebook" and the
  * words given, each single-quoted when it holds anything but [A-Za-z0-9._,/=:+-] (a quote
- * inside as '\''); --json and --quiet left out (they change no page) */
+ * inside as '\''); left out are the flags that change where or how a page is made but not
+ * what it says: --json, --quiet, --out DIR and the --sweep-* flags with their values (a
+ * merged sweep's page is the one-process page, byte for byte) */
 static void command_line(char *out, size_t cap, const char *name, char **words, int nw)
 {
     size_t k = (size_t)snprintf(out, cap, "gnlab notebook %s", name);
@@ -66,6 +68,10 @@ static void command_line(char *out, size_t cap, const char *name, char **words, 
         const char *w = words[i];
         if (!strcmp(w, "--json") || !strcmp(w, "--quiet"))
             continue;
+        if (!strcmp(w, "--out") || !strncmp(w, "--sweep-", 8)) {
+            i++; /* and its value */
+            continue;
+        }
         int plain = *w != '\0';
         for (const char *c = w; *c; c++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._,/=:+-",

@@ -1081,8 +1081,7 @@ static void test_verdict_page(void **state)
     char *md = gn_test_read(path);
     assert_non_null(md);
     assert_non_null(strstr(md, "Redraw: `gnuplot curves.gp` in this page's directory"));
-    snprintf(cmd, sizeof cmd, "rerun: `gnlab notebook scale --quick --out %s`", t);
-    assert_non_null(strstr(md, cmd));
+    assert_non_null(strstr(md, "rerun: `gnlab notebook scale --quick`"));
     assert_non_null(strstr(md, "**verdict: "));
     assert_non_null(strstr(md, "## Exercises"));
     free(md);
