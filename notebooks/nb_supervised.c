@@ -963,7 +963,7 @@ static void page_claim(nb_page *p, const nb_ctx *ctx, const task *tasks, int nta
     if (ctx->quick)
         snprintf(caveat, sizeof caveat, "a --quick run (%zu epoch(s), %zu training rows, %zu "
                  "seeds) is too small for the claim; run without --quick", o->epochs,
-                 o->ntrain, o->seeds);
+                 tasks[0].ntr, o->seeds);
     else
         snprintf(caveat, sizeof caveat, "a chosen rate is at the edge of the grid (%.150s)",
                  edge);
