@@ -1019,14 +1019,14 @@ char *nb_axis_range(char *out, size_t cap, const char *axis, const double *v, si
         double a = floor(log10(lo)), b = ceil(log10(hi));
         if (max_decades > 0 && b - a > max_decades)
             a = b - max_decades;
-        snprintf(out, cap, "set logscale %s\nset %srange [1e%d:1e%d]\n", axis, axis, (int)a,
-                 (int)b);
+        snprintf(out, cap, "set logscale %s\nset format %s '10^{%%T}'\nset %srange [1e%d:1e%d]\n",
+                 axis, axis, axis, (int)a, (int)b);
     } else {
         double m = (hi - lo) * 0.05;
         if (!(m > 0))
             m = lo != 0 ? fabs(lo) * 0.05 : 1;
-        snprintf(out, cap, "unset logscale %s\nset %srange [%.6g:%.6g]\n", axis, axis, lo - m,
-                 hi + m);
+        snprintf(out, cap, "unset logscale %s\nset format %s '%%g'\nset %srange [%.6g:%.6g]\n",
+                 axis, axis, axis, lo - m, hi + m);
     }
     return out;
 }

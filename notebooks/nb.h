@@ -279,7 +279,8 @@ void nb_exercises(nb_page *p, const nb_exercise *ex, int n);
 #define NB_PLOT_MIN_PX 11
 
 /* nb_axis_range: the gnuplot commands fitting AXIS ("x" or "y") to the n values v
- * (non-finite ones ignored) into out: a log scale "set logscale AXIS" with whole decades
+ * (non-finite ones ignored) into out (with the matching "set format AXIS": powers of ten on
+ * a log scale, %g on a linear one): a log scale "set logscale AXIS" with whole decades
  * around the data when every value is > 0 and they span at least two decades (then never
  * below max / 10^max_decades, so values at rounding level do not squash the rest; 0 for no
  * floor), else a linear range with 5% margins; "" when no value is finite. Returns out.

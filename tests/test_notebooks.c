@@ -1036,12 +1036,12 @@ static void test_axis_range(void **state)
     char out[160];
     const double wide[] = {1e-16, 3e-3, 0.5, NAN};
     nb_axis_range(out, sizeof out, "y", wide, 4, 6);
-    assert_string_equal(out, "set logscale y\nset yrange [1e-6:1e0]\n");
+    assert_string_equal(out, "set logscale y\nset format y '10^{%T}'\nset yrange [1e-6:1e0]\n");
     nb_axis_range(out, sizeof out, "y", wide, 4, 0);
-    assert_string_equal(out, "set logscale y\nset yrange [1e-16:1e0]\n");
+    assert_string_equal(out, "set logscale y\nset format y '10^{%T}'\nset yrange [1e-16:1e0]\n");
     const double narrow[] = {0.1, 0.5};
     nb_axis_range(out, sizeof out, "y", narrow, 2, 0);
-    assert_string_equal(out, "unset logscale y\nset yrange [0.08:0.52]\n");
+    assert_string_equal(out, "unset logscale y\nset format y '%g'\nset yrange [0.08:0.52]\n");
     const double none[] = {NAN, INFINITY};
     nb_axis_range(out, sizeof out, "x", none, 2, 0);
     assert_string_equal(out, "");
