@@ -571,10 +571,11 @@ static void page_exercises(nb_page *p, const nb_scale_opts *o)
          "gnlab notebook scale --lambda 100",
          "once λ is well above the typical m_k² the step α m²/(m² + λ) is about α m²/λ: "
          "IGNDQ learns the small-multiplier coordinates slowly and its final error grows."},
-        {"Retune QL by hand instead of with α/S².",
+        {"Retune QL by hand instead of with α/S²: predict 0.05, then 0.001.",
          "gnlab notebook scale --alpha-retuned 0.05",
-         "the retuned curve moves: too large a rate diverges like QL, too small learns the "
-         "small-|m_k| coordinates slowly; no single rate serves every coordinate."},
+         "at 0.05 the retuned QL diverges like QL (α m² reaches 5 > 2 where |m| = 10); at "
+         "0.001 (`--alpha-retuned 0.001`) it is stable but ends further from Q* than IGNDQ "
+         "(the small-|m| coordinates learn slowly): no single rate serves every coordinate."},
     };
     (void)o;
     nb_exercises(p, ex, 3);
