@@ -959,6 +959,9 @@ static void page_claim(nb_page *p, const nb_ctx *ctx, const task *tasks, int nta
                                        tasks[ti].loss == GN_LOSS_BCE ? "classification"
                                                                      : "regression", a);
         }
+    if (o->ngrid == 1)
+        snprintf(edge, sizeof edge, "a grid of one rate, %.3g, for every method: no method "
+                 "had its rate chosen", o->grid_lo);
     if (*edge)
         nb_para(p, "At the edge of the rate grid: %s. The good region of these methods may "
                    "lie outside [%.3g, %.3g]; widen it with `--grid LO,HI,N` before reading "
