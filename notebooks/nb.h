@@ -250,7 +250,7 @@ void nb_page_data(nb_page *p, const char *fmt, ...)
  * "data\tTEXT", then per claim "claim\tVERDICT\tCLAIM\tEVIDENCE" (tabs and newlines in the
  * texts made spaces). */
 typedef struct {
-    char verdict[160], claim[256], evidence[512];
+    char verdict[320], claim[256], evidence[512];
 } nb_claim_summary;
 /* nb_summary_read: read ROOT/NAME/summary.tsv back: the data line into data and up to max
  * claims into c; the number of claims, or -1 when there is no summary (data then "").
