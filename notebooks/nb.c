@@ -793,7 +793,10 @@ int nb_write_index(const char *root)
         "Each notebook runs its computation with the gnlab core and explains every step with "
         "the numbers it computed. Every figure comes with its data and its gnuplot or "
         "Graphviz source, so it can be redrawn or changed. Rerun one with "
-        "`gnlab notebook NAME [flags]` (`gnlab notebook --help` lists the flags).";
+        "`gnlab notebook NAME [flags]` (`gnlab notebook NAME --help` lists its flags). Each "
+        "card gives the data the page ran on and the verdicts on the paper claims it tests "
+        "(reproduced, not reproduced at this size, mixed or undetermined, from 95% paired "
+        "intervals over seeds; docs/notebook.md).";
     html_head(h, title);
     fputs("<h1>", h);
     html_text(h, title);
