@@ -297,6 +297,16 @@ static char *vfmt(const char *fmt, va_list ap)
     return s;
 }
 
+/* the page's text from fmt: malloc'ed, or NULL with the page marked unwritable (out of
+ * memory) */
+static char *page_vfmt(nb_page *p, const char *fmt, va_list ap)
+{
+    char *s = vfmt(fmt, ap);
+    if (!s)
+        p->write_error = 1;
+    return s;
+}
+
 /* one block of text in both renderings: <open>text</close> in HTML, mdpre text in Markdown */
 static void text_block(nb_page *p, const char *open, const char *close, const char *mdpre,
                        const char *fmt, va_list ap)
@@ -374,12 +384,10 @@ void nb_table_row(nb_page *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = page_vfmt(p, fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
+    if (!s)
         return;
-    }
     table_cells(p, s, "td");
     free(s);
 }
@@ -423,12 +431,10 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = page_vfmt(p, fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
+    if (!s)
         return ok;
-    }
     if (!ok)
         p->failed_checks++;
     fprintf(p->html, "<p class=\"%s\">check %s: ", ok ? "pass" : "fail", ok ? "passed" : "FAILED");
@@ -861,12 +867,10 @@ void nb_page_data(nb_page *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = page_vfmt(p, fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
+    if (!s)
         return;
-    }
     snprintf(p->data_desc, sizeof p->data_desc, "%s", s);
     nb_para(p, "Data of this run: %s.", s);
     free(s);

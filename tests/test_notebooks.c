@@ -1047,6 +1047,20 @@ static void test_axis_range(void **state)
     assert_string_equal(out, "");
 }
 
+/* DIR/FILE holds every string of needles (NULL-terminated) */
+static void file_has(const char *dir, const char *file, const char *const *needles)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *s = gn_test_read(path);
+    if (!s)
+        fail_msg("cannot read %s", path);
+    for (size_t i = 0; needles[i]; i++)
+        if (!strstr(s, needles[i]))
+            fail_msg("%s lacks \"%s\"", path, needles[i]);
+    free(s);
+}
+
 /* a page's claims reach its summary, the index and stdout; every figure shows how to redraw
  * it and the command that rewrites the page; the page ends with exercises; `NAME --help`
  * lists NAME's flags only */
@@ -1065,26 +1079,14 @@ static void test_verdict_page(void **state)
     if (!strstr(out, "  verdict: ") || !strstr(out, "evidence (mean d [95% interval]): "))
         fail_msg("no verdict on stdout:\n%s", out);
     free(out);
-    snprintf(path, sizeof path, "%s/scale/summary.tsv", t);
-    char *sum = gn_test_read(path);
-    assert_non_null(sum);
-    assert_true(strncmp(sum, "data\tdeterministic FrozenLake", 29) == 0);
-    assert_non_null(strstr(sum, "\nclaim\t"));
-    free(sum);
-    snprintf(path, sizeof path, "%s/index.md", t);
-    char *idx = gn_test_read(path);
-    assert_non_null(idx);
-    assert_non_null(strstr(idx, "Ran on: deterministic FrozenLake"));
-    assert_non_null(strstr(idx, "- **"));
-    free(idx);
-    snprintf(path, sizeof path, "%s/scale/page.md", t);
-    char *md = gn_test_read(path);
-    assert_non_null(md);
-    assert_non_null(strstr(md, "Redraw: `gnuplot curves.gp` in this page's directory"));
-    assert_non_null(strstr(md, "rerun: `gnlab notebook scale --quick`"));
-    assert_non_null(strstr(md, "**verdict: "));
-    assert_non_null(strstr(md, "## Exercises"));
-    free(md);
+    static const char *const sum[] = {"data\tdeterministic FrozenLake", "\nclaim\t", NULL};
+    static const char *const idx[] = {"Ran on: deterministic FrozenLake", "- **", NULL};
+    static const char *const md[] = {"Redraw: `gnuplot curves.gp` in this page's directory",
+                                     "rerun: `gnlab notebook scale --quick`", "**verdict: ",
+                                     "## Exercises", NULL};
+    file_has(t, "scale/summary.tsv", sum);
+    file_has(t, "index.md", idx);
+    file_has(t, "scale/page.md", md);
     snprintf(cmd, sizeof cmd, "%s notebook scale --help > %s/help.txt 2>&1", bin(), t);
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/help.txt", t);
