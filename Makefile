@@ -154,8 +154,9 @@ check-clients: deps
 
 # The notebook site as a reader sees it: make notebooks QUICK=1, then the index and every
 # notebook opened in headless Chromium over HTTP on 127.0.0.1 (notebooks/browser_check.sh:
-# every image decodes, every link answers 200), screenshots under build/notebooks-shots.
-# Negative control: the same check on a copy with one figure deleted must fail.
+# every image decodes, every link answers 200, no figure text below 11 px as shown),
+# screenshots under build/notebooks-shots. Negative controls: the same check on a copy with
+# one figure deleted, and on one with a figure's text shrunk to 6 px, must fail.
 notebooks-browser:
 	@bash .ci/deps.sh build test plot browser
 	$(MAKE) notebooks QUICK=1
@@ -164,6 +165,10 @@ notebooks-browser:
 	rm build/notebooks-broken/rank1/directions.svg
 	! bash notebooks/browser_check.sh build/notebooks-broken build/notebooks-broken-shots >/dev/null 2>&1
 	@echo "notebooks-browser: a site with a missing figure is rejected (negative control)"
+	rm -rf build/notebooks-tiny && cp -r build/notebooks build/notebooks-tiny
+	sed -i 's/font-size="15.00"/font-size="6.00"/g' build/notebooks-tiny/scale/curves.svg
+	bash notebooks/browser_check.sh build/notebooks-tiny build/notebooks-tiny-shots 2>&1 | grep -q 'scale/index.html: curves.svg draws'
+	@echo "notebooks-browser: a figure with 6 px text is rejected (negative control)"
 
 # The MPI front end (cli/mpi/gnlab_mpi.c): only where mpicc exists (bash .ci/deps.sh mpi)
 MPICC ?= mpicc

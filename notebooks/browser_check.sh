@@ -2,12 +2,17 @@
 # browser_check.sh DIR [SHOTS]: open the notebook site in DIR as a reader would, in headless
 # Chromium, served over HTTP on 127.0.0.1. A checker page (written into DIR as _check.html)
 # loads index.html in a frame, follows every link it has to a notebook page, and on each page
-# asserts that every <img> decoded (naturalWidth > 0) and every relative link answers HTTP 200.
-# Then it saves a screenshot of the index and of every notebook under SHOTS
+# asserts that every <img> decoded (naturalWidth > 0) and every relative link answers HTTP 200,
+# and that no text in a figure's SVG (<figure> <img> of an .svg) is drawn smaller than MIN_PX
+# CSS pixels at the size the page shows it (default 11, notebooks/nb.h NB_PLOT_MIN_PX: the
+# font size in the SVG's user units, times any scale() of its ancestors, times the shown width
+# over the viewBox width; superscripts count). Then it saves a screenshot of the index and of every notebook under SHOTS
 # (default build/notebooks-shots). Exit 0 when everything resolves, 1 otherwise, 2 on usage.
 set -euo pipefail
 dir=${1:?usage: browser_check.sh DIR [SHOTS]}
 shots=${2:-build/notebooks-shots}
+min_px=${MIN_PX:-11}
+case $min_px in ''|*[!0-9.]*) echo "browser_check: MIN_PX must be a number" >&2; exit 2;; esac
 [ -f "$dir/index.html" ] || { echo "browser_check: no $dir/index.html" >&2; exit 2; }
 command -v chromium >/dev/null || { echo "browser_check: chromium is not installed" >&2; exit 2; }
 py=/usr/bin/python3
@@ -26,6 +31,36 @@ async function status(url) {
   try { const r = await fetch(url, {method: 'HEAD', cache: 'no-store'}); return r.status; }
   catch (e) { return 0; }
 }
+const MIN_PX = @MIN_PX@;
+/* the smallest text of the SVG behind img, in CSS pixels as shown: [px, text] */
+async function svgText(url, img) {
+  let txt;
+  try { txt = await (await fetch(url, {cache: 'no-store'})).text(); } catch (e) { return [NaN, '']; }
+  const svg = new DOMParser().parseFromString(txt, 'image/svg+xml').documentElement;
+  const vb = (svg.getAttribute('viewBox') || '').trim().split(/[\s,]+/).map(Number);
+  const vw = vb.length === 4 && vb[2] > 0 ? vb[2] : parseFloat(svg.getAttribute('width'));
+  const k = img.getBoundingClientRect().width / vw;
+  let worst = Infinity, what = '';
+  for (const t of svg.querySelectorAll('text, tspan')) {
+    let own = '';
+    for (const n of t.childNodes) if (n.nodeType === 3) own += n.textContent;
+    if (!own.trim()) continue;
+    let size = NaN, s = 1;
+    for (let e = t; e && e.nodeType === 1; e = e.parentNode) {
+      if (isNaN(size)) {
+        const a = e.getAttribute('font-size') ||
+                  ((e.getAttribute('style') || '').match(/font-size:\s*([\d.]+)/) || [])[1];
+        if (a) size = parseFloat(a);
+      }
+      const tr = (e.getAttribute('transform') || '').match(/scale\(\s*([\d.]+)/);
+      if (tr) s *= parseFloat(tr[1]);
+    }
+    if (isNaN(size)) size = 16;
+    const px = size * s * k;
+    if (px < worst) { worst = px; what = own.trim().slice(0, 30); }
+  }
+  return [worst, what];
+}
 async function checkPage(url) {
   const doc = await load(url);
   let bad = 0;
@@ -35,6 +70,14 @@ async function checkPage(url) {
   for (const img of doc.images) {
     if (!img.complete) await new Promise(r => { img.onload = img.onerror = r; });
     if (!(img.naturalWidth > 0)) { log('FAIL ' + url + ': image ' + img.getAttribute('src')); bad++; }
+    else if (img.closest('figure') && /\.svg$/.test(img.getAttribute('src'))) {
+      const [px, what] = await svgText(new URL(img.getAttribute('src'), doc.baseURI).href, img);
+      if (!(px >= MIN_PX)) {
+        log('FAIL ' + url + ': ' + img.getAttribute('src') + ' draws "' + what + '" at ' +
+            px.toFixed(1) + ' px (minimum ' + MIN_PX + ')');
+        bad++;
+      }
+    }
   }
   const pages = [];
   for (const a of doc.querySelectorAll('a[href]')) {
@@ -57,6 +100,7 @@ async function checkPage(url) {
 })();
 </script>
 HTML
+sed -i "s/@MIN_PX@/$min_px/" "$dir/_check.html"
 
 port=$((20000 + RANDOM % 20000))
 "$py" -m http.server "$port" --bind 127.0.0.1 --directory "$dir" >/dev/null 2>&1 &

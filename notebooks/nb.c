@@ -23,8 +23,9 @@ const nb_notebook nb_notebooks[] = {
      "original features and with every coordinate multiplied by a random integer.",
      "curves.svg"},
     {"supervised", "3. Supervised learning at batch size 1",
-     "SGD, IGND, Adam and Adam-IGND on Diamonds (regression, MAPE) and a Diamonds "
-     "classification task (accuracy), rates chosen on a validation split.",
+     "SGD, IGND, Adam and Adam-IGND at batch size 1 on a regression (MAPE) and a "
+     "classification task (accuracy), rates chosen on a validation split; the paper's "
+     "Table 2 ordering, tested.",
      "curves.svg"},
     {"lqr", "4. LQR policy iteration",
      "Policy iteration on linear-quadratic control: QL against IGNDQ policy evaluation, "
@@ -49,8 +50,18 @@ const nb_notebook *nb_find(const char *name)
     return NULL;
 }
 
+enum { NB_MAXCLAIM = 4, NB_MAXCMP = 8 };
+
 struct nb_page {
     char dir[4096];
+    char cmd[1024];  /* the command that rewrites the page (nb_ctx.cmd) */
+    char data_desc[512]; /* nb_page_data */
+    struct {
+        nb_claim_summary s;
+        nb_verdict v[NB_MAXCMP];
+        int ncmp;
+    } claims[NB_MAXCLAIM];
+    int nclaims, claim_open;
     FILE *html, *md;
     int failed_checks;
     int write_error;
@@ -147,8 +158,13 @@ static const char *css =
     "table{border-collapse:collapse;margin:0.8em 0}"
     "td,th{border:1px solid #bbb;padding:0.25em 0.6em;text-align:left}"
     "th{background:#eee}"
-    "figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}"
-    "figcaption{font-size:0.92em;color:#444}"
+    /* a figure may be wider than the text column (wide multi-panel plots are drawn at
+     * their natural size, centred on the page, so their text keeps its size) */
+    "figure{margin:1.2em 0 1.2em 50%;transform:translateX(-50%);width:max-content;"
+    "max-width:calc(100vw - 2em)}"
+    "figure img{max-width:calc(100vw - 2em);border:1px solid #ddd}"
+    "figcaption{max-width:60em;margin:0 auto}"
+    "figcaption{font-size:0.92em;color:#444;white-space:normal}"
     ".pass{color:#176317}.fail{color:#b00000;font-weight:bold}"
     ".card{display:flex;gap:1em;margin:1em 0;padding:0.8em;border:1px solid #ddd}"
     ".card img{width:260px;flex:none;border:1px solid #eee}";
@@ -183,6 +199,15 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
         free(p);
         return NULL;
     }
+    if (ctx->cmd)
+        snprintf(p->cmd, sizeof p->cmd, "%s", ctx->cmd);
+    else
+        snprintf(p->cmd, sizeof p->cmd, "gnlab notebook %s%s", name, ctx->quick ? " --quick" : "");
+    {
+        char old[4200];
+        snprintf(old, sizeof old, "%s/summary.tsv", p->dir);
+        remove(old); /* a page that fails before its close leaves no stale verdicts */
+    }
     html_head(p->html, title);
     fputs("<p><a href=\"../index.html\">All notebooks</a></p>\n<h1>", p->html);
     html_text(p->html, title);
@@ -199,10 +224,39 @@ nb_page *nb_page_open(const nb_ctx *ctx, const char *name, const char *title)
     return p;
 }
 
+/* a summary field: tabs and control characters made spaces */
+static void tsv_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
+static int write_summary(nb_page *p)
+{
+    FILE *f = open_in(p->dir, "summary.tsv", "w");
+    if (!f)
+        return -1;
+    fputs("data\t", f);
+    tsv_text(f, p->data_desc);
+    fputs("\n", f);
+    for (int i = 0; i < p->nclaims; i++) {
+        fputs("claim\t", f);
+        tsv_text(f, p->claims[i].s.verdict);
+        fputs("\t", f);
+        tsv_text(f, p->claims[i].s.claim);
+        fputs("\t", f);
+        tsv_text(f, p->claims[i].s.evidence);
+        fputs("\n", f);
+    }
+    return close_checked(f, p->dir, "summary.tsv");
+}
+
 int nb_page_close(nb_page *p)
 {
     if (!p)
         return -1;
+    if (p->claim_open)
+        nb_claim_end(p, NULL);
     if (p->in_table)
         nb_table_end(p);
     fprintf(p->html, "<hr>\n<p><small>Written by <code>gnlab notebook</code>; every number "
@@ -212,6 +266,8 @@ int nb_page_close(nb_page *p)
         if (p->data[i].f)
             nb_data_close(p, p->data[i].f);
     int bad = p->write_error;
+    if (!bad)
+        bad |= write_summary(p) != 0;
     bad |= close_checked(p->html, p->dir, "index.html") != 0;
     bad |= close_checked(p->md, p->dir, "page.md") != 0;
     int fails = p->failed_checks;
@@ -238,6 +294,16 @@ static char *vfmt(const char *fmt, va_list ap)
     char *s = malloc((size_t)n + 1);
     if (s)
         vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+/* the page's text from fmt: malloc'ed, or NULL with the page marked unwritable (out of
+ * memory) */
+static char *page_vfmt(nb_page *p, const char *fmt, va_list ap)
+{
+    char *s = vfmt(fmt, ap);
+    if (!s)
+        p->write_error = 1;
     return s;
 }
 
@@ -318,12 +384,10 @@ void nb_table_row(nb_page *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = page_vfmt(p, fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
+    if (!s)
         return;
-    }
     table_cells(p, s, "td");
     free(s);
 }
@@ -367,12 +431,10 @@ int nb_check(nb_page *p, int ok, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = page_vfmt(p, fmt, ap);
     va_end(ap);
-    if (!s) {
-        p->write_error = 1;
+    if (!s)
         return ok;
-    }
     if (!ok)
         p->failed_checks++;
     fprintf(p->html, "<p class=\"%s\">check %s: ", ok ? "pass" : "fail", ok ? "passed" : "FAILED");
@@ -484,7 +546,7 @@ static int run_in(const char *dir, const char *const argv[])
 }
 
 static void figure(nb_page *p, const char *svg, int rendered, const char *caption,
-                   const char *src, const char *tool, const char *data)
+                   const char *src, const char *tool, const char *data, const char *redraw)
 {
     fputs("<figure>\n", p->html);
     if (rendered > 0) {
@@ -537,6 +599,12 @@ static void figure(nb_page *p, const char *svg, int rendered, const char *captio
             c = e + 1;
         }
     }
+    /* how to redraw it (in this page's directory) and how to rewrite the whole page */
+    char how[1400];
+    snprintf(how, sizeof how, ". Redraw: `%s` in this page's directory; rerun: `%s`", redraw,
+             p->cmd);
+    html_text(p->html, how);
+    fputs(how, p->md);
     fputs(".</figcaption>\n</figure>\n", p->html);
     fputs(".\n\n", p->md);
 }
@@ -571,6 +639,27 @@ int nb_plot(nb_page *p, const char *base, const char *caption, const char *data,
     return nb_plot_sized(p, base, caption, data, 760, 460, body);
 }
 
+/* a plot body with every "font ',N'" smaller than NB_PLOT_FONT raised to it: the shared
+ * style's one size holds even where a script asks for less (a key squeezed into a corner
+ * is to be moved, not shrunk) */
+static void put_body(FILE *f, const char *body)
+{
+    const char *pat = "font ',";
+    size_t lp = strlen(pat);
+    for (const char *s = body; *s;) {
+        if (!strncmp(s, pat, lp)) {
+            char *end;
+            long n = strtol(s + lp, &end, 10);
+            if (end > s + lp && *end == '\'') {
+                fprintf(f, "font ',%ld'", n < NB_PLOT_FONT ? (long)NB_PLOT_FONT : n);
+                s = end + 1;
+                continue;
+            }
+        }
+        fputc(*s++, f);
+    }
+}
+
 int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char *data,
                   int width, int height, const char *body)
 {
@@ -586,12 +675,22 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
     comment_text(f, caption);
     fputs("\n# Rendered by gnlab notebook; run `gnuplot ", f);
     comment_text(f, gp);
-    fprintf(f, "` in this directory to redraw it.\n"
-               "set terminal svg size %d,%d dynamic enhanced font 'Helvetica,13' "
+    fputs("` in this directory to redraw it;\n# the page and its data: ", f);
+    comment_text(f, p->cmd);
+    /* fixed: the SVG carries its width and height, so the page shows it at its size */
+    fprintf(f, "\nset terminal svg size %d,%d fixed enhanced font 'Helvetica,%d' "
                "background rgb 'white'\nset output ",
-            width, height);
+            width, height, NB_PLOT_FONT);
     gn_io_gnuplot_str(f, svg);
-    fprintf(f, "\nset encoding utf8\n%s\n", body);
+    /* the shared style (nb.h): one font size for everything, an opaque boxed key that a
+     * notebook places in a free corner or outside, a light grid */
+    fprintf(f, "\nset encoding utf8\n"
+               "set key box opaque samplen 2.5 spacing 1.15 font ',%d'\n"
+               "set grid lc rgb '#d0d0d0' lw 1\nset border lw 1.2\n"
+               "set tics font ',%d'\n",
+            NB_PLOT_FONT, NB_PLOT_FONT);
+    put_body(f, body);
+    fputs("\n", f);
     if (close_checked(f, p->dir, gp) != 0) {
         p->write_error = 1;
         return -2;
@@ -607,7 +706,9 @@ int nb_plot_sized(nb_page *p, const char *base, const char *caption, const char 
         if (rendered < 0)
             nb_check(p, 0, "gnuplot failed on %s", gp);
     }
-    figure(p, svg, rendered, caption, gp, "gnuplot", data);
+    char redraw[400];
+    snprintf(redraw, sizeof redraw, "gnuplot %s", gp);
+    figure(p, svg, rendered, caption, gp, "gnuplot", data, redraw);
     return rendered;
 }
 
@@ -635,7 +736,9 @@ int nb_graph(nb_page *p, const char *base, const char *caption, const char *dot)
         if (rendered < 0)
             nb_check(p, 0, "dot failed on %s", src);
     }
-    figure(p, svg, rendered, caption, src, "Graphviz dot", "");
+    char redraw[700];
+    snprintf(redraw, sizeof redraw, "dot -Tsvg %s -o %s", src, svg);
+    figure(p, svg, rendered, caption, src, "Graphviz dot", "", redraw);
     return rendered;
 }
 
@@ -645,6 +748,37 @@ static int file_exists(const char *dir, const char *a, const char *b)
     snprintf(path, sizeof path, "%s/%s/%s", dir, a, b);
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+/* a card's summary lines (nb_summary_read): what the page ran on and its verdicts, as HTML
+ * (md == 0) or Markdown; nothing when the page has no summary (ncl < 0) */
+static void index_summary(FILE *f, int md, const char *data, const nb_claim_summary *cl,
+                          int ncl)
+{
+    if (ncl < 0)
+        return;
+    if (*data) {
+        fputs(md ? "Ran on: " : "<p><small>Ran on: ", f);
+        if (md)
+            fputs(data, f);
+        else
+            html_text(f, data);
+        fputs(md ? "\n\n" : "</small></p>", f);
+    }
+    for (int i = 0; i < ncl; i++) {
+        if (md) {
+            fprintf(f, "- **%s**: %s (mean d [95%% interval]: %s)\n", cl[i].verdict,
+                    cl[i].claim, cl[i].evidence);
+            continue;
+        }
+        fputs("<p><small><strong>", f);
+        html_text(f, cl[i].verdict);
+        fputs("</strong>: ", f);
+        html_text(f, cl[i].claim);
+        fputs("</small></p>", f);
+    }
+    if (md && ncl > 0)
+        fputs("\n", f);
 }
 
 int nb_write_index(const char *root)
@@ -665,7 +799,10 @@ int nb_write_index(const char *root)
         "Each notebook runs its computation with the gnlab core and explains every step with "
         "the numbers it computed. Every figure comes with its data and its gnuplot or "
         "Graphviz source, so it can be redrawn or changed. Rerun one with "
-        "`gnlab notebook NAME [flags]` (`gnlab notebook --help` lists the flags).";
+        "`gnlab notebook NAME [flags]` (`gnlab notebook NAME --help` lists its flags). Each "
+        "card gives the data the page ran on and the verdicts on the paper claims it tests "
+        "(reproduced, not reproduced at this size, mixed or undetermined, from 95% paired "
+        "intervals over seeds; docs/notebook.md).";
     html_head(h, title);
     fputs("<h1>", h);
     html_text(h, title);
@@ -689,7 +826,12 @@ int nb_write_index(const char *root)
         if (!have)
             fprintf(h, " <em>(not generated yet: run <code>gnlab notebook %s</code>)</em>",
                     n->name);
-        fputs("</p></div></div>\n", h);
+        fputs("</p>", h);
+        char data[512];
+        nb_claim_summary cl[NB_MAXCLAIM];
+        int ncl = have ? nb_summary_read(data, sizeof data, cl, NB_MAXCLAIM, root, n->name) : -1;
+        index_summary(h, 0, data, cl, ncl);
+        fputs("</div></div>\n", h);
         if (have)
             fprintf(m, "## [%s](%s/page.md)\n\n", n->title, n->name);
         else
@@ -697,6 +839,7 @@ int nb_write_index(const char *root)
         if (thumb)
             fprintf(m, "![%s](%s/%s)\n\n", n->name, n->name, n->thumb);
         fprintf(m, "%s%s\n\n", n->summary, have ? "" : " (not generated yet)");
+        index_summary(m, 1, data, cl, ncl);
     }
     fputs("</body>\n</html>\n", h);
     int bad = close_checked(h, root, "index.html") != 0;
@@ -717,3 +860,180 @@ void nb_mean_std(double *mean, double *sd, const double *v, size_t n)
     *sd = n > 1 ? sqrt(q / (double)(n - 1)) : 0.0;
 }
 
+
+/* ------------------------------------------------------------- claims and verdicts */
+
+void nb_page_data(nb_page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = page_vfmt(p, fmt, ap);
+    va_end(ap);
+    if (!s)
+        return;
+    snprintf(p->data_desc, sizeof p->data_desc, "%s", s);
+    nb_para(p, "Data of this run: %s.", s);
+    free(s);
+}
+
+void nb_claim_begin(nb_page *p, const char *claim, const char *design)
+{
+    if (p->claim_open)
+        nb_claim_end(p, NULL);
+    if (p->nclaims == NB_MAXCLAIM) {
+        p->write_error = 1; /* a notebook bug: more claims than the summary holds */
+        fprintf(stderr, "gnlab notebook: %s: more than %d claims\n", p->dir, NB_MAXCLAIM);
+        return;
+    }
+    nb_claim_summary *c = &p->claims[p->nclaims].s;
+    memset(&p->claims[p->nclaims], 0, sizeof p->claims[p->nclaims]);
+    snprintf(c->claim, sizeof c->claim, "%s", claim);
+    p->claim_open = 1;
+    nb_h2(p, "The claim, tested");
+    nb_para(p, "Claim: %s", claim);
+    nb_para(p, "%s Each row is a paired comparison: per run the difference d (positive "
+               "when the run agrees with the claim), its mean over the runs and the 95%% "
+               "paired t interval (Student's t from GSL). A row reproduces the claim when "
+               "its interval lies above 0; the claim is reproduced when every row does, "
+               "mixed when some do, not reproduced at this size when none does, and "
+               "undetermined with fewer than 2 finite pairs. The runs are reported as "
+               "they came out: nothing was tuned until the claim held.",
+            design);
+    nb_table_begin(p, "comparison|d (unit)|pairs|mean d|95% interval|verdict");
+}
+
+nb_verdict nb_claim_compare(nb_page *p, const char *what, const char *unit, const double *d,
+                            size_t n)
+{
+    nb_paired s;
+    nb_paired_t(&s, d, n);
+    nb_verdict v = nb_paired_verdict(&s);
+    char drop[64] = "";
+    if (s.dropped)
+        snprintf(drop, sizeof drop, " (%zu non-finite left out)", s.dropped);
+    nb_table_row(p, "%s|%s|%zu%s|%+.3g|[%+.3g, %+.3g]|%s", what, unit, s.n, drop, s.mean,
+                 s.lo, s.hi, nb_verdict_name(v));
+    if (!p->claim_open)
+        return v;
+    int k = p->nclaims;
+    if (p->claims[k].ncmp < NB_MAXCMP)
+        p->claims[k].v[p->claims[k].ncmp++] = v;
+    char *ev = p->claims[k].s.evidence;
+    size_t used = strlen(ev), cap = sizeof p->claims[k].s.evidence;
+    if (used < cap)
+        snprintf(ev + used, cap - used, "%s%s: %+.3g [%+.3g, %+.3g] n=%zu", used ? "; " : "",
+                 what, s.mean, s.lo, s.hi, s.n);
+    return v;
+}
+
+nb_verdict nb_claim_end(nb_page *p, const char *caveat)
+{
+    if (!p->claim_open)
+        return NB_V_UNDETERMINED;
+    nb_table_end(p);
+    int k = p->nclaims;
+    nb_verdict v = nb_verdict_combine(p->claims[k].v, p->claims[k].ncmp);
+    nb_claim_summary *c = &p->claims[k].s;
+    if (caveat)
+        snprintf(c->verdict, sizeof c->verdict, "%s (not meaningful: %s)", nb_verdict_name(v),
+                 caveat);
+    else
+        snprintf(c->verdict, sizeof c->verdict, "%s", nb_verdict_name(v));
+    fprintf(p->html, "<p><strong>verdict: %s</strong>", nb_verdict_name(v));
+    fprintf(p->md, "**verdict: %s**", nb_verdict_name(v));
+    if (caveat) {
+        fputs(" — not meaningful here: ", p->html);
+        html_text(p->html, caveat);
+        fprintf(p->md, " — not meaningful here: %s", caveat);
+    }
+    fputs("</p>\n", p->html);
+    fputs("\n\n", p->md);
+    p->nclaims++;
+    p->claim_open = 0;
+    return v;
+}
+
+int nb_summary_read(char *data, size_t dcap, nb_claim_summary *c, int max, const char *root,
+                    const char *name)
+{
+    if (dcap)
+        data[0] = '\0';
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s/summary.tsv", root, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[2048];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *field[4] = {line, NULL, NULL, NULL};
+        for (int i = 1; i < 4; i++) {
+            char *t = field[i - 1] ? strchr(field[i - 1], '\t') : NULL;
+            if (t) {
+                *t = '\0';
+                field[i] = t + 1;
+            }
+        }
+        if (!strcmp(field[0], "data") && field[1] && dcap)
+            snprintf(data, dcap, "%s", field[1]);
+        else if (!strcmp(field[0], "claim") && field[3] && n < max) {
+            snprintf(c[n].verdict, sizeof c[n].verdict, "%s", field[1]);
+            snprintf(c[n].claim, sizeof c[n].claim, "%s", field[2]);
+            snprintf(c[n].evidence, sizeof c[n].evidence, "%s", field[3]);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+void nb_exercises(nb_page *p, const nb_exercise *ex, int n)
+{
+    nb_h2(p, "Exercises");
+    nb_para(p, "Predict first, then run. Each command rewrites this page (add `--out DIR` "
+               "to keep this one).");
+    fputs("<ol>\n", p->html);
+    for (int i = 0; i < n; i++) {
+        fputs("<li>", p->html);
+        html_text(p->html, ex[i].task);
+        fputs(" Run: <code>", p->html);
+        html_text(p->html, ex[i].cmd);
+        fputs("</code>. What you should see: ", p->html);
+        html_text(p->html, ex[i].expect);
+        fputs("</li>\n", p->html);
+        fprintf(p->md, "%d. %s Run: `%s`. What you should see: %s\n", i + 1, ex[i].task,
+                ex[i].cmd, ex[i].expect);
+    }
+    fputs("</ol>\n", p->html);
+    fputs("\n", p->md);
+}
+
+char *nb_axis_range(char *out, size_t cap, const char *axis, const double *v, size_t n,
+                    double max_decades)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+        }
+    if (cap)
+        out[0] = '\0';
+    if (!(lo <= hi))
+        return out;
+    if (lo > 0 && hi / lo >= 100) {
+        double a = floor(log10(lo)), b = ceil(log10(hi));
+        if (max_decades > 0 && b - a > max_decades)
+            a = b - max_decades;
+        snprintf(out, cap, "set logscale %s\nset format %s '10^{%%T}'\nset %srange [1e%d:1e%d]\n",
+                 axis, axis, axis, (int)a, (int)b);
+    } else {
+        double m = (hi - lo) * 0.05;
+        if (!(m > 0))
+            m = lo != 0 ? fabs(lo) * 0.05 : 1;
+        snprintf(out, cap, "unset logscale %s\nset format %s '%%g'\nset %srange [%.6g:%.6g]\n",
+                 axis, axis, axis, lo - m, hi + m);
+    }
+    return out;
+}

@@ -24,6 +24,8 @@ typedef struct {
     int quick;        /* small sizes (tests, CI) */
     int quiet;        /* no progress */
     uint64_t seed;    /* base seed (GN_SEED or --seed) */
+    const char *cmd;  /* the command that rewrites this page, shown under every figure
+                       * (NULL: "gnlab notebook NAME") */
 } nb_ctx;
 
 /* A notebook as the index page lists it: its name (the directory ROOT/NAME), title,
@@ -173,6 +175,118 @@ int nb_mkdirs(const char *path);
  * nb_mean_std: two passes (mean, then squared deviations); mean NaN when n == 0; not measured.
  * No equation: summary statistics for the pages. */
 void nb_mean_std(double *mean, double *sd, const double *v, size_t n);
+
+/* ------------------------------------------------ claims with verdicts (nb_verdict.c)
+ * A notebook that mirrors a paper's claim states it, runs it over several seeds (and data
+ * splits), and gives a verdict from paired differences: for each comparison "A beats B" the
+ * per-run differences d_i (positive when the run agrees with the claim, e.g. B's error minus
+ * A's), their mean and 95% paired t interval. A comparison is "reproduced" when the interval
+ * lies above 0, else "not reproduced at this size"; a claim of several comparisons is
+ * "reproduced" when all are, "not reproduced at this size" when none is, "mixed" otherwise;
+ * fewer than 2 finite pairs, or a non-finite interval, make it "undetermined" (fail closed).
+ * A verdict is a finding, not a check: it does not change the exit status
+ * (docs/notebook.md). */
+typedef enum {
+    NB_V_UNDETERMINED = 0,
+    NB_V_REPRODUCED,
+    NB_V_NOT_REPRODUCED,
+    NB_V_MIXED
+} nb_verdict;
+
+typedef struct {
+    size_t n;       /* finite differences used */
+    size_t dropped; /* non-finite differences left out (a diverged run) */
+    double mean, sd, lo, hi; /* mean, sample std and 95% paired t interval [lo, hi] */
+} nb_paired;
+
+/* nb_paired_t: the paired t interval of the n differences d (non-finite ones dropped and
+ * counted): mean ± t_{0.975, m-1} sd / sqrt(m) over the m finite ones, t from GSL's
+ * gsl_cdf_tdist_Pinv. Returns 0, or -1 when m < 2 or the interval is not finite (then the
+ * fields not computable are NaN). Accuracy: the mean and sd by two passes (relative error
+ * O(m u) for well-scaled data); the interval's level is exact only for normal differences.
+ * No equation: statistics for the notebooks' verdicts (a paired t interval). */
+int nb_paired_t(nb_paired *s, const double *d, size_t n);
+
+/* nb_paired_verdict: NB_V_REPRODUCED when s->lo > 0, NB_V_NOT_REPRODUCED otherwise, and
+ * NB_V_UNDETERMINED when s has fewer than 2 pairs or a non-finite mean or bound.
+ * No equation: the verdict rule above. */
+nb_verdict nb_paired_verdict(const nb_paired *s);
+
+/* nb_verdict_combine: the verdict of a claim made of n comparisons (rule above); n == 0 or
+ * any undetermined comparison gives NB_V_UNDETERMINED. No equation: the verdict rule. */
+nb_verdict nb_verdict_combine(const nb_verdict *v, int n);
+
+/* nb_verdict_name: "reproduced", "not reproduced at this size", "mixed", "undetermined".
+ * No equation: names. */
+const char *nb_verdict_name(nb_verdict v);
+
+/* nb_claim_begin: start a claim on the page: a section stating the claim (claim) and how
+ * it is tested (design), then a table of comparisons. At most 4 claims per page.
+ * No equation: page writer. */
+void nb_claim_begin(nb_page *p, const char *claim, const char *design);
+
+/* nb_claim_compare: one comparison of the open claim: the n per-run differences d (nb_paired_t;
+ * positive agrees with the claim), shown as a table row with what it compares, the unit of
+ * d, its pairs, mean, interval and verdict. Returns the comparison's verdict.
+ * No equation: page writer over nb_paired_t. */
+nb_verdict nb_claim_compare(nb_page *p, const char *what, const char *unit, const double *d,
+                            size_t n);
+
+/* nb_claim_end: close the claim: its combined verdict (nb_verdict_combine) on the page as
+ * "verdict: NAME", with caveat (nullable) saying why it is not meaningful here (a quick
+ * run); kept for the page's summary. Returns the verdict.
+ * No equation: page writer. */
+nb_verdict nb_claim_end(nb_page *p, const char *caveat);
+
+/* nb_page_data: what the page ran on (one line, e.g. "Diamonds, 12,000 training rows"),
+ * shown on the page and in the index. No equation: page writer. */
+void nb_page_data(nb_page *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The page's summary, written by nb_page_close as ROOT/NAME/summary.tsv: a line
+ * "data\tTEXT", then per claim "claim\tVERDICT\tCLAIM\tEVIDENCE" (tabs and newlines in the
+ * texts made spaces). */
+typedef struct {
+    char verdict[320], claim[256], evidence[512];
+} nb_claim_summary;
+/* nb_summary_read: read ROOT/NAME/summary.tsv back: the data line into data and up to max
+ * claims into c; the number of claims, or -1 when there is no summary (data then "").
+ * No equation: summary file. */
+int nb_summary_read(char *data, size_t dcap, nb_claim_summary *c, int max, const char *root,
+                    const char *name);
+
+/* Exercises for a course: each a task, the command to run and what the student should
+ * see. */
+typedef struct {
+    const char *task, *cmd, *expect;
+} nb_exercise;
+/* nb_exercises: a closing section "Exercises" listing the n exercises ex.
+ * No equation: page writer. */
+void nb_exercises(nb_page *p, const nb_exercise *ex, int n);
+
+/* The shared plot style (every nb_plot script starts with it, after its terminal line):
+ * NB_PLOT_FONT px text (tick labels, key and titles alike; superscripts 0.8 of it), an
+ * opaque boxed key, light grid. notebooks/browser_check.sh fails on text drawn smaller than
+ * NB_PLOT_MIN_PX on the page. A notebook then only says where the key goes ("set key top
+ * right" or "set key outside right") and labels its axes with units; a "font ',N'" in a
+ * plot body smaller than NB_PLOT_FONT is raised to it (a crowded key is moved, not shrunk).
+ * The SVG is written at its fixed size (width and height attributes), and the page shows a
+ * figure at that size, centred, up to the window's width. */
+#define NB_PLOT_FONT 15
+#define NB_PLOT_MIN_PX 11
+
+/* nb_axis_range: the gnuplot commands fitting AXIS ("x" or "y") to the n values v
+ * (non-finite ones ignored) into out (with the matching "set format AXIS": powers of ten on
+ * a log scale, %g on a linear one): a log scale "set logscale AXIS" with whole decades
+ * around the data when every value is > 0 and they span at least two decades (then never
+ * below max / 10^max_decades, so values at rounding level do not squash the rest; 0 for no
+ * floor), else a linear range with 5% margins; "" when no value is finite. Returns out.
+ * No equation: plot ranges. */
+char *nb_axis_range(char *out, size_t cap, const char *axis, const double *v, size_t n,
+                    double max_decades);
 
 /* One row of ggplot2's Diamonds (cut, color and clarity as indices into their orders:
  * cut Fair..Ideal, color D..J, clarity I1..IF). */

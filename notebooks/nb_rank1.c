@@ -379,7 +379,7 @@ static int page_directions(nb_page *p, const rank1_result *r)
         char body[2048];
         snprintf(body, sizeof body,
                  "set title 'Directions for the worked instance (j points along d_{MP})'\n"
-                 "set size ratio -1\nset grid\nset key bottom left box opaque font ',10'\n"
+                 "set size ratio -1\nset grid\nset key below left Left reverse vertical maxrows 4\nset rmargin 14\n"
                  "set xlabel 'd_1'\nset ylabel 'd_2'\n"
                  "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n"
                  "plot %s'damped_path.dat' using 2:3 with lines lw 7 lc rgb '#f4a261' "
@@ -395,12 +395,12 @@ static int page_directions(nb_page *p, const rank1_result *r)
                            "title 'all solutions of G d = -g', \\\n  "
                          : "",
                  have_mp ? 1 : 0, have_mp ? 2 : 0, have_mp ? 2 : 0);
-        nb_plot(p, "directions",
+        nb_plot_sized(p, "directions",
                 "The dashed line is every solution of the singular system (3.8); d_MP is its "
                 "point nearest the origin, so it is orthogonal to the line. The damped "
                 "directions (orange band) fill the segment from 0 to d_MP along j, and j and g "
                 "are parallel to it.",
-                "directions.dat,solutions.dat,damped_path.dat", body);
+                "directions.dat,solutions.dat,damped_path.dat", 860, 720, body);
         if (have_mp)
             nb_para(p, "‖d_MP‖ = %.6g and ‖d_λμ‖ = %.6g: the damped direction is the MP "
                        "direction shrunk by the factor ℓ''‖j‖² / ((ℓ''+μ)‖j‖² + λ) = %.6g.",
@@ -592,6 +592,29 @@ static void page_table1(nb_page *p, const rank1_result *r)
     }
 }
 
+static void page_exercises(nb_page *p)
+{
+    static const nb_exercise ex[] = {
+        {"Set λ to 1e-8 and predict what the directions plot will show.",
+         "gnlab notebook rank1 --lambda 1e-8",
+         "the red arrow d_λμ still lies along j (every damped direction does, (3.12)) but is "
+         "now nearly as long as d_MP: it stops short only by the factor ℓ''/(ℓ''+μ) from "
+         "μ = 0.05; add `--mu 0` and it lands on d_MP, the point of the dashed line nearest "
+         "the origin."},
+        {"Take a sample far from the origin: ‖j‖ large. Predict the prediction change δ of "
+         "Table 1's IGND row.",
+         "gnlab notebook rank1 --x 150,-80",
+         "IGND's δ tends to -α ℓ'/(ℓ''+μ) (MATH.md (4.4)) whatever the size of j, while "
+         "SGD's δ = -α ℓ' ‖j‖² grows with ‖j‖² (here 10,000 times the default's)."},
+        {"Switch to squared loss, where ℓ'' = 1 everywhere. Predict the IGND step with "
+         "λ = μ = 0-like damping.",
+         "gnlab notebook rank1 --loss squared --lambda 1e-12 --mu 0",
+         "δ = -α ℓ' = -α (f - y): with α = 1 one step lands the prediction on the label (the "
+         "scalar Newton step of §4.1), and d_λμ coincides with d_MP in the plot."},
+    };
+    nb_exercises(p, ex, 3);
+}
+
 int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o)
 {
     rank1_result r;
@@ -604,11 +627,15 @@ int nb_rank1_run(const nb_ctx *ctx, const nb_rank1_opts *o)
     nb_page *p = nb_page_open(ctx, NB, "1. The rank-one GGN, derived on one sample");
     if (!p)
         return GN_EXIT_USAGE; /* the page cannot be written: named on stderr */
+    nb_page_data(p, "one sample: x = j = (%g, %g), w = (%g, %g), y = %g, %s loss, λ = %g, "
+                    "μ = %g", o->x[0], o->x[1], o->w[0], o->w[1], o->y,
+                 o->loss == GN_LOSS_BCE ? "BCE" : "squared", o->lambda, o->mu);
     page_instance(p, &r);
     page_derivation(p, &r);
     page_graph(p, &r);
     if (page_directions(p, &r) != 0 || page_lambda_limit(p, &r) != 0)
         return nb_page_finish(p, 1);
     page_table1(p, &r);
+    page_exercises(p);
     return nb_page_finish(p, 0);
 }

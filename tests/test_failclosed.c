@@ -291,6 +291,14 @@ static const fc_row rows[] = {
      "@/sv.csv --no-header --target 3 --out @/nb-sc", ONLY(2), NULL},
     {"15.2", "notebook scale: --data without --target",
      "notebook scale --quick --data @/sv.csv --out @/nb-sc", ONLY(2), NULL},
+    /* issue 15 (nbpage): a claim's verdict needs 2 finite paired runs; fewer, or runs that
+     * all diverged (NaN), give "undetermined", never "reproduced" */
+    {"15.1", "notebook scale: one seed, no paired interval",
+     "notebook scale --quick --seeds 1 --out @/nb-v1", ONLY(0), "verdict: reproduced"},
+    {"15.1", "notebook egn: one seed, no paired interval",
+     "notebook egn --quick --seeds 1 --no-cost --out @/nb-v2", ONLY(0), "verdict: reproduced"},
+    {"15.1", "notebook overparam: every run diverged (NaN differences)",
+     "notebook overparam --scales 1e300 --quick --out @/nb-v3", ONLY(1), "verdict: reproduced"},
 };
 
 static char dir[64];

@@ -549,7 +549,7 @@ static void test_overparam_immediate_divergence(void **state)
         snprintf(row, sizeof row, "| %s | ", gn ? "GN" : "GD");
         const char *r = strstr(md, row);
         assert_non_null(r);
-        const char *want = "| nan | nan | nan → nan | nan | 1 of 1 |";
+        const char *want = "| nan | nan | nan → nan | nan | 2 of 2 |"; /* quick: 2 seeds */
         const char *e = strchr(r, '\n');
         const char *w = strstr(r, want);
         if (!w || (e && w > e))
@@ -818,7 +818,7 @@ static void test_diamonds_read(void **state)
 }
 
 /* ------------------------------------------- the notebooks' compute functions, small sizes */
-static const nb_ctx quiet_ctx = {NULL, 1, 1, 7};
+static const nb_ctx quiet_ctx = {NULL, 1, 1, 7, NULL};
 
 /* notebook 6: GN interpolates (its train loss falls), its first direction matches the
  * explicit solve within the stated bound, and a second call repeats the first exactly */
@@ -943,6 +943,169 @@ static void test_egn_compute(void **state)
     nb_egn_result_free(&r);
 }
 
+/* ------------------------------------------------ claims with verdicts (nb_verdict.c) */
+
+/* the paired t interval against textbook quantiles t_{0.975, df} (df 1, 4, 9; 10 digits),
+ * so a wrong quantile (the normal 1.96, or t at the wrong df) is caught */
+static void test_paired_t(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t n;
+        double t;
+    } q[] = {{2, 12.70620474}, {5, 2.776445105}, {10, 2.262157163}};
+    for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+        double d[10], s = 0, ss = 0;
+        for (size_t i = 0; i < q[k].n; i++) {
+            d[i] = 1.0 + (double)(i * i) / 3.0;
+            s += d[i];
+        }
+        double mu = s / (double)q[k].n;
+        for (size_t i = 0; i < q[k].n; i++)
+            ss += (d[i] - mu) * (d[i] - mu);
+        double half = q[k].t * sqrt(ss / (double)(q[k].n - 1)) / sqrt((double)q[k].n);
+        nb_paired p;
+        assert_int_equal(nb_paired_t(&p, d, q[k].n), 0);
+        assert_int_equal(p.n, q[k].n);
+        /* the table's 10 digits bound the comparison: 1e-8 relative */
+        if (fabs(p.hi - p.mean - half) > 1e-8 * half || fabs(p.mean - p.lo - half) > 1e-8 * half ||
+            fabs(p.mean - mu) > 1e-14 * fabs(mu))
+            fail_msg("n = %zu: [%.17g, %.17g] around %.17g, want half-width %.17g", q[k].n,
+                     p.lo, p.hi, p.mean, half);
+        /* negative control: the normal quantile's half-width is not accepted */
+        double zhalf = 1.959963985 * half / q[k].t;
+        assert_true(fabs(p.hi - p.mean - zhalf) > 1e-8 * half);
+    }
+}
+
+/* the verdict rules fail closed: fewer than 2 finite pairs, NaN or inf in the interval, or
+ * an undetermined comparison never give "reproduced" */
+static void test_verdict_rules(void **state)
+{
+    (void)state;
+    nb_paired p;
+    double one[] = {5.0};
+    nb_paired_t(&p, one, 1);
+    assert_int_equal(nb_paired_verdict(&p), NB_V_UNDETERMINED); /* a rule "mean > 0" fails */
+    double nan1[] = {5.0, NAN, INFINITY};
+    assert_int_equal(nb_paired_t(&p, nan1, 3), -1);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.dropped, 2);
+    assert_int_equal(nb_paired_verdict(&p), NB_V_UNDETERMINED);
+    double up[] = {1.0, 1.1, 0.9, 1.05};
+    nb_paired_t(&p, up, 4);
+    assert_int_equal(nb_paired_verdict(&p), NB_V_REPRODUCED);
+    /* the same numbers with a NaN bound or mean: undetermined */
+    nb_paired bad = p;
+    bad.lo = NAN;
+    assert_int_equal(nb_paired_verdict(&bad), NB_V_UNDETERMINED);
+    bad = p;
+    bad.mean = NAN;
+    assert_int_equal(nb_paired_verdict(&bad), NB_V_UNDETERMINED);
+    bad = p;
+    bad.hi = INFINITY;
+    assert_int_equal(nb_paired_verdict(&bad), NB_V_UNDETERMINED);
+    bad = p;
+    bad.n = 1;
+    assert_int_equal(nb_paired_verdict(&bad), NB_V_UNDETERMINED);
+    double straddle[] = {1.0, -1.0, 0.5, -0.4};
+    nb_paired_t(&p, straddle, 4);
+    assert_int_equal(nb_paired_verdict(&p), NB_V_NOT_REPRODUCED);
+    double down[] = {-1.0, -1.1, -0.9};
+    nb_paired_t(&p, down, 3);
+    assert_int_equal(nb_paired_verdict(&p), NB_V_NOT_REPRODUCED);
+    const nb_verdict r = NB_V_REPRODUCED, nr = NB_V_NOT_REPRODUCED, u = NB_V_UNDETERMINED;
+    nb_verdict v2[2] = {r, r};
+    assert_int_equal(nb_verdict_combine(v2, 2), NB_V_REPRODUCED);
+    v2[1] = nr;
+    assert_int_equal(nb_verdict_combine(v2, 2), NB_V_MIXED);
+    v2[0] = nr;
+    assert_int_equal(nb_verdict_combine(v2, 2), NB_V_NOT_REPRODUCED);
+    v2[0] = r;
+    v2[1] = u;
+    assert_int_equal(nb_verdict_combine(v2, 2), NB_V_UNDETERMINED);
+    assert_int_equal(nb_verdict_combine(v2, 0), NB_V_UNDETERMINED);
+    assert_string_equal(nb_verdict_name(NB_V_NOT_REPRODUCED), "not reproduced at this size");
+}
+
+/* plot ranges: log only over two decades or more, floored at max_decades below the top;
+ * else linear with margins; nothing for no finite value */
+static void test_axis_range(void **state)
+{
+    (void)state;
+    char out[160];
+    const double wide[] = {1e-16, 3e-3, 0.5, NAN};
+    nb_axis_range(out, sizeof out, "y", wide, 4, 6);
+    assert_string_equal(out, "set logscale y\nset format y '10^{%T}'\nset yrange [1e-6:1e0]\n");
+    nb_axis_range(out, sizeof out, "y", wide, 4, 0);
+    assert_string_equal(out, "set logscale y\nset format y '10^{%T}'\nset yrange [1e-16:1e0]\n");
+    const double narrow[] = {0.1, 0.5};
+    nb_axis_range(out, sizeof out, "y", narrow, 2, 0);
+    assert_string_equal(out, "unset logscale y\nset format y '%g'\nset yrange [0.08:0.52]\n");
+    const double none[] = {NAN, INFINITY};
+    nb_axis_range(out, sizeof out, "x", none, 2, 0);
+    assert_string_equal(out, "");
+}
+
+/* DIR/FILE holds every string of needles (NULL-terminated) */
+static void file_has(const char *dir, const char *file, const char *const *needles)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *s = gn_test_read(path);
+    if (!s)
+        fail_msg("cannot read %s", path);
+    for (size_t i = 0; needles[i]; i++)
+        if (!strstr(s, needles[i]))
+            fail_msg("%s lacks \"%s\"", path, needles[i]);
+    free(s);
+}
+
+/* a page's claims reach its summary, the index and stdout; every figure shows how to redraw
+ * it and the command that rewrites the page; the page ends with exercises; `NAME --help`
+ * lists NAME's flags only */
+static void test_verdict_page(void **state)
+{
+    (void)state;
+    char *t = tmpdir();
+    assert_non_null(t);
+    char cmd[4400], path[4400];
+    snprintf(cmd, sizeof cmd, "%s notebook scale --quick --quiet --out %s > %s/out.txt 2>&1",
+             bin(), t, t);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/out.txt", t);
+    char *out = gn_test_read(path);
+    assert_non_null(out);
+    if (!strstr(out, "  verdict: ") || !strstr(out, "evidence (mean d [95% interval]): "))
+        fail_msg("no verdict on stdout:\n%s", out);
+    free(out);
+    static const char *const sum[] = {"data\tdeterministic FrozenLake", "\nclaim\t", NULL};
+    static const char *const idx[] = {"Ran on: deterministic FrozenLake", "- **", NULL};
+    static const char *const md[] = {"Redraw: `gnuplot curves.gp` in this page's directory",
+                                     "rerun: `gnlab notebook scale --quick`", "**verdict: ",
+                                     "## Exercises", NULL};
+    file_has(t, "scale/summary.tsv", sum);
+    file_has(t, "index.md", idx);
+    file_has(t, "scale/page.md", md);
+    snprintf(cmd, sizeof cmd, "%s notebook scale --help > %s/help.txt 2>&1", bin(), t);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/help.txt", t);
+    char *h = gn_test_read(path);
+    assert_non_null(h);
+    assert_non_null(strstr(h, "--scale-max"));
+    assert_null(strstr(h, "--plant")); /* lqr's flag: not scale's */
+    free(h);
+    /* negative control: the general help does list every notebook */
+    snprintf(cmd, sizeof cmd, "%s notebook --help > %s/help.txt 2>&1", bin(), t);
+    assert_int_equal(system(cmd), 0);
+    h = gn_test_read(path);
+    assert_non_null(h);
+    assert_non_null(strstr(h, "overparam"));
+    free(h);
+    rmrf(t);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -963,6 +1126,10 @@ int main(void)
         cmocka_unit_test(test_learning_fails_closed),
         cmocka_unit_test(test_learn_ratio),
         cmocka_unit_test(test_write_failures_exit_2),
+        cmocka_unit_test(test_paired_t),
+        cmocka_unit_test(test_verdict_rules),
+        cmocka_unit_test(test_axis_range),
+        cmocka_unit_test(test_verdict_page),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
