@@ -280,6 +280,8 @@ int nb_scale_data_run(const nb_ctx *ctx, const nb_scale_opts *o)
                    "by %ld².",
                 o->data, xy.target, xy.d, t.ntr, t.nte, epochs, seeds, o->alpha, o->lambda,
                 o->scale_max, o->scale_max, o->scale_max);
+        nb_page_data(p, "%s, target %s, %zu features, %zu training rows", o->data, xy.target,
+                     xy.d, t.ntr);
         sd_page(p, &t, o, mse, ndiv, alpha_re, epochs);
     }
     free(mse);
