@@ -4,8 +4,11 @@
  * (audit_catalogue.c); then rank the variants that reproduced every step they were tried on. */
 #include "val_audit.h"
 
+#include "gn_jsonl.h"
+
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 val_audit_opts val_audit_opts_default(void)
@@ -22,10 +25,44 @@ static int any_nonfinite(const gn_io_trace_rec *r)
     return 0;
 }
 
+/* reads up to the first line that is neither blank nor a '#' comment; *line (malloc'd, as
+ * getline gives it) and its number, or NULL at EOF or on a read error (the reader then
+ * reports it). 1 when that line is a JSON object whose method is a mini-batch method. */
+static int peek_batch(char **line, size_t *lineno, FILE *f)
+{
+    size_t cap = 0;
+    *line = NULL;
+    *lineno = 0;
+    for (;;) {
+        ssize_t k = getline(line, &cap, f);
+        if (k < 0) {
+            free(*line);
+            *line = NULL;
+            return 0;
+        }
+        ++*lineno;
+        const char *p = *line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\n' || *p == '\r' || *p == '\0' || *p == '#')
+            continue;
+        char m[48];
+        return *p == '{' && gn_io_jfield(m, sizeof m, p, "method") == 0 &&
+               gn_io_btrace_is_batch_method(m);
+    }
+}
+
 gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen)
 {
+    char *first;
+    size_t first_line;
+    if (peek_batch(&first, &first_line, f)) {
+        gn_status st = val_audit_bstream(s, f, name, first, first_line, o, cb, arg, err, errlen);
+        free(first);
+        return st;
+    }
     memset(s, 0, sizeof *s);
     val_audit_opts def = val_audit_opts_default();
     if (!o)
@@ -34,7 +71,8 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         snprintf(err, errlen, "catalogue larger than VAL_AUDIT_MAXCAT");
         return GN_ESIZE;
     }
-    gn_io_trace_reader *rd = gn_io_trace_reader_open(f, name);
+    gn_io_trace_reader *rd = gn_io_trace_reader_open_at(f, name, first, first_line);
+    free(first);
     val_audit_work *wk = val_audit_work_alloc(o->prec);
     gn_status ret = GN_OK;
     if (!rd || !wk) {
@@ -69,7 +107,7 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
          * for the type) or an undefined rule proves nothing either way: undetermined */
         int undet = st != GN_OK || !(B < INFINITY);
         val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet,
-                               why[0] ? why : NULL};
+                               why[0] ? why : NULL, 0};
         s->steps++;
         s->dtypes |= 1u << r->dtype;
         s->methods |= 1u << r->method;
@@ -145,14 +183,15 @@ out:
 size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s)
 {
     size_t cand[VAL_AUDIT_MAXCAT], n = 0;
-    for (size_t c = 0; c < val_audit_ncatalogue && c < VAL_AUDIT_MAXCAT; c++)
+    size_t ncat = s->batch ? val_audit_nbcatalogue : val_audit_ncatalogue;
+    for (size_t c = 0; c < ncat && c < VAL_AUDIT_MAXCAT; c++)
         if (s->tried[c] > 0 && s->matched[c] == s->tried[c])
             cand[n++] = c;
     /* exact variants first, then by how tightly they fit */
     for (size_t a = 1; a < n; a++)
         for (size_t b = a; b > 0; b--) {
             size_t x = cand[b - 1], y = cand[b];
-            int sx = val_audit_catalogue[x].slack != NULL, sy = val_audit_catalogue[y].slack != NULL;
+            int sx = val_audit_variant_info(s, x).tolerance, sy = val_audit_variant_info(s, y).tolerance;
             if (sx > sy || (sx == sy && s->var_err[x] > s->var_err[y])) {
                 cand[b - 1] = y;
                 cand[b] = x;

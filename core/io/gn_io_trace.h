@@ -89,6 +89,12 @@ typedef struct gn_io_trace_reader gn_io_trace_reader;
  * prefixes every message. NULL on no memory.
  * No equation: the trace reader of `gnlab audit` (tests/test_audit). */
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name);
+/* gn_io_trace_reader_open_at: as gn_io_trace_reader_open, with first (nullable) a line the
+ * caller already read from f (as getline returned it) taken as the reader's first line,
+ * numbered first_line (the dispatch of `gnlab audit` between one-sample and mini-batch
+ * traces reads one line ahead). No equation: the trace reader. */
+gn_io_trace_reader *gn_io_trace_reader_open_at(FILE *f, const char *name, const char *first,
+                                              size_t first_line);
 /* gn_io_trace_reader_free: NULL-safe. No equation: deallocation. */
 void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
 

@@ -48,6 +48,7 @@ typedef struct {
 
 struct gn_io_trace_reader {
     FILE *f;
+    char *first;         /* a line the caller read before opening (gn_io_trace_reader_open_at) */
     char name[256];
     int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
     int failed;
@@ -81,10 +82,26 @@ gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
     return r;
 }
 
+gn_io_trace_reader *gn_io_trace_reader_open_at(FILE *f, const char *name, const char *first,
+                                              size_t first_line)
+{
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, name);
+    if (!r || !first)
+        return r;
+    r->first = strdup(first);
+    if (!r->first) {
+        free(r);
+        return NULL;
+    }
+    r->lineno = first_line ? first_line - 1 : 0;
+    return r;
+}
+
 void gn_io_trace_reader_free(gn_io_trace_reader *r)
 {
     if (!r)
         return;
+    free(r->first);
     free(r->line);
     for (size_t c = 0; c < r->ncols; c++)
         free(r->cols[c].name);
@@ -142,7 +159,24 @@ static int grow(gn_io_trace_reader *r, size_t n)
 static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
 {
     errno = 0;
-    ssize_t k = getline(&r->line, &r->linecap, r->f);
+    ssize_t k;
+    if (r->first) { /* the caller's line, as getline returned it */
+        size_t n1 = strlen(r->first) + 1;
+        if (n1 > r->linecap) {
+            char *p = realloc(r->line, n1);
+            if (!p) {
+                fail(r, err, errlen, 0, NULL, "out of memory");
+                return -1;
+            }
+            r->line = p;
+            r->linecap = n1;
+        }
+        memcpy(r->line, r->first, n1);
+        free(r->first);
+        r->first = NULL;
+        k = (ssize_t)(n1 - 1);
+    } else
+        k = getline(&r->line, &r->linecap, r->f);
     if (k < 0) {
         if (ferror(r->f)) {
             fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
