@@ -491,6 +491,123 @@ static void test_bad_input(void **state)
     }
 }
 
+/* one-sample traces recorded wrongly (catalogue rows with logging = 1): Adam by the double
+ * core, written with t off by one, m and v after the step, w after the update; and a
+ * float32 IGND labelled float64. Each is named first, and "trace recorded wrongly". The
+ * correctly recorded trace agrees (the negative control). */
+typedef enum { L_NONE, L_T_PLUS, L_MOMENTS_AFTER, L_W_AFTER, L_DTYPE } logplant;
+
+static void adam_trace(val_audit_summary *s, logplant lp, uint64_t seed)
+{
+    size_t d = 5;
+    gn_rng g;
+    gn_rng_seed(&g, seed, 5);
+    double w[5], w0[5], gr[5], m0[5], v0[5];
+    gn_adam *st = gn_adam_alloc(d);
+    gn_adam_params ap = gn_adam_params_default();
+    assert_non_null(st);
+    for (size_t i = 0; i < d; i++)
+        w[i] = gn_rng_normal(&g);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    gn_io_trace_rec r;
+    memset(&r, 0, sizeof r);
+    r.method = lp == L_DTYPE ? GN_IO_TRACE_M_IGND : GN_IO_TRACE_M_ADAM;
+    r.dtype = GN_IO_TRACE_F64;
+    r.n = d;
+    r.has_s = 1u << GN_IO_TRACE_S_ALPHA | 1u << GN_IO_TRACE_S_BETA1 | 1u << GN_IO_TRACE_S_BETA2 |
+              1u << GN_IO_TRACE_S_EPS | 1u << GN_IO_TRACE_S_T;
+    r.has_v = 1u << GN_IO_TRACE_V_W | 1u << GN_IO_TRACE_V_G | 1u << GN_IO_TRACE_V_M |
+              1u << GN_IO_TRACE_V_V | 1u << GN_IO_TRACE_V_WAFTER;
+    if (lp == L_DTYPE) {
+        r.has_s = 1u << GN_IO_TRACE_S_ALPHA | 1u << GN_IO_TRACE_S_LAMBDA | 1u << GN_IO_TRACE_S_MU |
+                  1u << GN_IO_TRACE_S_LP | 1u << GN_IO_TRACE_S_LPP;
+        r.has_v = 1u << GN_IO_TRACE_V_W | 1u << GN_IO_TRACE_V_J | 1u << GN_IO_TRACE_V_WAFTER;
+    }
+    r.v[GN_IO_TRACE_V_W] = w0;
+    r.v[GN_IO_TRACE_V_G] = gr;
+    r.v[GN_IO_TRACE_V_J] = gr;
+    r.v[GN_IO_TRACE_V_M] = m0;
+    r.v[GN_IO_TRACE_V_V] = v0;
+    r.v[GN_IO_TRACE_V_WAFTER] = w;
+    r.s[GN_IO_TRACE_S_ALPHA] = lp == L_DTYPE ? 0.5 : ap.alpha;
+    r.s[GN_IO_TRACE_S_BETA1] = ap.beta1;
+    r.s[GN_IO_TRACE_S_BETA2] = ap.beta2;
+    r.s[GN_IO_TRACE_S_EPS] = ap.eps;
+    r.s[GN_IO_TRACE_S_LAMBDA] = 0.5;
+    r.s[GN_IO_TRACE_S_MU] = 0.25;
+    r.s[GN_IO_TRACE_S_LPP] = 1.0;
+    val_audit_write_header(f, &r);
+    for (int k = 0; k < 6; k++) {
+        for (size_t i = 0; i < d; i++) {
+            gr[i] = gn_rng_normal(&g);
+            if (lp == L_DTYPE)
+                gr[i] = (float)gr[i], w[i] = (float)w[i];
+        }
+        memcpy(w0, w, sizeof w);
+        memcpy(m0, st->m, sizeof m0);
+        memcpy(v0, st->v, sizeof v0);
+        r.s[GN_IO_TRACE_S_T] = (double)st->t + (lp == L_T_PLUS ? 1.0 : 0.0);
+        if (lp == L_DTYPE) { /* IGND in float32 throughout */
+            float S = 0.0f, lpv = (float)gn_rng_normal(&g);
+            for (size_t i = 0; i < d; i++)
+                S += (float)gr[i] * (float)gr[i];
+            float xi = 1.0f / ((1.0f + 0.25f) * S + 0.5f);
+            for (size_t i = 0; i < d; i++)
+                w[i] = (float)w0[i] - 0.5f * xi * lpv * (float)gr[i];
+            r.s[GN_IO_TRACE_S_LP] = lpv;
+        } else
+            assert_int_equal(gn_step_adam(st, w, gr, &ap), GN_OK);
+        if (lp == L_MOMENTS_AFTER) {
+            memcpy(m0, st->m, sizeof m0);
+            memcpy(v0, st->v, sizeof v0);
+        }
+        if (lp == L_W_AFTER)
+            memcpy(w0, w, sizeof w);
+        val_audit_write(f, &r, 0);
+    }
+    fclose(f);
+    gn_adam_free(st);
+    char err[512] = "";
+    if (getenv("GN_DUMP"))
+        gn_test_spit(getenv("GN_DUMP"), buf);
+    gn_status rc = audit_buf(s, buf, len, err, sizeof err);
+    if (rc != GN_OK)
+        fail_msg("%s", err);
+    free(buf);
+}
+
+static void test_logging_named(void **state)
+{
+    (void)state;
+    static const struct {
+        logplant p;
+        const char *want;
+    } cases[] = {{L_NONE, NULL},
+                 {L_T_PLUS, "adam_t_off_by_one"},
+                 {L_MOMENTS_AFTER, "adam_moments_after"},
+                 {L_W_AFTER, "w_recorded_after"},
+                 {L_DTYPE, "dtype_label"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        val_audit_summary s;
+        adam_trace(&s, cases[i].p, gn_test_seed() + i);
+        const char *got = first_named(&s);
+        print_message("# logging %-20s: %llu of %llu disagree, named first: %s\n",
+                      cases[i].want ? cases[i].want : "(none planted)",
+                      (unsigned long long)s.disagree, (unsigned long long)s.steps, got);
+        if (!cases[i].want) {
+            assert_int_equal(s.disagree, 0);
+            continue;
+        }
+        if (!s.disagree || strcmp(got, cases[i].want))
+            fail_msg("planted %s: named %s", cases[i].want, got);
+        size_t idx[VAL_AUDIT_MAXCAT];
+        assert_true(val_audit_matches(idx, VAL_AUDIT_MAXCAT, &s) >= 1);
+        assert_true(val_audit_variant_info(&s, idx[0]).logging);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_planted_named),
         cmocka_unit_test(test_bound_control),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_logging_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
