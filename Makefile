@@ -154,8 +154,8 @@ check-clients: deps
 	@bash .ci/deps.sh clients
 	@command -v node >/dev/null && command -v npm >/dev/null || bash .ci/deps.sh node
 	cd validate/exporters && npm ci --no-audit --no-fund
-	$(MAKE) all $(BUILD)/tests/test_audit
-	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit
+	$(MAKE) all $(BUILD)/tests/test_audit $(BUILD)/tests/test_audit_batch
+	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit $(BUILD)/tests/test_audit_batch
 
 # The notebook site as a reader sees it: make notebooks QUICK=1, then the index and every
 # notebook opened in headless Chromium over HTTP on 127.0.0.1 (notebooks/browser_check.sh:

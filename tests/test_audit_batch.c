@@ -608,14 +608,46 @@ static void test_logging_named(void **state)
     }
 }
 
-int main(void)
+/* the PyTorch recorder (validate/exporters/test_recorder.py): SGD, Adam and an EGN and a
+ * batched IGND written from the papers' pseudo-code, on an MLP and a conv net, recorded by
+ * gn_recorder.Recorder and audited by the CLI; every correct trace agrees, each planted
+ * mini-batch mistake is named first. GN_AUDIT_CLIENTS as in test_audit ("require": fail
+ * when python3-torch is missing; "0": skip). */
+static void test_recorder(void **state)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_correct_agree),
-        cmocka_unit_test(test_planted_named),
-        cmocka_unit_test(test_bound_control),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_logging_named),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    (void)state;
+    const char *mode = getenv("GN_AUDIT_CLIENTS");
+    int require = mode && !strcmp(mode, "require");
+    if (mode && !strcmp(mode, "0"))
+        skip();
+    const char *py = NULL;
+    static const char *const cands[] = {"python3", "/usr/bin/python3"};
+    for (size_t i = 0; i < 2 && !py; i++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "%s -c 'import torch' >/dev/null 2>&1", cands[i]);
+        if (system(cmd) == 0)
+            py = cands[i];
+    }
+    if (!py) {
+        if (require)
+            fail_msg("GN_AUDIT_CLIENTS=require but no python3 with torch");
+        print_message("# skip: PyTorch (python3-torch) not available\n");
+        skip();
+    }
+    const char *bin = getenv("GN_BIN");
+    char cmd[1024], out[16384];
+    snprintf(cmd, sizeof cmd, "%s validate/exporters/test_recorder.py %s", py,
+             bin && *bin ? bin : "build/gnlab");
+    int rc = gn_test_capture(cmd, out, sizeof out);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+        print_message("# %s\n", line);
+    assert_int_equal(rc, 0);
 }
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_correct_agree), cmocka_unit_test(test_planted_named),
+    cmocka_unit_test(test_bound_control), cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_logging_named), cmocka_unit_test(test_recorder),
+};
+
+GN_TEST_MAIN(tests)
