@@ -108,6 +108,7 @@ sanitize: deps
 bench: deps
 	$(MAKE) all
 	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; exit $$st
+	for p in python3 /usr/bin/python3; do if $$p -c 'import torch' 2>/dev/null; then exec $$p validate/exporters/bench_recorder.py $(BUILD)/gnlab; fi; done; echo "bench_recorder: skipped (no python3 with torch: .ci/deps.sh clients)"
 
 notebooks: deps
 	$(MAKE) all

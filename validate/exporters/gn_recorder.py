@@ -69,7 +69,9 @@ def num(x):
 
 
 def arr(t):
-    return "[" + ",".join(num(v) for v in t.reshape(-1).tolist()) + "]"
+    """a flat JSON array; json's C encoder writes float repr (exact for float64, and for a
+    float32's double value) and NaN / Infinity as the audit's reader accepts them"""
+    return json.dumps(t.reshape(-1).tolist(), separators=(",", ":"))
 
 
 class Recorder:
