@@ -74,8 +74,10 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_end(&j);
     } else {
         if (c->shown == 0)
-            printf("  disagreeing and undetermined steps (err and bound in units of u_T "
-                   "(|w_i| + |s_i|)):\n");
+            printf(st->batch ? "  disagreeing and undetermined steps (err and bound normwise, "
+                               "in units of u_T |d| or u_T (|w| + |alpha v|): docs/audit.md):\n"
+                             : "  disagreeing and undetermined steps (err and bound in units of u_T "
+                               "(|w_i| + |s_i|)):\n");
         if (st->why)
             printf("    step %-8llu line %-8zu %-13s undetermined: %s\n",
                    (unsigned long long)st->index, st->line, step_method(st),
@@ -85,6 +87,10 @@ static void on_step(const val_audit_step *st, void *arg)
                    "l', l'' derived from an ill-conditioned loss; record lp and lpp\n",
                    (unsigned long long)st->index, st->line, step_method(st),
                    st->err);
+        else if (st->status == GN_OK && st->batch)
+            printf("    step %-8llu line %-8zu %-17s %s  err %-11.4g bound %-9.4g\n",
+                   (unsigned long long)st->index, st->line, step_method(st),
+                   st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64", st->err, st->bound);
         else if (st->status == GN_OK)
             printf("    step %-8llu line %-8zu %-13s %s  err %-11.4g bound %-9.4g at w[%zu]\n",
                    (unsigned long long)st->index, st->line, step_method(st),
