@@ -221,9 +221,9 @@ static int report(const val_audit_summary *s, const char *name, int json)
                dtypes_str(s->dtypes));
         printf("  disagreeing    %llu\n", (unsigned long long)s->disagree);
         if (s->undetermined)
-            printf("  undetermined   %llu  (first: step %llu, line %zu; record lp and lpp in the "
-                   "trace)\n", (unsigned long long)s->undetermined,
-                   (unsigned long long)s->first_undet.index, s->first_undet.line);
+            printf("  undetermined   %llu  (first: step %llu, line %zu%s)\n",
+                   (unsigned long long)s->undetermined, (unsigned long long)s->first_undet.index,
+                   s->first_undet.line, s->batch ? "" : "; record lp and lpp in the trace");
         if (s->undet_why[0])
             printf("  declined       %s\n", s->undet_why);
         if (s->have_largest)
@@ -234,6 +234,9 @@ static int report(const val_audit_summary *s, const char *name, int json)
                    s->first.line);
         printf("  verdict        %s\n",
                agree   ? "AGREE: every step is within its rounding bound"
+               : undet && s->batch
+                   ? "UNDETERMINED: no step disagrees, but some cannot be judged (a singular or "
+                     "too ill-conditioned system: see 'declined')"
                : undet ? "UNDETERMINED: no step disagrees, but some cannot be judged (infinite "
                          "bound or undefined rule); record lp and lpp in the trace"
                        : "DISAGREE");

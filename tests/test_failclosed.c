@@ -24,6 +24,20 @@ static const struct {
     {"exp.csv", "x,y\n1,2.7\n2,7.4\n3,20.1\n4,54.6\n"},
     {"ynan.csv", "x,y\n1,2\n2,nan\n3,4\n"},
     {"ezero.csv", "x1,y\n0,0\n0,0\n0,0\n0,0\n"},
+    /* issue 17: mini-batch audit records */
+    {"b_ill.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":2,\"c\":1,\"lambda\":1e-30,"
+                    "\"alpha\":1,\"w\":[0,0],\"J\":[[1e8,1],[1,1e8]],\"r\":[1,-1],\"q\":[1,1],"
+                    "\"w_after\":[0,0]}\n"},
+    {"b_sing.jsonl", "{\"method\":\"gn_batch_undamped\",\"dtype\":\"float64\",\"b\":2,\"c\":1,"
+                     "\"alpha\":1,\"w\":[0,0,0],\"J\":[[1,2,3],[1,2,3]],\"r\":[1,-1],"
+                     "\"q\":[1,1],\"w_after\":[0,0,0]}\n"},
+    {"b_rep.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":1,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[0],\"J\":[1],\"r\":[1],\"q\":[1],\"w_after\":[-0.5]}\n"
+                    "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":1,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[0],\"J\":[1],\"r\":[1],\"q\":[1],\"w_after\":[-0.5]}\n"},
+    {"b_len.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":2,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[1,2],\"J\":[1,2,3],\"r\":[1,2],\"q\":[1,1],"
+                    "\"w_after\":[1,2]}\n"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -130,6 +144,13 @@ static const fc_row rows[] = {
      ONLY(1), NULL},
     {"table", "egn --validate: the 1/b factor dropped",
      "egn --validate --scale 0.1 --inject dg_nob", ONLY(1), NULL},
+    /* issue 17: mini-batch audit records */
+    {"table", "audit: an ill-conditioned mini-batch system", "audit @/b_ill.jsonl", ONLY(3),
+     "verdict        AGREE"},
+    {"table", "audit: a singular undamped mini-batch system", "audit @/b_sing.jsonl", ONLY(3),
+     "verdict        AGREE"},
+    {"table", "audit: a repeated mini-batch record", "audit @/b_rep.jsonl", ONLY(1), "verdict        AGREE"},
+    {"table", "audit: J of the wrong length", "audit @/b_len.jsonl", ONLY(2), NULL},
 };
 
 static char dir[64];

@@ -40,11 +40,13 @@ static void remember(prevrec *p, const gn_io_btrace_rec *r)
 
 /* the catalogue on one disagreeing step */
 static void diagnose(val_audit_summary *s, val_audit_bwork *wk, const gn_io_btrace_rec *r,
-                     const prevrec *prev)
+                     const prevrec *prev, int repeated)
 {
     for (size_t c = 0; c < val_audit_nbcatalogue && c < VAL_AUDIT_MAXCAT; c++) {
         const val_audit_bvariant *v = &val_audit_bcatalogue[c];
-        if (!(v->methods >> r->method & 1u))
+        /* a repeated record whose arithmetic is right: only the neighbour rows can explain
+         * it (every variant equal to the rule at this record would "reproduce" it) */
+        if (!(v->methods >> r->method & 1u) || (repeated && !v->neighbour))
             continue;
         double q = INFINITY, e, b;
         gn_status st = GN_OK;
@@ -130,10 +132,11 @@ gn_status val_audit_bstream(val_audit_summary *s, FILE *f, const char *name, con
             /* a record equal to its neighbour (w and w_after as the previous record's, the
              * step moving w) is no step: the trace was recorded wrongly, whatever its
              * arithmetic (a repeated step without a step column) */
-            if (prev.have && same(prev.w, r->v[GN_IO_BTRACE_V_W], r->d) &&
-                (r->has_v >> GN_IO_BTRACE_V_WAFTER & 1u) &&
-                same(prev.wa, r->v[GN_IO_BTRACE_V_WAFTER], r->d) &&
-                !same(prev.w, prev.wa, r->d))
+            int repeated = prev.have && same(prev.w, r->v[GN_IO_BTRACE_V_W], r->d) &&
+                           (r->has_v >> GN_IO_BTRACE_V_WAFTER & 1u) &&
+                           same(prev.wa, r->v[GN_IO_BTRACE_V_WAFTER], r->d) &&
+                           !same(prev.w, prev.wa, r->d) && q <= 1.0;
+            if (repeated)
                 q = INFINITY;
             if (!s->have_largest || q > s->largest_ratio || q != q) {
                 s->have_largest = 1;
@@ -148,7 +151,7 @@ gn_status val_audit_bstream(val_audit_summary *s, FILE *f, const char *name, con
                 }
                 listme = 1;
                 if (o->diagnose)
-                    diagnose(s, wk, r, &prev);
+                    diagnose(s, wk, r, &prev, repeated);
             }
         }
         if (listme && cb && listed < o->max_listed) {

@@ -294,13 +294,13 @@ gn_status val_audit_bstream(val_audit_summary *s, FILE *f, const char *name, con
                             void (*cb)(const val_audit_step *st, void *arg), void *arg,
                             char *err, size_t errlen);
 
-/* val_audit_variant_info: name, description, whether a tolerance variant and whether a
- * logging mistake, of row idx of the catalogue s refers to (s->batch). NULL name when out
- * of range. No equation: catalogue lookup for reports. */
 typedef struct {
     const char *name, *description;
     int tolerance, logging;
 } val_audit_vinfo;
+/* val_audit_variant_info: name, description, whether a tolerance variant and whether a
+ * logging mistake, of row idx of the catalogue s refers to (s->batch). NULL name when out
+ * of range. No equation: catalogue lookup for reports. */
 val_audit_vinfo val_audit_variant_info(const val_audit_summary *s, size_t idx);
 
 #endif
