@@ -107,8 +107,8 @@ sanitize: deps
 # every benchmark runs even when an earlier one misses a target; the status says if any did
 bench: deps
 	$(MAKE) all
-	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; exit $$st
-	for p in python3 /usr/bin/python3; do if $$p -c 'import torch' 2>/dev/null; then exec $$p validate/exporters/bench_recorder.py $(BUILD)/gnlab; fi; done; echo "bench_recorder: skipped (no python3 with torch: .ci/deps.sh clients)"
+	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; \
+	py=$$(for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && { echo $$p; break; }; done); if [ -n "$$py" ]; then $$py validate/exporters/bench_recorder.py $(BUILD)/gnlab || st=1; else echo "bench_recorder: skipped (no python3 with torch: .ci/deps.sh clients)"; fi; exit $$st
 
 notebooks: deps
 	$(MAKE) all
