@@ -52,6 +52,38 @@ static int peek_batch(char **line, size_t *lineno, FILE *f)
     }
 }
 
+int val_audit_note(val_audit_summary *s, const val_audit_step *step, double ratio, int agree,
+                   const char *why, int method)
+{
+    s->steps++;
+    s->dtypes |= 1u << step->dtype;
+    s->methods |= 1u << method;
+    if (step->undetermined) {
+        s->undetermined++;
+        if (!s->have_undet) {
+            s->have_undet = 1;
+            s->first_undet = *step;
+            s->first_undet.why = NULL;
+        }
+        if (why && why[0] && !s->undet_why[0])
+            snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
+        return 0;
+    }
+    if (!s->have_largest || ratio > s->largest_ratio || ratio != ratio) {
+        s->have_largest = 1;
+        s->largest_ratio = ratio;
+        s->largest = *step;
+    }
+    if (agree)
+        return 0;
+    s->disagree++;
+    if (!s->have_first) {
+        s->have_first = 1;
+        s->first = *step;
+    }
+    return 1;
+}
+
 gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen)
@@ -108,42 +140,15 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         int undet = st != GN_OK || !(B < INFINITY);
         val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet,
                                why[0] ? why : NULL, 0};
-        s->steps++;
-        s->dtypes |= 1u << r->dtype;
-        s->methods |= 1u << r->method;
-        if (undet) {
-            s->undetermined++;
-            if (!s->have_undet) {
-                s->have_undet = 1;
-                s->first_undet = step;
-                s->first_undet.why = NULL;
-            }
-            if (why[0] && !s->undet_why[0])
-                snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
-            if (cb && listed < o->max_listed) {
-                cb(&step, arg);
-                listed++;
-            }
-            continue;
-        }
         int agree = e <= B;
         double ratio = B > 0 ? e / B : INFINITY;
-        if (!s->have_largest || ratio > s->largest_ratio || (ratio != ratio)) {
-            s->have_largest = 1;
-            s->largest_ratio = ratio;
-            s->largest = step;
-        }
-        if (agree)
-            continue;
-        s->disagree++;
-        if (!s->have_first) {
-            s->have_first = 1;
-            s->first = step;
-        }
-        if (cb && listed < o->max_listed) {
+        int dis = val_audit_note(s, &step, ratio, agree, why, r->method);
+        if (cb && listed < o->max_listed && (undet || dis)) {
             cb(&step, arg);
             listed++;
         }
+        if (!dis)
+            continue;
         if (!o->diagnose)
             continue;
         /* the bound the variant must meet is the paper rule's B at this record (the

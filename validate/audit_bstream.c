@@ -114,50 +114,22 @@ gn_status val_audit_bstream(val_audit_summary *s, FILE *f, const char *name, con
         int undet = st != GN_OK;
         val_audit_step step = {r->index, r->line, (gn_io_trace_method)r->method, r->dtype, e,
                                B, 0, st, undet, why[0] ? why : NULL, 1};
-        s->steps++;
-        s->dtypes |= 1u << r->dtype;
-        s->methods |= 1u << r->method;
-        int listme = 0;
-        if (undet) {
-            s->undetermined++;
-            if (!s->have_undet) {
-                s->have_undet = 1;
-                s->first_undet = step;
-                s->first_undet.why = NULL;
-            }
-            if (why[0] && !s->undet_why[0])
-                snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
-            listme = 1;
-        } else {
-            /* a record equal to its neighbour (w and w_after as the previous record's, the
-             * step moving w) is no step: the trace was recorded wrongly, whatever its
-             * arithmetic (a repeated step without a step column) */
-            int repeated = prev.have && same(prev.w, r->v[GN_IO_BTRACE_V_W], r->d) &&
-                           (r->has_v >> GN_IO_BTRACE_V_WAFTER & 1u) &&
-                           same(prev.wa, r->v[GN_IO_BTRACE_V_WAFTER], r->d) &&
-                           !same(prev.w, prev.wa, r->d) && q <= 1.0;
-            if (repeated)
-                q = INFINITY;
-            if (!s->have_largest || q > s->largest_ratio || q != q) {
-                s->have_largest = 1;
-                s->largest_ratio = q;
-                s->largest = step;
-            }
-            if (!(q <= 1.0)) {
-                s->disagree++;
-                if (!s->have_first) {
-                    s->have_first = 1;
-                    s->first = step;
-                }
-                listme = 1;
-                if (o->diagnose)
-                    diagnose(s, wk, r, &prev, repeated);
-            }
-        }
-        if (listme && cb && listed < o->max_listed) {
+        /* a record equal to its neighbour (w and w_after as the previous record's, the
+         * step moving w) is no step: the trace was recorded wrongly, whatever its
+         * arithmetic (a repeated step without a step column) */
+        int repeated = !undet && prev.have && same(prev.w, r->v[GN_IO_BTRACE_V_W], r->d) &&
+                       (r->has_v >> GN_IO_BTRACE_V_WAFTER & 1u) &&
+                       same(prev.wa, r->v[GN_IO_BTRACE_V_WAFTER], r->d) &&
+                       !same(prev.w, prev.wa, r->d) && q <= 1.0;
+        if (repeated)
+            q = INFINITY;
+        int dis = val_audit_note(s, &step, q, q <= 1.0, why, (int)r->method);
+        if ((undet || dis) && cb && listed < o->max_listed) {
             cb(&step, arg);
             listed++;
         }
+        if (dis && o->diagnose)
+            diagnose(s, wk, r, &prev, repeated);
         remember(&prev, r);
     }
     free(prev.w);

@@ -213,6 +213,13 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen);
 
+/* val_audit_note: count one judged step into s (both drivers): steps, dtypes, methods, the
+ * first undetermined (with why), the largest ratio err / B, the first disagreeing step.
+ * Returns 1 when the step disagrees (determined and not agree).
+ * No equation: the summary's bookkeeping. */
+int val_audit_note(val_audit_summary *s, const val_audit_step *step, double ratio, int agree,
+                   const char *why, int method);
+
 /* val_audit_matches: the catalogue variants that reproduce every disagreeing step they were
  * tried on, best first (exact variants before slack ones, then by var_err). Returns the
  * count and writes up to cap indices into idx.

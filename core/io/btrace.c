@@ -121,54 +121,18 @@ static gn_status fail(gn_io_btrace_reader *r, char *err, size_t errlen, size_t c
     return GN_EINPUT;
 }
 
-/* the next line without its newline: 1, 0 at EOF, -1 on error */
+/* the next line without its newline (gn_io_trace_getline): 1, 0 at EOF, -1 on error */
 static int read_line(gn_io_btrace_reader *r, char *err, size_t errlen)
 {
-    ssize_t k;
-    errno = 0;
-    if (r->first) { /* the caller's line, as getline returned it */
-        size_t n = strlen(r->first) + 1;
-        if (n > r->linecap) {
-            char *p = realloc(r->line, n);
-            if (!p) {
-                fail(r, err, errlen, 0, NULL, "out of memory");
-                return -1;
-            }
-            r->line = p;
-            r->linecap = n;
-        }
-        memcpy(r->line, r->first, n);
-        free(r->first);
-        r->first = NULL;
-        k = (ssize_t)(n - 1);
-    } else
-        k = getline(&r->line, &r->linecap, r->f);
-    if (k < 0) {
-        if (ferror(r->f)) {
-            fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    r->lineno++;
-    size_t n = (size_t)k;
-    if (n > MAXLINE) {
-        fail(r, err, errlen, 0, NULL, "line longer than 256 MiB");
-        return -1;
-    }
-    if (strlen(r->line) != n) {
-        fail(r, err, errlen, strlen(r->line) + 1, NULL, "NUL byte in the line");
-        return -1;
-    }
-    if (n == 0 || r->line[n - 1] != '\n') {
-        fail(r, err, errlen, n + 1, NULL,
-             "truncated line: the file ends without a newline after this record");
-        return -1;
-    }
-    r->line[--n] = '\0';
-    if (n && r->line[n - 1] == '\r')
-        r->line[--n] = '\0';
-    return 1;
+    gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
+    int k = gn_io_trace_getline(&L, r->f, MAXLINE);
+    r->line = L.line;
+    r->linecap = L.cap;
+    r->lineno = L.lineno;
+    r->first = L.first;
+    if (k < 0)
+        fail(r, err, errlen, L.col, NULL, "%s", L.why);
+    return k;
 }
 
 typedef struct {

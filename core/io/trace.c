@@ -156,54 +156,73 @@ static int grow(gn_io_trace_reader *r, size_t n)
 }
 
 /* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
-static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
 {
     errno = 0;
     ssize_t k;
-    if (r->first) { /* the caller's line, as getline returned it */
-        size_t n1 = strlen(r->first) + 1;
-        if (n1 > r->linecap) {
-            char *p = realloc(r->line, n1);
+    L->col = 0;
+    L->why[0] = '\0';
+    if (L->first) { /* the caller's line, as getline returned it */
+        size_t n1 = strlen(L->first) + 1;
+        if (n1 > L->cap) {
+            char *p = realloc(L->line, n1);
             if (!p) {
-                fail(r, err, errlen, 0, NULL, "out of memory");
+                snprintf(L->why, sizeof L->why, "out of memory");
                 return -1;
             }
-            r->line = p;
-            r->linecap = n1;
+            L->line = p;
+            L->cap = n1;
         }
-        memcpy(r->line, r->first, n1);
-        free(r->first);
-        r->first = NULL;
+        memcpy(L->line, L->first, n1);
+        free(L->first);
+        L->first = NULL;
         k = (ssize_t)(n1 - 1);
     } else
-        k = getline(&r->line, &r->linecap, r->f);
+        k = getline(&L->line, &L->cap, f);
     if (k < 0) {
-        if (ferror(r->f)) {
-            fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+        if (ferror(f)) {
+            snprintf(L->why, sizeof L->why, "read error: %s", strerror(errno));
             return -1;
         }
         return 0;
     }
-    r->lineno++;
+    L->lineno++;
     size_t n = (size_t)k;
-    if (n > MAXLINE) {
-        fail(r, err, errlen, 0, NULL, "line longer than 64 MiB");
+    if (n > maxline) {
+        snprintf(L->why, sizeof L->why, "line longer than %zu MiB", maxline >> 20);
         return -1;
     }
-    if (strlen(r->line) != n) {
-        fail(r, err, errlen, strlen(r->line) + 1, NULL, "NUL byte in the line");
+    if (strlen(L->line) != n) {
+        L->col = strlen(L->line) + 1;
+        snprintf(L->why, sizeof L->why, "NUL byte in the line");
         return -1;
     }
-    if (n == 0 || r->line[n - 1] != '\n') {
-        fail(r, err, errlen, n + 1, NULL,
-             "truncated line: the file ends without a newline after this record");
+    if (n == 0 || L->line[n - 1] != '\n') {
+        L->col = n + 1;
+        snprintf(L->why, sizeof L->why,
+                 "truncated line: the file ends without a newline after this record");
         return -1;
     }
-    r->line[--n] = '\0';
-    if (n && r->line[n - 1] == '\r')
-        r->line[--n] = '\0';
-    *len = n;
+    L->line[--n] = '\0';
+    if (n && L->line[n - 1] == '\r')
+        L->line[--n] = '\0';
+    L->len = n;
     return 1;
+}
+
+/* the next line into r->line (gn_io_trace_getline); 1 line, 0 EOF, -1 error */
+static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+{
+    gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
+    int k = gn_io_trace_getline(&L, r->f, MAXLINE);
+    r->line = L.line;
+    r->linecap = L.cap;
+    r->lineno = L.lineno;
+    r->first = L.first;
+    if (k < 0)
+        fail(r, err, errlen, L.col, NULL, "%s", L.why);
+    *len = L.len;
+    return k;
 }
 
 static int blank_or_comment(const char *s)
