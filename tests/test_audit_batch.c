@@ -492,10 +492,10 @@ static void test_bad_input(void **state)
 }
 
 /* one-sample traces recorded wrongly (catalogue rows with logging = 1): Adam by the double
- * core, written with t off by one, m and v after the step, w after the update; and a
- * float32 IGND labelled float64. Each is named first, and "trace recorded wrongly". The
+ * core, written with t off by one, m and v after the step, w after the update, each record
+ * twice (no step column); and a float32 IGND labelled float64. Each is named first, and "trace recorded wrongly". The
  * correctly recorded trace agrees (the negative control). */
-typedef enum { L_NONE, L_T_PLUS, L_MOMENTS_AFTER, L_W_AFTER, L_DTYPE } logplant;
+typedef enum { L_NONE, L_T_PLUS, L_MOMENTS_AFTER, L_W_AFTER, L_DTYPE, L_REPEAT } logplant;
 
 static void adam_trace(val_audit_summary *s, logplant lp, uint64_t seed)
 {
@@ -566,6 +566,8 @@ static void adam_trace(val_audit_summary *s, logplant lp, uint64_t seed)
         if (lp == L_W_AFTER)
             memcpy(w0, w, sizeof w);
         val_audit_write(f, &r, 0);
+        if (lp == L_REPEAT)
+            val_audit_write(f, &r, 0);
     }
     fclose(f);
     gn_adam_free(st);
@@ -588,7 +590,8 @@ static void test_logging_named(void **state)
                  {L_T_PLUS, "adam_t_off_by_one"},
                  {L_MOMENTS_AFTER, "adam_moments_after"},
                  {L_W_AFTER, "w_recorded_after"},
-                 {L_DTYPE, "dtype_label"}};
+                 {L_DTYPE, "dtype_label"},
+                 {L_REPEAT, "repeated_record"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         val_audit_summary s;
         adam_trace(&s, cases[i].p, gn_test_seed() + i);

@@ -111,7 +111,9 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         ret = GN_ENOMEM;
         goto out;
     }
-    size_t listed = 0;
+    size_t listed = 0, prev_n = 0;
+    double *prev_w = NULL, *prev_wa = NULL;
+    int prev_ok = 0;
     for (;;) {
         const gn_io_trace_rec *r;
         char msg[512];
@@ -142,6 +144,28 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                                why[0] ? why : NULL, 0};
         int agree = e <= B;
         double ratio = B > 0 ? e / B : INFINITY;
+        /* a record equal to its neighbour (w and w_after as the previous record's, the step
+         * moving w) is no step: the trace was recorded wrongly (a repeated step in a trace
+         * without a step column), whatever its arithmetic */
+        size_t vb = r->n * sizeof(double);
+        int repeated = !undet && agree && prev_ok && prev_n == r->n &&
+                       !memcmp(prev_w, r->v[GN_IO_TRACE_V_W], vb) &&
+                       !memcmp(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb) &&
+                       memcmp(prev_w, prev_wa, vb);
+        if (repeated)
+            agree = 0, ratio = INFINITY;
+        if (prev_n != r->n) {
+            free(prev_w);
+            free(prev_wa);
+            prev_w = malloc(vb ? vb : 1);
+            prev_wa = malloc(vb ? vb : 1);
+            prev_n = prev_w && prev_wa ? r->n : 0;
+        }
+        prev_ok = prev_n == r->n && (r->has_v >> GN_IO_TRACE_V_W & 1u);
+        if (prev_ok) {
+            memcpy(prev_w, r->v[GN_IO_TRACE_V_W], vb);
+            memcpy(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb);
+        }
         int dis = val_audit_note(s, &step, ratio, agree, why, r->method);
         if (cb && listed < o->max_listed && (undet || dis)) {
             cb(&step, arg);
@@ -158,6 +182,10 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         for (size_t c = 0; c < val_audit_ncatalogue; c++) {
             const val_audit_variant *v = &val_audit_catalogue[c];
             if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_IO_TRACE_F32))
+                continue;
+            /* the neighbour row explains a repeated record and nothing else; a repeated
+             * record with right arithmetic is explained by nothing else */
+            if ((v->recompute == val_audit_log_repeated) != repeated)
                 continue;
             s->tried[c]++;
             double ev;
@@ -179,6 +207,8 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             }
         }
     }
+    free(prev_w);
+    free(prev_wa);
 out:
     gn_io_trace_reader_free(rd);
     val_audit_work_free(wk);

@@ -84,6 +84,9 @@ const val_audit_variant val_audit_catalogue[] = {
     {"dtype_label",    "labelled float64, but every value is a float32 and the step agrees "
                        "at float32",
                        ALL,               0,       val_audit_log_dtype, NULL, 1},
+    {"repeated_record", "the record repeats its neighbour's (w and w_after as the previous "
+                       "record's)",
+                       ALL,               0,       val_audit_log_repeated, NULL, 1},
 };
 
 const size_t val_audit_ncatalogue = sizeof val_audit_catalogue / sizeof val_audit_catalogue[0];

@@ -136,6 +136,11 @@ gn_status val_audit_log_adam_moments(double *err, size_t *worst, val_audit_work 
 gn_status val_audit_log_dtype(double *err, size_t *worst, val_audit_work *wk,
                               const gn_io_trace_rec *r, char *msg, size_t msglen);
 
+/* val_audit_log_repeated: err 0; the driver tries it only on a record whose w and w_after
+ * equal the previous record's. No equation: a logging check. */
+gn_status val_audit_log_repeated(double *err, size_t *worst, val_audit_work *wk,
+                                 const gn_io_trace_rec *r, char *msg, size_t msglen);
+
 extern const val_audit_variant val_audit_catalogue[];
 extern const size_t val_audit_ncatalogue;
 
