@@ -21,7 +21,10 @@ Every step writes one JSON Lines record (docs/trace-format.md):
   c = 1, as dense blocks Q otherwise), hands them to ``optimizer.step_batch(J, r, Q)`` (so
   that the step consumes exactly what is recorded) and records what that returns: the
   direction d, and for momentum beta, v_prev, v, and the accepted step size alpha.
-  The optimizer's param_groups[0] gives lambda ("lambda") and mu ("mu", default 0).
+  The optimizer's param_groups[0] gives lambda ("lambda") and mu ("mu", default 0); an
+  attribute ``gn_route`` ("push" or "primal") is recorded as the record's route (the
+  primal route's bound grows as d^2 u: a float32 EGN with d above ~1000 that does not
+  declare its push-through route is undetermined).
 
 The model may have a scalar head (outputs of shape (b,) or (b, 1)) or a c-output head
 (b, c). The dtype of the record is the parameters' (float32 or float64); float32 values are
@@ -192,6 +195,8 @@ class Recorder:
                "alpha": extra.pop("alpha", grp["lr"])}
         if "beta" in extra:
             rec["beta"] = extra.pop("beta")
+        if getattr(self.opt, "gn_route", None) in ("push", "primal"):
+            rec["route"] = self.opt.gn_route  # the audit then holds it to that route's bound
         vecs = {"w": w, "J": J, "r": r}
         if c == 1:
             vecs["q"] = Q.reshape(-1)

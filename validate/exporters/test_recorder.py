@@ -35,6 +35,7 @@ class EGN(torch.optim.Optimizer):
     """EGN from the pseudo-code: push-through direction, optional momentum and Armijo
     backtracking line search (c1 = 1e-4, halving from lr). bug plants one mistake."""
     gn_method = "egn"
+    gn_route = "push"
 
     def __init__(self, params, lr=1.0, lam=0.5, mu=0.05, beta=None, linesearch=False, bug=None):
         super().__init__(params, {"lr": lr, "lambda": lam, "mu": mu})
