@@ -111,7 +111,10 @@ sanitize: deps
 bench: deps
 	$(MAKE) all
 	st=0; $(BUILD)/gnlab bench || st=1; $(BUILD)/gnlab egn --bench || st=1; \
-	$(BUILD)/gnlab fit --bench validate/data/nist || st=1; exit $$st
+	$(BUILD)/gnlab fit --bench validate/data/nist || st=1; \
+	py=$$(for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && { echo $$p; break; }; done); \
+	if [ -n "$$py" ]; then $$py validate/exporters/bench_recorder.py $(BUILD)/gnlab || st=1; \
+	else echo "bench_recorder: skipped (no python3 with torch: .ci/deps.sh clients)"; fi; exit $$st
 
 notebooks: deps
 	$(MAKE) all
@@ -149,8 +152,8 @@ check-clients: deps
 	@bash .ci/deps.sh clients
 	@command -v node >/dev/null && command -v npm >/dev/null || bash .ci/deps.sh node
 	cd validate/exporters && npm ci --no-audit --no-fund
-	$(MAKE) all $(BUILD)/tests/test_audit
-	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit
+	$(MAKE) all $(BUILD)/tests/test_audit $(BUILD)/tests/test_audit_batch
+	GN_AUDIT_CLIENTS=require GN_BIN=$(BUILD)/gnlab prove -f --exec '' $(BUILD)/tests/test_audit $(BUILD)/tests/test_audit_batch
 
 # The notebook site as a reader sees it: make notebooks QUICK=1, then the index and every
 # notebook opened in headless Chromium over HTTP on 127.0.0.1 (notebooks/browser_check.sh:

@@ -22,7 +22,12 @@ static void help(void)
            "step: docs/trace-format.md; TRACE '-' reads standard input) in MPFR from its\n"
            "recorded inputs, compares the recorded w_after in the mixed measure of MATH.md 13\n"
            "at the trace's own unit roundoff, and tries the catalogue of known wrong variants\n"
-           "when a step disagrees.\n\n"
+           "when a step disagrees. Mini-batch records (methods egn, lm, ignd_batch,\n"
+           "gn_batch_undamped; JSON Lines only) carry J, r, Q and are recomputed by solving\n"
+           "MATH.md 9's system in MPFR, judged normwise against a bound with the solve's\n"
+           "condition number in it (docs/audit.md); too ill-conditioned: undetermined.\n"
+           "Catalogue rows marked 'trace recorded wrongly' name a logging mistake (w after\n"
+           "the update, Adam's t off by one, a repeated record, ...), not a numerical bug.\n\n"
            "options:\n"
            "  --json          JSON Lines instead of the table\n"
            "  --prec BITS     MPFR precision (64 .. 4096, default 128)\n"
@@ -46,6 +51,13 @@ typedef struct {
     size_t shown;
 } show_ctx;
 
+static const char *step_method(const val_audit_step *st)
+{
+    return st->batch ? gn_io_btrace_method_name((gn_io_btrace_method)st->method)
+                     : gn_io_trace_method_name(st->method);
+}
+
+
 static void on_step(const val_audit_step *st, void *arg)
 {
     show_ctx *c = arg;
@@ -55,7 +67,7 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_str(&j, "kind", "step");
         gn_io_jl_int(&j, "index", (long long)st->index);
         gn_io_jl_int(&j, "line", (long long)st->line);
-        gn_io_jl_str(&j, "method", gn_io_trace_method_name(st->method));
+        gn_io_jl_str(&j, "method", step_method(st));
         gn_io_jl_str(&j, "dtype", st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64");
         gn_io_jl_num(&j, "err", st->err);
         gn_io_jl_num(&j, "bound", st->bound);
@@ -67,20 +79,26 @@ static void on_step(const val_audit_step *st, void *arg)
         gn_io_jl_end(&j);
     } else {
         if (c->shown == 0)
-            printf("  disagreeing and undetermined steps (err and bound in units of u_T "
-                   "(|w_i| + |s_i|)):\n");
+            printf(st->batch ? "  disagreeing and undetermined steps (err and bound normwise, "
+                               "in units of u_T |d| or u_T (|w| + |alpha v|): docs/audit.md):\n"
+                             : "  disagreeing and undetermined steps (err and bound in units of u_T "
+                               "(|w_i| + |s_i|)):\n");
         if (st->why)
             printf("    step %-8llu line %-8zu %-13s undetermined: %s\n",
-                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
+                   (unsigned long long)st->index, st->line, step_method(st),
                    st->why);
         else if (st->status == GN_OK && !(st->bound < INFINITY))
             printf("    step %-8llu line %-8zu %-13s err %-11.4g undetermined: no finite bound, "
                    "l', l'' derived from an ill-conditioned loss; record lp and lpp\n",
-                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
+                   (unsigned long long)st->index, st->line, step_method(st),
                    st->err);
+        else if (st->status == GN_OK && st->batch)
+            printf("    step %-8llu line %-8zu %-17s %s  err %-11.4g bound %-9.4g\n",
+                   (unsigned long long)st->index, st->line, step_method(st),
+                   st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64", st->err, st->bound);
         else if (st->status == GN_OK)
             printf("    step %-8llu line %-8zu %-13s %s  err %-11.4g bound %-9.4g at w[%zu]\n",
-                   (unsigned long long)st->index, st->line, gn_io_trace_method_name(st->method),
+                   (unsigned long long)st->index, st->line, step_method(st),
                    st->dtype == GN_IO_TRACE_F32 ? "float32" : "float64", st->err, st->bound,
                    st->worst);
         else
@@ -96,22 +114,36 @@ static const char *dtypes_str(uint32_t d)
     return d == 1u ? "float64" : d == 2u ? "float32" : d == 3u ? "float64+float32" : "-";
 }
 
-static void methods_str(char *buf, size_t len, uint32_t m)
+static void methods_str(char *buf, size_t len, uint32_t m, int batch)
 {
     buf[0] = '\0';
-    for (int k = 0; k < GN_IO_TRACE_NM; k++)
+    for (int k = 0; k < (batch ? GN_IO_BTRACE_NM : GN_IO_TRACE_NM); k++)
         if (m >> k & 1u) {
             size_t l = strlen(buf);
-            snprintf(buf + l, len - l, "%s%s", l ? "," : "", gn_io_trace_method_name(k));
+            snprintf(buf + l, len - l, "%s%s", l ? "," : "",
+                     batch ? gn_io_btrace_method_name((gn_io_btrace_method)k)
+                           : gn_io_trace_method_name(k));
         }
 }
 
+
 static void print_catalogue(int json)
 {
-    for (size_t c = 0; c < val_audit_ncatalogue; c++) {
-        const val_audit_variant *v = &val_audit_catalogue[c];
+    for (size_t c = 0; c < val_audit_ncatalogue + val_audit_nbcatalogue; c++) {
+        int batch = c >= val_audit_ncatalogue;
+        size_t i = batch ? c - val_audit_ncatalogue : c;
+        val_audit_variant one = {0};
+        if (batch) {
+            const val_audit_bvariant *b = &val_audit_bcatalogue[i];
+            one.name = b->name;
+            one.description = b->description;
+            one.methods = b->methods;
+            one.logging = b->logging;
+        } else
+            one = val_audit_catalogue[i];
+        const val_audit_variant *v = &one;
         char ms[128];
-        methods_str(ms, sizeof ms, v->methods);
+        methods_str(ms, sizeof ms, v->methods, batch);
         if (json) {
             gn_io_jl j;
             gn_io_jl_begin(&j, stdout);
@@ -120,9 +152,12 @@ static void print_catalogue(int json)
             gn_io_jl_str(&j, "description", v->description);
             gn_io_jl_str(&j, "methods", ms);
             gn_io_jl_bool(&j, "float64_only", v->f64_only);
+            gn_io_jl_bool(&j, "mini_batch", batch);
+            gn_io_jl_bool(&j, "trace_recorded_wrongly", v->logging);
             gn_io_jl_end(&j);
         } else {
-            printf("%-16s %s\n%16s applies to: %s%s\n", v->name, v->description, "", ms,
+            printf("%-16s %s%s\n%16s applies to: %s%s\n", v->name,
+                   v->logging ? "[trace recorded wrongly] " : "", v->description, "", ms,
                    v->f64_only ? " (float64 traces only)" : "");
         }
     }
@@ -133,19 +168,21 @@ static int report(const val_audit_summary *s, const char *name, int json)
     size_t idx[VAL_AUDIT_MAXCAT];
     size_t nm = val_audit_matches(idx, VAL_AUDIT_MAXCAT, s);
     char ms[160];
-    methods_str(ms, sizeof ms, s->methods);
+    methods_str(ms, sizeof ms, s->methods, s->batch);
+    size_t ncat = s->batch ? val_audit_nbcatalogue : val_audit_ncatalogue;
     int agree = s->disagree == 0 && s->undetermined == 0;
     int undet = s->disagree == 0 && s->undetermined > 0;
     const char *verdict = agree ? "agree" : undet ? "undetermined" : "disagree";
     if (json) {
         if (s->disagree)
-            for (size_t c = 0; c < val_audit_ncatalogue; c++) {
+            for (size_t c = 0; c < ncat; c++) {
                 if (!s->tried[c])
                     continue;
                 gn_io_jl j;
                 gn_io_jl_begin(&j, stdout);
                 gn_io_jl_str(&j, "kind", "variant");
-                gn_io_jl_str(&j, "name", val_audit_catalogue[c].name);
+                gn_io_jl_str(&j, "name", val_audit_variant_info(s, c).name);
+                gn_io_jl_bool(&j, "trace_recorded_wrongly", val_audit_variant_info(s, c).logging);
                 gn_io_jl_int(&j, "tried", (long long)s->tried[c]);
                 gn_io_jl_int(&j, "matched", (long long)s->matched[c]);
                 gn_io_jl_end(&j);
@@ -172,7 +209,7 @@ static int report(const val_audit_summary *s, const char *name, int json)
         for (size_t k = 0; k < nm; k++) {
             size_t l = strlen(diag);
             snprintf(diag + l, sizeof diag - l, "%s%s", k ? "," : "",
-                     val_audit_catalogue[idx[k]].name);
+                     val_audit_variant_info(s, idx[k]).name);
         }
         if (s->have_undet) {
             gn_io_jl_int(&j, "first_undetermined_step", (long long)s->first_undet.index);
@@ -190,8 +227,8 @@ static int report(const val_audit_summary *s, const char *name, int json)
         printf("  disagreeing    %llu\n", (unsigned long long)s->disagree);
         if (s->undetermined)
             printf("  undetermined   %llu  (first: step %llu, line %zu)\n",
-                   (unsigned long long)s->undetermined,
-                   (unsigned long long)s->first_undet.index, s->first_undet.line);
+                   (unsigned long long)s->undetermined, (unsigned long long)s->first_undet.index,
+                   s->first_undet.line);
         if (s->undet_why[0])
             printf("  declined       %s\n", s->undet_why);
         if (s->have_largest)
@@ -202,6 +239,9 @@ static int report(const val_audit_summary *s, const char *name, int json)
                    s->first.line);
         printf("  verdict        %s\n",
                agree   ? "AGREE: every step is within its rounding bound"
+               : undet && s->batch
+                   ? "UNDETERMINED: no step disagrees, but some cannot be judged (a singular or "
+                     "too ill-conditioned system: see 'declined')"
                : undet ? "UNDETERMINED: no step disagrees, but some cannot be judged (an infinite "
                          "bound or undefined rule; where l', l'' are derived from the loss, record lp and "
                          "lpp in the trace)"
@@ -210,11 +250,12 @@ static int report(const val_audit_summary *s, const char *name, int json)
             if (nm == 0)
                 printf("  diagnosis      no catalogue variant reproduces the disagreeing steps\n");
             for (size_t k = 0; k < nm; k++) {
-                const val_audit_variant *v = &val_audit_catalogue[idx[k]];
-                printf("  %-14s %s: %s (reproduces all %llu disagreeing steps it applies to%s)\n",
-                       k == 0 ? "diagnosis" : "also", v->name, v->description,
+                val_audit_vinfo v = val_audit_variant_info(s, idx[k]);
+                printf("  %-14s %s%s: %s (reproduces all %llu disagreeing steps it applies to%s)\n",
+                       k == 0 ? "diagnosis" : "also",
+                       v.logging ? "trace recorded wrongly, " : "", v.name, v.description,
                        (unsigned long long)s->tried[idx[k]],
-                       v->centre ? "; within its wider tolerance" : "");
+                       v.tolerance ? "; within its wider tolerance" : "");
             }
         }
     }

@@ -64,6 +64,20 @@ static const struct {
                "18,5,37\n19,5,39\n20,5,41\n21,5,43\n22,5,45\n"},
     {"notgz.csv.gz", "x,y\n1,2\n"},
     {"truncgz.csv.gz", "\x1f\x8b\x08"},
+    /* issue 17: mini-batch audit records */
+    {"b_ill.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":2,\"c\":1,\"lambda\":1e-30,"
+                    "\"alpha\":1,\"w\":[0,0],\"J\":[[1e8,1],[1,1e8]],\"r\":[1,-1],\"q\":[1,1],"
+                    "\"w_after\":[0,0]}\n"},
+    {"b_sing.jsonl", "{\"method\":\"gn_batch_undamped\",\"dtype\":\"float64\",\"b\":2,\"c\":1,"
+                     "\"alpha\":1,\"w\":[0,0,0],\"J\":[[1,2,3],[1,2,3]],\"r\":[1,-1],"
+                     "\"q\":[1,1],\"w_after\":[0,0,0]}\n"},
+    {"b_rep.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":1,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[0],\"J\":[1],\"r\":[1],\"q\":[1],\"w_after\":[-0.5]}\n"
+                    "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":1,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[0],\"J\":[1],\"r\":[1],\"q\":[1],\"w_after\":[-0.5]}\n"},
+    {"b_len.jsonl", "{\"method\":\"egn\",\"dtype\":\"float64\",\"b\":2,\"c\":1,\"lambda\":1,"
+                    "\"alpha\":1,\"w\":[1,2],\"J\":[1,2,3],\"r\":[1,2],\"q\":[1,1],"
+                    "\"w_after\":[1,2]}\n"},
 };
 
 #define NOT(s) (1u << (s))                /* must not exit with s             */
@@ -299,6 +313,13 @@ static const fc_row rows[] = {
      "notebook egn --quick --seeds 1 --no-cost --out @/nb-v2", ONLY(0), "verdict: reproduced"},
     {"15.1", "notebook overparam: every run diverged (NaN differences)",
      "notebook overparam --scales 1e300 --quick --out @/nb-v3", ONLY(1), "verdict: reproduced"},
+    /* issue 17: mini-batch audit records */
+    {"table", "audit: an ill-conditioned mini-batch system", "audit @/b_ill.jsonl", ONLY(3),
+     "verdict        AGREE"},
+    {"table", "audit: a singular undamped mini-batch system", "audit @/b_sing.jsonl", ONLY(3),
+     "verdict        AGREE"},
+    {"table", "audit: a repeated mini-batch record", "audit @/b_rep.jsonl", ONLY(1), "verdict        AGREE"},
+    {"table", "audit: J of the wrong length", "audit @/b_len.jsonl", ONLY(2), NULL},
 };
 
 static char dir[64];

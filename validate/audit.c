@@ -4,8 +4,11 @@
  * (audit_catalogue.c); then rank the variants that reproduced every step they were tried on. */
 #include "val_audit.h"
 
+#include "gn_jsonl.h"
+
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 val_audit_opts val_audit_opts_default(void)
@@ -22,10 +25,76 @@ static int any_nonfinite(const gn_io_trace_rec *r)
     return 0;
 }
 
+/* reads up to the first line that is neither blank nor a '#' comment; *line (malloc'd, as
+ * getline gives it) and its number, or NULL at EOF or on a read error (the reader then
+ * reports it). 1 when that line is a JSON object whose method is a mini-batch method. */
+static int peek_batch(char **line, size_t *lineno, FILE *f)
+{
+    size_t cap = 0;
+    *line = NULL;
+    *lineno = 0;
+    for (;;) {
+        ssize_t k = getline(line, &cap, f);
+        if (k < 0) {
+            free(*line);
+            *line = NULL;
+            return 0;
+        }
+        ++*lineno;
+        const char *p = *line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\n' || *p == '\r' || *p == '\0' || *p == '#')
+            continue;
+        char m[48];
+        return *p == '{' && gn_io_jfield(m, sizeof m, p, "method") == 0 &&
+               gn_io_btrace_is_batch_method(m);
+    }
+}
+
+int val_audit_note(val_audit_summary *s, const val_audit_step *step, double ratio, int agree,
+                   const char *why, int method)
+{
+    s->steps++;
+    s->dtypes |= 1u << step->dtype;
+    s->methods |= 1u << method;
+    if (step->undetermined) {
+        s->undetermined++;
+        if (!s->have_undet) {
+            s->have_undet = 1;
+            s->first_undet = *step;
+            s->first_undet.why = NULL;
+        }
+        if (why && why[0] && !s->undet_why[0])
+            snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
+        return 0;
+    }
+    if (!s->have_largest || ratio > s->largest_ratio || ratio != ratio) {
+        s->have_largest = 1;
+        s->largest_ratio = ratio;
+        s->largest = *step;
+    }
+    if (agree)
+        return 0;
+    s->disagree++;
+    if (!s->have_first) {
+        s->have_first = 1;
+        s->first = *step;
+    }
+    return 1;
+}
+
 gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen)
 {
+    char *first;
+    size_t first_line;
+    if (peek_batch(&first, &first_line, f)) {
+        gn_status st = val_audit_bstream(s, f, name, first, first_line, o, cb, arg, err, errlen);
+        free(first);
+        return st;
+    }
     memset(s, 0, sizeof *s);
     val_audit_opts def = val_audit_opts_default();
     if (!o)
@@ -34,14 +103,17 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         snprintf(err, errlen, "catalogue larger than VAL_AUDIT_MAXCAT");
         return GN_ESIZE;
     }
-    gn_io_trace_reader *rd = gn_io_trace_reader_open(f, name);
+    gn_io_trace_reader *rd = gn_io_trace_reader_open_at(f, name, first, first_line);
+    free(first);
     val_audit_work *wk = val_audit_work_alloc(o->prec);
     gn_status ret = GN_OK;
     if (!rd || !wk) {
         ret = GN_ENOMEM;
         goto out;
     }
-    size_t listed = 0;
+    size_t listed = 0, prev_n = 0;
+    double *prev_w = NULL, *prev_wa = NULL;
+    int prev_ok = 0;
     for (;;) {
         const gn_io_trace_rec *r;
         char msg[512];
@@ -69,43 +141,38 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
          * for the type) or an undefined rule proves nothing either way: undetermined */
         int undet = st != GN_OK || !(B < INFINITY);
         val_audit_step step = {r->index, r->line, r->method, r->dtype, e, B, worst, st, undet,
-                               why[0] ? why : NULL};
-        s->steps++;
-        s->dtypes |= 1u << r->dtype;
-        s->methods |= 1u << r->method;
-        if (undet) {
-            s->undetermined++;
-            if (!s->have_undet) {
-                s->have_undet = 1;
-                s->first_undet = step;
-                s->first_undet.why = NULL;
-            }
-            if (why[0] && !s->undet_why[0])
-                snprintf(s->undet_why, sizeof s->undet_why, "%s", why);
-            if (cb && listed < o->max_listed) {
-                cb(&step, arg);
-                listed++;
-            }
-            continue;
-        }
+                               why[0] ? why : NULL, 0};
         int agree = e <= B;
         double ratio = B > 0 ? e / B : INFINITY;
-        if (!s->have_largest || ratio > s->largest_ratio || (ratio != ratio)) {
-            s->have_largest = 1;
-            s->largest_ratio = ratio;
-            s->largest = step;
+        /* a record equal to its neighbour (w and w_after as the previous record's, the step
+         * moving w) is no step: the trace was recorded wrongly (a repeated step in a trace
+         * without a step column), whatever its arithmetic */
+        size_t vb = r->n * sizeof(double);
+        int repeated = !undet && agree && prev_ok && prev_n == r->n &&
+                       !memcmp(prev_w, r->v[GN_IO_TRACE_V_W], vb) &&
+                       !memcmp(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb) &&
+                       memcmp(prev_w, prev_wa, vb);
+        if (repeated)
+            agree = 0, ratio = INFINITY;
+        if (prev_n != r->n) {
+            free(prev_w);
+            free(prev_wa);
+            prev_w = malloc(vb ? vb : 1);
+            prev_wa = malloc(vb ? vb : 1);
+            prev_n = prev_w && prev_wa ? r->n : 0;
         }
-        if (agree)
-            continue;
-        s->disagree++;
-        if (!s->have_first) {
-            s->have_first = 1;
-            s->first = step;
+        prev_ok = prev_n == r->n && (r->has_v >> GN_IO_TRACE_V_W & 1u);
+        if (prev_ok) {
+            memcpy(prev_w, r->v[GN_IO_TRACE_V_W], vb);
+            memcpy(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb);
         }
-        if (cb && listed < o->max_listed) {
+        int dis = val_audit_note(s, &step, ratio, agree, why, r->method);
+        if (cb && listed < o->max_listed && (undet || dis)) {
             cb(&step, arg);
             listed++;
         }
+        if (!dis)
+            continue;
         if (!o->diagnose)
             continue;
         /* the bound the variant must meet is the paper rule's B at this record (the
@@ -115,6 +182,10 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         for (size_t c = 0; c < val_audit_ncatalogue; c++) {
             const val_audit_variant *v = &val_audit_catalogue[c];
             if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_IO_TRACE_F32))
+                continue;
+            /* the neighbour row explains a repeated record and nothing else; a repeated
+             * record with right arithmetic is explained by nothing else */
+            if ((v->recompute == val_audit_log_repeated) != repeated)
                 continue;
             s->tried[c]++;
             double ev;
@@ -142,6 +213,8 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             }
         }
     }
+    free(prev_w);
+    free(prev_wa);
 out:
     gn_io_trace_reader_free(rd);
     val_audit_work_free(wk);
@@ -151,15 +224,15 @@ out:
 size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s)
 {
     size_t cand[VAL_AUDIT_MAXCAT], n = 0;
-    for (size_t c = 0; c < val_audit_ncatalogue && c < VAL_AUDIT_MAXCAT; c++)
+    size_t ncat = s->batch ? val_audit_nbcatalogue : val_audit_ncatalogue;
+    for (size_t c = 0; c < ncat && c < VAL_AUDIT_MAXCAT; c++)
         if (s->tried[c] > 0 && s->matched[c] == s->tried[c])
             cand[n++] = c;
     /* exact variants first, then by how tightly they fit */
     for (size_t a = 1; a < n; a++)
         for (size_t b = a; b > 0; b--) {
             size_t x = cand[b - 1], y = cand[b];
-            int sx = val_audit_catalogue[x].centre != NULL;
-            int sy = val_audit_catalogue[y].centre != NULL;
+            int sx = val_audit_variant_info(s, x).tolerance, sy = val_audit_variant_info(s, y).tolerance;
             if (sx > sy || (sx == sy && s->var_err[x] > s->var_err[y])) {
                 cand[b - 1] = y;
                 cand[b] = x;

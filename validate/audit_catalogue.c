@@ -49,26 +49,39 @@ const val_audit_variant val_audit_catalogue[] = {
     /* name            description
      *                 methods            f64_only recompute       centre */
     {"mu_after_outer", "mu added after the outer product: xi = 1/(l''|j|^2 + mu + lambda)",
-                       RANK1,             0,       v_mu_after,     NULL},
+                       RANK1,             0,       v_mu_after,     NULL, 0},
     {"lambda_missing", "lambda missing: xi = 1/((l''+mu)|j|^2)",
-                       RANK1,             0,       v_no_lambda,    NULL},
+                       RANK1,             0,       v_no_lambda,    NULL, 0},
     {"g_norm",         "|g|^2 = l'^2 |j|^2 in place of |j|^2 in xi",
-                       RANK1 | M(IGND_UNDAMPED), 0, v_g_norm,      NULL},
+                       RANK1 | M(IGND_UNDAMPED), 0, v_g_norm,      NULL, 0},
     {"lpp_missing",    "l'' left out (as for BCE): xi = 1/(mu|j|^2 + lambda)",
-                       RANK1,             0,       v_no_lpp,       NULL},
+                       RANK1,             0,       v_no_lpp,       NULL, 0},
     {"batch_undamped", "batch-averaged undamped per-sample normalisation: xi = 1/(l''|j|^2) "
                        "(lambda and mu dropped; one sample per record)",
-                       RANK1,             0,       v_undamped,     NULL},
+                       RANK1,             0,       v_undamped,     NULL, 0},
     {"adam_no_bias",   "Adam without bias correction: m^ = m, v^ = v",
-                       ADAMS,             0,       v_no_bias,      NULL},
+                       ADAMS,             0,       v_no_bias,      NULL, 0},
     {"adam_eps_inside","epsilon inside the square root: sqrt(v^ + eps)",
-                       ADAMS,             0,       v_eps_inside,   NULL},
+                       ADAMS,             0,       v_eps_inside,   NULL, 0},
     {"xi_after_adam",  "Adam-IGND with xi applied after Adam (Adam fed l' j, step scaled by xi)",
-                       M(ADAM_IGND),      0,       v_xi_after,     NULL},
+                       M(ADAM_IGND),      0,       v_xi_after,     NULL, 0},
     {"f32_sumsq",      "|j|^2 accumulated in float32 in a float64 implementation",
-                       NORMED,            1,       v_f32_sumsq,    v_f32_sumsq_centre},
+                       NORMED,            1,       v_f32_sumsq,    v_f32_sumsq_centre, 0},
     {"wrong_sign",     "wrong sign: the step added instead of subtracted",
-                       ALL,               0,       v_flip_sign,    NULL},
+                       ALL,               0,       v_flip_sign,    NULL, 0},
+    /* the trace recorded wrongly (audit_logging.c): named as such, not as a numerical bug */
+    {"w_recorded_after", "w recorded after the update (w equals w_after)",
+                       ALL,               0,       val_audit_log_w_after, NULL, 1},
+    {"adam_t_off_by_one", "Adam's t recorded off by one (the step agrees with t + 1 or t - 1)",
+                       ADAMS,             0,       val_audit_log_adam_t, NULL, 1},
+    {"adam_moments_after", "Adam's m and v recorded after the step (the step's own moments)",
+                       ADAMS,             0,       val_audit_log_adam_moments, NULL, 1},
+    {"dtype_label",    "labelled float64, but every value is a float32 and the step agrees "
+                       "at float32",
+                       ALL,               0,       val_audit_log_dtype, NULL, 1},
+    {"repeated_record", "the record repeats its neighbour's (w and w_after as the previous "
+                       "record's)",
+                       ALL,               0,       val_audit_log_repeated, NULL, 1},
 };
 
 const size_t val_audit_ncatalogue = sizeof val_audit_catalogue / sizeof val_audit_catalogue[0];

@@ -30,6 +30,7 @@
 #include <mpfr.h>
 
 #include "gn.h"
+#include "gn_io_btrace.h"
 #include "gn_io_trace.h"
 
 /* -------------------------------------------------------- recomputation */
@@ -120,7 +121,30 @@ typedef struct {
      * (else the band merely covers the paper's rule there: neutral, as an undefined step) */
     gn_status (*centre)(double *err, size_t *worst, val_audit_work *wk,
                         const gn_io_trace_rec *r, char *msg, size_t msglen);
+    int logging;             /* 1: a trace recorded wrongly, not a numerical bug          */
 } val_audit_variant;
+
+/* The "trace recorded wrongly" rows (audit_logging.c), each with the recompute contract:
+ * val_audit_log_w_after: err 0 when w equals w_after, else inf (a record of the state
+ * after the update). No equation: a logging check. */
+gn_status val_audit_log_w_after(double *err, size_t *worst, val_audit_work *wk,
+                                const gn_io_trace_rec *r, char *msg, size_t msglen);
+/* val_audit_log_adam_t: Adam's rule (MATH.md §7) with t + 1 and t - 1, the smaller err. */
+gn_status val_audit_log_adam_t(double *err, size_t *worst, val_audit_work *wk,
+                               const gn_io_trace_rec *r, char *msg, size_t msglen);
+/* val_audit_log_adam_moments: Adam's step (MATH.md §7) from recorded m, v taken as already
+ * updated (no moment update), in MPFR at 128 bits. */
+gn_status val_audit_log_adam_moments(double *err, size_t *worst, val_audit_work *wk,
+                                     const gn_io_trace_rec *r, char *msg, size_t msglen);
+/* val_audit_log_dtype: the paper rule (MATH.md §6-§7) of a float64-labelled record whose
+ * values are all float32, judged at float32 (err rescaled by B64/B32). */
+gn_status val_audit_log_dtype(double *err, size_t *worst, val_audit_work *wk,
+                              const gn_io_trace_rec *r, char *msg, size_t msglen);
+
+/* val_audit_log_repeated: err 0; the driver tries it only on a record whose w and w_after
+ * equal the previous record's. No equation: a logging check. */
+gn_status val_audit_log_repeated(double *err, size_t *worst, val_audit_work *wk,
+                                 const gn_io_trace_rec *r, char *msg, size_t msglen);
 
 extern const val_audit_variant val_audit_catalogue[];
 extern const size_t val_audit_ncatalogue;
@@ -161,9 +185,10 @@ typedef struct {
                          * GN_ERANGE when the loss reference declines (BCE |f| > 4096) */
     int undetermined;   /* 1: status GN_EZERO or GN_ERANGE, or bound infinite: no evidence */
     const char *why;    /* GN_ERANGE: "FILE:LINE:COLUMN (f): why; what to do" (else NULL) */
+    int batch;          /* 1: method is a gn_io_btrace_method (a mini-batch record) */
 } val_audit_step;
 
-#define VAL_AUDIT_MAXCAT 32
+#define VAL_AUDIT_MAXCAT 40
 
 typedef struct {
     uint64_t steps, disagree;
@@ -179,6 +204,8 @@ typedef struct {
     uint64_t tried[VAL_AUDIT_MAXCAT];   /* disagreeing steps each variant applied to */
     uint64_t matched[VAL_AUDIT_MAXCAT]; /* of those, how many it reproduced */
     double var_err[VAL_AUDIT_MAXCAT];   /* its largest err / B over the tried steps */
+    int batch;                  /* 1: a mini-batch trace; the indices above are then rows of
+                                 * val_audit_bcatalogue and methods has bit gn_io_btrace_method */
 } val_audit_summary;
 
 /* val_audit_stream: audit every record of f. cb (nullable) is called with each of the first
@@ -196,10 +223,101 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen);
 
+/* val_audit_note: count one judged step into s (both drivers): steps, dtypes, methods, the
+ * first undetermined (with why), the largest ratio err / B, the first disagreeing step.
+ * Returns 1 when the step disagrees (determined and not agree).
+ * No equation: the summary's bookkeeping. */
+int val_audit_note(val_audit_summary *s, const val_audit_step *step, double ratio, int agree,
+                   const char *why, int method);
+
 /* val_audit_matches: the catalogue variants that reproduce every disagreeing step they were
  * tried on, best first (exact variants before tolerance ones, then by var_err). Returns the
  * count and writes up to cap indices into idx.
  * No equation: ranking of the catalogue's diagnoses. */
 size_t val_audit_matches(size_t *idx, size_t cap, const val_audit_summary *s);
+
+/* ------------------------------------------------- mini-batch records (audit_batch.c) */
+
+/* Variant knobs of the mini-batch rules (MATH.md §9); all zero is the paper's rule. */
+typedef struct {
+    int qside;          /* (lambda I + K D / b): Q on the wrong side of K                   */
+    int lamq;           /* (lambda D + D K / b): lambda scaled by Q                         */
+    int damp_inside;    /* D (K + lambda I) / b: damping added to J J^T, then scaled        */
+    int b_missing;      /* sums for means: both 1/b dropped                                 */
+    int b_twice;        /* 1/b applied twice: b^2 in both places                            */
+    int b_missing_curv; /* (lambda I + D K) with the gradient's 1/b                         */
+    int no_lambda;      /* lambda dropped (undamped)                                        */
+    int no_mu;          /* mu not added to Q                                                */
+    int as_ignd;        /* the mean of per-sample IGND directions                           */
+    int as_gn;          /* the mini-batch GN direction                                      */
+    int flip_sign;      /* w_after = w - alpha v                                            */
+    int mom_nodamp;     /* v = beta v_prev + d (no 1 - beta)                                */
+    int mom_after;      /* v_prev recorded after the step: v = v_prev                       */
+    int gram_f32;       /* J^T D J or J J^T formed in float32: the bound's formation terms
+                         * at 2^-24 (a tolerance variant)                                   */
+    int as_f32;         /* labelled float64, values all float32: judged at float32          */
+    int w_after_as_w;   /* w recorded after the update: w == w_after, step nonzero          */
+} val_audit_bknobs;
+
+typedef struct val_audit_bwork val_audit_bwork;
+
+/* val_audit_bwork_alloc: MPFR workspace at prec bits (>= 64) for one mini-batch record at a
+ * time, sized on use. NULL on no memory. No equation: allocation. */
+val_audit_bwork *val_audit_bwork_alloc(mpfr_prec_t prec);
+/* val_audit_bwork_free: NULL-safe. No equation: deallocation. */
+void val_audit_bwork_free(val_audit_bwork *w);
+
+/* val_audit_brule: record r's direction, momentum buffer and w_after recomputed in MPFR
+ * under knobs k (NULL: the paper's rule) and judged against the rounding bound of the
+ * paper's rule at r (docs/audit.md "Mini-batch records" derives it: normwise, with the
+ * solve's condition number in it).
+ * Method:   the defining system of MATH.md §9 solved by elimination (gn_mp_la_lu) in its
+ *           push-through form (bc x bc) when bc <= d, its primal form otherwise; IGND
+ *           batch as the mean of the per-sample (3.12) directions; then v = beta v_prev +
+ *           (1 - beta) d when r has beta and v_prev, and w_after = w + alpha v.
+ * Accuracy: the MPFR solve's relative error is below kappa bc 2^-prec; a record whose
+ *           kappa leaves less than 2^-64 is undetermined (GN_ERANGE).
+ * *ratio gets max over the recorded outputs (d, v, w_after) of err / B; *err and *bound
+ * the worst one's err and B (units of u_T of r's type). Call with k = NULL first on each
+ * record: the variants are judged against the bound that call computed.
+ * Returns GN_OK; GN_EINPUT with msg naming the missing or out-of-domain field (alpha
+ * missing with w_after, lambda <= 0 where damped, mu < 0, beta outside [0, 1), a
+ * negative q); GN_EZERO when the rule is undefined (a singular undamped system) or a variant
+ * does not apply (no momentum, ...): *ratio = inf; GN_ERANGE when the bound is vacuous (the
+ * system too ill-conditioned for r's type) or the reference cannot resolve it: undetermined,
+ * msg says why. */
+gn_status val_audit_brule(double *ratio, double *err, double *bound, val_audit_bwork *wk,
+                          const gn_io_btrace_rec *r, const val_audit_bknobs *k, char *msg,
+                          size_t msglen);
+
+typedef struct {
+    const char *name;
+    const char *description;
+    uint32_t methods;        /* bit (1 << gn_io_btrace_method) per method it applies to */
+    val_audit_bknobs knobs;
+    int tolerance;           /* 1: a wider-tolerance variant (ranked after exact ones)  */
+    int logging;             /* 1: the trace recorded wrongly, not a numerical bug      */
+    int neighbour;           /* 1: judged by the driver from the previous record        */
+} val_audit_bvariant;
+
+extern const val_audit_bvariant val_audit_bcatalogue[];
+extern const size_t val_audit_nbcatalogue;
+
+/* val_audit_bstream: val_audit_stream for a mini-batch trace whose first record line
+ * (without its newline, line number first_line) was already read from f.
+ * No equation: the stream driver of the mini-batch audit (MATH.md §9 per record). */
+gn_status val_audit_bstream(val_audit_summary *s, FILE *f, const char *name, const char *first,
+                            size_t first_line, const val_audit_opts *o,
+                            void (*cb)(const val_audit_step *st, void *arg), void *arg,
+                            char *err, size_t errlen);
+
+typedef struct {
+    const char *name, *description;
+    int tolerance, logging;
+} val_audit_vinfo;
+/* val_audit_variant_info: name, description, whether a tolerance variant and whether a
+ * logging mistake, of row idx of the catalogue s refers to (s->batch). NULL name when out
+ * of range. No equation: catalogue lookup for reports. */
+val_audit_vinfo val_audit_variant_info(const val_audit_summary *s, size_t idx);
 
 #endif

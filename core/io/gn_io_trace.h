@@ -83,12 +83,35 @@ const char *gn_io_trace_field_name(gn_io_trace_field f);
 /* gn_io_trace_vec_name: No equation: trace vector names. */
 const char *gn_io_trace_vec_name(gn_io_trace_vec v);
 
+/* one line of a trace file, for the two trace readers (this one and gn_io_btrace.h) */
+typedef struct {
+    char *line;      /* the line without its newline (owned; realloc'd)           */
+    size_t cap;
+    size_t len;
+    size_t lineno;   /* 1-based number of the line just read                        */
+    char *first;     /* nullable: a line read ahead by the caller (owned), used first */
+    size_t col;      /* on error: the 1-based column it concerns (0: none)         */
+    char why[128];   /* on error: why                                              */
+} gn_io_trace_line;
+
+/* gn_io_trace_getline: the next line of f (or L->first) into L->line without its newline
+ * (and a '\r' before it). Returns 1, 0 at the end of the file, -1 with L->why (and L->col)
+ * on a read error, a line longer than maxline, a NUL byte, or a last line without its
+ * newline (a truncated file). No equation: the trace readers' line reader. */
+int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline);
+
 typedef struct gn_io_trace_reader gn_io_trace_reader;
 
 /* gn_io_trace_reader_open: a reader on f (not closed by the reader); name (NULL: "trace")
  * prefixes every message. NULL on no memory.
  * No equation: the trace reader of `gnlab audit` (tests/test_audit). */
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name);
+/* gn_io_trace_reader_open_at: as gn_io_trace_reader_open, with first (nullable) a line the
+ * caller already read from f (as getline returned it) taken as the reader's first line,
+ * numbered first_line (the dispatch of `gnlab audit` between one-sample and mini-batch
+ * traces reads one line ahead). No equation: the trace reader. */
+gn_io_trace_reader *gn_io_trace_reader_open_at(FILE *f, const char *name, const char *first,
+                                              size_t first_line);
 /* gn_io_trace_reader_free: NULL-safe. No equation: deallocation. */
 void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
 

@@ -48,6 +48,7 @@ typedef struct {
 
 struct gn_io_trace_reader {
     FILE *f;
+    char *first;         /* a line the caller read before opening (gn_io_trace_reader_open_at) */
     char name[256];
     int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
     int failed;
@@ -81,10 +82,26 @@ gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
     return r;
 }
 
+gn_io_trace_reader *gn_io_trace_reader_open_at(FILE *f, const char *name, const char *first,
+                                              size_t first_line)
+{
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, name);
+    if (!r || !first)
+        return r;
+    r->first = strdup(first);
+    if (!r->first) {
+        free(r);
+        return NULL;
+    }
+    r->lineno = first_line ? first_line - 1 : 0;
+    return r;
+}
+
 void gn_io_trace_reader_free(gn_io_trace_reader *r)
 {
     if (!r)
         return;
+    free(r->first);
     free(r->line);
     for (size_t c = 0; c < r->ncols; c++)
         free(r->cols[c].name);
@@ -139,37 +156,73 @@ static int grow(gn_io_trace_reader *r, size_t n)
 }
 
 /* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
-static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
 {
     errno = 0;
-    ssize_t k = getline(&r->line, &r->linecap, r->f);
+    ssize_t k;
+    L->col = 0;
+    L->why[0] = '\0';
+    if (L->first) { /* the caller's line, as getline returned it */
+        size_t n1 = strlen(L->first) + 1;
+        if (n1 > L->cap) {
+            char *p = realloc(L->line, n1);
+            if (!p) {
+                snprintf(L->why, sizeof L->why, "out of memory");
+                return -1;
+            }
+            L->line = p;
+            L->cap = n1;
+        }
+        memcpy(L->line, L->first, n1);
+        free(L->first);
+        L->first = NULL;
+        k = (ssize_t)(n1 - 1);
+    } else
+        k = getline(&L->line, &L->cap, f);
     if (k < 0) {
-        if (ferror(r->f)) {
-            fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+        if (ferror(f)) {
+            snprintf(L->why, sizeof L->why, "read error: %s", strerror(errno));
             return -1;
         }
         return 0;
     }
-    r->lineno++;
+    L->lineno++;
     size_t n = (size_t)k;
-    if (n > MAXLINE) {
-        fail(r, err, errlen, 0, NULL, "line longer than 64 MiB");
+    if (n > maxline) {
+        snprintf(L->why, sizeof L->why, "line longer than %zu MiB", maxline >> 20);
         return -1;
     }
-    if (strlen(r->line) != n) {
-        fail(r, err, errlen, strlen(r->line) + 1, NULL, "NUL byte in the line");
+    if (strlen(L->line) != n) {
+        L->col = strlen(L->line) + 1;
+        snprintf(L->why, sizeof L->why, "NUL byte in the line");
         return -1;
     }
-    if (n == 0 || r->line[n - 1] != '\n') {
-        fail(r, err, errlen, n + 1, NULL,
-             "truncated line: the file ends without a newline after this record");
+    if (n == 0 || L->line[n - 1] != '\n') {
+        L->col = n + 1;
+        snprintf(L->why, sizeof L->why,
+                 "truncated line: the file ends without a newline after this record");
         return -1;
     }
-    r->line[--n] = '\0';
-    if (n && r->line[n - 1] == '\r')
-        r->line[--n] = '\0';
-    *len = n;
+    L->line[--n] = '\0';
+    if (n && L->line[n - 1] == '\r')
+        L->line[--n] = '\0';
+    L->len = n;
     return 1;
+}
+
+/* the next line into r->line (gn_io_trace_getline); 1 line, 0 EOF, -1 error */
+static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+{
+    gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
+    int k = gn_io_trace_getline(&L, r->f, MAXLINE);
+    r->line = L.line;
+    r->linecap = L.cap;
+    r->lineno = L.lineno;
+    r->first = L.first;
+    if (k < 0)
+        fail(r, err, errlen, L.col, NULL, "%s", L.why);
+    *len = L.len;
+    return k;
 }
 
 static int blank_or_comment(const char *s)
