@@ -297,10 +297,16 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
         const double *W = w + m->offset[l - 1], *b = W + in * out;
         const double *hin = m->h + hoff;
         double *a = m->a + aoff, *hout = m->h + hoff + in;
-        for (size_t o = 0; o < out; o++) {
-            a[o] = gn_dot(W + o * in, hin, in) + b[o];
-            hout[o] = l == L ? a[o] : gn_act_eval(m->act, a[o], NULL);
-        }
+        /* a[o] = gn_dot(W row o, hin) + b[o], four rows at a time (kern.c, bitwise the same) */
+        gn_internal_kern()->gemv(a, W, out, in, hin, b);
+        if (l == L)
+            memcpy(hout, a, out * sizeof(double));
+        else if (m->act == GN_ACT_RELU)
+            for (size_t o = 0; o < out; o++)
+                hout[o] = a[o] > 0.0 ? a[o] : 0.0; /* gn_act_eval's ReLU, inline */
+        else
+            for (size_t o = 0; o < out; o++)
+                hout[o] = gn_act_eval(m->act, a[o], NULL);
         hoff += in;
         aoff += out;
     }
@@ -331,10 +337,15 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
             double *dp = m->delta + prev_off;
             const double *ap = m->a + prev_off;
             gn_internal_gemtv(dp, W, out, in, dl);
-            for (size_t i = 0; i < in; i++) {
-                double da;
-                gn_act_eval(m->act, ap[i], &da);
-                dp[i] = dp[i] * da;
+            if (m->act == GN_ACT_RELU) {
+                for (size_t i = 0; i < in; i++)
+                    dp[i] = dp[i] * (ap[i] > 0.0 ? 1.0 : 0.0); /* ReLU' as gn_act_eval */
+            } else {
+                for (size_t i = 0; i < in; i++) {
+                    double da;
+                    gn_act_eval(m->act, ap[i], &da);
+                    dp[i] = dp[i] * da;
+                }
             }
             dl_off = prev_off;
             h_in_off -= m->widths[l - 2];

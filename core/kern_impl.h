@@ -1,0 +1,245 @@
+/* kern_impl.h: internal; the body of one kernel version, included by kern.c once per
+ * version with KSUF (the name suffix), KATTR (the target attribute, empty for the baseline)
+ * and KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) defined.
+ *
+ * Every function here performs, for every output, the same IEEE operations in the same
+ * order as the portable definition in kern.c's header comment: products and sums rounded
+ * one at a time (no FMA: -ffp-contract=off, and no fma() below), four lanes per block of 64
+ * entries, the tail into lane 0, the join (s0 + s1) + (s2 + s3), pairwise over blocks.
+ * Vector lanes are independent, so packing lanes of one block (4-lane vectors) or of two
+ * blocks (8-lane vectors) into one register changes the speed, never a bit of the result
+ * (tests/test_kernels compares every version bit for bit). */
+
+#define KCAT2(a, b) a##_##b
+#define KCAT(a, b) KCAT2(a, b)
+#define KFN(name) KCAT(name, KSUF)
+
+/* the sum a.b over one block of m <= 64 entries.
+ * No equation: kern.c's block order. */
+KATTR static double KFN(block_dot)(const double *a, const double *b, size_t m)
+{
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        s += kld4(a + i) * kld4(b + i);
+    return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
+}
+
+/* blocks [0, 64) and [64, n) for 64 < n <= 128, interleaved (two independent chains), then
+ * their sum: pairwise summation's split of such an n is at 64, so this is its result.
+ * No equation: kern.c's block order. */
+KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
+{
+    const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
+    size_t m2 = n - GN_BLOCK, i = 0;
+#if KWIDE
+    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (; i + 4 <= m2; i += 4)
+        s += kcat(kld4(a + i), kld4(a2 + i)) * kcat(kld4(b + i), kld4(b2 + i));
+    gn_v4d s1 = klo(s), s2 = khi(s);
+#else
+    gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1;
+    for (; i + 4 <= m2; i += 4) {
+        s1 += kld4(a + i) * kld4(b + i);
+        s2 += kld4(a2 + i) * kld4(b2 + i);
+    }
+#endif
+    size_t i2 = i;
+    for (; i < GN_BLOCK; i += 4)
+        s1 += kld4(a + i) * kld4(b + i);
+    double r1 = lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK);
+    return r1 + lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
+}
+
+/* gn_dot's pairwise sum, leaves of one or two blocks.
+ * No equation: kern.c's block order. */
+KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot)(a, b, n);
+    if (n <= 2 * GN_BLOCK)
+        return KFN(pair2_dot)(a, b, n);
+    size_t h = pair_split(n);
+    return KFN(dot)(a, b, h) + KFN(dot)(a + h, b + h, n - h);
+}
+
+/* {a.b, b.b} over one block.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
+{
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        gn_v4d bv = kld4(b + i);
+        s += kld4(a + i) * bv;
+        q += bv * bv;
+    }
+    gn_pair2 r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+                  lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
+    return r;
+}
+
+/* {a.b, b.b} over two blocks (64 < n <= 128), as pair2_dot.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n)
+{
+    const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
+    size_t m2 = n - GN_BLOCK, i = 0;
+#if KWIDE
+    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q = s;
+    for (; i + 4 <= m2; i += 4) {
+        gn_v8d bv = kcat(kld4(b + i), kld4(b2 + i));
+        s += kcat(kld4(a + i), kld4(a2 + i)) * bv;
+        q += bv * bv;
+    }
+    gn_v4d s1 = klo(s), s2 = khi(s), q1 = klo(q), q2 = khi(q);
+#else
+    gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1, q1 = s1, q2 = s1;
+    for (; i + 4 <= m2; i += 4) {
+        gn_v4d bv1 = kld4(b + i), bv2 = kld4(b2 + i);
+        s1 += kld4(a + i) * bv1;
+        q1 += bv1 * bv1;
+        s2 += kld4(a2 + i) * bv2;
+        q2 += bv2 * bv2;
+    }
+#endif
+    size_t i2 = i;
+    for (; i < GN_BLOCK; i += 4) {
+        gn_v4d bv = kld4(b + i);
+        s1 += kld4(a + i) * bv;
+        q1 += bv * bv;
+    }
+    gn_pair2 r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
+                      lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2),
+                  lanes_join(q1[0], q1[1], q1[2], q1[3], b, b, GN_BLOCK, GN_BLOCK) +
+                      lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2)};
+    return r;
+}
+
+/* {a.b, b.b} pairwise, each sum in gn_dot's order.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot2)(a, b, n);
+    if (n <= 2 * GN_BLOCK)
+        return KFN(pair2_dot2)(a, b, n);
+    size_t h = pair_split(n);
+    gn_pair2 r1 = KFN(dot2)(a, b, h), r2 = KFN(dot2)(a + h, b + h, n - h);
+    r1.ab += r2.ab;
+    r1.bb += r2.bb;
+    return r1;
+}
+
+/* 1 iff every a_i is finite: a sum of a_i - a_i (0 for finite, NaN otherwise).
+ * No equation: the GN_ENONFINITE check. */
+KATTR static int KFN(allfinite)(const double *a, size_t n)
+{
+    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v4d v0 = kld4(a + i), v1 = kld4(a + i + 4);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+    }
+    acc0 += acc1;
+    double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
+    for (; i < n; i++)
+        t += a[i] - a[i];
+    return t == 0.0;
+}
+
+/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite.
+ * No equation: the update of (3.14) and Table 1. */
+KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
+{
+    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
+        gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
+        chk0 += w0 - w0;
+        chk1 += w1 - w1;
+        memcpy(w + i, &w0, sizeof w0);
+        memcpy(w + i + 4, &w1, sizeof w1);
+    }
+    chk0 += chk1;
+    double t = (chk0[0] + chk0[1]) + (chk0[2] + chk0[3]);
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+
+/* J[o in + i] = d[o] h[i]: one product per entry.
+ * No equation: the weight part of j in back-propagation (MATH.md §11). */
+KATTR static void KFN(outer)(double *restrict J, const double *restrict d, size_t out,
+                             const double *restrict h, size_t in)
+{
+    for (size_t o = 0; o < out; o++) {
+        gn_v4d dv = {d[o], d[o], d[o], d[o]};
+        double *row = J + o * in;
+        size_t i = 0;
+        for (; i + 4 <= in; i += 4) {
+            gn_v4d hv = dv * kld4(h + i);
+            memcpy(row + i, &hv, sizeof hv);
+        }
+        for (; i < in; i++)
+            row[i] = d[o] * h[i];
+    }
+}
+
+/* y[i] = sum over o = 0..out-1 (increasing, from 0.0) of W[o in + i] d[o].
+ * No equation: W^T delta of back-propagation (MATH.md §11). */
+KATTR static void KFN(gemtv)(double *restrict y, const double *restrict W, size_t out,
+                             size_t in, const double *restrict d)
+{
+    for (size_t i = 0; i < in; i++)
+        y[i] = 0.0;
+    for (size_t o = 0; o < out; o++) {
+        gn_v4d dv = {d[o], d[o], d[o], d[o]};
+        const double *row = W + o * in;
+        size_t i = 0;
+        for (; i + 4 <= in; i += 4) {
+            gn_v4d yv = kld4(y + i) + kld4(row + i) * dv;
+            memcpy(y + i, &yv, sizeof yv);
+        }
+        for (; i < in; i++)
+            y[i] += row[i] * d[o];
+    }
+}
+
+/* a[o] = gn_dot(W + o in, h, in) + b[o] for o < out. Rows of one block (in <= 64) go four
+ * at a time, each row in its own accumulator (four independent chains); longer rows one by
+ * one through dot. No equation: the forward layer a = W h + b of MATH.md §11. */
+KATTR static void KFN(gemv)(double *restrict a, const double *restrict W, size_t out,
+                            size_t in, const double *restrict h, const double *restrict b)
+{
+    size_t o = 0;
+    if (in <= GN_BLOCK) {
+        size_t i4 = in & ~(size_t)3;
+        for (; o + 4 <= out; o += 4) {
+            const double *r0 = W + o * in, *r1 = r0 + in, *r2 = r1 + in, *r3 = r2 + in;
+            gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+            for (size_t i = 0; i < i4; i += 4) {
+                gn_v4d hv = kld4(h + i);
+                s0 += kld4(r0 + i) * hv;
+                s1 += kld4(r1 + i) * hv;
+                s2 += kld4(r2 + i) * hv;
+                s3 += kld4(r3 + i) * hv;
+            }
+            a[o] = lanes_join(s0[0], s0[1], s0[2], s0[3], r0, h, i4, in) + b[o];
+            a[o + 1] = lanes_join(s1[0], s1[1], s1[2], s1[3], r1, h, i4, in) + b[o + 1];
+            a[o + 2] = lanes_join(s2[0], s2[1], s2[2], s2[3], r2, h, i4, in) + b[o + 2];
+            a[o + 3] = lanes_join(s3[0], s3[1], s3[2], s3[3], r3, h, i4, in) + b[o + 3];
+        }
+    }
+    for (; o < out; o++)
+        a[o] = KFN(dot)(W + o * in, h, in) + b[o];
+}
+
+#undef KFN
+#undef KCAT
+#undef KCAT2
