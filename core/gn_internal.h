@@ -38,6 +38,15 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
+/* the same for a double c */
+gn_status gn_internal_apply_d(double *w, const double *j, size_t n, double c);
+
+/* the IGND coefficient in plain doubles for S = s, after gn_damping_check and
+ * gn_internal_check_rate have passed: 1 with *cd bitwise equal to the coefficient that
+ * gn_internal_ignd_coef(gn_sd_from(s)) gives and applies (and that GN_ERANGE test false)
+ * when every intermediate is safely normal (rank1.c), else 0 and *cd untouched */
+int gn_internal_ignd_coef_fast(double *cd, double s, double lp, double lpp, double alpha,
+                               gn_damping dmp);
 
 /* gn_dg_check(B), then GN_ENONFINITE unless every entry of B->J is finite: the entry
  * checks of the DG references (core/ref) */

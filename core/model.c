@@ -24,19 +24,21 @@ gn_status gn_linear_eval(double *f, double *j, const double *w, const double *x,
     return GN_OK;
 }
 
-/* f = w.x and |x|^2 (scaled) in one pass; the slow routes only when the pass says so */
-static gn_status linear_forward(double *f, gn_sd *S, const double *w, const double *x, size_t n)
+/* f = w.x and |x|^2 in one pass. *xx gets the pass's |x|^2 when it is trustworthy
+ * (gn_internal_norm2sq_sd's fast case, the scaled S is then gn_sd_from(*xx)); otherwise
+ * *xx = -1 and *S the slow route's value. */
+static gn_status linear_forward(double *f, double *xx, gn_sd *S, const double *w,
+                                const double *x, size_t n)
 {
-    double wx, xx;
-    gn_internal_dot2(&wx, &xx, w, x, n);
+    double wx;
+    gn_internal_dot2(&wx, xx, w, x, n);
     if (!finite1(wx)) {
         if (!gn_allfinite(w, n) || !gn_allfinite(x, n))
             return GN_ENONFINITE;
         return GN_ERANGE; /* the model's output itself overflows */
     }
-    if (xx >= 0x1p-960 && xx <= DBL_MAX) {
-        *S = gn_sd_from(xx);
-    } else {
+    if (!(*xx >= 0x1p-960 && *xx <= DBL_MAX)) {
+        *xx = -1.0;
         gn_status st = gn_internal_norm2sq_sd(S, x, n);
         if (st != GN_OK)
             return st;
@@ -50,14 +52,25 @@ gn_status gn_linear_step_ignd(double *w, gn_lossval *out, const double *x, size_
 {
     if (n == 0)
         return GN_ESIZE;
-    double f;
+    double f, xx, cd;
     gn_sd S, c;
     gn_lossval lv;
-    gn_status st = linear_forward(&f, &S, w, x, n);
+    gn_status st = linear_forward(&f, &xx, &S, w, x, n);
     if (st != GN_OK)
         return st;
     if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
         return st;
+    if (xx > 0.0) { /* the coefficient in doubles where that is bitwise the scaled one */
+        if ((st = gn_damping_check(lv.lpp, dmp)) != GN_OK ||
+            (st = gn_internal_check_rate(lv.lp, alpha)) != GN_OK)
+            return st;
+        if (gn_internal_ignd_coef_fast(&cd, xx, lv.lp, lv.lpp, alpha, dmp)) {
+            if (out)
+                *out = lv;
+            return gn_internal_apply_d(w, x, n, cd);
+        }
+        S = gn_sd_from(xx);
+    }
     if ((st = gn_internal_ignd_coef(&c, S, lv.lp, lv.lpp, alpha, dmp)) != GN_OK)
         return st;
     if (out)

@@ -370,6 +370,58 @@ gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
     return apply_coef(w, NULL, j, n, c);
 }
 
+gn_status gn_internal_apply_d(double *w, const double *j, size_t n, double c)
+{
+    return axpy_checked(w, c, j, n) ? GN_OK : GN_ERANGE;
+}
+
+/* The fast coefficient. Each double operation below rounds the exact result once, as the
+ * scaled route's operation does (scaled.h: the mantissas' product, quotient or aligned sum,
+ * rounded to 53 bits, then an exact power of two), and both agree whenever the double result
+ * is normal: so every intermediate must lie in [2^-1021, 2^1000) (one binade above the
+ * subnormals, where a double rounds at 2^-1074 instead of 53 bits, and far below overflow).
+ * Where it does: A = lpp + mu is the scaled route's double A; |c| < 2^500 and S < 2^1000
+ * give c.e + S.e/2 <= 1000 < 1019, so the scaled route's GN_ERANGE test is false; and c >=
+ * 2^-1021 makes its c "plain" (coef_is_plain), i.e. applied as this same double. lp = 0
+ * gives the scaled route's c = 0, applied as +0.0. Anything else returns 0 (use the scaled
+ * route). tests/test_kernels checks the guard on both sides of every bound. */
+#define FAST_LO 0x1p-1021
+#define FAST_HI 0x1p1000
+
+static int fast_in(double x) { return fabs(x) >= FAST_LO && fabs(x) < FAST_HI; }
+
+int gn_internal_ignd_coef_fast(double *cd, double s, double lp, double lpp, double alpha,
+                               gn_damping dmp)
+{
+    if (!(s >= GN_FAST_MIN && s < FAST_HI))
+        return 0;
+    double a = lpp + dmp.mu, D;
+    if (!(a < FAST_HI))
+        return 0;
+    if (a == 0.0) {
+        D = dmp.lambda;
+    } else {
+        double as = a * s;
+        if (!fast_in(as))
+            return 0;
+        D = as + dmp.lambda;
+    }
+    if (!fast_in(D))
+        return 0;
+    if (lp == 0.0) {
+        *cd = 0.0;
+        return 1;
+    }
+    double num = -lp * alpha;
+    if (!fast_in(num))
+        return 0;
+    double c = num / D;
+    if (!(fabs(c) >= FAST_LO && fabs(c) < 0x1p500))
+        return 0;
+    *cd = c;
+    return 1;
+}
+
 /* c = -alpha lp / (lpp |j|^2), the undamped coefficient (alpha = 1: the Moore-Penrose
  * direction), with the domain checks of gn_dir_pinv / gn_step_ignd_undamped */
 static gn_status undamped_coef(gn_sd *c, const double *j, size_t n, double lp, double lpp,
@@ -467,9 +519,18 @@ gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double l
     if (n == 0)
         return GN_ESIZE;
     gn_sd S, c;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
+    gn_status st;
+    double s = gn_dot(j, j, n), cd;
+    if (s >= GN_FAST_MIN && s <= DBL_MAX) { /* gn_internal_norm2sq_sd's own fast case */
+        if ((st = gn_damping_check(lpp, dmp)) != GN_OK ||
+            (st = gn_internal_check_rate(lp, alpha)) != GN_OK)
+            return st;
+        if (gn_internal_ignd_coef_fast(&cd, s, lp, lpp, alpha, dmp))
+            return gn_internal_apply_d(w, j, n, cd);
+        S = gn_sd_from(s);
+    } else if ((st = gn_internal_norm2sq_sd(&S, j, n)) != GN_OK) {
         return st;
+    }
     if ((st = gn_internal_ignd_coef(&c, S, lp, lpp, alpha, dmp)) != GN_OK)
         return st;
     return apply_coef(w, NULL, j, n, c);

@@ -307,13 +307,90 @@ static void test_negative_control(void **state)
     assert_true(caught >= tries / 2);
 }
 
+
+/* a value 2^e m for the guard test: exponents anywhere, often next to the guard's bounds */
+static double guard_val(void)
+{
+    static const int edge[] = {-1074, -1060, -1023, -1022, -1021, -1020, -961, -960, -959,
+                               -520, -500, -1, 0, 1, 498, 499, 500, 501, 998, 999, 1000,
+                               1001, 1022, 1023};
+    uint64_t r = rnd64();
+    int e = (r & 1) ? edge[rnd64() % (sizeof edge / sizeof edge[0])] + (int)(rnd64() % 3) - 1
+                    : (int)(rnd64() % 2098) - 1074;
+    double m = 1.0 + (double)(rnd64() >> 11) * 0x1p-53;
+    return ldexp(m, e); /* may round to a subnormal, 0 or inf: all are inputs too */
+}
+
+/* The fast IGND coefficient (rank1.c) against the scaled route it replaces: wherever the
+ * guard vouches, the scaled route gives GN_OK and a plain coefficient with the same bits;
+ * in the ordinary range it always vouches. Negative control: without the guard, the double
+ * formula differs from the scaled route on some of the declined inputs. */
+static void test_ignd_fast_guard(void **state)
+{
+    (void)state;
+    rng_state = gn_test_seed() + 6;
+    size_t vouched = 0, declined = 0, naive_wrong = 0, N = gn_test_iters(400000);
+    for (size_t t = 0; t < N; t++) {
+        int ordinary = t % 4 == 0;
+        double s, lp, lpp, alpha, lam, mu;
+        if (ordinary) { /* exponents within +-100: the fast path must take all */
+            s = ldexp(1.0 + (double)(rnd64() >> 11) * 0x1p-53, (int)(rnd64() % 201) - 100);
+            lp = rnd_val();
+            lpp = fabs(rnd_val());
+            alpha = fabs(rnd_val());
+            lam = fabs(rnd_val());
+            mu = (rnd64() & 1) ? 0.0 : fabs(rnd_val());
+        } else {
+            s = guard_val();
+            lp = (rnd64() & 1) ? -guard_val() : guard_val();
+            lpp = (rnd64() % 5 == 0) ? 0.0 : guard_val();
+            alpha = guard_val();
+            lam = guard_val();
+            mu = (rnd64() & 1) ? 0.0 : guard_val();
+            if (rnd64() % 50 == 0)
+                lp = 0.0;
+        }
+        gn_damping dmp = {lam, mu};
+        if (gn_damping_check(lpp, dmp) != GN_OK || gn_internal_check_rate(lp, alpha) != GN_OK ||
+            !(s >= 0x1p-960 && s <= DBL_MAX))
+            continue;
+        double cd = NAN;
+        gn_sd c;
+        gn_status st = gn_internal_ignd_coef(&c, gn_sd_from(s), lp, lpp, alpha, dmp);
+        if (gn_internal_ignd_coef_fast(&cd, s, lp, lpp, alpha, dmp)) {
+            vouched++;
+            double want = c.m == 0.0 ? 0.0 : ldexp(c.m, c.e);
+            if (st != GN_OK || !(c.m == 0.0 || (c.e > -1021 && c.e < 1000)) || !same(cd, want))
+                fail_msg("seed %llu: fast %a, scaled %a (status %d, e %d) for s %a lp %a "
+                         "lpp %a alpha %a lambda %a mu %a",
+                         (unsigned long long)gn_test_seed(), cd, want, (int)st, c.e, s, lp,
+                         lpp, alpha, lam, mu);
+        } else {
+            declined++;
+            if (ordinary)
+                fail_msg("seed %llu: the fast path declined an ordinary input s %a lp %a "
+                         "lpp %a alpha %a lambda %a mu %a",
+                         (unsigned long long)gn_test_seed(), s, lp, lpp, alpha, lam, mu);
+            double naive = -lp * alpha / ((lpp + mu) * s + lam);
+            double want = (st != GN_OK || c.m == 0.0) ? NAN : ldexp(c.m, c.e);
+            naive_wrong += st == GN_OK && !same(naive, want);
+        }
+    }
+    printf("# fast coefficient: %zu vouched (bitwise the scaled one), %zu declined; the "
+           "unguarded double formula is wrong on %zu declined inputs\n",
+           vouched, declined, naive_wrong);
+    assert_true(vouched > N / 8);
+    assert_true(naive_wrong > 0); /* negative control: the guard is needed */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_versions_listed), cmocka_unit_test(test_dot_bitwise),
         cmocka_unit_test(test_dispatch),        cmocka_unit_test(test_allfinite),
         cmocka_unit_test(test_axpy),            cmocka_unit_test(test_mlp_kernels),
-        cmocka_unit_test(test_negative_control),
+        cmocka_unit_test(test_negative_control), cmocka_unit_test(test_ignd_fast_guard),
     };
+    cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
