@@ -38,6 +38,14 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
+/* gn_step_ignd with s = gn_dot(j, j, n) already computed by the caller */
+gn_status gn_internal_step_ignd_s(double *w, const double *j, size_t n, double s, double lp,
+                                  double lpp, double alpha, gn_damping dmp);
+
+/* gn_step_sgd for a j the caller has checked finite (its GN_ENONFINITE test left out) */
+gn_status gn_internal_step_sgd_finite(double *w, const double *j, size_t n, double lp,
+                                      double alpha);
+
 /* the same for a double c */
 gn_status gn_internal_apply_d(double *w, const double *j, size_t n, double c);
 
@@ -68,7 +76,8 @@ typedef struct {
 /* One version of the vector kernels; every version computes kern.c's portable definition
  * bit for bit (tests/test_kernels). dot: gn_dot. dot2: {dot(a,b), dot(b,b)}. allfinite:
  * gn_allfinite. axpy: w_i = w_i + c j_i, 1 iff all results are finite. outer, gemtv: as
- * gn_internal_outer, gn_internal_gemtv. gemv: a[o] = dot(W + o in, h, in) + b[o]. */
+ * gn_internal_outer, gn_internal_gemtv. gemv: a[o] = dot(W + o in, h, in) + b[o].
+ * relu: h_i = a_i > 0 ? a_i : 0.0. relu_bwd: d_i = d_i * (a_i > 0 ? 1.0 : 0.0). */
 typedef struct {
     const char *name; /* "base", "avx2", "avx512" */
     double (*dot)(const double *a, const double *b, size_t n);
@@ -81,6 +90,8 @@ typedef struct {
                   const double *restrict d);
     void (*gemv)(double *restrict a, const double *restrict W, size_t out, size_t in,
                  const double *restrict h, const double *restrict b);
+    void (*relu)(double *restrict h, const double *restrict a, size_t n);
+    void (*relu_bwd)(double *restrict d, const double *restrict a, size_t n);
 } gn_kern;
 
 /* the versions compiled in, slowest first (*n entries; the first, "base", always runs) */

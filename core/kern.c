@@ -38,6 +38,7 @@
 
 typedef double gn_v4d __attribute__((vector_size(32)));
 typedef double gn_v8d __attribute__((vector_size(64)));
+typedef long long gn_v4di __attribute__((vector_size(32)));
 /* an unaligned, aliasing view for loads and stores (no alignment is assumed anywhere) */
 typedef double gn_v4du __attribute__((vector_size(32), aligned(8), may_alias));
 
@@ -95,7 +96,8 @@ static inline size_t pair_split(size_t n)
 
 #define KERN_ROW(s)                                                                          \
     {                                                                                        \
-        #s, dot_##s, dot2_##s, allfinite_##s, axpy_##s, outer_##s, gemtv_##s, gemv_##s       \
+        #s, dot_##s, dot2_##s, allfinite_##s, axpy_##s, outer_##s, gemtv_##s, gemv_##s,      \
+            relu_##s, relu_bwd_##s                                                           \
     }
 
 static const gn_kern kern_tab[] = {

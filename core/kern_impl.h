@@ -240,6 +240,37 @@ KATTR static void KFN(gemv)(double *restrict a, const double *restrict W, size_t
         a[o] = KFN(dot)(W + o * in, h, in) + b[o];
 }
 
+/* h_i = a_i > 0 ? a_i : +0.0 (ReLU as gn_act_eval: NaN and -0 give +0), by a mask.
+ * No equation: the ReLU activation of MATH.md §11. */
+KATTR static void KFN(relu)(double *restrict h, const double *restrict a, size_t n)
+{
+    const gn_v4d zero = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4d av = kld4(a + i);
+        gn_v4di keep = av > zero;
+        gn_v4d hv = (gn_v4d)((gn_v4di)av & keep);
+        memcpy(h + i, &hv, sizeof hv);
+    }
+    for (; i < n; i++)
+        h[i] = a[i] > 0.0 ? a[i] : 0.0;
+}
+
+/* d_i = d_i * (a_i > 0 ? 1.0 : 0.0): the product with ReLU's derivative, a real multiply
+ * (so -0, inf and NaN in d behave as in the scalar product). No equation: MATH.md §11. */
+KATTR static void KFN(relu_bwd)(double *restrict d, const double *restrict a, size_t n)
+{
+    const gn_v4d zero = {0.0, 0.0, 0.0, 0.0}, one = {1.0, 1.0, 1.0, 1.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4di keep = kld4(a + i) > zero;
+        gn_v4d dv = kld4(d + i) * (gn_v4d)((gn_v4di)one & keep);
+        memcpy(d + i, &dv, sizeof dv);
+    }
+    for (; i < n; i++)
+        d[i] = d[i] * (a[i] > 0.0 ? 1.0 : 0.0);
+}
+
 #undef KFN
 #undef KCAT
 #undef KCAT2

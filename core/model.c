@@ -295,7 +295,9 @@ double gn_act_eval(gn_act a, double x, double *dx)
     }
 }
 
-gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x)
+/* gn_mlp_eval without its last check (that every entry of j is finite) */
+static gn_status mlp_eval_core(gn_mlp *m, double *f, double *j, const double *w,
+                               const double *x)
 {
     if (!m)
         return GN_ESIZE;
@@ -315,8 +317,7 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
         if (l == L)
             memcpy(hout, a, out * sizeof(double));
         else if (m->act == GN_ACT_RELU)
-            for (size_t o = 0; o < out; o++)
-                hout[o] = a[o] > 0.0 ? a[o] : 0.0; /* gn_act_eval's ReLU, inline */
+            gn_internal_kern()->relu(hout, a, out); /* gn_act_eval's ReLU, branch-free */
         else
             for (size_t o = 0; o < out; o++)
                 hout[o] = gn_act_eval(m->act, a[o], NULL);
@@ -351,8 +352,7 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
             const double *ap = m->a + prev_off;
             gn_internal_gemtv(dp, W, out, in, dl);
             if (m->act == GN_ACT_RELU) {
-                for (size_t i = 0; i < in; i++)
-                    dp[i] = dp[i] * (ap[i] > 0.0 ? 1.0 : 0.0); /* ReLU' as gn_act_eval */
+                gn_internal_kern()->relu_bwd(dp, ap, in); /* times ReLU' as gn_act_eval */
             } else {
                 for (size_t i = 0; i < in; i++) {
                     double da;
@@ -364,9 +364,15 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
             h_in_off -= m->widths[l - 2];
         }
     }
-    if (!gn_allfinite(j, m->nparams))
-        return GN_ERANGE;
     return GN_OK;
+}
+
+gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x)
+{
+    gn_status st = mlp_eval_core(m, f, j, w, x);
+    if (st == GN_OK && j && !gn_allfinite(j, m->nparams))
+        return GN_ERANGE;
+    return st;
 }
 
 static gn_status mlp_step(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
@@ -374,18 +380,29 @@ static gn_status mlp_step(gn_mlp *m, double *w, gn_lossval *out, const double *x
 {
     if (!m)
         return GN_ESIZE;
-    double f;
+    double f, s = 0.0;
     gn_lossval lv;
-    gn_status st = gn_mlp_eval(m, &f, m->jbuf, w, x);
+    size_t n = m->nparams;
+    const double *j = m->jbuf;
+    gn_status st = mlp_eval_core(m, &f, m->jbuf, w, x);
     if (st != GN_OK)
         return st;
+    /* gn_mlp_eval's GN_ERANGE for a non-finite j, from the pass the step needs anyway:
+     * |j|^2 is finite only if every j_i is (IGND); SGD's own check is this one */
+    if (dmp) {
+        s = gn_dot(j, j, n);
+        if (!(s <= DBL_MAX) && !gn_allfinite(j, n))
+            return GN_ERANGE;
+    } else if (!gn_allfinite(j, n)) {
+        return GN_ERANGE;
+    }
     if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
         return st;
     if (out)
         *out = lv;
     if (dmp)
-        return gn_step_ignd(w, m->jbuf, m->nparams, lv.lp, lv.lpp, alpha, *dmp);
-    return gn_step_sgd(w, m->jbuf, m->nparams, lv.lp, alpha);
+        return gn_internal_step_ignd_s(w, j, n, s, lv.lp, lv.lpp, alpha, *dmp);
+    return gn_internal_step_sgd_finite(w, j, n, lv.lp, alpha);
 }
 
 gn_status gn_mlp_step_ignd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,

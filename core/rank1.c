@@ -518,9 +518,15 @@ gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double l
 {
     if (n == 0)
         return GN_ESIZE;
+    return gn_internal_step_ignd_s(w, j, n, gn_dot(j, j, n), lp, lpp, alpha, dmp);
+}
+
+gn_status gn_internal_step_ignd_s(double *w, const double *j, size_t n, double s, double lp,
+                                  double lpp, double alpha, gn_damping dmp)
+{
     gn_sd S, c;
     gn_status st;
-    double s = gn_dot(j, j, n), cd;
+    double cd;
     if (s >= GN_FAST_MIN && s <= DBL_MAX) { /* gn_internal_norm2sq_sd's own fast case */
         if ((st = gn_damping_check(lpp, dmp)) != GN_OK ||
             (st = gn_internal_check_rate(lp, alpha)) != GN_OK)
