@@ -36,6 +36,8 @@
 
 #define GN_BLOCK 64
 
+typedef double gn_v2d __attribute__((vector_size(16)));
+typedef double gn_v2du __attribute__((vector_size(16), aligned(8), may_alias));
 typedef double gn_v4d __attribute__((vector_size(32)));
 typedef double gn_v8d __attribute__((vector_size(64)));
 typedef long long gn_v4di __attribute__((vector_size(32)));
@@ -45,6 +47,7 @@ typedef double gn_v4du __attribute__((vector_size(32), aligned(8), may_alias));
 /* macros, not functions: a 32- or 64-byte vector passed by value between functions of
  * different targets would change the calling convention (-Wpsabi) */
 #define kld4(p) (*(const gn_v4du *)(const void *)(p))
+#define kld2(p) (*(const gn_v2du *)(const void *)(p))
 #define kcat(x, y) __builtin_shufflevector((x), (y), 0, 1, 2, 3, 4, 5, 6, 7)
 #define klo(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3)
 #define khi(v) __builtin_shufflevector((v), (v), 4, 5, 6, 7)
@@ -68,10 +71,16 @@ static inline size_t pair_split(size_t n)
 #define KSUF base
 #define KATTR
 #define KWIDE 0
+#define KHALF 1
+#define KNOINLINE __attribute__((noinline))
 #include "kern_impl.h"
+#undef KNOINLINE
+#define KNOINLINE
 #undef KSUF
 #undef KATTR
 #undef KWIDE
+#undef KHALF
+#define KHALF 0
 
 #if defined(__x86_64__) || defined(__i386__)
 #define GN_KERN_X86 1

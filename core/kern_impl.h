@@ -1,6 +1,9 @@
 /* kern_impl.h: internal; the body of one kernel version, included by kern.c once per
  * version with KSUF (the name suffix), KATTR (the target attribute, empty for the baseline)
- * and KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) defined.
+ * KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) and KHALF (1:
+ * the baseline's dot, fused pass, update and check hold each 4-lane group as two 2-lane
+ * SSE2 vectors, because gcc keeps a 4-lane vector of a target without AVX in memory and
+ * every accumulation then waits on a store and a load) defined.
  *
  * Every function here performs, for every output, the same IEEE operations in the same
  * order as the portable definition in kern.c's header comment: products and sums rounded
@@ -16,13 +19,24 @@
 
 /* the sum a.b over one block of m <= 64 entries.
  * No equation: kern.c's block order. */
-KATTR static double KFN(block_dot)(const double *a, const double *b, size_t m)
+/* (not inlined into the baseline's pair2_dot: gcc 12 then warns, wrongly, of undefined
+ * behaviour in the empty tail loop of a constant 64-entry block) */
+KATTR KNOINLINE static double KFN(block_dot)(const double *a, const double *b, size_t m)
 {
-    gn_v4d s = {0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
+#if KHALF
+    gn_v2d s01 = {0.0, 0.0}, s23 = s01;
+    for (; i + 4 <= m; i += 4) {
+        s01 += kld2(a + i) * kld2(b + i);
+        s23 += kld2(a + i + 2) * kld2(b + i + 2);
+    }
+    return lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m);
+#else
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0};
     for (; i + 4 <= m; i += 4)
         s += kld4(a + i) * kld4(b + i);
     return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
+#endif
 }
 
 /* blocks [0, 64) and [64, n) for 64 < n <= 128, interleaved (two independent chains), then
@@ -30,6 +44,10 @@ KATTR static double KFN(block_dot)(const double *a, const double *b, size_t m)
  * No equation: kern.c's block order. */
 KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 {
+#if KHALF /* two SSE2 halves per 4-lane group: the accumulators stay in registers */
+    return KFN(block_dot)(a, b, GN_BLOCK) + KFN(block_dot)(a + GN_BLOCK, b + GN_BLOCK,
+                                                           n - GN_BLOCK);
+#else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
 #if KWIDE
@@ -49,6 +67,7 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
         s1 += kld4(a + i) * kld4(b + i);
     double r1 = lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK);
     return r1 + lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
+#endif
 }
 
 /* gn_dot's pairwise sum, leaves of one or two blocks.
@@ -65,10 +84,22 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 
 /* {a.b, b.b} over one block.
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
+KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
 {
-    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
     size_t i = 0;
+#if KHALF
+    gn_v2d s01 = {0.0, 0.0}, s23 = s01, q01 = s01, q23 = s01;
+    for (; i + 4 <= m; i += 4) {
+        gn_v2d b01 = kld2(b + i), b23 = kld2(b + i + 2);
+        s01 += kld2(a + i) * b01;
+        s23 += kld2(a + i + 2) * b23;
+        q01 += b01 * b01;
+        q23 += b23 * b23;
+    }
+    gn_pair2 r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+                  lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
+#else
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
     for (; i + 4 <= m; i += 4) {
         gn_v4d bv = kld4(b + i);
         s += kld4(a + i) * bv;
@@ -76,6 +107,7 @@ KATTR static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m
     }
     gn_pair2 r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
                   lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
+#endif
     return r;
 }
 
@@ -83,6 +115,13 @@ KATTR static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m
  * No equation: kern.c's block order, two sums at once. */
 KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n)
 {
+#if KHALF
+    gn_pair2 r = KFN(block_dot2)(a, b, GN_BLOCK),
+             r2 = KFN(block_dot2)(a + GN_BLOCK, b + GN_BLOCK, n - GN_BLOCK);
+    r.ab += r2.ab;
+    r.bb += r2.bb;
+    return r;
+#else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
 #if KWIDE
@@ -114,6 +153,7 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
                   lanes_join(q1[0], q1[1], q1[2], q1[3], b, b, GN_BLOCK, GN_BLOCK) +
                       lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2)};
     return r;
+#endif
 }
 
 /* {a.b, b.b} pairwise, each sum in gn_dot's order.
@@ -135,8 +175,20 @@ KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
  * No equation: the GN_ENONFINITE check. */
 KATTR static int KFN(allfinite)(const double *a, size_t n)
 {
-    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
     size_t i = 0;
+#if KHALF
+    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v2d v0 = kld2(a + i), v1 = kld2(a + i + 2), v2 = kld2(a + i + 4), v3 = kld2(a + i + 6);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+        acc2 += v2 - v2;
+        acc3 += v3 - v3;
+    }
+    acc0 += acc1 + (acc2 + acc3);
+    double t = acc0[0] + acc0[1];
+#else
+    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
     for (; i + 8 <= n; i += 8) {
         gn_v4d v0 = kld4(a + i), v1 = kld4(a + i + 4);
         acc0 += v0 - v0;
@@ -144,6 +196,7 @@ KATTR static int KFN(allfinite)(const double *a, size_t n)
     }
     acc0 += acc1;
     double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
+#endif
     for (; i < n; i++)
         t += a[i] - a[i];
     return t == 0.0;
@@ -153,8 +206,21 @@ KATTR static int KFN(allfinite)(const double *a, size_t n)
  * No equation: the update of (3.14) and Table 1. */
 KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
 {
-    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
     size_t i = 0;
+#if KHALF
+    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v2d w0 = kld2(w + i) + cv * kld2(j + i);
+        gn_v2d w1 = kld2(w + i + 2) + cv * kld2(j + i + 2);
+        chk0 += w0 - w0;
+        chk1 += w1 - w1;
+        memcpy(w + i, &w0, sizeof w0);
+        memcpy(w + i + 2, &w1, sizeof w1);
+    }
+    chk0 += chk1;
+    double t = chk0[0] + chk0[1];
+#else
+    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
     for (; i + 8 <= n; i += 8) {
         gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
         gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
@@ -165,6 +231,7 @@ KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
     }
     chk0 += chk1;
     double t = (chk0[0] + chk0[1]) + (chk0[2] + chk0[3]);
+#endif
     for (; i < n; i++) {
         double v = w[i] + c * j[i];
         t += v - v;
