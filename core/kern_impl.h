@@ -70,7 +70,63 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 #endif
 }
 
-/* gn_dot's pairwise sum, leaves of one or two blocks.
+/* blocks 0..3 of 128 < n <= 256 entries (the last one or two partial, block 3 absent when
+ * n <= 192) in four independent chains, joined as pairwise summation joins them: (r0 + r1)
+ * + r2 for three blocks, (r0 + r1) + (r2 + r3) for four. No equation: kern.c's order. */
+#if !KHALF
+KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+{
+    const size_t B = GN_BLOCK;
+    size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
+#if KWIDE
+    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, s23 = s01;
+    for (; i + 4 <= m3; i += 4) {
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+        s23 += kcat(kld4(a + 2 * B + i), kld4(a + 3 * B + i)) *
+               kcat(kld4(b + 2 * B + i), kld4(b + 3 * B + i));
+    }
+    gn_v4d s2 = klo(s23), s3 = khi(s23);
+#else
+    gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 4 <= m3; i += 4) {
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+        s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
+        s3 += kld4(a + 3 * B + i) * kld4(b + 3 * B + i);
+    }
+#endif
+    size_t i3 = i;
+    for (; i + 4 <= m2; i += 4) {
+#if KWIDE
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+#else
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+#endif
+        s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
+    }
+    size_t i2 = i;
+    for (; i < B; i += 4) {
+#if KWIDE
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+#else
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+#endif
+    }
+#if KWIDE
+    gn_v4d s0 = klo(s01), s1 = khi(s01);
+#endif
+    double r01 = lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
+                 lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B);
+    double r2 = lanes_join(s2[0], s2[1], s2[2], s2[3], a + 2 * B, b + 2 * B, i2, m2);
+    if (n <= 3 * B)
+        return r01 + r2;
+    return r01 + (r2 + lanes_join(s3[0], s3[1], s3[2], s3[3], a + 3 * B, b + 3 * B, i3, m3));
+}
+#endif
+
+/* gn_dot's pairwise sum, leaves of one, two or (with AVX) four blocks.
  * No equation: kern.c's block order. */
 KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 {
@@ -78,6 +134,10 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
         return KFN(block_dot)(a, b, n);
     if (n <= 2 * GN_BLOCK)
         return KFN(pair2_dot)(a, b, n);
+#if !KHALF
+    if (n <= 4 * GN_BLOCK)
+        return KFN(pair4_dot)(a, b, n);
+#endif
     size_t h = pair_split(n);
     return KFN(dot)(a, b, h) + KFN(dot)(a + h, b + h, n - h);
 }
@@ -156,6 +216,85 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
 #endif
 }
 
+/* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
+ * No equation: kern.c's block order, two sums at once. */
+#if !KHALF
+#if KWIDE
+#define P4_ACC(s, q, x, y, off)                                                              \
+    do {                                                                                     \
+        gn_v8d bv_ = kcat(kld4(b + (off) + i), kld4(b + (off) + B + i));                     \
+        s += kcat(kld4(a + (off) + i), kld4(a + (off) + B + i)) * bv_;                       \
+        q += bv_ * bv_;                                                                      \
+    } while (0)
+#endif
+#define P4_ACC4(s, q, off)                                                                   \
+    do {                                                                                     \
+        gn_v4d bv_ = kld4(b + (off) + i);                                                    \
+        s += kld4(a + (off) + i) * bv_;                                                      \
+        q += bv_ * bv_;                                                                      \
+    } while (0)
+KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n)
+{
+    const size_t B = GN_BLOCK;
+    size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
+#if KWIDE
+    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q01 = s01, s23 = s01, q23 = s01;
+    for (; i + 4 <= m3; i += 4) {
+        P4_ACC(s01, q01, x, y, 0);
+        P4_ACC(s23, q23, x, y, 2 * B);
+    }
+    gn_v4d s2 = klo(s23), s3 = khi(s23), q2 = klo(q23), q3 = khi(q23);
+#else
+    gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0,
+           q3 = s0;
+    for (; i + 4 <= m3; i += 4) {
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+        P4_ACC4(s2, q2, 2 * B);
+        P4_ACC4(s3, q3, 3 * B);
+    }
+#endif
+    size_t i3 = i;
+    for (; i + 4 <= m2; i += 4) {
+#if KWIDE
+        P4_ACC(s01, q01, x, y, 0);
+#else
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+#endif
+        P4_ACC4(s2, q2, 2 * B);
+    }
+    size_t i2 = i;
+    for (; i < B; i += 4) {
+#if KWIDE
+        P4_ACC(s01, q01, x, y, 0);
+#else
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+#endif
+    }
+#if KWIDE
+    gn_v4d s0 = klo(s01), s1 = khi(s01), q0 = klo(q01), q1 = khi(q01);
+#endif
+    const double *a2 = a + 2 * B, *b2 = b + 2 * B, *a3 = a + 3 * B, *b3 = b + 3 * B;
+    gn_pair2 r = {lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
+                      lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B),
+                  lanes_join(q0[0], q0[1], q0[2], q0[3], b, b, B, B) +
+                      lanes_join(q1[0], q1[1], q1[2], q1[3], b + B, b + B, B, B)};
+    double r2s = lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
+    double r2q = lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2);
+    if (n > 3 * B) {
+        r2s = r2s + lanes_join(s3[0], s3[1], s3[2], s3[3], a3, b3, i3, m3);
+        r2q = r2q + lanes_join(q3[0], q3[1], q3[2], q3[3], b3, b3, i3, m3);
+    }
+    r.ab += r2s;
+    r.bb += r2q;
+    return r;
+}
+#undef P4_ACC
+#undef P4_ACC4
+#endif
+
 /* {a.b, b.b} pairwise, each sum in gn_dot's order.
  * No equation: kern.c's block order, two sums at once. */
 KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
@@ -164,6 +303,10 @@ KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
         return KFN(block_dot2)(a, b, n);
     if (n <= 2 * GN_BLOCK)
         return KFN(pair2_dot2)(a, b, n);
+#if !KHALF
+    if (n <= 4 * GN_BLOCK)
+        return KFN(pair4_dot2)(a, b, n);
+#endif
     size_t h = pair_split(n);
     gn_pair2 r1 = KFN(dot2)(a, b, h), r2 = KFN(dot2)(a + h, b + h, n - h);
     r1.ab += r2.ab;
