@@ -216,7 +216,7 @@ $(BUILD)/obj/cli/main.o: BASEFLAGS += -DGN_VERSION=$(GN_VERSION)
 COMMANDS    := $(sort $(patsubst cli/cmd_%.c,%,$(CMDSRC)))
 MANPAGES    := $(BUILD)/man/gnlab.1 $(COMMANDS:%=$(BUILD)/man/gnlab-%.1)
 # what a user compiles against: libgnlab's layers, without the core's private headers
-PUBHDRS     := $(filter-out core/gn_internal.h core/scaled.h,$(wildcard core/*.h)) \
+PUBHDRS     := $(filter-out core/gn_internal.h core/scaled.h core/kern_impl.h,$(wildcard core/*.h)) \
                $(wildcard core/ref/*.h) $(wildcard core/io/*.h)
 # man pages carry the date of the last commit, so two builds of one tree give the same bytes
 MANDATE     := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)

@@ -70,10 +70,10 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 #endif
 }
 
+#if !KHALF
 /* blocks 0..3 of 128 < n <= 256 entries (the last one or two partial, block 3 absent when
  * n <= 192) in four independent chains, joined as pairwise summation joins them: (r0 + r1)
  * + r2 for three blocks, (r0 + r1) + (r2 + r3) for four. No equation: kern.c's order. */
-#if !KHALF
 KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
@@ -216,11 +216,9 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
 #endif
 }
 
-/* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
- * No equation: kern.c's block order, two sums at once. */
 #if !KHALF
 #if KWIDE
-#define P4_ACC(s, q, x, y, off)                                                              \
+#define P4_ACC(s, q, off)                                                              \
     do {                                                                                     \
         gn_v8d bv_ = kcat(kld4(b + (off) + i), kld4(b + (off) + B + i));                     \
         s += kcat(kld4(a + (off) + i), kld4(a + (off) + B + i)) * bv_;                       \
@@ -233,6 +231,8 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
         s += kld4(a + (off) + i) * bv_;                                                      \
         q += bv_ * bv_;                                                                      \
     } while (0)
+/* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
+ * No equation: kern.c's block order, two sums at once. */
 KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
@@ -240,8 +240,8 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
 #if KWIDE
     gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q01 = s01, s23 = s01, q23 = s01;
     for (; i + 4 <= m3; i += 4) {
-        P4_ACC(s01, q01, x, y, 0);
-        P4_ACC(s23, q23, x, y, 2 * B);
+        P4_ACC(s01, q01, 0);
+        P4_ACC(s23, q23, 2 * B);
     }
     gn_v4d s2 = klo(s23), s3 = khi(s23), q2 = klo(q23), q3 = khi(q23);
 #else
@@ -257,7 +257,7 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
     size_t i3 = i;
     for (; i + 4 <= m2; i += 4) {
 #if KWIDE
-        P4_ACC(s01, q01, x, y, 0);
+        P4_ACC(s01, q01, 0);
 #else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
@@ -267,7 +267,7 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
     size_t i2 = i;
     for (; i < B; i += 4) {
 #if KWIDE
-        P4_ACC(s01, q01, x, y, 0);
+        P4_ACC(s01, q01, 0);
 #else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
