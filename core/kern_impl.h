@@ -401,23 +401,58 @@ KATTR static void KFN(outer)(double *restrict J, const double *restrict d, size_
     }
 }
 
-/* y[i] = sum over o = 0..out-1 (increasing, from 0.0) of W[o in + i] d[o].
+/* y[i] = sum over o = 0..out-1 (increasing, from 0.0) of W[o in + i] d[o]. Columns go in
+ * tiles of 16 (then 4, then 1) whose sums stay in registers over all rows: each y[i] sees
+ * the same additions in the same order as the column loop.
  * No equation: W^T delta of back-propagation (MATH.md §11). */
 KATTR static void KFN(gemtv)(double *restrict y, const double *restrict W, size_t out,
                              size_t in, const double *restrict d)
 {
-    for (size_t i = 0; i < in; i++)
+    size_t i = 0;
+#if KHALF /* without AVX the tiles would live in memory: rows into y, the column order kept */
+    for (; i < in; i++)
         y[i] = 0.0;
     for (size_t o = 0; o < out; o++) {
-        gn_v4d dv = {d[o], d[o], d[o], d[o]};
+        gn_v2d dv = {d[o], d[o]};
         const double *row = W + o * in;
-        size_t i = 0;
-        for (; i + 4 <= in; i += 4) {
-            gn_v4d yv = kld4(y + i) + kld4(row + i) * dv;
-            memcpy(y + i, &yv, sizeof yv);
+        size_t q = 0;
+        for (; q + 2 <= in; q += 2) {
+            gn_v2d yv = kld2(y + q) + kld2(row + q) * dv;
+            memcpy(y + q, &yv, sizeof yv);
         }
-        for (; i < in; i++)
-            y[i] += row[i] * d[o];
+        for (; q < in; q++)
+            y[q] += row[q] * d[o];
+    }
+    return;
+#endif
+    for (; i + 16 <= in; i += 16) {
+        gn_v4d y0 = {0.0, 0.0, 0.0, 0.0}, y1 = y0, y2 = y0, y3 = y0;
+        for (size_t o = 0; o < out; o++) {
+            gn_v4d dv = {d[o], d[o], d[o], d[o]};
+            const double *row = W + o * in + i;
+            y0 += kld4(row) * dv;
+            y1 += kld4(row + 4) * dv;
+            y2 += kld4(row + 8) * dv;
+            y3 += kld4(row + 12) * dv;
+        }
+        memcpy(y + i, &y0, sizeof y0);
+        memcpy(y + i + 4, &y1, sizeof y1);
+        memcpy(y + i + 8, &y2, sizeof y2);
+        memcpy(y + i + 12, &y3, sizeof y3);
+    }
+    for (; i + 4 <= in; i += 4) {
+        gn_v4d y0 = {0.0, 0.0, 0.0, 0.0};
+        for (size_t o = 0; o < out; o++) {
+            gn_v4d dv = {d[o], d[o], d[o], d[o]};
+            y0 += kld4(W + o * in + i) * dv;
+        }
+        memcpy(y + i, &y0, sizeof y0);
+    }
+    for (; i < in; i++) {
+        double t = 0.0;
+        for (size_t o = 0; o < out; o++)
+            t += W[o * in + i] * d[o];
+        y[i] = t;
     }
 }
 
