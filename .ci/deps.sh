@@ -12,7 +12,7 @@ for group in "$@"; do
     plot)  want+=(gnuplot-nox graphviz) ;;
     docs)  want+=(help2man) ;;
     browser) want+=(chromium python3) ;;
-    bench) want+=() ;;
+    bench) want+=(python3-torch) ;;
     fuzz)  want+=(clang libclang-rt-14-dev) ;;
     clients) want+=(python3-torch) ;;
     node)  want+=(nodejs npm) ;;

@@ -441,6 +441,9 @@ gn_status gn_mlp_step_sgd(gn_mlp *m, double *w, gn_lossval *out, const double *x
 
 /* gn_dot: pairwise-blocked sum_i a_i b_i (blocks of 64, 4 lanes, pairwise over blocks).
  * No equation: the dot-product kernel under (3.13)'s |j|^2, (4.1) and the models.
+ * Method:   core/kern.c, in the vector version chosen once at run time (SSE2, AVX2,
+ *           AVX-512); every version performs the same roundings in the same order, so the
+ *           result is bitwise the same on every CPU (tests/test_kernels). No FMA.
  * Accuracy: |err| <= gamma_k sum |a_i b_i|, k = 18 + ceil(log2(max(n/64,1)))
  *           (validate/model "linear_f", validate/rank1 "delta").
  * No status: NaN/inf propagate as IEEE says. n may be 0 (result 0). */

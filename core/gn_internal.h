@@ -38,15 +38,71 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 
 /* w_i += c j_i; GN_ERANGE if a component overflowed (it is then +-inf) */
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c);
+/* gn_step_ignd with s = gn_dot(j, j, n) already computed by the caller */
+gn_status gn_internal_step_ignd_s(double *w, const double *j, size_t n, double s, double lp,
+                                  double lpp, double alpha, gn_damping dmp);
+
+/* gn_step_sgd for a j the caller has checked finite (its GN_ENONFINITE test left out) */
+gn_status gn_internal_step_sgd_finite(double *w, const double *j, size_t n, double lp,
+                                      double alpha);
+
+/* the same for a double c */
+gn_status gn_internal_apply_d(double *w, const double *j, size_t n, double c);
+
+/* the IGND coefficient in plain doubles for S = s, after gn_damping_check and
+ * gn_internal_check_rate have passed: 1 with *cd bitwise equal to the coefficient that
+ * gn_internal_ignd_coef(gn_sd_from(s)) gives and applies (and that GN_ERANGE test false)
+ * when every intermediate is safely normal (rank1.c), else 0 and *cd untouched */
+int gn_internal_ignd_coef_fast(double *cd, double s, double lp, double lpp, double alpha,
+                               gn_damping dmp);
 
 /* gn_dg_check(B), then GN_ENONFINITE unless every entry of B->J is finite: the entry
  * checks of the DG references (core/ref) */
 gn_status gn_internal_dg_check_finite(const gn_dg_batch *B);
 
-/* back-propagation kernels (rank1.c): J = d h^T (out x in, row-major), and
+/* back-propagation kernels (kern.c through rank1.c): J = d h^T (out x in, row-major), and
  * y = W^T d for W out x in row-major, each y[i] summed over o in increasing order from 0.
  * No aliasing between outputs and inputs. */
 void gn_internal_outer(double *J, const double *d, size_t out, const double *h, size_t in);
 void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const double *d);
+
+/* ------------------------------------------------- kernel versions (kern.c) */
+
+/* {a.b, b.b} of the fused pass */
+typedef struct {
+    double ab, bb;
+} gn_pair2;
+
+/* One version of the vector kernels; every version computes kern.c's portable definition
+ * bit for bit (tests/test_kernels). dot: gn_dot. dot2: {dot(a,b), dot(b,b)}. allfinite:
+ * gn_allfinite. axpy: w_i = w_i + c j_i, 1 iff all results are finite. outer, gemtv: as
+ * gn_internal_outer, gn_internal_gemtv. gemv: a[o] = dot(W + o in, h, in) + b[o].
+ * relu: h_i = a_i > 0 ? a_i : 0.0. relu_bwd: d_i = d_i * (a_i > 0 ? 1.0 : 0.0). */
+typedef struct {
+    const char *name; /* "base", "avx2", "avx512" */
+    double (*dot)(const double *a, const double *b, size_t n);
+    gn_pair2 (*dot2)(const double *a, const double *b, size_t n);
+    int (*allfinite)(const double *a, size_t n);
+    int (*axpy)(double *w, double c, const double *j, size_t n);
+    void (*outer)(double *restrict J, const double *restrict d, size_t out,
+                  const double *restrict h, size_t in);
+    void (*gemtv)(double *restrict y, const double *restrict W, size_t out, size_t in,
+                  const double *restrict d);
+    void (*gemv)(double *restrict a, const double *restrict W, size_t out, size_t in,
+                 const double *restrict h, const double *restrict b);
+    void (*relu)(double *restrict h, const double *restrict a, size_t n);
+    void (*relu_bwd)(double *restrict d, const double *restrict a, size_t n);
+} gn_kern;
+
+/* the versions compiled in, slowest first (*n entries; the first, "base", always runs) */
+const gn_kern *gn_internal_kern_list(size_t *n);
+/* 1 when this CPU can run version k */
+int gn_internal_kern_supported(const gn_kern *k);
+/* the version in use: the fastest supported one, chosen at the first call */
+const gn_kern *gn_internal_kern(void);
+/* use the version called name from now on (NULL: the fastest supported); 0 if there is no
+ * such version or the CPU cannot run it (nothing changes then). Not for concurrent use
+ * with running kernels' callers that expect one version throughout (tests, the bench). */
+int gn_internal_kern_use(const char *name);
 
 #endif

@@ -24,19 +24,21 @@ gn_status gn_linear_eval(double *f, double *j, const double *w, const double *x,
     return GN_OK;
 }
 
-/* f = w.x and |x|^2 (scaled) in one pass; the slow routes only when the pass says so */
-static gn_status linear_forward(double *f, gn_sd *S, const double *w, const double *x, size_t n)
+/* f = w.x and |x|^2 in one pass. *xx gets the pass's |x|^2 when it is trustworthy
+ * (gn_internal_norm2sq_sd's fast case, the scaled S is then gn_sd_from(*xx)); otherwise
+ * *xx = -1 and *S the slow route's value. */
+static gn_status linear_forward(double *f, double *xx, gn_sd *S, const double *w,
+                                const double *x, size_t n)
 {
-    double wx, xx;
-    gn_internal_dot2(&wx, &xx, w, x, n);
+    double wx;
+    gn_internal_dot2(&wx, xx, w, x, n);
     if (!finite1(wx)) {
         if (!gn_allfinite(w, n) || !gn_allfinite(x, n))
             return GN_ENONFINITE;
         return GN_ERANGE; /* the model's output itself overflows */
     }
-    if (xx >= 0x1p-960 && xx <= DBL_MAX) {
-        *S = gn_sd_from(xx);
-    } else {
+    if (!(*xx >= 0x1p-960 && *xx <= DBL_MAX)) {
+        *xx = -1.0;
         gn_status st = gn_internal_norm2sq_sd(S, x, n);
         if (st != GN_OK)
             return st;
@@ -50,14 +52,25 @@ gn_status gn_linear_step_ignd(double *w, gn_lossval *out, const double *x, size_
 {
     if (n == 0)
         return GN_ESIZE;
-    double f;
+    double f, xx, cd;
     gn_sd S, c;
     gn_lossval lv;
-    gn_status st = linear_forward(&f, &S, w, x, n);
+    gn_status st = linear_forward(&f, &xx, &S, w, x, n);
     if (st != GN_OK)
         return st;
     if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
         return st;
+    if (xx > 0.0) { /* the coefficient in doubles where that is bitwise the scaled one */
+        if ((st = gn_damping_check(lv.lpp, dmp)) != GN_OK ||
+            (st = gn_internal_check_rate(lv.lp, alpha)) != GN_OK)
+            return st;
+        if (gn_internal_ignd_coef_fast(&cd, xx, lv.lp, lv.lpp, alpha, dmp)) {
+            if (out)
+                *out = lv;
+            return gn_internal_apply_d(w, x, n, cd);
+        }
+        S = gn_sd_from(xx);
+    }
     if ((st = gn_internal_ignd_coef(&c, S, lv.lp, lv.lpp, alpha, dmp)) != GN_OK)
         return st;
     if (out)
@@ -282,7 +295,9 @@ double gn_act_eval(gn_act a, double x, double *dx)
     }
 }
 
-gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x)
+/* gn_mlp_eval without its last check (that every entry of j is finite) */
+static gn_status mlp_eval_core(gn_mlp *m, double *f, double *j, const double *w,
+                               const double *x)
 {
     if (!m)
         return GN_ESIZE;
@@ -297,10 +312,15 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
         const double *W = w + m->offset[l - 1], *b = W + in * out;
         const double *hin = m->h + hoff;
         double *a = m->a + aoff, *hout = m->h + hoff + in;
-        for (size_t o = 0; o < out; o++) {
-            a[o] = gn_dot(W + o * in, hin, in) + b[o];
-            hout[o] = l == L ? a[o] : gn_act_eval(m->act, a[o], NULL);
-        }
+        /* a[o] = gn_dot(W row o, hin) + b[o], four rows at a time (kern.c, bitwise the same) */
+        gn_internal_kern()->gemv(a, W, out, in, hin, b);
+        if (l == L)
+            memcpy(hout, a, out * sizeof(double));
+        else if (m->act == GN_ACT_RELU)
+            gn_internal_kern()->relu(hout, a, out); /* gn_act_eval's ReLU, branch-free */
+        else
+            for (size_t o = 0; o < out; o++)
+                hout[o] = gn_act_eval(m->act, a[o], NULL);
         hoff += in;
         aoff += out;
     }
@@ -331,18 +351,28 @@ gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const do
             double *dp = m->delta + prev_off;
             const double *ap = m->a + prev_off;
             gn_internal_gemtv(dp, W, out, in, dl);
-            for (size_t i = 0; i < in; i++) {
-                double da;
-                gn_act_eval(m->act, ap[i], &da);
-                dp[i] = dp[i] * da;
+            if (m->act == GN_ACT_RELU) {
+                gn_internal_kern()->relu_bwd(dp, ap, in); /* times ReLU' as gn_act_eval */
+            } else {
+                for (size_t i = 0; i < in; i++) {
+                    double da;
+                    gn_act_eval(m->act, ap[i], &da);
+                    dp[i] = dp[i] * da;
+                }
             }
             dl_off = prev_off;
             h_in_off -= m->widths[l - 2];
         }
     }
-    if (!gn_allfinite(j, m->nparams))
-        return GN_ERANGE;
     return GN_OK;
+}
+
+gn_status gn_mlp_eval(gn_mlp *m, double *f, double *j, const double *w, const double *x)
+{
+    gn_status st = mlp_eval_core(m, f, j, w, x);
+    if (st == GN_OK && j && !gn_allfinite(j, m->nparams))
+        return GN_ERANGE;
+    return st;
 }
 
 static gn_status mlp_step(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,
@@ -350,18 +380,29 @@ static gn_status mlp_step(gn_mlp *m, double *w, gn_lossval *out, const double *x
 {
     if (!m)
         return GN_ESIZE;
-    double f;
+    double f, s = 0.0;
     gn_lossval lv;
-    gn_status st = gn_mlp_eval(m, &f, m->jbuf, w, x);
+    size_t n = m->nparams;
+    const double *j = m->jbuf;
+    gn_status st = mlp_eval_core(m, &f, m->jbuf, w, x);
     if (st != GN_OK)
         return st;
+    /* gn_mlp_eval's GN_ERANGE for a non-finite j, from the pass the step needs anyway:
+     * |j|^2 is finite only if every j_i is (IGND); SGD's own check is this one */
+    if (dmp) {
+        s = gn_dot(j, j, n);
+        if (!(s <= DBL_MAX) && !gn_allfinite(j, n))
+            return GN_ERANGE;
+    } else if (!gn_allfinite(j, n)) {
+        return GN_ERANGE;
+    }
     if ((st = gn_loss_eval(&lv, loss, f, y)) != GN_OK)
         return st;
     if (out)
         *out = lv;
     if (dmp)
-        return gn_step_ignd(w, m->jbuf, m->nparams, lv.lp, lv.lpp, alpha, *dmp);
-    return gn_step_sgd(w, m->jbuf, m->nparams, lv.lp, alpha);
+        return gn_internal_step_ignd_s(w, j, n, s, lv.lp, lv.lpp, alpha, *dmp);
+    return gn_internal_step_sgd_finite(w, j, n, lv.lp, alpha);
 }
 
 gn_status gn_mlp_step_ignd(gn_mlp *m, double *w, gn_lossval *out, const double *x, double y,

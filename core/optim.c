@@ -23,6 +23,15 @@ gn_status gn_step_sgd(double *w, const double *j, size_t n, double lp, double al
         return st;
     if (!gn_allfinite(j, n))
         return GN_ENONFINITE;
+    return gn_internal_step_sgd_finite(w, j, n, lp, alpha);
+}
+
+gn_status gn_internal_step_sgd_finite(double *w, const double *j, size_t n, double lp,
+                                      double alpha)
+{
+    gn_status st = check_step(n, lp, alpha);
+    if (st != GN_OK)
+        return st;
     /* c = -alpha lp, one rounding; kept scaled so a huge alpha lp with a tiny j is exact */
     gn_sd c = gn_sd_mul(gn_sd_from(-lp), gn_sd_from(alpha));
     return gn_internal_apply(w, j, n, c);

@@ -47,14 +47,9 @@
  * per entry and lane, no contraction under -ffp-contract=off), so all give bitwise the
  * same results and the bound of the header comment holds for each.
  *
- * Why several. On x86-64 with GCC or Clang, an AVX2 form (four lanes in one 256-bit
- * vector) is chosen at run time when the CPU has AVX2; the baseline build is SSE2 only
- * (no -march), where gcc -O2 packs block_dot's four lanes into two SSE2 vectors but not
- * the eight sums of the fused a.b, b.b pass. Measured by `gnlab bench` and perf on an
- * AMD EPYC (Zen 3), gcc 12 -O2: with the scalar fused pass, pass 1 of the linear IGND
- * step ran about 1.3-1.7x as long as gn_dot's pass at d = 1e3-1e4 (in-cache sizes), so
- * the IGND step took 1.15-1.2x the SGD step; the fused pass returns its two sums as one
- * vector (in a register) instead of through pointers (which went through memory). */
+ * The vector forms of these sums (gn_dot, the fused pass, and the update and
+ * back-propagation kernels) live in kern.c, one version per instruction set chosen at run
+ * time; this file keeps the scalar block_dot for the scaled |j|^2 and gn_delta. */
 /* the end of a block: the tail (m mod 4 entries, from i on) into lane 0, then the join */
 static inline double lanes_join(double s0, double s1, double s2, double s3, const double *a,
                                 const double *b, size_t i, size_t m)
@@ -62,13 +57,6 @@ static inline double lanes_join(double s0, double s1, double s2, double s3, cons
     for (; i < m; i++)
         s0 += a[i] * b[i];
     return (s0 + s1) + (s2 + s3);
-}
-
-/* where pairwise summation splits n entries: a block boundary near the middle */
-static size_t pair_split(size_t n)
-{
-    size_t nb = (n + GN_BLOCK - 1) / GN_BLOCK;
-    return ((nb + 1) / 2) * GN_BLOCK;
 }
 
 static double block_dot(const double *a, const double *b, size_t m)
@@ -111,131 +99,17 @@ static double pw_total(pw_sum *p)
     return p->np ? p->part[0] : 0.0;
 }
 
-#if defined(__GNUC__)
-#define GN_VEC 1
-typedef double gn_v2d __attribute__((vector_size(16)));
-
-static inline gn_v2d v2d_load(const double *p)
-{
-    gn_v2d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* {a.b, b.b} over one block, lanes held two to a vector */
-static gn_v2d block_dot2(const double *a, const double *b, size_t m)
-{
-    gn_v2d s01 = {0.0, 0.0}, s23 = {0.0, 0.0}, q01 = {0.0, 0.0}, q23 = {0.0, 0.0};
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-        gn_v2d b01 = v2d_load(b + i), b23 = v2d_load(b + i + 2);
-        s01 += v2d_load(a + i) * b01;
-        s23 += v2d_load(a + i + 2) * b23;
-        q01 += b01 * b01;
-        q23 += b23 * b23;
-    }
-    gn_v2d r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
-                lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
-    return r;
-}
-
-#if defined(__x86_64__) || defined(__i386__)
-#define GN_AVX2 1
-typedef double gn_v4d __attribute__((vector_size(32)));
-
-/* the same blocks with the four lanes in one AVX2 vector (called only when the CPU has
- * AVX2; loads by memcpy, so no alignment is assumed) */
-__attribute__((target("avx2"))) static double block_dot_avx2(const double *a, const double *b,
-                                                             size_t m)
-{
-    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, av, bv;
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-        memcpy(&av, a + i, sizeof av);
-        memcpy(&bv, b + i, sizeof bv);
-        s += av * bv;
-    }
-    return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
-}
-
-__attribute__((target("avx2"))) static gn_v2d block_dot2_avx2(const double *a,
-                                                              const double *b, size_t m)
-{
-    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = {0.0, 0.0, 0.0, 0.0}, av, bv;
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-        memcpy(&av, a + i, sizeof av);
-        memcpy(&bv, b + i, sizeof bv);
-        s += av * bv;
-        q += bv * bv;
-    }
-    gn_v2d r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
-                lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
-    return r;
-}
-
-static int have_avx2(void) { return __builtin_cpu_supports("avx2") != 0; }
-#else
-#define GN_AVX2 0
-static double block_dot_avx2(const double *a, const double *b, size_t m)
-{
-    return block_dot(a, b, m);
-}
-static gn_v2d block_dot2_avx2(const double *a, const double *b, size_t m)
-{
-    return block_dot2(a, b, m);
-}
-static int have_avx2(void) { return 0; }
-#endif
-
-/* pairwise over whole blocks */
-static double pair_dot(const double *a, const double *b, size_t n, int avx2)
-{
-    if (n <= GN_BLOCK)
-        return avx2 ? block_dot_avx2(a, b, n) : block_dot(a, b, n);
-    size_t h = pair_split(n);
-    return pair_dot(a, b, h, avx2) + pair_dot(a + h, b + h, n - h, avx2);
-}
-
-static gn_v2d pair_dot2(const double *a, const double *b, size_t n, int avx2)
-{
-    if (n <= GN_BLOCK)
-        return avx2 ? block_dot2_avx2(a, b, n) : block_dot2(a, b, n);
-    size_t h = pair_split(n);
-    gn_v2d r1 = pair_dot2(a, b, h, avx2);
-    return r1 + pair_dot2(a + h, b + h, n - h, avx2);
-}
-
 double gn_dot(const double *a, const double *b, size_t n)
 {
-    return pair_dot(a, b, n, have_avx2());
+    return gn_internal_kern()->dot(a, b, n);
 }
 
 void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n)
 {
-    gn_v2d r = pair_dot2(w, x, n, have_avx2());
-    *wx = r[0];
-    *xx = r[1];
+    gn_pair2 r = gn_internal_kern()->dot2(w, x, n);
+    *wx = r.ab;
+    *xx = r.bb;
 }
-#else /* portable C: the same operations, one scalar per lane */
-static double pair_dot(const double *a, const double *b, size_t n)
-{
-    if (n <= GN_BLOCK)
-        return block_dot(a, b, n);
-    size_t h = pair_split(n);
-    return pair_dot(a, b, h) + pair_dot(a + h, b + h, n - h);
-}
-
-double gn_dot(const double *a, const double *b, size_t n) { return pair_dot(a, b, n); }
-
-/* the same sums as the fused pass of the vector build: block_dot2's lanes are independent
- * accumulators, so two passes perform exactly its operations */
-void gn_internal_dot2(double *wx, double *xx, const double *w, const double *x, size_t n)
-{
-    *wx = pair_dot(w, x, n);
-    *xx = pair_dot(x, x, n);
-}
-#endif
 
 static size_t lane_terms(size_t m)
 {
@@ -257,61 +131,13 @@ int gn_sum_bound_k(size_t n)
     return (int)(1 + (t - 1) + 2) + depth;
 }
 
-/* x - x is 0 for finite x and NaN otherwise; a sum of those is 0 iff all are finite.
- * Eight independent partial sums (in vectors with GCC/Clang) instead of one serial chain:
- * the verdict is the same, and the check no longer costs more than the step it guards
- * (perf on the MLP step: the serial form took 21% of an IGND step, 32% of an SGD step). */
-#if defined(__GNUC__)
-#if GN_AVX2
-__attribute__((target("avx2"))) static int allfinite_avx2(const double *a, size_t n)
-{
-    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0, v0, v1;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&v0, a + i, sizeof v0);
-        memcpy(&v1, a + i + 4, sizeof v1);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
-    }
-    acc0 += acc1;
-    double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
-    for (; i < n; i++)
-        t += a[i] - a[i];
-    return t == 0.0;
-}
-#endif
-
+/* x - x is 0 for finite x and NaN otherwise; a sum of those is 0 iff all are finite
+ * (kern.c: eight independent partial sums in vectors, so the check costs less than the step
+ * it guards) */
 int gn_allfinite(const double *a, size_t n)
 {
-#if GN_AVX2
-    if (have_avx2())
-        return allfinite_avx2(a, n);
-#endif
-    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        gn_v2d v0 = v2d_load(a + i), v1 = v2d_load(a + i + 2);
-        gn_v2d v2 = v2d_load(a + i + 4), v3 = v2d_load(a + i + 6);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
-        acc2 += v2 - v2;
-        acc3 += v3 - v3;
-    }
-    acc0 += acc1 + (acc2 + acc3);
-    double t = acc0[0] + acc0[1];
-    for (; i < n; i++)
-        t += a[i] - a[i];
-    return t == 0.0;
+    return gn_internal_kern()->allfinite(a, n);
 }
-#else
-int gn_allfinite(const double *a, size_t n)
-{
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++)
-        acc += a[i] - a[i];
-    return acc == 0.0;
-}
-#endif
 
 gn_status gn_sumsq_scaled(gn_sumsq *s, const double *j, size_t n)
 {
@@ -468,155 +294,21 @@ static int step_too_big(gn_sd c, gn_sd S)
     return (double)c.e + 0.5 * (double)S.e >= 1019.0;
 }
 
-/* Kernels of the MLP's back-propagation (model.c), here for the run-time AVX2 choice.
- * J[o in + i] = d[o] h[i]: one IEEE product per entry, whatever the form.
- * y[i] = sum over o = 0..out-1, in increasing o, of W[o in + i] d[o], starting from 0.0:
- * the rows are accumulated one after another, so each y[i] sees the same operations in
- * the same order as the column loop `s = 0; for o: s += W[o in + i] d[o]`. */
-static void outer_plain(double *restrict J, const double *restrict d, size_t out,
-                        const double *restrict h, size_t in)
-{
-    for (size_t o = 0; o < out; o++)
-        for (size_t i = 0; i < in; i++)
-            J[o * in + i] = d[o] * h[i];
-}
-
-static void gemtv_plain(double *restrict y, const double *restrict W, size_t out, size_t in,
-                        const double *restrict d)
-{
-    for (size_t i = 0; i < in; i++)
-        y[i] = 0.0;
-    for (size_t o = 0; o < out; o++)
-        for (size_t i = 0; i < in; i++)
-            y[i] += W[o * in + i] * d[o];
-}
-
-#if defined(__GNUC__) && GN_AVX2
-__attribute__((target("avx2"))) static void outer_avx2(double *restrict J,
-                                                      const double *restrict d, size_t out,
-                                                      const double *restrict h, size_t in)
-{
-    for (size_t o = 0; o < out; o++) {
-        gn_v4d dv = {d[o], d[o], d[o], d[o]}, hv;
-        double *row = J + o * in;
-        size_t i = 0;
-        for (; i + 4 <= in; i += 4) {
-            memcpy(&hv, h + i, sizeof hv);
-            hv = dv * hv;
-            memcpy(row + i, &hv, sizeof hv);
-        }
-        for (; i < in; i++)
-            row[i] = d[o] * h[i];
-    }
-}
-
-__attribute__((target("avx2"))) static void gemtv_avx2(double *restrict y,
-                                                      const double *restrict W, size_t out,
-                                                      size_t in, const double *restrict d)
-{
-    for (size_t i = 0; i < in; i++)
-        y[i] = 0.0;
-    for (size_t o = 0; o < out; o++) {
-        gn_v4d dv = {d[o], d[o], d[o], d[o]}, yv, wv;
-        const double *row = W + o * in;
-        size_t i = 0;
-        for (; i + 4 <= in; i += 4) {
-            memcpy(&yv, y + i, sizeof yv);
-            memcpy(&wv, row + i, sizeof wv);
-            yv += wv * dv;
-            memcpy(y + i, &yv, sizeof yv);
-        }
-        for (; i < in; i++)
-            y[i] += row[i] * d[o];
-    }
-}
-#endif
-
-/* KERNEL(name, args): name_avx2(args) where the CPU has AVX2 and it was compiled in,
- * name_plain(args) otherwise (both return void) */
-#if defined(__GNUC__) && GN_AVX2
-#define KERNEL(name, ...) (have_avx2() ? name##_avx2(__VA_ARGS__) : name##_plain(__VA_ARGS__))
-#else
-#define KERNEL(name, ...) name##_plain(__VA_ARGS__)
-#endif
-
+/* the MLP's back-propagation kernels (kern.c, the version chosen at run time) */
 void gn_internal_outer(double *J, const double *d, size_t out, const double *h, size_t in)
 {
-    KERNEL(outer, J, d, out, h, in);
+    gn_internal_kern()->outer(J, d, out, h, in);
 }
 
 void gn_internal_gemtv(double *y, const double *W, size_t out, size_t in, const double *d)
 {
-    KERNEL(gemtv, y, W, out, in, d);
+    gn_internal_kern()->gemtv(y, W, out, in, d);
 }
-
-/* w_i = w_i + c j_i (one rounding for the product, one for the sum, as written), and
- * 1 when every result is finite. The overflow check is a sum of v - v (NaN iff v is not
- * finite), so the loop vectorizes (GNU vector lanes; AVX2 at run time on x86): each
- * component gets the same two IEEE operations as the scalar loop. */
-#if defined(__GNUC__)
-/* entries i..n-1 one at a time, adding each v - v to the check sum t */
-static inline int axpy_tail(double *w, double c, const double *j, size_t i, size_t n, double t)
-{
-    for (; i < n; i++) {
-        double v = w[i] + c * j[i];
-        t += v - v;
-        w[i] = v;
-    }
-    return t == 0.0;
-}
-
-#if GN_AVX2
-__attribute__((target("avx2"))) static int axpy_checked_avx2(double *w, double c,
-                                                            const double *j, size_t n)
-{
-    gn_v4d cv = {c, c, c, c}, chk = {0.0, 0.0, 0.0, 0.0}, wv, jv;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        memcpy(&wv, w + i, sizeof wv);
-        memcpy(&jv, j + i, sizeof jv);
-        wv += cv * jv;
-        chk += wv - wv;
-        memcpy(w + i, &wv, sizeof wv);
-    }
-    double t = (chk[0] + chk[1]) + (chk[2] + chk[3]);
-    return axpy_tail(w, c, j, i, n, t);
-}
-#endif
 
 static int axpy_checked(double *w, double c, const double *j, size_t n)
 {
-#if GN_AVX2
-    if (have_avx2())
-        return axpy_checked_avx2(w, c, j, n);
-#endif
-    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        gn_v2d w0 = v2d_load(w + i), w1 = v2d_load(w + i + 2);
-        w0 += cv * v2d_load(j + i);
-        w1 += cv * v2d_load(j + i + 2);
-        chk0 += w0 - w0;
-        chk1 += w1 - w1;
-        memcpy(w + i, &w0, sizeof w0);
-        memcpy(w + i + 2, &w1, sizeof w1);
-    }
-    chk0 += chk1;
-    double t = chk0[0] + chk0[1];
-    return axpy_tail(w, c, j, i, n, t);
+    return gn_internal_kern()->axpy(w, c, j, n);
 }
-#else
-static int axpy_checked(double *w, double c, const double *j, size_t n)
-{
-    int bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = w[i] + c * j[i];
-        bad |= !(fabs(v) <= DBL_MAX);
-        w[i] = v;
-    }
-    return !bad;
-}
-#endif
 
 /* w_i += c j_i for all i (or d_i = c j_i when w == NULL). Returns GN_ERANGE if some
  * result overflowed (those components are then +-inf). */
@@ -676,6 +368,58 @@ gn_status gn_internal_ignd_coef(gn_sd *c, gn_sd S, double lp, double lpp, double
 gn_status gn_internal_apply(double *w, const double *j, size_t n, gn_sd c)
 {
     return apply_coef(w, NULL, j, n, c);
+}
+
+gn_status gn_internal_apply_d(double *w, const double *j, size_t n, double c)
+{
+    return axpy_checked(w, c, j, n) ? GN_OK : GN_ERANGE;
+}
+
+/* The fast coefficient. Each double operation below rounds the exact result once, as the
+ * scaled route's operation does (scaled.h: the mantissas' product, quotient or aligned sum,
+ * rounded to 53 bits, then an exact power of two), and both agree whenever the double result
+ * is normal: so every intermediate must lie in [2^-1021, 2^1000) (one binade above the
+ * subnormals, where a double rounds at 2^-1074 instead of 53 bits, and far below overflow).
+ * Where it does: A = lpp + mu is the scaled route's double A; |c| < 2^500 and S < 2^1000
+ * give c.e + S.e/2 <= 1000 < 1019, so the scaled route's GN_ERANGE test is false; and c >=
+ * 2^-1021 makes its c "plain" (coef_is_plain), i.e. applied as this same double. lp = 0
+ * gives the scaled route's c = 0, applied as +0.0. Anything else returns 0 (use the scaled
+ * route). tests/test_kernels checks the guard on both sides of every bound. */
+#define FAST_LO 0x1p-1021
+#define FAST_HI 0x1p1000
+
+static int fast_in(double x) { return fabs(x) >= FAST_LO && fabs(x) < FAST_HI; }
+
+int gn_internal_ignd_coef_fast(double *cd, double s, double lp, double lpp, double alpha,
+                               gn_damping dmp)
+{
+    if (!(s >= GN_FAST_MIN && s < FAST_HI))
+        return 0;
+    double a = lpp + dmp.mu, D;
+    if (!(a < FAST_HI))
+        return 0;
+    if (a == 0.0) {
+        D = dmp.lambda;
+    } else {
+        double as = a * s;
+        if (!fast_in(as))
+            return 0;
+        D = as + dmp.lambda;
+    }
+    if (!fast_in(D))
+        return 0;
+    if (lp == 0.0) {
+        *cd = 0.0;
+        return 1;
+    }
+    double num = -lp * alpha;
+    if (!fast_in(num))
+        return 0;
+    double c = num / D;
+    if (!(fabs(c) >= FAST_LO && fabs(c) < 0x1p500))
+        return 0;
+    *cd = c;
+    return 1;
 }
 
 /* c = -alpha lp / (lpp |j|^2), the undamped coefficient (alpha = 1: the Moore-Penrose
@@ -774,10 +518,25 @@ gn_status gn_step_ignd(double *w, const double *j, size_t n, double lp, double l
 {
     if (n == 0)
         return GN_ESIZE;
+    return gn_internal_step_ignd_s(w, j, n, gn_dot(j, j, n), lp, lpp, alpha, dmp);
+}
+
+gn_status gn_internal_step_ignd_s(double *w, const double *j, size_t n, double s, double lp,
+                                  double lpp, double alpha, gn_damping dmp)
+{
     gn_sd S, c;
-    gn_status st = gn_internal_norm2sq_sd(&S, j, n);
-    if (st != GN_OK)
+    gn_status st;
+    double cd;
+    if (s >= GN_FAST_MIN && s <= DBL_MAX) { /* gn_internal_norm2sq_sd's own fast case */
+        if ((st = gn_damping_check(lpp, dmp)) != GN_OK ||
+            (st = gn_internal_check_rate(lp, alpha)) != GN_OK)
+            return st;
+        if (gn_internal_ignd_coef_fast(&cd, s, lp, lpp, alpha, dmp))
+            return gn_internal_apply_d(w, j, n, cd);
+        S = gn_sd_from(s);
+    } else if ((st = gn_internal_norm2sq_sd(&S, j, n)) != GN_OK) {
         return st;
+    }
     if ((st = gn_internal_ignd_coef(&c, S, lp, lpp, alpha, dmp)) != GN_OK)
         return st;
     return apply_coef(w, NULL, j, n, c);

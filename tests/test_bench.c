@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static void test_median(void **state)
 {
@@ -173,6 +174,22 @@ static int count(const char *s, const char *needle)
     return k;
 }
 
+/* the FMA probe does its work and the FLOP count is the one derived in bench.h */
+static void test_fma_probe(void **state)
+{
+    (void)state;
+    val_bench_fma f;
+    val_bench_fma_init(&f);
+    assert_true(f.lanes == 1 || f.lanes == 4 || f.lanes == 8);
+    assert_true(val_bench_fma_per_step(&f) == 12.0 * 1024.0 * f.lanes);
+    assert_int_equal(val_bench_fma_run(&f, 3), GN_OK);
+    assert_true(f.sink > 0.0);
+    assert_true(val_bench_mlp_flops(val_bench_mlp_widths, 5) == 27445.0);
+    /* 2-1: forward 2*2 + 1, outer 2, no hidden layer, then 4 * 3 parameters */
+    static const size_t tiny[2] = {2, 1};
+    assert_true(val_bench_mlp_flops(tiny, 2) == 5.0 + 2.0 + 12.0);
+}
+
 static void test_command_quick_json(void **state)
 {
     (void)state;
@@ -194,14 +211,16 @@ static void test_command_quick_json(void **state)
         lines++;
         l = e + 1;
     }
-    static const char *rows[] = {"\"kind\":\"linear\",\"d\":100,", "\"kind\":\"linear\",\"d\":10000,",
+    static const char *rows[] = {"\"kind\":\"linear\",\"d\":100,", "\"kind\":\"linear\",\"d\":1000,",
+                                 "\"kind\":\"linear\",\"d\":10000,",
                                  "\"kind\":\"linear\",\"d\":1000000,",
                                  "\"kind\":\"linear\",\"d\":10000000,", "\"kind\":\"probe\"",
                                  "\"kind\":\"mlp\"", "\"kind\":\"summary\""};
     for (size_t q = 0; q < sizeof rows / sizeof rows[0]; q++)
         if (count(out, rows[q]) != 1)
             fail_msg("expected one row with %s in:\n%s", rows[q], out);
-    assert_int_equal(count(out, "\"kind\":\"target\""), 7);
+    assert_int_equal(count(out, "\"kind\":\"target\""), 10);
+    assert_int_equal(count(out, "\"over_floor\":null"), 0);
     assert_int_equal(count(out, "\"kind\":\"torch\""), 2);
     assert_int_equal(count(out, "\"state\":\"skipped\""), 2);
     assert_int_equal(count(out, "\"verdict\":\"SKIP\""), 2);
@@ -214,6 +233,41 @@ static void test_command_quick_json(void **state)
     assert_true(lines >= 15);
 }
 
+/* make bench's form: --require-torch turns an absent PyTorch into two MISS rows (exit 1),
+ * and --report writes the page with the machine, the date and every target's verdict */
+static void test_command_report(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char page[256];
+    snprintf(page, sizeof page, "%s/gn_test_bench_report_%ld.md",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    char args[512];
+    snprintf(args, sizeof args, "bench --quick --kernel base --require-torch --report %s 2>/dev/null",
+             page);
+    setenv("GN_PYTHON", "/nonexistent/python3", 1);
+    int rc = run(out, sizeof out, args);
+    unsetenv("GN_PYTHON");
+    assert_int_equal(rc, 1); /* the PyTorch rows are MISS */
+    assert_non_null(strstr(out, "PyTorch comparison MISSING (--require-torch)"));
+    assert_non_null(strstr(out, "vector kernels: base in use"));
+    char *txt = gn_test_slurp(page);
+    remove(page);
+    assert_non_null(strstr(txt, "# gnlab bench report"));
+    assert_non_null(strstr(txt, "| date | "));
+    assert_non_null(strstr(txt, "| CPU | "));
+    assert_non_null(strstr(txt, "FMA floor:"));
+    assert_int_equal(count(txt, "PyTorch float64 SGD step / core IGND step"), 1);
+    assert_true(count(txt, " MISS\n") >= 2);
+    assert_int_equal(count(txt, " PASS\n") + count(txt, " MISS\n"), 10);
+    free(txt);
+    /* an unwritable page: exit 2 */
+    assert_int_equal(run(out, sizeof out,
+                         "bench --quick --no-torch --reps 1 --report /nonexistent/dir/r.md "
+                         "2>/dev/null"),
+                     2);
+}
+
 static void test_command_usage(void **state)
 {
     (void)state;
@@ -224,6 +278,9 @@ static void test_command_usage(void **state)
     assert_int_equal(run(out, sizeof out, "bench --min-time 2>/dev/null"), 2);
     assert_int_equal(run(out, sizeof out, "bench --frobnicate 2>/dev/null"), 2);
     assert_int_equal(run(out, sizeof out, "bench --torch-script 2>/dev/null"), 2);
+    assert_int_equal(run(out, sizeof out, "bench --kernel no-such 2>/dev/null"), 2);
+    assert_int_equal(run(out, sizeof out, "bench --no-torch --require-torch 2>/dev/null"), 2);
+    assert_int_equal(run(out, sizeof out, "bench --report 2>/dev/null"), 2);
     assert_int_equal(run(out, sizeof out, "bench --help"), 0);
     assert_non_null(strstr(out, "Usage: gnlab bench"));
 }
@@ -232,7 +289,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_median),         cmocka_unit_test(test_ratio_median),
     cmocka_unit_test(test_verdicts),       cmocka_unit_test(test_triad),
     cmocka_unit_test(test_linear_kernels), cmocka_unit_test(test_mlp_kernels),
-    cmocka_unit_test(test_command_quick_json), cmocka_unit_test(test_command_usage),
+    cmocka_unit_test(test_command_quick_json), cmocka_unit_test(test_command_report),
+    cmocka_unit_test(test_command_usage),       cmocka_unit_test(test_fma_probe),
 };
 
 GN_TEST_MAIN(tests)

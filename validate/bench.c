@@ -271,6 +271,131 @@ gn_status val_bench_mlp_run(void *ctx, size_t nsteps)
     return isfinite(b->sink) ? GN_OK : GN_ERANGE;
 }
 
+double val_bench_mlp_flops(const size_t *widths, size_t nwidths)
+{
+    double f = 0.0, np = 0.0;
+    size_t L = nwidths - 1;
+    for (size_t l = 1; l <= L; l++) {
+        double in = (double)widths[l - 1], out = (double)widths[l];
+        np += in * out + out;
+        f += 2.0 * in * out + out; /* forward: in multiply-adds per unit, + bias */
+        f += in * out;             /* backward: the outer product d h^T */
+        if (l > 1)
+            f += 2.0 * in * out + in; /* W^T delta, then the product with act' */
+    }
+    return f + 4.0 * np; /* |j|^2 and w += c j: one multiply-add per parameter each */
+}
+
+/* ---------------------------------------------------------------- FMA probe */
+
+/* FMA_ACC independent chains (latency 4 x 2 pipes needs 8 in flight; 12 leave room) of
+ * acc = acc * m + a, fused: acc moves towards a / (1 - m) = 1 and stays there, so no value
+ * ever becomes subnormal or overflows. One step = FMA_ITERS rounds over the chains. */
+#define FMA_ACC 12
+#define FMA_ITERS 1024
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+/* twelve named accumulators (an array would live in memory at -O2, and each FMA would
+ * then wait for a store and a load) */
+#define FMA_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define FMA_DECL(k) V acc##k = SET1(0.5 + 0.01 * k);
+#define FMA_STEP(k) acc##k = FMADD(acc##k, m, a);
+#define FMA_SUM(k) STOREU(out, acc##k); t += out[0] + out[LAST];
+#define FMA_BODY                                                                             \
+    const V m = SET1(0.999), a = SET1(0.001);                                                \
+    FMA_EACH(FMA_DECL)                                                                       \
+    for (size_t s = 0; s < nsteps; s++)                                                      \
+        for (int it = 0; it < FMA_ITERS; it++) {                                             \
+            FMA_EACH(FMA_STEP)                                                               \
+        }                                                                                    \
+    double t = 0.0, out[LAST + 1];                                                           \
+    FMA_EACH(FMA_SUM)                                                                        \
+    return t;
+
+#define V __m512d
+#define SET1 _mm512_set1_pd
+#define FMADD _mm512_fmadd_pd
+#define STOREU _mm512_storeu_pd
+#define LAST 7
+__attribute__((target("avx512f"))) static double fma_run512(size_t nsteps) { FMA_BODY }
+#undef V
+#undef SET1
+#undef FMADD
+#undef STOREU
+#undef LAST
+#define V __m256d
+#define SET1 _mm256_set1_pd
+#define FMADD _mm256_fmadd_pd
+#define STOREU _mm256_storeu_pd
+#define LAST 3
+__attribute__((target("avx2,fma"))) static double fma_run256(size_t nsteps) { FMA_BODY }
+#undef V
+#undef SET1
+#undef FMADD
+#undef STOREU
+#undef LAST
+#define FMA_X86 1
+#else
+#define FMA_X86 0
+#endif
+
+/* scalar fma(): a library call where the CPU has no FMA unit */
+static double fma_run1(size_t nsteps)
+{
+    double acc[FMA_ACC];
+    for (int k = 0; k < FMA_ACC; k++)
+        acc[k] = 0.5 + 0.01 * k;
+    for (size_t s = 0; s < nsteps; s++)
+        for (int it = 0; it < FMA_ITERS; it++)
+            for (int k = 0; k < FMA_ACC; k++)
+                acc[k] = fma(acc[k], 0.999, 0.001);
+    double t = 0.0;
+    for (int k = 0; k < FMA_ACC; k++)
+        t += acc[k];
+    return t;
+}
+
+void val_bench_fma_init(val_bench_fma *f)
+{
+    memset(f, 0, sizeof *f);
+    f->lanes = 1;
+    f->isa = "scalar fma()";
+#if FMA_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        f->lanes = 8;
+        f->isa = "AVX-512 (vfmadd, 8 doubles)";
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        f->lanes = 4;
+        f->isa = "AVX2 FMA (vfmadd, 4 doubles)";
+    }
+#endif
+}
+
+double val_bench_fma_per_step(const val_bench_fma *f)
+{
+    return (double)FMA_ACC * FMA_ITERS * (double)f->lanes;
+}
+
+gn_status val_bench_fma_run(void *ctx, size_t nsteps)
+{
+    val_bench_fma *f = ctx;
+    double t;
+#if FMA_X86
+    if (f->lanes == 8)
+        t = fma_run512(nsteps);
+    else if (f->lanes == 4)
+        t = fma_run256(nsteps);
+    else
+#endif
+        t = fma_run1(nsteps);
+    /* each chain converges to 1 from [0.5, 0.61]: the sum of 2 FMA_ACC values is in (0, 2
+     * FMA_ACC] (a check that the work was done and gave numbers) */
+    f->sink += t;
+    return t > 0.0 && t <= 2.0 * FMA_ACC ? GN_OK : GN_EINPUT;
+}
+
 /* ------------------------------------------------------------ verdicts */
 
 int val_bench_le(double value, double limit) { return value <= limit; }

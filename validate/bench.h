@@ -154,6 +154,33 @@ void val_bench_mlp_free(val_bench_mlp *b);
  * Special: the step's first failure. */
 gn_status val_bench_mlp_run(void *ctx, size_t nsteps); /* gn_mlp_step_ignd or _sgd */
 
+/* val_bench_mlp_flops: floating-point operations (a multiply-add counts 2) of one IGND step
+ * of the MLP with these widths at batch size 1, as the core computes it: forward 2 in out
+ * + out per layer (W h + b), back-propagation in out (the outer product d h^T) and, below
+ * the last layer, 2 in out + in (W^T delta, times act'), then 2 P for |j|^2 and 2 P for
+ * w += c j (P parameters). Comparisons (ReLU, the finiteness checks) and the O(1) scalar
+ * work are not counted. 8-64-32-16-1: 27,445.
+ * No equation: the operation count behind the bench's FMA floor. */
+double val_bench_mlp_flops(const size_t *widths, size_t nwidths);
+
+/* FMA throughput probe: independent chains of fused multiply-adds in the widest vectors
+ * this CPU has (AVX-512, AVX2+FMA, else scalar fma()); the machine's peak double-precision
+ * rate is then 2 lanes x (FMAs per second) FLOP/s. */
+typedef struct {
+    int lanes;          /* doubles per FMA instruction: 8, 4 or 1 */
+    const char *isa;
+    double sink;
+} val_bench_fma;
+
+/* val_bench_fma_init: picks the widest FMA the CPU runs. No equation: the FMA probe's setup. */
+void val_bench_fma_init(val_bench_fma *f);
+/* val_bench_fma_per_step: FMAs (one per double lane) in one step of val_bench_fma_run.
+ * No equation: the FMA probe's count. */
+double val_bench_fma_per_step(const val_bench_fma *f);
+/* val_bench_fma_run: nsteps steps of the probe; GN_EINPUT if the chains' values are not
+ * where they must be. No equation: the FMA throughput probe. */
+gn_status val_bench_fma_run(void *ctx, size_t nsteps);
+
 /* ------------------------------------------------------------ verdicts */
 
 /* val_bench_le / val_bench_ge: 1 when the measured value meets "value <= limit" (or >=);

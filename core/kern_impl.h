@@ -1,0 +1,521 @@
+/* kern_impl.h: internal; the body of one kernel version, included by kern.c once per
+ * version with KSUF (the name suffix), KATTR (the target attribute, empty for the baseline)
+ * KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) and KHALF (1:
+ * the baseline's dot, fused pass, update and check hold each 4-lane group as two 2-lane
+ * SSE2 vectors, because gcc keeps a 4-lane vector of a target without AVX in memory and
+ * every accumulation then waits on a store and a load) defined.
+ *
+ * Every function here performs, for every output, the same IEEE operations in the same
+ * order as the portable definition in kern.c's header comment: products and sums rounded
+ * one at a time (no FMA: -ffp-contract=off, and no fma() below), four lanes per block of 64
+ * entries, the tail into lane 0, the join (s0 + s1) + (s2 + s3), pairwise over blocks.
+ * Vector lanes are independent, so packing lanes of one block (4-lane vectors) or of two
+ * blocks (8-lane vectors) into one register changes the speed, never a bit of the result
+ * (tests/test_kernels compares every version bit for bit). */
+
+#define KCAT2(a, b) a##_##b
+#define KCAT(a, b) KCAT2(a, b)
+#define KFN(name) KCAT(name, KSUF)
+
+/* the sum a.b over one block of m <= 64 entries.
+ * No equation: kern.c's block order. */
+/* (not inlined into the baseline's pair2_dot: gcc 12 then warns, wrongly, of undefined
+ * behaviour in the empty tail loop of a constant 64-entry block) */
+KATTR KNOINLINE static double KFN(block_dot)(const double *a, const double *b, size_t m)
+{
+    size_t i = 0;
+#if KHALF
+    gn_v2d s01 = {0.0, 0.0}, s23 = s01;
+    for (; i + 4 <= m; i += 4) {
+        s01 += kld2(a + i) * kld2(b + i);
+        s23 += kld2(a + i + 2) * kld2(b + i + 2);
+    }
+    return lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m);
+#else
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0};
+    for (; i + 4 <= m; i += 4)
+        s += kld4(a + i) * kld4(b + i);
+    return lanes_join(s[0], s[1], s[2], s[3], a, b, i, m);
+#endif
+}
+
+/* blocks [0, 64) and [64, n) for 64 < n <= 128, interleaved (two independent chains), then
+ * their sum: pairwise summation's split of such an n is at 64, so this is its result.
+ * No equation: kern.c's block order. */
+KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
+{
+#if KHALF /* two SSE2 halves per 4-lane group: the accumulators stay in registers */
+    return KFN(block_dot)(a, b, GN_BLOCK) + KFN(block_dot)(a + GN_BLOCK, b + GN_BLOCK,
+                                                           n - GN_BLOCK);
+#else
+    const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
+    size_t m2 = n - GN_BLOCK, i = 0;
+#if KWIDE
+    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (; i + 4 <= m2; i += 4)
+        s += kcat(kld4(a + i), kld4(a2 + i)) * kcat(kld4(b + i), kld4(b2 + i));
+    gn_v4d s1 = klo(s), s2 = khi(s);
+#else
+    gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1;
+    for (; i + 4 <= m2; i += 4) {
+        s1 += kld4(a + i) * kld4(b + i);
+        s2 += kld4(a2 + i) * kld4(b2 + i);
+    }
+#endif
+    size_t i2 = i;
+    for (; i < GN_BLOCK; i += 4)
+        s1 += kld4(a + i) * kld4(b + i);
+    double r1 = lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK);
+    return r1 + lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
+#endif
+}
+
+#if !KHALF
+/* blocks 0..3 of 128 < n <= 256 entries (the last one or two partial, block 3 absent when
+ * n <= 192) in four independent chains, joined as pairwise summation joins them: (r0 + r1)
+ * + r2 for three blocks, (r0 + r1) + (r2 + r3) for four. No equation: kern.c's order. */
+KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+{
+    const size_t B = GN_BLOCK;
+    size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
+#if KWIDE
+    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, s23 = s01;
+    for (; i + 4 <= m3; i += 4) {
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+        s23 += kcat(kld4(a + 2 * B + i), kld4(a + 3 * B + i)) *
+               kcat(kld4(b + 2 * B + i), kld4(b + 3 * B + i));
+    }
+    gn_v4d s2 = klo(s23), s3 = khi(s23);
+#else
+    gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 4 <= m3; i += 4) {
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+        s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
+        s3 += kld4(a + 3 * B + i) * kld4(b + 3 * B + i);
+    }
+#endif
+    size_t i3 = i;
+    for (; i + 4 <= m2; i += 4) {
+#if KWIDE
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+#else
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+#endif
+        s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
+    }
+    size_t i2 = i;
+    for (; i < B; i += 4) {
+#if KWIDE
+        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
+#else
+        s0 += kld4(a + i) * kld4(b + i);
+        s1 += kld4(a + B + i) * kld4(b + B + i);
+#endif
+    }
+#if KWIDE
+    gn_v4d s0 = klo(s01), s1 = khi(s01);
+#endif
+    double r01 = lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
+                 lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B);
+    double r2 = lanes_join(s2[0], s2[1], s2[2], s2[3], a + 2 * B, b + 2 * B, i2, m2);
+    if (n <= 3 * B)
+        return r01 + r2;
+    return r01 + (r2 + lanes_join(s3[0], s3[1], s3[2], s3[3], a + 3 * B, b + 3 * B, i3, m3));
+}
+#endif
+
+/* gn_dot's pairwise sum, leaves of one, two or (with AVX) four blocks.
+ * No equation: kern.c's block order. */
+KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot)(a, b, n);
+    if (n <= 2 * GN_BLOCK)
+        return KFN(pair2_dot)(a, b, n);
+#if !KHALF
+    if (n <= 4 * GN_BLOCK)
+        return KFN(pair4_dot)(a, b, n);
+#endif
+    size_t h = pair_split(n);
+    return KFN(dot)(a, b, h) + KFN(dot)(a + h, b + h, n - h);
+}
+
+/* {a.b, b.b} over one block.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
+{
+    size_t i = 0;
+#if KHALF
+    gn_v2d s01 = {0.0, 0.0}, s23 = s01, q01 = s01, q23 = s01;
+    for (; i + 4 <= m; i += 4) {
+        gn_v2d b01 = kld2(b + i), b23 = kld2(b + i + 2);
+        s01 += kld2(a + i) * b01;
+        s23 += kld2(a + i + 2) * b23;
+        q01 += b01 * b01;
+        q23 += b23 * b23;
+    }
+    gn_pair2 r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+                  lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
+#else
+    gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
+    for (; i + 4 <= m; i += 4) {
+        gn_v4d bv = kld4(b + i);
+        s += kld4(a + i) * bv;
+        q += bv * bv;
+    }
+    gn_pair2 r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+                  lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
+#endif
+    return r;
+}
+
+/* {a.b, b.b} over two blocks (64 < n <= 128), as pair2_dot.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n)
+{
+#if KHALF
+    gn_pair2 r = KFN(block_dot2)(a, b, GN_BLOCK),
+             r2 = KFN(block_dot2)(a + GN_BLOCK, b + GN_BLOCK, n - GN_BLOCK);
+    r.ab += r2.ab;
+    r.bb += r2.bb;
+    return r;
+#else
+    const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
+    size_t m2 = n - GN_BLOCK, i = 0;
+#if KWIDE
+    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q = s;
+    for (; i + 4 <= m2; i += 4) {
+        gn_v8d bv = kcat(kld4(b + i), kld4(b2 + i));
+        s += kcat(kld4(a + i), kld4(a2 + i)) * bv;
+        q += bv * bv;
+    }
+    gn_v4d s1 = klo(s), s2 = khi(s), q1 = klo(q), q2 = khi(q);
+#else
+    gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1, q1 = s1, q2 = s1;
+    for (; i + 4 <= m2; i += 4) {
+        gn_v4d bv1 = kld4(b + i), bv2 = kld4(b2 + i);
+        s1 += kld4(a + i) * bv1;
+        q1 += bv1 * bv1;
+        s2 += kld4(a2 + i) * bv2;
+        q2 += bv2 * bv2;
+    }
+#endif
+    size_t i2 = i;
+    for (; i < GN_BLOCK; i += 4) {
+        gn_v4d bv = kld4(b + i);
+        s1 += kld4(a + i) * bv;
+        q1 += bv * bv;
+    }
+    gn_pair2 r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
+                      lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2),
+                  lanes_join(q1[0], q1[1], q1[2], q1[3], b, b, GN_BLOCK, GN_BLOCK) +
+                      lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2)};
+    return r;
+#endif
+}
+
+#if !KHALF
+#if KWIDE
+#define P4_ACC(s, q, off)                                                              \
+    do {                                                                                     \
+        gn_v8d bv_ = kcat(kld4(b + (off) + i), kld4(b + (off) + B + i));                     \
+        s += kcat(kld4(a + (off) + i), kld4(a + (off) + B + i)) * bv_;                       \
+        q += bv_ * bv_;                                                                      \
+    } while (0)
+#endif
+#define P4_ACC4(s, q, off)                                                                   \
+    do {                                                                                     \
+        gn_v4d bv_ = kld4(b + (off) + i);                                                    \
+        s += kld4(a + (off) + i) * bv_;                                                      \
+        q += bv_ * bv_;                                                                      \
+    } while (0)
+/* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n)
+{
+    const size_t B = GN_BLOCK;
+    size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
+#if KWIDE
+    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q01 = s01, s23 = s01, q23 = s01;
+    for (; i + 4 <= m3; i += 4) {
+        P4_ACC(s01, q01, 0);
+        P4_ACC(s23, q23, 2 * B);
+    }
+    gn_v4d s2 = klo(s23), s3 = khi(s23), q2 = klo(q23), q3 = khi(q23);
+#else
+    gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0,
+           q3 = s0;
+    for (; i + 4 <= m3; i += 4) {
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+        P4_ACC4(s2, q2, 2 * B);
+        P4_ACC4(s3, q3, 3 * B);
+    }
+#endif
+    size_t i3 = i;
+    for (; i + 4 <= m2; i += 4) {
+#if KWIDE
+        P4_ACC(s01, q01, 0);
+#else
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+#endif
+        P4_ACC4(s2, q2, 2 * B);
+    }
+    size_t i2 = i;
+    for (; i < B; i += 4) {
+#if KWIDE
+        P4_ACC(s01, q01, 0);
+#else
+        P4_ACC4(s0, q0, 0);
+        P4_ACC4(s1, q1, B);
+#endif
+    }
+#if KWIDE
+    gn_v4d s0 = klo(s01), s1 = khi(s01), q0 = klo(q01), q1 = khi(q01);
+#endif
+    const double *a2 = a + 2 * B, *b2 = b + 2 * B, *a3 = a + 3 * B, *b3 = b + 3 * B;
+    gn_pair2 r = {lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
+                      lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B),
+                  lanes_join(q0[0], q0[1], q0[2], q0[3], b, b, B, B) +
+                      lanes_join(q1[0], q1[1], q1[2], q1[3], b + B, b + B, B, B)};
+    double r2s = lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
+    double r2q = lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2);
+    if (n > 3 * B) {
+        r2s = r2s + lanes_join(s3[0], s3[1], s3[2], s3[3], a3, b3, i3, m3);
+        r2q = r2q + lanes_join(q3[0], q3[1], q3[2], q3[3], b3, b3, i3, m3);
+    }
+    r.ab += r2s;
+    r.bb += r2q;
+    return r;
+}
+#undef P4_ACC
+#undef P4_ACC4
+#endif
+
+/* {a.b, b.b} pairwise, each sum in gn_dot's order.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot2)(a, b, n);
+    if (n <= 2 * GN_BLOCK)
+        return KFN(pair2_dot2)(a, b, n);
+#if !KHALF
+    if (n <= 4 * GN_BLOCK)
+        return KFN(pair4_dot2)(a, b, n);
+#endif
+    size_t h = pair_split(n);
+    gn_pair2 r1 = KFN(dot2)(a, b, h), r2 = KFN(dot2)(a + h, b + h, n - h);
+    r1.ab += r2.ab;
+    r1.bb += r2.bb;
+    return r1;
+}
+
+/* 1 iff every a_i is finite: a sum of a_i - a_i (0 for finite, NaN otherwise).
+ * No equation: the GN_ENONFINITE check. */
+KATTR static int KFN(allfinite)(const double *a, size_t n)
+{
+    size_t i = 0;
+#if KHALF
+    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v2d v0 = kld2(a + i), v1 = kld2(a + i + 2), v2 = kld2(a + i + 4), v3 = kld2(a + i + 6);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+        acc2 += v2 - v2;
+        acc3 += v3 - v3;
+    }
+    acc0 += acc1 + (acc2 + acc3);
+    double t = acc0[0] + acc0[1];
+#else
+    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v4d v0 = kld4(a + i), v1 = kld4(a + i + 4);
+        acc0 += v0 - v0;
+        acc1 += v1 - v1;
+    }
+    acc0 += acc1;
+    double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
+#endif
+    for (; i < n; i++)
+        t += a[i] - a[i];
+    return t == 0.0;
+}
+
+/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite.
+ * No equation: the update of (3.14) and Table 1. */
+KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
+{
+    size_t i = 0;
+#if KHALF
+    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v2d w0 = kld2(w + i) + cv * kld2(j + i);
+        gn_v2d w1 = kld2(w + i + 2) + cv * kld2(j + i + 2);
+        chk0 += w0 - w0;
+        chk1 += w1 - w1;
+        memcpy(w + i, &w0, sizeof w0);
+        memcpy(w + i + 2, &w1, sizeof w1);
+    }
+    chk0 += chk1;
+    double t = chk0[0] + chk0[1];
+#else
+    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
+    for (; i + 8 <= n; i += 8) {
+        gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
+        gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
+        chk0 += w0 - w0;
+        chk1 += w1 - w1;
+        memcpy(w + i, &w0, sizeof w0);
+        memcpy(w + i + 4, &w1, sizeof w1);
+    }
+    chk0 += chk1;
+    double t = (chk0[0] + chk0[1]) + (chk0[2] + chk0[3]);
+#endif
+    for (; i < n; i++) {
+        double v = w[i] + c * j[i];
+        t += v - v;
+        w[i] = v;
+    }
+    return t == 0.0;
+}
+
+/* J[o in + i] = d[o] h[i]: one product per entry.
+ * No equation: the weight part of j in back-propagation (MATH.md §11). */
+KATTR static void KFN(outer)(double *restrict J, const double *restrict d, size_t out,
+                             const double *restrict h, size_t in)
+{
+    for (size_t o = 0; o < out; o++) {
+        gn_v4d dv = {d[o], d[o], d[o], d[o]};
+        double *row = J + o * in;
+        size_t i = 0;
+        for (; i + 4 <= in; i += 4) {
+            gn_v4d hv = dv * kld4(h + i);
+            memcpy(row + i, &hv, sizeof hv);
+        }
+        for (; i < in; i++)
+            row[i] = d[o] * h[i];
+    }
+}
+
+/* y[i] = sum over o = 0..out-1 (increasing, from 0.0) of W[o in + i] d[o]. Columns go in
+ * tiles of 16 (then 4, then 1) whose sums stay in registers over all rows: each y[i] sees
+ * the same additions in the same order as the column loop.
+ * No equation: W^T delta of back-propagation (MATH.md §11). */
+KATTR static void KFN(gemtv)(double *restrict y, const double *restrict W, size_t out,
+                             size_t in, const double *restrict d)
+{
+    size_t i = 0;
+#if KHALF /* without AVX the tiles would live in memory: rows into y, the column order kept */
+    for (; i < in; i++)
+        y[i] = 0.0;
+    for (size_t o = 0; o < out; o++) {
+        gn_v2d dv = {d[o], d[o]};
+        const double *row = W + o * in;
+        size_t q = 0;
+        for (; q + 2 <= in; q += 2) {
+            gn_v2d yv = kld2(y + q) + kld2(row + q) * dv;
+            memcpy(y + q, &yv, sizeof yv);
+        }
+        for (; q < in; q++)
+            y[q] += row[q] * d[o];
+    }
+    return;
+#endif
+    for (; i + 16 <= in; i += 16) {
+        gn_v4d y0 = {0.0, 0.0, 0.0, 0.0}, y1 = y0, y2 = y0, y3 = y0;
+        for (size_t o = 0; o < out; o++) {
+            gn_v4d dv = {d[o], d[o], d[o], d[o]};
+            const double *row = W + o * in + i;
+            y0 += kld4(row) * dv;
+            y1 += kld4(row + 4) * dv;
+            y2 += kld4(row + 8) * dv;
+            y3 += kld4(row + 12) * dv;
+        }
+        memcpy(y + i, &y0, sizeof y0);
+        memcpy(y + i + 4, &y1, sizeof y1);
+        memcpy(y + i + 8, &y2, sizeof y2);
+        memcpy(y + i + 12, &y3, sizeof y3);
+    }
+    for (; i + 4 <= in; i += 4) {
+        gn_v4d y0 = {0.0, 0.0, 0.0, 0.0};
+        for (size_t o = 0; o < out; o++) {
+            gn_v4d dv = {d[o], d[o], d[o], d[o]};
+            y0 += kld4(W + o * in + i) * dv;
+        }
+        memcpy(y + i, &y0, sizeof y0);
+    }
+    for (; i < in; i++) {
+        double t = 0.0;
+        for (size_t o = 0; o < out; o++)
+            t += W[o * in + i] * d[o];
+        y[i] = t;
+    }
+}
+
+/* a[o] = gn_dot(W + o in, h, in) + b[o] for o < out. Rows of one block (in <= 64) go four
+ * at a time, each row in its own accumulator (four independent chains); longer rows one by
+ * one through dot. No equation: the forward layer a = W h + b of MATH.md §11. */
+KATTR static void KFN(gemv)(double *restrict a, const double *restrict W, size_t out,
+                            size_t in, const double *restrict h, const double *restrict b)
+{
+    size_t o = 0;
+    if (in <= GN_BLOCK) {
+        size_t i4 = in & ~(size_t)3;
+        for (; o + 4 <= out; o += 4) {
+            const double *r0 = W + o * in, *r1 = r0 + in, *r2 = r1 + in, *r3 = r2 + in;
+            gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+            for (size_t i = 0; i < i4; i += 4) {
+                gn_v4d hv = kld4(h + i);
+                s0 += kld4(r0 + i) * hv;
+                s1 += kld4(r1 + i) * hv;
+                s2 += kld4(r2 + i) * hv;
+                s3 += kld4(r3 + i) * hv;
+            }
+            a[o] = lanes_join(s0[0], s0[1], s0[2], s0[3], r0, h, i4, in) + b[o];
+            a[o + 1] = lanes_join(s1[0], s1[1], s1[2], s1[3], r1, h, i4, in) + b[o + 1];
+            a[o + 2] = lanes_join(s2[0], s2[1], s2[2], s2[3], r2, h, i4, in) + b[o + 2];
+            a[o + 3] = lanes_join(s3[0], s3[1], s3[2], s3[3], r3, h, i4, in) + b[o + 3];
+        }
+    }
+    for (; o < out; o++)
+        a[o] = KFN(dot)(W + o * in, h, in) + b[o];
+}
+
+/* h_i = a_i > 0 ? a_i : +0.0 (ReLU as gn_act_eval: NaN and -0 give +0), by a mask.
+ * No equation: the ReLU activation of MATH.md §11. */
+KATTR static void KFN(relu)(double *restrict h, const double *restrict a, size_t n)
+{
+    const gn_v4d zero = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4d av = kld4(a + i);
+        gn_v4di keep = av > zero;
+        gn_v4d hv = (gn_v4d)((gn_v4di)av & keep);
+        memcpy(h + i, &hv, sizeof hv);
+    }
+    for (; i < n; i++)
+        h[i] = a[i] > 0.0 ? a[i] : 0.0;
+}
+
+/* d_i = d_i * (a_i > 0 ? 1.0 : 0.0): the product with ReLU's derivative, a real multiply
+ * (so -0, inf and NaN in d behave as in the scalar product). No equation: MATH.md §11. */
+KATTR static void KFN(relu_bwd)(double *restrict d, const double *restrict a, size_t n)
+{
+    const gn_v4d zero = {0.0, 0.0, 0.0, 0.0}, one = {1.0, 1.0, 1.0, 1.0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4di keep = kld4(a + i) > zero;
+        gn_v4d dv = kld4(d + i) * (gn_v4d)((gn_v4di)one & keep);
+        memcpy(d + i, &dv, sizeof dv);
+    }
+    for (; i < n; i++)
+        d[i] = d[i] * (a[i] > 0.0 ? 1.0 : 0.0);
+}
+
+#undef KFN
+#undef KCAT
+#undef KCAT2
