@@ -4,6 +4,7 @@
  * MLP step in PyTorch through validate/bench_torch.py. Method and byte accounting: bench.h. */
 #include "bench.h"
 #include "cli.h"
+#include "val_bench_audit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,6 +34,7 @@ typedef struct {
     int torch;              /* 0: --no-torch */
     const char *script;     /* --torch-script, GN_BENCH_TORCH or next to the binary */
     uint64_t seed;
+    int quick;              /* --quick: the audit's throughput (issue 16) is left out */
 } opts;
 
 typedef struct {
@@ -131,6 +133,7 @@ static int parse(opts *o, int argc, char **argv)
     if (!have_min)
         o->min_time = quick ? 0.002 : 0.05;
     o->seed = cli_seed(20261122u);
+    o->quick = quick;
     return 0;
 }
 
@@ -823,5 +826,6 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, again
         snprintf(tr.why, sizeof tr.why, "--no-torch");
     }
     print_torch(out, &o, &tr);
-    return report_targets(out, &o, lr, &mr, &tr) ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    int audit_ok = o.quick || val_bench_audit(out, o.json, o.seed, 1000) == 1;
+    return report_targets(out, &o, lr, &mr, &tr) && audit_ok ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }
