@@ -309,6 +309,43 @@ static void test_generated(void **state)
     assert_true(sc > 0); /* the screen is on (else this proves nothing) */
 }
 
+/* records repeated (A B A B ..., and with one ulp changed in a repeat): the screen's memo of
+ * records sent to the exact path keeps the identical ones out of MPFR, the rest as before */
+static void test_repeated(void **state)
+{
+    (void)state;
+    for (int m = 0; m < GN_IO_TRACE_NM; m++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        assert_int_equal(val_bench_audit_trace(f, (gn_io_trace_method)m, 5, 2, gn_test_seed(), 1),
+                         GN_OK);
+        fclose(f);
+        char *rep = NULL;
+        size_t rlen = 0;
+        f = open_memstream(&rep, &rlen);
+        for (int k = 0; k < 6; k++)
+            fwrite(buf, 1, len, f);
+        /* a repeat of the last record with its last w_after digit changed: not identical */
+        char *last = buf + len - 2;
+        while (last > buf && (*last < '0' || *last > '9'))
+            last--;
+        *last = *last == '9' ? '8' : (char)(*last + 1);
+        fwrite(buf, 1, len, f);
+        fclose(f);
+        char name[64];
+        snprintf(name, sizeof name, "repeated %s", gn_io_trace_method_name(m));
+        uint64_t before = n_screened;
+        expect_same(rep, rlen, name, NULL);
+        if (n_screened - before < 8)
+            fail_msg("%s: only %llu of 14 steps screened", name,
+                     (unsigned long long)(n_screened - before));
+        free(buf);
+        free(rep);
+    }
+}
+
 /* ------------------------------------------------- near the boundary */
 
 /* moves w_after_0 up by ulps until the step's err / B first exceeds target */
@@ -417,7 +454,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_suite),  cmocka_unit_test(test_corpus),
-        cmocka_unit_test(test_generated),    cmocka_unit_test(test_near_boundary),
+        cmocka_unit_test(test_generated),    cmocka_unit_test(test_repeated),
+        cmocka_unit_test(test_near_boundary),
         cmocka_unit_test(test_loosened_screen_fails),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

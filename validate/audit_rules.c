@@ -29,6 +29,7 @@ struct val_audit_work {
     gn_mp_damping dmp;  /* lambda, mu as the rule uses them */
     mpfr_t alpha, lpe, lppe, ratio, S, S32, a, b, t1, t2, q1, q2;
     val_audit_facts fx;
+    val_audit_screen_memo *memo; /* audit_screen.c's repeated-record memo */
 };
 
 #define HAS(r, f) ((r)->has_s >> (f) & 1u)
@@ -68,6 +69,7 @@ void val_audit_work_free(val_audit_work *w)
     if (!w)
         return;
     work_vectors_free(w);
+    val_audit_screen_memo_free(w->memo);
     mpfr_clears(w->alpha, w->lpe, w->lppe, w->ratio, w->S, w->S32, w->a, w->b, w->t1, w->t2,
                 w->q1, w->q2, (mpfr_ptr)0);
     gn_mp_lossval_clear(&w->lv);
@@ -76,6 +78,8 @@ void val_audit_work_free(val_audit_work *w)
 }
 
 const val_audit_facts *val_audit_work_facts(const val_audit_work *w) { return &w->fx; }
+
+val_audit_screen_memo **val_audit_work_memo(val_audit_work *w) { return &w->memo; }
 
 /* vectors of length n (a trace has one dimension, so this allocates once per stream) */
 static int work_size(val_audit_work *w, size_t n)

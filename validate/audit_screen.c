@@ -61,6 +61,8 @@
 #include "val_audit_screen.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define EPS 0x1p-100
 #define RLO 0x1p-900
@@ -466,6 +468,83 @@ static double screen_err(const val_audit_screen_in *in, const gn_io_trace_rec *r
     return e * (1.0 + 0x1p-40) + (rho + in->mp_margin) / u * (1.0 + 0x1p-30);
 }
 
+/* ------------------------------------------------------ repeated records */
+
+#define NMEMO 2
+
+typedef struct {
+    gn_io_trace_rec r;   /* the record's fields; its v[] point into buf */
+    double *buf;
+    size_t cap;
+    int have;
+} memo_rec;
+
+struct val_audit_screen_memo {
+    memo_rec m[NMEMO];
+    size_t next;         /* the slot written next (round robin) */
+};
+
+void val_audit_screen_memo_free(val_audit_screen_memo *m)
+{
+    if (!m)
+        return;
+    for (size_t k = 0; k < NMEMO; k++)
+        free(m->m[k].buf);
+    free(m);
+}
+
+/* 1 when a and b are the same record for the audit: every field but step, line, index */
+static int same_record(const gn_io_trace_rec *a, const gn_io_trace_rec *b)
+{
+    if (a->method != b->method || a->dtype != b->dtype || a->has_loss != b->has_loss ||
+        (a->has_loss && a->loss != b->loss) || a->n != b->n || a->has_s != b->has_s ||
+        a->has_v != b->has_v)
+        return 0;
+    for (int k = 0; k < GN_IO_TRACE_NS; k++)
+        if (k != GN_IO_TRACE_S_STEP && (a->has_s >> k & 1u) &&
+            memcmp(&a->s[k], &b->s[k], sizeof a->s[k]))
+            return 0;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++)
+        if ((a->has_v >> v & 1u) && memcmp(a->v[v], b->v[v], a->n * sizeof *a->v[v]))
+            return 0;
+    return 1;
+}
+
+static int memo_hit(const val_audit_screen_memo *m, const gn_io_trace_rec *r)
+{
+    for (size_t k = 0; m && k < NMEMO; k++)
+        if (m->m[k].have && same_record(&m->m[k].r, r))
+            return 1;
+    return 0;
+}
+
+/* stores r in the next slot (nothing on no memory: the memo is an optimisation) */
+static void memo_store(val_audit_work *wk, const gn_io_trace_rec *r)
+{
+    val_audit_screen_memo **mp = val_audit_work_memo(wk);
+    if (!*mp && !(*mp = calloc(1, sizeof **mp)))
+        return;
+    memo_rec *e = &(*mp)->m[(*mp)->next];
+    size_t need = (size_t)GN_IO_TRACE_NV * r->n;
+    if (e->cap < need) {
+        double *b = realloc(e->buf, need * sizeof *b);
+        if (!b) {
+            e->have = 0;
+            return;
+        }
+        e->buf = b;
+        e->cap = need;
+    }
+    e->r = *r;
+    for (int v = 0; v < GN_IO_TRACE_NV; v++) {
+        e->r.v[v] = e->buf + (size_t)v * r->n;
+        if (r->has_v >> v & 1u)
+            memcpy(e->r.v[v], r->v[v], r->n * sizeof *r->v[v]);
+    }
+    e->have = 1;
+    (*mp)->next = ((*mp)->next + 1) % NMEMO;
+}
+
 int val_audit_screen(val_audit_work *wk, const gn_io_trace_rec *r, double largest_ratio,
                      double loosen)
 {
@@ -476,5 +555,11 @@ int val_audit_screen(val_audit_work *wk, const gn_io_trace_rec *r, double larges
     if (!(B < INFINITY))
         return 0;
     double e = screen_err(&in, r, loosen);
-    return e >= 0.0 && e <= B && e / B <= largest_ratio;
+    if (!(e >= 0.0 && e <= B))
+        return 0;
+    if (e / B <= largest_ratio || memo_hit(*val_audit_work_memo(wk), r))
+        return 1;
+    /* agrees, but may be the largest: the caller runs the exact rule on it now */
+    memo_store(wk, r);
+    return 0;
 }

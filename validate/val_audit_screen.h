@@ -60,4 +60,17 @@ gn_status val_audit_screen_prepare(val_audit_screen_in *in, val_audit_work *wk,
 int val_audit_screen(val_audit_work *wk, const gn_io_trace_rec *r, double largest_ratio,
                      double loosen);
 
+/* The records the screen sent to the exact path only because they might be the largest
+ * (certainly agreeing): a record identical to one of them (the same fields, values and
+ * vectors, whatever its step index or line) has the same err, which the exact path has then
+ * already counted, so it is not a new largest and is decided (traces that repeat records:
+ * the benchmark's replayed trace). Kept in the workspace; freed with it. */
+typedef struct val_audit_screen_memo val_audit_screen_memo;
+
+/* val_audit_work_memo: the workspace's memo slot (NULL until the screen stores one).
+ * No equation: plumbing. */
+val_audit_screen_memo **val_audit_work_memo(val_audit_work *wk);
+/* val_audit_screen_memo_free: NULL-safe. No equation: deallocation. */
+void val_audit_screen_memo_free(val_audit_screen_memo *m);
+
 #endif
