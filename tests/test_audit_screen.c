@@ -15,6 +15,7 @@
  * comparison must then fail. */
 #include "gn_test.h"
 
+#include "gn_io.h"
 #include "val_audit.h"
 #include "val_bench_audit.h"
 
@@ -450,13 +451,65 @@ static void test_loosened_screen_fails(void **state)
     free(text);
 }
 
+/* --------------------------------------------- core/io's fast number path */
+
+/* gn_io_num_fast returns strtod's double whenever it returns at all */
+static void check_fast(const char *txt)
+{
+    double got, want = strtod(txt, NULL);
+    if (gn_io_num_fast(&got, txt, strlen(txt)) == 0 && memcmp(&got, &want, sizeof got))
+        fail_msg("gn_io_num_fast(\"%s\") = %a, strtod %a", txt, got, want);
+}
+
+static void test_num_fast(void **state)
+{
+    (void)state;
+    gn_rng rng;
+    gn_rng_seed(&rng, gn_test_seed(), 17);
+    static const char *const fmts[] = {"%.17g", "%.16g", "%.15g", "%.9g", "%.3g", "%.19g",
+                                       "%.17e", "%.0f", "%.12f"};
+    size_t n = gn_test_iters(200000), fast = 0;
+    char txt[128];
+    for (size_t k = 0; k < n; k++) {
+        double x = gn_rng_normal(&rng) * ldexp(1.0, (int)(gn_rng_uniform(&rng) * 120.0) - 60);
+        snprintf(txt, sizeof txt, fmts[k % 9], x);
+        check_fast(txt);
+        double y;
+        fast += gn_io_num_fast(&y, txt, strlen(txt)) == 0;
+        /* halfway between two doubles, written exactly when it has <= 19 digits */
+        double up = nextafter(x, INFINITY);
+        long double mid = ((long double)x + (long double)up) / 2.0L;
+        snprintf(txt, sizeof txt, "%.19Lg", mid);
+        check_fast(txt);
+    }
+    /* integers around 2^53 (ties to even), leading zeros, signs, forms, limits */
+    static const char *const edge[] = {
+        "9007199254740993", "9007199254740995", "9007199254740992.5", "-0", "+0.0", "0e5",
+        "000000000000000000000000012.5", "1.", ".5", "-.5e-3", "1e27", "1e-27", "1e28",
+        "9999999999999999999", "99999999999999999999", "1234567890123456789e-27",
+        "0.00000000000000000000000001234", "12345678.12345678", "4.9e-324", "1e308", "1e", "e5",
+        "--1", "1.2.3", "12345678a", "1x", "", "+", "."};
+    for (size_t k = 0; k < sizeof edge / sizeof edge[0]; k++) {
+        double a, b;
+        int rf = gn_io_num_fast(&a, edge[k], strlen(edge[k]));
+        gn_status rs = gn_io_num_read(&b, edge[k], strlen(edge[k]), 0);
+        if (rf == 0 && (rs != GN_OK || memcmp(&a, &b, sizeof a)))
+            fail_msg("'%s': fast %a, tokenizer status %d %a", edge[k], a, (int)rs, b);
+        if (rf == 0)
+            check_fast(edge[k]);
+    }
+    print_message("# gn_io_num_fast: %zu of %zu random decimals on the fast path, all equal to "
+                  "strtod\n", fast, n);
+    assert_true(fast > n / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_suite),  cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_generated),    cmocka_unit_test(test_repeated),
         cmocka_unit_test(test_near_boundary),
-        cmocka_unit_test(test_loosened_screen_fails),
+        cmocka_unit_test(test_loosened_screen_fails), cmocka_unit_test(test_num_fast),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
