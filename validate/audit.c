@@ -50,7 +50,8 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         if (ret != GN_OK || !r)
             break;
         /* a step the screen proves agreeing and not the largest needs no MPFR */
-        if (!o->exact && s->have_largest && val_audit_screen(wk, r, s->largest_ratio, o->loosen)) {
+        if (!o->exact &&
+            val_audit_screen(wk, r, s->have_largest ? s->largest_ratio : -INFINITY, o->loosen)) {
             s->steps++;
             s->screened++;
             s->dtypes |= 1u << r->dtype;

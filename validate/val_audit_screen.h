@@ -45,7 +45,8 @@ gn_status val_audit_screen_prepare(val_audit_screen_in *in, val_audit_work *wk,
 /* val_audit_screen: 1 when the step is decided: the MPFR rule's err (val_audit_rule, all-zero
  * knobs) is certainly <= val_audit_bound's B (the step agrees) and certainly gives
  * err / B <= largest_ratio (it is not the trace's new largest error); 0 otherwise (the caller
- * then runs val_audit_rule). Leaves wk's facts as val_audit_rule would.
+ * then runs val_audit_rule). largest_ratio is -inf before the first step. Leaves wk's facts
+ * as val_audit_rule would.
  * The rule of MATH.md §6-§7 in the §13 measure, as val_audit_rule.
  * Method:   w_after in double-double with a rigorous error bound (derivation in
  *           audit_screen.c and docs/audit-screen.md); an upper bound e_hi on err; decided when
