@@ -70,10 +70,6 @@ static void gen_shape(gn_io_trace_rec *r, gn_io_trace_method m, size_t d, gen_bu
     r->s[GN_IO_TRACE_S_GAMMA_MAX] = 10.0;
     switch (m) {
     case GN_IO_TRACE_M_SGD:
-        r->s[GN_IO_TRACE_S_ALPHA] = 0.01;
-        r->has_s |= SB(LP);
-        r->has_v |= VB(J);
-        break;
     case GN_IO_TRACE_M_NORMGRAD:
         r->s[GN_IO_TRACE_S_ALPHA] = 0.01;
         r->has_s |= SB(LP);
@@ -256,6 +252,7 @@ static void print_row(FILE *out, int json, gn_io_trace_method m, size_t d, const
 {
     double rate = (double)sc->steps / sc->wall, crate = (double)sc->steps / sc->cpu;
     double erate = ex ? (double)ex->steps / ex->wall : NAN;
+    double ecrate = ex ? (double)ex->steps / ex->cpu : NAN;
     double frac = sc->steps ? (double)sc->screened / (double)sc->steps : 0.0;
     const char *name = gn_io_trace_method_name(m);
     if (json) {
@@ -269,13 +266,15 @@ static void print_row(FILE *out, int json, gn_io_trace_method m, size_t d, const
         gn_io_jl_num(&j, "steps_per_cpu_second", crate);
         gn_io_jl_num(&j, "component_steps_per_second", rate * (double)d);
         gn_io_jl_num(&j, "exact_steps_per_second", erate);
+        gn_io_jl_num(&j, "exact_steps_per_cpu_second", ecrate);
         gn_io_jl_num(&j, "screened_fraction", frac);
         gn_io_jl_bool(&j, "agree", sc->ok && (!ex || ex->ok));
         gn_io_jl_end(&j);
         return;
     }
-    fprintf(out, "  %-13s %8zu %6llu %11.4g %11.4g %12.4g %11.4g %8.4f%s\n", name, d,
-            (unsigned long long)sc->steps, rate, crate, rate * (double)d, erate, frac,
+    fprintf(out, "  %-13s %8zu %6llu %11.4g %11.4g %12.4g %11.4g %11.4g %8.1f %8.4f%s\n", name,
+            d, (unsigned long long)sc->steps, rate, crate, rate * (double)d, erate, ecrate,
+            crate / ecrate, frac,
             sc->ok && (!ex || ex->ok) ? "" : "  NOT AGREEING (bug)");
 }
 
@@ -381,9 +380,9 @@ int val_bench_audit(FILE *out, int json, uint64_t seed, size_t big_steps)
         fprintf(out, "\naudit throughput (issue 16): the core's own steps, CSV in memory; "
                      "screen = double-double screen then MPFR for the undecided, exact = "
                      "--exact (MPFR for every step)\n"
-                     "  %-13s %8s %6s %11s %11s %12s %11s %8s\n",
+                     "  %-13s %8s %6s %11s %11s %12s %11s %11s %8s %8s\n",
                 "rule", "d", "steps", "steps/s", "steps/CPUs", "comp-steps/s", "exact st/s",
-                "screened");
+                "exact/CPUs", "x (CPU)", "screened");
     for (size_t k = 0; k < NDIM; k++)
         for (int m = 0; m < GN_IO_TRACE_NM; m++) {
             gn_io_progress("bench: audit", k * GN_IO_TRACE_NM + (size_t)m, NDIM * GN_IO_TRACE_NM);
