@@ -2,13 +2,13 @@
  *
  * For every rule of the trace format (sgd ... adam_ignd) a trace of the double core's own
  * steps (gn_step_*, all agreeing) is generated in memory (CSV; JSON Lines at 1e6) at d = 1e2,
- * 1e4 and 1e6 and
- * audited by val_audit_stream twice: with the double-double screen (the default) and with
- * exact = 1 (MPFR for every step, the audit before the screen); printed as steps and
- * component-steps (steps x d) per second of wall and CPU time, with the screen's decided
- * fraction. Then one 1e6-parameter IGND trace of 1,000 steps (two generated records replayed
- * through a read-only stream, so the text is never held whole) is audited with its time and
- * peak RSS. Target: >= 1e5 screened steps per second at d = 100 for every rule (PASS/MISS).
+ * 1e4 and 1e6 and audited by val_audit_stream with the double-double screen (the default)
+ * and, at d = 100, also with exact = 1 (MPFR for every step, the audit before the screen);
+ * printed as steps and component-steps (steps x d) per second of wall and CPU time, with the
+ * screen's decided fraction. Then one 1e6-parameter IGND trace of 1,000 steps (two generated
+ * records replayed through a read-only stream, so the text is never held whole) is audited
+ * with its time and peak RSS. Target: >= 1e5 screened steps per second at d = 100 for every
+ * rule (PASS/MISS).
  */
 #ifndef VAL_BENCH_AUDIT_H
 #define VAL_BENCH_AUDIT_H
