@@ -33,6 +33,7 @@ static void help(void)
            "  --prec BITS     MPFR precision (64 .. 4096, default 128)\n"
            "  --list N        print at most N disagreeing steps (default 10)\n"
            "  --no-diagnose   do not try the catalogue\n"
+           "  --exact         MPFR for every step (no double-double screen; same verdicts)\n"
            "  --catalogue     print the catalogue of known wrong variants\n"
            "  --bench         throughput on generated IGND and Adam traces (CSV and JSONL)\n"
            "  --dim D         dimension for --bench (default 100)\n"
@@ -412,7 +413,7 @@ static int bench(size_t d, size_t N, mpfr_prec_t prec, int json)
 
 CLI_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name the bug")
 {
-    int json = 0, diagnose = 1, do_bench = 0, do_cat = 0;
+    int json = 0, diagnose = 1, do_bench = 0, do_cat = 0, exact = 0;
     size_t prec = 128, list = 10, dim = 100, steps = 2000;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -424,6 +425,8 @@ CLI_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name t
             json = 1;
         else if (!strcmp(a, "--no-diagnose"))
             diagnose = 0;
+        else if (!strcmp(a, "--exact"))
+            exact = 1;
         else if (!strcmp(a, "--bench"))
             do_bench = 1;
         else if (!strcmp(a, "--catalogue"))
@@ -463,6 +466,7 @@ CLI_COMMAND(audit, "check an optimizer's trace step by step against MPFR; name t
     o.prec = (mpfr_prec_t)prec;
     o.diagnose = diagnose;
     o.max_listed = list;
+    o.exact = exact;
     show_ctx sc = {json, 0};
     val_audit_summary s;
     char err[1024] = "";

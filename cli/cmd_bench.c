@@ -5,6 +5,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "gn_internal.h" /* the vector-kernel versions (core/kern.c) */
+#include "val_bench_audit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,6 +42,7 @@ typedef struct {
     const char *kernel;     /* --kernel NAME: that vector-kernel version */
     const char *script;     /* --torch-script, GN_BENCH_TORCH or next to the binary */
     uint64_t seed;
+    int quick;              /* --quick: the audit's throughput (issue 16) is left out */
 } opts;
 
 typedef struct {
@@ -165,6 +167,7 @@ static int parse(opts *o, int argc, char **argv)
     if (!have_min)
         o->min_time = quick ? 0.002 : 0.05;
     o->seed = cli_seed(20261122u);
+    o->quick = quick;
     return 0;
 }
 
@@ -970,6 +973,9 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, again
     }
     print_torch(out, &o, &tr);
     int pass = report_targets(out, &o, lr, &mr, &tr);
+    /* the audit's speed (validate/bench_audit.c): every rule at d = 1e2, 1e4, 1e6 and a
+     * 1e6-parameter, 1,000-step trace; not under --quick */
+    int audit_ok = o.quick || val_bench_audit(out, o.json, o.seed, 1000) == 1;
     if (o.report) {
         int rc2 = write_report(&o, lr, &prb, &mr, &tr);
         if (rc2 != GN_EXIT_PASS)
@@ -977,5 +983,5 @@ CLI_COMMAND(bench, "time IGND vs SGD steps, a bandwidth probe and PyTorch, again
         if (!o.json)
             fprintf(out, "report written to %s\n", o.report);
     }
-    return pass ? GN_EXIT_PASS : GN_EXIT_FAIL;
+    return pass && audit_ok ? GN_EXIT_PASS : GN_EXIT_FAIL;
 }

@@ -3,6 +3,7 @@
  * its bound (audit_bound.c), and on a disagreeing step try the catalogue
  * (audit_catalogue.c); then rank the variants that reproduced every step they were tried on. */
 #include "val_audit.h"
+#include "val_audit_screen.h"
 
 #include "gn_jsonl.h"
 
@@ -13,7 +14,7 @@
 
 val_audit_opts val_audit_opts_default(void)
 {
-    val_audit_opts o = {128, 1, 20};
+    val_audit_opts o = {128, 1, 20, 0, 0.0};
     return o;
 }
 
@@ -120,6 +121,15 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         ret = gn_io_trace_next(rd, &r, err, errlen);
         if (ret != GN_OK || !r)
             break;
+        /* a step the screen proves agreeing and not the largest needs no MPFR */
+        if (!o->exact &&
+            val_audit_screen(wk, r, s->have_largest ? s->largest_ratio : -INFINITY, o->loosen)) {
+            s->steps++;
+            s->screened++;
+            s->dtypes |= 1u << r->dtype;
+            s->methods |= 1u << r->method;
+            continue;
+        }
         double e;
         size_t worst;
         gn_status st = val_audit_rule(&e, &worst, wk, r, NULL, msg, sizeof msg);

@@ -8,6 +8,7 @@
  * Only the error measure, the step magnitude it is scaled by and Adam's variant divisions
  * are MPFR code of their own here. */
 #include "val_audit.h"
+#include "val_audit_screen.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct val_audit_work {
     gn_mp_damping dmp;  /* lambda, mu as the rule uses them */
     mpfr_t alpha, lpe, lppe, ratio, S, S32, a, b, t1, t2, q1, q2;
     val_audit_facts fx;
+    val_audit_screen_memo *memo; /* audit_screen.c's repeated-record memo */
 };
 
 #define HAS(r, f) ((r)->has_s >> (f) & 1u)
@@ -67,6 +69,7 @@ void val_audit_work_free(val_audit_work *w)
     if (!w)
         return;
     work_vectors_free(w);
+    val_audit_screen_memo_free(w->memo);
     mpfr_clears(w->alpha, w->lpe, w->lppe, w->ratio, w->S, w->S32, w->a, w->b, w->t1, w->t2,
                 w->q1, w->q2, (mpfr_ptr)0);
     gn_mp_lossval_clear(&w->lv);
@@ -75,6 +78,8 @@ void val_audit_work_free(val_audit_work *w)
 }
 
 const val_audit_facts *val_audit_work_facts(const val_audit_work *w) { return &w->fx; }
+
+val_audit_screen_memo **val_audit_work_memo(val_audit_work *w) { return &w->memo; }
 
 /* vectors of length n (a trace has one dimension, so this allocates once per stream) */
 static int work_size(val_audit_work *w, size_t n)
@@ -408,15 +413,14 @@ static gn_status rule_sps(val_audit_work *wk, const gn_io_trace_rec *r, const va
                           MPFR_RNDN);
 }
 
-/* NLMS (Table 1): e = y - f = -l' of the squared loss at (f, y), or -l' as recorded */
-static gn_status rule_nlms(val_audit_work *wk, const gn_io_trace_rec *r, const val_audit_knobs *k,
-                           char *msg, size_t msglen)
+/* NLMS's inputs: eps > 0, and l' of the squared loss at (f, y) (so e = y - f = -l') or
+ * the recorded lp, into wk->lv.lp */
+static gn_status nlms_e(val_audit_work *wk, const gn_io_trace_rec *r, char *msg, size_t msglen)
 {
     gn_status st;
     if ((st = need(r, GN_IO_TRACE_S_EPS, msg, msglen)))
         return st;
-    double eps = r->s[GN_IO_TRACE_S_EPS];
-    if (!(eps > 0.0))
+    if (!(r->s[GN_IO_TRACE_S_EPS] > 0.0))
         return domain(r, "eps must be > 0", msg, msglen);
     if (HAS(r, GN_IO_TRACE_S_F) && HAS(r, GN_IO_TRACE_S_Y)) {
         mpfr_set_d(wk->a, r->s[GN_IO_TRACE_S_F], MPFR_RNDN);
@@ -429,6 +433,13 @@ static gn_status rule_nlms(val_audit_work *wk, const gn_io_trace_rec *r, const v
         snprintf(msg, msglen, "line %zu: method nlms needs 'f' and 'y' (or 'lp')", r->line);
         return GN_EINPUT;
     }
+    return GN_OK;
+}
+
+/* NLMS (Table 1): e = y - f = -l' of the squared loss at (f, y), or -l' as recorded */
+static gn_status rule_nlms(val_audit_work *wk, const gn_io_trace_rec *r, const val_audit_knobs *k)
+{
+    double eps = r->s[GN_IO_TRACE_S_EPS];
     mpfr_neg(wk->t1, wk->lv.lp, MPFR_RNDN);
     if (sumsq_ratio(wk->ratio, wk, r, k, 0, eps))
         return GN_EZERO;
@@ -457,7 +468,7 @@ static gn_status rule_dispatch(val_audit_work *wk, const gn_io_trace_rec *r,
     case GN_IO_TRACE_M_SPS:
         return rule_sps(wk, r, k, msg, msglen);
     case GN_IO_TRACE_M_NLMS:
-        return rule_nlms(wk, r, k, msg, msglen);
+        return rule_nlms(wk, r, k);
     case GN_IO_TRACE_M_ADAM:
         p = adam_load(wk, r);
         if (!uses_g)
@@ -598,6 +609,67 @@ static double measure(val_audit_work *wk, const gn_io_trace_rec *r, double rel, 
     return e;
 }
 
+/* what both the MPFR rule and the screen (audit_screen.c) do first, the same code so that
+ * they accept, reject and decline exactly the same records: the record's fields and domains
+ * (check_record), l, l', l'' resolved into wk->lv (resolve_loss; NLMS: e = y - f or -lp)
+ * and the facts the bound reads. *uses_g: the step is fed a recorded g. */
+static gn_status prepare(val_audit_work *wk, const gn_io_trace_rec *r, int *uses_g, char *msg,
+                         size_t msglen)
+{
+    gn_io_trace_method me = r->method;
+    *uses_g = (me == GN_IO_TRACE_M_SGD || me == GN_IO_TRACE_M_ADAM) && HASV(r, GN_IO_TRACE_V_G);
+    memset(&wk->fx, 0, sizeof wk->fx);
+    wk->fx.g_given = *uses_g;
+    gn_status st = check_record(r, *uses_g, msg, msglen);
+    if (st != GN_OK)
+        return st;
+    int want_lpp = me == GN_IO_TRACE_M_IGND || me == GN_IO_TRACE_M_ADAM_IGND ||
+                   me == GN_IO_TRACE_M_IGND_UNDAMPED;
+    if (me == GN_IO_TRACE_M_NLMS)
+        return nlms_e(wk, r, msg, msglen);
+    if (!*uses_g && (st = resolve_loss(wk, r, want_lpp, me == GN_IO_TRACE_M_SPS, msg, msglen)))
+        return st;
+    return GN_OK;
+}
+
+/* x as hi + lo: hi = x rounded, lo = (x - hi) rounded (the difference is exact at x's
+ * precision), so |hi + lo - x| <= 2^-53 |x - hi| <= 2^-106 |x|; -1 when hi is outside
+ * the screen's range (nonzero and not in [2^-900, 2^900]) */
+static int to_dd(val_dd *out, mpfr_srcptr x, mpfr_ptr tmp)
+{
+    double hi = mpfr_get_d(x, MPFR_RNDN);
+    if (!mpfr_zero_p(x) && !(fabs(hi) >= 0x1p-900 && fabs(hi) <= 0x1p900))
+        return -1;
+    mpfr_sub_d(tmp, x, hi, MPFR_RNDN);
+    out->hi = hi;
+    out->lo = mpfr_get_d(tmp, MPFR_RNDN);
+    return 0;
+}
+
+gn_status val_audit_screen_prepare(val_audit_screen_in *in, val_audit_work *wk,
+                                   const gn_io_trace_rec *r)
+{
+    char msg[8];
+    gn_status st = prepare(wk, r, &in->uses_g, msg, sizeof msg);
+    if (st != GN_OK)
+        return st;
+    gn_io_trace_method me = r->method;
+    in->lp = in->lpp = in->l = (val_dd){0.0, 0.0};
+    in->rel = 0x1p-105;
+    in->mp_margin = ldexp(1.0, 4 - (int)wk->prec);
+    if (in->uses_g)
+        return GN_OK;
+    /* t1 has the working precision: x - hi is exact there (x has at most prec bits) */
+    if (to_dd(&in->lp, wk->lv.lp, wk->t1))
+        return GN_ERANGE;
+    if ((me == GN_IO_TRACE_M_IGND || me == GN_IO_TRACE_M_IGND_UNDAMPED ||
+         me == GN_IO_TRACE_M_ADAM_IGND) && to_dd(&in->lpp, wk->lv.lpp, wk->t1))
+        return GN_ERANGE;
+    if (me == GN_IO_TRACE_M_SPS && to_dd(&in->l, wk->lv.l, wk->t1))
+        return GN_ERANGE;
+    return GN_OK;
+}
+
 gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk,
                          const gn_io_trace_rec *r, const val_audit_knobs *k, char *msg,
                          size_t msglen)
@@ -614,19 +686,12 @@ gn_status val_audit_rule(double *err, size_t *worst, val_audit_work *wk,
     }
     msg[0] = '\0';
     gn_io_trace_method me = r->method;
-    int uses_g = (me == GN_IO_TRACE_M_SGD || me == GN_IO_TRACE_M_ADAM) && HASV(r, GN_IO_TRACE_V_G);
-    memset(&wk->fx, 0, sizeof wk->fx);
-    wk->fx.g_given = uses_g;
-    gn_status st = check_record(r, uses_g, msg, msglen);
+    int uses_g;
+    gn_status st = prepare(wk, r, &uses_g, msg, msglen);
     if (st != GN_OK)
         return st;
     if (work_size(wk, r->n))
         return GN_ENOMEM;
-    int want_lpp = me == GN_IO_TRACE_M_IGND || me == GN_IO_TRACE_M_ADAM_IGND ||
-                   me == GN_IO_TRACE_M_IGND_UNDAMPED;
-    if (!uses_g && me != GN_IO_TRACE_M_NLMS &&
-        (st = resolve_loss(wk, r, want_lpp, me == GN_IO_TRACE_M_SPS, msg, msglen)))
-        return st;
     gn_mp_vec_set_d(wk->ex, r->v[GN_IO_TRACE_V_W], r->n);
     gn_mp_vec_set_d(wk->jv, r->v[uses_g ? GN_IO_TRACE_V_G : GN_IO_TRACE_V_J], r->n);
     mpfr_set_d(wk->alpha, r->s[GN_IO_TRACE_S_ALPHA], MPFR_RNDN);

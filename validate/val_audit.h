@@ -166,9 +166,12 @@ typedef struct {
     mpfr_prec_t prec;   /* MPFR working precision, default 128 */
     int diagnose;       /* try the catalogue on disagreeing steps (default 1) */
     size_t max_listed;  /* disagreeing steps passed to the callback at most (0: none) */
+    int exact;          /* 1: MPFR for every step (no double-double screen, val_audit_screen.h) */
+    double loosen;      /* 0; > 0 only in tests/test_audit_screen's negative control: the
+                         * screen's bound deliberately loosened (val_audit_screen) */
 } val_audit_opts;
 
-/* val_audit_opts_default: prec 128, diagnose 1, max_listed 0 (the defaults above).
+/* val_audit_opts_default: prec 128, diagnose 1, max_listed 20, exact 0 (the defaults above).
  * No equation: the audit's defaults. */
 val_audit_opts val_audit_opts_default(void);
 
@@ -192,6 +195,7 @@ typedef struct {
 
 typedef struct {
     uint64_t steps, disagree;
+    uint64_t screened;           /* steps decided by the double-double screen (agreeing) */
     uint64_t undetermined;       /* steps with an infinite bound or an undefined rule */
     int have_first, have_undet, have_largest;
     val_audit_step first;        /* the first disagreeing step */

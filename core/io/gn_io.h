@@ -63,6 +63,21 @@ gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd);
  * No equation: a reader's one-call number conversion. */
 gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags);
 
+/* gn_io_num_fast: the decimal [+-]digits[.digits][(e|E)[+-]digits] in s[0 .. len) (no blanks,
+ * nothing else) rounded to nearest double, fast: at most 19 significant digits (read 8 at a
+ * time), a power of ten within 10^+-27, a result in [2^-1000, 2^1000] (or zero).
+ * Method:   M and 10^|E| are exact in x87's 64-bit significand; one correctly rounded extended
+ *           multiplication or division, then rounding to double, which differs from one
+ *           rounding only when the extended result sits within one unit of a double midpoint
+ *           (its 11 low bits 0x3FF..0x401): those go back to the caller.
+ * Accuracy: correctly rounded (the same double as strtod; tests/test_audit_screen compares
+ *           them on random and halfway cases).
+ * Special:  returns 0 with *out set, or -1 (out untouched) for anything outside the fast
+ *           path: the caller then uses strtod or gn_io_num_read. -1 always where long double
+ *           is not x87's 64-bit format.
+ * No equation: number conversion (the trace reader's hot path). */
+int gn_io_num_fast(double *out, const char *s, size_t len);
+
 /* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
  * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none.
  * No equation: the digits a NIST certified value carries (the cap of gn_io_lre). */

@@ -5,8 +5,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +121,101 @@ gn_status gn_io_num_mpfr(mpfr_ptr x, const gn_io_num *t, mpfr_rnd_t rnd)
     return st;
 }
 
+/* 1 when the 8 bytes of v (little-endian load) are all ASCII digits */
+static inline int eight_digits(uint64_t v)
+{
+    return ((v & 0xF0F0F0F0F0F0F0F0u) | (((v + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) ==
+           0x3333333333333333u;
+}
+
+/* the value of 8 ASCII digits, the first in the lowest byte: pairs, then quads, then all */
+static inline uint64_t eight_value(uint64_t v)
+{
+    v = ((v & 0x0F0F0F0F0F0F0F0Fu) * 2561u) >> 8;
+    v = ((v & 0x00FF00FF00FF00FFu) * 6553601u) >> 16;
+    return ((v & 0x0000FFFF0000FFFFu) * 42949672960001u) >> 32;
+}
+
+int gn_io_num_fast(double *out, const char *s, size_t len)
+{
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+    static const long double p10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const char *p = s, *end = s + len;
+    int neg = 0, e10 = 0, digit = 0, point = 0;
+    if (p < end && (*p == '-' || *p == '+'))
+        neg = *p++ == '-';
+    uint64_t M = 0; /* < 10^19 < 2^64: at most 19 significant digits */
+    for (;;) {
+        uint64_t v;
+        if (end - p >= 8 && (memcpy(&v, p, 8), eight_digits(v))) {
+            if (M >= 100000000000u) /* M 10^8 + 99999999 would pass 10^19 */
+                return -1;
+            M = M * 100000000u + eight_value(v);
+            e10 -= 8 * point;
+            p += 8;
+            digit = 1;
+        } else if (p < end && *p >= '0' && *p <= '9') {
+            if (M >= 1000000000000000000u)
+                return -1;
+            M = 10 * M + (uint64_t)(*p++ - '0');
+            e10 -= point;
+            digit = 1;
+        } else if (p < end && *p == '.' && !point) {
+            point = 1;
+            p++;
+        } else {
+            break;
+        }
+    }
+    if (!digit)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ev = 0, ed = 0;
+        if (p < end && (*p == '-' || *p == '+'))
+            eneg = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9'; p++, ed++)
+            if (ev < 100000)
+                ev = 10 * ev + (*p - '0');
+        if (!ed)
+            return -1;
+        e10 += eneg ? -ev : ev;
+    }
+    if (p != end)
+        return -1;
+    if (M == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 0;
+    }
+    if (e10 < -27 || e10 > 27)
+        return -1;
+    long double r = (long double)M;
+    r = e10 < 0 ? r / p10[-e10] : r * p10[e10];
+    if (!(r >= 0x1p-1000L && r <= 0x1p1000L))
+        return -1;
+    uint64_t bits;
+    memcpy(&bits, &r, sizeof bits); /* x87's format stores its 64-bit significand first */
+    unsigned low = (unsigned)(bits & 0x7FF);
+    if (low >= 0x3FF && low <= 0x401)
+        return -1;
+    double d = (double)r;
+    *out = neg ? -d : d;
+    return 0;
+#else
+    (void)out;
+    (void)s;
+    (void)len;
+    return -1;
+#endif
+}
+
 gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags)
 {
+    if (len < GN_IO_NUM_MAX && gn_io_num_fast(v, s, len) == 0)
+        return GN_OK; /* a token of the grammar, converted to strtod's double */
     gn_io_num t;
     gn_status st = gn_io_num_scan(&t, s, len, flags);
     return st != GN_OK ? st : gn_io_num_double(v, &t);
