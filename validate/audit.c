@@ -121,8 +121,31 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
         ret = gn_io_trace_next(rd, &r, err, errlen);
         if (ret != GN_OK || !r)
             break;
+        /* a record equal to its neighbour (w and w_after as the previous record's, the step
+         * moving w) is no step: the trace was recorded wrongly (a repeated step in a trace
+         * without a step column), whatever its arithmetic; compared before the screen, which
+         * would otherwise pass it as agreeing */
+        size_t vb = r->n * sizeof(double);
+        int same = prev_ok && prev_n == r->n && (r->has_v >> GN_IO_TRACE_V_W & 1u) &&
+                   (r->has_v >> GN_IO_TRACE_V_WAFTER & 1u) &&
+                   !memcmp(prev_w, r->v[GN_IO_TRACE_V_W], vb) &&
+                   !memcmp(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb) &&
+                   memcmp(prev_w, prev_wa, vb);
+        if (prev_n != r->n) {
+            free(prev_w);
+            free(prev_wa);
+            prev_w = malloc(vb ? vb : 1);
+            prev_wa = malloc(vb ? vb : 1);
+            prev_n = prev_w && prev_wa ? r->n : 0;
+        }
+        prev_ok = prev_n == r->n && (r->has_v >> GN_IO_TRACE_V_W & 1u) &&
+                  (r->has_v >> GN_IO_TRACE_V_WAFTER & 1u);
+        if (prev_ok) {
+            memcpy(prev_w, r->v[GN_IO_TRACE_V_W], vb);
+            memcpy(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb);
+        }
         /* a step the screen proves agreeing and not the largest needs no MPFR */
-        if (!o->exact &&
+        if (!o->exact && !same &&
             val_audit_screen(wk, r, s->have_largest ? s->largest_ratio : -INFINITY, o->loosen)) {
             s->steps++;
             s->screened++;
@@ -154,28 +177,9 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
                                why[0] ? why : NULL, 0};
         int agree = e <= B;
         double ratio = B > 0 ? e / B : INFINITY;
-        /* a record equal to its neighbour (w and w_after as the previous record's, the step
-         * moving w) is no step: the trace was recorded wrongly (a repeated step in a trace
-         * without a step column), whatever its arithmetic */
-        size_t vb = r->n * sizeof(double);
-        int repeated = !undet && agree && prev_ok && prev_n == r->n &&
-                       !memcmp(prev_w, r->v[GN_IO_TRACE_V_W], vb) &&
-                       !memcmp(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb) &&
-                       memcmp(prev_w, prev_wa, vb);
+        int repeated = !undet && agree && same;
         if (repeated)
             agree = 0, ratio = INFINITY;
-        if (prev_n != r->n) {
-            free(prev_w);
-            free(prev_wa);
-            prev_w = malloc(vb ? vb : 1);
-            prev_wa = malloc(vb ? vb : 1);
-            prev_n = prev_w && prev_wa ? r->n : 0;
-        }
-        prev_ok = prev_n == r->n && (r->has_v >> GN_IO_TRACE_V_W & 1u);
-        if (prev_ok) {
-            memcpy(prev_w, r->v[GN_IO_TRACE_V_W], vb);
-            memcpy(prev_wa, r->v[GN_IO_TRACE_V_WAFTER], vb);
-        }
         int dis = val_audit_note(s, &step, ratio, agree, why, r->method);
         if (cb && listed < o->max_listed && (undet || dis)) {
             cb(&step, arg);

@@ -1,4 +1,5 @@
 /* trace.c: the optimizer-trace reader, CSV and JSON Lines, streamed (gn_io_trace.h). */
+#include "gn_io.h"
 #include "gn_io_trace.h"
 
 #include <ctype.h>
@@ -305,94 +306,6 @@ static gn_status set_word(gn_io_trace_reader *r, int kind, const char *s, size_t
     return GN_OK;
 }
 
-/* fast_decimal: a decimal [-+]ddd[.ddd][e[-+]dd] with at most 19 significant digits and a
- * power of ten within 10^+-27, converted by one correctly rounded x87 extended operation
- * (M and 10^|E| are exact in 64 bits), then rounded to double. That double rounding can
- * differ from a single rounding only when the extended result sits on a double midpoint
- * (its 11 low bits 0x400); results within one unit of that, and anything outside
- * [2^-1000, 2^1000], go to strtod. Returns 0, or -1 for "ask strtod". */
-static int fast_decimal(double *out, const char *s, const char *end)
-{
-#if LDBL_MANT_DIG == 64
-    static const long double p10[28] = {
-        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-    const char *p = s;
-    int neg = 0;
-    if (p < end && (*p == '-' || *p == '+')) {
-        neg = *p == '-';
-        p++;
-    }
-    uint64_t M = 0;
-    int nd = 0, e10 = 0, digit = 0, point = 0;
-    for (; p < end; p++) {
-        if (*p >= '0' && *p <= '9') {
-            digit = 1;
-            if (M == 0 && *p == '0') {
-                e10 -= point;
-                continue;
-            }
-            if (nd >= 19)
-                return -1;
-            M = 10 * M + (uint64_t)(*p - '0');
-            nd++;
-            e10 -= point;
-        } else if (*p == '.' && !point) {
-            point = 1;
-        } else {
-            break;
-        }
-    }
-    if (!digit)
-        return -1;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        int eneg = 0, ev = 0, ed = 0;
-        if (p < end && (*p == '-' || *p == '+')) {
-            eneg = *p == '-';
-            p++;
-        }
-        for (; p < end && *p >= '0' && *p <= '9'; p++, ed++)
-            if (ev < 100000)
-                ev = 10 * ev + (*p - '0');
-        if (!ed)
-            return -1;
-        e10 += eneg ? -ev : ev;
-    }
-    if (p != end)
-        return -1;
-    if (M == 0) {
-        *out = neg ? -0.0 : 0.0;
-        return 0;
-    }
-    if (e10 < -27 || e10 > 27)
-        return -1;
-    long double r = (long double)M;
-    r = e10 < 0 ? r / p10[-e10] : r * p10[e10];
-    if (!(r >= 0x1p-1000L && r <= 0x1p1000L))
-        return -1;
-    uint64_t bits;
-#if defined(__x86_64__) || defined(__i386__)
-    memcpy(&bits, &r, sizeof bits); /* the x87 format stores its 64-bit significand first */
-#else
-    int ex;
-    bits = (uint64_t)ldexpl(frexpl(r, &ex), 64);
-#endif
-    unsigned low = (unsigned)(bits & 0x7FF);
-    if (low >= 0x3FF && low <= 0x401)
-        return -1;
-    double d = (double)r;
-    *out = neg ? -d : d;
-    return 0;
-#else
-    (void)out;
-    (void)s;
-    (void)end;
-    return -1;
-#endif
-}
-
 /* Parses a number occupying [s, end) exactly (surrounding blanks allowed); the text
  * after end must not be part of a number (the line is NUL-terminated, so strtod reads in
  * place). 0 ok, -1 not a number. */
@@ -409,7 +322,7 @@ static int parse_number(double *out, const char *s, const char *end)
     unsigned char c1 = len > 1 ? (unsigned char)s[1] : '0';
     int numeric = isdigit(c0) || c0 == '.' ||
                   ((c0 == '-' || c0 == '+') && (isdigit(c1) || c1 == '.'));
-    if (numeric && fast_decimal(out, s, end) == 0)
+    if (numeric && gn_io_num_fast(out, s, len) == 0) /* num.c: the same double as strtod */
         return 0;
     if (!numeric) {
 #define WORD(w) (len == sizeof(w) - 1 && !memcmp(s, w, len))
@@ -534,7 +447,11 @@ static char *trim(char *s)
     return s;
 }
 
-static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
+/* the header's columns; seen (GN_IO_TRACE_NV x 10^6 bits, zeroed) marks the vector
+ * components met, so a repeated one is found in constant time (a d = 10^6 header has 3
+ * million columns: comparing names pairwise would never finish) */
+static gn_status csv_header_cols(gn_io_trace_reader *r, unsigned char *seen, char *err,
+                                 size_t errlen)
 {
     size_t cap = 16;
     r->cols = calloc(cap, sizeof *r->cols);
@@ -579,9 +496,23 @@ static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
                         "unknown column (scalars: method dtype loss step alpha lambda mu beta1 "
                         "beta2 eps c lstar gamma_max t f y l lp lpp; vectors NAME_INDEX with "
                         "NAME one of w j x g m v w_after)");
-        for (size_t o = 0; o + 1 < r->ncols; o++)
-            if (!strcmp(r->cols[o].name, nm))
+        /* a duplicate: the same scalar or word seen (scanned: there are few), or the same
+         * vector component (its slot in seen[], grown with the vectors): linear, so a header
+         * of 3 million columns (d = 10^6) reads in time */
+        size_t o = 0;
+        if (col->kind == COL_VEC) {
+            size_t slot = (size_t)col->which * 1000000u + col->idx;
+            if (seen[slot / 8] >> (slot % 8) & 1u) {
+                for (o = 0; o + 1 < r->ncols && strcmp(r->cols[o].name, nm); o++)
+                    ;
                 return fail(r, err, errlen, c, nm, "duplicate column (also column %zu)", o + 1);
+            }
+            seen[slot / 8] |= (unsigned char)(1u << (slot % 8));
+        } else
+            for (o = 0; o + 1 < r->ncols; o++)
+                if (r->cols[o].kind != COL_VEC && !strcmp(r->cols[o].name, nm))
+                    return fail(r, err, errlen, c, nm, "duplicate column (also column %zu)",
+                                o + 1);
         if (!comma)
             break;
         p = comma + 1;
@@ -612,6 +543,16 @@ static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
     }
     r->n = n;
     return GN_OK;
+}
+
+static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
+{
+    unsigned char *seen = calloc((size_t)GN_IO_TRACE_NV * 1000000u / 8 + 1, 1);
+    if (!seen)
+        return GN_ENOMEM;
+    gn_status st = csv_header_cols(r, seen, err, errlen);
+    free(seen);
+    return st;
 }
 
 static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
