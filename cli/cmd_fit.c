@@ -1544,12 +1544,16 @@ static int mgh_run(const char *file, const char *dir, const opts *o)
     return rc;
 }
 
-CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
+/* the command line of gnlab fit */
+typedef struct {
+    opts o;
+    const char *model, *data, *start, *nist, *all, *yname, *res, *mgh, *mgh_all, *bench;
+    int mp_csv, no_mp;
+} fit_args;
+
+/* the options into A: -1 to run, else the exit status (help, usage) */
+static int parse_fit_args(fit_args *A, int argc, char **argv)
 {
-    opts o = {GN_FIT_QR, 256, 0, 1, NULL, NULL, 0, 0, 0, 0, 0.0, 0.0, NULL};
-    const char *model = NULL, *data = NULL, *start = NULL, *nist = NULL, *all = NULL,
-               *yname = "y", *res = NULL, *mgh = NULL, *mgh_all = NULL, *bench = NULL;
-    int mp_csv = 0, no_mp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1563,53 +1567,53 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
             help();
             return GN_EXIT_PASS;
         } else if (!strcmp(a, "--json"))
-            o.json = 1;
+            A->o.json = 1;
         else if (!strcmp(a, "--no-mp"))
-            no_mp = 1;
+            A->no_mp = 1;
         else if (!strcmp(a, "--mp"))
-            mp_csv = 1;
+            A->mp_csv = 1;
         else if (!strcmp(a, "--model")) {
             NEEDV;
-            model = v;
+            A->model = v;
         } else if (!strcmp(a, "--data")) {
             NEEDV;
-            data = v;
+            A->data = v;
         } else if (!strcmp(a, "--start")) {
             NEEDV;
-            start = v;
+            A->start = v;
         } else if (!strcmp(a, "--y")) {
             NEEDV;
-            yname = v;
+            A->yname = v;
         } else if (!strcmp(a, "--weights") || !strcmp(a, "--sigma")) {
             NEEDV;
-            if (o.wcol)
+            if (A->o.wcol)
                 return cli_usage(NAME, "give one of --weights and --sigma, once");
-            o.wcol = v;
-            o.sigma = a[2] == 's';
+            A->o.wcol = v;
+            A->o.sigma = a[2] == 's';
         } else if (!strcmp(a, "--residuals")) {
             NEEDV;
-            res = v;
+            A->res = v;
         } else if (!strcmp(a, "--nist")) {
             NEEDV;
-            nist = v;
+            A->nist = v;
         } else if (!strcmp(a, "--nist-all")) {
             NEEDV;
-            all = v;
+            A->all = v;
         } else if (!strcmp(a, "--bench")) {
             NEEDV;
-            bench = v;
+            A->bench = v;
         } else if (!strcmp(a, "--mgh")) {
             NEEDV;
-            mgh = v;
+            A->mgh = v;
         } else if (!strcmp(a, "--mgh-all")) {
             NEEDV;
-            mgh_all = v;
+            A->mgh_all = v;
         } else if (!strcmp(a, "--plot")) {
             NEEDV;
-            o.plot = v;
+            A->o.plot = v;
         } else if (!strcmp(a, "--max-iter")) {
             NEEDV;
-            if (cli_size(&o.max_iter, NAME, "--max-iter", v, 1, 100000000))
+            if (cli_size(&A->o.max_iter, NAME, "--max-iter", v, 1, 100000000))
                 return GN_EXIT_USAGE;
         } else if (!strcmp(a, "--xtol") || !strcmp(a, "--gtol")) {
             NEEDV;
@@ -1619,19 +1623,19 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
                 return GN_EXIT_USAGE;
             if (!(t < 1.0))
                 return cli_usage(NAME, "%s must be below 1 (a relative tolerance)", a);
-            *(x ? &o.xtol : &o.gtol) = t;
-            *(x ? &o.set_xtol : &o.set_gtol) = 1;
+            *(x ? &A->o.xtol : &A->o.gtol) = t;
+            *(x ? &A->o.set_xtol : &A->o.set_gtol) = 1;
         } else if (!strcmp(a, "--out")) {
             NEEDV;
-            o.out = v;
+            A->o.out = v;
         } else if (!strcmp(a, "--solver")) {
             NEEDV;
             if (!strcmp(v, "lm"))
-                o.solver = GN_FIT_NORMAL;
+                A->o.solver = GN_FIT_NORMAL;
             else if (!strcmp(v, "qr"))
-                o.solver = GN_FIT_QR;
+                A->o.solver = GN_FIT_QR;
             else if (!strcmp(v, "auto"))
-                o.solver = GN_FIT_AUTO;
+                A->o.solver = GN_FIT_AUTO;
             else
                 return cli_usage(NAME, "--solver: '%s' is not lm, qr or auto", v);
         } else if (!strcmp(a, "--prec")) {
@@ -1639,11 +1643,26 @@ CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
             size_t pr;
             if (cli_size(&pr, NAME, "--prec", v, 64, 65536))
                 return GN_EXIT_USAGE;
-            o.prec = (mpfr_prec_t)pr;
+            A->o.prec = (mpfr_prec_t)pr;
         } else
             return cli_usage(NAME, "unknown option '%s'", a);
 #undef NEEDV
     }
+    return -1;
+}
+
+CLI_COMMAND(fit, "Gauss-Newton/LM fits of expressions; NIST StRD and MGH sets")
+{
+    fit_args A = {{GN_FIT_QR, 256, 0, 1, NULL, NULL, 0, 0, 0, 0, 0.0, 0.0, NULL},
+                  NULL, NULL, NULL, NULL, NULL, "y", NULL, NULL, NULL, NULL, 0, 0};
+    int st = parse_fit_args(&A, argc, argv);
+    if (st >= 0)
+        return st;
+    opts o = A.o;
+    const char *model = A.model, *data = A.data, *start = A.start, *nist = A.nist, *all = A.all,
+               *yname = A.yname, *res = A.res, *mgh = A.mgh, *mgh_all = A.mgh_all,
+               *bench = A.bench;
+    int mp_csv = A.mp_csv, no_mp = A.no_mp;
     int modes = (model || data) + !!res + !!nist + !!all + !!mgh + !!mgh_all + !!bench;
     if (modes != 1 || (start && (nist || all || mgh || mgh_all || bench)))
         return cli_usage(NAME, "give one of --model/--data/--start, --residuals/--start, "

@@ -85,6 +85,51 @@ int val_audit_note(val_audit_summary *s, const val_audit_step *step, double rati
     return 1;
 }
 
+/* the catalogue tried on a disagreeing step r (its error e, bound B): each variant that
+ * applies counts the step as tried, and as matched when it reproduces it within B (a
+ * tolerance variant only when the recorded value is nearer its centre than the paper's) */
+static void diagnose_step(val_audit_summary *s, val_audit_work *wk, const gn_io_trace_rec *r,
+                          double e, double B, int repeated)
+{
+    /* the bound the variant must meet is the paper rule's B at this record (the
+     * variants change the formula, not the arithmetic's rounding) */
+    double Bd = B;
+    int nonfinite = any_nonfinite(r);
+    for (size_t c = 0; c < val_audit_ncatalogue; c++) {
+        const val_audit_variant *v = &val_audit_catalogue[c];
+        if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_IO_TRACE_F32))
+            continue;
+        /* the neighbour row explains a repeated record and nothing else; a repeated
+         * record with right arithmetic is explained by nothing else */
+        if ((v->recompute == val_audit_log_repeated) != repeated)
+            continue;
+        s->tried[c]++;
+        double ev;
+        size_t wv;
+        gn_status sv = v->recompute(&ev, &wv, wk, r, NULL, 0);
+        double tol = Bd, ec;
+        size_t wc;
+        if (sv == GN_OK && ev <= tol && v->centre &&
+            !(v->centre(&ec, &wc, wk, r, NULL, 0) == GN_OK && ec < e)) {
+            /* the band covers the paper's value: no nearer the variant than the paper's
+             * rule, so neither for nor against it */
+            s->tried[c]--;
+        } else if (sv == GN_OK && ev <= tol) {
+            s->matched[c]++;
+            if (ev / tol > s->var_err[c])
+                s->var_err[c] = ev / tol;
+        } else if (sv == GN_EZERO && nonfinite) {
+            /* the paper's rule is defined here, the variant divides by zero, and the
+             * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
+            s->matched[c]++;
+        } else if (sv == GN_EZERO) {
+            /* the variant is undefined here and the trace finite: neutral, as an
+             * undefined step of the paper's rule is (an implementation guards it) */
+            s->tried[c]--;
+        }
+    }
+}
+
 gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, const val_audit_opts *o,
                           void (*cb)(const val_audit_step *st, void *arg), void *arg, char *err,
                           size_t errlen)
@@ -189,43 +234,7 @@ gn_status val_audit_stream(val_audit_summary *s, FILE *f, const char *name, cons
             continue;
         if (!o->diagnose)
             continue;
-        /* the bound the variant must meet is the paper rule's B at this record (the
-         * variants change the formula, not the arithmetic's rounding) */
-        double Bd = B;
-        int nonfinite = any_nonfinite(r);
-        for (size_t c = 0; c < val_audit_ncatalogue; c++) {
-            const val_audit_variant *v = &val_audit_catalogue[c];
-            if (!(v->methods >> r->method & 1u) || (v->f64_only && r->dtype == GN_IO_TRACE_F32))
-                continue;
-            /* the neighbour row explains a repeated record and nothing else; a repeated
-             * record with right arithmetic is explained by nothing else */
-            if ((v->recompute == val_audit_log_repeated) != repeated)
-                continue;
-            s->tried[c]++;
-            double ev;
-            size_t wv;
-            gn_status sv = v->recompute(&ev, &wv, wk, r, NULL, 0);
-            double tol = Bd, ec;
-            size_t wc;
-            if (sv == GN_OK && ev <= tol && v->centre &&
-                !(v->centre(&ec, &wc, wk, r, NULL, 0) == GN_OK && ec < e)) {
-                /* the band covers the paper's value: no nearer the variant than the paper's
-                 * rule, so neither for nor against it */
-                s->tried[c]--;
-            } else if (sv == GN_OK && ev <= tol) {
-                s->matched[c]++;
-                if (ev / tol > s->var_err[c])
-                    s->var_err[c] = ev / tol;
-            } else if (sv == GN_EZERO && nonfinite) {
-                /* the paper's rule is defined here, the variant divides by zero, and the
-                 * trace shows NaN / inf: the undamped-IGND-at-j = 0 failure */
-                s->matched[c]++;
-            } else if (sv == GN_EZERO) {
-                /* the variant is undefined here and the trace finite: neutral, as an
-                 * undefined step of the paper's rule is (an implementation guards it) */
-                s->tried[c]--;
-            }
-        }
+        diagnose_step(s, wk, r, e, B, repeated);
     }
     free(prev_w);
     free(prev_wa);
