@@ -782,6 +782,13 @@ gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, 
                 dr += t * t;
             }
             st->sigma_err = st->rss > 0.0 ? sqrt(dr / st->rss) : INFINITY;
+            st->gscaled = 0.0;
+            for (size_t q = 0; q < k && st->rss > 0.0; q++) {
+                double jn = sqrt(gn_dot(J + q * n, J + q * n, n));
+                double g = fabs(gn_dot(J + q * n, r, n));
+                if (jn > 0.0)
+                    st->gscaled = fmax(st->gscaled, g / (jn * sqrt(st->rss)));
+            }
             covar_from(st, se, cov, corr, null, J, ws);
             if (!(st->sigma_err < 1.0))
                 st->determined = 0;
@@ -814,6 +821,14 @@ gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st)
      * local minimum) */
     if (rep->stop == GN_FIT_STOP_STUCK && !(st->cond < 1.0 / GN_FIT_NEAR_RANK_TOL))
         return GN_FIT_END_RANKDEF;
+    /* stuck where the gradient is within its own rounding: (J^T r)_p is computed with an
+     * error up to gamma_n |J_p| |r| (Cauchy-Schwarz) plus |J_p| |delta r| from the rounding of
+     * the residuals (sigma_err |r|); twice that (first order, two evaluations) bounds what a
+     * stationary point's computed gradient can show: a minimum to working precision, J being
+     * of full rank (Gaussian, Brown-Dennis at their published minima) */
+    if (rep->stop == GN_FIT_STOP_STUCK &&
+        st->gscaled <= 2.0 * ((double)st->n * 0x1p-53 + st->sigma_err))
+        return GN_FIT_END_MINIMUM;
     if (rep->stop == GN_FIT_STOP_STUCK)
         return GN_FIT_END_STUCK;
     return conv ? GN_FIT_END_MINIMUM : GN_FIT_END_FAILED;

@@ -377,6 +377,8 @@ typedef struct {
                         1 when S is at the residuals' rounding floor (Lanczos1)        */
     int determined;  /* 1 when se, cov and corr are numbers: rank = k, n > k, finite,
                         and sigma_err < 1 (at least the leading digit of s is right)   */
+    double gscaled;  /* max_p |(J^T r)_p| / (|J_p| |r|) at b (0 when r = 0): the gradient
+                        relative to what its own rounding can reach, n u + sigma_err    */
 } gn_fit_stats;
 
 /* a singular value of the unit-column J below n u times the largest is indistinguishable
@@ -436,8 +438,9 @@ typedef enum {
  * the stop reason already says LIMIT).
  * No equation: a decision table: stop MAXITER/MAXFEV -> LIMIT; NONFINITE -> FAILED;
  * st->rank < k with a converging or STUCK stop -> RANKDEF; STUCK with cond(J) at or above
- * 1/GN_FIT_NEAR_RANK_TOL -> RANKDEF; STUCK -> STUCK; a converging stop with full rank ->
- * MINIMUM. */
+ * 1/GN_FIT_NEAR_RANK_TOL -> RANKDEF; STUCK with st->gscaled <= 2 (n u + sigma_err) (the
+ * gradient within its own rounding) -> MINIMUM; STUCK -> STUCK; a converging stop with full
+ * rank -> MINIMUM. */
 gn_fit_end gn_fit_classify(const gn_fit_report *rep, const gn_fit_stats *st);
 
 /* gn_fit_end_name: "minimum", "stationary-rank-deficient", "stuck", "iteration-limit",

@@ -1181,6 +1181,7 @@ static void test_classify_table(void **state)
     st.k = 2;
     st.rank = 2;
     st.cond = 10.0;
+    st.gscaled = 1e-3; /* far above the gradient's rounding floor */
     rep.stop = GN_FIT_STOP_STUCK;
     assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_STUCK);
     st.cond = 0.5 / GN_FIT_NEAR_RANK_TOL;
@@ -1189,6 +1190,17 @@ static void test_classify_table(void **state)
     assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_RANKDEF);
     st.cond = INFINITY;
     assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_RANKDEF);
+    /* stuck with a gradient within its own rounding (n u + sigma_err): a minimum to working
+     * precision; just above that floor, stuck (the control) */
+    st.cond = 10.0;
+    st.n = 20;
+    st.sigma_err = 1e-15;
+    st.gscaled = 1.5 * (20 * 0x1p-53 + 1e-15);
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_MINIMUM);
+    st.gscaled = 2.5 * (20 * 0x1p-53 + 1e-15);
+    assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_STUCK);
+    st.gscaled = 0.0;
+    st.cond = INFINITY;
     rep.stop = GN_FIT_STOP_MAXITER;
     assert_int_equal(gn_fit_classify(&rep, &st), GN_FIT_END_LIMIT);
     rep.stop = GN_FIT_STOP_XTOL;
