@@ -778,7 +778,12 @@ gn_status gn_fit_covar(gn_fit_stats *st, double *se, double *cov, double *corr, 
             const double c = (double)p->model->nnodes + (p->resp ? (double)p->resp->nnodes : 0.0);
             double dr = 0.0;
             for (size_t i = 0; i < n; i++) {
-                double t = c * 0x1p-53 * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i]));
+                /* |g| + |f| of row i, scaled by sqrt(w_i) when weighted; a residual list's
+                 * own |e_i| (its terms are not seen: a lower estimate) */
+                double sw = ev.sw ? ev.sw[i] : 1.0;
+                double t = c * 0x1p-53 *
+                           (p->model->list ? fabs(r[i])
+                                           : sw * (fabs(ev.gy[i]) + fabs(ev.gy[i] - r[i] / sw)));
                 dr += t * t;
             }
             st->sigma_err = st->rss > 0.0 ? sqrt(dr / st->rss) : INFINITY;
