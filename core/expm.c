@@ -16,7 +16,7 @@ size_t gn_expm_worksize(size_t n)
 {
     if (n == 0 || n > GN_EXPM_NMAX)
         return 0;
-    return 9 * n * n + n;
+    return 9 * n * n;
 }
 
 /* C = A B, n x n (C aliases neither) */
@@ -55,47 +55,46 @@ static void pade_coef(double *c, int m)
         c[j] = c[j - 1] * (double)(m - j + 1) / ((double)j * (double)(2 * m - j + 1));
 }
 
-/* solve Q X = P in place (X overwrites P), LU with partial pivoting; piv has n doubles.
- * -1 when a pivot is 0 or below n u max|Q| (singular to working precision) */
-static int lu_solve(double *Q, double *P, double *piv, size_t n)
+gn_status gn_lu_solve(double *B, double *A, size_t n, size_t c, double tiny)
 {
-    double scale = 0;
-    for (size_t i = 0; i < n * n; i++)
-        scale = fabs(Q[i]) > scale ? fabs(Q[i]) : scale;
+    if (n == 0)
+        return GN_ESIZE;
     for (size_t k = 0; k < n; k++) {
         size_t p = k;
         for (size_t i = k + 1; i < n; i++)
-            if (fabs(Q[i * n + k]) > fabs(Q[p * n + k]))
+            if (fabs(A[i * n + k]) > fabs(A[p * n + k]))
                 p = i;
-        if (!(fabs(Q[p * n + k]) > (double)n * 0x1p-53 * scale))
-            return -1;
-        piv[k] = (double)p;
-        if (p != k)
+        if (!(fabs(A[p * n + k]) > tiny))
+            return GN_ESINGULAR;
+        if (p != k) {
             for (size_t j = 0; j < n; j++) {
-                double t = Q[k * n + j];
-                Q[k * n + j] = Q[p * n + j];
-                Q[p * n + j] = t;
-                t = P[k * n + j];
-                P[k * n + j] = P[p * n + j];
-                P[p * n + j] = t;
+                double t = A[k * n + j];
+                A[k * n + j] = A[p * n + j];
+                A[p * n + j] = t;
             }
+            for (size_t j = 0; j < c; j++) {
+                double t = B[k * c + j];
+                B[k * c + j] = B[p * c + j];
+                B[p * c + j] = t;
+            }
+        }
         for (size_t i = k + 1; i < n; i++) {
-            double f = Q[i * n + k] / Q[k * n + k];
-            Q[i * n + k] = f;
+            double f = A[i * n + k] / A[k * n + k];
+            A[i * n + k] = f;
             for (size_t j = k + 1; j < n; j++)
-                Q[i * n + j] -= f * Q[k * n + j];
-            for (size_t j = 0; j < n; j++)
-                P[i * n + j] -= f * P[k * n + j];
+                A[i * n + j] -= f * A[k * n + j];
+            for (size_t j = 0; j < c; j++)
+                B[i * c + j] -= f * B[k * c + j];
         }
     }
     for (size_t k = n; k-- > 0;)
-        for (size_t j = 0; j < n; j++) {
-            double s = P[k * n + j];
+        for (size_t j = 0; j < c; j++) {
+            double t = B[k * c + j];
             for (size_t l = k + 1; l < n; l++)
-                s -= Q[k * n + l] * P[l * n + j];
-            P[k * n + j] = s / Q[k * n + k];
+                t -= A[k * n + l] * B[l * c + j];
+            B[k * c + j] = t / A[k * n + k];
         }
-    return 0;
+    return GN_OK;
 }
 
 /* U = A * (odd part), V = even part of p_m at the (scaled) A; w: A2, A4, A6, T */
@@ -158,7 +157,7 @@ gn_status gn_expm(double *E, const double *A, size_t n, double *work)
     if (!gn_allfinite(A, nn))
         return GN_ENONFINITE;
     double *X = work, *A2 = X + nn, *A4 = A2 + nn, *A6 = A4 + nn, *T = A6 + nn, *U = T + nn,
-           *V = U + nn, *Q = V + nn, *R = Q + nn, *piv = R + nn;
+           *V = U + nn, *Q = V + nn, *R = Q + nn;
     double a1 = norm1(A, n);
     int m = 13, s = 0;
     for (int k = 0; k < 4; k++)
@@ -177,8 +176,11 @@ gn_status gn_expm(double *E, const double *A, size_t n, double *work)
     }
     if (!gn_allfinite(R, nn) || !gn_allfinite(Q, nn))
         return GN_ERANGE;
-    if (lu_solve(Q, R, piv, n) != 0)
-        return GN_ESINGULAR;
+    double qmax = 0;
+    for (size_t i = 0; i < nn; i++)
+        qmax = fabs(Q[i]) > qmax ? fabs(Q[i]) : qmax;
+    if (gn_lu_solve(R, Q, n, n, (double)n * 0x1p-53 * qmax) != GN_OK)
+        return GN_ESINGULAR; /* a pivot below n u max|q_m|: singular to working precision */
     for (int k = 0; k < s; k++) {
         mul(T, R, R, n);
         memcpy(R, T, nn * sizeof *R);

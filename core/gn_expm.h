@@ -17,7 +17,7 @@ extern "C" {
 #define GN_EXPM_NMAX 256
 
 /* gn_expm_worksize: the doubles of workspace gn_expm needs for an n x n matrix
- * (9 n^2 + n). No equation: workspace size. Special: 0 when n is 0 or above GN_EXPM_NMAX. */
+ * (9 n^2). No equation: workspace size. Special: 0 when n is 0 or above GN_EXPM_NMAX. */
 size_t gn_expm_worksize(size_t n);
 
 /* gn_expm: E = exp(A) for a square n x n row-major matrix A.
@@ -45,6 +45,19 @@ size_t gn_expm_worksize(size_t n);
  *           GN_ESINGULAR when q_m is singular to working precision (not expected: its
  *           condition number is below 4 for ||A||_1 <= theta_13). E is untouched on error. */
 gn_status gn_expm(double *E, const double *A, size_t n, double *work);
+
+/* gn_lu_solve: X = A^-1 B for a square n x n row-major A and an n x c row-major B, in place:
+ * B is overwritten by X, A by its LU factors. No equation: a dense solve (the one under
+ * gn_expm's q_m X = p_m, and the LQR notebook's Riccati and policy-improvement solves).
+ * Method:   Gaussian elimination with partial pivoting (the first largest |pivot|), then
+ *           back substitution.
+ * Accuracy: backward stable with the usual growth factor: the computed X solves
+ *           (A + dA) X = B with |dA| <= gamma_{3n} |L| |U| (Higham, Accuracy and Stability,
+ *           Thm 9.4); the forward error is about cond(A) times that.
+ * Special:  GN_ESIZE when n is 0; GN_ESINGULAR when a pivot's magnitude is not above tiny
+ *           (the caller's "singular to working precision", e.g. n u max|A_ij|), or is NaN;
+ *           A and B are then partly overwritten. */
+gn_status gn_lu_solve(double *B, double *A, size_t n, size_t c, double tiny);
 
 #ifdef __cplusplus
 }

@@ -64,49 +64,16 @@ static double fro(const double *A, size_t len)
     return sqrt(s);
 }
 
-/* solve M X = R for X (m x c), M m x m, Gaussian elimination with partial pivoting;
- * -1 when M is singular to working precision */
+/* solve M X = R for X (m x c), M m x m (gn_lu_solve on copies); -1 when a pivot is not
+ * above 1e-14 ||M||_F (singular to working precision) */
 static int solve(double *X, const double *M, const double *R, size_t m, size_t c)
 {
-    double a[MMAX * MMAX], b[MMAX * (NMAX + 1)];
+    double a[MMAX * MMAX];
     if (m > MMAX || c > NMAX + 1)
         return -1;
     memcpy(a, M, m * m * sizeof *a);
-    memcpy(b, R, m * c * sizeof *b);
-    double scale = fro(a, m * m);
-    for (size_t k = 0; k < m; k++) {
-        size_t piv = k;
-        for (size_t i = k + 1; i < m; i++)
-            if (fabs(a[i * m + k]) > fabs(a[piv * m + k]))
-                piv = i;
-        if (!(fabs(a[piv * m + k]) > 1e-14 * scale))
-            return -1;
-        for (size_t j = 0; j < m; j++) {
-            double t = a[k * m + j];
-            a[k * m + j] = a[piv * m + j];
-            a[piv * m + j] = t;
-        }
-        for (size_t j = 0; j < c; j++) {
-            double t = b[k * c + j];
-            b[k * c + j] = b[piv * c + j];
-            b[piv * c + j] = t;
-        }
-        for (size_t i = k + 1; i < m; i++) {
-            double f = a[i * m + k] / a[k * m + k];
-            for (size_t j = k; j < m; j++)
-                a[i * m + j] -= f * a[k * m + j];
-            for (size_t j = 0; j < c; j++)
-                b[i * c + j] -= f * b[k * c + j];
-        }
-    }
-    for (size_t k = m; k-- > 0;)
-        for (size_t j = 0; j < c; j++) {
-            double s = b[k * c + j];
-            for (size_t l = k + 1; l < m; l++)
-                s -= a[k * m + l] * X[l * c + j];
-            X[k * c + j] = s / a[k * m + k];
-        }
-    return 0;
+    memcpy(X, R, m * c * sizeof *X);
+    return gn_lu_solve(X, a, m, c, 1e-14 * fro(a, m * m)) == GN_OK ? 0 : -1;
 }
 
 /* 1 when the symmetric m x m matrix S is negative definite (Cholesky of -S succeeds) */

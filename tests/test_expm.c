@@ -272,8 +272,34 @@ static void test_mp_reference(void **state)
     gn_mp_vec_free(z, N * N);
 }
 
+/* gn_lu_solve (the solve under gn_expm and the LQR notebook): a system that needs pivoting
+ * solved exactly (every step exact in binary), a singular one and a pivot at the caller's
+ * threshold refused (the control: just above it, solved) */
+static void test_lu_solve(void **state)
+{
+    (void)state;
+    double A[9] = {0, 2, 1, 1, 1, 0, 2, 0, 1}, B[6] = {4, 3, 2, 3, 4, 5};
+    double X[6] = {1, 1, 1, 2, 1, 1}, AB[6];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++)
+            AB[i * 2 + j] = A[i * 3] * X[j] + A[i * 3 + 1] * X[2 + j] + A[i * 3 + 2] * X[4 + j];
+    memcpy(B, AB, sizeof B);
+    assert_int_equal(gn_lu_solve(B, A, 3, 2, 0.0), GN_OK);
+    for (int i = 0; i < 6; i++)
+        if (B[i] != X[i])
+            fail_msg("X[%d] = %a, want %a", i, B[i], X[i]);
+    double S[4] = {1, 2, 2, 4}, b[2] = {1, 2};
+    assert_int_equal(gn_lu_solve(b, S, 2, 1, 0.0), GN_ESINGULAR);
+    double T[4] = {1, 0, 0, 1e-10}, t[2] = {1, 1};
+    assert_int_equal(gn_lu_solve(t, T, 2, 1, 1e-10), GN_ESINGULAR);
+    double T2[4] = {1, 0, 0, 1e-10}, t2[2] = {1, 1};
+    assert_int_equal(gn_lu_solve(t2, T2, 2, 1, 0.9e-10), GN_OK);
+    assert_int_equal(gn_lu_solve(t2, T2, 0, 1, 0.0), GN_ESIZE);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_mp_reference),
+    cmocka_unit_test(test_lu_solve),
     cmocka_unit_test(test_random),
     cmocka_unit_test(test_zoh),
     cmocka_unit_test(test_exact),
