@@ -7,7 +7,6 @@
 #include "gn_io_merge.h"
 #include "val_merge.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +43,15 @@ static int merge_files(const char *const *files, size_t n, int json)
     if (!texts)
         return GN_EXIT_FAIL;
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (gn_io_read_text(&texts[i], files[i]) < 0)
-            rc = gn_io_merge_refuse(files[i], "cannot read", strerror(errno));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char err[600];
+        size_t len;
+        if (gn_io_read_all(&texts[i], &len, files[i], "a shard file", GN_IO_CSV_MAXBYTES, err,
+                           sizeof err) != GN_OK) {
+            fprintf(stderr, "gnlab merge: %s\n", err);
+            rc = GN_EXIT_USAGE;
+        }
+    }
     if (rc == 0)
         rc = cli_merge_texts(stdout, (const char *const *)texts, files, n, json);
     for (size_t i = 0; i < n; i++)

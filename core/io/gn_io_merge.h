@@ -116,11 +116,6 @@ int gn_io_merge_shard_text(FILE *out, const gn_io_merge_kind *k, const char *con
  * No equation: deallocation. */
 void gn_io_merge_free(gn_io_merge *m);
 
-/* gn_io_read_text: the whole of the file at path, NUL-terminated, into a malloc'd *text.
- * Returns 0, or -1 when it cannot be opened or read (*text NULL).
- * No equation: file reader. */
-int gn_io_read_text(char **text, const char *path);
-
 /* gn_io_append_stream: the rest of stream f appended to *buf (length *len, capacity *cap,
  * kept NUL-terminated; *buf may start NULL). Returns 0, or -1 on a read error or no memory
  * (what was read stays in *buf).

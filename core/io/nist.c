@@ -59,47 +59,6 @@ static int split_lines(lines *L, char *buf, size_t len, const char *path, char *
     return 0;
 }
 
-/* the whole of path into a new buffer (one byte more than *len, for the terminator) */
-static char *read_file(const char *path, size_t *lenp, char *err, size_t errlen)
-{
-    FILE *f = gn_io_open_input(path, "a NIST .dat file", err, errlen);
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf)
-            break;
-        if (len == cap) {
-            char *nb = realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf) {
-        gn_io_errf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    if (rerr) {
-        free(buf);
-        gn_io_errf(err, errlen, "%s: read error", path);
-        return NULL;
-    }
-    *lenp = len;
-    return buf;
-}
-
 static const char *skipws(const char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -752,9 +711,11 @@ gn_status gn_io_nist_read(gn_io_nist *p, const char *path, char *err, size_t err
 {
     memset(p, 0, sizeof *p);
     size_t len = 0;
-    char *buf = read_file(path, &len, err, errlen);
-    if (!buf)
-        return err && strstr(err, "out of memory") ? GN_ENOMEM : GN_EINPUT;
+    char *buf = NULL;
+    gn_status st = gn_io_read_all(&buf, &len, path, "a NIST .dat file", GN_IO_CSV_MAXBYTES, err,
+                                  errlen);
+    if (st != GN_OK)
+        return st;
     return nist_parse(p, buf, len, path, err, errlen);
 }
 

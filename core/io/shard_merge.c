@@ -494,18 +494,3 @@ int gn_io_append_stream(char **buf, size_t *len, size_t *cap, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
-int gn_io_read_text(char **text, const char *path)
-{
-    *text = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t len = 0, cap = 0;
-    int rc = gn_io_append_stream(text, &len, &cap, f);
-    fclose(f);
-    if (rc < 0) {
-        free(*text);
-        *text = NULL;
-    }
-    return rc;
-}
