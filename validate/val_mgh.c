@@ -5,7 +5,6 @@
 #include "gn_mp_fit.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,60 +281,12 @@ gn_status val_mgh_run(val_mgh_result *r, const val_mgh *p, int mp, mpfr_prec_t p
     return GN_OK;
 }
 
-static int cmpstr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void val_mgh_files_free(char **files, size_t n)
 {
-    for (size_t f = 0; files && f < n; f++)
-        free(files[f]);
-    free(files);
+    gn_io_dir_list_free(files, n);
 }
 
 gn_status val_mgh_files(char ***files, size_t *n, const char *dir, char *err, size_t errlen)
 {
-    *files = NULL;
-    *n = 0;
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        gn_io_errf(err, errlen, "cannot open directory %s", dir);
-        return GN_EINPUT;
-    }
-    char **fl = NULL;
-    size_t cnt = 0;
-    gn_status st = GN_OK;
-    struct dirent *de;
-    while (st == GN_OK && (de = readdir(dp))) {
-        size_t l = strlen(de->d_name);
-        if (l <= 4 || strcmp(de->d_name + l - 4, ".mgh"))
-            continue;
-        char **nfl = realloc(fl, (cnt + 1) * sizeof *nfl);
-        size_t pl = strlen(dir) + l + 2;
-        char *name = nfl ? malloc(pl) : NULL;
-        if (nfl)
-            fl = nfl;
-        if (!name)
-            st = GN_ENOMEM;
-        else {
-            snprintf(name, pl, "%s/%s", dir, de->d_name);
-            fl[cnt++] = name;
-        }
-    }
-    closedir(dp);
-    if (st == GN_OK && !cnt) {
-        gn_io_errf(err, errlen, "no *.mgh files in %s", dir);
-        st = GN_EINPUT;
-    }
-    if (st != GN_OK) {
-        if (st == GN_ENOMEM)
-            gn_io_errf(err, errlen, "out of memory");
-        val_mgh_files_free(fl, cnt);
-        return st;
-    }
-    qsort(fl, cnt, sizeof *fl, cmpstr);
-    *files = fl;
-    *n = cnt;
-    return GN_OK;
+    return gn_io_dir_list(files, n, dir, ".mgh", err, errlen);
 }

@@ -4,7 +4,6 @@
 
 #include "gn_mp_fit.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,64 +281,14 @@ double val_nist_agree(const double *b, const val_nist_mp *m, size_t k)
     return agree;
 }
 
-static int cmpstr(const void *a, const void *b)
+void val_nist_files_free(char **files, size_t n)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    gn_io_dir_list_free(files, n);
 }
 
-void val_nist_files_free(char **files, size_t nf)
+gn_status val_nist_files(char ***files, size_t *n, const char *dir, char *err, size_t errlen)
 {
-    if (!files)
-        return;
-    for (size_t f = 0; f < nf; f++)
-        free(files[f]);
-    free(files);
-}
-
-gn_status val_nist_files(char ***files, size_t *nf, const char *dir, char *err, size_t errlen)
-{
-    *files = NULL;
-    *nf = 0;
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        gn_io_errf(err, errlen, "cannot open directory %s", dir);
-        return GN_EINPUT;
-    }
-    char **fl = NULL;
-    size_t n = 0;
-    gn_status st = GN_OK;
-    struct dirent *de;
-    while (st == GN_OK && (de = readdir(dp))) {
-        size_t l = strlen(de->d_name);
-        if (l <= 4 || strcmp(de->d_name + l - 4, ".dat"))
-            continue;
-        char **nfl = realloc(fl, (n + 1) * sizeof *nfl);
-        size_t pl = strlen(dir) + l + 2;
-        char *name = nfl ? malloc(pl) : NULL;
-        if (nfl)
-            fl = nfl;
-        if (!name) {
-            st = GN_ENOMEM;
-            break;
-        }
-        snprintf(name, pl, "%s/%s", dir, de->d_name);
-        fl[n++] = name;
-    }
-    closedir(dp);
-    if (st == GN_OK && !n) {
-        gn_io_errf(err, errlen, "no *.dat files in %s", dir);
-        st = GN_EINPUT;
-    }
-    if (st != GN_OK) {
-        if (st == GN_ENOMEM)
-            gn_io_errf(err, errlen, "out of memory");
-        val_nist_files_free(fl, n);
-        return st;
-    }
-    qsort(fl, n, sizeof *fl, cmpstr);
-    *files = fl;
-    *nf = n;
-    return GN_OK;
+    return gn_io_dir_list(files, n, dir, ".dat", err, errlen);
 }
 
 static void row_free(val_nist_row *r, size_t k)

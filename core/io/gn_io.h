@@ -296,6 +296,16 @@ void gn_io_progress(const char *what, size_t i, size_t n);
  * No equation: progress plumbing; does nothing without a callback. */
 void gn_io_progress_done(void);
 
+/* gn_io_dir_list: the files of dir whose names end in suffix (".dat", ".mgh"), as
+ * "dir/name", sorted by strcmp, into *files (free with gn_io_dir_list_free).
+ * No equation: a directory listing (the NIST and MGH suites).
+ * Special: GN_EINPUT with err = "cannot open directory DIR" or "no *SUFFIX files in DIR";
+ *          GN_ENOMEM; *files NULL and *nf 0 on error. */
+gn_status gn_io_dir_list(char ***files, size_t *nf, const char *dir, const char *suffix,
+                         char *err, size_t errlen);
+/* gn_io_dir_list_free: NULL-safe. No equation: deallocation. */
+void gn_io_dir_list_free(char **files, size_t n);
+
 /* gn_io_close_checked: finish writing stream f (a file, or stdout/stderr, which are flushed
  * but not closed): any earlier write error (ferror), the flush and the close are checked.
  * On failure prints "gnlab WHO: cannot write PATH: why" to stderr and returns -1; else 0.

@@ -1,6 +1,7 @@
 /* sys.c: the clock, progress reporting and running external programs (see gn_io.h). */
 #include "gn_io.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -169,4 +170,64 @@ void gn_io_dot_str(FILE *f, const char *s)
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+void gn_io_dir_list_free(char **files, size_t n)
+{
+    for (size_t f = 0; files && f < n; f++)
+        free(files[f]);
+    free(files);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+gn_status gn_io_dir_list(char ***files, size_t *nf, const char *dir, const char *suffix,
+                         char *err, size_t errlen)
+{
+    *files = NULL;
+    *nf = 0;
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        gn_io_errf(err, errlen, "cannot open directory %s", dir);
+        return GN_EINPUT;
+    }
+    const size_t sl = strlen(suffix);
+    char **fl = NULL;
+    size_t n = 0;
+    gn_status st = GN_OK;
+    struct dirent *de;
+    while (st == GN_OK && (de = readdir(dp))) {
+        size_t l = strlen(de->d_name);
+        if (l <= sl || strcmp(de->d_name + l - sl, suffix))
+            continue;
+        char **nfl = realloc(fl, (n + 1) * sizeof *nfl);
+        size_t pl = strlen(dir) + l + 2;
+        char *name = nfl ? malloc(pl) : NULL;
+        if (nfl)
+            fl = nfl;
+        if (!name) {
+            st = GN_ENOMEM;
+            break;
+        }
+        snprintf(name, pl, "%s/%s", dir, de->d_name);
+        fl[n++] = name;
+    }
+    closedir(dp);
+    if (st == GN_OK && !n) {
+        gn_io_errf(err, errlen, "no *%s files in %s", suffix, dir);
+        st = GN_EINPUT;
+    }
+    if (st != GN_OK) {
+        if (st == GN_ENOMEM)
+            gn_io_errf(err, errlen, "out of memory");
+        gn_io_dir_list_free(fl, n);
+        return st;
+    }
+    qsort(fl, n, sizeof *fl, cmp_names);
+    *files = fl;
+    *nf = n;
+    return GN_OK;
 }
