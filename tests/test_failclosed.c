@@ -28,6 +28,7 @@ static const struct {
     {"nan.csv", "x1,x2,y\n1,2,3\n4,nan,5\n6,7,8\n"},
     {"inf.csv", "x1,x2,y\n1,2,3\n4,inf,5\n6,7,8\n"},
     {"lin.csv", "x,y\n1,2\n2,3\n3,4.1\n4,5\n"},
+    {"fig1.csv", "x1,x2,y\n-1.5,-1.7,0.95\n0.25,-0.0333333,0.308333\n-1.25,1.63333,-1.95833\n0.5,-0.366667,0.716667\n-1,1.3,-1.55\n0.75,-0.7,1.125\n-0.75,0.966667,-1.14167\n1,-1.03333,1.53333\n-0.5,0.633333,-0.733333\n1.25,-1.36667,2.29167\n-0.25,0.3,-0.325\n1.5,-1.7,2.7\n0,-0.0333333,0.0833333\n-1.5,1.63333,-2.18333\n0.25,-0.366667,0.491667\n-1.25,1.3,-1.775\n0.5,-0.7,1.25\n-1,0.966667,-1.36667\n0.75,-1.03333,1.65833\n-0.75,0.633333,-0.958333\n1,-1.36667,2.06667\n-0.5,0.3,-0.55\n1.25,-1.7,2.475\n-0.25,-0.0333333,0.208333\n1.5,1.63333,-0.783333\n0,-0.366667,0.616667\n-1.5,1.3,-2\n0.25,-0.7,1.025\n-1.25,0.966667,-1.59167\n0.5,-1.03333,1.43333\n-1,0.633333,-0.833333\n0.75,-1.36667,1.84167\n-0.75,0.3,-0.425\n1,-1.7,2.25\n-0.5,-0.0333333,-0.0166667\n1.25,1.63333,-1.00833\n-0.25,-0.366667,0.391667\n1.5,1.3,-0.25\n0,-0.7,0.8\n-1.5,0.966667,-1.46667\n"}, /* issue 15: 40 rows, two varying features */
     {"exp.csv", "x,y\n1,2.7\n2,7.4\n3,20.1\n4,54.6\n"},
     {"ynan.csv", "x,y\n1,2\n2,nan\n3,4\n"},
     {"ezero.csv", "x1,y\n0,0\n0,0\n0,0\n0,0\n"},
@@ -313,6 +314,12 @@ static const fc_row rows[] = {
      "notebook egn --quick --seeds 1 --no-cost --out @/nb-v2", ONLY(0), "verdict: reproduced"},
     {"15.1", "notebook overparam: every run diverged (NaN differences)",
      "notebook overparam --scales 1e300 --quick --out @/nb-v3", ONLY(1), "verdict: reproduced"},
+    {"15.1", "notebook scale --data: one seed, no paired interval for Figure 1",
+     "notebook scale --quick --seeds 1 --data @/fig1.csv --target y --out @/nb-v4", ONLY(0),
+     "verdict: reproduced"},
+    {"15.1", "notebook supervised --feature-scale: one seed, no paired interval for Figure 1",
+     "notebook supervised --quick --seeds 1 --data @/fig1.csv --target y --feature-scale 1,10 "
+     "--out @/nb-v5", ONLY(0), "verdict: reproduced"},
     /* issue 17: mini-batch audit records */
     {"table", "audit: an ill-conditioned mini-batch system", "audit @/b_ill.jsonl", ONLY(3),
      "verdict        AGREE"},
