@@ -244,8 +244,10 @@ static const size_t dims[] = {100, 10000, 1000000};
 #define NDIM (sizeof dims / sizeof dims[0])
 
 /* steps per trace: 2e5 components at d = 1e2, 2e6 at 1e4 (the first step and each new
- * largest error go to MPFR: ~ln N of N steps); at 1e6 one generated record replayed 10 times */
-static size_t steps_for(size_t d) { return d >= 1000000 ? 1 : d >= 10000 ? 200 : 2000; }
+ * largest error go to MPFR: ~ln N of N steps); at 1e6 two generated records replayed 5 times
+ * (one record replayed would be a repeated record, which the audit rightly rejects as a trace
+ * recorded wrongly) */
+static size_t steps_for(size_t d) { return d >= 1000000 ? 2 : d >= 10000 ? 200 : 2000; }
 
 static void print_row(FILE *out, int json, gn_io_trace_method m, size_t d, const run_res *sc,
                       const run_res *ex)
@@ -296,8 +298,8 @@ static int bench_cell(FILE *out, int json, gn_io_trace_method m, size_t d, uint6
     }
     run_res sc, ex;
     int have_ex = d <= 100; /* MPFR for every step: ~0.25 s a step at d = 1e4 */
-    if (d >= 1000000) { /* the one record replayed ten times */
-        replay rp = {buf, buf, 0, len, 10, 0, 0, 0};
+    if (d >= 1000000) { /* the two records replayed five times */
+        replay rp = {buf, buf, 0, len, 5, 0, 0, 0};
         cookie_io_functions_t io = {replay_read, NULL, NULL, NULL};
         FILE *rf = fopencookie(&rp, "r", io);
         if (!rf) {
