@@ -2,6 +2,7 @@
  * canonical text, and the two conversions (strtod, mpfr_set_str) agreeing on every token in
  * double's range; overflow reported; the readers that use it (JSON Lines hex fields). */
 #include "gn_io.h"
+#include "gn_io_trace.h"
 #include "gn_jsonl.h"
 #include "gn_test.h"
 
@@ -204,6 +205,25 @@ static void test_agree(void **state)
     assert_false(agree("0.1", via_float, why, sizeof why));
 }
 
+/* the trace readers' line limit: a line one byte over maxline is refused with its reason, one
+ * at maxline is read (the negative control); the limit itself (256 MiB) fits a record of six
+ * vectors at the dimension limit, which the bench's d = 10^6 Adam rows read */
+static void test_line_limit(void **state)
+{
+    (void)state;
+    static char text[] = "0123456789abcdef\n0123456789abcdefg\n";
+    FILE *f = fmemopen(text, sizeof text - 1, "r");
+    assert_non_null(f);
+    gn_io_trace_line L = {0};
+    assert_int_equal(gn_io_trace_getline(&L, f, 17), 1); /* 16 characters and the newline */
+    assert_int_equal(L.len, 16);
+    assert_int_equal(gn_io_trace_getline(&L, f, 17), -1); /* 17 and the newline */
+    assert_non_null(strstr(L.why, "line longer than"));
+    assert_int_equal(L.lineno, 2);
+    free(L.line);
+    fclose(f);
+}
+
 static void test_readers(void **state)
 {
     (void)state;
@@ -241,7 +261,7 @@ static void test_readers(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
     cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
-    cmocka_unit_test(test_readers),
+    cmocka_unit_test(test_readers), cmocka_unit_test(test_line_limit),
 };
 
 GN_TEST_MAIN(tests)

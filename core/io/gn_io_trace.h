@@ -127,7 +127,7 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r); /* NULL-safe */
  * a step column not in every record (when in the first), not a whole number >= 0 or not the
  * previous record's + 1 (a missing step, steps out of order),
  * a line without its final newline (a truncated file), a NUL byte, vectors of a different
- * length than the first record's, a dimension above 10^6, a line longer than 64 MiB, an
+ * length than the first record's, a dimension above 10^6, a line longer than 256 MiB, an
  * empty trace or one with only a header; GN_ENOMEM. After an error the reader stays at the
  * error (every later call returns GN_EINPUT).
  * No equation: trace reader; shapes and values are checked, nothing is computed. */

@@ -33,8 +33,10 @@ const char *gn_io_trace_vec_name(gn_io_trace_vec v)
     return (unsigned)v < GN_IO_TRACE_NV ? vec_names[v] : "?";
 }
 
-
-#define MAXLINE ((size_t)64 << 20)
+/* the longest line: a record at the dimension limit (10^6) with all six vectors, each number
+ * written in up to 40 bytes with its separator (a float64 in shortest round-trip form takes
+ * at most 24); 64 MiB refused an Adam record of a 10^6-parameter run (~150 MB) */
+#define MAXLINE ((size_t)256 << 20)
 
 
 
