@@ -555,39 +555,63 @@ static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
     return st;
 }
 
-static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
+static gn_status csv_row(gn_io_trace_reader *r, size_t len, char *err, size_t errlen)
 {
-    char *p = r->line;
+    char *p = r->line, *lend = r->line + len;
     uint32_t vpresent = 0, vempty = 0;
     size_t c = 0;
     for (;; c++) {
-        char *comma = strchr(p, ',');
         if (c >= r->ncols)
             return fail(r, err, errlen, c + 1, NULL, "more fields than the header's %zu",
                         r->ncols);
-        char *end = comma ? comma : p + strlen(p);
         const column *col = &r->cols[c];
-        char save = *end;
-        *end = '\0';
-        char *s = trim(p);
         gn_status st = GN_OK;
-        if (!*s) {
+        if (col->kind == COL_SCALAR || col->kind == COL_VEC) {
+            /* the common field: a number of the fast grammar, nothing else, then ',' or the
+             * end of the line; its value is parse_number's (the same gn_io_num_fast) */
+            double v;
+            size_t k = gn_io_num_fast_prefix(&v, p, (size_t)(lend - p));
+            if (k && (p + k == lend || p[k] == ',')) {
+                note_f32(r, p, p + k, v, col->kind, col->which, c + 1, col->name);
+                if (col->kind == COL_VEC) {
+                    r->buf[col->which][col->idx] = v;
+                    r->rec.has_v |= 1u << col->which;
+                    vpresent |= 1u << col->which;
+                } else if ((st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name,
+                                       err, errlen)) != GN_OK) {
+                    return st;
+                }
+                if (p + k == lend)
+                    break;
+                p += k + 1;
+                continue;
+            }
+        }
+        char *comma = memchr(p, ',', (size_t)(lend - p));
+        char *end = comma ? comma : lend;
+        char *s = p, *e = end;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char save = *e;
+        *e = '\0';
+        if (s == e) {
             if (col->kind == COL_VEC)
                 vempty |= 1u << col->which;
         } else if (col->kind == COL_METHOD || col->kind == COL_DTYPE || col->kind == COL_LOSS) {
             st = set_word(r, col->kind, s, c + 1, col->name, err, errlen);
         } else {
             double v;
-            if (parse_number(&v, s, s + strlen(s)))
+            if (parse_number(&v, s, e))
                 st = fail(r, err, errlen, c + 1, col->name, "'%.40s' is not a number", s);
-            else if (note_f32(r, s, s + strlen(s), v, col->kind, col->which, c + 1, col->name),
-                     1)
+            else if (note_f32(r, s, e, v, col->kind, col->which, c + 1, col->name), 1)
                 st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name, err,
                            errlen);
             if (col->kind == COL_VEC)
                 vpresent |= 1u << col->which;
         }
-        *end = save;
+        *e = save;
         if (st != GN_OK)
             return st;
         if (!comma)
@@ -619,6 +643,7 @@ static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
 typedef struct {
     const char *s;
     const char *p;
+    const char *end; /* the line's NUL */
 } jcur;
 
 static void jws(jcur *j)
@@ -682,12 +707,31 @@ static int jstring(gn_io_trace_reader *r, jcur *j)
     return 0;
 }
 
+static int jnumber_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
+}
+
 /* the extent of a number-like token */
 static const char *jnumber_end(const char *p)
 {
-    while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+    while (*p && jnumber_char(*p))
         p++;
     return p;
+}
+
+/* the number-like token at j->p into *x and its end into *e; -1 when it is not a number.
+ * A token of the fast grammar followed by a byte outside the token's characters is the
+ * whole token jnumber_end finds, with parse_number's value (the same gn_io_num_fast). */
+static int jnumber(double *x, const char **e, const jcur *j)
+{
+    size_t k = gn_io_num_fast_prefix(x, j->p, (size_t)(j->end - j->p));
+    if (k && !jnumber_char(j->p[k])) {
+        *e = j->p + k;
+        return 0;
+    }
+    *e = jnumber_end(j->p);
+    return *e == j->p || parse_number(x, j->p, *e) ? -1 : 0;
 }
 
 /* the value of a method, dtype or loss key: a string naming one of the words */
@@ -719,9 +763,9 @@ static gn_status json_vector(gn_io_trace_reader *r, jcur *j, int v, size_t vcol,
             jws(j);
         }
         size_t ecol = jcol(j);
-        const char *e = jnumber_end(j->p);
+        const char *e;
         double x;
-        if (e == j->p || parse_number(&x, j->p, e))
+        if (jnumber(&x, &e, j))
             return fail(r, err, errlen, ecol, key, "element %zu: expected a number", k);
         if (r->n && k >= r->n)
             return fail(r, err, errlen, ecol, key,
@@ -790,9 +834,9 @@ static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], cha
         return json_vector(r, j, v, vcol, key, err, errlen);
     if (kind != COL_SCALAR)
         return json_word(r, j, kind, vcol, key, err, errlen);
-    const char *e = jnumber_end(j->p);
+    const char *e;
     double x;
-    if (e == j->p || parse_number(&x, j->p, e))
+    if (jnumber(&x, &e, j))
         return fail(r, err, errlen, vcol, key, "expected a number");
     note_f32(r, j->p, e, x, COL_SCALAR, f, vcol, key);
     gn_status st = store(r, x, COL_SCALAR, f, 0, vcol, key, err, errlen);
@@ -800,9 +844,9 @@ static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], cha
     return st;
 }
 
-static gn_status json_row(gn_io_trace_reader *r, char *err, size_t errlen)
+static gn_status json_row(gn_io_trace_reader *r, size_t len, char *err, size_t errlen)
 {
-    jcur j = {r->line, r->line};
+    jcur j = {r->line, r->line, r->line + len};
     uint32_t seen[3] = {0, 0, 0};
     jws(&j);
     if (*j.p != '{')
@@ -896,7 +940,7 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         r->rec.has_loss = 0;
         r->step_col = 0;
         r->f64_col = 0;
-        gn_status st = r->format == 1 ? csv_row(r, err, errlen) : json_row(r, err, errlen);
+        gn_status st = r->format == 1 ? csv_row(r, len, err, errlen) : json_row(r, len, err, errlen);
         if (st != GN_OK) {
             r->failed = 1;
             return st;
