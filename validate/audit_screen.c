@@ -71,37 +71,47 @@
 
 typedef val_dd dd;
 
+/* The per-component loops are compiled twice, plainly and for CPUs with FMA (x86-64: there a
+ * plain build calls libm's fma, a function call per TwoProd); fma is correctly rounded either
+ * way, so both give bitwise the same e_hi. INL forces the dd helpers into both copies. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define SCREEN_FMA 1
+#define INL static inline __attribute__((always_inline))
+#else
+#define INL static inline
+#endif
+
 #define HAS(r, f) ((r)->has_s >> (f) & 1u)
 
-static inline dd two_sum(double a, double b)
+INL dd two_sum(double a, double b)
 {
     double s = a + b, bb = s - a;
     return (dd){s, (a - (s - bb)) + (b - bb)};
 }
 
-static inline dd fast_two_sum(double a, double b) /* |a| >= |b| or a = 0 */
+INL dd fast_two_sum(double a, double b) /* |a| >= |b| or a = 0 */
 {
     double s = a + b;
     return (dd){s, b - (s - a)};
 }
 
-static inline dd two_prod(double a, double b)
+INL dd two_prod(double a, double b)
 {
     double p = a * b;
     return (dd){p, fma(a, b, -p)};
 }
 
-static inline dd neg(dd x) { return (dd){-x.hi, -x.lo}; }
+INL dd neg(dd x) { return (dd){-x.hi, -x.lo}; }
 
 /* DWPlusFP */
-static inline dd add_d(dd x, double y)
+INL dd add_d(dd x, double y)
 {
     dd s = two_sum(x.hi, y);
     return fast_two_sum(s.hi, x.lo + s.lo);
 }
 
 /* AccurateDWPlusDW */
-static inline dd add(dd x, dd y)
+INL dd add(dd x, dd y)
 {
     dd s = two_sum(x.hi, y.hi), t = two_sum(x.lo, y.lo);
     dd v = fast_two_sum(s.hi, s.lo + t.hi);
@@ -109,14 +119,14 @@ static inline dd add(dd x, dd y)
 }
 
 /* DWTimesFP3 */
-static inline dd mul_d(dd x, double y)
+INL dd mul_d(dd x, double y)
 {
     dd c = two_prod(x.hi, y);
     return fast_two_sum(c.hi, fma(x.lo, y, c.lo));
 }
 
 /* DWTimesDW3 */
-static inline dd mul(dd x, dd y)
+INL dd mul(dd x, dd y)
 {
     dd c = two_prod(x.hi, y.hi);
     double tl = fma(x.hi, y.lo, x.lo * y.lo);
@@ -124,7 +134,7 @@ static inline dd mul(dd x, dd y)
 }
 
 /* DWDivDW2 (y.hi != 0) */
-static inline dd divi(dd x, dd y)
+INL dd divi(dd x, dd y)
 {
     double th = x.hi / y.hi;
     dd r = mul_d(y, th);
@@ -133,7 +143,7 @@ static inline dd divi(dd x, dd y)
 }
 
 /* SQRTDWtoDW (x >= 0) */
-static inline dd sqrt_dd(dd x)
+INL dd sqrt_dd(dd x)
 {
     if (x.hi == 0.0)
         return (dd){0.0, 0.0};
@@ -144,13 +154,13 @@ static inline dd sqrt_dd(dd x)
 
 /* 1 when a multiplicative result breaks the range guard (see the head comment): an operand
  * nonzero and the result's hi outside [2^-900, 2^900] (or NaN) */
-static inline int oor(double a, double b, double res)
+INL int oor(double a, double b, double res)
 {
     return a != 0.0 && b != 0.0 && !(fabs(res) >= RLO && fabs(res) <= RHI);
 }
 
 /* S = sum v_i^2 in dd; its relative error is <= 1.01 n EPS (terms exact and >= 0) */
-static dd sumsq(const double *v, size_t n, int *bad)
+INL dd sumsq_body(const double *v, size_t n, int *bad)
 {
     dd s = {0.0, 0.0};
     int b = 0;
@@ -161,6 +171,24 @@ static dd sumsq(const double *v, size_t n, int *bad)
     }
     *bad |= b;
     return s;
+}
+
+/* S, plain or FMA (see INL) */
+#if defined(SCREEN_FMA)
+#define FMA_TARGET __attribute__((target("fma")))
+static int have_fma(void) { return __builtin_cpu_supports("fma"); }
+#else
+#define FMA_TARGET
+static int have_fma(void) { return 0; }
+#endif
+static dd sumsq_plain(const double *v, size_t n, int *bad) { return sumsq_body(v, n, bad); }
+FMA_TARGET static dd sumsq_fma(const double *v, size_t n, int *bad)
+{
+    return sumsq_body(v, n, bad);
+}
+static dd sumsq(const double *v, size_t n, int *bad)
+{
+    return have_fma() ? sumsq_fma(v, n, bad) : sumsq_plain(v, n, bad);
 }
 
 /* ------------------------------------------------------------ the coefficient c */
@@ -289,7 +317,7 @@ static int rank1_coef(dd *c, double *rho, const val_audit_screen_in *in, const g
 /* the err bound of one component, from d = got - x^ and the scale mag (|s_i| or A_i);
  * -1 (go to MPFR) when the exact rule would take its MPFR branch, except for the exact
  * zero component (zero = w_i, v_i, got_i all 0: err 0 on both sides) */
-static inline double comp_err(dd d, double w, double mag, double u, double eta, int zero)
+INL double comp_err(dd d, double w, double mag, double u, double eta, int zero)
 {
     double ad = fabs(d.hi) + fabs(d.lo);
     double den = u * (fabs(w) + mag) + eta;
@@ -299,7 +327,7 @@ static inline double comp_err(dd d, double w, double mag, double u, double eta, 
 }
 
 /* e_hi for the rank-one methods; -1 when undecidable */
-static double rank1_err(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
+INL double rank1_err_body(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
 {
     const double *w = r->v[GN_IO_TRACE_V_W], *got = r->v[GN_IO_TRACE_V_WAFTER];
     double emax = 0.0;
@@ -367,7 +395,7 @@ typedef struct {
 } adam_sc;
 
 /* e_hi for Adam and Adam-IGND given the scalars; -1 when undecidable */
-static double adam_err(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+INL double adam_err_body(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
 {
     const double *w = r->v[GN_IO_TRACE_V_W], *got = r->v[GN_IO_TRACE_V_WAFTER];
     const double *m = r->v[GN_IO_TRACE_V_M], *v = r->v[GN_IO_TRACE_V_V];
@@ -404,6 +432,35 @@ static double adam_err(const gn_io_trace_rec *r, const adam_sc *a, double u, dou
         emax = fmax(emax, ei);
     }
     return bad ? -1.0 : emax;
+}
+
+/* the loops, plain and FMA (see INL) */
+static double rank1_err_plain(const gn_io_trace_rec *r, const double *v, dd c, double u,
+                              double eta)
+{
+    return rank1_err_body(r, v, c, u, eta);
+}
+FMA_TARGET static double rank1_err_fma(const gn_io_trace_rec *r, const double *v, dd c, double u,
+                                       double eta)
+{
+    return rank1_err_body(r, v, c, u, eta);
+}
+static double rank1_err(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
+{
+    return have_fma() ? rank1_err_fma(r, v, c, u, eta) : rank1_err_plain(r, v, c, u, eta);
+}
+static double adam_err_plain(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+{
+    return adam_err_body(r, a, u, eta);
+}
+FMA_TARGET static double adam_err_fma(const gn_io_trace_rec *r, const adam_sc *a, double u,
+                                      double eta)
+{
+    return adam_err_body(r, a, u, eta);
+}
+static double adam_err(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+{
+    return have_fma() ? adam_err_fma(r, a, u, eta) : adam_err_plain(r, a, u, eta);
 }
 
 /* Adam's scalars and rho_A; -1 when undecidable */
