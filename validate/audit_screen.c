@@ -67,6 +67,7 @@
 #define EPS 0x1p-100
 #define RLO 0x1p-900
 #define RHI 0x1p900
+#define ADAM_BLK 64 /* adam_err_body's block of components */
 #define K1 1.01 /* the second-order factor of (1 + EPS)^k - 1 <= 1.01 k EPS */
 
 typedef val_dd dd;
@@ -402,34 +403,54 @@ INL double adam_err_body(const gn_io_trace_rec *r, const adam_sc *a, double u, d
     const double *src = r->v[a->gvec ? GN_IO_TRACE_V_G : GN_IO_TRACE_V_J];
     double emax = 0.0;
     int bad = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        dd g = a->gvec ? (dd){src[i], 0.0} : mul_d(a->cg, src[i]);
-        bad |= oor(a->cg.hi, src[i], g.hi);
-        dd b1m = two_prod(a->b1, m[i]);
-        bad |= oor(a->b1, m[i], b1m.hi);
-        dd t1 = mul(a->omb1, g);
-        bad |= oor(a->omb1.hi, g.hi, t1.hi);
-        dd mp = add(b1m, t1);
-        dd g2 = mul(g, g);
-        bad |= oor(g.hi, g.hi, g2.hi);
-        dd t2 = mul(a->omb2, g2);
-        bad |= oor(a->omb2.hi, g2.hi, t2.hi);
-        dd b2v = two_prod(a->b2, v[i]);
-        bad |= oor(a->b2, v[i], b2v.hi);
-        dd vp = add(b2v, t2);
-        dd q = vp.hi == 0.0 ? vp : divi(vp, a->bc2);
-        bad |= oor(vp.hi, 1.0, q.hi);
-        dd den = add_d(sqrt_dd(q), a->eps);
-        dd num = mul(a->ab, mp);
-        bad |= oor(a->ab.hi, mp.hi, num.hi);
-        dd s = mp.hi == 0.0 ? mp : divi(num, den);
-        bad |= oor(num.hi, 1.0, s.hi);
-        dd x = add_d(neg(s), w[i]);
-        double A = a->ab.hi * (a->b1 * fabs(m[i]) + fabs(t1.hi)) / den.hi;
-        double ei = comp_err(add_d(neg(x), got[i]), w[i], A, u, eta,
-                             w[i] == 0.0 && m[i] == 0.0 && g.hi == 0.0 && got[i] == 0.0);
-        bad |= ei < 0.0 || !(den.hi >= RLO && den.hi <= RHI);
-        emax = fmax(emax, ei);
+    /* three passes over blocks of ADAM_BLK components, each pass's components independent
+     * (one component's operations are long chains of divisions and square roots: in one
+     * loop the CPU could overlap little); the operations, their order and so the results
+     * are those of one pass */
+    dd mpb[ADAM_BLK], qb[ADAM_BLK], denb[ADAM_BLK];
+    double t1b[ADAM_BLK];
+    int gzb[ADAM_BLK];
+    for (size_t i0 = 0; i0 < r->n; i0 += ADAM_BLK) {
+        size_t nb = r->n - i0 < ADAM_BLK ? r->n - i0 : ADAM_BLK;
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = i0 + k;
+            dd g = a->gvec ? (dd){src[i], 0.0} : mul_d(a->cg, src[i]);
+            bad |= oor(a->cg.hi, src[i], g.hi);
+            dd b1m = two_prod(a->b1, m[i]);
+            bad |= oor(a->b1, m[i], b1m.hi);
+            dd t1 = mul(a->omb1, g);
+            bad |= oor(a->omb1.hi, g.hi, t1.hi);
+            dd mp = add(b1m, t1);
+            dd g2 = mul(g, g);
+            bad |= oor(g.hi, g.hi, g2.hi);
+            dd t2 = mul(a->omb2, g2);
+            bad |= oor(a->omb2.hi, g2.hi, t2.hi);
+            dd b2v = two_prod(a->b2, v[i]);
+            bad |= oor(a->b2, v[i], b2v.hi);
+            dd vp = add(b2v, t2);
+            dd q = vp.hi == 0.0 ? vp : divi(vp, a->bc2);
+            bad |= oor(vp.hi, 1.0, q.hi);
+            mpb[k] = mp;
+            qb[k] = q;
+            t1b[k] = t1.hi;
+            gzb[k] = g.hi == 0.0;
+        }
+        for (size_t k = 0; k < nb; k++)
+            denb[k] = add_d(sqrt_dd(qb[k]), a->eps);
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = i0 + k;
+            dd mp = mpb[k], den = denb[k];
+            dd num = mul(a->ab, mp);
+            bad |= oor(a->ab.hi, mp.hi, num.hi);
+            dd s = mp.hi == 0.0 ? mp : divi(num, den);
+            bad |= oor(num.hi, 1.0, s.hi);
+            dd x = add_d(neg(s), w[i]);
+            double A = a->ab.hi * (a->b1 * fabs(m[i]) + fabs(t1b[k])) / den.hi;
+            double ei = comp_err(add_d(neg(x), got[i]), w[i], A, u, eta,
+                                 w[i] == 0.0 && m[i] == 0.0 && gzb[k] && got[i] == 0.0);
+            bad |= ei < 0.0 || !(den.hi >= RLO && den.hi <= RHI);
+            emax = fmax(emax, ei);
+        }
     }
     return bad ? -1.0 : emax;
 }
