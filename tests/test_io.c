@@ -2,6 +2,7 @@
  * canonical text, and the two conversions (strtod, mpfr_set_str) agreeing on every token in
  * double's range; overflow reported; the readers that use it (JSON Lines hex fields). */
 #include "gn_io.h"
+#include "gn_io_trace.h"
 #include "gn_jsonl.h"
 #include "gn_test.h"
 
@@ -383,10 +384,115 @@ static void test_num_fast(void **state)
     }
 }
 
+/* ------------------------------- the trace reader's w = previous w_after shortcut */
+
+/* the w values of every record of text (CSV or JSON Lines) into w (nrec x 2); the status */
+static gn_status read_w(double *w, size_t maxrec, size_t *nrec, const char *text, char *err,
+                        size_t errlen)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    assert_non_null(f);
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    assert_non_null(r);
+    const gn_io_trace_rec *rec;
+    gn_status st;
+    *nrec = 0;
+    while ((st = gn_io_trace_next(r, &rec, err, errlen)) == GN_OK && rec && *nrec < maxrec) {
+        assert_int_equal(rec->n, 2);
+        w[2 * *nrec] = rec->v[GN_IO_TRACE_V_W][0];
+        w[2 * *nrec + 1] = rec->v[GN_IO_TRACE_V_W][1];
+        ++*nrec;
+    }
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    return st;
+}
+
+static void test_trace_reuse(void **state)
+{
+    (void)state;
+    /* w_0 repeats the previous w_after_0 (taken without converting it again); w_1 starts
+     * with the previous w_after_1's text but goes on ("2.45" after "2.4"), or writes the
+     * same value differently ("1.30"): both must be converted; a blank and a comment line
+     * between records; the last record's w_after is not the fast grammar ("inf" is refused
+     * in w, allowed in w_after) */
+    static const char csv[] =
+        "method,dtype,alpha,lp,w_0,w_1,j_0,j_1,w_after_0,w_after_1\n"
+        "sgd,float64,0.1,1,1.5,2.5,1,1,1.4,2.4\n"
+        "\n"
+        "sgd,float64,0.1,1,1.4,2.45,1,1,1.30,2.3\n"
+        "# a comment\n"
+        "sgd,float64,0.1,1,1.3,2.3,1,1,1.2,2.2e0\n"
+        "sgd,float64,0.1,1,1.2,2.2,1,1,inf,0x1p1\n"
+        "sgd,float64,0.1,1,1.0000000000000001,2,1,1,1,2\n";
+    static const double want[] = {1.5, 2.5, 1.4, 2.45, 1.3, 2.3, 1.2, 2.2, 1.0000000000000001, 2};
+    double w[12];
+    size_t n;
+    char err[256] = "";
+    assert_int_equal(read_w(w, 6, &n, csv, err, sizeof err), GN_OK);
+    assert_int_equal(n, 5);
+    for (size_t k = 0; k < 10; k++)
+        if (w[k] != want[k])
+            fail_msg("CSV w[%zu] = %.17g, want %.17g", k, w[k], want[k]);
+    static const char jl[] =
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.5,2.5],"
+        "\"j\":[1,1],\"w_after\":[1.4,2.4]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w_after\":[1.30,2.3],"
+        "\"w\":[1.4,2.45],\"j\":[1,1]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.3 ,2.3],"
+        "\"j\":[1,1],\"w_after\":[1.2,2.2e0]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.2,2.2],"
+        "\"j\":[1,1],\"w_after\":[1e999,2]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,"
+        "\"w\":[1.0000000000000001,2],\"j\":[1,1],\"w_after\":[1,2]}\n";
+    assert_int_equal(read_w(w, 6, &n, jl, err, sizeof err), GN_OK);
+    assert_int_equal(n, 5);
+    for (size_t k = 0; k < 10; k++)
+        if (w[k] != want[k])
+            fail_msg("JSON w[%zu] = %.17g, want %.17g", k, w[k], want[k]);
+    /* a w equal to the previous non-finite w_after is still refused, located */
+    static const char bad[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float64,0.1,1,1.5,1,inf\n"
+                              "sgd,float64,0.1,1,inf,1,1\n";
+    FILE *f = fmemopen((void *)bad, strlen(bad), "r");
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_EINPUT);
+    assert_non_null(strstr(err, "t:3:5 (w_0)"));
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    /* a float32 trace: the reused token's value is the one read, then rounded to float32
+     * like any w; a w_after that is no float32 is still found in the record that has it */
+    static const char f32[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float32,0.1,1,0.5,1,0.1\n"
+                              "sgd,float32,0.1,1,0.1,1,0.10000000000000001\n";
+    f = fmemopen((void *)f32, strlen(f32), "r");
+    r = gn_io_trace_reader_open(f, "t");
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_true(rec->v[GN_IO_TRACE_V_WAFTER][0] == (double)0.1f);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_EINPUT);
+    assert_non_null(strstr(err, "t:3:7 (w_after_0)"));
+    assert_non_null(strstr(err, "not a float32 value"));
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    static const char f32b[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                               "sgd,float32,0.1,1,0.5,1,0.1\n"
+                               "sgd,float32,0.1,1,0.1,1,0.2\n";
+    f = fmemopen((void *)f32b, strlen(f32b), "r");
+    r = gn_io_trace_reader_open(f, "t");
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_true(rec->v[GN_IO_TRACE_V_W][0] == (double)0.1f);
+    gn_io_trace_reader_free(r);
+    fclose(f);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
     cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
     cmocka_unit_test(test_readers), cmocka_unit_test(test_num_fast),
+    cmocka_unit_test(test_trace_reuse),
 };
 
 GN_TEST_MAIN(tests)

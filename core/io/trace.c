@@ -71,6 +71,17 @@ struct gn_io_trace_reader {
     size_t f64_col;      /* the current record's first value that is no float32 (0: none) */
     char f64_name[64];   /* its column or key */
     char f64_text[48];   /* as written */
+    /* w is usually the previous record's w_after, written the same: a w token equal byte
+     * for byte to that record's w_after token, both read by the fast path, has its value
+     * without converting it again (the value is a function of the token's bytes) */
+    char *pline;         /* the previous record's line */
+    size_t plinecap;
+    int retire;          /* line holds the record last returned: it becomes pline */
+    int pvalid;          /* pline and the wa_*[wa_cur ^ 1] arrays describe one record */
+    int wa_cur;          /* the arrays this record fills */
+    uint32_t *wa_off[2]; /* per component: the fast w_after token's offset in its line */
+    uint32_t *wa_len[2]; /* its length, 0 when it was not read by the fast path */
+    double *wa_raw[2];   /* its value as read (before a float32 trace's rounding) */
 };
 
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
@@ -109,6 +120,12 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r)
     free(r->cols);
     for (int v = 0; v < GN_IO_TRACE_NV; v++)
         free(r->buf[v]);
+    for (int k = 0; k < 2; k++) {
+        free(r->wa_off[k]);
+        free(r->wa_len[k]);
+        free(r->wa_raw[k]);
+    }
+    free(r->pline);
     free(r->tok);
     free(r);
 }
@@ -152,6 +169,22 @@ static int grow(gn_io_trace_reader *r, size_t n)
             return -1;
         r->buf[v] = p;
     }
+    for (int k = 0; k < 2; k++) {
+        uint32_t *o = realloc(r->wa_off[k], n * sizeof *o);
+        if (o)
+            r->wa_off[k] = o;
+        uint32_t *l = realloc(r->wa_len[k], n * sizeof *l);
+        if (l) {
+            memset(l + r->cap, 0, (n - r->cap) * sizeof *l);
+            r->wa_len[k] = l;
+        }
+        double *w = realloc(r->wa_raw[k], n * sizeof *w);
+        if (w)
+            r->wa_raw[k] = w;
+        if (!o || !l || !w)
+            return -1;
+    }
+    r->pvalid = 0; /* the arrays' old contents are kept, but not relied on */
     r->cap = n;
     return 0;
 }
@@ -214,6 +247,15 @@ int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
 /* the next line into r->line (gn_io_trace_getline); 1 line, 0 EOF, -1 error */
 static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
 {
+    if (r->retire) { /* keep the record's line: the next one is read into the other buffer */
+        char *t = r->line;
+        size_t c = r->linecap;
+        r->line = r->pline;
+        r->linecap = r->plinecap;
+        r->pline = t;
+        r->plinecap = c;
+        r->retire = 0;
+    }
     gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
     int k = gn_io_trace_getline(&L, r->f, MAXLINE);
     r->line = L.line;
@@ -418,6 +460,29 @@ static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, siz
     return GN_OK;
 }
 
+/* the previous record's fast w_after token idx when s[0 .. avail) starts with it: its
+ * length with *x its value, else 0; the caller checks the byte after it ends the token */
+static inline size_t wa_reuse(const gn_io_trace_reader *r, double *x, size_t idx, const char *s,
+                       size_t avail)
+{
+    int pv = r->wa_cur ^ 1;
+    size_t n = r->pvalid && idx < r->cap ? r->wa_len[pv][idx] : 0;
+    if (!n || n > avail || memcmp(s, r->pline + r->wa_off[pv][idx], n))
+        return 0;
+    *x = r->wa_raw[pv][idx];
+    return n;
+}
+
+/* notes this record's w_after token idx at s (len bytes, value x), read by the fast path */
+static inline void wa_note(gn_io_trace_reader *r, size_t idx, const char *s, size_t len, double x)
+{
+    if (idx >= r->cap || len > UINT32_MAX || (size_t)(s - r->line) > UINT32_MAX)
+        return;
+    r->wa_off[r->wa_cur][idx] = (uint32_t)(s - r->line);
+    r->wa_len[r->wa_cur][idx] = (uint32_t)len;
+    r->wa_raw[r->wa_cur][idx] = x;
+}
+
 /* a vector key with a component index: "w_after_12" -> (w_after, 12) */
 static int split_vec_column(int *which, size_t *idx, const char *s)
 {
@@ -570,9 +635,15 @@ static gn_status csv_row(gn_io_trace_reader *r, size_t len, char *err, size_t er
             /* the common field: a number of the fast grammar, nothing else, then ',' or the
              * end of the line; its value is parse_number's (the same gn_io_num_fast) */
             double v;
-            size_t k = gn_io_num_fast_prefix(&v, p, (size_t)(lend - p));
+            size_t k = 0, avail = (size_t)(lend - p);
+            if (col->kind == COL_VEC && col->which == GN_IO_TRACE_V_W)
+                k = wa_reuse(r, &v, col->idx, p, avail);
+            if (!(k && (p + k == lend || p[k] == ',')))
+                k = gn_io_num_fast_prefix(&v, p, avail);
             if (k && (p + k == lend || p[k] == ',')) {
                 note_f32(r, p, p + k, v, col->kind, col->which, c + 1, col->name);
+                if (col->kind == COL_VEC && col->which == GN_IO_TRACE_V_WAFTER)
+                    wa_note(r, col->idx, p, k, v);
                 if (col->kind == COL_VEC) {
                     r->buf[col->which][col->idx] = v;
                     r->rec.has_v |= 1u << col->which;
@@ -720,18 +791,30 @@ static const char *jnumber_end(const char *p)
     return p;
 }
 
-/* the number-like token at j->p into *x and its end into *e; -1 when it is not a number.
- * A token of the fast grammar followed by a byte outside the token's characters is the
- * whole token jnumber_end finds, with parse_number's value (the same gn_io_num_fast). */
-static int jnumber(double *x, const char **e, const jcur *j)
+/* jnumber's fast path alone: 1 with *x and *e set, or 0. A token of the fast grammar
+ * followed by a byte outside the token's characters is the whole token jnumber_end finds,
+ * with parse_number's value (the same gn_io_num_fast). */
+static int jnumber_fast(double *x, const char **e, const jcur *j)
 {
     size_t k = gn_io_num_fast_prefix(x, j->p, (size_t)(j->end - j->p));
     if (k && !jnumber_char(j->p[k])) {
         *e = j->p + k;
-        return 0;
+        return 1;
     }
+    return 0;
+}
+
+/* jnumber's other path: the whole number-like token, by parse_number */
+static int jnumber_slow(double *x, const char **e, const jcur *j)
+{
     *e = jnumber_end(j->p);
     return *e == j->p || parse_number(x, j->p, *e) ? -1 : 0;
+}
+
+/* the number-like token at j->p into *x and its end into *e; -1 when it is not a number */
+static int jnumber(double *x, const char **e, const jcur *j)
+{
+    return jnumber_fast(x, e, j) ? 0 : jnumber_slow(x, e, j);
 }
 
 /* the value of a method, dtype or loss key: a string naming one of the words */
@@ -765,7 +848,15 @@ static gn_status json_vector(gn_io_trace_reader *r, jcur *j, int v, size_t vcol,
         size_t ecol = jcol(j);
         const char *e;
         double x;
-        if (jnumber(&x, &e, j))
+        size_t kr = v == GN_IO_TRACE_V_W && k < r->n
+                        ? wa_reuse(r, &x, k, j->p, (size_t)(j->end - j->p))
+                        : 0;
+        if (kr && !jnumber_char(j->p[kr]))
+            e = j->p + kr;
+        else if (jnumber_fast(&x, &e, j)) {
+            if (v == GN_IO_TRACE_V_WAFTER && k < r->cap)
+                wa_note(r, k, j->p, (size_t)(e - j->p), x);
+        } else if (jnumber_slow(&x, &e, j))
             return fail(r, err, errlen, ecol, key, "element %zu: expected a number", k);
         if (r->n && k >= r->n)
             return fail(r, err, errlen, ecol, key,
@@ -940,6 +1031,8 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         r->rec.has_loss = 0;
         r->step_col = 0;
         r->f64_col = 0;
+        if (r->cap)
+            memset(r->wa_len[r->wa_cur], 0, r->cap * sizeof *r->wa_len[r->wa_cur]);
         gn_status st = r->format == 1 ? csv_row(r, len, err, errlen) : json_row(r, len, err, errlen);
         if (st != GN_OK) {
             r->failed = 1;
@@ -999,6 +1092,9 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         }
         r->rec.line = r->lineno;
         r->rec.index = r->nrec++;
+        r->retire = 1;
+        r->pvalid = 1;
+        r->wa_cur ^= 1;
         *rec = &r->rec;
         return GN_OK;
     }
