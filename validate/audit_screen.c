@@ -160,18 +160,33 @@ INL int oor(double a, double b, double res)
     return a != 0.0 && b != 0.0 && !(fabs(res) >= RLO && fabs(res) <= RHI);
 }
 
-/* S = sum v_i^2 in dd; its relative error is <= 1.01 n EPS (terms exact and >= 0) */
+/* S = sum v_i^2 in dd; its relative error is <= 1.01 n EPS (terms exact and >= 0: each term
+ * goes through at most n additions). From n = 8 on, four partial sums (i mod 4, the tail in
+ * the first) added pairwise at the end: a term then goes through at most n/4 + 5 <= n
+ * additions, and four independent chains run in parallel */
 INL dd sumsq_body(const double *v, size_t n, int *bad)
 {
-    dd s = {0.0, 0.0};
+    dd s0 = {0.0, 0.0}, s1 = {0.0, 0.0}, s2 = {0.0, 0.0}, s3 = {0.0, 0.0};
     int b = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    if (n >= 8)
+        for (; i + 4 <= n; i += 4) {
+            dd p0 = two_prod(v[i], v[i]), p1 = two_prod(v[i + 1], v[i + 1]);
+            dd p2 = two_prod(v[i + 2], v[i + 2]), p3 = two_prod(v[i + 3], v[i + 3]);
+            b |= oor(v[i], v[i], p0.hi) | oor(v[i + 1], v[i + 1], p1.hi) |
+                 oor(v[i + 2], v[i + 2], p2.hi) | oor(v[i + 3], v[i + 3], p3.hi);
+            s0 = add(s0, p0);
+            s1 = add(s1, p1);
+            s2 = add(s2, p2);
+            s3 = add(s3, p3);
+        }
+    for (; i < n; i++) {
         dd p = two_prod(v[i], v[i]);
         b |= oor(v[i], v[i], p.hi);
-        s = add(s, p);
+        s0 = add(s0, p);
     }
     *bad |= b;
-    return s;
+    return n >= 8 ? add(add(s0, s1), add(s2, s3)) : s0;
 }
 
 /* S, plain or FMA (see INL) */
