@@ -53,8 +53,12 @@ struct gn_io_trace_reader {
     char name[256];
     int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
     int failed;
-    char *line;
-    size_t linecap;
+    char *line;          /* the current line, NUL-terminated: in rb, or own */
+    char *own;           /* the caller's first line (gn_io_trace_reader_open_at) */
+    size_t owncap;
+    char *rb;            /* the read buffer: bytes rs .. re not yet handed out */
+    size_t rbcap, rs, re;
+    int reof;            /* the stream has ended */
     size_t lineno;
     column *cols;        /* CSV header */
     size_t ncols;
@@ -74,9 +78,7 @@ struct gn_io_trace_reader {
     /* w is usually the previous record's w_after, written the same: a w token equal byte
      * for byte to that record's w_after token, both read by the fast path, has its value
      * without converting it again (the value is a function of the token's bytes) */
-    char *pline;         /* the previous record's line */
-    size_t plinecap;
-    int retire;          /* line holds the record last returned: it becomes pline */
+    char *pline;         /* the previous record's line (in rb or own) */
     int pvalid;          /* pline and the wa_*[wa_cur ^ 1] arrays describe one record */
     int wa_cur;          /* the arrays this record fills */
     uint32_t *wa_off[2]; /* per component: the fast w_after token's offset in its line */
@@ -114,7 +116,8 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r)
     if (!r)
         return;
     free(r->first);
-    free(r->line);
+    free(r->own);
+    free(r->rb);
     for (size_t c = 0; c < r->ncols; c++)
         free(r->cols[c].name);
     free(r->cols);
@@ -125,7 +128,6 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r)
         free(r->wa_len[k]);
         free(r->wa_raw[k]);
     }
-    free(r->pline);
     free(r->tok);
     free(r);
 }
@@ -244,24 +246,87 @@ int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
     return 1;
 }
 
-/* the next line into r->line (gn_io_trace_getline); 1 line, 0 EOF, -1 error */
+#define RCHUNK ((size_t)256 << 10) /* bytes asked of the stream at a time */
+
+/* the next line from the read buffer, as gn_io_trace_getline reads it (the same checks,
+ * messages and line numbers), without copying it: r->line points into rb. Lines are cut
+ * from large reads (fewer system calls, one copy less than getline); a refill moves the
+ * unread bytes to the front, which ends the previous line's life (pvalid = 0) */
+static int buf_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+{
+    for (;;) {
+        char *s = r->rb + r->rs;
+        size_t avail = r->re - r->rs;
+        char *nl = avail ? memchr(s, '\n', avail) : NULL;
+        if (nl || r->reof || avail > MAXLINE) {
+            size_t n = nl ? (size_t)(nl - s) + 1 : avail; /* with its newline, as getline */
+            if (n == 0)
+                return 0;
+            r->lineno++;
+            r->rs += n;
+            if (n > MAXLINE) {
+                fail(r, err, errlen, 0, NULL, "line longer than %zu MiB", MAXLINE >> 20);
+                return -1;
+            }
+            const char *z = memchr(s, '\0', n);
+            if (z) {
+                fail(r, err, errlen, (size_t)(z - s) + 1, NULL, "NUL byte in the line");
+                return -1;
+            }
+            if (!nl) {
+                fail(r, err, errlen, n + 1, NULL,
+                     "truncated line: the file ends without a newline after this record");
+                return -1;
+            }
+            s[--n] = '\0';
+            if (n && s[n - 1] == '\r')
+                s[--n] = '\0';
+            r->line = s;
+            *len = n;
+            return 1;
+        }
+        if (r->rs) {
+            memmove(r->rb, s, avail);
+            r->rs = 0;
+            r->re = avail;
+            r->pvalid = 0;
+        }
+        if (r->rbcap - r->re < RCHUNK) {
+            char *q = realloc(r->rb, r->re + 2 * RCHUNK);
+            if (!q) {
+                fail(r, err, errlen, 0, NULL, "out of memory");
+                return -1;
+            }
+            r->rb = q;
+            r->rbcap = r->re + 2 * RCHUNK;
+            r->pvalid = 0;
+        }
+        errno = 0;
+        size_t k = fread(r->rb + r->re, 1, r->rbcap - r->re, r->f);
+        r->re += k;
+        if (k == 0) {
+            if (ferror(r->f)) {
+                fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+                return -1;
+            }
+            r->reof = 1;
+        }
+    }
+}
+
+/* the next line into r->line: the caller's first line (gn_io_trace_getline), then buf_line;
+ * 1 line, 0 EOF, -1 error */
 static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
 {
-    if (r->retire) { /* keep the record's line: the next one is read into the other buffer */
-        char *t = r->line;
-        size_t c = r->linecap;
-        r->line = r->pline;
-        r->linecap = r->plinecap;
-        r->pline = t;
-        r->plinecap = c;
-        r->retire = 0;
-    }
-    gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
+    if (!r->first)
+        return buf_line(r, len, err, errlen);
+    gn_io_trace_line L = {r->own, r->owncap, 0, r->lineno, r->first, 0, ""};
     int k = gn_io_trace_getline(&L, r->f, MAXLINE);
-    r->line = L.line;
-    r->linecap = L.cap;
+    r->own = L.line;
+    r->owncap = L.cap;
     r->lineno = L.lineno;
     r->first = L.first;
+    r->line = r->own;
     if (k < 0)
         fail(r, err, errlen, L.col, NULL, "%s", L.why);
     *len = L.len;
@@ -1092,7 +1157,7 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         }
         r->rec.line = r->lineno;
         r->rec.index = r->nrec++;
-        r->retire = 1;
+        r->pline = r->line;
         r->pvalid = 1;
         r->wa_cur ^= 1;
         *rec = &r->rec;
