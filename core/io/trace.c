@@ -291,14 +291,15 @@ static int buf_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen
             r->re = avail;
             r->pvalid = 0;
         }
-        if (r->rbcap - r->re < RCHUNK) {
-            char *q = realloc(r->rb, r->re + 2 * RCHUNK);
+        if (r->rbcap - r->re < RCHUNK) { /* geometric growth: a 60 MB line is not copied often */
+            size_t cap = r->re + 2 * RCHUNK > 2 * r->rbcap ? r->re + 2 * RCHUNK : 2 * r->rbcap;
+            char *q = realloc(r->rb, cap);
             if (!q) {
                 fail(r, err, errlen, 0, NULL, "out of memory");
                 return -1;
             }
             r->rb = q;
-            r->rbcap = r->re + 2 * RCHUNK;
+            r->rbcap = cap;
             r->pvalid = 0;
         }
         errno = 0;
