@@ -488,11 +488,87 @@ static void test_trace_reuse(void **state)
     fclose(f);
 }
 
+/* the first error of the trace text[0 .. len) (records read until one fails) */
+static void trace_error(char *err, size_t errlen, const char *text, size_t len)
+{
+    FILE *f = fmemopen((void *)text, len, "r");
+    assert_non_null(f);
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    err[0] = '\0';
+    while (gn_io_trace_next(r, &rec, err, errlen) == GN_OK && rec)
+        ;
+    gn_io_trace_reader_free(r);
+    fclose(f);
+}
+
+/* the reader's own line buffer: the messages of gn_io_trace_getline, CRLF, lines longer than
+ * its 256 KiB blocks (a refill in the middle of a line, w reused across refills) */
+static void test_trace_lines(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char nul[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float64,0.1,1,1,1,0.9\n"
+                              "sgd,f\0oat64,0.1,1,1,1,0.9\n";
+    trace_error(err, sizeof err, nul, sizeof nul - 1);
+    assert_string_equal(err, "t:3:6: NUL byte in the line");
+    static const char trunc[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                                "sgd,float64,0.1,1,1,1,0.9\n"
+                                "sgd,float64,0.1,1,0.9,1,0.8";
+    trace_error(err, sizeof err, trunc, sizeof trunc - 1);
+    assert_non_null(strstr(err, "t:3:28: truncated line"));
+    static const char crlf[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\r\n"
+                               "sgd,float64,0.1,1,1,1,0.9\r\n"
+                               "\r\n"
+                               "sgd,float64,0.1,1,0.9,1,0.8\r\n"
+                               "sgd,float64,0.1,1,0.8,1,x\r\n";
+    trace_error(err, sizeof err, crlf, sizeof crlf - 1);
+    assert_string_equal(err, "t:5:7 (w_after_0): 'x' is not a number");
+    /* three JSON records of d = 30000 (about 430 KB a line), w_after_i = w_i - 1e-3 i
+     * written as the next record's w */
+    size_t d = 30000, cap = 3 * 3 * d * 24 + 1024, len = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    for (int k = 0; k < 3; k++) {
+        len += (size_t)snprintf(t + len, cap - len,
+                                "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":1,\"lp\":1");
+        static const char *const key[] = {"w", "j", "w_after"};
+        for (int v = 0; v < 3; v++) {
+            len += (size_t)snprintf(t + len, cap - len, ",\"%s\":[", key[v]);
+            for (size_t i = 0; i < d; i++) {
+                double x = v == 1 ? 1e-3 * (double)i : 1.0 + (double)i - 1e-3 * (double)i * (k + v / 2);
+                len += (size_t)snprintf(t + len, cap - len, "%s%.17g", i ? "," : "", x);
+            }
+            len += (size_t)snprintf(t + len, cap - len, "]");
+        }
+        len += (size_t)snprintf(t + len, cap - len, "}\n");
+    }
+    FILE *f = fmemopen(t, len, "r");
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+        assert_non_null(rec);
+        assert_int_equal(rec->line, (size_t)k + 1);
+        for (size_t i = 0; i < d; i += 997) {
+            char want[32];
+            snprintf(want, sizeof want, "%.17g", 1.0 + (double)i - 1e-3 * (double)i * k);
+            assert_true(rec->v[GN_IO_TRACE_V_W][i] == strtod(want, NULL));
+        }
+    }
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_null(rec);
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    free(t);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
     cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
     cmocka_unit_test(test_readers), cmocka_unit_test(test_num_fast),
-    cmocka_unit_test(test_trace_reuse),
+    cmocka_unit_test(test_trace_reuse), cmocka_unit_test(test_trace_lines),
 };
 
 GN_TEST_MAIN(tests)
