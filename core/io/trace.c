@@ -255,7 +255,7 @@ int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
 static int buf_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
 {
     for (;;) {
-        char *s = r->rb + r->rs;
+        char *s = r->rb ? r->rb + r->rs : NULL; /* NULL before the first read */
         size_t avail = r->re - r->rs;
         char *nl = avail ? memchr(s, '\n', avail) : NULL;
         if (nl || r->reof || avail > MAXLINE) {
