@@ -10,6 +10,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ALL (GN_IO_NUM_DEXP | GN_IO_NUM_HEX | GN_IO_NUM_WORDS)
@@ -258,10 +259,336 @@ static void test_readers(void **state)
     assert_int_equal(gn_io_sigdigits("-0.00120D+3"), 3);
 }
 
+/* ------------------------------------------------ the fast path (gn_io_num_fast) */
+
+/* a uniformly random integer of nd decimal digits (nd <= 19), leading digit nonzero */
+static uint64_t rand_digits(gn_rng *rng, int nd)
+{
+    uint64_t m = 1 + (uint64_t)(gn_rng_uniform(rng) * 9.0);
+    for (int k = 1; k < nd; k++)
+        m = 10 * m + (uint64_t)(gn_rng_uniform(rng) * 10.0);
+    return m;
+}
+
+/* conv(text) must be strtod(text) whenever conv returns at all; 1 when it returned */
+static int fast_checked(int (*conv)(double *, const char *, size_t), const char *txt, int *bad,
+                        uint64_t seed)
+{
+    double got, want = strtod(txt, NULL);
+    if (conv(&got, txt, strlen(txt)) != 0)
+        return 0;
+    if (memcmp(&got, &want, sizeof got)) {
+        if (*bad == 0)
+            print_message("# '%s': fast %a, strtod %a (seed %llu)\n", txt, got, want,
+                          (unsigned long long)seed);
+        ++*bad;
+    }
+    return 1;
+}
+
+/* negative control: M 10^q in double arithmetic, two roundings (wrong on hard inputs) */
+static int naive_conv(double *out, const char *s, size_t len)
+{
+    (void)len;
+    char *e;
+    unsigned long long m = strtoull(s, &e, 10);
+    if (*e != 'e')
+        return -1;
+    int q = atoi(e + 1);
+    if (q < -22 || q > 22)
+        return -1;
+    *out = q < 0 ? (double)m / pow(10.0, -q) : (double)m * pow(10.0, q);
+    return 0;
+}
+
+/* the inputs of test_num_fast: every power of ten of the table with 1 to 19 digits; near
+ * halfway cases (a midpoint between doubles written with 17 to 19 digits and nudged by one
+ * in the last digit); random doubles printed shortest-ish; each through conv */
+static size_t fast_inputs(int (*conv)(double *, const char *, size_t), size_t *tried, int *bad,
+                          uint64_t seed, size_t reps)
+{
+    gn_rng rng;
+    gn_rng_seed(&rng, seed, 23);
+    char txt[96];
+    size_t fast = 0;
+    *tried = 0;
+    for (size_t r = 0; r < reps; r++) {
+        for (int q = -70; q <= 60; q++)
+            for (int nd = 1; nd <= 19; nd++) {
+                uint64_t m = rand_digits(&rng, nd);
+                snprintf(txt, sizeof txt, "%llue%d", (unsigned long long)m, q);
+                fast += (size_t)fast_checked(conv, txt, bad, seed);
+                ++*tried;
+            }
+        for (int k = 0; k < 400; k++) {
+            double x = ldexp(1.0 + gn_rng_uniform(&rng), (int)(gn_rng_uniform(&rng) * 300.0) - 150);
+            long double mid = ((long double)x + (long double)nextafter(x, INFINITY)) / 2.0L;
+            for (int nd = 17; nd <= 19; nd++) {
+                /* the midpoint's nd-digit decimal, then its last digit moved by -1, 0, +1 */
+                char dig[64];
+                int ex;
+                snprintf(dig, sizeof dig, "%.*Le", nd - 1, mid);
+                char *ep = strchr(dig, 'e');
+                ex = atoi(ep + 1) - (nd - 1);
+                unsigned long long m = 0;
+                for (const char *p = dig; p < ep; p++)
+                    if (*p >= '0' && *p <= '9')
+                        m = 10 * m + (unsigned long long)(*p - '0');
+                for (int dm = -1; dm <= 1; dm++) {
+                    snprintf(txt, sizeof txt, "%llue%d", m + (unsigned long long)dm, ex);
+                    fast += (size_t)fast_checked(conv, txt, bad, seed);
+                    ++*tried;
+                }
+            }
+            snprintf(txt, sizeof txt, "%.17g", x);
+            fast += (size_t)fast_checked(conv, txt, bad, seed);
+            snprintf(txt, sizeof txt, "%.19g", -x);
+            fast += (size_t)fast_checked(conv, txt, bad, seed);
+            *tried += 2;
+        }
+    }
+    return fast;
+}
+
+static void test_num_fast(void **state)
+{
+    (void)state;
+    uint64_t seed = gn_test_seed();
+    size_t tried, reps = gn_test_iters(100);
+    int bad = 0;
+    size_t fast = fast_inputs(gn_io_num_fast, &tried, &bad, seed, reps);
+    print_message("# gn_io_num_fast: %zu of %zu inputs on the fast path, %d differ from strtod\n",
+                  fast, tried, bad);
+    assert_int_equal(bad, 0);
+    assert_true(fast > tried / 2);
+    /* negative control: the same comparison catches a doubly rounded conversion */
+    int nbad = 0;
+    fast_inputs(naive_conv, &tried, &nbad, seed, 1);
+    print_message("# negative control (M 10^q in double): %d of its results differ\n", nbad);
+    assert_true(nbad > 0);
+
+    /* exact ties (<= 19 digits) go to strtod or round to even; 10^q at the table's ends */
+    static const char *const edge[] = {
+        "9007199254740993", "9007199254740995", "9007199254740992.5", "18014398509481986",
+        "18014398509481990", "1e-64", "1e-65", "1e55", "1e56", "9999999999999999999e-64",
+        "9999999999999999999e55", "1.7976931348623157e308", "2.2250738585072014e-308",
+        "4.9e-324", "1e-320", "0.0000000000000000000000000000000000000000000000000000000000000001",
+        "-0", "+0.0", "0e999999", "1e99999999999", "1.", ".5", "-.5e-3", "10000000000000000000",
+        "1234567890123456789e-27"};
+    for (size_t k = 0; k < sizeof edge / sizeof edge[0]; k++)
+        fast_checked(gn_io_num_fast, edge[k], &bad, seed);
+    assert_int_equal(bad, 0);
+    double z = 1.0;
+    assert_int_equal(gn_io_num_fast(&z, "-0", 2), 0);
+    assert_true(z == 0.0 && signbit(z));
+    /* declined: not the fast grammar (the caller's slower path decides) */
+    static const char *const no[] = {"", "+", ".", "e5", "1e", "1e+", "--1", "1.2.3", "1x",
+                                     "0x10", "inf", "nan", " 1", "1 ", "99999999999999999999"};
+    for (size_t k = 0; k < sizeof no / sizeof no[0]; k++)
+        if (gn_io_num_fast(&z, no[k], strlen(no[k])) == 0)
+            fail_msg("gn_io_num_fast accepted '%s'", no[k]);
+    /* the prefix form stops where the grammar does, and declines what gn_io_num_fast does */
+    static const struct {
+        const char *s;
+        size_t len;
+        double v;
+    } pre[] = {{"1.5,2", 3, 1.5}, {"-2e3]", 4, -2000.0}, {"7", 1, 7.0}, {"12x", 2, 12.0},
+               {"1.2.3", 3, 1.2}, {"1e,", 0, 0}, {"1e+]", 0, 0}, {",1", 0, 0}, {"", 0, 0},
+               {"99999999999999999999,", 0, 0}};
+    for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++) {
+        double v = -1.0;
+        size_t n = gn_io_num_fast_prefix(&v, pre[k].s, strlen(pre[k].s));
+        if (n != pre[k].len || (n && v != pre[k].v))
+            fail_msg("gn_io_num_fast_prefix('%s') = %zu, %g", pre[k].s, n, v);
+    }
+}
+
+/* ------------------------------- the trace reader's w = previous w_after shortcut */
+
+/* the w values of every record of text (CSV or JSON Lines) into w (nrec x 2); the status */
+static gn_status read_w(double *w, size_t maxrec, size_t *nrec, const char *text, char *err,
+                        size_t errlen)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    assert_non_null(f);
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    assert_non_null(r);
+    const gn_io_trace_rec *rec;
+    gn_status st;
+    *nrec = 0;
+    while ((st = gn_io_trace_next(r, &rec, err, errlen)) == GN_OK && rec && *nrec < maxrec) {
+        assert_int_equal(rec->n, 2);
+        w[2 * *nrec] = rec->v[GN_IO_TRACE_V_W][0];
+        w[2 * *nrec + 1] = rec->v[GN_IO_TRACE_V_W][1];
+        ++*nrec;
+    }
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    return st;
+}
+
+static void test_trace_reuse(void **state)
+{
+    (void)state;
+    /* w_0 repeats the previous w_after_0 (taken without converting it again); w_1 starts
+     * with the previous w_after_1's text but goes on ("2.45" after "2.4"), or writes the
+     * same value differently ("1.30"): both must be converted; a blank and a comment line
+     * between records; the last record's w_after is not the fast grammar ("inf" is refused
+     * in w, allowed in w_after) */
+    static const char csv[] =
+        "method,dtype,alpha,lp,w_0,w_1,j_0,j_1,w_after_0,w_after_1\n"
+        "sgd,float64,0.1,1,1.5,2.5,1,1,1.4,2.4\n"
+        "\n"
+        "sgd,float64,0.1,1,1.4,2.45,1,1,1.30,2.3\n"
+        "# a comment\n"
+        "sgd,float64,0.1,1,1.3,2.3,1,1,1.2,2.2e0\n"
+        "sgd,float64,0.1,1,1.2,2.2,1,1,inf,0x1p1\n"
+        "sgd,float64,0.1,1,1.0000000000000001,2,1,1,1,2\n";
+    static const double want[] = {1.5, 2.5, 1.4, 2.45, 1.3, 2.3, 1.2, 2.2, 1.0000000000000001, 2};
+    double w[12];
+    size_t n;
+    char err[256] = "";
+    assert_int_equal(read_w(w, 6, &n, csv, err, sizeof err), GN_OK);
+    assert_int_equal(n, 5);
+    for (size_t k = 0; k < 10; k++)
+        if (w[k] != want[k])
+            fail_msg("CSV w[%zu] = %.17g, want %.17g", k, w[k], want[k]);
+    static const char jl[] =
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.5,2.5],"
+        "\"j\":[1,1],\"w_after\":[1.4,2.4]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w_after\":[1.30,2.3],"
+        "\"w\":[1.4,2.45],\"j\":[1,1]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.3 ,2.3],"
+        "\"j\":[1,1],\"w_after\":[1.2,2.2e0]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,\"w\":[1.2,2.2],"
+        "\"j\":[1,1],\"w_after\":[1e999,2]}\n"
+        "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":0.1,\"lp\":1,"
+        "\"w\":[1.0000000000000001,2],\"j\":[1,1],\"w_after\":[1,2]}\n";
+    assert_int_equal(read_w(w, 6, &n, jl, err, sizeof err), GN_OK);
+    assert_int_equal(n, 5);
+    for (size_t k = 0; k < 10; k++)
+        if (w[k] != want[k])
+            fail_msg("JSON w[%zu] = %.17g, want %.17g", k, w[k], want[k]);
+    /* a w equal to the previous non-finite w_after is still refused, located */
+    static const char bad[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float64,0.1,1,1.5,1,inf\n"
+                              "sgd,float64,0.1,1,inf,1,1\n";
+    FILE *f = fmemopen((void *)bad, strlen(bad), "r");
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_EINPUT);
+    assert_non_null(strstr(err, "t:3:5 (w_0)"));
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    /* a float32 trace: the reused token's value is the one read, then rounded to float32
+     * like any w; a w_after that is no float32 is still found in the record that has it */
+    static const char f32[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float32,0.1,1,0.5,1,0.1\n"
+                              "sgd,float32,0.1,1,0.1,1,0.10000000000000001\n";
+    f = fmemopen((void *)f32, strlen(f32), "r");
+    r = gn_io_trace_reader_open(f, "t");
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_true(rec->v[GN_IO_TRACE_V_WAFTER][0] == (double)0.1f);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_EINPUT);
+    assert_non_null(strstr(err, "t:3:7 (w_after_0)"));
+    assert_non_null(strstr(err, "not a float32 value"));
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    static const char f32b[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                               "sgd,float32,0.1,1,0.5,1,0.1\n"
+                               "sgd,float32,0.1,1,0.1,1,0.2\n";
+    f = fmemopen((void *)f32b, strlen(f32b), "r");
+    r = gn_io_trace_reader_open(f, "t");
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_true(rec->v[GN_IO_TRACE_V_W][0] == (double)0.1f);
+    gn_io_trace_reader_free(r);
+    fclose(f);
+}
+
+/* the first error of the trace text[0 .. len) (records read until one fails) */
+static void trace_error(char *err, size_t errlen, const char *text, size_t len)
+{
+    FILE *f = fmemopen((void *)text, len, "r");
+    assert_non_null(f);
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    err[0] = '\0';
+    while (gn_io_trace_next(r, &rec, err, errlen) == GN_OK && rec)
+        ;
+    gn_io_trace_reader_free(r);
+    fclose(f);
+}
+
+/* the reader's own line buffer: the messages of gn_io_trace_getline, CRLF, lines longer than
+ * its 256 KiB blocks (a refill in the middle of a line, w reused across refills) */
+static void test_trace_lines(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char nul[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                              "sgd,float64,0.1,1,1,1,0.9\n"
+                              "sgd,f\0oat64,0.1,1,1,1,0.9\n";
+    trace_error(err, sizeof err, nul, sizeof nul - 1);
+    assert_string_equal(err, "t:3:6: NUL byte in the line");
+    static const char trunc[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\n"
+                                "sgd,float64,0.1,1,1,1,0.9\n"
+                                "sgd,float64,0.1,1,0.9,1,0.8";
+    trace_error(err, sizeof err, trunc, sizeof trunc - 1);
+    assert_non_null(strstr(err, "t:3:28: truncated line"));
+    static const char crlf[] = "method,dtype,alpha,lp,w_0,j_0,w_after_0\r\n"
+                               "sgd,float64,0.1,1,1,1,0.9\r\n"
+                               "\r\n"
+                               "sgd,float64,0.1,1,0.9,1,0.8\r\n"
+                               "sgd,float64,0.1,1,0.8,1,x\r\n";
+    trace_error(err, sizeof err, crlf, sizeof crlf - 1);
+    assert_string_equal(err, "t:5:7 (w_after_0): 'x' is not a number");
+    /* three JSON records of d = 30000 (about 430 KB a line), w_after_i = w_i - 1e-3 i
+     * written as the next record's w */
+    size_t d = 30000, cap = 3 * 3 * d * 24 + 1024, len = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    for (int k = 0; k < 3; k++) {
+        len += (size_t)snprintf(t + len, cap - len,
+                                "{\"method\":\"sgd\",\"dtype\":\"float64\",\"alpha\":1,\"lp\":1");
+        static const char *const key[] = {"w", "j", "w_after"};
+        for (int v = 0; v < 3; v++) {
+            len += (size_t)snprintf(t + len, cap - len, ",\"%s\":[", key[v]);
+            for (size_t i = 0; i < d; i++) {
+                double x = v == 1 ? 1e-3 * (double)i : 1.0 + (double)i - 1e-3 * (double)i * (k + v / 2);
+                len += (size_t)snprintf(t + len, cap - len, "%s%.17g", i ? "," : "", x);
+            }
+            len += (size_t)snprintf(t + len, cap - len, "]");
+        }
+        len += (size_t)snprintf(t + len, cap - len, "}\n");
+    }
+    FILE *f = fmemopen(t, len, "r");
+    gn_io_trace_reader *r = gn_io_trace_reader_open(f, "t");
+    const gn_io_trace_rec *rec;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+        assert_non_null(rec);
+        assert_int_equal(rec->line, (size_t)k + 1);
+        for (size_t i = 0; i < d; i += 997) {
+            char want[32];
+            snprintf(want, sizeof want, "%.17g", 1.0 + (double)i - 1e-3 * (double)i * k);
+            assert_true(rec->v[GN_IO_TRACE_V_W][i] == strtod(want, NULL));
+        }
+    }
+    assert_int_equal(gn_io_trace_next(r, &rec, err, sizeof err), GN_OK);
+    assert_null(rec);
+    gn_io_trace_reader_free(r);
+    fclose(f);
+    free(t);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_numbers), cmocka_unit_test(test_not_numbers),
     cmocka_unit_test(test_overflow), cmocka_unit_test(test_agree),
     cmocka_unit_test(test_readers), cmocka_unit_test(test_line_limit),
+    cmocka_unit_test(test_num_fast), cmocka_unit_test(test_trace_reuse),
+    cmocka_unit_test(test_trace_lines),
 };
 
 GN_TEST_MAIN(tests)

@@ -67,41 +67,52 @@
 #define EPS 0x1p-100
 #define RLO 0x1p-900
 #define RHI 0x1p900
+#define ADAM_BLK 64 /* adam_err_body's block of components */
 #define K1 1.01 /* the second-order factor of (1 + EPS)^k - 1 <= 1.01 k EPS */
 
 typedef val_dd dd;
 
+/* The per-component loops are compiled twice, plainly and for CPUs with FMA (x86-64: there a
+ * plain build calls libm's fma, a function call per TwoProd); fma is correctly rounded either
+ * way, so both give bitwise the same e_hi. INL forces the dd helpers into both copies. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define SCREEN_FMA 1
+#define INL static inline __attribute__((always_inline))
+#else
+#define INL static inline
+#endif
+
 #define HAS(r, f) ((r)->has_s >> (f) & 1u)
 
-static inline dd two_sum(double a, double b)
+INL dd two_sum(double a, double b)
 {
     double s = a + b, bb = s - a;
     return (dd){s, (a - (s - bb)) + (b - bb)};
 }
 
-static inline dd fast_two_sum(double a, double b) /* |a| >= |b| or a = 0 */
+INL dd fast_two_sum(double a, double b) /* |a| >= |b| or a = 0 */
 {
     double s = a + b;
     return (dd){s, b - (s - a)};
 }
 
-static inline dd two_prod(double a, double b)
+INL dd two_prod(double a, double b)
 {
     double p = a * b;
     return (dd){p, fma(a, b, -p)};
 }
 
-static inline dd neg(dd x) { return (dd){-x.hi, -x.lo}; }
+INL dd neg(dd x) { return (dd){-x.hi, -x.lo}; }
 
 /* DWPlusFP */
-static inline dd add_d(dd x, double y)
+INL dd add_d(dd x, double y)
 {
     dd s = two_sum(x.hi, y);
     return fast_two_sum(s.hi, x.lo + s.lo);
 }
 
 /* AccurateDWPlusDW */
-static inline dd add(dd x, dd y)
+INL dd add(dd x, dd y)
 {
     dd s = two_sum(x.hi, y.hi), t = two_sum(x.lo, y.lo);
     dd v = fast_two_sum(s.hi, s.lo + t.hi);
@@ -109,14 +120,14 @@ static inline dd add(dd x, dd y)
 }
 
 /* DWTimesFP3 */
-static inline dd mul_d(dd x, double y)
+INL dd mul_d(dd x, double y)
 {
     dd c = two_prod(x.hi, y);
     return fast_two_sum(c.hi, fma(x.lo, y, c.lo));
 }
 
 /* DWTimesDW3 */
-static inline dd mul(dd x, dd y)
+INL dd mul(dd x, dd y)
 {
     dd c = two_prod(x.hi, y.hi);
     double tl = fma(x.hi, y.lo, x.lo * y.lo);
@@ -124,7 +135,7 @@ static inline dd mul(dd x, dd y)
 }
 
 /* DWDivDW2 (y.hi != 0) */
-static inline dd divi(dd x, dd y)
+INL dd divi(dd x, dd y)
 {
     double th = x.hi / y.hi;
     dd r = mul_d(y, th);
@@ -133,7 +144,7 @@ static inline dd divi(dd x, dd y)
 }
 
 /* SQRTDWtoDW (x >= 0) */
-static inline dd sqrt_dd(dd x)
+INL dd sqrt_dd(dd x)
 {
     if (x.hi == 0.0)
         return (dd){0.0, 0.0};
@@ -144,23 +155,56 @@ static inline dd sqrt_dd(dd x)
 
 /* 1 when a multiplicative result breaks the range guard (see the head comment): an operand
  * nonzero and the result's hi outside [2^-900, 2^900] (or NaN) */
-static inline int oor(double a, double b, double res)
+INL int oor(double a, double b, double res)
 {
     return a != 0.0 && b != 0.0 && !(fabs(res) >= RLO && fabs(res) <= RHI);
 }
 
-/* S = sum v_i^2 in dd; its relative error is <= 1.01 n EPS (terms exact and >= 0) */
-static dd sumsq(const double *v, size_t n, int *bad)
+/* S = sum v_i^2 in dd; its relative error is <= 1.01 n EPS (terms exact and >= 0: each term
+ * goes through at most n additions). From n = 8 on, four partial sums (i mod 4, the tail in
+ * the first) added pairwise at the end: a term then goes through at most n/4 + 5 <= n
+ * additions, and four independent chains run in parallel */
+INL dd sumsq_body(const double *v, size_t n, int *bad)
 {
-    dd s = {0.0, 0.0};
+    dd s0 = {0.0, 0.0}, s1 = {0.0, 0.0}, s2 = {0.0, 0.0}, s3 = {0.0, 0.0};
     int b = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    if (n >= 8)
+        for (; i + 4 <= n; i += 4) {
+            dd p0 = two_prod(v[i], v[i]), p1 = two_prod(v[i + 1], v[i + 1]);
+            dd p2 = two_prod(v[i + 2], v[i + 2]), p3 = two_prod(v[i + 3], v[i + 3]);
+            b |= oor(v[i], v[i], p0.hi) | oor(v[i + 1], v[i + 1], p1.hi) |
+                 oor(v[i + 2], v[i + 2], p2.hi) | oor(v[i + 3], v[i + 3], p3.hi);
+            s0 = add(s0, p0);
+            s1 = add(s1, p1);
+            s2 = add(s2, p2);
+            s3 = add(s3, p3);
+        }
+    for (; i < n; i++) {
         dd p = two_prod(v[i], v[i]);
         b |= oor(v[i], v[i], p.hi);
-        s = add(s, p);
+        s0 = add(s0, p);
     }
     *bad |= b;
-    return s;
+    return n >= 8 ? add(add(s0, s1), add(s2, s3)) : s0;
+}
+
+/* S, plain or FMA (see INL) */
+#if defined(SCREEN_FMA)
+#define FMA_TARGET __attribute__((target("fma")))
+static int have_fma(void) { return __builtin_cpu_supports("fma"); }
+#else
+#define FMA_TARGET
+static int have_fma(void) { return 0; }
+#endif
+static dd sumsq_plain(const double *v, size_t n, int *bad) { return sumsq_body(v, n, bad); }
+FMA_TARGET static dd sumsq_fma(const double *v, size_t n, int *bad)
+{
+    return sumsq_body(v, n, bad);
+}
+static dd sumsq(const double *v, size_t n, int *bad)
+{
+    return have_fma() ? sumsq_fma(v, n, bad) : sumsq_plain(v, n, bad);
 }
 
 /* ------------------------------------------------------------ the coefficient c */
@@ -289,7 +333,7 @@ static int rank1_coef(dd *c, double *rho, const val_audit_screen_in *in, const g
 /* the err bound of one component, from d = got - x^ and the scale mag (|s_i| or A_i);
  * -1 (go to MPFR) when the exact rule would take its MPFR branch, except for the exact
  * zero component (zero = w_i, v_i, got_i all 0: err 0 on both sides) */
-static inline double comp_err(dd d, double w, double mag, double u, double eta, int zero)
+INL double comp_err(dd d, double w, double mag, double u, double eta, int zero)
 {
     double ad = fabs(d.hi) + fabs(d.lo);
     double den = u * (fabs(w) + mag) + eta;
@@ -299,7 +343,7 @@ static inline double comp_err(dd d, double w, double mag, double u, double eta, 
 }
 
 /* e_hi for the rank-one methods; -1 when undecidable */
-static double rank1_err(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
+INL double rank1_err_body(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
 {
     const double *w = r->v[GN_IO_TRACE_V_W], *got = r->v[GN_IO_TRACE_V_WAFTER];
     double emax = 0.0;
@@ -367,43 +411,92 @@ typedef struct {
 } adam_sc;
 
 /* e_hi for Adam and Adam-IGND given the scalars; -1 when undecidable */
-static double adam_err(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+INL double adam_err_body(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
 {
     const double *w = r->v[GN_IO_TRACE_V_W], *got = r->v[GN_IO_TRACE_V_WAFTER];
     const double *m = r->v[GN_IO_TRACE_V_M], *v = r->v[GN_IO_TRACE_V_V];
     const double *src = r->v[a->gvec ? GN_IO_TRACE_V_G : GN_IO_TRACE_V_J];
     double emax = 0.0;
     int bad = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        dd g = a->gvec ? (dd){src[i], 0.0} : mul_d(a->cg, src[i]);
-        bad |= oor(a->cg.hi, src[i], g.hi);
-        dd b1m = two_prod(a->b1, m[i]);
-        bad |= oor(a->b1, m[i], b1m.hi);
-        dd t1 = mul(a->omb1, g);
-        bad |= oor(a->omb1.hi, g.hi, t1.hi);
-        dd mp = add(b1m, t1);
-        dd g2 = mul(g, g);
-        bad |= oor(g.hi, g.hi, g2.hi);
-        dd t2 = mul(a->omb2, g2);
-        bad |= oor(a->omb2.hi, g2.hi, t2.hi);
-        dd b2v = two_prod(a->b2, v[i]);
-        bad |= oor(a->b2, v[i], b2v.hi);
-        dd vp = add(b2v, t2);
-        dd q = vp.hi == 0.0 ? vp : divi(vp, a->bc2);
-        bad |= oor(vp.hi, 1.0, q.hi);
-        dd den = add_d(sqrt_dd(q), a->eps);
-        dd num = mul(a->ab, mp);
-        bad |= oor(a->ab.hi, mp.hi, num.hi);
-        dd s = mp.hi == 0.0 ? mp : divi(num, den);
-        bad |= oor(num.hi, 1.0, s.hi);
-        dd x = add_d(neg(s), w[i]);
-        double A = a->ab.hi * (a->b1 * fabs(m[i]) + fabs(t1.hi)) / den.hi;
-        double ei = comp_err(add_d(neg(x), got[i]), w[i], A, u, eta,
-                             w[i] == 0.0 && m[i] == 0.0 && g.hi == 0.0 && got[i] == 0.0);
-        bad |= ei < 0.0 || !(den.hi >= RLO && den.hi <= RHI);
-        emax = fmax(emax, ei);
+    /* three passes over blocks of ADAM_BLK components, each pass's components independent
+     * (one component's operations are long chains of divisions and square roots: in one
+     * loop the CPU could overlap little); the operations, their order and so the results
+     * are those of one pass */
+    dd mpb[ADAM_BLK], qb[ADAM_BLK], denb[ADAM_BLK];
+    double t1b[ADAM_BLK];
+    int gzb[ADAM_BLK];
+    for (size_t i0 = 0; i0 < r->n; i0 += ADAM_BLK) {
+        size_t nb = r->n - i0 < ADAM_BLK ? r->n - i0 : ADAM_BLK;
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = i0 + k;
+            dd g = a->gvec ? (dd){src[i], 0.0} : mul_d(a->cg, src[i]);
+            bad |= oor(a->cg.hi, src[i], g.hi);
+            dd b1m = two_prod(a->b1, m[i]);
+            bad |= oor(a->b1, m[i], b1m.hi);
+            dd t1 = mul(a->omb1, g);
+            bad |= oor(a->omb1.hi, g.hi, t1.hi);
+            dd mp = add(b1m, t1);
+            dd g2 = mul(g, g);
+            bad |= oor(g.hi, g.hi, g2.hi);
+            dd t2 = mul(a->omb2, g2);
+            bad |= oor(a->omb2.hi, g2.hi, t2.hi);
+            dd b2v = two_prod(a->b2, v[i]);
+            bad |= oor(a->b2, v[i], b2v.hi);
+            dd vp = add(b2v, t2);
+            dd q = vp.hi == 0.0 ? vp : divi(vp, a->bc2);
+            bad |= oor(vp.hi, 1.0, q.hi);
+            mpb[k] = mp;
+            qb[k] = q;
+            t1b[k] = t1.hi;
+            gzb[k] = g.hi == 0.0;
+        }
+        for (size_t k = 0; k < nb; k++)
+            denb[k] = add_d(sqrt_dd(qb[k]), a->eps);
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = i0 + k;
+            dd mp = mpb[k], den = denb[k];
+            dd num = mul(a->ab, mp);
+            bad |= oor(a->ab.hi, mp.hi, num.hi);
+            dd s = mp.hi == 0.0 ? mp : divi(num, den);
+            bad |= oor(num.hi, 1.0, s.hi);
+            dd x = add_d(neg(s), w[i]);
+            double A = a->ab.hi * (a->b1 * fabs(m[i]) + fabs(t1b[k])) / den.hi;
+            double ei = comp_err(add_d(neg(x), got[i]), w[i], A, u, eta,
+                                 w[i] == 0.0 && m[i] == 0.0 && gzb[k] && got[i] == 0.0);
+            bad |= ei < 0.0 || !(den.hi >= RLO && den.hi <= RHI);
+            emax = fmax(emax, ei);
+        }
     }
     return bad ? -1.0 : emax;
+}
+
+/* the loops, plain and FMA (see INL) */
+static double rank1_err_plain(const gn_io_trace_rec *r, const double *v, dd c, double u,
+                              double eta)
+{
+    return rank1_err_body(r, v, c, u, eta);
+}
+FMA_TARGET static double rank1_err_fma(const gn_io_trace_rec *r, const double *v, dd c, double u,
+                                       double eta)
+{
+    return rank1_err_body(r, v, c, u, eta);
+}
+static double rank1_err(const gn_io_trace_rec *r, const double *v, dd c, double u, double eta)
+{
+    return have_fma() ? rank1_err_fma(r, v, c, u, eta) : rank1_err_plain(r, v, c, u, eta);
+}
+static double adam_err_plain(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+{
+    return adam_err_body(r, a, u, eta);
+}
+FMA_TARGET static double adam_err_fma(const gn_io_trace_rec *r, const adam_sc *a, double u,
+                                      double eta)
+{
+    return adam_err_body(r, a, u, eta);
+}
+static double adam_err(const gn_io_trace_rec *r, const adam_sc *a, double u, double eta)
+{
+    return have_fma() ? adam_err_fma(r, a, u, eta) : adam_err_plain(r, a, u, eta);
 }
 
 /* Adam's scalars and rho_A; -1 when undecidable */

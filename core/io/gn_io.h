@@ -65,18 +65,25 @@ gn_status gn_io_num_read(double *v, const char *s, size_t len, unsigned flags);
 
 /* gn_io_num_fast: the decimal [+-]digits[.digits][(e|E)[+-]digits] in s[0 .. len) (no blanks,
  * nothing else) rounded to nearest double, fast: at most 19 significant digits (read 8 at a
- * time), a power of ten within 10^+-27, a result in [2^-1000, 2^1000] (or zero).
- * Method:   M and 10^|E| are exact in x87's 64-bit significand; one correctly rounded extended
- *           multiplication or division, then rounding to double, which differs from one
- *           rounding only when the extended result sits within one unit of a double midpoint
- *           (its 11 low bits 0x3FF..0x401): those go back to the caller.
- * Accuracy: correctly rounded (the same double as strtod; tests/test_audit_screen compares
- *           them on random and halfway cases).
+ * time), a power of ten within 10^-64 .. 10^55.
+ * Method:   m = M 2^lz in [2^63, 2^64) times a 128-bit P with 10^q = P 2^E (exact for q >= 0,
+ *           truncated for q < 0, so the exact value lies in [m P, m P + 2^64)), in integers:
+ *           when no midpoint between doubles lies in that interval, the value rounds as m P
+ *           does, read off its top bits; otherwise the token goes back to the caller.
+ * Accuracy: correctly rounded (the same double as strtod; tests/test_io compares them on
+ *           random, halfway and every-exponent cases). Results are always normal doubles.
  * Special:  returns 0 with *out set, or -1 (out untouched) for anything outside the fast
- *           path: the caller then uses strtod or gn_io_num_read. -1 always where long double
- *           is not x87's 64-bit format.
+ *           path: the caller then uses strtod or gn_io_num_read. Zero keeps its sign.
  * No equation: number conversion (the trace reader's hot path). */
 int gn_io_num_fast(double *out, const char *s, size_t len);
+
+/* gn_io_num_fast_prefix: gn_io_num_fast on the longest prefix of s[0 .. len) that has the
+ * fast grammar's form; returns that prefix's length with *out set, or 0 (out untouched) when
+ * it declines. The caller checks that the prefix is its whole token (the next byte is a
+ * separator): then *out is gn_io_num_fast's, strtod's, value of that token.
+ * No equation: number conversion (the trace reader's CSV and JSON fast path).
+ * Accuracy: correctly rounded, as gn_io_num_fast. Reads only s[0 .. len). */
+size_t gn_io_num_fast_prefix(double *out, const char *s, size_t len);
 
 /* gn_io_sigdigits: number of significant decimal digits in a number as written (leading zeros
  * not counted, trailing zeros counted: "1.20196866396E-0" has 12). 0 if none.

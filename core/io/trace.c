@@ -55,8 +55,12 @@ struct gn_io_trace_reader {
     char name[256];
     int format;          /* 0 undecided, 1 CSV, 2 JSON Lines */
     int failed;
-    char *line;
-    size_t linecap;
+    char *line;          /* the current line, NUL-terminated: in rb, or own */
+    char *own;           /* the caller's first line (gn_io_trace_reader_open_at) */
+    size_t owncap;
+    char *rb;            /* the read buffer: bytes rs .. re not yet handed out */
+    size_t rbcap, rs, re;
+    int reof;            /* the stream has ended */
     size_t lineno;
     column *cols;        /* CSV header */
     size_t ncols;
@@ -73,6 +77,15 @@ struct gn_io_trace_reader {
     size_t f64_col;      /* the current record's first value that is no float32 (0: none) */
     char f64_name[64];   /* its column or key */
     char f64_text[48];   /* as written */
+    /* w is usually the previous record's w_after, written the same: a w token equal byte
+     * for byte to that record's w_after token, both read by the fast path, has its value
+     * without converting it again (the value is a function of the token's bytes) */
+    char *pline;         /* the previous record's line (in rb or own) */
+    int pvalid;          /* pline and the wa_*[wa_cur ^ 1] arrays describe one record */
+    int wa_cur;          /* the arrays this record fills */
+    uint32_t *wa_off[2]; /* per component: the fast w_after token's offset in its line */
+    uint32_t *wa_len[2]; /* its length, 0 when it was not read by the fast path */
+    double *wa_raw[2];   /* its value as read (before a float32 trace's rounding) */
 };
 
 gn_io_trace_reader *gn_io_trace_reader_open(FILE *f, const char *name)
@@ -105,12 +118,18 @@ void gn_io_trace_reader_free(gn_io_trace_reader *r)
     if (!r)
         return;
     free(r->first);
-    free(r->line);
+    free(r->own);
+    free(r->rb);
     for (size_t c = 0; c < r->ncols; c++)
         free(r->cols[c].name);
     free(r->cols);
     for (int v = 0; v < GN_IO_TRACE_NV; v++)
         free(r->buf[v]);
+    for (int k = 0; k < 2; k++) {
+        free(r->wa_off[k]);
+        free(r->wa_len[k]);
+        free(r->wa_raw[k]);
+    }
     free(r->tok);
     free(r);
 }
@@ -154,6 +173,22 @@ static int grow(gn_io_trace_reader *r, size_t n)
             return -1;
         r->buf[v] = p;
     }
+    for (int k = 0; k < 2; k++) {
+        uint32_t *o = realloc(r->wa_off[k], n * sizeof *o);
+        if (o)
+            r->wa_off[k] = o;
+        uint32_t *l = realloc(r->wa_len[k], n * sizeof *l);
+        if (l) {
+            memset(l + r->cap, 0, (n - r->cap) * sizeof *l);
+            r->wa_len[k] = l;
+        }
+        double *w = realloc(r->wa_raw[k], n * sizeof *w);
+        if (w)
+            r->wa_raw[k] = w;
+        if (!o || !l || !w)
+            return -1;
+    }
+    r->pvalid = 0; /* the arrays' old contents are kept, but not relied on */
     r->cap = n;
     return 0;
 }
@@ -213,15 +248,88 @@ int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
     return 1;
 }
 
-/* the next line into r->line (gn_io_trace_getline); 1 line, 0 EOF, -1 error */
+#define RCHUNK ((size_t)256 << 10) /* bytes asked of the stream at a time */
+
+/* the next line from the read buffer, as gn_io_trace_getline reads it (the same checks,
+ * messages and line numbers), without copying it: r->line points into rb. Lines are cut
+ * from large reads (fewer system calls, one copy less than getline); a refill moves the
+ * unread bytes to the front, which ends the previous line's life (pvalid = 0) */
+static int buf_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
+{
+    for (;;) {
+        char *s = r->rb ? r->rb + r->rs : NULL; /* NULL before the first read */
+        size_t avail = r->re - r->rs;
+        char *nl = avail ? memchr(s, '\n', avail) : NULL;
+        if (nl || r->reof || avail > MAXLINE) {
+            size_t n = nl ? (size_t)(nl - s) + 1 : avail; /* with its newline, as getline */
+            if (n == 0)
+                return 0;
+            r->lineno++;
+            r->rs += n;
+            if (n > MAXLINE) {
+                fail(r, err, errlen, 0, NULL, "line longer than %zu MiB", MAXLINE >> 20);
+                return -1;
+            }
+            const char *z = memchr(s, '\0', n);
+            if (z) {
+                fail(r, err, errlen, (size_t)(z - s) + 1, NULL, "NUL byte in the line");
+                return -1;
+            }
+            if (!nl) {
+                fail(r, err, errlen, n + 1, NULL,
+                     "truncated line: the file ends without a newline after this record");
+                return -1;
+            }
+            s[--n] = '\0';
+            if (n && s[n - 1] == '\r')
+                s[--n] = '\0';
+            r->line = s;
+            *len = n;
+            return 1;
+        }
+        if (r->rs) {
+            memmove(r->rb, s, avail);
+            r->rs = 0;
+            r->re = avail;
+            r->pvalid = 0;
+        }
+        if (r->rbcap - r->re < RCHUNK) { /* geometric growth: a 60 MB line is not copied often */
+            size_t cap = r->re + 2 * RCHUNK > 2 * r->rbcap ? r->re + 2 * RCHUNK : 2 * r->rbcap;
+            char *q = realloc(r->rb, cap);
+            if (!q) {
+                fail(r, err, errlen, 0, NULL, "out of memory");
+                return -1;
+            }
+            r->rb = q;
+            r->rbcap = cap;
+            r->pvalid = 0;
+        }
+        errno = 0;
+        size_t k = fread(r->rb + r->re, 1, r->rbcap - r->re, r->f);
+        r->re += k;
+        if (k == 0) {
+            if (ferror(r->f)) {
+                fail(r, err, errlen, 0, NULL, "read error: %s", strerror(errno));
+                return -1;
+            }
+            r->reof = 1;
+        }
+    }
+}
+
+/* the next line into r->line: the caller's first line (gn_io_trace_getline), then buf_line;
+ * 1 line, 0 EOF, -1 error */
 static int read_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen)
 {
-    gn_io_trace_line L = {r->line, r->linecap, 0, r->lineno, r->first, 0, ""};
+    if (!r->first)
+        return buf_line(r, len, err, errlen);
+    gn_io_trace_line L = {r->own, r->owncap, 0, r->lineno, r->first, 0, ""};
     int k = gn_io_trace_getline(&L, r->f, MAXLINE);
-    r->line = L.line;
-    r->linecap = L.cap;
+    r->own = L.line;
+    r->owncap = L.cap;
     r->lineno = L.lineno;
     r->first = L.first;
+    r->line = r->own;
     if (k < 0)
         fail(r, err, errlen, L.col, NULL, "%s", L.why);
     *len = L.len;
@@ -420,6 +528,29 @@ static gn_status store(gn_io_trace_reader *r, double v, int kind, int which, siz
     return GN_OK;
 }
 
+/* the previous record's fast w_after token idx when s[0 .. avail) starts with it: its
+ * length with *x its value, else 0; the caller checks the byte after it ends the token */
+static inline size_t wa_reuse(const gn_io_trace_reader *r, double *x, size_t idx, const char *s,
+                       size_t avail)
+{
+    int pv = r->wa_cur ^ 1;
+    size_t n = r->pvalid && idx < r->cap ? r->wa_len[pv][idx] : 0;
+    if (!n || n > avail || memcmp(s, r->pline + r->wa_off[pv][idx], n))
+        return 0;
+    *x = r->wa_raw[pv][idx];
+    return n;
+}
+
+/* notes this record's w_after token idx at s (len bytes, value x), read by the fast path */
+static inline void wa_note(gn_io_trace_reader *r, size_t idx, const char *s, size_t len, double x)
+{
+    if (idx >= r->cap || len > UINT32_MAX || (size_t)(s - r->line) > UINT32_MAX)
+        return;
+    r->wa_off[r->wa_cur][idx] = (uint32_t)(s - r->line);
+    r->wa_len[r->wa_cur][idx] = (uint32_t)len;
+    r->wa_raw[r->wa_cur][idx] = x;
+}
+
 /* a vector key with a component index: "w_after_12" -> (w_after, 12) */
 static int split_vec_column(int *which, size_t *idx, const char *s)
 {
@@ -557,39 +688,69 @@ static gn_status csv_header(gn_io_trace_reader *r, char *err, size_t errlen)
     return st;
 }
 
-static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
+static gn_status csv_row(gn_io_trace_reader *r, size_t len, char *err, size_t errlen)
 {
-    char *p = r->line;
+    char *p = r->line, *lend = r->line + len;
     uint32_t vpresent = 0, vempty = 0;
     size_t c = 0;
     for (;; c++) {
-        char *comma = strchr(p, ',');
         if (c >= r->ncols)
             return fail(r, err, errlen, c + 1, NULL, "more fields than the header's %zu",
                         r->ncols);
-        char *end = comma ? comma : p + strlen(p);
         const column *col = &r->cols[c];
-        char save = *end;
-        *end = '\0';
-        char *s = trim(p);
         gn_status st = GN_OK;
-        if (!*s) {
+        if (col->kind == COL_SCALAR || col->kind == COL_VEC) {
+            /* the common field: a number of the fast grammar, nothing else, then ',' or the
+             * end of the line; its value is parse_number's (the same gn_io_num_fast) */
+            double v;
+            size_t k = 0, avail = (size_t)(lend - p);
+            if (col->kind == COL_VEC && col->which == GN_IO_TRACE_V_W)
+                k = wa_reuse(r, &v, col->idx, p, avail);
+            if (!(k && (p + k == lend || p[k] == ',')))
+                k = gn_io_num_fast_prefix(&v, p, avail);
+            if (k && (p + k == lend || p[k] == ',')) {
+                note_f32(r, p, p + k, v, col->kind, col->which, c + 1, col->name);
+                if (col->kind == COL_VEC && col->which == GN_IO_TRACE_V_WAFTER)
+                    wa_note(r, col->idx, p, k, v);
+                if (col->kind == COL_VEC) {
+                    r->buf[col->which][col->idx] = v;
+                    r->rec.has_v |= 1u << col->which;
+                    vpresent |= 1u << col->which;
+                } else if ((st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name,
+                                       err, errlen)) != GN_OK) {
+                    return st;
+                }
+                if (p + k == lend)
+                    break;
+                p += k + 1;
+                continue;
+            }
+        }
+        char *comma = memchr(p, ',', (size_t)(lend - p));
+        char *end = comma ? comma : lend;
+        char *s = p, *e = end;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char save = *e;
+        *e = '\0';
+        if (s == e) {
             if (col->kind == COL_VEC)
                 vempty |= 1u << col->which;
         } else if (col->kind == COL_METHOD || col->kind == COL_DTYPE || col->kind == COL_LOSS) {
             st = set_word(r, col->kind, s, c + 1, col->name, err, errlen);
         } else {
             double v;
-            if (parse_number(&v, s, s + strlen(s)))
+            if (parse_number(&v, s, e))
                 st = fail(r, err, errlen, c + 1, col->name, "'%.40s' is not a number", s);
-            else if (note_f32(r, s, s + strlen(s), v, col->kind, col->which, c + 1, col->name),
-                     1)
+            else if (note_f32(r, s, e, v, col->kind, col->which, c + 1, col->name), 1)
                 st = store(r, v, col->kind, col->which, col->idx, c + 1, col->name, err,
                            errlen);
             if (col->kind == COL_VEC)
                 vpresent |= 1u << col->which;
         }
-        *end = save;
+        *e = save;
         if (st != GN_OK)
             return st;
         if (!comma)
@@ -621,6 +782,7 @@ static gn_status csv_row(gn_io_trace_reader *r, char *err, size_t errlen)
 typedef struct {
     const char *s;
     const char *p;
+    const char *end; /* the line's NUL */
 } jcur;
 
 static void jws(jcur *j)
@@ -684,12 +846,43 @@ static int jstring(gn_io_trace_reader *r, jcur *j)
     return 0;
 }
 
+static int jnumber_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
+}
+
 /* the extent of a number-like token */
 static const char *jnumber_end(const char *p)
 {
-    while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+    while (*p && jnumber_char(*p))
         p++;
     return p;
+}
+
+/* jnumber's fast path alone: 1 with *x and *e set, or 0. A token of the fast grammar
+ * followed by a byte outside the token's characters is the whole token jnumber_end finds,
+ * with parse_number's value (the same gn_io_num_fast). */
+static int jnumber_fast(double *x, const char **e, const jcur *j)
+{
+    size_t k = gn_io_num_fast_prefix(x, j->p, (size_t)(j->end - j->p));
+    if (k && !jnumber_char(j->p[k])) {
+        *e = j->p + k;
+        return 1;
+    }
+    return 0;
+}
+
+/* jnumber's other path: the whole number-like token, by parse_number */
+static int jnumber_slow(double *x, const char **e, const jcur *j)
+{
+    *e = jnumber_end(j->p);
+    return *e == j->p || parse_number(x, j->p, *e) ? -1 : 0;
+}
+
+/* the number-like token at j->p into *x and its end into *e; -1 when it is not a number */
+static int jnumber(double *x, const char **e, const jcur *j)
+{
+    return jnumber_fast(x, e, j) ? 0 : jnumber_slow(x, e, j);
 }
 
 /* the value of a method, dtype or loss key: a string naming one of the words */
@@ -721,9 +914,17 @@ static gn_status json_vector(gn_io_trace_reader *r, jcur *j, int v, size_t vcol,
             jws(j);
         }
         size_t ecol = jcol(j);
-        const char *e = jnumber_end(j->p);
+        const char *e;
         double x;
-        if (e == j->p || parse_number(&x, j->p, e))
+        size_t kr = v == GN_IO_TRACE_V_W && k < r->n
+                        ? wa_reuse(r, &x, k, j->p, (size_t)(j->end - j->p))
+                        : 0;
+        if (kr && !jnumber_char(j->p[kr]))
+            e = j->p + kr;
+        else if (jnumber_fast(&x, &e, j)) {
+            if (v == GN_IO_TRACE_V_WAFTER && k < r->cap)
+                wa_note(r, k, j->p, (size_t)(e - j->p), x);
+        } else if (jnumber_slow(&x, &e, j))
             return fail(r, err, errlen, ecol, key, "element %zu: expected a number", k);
         if (r->n && k >= r->n)
             return fail(r, err, errlen, ecol, key,
@@ -792,9 +993,9 @@ static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], cha
         return json_vector(r, j, v, vcol, key, err, errlen);
     if (kind != COL_SCALAR)
         return json_word(r, j, kind, vcol, key, err, errlen);
-    const char *e = jnumber_end(j->p);
+    const char *e;
     double x;
-    if (e == j->p || parse_number(&x, j->p, e))
+    if (jnumber(&x, &e, j))
         return fail(r, err, errlen, vcol, key, "expected a number");
     note_f32(r, j->p, e, x, COL_SCALAR, f, vcol, key);
     gn_status st = store(r, x, COL_SCALAR, f, 0, vcol, key, err, errlen);
@@ -802,9 +1003,9 @@ static gn_status json_pair(gn_io_trace_reader *r, jcur *j, uint32_t seen[3], cha
     return st;
 }
 
-static gn_status json_row(gn_io_trace_reader *r, char *err, size_t errlen)
+static gn_status json_row(gn_io_trace_reader *r, size_t len, char *err, size_t errlen)
 {
-    jcur j = {r->line, r->line};
+    jcur j = {r->line, r->line, r->line + len};
     uint32_t seen[3] = {0, 0, 0};
     jws(&j);
     if (*j.p != '{')
@@ -898,7 +1099,9 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         r->rec.has_loss = 0;
         r->step_col = 0;
         r->f64_col = 0;
-        gn_status st = r->format == 1 ? csv_row(r, err, errlen) : json_row(r, err, errlen);
+        if (r->cap)
+            memset(r->wa_len[r->wa_cur], 0, r->cap * sizeof *r->wa_len[r->wa_cur]);
+        gn_status st = r->format == 1 ? csv_row(r, len, err, errlen) : json_row(r, len, err, errlen);
         if (st != GN_OK) {
             r->failed = 1;
             return st;
@@ -957,6 +1160,9 @@ gn_status gn_io_trace_next(gn_io_trace_reader *r, const gn_io_trace_rec **rec, c
         }
         r->rec.line = r->lineno;
         r->rec.index = r->nrec++;
+        r->pline = r->line;
+        r->pvalid = 1;
+        r->wa_cur ^= 1;
         *rec = &r->rec;
         return GN_OK;
     }
