@@ -68,6 +68,9 @@ static inline size_t pair_split(size_t n)
     return ((nb + 1) / 2) * GN_BLOCK;
 }
 
+#define KFAR_MIN GN_KERN_FAR_MIN
+#define KNOINLINE_FAR __attribute__((noinline))
+
 #define KSUF base
 #define KATTR
 #define KWIDE 0

@@ -126,6 +126,27 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
 }
 #endif
 
+#if !KHALF
+/* (not inlined: with m constant gcc 12 warns, wrongly, of the empty tail loop) */
+KATTR KNOINLINE_FAR static double KFN(block_dot_far)(const double *a, const double *b, size_t m)
+{
+    return KFN(block_dot)(a, b, m);
+}
+
+/* gn_dot's pairwise sum for long vectors (KFAR_MIN entries or more): the same blocks and
+ * joins, with the blocks taken one after another (one chain each), not interleaved. Read
+ * from beyond the L2 cache, the interleaved leaves' four streams 512 bytes apart defeat
+ * the hardware prefetcher (dot at d = 1e7 ran at half the speed of the update pass);
+ * the single chain of one block outruns memory there. No equation: kern.c's order. */
+KATTR static double KFN(dot_far)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot_far)(a, b, n);
+    size_t h = pair_split(n);
+    return KFN(dot_far)(a, b, h) + KFN(dot_far)(a + h, b + h, n - h);
+}
+#endif
+
 /* gn_dot's pairwise sum, leaves of one, two or (with AVX) four blocks.
  * No equation: kern.c's block order. */
 KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
@@ -137,6 +158,8 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 #if !KHALF
     if (n <= 4 * GN_BLOCK)
         return KFN(pair4_dot)(a, b, n);
+    if (n >= KFAR_MIN)
+        return KFN(dot_far)(a, b, n);
 #endif
     size_t h = pair_split(n);
     return KFN(dot)(a, b, h) + KFN(dot)(a + h, b + h, n - h);
@@ -144,7 +167,7 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 
 /* {a.b, b.b} over one block.
  * No equation: kern.c's block order, two sums at once. */
-KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
+KATTR KNOINLINE static gn_v2d KFN(block_dot2)(const double *a, const double *b, size_t m)
 {
     size_t i = 0;
 #if KHALF
@@ -156,7 +179,7 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
         q01 += b01 * b01;
         q23 += b23 * b23;
     }
-    gn_pair2 r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+    gn_v2d r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
                   lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
 #else
     gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
@@ -165,7 +188,7 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
         s += kld4(a + i) * bv;
         q += bv * bv;
     }
-    gn_pair2 r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+    gn_v2d r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
                   lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
 #endif
     return r;
@@ -173,14 +196,12 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
 
 /* {a.b, b.b} over two blocks (64 < n <= 128), as pair2_dot.
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(pair2_dot2)(const double *a, const double *b, size_t n)
 {
 #if KHALF
-    gn_pair2 r = KFN(block_dot2)(a, b, GN_BLOCK),
+    gn_v2d r = KFN(block_dot2)(a, b, GN_BLOCK),
              r2 = KFN(block_dot2)(a + GN_BLOCK, b + GN_BLOCK, n - GN_BLOCK);
-    r.ab += r2.ab;
-    r.bb += r2.bb;
-    return r;
+    return r + r2;
 #else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
@@ -208,7 +229,7 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
         s1 += kld4(a + i) * bv;
         q1 += bv * bv;
     }
-    gn_pair2 r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
+    gn_v2d r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
                       lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2),
                   lanes_join(q1[0], q1[1], q1[2], q1[3], b, b, GN_BLOCK, GN_BLOCK) +
                       lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2)};
@@ -233,7 +254,7 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
     } while (0)
 /* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
@@ -277,7 +298,7 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
     gn_v4d s0 = klo(s01), s1 = khi(s01), q0 = klo(q01), q1 = khi(q01);
 #endif
     const double *a2 = a + 2 * B, *b2 = b + 2 * B, *a3 = a + 3 * B, *b3 = b + 3 * B;
-    gn_pair2 r = {lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
+    gn_v2d r = {lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
                       lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B),
                   lanes_join(q0[0], q0[1], q0[2], q0[3], b, b, B, B) +
                       lanes_join(q1[0], q1[1], q1[2], q1[3], b + B, b + B, B, B)};
@@ -287,17 +308,36 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
         r2s = r2s + lanes_join(s3[0], s3[1], s3[2], s3[3], a3, b3, i3, m3);
         r2q = r2q + lanes_join(q3[0], q3[1], q3[2], q3[3], b3, b3, i3, m3);
     }
-    r.ab += r2s;
-    r.bb += r2q;
-    return r;
+    gn_v2d r2 = {r2s, r2q};
+    return r + r2;
 }
 #undef P4_ACC
 #undef P4_ACC4
 #endif
 
+#if !KHALF
+/* (not inlined: as block_dot_far) */
+KATTR KNOINLINE_FAR static gn_v2d KFN(block_dot2_far)(const double *a, const double *b,
+                                                        size_t m)
+{
+    return KFN(block_dot2)(a, b, m);
+}
+
+/* {a.b, b.b} for long vectors, blocks one after another as dot_far.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_v2d KFN(dot2v_far)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot2_far)(a, b, n);
+    size_t h = pair_split(n);
+    gn_v2d r1 = KFN(dot2v_far)(a, b, h), r2 = KFN(dot2v_far)(a + h, b + h, n - h);
+    return r1 + r2;
+}
+#endif
+
 /* {a.b, b.b} pairwise, each sum in gn_dot's order.
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(dot2v)(const double *a, const double *b, size_t n)
 {
     if (n <= GN_BLOCK)
         return KFN(block_dot2)(a, b, n);
@@ -306,78 +346,108 @@ KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
 #if !KHALF
     if (n <= 4 * GN_BLOCK)
         return KFN(pair4_dot2)(a, b, n);
+    if (n >= KFAR_MIN)
+        return KFN(dot2v_far)(a, b, n);
 #endif
     size_t h = pair_split(n);
-    gn_pair2 r1 = KFN(dot2)(a, b, h), r2 = KFN(dot2)(a + h, b + h, n - h);
-    r1.ab += r2.ab;
-    r1.bb += r2.bb;
-    return r1;
+    gn_v2d r1 = KFN(dot2v)(a, b, h), r2 = KFN(dot2v)(a + h, b + h, n - h);
+    return r1 + r2;
 }
 
-/* 1 iff every a_i is finite: a sum of a_i - a_i (0 for finite, NaN otherwise).
- * No equation: the GN_ENONFINITE check. */
+/* the table's dot2: {a.b, b.b} in gn_dot's order. Inside, the pair travels as one 2-lane
+ * vector (lane 0 a.b, lane 1 b.b; lanes add independently, so the roundings are those of
+ * two scalar sums): a struct of two doubles was returned in two registers and joined
+ * through the stack, a store-forwarding stall at every node of the pairwise tree.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+{
+    gn_v2d v = KFN(dot2v)(a, b, n);
+    gn_pair2 r = {v[0], v[1]};
+    return r;
+}
+
+/* 1 iff every a_i is finite: a sum of a_i * 0 (+-0 for finite a_i, NaN otherwise; every
+ * partial sum is then +-0 or NaN, exactly, in any order). The check is a multiply and an
+ * add, not a_i - a_i and an add: the multiply goes to the multiply pipes, which the passes
+ * it rides along (dot, axpy) leave half idle, where a subtract competes with their adds.
+ * Four partial sums, so that the adds' latency does not bind. No equation: the
+ * GN_ENONFINITE check. */
 KATTR static int KFN(allfinite)(const double *a, size_t n)
 {
     size_t i = 0;
 #if KHALF
-    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    gn_v2d z = {0.0, 0.0}, acc0 = z, acc1 = z, acc2 = z, acc3 = z;
     for (; i + 8 <= n; i += 8) {
-        gn_v2d v0 = kld2(a + i), v1 = kld2(a + i + 2), v2 = kld2(a + i + 4), v3 = kld2(a + i + 6);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
-        acc2 += v2 - v2;
-        acc3 += v3 - v3;
+        acc0 += kld2(a + i) * z;
+        acc1 += kld2(a + i + 2) * z;
+        acc2 += kld2(a + i + 4) * z;
+        acc3 += kld2(a + i + 6) * z;
     }
     acc0 += acc1 + (acc2 + acc3);
     double t = acc0[0] + acc0[1];
 #else
-    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
-    for (; i + 8 <= n; i += 8) {
-        gn_v4d v0 = kld4(a + i), v1 = kld4(a + i + 4);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
+    gn_v4d z = {0.0, 0.0, 0.0, 0.0}, acc0 = z, acc1 = z, acc2 = z, acc3 = z;
+    for (; i + 16 <= n; i += 16) {
+        acc0 += kld4(a + i) * z;
+        acc1 += kld4(a + i + 4) * z;
+        acc2 += kld4(a + i + 8) * z;
+        acc3 += kld4(a + i + 12) * z;
     }
-    acc0 += acc1;
+    for (; i + 4 <= n; i += 4)
+        acc0 += kld4(a + i) * z;
+    acc0 += acc1 + (acc2 + acc3);
     double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
 #endif
     for (; i < n; i++)
-        t += a[i] - a[i];
+        t += a[i] * 0.0;
     return t == 0.0;
 }
 
-/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite.
+/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite
+ * (the check of allfinite on the new w_i: a multiply by 0 and an add, four partial sums).
  * No equation: the update of (3.14) and Table 1. */
 KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
 {
     size_t i = 0;
 #if KHALF
-    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
+    gn_v2d cv = {c, c}, z = {0.0, 0.0}, chk0 = z, chk1 = z;
     for (; i + 4 <= n; i += 4) {
         gn_v2d w0 = kld2(w + i) + cv * kld2(j + i);
         gn_v2d w1 = kld2(w + i + 2) + cv * kld2(j + i + 2);
-        chk0 += w0 - w0;
-        chk1 += w1 - w1;
+        chk0 += w0 * z;
+        chk1 += w1 * z;
         memcpy(w + i, &w0, sizeof w0);
         memcpy(w + i + 2, &w1, sizeof w1);
     }
     chk0 += chk1;
     double t = chk0[0] + chk0[1];
 #else
-    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
-    for (; i + 8 <= n; i += 8) {
+    gn_v4d cv = {c, c, c, c}, z = {0.0, 0.0, 0.0, 0.0}, chk0 = z, chk1 = z, chk2 = z, chk3 = z;
+    for (; i + 16 <= n; i += 16) {
         gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
         gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
-        chk0 += w0 - w0;
-        chk1 += w1 - w1;
+        gn_v4d w2 = kld4(w + i + 8) + cv * kld4(j + i + 8);
+        gn_v4d w3 = kld4(w + i + 12) + cv * kld4(j + i + 12);
+        chk0 += w0 * z;
+        chk1 += w1 * z;
+        chk2 += w2 * z;
+        chk3 += w3 * z;
         memcpy(w + i, &w0, sizeof w0);
         memcpy(w + i + 4, &w1, sizeof w1);
+        memcpy(w + i + 8, &w2, sizeof w2);
+        memcpy(w + i + 12, &w3, sizeof w3);
     }
-    chk0 += chk1;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
+        chk0 += w0 * z;
+        memcpy(w + i, &w0, sizeof w0);
+    }
+    chk0 += chk1 + (chk2 + chk3);
     double t = (chk0[0] + chk0[1]) + (chk0[2] + chk0[3]);
 #endif
     for (; i < n; i++) {
         double v = w[i] + c * j[i];
-        t += v - v;
+        t += v * 0.0;
         w[i] = v;
     }
     return t == 0.0;

@@ -83,9 +83,12 @@ static const double specials[] = {0.0, -0.0, 0x1p-1074, -0x1p-1060, DBL_MIN, DBL
 static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 63, 64, 65, 67, 68, 100,
                               127, 128, 129, 130, 131, 132, 133, 191, 192, 193, 194, 195, 196,
                               197, 200, 255, 256, 257, 320, 383, 384, 385, 448, 449, 511, 512,
-                              513, 1000, 3201, 4097, 10007};
+                              513, 1000, 3201, 4097, 10007,
+                              /* both sides of the switch to one stream (dot_far) */
+                              GN_KERN_FAR_MIN - 1, GN_KERN_FAR_MIN, GN_KERN_FAR_MIN + 1,
+                              GN_KERN_FAR_MIN + 197, 2 * GN_KERN_FAR_MIN + 129};
 #define NLEN (sizeof lens / sizeof lens[0])
-#define NMAX 10007
+#define NMAX (2 * GN_KERN_FAR_MIN + 129)
 
 /* fill: mode 0 random, 1 random with a few specials planted, 2 all small (subnormal
  * products), 3 all huge (overflowing products) */
