@@ -156,7 +156,8 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
 #endif
 
 #if !KHALF
-/* (not inlined: with m constant gcc 12 warns, wrongly, of the empty tail loop) */
+/* block_dot, not inlined: with m constant gcc 12 warns, wrongly, of the empty tail loop.
+ * No equation: kern.c's block order. */
 KATTR KNOINLINE_FAR static double KFN(block_dot_far)(const double *a, const double *b, size_t m)
 {
     return KFN(block_dot)(a, b, m);
@@ -344,7 +345,7 @@ KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
 #endif
 
 #if !KHALF
-/* (not inlined: as block_dot_far) */
+/* block_dot2, not inlined (as block_dot_far). No equation: kern.c's block order. */
 KATTR KNOINLINE_FAR static gn_v2d KFN(block_dot2_far)(const double *a, const double *b,
                                                         size_t m)
 {
