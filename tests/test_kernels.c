@@ -154,11 +154,12 @@ static void test_dot_bitwise(void **state)
                     fill(B, n, mode == 1 ? 0 : mode);
                     double r = ref_dot(A, B, n), rb = ref_dot(B, B, n);
                     double v = K[vi].dot(A, B, n);
+                    double vb = K[vi].dot(B, B, n); /* a == b: the |b|^2 copy of the leaves */
                     gn_pair2 p = K[vi].dot2(A, B, n);
-                    if (!same(v, r) || !same(p.ab, r) || !same(p.bb, rb))
-                        fail_msg("seed %llu version %s mode %d n %zu: dot %a dot2 {%a, %a}, "
-                                 "definition %a, %a",
-                                 (unsigned long long)gn_test_seed(), K[vi].name, mode, n, v,
+                    if (!same(v, r) || !same(p.ab, r) || !same(p.bb, rb) || !same(vb, rb))
+                        fail_msg("seed %llu version %s mode %d n %zu: dot %a dot(b, b) %a dot2 "
+                                 "{%a, %a}, definition %a, %a",
+                                 (unsigned long long)gn_test_seed(), K[vi].name, mode, n, v, vb,
                                  p.ab, p.bb, r, rb);
                     checked++;
                 }
