@@ -1,6 +1,6 @@
 /* kern_impl.h: internal; the body of one kernel version, included by kern.c once per
  * version with KSUF (the name suffix), KATTR (the target attribute, empty for the baseline)
- * KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) and KHALF (1:
+ * and KHALF (1:
  * the baseline's dot, fused pass, update and check hold each 4-lane group as two 2-lane
  * SSE2 vectors, because gcc keeps a 4-lane vector of a target without AVX in memory and
  * every accumulation then waits on a store and a load) defined.
@@ -9,9 +9,10 @@
  * order as the portable definition in kern.c's header comment: products and sums rounded
  * one at a time (no FMA: -ffp-contract=off, and no fma() below), four lanes per block of 64
  * entries, the tail into lane 0, the join (s0 + s1) + (s2 + s3), pairwise over blocks.
- * Vector lanes are independent, so packing lanes of one block (4-lane vectors) or of two
- * blocks (8-lane vectors) into one register changes the speed, never a bit of the result
- * (tests/test_kernels compares every version bit for bit). */
+ * Vector lanes are independent, so holding the lanes of a block in one 4-lane vector (or
+ * two 2-lane ones) and running several blocks at once changes the speed, never a bit of
+ * the result (tests/test_kernels compares every version bit for bit). The finiteness
+ * checks are exact whatever their order (sums of +-0 or NaN). */
 
 #define KCAT2(a, b) a##_##b
 #define KCAT(a, b) KCAT2(a, b)
@@ -50,18 +51,11 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 #else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
-#if KWIDE
-    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    for (; i + 4 <= m2; i += 4)
-        s += kcat(kld4(a + i), kld4(a2 + i)) * kcat(kld4(b + i), kld4(b2 + i));
-    gn_v4d s1 = klo(s), s2 = khi(s);
-#else
     gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1;
     for (; i + 4 <= m2; i += 4) {
         s1 += kld4(a + i) * kld4(b + i);
         s2 += kld4(a2 + i) * kld4(b2 + i);
     }
-#endif
     size_t i2 = i;
     for (; i < GN_BLOCK; i += 4)
         s1 += kld4(a + i) * kld4(b + i);
@@ -107,15 +101,6 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
-#if KWIDE
-    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, s23 = s01;
-    for (; i + 4 <= m3; i += 4) {
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-        s23 += kcat(kld4(a + 2 * B + i), kld4(a + 3 * B + i)) *
-               kcat(kld4(b + 2 * B + i), kld4(b + 3 * B + i));
-    }
-    gn_v4d s2 = klo(s23), s3 = khi(s23);
-#else
     gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
     for (; i + 4 <= m3; i += 4) {
         s0 += kld4(a + i) * kld4(b + i);
@@ -123,29 +108,17 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
         s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
         s3 += kld4(a + 3 * B + i) * kld4(b + 3 * B + i);
     }
-#endif
     size_t i3 = i;
     for (; i + 4 <= m2; i += 4) {
-#if KWIDE
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-#else
         s0 += kld4(a + i) * kld4(b + i);
         s1 += kld4(a + B + i) * kld4(b + B + i);
-#endif
         s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
     }
     size_t i2 = i;
     for (; i < B; i += 4) {
-#if KWIDE
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-#else
         s0 += kld4(a + i) * kld4(b + i);
         s1 += kld4(a + B + i) * kld4(b + B + i);
-#endif
     }
-#if KWIDE
-    gn_v4d s0 = klo(s01), s1 = khi(s01);
-#endif
     double r01 = lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
                  lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B);
     double r2 = lanes_join(s2[0], s2[1], s2[2], s2[3], a + 2 * B, b + 2 * B, i2, m2);
@@ -235,15 +208,6 @@ KATTR static gn_v2d KFN(pair2_dot2)(const double *a, const double *b, size_t n)
 #else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
-#if KWIDE
-    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q = s;
-    for (; i + 4 <= m2; i += 4) {
-        gn_v8d bv = kcat(kld4(b + i), kld4(b2 + i));
-        s += kcat(kld4(a + i), kld4(a2 + i)) * bv;
-        q += bv * bv;
-    }
-    gn_v4d s1 = klo(s), s2 = khi(s), q1 = klo(q), q2 = khi(q);
-#else
     gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1, q1 = s1, q2 = s1;
     for (; i + 4 <= m2; i += 4) {
         gn_v4d bv1 = kld4(b + i), bv2 = kld4(b2 + i);
@@ -252,7 +216,6 @@ KATTR static gn_v2d KFN(pair2_dot2)(const double *a, const double *b, size_t n)
         s2 += kld4(a2 + i) * bv2;
         q2 += bv2 * bv2;
     }
-#endif
     size_t i2 = i;
     for (; i < GN_BLOCK; i += 4) {
         gn_v4d bv = kld4(b + i);
@@ -268,14 +231,6 @@ KATTR static gn_v2d KFN(pair2_dot2)(const double *a, const double *b, size_t n)
 }
 
 #if !KHALF
-#if KWIDE
-#define P4_ACC(s, q, off)                                                              \
-    do {                                                                                     \
-        gn_v8d bv_ = kcat(kld4(b + (off) + i), kld4(b + (off) + B + i));                     \
-        s += kcat(kld4(a + (off) + i), kld4(a + (off) + B + i)) * bv_;                       \
-        q += bv_ * bv_;                                                                      \
-    } while (0)
-#endif
 #define P4_ACC4(s, q, off)                                                                   \
     do {                                                                                     \
         gn_v4d bv_ = kld4(b + (off) + i);                                                    \
@@ -288,14 +243,6 @@ KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
-#if KWIDE
-    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q01 = s01, s23 = s01, q23 = s01;
-    for (; i + 4 <= m3; i += 4) {
-        P4_ACC(s01, q01, 0);
-        P4_ACC(s23, q23, 2 * B);
-    }
-    gn_v4d s2 = klo(s23), s3 = khi(s23), q2 = klo(q23), q3 = khi(q23);
-#else
     gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0,
            q3 = s0;
     for (; i + 4 <= m3; i += 4) {
@@ -304,29 +251,17 @@ KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
         P4_ACC4(s2, q2, 2 * B);
         P4_ACC4(s3, q3, 3 * B);
     }
-#endif
     size_t i3 = i;
     for (; i + 4 <= m2; i += 4) {
-#if KWIDE
-        P4_ACC(s01, q01, 0);
-#else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
-#endif
         P4_ACC4(s2, q2, 2 * B);
     }
     size_t i2 = i;
     for (; i < B; i += 4) {
-#if KWIDE
-        P4_ACC(s01, q01, 0);
-#else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
-#endif
     }
-#if KWIDE
-    gn_v4d s0 = klo(s01), s1 = khi(s01), q0 = klo(q01), q1 = khi(q01);
-#endif
     const double *a2 = a + 2 * B, *b2 = b + 2 * B, *a3 = a + 3 * B, *b3 = b + 3 * B;
     KFN(lane0_tail)(&s2, a2, b2, i2, m2);
     KFN(lane0_tail)(&q2, b2, b2, i2, m2);
@@ -340,7 +275,6 @@ KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
         r2 += __builtin_shufflevector(rs, rq, 3, 7);
     return r01 + r2;
 }
-#undef P4_ACC
 #undef P4_ACC4
 #endif
 
