@@ -34,6 +34,7 @@
 #include "gn_internal.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #if !defined(__GNUC__)

@@ -386,6 +386,15 @@ KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
     double t = chk0[0] + chk0[1];
 #else
     gn_v4d cv = {c, c, c, c}, z = {0.0, 0.0, 0.0, 0.0}, chk0 = z, chk1 = z, chk2 = z, chk3 = z;
+    /* the first entries one by one until w + i is 32-byte aligned: malloc's 16-byte
+     * alignment otherwise makes every other 32-byte store straddle two cache lines */
+    double t0 = 0.0;
+    for (; i < n && ((uintptr_t)(w + i) & 31) != 0; i++) {
+        double v = w[i] + c * j[i];
+        t0 += v * 0.0;
+        w[i] = v;
+    }
+    chk0[0] = t0;
     for (; i + 16 <= n; i += 16) {
         gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
         gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
