@@ -97,7 +97,8 @@ KATTR static inline __attribute__((always_inline)) gn_v4d KFN(join4)(gn_v4d s0, 
 /* blocks 0..3 of 128 < n <= 256 entries (the last one or two partial, block 3 absent when
  * n <= 192) in four independent chains, joined as pairwise summation joins them: (r0 + r1)
  * + r2 for three blocks, (r0 + r1) + (r2 + r3) for four. No equation: kern.c's order. */
-KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+KATTR static inline __attribute__((always_inline)) double
+KFN(pair4_dot_body)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
@@ -125,6 +126,16 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
     if (n <= 3 * B)
         return r01 + r2;
     return r01 + (r2 + lanes_join(s3[0], s3[1], s3[2], s3[3], a + 3 * B, b + 3 * B, i3, m3));
+}
+
+/* pair4_dot_body, with a copy for a == b (|a|^2: gn_dot(j, j) of the step rules and the
+ * MLP) in which each entry is loaded once, not twice; the same products a_i a_i in the
+ * same order. No equation: kern.c's block order. */
+KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+{
+    if (a == b)
+        return KFN(pair4_dot_body)(a, a, n);
+    return KFN(pair4_dot_body)(a, b, n);
 }
 #endif
 
