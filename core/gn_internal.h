@@ -94,6 +94,11 @@ typedef struct {
     void (*relu_bwd)(double *restrict d, const double *restrict a, size_t n);
 } gn_kern;
 
+/* From this length on, dot and dot2 take their blocks one after another instead of
+ * interleaving four (kern.c, dot_far): the same operations in the same order, read as one
+ * stream. Here so that tests/test_kernels can test both sides of it. */
+#define GN_KERN_FAR_MIN ((size_t)1 << 16)
+
 /* the versions compiled in, slowest first (*n entries; the first, "base", always runs) */
 const gn_kern *gn_internal_kern_list(size_t *n);
 /* 1 when this CPU can run version k */

@@ -15,19 +15,29 @@
  * Each product and sum is its own IEEE operation: the library is built with
  * -ffp-contract=off and no version calls fma(), because an FMA rounds once where the
  * definition rounds twice and the versions would then differ in the last bit. On the CPUs
- * measured (AMD Zen 3 and Zen 4) separate multiplies and adds issue on separate pipes, so the
- * FMA-free kernels lose no throughput for it (docs/performance.md, the FMA floor).
+ * measured (AMD Zen 3 and Zen 4) separate multiplies and adds issue on separate pipes, so a
+ * pass with one multiply and one add per entry (dot, axpy) loses nothing to FMA; the fused
+ * pass dot2, with two of each, does: in cache it takes about 1.25 times dot's time (n =
+ * 1000, min of 60 CPU-time repetitions), most of the linear IGND step's excess over SGD's at
+ * d = 1e3. The finiteness checks multiply by 0 (the multiply pipes are the less loaded).
  *
  * Versions (x86-64 with GCC or Clang; elsewhere only the baseline):
  *   base    no target attribute: SSE2 on x86-64 (4-lane vectors as two 2-lane halves)
  *   avx2    target avx2,fma: 4-lane vectors in one 256-bit register
- *   avx512  target avx512f,avx512vl (+avx2,fma): two blocks' lanes in one 512-bit register
- * Every version interleaves two blocks at the leaves of the pairwise sum (two independent
- * addition chains: the single chain of one block was latency bound) and the forward pass
- * runs four rows at once; neither changes an operation or its order. */
+ *   avx512  target avx512f,avx512vl (+avx2,fma): the avx2 code compiled for AVX-512 (EVEX
+ *           encodings, 32 registers). Two blocks' lanes packed into one 512-bit register
+ *           (the version until issue 16's third session) measured 25-30% slower for dot on
+ *           Zen 4, which issues a 512-bit operation as two 256-bit halves: the packing
+ *           shuffles were pure cost (min-of-60 CPU time, n = 256 and 1000).
+ * Every version interleaves two or four blocks at the leaves of the pairwise sum
+ * (independent addition chains: the single chain of one block was latency bound), except
+ * from GN_KERN_FAR_MIN entries on, where blocks go one after another as one stream for the
+ * hardware prefetcher (kern_impl.h, dot_far); the forward pass runs four rows at once; none
+ * of this changes an operation or its order. */
 #include "gn_internal.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #if !defined(__GNUC__)
@@ -39,18 +49,14 @@
 typedef double gn_v2d __attribute__((vector_size(16)));
 typedef double gn_v2du __attribute__((vector_size(16), aligned(8), may_alias));
 typedef double gn_v4d __attribute__((vector_size(32)));
-typedef double gn_v8d __attribute__((vector_size(64)));
 typedef long long gn_v4di __attribute__((vector_size(32)));
 /* an unaligned, aliasing view for loads and stores (no alignment is assumed anywhere) */
 typedef double gn_v4du __attribute__((vector_size(32), aligned(8), may_alias));
 
-/* macros, not functions: a 32- or 64-byte vector passed by value between functions of
- * different targets would change the calling convention (-Wpsabi) */
+/* macros, not functions: a 32-byte vector passed by value between functions of different
+ * targets would change the calling convention (-Wpsabi) */
 #define kld4(p) (*(const gn_v4du *)(const void *)(p))
 #define kld2(p) (*(const gn_v2du *)(const void *)(p))
-#define kcat(x, y) __builtin_shufflevector((x), (y), 0, 1, 2, 3, 4, 5, 6, 7)
-#define klo(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3)
-#define khi(v) __builtin_shufflevector((v), (v), 4, 5, 6, 7)
 
 /* the end of a block: the tail (entries i..m-1) into lane 0, then the join */
 static inline double lanes_join(double s0, double s1, double s2, double s3, const double *a,
@@ -68,9 +74,11 @@ static inline size_t pair_split(size_t n)
     return ((nb + 1) / 2) * GN_BLOCK;
 }
 
+#define KFAR_MIN GN_KERN_FAR_MIN
+#define KNOINLINE_FAR __attribute__((noinline))
+
 #define KSUF base
 #define KATTR
-#define KWIDE 0
 #define KHALF 1
 #define KNOINLINE __attribute__((noinline))
 #include "kern_impl.h"
@@ -78,7 +86,6 @@ static inline size_t pair_split(size_t n)
 #define KNOINLINE
 #undef KSUF
 #undef KATTR
-#undef KWIDE
 #undef KHALF
 #define KHALF 0
 
@@ -86,19 +93,15 @@ static inline size_t pair_split(size_t n)
 #define GN_KERN_X86 1
 #define KSUF avx2
 #define KATTR __attribute__((target("avx2,fma")))
-#define KWIDE 0
 #include "kern_impl.h"
 #undef KSUF
 #undef KATTR
-#undef KWIDE
 
 #define KSUF avx512
 #define KATTR __attribute__((target("avx2,fma,avx512f,avx512vl")))
-#define KWIDE 1
 #include "kern_impl.h"
 #undef KSUF
 #undef KATTR
-#undef KWIDE
 #else
 #define GN_KERN_X86 0
 #endif

@@ -1,6 +1,6 @@
 /* kern_impl.h: internal; the body of one kernel version, included by kern.c once per
  * version with KSUF (the name suffix), KATTR (the target attribute, empty for the baseline)
- * KWIDE (1: pairs of blocks share one 8-lane vector; 0: two 4-lane vectors) and KHALF (1:
+ * and KHALF (1:
  * the baseline's dot, fused pass, update and check hold each 4-lane group as two 2-lane
  * SSE2 vectors, because gcc keeps a 4-lane vector of a target without AVX in memory and
  * every accumulation then waits on a store and a load) defined.
@@ -9,9 +9,10 @@
  * order as the portable definition in kern.c's header comment: products and sums rounded
  * one at a time (no FMA: -ffp-contract=off, and no fma() below), four lanes per block of 64
  * entries, the tail into lane 0, the join (s0 + s1) + (s2 + s3), pairwise over blocks.
- * Vector lanes are independent, so packing lanes of one block (4-lane vectors) or of two
- * blocks (8-lane vectors) into one register changes the speed, never a bit of the result
- * (tests/test_kernels compares every version bit for bit). */
+ * Vector lanes are independent, so holding the lanes of a block in one 4-lane vector (or
+ * two 2-lane ones) and running several blocks at once changes the speed, never a bit of
+ * the result (tests/test_kernels compares every version bit for bit). The finiteness
+ * checks are exact whatever their order (sums of +-0 or NaN). */
 
 #define KCAT2(a, b) a##_##b
 #define KCAT(a, b) KCAT2(a, b)
@@ -50,18 +51,11 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 #else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
-#if KWIDE
-    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    for (; i + 4 <= m2; i += 4)
-        s += kcat(kld4(a + i), kld4(a2 + i)) * kcat(kld4(b + i), kld4(b2 + i));
-    gn_v4d s1 = klo(s), s2 = khi(s);
-#else
     gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1;
     for (; i + 4 <= m2; i += 4) {
         s1 += kld4(a + i) * kld4(b + i);
         s2 += kld4(a2 + i) * kld4(b2 + i);
     }
-#endif
     size_t i2 = i;
     for (; i < GN_BLOCK; i += 4)
         s1 += kld4(a + i) * kld4(b + i);
@@ -71,22 +65,43 @@ KATTR static double KFN(pair2_dot)(const double *a, const double *b, size_t n)
 }
 
 #if !KHALF
+/* lane 0 of *s plus a_i b_i for i = i0..m-1 in increasing i: the tail of a block, as in
+ * lanes_join. No equation: kern.c's block order. */
+KATTR static inline __attribute__((always_inline)) void
+KFN(lane0_tail)(gn_v4d *s, const double *a, const double *b, size_t i0, size_t m)
+{
+    double t = (*s)[0];
+    for (size_t i = i0; i < m; i++)
+        t += a[i] * b[i];
+    (*s)[0] = t;
+}
+
+/* {join(s0), join(s1), join(s2), join(s3)} with join(s) = (s[0] + s[1]) + (s[2] + s[3]):
+ * the join of lanes_join for four blocks at once, each sum the same IEEE addition of the
+ * same two numbers, in vectors (12 extracts and 12 scalar adds become 6 shuffles and 3
+ * vector adds). Used by dot2's four-block leaves, whose eight joins it halves (2-4% there);
+ * dot keeps lanes_join (join4 made it slower by ~5% in a min-of-60 CPU-time comparison).
+ * No equation: kern.c's block order. */
+KATTR static inline __attribute__((always_inline)) gn_v4d KFN(join4)(gn_v4d s0, gn_v4d s1,
+                                                                    gn_v4d s2, gn_v4d s3)
+{
+    gn_v4d e = __builtin_shufflevector(s0, s1, 0, 4, 2, 6) +
+               __builtin_shufflevector(s0, s1, 1, 5, 3, 7); /* s0_01 s1_01 s0_23 s1_23 */
+    gn_v4d f = __builtin_shufflevector(s2, s3, 0, 4, 2, 6) +
+               __builtin_shufflevector(s2, s3, 1, 5, 3, 7); /* s2_01 s3_01 s2_23 s3_23 */
+    return __builtin_shufflevector(e, f, 0, 1, 4, 5) + __builtin_shufflevector(e, f, 2, 3, 6, 7);
+}
+#endif
+
+#if !KHALF
 /* blocks 0..3 of 128 < n <= 256 entries (the last one or two partial, block 3 absent when
  * n <= 192) in four independent chains, joined as pairwise summation joins them: (r0 + r1)
  * + r2 for three blocks, (r0 + r1) + (r2 + r3) for four. No equation: kern.c's order. */
-KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+KATTR static inline __attribute__((always_inline)) double
+KFN(pair4_dot_body)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
-#if KWIDE
-    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, s23 = s01;
-    for (; i + 4 <= m3; i += 4) {
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-        s23 += kcat(kld4(a + 2 * B + i), kld4(a + 3 * B + i)) *
-               kcat(kld4(b + 2 * B + i), kld4(b + 3 * B + i));
-    }
-    gn_v4d s2 = klo(s23), s3 = khi(s23);
-#else
     gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
     for (; i + 4 <= m3; i += 4) {
         s0 += kld4(a + i) * kld4(b + i);
@@ -94,35 +109,55 @@ KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
         s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
         s3 += kld4(a + 3 * B + i) * kld4(b + 3 * B + i);
     }
-#endif
     size_t i3 = i;
     for (; i + 4 <= m2; i += 4) {
-#if KWIDE
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-#else
         s0 += kld4(a + i) * kld4(b + i);
         s1 += kld4(a + B + i) * kld4(b + B + i);
-#endif
         s2 += kld4(a + 2 * B + i) * kld4(b + 2 * B + i);
     }
     size_t i2 = i;
     for (; i < B; i += 4) {
-#if KWIDE
-        s01 += kcat(kld4(a + i), kld4(a + B + i)) * kcat(kld4(b + i), kld4(b + B + i));
-#else
         s0 += kld4(a + i) * kld4(b + i);
         s1 += kld4(a + B + i) * kld4(b + B + i);
-#endif
     }
-#if KWIDE
-    gn_v4d s0 = klo(s01), s1 = khi(s01);
-#endif
     double r01 = lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
                  lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B);
     double r2 = lanes_join(s2[0], s2[1], s2[2], s2[3], a + 2 * B, b + 2 * B, i2, m2);
     if (n <= 3 * B)
         return r01 + r2;
     return r01 + (r2 + lanes_join(s3[0], s3[1], s3[2], s3[3], a + 3 * B, b + 3 * B, i3, m3));
+}
+
+/* pair4_dot_body, with a copy for a == b (|a|^2: gn_dot(j, j) of the step rules and the
+ * MLP) in which each entry is loaded once, not twice; the same products a_i a_i in the
+ * same order. No equation: kern.c's block order. */
+KATTR static double KFN(pair4_dot)(const double *a, const double *b, size_t n)
+{
+    if (a == b)
+        return KFN(pair4_dot_body)(a, a, n);
+    return KFN(pair4_dot_body)(a, b, n);
+}
+#endif
+
+#if !KHALF
+/* block_dot, not inlined: with m constant gcc 12 warns, wrongly, of the empty tail loop.
+ * No equation: kern.c's block order. */
+KATTR KNOINLINE_FAR static double KFN(block_dot_far)(const double *a, const double *b, size_t m)
+{
+    return KFN(block_dot)(a, b, m);
+}
+
+/* gn_dot's pairwise sum for long vectors (KFAR_MIN entries or more): the same blocks and
+ * joins, with the blocks taken one after another (one chain each), not interleaved. Read
+ * from beyond the L2 cache, the interleaved leaves' four streams 512 bytes apart defeat
+ * the hardware prefetcher (dot at d = 1e7 ran at half the speed of the update pass);
+ * the single chain of one block outruns memory there. No equation: kern.c's order. */
+KATTR static double KFN(dot_far)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot_far)(a, b, n);
+    size_t h = pair_split(n);
+    return KFN(dot_far)(a, b, h) + KFN(dot_far)(a + h, b + h, n - h);
 }
 #endif
 
@@ -137,6 +172,8 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 #if !KHALF
     if (n <= 4 * GN_BLOCK)
         return KFN(pair4_dot)(a, b, n);
+    if (n >= KFAR_MIN)
+        return KFN(dot_far)(a, b, n);
 #endif
     size_t h = pair_split(n);
     return KFN(dot)(a, b, h) + KFN(dot)(a + h, b + h, n - h);
@@ -144,7 +181,7 @@ KATTR static double KFN(dot)(const double *a, const double *b, size_t n)
 
 /* {a.b, b.b} over one block.
  * No equation: kern.c's block order, two sums at once. */
-KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b, size_t m)
+KATTR KNOINLINE static gn_v2d KFN(block_dot2)(const double *a, const double *b, size_t m)
 {
     size_t i = 0;
 #if KHALF
@@ -156,7 +193,7 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
         q01 += b01 * b01;
         q23 += b23 * b23;
     }
-    gn_pair2 r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
+    gn_v2d r = {lanes_join(s01[0], s01[1], s23[0], s23[1], a, b, i, m),
                   lanes_join(q01[0], q01[1], q23[0], q23[1], b, b, i, m)};
 #else
     gn_v4d s = {0.0, 0.0, 0.0, 0.0}, q = s;
@@ -165,7 +202,7 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
         s += kld4(a + i) * bv;
         q += bv * bv;
     }
-    gn_pair2 r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
+    gn_v2d r = {lanes_join(s[0], s[1], s[2], s[3], a, b, i, m),
                   lanes_join(q[0], q[1], q[2], q[3], b, b, i, m)};
 #endif
     return r;
@@ -173,26 +210,15 @@ KATTR KNOINLINE static gn_pair2 KFN(block_dot2)(const double *a, const double *b
 
 /* {a.b, b.b} over two blocks (64 < n <= 128), as pair2_dot.
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(pair2_dot2)(const double *a, const double *b, size_t n)
 {
 #if KHALF
-    gn_pair2 r = KFN(block_dot2)(a, b, GN_BLOCK),
+    gn_v2d r = KFN(block_dot2)(a, b, GN_BLOCK),
              r2 = KFN(block_dot2)(a + GN_BLOCK, b + GN_BLOCK, n - GN_BLOCK);
-    r.ab += r2.ab;
-    r.bb += r2.bb;
-    return r;
+    return r + r2;
 #else
     const double *a2 = a + GN_BLOCK, *b2 = b + GN_BLOCK;
     size_t m2 = n - GN_BLOCK, i = 0;
-#if KWIDE
-    gn_v8d s = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q = s;
-    for (; i + 4 <= m2; i += 4) {
-        gn_v8d bv = kcat(kld4(b + i), kld4(b2 + i));
-        s += kcat(kld4(a + i), kld4(a2 + i)) * bv;
-        q += bv * bv;
-    }
-    gn_v4d s1 = klo(s), s2 = khi(s), q1 = klo(q), q2 = khi(q);
-#else
     gn_v4d s1 = {0.0, 0.0, 0.0, 0.0}, s2 = s1, q1 = s1, q2 = s1;
     for (; i + 4 <= m2; i += 4) {
         gn_v4d bv1 = kld4(b + i), bv2 = kld4(b2 + i);
@@ -201,14 +227,13 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
         s2 += kld4(a2 + i) * bv2;
         q2 += bv2 * bv2;
     }
-#endif
     size_t i2 = i;
     for (; i < GN_BLOCK; i += 4) {
         gn_v4d bv = kld4(b + i);
         s1 += kld4(a + i) * bv;
         q1 += bv * bv;
     }
-    gn_pair2 r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
+    gn_v2d r = {lanes_join(s1[0], s1[1], s1[2], s1[3], a, b, GN_BLOCK, GN_BLOCK) +
                       lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2),
                   lanes_join(q1[0], q1[1], q1[2], q1[3], b, b, GN_BLOCK, GN_BLOCK) +
                       lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2)};
@@ -217,14 +242,6 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
 }
 
 #if !KHALF
-#if KWIDE
-#define P4_ACC(s, q, off)                                                              \
-    do {                                                                                     \
-        gn_v8d bv_ = kcat(kld4(b + (off) + i), kld4(b + (off) + B + i));                     \
-        s += kcat(kld4(a + (off) + i), kld4(a + (off) + B + i)) * bv_;                       \
-        q += bv_ * bv_;                                                                      \
-    } while (0)
-#endif
 #define P4_ACC4(s, q, off)                                                                   \
     do {                                                                                     \
         gn_v4d bv_ = kld4(b + (off) + i);                                                    \
@@ -233,18 +250,10 @@ KATTR static gn_pair2 KFN(pair2_dot2)(const double *a, const double *b, size_t n
     } while (0)
 /* {a.b, b.b} over blocks 0..3 of 128 < n <= 256 entries, as pair4_dot (eight chains).
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(pair4_dot2)(const double *a, const double *b, size_t n)
 {
     const size_t B = GN_BLOCK;
     size_t m2 = n - 2 * B < B ? n - 2 * B : B, m3 = n > 3 * B ? n - 3 * B : 0, i = 0;
-#if KWIDE
-    gn_v8d s01 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, q01 = s01, s23 = s01, q23 = s01;
-    for (; i + 4 <= m3; i += 4) {
-        P4_ACC(s01, q01, 0);
-        P4_ACC(s23, q23, 2 * B);
-    }
-    gn_v4d s2 = klo(s23), s3 = khi(s23), q2 = klo(q23), q3 = khi(q23);
-#else
     gn_v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0,
            q3 = s0;
     for (; i + 4 <= m3; i += 4) {
@@ -253,51 +262,56 @@ KATTR static gn_pair2 KFN(pair4_dot2)(const double *a, const double *b, size_t n
         P4_ACC4(s2, q2, 2 * B);
         P4_ACC4(s3, q3, 3 * B);
     }
-#endif
     size_t i3 = i;
     for (; i + 4 <= m2; i += 4) {
-#if KWIDE
-        P4_ACC(s01, q01, 0);
-#else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
-#endif
         P4_ACC4(s2, q2, 2 * B);
     }
     size_t i2 = i;
     for (; i < B; i += 4) {
-#if KWIDE
-        P4_ACC(s01, q01, 0);
-#else
         P4_ACC4(s0, q0, 0);
         P4_ACC4(s1, q1, B);
-#endif
     }
-#if KWIDE
-    gn_v4d s0 = klo(s01), s1 = khi(s01), q0 = klo(q01), q1 = khi(q01);
-#endif
     const double *a2 = a + 2 * B, *b2 = b + 2 * B, *a3 = a + 3 * B, *b3 = b + 3 * B;
-    gn_pair2 r = {lanes_join(s0[0], s0[1], s0[2], s0[3], a, b, B, B) +
-                      lanes_join(s1[0], s1[1], s1[2], s1[3], a + B, b + B, B, B),
-                  lanes_join(q0[0], q0[1], q0[2], q0[3], b, b, B, B) +
-                      lanes_join(q1[0], q1[1], q1[2], q1[3], b + B, b + B, B, B)};
-    double r2s = lanes_join(s2[0], s2[1], s2[2], s2[3], a2, b2, i2, m2);
-    double r2q = lanes_join(q2[0], q2[1], q2[2], q2[3], b2, b2, i2, m2);
-    if (n > 3 * B) {
-        r2s = r2s + lanes_join(s3[0], s3[1], s3[2], s3[3], a3, b3, i3, m3);
-        r2q = r2q + lanes_join(q3[0], q3[1], q3[2], q3[3], b3, b3, i3, m3);
-    }
-    r.ab += r2s;
-    r.bb += r2q;
-    return r;
+    KFN(lane0_tail)(&s2, a2, b2, i2, m2);
+    KFN(lane0_tail)(&q2, b2, b2, i2, m2);
+    KFN(lane0_tail)(&s3, a3, b3, i3, m3);
+    KFN(lane0_tail)(&q3, b3, b3, i3, m3);
+    gn_v4d rs = KFN(join4)(s0, s1, s2, s3), rq = KFN(join4)(q0, q1, q2, q3);
+    /* lane 0 the a.b tree, lane 1 the b.b tree: (r0 + r1) + r2 or (r0 + r1) + (r2 + r3) */
+    gn_v2d r01 = __builtin_shufflevector(rs, rq, 0, 4) + __builtin_shufflevector(rs, rq, 1, 5);
+    gn_v2d r2 = __builtin_shufflevector(rs, rq, 2, 6);
+    if (n > 3 * B)
+        r2 += __builtin_shufflevector(rs, rq, 3, 7);
+    return r01 + r2;
 }
-#undef P4_ACC
 #undef P4_ACC4
+#endif
+
+#if !KHALF
+/* block_dot2, not inlined (as block_dot_far). No equation: kern.c's block order. */
+KATTR KNOINLINE_FAR static gn_v2d KFN(block_dot2_far)(const double *a, const double *b,
+                                                        size_t m)
+{
+    return KFN(block_dot2)(a, b, m);
+}
+
+/* {a.b, b.b} for long vectors, blocks one after another as dot_far.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_v2d KFN(dot2v_far)(const double *a, const double *b, size_t n)
+{
+    if (n <= GN_BLOCK)
+        return KFN(block_dot2_far)(a, b, n);
+    size_t h = pair_split(n);
+    gn_v2d r1 = KFN(dot2v_far)(a, b, h), r2 = KFN(dot2v_far)(a + h, b + h, n - h);
+    return r1 + r2;
+}
 #endif
 
 /* {a.b, b.b} pairwise, each sum in gn_dot's order.
  * No equation: kern.c's block order, two sums at once. */
-KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+KATTR static gn_v2d KFN(dot2v)(const double *a, const double *b, size_t n)
 {
     if (n <= GN_BLOCK)
         return KFN(block_dot2)(a, b, n);
@@ -306,78 +320,117 @@ KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
 #if !KHALF
     if (n <= 4 * GN_BLOCK)
         return KFN(pair4_dot2)(a, b, n);
+    if (n >= KFAR_MIN)
+        return KFN(dot2v_far)(a, b, n);
 #endif
     size_t h = pair_split(n);
-    gn_pair2 r1 = KFN(dot2)(a, b, h), r2 = KFN(dot2)(a + h, b + h, n - h);
-    r1.ab += r2.ab;
-    r1.bb += r2.bb;
-    return r1;
+    gn_v2d r1 = KFN(dot2v)(a, b, h), r2 = KFN(dot2v)(a + h, b + h, n - h);
+    return r1 + r2;
 }
 
-/* 1 iff every a_i is finite: a sum of a_i - a_i (0 for finite, NaN otherwise).
- * No equation: the GN_ENONFINITE check. */
+/* the table's dot2: {a.b, b.b} in gn_dot's order. Inside, the pair travels as one 2-lane
+ * vector (lane 0 a.b, lane 1 b.b; lanes add independently, so the roundings are those of
+ * two scalar sums): a struct of two doubles was returned in two registers and joined
+ * through the stack, a store-forwarding stall at every node of the pairwise tree.
+ * No equation: kern.c's block order, two sums at once. */
+KATTR static gn_pair2 KFN(dot2)(const double *a, const double *b, size_t n)
+{
+    gn_v2d v = KFN(dot2v)(a, b, n);
+    gn_pair2 r = {v[0], v[1]};
+    return r;
+}
+
+/* 1 iff every a_i is finite: a sum of a_i * 0 (+-0 for finite a_i, NaN otherwise; every
+ * partial sum is then +-0 or NaN, exactly, in any order). The check is a multiply and an
+ * add, not a_i - a_i and an add: the multiply goes to the multiply pipes, which the passes
+ * it rides along (dot, axpy) leave half idle, where a subtract competes with their adds.
+ * Four partial sums, so that the adds' latency does not bind. No equation: the
+ * GN_ENONFINITE check. */
 KATTR static int KFN(allfinite)(const double *a, size_t n)
 {
     size_t i = 0;
 #if KHALF
-    gn_v2d acc0 = {0.0, 0.0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    gn_v2d z = {0.0, 0.0}, acc0 = z, acc1 = z, acc2 = z, acc3 = z;
     for (; i + 8 <= n; i += 8) {
-        gn_v2d v0 = kld2(a + i), v1 = kld2(a + i + 2), v2 = kld2(a + i + 4), v3 = kld2(a + i + 6);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
-        acc2 += v2 - v2;
-        acc3 += v3 - v3;
+        acc0 += kld2(a + i) * z;
+        acc1 += kld2(a + i + 2) * z;
+        acc2 += kld2(a + i + 4) * z;
+        acc3 += kld2(a + i + 6) * z;
     }
     acc0 += acc1 + (acc2 + acc3);
     double t = acc0[0] + acc0[1];
 #else
-    gn_v4d acc0 = {0.0, 0.0, 0.0, 0.0}, acc1 = acc0;
-    for (; i + 8 <= n; i += 8) {
-        gn_v4d v0 = kld4(a + i), v1 = kld4(a + i + 4);
-        acc0 += v0 - v0;
-        acc1 += v1 - v1;
+    gn_v4d z = {0.0, 0.0, 0.0, 0.0}, acc0 = z, acc1 = z, acc2 = z, acc3 = z;
+    for (; i + 16 <= n; i += 16) {
+        acc0 += kld4(a + i) * z;
+        acc1 += kld4(a + i + 4) * z;
+        acc2 += kld4(a + i + 8) * z;
+        acc3 += kld4(a + i + 12) * z;
     }
-    acc0 += acc1;
+    for (; i + 4 <= n; i += 4)
+        acc0 += kld4(a + i) * z;
+    acc0 += acc1 + (acc2 + acc3);
     double t = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
 #endif
     for (; i < n; i++)
-        t += a[i] - a[i];
+        t += a[i] * 0.0;
     return t == 0.0;
 }
 
-/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite.
+/* w_i = w_i + c j_i (a rounded product, then a rounded sum), 1 iff every result is finite
+ * (the check of allfinite on the new w_i: a multiply by 0 and an add, four partial sums).
  * No equation: the update of (3.14) and Table 1. */
 KATTR static int KFN(axpy)(double *w, double c, const double *j, size_t n)
 {
     size_t i = 0;
 #if KHALF
-    gn_v2d cv = {c, c}, chk0 = {0.0, 0.0}, chk1 = chk0;
+    gn_v2d cv = {c, c}, z = {0.0, 0.0}, chk0 = z, chk1 = z;
     for (; i + 4 <= n; i += 4) {
         gn_v2d w0 = kld2(w + i) + cv * kld2(j + i);
         gn_v2d w1 = kld2(w + i + 2) + cv * kld2(j + i + 2);
-        chk0 += w0 - w0;
-        chk1 += w1 - w1;
+        chk0 += w0 * z;
+        chk1 += w1 * z;
         memcpy(w + i, &w0, sizeof w0);
         memcpy(w + i + 2, &w1, sizeof w1);
     }
     chk0 += chk1;
     double t = chk0[0] + chk0[1];
 #else
-    gn_v4d cv = {c, c, c, c}, chk0 = {0.0, 0.0, 0.0, 0.0}, chk1 = chk0;
-    for (; i + 8 <= n; i += 8) {
+    gn_v4d cv = {c, c, c, c}, z = {0.0, 0.0, 0.0, 0.0}, chk0 = z, chk1 = z, chk2 = z, chk3 = z;
+    /* the first entries one by one until w + i is 32-byte aligned: malloc's 16-byte
+     * alignment otherwise makes every other 32-byte store straddle two cache lines */
+    double t0 = 0.0;
+    for (; i < n && ((uintptr_t)(w + i) & 31) != 0; i++) {
+        double v = w[i] + c * j[i];
+        t0 += v * 0.0;
+        w[i] = v;
+    }
+    chk0[0] = t0;
+    for (; i + 16 <= n; i += 16) {
         gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
         gn_v4d w1 = kld4(w + i + 4) + cv * kld4(j + i + 4);
-        chk0 += w0 - w0;
-        chk1 += w1 - w1;
+        gn_v4d w2 = kld4(w + i + 8) + cv * kld4(j + i + 8);
+        gn_v4d w3 = kld4(w + i + 12) + cv * kld4(j + i + 12);
+        chk0 += w0 * z;
+        chk1 += w1 * z;
+        chk2 += w2 * z;
+        chk3 += w3 * z;
         memcpy(w + i, &w0, sizeof w0);
         memcpy(w + i + 4, &w1, sizeof w1);
+        memcpy(w + i + 8, &w2, sizeof w2);
+        memcpy(w + i + 12, &w3, sizeof w3);
     }
-    chk0 += chk1;
+    for (; i + 4 <= n; i += 4) {
+        gn_v4d w0 = kld4(w + i) + cv * kld4(j + i);
+        chk0 += w0 * z;
+        memcpy(w + i, &w0, sizeof w0);
+    }
+    chk0 += chk1 + (chk2 + chk3);
     double t = (chk0[0] + chk0[1]) + (chk0[2] + chk0[3]);
 #endif
     for (; i < n; i++) {
         double v = w[i] + c * j[i];
-        t += v - v;
+        t += v * 0.0;
         w[i] = v;
     }
     return t == 0.0;

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,6 +205,18 @@ void gn_mlp_free(gn_mlp *m)
     GN_FREE_ALL(m->widths, m->offset, m->a, m->h, m->delta, m->jbuf, m);
 }
 
+/* n doubles starting on a 64-byte boundary (a cache line), freed by free(); NULL on no
+ * memory or overflow. With malloc's 16-byte alignment every other 32-byte store of the
+ * back-propagation's rows into jbuf, and every other load of |j|^2's pass, straddled two
+ * cache lines. */
+static double *mlp_vec_alloc(size_t n)
+{
+    if (n > (SIZE_MAX - 63) / sizeof(double))
+        return NULL;
+    size_t bytes = (n * sizeof(double) + 63) & ~(size_t)63; /* aligned_alloc: a multiple */
+    return aligned_alloc(64, bytes);
+}
+
 gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act)
 {
     if (!widths || nwidths < 2 || widths[nwidths - 1] != 1 || (int)act < 0 || act >= GN_NACT)
@@ -229,10 +242,10 @@ gn_mlp *gn_mlp_alloc(const size_t *widths, size_t nwidths, gn_act act)
         m->offset[nwidths - 1] = np;
         all = units + widths[0];
         m->nparams = np;
-        m->a = malloc(units * sizeof(double));
-        m->h = malloc(all * sizeof(double));
-        m->delta = malloc(units * sizeof(double));
-        m->jbuf = malloc(np * sizeof(double));
+        m->a = mlp_vec_alloc(units);
+        m->h = mlp_vec_alloc(all);
+        m->delta = mlp_vec_alloc(units);
+        m->jbuf = mlp_vec_alloc(np);
     }
     if (!m->widths || !m->offset || !m->a || !m->h || !m->delta || !m->jbuf) {
         gn_mlp_free(m);

@@ -131,8 +131,8 @@ int gn_sum_bound_k(size_t n)
     return (int)(1 + (t - 1) + 2) + depth;
 }
 
-/* x - x is 0 for finite x and NaN otherwise; a sum of those is 0 iff all are finite
- * (kern.c: eight independent partial sums in vectors, so the check costs less than the step
+/* x * 0 is +-0 for finite x and NaN otherwise; a sum of those is 0 iff all are finite
+ * (kern.c: four independent partial sums in vectors, so the check costs less than the step
  * it guards) */
 int gn_allfinite(const double *a, size_t n)
 {

@@ -83,9 +83,12 @@ static const double specials[] = {0.0, -0.0, 0x1p-1074, -0x1p-1060, DBL_MIN, DBL
 static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 63, 64, 65, 67, 68, 100,
                               127, 128, 129, 130, 131, 132, 133, 191, 192, 193, 194, 195, 196,
                               197, 200, 255, 256, 257, 320, 383, 384, 385, 448, 449, 511, 512,
-                              513, 1000, 3201, 4097, 10007};
+                              513, 1000, 3201, 4097, 10007,
+                              /* both sides of the switch to one stream (dot_far) */
+                              GN_KERN_FAR_MIN - 1, GN_KERN_FAR_MIN, GN_KERN_FAR_MIN + 1,
+                              GN_KERN_FAR_MIN + 197, 2 * GN_KERN_FAR_MIN + 129};
 #define NLEN (sizeof lens / sizeof lens[0])
-#define NMAX 10007
+#define NMAX (2 * GN_KERN_FAR_MIN + 129)
 
 /* fill: mode 0 random, 1 random with a few specials planted, 2 all small (subnormal
  * products), 3 all huge (overflowing products) */
@@ -151,11 +154,12 @@ static void test_dot_bitwise(void **state)
                     fill(B, n, mode == 1 ? 0 : mode);
                     double r = ref_dot(A, B, n), rb = ref_dot(B, B, n);
                     double v = K[vi].dot(A, B, n);
+                    double vb = K[vi].dot(B, B, n); /* a == b: the |b|^2 copy of the leaves */
                     gn_pair2 p = K[vi].dot2(A, B, n);
-                    if (!same(v, r) || !same(p.ab, r) || !same(p.bb, rb))
-                        fail_msg("seed %llu version %s mode %d n %zu: dot %a dot2 {%a, %a}, "
-                                 "definition %a, %a",
-                                 (unsigned long long)gn_test_seed(), K[vi].name, mode, n, v,
+                    if (!same(v, r) || !same(p.ab, r) || !same(p.bb, rb) || !same(vb, rb))
+                        fail_msg("seed %llu version %s mode %d n %zu: dot %a dot(b, b) %a dot2 "
+                                 "{%a, %a}, definition %a, %a",
+                                 (unsigned long long)gn_test_seed(), K[vi].name, mode, n, v, vb,
                                  p.ab, p.bb, r, rb);
                     checked++;
                 }
@@ -210,7 +214,7 @@ static void test_allfinite(void **state)
     }
 }
 
-static double W0[NMAX], W1[NMAX], J0[NMAX];
+static _Alignas(32) double W0[NMAX + 4], W1[NMAX + 4], J0[NMAX + 4];
 
 static void test_axpy(void **state)
 {
@@ -223,21 +227,25 @@ static void test_axpy(void **state)
             continue;
         for (int mode = 0; mode < 4; mode++)
             for (size_t li = 0; li < NLEN; li++) {
-                size_t n = lens[li];
+                /* w starting 0..3 doubles past a 32-byte boundary: every path of the
+                 * alignment peel; j at another offset than w */
+                size_t off = li % 4, n = lens[li] > off ? lens[li] - off : 0;
+                double *w1 = W1 + off;
+                const double *j0 = J0 + (off + 1) % 4;
                 fill(W0, n, mode);
-                fill(J0, n, mode);
+                fill(J0, n + 4, mode);
                 double c = mode == 3 ? 0x1p400 : rnd_val();
-                memcpy(W1, W0, n * sizeof(double));
+                memcpy(w1, W0, n * sizeof(double));
                 int fin = 1;
                 for (size_t i = 0; i < n; i++) {
-                    W0[i] = W0[i] + c * J0[i];
+                    W0[i] = W0[i] + c * j0[i];
                     fin &= isfinite(W0[i]) != 0;
                 }
-                int got = K[vi].axpy(W1, c, J0, n);
+                int got = K[vi].axpy(w1, c, j0, n);
                 for (size_t i = 0; i < n; i++)
-                    if (!same(W0[i], W1[i]))
-                        fail_msg("version %s mode %d n %zu: w[%zu] %a, definition %a",
-                                 K[vi].name, mode, n, i, W1[i], W0[i]);
+                    if (!same(W0[i], w1[i]))
+                        fail_msg("version %s mode %d n %zu offset %zu: w[%zu] %a, definition %a",
+                                 K[vi].name, mode, n, off, i, w1[i], W0[i]);
                 assert_int_equal(got, fin);
             }
     }
