@@ -1,5 +1,6 @@
 /* bench.c: timing machinery and benchmark kernels for `gnlab bench` (see bench.h). */
 #include "bench.h"
+#include "gn_internal.h" /* the vector kernels' passes, timed alone for the profile */
 #include "gn_io.h"
 
 #include <math.h>
@@ -145,6 +146,25 @@ static gn_status linear_run(val_bench_linear *b, size_t nsteps, int ignd)
 
 gn_status val_bench_linear_ignd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 1); }
 gn_status val_bench_linear_sgd(void *ctx, size_t nsteps) { return linear_run(ctx, nsteps, 0); }
+
+static gn_status pass1_run(val_bench_linear *b, size_t nsteps, int ignd)
+{
+    const gn_kern *k = gn_internal_kern();
+    double acc = 0.0;
+    for (size_t s = 0; s < nsteps; s++) {
+        if (ignd) {
+            gn_pair2 r = k->dot2(b->w, b->x, b->d);
+            acc += r.ab + r.bb;
+        } else {
+            acc += k->dot(b->w, b->x, b->d);
+        }
+    }
+    b->sink += acc;
+    return isfinite(acc) ? GN_OK : GN_ERANGE;
+}
+
+gn_status val_bench_linear_pass1_ignd(void *ctx, size_t nsteps) { return pass1_run(ctx, nsteps, 1); }
+gn_status val_bench_linear_pass1_sgd(void *ctx, size_t nsteps) { return pass1_run(ctx, nsteps, 0); }
 
 double val_bench_linear_bytes(size_t d) { return 40.0 * (double)d; }
 

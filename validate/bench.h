@@ -103,6 +103,13 @@ gn_status val_bench_linear_ignd(void *ctx, size_t nsteps); /* gn_linear_step_ign
 /* val_bench_linear_sgd: gn_linear_step_sgd nsteps times, MATH.md §6 (Table 1, SGD).
  * Special: the step's first failure. */
 gn_status val_bench_linear_sgd(void *ctx, size_t nsteps);  /* gn_linear_step_sgd  */
+/* val_bench_linear_pass1_ignd, _sgd: the steps' first pass alone, nsteps times: the fused
+ * {w.x, |x|^2} of the vector kernels (IGND's pass 1) and w.x (SGD's), their sums added to the
+ * sink; w is not changed. The profile printed under a missed IGND/SGD target (the rest of a
+ * step is the update pass, alike in both). No equation: the bench's profile. Special: GN_ERANGE
+ * when a sum is not finite. */
+gn_status val_bench_linear_pass1_ignd(void *ctx, size_t nsteps);
+gn_status val_bench_linear_pass1_sgd(void *ctx, size_t nsteps);
 /* bytes per linear step under the accounting above: 40 d
  * No equation: the byte accounting above. */
 double val_bench_linear_bytes(size_t d);
