@@ -109,6 +109,7 @@ gn_status val_bench_linear_sgd(void *ctx, size_t nsteps);  /* gn_linear_step_sgd
  * step is the update pass, alike in both). No equation: the bench's profile. Special: GN_ERANGE
  * when a sum is not finite. */
 gn_status val_bench_linear_pass1_ignd(void *ctx, size_t nsteps);
+/* val_bench_linear_pass1_sgd: as above, SGD's w.x. No equation: the bench's profile. */
 gn_status val_bench_linear_pass1_sgd(void *ctx, size_t nsteps);
 /* bytes per linear step under the accounting above: 40 d
  * No equation: the byte accounting above. */
