@@ -300,6 +300,8 @@ static double read_only_cpu(const char *text, size_t len)
     return st == GN_OK ? c : NAN;
 }
 
+#define REPS100 7 /* repetitions of the d = 100 cells */
+
 /* one (rule, d) cell; at d = 100, rate100 gets the screened steps/s and read100 the share of
  * the screened audit's CPU time that reading the trace alone takes (the profile of a miss) */
 static int bench_cell(FILE *out, int json, gn_io_trace_method m, size_t d, uint64_t seed,
@@ -329,14 +331,30 @@ static int bench_cell(FILE *out, int json, gn_io_trace_method m, size_t d, uint6
         }
         audit_run(&sc, rf, 0);
         fclose(rf);
-    } else {
+    } else if (d > 100) {
         audit_text(&sc, buf, len, 0);
-        if (have_ex)
-            audit_text(&ex, buf, len, 1);
-    }
-    if (d == 100) {
+    } else {
+        /* the target's cell: one audit of 2000 steps lasts ~25 ms, so the screened audit and
+         * reading alone are repeated and the run of median wall time (and reading's median
+         * CPU time) reported, as the bench's other rows report medians */
+        run_res rs[REPS100];
+        double rd[REPS100], wall[REPS100];
+        for (size_t q = 0; q < REPS100; q++) {
+            audit_text(&rs[q], buf, len, 0);
+            wall[q] = rs[q].wall;
+            rd[q] = read_only_cpu(buf, len);
+        }
+        double med = val_bench_median(wall, REPS100);
+        size_t pick = 0;
+        for (size_t q = 1; q < REPS100; q++)
+            if (fabs(rs[q].wall - med) < fabs(rs[pick].wall - med))
+                pick = q;
+        sc = rs[pick];
+        for (size_t q = 0; q < REPS100; q++) /* every repetition must agree */
+            sc.ok &= rs[q].ok;
+        audit_text(&ex, buf, len, 1);
         *rate100 = (double)sc.steps / sc.wall;
-        *read100 = read_only_cpu(buf, len) / sc.cpu;
+        *read100 = val_bench_median(rd, REPS100) / sc.cpu;
     }
     free(buf);
     print_row(out, json, m, d, &sc, have_ex ? &ex : NULL);
