@@ -291,6 +291,42 @@ gn_status val_bench_mlp_run(void *ctx, size_t nsteps)
     return isfinite(b->sink) ? GN_OK : GN_ERANGE;
 }
 
+gn_status val_bench_mlp_phase_eval(void *ctx, size_t nsteps)
+{
+    val_bench_mlp *b = ctx;
+    double acc = 0.0, f;
+    for (size_t s = 0; s < nsteps; s++) {
+        size_t k = b->k;
+        b->k = (k + 1) & 255;
+        gn_status st = gn_mlp_eval(b->m, &f, b->m->jbuf, b->w, b->x[k]);
+        if (st != GN_OK)
+            return st;
+        acc += f;
+    }
+    b->sink += acc;
+    return isfinite(b->sink) ? GN_OK : GN_ERANGE;
+}
+
+gn_status val_bench_mlp_phase_sumsq(void *ctx, size_t nsteps)
+{
+    val_bench_mlp *b = ctx;
+    double acc = 0.0;
+    for (size_t s = 0; s < nsteps; s++)
+        acc += gn_dot(b->m->jbuf, b->m->jbuf, b->m->nparams);
+    b->sink += acc;
+    return isfinite(b->sink) ? GN_OK : GN_ERANGE;
+}
+
+gn_status val_bench_mlp_phase_update(void *ctx, size_t nsteps)
+{
+    val_bench_mlp *b = ctx;
+    const gn_kern *k = gn_internal_kern();
+    for (size_t s = 0; s < nsteps; s++)
+        if (!k->axpy(b->w, 1e-300, b->m->jbuf, b->m->nparams))
+            return GN_ERANGE;
+    return GN_OK;
+}
+
 double val_bench_mlp_flops(const size_t *widths, size_t nwidths)
 {
     double f = 0.0, np = 0.0;

@@ -162,6 +162,17 @@ void val_bench_mlp_free(val_bench_mlp *b);
  * Special: the step's first failure. */
 gn_status val_bench_mlp_run(void *ctx, size_t nsteps); /* gn_mlp_step_ignd or _sgd */
 
+/* val_bench_mlp_phase_eval, _sumsq, _update: one phase of the IGND step alone, nsteps
+ * times, on an IGND context: the forward pass and back-propagation of j (gn_mlp_eval into
+ * m->jbuf), |j|^2 (gn_dot), and w += c j with c = 1e-300 (the vector kernels' update; w
+ * does not move at that c). The profile printed under a missed FMA-floor target.
+ * No equation: the bench's profile. Special: GN_ERANGE when a result is not finite. */
+gn_status val_bench_mlp_phase_eval(void *ctx, size_t nsteps);
+/* val_bench_mlp_phase_sumsq: as above, |j|^2. No equation: the bench's profile. */
+gn_status val_bench_mlp_phase_sumsq(void *ctx, size_t nsteps);
+/* val_bench_mlp_phase_update: as above, w += c j. No equation: the bench's profile. */
+gn_status val_bench_mlp_phase_update(void *ctx, size_t nsteps);
+
 /* val_bench_mlp_flops: floating-point operations (a multiply-add counts 2) of one IGND step
  * of the MLP with these widths at batch size 1, as the core computes it: forward 2 in out
  * + out per layer (W h + b), back-propagation in out (the outer product d h^T) and, below
