@@ -193,6 +193,36 @@ static int grow(gn_io_trace_reader *r, size_t n)
     return 0;
 }
 
+/* the checks every trace line gets, on s[0 .. n) as read (with its newline when it has
+ * one): longer than maxline, a NUL byte, no newline (a truncated file); then the newline
+ * and a '\r' before it are cut. 1 with *len, or -1 with why (and *col when it has one);
+ * one copy for the line reader below and the trace reader's buffered one */
+static int line_check(char *s, size_t n, size_t maxline, size_t *len, size_t *col, char *why,
+                      size_t whylen)
+{
+    *col = 0;
+    if (n > maxline) {
+        snprintf(why, whylen, "line longer than %zu MiB", maxline >> 20);
+        return -1;
+    }
+    const char *z = memchr(s, '\0', n);
+    if (z) {
+        *col = (size_t)(z - s) + 1;
+        snprintf(why, whylen, "NUL byte in the line");
+        return -1;
+    }
+    if (n == 0 || s[n - 1] != '\n') {
+        *col = n + 1;
+        snprintf(why, whylen, "truncated line: the file ends without a newline after this record");
+        return -1;
+    }
+    s[--n] = '\0';
+    if (n && s[n - 1] == '\r')
+        s[--n] = '\0';
+    *len = n;
+    return 1;
+}
+
 /* reads the next line into r->line without its newline; 1 line, 0 EOF, -1 error */
 int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
 {
@@ -225,27 +255,7 @@ int gn_io_trace_getline(gn_io_trace_line *L, FILE *f, size_t maxline)
         return 0;
     }
     L->lineno++;
-    size_t n = (size_t)k;
-    if (n > maxline) {
-        snprintf(L->why, sizeof L->why, "line longer than %zu MiB", maxline >> 20);
-        return -1;
-    }
-    if (strlen(L->line) != n) {
-        L->col = strlen(L->line) + 1;
-        snprintf(L->why, sizeof L->why, "NUL byte in the line");
-        return -1;
-    }
-    if (n == 0 || L->line[n - 1] != '\n') {
-        L->col = n + 1;
-        snprintf(L->why, sizeof L->why,
-                 "truncated line: the file ends without a newline after this record");
-        return -1;
-    }
-    L->line[--n] = '\0';
-    if (n && L->line[n - 1] == '\r')
-        L->line[--n] = '\0';
-    L->len = n;
-    return 1;
+    return line_check(L->line, (size_t)k, maxline, &L->len, &L->col, L->why, sizeof L->why);
 }
 
 #define RCHUNK ((size_t)256 << 10) /* bytes asked of the stream at a time */
@@ -266,25 +276,13 @@ static int buf_line(gn_io_trace_reader *r, size_t *len, char *err, size_t errlen
                 return 0;
             r->lineno++;
             r->rs += n;
-            if (n > MAXLINE) {
-                fail(r, err, errlen, 0, NULL, "line longer than %zu MiB", MAXLINE >> 20);
+            char why[128];
+            size_t col;
+            if (line_check(s, n, MAXLINE, len, &col, why, sizeof why) < 0) {
+                fail(r, err, errlen, col, NULL, "%s", why);
                 return -1;
             }
-            const char *z = memchr(s, '\0', n);
-            if (z) {
-                fail(r, err, errlen, (size_t)(z - s) + 1, NULL, "NUL byte in the line");
-                return -1;
-            }
-            if (!nl) {
-                fail(r, err, errlen, n + 1, NULL,
-                     "truncated line: the file ends without a newline after this record");
-                return -1;
-            }
-            s[--n] = '\0';
-            if (n && s[n - 1] == '\r')
-                s[--n] = '\0';
             r->line = s;
-            *len = n;
             return 1;
         }
         if (r->rs) {
